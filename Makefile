@@ -1,0 +1,112 @@
+# xuncha: top-level build. `make run` and `make test` are the two commands of the README.
+#
+#   make            build everything into build/ (binaries in build/bin/)
+#   make test       unit, system and Python client tests; ends with "N passed, N failed"
+#   make test SANITIZER=address,undefined
+#   make memcheck   unit tests under valgrind (--error-exitcode=1)
+#   make run        start the suite with the local config (config/local.json)
+#   make deps       check (and, as root with apt, install) the packages the build needs
+
+SANITIZER ?=
+CC        ?= cc
+PKGS      := libzmq jansson sqlite3 libsodium
+DEB_PKGS  := libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev pkg-config \
+             python3-zmq python3-nacl python3-pytest valgrind sqlite3
+PY        := /usr/bin/python3
+PY_MODS   := zmq nacl pytest
+
+CFLAGS_BASE := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+               -Wformat=2 -Wno-format-nonliteral -g -O2 -I.
+ifneq ($(SANITIZER),)
+CFLAGS_BASE += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all -O1
+LDFLAGS     += -fsanitize=$(SANITIZER)
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
+LIBS       = $(PKG_LIBS) -lm
+
+B := build
+COMMON_SRC  := $(filter-out %_test.c,$(wildcard common/*.c))
+COMMON_OBJ  := $(COMMON_SRC:%.c=$(B)/obj/%.o)
+SERVICES    := $(notdir $(wildcard services/*))
+UNIT_SRC    := $(wildcard common/*_test.c services/*/*_test.c)
+UNIT_BINS   := $(patsubst %.c,$(B)/test/%,$(subst /,_,$(UNIT_SRC)))
+SYSTEM_SRC  := $(wildcard tests/system/*_test.c)
+SYSTEM_BINS := $(patsubst tests/system/%.c,$(B)/test/system_%,$(SYSTEM_SRC))
+SERVICE_BINS := $(SERVICES:%=$(B)/bin/xc-%)
+CLI_BINS    := $(if $(wildcard cli/*.c),$(B)/bin/xcctl)
+
+.PHONY: all deps test memcheck run clean FORCE
+.DELETE_ON_ERROR:
+
+all: deps $(SERVICE_BINS) $(CLI_BINS) $(UNIT_BINS) $(SYSTEM_BINS)
+
+# Checks pkg-config and the Python modules the tests use; installs Debian's packages when it
+# runs as root with apt, otherwise prints the command and stops.
+deps:
+	@missing=""; \
+	for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	for m in $(PY_MODS); do $(PY) -c "import $$m" 2>/dev/null || missing="$$missing python3-$$m"; done; \
+	command -v valgrind >/dev/null || missing="$$missing valgrind"; \
+	command -v sqlite3 >/dev/null || missing="$$missing sqlite3"; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: missing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "deps: installing $(DEB_PKGS)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS) >/dev/null || exit 1; \
+	  else \
+	    echo "deps: run as root: apt-get install -y $(DEB_PKGS)"; exit 1; \
+	  fi; \
+	fi
+
+# Objects depend on the flags in use, so switching SANITIZER rebuilds everything.
+$(B)/flags: FORCE
+	@mkdir -p $(B); echo '$(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS) $(LDFLAGS)' > $@
+
+$(B)/obj/%.o: %.c $(B)/flags | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libxc.a: $(COMMON_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+# A service is services/<name>/*.c; its unit tests link everything but main.c.
+define service_rules
+$(1)_OBJ := $$(patsubst %.c,$(B)/obj/%.o,$$(filter-out %_test.c,$$(wildcard services/$(1)/*.c)))
+$(B)/bin/xc-$(1): $$($(1)_OBJ) $(B)/libxc.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) $$^ $$(LIBS) -o $$@
+$(B)/test/services_$(1)_%_test: $(B)/obj/services/$(1)/%_test.o $$(filter-out %/main.o,$$($(1)_OBJ)) $(B)/libxc.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) $$^ $$(LIBS) -o $$@
+endef
+$(foreach s,$(SERVICES),$(eval $(call service_rules,$(s))))
+
+$(B)/test/common_%_test: $(B)/obj/common/%_test.o $(B)/libxc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(B)/test/system_%: $(B)/obj/tests/system/%.o $(B)/libxc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(B)/bin/xcctl: $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/*.c)) $(B)/libxc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+test: all
+	@PY=$(PY) tests/run.sh $(UNIT_BINS) $(SYSTEM_BINS) --pytest tests/python
+
+memcheck: all
+	@PY=$(PY) tests/run.sh --valgrind $(UNIT_BINS)
+
+run: all
+	@tools/run-local.sh
+
+clean:
+	rm -rf $(B)
+
+FORCE:
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

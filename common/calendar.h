@@ -1,0 +1,85 @@
+/*  calendar.h: civil dates and deadline arithmetic in calendar days, months and working days.
+
+    A date is a day number (days since 1970-01-01). The working-day calendar is data: one JSON
+    file per year in a folder (config/calendar/2026.json), listing the public holidays that fall
+    on weekdays and the make-up working days (调休) that fall on weekends:
+
+        {"year": 2026,
+         "holidays": ["2026-01-01", ...],     rest days that would otherwise be working days
+         "workdays": ["2026-01-04", ...]}     working days that would otherwise be weekend days
+
+    A working-day computation that reaches a year with no file fails (XC_E_CONFIG) rather than
+    guess. Every deadline comes with a one-line explanation a user can read.
+*/
+#ifndef XC_CALENDAR_H
+#define XC_CALENDAR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+typedef int32_t xc_date_t;
+
+#define XC_DATE_LEN 10               /* "YYYY-MM-DD" without the NUL */
+
+xc_date_t xc_date_from_ymd (int year, int month, int day);
+void xc_date_to_ymd (xc_date_t date, int *year, int *month, int *day);
+
+/*  Days in a month (1-12) of a year, leap years included. */
+int xc_date_month_days (int year, int month);
+
+/*  Parses "YYYY-MM-DD" strictly (a real date of years 1900-9999). */
+int xc_date_parse (const char *text, xc_date_t *date, xc_err_t *err);
+
+/*  Writes "YYYY-MM-DD" and a NUL into out[XC_DATE_LEN + 1]. */
+void xc_date_format (xc_date_t date, char *out);
+
+/*  The civil date of Unix time t at a fixed UTC offset in seconds (China: +28800). */
+xc_date_t xc_date_of_time (int64_t t, int utc_offset);
+
+/*  Day of the week, 1 = Monday ... 7 = Sunday (ISO 8601). */
+int xc_date_weekday (xc_date_t date);
+
+/*  Adds months, clamping to the last day of the target month (Jan 31 + 1 month = Feb 28/29).
+    months may be negative. */
+xc_date_t xc_date_add_months (xc_date_t date, int months);
+
+typedef struct xc_calendar xc_calendar_t;
+
+/*  Loads every YYYY.json in dir. Each file is checked: the year matches the name, every date
+    lies in that year, holidays are weekdays, workdays are weekend days, no date twice, no
+    unknown keys. Caller owns *cal_p. */
+int xc_calendar_load (const char *dir, xc_calendar_t **cal_p, xc_err_t *err);
+void xc_calendar_destroy (xc_calendar_t **cal_p);
+
+/*  An empty calendar (weekends only, every year known); for tests and for deployments that
+    count calendar days only. Caller owns the result. */
+xc_calendar_t *xc_calendar_new_weekends_only (void);
+
+/*  Whether date is a working day. Fails when date's year is not loaded. */
+int xc_calendar_is_workday (const xc_calendar_t *cal, xc_date_t date, bool *workday,
+                            xc_err_t *err);
+
+/*  The n-th working day after start (start itself never counts; n >= 0; n = 0 gives start). */
+int xc_calendar_add_workdays (const xc_calendar_t *cal, xc_date_t start, int n,
+                              xc_date_t *due, xc_err_t *err);
+
+/*  A span of time in a deadline policy: "10 days", "20 workdays", "3 months" (singular forms
+    "1 day", "1 workday", "1 month" too). */
+typedef enum { XC_SPAN_DAYS, XC_SPAN_WORKDAYS, XC_SPAN_MONTHS } xc_span_unit_t;
+typedef struct {
+    int amount;                      /* 0 ... 3660 */
+    xc_span_unit_t unit;
+} xc_span_t;
+
+int xc_span_parse (const char *text, xc_span_t *span, xc_err_t *err);
+
+/*  Computes start + span into *due and writes a human explanation into explain (may be NULL),
+    e.g. "2026-02-10 + 10 workdays = 2026-03-03 (skipped 7 holidays, 2 weekends; counted 1
+    make-up workday)". */
+int xc_deadline_compute (const xc_calendar_t *cal, xc_date_t start, xc_span_t span,
+                         xc_date_t *due, char *explain, size_t explain_len, xc_err_t *err);
+
+#endif

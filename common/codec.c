@@ -1,0 +1,96 @@
+/*  codec.c: base64url, hex and UUIDs on top of libsodium. */
+#include "common/codec.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *
+xc_b64url_encode (const unsigned char *bin, size_t len)
+{
+    const int variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+    size_t size = sodium_base64_ENCODED_LEN (len, variant);
+    char *out = malloc (size);
+    if (out)
+        sodium_bin2base64 (out, size, bin, len, variant);
+    return out;
+}
+
+int
+xc_b64url_decode (const char *text, size_t text_len, unsigned char **bin_p, size_t *len_p,
+                  xc_err_t *err)
+{
+    *bin_p = NULL;
+    *len_p = 0;
+    /* libsodium rejects padding and characters outside the alphabet for this variant, and
+       reports where it stopped: anything left over means the text was not all base64url. */
+    unsigned char *bin = malloc (text_len / 4 * 3 + 3);
+    if (!bin)
+        return xc_err_set (err, XC_E_INTERNAL, "out of memory");
+    size_t len = 0;
+    const char *end = NULL;
+    if (sodium_base642bin (bin, text_len / 4 * 3 + 2, text, text_len, NULL, &len, &end,
+                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0
+        || end != text + text_len) {
+        free (bin);
+        return xc_err_set (err, XC_E_MALFORMED, "invalid base64url");
+    }
+    bin[len] = 0;
+    *bin_p = bin;
+    *len_p = len;
+    return 0;
+}
+
+int
+xc_b64url_decode_exact (const char *text, unsigned char *out, size_t want, xc_err_t *err)
+{
+    unsigned char *bin;
+    size_t len;
+    if (!text)
+        return xc_err_set (err, XC_E_MALFORMED, "missing base64url value");
+    if (xc_b64url_decode (text, strlen (text), &bin, &len, err) != 0)
+        return -1;
+    int rc = 0;
+    if (len != want)
+        rc = xc_err_set (err, XC_E_MALFORMED, "expected %zu bytes, got %zu", want, len);
+    else
+        memcpy (out, bin, want);
+    sodium_memzero (bin, len);
+    free (bin);
+    return rc;
+}
+
+void
+xc_hex_encode (const unsigned char *bin, size_t len, char *out)
+{
+    sodium_bin2hex (out, len * 2 + 1, bin, len);
+}
+
+void
+xc_uuid_new (char *out)
+{
+    unsigned char b[16];
+    randombytes_buf (b, sizeof b);
+    b[6] = (b[6] & 0x0f) | 0x40;       /* version 4 */
+    b[8] = (b[8] & 0x3f) | 0x80;       /* RFC 4122 variant */
+    snprintf (out, XC_UUID_LEN + 1,
+              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+              b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+              b[14], b[15]);
+}
+
+int
+xc_uuid_valid (const char *s)
+{
+    if (!s || strlen (s) != XC_UUID_LEN)
+        return 0;
+    for (int i = 0; i < XC_UUID_LEN; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        char c = s[i];
+        int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (dash ? c != '-' : !hex)
+            return 0;
+    }
+    return 1;
+}

@@ -1,0 +1,37 @@
+/*  codec.h: base64url (RFC 4648 section 5, no padding), hex and random UUIDs.
+
+    Every function that returns a pointer returns memory the caller owns (free it with free).
+*/
+#ifndef XC_CODEC_H
+#define XC_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+#define XC_UUID_LEN 36               /* characters, without the terminating NUL */
+
+/*  Encodes len bytes as base64url without padding. Caller owns the result; NULL only when out
+    of memory. */
+char *xc_b64url_encode (const unsigned char *bin, size_t len);
+
+/*  Decodes base64url without padding. Refuses padding, white space, characters outside the
+    alphabet and non-canonical trailing bits. On success *bin_p (caller owns, NUL-terminated for
+    convenience, NUL not counted) and *len_p are set; on failure they are NULL and 0. */
+int xc_b64url_decode (const char *text, size_t text_len, unsigned char **bin_p, size_t *len_p,
+                      xc_err_t *err);
+
+/*  Decodes exactly want bytes into out (keys, signatures); -1 when the length differs. */
+int xc_b64url_decode_exact (const char *text, unsigned char *out, size_t want, xc_err_t *err);
+
+/*  Writes 2*len lowercase hex digits and a NUL into out. */
+void xc_hex_encode (const unsigned char *bin, size_t len, char *out);
+
+/*  Writes a random (version 4) UUID, lowercase, and a NUL into out[XC_UUID_LEN + 1]. */
+void xc_uuid_new (char *out);
+
+/*  True when s is a UUID in the 8-4-4-4-12 lowercase or uppercase hex form. */
+int xc_uuid_valid (const char *s);
+
+#endif

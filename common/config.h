@@ -1,0 +1,84 @@
+/*  config.h: one JSON file per deployment.
+
+    {
+      "deployment": "local",                    a name, shown in logs and health
+      "utc_offset": "+08:00",                   local time of the deployment, for dates
+      "registry": "principals.json",            the principal registry (keys.h)
+      "calendar": "calendar",                   folder of working-day files (calendar.h)
+      "log_level": "info",                      optional: debug | info | warn | error
+      "curve": false,                           optional: CURVE encryption between services
+      "limits": {                               optional, each member optional
+        "max_message_bytes": 262144,            frames above are refused with too_large
+        "clock_skew_seconds": 300,              allowed |iat - now|
+        "max_lifetime_seconds": 3600,           allowed exp - iat
+        "heartbeat_ms": 1000,                   PUB heartbeat period
+        "tick_ms": 1000,                        timer period for deadlines
+        "batch_max": 256,                       commands that may share one transaction
+        "request_timeout_ms": 5000              a client's total wait for an answer
+      },
+      "services": {                             one member per service
+        "echo": {
+          "api": "tcp://127.0.0.1:7100",        ROUTER, commands and queries
+          "events": "tcp://127.0.0.1:7101",     PUB, wake-up hints and heartbeat
+          "database": "../var/echo.db",         its own SQLite file
+          "key": "keys/echo.jwk",               its Ed25519 signing key (private, 0600)
+          "curve_key": "keys/echo.curve"        its CURVE keypair (required when curve is on)
+        }
+      },
+      "policies": { ... }                       read and checked by the services that use them
+    }
+
+    Relative paths are resolved against the config file's folder. Unknown keys and wrong types
+    are refused with a message naming the key. The policies object is checked by each service
+    that reads it (xc_schema_check over its own part), since only it knows its shape.
+*/
+#ifndef XC_CONFIG_H
+#define XC_CONFIG_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+
+typedef struct {
+    char *name;
+    char *api;                       /* endpoint strings as written */
+    char *events;                    /* NULL when absent */
+    char *database;                  /* absolute or as resolved against the config folder */
+    char *key;
+    char *curve_key;                 /* NULL when absent */
+} xc_service_conf_t;
+
+typedef struct {
+    char *path;                      /* the file loaded */
+    char *deployment;
+    int utc_offset;                  /* seconds east of UTC */
+    char *registry;                  /* resolved path */
+    char *calendar;                  /* resolved path */
+    char *log_level;                 /* "info" when absent */
+    bool curve;
+    size_t max_message_bytes;
+    int clock_skew_seconds;
+    int max_lifetime_seconds;
+    int heartbeat_ms;
+    int tick_ms;
+    int batch_max;
+    int request_timeout_ms;
+    xc_service_conf_t *services;
+    size_t n_services;
+    json_t *policies;                /* borrowed from root; an empty object when absent */
+    json_t *root;                    /* the whole document */
+} xc_config_t;
+
+/*  Loads and checks path. Caller owns *cfg_p (xc_config_destroy). */
+int xc_config_load (const char *path, xc_config_t **cfg_p, xc_err_t *err);
+void xc_config_destroy (xc_config_t **cfg_p);
+
+/*  The service of that name, or NULL. Borrowed from cfg. */
+const xc_service_conf_t *xc_config_service (const xc_config_t *cfg, const char *name);
+
+/*  Resolves a path written in the config file against its folder. Caller owns the result. */
+char *xc_config_resolve (const xc_config_t *cfg, const char *path);
+
+#endif

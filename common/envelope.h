@@ -1,0 +1,90 @@
+/*  envelope.h: signed messages, JWS flattened JSON serialization with EdDSA (RFC 7515, 8037).
+
+    {"protected":"<b64url(header)>","payload":"<b64url(body)>","signature":"<b64url(sig)>"}
+    header = {"alg":"EdDSA","kid":"<kid>","typ":"xc+jws"}
+    body   = {"v":1,"id":"<uuid>","iss":..,"aud":..,"iat":..,"exp":..,"type":..,"corr":..,"data":{..}}
+    The signature covers ASCII(protected + "." + payload) exactly as received.
+
+    xc_envelope_open runs the receiver's checks in the order docs/protocol.md gives, each failure
+    with its own code:
+      size (too_large) -> JSON with no duplicate keys (malformed, duplicate_key) -> alg (bad_alg)
+      and typ (bad_typ) -> kid known (unknown_kid), of iss (kid_issuer_mismatch), valid now and
+      principal not revoked (key_not_valid) -> signature (bad_signature) -> aud (wrong_audience)
+      -> exp (expired) and iat (iat_skew).
+    Role, schema and dedupe checks come after, in service.c and inbox.c.
+*/
+#ifndef XC_ENVELOPE_H
+#define XC_ENVELOPE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/codec.h"
+#include "common/error.h"
+#include "common/keys.h"
+
+#define XC_TYPE_MAX 64               /* message type, with the NUL */
+
+/*  An opened (checked) message. */
+typedef struct {
+    char *raw;                       /* the received bytes, NUL-terminated; owned */
+    size_t raw_len;
+    char kid[XC_KID_MAX];
+    char id[XC_UUID_LEN + 1];
+    char iss[XC_NAME_MAX];
+    char aud[XC_NAME_MAX];
+    char type[XC_TYPE_MAX];
+    char corr[XC_UUID_LEN + 1];      /* "" when null or absent */
+    int64_t iat;
+    int64_t exp;                     /* 0 when absent (events have no exp) */
+    json_t *body;                    /* the decoded payload; owned */
+    json_t *data;                    /* body's "data" (an object); borrowed from body */
+    const xc_principal_t *principal; /* the signer; borrowed from the registry used to open */
+} xc_msg_t;
+
+typedef struct {
+    const xc_registry_t *registry;
+    const char *audience;            /* accepted aud; "*" in a message matches any audience */
+    int64_t now;                     /* wall clock, Unix seconds */
+    int skew;                        /* allowed |iat - now| in seconds */
+    int max_lifetime;                /* allowed exp - iat in seconds */
+    size_t max_size;                 /* bytes */
+    bool stored;                     /* true for stored events read back: exp absent, iat not
+                                        compared to now, aud not checked */
+} xc_verify_t;
+
+/*  Runs the checks above on len bytes. On success *msg_p is set (caller owns). On failure
+    *msg_p is NULL and err has the code and a text saying what was wrong. */
+int xc_envelope_open (const char *bytes, size_t len, const xc_verify_t *verify,
+                      xc_msg_t **msg_p, xc_err_t *err);
+
+void xc_msg_destroy (xc_msg_t **msg_p);
+
+/*  What a sender puts in a message's body besides data. */
+typedef struct {
+    const char *id;                  /* NULL: a new random UUID */
+    const char *iss;
+    const char *aud;
+    const char *type;
+    const char *corr;                /* NULL: null */
+    int64_t iat;
+    int64_t exp;                     /* 0: no exp member (events) */
+} xc_claims_t;
+
+/*  Builds and signs a message. data must be an object (borrowed). On success returns the
+    message (caller owns, NUL-terminated), sets *len_p when not NULL, and copies the id used
+    into id_out when not NULL (XC_UUID_LEN + 1 bytes). */
+char *xc_envelope_seal (const xc_key_t *key, const xc_claims_t *claims, const json_t *data,
+                        size_t *len_p, char *id_out, xc_err_t *err);
+
+/*  The JWS signing step on its own: signs ASCII(protected_b64 + "." + payload_b64) and returns
+    the base64url signature (caller owns). Exposed for the RFC 8037 test vector and for tests
+    that build hostile messages. */
+char *xc_jws_sign (const xc_key_t *key, const char *protected_b64, const char *payload_b64);
+
+/*  SHA-256 over type and data, independent of iat, exp and the signature: the inbox compares
+    it to tell a retry (same digest) from a replay with another body. */
+void xc_msg_digest (const xc_msg_t *msg, unsigned char digest[32]);
+
+#endif

@@ -1,0 +1,46 @@
+/*  outbox.h: a service's events, in order, hash-chained, served by events.read.
+
+    An event is appended in the same transaction as the command or timer tick that caused it.
+    Rows: seq (1, 2, 3, ... with no gap), the event's id (unique: a deterministic id such as
+    "overdue:<item>:<due>" makes a second append of the same event a no-op), its type, the signed
+    message, and hash = SHA-256(prev_hash || message bytes), where prev_hash of seq 1 is 32 zero
+    bytes. An auditor recomputes the chain from events.read alone; a changed row breaks it.
+
+    Table (created by the store's base migrations):
+      outbox(seq INTEGER PRIMARY KEY, id UNIQUE, type, message, hash)
+*/
+#ifndef XC_OUTBOX_H
+#define XC_OUTBOX_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/store.h"
+
+/*  Appends a signed event message. *seq_p is its sequence number. When an event with the same
+    id exists, nothing is appended, *seq_p is the existing seq and *appended_p is false. Must
+    run inside a transaction. */
+int xc_outbox_append (xc_store_t *store, const char *event_id, const char *type,
+                      const char *message, size_t message_len, int64_t *seq_p,
+                      bool *appended_p, xc_err_t *err);
+
+/*  The latest seq (0 when empty). */
+int xc_outbox_head (xc_store_t *store, int64_t *seq_p, xc_err_t *err);
+
+/*  Events with seq > after, at most limit of them and, past the first, at most max_bytes of
+    messages in all. *events_p (caller owns) is an array of
+      {"seq": n, "id": "..", "type": "..", "hash": "<64 hex>", "message": "<the signed JWS>"}. */
+int xc_outbox_read (xc_store_t *store, int64_t after, int limit, size_t max_bytes,
+                    json_t **events_p, xc_err_t *err);
+
+/*  Recomputes the whole chain. Returns 0 when every link holds and seq has no gap; otherwise
+    -1 with *bad_seq_p the first seq whose row does not match (err says how). */
+int xc_outbox_verify (xc_store_t *store, int64_t *bad_seq_p, xc_err_t *err);
+
+/*  hash = SHA-256(prev || message): the chain's one formula, shared with tests and xcctl. */
+void xc_outbox_link (const unsigned char prev[32], const char *message, size_t len,
+                     unsigned char hash[32]);
+
+#endif

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs test binaries (and pytest), sums their "N passed, N failed" lines into one last line.
+#   tests/run.sh [--valgrind] BIN... [--pytest DIR]
+# A binary that crashes, times out or prints no count line counts as one failed test.
+set -u
+valgrind=""
+pytest_dir=""
+bins=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --valgrind) valgrind="valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --track-fds=no" ;;
+    --pytest) pytest_dir="$2"; shift ;;
+    *) bins+=("$1") ;;
+  esac
+  shift
+done
+
+passed=0; failed=0
+count() {  # $1 name, $2 exit status, $3 output file
+  local line p f
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$3" | tail -n 1)
+  if [ -z "$line" ]; then
+    echo "FAIL $1: exit $2 and no count line"; failed=$((failed + 1)); return
+  fi
+  p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
+  f=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+  if [ "$2" != 0 ] && [ "$f" = 0 ]; then f=1; echo "FAIL $1: exit $2"; fi
+  passed=$((passed + p)); failed=$((failed + f))
+  printf '%-44s %s\n' "$1" "$line"
+}
+
+out=$(mktemp); trap 'rm -f "$out"' EXIT
+for b in "${bins[@]}"; do
+  timeout 600 $valgrind "$b" >"$out" 2>&1; rc=$?
+  if [ $rc != 0 ]; then cat "$out"; fi
+  count "$(basename "$b")" $rc "$out"
+done
+
+if [ -n "$pytest_dir" ]; then
+  timeout 600 "${PY:-/usr/bin/python3}" -m pytest -q -p no:cacheprovider "$pytest_dir" >"$out" 2>&1; rc=$?
+  [ $rc != 0 ] && cat "$out"
+  p=$(grep -Eo '[0-9]+ passed' "$out" | tail -n 1 | grep -Eo '[0-9]+'); p=${p:-0}
+  f=$(grep -Eo '[0-9]+ (failed|error)' "$out" | awk '{s += $1} END {print s + 0}')
+  if [ $rc != 0 ] && [ "$f" = 0 ]; then f=1; fi
+  passed=$((passed + p)); failed=$((failed + f))
+  printf '%-44s %s passed, %s failed\n' "pytest $pytest_dir" "$p" "$f"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
