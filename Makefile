@@ -33,6 +33,7 @@ SERVICES    := $(notdir $(wildcard services/*))
 UNIT_SRC    := $(wildcard common/*_test.c services/*/*_test.c)
 UNIT_BINS   := $(patsubst %.c,$(B)/test/%,$(subst /,_,$(UNIT_SRC)))
 SYSTEM_SRC  := $(wildcard tests/system/*_test.c)
+FIXTURE_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(filter-out %_test.c,$(wildcard tests/system/*.c)))
 SYSTEM_BINS := $(patsubst tests/system/%.c,$(B)/test/system_%,$(SYSTEM_SRC))
 SERVICE_BINS := $(SERVICES:%=$(B)/bin/xc-%)
 CLI_BINS    := $(if $(wildcard cli/*.c),$(B)/bin/xcctl)
@@ -87,7 +88,7 @@ $(B)/test/common_%_test: $(B)/obj/common/%_test.o $(B)/libxc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(B)/test/system_%: $(B)/obj/tests/system/%.o $(B)/libxc.a
+$(B)/test/system_%: $(B)/obj/tests/system/%.o $(FIXTURE_OBJ) $(B)/libxc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 

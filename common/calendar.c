@@ -1,6 +1,10 @@
 /*  calendar.c: civil dates, the working-day calendar, deadline arithmetic. */
 #include "common/calendar.h"
 
+#include "common/schema.h"
+
+#include <dirent.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,4 +44,425 @@ xc_date_month_days (int year, int month)
     return month == 2 ? 28 + leap : days[month - 1];
 }
 
-/* THE REST OF THE MODULE IS BEING WRITTEN */
+/* Parses an unsigned decimal of exactly n digits. */
+static int
+s_digits (const char *s, int n, int *value)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *value = v;
+    return 0;
+}
+
+int
+xc_date_parse (const char *text, xc_date_t *date, xc_err_t *err)
+{
+    int y, m, d;
+    *date = 0;
+    if (!text || strlen (text) != XC_DATE_LEN || s_digits (text, 4, &y) || text[4] != '-'
+        || s_digits (text + 5, 2, &m) || text[7] != '-' || s_digits (text + 8, 2, &d))
+        return xc_err_set (err, XC_E_SCHEMA, "'%.40s' is not a date (YYYY-MM-DD)",
+                           text ? text : "");
+    if (y < 1900 || m < 1 || m > 12 || d < 1 || d > xc_date_month_days (y, m))
+        return xc_err_set (err, XC_E_SCHEMA, "'%s' is not a real date", text);
+    *date = xc_date_from_ymd (y, m, d);
+    return 0;
+}
+
+void
+xc_date_format (xc_date_t date, char *out)
+{
+    int y, m, d;
+    xc_date_to_ymd (date, &y, &m, &d);
+    /* The modulos only bound the widths for the compiler; dates in use are 1900-9999. */
+    snprintf (out, XC_DATE_LEN + 1, "%04u-%02u-%02u", (unsigned) y % 10000u,
+              (unsigned) m % 13u, (unsigned) d % 32u);
+}
+
+xc_date_t
+xc_date_of_time (int64_t t, int utc_offset)
+{
+    int64_t local = t + utc_offset;
+    int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+    return (xc_date_t) days;
+}
+
+int
+xc_date_weekday (xc_date_t date)
+{
+    /* 1970-01-01 was a Thursday */
+    int r = (int) (((int64_t) date % 7 + 7 + 3) % 7);
+    return r + 1;
+}
+
+xc_date_t
+xc_date_add_months (xc_date_t date, int months)
+{
+    int y, m, d;
+    xc_date_to_ymd (date, &y, &m, &d);
+    int64_t total = (int64_t) y * 12 + (m - 1) + months;
+    int64_t ny = total >= 0 ? total / 12 : -((-total + 11) / 12);
+    int nm = (int) (total - ny * 12) + 1;
+    int last = xc_date_month_days ((int) ny, nm);
+    return xc_date_from_ymd ((int) ny, nm, d > last ? last : d);
+}
+
+/* The working-day calendar: per loaded year, what each day of it is. */
+typedef enum { S_DAY_PLAIN = 0, S_DAY_HOLIDAY, S_DAY_MAKEUP } s_mark_t;
+
+typedef enum { S_WORK, S_WEEKEND, S_HOLIDAY, S_MAKEUP } s_kind_t;
+
+typedef struct {
+    int year;
+    unsigned char mark[366];         /* s_mark_t, indexed by day of the year */
+} s_year_t;
+
+struct xc_calendar {
+    bool weekends_only;
+    s_year_t *years;
+    size_t n_years;
+};
+
+#define S_SPAN_MAX 3660
+#define S_FIRST_DATE (-25567)        /* 1900-01-01 */
+#define S_LAST_DATE 2932896          /* 9999-12-31 */
+
+static const xc_field_t s_date_item = { .name = "date", .type = XC_T_STRING };
+
+static const xc_field_t s_file_fields[] = {
+    { .name = "year", .type = XC_T_INTEGER, .required = true, .min = 1900, .max = 9999 },
+    { .name = "source", .type = XC_T_STRING, .max = 1000 },
+    { .name = "holidays", .type = XC_T_ARRAY, .required = true, .max = 366,
+      .items = &s_date_item },
+    { .name = "workdays", .type = XC_T_ARRAY, .required = true, .max = 366,
+      .items = &s_date_item },
+    { .name = NULL }
+};
+
+/* True for "YYYY.json"; sets *year. */
+static bool
+s_year_file_name (const char *name, int *year)
+{
+    return strlen (name) == 9 && strcmp (name + 4, ".json") == 0
+           && s_digits (name, 4, year) == 0;
+}
+
+/* Marks each date of one list (holidays or workdays) in y, checking it. */
+static int
+s_mark_dates (s_year_t *y, const json_t *list, const char *list_name, s_mark_t mark,
+              const char *path, xc_err_t *err)
+{
+    xc_date_t jan1 = xc_date_from_ymd (y->year, 1, 1);
+    size_t i;
+    json_t *item;
+    json_array_foreach (list, i, item) {
+        const char *text = json_string_value (item);
+        xc_date_t date;
+        xc_err_t perr;
+        if (xc_date_parse (text, &date, &perr) != 0)
+            return xc_err_set (err, XC_E_CONFIG, "'%.120s': %s[%zu]: %s", path, list_name, i,
+                               perr.text);
+        int yy, mm, dd;
+        xc_date_to_ymd (date, &yy, &mm, &dd);
+        if (yy != y->year)
+            return xc_err_set (err, XC_E_CONFIG, "'%.120s': %s[%zu]: %s is not in %d", path,
+                               list_name, i, text, y->year);
+        bool weekend = xc_date_weekday (date) >= 6;
+        if (mark == S_DAY_HOLIDAY && weekend)
+            return xc_err_set (err, XC_E_CONFIG,
+                               "'%.120s': %s[%zu]: %s falls on a weekend, not a weekday",
+                               path, list_name, i, text);
+        if (mark == S_DAY_MAKEUP && !weekend)
+            return xc_err_set (err, XC_E_CONFIG,
+                               "'%.120s': %s[%zu]: %s is a weekday, not a weekend day", path,
+                               list_name, i, text);
+        if (y->mark[date - jan1] != S_DAY_PLAIN)
+            return xc_err_set (err, XC_E_CONFIG, "'%.120s': %s is listed twice", path, text);
+        y->mark[date - jan1] = (unsigned char) mark;
+    }
+    return 0;
+}
+
+/* Loads and checks one year file into y. */
+static int
+s_load_year (const char *path, int name_year, s_year_t *y, xc_err_t *err)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file (path, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return xc_err_set (err, XC_E_CONFIG, "'%.120s' line %d: %s", path, jerr.line,
+                           jerr.text);
+    int rc = -1;
+    xc_err_t serr;
+    if (xc_schema_check (root, s_file_fields, "calendar", &serr) != 0) {
+        xc_err_set (err, XC_E_CONFIG, "'%.120s': %s", path, serr.text);
+        goto cleanup;
+    }
+    memset (y, 0, sizeof *y);
+    y->year = (int) json_integer_value (json_object_get (root, "year"));
+    if (y->year != name_year) {
+        xc_err_set (err, XC_E_CONFIG, "'%.120s': year %d does not match the file name", path,
+                    y->year);
+        goto cleanup;
+    }
+    if (s_mark_dates (y, json_object_get (root, "holidays"), "holidays", S_DAY_HOLIDAY, path,
+                      err) != 0
+        || s_mark_dates (y, json_object_get (root, "workdays"), "workdays", S_DAY_MAKEUP, path,
+                         err) != 0)
+        goto cleanup;
+    rc = 0;
+cleanup:
+    json_decref (root);
+    return rc;
+}
+
+int
+xc_calendar_load (const char *dir, xc_calendar_t **cal_p, xc_err_t *err)
+{
+    *cal_p = NULL;
+    DIR *d = opendir (dir);
+    if (!d)
+        return xc_err_set (err, XC_E_CONFIG, "unable to open calendar folder '%s'", dir);
+    int rc = -1;
+    xc_calendar_t *cal = calloc (1, sizeof *cal);
+    if (!cal) {
+        xc_err_set (err, XC_E_INTERNAL, "out of memory");
+        goto cleanup;
+    }
+    struct dirent *entry;
+    while ((entry = readdir (d))) {
+        int year;
+        if (!s_year_file_name (entry->d_name, &year))
+            continue;
+        s_year_t *years = realloc (cal->years, (cal->n_years + 1) * sizeof *years);
+        if (!years) {
+            xc_err_set (err, XC_E_INTERNAL, "out of memory");
+            goto cleanup;
+        }
+        cal->years = years;
+        char path[4096];
+        if ((size_t) snprintf (path, sizeof path, "%s/%s", dir, entry->d_name) >= sizeof path) {
+            xc_err_set (err, XC_E_CONFIG, "calendar folder path too long");
+            goto cleanup;
+        }
+        if (s_load_year (path, year, &cal->years[cal->n_years], err) != 0)
+            goto cleanup;
+        cal->n_years++;
+    }
+    if (cal->n_years == 0) {
+        xc_err_set (err, XC_E_CONFIG, "no calendar files (YYYY.json) in '%s'", dir);
+        goto cleanup;
+    }
+    *cal_p = cal;
+    cal = NULL;
+    rc = 0;
+cleanup:
+    xc_calendar_destroy (&cal);
+    closedir (d);
+    return rc;
+}
+
+void
+xc_calendar_destroy (xc_calendar_t **cal_p)
+{
+    if (!cal_p || !*cal_p)
+        return;
+    free ((*cal_p)->years);
+    free (*cal_p);
+    *cal_p = NULL;
+}
+
+xc_calendar_t *
+xc_calendar_new_weekends_only (void)
+{
+    xc_calendar_t *cal = calloc (1, sizeof *cal);
+    if (cal)
+        cal->weekends_only = true;
+    return cal;
+}
+
+static int
+s_day_kind (const xc_calendar_t *cal, xc_date_t date, s_kind_t *kind, xc_err_t *err)
+{
+    bool weekend = xc_date_weekday (date) >= 6;
+    *kind = weekend ? S_WEEKEND : S_WORK;
+    if (cal->weekends_only)
+        return 0;
+    int y, m, d;
+    xc_date_to_ymd (date, &y, &m, &d);
+    for (size_t i = 0; i < cal->n_years; i++) {
+        if (cal->years[i].year != y)
+            continue;
+        unsigned char mark = cal->years[i].mark[date - xc_date_from_ymd (y, 1, 1)];
+        if (mark == S_DAY_HOLIDAY)
+            *kind = S_HOLIDAY;
+        else if (mark == S_DAY_MAKEUP)
+            *kind = S_MAKEUP;
+        return 0;
+    }
+    return xc_err_set (err, XC_E_CONFIG, "no working-day calendar for %d", y);
+}
+
+int
+xc_calendar_is_workday (const xc_calendar_t *cal, xc_date_t date, bool *workday,
+                        xc_err_t *err)
+{
+    s_kind_t kind;
+    *workday = false;
+    if (s_day_kind (cal, date, &kind, err) != 0)
+        return -1;
+    *workday = kind == S_WORK || kind == S_MAKEUP;
+    return 0;
+}
+
+typedef struct {
+    int holidays, weekend_days, makeup_days;
+} s_tally_t;
+
+/* Walks forward from start to the n-th working day, counting what it passes. */
+static int
+s_walk (const xc_calendar_t *cal, xc_date_t start, int n, xc_date_t *due, s_tally_t *tally,
+        xc_err_t *err)
+{
+    memset (tally, 0, sizeof *tally);
+    *due = start;
+    if (n < 0 || n > S_SPAN_MAX)
+        return xc_err_set (err, XC_E_SCHEMA, "workdays must be between 0 and %d",
+                           S_SPAN_MAX);
+    xc_date_t date = start;
+    while (n > 0) {
+        if (date >= S_LAST_DATE)
+            return xc_err_set (err, XC_E_SCHEMA, "deadline falls after 9999-12-31");
+        date++;
+        s_kind_t kind;
+        if (s_day_kind (cal, date, &kind, err) != 0)
+            return -1;
+        if (kind == S_HOLIDAY)
+            tally->holidays++;
+        else if (kind == S_WEEKEND)
+            tally->weekend_days++;
+        else {
+            if (kind == S_MAKEUP)
+                tally->makeup_days++;
+            n--;
+        }
+    }
+    *due = date;
+    return 0;
+}
+
+int
+xc_calendar_add_workdays (const xc_calendar_t *cal, xc_date_t start, int n, xc_date_t *due,
+                          xc_err_t *err)
+{
+    s_tally_t tally;
+    return s_walk (cal, start, n, due, &tally, err);
+}
+
+static const char *const s_unit_names[] = {
+    [XC_SPAN_DAYS] = "day", [XC_SPAN_WORKDAYS] = "workday", [XC_SPAN_MONTHS] = "month"
+};
+
+int
+xc_span_parse (const char *text, xc_span_t *span, xc_err_t *err)
+{
+    span->amount = 0;
+    span->unit = XC_SPAN_DAYS;
+    const char *p = text ? text : "";
+    int amount = 0, digits = 0;
+    while (p[digits] >= '0' && p[digits] <= '9' && digits < 5)
+        amount = amount * 10 + (p[digits++] - '0');
+    /* no sign, no leading zero, exactly one space */
+    if (digits == 0 || (digits > 1 && p[0] == '0') || p[digits] != ' ')
+        goto bad;
+    const char *word = p + digits + 1;
+    for (int u = 0; u < 3; u++) {
+        size_t len = strlen (s_unit_names[u]);
+        if (strncmp (word, s_unit_names[u], len) != 0)
+            continue;
+        bool singular = word[len] == 0, plural = word[len] == 's' && word[len + 1] == 0;
+        if (!plural && !(singular && amount == 1))
+            goto bad;
+        if (amount > S_SPAN_MAX)
+            return xc_err_set (err, XC_E_SCHEMA, "'%.40s': the amount must be 0..%d", text,
+                               S_SPAN_MAX);
+        span->amount = amount;
+        span->unit = (xc_span_unit_t) u;
+        return 0;
+    }
+bad:
+    return xc_err_set (err, XC_E_SCHEMA,
+                       "'%.40s' is not a span such as '10 days', '20 workdays' or '3 months'",
+                       p);
+}
+
+/* "3 holidays", "1 holiday" */
+static const char *
+s_plural (int n)
+{
+    return n == 1 ? "" : "s";
+}
+
+int
+xc_deadline_compute (const xc_calendar_t *cal, xc_date_t start, xc_span_t span,
+                     xc_date_t *due, char *explain, size_t explain_len, xc_err_t *err)
+{
+    *due = start;
+    if (explain && explain_len)
+        explain[0] = 0;
+    if (span.amount < 0 || span.amount > S_SPAN_MAX || (unsigned) span.unit > XC_SPAN_MONTHS)
+        return xc_err_set (err, XC_E_SCHEMA, "invalid span");
+    if (start < S_FIRST_DATE || start > S_LAST_DATE)
+        return xc_err_set (err, XC_E_SCHEMA, "start date outside 1900-01-01..9999-12-31");
+    xc_date_t result;
+    s_tally_t tally = { 0, 0, 0 };
+    bool clamped = false;
+    if (span.unit == XC_SPAN_DAYS)
+        result = start + span.amount;
+    else if (span.unit == XC_SPAN_MONTHS) {
+        int y, m, d, ry, rm, rd;
+        xc_date_to_ymd (start, &y, &m, &d);
+        result = xc_date_add_months (start, span.amount);
+        xc_date_to_ymd (result, &ry, &rm, &rd);
+        clamped = rd != d;
+    }
+    else if (s_walk (cal, start, span.amount, &result, &tally, err) != 0)
+        return -1;
+    if (result > S_LAST_DATE)
+        return xc_err_set (err, XC_E_SCHEMA, "deadline falls after 9999-12-31");
+    *due = result;
+    if (!explain || !explain_len)
+        return 0;
+
+    char from[XC_DATE_LEN + 1], to[XC_DATE_LEN + 1], note[160] = "";
+    xc_date_format (start, from);
+    xc_date_format (result, to);
+    if (clamped)
+        snprintf (note, sizeof note, " (clamped to the end of the month)");
+    else if (tally.holidays || tally.weekend_days || tally.makeup_days) {
+        /* name only what happened: "(skipped 2 weekend days)" */
+        char skipped[80] = "", counted[48] = "";
+        if (tally.holidays && tally.weekend_days)
+            snprintf (skipped, sizeof skipped, "skipped %d holiday%s and %d weekend day%s",
+                      tally.holidays, s_plural (tally.holidays), tally.weekend_days,
+                      s_plural (tally.weekend_days));
+        else if (tally.holidays)
+            snprintf (skipped, sizeof skipped, "skipped %d holiday%s", tally.holidays,
+                      s_plural (tally.holidays));
+        else if (tally.weekend_days)
+            snprintf (skipped, sizeof skipped, "skipped %d weekend day%s",
+                      tally.weekend_days, s_plural (tally.weekend_days));
+        if (tally.makeup_days)
+            snprintf (counted, sizeof counted, "counted %d make-up workday%s",
+                      tally.makeup_days, s_plural (tally.makeup_days));
+        snprintf (note, sizeof note, " (%s%s%s)", skipped, *skipped && *counted ? ", " : "",
+                  counted);
+    }
+    snprintf (explain, explain_len, "%s + %d %s%s = %s%s", from, span.amount,
+              s_unit_names[span.unit], s_plural (span.amount), to, note);
+    return 0;
+}

@@ -62,7 +62,8 @@ xc_calendar_t *xc_calendar_new_weekends_only (void);
 int xc_calendar_is_workday (const xc_calendar_t *cal, xc_date_t date, bool *workday,
                             xc_err_t *err);
 
-/*  The n-th working day after start (start itself never counts; n >= 0; n = 0 gives start). */
+/*  The n-th working day after start (start itself never counts; 0 <= n <= 3660; n = 0 gives
+    start). */
 int xc_calendar_add_workdays (const xc_calendar_t *cal, xc_date_t start, int n,
                               xc_date_t *due, xc_err_t *err);
 
@@ -77,8 +78,9 @@ typedef struct {
 int xc_span_parse (const char *text, xc_span_t *span, xc_err_t *err);
 
 /*  Computes start + span into *due and writes a human explanation into explain (may be NULL),
-    e.g. "2026-02-10 + 10 workdays = 2026-03-03 (skipped 7 holidays, 2 weekends; counted 1
-    make-up workday)". */
+    e.g. "2026-02-10 + 10 workdays = 2026-03-02 (skipped 6 holidays and 4 weekend days, counted
+    2 make-up workdays)" or "2026-01-31 + 1 month = 2026-02-28 (clamped to the end of the
+    month)". The parenthesis names only what happened; it is absent when nothing did. */
 int xc_deadline_compute (const xc_calendar_t *cal, xc_date_t start, xc_span_t span,
                          xc_date_t *due, char *explain, size_t explain_len, xc_err_t *err);
 

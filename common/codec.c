@@ -72,8 +72,16 @@ xc_uuid_new (char *out)
 {
     unsigned char b[16];
     randombytes_buf (b, sizeof b);
-    b[6] = (b[6] & 0x0f) | 0x40;       /* version 4 */
-    b[8] = (b[8] & 0x3f) | 0x80;       /* RFC 4122 variant */
+    xc_uuid_format (b, 4, out);
+}
+
+void
+xc_uuid_format (const unsigned char bytes[16], int version, char *out)
+{
+    unsigned char b[16];
+    memcpy (b, bytes, sizeof b);
+    b[6] = (unsigned char) ((b[6] & 0x0f) | (version << 4));
+    b[8] = (b[8] & 0x3f) | 0x80;       /* RFC 9562 variant */
     snprintf (out, XC_UUID_LEN + 1,
               "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
               b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],

@@ -31,6 +31,10 @@ void xc_hex_encode (const unsigned char *bin, size_t len, char *out);
 /*  Writes a random (version 4) UUID, lowercase, and a NUL into out[XC_UUID_LEN + 1]. */
 void xc_uuid_new (char *out);
 
+/*  Writes the UUID of 16 bytes with the given version (4: random, 8: derived from a hash)
+    and the RFC 9562 variant bits set. */
+void xc_uuid_format (const unsigned char bytes[16], int version, char *out);
+
 /*  True when s is a UUID in the 8-4-4-4-12 lowercase or uppercase hex form. */
 int xc_uuid_valid (const char *s);
 

@@ -7,10 +7,21 @@
 
     xc_envelope_open runs the receiver's checks in the order docs/protocol.md gives, each failure
     with its own code:
-      size (too_large) -> JSON with no duplicate keys (malformed, duplicate_key) -> alg (bad_alg)
-      and typ (bad_typ) -> kid known (unknown_kid), of iss (kid_issuer_mismatch), valid now and
-      principal not revoked (key_not_valid) -> signature (bad_signature) -> aud (wrong_audience)
-      -> exp (expired) and iat (iat_skew).
+      size (too_large)
+      -> outer JSON, then protected and payload base64url-decoded and parsed, duplicate keys
+         refused at every depth (malformed, duplicate_key); the outer object has exactly the
+         string members protected, payload, signature
+      -> header: exactly alg, kid, typ, all strings (malformed); alg EdDSA or Ed25519 (bad_alg);
+         typ xc+jws (bad_typ)
+      -> body: exactly v (1), id (UUID), iss, aud (1..63 bytes), type (1..63 of [a-z0-9_.]),
+         iat, exp (integers; exp may be absent only when stored), corr (null or UUID, may be
+         absent), data (object) (malformed, the text names the member)
+      -> kid known (unknown_kid), of iss (kid_issuer_mismatch), principal not revoked and the
+         key valid at now (at iat when stored) (key_not_valid)
+      -> signature: 64 bytes over the received protected + "." + payload (bad_signature)
+      -> unless stored: aud equals the service's audience exactly (wrong_audience)
+      -> unless stored: iat < exp <= iat + max_lifetime (malformed), now <= exp (expired),
+         |iat - now| <= skew (iat_skew).
     Role, schema and dedupe checks come after, in service.c and inbox.c.
 */
 #ifndef XC_ENVELOPE_H
@@ -45,13 +56,17 @@ typedef struct {
 
 typedef struct {
     const xc_registry_t *registry;
-    const char *audience;            /* accepted aud; "*" in a message matches any audience */
+    const char *audience;            /* the accepted aud, compared exactly. A command with aud
+                                        "*" is refused: it could be replayed at every service.
+                                        Stored events carry aud "*" and are opened with
+                                        stored = true, which skips this check. */
     int64_t now;                     /* wall clock, Unix seconds */
     int skew;                        /* allowed |iat - now| in seconds */
     int max_lifetime;                /* allowed exp - iat in seconds */
     size_t max_size;                 /* bytes */
-    bool stored;                     /* true for stored events read back: exp absent, iat not
-                                        compared to now, aud not checked */
+    bool stored;                     /* true for stored events read back: exp may be absent,
+                                        iat not compared to now, aud not checked, the key
+                                        judged valid or not at the message's iat */
 } xc_verify_t;
 
 /*  Runs the checks above on len bytes. On success *msg_p is set (caller owns). On failure
@@ -83,8 +98,11 @@ char *xc_envelope_seal (const xc_key_t *key, const xc_claims_t *claims, const js
     that build hostile messages. */
 char *xc_jws_sign (const xc_key_t *key, const char *protected_b64, const char *payload_b64);
 
-/*  SHA-256 over type and data, independent of iat, exp and the signature: the inbox compares
-    it to tell a retry (same digest) from a replay with another body. */
+/*  SHA-256 over aud, type and data, independent of id, iat, exp and the signature: the inbox
+    compares it to tell a retry (same digest) from a replay with another body. Exactly:
+      SHA-256 (json_dumps ({"aud": aud, "type": type, "data": data},
+                           JSON_COMPACT | JSON_SORT_KEYS))
+    i.e. {"aud":..,"data":..,"type":..} with the keys of every object sorted, no spaces. */
 void xc_msg_digest (const xc_msg_t *msg, unsigned char digest[32]);
 
 #endif

@@ -74,14 +74,17 @@ typedef struct {
 
 typedef struct xc_registry xc_registry_t;
 
-/*  Loads and checks a registry file (schema, unique iss and kid, x of 32 bytes, not_before <
-    not_after, Z85 of 40 characters). Caller owns *reg_p. */
+/*  Loads and checks a registry file (members as above and no others, iss and role matching
+    [a-z][a-z0-9._-]{0,62}, unique iss, kid and curve key, x of 32 bytes, not_before <
+    not_after, curve of 40 Z85 characters, 1..16 keys per principal; scope defaults to {}).
+    Fails with XC_E_CONFIG and a text naming the problem. Caller owns *reg_p. */
 int xc_registry_load (const char *path, xc_registry_t **reg_p, xc_err_t *err);
 void xc_registry_destroy (xc_registry_t **reg_p);
 
-/*  Reloads *reg_p from its file when the file changed since it was loaded (mtime, size or
-    inode). Returns 1 when it reloaded, 0 when nothing changed, -1 when the new file is invalid
-    (the old registry stays in use, err says why). Pointers borrowed from the old registry are
+/*  Reloads *reg_p from its file when the file changed since it was loaded (mtime or ctime to
+    the nanosecond, size, inode or device). Returns 1 when it reloaded, 0 when nothing changed,
+    -1 when the file is gone or the new file is invalid (the old registry stays in use, err
+    says why; every later call tries again, and returns -1 again until the file is fixed). Pointers borrowed from the old registry are
     invalid after a reload that returns 1. */
 int xc_registry_refresh (xc_registry_t **reg_p, xc_err_t *err);
 
@@ -89,6 +92,9 @@ int xc_registry_refresh (xc_registry_t **reg_p, xc_err_t *err);
 const xc_principal_t *xc_registry_principal (const xc_registry_t *reg, const char *iss);
 const xc_pubkey_t *xc_registry_key (const xc_registry_t *reg, const char *kid);
 const xc_principal_t *xc_registry_curve_client (const xc_registry_t *reg, const char *z85);
+/*  The same lookup by the 32-byte binary key, as a ZAP request carries it (RFC 27). */
+const xc_principal_t *xc_registry_curve_client_bin (const xc_registry_t *reg,
+                                                    const unsigned char key[32]);
 
 /*  A CURVE keypair (ZeroMQ RFC 26) in Z85 form, stored as {"public": .., "secret": ..}. */
 typedef struct {

@@ -31,7 +31,8 @@ int xc_outbox_head (xc_store_t *store, int64_t *seq_p, xc_err_t *err);
 
 /*  Events with seq > after, at most limit of them and, past the first, at most max_bytes of
     messages in all. *events_p (caller owns) is an array of
-      {"seq": n, "id": "..", "type": "..", "hash": "<64 hex>", "message": "<the signed JWS>"}. */
+      {"seq": n, "id": "..", "type": "..", "hash": "<64 hex>", "message": "<the signed JWS>"}.
+    A limit above 1000 is lowered to 1000; limit < 1 or after < 0 fails with XC_E_SCHEMA. */
 int xc_outbox_read (xc_store_t *store, int64_t after, int limit, size_t max_bytes,
                     json_t **events_p, xc_err_t *err);
 

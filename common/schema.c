@@ -22,17 +22,21 @@ s_type_name (xc_type_t type)
     }
 }
 
+/*  Whether value lies in the field's range: min applies when min or max is set, max only when
+    it is set, so { .min = 1 } means "at least 1". */
 static bool
-s_has_range (const xc_field_t *field)
+s_in_range (const xc_field_t *field, int64_t value)
 {
-    return field->min != 0 || field->max != 0;
+    if (field->min == 0 && field->max == 0)
+        return true;
+    return value >= field->min && (field->max == 0 || value <= field->max);
 }
 
 static int
 s_check_string (const json_t *value, const xc_field_t *field, const char *path, xc_err_t *err)
 {
     size_t len = json_string_length (value);
-    if (s_has_range (field) && ((int64_t) len < field->min || (int64_t) len > field->max))
+    if (!s_in_range (field, (int64_t) len))
         return xc_err_set (err, XC_E_SCHEMA, "%s: length %zu is outside %lld..%lld bytes", path,
                            len, (long long) field->min, (long long) field->max);
     if (field->one_of) {
@@ -88,8 +92,7 @@ s_check_value (const json_t *value, const xc_field_t *field, const char *path, x
     case XC_T_INTEGER:
         if (!json_is_integer (value))
             break;
-        if (s_has_range (field)
-            && (json_integer_value (value) < field->min || json_integer_value (value) > field->max))
+        if (!s_in_range (field, json_integer_value (value)))
             return xc_err_set (err, XC_E_SCHEMA, "%s: %lld is outside %lld..%lld", path,
                                (long long) json_integer_value (value), (long long) field->min,
                                (long long) field->max);
@@ -104,7 +107,7 @@ s_check_value (const json_t *value, const xc_field_t *field, const char *path, x
         if (!json_is_array (value))
             break;
         size_t n = json_array_size (value);
-        if (s_has_range (field) && ((int64_t) n < field->min || (int64_t) n > field->max))
+        if (!s_in_range (field, (int64_t) n))
             return xc_err_set (err, XC_E_SCHEMA, "%s: %zu elements, allowed %lld..%lld", path, n,
                                (long long) field->min, (long long) field->max);
         size_t i;

@@ -6,7 +6,7 @@
         static const xc_field_t s_note_fields[] = {
             { .name = "text", .type = XC_T_STRING, .required = true, .min = 1, .max = 2000 },
             { .name = "tags", .type = XC_T_ARRAY, .max = 16, .items = &s_tag },
-            { NULL }
+            { .name = NULL }
         };
 
     Members not described are refused ("unknown key"), so a typo in a config file or a field a
@@ -25,7 +25,7 @@
 typedef enum {
     XC_T_ANY,                        /* anything (checked by the caller) */
     XC_T_STRING,                     /* min/max: length in bytes; one_of: allowed values */
-    XC_T_INTEGER,                    /* min/max: inclusive range when min < max */
+    XC_T_INTEGER,                    /* min/max: inclusive range (see below) */
     XC_T_BOOLEAN,
     XC_T_NULLABLE_STRING,            /* a string as above, or null */
     XC_T_OBJECT,                     /* fields: its members */
@@ -37,7 +37,8 @@ typedef struct xc_field {
     const char *name;                /* NULL ends a list */
     xc_type_t type;
     bool required;
-    int64_t min, max;                /* unused when both are 0 */
+    int64_t min, max;                /* both 0: no range; else at least min and, when max is
+                                        not 0, at most max */
     const struct xc_field *fields;   /* XC_T_OBJECT */
     const struct xc_field *items;    /* XC_T_ARRAY, XC_T_MAP: one field describing each element */
     const char *const *one_of;       /* XC_T_STRING: NULL-terminated list of allowed values */

@@ -46,6 +46,12 @@ void xc_store_rollback_to (xc_store_t *store);
 /*  Runs sql (no results expected). For migrations and tests. */
 int xc_store_exec (xc_store_t *store, const char *sql, xc_err_t *err);
 
+/*  A prepared statement for sql, kept in the store (keyed by the SQL text) until
+    xc_store_close finalizes it: for statements a group commit runs many times (inbox,
+    outbox, a service's hot path). Returned reset, with no bindings. Borrowed: do not finalize;
+    sqlite3_reset it after the last step, so it holds no read snapshot open. */
+int xc_store_stmt (xc_store_t *store, const char *sql, sqlite3_stmt **stmt_p, xc_err_t *err);
+
 /*  Fills err with SQLite's message for a failed call on db (XC_E_BUSY for SQLITE_BUSY and
     SQLITE_LOCKED, XC_E_UNAVAILABLE for I/O and full disk, XC_E_INTERNAL otherwise). Returns -1. */
 int xc_store_fail (sqlite3 *db, const char *what, xc_err_t *err);

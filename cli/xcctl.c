@@ -1,0 +1,304 @@
+/*  xcctl: the operator's tool.
+
+    xcctl [--config FILE] [--key FILE] COMMAND
+      init      make what a deployment lacks: each service's signing key (and CURVE keypair
+                when curve is on), the operator's key, and their entries in the registry.
+                Existing keys and entries are kept, so it is safe to run again.
+      health    ask every service in the config for its health.
+
+    --config defaults to $XC_CONFIG, then config/local.json; --key (the operator's private
+    JWK) to $XC_KEY, then keys/office.jwk beside the config.
+*/
+#include <errno.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/envelope.h"
+#include "common/keys.h"
+#include "common/transport.h"
+
+#define OPERATOR "office"
+#define KEY_YEARS 2
+
+typedef struct {
+    const char *config_path;
+    const char *key_path;
+    xc_config_t *config;
+} s_ctl_t;
+
+/*  mkdir -p for the folder that will hold path. */
+static int
+s_make_parent (const char *path)
+{
+    char buf[4096];
+    snprintf (buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir (buf, 0700) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return 0;
+}
+
+static json_t *
+s_principal_find (json_t *principals, const char *iss)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach (principals, i, p) {
+        if (strcmp (json_string_value (json_object_get (p, "iss")), iss) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/*  Makes sure iss has key (and curve) in the registry document. */
+static void
+s_register (json_t *principals, const char *iss, const char *role, const xc_key_t *key,
+            const char *curve_public)
+{
+    json_t *p = s_principal_find (principals, iss);
+    if (!p) {
+        p = json_pack ("{s:s, s:s, s:{}, s:[]}", "iss", iss, "role", role, "scope", "keys");
+        json_array_append_new (principals, p);
+    }
+    json_t *keys = json_object_get (p, "keys");
+    size_t i;
+    json_t *k;
+    json_array_foreach (keys, i, k) {
+        if (strcmp (json_string_value (json_object_get (k, "kid")), key->kid) == 0)
+            goto curve;
+    }
+    char from[XC_RFC3339_LEN + 1], until[XC_RFC3339_LEN + 1];
+    int64_t now = xc_clock_wall ();
+    xc_clock_format (now - 86400, from);
+    xc_clock_format (now + KEY_YEARS * 366 * 86400LL, until);
+    json_t *jwk = xc_key_public_jwk (key);
+    json_object_set_new (jwk, "not_before", json_string (from));
+    json_object_set_new (jwk, "not_after", json_string (until));
+    json_array_append_new (keys, jwk);
+    printf ("registered key '%s' for '%s'\n", key->kid, iss);
+curve:
+    if (curve_public)
+        json_object_set_new (p, "curve", json_string (curve_public));
+}
+
+/*  Loads the key at path, or makes one named kid when there is none. */
+static int
+s_key_ensure (const char *path, const char *kid, xc_key_t *key)
+{
+    xc_err_t err;
+    if (access (path, F_OK) == 0)
+        return xc_key_load_jwk (key, path, &err) == 0 ? 0 : (fprintf (stderr, "xcctl: %s\n", err.text), -1);
+    if (s_make_parent (path) != 0 || xc_key_generate (key, kid, &err) != 0
+        || xc_key_save_jwk (key, path, &err) != 0) {
+        fprintf (stderr, "xcctl: unable to make '%s': %s\n", path, err.text);
+        return -1;
+    }
+    printf ("made key '%s' in %s\n", kid, path);
+    return 0;
+}
+
+static int
+s_curve_ensure (const char *path, xc_curve_keypair_t *kp)
+{
+    xc_err_t err;
+    if (access (path, F_OK) == 0)
+        return xc_curve_load (kp, path, &err) == 0 ? 0 : (fprintf (stderr, "xcctl: %s\n", err.text), -1);
+    if (s_make_parent (path) != 0 || xc_curve_generate (kp, &err) != 0
+        || xc_curve_save (kp, path, &err) != 0) {
+        fprintf (stderr, "xcctl: unable to make '%s': %s\n", path, err.text);
+        return -1;
+    }
+    printf ("made curve keypair in %s\n", path);
+    return 0;
+}
+
+static int
+s_init (s_ctl_t *ctl)
+{
+    const xc_config_t *cfg = ctl->config;
+    json_t *doc = access (cfg->registry, F_OK) == 0 ? json_load_file (cfg->registry, JSON_REJECT_DUPLICATES, NULL)
+                                                    : json_pack ("{s:[]}", "principals");
+    json_t *principals = json_object_get (doc, "principals");
+    if (!json_is_array (principals)) {
+        fprintf (stderr, "xcctl: '%s' is not a registry\n", cfg->registry);
+        json_decref (doc);
+        return 1;
+    }
+    char year[8];
+    char now[XC_RFC3339_LEN + 1];
+    xc_clock_format (xc_clock_wall (), now);
+    snprintf (year, sizeof year, "%.4s", now);
+    int rc = 0;
+    for (size_t i = 0; i < cfg->n_services && rc == 0; i++) {
+        const xc_service_conf_t *svc = &cfg->services[i];
+        char kid[XC_KID_MAX];
+        snprintf (kid, sizeof kid, "%s#%s-1", svc->name, year);
+        xc_key_t key;
+        xc_curve_keypair_t kp;
+        rc = s_key_ensure (svc->key, kid, &key);
+        if (rc == 0 && cfg->curve)
+            rc = s_curve_ensure (svc->curve_key, &kp);
+        if (rc == 0) {
+            s_register (principals, svc->name, "service", &key, cfg->curve ? kp.public_z85 : NULL);
+            s_make_parent (svc->database);
+        }
+        xc_key_wipe (&key);
+    }
+    if (rc == 0) {
+        char kid[XC_KID_MAX];
+        snprintf (kid, sizeof kid, "%s#%s-1", OPERATOR, year);
+        xc_key_t key;
+        xc_curve_keypair_t kp;
+        char curve_path[4096];
+        snprintf (curve_path, sizeof curve_path, "%.4000s.curve", ctl->key_path);
+        rc = s_key_ensure (ctl->key_path, kid, &key);
+        if (rc == 0 && cfg->curve)
+            rc = s_curve_ensure (curve_path, &kp);
+        if (rc == 0)
+            s_register (principals, OPERATOR, "office", &key, cfg->curve ? kp.public_z85 : NULL);
+        xc_key_wipe (&key);
+    }
+    if (rc == 0) {
+        char tmp[4096];
+        snprintf (tmp, sizeof tmp, "%.4000s.tmp", cfg->registry);
+        if (json_dump_file (doc, tmp, JSON_INDENT (2)) != 0 || rename (tmp, cfg->registry) != 0) {
+            fprintf (stderr, "xcctl: unable to write '%s'\n", cfg->registry);
+            rc = -1;
+        }
+    }
+    json_decref (doc);
+    xc_registry_t *check = NULL;
+    xc_err_t err;
+    if (rc == 0 && xc_registry_load (cfg->registry, &check, &err) != 0) {
+        fprintf (stderr, "xcctl: the registry is not valid: %s\n", err.text);
+        rc = -1;
+    }
+    xc_registry_destroy (&check);
+    return rc == 0 ? 0 : 1;
+}
+
+static int
+s_health (s_ctl_t *ctl)
+{
+    const xc_config_t *cfg = ctl->config;
+    xc_err_t err;
+    xc_key_t key;
+    xc_registry_t *registry = NULL;
+    xc_curve_keypair_t own;
+    char curve_path[4096];
+    snprintf (curve_path, sizeof curve_path, "%.4000s.curve", ctl->key_path);
+    if (xc_key_load_jwk (&key, ctl->key_path, &err) != 0
+        || xc_registry_load (cfg->registry, &registry, &err) != 0
+        || (cfg->curve && xc_curve_load (&own, curve_path, &err) != 0)) {
+        fprintf (stderr, "xcctl: %s\n", err.text);
+        xc_registry_destroy (&registry);
+        return 1;
+    }
+    const xc_pubkey_t *pub = xc_registry_key (registry, key.kid);
+    if (!pub) {
+        fprintf (stderr, "xcctl: the registry has no key '%s'; run xcctl init\n", key.kid);
+        xc_registry_destroy (&registry);
+        return 1;
+    }
+    const char *iss = pub->owner->iss;
+    int down = 0;
+    printf ("%-10s %-26s %-6s %8s %9s\n", "SERVICE", "API", "STATE", "HEAD", "COMMANDS");
+    for (size_t i = 0; i < cfg->n_services; i++) {
+        const xc_service_conf_t *svc = &cfg->services[i];
+        const xc_principal_t *sp = xc_registry_principal (registry, svc->name);
+        xc_client_opts_t opts = { .endpoint = svc->api, .curve = cfg->curve ? &own : NULL,
+                                  .server_key = sp ? sp->curve : NULL };
+        xc_client_t *client = NULL;
+        xc_msg_t *reply = NULL;
+        char id[XC_UUID_LEN + 1];
+        int64_t now = xc_clock_wall ();
+        xc_claims_t claims = { .iss = iss, .aud = svc->name, .type = "health", .iat = now,
+                               .exp = now + 60 };
+        json_t *data = json_object ();
+        size_t len;
+        char *msg = xc_envelope_seal (&key, &claims, data, &len, id, &err);
+        json_decref (data);
+        xc_verify_t verify = { .registry = registry, .audience = iss,
+                               .skew = cfg->clock_skew_seconds,
+                               .max_lifetime = cfg->max_lifetime_seconds,
+                               .max_size = cfg->max_message_bytes };
+        int rc = msg && xc_client_new (&opts, &client, &err) == 0
+                     ? xc_client_call (client, msg, len, id, &verify, svc->name, 2000, &reply, &err)
+                     : -1;
+        if (rc == 0)
+            printf ("%-10s %-26s %-6s %8lld %9lld\n", svc->name, svc->api, "up",
+                    (long long) json_integer_value (json_object_get (reply->data, "head")),
+                    (long long) json_integer_value (json_object_get (reply->data, "commands")));
+        else {
+            printf ("%-10s %-26s %-6s %s\n", svc->name, svc->api, "DOWN", err.text);
+            down++;
+        }
+        xc_msg_destroy (&reply);
+        xc_client_destroy (&client);
+        free (msg);
+    }
+    xc_key_wipe (&key);
+    xc_registry_destroy (&registry);
+    return down ? 1 : 0;
+}
+
+static void
+s_usage (void)
+{
+    fprintf (stderr, "usage: xcctl [--config FILE] [--key FILE] init | health\n");
+}
+
+int
+main (int argc, char **argv)
+{
+    s_ctl_t ctl = { .config_path = getenv ("XC_CONFIG"), .key_path = getenv ("XC_KEY") };
+    int i = 1;
+    for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+        if (strcmp (argv[i], "--config") == 0)
+            ctl.config_path = argv[i + 1];
+        else if (strcmp (argv[i], "--key") == 0)
+            ctl.key_path = argv[i + 1];
+        else
+            break;
+    }
+    if (i != argc - 1) {
+        s_usage ();
+        return 2;
+    }
+    if (sodium_init () < 0)
+        return 1;
+    if (!ctl.config_path)
+        ctl.config_path = "config/local.json";
+    xc_err_t err;
+    if (xc_config_load (ctl.config_path, &ctl.config, &err) != 0) {
+        fprintf (stderr, "xcctl: %s\n", err.text);
+        return 1;
+    }
+    char *default_key = xc_config_resolve (ctl.config, "keys/" OPERATOR ".jwk");
+    if (!ctl.key_path)
+        ctl.key_path = default_key;
+    int rc;
+    if (strcmp (argv[i], "init") == 0)
+        rc = s_init (&ctl);
+    else if (strcmp (argv[i], "health") == 0)
+        rc = s_health (&ctl);
+    else {
+        s_usage ();
+        rc = 2;
+    }
+    free (default_key);
+    xc_config_destroy (&ctl.config);
+    return rc;
+}

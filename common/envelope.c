@@ -1,0 +1,464 @@
+/*  envelope.c: JWS flattened JSON messages signed with Ed25519 (see envelope.h). */
+#include "common/envelope.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_TYP "xc+jws"
+
+/*  Parses JSON refusing duplicate keys at every depth; the object is the only allowed top. */
+static int
+s_parse (const char *bytes, size_t len, const char *what, json_t **json_p, xc_err_t *err)
+{
+    json_error_t jerr;
+    json_t *json = json_loadb (bytes, len, JSON_REJECT_DUPLICATES, &jerr);
+    *json_p = NULL;
+    if (!json) {
+        if (json_error_code (&jerr) == json_error_duplicate_key)
+            return xc_err_set (err, XC_E_DUPLICATE_KEY, "%s: %s", what, jerr.text);
+        return xc_err_set (err, XC_E_MALFORMED, "%s is not valid JSON: %s", what, jerr.text);
+    }
+    if (!json_is_object (json)) {
+        json_decref (json);
+        return xc_err_set (err, XC_E_MALFORMED, "%s is not a JSON object", what);
+    }
+    *json_p = json;
+    return 0;
+}
+
+/*  Decodes the base64url string member name of outer and parses it as a JSON object. */
+static int
+s_decode_part (const json_t *outer, const char *name, json_t **json_p, xc_err_t *err)
+{
+    *json_p = NULL;
+    const json_t *text = json_object_get (outer, name);
+    unsigned char *bin;
+    size_t len;
+    if (xc_b64url_decode (json_string_value (text), json_string_length (text), &bin, &len, NULL)
+        != 0)
+        return xc_err_set (err, XC_E_MALFORMED, "'%s' is not base64url", name);
+    int rc = s_parse ((const char *) bin, len, name, json_p, err);
+    free (bin);
+    return rc;
+}
+
+static bool
+s_is_one_of (const char *key, const char *const *names)
+{
+    for (; *names; names++)
+        if (strcmp (key, *names) == 0)
+            return true;
+    return false;
+}
+
+/*  Refuses members of object other than names. */
+static int
+s_only_members (const json_t *object, const char *const *names, const char *what,
+                xc_err_t *err)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach ((json_t *) object, key, value)
+        if (!s_is_one_of (key, names))
+            return xc_err_set (err, XC_E_MALFORMED, "%s has an unexpected member '%.40s'", what,
+                               key);
+    return 0;
+}
+
+/*  A string member of 1..max bytes; NULL (err set) when absent, mistyped or too long. */
+static const char *
+s_string (const json_t *object, const char *name, size_t max, const char *what, xc_err_t *err)
+{
+    const json_t *value = json_object_get (object, name);
+    if (!value) {
+        xc_err_set (err, XC_E_MALFORMED, "%s member '%s' is missing", what, name);
+        return NULL;
+    }
+    if (!json_is_string (value)) {
+        xc_err_set (err, XC_E_MALFORMED, "%s member '%s' must be a string", what, name);
+        return NULL;
+    }
+    size_t len = json_string_length (value);
+    if (len < 1 || len > max) {
+        xc_err_set (err, XC_E_MALFORMED, "%s member '%s' must be 1..%zu bytes", what, name, max);
+        return NULL;
+    }
+    return json_string_value (value);
+}
+
+static bool
+s_type_valid (const char *type)
+{
+    size_t len = strlen (type);
+    if (len < 1 || len >= XC_TYPE_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = type[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+/*  |a - b| without overflow, for any two int64_t. */
+static uint64_t
+s_distance (int64_t a, int64_t b)
+{
+    return a > b ? (uint64_t) a - (uint64_t) b : (uint64_t) b - (uint64_t) a;
+}
+
+static const char *const s_outer_names[] = { "protected", "payload", "signature", NULL };
+static const char *const s_header_names[] = { "alg", "kid", "typ", NULL };
+static const char *const s_body_names[] = { "v",   "id",   "iss",  "aud",  "type",
+                                            "iat", "exp",  "corr", "data", NULL };
+
+/*  Checks the body's members and copies them into msg. */
+static int
+s_check_body (const json_t *body, bool stored, xc_msg_t *msg, xc_err_t *err)
+{
+    if (s_only_members (body, s_body_names, "payload", err) != 0)
+        return -1;
+    const json_t *v = json_object_get (body, "v");
+    if (!json_is_integer (v) || json_integer_value (v) != 1)
+        return xc_err_set (err, XC_E_MALFORMED, "payload member 'v' must be the integer 1");
+    const char *id = s_string (body, "id", XC_UUID_LEN, "payload", err);
+    if (!id)
+        return -1;
+    if (!xc_uuid_valid (id))
+        return xc_err_set (err, XC_E_MALFORMED, "payload member 'id' must be a UUID");
+    const char *iss = s_string (body, "iss", XC_NAME_MAX - 1, "payload", err);
+    const char *aud = iss ? s_string (body, "aud", XC_NAME_MAX - 1, "payload", err) : NULL;
+    const char *type = aud ? s_string (body, "type", XC_TYPE_MAX - 1, "payload", err) : NULL;
+    if (!type)
+        return -1;
+    if (!s_type_valid (type))
+        return xc_err_set (err, XC_E_MALFORMED,
+                           "payload member 'type' must be 1..63 bytes of [a-z0-9_.]");
+    const json_t *iat = json_object_get (body, "iat");
+    if (!json_is_integer (iat))
+        return xc_err_set (err, XC_E_MALFORMED, "payload member 'iat' must be an integer");
+    const json_t *exp = json_object_get (body, "exp");
+    if (exp && !json_is_integer (exp))
+        return xc_err_set (err, XC_E_MALFORMED, "payload member 'exp' must be an integer");
+    if (!exp && !stored)
+        return xc_err_set (err, XC_E_MALFORMED, "payload member 'exp' is missing");
+    const json_t *corr = json_object_get (body, "corr");
+    if (corr && !json_is_null (corr) && !xc_uuid_valid (json_string_value (corr)))
+        return xc_err_set (err, XC_E_MALFORMED, "payload member 'corr' must be null or a UUID");
+    const json_t *data = json_object_get (body, "data");
+    if (!data)
+        return xc_err_set (err, XC_E_MALFORMED, "payload member 'data' is missing");
+    if (!json_is_object (data))
+        return xc_err_set (err, XC_E_MALFORMED, "payload member 'data' must be an object");
+
+    strcpy (msg->id, id);
+    strcpy (msg->iss, iss);
+    strcpy (msg->aud, aud);
+    strcpy (msg->type, type);
+    strcpy (msg->corr, json_is_string (corr) ? json_string_value (corr) : "");
+    msg->iat = json_integer_value (iat);
+    msg->exp = exp ? json_integer_value (exp) : 0;
+    msg->data = (json_t *) data;
+    return 0;
+}
+
+int
+xc_envelope_open (const char *bytes, size_t len, const xc_verify_t *verify, xc_msg_t **msg_p,
+                  xc_err_t *err)
+{
+    *msg_p = NULL;
+    if (!verify->registry || (!verify->stored && !verify->audience))
+        return xc_err_set (err, XC_E_INTERNAL, "no registry or audience to verify against");
+    if (len > verify->max_size)
+        return xc_err_set (err, XC_E_TOO_LARGE, "message of %zu bytes exceeds %zu", len,
+                           verify->max_size);
+
+    int rc = -1;
+    json_t *outer = NULL, *header = NULL;
+    char *input = NULL;
+    xc_msg_t *msg = calloc (1, sizeof *msg);
+    if (!msg)
+        return xc_err_set (err, XC_E_INTERNAL, "out of memory");
+
+    /* JSON, duplicate keys refused at every level */
+    if (s_parse (bytes, len, "message", &outer, err) != 0)
+        goto cleanup;
+    if (s_only_members (outer, s_outer_names, "message", err) != 0)
+        goto cleanup;
+    for (const char *const *name = s_outer_names; *name; name++)
+        if (!json_is_string (json_object_get (outer, *name))) {
+            xc_err_set (err, XC_E_MALFORMED, "message member '%s' must be a string", *name);
+            goto cleanup;
+        }
+    if (s_decode_part (outer, "protected", &header, err) != 0
+        || s_decode_part (outer, "payload", &msg->body, err) != 0)
+        goto cleanup;
+
+    /* header: alg, then typ */
+    if (s_only_members (header, s_header_names, "protected header", err) != 0)
+        goto cleanup;
+    /* any string is well-formed here: what it says is judged by the checks that follow */
+    for (const char *const *name = s_header_names; *name; name++) {
+        const json_t *value = json_object_get (header, *name);
+        if (!json_is_string (value)) {
+            xc_err_set (err, XC_E_MALFORMED, "protected header member '%s' %s", *name,
+                        value ? "must be a string" : "is missing");
+            goto cleanup;
+        }
+    }
+    const char *alg = json_string_value (json_object_get (header, "alg"));
+    const char *kid = json_string_value (json_object_get (header, "kid"));
+    const char *typ = json_string_value (json_object_get (header, "typ"));
+    if (strcmp (alg, "EdDSA") != 0 && strcmp (alg, "Ed25519") != 0) {
+        xc_err_set (err, XC_E_BAD_ALG, "alg '%.20s' is not allowed (EdDSA or Ed25519)", alg);
+        goto cleanup;
+    }
+    if (strcmp (typ, S_TYP) != 0) {
+        xc_err_set (err, XC_E_BAD_TYP, "typ '%.20s' is not '" S_TYP "'", typ);
+        goto cleanup;
+    }
+    if (s_check_body (msg->body, verify->stored, msg, err) != 0)
+        goto cleanup;
+
+    /* the key: known, of this issuer, valid at the moment that counts */
+    const xc_pubkey_t *key = xc_registry_key (verify->registry, kid);
+    if (!key) {
+        xc_err_set (err, XC_E_UNKNOWN_KID, "kid '%.80s' is not in the registry", kid);
+        goto cleanup;
+    }
+    strcpy (msg->kid, key->kid);        /* a registry kid fits */
+    if (strcmp (key->owner->iss, msg->iss) != 0) {
+        xc_err_set (err, XC_E_KID_ISSUER, "kid '%.80s' belongs to '%s', not to '%s'", msg->kid,
+                    key->owner->iss, msg->iss);
+        goto cleanup;
+    }
+    if (key->owner->revoked) {
+        xc_err_set (err, XC_E_KEY_NOT_VALID, "principal '%s' is revoked", msg->iss);
+        goto cleanup;
+    }
+    /* a stored event stays provable after its key expires: judge the key when it signed */
+    int64_t moment = verify->stored ? msg->iat : verify->now;
+    if (moment < key->not_before || moment > key->not_after) {
+        xc_err_set (err, XC_E_KEY_NOT_VALID, "kid '%.80s' is not valid at %lld", msg->kid,
+                    (long long) moment);
+        goto cleanup;
+    }
+
+    /* the signature, over the base64url text exactly as received */
+    unsigned char sig[64];
+    const char *protected_b64 = json_string_value (json_object_get (outer, "protected"));
+    const char *payload_b64 = json_string_value (json_object_get (outer, "payload"));
+    size_t plen = strlen (protected_b64), blen = strlen (payload_b64);
+    if (xc_b64url_decode_exact (json_string_value (json_object_get (outer, "signature")), sig,
+                                sizeof sig, NULL)
+        != 0) {
+        xc_err_set (err, XC_E_BAD_SIGNATURE, "signature is not 64 bytes of base64url");
+        goto cleanup;
+    }
+    input = malloc (plen + 1 + blen);
+    if (!input) {
+        xc_err_set (err, XC_E_INTERNAL, "out of memory");
+        goto cleanup;
+    }
+    memcpy (input, protected_b64, plen);
+    input[plen] = '.';
+    memcpy (input + plen + 1, payload_b64, blen);
+    if (crypto_sign_verify_detached (sig, (const unsigned char *) input, plen + 1 + blen,
+                                     key->pk)
+        != 0) {
+        xc_err_set (err, XC_E_BAD_SIGNATURE, "signature does not verify with kid '%.80s'",
+                    msg->kid);
+        goto cleanup;
+    }
+
+    if (!verify->stored) {
+        /* "*" is refused here: one command could be replayed at every service */
+        if (strcmp (msg->aud, verify->audience) != 0) {
+            xc_err_set (err, XC_E_WRONG_AUDIENCE, "aud '%s' is not '%s'", msg->aud,
+                        verify->audience);
+            goto cleanup;
+        }
+        uint64_t max_lifetime = verify->max_lifetime > 0 ? (uint64_t) verify->max_lifetime : 0;
+        uint64_t skew = verify->skew > 0 ? (uint64_t) verify->skew : 0;
+        if (msg->exp <= msg->iat || s_distance (msg->exp, msg->iat) > max_lifetime) {
+            xc_err_set (err, XC_E_MALFORMED, "exp must be after iat by at most %d seconds",
+                        verify->max_lifetime);
+            goto cleanup;
+        }
+        if (verify->now > msg->exp) {
+            xc_err_set (err, XC_E_EXPIRED, "message expired %lld seconds ago",
+                        (long long) (verify->now - msg->exp));
+            goto cleanup;
+        }
+        if (s_distance (msg->iat, verify->now) > skew) {
+            xc_err_set (err, XC_E_IAT_SKEW, "iat is more than %d seconds from now (%lld)",
+                        verify->skew, (long long) verify->now);
+            goto cleanup;
+        }
+    }
+
+    msg->raw = malloc (len + 1);
+    if (!msg->raw) {
+        xc_err_set (err, XC_E_INTERNAL, "out of memory");
+        goto cleanup;
+    }
+    memcpy (msg->raw, bytes, len);
+    msg->raw[len] = 0;
+    msg->raw_len = len;
+    msg->principal = key->owner;
+    *msg_p = msg;
+    msg = NULL;
+    rc = 0;
+cleanup:
+    free (input);
+    json_decref (header);
+    json_decref (outer);
+    xc_msg_destroy (&msg);
+    return rc;
+}
+
+void
+xc_msg_destroy (xc_msg_t **msg_p)
+{
+    if (!msg_p || !*msg_p)
+        return;
+    xc_msg_t *msg = *msg_p;
+    free (msg->raw);
+    json_decref (msg->body);
+    free (msg);
+    *msg_p = NULL;
+}
+
+char *
+xc_jws_sign (const xc_key_t *key, const char *protected_b64, const char *payload_b64)
+{
+    if (!key->has_secret)
+        return NULL;
+    size_t plen = strlen (protected_b64), blen = strlen (payload_b64);
+    unsigned char *input = malloc (plen + 1 + blen);
+    if (!input)
+        return NULL;
+    memcpy (input, protected_b64, plen);
+    input[plen] = '.';
+    memcpy (input + plen + 1, payload_b64, blen);
+    unsigned char sig[64];
+    crypto_sign_detached (sig, NULL, input, plen + 1 + blen, key->sk);
+    free (input);
+    return xc_b64url_encode (sig, sizeof sig);
+}
+
+/*  json_dumps into base64url. Caller owns the result. */
+static char *
+s_encode_json (const json_t *json)
+{
+    char *text = json_dumps (json, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!text)
+        return NULL;
+    char *b64 = xc_b64url_encode ((const unsigned char *) text, strlen (text));
+    free (text);
+    return b64;
+}
+
+char *
+xc_envelope_seal (const xc_key_t *key, const xc_claims_t *claims, const json_t *data,
+                  size_t *len_p, char *id_out, xc_err_t *err)
+{
+    /* refuse here what every receiver would refuse */
+    if (!key->has_secret) {
+        xc_err_set (err, XC_E_INTERNAL, "key '%s' has no secret part", key->kid);
+        return NULL;
+    }
+    if (!claims->iss || !*claims->iss || strlen (claims->iss) >= XC_NAME_MAX || !claims->aud
+        || !*claims->aud || strlen (claims->aud) >= XC_NAME_MAX || !claims->type
+        || !s_type_valid (claims->type)) {
+        xc_err_set (err, XC_E_MALFORMED, "iss, aud and type must be 1..63 bytes (type of "
+                    "[a-z0-9_.])");
+        return NULL;
+    }
+    if ((claims->id && !xc_uuid_valid (claims->id))
+        || (claims->corr && !xc_uuid_valid (claims->corr))) {
+        xc_err_set (err, XC_E_MALFORMED, "id and corr must be UUIDs");
+        return NULL;
+    }
+    if (!json_is_object (data)) {
+        xc_err_set (err, XC_E_MALFORMED, "data must be an object");
+        return NULL;
+    }
+    char id[XC_UUID_LEN + 1];
+    if (claims->id)
+        strcpy (id, claims->id);
+    else
+        xc_uuid_new (id);
+
+    char *out = NULL, *protected_b64 = NULL, *payload_b64 = NULL, *sig_b64 = NULL;
+    json_t *header = json_pack ("{s:s, s:s, s:s}", "alg", "EdDSA", "kid", key->kid, "typ", S_TYP);
+    json_t *body = json_pack ("{s:i, s:s, s:s, s:s, s:I}", "v", 1, "id", id, "iss", claims->iss,
+                              "aud", claims->aud, "iat", (json_int_t) claims->iat);
+    if (!header || !body
+        || (claims->exp && json_object_set_new (body, "exp", json_integer (claims->exp)) != 0)
+        || json_object_set_new (body, "type", json_string (claims->type)) != 0
+        || json_object_set_new (body, "corr",
+                                claims->corr ? json_string (claims->corr) : json_null ())
+               != 0
+        || json_object_set (body, "data", (json_t *) data) != 0) {
+        xc_err_set (err, XC_E_INTERNAL, "out of memory");
+        goto cleanup;
+    }
+    protected_b64 = s_encode_json (header);
+    payload_b64 = s_encode_json (body);
+    sig_b64 = protected_b64 && payload_b64 ? xc_jws_sign (key, protected_b64, payload_b64)
+                                           : NULL;
+    if (!sig_b64) {
+        xc_err_set (err, XC_E_INTERNAL, "unable to encode or sign the message");
+        goto cleanup;
+    }
+    size_t size = strlen (protected_b64) + strlen (payload_b64) + strlen (sig_b64) + 48;
+    out = malloc (size);
+    if (!out) {
+        xc_err_set (err, XC_E_INTERNAL, "out of memory");
+        goto cleanup;
+    }
+    /* base64url needs no JSON escaping */
+    int n = snprintf (out, size, "{\"protected\":\"%s\",\"payload\":\"%s\",\"signature\":\"%s\"}",
+                      protected_b64, payload_b64, sig_b64);
+    if (len_p)
+        *len_p = (size_t) n;
+    if (id_out)
+        strcpy (id_out, id);
+cleanup:
+    free (sig_b64);
+    free (payload_b64);
+    free (protected_b64);
+    json_decref (body);
+    json_decref (header);
+    return out;
+}
+
+static int
+s_hash_chunk (const char *buffer, size_t size, void *state)
+{
+    crypto_hash_sha256_update (state, (const unsigned char *) buffer, size);
+    return 0;
+}
+
+void
+xc_msg_digest (const xc_msg_t *msg, unsigned char digest[32])
+{
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init (&state);
+    json_t *object = json_pack ("{s:s, s:s, s:O}", "aud", msg->aud, "type", msg->type, "data",
+                                msg->data);
+    if (!object
+        || json_dump_callback (object, s_hash_chunk, &state, JSON_COMPACT | JSON_SORT_KEYS)
+               != 0) {
+        /* Out of memory: a digest that matches nothing makes a retry look like a replay
+           (refused) rather than a replay look like a retry (accepted). */
+        randombytes_buf (digest, 32);
+        json_decref (object);
+        return;
+    }
+    json_decref (object);
+    crypto_hash_sha256_final (&state, digest);
+}

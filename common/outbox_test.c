@@ -1,0 +1,413 @@
+/*  outbox_test.c: append, read, the hash chain and its verification on a real store file. */
+#include "common/outbox.h"
+
+#include "tests/harness.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static char s_dir[64];
+
+static const char *
+s_path (const char *name)
+{
+    static char path[128];
+    snprintf (path, sizeof path, "%s/%s", s_dir, name);
+    return path;
+}
+
+/*  Event i's message; lengths vary so max_bytes cuts are visible. */
+static void
+s_message (int i, char *out, size_t size)
+{
+    snprintf (out, size, "{\"protected\":\"eyJhbGciOiJFZERTQSJ9\",\"payload\":\"ev-%d-%.*s\","
+              "\"signature\":\"sig\"}", i, i % 7 * 10,
+              "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+}
+
+/*  Appends events from..to (ids "ev-<i>") in one transaction; returns how many appended. */
+static int
+s_append_range (xc_store_t *store, int from, int to)
+{
+    xc_err_t err = { 0 };
+    if (xc_store_begin (store, &err) != 0)
+        return -1;
+    int appended = 0;
+    for (int i = from; i <= to; i++) {
+        char id[32], msg[256];
+        snprintf (id, sizeof id, "ev-%d", i);
+        s_message (i, msg, sizeof msg);
+        int64_t seq = 0;
+        bool added = false;
+        if (xc_outbox_append (store, id, "note.created", msg, strlen (msg), &seq, &added, &err)
+                != 0
+            || !added || seq != i) {
+            xc_store_rollback (store);
+            return -1;
+        }
+        appended++;
+    }
+    if (xc_store_commit (store, &err) != 0)
+        return -1;
+    return appended;
+}
+
+static xc_store_t *
+s_open_with_events (const char *name, int n)
+{
+    xc_store_t *store = NULL;
+    if (xc_store_open (s_path (name), NULL, 0, &store, NULL) != 0)
+        return NULL;
+    if (n > 0 && s_append_range (store, 1, n) != n)
+        xc_store_close (&store);
+    return store;
+}
+
+static int
+s_raw (xc_store_t *store, const char *sql)
+{
+    return sqlite3_exec (xc_store_db (store), sql, NULL, NULL, NULL);
+}
+
+static void
+test_append_and_read (void)
+{
+    xc_store_t *store = s_open_with_events ("read.db", 100);
+    CHECK (store);
+    if (!store)
+        return;
+    xc_err_t err = { 0 };
+    int64_t head = -1;
+    CHECK_INT (xc_outbox_head (store, &head, &err), 0);
+    CHECK_INT (head, 100);
+
+    /* All of them, in order, in pages of 30. */
+    int64_t after = 0;
+    int pages = 0, seen = 0, in_order = 1;
+    while (pages < 10) {
+        json_t *events = NULL;
+        CHECK_INT (xc_outbox_read (store, after, 30, 1 << 20, &events, &err), 0);
+        if (!events)
+            break;
+        size_t n = json_array_size (events);
+        for (size_t i = 0; i < n; i++) {
+            json_t *e = json_array_get (events, i);
+            int64_t seq = json_integer_value (json_object_get (e, "seq"));
+            char id[32], msg[256];
+            snprintf (id, sizeof id, "ev-%lld", (long long) seq);
+            s_message ((int) seq, msg, sizeof msg);
+            if (seq != after + 1 || strcmp (json_string_value (json_object_get (e, "id")), id)
+                || strcmp (json_string_value (json_object_get (e, "type")), "note.created")
+                || strcmp (json_string_value (json_object_get (e, "message")), msg)
+                || strlen (json_string_value (json_object_get (e, "hash"))) != 64)
+                in_order = 0;
+            after = seq;
+            seen++;
+        }
+        json_decref (events);
+        pages++;
+        if (n == 0)
+            break;
+        CHECK (n <= 30);
+    }
+    CHECK_INT (seen, 100);
+    CHECK_INT (pages, 5);                        /* 30 + 30 + 30 + 10 + an empty page */
+    CHECK (in_order);
+
+    /* after in the middle, and a limit of one. */
+    json_t *events = NULL;
+    CHECK_INT (xc_outbox_read (store, 41, 1, 1 << 20, &events, &err), 0);
+    CHECK_INT (json_array_size (events), 1);
+    CHECK_INT (json_integer_value (json_object_get (json_array_get (events, 0), "seq")), 42);
+    json_decref (events);
+
+    /* A limit above 1000 is clamped, not refused; below 1 and a negative after are refused. */
+    CHECK_INT (xc_outbox_read (store, 0, 5000, 1 << 20, &events, &err), 0);
+    CHECK_INT (json_array_size (events), 100);
+    json_decref (events);
+    CHECK_INT (xc_outbox_read (store, 0, 0, 1 << 20, &events, &err), -1);
+    CHECK (events == NULL);
+    CHECK_INT (err.code, XC_E_SCHEMA);
+    CHECK_INT (xc_outbox_read (store, -1, 10, 1 << 20, &events, &err), -1);
+    CHECK_INT (xc_outbox_read (store, 100, 10, 1 << 20, &events, &err), 0);
+    CHECK_INT (json_array_size (events), 0);
+    json_decref (events);
+    xc_store_close (&store);
+}
+
+static void
+test_max_bytes (void)
+{
+    xc_store_t *store = s_open_with_events ("bytes.db", 20);
+    CHECK (store);
+    if (!store)
+        return;
+    xc_err_t err = { 0 };
+    size_t len[21];
+    for (int i = 1; i <= 20; i++) {
+        char msg[256];
+        s_message (i, msg, sizeof msg);
+        len[i] = strlen (msg);
+    }
+    /* Exactly the first three fit; one byte less and only two do. */
+    size_t three = len[1] + len[2] + len[3];
+    json_t *events = NULL;
+    CHECK_INT (xc_outbox_read (store, 0, 100, three, &events, &err), 0);
+    CHECK_INT (json_array_size (events), 3);
+    json_decref (events);
+    CHECK_INT (xc_outbox_read (store, 0, 100, three - 1, &events, &err), 0);
+    CHECK_INT (json_array_size (events), 2);
+    json_decref (events);
+    /* One event larger than max_bytes still comes, alone. */
+    CHECK_INT (xc_outbox_read (store, 4, 100, 1, &events, &err), 0);
+    CHECK_INT (json_array_size (events), 1);
+    CHECK_INT (json_integer_value (json_object_get (json_array_get (events, 0), "seq")), 5);
+    json_decref (events);
+    CHECK_INT (xc_outbox_read (store, 0, 100, 0, &events, &err), 0);
+    CHECK_INT (json_array_size (events), 1);
+    json_decref (events);
+    xc_store_close (&store);
+}
+
+static void
+test_chain_independent (void)
+{
+    xc_store_t *store = s_open_with_events ("chain.db", 100);
+    CHECK (store);
+    if (!store)
+        return;
+    xc_err_t err = { 0 };
+    json_t *events = NULL;
+    CHECK_INT (xc_outbox_read (store, 0, 1000, 1 << 20, &events, &err), 0);
+    CHECK_INT (json_array_size (events), 100);
+    /* Recomputed with the one-shot API over prev || message, not with xc_outbox_link. */
+    unsigned char prev[32] = { 0 }, hash[32];
+    int matches = 0;
+    for (size_t i = 0; i < json_array_size (events); i++) {
+        json_t *e = json_array_get (events, i);
+        const char *msg = json_string_value (json_object_get (e, "message"));
+        size_t len = strlen (msg);
+        unsigned char *buf = malloc (32 + len);
+        if (!buf)
+            break;
+        memcpy (buf, prev, 32);
+        memcpy (buf + 32, msg, len);
+        crypto_hash_sha256 (hash, buf, 32 + len);
+        free (buf);
+        char hex[65];
+        sodium_bin2hex (hex, sizeof hex, hash, 32);
+        if (strcmp (hex, json_string_value (json_object_get (e, "hash"))) == 0)
+            matches++;
+        memcpy (prev, hash, 32);
+    }
+    CHECK_INT (matches, 100);
+    json_decref (events);
+
+    /* xc_outbox_link agrees with the same formula on a known input. */
+    unsigned char zero[32] = { 0 }, a[32], b[32], buf[35] = { 0 };
+    memcpy (buf + 32, "abc", 3);
+    crypto_hash_sha256 (a, buf, sizeof buf);
+    xc_outbox_link (zero, "abc", 3, b);
+    CHECK (memcmp (a, b, 32) == 0);
+
+    int64_t bad = -1;
+    CHECK_INT (xc_outbox_verify (store, &bad, &err), 0);
+    CHECK_INT (bad, 0);
+    xc_store_close (&store);
+}
+
+static void
+test_duplicate_id (void)
+{
+    xc_store_t *store = s_open_with_events ("dup.db", 3);
+    CHECK (store);
+    if (!store)
+        return;
+    xc_err_t err = { 0 };
+    int64_t seq = -1;
+    bool appended = true;
+    CHECK_INT (xc_store_begin (store, &err), 0);
+    CHECK_INT (xc_outbox_append (store, "ev-2", "note.created", "other", 5, &seq, &appended,
+                                 &err), 0);
+    CHECK (!appended);
+    CHECK_INT (seq, 2);
+    CHECK_INT (xc_outbox_append (store, "overdue:n1:2026-05-01", "note.overdue", "m4", 2, &seq,
+                                 &appended, &err), 0);
+    CHECK (appended);
+    CHECK_INT (seq, 4);
+    CHECK_INT (xc_outbox_append (store, "overdue:n1:2026-05-01", "note.overdue", "m4", 2, &seq,
+                                 &appended, &err), 0);
+    CHECK (!appended);
+    CHECK_INT (seq, 4);
+    CHECK_INT (xc_store_commit (store, &err), 0);
+    int64_t head = -1;
+    CHECK_INT (xc_outbox_head (store, &head, &err), 0);
+    CHECK_INT (head, 4);
+
+    /* Outside a transaction, and with an empty message: refused, nothing appended. */
+    CHECK_INT (xc_outbox_append (store, "ev-9", "t", "m", 1, &seq, &appended, &err), -1);
+    CHECK (strstr (err.text, "outside a transaction") != NULL);
+    CHECK_INT (xc_store_begin (store, &err), 0);
+    CHECK_INT (xc_outbox_append (store, "ev-9", "t", "", 0, &seq, &appended, &err), -1);
+    CHECK_INT (xc_outbox_append (store, "ev-9", "t", "a\0b", 3, &seq, &appended, &err), -1);
+    xc_store_rollback (store);
+    CHECK_INT (xc_outbox_head (store, &head, &err), 0);
+    CHECK_INT (head, 4);
+    int64_t bad = -1;
+    CHECK_INT (xc_outbox_verify (store, &bad, &err), 0);
+    xc_store_close (&store);
+}
+
+static void
+test_verify_tampered (void)
+{
+    xc_err_t err = { 0 };
+    int64_t bad = -1;
+
+    xc_store_t *store = s_open_with_events ("tamper-msg.db", 10);
+    CHECK (store);
+    if (store) {
+        CHECK_INT (xc_outbox_verify (store, &bad, &err), 0);
+        CHECK_INT (s_raw (store, "UPDATE outbox SET message = message || ' ' WHERE seq = 6"),
+                   SQLITE_OK);
+        CHECK_INT (xc_outbox_verify (store, &bad, &err), -1);
+        CHECK_INT (bad, 6);
+        CHECK_STR (err.text, "hash mismatch at seq 6");
+        xc_store_close (&store);
+    }
+
+    store = s_open_with_events ("tamper-gap.db", 10);
+    CHECK (store);
+    if (store) {
+        CHECK_INT (s_raw (store, "DELETE FROM outbox WHERE seq = 4"), SQLITE_OK);
+        CHECK_INT (xc_outbox_verify (store, &bad, &err), -1);
+        CHECK_INT (bad, 5);
+        CHECK_STR (err.text, "gap before seq 5");
+        xc_store_close (&store);
+    }
+
+    store = s_open_with_events ("tamper-first.db", 3);
+    CHECK (store);
+    if (store) {
+        CHECK_INT (s_raw (store, "DELETE FROM outbox WHERE seq = 1"), SQLITE_OK);
+        CHECK_INT (xc_outbox_verify (store, &bad, &err), -1);
+        CHECK_INT (bad, 2);
+        CHECK_STR (err.text, "gap before seq 2");
+        xc_store_close (&store);
+    }
+
+    store = s_open_with_events ("tamper-hash.db", 10);
+    CHECK (store);
+    if (store) {
+        CHECK_INT (s_raw (store, "UPDATE outbox SET hash = zeroblob (32) WHERE seq = 9"),
+                   SQLITE_OK);
+        CHECK_INT (xc_outbox_verify (store, &bad, &err), -1);
+        CHECK_INT (bad, 9);
+        CHECK_STR (err.text, "hash mismatch at seq 9");
+        /* A hash of the wrong length, earlier in the chain, is found first. */
+        CHECK_INT (s_raw (store, "UPDATE outbox SET hash = x'00' WHERE seq = 3"), SQLITE_OK);
+        CHECK_INT (xc_outbox_verify (store, &bad, &err), -1);
+        CHECK_INT (bad, 3);
+        xc_store_close (&store);
+    }
+
+    /* An empty outbox verifies. */
+    store = s_open_with_events ("empty.db", 0);
+    CHECK (store);
+    if (store) {
+        CHECK_INT (xc_outbox_verify (store, &bad, &err), 0);
+        int64_t head = -1;
+        CHECK_INT (xc_outbox_head (store, &head, &err), 0);
+        CHECK_INT (head, 0);
+        json_t *events = NULL;
+        CHECK_INT (xc_outbox_read (store, 0, 10, 100, &events, &err), 0);
+        CHECK_INT (json_array_size (events), 0);
+        json_decref (events);
+        xc_store_close (&store);
+    }
+}
+
+static void
+test_rollback_keeps_chain (void)
+{
+    xc_store_t *store = s_open_with_events ("rollback.db", 5);
+    CHECK (store);
+    if (!store)
+        return;
+    xc_err_t err = { 0 };
+    int64_t seq = -1;
+    bool appended = false;
+
+    /* A whole transaction rolled back. */
+    CHECK_INT (xc_store_begin (store, &err), 0);
+    CHECK_INT (xc_outbox_append (store, "lost-1", "t", "lost one", 8, &seq, &appended, &err), 0);
+    CHECK_INT (seq, 6);
+    xc_store_rollback (store);
+    CHECK_INT (xc_store_begin (store, &err), 0);
+    CHECK_INT (xc_outbox_append (store, "kept-1", "t", "kept one", 8, &seq, &appended, &err), 0);
+    CHECK_INT (seq, 6);
+    CHECK_INT (xc_store_commit (store, &err), 0);
+
+    /* A command's savepoint rolled back inside a group commit. */
+    CHECK_INT (xc_store_begin (store, &err), 0);
+    CHECK_INT (xc_store_savepoint (store, &err), 0);
+    CHECK_INT (xc_outbox_append (store, "kept-2", "t", "kept two", 8, &seq, &appended, &err), 0);
+    CHECK_INT (xc_store_release (store, &err), 0);
+    CHECK_INT (xc_store_savepoint (store, &err), 0);
+    CHECK_INT (xc_outbox_append (store, "lost-2", "t", "lost two", 8, &seq, &appended, &err), 0);
+    CHECK_INT (seq, 8);
+    xc_store_rollback_to (store);
+    CHECK_INT (xc_store_savepoint (store, &err), 0);
+    CHECK_INT (xc_outbox_append (store, "kept-3", "t", "kept three", 10, &seq, &appended, &err),
+               0);
+    CHECK_INT (seq, 8);
+    CHECK_INT (xc_store_release (store, &err), 0);
+    CHECK_INT (xc_store_commit (store, &err), 0);
+
+    int64_t bad = -1;
+    CHECK_INT (xc_outbox_verify (store, &bad, &err), 0);
+    CHECK_INT (bad, 0);
+    json_t *events = NULL;
+    CHECK_INT (xc_outbox_read (store, 5, 10, 1 << 20, &events, &err), 0);
+    CHECK_INT (json_array_size (events), 3);
+    CHECK_STR (json_string_value (json_object_get (json_array_get (events, 2), "id")),
+               "kept-3");
+    json_decref (events);
+    xc_store_close (&store);
+
+    /* The chain continues across a reopen. */
+    CHECK_INT (xc_store_open (s_path ("rollback.db"), NULL, 0, &store, &err), 0);
+    if (!store)
+        return;
+    CHECK_INT (xc_store_begin (store, &err), 0);
+    CHECK_INT (xc_outbox_append (store, "after-reopen", "t", "again", 5, &seq, &appended, &err),
+               0);
+    CHECK_INT (seq, 9);
+    CHECK_INT (xc_store_commit (store, &err), 0);
+    CHECK_INT (xc_outbox_verify (store, &bad, &err), 0);
+    xc_store_close (&store);
+}
+
+int
+main (void)
+{
+    if (sodium_init () < 0)
+        return 1;
+    snprintf (s_dir, sizeof s_dir, "/tmp/xc-outbox-test-XXXXXX");
+    if (!mkdtemp (s_dir)) {
+        perror ("mkdtemp");
+        return 1;
+    }
+    RUN (test_append_and_read);
+    RUN (test_max_bytes);
+    RUN (test_chain_independent);
+    RUN (test_duplicate_id);
+    RUN (test_verify_tampered);
+    RUN (test_rollback_keeps_chain);
+    char cmd[128];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
+    if (system (cmd) != 0)
+        fprintf (stderr, "unable to remove '%s'\n", s_dir);
+    HARNESS_END ();
+}

@@ -1,0 +1,764 @@
+/*  service.c: a service's start, its poll loop, and the path of each command (service.h). */
+#include "common/service.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/codec.h"
+#include "common/inbox.h"
+#include "common/keys.h"
+#include "common/log.h"
+#include "common/outbox.h"
+#include "common/transport.h"
+
+#define EXIT_FAULT 70                /* the exit status of --fail-after-commit */
+
+struct xc_service {
+    const xc_service_def_t *def;
+    xc_config_t *config;
+    const xc_service_conf_t *conf;
+    xc_registry_t *registry;
+    xc_key_t key;
+    xc_calendar_t *calendar;
+    xc_store_t *store;
+    xc_server_t *server;
+    xc_curve_keypair_t curve;
+    bool in_tx;
+    int64_t started;                 /* wall clock */
+    int commits;
+    int fail_after_commit;           /* 0: never */
+};
+
+struct xc_call {
+    xc_service_t *service;
+    const xc_msg_t *msg;
+    json_t *result;
+    xc_err_t err;
+};
+
+/*  One request of a batch and the reply it will get. */
+typedef struct {
+    xc_request_t req;
+    xc_msg_t *msg;                   /* NULL when refused before or at the envelope */
+    const xc_route_t *route;
+    const char *reply_type;          /* "ack", "result", "error" */
+    json_t *reply;                   /* the reply's data */
+    char corr[XC_UUID_LEN + 1];      /* for refusals before the envelope opened */
+    char to[XC_NAME_MAX];
+} s_slot_t;
+
+static const char *const s_any[] = { "*", NULL };
+
+/* ---------------------------------------------------------------- calls */
+
+const xc_msg_t *
+xc_call_msg (const xc_call_t *call)
+{
+    return call->msg;
+}
+
+sqlite3 *
+xc_call_db (xc_call_t *call)
+{
+    return xc_store_db (call->service->store);
+}
+
+xc_store_t *
+xc_call_store (xc_call_t *call)
+{
+    return call->service->store;
+}
+
+const xc_calendar_t *
+xc_call_calendar (const xc_call_t *call)
+{
+    return call->service->calendar;
+}
+
+const xc_config_t *
+xc_call_config (const xc_call_t *call)
+{
+    return call->service->config;
+}
+
+int64_t
+xc_call_now (const xc_call_t *call)
+{
+    (void) call;
+    return xc_clock_now ();
+}
+
+int
+xc_call_begin (xc_call_t *call)
+{
+    xc_service_t *self = call->service;
+    if (self->in_tx)
+        return 0;
+    if (xc_store_begin (self->store, &call->err) != 0)
+        return -1;
+    self->in_tx = true;
+    return 0;
+}
+
+void
+xc_call_result (xc_call_t *call, json_t *result)
+{
+    json_decref (call->result);
+    call->result = result;
+}
+
+int
+xc_call_fail (xc_call_t *call, xc_code_t code, const char *fmt, ...)
+{
+    call->err.code = code;
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (call->err.text, sizeof call->err.text, fmt, ap);
+    va_end (ap);
+    return -1;
+}
+
+int
+xc_call_fail_db (xc_call_t *call, const char *what)
+{
+    return xc_store_fail (xc_call_db (call), what, &call->err);
+}
+
+/*  Signs a message from this service. Caller owns the result. */
+static char *
+s_seal (xc_service_t *self, const char *id, const char *aud, const char *type,
+        const char *corr, bool expires, const json_t *data, size_t *len_p, xc_err_t *err)
+{
+    int64_t now = xc_clock_wall ();
+    xc_claims_t claims = {
+        .id = id, .iss = self->def->name, .aud = aud, .type = type,
+        .corr = corr && *corr ? corr : NULL, .iat = now,
+        .exp = expires ? now + self->config->clock_skew_seconds : 0,
+    };
+    return xc_envelope_seal (&self->key, &claims, data, len_p, NULL, err);
+}
+
+int
+xc_call_emit (xc_call_t *call, const char *type, const char *key, const json_t *data,
+              int64_t *seq_p)
+{
+    xc_service_t *self = call->service;
+    if (!self->in_tx)
+        return xc_call_fail (call, XC_E_INTERNAL, "emit outside a transaction");
+    char id[XC_UUID_LEN + 1];
+    if (key) {
+        /* A keyed event's id is derived from the service and the key, so every copy of the
+           same event is the same message id too. */
+        unsigned char hash[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256_state st;
+        crypto_hash_sha256_init (&st);
+        crypto_hash_sha256_update (&st, (const unsigned char *) self->def->name,
+                                   strlen (self->def->name) + 1);
+        crypto_hash_sha256_update (&st, (const unsigned char *) key, strlen (key));
+        crypto_hash_sha256_final (&st, hash);
+        xc_uuid_format (hash, 8, id);
+    }
+    else
+        xc_uuid_new (id);
+    size_t len;
+    char *message = s_seal (self, id, "*", type, call->msg ? call->msg->id : NULL, false, data,
+                            &len, &call->err);
+    if (!message)
+        return -1;
+    int64_t seq;
+    bool appended;
+    int rc = xc_outbox_append (self->store, key ? key : id, type, message, len, &seq, &appended,
+                               &call->err);
+    free (message);
+    if (rc == 0 && seq_p)
+        *seq_p = seq;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- built-in routes */
+
+static const xc_field_t s_events_read_fields[] = {
+    { .name = "after", .type = XC_T_INTEGER, .min = 0, .max = INT64_MAX },
+    { .name = "limit", .type = XC_T_INTEGER, .min = 1, .max = 1000 },
+    { .name = NULL },
+};
+
+static int
+s_events_read (xc_call_t *call, void *state)
+{
+    (void) state;
+    xc_service_t *self = call->service;
+    const json_t *data = call->msg->data;
+    json_int_t after = json_integer_value (json_object_get (data, "after"));
+    json_t *limit_json = json_object_get (data, "limit");
+    int limit = limit_json ? (int) json_integer_value (limit_json) : 100;
+    int64_t head;
+    json_t *events;
+    /* The reply is base64url (4/3) of JSON in which each message is an escaped string: half
+       the frame limit for the messages leaves room for both. */
+    if (xc_outbox_head (self->store, &head, &call->err) != 0
+        || xc_outbox_read (self->store, after, limit, self->config->max_message_bytes / 2,
+                           &events, &call->err) != 0)
+        return -1;
+    xc_call_result (call, json_pack ("{s:o, s:I}", "events", events, "head", (json_int_t) head));
+    return 0;
+}
+
+static int
+s_health (xc_call_t *call, void *state)
+{
+    (void) state;
+    xc_service_t *self = call->service;
+    int64_t head, commands;
+    if (xc_outbox_head (self->store, &head, &call->err) != 0
+        || xc_inbox_count (self->store, &commands, &call->err) != 0)
+        return -1;
+    char wall[XC_RFC3339_LEN + 1], domain[XC_RFC3339_LEN + 1];
+    xc_clock_format (xc_clock_wall (), wall);
+    xc_clock_format (xc_clock_now (), domain);
+    xc_call_result (call, json_pack ("{s:s, s:s, s:I, s:I, s:s, s:s, s:b, s:I}",
+                                     "service", self->def->name,
+                                     "deployment", self->config->deployment,
+                                     "head", (json_int_t) head,
+                                     "commands", (json_int_t) commands,
+                                     "time", wall, "clock", domain,
+                                     "test_mode", xc_clock_test_mode (),
+                                     "uptime_s", (json_int_t) (xc_clock_wall () - self->started)));
+    return 0;
+}
+
+static const xc_field_t s_clock_advance_fields[] = {
+    { .name = "seconds", .type = XC_T_INTEGER, .required = true, .min = 0, .max = 3162240000 },
+    { .name = NULL },
+};
+
+static int
+s_clock_advance (xc_call_t *call, void *state)
+{
+    (void) state;
+    json_int_t seconds = json_integer_value (json_object_get (call->msg->data, "seconds"));
+    if (xc_clock_advance (seconds, &call->err) != 0)
+        return -1;
+    char domain[XC_RFC3339_LEN + 1];
+    xc_clock_format (xc_clock_now (), domain);
+    xc_call_result (call, json_pack ("{s:s}", "clock", domain));
+    return 0;
+}
+
+static const xc_field_t s_no_fields[] = { { .name = NULL } };
+
+static const xc_route_t *
+s_route_find (xc_service_t *self, const char *type)
+{
+    static xc_route_t builtin[3];
+    builtin[0] = (xc_route_t) { "events.read", XC_QUERY, self->def->event_readers,
+                                s_events_read_fields, s_events_read };
+    builtin[1] = (xc_route_t) { "health", XC_QUERY, s_any, s_no_fields, s_health };
+    builtin[2] = (xc_route_t) { "clock.advance", XC_QUERY, s_any, s_clock_advance_fields,
+                                s_clock_advance };
+    for (size_t i = 0; i < self->def->n_routes; i++)
+        if (strcmp (self->def->routes[i].type, type) == 0)
+            return &self->def->routes[i];
+    int n_builtin = xc_clock_test_mode () ? 3 : 2;
+    for (int i = 0; i < n_builtin; i++)
+        if (strcmp (builtin[i].type, type) == 0)
+            return &builtin[i];
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- a batch */
+
+static void
+s_slot_fail (s_slot_t *slot, const xc_err_t *err)
+{
+    json_decref (slot->reply);
+    slot->reply_type = "error";
+    slot->reply = json_pack ("{s:s, s:s}", "code", xc_code_name (err->code), "message",
+                             err->text);
+}
+
+static void
+s_slot_answer (s_slot_t *slot, const char *type, json_t *data)
+{
+    json_decref (slot->reply);
+    slot->reply_type = type;
+    slot->reply = data;
+}
+
+/*  For a message refused before it opened: its id and iss, read without trusting them, so the
+    refusal reaches the right request. */
+static void
+s_peek (s_slot_t *slot)
+{
+    json_t *outer = json_loadb (slot->req.body, slot->req.len, 0, NULL);
+    const char *payload = json_string_value (json_object_get (outer, "payload"));
+    unsigned char *bin = NULL;
+    size_t len;
+    if (payload && xc_b64url_decode (payload, strlen (payload), &bin, &len, NULL) == 0) {
+        json_t *body = json_loadb ((const char *) bin, len, 0, NULL);
+        const char *id = json_string_value (json_object_get (body, "id"));
+        const char *iss = json_string_value (json_object_get (body, "iss"));
+        if (id && xc_uuid_valid (id))
+            snprintf (slot->corr, sizeof slot->corr, "%s", id);
+        if (iss && strlen (iss) < sizeof slot->to)
+            snprintf (slot->to, sizeof slot->to, "%s", iss);
+        json_decref (body);
+        free (bin);
+    }
+    json_decref (outer);
+}
+
+static bool
+s_role_allowed (const char *const *roles, const char *role)
+{
+    for (; roles && *roles; roles++)
+        if (strcmp (*roles, "*") == 0 || strcmp (*roles, role) == 0)
+            return true;
+    return false;
+}
+
+/*  Runs every check before a handler: envelope, route, role, transport identity, schema. */
+static void
+s_admit (xc_service_t *self, s_slot_t *slot)
+{
+    xc_err_t err;
+    snprintf (slot->to, sizeof slot->to, "unknown");
+    if (slot->req.extra_frames) {
+        xc_err_set (&err, XC_E_MALFORMED, "a message is exactly one frame");
+        s_peek (slot);
+        s_slot_fail (slot, &err);
+        return;
+    }
+    xc_verify_t verify = {
+        .registry = self->registry, .audience = self->def->name, .now = xc_clock_wall (),
+        .skew = self->config->clock_skew_seconds,
+        .max_lifetime = self->config->max_lifetime_seconds,
+        .max_size = self->config->max_message_bytes,
+    };
+    if (xc_envelope_open (slot->req.body, slot->req.len, &verify, &slot->msg, &err) != 0) {
+        s_peek (slot);              /* bounded: frames above 4x the limit never arrive */
+        xc_info (slot->corr[0] ? slot->corr : NULL, "refused: %s (%s)", err.text,
+                 xc_code_name (err.code));
+        s_slot_fail (slot, &err);
+        return;
+    }
+    const xc_msg_t *msg = slot->msg;
+    snprintf (slot->corr, sizeof slot->corr, "%s", msg->id);
+    snprintf (slot->to, sizeof slot->to, "%s", msg->iss);
+    slot->route = s_route_find (self, msg->type);
+    if (!slot->route)
+        xc_err_set (&err, XC_E_UNKNOWN_TYPE, "'%s' has no '%s'", self->def->name, msg->type);
+    else if (!s_role_allowed (slot->route->roles, msg->principal->role))
+        xc_err_set (&err, XC_E_FORBIDDEN, "role '%s' may not send '%s'", msg->principal->role,
+                    msg->type);
+    else if (slot->req.user[0] && strcmp (slot->req.user, msg->iss) != 0)
+        xc_err_set (&err, XC_E_FORBIDDEN, "the connection's key belongs to '%s', not '%s'",
+                    slot->req.user, msg->iss);
+    else if (xc_schema_check (msg->data, slot->route->schema ? slot->route->schema : s_no_fields,
+                              "data", &err) == 0)
+        return;
+    xc_info (msg->id, "refused '%s' from '%s': %s (%s)", msg->type, msg->iss, err.text,
+             xc_code_name (err.code));
+    slot->route = NULL;
+    s_slot_fail (slot, &err);
+}
+
+static void
+s_run_query (xc_service_t *self, s_slot_t *slot)
+{
+    xc_call_t call = { .service = self, .msg = slot->msg };
+    if (slot->route->handler (&call, self->def->state) != 0)
+        s_slot_fail (slot, &call.err);
+    else
+        s_slot_answer (slot, "result", call.result ? call.result : json_object ());
+}
+
+/*  One command inside the batch's transaction. */
+static void
+s_run_command (xc_service_t *self, s_slot_t *slot)
+{
+    const xc_msg_t *msg = slot->msg;
+    unsigned char digest[32];
+    xc_msg_digest (msg, digest);
+    xc_inbox_state_t state;
+    char *first = NULL;
+    xc_err_t err;
+    if (xc_inbox_check (self->store, msg->iss, msg->id, digest, &state, &first, &err) != 0) {
+        s_slot_fail (slot, &err);
+        return;
+    }
+    if (state == XC_INBOX_REPLAYED) {
+        xc_err_set (&err, XC_E_REPLAYED, "id '%s' was used before with another body", msg->id);
+        s_slot_fail (slot, &err);
+        return;
+    }
+    if (state == XC_INBOX_DUPLICATE) {
+        json_t *result = json_loads (first, 0, NULL);
+        free (first);
+        if (!result) {
+            xc_err_set (&err, XC_E_INTERNAL, "the stored result of '%s' is not json", msg->id);
+            s_slot_fail (slot, &err);
+            return;
+        }
+        s_slot_answer (slot, "ack", json_pack ("{s:s, s:o}", "status", "duplicate", "result", result));
+        return;
+    }
+    if (xc_store_savepoint (self->store, &err) != 0) {
+        s_slot_fail (slot, &err);
+        return;
+    }
+    xc_call_t call = { .service = self, .msg = msg };
+    char *result_text = NULL;
+    int rc = slot->route->handler (&call, self->def->state);
+    if (rc == 0) {
+        if (!call.result)
+            call.result = json_object ();
+        result_text = json_dumps (call.result, JSON_COMPACT);
+        rc = result_text ? 0 : xc_call_fail (&call, XC_E_INTERNAL, "result not serializable");
+    }
+    if (rc == 0)
+        rc = xc_inbox_record (self->store, msg->iss, msg->id, digest, msg->type, msg->raw,
+                              xc_clock_wall (), result_text, &call.err);
+    if (rc == 0)
+        rc = xc_store_release (self->store, &call.err);
+    free (result_text);
+    if (rc != 0) {
+        xc_store_rollback_to (self->store);
+        xc_info (msg->id, "'%s' from '%s' failed: %s (%s)", msg->type, msg->iss, call.err.text,
+                 xc_code_name (call.err.code));
+        json_decref (call.result);
+        s_slot_fail (slot, &call.err);
+        return;
+    }
+    s_slot_answer (slot, "ack", json_pack ("{s:s, s:o}", "status", "accepted", "result", call.result));
+}
+
+static void
+s_run_commands (xc_service_t *self, s_slot_t *slots, int n)
+{
+    xc_err_t err;
+    if (xc_store_begin (self->store, &err) != 0) {
+        for (int i = 0; i < n; i++)
+            if (slots[i].route && slots[i].route->kind == XC_COMMAND)
+                s_slot_fail (&slots[i], &err);
+        return;
+    }
+    self->in_tx = true;
+    for (int i = 0; i < n; i++)
+        if (slots[i].route && slots[i].route->kind == XC_COMMAND)
+            s_run_command (self, &slots[i]);
+    int rc = xc_store_commit (self->store, &err);
+    self->in_tx = false;
+    if (rc != 0) {
+        xc_error (NULL, "commit of %d requests failed: %s", n, err.text);
+        xc_err_set (&err, XC_E_UNAVAILABLE, "the commit failed; retry with the same id");
+        for (int i = 0; i < n; i++)
+            if (slots[i].route && slots[i].route->kind == XC_COMMAND)
+                s_slot_fail (&slots[i], &err);
+        return;
+    }
+    if (self->fail_after_commit && ++self->commits >= self->fail_after_commit) {
+        xc_warn (NULL, "test mode: exiting after commit %d, before its replies", self->commits);
+        _exit (EXIT_FAULT);
+    }
+}
+
+static void
+s_send_reply (xc_service_t *self, s_slot_t *slot)
+{
+    xc_err_t err;
+    size_t len;
+    char *bytes = s_seal (self, NULL, slot->to, slot->reply_type, slot->corr, true,
+                          slot->reply ? slot->reply : json_object (), &len, &err);
+    if (!bytes) {
+        xc_error (slot->corr, "unable to sign a reply: %s", err.text);
+        return;
+    }
+    if (xc_server_reply (self->server, &slot->req, bytes, len, &err) != 0)
+        xc_warn (slot->corr, "reply to '%s' dropped: %s", slot->to, err.text);
+    free (bytes);
+}
+
+static void
+s_publish_head (xc_service_t *self)
+{
+    int64_t head;
+    xc_err_t err;
+    if (xc_outbox_head (self->store, &head, &err) != 0) {
+        xc_error (NULL, "unable to read the event head: %s", err.text);
+        return;
+    }
+    json_t *data = json_pack ("{s:I}", "seq", (json_int_t) head);
+    size_t len;
+    char *bytes = s_seal (self, NULL, "*", "events.head", NULL, true, data, &len, &err);
+    json_decref (data);
+    if (bytes && xc_server_publish (self->server, bytes, len, &err) != 0)
+        xc_warn (NULL, "%s", err.text);
+    free (bytes);
+}
+
+static void
+s_batch (xc_service_t *self, s_slot_t *slots, int n)
+{
+    int64_t head_before = 0, head_after = 0;
+    xc_outbox_head (self->store, &head_before, NULL);
+    bool commands = false;
+    for (int i = 0; i < n; i++) {
+        s_admit (self, &slots[i]);
+        if (!slots[i].route)
+            continue;
+        if (slots[i].route->kind == XC_QUERY)
+            s_run_query (self, &slots[i]);
+        else
+            commands = true;
+    }
+    if (commands)
+        s_run_commands (self, slots, n);
+    for (int i = 0; i < n; i++) {
+        s_send_reply (self, &slots[i]);
+        xc_request_clear (&slots[i].req);
+        xc_msg_destroy (&slots[i].msg);
+        json_decref (slots[i].reply);
+        memset (&slots[i], 0, sizeof slots[i]);
+    }
+    xc_outbox_head (self->store, &head_after, NULL);
+    if (head_after != head_before)
+        s_publish_head (self);
+}
+
+static void
+s_tick (xc_service_t *self)
+{
+    xc_call_t call = { .service = self };
+    int64_t head_before = 0, head_after = 0;
+    xc_outbox_head (self->store, &head_before, NULL);
+    int rc = self->def->tick (&call, self->def->state);
+    if (self->in_tx) {
+        xc_err_t err;
+        if (rc == 0 && xc_store_commit (self->store, &err) != 0)
+            xc_error (NULL, "tick commit failed: %s", err.text);
+        else if (rc != 0)
+            xc_store_rollback (self->store);
+        self->in_tx = false;
+        xc_outbox_head (self->store, &head_after, NULL);
+        if (head_after != head_before)
+            s_publish_head (self);
+    }
+    if (rc != 0)
+        xc_error (NULL, "tick failed: %s", call.err.text);
+    json_decref (call.result);
+}
+
+/* ---------------------------------------------------------------- start and stop */
+
+static const char *
+s_admit_key (void *arg, const char *z85)
+{
+    xc_service_t *self = arg;
+    const xc_principal_t *p = xc_registry_curve_client (self->registry, z85);
+    return p && !p->revoked ? p->iss : NULL;
+}
+
+static int
+s_write_ready (xc_service_t *self, const char *path, xc_err_t *err)
+{
+    char tmp[4096];
+    snprintf (tmp, sizeof tmp, "%s.tmp", path);
+    json_t *ready = json_pack ("{s:s, s:s, s:s, s:I}", "service", self->def->name, "api",
+                               xc_server_api (self->server), "events",
+                               xc_server_events (self->server), "pid", (json_int_t) getpid ());
+    int rc = json_dump_file (ready, tmp, JSON_COMPACT);
+    json_decref (ready);
+    if (rc != 0 || rename (tmp, path) != 0)
+        return xc_err_set (err, XC_E_IO, "unable to write '%s': %s", path, strerror (errno));
+    return 0;
+}
+
+static int
+s_start (xc_service_t *self, const char *config_path, xc_err_t *err)
+{
+    const char *name = self->def->name;
+    if (xc_config_load (config_path, &self->config, err) != 0)
+        return -1;
+    self->conf = xc_config_service (self->config, name);
+    if (!self->conf)
+        return xc_err_set (err, XC_E_CONFIG, "'%s' has no services.%s", config_path, name);
+    xc_log_level_t level = XC_LOG_INFO;
+    xc_log_level_parse (self->config->log_level, &level);
+    xc_log_init (name, level);
+    if (xc_registry_load (self->config->registry, &self->registry, err) != 0
+        || xc_key_load_jwk (&self->key, self->conf->key, err) != 0)
+        return -1;
+    const xc_pubkey_t *pub = xc_registry_key (self->registry, self->key.kid);
+    if (!pub || strcmp (pub->owner->iss, name) != 0 || memcmp (pub->pk, self->key.pk, 32) != 0)
+        return xc_err_set (err, XC_E_CONFIG, "the registry has no public key '%s' for '%s'",
+                           self->key.kid, name);
+    if (xc_calendar_load (self->config->calendar, &self->calendar, err) != 0
+        || xc_store_open (self->conf->database, self->def->migrations, self->def->n_migrations,
+                          &self->store, err) != 0)
+        return -1;
+    if (self->def->start && self->def->start (self, self->def->state, err) != 0)
+        return -1;
+    if (self->config->curve && xc_curve_load (&self->curve, self->conf->curve_key, err) != 0)
+        return -1;
+    xc_server_opts_t opts = {
+        .api = self->conf->api, .events = self->conf->events,
+        .curve = self->config->curve ? &self->curve : NULL,
+        .admit = s_admit_key, .admit_arg = self,
+        /* Frames up to 4x the limit are read and refused with too_large; beyond that the
+           peer is dropped without reading the frame. */
+        .max_frame = self->config->max_message_bytes * 4,
+    };
+    return xc_server_new (&opts, &self->server, err);
+}
+
+static void
+s_stop (xc_service_t *self)
+{
+    xc_server_destroy (&self->server);
+    xc_store_close (&self->store);
+    xc_calendar_destroy (&self->calendar);
+    xc_key_wipe (&self->key);
+    sodium_memzero (&self->curve, sizeof self->curve);
+    xc_registry_destroy (&self->registry);
+    xc_config_destroy (&self->config);
+}
+
+static void
+s_loop (xc_service_t *self)
+{
+    const xc_config_t *cfg = self->config;
+    s_slot_t *slots = calloc ((size_t) cfg->batch_max, sizeof *slots);
+    xc_request_t *reqs = calloc ((size_t) cfg->batch_max, sizeof *reqs);
+    if (!slots || !reqs) {
+        xc_error (NULL, "out of memory");
+        goto done;
+    }
+    int64_t now = xc_clock_mono_ms ();
+    int64_t next_tick = now + cfg->tick_ms, next_beat = now, next_refresh = now + 1000;
+    while (!xc_signals_stopping ()) {
+        now = xc_clock_mono_ms ();
+        int64_t next = next_tick < next_beat ? next_tick : next_beat;
+        next = next < next_refresh ? next : next_refresh;
+        xc_err_t err;
+        int n = xc_server_poll (self->server, (int) (next > now ? next - now : 0), reqs,
+                                cfg->batch_max, &err);
+        if (n < 0) {
+            xc_error (NULL, "%s", err.text);
+            break;
+        }
+        for (int i = 0; i < n; i++)
+            slots[i].req = reqs[i];
+        if (n > 0)
+            s_batch (self, slots, n);
+        now = xc_clock_mono_ms ();
+        if (now >= next_tick) {
+            if (self->def->tick)
+                s_tick (self);
+            next_tick = now + cfg->tick_ms;
+        }
+        if (now >= next_beat) {
+            s_publish_head (self);
+            next_beat = now + cfg->heartbeat_ms;
+        }
+        if (now >= next_refresh) {
+            if (xc_registry_refresh (&self->registry, &err) < 0)
+                xc_error (NULL, "registry not reloaded: %s", err.text);
+            next_refresh = now + 1000;
+        }
+    }
+done:
+    free (slots);
+    free (reqs);
+}
+
+static void
+s_usage (const char *name)
+{
+    fprintf (stderr,
+             "usage: xc-%s [--config FILE] [--ready-file FILE] [--test-mode "
+             "[--fail-after-commit N]]\n"
+             "  --config FILE       deployment config (default $XC_CONFIG, then config/local.json)\n"
+             "  --ready-file FILE   written once the sockets are bound\n"
+             "  --test-mode         lets tests move the clock; never in a deployment\n",
+             name);
+}
+
+int
+xc_service_main (const xc_service_def_t *def, int argc, char **argv)
+{
+    const char *config_path = getenv ("XC_CONFIG");
+    const char *ready_path = NULL;
+    xc_service_t self = { .def = def, .started = xc_clock_wall () };
+    bool test_mode = false;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp (arg, "--test-mode") == 0)
+            test_mode = true;
+        else if (strcmp (arg, "--config") == 0 && value)
+            config_path = argv[++i];
+        else if (strcmp (arg, "--ready-file") == 0 && value)
+            ready_path = argv[++i];
+        else if (strcmp (arg, "--fail-after-commit") == 0 && value)
+            self.fail_after_commit = atoi (argv[++i]);
+        else {
+            s_usage (def->name);
+            return strcmp (arg, "--help") == 0 ? 0 : 2;
+        }
+    }
+    if (self.fail_after_commit && !test_mode) {
+        fprintf (stderr, "xc-%s: --fail-after-commit needs --test-mode\n", def->name);
+        return 2;
+    }
+    if (!config_path)
+        config_path = "config/local.json";
+    xc_log_init (def->name, XC_LOG_INFO);
+    if (sodium_init () < 0) {
+        xc_error (NULL, "libsodium failed to initialise");
+        return 1;
+    }
+    if (test_mode)
+        xc_clock_enable_test_mode ();
+    xc_signals_install ();
+    xc_err_t err;
+    int status = 0;
+    if (s_start (&self, config_path, &err) != 0
+        || (ready_path && s_write_ready (&self, ready_path, &err) != 0)) {
+        xc_error (NULL, "not started: %s", err.text);
+        status = 1;
+    }
+    else {
+        xc_info (NULL, "serving on %s, events on %s%s%s", xc_server_api (self.server),
+                 xc_server_events (self.server), self.config->curve ? ", curve on" : "",
+                 test_mode ? ", TEST MODE" : "");
+        s_loop (&self);
+        xc_info (NULL, "stopped");
+    }
+    s_stop (&self);
+    return status;
+}
+
+const xc_config_t *
+xc_service_config (const xc_service_t *service)
+{
+    return service->config;
+}
+
+const xc_calendar_t *
+xc_service_calendar (const xc_service_t *service)
+{
+    return service->calendar;
+}
+
+xc_store_t *
+xc_service_store (xc_service_t *service)
+{
+    return service->store;
+}

@@ -1,0 +1,113 @@
+/*  service.h: the life of a service and the path of every command through it.
+
+    A service is a name, its own migrations, a table of routes and optional hooks; main () is
+    one call to xc_service_main. The common part does everything else:
+
+      config -> registry -> own signing key -> calendar -> store -> sockets -> loop until
+      SIGTERM/SIGINT -> close in reverse order.
+
+    Each poll cycle takes every request that is ready (up to limits.batch_max) and:
+      1. opens each envelope (envelope.h: size ... iat), then checks the route exists
+         (unknown_type), the sender's role may use it (forbidden), under CURVE that the
+         connection's key belongs to the signer (forbidden), and the data schema (schema);
+      2. answers queries at once (read-only);
+      3. runs all commands in ONE transaction (group commit), each inside its own savepoint:
+         inbox check (duplicate / replayed), the handler, the events it emits, the inbox record;
+         a failing command rolls back to its savepoint and gets its error;
+      4. commits (synchronous=FULL), and only then signs and sends each command's own reply;
+         a failed commit answers every command of the batch `unavailable` (retry, same id);
+      5. publishes a wake-up hint when events were appended.
+    A timer calls the tick hook every limits.tick_ms; a signed heartbeat carrying the latest
+    event seq goes out every limits.heartbeat_ms.
+
+    Routes every service has: the queries `events.read` {after, limit} (roles in
+    event_readers), `health` {} (any registered principal) and, only in test mode,
+    `clock.advance` {seconds}.
+
+    Command line: --config FILE (default $XC_CONFIG, then config/local.json), --ready-file
+    FILE (written once the sockets are bound: {"service","api","events","pid"}), --test-mode,
+    and with it --fail-after-commit N (exit after the N-th commit, before its replies: used to
+    prove that an acknowledged command survives and that a retry gets `duplicate`).
+*/
+#ifndef XC_SERVICE_H
+#define XC_SERVICE_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "common/calendar.h"
+#include "common/config.h"
+#include "common/envelope.h"
+#include "common/error.h"
+#include "common/schema.h"
+#include "common/store.h"
+
+typedef struct xc_service xc_service_t;
+typedef struct xc_call xc_call_t;
+
+/*  A handler returns 0 (with an optional result set by xc_call_result) or -1 (after
+    xc_call_fail). It must not commit or roll back: the service does. */
+typedef int (*xc_handler_fn) (xc_call_t *call, void *state);
+
+typedef enum { XC_COMMAND, XC_QUERY } xc_route_kind_t;
+
+typedef struct {
+    const char *type;                /* "echo.note" */
+    xc_route_kind_t kind;
+    const char *const *roles;        /* NULL-terminated; "*" admits every registered role */
+    const xc_field_t *schema;        /* fields of data; NULL: data must be {} */
+    xc_handler_fn handler;
+} xc_route_t;
+
+typedef struct {
+    const char *name;                /* the service's name: its aud and the iss of its messages */
+    const xc_migration_t *migrations;
+    size_t n_migrations;
+    const xc_route_t *routes;
+    size_t n_routes;
+    const char *const *event_readers;  /* roles that may call events.read; NULL-terminated */
+    void *state;                     /* passed to every hook and handler */
+    /* optional: after the store is open, before the sockets; e.g. load policies */
+    int (*start) (xc_service_t *service, void *state, xc_err_t *err);
+    /* optional: every tick; call xc_call_begin before writing */
+    int (*tick) (xc_call_t *call, void *state);
+} xc_service_def_t;
+
+/*  Runs the service until SIGTERM or SIGINT. Returns the process exit status. */
+int xc_service_main (const xc_service_def_t *def, int argc, char **argv);
+
+/*  Accessors for hooks. Borrowed. */
+const xc_config_t *xc_service_config (const xc_service_t *service);
+const xc_calendar_t *xc_service_calendar (const xc_service_t *service);
+xc_store_t *xc_service_store (xc_service_t *service);
+
+/*  Inside a handler or tick. All borrowed. */
+const xc_msg_t *xc_call_msg (const xc_call_t *call);        /* NULL in a tick */
+sqlite3 *xc_call_db (xc_call_t *call);
+xc_store_t *xc_call_store (xc_call_t *call);
+const xc_calendar_t *xc_call_calendar (const xc_call_t *call);
+const xc_config_t *xc_call_config (const xc_call_t *call);
+int64_t xc_call_now (const xc_call_t *call);                 /* the domain clock */
+
+/*  In a tick: starts the transaction the tick's writes go into (no-op in a command). */
+int xc_call_begin (xc_call_t *call);
+
+/*  Appends a signed event (iss = the service, aud = "*", corr = the command's id) to the
+    outbox in the current transaction. key: NULL for a new event, or a deterministic key such
+    as "overdue:<item>:<due>" so that the same event is appended at most once (then the
+    message id is derived from the key). data is borrowed. *seq_p (may be NULL) gets its seq. */
+int xc_call_emit (xc_call_t *call, const char *type, const char *key, const json_t *data,
+                  int64_t *seq_p);
+
+/*  Sets the command's or query's result (stolen). */
+void xc_call_result (xc_call_t *call, json_t *result);
+
+/*  Records why the call failed; returns -1 so a handler can `return xc_call_fail (...)`. */
+int xc_call_fail (xc_call_t *call, xc_code_t code, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+/*  Fails the call with the store's error for db (see xc_store_fail). Returns -1. */
+int xc_call_fail_db (xc_call_t *call, const char *what);
+
+#endif

@@ -1,0 +1,121 @@
+/*  xc-echo: the smallest real service on the common library.
+
+    It exists so that everything in common/ is exercised end to end over real sockets, by the
+    system tests and by the independent Python client: a signed command that changes state and
+    emits an event, a query, a conflict that must roll back a command's partial effects.
+
+    echo.note {text}   command (roles office, petition): stores the note, emits echo.noted {n, text}; a text already
+                       noted is a conflict (its event, appended first, is rolled back with it)
+    echo.get {n}       query: the note n
+*/
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include "common/service.h"
+
+static const xc_migration_t s_migrations[] = {
+    { "create notes",
+      "CREATE TABLE notes (n INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE,"
+      " iss TEXT NOT NULL, noted_at INTEGER NOT NULL);" },
+};
+
+static const xc_field_t s_note_fields[] = {
+    { .name = "text", .type = XC_T_STRING, .required = true, .min = 1, .max = 2000 },
+    { .name = NULL },
+};
+
+static int
+s_note (xc_call_t *call, void *state)
+{
+    (void) state;
+    const xc_msg_t *msg = xc_call_msg (call);
+    sqlite3 *db = xc_call_db (call);
+    const char *text = json_string_value (json_object_get (msg->data, "text"));
+    int64_t n;
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (db, "SELECT coalesce (max (n), 0) + 1 FROM notes", -1, &stmt, NULL)
+            != SQLITE_OK
+        || sqlite3_step (stmt) != SQLITE_ROW) {
+        sqlite3_finalize (stmt);
+        return xc_call_fail_db (call, "unable to number the note");
+    }
+    n = sqlite3_column_int64 (stmt, 0);
+    sqlite3_finalize (stmt);
+
+    /* The event goes first on purpose: when the insert below conflicts, the savepoint must
+       take the event back too. */
+    json_t *event = json_pack ("{s:I, s:s}", "n", (json_int_t) n, "text", text);
+    int rc = xc_call_emit (call, "echo.noted", NULL, event, NULL);
+    json_decref (event);
+    if (rc != 0)
+        return -1;
+
+    if (sqlite3_prepare_v2 (db, "INSERT INTO notes (n, text, iss, noted_at) VALUES (?, ?, ?, ?)",
+                            -1, &stmt, NULL) != SQLITE_OK)
+        return xc_call_fail_db (call, "unable to store the note");
+    sqlite3_bind_int64 (stmt, 1, n);
+    sqlite3_bind_text (stmt, 2, text, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 3, msg->iss, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (stmt, 4, xc_call_now (call));
+    rc = sqlite3_step (stmt);
+    sqlite3_finalize (stmt);
+    if (rc == SQLITE_CONSTRAINT)
+        return xc_call_fail (call, XC_E_CONFLICT, "that text was noted before");
+    if (rc != SQLITE_DONE)
+        return xc_call_fail_db (call, "unable to store the note");
+    xc_call_result (call, json_pack ("{s:I}", "n", (json_int_t) n));
+    return 0;
+}
+
+static const xc_field_t s_get_fields[] = {
+    { .name = "n", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX },
+    { .name = NULL },
+};
+
+static int
+s_get (xc_call_t *call, void *state)
+{
+    (void) state;
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (xc_call_db (call),
+                            "SELECT text, iss, noted_at FROM notes WHERE n = ?", -1, &stmt, NULL)
+        != SQLITE_OK)
+        return xc_call_fail_db (call, "unable to read notes");
+    json_int_t n = json_integer_value (json_object_get (xc_call_msg (call)->data, "n"));
+    sqlite3_bind_int64 (stmt, 1, n);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+        xc_call_result (call, json_pack ("{s:I, s:s, s:s, s:I}", "n", n, "text",
+                                         (const char *) sqlite3_column_text (stmt, 0), "iss",
+                                         (const char *) sqlite3_column_text (stmt, 1),
+                                         "noted_at", (json_int_t) sqlite3_column_int64 (stmt, 2)));
+    sqlite3_finalize (stmt);
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc == SQLITE_DONE)
+        return xc_call_fail (call, XC_E_NOT_FOUND, "no note %lld", (long long) n);
+    return xc_call_fail_db (call, "unable to read notes");
+}
+
+static const char *const s_anyone[] = { "*", NULL };
+static const char *const s_noters[] = { "office", "petition", NULL };
+
+static const xc_route_t s_routes[] = {
+    { "echo.note", XC_COMMAND, s_noters, s_note_fields, s_note },
+    { "echo.get", XC_QUERY, s_anyone, s_get_fields, s_get },
+};
+
+int
+main (int argc, char **argv)
+{
+    const xc_service_def_t def = {
+        .name = "echo",
+        .migrations = s_migrations,
+        .n_migrations = sizeof s_migrations / sizeof s_migrations[0],
+        .routes = s_routes,
+        .n_routes = sizeof s_routes / sizeof s_routes[0],
+        .event_readers = s_anyone,
+    };
+    return xc_service_main (&def, argc, argv);
+}

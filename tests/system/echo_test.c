@@ -1,0 +1,649 @@
+/*  System test: the real xc-echo binary, real sockets, a real SQLite file.
+
+    Proves the common library end to end: accepted commands are durable and answered once,
+    retries are deduplicated, hostile messages are refused with their own code and leave no
+    trace, events come back in order on a verifiable hash chain, a crash between commit and
+    reply loses nothing, SIGTERM stops the service promptly, CURVE admits only known keys.
+*/
+#include <jansson.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include <zmq.h>
+
+#include "common/clock.h"
+#include "common/codec.h"
+#include "common/outbox.h"
+#include "tests/harness.h"
+#include "tests/system/fixture.h"
+
+static fx_t fx;
+static xc_client_t *client;
+
+/*  What the database holds, to prove that a refusal stored nothing. */
+typedef struct {
+    long long inbox, outbox, notes;
+} s_counts_t;
+
+static s_counts_t
+s_counts (void)
+{
+    return (s_counts_t) { fx_sql_int (&fx, "SELECT count(*) FROM inbox"),
+                          fx_sql_int (&fx, "SELECT count(*) FROM outbox"),
+                          fx_sql_int (&fx, "SELECT count(*) FROM notes") };
+}
+
+static bool
+s_same (s_counts_t a, s_counts_t b)
+{
+    return a.inbox == b.inbox && a.outbox == b.outbox && a.notes == b.notes && a.inbox >= 0;
+}
+
+/*  Sends msg as iss and returns the error code it got (XC_OK for an ack or a result). */
+static xc_code_t
+s_code_with (xc_client_t *via, const char *iss, const char *msg, const char *id)
+{
+    xc_msg_t *reply = NULL;
+    xc_err_t err = { XC_OK, "" };
+    int rc = fx_call (&fx, via, iss, msg, id, &reply, &err);
+    xc_msg_destroy (&reply);
+    return rc == 0 ? XC_OK : err.code;
+}
+
+static xc_code_t
+s_code (const char *iss, const char *msg, const char *id)
+{
+    return s_code_with (client, iss, msg, id);
+}
+
+static char *
+s_b64 (const char *text)
+{
+    return xc_b64url_encode ((const unsigned char *) text, strlen (text));
+}
+
+/*  A message built from raw header and body texts, correctly signed by key: only what the
+    texts get wrong is wrong. */
+static char *
+s_forge (const xc_key_t *key, const char *header, const char *body)
+{
+    char *p = s_b64 (header), *b = s_b64 (body);
+    char *sig = xc_jws_sign (key, p, b);
+    size_t size = strlen (p) + strlen (b) + strlen (sig) + 64;
+    char *msg = malloc (size);
+    snprintf (msg, size, "{\"protected\":\"%s\",\"payload\":\"%s\",\"signature\":\"%s\"}", p, b, sig);
+    free (p);
+    free (b);
+    free (sig);
+    return msg;
+}
+
+static char *
+s_body (const char *id, const char *iss, const char *aud, int64_t iat, int64_t exp,
+        const char *type, const char *data)
+{
+    size_t size = strlen (data) + 512;
+    char *out = malloc (size);
+    snprintf (out, size,
+              "{\"v\":1,\"id\":\"%s\",\"iss\":\"%s\",\"aud\":\"%s\",\"iat\":%lld,\"exp\":%lld,"
+              "\"type\":\"%s\",\"corr\":null,\"data\":%s}",
+              id, iss, aud, (long long) iat, (long long) exp, type, data);
+    return out;
+}
+
+static void
+test_note_accepted_and_read_back (void)
+{
+    char id[XC_UUID_LEN + 1];
+    char *msg = fx_seal (&fx, &fx.office, "office", "echo.note", "{\"text\":\"第一条 note\"}", id);
+    xc_msg_t *reply = NULL;
+    xc_err_t err;
+    CHECK (fx_call (&fx, client, "office", msg, id, &reply, &err) == 0);
+    if (reply) {
+        CHECK_STR (reply->type, "ack");
+        CHECK_STR (reply->corr, id);
+        CHECK_STR (json_string_value (json_object_get (reply->data, "status")), "accepted");
+        CHECK_INT (json_integer_value (json_object_get (json_object_get (reply->data, "result"), "n")), 1);
+    }
+    xc_msg_destroy (&reply);
+    free (msg);
+
+    msg = fx_seal (&fx, &fx.petition, "petition-bureau", "echo.get", "{\"n\":1}", id);
+    CHECK (fx_call (&fx, client, "petition-bureau", msg, id, &reply, &err) == 0);
+    if (reply) {
+        CHECK_STR (reply->type, "result");
+        CHECK_STR (json_string_value (json_object_get (reply->data, "text")), "第一条 note");
+        CHECK_STR (json_string_value (json_object_get (reply->data, "iss")), "office");
+    }
+    xc_msg_destroy (&reply);
+    free (msg);
+    CHECK_INT (fx_sql_int (&fx, "SELECT count(*) FROM notes"), 1);
+}
+
+static void
+test_retry_has_one_effect (void)
+{
+    char id[XC_UUID_LEN + 1];
+    char *msg = fx_seal (&fx, &fx.office, "office", "echo.note", "{\"text\":\"retried\"}", id);
+    xc_msg_t *first = NULL, *second = NULL;
+    xc_err_t err;
+    CHECK (fx_call (&fx, client, "office", msg, id, &first, &err) == 0);
+    s_counts_t after_first = s_counts ();
+    CHECK (fx_call (&fx, client, "office", msg, id, &second, &err) == 0);
+    if (first && second) {
+        CHECK_STR (json_string_value (json_object_get (second->data, "status")), "duplicate");
+        CHECK (json_equal (json_object_get (first->data, "result"),
+                           json_object_get (second->data, "result")));
+    }
+    CHECK (s_same (after_first, s_counts ()));
+    xc_msg_destroy (&first);
+    xc_msg_destroy (&second);
+    free (msg);
+
+    /* A retry signed again later (new iat and exp, same id, same command) is the same command. */
+    int64_t now = xc_clock_wall ();
+    char *body = s_body (id, "office", "echo", now + 1, now + 60, "echo.note", "{\"text\":\"retried\"}");
+    char hdr[256];
+    snprintf (hdr, sizeof hdr, "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"xc+jws\"}", fx.office.kid);
+    msg = s_forge (&fx.office, hdr, body);
+    CHECK_INT (s_code ("office", msg, id), XC_OK);
+    CHECK (s_same (after_first, s_counts ()));
+    free (msg);
+    free (body);
+
+    /* The same id with another body is refused and changes nothing. */
+    body = s_body (id, "office", "echo", now, now + 60, "echo.note", "{\"text\":\"other\"}");
+    msg = s_forge (&fx.office, hdr, body);
+    CHECK_INT (s_code ("office", msg, id), XC_E_REPLAYED);
+    CHECK (s_same (after_first, s_counts ()));
+    free (msg);
+    free (body);
+}
+
+static void
+test_hostile_messages_refused_and_nothing_stored (void)
+{
+    s_counts_t before = s_counts ();
+    int64_t now = xc_clock_wall ();
+    char id[XC_UUID_LEN + 1], hdr[256], other_hdr[256], retired_hdr[256];
+    snprintf (hdr, sizeof hdr, "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"xc+jws\"}", fx.office.kid);
+    snprintf (other_hdr, sizeof other_hdr, "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"xc+jws\"}", fx.petition.kid);
+    snprintf (retired_hdr, sizeof retired_hdr, "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"xc+jws\"}", fx.retired.kid);
+    const char *note = "{\"text\":\"hostile\"}";
+    struct {
+        const char *what;
+        const xc_key_t *key;
+        const char *header;
+        char *body;
+        xc_code_t want;
+    } cases[] = {
+        { "alg none", &fx.office, "{\"alg\":\"none\",\"kid\":\"office#1\",\"typ\":\"xc+jws\"}", NULL, XC_E_BAD_ALG },
+        { "alg HS256", &fx.office, "{\"alg\":\"HS256\",\"kid\":\"office#1\",\"typ\":\"xc+jws\"}", NULL, XC_E_BAD_ALG },
+        { "typ", &fx.office, "{\"alg\":\"EdDSA\",\"kid\":\"office#1\",\"typ\":\"JWT\"}", NULL, XC_E_BAD_TYP },
+        { "unknown kid", &fx.office, "{\"alg\":\"EdDSA\",\"kid\":\"nobody#1\",\"typ\":\"xc+jws\"}", NULL, XC_E_UNKNOWN_KID },
+        { "kid of another issuer", &fx.petition, other_hdr, NULL, XC_E_KID_ISSUER },
+        { "key outside its dates", &fx.retired, retired_hdr, NULL, XC_E_KEY_NOT_VALID },
+        { "wrong aud", &fx.office, hdr, s_body ("", "office", "intake", now, now + 60, "echo.note", note), XC_E_WRONG_AUDIENCE },
+        { "expired", &fx.office, hdr, s_body ("", "office", "echo", now - 400, now - 100, "echo.note", note), XC_E_EXPIRED },
+        { "iat ahead", &fx.office, hdr, s_body ("", "office", "echo", now + 1000, now + 1100, "echo.note", note), XC_E_IAT_SKEW },
+        { "iat behind", &fx.office, hdr, s_body ("", "office", "echo", now - 1000, now + 100, "echo.note", note), XC_E_IAT_SKEW },
+        { "unknown type", &fx.office, hdr, s_body ("", "office", "echo", now, now + 60, "echo.delete", note), XC_E_UNKNOWN_TYPE },
+        { "role may not", &fx.audit, "{\"alg\":\"EdDSA\",\"kid\":\"audit-bureau#1\",\"typ\":\"xc+jws\"}",
+          s_body ("", "audit-bureau", "echo", now, now + 60, "echo.note", note), XC_E_FORBIDDEN },
+        { "schema", &fx.office, hdr, s_body ("", "office", "echo", now, now + 60, "echo.note", "{\"text\":7}"), XC_E_SCHEMA },
+        { "unknown field", &fx.office, hdr, s_body ("", "office", "echo", now, now + 60, "echo.note", "{\"text\":\"a\",\"x\":1}"), XC_E_SCHEMA },
+        { "duplicate key", &fx.office, hdr, s_body ("", "office", "echo", now, now + 60, "echo.note", "{\"text\":\"a\",\"text\":\"b\"}"), XC_E_DUPLICATE_KEY },
+        { "clock.advance outside its role", &fx.office, hdr, s_body ("", "office", "echo", now, now + 60, "clock.advance", "{\"seconds\":-5}"), XC_E_SCHEMA },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        h_current = cases[i].what;
+        xc_uuid_new (id);
+        char *body = cases[i].body;
+        char *iss = "office";
+        if (!body) {
+            const char *signer = cases[i].key == &fx.retired ? "retired" : "office";
+            body = s_body (id, signer, "echo", now, now + 60, "echo.note", note);
+            iss = (char *) signer;
+        }
+        else {
+            /* put the fresh id into the prepared body */
+            char *slot = strstr (body, "\"id\":\"\"");
+            char *fixed = malloc (strlen (body) + XC_UUID_LEN + 1);
+            size_t head = (size_t) (slot - body) + 6;
+            memcpy (fixed, body, head);
+            strcpy (fixed + head, id);
+            strcat (fixed, body + head);
+            free (body);
+            body = fixed;
+            if (cases[i].key == &fx.audit)
+                iss = "audit-bureau";
+        }
+        char *msg = s_forge (cases[i].key, cases[i].header, body);
+        CHECK_STR (xc_code_name (s_code (iss, msg, id)), xc_code_name (cases[i].want));
+        free (msg);
+        free (body);
+    }
+    h_current = "test_hostile_messages_refused_and_nothing_stored";
+
+    /* Each part of a good message tampered. */
+    char *good = fx_seal (&fx, &fx.office, "office", "echo.note", note, id);
+    json_t *jws = json_loads (good, 0, NULL);
+    const char *parts[] = { "protected", "payload", "signature" };
+    for (int i = 0; i < 3; i++) {
+        json_t *copy = json_deep_copy (jws);
+        char *value = strdup (json_string_value (json_object_get (copy, parts[i])));
+        if (i == 0) {
+            free (value);
+            value = s_b64 ("{\"alg\":\"EdDSA\",\"kid\":\"office#1\",\"typ\":\"xc+jws\"} ");
+        }
+        else if (i == 1) {
+            unsigned char *bin;
+            size_t len;
+            xc_b64url_decode (value, strlen (value), &bin, &len, NULL);
+            char *hostile = strstr ((char *) bin, "hostile");
+            if (hostile)
+                hostile[0] = 'H';
+            free (value);
+            value = xc_b64url_encode (bin, len);
+            free (bin);
+        }
+        else
+            value[10] = value[10] == 'A' ? 'B' : 'A';
+        json_object_set_new (copy, parts[i], json_string (value));
+        char *msg = json_dumps (copy, JSON_COMPACT);
+        CHECK_STR (xc_code_name (s_code ("office", msg, id)), "bad_signature");
+        free (msg);
+        free (value);
+        json_decref (copy);
+    }
+    json_decref (jws);
+    free (good);
+
+    /* Oversized: a valid signature over a body above the frame limit. */
+    size_t big = 300 * 1024;
+    char *text = malloc (big + 32);
+    snprintf (text, 32, "{\"text\":\"");
+    memset (text + 9, 'x', big);
+    strcpy (text + 9 + big, "\"}");
+    xc_uuid_new (id);
+    char *body = s_body (id, "office", "echo", now, now + 60, "echo.note", text);
+    char *msg = s_forge (&fx.office, hdr, body);
+    CHECK_STR (xc_code_name (s_code ("office", msg, id)), "too_large");
+    free (msg);
+    free (body);
+    free (text);
+
+    /* Not JSON at all. */
+    CHECK_STR (xc_code_name (s_code ("office", "{\"protected\":", "00000000-0000-4000-8000-000000000000")),
+               "unavailable");   /* no id to answer to: the client hears nothing and gives up */
+
+    CHECK (s_same (before, s_counts ()));
+}
+
+static void
+test_multi_frame_refused (void)
+{
+    char id[XC_UUID_LEN + 1];
+    char *msg = fx_seal (&fx, &fx.office, "office", "echo.note", "{\"text\":\"two frames\"}", id);
+    void *ctx = zmq_ctx_new ();
+    void *dealer = zmq_socket (ctx, ZMQ_DEALER);
+    int linger = 0, timeout = 2000;
+    zmq_setsockopt (dealer, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt (dealer, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_connect (dealer, fx.api);
+    zmq_send (dealer, msg, strlen (msg), ZMQ_SNDMORE);
+    zmq_send (dealer, "extra", 5, 0);
+    char buf[8192];
+    int n = zmq_recv (dealer, buf, sizeof buf - 1, 0);
+    CHECK (n > 0);
+    if (n > 0) {
+        xc_verify_t v = { .registry = fx.registry, .audience = "office", .now = xc_clock_wall (),
+                          .skew = 300, .max_lifetime = 3600, .max_size = sizeof buf };
+        xc_msg_t *reply = NULL;
+        CHECK (xc_envelope_open (buf, (size_t) n, &v, &reply, NULL) == 0);
+        if (reply) {
+            CHECK_STR (reply->type, "error");
+            CHECK_STR (reply->corr, id);
+            CHECK_STR (json_string_value (json_object_get (reply->data, "code")), "malformed");
+        }
+        xc_msg_destroy (&reply);
+    }
+    CHECK_INT (fx_sql_int (&fx, "SELECT count(*) FROM notes WHERE text = 'two frames'"), 0);
+    zmq_close (dealer);
+    zmq_ctx_term (ctx);
+    free (msg);
+}
+
+static void
+test_conflict_rolls_back_its_event (void)
+{
+    s_counts_t before = s_counts ();
+    char id[XC_UUID_LEN + 1];
+    char *msg = fx_seal (&fx, &fx.office, "office", "echo.note", "{\"text\":\"第一条 note\"}", id);
+    CHECK_STR (xc_code_name (s_code ("office", msg, id)), "conflict");
+    CHECK (s_same (before, s_counts ()));
+    free (msg);
+}
+
+/*  Many commands in flight at once share commits; each still gets its own reply. */
+static void
+test_pipelined_commands_each_answered (void)
+{
+    enum { N = 200 };
+    char ids[N][XC_UUID_LEN + 1];
+    long long notes_before = fx_sql_int (&fx, "SELECT count(*) FROM notes");
+    for (int i = 0; i < N; i++) {
+        char data[64];
+        snprintf (data, sizeof data, "{\"text\":\"pipelined %d\"}", i);
+        char *msg = fx_seal (&fx, &fx.petition, "petition-bureau", "echo.note", data, ids[i]);
+        xc_err_t err;
+        int sent = -1;
+        for (int tries = 0; tries < 100 && sent != 0; tries++)
+            sent = xc_client_send (client, msg, strlen (msg), &err);
+        CHECK (sent == 0);
+        free (msg);
+    }
+    int answered = 0, accepted = 0;
+    xc_verify_t v = { .registry = fx.registry, .audience = "petition-bureau", .skew = 300,
+                      .max_lifetime = 3600, .max_size = 1 << 20 };
+    while (answered < N) {
+        char *bytes;
+        size_t len;
+        if (xc_client_recv (client, 3000, &bytes, &len, NULL) != 0)
+            break;
+        v.now = xc_clock_wall ();
+        xc_msg_t *reply = NULL;
+        if (xc_envelope_open (bytes, len, &v, &reply, NULL) == 0) {
+            for (int i = 0; i < N; i++)
+                if (strcmp (ids[i], reply->corr) == 0) {
+                    answered++;
+                    accepted += strcmp (reply->type, "ack") == 0;
+                    ids[i][0] = 0;
+                }
+        }
+        xc_msg_destroy (&reply);
+        free (bytes);
+    }
+    CHECK_INT (answered, N);
+    CHECK_INT (accepted, N);
+    CHECK_INT (fx_sql_int (&fx, "SELECT count(*) FROM notes") - notes_before, N);
+    CHECK_INT (fx_sql_int (&fx, "SELECT count(DISTINCT n) FROM notes WHERE text LIKE 'pipelined %'"), N);
+}
+
+/*  Reads every event with events.read, as an outside auditor would: seq must run 1, 2, 3...,
+    each hash must be the link of the one before, each message must be signed by the service.
+    Returns how many events it read; *bad_p is the first seq that failed (0 when none). */
+static int64_t
+s_walk_events (int64_t *bad_p)
+{
+    int64_t after = 0, seen = 0;
+    unsigned char prev[32] = { 0 };
+    xc_verify_t stored = { .registry = fx.registry, .stored = true, .max_size = 1 << 20 };
+    *bad_p = 0;
+    for (int round = 0; round < 100; round++) {
+        char id[XC_UUID_LEN + 1], data[64];
+        snprintf (data, sizeof data, "{\"after\":%lld,\"limit\":37}", (long long) after);
+        char *msg = fx_seal (&fx, &fx.audit, "audit-bureau", "events.read", data, id);
+        xc_msg_t *reply = NULL;
+        xc_err_t err;
+        int rc = fx_call (&fx, client, "audit-bureau", msg, id, &reply, &err);
+        free (msg);
+        if (rc != 0) {
+            *bad_p = -1;
+            break;
+        }
+        json_t *events = json_object_get (reply->data, "events");
+        size_t i;
+        json_t *ev;
+        json_array_foreach (events, i, ev) {
+            int64_t seq = json_integer_value (json_object_get (ev, "seq"));
+            const char *message = json_string_value (json_object_get (ev, "message"));
+            unsigned char hash[32];
+            char hex[65];
+            xc_outbox_link (prev, message, strlen (message), hash);
+            xc_hex_encode (hash, 32, hex);
+            stored.now = xc_clock_wall ();
+            xc_msg_t *event = NULL;
+            bool good = seq == after + 1
+                && strcmp (json_string_value (json_object_get (ev, "hash")), hex) == 0
+                && xc_envelope_open (message, strlen (message), &stored, &event, NULL) == 0
+                && strcmp (event->iss, "echo") == 0 && strcmp (event->type, "echo.noted") == 0;
+            xc_msg_destroy (&event);
+            if (!good && !*bad_p)
+                *bad_p = seq;
+            memcpy (prev, hash, 32);
+            after = seq;
+            seen++;
+        }
+        int64_t head = json_integer_value (json_object_get (reply->data, "head"));
+        xc_msg_destroy (&reply);
+        if (after >= head)
+            break;
+    }
+    return seen;
+}
+
+static void
+test_events_read_back_on_a_chain (void)
+{
+    int64_t bad;
+    int64_t seen = s_walk_events (&bad);
+    CHECK_INT (bad, 0);
+    /* one event per note: the conflict's event was rolled back with it */
+    CHECK_INT (seen, fx_sql_int (&fx, "SELECT count(*) FROM notes"));
+    CHECK (seen > 200);
+}
+
+static void
+test_heartbeat_carries_the_head (void)
+{
+    void *ctx = zmq_ctx_new ();
+    void *sub = zmq_socket (ctx, ZMQ_SUB);
+    int timeout = 3000, linger = 0;
+    zmq_setsockopt (sub, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_setsockopt (sub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "", 0);
+    zmq_connect (sub, fx.events);
+    char buf[4096];
+    int n = zmq_recv (sub, buf, sizeof buf - 1, 0);
+    CHECK (n > 0);
+    if (n > 0) {
+        xc_verify_t v = { .registry = fx.registry, .stored = true, .now = xc_clock_wall (),
+                          .max_size = sizeof buf };
+        xc_msg_t *hint = NULL;
+        CHECK (xc_envelope_open (buf, (size_t) n, &v, &hint, NULL) == 0);
+        if (hint) {
+            CHECK_STR (hint->type, "events.head");
+            CHECK_INT (json_integer_value (json_object_get (hint->data, "seq")),
+                       fx_sql_int (&fx, "SELECT max(seq) FROM outbox"));
+        }
+        xc_msg_destroy (&hint);
+    }
+    zmq_close (sub);
+    zmq_ctx_term (ctx);
+}
+
+/*  The service dies after the commit and before the ack: the client's retry, to the restarted
+    service, gets duplicate with the first result, and the note exists once. */
+static void
+test_crash_after_commit_then_retry_gets_duplicate (void)
+{
+    CHECK_INT (fx_stop (&fx), 0);
+    const char *fault[] = { "--fail-after-commit", "1", NULL };
+    CHECK (fx_start (&fx, fault) == 0);
+    xc_client_destroy (&client);
+    client = fx_client (&fx, NULL);
+    char id[XC_UUID_LEN + 1];
+    char *msg = fx_seal (&fx, &fx.office, "office", "echo.note", "{\"text\":\"survives\"}", id);
+    xc_client_send (client, msg, strlen (msg), NULL);
+    for (int i = 0; i < 100 && xc_client_send (client, msg, strlen (msg), NULL) != 0; i++)
+        usleep (10000);
+    CHECK_INT (fx_wait (&fx, 5000), 70);
+    CHECK_INT (fx_sql_int (&fx, "SELECT count(*) FROM notes WHERE text = 'survives'"), 1);
+    long long n = fx_sql_int (&fx, "SELECT n FROM notes WHERE text = 'survives'");
+
+    CHECK (fx_start (&fx, NULL) == 0);
+    xc_client_destroy (&client);
+    client = fx_client (&fx, NULL);
+    xc_msg_t *reply = NULL;
+    xc_err_t err;
+    CHECK (fx_call (&fx, client, "office", msg, id, &reply, &err) == 0);
+    if (reply) {
+        CHECK_STR (json_string_value (json_object_get (reply->data, "status")), "duplicate");
+        CHECK_INT (json_integer_value (json_object_get (json_object_get (reply->data, "result"), "n")), n);
+    }
+    xc_msg_destroy (&reply);
+    CHECK_INT (fx_sql_int (&fx, "SELECT count(*) FROM notes WHERE text = 'survives'"), 1);
+    free (msg);
+}
+
+static void
+test_health_and_test_clock (void)
+{
+    char id[XC_UUID_LEN + 1];
+    char *msg = fx_seal (&fx, &fx.office, "office", "health", "{}", id);
+    xc_msg_t *reply = NULL;
+    xc_err_t err;
+    CHECK (fx_call (&fx, client, "office", msg, id, &reply, &err) == 0);
+    if (reply) {
+        CHECK_STR (json_string_value (json_object_get (reply->data, "service")), "echo");
+        CHECK_INT (json_integer_value (json_object_get (reply->data, "head")),
+                   fx_sql_int (&fx, "SELECT max(seq) FROM outbox"));
+        CHECK (json_is_true (json_object_get (reply->data, "test_mode")));
+    }
+    xc_msg_destroy (&reply);
+    free (msg);
+
+    msg = fx_seal (&fx, &fx.office, "office", "clock.advance", "{\"seconds\":864000}", id);
+    CHECK (fx_call (&fx, client, "office", msg, id, &reply, &err) == 0);
+    if (reply) {
+        int64_t clock;
+        CHECK (xc_clock_parse (json_string_value (json_object_get (reply->data, "clock")), &clock, NULL) == 0);
+        CHECK (clock - xc_clock_wall () >= 864000 - 5);
+    }
+    xc_msg_destroy (&reply);
+    free (msg);
+}
+
+static void
+test_sigterm_stops_within_a_second (void)
+{
+    int64_t t0 = xc_clock_mono_ms ();
+    kill (fx.pid, SIGTERM);
+    CHECK_INT (fx_wait (&fx, 1000), 0);
+    CHECK (xc_clock_mono_ms () - t0 < 1000);
+}
+
+/*  Without test mode there is no clock.advance. */
+static void
+test_no_clock_route_outside_test_mode (void)
+{
+    char ready[600];
+    snprintf (ready, sizeof ready, "%s/ready2.json", fx.dir);
+    pid_t pid = fork ();
+    if (pid == 0) {
+        execl ("build/bin/xc-echo", "xc-echo", "--config", fx.config, "--ready-file", ready, (char *) NULL);
+        _exit (127);
+    }
+    fx.pid = pid;
+    json_t *doc = NULL;
+    for (int i = 0; i < 500 && !doc; i++) {
+        doc = json_load_file (ready, 0, NULL);
+        if (!doc)
+            usleep (10000);
+    }
+    CHECK (doc != NULL);
+    if (doc) {
+        snprintf (fx.api, sizeof fx.api, "%s", json_string_value (json_object_get (doc, "api")));
+        json_decref (doc);
+        xc_client_destroy (&client);
+        client = fx_client (&fx, NULL);
+        char id[XC_UUID_LEN + 1];
+        char *msg = fx_seal (&fx, &fx.office, "office", "clock.advance", "{\"seconds\":1}", id);
+        CHECK_STR (xc_code_name (s_code ("office", msg, id)), "unknown_type");
+        free (msg);
+    }
+    CHECK_INT (fx_stop (&fx), 0);
+}
+
+/*  A changed event row, found by an outside reader with its seq. */
+static void
+test_changed_event_row_breaks_the_chain (void)
+{
+    CHECK (fx_start (&fx, NULL) == 0);
+    xc_client_destroy (&client);
+    client = fx_client (&fx, NULL);
+    sqlite3 *db;
+    CHECK (sqlite3_open (fx.database, &db) == SQLITE_OK);
+    sqlite3_busy_timeout (db, 5000);
+    CHECK (sqlite3_exec (db, "UPDATE outbox SET message = replace (message, 'A', 'B') WHERE seq = 3",
+                         NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (db);
+    int64_t bad;
+    s_walk_events (&bad);
+    CHECK_INT (bad, 3);
+    CHECK_INT (fx_stop (&fx), 0);
+}
+
+static void
+test_curve_admits_only_known_keys (void)
+{
+    fx_t plain = fx;
+    CHECK (fx_deploy (&fx, "echo", true) == 0);
+    CHECK (fx_start (&fx, NULL) == 0);
+    char id[XC_UUID_LEN + 1];
+
+    xc_client_t *known = fx_client (&fx, &fx.office_curve);
+    char *msg = fx_seal (&fx, &fx.office, "office", "echo.note", "{\"text\":\"over curve\"}", id);
+    CHECK_STR (xc_code_name (s_code_with (known, "office", msg, id)), "ok");
+    free (msg);
+
+    /* a key the registry does not know: ZAP refuses the connection, no answer ever comes */
+    xc_client_t *stranger = fx_client (&fx, &fx.stranger_curve);
+    msg = fx_seal (&fx, &fx.office, "office", "echo.note", "{\"text\":\"stranger\"}", id);
+    CHECK_STR (xc_code_name (s_code_with (stranger, "office", msg, id)), "unavailable");
+    free (msg);
+
+    /* the office's connection carrying a message signed by another principal */
+    msg = fx_seal (&fx, &fx.petition, "petition-bureau", "echo.note", "{\"text\":\"borrowed\"}", id);
+    CHECK_STR (xc_code_name (s_code_with (known, "petition-bureau", msg, id)), "forbidden");
+    free (msg);
+    CHECK_INT (fx_sql_int (&fx, "SELECT count(*) FROM notes"), 1);
+
+    xc_client_destroy (&known);
+    xc_client_destroy (&stranger);
+    fx_destroy (&fx);
+    fx = plain;
+}
+
+int
+main (void)
+{
+    if (sodium_init () < 0)
+        return 1;
+    if (fx_deploy (&fx, "echo", false) != 0 || fx_start (&fx, NULL) != 0) {
+        fprintf (stderr, "unable to start build/bin/xc-echo (log in %s)\n", fx.dir);
+        return 1;
+    }
+    client = fx_client (&fx, NULL);
+    RUN (test_note_accepted_and_read_back);
+    RUN (test_retry_has_one_effect);
+    RUN (test_hostile_messages_refused_and_nothing_stored);
+    RUN (test_multi_frame_refused);
+    RUN (test_conflict_rolls_back_its_event);
+    RUN (test_pipelined_commands_each_answered);
+    RUN (test_events_read_back_on_a_chain);
+    RUN (test_heartbeat_carries_the_head);
+    RUN (test_health_and_test_clock);
+    RUN (test_crash_after_commit_then_retry_gets_duplicate);
+    RUN (test_sigterm_stops_within_a_second);
+    RUN (test_no_clock_route_outside_test_mode);
+    RUN (test_changed_event_row_breaks_the_chain);
+    xc_client_destroy (&client);
+    RUN (test_curve_admits_only_known_keys);
+    fx_destroy (&fx);
+    HARNESS_END ();
+}

@@ -1,0 +1,243 @@
+/*  fixture.c: see fixture.h. */
+#include "tests/system/fixture.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+
+static void
+s_path (fx_t *fx, char *out, size_t size, const char *name)
+{
+    snprintf (out, size, "%s/%s", fx->dir, name);
+}
+
+static json_t *
+s_registry_entry (const char *iss, const char *role, const xc_key_t *key, const char *curve)
+{
+    json_t *jwk = xc_key_public_jwk (key);
+    bool retired = strcmp (iss, "retired") == 0;
+    json_object_set_new (jwk, "not_before", json_string ("2020-01-01T00:00:00Z"));
+    json_object_set_new (jwk, "not_after",
+                         json_string (retired ? "2021-01-01T00:00:00Z" : "2099-01-01T00:00:00Z"));
+    json_t *p = json_pack ("{s:s, s:s, s:{}, s:[o]}", "iss", iss, "role", role, "scope", "keys", jwk);
+    if (curve)
+        json_object_set_new (p, "curve", json_string (curve));
+    return p;
+}
+
+int
+fx_deploy (fx_t *fx, const char *service, bool curve)
+{
+    memset (fx, 0, sizeof *fx);
+    snprintf (fx->service, sizeof fx->service, "%s", service);
+    fx->curve = curve;
+    snprintf (fx->dir, sizeof fx->dir, "/tmp/xc-fixture-XXXXXX");
+    if (!mkdtemp (fx->dir))
+        return -1;
+    char path[600];
+    xc_key_t service_key;
+    xc_err_t err;
+    if (xc_key_generate (&service_key, service, &err) != 0
+        || xc_key_generate (&fx->office, "office#1", &err) != 0
+        || xc_key_generate (&fx->petition, "petition-bureau#1", &err) != 0
+        || xc_key_generate (&fx->audit, "audit-bureau#1", &err) != 0
+        || xc_key_generate (&fx->retired, "retired#2020", &err) != 0)
+        return -1;
+    s_path (fx, path, sizeof path, "service.jwk");
+    if (xc_key_save_jwk (&service_key, path, &err) != 0)
+        return -1;
+    if (curve) {
+        xc_curve_generate (&fx->server_curve, NULL);
+        xc_curve_generate (&fx->office_curve, NULL);
+        xc_curve_generate (&fx->stranger_curve, NULL);
+        s_path (fx, path, sizeof path, "service.curve");
+        if (xc_curve_save (&fx->server_curve, path, &err) != 0)
+            return -1;
+    }
+    json_t *principals = json_array ();
+    json_array_append_new (principals, s_registry_entry (service, "service", &service_key,
+                                                         curve ? fx->server_curve.public_z85 : NULL));
+    json_array_append_new (principals, s_registry_entry ("office", "office", &fx->office,
+                                                         curve ? fx->office_curve.public_z85 : NULL));
+    json_array_append_new (principals, s_registry_entry ("petition-bureau", "petition", &fx->petition, NULL));
+    json_array_append_new (principals, s_registry_entry ("audit-bureau", "audit", &fx->audit, NULL));
+    json_array_append_new (principals, s_registry_entry ("retired", "office", &fx->retired, NULL));
+    json_t *registry = json_pack ("{s:o}", "principals", principals);
+    s_path (fx, path, sizeof path, "principals.json");
+    int rc = json_dump_file (registry, path, JSON_INDENT (1));
+    json_decref (registry);
+    if (rc != 0 || xc_registry_load (path, &fx->registry, &err) != 0)
+        return -1;
+
+    char cwd[400];
+    if (!getcwd (cwd, sizeof cwd))
+        return -1;
+    char calendar[512];
+    snprintf (calendar, sizeof calendar, "%s/config/calendar", cwd);
+    json_t *svc = json_pack ("{s:s, s:s, s:s, s:s}", "api", "tcp://127.0.0.1:*", "events",
+                             "tcp://127.0.0.1:*", "database", "service.db", "key", "service.jwk");
+    if (curve)
+        json_object_set_new (svc, "curve_key", json_string ("service.curve"));
+    json_t *config = json_pack ("{s:s, s:s, s:s, s:s, s:b, s:{s:i, s:i}, s:{s:o}}",
+                                "deployment", "fixture", "utc_offset", "+08:00",
+                                "registry", "principals.json", "calendar", calendar,
+                                "curve", curve, "limits", "heartbeat_ms", 200, "tick_ms", 100,
+                                "services", service, svc);
+    s_path (fx, fx->config, sizeof fx->config, "config.json");
+    s_path (fx, fx->database, sizeof fx->database, "service.db");
+    rc = json_dump_file (config, fx->config, JSON_INDENT (1));
+    json_decref (config);
+    xc_key_wipe (&service_key);
+    return rc;
+}
+
+int
+fx_start (fx_t *fx, const char *const *extra)
+{
+    char ready[600], binary[128], log[600];
+    s_path (fx, ready, sizeof ready, "ready.json");
+    s_path (fx, log, sizeof log, "service.log");
+    unlink (ready);
+    snprintf (binary, sizeof binary, "build/bin/xc-%s", fx->service);
+    const char *argv[32] = { binary, "--config", fx->config, "--ready-file", ready, "--test-mode" };
+    int argc = 6;
+    for (; extra && *extra && argc < 30; extra++)
+        argv[argc++] = *extra;
+    argv[argc] = NULL;
+    fx->pid = fork ();
+    if (fx->pid < 0)
+        return -1;
+    if (fx->pid == 0) {
+        int fd = open (log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0)
+            dup2 (fd, 2);
+        execv (binary, (char *const *) argv);
+        _exit (127);
+    }
+    /* Wait (at most 10 s) for the ready file; a service that exits early fails at once. */
+    for (int i = 0; i < 1000; i++) {
+        json_t *doc = json_load_file (ready, 0, NULL);
+        if (doc) {
+            snprintf (fx->api, sizeof fx->api, "%s", json_string_value (json_object_get (doc, "api")));
+            snprintf (fx->events, sizeof fx->events, "%s",
+                      json_string_value (json_object_get (doc, "events")));
+            json_decref (doc);
+            return 0;
+        }
+        int status;
+        if (waitpid (fx->pid, &status, WNOHANG) == fx->pid) {
+            fx->pid = 0;
+            return -1;
+        }
+        nanosleep (&(struct timespec) { 0, 10 * 1000 * 1000 }, NULL);
+    }
+    fx_stop (fx);
+    return -1;
+}
+
+int
+fx_wait (fx_t *fx, int timeout_ms)
+{
+    if (fx->pid <= 0)
+        return -1;
+    for (int waited = 0; waited < timeout_ms; waited += 5) {
+        int status;
+        if (waitpid (fx->pid, &status, WNOHANG) == fx->pid) {
+            fx->pid = 0;
+            return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+        }
+        nanosleep (&(struct timespec) { 0, 5 * 1000 * 1000 }, NULL);
+    }
+    kill (fx->pid, SIGKILL);
+    waitpid (fx->pid, NULL, 0);
+    fx->pid = 0;
+    return -1;
+}
+
+int
+fx_stop (fx_t *fx)
+{
+    if (fx->pid <= 0)
+        return -1;
+    kill (fx->pid, SIGTERM);
+    return fx_wait (fx, 5000);
+}
+
+void
+fx_destroy (fx_t *fx)
+{
+    fx_stop (fx);
+    xc_registry_destroy (&fx->registry);
+    if (getenv ("XC_KEEP_FIXTURE")) {
+        fprintf (stderr, "fixture kept in %s\n", fx->dir);
+        return;
+    }
+    char cmd[400];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+    if (system (cmd) != 0)
+        fprintf (stderr, "unable to remove '%s'\n", fx->dir);
+}
+
+char *
+fx_seal (fx_t *fx, const xc_key_t *key, const char *iss, const char *type,
+         const char *data_json, char *id_out)
+{
+    json_t *data = json_loads (data_json, 0, NULL);
+    if (!data)
+        return NULL;
+    int64_t now = xc_clock_wall ();
+    xc_claims_t claims = { .iss = iss, .aud = fx->service, .type = type, .iat = now, .exp = now + 120 };
+    char *msg = xc_envelope_seal (key, &claims, data, NULL, id_out, NULL);
+    json_decref (data);
+    return msg;
+}
+
+xc_client_t *
+fx_client (fx_t *fx, const xc_curve_keypair_t *curve)
+{
+    xc_client_opts_t opts = { .endpoint = fx->api };
+    if (fx->curve) {
+        opts.curve = curve ? curve : &fx->office_curve;
+        opts.server_key = fx->server_curve.public_z85;
+    }
+    xc_client_t *client = NULL;
+    xc_client_new (&opts, &client, NULL);
+    return client;
+}
+
+int
+fx_call (fx_t *fx, xc_client_t *client, const char *iss, const char *msg, const char *id,
+         xc_msg_t **reply_p, xc_err_t *err)
+{
+    xc_verify_t verify = { .registry = fx->registry, .audience = iss, .skew = 300,
+                           .max_lifetime = 3600, .max_size = 1 << 24 };
+    return xc_client_call (client, msg, strlen (msg), id, &verify, fx->service, 2000, reply_p, err);
+}
+
+long long
+fx_sql_int (fx_t *fx, const char *sql)
+{
+    sqlite3 *db;
+    long long value = -1;
+    if (sqlite3_open_v2 (fx->database, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_stmt *stmt;
+        if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK) {
+            if (sqlite3_step (stmt) == SQLITE_ROW)
+                value = sqlite3_column_int64 (stmt, 0);
+            sqlite3_finalize (stmt);
+        }
+    }
+    sqlite3_close (db);
+    return value;
+}

@@ -1,0 +1,57 @@
+/*  fixture.h: a throwaway deployment for system tests, and the real service binary run in it.
+
+    fx_deploy writes, under a fresh temp folder: signing keys for the service and for three
+    client principals, a principal registry, CURVE keypairs (when asked), and a config whose
+    endpoints are tcp://127.0.0.1:* (the ready file tells the ports). fx_start runs
+    build/bin/xc-<service> in test mode and waits (bounded) for its ready file.
+*/
+#ifndef XC_FIXTURE_H
+#define XC_FIXTURE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common/envelope.h"
+#include "common/keys.h"
+#include "common/transport.h"
+
+typedef struct {
+    char dir[256];                   /* the deployment folder (removed by fx_destroy) */
+    char config[512];
+    char database[512];
+    char service[32];
+    bool curve;
+    xc_key_t office;                 /* principal "office", role "office" */
+    xc_key_t petition;               /* principal "petition-bureau", role "petition" */
+    xc_key_t audit;                  /* principal "audit-bureau", role "audit" */
+    xc_key_t retired;                /* principal "retired", role "office", key valid 2020 only */
+    xc_curve_keypair_t server_curve, office_curve, stranger_curve;
+    xc_registry_t *registry;
+    pid_t pid;
+    char api[256];
+    char events[256];
+} fx_t;
+
+int fx_deploy (fx_t *fx, const char *service, bool curve);
+/*  Starts the service with extra arguments (NULL-terminated list, may be NULL). */
+int fx_start (fx_t *fx, const char *const *extra);
+/*  Waits up to timeout_ms for the service to exit; returns its exit status, or -1 (it is
+    then killed). */
+int fx_wait (fx_t *fx, int timeout_ms);
+/*  SIGTERM and wait; returns the exit status. */
+int fx_stop (fx_t *fx);
+void fx_destroy (fx_t *fx);
+
+/*  A message from key's principal to the service; data is JSON text. Caller owns. */
+char *fx_seal (fx_t *fx, const xc_key_t *key, const char *iss, const char *type,
+               const char *data_json, char *id_out);
+/*  A client connected to the service (with the office's curve key when curve is on). */
+xc_client_t *fx_client (fx_t *fx, const xc_curve_keypair_t *curve);
+/*  Sends and waits for the answer (2 s); returns 0 on ack/result, else -1 with err. */
+int fx_call (fx_t *fx, xc_client_t *client, const char *iss, const char *msg, const char *id,
+             xc_msg_t **reply_p, xc_err_t *err);
+/*  Runs one SQL query against the service's database file and returns the first column
+    of the first row as an integer (-1 on failure). */
+long long fx_sql_int (fx_t *fx, const char *sql);
+
+#endif
