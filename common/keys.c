@@ -213,7 +213,7 @@ static const xc_field_t s_jwk_fields[] = {
     { .name = "kid", .type = XC_T_STRING, .required = true, .min = 1, .max = XC_KID_MAX - 1 },
     { .name = "x", .type = XC_T_STRING, .required = true },
     { .name = "d", .type = XC_T_STRING, .required = true },
-    { NULL }
+    { .name = NULL }
 };
 
 int
@@ -280,7 +280,8 @@ xc_key_save_jwk (const xc_key_t *key, const char *path, xc_err_t *err)
         goto cleanup;
     }
     int n = snprintf (buf, sizeof buf,
-                      "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":%s,\"x\":\"%s\",\"d\":\"%s\"}\n",
+                      "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":%s,"
+                      "\"x\":\"%s\",\"d\":\"%s\"}\n",
                       kid_json, x, d);
     if (n < 0 || (size_t) n >= sizeof buf) {
         xc_err_set (err, XC_E_INTERNAL, "key file for '%s' too long", key->kid);
@@ -338,7 +339,7 @@ static const xc_field_t s_reg_key_fields[] = {
     { .name = "x", .type = XC_T_STRING, .required = true },
     { .name = "not_before", .type = XC_T_STRING, .required = true },
     { .name = "not_after", .type = XC_T_STRING, .required = true },
-    { NULL }
+    { .name = NULL }
 };
 static const xc_field_t s_reg_key = { .name = "key", .type = XC_T_OBJECT,
                                       .fields = s_reg_key_fields };
@@ -351,14 +352,14 @@ static const xc_field_t s_principal_fields[] = {
     { .name = "revoked", .type = XC_T_BOOLEAN },
     { .name = "keys", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 16,
       .items = &s_reg_key },
-    { NULL }
+    { .name = NULL }
 };
 static const xc_field_t s_principal = { .name = "principal", .type = XC_T_OBJECT,
                                         .fields = s_principal_fields };
 
 static const xc_field_t s_registry_fields[] = {
     { .name = "principals", .type = XC_T_ARRAY, .required = true, .items = &s_principal },
-    { NULL }
+    { .name = NULL }
 };
 
 static int
@@ -614,7 +615,7 @@ xc_curve_generate (xc_curve_keypair_t *kp, xc_err_t *err)
 static const xc_field_t s_curve_fields[] = {
     { .name = "public", .type = XC_T_STRING, .required = true, .min = 40, .max = 40 },
     { .name = "secret", .type = XC_T_STRING, .required = true, .min = 40, .max = 40 },
-    { NULL }
+    { .name = NULL }
 };
 
 int

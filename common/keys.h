@@ -84,8 +84,8 @@ void xc_registry_destroy (xc_registry_t **reg_p);
 /*  Reloads *reg_p from its file when the file changed since it was loaded (mtime or ctime to
     the nanosecond, size, inode or device). Returns 1 when it reloaded, 0 when nothing changed,
     -1 when the file is gone or the new file is invalid (the old registry stays in use, err
-    says why; every later call tries again, and returns -1 again until the file is fixed). Pointers borrowed from the old registry are
-    invalid after a reload that returns 1. */
+    says why; every later call tries again, and returns -1 again until the file is fixed).
+    Pointers borrowed from the old registry are invalid after a reload that returns 1. */
 int xc_registry_refresh (xc_registry_t **reg_p, xc_err_t *err);
 
 /*  Lookups; results are borrowed from reg, NULL when absent. */

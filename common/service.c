@@ -233,17 +233,23 @@ s_health (xc_call_t *call, void *state)
     return 0;
 }
 
-static const xc_field_t s_clock_advance_fields[] = {
-    { .name = "seconds", .type = XC_T_INTEGER, .required = true, .min = 0, .max = 3162240000 },
+static const xc_field_t s_clock_set_fields[] = {
+    { .name = "clock", .type = XC_T_STRING, .required = true, .min = 20, .max = 40 },
     { .name = NULL },
 };
 
+/*  Moves the domain clock forward to at least the given instant. Setting an absolute time,
+    not adding seconds, makes a resent request harmless. */
 static int
-s_clock_advance (xc_call_t *call, void *state)
+s_clock_set (xc_call_t *call, void *state)
 {
     (void) state;
-    json_int_t seconds = json_integer_value (json_object_get (call->msg->data, "seconds"));
-    if (xc_clock_advance (seconds, &call->err) != 0)
+    int64_t target;
+    if (xc_clock_parse (json_string_value (json_object_get (call->msg->data, "clock")), &target,
+                        &call->err) != 0)
+        return -1;
+    int64_t delta = target - xc_clock_now ();
+    if (delta > 0 && xc_clock_advance (delta, &call->err) != 0)
         return -1;
     char domain[XC_RFC3339_LEN + 1];
     xc_clock_format (xc_clock_now (), domain);
@@ -260,8 +266,7 @@ s_route_find (xc_service_t *self, const char *type)
     builtin[0] = (xc_route_t) { "events.read", XC_QUERY, self->def->event_readers,
                                 s_events_read_fields, s_events_read };
     builtin[1] = (xc_route_t) { "health", XC_QUERY, s_any, s_no_fields, s_health };
-    builtin[2] = (xc_route_t) { "clock.advance", XC_QUERY, s_any, s_clock_advance_fields,
-                                s_clock_advance };
+    builtin[2] = (xc_route_t) { "clock.set", XC_QUERY, s_any, s_clock_set_fields, s_clock_set };
     for (size_t i = 0; i < self->def->n_routes; i++)
         if (strcmp (self->def->routes[i].type, type) == 0)
             return &self->def->routes[i];

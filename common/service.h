@@ -22,7 +22,7 @@
 
     Routes every service has: the queries `events.read` {after, limit} (roles in
     event_readers), `health` {} (any registered principal) and, only in test mode,
-    `clock.advance` {seconds}.
+    `clock.set` {clock} (moves the domain clock forward to that RFC 3339 instant).
 
     Command line: --config FILE (default $XC_CONFIG, then config/local.json), --ready-file
     FILE (written once the sockets are bound: {"service","api","events","pid"}), --test-mode,

@@ -4,12 +4,17 @@
     system tests and by the independent Python client: a signed command that changes state and
     emits an event, a query, a conflict that must roll back a command's partial effects.
 
-    echo.note {text}   command (roles office, petition): stores the note, emits echo.noted {n, text}; a text already
-                       noted is a conflict (its event, appended first, is rolled back with it)
+    echo.note {text, remind_after}
+                       command (roles office, petition): stores the note, emits echo.noted
+                       {n, text}; a text already noted is a conflict (its event, appended
+                       first, is rolled back with it). With remind_after (seconds), the timer
+                       emits echo.reminded {n} once the service's clock passes that moment:
+                       the deadline pattern of the real services, in miniature.
     echo.get {n}       query: the note n
 */
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "common/service.h"
@@ -18,10 +23,15 @@ static const xc_migration_t s_migrations[] = {
     { "create notes",
       "CREATE TABLE notes (n INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE,"
       " iss TEXT NOT NULL, noted_at INTEGER NOT NULL);" },
+    { "add reminders",
+      "ALTER TABLE notes ADD COLUMN remind_at INTEGER;"
+      "ALTER TABLE notes ADD COLUMN reminded INTEGER NOT NULL DEFAULT 0;"
+      "CREATE INDEX notes_due ON notes (remind_at) WHERE reminded = 0 AND remind_at IS NOT NULL;" },
 };
 
 static const xc_field_t s_note_fields[] = {
     { .name = "text", .type = XC_T_STRING, .required = true, .min = 1, .max = 2000 },
+    { .name = "remind_after", .type = XC_T_INTEGER, .min = 1, .max = 10 * 366 * 86400 },
     { .name = NULL },
 };
 
@@ -51,13 +61,16 @@ s_note (xc_call_t *call, void *state)
     if (rc != 0)
         return -1;
 
-    if (sqlite3_prepare_v2 (db, "INSERT INTO notes (n, text, iss, noted_at) VALUES (?, ?, ?, ?)",
-                            -1, &stmt, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (db, "INSERT INTO notes (n, text, iss, noted_at, remind_at)"
+                                " VALUES (?, ?, ?, ?, ?)", -1, &stmt, NULL) != SQLITE_OK)
         return xc_call_fail_db (call, "unable to store the note");
+    json_t *remind_after = json_object_get (msg->data, "remind_after");
     sqlite3_bind_int64 (stmt, 1, n);
     sqlite3_bind_text (stmt, 2, text, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text (stmt, 3, msg->iss, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64 (stmt, 4, xc_call_now (call));
+    if (remind_after)
+        sqlite3_bind_int64 (stmt, 5, xc_call_now (call) + json_integer_value (remind_after));
     rc = sqlite3_step (stmt);
     sqlite3_finalize (stmt);
     if (rc == SQLITE_CONSTRAINT)
@@ -98,6 +111,44 @@ s_get (xc_call_t *call, void *state)
     return xc_call_fail_db (call, "unable to read notes");
 }
 
+/*  Every tick: the notes whose reminder has come, oldest first, each reminded once. The event
+    key names the note and its moment, so even a second pass could not append it twice. */
+static int
+s_tick (xc_call_t *call, void *state)
+{
+    (void) state;
+    sqlite3 *db = xc_call_db (call);
+    sqlite3_stmt *due = NULL, *mark = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2 (db, "SELECT n, remind_at FROM notes WHERE reminded = 0 AND"
+                                " remind_at IS NOT NULL AND remind_at <= ? ORDER BY remind_at"
+                                " LIMIT 1000", -1, &due, NULL) != SQLITE_OK
+        || sqlite3_prepare_v2 (db, "UPDATE notes SET reminded = 1 WHERE n = ?", -1, &mark, NULL)
+               != SQLITE_OK) {
+        rc = xc_call_fail_db (call, "unable to read reminders");
+        goto cleanup;
+    }
+    sqlite3_bind_int64 (due, 1, xc_call_now (call));
+    while (rc == 0 && sqlite3_step (due) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_int64 (due, 0), at = sqlite3_column_int64 (due, 1);
+        char key[64];
+        snprintf (key, sizeof key, "remind:%lld:%lld", (long long) n, (long long) at);
+        json_t *event = json_pack ("{s:I}", "n", (json_int_t) n);
+        rc = xc_call_begin (call);
+        if (rc == 0)
+            rc = xc_call_emit (call, "echo.reminded", key, event, NULL);
+        json_decref (event);
+        sqlite3_bind_int64 (mark, 1, n);
+        if (rc == 0 && sqlite3_step (mark) != SQLITE_DONE)
+            rc = xc_call_fail_db (call, "unable to mark a reminder");
+        sqlite3_reset (mark);
+    }
+cleanup:
+    sqlite3_finalize (due);
+    sqlite3_finalize (mark);
+    return rc;
+}
+
 static const char *const s_anyone[] = { "*", NULL };
 static const char *const s_noters[] = { "office", "petition", NULL };
 
@@ -116,6 +167,7 @@ main (int argc, char **argv)
         .routes = s_routes,
         .n_routes = sizeof s_routes / sizeof s_routes[0],
         .event_readers = s_anyone,
+        .tick = s_tick,
     };
     return xc_service_main (&def, argc, argv);
 }

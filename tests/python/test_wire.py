@@ -1,6 +1,7 @@
 """The echo service over the wire, checked by a client written from docs/protocol.md alone."""
 
 import datetime
+import hashlib
 import json
 import time
 
@@ -175,6 +176,15 @@ def test_resend_is_duplicate_and_replay_is_refused(dep):
     assert_not_found(dep, c, 2)
 
 
+def test_corr_may_be_absent(dep):
+    c = dep.client()
+    body = make_body("office", "echo", "echo.note", {"text": TEXT})
+    del body["corr"]
+    r = c.request(seal_bytes(dep.office, compact(_hdr()), compact(body)), body)
+    assert r["data"] == {"status": "accepted", "result": {"n": 1}}, r
+    assert r["corr"] == body["id"]
+
+
 def test_same_text_again_is_conflict(dep):
     c = dep.client()
     assert note(dep, c, TEXT) == 1
@@ -189,7 +199,6 @@ def test_digest_matches_the_specified_serialization():
                                   "data": {"text": "整\n\x01\"/", "a": [1, True, None]}})
     assert text == ('{"aud":"echo","data":{"a":[1,true,null],"text":"整\\n\\u0001\\"/"},'
                     '"type":"echo.note"}')
-    import hashlib
     assert xcwire.digest("echo", "echo.note", {"text": "hi"}) == hashlib.sha256(
         b'{"aud":"echo","data":{"text":"hi"},"type":"echo.note"}').digest()
 
@@ -372,9 +381,28 @@ def case_extra_header_member(dep):
 
 
 def case_string_iat(dep):
-    frame, body = seal(dep.office, "echo", "echo.note", {"text": TEXT})
+    body = make_body("office", "echo", "echo.note", {"text": TEXT})
     body = dict(body, iat=str(body["iat"]))
     return seal_bytes(dep.office, compact(_hdr()), compact(body)), body
+
+
+def case_v2(dep):
+    body = dict(make_body("office", "echo", "echo.note", {"text": TEXT}), v=2)
+    return seal_bytes(dep.office, compact(_hdr()), compact(body)), body
+
+
+def case_duplicate_header_key(dep):
+    body = make_body("office", "echo", "echo.note", {"text": TEXT})
+    hdr = '{"alg":"EdDSA","kid":"office#1","typ":"xc+jws","typ":"xc+jws"}'
+    return seal_bytes(dep.office, hdr, compact(body)), body
+
+
+def case_duplicate_outer_key(dep):
+    frame, body = seal(dep.office, "echo", "echo.note", {"text": TEXT})
+    outer = json.loads(frame)
+    text = ('{"protected":"%s","payload":"%s","signature":"%s","payload":"%s"}'
+            % (outer["protected"], outer["payload"], outer["signature"], outer["payload"]))
+    return text.encode(), body
 
 
 REFUSALS = [
@@ -393,6 +421,9 @@ REFUSALS = [
     ("unknown_kid", case_unknown_kid, "unknown_kid"),
     ("kid_issuer_mismatch", case_kid_issuer, "kid_issuer_mismatch"),
     ("duplicate_key", case_duplicate_key, "duplicate_key"),
+    ("duplicate_header_key", case_duplicate_header_key, "duplicate_key"),
+    ("duplicate_outer_key", case_duplicate_outer_key, "duplicate_key"),
+    ("v2", case_v2, "malformed"),
     ("schema", case_schema, "schema"),
     ("schema_extra", case_schema_extra, "schema"),
     ("forbidden", case_forbidden, "forbidden"),
@@ -444,6 +475,16 @@ def test_frame_level_refusals(dep):
     c.send(json.dumps(outer).encode())
     r = c.receive(body["id"], "office", accept_null_corr=True)[2]
     assert_error(r, "malformed")
+    # Body that is not valid UTF-8 JSON, a string holding NUL, an id that is not a UUID.
+    hdr = compact(_hdr())
+    bad_utf8 = compact(make_body("office", "echo", "echo.note", {"text": "k"})).encode()
+    assert bad_utf8.endswith(b'"k"}}')
+    for payload in (bad_utf8[:-4] + b'\xff"}}',
+                    compact(make_body("office", "echo", "echo.note", {"text": "a\u0000b"})),
+                    compact(make_body("office", "echo", "echo.note", {"text": "k"},
+                                      id_="not-a-uuid"))):
+        c.send(seal_bytes(dep.office, hdr, payload))
+        assert_error(c.receive(None, "office", accept_null_corr=True)[2], "malformed")
     # Above the default limit of 262144 bytes (and below four times it): too_large.
     big, bbody = seal(dep.office, "echo", "echo.note", {"text": "x" * 270000})
     assert 262144 < len(big) < 4 * 262144
@@ -504,22 +545,26 @@ def test_health(dep):
     assert h["commands"] == 2
 
 
-def test_clock_advance(dep):
+def test_clock_set(dep):
     c = dep.client()
     before = xcwire.rfc3339(query(c, dep.office, "health", {})["clock"])
-    res = query(c, dep.office, "clock.advance", {"seconds": 86400})
+    target = before + datetime.timedelta(days=1)
+    stamp = target.strftime("%Y-%m-%dT%H:%M:%SZ")
+    res = query(c, dep.office, "clock.set", {"clock": stamp})
     assert set(res) == {"clock"}
     after = xcwire.rfc3339(res["clock"])
     assert 86400 - 1 <= (after - before).total_seconds() <= 86400 + 5
+    # Sent again (a resend): the clock does not move a second time.
+    again = xcwire.rfc3339(query(c, dep.audit, "clock.set", {"clock": stamp})["clock"])
+    assert 0 <= (again - after).total_seconds() <= 5
     h = query(c, dep.office, "health", {})
     assert abs((xcwire.rfc3339(h["clock"]) - after).total_seconds()) < 5
     # The wall clock does not move, and freshness still uses it.
     assert abs((xcwire.rfc3339(h["time"]) - wall_now()).total_seconds()) < 5
     assert note(dep, c, TEXT) == 1
-    # A second advance adds up.
-    res = query(c, dep.audit, "clock.advance", {"seconds": 3600})
-    assert 86400 + 3600 - 1 <= (xcwire.rfc3339(res["clock"]) - before).total_seconds() \
-        <= 86400 + 3600 + 5
+    # An instant in the past leaves the clock where it is.
+    past = xcwire.rfc3339(query(c, dep.office, "clock.set", {"clock": "2020-01-01T00:00:00Z"})["clock"])
+    assert 0 <= (past - after).total_seconds() <= 5
 
 
 def test_stops_on_sigterm(dep):

@@ -36,6 +36,12 @@ s_counts (void)
                           fx_sql_int (&fx, "SELECT count(*) FROM notes") };
 }
 
+static long long
+s_reminded (void)
+{
+    return fx_sql_int (&fx, "SELECT count(*) FROM outbox WHERE type = 'echo.reminded'");
+}
+
 static bool
 s_same (s_counts_t a, s_counts_t b)
 {
@@ -196,7 +202,7 @@ test_hostile_messages_refused_and_nothing_stored (void)
         { "schema", &fx.office, hdr, s_body ("", "office", "echo", now, now + 60, "echo.note", "{\"text\":7}"), XC_E_SCHEMA },
         { "unknown field", &fx.office, hdr, s_body ("", "office", "echo", now, now + 60, "echo.note", "{\"text\":\"a\",\"x\":1}"), XC_E_SCHEMA },
         { "duplicate key", &fx.office, hdr, s_body ("", "office", "echo", now, now + 60, "echo.note", "{\"text\":\"a\",\"text\":\"b\"}"), XC_E_DUPLICATE_KEY },
-        { "clock.advance outside its role", &fx.office, hdr, s_body ("", "office", "echo", now, now + 60, "clock.advance", "{\"seconds\":-5}"), XC_E_SCHEMA },
+        { "clock.set without a time", &fx.office, hdr, s_body ("", "office", "echo", now, now + 60, "clock.set", "{\"clock\":\"tomorrow, please!!!!\"}"), XC_E_SCHEMA },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         h_current = cases[i].what;
@@ -410,7 +416,7 @@ s_walk_events (int64_t *bad_p)
             bool good = seq == after + 1
                 && strcmp (json_string_value (json_object_get (ev, "hash")), hex) == 0
                 && xc_envelope_open (message, strlen (message), &stored, &event, NULL) == 0
-                && strcmp (event->iss, "echo") == 0 && strcmp (event->type, "echo.noted") == 0;
+                && strcmp (event->iss, "echo") == 0 && strncmp (event->type, "echo.", 5) == 0;
             xc_msg_destroy (&event);
             if (!good && !*bad_p)
                 *bad_p = seq;
@@ -498,6 +504,17 @@ test_crash_after_commit_then_retry_gets_duplicate (void)
     xc_msg_destroy (&reply);
     CHECK_INT (fx_sql_int (&fx, "SELECT count(*) FROM notes WHERE text = 'survives'"), 1);
     free (msg);
+
+    /* The restarted service's clock is past the reminder again: still one reminder. */
+    char data[64], target[XC_RFC3339_LEN + 1];
+    xc_clock_format (fx_sql_int (&fx, "SELECT remind_at FROM notes WHERE text = 'remind me'") + 1,
+                     target);
+    snprintf (data, sizeof data, "{\"clock\":\"%s\"}", target);
+    msg = fx_seal (&fx, &fx.office, "office", "clock.set", data, id);
+    CHECK_STR (xc_code_name (s_code ("office", msg, id)), "ok");
+    free (msg);
+    usleep (300 * 1000);
+    CHECK_INT (s_reminded (), 1);
 }
 
 static void
@@ -517,15 +534,48 @@ test_health_and_test_clock (void)
     xc_msg_destroy (&reply);
     free (msg);
 
-    msg = fx_seal (&fx, &fx.office, "office", "clock.advance", "{\"seconds\":864000}", id);
-    CHECK (fx_call (&fx, client, "office", msg, id, &reply, &err) == 0);
-    if (reply) {
-        int64_t clock;
-        CHECK (xc_clock_parse (json_string_value (json_object_get (reply->data, "clock")), &clock, NULL) == 0);
-        CHECK (clock - xc_clock_wall () >= 864000 - 5);
+    char target[XC_RFC3339_LEN + 1], data[64];
+    xc_clock_format (xc_clock_wall () + 864000, target);
+    snprintf (data, sizeof data, "{\"clock\":\"%s\"}", target);
+    /* sent twice (as a resend would be): the clock moves once */
+    for (int i = 0; i < 2; i++) {
+        msg = fx_seal (&fx, &fx.office, "office", "clock.set", data, id);
+        CHECK (fx_call (&fx, client, "office", msg, id, &reply, &err) == 0);
+        if (reply) {
+            int64_t clock;
+            CHECK (xc_clock_parse (json_string_value (json_object_get (reply->data, "clock")), &clock, NULL) == 0);
+            CHECK (clock - xc_clock_wall () >= 864000 - 5);
+            CHECK (clock - xc_clock_wall () <= 864000 + 5);
+        }
+        xc_msg_destroy (&reply);
+        free (msg);
     }
-    xc_msg_destroy (&reply);
+}
+
+/*  A deadline crossed by moving the test clock yields its event once, across a restart. */
+static void
+test_reminder_once_when_the_clock_passes (void)
+{
+    char id[XC_UUID_LEN + 1], data[64], target[XC_RFC3339_LEN + 1];
+    char *msg = fx_seal (&fx, &fx.office, "office", "echo.note",
+                         "{\"text\":\"remind me\",\"remind_after\":7200000}", id);
+    CHECK_STR (xc_code_name (s_code ("office", msg, id)), "ok");
     free (msg);
+    usleep (300 * 1000);                 /* three ticks: not due yet */
+    CHECK_INT (s_reminded (), 0);
+
+    xc_clock_format (fx_sql_int (&fx, "SELECT remind_at FROM notes WHERE text = 'remind me'") + 1,
+                     target);
+    snprintf (data, sizeof data, "{\"clock\":\"%s\"}", target);
+    msg = fx_seal (&fx, &fx.office, "office", "clock.set", data, id);
+    CHECK_STR (xc_code_name (s_code ("office", msg, id)), "ok");
+    free (msg);
+    for (int i = 0; i < 300 && s_reminded () == 0; i++)
+        usleep (10 * 1000);
+    CHECK_INT (s_reminded (), 1);
+    CHECK_INT (fx_sql_int (&fx, "SELECT reminded FROM notes WHERE text = 'remind me'"), 1);
+    usleep (300 * 1000);
+    CHECK_INT (s_reminded (), 1);
 }
 
 static void
@@ -562,7 +612,7 @@ test_no_clock_route_outside_test_mode (void)
         xc_client_destroy (&client);
         client = fx_client (&fx, NULL);
         char id[XC_UUID_LEN + 1];
-        char *msg = fx_seal (&fx, &fx.office, "office", "clock.advance", "{\"seconds\":1}", id);
+        char *msg = fx_seal (&fx, &fx.office, "office", "clock.set", "{\"clock\":\"2099-01-01T00:00:00Z\"}", id);
         CHECK_STR (xc_code_name (s_code ("office", msg, id)), "unknown_type");
         free (msg);
     }
@@ -638,6 +688,7 @@ main (void)
     RUN (test_events_read_back_on_a_chain);
     RUN (test_heartbeat_carries_the_head);
     RUN (test_health_and_test_clock);
+    RUN (test_reminder_once_when_the_clock_passes);
     RUN (test_crash_after_commit_then_retry_gets_duplicate);
     RUN (test_sigterm_stops_within_a_second);
     RUN (test_no_clock_route_outside_test_mode);
