@@ -4,6 +4,7 @@
 #   make test       unit, system and Python client tests; ends with "N passed, N failed"
 #   make test SANITIZER=address,undefined
 #   make memcheck   unit tests under valgrind (--error-exitcode=1)
+#   make bench      benchmarks: BENCH lines, also written to bench/results.md
 #   make run        start the suite with the local config (config/local.json)
 #   make deps       check (and, as root with apt, install) the packages the build needs
 
@@ -36,10 +37,12 @@ SYSTEM_SRC  := $(wildcard tests/system/*_test.c)
 FIXTURE_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(filter-out %_test.c,$(wildcard tests/system/*.c)))
 SYSTEM_BINS := $(patsubst tests/system/%.c,$(B)/test/system_%,$(SYSTEM_SRC))
 SERVICE_BINS := $(SERVICES:%=$(B)/bin/xc-%)
+BENCH_BINS  := $(patsubst tests/bench/%.c,$(B)/test/bench_%,$(wildcard tests/bench/*.c))
 CLI_BINS    := $(if $(wildcard cli/*.c),$(B)/bin/xcctl)
 
-.PHONY: all deps test memcheck run clean FORCE
+.PHONY: all deps test memcheck bench run clean FORCE
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: deps $(SERVICE_BINS) $(CLI_BINS) $(UNIT_BINS) $(SYSTEM_BINS)
 
@@ -96,11 +99,18 @@ $(B)/bin/xcctl: $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/*.c)) $(B)/libxc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
+$(B)/test/bench_%: $(B)/obj/tests/bench/%.o $(FIXTURE_OBJ) $(B)/libxc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
 test: all
 	@PY=$(PY) tests/run.sh $(UNIT_BINS) $(SYSTEM_BINS) --pytest tests/python
 
 memcheck: all
 	@PY=$(PY) tests/run.sh --valgrind $(UNIT_BINS)
+
+bench: all $(BENCH_BINS)
+	@tools/bench.sh $(BENCH_BINS)
 
 run: all
 	@tools/run-local.sh

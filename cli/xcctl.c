@@ -5,6 +5,7 @@
                 when curve is on), the operator's key, and their entries in the registry.
                 Existing keys and entries are kept, so it is safe to run again.
       health    ask every service in the config for its health.
+      services  list the services of the config, one name a line.
 
     --config defaults to $XC_CONFIG, then config/local.json; --key (the operator's private
     JWK) to $XC_KEY, then keys/office.jwk beside the config.
@@ -257,7 +258,7 @@ s_health (s_ctl_t *ctl)
 static void
 s_usage (void)
 {
-    fprintf (stderr, "usage: xcctl [--config FILE] [--key FILE] init | health\n");
+    fprintf (stderr, "usage: xcctl [--config FILE] [--key FILE] init | health | services\n");
 }
 
 int
@@ -294,6 +295,11 @@ main (int argc, char **argv)
         rc = s_init (&ctl);
     else if (strcmp (argv[i], "health") == 0)
         rc = s_health (&ctl);
+    else if (strcmp (argv[i], "services") == 0) {
+        for (size_t k = 0; k < ctl.config->n_services; k++)
+            printf ("%s\n", ctl.config->services[k].name);
+        rc = 0;
+    }
     else {
         s_usage ();
         rc = 2;

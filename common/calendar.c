@@ -1,5 +1,6 @@
 /*  calendar.c: civil dates, the working-day calendar, deadline arithmetic. */
 #include "common/calendar.h"
+#include "common/codec.h"
 
 #include "common/schema.h"
 
@@ -44,27 +45,13 @@ xc_date_month_days (int year, int month)
     return month == 2 ? 28 + leap : days[month - 1];
 }
 
-/* Parses an unsigned decimal of exactly n digits. */
-static int
-s_digits (const char *s, int n, int *value)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *value = v;
-    return 0;
-}
-
 int
 xc_date_parse (const char *text, xc_date_t *date, xc_err_t *err)
 {
     int y, m, d;
     *date = 0;
-    if (!text || strlen (text) != XC_DATE_LEN || s_digits (text, 4, &y) || text[4] != '-'
-        || s_digits (text + 5, 2, &m) || text[7] != '-' || s_digits (text + 8, 2, &d))
+    if (!text || strlen (text) != XC_DATE_LEN || xc_decimal_fixed (text, 4, &y) || text[4] != '-'
+        || xc_decimal_fixed (text + 5, 2, &m) || text[7] != '-' || xc_decimal_fixed (text + 8, 2, &d))
         return xc_err_set (err, XC_E_SCHEMA, "'%.40s' is not a date (YYYY-MM-DD)",
                            text ? text : "");
     if (y < 1900 || m < 1 || m > 12 || d < 1 || d > xc_date_month_days (y, m))
@@ -148,7 +135,7 @@ static bool
 s_year_file_name (const char *name, int *year)
 {
     return strlen (name) == 9 && strcmp (name + 4, ".json") == 0
-           && s_digits (name, 4, year) == 0;
+           && xc_decimal_fixed (name, 4, year) == 0;
 }
 
 /* Marks each date of one list (holidays or workdays) in y, checking it. */

@@ -2,6 +2,7 @@
 #include "common/clock.h"
 
 #include "common/calendar.h"
+#include "common/codec.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -74,29 +75,16 @@ xc_clock_format (int64_t t, char *out)
               (unsigned) m % 13u, (unsigned) d % 32u, hh, mm, ss);
 }
 
-static int
-s_digits (const char *s, int n, int *value)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *value = v;
-    return 0;
-}
-
 int
 xc_clock_parse (const char *text, int64_t *t, xc_err_t *err)
 {
     *t = 0;
     int y, mo, d, h, mi, s;
     const char *p = text;
-    if (!p || strlen (p) < 20 || s_digits (p, 4, &y) || p[4] != '-' || s_digits (p + 5, 2, &mo)
-        || p[7] != '-' || s_digits (p + 8, 2, &d) || (p[10] != 'T' && p[10] != 't')
-        || s_digits (p + 11, 2, &h) || p[13] != ':' || s_digits (p + 14, 2, &mi)
-        || p[16] != ':' || s_digits (p + 17, 2, &s))
+    if (!p || strlen (p) < 20 || xc_decimal_fixed (p, 4, &y) || p[4] != '-' || xc_decimal_fixed (p + 5, 2, &mo)
+        || p[7] != '-' || xc_decimal_fixed (p + 8, 2, &d) || (p[10] != 'T' && p[10] != 't')
+        || xc_decimal_fixed (p + 11, 2, &h) || p[13] != ':' || xc_decimal_fixed (p + 14, 2, &mi)
+        || p[16] != ':' || xc_decimal_fixed (p + 17, 2, &s))
         return xc_err_set (err, XC_E_SCHEMA, "'%.40s' is not an RFC 3339 date-time",
                            text ? text : "");
     if (mo < 1 || mo > 12 || d < 1 || d > xc_date_month_days (y, mo) || h > 23 || mi > 59 || s > 60)
@@ -114,7 +102,7 @@ xc_clock_parse (const char *text, int64_t *t, xc_err_t *err)
         offset = 0;
     else if ((*p == '+' || *p == '-') && strlen (p) == 6 && p[3] == ':') {
         int oh, om;
-        if (s_digits (p + 1, 2, &oh) || s_digits (p + 4, 2, &om) || oh > 23 || om > 59)
+        if (xc_decimal_fixed (p + 1, 2, &oh) || xc_decimal_fixed (p + 4, 2, &om) || oh > 23 || om > 59)
             return xc_err_set (err, XC_E_SCHEMA, "'%.40s' has a bad offset", text);
         offset = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
     }

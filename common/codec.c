@@ -61,6 +61,19 @@ xc_b64url_decode_exact (const char *text, unsigned char *out, size_t want, xc_er
     return rc;
 }
 
+int
+xc_decimal_fixed (const char *s, int n, int *value)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *value = v;
+    return 0;
+}
+
 void
 xc_hex_encode (const unsigned char *bin, size_t len, char *out)
 {

@@ -25,6 +25,10 @@ int xc_b64url_decode (const char *text, size_t text_len, unsigned char **bin_p, 
 /*  Decodes exactly want bytes into out (keys, signatures); -1 when the length differs. */
 int xc_b64url_decode_exact (const char *text, unsigned char *out, size_t want, xc_err_t *err);
 
+/*  Reads exactly n decimal digits (no sign, no space) at s into *value; -1 otherwise. For the
+    fixed-width fields of dates and times. */
+int xc_decimal_fixed (const char *s, int n, int *value);
+
 /*  Writes 2*len lowercase hex digits and a NUL into out. */
 void xc_hex_encode (const unsigned char *bin, size_t len, char *out);
 

@@ -12,7 +12,7 @@ stop() {
   exit 0
 }
 trap stop INT TERM
-for name in $(/usr/bin/python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["services"]))' "$config"); do
+for name in $(build/bin/xcctl --config "$config" services); do
   if [ -x "build/bin/xc-$name" ]; then
     "build/bin/xc-$name" --config "$config" &
     pids+=($!)
