@@ -16,7 +16,7 @@ DEB_PKGS  := libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev pkg-config 
 PY        := /usr/bin/python3
 PY_MODS   := zmq nacl pytest
 
-CFLAGS_BASE := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+CFLAGS_BASE := -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wformat=2 -Wno-format-nonliteral -g -O2 -I.
 ifneq ($(SANITIZER),)
 CFLAGS_BASE += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all -O1

@@ -450,11 +450,7 @@ test_load_errors (void)
 int
 main (void)
 {
-    snprintf (s_tmp, sizeof s_tmp, "/tmp/xc-calendar-XXXXXX");
-    if (!mkdtemp (s_tmp)) {
-        perror ("mkdtemp");
-        return 1;
-    }
+    h_tmpdir (s_tmp, sizeof s_tmp, "calendar");
     RUN (test_date_basics);
     RUN (test_date_parse_format);
     RUN (test_add_months);
@@ -463,7 +459,6 @@ main (void)
     RUN (test_span_parse);
     RUN (test_deadline);
     RUN (test_load_errors);
-    s_clear ();
-    rmdir (s_tmp);
+    h_rmtree (s_tmp);
     HARNESS_END ();
 }

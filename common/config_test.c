@@ -4,7 +4,6 @@
 #include "tests/harness.h"
 
 #include <stdlib.h>
-#include <unistd.h>
 
 static char s_tmp[64];
 static char s_path[128];
@@ -400,11 +399,7 @@ test_limits (void)
 int
 main (void)
 {
-    snprintf (s_tmp, sizeof s_tmp, "/tmp/xc-config-XXXXXX");
-    if (!mkdtemp (s_tmp)) {
-        perror ("mkdtemp");
-        return 1;
-    }
+    h_tmpdir (s_tmp, sizeof s_tmp, "config");
     snprintf (s_path, sizeof s_path, "%s/config.json", s_tmp);
     RUN (test_local_json);
     RUN (test_defaults);
@@ -414,7 +409,6 @@ main (void)
     RUN (test_structure_errors);
     RUN (test_values);
     RUN (test_limits);
-    unlink (s_path);
-    rmdir (s_tmp);
+    h_rmtree (s_tmp);
     HARNESS_END ();
 }

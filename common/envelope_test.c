@@ -3,10 +3,8 @@
 
 #include "tests/harness.h"
 
-#include <dirent.h>
 #include <sodium.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #define NOW 1795000000LL                  /* 2026-11-18 */
 #define T2026 1767225600LL                /* 2026-01-01T00:00:00Z */
@@ -56,11 +54,7 @@ static void
 s_fx (fx_t *fx)
 {
     memset (fx, 0, sizeof *fx);
-    strcpy (fx->dir, "/tmp/xc-envelope-test-XXXXXX");
-    if (!mkdtemp (fx->dir)) {
-        perror ("mkdtemp");
-        exit (1);
-    }
+    h_tmpdir (fx->dir, sizeof fx->dir, "envelope");
     snprintf (fx->path, sizeof fx->path, "%s/registry.json", fx->dir);
     s_key (&fx->pb1, "petition-bureau#2026-1", 1);
     s_key (&fx->pb2, "petition-bureau#2026-2", 2);
@@ -107,8 +101,7 @@ static void
 s_fx_end (fx_t *fx)
 {
     xc_registry_destroy (&fx->reg);
-    unlink (fx->path);
-    rmdir (fx->dir);
+    h_rmtree (fx->dir);
     for (int i = 0; i < s_pooled; i++)
         free (s_pool[i]);
     s_pooled = 0;

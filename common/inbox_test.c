@@ -4,7 +4,6 @@
 #include "tests/harness.h"
 
 #include <stdlib.h>
-#include <unistd.h>
 
 static char s_dir[64];
 static char s_file[128];
@@ -152,18 +151,11 @@ test_many_in_one_commit (void)
 int
 main (void)
 {
-    snprintf (s_dir, sizeof s_dir, "/tmp/xc-inbox-test-XXXXXX");
-    if (!mkdtemp (s_dir)) {
-        perror ("mkdtemp");
-        return 1;
-    }
+    h_tmpdir (s_dir, sizeof s_dir, "inbox");
     snprintf (s_file, sizeof s_file, "%s/inbox.db", s_dir);
     RUN (test_new_duplicate_replayed);
     RUN (test_record_rules);
     RUN (test_many_in_one_commit);
-    char cmd[128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    if (system (cmd) != 0)
-        fprintf (stderr, "unable to remove '%s'\n", s_dir);
+    h_rmtree (s_dir);
     HARNESS_END ();
 }

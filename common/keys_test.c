@@ -1,42 +1,14 @@
-/*  keys_test.c: JWK files, the registry and its refresh, CURVE keypairs. */
+/*  keys_test.c: JWK files, the registry and its refresh, CURVE keypairs. A temp folder per
+    test, removed with its files at the end. */
 #include "common/keys.h"
 
 #include "common/codec.h"
 #include "tests/harness.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
-
-/*  A temporary directory per test, removed (with its files) at the end. */
-static void
-s_tmpdir (char *dir)
-{
-    strcpy (dir, "/tmp/xc-keys-test-XXXXXX");
-    if (!mkdtemp (dir)) {
-        perror ("mkdtemp");
-        exit (1);
-    }
-}
-
-static void
-s_rmdir (const char *dir)
-{
-    DIR *d = opendir (dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char path[512];
-    while ((e = readdir (d)))
-        if (strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0) {
-            snprintf (path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink (path);
-        }
-    closedir (d);
-    rmdir (dir);
-}
 
 static void
 s_write (const char *path, const char *text, mode_t mode)
@@ -75,7 +47,7 @@ static void
 test_jwk_roundtrip (void)
 {
     char dir[64], path[128];
-    s_tmpdir (dir);
+    h_tmpdir (dir, sizeof dir, "keys");
     snprintf (path, sizeof path, "%s/signing.jwk", dir);
     xc_key_t key, back;
     xc_err_t err = { 0 };
@@ -112,14 +84,14 @@ test_jwk_roundtrip (void)
     CHECK (xc_key_save_jwk (&key, path, &err) == 0);
     CHECK (xc_key_load_jwk (&back, path, &err) == 0);
     CHECK_STR (back.kid, "a \"quoted\" \\ kid");
-    s_rmdir (dir);
+    h_rmtree (dir);
 }
 
 static void
 test_jwk_mode_refused (void)
 {
     char dir[64], path[128];
-    s_tmpdir (dir);
+    h_tmpdir (dir, sizeof dir, "keys");
     snprintf (path, sizeof path, "%s/signing.jwk", dir);
     xc_key_t key, back;
     xc_err_t err = { 0 };
@@ -135,14 +107,14 @@ test_jwk_mode_refused (void)
     CHECK (xc_key_load_jwk (&back, path, &err) == -1);
     chmod (path, 0400);
     CHECK (xc_key_load_jwk (&back, path, &err) == 0);
-    s_rmdir (dir);
+    h_rmtree (dir);
 }
 
 static void
 test_jwk_overwrite_refused (void)
 {
     char dir[64], path[128];
-    s_tmpdir (dir);
+    h_tmpdir (dir, sizeof dir, "keys");
     snprintf (path, sizeof path, "%s/signing.jwk", dir);
     xc_key_t first, second, back;
     xc_err_t err = { 0 };
@@ -160,7 +132,7 @@ test_jwk_overwrite_refused (void)
     snprintf (path, sizeof path, "%s/other.jwk", dir);
     CHECK (xc_key_save_jwk (&second, path, &err) == -1);
     CHECK (access (path, F_OK) != 0);
-    s_rmdir (dir);
+    h_rmtree (dir);
 }
 
 /*  Writes a JWK by hand from parts, mode 0600. */
@@ -183,7 +155,7 @@ static void
 test_jwk_checks (void)
 {
     char dir[64], path[128];
-    s_tmpdir (dir);
+    h_tmpdir (dir, sizeof dir, "keys");
     snprintf (path, sizeof path, "%s/k.jwk", dir);
     xc_key_t a, b, back;
     xc_err_t err = { 0 };
@@ -251,7 +223,7 @@ test_jwk_checks (void)
     CHECK (xc_key_load_jwk (&back, path, &err) == -1);
     CHECK_INT (err.code, XC_E_IO);
     CHECK (xc_key_generate (&back, "", &err) == -1);
-    s_rmdir (dir);
+    h_rmtree (dir);
 }
 
 /*  RFC 8037 appendix A.1: the seed d gives the public key x. */
@@ -281,7 +253,7 @@ typedef struct {
 static void
 s_reg_fx (reg_fx_t *fx)
 {
-    s_tmpdir (fx->dir);
+    h_tmpdir (fx->dir, sizeof fx->dir, "keys");
     snprintf (fx->path, sizeof fx->path, "%s/registry.json", fx->dir);
     char *xs[3];
     for (int i = 0; i < 3; i++) {
@@ -334,7 +306,7 @@ test_registry_load (void)
     CHECK (xc_registry_load (fx.path, &reg, &err) == 0);
     if (!reg) {
         fprintf (stderr, "  (%s)\n", err.text);
-        s_rmdir (fx.dir);
+        h_rmtree (fx.dir);
         return;
     }
     const xc_principal_t *pb = xc_registry_principal (reg, "petition-bureau");
@@ -368,7 +340,7 @@ test_registry_load (void)
     }
     xc_registry_destroy (&reg);
     CHECK (reg == NULL);
-    s_rmdir (fx.dir);
+    h_rmtree (fx.dir);
 }
 
 typedef struct {
@@ -506,7 +478,7 @@ test_registry_errors (void)
     CHECK (xc_registry_load (fx.path, &reg, &err) == 0);
     CHECK (reg && xc_registry_principal (reg, "intake") == NULL);
     xc_registry_destroy (&reg);
-    s_rmdir (fx.dir);
+    h_rmtree (fx.dir);
 }
 
 static void
@@ -521,7 +493,7 @@ test_registry_refresh (void)
     xc_err_t err = { 0 };
     CHECK (xc_registry_load (fx.path, &reg, &err) == 0);
     if (!reg) {
-        s_rmdir (fx.dir);
+        h_rmtree (fx.dir);
         return;
     }
     CHECK_INT (xc_registry_refresh (&reg, &err), 0);
@@ -566,7 +538,7 @@ test_registry_refresh (void)
     CHECK_INT (xc_registry_refresh (&reg, &err), 1);
     CHECK (xc_registry_key (reg, "intake#4") != NULL);
     xc_registry_destroy (&reg);
-    s_rmdir (fx.dir);
+    h_rmtree (fx.dir);
 }
 
 /*  --------------------------------------------------------------------------------------
@@ -576,7 +548,7 @@ static void
 test_curve (void)
 {
     char dir[64], path[128], path2[128];
-    s_tmpdir (dir);
+    h_tmpdir (dir, sizeof dir, "keys");
     snprintf (path, sizeof path, "%s/curve.json", dir);
     snprintf (path2, sizeof path2, "%s/curve2.json", dir);
     xc_curve_keypair_t kp, kp2, back;
@@ -651,7 +623,7 @@ test_curve (void)
         CHECK (xc_registry_curve_client_bin (reg, bin) == NULL);
         xc_registry_destroy (&reg);
     }
-    s_rmdir (dir);
+    h_rmtree (dir);
 }
 
 int

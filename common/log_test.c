@@ -257,11 +257,7 @@ test_concurrent_processes (void)
 int
 main (void)
 {
-    snprintf (s_tmp, sizeof s_tmp, "/tmp/xc-log-XXXXXX");
-    if (!mkdtemp (s_tmp)) {
-        perror ("mkdtemp");
-        return 1;
-    }
+    h_tmpdir (s_tmp, sizeof s_tmp, "log");
     snprintf (s_path, sizeof s_path, "%s/stderr.txt", s_tmp);
     RUN (test_level_parse);
     RUN (test_format);
@@ -270,7 +266,6 @@ main (void)
     RUN (test_long_line);
     RUN (test_errno_kept);
     RUN (test_concurrent_processes);
-    unlink (s_path);
-    rmdir (s_tmp);
+    h_rmtree (s_tmp);
     HARNESS_END ();
 }

@@ -5,7 +5,6 @@
 
 #include <sodium.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 static char s_dir[64];
 
@@ -394,20 +393,13 @@ main (void)
 {
     if (sodium_init () < 0)
         return 1;
-    snprintf (s_dir, sizeof s_dir, "/tmp/xc-outbox-test-XXXXXX");
-    if (!mkdtemp (s_dir)) {
-        perror ("mkdtemp");
-        return 1;
-    }
+    h_tmpdir (s_dir, sizeof s_dir, "outbox");
     RUN (test_append_and_read);
     RUN (test_max_bytes);
     RUN (test_chain_independent);
     RUN (test_duplicate_id);
     RUN (test_verify_tampered);
     RUN (test_rollback_keeps_chain);
-    char cmd[128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    if (system (cmd) != 0)
-        fprintf (stderr, "unable to remove '%s'\n", s_dir);
+    h_rmtree (s_dir);
     HARNESS_END ();
 }

@@ -711,7 +711,7 @@ xc_service_main (const xc_service_def_t *def, int argc, char **argv)
             config_path = argv[++i];
         else if (strcmp (arg, "--ready-file") == 0 && value)
             ready_path = argv[++i];
-        else if (strcmp (arg, "--fail-after-commit") == 0 && value)
+        else if (strcmp (arg, "--fail-after-commit") == 0 && value && atoi (value) > 0)
             self.fail_after_commit = atoi (argv[++i]);
         else {
             s_usage (def->name);

@@ -382,11 +382,7 @@ test_stmt_cache (void)
 int
 main (void)
 {
-    snprintf (s_dir, sizeof s_dir, "/tmp/xc-store-test-XXXXXX");
-    if (!mkdtemp (s_dir)) {
-        perror ("mkdtemp");
-        return 1;
-    }
+    h_tmpdir (s_dir, sizeof s_dir, "store");
     RUN (test_pragmas);
     RUN (test_bad_paths);
     RUN (test_migrations_once);
@@ -397,9 +393,6 @@ main (void)
     RUN (test_busy);
     RUN (test_durable);
     RUN (test_stmt_cache);
-    char cmd[128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    if (system (cmd) != 0)
-        fprintf (stderr, "unable to remove '%s'\n", s_dir);
+    h_rmtree (s_dir);
     HARNESS_END ();
 }

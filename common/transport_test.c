@@ -224,13 +224,15 @@ s_reply (const xc_key_t *svc, const char *corr, const char *type, const char *da
 static void
 test_client_call_resends_same_bytes (void)
 {
-    char dir[] = "/tmp/xc-transport-test-XXXXXX";
-    CHECK (mkdtemp (dir) != NULL);
+    char dir[64];
+    h_tmpdir (dir, sizeof dir, "transport");
     xc_key_t svc, office;
     xc_registry_t *reg = s_registry (dir, &svc, &office);
     CHECK (reg != NULL);
-    if (!reg)
+    if (!reg) {
+        h_rmtree (dir);
         return;
+    }
     /* ZeroMQ sockets do not survive fork: each child binds its own server on an ipc path. */
     char api[256];
     snprintf (api, sizeof api, "ipc://%s/api", dir);
@@ -315,10 +317,7 @@ test_client_call_resends_same_bytes (void)
     free (request);
     xc_client_destroy (&client);
     xc_registry_destroy (&reg);
-    char sock[300];
-    snprintf (sock, sizeof sock, "%s/api", dir);
-    unlink (sock);
-    rmdir (dir);
+    h_rmtree (dir);
 }
 
 static void

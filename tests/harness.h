@@ -6,11 +6,22 @@
 
         static void test_b64_roundtrip (void) { CHECK (x == 3); CHECK_STR (s, "abc"); }
         int main (void) { RUN (test_b64_roundtrip); HARNESS_END (); }
+
+    Temp folders, for tests that write files:
+
+        char dir[64];
+        h_tmpdir (dir, sizeof dir, "store");      makes /tmp/xc-store-XXXXXX (exits on failure)
+        ...
+        h_rmtree (dir);                            removes it and all below it
+
+    h_rmtree uses nftw(3), which is X/Open: the Makefile builds with -D_XOPEN_SOURCE=700.
 */
 #ifndef XC_HARNESS_H
 #define XC_HARNESS_H
 
+#include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int h_passed, h_failed, h_checks_failed_now;
@@ -62,5 +73,38 @@ static const char *h_current;
         printf ("%d passed, %d failed\n", h_passed, h_failed);                         \
         return h_failed ? 1 : 0;                                                       \
     } while (0)
+
+/*  Makes a fresh folder /tmp/xc-<name>-XXXXXX into dir (size bytes). A test cannot go on
+    without it, so a failure ends the binary (run.sh counts that as a failed test). */
+__attribute__ ((unused)) static void
+h_tmpdir (char *dir, size_t size, const char *name)
+{
+    int n = snprintf (dir, size, "/tmp/xc-%s-XXXXXX", name);
+    if (n < 0 || (size_t) n >= size || !mkdtemp (dir)) {
+        fprintf (stderr, "unable to make a temp folder for '%s'\n", name);
+        exit (1);
+    }
+}
+
+__attribute__ ((unused)) static int
+h_rmtree_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) st;
+    (void) flag;
+    (void) ftw;
+    return remove (path);
+}
+
+/*  Removes dir and everything below it, without following links; 0 or -1 (said on stderr,
+    not a failed check: the test's own checks are what count). */
+__attribute__ ((unused)) static int
+h_rmtree (const char *dir)
+{
+    if (nftw (dir, h_rmtree_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+        fprintf (stderr, "unable to remove '%s'\n", dir);
+        return -1;
+    }
+    return 0;
+}
 
 #endif

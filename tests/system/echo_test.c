@@ -65,6 +65,21 @@ s_code (const char *iss, const char *msg, const char *id)
     return s_code_with (client, iss, msg, id);
 }
 
+/*  Seals type and data (JSON text) from key's principal iss and sends it; returns what
+    fx_call returns, with the reply in *reply_p (caller destroys) and the message id in id. */
+static int
+s_ask (const xc_key_t *key, const char *iss, const char *type, const char *data, char *id,
+       xc_msg_t **reply_p)
+{
+    char *msg = fx_seal (&fx, key, iss, type, data, id);
+    if (!msg)
+        return -1;
+    xc_err_t err;
+    int rc = fx_call (&fx, client, iss, msg, id, reply_p, &err);
+    free (msg);
+    return rc;
+}
+
 static char *
 s_b64 (const char *text)
 {
@@ -104,10 +119,8 @@ static void
 test_note_accepted_and_read_back (void)
 {
     char id[XC_UUID_LEN + 1];
-    char *msg = fx_seal (&fx, &fx.office, "office", "echo.note", "{\"text\":\"第一条 note\"}", id);
     xc_msg_t *reply = NULL;
-    xc_err_t err;
-    CHECK (fx_call (&fx, client, "office", msg, id, &reply, &err) == 0);
+    CHECK (s_ask (&fx.office, "office", "echo.note", "{\"text\":\"第一条 note\"}", id, &reply) == 0);
     if (reply) {
         CHECK_STR (reply->type, "ack");
         CHECK_STR (reply->corr, id);
@@ -115,17 +128,14 @@ test_note_accepted_and_read_back (void)
         CHECK_INT (json_integer_value (json_object_get (json_object_get (reply->data, "result"), "n")), 1);
     }
     xc_msg_destroy (&reply);
-    free (msg);
 
-    msg = fx_seal (&fx, &fx.petition, "petition-bureau", "echo.get", "{\"n\":1}", id);
-    CHECK (fx_call (&fx, client, "petition-bureau", msg, id, &reply, &err) == 0);
+    CHECK (s_ask (&fx.petition, "petition-bureau", "echo.get", "{\"n\":1}", id, &reply) == 0);
     if (reply) {
         CHECK_STR (reply->type, "result");
         CHECK_STR (json_string_value (json_object_get (reply->data, "text")), "第一条 note");
         CHECK_STR (json_string_value (json_object_get (reply->data, "iss")), "office");
     }
     xc_msg_destroy (&reply);
-    free (msg);
     CHECK_INT (fx_sql_int (&fx, "SELECT count(*) FROM notes"), 1);
 }
 
@@ -392,12 +402,8 @@ s_walk_events (int64_t *bad_p)
     for (int round = 0; round < 100; round++) {
         char id[XC_UUID_LEN + 1], data[64];
         snprintf (data, sizeof data, "{\"after\":%lld,\"limit\":37}", (long long) after);
-        char *msg = fx_seal (&fx, &fx.audit, "audit-bureau", "events.read", data, id);
         xc_msg_t *reply = NULL;
-        xc_err_t err;
-        int rc = fx_call (&fx, client, "audit-bureau", msg, id, &reply, &err);
-        free (msg);
-        if (rc != 0) {
+        if (s_ask (&fx.audit, "audit-bureau", "events.read", data, id, &reply) != 0) {
             *bad_p = -1;
             break;
         }
@@ -521,10 +527,8 @@ static void
 test_health_and_test_clock (void)
 {
     char id[XC_UUID_LEN + 1];
-    char *msg = fx_seal (&fx, &fx.office, "office", "health", "{}", id);
     xc_msg_t *reply = NULL;
-    xc_err_t err;
-    CHECK (fx_call (&fx, client, "office", msg, id, &reply, &err) == 0);
+    CHECK (s_ask (&fx.office, "office", "health", "{}", id, &reply) == 0);
     if (reply) {
         CHECK_STR (json_string_value (json_object_get (reply->data, "service")), "echo");
         CHECK_INT (json_integer_value (json_object_get (reply->data, "head")),
@@ -532,15 +536,13 @@ test_health_and_test_clock (void)
         CHECK (json_is_true (json_object_get (reply->data, "test_mode")));
     }
     xc_msg_destroy (&reply);
-    free (msg);
 
     char target[XC_RFC3339_LEN + 1], data[64];
     xc_clock_format (xc_clock_wall () + 864000, target);
     snprintf (data, sizeof data, "{\"clock\":\"%s\"}", target);
     /* sent twice (as a resend would be): the clock moves once */
     for (int i = 0; i < 2; i++) {
-        msg = fx_seal (&fx, &fx.office, "office", "clock.set", data, id);
-        CHECK (fx_call (&fx, client, "office", msg, id, &reply, &err) == 0);
+        CHECK (s_ask (&fx.office, "office", "clock.set", data, id, &reply) == 0);
         if (reply) {
             int64_t clock;
             CHECK (xc_clock_parse (json_string_value (json_object_get (reply->data, "clock")), &clock, NULL) == 0);
@@ -548,7 +550,6 @@ test_health_and_test_clock (void)
             CHECK (clock - xc_clock_wall () <= 864000 + 5);
         }
         xc_msg_destroy (&reply);
-        free (msg);
     }
 }
 
