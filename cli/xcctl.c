@@ -2,7 +2,8 @@
 
     xcctl [--config FILE] [--key FILE] COMMAND
       init      make what a deployment lacks: each service's signing key (and CURVE keypair
-                when curve is on), the operator's key, and their entries in the registry.
+                when curve is on, and secret key when its config names one), the operator's
+                key, and their entries in the registry.
                 Existing keys and entries are kept, so it is safe to run again.
       health    ask every service in the config for its health.
       services  list the services of the config, one name a line.
@@ -125,6 +126,26 @@ s_curve_ensure (const char *path, xc_curve_keypair_t *kp)
     return 0;
 }
 
+/*  Makes the secret file at path unless one is there (its content is checked then). */
+static int
+s_secret_ensure (const char *path)
+{
+    xc_err_t err;
+    unsigned char secret[XC_SECRET_BYTES];
+    int rc = 0;
+    if (access (path, F_OK) == 0)
+        rc = xc_secret_load (secret, path, &err);
+    else if (s_make_parent (path) != 0 || xc_secret_generate (secret) != 0
+             || xc_secret_save (secret, path, &err) != 0)
+        rc = -1;
+    else
+        printf ("made secret key in %s\n", path);
+    sodium_memzero (secret, sizeof secret);
+    if (rc != 0)
+        fprintf (stderr, "xcctl: '%s': %s\n", path, err.text);
+    return rc;
+}
+
 static int
 s_init (s_ctl_t *ctl)
 {
@@ -151,6 +172,8 @@ s_init (s_ctl_t *ctl)
         rc = s_key_ensure (svc->key, kid, &key);
         if (rc == 0 && cfg->curve)
             rc = s_curve_ensure (svc->curve_key, &kp);
+        if (rc == 0 && svc->secret_key)
+            rc = s_secret_ensure (svc->secret_key);
         if (rc == 0) {
             s_register (principals, svc->name, "service", &key, cfg->curve ? kp.public_z85 : NULL);
             s_make_parent (svc->database);

@@ -25,6 +25,7 @@ static const xc_field_t s_service_fields[] = {
     { .name = "database", .type = XC_T_STRING, .required = true, .min = 1, .max = 4096 },
     { .name = "key", .type = XC_T_STRING, .required = true, .min = 1, .max = 4096 },
     { .name = "curve_key", .type = XC_T_STRING, .min = 1, .max = 4096 },
+    { .name = "secret_key", .type = XC_T_STRING, .min = 1, .max = 4096 },
     { .name = NULL }
 };
 
@@ -188,9 +189,11 @@ s_fill (xc_config_t *cfg, json_t *root)
         s->database = xc_config_resolve (cfg, s_str (service, "database"));
         s->key = xc_config_resolve (cfg, s_str (service, "key"));
         s->curve_key = xc_config_resolve (cfg, s_str (service, "curve_key"));
+        s->secret_key = xc_config_resolve (cfg, s_str (service, "secret_key"));
         if (!s->name || !s->api || !s->database || !s->key
             || (json_object_get (service, "events") && !s->events)
-            || (json_object_get (service, "curve_key") && !s->curve_key))
+            || (json_object_get (service, "curve_key") && !s->curve_key)
+            || (json_object_get (service, "secret_key") && !s->secret_key))
             return -1;
     }
 
@@ -259,6 +262,7 @@ xc_config_destroy (xc_config_t **cfg_p)
         free (s->database);
         free (s->key);
         free (s->curve_key);
+        free (s->secret_key);
     }
     free (cfg->services);
     free (cfg->path);

@@ -22,7 +22,9 @@
           "events": "tcp://127.0.0.1:7101",     PUB, wake-up hints and heartbeat
           "database": "../var/echo.db",         its own SQLite file
           "key": "keys/echo.jwk",               its Ed25519 signing key (private, 0600)
-          "curve_key": "keys/echo.curve"        its CURVE keypair (required when curve is on)
+          "curve_key": "keys/echo.curve",       its CURVE keypair (required when curve is on)
+          "secret_key": "keys/echo.secret"      optional: a symmetric key for data it encrypts
+                                                at rest (keys.h, xc_secret_load)
         }
       },
       "policies": { ... }                       read and checked by the services that use them
@@ -48,6 +50,7 @@ typedef struct {
     char *database;                  /* absolute or as resolved against the config folder */
     char *key;
     char *curve_key;                 /* NULL when absent */
+    char *secret_key;                /* NULL when absent */
 } xc_service_conf_t;
 
 typedef struct {

@@ -673,3 +673,53 @@ xc_curve_save (const xc_curve_keypair_t *kp, const char *path, xc_err_t *err)
     sodium_memzero (buf, sizeof buf);
     return rc;
 }
+
+/*  --------------------------------------------------------------------------------------
+    Symmetric secrets */
+
+int
+xc_secret_generate (unsigned char secret[XC_SECRET_BYTES])
+{
+    randombytes_buf (secret, XC_SECRET_BYTES);
+    return 0;
+}
+
+static const char *const s_oct[] = { "oct", NULL };
+static const xc_field_t s_secret_fields[] = {
+    { .name = "kty", .type = XC_T_STRING, .required = true, .one_of = s_oct },
+    { .name = "k", .type = XC_T_STRING, .required = true, .min = 43, .max = 43 },
+    { .name = NULL }
+};
+
+int
+xc_secret_load (unsigned char secret[XC_SECRET_BYTES], const char *path, xc_err_t *err)
+{
+    sodium_memzero (secret, XC_SECRET_BYTES);
+    json_t *json;
+    if (s_load_private_json (path, &json, err) != 0)
+        return -1;
+    xc_err_t sub;
+    int rc = 0;
+    if (xc_schema_check (json, s_secret_fields, "secret", &sub) != 0)
+        rc = xc_err_set (err, XC_E_CONFIG, "'%s': %s", path, sub.text);
+    else if (xc_b64url_decode_exact (json_string_value (json_object_get (json, "k")), secret,
+                                     XC_SECRET_BYTES, &sub) != 0)
+        rc = xc_err_set (err, XC_E_CONFIG, "'%s': k: %s", path, sub.text);
+    json_decref (json);
+    return rc;
+}
+
+int
+xc_secret_save (const unsigned char secret[XC_SECRET_BYTES], const char *path, xc_err_t *err)
+{
+    char *k = xc_b64url_encode (secret, XC_SECRET_BYTES);
+    if (!k)
+        return xc_err_set (err, XC_E_INTERNAL, "out of memory");
+    char buf[128];
+    int n = snprintf (buf, sizeof buf, "{\"kty\":\"oct\",\"k\":\"%s\"}\n", k);
+    int rc = s_write_new_file (path, buf, (size_t) n, err);
+    sodium_memzero (buf, sizeof buf);
+    sodium_memzero (k, strlen (k));
+    free (k);
+    return rc;
+}

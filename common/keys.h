@@ -96,6 +96,16 @@ const xc_principal_t *xc_registry_curve_client (const xc_registry_t *reg, const 
 const xc_principal_t *xc_registry_curve_client_bin (const xc_registry_t *reg,
                                                     const unsigned char key[32]);
 
+/*  A symmetric secret (32 bytes) for data a service encrypts at rest, stored as a JWK of type
+    "oct": {"kty": "oct", "k": "<base64url of 32 bytes>"}, mode 0600 like a private key. */
+#define XC_SECRET_BYTES 32
+int xc_secret_generate (unsigned char secret[XC_SECRET_BYTES]);
+/*  Loads a secret file; refused when readable by group or others, or not exactly 32 bytes. */
+int xc_secret_load (unsigned char secret[XC_SECRET_BYTES], const char *path, xc_err_t *err);
+/*  Writes with mode 0600; refuses to overwrite. */
+int xc_secret_save (const unsigned char secret[XC_SECRET_BYTES], const char *path,
+                    xc_err_t *err);
+
 /*  A CURVE keypair (ZeroMQ RFC 26) in Z85 form, stored as {"public": .., "secret": ..}. */
 typedef struct {
     char public_z85[41];

@@ -545,6 +545,36 @@ test_registry_refresh (void)
     CURVE */
 
 static void
+test_secret (void)
+{
+    char dir[64], path[128];
+    h_tmpdir (dir, sizeof dir, "keys");
+    snprintf (path, sizeof path, "%s/secret.json", dir);
+    unsigned char a[XC_SECRET_BYTES], b[XC_SECRET_BYTES], back[XC_SECRET_BYTES];
+    xc_err_t err = { 0 };
+    xc_secret_generate (a);
+    xc_secret_generate (b);
+    CHECK (memcmp (a, b, XC_SECRET_BYTES) != 0);
+    CHECK (xc_secret_save (a, path, &err) == 0);
+    struct stat st;
+    CHECK (stat (path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    CHECK (xc_secret_load (back, path, &err) == 0);
+    CHECK (memcmp (a, back, XC_SECRET_BYTES) == 0);
+    CHECK (xc_secret_save (b, path, &err) == -1);
+    CHECK (s_contains (err.text, "refusing to overwrite"));
+    chmod (path, 0640);
+    CHECK (xc_secret_load (back, path, &err) == -1);
+    CHECK (s_contains (err.text, "is readable by others"));
+    s_write (path, "{\"kty\":\"oct\",\"k\":\"AAAA\"}", 0600);
+    CHECK (xc_secret_load (back, path, &err) == -1);
+    CHECK (s_contains (err.text, "k: length 4"));
+    s_write (path, "{\"kty\":\"OKP\",\"k\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}", 0600);
+    CHECK (xc_secret_load (back, path, &err) == -1);
+    CHECK (s_contains (err.text, "kty"));
+    h_rmtree (dir);
+}
+
+static void
 test_curve (void)
 {
     char dir[64], path[128], path2[128];
@@ -638,5 +668,6 @@ main (void)
     RUN (test_registry_errors);
     RUN (test_registry_refresh);
     RUN (test_curve);
+    RUN (test_secret);
     HARNESS_END ();
 }

@@ -49,8 +49,8 @@ s_last (xc_store_t *store, int64_t *seq_p, unsigned char hash[32], xc_err_t *err
 
 int
 xc_outbox_append (xc_store_t *store, const char *event_id, const char *type,
-                  const char *message, size_t message_len, int64_t *seq_p, bool *appended_p,
-                  xc_err_t *err)
+                  const char *visibility, const char *message, size_t message_len,
+                  int64_t *seq_p, bool *appended_p, xc_err_t *err)
 {
     *seq_p = 0;
     *appended_p = false;
@@ -85,8 +85,8 @@ xc_outbox_append (xc_store_t *store, const char *event_id, const char *type,
     xc_outbox_link (hash, message, message_len, hash);
 
     if (xc_store_stmt (store,
-                       "INSERT INTO outbox (seq, id, type, message, hash)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5)",
+                       "INSERT INTO outbox (seq, id, type, message, hash, visibility)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                        &stmt, err) != 0)
         return -1;
     sqlite3_bind_int64 (stmt, 1, last + 1);
@@ -94,6 +94,7 @@ xc_outbox_append (xc_store_t *store, const char *event_id, const char *type,
     sqlite3_bind_text (stmt, 3, type, -1, SQLITE_STATIC);
     sqlite3_bind_text64 (stmt, 4, message, message_len, SQLITE_STATIC, SQLITE_UTF8);
     sqlite3_bind_blob (stmt, 5, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 6, visibility ? visibility : "open", -1, SQLITE_STATIC);
     rc = sqlite3_step (stmt);
     if (rc != SQLITE_DONE)
         xc_store_fail (db, "outbox append", err);
@@ -130,15 +131,16 @@ s_event (sqlite3_stmt *stmt, int64_t seq, xc_err_t *err)
     const char *message = (const char *) sqlite3_column_text (stmt, 3);
     int message_len = sqlite3_column_bytes (stmt, 3);
     const void *hash = sqlite3_column_blob (stmt, 4);
-    if (!id || !type || !message || !hash || sqlite3_column_bytes (stmt, 4) != 32) {
+    const char *visibility = (const char *) sqlite3_column_text (stmt, 5);
+    if (!id || !type || !message || !hash || !visibility || sqlite3_column_bytes (stmt, 4) != 32) {
         xc_err_set (err, XC_E_INTERNAL, "outbox row %lld is corrupt", (long long) seq);
         return NULL;
     }
     char hex[65];
     xc_hex_encode (hash, 32, hex);
-    json_t *event = json_pack ("{s:I, s:s, s:s, s:s, s:s%}", "seq", (json_int_t) seq, "id", id,
-                               "type", type, "hash", hex, "message", message,
-                               (size_t) message_len);
+    json_t *event = json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s%}", "seq", (json_int_t) seq,
+                               "id", id, "type", type, "visibility", visibility, "hash", hex,
+                               "message", message, (size_t) message_len);
     if (!event)
         xc_err_set (err, XC_E_INTERNAL, "outbox row %lld is not valid utf-8", (long long) seq);
     return event;
@@ -157,7 +159,7 @@ xc_outbox_read (xc_store_t *store, int64_t after, int limit, size_t max_bytes,
         limit = S_READ_MAX;
     sqlite3_stmt *stmt;
     if (xc_store_stmt (store,
-                       "SELECT seq, id, type, message, hash FROM outbox"
+                       "SELECT seq, id, type, message, hash, visibility FROM outbox"
                        " WHERE seq > ?1 ORDER BY seq LIMIT ?2",
                        &stmt, err) != 0)
         return -1;

@@ -7,7 +7,9 @@
     bytes. An auditor recomputes the chain from events.read alone; a changed row breaks it.
 
     Table (created by the store's base migrations):
-      outbox(seq INTEGER PRIMARY KEY, id UNIQUE, type, message, hash)
+      outbox(seq INTEGER PRIMARY KEY, id UNIQUE, type, message, hash, visibility)
+    The visibility is not part of the chain: it decides who is shown a message, not what the
+    message says.
 */
 #ifndef XC_OUTBOX_H
 #define XC_OUTBOX_H
@@ -19,19 +21,21 @@
 
 #include "common/store.h"
 
-/*  Appends a signed event message. *seq_p is its sequence number. When an event with the same
-    id exists, nothing is appended, *seq_p is the existing seq and *appended_p is false. Must
-    run inside a transaction. */
+/*  Appends a signed event message. visibility names who may read its message (the service
+    decides what a class means; NULL is "open"). *seq_p is its sequence number. When an event
+    with the same id exists, nothing is appended, *seq_p is the existing seq and *appended_p
+    is false. Must run inside a transaction. */
 int xc_outbox_append (xc_store_t *store, const char *event_id, const char *type,
-                      const char *message, size_t message_len, int64_t *seq_p,
-                      bool *appended_p, xc_err_t *err);
+                      const char *visibility, const char *message, size_t message_len,
+                      int64_t *seq_p, bool *appended_p, xc_err_t *err);
 
 /*  The latest seq (0 when empty). */
 int xc_outbox_head (xc_store_t *store, int64_t *seq_p, xc_err_t *err);
 
 /*  Events with seq > after, at most limit of them and, past the first, at most max_bytes of
     messages in all. *events_p (caller owns) is an array of
-      {"seq": n, "id": "..", "type": "..", "hash": "<64 hex>", "message": "<the signed JWS>"}.
+      {"seq": n, "id": "..", "type": "..", "visibility": "..", "hash": "<64 hex>",
+       "message": "<the signed JWS>"}.
     A limit above 1000 is lowered to 1000; limit < 1 or after < 0 fails with XC_E_SCHEMA. */
 int xc_outbox_read (xc_store_t *store, int64_t after, int limit, size_t max_bytes,
                     json_t **events_p, xc_err_t *err);

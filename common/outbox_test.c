@@ -1,5 +1,6 @@
 /*  outbox_test.c: append, read, the hash chain and its verification on a real store file. */
 #include "common/outbox.h"
+#include "common/codec.h"
 
 #include "tests/harness.h"
 
@@ -39,7 +40,7 @@ s_append_range (xc_store_t *store, int from, int to)
         s_message (i, msg, sizeof msg);
         int64_t seq = 0;
         bool added = false;
-        if (xc_outbox_append (store, id, "note.created", msg, strlen (msg), &seq, &added, &err)
+        if (xc_outbox_append (store, id, "note.created", NULL, msg, strlen (msg), &seq, &added, &err)
                 != 0
             || !added || seq != i) {
             xc_store_rollback (store);
@@ -227,15 +228,15 @@ test_duplicate_id (void)
     int64_t seq = -1;
     bool appended = true;
     CHECK_INT (xc_store_begin (store, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "ev-2", "note.created", "other", 5, &seq, &appended,
+    CHECK_INT (xc_outbox_append (store, "ev-2", "note.created", NULL, "other", 5, &seq, &appended,
                                  &err), 0);
     CHECK (!appended);
     CHECK_INT (seq, 2);
-    CHECK_INT (xc_outbox_append (store, "overdue:n1:2026-05-01", "note.overdue", "m4", 2, &seq,
+    CHECK_INT (xc_outbox_append (store, "overdue:n1:2026-05-01", "note.overdue", NULL, "m4", 2, &seq,
                                  &appended, &err), 0);
     CHECK (appended);
     CHECK_INT (seq, 4);
-    CHECK_INT (xc_outbox_append (store, "overdue:n1:2026-05-01", "note.overdue", "m4", 2, &seq,
+    CHECK_INT (xc_outbox_append (store, "overdue:n1:2026-05-01", "note.overdue", NULL, "m4", 2, &seq,
                                  &appended, &err), 0);
     CHECK (!appended);
     CHECK_INT (seq, 4);
@@ -245,11 +246,11 @@ test_duplicate_id (void)
     CHECK_INT (head, 4);
 
     /* Outside a transaction, and with an empty message: refused, nothing appended. */
-    CHECK_INT (xc_outbox_append (store, "ev-9", "t", "m", 1, &seq, &appended, &err), -1);
+    CHECK_INT (xc_outbox_append (store, "ev-9", "t", NULL, "m", 1, &seq, &appended, &err), -1);
     CHECK (strstr (err.text, "outside a transaction") != NULL);
     CHECK_INT (xc_store_begin (store, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "ev-9", "t", "", 0, &seq, &appended, &err), -1);
-    CHECK_INT (xc_outbox_append (store, "ev-9", "t", "a\0b", 3, &seq, &appended, &err), -1);
+    CHECK_INT (xc_outbox_append (store, "ev-9", "t", NULL, "", 0, &seq, &appended, &err), -1);
+    CHECK_INT (xc_outbox_append (store, "ev-9", "t", NULL, "a\0b", 3, &seq, &appended, &err), -1);
     xc_store_rollback (store);
     CHECK_INT (xc_outbox_head (store, &head, &err), 0);
     CHECK_INT (head, 4);
@@ -327,6 +328,37 @@ test_verify_tampered (void)
     }
 }
 
+/*  The visibility class is kept and returned, "open" when none was given, and is outside the
+    chain: the hashes match an append without it. */
+static void
+test_visibility (void)
+{
+    xc_store_t *store = NULL;
+    xc_err_t err;
+    CHECK (xc_store_open (s_path ("visibility.db"), NULL, 0, &store, &err) == 0);
+    if (!store)
+        return;
+    int64_t seq;
+    bool appended;
+    CHECK (xc_store_begin (store, &err) == 0);
+    CHECK_INT (xc_outbox_append (store, "a", "t", NULL, "one", 3, &seq, &appended, &err), 0);
+    CHECK_INT (xc_outbox_append (store, "b", "t", "restricted", "two", 3, &seq, &appended, &err), 0);
+    CHECK (xc_store_commit (store, &err) == 0);
+    json_t *events = NULL;
+    CHECK (xc_outbox_read (store, 0, 10, 1 << 20, &events, &err) == 0);
+    CHECK_INT (json_array_size (events), 2);
+    CHECK_STR (json_string_value (json_object_get (json_array_get (events, 0), "visibility")), "open");
+    CHECK_STR (json_string_value (json_object_get (json_array_get (events, 1), "visibility")), "restricted");
+    unsigned char h1[32], h2[32];
+    char hex[65];
+    xc_outbox_link ((unsigned char[32]) { 0 }, "one", 3, h1);
+    xc_outbox_link (h1, "two", 3, h2);
+    xc_hex_encode (h2, 32, hex);
+    CHECK_STR (json_string_value (json_object_get (json_array_get (events, 1), "hash")), hex);
+    json_decref (events);
+    xc_store_close (&store);
+}
+
 static void
 test_rollback_keeps_chain (void)
 {
@@ -340,25 +372,25 @@ test_rollback_keeps_chain (void)
 
     /* A whole transaction rolled back. */
     CHECK_INT (xc_store_begin (store, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "lost-1", "t", "lost one", 8, &seq, &appended, &err), 0);
+    CHECK_INT (xc_outbox_append (store, "lost-1", "t", NULL, "lost one", 8, &seq, &appended, &err), 0);
     CHECK_INT (seq, 6);
     xc_store_rollback (store);
     CHECK_INT (xc_store_begin (store, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "kept-1", "t", "kept one", 8, &seq, &appended, &err), 0);
+    CHECK_INT (xc_outbox_append (store, "kept-1", "t", NULL, "kept one", 8, &seq, &appended, &err), 0);
     CHECK_INT (seq, 6);
     CHECK_INT (xc_store_commit (store, &err), 0);
 
     /* A command's savepoint rolled back inside a group commit. */
     CHECK_INT (xc_store_begin (store, &err), 0);
     CHECK_INT (xc_store_savepoint (store, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "kept-2", "t", "kept two", 8, &seq, &appended, &err), 0);
+    CHECK_INT (xc_outbox_append (store, "kept-2", "t", NULL, "kept two", 8, &seq, &appended, &err), 0);
     CHECK_INT (xc_store_release (store, &err), 0);
     CHECK_INT (xc_store_savepoint (store, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "lost-2", "t", "lost two", 8, &seq, &appended, &err), 0);
+    CHECK_INT (xc_outbox_append (store, "lost-2", "t", NULL, "lost two", 8, &seq, &appended, &err), 0);
     CHECK_INT (seq, 8);
     xc_store_rollback_to (store);
     CHECK_INT (xc_store_savepoint (store, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "kept-3", "t", "kept three", 10, &seq, &appended, &err),
+    CHECK_INT (xc_outbox_append (store, "kept-3", "t", NULL, "kept three", 10, &seq, &appended, &err),
                0);
     CHECK_INT (seq, 8);
     CHECK_INT (xc_store_release (store, &err), 0);
@@ -380,7 +412,7 @@ test_rollback_keeps_chain (void)
     if (!store)
         return;
     CHECK_INT (xc_store_begin (store, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "after-reopen", "t", "again", 5, &seq, &appended, &err),
+    CHECK_INT (xc_outbox_append (store, "after-reopen", "t", NULL, "again", 5, &seq, &appended, &err),
                0);
     CHECK_INT (seq, 9);
     CHECK_INT (xc_store_commit (store, &err), 0);
@@ -400,6 +432,7 @@ main (void)
     RUN (test_duplicate_id);
     RUN (test_verify_tampered);
     RUN (test_rollback_keeps_chain);
+    RUN (test_visibility);
     h_rmtree (s_dir);
     HARNESS_END ();
 }

@@ -1,11 +1,28 @@
 /*  schema.c: checks JSON against a static field description (see schema.h). */
 #include "common/schema.h"
 
+#include "common/calendar.h"
+
 #include <stdio.h>
 #include <string.h>
 
 static int s_check_value (const json_t *value, const xc_field_t *field, const char *path,
                           xc_err_t *err);
+
+static bool
+s_id_valid (const char *s)
+{
+    size_t n = strlen (s);
+    if (n < 1 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+              || c == '.' || c == '_' || c == ':' || c == '-'))
+            return false;
+    }
+    return true;
+}
 
 static const char *
 s_type_name (xc_type_t type)
@@ -18,6 +35,8 @@ s_type_name (xc_type_t type)
     case XC_T_OBJECT: return "object";
     case XC_T_ARRAY: return "array";
     case XC_T_MAP: return "object";
+    case XC_T_ID: return "id (1-64 of A-Z a-z 0-9 . _ : -)";
+    case XC_T_DATE: return "date YYYY-MM-DD";
     default: return "value";
     }
 }
@@ -101,6 +120,16 @@ s_check_value (const json_t *value, const xc_field_t *field, const char *path, x
         if (!json_is_boolean (value))
             break;
         return 0;
+    case XC_T_ID:
+        if (!json_is_string (value) || !s_id_valid (json_string_value (value)))
+            break;
+        return 0;
+    case XC_T_DATE: {
+        xc_date_t date;
+        if (!json_is_string (value) || xc_date_parse (json_string_value (value), &date, NULL) != 0)
+            break;
+        return 0;
+    }
     case XC_T_OBJECT:
         return s_check_object (value, field->fields, path, err);
     case XC_T_ARRAY: {

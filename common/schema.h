@@ -30,7 +30,9 @@ typedef enum {
     XC_T_NULLABLE_STRING,            /* a string as above, or null */
     XC_T_OBJECT,                     /* fields: its members */
     XC_T_ARRAY,                      /* items: each element; min/max: element count */
-    XC_T_MAP                         /* object with free keys; items: each value; max: count */
+    XC_T_MAP,                        /* object with free keys; items: each value; max: count */
+    XC_T_ID,                         /* 1-64 characters of A-Z a-z 0-9 . _ : - (ids chosen by people) */
+    XC_T_DATE                        /* a real date "YYYY-MM-DD" */
 } xc_type_t;
 
 typedef struct xc_field {

@@ -48,6 +48,26 @@ static const xc_field_t s_nullable_fields[] = {
     { .name = "v", .type = XC_T_NULLABLE_STRING, .min = 1, .max = 3 }, { .name = NULL }
 };
 
+static const xc_field_t s_id_fields[] = { { .name = "v", .type = XC_T_ID }, { .name = NULL } };
+static const xc_field_t s_date_fields[] = { { .name = "v", .type = XC_T_DATE }, { .name = NULL } };
+
+static void
+test_id_and_date (void)
+{
+    s_ok ("{\"v\": \"R-2021.05_a:b\"}", s_id_fields);
+    s_ok ("{\"v\": \"1234567890123456789012345678901234567890123456789012345678901234\"}", s_id_fields);
+    s_bad ("{\"v\": \"12345678901234567890123456789012345678901234567890123456789012345\"}", s_id_fields,
+           "data.v: expected id (1-64 of A-Z a-z 0-9 . _ : -)");
+    s_bad ("{\"v\": \"\"}", s_id_fields, "data.v: expected id (1-64 of A-Z a-z 0-9 . _ : -)");
+    s_bad ("{\"v\": \"a b\"}", s_id_fields, "data.v: expected id (1-64 of A-Z a-z 0-9 . _ : -)");
+    s_bad ("{\"v\": \"单位\"}", s_id_fields, "data.v: expected id (1-64 of A-Z a-z 0-9 . _ : -)");
+    s_bad ("{\"v\": 7}", s_id_fields, "data.v: expected id (1-64 of A-Z a-z 0-9 . _ : -)");
+    s_ok ("{\"v\": \"2024-02-29\"}", s_date_fields);
+    s_bad ("{\"v\": \"2026-02-29\"}", s_date_fields, "data.v: expected date YYYY-MM-DD");
+    s_bad ("{\"v\": \"2026-2-01\"}", s_date_fields, "data.v: expected date YYYY-MM-DD");
+    s_bad ("{\"v\": \"2026-02-01T00:00:00Z\"}", s_date_fields, "data.v: expected date YYYY-MM-DD");
+}
+
 static void
 test_types (void)
 {
@@ -231,5 +251,6 @@ main (void)
     RUN (test_ranges);
     RUN (test_one_of);
     RUN (test_nested);
+    RUN (test_id_and_date);
     HARNESS_END ();
 }

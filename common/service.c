@@ -145,8 +145,8 @@ s_seal (xc_service_t *self, const char *id, const char *aud, const char *type,
 }
 
 int
-xc_call_emit (xc_call_t *call, const char *type, const char *key, const json_t *data,
-              int64_t *seq_p)
+xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
+              const json_t *data, int64_t *seq_p)
 {
     xc_service_t *self = call->service;
     if (!self->in_tx)
@@ -173,8 +173,8 @@ xc_call_emit (xc_call_t *call, const char *type, const char *key, const json_t *
         return -1;
     int64_t seq;
     bool appended;
-    int rc = xc_outbox_append (self->store, key ? key : id, type, message, len, &seq, &appended,
-                               &call->err);
+    int rc = xc_outbox_append (self->store, key ? key : id, type, visibility, message, len, &seq,
+                               &appended, &call->err);
     free (message);
     if (rc == 0 && seq_p)
         *seq_p = seq;
@@ -206,6 +206,17 @@ s_events_read (xc_call_t *call, void *state)
         || xc_outbox_read (self->store, after, limit, self->config->max_message_bytes / 2,
                            &events, &call->err) != 0)
         return -1;
+    if (self->def->event_visible) {
+        size_t i;
+        json_t *event;
+        json_array_foreach (events, i, event) {
+            const char *visibility = json_string_value (json_object_get (event, "visibility"));
+            if (!self->def->event_visible (call->msg->principal, visibility, self->def->state)) {
+                json_object_del (event, "message");
+                json_object_set_new (event, "redacted", json_true ());
+            }
+        }
+    }
     xc_call_result (call, json_pack ("{s:o, s:I}", "events", events, "head", (json_int_t) head));
     return 0;
 }

@@ -34,6 +34,7 @@
 
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/calendar.h"
@@ -72,6 +73,10 @@ typedef struct {
     int (*start) (xc_service_t *service, void *state, xc_err_t *err);
     /* optional: every tick; call xc_call_begin before writing */
     int (*tick) (xc_call_t *call, void *state);
+    /* optional: whether reader may see the message of an event of this visibility class;
+       events.read gives the others the event's seq, id, type and hash with "redacted": true,
+       so every reader's offsets stay contiguous. NULL: every reader sees every message. */
+    bool (*event_visible) (const xc_principal_t *reader, const char *visibility, void *state);
 } xc_service_def_t;
 
 /*  Runs the service until SIGTERM or SIGINT. Returns the process exit status. */
@@ -94,11 +99,12 @@ int64_t xc_call_now (const xc_call_t *call);                 /* the domain clock
 int xc_call_begin (xc_call_t *call);
 
 /*  Appends a signed event (iss = the service, aud = "*", corr = the command's id) to the
-    outbox in the current transaction. key: NULL for a new event, or a deterministic key such
-    as "overdue:<item>:<due>" so that the same event is appended at most once (then the
-    message id is derived from the key). data is borrowed. *seq_p (may be NULL) gets its seq. */
-int xc_call_emit (xc_call_t *call, const char *type, const char *key, const json_t *data,
-                  int64_t *seq_p);
+    outbox in the current transaction. visibility: NULL ("open") or a class the service's
+    event_visible hook knows. key: NULL for a new event, or a deterministic key such as
+    "overdue:<item>:<due>" so that the same event is appended at most once (then the message
+    id is derived from the key). data is borrowed. *seq_p (may be NULL) gets its seq. */
+int xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
+                  const json_t *data, int64_t *seq_p);
 
 /*  Sets the command's or query's result (stolen). */
 void xc_call_result (xc_call_t *call, json_t *result);

@@ -32,8 +32,11 @@ static const xc_migration_t s_base[] = {
       " message TEXT NOT NULL,"
       " hash BLOB NOT NULL"
       ")" },
+    { "add outbox visibility",
+      "ALTER TABLE outbox ADD COLUMN visibility TEXT NOT NULL DEFAULT 'open'" },
 };
 #define S_BASE_COUNT ((int) (sizeof s_base / sizeof s_base[0]))
+_Static_assert (S_BASE_COUNT == XC_STORE_BASE_VERSION, "XC_STORE_BASE_VERSION is the count");
 #define S_MAX_SERVICE 0xffff         /* the low 16 bits of user_version */
 
 typedef struct {

@@ -88,7 +88,7 @@ test_pragmas (void)
     /* The base tables exist and user_version holds the base count in its high half. */
     CHECK_INT (s_int (store, "SELECT count(*) FROM sqlite_master WHERE name IN "
                              "('inbox', 'outbox')"), 2);
-    CHECK_INT (s_int (store, "PRAGMA user_version"), 2 << 16);
+    CHECK_INT (s_int (store, "PRAGMA user_version"), XC_STORE_BASE_VERSION << 16);
     xc_store_close (&store);
     CHECK (store == NULL);
     xc_store_close (&store);                 /* a second close is harmless */
@@ -140,7 +140,7 @@ test_migrations_once (void)
     xc_err_t err = { 0 };
     CHECK_INT (xc_store_open (path, s_notes, 2, &store, &err), 0);
     CHECK_INT (s_int (store, "SELECT count(*) FROM notes"), 1);
-    CHECK_INT (s_int (store, "PRAGMA user_version"), (2 << 16) | 2);
+    CHECK_INT (s_int (store, "PRAGMA user_version"), (XC_STORE_BASE_VERSION << 16) | 2);
     xc_store_close (&store);
 
     CHECK_INT (xc_store_open (path, s_notes, 2, &store, &err), 0);
@@ -151,7 +151,7 @@ test_migrations_once (void)
     CHECK_INT (xc_store_open (path, s_notes, 3, &store, &err), 0);
     CHECK_INT (s_int (store, "SELECT count(*) FROM notes"), 2);
     CHECK_INT (s_int (store, "SELECT count(*) FROM notes WHERE text = 'seed'"), 1);
-    CHECK_INT (s_int (store, "PRAGMA user_version"), (2 << 16) | 3);
+    CHECK_INT (s_int (store, "PRAGMA user_version"), (XC_STORE_BASE_VERSION << 16) | 3);
     xc_store_close (&store);
 
     CHECK_INT (xc_store_open (path, s_notes, 3, &store, &err), 0);
@@ -172,15 +172,20 @@ test_future_refused (void)
     CHECK_INT (xc_store_open (path, s_notes, 2, &store, &err), -1);
     CHECK (store == NULL);
     char want[256];
-    snprintf (want, sizeof want, "'%s' has schema version 2.3, newer than this program's 2.2",
-              path);
+    snprintf (want, sizeof want, "'%s' has schema version %d.3, newer than this program's %d.2",
+              path, XC_STORE_BASE_VERSION, XC_STORE_BASE_VERSION);
     CHECK_STR (err.text, want);
 
     /* The base part is ahead of the code. */
-    CHECK_INT (s_raw_exec (path, "PRAGMA user_version = 196611"), SQLITE_OK);   /* 3.3 */
+    int ahead = ((XC_STORE_BASE_VERSION + 1) << 16) | 3;
+    char pragma[64];
+    snprintf (pragma, sizeof pragma, "PRAGMA user_version = %d", ahead);
+    CHECK_INT (s_raw_exec (path, pragma), SQLITE_OK);
     CHECK_INT (xc_store_open (path, s_notes, 3, &store, &err), -1);
-    CHECK (strstr (err.text, "schema version 3.3, newer than this program's 2.3") != NULL);
-    CHECK_INT (s_raw_int (path, "PRAGMA user_version"), 196611);   /* left untouched */
+    snprintf (want, sizeof want, "schema version %d.3, newer than this program's %d.3",
+              XC_STORE_BASE_VERSION + 1, XC_STORE_BASE_VERSION);
+    CHECK (strstr (err.text, want) != NULL);
+    CHECK_INT (s_raw_int (path, "PRAGMA user_version"), ahead);   /* left untouched */
 }
 
 static void
@@ -198,7 +203,7 @@ test_failed_migration (void)
     CHECK (strstr (err.text, "half broken") != NULL);
     CHECK (strstr (err.text, "no such table") != NULL);
     /* The first migration stays; the second left nothing behind, not even its first half. */
-    CHECK_INT (s_raw_int (path, "PRAGMA user_version"), (2 << 16) | 1);
+    CHECK_INT (s_raw_int (path, "PRAGMA user_version"), (XC_STORE_BASE_VERSION << 16) | 1);
     CHECK_INT (s_raw_int (path, "SELECT count(*) FROM sqlite_master WHERE name = 'notes'"), 1);
     CHECK_INT (s_raw_int (path, "SELECT count(*) FROM sqlite_master WHERE name = 't2'"), 0);
 }

@@ -1,0 +1,104 @@
+/*  call.c: small helpers every intake handler uses: roles, today, statements, paging. */
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/store.h"
+#include "services/intake/intake.h"
+
+const char *
+intake_role (xc_call_t *call)
+{
+    return xc_call_msg (call)->principal->role;
+}
+
+const char *
+intake_iss (xc_call_t *call)
+{
+    return xc_call_msg (call)->iss;
+}
+
+bool
+intake_role_is (xc_call_t *call, const char *role)
+{
+    return strcmp (intake_role (call), role) == 0;
+}
+
+xc_date_t
+intake_today (xc_call_t *call, const intake_t *intake)
+{
+    return xc_date_of_time (xc_call_now (call), intake->utc_offset);
+}
+
+sqlite3_stmt *
+intake_stmt (xc_call_t *call, const char *sql)
+{
+    sqlite3_stmt *stmt = NULL;
+    xc_err_t err;
+    if (xc_store_stmt (xc_call_store (call), sql, &stmt, &err) != 0) {
+        xc_call_fail (call, err.code, "%s", err.text);
+        return NULL;
+    }
+    return stmt;
+}
+
+int
+intake_exec (xc_call_t *call, sqlite3_stmt *stmt, const char *what)
+{
+    int rc = sqlite3_step (stmt);
+    sqlite3_reset (stmt);
+    if (rc == SQLITE_DONE)
+        return 0;
+    return xc_call_fail_db (call, what);
+}
+
+int
+intake_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
+             json_t *data)
+{
+    if (!data)
+        return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+    int rc = xc_call_emit (call, type, visibility, key, data, NULL);
+    json_decref (data);
+    return rc;
+}
+
+json_t *
+intake_column_text (sqlite3_stmt *stmt, int column)
+{
+    if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+        return json_null ();
+    return json_stringn ((const char *) sqlite3_column_text (stmt, column),
+                         (size_t) sqlite3_column_bytes (stmt, column));
+}
+
+int
+intake_page (xc_call_t *call, sqlite3_stmt *stmt, int limit,
+             json_t *(*row) (sqlite3_stmt *stmt), const char *cursor, const char *what)
+{
+    json_t *items = json_array ();
+    json_t *next = json_null ();
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        if ((int) json_array_size (items) == limit) {
+            json_decref (next);
+            next = json_incref (json_object_get (json_array_get (items, (size_t) limit - 1), cursor));
+            break;
+        }
+        json_array_append_new (items, row (stmt));
+    }
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        json_decref (items);
+        json_decref (next);
+        return xc_call_fail_db (call, what);
+    }
+    xc_call_result (call, json_pack ("{s:o, s:o}", "items", items, "next", next));
+    return 0;
+}
+
+int
+intake_page_limit (const json_t *data)
+{
+    json_t *limit = json_object_get (data, "limit");
+    return limit ? (int) json_integer_value (limit) : 100;
+}

@@ -1,0 +1,591 @@
+/*  problems.c: problems from every channel, their classification, merging and feedback. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "services/intake/intake.h"
+
+#define FEEDBACK_STAGE 4             /* index of feedback_delivered in a round's stages */
+
+#define PROBLEM_COLUMNS                                                                    \
+    "p.id, p.round, p.unit, p.category, p.summary, p.severity, p.source, p.immediate,"    \
+    " p.reported_by, p.reported_at, p.status, p.merged_into, p.feedback, p.fed_back_on,"   \
+    " p.reporter IS NOT NULL, p.detail, p.evidence"
+
+/*  A problem row without its detail and evidence: what a list shows. */
+static json_t *
+s_problem_row (sqlite3_stmt *stmt)
+{
+    char at[XC_RFC3339_LEN + 1];
+    xc_clock_format (sqlite3_column_int64 (stmt, 9), at);
+    json_t *merged = sqlite3_column_type (stmt, 11) == SQLITE_NULL
+                         ? json_null () : json_integer (sqlite3_column_int64 (stmt, 11));
+    return json_pack ("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:s, s:o, s:o, s:o, s:o, s:b}",
+                      "id", (json_int_t) sqlite3_column_int64 (stmt, 0),
+                      "round", intake_column_text (stmt, 1), "unit", intake_column_text (stmt, 2),
+                      "category", intake_column_text (stmt, 3), "summary", intake_column_text (stmt, 4),
+                      "severity", intake_column_text (stmt, 5), "source", intake_column_text (stmt, 6),
+                      "immediate", sqlite3_column_int (stmt, 7),
+                      "reported_by", intake_column_text (stmt, 8), "reported_at", at,
+                      "status", intake_column_text (stmt, 10), "merged_into", merged,
+                      "feedback", intake_column_text (stmt, 12),
+                      "fed_back_on", intake_column_text (stmt, 13),
+                      "has_reporter", sqlite3_column_int (stmt, 14));
+}
+
+/*  Fills problem[key] with the rows of sql (parameter 1: the problem id). */
+static int
+s_problem_list_of (xc_call_t *call, json_t *problem, const char *key, const char *sql,
+                   json_t *(*row) (sqlite3_stmt *))
+{
+    sqlite3_stmt *stmt = intake_stmt (call, sql);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, json_integer_value (json_object_get (problem, "id")));
+    json_t *list = json_array ();
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+        json_array_append_new (list, row (stmt));
+    sqlite3_reset (stmt);
+    json_object_set_new (problem, key, list);
+    return 0;
+}
+
+static json_t *
+s_source_row (sqlite3_stmt *stmt)
+{
+    char at[XC_RFC3339_LEN + 1];
+    xc_clock_format (sqlite3_column_int64 (stmt, 3), at);
+    return json_pack ("{s:I, s:o, s:o, s:s}", "problem", (json_int_t) sqlite3_column_int64 (stmt, 0),
+                      "source", intake_column_text (stmt, 1), "reported_by",
+                      intake_column_text (stmt, 2), "reported_at", at);
+}
+
+static json_t *
+s_disposition_row (sqlite3_stmt *stmt)
+{
+    const char *kind = (const char *) sqlite3_column_text (stmt, 0);
+    json_t *d = json_pack ("{s:s}", "kind", kind);
+    const char *target_key = strcmp (kind, "lead") == 0 ? "body"
+                             : strcmp (kind, "handover") == 0 ? "department"
+                             : strcmp (kind, "special_report") == 0 ? "report" : NULL;
+    if (sqlite3_column_type (stmt, 1) != SQLITE_NULL)
+        json_object_set_new (d, "timeliness", intake_column_text (stmt, 1));
+    if (target_key)
+        json_object_set_new (d, target_key, intake_column_text (stmt, 2));
+    if (sqlite3_column_type (stmt, 3) != SQLITE_NULL)
+        json_object_set_new (d, "note", intake_column_text (stmt, 3));
+    return d;
+}
+
+/*  The whole problem, with detail, evidence, sources and dispositions; the encrypted reporter
+    blob is left to the caller. NULL when absent. */
+static json_t *
+s_problem_json (xc_call_t *call, json_int_t id)
+{
+    sqlite3_stmt *stmt = intake_stmt (call, "SELECT " PROBLEM_COLUMNS " FROM problems p WHERE p.id = ?1");
+    if (!stmt)
+        return NULL;
+    sqlite3_bind_int64 (stmt, 1, id);
+    json_t *problem = NULL;
+    if (sqlite3_step (stmt) == SQLITE_ROW) {
+        problem = s_problem_row (stmt);
+        json_object_set_new (problem, "detail", intake_column_text (stmt, 15));
+        json_t *evidence = json_loads ((const char *) sqlite3_column_text (stmt, 16), 0, NULL);
+        json_object_set_new (problem, "evidence", evidence ? evidence : json_array ());
+    }
+    sqlite3_reset (stmt);
+    if (problem
+        && (s_problem_list_of (call, problem, "sources",
+                               "SELECT origin, source, reported_by, reported_at FROM problem_sources"
+                               " WHERE problem = ?1 ORDER BY origin", s_source_row) != 0
+            || s_problem_list_of (call, problem, "dispositions",
+                                  "SELECT kind, timeliness, target, note FROM dispositions"
+                                  " WHERE problem = ?1 ORDER BY kind", s_disposition_row) != 0)) {
+        json_decref (problem);
+        return NULL;
+    }
+    return problem;
+}
+
+/*  Who may read a problem: the office and services all; a team those of its rounds; a
+    reporting bureau or channel those it reported. */
+static bool
+s_may_read (xc_call_t *call, const json_t *problem)
+{
+    if (intake_role_is (call, "office") || intake_role_is (call, "service"))
+        return true;
+    if (intake_role_is (call, "team")) {
+        const char *round = json_string_value (json_object_get (problem, "round"));
+        json_t *r = round ? intake_round_json (call, round) : NULL;
+        bool own = r && strcmp (json_string_value (json_object_get (r, "team")), intake_iss (call)) == 0;
+        json_decref (r);
+        return own;
+    }
+    return strcmp (json_string_value (json_object_get (problem, "reported_by")), intake_iss (call)) == 0;
+}
+
+static const char *
+s_source_of_role (const char *role)
+{
+    static const char *const map[][2] = { { "team", "inspection_team" }, { "petition", "petition" },
+                                          { "audit", "audit" }, { "public", "public" } };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp (map[i][0], role) == 0)
+            return map[i][1];
+    return NULL;
+}
+
+static bool
+s_hex64 (const char *s)
+{
+    for (int i = 0; i < 64; i++)
+        if (!strchr ("0123456789abcdefABCDEF", s[i]) || !s[i])
+            return false;
+    return s[64] == 0;
+}
+
+/*  Whether unit is a target of round. */
+static int
+s_is_target (xc_call_t *call, const char *round, const char *unit, bool *target)
+{
+    sqlite3_stmt *stmt = intake_stmt (call, "SELECT 1 FROM round_targets WHERE round = ?1 AND unit = ?2");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, unit, -1, SQLITE_STATIC);
+    *target = sqlite3_step (stmt) == SQLITE_ROW;
+    sqlite3_reset (stmt);
+    return 0;
+}
+
+/*  The report's rules on source, round and unit (docs/services/intake.md). */
+static int
+s_report_rules (xc_call_t *call, const intake_t *intake, const json_t *data)
+{
+    const char *source = json_string_value (json_object_get (data, "source"));
+    const char *own = s_source_of_role (intake_role (call));
+    if (!own || strcmp (own, source) != 0)
+        return xc_call_fail (call, XC_E_FORBIDDEN, "role '%s' reports only with source '%s'",
+                             intake_role (call), own ? own : "none");
+    const char *category = json_string_value (json_object_get (data, "category"));
+    if (!intake_policy_category (&intake->policy, category))
+        return xc_call_fail (call, XC_E_SCHEMA, "data.category: '%s' is not a category of this deployment", category);
+    const char *severity = json_string_value (json_object_get (data, "severity"));
+    if (!intake_policy_severity (&intake->policy, severity))
+        return xc_call_fail (call, XC_E_SCHEMA, "data.severity: '%s' is not a severity of this deployment", severity);
+    const json_t *evidence = json_object_get (data, "evidence");
+    for (size_t i = 0; i < json_array_size (evidence); i++)
+        if (!s_hex64 (json_string_value (json_object_get (json_array_get (evidence, i), "sha256"))))
+            return xc_call_fail (call, XC_E_SCHEMA, "data.evidence[%zu].sha256: expected 64 hex digits", i);
+
+    const char *unit = json_string_value (json_object_get (data, "unit"));
+    json_t *u = intake_unit_json (call, unit);
+    if (!u)
+        return xc_call_fail (call, XC_E_NOT_FOUND, "no unit '%s'", unit);
+    json_decref (u);
+    const char *round_id = json_string_value (json_object_get (data, "round"));
+    bool team = intake_role_is (call, "team");
+    if (!round_id)
+        return team ? xc_call_fail (call, XC_E_SCHEMA, "data.round: a team reports into its round") : 0;
+    json_t *round = intake_round_json (call, round_id);
+    if (!round)
+        return xc_call_fail (call, XC_E_NOT_FOUND, "no round '%s'", round_id);
+    int rc = 0;
+    bool target = false;
+    const char *stage = json_string_value (json_object_get (round, "stage"));
+    if (team && strcmp (json_string_value (json_object_get (round, "team")), intake_iss (call)) != 0)
+        rc = xc_call_fail (call, XC_E_FORBIDDEN, "round '%s' is not this team's", round_id);
+    else if (team && strcmp (stage, "stationed") != 0 && strcmp (stage, "withdrawn") != 0
+             && strcmp (stage, "reported") != 0)
+        rc = xc_call_fail (call, XC_E_FORBIDDEN, "round '%s' is at stage '%s': a team reports while"
+                           " stationed, withdrawn or reported", round_id, stage);
+    else if ((rc = s_is_target (call, round_id, unit, &target)) == 0 && !target)
+        rc = xc_call_fail (call, team ? XC_E_FORBIDDEN : XC_E_CONFLICT,
+                           "unit '%s' is not a target of round '%s'", unit, round_id);
+    json_decref (round);
+    return rc;
+}
+
+int
+intake_problem_report (xc_call_t *call, void *state)
+{
+    const intake_t *intake = state;
+    const xc_msg_t *msg = xc_call_msg (call);
+    const json_t *data = msg->data;
+    if (s_report_rules (call, intake, data) != 0)
+        return -1;
+    const json_t *evidence = json_object_get (data, "evidence");
+    char *evidence_text = evidence ? json_dumps (evidence, JSON_COMPACT) : strdup ("[]");
+    sqlite3_stmt *stmt = intake_stmt (call,
+        "INSERT INTO problems (round, unit, category, summary, detail, severity, source, immediate,"
+        " evidence, reported_by, reported_at, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+        " ?10, ?11, 'recorded')");
+    if (!stmt || !evidence_text) {
+        free (evidence_text);
+        return stmt ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : -1;
+    }
+    const char *texts[] = { "round", "unit", "category", "summary", "detail", "severity", "source" };
+    for (int i = 0; i < 7; i++)
+        sqlite3_bind_text (stmt, i + 1, json_string_value (json_object_get (data, texts[i])), -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 8, json_is_true (json_object_get (data, "immediate")));
+    sqlite3_bind_text (stmt, 9, evidence_text, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 10, msg->iss, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 11, xc_call_now (call));
+    free (evidence_text);
+    if (intake_exec (call, stmt, "unable to record the problem") != 0)
+        return -1;
+    json_int_t id = (json_int_t) sqlite3_last_insert_rowid (xc_call_db (call));
+
+    stmt = intake_stmt (call, "INSERT INTO problem_sources (problem, origin, source, reported_by,"
+                              " reported_at) VALUES (?1, ?1, ?2, ?3, ?4)");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_text (stmt, 2, json_string_value (json_object_get (data, "source")), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 3, msg->iss, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 4, xc_call_now (call));
+    if (intake_exec (call, stmt, "unable to record the source") != 0)
+        return -1;
+
+    const json_t *reporter = json_object_get (data, "reporter");
+    if (reporter) {
+        unsigned char *blob;
+        size_t len;
+        if (intake_identity_seal (intake, id, reporter, &blob, &len) != 0)
+            return xc_call_fail (call, XC_E_INTERNAL, "unable to encrypt the reporter");
+        stmt = intake_stmt (call, "UPDATE problems SET reporter = ?2 WHERE id = ?1");
+        if (stmt) {
+            sqlite3_bind_int64 (stmt, 1, id);
+            sqlite3_bind_blob (stmt, 2, blob, (int) len, SQLITE_TRANSIENT);
+        }
+        free (blob);
+        if (!stmt || intake_exec (call, stmt, "unable to store the reporter") != 0)
+            return -1;
+    }
+    json_t *problem = s_problem_json (call, id);
+    if (!problem)
+        return xc_call_fail (call, XC_E_INTERNAL, "problem %lld vanished", (long long) id);
+    if (intake_emit (call, "problem.recorded", INTAKE_RESTRICTED, NULL,
+                     json_pack ("{s:o}", "problem", problem)) != 0)
+        return -1;
+    xc_call_result (call, json_pack ("{s:I}", "problem", id));
+    return 0;
+}
+
+/*  Appends problem.fed_back for one problem (once: keyed by the problem) and dates it. */
+static int
+s_feed_back (xc_call_t *call, json_int_t id, const char *date)
+{
+    json_t *p = s_problem_json (call, id);
+    if (!p)
+        return xc_call_fail (call, XC_E_INTERNAL, "problem %lld vanished", (long long) id);
+    json_t *unit = intake_unit_json (call, json_string_value (json_object_get (p, "unit")));
+    json_t *event = json_pack ("{s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:s}",
+                               "problem", id, "round", json_object_get (p, "round"),
+                               "unit", json_object_get (p, "unit"),
+                               "unit_level", unit ? json_object_get (unit, "level") : json_null (),
+                               "category", json_object_get (p, "category"),
+                               "summary", json_object_get (p, "summary"),
+                               "detail", json_object_get (p, "detail"),
+                               "severity", json_object_get (p, "severity"),
+                               "immediate", json_object_get (p, "immediate"),
+                               "timeliness", json_object_get (p, "feedback"),
+                               "fed_back_on", date);
+    json_decref (unit);
+    json_decref (p);
+    char key[64];
+    snprintf (key, sizeof key, "fed_back:%lld", (long long) id);
+    if (intake_emit (call, "problem.fed_back", NULL, key, event) != 0)
+        return -1;
+    sqlite3_stmt *stmt = intake_stmt (call, "UPDATE problems SET fed_back_on = ?2 WHERE id = ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_text (stmt, 2, date, -1, SQLITE_STATIC);
+    return intake_exec (call, stmt, "unable to date the feedback");
+}
+
+int
+intake_problems_feed_back_round (xc_call_t *call, const char *round, const char *date)
+{
+    sqlite3_stmt *stmt = intake_stmt (call, "SELECT id FROM problems WHERE round = ?1 AND status ="
+                                            " 'classified' AND feedback IS NOT NULL AND fed_back_on"
+                                            " IS NULL ORDER BY id");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
+    json_t *ids = json_array ();
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+        json_array_append_new (ids, json_integer (sqlite3_column_int64 (stmt, 0)));
+    sqlite3_reset (stmt);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < json_array_size (ids); i++)
+        rc = s_feed_back (call, json_integer_value (json_array_get (ids, i)), date);
+    json_decref (ids);
+    return rc;
+}
+
+/*  Each kind has its one target member; the others are refused. */
+static int
+s_disposition_rules (xc_call_t *call, const json_t *dispositions)
+{
+    static const char *const targets[][2] = { { "feedback", "timeliness" }, { "lead", "body" },
+                                              { "handover", "department" },
+                                              { "special_report", "report" } };
+    for (size_t i = 0; i < json_array_size (dispositions); i++) {
+        const json_t *d = json_array_get (dispositions, i);
+        const char *kind = json_string_value (json_object_get (d, "kind"));
+        for (size_t k = 0; k < i; k++)
+            if (strcmp (kind, json_string_value (json_object_get (json_array_get (dispositions, k), "kind"))) == 0)
+                return xc_call_fail (call, XC_E_SCHEMA, "data.dispositions[%zu]: '%s' twice", i, kind);
+        for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
+            bool mine = strcmp (targets[t][0], kind) == 0;
+            bool present = json_object_get (d, targets[t][1]) != NULL;
+            if (mine && !present)
+                return xc_call_fail (call, XC_E_SCHEMA, "data.dispositions[%zu].%s: missing for '%s'",
+                                     i, targets[t][1], kind);
+            if (!mine && present)
+                return xc_call_fail (call, XC_E_SCHEMA, "data.dispositions[%zu].%s: not for '%s'",
+                                     i, targets[t][1], kind);
+        }
+        if (strcmp (kind, "feedback") == 0 && json_object_get (d, "note"))
+            return xc_call_fail (call, XC_E_SCHEMA, "data.dispositions[%zu].note: not for 'feedback'", i);
+    }
+    return 0;
+}
+
+/*  Whether a problem fed back now is fed back at once: immediate, no round, or the round has
+    delivered its feedback already. */
+static int
+s_feedback_now (xc_call_t *call, const json_t *problem, const char *timeliness, bool *now)
+{
+    const char *round = json_string_value (json_object_get (problem, "round"));
+    *now = strcmp (timeliness, "immediate") == 0 || !round;
+    if (*now)
+        return 0;
+    sqlite3_stmt *stmt = intake_stmt (call, "SELECT stage_index FROM rounds WHERE id = ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
+    *now = sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int (stmt, 0) >= FEEDBACK_STAGE;
+    sqlite3_reset (stmt);
+    return 0;
+}
+
+int
+intake_problem_classify (xc_call_t *call, void *state)
+{
+    const json_t *data = xc_call_msg (call)->data;
+    json_int_t id = json_integer_value (json_object_get (data, "problem"));
+    const json_t *dispositions = json_object_get (data, "dispositions");
+    if (s_disposition_rules (call, dispositions) != 0)
+        return -1;
+    json_t *problem = s_problem_json (call, id);
+    if (!problem)
+        return xc_call_fail (call, XC_E_NOT_FOUND, "no problem %lld", (long long) id);
+    int rc = -1;
+    const char *status = json_string_value (json_object_get (problem, "status"));
+    if (strcmp (status, "recorded") != 0) {
+        xc_call_fail (call, XC_E_CONFLICT, "problem %lld is %s already", (long long) id, status);
+        goto done;
+    }
+    const char *timeliness = NULL;
+    sqlite3_stmt *stmt = intake_stmt (call, "INSERT INTO dispositions (problem, kind, timeliness,"
+                                            " target, note) VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!stmt)
+        goto done;
+    for (size_t i = 0; i < json_array_size (dispositions); i++) {
+        const json_t *d = json_array_get (dispositions, i);
+        const char *kind = json_string_value (json_object_get (d, "kind"));
+        const char *target = json_string_value (json_object_get (d, "body"));
+        target = target ? target : json_string_value (json_object_get (d, "department"));
+        target = target ? target : json_string_value (json_object_get (d, "report"));
+        if (strcmp (kind, "feedback") == 0)
+            timeliness = json_string_value (json_object_get (d, "timeliness"));
+        sqlite3_bind_int64 (stmt, 1, id);
+        sqlite3_bind_text (stmt, 2, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 3, json_string_value (json_object_get (d, "timeliness")), -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 4, target, -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 5, json_string_value (json_object_get (d, "note")), -1, SQLITE_STATIC);
+        if (intake_exec (call, stmt, "unable to record the disposition") != 0)
+            goto done;
+    }
+    stmt = intake_stmt (call, "UPDATE problems SET status = 'classified', feedback = ?2 WHERE id = ?1");
+    if (!stmt)
+        goto done;
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_text (stmt, 2, timeliness, -1, SQLITE_STATIC);
+    if (intake_exec (call, stmt, "unable to classify the problem") != 0)
+        goto done;
+
+    if (intake_emit (call, "problem.classified", INTAKE_RESTRICTED, NULL,
+                     json_pack ("{s:I, s:O}", "problem", id, "dispositions", dispositions)) != 0)
+        goto done;
+    for (size_t i = 0; i < json_array_size (dispositions); i++) {
+        const json_t *d = json_array_get (dispositions, i);
+        const char *kind = json_string_value (json_object_get (d, "kind"));
+        json_t *note = json_object_get (d, "note");
+        int emitted = 0;
+        if (strcmp (kind, "lead") == 0)
+            emitted = intake_emit (call, "problem.referred", INTAKE_RESTRICTED, NULL,
+                json_pack ("{s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "problem", id,
+                           "body", json_object_get (d, "body"), "note", note ? note : json_null (),
+                           "round", json_object_get (problem, "round"),
+                           "unit", json_object_get (problem, "unit"),
+                           "category", json_object_get (problem, "category"),
+                           "summary", json_object_get (problem, "summary"),
+                           "detail", json_object_get (problem, "detail"),
+                           "severity", json_object_get (problem, "severity"),
+                           "evidence", json_object_get (problem, "evidence"),
+                           "sources", json_object_get (problem, "sources")));
+        else if (strcmp (kind, "handover") == 0)
+            emitted = intake_emit (call, "problem.handed_over", NULL, NULL,
+                json_pack ("{s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "problem", id,
+                           "department", json_object_get (d, "department"),
+                           "note", note ? note : json_null (),
+                           "round", json_object_get (problem, "round"),
+                           "unit", json_object_get (problem, "unit"),
+                           "category", json_object_get (problem, "category"),
+                           "summary", json_object_get (problem, "summary"),
+                           "detail", json_object_get (problem, "detail")));
+        if (emitted != 0)
+            goto done;
+    }
+    if (timeliness) {
+        bool now;
+        if (s_feedback_now (call, problem, timeliness, &now) != 0)
+            goto done;
+        char today[XC_DATE_LEN + 1];
+        xc_date_format (intake_today (call, state), today);
+        if (now && s_feed_back (call, id, today) != 0)
+            goto done;
+    }
+    xc_call_result (call, json_pack ("{s:I, s:s}", "problem", id, "status", "classified"));
+    rc = 0;
+done:
+    json_decref (problem);
+    return rc;
+}
+
+int
+intake_problem_merge (xc_call_t *call, void *state)
+{
+    (void) state;
+    const json_t *data = xc_call_msg (call)->data;
+    json_int_t into = json_integer_value (json_object_get (data, "into"));
+    const json_t *from = json_object_get (data, "from");
+    json_t *target = s_problem_json (call, into);
+    if (!target)
+        return xc_call_fail (call, XC_E_NOT_FOUND, "no problem %lld", (long long) into);
+    bool merged = strcmp (json_string_value (json_object_get (target, "status")), "merged") == 0;
+    json_decref (target);
+    if (merged)
+        return xc_call_fail (call, XC_E_CONFLICT, "problem %lld is merged into another", (long long) into);
+    for (size_t i = 0; i < json_array_size (from); i++) {
+        json_int_t id = json_integer_value (json_array_get (from, i));
+        if (id == into)
+            return xc_call_fail (call, XC_E_CONFLICT, "problem %lld cannot merge into itself", (long long) id);
+        for (size_t k = 0; k < i; k++)
+            if (json_integer_value (json_array_get (from, k)) == id)
+                return xc_call_fail (call, XC_E_SCHEMA, "data.from[%zu]: %lld twice", i, (long long) id);
+        json_t *p = s_problem_json (call, id);
+        if (!p)
+            return xc_call_fail (call, XC_E_NOT_FOUND, "no problem %lld", (long long) id);
+        const char *status = json_string_value (json_object_get (p, "status"));
+        int refused = strcmp (status, "recorded") != 0
+                          ? xc_call_fail (call, XC_E_CONFLICT, "problem %lld is %s: only a recorded"
+                                          " problem merges", (long long) id, status)
+                          : 0;
+        json_decref (p);
+        if (refused)
+            return -1;
+        sqlite3_stmt *move = intake_stmt (call, "UPDATE problem_sources SET problem = ?2 WHERE problem = ?1");
+        if (!move)
+            return -1;
+        sqlite3_bind_int64 (move, 1, id);
+        sqlite3_bind_int64 (move, 2, into);
+        if (intake_exec (call, move, "unable to move the sources") != 0)
+            return -1;
+        sqlite3_stmt *mark = intake_stmt (call, "UPDATE problems SET status = 'merged', merged_into = ?2"
+                                                " WHERE id = ?1");
+        if (!mark)
+            return -1;
+        sqlite3_bind_int64 (mark, 1, id);
+        sqlite3_bind_int64 (mark, 2, into);
+        if (intake_exec (call, mark, "unable to merge the problem") != 0)
+            return -1;
+    }
+    target = s_problem_json (call, into);
+    if (!target)
+        return xc_call_fail (call, XC_E_INTERNAL, "problem %lld vanished", (long long) into);
+    json_t *event = json_pack ("{s:I, s:O, s:O}", "into", into, "from", from, "sources",
+                               json_object_get (target, "sources"));
+    json_decref (target);
+    if (intake_emit (call, "problem.merged", NULL, NULL, event) != 0)
+        return -1;
+    xc_call_result (call, json_pack ("{s:I, s:O}", "into", into, "from", from));
+    return 0;
+}
+
+int
+intake_problem_get (xc_call_t *call, void *state)
+{
+    const intake_t *intake = state;
+    json_int_t id = json_integer_value (json_object_get (xc_call_msg (call)->data, "problem"));
+    json_t *problem = s_problem_json (call, id);
+    if (!problem || !s_may_read (call, problem)) {
+        json_decref (problem);
+        return xc_call_fail (call, XC_E_NOT_FOUND, "no problem %lld", (long long) id);
+    }
+    /* The reporter's identity is shown only to the inspection office. */
+    if (intake_role_is (call, "office") && json_is_true (json_object_get (problem, "has_reporter"))) {
+        sqlite3_stmt *stmt = intake_stmt (call, "SELECT reporter FROM problems WHERE id = ?1");
+        if (!stmt) {
+            json_decref (problem);
+            return -1;
+        }
+        sqlite3_bind_int64 (stmt, 1, id);
+        json_t *reporter = NULL;
+        if (sqlite3_step (stmt) == SQLITE_ROW)
+            reporter = intake_identity_open (intake, id, sqlite3_column_blob (stmt, 0),
+                                             (size_t) sqlite3_column_bytes (stmt, 0));
+        sqlite3_reset (stmt);
+        if (!reporter) {
+            json_decref (problem);
+            return xc_call_fail (call, XC_E_INTERNAL, "the reporter of problem %lld does not decrypt"
+                                 " with this deployment's secret key", (long long) id);
+        }
+        json_object_set_new (problem, "reporter", reporter);
+    }
+    xc_call_result (call, problem);
+    return 0;
+}
+
+int
+intake_problem_list (xc_call_t *call, void *state)
+{
+    (void) state;
+    const json_t *data = xc_call_msg (call)->data;
+    int limit = intake_page_limit (data);
+    bool team = intake_role_is (call, "team");
+    bool reporter = !team && !intake_role_is (call, "office") && !intake_role_is (call, "service");
+    sqlite3_stmt *stmt = intake_stmt (call,
+        "SELECT " PROBLEM_COLUMNS " FROM problems p"
+        " WHERE (?1 IS NULL OR p.round = ?1) AND (?2 IS NULL OR p.unit = ?2)"
+        " AND (?3 IS NULL OR p.category = ?3) AND (?4 IS NULL OR p.source = ?4)"
+        " AND (?5 IS NULL OR p.status = ?5)"
+        " AND (?6 IS NULL OR p.round IN (SELECT id FROM rounds WHERE team = ?6))"
+        " AND (?7 IS NULL OR p.reported_by = ?7)"
+        " AND p.id > ?8 ORDER BY p.id LIMIT ?9");
+    if (!stmt)
+        return -1;
+    const char *filters[] = { "round", "unit", "category", "source", "status" };
+    for (int i = 0; i < 5; i++)
+        sqlite3_bind_text (stmt, i + 1, json_string_value (json_object_get (data, filters[i])), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 6, team ? intake_iss (call) : NULL, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 7, reporter ? intake_iss (call) : NULL, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 8, json_integer_value (json_object_get (data, "after")));
+    sqlite3_bind_int (stmt, 9, limit + 1);
+    return intake_page (call, stmt, limit, s_problem_row, "id", "unable to list problems");
+}

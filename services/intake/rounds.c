@@ -1,0 +1,360 @@
+/*  rounds.c: inspection rounds, their targets, their stages, and the report deadline. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "services/intake/intake.h"
+
+static const char *const s_stages[] = { "planned", "stationed", "withdrawn", "reported",
+                                        "feedback_delivered", "rectifying",
+                                        "rectification_reported", "evaluated", "closed" };
+#define N_STAGES ((int) (sizeof s_stages / sizeof s_stages[0]))
+
+static int
+s_stage_index (const char *stage)
+{
+    for (int i = 0; i < N_STAGES; i++)
+        if (strcmp (s_stages[i], stage) == 0)
+            return i;
+    return -1;
+}
+
+/*  A JSON array read back from a column that intake itself wrote. */
+static json_t *
+s_column_json (sqlite3_stmt *stmt, int column)
+{
+    json_t *v = json_loads ((const char *) sqlite3_column_text (stmt, column), 0, NULL);
+    return v ? v : json_array ();
+}
+
+#define ROUND_COLUMNS                                                                      \
+    "id, name, kind, theme, prior_round, modes, audit_ref, team, planned_start, planned_end, stage"
+
+static json_t *
+s_round_row (sqlite3_stmt *stmt)
+{
+    return json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                      "id", intake_column_text (stmt, 0), "name", intake_column_text (stmt, 1),
+                      "kind", intake_column_text (stmt, 2), "theme", intake_column_text (stmt, 3),
+                      "prior_round", intake_column_text (stmt, 4), "modes", s_column_json (stmt, 5),
+                      "audit_ref", intake_column_text (stmt, 6), "team", intake_column_text (stmt, 7),
+                      "planned_start", intake_column_text (stmt, 8),
+                      "planned_end", intake_column_text (stmt, 9), "stage", intake_column_text (stmt, 10));
+}
+
+/*  Fills round[key] with the rows of sql (one text parameter: the round id), two columns each. */
+static int
+s_round_pairs (xc_call_t *call, json_t *round, const char *key, const char *sql,
+               const char *first, const char *second)
+{
+    sqlite3_stmt *stmt = intake_stmt (call, sql);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, json_string_value (json_object_get (round, "id")), -1, SQLITE_TRANSIENT);
+    json_t *list = json_array ();
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+        json_array_append_new (list, json_pack ("{s:o, s:o}", first, intake_column_text (stmt, 0),
+                                                second, intake_column_text (stmt, 1)));
+    sqlite3_reset (stmt);
+    json_object_set_new (round, key, list);
+    return 0;
+}
+
+json_t *
+intake_round_json (xc_call_t *call, const char *id)
+{
+    sqlite3_stmt *stmt = intake_stmt (call, "SELECT " ROUND_COLUMNS " FROM rounds WHERE id = ?1");
+    if (!stmt)
+        return NULL;
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+    json_t *round = sqlite3_step (stmt) == SQLITE_ROW ? s_round_row (stmt) : NULL;
+    sqlite3_reset (stmt);
+    if (round
+        && (s_round_pairs (call, round, "targets",
+                           "SELECT unit, coverage FROM round_targets WHERE round = ?1 ORDER BY unit",
+                           "unit", "coverage") != 0
+            || s_round_pairs (call, round, "stages",
+                              "SELECT stage, date FROM round_stages WHERE round = ?1"
+                              " ORDER BY stage_index", "stage", "date") != 0)) {
+        json_decref (round);
+        return NULL;
+    }
+    return round;
+}
+
+/*  The checks of round.open that the schema cannot express. */
+static int
+s_open_rules (xc_call_t *call, const json_t *data)
+{
+    const char *kind = json_string_value (json_object_get (data, "kind"));
+    bool special = strcmp (kind, "special") == 0, lookback = strcmp (kind, "lookback") == 0;
+    if (special != (json_object_get (data, "theme") != NULL))
+        return xc_call_fail (call, XC_E_SCHEMA, special ? "data.theme: a special round needs a theme"
+                                                        : "data.theme: only a special round has a theme");
+    if (lookback != (json_object_get (data, "prior_round") != NULL))
+        return xc_call_fail (call, XC_E_SCHEMA,
+                             lookback ? "data.prior_round: a look-back round names the round it re-inspects"
+                                      : "data.prior_round: only a look-back round has a prior round");
+    bool audit_linked = false;
+    const json_t *modes = json_object_get (data, "modes");
+    for (size_t i = 0; i < json_array_size (modes); i++) {
+        const char *mode = json_string_value (json_array_get (modes, i));
+        audit_linked = audit_linked || strcmp (mode, "audit_linked") == 0;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp (mode, json_string_value (json_array_get (modes, k))) == 0)
+                return xc_call_fail (call, XC_E_SCHEMA, "data.modes: '%s' twice", mode);
+    }
+    if (audit_linked != (json_object_get (data, "audit_ref") != NULL))
+        return xc_call_fail (call, XC_E_SCHEMA,
+                             audit_linked ? "data.audit_ref: an audit-linked round names the audit"
+                                          : "data.audit_ref: only an audit-linked round has one");
+    const char *start = json_string_value (json_object_get (data, "planned_start"));
+    const char *end = json_string_value (json_object_get (data, "planned_end"));
+    if (strcmp (end, start) < 0)
+        return xc_call_fail (call, XC_E_SCHEMA, "data.planned_end: before planned_start");
+    const json_t *targets = json_object_get (data, "targets");
+    for (size_t i = 0; i < json_array_size (targets); i++)
+        for (size_t k = 0; k < i; k++)
+            if (json_equal (json_object_get (json_array_get (targets, i), "unit"),
+                            json_object_get (json_array_get (targets, k), "unit")))
+                return xc_call_fail (call, XC_E_SCHEMA, "data.targets[%zu]: unit '%s' twice", i,
+                                     json_string_value (json_object_get (json_array_get (targets, i), "unit")));
+    return 0;
+}
+
+static int
+s_stage_insert (xc_call_t *call, const char *round, int index, const char *date)
+{
+    sqlite3_stmt *stmt = intake_stmt (call, "INSERT INTO round_stages (round, stage_index, stage, date)"
+                                            " VALUES (?1, ?2, ?3, ?4)");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 2, index);
+    sqlite3_bind_text (stmt, 3, s_stages[index], -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 4, date, -1, SQLITE_STATIC);
+    return intake_exec (call, stmt, "unable to record the stage");
+}
+
+int
+intake_round_open (xc_call_t *call, void *state)
+{
+    const json_t *data = xc_call_msg (call)->data;
+    const char *id = json_string_value (json_object_get (data, "id"));
+    if (s_open_rules (call, data) != 0)
+        return -1;
+    json_t *existing = intake_round_json (call, id);
+    if (existing) {
+        json_decref (existing);
+        return xc_call_fail (call, XC_E_CONFLICT, "round '%s' exists already", id);
+    }
+    const char *prior = json_string_value (json_object_get (data, "prior_round"));
+    if (prior) {
+        json_t *p = intake_round_json (call, prior);
+        if (!p)
+            return xc_call_fail (call, XC_E_NOT_FOUND, "no prior round '%s'", prior);
+        json_decref (p);
+    }
+    const json_t *targets = json_object_get (data, "targets");
+    for (size_t i = 0; i < json_array_size (targets); i++) {
+        const char *unit = json_string_value (json_object_get (json_array_get (targets, i), "unit"));
+        json_t *u = intake_unit_json (call, unit);
+        if (!u)
+            return xc_call_fail (call, XC_E_NOT_FOUND, "no unit '%s'", unit);
+        json_decref (u);
+    }
+    char date[XC_DATE_LEN + 1];
+    const char *given = json_string_value (json_object_get (data, "date"));
+    if (given)
+        snprintf (date, sizeof date, "%s", given);
+    else
+        xc_date_format (intake_today (call, state), date);
+    json_t *modes = json_object_get (data, "modes");
+    char *modes_text = modes ? json_dumps (modes, JSON_COMPACT) : strdup ("[]");
+    sqlite3_stmt *stmt = intake_stmt (call,
+        "INSERT INTO rounds (id, name, kind, theme, prior_round, modes, audit_ref, team,"
+        " planned_start, planned_end, stage, stage_index)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'planned', 0)");
+    if (!stmt || !modes_text) {
+        free (modes_text);
+        return stmt ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : -1;
+    }
+    const char *columns[] = { "id", "name", "kind", "theme", "prior_round", NULL, "audit_ref",
+                              "team", "planned_start", "planned_end" };
+    for (int i = 0; i < 10; i++)
+        sqlite3_bind_text (stmt, i + 1,
+                           columns[i] ? json_string_value (json_object_get (data, columns[i])) : modes_text,
+                           -1, SQLITE_TRANSIENT);
+    free (modes_text);
+    if (intake_exec (call, stmt, "unable to open the round") != 0
+        || s_stage_insert (call, id, 0, date) != 0)
+        return -1;
+    stmt = intake_stmt (call, "INSERT INTO round_targets (round, unit, coverage) VALUES (?1, ?2, ?3)");
+    if (!stmt)
+        return -1;
+    for (size_t i = 0; i < json_array_size (targets); i++) {
+        const json_t *t = json_array_get (targets, i);
+        sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 2, json_string_value (json_object_get (t, "unit")), -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 3, json_string_value (json_object_get (t, "coverage")), -1, SQLITE_STATIC);
+        if (intake_exec (call, stmt, "unable to record a target") != 0)
+            return -1;
+    }
+    json_t *round = intake_round_json (call, id);
+    if (!round)
+        return xc_call_fail (call, XC_E_INTERNAL, "round '%s' vanished", id);
+    json_t *event = json_pack ("{s:o}", "round", round);
+    int rc = xc_call_emit (call, "round.opened", NULL, NULL, event, NULL);
+    json_decref (event);
+    if (rc != 0)
+        return -1;
+    xc_call_result (call, json_pack ("{s:s}", "round", id));
+    return 0;
+}
+
+int
+intake_round_advance (xc_call_t *call, void *state)
+{
+    (void) state;
+    const json_t *data = xc_call_msg (call)->data;
+    const char *id = json_string_value (json_object_get (data, "round"));
+    const char *stage = json_string_value (json_object_get (data, "stage"));
+    const char *date = json_string_value (json_object_get (data, "date"));
+    sqlite3_stmt *stmt = intake_stmt (call,
+        "SELECT r.stage_index, s.date FROM rounds r JOIN round_stages s"
+        " ON s.round = r.id AND s.stage_index = r.stage_index WHERE r.id = ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step (stmt) != SQLITE_ROW) {
+        sqlite3_reset (stmt);
+        return xc_call_fail (call, XC_E_NOT_FOUND, "no round '%s'", id);
+    }
+    int current = sqlite3_column_int (stmt, 0);
+    char last_date[XC_DATE_LEN + 1];
+    snprintf (last_date, sizeof last_date, "%s", (const char *) sqlite3_column_text (stmt, 1));
+    sqlite3_reset (stmt);
+    int next = s_stage_index (stage);
+    if (next != current + 1)
+        return xc_call_fail (call, XC_E_CONFLICT, "round '%s' is at stage '%s'; the next stage is %s%s%s",
+                             id, s_stages[current], current + 1 < N_STAGES ? "'" : "",
+                             current + 1 < N_STAGES ? s_stages[current + 1] : "none (it is closed)",
+                             current + 1 < N_STAGES ? "'" : "");
+    if (strcmp (date, last_date) < 0)
+        return xc_call_fail (call, XC_E_CONFLICT, "date %s is before the stage '%s' of %s", date,
+                             s_stages[current], last_date);
+    stmt = intake_stmt (call, "UPDATE rounds SET stage = ?2, stage_index = ?3,"
+                              " withdrawn_on = CASE WHEN ?2 = 'withdrawn' THEN ?4 ELSE withdrawn_on END"
+                              " WHERE id = ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, stage, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 3, next);
+    sqlite3_bind_text (stmt, 4, date, -1, SQLITE_STATIC);
+    if (intake_exec (call, stmt, "unable to advance the round") != 0
+        || s_stage_insert (call, id, next, date) != 0)
+        return -1;
+    json_t *event = json_pack ("{s:s, s:s, s:s}", "round", id, "stage", stage, "date", date);
+    int rc = xc_call_emit (call, "round.advanced", NULL, NULL, event, NULL);
+    json_decref (event);
+    if (rc == 0 && strcmp (stage, "feedback_delivered") == 0)
+        rc = intake_problems_feed_back_round (call, id, date);
+    if (rc != 0)
+        return -1;
+    xc_call_result (call, json_pack ("{s:s, s:s}", "round", id, "stage", stage));
+    return 0;
+}
+
+/*  A team sees only its own rounds. */
+static bool
+s_may_read (xc_call_t *call, const json_t *round)
+{
+    return !intake_role_is (call, "team")
+           || strcmp (json_string_value (json_object_get (round, "team")), intake_iss (call)) == 0;
+}
+
+int
+intake_round_get (xc_call_t *call, void *state)
+{
+    (void) state;
+    const char *id = json_string_value (json_object_get (xc_call_msg (call)->data, "round"));
+    json_t *round = intake_round_json (call, id);
+    if (!round || !s_may_read (call, round)) {
+        json_decref (round);
+        return xc_call_fail (call, XC_E_NOT_FOUND, "no round '%s'", id);
+    }
+    xc_call_result (call, round);
+    return 0;
+}
+
+int
+intake_round_list (xc_call_t *call, void *state)
+{
+    (void) state;
+    const json_t *data = xc_call_msg (call)->data;
+    const char *after = json_string_value (json_object_get (data, "after"));
+    int limit = intake_page_limit (data);
+    sqlite3_stmt *stmt = intake_stmt (call,
+        "SELECT " ROUND_COLUMNS " FROM rounds"
+        " WHERE (?1 IS NULL OR stage = ?1) AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR team = ?3)"
+        " AND id > ?4 ORDER BY id LIMIT ?5");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, json_string_value (json_object_get (data, "stage")), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, json_string_value (json_object_get (data, "kind")), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 3, intake_role_is (call, "team") ? intake_iss (call) : NULL, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 4, after ? after : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 5, limit + 1);
+    return intake_page (call, stmt, limit, s_round_row, "id", "unable to list rounds");
+}
+
+/*  Every tick: rounds withdrawn longer than the report deadline, each announced once. */
+int
+intake_rounds_tick (xc_call_t *call, void *state)
+{
+    const intake_t *intake = state;
+    sqlite3_stmt *stmt = intake_stmt (call,
+        "SELECT id, withdrawn_on FROM rounds WHERE stage = 'withdrawn' AND report_overdue_sent = 0"
+        " ORDER BY withdrawn_on LIMIT 1000");
+    if (!stmt)
+        return -1;
+    xc_date_t today = intake_today (call, intake);
+    json_t *due_rounds = json_array ();
+    while (sqlite3_step (stmt) == SQLITE_ROW) {
+        xc_date_t withdrawn, due;
+        char explain[256];
+        const char *text = (const char *) sqlite3_column_text (stmt, 1);
+        if (xc_date_parse (text, &withdrawn, NULL) != 0
+            || xc_deadline_compute (xc_call_calendar (call), withdrawn, intake->policy.report_due,
+                                    &due, explain, sizeof explain, NULL) != 0
+            || today <= due)
+            continue;
+        char due_text[XC_DATE_LEN + 1];
+        xc_date_format (due, due_text);
+        json_array_append_new (due_rounds, json_pack ("{s:o, s:s, s:s, s:s}", "round",
+                                                      intake_column_text (stmt, 0), "withdrawn_on",
+                                                      text, "due", due_text, "explain", explain));
+    }
+    sqlite3_reset (stmt);
+    int rc = 0;
+    size_t i;
+    json_t *event;
+    json_array_foreach (due_rounds, i, event) {
+        const char *round = json_string_value (json_object_get (event, "round"));
+        char key[128];
+        snprintf (key, sizeof key, "report_overdue:%s", round);
+        sqlite3_stmt *mark = NULL;
+        if ((rc = xc_call_begin (call)) != 0
+            || (rc = xc_call_emit (call, "round.report_overdue", NULL, key, event, NULL)) != 0
+            || !(mark = intake_stmt (call, "UPDATE rounds SET report_overdue_sent = 1 WHERE id = ?1"))) {
+            rc = -1;
+            break;
+        }
+        sqlite3_bind_text (mark, 1, round, -1, SQLITE_TRANSIENT);
+        if ((rc = intake_exec (call, mark, "unable to mark the round")) != 0)
+            break;
+    }
+    json_decref (due_rounds);
+    return rc;
+}
