@@ -63,6 +63,17 @@ intake_emit (xc_call_t *call, const char *type, const char *visibility, const ch
 }
 
 json_t *
+intake_pick (const json_t *from, const char *const *keys)
+{
+    json_t *out = json_object ();
+    for (; out && *keys; keys++) {
+        json_t *v = json_object_get (from, *keys);
+        json_object_set_new (out, *keys, v ? json_incref (v) : json_null ());
+    }
+    return out;
+}
+
+json_t *
 intake_column_text (sqlite3_stmt *stmt, int column)
 {
     if (sqlite3_column_type (stmt, column) == SQLITE_NULL)

@@ -82,6 +82,9 @@ int intake_exec (xc_call_t *call, sqlite3_stmt *stmt, const char *what);
 int intake_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
                  json_t *data);
 
+/* A new object with the members of from named in keys (NULL-terminated); absent ones null. */
+json_t *intake_pick (const json_t *from, const char *const *keys);
+
 /* Column helpers: text or JSON null. */
 json_t *intake_column_text (sqlite3_stmt *stmt, int column);
 

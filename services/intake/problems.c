@@ -280,18 +280,14 @@ s_feed_back (xc_call_t *call, json_int_t id, const char *date)
     json_t *p = s_problem_json (call, id);
     if (!p)
         return xc_call_fail (call, XC_E_INTERNAL, "problem %lld vanished", (long long) id);
+    static const char *const keys[] = { "round", "unit", "category", "summary", "detail",
+                                        "severity", "immediate", NULL };
+    json_t *event = intake_pick (p, keys);
     json_t *unit = intake_unit_json (call, json_string_value (json_object_get (p, "unit")));
-    json_t *event = json_pack ("{s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:s}",
-                               "problem", id, "round", json_object_get (p, "round"),
-                               "unit", json_object_get (p, "unit"),
-                               "unit_level", unit ? json_object_get (unit, "level") : json_null (),
-                               "category", json_object_get (p, "category"),
-                               "summary", json_object_get (p, "summary"),
-                               "detail", json_object_get (p, "detail"),
-                               "severity", json_object_get (p, "severity"),
-                               "immediate", json_object_get (p, "immediate"),
-                               "timeliness", json_object_get (p, "feedback"),
-                               "fed_back_on", date);
+    json_object_set_new (event, "problem", json_integer (id));
+    json_object_set_new (event, "unit_level", unit ? json_incref (json_object_get (unit, "level")) : json_null ());
+    json_object_set (event, "timeliness", json_object_get (p, "feedback"));
+    json_object_set_new (event, "fed_back_on", json_string (date));
     json_decref (unit);
     json_decref (p);
     char key[64];
@@ -423,33 +419,24 @@ intake_problem_classify (xc_call_t *call, void *state)
                      json_pack ("{s:I, s:O}", "problem", id, "dispositions", dispositions)) != 0)
         goto done;
     for (size_t i = 0; i < json_array_size (dispositions); i++) {
+        /* What a receiving body needs of the problem; a lead also carries its evidence and
+           sources, which stay in restricted events. */
+        static const char *const lead_keys[] = { "round", "unit", "category", "summary", "detail",
+                                                 "severity", "evidence", "sources", NULL };
+        static const char *const handover_keys[] = { "round", "unit", "category", "summary",
+                                                     "detail", NULL };
         const json_t *d = json_array_get (dispositions, i);
         const char *kind = json_string_value (json_object_get (d, "kind"));
+        bool lead = strcmp (kind, "lead") == 0;
+        if (!lead && strcmp (kind, "handover") != 0)
+            continue;
+        json_t *event = intake_pick (problem, lead ? lead_keys : handover_keys);
+        json_object_set_new (event, "problem", json_integer (id));
+        json_object_set (event, lead ? "body" : "department", json_object_get (d, lead ? "body" : "department"));
         json_t *note = json_object_get (d, "note");
-        int emitted = 0;
-        if (strcmp (kind, "lead") == 0)
-            emitted = intake_emit (call, "problem.referred", INTAKE_RESTRICTED, NULL,
-                json_pack ("{s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "problem", id,
-                           "body", json_object_get (d, "body"), "note", note ? note : json_null (),
-                           "round", json_object_get (problem, "round"),
-                           "unit", json_object_get (problem, "unit"),
-                           "category", json_object_get (problem, "category"),
-                           "summary", json_object_get (problem, "summary"),
-                           "detail", json_object_get (problem, "detail"),
-                           "severity", json_object_get (problem, "severity"),
-                           "evidence", json_object_get (problem, "evidence"),
-                           "sources", json_object_get (problem, "sources")));
-        else if (strcmp (kind, "handover") == 0)
-            emitted = intake_emit (call, "problem.handed_over", NULL, NULL,
-                json_pack ("{s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "problem", id,
-                           "department", json_object_get (d, "department"),
-                           "note", note ? note : json_null (),
-                           "round", json_object_get (problem, "round"),
-                           "unit", json_object_get (problem, "unit"),
-                           "category", json_object_get (problem, "category"),
-                           "summary", json_object_get (problem, "summary"),
-                           "detail", json_object_get (problem, "detail")));
-        if (emitted != 0)
+        json_object_set_new (event, "note", note ? json_incref (note) : json_null ());
+        if (intake_emit (call, lead ? "problem.referred" : "problem.handed_over",
+                         lead ? INTAKE_RESTRICTED : NULL, NULL, event) != 0)
             goto done;
     }
     if (timeliness) {
