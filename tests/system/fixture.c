@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/codec.h"
 
 static void
 s_path (fx_t *fx, char *out, size_t size, const char *name)
@@ -36,6 +38,22 @@ s_registry_entry (const char *iss, const char *role, const xc_key_t *key, const 
     return p;
 }
 
+/*  The client principals every deployment registers (fixture.h). */
+static const struct {
+    const char *iss, *role, *kid;
+} s_clients[] = {
+    { "office", "office", "office#1" },
+    { "petition-bureau", "petition", "petition-bureau#1" },
+    { "audit-bureau", "audit", "audit-bureau#1" },
+    { "retired", "office", "retired#2020" },
+    { "team-1", "team", "team-1#1" },
+    { "team-2", "team", "team-2#1" },
+    { "public-channel", "public", "public-channel#1" },
+    { "referral", "service", "referral#1" },
+    { "rectify", "service", "rectify#1" },
+    { "discipline-commission", "discipline", "discipline-commission#1" },
+};
+
 int
 fx_deploy (fx_t *fx, const char *service, bool curve)
 {
@@ -48,12 +66,21 @@ fx_deploy (fx_t *fx, const char *service, bool curve)
     char path[600];
     xc_key_t service_key;
     xc_err_t err;
-    if (xc_key_generate (&service_key, service, &err) != 0
-        || xc_key_generate (&fx->office, "office#1", &err) != 0
-        || xc_key_generate (&fx->petition, "petition-bureau#1", &err) != 0
-        || xc_key_generate (&fx->audit, "audit-bureau#1", &err) != 0
-        || xc_key_generate (&fx->retired, "retired#2020", &err) != 0)
+    if (xc_key_generate (&service_key, service, &err) != 0)
         return -1;
+    for (size_t i = 0; i < sizeof s_clients / sizeof s_clients[0]; i++) {
+        if (strcmp (s_clients[i].iss, service) == 0)
+            continue;
+        fx_principal_t *p = &fx->principals[fx->n_principals++];
+        snprintf (p->iss, sizeof p->iss, "%s", s_clients[i].iss);
+        snprintf (p->role, sizeof p->role, "%s", s_clients[i].role);
+        if (xc_key_generate (&p->key, s_clients[i].kid, &err) != 0)
+            return -1;
+    }
+    fx->office = *fx_key (fx, "office");
+    fx->petition = *fx_key (fx, "petition-bureau");
+    fx->audit = *fx_key (fx, "audit-bureau");
+    fx->retired = *fx_key (fx, "retired");
     s_path (fx, path, sizeof path, "service.jwk");
     if (xc_key_save_jwk (&service_key, path, &err) != 0)
         return -1;
@@ -68,11 +95,12 @@ fx_deploy (fx_t *fx, const char *service, bool curve)
     json_t *principals = json_array ();
     json_array_append_new (principals, s_registry_entry (service, "service", &service_key,
                                                          curve ? fx->server_curve.public_z85 : NULL));
-    json_array_append_new (principals, s_registry_entry ("office", "office", &fx->office,
-                                                         curve ? fx->office_curve.public_z85 : NULL));
-    json_array_append_new (principals, s_registry_entry ("petition-bureau", "petition", &fx->petition, NULL));
-    json_array_append_new (principals, s_registry_entry ("audit-bureau", "audit", &fx->audit, NULL));
-    json_array_append_new (principals, s_registry_entry ("retired", "office", &fx->retired, NULL));
+    for (int i = 0; i < fx->n_principals; i++) {
+        const fx_principal_t *p = &fx->principals[i];
+        bool office = strcmp (p->iss, "office") == 0;
+        json_array_append_new (principals, s_registry_entry (p->iss, p->role, &p->key,
+                                                             curve && office ? fx->office_curve.public_z85 : NULL));
+    }
     json_t *registry = json_pack ("{s:o}", "principals", principals);
     s_path (fx, path, sizeof path, "principals.json");
     int rc = json_dump_file (registry, path, JSON_INDENT (1));
@@ -89,6 +117,18 @@ fx_deploy (fx_t *fx, const char *service, bool curve)
                              "tcp://127.0.0.1:*", "database", "service.db", "key", "service.jwk");
     if (curve)
         json_object_set_new (svc, "curve_key", json_string ("service.curve"));
+    if (strcmp (service, "intake") == 0) {
+        s_path (fx, fx->secret, sizeof fx->secret, "secret.json");
+        unsigned char secret[XC_SECRET_BYTES];
+        xc_secret_generate (secret);
+        int saved = xc_secret_save (secret, fx->secret, &err);
+        sodium_memzero (secret, sizeof secret);
+        if (saved != 0) {
+            json_decref (svc);
+            return -1;
+        }
+        json_object_set_new (svc, "secret_key", json_string ("secret.json"));
+    }
     json_t *config = json_pack ("{s:s, s:s, s:s, s:s, s:b, s:{s:i, s:i}, s:{s:o}}",
                                 "deployment", "fixture", "utc_offset", "+08:00",
                                 "registry", "principals.json", "calendar", calendar,
@@ -201,6 +241,15 @@ fx_seal (fx_t *fx, const xc_key_t *key, const char *iss, const char *type,
     char *msg = xc_envelope_seal (key, &claims, data, NULL, id_out, NULL);
     json_decref (data);
     return msg;
+}
+
+const xc_key_t *
+fx_key (fx_t *fx, const char *iss)
+{
+    for (int i = 0; i < fx->n_principals; i++)
+        if (strcmp (fx->principals[i].iss, iss) == 0)
+            return &fx->principals[i].key;
+    return NULL;
 }
 
 xc_client_t *

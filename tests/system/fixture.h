@@ -1,9 +1,18 @@
 /*  fixture.h: a throwaway deployment for system tests, and the real service binary run in it.
 
-    fx_deploy writes, under a fresh temp folder: signing keys for the service and for three
-    client principals, a principal registry, CURVE keypairs (when asked), and a config whose
-    endpoints are tcp://127.0.0.1:* (the ready file tells the ports). fx_start runs
-    build/bin/xc-<service> in test mode and waits (bounded) for its ready file.
+    fx_deploy writes, under a fresh temp folder: signing keys for the service and for the client
+    principals of the table below, a principal registry, CURVE keypairs (when asked), for intake
+    the reporter-identity secret key (secret.json, mode 0600), and a config whose endpoints are
+    tcp://127.0.0.1:* (the ready file tells the ports). fx_start runs build/bin/xc-<service> in
+    test mode and waits (bounded) for its ready file.
+
+    Client principals (iss, role), each with one key valid 2020-2099 unless said:
+      office (office), petition-bureau (petition), audit-bureau (audit),
+      retired (office, key valid 2020 only), team-1 and team-2 (team),
+      public-channel (public), referral and rectify (service),
+      discipline-commission (discipline: a role no service grants anything).
+    A principal named like the service under test is left out (the service is registered
+    under its own name with role service).
 */
 #ifndef XC_FIXTURE_H
 #define XC_FIXTURE_H
@@ -15,6 +24,14 @@
 #include "common/keys.h"
 #include "common/transport.h"
 
+#define FX_PRINCIPALS_MAX 16
+
+typedef struct {
+    char iss[XC_NAME_MAX];
+    char role[XC_NAME_MAX];
+    xc_key_t key;
+} fx_principal_t;
+
 typedef struct {
     char dir[256];                   /* the deployment folder (removed by fx_destroy) */
     char config[512];
@@ -25,6 +42,9 @@ typedef struct {
     xc_key_t petition;               /* principal "petition-bureau", role "petition" */
     xc_key_t audit;                  /* principal "audit-bureau", role "audit" */
     xc_key_t retired;                /* principal "retired", role "office", key valid 2020 only */
+    fx_principal_t principals[FX_PRINCIPALS_MAX];   /* every client principal, the four above too */
+    int n_principals;
+    char secret[512];                /* intake: the secret key file; "" otherwise */
     xc_curve_keypair_t server_curve, office_curve, stranger_curve;
     xc_registry_t *registry;
     pid_t pid;
@@ -45,6 +65,9 @@ void fx_destroy (fx_t *fx);
 /*  A message from key's principal to the service; data is JSON text. Caller owns. */
 char *fx_seal (fx_t *fx, const xc_key_t *key, const char *iss, const char *type,
                const char *data_json, char *id_out);
+/*  The signing key of the client principal iss (see the table above), or NULL. Borrowed. */
+const xc_key_t *fx_key (fx_t *fx, const char *iss);
+
 /*  A client connected to the service (with the office's curve key when curve is on). */
 xc_client_t *fx_client (fx_t *fx, const xc_curve_keypair_t *curve);
 /*  Sends and waits for the answer (2 s); returns 0 on ack/result, else -1 with err. */
