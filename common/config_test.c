@@ -74,7 +74,7 @@ test_local_json (void)
     CHECK_INT (cfg->utc_offset, 28800);
     CHECK_STR (cfg->registry, "config/principals.json");
     CHECK_STR (cfg->calendar, "config/calendar");
-    CHECK_INT (cfg->n_services, 1);
+    CHECK_INT (cfg->n_services, 2);
     const xc_service_conf_t *echo = xc_config_service (cfg, "echo");
     CHECK (echo != NULL);
     if (echo) {
@@ -84,8 +84,13 @@ test_local_json (void)
         CHECK_STR (echo->database, "config/../var/echo.db");
         CHECK_STR (echo->key, "config/keys/echo.jwk");
         CHECK (echo->curve_key == NULL);
+        CHECK (echo->secret_key == NULL);
     }
-    CHECK (xc_config_service (cfg, "intake") == NULL);
+    const xc_service_conf_t *intake = xc_config_service (cfg, "intake");
+    CHECK (intake != NULL);
+    if (intake)
+        CHECK_STR (intake->secret_key, "config/keys/intake.secret");
+    CHECK (xc_config_service (cfg, "referral") == NULL);
     CHECK (xc_config_service (cfg, NULL) == NULL);
     xc_config_destroy (&cfg);
     CHECK (cfg == NULL);

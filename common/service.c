@@ -217,6 +217,11 @@ s_events_read (xc_call_t *call, void *state)
             }
         }
     }
+    /* The class is the service's own business: readers see a message or "redacted". */
+    size_t i;
+    json_t *event;
+    json_array_foreach (events, i, event)
+        json_object_del (event, "visibility");
     xc_call_result (call, json_pack ("{s:o, s:I}", "events", events, "head", (json_int_t) head));
     return 0;
 }
