@@ -16,6 +16,7 @@ static const xc_field_t s_limit_fields[] = {
     { .name = "tick_ms", .type = XC_T_INTEGER, .min = 10, .max = 60000 },
     { .name = "batch_max", .type = XC_T_INTEGER, .min = 1, .max = 10000 },
     { .name = "request_timeout_ms", .type = XC_T_INTEGER, .min = 100, .max = 600000 },
+    { .name = "pull_ms", .type = XC_T_INTEGER, .min = 10, .max = 600000 },
     { .name = NULL }
 };
 
@@ -172,6 +173,7 @@ s_fill (xc_config_t *cfg, json_t *root)
     cfg->tick_ms = s_limit (root, "tick_ms", 1000);
     cfg->batch_max = s_limit (root, "batch_max", 256);
     cfg->request_timeout_ms = s_limit (root, "request_timeout_ms", 5000);
+    cfg->pull_ms = s_limit (root, "pull_ms", 1000);
     if (!cfg->deployment || !cfg->registry || !cfg->calendar || !cfg->log_level)
         return -1;
 

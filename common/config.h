@@ -14,7 +14,9 @@
         "heartbeat_ms": 1000,                   PUB heartbeat period
         "tick_ms": 1000,                        timer period for deadlines
         "batch_max": 256,                       commands that may share one transaction
-        "request_timeout_ms": 5000              a client's total wait for an answer
+        "request_timeout_ms": 5000,             a client's total wait for an answer
+        "pull_ms": 1000                         a consumer pulls another service's events at
+                                                least this often (hints wake it sooner)
       },
       "services": {                             one member per service
         "echo": {
@@ -68,6 +70,7 @@ typedef struct {
     int tick_ms;
     int batch_max;
     int request_timeout_ms;
+    int pull_ms;
     xc_service_conf_t *services;
     size_t n_services;
     json_t *policies;                /* borrowed from root; an empty object when absent */

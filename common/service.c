@@ -19,8 +19,12 @@
 
 #define EXIT_FAULT 70                /* the exit status of --fail-after-commit */
 
+#define SOURCES_MAX 8
+
 struct xc_service {
     const xc_service_def_t *def;
+    xc_consumer_t *consumers[SOURCES_MAX];
+    int n_consumers;
     xc_config_t *config;
     const xc_service_conf_t *conf;
     xc_registry_t *registry;
@@ -38,6 +42,7 @@ struct xc_service {
 struct xc_call {
     xc_service_t *service;
     const xc_msg_t *msg;
+    const char *cause;               /* the id of the source event being applied */
     json_t *result;
     xc_err_t err;
 };
@@ -167,8 +172,8 @@ xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const c
     else
         xc_uuid_new (id);
     size_t len;
-    char *message = s_seal (self, id, "*", type, call->msg ? call->msg->id : NULL, false, data,
-                            &len, &call->err);
+    char *message = s_seal (self, id, "*", type, call->msg ? call->msg->id : call->cause, false,
+                            data, &len, &call->err);
     if (!message)
         return -1;
     int64_t seq;
@@ -238,14 +243,21 @@ s_health (xc_call_t *call, void *state)
     char wall[XC_RFC3339_LEN + 1], domain[XC_RFC3339_LEN + 1];
     xc_clock_format (xc_clock_wall (), wall);
     xc_clock_format (xc_clock_now (), domain);
-    xc_call_result (call, json_pack ("{s:s, s:s, s:I, s:I, s:s, s:s, s:b, s:I}",
+    json_t *sources = json_object ();
+    for (int i = 0; i < self->n_consumers; i++)
+        json_object_set_new (sources, xc_consumer_source (self->consumers[i]),
+                             json_pack ("{s:I, s:I}", "offset",
+                                        (json_int_t) xc_consumer_offset (self->consumers[i]), "head",
+                                        (json_int_t) xc_consumer_head (self->consumers[i])));
+    xc_call_result (call, json_pack ("{s:s, s:s, s:I, s:I, s:s, s:s, s:b, s:I, s:o}",
                                      "service", self->def->name,
                                      "deployment", self->config->deployment,
                                      "head", (json_int_t) head,
                                      "commands", (json_int_t) commands,
                                      "time", wall, "clock", domain,
                                      "test_mode", xc_clock_test_mode (),
-                                     "uptime_s", (json_int_t) (xc_clock_wall () - self->started)));
+                                     "uptime_s", (json_int_t) (xc_clock_wall () - self->started),
+                                     "sources", sources));
     return 0;
 }
 
@@ -460,6 +472,17 @@ s_run_command (xc_service_t *self, s_slot_t *slot)
     s_slot_answer (slot, "ack", json_pack ("{s:s, s:o}", "status", "accepted", "result", call.result));
 }
 
+/*  --fail-after-commit: the process dies right after the N-th commit, before anything that
+    follows it (replies, an offset's next pull). */
+static void
+s_after_commit (xc_service_t *self)
+{
+    if (self->fail_after_commit && ++self->commits >= self->fail_after_commit) {
+        xc_warn (NULL, "test mode: exiting after commit %d, before what follows it", self->commits);
+        _exit (EXIT_FAULT);
+    }
+}
+
 static void
 s_run_commands (xc_service_t *self, s_slot_t *slots, int n)
 {
@@ -484,10 +507,7 @@ s_run_commands (xc_service_t *self, s_slot_t *slots, int n)
                 s_slot_fail (&slots[i], &err);
         return;
     }
-    if (self->fail_after_commit && ++self->commits >= self->fail_after_commit) {
-        xc_warn (NULL, "test mode: exiting after commit %d, before its replies", self->commits);
-        _exit (EXIT_FAULT);
-    }
+    s_after_commit (self);
 }
 
 static void
@@ -576,6 +596,90 @@ s_tick (xc_service_t *self)
     json_decref (call.result);
 }
 
+/*  One batch of a source's events and the source's new offset, in one transaction. */
+static void
+s_apply_batch (xc_service_t *self, xc_consumer_t *consumer, const xc_event_t *events, int n)
+{
+    const char *source = xc_consumer_source (consumer);
+    xc_call_t call = { .service = self };
+    int64_t head_before = 0, head_after = 0;
+    xc_outbox_head (self->store, &head_before, NULL);
+    int rc = xc_store_begin (self->store, &call.err);
+    self->in_tx = rc == 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        call.cause = events[i].msg ? events[i].msg->id : NULL;
+        rc = self->def->apply (&call, source, &events[i], self->def->state);
+        json_decref (call.result);
+        call.result = NULL;
+    }
+    if (rc == 0)
+        rc = xc_offset_save (self->store, source, events[n - 1].seq, &call.err);
+    if (rc == 0)
+        rc = xc_store_commit (self->store, &call.err);
+    else if (self->in_tx)
+        xc_store_rollback (self->store);
+    self->in_tx = false;
+    if (rc != 0) {
+        xc_consumer_failed (consumer, call.err.text);
+        return;
+    }
+    s_after_commit (self);
+    xc_consumer_applied (consumer, events[n - 1].seq);
+    xc_outbox_head (self->store, &head_after, NULL);
+    if (head_after != head_before)
+        s_publish_head (self);
+}
+
+/*  Each consumer: hints, pulls, and the batches that came back. */
+static void
+s_consume (xc_service_t *self)
+{
+    for (int i = 0; i < self->n_consumers; i++) {
+        xc_consumer_t *consumer = self->consumers[i];
+        xc_consumer_work (consumer, self->registry);
+        xc_event_t *events;
+        int n;
+        while (xc_consumer_take (consumer, self->registry, &events, &n) == 1) {
+            s_apply_batch (self, consumer, events, n);
+            xc_events_free (events, n);
+            xc_consumer_work (consumer, self->registry);
+        }
+    }
+}
+
+static int
+s_start_consumers (xc_service_t *self, xc_err_t *err)
+{
+    const xc_config_t *cfg = self->config;
+    for (const char *const *source = self->def->sources; source && *source; source++) {
+        if (self->n_consumers == SOURCES_MAX)
+            return xc_err_set (err, XC_E_CONFIG, "more than %d sources", SOURCES_MAX);
+        const xc_service_conf_t *conf = xc_config_service (cfg, *source);
+        if (!conf)
+            return xc_err_set (err, XC_E_CONFIG, "services.%s: missing ('%s' reads its events)",
+                               *source, self->def->name);
+        const xc_principal_t *p = xc_registry_principal (self->registry, *source);
+        if (cfg->curve && (!p || !p->curve[0]))
+            return xc_err_set (err, XC_E_CONFIG, "the registry has no curve key for '%s'", *source);
+        xc_consumer_opts_t opts = {
+            .source = *source, .api = conf->api, .events = conf->events, .self = self->def->name,
+            .key = &self->key, .curve = cfg->curve ? &self->curve : NULL,
+            .server_key = cfg->curve ? p->curve : NULL, .pull_ms = cfg->pull_ms,
+            .timeout_ms = cfg->request_timeout_ms, .batch = 200,
+        };
+        xc_consumer_t *consumer;
+        int64_t offset;
+        if (xc_offset_load (self->store, *source, &offset, err) != 0
+            || xc_consumer_new (&opts, &consumer, err) != 0)
+            return -1;
+        xc_consumer_set_offset (consumer, offset);
+        self->consumers[self->n_consumers++] = consumer;
+    }
+    if (self->n_consumers && !self->def->apply)
+        return xc_err_set (err, XC_E_INTERNAL, "sources without an apply function");
+    return 0;
+}
+
 /* ---------------------------------------------------------------- start and stop */
 
 static const char *
@@ -628,6 +732,8 @@ s_start (xc_service_t *self, const char *config_path, xc_err_t *err)
         return -1;
     if (self->config->curve && xc_curve_load (&self->curve, self->conf->curve_key, err) != 0)
         return -1;
+    if (s_start_consumers (self, err) != 0)
+        return -1;
     xc_server_opts_t opts = {
         .api = self->conf->api, .events = self->conf->events,
         .curve = self->config->curve ? &self->curve : NULL,
@@ -642,6 +748,8 @@ s_start (xc_service_t *self, const char *config_path, xc_err_t *err)
 static void
 s_stop (xc_service_t *self)
 {
+    for (int i = 0; i < self->n_consumers; i++)
+        xc_consumer_destroy (&self->consumers[i]);
     xc_server_destroy (&self->server);
     xc_store_close (&self->store);
     xc_calendar_destroy (&self->calendar);
@@ -667,9 +775,17 @@ s_loop (xc_service_t *self)
         now = xc_clock_mono_ms ();
         int64_t next = next_tick < next_beat ? next_tick : next_beat;
         next = next < next_refresh ? next : next_refresh;
+        void *watch[2 * SOURCES_MAX];
+        bool ready[2 * SOURCES_MAX];
+        for (int i = 0; i < self->n_consumers; i++) {
+            int64_t due = xc_consumer_due (self->consumers[i]);
+            next = due < next ? due : next;
+            watch[2 * i] = xc_consumer_dealer (self->consumers[i]);
+            watch[2 * i + 1] = xc_consumer_sub (self->consumers[i]);
+        }
         xc_err_t err;
-        int n = xc_server_poll (self->server, (int) (next > now ? next - now : 0), reqs,
-                                cfg->batch_max, &err);
+        int n = xc_server_poll (self->server, (int) (next > now ? next - now : 0), watch,
+                                2 * self->n_consumers, ready, reqs, cfg->batch_max, &err);
         if (n < 0) {
             xc_error (NULL, "%s", err.text);
             break;
@@ -678,6 +794,8 @@ s_loop (xc_service_t *self)
             slots[i].req = reqs[i];
         if (n > 0)
             s_batch (self, slots, n);
+        if (self->n_consumers)
+            s_consume (self);
         now = xc_clock_mono_ms ();
         if (now >= next_tick) {
             if (self->def->tick)

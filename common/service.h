@@ -18,7 +18,9 @@
          a failed commit answers every command of the batch `unavailable` (retry, same id);
       5. publishes a wake-up hint when events were appended.
     A timer calls the tick hook every limits.tick_ms; a signed heartbeat carrying the latest
-    event seq goes out every limits.heartbeat_ms.
+    event seq goes out every limits.heartbeat_ms. A service that reads other services' events
+    (sources) has a consumer per source polled in the same loop; each batch of events is
+    applied in one transaction together with the source's new offset.
 
     Routes every service has: the queries `events.read` {after, limit} (roles in
     event_readers), `health` {} (any registered principal) and, only in test mode,
@@ -39,6 +41,7 @@
 
 #include "common/calendar.h"
 #include "common/config.h"
+#include "common/consumer.h"
 #include "common/envelope.h"
 #include "common/error.h"
 #include "common/schema.h"
@@ -50,6 +53,13 @@ typedef struct xc_call xc_call_t;
 /*  A handler returns 0 (with an optional result set by xc_call_result) or -1 (after
     xc_call_fail). It must not commit or roll back: the service does. */
 typedef int (*xc_handler_fn) (xc_call_t *call, void *state);
+
+/*  Applies one event of a source the service reads (consumer.h). event->msg is NULL when the
+    source redacted it for this reader. Runs inside the transaction that also stores the
+    source's offset: return -1 (after xc_call_fail) and the whole batch is rolled back and
+    read again later. */
+typedef int (*xc_apply_fn) (xc_call_t *call, const char *source, const xc_event_t *event,
+                            void *state);
 
 typedef enum { XC_COMMAND, XC_QUERY } xc_route_kind_t;
 
@@ -77,6 +87,10 @@ typedef struct {
        events.read gives the others the event's seq, id, type and hash with "redacted": true,
        so every reader's offsets stay contiguous. NULL: every reader sees every message. */
     bool (*event_visible) (const xc_principal_t *reader, const char *visibility, void *state);
+    /* optional: the services whose events it reads (NULL-terminated; may be filled by start)
+       and what it does with each event */
+    const char *const *sources;
+    xc_apply_fn apply;
 } xc_service_def_t;
 
 /*  Runs the service until SIGTERM or SIGINT. Returns the process exit status. */
@@ -98,7 +112,8 @@ int64_t xc_call_now (const xc_call_t *call);                 /* the domain clock
 /*  In a tick: starts the transaction the tick's writes go into (no-op in a command). */
 int xc_call_begin (xc_call_t *call);
 
-/*  Appends a signed event (iss = the service, aud = "*", corr = the command's id) to the
+/*  Appends a signed event (iss = the service, aud = "*", corr = the id of the command or of
+    the source event that caused it) to the
     outbox in the current transaction. visibility: NULL ("open") or a class the service's
     event_visible hook knows. key: NULL for a new event, or a deterministic key such as
     "overdue:<item>:<due>" so that the same event is appended at most once (then the message

@@ -34,6 +34,9 @@ static const xc_migration_t s_base[] = {
       ")" },
     { "add outbox visibility",
       "ALTER TABLE outbox ADD COLUMN visibility TEXT NOT NULL DEFAULT 'open'" },
+    { "create consumer offsets",
+      "CREATE TABLE consumer_offsets (source TEXT PRIMARY KEY, seq INTEGER NOT NULL)"
+      " WITHOUT ROWID" },
 };
 #define S_BASE_COUNT ((int) (sizeof s_base / sizeof s_base[0]))
 _Static_assert (S_BASE_COUNT == XC_STORE_BASE_VERSION, "XC_STORE_BASE_VERSION is the count");

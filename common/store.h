@@ -16,8 +16,9 @@
 
 #include "common/error.h"
 
-/*  How many base migrations this program has (inbox, outbox, outbox visibility). */
-#define XC_STORE_BASE_VERSION 3
+/*  How many base migrations this program has (inbox, outbox, outbox visibility, consumer
+    offsets). */
+#define XC_STORE_BASE_VERSION 4
 
 typedef struct {
     const char *name;                /* shown in logs: "create notes" */

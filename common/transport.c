@@ -267,12 +267,27 @@ s_take (xc_server_t *self, xc_request_t *req)
     return 1;
 }
 
+#define S_WATCH_MAX 64
+
 int
-xc_server_poll (xc_server_t *self, int timeout_ms, xc_request_t *requests, int max,
-                xc_err_t *err)
+xc_server_poll (xc_server_t *self, int timeout_ms, void *const *watch, int n_watch,
+                bool *ready, xc_request_t *requests, int max, xc_err_t *err)
 {
-    zmq_pollitem_t items[2] = { { self->api, 0, ZMQ_POLLIN, 0 }, { self->zap, 0, ZMQ_POLLIN, 0 } };
-    int n_items = self->zap ? 2 : 1;
+    if (n_watch > S_WATCH_MAX)
+        return xc_err_set (err, XC_E_INTERNAL, "more than %d watched sockets", S_WATCH_MAX);
+    zmq_pollitem_t items[2 + S_WATCH_MAX] = { { self->api, 0, ZMQ_POLLIN, 0 },
+                                              { self->zap, 0, ZMQ_POLLIN, 0 } };
+    int n_items = 2;
+    int slot[S_WATCH_MAX];             /* the item of each watched socket, -1 for NULL */
+    for (int i = 0; i < n_watch; i++) {
+        ready[i] = false;
+        slot[i] = watch[i] ? n_items : -1;
+        if (watch[i])
+            items[n_items++] = (zmq_pollitem_t) { watch[i], 0, ZMQ_POLLIN, 0 };
+    }
+    /* Without ZAP, item 1 is an empty slot that zmq_poll ignores. */
+    if (!self->zap)
+        items[1] = (zmq_pollitem_t) { NULL, -1, 0, 0 };
     int64_t deadline = xc_clock_mono_ms () + (timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
         int64_t left = deadline - xc_clock_mono_ms ();
@@ -282,11 +297,15 @@ xc_server_poll (xc_server_t *self, int timeout_ms, xc_request_t *requests, int m
                 return 0;
             return s_zmq_fail (err, "poll failed");
         }
-        if (n_items == 2 && (items[1].revents & ZMQ_POLLIN))
+        if (self->zap && (items[1].revents & ZMQ_POLLIN))
             s_zap_serve (self);
+        bool watched = false;
+        for (int i = 0; i < n_watch; i++)
+            if (slot[i] >= 0 && (items[slot[i]].revents & ZMQ_POLLIN))
+                watched = ready[i] = true;
         if (items[0].revents & ZMQ_POLLIN)
             break;
-        if (left <= 0 || xc_signals_stopping ())
+        if (watched || left <= 0 || xc_signals_stopping ())
             return 0;
     }
     int taken = 0;
@@ -333,6 +352,42 @@ struct xc_client {
     void *socket;
 };
 
+/*  A socket of type on its own context, connected to opts->endpoint, with CURVE when asked. */
+static int
+s_connect (int type, const xc_client_opts_t *opts, void **ctx_p, void **socket_p, xc_err_t *err)
+{
+    void *ctx = zmq_ctx_new ();
+    void *socket = ctx ? zmq_socket (ctx, type) : NULL;
+    int rc = -1;
+    /* IMMEDIATE: nothing queues for a server that is not connected, so a restarted server
+       does not receive a burst of stale copies. */
+    if (!socket || s_set_int (socket, ZMQ_LINGER, 0) != 0
+        || (type == ZMQ_DEALER && s_set_int (socket, ZMQ_IMMEDIATE, 1) != 0)
+        || (type == ZMQ_SUB && zmq_setsockopt (socket, ZMQ_SUBSCRIBE, "", 0) != 0))
+        s_zmq_fail (err, "unable to create a client socket");
+    else if (opts->curve
+             && (!opts->server_key
+                 || zmq_setsockopt (socket, ZMQ_CURVE_SERVERKEY, opts->server_key, 41) != 0
+                 || zmq_setsockopt (socket, ZMQ_CURVE_PUBLICKEY, opts->curve->public_z85, 41) != 0
+                 || zmq_setsockopt (socket, ZMQ_CURVE_SECRETKEY, opts->curve->secret_z85, 41) != 0))
+        xc_err_set (err, XC_E_CONFIG, "unable to set the curve keys for '%s'", opts->endpoint);
+    else if (zmq_connect (socket, opts->endpoint) != 0)
+        xc_err_set (err, XC_E_IO, "unable to connect to '%s': %s", opts->endpoint,
+                    zmq_strerror (zmq_errno ()));
+    else
+        rc = 0;
+    if (rc != 0) {
+        if (socket)
+            zmq_close (socket);
+        if (ctx)
+            zmq_ctx_term (ctx);
+        ctx = socket = NULL;
+    }
+    *ctx_p = ctx;
+    *socket_p = socket;
+    return rc;
+}
+
 int
 xc_client_new (const xc_client_opts_t *opts, xc_client_t **client_p, xc_err_t *err)
 {
@@ -340,33 +395,81 @@ xc_client_new (const xc_client_opts_t *opts, xc_client_t **client_p, xc_err_t *e
     xc_client_t *self = calloc (1, sizeof *self);
     if (!self)
         return xc_err_set (err, XC_E_INTERNAL, "out of memory");
-    self->ctx = zmq_ctx_new ();
-    self->socket = self->ctx ? zmq_socket (self->ctx, ZMQ_DEALER) : NULL;
-    /* IMMEDIATE: nothing queues for a server that is not connected, so a restarted server
-       does not receive a burst of stale copies. */
-    if (!self->socket || s_set_int (self->socket, ZMQ_LINGER, 0) != 0
-        || s_set_int (self->socket, ZMQ_IMMEDIATE, 1) != 0) {
-        s_zmq_fail (err, "unable to create a client socket");
-        goto failed;
-    }
-    if (opts->curve
-        && (!opts->server_key
-            || zmq_setsockopt (self->socket, ZMQ_CURVE_SERVERKEY, opts->server_key, 41) != 0
-            || zmq_setsockopt (self->socket, ZMQ_CURVE_PUBLICKEY, opts->curve->public_z85, 41) != 0
-            || zmq_setsockopt (self->socket, ZMQ_CURVE_SECRETKEY, opts->curve->secret_z85, 41) != 0)) {
-        xc_err_set (err, XC_E_CONFIG, "unable to set the curve keys for '%s'", opts->endpoint);
-        goto failed;
-    }
-    if (zmq_connect (self->socket, opts->endpoint) != 0) {
-        xc_err_set (err, XC_E_IO, "unable to connect to '%s': %s", opts->endpoint,
-                    zmq_strerror (zmq_errno ()));
-        goto failed;
+    if (s_connect (ZMQ_DEALER, opts, &self->ctx, &self->socket, err) != 0) {
+        free (self);
+        return -1;
     }
     *client_p = self;
     return 0;
-failed:
-    xc_client_destroy (&self);
-    return -1;
+}
+
+void *
+xc_client_socket (xc_client_t *client)
+{
+    return client->socket;
+}
+
+struct xc_subscriber {
+    void *ctx;
+    void *socket;
+};
+
+int
+xc_subscriber_new (const xc_client_opts_t *opts, xc_subscriber_t **sub_p, xc_err_t *err)
+{
+    *sub_p = NULL;
+    xc_subscriber_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return xc_err_set (err, XC_E_INTERNAL, "out of memory");
+    if (s_connect (ZMQ_SUB, opts, &self->ctx, &self->socket, err) != 0) {
+        free (self);
+        return -1;
+    }
+    *sub_p = self;
+    return 0;
+}
+
+void
+xc_subscriber_destroy (xc_subscriber_t **sub_p)
+{
+    xc_subscriber_t *self = *sub_p;
+    if (!self)
+        return;
+    zmq_close (self->socket);
+    zmq_ctx_term (self->ctx);
+    free (self);
+    *sub_p = NULL;
+}
+
+void *
+xc_subscriber_socket (xc_subscriber_t *sub)
+{
+    return sub->socket;
+}
+
+int
+xc_subscriber_take (xc_subscriber_t *sub, char **bytes_p, size_t *len_p)
+{
+    *bytes_p = NULL;
+    *len_p = 0;
+    zmq_msg_t msg;
+    zmq_msg_init (&msg);
+    if (zmq_msg_recv (&msg, sub->socket, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&msg);
+        return -1;
+    }
+    size_t len = zmq_msg_size (&msg);
+    char *bytes = malloc (len + 1);
+    if (bytes) {
+        memcpy (bytes, zmq_msg_data (&msg), len);
+        bytes[len] = 0;
+    }
+    zmq_msg_close (&msg);
+    if (!bytes)
+        return -1;
+    *bytes_p = bytes;
+    *len_p = len;
+    return 0;
 }
 
 void

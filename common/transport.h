@@ -56,11 +56,14 @@ void xc_server_destroy (xc_server_t **server_p);
 const char *xc_server_api (const xc_server_t *server);
 const char *xc_server_events (const xc_server_t *server);
 
-/*  Waits up to timeout_ms for requests, serving ZAP on the way, then takes every request that
-    is ready, up to max, without waiting more. Returns how many were taken (0 on a timeout or
-    a signal), -1 on a socket failure. Each taken request must be cleared by the caller. */
-int xc_server_poll (xc_server_t *server, int timeout_ms, xc_request_t *requests, int max,
-                    xc_err_t *err);
+/*  Waits up to timeout_ms for requests or for input on one of the n_watch other sockets
+    (a consumer's DEALER and SUB; NULL entries are skipped), serving ZAP on the way. Then
+    sets ready[i] for each watched socket with input and takes every request that is ready,
+    up to max, without waiting more. Returns how many requests were taken (0 on a timeout, a
+    signal or watched input only), -1 on a socket failure. Each taken request must be cleared
+    by the caller. */
+int xc_server_poll (xc_server_t *server, int timeout_ms, void *const *watch, int n_watch,
+                    bool *ready, xc_request_t *requests, int max, xc_err_t *err);
 
 /*  Sends a reply to the request's peer without blocking. -1 when the peer is gone or its queue
     is full: the reply is dropped and the client's retry gets it again from the inbox. */
@@ -83,6 +86,9 @@ typedef struct xc_client xc_client_t;
 int xc_client_new (const xc_client_opts_t *opts, xc_client_t **client_p, xc_err_t *err);
 void xc_client_destroy (xc_client_t **client_p);
 
+/*  The DEALER socket, for a caller that polls it with others. Borrowed. */
+void *xc_client_socket (xc_client_t *client);
+
 /*  Sends one frame without blocking; XC_E_UNAVAILABLE when not connected yet or queue full. */
 int xc_client_send (xc_client_t *client, const char *bytes, size_t len, xc_err_t *err);
 
@@ -99,6 +105,14 @@ int xc_client_recv (xc_client_t *client, int timeout_ms, char **bytes_p, size_t 
 int xc_client_call (xc_client_t *client, const char *request, size_t len,
                     const char *request_id, const xc_verify_t *verify, const char *service,
                     int timeout_ms, xc_msg_t **reply_p, xc_err_t *err);
+
+/*  A SUB socket on a service's events endpoint, subscribed to everything. */
+typedef struct xc_subscriber xc_subscriber_t;
+int xc_subscriber_new (const xc_client_opts_t *opts, xc_subscriber_t **sub_p, xc_err_t *err);
+void xc_subscriber_destroy (xc_subscriber_t **sub_p);
+void *xc_subscriber_socket (xc_subscriber_t *sub);
+/*  Takes one waiting frame without blocking (caller owns *bytes_p); -1 when none. */
+int xc_subscriber_take (xc_subscriber_t *sub, char **bytes_p, size_t *len_p);
 
 void xc_signals_install (void);
 bool xc_signals_stopping (void);

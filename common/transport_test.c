@@ -46,7 +46,7 @@ s_collect (xc_server_t *server, xc_request_t *reqs, int n, int max_per_poll)
     int got = 0;
     int64_t deadline = xc_clock_mono_ms () + 3000;
     while (got < n && xc_clock_mono_ms () < deadline) {
-        int k = xc_server_poll (server, 100, reqs + got, max_per_poll < n - got ? max_per_poll : n - got, NULL);
+        int k = xc_server_poll (server, 100, NULL, 0, NULL, reqs + got, max_per_poll < n - got ? max_per_poll : n - got, NULL);
         if (k < 0)
             break;
         got += k;
@@ -114,11 +114,11 @@ test_batch_and_multi_frame (void)
     zmq_send (dealer, "second", 6, 0);
     usleep (200 * 1000);
     xc_request_t reqs[16];
-    int n = xc_server_poll (server, 1000, reqs, 4, NULL);
+    int n = xc_server_poll (server, 1000, NULL, 0, NULL, reqs, 4, NULL);
     CHECK_INT (n, 4);
     for (int i = 0; i < n; i++)
         xc_request_clear (&reqs[i]);
-    n = xc_server_poll (server, 1000, reqs, 16, NULL);
+    n = xc_server_poll (server, 1000, NULL, 0, NULL, reqs, 16, NULL);
     CHECK_INT (n, 7);
     if (n == 7) {
         CHECK (!reqs[5].extra_frames);
@@ -159,7 +159,7 @@ test_curve_zap (void)
             good_sent = xc_client_send (good, "from office", 11, NULL) == 0;
         bad_sent += xc_client_send (bad, "from stranger", 13, NULL) == 0;
         plain_sent += xc_client_send (plain, "plain", 5, NULL) == 0;
-        int n = xc_server_poll (server, 25, reqs + got, 8 - got, NULL);
+        int n = xc_server_poll (server, 25, NULL, 0, NULL, reqs + got, 8 - got, NULL);
         got += n > 0 ? n : 0;
         if (got == 8)
             break;
@@ -335,7 +335,7 @@ test_sigterm_interrupts_poll (void)
     }
     xc_request_t reqs[1];
     int64_t t0 = xc_clock_mono_ms ();
-    CHECK_INT (xc_server_poll (server, 5000, reqs, 1, NULL), 0);
+    CHECK_INT (xc_server_poll (server, 5000, NULL, 0, NULL, reqs, 1, NULL), 0);
     CHECK (xc_clock_mono_ms () - t0 < 2000);
     CHECK (xc_signals_stopping ());
     waitpid (child, NULL, 0);

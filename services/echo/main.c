@@ -11,6 +11,12 @@
                        emits echo.reminded {n} once the service's clock passes that moment:
                        the deadline pattern of the real services, in miniature.
     echo.get {n}       query: the note n
+    echo.followed {source}
+                       query: how many events of source it has applied, and the last seq
+
+    With policies.echo.follow naming other services, echo reads their events (consumer.h)
+    and records each (source, seq, type) once: the smallest real consumer, for the tests of
+    the consumer path through the service loop.
 */
 #include <jansson.h>
 #include <sqlite3.h>
@@ -27,6 +33,9 @@ static const xc_migration_t s_migrations[] = {
       "ALTER TABLE notes ADD COLUMN remind_at INTEGER;"
       "ALTER TABLE notes ADD COLUMN reminded INTEGER NOT NULL DEFAULT 0;"
       "CREATE INDEX notes_due ON notes (remind_at) WHERE reminded = 0 AND remind_at IS NOT NULL;" },
+    { "create followed",
+      "CREATE TABLE followed (source TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,"
+      " redacted INTEGER NOT NULL, PRIMARY KEY (source, seq)) WITHOUT ROWID;" },
 };
 
 static const xc_field_t s_note_fields[] = {
@@ -149,12 +158,80 @@ cleanup:
     return rc;
 }
 
+/*  policies.echo: {"follow": ["intake", ...]} */
+static const xc_field_t s_name = { .type = XC_T_STRING, .min = 1, .max = XC_NAME_MAX - 1 };
+static const xc_field_t s_policy_fields[] = {
+    { .name = "follow", .type = XC_T_ARRAY, .max = 4, .items = &s_name },
+    { .name = NULL },
+};
+static char s_follow[5][XC_NAME_MAX];
+static const char *s_sources[5];
+
+static int
+s_start (xc_service_t *service, void *state, xc_err_t *err)
+{
+    (void) state;
+    const json_t *policy = json_object_get (xc_service_config (service)->policies, "echo");
+    if (!policy)
+        return 0;
+    if (xc_schema_check (policy, s_policy_fields, "policies.echo", err) != 0)
+        return -1;
+    const json_t *follow = json_object_get (policy, "follow");
+    for (size_t i = 0; i < json_array_size (follow); i++) {
+        snprintf (s_follow[i], sizeof s_follow[i], "%s", json_string_value (json_array_get (follow, i)));
+        s_sources[i] = s_follow[i];
+    }
+    return 0;
+}
+
+static int
+s_apply (xc_call_t *call, const char *source, const xc_event_t *event, void *state)
+{
+    (void) state;
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (xc_call_db (call), "INSERT INTO followed (source, seq, type, redacted)"
+                            " VALUES (?, ?, ?, ?)", -1, &stmt, NULL) != SQLITE_OK)
+        return xc_call_fail_db (call, "unable to record a followed event");
+    sqlite3_bind_text (stmt, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, event->seq);
+    sqlite3_bind_text (stmt, 3, event->type, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 4, event->msg == NULL);
+    int rc = sqlite3_step (stmt);
+    sqlite3_finalize (stmt);
+    /* A second apply of one event breaks the primary key: loud, never silent. */
+    return rc == SQLITE_DONE ? 0 : xc_call_fail_db (call, "unable to record a followed event");
+}
+
+static const xc_field_t s_followed_fields[] = {
+    { .name = "source", .type = XC_T_STRING, .required = true, .min = 1, .max = XC_NAME_MAX - 1 },
+    { .name = NULL },
+};
+
+static int
+s_followed (xc_call_t *call, void *state)
+{
+    (void) state;
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (xc_call_db (call), "SELECT count(*), coalesce (max (seq), 0) FROM"
+                            " followed WHERE source = ?", -1, &stmt, NULL) != SQLITE_OK)
+        return xc_call_fail_db (call, "unable to count followed events");
+    sqlite3_bind_text (stmt, 1, json_string_value (json_object_get (xc_call_msg (call)->data, "source")),
+                       -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+        xc_call_result (call, json_pack ("{s:I, s:I}", "count", (json_int_t) sqlite3_column_int64 (stmt, 0),
+                                         "last", (json_int_t) sqlite3_column_int64 (stmt, 1)));
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_ROW ? 0 : xc_call_fail_db (call, "unable to count followed events");
+}
+
 static const char *const s_anyone[] = { "*", NULL };
 static const char *const s_noters[] = { "office", "petition", NULL };
 
 static const xc_route_t s_routes[] = {
     { "echo.note", XC_COMMAND, s_noters, s_note_fields, s_note },
     { "echo.get", XC_QUERY, s_anyone, s_get_fields, s_get },
+    { "echo.followed", XC_QUERY, s_anyone, s_followed_fields, s_followed },
 };
 
 int
@@ -168,6 +245,9 @@ main (int argc, char **argv)
         .n_routes = sizeof s_routes / sizeof s_routes[0],
         .event_readers = s_anyone,
         .tick = s_tick,
+        .start = s_start,
+        .sources = s_sources,
+        .apply = s_apply,
     };
     return xc_service_main (&def, argc, argv);
 }

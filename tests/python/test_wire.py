@@ -528,7 +528,8 @@ def test_health(dep):
     c = dep.client()
     h = query(c, dep.audit, "health", {})
     assert set(h) == {"service", "deployment", "head", "commands", "time", "clock",
-                      "test_mode", "uptime_s"}, h
+                      "test_mode", "uptime_s", "sources"}, h
+    assert h["sources"] == {}          # this echo reads no other service's events
     assert h["service"] == "echo"
     assert h["deployment"] == "pytest"
     assert h["head"] == 0

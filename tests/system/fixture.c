@@ -146,7 +146,9 @@ int
 fx_start (fx_t *fx, const char *const *extra)
 {
     char ready[600], binary[128], log[600];
-    s_path (fx, ready, sizeof ready, "ready.json");
+    char ready_name[64];
+    snprintf (ready_name, sizeof ready_name, "%s.ready.json", fx->service);
+    s_path (fx, ready, sizeof ready, ready_name);
     s_path (fx, log, sizeof log, "service.log");
     unlink (ready);
     snprintf (binary, sizeof binary, "build/bin/xc-%s", fx->service);
@@ -219,6 +221,8 @@ fx_destroy (fx_t *fx)
 {
     fx_stop (fx);
     xc_registry_destroy (&fx->registry);
+    if (fx->peer)
+        return;
     if (getenv ("XC_KEEP_FIXTURE")) {
         fprintf (stderr, "fixture kept in %s\n", fx->dir);
         return;
@@ -227,6 +231,61 @@ fx_destroy (fx_t *fx)
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
     if (system (cmd) != 0)
         fprintf (stderr, "unable to remove '%s'\n", fx->dir);
+}
+
+int
+fx_deploy_peer (fx_t *peer, fx_t *base, const char *service, const char *policy_json)
+{
+    *peer = *base;
+    peer->registry = NULL;
+    peer->pid = 0;
+    peer->peer = true;
+    snprintf (peer->service, sizeof peer->service, "%s", service);
+    char name[64], path[600], reg_path[600];
+    xc_key_t key;
+    xc_err_t err;
+    snprintf (name, sizeof name, "%s.jwk", service);
+    s_path (peer, path, sizeof path, name);
+    if (xc_key_generate (&key, service, &err) != 0 || xc_key_save_jwk (&key, path, &err) != 0)
+        return -1;
+    s_path (peer, reg_path, sizeof reg_path, "principals.json");
+    json_t *registry = json_load_file (reg_path, 0, NULL);
+    json_array_append_new (json_object_get (registry, "principals"),
+                           s_registry_entry (service, "service", &key, NULL));
+    int rc = json_dump_file (registry, reg_path, JSON_INDENT (1));
+    json_decref (registry);
+    xc_key_wipe (&key);
+    json_t *config = json_load_file (peer->config, 0, NULL);
+    snprintf (name, sizeof name, "%s.db", service);
+    s_path (peer, peer->database, sizeof peer->database, name);
+    json_t *svc = json_pack ("{s:s, s:s, s:s, s:s+}", "api", "tcp://127.0.0.1:*", "events",
+                             "tcp://127.0.0.1:*", "database", name, "key", service, ".jwk");
+    json_object_set_new (json_object_get (config, "services"), service, svc);
+    if (policy_json) {
+        if (!json_object_get (config, "policies"))
+            json_object_set_new (config, "policies", json_object ());
+        json_object_set_new (json_object_get (config, "policies"), service,
+                             json_loads (policy_json, 0, NULL));
+    }
+    rc = rc == 0 ? json_dump_file (config, peer->config, JSON_INDENT (1)) : rc;
+    json_decref (config);
+    xc_registry_destroy (&base->registry);
+    if (rc != 0 || xc_registry_load (reg_path, &base->registry, &err) != 0
+        || xc_registry_load (reg_path, &peer->registry, &err) != 0)
+        return -1;
+    return 0;
+}
+
+int
+fx_pin_endpoints (fx_t *fx)
+{
+    json_t *config = json_load_file (fx->config, 0, NULL);
+    json_t *svc = json_object_get (json_object_get (config, "services"), fx->service);
+    json_object_set_new (svc, "api", json_string (fx->api));
+    json_object_set_new (svc, "events", json_string (fx->events));
+    int rc = svc ? json_dump_file (config, fx->config, JSON_INDENT (1)) : -1;
+    json_decref (config);
+    return rc;
 }
 
 char *

@@ -50,9 +50,18 @@ typedef struct {
     pid_t pid;
     char api[256];
     char events[256];
+    bool peer;                       /* shares another fixture's folder (fx_deploy_peer) */
 } fx_t;
 
 int fx_deploy (fx_t *fx, const char *service, bool curve);
+/*  A second service in base's deployment (same folder, registry, config and client keys):
+    its own key <service>.jwk, database <service>.db and ready file, registered with role
+    service; policy_json (may be NULL) becomes policies.<service>. Deploy peers before starting
+    any service (a running one reloads the registry within a second anyway). */
+int fx_deploy_peer (fx_t *peer, fx_t *base, const char *service, const char *policy_json);
+/*  Writes the endpoints a started service got into the config, so a restart binds the same
+    ports and other services of the deployment can connect to it. */
+int fx_pin_endpoints (fx_t *fx);
 /*  Starts the service with extra arguments (NULL-terminated list, may be NULL). */
 int fx_start (fx_t *fx, const char *const *extra);
 /*  Waits up to timeout_ms for the service to exit; returns its exit status, or -1 (it is
