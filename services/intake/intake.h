@@ -1,7 +1,8 @@
 /*  intake.h: what the intake service's modules share (docs/services/intake.md).
 
     One module per concern: policy (the policies.intake section of the config), identity (the
-    reporter's identity, encrypted at rest), units, rounds, problems, stats; main.c ties them
+    reporter's identity, encrypted at rest), units, rounds, problems, stats (helpers shared by
+    every service's handlers are in common/handler.h); main.c ties them
     into the service's routes. Handlers run inside the common service loop (common/service.h):
     they check roles, read and write the intake tables, and emit events; the loop commits.
 */
@@ -14,6 +15,7 @@
 
 #include "common/calendar.h"
 #include "common/keys.h"
+#include "common/handler.h"
 #include "common/service.h"
 
 #define INTAKE_MAX_CATEGORIES 64
@@ -44,7 +46,6 @@ typedef struct {
 typedef struct {
     intake_policy_t policy;
     unsigned char secret[XC_SECRET_BYTES];   /* encrypts reporter identities */
-    int utc_offset;
 } intake_t;
 
 /* The visibility class of events with lead details (events.read shows their message only to
@@ -62,40 +63,6 @@ int intake_identity_seal (const intake_t *intake, json_int_t problem, const json
                           unsigned char **blob_p, size_t *len_p);
 json_t *intake_identity_open (const intake_t *intake, json_int_t problem, const void *blob,
                               size_t len);
-
-/* Roles (docs/services/intake.md) */
-bool intake_role_is (xc_call_t *call, const char *role);
-const char *intake_role (xc_call_t *call);
-const char *intake_iss (xc_call_t *call);
-
-/* Today's local date on the service's clock. */
-xc_date_t intake_today (xc_call_t *call, const intake_t *intake);
-
-/* A prepared statement for sql, reset and cleared, owned by the store's cache. NULL after
-   failing the call. */
-sqlite3_stmt *intake_stmt (xc_call_t *call, const char *sql);
-
-/* Steps a statement that returns no row; 0, or -1 after failing the call with what. */
-int intake_exec (xc_call_t *call, sqlite3_stmt *stmt, const char *what);
-
-/* xc_call_emit, taking (stealing) data. */
-int intake_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
-                 json_t *data);
-
-/* A new object with the members of from named in keys (NULL-terminated); absent ones null. */
-json_t *intake_pick (const json_t *from, const char *const *keys);
-
-/* Column helpers: text or JSON null. */
-json_t *intake_column_text (sqlite3_stmt *stmt, int column);
-
-/* The limit member of a list query (100 when absent). */
-int intake_page_limit (const json_t *data);
-
-/* Runs a list query whose statement has limit + 1 bound as its row limit, making each row
-   into an item with row (); sets the call's result to {"items", "next"}, where next is the
-   cursor member of the last item when there are more rows. */
-int intake_page (xc_call_t *call, sqlite3_stmt *stmt, int limit,
-                 json_t *(*row) (sqlite3_stmt *stmt), const char *cursor, const char *what);
 
 /* units.c */
 int intake_unit_register (xc_call_t *call, void *state);

@@ -23,14 +23,14 @@ s_problem_row (sqlite3_stmt *stmt)
                          ? json_null () : json_integer (sqlite3_column_int64 (stmt, 11));
     return json_pack ("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:s, s:o, s:o, s:o, s:o, s:b}",
                       "id", (json_int_t) sqlite3_column_int64 (stmt, 0),
-                      "round", intake_column_text (stmt, 1), "unit", intake_column_text (stmt, 2),
-                      "category", intake_column_text (stmt, 3), "summary", intake_column_text (stmt, 4),
-                      "severity", intake_column_text (stmt, 5), "source", intake_column_text (stmt, 6),
+                      "round", xc_column_text (stmt, 1), "unit", xc_column_text (stmt, 2),
+                      "category", xc_column_text (stmt, 3), "summary", xc_column_text (stmt, 4),
+                      "severity", xc_column_text (stmt, 5), "source", xc_column_text (stmt, 6),
                       "immediate", sqlite3_column_int (stmt, 7),
-                      "reported_by", intake_column_text (stmt, 8), "reported_at", at,
-                      "status", intake_column_text (stmt, 10), "merged_into", merged,
-                      "feedback", intake_column_text (stmt, 12),
-                      "fed_back_on", intake_column_text (stmt, 13),
+                      "reported_by", xc_column_text (stmt, 8), "reported_at", at,
+                      "status", xc_column_text (stmt, 10), "merged_into", merged,
+                      "feedback", xc_column_text (stmt, 12),
+                      "fed_back_on", xc_column_text (stmt, 13),
                       "has_reporter", sqlite3_column_int (stmt, 14));
 }
 
@@ -39,7 +39,7 @@ static int
 s_problem_list_of (xc_call_t *call, json_t *problem, const char *key, const char *sql,
                    json_t *(*row) (sqlite3_stmt *))
 {
-    sqlite3_stmt *stmt = intake_stmt (call, sql);
+    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
     if (!stmt)
         return -1;
     sqlite3_bind_int64 (stmt, 1, json_integer_value (json_object_get (problem, "id")));
@@ -57,8 +57,8 @@ s_source_row (sqlite3_stmt *stmt)
     char at[XC_RFC3339_LEN + 1];
     xc_clock_format (sqlite3_column_int64 (stmt, 3), at);
     return json_pack ("{s:I, s:o, s:o, s:s}", "problem", (json_int_t) sqlite3_column_int64 (stmt, 0),
-                      "source", intake_column_text (stmt, 1), "reported_by",
-                      intake_column_text (stmt, 2), "reported_at", at);
+                      "source", xc_column_text (stmt, 1), "reported_by",
+                      xc_column_text (stmt, 2), "reported_at", at);
 }
 
 static json_t *
@@ -70,11 +70,11 @@ s_disposition_row (sqlite3_stmt *stmt)
                              : strcmp (kind, "handover") == 0 ? "department"
                              : strcmp (kind, "special_report") == 0 ? "report" : NULL;
     if (sqlite3_column_type (stmt, 1) != SQLITE_NULL)
-        json_object_set_new (d, "timeliness", intake_column_text (stmt, 1));
+        json_object_set_new (d, "timeliness", xc_column_text (stmt, 1));
     if (target_key)
-        json_object_set_new (d, target_key, intake_column_text (stmt, 2));
+        json_object_set_new (d, target_key, xc_column_text (stmt, 2));
     if (sqlite3_column_type (stmt, 3) != SQLITE_NULL)
-        json_object_set_new (d, "note", intake_column_text (stmt, 3));
+        json_object_set_new (d, "note", xc_column_text (stmt, 3));
     return d;
 }
 
@@ -83,14 +83,14 @@ s_disposition_row (sqlite3_stmt *stmt)
 static json_t *
 s_problem_json (xc_call_t *call, json_int_t id)
 {
-    sqlite3_stmt *stmt = intake_stmt (call, "SELECT " PROBLEM_COLUMNS " FROM problems p WHERE p.id = ?1");
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT " PROBLEM_COLUMNS " FROM problems p WHERE p.id = ?1");
     if (!stmt)
         return NULL;
     sqlite3_bind_int64 (stmt, 1, id);
     json_t *problem = NULL;
     if (sqlite3_step (stmt) == SQLITE_ROW) {
         problem = s_problem_row (stmt);
-        json_object_set_new (problem, "detail", intake_column_text (stmt, 15));
+        json_object_set_new (problem, "detail", xc_column_text (stmt, 15));
         json_t *evidence = json_loads ((const char *) sqlite3_column_text (stmt, 16), 0, NULL);
         json_object_set_new (problem, "evidence", evidence ? evidence : json_array ());
     }
@@ -113,16 +113,16 @@ s_problem_json (xc_call_t *call, json_int_t id)
 static bool
 s_may_read (xc_call_t *call, const json_t *problem)
 {
-    if (intake_role_is (call, "office") || intake_role_is (call, "service"))
+    if (xc_call_role_is (call, "office") || xc_call_role_is (call, "service"))
         return true;
-    if (intake_role_is (call, "team")) {
+    if (xc_call_role_is (call, "team")) {
         const char *round = json_string_value (json_object_get (problem, "round"));
         json_t *r = round ? intake_round_json (call, round) : NULL;
-        bool own = r && strcmp (json_string_value (json_object_get (r, "team")), intake_iss (call)) == 0;
+        bool own = r && strcmp (json_string_value (json_object_get (r, "team")), xc_call_iss (call)) == 0;
         json_decref (r);
         return own;
     }
-    return strcmp (json_string_value (json_object_get (problem, "reported_by")), intake_iss (call)) == 0;
+    return strcmp (json_string_value (json_object_get (problem, "reported_by")), xc_call_iss (call)) == 0;
 }
 
 static const char *
@@ -149,7 +149,7 @@ s_hex64 (const char *s)
 static int
 s_is_target (xc_call_t *call, const char *round, const char *unit, bool *target)
 {
-    sqlite3_stmt *stmt = intake_stmt (call, "SELECT 1 FROM round_targets WHERE round = ?1 AND unit = ?2");
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT 1 FROM round_targets WHERE round = ?1 AND unit = ?2");
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
@@ -164,10 +164,10 @@ static int
 s_report_rules (xc_call_t *call, const intake_t *intake, const json_t *data)
 {
     const char *source = json_string_value (json_object_get (data, "source"));
-    const char *own = s_source_of_role (intake_role (call));
+    const char *own = s_source_of_role (xc_call_role (call));
     if (!own || strcmp (own, source) != 0)
         return xc_call_fail (call, XC_E_FORBIDDEN, "role '%s' reports only with source '%s'",
-                             intake_role (call), own ? own : "none");
+                             xc_call_role (call), own ? own : "none");
     const char *category = json_string_value (json_object_get (data, "category"));
     if (!intake_policy_category (&intake->policy, category))
         return xc_call_fail (call, XC_E_SCHEMA, "data.category: '%s' is not a category of this deployment", category);
@@ -185,7 +185,7 @@ s_report_rules (xc_call_t *call, const intake_t *intake, const json_t *data)
         return xc_call_fail (call, XC_E_NOT_FOUND, "no unit '%s'", unit);
     json_decref (u);
     const char *round_id = json_string_value (json_object_get (data, "round"));
-    bool team = intake_role_is (call, "team");
+    bool team = xc_call_role_is (call, "team");
     if (!round_id)
         return team ? xc_call_fail (call, XC_E_SCHEMA, "data.round: a team reports into its round") : 0;
     json_t *round = intake_round_json (call, round_id);
@@ -194,7 +194,7 @@ s_report_rules (xc_call_t *call, const intake_t *intake, const json_t *data)
     int rc = 0;
     bool target = false;
     const char *stage = json_string_value (json_object_get (round, "stage"));
-    if (team && strcmp (json_string_value (json_object_get (round, "team")), intake_iss (call)) != 0)
+    if (team && strcmp (json_string_value (json_object_get (round, "team")), xc_call_iss (call)) != 0)
         rc = xc_call_fail (call, XC_E_FORBIDDEN, "round '%s' is not this team's", round_id);
     else if (team && strcmp (stage, "stationed") != 0 && strcmp (stage, "withdrawn") != 0
              && strcmp (stage, "reported") != 0)
@@ -217,7 +217,7 @@ intake_problem_report (xc_call_t *call, void *state)
         return -1;
     const json_t *evidence = json_object_get (data, "evidence");
     char *evidence_text = evidence ? json_dumps (evidence, JSON_COMPACT) : strdup ("[]");
-    sqlite3_stmt *stmt = intake_stmt (call,
+    sqlite3_stmt *stmt = xc_call_stmt (call,
         "INSERT INTO problems (round, unit, category, summary, detail, severity, source, immediate,"
         " evidence, reported_by, reported_at, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
         " ?10, ?11, 'recorded')");
@@ -233,11 +233,11 @@ intake_problem_report (xc_call_t *call, void *state)
     sqlite3_bind_text (stmt, 10, msg->iss, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 11, xc_call_now (call));
     free (evidence_text);
-    if (intake_exec (call, stmt, "unable to record the problem") != 0)
+    if (xc_call_exec (call, stmt, "unable to record the problem") != 0)
         return -1;
     json_int_t id = (json_int_t) sqlite3_last_insert_rowid (xc_call_db (call));
 
-    stmt = intake_stmt (call, "INSERT INTO problem_sources (problem, origin, source, reported_by,"
+    stmt = xc_call_stmt (call, "INSERT INTO problem_sources (problem, origin, source, reported_by,"
                               " reported_at) VALUES (?1, ?1, ?2, ?3, ?4)");
     if (!stmt)
         return -1;
@@ -245,7 +245,7 @@ intake_problem_report (xc_call_t *call, void *state)
     sqlite3_bind_text (stmt, 2, json_string_value (json_object_get (data, "source")), -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 3, msg->iss, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 4, xc_call_now (call));
-    if (intake_exec (call, stmt, "unable to record the source") != 0)
+    if (xc_call_exec (call, stmt, "unable to record the source") != 0)
         return -1;
 
     const json_t *reporter = json_object_get (data, "reporter");
@@ -254,19 +254,19 @@ intake_problem_report (xc_call_t *call, void *state)
         size_t len;
         if (intake_identity_seal (intake, id, reporter, &blob, &len) != 0)
             return xc_call_fail (call, XC_E_INTERNAL, "unable to encrypt the reporter");
-        stmt = intake_stmt (call, "UPDATE problems SET reporter = ?2 WHERE id = ?1");
+        stmt = xc_call_stmt (call, "UPDATE problems SET reporter = ?2 WHERE id = ?1");
         if (stmt) {
             sqlite3_bind_int64 (stmt, 1, id);
             sqlite3_bind_blob (stmt, 2, blob, (int) len, SQLITE_TRANSIENT);
         }
         free (blob);
-        if (!stmt || intake_exec (call, stmt, "unable to store the reporter") != 0)
+        if (!stmt || xc_call_exec (call, stmt, "unable to store the reporter") != 0)
             return -1;
     }
     json_t *problem = s_problem_json (call, id);
     if (!problem)
         return xc_call_fail (call, XC_E_INTERNAL, "problem %lld vanished", (long long) id);
-    if (intake_emit (call, "problem.recorded", INTAKE_RESTRICTED, NULL,
+    if (xc_call_emit_new (call, "problem.recorded", INTAKE_RESTRICTED, NULL,
                      json_pack ("{s:o}", "problem", problem)) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:I}", "problem", id));
@@ -282,7 +282,7 @@ s_feed_back (xc_call_t *call, json_int_t id, const char *date)
         return xc_call_fail (call, XC_E_INTERNAL, "problem %lld vanished", (long long) id);
     static const char *const keys[] = { "round", "unit", "category", "summary", "detail",
                                         "severity", "immediate", NULL };
-    json_t *event = intake_pick (p, keys);
+    json_t *event = xc_json_pick (p, keys);
     json_t *unit = intake_unit_json (call, json_string_value (json_object_get (p, "unit")));
     json_object_set_new (event, "problem", json_integer (id));
     json_object_set_new (event, "unit_level", unit ? json_incref (json_object_get (unit, "level")) : json_null ());
@@ -292,20 +292,20 @@ s_feed_back (xc_call_t *call, json_int_t id, const char *date)
     json_decref (p);
     char key[64];
     snprintf (key, sizeof key, "fed_back:%lld", (long long) id);
-    if (intake_emit (call, "problem.fed_back", NULL, key, event) != 0)
+    if (xc_call_emit_new (call, "problem.fed_back", NULL, key, event) != 0)
         return -1;
-    sqlite3_stmt *stmt = intake_stmt (call, "UPDATE problems SET fed_back_on = ?2 WHERE id = ?1");
+    sqlite3_stmt *stmt = xc_call_stmt (call, "UPDATE problems SET fed_back_on = ?2 WHERE id = ?1");
     if (!stmt)
         return -1;
     sqlite3_bind_int64 (stmt, 1, id);
     sqlite3_bind_text (stmt, 2, date, -1, SQLITE_STATIC);
-    return intake_exec (call, stmt, "unable to date the feedback");
+    return xc_call_exec (call, stmt, "unable to date the feedback");
 }
 
 int
 intake_problems_feed_back_round (xc_call_t *call, const char *round, const char *date)
 {
-    sqlite3_stmt *stmt = intake_stmt (call, "SELECT id FROM problems WHERE round = ?1 AND status ="
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT id FROM problems WHERE round = ?1 AND status ="
                                             " 'classified' AND feedback IS NOT NULL AND fed_back_on"
                                             " IS NULL ORDER BY id");
     if (!stmt)
@@ -360,7 +360,7 @@ s_feedback_now (xc_call_t *call, const json_t *problem, const char *timeliness, 
     *now = strcmp (timeliness, "immediate") == 0 || !round;
     if (*now)
         return 0;
-    sqlite3_stmt *stmt = intake_stmt (call, "SELECT stage_index FROM rounds WHERE id = ?1");
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT stage_index FROM rounds WHERE id = ?1");
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
@@ -372,6 +372,7 @@ s_feedback_now (xc_call_t *call, const json_t *problem, const char *timeliness, 
 int
 intake_problem_classify (xc_call_t *call, void *state)
 {
+    (void) state;
     const json_t *data = xc_call_msg (call)->data;
     json_int_t id = json_integer_value (json_object_get (data, "problem"));
     const json_t *dispositions = json_object_get (data, "dispositions");
@@ -387,7 +388,7 @@ intake_problem_classify (xc_call_t *call, void *state)
         goto done;
     }
     const char *timeliness = NULL;
-    sqlite3_stmt *stmt = intake_stmt (call, "INSERT INTO dispositions (problem, kind, timeliness,"
+    sqlite3_stmt *stmt = xc_call_stmt (call, "INSERT INTO dispositions (problem, kind, timeliness,"
                                             " target, note) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!stmt)
         goto done;
@@ -404,18 +405,18 @@ intake_problem_classify (xc_call_t *call, void *state)
         sqlite3_bind_text (stmt, 3, json_string_value (json_object_get (d, "timeliness")), -1, SQLITE_STATIC);
         sqlite3_bind_text (stmt, 4, target, -1, SQLITE_STATIC);
         sqlite3_bind_text (stmt, 5, json_string_value (json_object_get (d, "note")), -1, SQLITE_STATIC);
-        if (intake_exec (call, stmt, "unable to record the disposition") != 0)
+        if (xc_call_exec (call, stmt, "unable to record the disposition") != 0)
             goto done;
     }
-    stmt = intake_stmt (call, "UPDATE problems SET status = 'classified', feedback = ?2 WHERE id = ?1");
+    stmt = xc_call_stmt (call, "UPDATE problems SET status = 'classified', feedback = ?2 WHERE id = ?1");
     if (!stmt)
         goto done;
     sqlite3_bind_int64 (stmt, 1, id);
     sqlite3_bind_text (stmt, 2, timeliness, -1, SQLITE_STATIC);
-    if (intake_exec (call, stmt, "unable to classify the problem") != 0)
+    if (xc_call_exec (call, stmt, "unable to classify the problem") != 0)
         goto done;
 
-    if (intake_emit (call, "problem.classified", INTAKE_RESTRICTED, NULL,
+    if (xc_call_emit_new (call, "problem.classified", INTAKE_RESTRICTED, NULL,
                      json_pack ("{s:I, s:O}", "problem", id, "dispositions", dispositions)) != 0)
         goto done;
     for (size_t i = 0; i < json_array_size (dispositions); i++) {
@@ -430,12 +431,12 @@ intake_problem_classify (xc_call_t *call, void *state)
         bool lead = strcmp (kind, "lead") == 0;
         if (!lead && strcmp (kind, "handover") != 0)
             continue;
-        json_t *event = intake_pick (problem, lead ? lead_keys : handover_keys);
+        json_t *event = xc_json_pick (problem, lead ? lead_keys : handover_keys);
         json_object_set_new (event, "problem", json_integer (id));
         json_object_set (event, lead ? "body" : "department", json_object_get (d, lead ? "body" : "department"));
         json_t *note = json_object_get (d, "note");
         json_object_set_new (event, "note", note ? json_incref (note) : json_null ());
-        if (intake_emit (call, lead ? "problem.referred" : "problem.handed_over",
+        if (xc_call_emit_new (call, lead ? "problem.referred" : "problem.handed_over",
                          lead ? INTAKE_RESTRICTED : NULL, NULL, event) != 0)
             goto done;
     }
@@ -444,7 +445,7 @@ intake_problem_classify (xc_call_t *call, void *state)
         if (s_feedback_now (call, problem, timeliness, &now) != 0)
             goto done;
         char today[XC_DATE_LEN + 1];
-        xc_date_format (intake_today (call, state), today);
+        xc_date_format (xc_call_today (call), today);
         if (now && s_feed_back (call, id, today) != 0)
             goto done;
     }
@@ -487,20 +488,20 @@ intake_problem_merge (xc_call_t *call, void *state)
         json_decref (p);
         if (refused)
             return -1;
-        sqlite3_stmt *move = intake_stmt (call, "UPDATE problem_sources SET problem = ?2 WHERE problem = ?1");
+        sqlite3_stmt *move = xc_call_stmt (call, "UPDATE problem_sources SET problem = ?2 WHERE problem = ?1");
         if (!move)
             return -1;
         sqlite3_bind_int64 (move, 1, id);
         sqlite3_bind_int64 (move, 2, into);
-        if (intake_exec (call, move, "unable to move the sources") != 0)
+        if (xc_call_exec (call, move, "unable to move the sources") != 0)
             return -1;
-        sqlite3_stmt *mark = intake_stmt (call, "UPDATE problems SET status = 'merged', merged_into = ?2"
+        sqlite3_stmt *mark = xc_call_stmt (call, "UPDATE problems SET status = 'merged', merged_into = ?2"
                                                 " WHERE id = ?1");
         if (!mark)
             return -1;
         sqlite3_bind_int64 (mark, 1, id);
         sqlite3_bind_int64 (mark, 2, into);
-        if (intake_exec (call, mark, "unable to merge the problem") != 0)
+        if (xc_call_exec (call, mark, "unable to merge the problem") != 0)
             return -1;
     }
     target = s_problem_json (call, into);
@@ -509,7 +510,7 @@ intake_problem_merge (xc_call_t *call, void *state)
     json_t *event = json_pack ("{s:I, s:O, s:O}", "into", into, "from", from, "sources",
                                json_object_get (target, "sources"));
     json_decref (target);
-    if (intake_emit (call, "problem.merged", NULL, NULL, event) != 0)
+    if (xc_call_emit_new (call, "problem.merged", NULL, NULL, event) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:I, s:O}", "into", into, "from", from));
     return 0;
@@ -526,8 +527,8 @@ intake_problem_get (xc_call_t *call, void *state)
         return xc_call_fail (call, XC_E_NOT_FOUND, "no problem %lld", (long long) id);
     }
     /* The reporter's identity is shown only to the inspection office. */
-    if (intake_role_is (call, "office") && json_is_true (json_object_get (problem, "has_reporter"))) {
-        sqlite3_stmt *stmt = intake_stmt (call, "SELECT reporter FROM problems WHERE id = ?1");
+    if (xc_call_role_is (call, "office") && json_is_true (json_object_get (problem, "has_reporter"))) {
+        sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT reporter FROM problems WHERE id = ?1");
         if (!stmt) {
             json_decref (problem);
             return -1;
@@ -554,10 +555,10 @@ intake_problem_list (xc_call_t *call, void *state)
 {
     (void) state;
     const json_t *data = xc_call_msg (call)->data;
-    int limit = intake_page_limit (data);
-    bool team = intake_role_is (call, "team");
-    bool reporter = !team && !intake_role_is (call, "office") && !intake_role_is (call, "service");
-    sqlite3_stmt *stmt = intake_stmt (call,
+    int limit = xc_page_limit (data);
+    bool team = xc_call_role_is (call, "team");
+    bool reporter = !team && !xc_call_role_is (call, "office") && !xc_call_role_is (call, "service");
+    sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT " PROBLEM_COLUMNS " FROM problems p"
         " WHERE (?1 IS NULL OR p.round = ?1) AND (?2 IS NULL OR p.unit = ?2)"
         " AND (?3 IS NULL OR p.category = ?3) AND (?4 IS NULL OR p.source = ?4)"
@@ -570,9 +571,9 @@ intake_problem_list (xc_call_t *call, void *state)
     const char *filters[] = { "round", "unit", "category", "source", "status" };
     for (int i = 0; i < 5; i++)
         sqlite3_bind_text (stmt, i + 1, json_string_value (json_object_get (data, filters[i])), -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 6, team ? intake_iss (call) : NULL, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 7, reporter ? intake_iss (call) : NULL, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 6, team ? xc_call_iss (call) : NULL, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 7, reporter ? xc_call_iss (call) : NULL, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 8, json_integer_value (json_object_get (data, "after")));
     sqlite3_bind_int (stmt, 9, limit + 1);
-    return intake_page (call, stmt, limit, s_problem_row, "id", "unable to list problems");
+    return xc_call_page (call, stmt, limit, s_problem_row, "id", "unable to list problems");
 }

@@ -34,12 +34,12 @@ static json_t *
 s_round_row (sqlite3_stmt *stmt)
 {
     return json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-                      "id", intake_column_text (stmt, 0), "name", intake_column_text (stmt, 1),
-                      "kind", intake_column_text (stmt, 2), "theme", intake_column_text (stmt, 3),
-                      "prior_round", intake_column_text (stmt, 4), "modes", s_column_json (stmt, 5),
-                      "audit_ref", intake_column_text (stmt, 6), "team", intake_column_text (stmt, 7),
-                      "planned_start", intake_column_text (stmt, 8),
-                      "planned_end", intake_column_text (stmt, 9), "stage", intake_column_text (stmt, 10));
+                      "id", xc_column_text (stmt, 0), "name", xc_column_text (stmt, 1),
+                      "kind", xc_column_text (stmt, 2), "theme", xc_column_text (stmt, 3),
+                      "prior_round", xc_column_text (stmt, 4), "modes", s_column_json (stmt, 5),
+                      "audit_ref", xc_column_text (stmt, 6), "team", xc_column_text (stmt, 7),
+                      "planned_start", xc_column_text (stmt, 8),
+                      "planned_end", xc_column_text (stmt, 9), "stage", xc_column_text (stmt, 10));
 }
 
 /*  Fills round[key] with the rows of sql (one text parameter: the round id), two columns each. */
@@ -47,14 +47,14 @@ static int
 s_round_pairs (xc_call_t *call, json_t *round, const char *key, const char *sql,
                const char *first, const char *second)
 {
-    sqlite3_stmt *stmt = intake_stmt (call, sql);
+    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, json_string_value (json_object_get (round, "id")), -1, SQLITE_TRANSIENT);
     json_t *list = json_array ();
     while (sqlite3_step (stmt) == SQLITE_ROW)
-        json_array_append_new (list, json_pack ("{s:o, s:o}", first, intake_column_text (stmt, 0),
-                                                second, intake_column_text (stmt, 1)));
+        json_array_append_new (list, json_pack ("{s:o, s:o}", first, xc_column_text (stmt, 0),
+                                                second, xc_column_text (stmt, 1)));
     sqlite3_reset (stmt);
     json_object_set_new (round, key, list);
     return 0;
@@ -63,7 +63,7 @@ s_round_pairs (xc_call_t *call, json_t *round, const char *key, const char *sql,
 json_t *
 intake_round_json (xc_call_t *call, const char *id)
 {
-    sqlite3_stmt *stmt = intake_stmt (call, "SELECT " ROUND_COLUMNS " FROM rounds WHERE id = ?1");
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT " ROUND_COLUMNS " FROM rounds WHERE id = ?1");
     if (!stmt)
         return NULL;
     sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
@@ -125,7 +125,7 @@ s_open_rules (xc_call_t *call, const json_t *data)
 static int
 s_stage_insert (xc_call_t *call, const char *round, int index, const char *date)
 {
-    sqlite3_stmt *stmt = intake_stmt (call, "INSERT INTO round_stages (round, stage_index, stage, date)"
+    sqlite3_stmt *stmt = xc_call_stmt (call, "INSERT INTO round_stages (round, stage_index, stage, date)"
                                             " VALUES (?1, ?2, ?3, ?4)");
     if (!stmt)
         return -1;
@@ -133,12 +133,13 @@ s_stage_insert (xc_call_t *call, const char *round, int index, const char *date)
     sqlite3_bind_int (stmt, 2, index);
     sqlite3_bind_text (stmt, 3, s_stages[index], -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 4, date, -1, SQLITE_STATIC);
-    return intake_exec (call, stmt, "unable to record the stage");
+    return xc_call_exec (call, stmt, "unable to record the stage");
 }
 
 int
 intake_round_open (xc_call_t *call, void *state)
 {
+    (void) state;
     const json_t *data = xc_call_msg (call)->data;
     const char *id = json_string_value (json_object_get (data, "id"));
     if (s_open_rules (call, data) != 0)
@@ -168,10 +169,10 @@ intake_round_open (xc_call_t *call, void *state)
     if (given)
         snprintf (date, sizeof date, "%s", given);
     else
-        xc_date_format (intake_today (call, state), date);
+        xc_date_format (xc_call_today (call), date);
     json_t *modes = json_object_get (data, "modes");
     char *modes_text = modes ? json_dumps (modes, JSON_COMPACT) : strdup ("[]");
-    sqlite3_stmt *stmt = intake_stmt (call,
+    sqlite3_stmt *stmt = xc_call_stmt (call,
         "INSERT INTO rounds (id, name, kind, theme, prior_round, modes, audit_ref, team,"
         " planned_start, planned_end, stage, stage_index)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'planned', 0)");
@@ -186,10 +187,10 @@ intake_round_open (xc_call_t *call, void *state)
                            columns[i] ? json_string_value (json_object_get (data, columns[i])) : modes_text,
                            -1, SQLITE_TRANSIENT);
     free (modes_text);
-    if (intake_exec (call, stmt, "unable to open the round") != 0
+    if (xc_call_exec (call, stmt, "unable to open the round") != 0
         || s_stage_insert (call, id, 0, date) != 0)
         return -1;
-    stmt = intake_stmt (call, "INSERT INTO round_targets (round, unit, coverage) VALUES (?1, ?2, ?3)");
+    stmt = xc_call_stmt (call, "INSERT INTO round_targets (round, unit, coverage) VALUES (?1, ?2, ?3)");
     if (!stmt)
         return -1;
     for (size_t i = 0; i < json_array_size (targets); i++) {
@@ -197,7 +198,7 @@ intake_round_open (xc_call_t *call, void *state)
         sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text (stmt, 2, json_string_value (json_object_get (t, "unit")), -1, SQLITE_STATIC);
         sqlite3_bind_text (stmt, 3, json_string_value (json_object_get (t, "coverage")), -1, SQLITE_STATIC);
-        if (intake_exec (call, stmt, "unable to record a target") != 0)
+        if (xc_call_exec (call, stmt, "unable to record a target") != 0)
             return -1;
     }
     json_t *round = intake_round_json (call, id);
@@ -220,7 +221,7 @@ intake_round_advance (xc_call_t *call, void *state)
     const char *id = json_string_value (json_object_get (data, "round"));
     const char *stage = json_string_value (json_object_get (data, "stage"));
     const char *date = json_string_value (json_object_get (data, "date"));
-    sqlite3_stmt *stmt = intake_stmt (call,
+    sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT r.stage_index, s.date FROM rounds r JOIN round_stages s"
         " ON s.round = r.id AND s.stage_index = r.stage_index WHERE r.id = ?1");
     if (!stmt)
@@ -243,7 +244,7 @@ intake_round_advance (xc_call_t *call, void *state)
     if (strcmp (date, last_date) < 0)
         return xc_call_fail (call, XC_E_CONFLICT, "date %s is before the stage '%s' of %s", date,
                              s_stages[current], last_date);
-    stmt = intake_stmt (call, "UPDATE rounds SET stage = ?2, stage_index = ?3,"
+    stmt = xc_call_stmt (call, "UPDATE rounds SET stage = ?2, stage_index = ?3,"
                               " withdrawn_on = CASE WHEN ?2 = 'withdrawn' THEN ?4 ELSE withdrawn_on END"
                               " WHERE id = ?1");
     if (!stmt)
@@ -252,7 +253,7 @@ intake_round_advance (xc_call_t *call, void *state)
     sqlite3_bind_text (stmt, 2, stage, -1, SQLITE_STATIC);
     sqlite3_bind_int (stmt, 3, next);
     sqlite3_bind_text (stmt, 4, date, -1, SQLITE_STATIC);
-    if (intake_exec (call, stmt, "unable to advance the round") != 0
+    if (xc_call_exec (call, stmt, "unable to advance the round") != 0
         || s_stage_insert (call, id, next, date) != 0)
         return -1;
     json_t *event = json_pack ("{s:s, s:s, s:s}", "round", id, "stage", stage, "date", date);
@@ -270,8 +271,8 @@ intake_round_advance (xc_call_t *call, void *state)
 static bool
 s_may_read (xc_call_t *call, const json_t *round)
 {
-    return !intake_role_is (call, "team")
-           || strcmp (json_string_value (json_object_get (round, "team")), intake_iss (call)) == 0;
+    return !xc_call_role_is (call, "team")
+           || strcmp (json_string_value (json_object_get (round, "team")), xc_call_iss (call)) == 0;
 }
 
 int
@@ -294,8 +295,8 @@ intake_round_list (xc_call_t *call, void *state)
     (void) state;
     const json_t *data = xc_call_msg (call)->data;
     const char *after = json_string_value (json_object_get (data, "after"));
-    int limit = intake_page_limit (data);
-    sqlite3_stmt *stmt = intake_stmt (call,
+    int limit = xc_page_limit (data);
+    sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT " ROUND_COLUMNS " FROM rounds"
         " WHERE (?1 IS NULL OR stage = ?1) AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR team = ?3)"
         " AND id > ?4 ORDER BY id LIMIT ?5");
@@ -303,10 +304,10 @@ intake_round_list (xc_call_t *call, void *state)
         return -1;
     sqlite3_bind_text (stmt, 1, json_string_value (json_object_get (data, "stage")), -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, json_string_value (json_object_get (data, "kind")), -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 3, intake_role_is (call, "team") ? intake_iss (call) : NULL, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 3, xc_call_role_is (call, "team") ? xc_call_iss (call) : NULL, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 4, after ? after : "", -1, SQLITE_STATIC);
     sqlite3_bind_int (stmt, 5, limit + 1);
-    return intake_page (call, stmt, limit, s_round_row, "id", "unable to list rounds");
+    return xc_call_page (call, stmt, limit, s_round_row, "id", "unable to list rounds");
 }
 
 /*  Every tick: rounds withdrawn longer than the report deadline, each announced once. */
@@ -314,12 +315,12 @@ int
 intake_rounds_tick (xc_call_t *call, void *state)
 {
     const intake_t *intake = state;
-    sqlite3_stmt *stmt = intake_stmt (call,
+    sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT id, withdrawn_on FROM rounds WHERE stage = 'withdrawn' AND report_overdue_sent = 0"
         " ORDER BY withdrawn_on LIMIT 1000");
     if (!stmt)
         return -1;
-    xc_date_t today = intake_today (call, intake);
+    xc_date_t today = xc_call_today (call);
     json_t *due_rounds = json_array ();
     while (sqlite3_step (stmt) == SQLITE_ROW) {
         xc_date_t withdrawn, due;
@@ -333,7 +334,7 @@ intake_rounds_tick (xc_call_t *call, void *state)
         char due_text[XC_DATE_LEN + 1];
         xc_date_format (due, due_text);
         json_array_append_new (due_rounds, json_pack ("{s:o, s:s, s:s, s:s}", "round",
-                                                      intake_column_text (stmt, 0), "withdrawn_on",
+                                                      xc_column_text (stmt, 0), "withdrawn_on",
                                                       text, "due", due_text, "explain", explain));
     }
     sqlite3_reset (stmt);
@@ -347,12 +348,12 @@ intake_rounds_tick (xc_call_t *call, void *state)
         sqlite3_stmt *mark = NULL;
         if ((rc = xc_call_begin (call)) != 0
             || (rc = xc_call_emit (call, "round.report_overdue", NULL, key, event, NULL)) != 0
-            || !(mark = intake_stmt (call, "UPDATE rounds SET report_overdue_sent = 1 WHERE id = ?1"))) {
+            || !(mark = xc_call_stmt (call, "UPDATE rounds SET report_overdue_sent = 1 WHERE id = ?1"))) {
             rc = -1;
             break;
         }
         sqlite3_bind_text (mark, 1, round, -1, SQLITE_TRANSIENT);
-        if ((rc = intake_exec (call, mark, "unable to mark the round")) != 0)
+        if ((rc = xc_call_exec (call, mark, "unable to mark the round")) != 0)
             break;
     }
     json_decref (due_rounds);

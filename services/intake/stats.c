@@ -5,7 +5,7 @@
 static json_t *
 s_counts (xc_call_t *call, const char *sql)
 {
-    sqlite3_stmt *stmt = intake_stmt (call, sql);
+    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
     if (!stmt)
         return NULL;
     json_t *counts = json_object ();
@@ -27,7 +27,7 @@ s_counts (xc_call_t *call, const char *sql)
 static json_int_t
 s_count (xc_call_t *call, const char *sql, int *failed)
 {
-    sqlite3_stmt *stmt = intake_stmt (call, sql);
+    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
     json_int_t n = 0;
     if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
         n = sqlite3_column_int64 (stmt, 0);
@@ -59,7 +59,7 @@ intake_stats (xc_call_t *call, void *state)
 
     /* Coverage: distinct units per round kind and coverage, and per level. */
     json_t *by_kind = json_object ();
-    sqlite3_stmt *stmt = intake_stmt (call,
+    sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT r.kind, t.coverage, count(DISTINCT t.unit) FROM round_targets t"
         " JOIN rounds r ON r.id = t.round GROUP BY r.kind, t.coverage");
     if (stmt) {

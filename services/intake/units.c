@@ -8,16 +8,16 @@
 static json_t *
 s_unit_row (sqlite3_stmt *stmt)
 {
-    return json_pack ("{s:o, s:o, s:o, s:o, s:o}", "id", intake_column_text (stmt, 0), "name",
-                      intake_column_text (stmt, 1), "level", intake_column_text (stmt, 2),
-                      "parent", intake_column_text (stmt, 3), "registered_on",
-                      intake_column_text (stmt, 4));
+    return json_pack ("{s:o, s:o, s:o, s:o, s:o}", "id", xc_column_text (stmt, 0), "name",
+                      xc_column_text (stmt, 1), "level", xc_column_text (stmt, 2),
+                      "parent", xc_column_text (stmt, 3), "registered_on",
+                      xc_column_text (stmt, 4));
 }
 
 json_t *
 intake_unit_json (xc_call_t *call, const char *id)
 {
-    sqlite3_stmt *stmt = intake_stmt (call, "SELECT " UNIT_COLUMNS " FROM units WHERE id = ?1");
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT " UNIT_COLUMNS " FROM units WHERE id = ?1");
     if (!stmt)
         return NULL;
     sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
@@ -29,6 +29,7 @@ intake_unit_json (xc_call_t *call, const char *id)
 int
 intake_unit_register (xc_call_t *call, void *state)
 {
+    (void) state;
     const json_t *data = xc_call_msg (call)->data;
     const char *id = json_string_value (json_object_get (data, "id"));
     const char *parent = json_string_value (json_object_get (data, "parent"));
@@ -44,8 +45,8 @@ intake_unit_register (xc_call_t *call, void *state)
         json_decref (p);
     }
     char today[XC_DATE_LEN + 1];
-    xc_date_format (intake_today (call, state), today);
-    sqlite3_stmt *stmt = intake_stmt (call, "INSERT INTO units (id, name, level, parent, registered_on)"
+    xc_date_format (xc_call_today (call), today);
+    sqlite3_stmt *stmt = xc_call_stmt (call, "INSERT INTO units (id, name, level, parent, registered_on)"
                                             " VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!stmt)
         return -1;
@@ -54,7 +55,7 @@ intake_unit_register (xc_call_t *call, void *state)
     sqlite3_bind_text (stmt, 3, json_string_value (json_object_get (data, "level")), -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 4, parent, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 5, today, -1, SQLITE_STATIC);
-    if (intake_exec (call, stmt, "unable to register the unit") != 0)
+    if (xc_call_exec (call, stmt, "unable to register the unit") != 0)
         return -1;
     json_t *unit = intake_unit_json (call, id);
     if (!unit)
@@ -88,8 +89,8 @@ intake_unit_list (xc_call_t *call, void *state)
     const char *level = json_string_value (json_object_get (data, "level"));
     const char *parent = json_string_value (json_object_get (data, "parent"));
     const char *after = json_string_value (json_object_get (data, "after"));
-    int limit = intake_page_limit (data);
-    sqlite3_stmt *stmt = intake_stmt (call,
+    int limit = xc_page_limit (data);
+    sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT " UNIT_COLUMNS " FROM units"
         " WHERE (?1 IS NULL OR level = ?1) AND (?2 IS NULL OR parent = ?2) AND id > ?3"
         " ORDER BY id LIMIT ?4");
@@ -99,5 +100,5 @@ intake_unit_list (xc_call_t *call, void *state)
     sqlite3_bind_text (stmt, 2, parent, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 3, after ? after : "", -1, SQLITE_STATIC);
     sqlite3_bind_int (stmt, 4, limit + 1);
-    return intake_page (call, stmt, limit, s_unit_row, "id", "unable to list units");
+    return xc_call_page (call, stmt, limit, s_unit_row, "id", "unable to list units");
 }

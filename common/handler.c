@@ -1,36 +1,36 @@
-/*  call.c: small helpers every intake handler uses: roles, today, statements, paging. */
+/*  handler.c: helpers for handlers (handler.h). */
 #include <string.h>
 
 #include "common/clock.h"
 #include "common/store.h"
-#include "services/intake/intake.h"
+#include "common/handler.h"
 
 const char *
-intake_role (xc_call_t *call)
+xc_call_role (xc_call_t *call)
 {
     return xc_call_msg (call)->principal->role;
 }
 
 const char *
-intake_iss (xc_call_t *call)
+xc_call_iss (xc_call_t *call)
 {
     return xc_call_msg (call)->iss;
 }
 
 bool
-intake_role_is (xc_call_t *call, const char *role)
+xc_call_role_is (xc_call_t *call, const char *role)
 {
-    return strcmp (intake_role (call), role) == 0;
+    return strcmp (xc_call_role (call), role) == 0;
 }
 
 xc_date_t
-intake_today (xc_call_t *call, const intake_t *intake)
+xc_call_today (xc_call_t *call)
 {
-    return xc_date_of_time (xc_call_now (call), intake->utc_offset);
+    return xc_date_of_time (xc_call_now (call), xc_call_config (call)->utc_offset);
 }
 
 sqlite3_stmt *
-intake_stmt (xc_call_t *call, const char *sql)
+xc_call_stmt (xc_call_t *call, const char *sql)
 {
     sqlite3_stmt *stmt = NULL;
     xc_err_t err;
@@ -42,7 +42,7 @@ intake_stmt (xc_call_t *call, const char *sql)
 }
 
 int
-intake_exec (xc_call_t *call, sqlite3_stmt *stmt, const char *what)
+xc_call_exec (xc_call_t *call, sqlite3_stmt *stmt, const char *what)
 {
     int rc = sqlite3_step (stmt);
     sqlite3_reset (stmt);
@@ -52,7 +52,7 @@ intake_exec (xc_call_t *call, sqlite3_stmt *stmt, const char *what)
 }
 
 int
-intake_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
+xc_call_emit_new (xc_call_t *call, const char *type, const char *visibility, const char *key,
              json_t *data)
 {
     if (!data)
@@ -63,7 +63,7 @@ intake_emit (xc_call_t *call, const char *type, const char *visibility, const ch
 }
 
 json_t *
-intake_pick (const json_t *from, const char *const *keys)
+xc_json_pick (const json_t *from, const char *const *keys)
 {
     json_t *out = json_object ();
     for (; out && *keys; keys++) {
@@ -74,7 +74,7 @@ intake_pick (const json_t *from, const char *const *keys)
 }
 
 json_t *
-intake_column_text (sqlite3_stmt *stmt, int column)
+xc_column_text (sqlite3_stmt *stmt, int column)
 {
     if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
         return json_null ();
@@ -83,7 +83,7 @@ intake_column_text (sqlite3_stmt *stmt, int column)
 }
 
 int
-intake_page (xc_call_t *call, sqlite3_stmt *stmt, int limit,
+xc_call_page (xc_call_t *call, sqlite3_stmt *stmt, int limit,
              json_t *(*row) (sqlite3_stmt *stmt), const char *cursor, const char *what)
 {
     json_t *items = json_array ();
@@ -108,7 +108,7 @@ intake_page (xc_call_t *call, sqlite3_stmt *stmt, int limit,
 }
 
 int
-intake_page_limit (const json_t *data)
+xc_page_limit (const json_t *data)
 {
     json_t *limit = json_object_get (data, "limit");
     return limit ? (int) json_integer_value (limit) : 100;

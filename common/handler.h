@@ -1,0 +1,48 @@
+/*  handler.h: small helpers for a service's handlers (common/service.h): who sent the
+    message, today's date, cached statements, events from fresh JSON, paged lists.
+    Failures fail the call (xc_call_fail) and return -1 or NULL.
+*/
+#ifndef XC_HANDLER_H
+#define XC_HANDLER_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "common/calendar.h"
+#include "common/service.h"
+
+/*  The sender's role and name; the message must exist (not in a tick or an apply). */
+const char *xc_call_role (xc_call_t *call);
+const char *xc_call_iss (xc_call_t *call);
+bool xc_call_role_is (xc_call_t *call, const char *role);
+
+/*  Today's local date on the service's clock (the deployment's utc_offset). */
+xc_date_t xc_call_today (xc_call_t *call);
+
+/*  A prepared statement for sql from the store's cache, reset and cleared. Borrowed. */
+sqlite3_stmt *xc_call_stmt (xc_call_t *call, const char *sql);
+
+/*  Steps a statement that returns no row and resets it; 0, or -1 after failing with what. */
+int xc_call_exec (xc_call_t *call, sqlite3_stmt *stmt, const char *what);
+
+/*  xc_call_emit taking (stealing) data, which may be NULL after a failed json_pack. */
+int xc_call_emit_new (xc_call_t *call, const char *type, const char *visibility, const char *key,
+                      json_t *data);
+
+/*  A column as a JSON string, or null. Caller owns. */
+json_t *xc_column_text (sqlite3_stmt *stmt, int column);
+
+/*  A new object with the members of from named in keys (NULL-terminated); absent ones null. */
+json_t *xc_json_pick (const json_t *from, const char *const *keys);
+
+/*  The "limit" member of a list query's data (100 when absent). */
+int xc_page_limit (const json_t *data);
+
+/*  Runs a list query whose statement has limit + 1 as its row limit, making each row an item
+    with row (); sets the call's result to {"items", "next"}, next being the cursor member of
+    the last item when there are more rows, null otherwise. */
+int xc_call_page (xc_call_t *call, sqlite3_stmt *stmt, int limit,
+                  json_t *(*row) (sqlite3_stmt *stmt), const char *cursor, const char *what);
+
+#endif
