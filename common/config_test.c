@@ -74,7 +74,7 @@ test_local_json (void)
     CHECK_INT (cfg->utc_offset, 28800);
     CHECK_STR (cfg->registry, "config/principals.json");
     CHECK_STR (cfg->calendar, "config/calendar");
-    CHECK_INT (cfg->n_services, 2);
+    CHECK_INT (cfg->n_services, 3);
     const xc_service_conf_t *echo = xc_config_service (cfg, "echo");
     CHECK (echo != NULL);
     if (echo) {
@@ -90,7 +90,8 @@ test_local_json (void)
     CHECK (intake != NULL);
     if (intake)
         CHECK_STR (intake->secret_key, "config/keys/intake.secret");
-    CHECK (xc_config_service (cfg, "referral") == NULL);
+    CHECK (xc_config_service (cfg, "referral") != NULL);
+    CHECK (xc_config_service (cfg, "rectify") == NULL);
     CHECK (xc_config_service (cfg, NULL) == NULL);
     xc_config_destroy (&cfg);
     CHECK (cfg == NULL);
@@ -167,7 +168,7 @@ test_everything_set (void)
     CHECK_INT (cfg->tick_ms, 60000);
     CHECK_INT (cfg->batch_max, 1);
     CHECK_INT (cfg->request_timeout_ms, 600000);
-    CHECK_INT (cfg->n_services, 2);
+    CHECK_INT (cfg->n_services, 3);
     const xc_service_conf_t *intake = xc_config_service (cfg, "intake");
     const xc_service_conf_t *c2 = xc_config_service (cfg, "case-2");
     CHECK (intake && c2);

@@ -1,0 +1,67 @@
+/*  referral.h: what the referral service's modules share (docs/services/referral.md).
+
+    policy (policies.referral), life (referrals made from intake's events or by the office,
+    and every transition), deadlines (due dates, warnings, overdue), queries (get, list,
+    stats); main.c ties them into the service's routes and its consumer of intake.
+*/
+#ifndef XC_REFERRAL_H
+#define XC_REFERRAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "common/calendar.h"
+#include "common/handler.h"
+#include "common/service.h"
+
+#define REFERRAL_MAX_WARNINGS 8
+
+typedef struct {
+    xc_span_t due_lead, due_handover, due_report;
+    char due_text[3][32];            /* the spans as written, shown by referral.get */
+    int warn_days[REFERRAL_MAX_WARNINGS];   /* ascending */
+    int n_warn_days;
+} referral_policy_t;
+
+typedef struct {
+    referral_policy_t policy;
+} referral_t;
+
+/* policy.c */
+int referral_policy_load (referral_policy_t *policy, const json_t *policies, xc_err_t *err);
+/* The span and its text for a kind ("lead", "handover", "report"). */
+const xc_span_t *referral_policy_due (const referral_policy_t *policy, const char *kind,
+                                      const char **text);
+
+/* The visibility class of a referral's events: only the office and the target read them. */
+void referral_visibility (const char *target, char *out, size_t size);
+
+/* life.c */
+int referral_make (xc_call_t *call, const referral_t *referral, const char *kind,
+                   const char *target, json_int_t problem, const char *title, json_t *content,
+                   xc_date_t date, const char *by);
+int referral_apply (xc_call_t *call, const char *source, const xc_event_t *event, void *state);
+int referral_create (xc_call_t *call, void *state);
+int referral_acknowledge (xc_call_t *call, void *state);
+int referral_dispose (xc_call_t *call, void *state);
+int referral_outcome (xc_call_t *call, void *state);
+int referral_reopen (xc_call_t *call, void *state);
+int referral_conclude (xc_call_t *call, void *state);
+int referral_extend (xc_call_t *call, void *state);
+/* Appends to a referral's history (data stolen). */
+int referral_history (xc_call_t *call, json_int_t id, const char *action, const char *by,
+                      json_t *data);
+
+/* deadlines.c */
+int referral_due (xc_call_t *call, const referral_t *referral, const char *kind, xc_date_t start,
+                  xc_date_t *due, char *explain, size_t explain_size);
+/* The first day a warning can be due: due - the largest threshold. */
+xc_date_t referral_alert_from (const referral_t *referral, xc_date_t due);
+int referral_tick (xc_call_t *call, void *state);
+
+/* queries.c */
+int referral_get (xc_call_t *call, void *state);
+int referral_list (xc_call_t *call, void *state);
+int referral_stats (xc_call_t *call, void *state);
+
+#endif
