@@ -168,7 +168,7 @@ test_everything_set (void)
     CHECK_INT (cfg->tick_ms, 60000);
     CHECK_INT (cfg->batch_max, 1);
     CHECK_INT (cfg->request_timeout_ms, 600000);
-    CHECK_INT (cfg->n_services, 3);
+    CHECK_INT (cfg->n_services, 2);
     const xc_service_conf_t *intake = xc_config_service (cfg, "intake");
     const xc_service_conf_t *c2 = xc_config_service (cfg, "case-2");
     CHECK (intake && c2);
