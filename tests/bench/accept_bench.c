@@ -1,0 +1,130 @@
+/*  accept_bench: how fast services accept signed commands, against this machine's own floor.
+
+    floor         one Ed25519 verify plus one sign on one core: the work a service must do per
+                  command (verify the request, sign the reply), measured here in this run.
+    echo_accept   signed echo.note commands per second that the real xc-echo verifies,
+                  commits (WAL, synchronous=FULL, group commit) and acknowledges with a signed
+                  reply, from this process on loopback with up to IN_FLIGHT outstanding.
+    intake_accept the same for problem.report to the real xc-intake (the petition bureau
+                  reporting; each problem also signs a problem.recorded event).
+    Prints "BENCH <name> <value> <unit> floor=<value> ratio=<value>" lines.
+*/
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/envelope.h"
+#include "tests/system/fixture.h"
+
+enum { COMMANDS = 20000, IN_FLIGHT = 1000 };
+
+static double
+s_floor_per_second (void)
+{
+    xc_key_t key;
+    xc_key_generate (&key, "bench#1", NULL);
+    unsigned char msg[300], sig[64];
+    randombytes_buf (msg, sizeof msg);
+    int n = 0;
+    int64_t t0 = xc_clock_mono_ms ();
+    while (xc_clock_mono_ms () - t0 < 1000) {
+        for (int i = 0; i < 100; i++, n++) {
+            crypto_sign_detached (sig, NULL, msg, sizeof msg, key.sk);
+            if (crypto_sign_verify_detached (sig, msg, sizeof msg, key.pk) != 0)
+                abort ();
+        }
+    }
+    return n * 1000.0 / (double) (xc_clock_mono_ms () - t0);
+}
+
+/*  Sends COMMANDS signed commands of type (data from data_fmt with the command's number) as
+    iss, IN_FLIGHT at a time, and returns acknowledged commands per second (-1 on a failure). */
+static double
+s_accept (fx_t *fx, const char *iss, const char *type, const char *data_fmt)
+{
+    char (*ids)[XC_UUID_LEN + 1] = calloc (COMMANDS, sizeof *ids);
+    char **msgs = calloc (COMMANDS, sizeof *msgs);
+    for (int i = 0; i < COMMANDS; i++) {
+        char data[256];
+        snprintf (data, sizeof data, data_fmt, i);
+        msgs[i] = fx_seal (fx, fx_key (fx, iss), iss, type, data, ids[i]);
+    }
+    xc_client_t *client = fx_client (fx, NULL);
+    xc_verify_t verify = { .registry = fx->registry, .audience = iss, .skew = 300,
+                           .max_lifetime = 3600, .max_size = 1 << 20 };
+    int sent = 0, acked = 0, failed = 0;
+    int64_t t0 = xc_clock_mono_ms ();
+    while (acked + failed < COMMANDS && xc_clock_mono_ms () - t0 < 120000) {
+        while (sent < COMMANDS && sent - acked - failed < IN_FLIGHT
+               && xc_client_send (client, msgs[sent], strlen (msgs[sent]), NULL) == 0)
+            sent++;
+        char *bytes;
+        size_t len;
+        if (sent == acked + failed) {
+            /* nothing in flight: the connection is not up yet */
+            if (xc_client_recv (client, 10, &bytes, &len, NULL) == 0)
+                free (bytes);
+            continue;
+        }
+        if (xc_client_recv (client, 5000, &bytes, &len, NULL) != 0)
+            break;
+        verify.now = xc_clock_wall ();
+        xc_msg_t *reply = NULL;
+        if (xc_envelope_open (bytes, len, &verify, &reply, NULL) == 0 && strcmp (reply->type, "ack") == 0)
+            acked++;
+        else
+            failed++;
+        xc_msg_destroy (&reply);
+        free (bytes);
+    }
+    double seconds = (double) (xc_clock_mono_ms () - t0) / 1000.0;
+    printf ("# %s: %d sent, %d acknowledged, %d failed, %.2f s\n", type, sent, acked, failed, seconds);
+    xc_client_destroy (&client);
+    for (int i = 0; i < COMMANDS; i++)
+        free (msgs[i]);
+    free (msgs);
+    free (ids);
+    return acked == COMMANDS ? acked / seconds : -1;
+}
+
+int
+main (void)
+{
+    if (sodium_init () < 0)
+        return 1;
+    double floor = s_floor_per_second ();
+    printf ("BENCH sign_verify_floor %.0f ops/s floor=%.0f ratio=1.00\n", floor, floor);
+    fx_t echo, intake;
+    if (fx_deploy (&echo, "echo", false) != 0 || fx_start (&echo, NULL) != 0
+        || fx_deploy (&intake, "intake", false) != 0 || fx_start (&intake, NULL) != 0) {
+        fprintf (stderr, "unable to start the services\n");
+        return 1;
+    }
+    double echo_rate = s_accept (&echo, "office", "echo.note", "{\"text\":\"bench %d\"}");
+    long long notes = fx_sql_int (&echo, "SELECT count(*) FROM notes");
+    printf ("BENCH echo_accept %.0f commands/s floor=%.0f ratio=%.2f\n", echo_rate, floor, echo_rate / floor);
+
+    xc_client_t *client = fx_client (&intake, NULL);
+    char id[XC_UUID_LEN + 1];
+    char *msg = fx_seal (&intake, &intake.office, "office", "unit.register",
+                         "{\"id\":\"U1\",\"name\":\"某镇\",\"level\":\"town\"}", id);
+    xc_msg_t *reply = NULL;
+    int registered = fx_call (&intake, client, "office", msg, id, &reply, NULL);
+    xc_msg_destroy (&reply);
+    free (msg);
+    xc_client_destroy (&client);
+    double intake_rate = registered == 0
+        ? s_accept (&intake, "petition-bureau", "problem.report",
+                    "{\"unit\":\"U1\",\"category\":\"public_concerns\",\"summary\":\"第%d件\","
+                    "\"detail\":\"群众反映的问题\",\"severity\":\"general\",\"source\":\"petition\"}")
+        : -1;
+    long long problems = fx_sql_int (&intake, "SELECT count(*) FROM inbox WHERE type = 'problem.report'");
+    printf ("BENCH intake_accept %.0f commands/s floor=%.0f ratio=%.2f\n", intake_rate, floor,
+            intake_rate / floor);
+    fx_destroy (&echo);
+    fx_destroy (&intake);
+    return notes == COMMANDS && problems == COMMANDS ? 0 : 1;
+}
