@@ -301,3 +301,20 @@ xc_config_resolve (const xc_config_t *cfg, const char *path)
         snprintf (out, size, "%.*s/%s", (int) dir_len, cfg->path, path);
     return out;
 }
+
+json_t *
+xc_config_policy (const xc_config_t *cfg, const char *name, const xc_field_t *fields,
+                  xc_err_t *err)
+{
+    json_t *section = json_object_get (cfg->policies, name);
+    section = section ? json_incref (section) : json_object ();
+    char where[96];
+    snprintf (where, sizeof where, "policies.%.60s", name);
+    if (section && xc_schema_check (section, fields, where, err) != 0) {
+        if (err)
+            err->code = XC_E_CONFIG;
+        json_decref (section);
+        return NULL;
+    }
+    return section;
+}

@@ -44,6 +44,7 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "common/schema.h"
 
 typedef struct {
     char *name;
@@ -83,6 +84,12 @@ void xc_config_destroy (xc_config_t **cfg_p);
 
 /*  The service of that name, or NULL. Borrowed from cfg. */
 const xc_service_conf_t *xc_config_service (const xc_config_t *cfg, const char *name);
+
+/*  A service's policies.<name>, checked against fields: the section, or an empty object when
+    the config has none (checked too: a required member is then missing). Caller owns the
+    result (json_decref). NULL when it does not match, with err (XC_E_CONFIG) naming the key. */
+json_t *xc_config_policy (const xc_config_t *cfg, const char *name, const xc_field_t *fields,
+                          xc_err_t *err);
 
 /*  Resolves a path written in the config file against its folder. Caller owns the result. */
 char *xc_config_resolve (const xc_config_t *cfg, const char *path);

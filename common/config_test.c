@@ -99,6 +99,33 @@ test_local_json (void)
 }
 
 static void
+test_policy_sections (void)
+{
+    static const xc_field_t fields[] = {
+        { .name = "due", .type = XC_T_STRING, .required = true }, { .name = NULL } };
+    xc_config_t *cfg = NULL;
+    xc_err_t err = { 0, "" };
+    CHECK_INT (s_load_text (s_doc ("\"policies\": {\"a\": {\"due\": \"3 months\"},"
+                                   " \"b\": {\"due\": \"x\", \"dew\": 1}},", ""), &cfg, &err), 0);
+    if (!cfg)
+        return;
+    json_t *a = xc_config_policy (cfg, "a", fields, &err);
+    CHECK_STR (json_string_value (json_object_get (a, "due")), "3 months");
+    json_decref (a);
+    CHECK (xc_config_policy (cfg, "b", fields, &err) == NULL);
+    CHECK_INT (err.code, XC_E_CONFIG);
+    CHECK_STR (err.text, "policies.b.dew: unknown key");
+    /* an absent section is checked as {}: fine when nothing is required, refused otherwise */
+    static const xc_field_t optional[] = { { .name = "due", .type = XC_T_STRING }, { .name = NULL } };
+    json_t *absent = xc_config_policy (cfg, "c", optional, &err);
+    CHECK (json_is_object (absent) && json_object_size (absent) == 0);
+    json_decref (absent);
+    CHECK (xc_config_policy (cfg, "c", fields, &err) == NULL);
+    CHECK_STR (err.text, "policies.c.due: missing");
+    xc_config_destroy (&cfg);
+}
+
+static void
 test_defaults (void)
 {
     xc_config_t *cfg = NULL;
@@ -409,6 +436,7 @@ main (void)
     snprintf (s_path, sizeof s_path, "%s/config.json", s_tmp);
     RUN (test_local_json);
     RUN (test_defaults);
+    RUN (test_policy_sections);
     RUN (test_everything_set);
     RUN (test_resolve);
     RUN (test_not_json);

@@ -171,16 +171,15 @@ static int
 s_start (xc_service_t *service, void *state, xc_err_t *err)
 {
     (void) state;
-    const json_t *policy = json_object_get (xc_service_config (service)->policies, "echo");
+    json_t *policy = xc_config_policy (xc_service_config (service), "echo", s_policy_fields, err);
     if (!policy)
-        return 0;
-    if (xc_schema_check (policy, s_policy_fields, "policies.echo", err) != 0)
         return -1;
     const json_t *follow = json_object_get (policy, "follow");
     for (size_t i = 0; i < json_array_size (follow); i++) {
         snprintf (s_follow[i], sizeof s_follow[i], "%s", json_string_value (json_array_get (follow, i)));
         s_sources[i] = s_follow[i];
     }
+    json_decref (policy);
     return 0;
 }
 

@@ -53,7 +53,7 @@ typedef struct {
 #define INTAKE_RESTRICTED "restricted"
 
 /* policy.c */
-int intake_policy_load (intake_policy_t *policy, const json_t *policies, xc_err_t *err);
+int intake_policy_load (intake_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);
 bool intake_policy_category (const intake_policy_t *policy, const char *id);
 bool intake_policy_severity (const intake_policy_t *policy, const char *severity);
 bool intake_policy_restricted_reader (const intake_policy_t *policy, const xc_principal_t *p);

@@ -217,7 +217,7 @@ s_start (xc_service_t *service, void *state, xc_err_t *err)
     intake_t *intake = state;
     const xc_config_t *cfg = xc_service_config (service);
     const xc_service_conf_t *conf = xc_config_service (cfg, "intake");
-    if (intake_policy_load (&intake->policy, cfg->policies, err) != 0)
+    if (intake_policy_load (&intake->policy, cfg, err) != 0)
         return -1;
     if (!conf->secret_key)
         return xc_err_set (err, XC_E_CONFIG,

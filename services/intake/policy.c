@@ -58,16 +58,13 @@ s_names (const json_t *array, char (*out)[XC_NAME_MAX], int *n, const char *cons
 }
 
 int
-intake_policy_load (intake_policy_t *policy, const json_t *policies, xc_err_t *err)
+intake_policy_load (intake_policy_t *policy, const xc_config_t *cfg, xc_err_t *err)
 {
     memset (policy, 0, sizeof *policy);
-    const json_t *section = json_object_get (policies, "intake");
-    json_t *empty = json_object ();
+    json_t *section = xc_config_policy (cfg, "intake", s_fields, err);
     if (!section)
-        section = empty;
+        return -1;
     int rc = -1;
-    if (xc_schema_check (section, s_fields, "policies.intake", err) != 0)
-        goto done;
 
     const json_t *categories = json_object_get (section, "categories");
     if (categories) {
@@ -126,7 +123,7 @@ intake_policy_load (intake_policy_t *policy, const json_t *policies, xc_err_t *e
 done:
     if (rc != 0 && err)
         err->code = XC_E_CONFIG;
-    json_decref (empty);
+    json_decref (section);
     return rc;
 }
 

@@ -102,7 +102,7 @@ static int
 s_start (xc_service_t *service, void *state, xc_err_t *err)
 {
     referral_t *referral = state;
-    return referral_policy_load (&referral->policy, xc_service_config (service)->policies, err);
+    return referral_policy_load (&referral->policy, xc_service_config (service), err);
 }
 
 /*  "to:<target>": only the office and that target read the message. */

@@ -19,16 +19,13 @@ static const xc_field_t s_fields[] = {
 };
 
 int
-referral_policy_load (referral_policy_t *policy, const json_t *policies, xc_err_t *err)
+referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_err_t *err)
 {
     memset (policy, 0, sizeof *policy);
-    const json_t *section = json_object_get (policies, "referral");
-    json_t *empty = json_object ();
+    json_t *section = xc_config_policy (cfg, "referral", s_fields, err);
     if (!section)
-        section = empty;
+        return -1;
     int rc = -1;
-    if (xc_schema_check (section, s_fields, "policies.referral", err) != 0)
-        goto done;
     const char *kinds[] = { "lead", "handover", "report" };
     const char *defaults[] = { "3 months", "2 months", "2 months" };
     xc_span_t *spans[] = { &policy->due_lead, &policy->due_handover, &policy->due_report };
@@ -67,7 +64,7 @@ referral_policy_load (referral_policy_t *policy, const json_t *policies, xc_err_
 done:
     if (rc != 0 && err)
         err->code = XC_E_CONFIG;
-    json_decref (empty);
+    json_decref (section);
     return rc;
 }
 

@@ -28,7 +28,7 @@ typedef struct {
 } referral_t;
 
 /* policy.c */
-int referral_policy_load (referral_policy_t *policy, const json_t *policies, xc_err_t *err);
+int referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);
 /* The span and its text for a kind ("lead", "handover", "report"). */
 const xc_span_t *referral_policy_due (const referral_policy_t *policy, const char *kind,
                                       const char **text);
