@@ -1,4 +1,4 @@
-"""A throw-away echo deployment per test: keys, registry and config generated here."""
+"""A throw-away deployment of one service per test: keys, registry and config generated here."""
 
 import json
 import os
@@ -14,7 +14,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xcwire  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-BINARY = os.path.join("build", "bin", "xc-echo")       # relative to the repo root
 NOT_BEFORE = "2020-01-01T00:00:00Z"
 NOT_AFTER = "2099-01-01T00:00:00Z"
 
@@ -27,47 +26,63 @@ def write_json(path, doc, mode=0o644):
 
 
 class Deployment:
-    def __init__(self, folder):
+    """Keys, registry and config for one xc-<service>, made in folder, run with --test-mode.
+
+    principals maps an attribute name to (iss, role): each gets a Signer as that attribute,
+    besides the service's own Signer, which is the attribute named after the service.
+    entry holds extra fields for every registry entry; service_extra extra keys for the
+    service's config entry (files they name are the caller's to write before start).
+    """
+
+    def __init__(self, folder, service, principals, entry=None, service_extra=None):
         self.folder = folder
-        self.echo = xcwire.Signer("echo", "echo#1")
-        self.office = xcwire.Signer("office", "office#1")
-        self.audit = xcwire.Signer("audit-bureau", "audit-bureau#1")
+        self.service = service
+        self.binary = os.path.join("build", "bin", f"xc-{service}")  # relative to the repo root
+        self.signer = xcwire.Signer(service, f"{service}#1")
+        setattr(self, service, self.signer)
+        roles = [(self.signer, "service")]
+        for attr, (iss, role) in principals.items():
+            s = xcwire.Signer(iss, f"{iss}#1")
+            setattr(self, attr, s)
+            roles.append((s, role))
         self.ctx = zmq.Context()
         self.clients = []
         self.proc = None
         self.stopped = None
 
-        principals = {"principals": [
-            {"iss": s.iss, "role": role, "scope": {"units": ["*"]}, "revoked": False,
+        doc = {"principals": [
+            {"iss": s.iss, "role": role, **(entry or {}),
              "keys": [s.public_jwk(NOT_BEFORE, NOT_AFTER)]}
-            for s, role in ((self.echo, "service"), (self.office, "office"),
-                            (self.audit, "audit"))]}
+            for s, role in roles]}
         self.registry_path = os.path.join(folder, "principals.json")
-        write_json(self.registry_path, principals)
-        write_json(os.path.join(folder, "service.jwk"), self.echo.private_jwk(), 0o600)
+        write_json(self.registry_path, doc)
+        write_json(os.path.join(folder, "service.jwk"), self.signer.private_jwk(), 0o600)
+        self.database = os.path.join(folder, f"{service}.db")
         self.config_path = os.path.join(folder, "config.json")
         write_json(self.config_path, {
             "deployment": "pytest", "utc_offset": "+08:00", "registry": "principals.json",
             "calendar": os.path.join(REPO, "config", "calendar"),
             "limits": {"heartbeat_ms": 200},
-            "services": {"echo": {"api": "tcp://127.0.0.1:*", "events": "tcp://127.0.0.1:*",
-                                  "database": "echo.db", "key": "service.jwk"}}})
+            "services": {service: {"api": "tcp://127.0.0.1:*", "events": "tcp://127.0.0.1:*",
+                                   "database": f"{service}.db", "key": "service.jwk",
+                                   **(service_extra or {})}}})
         # The verifying side reads the file as any department would.
         self.registry = xcwire.Registry.load(self.registry_path)
         self.ready_path = os.path.join(folder, "ready.json")
-        self.log_path = os.path.join(folder, "echo.log")
+        self.log_path = os.path.join(folder, f"{service}.log")
 
     def start(self):
-        if not os.path.exists(BINARY):
-            pytest.fail(f"{BINARY} does not exist (run from the repo root after building it)")
+        if not os.path.exists(self.binary):
+            pytest.fail(f"{self.binary} does not exist (run from the repo root after building it)")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [BINARY, "--config", self.config_path, "--ready-file", self.ready_path,
+            [self.binary, "--config", self.config_path, "--ready-file", self.ready_path,
              "--test-mode"], stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
         deadline = time.monotonic() + 10
         while True:
             if self.proc.poll() is not None:
-                pytest.fail(f"xc-echo exited with {self.proc.returncode}:\n{self.log_tail()}")
+                pytest.fail(f"xc-{self.service} exited with {self.proc.returncode}:\n"
+                            f"{self.log_tail()}")
             try:
                 with open(self.ready_path, encoding="utf-8") as f:
                     self.ready = json.load(f)
@@ -77,14 +92,14 @@ class Deployment:
             if time.monotonic() > deadline:
                 pytest.fail(f"no ready file within 10 s:\n{self.log_tail()}")
             time.sleep(0.02)
-        assert self.ready["service"] == "echo"
+        assert self.ready["service"] == self.service
         assert self.ready["pid"] == self.proc.pid
         assert self.ready["api"].startswith("tcp://127.0.0.1:")
         assert self.ready["events"].startswith("tcp://127.0.0.1:")
         assert self.ready["api"] != self.ready["events"]
 
     def client(self):
-        c = xcwire.Client(self.ctx, self.ready["api"], self.registry, "echo")
+        c = xcwire.Client(self.ctx, self.ready["api"], self.registry, self.service)
         self.clients.append(c)
         return c
 
@@ -132,13 +147,20 @@ class Deployment:
         return self.stopped
 
 
-@pytest.fixture
-def dep(tmp_path):
-    d = Deployment(str(tmp_path))
+def running(d):
+    """For a fixture: start d, yield it, stop it; the exit status is left in d.stopped."""
     try:
         d.start()
         yield d
     finally:
         status = d.stop()
         # Shown by pytest for a failing test only.
-        print(f"--- xc-echo exit status {status}; log {d.log_path}:\n{d.log_tail()}")
+        print(f"--- xc-{d.service} exit status {status}; log {d.log_path}:\n{d.log_tail()}")
+
+
+@pytest.fixture
+def dep(tmp_path):
+    yield from running(Deployment(
+        str(tmp_path), "echo",
+        {"office": ("office", "office"), "audit": ("audit-bureau", "audit")},
+        entry={"scope": {"units": ["*"]}, "revoked": False}))

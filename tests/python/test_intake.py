@@ -7,20 +7,12 @@ and the reporter's identity, which nobody else sees and no event carries.
 
 import json
 import os
-import signal
-import subprocess
-import time
 
 import pytest
-import zmq
 
 import xcwire
+from conftest import Deployment, running, write_json
 from xcwire import b64u, seal, unb64u
-
-REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-BINARY = os.path.join("build", "bin", "xc-intake")      # relative to the repo root
-NOT_BEFORE = "2020-01-01T00:00:00Z"
-NOT_AFTER = "2099-01-01T00:00:00Z"
 
 UNIT_NAME = "云溪区青石镇人民政府"
 SUMMARY = "信访反映：低保资格审核不严 😟"
@@ -29,124 +21,23 @@ DETAIL = ("一、反映人称：2026年3月起，村委会在低保评定中优�
 REPORTER = {"name": "欧阳明月", "contact": "13912345678（仅限巡察办）"}
 
 
-def write_json(path, doc, mode=0o644):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(doc, f, ensure_ascii=False, indent=1)
-    os.chmod(path, mode)
-
-
-class IntakeDeployment:
+class IntakeDeployment(Deployment):
     """Keys, registry, secret key and config for one xc-intake, made here."""
 
     def __init__(self, folder):
-        self.folder = folder
-        self.intake = xcwire.Signer("intake", "intake#1")
-        self.office = xcwire.Signer("office", "office#1")
-        self.petition = xcwire.Signer("petition-bureau", "petition-bureau#1")
-        self.public = xcwire.Signer("public-channel", "public-channel#1")
-        self.rectify = xcwire.Signer("rectify", "rectify#1")
-        self.ctx = zmq.Context()
-        self.clients = []
-        self.proc = None
-        self.stopped = None
-
-        roles = ((self.intake, "service"), (self.office, "office"), (self.petition, "petition"),
-                 (self.public, "public"), (self.rectify, "service"))
-        principals = {"principals": [
-            {"iss": s.iss, "role": role, "keys": [s.public_jwk(NOT_BEFORE, NOT_AFTER)]}
-            for s, role in roles]}
-        self.registry_path = os.path.join(folder, "principals.json")
-        write_json(self.registry_path, principals)
-        write_json(os.path.join(folder, "service.jwk"), self.intake.private_jwk(), 0o600)
+        super().__init__(folder, "intake", {
+            "office": ("office", "office"), "petition": ("petition-bureau", "petition"),
+            "public": ("public-channel", "public"), "rectify": ("rectify", "service")},
+            service_extra={"secret_key": "secret.json"})
         write_json(os.path.join(folder, "secret.json"),
                    {"kty": "oct", "k": b64u(os.urandom(32))}, 0o600)
-        self.database = os.path.join(folder, "intake.db")
-        self.config_path = os.path.join(folder, "config.json")
-        write_json(self.config_path, {
-            "deployment": "pytest", "utc_offset": "+08:00", "registry": "principals.json",
-            "calendar": os.path.join(REPO, "config", "calendar"),
-            "limits": {"heartbeat_ms": 200},
-            "services": {"intake": {"api": "tcp://127.0.0.1:*", "events": "tcp://127.0.0.1:*",
-                                    "database": "intake.db", "key": "service.jwk",
-                                    "secret_key": "secret.json"}}})
-        self.registry = xcwire.Registry.load(self.registry_path)
-        self.ready_path = os.path.join(folder, "ready.json")
-        self.log_path = os.path.join(folder, "intake.log")
-
-    def start(self):
-        if not os.path.exists(BINARY):
-            pytest.fail(f"{BINARY} does not exist (run from the repo root after building it)")
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [BINARY, "--config", self.config_path, "--ready-file", self.ready_path,
-             "--test-mode"], stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 10
-        while True:
-            if self.proc.poll() is not None:
-                pytest.fail(f"xc-intake exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                with open(self.ready_path, encoding="utf-8") as f:
-                    self.ready = json.load(f)
-                break
-            except (FileNotFoundError, json.JSONDecodeError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"no ready file within 10 s:\n{self.log_tail()}")
-            time.sleep(0.02)
-        assert self.ready["service"] == "intake"
-
-    def client(self):
-        c = xcwire.Client(self.ctx, self.ready["api"], self.registry, "intake")
-        self.clients.append(c)
-        return c
-
-    def log_tail(self, n=60):
-        try:
-            self.log.flush()
-        except (AttributeError, ValueError):
-            pass
-        try:
-            with open(self.log_path, "rb") as f:
-                return b"\n".join(f.read().splitlines()[-n:]).decode("utf-8", "replace")
-        except FileNotFoundError:
-            return "(no log)"
-
-    def stop(self):
-        """SIGTERM, wait 5 s, then kill: the exit status, or "killed". Runs once."""
-        if self.stopped is not None:
-            return self.stopped
-        for c in self.clients:
-            c.close()
-        self.ctx.term()
-        self.stopped = "not started"
-        if self.proc is None:
-            return self.stopped
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-                self.log.close()
-                self.stopped = "killed"
-                return self.stopped
-        self.log.close()
-        self.stopped = self.proc.returncode
-        return self.stopped
 
 
 @pytest.fixture
 def intake(tmp_path):
     d = IntakeDeployment(str(tmp_path))
-    try:
-        d.start()
-        yield d
-    finally:
-        status = d.stop()
-        print(f"--- xc-intake exit status {status}; log {d.log_path}:\n{d.log_tail()}")
-    assert status == 0, f"xc-intake exit status {status}"
+    yield from running(d)
+    assert d.stopped == 0, f"xc-intake exit status {d.stopped}"
 
 
 # --- helpers ---------------------------------------------------------------------------------
