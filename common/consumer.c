@@ -124,14 +124,21 @@ s_back_off (xc_consumer_t *self)
     self->pending[0] = 0;
 }
 
-void
-xc_consumer_failed (xc_consumer_t *self, const char *why)
+/*  quiet: the first misses to reach the source are the normal start-up race (not connected
+    yet), said at debug level until the backoff reaches a second. */
+static void
+s_fail (xc_consumer_t *self, const char *why, bool quiet)
 {
-    /* The first misses are the normal start-up race (not connected yet): said quietly. */
-    xc_log (self->backoff_ms >= 1000 ? XC_LOG_WARN : XC_LOG_DEBUG, NULL,
+    xc_log (quiet && self->backoff_ms < 1000 ? XC_LOG_DEBUG : XC_LOG_WARN, NULL,
             "events of '%s' after %lld: %s; next try in about %d ms", self->source,
             (long long) self->offset, why, self->backoff_ms);
     s_back_off (self);
+}
+
+void
+xc_consumer_failed (xc_consumer_t *self, const char *why)
+{
+    s_fail (self, why, false);
 }
 
 void
@@ -174,7 +181,7 @@ xc_consumer_work (xc_consumer_t *self, const xc_registry_t *registry)
     int64_t now = xc_clock_mono_ms ();
     if (self->pending[0]) {
         if (now >= self->pending_deadline)
-            xc_consumer_failed (self, "no answer");
+            s_fail (self, "no answer", true);
         return;
     }
     if (now < self->due)
@@ -189,7 +196,7 @@ xc_consumer_work (xc_consumer_t *self, const xc_registry_t *registry)
     json_decref (data);
     if (!request || xc_client_send (self->client, request, len, &err) != 0) {
         self->pending[0] = 0;
-        xc_consumer_failed (self, err.text);
+        s_fail (self, err.text, true);
     }
     else
         self->pending_deadline = now + self->timeout_ms;

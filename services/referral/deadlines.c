@@ -22,10 +22,37 @@ referral_due (xc_call_t *call, const referral_t *referral, const char *kind, xc_
 }
 
 xc_date_t
-referral_alert_from (const referral_t *referral, xc_date_t due)
+referral_alert_next (const referral_t *referral, xc_date_t due, xc_date_t today)
 {
     const referral_policy_t *p = &referral->policy;
-    return due - (p->n_warn_days ? p->warn_days[p->n_warn_days - 1] : 0);
+    /* thresholds ascend, so their days descend: the first later than today, from the largest */
+    for (int i = p->n_warn_days - 1; i >= 0; i--)
+        if (due - p->warn_days[i] > today)
+            return due - p->warn_days[i];
+    return due + 1 > today ? due + 1 : 0;
+}
+
+xc_date_t
+referral_alert_first (const referral_t *referral, xc_date_t due)
+{
+    const referral_policy_t *p = &referral->policy;
+    return p->n_warn_days ? due - p->warn_days[p->n_warn_days - 1] : due + 1;
+}
+
+int
+referral_alert_schedule (xc_call_t *call, const referral_t *referral, json_int_t id,
+                         xc_date_t due, xc_date_t today)
+{
+    xc_date_t next = referral_alert_next (referral, due, today);
+    char text[XC_DATE_LEN + 1];
+    xc_date_format (next, text);
+    sqlite3_stmt *stmt = xc_call_stmt (call, "UPDATE referrals SET alert_next = ?2 WHERE id = ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, id);
+    if (next)
+        sqlite3_bind_text (stmt, 2, text, -1, SQLITE_TRANSIENT);
+    return xc_call_exec (call, stmt, "unable to schedule the next alert");
 }
 
 /*  Records alert for (id, due); 1 when it is new, 0 when it was sent before. */
@@ -52,13 +79,14 @@ s_alerts_for (xc_call_t *call, const referral_t *referral, json_int_t id, const 
 {
     const referral_policy_t *p = &referral->policy;
     int days_left = (int) (due - today);
-    char alert[32], key[128];
+    char alert[32], key[128], visibility[XC_NAME_MAX + 8];
+    referral_visibility (target, true, visibility, sizeof visibility);
     if (days_left < 0) {
         int fresh = s_alert_new (call, id, due_text, "overdue");
         if (fresh <= 0)
             return fresh;
         snprintf (key, sizeof key, "overdue:%lld:%s", (long long) id, due_text);
-        return xc_call_emit_new (call, "referral.overdue", NULL, key,
+        return xc_call_emit_new (call, "referral.overdue", visibility, key,
                                  json_pack ("{s:I, s:s, s:s, s:s}", "referral", id, "kind", kind,
                                             "target", target, "due", due_text));
     }
@@ -76,7 +104,7 @@ s_alerts_for (xc_call_t *call, const referral_t *referral, json_int_t id, const 
         if (!fresh || i != band)
             continue;
         snprintf (key, sizeof key, "warning:%lld:%s:%d", (long long) id, due_text, p->warn_days[i]);
-        if (xc_call_emit_new (call, "referral.warning", NULL, key,
+        if (xc_call_emit_new (call, "referral.warning", visibility, key,
                               json_pack ("{s:I, s:s, s:s, s:s, s:i}", "referral", id, "kind", kind,
                                          "target", target, "due", due_text, "days_left", days_left)) != 0)
             return -1;
@@ -91,11 +119,11 @@ referral_tick (xc_call_t *call, void *state)
     xc_date_t today = xc_call_today (call);
     char today_text[XC_DATE_LEN + 1];
     xc_date_format (today, today_text);
-    /* Only referrals awaiting feedback whose warning window has opened: the tick costs
-       nothing for the others, however many there are. */
+    /* Only referrals with an alert due by today: the tick costs nothing for the others,
+       however many there are, and a referral done with leaves the index (alert_next NULL). */
     sqlite3_stmt *stmt = xc_call_stmt (call,
-        "SELECT id, kind, target, due FROM referrals WHERE state IN ('referred', 'acknowledged')"
-        " AND alert_from <= ?1 ORDER BY alert_from LIMIT 1000");
+        "SELECT id, kind, target, due FROM referrals WHERE alert_next <= ?1"
+        " ORDER BY alert_next LIMIT 1000");
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, today_text, -1, SQLITE_STATIC);
@@ -114,11 +142,13 @@ referral_tick (xc_call_t *call, void *state)
         if (xc_date_parse (due_text, &due_date, NULL) != 0)
             continue;
         /* a transaction only when there is something to write */
+        json_int_t id = json_integer_value (json_object_get (r, "id"));
         rc = xc_call_begin (call);
         if (rc == 0)
-            rc = s_alerts_for (call, referral, json_integer_value (json_object_get (r, "id")),
-                               json_string_value (json_object_get (r, "kind")),
+            rc = s_alerts_for (call, referral, id, json_string_value (json_object_get (r, "kind")),
                                json_string_value (json_object_get (r, "target")), due_text, due_date, today);
+        if (rc == 0)
+            rc = referral_alert_schedule (call, referral, id, due_date, today);
     }
     json_decref (due);
     return rc;

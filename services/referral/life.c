@@ -33,7 +33,7 @@ static int
 s_emit_private (xc_call_t *call, const char *type, const char *target, json_t *data)
 {
     char visibility[XC_NAME_MAX + 8];
-    referral_visibility (target, visibility, sizeof visibility);
+    referral_visibility (target, false, visibility, sizeof visibility);
     return xc_call_emit_new (call, type, visibility, NULL, data);
 }
 
@@ -50,11 +50,11 @@ referral_make (xc_call_t *call, const referral_t *referral, const char *kind, co
         return -1;
     xc_date_format (date, date_text);
     xc_date_format (due, due_text);
-    xc_date_format (referral_alert_from (referral, due), from_text);
+    xc_date_format (referral_alert_first (referral, due), from_text);
     char *content_text = json_dumps (content, JSON_COMPACT);
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "INSERT INTO referrals (kind, target, problem, title, content, state, referred_on, due,"
-        " due_start, due_policy, due_explain, alert_from, created_by)"
+        " due_start, due_policy, due_explain, alert_next, created_by)"
         " VALUES (?1, ?2, ?3, ?4, ?5, 'referred', ?6, ?7, ?6, ?8, ?9, ?10, ?11)");
     if (!stmt || !content_text) {
         free (content_text);
@@ -89,6 +89,20 @@ referral_make (xc_call_t *call, const referral_t *referral, const char *kind, co
     return 0;
 }
 
+/*  Whether the problem has a referral of that kind. */
+static bool
+s_exists (xc_call_t *call, json_int_t problem, const char *kind)
+{
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT 1 FROM referrals WHERE problem = ?1 AND kind = ?2");
+    if (!stmt)
+        return false;
+    sqlite3_bind_int64 (stmt, 1, problem);
+    sqlite3_bind_text (stmt, 2, kind, -1, SQLITE_STATIC);
+    bool exists = sqlite3_step (stmt) == SQLITE_ROW;
+    sqlite3_reset (stmt);
+    return exists;
+}
+
 /*  intake's problem.referred and problem.handed_over become referrals; the rest passes. */
 int
 referral_apply (xc_call_t *call, const char *source, const xc_event_t *event, void *state)
@@ -110,14 +124,7 @@ referral_apply (xc_call_t *call, const char *source, const xc_event_t *event, vo
         return xc_call_fail (call, XC_E_SCHEMA, "%s event %lld lacks its target, summary or problem",
                              event->type, (long long) event->seq);
     /* One referral per problem and kind, whatever intake sends. */
-    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT 1 FROM referrals WHERE problem = ?1 AND kind = ?2");
-    if (!stmt)
-        return -1;
-    sqlite3_bind_int64 (stmt, 1, problem);
-    sqlite3_bind_text (stmt, 2, kind, -1, SQLITE_STATIC);
-    bool exists = sqlite3_step (stmt) == SQLITE_ROW;
-    sqlite3_reset (stmt);
-    if (exists)
+    if (s_exists (call, problem, kind))
         return 0;
     json_t *content = json_deep_copy (data);
     int rc = referral_make (call, referral, kind, target, problem, title, content,
@@ -131,8 +138,12 @@ int
 referral_create (xc_call_t *call, void *state)
 {
     const json_t *data = xc_call_msg (call)->data;
-    json_t *content = json_pack ("{s:O}", "detail", json_object_get (data, "detail"));
     json_t *problem = json_object_get (data, "problem");
+    if (problem && s_exists (call, json_integer_value (problem),
+                             json_string_value (json_object_get (data, "kind"))))
+        return xc_call_fail (call, XC_E_CONFLICT, "problem %lld has a referral of that kind already",
+                             (long long) json_integer_value (problem));
+    json_t *content = json_pack ("{s:O}", "detail", json_object_get (data, "detail"));
     int rc = referral_make (call, state, json_string_value (json_object_get (data, "kind")),
                             json_string_value (json_object_get (data, "target")),
                             problem ? json_integer_value (problem) : 0,
@@ -146,6 +157,7 @@ referral_create (xc_call_t *call, void *state)
 typedef struct {
     json_int_t id;
     char kind[16], target[XC_NAME_MAX], state[16], method[32], due[XC_DATE_LEN + 1];
+    bool disposed;                   /* disposed once: its feedback was given */
 } s_referral_t;
 
 /*  Loads the referral of data.referral; checks the sender is its target (or the office when
@@ -155,8 +167,8 @@ s_load (xc_call_t *call, s_referral_t *r, bool office)
 {
     memset (r, 0, sizeof *r);
     r->id = json_integer_value (json_object_get (xc_call_msg (call)->data, "referral"));
-    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT kind, target, state, coalesce (method, ''), due"
-                                             " FROM referrals WHERE id = ?1");
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT kind, target, state, coalesce (method, ''), due,"
+                                             " disposed_on IS NOT NULL FROM referrals WHERE id = ?1");
     if (!stmt)
         return -1;
     sqlite3_bind_int64 (stmt, 1, r->id);
@@ -167,6 +179,7 @@ s_load (xc_call_t *call, s_referral_t *r, bool office)
         snprintf (r->state, sizeof r->state, "%s", (const char *) sqlite3_column_text (stmt, 2));
         snprintf (r->method, sizeof r->method, "%s", (const char *) sqlite3_column_text (stmt, 3));
         snprintf (r->due, sizeof r->due, "%s", (const char *) sqlite3_column_text (stmt, 4));
+        r->disposed = sqlite3_column_int (stmt, 5);
     }
     sqlite3_reset (stmt);
     if (!found)
@@ -187,7 +200,9 @@ s_move (xc_call_t *call, const s_referral_t *r, const char *state, const char *m
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "UPDATE referrals SET state = ?2, method = coalesce (?3, method),"
         " disposed_on = CASE WHEN ?4 = 'disposed' AND disposed_on IS NULL THEN ?5 ELSE disposed_on END,"
-        " concluded_on = CASE WHEN ?2 = 'concluded' THEN ?5 ELSE concluded_on END WHERE id = ?1");
+        " concluded_on = CASE WHEN ?2 = 'concluded' THEN ?5 ELSE concluded_on END,"
+        /* feedback given: no more warnings for this referral, even if reopened */
+        " alert_next = CASE WHEN ?4 = 'disposed' THEN NULL ELSE alert_next END WHERE id = ?1");
     if (!stmt)
         return -1;
     sqlite3_bind_int64 (stmt, 1, r->id);
@@ -307,17 +322,17 @@ referral_extend (xc_call_t *call, void *state)
     const json_t *data = xc_call_msg (call)->data;
     const char *due = json_string_value (json_object_get (data, "due"));
     const char *reason = json_string_value (json_object_get (data, "reason"));
-    if (strcmp (r.state, "referred") != 0 && strcmp (r.state, "acknowledged") != 0)
-        return xc_call_fail (call, XC_E_CONFLICT, "referral %lld is %s: only one awaiting its"
-                             " disposal is extended", (long long) r.id, r.state);
+    if (r.disposed || strcmp (r.state, "concluded") == 0)
+        return xc_call_fail (call, XC_E_CONFLICT, "referral %lld was disposed: only one awaiting its"
+                             " first disposal is extended", (long long) r.id);
     if (strcmp (due, r.due) <= 0)
         return xc_call_fail (call, XC_E_CONFLICT, "the new due date %s is not after %s", due, r.due);
     xc_date_t due_date;
     xc_date_parse (due, &due_date, NULL);
     char from[XC_DATE_LEN + 1], explain[400];
-    xc_date_format (referral_alert_from (referral, due_date), from);
+    xc_date_format (referral_alert_first (referral, due_date), from);
     snprintf (explain, sizeof explain, "extended from %s to %s: %.300s", r.due, due, reason);
-    sqlite3_stmt *stmt = xc_call_stmt (call, "UPDATE referrals SET due = ?2, alert_from = ?3,"
+    sqlite3_stmt *stmt = xc_call_stmt (call, "UPDATE referrals SET due = ?2, alert_next = ?3,"
                                              " due_explain = ?4 WHERE id = ?1");
     if (!stmt)
         return -1;
@@ -330,7 +345,9 @@ referral_extend (xc_call_t *call, void *state)
                              json_pack ("{s:s, s:s, s:s}", "from", r.due, "to", due, "reason", reason)) != 0)
         return -1;
     /* No content in this event: the notification service routes it. */
-    if (xc_call_emit_new (call, "referral.extended", NULL, NULL,
+    char visibility[XC_NAME_MAX + 8];
+    referral_visibility (r.target, true, visibility, sizeof visibility);
+    if (xc_call_emit_new (call, "referral.extended", visibility, NULL,
                           json_pack ("{s:I, s:s, s:s, s:s, s:s}", "referral", r.id, "kind", r.kind,
                                      "target", r.target, "due", due, "previous_due", r.due)) != 0)
         return -1;

@@ -12,11 +12,10 @@ static const xc_migration_t s_migrations[] = {
       " id INTEGER PRIMARY KEY, kind TEXT NOT NULL, target TEXT NOT NULL, problem INTEGER,"
       " title TEXT NOT NULL, content TEXT NOT NULL, state TEXT NOT NULL, method TEXT,"
       " referred_on TEXT NOT NULL, due TEXT NOT NULL, due_start TEXT NOT NULL,"
-      " due_policy TEXT NOT NULL, due_explain TEXT NOT NULL, alert_from TEXT NOT NULL,"
+      " due_policy TEXT NOT NULL, due_explain TEXT NOT NULL, alert_next TEXT,"
       " disposed_on TEXT, concluded_on TEXT, created_by TEXT NOT NULL, UNIQUE (problem, kind));"
       "CREATE INDEX referrals_by_target ON referrals (target, id);"
-      "CREATE INDEX referrals_alerting ON referrals (alert_from)"
-      " WHERE state IN ('referred', 'acknowledged');"
+      "CREATE INDEX referrals_alerting ON referrals (alert_next) WHERE alert_next IS NOT NULL;"
       "CREATE TABLE referral_history ("
       " referral INTEGER NOT NULL REFERENCES referrals (id), n INTEGER NOT NULL,"
       " action TEXT NOT NULL, by TEXT NOT NULL, at INTEGER NOT NULL, data TEXT NOT NULL,"
@@ -105,14 +104,18 @@ s_start (xc_service_t *service, void *state, xc_err_t *err)
     return referral_policy_load (&referral->policy, xc_service_config (service), err);
 }
 
-/*  "to:<target>": only the office and that target read the message. */
+/*  "to:<target>": only the office and that target read the message; "alert:<target>" (no
+    content: warnings, overdue, extensions) also the services, so notify can route it. */
 static bool
 s_event_visible (const xc_principal_t *reader, const char *visibility, void *state)
 {
     (void) state;
-    if (strncmp (visibility, "to:", 3) != 0)
+    bool alert = strncmp (visibility, "alert:", 6) == 0;
+    if (!alert && strncmp (visibility, "to:", 3) != 0)
         return true;
-    return strcmp (reader->role, "office") == 0 || strcmp (reader->iss, visibility + 3) == 0;
+    const char *target = visibility + (alert ? 6 : 3);
+    return strcmp (reader->role, "office") == 0 || strcmp (reader->iss, target) == 0
+           || (alert && strcmp (reader->role, "service") == 0);
 }
 
 static const char *const s_sources[] = { "intake", NULL };

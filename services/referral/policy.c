@@ -77,7 +77,7 @@ referral_policy_due (const referral_policy_t *policy, const char *kind, const ch
 }
 
 void
-referral_visibility (const char *target, char *out, size_t size)
+referral_visibility (const char *target, bool alert, char *out, size_t size)
 {
-    snprintf (out, size, "to:%s", target);
+    snprintf (out, size, "%s:%s", alert ? "alert" : "to", target);
 }

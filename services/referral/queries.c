@@ -95,7 +95,7 @@ referral_get (xc_call_t *call, void *state)
        the lead is shown (a resent read is answered from the inbox and not logged twice). */
     if (strcmp (json_string_value (json_object_get (r, "kind")), "lead") == 0) {
         char visibility[XC_NAME_MAX + 8], at[XC_RFC3339_LEN + 1];
-        referral_visibility (target, visibility, sizeof visibility);
+        referral_visibility (target, false, visibility, sizeof visibility);
         xc_clock_format (xc_call_now (call), at);
         if (xc_call_emit_new (call, "lead.read", visibility, NULL,
                               json_pack ("{s:I, s:s, s:s}", "referral", id, "reader",
@@ -121,7 +121,8 @@ s_list_row (sqlite3_stmt *stmt)
                       "overdue", sqlite3_column_int (stmt, 8));
 }
 
-#define OVERDUE "(state IN ('referred', 'acknowledged') AND due < ?1)"
+/* Overdue: past its due date without a first disposal (its feedback). */
+#define OVERDUE "(disposed_on IS NULL AND due < ?1)"
 
 int
 referral_list (xc_call_t *call, void *state)

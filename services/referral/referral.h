@@ -33,8 +33,9 @@ int referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_
 const xc_span_t *referral_policy_due (const referral_policy_t *policy, const char *kind,
                                       const char **text);
 
-/* The visibility class of a referral's events: only the office and the target read them. */
-void referral_visibility (const char *target, char *out, size_t size);
+/* The visibility class of a referral's events: only the office and the target read them; an
+   alert's (no content) also the services. */
+void referral_visibility (const char *target, bool alert, char *out, size_t size);
 
 /* life.c */
 int referral_make (xc_call_t *call, const referral_t *referral, const char *kind,
@@ -55,8 +56,14 @@ int referral_history (xc_call_t *call, json_int_t id, const char *action, const 
 /* deadlines.c */
 int referral_due (xc_call_t *call, const referral_t *referral, const char *kind, xc_date_t start,
                   xc_date_t *due, char *explain, size_t explain_size);
-/* The first day a warning can be due: due - the largest threshold. */
-xc_date_t referral_alert_from (const referral_t *referral, xc_date_t due);
+/* The next day after today on which an alert falls due for a referral due on due (a warning
+   threshold's day, or the day after due for the overdue notice); 0 when none is left. */
+xc_date_t referral_alert_next (const referral_t *referral, xc_date_t due, xc_date_t today);
+/* The first alert's day for a new due date: the largest threshold before it. */
+xc_date_t referral_alert_first (const referral_t *referral, xc_date_t due);
+/* Writes that day (or NULL) into the referral's alert_next. */
+int referral_alert_schedule (xc_call_t *call, const referral_t *referral, json_int_t id,
+                             xc_date_t due, xc_date_t today);
 int referral_tick (xc_call_t *call, void *state);
 
 /* queries.c */
