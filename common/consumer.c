@@ -26,6 +26,8 @@ struct xc_consumer {
     char pending[XC_UUID_LEN + 1];   /* id of the pull in flight, "" when none */
     int64_t pending_deadline;
     int backoff_ms;
+    bool refused;                    /* backing off because the source answered and a batch
+                                        failed (not because it was unreachable) */
 };
 
 int
@@ -129,6 +131,7 @@ s_back_off (xc_consumer_t *self)
 static void
 s_fail (xc_consumer_t *self, const char *why, bool quiet)
 {
+    self->refused = !quiet;
     xc_log (quiet && self->backoff_ms < 1000 ? XC_LOG_DEBUG : XC_LOG_WARN, NULL,
             "events of '%s' after %lld: %s; next try in about %d ms", self->source,
             (long long) self->offset, why, self->backoff_ms);
@@ -146,6 +149,7 @@ xc_consumer_applied (xc_consumer_t *self, int64_t new_offset)
 {
     self->offset = new_offset;
     self->backoff_ms = S_BACKOFF_FIRST;
+    self->refused = false;
     self->due = self->head > self->offset ? xc_clock_mono_ms () : xc_clock_mono_ms () + self->pull_ms;
 }
 
@@ -164,9 +168,11 @@ s_drain_hints (xc_consumer_t *self, const xc_registry_t *registry)
             int64_t seq = json_integer_value (json_object_get (hint->data, "seq"));
             if (seq > self->head)
                 self->head = seq;
-            if (seq > self->offset && !self->pending[0]) {
+            /* A source that speaks is up: pull now, unless the backoff is for a batch it
+               answered and that failed, which a hint does not mend. */
+            if (seq > self->offset && !self->pending[0] && !self->refused) {
                 self->due = xc_clock_mono_ms ();
-                self->backoff_ms = S_BACKOFF_FIRST;   /* it speaks: it is up */
+                self->backoff_ms = S_BACKOFF_FIRST;
             }
         }
         xc_msg_destroy (&hint);

@@ -52,6 +52,7 @@ static const struct {
     { "referral", "service", "referral#1" },
     { "rectify", "service", "rectify#1" },
     { "discipline-commission", "discipline", "discipline-commission#1" },
+    { "org-department", "organization", "org-department#1" },
 };
 
 int
@@ -246,12 +247,28 @@ fx_deploy_peer (fx_t *peer, fx_t *base, const char *service, const char *policy_
     xc_err_t err;
     snprintf (name, sizeof name, "%s.jwk", service);
     s_path (peer, path, sizeof path, name);
-    if (xc_key_generate (&key, service, &err) != 0 || xc_key_save_jwk (&key, path, &err) != 0)
+    /* A peer named like a client principal of the table (referral, rectify) is that principal:
+       it signs with the client's key, so its registry entry (role service) stays the only one
+       with that iss and fx_key (fx, service) still names a registered key. */
+    const xc_key_t *client = fx_key (base, service);
+    if (client)
+        key = *client;
+    else if (xc_key_generate (&key, service, &err) != 0)
+        return -1;
+    if (xc_key_save_jwk (&key, path, &err) != 0)
         return -1;
     s_path (peer, reg_path, sizeof reg_path, "principals.json");
     json_t *registry = json_load_file (reg_path, 0, NULL);
-    json_array_append_new (json_object_get (registry, "principals"),
-                           s_registry_entry (service, "service", &key, NULL));
+    json_t *principals = json_object_get (registry, "principals");
+    if (client) {
+        size_t i;
+        json_t *entry;
+        json_array_foreach (principals, i, entry)
+            if (strcmp (json_string_value (json_object_get (entry, "iss")), service) == 0)
+                json_object_set_new (entry, "role", json_string ("service"));
+    }
+    else
+        json_array_append_new (principals, s_registry_entry (service, "service", &key, NULL));
     int rc = json_dump_file (registry, reg_path, JSON_INDENT (1));
     json_decref (registry);
     xc_key_wipe (&key);

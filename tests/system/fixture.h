@@ -10,9 +10,11 @@
       office (office), petition-bureau (petition), audit-bureau (audit),
       retired (office, key valid 2020 only), team-1 and team-2 (team),
       public-channel (public), referral and rectify (service),
-      discipline-commission (discipline: a role no service grants anything).
+      discipline-commission (discipline: a role no service grants anything),
+      org-department (organization: the organization department, another receiving body).
     A principal named like the service under test is left out (the service is registered
-    under its own name with role service).
+    under its own name with role service); a peer (fx_deploy_peer) named like one of them
+    (referral, rectify) takes over that principal's key and entry instead of adding another.
 */
 #ifndef XC_FIXTURE_H
 #define XC_FIXTURE_H
