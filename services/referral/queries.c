@@ -88,7 +88,14 @@ referral_get (xc_call_t *call, void *state)
     json_array_foreach (h, i, entry)
         if (strcmp (json_string_value (json_object_get (entry, "action")), "extended") == 0)
             json_array_append (extensions, json_object_get (entry, "data"));
-    json_object_set_new (json_object_get (r, "due"), "extensions", extensions);
+    json_t *due = json_object_get (r, "due");
+    json_object_set_new (due, "extensions", extensions);
+    /* which calendar the span counts in: working days need the deployment's holiday files */
+    xc_span_t span;
+    bool workdays = xc_span_parse (json_string_value (json_object_get (due, "policy")), &span, NULL) == 0
+                    && span.unit == XC_SPAN_WORKDAYS;
+    json_object_set_new (due, "calendar", json_string (workdays ? xc_call_config (call)->calendar
+                                                                : "calendar days"));
     json_object_set_new (r, "history", h ? h : json_array ());
     json_object_set_new (r, "outcomes", o ? o : json_array ());
     /* Reading a lead is a disciplinary matter: the read itself is recorded, durably, before
