@@ -238,7 +238,7 @@ s_health (s_ctl_t *ctl)
     }
     const char *iss = pub->owner->iss;
     int down = 0;
-    printf ("%-10s %-26s %-6s %8s %9s\n", "SERVICE", "API", "STATE", "HEAD", "COMMANDS");
+    printf ("%-10s %-26s %-6s %8s %9s %6s\n", "SERVICE", "API", "STATE", "HEAD", "COMMANDS", "LAG");
     for (size_t i = 0; i < cfg->n_services; i++) {
         const xc_service_conf_t *svc = &cfg->services[i];
         const xc_principal_t *sp = xc_registry_principal (registry, svc->name);
@@ -261,10 +261,18 @@ s_health (s_ctl_t *ctl)
         int rc = msg && xc_client_new (&opts, &client, &err) == 0
                      ? xc_client_call (client, msg, len, id, &verify, svc->name, 2000, &reply, &err)
                      : -1;
-        if (rc == 0)
-            printf ("%-10s %-26s %-6s %8lld %9lld\n", svc->name, svc->api, "up",
+        if (rc == 0) {
+            /* events of the services it reads that it has not applied yet */
+            long long lag = 0;
+            const char *source;
+            json_t *position;
+            json_object_foreach (json_object_get (reply->data, "sources"), source, position)
+                lag += json_integer_value (json_object_get (position, "head"))
+                       - json_integer_value (json_object_get (position, "offset"));
+            printf ("%-10s %-26s %-6s %8lld %9lld %6lld\n", svc->name, svc->api, "up",
                     (long long) json_integer_value (json_object_get (reply->data, "head")),
-                    (long long) json_integer_value (json_object_get (reply->data, "commands")));
+                    (long long) json_integer_value (json_object_get (reply->data, "commands")), lag);
+        }
         else {
             printf ("%-10s %-26s %-6s %s\n", svc->name, svc->api, "DOWN", err.text);
             down++;

@@ -76,6 +76,7 @@ def test_health_up_then_down(deployment):
         assert result.returncode == 0, result.stdout + result.stderr
         line = [l for l in result.stdout.splitlines() if l.startswith("echo")][0]
         assert line.split()[2] == "up"
+        assert line.split()[5] == "0"          # LAG: echo reads no other service here
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=5) == 0
