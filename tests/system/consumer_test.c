@@ -31,14 +31,12 @@ static int
 s_ask (const char *iss, const char *type, const char *data)
 {
     char id[XC_UUID_LEN + 1];
-    char *msg = fx_seal (&fx, fx_key (&fx, iss), iss, type, data, id);
     xc_msg_t *reply = NULL;
     xc_err_t err;
-    int rc = msg ? fx_call (&fx, client, iss, msg, id, &reply, &err) : -1;
+    int rc = fx_ask (&fx, client, iss, type, data, id, &reply, &err);
     if (rc != 0)
-        fprintf (stderr, "%s as %s: %s\n", type, iss, msg ? err.text : "not sealed");
+        fprintf (stderr, "%s as %s: %s\n", type, iss, err.text);
     xc_msg_destroy (&reply);
-    free (msg);
     return rc;
 }
 

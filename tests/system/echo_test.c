@@ -52,32 +52,15 @@ s_same (s_counts_t a, s_counts_t b)
 static xc_code_t
 s_code_with (xc_client_t *via, const char *iss, const char *msg, const char *id)
 {
-    xc_msg_t *reply = NULL;
-    xc_err_t err = { XC_OK, "" };
-    int rc = fx_call (&fx, via, iss, msg, id, &reply, &err);
-    xc_msg_destroy (&reply);
-    return rc == 0 ? XC_OK : err.code;
+    xc_code_t code;
+    json_decref (fx_send_sealed (&fx, via, iss, msg, id, &code, NULL, 0, NULL));
+    return code;
 }
 
 static xc_code_t
 s_code (const char *iss, const char *msg, const char *id)
 {
     return s_code_with (client, iss, msg, id);
-}
-
-/*  Seals type and data (JSON text) from key's principal iss and sends it; returns what
-    fx_call returns, with the reply in *reply_p (caller destroys) and the message id in id. */
-static int
-s_ask (const xc_key_t *key, const char *iss, const char *type, const char *data, char *id,
-       xc_msg_t **reply_p)
-{
-    char *msg = fx_seal (&fx, key, iss, type, data, id);
-    if (!msg)
-        return -1;
-    xc_err_t err;
-    int rc = fx_call (&fx, client, iss, msg, id, reply_p, &err);
-    free (msg);
-    return rc;
 }
 
 static char *
@@ -120,7 +103,7 @@ test_note_accepted_and_read_back (void)
 {
     char id[XC_UUID_LEN + 1];
     xc_msg_t *reply = NULL;
-    CHECK (s_ask (&fx.office, "office", "echo.note", "{\"text\":\"第一条 note\"}", id, &reply) == 0);
+    CHECK (fx_ask (&fx, client, "office", "echo.note", "{\"text\":\"第一条 note\"}", id, &reply, NULL) == 0);
     if (reply) {
         CHECK_STR (reply->type, "ack");
         CHECK_STR (reply->corr, id);
@@ -129,7 +112,7 @@ test_note_accepted_and_read_back (void)
     }
     xc_msg_destroy (&reply);
 
-    CHECK (s_ask (&fx.petition, "petition-bureau", "echo.get", "{\"n\":1}", id, &reply) == 0);
+    CHECK (fx_ask (&fx, client, "petition-bureau", "echo.get", "{\"n\":1}", id, &reply, NULL) == 0);
     if (reply) {
         CHECK_STR (reply->type, "result");
         CHECK_STR (json_string_value (json_object_get (reply->data, "text")), "第一条 note");
@@ -403,7 +386,7 @@ s_walk_events (int64_t *bad_p)
         char id[XC_UUID_LEN + 1], data[64];
         snprintf (data, sizeof data, "{\"after\":%lld,\"limit\":37}", (long long) after);
         xc_msg_t *reply = NULL;
-        if (s_ask (&fx.audit, "audit-bureau", "events.read", data, id, &reply) != 0) {
+        if (fx_ask (&fx, client, "audit-bureau", "events.read", data, id, &reply, NULL) != 0) {
             *bad_p = -1;
             break;
         }
@@ -528,7 +511,7 @@ test_health_and_test_clock (void)
 {
     char id[XC_UUID_LEN + 1];
     xc_msg_t *reply = NULL;
-    CHECK (s_ask (&fx.office, "office", "health", "{}", id, &reply) == 0);
+    CHECK (fx_ask (&fx, client, "office", "health", "{}", id, &reply, NULL) == 0);
     if (reply) {
         CHECK_STR (json_string_value (json_object_get (reply->data, "service")), "echo");
         CHECK_INT (json_integer_value (json_object_get (reply->data, "head")),
@@ -542,7 +525,7 @@ test_health_and_test_clock (void)
     snprintf (data, sizeof data, "{\"clock\":\"%s\"}", target);
     /* sent twice (as a resend would be): the clock moves once */
     for (int i = 0; i < 2; i++) {
-        CHECK (s_ask (&fx.office, "office", "clock.set", data, id, &reply) == 0);
+        CHECK (fx_ask (&fx, client, "office", "clock.set", data, id, &reply, NULL) == 0);
         if (reply) {
             int64_t clock;
             CHECK (xc_clock_parse (json_string_value (json_object_get (reply->data, "clock")), &clock, NULL) == 0);

@@ -366,3 +366,196 @@ fx_sql_int (fx_t *fx, const char *sql)
     sqlite3_close (db);
     return value;
 }
+
+int
+fx_ask (fx_t *fx, xc_client_t *client, const char *iss, const char *type, const char *data_json,
+        char *id_out, xc_msg_t **reply_p, xc_err_t *err)
+{
+    xc_err_t local;
+    if (!err)
+        err = &local;
+    const xc_key_t *key = fx_key (fx, iss);
+    char *msg = key && data_json ? fx_seal (fx, key, iss, type, data_json, id_out) : NULL;
+    if (!msg)
+        return xc_err_set (err, XC_E_INTERNAL, "unable to seal '%s' as '%s'", type, iss);
+    int rc = fx_call (fx, client, iss, msg, id_out, reply_p, err);
+    free (msg);
+    return rc;
+}
+
+/*  What fx_send_sealed returns for a call's outcome; destroys the reply. */
+static json_t *
+s_answer (int rc, xc_msg_t **reply_p, const xc_err_t *err, xc_code_t *code_p, char *text,
+          size_t text_size, char *status)
+{
+    xc_msg_t *reply = *reply_p;
+    json_t *out = NULL;
+    if (text_size)
+        text[0] = 0;
+    if (rc == 0 && reply) {
+        *code_p = XC_OK;
+        bool ack = strcmp (reply->type, "ack") == 0;
+        out = json_incref (ack ? json_object_get (reply->data, "result") : reply->data);
+        if (!out)
+            out = json_object ();
+        if (status)
+            snprintf (status, 16, "%s",
+                      ack ? json_string_value (json_object_get (reply->data, "status")) : "result");
+    }
+    else {
+        *code_p = err->code == XC_OK ? XC_E_INTERNAL : err->code;
+        if (text_size)
+            snprintf (text, text_size, "%s", err->text);
+    }
+    xc_msg_destroy (reply_p);
+    return out;
+}
+
+json_t *
+fx_send_sealed (fx_t *fx, xc_client_t *client, const char *iss, const char *msg, const char *id,
+                xc_code_t *code_p, char *text, size_t text_size, char *status)
+{
+    xc_msg_t *reply = NULL;
+    xc_err_t err = { XC_OK, "" };
+    int rc = fx_call (fx, client, iss, msg, id, &reply, &err);
+    return s_answer (rc, &reply, &err, code_p, text, text_size, status);
+}
+
+json_t *
+fx_send (fx_t *fx, xc_client_t *client, const char *iss, const char *type, json_t *data,
+         xc_code_t *code_p, char *text, size_t text_size, char *status)
+{
+    char *json = data ? json_dumps (data, JSON_COMPACT) : NULL;
+    json_decref (data);
+    char id[XC_UUID_LEN + 1];
+    xc_msg_t *reply = NULL;
+    xc_err_t err = { XC_OK, "" };
+    int rc = fx_ask (fx, client, iss, type, json, id, &reply, &err);
+    free (json);
+    return s_answer (rc, &reply, &err, code_p, text, text_size, status);
+}
+
+json_t *
+fx_events (fx_t *fx, xc_client_t *client, const char *iss, int64_t after, int limit)
+{
+    json_t *all = json_array ();
+    for (int page = 0; page < 1000; page++) {
+        xc_code_t code;
+        json_t *r = fx_send (fx, client, iss, "events.read",
+                             json_pack ("{s:I, s:i}", "after", (json_int_t) after, "limit", limit),
+                             &code, NULL, 0, NULL);
+        if (!r) {
+            json_decref (all);
+            return NULL;
+        }
+        json_t *events = json_object_get (r, "events");
+        json_array_extend (all, events);
+        size_t n = json_array_size (events);
+        if (n)
+            after = json_integer_value (json_object_get (json_array_get (events, n - 1), "seq"));
+        int64_t head = json_integer_value (json_object_get (r, "head"));
+        json_decref (r);
+        if (after >= head || n == 0)
+            break;
+    }
+    return all;
+}
+
+int64_t
+fx_head (fx_t *fx, xc_client_t *client)
+{
+    xc_code_t code;
+    json_t *r = fx_send (fx, client, "office", "events.read", json_pack ("{s:i}", "limit", 1),
+                         &code, NULL, 0, NULL);
+    int64_t head = r ? json_integer_value (json_object_get (r, "head")) : -1;
+    json_decref (r);
+    return head;
+}
+
+xc_msg_t *
+fx_event_open (fx_t *fx, const json_t *entry)
+{
+    const char *message = json_string_value (json_object_get (entry, "message"));
+    if (!message)
+        return NULL;
+    xc_verify_t stored = { .registry = fx->registry, .stored = true, .now = xc_clock_wall (),
+                           .max_size = 1 << 22 };
+    xc_msg_t *event = NULL;
+    if (xc_envelope_open (message, strlen (message), &stored, &event, NULL) != 0)
+        return NULL;
+    if (strcmp (event->iss, fx->service) != 0)
+        xc_msg_destroy (&event);
+    return event;
+}
+
+json_t *
+fx_events_of (fx_t *fx, xc_client_t *client, int64_t after, const char *type, int limit,
+              bool with_seq)
+{
+    json_t *out = json_array ();
+    json_t *events = fx_events (fx, client, "office", after, limit);
+    size_t i;
+    json_t *entry;
+    json_array_foreach (events, i, entry) {
+        if (strcmp (json_string_value (json_object_get (entry, "type")), type) != 0)
+            continue;
+        xc_msg_t *event = fx_event_open (fx, entry);
+        if (event && strcmp (event->type, type) == 0) {
+            json_t *data = json_deep_copy (event->data);
+            if (with_seq)
+                json_object_set (data, "_seq", json_object_get (entry, "seq"));
+            json_array_append_new (out, data);
+        }
+        else
+            json_array_append_new (out, json_null ());
+        xc_msg_destroy (&event);
+    }
+    json_decref (events);
+    return out;
+}
+
+void
+fx_event_types (fx_t *fx, xc_client_t *client, int64_t after, int limit, char *out, size_t size)
+{
+    out[0] = 0;
+    json_t *events = fx_events (fx, client, "office", after, limit);
+    size_t i;
+    json_t *entry;
+    json_array_foreach (events, i, entry) {
+        size_t used = strlen (out);
+        snprintf (out + used, size - used, "%s%s", used ? " " : "",
+                  json_string_value (json_object_get (entry, "type")));
+    }
+    json_decref (events);
+}
+
+fx_snap_t
+fx_snap (fx_t *fx, xc_client_t *client)
+{
+    return (fx_snap_t) { fx_head (fx, client), fx_sql_int (fx, "SELECT count(*) FROM inbox"),
+                         fx_sql_int (fx, "SELECT count(*) FROM outbox") };
+}
+
+int
+fx_refused (fx_t *fx, xc_client_t *client, xc_code_t want, const char *iss, const char *type,
+            json_t *data, char *why, size_t size)
+{
+    fx_snap_t before = fx_snap (fx, client);
+    xc_code_t code;
+    char text[512];
+    json_decref (fx_send (fx, client, iss, type, data, &code, text, sizeof text, NULL));
+    fx_snap_t after = fx_snap (fx, client);
+    why[0] = 0;
+    if (code != want)
+        snprintf (why, size, "%s as %s: %s (%s), expected %s", type, iss, xc_code_name (code),
+                  text, xc_code_name (want));
+    if (before.head < 0 || before.inbox < 0 || after.head != before.head
+        || after.inbox != before.inbox || after.outbox != before.outbox) {
+        size_t used = strlen (why);
+        snprintf (why + used, size - used, "%s%s as %s stored something: head %lld -> %lld,"
+                  " inbox %lld -> %lld, outbox %lld -> %lld", used ? "; " : "", type, iss,
+                  (long long) before.head, (long long) after.head, before.inbox, after.inbox,
+                  before.outbox, after.outbox);
+    }
+    return why[0] ? -1 : 0;
+}

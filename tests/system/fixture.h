@@ -19,7 +19,9 @@
 #ifndef XC_FIXTURE_H
 #define XC_FIXTURE_H
 
+#include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/envelope.h"
@@ -87,5 +89,70 @@ int fx_call (fx_t *fx, xc_client_t *client, const char *iss, const char *msg, co
 /*  Runs one SQL query against the service's database file and returns the first column
     of the first row as an integer (-1 on failure). */
 long long fx_sql_int (fx_t *fx, const char *sql);
+
+/* ------------------------------------------------------------------ calls with answers
+
+    What the system tests share to talk to a service: client is the connection to use (a test
+    may hold several), iss one of the client principals of the table (it signs with its key). */
+
+/*  Seals type with data (JSON text) as iss and calls (fx_call): 0 on ack/result, else -1 with
+    err (may be NULL). The reply goes to *reply_p (caller destroys), the message id to id_out
+    (XC_UUID_LEN + 1 bytes). */
+int fx_ask (fx_t *fx, xc_client_t *client, const char *iss, const char *type,
+            const char *data_json, char *id_out, xc_msg_t **reply_p, xc_err_t *err);
+/*  Calls with a sealed msg (id its message id) and returns the ack's result or the query's
+    result (caller owns; an ack without a result gives an empty object), or NULL with *code_p
+    and text (text_size bytes, may be 0) saying why. status (16 bytes, may be NULL) gets the
+    ack's status ("accepted", "duplicate") or "result". */
+json_t *fx_send_sealed (fx_t *fx, xc_client_t *client, const char *iss, const char *msg,
+                        const char *id, xc_code_t *code_p, char *text, size_t text_size,
+                        char *status);
+/*  The same, sealing type with data (stolen) as iss first. */
+json_t *fx_send (fx_t *fx, xc_client_t *client, const char *iss, const char *type, json_t *data,
+                 xc_code_t *code_p, char *text, size_t text_size, char *status);
+
+/* ------------------------------------------------------------------ events */
+
+/*  Every events.read entry after seq `after`, read by iss in pages of limit, paging to the
+    head (caller owns); NULL when a read is refused. */
+json_t *fx_events (fx_t *fx, xc_client_t *client, const char *iss, int64_t after, int limit);
+/*  The events head as the office reads it (-1 when refused). */
+int64_t fx_head (fx_t *fx, xc_client_t *client);
+/*  The event of an events.read entry, verified as a stored message signed by fx's service
+    (caller destroys); NULL when it has no message, does not verify or is another's. */
+xc_msg_t *fx_event_open (fx_t *fx, const json_t *entry);
+/*  The data of every event of type after seq `after` (the office's view, pages of limit), in
+    order, each with its seq added as "_seq" when with_seq; an entry that does not open is a
+    JSON null, so a check fails on it (caller owns). */
+json_t *fx_events_of (fx_t *fx, xc_client_t *client, int64_t after, const char *type, int limit,
+                      bool with_seq);
+/*  The types of the events after seq `after` (the office's view, pages of limit), joined by
+    spaces into out (size bytes). */
+void fx_event_types (fx_t *fx, xc_client_t *client, int64_t after, int limit, char *out,
+                     size_t size);
+
+/* ------------------------------------------------------------------ nothing stored */
+
+/*  What a refusal must leave as it was: the events head and the inbox and outbox rows. */
+typedef struct {
+    int64_t head;
+    long long inbox, outbox;
+} fx_snap_t;
+
+fx_snap_t fx_snap (fx_t *fx, xc_client_t *client);
+/*  Sends type with data (stolen) as iss: 0 when it is refused with want and stores nothing
+    (fx_snap the same before and after), else -1 with why (size bytes) saying what went wrong. */
+int fx_refused (fx_t *fx, xc_client_t *client, xc_code_t want, const char *iss, const char *type,
+                json_t *data, char *why, size_t size);
+
+/*  A failed check reported at the caller's line, for helpers that check on a test's behalf
+    (tests/harness.h must be included before it is used). */
+#define FX_FAIL_AT(line, ...)                                                              \
+    do {                                                                                   \
+        fprintf (stderr, "FAIL %s (%s:%d): ", h_current, __FILE__, line);                  \
+        fprintf (stderr, __VA_ARGS__);                                                     \
+        fputc ('\n', stderr);                                                              \
+        h_checks_failed_now++;                                                             \
+    } while (0)
 
 #endif

@@ -24,12 +24,9 @@ s_register_units (int from, int n)
     for (int i = from; i < from + n; i++) {
         char data[128], id[XC_UUID_LEN + 1];
         snprintf (data, sizeof data, "{\"id\":\"T%d\",\"name\":\"镇%d\",\"level\":\"town\"}", i, i);
-        char *msg = fx_seal (&intake, &intake.office, "office", "unit.register", data, id);
         xc_msg_t *reply = NULL;
-        xc_err_t err;
-        CHECK (fx_call (&intake, to_intake, "office", msg, id, &reply, &err) == 0);
+        CHECK (fx_ask (&intake, to_intake, "office", "unit.register", data, id, &reply, NULL) == 0);
         xc_msg_destroy (&reply);
-        free (msg);
     }
 }
 
@@ -111,14 +108,11 @@ static void
 test_redacted_events_are_followed (void)
 {
     char id[XC_UUID_LEN + 1];
-    char *msg = fx_seal (&intake, &intake.petition, "petition-bureau", "problem.report",
-                         "{\"unit\":\"T1\",\"category\":\"governance\",\"summary\":\"s\",\"detail\":\"d\","
-                         "\"severity\":\"general\",\"source\":\"petition\"}", id);
     xc_msg_t *reply = NULL;
-    xc_err_t err;
-    CHECK (fx_call (&intake, to_intake, "petition-bureau", msg, id, &reply, &err) == 0);
+    CHECK (fx_ask (&intake, to_intake, "petition-bureau", "problem.report",
+                   "{\"unit\":\"T1\",\"category\":\"governance\",\"summary\":\"s\",\"detail\":\"d\","
+                   "\"severity\":\"general\",\"source\":\"petition\"}", id, &reply, NULL) == 0);
     xc_msg_destroy (&reply);
-    free (msg);
     s_check_exactly_once ();
     CHECK_INT (fx_sql_int (&echo, "SELECT redacted FROM followed WHERE type = 'problem.recorded'"), 1);
     CHECK_INT (fx_sql_int (&echo, "SELECT count(*) FROM followed WHERE redacted = 1"), 1);
@@ -129,17 +123,14 @@ static void
 test_health_shows_the_lag (void)
 {
     char id[XC_UUID_LEN + 1];
-    char *msg = fx_seal (&echo, &echo.office, "office", "health", "{}", id);
     xc_msg_t *reply = NULL;
-    xc_err_t err;
-    CHECK (fx_call (&echo, to_echo, "office", msg, id, &reply, &err) == 0);
+    CHECK (fx_ask (&echo, to_echo, "office", "health", "{}", id, &reply, NULL) == 0);
     if (reply) {
         json_t *source = json_object_get (json_object_get (reply->data, "sources"), "intake");
         CHECK_INT (json_integer_value (json_object_get (source, "offset")), s_intake_head ());
         CHECK_INT (json_integer_value (json_object_get (source, "head")), s_intake_head ());
     }
     xc_msg_destroy (&reply);
-    free (msg);
 }
 
 int

@@ -31,55 +31,14 @@ static xc_client_t *client;
 
 #define UTC_OFFSET (8 * 3600)        /* the fixture's deployment is at +08:00 */
 
-/*  A failed check reported at the caller's line. */
-#define FAIL_AT(line, ...)                                                                 \
-    do {                                                                                   \
-        fprintf (stderr, "FAIL %s (%s:%d): ", h_current, __FILE__, line);                  \
-        fprintf (stderr, __VA_ARGS__);                                                     \
-        fputc ('\n', stderr);                                                              \
-        h_checks_failed_now++;                                                             \
-    } while (0)
-
 /* ------------------------------------------------------------------ calls */
 
-/*  Sends type with data (stolen) signed by iss. Returns the ack's result or the query's
-    result (caller owns), or NULL with *code_p (and text) saying why. */
+/*  Sends type with data (stolen) signed by iss (fx_send). */
 static json_t *
 s_send (const char *iss, const char *type, json_t *data, xc_code_t *code_p, char *text,
         size_t text_size, char *status)
 {
-    *code_p = XC_E_INTERNAL;
-    if (text_size)
-        text[0] = 0;
-    char *json = data ? json_dumps (data, JSON_COMPACT) : NULL;
-    json_decref (data);
-    const xc_key_t *key = fx_key (&fx, iss);
-    char id[XC_UUID_LEN + 1];
-    char *msg = json && key ? fx_seal (&fx, key, iss, type, json, id) : NULL;
-    free (json);
-    if (!msg) {
-        snprintf (text, text_size, "unable to seal '%s' as '%s'", type, iss);
-        return NULL;
-    }
-    xc_msg_t *reply = NULL;
-    xc_err_t err = { XC_OK, "" };
-    int rc = fx_call (&fx, client, iss, msg, id, &reply, &err);
-    free (msg);
-    json_t *out = NULL;
-    if (rc == 0 && reply) {
-        *code_p = XC_OK;
-        bool ack = strcmp (reply->type, "ack") == 0;
-        out = json_incref (ack ? json_object_get (reply->data, "result") : reply->data);
-        if (status)
-            snprintf (status, 16, "%s",
-                      ack ? json_string_value (json_object_get (reply->data, "status")) : "result");
-    }
-    else {
-        *code_p = err.code;
-        snprintf (text, text_size, "%s", err.text);
-    }
-    xc_msg_destroy (&reply);
-    return out;
+    return fx_send (&fx, client, iss, type, data, code_p, text, text_size, status);
 }
 
 /*  An accepted command or an answered query: its result (caller owns; an empty object after a
@@ -91,7 +50,7 @@ s_ok (int line, const char *iss, const char *type, json_t *data)
     char text[512];
     json_t *out = s_send (iss, type, data, &code, text, sizeof text, NULL);
     if (!out) {
-        FAIL_AT (line, "%s as %s: %s (%s), expected success", type, iss, xc_code_name (code), text);
+        FX_FAIL_AT (line, "%s as %s: %s (%s), expected success", type, iss, xc_code_name (code), text);
         out = json_object ();
     }
     return out;
@@ -103,72 +62,17 @@ static xc_code_t
 s_code (const char *iss, const char *type, json_t *data)
 {
     xc_code_t code;
-    char text[512];
-    json_t *out = s_send (iss, type, data, &code, text, sizeof text, NULL);
-    json_decref (out);
+    json_decref (s_send (iss, type, data, &code, NULL, 0, NULL));
     return code;
 }
 
 /* ------------------------------------------------------------------ events */
 
-/*  Every events.read entry after seq `after`, read by iss, paging to the head (caller owns);
-    NULL when the read is refused. */
+/*  Every events.read entry after seq `after`, read by iss (caller owns; NULL when refused). */
 static json_t *
 s_events (const char *iss, int64_t after)
 {
-    json_t *all = json_array ();
-    for (int page = 0; page < 1000; page++) {
-        xc_code_t code;
-        char text[256];
-        json_t *r = s_send (iss, "events.read", json_pack ("{s:I, s:i}", "after", (json_int_t) after,
-                                                            "limit", 50),
-                            &code, text, sizeof text, NULL);
-        if (!r) {
-            json_decref (all);
-            return NULL;
-        }
-        json_t *events = json_object_get (r, "events");
-        json_array_extend (all, events);
-        size_t n = json_array_size (events);
-        if (n)
-            after = json_integer_value (json_object_get (json_array_get (events, n - 1), "seq"));
-        int64_t head = json_integer_value (json_object_get (r, "head"));
-        json_decref (r);
-        if (after >= head || n == 0)
-            break;
-    }
-    return all;
-}
-
-/*  The head as the office reads it (-1 when refused). */
-static int64_t
-s_head (void)
-{
-    xc_code_t code;
-    char text[256];
-    json_t *r = s_send ("office", "events.read", json_pack ("{s:i}", "limit", 1), &code, text,
-                        sizeof text, NULL);
-    int64_t head = r ? json_integer_value (json_object_get (r, "head")) : -1;
-    json_decref (r);
-    return head;
-}
-
-/*  The opened event of an events.read entry, verified as a stored message signed by intake
-    (caller destroys); NULL when it has no message or does not verify. */
-static xc_msg_t *
-s_event_open (const json_t *entry)
-{
-    const char *message = json_string_value (json_object_get (entry, "message"));
-    if (!message)
-        return NULL;
-    xc_verify_t stored = { .registry = fx.registry, .stored = true, .now = xc_clock_wall (),
-                           .max_size = 1 << 22 };
-    xc_msg_t *event = NULL;
-    if (xc_envelope_open (message, strlen (message), &stored, &event, NULL) != 0)
-        return NULL;
-    if (strcmp (event->iss, "intake") != 0)
-        xc_msg_destroy (&event);
-    return event;
+    return fx_events (&fx, client, iss, after, 50);
 }
 
 /*  The data of every event of type appended after seq `after` (office's view), in order
@@ -176,73 +80,26 @@ s_event_open (const json_t *entry)
 static json_t *
 s_events_of (int64_t after, const char *type)
 {
-    json_t *out = json_array ();
-    json_t *events = s_events ("office", after);
-    size_t i;
-    json_t *entry;
-    json_array_foreach (events, i, entry) {
-        if (strcmp (json_string_value (json_object_get (entry, "type")), type) != 0)
-            continue;
-        xc_msg_t *event = s_event_open (entry);
-        if (event && strcmp (event->type, type) == 0)
-            json_array_append (out, event->data);
-        else
-            json_array_append_new (out, json_null ());   /* shows up as a failed check */
-        xc_msg_destroy (&event);
-    }
-    json_decref (events);
-    return out;
+    return fx_events_of (&fx, client, after, type, 50, false);
 }
 
 /*  The types of the events after seq `after`, joined by spaces (what a test expects to see). */
 static void
 s_types_after (int64_t after, char *out, size_t size)
 {
-    out[0] = 0;
-    json_t *events = s_events ("office", after);
-    size_t i;
-    json_t *entry;
-    json_array_foreach (events, i, entry) {
-        size_t used = strlen (out);
-        snprintf (out + used, size - used, "%s%s", used ? " " : "",
-                  json_string_value (json_object_get (entry, "type")));
-    }
-    json_decref (events);
+    fx_event_types (&fx, client, after, 50, out, size);
 }
 
 /* ------------------------------------------------------------------ nothing stored */
-
-typedef struct {
-    int64_t head;
-    long long inbox, outbox;
-} s_snap_t;
-
-static s_snap_t
-s_snap (void)
-{
-    return (s_snap_t) { s_head (), fx_sql_int (&fx, "SELECT count(*) FROM inbox"),
-                        fx_sql_int (&fx, "SELECT count(*) FROM outbox") };
-}
 
 /*  A call refused with its code, and nothing stored: the events head, the inbox and the
     outbox as they were. */
 static void
 s_refused (int line, xc_code_t want, const char *iss, const char *type, json_t *data)
 {
-    s_snap_t before = s_snap ();
-    xc_code_t code;
-    char text[512];
-    json_t *out = s_send (iss, type, data, &code, text, sizeof text, NULL);
-    json_decref (out);
-    if (code != want)
-        FAIL_AT (line, "%s as %s: %s (%s), expected %s", type, iss, xc_code_name (code), text,
-                 xc_code_name (want));
-    s_snap_t after = s_snap ();
-    if (before.head < 0 || before.inbox < 0 || after.head != before.head
-        || after.inbox != before.inbox || after.outbox != before.outbox)
-        FAIL_AT (line, "%s as %s stored something: head %lld -> %lld, inbox %lld -> %lld, outbox"
-                 " %lld -> %lld", type, iss, (long long) before.head, (long long) after.head,
-                 before.inbox, after.inbox, before.outbox, after.outbox);
+    char why[1024];
+    if (fx_refused (&fx, client, want, iss, type, data, why, sizeof why) != 0)
+        FX_FAIL_AT (line, "%s", why);
 }
 #define REFUSED(code, iss, type, data) s_refused (__LINE__, code, iss, type, data)
 
@@ -368,7 +225,7 @@ s_report (int line, const char *iss, json_t *data)
     json_t *r = s_ok (line, iss, "problem.report", data);
     json_int_t id = json_integer_value (json_object_get (r, "problem"));
     if (id <= 0)
-        FAIL_AT (line, "problem.report as %s gave no problem id", iss);
+        FX_FAIL_AT (line, "problem.report as %s gave no problem id", iss);
     json_decref (r);
     return id;
 }
@@ -419,7 +276,7 @@ s_listed (const char *iss, const char *type, json_t *filters, const char *key, c
 static void
 test_unit_register_get_list (void)
 {
-    int64_t head = s_head ();
+    int64_t head = fx_head (&fx, client);
     json_t *r = OK ("office", "unit.register",
                     json_pack ("{s:s, s:s, s:s}", "id", "U1-district", "name", "云溪区", "level", "district"));
     CHECK_STR (json_string_value (json_object_get (r, "unit")), "U1-district");
@@ -515,7 +372,7 @@ test_round_open_get_list (void)
     UNIT ("U3-a", "市财政局", "city_department", NULL);
     UNIT ("U3-b", "市教育局", "city_department", NULL);
     UNIT ("U3-c", "东山村", "village", NULL);
-    int64_t head = s_head ();
+    int64_t head = fx_head (&fx, client);
     json_t *data = s_round_data ("R3", "regular", "team-1", "U3-a:m U3-b:m U3-c:e");
     json_object_set_new (data, "modes", json_pack ("[s, s]", "elevated", "cross"));
     json_t *r = OK ("office", "round.open", data);
@@ -697,7 +554,7 @@ test_round_stage_order (void)
              json_pack ("{s:s, s:s, s:s}", "round", "R6", "stage", "withdrawn", "date", stationed_on));
     REFUSED (XC_E_CONFLICT, "office", "round.advance",
              json_pack ("{s:s, s:s, s:s}", "round", "R6", "stage", "stationed", "date", before_opening));
-    int64_t head = s_head ();
+    int64_t head = fx_head (&fx, client);
     json_t *r = OK ("office", "round.advance",
                     json_pack ("{s:s, s:s, s:s}", "round", "R6", "stage", "stationed", "date", stationed_on));
     CHECK_STR (json_string_value (json_object_get (r, "round")), "R6");
@@ -768,7 +625,7 @@ test_problem_report_each_source (void)
     UNIT ("U7-a", "市住建局", "city_department", NULL);
     UNIT ("U7-b", "市交通局", "city_department", NULL);
     ROUND ("R7", "team-1", "U7-a U7-b:e", "stationed");
-    int64_t head = s_head ();
+    int64_t head = fx_head (&fx, client);
 
     /* a team into its own stationed round, with evidence */
     json_t *data = s_report_data ("team-1", "R7", "U7-a", "工程招投标不规范");
@@ -854,14 +711,14 @@ test_problem_report_retry_is_one_problem (void)
     xc_msg_t *first = NULL, *second = NULL;
     xc_err_t err;
     CHECK (fx_call (&fx, client, "petition-bureau", msg, id, &first, &err) == 0);
-    s_snap_t after_first = s_snap ();
+    fx_snap_t after_first = fx_snap (&fx, client);
     CHECK (fx_call (&fx, client, "petition-bureau", msg, id, &second, &err) == 0);
     if (first && second) {
         CHECK_STR (json_string_value (json_object_get (first->data, "status")), "accepted");
         CHECK_STR (json_string_value (json_object_get (second->data, "status")), "duplicate");
         CHECK (json_equal (json_object_get (first->data, "result"), json_object_get (second->data, "result")));
     }
-    s_snap_t now = s_snap ();
+    fx_snap_t now = fx_snap (&fx, client);
     CHECK_INT (now.head, after_first.head);
     CHECK_INT (now.inbox, after_first.inbox);
     CHECK_INT (fx_sql_int (&fx, "SELECT count(*) FROM problems WHERE summary = '重复提交的信访件'"), 1);
@@ -1006,7 +863,7 @@ test_refused_public_reads_what_it_did_not_report (void)
     json_int_t petition = REPORT ("petition-bureau", NULL, "U15-a", "U15 petition");
     json_int_t team = REPORT ("team-2", "R15", "U15-a", "U15 team-2");
     json_int_t public = REPORT ("public-channel", NULL, "U15-a", "U15 public");
-    s_snap_t before = s_snap ();
+    fx_snap_t before = fx_snap (&fx, client);
     xc_code_t code;
     json_decref (s_problem_get ("public-channel", petition, &code));
     CHECK_INT (code, XC_E_NOT_FOUND);
@@ -1034,7 +891,7 @@ test_refused_public_reads_what_it_did_not_report (void)
     CHECK (!s_listed ("team-2", "problem.list", json_pack ("{s:s}", "unit", "U15-a"), "summary", "U15 petition", 0));
     CHECK (s_listed ("referral", "problem.list", json_pack ("{s:s}", "unit", "U15-a"), "summary", "U15 petition", 0));
     CHECK (s_listed ("office", "problem.list", json_pack ("{s:s}", "unit", "U15-a"), "summary", "U15 team-2", 0));
-    s_snap_t after = s_snap ();
+    fx_snap_t after = fx_snap (&fx, client);
     CHECK_INT (after.head, before.head);
     CHECK_INT (after.inbox, before.inbox);
 }
@@ -1135,7 +992,7 @@ test_classify_feedback_immediate (void)
     json_int_t id = s_report (__LINE__, "team-1", data);
     char before_day[XC_DATE_LEN + 1], after_day[XC_DATE_LEN + 1];
     s_day (0, before_day);
-    int64_t head = s_head ();
+    int64_t head = fx_head (&fx, client);
     json_t *r = OK ("office", "problem.classify",
                     s_classify_data (id, json_pack ("[{s:s, s:s}]", "kind", "feedback", "timeliness", "immediate")));
     s_day (0, after_day);
@@ -1178,7 +1035,7 @@ test_classify_feedback_immediate (void)
                       "id", NULL, id));
 
     /* the round reaching feedback_delivered later does not feed it back again */
-    head = s_head ();
+    head = fx_head (&fx, client);
     s_advance_to (__LINE__, "R20", "stationed", "feedback_delivered");
     fed = s_fed_back_of (head, id);
     CHECK_INT (json_array_size (fed), 0);
@@ -1195,7 +1052,7 @@ test_classify_feedback_deferred (void)
     json_int_t deadline = REPORT ("team-2", "R21", "U21-a", "R21 deadline");
     json_int_t longterm = REPORT ("team-2", "R21", "U21-a", "R21 long term");
     json_int_t lead = REPORT ("team-2", "R21", "U21-a", "R21 lead only");
-    int64_t start = s_head ();
+    int64_t start = fx_head (&fx, client);
     json_decref (OK ("office", "problem.classify",
                      s_classify_data (deadline, json_pack ("[{s:s, s:s}]", "kind", "feedback", "timeliness", "deadline"))));
     json_decref (OK ("office", "problem.classify",
@@ -1217,7 +1074,7 @@ test_classify_feedback_deferred (void)
     /* feedback_delivered: each once, dated that day, right after the round.advanced */
     char d1[XC_DATE_LEN + 1];
     s_day (-1, d1);
-    int64_t head = s_head ();
+    int64_t head = fx_head (&fx, client);
     json_decref (OK ("office", "round.advance",
                      json_pack ("{s:s, s:s, s:s}", "round", "R21", "stage", "feedback_delivered", "date", d1)));
     char types[256];
@@ -1241,7 +1098,7 @@ test_classify_feedback_deferred (void)
     json_decref (r);
 
     /* later stages feed back nothing more */
-    head = s_head ();
+    head = fx_head (&fx, client);
     s_advance_to (__LINE__, "R21", "feedback_delivered", "closed");
     fed = s_events_of (head, "problem.fed_back");
     CHECK_INT (json_array_size (fed), 0);
@@ -1252,7 +1109,7 @@ test_classify_feedback_deferred (void)
     json_int_t loose = REPORT ("petition-bureau", NULL, "U21-a", "U21 petition without round");
     char today[XC_DATE_LEN + 1];
     s_day (0, today);
-    head = s_head ();
+    head = fx_head (&fx, client);
     json_decref (OK ("office", "problem.classify",
                      s_classify_data (late, json_pack ("[{s:s, s:s}]", "kind", "feedback", "timeliness", "long_term"))));
     json_decref (OK ("office", "problem.classify",
@@ -1279,7 +1136,7 @@ test_classify_lead_handover_special_report (void)
     json_object_set_new (data, "evidence", json_pack ("[{s:s, s:s}]", "file", "批文.jpg", "sha256",
                                                       "ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789"));
     json_int_t id = s_report (__LINE__, "team-1", data);
-    int64_t head = s_head ();
+    int64_t head = fx_head (&fx, client);
     json_t *r = OK ("office", "problem.classify",
                     s_classify_data (id, json_pack ("[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s}]",
                                                     "kind", "lead", "body", "discipline-commission", "note", "涉嫌违纪",
@@ -1386,7 +1243,7 @@ test_merge_keeps_sources (void)
     REFUSED (XC_E_NOT_FOUND, "office", "problem.merge", json_pack ("{s:I, s:[I]}", "into", 999999, "from", p));
     REFUSED (XC_E_SCHEMA, "office", "problem.merge", json_pack ("{s:I, s:[]}", "into", into, "from"));
 
-    int64_t head = s_head ();
+    int64_t head = fx_head (&fx, client);
     json_t *r = OK ("office", "problem.merge", json_pack ("{s:I, s:[I, I]}", "into", into, "from", p, q));
     CHECK_INT (json_integer_value (json_object_get (r, "into")), into);
     json_decref (r);
@@ -1454,7 +1311,7 @@ static void
 test_events_read_visibility (void)
 {
     UNIT ("U24-a", "市人社局", "city_department", NULL);
-    int64_t head = s_head ();
+    int64_t head = fx_head (&fx, client);
     json_int_t id = REPORT ("petition-bureau", NULL, "U24-a", "U24 restricted");
     UNIT ("U24-b", "市司法局", "city_department", NULL);
     json_t *office = s_events ("office", head);
@@ -1481,7 +1338,7 @@ test_events_read_visibility (void)
     CHECK_STR (json_string_value (json_object_get (o, "type")), "problem.recorded");
     CHECK (json_is_true (json_object_get (s, "redacted")));
     CHECK (!json_object_get (s, "message"));
-    xc_msg_t *event = s_event_open (o);
+    xc_msg_t *event = fx_event_open (&fx, o);
     CHECK (event != NULL);
     if (event)
         CHECK_INT (json_integer_value (json_object_get (s_recorded_problem (event->data), "id")), id);
@@ -1626,7 +1483,7 @@ test_reporter_identity_encrypted (void)
     CHECK (!s_events_hold (name, &seen));
     CHECK (!s_events_hold ("13912345678", &seen));
     CHECK (s_events_hold ("U25 with reporter", &seen));      /* the scan does see payloads */
-    CHECK ((int64_t) seen == s_head ());
+    CHECK ((int64_t) seen == fx_head (&fx, client));
     json_t *recorded = s_events_of (0, "problem.recorded");
     size_t i;
     json_t *e;
@@ -1657,7 +1514,7 @@ test_chinese_text_byte_for_byte (void)
     CHECK_STR (json_string_value (json_object_get (r, "name")), unit_name);
     json_decref (r);
     ROUND ("R26", "team-1", "U26-a", "stationed");
-    int64_t head = s_head ();
+    int64_t head = fx_head (&fx, client);
     json_t *data = s_report_data ("team-1", "R26", "U26-a", summary);
     json_object_set_new (data, "detail", json_string (detail));
     json_int_t id = s_report (__LINE__, "team-1", data);
@@ -1676,7 +1533,7 @@ test_chinese_text_byte_for_byte (void)
     CHECK_STR (json_string_value (json_object_get (p, "detail")), detail);
     json_decref (events);
     /* and through to feedback */
-    head = s_head ();
+    head = fx_head (&fx, client);
     json_decref (OK ("office", "problem.classify",
                      s_classify_data (id, json_pack ("[{s:s, s:s}]", "kind", "feedback", "timeliness", "immediate"))));
     events = s_fed_back_of (head, id);
@@ -1701,7 +1558,7 @@ static void
 test_events_read_entry_members (void)
 {
     UNIT ("U27-a", "市体育局", "city_department", NULL);
-    int64_t head = s_head ();
+    int64_t head = fx_head (&fx, client);
     REPORT ("petition-bureau", NULL, "U27-a", "U27 members");
     const char *readers[] = { "office", "rectify" };
     for (int k = 0; k < 2; k++) {
@@ -1718,7 +1575,7 @@ test_events_read_entry_members (void)
                                || strcmp (key, "type") == 0 || strcmp (key, "hash") == 0
                                || strcmp (key, redacted ? "redacted" : "message") == 0;
                 if (!allowed)
-                    FAIL_AT (__LINE__, "events.read as %s: entry %lld has member '%s'", readers[k],
+                    FX_FAIL_AT (__LINE__, "events.read as %s: entry %lld has member '%s'", readers[k],
                              (long long) json_integer_value (json_object_get (e, "seq")), key);
             }
             CHECK_INT (json_object_size (e), 5);
@@ -1840,7 +1697,7 @@ s_clock_to_day (int line, xc_date_t day)
     int64_t clock = 0;
     if (xc_clock_parse (json_string_value (json_object_get (r, "clock")), &clock, NULL) != 0
         || xc_date_of_time (clock, UTC_OFFSET) < day)
-        FAIL_AT (line, "clock.set to %s did not move the clock", when);
+        FX_FAIL_AT (line, "clock.set to %s did not move the clock", when);
     json_decref (r);
 }
 
@@ -1920,7 +1777,7 @@ s_overdue_scenario (void)
             continue;
         keyed++;
         CHECK_STR (json_string_value (json_object_get (entry, "id")), "report_overdue:RO");
-        xc_msg_t *event = s_event_open (entry);
+        xc_msg_t *event = fx_event_open (&fx, entry);
         CHECK (event != NULL);
         if (event) {
             char want[XC_UUID_LEN + 1];

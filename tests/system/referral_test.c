@@ -37,15 +37,6 @@ static xc_client_t *to_intake, *to_referral;
 #define BODY "discipline-commission"
 #define ORG "org-department"
 
-/*  A failed check reported at the caller's line. */
-#define FAIL_AT(line, ...)                                                                 \
-    do {                                                                                   \
-        fprintf (stderr, "FAIL %s (%s:%d): ", h_current, __FILE__, line);                  \
-        fprintf (stderr, __VA_ARGS__);                                                     \
-        fputc ('\n', stderr);                                                              \
-        h_checks_failed_now++;                                                             \
-    } while (0)
-
 /* ------------------------------------------------------------------ calls */
 
 static xc_client_t *
@@ -54,57 +45,20 @@ s_client_of (fx_t *svc)
     return svc == &intake ? to_intake : to_referral;
 }
 
-/*  Sends a sealed message and waits for its answer. Returns the ack's result or the query's
-    result (caller owns), or NULL with *code_p (and text) saying why. status (16 bytes, may be
-    NULL) gets the ack's status or "result". */
+/*  Sends a sealed message to svc and waits for its answer (fx_send_sealed). */
 static json_t *
 s_call_sealed (fx_t *svc, const char *iss, const char *msg, const char *id, xc_code_t *code_p,
                char *text, size_t text_size, char *status)
 {
-    xc_msg_t *reply = NULL;
-    xc_err_t err = { XC_OK, "" };
-    int rc = fx_call (svc, s_client_of (svc), iss, msg, id, &reply, &err);
-    json_t *out = NULL;
-    if (rc == 0 && reply) {
-        *code_p = XC_OK;
-        bool ack = strcmp (reply->type, "ack") == 0;
-        out = json_incref (ack ? json_object_get (reply->data, "result") : reply->data);
-        if (!out)
-            out = json_object ();
-        if (status)
-            snprintf (status, 16, "%s",
-                      ack ? json_string_value (json_object_get (reply->data, "status")) : "result");
-    }
-    else {
-        *code_p = err.code == XC_OK ? XC_E_INTERNAL : err.code;
-        if (text_size)
-            snprintf (text, text_size, "%s", err.text);
-    }
-    xc_msg_destroy (&reply);
-    return out;
+    return fx_send_sealed (svc, s_client_of (svc), iss, msg, id, code_p, text, text_size, status);
 }
 
-/*  Sends type with data (stolen) to svc signed by iss. */
+/*  Sends type with data (stolen) to svc signed by iss (fx_send). */
 static json_t *
 s_send (fx_t *svc, const char *iss, const char *type, json_t *data, xc_code_t *code_p, char *text,
         size_t text_size, char *status)
 {
-    *code_p = XC_E_INTERNAL;
-    if (text_size)
-        text[0] = 0;
-    char *json = data ? json_dumps (data, JSON_COMPACT) : NULL;
-    json_decref (data);
-    const xc_key_t *key = fx_key (svc, iss);
-    char id[XC_UUID_LEN + 1];
-    char *msg = json && key ? fx_seal (svc, key, iss, type, json, id) : NULL;
-    free (json);
-    if (!msg) {
-        snprintf (text, text_size, "unable to seal '%s' as '%s'", type, iss);
-        return NULL;
-    }
-    json_t *out = s_call_sealed (svc, iss, msg, id, code_p, text, text_size, status);
-    free (msg);
-    return out;
+    return fx_send (svc, s_client_of (svc), iss, type, data, code_p, text, text_size, status);
 }
 
 /*  An accepted command or an answered query: its result (caller owns; an empty object after a
@@ -116,7 +70,7 @@ s_ok (int line, fx_t *svc, const char *iss, const char *type, json_t *data)
     char text[512];
     json_t *out = s_send (svc, iss, type, data, &code, text, sizeof text, NULL);
     if (!out) {
-        FAIL_AT (line, "%s as %s: %s (%s), expected success", type, iss, xc_code_name (code), text);
+        FX_FAIL_AT (line, "%s as %s: %s (%s), expected success", type, iss, xc_code_name (code), text);
         out = json_object ();
     }
     return out;
@@ -127,64 +81,19 @@ s_ok (int line, fx_t *svc, const char *iss, const char *type, json_t *data)
 
 /* ------------------------------------------------------------------ events */
 
-/*  Every events.read entry of svc after seq `after`, read by iss, paging to the head (caller
-    owns); NULL when the read is refused. */
+/*  Every events.read entry of svc after seq `after`, read by iss (caller owns; NULL when
+    refused). */
 static json_t *
 s_events (fx_t *svc, const char *iss, int64_t after)
 {
-    json_t *all = json_array ();
-    for (int page = 0; page < 1000; page++) {
-        xc_code_t code;
-        char text[256];
-        json_t *r = s_send (svc, iss, "events.read",
-                            json_pack ("{s:I, s:i}", "after", (json_int_t) after, "limit", 100),
-                            &code, text, sizeof text, NULL);
-        if (!r) {
-            json_decref (all);
-            return NULL;
-        }
-        json_t *events = json_object_get (r, "events");
-        json_array_extend (all, events);
-        size_t n = json_array_size (events);
-        if (n)
-            after = json_integer_value (json_object_get (json_array_get (events, n - 1), "seq"));
-        int64_t head = json_integer_value (json_object_get (r, "head"));
-        json_decref (r);
-        if (after >= head || n == 0)
-            break;
-    }
-    return all;
+    return fx_events (svc, s_client_of (svc), iss, after, 100);
 }
 
 /*  svc's events head as the office reads it (-1 when refused). */
 static int64_t
 s_head (fx_t *svc)
 {
-    xc_code_t code;
-    char text[256];
-    json_t *r = s_send (svc, "office", "events.read", json_pack ("{s:i}", "limit", 1), &code, text,
-                        sizeof text, NULL);
-    int64_t head = r ? json_integer_value (json_object_get (r, "head")) : -1;
-    json_decref (r);
-    return head;
-}
-
-/*  The opened event of an events.read entry, verified as a stored message signed by svc
-    (caller destroys); NULL when it has no message or does not verify. */
-static xc_msg_t *
-s_event_open (fx_t *svc, const json_t *entry)
-{
-    const char *message = json_string_value (json_object_get (entry, "message"));
-    if (!message)
-        return NULL;
-    xc_verify_t stored = { .registry = svc->registry, .stored = true, .now = xc_clock_wall (),
-                           .max_size = 1 << 22 };
-    xc_msg_t *event = NULL;
-    if (xc_envelope_open (message, strlen (message), &stored, &event, NULL) != 0)
-        return NULL;
-    if (strcmp (event->iss, svc->service) != 0)
-        xc_msg_destroy (&event);
-    return event;
+    return fx_head (svc, s_client_of (svc));
 }
 
 /*  The data of every event of type in svc after seq `after` (office's view), in order, each
@@ -192,41 +101,14 @@ s_event_open (fx_t *svc, const json_t *entry)
 static json_t *
 s_events_of (fx_t *svc, int64_t after, const char *type)
 {
-    json_t *out = json_array ();
-    json_t *events = s_events (svc, "office", after);
-    size_t i;
-    json_t *entry;
-    json_array_foreach (events, i, entry) {
-        if (strcmp (json_string_value (json_object_get (entry, "type")), type) != 0)
-            continue;
-        xc_msg_t *event = s_event_open (svc, entry);
-        if (event && strcmp (event->type, type) == 0) {
-            json_t *data = json_deep_copy (event->data);
-            json_object_set (data, "_seq", json_object_get (entry, "seq"));
-            json_array_append_new (out, data);
-        }
-        else
-            json_array_append_new (out, json_null ());   /* shows up as a failed check */
-        xc_msg_destroy (&event);
-    }
-    json_decref (events);
-    return out;
+    return fx_events_of (svc, s_client_of (svc), after, type, 100, true);
 }
 
 /*  The types of referral's events after seq `after`, joined by spaces. */
 static void
 s_types_after (int64_t after, char *out, size_t size)
 {
-    out[0] = 0;
-    json_t *events = s_events (&referral, "office", after);
-    size_t i;
-    json_t *entry;
-    json_array_foreach (events, i, entry) {
-        size_t used = strlen (out);
-        snprintf (out + used, size - used, "%s%s", used ? " " : "",
-                  json_string_value (json_object_get (entry, "type")));
-    }
-    json_decref (events);
+    fx_event_types (&referral, to_referral, after, 100, out, size);
 }
 
 static long long
@@ -239,37 +121,14 @@ s_outbox_count (const char *type)
 
 /* ------------------------------------------------------------------ nothing stored */
 
-typedef struct {
-    int64_t head;
-    long long inbox, outbox;
-} s_snap_t;
-
-static s_snap_t
-s_snap (void)
-{
-    return (s_snap_t) { s_head (&referral), fx_sql_int (&referral, "SELECT count(*) FROM inbox"),
-                        fx_sql_int (&referral, "SELECT count(*) FROM outbox") };
-}
-
 /*  A call to referral refused with its code, and nothing stored: the events head, the inbox
     and the outbox as they were. */
 static void
 s_refused (int line, xc_code_t want, const char *iss, const char *type, json_t *data)
 {
-    s_snap_t before = s_snap ();
-    xc_code_t code;
-    char text[512];
-    json_t *out = s_send (&referral, iss, type, data, &code, text, sizeof text, NULL);
-    json_decref (out);
-    if (code != want)
-        FAIL_AT (line, "%s as %s: %s (%s), expected %s", type, iss, xc_code_name (code), text,
-                 xc_code_name (want));
-    s_snap_t after = s_snap ();
-    if (before.head < 0 || before.inbox < 0 || after.head != before.head
-        || after.inbox != before.inbox || after.outbox != before.outbox)
-        FAIL_AT (line, "%s as %s stored something: head %lld -> %lld, inbox %lld -> %lld, outbox"
-                 " %lld -> %lld", type, iss, (long long) before.head, (long long) after.head,
-                 before.inbox, after.inbox, before.outbox, after.outbox);
+    char why[1024];
+    if (fx_refused (&referral, to_referral, want, iss, type, data, why, sizeof why) != 0)
+        FX_FAIL_AT (line, "%s", why);
 }
 #define REFUSED(code, iss, type, data) s_refused (__LINE__, code, iss, type, data)
 
@@ -297,7 +156,7 @@ s_clock_to_day (int line, fx_t *svc, xc_date_t day)
     int64_t clock = 0;
     if (xc_clock_parse (json_string_value (json_object_get (r, "clock")), &clock, NULL) != 0
         || xc_date_of_time (clock, UTC_OFFSET) < day)
-        FAIL_AT (line, "clock.set to %s did not move %s's clock", when, svc->service);
+        FX_FAIL_AT (line, "clock.set to %s did not move %s's clock", when, svc->service);
     json_decref (r);
 }
 #define CLOCK_TO(day) s_clock_to_day (__LINE__, &referral, day)
@@ -332,7 +191,7 @@ s_report (int line, const char *iss, const char *unit, const char *summary, cons
                                  "serious", "source", s_source_of (iss)));
     json_int_t id = json_integer_value (json_object_get (r, "problem"));
     if (id <= 0)
-        FAIL_AT (line, "problem.report as %s gave no problem id", iss);
+        FX_FAIL_AT (line, "problem.report as %s gave no problem id", iss);
     json_decref (r);
     return id;
 }
@@ -365,7 +224,7 @@ s_list_all (int line, const char *iss, json_t *filters)
         json_t *r = s_ok (line, &referral, iss, "referral.list", data);
         json_t *items = json_object_get (r, "items");
         if (!json_is_array (items))
-            FAIL_AT (line, "referral.list as %s: no items", iss);
+            FX_FAIL_AT (line, "referral.list as %s: no items", iss);
         json_array_extend (all, items);
         json_decref (after);
         after = json_incref (json_object_get (r, "next"));
@@ -438,7 +297,7 @@ s_create (int line, const char *kind, const char *target, const char *title)
     if (!id)
         id = json_object_get (r, "id");
     if (!json_is_integer (id) && !json_is_string (id)) {
-        FAIL_AT (line, "referral.create gave no referral id");
+        FX_FAIL_AT (line, "referral.create gave no referral id");
         id = json_null ();
     }
     json_incref (id);
@@ -480,11 +339,11 @@ s_state (int line, const json_t *id, const char *want_state, const char *want_me
     json_t *item = s_item (items, id);
     const char *state = json_string_value (json_object_get (item, "state"));
     if (!state || strcmp (state, want_state) != 0)
-        FAIL_AT (line, "state %s, expected %s", state ? state : "(none)", want_state);
+        FX_FAIL_AT (line, "state %s, expected %s", state ? state : "(none)", want_state);
     if (want_method) {
         const char *method = json_string_value (json_object_get (item, "method"));
         if (!method || strcmp (method, want_method) != 0)
-            FAIL_AT (line, "method %s, expected %s", method ? method : "(none)", want_method);
+            FX_FAIL_AT (line, "method %s, expected %s", method ? method : "(none)", want_method);
     }
     json_decref (items);
 }
@@ -522,7 +381,7 @@ s_due_of (int line, const json_t *id)
     const char *due = json_string_value (json_object_get (s_item (items, id), "due"));
     xc_date_t date = 0;
     if (!due || xc_date_parse (due, &date, NULL) != 0)
-        FAIL_AT (line, "no due date listed");
+        FX_FAIL_AT (line, "no due date listed");
     json_decref (items);
     return date;
 }
@@ -1392,7 +1251,7 @@ s_visibility_scenario (void)
             else if (strcmp (type, "referral.overdue") == 0) {
                 overdue++;
                 CHECK (open);
-                xc_msg_t *event = s_event_open (&referral, entry);
+                xc_msg_t *event = fx_event_open (&referral, entry);
                 CHECK (event && json_equal (json_object_get (event->data, "referral"), id));
                 CHECK (event && !json_object_get (event->data, "title"));
                 xc_msg_destroy (&event);
@@ -1427,10 +1286,10 @@ s_visibility_scenario (void)
             json_array_foreach (json_object_get (out, "events"), i, entry) {
                 if (!json_object_get (entry, "message"))
                     continue;
-                xc_msg_t *event = s_event_open (&referral, entry);
+                xc_msg_t *event = fx_event_open (&referral, entry);
                 bool own = event && k == 2 && !json_equal (json_object_get (event->data, "referral"), id);
                 if (!own)
-                    FAIL_AT (__LINE__, "%s reads the message of %s (seq %lld)", others[k],
+                    FX_FAIL_AT (__LINE__, "%s reads the message of %s (seq %lld)", others[k],
                              json_string_value (json_object_get (entry, "type")),
                              (long long) json_integer_value (json_object_get (entry, "seq")));
                 xc_msg_destroy (&event);
@@ -1569,7 +1428,7 @@ s_redacted_scenario (void)
     if (f)
         fclose (f);
     if (!said)
-        FAIL_AT (__LINE__, "no warn or error line about problem.referred in %s", path);
+        FX_FAIL_AT (__LINE__, "no warn or error line about problem.referred in %s", path);
 
     /* intake names referral again; both restarted */
     CHECK_INT (fx_stop (&referral), 0);
