@@ -20,6 +20,8 @@ struct xc_consumer {
     xc_client_t *client;
     xc_subscriber_t *sub;
     int pull_ms, timeout_ms, batch;
+    int skew, max_lifetime;
+    size_t max_size;
     int64_t offset;
     int64_t head;
     int64_t due;                     /* monotonic ms of the next pull */
@@ -43,6 +45,9 @@ xc_consumer_new (const xc_consumer_opts_t *opts, xc_consumer_t **consumer_p, xc_
     self->pull_ms = opts->pull_ms;
     self->timeout_ms = opts->timeout_ms;
     self->batch = opts->batch < 1 ? 1 : opts->batch > 1000 ? 1000 : opts->batch;
+    self->skew = opts->skew;
+    self->max_lifetime = opts->max_lifetime;
+    self->max_size = opts->max_size;
     self->backoff_ms = S_BACKOFF_FIRST;
     self->due = xc_clock_mono_ms ();
     xc_client_opts_t copts = { .endpoint = opts->api, .curve = opts->curve,
@@ -161,7 +166,7 @@ s_drain_hints (xc_consumer_t *self, const xc_registry_t *registry)
     size_t len;
     while (self->sub && xc_subscriber_take (self->sub, &bytes, &len) == 0) {
         xc_verify_t v = { .registry = registry, .stored = true, .now = xc_clock_wall (),
-                          .max_size = 65536 };
+                          .max_size = self->max_size };
         xc_msg_t *hint = NULL;
         if (xc_envelope_open (bytes, len, &v, &hint, NULL) == 0 && strcmp (hint->iss, self->source) == 0
             && strcmp (hint->type, "events.head") == 0) {
@@ -243,7 +248,7 @@ s_check_events (xc_consumer_t *self, const xc_registry_t *registry, const json_t
         if (redacted)
             continue;
         xc_verify_t v = { .registry = registry, .stored = true, .now = xc_clock_wall (),
-                          .max_size = 1 << 24 };
+                          .max_size = self->max_size };
         xc_err_t err;
         if (xc_envelope_open (message, strlen (message), &v, &ev->msg, &err) != 0
             || strcmp (ev->msg->iss, self->source) != 0 || strcmp (ev->msg->type, type) != 0) {
@@ -270,7 +275,8 @@ xc_consumer_take (xc_consumer_t *self, const xc_registry_t *registry, xc_event_t
     size_t len;
     while (xc_client_recv (self->client, 0, &bytes, &len, NULL) == 0) {
         xc_verify_t v = { .registry = registry, .audience = self->self, .now = xc_clock_wall (),
-                          .skew = 300, .max_lifetime = 3600, .max_size = 1 << 24 };
+                          .skew = self->skew, .max_lifetime = self->max_lifetime,
+                          .max_size = self->max_size };
         xc_msg_t *reply = NULL;
         xc_err_t err;
         int opened = xc_envelope_open (bytes, len, &v, &reply, &err);

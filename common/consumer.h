@@ -39,6 +39,9 @@ typedef struct {
     int pull_ms;                     /* pull at least this often */
     int timeout_ms;                  /* a pull unanswered this long is retried */
     int batch;                       /* events asked for per pull (1-1000) */
+    int skew;                        /* the deployment's limits, for the replies and events it */
+    int max_lifetime;                /* opens (config.h) */
+    size_t max_size;
 } xc_consumer_opts_t;
 
 int xc_consumer_new (const xc_consumer_opts_t *opts, xc_consumer_t **consumer_p, xc_err_t *err);

@@ -666,6 +666,8 @@ s_start_consumers (xc_service_t *self, xc_err_t *err)
             .key = &self->key, .curve = cfg->curve ? &self->curve : NULL,
             .server_key = cfg->curve ? p->curve : NULL, .pull_ms = cfg->pull_ms,
             .timeout_ms = cfg->request_timeout_ms, .batch = 200,
+            .skew = cfg->clock_skew_seconds, .max_lifetime = cfg->max_lifetime_seconds,
+            .max_size = cfg->max_message_bytes,
         };
         xc_consumer_t *consumer;
         int64_t offset;

@@ -53,6 +53,13 @@ static const xc_migration_t s_migrations[] = {
       "CREATE TABLE dispositions ("
       " problem INTEGER NOT NULL REFERENCES problems (id), kind TEXT NOT NULL,"
       " timeliness TEXT, target TEXT, note TEXT, PRIMARY KEY (problem, kind)) WITHOUT ROWID;" },
+    /* The report deadline is computed once, when the round is withdrawn, not every tick. */
+    { "add round report due",
+      "ALTER TABLE rounds ADD COLUMN report_due TEXT;"
+      "ALTER TABLE rounds ADD COLUMN report_due_explain TEXT;"
+      "DROP INDEX rounds_waiting_report;"
+      "CREATE INDEX rounds_report_due ON rounds (report_due)"
+      " WHERE stage = 'withdrawn' AND report_overdue_sent = 0;" },
 };
 
 /* ------------------------------------------------------------------ routes */

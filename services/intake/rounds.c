@@ -216,7 +216,6 @@ intake_round_open (xc_call_t *call, void *state)
 int
 intake_round_advance (xc_call_t *call, void *state)
 {
-    (void) state;
     const json_t *data = xc_call_msg (call)->data;
     const char *id = json_string_value (json_object_get (data, "round"));
     const char *stage = json_string_value (json_object_get (data, "stage"));
@@ -244,11 +243,29 @@ intake_round_advance (xc_call_t *call, void *state)
     if (strcmp (date, last_date) < 0)
         return xc_call_fail (call, XC_E_CONFLICT, "date %s is before the stage '%s' of %s", date,
                              s_stages[current], last_date);
+    /* Withdrawn: the report is due by policy from that date; a deadline the calendar cannot
+       compute (a year without its file) refuses the move rather than never fire. */
+    char due_text[XC_DATE_LEN + 1] = "", explain[256] = "";
+    if (next == s_stage_index ("withdrawn")) {
+        const intake_t *intake = state;
+        xc_date_t withdrawn, due;
+        xc_err_t err;
+        xc_date_parse (date, &withdrawn, NULL);     /* the schema checked it */
+        if (xc_deadline_compute (xc_call_calendar (call), withdrawn, intake->policy.report_due,
+                                 &due, explain, sizeof explain, &err) != 0)
+            return xc_call_fail (call, XC_E_CONFLICT, "the report deadline cannot be computed: %s",
+                                 err.text);
+        xc_date_format (due, due_text);
+    }
     stmt = xc_call_stmt (call, "UPDATE rounds SET stage = ?2, stage_index = ?3,"
-                              " withdrawn_on = CASE WHEN ?2 = 'withdrawn' THEN ?4 ELSE withdrawn_on END"
-                              " WHERE id = ?1");
+                              " withdrawn_on = CASE WHEN ?2 = 'withdrawn' THEN ?4 ELSE withdrawn_on END,"
+                              " report_due = CASE WHEN ?2 = 'withdrawn' THEN ?5 ELSE report_due END,"
+                              " report_due_explain = CASE WHEN ?2 = 'withdrawn' THEN ?6"
+                              " ELSE report_due_explain END WHERE id = ?1");
     if (!stmt)
         return -1;
+    sqlite3_bind_text (stmt, 5, due_text, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 6, explain, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, stage, -1, SQLITE_STATIC);
     sqlite3_bind_int (stmt, 3, next);
@@ -310,33 +327,28 @@ intake_round_list (xc_call_t *call, void *state)
     return xc_call_page (call, stmt, limit, s_round_row, "id", "unable to list rounds");
 }
 
-/*  Every tick: rounds withdrawn longer than the report deadline, each announced once. */
+/*  Every tick: rounds withdrawn past their report deadline, each announced once. Only those
+    past it are read (an index on the due date), however many rounds wait for a report. */
 int
 intake_rounds_tick (xc_call_t *call, void *state)
 {
-    const intake_t *intake = state;
+    (void) state;
     sqlite3_stmt *stmt = xc_call_stmt (call,
-        "SELECT id, withdrawn_on FROM rounds WHERE stage = 'withdrawn' AND report_overdue_sent = 0"
-        " ORDER BY withdrawn_on LIMIT 1000");
+        "SELECT id, withdrawn_on, report_due, report_due_explain FROM rounds"
+        " WHERE stage = 'withdrawn' AND report_overdue_sent = 0 AND report_due < ?1"
+        " ORDER BY report_due LIMIT 1000");
     if (!stmt)
         return -1;
-    xc_date_t today = xc_call_today (call);
+    char today[XC_DATE_LEN + 1];
+    xc_date_format (xc_call_today (call), today);
+    sqlite3_bind_text (stmt, 1, today, -1, SQLITE_STATIC);
     json_t *due_rounds = json_array ();
-    while (sqlite3_step (stmt) == SQLITE_ROW) {
-        xc_date_t withdrawn, due;
-        char explain[256];
-        const char *text = (const char *) sqlite3_column_text (stmt, 1);
-        if (xc_date_parse (text, &withdrawn, NULL) != 0
-            || xc_deadline_compute (xc_call_calendar (call), withdrawn, intake->policy.report_due,
-                                    &due, explain, sizeof explain, NULL) != 0
-            || today <= due)
-            continue;
-        char due_text[XC_DATE_LEN + 1];
-        xc_date_format (due, due_text);
-        json_array_append_new (due_rounds, json_pack ("{s:o, s:s, s:s, s:s}", "round",
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+        json_array_append_new (due_rounds, json_pack ("{s:o, s:o, s:o, s:o}", "round",
                                                       xc_column_text (stmt, 0), "withdrawn_on",
-                                                      text, "due", due_text, "explain", explain));
-    }
+                                                      xc_column_text (stmt, 1), "due",
+                                                      xc_column_text (stmt, 2), "explain",
+                                                      xc_column_text (stmt, 3)));
     sqlite3_reset (stmt);
     int rc = 0;
     size_t i;

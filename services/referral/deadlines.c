@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "services/referral/referral.h"
 
 int
@@ -139,8 +140,11 @@ referral_tick (xc_call_t *call, void *state)
         const json_t *r = json_array_get (due, i);
         const char *due_text = json_string_value (json_object_get (r, "due"));
         xc_date_t due_date;
-        if (xc_date_parse (due_text, &due_date, NULL) != 0)
+        if (xc_date_parse (due_text, &due_date, NULL) != 0) {
+            xc_error (NULL, "referral %lld has a due date '%.20s' that is not a date: no alerts",
+                      (long long) json_integer_value (json_object_get (r, "id")), due_text ? due_text : "");
             continue;
+        }
         /* a transaction only when there is something to write */
         json_int_t id = json_integer_value (json_object_get (r, "id"));
         rc = xc_call_begin (call);

@@ -56,7 +56,8 @@ s_consumer (const char *as, int pull_ms)
 {
     xc_consumer_opts_t opts = { .source = "intake", .api = fx.api, .events = fx.events,
                                 .self = as, .key = fx_key (&fx, as), .pull_ms = pull_ms,
-                                .timeout_ms = 1000, .batch = 7 };
+                                .timeout_ms = 1000, .batch = 7, .skew = 300,
+                                .max_lifetime = 3600, .max_size = 262144 };
     xc_consumer_t *consumer = NULL;
     xc_err_t err;
     if (xc_consumer_new (&opts, &consumer, &err) != 0)
