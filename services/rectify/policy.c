@@ -1,0 +1,203 @@
+/*  policy.c: policies.rectify, with the domain's defaults (docs/services/rectify.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/schema.h"
+#include "services/rectify/rectify.h"
+
+const char *const rectify_parts[4] = { "leadership", "responsibility", "task_completion", "satisfaction" };
+
+#define SPAN(n) { .name = n, .type = XC_T_STRING, .min = 1, .max = RECTIFY_WORD - 1 }
+#define WORD(n, req) { .name = n, .type = XC_T_STRING, .required = req, .min = 1, .max = RECTIFY_WORD - 1 }
+
+static const xc_field_t s_regime_fields[] = {
+    { .name = "plan_due", .type = XC_T_STRING, .required = true, .min = 1, .max = RECTIFY_WORD - 1 },
+    { .name = "report_due", .type = XC_T_STRING, .required = true, .min = 1, .max = RECTIFY_WORD - 1 },
+    { .name = NULL },
+};
+static const xc_field_t s_regime = { .type = XC_T_OBJECT, .fields = s_regime_fields };
+static const xc_field_t s_warning_fields[] = {
+    WORD ("colour", true),
+    { .name = "days_left", .type = XC_T_INTEGER, .required = true, .min = 1, .max = 366 },
+    { .name = NULL },
+};
+static const xc_field_t s_warning = { .type = XC_T_OBJECT, .fields = s_warning_fields };
+static const xc_field_t s_step = { .type = XC_T_STRING, .min = 1, .max = RECTIFY_WORD - 1 };
+static const xc_field_t s_escalation_fields[] = {
+    { .name = "every_days", .type = XC_T_INTEGER, .min = 1, .max = 366 },
+    { .name = "steps", .type = XC_T_ARRAY, .max = RECTIFY_MAX_STEPS, .items = &s_step },
+    { .name = NULL },
+};
+#define WEIGHT(n) { .name = n, .type = XC_T_INTEGER, .required = true, .min = 0, .max = 100 }
+static const xc_field_t s_weight_fields[] = {
+    WEIGHT ("leadership"), WEIGHT ("responsibility"), WEIGHT ("task_completion"), WEIGHT ("satisfaction"),
+    { .name = NULL },
+};
+static const xc_field_t s_grade_fields[] = {
+    WORD ("grade", true),
+    { .name = "min", .type = XC_T_INTEGER, .required = true, .min = 0, .max = 100 },
+    { .name = NULL },
+};
+static const xc_field_t s_grade = { .type = XC_T_OBJECT, .fields = s_grade_fields };
+static const xc_field_t s_interview_fields[] = {
+    { .name = "below", .type = XC_T_INTEGER, .min = 0, .max = 100 },
+    { .name = "lowest", .type = XC_T_INTEGER, .min = 0, .max = 10000 },
+    { .name = NULL },
+};
+static const xc_field_t s_fields[] = {
+    { .name = "regimes", .type = XC_T_MAP, .max = RECTIFY_MAX_REGIMES, .items = &s_regime },
+    WORD ("default_regime", false),
+    SPAN ("immediate_due"),
+    { .name = "warnings", .type = XC_T_ARRAY, .max = RECTIFY_MAX_WARNINGS, .items = &s_warning },
+    { .name = "escalation", .type = XC_T_OBJECT, .fields = s_escalation_fields },
+    SPAN ("revisit_after"),
+    { .name = "weights", .type = XC_T_OBJECT, .fields = s_weight_fields },
+    { .name = "grades", .type = XC_T_ARRAY, .min = 1, .max = RECTIFY_MAX_GRADES, .items = &s_grade },
+    { .name = "interview", .type = XC_T_OBJECT, .fields = s_interview_fields },
+    { .name = NULL },
+};
+
+static const char s_defaults[] =
+    "{\"regimes\": {\"2017\": {\"plan_due\": \"1 months\", \"report_due\": \"2 months\"},"
+    "               \"2024\": {\"plan_due\": \"1 months\", \"report_due\": \"6 months\"}},"
+    " \"default_regime\": \"2017\", \"immediate_due\": \"15 days\","
+    " \"warnings\": [{\"colour\": \"green\", \"days_left\": 20}, {\"colour\": \"yellow\", \"days_left\": 10}],"
+    " \"escalation\": {\"every_days\": 7, \"steps\": [\"supervision_notice\", \"stage_guidance\","
+    "                 \"reminder\", \"warning\", \"accountability\"]},"
+    " \"revisit_after\": \"3 months\","
+    " \"weights\": {\"leadership\": 15, \"responsibility\": 15, \"task_completion\": 60, \"satisfaction\": 10},"
+    " \"grades\": [{\"grade\": \"good\", \"min\": 90}, {\"grade\": \"fairly_good\", \"min\": 80},"
+    "             {\"grade\": \"average\", \"min\": 60}, {\"grade\": \"poor\", \"min\": 0}],"
+    " \"interview\": {\"below\": 60, \"lowest\": 0}}";
+
+/*  A span member: the text and its parse, or a config error naming it. */
+static int
+s_span (const char *key, const char *text, xc_span_t *span, char *out, xc_err_t *err)
+{
+    snprintf (out, RECTIFY_WORD, "%s", text);
+    xc_err_t sub;
+    if (xc_span_parse (text, span, &sub) != 0)
+        return xc_err_set (err, XC_E_CONFIG, "policies.rectify.%s: %s", key, sub.text);
+    return 0;
+}
+
+static int
+s_load (rectify_policy_t *p, const json_t *section, xc_err_t *err)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach ((json_t *) json_object_get (section, "regimes"), key, value) {
+        if (p->n_regimes == RECTIFY_MAX_REGIMES)
+            return xc_err_set (err, XC_E_CONFIG, "policies.rectify.regimes: more than %d with 2017 and 2024",
+                               RECTIFY_MAX_REGIMES);
+        if (strlen (key) == 0 || strlen (key) >= RECTIFY_WORD)
+            return xc_err_set (err, XC_E_CONFIG, "policies.rectify.regimes: a name of 1-%d bytes", RECTIFY_WORD - 1);
+        rectify_regime_t *r = &p->regimes[p->n_regimes++];
+        snprintf (r->name, sizeof r->name, "%s", key);
+        char where[96];
+        snprintf (where, sizeof where, "regimes.%s.plan_due", key);
+        if (s_span (where, json_string_value (json_object_get (value, "plan_due")), &r->plan_due,
+                    r->plan_text, err) != 0)
+            return -1;
+        snprintf (where, sizeof where, "regimes.%s.report_due", key);
+        if (s_span (where, json_string_value (json_object_get (value, "report_due")), &r->report_due,
+                    r->report_text, err) != 0)
+            return -1;
+    }
+    const char *name = json_string_value (json_object_get (section, "default_regime"));
+    p->default_regime = -1;
+    for (int i = 0; i < p->n_regimes; i++)
+        if (strcmp (p->regimes[i].name, name) == 0)
+            p->default_regime = i;
+    if (p->default_regime < 0)
+        return xc_err_set (err, XC_E_CONFIG, "policies.rectify.default_regime: no regime '%s'", name);
+    if (s_span ("immediate_due", json_string_value (json_object_get (section, "immediate_due")),
+                &p->immediate_due, p->immediate_text, err) != 0
+        || s_span ("revisit_after", json_string_value (json_object_get (section, "revisit_after")),
+                   &p->revisit_after, p->revisit_text, err) != 0)
+        return -1;
+
+    size_t i;
+    json_array_foreach (json_object_get (section, "warnings"), i, value) {
+        int days = (int) json_integer_value (json_object_get (value, "days_left"));
+        /* kept ascending by days left, so the band of a day is the first threshold it reaches */
+        int k = p->n_warnings++;
+        while (k > 0 && p->warnings[k - 1].days_left > days) {
+            p->warnings[k] = p->warnings[k - 1];
+            k--;
+        }
+        if (k > 0 && p->warnings[k - 1].days_left == days)
+            return xc_err_set (err, XC_E_CONFIG, "policies.rectify.warnings: %d days twice", days);
+        p->warnings[k].days_left = days;
+        snprintf (p->warnings[k].colour, RECTIFY_WORD, "%s", json_string_value (json_object_get (value, "colour")));
+    }
+    const json_t *escalation = json_object_get (section, "escalation");
+    json_t *every = json_object_get (escalation, "every_days");
+    p->every_days = every ? (int) json_integer_value (every) : 7;
+    json_array_foreach (json_object_get (escalation, "steps"), i, value)
+        snprintf (p->steps[p->n_steps++], RECTIFY_WORD, "%s", json_string_value (value));
+
+    const json_t *weights = json_object_get (section, "weights");
+    int sum = 0;
+    for (int w = 0; w < 4; w++)
+        sum += p->weights[w] = (int) json_integer_value (json_object_get (weights, rectify_parts[w]));
+    if (sum != 100)
+        return xc_err_set (err, XC_E_CONFIG, "policies.rectify.weights: they sum to %d, not 100", sum);
+    json_array_foreach (json_object_get (section, "grades"), i, value) {
+        int min = (int) json_integer_value (json_object_get (value, "min"));
+        if (i > 0 && min >= p->grades[i - 1].min)
+            return xc_err_set (err, XC_E_CONFIG, "policies.rectify.grades: min %d does not descend", min);
+        p->grades[i].min = min;
+        snprintf (p->grades[i].grade, RECTIFY_WORD, "%s", json_string_value (json_object_get (value, "grade")));
+        p->n_grades++;
+    }
+    if (p->grades[p->n_grades - 1].min != 0)
+        return xc_err_set (err, XC_E_CONFIG, "policies.rectify.grades: the last grade's min must be 0");
+    const json_t *interview = json_object_get (section, "interview");
+    p->interview_below = (int) json_integer_value (json_object_get (interview, "below"));
+    p->interview_lowest = (int) json_integer_value (json_object_get (interview, "lowest"));
+    return 0;
+}
+
+int
+rectify_policy_load (rectify_policy_t *policy, const xc_config_t *cfg, xc_err_t *err)
+{
+    memset (policy, 0, sizeof *policy);
+    json_t *section = xc_config_policy (cfg, "rectify", s_fields, err);
+    if (!section)
+        return -1;
+    /* each member given replaces its default, except the objects below */
+    json_t *merged = json_loads (s_defaults, 0, NULL);
+    if (!merged) {
+        json_decref (section);
+        return xc_err_set (err, XC_E_INTERNAL, "out of memory");
+    }
+    json_t *defaults = json_deep_copy (merged);
+    json_object_update (merged, section);
+    /* these objects add to their defaults: a deployment that adds a regime keeps 2017 and 2024 */
+    static const char *const additive[] = { "regimes", "escalation", "interview" };
+    for (int i = 0; i < 3; i++) {
+        json_t *given = json_object_get (section, additive[i]);
+        if (!given)
+            continue;
+        json_t *base = json_deep_copy (json_object_get (defaults, additive[i]));
+        json_object_update (base, given);
+        json_object_set_new (merged, additive[i], base);
+    }
+    json_decref (defaults);
+    int rc = s_load (policy, merged, err);
+    if (rc != 0 && err)
+        err->code = XC_E_CONFIG;
+    json_decref (merged);
+    json_decref (section);
+    return rc;
+}
+
+const rectify_regime_t *
+rectify_policy_regime (const rectify_policy_t *policy, const char *name)
+{
+    for (int i = 0; i < policy->n_regimes; i++)
+        if (name && strcmp (policy->regimes[i].name, name) == 0)
+            return &policy->regimes[i];
+    return NULL;
+}

@@ -1,0 +1,366 @@
+/*  queries.c: rectify.get, rectify.list, rectify.round and rectify.stats, each limited to the
+    units the reader may see (scope.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "services/rectify/rectify.h"
+
+/* Overdue: one of its running deadlines is past (?1 is today). */
+#define OVERDUE "EXISTS (SELECT 1 FROM deadlines d WHERE d.item = i.id AND d.running AND d.due < ?1)"
+/* The items (or visits, interviews: any table aliased i with round and unit) a query counts:
+   ?2 round, ?3 unit, ?4 the reader's units (NULL: all). */
+#define FILTER "(?2 IS NULL OR i.round = ?2) AND (?3 IS NULL OR i.unit = ?3)" \
+               " AND (?4 IS NULL OR i.unit IN (SELECT value FROM json_each (?4)))"
+
+json_t *
+rectify_rate (long long part, long long of)
+{
+    if (of <= 0)
+        return json_null ();
+    long long centi = (part * 20000 + of) / (2 * of);   /* percent in hundredths, half up */
+    char text[32];
+    snprintf (text, sizeof text, "%lld.%02lld", centi / 100, centi % 100);
+    return json_string (text);
+}
+
+/*  Binds today, the round and unit filters of data and the reader's units, as far as stmt
+    has parameters. */
+static void
+s_bind_filter (xc_call_t *call, sqlite3_stmt *stmt, const char *units)
+{
+    const json_t *data = xc_call_msg (call)->data;
+    char today[XC_DATE_LEN + 1];
+    xc_date_format (xc_call_today (call), today);
+    int n = sqlite3_bind_parameter_count (stmt);
+    sqlite3_bind_text (stmt, 1, today, -1, SQLITE_TRANSIENT);
+    if (n >= 2)
+        sqlite3_bind_text (stmt, 2, json_string_value (json_object_get (data, "round")), -1, SQLITE_STATIC);
+    if (n >= 3)
+        sqlite3_bind_text (stmt, 3, json_string_value (json_object_get (data, "unit")), -1, SQLITE_STATIC);
+    if (n >= 4)
+        sqlite3_bind_text (stmt, 4, units, -1, SQLITE_STATIC);
+}
+
+/*  The rows of sql (parameter 1: the item) as objects of the given column names; columns
+    named in json hold JSON text written by this service. */
+static json_t *
+s_rows (xc_call_t *call, const char *sql, json_int_t id, const char *const *names)
+{
+    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
+    if (!stmt)
+        return NULL;
+    sqlite3_bind_int64 (stmt, 1, id);
+    json_t *rows = json_array ();
+    while (sqlite3_step (stmt) == SQLITE_ROW) {
+        json_t *row = json_object ();
+        for (int i = 0; names[i]; i++) {
+            int type = sqlite3_column_type (stmt, i);
+            json_t *v = type == SQLITE_INTEGER ? json_integer (sqlite3_column_int64 (stmt, i))
+                                               : xc_column_text (stmt, i);
+            if ((strcmp (names[i], "data") == 0 || strcmp (names[i], "evidence") == 0
+                 || strcmp (names[i], "extensions") == 0) && json_is_string (v)) {
+                json_t *parsed = json_loads (json_string_value (v), 0, NULL);
+                if (parsed) {
+                    json_decref (v);
+                    v = parsed;
+                }
+            }
+            json_object_set_new (row, names[i], v);
+        }
+        json_array_append_new (rows, row);
+    }
+    sqlite3_reset (stmt);
+    return rows;
+}
+
+/*  Which calendar a deadline's span counts in (working days need the holiday files). */
+static void
+s_calendar (xc_call_t *call, json_t *deadlines)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach (deadlines, i, d) {
+        xc_span_t span;
+        bool workdays = xc_span_parse (json_string_value (json_object_get (d, "policy")), &span, NULL) == 0
+                        && span.unit == XC_SPAN_WORKDAYS;
+        json_object_set_new (d, "calendar", json_string (workdays ? xc_call_config (call)->calendar
+                                                                  : "calendar days"));
+        json_object_set (d, "running", json_boolean (json_integer_value (json_object_get (d, "running"))));
+        if (!json_is_array (json_object_get (d, "extensions")))
+            json_object_set_new (d, "extensions", json_array ());
+    }
+}
+
+int
+rectify_get (xc_call_t *call, void *state)
+{
+    const rectify_t *rectify = state;
+    json_int_t id = json_integer_value (json_object_get (xc_call_msg (call)->data, "item"));
+    sqlite3_stmt *stmt = xc_call_stmt (call,
+        "SELECT problem, round, unit, unit_level, category, summary, detail, severity, class, regime,"
+        " state, opened_on, due, completion, claimed_on, closed_on, " OVERDUE " FROM items i WHERE id = ?2");
+    if (!stmt)
+        return -1;
+    char today[XC_DATE_LEN + 1];
+    xc_date_format (xc_call_today (call), today);
+    sqlite3_bind_text (stmt, 1, today, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (stmt, 2, id);
+    json_t *item = NULL;
+    if (sqlite3_step (stmt) == SQLITE_ROW) {
+        static const char *const names[] = { "round", "unit", "unit_level", "category", "summary", "detail",
+                                             "severity", "class", "regime", "state", "opened_on", "due",
+                                             "completion", "claimed_on", "closed_on" };
+        item = json_pack ("{s:I, s:I, s:b}", "id", id, "problem", (json_int_t) sqlite3_column_int64 (stmt, 0),
+                          "overdue", sqlite3_column_int (stmt, 16));
+        for (int i = 0; i < 15; i++)
+            json_object_set_new (item, names[i], xc_column_text (stmt, 1 + i));
+    }
+    sqlite3_reset (stmt);
+    if (!item)
+        return xc_call_fail (call, XC_E_NOT_FOUND, "no item %lld", (long long) id);
+    if (!rectify_scope_sees (rectify, xc_call_msg (call)->principal,
+                             json_string_value (json_object_get (item, "unit")))) {
+        json_decref (item);
+        return xc_call_fail (call, XC_E_FORBIDDEN, "item %lld is not yours to read", (long long) id);
+    }
+    static const char *const measures[] = { "n", "text", "owner", "lead_leader", "deadline", "done_on", NULL };
+    static const char *const deadlines[] = { "deadline", "measure", "start", "policy", "due", "explain",
+                                             "running", "extensions", NULL };
+    static const char *const claims[] = { "n", "completion", "evidence", "institutional_measures",
+                                          "money_recovered_fen", "money_written_off_fen",
+                                          "public_concern_resolved", "note", "claimed_on", "decision",
+                                          "reason", "reviewed_on", NULL };
+    static const char *const history[] = { "n", "action", "by", "at", "data", NULL };
+    json_t *parts[] = {
+        s_rows (call, "SELECT n, text, owner, lead_leader, deadline, done_on FROM measures WHERE item = ?1"
+                      " ORDER BY n", id, measures),
+        s_rows (call, "SELECT what, nullif (measure, 0), start, policy, due, explain, running, extensions"
+                      " FROM deadlines WHERE item = ?1 ORDER BY id", id, deadlines),
+        s_rows (call, "SELECT n, completion, evidence, institutional_measures, money_recovered_fen,"
+                      " money_written_off_fen, public_concern_resolved, note, claimed_on, decision, reason,"
+                      " reviewed_on FROM claims WHERE item = ?1 ORDER BY n", id, claims),
+        s_rows (call, "SELECT n, action, by, at, data FROM item_history WHERE item = ?1 ORDER BY n", id, history),
+    };
+    static const char *const keys[] = { "measures", "deadlines", "claims", "history" };
+    for (int i = 0; i < 4; i++)
+        json_object_set_new (item, keys[i], parts[i] ? parts[i] : json_array ());
+    s_calendar (call, json_object_get (item, "deadlines"));
+    json_t *claim;
+    size_t k;
+    json_array_foreach (json_object_get (item, "claims"), k, claim)
+        json_object_set (claim, "public_concern_resolved",
+                         json_boolean (json_integer_value (json_object_get (claim, "public_concern_resolved"))));
+    xc_call_result (call, item);
+    return 0;
+}
+
+static json_t *
+s_list_row (sqlite3_stmt *stmt)
+{
+    return json_pack ("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
+                      "id", (json_int_t) sqlite3_column_int64 (stmt, 0),
+                      "problem", (json_int_t) sqlite3_column_int64 (stmt, 1),
+                      "round", xc_column_text (stmt, 2), "unit", xc_column_text (stmt, 3),
+                      "category", xc_column_text (stmt, 4), "summary", xc_column_text (stmt, 5),
+                      "class", xc_column_text (stmt, 6), "state", xc_column_text (stmt, 7),
+                      "opened_on", xc_column_text (stmt, 8), "due", xc_column_text (stmt, 9),
+                      "overdue", sqlite3_column_int (stmt, 10));
+}
+
+int
+rectify_list (xc_call_t *call, void *state)
+{
+    const json_t *data = xc_call_msg (call)->data;
+    char *units;
+    if (rectify_scope_units (call, state, &units) != 0)
+        return -1;
+    int limit = xc_page_limit (data);
+    json_t *overdue = json_object_get (data, "overdue");
+    sqlite3_stmt *stmt = xc_call_stmt (call,
+        "SELECT id, problem, round, unit, category, summary, class, state, opened_on, due, " OVERDUE
+        " FROM items i WHERE " FILTER " AND (?5 IS NULL OR state = ?5) AND (?6 IS NULL OR class = ?6)"
+        " AND (?7 IS NULL OR " OVERDUE " = ?7) AND id > ?8 ORDER BY id LIMIT ?9");
+    if (!stmt) {
+        free (units);
+        return -1;
+    }
+    s_bind_filter (call, stmt, units);
+    sqlite3_bind_text (stmt, 5, json_string_value (json_object_get (data, "state")), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 6, json_string_value (json_object_get (data, "class")), -1, SQLITE_STATIC);
+    if (overdue)
+        sqlite3_bind_int (stmt, 7, json_is_true (overdue));
+    sqlite3_bind_int64 (stmt, 8, json_integer_value (json_object_get (data, "after")));
+    sqlite3_bind_int (stmt, 9, limit + 1);
+    int rc = xc_call_page (call, stmt, limit, s_list_row, "id", "unable to list items");
+    free (units);
+    return rc;
+}
+
+int
+rectify_round (xc_call_t *call, void *state)
+{
+    (void) state;
+    const char *round = json_string_value (json_object_get (xc_call_msg (call)->data, "round"));
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT name, regime FROM rounds WHERE id = ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
+    json_t *result = NULL;
+    if (sqlite3_step (stmt) == SQLITE_ROW) {
+        const rectify_t *rectify = state;
+        const char *regime = (const char *) sqlite3_column_text (stmt, 1);
+        result = json_pack ("{s:s, s:o, s:s, s:b}", "round", round, "name", xc_column_text (stmt, 0),
+                            "regime", regime ? regime : rectify->policy.regimes[rectify->policy.default_regime].name,
+                            "regime_chosen", regime != NULL);
+    }
+    sqlite3_reset (stmt);
+    if (!result)
+        return xc_call_fail (call, XC_E_NOT_FOUND, "no round '%s'", round);
+    stmt = xc_call_stmt (call,
+        "SELECT t.unit, u.name, e.score_centi, e.grade, v.feedback_on, v.due, v.recorded_on, iv.reason,"
+        " (SELECT count(*) FROM items WHERE round = t.round AND unit = t.unit)"
+        " FROM round_targets t LEFT JOIN units u ON u.id = t.unit"
+        " LEFT JOIN evaluations e ON e.round = t.round AND e.unit = t.unit"
+        " LEFT JOIN visits v ON v.round = t.round AND v.unit = t.unit"
+        " LEFT JOIN interviews iv ON iv.round = t.round AND iv.unit = t.unit"
+        " WHERE t.round = ?1 ORDER BY t.unit");
+    if (!stmt) {
+        json_decref (result);
+        return -1;
+    }
+    sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
+    json_t *targets = json_array ();
+    bool complete = true;
+    while (sqlite3_step (stmt) == SQLITE_ROW) {
+        bool scored = sqlite3_column_type (stmt, 2) != SQLITE_NULL;
+        complete = complete && scored;
+        char score[32];
+        long long centi = sqlite3_column_int64 (stmt, 2);
+        snprintf (score, sizeof score, "%lld.%02lld", centi / 100, centi % 100);
+        json_array_append_new (targets, json_pack (
+            "{s:o, s:o, s:I, s:o, s:o, s:{s:o, s:o, s:o}, s:o}",
+            "unit", xc_column_text (stmt, 0), "name", xc_column_text (stmt, 1),
+            "items", (json_int_t) sqlite3_column_int64 (stmt, 8),
+            "score", scored ? json_string (score) : json_null (), "grade", xc_column_text (stmt, 3),
+            "visit", "feedback_on", xc_column_text (stmt, 4), "due", xc_column_text (stmt, 5),
+            "recorded_on", xc_column_text (stmt, 6), "interview", xc_column_text (stmt, 7)));
+    }
+    sqlite3_reset (stmt);
+    json_object_set_new (result, "targets", targets);
+    json_object_set_new (result, "evaluations_complete", json_boolean (complete && json_array_size (targets)));
+    xc_call_result (call, result);
+    return 0;
+}
+
+static json_t *
+s_yuan (long long fen)
+{
+    char text[40];
+    snprintf (text, sizeof text, "%s%lld.%02lld", fen < 0 ? "-" : "", llabs (fen) / 100, llabs (fen) % 100);
+    return json_string (text);
+}
+
+/*  Runs a counting query with the filter bound and returns its one row's columns as integers
+    into out (n of them); -1 after failing the call. */
+static int
+s_counts (xc_call_t *call, const char *sql, const char *units, long long *out, int n, bool period)
+{
+    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
+    if (!stmt)
+        return -1;
+    s_bind_filter (call, stmt, units);
+    if (period) {
+        const json_t *data = xc_call_msg (call)->data;
+        sqlite3_bind_text (stmt, 5, json_string_value (json_object_get (data, "from")), -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 6, json_string_value (json_object_get (data, "to")), -1, SQLITE_STATIC);
+    }
+    int rc = sqlite3_step (stmt);
+    for (int i = 0; rc == SQLITE_ROW && i < n; i++)
+        out[i] = sqlite3_column_int64 (stmt, i);
+    sqlite3_reset (stmt);
+    return rc == SQLITE_ROW ? 0 : xc_call_fail_db (call, "unable to count items");
+}
+
+/*  {value: count} of a grouping query with the filter bound. */
+static json_t *
+s_groups (xc_call_t *call, const char *sql, const char *units)
+{
+    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
+    if (!stmt)
+        return NULL;
+    s_bind_filter (call, stmt, units);
+    json_t *groups = json_object ();
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+        json_object_set_new (groups, (const char *) sqlite3_column_text (stmt, 0),
+                             json_integer (sqlite3_column_int64 (stmt, 1)));
+    sqlite3_reset (stmt);
+    return groups;
+}
+
+int
+rectify_stats (xc_call_t *call, void *state)
+{
+    const rectify_t *rectify = state;
+    char *units;
+    if (rectify_scope_units (call, rectify, &units) != 0)
+        return -1;
+    long long items[7], claims[4], visits[2], interviews[1];
+    /* due in the period: from (default: the beginning) to to (default: today) */
+    int rc = s_counts (call,
+        "SELECT count(*), coalesce (sum (i.state = 'closed' AND i.completion = 'completed'), 0),"
+        " coalesce (sum (i.due BETWEEN coalesce (?5, '0000-01-01') AND coalesce (?6, ?1)), 0),"
+        " coalesce (sum (i.due BETWEEN coalesce (?5, '0000-01-01') AND coalesce (?6, ?1)"
+        "  AND i.state = 'closed' AND i.claimed_on <= i.due), 0),"
+        " coalesce (sum (i.class = 'immediate'), 0), coalesce (sum (i.class = 'immediate' AND i.state = 'closed'), 0),"
+        " coalesce (sum (" OVERDUE "), 0) FROM items i WHERE " FILTER, units, items, 7, true);
+    if (rc == 0)
+        rc = s_counts (call,
+            "SELECT coalesce (sum (c.institutional_measures), 0), coalesce (sum (c.money_recovered_fen), 0),"
+            " coalesce (sum (c.money_written_off_fen), 0), coalesce (sum (c.public_concern_resolved), 0)"
+            " FROM claims c JOIN items i ON i.id = c.item WHERE c.decision = 'accepted' AND " FILTER,
+            units, claims, 4, false);
+    if (rc == 0)
+        rc = s_counts (call, "SELECT coalesce (sum (i.due <= ?1), 0), coalesce (sum (i.recorded_on IS NOT NULL), 0)"
+                             " FROM visits i WHERE " FILTER, units, visits, 2, false);
+    if (rc == 0)
+        rc = s_counts (call, "SELECT count(*) FROM interviews i WHERE " FILTER, units, interviews, 1, false);
+    json_t *by_state = rc == 0 ? s_groups (call, "SELECT state, count(*) FROM items i WHERE " FILTER
+                                                 " GROUP BY state", units) : NULL;
+    json_t *by_class = by_state ? s_groups (call, "SELECT class, count(*) FROM items i WHERE " FILTER
+                                                  " GROUP BY class", units) : NULL;
+    json_t *steps = by_class ? s_groups (call,
+        "SELECT a.alert, count(DISTINCT d.item) FROM alerts a JOIN deadlines d ON d.id = a.deadline"
+        " JOIN items i ON i.id = d.item WHERE a.alert LIKE 'step:%' AND " FILTER " GROUP BY a.alert", units) : NULL;
+    free (units);
+    if (!steps) {
+        json_decref (by_state);
+        json_decref (by_class);
+        return -1;
+    }
+    /* escalation steps by name, every step of the policy present */
+    json_t *escalations = json_object ();
+    for (int k = 1; k <= rectify->policy.n_steps; k++) {
+        char alert[16];
+        snprintf (alert, sizeof alert, "step:%d", k);
+        json_object_set_new (escalations, rectify->policy.steps[k - 1],
+                             json_integer (json_integer_value (json_object_get (steps, alert))));
+    }
+    json_decref (steps);
+    xc_call_result (call, json_pack (
+        "{s:I, s:o, s:o, s:{s:I, s:I, s:o}, s:{s:I, s:I, s:o}, s:{s:I, s:I}, s:I, s:I, s:I, s:o, s:o,"
+        " s:I, s:I, s:o, s:{s:I, s:I}, s:I}",
+        "items", (json_int_t) items[0], "by_state", by_state, "by_class", by_class,
+        "completion", "completed", (json_int_t) items[1], "items", (json_int_t) items[0],
+                      "rate", rectify_rate (items[1], items[0]),
+        "on_time", "closed_on_time", (json_int_t) items[3], "due", (json_int_t) items[2],
+                   "rate", rectify_rate (items[3], items[2]),
+        "immediate", "items", (json_int_t) items[4], "closed", (json_int_t) items[5],
+        "institutional_measures", (json_int_t) claims[0],
+        "money_recovered_fen", (json_int_t) claims[1], "money_written_off_fen", (json_int_t) claims[2],
+        "money_recovered_yuan", s_yuan (claims[1]), "money_written_off_yuan", s_yuan (claims[2]),
+        "public_concerns_resolved", (json_int_t) claims[3], "overdue_now", (json_int_t) items[6],
+        "escalations", escalations, "revisits", "due", (json_int_t) visits[0], "done", (json_int_t) visits[1],
+        "interviews_recommended", (json_int_t) interviews[0]));
+    return 0;
+}

@@ -1,0 +1,132 @@
+/*  rectify.h: what the rectification service's modules share (docs/services/rectify.md).
+
+    policy (policies.rectify), scope (who may see which unit's items and events), items
+    (items opened from intake's events and every transition of their life), deadlines (plan,
+    item and milestone deadlines, their warnings, overdue notices and escalations, and the
+    return-visit timer), evaluation (revisits, unit scores, interviews), queries (get, list,
+    round, stats) and export (the three lists as CSV); main.c ties them into routes.
+*/
+#ifndef XC_RECTIFY_H
+#define XC_RECTIFY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "common/calendar.h"
+#include "common/handler.h"
+#include "common/keys.h"
+#include "common/service.h"
+
+#define RECTIFY_MAX_REGIMES 8
+#define RECTIFY_MAX_WARNINGS 8
+#define RECTIFY_MAX_STEPS 10
+#define RECTIFY_MAX_GRADES 8
+#define RECTIFY_WORD 32                 /* names of regimes, colours, steps, grades, with the NUL */
+
+typedef struct {
+    char name[RECTIFY_WORD];
+    xc_span_t plan_due, report_due;
+    char plan_text[RECTIFY_WORD], report_text[RECTIFY_WORD];
+} rectify_regime_t;
+
+typedef struct {
+    rectify_regime_t regimes[RECTIFY_MAX_REGIMES];
+    int n_regimes;
+    int default_regime;              /* index into regimes */
+    xc_span_t immediate_due, revisit_after;
+    char immediate_text[RECTIFY_WORD], revisit_text[RECTIFY_WORD];
+    struct {
+        char colour[RECTIFY_WORD];
+        int days_left;
+    } warnings[RECTIFY_MAX_WARNINGS];   /* days_left ascending */
+    int n_warnings;
+    int every_days;
+    char steps[RECTIFY_MAX_STEPS][RECTIFY_WORD];
+    int n_steps;
+    int weights[4];                  /* leadership, responsibility, task_completion, satisfaction */
+    struct {
+        char grade[RECTIFY_WORD];
+        int min;                     /* a score out of 100 */
+    } grades[RECTIFY_MAX_GRADES];    /* min descending, the last 0 */
+    int n_grades;
+    int interview_below;             /* 0: off */
+    int interview_lowest;            /* 0: off */
+} rectify_policy_t;
+
+typedef struct {
+    rectify_policy_t policy;
+    json_t *parents;                 /* unit id -> parent id or null: supervisors' scopes; owned */
+} rectify_t;
+
+extern const char *const rectify_parts[4];  /* the evaluation's parts, in weights order */
+
+/* policy.c */
+int rectify_policy_load (rectify_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);
+/* The regime named name, or NULL. */
+const rectify_regime_t *rectify_policy_regime (const rectify_policy_t *policy, const char *name);
+
+/* scope.c */
+/*  Loads every known unit's parent from the store (start) / records one (apply). */
+int rectify_scope_load (rectify_t *rectify, sqlite3 *db, xc_err_t *err);
+void rectify_scope_add (rectify_t *rectify, const char *unit, const char *parent);
+/*  Whether the principal may see the items and events of unit. */
+bool rectify_scope_sees (const rectify_t *rectify, const xc_principal_t *reader, const char *unit);
+/*  Whether the principal may act for unit (a unit principal with unit in its scope). */
+bool rectify_scope_acts (const xc_principal_t *principal, const char *unit);
+/*  The units the sender may see as a JSON array text for json_each, or NULL for every unit.
+    *text_p is owned by the caller (free); returns -1 after failing the call. */
+int rectify_scope_units (xc_call_t *call, const rectify_t *rectify, char **text_p);
+/*  The visibility class of a unit's events. */
+void rectify_visibility (const char *unit, char *out, size_t size);
+
+/* items.c */
+int rectify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void *state);
+int rectify_plan (xc_call_t *call, void *state);
+int rectify_progress (xc_call_t *call, void *state);
+int rectify_claim (xc_call_t *call, void *state);
+int rectify_review (xc_call_t *call, void *state);
+int rectify_extend (xc_call_t *call, void *state);
+int rectify_regime (xc_call_t *call, void *state);
+/* Appends to an item's history (data stolen). */
+int rectify_history (xc_call_t *call, json_int_t item, const char *action, json_t *data);
+/* Emits an event about unit (data stolen); key may be NULL. */
+int rectify_emit (xc_call_t *call, const char *type, const char *unit, const char *key, json_t *data);
+
+/* deadlines.c */
+/*  Adds a running deadline (what "item", "plan" or "measure" n) due on due. */
+int rectify_deadline_add (xc_call_t *call, const rectify_t *rectify, json_int_t item,
+                          const char *what, int measure, const char *start, const char *policy,
+                          xc_date_t due, const char *explain);
+/*  Stops a deadline (done) or starts it again from today; no row is fine. */
+int rectify_deadline_run (xc_call_t *call, const rectify_t *rectify, json_int_t item,
+                          const char *what, int measure, bool running);
+/*  Sets a running deadline's new due date (an extension); -1 with conflict when it is not
+    running or the date is not later. *old gets the previous date. */
+int rectify_deadline_move (xc_call_t *call, const rectify_t *rectify, json_int_t item,
+                           const char *what, int measure, xc_date_t due, const char *reason,
+                           char old[XC_DATE_LEN + 1]);
+/*  start + span, failing the call when the calendar cannot. */
+int rectify_due (xc_call_t *call, xc_date_t start, xc_span_t span, xc_date_t *due,
+                 char *explain, size_t explain_size);
+int rectify_tick (xc_call_t *call, void *state);
+
+/* evaluation.c */
+/*  The first item of (round, unit) starts its return visit. round may be "". */
+int rectify_visit_start (xc_call_t *call, const rectify_t *rectify, const char *round,
+                         const char *unit, xc_date_t feedback_on);
+int rectify_visit_tick (xc_call_t *call, const rectify_t *rectify, xc_date_t today);
+int rectify_revisit (xc_call_t *call, void *state);
+int rectify_evaluate (xc_call_t *call, void *state);
+
+/* queries.c */
+int rectify_get (xc_call_t *call, void *state);
+int rectify_list (xc_call_t *call, void *state);
+int rectify_round (xc_call_t *call, void *state);
+int rectify_stats (xc_call_t *call, void *state);
+/*  A rate as "98.71" (percent, two decimals, half up), or null when of is 0. */
+json_t *rectify_rate (long long part, long long of);
+
+/* export.c */
+int rectify_export (xc_call_t *call, void *state);
+
+#endif
