@@ -164,3 +164,70 @@ def dep(tmp_path):
         str(tmp_path), "echo",
         {"office": ("office", "office"), "audit": ("audit-bureau", "audit")},
         entry={"scope": {"units": ["*"]}, "revoked": False}))
+
+
+class Suite:
+    """Several services of one deployment in folder: one registry, one config, their own keys.
+
+    services: names of xc-<name> binaries, started in that order. principals maps an attribute
+    name to (iss, role, scope): each gets a Signer as that attribute. Every service is a
+    principal with role service; intake gets its secret key.
+    """
+
+    def __init__(self, folder, services, principals):
+        self.folder = folder
+        self.deployments = {}
+        signers = {}
+        entries = []
+        for name in services:
+            s = xcwire.Signer(name, f"{name}#1")
+            signers[name] = s
+            entries.append({"iss": name, "role": "service", "keys": [s.public_jwk(NOT_BEFORE, NOT_AFTER)]})
+        for attr, (iss, role, scope) in principals.items():
+            s = xcwire.Signer(iss, f"{iss}#1")
+            setattr(self, attr, s)
+            entries.append({"iss": iss, "role": role, "scope": scope,
+                            "keys": [s.public_jwk(NOT_BEFORE, NOT_AFTER)]})
+        self.registry_path = os.path.join(folder, "principals.json")
+        write_json(self.registry_path, {"principals": entries})
+        self.registry = xcwire.Registry.load(self.registry_path)
+        conf = {}
+        for name in services:
+            write_json(os.path.join(folder, f"{name}.jwk"), signers[name].private_jwk(), 0o600)
+            conf[name] = {"api": "tcp://127.0.0.1:*", "events": "tcp://127.0.0.1:*",
+                          "database": f"{name}.db", "key": f"{name}.jwk"}
+        if "intake" in conf:
+            write_json(os.path.join(folder, "secret.json"),
+                       {"kty": "oct", "k": xcwire.b64u(os.urandom(32))}, 0o600)
+            conf["intake"]["secret_key"] = "secret.json"
+        self.config_path = os.path.join(folder, "config.json")
+        self.config = {
+            "deployment": "pytest", "utc_offset": "+08:00", "registry": "principals.json",
+            "calendar": os.path.join(REPO, "config", "calendar"),
+            "limits": {"heartbeat_ms": 200, "pull_ms": 100, "tick_ms": 50}, "services": conf}
+        write_json(self.config_path, self.config)
+        for name in services:
+            d = Deployment.__new__(Deployment)
+            d.folder, d.service = folder, name
+            d.binary = os.path.join("build", "bin", f"xc-{name}")
+            d.ctx, d.clients, d.proc, d.stopped = zmq.Context(), [], None, None
+            d.config_path, d.registry = self.config_path, self.registry
+            d.ready_path = os.path.join(folder, f"{name}.ready")
+            d.log_path = os.path.join(folder, f"{name}.log")
+            self.deployments[name] = d
+
+    def start(self):
+        """Starts each service in order; the ports it got go into the config, so the services
+        started after it (its consumers) find it."""
+        for name, d in self.deployments.items():
+            d.start()
+            self.config["services"][name]["api"] = d.ready["api"]
+            self.config["services"][name]["events"] = d.ready["events"]
+            write_json(self.config_path, self.config)
+
+    def client(self, name):
+        return self.deployments[name].client()
+
+    def stop(self):
+        return {name: d.stop() for name, d in self.deployments.items()}
+

@@ -1,0 +1,203 @@
+"""The rectification service from a client written from the docs alone, next to a real intake.
+
+A unit plans and claims over the wire; the office signs off; the three lists come back as CSV
+that Python's own csv module (as a spreadsheet would) reads back byte for byte, and the rates and
+money sums match what this test counts itself.
+"""
+
+import calendar
+import csv
+import datetime
+import io
+import time
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+
+from conftest import Suite
+
+SUMMARY = "学生宿舍楼年久失修, \"危房\"\n仍在使用"
+MEASURE = "=拆除重建, 另择新址"          # a leading = must not become a formula
+
+
+@pytest.fixture
+def suite(tmp_path):
+    s = Suite(str(tmp_path), ["intake", "rectify"], {
+        "office": ("office", "office", {}),
+        "team": ("team-1", "team", {}),
+        "unit_a": ("unit-a", "unit", {"units": ["U-A"]}),
+        "unit_b": ("unit-b", "unit", {"units": ["U-B"]}),
+        "discipline": ("discipline-commission", "discipline", {"units": ["D-1"]}),
+    })
+    try:
+        s.start()
+        yield s
+    finally:
+        status = s.stop()
+        for name, d in s.deployments.items():
+            print(f"--- xc-{name} exit status {status[name]}; log:\n{d.log_tail()}")
+    assert status == {"intake": 0, "rectify": 0}, status
+
+
+def ok(reply):
+    assert reply["type"] in ("ack", "result"), reply
+    return reply["data"]["result"] if reply["type"] == "ack" else reply["data"]
+
+
+def code(reply):
+    assert reply["type"] == "error", reply
+    return reply["data"]["code"]
+
+
+def local_day(days=0):
+    """Today in the deployment's time (UTC+8), plus days."""
+    now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8)))
+    return now.date() + datetime.timedelta(days=days)
+
+
+def add_months(day, n):
+    """The domain's month arithmetic: the same day n months on, clamped to the month's end."""
+    y, m = divmod(day.month - 1 + n, 12)
+    year, month = day.year + y, m + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+FEEDBACK = local_day(-5)
+
+
+def feed_back(s, intake, problems):
+    """Units, a round on U-A and U-B, the problems reported and fed back five days ago (the
+    service's clock is the machine's: dates are relative to today)."""
+    o = s.office
+    ok(intake.call(o, "unit.register", {"id": "D-1", "name": "云溪区", "level": "district"}))
+    ok(intake.call(o, "unit.register", {"id": "U-A", "name": "青石镇", "level": "town", "parent": "D-1"}))
+    ok(intake.call(o, "unit.register", {"id": "U-B", "name": "市教育局", "level": "city_department"}))
+    ok(intake.call(o, "round.open", {
+        "id": "R1", "name": "十一届第一轮", "kind": "regular", "team": "team-1",
+        "targets": [{"unit": "U-A", "coverage": "main"}, {"unit": "U-B", "coverage": "main"}],
+        "planned_start": str(local_day(-80)), "planned_end": str(local_day(-40)),
+        "date": str(local_day(-90))}))
+    for stage, date in [("stationed", local_day(-80)), ("withdrawn", local_day(-40))]:
+        ok(intake.call(o, "round.advance", {"round": "R1", "stage": stage, "date": str(date)}))
+    for unit, summary, timeliness in problems:
+        p = ok(intake.call(s.team, "problem.report", {
+            "round": "R1", "unit": unit, "category": "public_concerns", "summary": summary,
+            "detail": "详见巡察底稿", "severity": "serious", "source": "inspection_team"}))["problem"]
+        ok(intake.call(o, "problem.classify", {
+            "problem": p, "dispositions": [{"kind": "feedback", "timeliness": timeliness}]}))
+    for stage, date in [("reported", local_day(-20)), ("feedback_delivered", FEEDBACK)]:
+        ok(intake.call(o, "round.advance", {"round": "R1", "stage": stage, "date": str(date)}))
+
+
+def items(s, rectify, n):
+    """The office's list once rectify has opened n items (bounded wait)."""
+    deadline = time.monotonic() + 10
+    while True:
+        page = ok(rectify.call(s.office, "rectify.list", {"limit": 500}))
+        if len(page["items"]) >= n or time.monotonic() > deadline:
+            assert len(page["items"]) == n, page
+            return page["items"]
+        time.sleep(0.05)
+
+
+def plan(s, rectify, item, signer, measures):
+    return rectify.call(signer, "rectify.plan", {"item": item, "measures": [
+        {"text": text, "owner": owner, "lead_leader": "李副镇长", "deadline": deadline}
+        for text, owner, deadline in measures]})
+
+
+def claim(s, rectify, item, completion, **outcomes):
+    return ok(rectify.call(s.unit_a, "rectify.claim", {
+        "item": item, "completion": completion,
+        "evidence": [{"file": "验收报告.pdf", "sha256": "ab" * 32}], "outcomes": outcomes}))
+
+
+def read_csv(text):
+    """Rows of an exported page as a spreadsheet reads them: the BOM first, then RFC 4180."""
+    assert text.startswith("\ufeff"), repr(text[:10])
+    return list(csv.reader(io.StringIO(text[1:], newline="")))
+
+
+def test_a_unit_plans_and_claims_and_the_lists_read_back_as_csv(suite):
+    s = suite
+    intake, rectify = s.client("intake"), s.client("rectify")
+    feed_back(s, intake, [("U-A", SUMMARY, "deadline"), ("U-B", "校车管理不规范", "deadline")])
+    listed = items(s, rectify, 2)
+    mine = [i for i in listed if i["unit"] == "U-A"][0]
+    assert mine["summary"] == SUMMARY and mine["state"] == "opened" and mine["class"] == "deadline"
+    # 2017 rules by default: the plan a month after feedback, the report two months after it
+    got = ok(rectify.call(s.office, "rectify.get", {"item": mine["id"]}))
+    due = {d["deadline"]: d["due"] for d in got["deadlines"]}
+    assert due == {"plan": str(add_months(FEEDBACK, 1)), "item": str(add_months(FEEDBACK, 2))}, got["deadlines"]
+
+    # Only unit-a acts on its item; unit-b does not even see it.
+    first, second = str(add_months(FEEDBACK, 1)), str(add_months(FEEDBACK, 2))
+    assert code(plan(s, rectify, mine["id"], s.unit_b, [("x", "y", first)])) == "forbidden"
+    assert [i["unit"] for i in ok(rectify.call(s.unit_b, "rectify.list", {}))["items"]] == ["U-B"]
+    assert code(rectify.call(s.unit_b, "rectify.get", {"item": mine["id"]})) == "forbidden"
+    # The district's discipline commission supervises the town below it.
+    assert ok(rectify.call(s.discipline, "rectify.get", {"item": mine["id"]}))["summary"] == SUMMARY
+
+    planned = ok(plan(s, rectify, mine["id"], s.unit_a, [
+        ("新建宿舍楼", "王建国", first), (MEASURE, "陈 \"小\" 明", second)]))
+    assert planned == {"item": mine["id"], "state": "planned"}
+    claimed = claim(s, rectify, mine["id"], "completed", institutional_measures=2,
+                    money_recovered_fen=965700000000, money_written_off_fen=126100000000)
+    assert claimed["state"] == "claimed"
+    assert ok(rectify.call(s.office, "rectify.review", {"item": mine["id"], "decision": "accept"}))[
+        "state"] == "closed"
+
+    # The three lists, each read back exactly.
+    problems = read_csv(ok(rectify.call(s.office, "rectify.export", {"list": "problems"}))["csv"])
+    assert problems[0][:7] == ["事项编号", "问题编号", "巡察轮次", "单位编号", "单位名称", "问题类别", "问题描述"]
+    row = [r for r in problems[1:] if r[3] == "U-A"][0]
+    assert row[4] == "青石镇" and row[6] == SUMMARY and row[7] == "限期整改" and row[8] == "已销号"
+    tasks = read_csv(ok(rectify.call(s.office, "rectify.export", {"list": "tasks"}))["csv"])
+    assert [r[4] for r in tasks[1:]] == ["新建宿舍楼", "'" + MEASURE]
+    people = read_csv(ok(rectify.call(s.office, "rectify.export", {"list": "responsibilities", "unit": "U-A"}))["csv"])
+    assert [r[4] for r in people[1:]] == ["王建国", "陈 \"小\" 明"]
+
+    # Pages of one item each concatenate to the single page.
+    whole = ok(rectify.call(s.office, "rectify.export", {"list": "problems"}))["csv"]
+    text, after = "", None
+    for _ in range(5):
+        page = ok(rectify.call(s.office, "rectify.export",
+                               {"list": "problems", "limit": 1, **({"after": after} if after else {})}))
+        text += page["csv"]
+        after = page["next"]
+        if after is None:
+            break
+    assert text == whole
+
+    # Money in fen adds up exactly; its yuan text too.
+    stats = ok(rectify.call(s.office, "rectify.stats", {}))
+    assert stats["money_recovered_fen"] == 965700000000
+    assert stats["money_recovered_yuan"] == "9657000000.00"
+    assert stats["money_written_off_yuan"] == "1261000000.00"
+    assert stats["institutional_measures"] == 2
+    # unit-b's view counts its own item only
+    assert ok(rectify.call(s.unit_b, "rectify.stats", {}))["items"] == 1
+
+
+def test_rates_match_a_hand_count(suite):
+    s = suite
+    intake, rectify = s.client("intake"), s.client("rectify")
+    feed_back(s, intake, [("U-A", f"问题{i}", "immediate") for i in range(7)])
+    listed = items(s, rectify, 7)
+    # five fully completed, one mostly completed, one still open
+    completions = ["completed"] * 5 + ["mostly_completed"]
+    for item, completion in zip(listed, completions):
+        claim(s, rectify, item["id"], completion, money_recovered_fen=1001)
+        ok(rectify.call(s.office, "rectify.review", {"item": item["id"], "decision": "accept"}))
+    stats = ok(rectify.call(s.office, "rectify.stats", {}))
+    rate = (Decimal(5) * 100 / Decimal(7)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert stats["completion"] == {"completed": 5, "items": 7, "rate": str(rate)}
+    assert stats["immediate"] == {"items": 7, "closed": 6}
+    assert stats["money_recovered_fen"] == 6 * 1001 and stats["money_recovered_yuan"] == "60.06"
+    # Immediate items are due 15 days after feedback, ten days from now: all seven are due in a
+    # period to the end of next month, and the six claimed today were on time.
+    period = {"to": str(add_months(local_day(), 1))}
+    on_time = ok(rectify.call(s.office, "rectify.stats", period))["on_time"]
+    assert on_time == {"closed_on_time": 6, "due": 7, "rate": "85.71"}
+    # by default the period ends today: nothing is due yet
+    assert stats["on_time"] == {"closed_on_time": 0, "due": 0, "rate": None}
