@@ -1,0 +1,199 @@
+/*  policy_test.c: policies.rectify (defaults, additions, every refusal), who sees which unit
+    (scope.c) and the rates' rounding (queries.c), without sockets. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "services/rectify/rectify.h"
+#include "tests/harness.h"
+
+static char s_dir[64];
+
+/*  Loads a config whose policies.rectify is policy (JSON text, or NULL for none). */
+static int
+s_load (const char *policy, rectify_policy_t *p, xc_err_t *err)
+{
+    char path[128], text[4096];
+    snprintf (path, sizeof path, "%s/config.json", s_dir);
+    snprintf (text, sizeof text,
+              "{\"deployment\": \"t\", \"utc_offset\": \"+08:00\", \"registry\": \"r.json\","
+              " \"calendar\": \"cal\", \"services\": {\"rectify\": {\"api\": \"tcp://127.0.0.1:7130\","
+              " \"database\": \"r.db\", \"key\": \"r.jwk\"}}%s%s%s}",
+              policy ? ", \"policies\": {\"rectify\": " : "", policy ? policy : "", policy ? "}" : "");
+    FILE *f = fopen (path, "w");
+    if (!f)
+        return -1;
+    fputs (text, f);
+    fclose (f);
+    xc_config_t *cfg = NULL;
+    if (xc_config_load (path, &cfg, err) != 0)
+        return -1;
+    int rc = rectify_policy_load (p, cfg, err);
+    xc_config_destroy (&cfg);
+    return rc;
+}
+
+static void
+test_defaults_are_the_domain_s (void)
+{
+    rectify_policy_t p;
+    xc_err_t err = { 0, "" };
+    CHECK_INT (s_load (NULL, &p, &err), 0);
+    const rectify_regime_t *old = rectify_policy_regime (&p, "2017");
+    const rectify_regime_t *new = rectify_policy_regime (&p, "2024");
+    CHECK (old && new);
+    if (!old || !new)
+        return;
+    CHECK (old->plan_due.amount == 1 && old->plan_due.unit == XC_SPAN_MONTHS);
+    CHECK (old->report_due.amount == 2 && old->report_due.unit == XC_SPAN_MONTHS);
+    CHECK (new->report_due.amount == 6 && new->report_due.unit == XC_SPAN_MONTHS);
+    CHECK_STR (p.regimes[p.default_regime].name, "2017");
+    CHECK (p.immediate_due.amount == 15 && p.immediate_due.unit == XC_SPAN_DAYS);
+    CHECK (p.revisit_after.amount == 3 && p.revisit_after.unit == XC_SPAN_MONTHS);
+    CHECK_INT (p.n_warnings, 2);
+    CHECK_STR (p.warnings[0].colour, "yellow");      /* ascending by days left */
+    CHECK_INT (p.warnings[0].days_left, 10);
+    CHECK_STR (p.warnings[1].colour, "green");
+    CHECK_INT (p.warnings[1].days_left, 20);
+    CHECK_INT (p.every_days, 7);
+    CHECK_INT (p.n_steps, 5);
+    CHECK_STR (p.steps[0], "supervision_notice");
+    CHECK_STR (p.steps[4], "accountability");
+    CHECK (p.weights[0] == 15 && p.weights[1] == 15 && p.weights[2] == 60 && p.weights[3] == 10);
+    CHECK_INT (p.n_grades, 4);
+    CHECK_STR (p.grades[3].grade, "poor");
+    CHECK_INT (p.interview_below, 60);
+    CHECK_INT (p.interview_lowest, 0);
+}
+
+static void
+test_a_deployment_adds_a_regime_and_keeps_the_others (void)
+{
+    rectify_policy_t p;
+    xc_err_t err = { 0, "" };
+    CHECK_INT (s_load ("{\"regimes\": {\"wd\": {\"plan_due\": \"10 workdays\", \"report_due\": \"40 workdays\"}},"
+                       " \"default_regime\": \"wd\", \"escalation\": {\"every_days\": 3},"
+                       " \"interview\": {\"lowest\": 10}}", &p, &err), 0);
+    CHECK (rectify_policy_regime (&p, "2017") && rectify_policy_regime (&p, "2024"));
+    const rectify_regime_t *wd = rectify_policy_regime (&p, "wd");
+    CHECK (wd && wd->report_due.amount == 40 && wd->report_due.unit == XC_SPAN_WORKDAYS);
+    CHECK_STR (p.regimes[p.default_regime].name, "wd");
+    CHECK_INT (p.every_days, 3);
+    CHECK_INT (p.n_steps, 5);                        /* the steps kept their default */
+    CHECK_INT (p.interview_lowest, 10);
+    CHECK_INT (p.interview_below, 60);
+    CHECK (rectify_policy_regime (&p, "2031") == NULL);
+}
+
+static void
+s_refused (const char *policy, const char *what)
+{
+    rectify_policy_t p;
+    xc_err_t err = { 0, "" };
+    CHECK_INT (s_load (policy, &p, &err), -1);
+    CHECK_INT (err.code, XC_E_CONFIG);
+    if (!strstr (err.text, what)) {
+        fprintf (stderr, "FAIL %s: '%s' does not say '%s'\n", h_current, err.text, what);
+        h_checks_failed_now++;
+    }
+}
+
+static void
+test_bad_policies_are_refused_naming_the_key (void)
+{
+    s_refused ("{\"weights\": {\"leadership\": 20, \"responsibility\": 15, \"task_completion\": 60,"
+               " \"satisfaction\": 10}}", "weights: they sum to 105, not 100");
+    s_refused ("{\"default_regime\": \"1999\"}", "default_regime: no regime '1999'");
+    s_refused ("{\"immediate_due\": \"soon\"}", "immediate_due");
+    s_refused ("{\"regimes\": {\"x\": {\"plan_due\": \"1 fortnight\", \"report_due\": \"2 months\"}}}",
+               "regimes.x.plan_due");
+    s_refused ("{\"grades\": [{\"grade\": \"a\", \"min\": 50}, {\"grade\": \"b\", \"min\": 70},"
+               " {\"grade\": \"c\", \"min\": 0}]}", "grades: min 70 does not descend");
+    s_refused ("{\"grades\": [{\"grade\": \"a\", \"min\": 50}]}", "the last grade's min must be 0");
+    s_refused ("{\"warnings\": [{\"colour\": \"g\", \"days_left\": 5}, {\"colour\": \"y\", \"days_left\": 5}]}",
+               "warnings: 5 days twice");
+    s_refused ("{\"warnings\": [{\"colour\": \"g\", \"days_left\": 0}]}", "days_left");
+    s_refused ("{\"escalation\": {\"every_days\": 0}}", "every_days");
+    s_refused ("{\"colour\": \"red\"}", "unknown key");
+}
+
+static xc_principal_t
+s_principal (const char *role, json_t *scope)
+{
+    xc_principal_t p;
+    memset (&p, 0, sizeof p);
+    snprintf (p.iss, sizeof p.iss, "%s-1", role);
+    snprintf (p.role, sizeof p.role, "%s", role);
+    p.scope = scope;
+    return p;
+}
+
+static void
+test_units_act_for_their_own_supervisors_read_below (void)
+{
+    rectify_t r = { .parents = json_object () };
+    rectify_scope_add (&r, "D-1", NULL);
+    rectify_scope_add (&r, "T-1", "D-1");
+    rectify_scope_add (&r, "V-1", "T-1");
+    rectify_scope_add (&r, "X-1", NULL);
+    json_t *town = json_pack ("{s:[s]}", "units", "T-1");
+    json_t *district = json_pack ("{s:[s]}", "units", "D-1");
+    json_t *all = json_pack ("{s:[s]}", "units", "*");
+    json_t *none = json_object ();
+    xc_principal_t unit = s_principal ("unit", town), discipline = s_principal ("discipline", district),
+                   audit = s_principal ("audit", all), team = s_principal ("team", all),
+                   office = s_principal ("office", none), lost = s_principal ("unit", none);
+    CHECK (rectify_scope_acts (&unit, "T-1"));
+    CHECK (!rectify_scope_acts (&unit, "V-1"));      /* a unit acts for itself only */
+    CHECK (!rectify_scope_acts (&discipline, "T-1"));
+    CHECK (rectify_scope_sees (&r, &unit, "T-1"));
+    CHECK (!rectify_scope_sees (&r, &unit, "D-1"));
+    CHECK (rectify_scope_sees (&r, &discipline, "V-1"));  /* two levels below */
+    CHECK (rectify_scope_sees (&r, &discipline, "D-1"));
+    CHECK (!rectify_scope_sees (&r, &discipline, "X-1"));
+    CHECK (!rectify_scope_sees (&r, &discipline, "unknown"));
+    CHECK (rectify_scope_sees (&r, &audit, "X-1"));
+    CHECK (!rectify_scope_sees (&r, &team, "X-1"));  /* scope grants nothing to other roles */
+    CHECK (rectify_scope_sees (&r, &office, "X-1"));
+    CHECK (!rectify_scope_sees (&r, &lost, "T-1"));
+    /* a cycle in bad data ends instead of looping */
+    rectify_scope_add (&r, "C-1", "C-2");
+    rectify_scope_add (&r, "C-2", "C-1");
+    CHECK (!rectify_scope_sees (&r, &discipline, "C-1"));
+    json_decref (town);
+    json_decref (district);
+    json_decref (all);
+    json_decref (none);
+    json_decref (r.parents);
+}
+
+static void
+test_rates_round_half_up_to_two_decimals (void)
+{
+    struct { long long part, of; const char *want; } cases[] = {
+        { 688, 697, "98.71" }, { 5, 7, "71.43" }, { 1, 8, "12.50" }, { 1, 3, "33.33" },
+        { 2, 3, "66.67" }, { 1, 200000, "0.00" }, { 1, 20000, "0.01" }, { 7, 7, "100.00" },
+        { 0, 9, "0.00" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *rate = rectify_rate (cases[i].part, cases[i].of);
+        CHECK_STR (json_string_value (rate), cases[i].want);
+        json_decref (rate);
+    }
+    json_t *none = rectify_rate (0, 0);
+    CHECK (json_is_null (none));
+    json_decref (none);
+}
+
+int
+main (void)
+{
+    h_tmpdir (s_dir, sizeof s_dir, "rectify-policy");
+    RUN (test_defaults_are_the_domain_s);
+    RUN (test_a_deployment_adds_a_regime_and_keeps_the_others);
+    RUN (test_bad_policies_are_refused_naming_the_key);
+    RUN (test_units_act_for_their_own_supervisors_read_below);
+    RUN (test_rates_round_half_up_to_two_decimals);
+    h_rmtree (s_dir);
+    HARNESS_END ();
+}
