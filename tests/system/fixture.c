@@ -24,36 +24,57 @@ s_path (fx_t *fx, char *out, size_t size, const char *name)
     snprintf (out, size, "%s/%s", fx->dir, name);
 }
 
+/*  scope is the principal's registry scope as JSON text (NULL: {}). */
 static json_t *
-s_registry_entry (const char *iss, const char *role, const xc_key_t *key, const char *curve)
+s_registry_entry (const char *iss, const char *role, const xc_key_t *key, const char *curve,
+                  const char *scope)
 {
     json_t *jwk = xc_key_public_jwk (key);
     bool retired = strcmp (iss, "retired") == 0;
     json_object_set_new (jwk, "not_before", json_string ("2020-01-01T00:00:00Z"));
     json_object_set_new (jwk, "not_after",
                          json_string (retired ? "2021-01-01T00:00:00Z" : "2099-01-01T00:00:00Z"));
-    json_t *p = json_pack ("{s:s, s:s, s:{}, s:[o]}", "iss", iss, "role", role, "scope", "keys", jwk);
+    json_t *scope_json = json_loads (scope ? scope : "{}", 0, NULL);
+    if (!json_is_object (scope_json)) {
+        json_decref (scope_json);
+        scope_json = json_object ();
+    }
+    json_t *p = json_pack ("{s:s, s:s, s:o, s:[o]}", "iss", iss, "role", role, "scope", scope_json,
+                           "keys", jwk);
     if (curve)
         json_object_set_new (p, "curve", json_string (curve));
     return p;
 }
 
-/*  The client principals every deployment registers (fixture.h). */
+/*  The client principals every deployment registers (fixture.h), each with its registry
+    scope (JSON text; NULL: {}). */
 static const struct {
-    const char *iss, *role, *kid;
+    const char *iss, *role, *kid, *scope;
 } s_clients[] = {
-    { "office", "office", "office#1" },
-    { "petition-bureau", "petition", "petition-bureau#1" },
-    { "audit-bureau", "audit", "audit-bureau#1" },
-    { "retired", "office", "retired#2020" },
-    { "team-1", "team", "team-1#1" },
-    { "team-2", "team", "team-2#1" },
-    { "public-channel", "public", "public-channel#1" },
-    { "referral", "service", "referral#1" },
-    { "rectify", "service", "rectify#1" },
-    { "discipline-commission", "discipline", "discipline-commission#1" },
-    { "org-department", "organization", "org-department#1" },
+    { "office", "office", "office#1", NULL },
+    { "petition-bureau", "petition", "petition-bureau#1", NULL },
+    { "audit-bureau", "audit", "audit-bureau#1", "{\"units\": [\"*\"]}" },
+    { "retired", "office", "retired#2020", NULL },
+    { "team-1", "team", "team-1#1", NULL },
+    { "team-2", "team", "team-2#1", NULL },
+    { "public-channel", "public", "public-channel#1", NULL },
+    { "referral", "service", "referral#1", NULL },
+    { "rectify", "service", "rectify#1", NULL },
+    { "discipline-commission", "discipline", "discipline-commission#1", "{\"units\": [\"D-1\"]}" },
+    { "org-department", "organization", "org-department#1", NULL },
+    { "unit-a", "unit", "unit-a#1", "{\"units\": [\"U-A\"]}" },
+    { "unit-b", "unit", "unit-b#1", "{\"units\": [\"U-B\"]}" },
 };
+
+/*  The registry scope of the client principal iss (NULL: {}). */
+static const char *
+s_client_scope (const char *iss)
+{
+    for (size_t i = 0; i < sizeof s_clients / sizeof s_clients[0]; i++)
+        if (strcmp (s_clients[i].iss, iss) == 0)
+            return s_clients[i].scope;
+    return NULL;
+}
 
 int
 fx_deploy (fx_t *fx, const char *service, bool curve)
@@ -95,12 +116,14 @@ fx_deploy (fx_t *fx, const char *service, bool curve)
     }
     json_t *principals = json_array ();
     json_array_append_new (principals, s_registry_entry (service, "service", &service_key,
-                                                         curve ? fx->server_curve.public_z85 : NULL));
+                                                         curve ? fx->server_curve.public_z85 : NULL,
+                                                         NULL));
     for (int i = 0; i < fx->n_principals; i++) {
         const fx_principal_t *p = &fx->principals[i];
         bool office = strcmp (p->iss, "office") == 0;
         json_array_append_new (principals, s_registry_entry (p->iss, p->role, &p->key,
-                                                             curve && office ? fx->office_curve.public_z85 : NULL));
+                                                             curve && office ? fx->office_curve.public_z85 : NULL,
+                                                             s_client_scope (p->iss)));
     }
     json_t *registry = json_pack ("{s:o}", "principals", principals);
     s_path (fx, path, sizeof path, "principals.json");
@@ -268,7 +291,7 @@ fx_deploy_peer (fx_t *peer, fx_t *base, const char *service, const char *policy_
                 json_object_set_new (entry, "role", json_string ("service"));
     }
     else
-        json_array_append_new (principals, s_registry_entry (service, "service", &key, NULL));
+        json_array_append_new (principals, s_registry_entry (service, "service", &key, NULL, NULL));
     int rc = json_dump_file (registry, reg_path, JSON_INDENT (1));
     json_decref (registry);
     xc_key_wipe (&key);

@@ -6,12 +6,17 @@
     tcp://127.0.0.1:* (the ready file tells the ports). fx_start runs build/bin/xc-<service> in
     test mode and waits (bounded) for its ready file.
 
-    Client principals (iss, role), each with one key valid 2020-2099 unless said:
-      office (office), petition-bureau (petition), audit-bureau (audit),
+    Client principals (iss, role, registry scope), each with one key valid 2020-2099 unless
+    said; scope {} unless said:
+      office (office), petition-bureau (petition),
+      audit-bureau (audit, scope {"units": ["*"]}),
       retired (office, key valid 2020 only), team-1 and team-2 (team),
       public-channel (public), referral and rectify (service),
-      discipline-commission (discipline: a role no service grants anything),
-      org-department (organization: the organization department, another receiving body).
+      discipline-commission (discipline, scope {"units": ["D-1"]}: a district; the units below
+        it by parent are supervised too, in rectify),
+      org-department (organization: the organization department, another receiving body),
+      unit-a (unit, scope {"units": ["U-A"]}), unit-b (unit, scope {"units": ["U-B"]}):
+        inspected units' party organizations (rectify).
     A principal named like the service under test is left out (the service is registered
     under its own name with role service); a peer (fx_deploy_peer) named like one of them
     (referral, rectify) takes over that principal's key and entry instead of adding another.
@@ -28,7 +33,7 @@
 #include "common/keys.h"
 #include "common/transport.h"
 
-#define FX_PRINCIPALS_MAX 16
+#define FX_PRINCIPALS_MAX 24
 
 typedef struct {
     char iss[XC_NAME_MAX];
