@@ -113,3 +113,47 @@ xc_page_limit (const json_t *data)
     json_t *limit = json_object_get (data, "limit");
     return limit ? (int) json_integer_value (limit) : 100;
 }
+
+static bool
+s_named (const char *const *list, const char *name)
+{
+    for (int i = 0; list && list[i]; i++)
+        if (strcmp (list[i], name) == 0)
+            return true;
+    return false;
+}
+
+json_t *
+xc_call_rows (xc_call_t *call, const char *sql, json_int_t id, const char *const *names,
+              const char *const *json_columns)
+{
+    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
+    if (!stmt)
+        return NULL;
+    sqlite3_bind_int64 (stmt, 1, id);
+    json_t *rows = json_array ();
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        json_t *row = json_object ();
+        for (int i = 0; names[i]; i++) {
+            json_t *v = sqlite3_column_type (stmt, i) == SQLITE_INTEGER
+                            ? json_integer (sqlite3_column_int64 (stmt, i)) : xc_column_text (stmt, i);
+            if (json_is_string (v) && s_named (json_columns, names[i])) {
+                json_t *parsed = json_loads (json_string_value (v), 0, NULL);
+                if (parsed) {
+                    json_decref (v);
+                    v = parsed;
+                }
+            }
+            json_object_set_new (row, names[i], v);
+        }
+        json_array_append_new (rows, row);
+    }
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref (rows);
+        xc_call_fail_db (call, "unable to read rows");
+        return NULL;
+    }
+    return rows;
+}

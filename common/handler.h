@@ -36,6 +36,13 @@ json_t *xc_column_text (sqlite3_stmt *stmt, int column);
 /*  A new object with the members of from named in keys (NULL-terminated); absent ones null. */
 json_t *xc_json_pick (const json_t *from, const char *const *keys);
 
+/*  The rows of sql, with parameter 1 bound to id, as objects of the given column names
+    (NULL-terminated): integers as numbers, other values as text or null, and the columns named
+    in json_columns (NULL-terminated, may be NULL) parsed, as they hold JSON text the service
+    wrote. Caller owns; NULL after failing the call. */
+json_t *xc_call_rows (xc_call_t *call, const char *sql, json_int_t id, const char *const *names,
+                      const char *const *json_columns);
+
 /*  The "limit" member of a list query's data (100 when absent). */
 int xc_page_limit (const json_t *data);
 

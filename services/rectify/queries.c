@@ -42,38 +42,6 @@ s_bind_filter (xc_call_t *call, sqlite3_stmt *stmt, const char *units)
         sqlite3_bind_text (stmt, 4, units, -1, SQLITE_STATIC);
 }
 
-/*  The rows of sql (parameter 1: the item) as objects of the given column names; columns
-    named in json hold JSON text written by this service. */
-static json_t *
-s_rows (xc_call_t *call, const char *sql, json_int_t id, const char *const *names)
-{
-    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
-    if (!stmt)
-        return NULL;
-    sqlite3_bind_int64 (stmt, 1, id);
-    json_t *rows = json_array ();
-    while (sqlite3_step (stmt) == SQLITE_ROW) {
-        json_t *row = json_object ();
-        for (int i = 0; names[i]; i++) {
-            int type = sqlite3_column_type (stmt, i);
-            json_t *v = type == SQLITE_INTEGER ? json_integer (sqlite3_column_int64 (stmt, i))
-                                               : xc_column_text (stmt, i);
-            if ((strcmp (names[i], "data") == 0 || strcmp (names[i], "evidence") == 0
-                 || strcmp (names[i], "extensions") == 0) && json_is_string (v)) {
-                json_t *parsed = json_loads (json_string_value (v), 0, NULL);
-                if (parsed) {
-                    json_decref (v);
-                    v = parsed;
-                }
-            }
-            json_object_set_new (row, names[i], v);
-        }
-        json_array_append_new (rows, row);
-    }
-    sqlite3_reset (stmt);
-    return rows;
-}
-
 /*  Which calendar a deadline's span counts in (working days need the holiday files). */
 static void
 s_calendar (xc_call_t *call, json_t *deadlines)
@@ -132,19 +100,28 @@ rectify_get (xc_call_t *call, void *state)
                                           "public_concern_resolved", "note", "claimed_on", "decision",
                                           "reason", "reviewed_on", NULL };
     static const char *const history[] = { "n", "action", "by", "at", "data", NULL };
+    static const char *const json_columns[] = { "data", "evidence", "extensions", NULL };
     json_t *parts[] = {
-        s_rows (call, "SELECT n, text, owner, lead_leader, deadline, done_on FROM measures WHERE item = ?1"
-                      " ORDER BY n", id, measures),
-        s_rows (call, "SELECT what, nullif (measure, 0), start, policy, due, explain, running, extensions"
-                      " FROM deadlines WHERE item = ?1 ORDER BY id", id, deadlines),
-        s_rows (call, "SELECT n, completion, evidence, institutional_measures, money_recovered_fen,"
+        xc_call_rows (call, "SELECT n, text, owner, lead_leader, deadline, done_on FROM measures WHERE item = ?1"
+                      " ORDER BY n", id, measures, NULL),
+        xc_call_rows (call, "SELECT what, nullif (measure, 0), start, policy, due, explain, running, extensions"
+                      " FROM deadlines WHERE item = ?1 ORDER BY id", id, deadlines, json_columns),
+        xc_call_rows (call, "SELECT n, completion, evidence, institutional_measures, money_recovered_fen,"
                       " money_written_off_fen, public_concern_resolved, note, claimed_on, decision, reason,"
-                      " reviewed_on FROM claims WHERE item = ?1 ORDER BY n", id, claims),
-        s_rows (call, "SELECT n, action, by, at, data FROM item_history WHERE item = ?1 ORDER BY n", id, history),
+                      " reviewed_on FROM claims WHERE item = ?1 ORDER BY n", id, claims, json_columns),
+        xc_call_rows (call, "SELECT n, action, by, at, data FROM item_history WHERE item = ?1 ORDER BY n",
+                      id, history, json_columns),
     };
     static const char *const keys[] = { "measures", "deadlines", "claims", "history" };
-    for (int i = 0; i < 4; i++)
-        json_object_set_new (item, keys[i], parts[i] ? parts[i] : json_array ());
+    bool failed = false;
+    for (int i = 0; i < 4; i++) {
+        failed = failed || !parts[i];
+        json_object_set_new (item, keys[i], parts[i] ? parts[i] : json_null ());
+    }
+    if (failed) {
+        json_decref (item);
+        return -1;
+    }
     s_calendar (call, json_object_get (item, "deadlines"));
     json_t *claim;
     size_t k;

@@ -6,37 +6,6 @@
 #include "common/clock.h"
 #include "services/referral/referral.h"
 
-/*  The rows of sql (parameter 1: the referral) as objects of the given column names. */
-static json_t *
-s_rows (xc_call_t *call, const char *sql, json_int_t id, const char *const *names)
-{
-    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
-    if (!stmt)
-        return NULL;
-    sqlite3_bind_int64 (stmt, 1, id);
-    json_t *rows = json_array ();
-    while (sqlite3_step (stmt) == SQLITE_ROW) {
-        json_t *row = json_object ();
-        for (int i = 0; names[i]; i++) {
-            int type = sqlite3_column_type (stmt, i);
-            json_t *v = type == SQLITE_INTEGER ? json_integer (sqlite3_column_int64 (stmt, i))
-                                               : xc_column_text (stmt, i);
-            /* history data is JSON text written by this service */
-            if (strcmp (names[i], "data") == 0 && json_is_string (v)) {
-                json_t *parsed = json_loads (json_string_value (v), 0, NULL);
-                if (parsed) {
-                    json_decref (v);
-                    v = parsed;
-                }
-            }
-            json_object_set_new (row, names[i], v);
-        }
-        json_array_append_new (rows, row);
-    }
-    sqlite3_reset (stmt);
-    return rows;
-}
-
 int
 referral_get (xc_call_t *call, void *state)
 {
@@ -77,11 +46,18 @@ referral_get (xc_call_t *call, void *state)
                                             "administrative_sanctions", "organizational_handling",
                                             "detentions", "prosecution_transfers", "note",
                                             "reported_on", NULL };
-    json_t *h = s_rows (call, "SELECT n, action, by, at, data FROM referral_history WHERE referral = ?1"
-                              " ORDER BY n", id, history);
-    json_t *o = s_rows (call, "SELECT n, case_filed, party_sanctions, administrative_sanctions,"
+    static const char *const json_columns[] = { "data", NULL };
+    json_t *h = xc_call_rows (call, "SELECT n, action, by, at, data FROM referral_history WHERE referral = ?1"
+                                    " ORDER BY n", id, history, json_columns);
+    json_t *o = xc_call_rows (call, "SELECT n, case_filed, party_sanctions, administrative_sanctions,"
                               " organizational_handling, detentions, prosecution_transfers, note,"
-                              " reported_on FROM outcomes WHERE referral = ?1 ORDER BY n", id, outcomes);
+                              " reported_on FROM outcomes WHERE referral = ?1 ORDER BY n", id, outcomes, NULL);
+    if (!h || !o) {
+        json_decref (h);
+        json_decref (o);
+        json_decref (r);
+        return -1;
+    }
     json_t *extensions = json_array ();
     size_t i;
     json_t *entry;
@@ -96,8 +72,8 @@ referral_get (xc_call_t *call, void *state)
                     && span.unit == XC_SPAN_WORKDAYS;
     json_object_set_new (due, "calendar", json_string (workdays ? xc_call_config (call)->calendar
                                                                 : "calendar days"));
-    json_object_set_new (r, "history", h ? h : json_array ());
-    json_object_set_new (r, "outcomes", o ? o : json_array ());
+    json_object_set_new (r, "history", h);
+    json_object_set_new (r, "outcomes", o);
     /* Reading a lead is a disciplinary matter: the read itself is recorded, durably, before
        the lead is shown (a resent read is answered from the inbox and not logged twice). */
     if (strcmp (json_string_value (json_object_get (r, "kind")), "lead") == 0) {

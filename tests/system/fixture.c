@@ -459,6 +459,41 @@ fx_send (fx_t *fx, xc_client_t *client, const char *iss, const char *type, json_
 }
 
 json_t *
+fx_list_all (fx_t *fx, xc_client_t *client, const char *iss, const char *type, json_t *filters,
+             char *why, size_t size)
+{
+    json_t *all = json_array ();
+    json_t *after = NULL;
+    for (int page = 0; page < 1000 && all; page++) {
+        json_t *data = json_deep_copy (filters);
+        json_object_set_new (data, "limit", json_integer (50));
+        if (after)
+            json_object_set (data, "after", after);
+        xc_code_t code;
+        char text[256] = "";
+        json_t *r = fx_send (fx, client, iss, type, data, &code, text, sizeof text, NULL);
+        json_t *items = json_object_get (r, "items");
+        if (!json_is_array (items)) {
+            snprintf (why, size, "%s as %s: %s", type, iss, r ? "no items" : text);
+            json_decref (r);
+            json_decref (all);
+            all = NULL;
+            break;
+        }
+        json_array_extend (all, items);
+        json_decref (after);
+        after = json_incref (json_object_get (r, "next"));
+        size_t n = json_array_size (items);
+        json_decref (r);
+        if (!after || json_is_null (after) || n == 0)
+            break;
+    }
+    json_decref (after);
+    json_decref (filters);
+    return all;
+}
+
+json_t *
 fx_events (fx_t *fx, xc_client_t *client, const char *iss, int64_t after, int limit)
 {
     json_t *all = json_array ();

@@ -116,6 +116,12 @@ json_t *fx_send_sealed (fx_t *fx, xc_client_t *client, const char *iss, const ch
 json_t *fx_send (fx_t *fx, xc_client_t *client, const char *iss, const char *type, json_t *data,
                  xc_code_t *code_p, char *text, size_t text_size, char *status);
 
+/*  Every item of a paged list query (type: {"items", "next"}) as iss with filters (stolen),
+    in pages of 50 (caller owns); NULL when a page is refused or has no items, with why (size
+    bytes) saying so. */
+json_t *fx_list_all (fx_t *fx, xc_client_t *client, const char *iss, const char *type, json_t *filters,
+                     char *why, size_t size);
+
 /* ------------------------------------------------------------------ events */
 
 /*  Every events.read entry after seq `after`, read by iss in pages of limit, paging to the

@@ -362,28 +362,11 @@ s_ref (const json_t *item, json_t *more)
 static json_t *
 s_list_all (int line, const char *iss, json_t *filters)
 {
-    json_t *all = json_array ();
-    json_t *after = NULL;
-    for (int page = 0; page < 1000; page++) {
-        json_t *data = json_deep_copy (filters);
-        json_object_set_new (data, "limit", json_integer (50));
-        if (after)
-            json_object_set (data, "after", after);
-        json_t *r = s_ok (line, &rectify, iss, "rectify.list", data);
-        json_t *items = json_object_get (r, "items");
-        if (!json_is_array (items))
-            FX_FAIL_AT (line, "rectify.list as %s: no items", iss);
-        json_array_extend (all, items);
-        json_decref (after);
-        after = json_incref (json_object_get (r, "next"));
-        size_t n = json_array_size (items);
-        json_decref (r);
-        if (!after || json_is_null (after) || n == 0)
-            break;
-    }
-    json_decref (after);
-    json_decref (filters);
-    return all;
+    char why[300];
+    json_t *all = fx_list_all (&rectify, to_rectify, iss, "rectify.list", filters, why, sizeof why);
+    if (!all)
+        FX_FAIL_AT (line, "%s", why);
+    return all ? all : json_array ();
 }
 #define LIST_ALL(iss, filters) s_list_all (__LINE__, iss, filters)
 
