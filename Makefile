@@ -10,11 +10,11 @@
 
 SANITIZER ?=
 CC        ?= cc
-PKGS      := libzmq jansson sqlite3 libsodium
-DEB_PKGS  := libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev pkg-config \
-             python3-zmq python3-nacl python3-pytest valgrind sqlite3
+PKGS      := libzmq jansson sqlite3 libsodium libcurl
+DEB_PKGS  := libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev pkg-config \
+             python3-zmq python3-nacl python3-pytest python3-aiosmtpd valgrind sqlite3
 PY        := /usr/bin/python3
-PY_MODS   := zmq nacl pytest
+PY_MODS   := zmq nacl pytest aiosmtpd
 
 CFLAGS_BASE := -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wformat=2 -Wno-format-nonliteral -g -O2 -I.

@@ -71,13 +71,18 @@ class Deployment:
         self.ready_path = os.path.join(folder, "ready.json")
         self.log_path = os.path.join(folder, f"{service}.log")
 
-    def start(self):
+    def start(self, extra=()):
+        """Starts the binary in test mode, with extra arguments (e.g. --fail-after-commit N)."""
         if not os.path.exists(self.binary):
             pytest.fail(f"{self.binary} does not exist (run from the repo root after building it)")
-        self.log = open(self.log_path, "wb")
+        try:
+            os.unlink(self.ready_path)    # a restart must not read the last run's file
+        except FileNotFoundError:
+            pass
+        self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [self.binary, "--config", self.config_path, "--ready-file", self.ready_path,
-             "--test-mode"], stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
+             "--test-mode", *extra], stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
         deadline = time.monotonic() + 10
         while True:
             if self.proc.poll() is not None:
@@ -122,30 +127,32 @@ class Deployment:
         except FileNotFoundError:
             return "(no log)"
 
-    def stop(self):
-        """SIGTERM, wait 5 s, then kill: the exit status, or "killed". Runs once."""
-        if self.stopped is not None:
-            return self.stopped
-        for c in self.clients:
-            c.close() if isinstance(c, xcwire.Client) else c.close(0)
-        self.ctx.term()
-        self.stopped = "not started"
+    def end_process(self, sig=signal.SIGTERM):
+        """Ends the process (SIGTERM, or sig), waiting 5 s before a kill: its exit status, or
+        "killed". The clients stay open, so a test may start it again and go on."""
         if self.proc is None:
-            return self.stopped
+            return "not started"
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(sig)
             try:
                 self.proc.wait(5)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
                 self.log.close()
-                self.stopped = "killed"
-                return self.stopped
+                return "killed"
         self.log.close()
-        self.stopped = self.proc.returncode
-        return self.stopped
+        return self.proc.returncode
 
+    def stop(self):
+        """Closes the clients and ends the process: the exit status, or "killed". Runs once."""
+        if self.stopped is not None:
+            return self.stopped
+        for c in self.clients:
+            c.close() if isinstance(c, xcwire.Client) else c.close(0)
+        self.ctx.term()
+        self.stopped = self.end_process()
+        return self.stopped
 
 def running(d):
     """For a fixture: start d, yield it, stop it; the exit status is left in d.stopped."""
@@ -171,10 +178,10 @@ class Suite:
 
     services: names of xc-<name> binaries, started in that order. principals maps an attribute
     name to (iss, role, scope): each gets a Signer as that attribute. Every service is a
-    principal with role service; intake gets its secret key.
+    principal with role service; intake gets its secret key. policies: the config's policies.
     """
 
-    def __init__(self, folder, services, principals):
+    def __init__(self, folder, services, principals, policies=None):
         self.folder = folder
         self.deployments = {}
         signers = {}
@@ -204,7 +211,8 @@ class Suite:
         self.config = {
             "deployment": "pytest", "utc_offset": "+08:00", "registry": "principals.json",
             "calendar": os.path.join(REPO, "config", "calendar"),
-            "limits": {"heartbeat_ms": 200, "pull_ms": 100, "tick_ms": 50}, "services": conf}
+            "limits": {"heartbeat_ms": 200, "pull_ms": 100, "tick_ms": 50}, "services": conf,
+            "policies": policies or {}}
         write_json(self.config_path, self.config)
         for name in services:
             d = Deployment.__new__(Deployment)
