@@ -26,6 +26,14 @@ xc_clock_now (void)
 }
 
 int64_t
+xc_clock_wall_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
 xc_clock_mono_ms (void)
 {
     struct timespec ts;

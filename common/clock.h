@@ -20,6 +20,10 @@
 int64_t xc_clock_wall (void);
 int64_t xc_clock_now (void);
 
+/*  The real time in milliseconds, for what happens on the network and is stored: a delivery's
+    tries, its latency (the domain clock is for deadlines only). */
+int64_t xc_clock_wall_ms (void);
+
 /*  Wall clock in milliseconds, monotonic (for timeouts and intervals, never stored). */
 int64_t xc_clock_mono_ms (void);
 

@@ -130,6 +130,8 @@ test_normal_mode (void)
     CHECK_INT (xc_clock_offset (), 0);
     int64_t wall = xc_clock_wall (), now = xc_clock_now ();
     CHECK (now - wall >= 0 && now - wall <= 1);
+    int64_t wall_ms = xc_clock_wall_ms ();
+    CHECK (wall_ms / 1000 - wall >= 0 && wall_ms / 1000 - wall <= 1);
 }
 
 static void
@@ -148,6 +150,9 @@ test_test_mode (void)
     CHECK_INT (xc_clock_offset (), 86430);
     int64_t wall = xc_clock_wall (), now = xc_clock_now ();
     CHECK (now - wall >= 86430 && now - wall <= 86431);
+    /* the wall clock in ms does not move with it */
+    int64_t wall_ms = xc_clock_wall_ms ();
+    CHECK (wall_ms / 1000 - xc_clock_wall () >= -1 && wall_ms / 1000 - xc_clock_wall () <= 0);
     /* the wall clock itself never moves */
     int64_t sys = (int64_t) time (NULL);
     CHECK (wall >= sys - 1 && wall <= sys + 1);

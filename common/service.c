@@ -149,6 +149,32 @@ s_seal (xc_service_t *self, const char *id, const char *aud, const char *type,
     return xc_envelope_seal (&self->key, &claims, data, len_p, NULL, err);
 }
 
+/*  A keyed message's id is derived from the service and the key, so every copy of the same
+    event (or notice) is the same message id too; without a key, a random one. */
+static void
+s_key_id (const xc_service_t *self, const char *key, char id[XC_UUID_LEN + 1])
+{
+    if (!key) {
+        xc_uuid_new (id);
+        return;
+    }
+    unsigned char hash[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init (&st);
+    crypto_hash_sha256_update (&st, (const unsigned char *) self->def->name, strlen (self->def->name) + 1);
+    crypto_hash_sha256_update (&st, (const unsigned char *) key, strlen (key));
+    crypto_hash_sha256_final (&st, hash);
+    xc_uuid_format (hash, 8, id);
+}
+
+char *
+xc_call_seal (xc_call_t *call, const char *key, const char *aud, const char *type, const json_t *data,
+              size_t *len_p, char id_out[XC_UUID_LEN + 1])
+{
+    s_key_id (call->service, key, id_out);
+    return s_seal (call->service, id_out, aud, type, NULL, true, data, len_p, &call->err);
+}
+
 int
 xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
               const json_t *data, int64_t *seq_p)
@@ -157,20 +183,7 @@ xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const c
     if (!self->in_tx)
         return xc_call_fail (call, XC_E_INTERNAL, "emit outside a transaction");
     char id[XC_UUID_LEN + 1];
-    if (key) {
-        /* A keyed event's id is derived from the service and the key, so every copy of the
-           same event is the same message id too. */
-        unsigned char hash[crypto_hash_sha256_BYTES];
-        crypto_hash_sha256_state st;
-        crypto_hash_sha256_init (&st);
-        crypto_hash_sha256_update (&st, (const unsigned char *) self->def->name,
-                                   strlen (self->def->name) + 1);
-        crypto_hash_sha256_update (&st, (const unsigned char *) key, strlen (key));
-        crypto_hash_sha256_final (&st, hash);
-        xc_uuid_format (hash, 8, id);
-    }
-    else
-        xc_uuid_new (id);
+    s_key_id (self, key, id);
     size_t len;
     char *message = s_seal (self, id, "*", type, call->msg ? call->msg->id : call->cause, false,
                             data, &len, &call->err);
@@ -775,6 +788,11 @@ s_loop (xc_service_t *self)
     int64_t next_tick = now + cfg->tick_ms, next_beat = now, next_refresh = now + 1000;
     while (!xc_signals_stopping ()) {
         now = xc_clock_mono_ms ();
+        if (self->def->tick_within) {
+            int within = self->def->tick_within (self->def->state);
+            if (within >= 0 && now + within < next_tick)
+                next_tick = now + within;
+        }
         int64_t next = next_tick < next_beat ? next_tick : next_beat;
         next = next < next_refresh ? next : next_refresh;
         void *watch[2 * SOURCES_MAX];

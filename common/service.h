@@ -83,6 +83,9 @@ typedef struct {
     int (*start) (xc_service_t *service, void *state, xc_err_t *err);
     /* optional: every tick; call xc_call_begin before writing */
     int (*tick) (xc_call_t *call, void *state);
+    /* optional: how soon (ms) the service wants its next tick, or -1 for limits.tick_ms; asked
+       on every turn of the loop (e.g. 5 while network transfers are in flight) */
+    int (*tick_within) (void *state);
     /* optional: whether reader may see the message of an event of this visibility class;
        events.read gives the others the event's seq, id, type and hash with "redacted": true,
        so every reader's offsets stay contiguous. NULL: every reader sees every message. */
@@ -120,6 +123,12 @@ int xc_call_begin (xc_call_t *call);
     id is derived from the key). data is borrowed. *seq_p (may be NULL) gets its seq. */
 int xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
                   const json_t *data, int64_t *seq_p);
+
+/*  A message signed by the service for someone outside the protocol's request/reply (e.g. a
+    webhook): iss the service, exp iat + limits.clock_skew_seconds, id derived from key as for
+    events (the same on every copy), written to id_out. Caller owns; NULL after failing. */
+char *xc_call_seal (xc_call_t *call, const char *key, const char *aud, const char *type,
+                    const json_t *data, size_t *len_p, char id_out[XC_UUID_LEN + 1]);
 
 /*  Sets the command's or query's result (stolen). */
 void xc_call_result (xc_call_t *call, json_t *result);

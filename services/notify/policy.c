@@ -1,0 +1,226 @@
+/*  policy.c: policies.notify (docs/services/notify.md): the directory of recipients, the
+    routing rules, the templates, retries and the SMTP relay, each checked at start. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/schema.h"
+#include "services/notify/notify.h"
+
+static const char *const s_channels[] = { "email", "webhook", "stream", NULL };
+
+#define TEXT(n, req, most) { .name = n, .type = XC_T_STRING, .required = req, .min = 1, .max = most }
+static const xc_field_t s_word = { .type = XC_T_STRING, .min = 1, .max = 63 };
+static const xc_field_t s_id = { .type = XC_T_ID };
+static const xc_field_t s_channel_fields[] = {
+    TEXT ("email", false, 254), TEXT ("webhook", false, 2000),
+    { .name = "stream", .type = XC_T_BOOLEAN },
+    { .name = NULL },
+};
+static const xc_field_t s_digest_fields[] = {
+    { .name = "at", .type = XC_T_STRING, .required = true, .min = 5, .max = 5 },
+    { .name = NULL },
+};
+static const xc_field_t s_entry_fields[] = {
+    TEXT ("name", true, 100),
+    { .name = "roles", .type = XC_T_ARRAY, .max = 16, .items = &s_word },
+    { .name = "units", .type = XC_T_ARRAY, .max = 10000, .items = &s_id },
+    TEXT ("principal", false, 63),
+    { .name = "channels", .type = XC_T_OBJECT, .required = true, .fields = s_channel_fields },
+    { .name = "digest", .type = XC_T_OBJECT, .fields = s_digest_fields },
+    { .name = NULL },
+};
+static const xc_field_t s_entry = { .type = XC_T_OBJECT, .fields = s_entry_fields };
+static const xc_field_t s_pattern = { .type = XC_T_STRING, .min = 1, .max = 64 };
+static const xc_field_t s_selector = { .type = XC_T_STRING, .min = 1, .max = 200 };
+static const xc_field_t s_channel = { .type = XC_T_STRING, .one_of = s_channels };
+static const xc_field_t s_value = { .type = XC_T_ANY };
+static const xc_field_t s_values = { .type = XC_T_ARRAY, .min = 1, .max = 100, .items = &s_value };
+static const xc_field_t s_resend_fields[] = {
+    { .name = "after_seconds", .type = XC_T_INTEGER, .required = true, .min = 1, .max = 31536000 },
+    { .name = "times", .type = XC_T_INTEGER, .required = true, .min = 1, .max = 100 },
+    { .name = NULL },
+};
+static const xc_field_t s_rule_fields[] = {
+    TEXT ("id", true, 63),
+    { .name = "events", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 32, .items = &s_pattern },
+    { .name = "when", .type = XC_T_MAP, .max = 16, .items = &s_values },
+    { .name = "to", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 16, .items = &s_selector },
+    { .name = "channels", .type = XC_T_ARRAY, .min = 1, .max = 3, .items = &s_channel },
+    { .name = "resend", .type = XC_T_OBJECT, .fields = s_resend_fields },
+    { .name = NULL },
+};
+static const xc_field_t s_rule = { .type = XC_T_OBJECT, .fields = s_rule_fields };
+static const xc_field_t s_template_fields[] = {
+    TEXT ("subject", true, 500), TEXT ("text", true, 10000),
+    { .name = NULL },
+};
+static const xc_field_t s_template = { .type = XC_T_OBJECT, .fields = s_template_fields };
+static const xc_field_t s_retry_fields[] = {
+    { .name = "max_attempts", .type = XC_T_INTEGER, .min = 1, .max = 100 },
+    { .name = "backoff_ms", .type = XC_T_INTEGER, .min = 1, .max = 3600000 },
+    { .name = "backoff_max_ms", .type = XC_T_INTEGER, .min = 1, .max = 86400000 },
+    { .name = "timeout_ms", .type = XC_T_INTEGER, .min = 100, .max = 600000 },
+    { .name = NULL },
+};
+static const xc_field_t s_email_fields[] = {
+    TEXT ("smtp", false, 500), TEXT ("from", false, 254),
+    { .name = NULL },
+};
+static const xc_field_t s_fields[] = {
+    { .name = "directory", .type = XC_T_MAP, .required = true, .max = 100000, .items = &s_entry },
+    { .name = "rules", .type = XC_T_ARRAY, .max = 200, .items = &s_rule },
+    { .name = "templates", .type = XC_T_MAP, .max = 200, .items = &s_template },
+    { .name = "retry", .type = XC_T_OBJECT, .fields = s_retry_fields },
+    { .name = "email", .type = XC_T_OBJECT, .fields = s_email_fields },
+    { .name = "sources", .type = XC_T_ARRAY, .min = 1, .max = NOTIFY_SOURCES_MAX, .items = &s_id },
+    { .name = NULL },
+};
+
+/* The domain's practice (docs/services/notify.md). */
+static const char s_default_rules[] =
+    "[{\"id\": \"warning-green\", \"events\": [\"rectify.warning\"], \"when\": {\"colour\": [\"green\"]},"
+    "  \"to\": [\"owners|role:officer\"]},"
+    " {\"id\": \"warning-yellow\", \"events\": [\"rectify.warning\"], \"when\": {\"colour\": [\"yellow\"]},"
+    "  \"to\": [\"owners|role:officer\", \"lead_leaders|role:supervising_leader\"]},"
+    " {\"id\": \"overdue\", \"events\": [\"rectify.overdue\"], \"to\": [\"role:party_secretary\", \"role:office\"]},"
+    " {\"id\": \"escalated\", \"events\": [\"rectify.escalated\"], \"to\": [\"role:office\", \"role:principal_leader\"]},"
+    " {\"id\": \"revisit-due\", \"events\": [\"revisit.due\"], \"to\": [\"role:office\"]},"
+    " {\"id\": \"referral-warning\", \"events\": [\"referral.warning\"], \"to\": [\"target\"]},"
+    " {\"id\": \"referral-overdue\", \"events\": [\"referral.overdue\"], \"to\": [\"role:office\", \"target\"]},"
+    " {\"id\": \"report-overdue\", \"events\": [\"round.report_overdue\"], \"to\": [\"role:office\"]},"
+    " {\"id\": \"interview\", \"events\": [\"interview.recommended\"], \"to\": [\"role:office_leadership\"]}]";
+
+static const char s_default_templates[] =
+    "{\"rectify.warning\": {\"subject\": \"【整改预警】{unit_name} 整改事项{item} 剩余{days_left}天\","
+    "  \"text\": \"{recipient}：\\n{unit_name}的整改事项{item}（{deadline_name}期限 {due}）剩余{days_left}天，请按期完成整改。\"},"
+    " \"rectify.overdue\": {\"subject\": \"【整改逾期】{unit_name} 整改事项{item} 已逾期{days_overdue}天\","
+    "  \"text\": \"{recipient}：\\n{unit_name}的整改事项{item}（{deadline_name}期限 {due}）已逾期{days_overdue}天，请立即整改并报告。\"},"
+    " \"rectify.escalated\": {\"subject\": \"【整改督办】{unit_name} 整改事项{item} 第{step}步：{step_name}\","
+    "  \"text\": \"{recipient}：\\n{unit_name}的整改事项{item}（期限 {due}）逾期{days_overdue}天，进入督办第{step}步（{step_name}）。\"},"
+    " \"revisit.due\": {\"subject\": \"【巡察回访】{unit_name} 整改满三个月\","
+    "  \"text\": \"{recipient}：\\n{unit_name}自{feedback_on}反馈以来整改已满三个月（{due}），请安排巡察回访和整改情况专项督查。\"},"
+    " \"referral.warning\": {\"subject\": \"【线索办理预警】线索{referral} 剩余{days_left}天反馈\","
+    "  \"text\": \"{recipient}：\\n移交的{kind}（编号{referral}）应于{due}前反馈办理情况，剩余{days_left}天。\"},"
+    " \"referral.overdue\": {\"subject\": \"【线索办理逾期】线索{referral} 已超过反馈期限\","
+    "  \"text\": \"{recipient}：\\n移交给{target}的{kind}（编号{referral}）应于{due}前反馈，现已逾期。\"},"
+    " \"round.report_overdue\": {\"subject\": \"【巡察报告逾期】{round}\","
+    "  \"text\": \"{recipient}：\\n巡察轮次{round}于{withdrawn_on}撤离，报告应于{due}前完成，现已逾期。\"},"
+    " \"interview.recommended\": {\"subject\": \"【约谈建议】{unit_name} 整改评估{score}分\","
+    "  \"text\": \"{recipient}：\\n{unit_name}在{round}整改评估中得分{score}（{grade}），建议约谈其主要负责人。\"}}";
+
+/*  Checks what the schema cannot: ids, addresses without line breaks, URLs, times, selectors. */
+static int
+s_check (const json_t *p, xc_err_t *err)
+{
+    const char *id;
+    json_t *entry;
+    json_object_foreach ((json_t *) json_object_get (p, "directory"), id, entry) {
+        size_t n = strlen (id);
+        if (n == 0 || n > 64 || strspn (id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != n)
+            return xc_err_set (err, XC_E_CONFIG, "policies.notify.directory: '%.64s' is not an id", id);
+        const json_t *channels = json_object_get (entry, "channels");
+        const char *email = json_string_value (json_object_get (channels, "email"));
+        const char *url = json_string_value (json_object_get (channels, "webhook"));
+        const char *name = json_string_value (json_object_get (entry, "name"));
+        if (email && (!strchr (email, '@') || strpbrk (email, "\r\n<> ,")))
+            return xc_err_set (err, XC_E_CONFIG, "policies.notify.directory.%s.channels.email: not an address", id);
+        if (url && strncmp (url, "http://", 7) != 0 && strncmp (url, "https://", 8) != 0)
+            return xc_err_set (err, XC_E_CONFIG, "policies.notify.directory.%s.channels.webhook: not an http(s) URL", id);
+        if (strpbrk (name, "\r\n"))
+            return xc_err_set (err, XC_E_CONFIG, "policies.notify.directory.%s.name: a line break", id);
+        const char *at = json_string_value (json_object_get (json_object_get (entry, "digest"), "at"));
+        int h, m;
+        char tail;
+        if (at && (sscanf (at, "%2d:%2d%c", &h, &m, &tail) != 2 || at[2] != ':' || h < 0 || h > 23 || m < 0 || m > 59))
+            return xc_err_set (err, XC_E_CONFIG, "policies.notify.directory.%s.digest.at: not HH:MM", id);
+    }
+    size_t i, k;
+    json_t *rule, *v;
+    json_array_foreach (json_object_get (p, "rules"), i, rule) {
+        const char *rid = json_string_value (json_object_get (rule, "id"));
+        for (size_t j = 0; j < i; j++)
+            if (strcmp (rid, json_string_value (json_object_get (json_array_get (json_object_get (p, "rules"), j), "id"))) == 0)
+                return xc_err_set (err, XC_E_CONFIG, "policies.notify.rules: id '%s' twice", rid);
+        json_array_foreach (json_object_get (rule, "to"), k, v) {
+            char copy[201];
+            snprintf (copy, sizeof copy, "%s", json_string_value (v));
+            for (char *save = NULL, *alt = strtok_r (copy, "|", &save); alt; alt = strtok_r (NULL, "|", &save))
+                if (strcmp (alt, "owners") != 0 && strcmp (alt, "lead_leaders") != 0 && strcmp (alt, "target") != 0
+                    && (strncmp (alt, "role:", 5) != 0 || !alt[5]))
+                    return xc_err_set (err, XC_E_CONFIG, "policies.notify.rules.%s.to: '%s' is not a selector", rid, alt);
+        }
+        const char *key;
+        json_t *values;
+        json_object_foreach ((json_t *) json_object_get (rule, "when"), key, values)
+            json_array_foreach (values, k, v)
+                if (!json_is_string (v) && !json_is_integer (v))
+                    return xc_err_set (err, XC_E_CONFIG, "policies.notify.rules.%s.when.%s: strings or integers", rid, key);
+    }
+    const char *smtp = json_string_value (json_object_get (json_object_get (p, "email"), "smtp"));
+    if (strncmp (smtp, "smtp://", 7) != 0 && strncmp (smtp, "smtps://", 8) != 0)
+        return xc_err_set (err, XC_E_CONFIG, "policies.notify.email.smtp: not an smtp:// or smtps:// URL");
+    const char *from = json_string_value (json_object_get (json_object_get (p, "email"), "from"));
+    if (!strchr (from, '@') || strpbrk (from, "\r\n<> ,"))
+        return xc_err_set (err, XC_E_CONFIG, "policies.notify.email.from: not an address");
+    return 0;
+}
+
+/*  section's member name, or the default (JSON text) when absent; the object members of
+    both are merged when merge is set. */
+static void
+s_default (json_t *section, const char *name, const char *text, bool merge)
+{
+    json_t *given = json_object_get (section, name);
+    if (given && !merge)
+        return;
+    json_t *value = json_loads (text, 0, NULL);
+    if (given && value)
+        json_object_update (value, given);
+    json_object_set_new (section, name, value ? value : json_object ());
+}
+
+int
+notify_policy_load (notify_t *notify, const xc_config_t *cfg, xc_err_t *err)
+{
+    json_t *p = xc_config_policy (cfg, "notify", s_fields, err);
+    if (!p)
+        return -1;
+    s_default (p, "rules", s_default_rules, false);
+    s_default (p, "templates", s_default_templates, true);
+    s_default (p, "retry", "{\"max_attempts\": 5, \"backoff_ms\": 1000, \"backoff_max_ms\": 600000,"
+                           " \"timeout_ms\": 5000}", true);
+    s_default (p, "email", "{\"smtp\": \"smtp://127.0.0.1:25\", \"from\": \"xuncha@localhost\"}", true);
+    s_default (p, "sources", "[\"intake\", \"referral\", \"rectify\"]", false);
+    if (s_check (p, err) != 0) {
+        json_decref (p);
+        return -1;
+    }
+    notify->policy = p;
+    notify->directory = json_object_get (p, "directory");
+    notify->rules = json_object_get (p, "rules");
+    notify->templates = json_object_get (p, "templates");
+    const json_t *retry = json_object_get (p, "retry");
+    notify->max_attempts = (int) json_integer_value (json_object_get (retry, "max_attempts"));
+    notify->backoff_ms = (int) json_integer_value (json_object_get (retry, "backoff_ms"));
+    notify->backoff_max_ms = (int) json_integer_value (json_object_get (retry, "backoff_max_ms"));
+    notify->timeout_ms = (int) json_integer_value (json_object_get (retry, "timeout_ms"));
+    notify->smtp = json_string_value (json_object_get (json_object_get (p, "email"), "smtp"));
+    notify->from = json_string_value (json_object_get (json_object_get (p, "email"), "from"));
+    size_t i;
+    json_t *source;
+    json_array_foreach (json_object_get (p, "sources"), i, source) {
+        if (!xc_config_service (cfg, json_string_value (source)))
+            return xc_err_set (err, XC_E_CONFIG, "policies.notify.sources: '%s' is not a service of the deployment",
+                               json_string_value (source));
+        notify->sources[i] = json_string_value (source);
+    }
+    notify->sources[i] = NULL;
+    return 0;
+}
+
+void
+notify_policy_free (notify_t *notify)
+{
+    json_decref (notify->policy);
+    notify->policy = NULL;
+}
