@@ -11,6 +11,7 @@ static const char *const s_channels[] = { "email", "webhook", "stream", NULL };
 #define TEXT(n, req, most) { .name = n, .type = XC_T_STRING, .required = req, .min = 1, .max = most }
 static const xc_field_t s_word = { .type = XC_T_STRING, .min = 1, .max = 63 };
 static const xc_field_t s_id = { .type = XC_T_ID };
+static const xc_field_t s_unit = { .type = XC_T_STRING, .min = 1, .max = 64 };   /* an id, or "*" */
 static const xc_field_t s_channel_fields[] = {
     TEXT ("email", false, 254), TEXT ("webhook", false, 2000),
     { .name = "stream", .type = XC_T_BOOLEAN },
@@ -23,7 +24,7 @@ static const xc_field_t s_digest_fields[] = {
 static const xc_field_t s_entry_fields[] = {
     TEXT ("name", true, 100),
     { .name = "roles", .type = XC_T_ARRAY, .max = 16, .items = &s_word },
-    { .name = "units", .type = XC_T_ARRAY, .max = 10000, .items = &s_id },
+    { .name = "units", .type = XC_T_ARRAY, .max = 10000, .items = &s_unit },
     TEXT ("principal", false, 63),
     { .name = "channels", .type = XC_T_OBJECT, .required = true, .fields = s_channel_fields },
     { .name = "digest", .type = XC_T_OBJECT, .fields = s_digest_fields },

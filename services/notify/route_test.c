@@ -1,0 +1,173 @@
+/*  route_test.c: the parts of routing that need no sockets: type patterns, selectors against a
+    directory, templates, and the policy's refusals. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "services/notify/notify.h"
+#include "tests/harness.h"
+
+static char s_dir[64];
+
+static const char s_directory[] =
+    "{\"zhang\": {\"name\": \"张伟\", \"roles\": [\"officer\"], \"units\": [\"U-A\"], \"channels\": {\"email\": \"z@a.cn\"}},"
+    " \"li\": {\"name\": \"李明\", \"roles\": [\"supervising_leader\"], \"units\": [\"U-A\"], \"channels\": {\"email\": \"l@a.cn\"}},"
+    " \"chen\": {\"name\": \"陈红\", \"roles\": [\"officer\"], \"units\": [\"U-B\"], \"channels\": {\"email\": \"c@b.cn\"}},"
+    " \"desk\": {\"name\": \"巡察办\", \"roles\": [\"office\"], \"channels\": {\"stream\": true}, \"principal\": \"office\"},"
+    " \"city\": {\"name\": \"市督查室\", \"roles\": [\"officer\"], \"units\": [\"*\"], \"channels\": {\"stream\": true}},"
+    " \"jw\": {\"name\": \"市纪委\", \"roles\": [\"receiving_body\"], \"principal\": \"discipline-commission\","
+    "        \"channels\": {\"webhook\": \"http://127.0.0.1:9/x\"}}}";
+
+/*  Loads policies.notify = {"directory": ..., extra} into n. */
+static int
+s_load (notify_t *n, const char *extra, xc_err_t *err)
+{
+    char path[128], text[8192];
+    snprintf (path, sizeof path, "%s/config.json", s_dir);
+    snprintf (text, sizeof text,
+              "{\"deployment\": \"t\", \"utc_offset\": \"+08:00\", \"registry\": \"r.json\", \"calendar\": \"c\","
+              " \"services\": {\"notify\": {\"api\": \"tcp://127.0.0.1:1\", \"database\": \"n.db\", \"key\": \"k\"},"
+              "  \"intake\": {\"api\": \"tcp://127.0.0.1:2\", \"database\": \"i.db\", \"key\": \"k\"},"
+              "  \"referral\": {\"api\": \"tcp://127.0.0.1:3\", \"database\": \"f.db\", \"key\": \"k\"},"
+              "  \"rectify\": {\"api\": \"tcp://127.0.0.1:4\", \"database\": \"r.db\", \"key\": \"k\"}},"
+              " \"policies\": {\"notify\": {\"directory\": %s%s}}}", s_directory, extra);
+    FILE *f = fopen (path, "w");
+    if (!f)
+        return -1;
+    fputs (text, f);
+    fclose (f);
+    xc_config_t *cfg = NULL;
+    if (xc_config_load (path, &cfg, err) != 0)
+        return -1;
+    memset (n, 0, sizeof *n);
+    int rc = notify_policy_load (n, cfg, err);
+    xc_config_destroy (&cfg);
+    return rc;
+}
+
+/*  The recipients a selector names for the event data (JSON text), joined by spaces. */
+static void
+s_names (const notify_t *n, const char *selector, const char *data_text, char *out, size_t size)
+{
+    json_t *data = json_loads (data_text, 0, NULL);
+    json_t *ids = notify_recipients (n, selector, data);
+    out[0] = 0;
+    size_t i;
+    json_t *id;
+    json_array_foreach (ids, i, id)
+        snprintf (out + strlen (out), size - strlen (out), "%s%s", i ? " " : "", json_string_value (id));
+    json_decref (ids);
+    json_decref (data);
+}
+
+static void
+test_type_patterns (void)
+{
+    CHECK (notify_type_matches ("rectify.warning", "rectify.warning"));
+    CHECK (!notify_type_matches ("rectify.warning", "rectify.warnings"));
+    CHECK (notify_type_matches ("rectify.*", "rectify.overdue"));
+    CHECK (!notify_type_matches ("rectify.*", "referral.overdue"));
+    CHECK (notify_type_matches ("*", "anything.at.all"));
+}
+
+static void
+test_selectors_name_only_who_answers (void)
+{
+    notify_t n;
+    xc_err_t err = { 0, "" };
+    CHECK_INT (s_load (&n, "", &err), 0);
+    char got[256];
+    /* a unit's officers, the city-wide one too; not another unit's */
+    s_names (&n, "role:officer", "{\"unit\": \"U-A\"}", got, sizeof got);
+    CHECK_STR (got, "zhang city");
+    /* the office answers for every event: it lists no units */
+    s_names (&n, "role:office", "{\"unit\": \"U-B\"}", got, sizeof got);
+    CHECK_STR (got, "desk");
+    /* owners named in the plan, of that unit only (a same-named person elsewhere is not them) */
+    s_names (&n, "owners", "{\"unit\": \"U-A\", \"owners\": [\"张伟\", \"陈红\"]}", got, sizeof got);
+    CHECK_STR (got, "zhang");
+    /* no owners yet: the fallback after | */
+    s_names (&n, "owners|role:supervising_leader", "{\"unit\": \"U-A\", \"owners\": []}", got, sizeof got);
+    CHECK_STR (got, "li");
+    s_names (&n, "owners|role:supervising_leader", "{\"unit\": \"U-A\", \"owners\": [\"张伟\"]}", got, sizeof got);
+    CHECK_STR (got, "zhang");
+    s_names (&n, "target", "{\"target\": \"discipline-commission\"}", got, sizeof got);
+    CHECK_STR (got, "jw");
+    s_names (&n, "target", "{\"target\": \"org-department\"}", got, sizeof got);
+    CHECK_STR (got, "");
+    /* an event without a unit reaches no unit's people */
+    s_names (&n, "role:officer", "{\"referral\": 3}", got, sizeof got);
+    CHECK_STR (got, "city");
+    notify_policy_free (&n);
+}
+
+static void
+test_templates_render_members_and_leave_unknowns (void)
+{
+    json_t *v = json_pack ("{s:s, s:i, s:s}", "unit_name", "青石镇", "days_left", 10, "x", "{y}");
+    char *out = notify_render ("【整改预警】{unit_name} 剩余{days_left}天 {nope} {x} {", v);
+    CHECK_STR (out, "【整改预警】青石镇 剩余10天 {nope} {y} {");
+    free (out);
+    json_decref (v);
+    notify_t n;
+    xc_err_t err = { 0, "" };
+    CHECK_INT (s_load (&n, ", \"templates\": {\"rectify.warning:yellow\": {\"subject\": \"黄{days_left}\","
+                           " \"text\": \"t\"}}", &err), 0);
+    json_t *data = json_pack ("{s:s, s:i, s:s, s:i}", "colour", "yellow", "days_left", 9, "unit", "U-A", "item", 4);
+    json_t *extras = json_pack ("{s:s, s:s, s:s, s:I, s:s}", "unit_name", "青石镇", "rule", "r1", "source", "rectify",
+                                "seq", (json_int_t) 7, "type", "rectify.warning");
+    char *subject, *text;
+    CHECK_INT (notify_compose (&n, "rectify.warning", data, extras, &subject, &text), 0);
+    CHECK_STR (subject, "黄9");      /* type:colour comes before type */
+    CHECK (strstr (text, "规则 r1") && strstr (text, "rectify#7"));   /* why it came */
+    free (subject);
+    free (text);
+    json_object_set_new (data, "colour", json_string ("green"));
+    CHECK_INT (notify_compose (&n, "rectify.warning", data, extras, &subject, &text), 0);
+    CHECK_STR (subject, "【整改预警】青石镇 整改事项4 剩余9天");   /* the default kept */
+    free (subject);
+    free (text);
+    json_decref (data);
+    json_decref (extras);
+    notify_policy_free (&n);
+}
+
+static void
+s_refused (const char *extra, const char *what)
+{
+    notify_t n;
+    xc_err_t err = { 0, "" };
+    CHECK_INT (s_load (&n, extra, &err), -1);
+    if (!strstr (err.text, what)) {
+        fprintf (stderr, "FAIL %s: '%s' does not say '%s'\n", h_current, err.text, what);
+        h_checks_failed_now++;
+    }
+    notify_policy_free (&n);
+}
+
+static void
+test_bad_policies_are_refused (void)
+{
+    s_refused (", \"rules\": [{\"id\": \"a\", \"events\": [\"*\"], \"to\": [\"everyone\"]}]",
+               "rules.a.to: 'everyone' is not a selector");
+    s_refused (", \"rules\": [{\"id\": \"a\", \"events\": [\"*\"], \"to\": [\"target\"]},"
+               " {\"id\": \"a\", \"events\": [\"*\"], \"to\": [\"target\"]}]", "id 'a' twice");
+    s_refused (", \"rules\": [{\"id\": \"a\", \"events\": [\"*\"], \"to\": [\"target\"], \"when\": {\"step\": [1.5]}}]",
+               "strings or integers");
+    s_refused (", \"email\": {\"smtp\": \"http://mail\"}", "email.smtp");
+    s_refused (", \"email\": {\"from\": \"a@b\\r\\nBcc: x@y\"}", "email.from: not an address");
+    s_refused (", \"sources\": [\"mailer\"]", "'mailer' is not a service");
+    s_refused (", \"retry\": {\"max_attempts\": 0}", "max_attempts");
+}
+
+int
+main (void)
+{
+    h_tmpdir (s_dir, sizeof s_dir, "notify-route");
+    RUN (test_type_patterns);
+    RUN (test_selectors_name_only_who_answers);
+    RUN (test_templates_render_members_and_leave_unknowns);
+    RUN (test_bad_policies_are_refused);
+    h_rmtree (s_dir);
+    HARNESS_END ();
+}
