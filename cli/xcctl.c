@@ -1,12 +1,11 @@
-/*  xcctl: the operator's tool.
+/*  xcctl: the operator's tool (docs/xcctl.md).
 
-    xcctl [--config FILE] [--key FILE] COMMAND
-      init      make what a deployment lacks: each service's signing key (and CURVE keypair
-                when curve is on, and secret key when its config names one), the operator's
-                key, and their entries in the registry.
-                Existing keys and entries are kept, so it is safe to run again.
-      health    ask every service in the config for its health.
-      services  list the services of the config, one name a line.
+    xcctl [--config FILE] [--key FILE] [--json] [--timeout MS] COMMAND ...
+      init                  make what a deployment lacks (keys, registry entries); safe to rerun
+      health                every service's liveness, latest event and consumer lag
+      services              the services of the config, one name a line
+      NOUN VERB [--member value ...] [--file DATA.json]
+                            any command or query of a service (xcctl help lists them)
 
     --config defaults to $XC_CONFIG, then config/local.json; --key (the operator's private
     JWK) to $XC_KEY, then keys/office.jwk beside the config.
@@ -20,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/ctl.h"
+#include "cli/verbs.h"
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/envelope.h"
@@ -28,12 +29,6 @@
 
 #define OPERATOR "office"
 #define KEY_YEARS 2
-
-typedef struct {
-    const char *config_path;
-    const char *key_path;
-    xc_config_t *config;
-} s_ctl_t;
 
 /*  mkdir -p for the folder that will hold path. */
 static int
@@ -147,7 +142,7 @@ s_secret_ensure (const char *path)
 }
 
 static int
-s_init (s_ctl_t *ctl)
+s_init (ctl_t *ctl)
 {
     const xc_config_t *cfg = ctl->config;
     json_t *doc = access (cfg->registry, F_OK) == 0 ? json_load_file (cfg->registry, JSON_REJECT_DUPLICATES, NULL)
@@ -214,127 +209,136 @@ s_init (s_ctl_t *ctl)
 }
 
 static int
-s_health (s_ctl_t *ctl)
+s_health (ctl_t *ctl)
 {
+    int rc = ctl_open (ctl);
+    if (rc != CTL_OK)
+        return rc;
     const xc_config_t *cfg = ctl->config;
-    xc_err_t err;
-    xc_key_t key;
-    xc_registry_t *registry = NULL;
-    xc_curve_keypair_t own;
-    char curve_path[4096];
-    snprintf (curve_path, sizeof curve_path, "%.4000s.curve", ctl->key_path);
-    if (xc_key_load_jwk (&key, ctl->key_path, &err) != 0
-        || xc_registry_load (cfg->registry, &registry, &err) != 0
-        || (cfg->curve && xc_curve_load (&own, curve_path, &err) != 0)) {
-        fprintf (stderr, "xcctl: %s\n", err.text);
-        xc_registry_destroy (&registry);
-        return 1;
-    }
-    const xc_pubkey_t *pub = xc_registry_key (registry, key.kid);
-    if (!pub) {
-        fprintf (stderr, "xcctl: the registry has no key '%s'; run xcctl init\n", key.kid);
-        xc_registry_destroy (&registry);
-        return 1;
-    }
-    const char *iss = pub->owner->iss;
+    json_t *rows = json_array ();
     int down = 0;
-    printf ("%-10s %-26s %-6s %8s %9s %6s\n", "SERVICE", "API", "STATE", "HEAD", "COMMANDS", "LAG");
     for (size_t i = 0; i < cfg->n_services; i++) {
         const xc_service_conf_t *svc = &cfg->services[i];
-        const xc_principal_t *sp = xc_registry_principal (registry, svc->name);
-        xc_client_opts_t opts = { .endpoint = svc->api, .curve = cfg->curve ? &own : NULL,
-                                  .server_key = sp ? sp->curve : NULL };
-        xc_client_t *client = NULL;
-        xc_msg_t *reply = NULL;
-        char id[XC_UUID_LEN + 1];
-        int64_t now = xc_clock_wall ();
-        xc_claims_t claims = { .iss = iss, .aud = svc->name, .type = "health", .iat = now,
-                               .exp = now + 60 };
-        json_t *data = json_object ();
-        size_t len;
-        char *msg = xc_envelope_seal (&key, &claims, data, &len, id, &err);
-        json_decref (data);
-        xc_verify_t verify = { .registry = registry, .audience = iss,
-                               .skew = cfg->clock_skew_seconds,
-                               .max_lifetime = cfg->max_lifetime_seconds,
-                               .max_size = cfg->max_message_bytes };
-        int rc = msg && xc_client_new (&opts, &client, &err) == 0
-                     ? xc_client_call (client, msg, len, id, &verify, svc->name, 2000, &reply, &err)
-                     : -1;
-        if (rc == 0) {
+        int code;
+        json_t *h = ctl_call (ctl, svc->name, "health", NULL, &code, NULL);
+        json_t *row = json_pack ("{s:s, s:s, s:s}", "service", svc->name, "api", svc->api, "state",
+                                 h ? "up" : code == CTL_DOWN ? "DOWN" : "ERROR");
+        if (h) {
             /* events of the services it reads that it has not applied yet */
             long long lag = 0;
             const char *source;
             json_t *position;
-            json_object_foreach (json_object_get (reply->data, "sources"), source, position)
+            json_object_foreach (json_object_get (h, "sources"), source, position)
                 lag += json_integer_value (json_object_get (position, "head"))
                        - json_integer_value (json_object_get (position, "offset"));
-            printf ("%-10s %-26s %-6s %8lld %9lld %6lld\n", svc->name, svc->api, "up",
-                    (long long) json_integer_value (json_object_get (reply->data, "head")),
-                    (long long) json_integer_value (json_object_get (reply->data, "commands")), lag);
+            json_object_set (row, "head", json_object_get (h, "head"));
+            json_object_set (row, "commands", json_object_get (h, "commands"));
+            json_object_set_new (row, "lag", json_integer (lag));
         }
-        else {
-            printf ("%-10s %-26s %-6s %s\n", svc->name, svc->api, "DOWN", err.text);
+        else
             down++;
-        }
-        xc_msg_destroy (&reply);
-        xc_client_destroy (&client);
-        free (msg);
+        json_array_append_new (rows, row);
+        json_decref (h);
     }
-    xc_key_wipe (&key);
-    xc_registry_destroy (&registry);
-    return down ? 1 : 0;
+    if (ctl->json)
+        ctl_print (ctl, rows);
+    else {
+        static const char *const columns[] = { "service", "api", "state", "head", "commands", "lag", NULL };
+        ctl_table (rows, columns);
+    }
+    json_decref (rows);
+    return down ? CTL_DOWN : CTL_OK;
 }
 
 static void
-s_usage (void)
+s_usage (FILE *out)
 {
-    fprintf (stderr, "usage: xcctl [--config FILE] [--key FILE] init | health | services\n");
+    fprintf (out,
+             "usage: xcctl [--config FILE] [--key FILE] [--json] [--timeout MS] COMMAND ...\n"
+             "  init       make what the deployment lacks: keys and registry entries (safe to rerun)\n"
+             "  health     every service's liveness, latest event and consumer lag\n"
+             "  services   the services of the config\n"
+             "  NOUN VERB [--member value ...] [--file DATA.json]   a command or query (below)\n"
+             "  help [NOUN]   the verbs, with their arguments for a noun\n"
+             "exit status: 0 done, 1 refused by a service, 2 bad usage, 3 a service did not answer,\n"
+             "             4 a local problem (config, key, file), 5 audit found a record that does not verify\n"
+             "verbs:\n");
+    ctl_verbs_help (out, NULL);
 }
 
 int
 main (int argc, char **argv)
 {
-    s_ctl_t ctl = { .config_path = getenv ("XC_CONFIG"), .key_path = getenv ("XC_KEY") };
+    ctl_t ctl = { .config_path = getenv ("XC_CONFIG"), .key_path = getenv ("XC_KEY"), .timeout_ms = 2000 };
+    /* --json may come anywhere: people add it at the end */
+    int n = 0;
+    for (int k = 0; k < argc; k++) {
+        if (strcmp (argv[k], "--json") == 0)
+            ctl.json = true;
+        else
+            argv[n++] = argv[k];
+    }
+    argc = n;
     int i = 1;
-    for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+    for (; i < argc && argv[i][0] == '-'; i += 2) {
+        if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0) {
+            s_usage (stdout);
+            return CTL_OK;
+        }
+        if (i + 1 >= argc)
+            break;
         if (strcmp (argv[i], "--config") == 0)
             ctl.config_path = argv[i + 1];
         else if (strcmp (argv[i], "--key") == 0)
             ctl.key_path = argv[i + 1];
+        else if (strcmp (argv[i], "--timeout") == 0)
+            ctl.timeout_ms = atoi (argv[i + 1]);
         else
             break;
     }
-    if (i != argc - 1) {
-        s_usage ();
-        return 2;
+    if (i >= argc || argv[i][0] == '-' || ctl.timeout_ms <= 0) {
+        s_usage (stderr);
+        return CTL_USAGE;
+    }
+    if (strcmp (argv[i], "help") == 0) {
+        if (i + 1 < argc) {
+            printf ("the verbs of %s:\n", argv[i + 1]);
+            ctl_verbs_help (stdout, argv[i + 1]);
+        }
+        else
+            s_usage (stdout);
+        return CTL_OK;
     }
     if (sodium_init () < 0)
-        return 1;
+        return CTL_LOCAL;
     if (!ctl.config_path)
         ctl.config_path = "config/local.json";
     xc_err_t err;
     if (xc_config_load (ctl.config_path, &ctl.config, &err) != 0) {
         fprintf (stderr, "xcctl: %s\n", err.text);
-        return 1;
+        return CTL_LOCAL;
     }
     char *default_key = xc_config_resolve (ctl.config, "keys/" OPERATOR ".jwk");
     if (!ctl.key_path)
         ctl.key_path = default_key;
+    const char *command = argv[i];
     int rc;
-    if (strcmp (argv[i], "init") == 0)
+    if (strcmp (command, "init") == 0)
         rc = s_init (&ctl);
-    else if (strcmp (argv[i], "health") == 0)
+    else if (strcmp (command, "health") == 0)
         rc = s_health (&ctl);
-    else if (strcmp (argv[i], "services") == 0) {
+    else if (strcmp (command, "services") == 0) {
         for (size_t k = 0; k < ctl.config->n_services; k++)
             printf ("%s\n", ctl.config->services[k].name);
-        rc = 0;
+        rc = CTL_OK;
     }
+    else if (i + 1 < argc && argv[i + 1][0] != '-')
+        rc = ctl_verb_run (&ctl, command, argv[i + 1], argc - i - 2, argv + i + 2);
     else {
-        s_usage ();
-        rc = 2;
+        fprintf (stderr, "xcctl: '%s' needs a verb; xcctl help %s lists them\n", command, command);
+        rc = CTL_USAGE;
     }
+    ctl_close (&ctl);
     free (default_key);
     xc_config_destroy (&ctl.config);
     return rc;

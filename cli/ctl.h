@@ -1,0 +1,62 @@
+/*  ctl.h: what xcctl's verbs share: the deployment, the operator's key, signed calls to a
+    service with errors a person can act on, and output for people (aligned tables that count
+    a Chinese character as two columns) or for scripts (--json).
+
+    Exit codes (docs/xcctl.md): 0 done; 1 a service refused (its error code and message are
+    printed); 2 bad usage; 3 a service did not answer; 4 a local problem (config, key, file);
+    5 audit verify found a record that does not verify.
+*/
+#ifndef XC_CTL_H
+#define XC_CTL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "common/config.h"
+#include "common/keys.h"
+#include "common/transport.h"
+
+enum { CTL_OK = 0, CTL_REFUSED = 1, CTL_USAGE = 2, CTL_DOWN = 3, CTL_LOCAL = 4, CTL_AUDIT = 5 };
+
+typedef struct {
+    const char *config_path;
+    const char *key_path;
+    xc_config_t *config;
+    bool json;                       /* --json: machine output */
+    int timeout_ms;                  /* per call: --timeout MS, default 2000 */
+    /* after ctl_open */
+    xc_key_t key;
+    xc_registry_t *registry;
+    xc_curve_keypair_t curve;
+    const char *iss;                 /* the principal the key belongs to */
+    xc_client_t *clients[16];        /* one per service of the config, opened on first use */
+} ctl_t;
+
+/*  Loads the operator's key, the registry and (with curve) the CURVE keypair beside the key.
+    Prints what is wrong and returns CTL_LOCAL when it cannot. */
+int ctl_open (ctl_t *ctl);
+void ctl_close (ctl_t *ctl);
+
+/*  Calls type on service with data (stolen) and returns the result (caller owns), or NULL with
+    *code set to CTL_REFUSED, CTL_DOWN or CTL_LOCAL after printing why to stderr. status (may be
+    NULL, 16 bytes) gets "accepted", "duplicate" or "result". */
+json_t *ctl_call (ctl_t *ctl, const char *service, const char *type, json_t *data, int *code, char *status);
+
+/*  Every item of a paged list query ({"items", "next"}), paged through (caller owns). */
+json_t *ctl_list_all (ctl_t *ctl, const char *service, const char *type, json_t *filters, int *code);
+
+/*  Columns a UTF-8 string takes in a terminal: East Asian wide characters count two. */
+int ctl_width (const char *s);
+
+/*  Prints rows (an array of objects) as an aligned table of the given columns (NULL-terminated;
+    NULL: the scalar members of the first row, in order). Nested values print as compact JSON. */
+void ctl_table (const json_t *rows, const char *const *columns);
+
+/*  Prints a result: --json as JSON; else a list's items as a table and other results as
+    "member: value" lines. */
+void ctl_print (const ctl_t *ctl, const json_t *result);
+
+/*  Writes text (size bytes) to path atomically (a temporary file renamed). */
+int ctl_write_file (const char *path, const char *text, size_t size);
+
+#endif
