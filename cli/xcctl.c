@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli/ctl.h"
+#include "cli/tools.h"
 #include "cli/verbs.h"
 #include "common/clock.h"
 #include "common/config.h"
@@ -258,6 +259,13 @@ s_usage (FILE *out)
              "  init       make what the deployment lacks: keys and registry entries (safe to rerun)\n"
              "  health     every service's liveness, latest event and consumer lag\n"
              "  services   the services of the config\n"
+             "  events SERVICE [--after SEQ] [--follow]   a service's events, as you may read them\n"
+             "  stats      one report across the services, in the source document's shape\n"
+             "  export problems|tasks|responsibilities|leads [--round R] [--unit U] [--target ISS] --out FILE.csv\n"
+             "  import units FILE.csv   register units in bulk (id,name,level,parent)\n"
+             "  audit verify [SERVICE ...]   check every event chain's links and signatures\n"
+             "  keygen --out FILE.jwk --kid KID [--curve]   a key pair for a new principal\n"
+             "  principal add|list|revoke   edit the registry the services read (no restart)\n"
              "  NOUN VERB [--member value ...] [--file DATA.json]   a command or query (below)\n"
              "  help [NOUN]   the verbs, with their arguments for a noun\n"
              "exit status: 0 done, 1 refused by a service, 2 bad usage, 3 a service did not answer,\n"
@@ -332,6 +340,20 @@ main (int argc, char **argv)
             printf ("%s\n", ctl.config->services[k].name);
         rc = CTL_OK;
     }
+    else if (strcmp (command, "events") == 0)
+        rc = ctl_events (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "audit") == 0)
+        rc = ctl_audit (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "stats") == 0)
+        rc = ctl_stats (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "export") == 0)
+        rc = ctl_export (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "import") == 0)
+        rc = ctl_import (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "keygen") == 0)
+        rc = ctl_keygen (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "principal") == 0)
+        rc = ctl_principal (&ctl, argc - i - 1, argv + i + 1);
     else if (i + 1 < argc && argv[i + 1][0] != '-')
         rc = ctl_verb_run (&ctl, command, argv[i + 1], argc - i - 2, argv + i + 2);
     else {

@@ -1,0 +1,259 @@
+/*  files.c: xcctl export (the three lists, a body's lead list: CSV, UTF-8 with a byte order
+    mark) and xcctl import units FILE.csv (a city's units in bulk, each bad row named by its
+    line). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/ctl.h"
+#include "cli/tools.h"
+
+/*  The value of --name in argv, or NULL. */
+static const char *
+s_opt (int argc, char **argv, const char *name)
+{
+    for (int i = 0; i + 1 < argc; i++)
+        if (strcmp (argv[i], name) == 0)
+            return argv[i + 1];
+    return NULL;
+}
+
+typedef struct {
+    char *text;
+    size_t len, size;
+} s_buf_t;
+
+static int
+s_put (s_buf_t *b, const char *s)
+{
+    size_t n = strlen (s);
+    if (b->len + n + 1 > b->size) {
+        size_t size = b->size ? b->size * 2 : 65536;
+        while (size < b->len + n + 1)
+            size *= 2;
+        char *text = realloc (b->text, size);
+        if (!text)
+            return -1;
+        b->text = text;
+        b->size = size;
+    }
+    memcpy (b->text + b->len, s, n + 1);
+    b->len += n;
+    return 0;
+}
+
+/*  One CSV field (RFC 4180), a formula-looking start neutralised as rectify's export does. */
+static int
+s_field (s_buf_t *b, const char *s, bool first)
+{
+    int rc = first ? 0 : s_put (b, ",");
+    if (!s)
+        return rc;
+    bool quote = strpbrk (s, ",\"\r\n") != NULL;
+    rc |= quote ? s_put (b, "\"") : 0;
+    if (s[0] && strchr ("=+-@\t\r", s[0]))
+        rc |= s_put (b, "'");
+    for (const char *p = s; *p; p++) {
+        char c[3] = { *p, *p == '"' ? '"' : 0, 0 };
+        rc |= s_put (b, c);
+    }
+    return rc | (quote ? s_put (b, "\"") : 0);
+}
+
+/*  A body's lead list, from referral.list: one row a lead, no content (the list has none). */
+static int
+s_leads (ctl_t *ctl, const char *target, s_buf_t *b, long long *rows)
+{
+    json_t *filters = json_pack ("{s:s}", "kind", "lead");
+    if (target)
+        json_object_set_new (filters, "target", json_string (target));
+    int rc;
+    json_t *items = ctl_list_all (ctl, "referral", "referral.list", filters, &rc);
+    if (!items)
+        return rc;
+    int err = s_put (b, "\xEF\xBB\xBF线索编号,接收单位,问题编号,标题,状态,处置方式,反馈期限,是否逾期\r\n");
+    size_t i;
+    json_t *r;
+    json_array_foreach (items, i, r) {
+        char id[32], problem[32];
+        snprintf (id, sizeof id, "%lld", (long long) json_integer_value (json_object_get (r, "id")));
+        snprintf (problem, sizeof problem, "%lld", (long long) json_integer_value (json_object_get (r, "problem")));
+        err |= s_field (b, id, true);
+        err |= s_field (b, json_string_value (json_object_get (r, "target")), false);
+        err |= s_field (b, json_is_integer (json_object_get (r, "problem")) ? problem : "", false);
+        err |= s_field (b, json_string_value (json_object_get (r, "title")), false);
+        err |= s_field (b, json_string_value (json_object_get (r, "state")), false);
+        err |= s_field (b, json_string_value (json_object_get (r, "method")), false);
+        err |= s_field (b, json_string_value (json_object_get (r, "due")), false);
+        err |= s_field (b, json_is_true (json_object_get (r, "overdue")) ? "是" : "否", false);
+        err |= s_put (b, "\r\n");
+        (*rows)++;
+    }
+    json_decref (items);
+    return err ? CTL_LOCAL : CTL_OK;
+}
+
+int
+ctl_export (ctl_t *ctl, int argc, char **argv)
+{
+    const char *list = argc > 0 ? argv[0] : "";
+    const char *out = s_opt (argc, argv, "--out");
+    bool leads = strcmp (list, "leads") == 0;
+    if (!out || (!leads && strcmp (list, "problems") != 0 && strcmp (list, "tasks") != 0
+                 && strcmp (list, "responsibilities") != 0)) {
+        fprintf (stderr, "usage: xcctl export problems|tasks|responsibilities [--round R] [--unit U] --out FILE.csv\n"
+                         "       xcctl export leads [--target ISS] --out FILE.csv\n");
+        return CTL_USAGE;
+    }
+    int rc = ctl_open (ctl);
+    if (rc != CTL_OK)
+        return rc;
+    s_buf_t b = { 0 };
+    long long rows = 0;
+    if (leads)
+        rc = s_leads (ctl, s_opt (argc, argv, "--target"), &b, &rows);
+    else {
+        /* rectify's pages concatenate: the first has the BOM and the header */
+        json_t *after = NULL;
+        for (;;) {
+            json_t *data = json_pack ("{s:s, s:i}", "list", list, "limit", 500);
+            if (s_opt (argc, argv, "--round"))
+                json_object_set_new (data, "round", json_string (s_opt (argc, argv, "--round")));
+            if (s_opt (argc, argv, "--unit"))
+                json_object_set_new (data, "unit", json_string (s_opt (argc, argv, "--unit")));
+            if (after)
+                json_object_set (data, "after", after);
+            json_t *page = ctl_call (ctl, "rectify", "rectify.export", data, &rc, NULL);
+            if (!page)
+                break;
+            if (s_put (&b, json_string_value (json_object_get (page, "csv"))) != 0)
+                rc = CTL_LOCAL;
+            rows += json_integer_value (json_object_get (page, "rows"));
+            json_decref (after);
+            after = json_incref (json_object_get (page, "next"));
+            json_decref (page);
+            if (rc != CTL_OK || !after || json_is_null (after))
+                break;
+        }
+        json_decref (after);
+    }
+    if (rc == CTL_OK && ctl_write_file (out, b.text ? b.text : "", b.len) != 0) {
+        fprintf (stderr, "xcctl: unable to write '%s'\n", out);
+        rc = CTL_LOCAL;
+    }
+    if (rc == CTL_OK && !ctl->json)
+        printf ("wrote %lld rows to %s\n", rows, out);
+    free (b.text);
+    return rc;
+}
+
+/*  Splits one CSV line (no line breaks inside fields: unit rows have none) into at most max
+    fields; quotes are honoured. Returns the count, or -1 for an unclosed quote. */
+static int
+s_split (char *line, char **fields, int max)
+{
+    int n = 0;
+    char *p = line;
+    while (n < max) {
+        char *out = p;
+        fields[n++] = p;
+        if (*p == '"') {
+            char *r = p + 1;
+            for (;;) {
+                if (!*r)
+                    return -1;
+                if (*r == '"' && r[1] == '"') {
+                    *out++ = '"';
+                    r += 2;
+                }
+                else if (*r == '"') {
+                    r++;
+                    break;
+                }
+                else
+                    *out++ = *r++;
+            }
+            p = r;
+        }
+        else
+            while (*p && *p != ',')
+                *out++ = *p++;
+        char next = *p;
+        *out = 0;
+        if (next != ',')
+            break;
+        p++;
+    }
+    return n;
+}
+
+int
+ctl_import (ctl_t *ctl, int argc, char **argv)
+{
+    if (argc != 2 || strcmp (argv[0], "units") != 0) {
+        fprintf (stderr, "usage: xcctl import units FILE.csv   (columns: id,name,level,parent; a header line first)\n");
+        return CTL_USAGE;
+    }
+    FILE *f = fopen (argv[1], "rb");
+    if (!f) {
+        fprintf (stderr, "xcctl: unable to read '%s'\n", argv[1]);
+        return CTL_LOCAL;
+    }
+    int rc = ctl_open (ctl);
+    if (rc != CTL_OK) {
+        fclose (f);
+        return rc;
+    }
+    char line[8192];
+    long line_no = 0, done = 0, bad = 0;
+    while (fgets (line, sizeof line, f)) {
+        line_no++;
+        size_t len = strlen (line);
+        if (len == sizeof line - 1 && line[len - 1] != '\n') {
+            fprintf (stderr, "line %ld: longer than %zu bytes\n", line_no, sizeof line - 2);
+            bad++;
+            int c;
+            while ((c = fgetc (f)) != EOF && c != '\n')
+                ;
+            continue;
+        }
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = 0;
+        char *text = line;
+        if (line_no == 1 && strncmp (text, "\xEF\xBB\xBF", 3) == 0)
+            text += 3;               /* a spreadsheet's byte order mark */
+        if (line_no == 1 || len == 0)
+            continue;                /* the header; blank lines */
+        char *fields[5] = { 0 };
+        int n = s_split (text, fields, 5);
+        if (n < 3 || n > 4 || !fields[0][0] || !fields[1][0] || !fields[2][0]) {
+            fprintf (stderr, "line %ld: expected id,name,level[,parent]%s\n", line_no,
+                     n < 0 ? " (a quote is not closed)" : "");
+            bad++;
+            continue;
+        }
+        json_t *data = json_pack ("{s:s, s:s, s:s}", "id", fields[0], "name", fields[1], "level", fields[2]);
+        if (n == 4 && fields[3][0])
+            json_object_set_new (data, "parent", json_string (fields[3]));
+        if (!data) {
+            fprintf (stderr, "line %ld: not UTF-8 text\n", line_no);
+            bad++;
+            continue;
+        }
+        fprintf (stderr, "line %ld: ", line_no);
+        int code;
+        json_t *r = ctl_call (ctl, "intake", "unit.register", data, &code, NULL);
+        if (r)
+            fprintf (stderr, "registered %s\n", fields[0]);
+        done += r != NULL;
+        bad += r == NULL;
+        json_decref (r);
+        if (code == CTL_DOWN) {
+            fclose (f);
+            return CTL_DOWN;
+        }
+    }
+    fclose (f);
+    printf ("%ld units registered, %ld rows refused\n", done, bad);
+    return bad ? CTL_REFUSED : CTL_OK;
+}

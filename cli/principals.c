@@ -1,0 +1,229 @@
+/*  principals.c: xcctl keygen and xcctl principal add | list | revoke. The registry file is
+    edited in place (a checked temporary file renamed over it), so every running service picks
+    the change up within a second, without a restart. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/ctl.h"
+#include "cli/tools.h"
+#include "common/clock.h"
+
+static const char *
+s_opt (int argc, char **argv, const char *name)
+{
+    for (int i = 0; i + 1 < argc; i++)
+        if (strcmp (argv[i], name) == 0)
+            return argv[i + 1];
+    return NULL;
+}
+
+static bool
+s_flag (int argc, char **argv, const char *name)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp (argv[i], name) == 0)
+            return true;
+    return false;
+}
+
+int
+ctl_keygen (ctl_t *ctl, int argc, char **argv)
+{
+    (void) ctl;
+    const char *out = s_opt (argc, argv, "--out");
+    const char *kid = s_opt (argc, argv, "--kid");
+    if (!out || !kid) {
+        fprintf (stderr, "usage: xcctl keygen --out FILE.jwk --kid KID [--curve]\n"
+                         "  writes the private key (mode 0600), FILE.jwk.pub (give it to the inspection office)\n"
+                         "  and with --curve a CURVE keypair FILE.jwk.curve\n");
+        return CTL_USAGE;
+    }
+    xc_key_t key;
+    xc_err_t err;
+    if (xc_key_generate (&key, kid, &err) != 0 || xc_key_save_jwk (&key, out, &err) != 0) {
+        fprintf (stderr, "xcctl: %s\n", err.text);
+        xc_key_wipe (&key);
+        return CTL_LOCAL;
+    }
+    char path[4096];
+    snprintf (path, sizeof path, "%.4000s.pub", out);
+    json_t *pub = xc_key_public_jwk (&key);
+    xc_key_wipe (&key);
+    char *text = json_dumps (pub, JSON_INDENT (2));
+    json_decref (pub);
+    int rc = text && ctl_write_file (path, text, strlen (text)) == 0 ? CTL_OK : CTL_LOCAL;
+    free (text);
+    if (rc != CTL_OK) {
+        fprintf (stderr, "xcctl: unable to write '%s'\n", path);
+        return rc;
+    }
+    printf ("private key %s (keep it), public key %s\n", out, path);
+    if (s_flag (argc, argv, "--curve")) {
+        xc_curve_keypair_t kp;
+        snprintf (path, sizeof path, "%.4000s.curve", out);
+        if (xc_curve_generate (&kp, &err) != 0 || xc_curve_save (&kp, path, &err) != 0) {
+            fprintf (stderr, "xcctl: %s\n", err.text);
+            return CTL_LOCAL;
+        }
+        printf ("CURVE keypair %s, public key %s\n", path, kp.public_z85);
+    }
+    return CTL_OK;
+}
+
+/*  Writes doc over the registry after checking it loads as a registry. */
+static int
+s_save (const ctl_t *ctl, json_t *doc)
+{
+    const char *path = ctl->config->registry;
+    char tmp[4096];
+    snprintf (tmp, sizeof tmp, "%.4000s.new", path);
+    xc_registry_t *check = NULL;
+    xc_err_t err;
+    if (json_dump_file (doc, tmp, JSON_INDENT (2)) != 0) {
+        fprintf (stderr, "xcctl: unable to write '%s'\n", tmp);
+        return CTL_LOCAL;
+    }
+    if (xc_registry_load (tmp, &check, &err) != 0) {
+        fprintf (stderr, "xcctl: the registry would not be valid: %s; nothing changed\n", err.text);
+        unlink (tmp);
+        return CTL_LOCAL;
+    }
+    xc_registry_destroy (&check);
+    if (rename (tmp, path) != 0) {
+        fprintf (stderr, "xcctl: unable to replace '%s'\n", path);
+        unlink (tmp);
+        return CTL_LOCAL;
+    }
+    return CTL_OK;
+}
+
+static json_t *
+s_find (json_t *principals, const char *iss)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach (principals, i, p)
+        if (strcmp (json_string_value (json_object_get (p, "iss")), iss) == 0)
+            return p;
+    return NULL;
+}
+
+static int
+s_add (ctl_t *ctl, json_t *doc, int argc, char **argv)
+{
+    const char *iss = s_opt (argc, argv, "--iss"), *role = s_opt (argc, argv, "--role");
+    const char *public = s_opt (argc, argv, "--public"), *scope_text = s_opt (argc, argv, "--scope");
+    const char *curve = s_opt (argc, argv, "--curve");
+    int years = s_opt (argc, argv, "--years") ? atoi (s_opt (argc, argv, "--years")) : 1;
+    if (!iss || !role || !public || years < 1 || years > 10) {
+        fprintf (stderr, "usage: xcctl principal add --iss ISS --role ROLE --public FILE.jwk.pub"
+                         " [--scope JSON] [--curve Z85] [--years 1-10]\n");
+        return CTL_USAGE;
+    }
+    json_error_t jerr;
+    json_t *jwk = json_load_file (public, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *scope = scope_text ? json_loads (scope_text, JSON_REJECT_DUPLICATES, &jerr) : json_object ();
+    if (!json_is_object (jwk) || json_object_get (jwk, "d") || !json_is_object (scope)) {
+        fprintf (stderr, "xcctl: %s\n", !json_is_object (jwk) ? "the public key is not a JWK file"
+                                        : json_object_get (jwk, "d") ? "that is a private key: give the .pub file"
+                                                                     : "--scope is not a JSON object");
+        json_decref (jwk);
+        json_decref (scope);
+        return CTL_USAGE;
+    }
+    char from[XC_RFC3339_LEN + 1], until[XC_RFC3339_LEN + 1];
+    int64_t now = xc_clock_wall ();
+    xc_clock_format (now - 86400, from);
+    xc_clock_format (now + (int64_t) years * 366 * 86400, until);
+    json_object_set_new (jwk, "not_before", json_string (from));
+    json_object_set_new (jwk, "not_after", json_string (until));
+    json_t *principals = json_object_get (doc, "principals");
+    json_t *p = s_find (principals, iss);
+    if (p && strcmp (json_string_value (json_object_get (p, "role")), role) != 0) {
+        fprintf (stderr, "xcctl: '%s' has the role %s already\n", iss, json_string_value (json_object_get (p, "role")));
+        json_decref (jwk);
+        json_decref (scope);
+        return CTL_USAGE;
+    }
+    if (!p) {
+        p = json_pack ("{s:s, s:s, s:O, s:[]}", "iss", iss, "role", role, "scope", scope, "keys");
+        json_array_append_new (principals, p);
+    }
+    else if (scope_text)
+        json_object_set (p, "scope", scope);
+    /* a second key for the same principal is a rotation: both verify during the overlap */
+    json_array_append_new (json_object_get (p, "keys"), jwk);
+    if (curve)
+        json_object_set_new (p, "curve", json_string (curve));
+    json_decref (scope);
+    int rc = s_save (ctl, doc);
+    if (rc == CTL_OK)
+        printf ("registered %s (%s) with key %s until %.10s\n", iss, role,
+                json_string_value (json_object_get (jwk, "kid")), until);
+    return rc;
+}
+
+int
+ctl_principal (ctl_t *ctl, int argc, char **argv)
+{
+    const char *what = argc > 0 ? argv[0] : "";
+    if (strcmp (what, "add") != 0 && strcmp (what, "list") != 0 && strcmp (what, "revoke") != 0) {
+        fprintf (stderr, "usage: xcctl principal add | list | revoke --iss ISS\n");
+        return CTL_USAGE;
+    }
+    json_error_t jerr;
+    json_t *doc = json_load_file (ctl->config->registry, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_array (json_object_get (doc, "principals"))) {
+        fprintf (stderr, "xcctl: '%s': %s\n", ctl->config->registry, doc ? "not a registry" : jerr.text);
+        json_decref (doc);
+        return CTL_LOCAL;
+    }
+    int rc = CTL_OK;
+    if (strcmp (what, "add") == 0)
+        rc = s_add (ctl, doc, argc - 1, argv + 1);
+    else if (strcmp (what, "revoke") == 0) {
+        const char *iss = s_opt (argc, argv, "--iss");
+        json_t *p = iss ? s_find (json_object_get (doc, "principals"), iss) : NULL;
+        if (!p) {
+            fprintf (stderr, iss ? "xcctl: no principal '%s'\n" : "usage: xcctl principal revoke --iss ISS\n", iss);
+            rc = iss ? CTL_LOCAL : CTL_USAGE;
+        }
+        else {
+            json_object_set_new (p, "revoked", json_true ());
+            rc = s_save (ctl, doc);
+            if (rc == CTL_OK)
+                printf ("revoked %s: its messages are refused from now on\n", iss);
+        }
+    }
+    else {
+        json_t *rows = json_array ();
+        size_t i;
+        json_t *p;
+        json_array_foreach (json_object_get (doc, "principals"), i, p) {
+            const char *until = "";
+            size_t k;
+            json_t *key;
+            json_array_foreach (json_object_get (p, "keys"), k, key)
+                if (strcmp (json_string_value (json_object_get (key, "not_after")), until) > 0)
+                    until = json_string_value (json_object_get (key, "not_after"));
+            json_array_append_new (rows, json_pack ("{s:O, s:O, s:I, s:s, s:b, s:O}", "iss", json_object_get (p, "iss"),
+                                                    "role", json_object_get (p, "role"),
+                                                    "keys", (json_int_t) json_array_size (json_object_get (p, "keys")),
+                                                    "valid_until", until,
+                                                    "revoked", json_is_true (json_object_get (p, "revoked")),
+                                                    "scope", json_object_get (p, "scope") ? json_object_get (p, "scope")
+                                                                                          : json_object ()));
+        }
+        if (ctl->json)
+            ctl_print (ctl, rows);
+        else {
+            static const char *const columns[] = { "iss", "role", "keys", "valid_until", "revoked", "scope", NULL };
+            ctl_table (rows, columns);
+        }
+        json_decref (rows);
+    }
+    json_decref (doc);
+    return rc;
+}

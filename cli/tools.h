@@ -1,0 +1,23 @@
+/*  tools.h: xcctl's commands beyond a service's own verbs; each returns an exit code (ctl.h)
+    and takes the words after its name. */
+#ifndef XC_CTL_TOOLS_H
+#define XC_CTL_TOOLS_H
+
+#include "cli/ctl.h"
+
+/* events.c */
+int ctl_events (ctl_t *ctl, int argc, char **argv);     /* SERVICE [--after N] [--follow] */
+int ctl_audit (ctl_t *ctl, int argc, char **argv);      /* verify [SERVICE ...] */
+
+/* report.c */
+int ctl_stats (ctl_t *ctl, int argc, char **argv);      /* one report across the services */
+
+/* files.c */
+int ctl_export (ctl_t *ctl, int argc, char **argv);     /* LIST [--round R] [--unit U] [--target ISS] --out FILE */
+int ctl_import (ctl_t *ctl, int argc, char **argv);     /* units FILE.csv */
+
+/* principals.c */
+int ctl_keygen (ctl_t *ctl, int argc, char **argv);     /* --out FILE [--kid KID] [--curve] */
+int ctl_principal (ctl_t *ctl, int argc, char **argv);  /* add | list | revoke */
+
+#endif
