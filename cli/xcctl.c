@@ -7,7 +7,7 @@
       NOUN VERB [--member value ...] [--file DATA.json]
                             any command or query of a service (xcctl help lists them)
 
-    --config defaults to $XC_CONFIG, then config/local.json; --key (the operator's private
+    --config defaults to $XC_CONFIG, then var/local.json (make run's), then config/local.json; --key (the operator's private
     JWK) to $XC_KEY, then keys/office.jwk beside the config.
 */
 #include <errno.h>
@@ -319,8 +319,9 @@ main (int argc, char **argv)
     }
     if (sodium_init () < 0)
         return CTL_LOCAL;
+    /* make run's own deployment when there is one, else the template it is made from */
     if (!ctl.config_path)
-        ctl.config_path = "config/local.json";
+        ctl.config_path = access ("var/local.json", R_OK) == 0 ? "var/local.json" : "config/local.json";
     xc_err_t err;
     if (xc_config_load (ctl.config_path, &ctl.config, &err) != 0) {
         fprintf (stderr, "xcctl: %s\n", err.text);

@@ -1,26 +1,59 @@
 #!/usr/bin/env bash
-# `make run`: makes the local deployment's keys if missing (xcctl init), starts every service
-# in config/local.json in the foreground, and stops them all on Ctrl-C or SIGTERM.
+# `make run`: the whole suite on loopback, in the foreground; Ctrl-C (or SIGTERM) stops it.
+#
+# On a first run it makes, under $XC_VAR (default var/, ignored by git): the deployment's
+# config (local.json, from config/local.json), development keys and the registry (xcctl init),
+# and the services' SQLite files; then it starts every service, waits until each answers, and
+# on empty stores loads a small demo drawn from the source document (tools/demo.sh; XC_DEMO=0
+# skips it).
 set -u
 cd "$(dirname "$0")/.."
-config=${XC_CONFIG:-config/local.json}
-build/bin/xcctl --config "$config" init || exit 1
+root=$(pwd)
+var=${XC_VAR:-var}
+mkdir -p "$var" || exit 1
+var=$(cd "$var" && pwd)
+config="$var/local.json"
+if [ ! -f "$config" ]; then
+  # the same deployment, with everything it writes kept in $var
+  sed -e "s|\"calendar\": \"calendar\"|\"calendar\": \"$root/config/calendar\"|" \
+      -e 's|"database": "../var/|"database": "|' config/local.json > "$config.tmp" && mv "$config.tmp" "$config" || exit 1
+  echo "run: made $config"
+fi
+xcctl() { "$root/build/bin/xcctl" --config "$config" "$@"; }
+xcctl init >/dev/null || exit 1
+
 pids=()
 stop() {
+  trap - INT TERM
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
   wait
+  echo "run: stopped"
   exit 0
 }
 trap stop INT TERM
-for name in $(build/bin/xcctl --config "$config" services); do
+fresh=1
+for name in $(xcctl services); do
+  [ -s "$var/$name.db" ] && fresh=0
   if [ -x "build/bin/xc-$name" ]; then
-    "build/bin/xc-$name" --config "$config" &
+    rm -f "$var/$name.ready"
+    "build/bin/xc-$name" --config "$config" --ready-file "$var/$name.ready" 2>>"$var/$name.log" &
     pids+=($!)
   else
     echo "run: no binary build/bin/xc-$name" >&2
   fi
 done
-sleep 0.5
-build/bin/xcctl --config "$config" health
+
+# every service answers, or we say which does not
+for _ in $(seq 1 100); do
+  xcctl health >/dev/null 2>&1 && break
+  sleep 0.1
+done
+xcctl health || { echo "run: a service did not come up; its log is in $var/" >&2; stop; }
+
+if [ "$fresh" = 1 ] && [ "${XC_DEMO:-1}" != 0 ]; then
+  echo "run: loading the demo (XC_DEMO=0 skips it)"
+  tools/demo.sh "$config" || echo "run: the demo did not load fully" >&2
+fi
+echo "run: logs in $var/*.log; try: build/bin/xcctl --config $config stats"
 echo "running; Ctrl-C stops the suite"
 wait

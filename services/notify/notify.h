@@ -26,6 +26,7 @@ typedef struct {
     const json_t *directory;         /* id -> entry; borrowed from policy */
     const json_t *rules;             /* array */
     const json_t *templates;         /* type or type:colour -> {subject, text} */
+    const json_t *labels;            /* a value -> how it reads in a text ("reminder" -> 提醒) */
     int max_attempts, backoff_ms, backoff_max_ms, timeout_ms;
     const char *smtp, *from;
     const char *sources[NOTIFY_SOURCES_MAX + 1];

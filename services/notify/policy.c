@@ -56,6 +56,7 @@ static const xc_field_t s_template_fields[] = {
     { .name = NULL },
 };
 static const xc_field_t s_template = { .type = XC_T_OBJECT, .fields = s_template_fields };
+static const xc_field_t s_label = { .type = XC_T_STRING, .min = 1, .max = 200 };
 static const xc_field_t s_retry_fields[] = {
     { .name = "max_attempts", .type = XC_T_INTEGER, .min = 1, .max = 100 },
     { .name = "backoff_ms", .type = XC_T_INTEGER, .min = 1, .max = 3600000 },
@@ -74,6 +75,7 @@ static const xc_field_t s_fields[] = {
     { .name = "retry", .type = XC_T_OBJECT, .fields = s_retry_fields },
     { .name = "email", .type = XC_T_OBJECT, .fields = s_email_fields },
     { .name = "sources", .type = XC_T_ARRAY, .min = 1, .max = NOTIFY_SOURCES_MAX, .items = &s_id },
+    { .name = "labels", .type = XC_T_MAP, .max = 1000, .items = &s_label },
     { .name = NULL },
 };
 
@@ -108,6 +110,12 @@ static const char s_default_templates[] =
     "  \"text\": \"{recipient}：\\n巡察轮次{round}于{withdrawn_on}撤离，报告应于{due}前完成，现已逾期。\"},"
     " \"interview.recommended\": {\"subject\": \"【约谈建议】{unit_name} 整改评估{score}分\","
     "  \"text\": \"{recipient}：\\n{unit_name}在{round}整改评估中得分{score}（{grade}），建议约谈其主要负责人。\"}}";
+
+/* How values read in a text: escalation steps, colours, kinds of referral. */
+static const char s_default_labels[] =
+    "{\"supervision_notice\": \"督办通知\", \"stage_guidance\": \"阶段指导\", \"reminder\": \"提醒\","
+    " \"warning\": \"警示\", \"accountability\": \"问责\", \"green\": \"绿色\", \"yellow\": \"黄色\","
+    " \"red\": \"红色\", \"lead\": \"问题线索\", \"handover\": \"移交事项\", \"report\": \"专题报告\"}";
 
 /*  Checks what the schema cannot: ids, addresses without line breaks, URLs, times, selectors. */
 static int
@@ -192,6 +200,7 @@ notify_policy_load (notify_t *notify, const xc_config_t *cfg, xc_err_t *err)
                            " \"timeout_ms\": 5000}", true);
     s_default (p, "email", "{\"smtp\": \"smtp://127.0.0.1:25\", \"from\": \"xuncha@localhost\"}", true);
     s_default (p, "sources", "[\"intake\", \"referral\", \"rectify\"]", false);
+    s_default (p, "labels", s_default_labels, true);
     if (s_check (p, err) != 0) {
         json_decref (p);
         return -1;
@@ -200,6 +209,7 @@ notify_policy_load (notify_t *notify, const xc_config_t *cfg, xc_err_t *err)
     notify->directory = json_object_get (p, "directory");
     notify->rules = json_object_get (p, "rules");
     notify->templates = json_object_get (p, "templates");
+    notify->labels = json_object_get (p, "labels");
     const json_t *retry = json_object_get (p, "retry");
     notify->max_attempts = (int) json_integer_value (json_object_get (retry, "max_attempts"));
     notify->backoff_ms = (int) json_integer_value (json_object_get (retry, "backoff_ms"));

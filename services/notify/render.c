@@ -87,6 +87,14 @@ notify_compose (const notify_t *notify, const char *type, const json_t *data, co
                 char **subject, char **text)
 {
     json_t *values = json_deep_copy (data);
+    /* values read as people say them: "reminder" is 提醒 in a text (the data keeps the value) */
+    const char *key;
+    json_t *v;
+    json_object_foreach (values, key, v) {
+        const json_t *label = json_is_string (v) ? json_object_get (notify->labels, json_string_value (v)) : NULL;
+        if (label)
+            json_string_set (v, json_string_value (label));
+    }
     json_object_update (values, (json_t *) extras);
     /* what is due, as people say it */
     const char *deadline = json_string_value (json_object_get (data, "deadline"));
