@@ -74,6 +74,13 @@ s_client (ctl_t *ctl, const char *service, const xc_service_conf_t **svc_p)
 json_t *
 ctl_call (ctl_t *ctl, const char *service, const char *type, json_t *data, int *code, char *status)
 {
+    return ctl_call_as (ctl, &ctl->key, ctl->iss, service, type, data, code, status);
+}
+
+json_t *
+ctl_call_as (ctl_t *ctl, const xc_key_t *key, const char *iss, const char *service, const char *type,
+             json_t *data, int *code, char *status)
+{
     const xc_service_conf_t *svc = NULL;
     xc_client_t *client = s_client (ctl, service, &svc);
     if (!client) {
@@ -82,21 +89,21 @@ ctl_call (ctl_t *ctl, const char *service, const char *type, json_t *data, int *
         return NULL;
     }
     int64_t now = xc_clock_wall ();
-    xc_claims_t claims = { .iss = ctl->iss, .aud = service, .type = type, .iat = now,
+    xc_claims_t claims = { .iss = iss, .aud = service, .type = type, .iat = now,
                            .exp = now + ctl->config->clock_skew_seconds };
     xc_err_t err;
     char id[XC_UUID_LEN + 1];
     size_t len;
     if (!data)
         data = json_object ();
-    char *msg = xc_envelope_seal (&ctl->key, &claims, data, &len, id, &err);
+    char *msg = xc_envelope_seal (key, &claims, data, &len, id, &err);
     json_decref (data);
     if (!msg) {
         fprintf (stderr, "xcctl: %s %s: %s\n", service, type, err.text);
         *code = CTL_LOCAL;
         return NULL;
     }
-    xc_verify_t verify = { .registry = ctl->registry, .audience = ctl->iss,
+    xc_verify_t verify = { .registry = ctl->registry, .audience = iss,
                            .skew = ctl->config->clock_skew_seconds,
                            .max_lifetime = ctl->config->max_lifetime_seconds,
                            .max_size = ctl->config->max_message_bytes };

@@ -42,6 +42,10 @@ void ctl_close (ctl_t *ctl);
     NULL, 16 bytes) gets "accepted", "duplicate" or "result". */
 json_t *ctl_call (ctl_t *ctl, const char *service, const char *type, json_t *data, int *code, char *status);
 
+/*  The same, signed as another principal (iss, with its key). */
+json_t *ctl_call_as (ctl_t *ctl, const xc_key_t *key, const char *iss, const char *service, const char *type,
+                     json_t *data, int *code, char *status);
+
 /*  Every item of a paged list query ({"items", "next"}), paged through (caller owns). */
 json_t *ctl_list_all (ctl_t *ctl, const char *service, const char *type, json_t *filters, int *code);
 

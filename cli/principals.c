@@ -227,3 +227,55 @@ ctl_principal (ctl_t *ctl, int argc, char **argv)
     json_decref (doc);
     return rc;
 }
+
+int
+ctl_principal_ensure (ctl_t *ctl, const char *iss, const char *role, const json_t *scope, const char *key_path,
+                      xc_key_t *key)
+{
+    xc_err_t err;
+    if (access (key_path, F_OK) == 0 ? xc_key_load_jwk (key, key_path, &err) != 0
+                                      : (xc_key_generate (key, iss, &err) != 0 || xc_key_save_jwk (key, key_path, &err) != 0)) {
+        fprintf (stderr, "xcctl: %s\n", err.text);
+        return CTL_LOCAL;
+    }
+    json_error_t jerr;
+    json_t *doc = json_load_file (ctl->config->registry, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *principals = json_object_get (doc, "principals");
+    if (!json_is_array (principals)) {
+        fprintf (stderr, "xcctl: '%s': %s\n", ctl->config->registry, doc ? "not a registry" : jerr.text);
+        json_decref (doc);
+        return CTL_LOCAL;
+    }
+    json_t *p = s_find (principals, iss);
+    bool has_key = false;
+    size_t i;
+    json_t *k;
+    json_array_foreach (json_object_get (p, "keys"), i, k)
+        has_key = has_key || strcmp (json_string_value (json_object_get (k, "kid")), key->kid) == 0;
+    int rc = CTL_OK;
+    if (!p || !has_key || !json_equal (json_object_get (p, "scope"), (json_t *) scope)) {
+        if (p && strcmp (json_string_value (json_object_get (p, "role")), role) != 0) {
+            fprintf (stderr, "xcctl: '%s' has the role %s already\n", iss, json_string_value (json_object_get (p, "role")));
+            json_decref (doc);
+            return CTL_LOCAL;
+        }
+        if (!p) {
+            p = json_pack ("{s:s, s:s, s:[]}", "iss", iss, "role", role, "keys");
+            json_array_append_new (principals, p);
+        }
+        json_object_set (p, "scope", (json_t *) scope);
+        if (!has_key) {
+            char from[XC_RFC3339_LEN + 1], until[XC_RFC3339_LEN + 1];
+            int64_t now = xc_clock_wall ();
+            xc_clock_format (now - 86400, from);
+            xc_clock_format (now + 366 * 86400LL, until);
+            json_t *jwk = xc_key_public_jwk (key);
+            json_object_set_new (jwk, "not_before", json_string (from));
+            json_object_set_new (jwk, "not_after", json_string (until));
+            json_array_append_new (json_object_get (p, "keys"), jwk);
+        }
+        rc = s_save (ctl, doc);
+    }
+    json_decref (doc);
+    return rc;
+}

@@ -76,22 +76,31 @@ ctl_stats (ctl_t *ctl, int argc, char **argv)
     s_line_int ("立案 cases filed", s_int (referral, "cases_filed"));
     s_line_int ("专题报告 special reports", s_int (referral, "reports"));
     s_line_int ("完善制度机制 institutional measures", s_int (rectify, "institutional_measures"));
-    const json_t *by_kind = json_object_get (json_object_get (intake, "coverage"), "by_kind");
-    const char *kind;
-    json_t *cover;
-    json_object_foreach ((json_t *) by_kind, kind, cover) {
-        char label[96];
-        snprintf (label, sizeof label, "units inspected, %s: main / extended", kind);
-        snprintf (text, sizeof text, "%lld / %lld", s_int (cover, "main"), s_int (cover, "extended"));
-        s_line (label, text);
-    }
+    /* city-level units are inspected by the city's rounds; districts, towns and villages by the
+       district rounds the city guides (docs/xcctl.md) */
+    static const char *const city[] = { "city_department", "soe", "school", "hospital", "other", NULL };
+    const json_t *levels = json_object_get (json_object_get (intake, "coverage"), "by_level_coverage");
+    long long main = 0, extended = 0, district = 0, villages = 0;
     const char *level;
-    json_t *n;
-    json_object_foreach (json_object_get (json_object_get (intake, "coverage"), "by_level"), level, n) {
-        char label[96];
-        snprintf (label, sizeof label, "units covered at level %s", level);
-        s_line_int (label, json_integer_value (n));
+    json_t *cover;
+    json_object_foreach ((json_t *) levels, level, cover) {
+        bool is_city = false;
+        for (int k = 0; city[k]; k++)
+            is_city = is_city || strcmp (city[k], level) == 0;
+        long long m = s_int (cover, "main"), e = s_int (cover, "extended");
+        if (is_city) {
+            main += m;
+            extended += e;
+        }
+        else if (strcmp (level, "village") == 0)
+            villages += m + e;
+        else
+            district += m + e;
     }
+    snprintf (text, sizeof text, "%lld / %lld", main, extended);
+    s_line ("市级巡察 city units: inspected / extended", text);
+    snprintf (text, sizeof text, "%lld / %lld", district, villages);
+    s_line ("县级巡察 district rounds: units / villages", text);
     s_line_int ("群众关切问题 public concerns resolved", s_int (rectify, "public_concerns_resolved"));
     s_wan (s_int (rectify, "money_recovered_fen"), a, sizeof a);
     s_wan (s_int (rectify, "money_written_off_fen"), b, sizeof b);

@@ -19,5 +19,12 @@ int ctl_import (ctl_t *ctl, int argc, char **argv);     /* units FILE.csv */
 /* principals.c */
 int ctl_keygen (ctl_t *ctl, int argc, char **argv);     /* --out FILE [--kid KID] [--curve] */
 int ctl_principal (ctl_t *ctl, int argc, char **argv);  /* add | list | revoke */
+/*  Makes sure iss (role, scope) is registered with the key at key_path (made when missing) and
+    loads that key into *key. */
+int ctl_principal_ensure (ctl_t *ctl, const char *iss, const char *role, const json_t *scope, const char *key_path,
+                          xc_key_t *key);
+
+/* simulate.c */
+int ctl_simulate (ctl_t *ctl, int argc, char **argv);   /* --profile NAME */
 
 #endif

@@ -266,6 +266,7 @@ s_usage (FILE *out)
              "  audit verify [SERVICE ...]   check every event chain's links and signatures\n"
              "  keygen --out FILE.jwk --kid KID [--curve]   a key pair for a new principal\n"
              "  principal add|list|revoke   edit the registry the services read (no restart)\n"
+             "  simulate --profile NAME   drive empty stores to a profile's figures (config/profiles/)\n"
              "  NOUN VERB [--member value ...] [--file DATA.json]   a command or query (below)\n"
              "  help [NOUN]   the verbs, with their arguments for a noun\n"
              "exit status: 0 done, 1 refused by a service, 2 bad usage, 3 a service did not answer,\n"
@@ -353,6 +354,8 @@ main (int argc, char **argv)
         rc = ctl_import (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "keygen") == 0)
         rc = ctl_keygen (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "simulate") == 0)
+        rc = ctl_simulate (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "principal") == 0)
         rc = ctl_principal (&ctl, argc - i - 1, argv + i + 1);
     else if (i + 1 < argc && argv[i + 1][0] != '-')

@@ -75,10 +75,29 @@ intake_stats (xc_call_t *call, void *state)
         }
         sqlite3_reset (stmt);
     }
+    /* distinct units per level and coverage: city-level and district-level figures are read
+       from it (docs/xcctl.md) */
+    json_t *by_level_coverage = json_object ();
+    sqlite3_stmt *lc = xc_call_stmt (call,
+        "SELECT u.level, t.coverage, count(DISTINCT t.unit) FROM round_targets t JOIN units u ON u.id = t.unit"
+        " GROUP BY u.level, t.coverage");
+    if (lc) {
+        while (sqlite3_step (lc) == SQLITE_ROW) {
+            const char *level = (const char *) sqlite3_column_text (lc, 0);
+            json_t *l = json_object_get (by_level_coverage, level);
+            if (!l) {
+                l = json_pack ("{s:i, s:i}", "main", 0, "extended", 0);
+                json_object_set_new (by_level_coverage, level, l);
+            }
+            json_object_set_new (l, (const char *) sqlite3_column_text (lc, 1), json_integer (sqlite3_column_int64 (lc, 2)));
+        }
+        sqlite3_reset (lc);
+    }
     json_t *covered_levels = s_counts (call, "SELECT u.level, count(DISTINCT t.unit) FROM round_targets t"
                                              " JOIN units u ON u.id = t.unit GROUP BY u.level");
     json_int_t units = s_count (call, "SELECT count(DISTINCT unit) FROM round_targets", &failed);
-    if (!by_category || !by_source || !by_round || !by_level || !stmt || !covered_levels || failed) {
+    if (!by_category || !by_source || !by_round || !by_level || !stmt || !lc || !covered_levels || failed) {
+        json_decref (by_level_coverage);
         json_decref (by_category);
         json_decref (by_source);
         json_decref (by_round);
@@ -88,12 +107,13 @@ intake_stats (xc_call_t *call, void *state)
         return -1;
     }
     xc_call_result (call, json_pack ("{s:{s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:I},"
-                                     " s:{s:o, s:o, s:I}}",
+                                     " s:{s:o, s:o, s:o, s:I}}",
                                      "problems", "total", total, "by_category", by_category,
                                      "by_source", by_source, "by_round", by_round,
                                      "by_unit_level", by_level, "immediate", immediate,
                                      "leads", leads, "special_reports", reports,
                                      "coverage", "by_kind", by_kind, "by_level", covered_levels,
+                                     "by_level_coverage", by_level_coverage,
                                      "units", units));
     return 0;
 }
