@@ -8,9 +8,11 @@
     ago), because the services compute deadlines from the feedback date and the claims are made
     now; every item is due today and claimed today, so all close on time.
 */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/ctl.h"
@@ -337,6 +339,10 @@ ctl_simulate (ctl_t *ctl, int argc, char **argv)
     char *slash = strrchr (dir, '/');
     snprintf (slash ? slash + 1 : dir, sizeof dir - (size_t) (slash ? slash + 1 - dir : 0), "%s", "keys");
     json_t *all_units = json_object ();
+    if (rc == CTL_OK && mkdir (dir, 0700) != 0 && errno != EEXIST) {
+        fprintf (stderr, "xcctl: unable to make '%s'\n", dir);
+        rc = CTL_LOCAL;
+    }
     if (rc == CTL_OK) {
         json_t *units = json_array ();
         char id[32];
