@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/ctl.h"
 
@@ -114,6 +115,24 @@ ctl_print (const ctl_t *ctl, const json_t *result)
     }
     const json_t *items = json_object_get (result, "items");
     if (json_is_array (items)) {
+        /* times in milliseconds read as local times */
+        size_t i;
+        json_t *row;
+        json_array_foreach (items, i, row) {
+            const char *key;
+            json_t *v;
+            json_object_foreach (row, key, v) {
+                size_t n = strlen (key);
+                if (n > 3 && strcmp (key + n - 3, "_ms") == 0 && json_is_integer (v)) {
+                    time_t t = (time_t) (json_integer_value (v) / 1000 + ctl->config->utc_offset);
+                    struct tm tm;
+                    char text[32];
+                    gmtime_r (&t, &tm);
+                    strftime (text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm);
+                    json_object_set_new (row, key, json_string (text));
+                }
+            }
+        }
         if (json_array_size (items))
             ctl_table (items, NULL);
         else

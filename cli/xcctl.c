@@ -332,6 +332,31 @@ main (int argc, char **argv)
     if (!ctl.key_path)
         ctl.key_path = default_key;
     const char *command = argv[i];
+    /* --help after a command: its usage, on stdout */
+    static const struct { const char *name, *usage; } usages[] = {
+        { "init", "xcctl init\n  makes what the deployment lacks: each service's keys, the operator's key, their registry entries" },
+        { "health", "xcctl health\n  every service: up or down, latest event, commands, consumer lag" },
+        { "services", "xcctl services\n  the services of the config" },
+        { "events", "xcctl events SERVICE [--after SEQ] [--follow]\n  a service's events as you may read them" },
+        { "audit", "xcctl audit verify [SERVICE ...]\n  recompute every hash link, check every signature; exit 5 names what fails" },
+        { "stats", "xcctl stats\n  one report across the services in the source document's shape" },
+        { "export", "xcctl export problems|tasks|responsibilities [--round R] [--unit U] --out FILE.csv\n"
+                    "xcctl export leads [--target ISS] --out FILE.csv" },
+        { "import", "xcctl import units FILE.csv\n  a header line, then id,name,level,parent; refused rows named by line" },
+        { "keygen", "xcctl keygen --out FILE.jwk --kid KID [--curve]" },
+        { "principal", "xcctl principal add --iss ISS --role ROLE --public FILE.jwk.pub [--scope JSON] [--curve Z85]"
+                       " [--years N]\nxcctl principal list\nxcctl principal revoke --iss ISS" },
+        { "simulate", "xcctl simulate --profile NAME\n  drive empty stores to the profile's figures (config/profiles/NAME.json)" },
+    };
+    for (int k = i + 1; k < argc; k++)
+        if (strcmp (argv[k], "--help") == 0 || strcmp (argv[k], "-h") == 0)
+            for (size_t u = 0; u < sizeof usages / sizeof usages[0]; u++)
+                if (strcmp (usages[u].name, command) == 0) {
+                    printf ("usage: %s\n", usages[u].usage);
+                    xc_config_destroy (&ctl.config);
+                    free (default_key);
+                    return CTL_OK;
+                }
     int rc;
     if (strcmp (command, "init") == 0)
         rc = s_init (&ctl);
