@@ -129,10 +129,14 @@ s_verify (ctl_t *ctl, const char *service, json_t *report, int *rc)
             const char *message = json_string_value (json_object_get (entry, "message"));
             unsigned char given[32];
             char problem[400] = "";
-            if (seq != after + 1)
+            bool has_hash = hash && strlen (hash) == 64 && sodium_hex2bin (given, 32, hash, 64, NULL, NULL, NULL) == 0;
+            if (seq != after + 1) {
                 snprintf (problem, sizeof problem, "seq %lld follows %lld: events are missing", seq, after);
-            else if (!hash || strlen (hash) != 64
-                     || sodium_hex2bin (given, 32, hash, 64, NULL, NULL, NULL) != 0)
+                /* the chain goes on from here: the next link is checked against this hash */
+                if (has_hash)
+                    memcpy (prev, given, 32);
+            }
+            else if (!has_hash)
                 snprintf (problem, sizeof problem, "no hash");
             else if (!message) {
                 memcpy (prev, given, 32);    /* not ours to read: the link is taken as given */

@@ -1,0 +1,127 @@
+"""`make run` keeps its whole deployment under $XC_VAR, comes up within a minute, and Ctrl-C (SIGINT
+to make's process group, as a terminal sends it) stops every service it started."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+XCCTL = os.path.join(REPO, "build", "bin", "xcctl")
+UP_WITHIN = 60
+STOP_WITHIN = 10
+
+
+def alive(pid):
+    """Whether pid is a process that has not ended (a zombie has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def command_of(pid):
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        return [a.decode() for a in f.read().split(b"\0") if a]
+
+
+def ports_in_use():
+    """The fixed ports of config/local.json that something listens on already."""
+    with open(os.path.join(REPO, "config", "local.json"), encoding="utf-8") as f:
+        conf = json.load(f)
+    busy = []
+    for name, svc in conf["services"].items():
+        for key in ("api", "events"):
+            host, port = svc[key].rsplit("/", 1)[1].rsplit(":", 1)
+            with socket.socket() as s:
+                if s.connect_ex((host, int(port))) == 0:
+                    busy.append(f"{name} {svc[key]}")
+    return busy
+
+
+def test_make_run_comes_up_under_xc_var_and_stops_on_sigint(tmp_path):
+    busy = ports_in_use()
+    if busy:
+        pytest.fail(f"the ports of config/local.json are in use already (another make run?): {busy}")
+    var = tmp_path / "var"
+    config = var / "local.json"
+    log_path = tmp_path / "make-run.log"
+    env = {**os.environ, "XC_VAR": str(var), "XC_DEMO": "0"}
+    env.pop("XC_CONFIG", None)
+    env.pop("XC_KEY", None)
+    log = open(log_path, "wb")
+    make = subprocess.Popen(["make", "run"], cwd=REPO, env=env, stdin=subprocess.DEVNULL,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    pids = {}
+
+    def log_text():
+        log.flush()
+        return log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+
+    try:
+        # up within 60 s: xcctl health with the deployment make run keeps in XC_VAR
+        deadline = time.monotonic() + UP_WITHIN
+        while True:
+            if make.poll() is not None:
+                pytest.fail(f"make run exited with {make.returncode}:\n{log_text()}")
+            if config.exists():
+                health = subprocess.run([XCCTL, "--config", str(config), "health"], capture_output=True,
+                                        text=True, timeout=30, cwd=str(tmp_path), env=env)
+                if health.returncode == 0:
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail(f"make run was not up within {UP_WITHIN} s:\n{log_text()}")
+            time.sleep(0.5)
+        took = UP_WITHIN - (deadline - time.monotonic())
+
+        services = subprocess.run([XCCTL, "--config", str(config), "services"], capture_output=True,
+                                  text=True, timeout=30, env=env).stdout.split()
+        assert set(services) >= {"intake", "referral", "rectify", "notify"}, services
+        for line in health.stdout.splitlines()[1:]:
+            assert line.split()[2] == "up", health.stdout
+        # everything it writes is in XC_VAR: config, keys, registry, databases, ready files
+        assert (var / "keys" / "office.jwk").exists() and (var / "principals.json").exists()
+        for name in services:
+            assert (var / f"{name}.db").exists(), name
+            with open(var / f"{name}.ready", encoding="utf-8") as f:
+                ready = json.load(f)
+            assert ready["service"] == name
+            pids[name] = ready["pid"]
+            assert alive(ready["pid"]), (name, ready)
+            cmd = command_of(ready["pid"])
+            assert os.path.basename(cmd[0]) == f"xc-{name}" and str(config) in cmd, cmd
+        # XC_DEMO=0: the stores stay empty
+        rows = json.loads(subprocess.run([XCCTL, "--config", str(config), "--json", "health"],
+                                         capture_output=True, text=True, timeout=30, env=env).stdout)
+        assert {r["service"]: r["head"] for r in rows if r["service"] == "intake"} == {"intake": 0}, rows
+        print(f"make run up in {took:.1f} s")
+
+        # Ctrl-C: SIGINT to make's process group stops every service within 10 s
+        os.killpg(make.pid, signal.SIGINT)
+        deadline = time.monotonic() + STOP_WITHIN
+        while any(alive(p) for p in pids.values()):
+            if time.monotonic() > deadline:
+                left = {n: p for n, p in pids.items() if alive(p)}
+                pytest.fail(f"still running {STOP_WITHIN} s after SIGINT: {left}\n{log_text()}")
+            time.sleep(0.1)
+        make.wait(timeout=max(0.1, deadline - time.monotonic()))
+        down = subprocess.run([XCCTL, "--config", str(config), "--timeout", "300", "health"],
+                              capture_output=True, text=True, timeout=30, env=env)
+        assert down.returncode == 3, down
+    finally:
+        if make.poll() is None:
+            try:
+                os.killpg(make.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            make.wait(timeout=10)
+        for name, p in pids.items():
+            if alive(p) and os.path.basename(command_of(p)[0]) == f"xc-{name}":
+                os.kill(p, signal.SIGKILL)
+        log.close()
+        print(f"--- make run log:\n{log_path.read_text(encoding='utf-8', errors='replace')[-4000:]}")
