@@ -401,7 +401,10 @@ s_harvest (xc_call_t *call, notify_t *notify)
         bool webhook = t->rcpt == NULL;
         bool ok = m->data.result == CURLE_OK && (!webhook || (code >= 200 && code < 300));
         char detail[CURL_ERROR_SIZE + 64];
-        if (m->data.result != CURLE_OK)
+        if (m->data.result != CURLE_OK && code)
+            snprintf (detail, sizeof detail, "%s %ld: %s", webhook ? "HTTP" : "SMTP", code,
+                      t->error[0] ? t->error : curl_easy_strerror (m->data.result));
+        else if (m->data.result != CURLE_OK)
             snprintf (detail, sizeof detail, "%s", t->error[0] ? t->error : curl_easy_strerror (m->data.result));
         else
             snprintf (detail, sizeof detail, "%s %ld", webhook ? "HTTP" : "SMTP", code);
@@ -507,7 +510,7 @@ s_digests (xc_call_t *call, notify_t *notify)
 static int
 s_resend (xc_call_t *call)
 {
-    int64_t now = xc_clock_wall_ms ();
+    int64_t now = xc_call_now (call) * 1000;     /* the domain clock: notify.md */
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT id FROM deliveries WHERE channel = 'stream' AND state = 'sent' AND next_try_ms <= ?1 LIMIT 500");
     if (!stmt)
@@ -525,7 +528,7 @@ s_resend (xc_call_t *call)
         if (rc == 0)
             rc = s_exec_id (call,
                 "UPDATE deliveries SET stream_seq = (SELECT max (stream_seq) + 1 FROM deliveries),"
-                " resent = resent + 1, sent_ms = ?2, resend_left = resend_left - 1,"
+                " resent = resent + 1, resend_left = resend_left - 1,"
                 " next_try_ms = CASE WHEN resend_left > 1 THEN ?2 + resend_after_ms END WHERE id = ?1",
                 json_integer_value (id), now, "unable to offer a notice again");
         if (rc != 0)

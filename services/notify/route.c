@@ -169,8 +169,9 @@ s_deliver (xc_call_t *call, notify_t *notify, const char *source, const xc_event
     /* a stream notice is there to be read at once; a digest's email waits for the digest */
     sqlite3_bind_text (stmt, 14, stream ? "sent" : held ? "held" : "pending", -1, SQLITE_STATIC);
     /* next_try_ms: when to try a pending one, when to offer an unread stream notice again */
+    /* a stream notice's offer again is a business timer on the domain clock, like deadlines */
     if (stream ? after_ms > 0 : !held)
-        sqlite3_bind_int64 (stmt, 15, stream ? now + after_ms : now);
+        sqlite3_bind_int64 (stmt, 15, stream ? xc_call_now (call) * 1000 + after_ms : now);
     sqlite3_bind_int64 (stmt, 16, now);
     sqlite3_bind_int64 (stmt, 17, after_ms);
     sqlite3_bind_int64 (stmt, 18, after_ms ? json_integer_value (json_object_get (resend, "times")) : 0);
