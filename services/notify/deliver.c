@@ -371,11 +371,31 @@ s_result (xc_call_t *call, notify_t *notify, int64_t id, bool digest, bool ok, c
         rc = s_exec_id (call, ok ? "UPDATE deliveries SET state = 'sent', sent_ms = ?2 WHERE digest = ?1 AND state = 'held'"
                                  : "UPDATE deliveries SET state = 'dead' WHERE digest = ?1 AND state = 'held' AND ?2 = ?2",
                         id, now, "unable to settle a digest's notices");
-    if (rc == 0 && (ok || dead)) {
+    if (rc == 0 && (ok || dead) && digest) {
+        /* a digest's event names the notices it carried */
+        json_t *carried = json_array ();
+        stmt = xc_call_stmt (call, "SELECT id FROM deliveries WHERE digest = ?1 ORDER BY id");
+        if (!stmt)
+            rc = -1;
+        else {
+            sqlite3_bind_int64 (stmt, 1, id);
+            while (sqlite3_step (stmt) == SQLITE_ROW)
+                json_array_append_new (carried, json_integer (sqlite3_column_int64 (stmt, 0)));
+            sqlite3_reset (stmt);
+        }
+        json_t *data = json_pack ("{s:I, s:O, s:o}", "digest", (json_int_t) id, "recipient",
+                                  json_object_get (info, "recipient"), "deliveries", carried);
+        if (dead)
+            json_object_set_new (data, "tries", json_integer (tries));
+        if (rc == 0)
+            rc = xc_call_emit_new (call, ok ? "digest.sent" : "digest.dead", "office", NULL, data);
+        else
+            json_decref (data);
+    }
+    else if (rc == 0 && (ok || dead)) {
         if (dead)
             json_object_set_new (info, "tries", json_integer (tries));
-        rc = xc_call_emit_new (call, digest ? (ok ? "digest.sent" : "digest.dead") : ok ? "notice.sent" : "notice.dead",
-                               "office", NULL, json_incref (info));
+        rc = xc_call_emit_new (call, ok ? "notice.sent" : "notice.dead", "office", NULL, json_incref (info));
     }
     if (!ok)
         xc_warn (NULL, "delivery %lld try %d failed: %s%s", (long long) id, tries, detail,

@@ -29,7 +29,7 @@ notify_list (xc_call_t *call, void *state)
         "SELECT id, recipient, channel, rule, source, seq, type, state, tries, subject, created_ms, sent_ms"
         " FROM deliveries WHERE (?1 IS NULL OR recipient = ?1) AND (?2 IS NULL OR type = ?2)"
         " AND (?3 IS NULL OR state = ?3) AND (?4 IS NULL OR channel = ?4) AND (?5 IS NULL OR principal = ?5)"
-        " AND id > ?6 ORDER BY id LIMIT ?7");
+        " AND (source != 'digest' OR ?2 = 'digest') AND id > ?6 ORDER BY id LIMIT ?7");
     if (!stmt)
         return -1;
     static const char *const filters[] = { "recipient", "type", "state", "channel" };

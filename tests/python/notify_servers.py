@@ -91,6 +91,10 @@ class WebhookServer:
                 raise xcwire.WireError(f"aud {body['aud']!r} posted to {path!r}")
             if body["type"] != "notice":
                 raise xcwire.WireError(f"type {body['type']!r}")
+            # freshness on the wall clock, as a receiver checks (protocol.md checks 15, 16)
+            now = time.time()
+            if now > body["exp"] or abs(body["iat"] - now) > 300:
+                raise xcwire.WireError(f"stale: iat {body['iat']}, exp {body['exp']}, now {int(now)}")
         except Exception as e:     # recorded and answered 400: the test looks at every error
             rec["error"] = f"{type(e).__name__}: {e}"
         with self.lock:
