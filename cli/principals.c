@@ -208,13 +208,13 @@ ctl_principal (ctl_t *ctl, int argc, char **argv)
             json_array_foreach (json_object_get (p, "keys"), k, key)
                 if (strcmp (json_string_value (json_object_get (key, "not_after")), until) > 0)
                     until = json_string_value (json_object_get (key, "not_after"));
-            json_array_append_new (rows, json_pack ("{s:O, s:O, s:I, s:s, s:b, s:O}", "iss", json_object_get (p, "iss"),
+            json_t *scope = json_object_get (p, "scope");
+            json_array_append_new (rows, json_pack ("{s:O, s:O, s:I, s:s, s:b, s:o}", "iss", json_object_get (p, "iss"),
                                                     "role", json_object_get (p, "role"),
                                                     "keys", (json_int_t) json_array_size (json_object_get (p, "keys")),
                                                     "valid_until", until,
                                                     "revoked", json_is_true (json_object_get (p, "revoked")),
-                                                    "scope", json_object_get (p, "scope") ? json_object_get (p, "scope")
-                                                                                          : json_object ()));
+                                                    "scope", scope ? json_incref (scope) : json_object ()));
         }
         if (ctl->json)
             ctl_print (ctl, rows);
