@@ -176,3 +176,21 @@ ctl_write_file (const char *path, const char *text, size_t size)
     }
     return 0;
 }
+
+const char *
+ctl_opt (int argc, char **argv, const char *name)
+{
+    for (int i = 0; i + 1 < argc; i++)
+        if (strcmp (argv[i], name) == 0)
+            return argv[i + 1];
+    return NULL;
+}
+
+bool
+ctl_flag (int argc, char **argv, const char *name)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp (argv[i], name) == 0)
+            return true;
+    return false;
+}

@@ -60,6 +60,10 @@ void ctl_table (const json_t *rows, const char *const *columns);
     "member: value" lines. */
 void ctl_print (const ctl_t *ctl, const json_t *result);
 
+/*  The value after the option name in argv, or NULL; whether a flag is there. */
+const char *ctl_opt (int argc, char **argv, const char *name);
+bool ctl_flag (int argc, char **argv, const char *name);
+
 /*  Writes text (size bytes) to path atomically (a temporary file renamed). */
 int ctl_write_file (const char *path, const char *text, size_t size);
 

@@ -7,62 +7,11 @@
 
 #include "cli/ctl.h"
 #include "cli/tools.h"
-
-/*  The value of --name in argv, or NULL. */
-static const char *
-s_opt (int argc, char **argv, const char *name)
-{
-    for (int i = 0; i + 1 < argc; i++)
-        if (strcmp (argv[i], name) == 0)
-            return argv[i + 1];
-    return NULL;
-}
-
-typedef struct {
-    char *text;
-    size_t len, size;
-} s_buf_t;
-
-static int
-s_put (s_buf_t *b, const char *s)
-{
-    size_t n = strlen (s);
-    if (b->len + n + 1 > b->size) {
-        size_t size = b->size ? b->size * 2 : 65536;
-        while (size < b->len + n + 1)
-            size *= 2;
-        char *text = realloc (b->text, size);
-        if (!text)
-            return -1;
-        b->text = text;
-        b->size = size;
-    }
-    memcpy (b->text + b->len, s, n + 1);
-    b->len += n;
-    return 0;
-}
-
-/*  One CSV field (RFC 4180), a formula-looking start neutralised as rectify's export does. */
-static int
-s_field (s_buf_t *b, const char *s, bool first)
-{
-    int rc = first ? 0 : s_put (b, ",");
-    if (!s)
-        return rc;
-    bool quote = strpbrk (s, ",\"\r\n") != NULL;
-    rc |= quote ? s_put (b, "\"") : 0;
-    if (s[0] && strchr ("=+-@\t\r", s[0]))
-        rc |= s_put (b, "'");
-    for (const char *p = s; *p; p++) {
-        char c[3] = { *p, *p == '"' ? '"' : 0, 0 };
-        rc |= s_put (b, c);
-    }
-    return rc | (quote ? s_put (b, "\"") : 0);
-}
+#include "common/text.h"
 
 /*  A body's lead list, from referral.list: one row a lead, no content (the list has none). */
 static int
-s_leads (ctl_t *ctl, const char *target, s_buf_t *b, long long *rows)
+s_leads (ctl_t *ctl, const char *target, xc_buf_t *b, long long *rows)
 {
     json_t *filters = json_pack ("{s:s}", "kind", "lead");
     if (target)
@@ -71,33 +20,33 @@ s_leads (ctl_t *ctl, const char *target, s_buf_t *b, long long *rows)
     json_t *items = ctl_list_all (ctl, "referral", "referral.list", filters, &rc);
     if (!items)
         return rc;
-    int err = s_put (b, "\xEF\xBB\xBF线索编号,接收单位,问题编号,标题,状态,处置方式,反馈期限,是否逾期\r\n");
+    xc_buf_puts (b, "\xEF\xBB\xBF线索编号,接收单位,问题编号,标题,状态,处置方式,反馈期限,是否逾期\r\n");
     size_t i;
     json_t *r;
     json_array_foreach (items, i, r) {
         char id[32], problem[32];
         snprintf (id, sizeof id, "%lld", (long long) json_integer_value (json_object_get (r, "id")));
         snprintf (problem, sizeof problem, "%lld", (long long) json_integer_value (json_object_get (r, "problem")));
-        err |= s_field (b, id, true);
-        err |= s_field (b, json_string_value (json_object_get (r, "target")), false);
-        err |= s_field (b, json_is_integer (json_object_get (r, "problem")) ? problem : "", false);
-        err |= s_field (b, json_string_value (json_object_get (r, "title")), false);
-        err |= s_field (b, json_string_value (json_object_get (r, "state")), false);
-        err |= s_field (b, json_string_value (json_object_get (r, "method")), false);
-        err |= s_field (b, json_string_value (json_object_get (r, "due")), false);
-        err |= s_field (b, json_is_true (json_object_get (r, "overdue")) ? "是" : "否", false);
-        err |= s_put (b, "\r\n");
+        xc_csv_field (b, id, true);
+        xc_csv_field (b, json_string_value (json_object_get (r, "target")), false);
+        xc_csv_field (b, json_is_integer (json_object_get (r, "problem")) ? problem : "", false);
+        xc_csv_field (b, json_string_value (json_object_get (r, "title")), false);
+        xc_csv_field (b, json_string_value (json_object_get (r, "state")), false);
+        xc_csv_field (b, json_string_value (json_object_get (r, "method")), false);
+        xc_csv_field (b, json_string_value (json_object_get (r, "due")), false);
+        xc_csv_field (b, json_is_true (json_object_get (r, "overdue")) ? "是" : "否", false);
+        xc_buf_puts (b, "\r\n");
         (*rows)++;
     }
     json_decref (items);
-    return err ? CTL_LOCAL : CTL_OK;
+    return b->failed ? CTL_LOCAL : CTL_OK;
 }
 
 int
 ctl_export (ctl_t *ctl, int argc, char **argv)
 {
     const char *list = argc > 0 ? argv[0] : "";
-    const char *out = s_opt (argc, argv, "--out");
+    const char *out = ctl_opt (argc, argv, "--out");
     bool leads = strcmp (list, "leads") == 0;
     if (!out || (!leads && strcmp (list, "problems") != 0 && strcmp (list, "tasks") != 0
                  && strcmp (list, "responsibilities") != 0)) {
@@ -108,25 +57,26 @@ ctl_export (ctl_t *ctl, int argc, char **argv)
     int rc = ctl_open (ctl);
     if (rc != CTL_OK)
         return rc;
-    s_buf_t b = { 0 };
+    xc_buf_t b = { 0 };
     long long rows = 0;
     if (leads)
-        rc = s_leads (ctl, s_opt (argc, argv, "--target"), &b, &rows);
+        rc = s_leads (ctl, ctl_opt (argc, argv, "--target"), &b, &rows);
     else {
         /* rectify's pages concatenate: the first has the BOM and the header */
         json_t *after = NULL;
         for (;;) {
             json_t *data = json_pack ("{s:s, s:i}", "list", list, "limit", 500);
-            if (s_opt (argc, argv, "--round"))
-                json_object_set_new (data, "round", json_string (s_opt (argc, argv, "--round")));
-            if (s_opt (argc, argv, "--unit"))
-                json_object_set_new (data, "unit", json_string (s_opt (argc, argv, "--unit")));
+            if (ctl_opt (argc, argv, "--round"))
+                json_object_set_new (data, "round", json_string (ctl_opt (argc, argv, "--round")));
+            if (ctl_opt (argc, argv, "--unit"))
+                json_object_set_new (data, "unit", json_string (ctl_opt (argc, argv, "--unit")));
             if (after)
                 json_object_set (data, "after", after);
             json_t *page = ctl_call (ctl, "rectify", "rectify.export", data, &rc, NULL);
             if (!page)
                 break;
-            if (s_put (&b, json_string_value (json_object_get (page, "csv"))) != 0)
+            xc_buf_puts (&b, json_string_value (json_object_get (page, "csv")));
+            if (b.failed)
                 rc = CTL_LOCAL;
             rows += json_integer_value (json_object_get (page, "rows"));
             json_decref (after);
@@ -137,13 +87,13 @@ ctl_export (ctl_t *ctl, int argc, char **argv)
         }
         json_decref (after);
     }
-    if (rc == CTL_OK && ctl_write_file (out, b.text ? b.text : "", b.len) != 0) {
+    if (rc == CTL_OK && ctl_write_file (out, b.data ? b.data : "", b.len) != 0) {
         fprintf (stderr, "xcctl: unable to write '%s'\n", out);
         rc = CTL_LOCAL;
     }
     if (rc == CTL_OK && !ctl->json)
         printf ("wrote %lld rows to %s\n", rows, out);
-    free (b.text);
+    xc_buf_free (&b);
     return rc;
 }
 

@@ -10,30 +10,12 @@
 #include "cli/tools.h"
 #include "common/clock.h"
 
-static const char *
-s_opt (int argc, char **argv, const char *name)
-{
-    for (int i = 0; i + 1 < argc; i++)
-        if (strcmp (argv[i], name) == 0)
-            return argv[i + 1];
-    return NULL;
-}
-
-static bool
-s_flag (int argc, char **argv, const char *name)
-{
-    for (int i = 0; i < argc; i++)
-        if (strcmp (argv[i], name) == 0)
-            return true;
-    return false;
-}
-
 int
 ctl_keygen (ctl_t *ctl, int argc, char **argv)
 {
     (void) ctl;
-    const char *out = s_opt (argc, argv, "--out");
-    const char *kid = s_opt (argc, argv, "--kid");
+    const char *out = ctl_opt (argc, argv, "--out");
+    const char *kid = ctl_opt (argc, argv, "--kid");
     if (!out || !kid) {
         fprintf (stderr, "usage: xcctl keygen --out FILE.jwk --kid KID [--curve]\n"
                          "  writes the private key (mode 0600), FILE.jwk.pub (give it to the inspection office)\n"
@@ -60,7 +42,7 @@ ctl_keygen (ctl_t *ctl, int argc, char **argv)
         return rc;
     }
     printf ("private key %s (keep it), public key %s\n", out, path);
-    if (s_flag (argc, argv, "--curve")) {
+    if (ctl_flag (argc, argv, "--curve")) {
         xc_curve_keypair_t kp;
         snprintf (path, sizeof path, "%.4000s.curve", out);
         if (xc_curve_generate (&kp, &err) != 0 || xc_curve_save (&kp, path, &err) != 0) {
@@ -113,10 +95,10 @@ s_find (json_t *principals, const char *iss)
 static int
 s_add (ctl_t *ctl, json_t *doc, int argc, char **argv)
 {
-    const char *iss = s_opt (argc, argv, "--iss"), *role = s_opt (argc, argv, "--role");
-    const char *public = s_opt (argc, argv, "--public"), *scope_text = s_opt (argc, argv, "--scope");
-    const char *curve = s_opt (argc, argv, "--curve");
-    int years = s_opt (argc, argv, "--years") ? atoi (s_opt (argc, argv, "--years")) : 1;
+    const char *iss = ctl_opt (argc, argv, "--iss"), *role = ctl_opt (argc, argv, "--role");
+    const char *public = ctl_opt (argc, argv, "--public"), *scope_text = ctl_opt (argc, argv, "--scope");
+    const char *curve = ctl_opt (argc, argv, "--curve");
+    int years = ctl_opt (argc, argv, "--years") ? atoi (ctl_opt (argc, argv, "--years")) : 1;
     if (!iss || !role || !public || years < 1 || years > 10) {
         fprintf (stderr, "usage: xcctl principal add --iss ISS --role ROLE --public FILE.jwk.pub"
                          " [--scope JSON] [--curve Z85] [--years 1-10]\n");
@@ -184,7 +166,7 @@ ctl_principal (ctl_t *ctl, int argc, char **argv)
     if (strcmp (what, "add") == 0)
         rc = s_add (ctl, doc, argc - 1, argv + 1);
     else if (strcmp (what, "revoke") == 0) {
-        const char *iss = s_opt (argc, argv, "--iss");
+        const char *iss = ctl_opt (argc, argv, "--iss");
         json_t *p = iss ? s_find (json_object_get (doc, "principals"), iss) : NULL;
         if (!p) {
             fprintf (stderr, iss ? "xcctl: no principal '%s'\n" : "usage: xcctl principal revoke --iss ISS\n", iss);

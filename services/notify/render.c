@@ -3,68 +3,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "services/notify/notify.h"
 
 /*  Why a notice came, under every text: users must never wonder. */
 static const char s_reason[] = "\n\n——\n此通知依据规则 {rule}，由事件 {source}#{seq}（{type}）触发。";
 
-typedef struct {
-    char *text;
-    size_t len, size;
-} s_buf_t;
-
-static int
-s_put (s_buf_t *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->size) {
-        size_t size = b->size ? b->size : 256;
-        while (size < b->len + n + 1)
-            size *= 2;
-        char *text = realloc (b->text, size);
-        if (!text)
-            return -1;
-        b->text = text;
-        b->size = size;
-    }
-    memcpy (b->text + b->len, s, n);
-    b->len += n;
-    b->text[b->len] = 0;
-    return 0;
-}
-
 char *
 notify_render (const char *text, const json_t *values)
 {
-    s_buf_t b = { 0 };
-    int rc = s_put (&b, "", 0);
-    for (const char *p = text; rc == 0 && *p;) {
+    xc_buf_t b = { 0 };
+    xc_buf_put (&b, "", 0);
+    for (const char *p = text; *p;) {
         const char *open = strchr (p, '{');
         const char *close = open ? strchr (open, '}') : NULL;
         if (!open || !close || close - open > 64) {
-            rc = s_put (&b, p, open ? (size_t) (open - p) + 1 : strlen (p));
+            xc_buf_put (&b, p, open ? (size_t) (open - p) + 1 : strlen (p));
             p = open ? open + 1 : p + strlen (p);
             continue;
         }
-        rc = s_put (&b, p, (size_t) (open - p));
-        char name[65];
+        xc_buf_put (&b, p, (size_t) (open - p));
+        char name[65], number[32];
         snprintf (name, sizeof name, "%.*s", (int) (close - open - 1), open + 1);
         const json_t *v = json_object_get (values, name);
-        char number[32];
         if (json_is_string (v))
-            rc = rc ? rc : s_put (&b, json_string_value (v), strlen (json_string_value (v)));
+            xc_buf_puts (&b, json_string_value (v));
         else if (json_is_integer (v)) {
             snprintf (number, sizeof number, "%lld", (long long) json_integer_value (v));
-            rc = rc ? rc : s_put (&b, number, strlen (number));
+            xc_buf_puts (&b, number);
         }
         else                         /* unknown: left as written, so a wrong template shows */
-            rc = rc ? rc : s_put (&b, open, (size_t) (close - open) + 1);
+            xc_buf_put (&b, open, (size_t) (close - open) + 1);
         p = close + 1;
     }
-    if (rc != 0) {
-        free (b.text);
+    if (b.failed) {
+        xc_buf_free (&b);
         return NULL;
     }
-    return b.text;
+    return b.data;
 }
 
 /*  The template of type, or of type:colour when there is one. */

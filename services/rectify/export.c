@@ -8,62 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "services/rectify/rectify.h"
 
 #define FILTER "(?1 IS NULL OR i.round = ?1) AND (?2 IS NULL OR i.unit = ?2)" \
                " AND (?3 IS NULL OR i.unit IN (SELECT value FROM json_each (?3)))"
-
-typedef struct {
-    char *text;
-    size_t len, size;
-    bool failed;
-} s_buf_t;
-
-static void
-s_put (s_buf_t *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->size) {
-        size_t size = (b->size ? b->size : 4096);
-        while (size < b->len + n + 1)
-            size *= 2;
-        char *text = realloc (b->text, size);
-        if (!text) {
-            b->failed = true;
-            return;
-        }
-        b->text = text;
-        b->size = size;
-    }
-    memcpy (b->text + b->len, s, n);
-    b->len += n;
-    b->text[b->len] = 0;
-}
-
-/*  One field: quoted when it holds a separator, a quote or a line break; a leading character
-    that a spreadsheet would run as a formula gets a ' before it. */
-static void
-s_field (s_buf_t *b, const char *s, bool first)
-{
-    if (!first)
-        s_put (b, ",", 1);
-    if (!s)
-        return;
-    bool formula = s[0] && strchr ("=+-@\t\r", s[0]);
-    bool quote = strpbrk (s, ",\"\r\n") != NULL;
-    if (quote)
-        s_put (b, "\"", 1);
-    if (formula)
-        s_put (b, "'", 1);
-    for (const char *p = s; *p; p++) {
-        s_put (b, p, 1);
-        if (*p == '"')
-            s_put (b, "\"", 1);     /* a quote inside a field is doubled */
-    }
-    if (quote)
-        s_put (b, "\"", 1);
-}
 
 static const char *
 s_label (const char *value)
@@ -149,16 +98,16 @@ rectify_export (xc_call_t *call, void *state)
     }
     sqlite3_reset (stmt);
 
-    s_buf_t b = { 0 };
+    xc_buf_t b = { 0 };
     if (after == 0) {
-        s_put (&b, "\xEF\xBB\xBF", 3);
-        s_put (&b, list->header, strlen (list->header));
-        s_put (&b, "\r\n", 2);
+        xc_buf_puts (&b, "\xEF\xBB\xBF");
+        xc_buf_puts (&b, list->header);
+        xc_buf_puts (&b, "\r\n");
     }
     stmt = xc_call_stmt (call, list->sql);
     if (!stmt) {
         free (units);
-        free (b.text);
+        xc_buf_free (&b);
         return -1;
     }
     s_bind (stmt, data, units, after);
@@ -168,20 +117,20 @@ rectify_export (xc_call_t *call, void *state)
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
         for (int c = 0; c < list->columns; c++) {
             const char *v = (const char *) sqlite3_column_text (stmt, c);
-            s_field (&b, (list->labelled >> c) & 1 ? s_label (v) : v, c == 0);
+            xc_csv_field (&b, (list->labelled >> c) & 1 ? s_label (v) : v, c == 0);
         }
-        s_put (&b, "\r\n", 2);
+        xc_buf_puts (&b, "\r\n");
         rows++;
     }
     sqlite3_reset (stmt);
     free (units);
     if (rc != SQLITE_DONE || b.failed) {
-        free (b.text);
+        xc_buf_free (&b);
         return b.failed ? xc_call_fail (call, XC_E_INTERNAL, "out of memory")
                         : xc_call_fail_db (call, "unable to export the list");
     }
-    xc_call_result (call, json_pack ("{s:s, s:I, s:o}", "csv", b.text ? b.text : "", "rows", rows,
+    xc_call_result (call, json_pack ("{s:s, s:I, s:o}", "csv", b.data ? b.data : "", "rows", rows,
                                      "next", more ? json_integer (last) : json_null ()));
-    free (b.text);
+    xc_buf_free (&b);
     return 0;
 }
