@@ -17,7 +17,7 @@
 
 /*  An event's line for people: seq, local time, type and its data, compact. */
 static void
-s_print_event (const ctl_t *ctl, const json_t *entry, const xc_msg_t *msg)
+s_print_event (const ctl_t *ctl, const json_t *entry, const xc_msg_t *msg, const char *why)
 {
     if (ctl->json) {
         json_t *line = json_pack ("{s:O, s:O}", "seq", json_object_get (entry, "seq"), "type",
@@ -26,6 +26,8 @@ s_print_event (const ctl_t *ctl, const json_t *entry, const xc_msg_t *msg)
             json_object_set_new (line, "iat", json_integer (msg->iat));
             json_object_set (line, "data", msg->data);
         }
+        else if (why)
+            json_object_set_new (line, "does_not_verify", json_string (why));
         else
             json_object_set_new (line, "redacted", json_true ());
         char *text = json_dumps (line, JSON_COMPACT);
@@ -42,8 +44,10 @@ s_print_event (const ctl_t *ctl, const json_t *entry, const xc_msg_t *msg)
         strftime (when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
     }
     char *data = msg ? json_dumps (msg->data, JSON_COMPACT) : NULL;
+    char bad[300];
+    snprintf (bad, sizeof bad, "(DOES NOT VERIFY: %s)", why ? why : "");
     printf ("%6lld  %-19s  %-24s %s\n", (long long) json_integer_value (json_object_get (entry, "seq")), when,
-            json_string_value (json_object_get (entry, "type")), data ? data : "(not yours to read)");
+            json_string_value (json_object_get (entry, "type")), data ? data : why ? bad : "(not yours to read)");
     free (data);
 }
 
@@ -90,9 +94,10 @@ ctl_events (ctl_t *ctl, int argc, char **argv)
         json_t *entry;
         json_array_foreach (json_object_get (page, "events"), i, entry) {
             const char *message = json_string_value (json_object_get (entry, "message"));
-            xc_err_t err;
+            xc_err_t err = { XC_OK, "" };
             xc_msg_t *msg = message ? s_open (ctl, message, &err) : NULL;
-            s_print_event (ctl, entry, msg);
+            /* a message that is there but does not verify is not the same as one not shown */
+            s_print_event (ctl, entry, msg, message && !msg ? err.text : NULL);
             xc_msg_destroy (&msg);
             after = json_integer_value (json_object_get (entry, "seq"));
         }
