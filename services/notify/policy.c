@@ -133,6 +133,9 @@ s_check (const json_t *p, xc_err_t *err)
         const char *name = json_string_value (json_object_get (entry, "name"));
         if (email && (!strchr (email, '@') || strpbrk (email, "\r\n<> ,")))
             return xc_err_set (err, XC_E_CONFIG, "policies.notify.directory.%s.channels.email: not an address", id);
+        if (json_is_true (json_object_get (channels, "stream")) && !json_object_get (entry, "principal"))
+            return xc_err_set (err, XC_E_CONFIG, "policies.notify.directory.%s.channels.stream: a stream needs the"
+                               " principal that reads it", id);
         if (url && strncmp (url, "http://", 7) != 0 && strncmp (url, "https://", 8) != 0)
             return xc_err_set (err, XC_E_CONFIG, "policies.notify.directory.%s.channels.webhook: not an http(s) URL", id);
         if (strpbrk (name, "\r\n"))

@@ -14,13 +14,14 @@ static const char s_directory[] =
     " \"li\": {\"name\": \"李明\", \"roles\": [\"supervising_leader\"], \"units\": [\"U-A\"], \"channels\": {\"email\": \"l@a.cn\"}},"
     " \"chen\": {\"name\": \"陈红\", \"roles\": [\"officer\"], \"units\": [\"U-B\"], \"channels\": {\"email\": \"c@b.cn\"}},"
     " \"desk\": {\"name\": \"巡察办\", \"roles\": [\"office\"], \"channels\": {\"stream\": true}, \"principal\": \"office\"},"
-    " \"city\": {\"name\": \"市督查室\", \"roles\": [\"officer\"], \"units\": [\"*\"], \"channels\": {\"stream\": true}},"
+    " \"city\": {\"name\": \"市督查室\", \"roles\": [\"officer\"], \"units\": [\"*\"], \"channels\": {\"stream\": true},"
+    "          \"principal\": \"city-inspection\"},"
     " \"jw\": {\"name\": \"市纪委\", \"roles\": [\"receiving_body\"], \"principal\": \"discipline-commission\","
     "        \"channels\": {\"webhook\": \"http://127.0.0.1:9/x\"}}}";
 
-/*  Loads policies.notify = {"directory": ..., extra} into n. */
+/*  Loads policies.notify = {"directory": directory, extra} into n. */
 static int
-s_load (notify_t *n, const char *extra, xc_err_t *err)
+s_load_with (notify_t *n, const char *directory, const char *extra, xc_err_t *err)
 {
     char path[128], text[8192];
     snprintf (path, sizeof path, "%s/config.json", s_dir);
@@ -30,7 +31,7 @@ s_load (notify_t *n, const char *extra, xc_err_t *err)
               "  \"intake\": {\"api\": \"tcp://127.0.0.1:2\", \"database\": \"i.db\", \"key\": \"k\"},"
               "  \"referral\": {\"api\": \"tcp://127.0.0.1:3\", \"database\": \"f.db\", \"key\": \"k\"},"
               "  \"rectify\": {\"api\": \"tcp://127.0.0.1:4\", \"database\": \"r.db\", \"key\": \"k\"}},"
-              " \"policies\": {\"notify\": {\"directory\": %s%s}}}", s_directory, extra);
+              " \"policies\": {\"notify\": {\"directory\": %s%s}}}", directory, extra);
     FILE *f = fopen (path, "w");
     if (!f)
         return -1;
@@ -43,6 +44,12 @@ s_load (notify_t *n, const char *extra, xc_err_t *err)
     int rc = notify_policy_load (n, cfg, err);
     xc_config_destroy (&cfg);
     return rc;
+}
+
+static int
+s_load (notify_t *n, const char *extra, xc_err_t *err)
+{
+    return s_load_with (n, s_directory, extra, err);
 }
 
 /*  The recipients a selector names for the event data (JSON text), joined by spaces. */
@@ -160,6 +167,16 @@ test_bad_policies_are_refused (void)
     s_refused (", \"retry\": {\"max_attempts\": 0}", "max_attempts");
 }
 
+static void
+test_a_stream_needs_its_reader (void)
+{
+    notify_t n;
+    xc_err_t err = { 0, "" };
+    CHECK_INT (s_load_with (&n, "{\"desk\": {\"name\": \"x\", \"channels\": {\"stream\": true}}}", "", &err), -1);
+    CHECK (strstr (err.text, "directory.desk.channels.stream: a stream needs the principal") != NULL);
+    notify_policy_free (&n);
+}
+
 int
 main (void)
 {
@@ -168,6 +185,7 @@ main (void)
     RUN (test_selectors_name_only_who_answers);
     RUN (test_templates_render_members_and_leave_unknowns);
     RUN (test_bad_policies_are_refused);
+    RUN (test_a_stream_needs_its_reader);
     h_rmtree (s_dir);
     HARNESS_END ();
 }
