@@ -239,3 +239,28 @@ class Suite:
     def stop(self):
         return {name: d.stop() for name, d in self.deployments.items()}
 
+    def stop_and_report(self, lines=60):
+        """Stops every service and prints each one's exit status and log tail (pytest shows
+        them for a failing test): the statuses."""
+        status = self.stop()
+        for name, d in self.deployments.items():
+            print(f"--- xc-{name} exit status {status[name]}; log:\n{d.log_tail(lines)}")
+        return status
+
+
+def running_suite(s):
+    """For a fixture: start the suite, yield it, stop it; every service must exit 0."""
+    try:
+        s.start()
+        yield s
+    finally:
+        status = s.stop_and_report()
+    assert all(v == 0 for v in status.values()), status
+
+
+def key_file(folder, signer):
+    """A private JWK file (mode 0600) for signer, for xcctl --key: its path."""
+    path = os.path.join(str(folder), f"key-{signer.iss}.jwk")
+    write_json(path, signer.private_jwk(), 0o600)
+    return path
+

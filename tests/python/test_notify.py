@@ -106,9 +106,7 @@ def deploy(tmp_path, servers):
 
     yield make
     for s in made:
-        status = s.stop()
-        for name, d in s.deployments.items():
-            print(f"--- xc-{name} exit status {status[name]}; log:\n{d.log_tail(40)}")
+        status = s.stop_and_report(40)
         assert all(v in (0, "not started") for v in status.values()), status
 
 

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from conftest import Suite
+from conftest import Suite, running_suite
 
 SUMMARY = "学生宿舍楼年久失修, \"危房\"\n仍在使用"
 MEASURE = "=拆除重建, 另择新址"          # a leading = must not become a formula
@@ -29,14 +29,7 @@ def suite(tmp_path):
         "unit_b": ("unit-b", "unit", {"units": ["U-B"]}),
         "discipline": ("discipline-commission", "discipline", {"units": ["D-1"]}),
     })
-    try:
-        s.start()
-        yield s
-    finally:
-        status = s.stop()
-        for name, d in s.deployments.items():
-            print(f"--- xc-{name} exit status {status[name]}; log:\n{d.log_tail()}")
-    assert status == {"intake": 0, "rectify": 0}, status
+    yield from running_suite(s)
 
 
 def ok(reply):

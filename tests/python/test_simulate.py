@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, Suite, write_json
+from conftest import REPO, Suite, key_file, running_suite
 
 XCCTL = os.path.join(REPO, "build", "bin", "xcctl")
 PROFILE = os.path.join(REPO, "config", "profiles", "changzhou-5y.json")
@@ -21,17 +21,8 @@ PROFILE = os.path.join(REPO, "config", "profiles", "changzhou-5y.json")
 @pytest.fixture
 def suite(tmp_path):
     s = Suite(str(tmp_path), ["intake", "referral", "rectify"], {"office": ("office", "office", {})})
-    key = tmp_path / "office.jwk"
-    write_json(str(key), s.office.private_jwk(), 0o600)
-    s.key = str(key)
-    try:
-        s.start()
-        yield s
-    finally:
-        status = s.stop()
-        for name, d in s.deployments.items():
-            print(f"--- xc-{name} exit status {status[name]}; log:\n{d.log_tail()}")
-    assert set(status.values()) == {0}, status
+    s.key = key_file(tmp_path, s.office)
+    yield from running_suite(s)
 
 
 def xcctl(s, *args, timeout=60):

@@ -22,7 +22,7 @@ import unicodedata
 import pytest
 
 import xcwire
-from conftest import REPO, Suite, write_json
+from conftest import REPO, Suite, key_file, running_suite, write_json
 
 XCCTL = os.path.join(REPO, "build", "bin", "xcctl")
 SERVICES = ["intake", "referral", "rectify", "notify"]
@@ -50,19 +50,8 @@ WAIT = 10.0
 @pytest.fixture
 def suite(tmp_path):
     s = Suite(str(tmp_path), SERVICES, PRINCIPALS, POLICIES)
-    s.keys = {}
-    for attr in PRINCIPALS:
-        path = os.path.join(str(tmp_path), f"key-{attr}.jwk")
-        write_json(path, getattr(s, attr).private_jwk(), 0o600)
-        s.keys[attr] = path
-    try:
-        s.start()
-        yield s
-    finally:
-        status = s.stop()
-        for name, d in s.deployments.items():
-            print(f"--- xc-{name} exit status {status[name]}; log:\n{d.log_tail()}")
-    assert status == {name: 0 for name in SERVICES}, status
+    s.keys = {attr: key_file(tmp_path, getattr(s, attr)) for attr in PRINCIPALS}
+    yield from running_suite(s)
 
 
 def xcctl(s, *args, key="office", stdin=None, timeout=30):
