@@ -83,6 +83,8 @@ ctl_events (ctl_t *ctl, int argc, char **argv)
     int rc = ctl_open (ctl);
     if (rc != CTL_OK)
         return rc;
+    if (follow)
+        xc_signals_install ();       /* Ctrl-C ends the watch cleanly, exit 0 */
     if (!ctl->json && !follow)
         printf ("%6s  %-19s  %-24s %s\n", "SEQ", "TIME", "TYPE", "DATA");
     for (;;) {

@@ -13,6 +13,8 @@ import io
 import json
 import os
 import re
+import select
+import signal
 import sqlite3
 import stat
 import subprocess
@@ -878,3 +880,30 @@ def test_health_every_service_up_with_head_and_lag(suite):
     header = text.splitlines()[0].split()
     assert "HEAD" in header and "LAG" in header and "STATE" in header, text
     check_table(text, rows, [h.lower() for h in header])
+
+
+def test_events_follow_shows_new_events_as_they_come_and_stops_on_ctrl_c(suite):
+    s = suite
+    watch = subprocess.Popen([XCCTL, "--config", s.config_path, "--key", s.keys["office"], "--json",
+                              "events", "intake", "--follow"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        time.sleep(0.5)                                   # watching an empty chain
+        done(xcctl(s, "unit", "register", "--id", "U-F", "--name", "跟踪镇", "--level", "town"))
+        deadline = time.monotonic() + 10
+        seen = None
+        while seen is None and time.monotonic() < deadline:
+            # a bounded wait for the next line, so the test cannot hang on a silent watch
+            ready, _, _ = select.select([watch.stdout], [], [], max(0.0, deadline - time.monotonic()))
+            line = watch.stdout.readline() if ready else ""   # --json: one event a line
+            if line:
+                event = json.loads(line)
+                if event["type"] == "unit.registered" and event["data"]["unit"]["id"] == "U-F":
+                    seen = event
+        assert seen and seen["seq"] == 1 and seen["data"]["unit"]["name"] == "跟踪镇", seen
+        watch.send_signal(signal.SIGINT)
+        assert watch.wait(timeout=5) == 0
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+            watch.wait()
