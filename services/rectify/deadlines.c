@@ -13,6 +13,9 @@
 #include "common/log.h"
 #include "services/rectify/rectify.h"
 
+#define XC_STR_(x) #x
+#define XC_STR(x) XC_STR_(x)
+
 int
 rectify_due (xc_call_t *call, xc_date_t start, xc_span_t span, xc_date_t *due, char *explain,
              size_t explain_size)
@@ -253,17 +256,16 @@ s_schedule (xc_call_t *call, json_int_t deadline, xc_date_t next)
     return xc_call_exec (call, stmt, "unable to schedule the next alert");
 }
 
-int
-rectify_tick (xc_call_t *call, void *state)
+#define TICK_BATCH 1000
+
+/*  One batch of the deadlines due today; *n gets how many were read. */
+static int
+s_tick_batch (xc_call_t *call, const rectify_t *rectify, xc_date_t today, const char *today_text, int *n)
 {
-    const rectify_t *rectify = state;
-    xc_date_t today = xc_call_today (call);
-    char today_text[XC_DATE_LEN + 1];
-    xc_date_format (today, today_text);
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT d.id, d.item, d.what, d.measure, d.due, i.unit, i.unit_level, i.round, i.class"
         " FROM deadlines d JOIN items i ON i.id = d.item WHERE d.alert_next <= ?1"
-        " ORDER BY d.alert_next, d.id LIMIT 1000");
+        " ORDER BY d.alert_next, d.id LIMIT " XC_STR (TICK_BATCH));
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, today_text, -1, SQLITE_STATIC);
@@ -304,7 +306,23 @@ rectify_tick (xc_call_t *call, void *state)
         if (rc == 0)
             rc = s_schedule (call, deadline, s_alert_next (&rectify->policy, due, today));
     }
+    *n = (int) json_array_size (rows);
     json_decref (rows);
+    return rc;
+}
+
+int
+rectify_tick (xc_call_t *call, void *state)
+{
+    const rectify_t *rectify = state;
+    xc_date_t today = xc_call_today (call);
+    char today_text[XC_DATE_LEN + 1];
+    xc_date_format (today, today_text);
+    /* every deadline due today, in batches: each one handled moves its alert_next past today,
+       so the next batch reads the next ones, and a day with many crossings ends in one tick */
+    int rc = 0, n = TICK_BATCH;
+    while (rc == 0 && n == TICK_BATCH)
+        rc = s_tick_batch (call, rectify, today, today_text, &n);
     if (rc == 0)
         rc = rectify_visit_tick (call, rectify, today);
     return rc;
