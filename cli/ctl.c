@@ -111,6 +111,10 @@ ctl_call_as (ctl_t *ctl, const xc_key_t *key, const char *iss, const char *servi
     int rc = xc_client_call (client, msg, len, id, &verify, service, ctl->timeout_ms, &reply, &err);
     free (msg);
     if (rc != 0) {
+        if (xc_signals_stopping ()) {
+            *code = CTL_DOWN;            /* interrupted (Ctrl-C): the caller decides, nothing to say */
+            return NULL;
+        }
         if (err.code == XC_E_UNAVAILABLE || err.code == XC_E_BUSY) {
             fprintf (stderr, "xcctl: %s at %s did not answer within %.3g s; is it running? try make run\n",
                      service, svc->api, ctl->timeout_ms / 1000.0);

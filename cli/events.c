@@ -91,7 +91,7 @@ ctl_events (ctl_t *ctl, int argc, char **argv)
         json_t *page = ctl_call (ctl, service, "events.read",
                                  json_pack ("{s:I, s:i}", "after", (json_int_t) after, "limit", 500), &rc, NULL);
         if (!page)
-            return rc;
+            return follow && xc_signals_stopping () ? CTL_OK : rc;   /* Ctrl-C during a pull */
         size_t i;
         json_t *entry;
         json_array_foreach (json_object_get (page, "events"), i, entry) {
