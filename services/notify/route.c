@@ -107,13 +107,15 @@ s_rule_matches (const json_t *rule, const char *type, const json_t *data)
     return false;
 }
 
-/*  The unit's name, when intake told it. */
+/*  The unit's name when intake told it, else its id; NULL after failing the call. */
 static json_t *
 s_unit_name (xc_call_t *call, const char *unit)
 {
+    if (!unit)
+        return json_string ("");
     sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT name FROM units WHERE id = ?1");
-    if (!stmt || !unit)
-        return json_string (unit ? unit : "");
+    if (!stmt)
+        return NULL;
     sqlite3_bind_text (stmt, 1, unit, -1, SQLITE_STATIC);
     json_t *name = sqlite3_step (stmt) == SQLITE_ROW ? xc_column_text (stmt, 0) : json_string (unit);
     sqlite3_reset (stmt);
@@ -213,6 +215,10 @@ notify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void
     if (strcmp (source, "intake") == 0 && strcmp (event->type, "unit.registered") == 0
         && s_unit_registered (call, data) != 0)
         return -1;
+    /* looked up once an event, for every notice it makes */
+    json_t *unit_name = s_unit_name (call, json_string_value (json_object_get (data, "unit")));
+    if (!unit_name)
+        return -1;
     size_t i;
     json_t *rule;
     json_array_foreach (notify->rules, i, rule) {
@@ -232,8 +238,7 @@ notify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void
                     const json_t *has = json_object_get (json_object_get (entry, "channels"), channels[c]);
                     if (!has || json_is_false (has) || (wanted && !s_has (wanted, channels[c])))
                         continue;
-                    json_t *extras = json_pack ("{s:o, s:s, s:I, s:s, s:s}",
-                        "unit_name", s_unit_name (call, json_string_value (json_object_get (data, "unit"))),
+                    json_t *extras = json_pack ("{s:O, s:s, s:I, s:s, s:s}", "unit_name", unit_name,
                         "source", source, "seq", (json_int_t) event->seq, "type", event->type,
                         "rule", json_string_value (json_object_get (rule, "id")));
                     int rc = s_deliver (call, notify, source, event, rule, json_string_value (id), entry,
@@ -241,6 +246,7 @@ notify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void
                     json_decref (extras);
                     if (rc != 0) {
                         json_decref (recipients);
+                        json_decref (unit_name);
                         return -1;
                     }
                 }
@@ -248,5 +254,6 @@ notify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void
             json_decref (recipients);
         }
     }
+    json_decref (unit_name);
     return 0;
 }

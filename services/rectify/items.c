@@ -106,13 +106,15 @@ s_round_opened (xc_call_t *call, const xc_event_t *event)
     return 0;
 }
 
-/*  The regime of a round: the office's choice, else the default. */
+/*  The regime of a round: the office's choice, else the default; NULL after failing the call. */
 static const rectify_regime_t *
 s_regime_of (xc_call_t *call, const rectify_t *rectify, const char *round)
 {
     const rectify_regime_t *regime = NULL;
     sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT regime FROM rounds WHERE id = ?1");
-    if (stmt && round) {
+    if (!stmt)
+        return NULL;
+    if (round) {
         sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
         if (sqlite3_step (stmt) == SQLITE_ROW)
             regime = rectify_policy_regime (&rectify->policy, (const char *) sqlite3_column_text (stmt, 0));
@@ -147,6 +149,8 @@ s_open (xc_call_t *call, rectify_t *rectify, const xc_event_t *event)
 
     const rectify_policy_t *p = &rectify->policy;
     const rectify_regime_t *regime = s_regime_of (call, rectify, round);
+    if (!regime)
+        return -1;
     bool immediate = strcmp (class, "immediate") == 0, long_term = strcmp (class, "long_term") == 0;
     xc_date_t plan_due = 0, due = 0;
     char plan_explain[256] = "", due_explain[256] = "", due_text[XC_DATE_LEN + 1], plan_text[XC_DATE_LEN + 1];
