@@ -7,6 +7,8 @@
 #   make bench      benchmarks: BENCH lines, also written to bench/results.md
 #   make run        start the suite with the local config (config/local.json)
 #   make deps       check (and, as root with apt, install) the packages the build needs
+#   make binaries   only the services and xcctl (what the container image builds)
+#   make container-test   the image, the compose file and several hosts (docs/deploy.md); root
 
 SANITIZER ?=
 CC        ?= cc
@@ -40,20 +42,26 @@ SERVICE_BINS := $(SERVICES:%=$(B)/bin/xc-%)
 BENCH_BINS  := $(patsubst tests/bench/%.c,$(B)/test/bench_%,$(wildcard tests/bench/*.c))
 CLI_BINS    := $(if $(wildcard cli/*.c),$(B)/bin/xcctl)
 
-.PHONY: all deps test memcheck bench run clean FORCE
+.PHONY: all binaries deps test memcheck bench run container-test clean FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 all: deps $(SERVICE_BINS) $(CLI_BINS) $(UNIT_BINS) $(SYSTEM_BINS)
+
+# The image's build stage needs the libraries, not the test tools (inherited by deps).
+binaries: BUILD_ONLY := 1
+binaries: deps $(SERVICE_BINS) $(CLI_BINS)
 
 # Checks pkg-config and the Python modules the tests use; installs Debian's packages when it
 # runs as root with apt, otherwise prints the command and stops.
 deps:
 	@missing=""; \
 	for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	for m in $(PY_MODS); do $(PY) -c "import $$m" 2>/dev/null || missing="$$missing python3-$$m"; done; \
-	command -v valgrind >/dev/null || missing="$$missing valgrind"; \
-	command -v sqlite3 >/dev/null || missing="$$missing sqlite3"; \
+	if [ -z "$(BUILD_ONLY)" ]; then \
+	  for m in $(PY_MODS); do $(PY) -c "import $$m" 2>/dev/null || missing="$$missing python3-$$m"; done; \
+	  command -v valgrind >/dev/null || missing="$$missing valgrind"; \
+	  command -v sqlite3 >/dev/null || missing="$$missing sqlite3"; \
+	fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: missing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -209,9 +209,15 @@ s_init (ctl_t *ctl)
     return rc == 0 ? 0 : 1;
 }
 
+/*  Every service, or only those named (a container's healthcheck names its own). */
 static int
-s_health (ctl_t *ctl)
+s_health (ctl_t *ctl, int argc, char **argv)
 {
+    for (int k = 0; k < argc; k++)
+        if (!xc_config_service (ctl->config, argv[k])) {
+            fprintf (stderr, "xcctl: health: no service '%s' in the config\n", argv[k]);
+            return CTL_USAGE;
+        }
     int rc = ctl_open (ctl);
     if (rc != CTL_OK)
         return rc;
@@ -220,6 +226,11 @@ s_health (ctl_t *ctl)
     int down = 0;
     for (size_t i = 0; i < cfg->n_services; i++) {
         const xc_service_conf_t *svc = &cfg->services[i];
+        bool named = argc == 0;
+        for (int k = 0; k < argc && !named; k++)
+            named = strcmp (argv[k], svc->name) == 0;
+        if (!named)
+            continue;
         int code;
         json_t *h = ctl_call (ctl, svc->name, "health", NULL, &code, NULL);
         json_t *row = json_pack ("{s:s, s:s, s:s}", "service", svc->name, "api", svc->api, "state",
@@ -257,7 +268,7 @@ s_usage (FILE *out)
     fprintf (out,
              "usage: xcctl [--config FILE] [--key FILE] [--json] [--timeout MS] COMMAND ...\n"
              "  init       make what the deployment lacks: keys and registry entries (safe to rerun)\n"
-             "  health     every service's liveness, latest event and consumer lag\n"
+             "  health [SERVICE ...]   each service's liveness, latest event and consumer lag\n"
              "  services   the services of the config\n"
              "  events SERVICE [--after SEQ] [--follow]   a service's events, as you may read them\n"
              "  stats      one report across the services, in the source document's shape\n"
@@ -335,7 +346,8 @@ main (int argc, char **argv)
     /* --help after a command: its usage, on stdout */
     static const struct { const char *name, *usage; } usages[] = {
         { "init", "xcctl init\n  makes what the deployment lacks: each service's keys, the operator's key, their registry entries" },
-        { "health", "xcctl health\n  every service: up or down, latest event, commands, consumer lag" },
+        { "health", "xcctl health [SERVICE ...]\n  every service (or those named): up or down, latest event, commands, consumer lag;"
+                    "\n  exit 3 when one does not answer" },
         { "services", "xcctl services\n  the services of the config" },
         { "events", "xcctl events SERVICE [--after SEQ] [--follow]\n  a service's events as you may read them" },
         { "audit", "xcctl audit verify [SERVICE ...]\n  recompute every hash link, check every signature; exit 5 names what fails" },
@@ -361,7 +373,7 @@ main (int argc, char **argv)
     if (strcmp (command, "init") == 0)
         rc = s_init (&ctl);
     else if (strcmp (command, "health") == 0)
-        rc = s_health (&ctl);
+        rc = s_health (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "services") == 0) {
         for (size_t k = 0; k < ctl.config->n_services; k++)
             printf ("%s\n", ctl.config->services[k].name);

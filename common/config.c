@@ -23,6 +23,8 @@ static const xc_field_t s_limit_fields[] = {
 static const xc_field_t s_service_fields[] = {
     { .name = "api", .type = XC_T_STRING, .required = true, .max = 1024 },
     { .name = "events", .type = XC_T_STRING, .max = 1024 },
+    { .name = "api_bind", .type = XC_T_STRING, .max = 1024 },
+    { .name = "events_bind", .type = XC_T_STRING, .max = 1024 },
     { .name = "database", .type = XC_T_STRING, .required = true, .min = 1, .max = 4096 },
     { .name = "key", .type = XC_T_STRING, .required = true, .min = 1, .max = 4096 },
     { .name = "curve_key", .type = XC_T_STRING, .min = 1, .max = 4096 },
@@ -127,14 +129,17 @@ s_check_values (const json_t *root, const char *path, xc_err_t *err)
         if (!s_valid_name (name))
             return s_fail (err, XC_E_CONFIG, path,
                            "services.%.40s: a service name matches [a-z][a-z0-9-]{0,30}", name);
-        static const char *const endpoints[] = { "api", "events" };
-        for (size_t i = 0; i < 2; i++) {
+        static const char *const endpoints[] = { "api", "events", "api_bind", "events_bind" };
+        for (size_t i = 0; i < 4; i++) {
             const char *value = s_str (service, endpoints[i]);
             if (value && !s_valid_endpoint (value))
                 return s_fail (err, XC_E_CONFIG, path,
                                "services.%s.%s: '%.60s' is not a tcp://, ipc:// or inproc:// "
                                "endpoint", name, endpoints[i], value);
         }
+        if (json_object_get (service, "events_bind") && !json_object_get (service, "events"))
+            return s_fail (err, XC_E_CONFIG, path,
+                           "services.%s.events_bind: set without events", name);
         if (curve && !json_object_get (service, "curve_key"))
             return s_fail (err, XC_E_CONFIG, path,
                            "services.%s.curve_key: missing (curve is on)", name);
@@ -188,12 +193,15 @@ s_fill (xc_config_t *cfg, json_t *root)
         s->name = s_dup (name);
         s->api = s_dup (s_str (service, "api"));
         s->events = s_dup (s_str (service, "events"));
+        s->api_bind = s_dup (s_str (service, json_object_get (service, "api_bind") ? "api_bind" : "api"));
+        s->events_bind = s_dup (s_str (service, json_object_get (service, "events_bind") ? "events_bind"
+                                                                                         : "events"));
         s->database = xc_config_resolve (cfg, s_str (service, "database"));
         s->key = xc_config_resolve (cfg, s_str (service, "key"));
         s->curve_key = xc_config_resolve (cfg, s_str (service, "curve_key"));
         s->secret_key = xc_config_resolve (cfg, s_str (service, "secret_key"));
-        if (!s->name || !s->api || !s->database || !s->key
-            || (json_object_get (service, "events") && !s->events)
+        if (!s->name || !s->api || !s->api_bind || !s->database || !s->key
+            || (json_object_get (service, "events") && (!s->events || !s->events_bind))
             || (json_object_get (service, "curve_key") && !s->curve_key)
             || (json_object_get (service, "secret_key") && !s->secret_key))
             return -1;
@@ -261,6 +269,8 @@ xc_config_destroy (xc_config_t **cfg_p)
         free (s->name);
         free (s->api);
         free (s->events);
+        free (s->api_bind);
+        free (s->events_bind);
         free (s->database);
         free (s->key);
         free (s->curve_key);

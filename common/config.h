@@ -22,6 +22,9 @@
         "echo": {
           "api": "tcp://127.0.0.1:7100",        ROUTER, commands and queries
           "events": "tcp://127.0.0.1:7101",     PUB, wake-up hints and heartbeat
+          "api_bind": "tcp://0.0.0.0:7100",     optional: what the service binds when the
+          "events_bind": "tcp://0.0.0.0:7101",  others reach it by another name (a container's
+                                                host name); api and events by default
           "database": "../var/echo.db",         its own SQLite file
           "key": "keys/echo.jwk",               its Ed25519 signing key (private, 0600)
           "curve_key": "keys/echo.curve",       its CURVE keypair (required when curve is on)
@@ -50,6 +53,8 @@ typedef struct {
     char *name;
     char *api;                       /* endpoint strings as written */
     char *events;                    /* NULL when absent */
+    char *api_bind;                  /* what the service binds: api_bind, else api */
+    char *events_bind;               /* events_bind, else events; NULL when events is absent */
     char *database;                  /* absolute or as resolved against the config folder */
     char *key;
     char *curve_key;                 /* NULL when absent */

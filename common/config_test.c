@@ -81,6 +81,8 @@ test_local_json (void)
         CHECK_STR (echo->name, "echo");
         CHECK_STR (echo->api, "tcp://127.0.0.1:7100");
         CHECK_STR (echo->events, "tcp://127.0.0.1:7101");
+        CHECK_STR (echo->api_bind, "tcp://127.0.0.1:7100");      /* bound where reached */
+        CHECK_STR (echo->events_bind, "tcp://127.0.0.1:7101");
         CHECK_STR (echo->database, "config/../var/echo.db");
         CHECK_STR (echo->key, "config/keys/echo.jwk");
         CHECK (echo->curve_key == NULL);
@@ -150,6 +152,7 @@ test_defaults (void)
     CHECK_INT (json_object_size (cfg->policies), 0);
     CHECK (cfg->policies == json_object_get (cfg->root, "policies"));
     CHECK (cfg->services[0].events == NULL);
+    CHECK (cfg->services[0].events_bind == NULL);
     CHECK (cfg->services[0].curve_key == NULL);
     xc_config_destroy (&cfg);
 
@@ -388,6 +391,29 @@ test_values (void)
     s_expect_error (s_doc ("", ", \"events\": \"\""),
                     "services.echo.events: '' is not a tcp://, ipc:// or inproc:// endpoint");
     s_expect_ok (s_doc ("", ", \"events\": \"ipc:///tmp/x\""));
+    s_expect_error (s_doc ("", ", \"api_bind\": \"udp://x\""),
+                    "services.echo.api_bind: 'udp://x' is not a tcp://, ipc:// or inproc:// "
+                    "endpoint");
+    s_expect_error (s_doc ("", ", \"events_bind\": \"tcp://*:1\""),
+                    "services.echo.events_bind: set without events");
+    {
+        /* a container binds every interface; the others reach it by its host name */
+        xc_config_t *cfg = NULL;
+        xc_err_t err;
+        CHECK_INT (s_load_text ("{\"deployment\": \"t\", \"utc_offset\": \"+08:00\", \"registry\": "
+                                "\"r\", \"calendar\": \"c\", \"services\": {\"echo\": {\"api\": "
+                                "\"tcp://intake:7110\", \"api_bind\": \"tcp://*:7110\", \"events\": "
+                                "\"tcp://intake:7111\", \"events_bind\": \"tcp://*:7111\", "
+                                "\"database\": \"d\", \"key\": \"k\"}}}", &cfg, &err), 0);
+        CHECK (cfg != NULL);
+        if (cfg) {
+            CHECK_STR (cfg->services[0].api, "tcp://intake:7110");
+            CHECK_STR (cfg->services[0].api_bind, "tcp://*:7110");
+            CHECK_STR (cfg->services[0].events, "tcp://intake:7111");
+            CHECK_STR (cfg->services[0].events_bind, "tcp://*:7111");
+        }
+        xc_config_destroy (&cfg);
+    }
     s_expect_ok (s_doc ("", ", \"events\": \"inproc://x\""));
 
     s_expect_error ("{\"deployment\": \"t\", \"utc_offset\": \"+08:00\", \"registry\": \"r\","

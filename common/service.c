@@ -750,7 +750,7 @@ s_start (xc_service_t *self, const char *config_path, xc_err_t *err)
     if (s_start_consumers (self, err) != 0)
         return -1;
     xc_server_opts_t opts = {
-        .api = self->conf->api, .events = self->conf->events,
+        .api = self->conf->api_bind, .events = self->conf->events_bind,
         .curve = self->config->curve ? &self->curve : NULL,
         .admit = s_admit_key, .admit_arg = self,
         /* Frames up to 4x the limit are read and refused with too_large; beyond that the

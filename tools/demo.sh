@@ -4,20 +4,28 @@
 # building of the First People's Hospital, the villages' receivables (清缴9657万元, 核销1261万元),
 # a rail-transit lead that ends in a case and a detention, and an item that goes overdue and
 # escalates. Usage: tools/demo.sh CONFIG
+# XCCTL names the xcctl to use (the image sets it); XC_DEMO_KEYS the folder for the demo
+# principals' keys (default: keys/ beside the config).
 set -eu
 config=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
-var=$(dirname "$config")
-keys="$var/keys"
-x() { "$root/build/bin/xcctl" --config "$config" "$@"; }
-as() { local who=$1; shift; "$root/build/bin/xcctl" --config "$config" --key "$keys/demo-$who.jwk" "$@"; }
+xcctl=${XCCTL:-$root/build/bin/xcctl}
+keys=${XC_DEMO_KEYS:-$(dirname "$config")/keys}
+mkdir -p "$keys"
+curve=0
+grep -q '"curve": *true' "$config" && curve=1
+x() { "$xcctl" --config "$config" "$@"; }
+as() { local who=$1; shift; "$xcctl" --config "$config" --key "$keys/demo-$who.jwk" "$@"; }
 day() { date -d "$1 days" +%F; }
 num() { grep -o "\"$1\": [0-9]*" | head -1 | grep -o '[0-9]*$'; }
 
 # the principals the demo acts as: an inspection team, three units, the discipline commission
-principal() {   # iss role scope
-  [ -f "$keys/demo-$1.jwk" ] || x keygen --out "$keys/demo-$1.jwk" --kid "$1#demo" >/dev/null
-  x principal list --json | grep -q "\"iss\": \"$1\"" || x principal add --iss "$1" --role "$2" --public "$keys/demo-$1.jwk.pub" --scope "$3" >/dev/null
+principal() {   # iss role scope; with curve on, each also gets a CURVE keypair
+  local key="$keys/demo-$1.jwk" with_curve=()
+  [ "$curve" = 1 ] && with_curve=(--curve)
+  [ -f "$key" ] || x keygen --out "$key" --kid "$1#demo" "${with_curve[@]}" >/dev/null
+  [ "$curve" = 1 ] && with_curve=(--curve "$(sed -n 's/.*"public": *"\([^"]*\)".*/\1/p' "$key.curve")")
+  x principal list --json | grep -q "\"iss\": \"$1\"" || x principal add --iss "$1" --role "$2" --public "$key.pub" --scope "$3" "${with_curve[@]}" >/dev/null
 }
 principal team-1 team '{}'
 principal sports-school unit '{"units": ["CZ-SPORTS-SCHOOL"]}'
@@ -103,4 +111,4 @@ sleep 1       # the timers and notify catch up
 x stats
 echo
 x rectify list
-echo "demo: the office's notices: build/bin/xcctl --config $config notify read"
+echo "demo: the office's notices: xcctl --config $config notify read"
