@@ -15,6 +15,7 @@ CC        ?= cc
 PKGS      := libzmq jansson sqlite3 libsodium libcurl
 DEB_PKGS  := libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev pkg-config \
              python3-zmq python3-nacl python3-pytest python3-aiosmtpd valgrind sqlite3
+CONTAINER_DEB_PKGS := podman runc debootstrap docker-compose nftables iproute2
 PY        := /usr/bin/python3
 PY_MODS   := zmq nacl pytest aiosmtpd
 
@@ -122,6 +123,17 @@ bench: all $(BENCH_BINS)
 
 run: all
 	@tools/run-local.sh
+
+# Needs root: rootful podman, network namespaces, nft (tests/container/run.sh says so and fails
+# otherwise). Installs the container tools as root with apt, like deps.
+container-test: deps
+	@missing=""; \
+	for c in podman runc debootstrap docker-compose nft ip; do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "container-test: installing $(CONTAINER_DEB_PKGS)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CONTAINER_DEB_PKGS) >/dev/null || exit 1; \
+	fi
+	@PY=$(PY) tests/container/run.sh
 
 clean:
 	rm -rf $(B)

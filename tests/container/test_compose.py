@@ -1,0 +1,202 @@
+"""docker/compose.yaml through podman: the image, the deployment's keys and secrets, the demo
+from a container, a restart under load with nothing acknowledged lost, and a clean teardown."""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from conftest import COMPOSE_FILE, ROOT, image, make_deployment, podman, registry, sh, wait_for
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import load as loadgen  # noqa: E402
+
+PROJECT = "xctest"
+SERVICES = ("intake", "referral", "rectify", "notify")
+# host ports for the published APIs, away from make run's 7110-7141
+PORTS = {"intake": 17110, "referral": 17120, "rectify": 17130, "notify": 17140}
+
+
+class Compose:
+    def __init__(self, deploy):
+        self.deploy = deploy
+        self.env = dict(os.environ, XC_DEPLOY=deploy,
+                        **{f"XC_PORT_{s.upper()}": str(p) for s, p in PORTS.items()})
+
+    def __call__(self, *args, check=True, timeout=180):
+        return sh("docker-compose", "-f", COMPOSE_FILE, "-p", PROJECT, *args, check=check,
+                  timeout=timeout, env=self.env)
+
+    def xcctl(self, *args, check=True, timeout=120):
+        return self("run", "--rm", "-T", "xcctl", *args, check=check, timeout=timeout)
+
+    def xcctl_json(self, *args):
+        return json.loads(self.xcctl(*args, "--json").stdout)
+
+    def container(self, service):
+        return f"{PROJECT}_{service}_1"
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("compose")
+    os.chown(folder, 10001, 10001)
+    compose = Compose(make_deployment(str(folder / "deploy")))
+    compose.xcctl("init")
+    try:
+        compose("up", "-d")
+        wait_for("every service answering", lambda: compose.xcctl("health", check=False).returncode == 0,
+                 seconds=60, step=0.5)
+        yield compose
+    finally:
+        compose("down", "-v", "--remove-orphans", check=False)
+    # down leaves no container, volume or network of the project
+    label = f"label=com.docker.compose.project={PROJECT}"
+    assert podman("ps", "-aq", "--filter", label).stdout.strip() == ""
+    assert podman("volume", "ls", "-q", "--filter", label).stdout.strip() == ""
+    assert PROJECT not in podman("network", "ls", "--format", "{{.Name}}").stdout
+
+
+def test_image_runs_as_a_user_without_keys_or_compiler(suite):
+    assert podman("image", "inspect", "--format", "{{.Config.User}}", image()).stdout.strip() == "xuncha"
+    # no key of any kind baked in, no compiler in the runtime image
+    found = podman("run", "--rm", "--entrypoint", "sh", image(), "-c",
+                   "find / -xdev \\( -name '*.jwk' -o -name '*.curve' -o -name '*.secret' \\) 2>/dev/null;"
+                   " command -v gcc cc make || true; id -u").stdout.split()
+    assert found == ["10001"], found
+
+
+def test_compose_file_is_valid_and_keys_are_private(suite):
+    config = suite("config").stdout
+    for service in SERVICES:
+        assert f"xc-{service}" in config
+    secrets = os.path.join(suite.deploy, "secrets")
+    for name in os.listdir(secrets):
+        mode = os.stat(os.path.join(secrets, name)).st_mode & 0o777
+        assert mode == 0o600, (name, oct(mode))
+    # every service's CURVE public key is in the registry (the ZAP handler's list)
+    doc = registry(suite.deploy)
+    assert {p["iss"] for p in doc["principals"] if p.get("curve")} >= set(SERVICES) | {"office"}
+
+
+def test_each_container_is_healthy_and_mounts_what_it_should(suite):
+    for service in SERVICES:
+        name = suite.container(service)
+        podman("healthcheck", "run", name)          # exit 0: healthy (xcctl health SERVICE)
+        mounts = json.loads(podman("inspect", "--format", "{{json .Mounts}}", name).stdout)
+        by_dest = {m["Destination"]: m for m in mounts}
+        assert by_dest["/etc/xuncha"]["RW"] is False
+        assert by_dest["/var/lib/xuncha"]["Type"] == "volume"
+        assert f"{PROJECT}_{service}-data" in by_dest["/var/lib/xuncha"]["Name"]
+        # its own private keys only, read-only
+        keys = sorted(d for d in by_dest if d.startswith("/run/secrets/"))
+        assert keys and all(os.path.basename(k).startswith(service) for k in keys), keys
+        assert all(by_dest[k]["RW"] is False for k in keys)
+
+
+def test_demo_from_a_container_gives_the_source_figures(suite):
+    suite("run", "--rm", "-T", "--entrypoint", "/usr/local/share/xuncha/demo.sh", "xcctl",
+          "/etc/xuncha/deploy.json", timeout=240)
+    def settled():
+        stats = suite.xcctl_json("stats")
+        return stats if stats["rectify"]["overdue_now"] == 1 else None
+    stats = wait_for("the hospital's item overdue", settled, seconds=30, step=1)
+    assert stats["intake"]["problems"]["total"] == 4
+    assert stats["referral"]["leads"] == 1
+    assert stats["referral"]["cases_filed"] == 1
+    rectify = stats["rectify"]
+    assert rectify["money_recovered_fen"] == 9657000000
+    assert rectify["money_written_off_fen"] == 1261000000
+    assert (rectify["completion"]["completed"], rectify["completion"]["items"]) == (2, 3)
+    # the office hears of the overdue item on its stream, once
+    notices = wait_for("the overdue notice", lambda: suite.xcctl_json(
+        "notify", "list", "--type", "rectify.overdue")["items"], seconds=30, step=1)
+    assert [(n["recipient"], n["channel"]) for n in notices] == [("office", "stream")], notices
+    suite.xcctl("audit", "verify")
+
+
+def _stop_seconds(name):
+    start = time.monotonic()
+    podman("stop", "-t", "5", name)
+    return time.monotonic() - start
+
+
+def test_sigterm_stops_a_service_within_a_second(suite):
+    name = suite.container("referral")
+    took = _stop_seconds(name)
+    podman("start", name)
+    assert took < 1.5, f"podman stop took {took:.2f} s"
+    logs = podman("logs", "--tail", "20", name).stdout + podman("logs", "--tail", "20", name).stderr
+    assert "stopped" in logs
+    wait_for("referral answering again", lambda: suite.xcctl("health", "referral", check=False).returncode == 0,
+             seconds=30, step=0.5)
+
+
+def test_restart_under_load_loses_nothing_acknowledged(suite):
+    """problem.report from a team on the host (published port, CURVE) while intake's container
+    restarts: every acked report is stored exactly once."""
+    suite.xcctl("keygen", "--out", "/run/secrets/load-team.jwk", "--kid", "load-team#1", "--curve")
+    secrets = os.path.join(suite.deploy, "secrets")
+    with open(os.path.join(secrets, "load-team.jwk.curve"), encoding="utf-8") as f:
+        team_curve = json.load(f)["public"]
+    suite.xcctl("principal", "add", "--iss", "load-team", "--role", "team", "--public",
+                "/run/secrets/load-team.jwk.pub", "--curve", team_curve, "--scope", "{}")
+    suite.xcctl("unit", "register", "--id", "LOAD-U", "--name", "负载测试单位", "--level", "town")
+    day = lambda n: time.strftime("%Y-%m-%d", time.localtime(time.time() + n * 86400))
+    suite.xcctl("round", "open", "--id", "R-LOAD", "--name", "负载轮次", "--kind", "regular",
+                "--team", "load-team", "--targets", '[{"unit": "LOAD-U", "coverage": "main"}]',
+                "--planned-start", day(-10), "--planned-end", day(20), "--date", day(-12))
+    suite.xcctl("round", "advance", "--round", "R-LOAD", "--stage", "stationed", "--date", day(-10))
+    time.sleep(1.5)                      # the services reload the registry within a second
+
+    doc = registry(suite.deploy)
+    reg = loadgen.xcwire.Registry(doc)
+    server_key = next(p["curve"] for p in doc["principals"] if p["iss"] == "intake").encode()
+    load = loadgen.Load(f"tcp://127.0.0.1:{PORTS['intake']}", "intake", reg,
+                        loadgen.signer_from_jwk(os.path.join(secrets, "load-team.jwk")),
+                        loadgen.curve_keys(os.path.join(secrets, "load-team.jwk.curve")), server_key)
+    count = 600
+    template = {"round": "R-LOAD", "unit": "LOAD-U", "category": "governance",
+                "summary": "负载 {i}", "detail": "负载测试的问题 {i}", "severity": "general",
+                "source": "inspection_team"}
+    commands = [("problem.report", loadgen.fill(template, i)) for i in range(count)]
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(load.run(commands, inflight=16, seconds=90)))
+    started = time.monotonic()
+    worker.start()
+    try:
+        wait_for("the load under way", lambda: suite.xcctl_json("health", "intake")[0]["commands"] > 100,
+                 seconds=60, step=0.2)
+        suite("restart", "-t", "5", "intake")
+        restarted = time.monotonic()
+    finally:
+        worker.join(120)
+        load.close()
+    assert not worker.is_alive()
+    acked, refused, unanswered = result["acked"], result["refused"], result["unanswered"]
+    duplicates = sum(1 for a in acked.values() if a["status"] == "duplicate")
+    print(f"load: sent {result['sent']}, acked {len(acked)} ({duplicates} as duplicates of a "
+          f"resend), refused {len(refused)}, unanswered {len(unanswered)}, intake restarted "
+          f"{restarted - started:.1f} s into the load")
+    assert not refused, list(refused.items())[:3]
+    assert not unanswered, unanswered[:10]
+    assert len(acked) == count
+
+    # every acked report once in intake's chain, with the problem id its ack named
+    lines = suite.xcctl("events", "intake", "--json").stdout.splitlines()
+    recorded = {}
+    for e in map(json.loads, lines):
+        problem = e.get("data", {}).get("problem")
+        if e["type"] == "problem.recorded" and problem["round"] == "R-LOAD":
+            recorded.setdefault(problem["summary"], []).append(problem["id"])
+    for i, ack in acked.items():
+        assert recorded.get(f"负载 {i}") == [ack["result"]["problem"]], (i, recorded.get(f"负载 {i}"))
+    assert sum(len(v) for v in recorded.values()) == count
+    suite.xcctl("audit", "verify", "intake")
+    # the service really restarted during the load
+    logs = podman("logs", suite.container("intake")).stderr
+    assert logs.count("serving on") >= 2
+
