@@ -118,6 +118,20 @@ def test_demo_from_a_container_gives_the_source_figures(suite):
     suite.xcctl("audit", "verify")
 
 
+def test_online_backup_while_running(suite):
+    """docs/deploy.md's backup: VACUUM INTO from inside the running container, never a copy."""
+    suite.xcctl("unit", "register", "--id", "BACKUP-U", "--name", "备份测试单位", "--level", "town")
+    head = suite.xcctl_json("health", "intake")[0]["head"]
+    assert head > 0
+    suite("exec", "-T", "intake", "sqlite3", "/var/lib/xuncha/intake.db",
+          "VACUUM INTO '/var/lib/xuncha/intake-backup.db'")
+    check = suite("exec", "-T", "intake", "sqlite3", "/var/lib/xuncha/intake-backup.db",
+                  "PRAGMA integrity_check; SELECT count(*) FROM outbox;").stdout.split()
+    assert check[0] == "ok"
+    assert int(check[1]) >= head
+    suite("exec", "-T", "intake", "rm", "/var/lib/xuncha/intake-backup.db")
+
+
 def _stop_seconds(name):
     start = time.monotonic()
     podman("stop", "-t", "5", name)
