@@ -9,6 +9,8 @@
 #   make deps       check (and, as root with apt, install) the packages the build needs
 #   make binaries   only the services and xcctl (what the container image builds)
 #   make container-test   the image, the compose file and several hosts (docs/deploy.md); root
+#   make crash-test SIGKILLs under load through all four services, then checks every invariant
+#   make fuzz FUZZ_SECONDS=N   each libFuzzer target for N seconds (clang; tools/fuzz.sh)
 
 SANITIZER ?=
 CC        ?= cc
@@ -43,7 +45,7 @@ SERVICE_BINS := $(SERVICES:%=$(B)/bin/xc-%)
 BENCH_BINS  := $(patsubst tests/bench/%.c,$(B)/test/bench_%,$(wildcard tests/bench/*.c))
 CLI_BINS    := $(if $(wildcard cli/*.c),$(B)/bin/xcctl)
 
-.PHONY: all binaries deps test memcheck bench run container-test clean FORCE
+.PHONY: all binaries deps test memcheck bench run container-test crash-test fuzz clean FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -123,6 +125,14 @@ bench: all $(BENCH_BINS)
 
 run: all
 	@tools/run-local.sh
+
+# XC_CRASH_KILLS (20), XC_CRASH_BATCH (40 problems a round), XC_CRASH_SEED (the time) vary it.
+crash-test: all
+	@$(PY) -m pytest -q -s -p no:cacheprovider tests/crash
+
+FUZZ_SECONDS ?= 10
+fuzz:
+	@tools/fuzz.sh $(FUZZ_SECONDS)
 
 # Needs root: rootful podman, network namespaces, nft (tests/container/run.sh says so and fails
 # otherwise). Installs the container tools as root with apt, like deps.
