@@ -68,6 +68,7 @@ xc_store_fail (sqlite3 *db, const char *what, xc_err_t *err)
     case SQLITE_IOERR:
     case SQLITE_FULL:
     case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
         code = XC_E_UNAVAILABLE;
         break;
     default:

@@ -33,6 +33,9 @@ xc_signals_install (void)
     sigemptyset (&sa.sa_mask);
     sigaction (SIGTERM, &sa, NULL);
     sigaction (SIGINT, &sa, NULL);
+    /* A file size limit (RLIMIT_FSIZE) then fails a write with EFBIG, which the store turns into
+       `unavailable` like a full disk, instead of killing the service mid-commit. */
+    signal (SIGXFSZ, SIG_IGN);
 }
 
 bool
