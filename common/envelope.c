@@ -288,8 +288,9 @@ xc_envelope_open (const char *bytes, size_t len, const xc_verify_t *verify, xc_m
             goto cleanup;
         }
         if (verify->now > msg->exp) {
-            xc_err_set (err, XC_E_EXPIRED, "message expired %lld seconds ago",
-                        (long long) (verify->now - msg->exp));
+            /* s_distance: an exp near INT64_MIN must not overflow the subtraction */
+            xc_err_set (err, XC_E_EXPIRED, "message expired %llu seconds ago",
+                        (unsigned long long) s_distance (verify->now, msg->exp));
             goto cleanup;
         }
         if (s_distance (msg->iat, verify->now) > skew) {

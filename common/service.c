@@ -207,6 +207,20 @@ static const xc_field_t s_events_read_fields[] = {
     { .name = NULL },
 };
 
+/*  A redacted entry keeps its type and seq, but a keyed event's key ("overdue:<lead>:<date>")
+    says what the message would: the reader gets the message's own id instead, derived from the
+    key (s_key_id; one way, the key cannot be read back). */
+static void
+s_redact_id (const xc_service_t *self, json_t *event)
+{
+    const char *id = json_string_value (json_object_get (event, "id"));
+    if (!id || xc_uuid_valid (id))
+        return;
+    char uuid[XC_UUID_LEN + 1];
+    s_key_id (self, id, uuid);
+    json_object_set_new (event, "id", json_string (uuid));
+}
+
 static int
 s_events_read (xc_call_t *call, void *state)
 {
@@ -232,6 +246,7 @@ s_events_read (xc_call_t *call, void *state)
             if (!self->def->event_visible (call->msg->principal, visibility, self->def->state)) {
                 json_object_del (event, "message");
                 json_object_set_new (event, "redacted", json_true ());
+                s_redact_id (self, event);
             }
         }
     }

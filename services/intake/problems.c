@@ -108,13 +108,26 @@ s_problem_json (xc_call_t *call, json_int_t id)
     return problem;
 }
 
-/*  Who may read a problem: the office and services all; a team those of its rounds; a
-    reporting bureau or channel those it reported. */
 static bool
-s_may_read (xc_call_t *call, const json_t *problem)
+s_is_lead (const json_t *problem)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach (json_object_get (problem, "dispositions"), i, d)
+        if (strcmp (json_string_value (json_object_get (d, "kind")), "lead") == 0)
+            return true;
+    return false;
+}
+
+/*  Who may read a problem: the office and services all, but a lead only the restricted readers
+    (the office and referral by default: only they and the receiving body learn of a lead); a
+    team those of its rounds; a reporting bureau or channel those it reported. */
+static bool
+s_may_read (xc_call_t *call, const intake_t *intake, const json_t *problem)
 {
     if (xc_call_role_is (call, "office") || xc_call_role_is (call, "service"))
-        return true;
+        return !s_is_lead (problem)
+               || intake_policy_restricted_reader (&intake->policy, xc_call_msg (call)->principal);
     if (xc_call_role_is (call, "team")) {
         const char *round = json_string_value (json_object_get (problem, "round"));
         json_t *r = round ? intake_round_json (call, round) : NULL;
@@ -522,9 +535,17 @@ intake_problem_get (xc_call_t *call, void *state)
     const intake_t *intake = state;
     json_int_t id = json_integer_value (json_object_get (xc_call_msg (call)->data, "problem"));
     json_t *problem = s_problem_json (call, id);
-    if (!problem || !s_may_read (call, problem)) {
+    if (!problem || !s_may_read (call, intake, problem)) {
         json_decref (problem);
         return xc_call_fail (call, XC_E_NOT_FOUND, "no problem %lld", (long long) id);
+    }
+    /* A team or reporter sees what it reported, but not that it became a lead, nor to whom. */
+    if (!intake_policy_restricted_reader (&intake->policy, xc_call_msg (call)->principal)) {
+        json_t *dispositions = json_object_get (problem, "dispositions");
+        for (size_t i = json_array_size (dispositions); i-- > 0;)
+            if (strcmp (json_string_value (json_object_get (json_array_get (dispositions, i), "kind")),
+                        "lead") == 0)
+                json_array_remove (dispositions, i);
     }
     /* The reporter's identity is shown only to the inspection office. */
     if (xc_call_role_is (call, "office") && json_is_true (json_object_get (problem, "has_reporter"))) {
@@ -553,11 +574,14 @@ intake_problem_get (xc_call_t *call, void *state)
 int
 intake_problem_list (xc_call_t *call, void *state)
 {
-    (void) state;
+    const intake_t *intake = state;
     const json_t *data = xc_call_msg (call)->data;
     int limit = xc_page_limit (data);
     bool team = xc_call_role_is (call, "team");
     bool reporter = !team && !xc_call_role_is (call, "office") && !xc_call_role_is (call, "service");
+    /* a service that is no restricted reader lists no lead (s_may_read) */
+    bool no_leads = xc_call_role_is (call, "service")
+                    && !intake_policy_restricted_reader (&intake->policy, xc_call_msg (call)->principal);
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT " PROBLEM_COLUMNS " FROM problems p"
         " WHERE (?1 IS NULL OR p.round = ?1) AND (?2 IS NULL OR p.unit = ?2)"
@@ -565,6 +589,7 @@ intake_problem_list (xc_call_t *call, void *state)
         " AND (?5 IS NULL OR p.status = ?5)"
         " AND (?6 IS NULL OR p.round IN (SELECT id FROM rounds WHERE team = ?6))"
         " AND (?7 IS NULL OR p.reported_by = ?7)"
+        " AND (?10 = 0 OR NOT EXISTS (SELECT 1 FROM dispositions d WHERE d.problem = p.id AND d.kind = 'lead'))"
         " AND p.id > ?8 ORDER BY p.id LIMIT ?9");
     if (!stmt)
         return -1;
@@ -575,5 +600,6 @@ intake_problem_list (xc_call_t *call, void *state)
     sqlite3_bind_text (stmt, 7, reporter ? xc_call_iss (call) : NULL, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 8, json_integer_value (json_object_get (data, "after")));
     sqlite3_bind_int (stmt, 9, limit + 1);
+    sqlite3_bind_int (stmt, 10, no_leads);
     return xc_call_page (call, stmt, limit, s_problem_row, "id", "unable to list problems");
 }

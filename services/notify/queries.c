@@ -22,7 +22,10 @@ s_list_row (sqlite3_stmt *stmt)
 int
 notify_list (xc_call_t *call, void *state)
 {
-    (void) state;
+    const notify_t *notify = state;
+    if (!xc_call_role_is (call, "office") && !notify_recipient_of (notify, xc_call_iss (call)))
+        return xc_call_fail (call, XC_E_FORBIDDEN, "'%s' has no deliveries: it is no principal of the directory",
+                             xc_call_iss (call));
     const json_t *data = xc_call_msg (call)->data;
     int limit = xc_page_limit (data);
     sqlite3_stmt *stmt = xc_call_stmt (call,
