@@ -131,7 +131,12 @@ crash-test: all
 	@$(PY) -m pytest -q -s -p no:cacheprovider tests/crash
 
 FUZZ_SECONDS ?= 10
-fuzz:
+FUZZ_DEB_PKGS := clang-14 libclang-rt-14-dev
+fuzz: deps
+	@if ! command -v clang-14 >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "fuzz: installing $(FUZZ_DEB_PKGS)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FUZZ_DEB_PKGS) >/dev/null || exit 1; \
+	fi
 	@tools/fuzz.sh $(FUZZ_SECONDS)
 
 # Needs root: rootful podman, network namespaces, nft (tests/container/run.sh says so and fails

@@ -2,9 +2,10 @@
 
     One module per concern: policy (the policies.intake section of the config), identity (the
     reporter's identity, encrypted at rest), units, rounds, problems, stats (helpers shared by
-    every service's handlers are in common/handler.h); main.c ties them
-    into the service's routes. Handlers run inside the common service loop (common/service.h):
-    they check roles, read and write the intake tables, and emit events; the loop commits.
+    every service's handlers are in common/handler.h); routes.c ties them into the service's
+    routes, main.c into the service. Handlers run inside the common service loop
+    (common/service.h): they check roles, read and write the intake tables, and emit events;
+    the loop commits.
 */
 #ifndef XC_INTAKE_H
 #define XC_INTAKE_H
@@ -51,6 +52,10 @@ typedef struct {
 /* The visibility class of events with lead details (events.read shows their message only to
    the restricted readers of the policy). */
 #define INTAKE_RESTRICTED "restricted"
+
+/* routes.c: the service's commands and queries (types, roles, data schemas, handlers); main.c
+   hands them to xc_service_main, tests/fuzz checks hostile data against their schemas. */
+const xc_route_t *intake_routes (size_t *n);
 
 /* policy.c */
 int intake_policy_load (intake_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);

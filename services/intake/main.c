@@ -62,160 +62,6 @@ static const xc_migration_t s_migrations[] = {
       " WHERE stage = 'withdrawn' AND report_overdue_sent = 0;" },
 };
 
-/* ------------------------------------------------------------------ routes */
-
-static const char *const s_office[] = { "office", NULL };
-static const char *const s_reporters[] = { "team", "petition", "audit", "public", NULL };
-static const char *const s_everyone[] = { "office", "team", "petition", "audit", "public", "service", NULL };
-static const char *const s_round_readers[] = { "office", "team", "service", NULL };
-static const char *const s_stats_readers[] = { "office", "service", NULL };
-
-static const char *const s_levels[] = { "city_department", "district", "town", "village", "soe",
-                                        "school", "hospital", "other", NULL };
-static const char *const s_kinds[] = { "regular", "special", "mobile", "lookback", NULL };
-static const char *const s_modes[] = { "elevated", "cross", "system", "extended", "linked",
-                                       "audit_linked", NULL };
-static const char *const s_coverages[] = { "main", "extended", NULL };
-static const char *const s_stages[] = { "planned", "stationed", "withdrawn", "reported",
-                                        "feedback_delivered", "rectifying",
-                                        "rectification_reported", "evaluated", "closed", NULL };
-static const char *const s_sources[] = { "inspection_team", "petition", "audit", "public", NULL };
-static const char *const s_statuses[] = { "recorded", "classified", "merged", NULL };
-static const char *const s_disposition_kinds[] = { "feedback", "lead", "handover",
-                                                   "special_report", NULL };
-static const char *const s_timeliness[] = { "immediate", "deadline", "long_term", NULL };
-
-static const xc_field_t s_problem_id = { .type = XC_T_INTEGER, .min = 1, .max = INT64_MAX };
-
-#define PAGE_FIELDS                                                                        \
-    { .name = "limit", .type = XC_T_INTEGER, .min = 1, .max = 500 }
-
-static const xc_field_t s_unit_register[] = {
-    { .name = "id", .type = XC_T_ID, .required = true },
-    { .name = "name", .type = XC_T_STRING, .required = true, .min = 1, .max = 200 },
-    { .name = "level", .type = XC_T_STRING, .required = true, .one_of = s_levels },
-    { .name = "parent", .type = XC_T_ID },
-    { .name = NULL },
-};
-static const xc_field_t s_unit_get[] = {
-    { .name = "unit", .type = XC_T_ID, .required = true }, { .name = NULL } };
-static const xc_field_t s_unit_list[] = {
-    { .name = "level", .type = XC_T_STRING, .one_of = s_levels },
-    { .name = "parent", .type = XC_T_ID },
-    { .name = "after", .type = XC_T_ID },
-    PAGE_FIELDS, { .name = NULL } };
-
-static const xc_field_t s_target = {
-    .type = XC_T_OBJECT,
-    .fields = (const xc_field_t[]) {
-        { .name = "unit", .type = XC_T_ID, .required = true },
-        { .name = "coverage", .type = XC_T_STRING, .required = true, .one_of = s_coverages },
-        { .name = NULL } },
-};
-static const xc_field_t s_mode = { .type = XC_T_STRING, .one_of = s_modes };
-static const xc_field_t s_round_open[] = {
-    { .name = "id", .type = XC_T_ID, .required = true },
-    { .name = "name", .type = XC_T_STRING, .required = true, .min = 1, .max = 200 },
-    { .name = "kind", .type = XC_T_STRING, .required = true, .one_of = s_kinds },
-    { .name = "theme", .type = XC_T_STRING, .min = 1, .max = 500 },
-    { .name = "prior_round", .type = XC_T_ID },
-    { .name = "modes", .type = XC_T_ARRAY, .max = 6, .items = &s_mode },
-    { .name = "audit_ref", .type = XC_T_STRING, .min = 1, .max = 200 },
-    { .name = "team", .type = XC_T_STRING, .required = true, .min = 1, .max = XC_NAME_MAX - 1 },
-    { .name = "targets", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 2000, .items = &s_target },
-    { .name = "planned_start", .type = XC_T_DATE, .required = true },
-    { .name = "planned_end", .type = XC_T_DATE, .required = true },
-    { .name = "date", .type = XC_T_DATE },
-    { .name = NULL },
-};
-static const xc_field_t s_round_advance[] = {
-    { .name = "round", .type = XC_T_ID, .required = true },
-    { .name = "stage", .type = XC_T_STRING, .required = true, .one_of = s_stages },
-    { .name = "date", .type = XC_T_DATE, .required = true },
-    { .name = NULL },
-};
-static const xc_field_t s_round_get[] = {
-    { .name = "round", .type = XC_T_ID, .required = true }, { .name = NULL } };
-static const xc_field_t s_round_list[] = {
-    { .name = "stage", .type = XC_T_STRING, .one_of = s_stages },
-    { .name = "kind", .type = XC_T_STRING, .one_of = s_kinds },
-    { .name = "after", .type = XC_T_ID },
-    PAGE_FIELDS, { .name = NULL } };
-
-static const xc_field_t s_evidence = {
-    .type = XC_T_OBJECT,
-    .fields = (const xc_field_t[]) {
-        { .name = "file", .type = XC_T_STRING, .required = true, .min = 1, .max = 255 },
-        { .name = "sha256", .type = XC_T_STRING, .required = true, .min = 64, .max = 64 },
-        { .name = NULL } },
-};
-static const xc_field_t s_reporter_fields[] = {
-    { .name = "name", .type = XC_T_STRING, .required = true, .min = 1, .max = 100 },
-    { .name = "contact", .type = XC_T_STRING, .max = 200 },
-    { .name = NULL },
-};
-static const xc_field_t s_problem_report[] = {
-    { .name = "round", .type = XC_T_ID },
-    { .name = "unit", .type = XC_T_ID, .required = true },
-    { .name = "category", .type = XC_T_STRING, .required = true, .min = 1, .max = XC_NAME_MAX - 1 },
-    { .name = "summary", .type = XC_T_STRING, .required = true, .min = 1, .max = 500 },
-    { .name = "detail", .type = XC_T_STRING, .required = true, .min = 1, .max = 20000 },
-    { .name = "severity", .type = XC_T_STRING, .required = true, .min = 1, .max = XC_NAME_MAX - 1 },
-    { .name = "source", .type = XC_T_STRING, .required = true, .one_of = s_sources },
-    { .name = "immediate", .type = XC_T_BOOLEAN },
-    { .name = "evidence", .type = XC_T_ARRAY, .max = 50, .items = &s_evidence },
-    { .name = "reporter", .type = XC_T_OBJECT, .fields = s_reporter_fields },
-    { .name = NULL },
-};
-static const xc_field_t s_disposition = {
-    .type = XC_T_OBJECT,
-    .fields = (const xc_field_t[]) {
-        { .name = "kind", .type = XC_T_STRING, .required = true, .one_of = s_disposition_kinds },
-        { .name = "timeliness", .type = XC_T_STRING, .one_of = s_timeliness },
-        { .name = "body", .type = XC_T_STRING, .min = 1, .max = XC_NAME_MAX - 1 },
-        { .name = "department", .type = XC_T_STRING, .min = 1, .max = XC_NAME_MAX - 1 },
-        { .name = "report", .type = XC_T_STRING, .min = 1, .max = 500 },
-        { .name = "note", .type = XC_T_STRING, .min = 1, .max = 2000 },
-        { .name = NULL } },
-};
-static const xc_field_t s_problem_classify[] = {
-    { .name = "problem", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX },
-    { .name = "dispositions", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 4, .items = &s_disposition },
-    { .name = NULL },
-};
-static const xc_field_t s_problem_merge[] = {
-    { .name = "into", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX },
-    { .name = "from", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 100, .items = &s_problem_id },
-    { .name = NULL },
-};
-static const xc_field_t s_problem_get[] = {
-    { .name = "problem", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX },
-    { .name = NULL } };
-static const xc_field_t s_problem_list[] = {
-    { .name = "round", .type = XC_T_ID },
-    { .name = "unit", .type = XC_T_ID },
-    { .name = "category", .type = XC_T_STRING, .min = 1, .max = XC_NAME_MAX - 1 },
-    { .name = "source", .type = XC_T_STRING, .one_of = s_sources },
-    { .name = "status", .type = XC_T_STRING, .one_of = s_statuses },
-    { .name = "after", .type = XC_T_INTEGER, .min = 0, .max = INT64_MAX },
-    PAGE_FIELDS, { .name = NULL } };
-
-static const xc_route_t s_routes[] = {
-    { "unit.register", XC_COMMAND, s_office, s_unit_register, intake_unit_register },
-    { "round.open", XC_COMMAND, s_office, s_round_open, intake_round_open },
-    { "round.advance", XC_COMMAND, s_office, s_round_advance, intake_round_advance },
-    { "problem.report", XC_COMMAND, s_reporters, s_problem_report, intake_problem_report },
-    { "problem.classify", XC_COMMAND, s_office, s_problem_classify, intake_problem_classify },
-    { "problem.merge", XC_COMMAND, s_office, s_problem_merge, intake_problem_merge },
-    { "unit.get", XC_QUERY, s_everyone, s_unit_get, intake_unit_get },
-    { "unit.list", XC_QUERY, s_everyone, s_unit_list, intake_unit_list },
-    { "round.get", XC_QUERY, s_round_readers, s_round_get, intake_round_get },
-    { "round.list", XC_QUERY, s_round_readers, s_round_list, intake_round_list },
-    { "problem.get", XC_QUERY, s_everyone, s_problem_get, intake_problem_get },
-    { "problem.list", XC_QUERY, s_everyone, s_problem_list, intake_problem_list },
-    { "intake.stats", XC_QUERY, s_stats_readers, NULL, intake_stats },
-};
-
 /* ------------------------------------------------------------------ hooks */
 
 static int
@@ -244,14 +90,16 @@ s_event_visible (const xc_principal_t *reader, const char *visibility, void *sta
 int
 main (int argc, char **argv)
 {
+    size_t n_routes;
+    const xc_route_t *routes = intake_routes (&n_routes);
     /* Event readers come from the policy, which is read at start: the def keeps a pointer to
        the list that s_start fills. */
     xc_service_def_t def = {
         .name = "intake",
         .migrations = s_migrations,
         .n_migrations = sizeof s_migrations / sizeof s_migrations[0],
-        .routes = s_routes,
-        .n_routes = sizeof s_routes / sizeof s_routes[0],
+        .routes = routes,
+        .n_routes = n_routes,
         .event_readers = s_intake.policy.event_role_list,
         .state = &s_intake,
         .start = s_start,

@@ -30,42 +30,7 @@ static const xc_migration_t s_migrations[] = {
       " WITHOUT ROWID;" },
 };
 
-static const char *const s_anyone[] = { "*", NULL };
 static const char *const s_office[] = { "office", NULL };
-static const char *const s_states[] = { "pending", "retrying", "sent", "dead", "held", "acknowledged", NULL };
-static const char *const s_channels[] = { "email", "webhook", "stream", NULL };
-
-#define PAGE \
-    { .name = "after", .type = XC_T_INTEGER, .min = 0, .max = INT64_MAX }, \
-    { .name = "limit", .type = XC_T_INTEGER, .min = 1, .max = 500 }
-static const xc_field_t s_list[] = {
-    { .name = "recipient", .type = XC_T_ID },
-    { .name = "type", .type = XC_T_STRING, .min = 1, .max = 64 },
-    { .name = "state", .type = XC_T_STRING, .one_of = s_states },
-    { .name = "channel", .type = XC_T_STRING, .one_of = s_channels },
-    PAGE,
-    { .name = NULL },
-};
-static const xc_field_t s_get[] = {
-    { .name = "delivery", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX },
-    { .name = NULL },
-};
-static const xc_field_t s_read[] = { PAGE, { .name = NULL } };
-static const xc_field_t s_delivery_id = { .type = XC_T_INTEGER, .min = 1, .max = INT64_MAX };
-static const xc_field_t s_ack[] = {
-    { .name = "deliveries", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 500, .items = &s_delivery_id },
-    { .name = NULL },
-};
-
-/*  A department system reads and acknowledges its own stream; the handlers check that the
-    sender is a principal of the directory. */
-static const xc_route_t s_routes[] = {
-    { "notify.ack", XC_COMMAND, s_anyone, s_ack, notify_ack },
-    { "notify.read", XC_QUERY, s_anyone, s_read, notify_read },
-    { "notify.list", XC_QUERY, s_anyone, s_list, notify_list },
-    { "notify.get", XC_QUERY, s_anyone, s_get, notify_get },
-    { "notify.stats", XC_QUERY, s_office, NULL, notify_stats },
-};
 
 static int
 s_start (xc_service_t *service, void *state, xc_err_t *err)
@@ -87,12 +52,14 @@ s_event_visible (const xc_principal_t *reader, const char *visibility, void *sta
 int
 main (int argc, char **argv)
 {
+    size_t n_routes;
+    const xc_route_t *routes = notify_routes (&n_routes);
     const xc_service_def_t def = {
         .name = "notify",
         .migrations = s_migrations,
         .n_migrations = sizeof s_migrations / sizeof s_migrations[0],
-        .routes = s_routes,
-        .n_routes = sizeof s_routes / sizeof s_routes[0],
+        .routes = routes,
+        .n_routes = n_routes,
         .event_readers = s_office,
         .state = &s_notify,
         .start = s_start,

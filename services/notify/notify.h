@@ -4,7 +4,8 @@
     deliveries: rules, recipients, one delivery per event, recipient and channel), render
     (subjects and texts from templates), deliver (the tick: webhook and email transfers with
     libcurl's multi interface, retries, dead letters, digests, stream re-offers), stream
-    (notify.read, notify.ack), queries (list, get, stats); main.c ties them into routes.
+    (notify.read, notify.ack), queries (list, get, stats); routes.c ties them into routes, main.c
+    into the service.
 */
 #ifndef XC_NOTIFY_H
 #define XC_NOTIFY_H
@@ -36,6 +37,10 @@ typedef struct {
     int in_flight;
     bool wake;
 } notify_t;
+
+/* routes.c: the service's commands and queries (types, roles, data schemas, handlers); main.c
+   hands them to xc_service_main, tests/fuzz checks hostile data against their schemas. */
+const xc_route_t *notify_routes (size_t *n);
 
 /* policy.c */
 int notify_policy_load (notify_t *notify, const xc_config_t *cfg, xc_err_t *err);

@@ -56,149 +56,7 @@ static const xc_migration_t s_migrations[] = {
       " PRIMARY KEY (round, unit)) WITHOUT ROWID;" },
 };
 
-static const char *const s_office[] = { "office", NULL };
-static const char *const s_unit[] = { "unit", NULL };
 static const char *const s_readers[] = { "office", "service", "unit", "discipline", "audit", NULL };
-static const char *const s_office_service[] = { "office", "service", NULL };
-static const char *const s_anyone[] = { "*", NULL };
-static const char *const s_states[] = { "opened", "planned", "claimed", "reopened", "closed", NULL };
-static const char *const s_classes[] = { "immediate", "deadline", "long_term", NULL };
-static const char *const s_completions[] = { "completed", "mostly_completed", NULL };
-static const char *const s_decisions[] = { "accept", "reject", NULL };
-static const char *const s_deadline_kinds[] = { "item", "plan", "measure", NULL };
-static const char *const s_visit_kinds[] = { "return_visit", "special_check", NULL };
-static const char *const s_lists[] = { "problems", "tasks", "responsibilities", NULL };
-
-#define ITEM_ID { .name = "item", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX }
-#define TEXT(n, req, most) { .name = n, .type = XC_T_STRING, .required = req, .min = 1, .max = most }
-#define MONEY(n) { .name = n, .type = XC_T_INTEGER, .min = 0, .max = 10000000000000LL }
-#define PART(n) { .name = n, .type = XC_T_INTEGER, .required = true, .min = 0, .max = 100 }
-
-static const xc_field_t s_measure_fields[] = {
-    TEXT ("text", true, 2000), TEXT ("owner", true, 100), TEXT ("lead_leader", true, 100),
-    { .name = "deadline", .type = XC_T_DATE, .required = true },
-    { .name = NULL },
-};
-static const xc_field_t s_measure = { .type = XC_T_OBJECT, .fields = s_measure_fields };
-static const xc_field_t s_plan[] = {
-    ITEM_ID,
-    { .name = "measures", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 50, .items = &s_measure },
-    TEXT ("note", false, 4000),
-    { .name = NULL },
-};
-static const xc_field_t s_measure_n = { .type = XC_T_INTEGER, .min = 1, .max = 50 };
-static const xc_field_t s_progress[] = {
-    ITEM_ID, TEXT ("note", true, 4000),
-    { .name = "measures_done", .type = XC_T_ARRAY, .max = 50, .items = &s_measure_n },
-    { .name = NULL },
-};
-static const xc_field_t s_evidence_fields[] = {
-    TEXT ("file", true, 255),
-    { .name = "sha256", .type = XC_T_STRING, .required = true, .min = 64, .max = 64 },
-    { .name = NULL },
-};
-static const xc_field_t s_evidence = { .type = XC_T_OBJECT, .fields = s_evidence_fields };
-static const xc_field_t s_outcome_fields[] = {
-    { .name = "institutional_measures", .type = XC_T_INTEGER, .min = 0, .max = 10000 },
-    MONEY ("money_recovered_fen"), MONEY ("money_written_off_fen"),
-    { .name = "public_concern_resolved", .type = XC_T_BOOLEAN },
-    { .name = NULL },
-};
-static const xc_field_t s_claim[] = {
-    ITEM_ID,
-    { .name = "completion", .type = XC_T_STRING, .required = true, .one_of = s_completions },
-    { .name = "evidence", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 50, .items = &s_evidence },
-    { .name = "outcomes", .type = XC_T_OBJECT, .fields = s_outcome_fields },
-    TEXT ("note", false, 4000),
-    { .name = NULL },
-};
-static const xc_field_t s_review[] = {
-    ITEM_ID,
-    { .name = "decision", .type = XC_T_STRING, .required = true, .one_of = s_decisions },
-    TEXT ("reason", false, 2000),
-    { .name = NULL },
-};
-static const xc_field_t s_extend[] = {
-    ITEM_ID,
-    { .name = "due", .type = XC_T_DATE, .required = true },
-    TEXT ("reason", true, 2000),
-    { .name = "deadline", .type = XC_T_STRING, .one_of = s_deadline_kinds },
-    { .name = "measure", .type = XC_T_INTEGER, .min = 1, .max = 50 },
-    { .name = NULL },
-};
-static const xc_field_t s_regime[] = {
-    { .name = "round", .type = XC_T_ID, .required = true },
-    TEXT ("regime", true, RECTIFY_WORD - 1),
-    { .name = NULL },
-};
-static const xc_field_t s_visit_kind = { .type = XC_T_STRING, .one_of = s_visit_kinds };
-static const xc_field_t s_revisit[] = {
-    { .name = "round", .type = XC_T_ID },
-    { .name = "unit", .type = XC_T_ID, .required = true },
-    { .name = "date", .type = XC_T_DATE, .required = true },
-    { .name = "kinds", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 2, .items = &s_visit_kind },
-    TEXT ("note", false, 4000),
-    { .name = NULL },
-};
-static const xc_field_t s_parts_fields[] = {
-    PART ("leadership"), PART ("responsibility"), PART ("task_completion"), PART ("satisfaction"),
-    { .name = NULL },
-};
-static const xc_field_t s_leader_fields[] = {
-    TEXT ("name", true, 100), TEXT ("title", true, 200),
-    { .name = NULL },
-};
-static const xc_field_t s_evaluate[] = {
-    { .name = "round", .type = XC_T_ID, .required = true },
-    { .name = "unit", .type = XC_T_ID, .required = true },
-    { .name = "parts", .type = XC_T_OBJECT, .required = true, .fields = s_parts_fields },
-    { .name = "principal_leader", .type = XC_T_OBJECT, .required = true, .fields = s_leader_fields },
-    TEXT ("note", false, 4000),
-    { .name = NULL },
-};
-static const xc_field_t s_only_item[] = { ITEM_ID, { .name = NULL } };
-#define PAGE \
-    { .name = "after", .type = XC_T_INTEGER, .min = 0, .max = INT64_MAX }, \
-    { .name = "limit", .type = XC_T_INTEGER, .min = 1, .max = 500 }
-#define ROUND_UNIT \
-    { .name = "round", .type = XC_T_ID }, { .name = "unit", .type = XC_T_ID }
-static const xc_field_t s_list[] = {
-    ROUND_UNIT,
-    { .name = "state", .type = XC_T_STRING, .one_of = s_states },
-    { .name = "class", .type = XC_T_STRING, .one_of = s_classes },
-    { .name = "overdue", .type = XC_T_BOOLEAN },
-    PAGE,
-    { .name = NULL },
-};
-static const xc_field_t s_export[] = {
-    { .name = "list", .type = XC_T_STRING, .required = true, .one_of = s_lists },
-    ROUND_UNIT, PAGE,
-    { .name = NULL },
-};
-static const xc_field_t s_round[] = { { .name = "round", .type = XC_T_ID, .required = true }, { .name = NULL } };
-static const xc_field_t s_stats[] = {
-    ROUND_UNIT,
-    { .name = "from", .type = XC_T_DATE }, { .name = "to", .type = XC_T_DATE },
-    { .name = NULL },
-};
-
-/*  A unit acts on its own items only and a reader sees only its scope: the handlers check
-    that against the item's unit. Anyone else may query and gets nothing (stats count nothing). */
-static const xc_route_t s_routes[] = {
-    { "rectify.plan", XC_COMMAND, s_unit, s_plan, rectify_plan },
-    { "rectify.progress", XC_COMMAND, s_unit, s_progress, rectify_progress },
-    { "rectify.claim", XC_COMMAND, s_unit, s_claim, rectify_claim },
-    { "rectify.review", XC_COMMAND, s_office, s_review, rectify_review },
-    { "rectify.extend", XC_COMMAND, s_office, s_extend, rectify_extend },
-    { "rectify.regime", XC_COMMAND, s_office, s_regime, rectify_regime },
-    { "rectify.revisit", XC_COMMAND, s_office, s_revisit, rectify_revisit },
-    { "rectify.evaluate", XC_COMMAND, s_office, s_evaluate, rectify_evaluate },
-    { "rectify.get", XC_QUERY, s_anyone, s_only_item, rectify_get },
-    { "rectify.list", XC_QUERY, s_anyone, s_list, rectify_list },
-    { "rectify.export", XC_QUERY, s_anyone, s_export, rectify_export },
-    { "rectify.round", XC_QUERY, s_office_service, s_round, rectify_round },
-    { "rectify.stats", XC_QUERY, s_anyone, s_stats, rectify_stats },
-};
 
 static int
 s_start (xc_service_t *service, void *state, xc_err_t *err)
@@ -223,12 +81,14 @@ static const char *const s_sources[] = { "intake", NULL };
 int
 main (int argc, char **argv)
 {
+    size_t n_routes;
+    const xc_route_t *routes = rectify_routes (&n_routes);
     const xc_service_def_t def = {
         .name = "rectify",
         .migrations = s_migrations,
         .n_migrations = sizeof s_migrations / sizeof s_migrations[0],
-        .routes = s_routes,
-        .n_routes = sizeof s_routes / sizeof s_routes[0],
+        .routes = routes,
+        .n_routes = n_routes,
         .event_readers = s_readers,
         .state = &s_rectify,
         .start = s_start,

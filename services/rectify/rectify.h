@@ -4,7 +4,8 @@
     (items opened from intake's events and every transition of their life), deadlines (plan,
     item and milestone deadlines, their warnings, overdue notices and escalations, and the
     return-visit timer), evaluation (revisits, unit scores, interviews), queries (get, list,
-    round, stats) and export (the three lists as CSV); main.c ties them into routes.
+    round, stats) and export (the three lists as CSV); routes.c ties them into routes, main.c
+    into the service.
 */
 #ifndef XC_RECTIFY_H
 #define XC_RECTIFY_H
@@ -59,6 +60,10 @@ typedef struct {
 } rectify_t;
 
 extern const char *const rectify_parts[4];  /* the evaluation's parts, in weights order */
+
+/* routes.c: the service's commands and queries (types, roles, data schemas, handlers); main.c
+   hands them to xc_service_main, tests/fuzz checks hostile data against their schemas. */
+const xc_route_t *rectify_routes (size_t *n);
 
 /* policy.c */
 int rectify_policy_load (rectify_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);

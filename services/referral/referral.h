@@ -2,7 +2,8 @@
 
     policy (policies.referral), life (referrals made from intake's events or by the office,
     and every transition), deadlines (due dates, warnings, overdue), queries (get, list,
-    stats); main.c ties them into the service's routes and its consumer of intake.
+    stats); routes.c ties them into the service's routes, main.c into the service and its
+    consumer of intake.
 */
 #ifndef XC_REFERRAL_H
 #define XC_REFERRAL_H
@@ -26,6 +27,10 @@ typedef struct {
 typedef struct {
     referral_policy_t policy;
 } referral_t;
+
+/* routes.c: the service's commands and queries (types, roles, data schemas, handlers); main.c
+   hands them to xc_service_main, tests/fuzz checks hostile data against their schemas. */
+const xc_route_t *referral_routes (size_t *n);
 
 /* policy.c */
 int referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);
