@@ -22,7 +22,7 @@ PY        := /usr/bin/python3
 PY_MODS   := zmq nacl pytest aiosmtpd
 
 CFLAGS_BASE := -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-               -Wformat=2 -Wno-format-nonliteral -g -O2 -I.
+               -Wformat=2 -Wno-format-nonliteral -g -O2 -pthread -I.
 ifneq ($(SANITIZER),)
 CFLAGS_BASE += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all -O1
 LDFLAGS     += -fsanitize=$(SANITIZER)
@@ -30,7 +30,7 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
-LIBS       = $(PKG_LIBS) -lm
+LIBS       = $(PKG_LIBS) -lm -pthread
 
 B := build
 COMMON_SRC  := $(filter-out %_test.c,$(wildcard common/*.c))

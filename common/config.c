@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const xc_field_t s_limit_fields[] = {
     { .name = "max_message_bytes", .type = XC_T_INTEGER, .min = 1024, .max = 16 * 1024 * 1024 },
@@ -17,6 +18,7 @@ static const xc_field_t s_limit_fields[] = {
     { .name = "batch_max", .type = XC_T_INTEGER, .min = 1, .max = 10000 },
     { .name = "request_timeout_ms", .type = XC_T_INTEGER, .min = 100, .max = 600000 },
     { .name = "pull_ms", .type = XC_T_INTEGER, .min = 10, .max = 600000 },
+    { .name = "verify_threads", .type = XC_T_INTEGER, .min = 1, .max = 64 },
     { .name = NULL }
 };
 
@@ -179,6 +181,9 @@ s_fill (xc_config_t *cfg, json_t *root)
     cfg->batch_max = s_limit (root, "batch_max", 256);
     cfg->request_timeout_ms = s_limit (root, "request_timeout_ms", 5000);
     cfg->pull_ms = s_limit (root, "pull_ms", 1000);
+    /* by default one verifier per core, at most four: the signatures are most of the work */
+    long cores = sysconf (_SC_NPROCESSORS_ONLN);
+    cfg->verify_threads = s_limit (root, "verify_threads", cores < 1 ? 1 : cores > 4 ? 4 : (int) cores);
     if (!cfg->deployment || !cfg->registry || !cfg->calendar || !cfg->log_level)
         return -1;
 

@@ -15,8 +15,10 @@
         "tick_ms": 1000,                        timer period for deadlines
         "batch_max": 256,                       commands that may share one transaction
         "request_timeout_ms": 5000,             a client's total wait for an answer
-        "pull_ms": 1000                         a consumer pulls another service's events at
+        "pull_ms": 1000,                        a consumer pulls another service's events at
                                                 least this often (hints wake it sooner)
+        "verify_threads": 2                     threads that open a batch's envelopes (the
+                                                signatures); default: the cores, at most 4
       },
       "services": {                             one member per service
         "echo": {
@@ -77,6 +79,7 @@ typedef struct {
     int batch_max;
     int request_timeout_ms;
     int pull_ms;
+    int verify_threads;
     xc_service_conf_t *services;
     size_t n_services;
     json_t *policies;                /* borrowed from root; an empty object when absent */

@@ -15,6 +15,7 @@
 #include "common/keys.h"
 #include "common/log.h"
 #include "common/outbox.h"
+#include "common/pool.h"
 #include "common/transport.h"
 
 #define EXIT_FAULT 70                /* the exit status of --fail-after-commit */
@@ -33,6 +34,7 @@ struct xc_service {
     xc_store_t *store;
     xc_server_t *server;
     xc_curve_keypair_t curve;
+    xc_pool_t *verifiers;            /* opens a batch's envelopes on limits.verify_threads */
     bool in_tx;
     int64_t started;                 /* wall clock */
     int commits;
@@ -56,7 +58,15 @@ typedef struct {
     json_t *reply;                   /* the reply's data */
     char corr[XC_UUID_LEN + 1];      /* for refusals before the envelope opened */
     char to[XC_NAME_MAX];
+    int opened;                      /* xc_envelope_open's result, from the verifiers */
+    xc_err_t open_err;
 } s_slot_t;
+
+/*  What the verifier threads share for one batch: read-only but for each slot's own result. */
+typedef struct {
+    s_slot_t *slots;
+    xc_verify_t verify;
+} s_opening_t;
 
 static const char *const s_any[] = { "*", NULL };
 
@@ -384,25 +394,34 @@ s_role_allowed (const char *const *roles, const char *role)
     return false;
 }
 
-/*  Runs every check before a handler: envelope, route, role, transport identity, schema. */
+/*  On a verifier thread: the envelope checks and the signature, the costly part of a request.
+    Nothing here logs or touches the store; the registry is not reloaded during a batch. */
+static void
+s_open_one (void *arg, size_t i)
+{
+    s_opening_t *opening = arg;
+    s_slot_t *slot = &opening->slots[i];
+    if (slot->req.extra_frames)
+        slot->opened = xc_err_set (&slot->open_err, XC_E_MALFORMED, "a message is exactly one frame");
+    else
+        slot->opened = xc_envelope_open (slot->req.body, slot->req.len, &opening->verify, &slot->msg,
+                                         &slot->open_err);
+}
+
+/*  Runs every check before a handler, on the loop's thread, after the envelope was opened:
+    route, role, transport identity, schema. */
 static void
 s_admit (xc_service_t *self, s_slot_t *slot)
 {
     xc_err_t err;
     snprintf (slot->to, sizeof slot->to, "unknown");
     if (slot->req.extra_frames) {
-        xc_err_set (&err, XC_E_MALFORMED, "a message is exactly one frame");
         s_peek (slot);
-        s_slot_fail (slot, &err);
+        s_slot_fail (slot, &slot->open_err);
         return;
     }
-    xc_verify_t verify = {
-        .registry = self->registry, .audience = self->def->name, .now = xc_clock_wall (),
-        .skew = self->config->clock_skew_seconds,
-        .max_lifetime = self->config->max_lifetime_seconds,
-        .max_size = self->config->max_message_bytes,
-    };
-    if (xc_envelope_open (slot->req.body, slot->req.len, &verify, &slot->msg, &err) != 0) {
+    if (slot->opened != 0) {
+        err = slot->open_err;
         s_peek (slot);              /* bounded: frames above 4x the limit never arrive */
         xc_info (slot->corr[0] ? slot->corr : NULL, "refused: %s (%s)", err.text,
                  xc_code_name (err.code));
@@ -577,6 +596,13 @@ s_batch (xc_service_t *self, s_slot_t *slots, int n)
 {
     int64_t head_before = 0, head_after = 0;
     xc_outbox_head (self->store, &head_before, NULL);
+    s_opening_t opening = { .slots = slots, .verify = {
+        .registry = self->registry, .audience = self->def->name, .now = xc_clock_wall (),
+        .skew = self->config->clock_skew_seconds,
+        .max_lifetime = self->config->max_lifetime_seconds,
+        .max_size = self->config->max_message_bytes,
+    } };
+    xc_pool_run (self->verifiers, s_open_one, &opening, (size_t) n);
     bool commands = false;
     for (int i = 0; i < n; i++) {
         s_admit (self, &slots[i]);
@@ -764,6 +790,9 @@ s_start (xc_service_t *self, const char *config_path, xc_err_t *err)
         return -1;
     if (s_start_consumers (self, err) != 0)
         return -1;
+    json_object_seed (0);           /* once, before other threads parse JSON */
+    if (xc_pool_new (self->config->verify_threads, &self->verifiers, err) != 0)
+        return -1;
     xc_server_opts_t opts = {
         .api = self->conf->api_bind, .events = self->conf->events_bind,
         .curve = self->config->curve ? &self->curve : NULL,
@@ -781,6 +810,7 @@ s_stop (xc_service_t *self)
     for (int i = 0; i < self->n_consumers; i++)
         xc_consumer_destroy (&self->consumers[i]);
     xc_server_destroy (&self->server);
+    xc_pool_destroy (&self->verifiers);
     xc_store_close (&self->store);
     xc_calendar_destroy (&self->calendar);
     xc_key_wipe (&self->key);
