@@ -79,6 +79,14 @@ xc_inbox_record (xc_store_t *store, const char *iss, const char *id,
     if (rc != SQLITE_DONE)
         xc_store_fail (db, "inbox record", err);
     sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE)
+        return -1;
+    if (xc_store_stmt (store, "UPDATE counters SET value = value + 1 WHERE name = 'commands'", &stmt, err) != 0)
+        return -1;
+    rc = sqlite3_step (stmt);
+    if (rc != SQLITE_DONE)
+        xc_store_fail (db, "inbox count", err);
+    sqlite3_reset (stmt);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -87,7 +95,7 @@ xc_inbox_count (xc_store_t *store, int64_t *count, xc_err_t *err)
 {
     *count = 0;
     sqlite3_stmt *stmt;
-    if (xc_store_stmt (store, "SELECT count(*) FROM inbox", &stmt, err) != 0)
+    if (xc_store_stmt (store, "SELECT value FROM counters WHERE name = 'commands'", &stmt, err) != 0)
         return -1;
     int rc = sqlite3_step (stmt);
     if (rc == SQLITE_ROW)

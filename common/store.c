@@ -37,6 +37,10 @@ static const xc_migration_t s_base[] = {
     { "create consumer offsets",
       "CREATE TABLE consumer_offsets (source TEXT PRIMARY KEY, seq INTEGER NOT NULL)"
       " WITHOUT ROWID" },
+    /* health's count of commands, kept with each record: counting the inbox grows with it */
+    { "create counters",
+      "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+      "INSERT INTO counters SELECT 'commands', count(*) FROM inbox" },
 };
 #define S_BASE_COUNT ((int) (sizeof s_base / sizeof s_base[0]))
 _Static_assert (S_BASE_COUNT == XC_STORE_BASE_VERSION, "XC_STORE_BASE_VERSION is the count");
@@ -298,6 +302,11 @@ s_set_pragmas (sqlite3 *db, const char *path, xc_err_t *err)
         return -1;
     if (value != 1)
         return xc_err_set (err, XC_E_INTERNAL, "'%s' refused foreign_keys=ON", path);
+    /* A batch's savepoints would otherwise spill into temporary files, and its pages outgrow
+       the default 2 MB cache (measured: a third of the kernel time per command). */
+    if (s_exec (db, "PRAGMA temp_store=MEMORY", err) != 0
+        || s_exec (db, "PRAGMA cache_size=-32768", err) != 0)
+        return -1;
     return 0;
 }
 
