@@ -60,10 +60,14 @@ typedef struct {
     char to[XC_NAME_MAX];
     int opened;                      /* xc_envelope_open's result, from the verifiers */
     xc_err_t open_err;
+    char *sealed;                    /* the signed reply, from the verifiers after the commit */
+    size_t sealed_len;
+    xc_err_t seal_err;
 } s_slot_t;
 
 /*  What the verifier threads share for one batch: read-only but for each slot's own result. */
 typedef struct {
+    xc_service_t *self;
     s_slot_t *slots;
     xc_verify_t verify;
 } s_opening_t;
@@ -557,20 +561,29 @@ s_run_commands (xc_service_t *self, s_slot_t *slots, int n)
     s_after_commit (self);
 }
 
+/*  On a verifier thread, after the commit: signs one reply (the other costly part). */
+static void
+s_seal_one (void *arg, size_t i)
+{
+    s_opening_t *opening = arg;
+    s_slot_t *slot = &opening->slots[i];
+    slot->sealed = s_seal (opening->self, NULL, slot->to, slot->reply_type, slot->corr, true,
+                           slot->reply, &slot->sealed_len, &slot->seal_err);
+}
+
+/*  On the loop's thread: the socket is not shared. */
 static void
 s_send_reply (xc_service_t *self, s_slot_t *slot)
 {
     xc_err_t err;
-    size_t len;
-    char *bytes = s_seal (self, NULL, slot->to, slot->reply_type, slot->corr, true,
-                          slot->reply ? slot->reply : json_object (), &len, &err);
-    if (!bytes) {
-        xc_error (slot->corr, "unable to sign a reply: %s", err.text);
+    if (!slot->sealed) {
+        xc_error (slot->corr, "unable to sign a reply: %s", slot->seal_err.text);
         return;
     }
-    if (xc_server_reply (self->server, &slot->req, bytes, len, &err) != 0)
+    if (xc_server_reply (self->server, &slot->req, slot->sealed, slot->sealed_len, &err) != 0)
         xc_warn (slot->corr, "reply to '%s' dropped: %s", slot->to, err.text);
-    free (bytes);
+    free (slot->sealed);
+    slot->sealed = NULL;
 }
 
 static void
@@ -596,7 +609,7 @@ s_batch (xc_service_t *self, s_slot_t *slots, int n)
 {
     int64_t head_before = 0, head_after = 0;
     xc_outbox_head (self->store, &head_before, NULL);
-    s_opening_t opening = { .slots = slots, .verify = {
+    s_opening_t opening = { .self = self, .slots = slots, .verify = {
         .registry = self->registry, .audience = self->def->name, .now = xc_clock_wall (),
         .skew = self->config->clock_skew_seconds,
         .max_lifetime = self->config->max_lifetime_seconds,
@@ -615,6 +628,10 @@ s_batch (xc_service_t *self, s_slot_t *slots, int n)
     }
     if (commands)
         s_run_commands (self, slots, n);
+    for (int i = 0; i < n; i++)
+        if (!slots[i].reply)
+            slots[i].reply = json_object ();
+    xc_pool_run (self->verifiers, s_seal_one, &opening, (size_t) n);
     for (int i = 0; i < n; i++) {
         s_send_reply (self, &slots[i]);
         xc_request_clear (&slots[i].req);
