@@ -114,7 +114,7 @@ $(B)/test/bench_%: $(B)/obj/tests/bench/%.o $(FIXTURE_OBJ) $(B)/libxc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
-test: all
+test: all $(BENCH_BINS)
 	@PY=$(PY) tests/run.sh $(UNIT_BINS) $(SYSTEM_BINS) --pytest tests/python
 
 memcheck: all

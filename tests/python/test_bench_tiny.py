@@ -1,0 +1,39 @@
+"""make test runs every benchmark in its tiny size (XC_BENCH_TINY=1), so that none can rot:
+each must exit 0 and print its figures as `BENCH <name> <value> <unit> floor=<v> ratio=<v>`.
+The figures themselves are not judged here: a benchmark is not a test (make bench)."""
+import glob
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LINE = re.compile(r"^BENCH ([a-z0-9_]+) (-?[0-9.]+) (\S+) floor=(-?[0-9.]+) ratio=(-?[0-9.]+)$")
+BENCHES = sorted(glob.glob(os.path.join(REPO, "build", "test", "bench_*"))) + \
+    sorted(glob.glob(os.path.join(REPO, "tests", "bench", "*_bench.py")))
+# the figures issue 10 names, each printed by one of the benchmarks
+EXPECTED = {"intake_accept", "end_to_end_latency_p50", "end_to_end_latency_p99", "stats_query",
+            "overdue_sweep", "tick_idle_10k", "tick_idle_1m", "startup_1m"}
+seen = set()
+
+
+@pytest.mark.parametrize("bench", BENCHES, ids=os.path.basename)
+def test_tiny_benchmark_runs_and_prints_its_lines(bench):
+    cmd = [sys.executable, bench] if bench.endswith(".py") else [bench]
+    r = subprocess.run(cmd, cwd=REPO, env=dict(os.environ, XC_BENCH_TINY="1"),
+                       capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, f"exit {r.returncode}\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
+    lines = [l for l in r.stdout.splitlines() if l.startswith("BENCH")]
+    assert lines, r.stdout
+    for l in lines:
+        m = LINE.match(l)
+        assert m, f"not a BENCH line: {l!r}"
+        seen.add(m.group(1))
+
+
+def test_every_figure_of_issue_10_is_printed():
+    assert len(BENCHES) >= 4, BENCHES
+    missing = EXPECTED - seen
+    assert not missing, f"no benchmark printed {sorted(missing)}"
