@@ -117,6 +117,38 @@ s_accept (fx_t *fx, const char *iss, const char *type, const char *data_fmt)
     return acked == COMMANDS && failed == 0 ? acked / seconds : -1;
 }
 
+/*  Sets limits.verify_threads in a deployed fixture's config, before it starts. */
+static int
+s_set_verify_threads (fx_t *fx, int threads)
+{
+    json_t *config = json_load_file (fx->config, 0, NULL);
+    if (!config)
+        return -1;
+    json_object_set_new (json_object_get (config, "limits"), "verify_threads", json_integer (threads));
+    int rc = json_dump_file (config, fx->config, JSON_INDENT (1));
+    json_decref (config);
+    return rc;
+}
+
+static double
+s_intake_rate (fx_t *intake)
+{
+    xc_client_t *client = fx_client (intake, NULL);
+    char id[XC_UUID_LEN + 1];
+    char *msg = fx_seal (intake, &intake->office, "office", "unit.register",
+                         "{\"id\":\"U1\",\"name\":\"某镇\",\"level\":\"town\"}", id);
+    xc_msg_t *reply = NULL;
+    int registered = fx_call (intake, client, "office", msg, id, &reply, NULL);
+    xc_msg_destroy (&reply);
+    free (msg);
+    xc_client_destroy (&client);
+    return registered == 0
+        ? s_accept (intake, "petition-bureau", "problem.report",
+                    "{\"unit\":\"U1\",\"category\":\"public_concerns\",\"summary\":\"第%d件\","
+                    "\"detail\":\"群众反映的问题\",\"severity\":\"general\",\"source\":\"petition\"}")
+        : -1;
+}
+
 int
 main (void)
 {
@@ -136,24 +168,20 @@ main (void)
     long long notes = fx_sql_int (&echo, "SELECT count(*) FROM notes");
     printf ("BENCH echo_accept %.0f commands/s floor=%.0f ratio=%.2f\n", echo_rate, floor, echo_rate / floor);
 
-    xc_client_t *client = fx_client (&intake, NULL);
-    char id[XC_UUID_LEN + 1];
-    char *msg = fx_seal (&intake, &intake.office, "office", "unit.register",
-                         "{\"id\":\"U1\",\"name\":\"某镇\",\"level\":\"town\"}", id);
-    xc_msg_t *reply = NULL;
-    int registered = fx_call (&intake, client, "office", msg, id, &reply, NULL);
-    xc_msg_destroy (&reply);
-    free (msg);
-    xc_client_destroy (&client);
-    double intake_rate = registered == 0
-        ? s_accept (&intake, "petition-bureau", "problem.report",
-                    "{\"unit\":\"U1\",\"category\":\"public_concerns\",\"summary\":\"第%d件\","
-                    "\"detail\":\"群众反映的问题\",\"severity\":\"general\",\"source\":\"petition\"}")
-        : -1;
+    double intake_rate = s_intake_rate (&intake);
     long long problems = fx_sql_int (&intake, "SELECT count(*) FROM inbox WHERE type = 'problem.report'");
     printf ("BENCH intake_accept %.0f commands/s floor=%.0f ratio=%.2f\n", intake_rate, floor,
             intake_rate / floor);
+    /* the same with one thread doing everything: what the verifier threads bring, same run */
+    fx_t single;
+    double single_rate = -1;
+    if (fx_deploy (&single, "intake", false) == 0 && s_set_verify_threads (&single, 1) == 0
+        && fx_start (&single, NULL) == 0)
+        single_rate = s_intake_rate (&single);
+    printf ("BENCH intake_accept_1thread %.0f commands/s floor=%.0f ratio=%.2f\n", single_rate, floor,
+            single_rate / floor);
+    fx_destroy (&single);
     fx_destroy (&echo);
     fx_destroy (&intake);
-    return notes == COMMANDS && problems == COMMANDS ? 0 : 1;
+    return notes == COMMANDS && problems == COMMANDS && single_rate > 0 ? 0 : 1;
 }
