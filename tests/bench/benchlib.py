@@ -149,16 +149,7 @@ class WebhookReceiver:
             if raw is None:
                 raise xcwire.WireError("chunked body")
             recipient = h.path[len("/hook/"):] if h.path.startswith("/hook/") else None
-            header, body = xcwire.open_message(raw, self.registry)
-            if body["iss"] != self.sender or self.registry.keys[header["kid"]][0] != self.sender:
-                raise xcwire.WireError(f"not signed by {self.sender}: {body['iss']!r}")
-            if body["aud"] != recipient:
-                raise xcwire.WireError(f"aud {body['aud']!r} posted to {h.path!r}")
-            if body["type"] != "notice":
-                raise xcwire.WireError(f"type {body['type']!r}")
-            now = time.time()
-            if now > body["exp"] or abs(body["iat"] - now) > 300:
-                raise xcwire.WireError(f"stale: iat {body['iat']}, exp {body['exp']}")
+            _, body = xcwire.check_notice(raw, self.registry, self.sender, recipient, h.path)
             if h.headers.get("Idempotency-Key") != body["id"]:
                 raise xcwire.WireError("Idempotency-Key is not the message id")
         except Exception as e:      # noqa: BLE001 - every error is counted and answered 400

@@ -32,6 +32,7 @@ import uuid
 import pytest
 
 import xcwire
+from notify_servers import DEFAULT_RULES
 from conftest import REPO, Suite, key_file, running_suite
 from notify_servers import WebhookServer
 
@@ -74,19 +75,6 @@ NOBODY = ["body_b", "unit_a", "unit_b", "team", "public", "petition", "audit", "
 ALERTS = {"referral.warning", "referral.overdue", "referral.extended"}
 LEADS_HEADER = "\ufeff线索编号,接收单位,问题编号,标题,状态,处置方式,反馈期限,是否逾期\r\n"
 
-DEFAULT_RULES = [
-    {"id": "warning-green", "events": ["rectify.warning"], "when": {"colour": ["green"]},
-     "to": ["owners|role:officer"]},
-    {"id": "warning-yellow", "events": ["rectify.warning"], "when": {"colour": ["yellow"]},
-     "to": ["owners|role:officer", "lead_leaders|role:supervising_leader"]},
-    {"id": "overdue", "events": ["rectify.overdue"], "to": ["role:party_secretary", "role:office"]},
-    {"id": "escalated", "events": ["rectify.escalated"], "to": ["role:office", "role:principal_leader"]},
-    {"id": "revisit-due", "events": ["revisit.due"], "to": ["role:office"]},
-    {"id": "referral-warning", "events": ["referral.warning"], "to": ["target"]},
-    {"id": "referral-overdue", "events": ["referral.overdue"], "to": ["role:office", "target"]},
-    {"id": "report-overdue", "events": ["round.report_overdue"], "to": ["role:office"]},
-    {"id": "interview", "events": ["interview.recommended"], "to": ["role:office_leadership"]},
-]
 # Everything notify can read goes to the office too: so if any lead text reached notify, a
 # notice would carry it.
 CATCH_ALL = {"id": "all-to-office", "events": ["*"], "to": ["role:office"], "channels": ["stream"]}

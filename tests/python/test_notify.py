@@ -19,7 +19,7 @@ import pytest
 
 import xcwire
 from conftest import Suite
-from notify_servers import SmtpServer, WebhookServer
+from notify_servers import DEFAULT_RULES, SmtpServer, WebhookServer
 
 SERVICES = ["intake", "referral", "rectify", "notify"]
 PRINCIPALS = {
@@ -36,20 +36,6 @@ WAIT = 15.0             # the longest any single wait may take
 QUIET = 0.8             # how long nothing more must come before "nobody else" is believed
 TZ = datetime.timezone(datetime.timedelta(hours=8))
 
-# The default rules of docs/services/notify.md, written out for the tests that add a rule.
-DEFAULT_RULES = [
-    {"id": "warning-green", "events": ["rectify.warning"], "when": {"colour": ["green"]},
-     "to": ["owners|role:officer"]},
-    {"id": "warning-yellow", "events": ["rectify.warning"], "when": {"colour": ["yellow"]},
-     "to": ["owners|role:officer", "lead_leaders|role:supervising_leader"]},
-    {"id": "overdue", "events": ["rectify.overdue"], "to": ["role:party_secretary", "role:office"]},
-    {"id": "escalated", "events": ["rectify.escalated"], "to": ["role:office", "role:principal_leader"]},
-    {"id": "revisit-due", "events": ["revisit.due"], "to": ["role:office"]},
-    {"id": "referral-warning", "events": ["referral.warning"], "to": ["target"]},
-    {"id": "referral-overdue", "events": ["referral.overdue"], "to": ["role:office", "target"]},
-    {"id": "report-overdue", "events": ["round.report_overdue"], "to": ["role:office"]},
-    {"id": "interview", "events": ["interview.recommended"], "to": ["role:office_leadership"]},
-]
 ROUTED_TYPES = {"rectify": {"rectify.warning", "rectify.overdue", "rectify.escalated", "revisit.due",
                             "interview.recommended"},
                 "referral": {"referral.warning", "referral.overdue"},

@@ -366,3 +366,20 @@ class Client:
     def call(self, signer, type_, data, aud=None, **kw):
         frame, body = seal(signer, aud or self.service, type_, data, **kw)
         return self.request(frame, body)
+
+
+def check_notice(frame, registry, sender, recipient, path, now=None):
+    """A webhook notice as its receiver must check it (docs/services/notify.md): signed by the
+    sender service, for this recipient, of type notice, fresh on the wall clock (protocol.md
+    checks 15, 16). Returns (header, body); raises WireError."""
+    header, body = open_message(frame, registry)
+    if body["iss"] != sender or registry.keys[header["kid"]][0] != sender:
+        raise WireError(f"not signed by {sender}: {body['iss']!r}")
+    if body["aud"] != recipient:
+        raise WireError(f"aud {body['aud']!r} posted to {path!r}")
+    if body["type"] != "notice":
+        raise WireError(f"type {body['type']!r}")
+    now = time.time() if now is None else now
+    if now > body["exp"] or abs(body["iat"] - now) > 300:
+        raise WireError(f"stale: iat {body['iat']}, exp {body['exp']}, now {int(now)}")
+    return header, body
