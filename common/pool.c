@@ -4,6 +4,7 @@
 #include "common/pool.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -73,12 +74,18 @@ xc_pool_new (int threads, xc_pool_t **pool_p, xc_err_t *err)
     pthread_cond_init (&pool->work, NULL);
     pthread_cond_init (&pool->done, NULL);
     pool->threads = 1;
-    for (int i = 0; i < threads - 1; i++) {
-        if (pthread_create (&pool->workers[i], NULL, s_worker, pool) != 0) {
-            xc_pool_destroy (&pool);
-            return xc_err_set (err, XC_E_INTERNAL, "unable to start a thread");
-        }
-        pool->threads++;
+    /* Workers block every signal, so SIGTERM reaches the thread whose poll it must interrupt. */
+    sigset_t all, saved;
+    sigfillset (&all);
+    pthread_sigmask (SIG_SETMASK, &all, &saved);
+    int started = 0;
+    for (int i = 0; i < threads - 1 && pthread_create (&pool->workers[i], NULL, s_worker, pool) == 0; i++)
+        started++;
+    pthread_sigmask (SIG_SETMASK, &saved, NULL);
+    pool->threads += started;
+    if (started < threads - 1) {
+        xc_pool_destroy (&pool);
+        return xc_err_set (err, XC_E_INTERNAL, "unable to start a thread");
     }
     *pool_p = pool;
     return 0;

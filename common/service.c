@@ -807,7 +807,6 @@ s_start (xc_service_t *self, const char *config_path, xc_err_t *err)
         return -1;
     if (s_start_consumers (self, err) != 0)
         return -1;
-    json_object_seed (0);           /* once, before other threads parse JSON */
     if (xc_pool_new (self->config->verify_threads, &self->verifiers, err) != 0)
         return -1;
     xc_server_opts_t opts = {

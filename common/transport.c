@@ -623,13 +623,21 @@ xc_client_call (xc_client_t *self, const char *request, size_t len, const char *
             }
             break;                       /* transient: resend after the wait */
         }
-        if (!sent) {
+        if (!sent && send_err.code == XC_E_UNAVAILABLE) {
             /* Not connected yet (IMMEDIATE): send as soon as the connection is up rather than
                after a whole wait, which cost every new client a quarter of a second. */
             int64_t nap = until - xc_clock_mono_ms ();
             zmq_pollitem_t out = { self->socket, 0, ZMQ_POLLOUT, 0 };
             if (nap > 0 && zmq_poll (&out, 1, (long) nap) > 0 && (out.revents & ZMQ_POLLOUT))
                 continue;
+        }
+        else if (!sent) {
+            last = send_err;                 /* a real send error: say it, and wait as before */
+            int64_t nap = until - xc_clock_mono_ms ();
+            if (nap > 0) {
+                zmq_pollitem_t none = { NULL, -1, 0, 0 };
+                zmq_poll (&none, 0, (long) nap);
+            }
         }
         else if (xc_clock_mono_ms () < until) {
             int64_t nap = until - xc_clock_mono_ms ();

@@ -579,8 +579,8 @@ intake_problem_list (xc_call_t *call, void *state)
     int limit = xc_page_limit (data);
     bool team = xc_call_role_is (call, "team");
     bool reporter = !team && !xc_call_role_is (call, "office") && !xc_call_role_is (call, "service");
-    /* a service that is no restricted reader lists no lead (s_may_read) */
-    bool no_leads = xc_call_role_is (call, "service")
+    /* an office or service principal that is no restricted reader lists no lead (s_may_read) */
+    bool no_leads = (xc_call_role_is (call, "office") || xc_call_role_is (call, "service"))
                     && !intake_policy_restricted_reader (&intake->policy, xc_call_msg (call)->principal);
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT " PROBLEM_COLUMNS " FROM problems p"

@@ -38,13 +38,15 @@ export CONTAINERS_STORAGE_CONF=$W/storage.conf CONTAINERS_CONF=$W/containers.con
 
 # what the machine had before, so that only what we made is removed
 nft_before=$(nft list tables 2>/dev/null | sort)
+# rootful podman keeps network definitions for the whole machine, not in our storage
+networks_before=$(podman network ls --format '{{.Name}}' 2>/dev/null | sort)
 forward_before=$(sysctl -n net.ipv4.ip_forward)
 svc_pid=
 cleanup() {
   set +e
   for c in $(podman ps -aq); do podman rm -f -t 1 "$c" >/dev/null 2>&1; done
   podman volume prune -f >/dev/null 2>&1
-  for n in $(podman network ls --format '{{.Name}}'); do
+  for n in $(podman network ls --format '{{.Name}}' | sort | comm -13 <(echo "$networks_before") -); do
     [ "$n" = podman ] || podman network rm -f "$n" >/dev/null 2>&1
   done
   podman rmi -af >/dev/null 2>&1
