@@ -52,8 +52,10 @@ cleanup() {
   podman rmi -af >/dev/null 2>&1
   [ -n "$svc_pid" ] && kill "$svc_pid" 2>/dev/null && wait "$svc_pid" 2>/dev/null
   # podman's overlay driver bind-mounts its folder onto itself; a mount left behind would keep
-  # build/ from being removed (after the API service, which holds it)
-  umount "$W/storage/overlay" 2>/dev/null || umount -l "$W/storage/overlay" 2>/dev/null
+  # build/ from being removed. The containers' conmon and cleanup processes may still be
+  # finishing (and mount it again): wait for them, then unmount.
+  for _ in $(seq 1 50); do pgrep -f -- "$W/" >/dev/null || break; sleep 0.1; done
+  while grep -q " $W/storage/overlay " /proc/mounts; do umount "$W/storage/overlay" 2>/dev/null || break; done
   for ns in $(ip netns list | awk -v p="$XC_NETNS_PREFIX" 'index($1, p) == 1 {print $1}'); do ip netns del "$ns"; done
   [ -n "${XC_KEEP_HOST_FIREWALL:-}" ] || nft list tables 2>/dev/null | sort | comm -13 <(echo "$nft_before") - | while read -r _ family table; do
     [ -n "$table" ] && nft delete table "$family" "$table" 2>/dev/null
