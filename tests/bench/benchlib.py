@@ -190,3 +190,11 @@ class WebhookReceiver:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(5)
+
+
+def report_wrong(wrong):
+    """Prints each thing that went wrong as comment lines; the exit status: 1 if any, else 0."""
+    for w in wrong:
+        print("\n".join(f"# {'WRONG: ' if k == 0 else '  '}{line}" for k, line in enumerate(w.splitlines())),
+              flush=True)
+    return 1 if wrong else 0

@@ -32,7 +32,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (REPO, TINY, WebhookReceiver, bench, comment, health_rtts, load_average,  # noqa: E402
-                      percentile, proc_kib)
+                      percentile, proc_kib, report_wrong)
 
 import xcwire  # noqa: E402  (benchlib put tests/python on the path)
 
@@ -299,10 +299,7 @@ def main():
     finally:
         receiver.stop()
     comment(f"e2e_bench took {time.monotonic() - started:.1f} s{' (tiny)' if TINY else ''}")
-    for w in wrong:
-        print("\n".join(f"# {'WRONG: ' if k == 0 else '  '}{line}" for k, line in enumerate(w.splitlines())),
-              flush=True)
-    return 1 if wrong else 0
+    return report_wrong(wrong)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import REPO, TINY, bench, comment, load_average, percentile, proc_kib  # noqa: E402
+from benchlib import (REPO, TINY, bench, comment, load_average, percentile, proc_kib,  # noqa: E402
+                      report_wrong)
 
 XCCTL = os.path.join(REPO, "build", "bin", "xcctl")
 PROFILE = "changzhou-5y"
@@ -150,10 +151,7 @@ def main():
                     if st not in (0, "not started"):
                         wrong.append(f"xc-{n} exit status {st}:\n{holder['suite'].deployments[n].log_tail(20)}")
     comment(f"stats_bench took {time.monotonic() - started:.1f} s{' (tiny)' if TINY else ''}")
-    for w in wrong:
-        print("\n".join(f"# {'WRONG: ' if k == 0 else '  '}{line}" for k, line in enumerate(w.splitlines())),
-              flush=True)
-    return 1 if wrong else 0
+    return report_wrong(wrong)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,17 @@ def recovers(s, client, frame, body):
     assert units(client, s.office).count(body["data"]["id"]) == 1
 
 
+def refused_unavailable(s, client, db, before):
+    """A command while the store cannot be written: `unavailable`, queries go on meanwhile, and
+    nothing was written. Its (frame, body), to be resent once the condition clears."""
+    frame, body = xcwire.seal(s.office, "intake", "unit.register", register(2))
+    reply = send(client, frame, body)
+    assert reply["type"] == "error" and reply["data"]["code"] == "unavailable", reply
+    assert units(client, s.office) == ["FAULT-1"]
+    assert snapshot(db) == before
+    return frame, body
+
+
 def test_locked_store_answers_busy_and_recovers(suite):
     s = suite
     db = os.path.join(s.folder, "intake.db")
@@ -88,12 +99,7 @@ def test_full_store_answers_unavailable_and_recovers(suite):
     # the soft limit only, so that it may be raised again without privileges
     subprocess.run(["prlimit", f"--pid={pid}", "--fsize=512:unlimited"], check=True, timeout=10)
     try:
-        frame, body = xcwire.seal(s.office, "intake", "unit.register", register(2))
-        reply = send(client, frame, body)
-        assert reply["type"] == "error" and reply["data"]["code"] == "unavailable", reply
-        # queries go on meanwhile, and nothing was written
-        assert units(client, s.office) == ["FAULT-1"]
-        assert snapshot(db) == before
+        frame, body = refused_unavailable(s, client, db, before)
     finally:
         subprocess.run(["prlimit", f"--pid={pid}", "--fsize=unlimited:unlimited"], check=True, timeout=10)
     recovers(s, client, frame, body)
@@ -111,11 +117,7 @@ def test_read_only_store_answers_unavailable_and_recovers(suite):
     before = snapshot(db)
     subprocess.run(["chattr", "+i", *files], check=True, timeout=10)
     try:
-        frame, body = xcwire.seal(s.office, "intake", "unit.register", register(2))
-        reply = send(client, frame, body)
-        assert reply["type"] == "error" and reply["data"]["code"] == "unavailable", reply
-        assert units(client, s.office) == ["FAULT-1"]
-        assert snapshot(db) == before
+        frame, body = refused_unavailable(s, client, db, before)
     finally:
         subprocess.run(["chattr", "-i", *files], check=True, timeout=10)
     recovers(s, client, frame, body)
