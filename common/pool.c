@@ -1,59 +1,61 @@
-/*  pool.c: a fork-join pool of threads (see pool.h). Each run is a generation: the caller
-    publishes the work, wakes the workers, takes items itself from a shared counter, and waits
-    until every worker has finished the generation. */
+/*  pool.c: a pool of threads taking items from a queue of jobs (see pool.h). A job stays in the
+    queue until its last item is taken; its `done` count, under the lock, tells its waiter when
+    the last call has returned. */
 #include "common/pool.h"
 
 #include <pthread.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdlib.h>
 
 struct xc_pool {
     int threads;                     /* the caller's included */
     pthread_t *workers;              /* threads - 1 */
     pthread_mutex_t lock;
-    pthread_cond_t work;             /* a new generation, or stop */
-    pthread_cond_t done;             /* a worker finished its part */
-    unsigned long generation;
+    pthread_cond_t work;             /* a job was queued, or stop */
+    pthread_cond_t done;             /* a job's last item returned */
+    xc_pool_job_t *head;             /* jobs with items not yet taken, in order */
+    xc_pool_job_t *tail;
     bool stopping;
-    xc_pool_fn fn;
-    void *arg;
-    size_t n;
-    size_t next;                     /* the next item to take, under lock */
-    int busy;                        /* workers still in this generation */
 };
 
-/* Takes items until none are left; the lock is not held while fn runs. */
-static void
-s_drain (xc_pool_t *pool)
+/*  Under the lock: takes the next item of job, and leaves the queue's head when that was its
+    last one. */
+static size_t
+s_take (xc_pool_t *pool, xc_pool_job_t *job)
 {
-    for (;;) {
-        pthread_mutex_lock (&pool->lock);
-        size_t i = pool->next < pool->n ? pool->next++ : pool->n;
-        pthread_mutex_unlock (&pool->lock);
-        if (i >= pool->n)
-            return;
-        pool->fn (pool->arg, i);
+    size_t i = job->next++;
+    if (job->next == job->n && pool->head == job) {
+        pool->head = job->queued;
+        if (!pool->head)
+            pool->tail = NULL;
     }
+    return i;
+}
+
+/*  Under the lock: one item of job has returned. */
+static void
+s_finish (xc_pool_t *pool, xc_pool_job_t *job)
+{
+    if (++job->done == job->n)
+        pthread_cond_broadcast (&pool->done);
 }
 
 static void *
 s_worker (void *arg)
 {
     xc_pool_t *pool = arg;
-    unsigned long seen = 0;
     pthread_mutex_lock (&pool->lock);
     for (;;) {
-        while (!pool->stopping && pool->generation == seen)
+        while (!pool->stopping && !pool->head)
             pthread_cond_wait (&pool->work, &pool->lock);
         if (pool->stopping)
             break;
-        seen = pool->generation;
+        xc_pool_job_t *job = pool->head;
+        size_t i = s_take (pool, job);
         pthread_mutex_unlock (&pool->lock);
-        s_drain (pool);
+        job->fn (job->arg, i);
         pthread_mutex_lock (&pool->lock);
-        if (--pool->busy == 0)
-            pthread_cond_signal (&pool->done);
+        s_finish (pool, job);
     }
     pthread_mutex_unlock (&pool->lock);
     return NULL;
@@ -111,28 +113,94 @@ xc_pool_destroy (xc_pool_t **pool_p)
     *pool_p = NULL;
 }
 
-void
-xc_pool_run (xc_pool_t *pool, xc_pool_fn fn, void *arg, size_t n)
+static void
+s_queue (xc_pool_t *pool, xc_pool_job_t *job, xc_pool_fn fn, void *arg, size_t n, bool first)
 {
-    if (pool->threads == 1 || n < 2) {
+    *job = (xc_pool_job_t) { .fn = fn, .arg = arg, .n = n };
+    if (n == 0)
+        return;
+    if (pool->threads == 1) {
+        /* no workers: the job runs now, on the caller's thread */
         for (size_t i = 0; i < n; i++)
             fn (arg, i);
+        job->next = job->done = n;
         return;
     }
     pthread_mutex_lock (&pool->lock);
-    pool->fn = fn;
-    pool->arg = arg;
-    pool->n = n;
-    pool->next = 0;
-    pool->busy = pool->threads - 1;
-    pool->generation++;
+    if (!pool->head)
+        pool->head = pool->tail = job;
+    else if (first) {
+        job->queued = pool->head;
+        pool->head = job;
+    }
+    else {
+        pool->tail->queued = job;
+        pool->tail = job;
+    }
     pthread_cond_broadcast (&pool->work);
     pthread_mutex_unlock (&pool->lock);
-    s_drain (pool);
+}
+
+void
+xc_pool_submit (xc_pool_t *pool, xc_pool_job_t *job, xc_pool_fn fn, void *arg, size_t n)
+{
+    s_queue (pool, job, fn, arg, n, false);
+}
+
+/*  Under the lock: unlinks a job from the middle of the queue once its items are all taken
+    (s_take only unlinks the head). */
+static void
+s_unlink (xc_pool_t *pool, xc_pool_job_t *job)
+{
+    xc_pool_job_t **link = &pool->head, *prev = NULL;
+    while (*link && *link != job) {
+        prev = *link;
+        link = &(*link)->queued;
+    }
+    if (!*link)
+        return;
+    *link = job->queued;
+    if (pool->tail == job)
+        pool->tail = prev;
+}
+
+void
+xc_pool_wait (xc_pool_t *pool, xc_pool_job_t *job)
+{
+    if (pool->threads == 1 || job->n == 0)
+        return;
     pthread_mutex_lock (&pool->lock);
-    while (pool->busy > 0)
+    while (job->next < job->n) {
+        size_t i = job->next++;
+        if (job->next == job->n)
+            s_unlink (pool, job);
+        pthread_mutex_unlock (&pool->lock);
+        job->fn (job->arg, i);
+        pthread_mutex_lock (&pool->lock);
+        s_finish (pool, job);
+    }
+    while (job->done < job->n)
         pthread_cond_wait (&pool->done, &pool->lock);
     pthread_mutex_unlock (&pool->lock);
+}
+
+bool
+xc_pool_finished (xc_pool_t *pool, const xc_pool_job_t *job)
+{
+    if (pool->threads == 1)
+        return true;
+    pthread_mutex_lock (&pool->lock);
+    bool finished = job->done == job->n;
+    pthread_mutex_unlock (&pool->lock);
+    return finished;
+}
+
+void
+xc_pool_run (xc_pool_t *pool, xc_pool_fn fn, void *arg, size_t n)
+{
+    xc_pool_job_t job;
+    s_queue (pool, &job, fn, arg, n, true);
+    xc_pool_wait (pool, &job);
 }
 
 int
