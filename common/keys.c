@@ -545,6 +545,13 @@ s_same_file (const struct stat *a, const struct stat *b)
         && a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+bool
+xc_registry_stale (const xc_registry_t *reg)
+{
+    struct stat st;
+    return stat (reg->path, &st) != 0 || !s_same_file (&st, &reg->st);
+}
+
 int
 xc_registry_refresh (xc_registry_t **reg_p, xc_err_t *err)
 {

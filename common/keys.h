@@ -88,6 +88,10 @@ void xc_registry_destroy (xc_registry_t **reg_p);
     Pointers borrowed from the old registry are invalid after a reload that returns 1. */
 int xc_registry_refresh (xc_registry_t **reg_p, xc_err_t *err);
 
+/*  Whether xc_registry_refresh would try to reload: the file changed or cannot be read. A
+    caller that must first release the pointers it borrowed asks this before. */
+bool xc_registry_stale (const xc_registry_t *reg);
+
 /*  Lookups; results are borrowed from reg, NULL when absent. */
 const xc_principal_t *xc_registry_principal (const xc_registry_t *reg, const char *iss);
 const xc_pubkey_t *xc_registry_key (const xc_registry_t *reg, const char *kid);

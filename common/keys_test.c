@@ -496,12 +496,15 @@ test_registry_refresh (void)
         h_rmtree (fx.dir);
         return;
     }
+    CHECK (!xc_registry_stale (reg));
     CHECK_INT (xc_registry_refresh (&reg, &err), 0);
 
     /* replaced through rename: another inode */
     s_reg_text (&fx, text, sizeof text, "petition-bureau", "petition", "intake#2", "", "");
     s_replace (fx.path, text);
+    CHECK (xc_registry_stale (reg));
     CHECK_INT (xc_registry_refresh (&reg, &err), 1);
+    CHECK (!xc_registry_stale (reg));
     CHECK (reg != NULL);
     CHECK (xc_registry_key (reg, "intake#2") != NULL);
     CHECK (xc_registry_key (reg, "intake#1") == NULL);
@@ -528,6 +531,7 @@ test_registry_refresh (void)
 
     /* the file gone: the same */
     unlink (fx.path);
+    CHECK (xc_registry_stale (reg));
     CHECK_INT (xc_registry_refresh (&reg, &err), -1);
     CHECK_INT (err.code, XC_E_IO);
     CHECK (reg == kept && xc_registry_principal (reg, "intake") != NULL);
