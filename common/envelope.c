@@ -362,78 +362,94 @@ s_encode_json (const json_t *json)
     return b64;
 }
 
-char *
-xc_envelope_seal (const xc_key_t *key, const xc_claims_t *claims, const json_t *data,
-                  size_t *len_p, char *id_out, xc_err_t *err)
+int
+xc_envelope_prepare (const xc_key_t *key, const xc_claims_t *claims, const json_t *data,
+                     xc_sealing_t *sealing, xc_err_t *err)
 {
+    memset (sealing, 0, sizeof *sealing);
     /* refuse here what every receiver would refuse */
-    if (!key->has_secret) {
-        xc_err_set (err, XC_E_INTERNAL, "key '%s' has no secret part", key->kid);
-        return NULL;
-    }
+    if (!key->has_secret)
+        return xc_err_set (err, XC_E_INTERNAL, "key '%s' has no secret part", key->kid);
     if (!claims->iss || !*claims->iss || strlen (claims->iss) >= XC_NAME_MAX || !claims->aud
         || !*claims->aud || strlen (claims->aud) >= XC_NAME_MAX || !claims->type
-        || !s_type_valid (claims->type)) {
-        xc_err_set (err, XC_E_MALFORMED, "iss, aud and type must be 1..63 bytes (type of "
-                    "[a-z0-9_.])");
-        return NULL;
-    }
+        || !s_type_valid (claims->type))
+        return xc_err_set (err, XC_E_MALFORMED, "iss, aud and type must be 1..63 bytes (type of "
+                           "[a-z0-9_.])");
     if ((claims->id && !xc_uuid_valid (claims->id))
-        || (claims->corr && !xc_uuid_valid (claims->corr))) {
-        xc_err_set (err, XC_E_MALFORMED, "id and corr must be UUIDs");
-        return NULL;
-    }
-    if (!json_is_object (data)) {
-        xc_err_set (err, XC_E_MALFORMED, "data must be an object");
-        return NULL;
-    }
-    char id[XC_UUID_LEN + 1];
+        || (claims->corr && !xc_uuid_valid (claims->corr)))
+        return xc_err_set (err, XC_E_MALFORMED, "id and corr must be UUIDs");
+    if (!json_is_object (data))
+        return xc_err_set (err, XC_E_MALFORMED, "data must be an object");
     if (claims->id)
-        strcpy (id, claims->id);
+        strcpy (sealing->id, claims->id);
     else
-        xc_uuid_new (id);
-
-    char *out = NULL, *protected_b64 = NULL, *payload_b64 = NULL, *sig_b64 = NULL;
+        xc_uuid_new (sealing->id);
     json_t *header = json_pack ("{s:s, s:s, s:s}", "alg", "EdDSA", "kid", key->kid, "typ", S_TYP);
-    json_t *body = json_pack ("{s:i, s:s, s:s, s:s, s:I}", "v", 1, "id", id, "iss", claims->iss,
-                              "aud", claims->aud, "iat", (json_int_t) claims->iat);
+    json_t *body = json_pack ("{s:i, s:s, s:s, s:s, s:I}", "v", 1, "id", sealing->id, "iss",
+                              claims->iss, "aud", claims->aud, "iat", (json_int_t) claims->iat);
+    int rc = 0;
     if (!header || !body
         || (claims->exp && json_object_set_new (body, "exp", json_integer (claims->exp)) != 0)
         || json_object_set_new (body, "type", json_string (claims->type)) != 0
         || json_object_set_new (body, "corr",
                                 claims->corr ? json_string (claims->corr) : json_null ())
                != 0
-        || json_object_set (body, "data", (json_t *) data) != 0) {
-        xc_err_set (err, XC_E_INTERNAL, "out of memory");
-        goto cleanup;
+        || json_object_set (body, "data", (json_t *) data) != 0)
+        rc = xc_err_set (err, XC_E_INTERNAL, "out of memory");
+    else {
+        sealing->protected_b64 = s_encode_json (header);
+        sealing->payload_b64 = s_encode_json (body);
+        if (!sealing->protected_b64 || !sealing->payload_b64) {
+            xc_sealing_clear (sealing);
+            rc = xc_err_set (err, XC_E_INTERNAL, "unable to encode the message");
+        }
     }
-    protected_b64 = s_encode_json (header);
-    payload_b64 = s_encode_json (body);
-    sig_b64 = protected_b64 && payload_b64 ? xc_jws_sign (key, protected_b64, payload_b64)
-                                           : NULL;
-    if (!sig_b64) {
-        xc_err_set (err, XC_E_INTERNAL, "unable to encode or sign the message");
-        goto cleanup;
-    }
-    size_t size = strlen (protected_b64) + strlen (payload_b64) + strlen (sig_b64) + 48;
-    out = malloc (size);
+    json_decref (body);
+    json_decref (header);
+    return rc;
+}
+
+char *
+xc_envelope_finish (const xc_key_t *key, const xc_sealing_t *sealing, size_t *len_p, xc_err_t *err)
+{
+    char *sig_b64 = xc_jws_sign (key, sealing->protected_b64, sealing->payload_b64);
+    size_t size = sig_b64 ? strlen (sealing->protected_b64) + strlen (sealing->payload_b64)
+                                + strlen (sig_b64) + 48
+                          : 0;
+    char *out = sig_b64 ? malloc (size) : NULL;
     if (!out) {
-        xc_err_set (err, XC_E_INTERNAL, "out of memory");
-        goto cleanup;
+        free (sig_b64);
+        xc_err_set (err, XC_E_INTERNAL, "unable to sign the message");
+        return NULL;
     }
     /* base64url needs no JSON escaping */
     int n = snprintf (out, size, "{\"protected\":\"%s\",\"payload\":\"%s\",\"signature\":\"%s\"}",
-                      protected_b64, payload_b64, sig_b64);
+                      sealing->protected_b64, sealing->payload_b64, sig_b64);
+    free (sig_b64);
     if (len_p)
         *len_p = (size_t) n;
-    if (id_out)
-        strcpy (id_out, id);
-cleanup:
-    free (sig_b64);
-    free (payload_b64);
-    free (protected_b64);
-    json_decref (body);
-    json_decref (header);
+    return out;
+}
+
+void
+xc_sealing_clear (xc_sealing_t *sealing)
+{
+    free (sealing->protected_b64);
+    free (sealing->payload_b64);
+    sealing->protected_b64 = sealing->payload_b64 = NULL;
+}
+
+char *
+xc_envelope_seal (const xc_key_t *key, const xc_claims_t *claims, const json_t *data,
+                  size_t *len_p, char *id_out, xc_err_t *err)
+{
+    xc_sealing_t sealing;
+    if (xc_envelope_prepare (key, claims, data, &sealing, err) != 0)
+        return NULL;
+    char *out = xc_envelope_finish (key, &sealing, len_p, err);
+    if (out && id_out)
+        strcpy (id_out, sealing.id);
+    xc_sealing_clear (&sealing);
     return out;
 }
 

@@ -87,6 +87,22 @@ typedef struct {
     int64_t exp;                     /* 0: no exp member (events) */
 } xc_claims_t;
 
+/*  A message built but not yet signed: xc_envelope_prepare does the JSON (on the thread that
+    owns data), xc_envelope_finish the signature (on any thread: it reads only these strings
+    and the key), so that a batch's signatures can be spread over threads. */
+typedef struct {
+    char id[XC_UUID_LEN + 1];
+    char *protected_b64;             /* owned; xc_sealing_clear frees */
+    char *payload_b64;
+} xc_sealing_t;
+
+int xc_envelope_prepare (const xc_key_t *key, const xc_claims_t *claims, const json_t *data,
+                         xc_sealing_t *sealing, xc_err_t *err);
+/*  The signed message (caller owns, NUL-terminated), its length in *len_p when not NULL. */
+char *xc_envelope_finish (const xc_key_t *key, const xc_sealing_t *sealing, size_t *len_p,
+                          xc_err_t *err);
+void xc_sealing_clear (xc_sealing_t *sealing);
+
 /*  Builds and signs a message. data must be an object (borrowed). On success returns the
     message (caller owns, NUL-terminated), sets *len_p when not NULL, and copies the id used
     into id_out when not NULL (XC_UUID_LEN + 1 bytes). */
