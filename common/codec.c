@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 char *
 xc_b64url_encode (const unsigned char *bin, size_t len)
@@ -89,16 +90,34 @@ xc_uuid_new (char *out)
 }
 
 void
+xc_uuid_new_ordered (char *out)
+{
+    unsigned char b[16];
+    randombytes_buf (b, sizeof b);
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    uint64_t ms = (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
+    for (int i = 0; i < 6; i++)
+        b[i] = (unsigned char) (ms >> (40 - 8 * i));
+    xc_uuid_format (b, 7, out);
+}
+
+void
 xc_uuid_format (const unsigned char bytes[16], int version, char *out)
 {
+    static const char hex[] = "0123456789abcdef";
     unsigned char b[16];
     memcpy (b, bytes, sizeof b);
     b[6] = (unsigned char) ((b[6] & 0x0f) | (version << 4));
     b[8] = (b[8] & 0x3f) | 0x80;       /* RFC 9562 variant */
-    snprintf (out, XC_UUID_LEN + 1,
-              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-              b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-              b[14], b[15]);
+    char *p = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *p++ = '-';
+        *p++ = hex[b[i] >> 4];
+        *p++ = hex[b[i] & 0x0f];
+    }
+    *p = 0;
 }
 
 int

@@ -35,7 +35,13 @@ void xc_hex_encode (const unsigned char *bin, size_t len, char *out);
 /*  Writes a random (version 4) UUID, lowercase, and a NUL into out[XC_UUID_LEN + 1]. */
 void xc_uuid_new (char *out);
 
-/*  Writes the UUID of 16 bytes with the given version (4: random, 8: derived from a hash)
+/*  Writes a time-ordered (version 7) UUID: 48 bits of the Unix time in milliseconds, then
+    random bits. Ids made one after another sort together, so an index on them grows at its
+    end instead of touching a random page per row (the outbox's ids). */
+void xc_uuid_new_ordered (char *out);
+
+/*  Writes the UUID of 16 bytes with the given version (4: random, 7: time-ordered, 8: derived
+    from a hash)
     and the RFC 9562 variant bits set. */
 void xc_uuid_format (const unsigned char bytes[16], int version, char *out);
 

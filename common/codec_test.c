@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 #include <stdlib.h>
+#include <time.h>
 
 /* Decodes text and returns 0 / -1, checking the failure contract on the way. */
 static int
@@ -173,6 +174,27 @@ test_uuid (void)
         dups += strcmp (ids[i - 1], ids[i]) == 0;
     CHECK_INT (dups, 0);
 
+    /* time-ordered: version 7, the time in the first 48 bits, later ids sort after */
+    char a[XC_UUID_LEN + 1], b[XC_UUID_LEN + 1];
+    long long before = (long long) time (NULL) * 1000;
+    xc_uuid_new_ordered (a);
+    CHECK (xc_uuid_valid (a));
+    CHECK (a[14] == '7' && strchr ("89ab", a[19]) != NULL);
+    char ms_hex[13];
+    memcpy (ms_hex, a, 8);
+    memcpy (ms_hex + 8, a + 9, 4);
+    ms_hex[12] = 0;
+    long long ms = strtoll (ms_hex, NULL, 16);
+    CHECK (ms >= before && ms < before + 2000);
+    struct timespec pause = { 0, 2000000 };
+    nanosleep (&pause, NULL);
+    xc_uuid_new_ordered (b);
+    CHECK (strcmp (a, b) < 0);
+    /* a known vector: the format of 16 bytes */
+    unsigned char bytes[16] = { 0x0b, 0x6f, 0x3c, 0x2e, 0x8d, 0x1a, 0xff, 0x5e,
+                                0xfa, 0x7b, 0x2c, 0x4d, 0x6e, 0x8f, 0x0a, 0x1b };
+    xc_uuid_format (bytes, 8, a);
+    CHECK_STR (a, "0b6f3c2e-8d1a-8f5e-ba7b-2c4d6e8f0a1b");
     CHECK (xc_uuid_valid ("0b6f3c2e-8d1a-4f5e-9a7b-2c4d6e8f0a1b"));
     CHECK (xc_uuid_valid ("0B6F3C2E-8D1A-4F5E-9A7B-2C4D6E8F0A1B"));
     CHECK (!xc_uuid_valid (NULL));

@@ -57,7 +57,7 @@ xc_call_emit_new (xc_call_t *call, const char *type, const char *visibility, con
 {
     if (!data)
         return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
-    int rc = xc_call_emit (call, type, visibility, key, data, NULL);
+    int rc = xc_call_emit (call, type, visibility, key, data);
     json_decref (data);
     return rc;
 }

@@ -22,6 +22,18 @@
 
 #define SOURCES_MAX 8
 
+/*  An event emitted in the current transaction: built, to be signed and appended just before
+    the commit (s_events_append). */
+typedef struct {
+    char *event_id;                  /* the key, or the message id */
+    char *type;
+    char *visibility;                /* NULL: open */
+    xc_sealing_t sealing;
+    char *message;                   /* signed, by a verifier thread */
+    size_t len;
+    xc_err_t err;
+} s_event_t;
+
 struct xc_service {
     const xc_service_def_t *def;
     xc_consumer_t *consumers[SOURCES_MAX];
@@ -36,6 +48,9 @@ struct xc_service {
     xc_curve_keypair_t curve;
     xc_pool_t *verifiers;            /* opens a batch's envelopes on limits.verify_threads */
     bool in_tx;
+    s_event_t *events;               /* emitted in this transaction, not yet appended */
+    int n_events;
+    int events_max;
     int64_t started;                 /* wall clock */
     int commits;
     int fail_after_commit;           /* 0: never */
@@ -169,7 +184,7 @@ static void
 s_key_id (const xc_service_t *self, const char *key, char id[XC_UUID_LEN + 1])
 {
     if (!key) {
-        xc_uuid_new (id);
+        xc_uuid_new_ordered (id);
         return;
     }
     unsigned char hash[crypto_hash_sha256_BYTES];
@@ -189,28 +204,109 @@ xc_call_seal (xc_call_t *call, const char *key, const char *aud, const char *typ
     return s_seal (call->service, id_out, aud, type, NULL, true, data, len_p, &call->err);
 }
 
+static void
+s_event_clear (s_event_t *event)
+{
+    free (event->event_id);
+    free (event->type);
+    free (event->visibility);
+    free (event->message);
+    xc_sealing_clear (&event->sealing);
+    memset (event, 0, sizeof *event);
+}
+
+/*  Drops the events emitted after the first `keep` (a command's savepoint rolled back, or the
+    whole transaction). */
+static void
+s_events_drop (xc_service_t *self, int keep)
+{
+    while (self->n_events > keep)
+        s_event_clear (&self->events[--self->n_events]);
+}
+
 int
 xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
-              const json_t *data, int64_t *seq_p)
+              const json_t *data)
 {
     xc_service_t *self = call->service;
     if (!self->in_tx)
         return xc_call_fail (call, XC_E_INTERNAL, "emit outside a transaction");
+    if (self->n_events == self->events_max) {
+        int max = self->events_max ? 2 * self->events_max : 64;
+        s_event_t *events = realloc (self->events, (size_t) max * sizeof *events);
+        if (!events)
+            return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+        self->events = events;
+        self->events_max = max;
+    }
     char id[XC_UUID_LEN + 1];
     s_key_id (self, key, id);
-    size_t len;
-    char *message = s_seal (self, id, "*", type, call->msg ? call->msg->id : call->cause, false,
-                            data, &len, &call->err);
-    if (!message)
+    s_event_t *event = &self->events[self->n_events];
+    memset (event, 0, sizeof *event);
+    const char *corr = call->msg ? call->msg->id : call->cause;
+    xc_claims_t claims = { .id = id, .iss = self->def->name, .aud = "*", .type = type,
+                           .corr = corr && *corr ? corr : NULL, .iat = xc_clock_wall () };
+    if (xc_envelope_prepare (&self->key, &claims, data, &event->sealing, &call->err) != 0)
         return -1;
-    int64_t seq;
-    bool appended;
-    int rc = xc_outbox_append (self->store, key ? key : id, type, visibility, message, len, &seq,
-                               &appended, &call->err);
-    free (message);
-    if (rc == 0 && seq_p)
-        *seq_p = seq;
+    event->event_id = strdup (key ? key : id);
+    event->type = strdup (type);
+    event->visibility = visibility ? strdup (visibility) : NULL;
+    if (!event->event_id || !event->type || (visibility && !event->visibility)) {
+        s_event_clear (event);
+        return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+    }
+    self->n_events++;
+    return 0;
+}
+
+/*  On a verifier thread: signs one emitted event. */
+static void
+s_event_sign (void *arg, size_t i)
+{
+    xc_service_t *self = arg;
+    s_event_t *event = &self->events[i];
+    event->message = xc_envelope_finish (&self->key, &event->sealing, &event->len, &event->err);
+}
+
+/*  Signs the transaction's events on the verifier threads, then appends them to the outbox in
+    the order they were emitted (each links to the one before). */
+static int
+s_events_append (xc_service_t *self, xc_err_t *err)
+{
+    xc_pool_run (self->verifiers, s_event_sign, self, (size_t) self->n_events);
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < self->n_events; i++) {
+        s_event_t *event = &self->events[i];
+        int64_t seq;
+        bool appended;
+        if (!event->message)
+            rc = xc_err_set (err, event->err.code, "%s", event->err.text);
+        else
+            rc = xc_outbox_append (self->store, event->event_id, event->type, event->visibility,
+                                   event->message, event->len, &seq, &appended, err);
+    }
+    s_events_drop (self, 0);
     return rc;
+}
+
+/*  Ends the current transaction: its events appended, then the commit. */
+static int
+s_commit (xc_service_t *self, xc_err_t *err)
+{
+    self->in_tx = false;
+    if (s_events_append (self, err) != 0) {
+        xc_store_rollback (self->store);
+        return -1;
+    }
+    return xc_store_commit (self->store, err);
+}
+
+static void
+s_rollback (xc_service_t *self)
+{
+    self->in_tx = false;
+    s_events_drop (self, 0);
+    xc_store_rollback (self->store);
 }
 
 /* ---------------------------------------------------------------- built-in routes */
@@ -499,6 +595,7 @@ s_run_command (xc_service_t *self, s_slot_t *slot)
     }
     xc_call_t call = { .service = self, .msg = msg };
     char *result_text = NULL;
+    int events_before = self->n_events;
     int rc = slot->route->handler (&call, self->def->state);
     if (rc == 0) {
         if (!call.result)
@@ -514,6 +611,7 @@ s_run_command (xc_service_t *self, s_slot_t *slot)
     free (result_text);
     if (rc != 0) {
         xc_store_rollback_to (self->store);
+        s_events_drop (self, events_before);
         xc_info (msg->id, "'%s' from '%s' failed: %s (%s)", msg->type, msg->iss, call.err.text,
                  xc_code_name (call.err.code));
         json_decref (call.result);
@@ -548,9 +646,7 @@ s_run_commands (xc_service_t *self, s_slot_t *slots, int n)
     for (int i = 0; i < n; i++)
         if (slots[i].route && slots[i].route->kind == XC_COMMAND)
             s_run_command (self, &slots[i]);
-    int rc = xc_store_commit (self->store, &err);
-    self->in_tx = false;
-    if (rc != 0) {
+    if (s_commit (self, &err) != 0) {
         xc_error (NULL, "commit of %d requests failed: %s", n, err.text);
         xc_err_set (&err, XC_E_UNAVAILABLE, "the commit failed; retry with the same id");
         for (int i = 0; i < n; i++)
@@ -604,18 +700,80 @@ s_publish_head (xc_service_t *self)
     free (bytes);
 }
 
-static void
-s_batch (xc_service_t *self, s_slot_t *slots, int n)
+/* ---------------------------------------------------------------- the pipeline */
+
+/*  Batches go through three stages, so that the verifier threads open the next batch and sign
+    the last one's replies while the loop's thread runs a batch and waits for its commit:
+      opening   its envelopes are being opened on the pool (job: s_open_one);
+      run       on the loop's thread, inside s_pipeline_run: admitted, run, committed;
+      sealing   its replies are being signed on the pool (job: s_seal_one), then sent.
+    The batches are a ring, oldest first, each stage after the one before. */
+enum { S_BATCHES = 4 };
+
+typedef enum { S_FREE, S_OPENING, S_SEALING } s_stage_t;
+
+typedef struct {
+    s_stage_t stage;
+    s_slot_t *slots;                 /* limits.batch_max */
+    int n;
+    s_opening_t opening;             /* what the job's items share */
+    xc_pool_job_t job;
+} s_batch_t;
+
+typedef struct {
+    s_batch_t batches[S_BATCHES];
+    int first;                       /* the oldest batch in flight */
+    int count;                       /* batches in flight */
+} s_pipeline_t;
+
+static s_batch_t *
+s_pipeline_at (s_pipeline_t *pipe, int k)
 {
-    int64_t head_before = 0, head_after = 0;
-    xc_outbox_head (self->store, &head_before, NULL);
-    s_opening_t opening = { .self = self, .slots = slots, .verify = {
+    return &pipe->batches[(pipe->first + k) % S_BATCHES];
+}
+
+/*  The oldest batch still opening, or NULL. */
+static s_batch_t *
+s_pipeline_opening (s_pipeline_t *pipe, int *newer_p)
+{
+    for (int k = 0; k < pipe->count; k++) {
+        s_batch_t *batch = s_pipeline_at (pipe, k);
+        if (batch->stage == S_OPENING) {
+            *newer_p = pipe->count - k - 1;
+            return batch;
+        }
+    }
+    return NULL;
+}
+
+/*  Starts opening n requests as the newest batch. */
+static void
+s_pipeline_open (xc_service_t *self, s_pipeline_t *pipe, const xc_request_t *reqs, int n)
+{
+    s_batch_t *batch = s_pipeline_at (pipe, pipe->count++);
+    for (int i = 0; i < n; i++)
+        batch->slots[i].req = reqs[i];
+    batch->n = n;
+    batch->stage = S_OPENING;
+    batch->opening = (s_opening_t) { .self = self, .slots = batch->slots, .verify = {
         .registry = self->registry, .audience = self->def->name, .now = xc_clock_wall (),
         .skew = self->config->clock_skew_seconds,
         .max_lifetime = self->config->max_lifetime_seconds,
         .max_size = self->config->max_message_bytes,
     } };
-    xc_pool_run (self->verifiers, s_open_one, &opening, (size_t) n);
+    xc_pool_submit (self->verifiers, &batch->job, s_open_one, &batch->opening, (size_t) n);
+}
+
+/*  On the loop's thread: admits and runs an opened batch, commits it, and starts signing its
+    replies. Its messages are freed here: nothing after this stage reads the registry. */
+static void
+s_pipeline_run (xc_service_t *self, s_batch_t *batch)
+{
+    xc_pool_wait (self->verifiers, &batch->job);
+    s_slot_t *slots = batch->slots;
+    int n = batch->n;
+    int64_t head_before = 0, head_after = 0;
+    xc_outbox_head (self->store, &head_before, NULL);
     bool commands = false;
     for (int i = 0; i < n; i++) {
         s_admit (self, &slots[i]);
@@ -628,20 +786,57 @@ s_batch (xc_service_t *self, s_slot_t *slots, int n)
     }
     if (commands)
         s_run_commands (self, slots, n);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         if (!slots[i].reply)
             slots[i].reply = json_object ();
-    xc_pool_run (self->verifiers, s_seal_one, &opening, (size_t) n);
-    for (int i = 0; i < n; i++) {
-        s_send_reply (self, &slots[i]);
-        xc_request_clear (&slots[i].req);
         xc_msg_destroy (&slots[i].msg);
-        json_decref (slots[i].reply);
-        memset (&slots[i], 0, sizeof slots[i]);
+        slots[i].route = NULL;
     }
+    batch->stage = S_SEALING;
+    xc_pool_submit (self->verifiers, &batch->job, s_seal_one, &batch->opening, (size_t) n);
     xc_outbox_head (self->store, &head_after, NULL);
     if (head_after != head_before)
         s_publish_head (self);
+}
+
+/*  Frees the oldest batch, which must be sealing, after sending its replies (if send). */
+static void
+s_pipeline_retire (xc_service_t *self, s_pipeline_t *pipe, bool send)
+{
+    s_batch_t *batch = s_pipeline_at (pipe, 0);
+    xc_pool_wait (self->verifiers, &batch->job);
+    for (int i = 0; i < batch->n; i++) {
+        s_slot_t *slot = &batch->slots[i];
+        if (batch->stage == S_SEALING && send)
+            s_send_reply (self, slot);
+        free (slot->sealed);
+        xc_request_clear (&slot->req);
+        xc_msg_destroy (&slot->msg);
+        json_decref (slot->reply);
+        memset (slot, 0, sizeof *slot);
+    }
+    batch->stage = S_FREE;
+    batch->n = 0;
+    pipe->first = (pipe->first + 1) % S_BATCHES;
+    pipe->count--;
+}
+
+/*  One step after a poll that brought `received` new requests: runs the oldest opened batch
+    once a newer one is opening behind it (so the pool has work meanwhile), or when nothing
+    new came or the ring is full; then sends every finished batch's replies. With nothing new
+    and nothing to run, it waits for the oldest replies: the pipeline drains when idle. */
+static void
+s_pipeline_step (xc_service_t *self, s_pipeline_t *pipe, int received)
+{
+    int newer = 0;
+    s_batch_t *opening = s_pipeline_opening (pipe, &newer);
+    if (opening && (newer > 0 || received == 0 || pipe->count == S_BATCHES))
+        s_pipeline_run (self, opening);
+    else if (!opening && received == 0 && pipe->count > 0)
+        xc_pool_wait (self->verifiers, &s_pipeline_at (pipe, 0)->job);
+    while (pipe->count > 0 && s_pipeline_at (pipe, 0)->stage == S_SEALING
+           && xc_pool_finished (self->verifiers, &s_pipeline_at (pipe, 0)->job))
+        s_pipeline_retire (self, pipe, true);
 }
 
 static void
@@ -653,11 +848,10 @@ s_tick (xc_service_t *self)
     int rc = self->def->tick (&call, self->def->state);
     if (self->in_tx) {
         xc_err_t err;
-        if (rc == 0 && xc_store_commit (self->store, &err) != 0)
+        if (rc == 0 && s_commit (self, &err) != 0)
             xc_error (NULL, "tick commit failed: %s", err.text);
         else if (rc != 0)
-            xc_store_rollback (self->store);
-        self->in_tx = false;
+            s_rollback (self);
         xc_outbox_head (self->store, &head_after, NULL);
         if (head_after != head_before)
             s_publish_head (self);
@@ -686,9 +880,9 @@ s_apply_batch (xc_service_t *self, xc_consumer_t *consumer, const xc_event_t *ev
     if (rc == 0)
         rc = xc_offset_save (self->store, source, events[n - 1].seq, &call.err);
     if (rc == 0)
-        rc = xc_store_commit (self->store, &call.err);
+        rc = s_commit (self, &call.err);
     else if (self->in_tx)
-        xc_store_rollback (self->store);
+        s_rollback (self);
     self->in_tx = false;
     if (rc != 0) {
         xc_consumer_failed (consumer, call.err.text);
@@ -823,6 +1017,8 @@ s_start (xc_service_t *self, const char *config_path, xc_err_t *err)
 static void
 s_stop (xc_service_t *self)
 {
+    s_events_drop (self, 0);
+    free (self->events);
     for (int i = 0; i < self->n_consumers; i++)
         xc_consumer_destroy (&self->consumers[i]);
     xc_server_destroy (&self->server);
@@ -835,18 +1031,31 @@ s_stop (xc_service_t *self)
     xc_config_destroy (&self->config);
 }
 
+/*  Whether the registry may be reloaded now: opened messages point into it, so it waits until
+    no batch is opening or waiting to run. */
+static bool
+s_registry_free (s_pipeline_t *pipe)
+{
+    int newer;
+    return s_pipeline_opening (pipe, &newer) == NULL;
+}
+
 static void
 s_loop (xc_service_t *self)
 {
     const xc_config_t *cfg = self->config;
-    s_slot_t *slots = calloc ((size_t) cfg->batch_max, sizeof *slots);
+    s_pipeline_t pipe = { 0 };
     xc_request_t *reqs = calloc ((size_t) cfg->batch_max, sizeof *reqs);
-    if (!slots || !reqs) {
+    bool ok = reqs != NULL;
+    for (int k = 0; k < S_BATCHES; k++)
+        ok = ok && (pipe.batches[k].slots = calloc ((size_t) cfg->batch_max, sizeof (s_slot_t)));
+    if (!ok) {
         xc_error (NULL, "out of memory");
         goto done;
     }
     int64_t now = xc_clock_mono_ms ();
     int64_t next_tick = now + cfg->tick_ms, next_beat = now, next_refresh = now + 1000;
+    bool refresh_due = false;
     while (!xc_signals_stopping ()) {
         now = xc_clock_mono_ms ();
         if (self->def->tick_within) {
@@ -864,17 +1073,20 @@ s_loop (xc_service_t *self)
             watch[2 * i] = xc_consumer_dealer (self->consumers[i]);
             watch[2 * i + 1] = xc_consumer_sub (self->consumers[i]);
         }
+        /* While batches are in flight the poll only looks; no new batch while the ring is
+           full or the registry waits to be reloaded. */
+        int timeout = pipe.count > 0 ? 0 : (int) (next > now ? next - now : 0);
+        int max = pipe.count < S_BATCHES && !refresh_due ? cfg->batch_max : 0;
         xc_err_t err;
-        int n = xc_server_poll (self->server, (int) (next > now ? next - now : 0), watch,
-                                2 * self->n_consumers, ready, reqs, cfg->batch_max, &err);
+        int n = xc_server_poll (self->server, timeout, watch, 2 * self->n_consumers, ready, reqs,
+                                max, &err);
         if (n < 0) {
             xc_error (NULL, "%s", err.text);
             break;
         }
-        for (int i = 0; i < n; i++)
-            slots[i].req = reqs[i];
         if (n > 0)
-            s_batch (self, slots, n);
+            s_pipeline_open (self, &pipe, reqs, n);
+        s_pipeline_step (self, &pipe, n);
         if (self->n_consumers)
             s_consume (self);
         now = xc_clock_mono_ms ();
@@ -888,13 +1100,22 @@ s_loop (xc_service_t *self)
             next_beat = now + cfg->heartbeat_ms;
         }
         if (now >= next_refresh) {
-            if (xc_registry_refresh (&self->registry, &err) < 0)
-                xc_error (NULL, "registry not reloaded: %s", err.text);
+            refresh_due = xc_registry_stale (self->registry);
             next_refresh = now + 1000;
         }
+        if (refresh_due && s_registry_free (&pipe)) {
+            if (xc_registry_refresh (&self->registry, &err) < 0)
+                xc_error (NULL, "registry not reloaded: %s", err.text);
+            refresh_due = false;
+        }
     }
+    /* Stopping: what was committed gets its replies; what was not is left to the clients'
+       retries. */
+    while (pipe.count > 0)
+        s_pipeline_retire (self, &pipe, true);
 done:
-    free (slots);
+    for (int k = 0; k < S_BATCHES; k++)
+        free (pipe.batches[k].slots);
     free (reqs);
 }
 

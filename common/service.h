@@ -116,13 +116,15 @@ int64_t xc_call_now (const xc_call_t *call);                 /* the domain clock
 int xc_call_begin (xc_call_t *call);
 
 /*  Appends a signed event (iss = the service, aud = "*", corr = the id of the command or of
-    the source event that caused it) to the
-    outbox in the current transaction. visibility: NULL ("open") or a class the service's
-    event_visible hook knows. key: NULL for a new event, or a deterministic key such as
-    "overdue:<item>:<due>" so that the same event is appended at most once (then the message
-    id is derived from the key). data is borrowed. *seq_p (may be NULL) gets its seq. */
+    the source event that caused it) to the outbox in the current transaction. visibility:
+    NULL ("open") or a class the service's event_visible hook knows. key: NULL for a new event,
+    or a deterministic key such as "overdue:<item>:<due>" so that the same event is appended
+    at most once (then the message id is derived from the key). data is borrowed.
+    The event is built here but signed and appended just before the transaction commits, with
+    the others of the transaction, in the order they were emitted (the signatures spread over
+    the verifier threads); a command that fails takes its events back with its savepoint. */
 int xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
-                  const json_t *data, int64_t *seq_p);
+                  const json_t *data);
 
 /*  A message signed by the service for someone outside the protocol's request/reply (e.g. a
     webhook): iss the service, exp iat + limits.clock_skew_seconds, id derived from key as for

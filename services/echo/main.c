@@ -65,7 +65,7 @@ s_note (xc_call_t *call, void *state)
     /* The event goes first on purpose: when the insert below conflicts, the savepoint must
        take the event back too. */
     json_t *event = json_pack ("{s:I, s:s}", "n", (json_int_t) n, "text", text);
-    int rc = xc_call_emit (call, "echo.noted", NULL, NULL, event, NULL);
+    int rc = xc_call_emit (call, "echo.noted", NULL, NULL, event);
     json_decref (event);
     if (rc != 0)
         return -1;
@@ -145,7 +145,7 @@ s_tick (xc_call_t *call, void *state)
         json_t *event = json_pack ("{s:I}", "n", (json_int_t) n);
         rc = xc_call_begin (call);
         if (rc == 0)
-            rc = xc_call_emit (call, "echo.reminded", NULL, key, event, NULL);
+            rc = xc_call_emit (call, "echo.reminded", NULL, key, event);
         json_decref (event);
         sqlite3_bind_int64 (mark, 1, n);
         if (rc == 0 && sqlite3_step (mark) != SQLITE_DONE)

@@ -205,7 +205,7 @@ intake_round_open (xc_call_t *call, void *state)
     if (!round)
         return xc_call_fail (call, XC_E_INTERNAL, "round '%s' vanished", id);
     json_t *event = json_pack ("{s:o}", "round", round);
-    int rc = xc_call_emit (call, "round.opened", NULL, NULL, event, NULL);
+    int rc = xc_call_emit (call, "round.opened", NULL, NULL, event);
     json_decref (event);
     if (rc != 0)
         return -1;
@@ -274,7 +274,7 @@ intake_round_advance (xc_call_t *call, void *state)
         || s_stage_insert (call, id, next, date) != 0)
         return -1;
     json_t *event = json_pack ("{s:s, s:s, s:s}", "round", id, "stage", stage, "date", date);
-    int rc = xc_call_emit (call, "round.advanced", NULL, NULL, event, NULL);
+    int rc = xc_call_emit (call, "round.advanced", NULL, NULL, event);
     json_decref (event);
     if (rc == 0 && strcmp (stage, "feedback_delivered") == 0)
         rc = intake_problems_feed_back_round (call, id, date);
@@ -359,7 +359,7 @@ intake_rounds_tick (xc_call_t *call, void *state)
         snprintf (key, sizeof key, "report_overdue:%s", round);
         sqlite3_stmt *mark = NULL;
         if ((rc = xc_call_begin (call)) != 0
-            || (rc = xc_call_emit (call, "round.report_overdue", NULL, key, event, NULL)) != 0
+            || (rc = xc_call_emit (call, "round.report_overdue", NULL, key, event)) != 0
             || !(mark = xc_call_stmt (call, "UPDATE rounds SET report_overdue_sent = 1 WHERE id = ?1"))) {
             rc = -1;
             break;

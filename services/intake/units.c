@@ -61,7 +61,7 @@ intake_unit_register (xc_call_t *call, void *state)
     if (!unit)
         return xc_call_fail (call, XC_E_INTERNAL, "unit '%s' vanished", id);
     json_t *event = json_pack ("{s:o}", "unit", unit);
-    int rc = xc_call_emit (call, "unit.registered", NULL, NULL, event, NULL);
+    int rc = xc_call_emit (call, "unit.registered", NULL, NULL, event);
     json_decref (event);
     if (rc != 0)
         return -1;
