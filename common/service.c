@@ -710,6 +710,9 @@ s_publish_head (xc_service_t *self)
     The batches are a ring, oldest first, each stage after the one before. */
 enum { S_BATCHES = 4 };
 
+/*  Replies a peer may have queued: four rings full, and at least ten thousand. */
+#define S_REPLY_HWM(batch_max) (4 * S_BATCHES * (batch_max) > 10000 ? 4 * S_BATCHES * (batch_max) : 10000)
+
 typedef enum { S_FREE, S_OPENING, S_SEALING } s_stage_t;
 
 typedef struct {
@@ -1010,6 +1013,11 @@ s_start (xc_service_t *self, const char *config_path, xc_err_t *err)
         /* Frames up to 4x the limit are read and refused with too_large; beyond that the
            peer is dropped without reading the frame. */
         .max_frame = self->config->max_message_bytes * 4,
+        /* The pipeline may send the replies of several batches while a client is still
+           reading the ones before (ZeroMQ tells the sender of room freed only every half
+           HWM): a client reading its replies never meets the limit; one that stops reading
+           gets its replies dropped past it, and its retries answered duplicate. */
+        .reply_hwm = S_REPLY_HWM (self->config->batch_max),
     };
     return xc_server_new (&opts, &self->server, err);
 }

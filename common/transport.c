@@ -117,6 +117,7 @@ xc_server_new (const xc_server_opts_t *opts, xc_server_t **server_p, xc_err_t *e
     self->api = zmq_socket (self->ctx, ZMQ_ROUTER);
     if (!self->api || s_set_int (self->api, ZMQ_ROUTER_MANDATORY, 1) != 0
         || s_set_int (self->api, ZMQ_LINGER, 0) != 0
+        || (opts->reply_hwm > 0 && s_set_int (self->api, ZMQ_SNDHWM, opts->reply_hwm) != 0)
         || zmq_setsockopt (self->api, ZMQ_MAXMSGSIZE, &(int64_t) { (int64_t) opts->max_frame },
                            sizeof (int64_t)) != 0
         || (opts->curve && s_server_curve (self->api, opts->curve) != 0)) {

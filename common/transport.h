@@ -34,6 +34,8 @@ typedef struct {
     xc_admit_fn admit;               /* required with curve */
     void *admit_arg;
     size_t max_frame;                /* hard limit per frame; a larger frame drops the peer */
+    int reply_hwm;                   /* replies queued per peer before more are dropped
+                                        (0: ZeroMQ's default, 1000) */
 } xc_server_opts_t;
 
 typedef struct xc_server xc_server_t;

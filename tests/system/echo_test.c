@@ -10,6 +10,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
 #include <zmq.h>
@@ -381,9 +382,13 @@ s_burst (xc_client_t *via, const char *aud, char **msgs, char (*ids)[XC_UUID_LEN
 {
     for (int i = 0; i < n; i++) {
         codes[i] = -1;
-        int sent = -1;
-        for (int tries = 0; tries < 100 && sent != 0; tries++)
+        /* a full send queue waits for the service to take some (bounded: 5 s a message) */
+        int sent = xc_client_send (via, msgs[i], strlen (msgs[i]), NULL);
+        for (int naps = 0; naps < 5000 && sent != 0; naps++) {
+            struct timespec nap = { 0, 1000000 };
+            nanosleep (&nap, NULL);
             sent = xc_client_send (via, msgs[i], strlen (msgs[i]), NULL);
+        }
         CHECK (sent == 0);
     }
     xc_verify_t v = { .registry = fx.registry, .audience = aud, .skew = 300,
@@ -481,6 +486,33 @@ test_conflicts_in_a_batch_take_back_only_their_events (void)
     for (int i = 0; i < n; i++)
         free (corrs[i]);
     free (corrs);
+}
+
+/*  A client that sends thousands of commands before it reads any reply (its sends wait while
+    the service's queue is full) gets every one answered, each once. */
+static void
+test_thousands_in_flight_all_answered (void)
+{
+    enum { N = 3000 };
+    char **msgs = calloc (N, sizeof *msgs);
+    char (*ids)[XC_UUID_LEN + 1] = calloc (N, sizeof *ids);
+    int *codes = calloc (N, sizeof *codes);
+    for (int i = 0; i < N; i++) {
+        char data[64];
+        snprintf (data, sizeof data, "{\"text\":\"in flight %d\"}", i);
+        msgs[i] = fx_seal (&fx, &fx.petition, "petition-bureau", "echo.note", data, ids[i]);
+    }
+    s_burst (client, "petition-bureau", msgs, ids, N, codes);
+    int accepted = 0;
+    for (int i = 0; i < N; i++) {
+        accepted += codes[i] == (int) XC_OK;
+        free (msgs[i]);
+    }
+    CHECK_INT (accepted, N);
+    CHECK_INT (fx_sql_int (&fx, "SELECT count(*) FROM notes WHERE text LIKE 'in flight %'"), N);
+    free (msgs);
+    free (ids);
+    free (codes);
 }
 
 /*  The registry is rewritten while commands stream in. The batches in flight hold messages
@@ -866,6 +898,7 @@ main (void)
     RUN (test_conflict_rolls_back_its_event);
     RUN (test_pipelined_commands_each_answered);
     RUN (test_conflicts_in_a_batch_take_back_only_their_events);
+    RUN (test_thousands_in_flight_all_answered);
     RUN (test_registry_reloaded_under_load);
     RUN (test_events_read_back_on_a_chain);
     RUN (test_heartbeat_carries_the_head);
