@@ -553,10 +553,15 @@ static void
 s_run_query (xc_service_t *self, s_slot_t *slot)
 {
     xc_call_t call = { .service = self, .msg = slot->msg };
-    if (slot->route->handler (&call, self->def->state) != 0)
+    if (slot->route->handler (&call, self->def->state) != 0) {
+        xc_info (slot->msg->id, "query '%s' from '%s' failed: %s (%s)", slot->msg->type,
+                 slot->msg->iss, call.err.text, xc_code_name (call.err.code));
         s_slot_fail (slot, &call.err);
-    else
+    }
+    else {
+        xc_debug (slot->msg->id, "query '%s' from '%s' answered", slot->msg->type, slot->msg->iss);
         s_slot_answer (slot, "result", call.result ? call.result : json_object ());
+    }
 }
 
 /*  One command inside the batch's transaction. */
@@ -586,6 +591,7 @@ s_run_command (xc_service_t *self, s_slot_t *slot)
             s_slot_fail (slot, &err);
             return;
         }
+        xc_debug (msg->id, "'%s' from '%s' is a retry: the first result again", msg->type, msg->iss);
         s_slot_answer (slot, "ack", json_pack ("{s:s, s:o}", "status", "duplicate", "result", result));
         return;
     }
@@ -618,6 +624,8 @@ s_run_command (xc_service_t *self, s_slot_t *slot)
         s_slot_fail (slot, &call.err);
         return;
     }
+    xc_debug (msg->id, "'%s' from '%s' ran, %d events; acknowledged after the commit", msg->type,
+              msg->iss, self->n_events - events_before);
     s_slot_answer (slot, "ack", json_pack ("{s:s, s:o}", "status", "accepted", "result", call.result));
 }
 
