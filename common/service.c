@@ -48,6 +48,7 @@ struct xc_service {
     xc_curve_keypair_t curve;
     xc_pool_t *verifiers;            /* opens a batch's envelopes on limits.verify_threads */
     bool in_tx;
+    bool in_command;                 /* inside a command's savepoint */
     s_event_t *events;               /* emitted in this transaction, not yet appended */
     int n_events;
     int events_max;
@@ -224,6 +225,13 @@ s_events_drop (xc_service_t *self, int keep)
         s_event_clear (&self->events[--self->n_events]);
 }
 
+/*  Events held before they are signed and appended: a timer that emits ten thousand in one
+    transaction appends them a chunk at a time (outside any command's savepoint, so that a
+    command's rollback never takes back another's events), which bounds the memory they hold. */
+#define S_EVENTS_CHUNK 1024
+
+static int s_events_append (xc_service_t *self, xc_err_t *err);
+
 int
 xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
               const json_t *data)
@@ -256,6 +264,8 @@ xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const c
         return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
     }
     self->n_events++;
+    if (!self->in_command && self->n_events >= S_EVENTS_CHUNK)
+        return s_events_append (self, &call->err);
     return 0;
 }
 
@@ -602,6 +612,7 @@ s_run_command (xc_service_t *self, s_slot_t *slot)
     xc_call_t call = { .service = self, .msg = msg };
     char *result_text = NULL;
     int events_before = self->n_events;
+    self->in_command = true;
     int rc = slot->route->handler (&call, self->def->state);
     if (rc == 0) {
         if (!call.result)
@@ -614,6 +625,7 @@ s_run_command (xc_service_t *self, s_slot_t *slot)
                               xc_clock_wall (), result_text, &call.err);
     if (rc == 0)
         rc = xc_store_release (self->store, &call.err);
+    self->in_command = false;
     free (result_text);
     if (rc != 0) {
         xc_store_rollback_to (self->store);
@@ -651,10 +663,18 @@ s_run_commands (xc_service_t *self, s_slot_t *slots, int n)
         return;
     }
     self->in_tx = true;
-    for (int i = 0; i < n; i++)
-        if (slots[i].route && slots[i].route->kind == XC_COMMAND)
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        if (!slots[i].route || slots[i].route->kind != XC_COMMAND)
+            continue;
+        if (self->n_events >= S_EVENTS_CHUNK)
+            rc = s_events_append (self, &err);
+        if (rc == 0)
             s_run_command (self, &slots[i]);
-    if (s_commit (self, &err) != 0) {
+    }
+    if (rc != 0)
+        s_rollback (self);
+    if (rc != 0 || s_commit (self, &err) != 0) {
         xc_error (NULL, "commit of %d requests failed: %s", n, err.text);
         xc_err_set (&err, XC_E_UNAVAILABLE, "the commit failed; retry with the same id");
         for (int i = 0; i < n; i++)
