@@ -328,51 +328,6 @@ test_conflict_rolls_back_its_event (void)
     free (msg);
 }
 
-/*  Many commands in flight at once share commits; each still gets its own reply. */
-static void
-test_pipelined_commands_each_answered (void)
-{
-    enum { N = 200 };
-    char ids[N][XC_UUID_LEN + 1];
-    long long notes_before = fx_sql_int (&fx, "SELECT count(*) FROM notes");
-    for (int i = 0; i < N; i++) {
-        char data[64];
-        snprintf (data, sizeof data, "{\"text\":\"pipelined %d\"}", i);
-        char *msg = fx_seal (&fx, &fx.petition, "petition-bureau", "echo.note", data, ids[i]);
-        xc_err_t err;
-        int sent = -1;
-        for (int tries = 0; tries < 100 && sent != 0; tries++)
-            sent = xc_client_send (client, msg, strlen (msg), &err);
-        CHECK (sent == 0);
-        free (msg);
-    }
-    int answered = 0, accepted = 0;
-    xc_verify_t v = { .registry = fx.registry, .audience = "petition-bureau", .skew = 300,
-                      .max_lifetime = 3600, .max_size = 1 << 20 };
-    while (answered < N) {
-        char *bytes;
-        size_t len;
-        if (xc_client_recv (client, 3000, &bytes, &len, NULL) != 0)
-            break;
-        v.now = xc_clock_wall ();
-        xc_msg_t *reply = NULL;
-        if (xc_envelope_open (bytes, len, &v, &reply, NULL) == 0) {
-            for (int i = 0; i < N; i++)
-                if (strcmp (ids[i], reply->corr) == 0) {
-                    answered++;
-                    accepted += strcmp (reply->type, "ack") == 0;
-                    ids[i][0] = 0;
-                }
-        }
-        xc_msg_destroy (&reply);
-        free (bytes);
-    }
-    CHECK_INT (answered, N);
-    CHECK_INT (accepted, N);
-    CHECK_INT (fx_sql_int (&fx, "SELECT count(*) FROM notes") - notes_before, N);
-    CHECK_INT (fx_sql_int (&fx, "SELECT count(DISTINCT n) FROM notes WHERE text LIKE 'pipelined %'"), N);
-}
-
 /*  Sends every message of msgs at once on via (a send may wait for room) and collects the
     replies, each opened as a reply to aud: codes[i] is the i-th message's code (XC_OK for an
     ack), -1 when unanswered within 5 s of the last reply. */
@@ -412,6 +367,42 @@ s_burst (xc_client_t *via, const char *aud, char **msgs, char (*ids)[XC_UUID_LEN
         xc_msg_destroy (&reply);
         free (bytes);
     }
+}
+
+/*  n notes "<prefix> <i>" from the petition bureau in one burst (s_burst); returns how many
+    were acknowledged. */
+static int
+s_note_burst (const char *prefix, int n)
+{
+    char **msgs = calloc ((size_t) n, sizeof *msgs);
+    char (*ids)[XC_UUID_LEN + 1] = calloc ((size_t) n, sizeof *ids);
+    int *codes = calloc ((size_t) n, sizeof *codes);
+    for (int i = 0; i < n; i++) {
+        char data[96];
+        snprintf (data, sizeof data, "{\"text\":\"%s %d\"}", prefix, i);
+        msgs[i] = fx_seal (&fx, &fx.petition, "petition-bureau", "echo.note", data, ids[i]);
+    }
+    s_burst (client, "petition-bureau", msgs, ids, n, codes);
+    int accepted = 0;
+    for (int i = 0; i < n; i++) {
+        accepted += codes[i] == (int) XC_OK;
+        free (msgs[i]);
+    }
+    free (msgs);
+    free (ids);
+    free (codes);
+    return accepted;
+}
+
+/*  Many commands in flight at once share commits; each still gets its own reply. */
+static void
+test_pipelined_commands_each_answered (void)
+{
+    enum { N = 200 };
+    long long notes_before = fx_sql_int (&fx, "SELECT count(*) FROM notes");
+    CHECK_INT (s_note_burst ("pipelined", N), N);
+    CHECK_INT (fx_sql_int (&fx, "SELECT count(*) FROM notes") - notes_before, N);
+    CHECK_INT (fx_sql_int (&fx, "SELECT count(DISTINCT n) FROM notes WHERE text LIKE 'pipelined %'"), N);
 }
 
 /*  The corr of every event after seq `after`, in seq order (caller frees each and the array). */
@@ -494,25 +485,8 @@ static void
 test_thousands_in_flight_all_answered (void)
 {
     enum { N = 3000 };
-    char **msgs = calloc (N, sizeof *msgs);
-    char (*ids)[XC_UUID_LEN + 1] = calloc (N, sizeof *ids);
-    int *codes = calloc (N, sizeof *codes);
-    for (int i = 0; i < N; i++) {
-        char data[64];
-        snprintf (data, sizeof data, "{\"text\":\"in flight %d\"}", i);
-        msgs[i] = fx_seal (&fx, &fx.petition, "petition-bureau", "echo.note", data, ids[i]);
-    }
-    s_burst (client, "petition-bureau", msgs, ids, N, codes);
-    int accepted = 0;
-    for (int i = 0; i < N; i++) {
-        accepted += codes[i] == (int) XC_OK;
-        free (msgs[i]);
-    }
-    CHECK_INT (accepted, N);
+    CHECK_INT (s_note_burst ("in flight", N), N);
     CHECK_INT (fx_sql_int (&fx, "SELECT count(*) FROM notes WHERE text LIKE 'in flight %'"), N);
-    free (msgs);
-    free (ids);
-    free (codes);
 }
 
 /*  The registry is rewritten while commands stream in. The batches in flight hold messages
