@@ -76,6 +76,7 @@ typedef struct {
     char to[XC_NAME_MAX];
     int opened;                      /* xc_envelope_open's result, from the verifiers */
     xc_err_t open_err;
+    unsigned char digest[32];        /* of the opened message (xc_msg_digest), from the verifiers */
     char *sealed;                    /* the signed reply, from the verifiers after the commit */
     size_t sealed_len;
     xc_err_t seal_err;
@@ -516,6 +517,9 @@ s_open_one (void *arg, size_t i)
     else
         slot->opened = xc_envelope_open (slot->req.body, slot->req.len, &opening->verify, &slot->msg,
                                          &slot->open_err);
+    /* what a retry is compared by: hashed here, off the loop's thread */
+    if (slot->opened == 0)
+        xc_msg_digest (slot->msg, slot->digest);
 }
 
 /*  Runs every check before a handler, on the loop's thread, after the envelope was opened:
@@ -579,8 +583,7 @@ static void
 s_run_command (xc_service_t *self, s_slot_t *slot)
 {
     const xc_msg_t *msg = slot->msg;
-    unsigned char digest[32];
-    xc_msg_digest (msg, digest);
+    const unsigned char *digest = slot->digest;
     xc_inbox_state_t state;
     char *first = NULL;
     xc_err_t err;
