@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include "common/checkpoint.h"
 #include "common/clock.h"
 #include "common/codec.h"
 #include "common/inbox.h"
@@ -44,6 +45,7 @@ struct xc_service {
     xc_key_t key;
     xc_calendar_t *calendar;
     xc_store_t *store;
+    xc_checkpointer_t *checkpointer; /* the store's WAL copied back on a thread of its own */
     xc_server_t *server;
     xc_curve_keypair_t curve;
     xc_pool_t *verifiers;            /* opens a batch's envelopes on limits.verify_threads */
@@ -1029,6 +1031,9 @@ s_start (xc_service_t *self, const char *config_path, xc_err_t *err)
         || xc_store_open (self->conf->database, self->def->migrations, self->def->n_migrations,
                           &self->store, err) != 0)
         return -1;
+    /* SQLite's own threshold (1000 pages), only no longer inside a commit */
+    if (xc_checkpointer_start (self->store, self->conf->database, 1000, &self->checkpointer, err) != 0)
+        return -1;
     if (self->def->start && self->def->start (self, self->def->state, err) != 0)
         return -1;
     if (self->config->curve && xc_curve_load (&self->curve, self->conf->curve_key, err) != 0)
@@ -1062,6 +1067,7 @@ s_stop (xc_service_t *self)
         xc_consumer_destroy (&self->consumers[i]);
     xc_server_destroy (&self->server);
     xc_pool_destroy (&self->verifiers);
+    xc_checkpointer_destroy (&self->checkpointer);
     xc_store_close (&self->store);
     xc_calendar_destroy (&self->calendar);
     xc_key_wipe (&self->key);
