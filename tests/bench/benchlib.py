@@ -23,6 +23,7 @@ import http.server
 import math
 import os
 import sys
+import tempfile
 import threading
 import time
 
@@ -190,6 +191,23 @@ class WebhookReceiver:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(5)
+
+
+def run_suite_bench(prefix, run, wrong):
+    """Calls run(folder, holder) in a fresh temporary folder; run puts the suite it starts in
+    holder["suite"]. Whatever it raises, and every service that then exits other than cleanly,
+    is added to wrong (with the end of its log)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        holder = {}
+        try:
+            run(folder, holder)
+        except BaseException as e:      # pytest.fail (conftest) raises a BaseException
+            wrong.append(f"{type(e).__name__}: {e}")
+        finally:
+            if "suite" in holder:
+                for n, st in holder["suite"].stop().items():
+                    if st not in (0, "not started"):
+                        wrong.append(f"xc-{n} exit status {st}:\n{holder['suite'].deployments[n].log_tail(20)}")
 
 
 def report_wrong(wrong):

@@ -27,12 +27,11 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (REPO, TINY, WebhookReceiver, bench, comment, health_rtts, load_average,  # noqa: E402
-                      percentile, proc_kib, report_wrong)
+                      percentile, proc_kib, report_wrong, run_suite_bench)
 
 import xcwire  # noqa: E402  (benchlib put tests/python on the path)
 
@@ -285,17 +284,7 @@ def main():
     started = time.monotonic()
     receiver = WebhookReceiver(None)
     try:
-        with tempfile.TemporaryDirectory(prefix="xc-e2e-bench-") as folder:
-            holder = {}
-            try:
-                run(folder, receiver, wrong, holder)
-            except BaseException as e:      # pytest.fail (conftest) raises a BaseException
-                wrong.append(f"{type(e).__name__}: {e}")
-            finally:
-                if "suite" in holder:
-                    for n, st in holder["suite"].stop().items():
-                        if st not in (0, "not started"):
-                            wrong.append(f"xc-{n} exit status {st}:\n{holder['suite'].deployments[n].log_tail(20)}")
+        run_suite_bench("xc-e2e-bench-", lambda folder, holder: run(folder, receiver, wrong, holder), wrong)
     finally:
         receiver.stop()
     comment(f"e2e_bench took {time.monotonic() - started:.1f} s{' (tiny)' if TINY else ''}")

@@ -26,12 +26,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (REPO, TINY, bench, comment, load_average, percentile, proc_kib,  # noqa: E402
-                      report_wrong)
+                      report_wrong, run_suite_bench)
 
 XCCTL = os.path.join(REPO, "build", "bin", "xcctl")
 PROFILE = "changzhou-5y"
@@ -139,17 +138,7 @@ def main():
     os.chdir(REPO)
     wrong = []
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="xc-stats-bench-") as folder:
-        holder = {}
-        try:
-            run(folder, wrong, holder)
-        except BaseException as e:      # pytest.fail (conftest) raises a BaseException
-            wrong.append(f"{type(e).__name__}: {e}")
-        finally:
-            if "suite" in holder:
-                for n, st in holder["suite"].stop().items():
-                    if st not in (0, "not started"):
-                        wrong.append(f"xc-{n} exit status {st}:\n{holder['suite'].deployments[n].log_tail(20)}")
+    run_suite_bench("xc-stats-bench-", lambda folder, holder: run(folder, wrong, holder), wrong)
     comment(f"stats_bench took {time.monotonic() - started:.1f} s{' (tiny)' if TINY else ''}")
     return report_wrong(wrong)
 
