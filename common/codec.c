@@ -82,14 +82,6 @@ xc_hex_encode (const unsigned char *bin, size_t len, char *out)
 }
 
 void
-xc_uuid_new (char *out)
-{
-    unsigned char b[16];
-    randombytes_buf (b, sizeof b);
-    xc_uuid_format (b, 4, out);
-}
-
-void
 xc_uuid_new_ordered (char *out)
 {
     unsigned char b[16];

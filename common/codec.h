@@ -32,12 +32,10 @@ int xc_decimal_fixed (const char *s, int n, int *value);
 /*  Writes 2*len lowercase hex digits and a NUL into out. */
 void xc_hex_encode (const unsigned char *bin, size_t len, char *out);
 
-/*  Writes a random (version 4) UUID, lowercase, and a NUL into out[XC_UUID_LEN + 1]. */
-void xc_uuid_new (char *out);
-
-/*  Writes a time-ordered (version 7) UUID: 48 bits of the Unix time in milliseconds, then
-    random bits. Ids made one after another sort together, so an index on them grows at its
-    end instead of touching a random page per row (the outbox's ids). */
+/*  Writes a new time-ordered (version 7) UUID, lowercase, and a NUL into out[XC_UUID_LEN + 1]:
+    48 bits of the Unix time in milliseconds, then 74 random bits. Ids made one after another
+    sort together, so an index on them grows at its end instead of touching a random page per
+    row: the outbox's ids, and the inbox's (iss, id) for every command the suite signs. */
 void xc_uuid_new_ordered (char *out);
 
 /*  Writes the UUID of 16 bytes with the given version (4: random, 7: time-ordered, 8: derived

@@ -160,12 +160,12 @@ test_uuid (void)
     static char ids[1000][XC_UUID_LEN + 1];
     for (int i = 0; i < 1000; i++) {
         char *id = ids[i];
-        xc_uuid_new (id);
+        xc_uuid_new_ordered (id);
         CHECK_INT (strlen (id), XC_UUID_LEN);
         CHECK (xc_uuid_valid (id));
         CHECK (id[8] == '-' && id[13] == '-' && id[18] == '-' && id[23] == '-');
         CHECK_INT (strspn (id, "0123456789abcdef-"), XC_UUID_LEN);
-        CHECK (id[14] == '4');                          /* version 4 */
+        CHECK (id[14] == '7');                          /* version 7 */
         CHECK (strchr ("89ab", id[19]) != NULL);        /* RFC 4122 variant */
     }
     qsort (ids, 1000, sizeof ids[0], s_cmp);
@@ -174,7 +174,7 @@ test_uuid (void)
         dups += strcmp (ids[i - 1], ids[i]) == 0;
     CHECK_INT (dups, 0);
 
-    /* time-ordered: version 7, the time in the first 48 bits, later ids sort after */
+    /* the time in the first 48 bits, later ids sort after */
     char a[XC_UUID_LEN + 1], b[XC_UUID_LEN + 1];
     long long before = (long long) time (NULL) * 1000;
     xc_uuid_new_ordered (a);

@@ -383,7 +383,7 @@ xc_envelope_prepare (const xc_key_t *key, const xc_claims_t *claims, const json_
     if (claims->id)
         strcpy (sealing->id, claims->id);
     else
-        xc_uuid_new (sealing->id);
+        xc_uuid_new_ordered (sealing->id);
     json_t *header = json_pack ("{s:s, s:s, s:s}", "alg", "EdDSA", "kid", key->kid, "typ", S_TYP);
     json_t *body = json_pack ("{s:i, s:s, s:s, s:s, s:I}", "v", 1, "id", sealing->id, "iss",
                               claims->iss, "aud", claims->aud, "iat", (json_int_t) claims->iat);

@@ -105,7 +105,7 @@ void xc_sealing_clear (xc_sealing_t *sealing);
 
 /*  Builds and signs a message. data must be an object (borrowed). On success returns the
     message (caller owns, NUL-terminated), sets *len_p when not NULL, and copies the id used
-    into id_out when not NULL (XC_UUID_LEN + 1 bytes). */
+    (claims->id, or a new time-ordered one) into id_out when not NULL (XC_UUID_LEN + 1 bytes). */
 char *xc_envelope_seal (const xc_key_t *key, const xc_claims_t *claims, const json_t *data,
                         size_t *len_p, char *id_out, xc_err_t *err);
 

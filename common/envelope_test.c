@@ -298,11 +298,13 @@ test_good_message (void)
     }
     free (text);
 
-    /* defaults: a new id, corr null, no exp member */
+    /* defaults: a new time-ordered id (the receiver's inbox index then grows at its end),
+       corr null, no exp member */
     c = (xc_claims_t) { .iss = "petition-bureau", .aud = "*", .type = "case.opened",
                         .iat = NOW };
     text = xc_envelope_seal (&fx.pb1, &c, data, &len, id, NULL);
     CHECK (xc_uuid_valid (id) && strcmp (id, ID) != 0);
+    CHECK (id[14] == '7');
     fx.v.stored = true;
     CHECK (xc_envelope_open (text, len, &fx.v, &msg, &err) == 0);
     if (msg) {

@@ -200,7 +200,7 @@ test_hostile_messages_refused_and_nothing_stored (void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         h_current = cases[i].what;
-        xc_uuid_new (id);
+        xc_uuid_new_ordered (id);
         char *body = cases[i].body;
         char *iss = "office";
         if (!body) {
@@ -268,7 +268,7 @@ test_hostile_messages_refused_and_nothing_stored (void)
     snprintf (text, 32, "{\"text\":\"");
     memset (text + 9, 'x', big);
     strcpy (text + 9 + big, "\"}");
-    xc_uuid_new (id);
+    xc_uuid_new_ordered (id);
     char *body = s_body (id, "office", "echo", now, now + 60, "echo.note", text);
     char *msg = s_forge (&fx.office, hdr, body);
     CHECK_STR (xc_code_name (s_code ("office", msg, id)), "too_large");
