@@ -1,4 +1,4 @@
-/*  codec.c: base64url, hex and UUIDs on top of libsodium. */
+/*  codec.c: base64url, hex and UUIDs. */
 #include "common/codec.h"
 
 #include <sodium.h>
@@ -7,8 +7,56 @@
 #include <string.h>
 #include <time.h>
 
+static const char s_b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/*  The value of each character of the alphabet, 0xff for any other byte. */
+static const unsigned char s_b64_values[256] = {
+#define X 0xff
+#define X16 X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X
+    X16, X16,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, 62, X, X,                  /* '-' */
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X, X, X, X, X, X,         /* '0'-'9' */
+    X, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,              /* 'A'-'O' */
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X, X, X, X, 63,       /* 'P'-'Z', '_' */
+    X, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,    /* 'a'-'o' */
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X, X, X, X, X,        /* 'p'-'z' */
+    X16, X16, X16, X16, X16, X16, X16, X16,
+#undef X16
+#undef X
+};
+
 char *
 xc_b64url_encode (const unsigned char *bin, size_t len)
+{
+    char *out = malloc (len / 3 * 4 + 4);
+    if (!out)
+        return NULL;
+    char *p = out;
+    size_t i = 0;
+    for (; i + 3 <= len; i += 3) {
+        uint32_t v = (uint32_t) bin[i] << 16 | (uint32_t) bin[i + 1] << 8 | bin[i + 2];
+        *p++ = s_b64_alphabet[v >> 18];
+        *p++ = s_b64_alphabet[(v >> 12) & 63];
+        *p++ = s_b64_alphabet[(v >> 6) & 63];
+        *p++ = s_b64_alphabet[v & 63];
+    }
+    if (len - i == 1) {
+        *p++ = s_b64_alphabet[bin[i] >> 2];
+        *p++ = s_b64_alphabet[(bin[i] & 3) << 4];
+    }
+    else if (len - i == 2) {
+        uint32_t v = (uint32_t) bin[i] << 8 | bin[i + 1];
+        *p++ = s_b64_alphabet[v >> 10];
+        *p++ = s_b64_alphabet[(v >> 4) & 63];
+        *p++ = s_b64_alphabet[(v << 2) & 63];
+    }
+    *p = 0;
+    return out;
+}
+
+char *
+xc_b64url_encode_secret (const unsigned char *bin, size_t len)
 {
     const int variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
     size_t size = sodium_base64_ENCODED_LEN (len, variant);
@@ -24,22 +72,46 @@ xc_b64url_decode (const char *text, size_t text_len, unsigned char **bin_p, size
 {
     *bin_p = NULL;
     *len_p = 0;
-    /* libsodium rejects padding and characters outside the alphabet for this variant, and
-       reports where it stopped: anything left over means the text was not all base64url. */
+    /* a last group of one character cannot hold a byte */
+    if (text_len % 4 == 1)
+        return xc_err_set (err, XC_E_MALFORMED, "invalid base64url");
     unsigned char *bin = malloc (text_len / 4 * 3 + 3);
     if (!bin)
         return xc_err_set (err, XC_E_INTERNAL, "out of memory");
-    size_t len = 0;
-    const char *end = NULL;
-    if (sodium_base642bin (bin, text_len / 4 * 3 + 2, text, text_len, NULL, &len, &end,
-                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0
-        || end != text + text_len) {
+    const unsigned char *t = (const unsigned char *) text;
+    unsigned char *p = bin;
+    size_t i = 0;
+    unsigned bad = 0;                  /* any byte outside the alphabet sets its high bits */
+    for (; i + 4 <= text_len; i += 4) {
+        unsigned a = s_b64_values[t[i]], b = s_b64_values[t[i + 1]];
+        unsigned c = s_b64_values[t[i + 2]], d = s_b64_values[t[i + 3]];
+        bad |= a | b | c | d;
+        uint32_t v = (uint32_t) a << 18 | (uint32_t) b << 12 | (uint32_t) c << 6 | d;
+        *p++ = (unsigned char) (v >> 16);
+        *p++ = (unsigned char) (v >> 8);
+        *p++ = (unsigned char) v;
+    }
+    unsigned rest = 0;                 /* bits that must be zero in a canonical last group */
+    if (text_len - i == 2) {
+        unsigned a = s_b64_values[t[i]], b = s_b64_values[t[i + 1]];
+        bad |= a | b;
+        *p++ = (unsigned char) (a << 2 | b >> 4);
+        rest = b & 15;
+    }
+    else if (text_len - i == 3) {
+        unsigned a = s_b64_values[t[i]], b = s_b64_values[t[i + 1]], c = s_b64_values[t[i + 2]];
+        bad |= a | b | c;
+        *p++ = (unsigned char) (a << 2 | b >> 4);
+        *p++ = (unsigned char) (b << 4 | c >> 2);
+        rest = c & 3;
+    }
+    if ((bad & 0xc0) || rest) {
         free (bin);
         return xc_err_set (err, XC_E_MALFORMED, "invalid base64url");
     }
-    bin[len] = 0;
+    *p = 0;
     *bin_p = bin;
-    *len_p = len;
+    *len_p = (size_t) (p - bin);
     return 0;
 }
 
@@ -50,8 +122,27 @@ xc_b64url_decode_exact (const char *text, unsigned char *out, size_t want, xc_er
     size_t len;
     if (!text)
         return xc_err_set (err, XC_E_MALFORMED, "missing base64url value");
-    if (xc_b64url_decode (text, strlen (text), &bin, &len, err) != 0)
-        return -1;
+    /* libsodium's decoder: constant time, for key material. It refuses padding and characters
+       outside the alphabet, and reports where it stopped: anything left over means the text was
+       not all base64url. Version 1.0.18 takes some bytes above 0x7f for letters, so those are
+       refused first, without a branch per byte. */
+    size_t text_len = strlen (text);
+    unsigned high = 0;
+    for (size_t i = 0; i < text_len; i++)
+        high |= (unsigned char) text[i];
+    bin = malloc (text_len / 4 * 3 + 3);
+    if (!bin)
+        return xc_err_set (err, XC_E_INTERNAL, "out of memory");
+    const char *end = NULL;
+    len = 0;
+    if ((high & 0x80)
+        || sodium_base642bin (bin, text_len / 4 * 3 + 2, text, text_len, NULL, &len, &end,
+                              sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0
+        || end != text + text_len) {
+        sodium_memzero (bin, text_len / 4 * 3 + 3);
+        free (bin);
+        return xc_err_set (err, XC_E_MALFORMED, "invalid base64url");
+    }
     int rc = 0;
     if (len != want)
         rc = xc_err_set (err, XC_E_MALFORMED, "expected %zu bytes, got %zu", want, len);

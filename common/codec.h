@@ -13,16 +13,21 @@
 #define XC_UUID_LEN 36               /* characters, without the terminating NUL */
 
 /*  Encodes len bytes as base64url without padding. Caller owns the result; NULL only when out
-    of memory. */
+    of memory. Table lookups: for public bytes (messages), not secrets. */
 char *xc_b64url_encode (const unsigned char *bin, size_t len);
+
+/*  The same in constant time (libsodium), for key material. */
+char *xc_b64url_encode_secret (const unsigned char *bin, size_t len);
 
 /*  Decodes base64url without padding. Refuses padding, white space, characters outside the
     alphabet and non-canonical trailing bits. On success *bin_p (caller owns, NUL-terminated for
-    convenience, NUL not counted) and *len_p are set; on failure they are NULL and 0. */
+    convenience, NUL not counted) and *len_p are set; on failure they are NULL and 0. Table
+    lookups: for public text (messages), not secrets. */
 int xc_b64url_decode (const char *text, size_t text_len, unsigned char **bin_p, size_t *len_p,
                       xc_err_t *err);
 
-/*  Decodes exactly want bytes into out (keys, signatures); -1 when the length differs. */
+/*  Decodes exactly want bytes into out (keys, signatures), in constant time (libsodium), with
+    the refusals above; -1 when the length differs. */
 int xc_b64url_decode_exact (const char *text, unsigned char *out, size_t want, xc_err_t *err);
 
 /*  Reads exactly n decimal digits (no sign, no space) at s into *value; -1 otherwise. For the

@@ -78,7 +78,7 @@ test_b64url_refusals (void)
         "Zm9v\n", " Zm9v", "Zm 9v", "Zm9v\t",    /* white space */
         "Q", "Zm9vY",                            /* impossible lengths */
         "QR", "QUF", "Zm9vYh", "-_",             /* non-canonical trailing bits */
-        "Zm9*", "Zm9v.", "Zm9vÀ",
+        "Zm9*", "Zm9v.", "Zm9vÀ", "Zm9\x80", "\xffm9v", "y\xf6s\xd0",   /* above 0x7f */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         unsigned char *bin = (unsigned char *) "x";
@@ -109,6 +109,51 @@ test_b64url_refusals (void)
     CHECK_STR (err.text, "invalid base64url");
 }
 
+/*  The table-driven coder against libsodium's constant-time one (which decode_exact and
+    encode_secret use): the same text for every length, and the same verdict and bytes for
+    random ASCII text over the alphabet plus a few characters outside it. (Bytes above 0x7f are
+    left out: libsodium 1.0.18 takes some of them for letters; test_b64url_refusals has them.) */
+static void
+test_b64url_against_libsodium (void)
+{
+    const int variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+    unsigned char data[100];
+    for (size_t len = 0; len <= sizeof data; len++) {
+        randombytes_buf (data, len);
+        char *fast = xc_b64url_encode (data, len);
+        char *slow = xc_b64url_encode_secret (data, len);
+        char ref[200];
+        sodium_bin2base64 (ref, sizeof ref, data, len, variant);
+        CHECK (fast && slow && strcmp (fast, ref) == 0 && strcmp (slow, ref) == 0);
+        free (fast);
+        free (slow);
+    }
+    const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                         "AQgw+/=.\n ";
+    int accepted = 0, refused = 0;
+    for (int round = 0; round < 20000; round++) {
+        char text[16];
+        size_t len = randombytes_uniform (sizeof text);
+        /* mostly the alphabet, so that many texts are valid */
+        bool pure = randombytes_uniform (2) == 0;
+        for (size_t i = 0; i < len; i++)
+            text[i] = chars[randombytes_uniform (pure ? 64 : (uint32_t) sizeof chars - 1)];
+        unsigned char *bin = NULL, ref[16];
+        size_t n = 0, ref_len = 0;
+        const char *end = NULL;
+        int ref_rc = sodium_base642bin (ref, sizeof ref, text, len, NULL, &ref_len, &end, variant);
+        bool ref_ok = ref_rc == 0 && end == text + len;
+        int rc = xc_b64url_decode (text, len, &bin, &n, NULL);
+        CHECK_INT (rc == 0, ref_ok);
+        if (rc == 0 && ref_ok)
+            CHECK (n == ref_len && memcmp (bin, ref, n) == 0);
+        accepted += rc == 0;
+        refused += rc != 0;
+        free (bin);
+    }
+    CHECK (accepted > 1000 && refused > 1000);
+}
+
 static void
 test_b64url_decode_exact (void)
 {
@@ -133,6 +178,10 @@ test_b64url_decode_exact (void)
     CHECK_INT (xc_b64url_decode_exact (NULL, out, 32, &err), -1);
     CHECK_STR (err.text, "missing base64url value");
     CHECK_INT (xc_b64url_decode_exact ("AAAA=", out, 3, &err), -1);
+    /* libsodium 1.0.18 alone takes these (bytes above 0x7f read as letters) */
+    CHECK_INT (xc_b64url_decode_exact ("Zm9\x80", out, 3, &err), -1);
+    CHECK_INT (xc_b64url_decode_exact ("\xffm9v", out, 3, &err), -1);
+    CHECK_INT (xc_b64url_decode_exact ("Zm9v", out, 3, &err), 0);
     CHECK_INT (err.code, XC_E_MALFORMED);
     CHECK_INT (xc_b64url_decode_exact ("", out, 0, &err), 0);
 }
@@ -230,6 +279,7 @@ main (void)
     RUN (test_b64url_vectors);
     RUN (test_b64url_round_trip);
     RUN (test_b64url_refusals);
+    RUN (test_b64url_against_libsodium);
     RUN (test_b64url_decode_exact);
     RUN (test_hex);
     RUN (test_uuid);

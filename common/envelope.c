@@ -28,20 +28,57 @@ s_parse (const char *bytes, size_t len, const char *what, json_t **json_p, xc_er
     return 0;
 }
 
-/*  Decodes the base64url string member name of outer and parses it as a JSON object. */
+/*  A piece of the received text: a member's value, not NUL-terminated. */
+typedef struct {
+    const char *text;
+    size_t len;
+} s_span_t;
+
+/*  Decodes the base64url value of member name and parses it as a JSON object. */
 static int
-s_decode_part (const json_t *outer, const char *name, json_t **json_p, xc_err_t *err)
+s_decode_part (s_span_t part, const char *name, json_t **json_p, xc_err_t *err)
 {
     *json_p = NULL;
-    const json_t *text = json_object_get (outer, name);
     unsigned char *bin;
     size_t len;
-    if (xc_b64url_decode (json_string_value (text), json_string_length (text), &bin, &len, NULL)
-        != 0)
+    if (xc_b64url_decode (part.text, part.len, &bin, &len, NULL) != 0)
         return xc_err_set (err, XC_E_MALFORMED, "'%s' is not base64url", name);
     int rc = s_parse ((const char *) bin, len, name, json_p, err);
     free (bin);
     return rc;
+}
+
+static bool
+s_b64url_char (char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'
+        || c == '_';
+}
+
+/*  The outer object in the exact form xc_envelope_finish writes,
+    {"protected":"...","payload":"...","signature":"..."} with base64url values, read without a
+    JSON parser. Such text parses to just these three strings, so the checks that follow give
+    the same verdict either way; any other text (spaces, another order, escapes) is left to
+    jansson. */
+static bool
+s_outer_fast (const char *bytes, size_t len, s_span_t parts[3])
+{
+#define S_LITERAL(text) { text, sizeof text - 1 }
+    static const s_span_t keys[3] = { S_LITERAL ("{\"protected\":\""),
+                                      S_LITERAL ("\",\"payload\":\""),
+                                      S_LITERAL ("\",\"signature\":\"") };
+#undef S_LITERAL
+    const char *p = bytes, *end = bytes + len;
+    for (int i = 0; i < 3; i++) {
+        if ((size_t) (end - p) < keys[i].len || memcmp (p, keys[i].text, keys[i].len) != 0)
+            return false;
+        p += keys[i].len;
+        parts[i].text = p;
+        while (p < end && s_b64url_char (*p))
+            p++;
+        parts[i].len = (size_t) (p - parts[i].text);
+    }
+    return end - p == 2 && p[0] == '"' && p[1] == '}';
 }
 
 static bool
@@ -114,6 +151,62 @@ static const char *const s_header_names[] = { "alg", "kid", "typ", NULL };
 static const char *const s_body_names[] = { "v",   "id",   "iss",  "aud",  "type",
                                             "iat", "exp",  "corr", "data", NULL };
 
+/*  The protected headers this thread has lately found good ({"alg", "kid", "typ"} all strings,
+    alg and typ allowed), with their kid: senders sign many messages with one key, so the
+    header's base64url text repeats and its decoding and parsing can be skipped. */
+enum { S_SEEN = 8, S_SEEN_MAX = 256 };
+typedef struct {
+    size_t len;                      /* 0: empty */
+    char text[S_SEEN_MAX];
+    char kid[XC_KID_MAX];
+} s_seen_t;
+static _Thread_local s_seen_t s_seen[S_SEEN];
+static _Thread_local unsigned s_seen_next;
+
+static const char *
+s_seen_kid (s_span_t protected_b64)
+{
+    for (int i = 0; i < S_SEEN; i++)
+        if (s_seen[i].len == protected_b64.len
+            && memcmp (s_seen[i].text, protected_b64.text, protected_b64.len) == 0)
+            return s_seen[i].kid;
+    return NULL;
+}
+
+static void
+s_seen_add (s_span_t protected_b64, const char *kid)
+{
+    if (protected_b64.len == 0 || protected_b64.len > S_SEEN_MAX || strlen (kid) >= XC_KID_MAX)
+        return;
+    s_seen_t *seen = &s_seen[s_seen_next++ % S_SEEN];
+    memcpy (seen->text, protected_b64.text, protected_b64.len);
+    seen->len = protected_b64.len;
+    strcpy (seen->kid, kid);
+}
+
+/*  The header's checks: its members, then alg, then typ. */
+static int
+s_check_header (const json_t *header, xc_err_t *err)
+{
+    if (s_only_members (header, s_header_names, "protected header", err) != 0)
+        return -1;
+    /* any string is well-formed here: what it says is judged by the checks that follow */
+    for (const char *const *name = s_header_names; *name; name++) {
+        const json_t *value = json_object_get (header, *name);
+        if (!json_is_string (value))
+            return xc_err_set (err, XC_E_MALFORMED, "protected header member '%s' %s", *name,
+                               value ? "must be a string" : "is missing");
+    }
+    const char *alg = json_string_value (json_object_get (header, "alg"));
+    const char *typ = json_string_value (json_object_get (header, "typ"));
+    if (strcmp (alg, "EdDSA") != 0 && strcmp (alg, "Ed25519") != 0)
+        return xc_err_set (err, XC_E_BAD_ALG, "alg '%.20s' is not allowed (EdDSA or Ed25519)",
+                           alg);
+    if (strcmp (typ, S_TYP) != 0)
+        return xc_err_set (err, XC_E_BAD_TYP, "typ '%.20s' is not '" S_TYP "'", typ);
+    return 0;
+}
+
 /*  Checks the body's members and copies them into msg. */
 static int
 s_check_body (const json_t *body, bool stored, xc_msg_t *msg, xc_err_t *err)
@@ -183,41 +276,32 @@ xc_envelope_open (const char *bytes, size_t len, const xc_verify_t *verify, xc_m
         return xc_err_set (err, XC_E_INTERNAL, "out of memory");
 
     /* JSON, duplicate keys refused at every level */
-    if (s_parse (bytes, len, "message", &outer, err) != 0)
-        goto cleanup;
-    if (s_only_members (outer, s_outer_names, "message", err) != 0)
-        goto cleanup;
-    for (const char *const *name = s_outer_names; *name; name++)
-        if (!json_is_string (json_object_get (outer, *name))) {
-            xc_err_set (err, XC_E_MALFORMED, "message member '%s' must be a string", *name);
+    s_span_t parts[3];                   /* protected, payload, signature */
+    if (!s_outer_fast (bytes, len, parts)) {
+        if (s_parse (bytes, len, "message", &outer, err) != 0)
             goto cleanup;
-        }
-    if (s_decode_part (outer, "protected", &header, err) != 0
-        || s_decode_part (outer, "payload", &msg->body, err) != 0)
-        goto cleanup;
-
-    /* header: alg, then typ */
-    if (s_only_members (header, s_header_names, "protected header", err) != 0)
-        goto cleanup;
-    /* any string is well-formed here: what it says is judged by the checks that follow */
-    for (const char *const *name = s_header_names; *name; name++) {
-        const json_t *value = json_object_get (header, *name);
-        if (!json_is_string (value)) {
-            xc_err_set (err, XC_E_MALFORMED, "protected header member '%s' %s", *name,
-                        value ? "must be a string" : "is missing");
+        if (s_only_members (outer, s_outer_names, "message", err) != 0)
             goto cleanup;
+        for (int i = 0; i < 3; i++) {
+            const json_t *value = json_object_get (outer, s_outer_names[i]);
+            if (!json_is_string (value)) {
+                xc_err_set (err, XC_E_MALFORMED, "message member '%s' must be a string",
+                            s_outer_names[i]);
+                goto cleanup;
+            }
+            parts[i] = (s_span_t) { json_string_value (value), json_string_length (value) };
         }
     }
-    const char *alg = json_string_value (json_object_get (header, "alg"));
-    const char *kid = json_string_value (json_object_get (header, "kid"));
-    const char *typ = json_string_value (json_object_get (header, "typ"));
-    if (strcmp (alg, "EdDSA") != 0 && strcmp (alg, "Ed25519") != 0) {
-        xc_err_set (err, XC_E_BAD_ALG, "alg '%.20s' is not allowed (EdDSA or Ed25519)", alg);
+    const char *kid = s_seen_kid (parts[0]);
+    if (!kid && s_decode_part (parts[0], "protected", &header, err) != 0)
         goto cleanup;
-    }
-    if (strcmp (typ, S_TYP) != 0) {
-        xc_err_set (err, XC_E_BAD_TYP, "typ '%.20s' is not '" S_TYP "'", typ);
+    if (s_decode_part (parts[1], "payload", &msg->body, err) != 0)
         goto cleanup;
+    if (!kid) {
+        if (s_check_header (header, err) != 0)
+            goto cleanup;
+        kid = json_string_value (json_object_get (header, "kid"));
+        s_seen_add (parts[0], kid);
     }
     if (s_check_body (msg->body, verify->stored, msg, err) != 0)
         goto cleanup;
@@ -248,23 +332,26 @@ xc_envelope_open (const char *bytes, size_t len, const xc_verify_t *verify, xc_m
 
     /* the signature, over the base64url text exactly as received */
     unsigned char sig[64];
-    const char *protected_b64 = json_string_value (json_object_get (outer, "protected"));
-    const char *payload_b64 = json_string_value (json_object_get (outer, "payload"));
-    size_t plen = strlen (protected_b64), blen = strlen (payload_b64);
-    if (xc_b64url_decode_exact (json_string_value (json_object_get (outer, "signature")), sig,
-                                sizeof sig, NULL)
-        != 0) {
+    char sig_b64[96];                    /* 64 bytes are 86 characters */
+    bool sig_fits = parts[2].len < sizeof sig_b64 && !memchr (parts[2].text, 0, parts[2].len);
+    if (sig_fits) {
+        memcpy (sig_b64, parts[2].text, parts[2].len);
+        sig_b64[parts[2].len] = 0;
+    }
+    if (!sig_fits || xc_b64url_decode_exact (sig_b64, sig, sizeof sig, NULL) != 0) {
         xc_err_set (err, XC_E_BAD_SIGNATURE, "signature is not 64 bytes of base64url");
         goto cleanup;
     }
+    /* both parts decoded as base64url, so neither holds a NUL */
+    size_t plen = parts[0].len, blen = parts[1].len;
     input = malloc (plen + 1 + blen);
     if (!input) {
         xc_err_set (err, XC_E_INTERNAL, "out of memory");
         goto cleanup;
     }
-    memcpy (input, protected_b64, plen);
+    memcpy (input, parts[0].text, plen);
     input[plen] = '.';
-    memcpy (input + plen + 1, payload_b64, blen);
+    memcpy (input + plen + 1, parts[1].text, blen);
     if (crypto_sign_verify_detached (sig, (const unsigned char *) input, plen + 1 + blen,
                                      key->pk)
         != 0) {
@@ -362,6 +449,25 @@ s_encode_json (const json_t *json)
     return b64;
 }
 
+/*  The protected header {"alg":"EdDSA","kid":...,"typ":"xc+jws"} of key in base64url (caller
+    owns). It is the same for every message a key signs, so each thread keeps the last one. */
+static char *
+s_header_b64 (const xc_key_t *key)
+{
+    static _Thread_local char kid[XC_KID_MAX];
+    static _Thread_local char b64[256];          /* "" until the first */
+    if (b64[0] && strcmp (kid, key->kid) == 0)
+        return strdup (b64);
+    json_t *header = json_pack ("{s:s, s:s, s:s}", "alg", "EdDSA", "kid", key->kid, "typ", S_TYP);
+    char *made = header ? s_encode_json (header) : NULL;
+    json_decref (header);
+    if (made && strlen (made) < sizeof b64 && strlen (key->kid) < sizeof kid) {
+        strcpy (b64, made);
+        strcpy (kid, key->kid);
+    }
+    return made;
+}
+
 int
 xc_envelope_prepare (const xc_key_t *key, const xc_claims_t *claims, const json_t *data,
                      xc_sealing_t *sealing, xc_err_t *err)
@@ -384,11 +490,10 @@ xc_envelope_prepare (const xc_key_t *key, const xc_claims_t *claims, const json_
         strcpy (sealing->id, claims->id);
     else
         xc_uuid_new_ordered (sealing->id);
-    json_t *header = json_pack ("{s:s, s:s, s:s}", "alg", "EdDSA", "kid", key->kid, "typ", S_TYP);
     json_t *body = json_pack ("{s:i, s:s, s:s, s:s, s:I}", "v", 1, "id", sealing->id, "iss",
                               claims->iss, "aud", claims->aud, "iat", (json_int_t) claims->iat);
     int rc = 0;
-    if (!header || !body
+    if (!body
         || (claims->exp && json_object_set_new (body, "exp", json_integer (claims->exp)) != 0)
         || json_object_set_new (body, "type", json_string (claims->type)) != 0
         || json_object_set_new (body, "corr",
@@ -397,7 +502,7 @@ xc_envelope_prepare (const xc_key_t *key, const xc_claims_t *claims, const json_
         || json_object_set (body, "data", (json_t *) data) != 0)
         rc = xc_err_set (err, XC_E_INTERNAL, "out of memory");
     else {
-        sealing->protected_b64 = s_encode_json (header);
+        sealing->protected_b64 = s_header_b64 (key);
         sealing->payload_b64 = s_encode_json (body);
         if (!sealing->protected_b64 || !sealing->payload_b64) {
             xc_sealing_clear (sealing);
@@ -405,7 +510,6 @@ xc_envelope_prepare (const xc_key_t *key, const xc_claims_t *claims, const json_
         }
     }
     json_decref (body);
-    json_decref (header);
     return rc;
 }
 
@@ -423,11 +527,18 @@ xc_envelope_finish (const xc_key_t *key, const xc_sealing_t *sealing, size_t *le
         return NULL;
     }
     /* base64url needs no JSON escaping */
-    int n = snprintf (out, size, "{\"protected\":\"%s\",\"payload\":\"%s\",\"signature\":\"%s\"}",
-                      sealing->protected_b64, sealing->payload_b64, sig_b64);
+    const char *pieces[] = { "{\"protected\":\"", sealing->protected_b64, "\",\"payload\":\"",
+                             sealing->payload_b64, "\",\"signature\":\"", sig_b64, "\"}" };
+    char *p = out;
+    for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
+        size_t n = strlen (pieces[i]);
+        memcpy (p, pieces[i], n);
+        p += n;
+    }
+    *p = 0;
     free (sig_b64);
     if (len_p)
-        *len_p = (size_t) n;
+        *len_p = (size_t) (p - out);
     return out;
 }
 

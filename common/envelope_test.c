@@ -728,6 +728,69 @@ test_base64 (void)
     s_fx_end (&fx);
 }
 
+/*  The outer object in the form the suite writes is read without jansson, any other form
+    with it: both give the same verdicts. And a protected header seen before is not decoded
+    again, which must never give one header's kid to another. */
+static void
+test_outer_forms (void)
+{
+    fx_t fx;
+    s_fx (&fx);
+    char *p = s_b64 (s_header ("EdDSA", fx.pb1.kid, "xc+jws"));
+    char *b = s_b64 (s_body ("petition-bureau", "intake", NOW, NOW + 60));
+    char *s = s_keep (xc_jws_sign (&fx.pb1, p, b));
+    char text[2048];
+    const char *forms[] = {
+        "{\"protected\":\"%s\",\"payload\":\"%s\",\"signature\":\"%s\"}",
+        " {\"protected\":\"%s\",\"payload\":\"%s\",\"signature\":\"%s\"}",
+        "{\"protected\": \"%s\", \"payload\": \"%s\", \"signature\": \"%s\"}\n",
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        snprintf (text, sizeof text, forms[i], p, b, s);
+        EXPECT (text, &fx.v, XC_OK);
+    }
+    snprintf (text, sizeof text, "{\"payload\":\"%s\",\"signature\":\"%s\",\"protected\":\"%s\"}",
+              b, s, p);
+    EXPECT (text, &fx.v, XC_OK);
+    /* an escaped character in a value: the value is what it stands for */
+    snprintf (text, sizeof text,
+              "{\"protected\":\"%s\",\"payload\":\"\\u%04x%s\",\"signature\":\"%s\"}", p,
+              (unsigned) b[0], b + 1, s);
+    EXPECT (text, &fx.v, XC_OK);
+    /* the compact form cut short, or with something after it */
+    snprintf (text, sizeof text, "{\"protected\":\"%s\",\"payload\":\"%s\",\"signature\":\"%s\"", p, b, s);
+    EXPECT (text, &fx.v, XC_E_MALFORMED);
+    snprintf (text, sizeof text, "{\"protected\":\"%s\",\"payload\":\"%s\",\"signature\":\"%s\"}x", p, b,
+              s);
+    EXPECT (text, &fx.v, XC_E_MALFORMED);
+    snprintf (text, sizeof text, "{\"protected\":\"%s\",\"payload\":\"%s=\",\"signature\":\"%s\"}", p, b,
+              s);
+    EXPECT_TEXT (text, &fx.v, XC_E_MALFORMED, "'payload' is not base64url");
+    /* no NUL in any value */
+    snprintf (text, sizeof text,
+              "{\"protected\":\"%s\",\"payload\":\"%s\",\"signature\":\"%s\\u0000x\"}", p, b, s);
+    EXPECT (text, &fx.v, XC_E_MALFORMED);
+
+    /* two kids of the same length, one after the other: each message keeps its own */
+    CHECK_INT (strlen (fx.pb1.kid), strlen (fx.pb2.kid));
+    for (int round = 0; round < 3; round++) {
+        const xc_key_t *key = round % 2 ? &fx.pb2 : &fx.pb1;
+        char *msg = s_seal (key, "petition-bureau", "intake", NOW, NOW + 60);
+        xc_msg_t *opened = NULL;
+        xc_err_t err = { 0 };
+        CHECK_INT (xc_envelope_open (msg, strlen (msg), &fx.v, &opened, &err), 0);
+        if (opened)
+            CHECK_STR (opened->kid, key->kid);
+        xc_msg_destroy (&opened);
+    }
+    /* a header seen good, then a bad one of the same length */
+    char *bad = s_b64 (s_header ("EdDSB", fx.pb1.kid, "xc+jws"));
+    CHECK_INT (strlen (bad), strlen (p));
+    EXPECT (s_outer (bad, b, s_keep (xc_jws_sign (&fx.pb1, bad, b))), &fx.v, XC_E_BAD_ALG);
+    EXPECT (s_outer (p, b, s), &fx.v, XC_OK);
+    s_fx_end (&fx);
+}
+
 /*  Stored events: no exp, aud "*", the key judged at iat. */
 static void
 test_stored (void)
@@ -877,6 +940,7 @@ main (void)
     RUN (test_size_and_json);
     RUN (test_members);
     RUN (test_base64);
+    RUN (test_outer_forms);
     RUN (test_stored);
     RUN (test_order);
     RUN (test_digest);

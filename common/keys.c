@@ -272,7 +272,7 @@ xc_key_save_jwk (const xc_key_t *key, const char *path, xc_err_t *err)
     char *kid_json = kid ? json_dumps (kid, JSON_ENCODE_ANY) : NULL;
     json_decref (kid);
     char *x = xc_b64url_encode (key->pk, 32);
-    char *d = xc_b64url_encode (key->sk, 32);
+    char *d = xc_b64url_encode_secret (key->sk, 32);
     char buf[1024];
     int rc = -1;
     if (!kid_json || !x || !d) {
@@ -719,7 +719,7 @@ xc_secret_load (unsigned char secret[XC_SECRET_BYTES], const char *path, xc_err_
 int
 xc_secret_save (const unsigned char secret[XC_SECRET_BYTES], const char *path, xc_err_t *err)
 {
-    char *k = xc_b64url_encode (secret, XC_SECRET_BYTES);
+    char *k = xc_b64url_encode_secret (secret, XC_SECRET_BYTES);
     if (!k)
         return xc_err_set (err, XC_E_INTERNAL, "out of memory");
     char buf[128];
