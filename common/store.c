@@ -47,7 +47,8 @@ _Static_assert (S_BASE_COUNT == XC_STORE_BASE_VERSION, "XC_STORE_BASE_VERSION is
 #define S_MAX_SERVICE 0xffff         /* the low 16 bits of user_version */
 
 typedef struct {
-    char *sql;
+    char *sql;                       /* owned copy */
+    const char *given;               /* the address it was last asked for by */
     sqlite3_stmt *stmt;
 } s_cached_t;
 
@@ -91,14 +92,24 @@ int
 xc_store_stmt (xc_store_t *store, const char *sql, sqlite3_stmt **stmt_p, xc_err_t *err)
 {
     *stmt_p = NULL;
-    for (size_t i = 0; i < store->cache_len; i++) {
+    /* Callers pass string literals, so the address is looked for first (and the text still
+       compared: a buffer can be reused for another text); a scan by text alone compared the
+       common prefixes of every cached statement. */
+    s_cached_t *found = NULL;
+    for (size_t i = 0; !found && i < store->cache_len; i++)
+        if (store->cache[i].given == sql && strcmp (store->cache[i].sql, sql) == 0)
+            found = &store->cache[i];
+    for (size_t i = 0; !found && i < store->cache_len; i++)
         if (strcmp (store->cache[i].sql, sql) == 0) {
-            /* Guards against a caller that left it mid-step (an open read snapshot). */
-            sqlite3_reset (store->cache[i].stmt);
-            sqlite3_clear_bindings (store->cache[i].stmt);
-            *stmt_p = store->cache[i].stmt;
-            return 0;
+            found = &store->cache[i];
+            found->given = sql;
         }
+    if (found) {
+        /* Guards against a caller that left it mid-step (an open read snapshot). */
+        sqlite3_reset (found->stmt);
+        sqlite3_clear_bindings (found->stmt);
+        *stmt_p = found->stmt;
+        return 0;
     }
     if (store->cache_len == store->cache_size) {
         size_t size = store->cache_size ? store->cache_size * 2 : 16;
@@ -118,8 +129,7 @@ xc_store_stmt (xc_store_t *store, const char *sql, sqlite3_stmt **stmt_p, xc_err
         free (copy);
         return xc_store_fail (store->db, "prepare", err);
     }
-    store->cache[store->cache_len].sql = copy;
-    store->cache[store->cache_len].stmt = stmt;
+    store->cache[store->cache_len] = (s_cached_t) { .sql = copy, .given = sql, .stmt = stmt };
     store->cache_len++;
     *stmt_p = stmt;
     return 0;
