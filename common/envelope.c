@@ -1,6 +1,8 @@
 /*  envelope.c: JWS flattened JSON messages signed with Ed25519 (see envelope.h). */
 #include "common/envelope.h"
 
+#include "common/json_text.h"
+
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,11 +439,11 @@ xc_jws_sign (const xc_key_t *key, const char *protected_b64, const char *payload
     return xc_b64url_encode (sig, sizeof sig);
 }
 
-/*  json_dumps into base64url. Caller owns the result. */
+/*  The compact JSON text in base64url. Caller owns the result. */
 static char *
 s_encode_json (const json_t *json)
 {
-    char *text = json_dumps (json, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *text = xc_json_text (json);
     if (!text)
         return NULL;
     char *b64 = xc_b64url_encode ((const unsigned char *) text, strlen (text));
@@ -564,29 +566,22 @@ xc_envelope_seal (const xc_key_t *key, const xc_claims_t *claims, const json_t *
     return out;
 }
 
-static int
-s_hash_chunk (const char *buffer, size_t size, void *state)
-{
-    crypto_hash_sha256_update (state, (const unsigned char *) buffer, size);
-    return 0;
-}
-
 void
 xc_msg_digest (const xc_msg_t *msg, unsigned char digest[32])
 {
-    crypto_hash_sha256_state state;
-    crypto_hash_sha256_init (&state);
+    /* the text of json_dumps (JSON_COMPACT | JSON_SORT_KEYS), as digests always were */
     json_t *object = json_pack ("{s:s, s:s, s:O}", "aud", msg->aud, "type", msg->type, "data",
                                 msg->data);
-    if (!object
-        || json_dump_callback (object, s_hash_chunk, &state, JSON_COMPACT | JSON_SORT_KEYS)
-               != 0) {
+    xc_buf_t text = { 0 };
+    xc_json_put (&text, object, true);
+    json_decref (object);
+    if (text.failed) {
         /* Out of memory: a digest that matches nothing makes a retry look like a replay
            (refused) rather than a replay look like a retry (accepted). */
         randombytes_buf (digest, 32);
-        json_decref (object);
+        xc_buf_free (&text);
         return;
     }
-    json_decref (object);
-    crypto_hash_sha256_final (&state, digest);
+    crypto_hash_sha256 (digest, (const unsigned char *) text.data, text.len);
+    xc_buf_free (&text);
 }
