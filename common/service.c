@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/codec.h"
 #include "common/inbox.h"
+#include "common/json_text.h"
 #include "common/keys.h"
 #include "common/log.h"
 #include "common/outbox.h"
@@ -622,7 +623,7 @@ s_run_command (xc_service_t *self, s_slot_t *slot)
     if (rc == 0) {
         if (!call.result)
             call.result = json_object ();
-        result_text = json_dumps (call.result, JSON_COMPACT);
+        result_text = xc_json_text (call.result);
         rc = result_text ? 0 : xc_call_fail (&call, XC_E_INTERNAL, "result not serializable");
     }
     if (rc == 0)
@@ -690,12 +691,15 @@ s_run_commands (xc_service_t *self, s_slot_t *slots, int n)
     s_after_commit (self);
 }
 
-/*  On a verifier thread, after the commit: signs one reply (the other costly part). */
+/*  On a verifier thread, after the commit: signs one reply (the other costly part), and frees
+    the request's message, which was most likely made on this thread too (freeing another
+    thread's memory costs the loop's thread a lock per block). */
 static void
 s_seal_one (void *arg, size_t i)
 {
     s_opening_t *opening = arg;
     s_slot_t *slot = &opening->slots[i];
+    xc_msg_destroy (&slot->msg);
     slot->sealed = s_seal (opening->self, NULL, slot->to, slot->reply_type, slot->corr, true,
                            slot->reply, &slot->sealed_len, &slot->seal_err);
 }
@@ -825,7 +829,6 @@ s_pipeline_run (xc_service_t *self, s_batch_t *batch)
     for (int i = 0; i < n; i++) {
         if (!slots[i].reply)
             slots[i].reply = json_object ();
-        xc_msg_destroy (&slots[i].msg);
         slots[i].route = NULL;
     }
     batch->stage = S_SEALING;
