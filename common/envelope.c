@@ -470,9 +470,10 @@ s_header_b64 (const xc_key_t *key)
     return made;
 }
 
-int
-xc_envelope_prepare (const xc_key_t *key, const xc_claims_t *claims, const json_t *data,
-                     xc_sealing_t *sealing, xc_err_t *err)
+/*  The body of data (a json_t), or of data_text (the compact text of an object). */
+static int
+s_prepare (const xc_key_t *key, const xc_claims_t *claims, const json_t *data,
+           const char *data_text, xc_sealing_t *sealing, xc_err_t *err)
 {
     memset (sealing, 0, sizeof *sealing);
     /* refuse here what every receiver would refuse */
@@ -486,33 +487,70 @@ xc_envelope_prepare (const xc_key_t *key, const xc_claims_t *claims, const json_
     if ((claims->id && !xc_uuid_valid (claims->id))
         || (claims->corr && !xc_uuid_valid (claims->corr)))
         return xc_err_set (err, XC_E_MALFORMED, "id and corr must be UUIDs");
-    if (!json_is_object (data))
+    if (data ? !json_is_object (data) : !data_text || data_text[0] != '{')
         return xc_err_set (err, XC_E_MALFORMED, "data must be an object");
+    if (!xc_utf8_valid (claims->iss, strlen (claims->iss))
+        || !xc_utf8_valid (claims->aud, strlen (claims->aud)))
+        return xc_err_set (err, XC_E_MALFORMED, "iss and aud must be UTF-8");
     if (claims->id)
         strcpy (sealing->id, claims->id);
     else
         xc_uuid_new_ordered (sealing->id);
-    json_t *body = json_pack ("{s:i, s:s, s:s, s:s, s:I}", "v", 1, "id", sealing->id, "iss",
-                              claims->iss, "aud", claims->aud, "iat", (json_int_t) claims->iat);
-    int rc = 0;
-    if (!body
-        || (claims->exp && json_object_set_new (body, "exp", json_integer (claims->exp)) != 0)
-        || json_object_set_new (body, "type", json_string (claims->type)) != 0
-        || json_object_set_new (body, "corr",
-                                claims->corr ? json_string (claims->corr) : json_null ())
-               != 0
-        || json_object_set (body, "data", (json_t *) data) != 0)
-        rc = xc_err_set (err, XC_E_INTERNAL, "out of memory");
-    else {
-        sealing->protected_b64 = s_header_b64 (key);
-        sealing->payload_b64 = s_encode_json (body);
-        if (!sealing->protected_b64 || !sealing->payload_b64) {
-            xc_sealing_clear (sealing);
-            rc = xc_err_set (err, XC_E_INTERNAL, "unable to encode the message");
-        }
+    /* the body's text, written directly: the members in the order they always had */
+    xc_buf_t body = { .data = malloc (1024), .size = 1024 };
+    if (!body.data)
+        return xc_err_set (err, XC_E_INTERNAL, "out of memory");
+    body.data[0] = 0;
+    xc_buf_puts (&body, "{\"v\":1,\"id\":");
+    xc_json_put_string (&body, sealing->id, strlen (sealing->id));
+    xc_buf_puts (&body, ",\"iss\":");
+    xc_json_put_string (&body, claims->iss, strlen (claims->iss));
+    xc_buf_puts (&body, ",\"aud\":");
+    xc_json_put_string (&body, claims->aud, strlen (claims->aud));
+    xc_buf_puts (&body, ",\"iat\":");
+    xc_json_put_integer (&body, claims->iat);
+    if (claims->exp) {
+        xc_buf_puts (&body, ",\"exp\":");
+        xc_json_put_integer (&body, claims->exp);
     }
-    json_decref (body);
+    xc_buf_puts (&body, ",\"type\":");
+    xc_json_put_string (&body, claims->type, strlen (claims->type));
+    xc_buf_puts (&body, ",\"corr\":");
+    if (claims->corr)
+        xc_json_put_string (&body, claims->corr, strlen (claims->corr));
+    else
+        xc_buf_puts (&body, "null");
+    xc_buf_puts (&body, ",\"data\":");
+    if (data)
+        xc_json_put (&body, data, false);
+    else
+        xc_buf_puts (&body, data_text);
+    xc_buf_puts (&body, "}");
+    int rc = 0;
+    if (!body.failed) {
+        sealing->protected_b64 = s_header_b64 (key);
+        sealing->payload_b64 = xc_b64url_encode ((const unsigned char *) body.data, body.len);
+    }
+    if (body.failed || !sealing->protected_b64 || !sealing->payload_b64) {
+        xc_sealing_clear (sealing);
+        rc = xc_err_set (err, XC_E_INTERNAL, "unable to encode the message");
+    }
+    xc_buf_free (&body);
     return rc;
+}
+
+int
+xc_envelope_prepare (const xc_key_t *key, const xc_claims_t *claims, const json_t *data,
+                     xc_sealing_t *sealing, xc_err_t *err)
+{
+    return s_prepare (key, claims, data, NULL, sealing, err);
+}
+
+int
+xc_envelope_prepare_text (const xc_key_t *key, const xc_claims_t *claims, const char *data_text,
+                          xc_sealing_t *sealing, xc_err_t *err)
+{
+    return s_prepare (key, claims, NULL, data_text, sealing, err);
 }
 
 char *

@@ -78,7 +78,7 @@ void xc_msg_destroy (xc_msg_t **msg_p);
 
 /*  What a sender puts in a message's body besides data. */
 typedef struct {
-    const char *id;                  /* NULL: a new random UUID */
+    const char *id;                  /* NULL: a new time-ordered UUID */
     const char *iss;
     const char *aud;
     const char *type;
@@ -98,6 +98,10 @@ typedef struct {
 
 int xc_envelope_prepare (const xc_key_t *key, const xc_claims_t *claims, const json_t *data,
                          xc_sealing_t *sealing, xc_err_t *err);
+/*  The same with data given as the compact JSON text of an object (the caller's own: it is
+    not parsed again), such as a result kept as text. */
+int xc_envelope_prepare_text (const xc_key_t *key, const xc_claims_t *claims,
+                              const char *data_text, xc_sealing_t *sealing, xc_err_t *err);
 /*  The signed message (caller owns, NUL-terminated), its length in *len_p when not NULL. */
 char *xc_envelope_finish (const xc_key_t *key, const xc_sealing_t *sealing, size_t *len_p,
                           xc_err_t *err);

@@ -1,13 +1,12 @@
 /*  json_text.c: see json_text.h. */
 #include "common/json_text.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/*  A string as jansson escapes it: the quote, the backslash and the control characters; all
-    else (UTF-8 included) as it is. */
-static void
-s_put_string (xc_buf_t *b, const char *s, size_t len)
+void
+xc_json_put_string (xc_buf_t *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
     xc_buf_put (b, "\"", 1);
@@ -38,6 +37,46 @@ s_put_string (xc_buf_t *b, const char *s, size_t len)
     }
     xc_buf_put (b, s + run, len - run);
     xc_buf_put (b, "\"", 1);
+}
+
+bool
+xc_utf8_valid (const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *) s, *end = p + len;
+    while (p < end) {
+        unsigned c = *p;
+        size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+                 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+        if (n == 0 || (size_t) (end - p) < n)
+            return false;
+        uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+        for (size_t i = 1; i < n; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (p[i] & 0x3f);
+        }
+        /* overlong forms, surrogates, beyond U+10FFFF */
+        if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff)
+            || cp > 0x10ffff)
+            return false;
+        p += n;
+    }
+    return true;
+}
+
+void
+xc_json_put_integer (xc_buf_t *b, json_int_t v)
+{
+    /* "%lld", without the cost of a printf */
+    unsigned long long u = v < 0 ? 0 - (unsigned long long) v : (unsigned long long) v;
+    char digits[24];
+    char *p = digits + sizeof digits;
+    do
+        *--p = (char) ('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    xc_buf_put (b, p, (size_t) (digits + sizeof digits - p));
 }
 
 typedef struct {
@@ -78,7 +117,7 @@ s_put_object (xc_buf_t *b, const json_t *object, bool sort_keys)
     for (size_t k = 0; k < i; k++) {
         if (k)
             xc_buf_put (b, ",", 1);
-        s_put_string (b, members[k].key, members[k].len);
+        xc_json_put_string (b, members[k].key, members[k].len);
         xc_buf_put (b, ":", 1);
         s_put (b, members[k].value, sort_keys);
     }
@@ -104,22 +143,11 @@ s_put (xc_buf_t *b, const json_t *value, bool sort_keys)
         xc_buf_put (b, "]", 1);
         break;
     case JSON_STRING:
-        s_put_string (b, json_string_value (value), json_string_length (value));
+        xc_json_put_string (b, json_string_value (value), json_string_length (value));
         break;
-    case JSON_INTEGER: {
-        /* "%lld", without the cost of a printf */
-        json_int_t v = json_integer_value (value);
-        unsigned long long u = v < 0 ? 0 - (unsigned long long) v : (unsigned long long) v;
-        char digits[24];
-        char *p = digits + sizeof digits;
-        do
-            *--p = (char) ('0' + u % 10);
-        while (u /= 10);
-        if (v < 0)
-            *--p = '-';
-        xc_buf_put (b, p, (size_t) (digits + sizeof digits - p));
+    case JSON_INTEGER:
+        xc_json_put_integer (b, json_integer_value (value));
         break;
-    }
     case JSON_REAL: {
         /* jansson's own rules for reals (precision, a ".0" or an exponent) */
         char *text = json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);

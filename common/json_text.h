@@ -20,6 +20,15 @@
     sort_keys: each object's members in the order of their keys' bytes, as JSON_SORT_KEYS. */
 void xc_json_put (xc_buf_t *b, const json_t *value, bool sort_keys);
 
+/*  A string (len bytes of valid UTF-8) as jansson writes it: quoted, with the quote, the
+    backslash and the control characters escaped; and an integer. For texts built by hand. */
+void xc_json_put_string (xc_buf_t *b, const char *s, size_t len);
+void xc_json_put_integer (xc_buf_t *b, json_int_t v);
+
+/*  Whether len bytes are UTF-8 as jansson takes it for a string (no overlong forms, no
+    surrogates, nothing past U+10FFFF); a NUL is a character like any other. */
+bool xc_utf8_valid (const char *s, size_t len);
+
 /*  The text of value as a new string (caller owns); NULL when out of memory. */
 char *xc_json_text (const json_t *value);
 

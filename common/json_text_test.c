@@ -138,6 +138,32 @@ test_random (void)
     }
 }
 
+/*  The UTF-8 check agrees with jansson's on random bytes, biased to almost-valid sequences. */
+static void
+test_utf8 (void)
+{
+    const unsigned char starts[] = { 0x41, 0x7f, 0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed,
+                                     0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x00 };
+    const unsigned char nexts[] = { 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0x41, 0xc0 };
+    int valid = 0;
+    for (int round = 0; round < 20000; round++) {
+        unsigned char text[8];
+        size_t len = 1 + randombytes_uniform (6);
+        for (size_t i = 0; i < len; i++)
+            text[i] = randombytes_uniform (3) == 0 ? starts[randombytes_uniform (sizeof starts)]
+                                                   : nexts[randombytes_uniform (sizeof nexts)];
+        json_t *made = json_stringn ((const char *) text, len);
+        CHECK_INT (xc_utf8_valid ((const char *) text, len), made != NULL);
+        valid += made != NULL;
+        json_decref (made);
+    }
+    CHECK (valid > 500 && valid < 19500);
+    CHECK (xc_utf8_valid ("巡察", strlen ("巡察")) && xc_utf8_valid ("", 0));
+    CHECK (!xc_utf8_valid ("\xed\xa0\x80", 3));          /* a surrogate */
+    CHECK (!xc_utf8_valid ("\xf4\x90\x80\x80", 4));      /* past U+10FFFF */
+    CHECK (!xc_utf8_valid ("\xe0\x9f\xbf", 3));          /* overlong */
+}
+
 int
 main (void)
 {
@@ -145,5 +171,6 @@ main (void)
         return 1;
     RUN (test_known);
     RUN (test_random);
+    RUN (test_utf8);
     HARNESS_END ();
 }
