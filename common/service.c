@@ -74,7 +74,8 @@ typedef struct {
     xc_msg_t *msg;                   /* NULL when refused before or at the envelope */
     const xc_route_t *route;
     const char *reply_type;          /* "ack", "result", "error" */
-    json_t *reply;                   /* the reply's data */
+    json_t *reply;                   /* the reply's data, or */
+    char *reply_text;                /* its text (an accepted command's, made from its result's) */
     char corr[XC_UUID_LEN + 1];      /* for refusals before the envelope opened */
     char to[XC_NAME_MAX];
     int opened;                      /* xc_envelope_open's result, from the verifiers */
@@ -169,10 +170,12 @@ xc_call_fail_db (xc_call_t *call, const char *what)
     return xc_store_fail (xc_call_db (call), what, &call->err);
 }
 
-/*  Signs a message from this service. Caller owns the result. */
+/*  Signs a message from this service, its data a value or (data NULL) the text data_text.
+    Caller owns the result. */
 static char *
 s_seal (xc_service_t *self, const char *id, const char *aud, const char *type,
-        const char *corr, bool expires, const json_t *data, size_t *len_p, xc_err_t *err)
+        const char *corr, bool expires, const json_t *data, const char *data_text, size_t *len_p,
+        xc_err_t *err)
 {
     int64_t now = xc_clock_wall ();
     xc_claims_t claims = {
@@ -180,7 +183,14 @@ s_seal (xc_service_t *self, const char *id, const char *aud, const char *type,
         .corr = corr && *corr ? corr : NULL, .iat = now,
         .exp = expires ? now + self->config->clock_skew_seconds : 0,
     };
-    return xc_envelope_seal (&self->key, &claims, data, len_p, NULL, err);
+    if (data)
+        return xc_envelope_seal (&self->key, &claims, data, len_p, NULL, err);
+    xc_sealing_t sealing;
+    if (xc_envelope_prepare_text (&self->key, &claims, data_text, &sealing, err) != 0)
+        return NULL;
+    char *out = xc_envelope_finish (&self->key, &sealing, len_p, err);
+    xc_sealing_clear (&sealing);
+    return out;
 }
 
 /*  A keyed message's id is derived from the service and the key, so every copy of the same
@@ -206,7 +216,7 @@ xc_call_seal (xc_call_t *call, const char *key, const char *aud, const char *typ
               size_t *len_p, char id_out[XC_UUID_LEN + 1])
 {
     s_key_id (call->service, key, id_out);
-    return s_seal (call->service, id_out, aud, type, NULL, true, data, len_p, &call->err);
+    return s_seal (call->service, id_out, aud, type, NULL, true, data, NULL, len_p, &call->err);
 }
 
 static void
@@ -463,6 +473,8 @@ static void
 s_slot_fail (s_slot_t *slot, const xc_err_t *err)
 {
     json_decref (slot->reply);
+    free (slot->reply_text);
+    slot->reply_text = NULL;
     slot->reply_type = "error";
     slot->reply = json_pack ("{s:s, s:s}", "code", xc_code_name (err->code), "message",
                              err->text);
@@ -472,6 +484,8 @@ static void
 s_slot_answer (s_slot_t *slot, const char *type, json_t *data)
 {
     json_decref (slot->reply);
+    free (slot->reply_text);
+    slot->reply_text = NULL;
     slot->reply_type = type;
     slot->reply = data;
 }
@@ -632,8 +646,8 @@ s_run_command (xc_service_t *self, s_slot_t *slot)
     if (rc == 0)
         rc = xc_store_release (self->store, &call.err);
     self->in_command = false;
-    free (result_text);
     if (rc != 0) {
+        free (result_text);
         xc_store_rollback_to (self->store);
         s_events_drop (self, events_before);
         xc_info (msg->id, "'%s' from '%s' failed: %s (%s)", msg->type, msg->iss, call.err.text,
@@ -644,7 +658,21 @@ s_run_command (xc_service_t *self, s_slot_t *slot)
     }
     xc_debug (msg->id, "'%s' from '%s' ran, %d events; acknowledged after the commit", msg->type,
               msg->iss, self->n_events - events_before);
-    s_slot_answer (slot, "ack", json_pack ("{s:s, s:o}", "status", "accepted", "result", call.result));
+    json_decref (call.result);
+    /* the reply's data around the result's text, which the inbox keeps too */
+    xc_buf_t reply = { 0 };
+    xc_buf_puts (&reply, "{\"status\":\"accepted\",\"result\":");
+    xc_buf_puts (&reply, result_text);
+    xc_buf_puts (&reply, "}");
+    free (result_text);
+    if (reply.failed) {
+        xc_buf_free (&reply);
+        xc_err_set (&err, XC_E_INTERNAL, "out of memory");
+        s_slot_fail (slot, &err);
+        return;
+    }
+    s_slot_answer (slot, "ack", NULL);
+    slot->reply_text = reply.data;
 }
 
 /*  --fail-after-commit: the process dies right after the N-th commit, before anything that
@@ -701,7 +729,7 @@ s_seal_one (void *arg, size_t i)
     s_slot_t *slot = &opening->slots[i];
     xc_msg_destroy (&slot->msg);
     slot->sealed = s_seal (opening->self, NULL, slot->to, slot->reply_type, slot->corr, true,
-                           slot->reply, &slot->sealed_len, &slot->seal_err);
+                           slot->reply, slot->reply_text, &slot->sealed_len, &slot->seal_err);
 }
 
 /*  On the loop's thread: the socket is not shared. */
@@ -730,7 +758,7 @@ s_publish_head (xc_service_t *self)
     }
     json_t *data = json_pack ("{s:I}", "seq", (json_int_t) head);
     size_t len;
-    char *bytes = s_seal (self, NULL, "*", "events.head", NULL, true, data, &len, &err);
+    char *bytes = s_seal (self, NULL, "*", "events.head", NULL, true, data, NULL, &len, &err);
     json_decref (data);
     if (bytes && xc_server_publish (self->server, bytes, len, &err) != 0)
         xc_warn (NULL, "%s", err.text);
@@ -827,7 +855,7 @@ s_pipeline_run (xc_service_t *self, s_batch_t *batch)
     if (commands)
         s_run_commands (self, slots, n);
     for (int i = 0; i < n; i++) {
-        if (!slots[i].reply)
+        if (!slots[i].reply && !slots[i].reply_text)
             slots[i].reply = json_object ();
         slots[i].route = NULL;
     }
@@ -852,6 +880,7 @@ s_pipeline_retire (xc_service_t *self, s_pipeline_t *pipe, bool send)
         xc_request_clear (&slot->req);
         xc_msg_destroy (&slot->msg);
         json_decref (slot->reply);
+        free (slot->reply_text);
         memset (slot, 0, sizeof *slot);
     }
     batch->stage = S_FREE;
