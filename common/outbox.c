@@ -48,12 +48,17 @@ s_last (xc_store_t *store, int64_t *seq_p, unsigned char hash[32], xc_err_t *err
 }
 
 int
-xc_outbox_append (xc_store_t *store, const char *event_id, const char *type,
-                  const char *visibility, const char *message, size_t message_len,
-                  int64_t *seq_p, bool *appended_p, xc_err_t *err)
+xc_outbox_append (xc_store_t *store, xc_outbox_end_t *end, const char *event_id, bool keyed,
+                  const char *type, const char *visibility, const char *message,
+                  size_t message_len, int64_t *seq_p, bool *appended_p, xc_err_t *err)
 {
     *seq_p = 0;
     *appended_p = false;
+    xc_outbox_end_t own = { 0 };
+    if (!end)
+        end = &own;
+    bool was_known = end->known;
+    end->known = false;
     if (!event_id || !*event_id || !type || !*type || !message || message_len == 0)
         return xc_err_set (err, XC_E_INTERNAL, "outbox append with a missing field");
     /* Stored as TEXT and served as a JSON string: an embedded NUL would not survive. */
@@ -64,23 +69,29 @@ xc_outbox_append (xc_store_t *store, const char *event_id, const char *type,
         return xc_err_set (err, XC_E_INTERNAL, "outbox append outside a transaction");
 
     sqlite3_stmt *stmt;
-    if (xc_store_stmt (store, "SELECT seq FROM outbox WHERE id = ?1", &stmt, err) != 0)
-        return -1;
-    sqlite3_bind_text (stmt, 1, event_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step (stmt);
-    if (rc == SQLITE_ROW)
-        *seq_p = sqlite3_column_int64 (stmt, 0);
-    else if (rc != SQLITE_DONE)
-        xc_store_fail (db, "outbox lookup", err);
-    sqlite3_reset (stmt);
-    if (rc == SQLITE_ROW)
-        return 0;
-    if (rc != SQLITE_DONE)
-        return -1;
+    int rc;
+    if (keyed) {
+        if (xc_store_stmt (store, "SELECT seq FROM outbox WHERE id = ?1", &stmt, err) != 0)
+            return -1;
+        sqlite3_bind_text (stmt, 1, event_id, -1, SQLITE_STATIC);
+        rc = sqlite3_step (stmt);
+        if (rc == SQLITE_ROW)
+            *seq_p = sqlite3_column_int64 (stmt, 0);
+        else if (rc != SQLITE_DONE)
+            xc_store_fail (db, "outbox lookup", err);
+        sqlite3_reset (stmt);
+        if (rc == SQLITE_ROW) {
+            end->known = was_known;          /* nothing appended: the end stays */
+            return 0;
+        }
+        if (rc != SQLITE_DONE)
+            return -1;
+    }
 
-    int64_t last;
+    int64_t last = end->seq;
     unsigned char hash[32];
-    if (s_last (store, &last, hash, err) != 0)
+    memcpy (hash, end->hash, 32);
+    if (!was_known && s_last (store, &last, hash, err) != 0)
         return -1;
     xc_outbox_link (hash, message, message_len, hash);
 
@@ -103,6 +114,8 @@ xc_outbox_append (xc_store_t *store, const char *event_id, const char *type,
         return -1;
     *seq_p = last + 1;
     *appended_p = true;
+    *end = (xc_outbox_end_t) { .known = true, .seq = last + 1 };
+    memcpy (end->hash, hash, 32);
     return 0;
 }
 

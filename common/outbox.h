@@ -21,13 +21,25 @@
 
 #include "common/store.h"
 
+/*  The chain's last link (seq and hash), carried from one append to the next of a transaction
+    so that each append does not read it again. Zeroed (known false) before the first; an
+    append that fails leaves it unknown. */
+typedef struct {
+    bool known;
+    int64_t seq;
+    unsigned char hash[32];
+} xc_outbox_end_t;
+
 /*  Appends a signed event message. visibility names who may read its message (the service
-    decides what a class means; NULL is "open"). *seq_p is its sequence number. When an event
-    with the same id exists, nothing is appended, *seq_p is the existing seq and *appended_p
-    is false. Must run inside a transaction. */
-int xc_outbox_append (xc_store_t *store, const char *event_id, const char *type,
-                      const char *visibility, const char *message, size_t message_len,
-                      int64_t *seq_p, bool *appended_p, xc_err_t *err);
+    decides what a class means; NULL is "open"). *seq_p is its sequence number. A keyed event
+    (event_id is its key) is appended once: when one with the same id exists, nothing is
+    appended, *seq_p is the existing seq and *appended_p is false. An event that is not keyed
+    has a new message id: it is not looked for first, and a second one with the same id is
+    refused by the table. end: NULL, or the last link as the previous append of this
+    transaction left it. Must run inside a transaction. */
+int xc_outbox_append (xc_store_t *store, xc_outbox_end_t *end, const char *event_id, bool keyed,
+                      const char *type, const char *visibility, const char *message,
+                      size_t message_len, int64_t *seq_p, bool *appended_p, xc_err_t *err);
 
 /*  The latest seq (0 when empty). */
 int xc_outbox_head (xc_store_t *store, int64_t *seq_p, xc_err_t *err);

@@ -34,13 +34,15 @@ s_append_range (xc_store_t *store, int from, int to)
     if (xc_store_begin (store, &err) != 0)
         return -1;
     int appended = 0;
+    xc_outbox_end_t end = { 0 };         /* carried along, as the service does */
     for (int i = from; i <= to; i++) {
         char id[32], msg[256];
         snprintf (id, sizeof id, "ev-%d", i);
         s_message (i, msg, sizeof msg);
         int64_t seq = 0;
         bool added = false;
-        if (xc_outbox_append (store, id, "note.created", NULL, msg, strlen (msg), &seq, &added, &err)
+        if (xc_outbox_append (store, &end, id, false, "note.created", NULL, msg, strlen (msg), &seq,
+                              &added, &err)
                 != 0
             || !added || seq != i) {
             xc_store_rollback (store);
@@ -228,15 +230,15 @@ test_duplicate_id (void)
     int64_t seq = -1;
     bool appended = true;
     CHECK_INT (xc_store_begin (store, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "ev-2", "note.created", NULL, "other", 5, &seq, &appended,
+    CHECK_INT (xc_outbox_append (store, NULL, "ev-2", true, "note.created", NULL, "other", 5, &seq, &appended,
                                  &err), 0);
     CHECK (!appended);
     CHECK_INT (seq, 2);
-    CHECK_INT (xc_outbox_append (store, "overdue:n1:2026-05-01", "note.overdue", NULL, "m4", 2, &seq,
+    CHECK_INT (xc_outbox_append (store, NULL, "overdue:n1:2026-05-01", true, "note.overdue", NULL, "m4", 2, &seq,
                                  &appended, &err), 0);
     CHECK (appended);
     CHECK_INT (seq, 4);
-    CHECK_INT (xc_outbox_append (store, "overdue:n1:2026-05-01", "note.overdue", NULL, "m4", 2, &seq,
+    CHECK_INT (xc_outbox_append (store, NULL, "overdue:n1:2026-05-01", true, "note.overdue", NULL, "m4", 2, &seq,
                                  &appended, &err), 0);
     CHECK (!appended);
     CHECK_INT (seq, 4);
@@ -245,15 +247,36 @@ test_duplicate_id (void)
     CHECK_INT (xc_outbox_head (store, &head, &err), 0);
     CHECK_INT (head, 4);
 
+    /* With the end carried: a keyed event already there leaves it as it was, so the next link
+       is still right (xc_outbox_verify below); an event that is not keyed is not looked for,
+       and the table refuses a second of the same id. */
+    xc_outbox_end_t end = { 0 };
+    CHECK_INT (xc_store_begin (store, &err), 0);
+    CHECK_INT (xc_outbox_append (store, &end, "ev-5", false, "t", NULL, "m5", 2, &seq, &appended,
+                                 &err), 0);
+    CHECK (appended && seq == 5 && end.known && end.seq == 5);
+    CHECK_INT (xc_outbox_append (store, &end, "overdue:n1:2026-05-01", true, "note.overdue", NULL,
+                                 "m4", 2, &seq, &appended, &err), 0);
+    CHECK (!appended && seq == 4 && end.known && end.seq == 5);
+    CHECK_INT (xc_outbox_append (store, &end, "ev-6", false, "t", NULL, "m6", 2, &seq, &appended,
+                                 &err), 0);
+    CHECK (appended && seq == 6);
+    CHECK_INT (xc_outbox_append (store, &end, "ev-6", false, "t", NULL, "m6 again", 8, &seq,
+                                 &appended, &err), -1);
+    CHECK (!end.known);
+    CHECK_INT (xc_store_commit (store, &err), 0);
+    CHECK_INT (xc_outbox_head (store, &head, &err), 0);
+    CHECK_INT (head, 6);
+
     /* Outside a transaction, and with an empty message: refused, nothing appended. */
-    CHECK_INT (xc_outbox_append (store, "ev-9", "t", NULL, "m", 1, &seq, &appended, &err), -1);
+    CHECK_INT (xc_outbox_append (store, NULL, "ev-9", true, "t", NULL, "m", 1, &seq, &appended, &err), -1);
     CHECK (strstr (err.text, "outside a transaction") != NULL);
     CHECK_INT (xc_store_begin (store, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "ev-9", "t", NULL, "", 0, &seq, &appended, &err), -1);
-    CHECK_INT (xc_outbox_append (store, "ev-9", "t", NULL, "a\0b", 3, &seq, &appended, &err), -1);
+    CHECK_INT (xc_outbox_append (store, NULL, "ev-9", true, "t", NULL, "", 0, &seq, &appended, &err), -1);
+    CHECK_INT (xc_outbox_append (store, NULL, "ev-9", true, "t", NULL, "a\0b", 3, &seq, &appended, &err), -1);
     xc_store_rollback (store);
     CHECK_INT (xc_outbox_head (store, &head, &err), 0);
-    CHECK_INT (head, 4);
+    CHECK_INT (head, 6);
     int64_t bad = -1;
     CHECK_INT (xc_outbox_verify (store, &bad, &err), 0);
     xc_store_close (&store);
@@ -341,8 +364,8 @@ test_visibility (void)
     int64_t seq;
     bool appended;
     CHECK (xc_store_begin (store, &err) == 0);
-    CHECK_INT (xc_outbox_append (store, "a", "t", NULL, "one", 3, &seq, &appended, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "b", "t", "restricted", "two", 3, &seq, &appended, &err), 0);
+    CHECK_INT (xc_outbox_append (store, NULL, "a", true, "t", NULL, "one", 3, &seq, &appended, &err), 0);
+    CHECK_INT (xc_outbox_append (store, NULL, "b", true, "t", "restricted", "two", 3, &seq, &appended, &err), 0);
     CHECK (xc_store_commit (store, &err) == 0);
     json_t *events = NULL;
     CHECK (xc_outbox_read (store, 0, 10, 1 << 20, &events, &err) == 0);
@@ -372,25 +395,25 @@ test_rollback_keeps_chain (void)
 
     /* A whole transaction rolled back. */
     CHECK_INT (xc_store_begin (store, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "lost-1", "t", NULL, "lost one", 8, &seq, &appended, &err), 0);
+    CHECK_INT (xc_outbox_append (store, NULL, "lost-1", true, "t", NULL, "lost one", 8, &seq, &appended, &err), 0);
     CHECK_INT (seq, 6);
     xc_store_rollback (store);
     CHECK_INT (xc_store_begin (store, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "kept-1", "t", NULL, "kept one", 8, &seq, &appended, &err), 0);
+    CHECK_INT (xc_outbox_append (store, NULL, "kept-1", true, "t", NULL, "kept one", 8, &seq, &appended, &err), 0);
     CHECK_INT (seq, 6);
     CHECK_INT (xc_store_commit (store, &err), 0);
 
     /* A command's savepoint rolled back inside a group commit. */
     CHECK_INT (xc_store_begin (store, &err), 0);
     CHECK_INT (xc_store_savepoint (store, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "kept-2", "t", NULL, "kept two", 8, &seq, &appended, &err), 0);
+    CHECK_INT (xc_outbox_append (store, NULL, "kept-2", true, "t", NULL, "kept two", 8, &seq, &appended, &err), 0);
     CHECK_INT (xc_store_release (store, &err), 0);
     CHECK_INT (xc_store_savepoint (store, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "lost-2", "t", NULL, "lost two", 8, &seq, &appended, &err), 0);
+    CHECK_INT (xc_outbox_append (store, NULL, "lost-2", true, "t", NULL, "lost two", 8, &seq, &appended, &err), 0);
     CHECK_INT (seq, 8);
     xc_store_rollback_to (store);
     CHECK_INT (xc_store_savepoint (store, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "kept-3", "t", NULL, "kept three", 10, &seq, &appended, &err),
+    CHECK_INT (xc_outbox_append (store, NULL, "kept-3", true, "t", NULL, "kept three", 10, &seq, &appended, &err),
                0);
     CHECK_INT (seq, 8);
     CHECK_INT (xc_store_release (store, &err), 0);
@@ -412,7 +435,7 @@ test_rollback_keeps_chain (void)
     if (!store)
         return;
     CHECK_INT (xc_store_begin (store, &err), 0);
-    CHECK_INT (xc_outbox_append (store, "after-reopen", "t", NULL, "again", 5, &seq, &appended, &err),
+    CHECK_INT (xc_outbox_append (store, NULL, "after-reopen", true, "t", NULL, "again", 5, &seq, &appended, &err),
                0);
     CHECK_INT (seq, 9);
     CHECK_INT (xc_store_commit (store, &err), 0);

@@ -28,6 +28,7 @@
     the commit (s_events_append). */
 typedef struct {
     char *event_id;                  /* the key, or the message id */
+    bool keyed;
     char *type;
     char *visibility;                /* NULL: open */
     xc_sealing_t sealing;
@@ -271,6 +272,7 @@ xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const c
     if (xc_envelope_prepare (&self->key, &claims, data, &event->sealing, &call->err) != 0)
         return -1;
     event->event_id = strdup (key ? key : id);
+    event->keyed = key != NULL;
     event->type = strdup (type);
     event->visibility = visibility ? strdup (visibility) : NULL;
     if (!event->event_id || !event->type || (visibility && !event->visibility)) {
@@ -299,6 +301,7 @@ s_events_append (xc_service_t *self, xc_err_t *err)
 {
     xc_pool_run (self->verifiers, s_event_sign, self, (size_t) self->n_events);
     int rc = 0;
+    xc_outbox_end_t end = { 0 };
     for (int i = 0; rc == 0 && i < self->n_events; i++) {
         s_event_t *event = &self->events[i];
         int64_t seq;
@@ -306,8 +309,9 @@ s_events_append (xc_service_t *self, xc_err_t *err)
         if (!event->message)
             rc = xc_err_set (err, event->err.code, "%s", event->err.text);
         else
-            rc = xc_outbox_append (self->store, event->event_id, event->type, event->visibility,
-                                   event->message, event->len, &seq, &appended, err);
+            rc = xc_outbox_append (self->store, &end, event->event_id, event->keyed, event->type,
+                                   event->visibility, event->message, event->len, &seq,
+                                   &appended, err);
     }
     s_events_drop (self, 0);
     return rc;
