@@ -13,25 +13,67 @@
     " p.reported_by, p.reported_at, p.status, p.merged_into, p.feedback, p.fed_back_on,"   \
     " p.reporter IS NOT NULL, p.detail, p.evidence"
 
-/*  A problem row without its detail and evidence: what a list shows. */
+/*  A problem's fields as a list shows them (without detail and evidence); NULL strings are
+    null. */
+typedef struct {
+    json_int_t id;
+    const char *round, *unit, *category, *summary, *severity, *source;
+    bool immediate;
+    const char *reported_by;
+    int64_t reported_at;
+    const char *status;
+    bool merged;
+    json_int_t merged_into;
+    const char *feedback, *fed_back_on;
+    bool has_reporter;
+} s_problem_t;
+
+static json_t *
+s_text (const char *text)
+{
+    return text ? json_string (text) : json_null ();
+}
+
+/*  A problem as a list shows it: the one place its shape is written, for a row read back and
+    for a problem just reported alike. */
+static json_t *
+s_problem_value (const s_problem_t *p)
+{
+    char at[XC_RFC3339_LEN + 1];
+    xc_clock_format (p->reported_at, at);
+    return json_pack ("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:s, s:o, s:o, s:o, s:o, s:b}",
+                      "id", p->id, "round", s_text (p->round), "unit", s_text (p->unit),
+                      "category", s_text (p->category), "summary", s_text (p->summary),
+                      "severity", s_text (p->severity), "source", s_text (p->source),
+                      "immediate", p->immediate, "reported_by", s_text (p->reported_by),
+                      "reported_at", at, "status", s_text (p->status),
+                      "merged_into", p->merged ? json_integer (p->merged_into) : json_null (),
+                      "feedback", s_text (p->feedback), "fed_back_on", s_text (p->fed_back_on),
+                      "has_reporter", p->has_reporter);
+}
+
+static const char *
+s_column (sqlite3_stmt *stmt, int column)
+{
+    return (const char *) sqlite3_column_text (stmt, column);
+}
+
+/*  A problem row (PROBLEM_COLUMNS) without its detail and evidence. */
 static json_t *
 s_problem_row (sqlite3_stmt *stmt)
 {
-    char at[XC_RFC3339_LEN + 1];
-    xc_clock_format (sqlite3_column_int64 (stmt, 9), at);
-    json_t *merged = sqlite3_column_type (stmt, 11) == SQLITE_NULL
-                         ? json_null () : json_integer (sqlite3_column_int64 (stmt, 11));
-    return json_pack ("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:s, s:o, s:o, s:o, s:o, s:b}",
-                      "id", (json_int_t) sqlite3_column_int64 (stmt, 0),
-                      "round", xc_column_text (stmt, 1), "unit", xc_column_text (stmt, 2),
-                      "category", xc_column_text (stmt, 3), "summary", xc_column_text (stmt, 4),
-                      "severity", xc_column_text (stmt, 5), "source", xc_column_text (stmt, 6),
-                      "immediate", sqlite3_column_int (stmt, 7),
-                      "reported_by", xc_column_text (stmt, 8), "reported_at", at,
-                      "status", xc_column_text (stmt, 10), "merged_into", merged,
-                      "feedback", xc_column_text (stmt, 12),
-                      "fed_back_on", xc_column_text (stmt, 13),
-                      "has_reporter", sqlite3_column_int (stmt, 14));
+    s_problem_t p = {
+        .id = (json_int_t) sqlite3_column_int64 (stmt, 0), .round = s_column (stmt, 1),
+        .unit = s_column (stmt, 2), .category = s_column (stmt, 3),
+        .summary = s_column (stmt, 4), .severity = s_column (stmt, 5),
+        .source = s_column (stmt, 6), .immediate = sqlite3_column_int (stmt, 7),
+        .reported_by = s_column (stmt, 8), .reported_at = sqlite3_column_int64 (stmt, 9),
+        .status = s_column (stmt, 10), .merged = sqlite3_column_type (stmt, 11) != SQLITE_NULL,
+        .merged_into = (json_int_t) sqlite3_column_int64 (stmt, 11),
+        .feedback = s_column (stmt, 12), .fed_back_on = s_column (stmt, 13),
+        .has_reporter = sqlite3_column_int (stmt, 14),
+    };
+    return s_problem_value (&p);
 }
 
 /*  Fills problem[key] with the rows of sql (parameter 1: the problem id). */
@@ -52,13 +94,19 @@ s_problem_list_of (xc_call_t *call, json_t *problem, const char *key, const char
 }
 
 static json_t *
-s_source_row (sqlite3_stmt *stmt)
+s_source_value (json_int_t origin, const char *source, const char *reported_by, int64_t reported_at)
 {
     char at[XC_RFC3339_LEN + 1];
-    xc_clock_format (sqlite3_column_int64 (stmt, 3), at);
-    return json_pack ("{s:I, s:o, s:o, s:s}", "problem", (json_int_t) sqlite3_column_int64 (stmt, 0),
-                      "source", xc_column_text (stmt, 1), "reported_by",
-                      xc_column_text (stmt, 2), "reported_at", at);
+    xc_clock_format (reported_at, at);
+    return json_pack ("{s:I, s:o, s:o, s:s}", "problem", origin, "source", s_text (source),
+                      "reported_by", s_text (reported_by), "reported_at", at);
+}
+
+static json_t *
+s_source_row (sqlite3_stmt *stmt)
+{
+    return s_source_value ((json_int_t) sqlite3_column_int64 (stmt, 0), s_column (stmt, 1),
+                           s_column (stmt, 2), sqlite3_column_int64 (stmt, 3));
 }
 
 static json_t *
@@ -230,6 +278,7 @@ intake_problem_report (xc_call_t *call, void *state)
         return -1;
     const json_t *evidence = json_object_get (data, "evidence");
     char *evidence_text = evidence ? json_dumps (evidence, JSON_COMPACT) : strdup ("[]");
+    int64_t now = xc_call_now (call);
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "INSERT INTO problems (round, unit, category, summary, detail, severity, source, immediate,"
         " evidence, reported_by, reported_at, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
@@ -244,7 +293,7 @@ intake_problem_report (xc_call_t *call, void *state)
     sqlite3_bind_int (stmt, 8, json_is_true (json_object_get (data, "immediate")));
     sqlite3_bind_text (stmt, 9, evidence_text, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text (stmt, 10, msg->iss, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 11, xc_call_now (call));
+    sqlite3_bind_int64 (stmt, 11, now);
     free (evidence_text);
     if (xc_call_exec (call, stmt, "unable to record the problem") != 0)
         return -1;
@@ -257,7 +306,7 @@ intake_problem_report (xc_call_t *call, void *state)
     sqlite3_bind_int64 (stmt, 1, id);
     sqlite3_bind_text (stmt, 2, json_string_value (json_object_get (data, "source")), -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 3, msg->iss, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 4, xc_call_now (call));
+    sqlite3_bind_int64 (stmt, 4, now);
     if (xc_call_exec (call, stmt, "unable to record the source") != 0)
         return -1;
 
@@ -276,9 +325,30 @@ intake_problem_report (xc_call_t *call, void *state)
         if (!stmt || xc_call_exec (call, stmt, "unable to store the reporter") != 0)
             return -1;
     }
-    json_t *problem = s_problem_json (call, id);
-    if (!problem)
-        return xc_call_fail (call, XC_E_INTERNAL, "problem %lld vanished", (long long) id);
+    /* the problem as s_problem_json would read it back, from what was just written */
+    const char *source = json_string_value (json_object_get (data, "source"));
+    s_problem_t fields = {
+        .id = id, .round = json_string_value (json_object_get (data, "round")),
+        .unit = json_string_value (json_object_get (data, "unit")),
+        .category = json_string_value (json_object_get (data, "category")),
+        .summary = json_string_value (json_object_get (data, "summary")),
+        .severity = json_string_value (json_object_get (data, "severity")), .source = source,
+        .immediate = json_is_true (json_object_get (data, "immediate")),
+        .reported_by = msg->iss, .reported_at = now, .status = "recorded",
+        .has_reporter = reporter != NULL,
+    };
+    json_t *problem = s_problem_value (&fields);
+    if (!problem
+        || json_object_set_new (problem, "detail",
+                                json_incref (json_object_get (data, "detail"))) != 0
+        || json_object_set_new (problem, "evidence",
+                                evidence ? json_incref ((json_t *) evidence) : json_array ()) != 0
+        || json_object_set_new (problem, "sources",
+                                json_pack ("[o]", s_source_value (id, source, msg->iss, now))) != 0
+        || json_object_set_new (problem, "dispositions", json_array ()) != 0) {
+        json_decref (problem);
+        return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+    }
     if (xc_call_emit_new (call, "problem.recorded", INTAKE_RESTRICTED, NULL,
                      json_pack ("{s:o}", "problem", problem)) != 0)
         return -1;

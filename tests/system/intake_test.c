@@ -661,10 +661,15 @@ test_problem_report_each_source (void)
     CHECK_STR (json_string_value (json_object_get (p, "source")), "petition");
     CHECK (json_is_null (json_object_get (p, "round")) || !json_object_get (p, "round"));
     CHECK (json_is_false (json_object_get (p, "immediate")));
-    json_decref (events);
 
-    /* read back by the reporter */
+    /* read back by the reporter: the event's problem is the stored one, member for member
+       (the handler builds it from what it wrote, without reading it back) */
     json_t *r = OK ("team-1", "problem.get", json_pack ("{s:I}", "problem", team));
+    CHECK (json_equal (r, s_recorded_problem (json_array_get (events, 0))));
+    json_t *r2 = OK ("office", "problem.get", json_pack ("{s:I}", "problem", petition));
+    CHECK (json_equal (r2, s_recorded_problem (json_array_get (events, 1))));
+    json_decref (r2);
+    json_decref (events);
     CHECK_INT (json_integer_value (json_object_get (r, "id")), team);
     CHECK_STR (json_string_value (json_object_get (r, "status")), "recorded");
     CHECK_STR (json_string_value (json_object_get (r, "category")), "political");
