@@ -1,6 +1,7 @@
 /*  codec.c: base64url, hex and UUIDs. */
 #include "common/codec.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,11 +173,45 @@ xc_hex_encode (const unsigned char *bin, size_t len, char *out)
     sodium_bin2hex (out, len * 2 + 1, bin, len);
 }
 
+/*  Random bytes for ids, drawn from libsodium a few kilobytes at a time: each call of
+    randombytes_buf is a getrandom system call, and a service makes two ids per command. A
+    forked child starts with none, so that it never repeats its parent's. */
+static _Thread_local unsigned char s_id_pool[4096];
+static _Thread_local size_t s_id_left;
+static pthread_once_t s_id_once = PTHREAD_ONCE_INIT;
+
+static void
+s_id_forget (void)
+{
+    s_id_left = 0;
+}
+
+static void
+s_id_at_fork (void)
+{
+    pthread_atfork (NULL, NULL, s_id_forget);
+}
+
+static void
+s_id_random (unsigned char *out, size_t n)
+{
+    unsigned char *pool = s_id_pool;
+    size_t left = s_id_left;
+    pthread_once (&s_id_once, s_id_at_fork);
+    if (left < n) {
+        randombytes_buf (pool, sizeof s_id_pool);
+        left = sizeof s_id_pool;
+    }
+    memcpy (out, pool + sizeof s_id_pool - left, n);
+    sodium_memzero (pool + sizeof s_id_pool - left, n);      /* each byte used once */
+    s_id_left = left - n;
+}
+
 void
 xc_uuid_new_ordered (char *out)
 {
     unsigned char b[16];
-    randombytes_buf (b, sizeof b);
+    s_id_random (b, sizeof b);
     struct timespec ts;
     clock_gettime (CLOCK_REALTIME, &ts);
     uint64_t ms = (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;

@@ -5,7 +5,9 @@
 
 #include <sodium.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Decodes text and returns 0 / -1, checking the failure contract on the way. */
 static int
@@ -271,6 +273,33 @@ test_uuid_format (void)
     CHECK (ones[6] == 0xff && ones[8] == 0xff);
 }
 
+/*  Ids draw their random bits from a buffer per thread: a forked child must not draw the same
+    bits as its parent. */
+static void
+test_uuid_after_fork (void)
+{
+    char first[XC_UUID_LEN + 1], parent[XC_UUID_LEN + 1], child[XC_UUID_LEN + 1] = "";
+    xc_uuid_new_ordered (first);                 /* the parent's buffer is filled */
+    int fds[2];
+    CHECK_INT (pipe (fds), 0);
+    pid_t pid = fork ();
+    if (pid == 0) {
+        char id[XC_UUID_LEN + 1];
+        xc_uuid_new_ordered (id);
+        ssize_t n = write (fds[1], id, sizeof id);
+        _exit (n == (ssize_t) sizeof id ? 0 : 1);
+    }
+    xc_uuid_new_ordered (parent);
+    CHECK_INT (read (fds[0], child, sizeof child), (int) sizeof child);
+    int status = -1;
+    waitpid (pid, &status, 0);
+    CHECK_INT (status, 0);
+    close (fds[0]);
+    close (fds[1]);
+    /* the last 12 digits are random bits only */
+    CHECK (xc_uuid_valid (child) && strcmp (child + 24, parent + 24) != 0);
+}
+
 int
 main (void)
 {
@@ -283,6 +312,7 @@ main (void)
     RUN (test_b64url_decode_exact);
     RUN (test_hex);
     RUN (test_uuid);
+    RUN (test_uuid_after_fork);
     RUN (test_uuid_format);
     HARNESS_END ();
 }
