@@ -1,6 +1,7 @@
 /*  envelope.c: JWS flattened JSON messages signed with Ed25519 (see envelope.h). */
 #include "common/envelope.h"
 
+#include "common/json_read.h"
 #include "common/json_text.h"
 
 #include <sodium.h>
@@ -14,9 +15,12 @@
 static int
 s_parse (const char *bytes, size_t len, const char *what, json_t **json_p, xc_err_t *err)
 {
+    /* the fast reader takes what it can (the same value); jansson the rest, and the errors */
+    *json_p = xc_json_read (bytes, len);
+    if (*json_p)
+        return 0;
     json_error_t jerr;
     json_t *json = json_loadb (bytes, len, JSON_REJECT_DUPLICATES, &jerr);
-    *json_p = NULL;
     if (!json) {
         if (json_error_code (&jerr) == json_error_duplicate_key)
             return xc_err_set (err, XC_E_DUPLICATE_KEY, "%s: %s", what, jerr.text);
