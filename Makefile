@@ -14,8 +14,8 @@
 
 SANITIZER ?=
 CC        ?= cc
-PKGS      := libzmq jansson sqlite3 libsodium libcurl
-DEB_PKGS  := libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev pkg-config \
+PKGS      := libzmq jansson sqlite3 libsodium libcurl libcrypto
+DEB_PKGS  := libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev libssl-dev pkg-config \
              python3-zmq python3-nacl python3-pytest python3-aiosmtpd valgrind sqlite3
 CONTAINER_DEB_PKGS := podman runc debootstrap docker-compose nftables iproute2
 PY        := /usr/bin/python3

@@ -1,6 +1,7 @@
 /*  envelope.c: JWS flattened JSON messages signed with Ed25519 (see envelope.h). */
 #include "common/envelope.h"
 
+#include "common/hash.h"
 #include "common/json_read.h"
 #include "common/json_text.h"
 
@@ -624,6 +625,6 @@ xc_msg_digest (const xc_msg_t *msg, unsigned char digest[32])
         xc_buf_free (&text);
         return;
     }
-    crypto_hash_sha256 (digest, (const unsigned char *) text.data, text.len);
+    xc_sha256 (text.data, text.len, NULL, 0, digest);
     xc_buf_free (&text);
 }

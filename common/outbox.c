@@ -2,6 +2,7 @@
 #include "common/outbox.h"
 
 #include "common/codec.h"
+#include "common/hash.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -12,11 +13,7 @@ void
 xc_outbox_link (const unsigned char prev[32], const char *message, size_t len,
                 unsigned char hash[32])
 {
-    crypto_hash_sha256_state state;
-    crypto_hash_sha256_init (&state);
-    crypto_hash_sha256_update (&state, prev, 32);
-    crypto_hash_sha256_update (&state, (const unsigned char *) message, len);
-    crypto_hash_sha256_final (&state, hash);
+    xc_sha256 (prev, 32, message, len, hash);
 }
 
 /*  The last row's seq and hash; 0 and 32 zero bytes when empty. Read from the table on every

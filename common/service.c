@@ -12,6 +12,7 @@
 #include "common/checkpoint.h"
 #include "common/clock.h"
 #include "common/codec.h"
+#include "common/hash.h"
 #include "common/inbox.h"
 #include "common/json_text.h"
 #include "common/keys.h"
@@ -203,12 +204,8 @@ s_key_id (const xc_service_t *self, const char *key, char id[XC_UUID_LEN + 1])
         xc_uuid_new_ordered (id);
         return;
     }
-    unsigned char hash[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init (&st);
-    crypto_hash_sha256_update (&st, (const unsigned char *) self->def->name, strlen (self->def->name) + 1);
-    crypto_hash_sha256_update (&st, (const unsigned char *) key, strlen (key));
-    crypto_hash_sha256_final (&st, hash);
+    unsigned char hash[XC_SHA256_BYTES];
+    xc_sha256 (self->def->name, strlen (self->def->name) + 1, key, strlen (key), hash);
     xc_uuid_format (hash, 8, id);
 }
 
