@@ -30,9 +30,15 @@ static const unsigned char s_b64_values[256] = {
 char *
 xc_b64url_encode (const unsigned char *bin, size_t len)
 {
-    char *out = malloc (len / 3 * 4 + 4);
-    if (!out)
-        return NULL;
+    char *out = malloc (XC_B64URL_LEN (len) + 1);
+    if (out)
+        xc_b64url_encode_to (out, bin, len);
+    return out;
+}
+
+size_t
+xc_b64url_encode_to (char *out, const unsigned char *bin, size_t len)
+{
     char *p = out;
     size_t i = 0;
     for (; i + 3 <= len; i += 3) {
@@ -53,7 +59,7 @@ xc_b64url_encode (const unsigned char *bin, size_t len)
         *p++ = s_b64_alphabet[(v << 2) & 63];
     }
     *p = 0;
-    return out;
+    return (size_t) (p - out);
 }
 
 char *

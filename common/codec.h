@@ -16,6 +16,12 @@
     of memory. Table lookups: for public bytes (messages), not secrets. */
 char *xc_b64url_encode (const unsigned char *bin, size_t len);
 
+/*  The length of the base64url of len bytes, without the NUL. */
+#define XC_B64URL_LEN(len) (((len) * 4 + 2) / 3)
+
+/*  The same into out (XC_B64URL_LEN (len) + 1 bytes), NUL-terminated; returns the length. */
+size_t xc_b64url_encode_to (char *out, const unsigned char *bin, size_t len);
+
 /*  The same in constant time (libsodium), for key material. */
 char *xc_b64url_encode_secret (const unsigned char *bin, size_t len);
 

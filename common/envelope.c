@@ -426,22 +426,31 @@ xc_msg_destroy (xc_msg_t **msg_p)
     *msg_p = NULL;
 }
 
+/*  The signature of a JWS signing input, in base64url into sig_b64 (87 bytes). */
+static void
+s_sign_input (const xc_key_t *key, const char *input, size_t len, char sig_b64[87])
+{
+    unsigned char sig[64];
+    crypto_sign_detached (sig, NULL, (const unsigned char *) input, len, key->sk);
+    xc_b64url_encode_to (sig_b64, sig, sizeof sig);
+}
+
 char *
 xc_jws_sign (const xc_key_t *key, const char *protected_b64, const char *payload_b64)
 {
     if (!key->has_secret)
         return NULL;
     size_t plen = strlen (protected_b64), blen = strlen (payload_b64);
-    unsigned char *input = malloc (plen + 1 + blen);
+    char *input = malloc (plen + 1 + blen);
     if (!input)
         return NULL;
     memcpy (input, protected_b64, plen);
     input[plen] = '.';
     memcpy (input + plen + 1, payload_b64, blen);
-    unsigned char sig[64];
-    crypto_sign_detached (sig, NULL, input, plen + 1 + blen, key->sk);
+    char sig_b64[87];
+    s_sign_input (key, input, plen + 1 + blen, sig_b64);
     free (input);
-    return xc_b64url_encode (sig, sizeof sig);
+    return strdup (sig_b64);
 }
 
 /*  The compact JSON text in base64url. Caller owns the result. */
@@ -502,10 +511,10 @@ s_prepare (const xc_key_t *key, const xc_claims_t *claims, const json_t *data,
     else
         xc_uuid_new_ordered (sealing->id);
     /* the body's text, written directly: the members in the order they always had */
-    xc_buf_t body = { .data = malloc (1024), .size = 1024 };
-    if (!body.data)
+    xc_buf_t *scratch = xc_buf_scratch ();
+    if (!scratch)
         return xc_err_set (err, XC_E_INTERNAL, "out of memory");
-    body.data[0] = 0;
+    xc_buf_t body = *scratch;           /* given back below, its memory kept for the next */
     xc_buf_puts (&body, "{\"v\":1,\"id\":");
     xc_json_put_string (&body, sealing->id, strlen (sealing->id));
     xc_buf_puts (&body, ",\"iss\":");
@@ -531,16 +540,23 @@ s_prepare (const xc_key_t *key, const xc_claims_t *claims, const json_t *data,
     else
         xc_buf_puts (&body, data_text);
     xc_buf_puts (&body, "}");
+    /* the signing input at once: the header's base64url, ".", the body's */
     int rc = 0;
-    if (!body.failed) {
-        sealing->protected_b64 = s_header_b64 (key);
-        sealing->payload_b64 = xc_b64url_encode ((const unsigned char *) body.data, body.len);
+    char *header = body.failed ? NULL : s_header_b64 (key);
+    size_t header_len = header ? strlen (header) : 0;
+    sealing->input = header ? malloc (header_len + 1 + XC_B64URL_LEN (body.len) + 1) : NULL;
+    if (sealing->input) {
+        memcpy (sealing->input, header, header_len);
+        sealing->input[header_len] = '.';
+        sealing->protected_len = header_len;
+        sealing->input_len = header_len + 1
+                             + xc_b64url_encode_to (sealing->input + header_len + 1,
+                                                    (const unsigned char *) body.data, body.len);
     }
-    if (body.failed || !sealing->protected_b64 || !sealing->payload_b64) {
-        xc_sealing_clear (sealing);
+    else
         rc = xc_err_set (err, XC_E_INTERNAL, "unable to encode the message");
-    }
-    xc_buf_free (&body);
+    free (header);
+    *scratch = body;
     return rc;
 }
 
@@ -561,27 +577,38 @@ xc_envelope_prepare_text (const xc_key_t *key, const xc_claims_t *claims, const 
 char *
 xc_envelope_finish (const xc_key_t *key, const xc_sealing_t *sealing, size_t *len_p, xc_err_t *err)
 {
-    char *sig_b64 = xc_jws_sign (key, sealing->protected_b64, sealing->payload_b64);
-    size_t size = sig_b64 ? strlen (sealing->protected_b64) + strlen (sealing->payload_b64)
-                                + strlen (sig_b64) + 48
-                          : 0;
-    char *out = sig_b64 ? malloc (size) : NULL;
-    if (!out) {
-        free (sig_b64);
+    if (!key->has_secret || !sealing->input) {
         xc_err_set (err, XC_E_INTERNAL, "unable to sign the message");
         return NULL;
     }
+    char sig_b64[87];
+    s_sign_input (key, sealing->input, sealing->input_len, sig_b64);
+    const char *payload = sealing->input + sealing->protected_len + 1;
+    size_t payload_len = sealing->input_len - sealing->protected_len - 1;
     /* base64url needs no JSON escaping */
-    const char *pieces[] = { "{\"protected\":\"", sealing->protected_b64, "\",\"payload\":\"",
-                             sealing->payload_b64, "\",\"signature\":\"", sig_b64, "\"}" };
+    const struct {
+        const char *text;
+        size_t len;
+#define S_LITERAL(text) { text, sizeof text - 1 }
+    } pieces[] = { S_LITERAL ("{\"protected\":\""), { sealing->input, sealing->protected_len },
+                   S_LITERAL ("\",\"payload\":\""), { payload, payload_len },
+                   S_LITERAL ("\",\"signature\":\""), { sig_b64, strlen (sig_b64) },
+                   S_LITERAL ("\"}") };
+#undef S_LITERAL
+    size_t size = 1;
+    for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++)
+        size += pieces[i].len;
+    char *out = malloc (size);
+    if (!out) {
+        xc_err_set (err, XC_E_INTERNAL, "unable to sign the message");
+        return NULL;
+    }
     char *p = out;
     for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
-        size_t n = strlen (pieces[i]);
-        memcpy (p, pieces[i], n);
-        p += n;
+        memcpy (p, pieces[i].text, pieces[i].len);
+        p += pieces[i].len;
     }
     *p = 0;
-    free (sig_b64);
     if (len_p)
         *len_p = (size_t) (p - out);
     return out;
@@ -590,9 +617,9 @@ xc_envelope_finish (const xc_key_t *key, const xc_sealing_t *sealing, size_t *le
 void
 xc_sealing_clear (xc_sealing_t *sealing)
 {
-    free (sealing->protected_b64);
-    free (sealing->payload_b64);
-    sealing->protected_b64 = sealing->payload_b64 = NULL;
+    free (sealing->input);
+    sealing->input = NULL;
+    sealing->protected_len = sealing->input_len = 0;
 }
 
 char *
@@ -615,16 +642,15 @@ xc_msg_digest (const xc_msg_t *msg, unsigned char digest[32])
     /* the text of json_dumps (JSON_COMPACT | JSON_SORT_KEYS), as digests always were */
     json_t *object = json_pack ("{s:s, s:s, s:O}", "aud", msg->aud, "type", msg->type, "data",
                                 msg->data);
-    xc_buf_t text = { 0 };
-    xc_json_put (&text, object, true);
+    xc_buf_t *text = xc_buf_scratch ();
+    if (text)
+        xc_json_put (text, object, true);
     json_decref (object);
-    if (text.failed) {
+    if (!text || text->failed) {
         /* Out of memory: a digest that matches nothing makes a retry look like a replay
            (refused) rather than a replay look like a retry (accepted). */
         randombytes_buf (digest, 32);
-        xc_buf_free (&text);
         return;
     }
-    xc_sha256 (text.data, text.len, NULL, 0, digest);
-    xc_buf_free (&text);
+    xc_sha256 (text->data, text->len, NULL, 0, digest);
 }

@@ -88,12 +88,14 @@ typedef struct {
 } xc_claims_t;
 
 /*  A message built but not yet signed: xc_envelope_prepare does the JSON (on the thread that
-    owns data), xc_envelope_finish the signature (on any thread: it reads only these strings
-    and the key), so that a batch's signatures can be spread over threads. */
+    owns data), xc_envelope_finish the signature (on any thread: it reads only this and the
+    key), so that a batch's signatures can be spread over threads. */
 typedef struct {
     char id[XC_UUID_LEN + 1];
-    char *protected_b64;             /* owned; xc_sealing_clear frees */
-    char *payload_b64;
+    char *input;                     /* base64url(header) "." base64url(body): what is signed;
+                                        owned, xc_sealing_clear frees */
+    size_t protected_len;            /* the header's part of input, before the "." */
+    size_t input_len;
 } xc_sealing_t;
 
 int xc_envelope_prepare (const xc_key_t *key, const xc_claims_t *claims, const json_t *data,

@@ -1,6 +1,7 @@
 /*  text.c: see text.h. */
 #include "common/text.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,41 @@ xc_buf_free (xc_buf_t *b)
 {
     free (b->data);
     memset (b, 0, sizeof *b);
+}
+
+static pthread_key_t s_scratch_key;
+static pthread_once_t s_scratch_once = PTHREAD_ONCE_INIT;
+
+static void
+s_scratch_free (void *arg)
+{
+    xc_buf_free (arg);
+    free (arg);
+}
+
+static void
+s_scratch_key_make (void)
+{
+    pthread_key_create (&s_scratch_key, s_scratch_free);
+}
+
+xc_buf_t *
+xc_buf_scratch (void)
+{
+    pthread_once (&s_scratch_once, s_scratch_key_make);
+    xc_buf_t *b = pthread_getspecific (s_scratch_key);
+    if (!b) {
+        b = calloc (1, sizeof *b);
+        if (!b || pthread_setspecific (s_scratch_key, b) != 0) {
+            free (b);
+            return NULL;
+        }
+    }
+    b->len = 0;
+    b->failed = false;
+    if (b->data)
+        b->data[0] = 0;
+    return b;
 }
 
 void

@@ -23,6 +23,11 @@ void xc_buf_put (xc_buf_t *b, const char *s, size_t n);
 void xc_buf_puts (xc_buf_t *b, const char *s);
 void xc_buf_free (xc_buf_t *b);
 
+/*  The calling thread's scratch buffer, emptied (its memory kept for the next use); freed when
+    the thread ends. One user at a time: valid until the thread's next call. NULL only when
+    out of memory. */
+xc_buf_t *xc_buf_scratch (void);
+
 /*  One field, preceded by a comma unless first; NULL is an empty field. */
 void xc_csv_field (xc_buf_t *b, const char *s, bool first);
 
