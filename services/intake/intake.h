@@ -74,6 +74,8 @@ int intake_unit_register (xc_call_t *call, void *state);
 int intake_unit_get (xc_call_t *call, void *state);
 int intake_unit_list (xc_call_t *call, void *state);
 json_t *intake_unit_json (xc_call_t *call, const char *id);   /* NULL when absent */
+/*  Whether the unit is registered: 1 yes, 0 no, -1 the store failed (call's error set). */
+int intake_unit_known (xc_call_t *call, const char *id);
 
 /* rounds.c */
 int intake_round_open (xc_call_t *call, void *state);

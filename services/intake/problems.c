@@ -241,10 +241,9 @@ s_report_rules (xc_call_t *call, const intake_t *intake, const json_t *data)
             return xc_call_fail (call, XC_E_SCHEMA, "data.evidence[%zu].sha256: expected 64 hex digits", i);
 
     const char *unit = json_string_value (json_object_get (data, "unit"));
-    json_t *u = intake_unit_json (call, unit);
-    if (!u)
-        return xc_call_fail (call, XC_E_NOT_FOUND, "no unit '%s'", unit);
-    json_decref (u);
+    int known = intake_unit_known (call, unit);
+    if (known <= 0)
+        return known < 0 ? -1 : xc_call_fail (call, XC_E_NOT_FOUND, "no unit '%s'", unit);
     const char *round_id = json_string_value (json_object_get (data, "round"));
     bool team = xc_call_role_is (call, "team");
     if (!round_id)

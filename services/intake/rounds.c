@@ -159,10 +159,9 @@ intake_round_open (xc_call_t *call, void *state)
     const json_t *targets = json_object_get (data, "targets");
     for (size_t i = 0; i < json_array_size (targets); i++) {
         const char *unit = json_string_value (json_object_get (json_array_get (targets, i), "unit"));
-        json_t *u = intake_unit_json (call, unit);
-        if (!u)
-            return xc_call_fail (call, XC_E_NOT_FOUND, "no unit '%s'", unit);
-        json_decref (u);
+        int known = intake_unit_known (call, unit);
+        if (known <= 0)
+            return known < 0 ? -1 : xc_call_fail (call, XC_E_NOT_FOUND, "no unit '%s'", unit);
     }
     char date[XC_DATE_LEN + 1];
     const char *given = json_string_value (json_object_get (data, "date"));

@@ -27,6 +27,20 @@ intake_unit_json (xc_call_t *call, const char *id)
 }
 
 int
+intake_unit_known (xc_call_t *call, const char *id)
+{
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT 1 FROM units WHERE id = ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt);
+    sqlite3_reset (stmt);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return rc == SQLITE_ROW;
+    return xc_call_fail_db (call, "unit lookup");
+}
+
+int
 intake_unit_register (xc_call_t *call, void *state)
 {
     (void) state;
