@@ -177,6 +177,17 @@ s_integer (s_reader_t *r)
 
 static json_t *s_value (s_reader_t *r, int depth);
 
+/*  After a member or an element: ',' (another follows: 1), the closing character (0), or
+    anything else (-1, give up). */
+static int
+s_next (s_reader_t *r, char close)
+{
+    s_space (r);
+    if (r->p < r->end && (*r->p == ',' || *r->p == close))
+        return *r->p++ == ',';
+    return -1;
+}
+
 static json_t *
 s_object (s_reader_t *r, int depth)
 {
@@ -206,18 +217,11 @@ s_object (s_reader_t *r, int depth)
         }
         int set = value ? json_object_setn_new_nocheck (object, key, key_len, value) : -1;
         free (owned);
-        if (set != 0)
-            break;
-        s_space (r);
-        if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            continue;
-        }
-        if (r->p < r->end && *r->p == '}') {
-            r->p++;
+        int next = set == 0 ? s_next (r, '}') : -1;
+        if (next == 0)
             return object;
-        }
-        break;
+        if (next < 0)
+            break;
     }
     json_decref (object);
     return NULL;
@@ -236,18 +240,11 @@ s_array (s_reader_t *r, int depth)
     }
     for (;;) {
         json_t *value = s_value (r, depth + 1);
-        if (!value || json_array_append_new (array, value) != 0)
-            break;
-        s_space (r);
-        if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            continue;
-        }
-        if (r->p < r->end && *r->p == ']') {
-            r->p++;
+        int next = value && json_array_append_new (array, value) == 0 ? s_next (r, ']') : -1;
+        if (next == 0)
             return array;
-        }
-        break;
+        if (next < 0)
+            break;
     }
     json_decref (array);
     return NULL;
