@@ -95,7 +95,8 @@ i=$(item_of CZ-HOSPITAL-1)
 as first-hospital rectify plan --item "$i" --measures "[{\"text\": \"2号楼改造为康复病区\", \"owner\": \"基建科 陈红\", \"lead_leader\": \"副院长 李明\", \"deadline\": \"$(day -24)\"}]" >/dev/null
 
 # the rail-transit lead: a case, a detention
-for _ in $(seq 1 50); do
+# referral takes it from intake's events: up to 30 s (a consumer backs off while it starts)
+for _ in $(seq 1 300); do
   ref=$(as discipline-commission referral list --kind lead --json | num id || true)
   [ -n "$ref" ] && break
   sleep 0.1
