@@ -173,6 +173,8 @@ static _Thread_local unsigned s_seen_next;
 static const char *
 s_seen_kid (s_span_t protected_b64)
 {
+    if (protected_b64.len == 0)          /* nor would an empty slot match */
+        return NULL;
     for (int i = 0; i < S_SEEN; i++)
         if (s_seen[i].len == protected_b64.len
             && memcmp (s_seen[i].text, protected_b64.text, protected_b64.len) == 0)

@@ -3,6 +3,7 @@
 
 #include "tests/harness.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 
@@ -728,6 +729,21 @@ test_base64 (void)
     s_fx_end (&fx);
 }
 
+typedef struct {
+    const char *text;
+    const xc_verify_t *v;
+    xc_code_t code;
+} s_empty_args_t;
+
+static void *
+s_open_on_thread (void *arg)
+{
+    s_empty_args_t *args = arg;
+    xc_err_t err = { 0 };
+    args->code = s_open_code (args->text, args->v, &err);
+    return NULL;
+}
+
 /*  The outer object in the form the suite writes is read without jansson, any other form
     with it: both give the same verdicts. And a protected header seen before is not decoded
     again, which must never give one header's kid to another. */
@@ -783,6 +799,14 @@ test_outer_forms (void)
             CHECK_STR (opened->kid, key->kid);
         xc_msg_destroy (&opened);
     }
+    /* an empty header is no header seen good: on a thread whose cache is still empty (an empty
+       slot is not a match), and on this one */
+    s_empty_args_t args = { .text = s_outer ("", b, s), .v = &fx.v, .code = XC_OK };
+    pthread_t thread;
+    CHECK_INT (pthread_create (&thread, NULL, s_open_on_thread, &args), 0);
+    pthread_join (thread, NULL);
+    CHECK_INT (args.code, XC_E_MALFORMED);
+    EXPECT_TEXT (args.text, &fx.v, XC_E_MALFORMED, "protected");
     /* a header seen good, then a bad one of the same length */
     char *bad = s_b64 (s_header ("EdDSB", fx.pb1.kid, "xc+jws"));
     CHECK_INT (strlen (bad), strlen (p));
