@@ -183,11 +183,9 @@ xc_json_put (xc_buf_t *b, const json_t *value, bool sort_keys)
 char *
 xc_json_text (const json_t *value)
 {
-    /* room for a typical message body at once, instead of doubling up to it */
-    xc_buf_t b = { .data = malloc (1024), .size = 1024 };
-    if (!b.data)
-        return NULL;
-    b.data[0] = 0;
+    /* its users write small texts (a command's result, a header): the buffer starts small
+       and doubles, so that a short text never takes a block of a kilobyte */
+    xc_buf_t b = { 0 };
     xc_json_put (&b, value, false);
     if (b.failed) {
         xc_buf_free (&b);
