@@ -15,7 +15,10 @@
 SANITIZER ?=
 CC        ?= cc
 PKGS      := libzmq jansson sqlite3 libsodium libcurl libcrypto
-DEB_PKGS  := libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev libssl-dev pkg-config \
+# The services' allocator (docs/architecture.md, performance): linked into the services only,
+# and not into sanitizer builds, whose runtime must own malloc (nor into the tests valgrind runs).
+MALLOC_PKG := jemalloc
+DEB_PKGS  := libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev libssl-dev libjemalloc-dev pkg-config \
              python3-zmq python3-nacl python3-pytest python3-aiosmtpd valgrind sqlite3
 CONTAINER_DEB_PKGS := podman runc debootstrap docker-compose nftables iproute2
 PY        := /usr/bin/python3
@@ -31,6 +34,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
 LIBS       = $(PKG_LIBS) -lm -pthread
+MALLOC_LIBS = $(if $(SANITIZER),,$(shell pkg-config --libs $(MALLOC_PKG) 2>/dev/null))
 
 B := build
 COMMON_SRC  := $(filter-out %_test.c,$(wildcard common/*.c))
@@ -59,7 +63,7 @@ binaries: deps $(SERVICE_BINS) $(CLI_BINS)
 # runs as root with apt, otherwise prints the command and stops.
 deps:
 	@missing=""; \
-	for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	for p in $(PKGS) $(MALLOC_PKG); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	if [ -z "$(BUILD_ONLY)" ]; then \
 	  for m in $(PY_MODS); do $(PY) -c "import $$m" 2>/dev/null || missing="$$missing python3-$$m"; done; \
 	  command -v valgrind >/dev/null || missing="$$missing valgrind"; \
@@ -91,7 +95,7 @@ define service_rules
 $(1)_OBJ := $$(patsubst %.c,$(B)/obj/%.o,$$(filter-out %_test.c,$$(wildcard services/$(1)/*.c)))
 $(B)/bin/xc-$(1): $$($(1)_OBJ) $(B)/libxc.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) $$^ $$(LIBS) -o $$@
+	$$(CC) $$(LDFLAGS) $$^ $$(MALLOC_LIBS) $$(LIBS) -o $$@
 $(B)/test/services_$(1)_%_test: $(B)/obj/services/$(1)/%_test.o $$(filter-out %/main.o,$$($(1)_OBJ)) $(B)/libxc.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) $$^ $$(LIBS) -o $$@

@@ -824,6 +824,26 @@ test_changed_event_row_breaks_the_chain (void)
     CHECK_INT (fx_stop (&fx), 0);
 }
 
+/*  The services run on jemalloc (the Makefile's MALLOC_PKG, docs/architecture.md), except
+    in sanitizer builds, whose runtime must own malloc. */
+static void
+test_allocator_is_jemalloc (void)
+{
+    char path[64], maps[1 << 16];
+    snprintf (path, sizeof path, "/proc/%d/maps", (int) fx.pid);
+    FILE *f = fopen (path, "r");
+    CHECK (f != NULL);
+    if (!f)
+        return;
+    bool jemalloc = false, asan = false;
+    while (fgets (maps, sizeof maps, f)) {
+        jemalloc = jemalloc || strstr (maps, "/libjemalloc.so") != NULL;
+        asan = asan || strstr (maps, "/libasan.so") != NULL;
+    }
+    fclose (f);
+    CHECK (jemalloc != asan);
+}
+
 static void
 test_curve_admits_only_known_keys (void)
 {
@@ -865,6 +885,7 @@ main (void)
         return 1;
     }
     client = fx_client (&fx, NULL);
+    RUN (test_allocator_is_jemalloc);
     RUN (test_note_accepted_and_read_back);
     RUN (test_retry_has_one_effect);
     RUN (test_hostile_messages_refused_and_nothing_stored);
