@@ -18,6 +18,9 @@ resident memory.
     records the monotonic time each notice's body was read (CLOCK_MONOTONIC is the same clock in
     both processes). Floor: the same percentile of bare signed health round trips to intake (the
     service the command goes to), measured idle just before the load, in the same run.
+    The disk: while the load runs, a thread here fdatasyncs 4 KiB in the suite's folder every
+    50 ms and reports those times (benchlib.DiskProbe): a stall of the disk delays every ack
+    behind it, and this tells it from a stall of the suite.
     Memory: VmHWM of each service after the load; floor its VmRSS just after start.
 Exit status 1 when a command was not acked, a notice is missing or bad, or a service died.
 """
@@ -30,7 +33,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import (REPO, TINY, WebhookReceiver, bench, comment, health_rtts, load_average,  # noqa: E402
+from benchlib import (REPO, TINY, DiskProbe, WebhookReceiver, bench, comment, health_rtts, load_average,  # noqa: E402
                       percentile, proc_kib, report_wrong, run_suite_bench)
 
 import xcwire  # noqa: E402  (benchlib put tests/python on the path)
@@ -191,16 +194,17 @@ def run(folder, receiver, wrong, holder):
     spec_path = os.path.join(folder, "sender.json")
     write_json(spec_path, spec)
     load_before = load_average()
-    proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--sender", spec_path],
-                            stdin=subprocess.DEVNULL)
-    try:
-        proc.wait(COUNT / RATE + 90)
-    except subprocess.TimeoutExpired:
-        wrong.append("the sender did not finish in time")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(5)
+    with DiskProbe(folder) as disk:
+        proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--sender", spec_path],
+                                stdin=subprocess.DEVNULL)
+        try:
+            proc.wait(COUNT / RATE + 90)
+        except subprocess.TimeoutExpired:
+            wrong.append("the sender did not finish in time")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(5)
     try:
         with open(spec["out"], encoding="utf-8") as f:
             sent = json.load(f)
@@ -257,6 +261,7 @@ def run(folder, receiver, wrong, holder):
     comment(f"health round trips, idle, just before the load ({HEALTH_N} each): intake p50 "
             f"{percentile(floor_intake, 50):.2f} p99 {percentile(floor_intake, 99):.2f} ms; notify p50 "
             f"{percentile(floor_notify, 50):.2f} p99 {percentile(floor_notify, 99):.2f} ms")
+    comment(f"the disk of the services' stores during the load: {disk.summary()}")
     comment(f"CPU seconds during the load and its settling ({os.cpu_count()} cores): "
             + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
     if sent and lat:

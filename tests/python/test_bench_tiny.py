@@ -31,6 +31,10 @@ def test_tiny_benchmark_runs_and_prints_its_lines(bench):
         m = LINE.match(l)
         assert m, f"not a BENCH line: {l!r}"
         seen.add(m.group(1))
+    if bench.endswith("e2e_bench.py"):
+        # the disk's fdatasync times during the load, which a latency tail is read against
+        assert re.search(r"^# the disk of the services' stores during the load: \d+ fdatasyncs", r.stdout,
+                         re.M), r.stdout
 
 
 def test_every_figure_of_issue_10_is_printed():
