@@ -27,7 +27,7 @@ PY_MODS   := zmq nacl pytest aiosmtpd
 CFLAGS_BASE := -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wformat=2 -Wno-format-nonliteral -g -O2 -pthread -I.
 ifneq ($(SANITIZER),)
-CFLAGS_BASE += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all -O1
+CFLAGS_BASE += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all -O1 -DXC_SANITIZER
 LDFLAGS     += -fsanitize=$(SANITIZER)
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -83,6 +83,10 @@ deps:
 $(B)/flags: FORCE
 	@mkdir -p $(B); echo '$(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS) $(LDFLAGS)' > $@
 
+# The services are relinked when what they link changes (the allocator above all).
+$(B)/ldflags: FORCE
+	@mkdir -p $(B); echo '$(MALLOC_LIBS) $(LIBS) $(LDFLAGS)' | cmp -s - $@ || echo '$(MALLOC_LIBS) $(LIBS) $(LDFLAGS)' > $@
+
 $(B)/obj/%.o: %.c $(B)/flags | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
@@ -93,9 +97,9 @@ $(B)/libxc.a: $(COMMON_OBJ)
 # A service is services/<name>/*.c; its unit tests link everything but main.c.
 define service_rules
 $(1)_OBJ := $$(patsubst %.c,$(B)/obj/%.o,$$(filter-out %_test.c,$$(wildcard services/$(1)/*.c)))
-$(B)/bin/xc-$(1): $$($(1)_OBJ) $(B)/libxc.a
+$(B)/bin/xc-$(1): $$($(1)_OBJ) $(B)/libxc.a $(B)/ldflags
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) $$^ $$(MALLOC_LIBS) $$(LIBS) -o $$@
+	$$(CC) $$(LDFLAGS) $$(filter %.o %.a,$$^) $$(MALLOC_LIBS) $$(LIBS) -o $$@
 $(B)/test/services_$(1)_%_test: $(B)/obj/services/$(1)/%_test.o $$(filter-out %/main.o,$$($(1)_OBJ)) $(B)/libxc.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) $$^ $$(LIBS) -o $$@
