@@ -20,7 +20,8 @@ resident memory.
     service the command goes to), measured idle just before the load, in the same run.
     The disk: while the load runs, a thread here fdatasyncs 4 KiB in the suite's folder every
     50 ms and reports those times (benchlib.DiskProbe): a stall of the disk delays every ack
-    behind it, and this tells it from a stall of the suite.
+    behind it, and this tells it from a stall of the suite. The probe's 20 fdatasyncs a second
+    are part of the disk's load (the services make about a thousand).
     Memory: VmHWM of each service after the load; floor its VmRSS just after start.
 Exit status 1 when a command was not acked, a notice is missing or bad, or a service died.
 """
@@ -262,6 +263,8 @@ def run(folder, receiver, wrong, holder):
             f"{percentile(floor_intake, 50):.2f} p99 {percentile(floor_intake, 99):.2f} ms; notify p50 "
             f"{percentile(floor_notify, 50):.2f} p99 {percentile(floor_notify, 99):.2f} ms")
     comment(f"the disk of the services' stores during the load: {disk.summary()}")
+    if disk.error:
+        wrong.append(disk.error)
     comment(f"CPU seconds during the load and its settling ({os.cpu_count()} cores): "
             + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
     if sent and lat:
