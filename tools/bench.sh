@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: runs each benchmark binary, prints its BENCH lines and writes them, with a
 # description of the machine, into bench/results.md. Only figures of one run compare.
-set -u
+set -u -o pipefail   # a benchmark that fails fails make bench, through tee
 cd "$(dirname "$0")/.."
 mkdir -p bench
 out=bench/results.md

@@ -225,6 +225,7 @@ s_bench_trials (const char *name, double (*rate_of) (fx_t *), fx_t *fx)
         failed += rate <= 0;
         before = after;
     }
+    /* a failed trial (-1) sorts first; the run then exits 1 whatever the median shows */
     qsort (trials, TRIALS, sizeof *trials, s_compare_trial);
     const s_trial_t *median = &trials[TRIALS / 2];
     printf ("BENCH %s %.0f commands/s floor=%.0f ratio=%.2f\n", name, median->rate, median->floor,
