@@ -863,21 +863,22 @@ def test_health_every_service_up_with_head_and_lag(suite):
     s, c = suite, clients(suite)
     world(s, c)
 
-    # consumers catch up and timers may append events meanwhile: wait until xcctl's heads are
-    # the services' own, read right after, with no lag anywhere
+    # consumers catch up and timers may append events meanwhile: wait until xcctl's heads, as
+    # JSON and then as a table, are the services' own read right after both, with no lag
+    # anywhere (heads only grow, so the table read between shows the same)
     def settled():
         rows = json.loads(done(xcctl(s, "health", "--json")))
+        table = done(xcctl(s, "health"))
         heads = {n: ok(c[n].call(s.office, "health", {}))["head"] for n in SERVICES}
         same = all(x["lag"] == 0 and x["head"] == heads[x["service"]] for x in rows)
-        return rows if same else None
-    rows = wait_for(settled, what="lag 0 everywhere and xcctl's heads those of the services")
+        return (rows, table) if same else None
+    rows, text = wait_for(settled, what="lag 0 everywhere and xcctl's heads those of the services")
     assert [x["service"] for x in rows] == SERVICES
     for x in rows:
         assert x["state"] == "up" and x["api"] == s.config["services"][x["service"]]["api"], x
         assert isinstance(x["commands"], int)
     assert rows[0]["head"] >= 8 and rows[0]["commands"] >= 7
 
-    text = done(xcctl(s, "health"))
     header = text.splitlines()[0].split()
     assert "HEAD" in header and "LAG" in header and "STATE" in header, text
     check_table(text, rows, [h.lower() for h in header])
