@@ -829,15 +829,15 @@ test_changed_event_row_breaks_the_chain (void)
 static void
 test_allocator_is_jemalloc (void)
 {
-    char path[64], maps[1 << 16];
+    char path[64], line[4096];      /* a line of maps: addresses, then the mapped file */
     snprintf (path, sizeof path, "/proc/%d/maps", (int) fx.pid);
     FILE *f = fopen (path, "r");
     CHECK (f != NULL);
     if (!f)
         return;
     bool jemalloc = false;
-    while (fgets (maps, sizeof maps, f))
-        jemalloc = jemalloc || strstr (maps, "/libjemalloc.so") != NULL;
+    while (fgets (line, sizeof line, f))
+        jemalloc = jemalloc || strstr (line, "/libjemalloc.so") != NULL;
     fclose (f);
 #ifdef XC_SANITIZER
     CHECK (!jemalloc);
