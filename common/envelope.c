@@ -12,21 +12,75 @@
 
 #define S_TYP "xc+jws"
 
-/*  Parses JSON refusing duplicate keys at every depth; the object is the only allowed top. */
+/*  Why jansson refused a text, in the protocol's words: what names the text ("payload"). */
 static int
-s_parse (const char *bytes, size_t len, const char *what, json_t **json_p, xc_err_t *err)
+s_parse_error (const json_error_t *jerr, const char *what, xc_err_t *err)
+{
+    const char *near = strstr (jerr->text, "near ");
+    int at = jerr->position;
+    switch (json_error_code (jerr)) {
+    case json_error_duplicate_key:
+        return xc_err_set (err, XC_E_DUPLICATE_KEY, "%s has a member name twice in one object%s%.60s",
+                           what, near ? ", " : "", near ? near : "");
+    case json_error_null_character:
+        return xc_err_set (err, XC_E_MALFORMED, "%s holds \\u0000 in a string, which is not allowed",
+                           what);
+    case json_error_null_byte_in_key:
+        return xc_err_set (err, XC_E_MALFORMED,
+                           "%s holds \\u0000 in a member name, which is not allowed", what);
+    case json_error_invalid_utf8:
+        return xc_err_set (err, XC_E_MALFORMED, "%s is not valid UTF-8 (at byte %d)", what, at);
+    case json_error_numeric_overflow:
+        return xc_err_set (err, XC_E_MALFORMED,
+                           "%s holds a number out of range (integers are int64) at byte %d", what,
+                           at);
+    case json_error_stack_overflow:
+        return xc_err_set (err, XC_E_MALFORMED, "%s is nested too deep", what);
+    case json_error_premature_end_of_input:
+        return xc_err_set (err, XC_E_MALFORMED, "%s ends before its JSON text does", what);
+    case json_error_end_of_input_expected:
+        return xc_err_set (err, XC_E_MALFORMED, "%s has more after its JSON object (at byte %d)",
+                           what, at);
+    default:
+        if (strstr (jerr->text, "Unicode"))
+            return xc_err_set (err, XC_E_MALFORMED,
+                               "%s holds a \\u escape that is a lone surrogate (at byte %d)", what,
+                               at);
+        if (strstr (jerr->text, "control character"))
+            return xc_err_set (err, XC_E_MALFORMED,
+                               "%s holds a control character in a string (at byte %d)", what, at);
+        return xc_err_set (err, XC_E_MALFORMED, "%s is not valid JSON (at byte %d%s%.40s)", what, at,
+                           near ? ", " : "", near ? near : "");
+    }
+}
+
+/*  Parses JSON refusing duplicate keys at every depth; the object is the only allowed top.
+    range: NULL, or where a payload's out-of-range numbers are told (see xc_msg_t): such a
+    payload is read with them null. */
+static int
+s_parse (const char *bytes, size_t len, const char *what, json_t **json_p, char *range,
+         size_t range_size, xc_err_t *err)
 {
     /* the fast reader takes what it can (the same value); jansson the rest, and the errors */
     *json_p = xc_json_read (bytes, len);
     if (*json_p)
         return 0;
+    if (len >= 3 && memcmp (bytes, "\xef\xbb\xbf", 3) == 0)
+        return xc_err_set (err, XC_E_MALFORMED,
+                           "%s begins with a byte order mark, which is not allowed", what);
     json_error_t jerr;
     json_t *json = json_loadb (bytes, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!json) {
-        if (json_error_code (&jerr) == json_error_duplicate_key)
-            return xc_err_set (err, XC_E_DUPLICATE_KEY, "%s: %s", what, jerr.text);
-        return xc_err_set (err, XC_E_MALFORMED, "%s is not valid JSON: %s", what, jerr.text);
+    if (!json && range && json_error_code (&jerr) == json_error_numeric_overflow) {
+        size_t mended_len;
+        char *mended = xc_json_mend_numbers (bytes, len, &mended_len, range, range_size);
+        if (mended)
+            json = json_loadb (mended, mended_len, JSON_REJECT_DUPLICATES, &jerr);
+        free (mended);
+        if (!json)
+            range[0] = 0;
     }
+    if (!json)
+        return s_parse_error (&jerr, what, err);
     if (!json_is_object (json)) {
         json_decref (json);
         return xc_err_set (err, XC_E_MALFORMED, "%s is not a JSON object", what);
@@ -41,16 +95,20 @@ typedef struct {
     size_t len;
 } s_span_t;
 
-/*  Decodes the base64url value of member name and parses it as a JSON object. */
+/*  Decodes the base64url value of member name and parses it as a JSON object (range: as in
+    s_parse). */
 static int
-s_decode_part (s_span_t part, const char *name, json_t **json_p, xc_err_t *err)
+s_decode_part (s_span_t part, const char *name, json_t **json_p, char *range, size_t range_size,
+               xc_err_t *err)
 {
     *json_p = NULL;
     unsigned char *bin;
     size_t len;
     if (xc_b64url_decode (part.text, part.len, &bin, &len, NULL) != 0)
-        return xc_err_set (err, XC_E_MALFORMED, "'%s' is not base64url", name);
-    int rc = s_parse ((const char *) bin, len, name, json_p, err);
+        return xc_err_set (err, XC_E_MALFORMED,
+                           "'%s' is not base64url (no padding, no white space, RFC 4648 section 5)",
+                           name);
+    int rc = s_parse ((const char *) bin, len, name, json_p, range, range_size, err);
     free (bin);
     return rc;
 }
@@ -216,12 +274,25 @@ s_check_header (const json_t *header, xc_err_t *err)
     return 0;
 }
 
+/*  Copies a UUID (or "") in lower case. */
+static void
+s_lower_copy (char *out, const char *uuid)
+{
+    size_t i = 0;
+    for (; uuid[i]; i++)
+        out[i] = uuid[i] >= 'A' && uuid[i] <= 'F' ? (char) (uuid[i] - 'A' + 'a') : uuid[i];
+    out[i] = 0;
+}
+
 /*  Checks the body's members and copies them into msg. */
 static int
-s_check_body (const json_t *body, bool stored, xc_msg_t *msg, xc_err_t *err)
+s_check_body (const json_t *body, bool stored, bool defer_range, xc_msg_t *msg, xc_err_t *err)
 {
     if (s_only_members (body, s_body_names, "payload", err) != 0)
         return -1;
+    /* a number out of range in a member of the envelope itself: the envelope is not readable */
+    if (msg->out_of_range[0] && (!defer_range || strncmp (msg->out_of_range, "data.", 5) != 0))
+        return xc_err_set (err, XC_E_MALFORMED, "payload member %s", msg->out_of_range);
     const json_t *v = json_object_get (body, "v");
     if (!json_is_integer (v) || json_integer_value (v) != 1)
         return xc_err_set (err, XC_E_MALFORMED, "payload member 'v' must be the integer 1");
@@ -255,11 +326,13 @@ s_check_body (const json_t *body, bool stored, xc_msg_t *msg, xc_err_t *err)
     if (!json_is_object (data))
         return xc_err_set (err, XC_E_MALFORMED, "payload member 'data' must be an object");
 
-    strcpy (msg->id, id);
+    /* UUIDs compare case-insensitively (RFC 9562): the lower-case form is the one kept, so
+       that the inbox, the outbox and every comparison see one id */
+    s_lower_copy (msg->id, id);
+    s_lower_copy (msg->corr, json_is_string (corr) ? json_string_value (corr) : "");
     strcpy (msg->iss, iss);
     strcpy (msg->aud, aud);
     strcpy (msg->type, type);
-    strcpy (msg->corr, json_is_string (corr) ? json_string_value (corr) : "");
     msg->iat = json_integer_value (iat);
     msg->exp = exp ? json_integer_value (exp) : 0;
     msg->data = (json_t *) data;
@@ -287,7 +360,7 @@ xc_envelope_open (const char *bytes, size_t len, const xc_verify_t *verify, xc_m
     /* JSON, duplicate keys refused at every level */
     s_span_t parts[3];                   /* protected, payload, signature */
     if (!s_outer_fast (bytes, len, parts)) {
-        if (s_parse (bytes, len, "message", &outer, err) != 0)
+        if (s_parse (bytes, len, "message", &outer, NULL, 0, err) != 0)
             goto cleanup;
         if (s_only_members (outer, s_outer_names, "message", err) != 0)
             goto cleanup;
@@ -302,9 +375,11 @@ xc_envelope_open (const char *bytes, size_t len, const xc_verify_t *verify, xc_m
         }
     }
     const char *kid = s_seen_kid (parts[0]);
-    if (!kid && s_decode_part (parts[0], "protected", &header, err) != 0)
+    if (!kid && s_decode_part (parts[0], "protected", &header, NULL, 0, err) != 0)
         goto cleanup;
-    if (s_decode_part (parts[1], "payload", &msg->body, err) != 0)
+    if (s_decode_part (parts[1], "payload", &msg->body, msg->out_of_range,
+                       sizeof msg->out_of_range, err)
+        != 0)
         goto cleanup;
     if (!kid) {
         if (s_check_header (header, err) != 0)
@@ -312,7 +387,7 @@ xc_envelope_open (const char *bytes, size_t len, const xc_verify_t *verify, xc_m
         kid = json_string_value (json_object_get (header, "kid"));
         s_seen_add (parts[0], kid);
     }
-    if (s_check_body (msg->body, verify->stored, msg, err) != 0)
+    if (s_check_body (msg->body, verify->stored, verify->defer_range, msg, err) != 0)
         goto cleanup;
 
     /* the key: known, of this issuer, valid at the moment that counts */
@@ -385,8 +460,9 @@ xc_envelope_open (const char *bytes, size_t len, const xc_verify_t *verify, xc_m
         }
         if (verify->now > msg->exp) {
             /* s_distance: an exp near INT64_MIN must not overflow the subtraction */
-            xc_err_set (err, XC_E_EXPIRED, "message expired %llu seconds ago",
-                        (unsigned long long) s_distance (verify->now, msg->exp));
+            unsigned long long ago = s_distance (verify->now, msg->exp);
+            xc_err_set (err, XC_E_EXPIRED, "message expired %llu second%s ago (exp)", ago,
+                        ago == 1 ? "" : "s");
             goto cleanup;
         }
         if (s_distance (msg->iat, verify->now) > skew) {

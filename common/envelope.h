@@ -13,7 +13,7 @@
          string members protected, payload, signature
       -> header: exactly alg, kid, typ, all strings (malformed); alg EdDSA or Ed25519 (bad_alg);
          typ xc+jws (bad_typ)
-      -> body: exactly v (1), id (UUID), iss, aud (1..63 bytes), type (1..63 of [a-z0-9_.]),
+      -> body: exactly v (1), id (UUID, kept in lower case, as is corr), iss, aud (1..63 bytes), type (1..63 of [a-z0-9_.]),
          iat, exp (integers; exp may be absent only when stored), corr (null or UUID, may be
          absent), data (object) (malformed, the text names the member)
       -> kid known (unknown_kid), of iss (kid_issuer_mismatch), principal not revoked and the
@@ -52,6 +52,11 @@ typedef struct {
     json_t *body;                    /* the decoded payload; owned */
     json_t *data;                    /* body's "data" (an object); borrowed from body */
     const xc_principal_t *principal; /* the signer; borrowed from the registry used to open */
+    char out_of_range[128];          /* "" or, opened with defer_range, the first number in
+                                        data that is out of range, as a schema error names it
+                                        ("data.after: integer out of range (int64)"); that
+                                        member reads as null, and the caller must refuse the
+                                        message (service.c: schema, after the role) */
 } xc_msg_t;
 
 typedef struct {
@@ -67,6 +72,10 @@ typedef struct {
     bool stored;                     /* true for stored events read back: exp may be absent,
                                         iat not compared to now, aud not checked, the key
                                         judged valid or not at the message's iat */
+    bool defer_range;                /* true: a number out of range inside data (an integer
+                                        outside int64, a real beyond a double) does not fail
+                                        the open but is named in msg->out_of_range, so that the
+                                        refusal comes at the schema check; false: malformed */
 } xc_verify_t;
 
 /*  Runs the checks above on len bytes. On success *msg_p is set (caller owns). On failure

@@ -1000,6 +1000,103 @@ test_digest (void)
     s_fx_end (&fx);
 }
 
+/*  Ids are kept in lower case (they compare case-insensitively); a number out of range in data
+    is named for the schema check with defer_range, and malformed without it or outside data;
+    the texts speak the protocol's words. */
+static void
+test_ids_and_ranges (void)
+{
+    fx_t fx;
+    s_fx (&fx);
+    const char *hdr = s_header ("EdDSA", fx.pb1.kid, "xc+jws");
+    char body[512];
+    snprintf (body, sizeof body,
+              "{\"v\":1,\"id\":\"0B5A3E1C-9F6D-4C1E-8A41-2F0C6B7D9E10\",\"iss\":\"petition-bureau\","
+              "\"aud\":\"intake\",\"iat\":%lld,\"exp\":%lld,\"type\":\"problem.report\","
+              "\"corr\":\"6F1C2D3E-4b5a-4978-8C9D-0E1F2A3B4C5D\",\"data\":{\"unit\":\"u1\"}}",
+              NOW, NOW + 60);
+    const char *text = s_hand (&fx.pb1, hdr, body);
+    xc_msg_t *msg = NULL;
+    xc_err_t err;
+    CHECK_INT (xc_envelope_open (text, strlen (text), &fx.v, &msg, &err), 0);
+    if (msg) {
+        CHECK_STR (msg->id, ID);
+        CHECK_STR (msg->corr, ID2);
+        CHECK_STR (msg->out_of_range, "");
+    }
+    xc_msg_destroy (&msg);
+
+    /* 2^63 in data.list[1].after: null there, named; refused as malformed without defer */
+    snprintf (body, sizeof body,
+              "{\"v\":1,\"id\":\"" ID "\",\"iss\":\"petition-bureau\",\"aud\":\"intake\","
+              "\"iat\":%lld,\"exp\":%lld,\"type\":\"problem.report\",\"corr\":null,"
+              "\"data\":{\"unit\":\"u1\",\"list\":[{},{\"after\":9223372036854775808}],"
+              "\"n\":-9223372036854775809,\"r\":1e400}}", NOW, NOW + 60);
+    text = s_hand (&fx.pb1, hdr, body);
+    EXPECT_TEXT (text, &fx.v, XC_E_MALFORMED, "data.list[1].after: integer out of range (int64)");
+    xc_verify_t deferred = fx.v;
+    deferred.defer_range = true;
+    CHECK_INT (xc_envelope_open (text, strlen (text), &deferred, &msg, &err), 0);
+    if (msg) {
+        CHECK_STR (msg->out_of_range, "data.list[1].after: integer out of range (int64)");
+        json_t *list = json_object_get (msg->data, "list");
+        CHECK (json_is_null (json_object_get (json_array_get (list, 1), "after")));
+        CHECK (json_is_null (json_object_get (msg->data, "n")));
+        CHECK (json_is_null (json_object_get (msg->data, "r")));
+    }
+    xc_msg_destroy (&msg);
+    /* the largest and smallest int64 are in range */
+    snprintf (body, sizeof body,
+              "{\"v\":1,\"id\":\"" ID "\",\"iss\":\"petition-bureau\",\"aud\":\"intake\","
+              "\"iat\":%lld,\"exp\":%lld,\"type\":\"problem.report\",\"corr\":null,"
+              "\"data\":{\"a\":9223372036854775807,\"b\":-9223372036854775808,\"c\":1e-400}}",
+              NOW, NOW + 60);
+    text = s_hand (&fx.pb1, hdr, body);
+    CHECK_INT (xc_envelope_open (text, strlen (text), &deferred, &msg, &err), 0);
+    if (msg)
+        CHECK_STR (msg->out_of_range, "");
+    xc_msg_destroy (&msg);
+    /* outside data: the envelope itself is unreadable */
+    snprintf (body, sizeof body,
+              "{\"v\":1,\"id\":\"" ID "\",\"iss\":\"petition-bureau\",\"aud\":\"intake\","
+              "\"iat\":18446744073709551616,\"exp\":%lld,\"type\":\"problem.report\","
+              "\"corr\":null,\"data\":{}}", NOW + 60);
+    text = s_hand (&fx.pb1, hdr, body);
+    EXPECT_TEXT (text, &deferred, XC_E_MALFORMED, "payload member iat: integer out of range");
+
+    /* the texts: no library's words */
+    const char *bodies[] = {
+        "{\"v\":1,\"id\":\"" ID "\",\"data\":{\"a\":\"x\\u0000y\"}}",
+        "\xef\xbb\xbf{\"v\":1,\"id\":\"" ID "\",\"data\":{}}",
+        "{\"v\":1,\"id\":\"" ID "\",\"data\":{\"a\":\"\\ud800\"}}",
+        "{\"v\":1,\"id\":\"" ID "\",\"data\":{\"a\":\"\xff\"}}",
+        "{\"v\":1,\"id\":\"" ID "\",\"data\":{\"a\":1,\"a\":2}}",
+        "{\"v\":1,\"id\":\"" ID "\",\"data\":{\"a\":1}",
+    };
+    const char *words[] = { "\\u0000", "byte order mark", "lone surrogate", "UTF-8", "twice",
+                            "ends before" };
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        text = s_hand (&fx.pb1, hdr, bodies[i]);
+        xc_err_t e = { 0 };
+        s_open_code (text, &deferred, &e);
+        CHECK (strstr (e.text, words[i]) != NULL);
+        CHECK (!strstr (e.text, "JSON_") && !strstr (e.text, "jansson")
+               && !strstr (e.text, "too big"));
+        if (!strstr (e.text, words[i]))
+            fprintf (stderr, "  text: %s\n", e.text);
+    }
+    /* one second is a second */
+    xc_verify_t late = fx.v;
+    late.now = NOW + 61;
+    snprintf (body, sizeof body,
+              "{\"v\":1,\"id\":\"" ID "\",\"iss\":\"petition-bureau\",\"aud\":\"intake\","
+              "\"iat\":%lld,\"exp\":%lld,\"type\":\"problem.report\",\"corr\":null,\"data\":{}}",
+              NOW, NOW + 60);
+    text = s_hand (&fx.pb1, hdr, body);
+    EXPECT_TEXT (text, &late, XC_E_EXPIRED, "expired 1 second ago");
+    s_fx_end (&fx);
+}
+
 int
 main (void)
 {
@@ -1022,5 +1119,6 @@ main (void)
     RUN (test_stored);
     RUN (test_order);
     RUN (test_digest);
+    RUN (test_ids_and_ranges);
     HARNESS_END ();
 }

@@ -1,8 +1,10 @@
 /*  json_read.c: see json_read.h. Every "return NULL" means "leave it to jansson". */
 #include "common/json_read.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -310,4 +312,232 @@ xc_json_read (const char *text, size_t len)
         return NULL;
     }
     return value;
+}
+
+/* ---------------------------------------------------------------- after a refusal */
+
+/*  Where the mending scan is inside the text: one entry per open object or array. */
+enum { S_PATH_LEVELS = 16 };
+typedef struct {
+    bool object;
+    bool want_key;                   /* object: the next string is a member name */
+    const char *key;                 /* object: the current member's name, as written */
+    size_t key_len;
+    size_t index;                    /* array: the current element */
+} s_level_t;
+
+/*  The path of the value at the scan's position: "data.after", "data.items[2]". */
+static void
+s_path (const s_level_t *levels, int depth, char *out, size_t size)
+{
+    size_t n = 0;
+    out[0] = 0;
+    for (int i = 0; i < depth && i < S_PATH_LEVELS && n < size; i++) {
+        const s_level_t *l = &levels[i];
+        int w = l->object ? snprintf (out + n, size - n, "%s%.*s", n ? "." : "",
+                                      (int) (l->key_len > 40 ? 40 : l->key_len),
+                                      l->key ? l->key : "")
+                          : snprintf (out + n, size - n, "[%zu]", l->index);
+        n += w > 0 ? (size_t) w : 0;
+    }
+}
+
+/*  A number literal at p (maximal munch of -?digits(.digits)?([eE][+-]?digits)?): its length,
+    and whether jansson refuses it as out of range (an integer outside int64, a real whose
+    magnitude is beyond a double). */
+static size_t
+s_number (const char *p, const char *end, bool *out_of_range, bool *integer)
+{
+    const char *q = p;
+    if (q < end && *q == '-')
+        q++;
+    const char *digits = q;
+    while (q < end && *q >= '0' && *q <= '9')
+        q++;
+    size_t n_digits = (size_t) (q - digits);
+    *integer = true;
+    if (q < end && *q == '.') {
+        *integer = false;
+        for (q++; q < end && *q >= '0' && *q <= '9'; q++)
+            ;
+    }
+    if (q < end && (*q == 'e' || *q == 'E')) {
+        *integer = false;
+        q++;
+        if (q < end && (*q == '+' || *q == '-'))
+            q++;
+        while (q < end && *q >= '0' && *q <= '9')
+            q++;
+    }
+    size_t len = (size_t) (q - p);
+    *out_of_range = false;
+    if (*integer) {
+        /* leading zeros are a syntax error for the parser, not a range error */
+        bool negative = *p == '-';
+        if (n_digits > 19)
+            *out_of_range = digits[0] != '0';
+        else if (n_digits == 19) {
+            const char *top = negative ? "9223372036854775808" : "9223372036854775807";
+            *out_of_range = memcmp (digits, top, 19) > 0;
+        }
+        return len;
+    }
+    char *copy = malloc (len + 1);
+    if (copy) {
+        memcpy (copy, p, len);
+        copy[len] = 0;
+        double v = strtod (copy, NULL);
+        *out_of_range = v == HUGE_VAL || v == -HUGE_VAL;
+        free (copy);
+    }
+    return len;
+}
+
+char *
+xc_json_mend_numbers (const char *text, size_t len, size_t *len_p, char *what, size_t what_size)
+{
+    char *out = malloc (len + 1);
+    if (!out)
+        return NULL;
+    s_level_t levels[S_PATH_LEVELS];
+    int depth = 0;
+    size_t n = 0;
+    bool mended = false;
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        char c = *p;
+        s_level_t *top = depth > 0 && depth <= S_PATH_LEVELS ? &levels[depth - 1] : NULL;
+        if (c == '"') {
+            const char *start = p + 1;
+            for (p++; p < end && *p != '"'; p++)
+                if (*p == '\\' && p + 1 < end)
+                    p++;
+            if (top && top->object && top->want_key) {
+                top->key = start;
+                top->key_len = (size_t) (p - start);
+                top->want_key = false;
+            }
+            p = p < end ? p + 1 : p;
+            memcpy (out + n, start - 1, (size_t) (p - start + 1));
+            n += (size_t) (p - start + 1);
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            if (depth < S_PATH_LEVELS)
+                levels[depth] = (s_level_t) { .object = c == '{', .want_key = c == '{' };
+            depth++;
+        }
+        else if ((c == '}' || c == ']') && depth > 0)
+            depth--;
+        else if (c == ',' && top) {
+            top->want_key = top->object;
+            top->index++;
+        }
+        else if (c == '-' || (c >= '0' && c <= '9')) {
+            bool out_of_range, integer;
+            size_t number = s_number (p, end, &out_of_range, &integer);
+            if (out_of_range) {
+                if (!mended && what_size) {
+                    char path[96];
+                    s_path (levels, depth, path, sizeof path);
+                    snprintf (what, what_size, "%s: %s", path[0] ? path : "value",
+                              integer ? "integer out of range (int64)" : "number out of range");
+                }
+                mended = true;
+                memcpy (out + n, "null", 4);
+                n += 4;
+            }
+            else {
+                memcpy (out + n, p, number);
+                n += number;
+            }
+            p += number;
+            continue;
+        }
+        out[n++] = c;
+        p++;
+    }
+    if (!mended) {
+        free (out);
+        return NULL;
+    }
+    out[n] = 0;
+    *len_p = n;
+    return out;
+}
+
+char *
+xc_json_loosen (const char *text, size_t len, size_t *len_p)
+{
+    if (len >= 3 && memcmp (text, "\xef\xbb\xbf", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
+    char *out = malloc (6 * len + 1);    /* a byte may become \ufffd */
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    bool in_string = false;
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        unsigned char c = (unsigned char) *p;
+        if (!in_string || c == '"') {
+            in_string ^= c == '"';
+            out[n++] = *p++;
+            continue;
+        }
+        if (c == '\\' && end - p >= 6 && p[1] == 'u') {
+            s_reader_t r = { p + 2, end };
+            int32_t cp = s_u4 (&r);
+            bool pair = false;
+            if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 12 && p[6] == '\\' && p[7] == 'u') {
+                r.p = p + 8;
+                int32_t low = s_u4 (&r);
+                pair = low >= 0xdc00 && low <= 0xdfff;
+            }
+            size_t take = pair ? 12 : 6;
+            /* \u0000 and a lone surrogate: U+FFFD in the same six characters */
+            bool bad = cp == 0 || (!pair && cp >= 0xd800 && cp <= 0xdfff);
+            memcpy (out + n, bad ? "\\ufffd" : p, take);
+            n += take;
+            p += take;
+        }
+        else if (c == '\\') {
+            size_t take = end - p >= 2 ? 2 : 1;
+            memcpy (out + n, p, take);
+            n += take;
+            p += take;
+        }
+        else if (c < 0x20) {
+            memcpy (out + n, "\\ufffd", 6);
+            n += 6;
+            p++;
+        }
+        else if (c >= 0x80) {
+            size_t seq = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+                       : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+            if (seq && (size_t) (end - p) >= seq && xc_utf8_valid (p, seq)) {
+                memcpy (out + n, p, seq);
+                n += seq;
+                p += seq;
+            }
+            else {
+                memcpy (out + n, "\\ufffd", 6);
+                n += 6;
+                p++;
+            }
+        }
+        else
+            out[n++] = *p++;
+    }
+    out[n] = 0;
+    size_t mended_len;
+    char *mended = xc_json_mend_numbers (out, n, &mended_len, NULL, 0);
+    if (mended) {
+        free (out);
+        out = mended;
+        n = mended_len;
+    }
+    *len_p = n;
+    return out;
 }

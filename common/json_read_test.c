@@ -97,12 +97,50 @@ test_random (void)
     CHECK (mutated_taken > 100);
 }
 
+/*  Loosening a refused text lets its id be read, and changes only what it must. */
+static void
+test_loosen (void)
+{
+    const char *texts[] = {
+        "\xef\xbb\xbf{\"id\":\"x\",\"a\":1}", "{\"id\":\"x\",\"a\":\"b\\u0000c\"}",
+        "{\"id\":\"x\",\"a\":\"\\ud800\",\"b\":\"\\udc00\\ud834\\udd1e\"}",
+        "{\"id\":\"x\",\"a\":\"\xff\xc0\xaf\xed\xa0\x80\"}", "{\"id\":\"x\",\"a\":\"\x01\"}",
+        "{\"id\":\"x\",\"a\":[18446744073709551616,1e400,-1e999,1.5e3]}",
+        "{\"id\":\"x\",\"a\":\"\\\\u0000\"}",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        size_t len;
+        char *loose = xc_json_loosen (texts[i], strlen (texts[i]), &len);
+        json_t *json = loose ? json_loadb (loose, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+        CHECK (json && strcmp (json_string_value (json_object_get (json, "id")), "x") == 0);
+        if (!json)
+            fprintf (stderr, "  not read: %s\n", loose ? loose : "-");
+        json_decref (json);
+        free (loose);
+    }
+    /* an escaped backslash before u0000 is text, and a valid pair stays */
+    size_t len;
+    char *loose = xc_json_loosen ("{\"a\":\"\\\\u0000\\ud834\\udd1e\"}", 27, &len);
+    CHECK (loose && strcmp (loose, "{\"a\":\"\\\\u0000\\ud834\\udd1e\"}") == 0);
+    free (loose);
+    /* mending names the first number out of range by its path */
+    char what[128];
+    const char *text = "{\"v\":1,\"data\":{\"ok\":[9223372036854775807,-9223372036854775808],"
+                       "\"x\":{\"y\":[0,\"s,]\",-9223372036854775809]},\"z\":1e400}}";
+    char *mended = xc_json_mend_numbers (text, strlen (text), &len, what, sizeof what);
+    CHECK (mended && strstr (mended, "\"y\":[0,\"s,]\",null]") && strstr (mended, "\"z\":null"));
+    CHECK (strcmp (what, "data.x.y[2]: integer out of range (int64)") == 0);
+    free (mended);
+    CHECK (xc_json_mend_numbers ("{\"a\":1e308,\"b\":12}", 18, &len, what, sizeof what) == NULL);
+}
+
 int
 main (void)
 {
     if (sodium_init () < 0)
         return 1;
     RUN (test_known);
+    RUN (test_loosen);
     RUN (test_random);
     HARNESS_END ();
 }

@@ -14,6 +14,7 @@
 #include "common/codec.h"
 #include "common/hash.h"
 #include "common/inbox.h"
+#include "common/json_read.h"
 #include "common/json_text.h"
 #include "common/keys.h"
 #include "common/log.h"
@@ -492,23 +493,36 @@ s_slot_answer (s_slot_t *slot, const char *type, json_t *data)
 }
 
 /*  For a message refused before it opened: its id and iss, read without trusting them, so the
-    refusal reaches the right request. */
+    refusal reaches the right request. The payload is read as leniently as the id allows
+    (padding, a byte order mark, \u0000, lone surrogates, bytes that are not UTF-8, numbers out
+    of range are set aside: json_read.h), so that a body refused for its content still gets an
+    answer its sender can match; the id is kept in lower case, as an opened one is. */
 static void
 s_peek (s_slot_t *slot)
 {
     json_t *outer = json_loadb (slot->req.body, slot->req.len, 0, NULL);
     const char *payload = json_string_value (json_object_get (outer, "payload"));
+    size_t payload_len = payload ? strlen (payload) : 0;
+    while (payload_len > 0 && payload[payload_len - 1] == '=')
+        payload_len--;
     unsigned char *bin = NULL;
     size_t len;
-    if (payload && xc_b64url_decode (payload, strlen (payload), &bin, &len, NULL) == 0) {
-        json_t *body = json_loadb ((const char *) bin, len, 0, NULL);
+    if (payload && xc_b64url_decode (payload, payload_len, &bin, &len, NULL) == 0) {
+        size_t loose_len;
+        char *loose = xc_json_loosen ((const char *) bin, len, &loose_len);
+        json_t *body = loose ? json_loadb (loose, loose_len, 0, NULL) : NULL;
         const char *id = json_string_value (json_object_get (body, "id"));
         const char *iss = json_string_value (json_object_get (body, "iss"));
-        if (id && xc_uuid_valid (id))
-            snprintf (slot->corr, sizeof slot->corr, "%s", id);
-        if (iss && strlen (iss) < sizeof slot->to)
+        if (id && xc_uuid_valid (id)) {
+            for (size_t i = 0; i < XC_UUID_LEN; i++)
+                slot->corr[i] = id[i] >= 'A' && id[i] <= 'F' ? (char) (id[i] - 'A' + 'a') : id[i];
+            slot->corr[XC_UUID_LEN] = 0;
+        }
+        /* an iss that loosening changed (U+FFFD) is not the sender's: "unknown" */
+        if (iss && strlen (iss) < sizeof slot->to && !strstr (iss, "\xef\xbf\xbd"))
             snprintf (slot->to, sizeof slot->to, "%s", iss);
         json_decref (body);
+        free (loose);
         free (bin);
     }
     json_decref (outer);
@@ -572,6 +586,8 @@ s_admit (xc_service_t *self, s_slot_t *slot)
     else if (slot->req.user[0] && strcmp (slot->req.user, msg->iss) != 0)
         xc_err_set (&err, XC_E_FORBIDDEN, "the connection's key belongs to '%s', not '%s'",
                     slot->req.user, msg->iss);
+    else if (msg->out_of_range[0])   /* read as null: named here, where schema errors come */
+        xc_err_set (&err, XC_E_SCHEMA, "%s", msg->out_of_range);
     else if (xc_schema_check (msg->data, slot->route->schema ? slot->route->schema : s_no_fields,
                               "data", &err) == 0)
         return;
@@ -828,7 +844,7 @@ s_pipeline_open (xc_service_t *self, s_pipeline_t *pipe, const xc_request_t *req
         .registry = self->registry, .audience = self->def->name, .now = xc_clock_wall (),
         .skew = self->config->clock_skew_seconds,
         .max_lifetime = self->config->max_lifetime_seconds,
-        .max_size = self->config->max_message_bytes,
+        .max_size = self->config->max_message_bytes, .defer_range = true,
     } };
     xc_pool_submit (self->verifiers, &batch->job, s_open_one, &batch->opening, (size_t) n);
 }
