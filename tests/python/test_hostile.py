@@ -111,6 +111,10 @@ def resolve(value, state):
             return [resolve(value["$list"], state) for _ in range(value["times"])]
         if "$range" in value:
             return list(range(*value["$range"]))
+        if "$upper" in value:           # an id in upper case (its first "chars" characters)
+            text = resolve(value["$upper"], state)
+            n = value.get("chars", len(text))
+            return text[:n].upper() + text[n:]
         return {k: resolve(v, state) for k, v in value.items()}
     if isinstance(value, str) and value.startswith("$"):
         m = re.fullmatch(r"\$(day|now)([+-]\d+)?", value)
@@ -218,8 +222,18 @@ def build(entry, world, fill=None):
         if st["op"] == "replace" and st["part"] in texts:
             texts[st["part"]] = replace_once(texts[st["part"]], st)
 
+    # padding ('='), signed as sent: white space after the JSON until there is some to add
+    padded = {st["part"] for st in steps if st["op"] == "pad"}
+    for name in padded:
+        while len(xcwire.b64u(texts[name])) % 4 == 0:
+            texts[name] += b" "
+
+    def b64(name):
+        text = xcwire.b64u(texts[name])
+        return text + "=" * (-len(text) % 4) if name in padded else text
+
     # the signature, over exactly these bytes
-    p, q = xcwire.b64u(texts["protected"]), xcwire.b64u(texts["payload"])
+    p, q = b64("protected"), b64("payload")
     by = next((world.signer(st["with"]) for st in steps if st["op"] == "sign_with"), signer)
     sig = by.sign(sign_input(p, q))
     sig_text = xcwire.b64u(sig)
@@ -235,7 +249,7 @@ def build(entry, world, fill=None):
                 texts[name] = xcwire.compact(doc).encode("utf-8")
             else:
                 texts[name] = replace_once(texts[name], st)
-            p, q = xcwire.b64u(texts["protected"]), xcwire.b64u(texts["payload"])
+            p, q = b64("protected"), b64("payload")
         elif st["op"] == "signature":
             how = st["value"]
             if how == "flip_bit":
@@ -591,6 +605,20 @@ def params():
     return out
 
 
+# Words an error text must not hold: a library's names and flags (the reader knows the protocol,
+# not the implementation), and a plural after the number one ("1 seconds").
+LIBRARY_WORDS = re.compile(r"jansson|json_[a-z]|sodium|crypto_sign|sqlite|zmq|zeromq|libcurl|errno|"
+                           r"strtod|malloc", re.I)
+ONE_PLURAL = re.compile(r"(?<![\d.,])1 (second|minute|hour|day|byte|member|character|element|"
+                        r"item|frame|key)s\b")
+
+
+def assert_plain_words(text, name):
+    assert not LIBRARY_WORDS.search(text), f"{name}: a library's words in {text!r}"
+    assert not ONE_PLURAL.search(text), f"{name}: ungrammatical {text!r}"
+    assert not re.search(r"too big integer|without JSON", text), f"{name}: {text!r}"
+
+
 def assert_running(world, service):
     d = world.suite.deployments[service]
     status = d.proc.poll()
@@ -626,10 +654,12 @@ def test_hostile_message_is_refused_and_changes_nothing(world, entry):
         assert reply["type"] == "error" and got == entry["expect"], (
             f"{entry['name']}: expected {entry['expect']}, got {got}: {reply['data']}\nlog: {log}")
         assert isinstance(reply["data"].get("message"), str), reply
+        assert_plain_words(reply["data"]["message"], entry["name"])
         if entry.get("corr", "id") == "id":
-            assert reply["corr"] == body["id"], (reply["corr"], body["id"])
+            # the request's id, in lower case (protocol.md section 2)
+            assert reply["corr"] == body["id"].lower(), (reply["corr"], body["id"])
             iss = body["iss"]
-            short = isinstance(iss, str) and 1 <= len(iss.encode("utf-8")) <= 63
+            short = isinstance(iss, str) and 1 <= len(iss.encode("utf-8")) <= 63 and "\0" not in iss
             assert reply["aud"] == (iss if short else "unknown"), (reply["aud"], iss)
         else:
             # the id cannot be read from this message: the refusal cannot name it
@@ -655,7 +685,7 @@ def test_forbidden_entries_are_valid_for_the_rightful_sender(world):
         header, reply = receive_one(client, REPLY_WAIT)
         assert reply["type"] in ("ack", "result"), (e["name"], reply["data"],
                                                     world.log_lines(e["service"], body["id"]))
-        assert reply["corr"] == body["id"]
+        assert xcwire.same_id(reply["corr"], body["id"])
         if reply["type"] == "ack":
             assert reply["data"]["status"] == "accepted", (e["name"], reply["data"])
             changed = diff(before, world.snapshot())

@@ -215,6 +215,12 @@ def new_id():
     return str(uuid.uuid4())
 
 
+def same_id(a, b):
+    """Ids compare case-insensitively (RFC 9562; protocol.md section 2): a reply's corr is the
+    request's id in lower case."""
+    return isinstance(a, str) and isinstance(b, str) and a.lower() == b.lower()
+
+
 def make_body(iss, aud, type_, data, id_=None, iat=None, exp=None, corr=None):
     now = int(time.time())
     iat = now if iat is None else iat
@@ -343,7 +349,7 @@ class Client:
                 raise WireError(f"reply of {len(frames)} frames")
             frame = frames[0]
             header, body = open_message(frame, self.registry)
-            if body["corr"] != corr and not (accept_null_corr and body["corr"] is None):
+            if not same_id(body["corr"], corr) and not (accept_null_corr and body["corr"] is None):
                 self.stray.append(body)
                 continue
             if body["iss"] != self.service:
