@@ -693,3 +693,56 @@ def test_forbidden_entries_are_valid_for_the_rightful_sender(world):
     # The SQL text of a name is stored and read back as text.
     unit = ok(world.suite.client("intake").call(world.suite.office, "unit.get", {"unit": "U-X"}))
     assert unit["name"] == "'; DROP TABLE units;--", unit
+
+
+def test_an_id_in_upper_case_is_the_same_command(world):
+    """Issue 18: a command signed with id 01a24e07-… and again, same body, with 01A24E07-… is
+    one command (ids compare case-insensitively): the second is answered `duplicate` with the
+    first result and the request's id in lower case as corr, and changes nothing in any table
+    of any service: one inbox row, the first command's events only. Runs last: it adds state."""
+    s, st = world.suite, world.state
+    commands = [
+        ("intake", s.petition, "problem.report", {
+            "unit": "U-A", "category": "public_concerns", "summary": "大小写重发",
+            "detail": "同一条命令，id 大小写不同", "severity": "general", "source": "petition"}, 1),
+        ("referral", s.office, "referral.create", {
+            "kind": "report", "target": "organization-dept", "title": "大小写重发专题报告",
+            "detail": "详见附件"}, 1),
+        ("rectify", s.unit_a, "rectify.progress", {"item": st["item"], "note": "大小写重发的进度"}, 1),
+        ("notify", s.unit_a, "notify.ack", {"deliveries": [st["delivery"]]}, 0),
+    ]
+    for service, signer, type_, data, events in commands:
+        client = s.client(service)
+        id_ = xcwire.new_id()
+        assert id_ == id_.lower()
+        db = world.databases[service]
+
+        def count(sql, *args):
+            con = sqlite3.connect("file:" + urllib.parse.quote(db) + "?mode=ro", uri=True, timeout=10)
+            try:
+                return con.execute(sql, args).fetchone()[0]
+            finally:
+                con.close()
+        head_before = count("SELECT coalesce(max(seq), 0) FROM outbox")
+        frame, body = xcwire.seal(signer, service, type_, data, id_=id_)
+        first = client.request(frame, body)
+        assert first["type"] == "ack" and first["data"]["status"] == "accepted", (service, first)
+        assert first["corr"] == id_
+        world.settle()
+        before = world.snapshot()
+        upper = id_.upper()
+        frame2, body2 = xcwire.seal(signer, service, type_, data, id_=upper)
+        second = client.request(frame2, body2)
+        assert second["type"] == "ack", (service, second, world.log_lines(service, id_))
+        assert second["data"] == {"status": "duplicate", "result": first["data"]["result"]}, (
+            service, second)
+        assert second["corr"] == id_, (service, second["corr"])     # the lower-case form
+        world.settle()
+        assert world.snapshot() == before, (service, diff(before, world.snapshot()))
+        assert count("SELECT count(*) FROM inbox WHERE lower(id) = ?", id_) == 1, service
+        assert count("SELECT count(*) FROM inbox WHERE id = ?", id_) == 1, service
+        # the events the command caused: their corr is the lower-case id
+        corrs = [json.loads(xcwire.unb64u(json.loads(m)["payload"]))["corr"] for (m,) in
+                 sqlite3.connect(db).execute("SELECT message FROM outbox WHERE seq > ?",
+                                             (head_before,))]
+        assert corrs.count(id_) == events and upper not in corrs, (service, corrs)

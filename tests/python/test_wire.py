@@ -176,6 +176,35 @@ def test_resend_is_duplicate_and_replay_is_refused(dep):
     assert_not_found(dep, c, 2)
 
 
+def test_an_id_in_upper_case_is_the_same_command(dep):
+    """Ids compare case-insensitively (protocol.md section 2): the same note signed again with
+    its id in upper case is `duplicate`, answered with the lower-case id as corr; one inbox
+    row, one event."""
+    import sqlite3
+    c = dep.client()
+    id_ = "01a24e07-b439-7af2-9c3d-5e6f708192a3"
+    frame, body = seal(dep.office, "echo", "echo.note", {"text": TEXT}, id_=id_)
+    first = c.request(frame, body)
+    assert first["data"] == {"status": "accepted", "result": {"n": 1}}, first
+    frame2, body2 = seal(dep.office, "echo", "echo.note", {"text": TEXT}, id_=id_.upper())
+    second = c.request(frame2, body2)
+    assert second["type"] == "ack", second
+    assert second["data"] == {"status": "duplicate", "result": {"n": 1}}, second
+    assert second["corr"] == id_
+    # an upper-case id of another body is a replay of the same (iss, id)
+    frame3, body3 = seal(dep.office, "echo", "echo.note", {"text": TEXT + "!"}, id_=id_.upper())
+    assert_error(c.request(frame3, body3), "replayed")
+    head, events = read_all(c, dep.office)
+    assert head == 1, events
+    event = json.loads(unb64u(json.loads(events[0]["message"])["payload"]))
+    assert event["corr"] == id_
+    con = sqlite3.connect(f"file:{dep.database}?mode=ro", uri=True)
+    try:
+        assert con.execute("SELECT id FROM inbox WHERE iss = 'office'").fetchall() == [(id_,)]
+    finally:
+        con.close()
+
+
 def test_corr_may_be_absent(dep):
     c = dep.client()
     body = make_body("office", "echo", "echo.note", {"text": TEXT})
@@ -475,16 +504,21 @@ def test_frame_level_refusals(dep):
     c.send(json.dumps(outer).encode())
     r = c.receive(body["id"], "office", accept_null_corr=True)[2]
     assert_error(r, "malformed")
-    # Body that is not valid UTF-8 JSON, a string holding NUL, an id that is not a UUID.
+    # Body that is not valid UTF-8 JSON, a string holding NUL: malformed, and the refusal
+    # names the id, which can still be read; an id that is not a UUID cannot be named.
     hdr = compact(_hdr())
-    bad_utf8 = compact(make_body("office", "echo", "echo.note", {"text": "k"})).encode()
+    id_ = xcwire.new_id()
+    bad_utf8 = compact(make_body("office", "echo", "echo.note", {"text": "k"}, id_=id_)).encode()
     assert bad_utf8.endswith(b'"k"}}')
-    for payload in (bad_utf8[:-4] + b'\xff"}}',
-                    compact(make_body("office", "echo", "echo.note", {"text": "a\u0000b"})),
-                    compact(make_body("office", "echo", "echo.note", {"text": "k"},
-                                      id_="not-a-uuid"))):
+    for payload, corr in ((bad_utf8[:-4] + b'\xff"}}', id_),
+                          (compact(make_body("office", "echo", "echo.note", {"text": "a\u0000b"},
+                                             id_=id_)), id_),
+                          (compact(make_body("office", "echo", "echo.note", {"text": "k"},
+                                             id_="not-a-uuid")), None)):
         c.send(seal_bytes(dep.office, hdr, payload))
-        assert_error(c.receive(None, "office", accept_null_corr=True)[2], "malformed")
+        r = c.receive(corr, "office")[2]
+        assert_error(r, "malformed")
+        assert r["corr"] == corr and r["aud"] == "office", r
     # Above the default limit of 262144 bytes (and below four times it): too_large.
     big, bbody = seal(dep.office, "echo", "echo.note", {"text": "x" * 270000})
     assert 262144 < len(big) < 4 * 262144

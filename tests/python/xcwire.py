@@ -217,8 +217,10 @@ def new_id():
 
 def same_id(a, b):
     """Ids compare case-insensitively (RFC 9562; protocol.md section 2): a reply's corr is the
-    request's id in lower case."""
-    return isinstance(a, str) and isinstance(b, str) and a.lower() == b.lower()
+    request's id in lower case. None (a null corr) is the same only as None."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a.lower() == b.lower()
+    return a is None and b is None
 
 
 def make_body(iss, aud, type_, data, id_=None, iat=None, exp=None, corr=None):
