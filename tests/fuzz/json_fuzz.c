@@ -3,6 +3,8 @@
     xc_json_read must give jansson's value (json_loadb with JSON_REJECT_DUPLICATES: equal, and
     the same member order) or give up; it must never take what jansson refuses. For whatever
     jansson reads, xc_json_put must write jansson's bytes, plain and with sorted keys.
+    The helpers used after a refusal, xc_json_mend_numbers and xc_json_loosen, take any bytes;
+    on a text jansson reads there is nothing to mend, and loosening leaves it byte for byte.
 */
 #include "tests/fuzz/fuzz.h"
 
@@ -46,6 +48,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
     if (slow)
         XC_FUZZ_ASSERT (s_writes_alike (slow));
+    char what[128];
+    size_t len;
+    char *mended = xc_json_mend_numbers (text, size, &len, what, sizeof what);
+    XC_FUZZ_ASSERT (!slow || !mended);
+    XC_FUZZ_ASSERT (!mended || len <= size);
+    free (mended);
+    char *loose = xc_json_loosen (text, size, &len);
+    XC_FUZZ_ASSERT (!slow || (loose && len == size && memcmp (loose, text, size) == 0));
+    free (loose);
     json_decref (fast);
     json_decref (slow);
     return 0;

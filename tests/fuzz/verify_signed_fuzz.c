@@ -5,7 +5,8 @@
 
       data[0]   flags: bit 0 opens the message as a stored event (else as a command for
                 intake at XC_FUZZ_NOW); bit 1 takes the protected header from the input;
-                bit 2 takes iat and exp from the input's last 6 bytes (below)
+                bit 2 takes iat and exp from the input's last 6 bytes (below); bit 3 opens
+                with defer_range (a number out of range in data is named, not refused)
       then      with bit 1: the header's JSON, up to the first NUL byte; then the payload's
                 JSON (the body); without it: the payload only, under the header
                 {"alg":"EdDSA","kid":"office#fuzz","typ":"xc+jws"}
@@ -102,6 +103,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     XC_FUZZ_ASSERT (n > 0 && (size_t) n < frame_size);
 
     xc_verify_t verify = xc_fuzz_verify (xc_fuzz_registry (false), stored);
+    verify.defer_range = data[0] & 8;    /* as a service opens requests */
     xc_code_t code = xc_fuzz_open (frame, (size_t) n, &verify);
     /* signed by the key the registry holds for every kid it knows */
     XC_FUZZ_ASSERT (code != XC_E_BAD_SIGNATURE);
