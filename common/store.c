@@ -41,6 +41,11 @@ static const xc_migration_t s_base[] = {
     { "create counters",
       "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
       "INSERT INTO counters SELECT 'commands', count(*) FROM inbox" },
+    /* ids are read in lower case (envelope.c): a command kept under an upper-case id before
+       must still answer its retry. Where the same id was kept in both cases (two commands,
+       the defect this fixes), the lower-case row stays and the other can match nothing. */
+    { "inbox ids in lower case",
+      "UPDATE OR IGNORE inbox SET id = lower(id) WHERE id <> lower(id)" },
 };
 #define S_BASE_COUNT ((int) (sizeof s_base / sizeof s_base[0]))
 _Static_assert (S_BASE_COUNT == XC_STORE_BASE_VERSION, "XC_STORE_BASE_VERSION is the count");

@@ -18,7 +18,7 @@
 
 /*  How many base migrations this program has (inbox, outbox, outbox visibility, consumer
     offsets). */
-#define XC_STORE_BASE_VERSION 5
+#define XC_STORE_BASE_VERSION 6
 
 typedef struct {
     const char *name;                /* shown in logs: "create notes" */

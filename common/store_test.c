@@ -188,6 +188,32 @@ test_future_refused (void)
     CHECK_INT (s_raw_int (path, "PRAGMA user_version"), ahead);   /* left untouched */
 }
 
+/*  A store made before ids were kept in lower case: its inbox ids are lowered on opening, a
+    row whose lower-case twin exists is left as it was. */
+static void
+test_inbox_ids_lowered (void)
+{
+    const char *path = s_path ("lower.db");
+    xc_store_t *store = NULL;
+    xc_err_t err = { 0 };
+    CHECK_INT (xc_store_open (path, s_notes, 3, &store, &err), 0);
+    xc_store_close (&store);
+    char sql[512];
+    snprintf (sql, sizeof sql,
+              "INSERT INTO inbox VALUES ('a', '01A24E07-B439-7AF2-9C3D-5E6F708192A3', x'00', 't', 0,"
+              " 'm', 'r'), ('a', '02AA0000-0000-7000-8000-000000000000', x'00', 't', 0, 'm', 'r'),"
+              " ('a', '02aa0000-0000-7000-8000-000000000000', x'00', 't', 0, 'm', 'r');"
+              " PRAGMA user_version = %d", ((XC_STORE_BASE_VERSION - 1) << 16) | 3);
+    CHECK_INT (s_raw_exec (path, sql), SQLITE_OK);
+    CHECK_INT (xc_store_open (path, s_notes, 3, &store, &err), 0);
+    xc_store_close (&store);
+    CHECK_INT (s_raw_int (path, "PRAGMA user_version"), (XC_STORE_BASE_VERSION << 16) | 3);
+    CHECK_INT (s_raw_int (path, "SELECT count(*) FROM inbox WHERE id = "
+                                "'01a24e07-b439-7af2-9c3d-5e6f708192a3'"), 1);
+    CHECK_INT (s_raw_int (path, "SELECT count(*) FROM inbox WHERE id <> lower(id)"), 1);
+    CHECK_INT (s_raw_int (path, "SELECT count(*) FROM inbox"), 3);
+}
+
 static void
 test_failed_migration (void)
 {
@@ -395,6 +421,7 @@ main (void)
     RUN (test_bad_paths);
     RUN (test_migrations_once);
     RUN (test_future_refused);
+    RUN (test_inbox_ids_lowered);
     RUN (test_failed_migration);
     RUN (test_savepoints);
     RUN (test_failed_statement);
