@@ -708,7 +708,7 @@ def test_an_id_in_upper_case_is_the_same_command(world):
         ("referral", s.office, "referral.create", {
             "kind": "report", "target": "organization-dept", "title": "大小写重发专题报告",
             "detail": "详见附件"}, 1),
-        ("rectify", s.office, "rectify.revisit", {"round": "R1", "unit": "U-B",
+        ("rectify", s.office, "rectify.revisit", {"round": "R1", "unit": "U-A",
                                                   "date": str(local_day(0)),
                                                   "kinds": ["return_visit"]}, 1),
         ("notify", s.unit_a, "notify.ack", {"deliveries": [st["delivery"]]}, 0),
