@@ -291,16 +291,24 @@ s_check_body (const json_t *body, bool stored, bool defer_range, xc_msg_t *msg, 
     if (s_only_members (body, s_body_names, "payload", err) != 0)
         return -1;
     /* a number out of range in a member of the envelope itself: the envelope is not readable */
-    if (msg->out_of_range[0] && (!defer_range || strncmp (msg->out_of_range, "data.", 5) != 0))
-        return xc_err_set (err, XC_E_MALFORMED, "payload member %s", msg->out_of_range);
+    if (msg->out_of_range[0] && (!defer_range || strncmp (msg->out_of_range, "data.", 5) != 0)) {
+        const char *colon = strstr (msg->out_of_range, ": ");
+        int path_len = colon ? (int) (colon - msg->out_of_range) : 0;
+        return xc_err_set (err, XC_E_MALFORMED, "payload member '%.*s':%s", path_len,
+                           msg->out_of_range, colon ? colon + 1 : msg->out_of_range);
+    }
     const json_t *v = json_object_get (body, "v");
     if (!json_is_integer (v) || json_integer_value (v) != 1)
         return xc_err_set (err, XC_E_MALFORMED, "payload member 'v' must be the integer 1");
-    const char *id = s_string (body, "id", XC_UUID_LEN, "payload", err);
-    if (!id)
-        return -1;
-    if (!xc_uuid_valid (id))
-        return xc_err_set (err, XC_E_MALFORMED, "payload member 'id' must be a UUID");
+    const json_t *id_json = json_object_get (body, "id");
+    if (!json_is_string (id_json))
+        return xc_err_set (err, XC_E_MALFORMED, "payload member 'id' %s",
+                           id_json ? "must be a string" : "is missing");
+    const char *id = json_string_value (id_json);
+    if (json_string_length (id_json) != XC_UUID_LEN || !xc_uuid_valid (id))
+        return xc_err_set (err, XC_E_MALFORMED,
+                           "payload member 'id' must be a UUID: 8-4-4-4-12 hex digits, without "
+                           "braces or a urn:uuid: prefix");
     const char *iss = s_string (body, "iss", XC_NAME_MAX - 1, "payload", err);
     const char *aud = iss ? s_string (body, "aud", XC_NAME_MAX - 1, "payload", err) : NULL;
     const char *type = aud ? s_string (body, "type", XC_TYPE_MAX - 1, "payload", err) : NULL;

@@ -1033,7 +1033,8 @@ test_ids_and_ranges (void)
               "\"data\":{\"unit\":\"u1\",\"list\":[{},{\"after\":9223372036854775808}],"
               "\"n\":-9223372036854775809,\"r\":1e400}}", NOW, NOW + 60);
     text = s_hand (&fx.pb1, hdr, body);
-    EXPECT_TEXT (text, &fx.v, XC_E_MALFORMED, "data.list[1].after: integer out of range (int64)");
+    EXPECT_TEXT (text, &fx.v, XC_E_MALFORMED,
+                 "payload member 'data.list[1].after': integer out of range (int64)");
     xc_verify_t deferred = fx.v;
     deferred.defer_range = true;
     CHECK_INT (xc_envelope_open (text, strlen (text), &deferred, &msg, &err), 0);
@@ -1062,7 +1063,18 @@ test_ids_and_ranges (void)
               "\"iat\":18446744073709551616,\"exp\":%lld,\"type\":\"problem.report\","
               "\"corr\":null,\"data\":{}}", NOW + 60);
     text = s_hand (&fx.pb1, hdr, body);
-    EXPECT_TEXT (text, &deferred, XC_E_MALFORMED, "payload member iat: integer out of range");
+    EXPECT_TEXT (text, &deferred, XC_E_MALFORMED, "payload member 'iat': integer out of range (int64)");
+
+    /* an id in braces or as a URN is no UUID here */
+    const char *forms[] = { "{" ID "}", "urn:uuid:" ID };
+    for (int i = 0; i < 2; i++) {
+        snprintf (body, sizeof body,
+                  "{\"v\":1,\"id\":\"%s\",\"iss\":\"petition-bureau\",\"aud\":\"intake\","
+                  "\"iat\":%lld,\"exp\":%lld,\"type\":\"problem.report\",\"corr\":null,"
+                  "\"data\":{}}", forms[i], NOW, NOW + 60);
+        text = s_hand (&fx.pb1, hdr, body);
+        EXPECT_TEXT (text, &fx.v, XC_E_MALFORMED, "'id' must be a UUID: 8-4-4-4-12 hex digits");
+    }
 
     /* the texts: no library's words */
     const char *bodies[] = {
