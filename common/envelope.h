@@ -10,7 +10,10 @@
       size (too_large)
       -> outer JSON, then protected and payload base64url-decoded and parsed, duplicate keys
          refused at every depth (malformed, duplicate_key); the outer object has exactly the
-         string members protected, payload, signature
+         string members protected, payload, signature; a byte order mark, \u0000, a lone
+         surrogate, bytes that are not UTF-8 (malformed); a number out of range in the payload
+         is read as null and judged with the body's members (or, with defer_range and inside
+         data, left to the caller's schema check)
       -> header: exactly alg, kid, typ, all strings (malformed); alg EdDSA or Ed25519 (bad_alg);
          typ xc+jws (bad_typ)
       -> body: exactly v (1), id (UUID, kept in lower case, as is corr), iss, aud (1..63 bytes), type (1..63 of [a-z0-9_.]),
