@@ -367,10 +367,9 @@ s_events_read (xc_call_t *call, void *state)
     int limit = limit_json ? (int) json_integer_value (limit_json) : 100;
     int64_t head;
     json_t *events;
-    /* The reply is base64url (4/3) of JSON in which each message is an escaped string: half
-       the frame limit for the messages leaves room for both. */
+    /* the page stops below the frame limit: the reader goes on from its last seq */
     if (xc_outbox_head (self->store, &head, &call->err) != 0
-        || xc_outbox_read (self->store, after, limit, self->config->max_message_bytes / 2,
+        || xc_outbox_read (self->store, after, limit, self->config->max_message_bytes,
                            &events, &call->err) != 0)
         return -1;
     if (self->def->event_visible) {
