@@ -32,13 +32,15 @@ xc_page_measure (const json_t *value)
     return b->failed ? 0 : b->len;
 }
 
-/*  Whether bytes more (and a comma before them, past the first row) fit; counts them if so. */
+/*  Whether bytes more (and a comma before them, past the first row) fit; counts them if so.
+    The first row always fits, so that a reader always gets on (only a frame limit of a few
+    KiB leaves no room for a stand-in). */
 static bool
 s_fits (xc_page_t *page, size_t bytes)
 {
-    size_t more = bytes + (json_array_size (page->rows) > 0 ? 1 : 0);
-    if ((int) json_array_size (page->rows) >= page->limit || more > page->budget - page->used
-        || page->used > page->budget) {
+    size_t n = json_array_size (page->rows);
+    size_t more = bytes + (n > 0 ? 1 : 0);
+    if ((int) n >= page->limit || (n > 0 && (page->used > page->budget || more > page->budget - page->used))) {
         page->full = true;
         return false;
     }

@@ -18,6 +18,7 @@
 #include "common/keys.h"
 #include "common/log.h"
 #include "common/outbox.h"
+#include "common/page.h"
 #include "common/pool.h"
 #include "common/transport.h"
 
@@ -242,6 +243,10 @@ s_events_drop (xc_service_t *self, int keep)
     command's rollback never takes back another's events), which bounds the memory they hold. */
 #define S_EVENTS_CHUNK 1024
 
+/*  The bytes of an events.read entry beside its event's signing input: the message's other
+    parts (signature, members), the escapes of its quotes, seq, id (a key), type, hash. */
+#define S_EVENT_ENTRY_RESERVE 1024
+
 static int s_events_append (xc_service_t *self, xc_err_t *err);
 
 int
@@ -268,6 +273,17 @@ xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const c
                            .corr = corr && *corr ? corr : NULL, .iat = xc_clock_wall () };
     if (xc_envelope_prepare (&self->key, &claims, data, &event->sealing, &call->err) != 0)
         return -1;
+    /* An event must fit in one events.read reply: a reader could never get past one that does
+       not. The signed message is the signing input and about 130 bytes; its entry adds seq,
+       id, type, hash and escapes. */
+    size_t entry = event->sealing.input_len + S_EVENT_ENTRY_RESERVE;
+    size_t budget = xc_page_budget (self->config->max_message_bytes);
+    if (entry > budget) {
+        xc_sealing_clear (&event->sealing);
+        return xc_call_fail (call, XC_E_TOO_LARGE, "the event '%s' it makes would be %zu bytes, above the %zu bytes an"
+                             " events.read reply carries (limits.max_message_bytes %zu)", type, entry, budget,
+                             self->config->max_message_bytes);
+    }
     event->event_id = strdup (key ? key : id);
     event->keyed = key != NULL;
     event->type = strdup (type);
