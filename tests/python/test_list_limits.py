@@ -16,11 +16,15 @@ Without the budget (common/page.c) the first pages are above the limit and this 
 import csv
 import datetime
 import io
+import os
+import subprocess
 
 import pytest
 
 import xcwire
-from conftest import Suite
+from conftest import REPO, Suite, key_file
+
+XCCTL = os.path.join(REPO, "build", "bin", "xcctl")
 
 LIMIT = 262144                    # limits.max_message_bytes: the default, kept by the suite
 SERVICES = ["intake", "referral", "rectify", "notify"]
@@ -235,6 +239,18 @@ def test_every_list_stays_below_the_frame_limit_and_goes_on_where_it_stopped(sui
         else:
             assert ids == expect * 5, ids                      # the small plan's five measures
             assert too_large == [big_item["id"]], too_large    # the big plan's lines fit no reply
+
+    # xcctl export follows the pages into one file and names the item it could not write
+    key = key_file(s.folder, o)
+    for name, expect in (("problems", item_ids), ("tasks", [small_item["id"]] * 5)):
+        out = os.path.join(s.folder, f"{name}.csv")
+        r = subprocess.run([XCCTL, "--config", s.config_path, "--key", key, "export", name, "--out", out],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        with open(out, encoding="utf-8-sig", newline="") as f:
+            assert [int(row[0]) for row in list(csv.reader(f))[1:]] == expect
+        if name == "tasks":
+            assert f"item {big_item['id']} is too large for one reply" in r.stderr, r.stderr
 
     # notify: the stream, at the maximum limit, from the department's side
     def streamed():
