@@ -142,7 +142,8 @@ def fill(s, c):
         ok(intake.call(o, "round.open", {
             "id": r, "name": text(200, i), "kind": "special", "theme": text(500, i),
             "modes": ["audit_linked"], "audit_ref": text(200, i + 1), "team": "team-1",
-            "targets": [{"unit": "U-001", "coverage": "main"}, {"unit": "U-002", "coverage": "main"}],
+            # the last round inspects every unit: rectify.round's targets are a list too
+            "targets": [{"unit": u, "coverage": "main"} for u in (units if i == ROUNDS - 1 else units[:2])],
             "planned_start": day(-50), "planned_end": day(-25), "date": day(-60)}))
     ok(intake.call(o, "round.advance", {"round": "R-00", "stage": "stationed", "date": day(-50)}))
     problems = []
@@ -203,6 +204,22 @@ def test_every_list_stays_below_the_frame_limit_and_goes_on_where_it_stopped(sui
     assert [i["problem"] for i in got] == problems and early(sizes), sizes
     item_ids = [i["id"] for i in got]
     assert item_ids == sorted(set(item_ids))
+
+    # rectify.round's targets of the round that inspects every unit: pages by unit
+    def targets():
+        out, after, sizes = [], None, []
+        while True:
+            page, size = ask(c["rectify"], o, "rectify.round",
+                             {"round": rounds[-1], **({"after": after} if after else {})})
+            sizes.append(len(page["targets"]))
+            out += page["targets"]
+            if page["next"] is None:
+                return out, sizes
+            assert page["next"] == page["targets"][-1]["unit"]
+            after = page["next"]
+    got_targets, sizes = targets()
+    assert [t["unit"] for t in got_targets] == units and len(sizes) > 1, sizes
+    assert got_targets[0]["name"] == text(200, 0)
 
     # a plan of 50 measures whose tasks lines are larger than a page; one of 5 that fits
     mine = [i for i in got if i["unit"] == "U-001"]
