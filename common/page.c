@@ -14,6 +14,13 @@ xc_page_budget (size_t max_message_bytes)
     return body > XC_PAGE_BODY_RESERVE ? body - XC_PAGE_BODY_RESERVE : 0;
 }
 
+size_t
+xc_page_result_max (size_t max_message_bytes)
+{
+    size_t budget = xc_page_budget (max_message_bytes);
+    return budget ? budget + XC_PAGE_BODY_RESERVE / 2 : 0;
+}
+
 int
 xc_page_init (xc_page_t *page, size_t max_message_bytes, int limit, const char *const *keep)
 {

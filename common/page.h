@@ -47,6 +47,11 @@ typedef struct {
     the limit is too small for any). */
 size_t xc_page_budget (size_t max_message_bytes);
 
+/*  The bytes of a whole result (a reply's data) one reply under max_message_bytes carries: the
+    page budget and the room it leaves for the result's own members (the body's members take
+    less than half of XC_PAGE_BODY_RESERVE). */
+size_t xc_page_result_max (size_t max_message_bytes);
+
 /*  Starts an empty page of at most limit rows (at least 1). keep (borrowed, may be NULL) names
     the members a row's stand-in keeps. Returns 0, or -1 when out of memory. */
 int xc_page_init (xc_page_t *page, size_t max_message_bytes, int limit, const char *const *keep);

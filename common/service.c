@@ -596,6 +596,25 @@ s_admit (xc_service_t *self, s_slot_t *slot)
     s_slot_fail (slot, &err);
 }
 
+/*  The last guard of the frame limit: a query's answer that would not fit in one reply (an
+    object whose own lists grew past it; lists page themselves, common/page.h) is refused
+    too_large rather than sent and dropped by a client that keeps to the limit. */
+static bool
+s_result_too_large (xc_service_t *self, s_slot_t *slot, const json_t *result)
+{
+    size_t max = xc_page_result_max (self->config->max_message_bytes);
+    size_t bytes = xc_page_measure (result);
+    if (bytes <= max)
+        return false;
+    xc_err_t err;
+    xc_err_set (&err, XC_E_TOO_LARGE, "the answer to '%s' would be %zu bytes, above the %zu bytes one reply"
+                " carries (limits.max_message_bytes %zu)", slot->msg->type, bytes, max,
+                self->config->max_message_bytes);
+    xc_warn (slot->msg->id, "%s", err.text);
+    s_slot_fail (slot, &err);
+    return true;
+}
+
 static void
 s_run_query (xc_service_t *self, s_slot_t *slot)
 {
@@ -605,6 +624,8 @@ s_run_query (xc_service_t *self, s_slot_t *slot)
                  slot->msg->iss, call.err.text, xc_code_name (call.err.code));
         s_slot_fail (slot, &call.err);
     }
+    else if (call.result && s_result_too_large (self, slot, call.result))
+        json_decref (call.result);
     else {
         xc_debug (slot->msg->id, "query '%s' from '%s' answered", slot->msg->type, slot->msg->iss);
         s_slot_answer (slot, "result", call.result ? call.result : json_object ());
@@ -655,6 +676,13 @@ s_run_command (xc_service_t *self, s_slot_t *slot)
             call.result = json_object ();
         result_text = xc_json_text (call.result);
         rc = result_text ? 0 : xc_call_fail (&call, XC_E_INTERNAL, "result not serializable");
+        /* an ack that would not fit in one reply (referral.get's whole referral) is refused,
+           with its effects, rather than sent and dropped; the ack wraps it in 32 bytes */
+        size_t max = xc_page_result_max (self->config->max_message_bytes);
+        if (rc == 0 && strlen (result_text) + 32 > max)
+            rc = xc_call_fail (&call, XC_E_TOO_LARGE, "the answer to '%s' would be %zu bytes, above the %zu"
+                               " bytes one reply carries (limits.max_message_bytes %zu)", msg->type,
+                               strlen (result_text) + 32, max, self->config->max_message_bytes);
     }
     if (rc == 0)
         rc = xc_inbox_record (self->store, msg->iss, msg->id, digest, msg->type, msg->raw,

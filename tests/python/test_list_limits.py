@@ -77,13 +77,18 @@ def ok(reply):
     return reply["data"]["result"] if reply["type"] == "ack" else reply["data"]
 
 
-def ask(client, signer, type_, data):
-    """A query sent as raw bytes; the reply frame's size is checked before anything else."""
+def ask_raw(client, signer, type_, data):
+    """A request sent as raw bytes; the reply frame's size is checked before anything else."""
     frame, body = xcwire.seal(signer, client.service, type_, data)
     client.send(frame)
     raw, _, reply = client.receive(body["id"], signer.iss, timeout=20.0)
     assert len(raw) <= LIMIT, f"{type_} {data}: a reply of {len(raw)} bytes, above {LIMIT}"
-    return ok(reply), len(raw)
+    return reply, len(raw)
+
+
+def ask(client, signer, type_, data):
+    reply, size = ask_raw(client, signer, type_, data)
+    return ok(reply), size
 
 
 def pages(client, signer, type_, data, cursor="id", limit=500):
@@ -235,6 +240,23 @@ def test_every_list_stays_below_the_frame_limit_and_goes_on_where_it_stopped(sui
     assert refused["type"] == "error" and refused["data"]["code"] == "too_large", refused
     assert ok(c["rectify"].call(o, "rectify.get", {"item": mine[2]["id"]}))["state"] == "opened"
 
+    # a single object too large for any reply (the big item: 120 KB of detail, a plan of 120 KB
+    # kept in its measures and its history) is refused too_large, within the limit
+    reply, _ = ask_raw(c["rectify"], o, "rectify.get", {"item": big_item["id"]})
+    assert reply["type"] == "error" and reply["data"]["code"] == "too_large", reply["data"]
+    assert "rectify.get" in reply["data"]["message"]
+    assert ok(c["rectify"].call(o, "rectify.get", {"item": small_item["id"]}))["id"] == small_item["id"]
+    # and a command's: referral.get of a lead whose history outgrew a reply, refused with its
+    # effect (the read is not logged)
+    lead, dc, ref = referrals[0], s.discipline, c["referral"]
+    ok(ref.call(dc, "referral.acknowledge", {"referral": lead}))
+    for k in range(3):
+        ok(ref.call(dc, "referral.dispose", {"referral": lead, "method": "park", "note": control(2000)}))
+        ok(ref.call(dc, "referral.reopen", {"referral": lead, "reason": control(2000)}))
+    reply, _ = ask_raw(ref, dc, "referral.get", {"referral": lead})
+    assert reply["type"] == "error" and reply["data"]["code"] == "too_large", reply["data"]
+    assert ok(ref.call(dc, "referral.get", {"referral": referrals[5]}))["id"] == referrals[5]
+
     # exports: pages concatenate into one CSV with every item once, in order
     for name, expect in (("problems", item_ids), ("tasks", [small_item["id"]])):
         body, after, sizes, too_large = "", 0, [], []
@@ -304,6 +326,7 @@ def test_every_list_stays_below_the_frame_limit_and_goes_on_where_it_stopped(sui
         == {"acknowledged": PROBLEMS}
 
     # events.read of every service: contiguous, every page within the limit, every reader's pages
+    reads = []
     for name in SERVICES:
         after, head, n, sent = 0, None, 0, []
         while head is None or after < head:
@@ -312,9 +335,11 @@ def test_every_list_stays_below_the_frame_limit_and_goes_on_where_it_stopped(sui
             seqs = [e["seq"] for e in page["events"]]
             assert seqs == list(range(after + 1, after + 1 + len(seqs))) and seqs, (name, after)
             sent += [e for e in page["events"] if e["type"] == "notice.sent"]
+            reads += [e for e in page["events"] if e["type"] == "lead.read"]
             after = seqs[-1]
             n += 1
         assert n > 1 or name == "notify", (name, n)     # notify's own events are small
+    assert len(reads) == 1, reads          # the referral.get refused too_large logged no read
     bodies = [xcwire.open_message(e["message"].encode(), s.registry, event=True)[1]["data"] for e in sent]
     assert sorted(b["delivery"] for b in bodies) == sorted(n["delivery"] for n in notices)
     assert {b["channel"] for b in bodies} == {"stream"}
