@@ -12,7 +12,10 @@
     its place, holding the row's members named in keep (its cursor, so that the reader can go
     on) and "too_large": true with "bytes", the size of the row's text. Outbox events
     (events.read) are never replaced: an event goes whole, alone on its page when it must
-    (xc_page_add_whole), since a reader that skipped it could not follow the chain.
+    (xc_page_add_whole), since a reader that skipped it could not follow the chain; and the
+    service refuses to make an event larger than a page (common/service.c, xc_call_emit), so
+    that only an event stored before that rule, or under a larger limit, can be alone and over.
+    A whole answer that is not a page (a get) is checked against xc_page_result_max.
 
         xc_page_t page;
         xc_page_init (&page, cfg->max_message_bytes, limit, keep);
