@@ -62,8 +62,10 @@ ctl_export (ctl_t *ctl, int argc, char **argv)
     if (leads)
         rc = s_leads (ctl, ctl_opt (argc, argv, "--target"), &b, &rows);
     else {
-        /* rectify's pages concatenate: the first has the BOM and the header */
+        /* rectify's pages concatenate: the first has the BOM and the header; an item too
+           large for one reply is not in any page, only named (docs/services/rectify.md) */
         json_t *after = NULL;
+        json_t *too_large = json_array ();
         for (;;) {
             json_t *data = json_pack ("{s:s, s:i}", "list", list, "limit", 500);
             if (ctl_opt (argc, argv, "--round"))
@@ -79,6 +81,7 @@ ctl_export (ctl_t *ctl, int argc, char **argv)
             if (b.failed)
                 rc = CTL_LOCAL;
             rows += json_integer_value (json_object_get (page, "rows"));
+            json_array_extend (too_large, json_object_get (page, "too_large"));
             json_decref (after);
             after = json_incref (json_object_get (page, "next"));
             json_decref (page);
@@ -86,6 +89,13 @@ ctl_export (ctl_t *ctl, int argc, char **argv)
                 break;
         }
         json_decref (after);
+        size_t i;
+        json_t *item;
+        json_array_foreach (too_large, i, item)
+            fprintf (stderr, "xcctl: item %lld is too large for one reply and is not in '%s';"
+                             " read it with: xcctl rectify get --item %lld\n",
+                     (long long) json_integer_value (item), out, (long long) json_integer_value (item));
+        json_decref (too_large);
     }
     if (rc == CTL_OK && ctl_write_file (out, b.data ? b.data : "", b.len) != 0) {
         fprintf (stderr, "xcctl: unable to write '%s'\n", out);

@@ -4,6 +4,7 @@
 #include "common/clock.h"
 #include "common/store.h"
 #include "common/handler.h"
+#include "common/page.h"
 
 const char *
 xc_call_role (xc_call_t *call)
@@ -86,24 +87,25 @@ int
 xc_call_page (xc_call_t *call, sqlite3_stmt *stmt, int limit,
              json_t *(*row) (sqlite3_stmt *stmt), const char *cursor, const char *what)
 {
-    json_t *items = json_array ();
-    json_t *next = json_null ();
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        if ((int) json_array_size (items) == limit) {
-            json_decref (next);
-            next = json_incref (json_object_get (json_array_get (items, (size_t) limit - 1), cursor));
-            break;
-        }
-        json_array_append_new (items, row (stmt));
+    const char *const keep[] = { cursor, NULL };
+    xc_page_t page;
+    if (xc_page_init (&page, xc_call_config (call)->max_message_bytes, limit, keep) != 0) {
+        sqlite3_reset (stmt);
+        return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
     }
+    int rc, added = 1;
+    while (added == 1 && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        added = xc_page_add (&page, row (stmt));
     sqlite3_reset (stmt);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        json_decref (items);
-        json_decref (next);
-        return xc_call_fail_db (call, what);
+    if (added < 0 || (added == 1 && rc != SQLITE_DONE)) {
+        xc_page_clear (&page);
+        return added < 0 ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : xc_call_fail_db (call, what);
     }
-    xc_call_result (call, json_pack ("{s:o, s:o}", "items", items, "next", next));
+    /* a row was left over (the limit, or the page's bytes): the reader goes on after the last */
+    json_t *items = xc_page_take (&page);
+    json_t *next = added == 0 ? json_object_get (json_array_get (items, json_array_size (items) - 1), cursor) : NULL;
+    xc_call_result (call, json_pack ("{s:o, s:O}", "items", items, "next", next ? next : json_null ()));
+    xc_page_clear (&page);
     return 0;
 }
 

@@ -48,7 +48,9 @@ int xc_page_limit (const json_t *data);
 
 /*  Runs a list query whose statement has limit + 1 as its row limit, making each row an item
     with row (); sets the call's result to {"items", "next"}, next being the cursor member of
-    the last item when there are more rows, null otherwise. */
+    the last item when there are more rows, null otherwise. The page stops early, below the
+    frame limit, when the rows' text would not fit in one reply (common/page.h); a row larger
+    than a page by itself comes as {cursor, "too_large": true, "bytes"}. */
 int xc_call_page (xc_call_t *call, sqlite3_stmt *stmt, int limit,
                   json_t *(*row) (sqlite3_stmt *stmt), const char *cursor, const char *what);
 

@@ -1,5 +1,6 @@
 /*  outbox.c: the hash-chained event log in the store's outbox table. */
 #include "common/outbox.h"
+#include "common/page.h"
 
 #include "common/codec.h"
 #include "common/hash.h"
@@ -157,7 +158,7 @@ s_event (sqlite3_stmt *stmt, int64_t seq, xc_err_t *err)
 }
 
 int
-xc_outbox_read (xc_store_t *store, int64_t after, int limit, size_t max_bytes,
+xc_outbox_read (xc_store_t *store, int64_t after, int limit, size_t max_message_bytes,
                 json_t **events_p, xc_err_t *err)
 {
     *events_p = NULL;
@@ -178,20 +179,34 @@ xc_outbox_read (xc_store_t *store, int64_t after, int limit, size_t max_bytes,
         return xc_err_set (err, XC_E_INTERNAL, "out of memory");
     sqlite3_bind_int64 (stmt, 1, after);
     sqlite3_bind_int (stmt, 2, limit);
-    size_t bytes = 0;
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        int64_t seq = sqlite3_column_int64 (stmt, 0);
-        size_t len = (size_t) sqlite3_column_bytes (stmt, 3);
-        /* The first event always goes, so one larger than max_bytes cannot stall a reader. */
-        if (json_array_size (events) > 0 && (len > max_bytes || bytes > max_bytes - len))
-            break;
-        json_t *event = s_event (stmt, seq, err);
-        if (!event || json_array_append_new (events, event) != 0)
-            goto fail;
-        bytes += len;
+    xc_page_t page;
+    if (xc_page_init (&page, max_message_bytes, limit, NULL) != 0) {
+        json_decref (events);
+        sqlite3_reset (stmt);
+        return xc_err_set (err, XC_E_INTERNAL, "out of memory");
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    int rc, added = 1;
+    while (added == 1 && (rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        int64_t seq = sqlite3_column_int64 (stmt, 0);
+        json_t *event = s_event (stmt, seq, err);
+        if (!event) {
+            xc_page_clear (&page);
+            goto fail;
+        }
+        /* measured with its visibility, which the reader does not get (so a little more than
+           it gets, redacted or not); an event goes whole, alone when it must, so that a reader
+           never has to skip one */
+        added = xc_page_add_whole (&page, event);
+        if (added < 0) {
+            xc_page_clear (&page);
+            xc_err_set (err, XC_E_INTERNAL, "out of memory");
+            goto fail;
+        }
+    }
+    json_decref (events);
+    events = xc_page_take (&page);
+    xc_page_clear (&page);
+    if (added == 1 && rc != SQLITE_ROW && rc != SQLITE_DONE) {
         xc_store_fail (xc_store_db (store), "outbox read", err);
         goto fail;
     }

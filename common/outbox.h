@@ -44,12 +44,13 @@ int xc_outbox_append (xc_store_t *store, xc_outbox_end_t *end, const char *event
 /*  The latest seq (0 when empty). */
 int xc_outbox_head (xc_store_t *store, int64_t *seq_p, xc_err_t *err);
 
-/*  Events with seq > after, at most limit of them and, past the first, at most max_bytes of
-    messages in all. *events_p (caller owns) is an array of
+/*  Events with seq > after, at most limit of them, as many as one reply under a frame limit of
+    max_message_bytes holds (common/page.h); the first always comes, alone when it is larger
+    than a page. *events_p (caller owns) is an array of
       {"seq": n, "id": "..", "type": "..", "visibility": "..", "hash": "<64 hex>",
        "message": "<the signed JWS>"}.
     A limit above 1000 is lowered to 1000; limit < 1 or after < 0 fails with XC_E_SCHEMA. */
-int xc_outbox_read (xc_store_t *store, int64_t after, int limit, size_t max_bytes,
+int xc_outbox_read (xc_store_t *store, int64_t after, int limit, size_t max_message_bytes,
                     json_t **events_p, xc_err_t *err);
 
 /*  Recomputes the whole chain. Returns 0 when every link holds and seq has no gap; otherwise

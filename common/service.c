@@ -19,6 +19,7 @@
 #include "common/keys.h"
 #include "common/log.h"
 #include "common/outbox.h"
+#include "common/page.h"
 #include "common/pool.h"
 #include "common/transport.h"
 
@@ -243,6 +244,10 @@ s_events_drop (xc_service_t *self, int keep)
     command's rollback never takes back another's events), which bounds the memory they hold. */
 #define S_EVENTS_CHUNK 1024
 
+/*  The bytes of an events.read entry beside its event's signing input: the message's other
+    parts (signature, members), the escapes of its quotes, seq, id (a key), type, hash. */
+#define S_EVENT_ENTRY_RESERVE 1024
+
 static int s_events_append (xc_service_t *self, xc_err_t *err);
 
 int
@@ -269,6 +274,17 @@ xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const c
                            .corr = corr && *corr ? corr : NULL, .iat = xc_clock_wall () };
     if (xc_envelope_prepare (&self->key, &claims, data, &event->sealing, &call->err) != 0)
         return -1;
+    /* An event must fit in one events.read reply: a reader could never get past one that does
+       not. The signed message is the signing input and about 130 bytes; its entry adds seq,
+       id, type, hash and escapes. */
+    size_t entry = event->sealing.input_len + S_EVENT_ENTRY_RESERVE;
+    size_t budget = xc_page_budget (self->config->max_message_bytes);
+    if (entry > budget) {
+        xc_sealing_clear (&event->sealing);
+        return xc_call_fail (call, XC_E_TOO_LARGE, "the event '%s' it makes would be %zu bytes, above the %zu bytes an"
+                             " events.read reply carries (limits.max_message_bytes %zu)", type, entry, budget,
+                             self->config->max_message_bytes);
+    }
     event->event_id = strdup (key ? key : id);
     event->keyed = key != NULL;
     event->type = strdup (type);
@@ -368,10 +384,9 @@ s_events_read (xc_call_t *call, void *state)
     int limit = limit_json ? (int) json_integer_value (limit_json) : 100;
     int64_t head;
     json_t *events;
-    /* The reply is base64url (4/3) of JSON in which each message is an escaped string: half
-       the frame limit for the messages leaves room for both. */
+    /* the page stops below the frame limit: the reader goes on from its last seq */
     if (xc_outbox_head (self->store, &head, &call->err) != 0
-        || xc_outbox_read (self->store, after, limit, self->config->max_message_bytes / 2,
+        || xc_outbox_read (self->store, after, limit, self->config->max_message_bytes,
                            &events, &call->err) != 0)
         return -1;
     if (self->def->event_visible) {
@@ -597,6 +612,25 @@ s_admit (xc_service_t *self, s_slot_t *slot)
     s_slot_fail (slot, &err);
 }
 
+/*  The last guard of the frame limit: a query's answer that would not fit in one reply (an
+    object whose own lists grew past it; lists page themselves, common/page.h) is refused
+    too_large rather than sent and dropped by a client that keeps to the limit. */
+static bool
+s_result_too_large (xc_service_t *self, s_slot_t *slot, const json_t *result)
+{
+    size_t max = xc_page_result_max (self->config->max_message_bytes);
+    size_t bytes = xc_page_measure (result);
+    if (bytes <= max)
+        return false;
+    xc_err_t err;
+    xc_err_set (&err, XC_E_TOO_LARGE, "the answer to '%s' would be %zu bytes, above the %zu bytes one reply"
+                " carries (limits.max_message_bytes %zu)", slot->msg->type, bytes, max,
+                self->config->max_message_bytes);
+    xc_warn (slot->msg->id, "%s", err.text);
+    s_slot_fail (slot, &err);
+    return true;
+}
+
 static void
 s_run_query (xc_service_t *self, s_slot_t *slot)
 {
@@ -606,6 +640,8 @@ s_run_query (xc_service_t *self, s_slot_t *slot)
                  slot->msg->iss, call.err.text, xc_code_name (call.err.code));
         s_slot_fail (slot, &call.err);
     }
+    else if (call.result && s_result_too_large (self, slot, call.result))
+        json_decref (call.result);
     else {
         xc_debug (slot->msg->id, "query '%s' from '%s' answered", slot->msg->type, slot->msg->iss);
         s_slot_answer (slot, "result", call.result ? call.result : json_object ());
@@ -656,6 +692,13 @@ s_run_command (xc_service_t *self, s_slot_t *slot)
             call.result = json_object ();
         result_text = xc_json_text (call.result);
         rc = result_text ? 0 : xc_call_fail (&call, XC_E_INTERNAL, "result not serializable");
+        /* an ack that would not fit in one reply (referral.get's whole referral) is refused,
+           with its effects, rather than sent and dropped; the ack wraps it in 32 bytes */
+        size_t max = xc_page_result_max (self->config->max_message_bytes);
+        if (rc == 0 && strlen (result_text) + 32 > max)
+            rc = xc_call_fail (&call, XC_E_TOO_LARGE, "the answer to '%s' would be %zu bytes, above the %zu"
+                               " bytes one reply carries (limits.max_message_bytes %zu)", msg->type,
+                               strlen (result_text) + 32, max, self->config->max_message_bytes);
     }
     if (rc == 0)
         rc = xc_inbox_record (self->store, msg->iss, msg->id, digest, msg->type, msg->raw,

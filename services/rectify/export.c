@@ -2,12 +2,15 @@
 
     RFC 4180, UTF-8 with a byte order mark and Chinese headers on the first page; later pages
     are rows only, so pages concatenate into one file. Pages are cut between items, so an
-    item's measures are never split.
+    item's measures are never split, at `limit` items or earlier, below the frame limit
+    (common/page.h); an item whose lines alone would not fit in a reply is named in
+    "too_large" instead.
 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/page.h"
 #include "common/text.h"
 #include "services/rectify/rectify.h"
 
@@ -32,7 +35,7 @@ s_label (const char *value)
 typedef struct {
     const char *name;
     const char *header;
-    const char *sql;                 /* ?1 round, ?2 unit, ?3 units, ?4 after, ?5 last item */
+    const char *sql;                 /* ?1 round, ?2 unit, ?3 units, ?4 after; the item first */
     int columns;
     unsigned labelled;               /* bit i: column i is a value with a Chinese label */
 } s_list_t;
@@ -42,15 +45,15 @@ static const s_list_t s_lists[] = {
       "事项编号,问题编号,巡察轮次,单位编号,单位名称,问题类别,问题描述,整改类型,状态,反馈日期,整改期限,完成情况",
       "SELECT i.id, i.problem, i.round, i.unit, u.name, i.category, i.summary, i.class, i.state, i.opened_on,"
       " i.due, i.completion FROM items i LEFT JOIN units u ON u.id = i.unit WHERE " FILTER
-      " AND i.id > ?4 AND i.id <= ?5 ORDER BY i.id", 12, (1u << 7) | (1u << 8) | (1u << 11) },
+      " AND i.id > ?4 ORDER BY i.id", 12, (1u << 7) | (1u << 8) | (1u << 11) },
     { "tasks",
       "事项编号,单位编号,问题描述,措施序号,整改措施,完成时限,完成日期",
       "SELECT i.id, i.unit, i.summary, m.n, m.text, m.deadline, m.done_on FROM items i"
-      " JOIN measures m ON m.item = i.id WHERE " FILTER " AND i.id > ?4 AND i.id <= ?5 ORDER BY i.id, m.n", 7, 0 },
+      " JOIN measures m ON m.item = i.id WHERE " FILTER " AND i.id > ?4 ORDER BY i.id, m.n", 7, 0 },
     { "responsibilities",
       "事项编号,单位编号,措施序号,整改措施,责任人,牵头领导,完成时限",
       "SELECT i.id, i.unit, m.n, m.text, m.owner, m.lead_leader, m.deadline FROM items i"
-      " JOIN measures m ON m.item = i.id WHERE " FILTER " AND i.id > ?4 AND i.id <= ?5 ORDER BY i.id, m.n", 7, 0 },
+      " JOIN measures m ON m.item = i.id WHERE " FILTER " AND i.id > ?4 ORDER BY i.id, m.n", 7, 0 },
 };
 
 static void
@@ -60,6 +63,25 @@ s_bind (sqlite3_stmt *stmt, const json_t *data, const char *units, json_int_t af
     sqlite3_bind_text (stmt, 2, json_string_value (json_object_get (data, "unit")), -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 3, units, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 4, after);
+}
+
+/*  Offers one item's lines to the page: 1 appended to csv, 2 named in too_large instead (too
+    large for a page of its own, or for the first page beside the header), 0 the page is full,
+    -1 out of memory. */
+static int
+s_offer (xc_page_t *page, xc_buf_t *csv, xc_buf_t *lines, bool first, json_int_t item, json_t *too_large)
+{
+    if (lines->failed)
+        return -1;
+    int rc = xc_page_add_text (page, lines->data ? lines->data : "", lines->len);
+    if (rc == -2 || (rc == 0 && first)) {
+        json_array_append_new (too_large, json_integer (item));
+        rc = 2;
+    }
+    else if (rc == 1)
+        xc_buf_put (csv, lines->data ? lines->data : "", lines->len);
+    lines->len = 0;
+    return rc;
 }
 
 int
@@ -76,61 +98,72 @@ rectify_export (xc_call_t *call, void *state)
         return -1;
     json_int_t after = json_integer_value (json_object_get (data, "after"));
     int limit = xc_page_limit (data);
-    /* the page's last item: the limit-th after `after`, or the last of all */
-    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT i.id FROM items i WHERE " FILTER " AND i.id > ?4"
-                                             " ORDER BY i.id LIMIT ?5");
-    if (!stmt) {
+    xc_page_t page;
+    json_t *too_large = json_array ();
+    xc_buf_t csv = { 0 }, lines = { 0 };
+    sqlite3_stmt *stmt = xc_call_stmt (call, list->sql);
+    if (!stmt || xc_page_init (&page, xc_call_config (call)->max_message_bytes, limit, NULL) != 0) {
         free (units);
-        return -1;
+        json_decref (too_large);
+        return stmt ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : -1;
     }
-    s_bind (stmt, data, units, after);
-    sqlite3_bind_int (stmt, 5, limit + 1);
-    json_int_t last = after;
-    int n = 0;
-    bool more = false;
-    while (sqlite3_step (stmt) == SQLITE_ROW) {
-        if (n == limit) {
-            more = true;
-            break;
-        }
-        last = sqlite3_column_int64 (stmt, 0);
-        n++;
-    }
-    sqlite3_reset (stmt);
-
-    xc_buf_t b = { 0 };
     if (after == 0) {
-        xc_buf_puts (&b, "\xEF\xBB\xBF");
-        xc_buf_puts (&b, list->header);
-        xc_buf_puts (&b, "\r\n");
-    }
-    stmt = xc_call_stmt (call, list->sql);
-    if (!stmt) {
-        free (units);
-        xc_buf_free (&b);
-        return -1;
+        xc_buf_puts (&lines, "\xEF\xBB\xBF");
+        xc_buf_puts (&lines, list->header);
+        xc_buf_puts (&lines, "\r\n");
+        if (xc_page_add_text (&page, lines.data, lines.len) == 1)
+            xc_buf_put (&csv, lines.data, lines.len);
+        lines.len = 0;
     }
     s_bind (stmt, data, units, after);
-    sqlite3_bind_int64 (stmt, 5, last);
-    json_int_t rows = 0;
-    int rc;
+    /* the rows come in item order: an item's lines are gathered, then offered whole */
+    json_int_t item = 0, last = after, rows = 0, item_rows = 0;
+    int items = 0, taken = 1, rc;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        json_int_t id = sqlite3_column_int64 (stmt, 0);
+        if (id != item && item != 0) {
+            taken = items == limit ? 0 : s_offer (&page, &csv, &lines, items == 0, item, too_large);
+            if (taken != 1 && taken != 2)
+                break;
+            last = item;
+            rows += taken == 1 ? item_rows : 0;
+            items++;
+            item_rows = 0;
+        }
+        item = id;
         for (int c = 0; c < list->columns; c++) {
             const char *v = (const char *) sqlite3_column_text (stmt, c);
-            xc_csv_field (&b, (list->labelled >> c) & 1 ? s_label (v) : v, c == 0);
+            xc_csv_field (&lines, (list->labelled >> c) & 1 ? s_label (v) : v, c == 0);
         }
-        xc_buf_puts (&b, "\r\n");
-        rows++;
+        xc_buf_puts (&lines, "\r\n");
+        item_rows++;
     }
     sqlite3_reset (stmt);
     free (units);
-    if (rc != SQLITE_DONE || b.failed) {
-        xc_buf_free (&b);
-        return b.failed ? xc_call_fail (call, XC_E_INTERNAL, "out of memory")
-                        : xc_call_fail_db (call, "unable to export the list");
+    bool more = taken == 0;
+    if (rc == SQLITE_DONE && item != 0) {
+        /* the last item: offered like the others */
+        taken = items == limit ? 0 : s_offer (&page, &csv, &lines, items == 0, item, too_large);
+        more = taken == 0;
+        if (taken == 1 || taken == 2) {
+            last = item;
+            rows += taken == 1 ? item_rows : 0;
+        }
     }
-    xc_call_result (call, json_pack ("{s:s, s:I, s:o}", "csv", b.data ? b.data : "", "rows", rows,
-                                     "next", more ? json_integer (last) : json_null ()));
-    xc_buf_free (&b);
+    xc_page_clear (&page);
+    xc_buf_free (&lines);
+    if (taken < 0 || csv.failed || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
+        xc_buf_free (&csv);
+        json_decref (too_large);
+        return taken < 0 || csv.failed ? xc_call_fail (call, XC_E_INTERNAL, "out of memory")
+                                       : xc_call_fail_db (call, "unable to export the list");
+    }
+    json_t *result = json_pack ("{s:s, s:I, s:o}", "csv", csv.data ? csv.data : "", "rows", rows,
+                                "next", more ? json_integer (last) : json_null ());
+    if (json_array_size (too_large) > 0)
+        json_object_set (result, "too_large", too_large);
+    json_decref (too_large);
+    xc_call_result (call, result);
+    xc_buf_free (&csv);
     return 0;
 }

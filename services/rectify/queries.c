@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/page.h"
 #include "services/rectify/rectify.h"
 
 /* Overdue: one of its running deadlines is past (?1 is today). */
@@ -194,6 +195,22 @@ rectify_round (xc_call_t *call, void *state)
     sqlite3_reset (stmt);
     if (!result)
         return xc_call_fail (call, XC_E_NOT_FOUND, "no round '%s'", round);
+    /* complete: every target of the round scored, counted over all of them, not the page */
+    stmt = xc_call_stmt (call, "SELECT count(*), count(e.score_centi) FROM round_targets t"
+                               " LEFT JOIN evaluations e ON e.round = t.round AND e.unit = t.unit WHERE t.round = ?1");
+    if (!stmt) {
+        json_decref (result);
+        return -1;
+    }
+    sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
+    bool complete = sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int64 (stmt, 0) > 0
+                    && sqlite3_column_int64 (stmt, 0) == sqlite3_column_int64 (stmt, 1);
+    sqlite3_reset (stmt);
+    /* the targets (up to 2000) in pages below the frame limit: after, limit (all), next */
+    const json_t *data = xc_call_msg (call)->data;
+    const char *after = json_string_value (json_object_get (data, "after"));
+    json_t *limit_json = json_object_get (data, "limit");
+    int limit = limit_json ? (int) json_integer_value (limit_json) : 2000;
     stmt = xc_call_stmt (call,
         "SELECT t.unit, u.name, e.score_centi, e.grade, v.feedback_on, v.due, v.recorded_on, iv.reason,"
         " (SELECT count(*) FROM items WHERE round = t.round AND unit = t.unit)"
@@ -201,21 +218,23 @@ rectify_round (xc_call_t *call, void *state)
         " LEFT JOIN evaluations e ON e.round = t.round AND e.unit = t.unit"
         " LEFT JOIN visits v ON v.round = t.round AND v.unit = t.unit"
         " LEFT JOIN interviews iv ON iv.round = t.round AND iv.unit = t.unit"
-        " WHERE t.round = ?1 ORDER BY t.unit");
-    if (!stmt) {
+        " WHERE t.round = ?1 AND t.unit > ?2 ORDER BY t.unit LIMIT ?3");
+    static const char *const keep[] = { "unit", NULL };
+    xc_page_t page;
+    if (!stmt || xc_page_init (&page, xc_call_config (call)->max_message_bytes, limit, keep) != 0) {
         json_decref (result);
-        return -1;
+        return stmt ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : -1;
     }
     sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
-    json_t *targets = json_array ();
-    bool complete = true;
-    while (sqlite3_step (stmt) == SQLITE_ROW) {
+    sqlite3_bind_text (stmt, 2, after ? after : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 3, limit + 1);
+    int added = 1;
+    while (added == 1 && sqlite3_step (stmt) == SQLITE_ROW) {
         bool scored = sqlite3_column_type (stmt, 2) != SQLITE_NULL;
-        complete = complete && scored;
         char score[32];
         long long centi = sqlite3_column_int64 (stmt, 2);
         snprintf (score, sizeof score, "%lld.%02lld", centi / 100, centi % 100);
-        json_array_append_new (targets, json_pack (
+        added = xc_page_add (&page, json_pack (
             "{s:o, s:o, s:I, s:o, s:o, s:{s:o, s:o, s:o}, s:o}",
             "unit", xc_column_text (stmt, 0), "name", xc_column_text (stmt, 1),
             "items", (json_int_t) sqlite3_column_int64 (stmt, 8),
@@ -224,8 +243,17 @@ rectify_round (xc_call_t *call, void *state)
             "recorded_on", xc_column_text (stmt, 6), "interview", xc_column_text (stmt, 7)));
     }
     sqlite3_reset (stmt);
+    json_t *targets = xc_page_take (&page);
+    xc_page_clear (&page);
+    if (added < 0) {
+        json_decref (targets);
+        json_decref (result);
+        return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+    }
+    json_t *next = added == 0 ? json_object_get (json_array_get (targets, json_array_size (targets) - 1), "unit") : NULL;
+    json_object_set (result, "next", next ? next : json_null ());
     json_object_set_new (result, "targets", targets);
-    json_object_set_new (result, "evaluations_complete", json_boolean (complete && json_array_size (targets)));
+    json_object_set_new (result, "evaluations_complete", json_boolean (complete));
     xc_call_result (call, result);
     return 0;
 }

@@ -121,7 +121,12 @@ static const xc_field_t s_export[] = {
     ROUND_UNIT, PAGE,
     { .name = NULL },
 };
-static const xc_field_t s_round[] = { { .name = "round", .type = XC_T_ID, .required = true }, { .name = NULL } };
+static const xc_field_t s_round[] = {
+    { .name = "round", .type = XC_T_ID, .required = true },
+    { .name = "after", .type = XC_T_ID },
+    { .name = "limit", .type = XC_T_INTEGER, .min = 1, .max = 2000 },
+    { .name = NULL },
+};
 static const xc_field_t s_stats[] = {
     ROUND_UNIT,
     { .name = "from", .type = XC_T_DATE }, { .name = "to", .type = XC_T_DATE },

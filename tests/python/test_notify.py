@@ -835,6 +835,10 @@ def test_an_email_has_the_chinese_template_a_stable_message_id_and_its_reason(de
     assert "warning-green" in why, text
     assert "rectify.warning" in why or ev["id"] in why or str(ev["seq"]) in why, text
     assert len(tries(g)) == 2 and "451" in json.dumps(tries(g)[0]), tries(g)
+    # one notice.sent per email delivery, after its successful try (not after the refused one)
+    sent = events(s, "notify", c["notify"], {"notice.sent"})
+    assert sorted(e["data"]["delivery"] for e in sent) == sorted(did(d) for d in got), sent
+    assert {e["data"]["channel"] for e in sent} == {"email"}
 
 
 # =================================================================================================
@@ -915,7 +919,19 @@ def test_a_department_reads_and_acks_its_own_stream_and_unacked_notices_come_aga
     assert stream(s, notify, dc, after=last) == []               # at most `times` times
     assert stream(s, notify, od, after=theirs["stream_seq"]) == []
     assert [did(n) for n in stream(s, notify, dc)].count(did(warning)) == 1
+    # reading made no notice.sent; each first acknowledgement makes one (the stream's delivery)
+    def stream_sent():
+        return [e["data"] for e in events(s, "notify", notify, {"notice.sent"}) if e["data"]["channel"] == "stream"]
+    assert sorted(d["delivery"] for d in stream_sent()) == sorted([did(theirs), did(warning)])
     assert ok(notify.call(dc, "notify.ack", {"deliveries": [did(overdue)]})) == {"acknowledged": 1}
+    # acknowledged again (a new command): acknowledged, and no second notice.sent
+    assert ok(notify.call(dc, "notify.ack", {"deliveries": [did(overdue), did(warning)]})) == {"acknowledged": 2}
+    sent = stream_sent()
+    assert sorted(d["delivery"] for d in sent) == sorted([did(theirs), did(warning), did(overdue)]), sent
+    mine_sent = next(d for d in sent if d["delivery"] == did(overdue))
+    assert mine_sent["recipient"] == "discipline-commission" and mine_sent["rule"] == "referral-overdue"
+    assert mine_sent["event"]["type"] == "referral.overdue" and mine_sent["event"]["source"] == "referral"
+    assert get(s, notify, did(overdue))["state"] == "acknowledged"
 
 
 # =================================================================================================
