@@ -200,9 +200,27 @@ int
 ctl_audit (ctl_t *ctl, int argc, char **argv)
 {
     if (argc < 1 || strcmp (argv[0], "verify") != 0) {
+        if (argc > 0 && argv[0][0] != '-')
+            fprintf (stderr, "xcctl: audit has no verb '%s'; did you mean 'verify'?\n", argv[0]);
         fprintf (stderr, "usage: xcctl audit verify [SERVICE ...]\n");
         return CTL_USAGE;
     }
+    const char *names[64];
+    size_t n_names = 0;
+    for (; n_names < ctl->config->n_services && n_names < 64; n_names++)
+        names[n_names] = ctl->config->services[n_names].name;
+    for (int k = 1; k < argc; k++)
+        if (!xc_config_service (ctl->config, argv[k])) {
+            fprintf (stderr, "xcctl: audit verify: no service '%s' in %s", argv[k], ctl->config->path);
+            ctl_suggest (argv[k], names, n_names);
+            if (ctl_nearest (argv[k], names, n_names)) {
+                fprintf (stderr, "  the services:");
+                for (size_t i = 0; i < n_names; i++)
+                    fprintf (stderr, " %s", names[i]);
+                fprintf (stderr, "\n");
+            }
+            return CTL_USAGE;
+        }
     int rc = ctl_open (ctl);
     if (rc != CTL_OK)
         return rc;

@@ -357,7 +357,7 @@ def test_typed_members_and_json_values(suite):
     # --problem 7 is an integer on the wire: intake would refuse a string (schema)
     assert as_json(xcctl(s, "problem", "get", "--problem", str(p), "--json"))["id"] == p
     r = xcctl(s, "problem", "get", "--problem", str(p + 100))
-    assert r.returncode == 1 and "intake refused problem.get: not_found" in r.stderr, r
+    assert r.returncode == 6 and "intake refused problem.get: not_found" in r.stderr, r
     r = xcctl(s, "problem", "get", "--problem", "x")
     assert r.returncode == 2 and "--problem" in r.stderr and "'x'" in r.stderr and "integer" in r.stderr, r
     # booleans: --overdue true / false
