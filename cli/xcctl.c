@@ -336,6 +336,69 @@ static const struct {
 };
 #define N_COMMANDS (sizeof s_commands / sizeof s_commands[0])
 
+/*  The options and first words each command knows (the rest are unknown: exit 2). */
+static const struct {
+    const char *name;
+    const char *options[10];
+    const char *words[6];            /* its first word, when it takes one from a list */
+} s_known[] = {
+    { "events", { "--after", "--follow" }, { NULL } },
+    { "audit", { NULL }, { "verify" } },
+    { "export", { "--round", "--unit", "--target", "--out" }, { "problems", "tasks", "responsibilities", "leads" } },
+    { "import", { NULL }, { "units" } },
+    { "keygen", { "--out", "--kid", "--curve", "--not-before", "--not-after" }, { NULL } },
+    { "principal", { "--iss", "--role", "--public", "--scope", "--curve", "--years", "--not-before", "--not-after" },
+      { "add", "list", "revoke" } },
+    { "simulate", { "--profile" }, { NULL } },
+    { "init", { NULL }, { NULL } },
+    { "health", { NULL }, { NULL } },
+    { "services", { NULL }, { NULL } },
+    { "stats", { NULL }, { NULL } },
+};
+
+/*  Every option of a built-in command known, its first word one of its list: CTL_OK, or
+    CTL_USAGE after naming the unknown word and the nearest known one. */
+static int
+s_check_words (const char *command, int argc, char **argv)
+{
+    for (size_t c = 0; c < sizeof s_known / sizeof s_known[0]; c++) {
+        if (strcmp (s_known[c].name, command) != 0)
+            continue;
+        size_t n_opts = 0, n_words = 0;
+        while (n_opts < 10 && s_known[c].options[n_opts])
+            n_opts++;
+        while (n_words < 6 && s_known[c].words[n_words])
+            n_words++;
+        if (n_words && argc > 0 && argv[0][0] != '-') {
+            bool ok = false;
+            for (size_t w = 0; w < n_words; w++)
+                ok = ok || strcmp (argv[0], s_known[c].words[w]) == 0;
+            if (!ok) {
+                fprintf (stderr, "xcctl: %s has no '%s'", command, argv[0]);
+                ctl_suggest (argv[0], s_known[c].words, n_words);
+                return CTL_USAGE;
+            }
+        }
+        for (int k = 0; k < argc; k++) {
+            if (strncmp (argv[k], "--", 2) != 0 || strcmp (argv[k], "--help") == 0)
+                continue;
+            bool ok = false;
+            for (size_t o = 0; o < n_opts; o++)
+                ok = ok || strcmp (argv[k], s_known[c].options[o]) == 0;
+            if (!ok) {
+                fprintf (stderr, "xcctl: %s: unknown option '%s'", command, argv[k]);
+                if (n_opts)
+                    ctl_suggest (argv[k], s_known[c].options, n_opts);
+                else
+                    fprintf (stderr, "; %s takes none\n", command);
+                return CTL_USAGE;
+            }
+            k += strcmp (argv[k], "--follow") != 0 && !(strcmp (command, "keygen") == 0 && strcmp (argv[k], "--curve") == 0);
+        }
+    }
+    return CTL_OK;
+}
+
 static const char *
 s_command_usage (const char *name)
 {
@@ -484,6 +547,8 @@ main (int argc, char **argv)
         if (usage != CTL_OK || !data)
             return usage;
     }
+    if (builtin && s_check_words (command, argc - i - 1, argv + i + 1) != CTL_OK)
+        return CTL_USAGE;
     /* --help after a command: its usage, on stdout */
     if (builtin)
         for (int k = i + 1; k < argc; k++)

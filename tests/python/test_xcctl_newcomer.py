@@ -63,6 +63,12 @@ def test_unknown_words_are_exit_2_with_the_nearest_known_one(tmp_path):
         (["unit", "get", "--unti", "U-A"], "unit get: unknown option '--unti'; did you mean '--unit'?"),
         (["--confg", "x.json", "health"], "unknown option '--confg'; did you mean '--config'?"),
         (["--timeout", "soon", "health"], "--timeout: 'soon' is not a number of milliseconds"),
+        (["principal", "ad", "--iss", "x"], "principal has no 'ad'; did you mean 'add'?"),
+        (["principal", "add", "--scop", "{}"], "principal: unknown option '--scop'; did you mean '--scope'?"),
+        (["keygen", "--ot", "k.jwk"], "keygen: unknown option '--ot'; did you mean '--out'?"),
+        (["events", "intake", "--folow"], "events: unknown option '--folow'; did you mean '--follow'?"),
+        (["import", "unit", "u.csv"], "import has no 'unit'; did you mean 'units'?"),
+        (["stats", "--round", "R1"], "stats: unknown option '--round'; stats takes none"),
     ]
     for args, said in cases:
         # in an empty folder: words are checked before any deployment is looked for
