@@ -77,11 +77,13 @@ json_t *ctl_list_all (ctl_t *ctl, const char *service, const char *type, json_t 
 int ctl_width (const char *s);
 
 /*  Prints rows (an array of objects) as an aligned table of the given columns (NULL-terminated;
-    NULL: the scalar members of the first row, in order). Nested values print as compact JSON. */
+    NULL: every member of any row, in the order first seen). Never JSON in a cell: a nested
+    object is key=value text (dotted keys deeper down), an array its elements joined by ", ". */
 void ctl_table (const json_t *rows, const char *const *columns);
 
-/*  Prints a result: --json as JSON; else a list's items as a table and other results as
-    "member: value" lines. */
+/*  Prints a result: --json as JSON; else a list ("items", or the one member that is an array
+    of objects, as notify.read's "notices") as a table, its other members and other results
+    as "member value" lines. */
 void ctl_print (const ctl_t *ctl, const json_t *result);
 
 /*  The value after the option name in argv, or NULL; whether a flag is there. */
