@@ -80,6 +80,15 @@ ctl_events (ctl_t *ctl, int argc, char **argv)
         fprintf (stderr, "usage: xcctl events SERVICE [--after SEQ] [--follow]\n");
         return CTL_USAGE;
     }
+    if (!xc_config_service (ctl->config, service)) {
+        const char *names[64];
+        size_t n = 0;
+        for (; n < ctl->config->n_services && n < 64; n++)
+            names[n] = ctl->config->services[n].name;
+        fprintf (stderr, "xcctl: events: no service '%s' in %s", service, ctl->config->path);
+        ctl_suggest (service, names, n);
+        return CTL_USAGE;
+    }
     int rc = ctl_open (ctl);
     if (rc != CTL_OK)
         return rc;

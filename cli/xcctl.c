@@ -258,14 +258,18 @@ s_health (ctl_t *ctl, int argc, char **argv)
             bool known = true;
             const char *source;
             json_t *position;
+            json_t *sources = json_object ();
             json_object_foreach (json_object_get (h, "sources"), source, position) {
                 json_t *head = json_object_get (position, "head");
                 long long offset = json_integer_value (json_object_get (position, "offset"));
-                if (!json_is_integer (head) || json_integer_value (head) < offset)
-                    known = false;
-                else
+                bool head_known = json_is_integer (head) && json_integer_value (head) >= offset;
+                known = known && head_known;
+                if (head_known)
                     lag += json_integer_value (head) - offset;
+                json_object_set_new (sources, source, json_pack ("{s:I, s:o}", "offset", (json_int_t) offset, "head",
+                                                                 head_known ? json_incref (head) : json_null ()));
             }
+            json_object_set_new (row, "sources", sources);
             json_object_set (row, "head", json_object_get (h, "head"));
             json_object_set (row, "commands", json_object_get (h, "commands"));
             json_object_set_new (row, "lag", known ? json_integer (lag) : ctl->json ? json_null () : json_string ("?"));

@@ -101,6 +101,8 @@ def test_unknown_words_of_the_deployment_commands(suite, tmp_path):
     assert r.returncode == 2 and "did you mean 'verify'?" in r.stderr, r
     r = xcctl(s, "health", "rectfy")
     assert r.returncode == 2 and "did you mean 'rectify'?" in r.stderr, r
+    r = xcctl(s, "events", "referal")
+    assert r.returncode == 2 and "did you mean 'referral'?" in r.stderr, r
     out = tmp_path / "p.csv"
     r = xcctl(s, "export", "problems", "--rund", "R1", "--out", str(out))
     assert r.returncode == 2 and "did you mean '--round'?" in r.stderr and not out.exists(), r
@@ -211,6 +213,8 @@ def test_health_shows_an_unknown_lag_as_unknown_never_negative(suite):
     rows = {row["service"]: row for row in json.loads(r.stdout)}
     assert rows["rectify"]["state"] == "up", rows
     assert rows["rectify"]["lag"] is None, rows
+    assert rows["rectify"]["sources"]["intake"]["head"] is None, rows
+    assert rows["rectify"]["sources"]["intake"]["offset"] > 0, rows
     table = done(xcctl(s, "health", "rectify"))
     line = [ln for ln in table.splitlines() if ln.startswith("rectify")][0]
     assert line.split()[-1] == "?", table
