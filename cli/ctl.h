@@ -4,7 +4,10 @@
 
     Exit codes (docs/xcctl.md): 0 done; 1 a service refused (its error code and message are
     printed); 2 bad usage; 3 a service did not answer; 4 a local problem (config, key, file);
-    5 audit verify found a record that does not verify.
+    5 audit verify found a record that does not verify; 6 something named does not exist
+    (a service's not_found, a round or unit a filter names); 7 a service answered but xcctl
+    refused the reply (above max_message_bytes, a signature that does not verify, another
+    signer).
 */
 #ifndef XC_CTL_H
 #define XC_CTL_H
@@ -16,7 +19,10 @@
 #include "common/keys.h"
 #include "common/transport.h"
 
-enum { CTL_OK = 0, CTL_REFUSED = 1, CTL_USAGE = 2, CTL_DOWN = 3, CTL_LOCAL = 4, CTL_AUDIT = 5 };
+enum {
+    CTL_OK = 0, CTL_REFUSED = 1, CTL_USAGE = 2, CTL_DOWN = 3, CTL_LOCAL = 4, CTL_AUDIT = 5, CTL_NOT_FOUND = 6,
+    CTL_BAD_REPLY = 7
+};
 
 typedef struct {
     const char *config_path;
@@ -38,13 +44,31 @@ int ctl_open (ctl_t *ctl);
 void ctl_close (ctl_t *ctl);
 
 /*  Calls type on service with data (stolen) and returns the result (caller owns), or NULL with
-    *code set to CTL_REFUSED, CTL_DOWN or CTL_LOCAL after printing why to stderr. status (may be
+    *code set to CTL_REFUSED, CTL_NOT_FOUND, CTL_DOWN, CTL_BAD_REPLY or CTL_LOCAL after printing why to stderr. status (may be
     NULL, 16 bytes) gets "accepted", "duplicate" or "result". */
 json_t *ctl_call (ctl_t *ctl, const char *service, const char *type, json_t *data, int *code, char *status);
 
 /*  The same, signed as another principal (iss, with its key). */
 json_t *ctl_call_as (ctl_t *ctl, const xc_key_t *key, const char *iss, const char *service, const char *type,
                      json_t *data, int *code, char *status);
+
+/*  One call of ctl_call_all. */
+typedef struct {
+    const char *service;
+    const char *type;
+    json_t *data;                    /* stolen (NULL: {}) */
+    const xc_key_t *key;             /* NULL: the operator's */
+    const char *iss;                 /* NULL: the operator's */
+    /* out */
+    json_t *result;                  /* caller owns; NULL when code is not CTL_OK */
+    int code;                        /* CTL_OK, CTL_REFUSED, CTL_NOT_FOUND, CTL_DOWN, CTL_BAD_REPLY, CTL_LOCAL */
+    char status[16];                 /* "accepted", "duplicate" or "result" */
+    char error[32];                  /* the service's error code when it refused */
+} ctl_request_t;
+
+/*  Sends every request at once and waits for them all within one --timeout, resending each
+    after a wait without its answer; why each failed is printed to stderr. */
+void ctl_call_all (ctl_t *ctl, ctl_request_t *reqs, size_t n);
 
 /*  Every item of a paged list query ({"items", "next"}), paged through (caller owns). */
 json_t *ctl_list_all (ctl_t *ctl, const char *service, const char *type, json_t *filters, int *code);
@@ -53,16 +77,24 @@ json_t *ctl_list_all (ctl_t *ctl, const char *service, const char *type, json_t 
 int ctl_width (const char *s);
 
 /*  Prints rows (an array of objects) as an aligned table of the given columns (NULL-terminated;
-    NULL: the scalar members of the first row, in order). Nested values print as compact JSON. */
+    NULL: every member of any row, in the order first seen). Never JSON in a cell: a nested
+    object is key=value text (dotted keys deeper down), an array its elements joined by ", ". */
 void ctl_table (const json_t *rows, const char *const *columns);
 
-/*  Prints a result: --json as JSON; else a list's items as a table and other results as
-    "member: value" lines. */
+/*  Prints a result: --json as JSON; else a list ("items", or the one member that is an array
+    of objects, as notify.read's "notices") as a table, its other members and other results
+    as "member value" lines. */
 void ctl_print (const ctl_t *ctl, const json_t *result);
 
 /*  The value after the option name in argv, or NULL; whether a flag is there. */
 const char *ctl_opt (int argc, char **argv, const char *name);
 bool ctl_flag (int argc, char **argv, const char *name);
+
+/*  The known word nearest to word (at most two edits, or one word starts with), or NULL. */
+const char *ctl_nearest (const char *word, const char *const *known, size_t n);
+/*  Ends an error line about an unknown word: "; did you mean 'X'?" with the nearest known one,
+    else "; known: a, b, c". */
+void ctl_suggest (const char *word, const char *const *known, size_t n);
 
 /*  Writes text (size bytes) to path atomically (a temporary file renamed). */
 int ctl_write_file (const char *path, const char *text, size_t size);

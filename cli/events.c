@@ -80,6 +80,15 @@ ctl_events (ctl_t *ctl, int argc, char **argv)
         fprintf (stderr, "usage: xcctl events SERVICE [--after SEQ] [--follow]\n");
         return CTL_USAGE;
     }
+    if (!xc_config_service (ctl->config, service)) {
+        const char *names[64];
+        size_t n = 0;
+        for (; n < ctl->config->n_services && n < 64; n++)
+            names[n] = ctl->config->services[n].name;
+        fprintf (stderr, "xcctl: events: no service '%s' in %s", service, ctl->config->path);
+        ctl_suggest (service, names, n);
+        return CTL_USAGE;
+    }
     int rc = ctl_open (ctl);
     if (rc != CTL_OK)
         return rc;
@@ -200,9 +209,27 @@ int
 ctl_audit (ctl_t *ctl, int argc, char **argv)
 {
     if (argc < 1 || strcmp (argv[0], "verify") != 0) {
+        if (argc > 0 && argv[0][0] != '-')
+            fprintf (stderr, "xcctl: audit has no verb '%s'; did you mean 'verify'?\n", argv[0]);
         fprintf (stderr, "usage: xcctl audit verify [SERVICE ...]\n");
         return CTL_USAGE;
     }
+    const char *names[64];
+    size_t n_names = 0;
+    for (; n_names < ctl->config->n_services && n_names < 64; n_names++)
+        names[n_names] = ctl->config->services[n_names].name;
+    for (int k = 1; k < argc; k++)
+        if (!xc_config_service (ctl->config, argv[k])) {
+            fprintf (stderr, "xcctl: audit verify: no service '%s' in %s", argv[k], ctl->config->path);
+            ctl_suggest (argv[k], names, n_names);
+            if (ctl_nearest (argv[k], names, n_names)) {
+                fprintf (stderr, "  the services:");
+                for (size_t i = 0; i < n_names; i++)
+                    fprintf (stderr, " %s", names[i]);
+                fprintf (stderr, "\n");
+            }
+            return CTL_USAGE;
+        }
     int rc = ctl_open (ctl);
     if (rc != CTL_OK)
         return rc;

@@ -42,6 +42,38 @@ s_leads (ctl_t *ctl, const char *target, xc_buf_t *b, long long *rows)
     return b->failed ? CTL_LOCAL : CTL_OK;
 }
 
+/*  A filter that names nothing would export an empty list as if it were one: every round,
+    unit and target named must exist. CTL_NOT_FOUND after saying which does not. */
+static int
+s_filters_exist (ctl_t *ctl, int argc, char **argv)
+{
+    static const struct { const char *option, *type, *member; } checks[] = {
+        { "--round", "round.get", "round" },
+        { "--unit", "unit.get", "unit" },
+    };
+    for (size_t k = 0; k < sizeof checks / sizeof checks[0]; k++) {
+        const char *value = ctl_opt (argc, argv, checks[k].option);
+        if (!value)
+            continue;
+        int rc;
+        json_t *found = ctl_call (ctl, "intake", checks[k].type, json_pack ("{s:s}", checks[k].member, value), &rc,
+                                  NULL);
+        if (!found) {
+            if (rc == CTL_NOT_FOUND)
+                fprintf (stderr, "xcctl: export: %s '%s' does not exist\n", checks[k].member, value);
+            return rc;
+        }
+        json_decref (found);
+    }
+    const char *target = ctl_opt (argc, argv, "--target");
+    if (target && !xc_registry_principal (ctl->registry, target)) {
+        fprintf (stderr, "xcctl: export: target '%s' is no principal of the registry %s (xcctl principal list)\n",
+                 target, ctl->config->registry);
+        return CTL_NOT_FOUND;
+    }
+    return CTL_OK;
+}
+
 int
 ctl_export (ctl_t *ctl, int argc, char **argv)
 {
@@ -54,9 +86,30 @@ ctl_export (ctl_t *ctl, int argc, char **argv)
                          "       xcctl export leads [--target ISS] --out FILE.csv\n");
         return CTL_USAGE;
     }
+    static const char *const lists_opts[] = { "--round", "--unit", "--out" }, *const leads_opts[] = { "--target", "--out" };
+    const char *const *known = leads ? leads_opts : lists_opts;
+    size_t n_known = leads ? 2 : 3;
+    for (int i = 1; i < argc; i += 2) {
+        bool ok = false;
+        for (size_t k = 0; k < n_known; k++)
+            ok = ok || strcmp (argv[i], known[k]) == 0;
+        if (!ok || i + 1 >= argc) {
+            fprintf (stderr, "xcctl: export %s: %s '%s'", list, ok ? "no value after" : "unknown option", argv[i]);
+            if (ok)
+                fprintf (stderr, "\n");
+            else
+                ctl_suggest (argv[i], known, n_known);
+            return CTL_USAGE;
+        }
+    }
     int rc = ctl_open (ctl);
     if (rc != CTL_OK)
         return rc;
+    rc = s_filters_exist (ctl, argc, argv);
+    if (rc != CTL_OK) {
+        fprintf (stderr, "xcctl: export: nothing written to %s\n", out);
+        return rc;
+    }
     xc_buf_t b = { 0 };
     long long rows = 0;
     if (leads)

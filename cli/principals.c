@@ -8,20 +8,70 @@
 
 #include "cli/ctl.h"
 #include "cli/tools.h"
+#include "common/calendar.h"
 #include "common/clock.h"
+
+/*  A key's validity bound from --not-before / --not-after: RFC 3339, or a date meaning the
+    deployment's local midnight at the start of that day. -1 after saying what is wrong. */
+static int
+s_time (const ctl_t *ctl, const char *option, const char *text, int64_t *t)
+{
+    xc_err_t err;
+    xc_date_t date;
+    if (strlen (text) == XC_DATE_LEN && xc_date_parse (text, &date, &err) == 0) {
+        *t = (int64_t) date * 86400 - ctl->config->utc_offset;
+        return 0;
+    }
+    if (xc_clock_parse (text, t, &err) == 0)
+        return 0;
+    fprintf (stderr, "xcctl: %s: '%s' is neither an RFC 3339 time (2027-01-01T00:00:00+08:00) nor a date"
+             " (2027-01-01)\n", option, text);
+    return -1;
+}
+
+/*  The validity of a new key: --not-before and --not-after when given, else those of the
+    public key file (keygen wrote them), else from a day ago for years. Checked: before < after.
+    CTL_OK or CTL_USAGE (printed). */
+static int
+s_validity (const ctl_t *ctl, int argc, char **argv, const json_t *jwk, int years, int64_t *from, int64_t *until)
+{
+    const char *nb = ctl_opt (argc, argv, "--not-before"), *na = ctl_opt (argc, argv, "--not-after");
+    if (!nb && jwk)
+        nb = json_string_value (json_object_get (jwk, "not_before"));
+    if (!na && jwk)
+        na = json_string_value (json_object_get (jwk, "not_after"));
+    *from = xc_clock_wall () - 86400;
+    if (nb && s_time (ctl, "--not-before", nb, from) != 0)
+        return CTL_USAGE;
+    *until = *from + 86400 + (int64_t) years * 366 * 86400;
+    if (na && s_time (ctl, "--not-after", na, until) != 0)
+        return CTL_USAGE;
+    if (*from >= *until) {
+        char a[XC_RFC3339_LEN + 1], b[XC_RFC3339_LEN + 1];
+        xc_clock_format (*from, a);
+        xc_clock_format (*until, b);
+        fprintf (stderr, "xcctl: the key would be valid from %s until %s: --not-before must be earlier than"
+                 " --not-after\n", a, b);
+        return CTL_USAGE;
+    }
+    return CTL_OK;
+}
 
 int
 ctl_keygen (ctl_t *ctl, int argc, char **argv)
 {
-    (void) ctl;
     const char *out = ctl_opt (argc, argv, "--out");
     const char *kid = ctl_opt (argc, argv, "--kid");
     if (!out || !kid) {
-        fprintf (stderr, "usage: xcctl keygen --out FILE.jwk --kid KID [--curve]\n"
+        fprintf (stderr, "usage: xcctl keygen --out FILE.jwk --kid KID [--curve] [--not-before TIME] [--not-after TIME]\n"
                          "  writes the private key (mode 0600), FILE.jwk.pub (give it to the inspection office)\n"
-                         "  and with --curve a CURVE keypair FILE.jwk.curve\n");
+                         "  and with --curve a CURVE keypair FILE.jwk.curve; TIME is RFC 3339 or a date\n");
         return CTL_USAGE;
     }
+    int64_t from = 0, until = 0;
+    bool dated = ctl_opt (argc, argv, "--not-before") || ctl_opt (argc, argv, "--not-after");
+    if (dated && s_validity (ctl, argc, argv, NULL, 1, &from, &until) != CTL_OK)
+        return CTL_USAGE;
     xc_key_t key;
     xc_err_t err;
     if (xc_key_generate (&key, kid, &err) != 0 || xc_key_save_jwk (&key, out, &err) != 0) {
@@ -33,6 +83,14 @@ ctl_keygen (ctl_t *ctl, int argc, char **argv)
     snprintf (path, sizeof path, "%.4000s.pub", out);
     json_t *pub = xc_key_public_jwk (&key);
     xc_key_wipe (&key);
+    if (dated) {
+        /* the validity the department asks for: principal add takes it from this file */
+        char a[XC_RFC3339_LEN + 1], b[XC_RFC3339_LEN + 1];
+        xc_clock_format (from, a);
+        xc_clock_format (until, b);
+        json_object_set_new (pub, "not_before", json_string (a));
+        json_object_set_new (pub, "not_after", json_string (b));
+    }
     char *text = json_dumps (pub, JSON_INDENT (2));
     json_decref (pub);
     int rc = text && ctl_write_file (path, text, strlen (text)) == 0 ? CTL_OK : CTL_LOCAL;
@@ -99,9 +157,10 @@ s_add (ctl_t *ctl, json_t *doc, int argc, char **argv)
     const char *public = ctl_opt (argc, argv, "--public"), *scope_text = ctl_opt (argc, argv, "--scope");
     const char *curve = ctl_opt (argc, argv, "--curve");
     int years = ctl_opt (argc, argv, "--years") ? atoi (ctl_opt (argc, argv, "--years")) : 1;
-    if (!iss || !role || !public || years < 1 || years > 10) {
+    if (!iss || !role || !public || years < 1 || years > 10
+        || (ctl_opt (argc, argv, "--years") && ctl_opt (argc, argv, "--not-after"))) {
         fprintf (stderr, "usage: xcctl principal add --iss ISS --role ROLE --public FILE.jwk.pub"
-                         " [--scope JSON] [--curve Z85] [--years 1-10]\n");
+                         " [--scope JSON] [--curve Z85] [--years 1-10 | --not-before TIME --not-after TIME]\n");
         return CTL_USAGE;
     }
     json_error_t jerr;
@@ -115,10 +174,15 @@ s_add (ctl_t *ctl, json_t *doc, int argc, char **argv)
         json_decref (scope);
         return CTL_USAGE;
     }
+    int64_t t_from, t_until;
+    if (s_validity (ctl, argc, argv, jwk, years, &t_from, &t_until) != CTL_OK) {
+        json_decref (jwk);
+        json_decref (scope);
+        return CTL_USAGE;
+    }
     char from[XC_RFC3339_LEN + 1], until[XC_RFC3339_LEN + 1];
-    int64_t now = xc_clock_wall ();
-    xc_clock_format (now - 86400, from);
-    xc_clock_format (now + (int64_t) years * 366 * 86400, until);
+    xc_clock_format (t_from, from);
+    xc_clock_format (t_until, until);
     json_object_set_new (jwk, "not_before", json_string (from));
     json_object_set_new (jwk, "not_after", json_string (until));
     json_t *principals = json_object_get (doc, "principals");
@@ -142,8 +206,8 @@ s_add (ctl_t *ctl, json_t *doc, int argc, char **argv)
     json_decref (scope);
     int rc = s_save (ctl, doc);
     if (rc == CTL_OK)
-        printf ("registered %s (%s) with key %s until %.10s\n", iss, role,
-                json_string_value (json_object_get (jwk, "kid")), until);
+        printf ("registered %s (%s) with key %s valid from %s until %s\n", iss, role,
+                json_string_value (json_object_get (jwk, "kid")), from, until);
     return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli/ctl.h"
+#include "common/text.h"
 
 /*  Whether a code point is East Asian Wide or Fullwidth (Unicode UAX #11), by its main
     blocks: enough for Chinese text, full-width forms and emoji. */
@@ -43,7 +44,65 @@ ctl_width (const char *s)
     return width;
 }
 
-/*  A cell's text: strings as they are, null empty, others compact JSON. Caller frees. */
+/*  Appends v for people: a scalar as its text (a string with a space or '=' in quotes when
+    nested), an object as key=value pairs with dotted keys for deeper objects
+    ("source=intake seq=3"), an array as its elements joined by ", " (objects in braces). */
+static void
+s_render (xc_buf_t *b, const json_t *v, const char *prefix, bool nested)
+{
+    if (json_is_object (v)) {
+        const char *key;
+        json_t *member;
+        bool first = true;
+        json_object_foreach ((json_t *) v, key, member) {
+            char path[256];
+            snprintf (path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", key);
+            if (json_is_object (member) && json_object_size (member)) {
+                if (!first)
+                    xc_buf_puts (b, " ");
+                s_render (b, member, path, true);
+            }
+            else {
+                xc_buf_puts (b, first ? "" : " ");
+                xc_buf_puts (b, path);
+                xc_buf_puts (b, "=");
+                s_render (b, member, "", true);
+            }
+            first = false;
+        }
+        if (first && !prefix[0])
+            xc_buf_puts (b, "{}");
+    }
+    else if (json_is_array (v)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach ((json_t *) v, i, e) {
+            xc_buf_puts (b, i ? ", " : "");
+            if (json_is_object (e))
+                xc_buf_puts (b, "{");
+            s_render (b, e, "", true);
+            if (json_is_object (e))
+                xc_buf_puts (b, "}");
+        }
+    }
+    else if (json_is_string (v)) {
+        const char *text = json_string_value (v);
+        bool quote = nested && (!text[0] || strpbrk (text, " =,{}"));
+        if (quote)
+            xc_buf_puts (b, "\"");
+        xc_buf_puts (b, text);
+        if (quote)
+            xc_buf_puts (b, "\"");
+    }
+    else if (!json_is_null (v)) {
+        char *text = json_dumps (v, JSON_COMPACT | JSON_ENCODE_ANY);
+        xc_buf_puts (b, text ? text : "");
+        free (text);
+    }
+}
+
+/*  A cell's text: strings as they are, null empty, objects and arrays as key=value text,
+    never JSON (people read tables; --json is for programs). Caller frees. */
 static char *
 s_cell (const json_t *v)
 {
@@ -51,7 +110,11 @@ s_cell (const json_t *v)
         return strdup ("");
     if (json_is_string (v))
         return strdup (json_string_value (v));
-    return json_dumps (v, JSON_COMPACT | JSON_ENCODE_ANY);
+    xc_buf_t b = { 0 };
+    s_render (&b, v, "", false);
+    char *text = b.failed || !b.data ? strdup ("") : strdup (b.data);
+    xc_buf_free (&b);
+    return text;
 }
 
 void
@@ -63,11 +126,20 @@ ctl_table (const json_t *rows, const char *const *columns)
         for (; columns[n] && n < 32; n++)
             names[n] = columns[n];
     else {
-        const char *key;
-        json_t *v;
-        json_object_foreach ((json_t *) json_array_get (rows, 0), key, v)
-            if (n < 32 && !json_is_object (v) && !json_is_array (v))
-                names[n++] = key;
+        /* every member of any row, in the order first seen */
+        size_t r;
+        json_t *one;
+        json_array_foreach (rows, r, one) {
+            const char *key;
+            json_t *v;
+            json_object_foreach (one, key, v) {
+                bool seen = false;
+                for (int c = 0; c < n && !seen; c++)
+                    seen = strcmp (names[c], key) == 0;
+                if (!seen && n < 32)
+                    names[n++] = key;
+            }
+        }
     }
     int widths[32];
     for (int c = 0; c < n; c++)
@@ -113,23 +185,31 @@ ctl_print (const ctl_t *ctl, const json_t *result)
         free (text);
         return;
     }
-    const json_t *items = json_object_get (result, "items");
+    /* a list's rows: "items", or the one member that is an array of objects (notify.read's
+       "notices"); the other members follow the table */
+    const char *list = json_object_get (result, "items") ? "items" : NULL;
+    const char *key;
+    json_t *v;
+    json_object_foreach ((json_t *) result, key, v)
+        if (!list && json_is_array (v) && json_is_object (json_array_get (v, 0)))
+            list = key;
+    const json_t *items = list ? json_object_get (result, list) : NULL;
     if (json_is_array (items)) {
         /* times in milliseconds read as local times */
         size_t i;
         json_t *row;
         json_array_foreach (items, i, row) {
-            const char *key;
-            json_t *v;
-            json_object_foreach (row, key, v) {
-                size_t n = strlen (key);
-                if (n > 3 && strcmp (key + n - 3, "_ms") == 0 && json_is_integer (v)) {
-                    time_t t = (time_t) (json_integer_value (v) / 1000 + ctl->config->utc_offset);
+            const char *name;
+            json_t *value;
+            json_object_foreach (row, name, value) {
+                size_t n = strlen (name);
+                if (n > 3 && strcmp (name + n - 3, "_ms") == 0 && json_is_integer (value)) {
+                    time_t t = (time_t) (json_integer_value (value) / 1000 + ctl->config->utc_offset);
                     struct tm tm;
                     char text[32];
                     gmtime_r (&t, &tm);
                     strftime (text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm);
-                    json_object_set_new (row, key, json_string (text));
+                    json_object_set_new (row, name, json_string (text));
                 }
             }
         }
@@ -138,15 +218,22 @@ ctl_print (const ctl_t *ctl, const json_t *result)
         else
             printf ("(none)\n");
         const json_t *next = json_object_get (result, "next");
-        if (next && !json_is_null (next)) {
-            char *text = json_dumps (next, JSON_ENCODE_ANY);
-            printf ("(more: --after %s)\n", text ? text : "");
-            free (text);
+        if (strcmp (list, "items") == 0) {
+            if (next && !json_is_null (next)) {
+                char *text = json_dumps (next, JSON_ENCODE_ANY);
+                printf ("(more: --after %s)\n", text ? text : "");
+                free (text);
+            }
+            return;
         }
+        json_object_foreach ((json_t *) result, key, v)
+            if (strcmp (key, list) != 0) {
+                char *cell = s_cell (v);
+                printf ("%-*s %s\n", 14, key, cell ? cell : "");
+                free (cell);
+            }
         return;
     }
-    const char *key;
-    json_t *v;
     json_object_foreach ((json_t *) result, key, v) {
         char *cell = json_is_string (v) ? strdup (json_string_value (v))
                                         : json_dumps (v, JSON_ENCODE_ANY | (json_is_object (v) || json_is_array (v)

@@ -1,6 +1,12 @@
 /*  verbs.c: a verb for every command and query of every service: `xcctl NOUN VERB
     [--member value ...] [--file DATA.json]` sends NOUN.VERB to the service that owns it.
 
+    Each verb's synopsis declares its options: those outside brackets are required, those in
+    brackets optional, and no other is known. xcctl checks the data against it before sending,
+    so a missing or unknown option is bad usage (exit 2) named here, not a schema error from
+    the service (tests/python/test_xcctl_newcomer.py checks the synopses against the services'
+    schemas).
+
     Values are strings, except members that are integers or booleans in the protocol (listed
     below) and values starting with [ or {, which are JSON. --file gives the whole data object
     (- for standard input); options given as well replace its members. A dash in an option's
@@ -19,7 +25,7 @@ static const ctl_verb_t s_verbs[] = {
     { "unit.get", "intake", "--unit ID", "one unit" },
     { "unit.list", "intake", "[--level L] [--parent UNIT] [--after ID] [--limit N]", "units" },
     { "round.open", "intake", "--id ID --name NAME --kind KIND --team ISS --targets JSON --planned-start DATE"
-                              " --planned-end DATE [--theme T] [--prior-round R] [--modes JSON] [--date D]",
+                              " --planned-end DATE [--theme T] [--prior-round R] [--modes JSON] [--audit-ref REF] [--date D]",
       "open an inspection round (office)" },
     { "round.advance", "intake", "--round ID --stage STAGE --date DATE", "move a round to its next stage (office)" },
     { "round.get", "intake", "--round ID", "one round with its targets" },
@@ -37,7 +43,8 @@ static const ctl_verb_t s_verbs[] = {
       "make a referral (office)" },
     { "referral.acknowledge", "referral", "--referral N", "acknowledge a referral (its target)" },
     { "referral.dispose", "referral", "--referral N --method M [--note T]", "dispose of a referral (its target)" },
-    { "referral.outcome", "referral", "--referral N --case-filed BOOL --party-sanctions N ... [--note T]",
+    { "referral.outcome", "referral", "--referral N --case-filed BOOL --party-sanctions N --administrative-sanctions N"
+                                          " --organizational-handling N --detentions N --prosecution-transfers N [--note T]",
       "report an outcome (its target)" },
     { "referral.reopen", "referral", "--referral N --reason T", "reopen a parked lead (its target)" },
     { "referral.conclude", "referral", "--referral N [--note T]", "conclude a referral (its target)" },
@@ -61,7 +68,7 @@ static const ctl_verb_t s_verbs[] = {
     { "rectify.get", "rectify", "--item N", "one item" },
     { "rectify.list", "rectify", "[--round R] [--unit U] [--state S] [--class C] [--overdue BOOL] [--after N]"
                                  " [--limit N]", "items" },
-    { "rectify.export", "rectify", "--list problems|tasks|responsibilities [--round R] [--unit U]",
+    { "rectify.export", "rectify", "--list problems|tasks|responsibilities [--round R] [--unit U] [--after N] [--limit N]",
       "one page of a list as CSV (xcctl export writes whole files)" },
     { "rectify.round", "rectify", "--round ID", "a round's targets, scores, visits, interviews" },
     { "rectify.stats", "rectify", "[--round R] [--unit U] [--from DATE] [--to DATE]", "rectify's figures" },
@@ -107,10 +114,117 @@ ctl_verbs_help (FILE *out, const char *noun)
         if (noun && (strncmp (s_verbs[i].type, noun, (size_t) (dot - s_verbs[i].type)) != 0
                      || strlen (noun) != (size_t) (dot - s_verbs[i].type)))
             continue;
-        fprintf (out, "  %-8s %-12s %s\n", noun ? "" : "", dot + 1, s_verbs[i].help);
+        int len = (int) (dot - s_verbs[i].type);
+        fprintf (out, "  %-9.*s %-12s %s\n", noun ? 0 : len, s_verbs[i].type, dot + 1, s_verbs[i].help);
         if (noun)
             fprintf (out, "      %s %s %s\n", noun, dot + 1, s_verbs[i].args);
     }
+}
+
+size_t
+ctl_verb_nouns (const char **nouns, size_t max)
+{
+    static char names[64][32];
+    size_t n = 0;
+    for (int i = 0; s_verbs[i].type; i++) {
+        int len = (int) (strchr (s_verbs[i].type, '.') - s_verbs[i].type);
+        bool seen = false;
+        for (size_t k = 0; k < n && !seen; k++)
+            seen = strncmp (names[k], s_verbs[i].type, (size_t) len) == 0 && names[k][len] == 0;
+        if (!seen && n < max && n < 64) {
+            snprintf (names[n], sizeof names[n], "%.*s", len, s_verbs[i].type);
+            nouns[n] = names[n];
+            n++;
+        }
+    }
+    return n;
+}
+
+size_t
+ctl_verb_verbs (const char *noun, const char **verbs, size_t max)
+{
+    size_t n = 0, len = strlen (noun);
+    for (int i = 0; s_verbs[i].type && n < max; i++)
+        if (strncmp (s_verbs[i].type, noun, len) == 0 && s_verbs[i].type[len] == '.')
+            verbs[n++] = s_verbs[i].type + len + 1;
+    return n;
+}
+
+/*  The options of v's synopsis as member names (a dash is an underscore), each with whether
+    it is required (outside brackets). Returns how many. */
+static int
+s_options (const ctl_verb_t *v, char names[][48], bool *required, int max)
+{
+    int n = 0, depth = 0;
+    for (const char *p = v->args; *p && n < max; p++) {
+        if (*p == '[')
+            depth++;
+        else if (*p == ']')
+            depth--;
+        else if (p[0] == '-' && p[1] == '-' && (p == v->args || p[-1] == ' ' || p[-1] == '[')) {
+            int k = 0;
+            for (p += 2; *p && *p != ' ' && *p != ']' && k < 47; p++)
+                names[n][k++] = *p == '-' ? '_' : *p;
+            names[n][k] = 0;
+            required[n++] = depth == 0;
+            p--;
+        }
+    }
+    return n;
+}
+
+/*  Checks the data of v against its synopsis: every option known, every required one given
+    (on the line or in --file). Prints what is wrong; CTL_OK or CTL_USAGE. */
+static int
+s_check (const ctl_verb_t *v, const json_t *data, int argc, char **argv)
+{
+    char names[32][48];
+    bool required[32];
+    int n = s_options (v, names, required, 32);
+    const char *dot = strchr (v->type, '.');
+    for (int i = 0; i < argc; i += 2) {
+        if (strcmp (argv[i], "--file") == 0)
+            continue;
+        char name[128];
+        snprintf (name, sizeof name, "%s", argv[i] + 2);
+        for (char *p = name; *p; p++)
+            if (*p == '-')
+                *p = '_';
+        bool known = false;
+        const char *options[32];
+        char dashed[32][52];
+        for (int k = 0; k < n; k++) {
+            known = known || strcmp (names[k], name) == 0;
+            snprintf (dashed[k], sizeof dashed[k], "--%.45s", names[k]);
+            for (char *p = dashed[k]; *p; p++)
+                if (*p == '_')
+                    *p = '-';
+            options[k] = dashed[k];
+        }
+        if (!known) {
+            fprintf (stderr, "xcctl: %.*s %s: unknown option '%s'", (int) (dot - v->type), v->type, dot + 1, argv[i]);
+            ctl_suggest (argv[i], options, (size_t) n);
+            fprintf (stderr, "usage: xcctl %.*s %s %s\n", (int) (dot - v->type), v->type, dot + 1, v->args);
+            return CTL_USAGE;
+        }
+    }
+    int missing = 0;
+    for (int k = 0; k < n; k++)
+        if (required[k] && !json_object_get (data, names[k])) {
+            char dashed[52];
+            snprintf (dashed, sizeof dashed, "--%.45s", names[k]);
+            for (char *p = dashed; *p; p++)
+                if (*p == '_')
+                    *p = '-';
+            fprintf (stderr, "xcctl: %.*s %s: the option %s is required\n", (int) (dot - v->type), v->type, dot + 1,
+                     dashed);
+            missing++;
+        }
+    if (missing) {
+        fprintf (stderr, "usage: xcctl %.*s %s %s\n", (int) (dot - v->type), v->type, dot + 1, v->args);
+        return CTL_USAGE;
+    }
+    return CTL_OK;
 }
 
 /*  The value of an option as JSON for member name; NULL after printing why. */
@@ -184,13 +298,18 @@ ctl_args_data (int argc, char **argv)
 }
 
 int
-ctl_verb_run (ctl_t *ctl, const char *noun, const char *verb, int argc, char **argv)
+ctl_verb_prepare (const char *noun, const char *verb, int argc, char **argv, json_t **data_p)
 {
+    *data_p = NULL;
     char type[96];
     snprintf (type, sizeof type, "%s.%s", noun, verb);
     const ctl_verb_t *v = ctl_verb_find (type);
     if (!v) {
-        fprintf (stderr, "xcctl: no verb '%s %s'; the verbs of %s:\n", noun, verb, noun);
+        const char *verbs[64];
+        size_t n = ctl_verb_verbs (noun, verbs, 64);
+        fprintf (stderr, "xcctl: %s has no verb '%s'", noun, verb);
+        ctl_suggest (verb, verbs, n);
+        fprintf (stderr, "the verbs of %s:\n", noun);
         ctl_verbs_help (stderr, noun);
         return CTL_USAGE;
     }
@@ -201,6 +320,20 @@ ctl_verb_run (ctl_t *ctl, const char *noun, const char *verb, int argc, char **a
     json_t *data = ctl_args_data (argc, argv);
     if (!data)
         return CTL_USAGE;
+    if (s_check (v, data, argc, argv) != CTL_OK) {
+        json_decref (data);
+        return CTL_USAGE;
+    }
+    *data_p = data;
+    return CTL_OK;
+}
+
+int
+ctl_verb_run (ctl_t *ctl, const char *noun, const char *verb, json_t *data)
+{
+    char type[96];
+    snprintf (type, sizeof type, "%s.%s", noun, verb);
+    const ctl_verb_t *v = ctl_verb_find (type);
     int rc = ctl_open (ctl);
     if (rc != CTL_OK) {
         json_decref (data);

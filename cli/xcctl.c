@@ -7,8 +7,10 @@
       NOUN VERB [--member value ...] [--file DATA.json]
                             any command or query of a service (xcctl help lists them)
 
-    --config defaults to $XC_CONFIG, then var/local.json (make run's), then config/local.json; --key (the operator's private
-    JWK) to $XC_KEY, then keys/office.jwk beside the config.
+    --config defaults to $XC_CONFIG, then var/local.json (make run's), then config/local.json, both
+    in the current folder; --key (the operator's private JWK) to $XC_KEY, then keys/office.jwk
+    beside the config. Unknown words (commands, nouns, verbs, options) are exit 2 with the
+    nearest known one.
 */
 #include <errno.h>
 #include <jansson.h>
@@ -209,49 +211,76 @@ s_init (ctl_t *ctl)
     return rc == 0 ? 0 : 1;
 }
 
-/*  Every service, or only those named (a container's healthcheck names its own). */
+/*  Every service, or only those named (a container's healthcheck names its own), asked at
+    once: with every service down the answer takes one --timeout, not one per service. */
 static int
 s_health (ctl_t *ctl, int argc, char **argv)
 {
+    const xc_config_t *cfg = ctl->config;
     for (int k = 0; k < argc; k++)
-        if (!xc_config_service (ctl->config, argv[k])) {
-            fprintf (stderr, "xcctl: health: no service '%s' in the config\n", argv[k]);
+        if (!xc_config_service (cfg, argv[k])) {
+            const char *names[64];
+            size_t n = 0;
+            for (; n < cfg->n_services && n < 64; n++)
+                names[n] = cfg->services[n].name;
+            fprintf (stderr, "xcctl: health: no service '%s' in the config", argv[k]);
+            ctl_suggest (argv[k], names, n);
             return CTL_USAGE;
         }
     int rc = ctl_open (ctl);
     if (rc != CTL_OK)
         return rc;
-    const xc_config_t *cfg = ctl->config;
-    json_t *rows = json_array ();
-    int down = 0;
+    ctl_request_t *reqs = calloc (cfg->n_services ? cfg->n_services : 1, sizeof *reqs);
+    if (!reqs)
+        return CTL_LOCAL;
+    size_t n = 0;
     for (size_t i = 0; i < cfg->n_services; i++) {
-        const xc_service_conf_t *svc = &cfg->services[i];
         bool named = argc == 0;
         for (int k = 0; k < argc && !named; k++)
-            named = strcmp (argv[k], svc->name) == 0;
-        if (!named)
-            continue;
-        int code;
-        json_t *h = ctl_call (ctl, svc->name, "health", NULL, &code, NULL);
+            named = strcmp (argv[k], cfg->services[i].name) == 0;
+        if (named)
+            reqs[n++] = (ctl_request_t) { .service = cfg->services[i].name, .type = "health" };
+    }
+    ctl_call_all (ctl, reqs, n);
+    json_t *rows = json_array ();
+    int down = 0, bad_reply = 0, refused = 0;
+    for (size_t i = 0; i < n; i++) {
+        const xc_service_conf_t *svc = xc_config_service (cfg, reqs[i].service);
+        json_t *h = reqs[i].result;
+        int code = reqs[i].code;
         json_t *row = json_pack ("{s:s, s:s, s:s}", "service", svc->name, "api", svc->api, "state",
-                                 h ? "up" : code == CTL_DOWN ? "DOWN" : "ERROR");
+                                 h ? "up" : code == CTL_DOWN ? "DOWN" : code == CTL_BAD_REPLY ? "BAD REPLY" : "ERROR");
         if (h) {
-            /* events of the services it reads that it has not applied yet */
+            /* events of the services it reads that it has not applied yet; a source whose head
+               the consumer has not learnt yet (just after a restart, or while it is down) makes
+               the lag unknown, never negative */
             long long lag = 0;
+            bool known = true;
             const char *source;
             json_t *position;
-            json_object_foreach (json_object_get (h, "sources"), source, position)
-                lag += json_integer_value (json_object_get (position, "head"))
-                       - json_integer_value (json_object_get (position, "offset"));
+            json_t *sources = json_object ();
+            json_object_foreach (json_object_get (h, "sources"), source, position) {
+                json_t *head = json_object_get (position, "head");
+                long long offset = json_integer_value (json_object_get (position, "offset"));
+                bool head_known = json_is_integer (head) && json_integer_value (head) >= offset;
+                known = known && head_known;
+                if (head_known)
+                    lag += json_integer_value (head) - offset;
+                json_object_set_new (sources, source, json_pack ("{s:I, s:o}", "offset", (json_int_t) offset, "head",
+                                                                 head_known ? json_incref (head) : json_null ()));
+            }
+            json_object_set_new (row, "sources", sources);
             json_object_set (row, "head", json_object_get (h, "head"));
             json_object_set (row, "commands", json_object_get (h, "commands"));
-            json_object_set_new (row, "lag", json_integer (lag));
+            json_object_set_new (row, "lag", known ? json_integer (lag) : ctl->json ? json_null () : json_string ("?"));
         }
-        else
-            down++;
+        down += code == CTL_DOWN;
+        bad_reply += code == CTL_BAD_REPLY;
+        refused += !h && code != CTL_DOWN && code != CTL_BAD_REPLY;
         json_array_append_new (rows, row);
         json_decref (h);
     }
+    free (reqs);
     if (ctl->json)
         ctl_print (ctl, rows);
     else {
@@ -259,7 +288,7 @@ s_health (ctl_t *ctl, int argc, char **argv)
         ctl_table (rows, columns);
     }
     json_decref (rows);
-    return down ? CTL_DOWN : CTL_OK;
+    return down ? CTL_DOWN : bad_reply ? CTL_BAD_REPLY : refused ? CTL_REFUSED : CTL_OK;
 }
 
 static void
@@ -281,15 +310,161 @@ s_usage (FILE *out)
              "  NOUN VERB [--member value ...] [--file DATA.json]   a command or query (below)\n"
              "  help [NOUN]   the verbs, with their arguments for a noun\n"
              "exit status: 0 done, 1 refused by a service, 2 bad usage, 3 a service did not answer,\n"
-             "             4 a local problem (config, key, file), 5 audit found a record that does not verify\n"
+             "             4 a local problem (config, key, file), 5 audit found a record that does not verify,\n"
+             "             6 something named does not exist, 7 a reply xcctl refused (too large, signature, signer)\n"
              "verbs:\n");
     ctl_verbs_help (out, NULL);
+}
+
+/*  The commands beyond the services' own verbs, with their usage for --help and help WORD. */
+static const struct {
+    const char *name, *usage;
+} s_commands[] = {
+    { "init", "xcctl init\n  makes what the deployment lacks: each service's keys, the operator's key, their registry entries" },
+    { "health", "xcctl health [SERVICE ...]\n  every service (or those named), asked at once: up or down, latest event,"
+                " commands, consumer lag\n  (? while a source's head is not known yet); exit 3 when one does not answer" },
+    { "services", "xcctl services\n  the services of the config" },
+    { "events", "xcctl events SERVICE [--after SEQ] [--follow]\n  a service's events as you may read them" },
+    { "audit", "xcctl audit verify [SERVICE ...]\n  recompute every hash link, check every signature; exit 5 names what fails" },
+    { "stats", "xcctl stats\n  one report across the services in the source document's shape" },
+    { "export", "xcctl export problems|tasks|responsibilities [--round R] [--unit U] --out FILE.csv\n"
+                "xcctl export leads [--target ISS] --out FILE.csv\n  a round, unit or target that does not exist is exit 6"
+                " and no file is written" },
+    { "import", "xcctl import units FILE.csv\n  a header line, then id,name,level,parent; refused rows named by line" },
+    { "keygen", "xcctl keygen --out FILE.jwk --kid KID [--curve] [--not-before TIME] [--not-after TIME]\n"
+                "  TIME: RFC 3339 (2027-01-01T00:00:00+08:00) or a date (2027-01-01, the deployment's local midnight)" },
+    { "principal", "xcctl principal add --iss ISS --role ROLE --public FILE.jwk.pub [--scope JSON] [--curve Z85]"
+                   " [--years N | --not-before TIME --not-after TIME]\nxcctl principal list\nxcctl principal revoke --iss ISS" },
+    { "simulate", "xcctl simulate --profile NAME\n  drive empty stores to the profile's figures (config/profiles/NAME.json)" },
+    { "help", "xcctl help [COMMAND | NOUN]\n  every command and verb, or one command's usage, or a noun's verbs" },
+};
+#define N_COMMANDS (sizeof s_commands / sizeof s_commands[0])
+
+/*  The options and first words each command knows (the rest are unknown: exit 2). */
+static const struct {
+    const char *name;
+    const char *options[10];
+    const char *words[6];            /* its first word, when it takes one from a list */
+} s_known[] = {
+    { "events", { "--after", "--follow" }, { NULL } },
+    { "audit", { NULL }, { "verify" } },
+    { "export", { "--round", "--unit", "--target", "--out" }, { "problems", "tasks", "responsibilities", "leads" } },
+    { "import", { NULL }, { "units" } },
+    { "keygen", { "--out", "--kid", "--curve", "--not-before", "--not-after" }, { NULL } },
+    { "principal", { "--iss", "--role", "--public", "--scope", "--curve", "--years", "--not-before", "--not-after" },
+      { "add", "list", "revoke" } },
+    { "simulate", { "--profile" }, { NULL } },
+    { "init", { NULL }, { NULL } },
+    { "health", { NULL }, { NULL } },
+    { "services", { NULL }, { NULL } },
+    { "stats", { NULL }, { NULL } },
+};
+
+/*  Every option of a built-in command known, its first word one of its list: CTL_OK, or
+    CTL_USAGE after naming the unknown word and the nearest known one. */
+static int
+s_check_words (const char *command, int argc, char **argv)
+{
+    for (size_t c = 0; c < sizeof s_known / sizeof s_known[0]; c++) {
+        if (strcmp (s_known[c].name, command) != 0)
+            continue;
+        size_t n_opts = 0, n_words = 0;
+        while (n_opts < 10 && s_known[c].options[n_opts])
+            n_opts++;
+        while (n_words < 6 && s_known[c].words[n_words])
+            n_words++;
+        if (n_words && argc > 0 && argv[0][0] != '-') {
+            bool ok = false;
+            for (size_t w = 0; w < n_words; w++)
+                ok = ok || strcmp (argv[0], s_known[c].words[w]) == 0;
+            if (!ok) {
+                fprintf (stderr, "xcctl: %s has no '%s'", command, argv[0]);
+                ctl_suggest (argv[0], s_known[c].words, n_words);
+                return CTL_USAGE;
+            }
+        }
+        for (int k = 0; k < argc; k++) {
+            if (strncmp (argv[k], "--", 2) != 0 || strcmp (argv[k], "--help") == 0)
+                continue;
+            bool ok = false;
+            for (size_t o = 0; o < n_opts; o++)
+                ok = ok || strcmp (argv[k], s_known[c].options[o]) == 0;
+            if (!ok) {
+                fprintf (stderr, "xcctl: %s: unknown option '%s'", command, argv[k]);
+                if (n_opts)
+                    ctl_suggest (argv[k], s_known[c].options, n_opts);
+                else
+                    fprintf (stderr, "; %s takes none\n", command);
+                return CTL_USAGE;
+            }
+            k += strcmp (argv[k], "--follow") != 0 && !(strcmp (command, "keygen") == 0 && strcmp (argv[k], "--curve") == 0);
+        }
+    }
+    return CTL_OK;
+}
+
+static const char *
+s_command_usage (const char *name)
+{
+    for (size_t u = 0; u < N_COMMANDS; u++)
+        if (strcmp (s_commands[u].name, name) == 0)
+            return s_commands[u].usage;
+    return NULL;
+}
+
+static bool
+s_is_noun (const char *word)
+{
+    const char *nouns[64];
+    size_t n = ctl_verb_nouns (nouns, 64);
+    for (size_t k = 0; k < n; k++)
+        if (strcmp (nouns[k], word) == 0)
+            return true;
+    return false;
+}
+
+/*  An unknown first word: exit 2, with the nearest command or noun. */
+static int
+s_unknown_command (const char *word)
+{
+    const char *known[128];
+    size_t n = 0;
+    for (size_t u = 0; u < N_COMMANDS; u++)
+        known[n++] = s_commands[u].name;
+    n += ctl_verb_nouns (known + n, 128 - n);
+    const char *near = ctl_nearest (word, known, n);
+    fprintf (stderr, "xcctl: unknown command '%s'", word);
+    if (near)
+        fprintf (stderr, "; did you mean '%s'?", near);
+    fprintf (stderr, " (xcctl help lists every command)\n");
+    return CTL_USAGE;
+}
+
+/*  "'config/local.json': unable to open" says neither where that is nor how to choose:
+    the path as resolved, and the ways to name the deployment. */
+static void
+s_config_failed (const char *path, const char *why, bool given)
+{
+    fprintf (stderr, "xcctl: %s\n", why);
+    if (path[0] != '/') {
+        char cwd[4096];
+        if (getcwd (cwd, sizeof cwd))
+            fprintf (stderr, "  (the config '%s' is relative to the current folder: %s/%s)\n", path, cwd, path);
+    }
+    if (!given)
+        fprintf (stderr, "  (no --config and no XC_CONFIG: xcctl looked for var/local.json, then config/local.json,"
+                         " in the current folder)\n");
+    fprintf (stderr, "  choose the deployment with --config FILE or XC_CONFIG=FILE (make run's is var/local.json in"
+                     " the folder it runs in)\n");
 }
 
 int
 main (int argc, char **argv)
 {
     ctl_t ctl = { .config_path = getenv ("XC_CONFIG"), .key_path = getenv ("XC_KEY"), .timeout_ms = 2000 };
+    if (ctl.config_path && !ctl.config_path[0])
+        ctl.config_path = NULL;
+    bool config_given = ctl.config_path != NULL;
     /* --json may come anywhere: people add it at the end */
     int n = 0;
     for (int k = 0; k < argc; k++) {
@@ -305,30 +480,86 @@ main (int argc, char **argv)
             s_usage (stdout);
             return CTL_OK;
         }
-        if (i + 1 >= argc)
-            break;
-        if (strcmp (argv[i], "--config") == 0)
+        static const char *const globals[] = { "--config", "--key", "--timeout", "--json", "--help" };
+        bool known = false;
+        for (size_t g = 0; g < 3; g++)
+            known = known || strcmp (argv[i], globals[g]) == 0;
+        if (!known) {
+            fprintf (stderr, "xcctl: unknown option '%s'", argv[i]);
+            ctl_suggest (argv[i], globals, 5);
+            return CTL_USAGE;
+        }
+        if (i + 1 >= argc) {
+            fprintf (stderr, "xcctl: %s needs a value\n", argv[i]);
+            return CTL_USAGE;
+        }
+        if (strcmp (argv[i], "--config") == 0) {
             ctl.config_path = argv[i + 1];
+            config_given = true;
+        }
         else if (strcmp (argv[i], "--key") == 0)
             ctl.key_path = argv[i + 1];
-        else if (strcmp (argv[i], "--timeout") == 0)
-            ctl.timeout_ms = atoi (argv[i + 1]);
-        else
-            break;
+        else {
+            char *end;
+            long ms = strtol (argv[i + 1], &end, 10);
+            if (*end || end == argv[i + 1] || ms <= 0 || ms > 3600000) {
+                fprintf (stderr, "xcctl: --timeout: '%s' is not a number of milliseconds (1 to 3600000)\n",
+                         argv[i + 1]);
+                return CTL_USAGE;
+            }
+            ctl.timeout_ms = (int) ms;
+        }
     }
-    if (i >= argc || argv[i][0] == '-' || ctl.timeout_ms <= 0) {
+    if (i >= argc) {
         s_usage (stderr);
         return CTL_USAGE;
     }
-    if (strcmp (argv[i], "help") == 0) {
-        if (i + 1 < argc) {
-            printf ("the verbs of %s:\n", argv[i + 1]);
-            ctl_verbs_help (stdout, argv[i + 1]);
+    const char *command = argv[i];
+    if (strcmp (command, "help") == 0) {
+        if (i + 1 >= argc) {
+            s_usage (stdout);
+            return CTL_OK;
+        }
+        const char *word = argv[i + 1];
+        if (s_command_usage (word))
+            printf ("usage: %s\n", s_command_usage (word));
+        else if (s_is_noun (word)) {
+            printf ("the verbs of %s:\n", word);
+            ctl_verbs_help (stdout, word);
         }
         else
-            s_usage (stdout);
+            return s_unknown_command (word);
         return CTL_OK;
     }
+    /* words are checked before the deployment is read: a typo is a typo wherever one stands */
+    bool builtin = s_command_usage (command) != NULL;
+    if (!builtin && !s_is_noun (command))
+        return s_unknown_command (command);
+    if (!builtin && (i + 1 >= argc || argv[i + 1][0] == '-')) {
+        if (i + 1 < argc && (strcmp (argv[i + 1], "--help") == 0 || strcmp (argv[i + 1], "-h") == 0)) {
+            printf ("the verbs of %s:\n", command);
+            ctl_verbs_help (stdout, command);
+            return CTL_OK;
+        }
+        fprintf (stderr, "xcctl: '%s' needs a verb; the verbs of %s:\n", command, command);
+        ctl_verbs_help (stderr, command);
+        return CTL_USAGE;
+    }
+    json_t *data = NULL;
+    if (!builtin) {
+        int usage = ctl_verb_prepare (command, argv[i + 1], argc - i - 2, argv + i + 2, &data);
+        if (usage != CTL_OK || !data)
+            return usage;
+    }
+    if (builtin && s_check_words (command, argc - i - 1, argv + i + 1) != CTL_OK)
+        return CTL_USAGE;
+    /* --help after a command: its usage, on stdout */
+    if (builtin)
+        for (int k = i + 1; k < argc; k++)
+            if (strcmp (argv[k], "--help") == 0 || strcmp (argv[k], "-h") == 0) {
+                printf ("usage: %s\n", s_command_usage (command));
+                return CTL_OK;
+            }
     if (sodium_init () < 0)
         return CTL_LOCAL;
     /* make run's own deployment when there is one, else the template it is made from */
@@ -336,39 +567,13 @@ main (int argc, char **argv)
         ctl.config_path = access ("var/local.json", R_OK) == 0 ? "var/local.json" : "config/local.json";
     xc_err_t err;
     if (xc_config_load (ctl.config_path, &ctl.config, &err) != 0) {
-        fprintf (stderr, "xcctl: %s\n", err.text);
+        s_config_failed (ctl.config_path, err.text, config_given);
+        json_decref (data);
         return CTL_LOCAL;
     }
     char *default_key = xc_config_resolve (ctl.config, "keys/" OPERATOR ".jwk");
     if (!ctl.key_path)
         ctl.key_path = default_key;
-    const char *command = argv[i];
-    /* --help after a command: its usage, on stdout */
-    static const struct { const char *name, *usage; } usages[] = {
-        { "init", "xcctl init\n  makes what the deployment lacks: each service's keys, the operator's key, their registry entries" },
-        { "health", "xcctl health [SERVICE ...]\n  every service (or those named): up or down, latest event, commands, consumer lag;"
-                    "\n  exit 3 when one does not answer" },
-        { "services", "xcctl services\n  the services of the config" },
-        { "events", "xcctl events SERVICE [--after SEQ] [--follow]\n  a service's events as you may read them" },
-        { "audit", "xcctl audit verify [SERVICE ...]\n  recompute every hash link, check every signature; exit 5 names what fails" },
-        { "stats", "xcctl stats\n  one report across the services in the source document's shape" },
-        { "export", "xcctl export problems|tasks|responsibilities [--round R] [--unit U] --out FILE.csv\n"
-                    "xcctl export leads [--target ISS] --out FILE.csv" },
-        { "import", "xcctl import units FILE.csv\n  a header line, then id,name,level,parent; refused rows named by line" },
-        { "keygen", "xcctl keygen --out FILE.jwk --kid KID [--curve]" },
-        { "principal", "xcctl principal add --iss ISS --role ROLE --public FILE.jwk.pub [--scope JSON] [--curve Z85]"
-                       " [--years N]\nxcctl principal list\nxcctl principal revoke --iss ISS" },
-        { "simulate", "xcctl simulate --profile NAME\n  drive empty stores to the profile's figures (config/profiles/NAME.json)" },
-    };
-    for (int k = i + 1; k < argc; k++)
-        if (strcmp (argv[k], "--help") == 0 || strcmp (argv[k], "-h") == 0)
-            for (size_t u = 0; u < sizeof usages / sizeof usages[0]; u++)
-                if (strcmp (usages[u].name, command) == 0) {
-                    printf ("usage: %s\n", usages[u].usage);
-                    xc_config_destroy (&ctl.config);
-                    free (default_key);
-                    return CTL_OK;
-                }
     int rc;
     if (strcmp (command, "init") == 0)
         rc = s_init (&ctl);
@@ -395,12 +600,8 @@ main (int argc, char **argv)
         rc = ctl_simulate (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "principal") == 0)
         rc = ctl_principal (&ctl, argc - i - 1, argv + i + 1);
-    else if (i + 1 < argc && argv[i + 1][0] != '-')
-        rc = ctl_verb_run (&ctl, command, argv[i + 1], argc - i - 2, argv + i + 2);
-    else {
-        fprintf (stderr, "xcctl: '%s' needs a verb; xcctl help %s lists them\n", command, command);
-        rc = CTL_USAGE;
-    }
+    else
+        rc = ctl_verb_run (&ctl, command, argv[i + 1], data);
     ctl_close (&ctl);
     free (default_key);
     xc_config_destroy (&ctl.config);

@@ -6,6 +6,11 @@
 # and the services' SQLite files; then it starts every service, waits until each answers, and
 # on empty stores loads a small demo drawn from the source document (tools/demo.sh; XC_DEMO=0
 # skips it).
+#
+# One suite per deployment: a lock on $XC_VAR/run.lock is held for the suite's lifetime (by
+# this script and by every service it starts, which inherit it), so a second `make run` on
+# the same folder says which suite runs and where, changes nothing and exits 1. A suite of
+# another folder on the same ports is found by its ports answering.
 set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -13,6 +18,17 @@ var=${XC_VAR:-var}
 mkdir -p "$var" || exit 1
 var=$(cd "$var" && pwd)
 config="$var/local.json"
+
+addresses() { grep -o 'tcp://[^"]*' "$config" 2>/dev/null | sort -u | tr '\n' ' '; }
+exec 9>>"$var/run.lock" || exit 1
+if ! flock -n 9; then
+  echo "run: a suite is already running from $var: $(cat "$var/run.lock" 2>/dev/null)" >&2
+  echo "run: its services answer at: $(addresses)" >&2
+  echo "run: nothing was changed; use it (build/bin/xcctl --config $config health), or stop it first" >&2
+  echo "run: (Ctrl-C in its terminal), or give this run another folder: XC_VAR=other make run" >&2
+  exit 1
+fi
+printf 'make run pid %s, started %s, config %s\n' "$$" "$(date '+%F %T')" "$config" > "$var/run.lock"
 if [ ! -f "$config" ]; then
   # the same deployment, with everything it writes kept in $var
   sed -e "s|\"calendar\": \"calendar\"|\"calendar\": \"$root/config/calendar\"|" \
@@ -20,6 +36,21 @@ if [ ! -f "$config" ]; then
   echo "run: made $config"
 fi
 xcctl() { "$root/build/bin/xcctl" --config "$config" "$@"; }
+
+# a suite of another folder on this deployment's ports: its services would fail to bind
+busy=()
+for address in $(grep -o 'tcp://[^"]*' "$config"); do
+  hostport=${address#tcp://}
+  host=${hostport%:*} port=${hostport##*:}
+  [ "$port" = "*" ] && continue
+  if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then busy+=("$address"); fi
+done
+if [ ${#busy[@]} -gt 0 ]; then
+  echo "run: something already answers at ${busy[*]}, the addresses of $config:" >&2
+  echo "run: a suite of another folder (another XC_VAR) is running; nothing was started." >&2
+  echo "run: stop it first, or give this deployment other ports in $config" >&2
+  exit 1
+fi
 xcctl init >/dev/null || exit 1
 
 pids=()

@@ -101,6 +101,34 @@ def test_make_run_comes_up_under_xc_var_and_stops_on_sigint(tmp_path):
         assert {r["service"]: r["head"] for r in rows if r["service"] == "intake"} == {"intake": 0}, rows
         print(f"make run up in {took:.1f} s")
 
+        # a second make run on the same folder: says which suite runs and where, changes
+        # nothing (ready files, processes, health), exits non-zero
+        ready_before = {n: (var / f"{n}.ready").read_bytes() for n in services}
+        second = subprocess.run(["make", "run"], cwd=REPO, env=env, stdin=subprocess.DEVNULL,
+                                capture_output=True, text=True, timeout=120)
+        said = second.stdout + second.stderr
+        assert second.returncode != 0, said
+        assert "a suite is already running from " + str(var) in said, said
+        assert "make run pid " in said, said
+        with open(config, encoding="utf-8") as f:
+            conf = json.load(f)
+        for svc in conf["services"].values():
+            assert svc["api"] in said, (svc["api"], said)
+        assert "nothing was changed" in said, said
+        assert {n: (var / f"{n}.ready").read_bytes() for n in services} == ready_before
+        assert all(alive(p) for p in pids.values()), pids
+        assert subprocess.run([XCCTL, "--config", str(config), "health"], capture_output=True, text=True,
+                              timeout=30, env=env).returncode == 0
+        # another folder on the same ports: found by the ports answering, nothing started
+        other = tmp_path / "other"
+        third = subprocess.run(["make", "run"], cwd=REPO, env={**env, "XC_VAR": str(other)},
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+        said = third.stdout + third.stderr
+        assert third.returncode != 0, said
+        assert "something already answers at " in said and "nothing was started" in said, said
+        assert not list(other.glob("*.ready")) and not list(other.glob("*.db")), list(other.iterdir())
+        assert all(alive(p) for p in pids.values()), pids
+
         # Ctrl-C: SIGINT to make's process group stops every service within 10 s
         os.killpg(make.pid, signal.SIGINT)
         deadline = time.monotonic() + STOP_WITHIN

@@ -150,12 +150,28 @@ def cells(line):
     return out
 
 
-def cell_text(v):
+def cell_text(v, prefix="", nested=False):
+    """A cell as docs/xcctl.md says tables show it: never JSON; an object as key=value pairs
+    (dotted keys for deeper objects), an array as its elements joined by ", "."""
     if v is None:
         return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
     if isinstance(v, str):
-        return v
-    return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+        return f'"{v}"' if nested and (v == "" or any(c in v for c in " =,{}")) else v
+    if isinstance(v, dict):
+        parts = []
+        for k, x in v.items():
+            path = f"{prefix}.{k}" if prefix else k
+            if isinstance(x, dict) and x:
+                parts.append(cell_text(x, path, True))
+            else:
+                parts.append(f"{path}={cell_text(x, '', True)}")
+        return " ".join(parts) if parts or prefix else "{}"
+    if isinstance(v, list):
+        return ", ".join("{" + cell_text(x, "", True) + "}" if isinstance(x, dict) else cell_text(x, "", True)
+                         for x in v)
+    return json.dumps(v)
 
 
 def check_table(text, rows, columns=None):
@@ -167,7 +183,7 @@ def check_table(text, rows, columns=None):
     assert header.isascii(), header
     found = [(m.group(0), m.start()) for m in re.finditer(r"\S+", header)]
     if columns is None:
-        columns = [k for k, v in rows[0].items() if not isinstance(v, (dict, list))]
+        columns = list(dict.fromkeys(k for row in rows for k in row))
     assert [name for name, _ in found] == [c.upper() for c in columns], (header, columns)
     starts = [start for _, start in found]
     assert len(lines) - 1 == len(rows), text
@@ -357,7 +373,7 @@ def test_typed_members_and_json_values(suite):
     # --problem 7 is an integer on the wire: intake would refuse a string (schema)
     assert as_json(xcctl(s, "problem", "get", "--problem", str(p), "--json"))["id"] == p
     r = xcctl(s, "problem", "get", "--problem", str(p + 100))
-    assert r.returncode == 1 and "intake refused problem.get: not_found" in r.stderr, r
+    assert r.returncode == 6 and "intake refused problem.get: not_found" in r.stderr, r
     r = xcctl(s, "problem", "get", "--problem", "x")
     assert r.returncode == 2 and "--problem" in r.stderr and "'x'" in r.stderr and "integer" in r.stderr, r
     # booleans: --overdue true / false
