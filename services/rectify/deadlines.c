@@ -312,10 +312,8 @@ s_tick_batch (xc_call_t *call, const rectify_t *rectify, xc_date_t today, const 
 }
 
 int
-rectify_tick (xc_call_t *call, void *state)
+rectify_deadline_tick (xc_call_t *call, const rectify_t *rectify, xc_date_t today)
 {
-    const rectify_t *rectify = state;
-    xc_date_t today = xc_call_today (call);
     char today_text[XC_DATE_LEN + 1];
     xc_date_format (today, today_text);
     /* every deadline due today, in batches: each one handled moves its alert_next past today,
@@ -323,7 +321,5 @@ rectify_tick (xc_call_t *call, void *state)
     int rc = 0, n = TICK_BATCH;
     while (rc == 0 && n == TICK_BATCH)
         rc = s_tick_batch (call, rectify, today, today_text, &n);
-    if (rc == 0)
-        rc = rectify_visit_tick (call, rectify, today);
     return rc;
 }

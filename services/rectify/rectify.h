@@ -1,11 +1,12 @@
 /*  rectify.h: what the rectification service's modules share (docs/services/rectify.md).
 
-    policy (policies.rectify), scope (who may see which unit's items and events), items
+    policy (policies.rectify), scope (who may see which unit's items and events), record (an
+    item's history and the events about a unit, which the modules below share), items
     (items opened from intake's events and every transition of their life), deadlines (plan,
     item and milestone deadlines, their warnings, overdue notices and escalations, and the
     return-visit timer), evaluation (revisits, unit scores, interviews), queries (get, list,
-    round, stats) and export (the three lists as CSV); routes.c ties them into routes, main.c
-    into the service.
+    round, stats) and export (the three lists as CSV); routes.c ties them into routes and the
+    timer, main.c into the service. Calls go one way: items -> evaluation -> deadlines -> record.
 */
 #ifndef XC_RECTIFY_H
 #define XC_RECTIFY_H
@@ -64,6 +65,8 @@ extern const char *const rectify_parts[4];  /* the evaluation's parts, in weight
 /* routes.c: the service's commands and queries (types, roles, data schemas, handlers); main.c
    hands them to xc_service_main, tests/fuzz checks hostile data against their schemas. */
 const xc_route_t *rectify_routes (size_t *n);
+/* The service's timer: deadlines, then return visits. */
+int rectify_tick (xc_call_t *call, void *state);
 
 /* policy.c */
 int rectify_policy_load (rectify_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);
@@ -92,6 +95,8 @@ int rectify_claim (xc_call_t *call, void *state);
 int rectify_review (xc_call_t *call, void *state);
 int rectify_extend (xc_call_t *call, void *state);
 int rectify_regime (xc_call_t *call, void *state);
+
+/* record.c */
 /* Appends to an item's history (data stolen). */
 int rectify_history (xc_call_t *call, json_int_t item, const char *action, json_t *data);
 /* Emits an event about unit (data stolen); key may be NULL. */
@@ -113,7 +118,8 @@ int rectify_deadline_move (xc_call_t *call, const rectify_t *rectify, json_int_t
 /*  start + span, failing the call when the calendar cannot. */
 int rectify_due (xc_call_t *call, xc_date_t start, xc_span_t span, xc_date_t *due,
                  char *explain, size_t explain_size);
-int rectify_tick (xc_call_t *call, void *state);
+/*  Sends the alerts of every deadline due today. */
+int rectify_deadline_tick (xc_call_t *call, const rectify_t *rectify, xc_date_t today);
 
 /* evaluation.c */
 /*  The first item of (round, unit) starts its return visit. round may be "". */
