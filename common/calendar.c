@@ -271,6 +271,7 @@ xc_span_parse (const char *text, xc_span_t *span, xc_err_t *err)
 {
     span->amount = 0;
     span->unit = XC_SPAN_DAYS;
+    span->end = XC_END_NEXT_WORKDAY;
     const char *p = text ? text : "";
     int amount = 0, digits = 0;
     while (p[digits] >= '0' && p[digits] <= '9' && digits < 5)
@@ -297,6 +298,86 @@ bad:
     return xc_err_set (err, XC_E_SCHEMA,
                        "'%.40s' is not a span such as '10 days', '20 workdays' or '3 months'",
                        p);
+}
+
+static const char *const s_end_names[] = {
+    [XC_END_NEXT_WORKDAY] = "next_workday", [XC_END_AFTER_HOLIDAY] = "after_holiday",
+    [XC_END_KEEP] = "keep"
+};
+
+int
+xc_period_end_parse (const char *text, xc_period_end_t *end, xc_err_t *err)
+{
+    *end = XC_END_NEXT_WORKDAY;
+    for (int i = 0; i < 3; i++)
+        if (text && strcmp (text, s_end_names[i]) == 0) {
+            *end = (xc_period_end_t) i;
+            return 0;
+        }
+    return xc_err_set (err, XC_E_SCHEMA, "'%.40s' is not 'next_workday', 'after_holiday' or 'keep'",
+                       text ? text : "");
+}
+
+/*  Whether the run of days off around date (a day off) holds a listed holiday: a weekend
+    day next to a holiday is part of it (端午 2025 is Sat 05-31 .. Mon 06-02, and the file lists
+    only the Monday). Fails when the run reaches a year without a file. */
+static int
+s_in_holiday (const xc_calendar_t *cal, xc_date_t date, bool *holiday, xc_err_t *err)
+{
+    *holiday = false;
+    for (int dir = -1; dir <= 1; dir += 2) {
+        s_kind_t kind = S_WEEKEND;
+        for (xc_date_t d = date; kind == S_WEEKEND || kind == S_HOLIDAY; d += dir) {
+            if (d < S_FIRST_DATE || d > S_LAST_DATE)
+                break;
+            if (s_day_kind (cal, d, &kind, err) != 0)
+                return -1;
+            if (kind == S_HOLIDAY)
+                *holiday = true;
+        }
+    }
+    return 0;
+}
+
+/*  Moves a period's last day off a day off by rule; writes what it did into note (the text
+    that follows "= <date>" in an explanation, "" when nothing happened). */
+static void
+s_period_end (const xc_calendar_t *cal, xc_period_end_t rule, xc_date_t *end, char *note,
+              size_t note_size)
+{
+    note[0] = 0;
+    if (rule == XC_END_KEEP)
+        return;
+    s_kind_t kind;
+    xc_err_t err;
+    bool holiday = false;
+    if (s_day_kind (cal, *end, &kind, &err) != 0) {
+        snprintf (note, note_size, " (%.60s: not checked for a day off)", err.text);
+        return;
+    }
+    /* the run of days off matters to after_holiday; to next_workday only for the wording */
+    if ((kind == S_WEEKEND || kind == S_HOLIDAY) && s_in_holiday (cal, *end, &holiday, &err) != 0) {
+        holiday = kind == S_HOLIDAY;
+        if (rule == XC_END_AFTER_HOLIDAY) {
+            snprintf (note, note_size, " (%.60s: not checked for a day off)", err.text);
+            return;
+        }
+    }
+    if (kind == S_WORK || kind == S_MAKEUP || (rule == XC_END_AFTER_HOLIDAY && !holiday))
+        return;
+    xc_date_t moved = *end;
+    do {
+        if (moved >= S_LAST_DATE || s_day_kind (cal, ++moved, &kind, &err) != 0) {
+            snprintf (note, note_size, ", a day off (%.60s: not moved)", moved >= S_LAST_DATE
+                      ? "no working day before 9999-12-31" : err.text);
+            return;
+        }
+    } while (kind == S_WEEKEND || kind == S_HOLIDAY);
+    char to[XC_DATE_LEN + 1];
+    xc_date_format (moved, to);
+    snprintf (note, note_size, ", %s: the period ends on the next working day, %s (Civil Code"
+              " art. 203)", holiday ? "in a public holiday" : "a weekend day", to);
+    *end = moved;
 }
 
 /* "3 holidays", "1 holiday" */
@@ -333,13 +414,17 @@ xc_deadline_compute (const xc_calendar_t *cal, xc_date_t start, xc_span_t span,
         return -1;
     if (result > S_LAST_DATE)
         return xc_err_set (err, XC_E_SCHEMA, "deadline falls after 9999-12-31");
+    xc_date_t computed = result;
+    char moved[160] = "";
+    if (span.unit != XC_SPAN_WORKDAYS)
+        s_period_end (cal, span.end, &result, moved, sizeof moved);
     *due = result;
     if (!explain || !explain_len)
         return 0;
 
     char from[XC_DATE_LEN + 1], to[XC_DATE_LEN + 1], note[160] = "";
     xc_date_format (start, from);
-    xc_date_format (result, to);
+    xc_date_format (computed, to);
     if (clamped)
         snprintf (note, sizeof note, " (clamped to the end of the month)");
     else if (tally.holidays || tally.weekend_days || tally.makeup_days) {
@@ -361,7 +446,7 @@ xc_deadline_compute (const xc_calendar_t *cal, xc_date_t start, xc_span_t span,
         snprintf (note, sizeof note, " (%s%s%s)", skipped, *skipped && *counted ? ", " : "",
                   counted);
     }
-    snprintf (explain, explain_len, "%s + %d %s%s = %s%s", from, span.amount,
-              s_unit_names[span.unit], s_plural (span.amount), to, note);
+    snprintf (explain, explain_len, "%s + %d %s%s = %s%s%s", from, span.amount,
+              s_unit_names[span.unit], s_plural (span.amount), to, note, moved);
     return 0;
 }

@@ -45,17 +45,35 @@ int xc_calendar_add_workdays (const xc_calendar_t *cal, xc_date_t start, int n,
 /*  A span of time in a deadline policy: "10 days", "20 workdays", "3 months" (singular forms
     "1 day", "1 workday", "1 month" too). */
 typedef enum { XC_SPAN_DAYS, XC_SPAN_WORKDAYS, XC_SPAN_MONTHS } xc_span_unit_t;
+
+/*  What happens to a period (of days or months) whose last day is a day off. The civil law's
+    rule (民法典 art. 203, 民事诉讼法 art. 85: where the last day is a 节假日 the period ends on
+    the first day after it) is the default; its 节假日 is read as every rest day, weekends
+    included (docs/configuration.md says why). A span of working days always ends on one.
+      XC_END_NEXT_WORKDAY    a weekend day or a holiday moves to the next working day
+      XC_END_AFTER_HOLIDAY   only a listed holiday moves (to the next working day); weekends stay
+      XC_END_KEEP            the end stays where the arithmetic puts it */
+typedef enum { XC_END_NEXT_WORKDAY = 0, XC_END_AFTER_HOLIDAY, XC_END_KEEP } xc_period_end_t;
+
 typedef struct {
     int amount;                      /* 0 ... 3660 */
     xc_span_unit_t unit;
+    xc_period_end_t end;             /* xc_span_parse sets the default, XC_END_NEXT_WORKDAY */
 } xc_span_t;
 
 int xc_span_parse (const char *text, xc_span_t *span, xc_err_t *err);
 
+/*  "next_workday", "after_holiday" or "keep" (a policy's period_end). */
+int xc_period_end_parse (const char *text, xc_period_end_t *end, xc_err_t *err);
+
 /*  Computes start + span into *due and writes a human explanation into explain (may be NULL),
     e.g. "2026-02-10 + 10 workdays = 2026-03-02 (skipped 6 holidays and 4 weekend days, counted
     2 make-up workdays)" or "2026-01-31 + 1 month = 2026-02-28 (clamped to the end of the
-    month)". The parenthesis names only what happened; it is absent when nothing did. */
+    month)". The parenthesis names only what happened; it is absent when nothing did. A period
+    of days or months whose end is a day off moves by span.end, and the explanation says so:
+    "2025-03-31 + 2 months = 2025-05-31, a day off: the period ends on the next working day,
+    2025-06-03 (Civil Code art. 203)". When that end's year has no calendar file the end stays,
+    and the explanation says it was not checked (the deadline is never held up for it). */
 int xc_deadline_compute (const xc_calendar_t *cal, xc_date_t start, xc_span_t span,
                          xc_date_t *due, char *explain, size_t explain_len, xc_err_t *err);
 

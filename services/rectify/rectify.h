@@ -35,6 +35,7 @@ typedef struct {
     rectify_regime_t regimes[RECTIFY_MAX_REGIMES];
     int n_regimes;
     int default_regime;              /* index into regimes */
+    xc_period_end_t period_end;      /* of the periods below and of regimes without their own */
     xc_span_t immediate_due, revisit_after;
     char immediate_text[RECTIFY_WORD], revisit_text[RECTIFY_WORD];
     struct {
@@ -89,6 +90,7 @@ void rectify_visibility (const char *unit, char *out, size_t size);
 
 /* items.c */
 int rectify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void *state);
+
 int rectify_plan (xc_call_t *call, void *state);
 int rectify_progress (xc_call_t *call, void *state);
 int rectify_claim (xc_call_t *call, void *state);
@@ -120,6 +122,7 @@ int rectify_due (xc_call_t *call, xc_date_t start, xc_span_t span, xc_date_t *du
                  char *explain, size_t explain_size);
 /*  Sends the alerts of every deadline due today. */
 int rectify_deadline_tick (xc_call_t *call, const rectify_t *rectify, xc_date_t today);
+
 
 /* evaluation.c */
 /*  The first item of (round, unit) starts its return visit. round may be "". */
