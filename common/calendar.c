@@ -5,6 +5,7 @@
 #include "common/schema.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +174,47 @@ xc_calendar_destroy (xc_calendar_t **cal_p)
     free ((*cal_p)->years);
     free (*cal_p);
     *cal_p = NULL;
+}
+
+uint64_t
+xc_calendar_stamp (const char *dir)
+{
+    DIR *d = opendir (dir);
+    if (!d)
+        return 0;
+    /* FNV-1a over each year file's name, size and mtime, summed so the order readdir gives
+       does not matter */
+    uint64_t stamp = 1;
+    struct dirent *entry;
+    while ((entry = readdir (d))) {
+        int year;
+        char path[4096];
+        struct stat st;
+        if (!s_year_file_name (entry->d_name, &year)
+            || (size_t) snprintf (path, sizeof path, "%s/%s", dir, entry->d_name) >= sizeof path
+            || stat (path, &st) != 0)
+            continue;
+        int64_t parts[] = { year, (int64_t) st.st_size, (int64_t) st.st_mtim.tv_sec,
+                            (int64_t) st.st_mtim.tv_nsec };
+        uint64_t h = 14695981039346656037u;
+        const unsigned char *bytes = (const unsigned char *) parts;
+        for (size_t i = 0; i < sizeof parts; i++)
+            h = (h ^ bytes[i]) * 1099511628211u;
+        stamp += h;
+    }
+    closedir (d);
+    return stamp;
+}
+
+bool
+xc_calendar_has_year (const xc_calendar_t *cal, int year)
+{
+    if (cal->weekends_only)
+        return true;
+    for (size_t i = 0; i < cal->n_years; i++)
+        if (cal->years[i].year == year)
+            return true;
+    return false;
 }
 
 xc_calendar_t *

@@ -29,11 +29,21 @@ typedef struct xc_calendar xc_calendar_t;
 int xc_calendar_load (const char *dir, xc_calendar_t **cal_p, xc_err_t *err);
 void xc_calendar_destroy (xc_calendar_t **cal_p);
 
+/*  A fingerprint of dir's year files (their names, sizes and modification times), to tell
+    cheaply whether the folder changed since it was loaded: one readdir and a stat per file.
+    0 when the folder cannot be read. */
+uint64_t xc_calendar_stamp (const char *dir);
+
+/*  Whether year has a file (always, for a weekends-only calendar). */
+bool xc_calendar_has_year (const xc_calendar_t *cal, int year);
+
 /*  An empty calendar (weekends only, every year known); for tests and for deployments that
     count calendar days only. Caller owns the result. */
 xc_calendar_t *xc_calendar_new_weekends_only (void);
 
-/*  Whether date is a working day. Fails when date's year is not loaded. */
+/*  Whether date is a working day. Fails when date's year is not loaded: that failure, and only
+    that one, is XC_E_CONFIG here and in the functions below ("no working-day calendar for
+    2027"), so a caller can tell it from a bad argument. */
 int xc_calendar_is_workday (const xc_calendar_t *cal, xc_date_t date, bool *workday,
                             xc_err_t *err);
 

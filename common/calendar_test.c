@@ -429,6 +429,44 @@ test_period_end (void)
     xc_calendar_destroy (&cal);
 }
 
+/*  The folder's fingerprint changes when a year file is added, rewritten or removed, not for
+    other files; has_year says which years are loaded. */
+static void
+test_stamp_and_years (void)
+{
+    s_clear ();
+    s_write ("2030.json", "{\"year\": 2030, \"holidays\": [], \"workdays\": []}");
+    uint64_t one = xc_calendar_stamp (s_tmp);
+    CHECK (one != 0);
+    CHECK (xc_calendar_stamp (s_tmp) == one);
+    s_write ("notes.txt", "not a calendar");
+    CHECK (xc_calendar_stamp (s_tmp) == one);
+    s_write ("2031.json", "{\"year\": 2031, \"holidays\": [\"2031-01-01\"], \"workdays\": []}");
+    uint64_t two = xc_calendar_stamp (s_tmp);
+    CHECK (two != one);
+    s_write ("2031.json", "{\"year\": 2031, \"holidays\": [\"2031-01-01\", \"2031-01-02\"], \"workdays\": []}");
+    CHECK (xc_calendar_stamp (s_tmp) != two);
+    CHECK (xc_calendar_stamp ("/nonexistent-xc-folder") == 0);
+
+    xc_calendar_t *cal = NULL;
+    xc_err_t err;
+    CHECK_INT (xc_calendar_load (s_tmp, &cal, &err), 0);
+    CHECK (xc_calendar_has_year (cal, 2030) && xc_calendar_has_year (cal, 2031));
+    CHECK (!xc_calendar_has_year (cal, 2032));
+    /* a missing year is XC_E_CONFIG, a bad argument is not: callers tell them apart */
+    xc_span_t span = { 300, XC_SPAN_WORKDAYS, XC_END_NEXT_WORKDAY };
+    xc_date_t due;
+    CHECK_INT (xc_deadline_compute (cal, s_d ("2031-06-01"), span, &due, NULL, 0, &err), -1);
+    CHECK_INT (err.code, XC_E_CONFIG);
+    span.amount = 3661;
+    CHECK_INT (xc_deadline_compute (cal, s_d ("2031-06-01"), span, &due, NULL, 0, &err), -1);
+    CHECK (err.code != XC_E_CONFIG);
+    xc_calendar_destroy (&cal);
+    cal = xc_calendar_new_weekends_only ();
+    CHECK (xc_calendar_has_year (cal, 2099));
+    xc_calendar_destroy (&cal);
+}
+
 static void
 test_load_errors (void)
 {
@@ -537,6 +575,7 @@ main (void)
     RUN (test_span_parse);
     RUN (test_deadline);
     RUN (test_period_end);
+    RUN (test_stamp_and_years);
     RUN (test_load_errors);
     h_rmtree (s_tmp);
     HARNESS_END ();

@@ -185,6 +185,17 @@ rectify_apply (xc_call_t *call, const char *source, const xc_event_t *event, voi
     return 0;
 }
 
+void
+rectify_event_object (const char *source, const xc_event_t *event, char *object, size_t size,
+                      void *state)
+{
+    (void) state;
+    /* a unit's items and its return visit depend on the order of its feedbacks */
+    const char *unit = json_string_value (json_object_get (event->msg->data, "unit"));
+    if (strcmp (source, "intake") == 0 && strcmp (event->type, "problem.fed_back") == 0 && unit)
+        snprintf (object, size, "unit:%s", unit);
+}
+
 /* ------------------------------------------------------------------ transitions */
 
 /*  An item as the transitions need it. */

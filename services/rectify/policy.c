@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/codec.h"
 #include "common/schema.h"
 #include "services/rectify/rectify.h"
 
@@ -56,6 +57,7 @@ static const xc_field_t s_fields[] = {
     { .name = "escalation", .type = XC_T_OBJECT, .fields = s_escalation_fields },
     SPAN ("revisit_after"),
     PERIOD_END,
+    { .name = "calendar_warn_from", .type = XC_T_NULLABLE_STRING, .min = 5, .max = 5 },
     { .name = "weights", .type = XC_T_OBJECT, .fields = s_weight_fields },
     { .name = "grades", .type = XC_T_ARRAY, .min = 1, .max = RECTIFY_MAX_GRADES, .items = &s_grade },
     { .name = "interview", .type = XC_T_OBJECT, .fields = s_interview_fields },
@@ -69,7 +71,7 @@ static const char s_defaults[] =
     " \"warnings\": [{\"colour\": \"green\", \"days_left\": 20}, {\"colour\": \"yellow\", \"days_left\": 10}],"
     " \"escalation\": {\"every_days\": 7, \"steps\": [\"supervision_notice\", \"stage_guidance\","
     "                 \"reminder\", \"warning\", \"accountability\"]},"
-    " \"revisit_after\": \"3 months\", \"period_end\": \"next_workday\","
+    " \"revisit_after\": \"3 months\", \"period_end\": \"next_workday\", \"calendar_warn_from\": \"11-01\","
     " \"weights\": {\"leadership\": 15, \"responsibility\": 15, \"task_completion\": 60, \"satisfaction\": 10},"
     " \"grades\": [{\"grade\": \"good\", \"min\": 90}, {\"grade\": \"fairly_good\", \"min\": 80},"
     "             {\"grade\": \"average\", \"min\": 60}, {\"grade\": \"poor\", \"min\": 0}],"
@@ -174,6 +176,18 @@ s_load (rectify_policy_t *p, const json_t *section, xc_err_t *err)
     }
     if (p->grades[p->n_grades - 1].min != 0)
         return xc_err_set (err, XC_E_CONFIG, "policies.rectify.grades: the last grade's min must be 0");
+    /* from this day of each year the office is told once that next year's calendar file is
+       missing; null: never */
+    const char *warn = json_string_value (json_object_get (section, "calendar_warn_from"));
+    if (warn) {
+        int m, d;
+        if (xc_decimal_fixed (warn, 2, &m) != 0 || warn[2] != '-' || xc_decimal_fixed (warn + 3, 2, &d) != 0
+            || m < 1 || m > 12 || d < 1 || d > xc_date_month_days (2001, m))
+            return xc_err_set (err, XC_E_CONFIG, "policies.rectify.calendar_warn_from: '%s' is not a day"
+                               " of the year (MM-DD, such as 11-01)", warn);
+        p->calendar_warn_month = m;
+        p->calendar_warn_day = d;
+    }
     const json_t *interview = json_object_get (section, "interview");
     p->interview_below = (int) json_integer_value (json_object_get (interview, "below"));
     p->interview_lowest = (int) json_integer_value (json_object_get (interview, "lowest"));

@@ -64,6 +64,11 @@ test_defaults_are_the_domain_s (void)
     CHECK_STR (p.grades[3].grade, "poor");
     CHECK_INT (p.interview_below, 60);
     CHECK_INT (p.interview_lowest, 0);
+    CHECK (p.calendar_warn_month == 11 && p.calendar_warn_day == 1);
+    CHECK_INT (s_load ("{\"calendar_warn_from\": \"10-15\"}", &p, &err), 0);
+    CHECK (p.calendar_warn_month == 10 && p.calendar_warn_day == 15);
+    CHECK_INT (s_load ("{\"calendar_warn_from\": null}", &p, &err), 0);
+    CHECK (p.calendar_warn_month == 0);
 }
 
 static void
@@ -116,6 +121,9 @@ test_bad_policies_are_refused_naming_the_key (void)
     s_refused ("{\"escalation\": {\"every_days\": 0}}", "every_days");
     s_refused ("{\"colour\": \"red\"}", "unknown key");
     s_refused ("{\"period_end\": \"next_working_day\"}", "period_end");
+    s_refused ("{\"calendar_warn_from\": \"11-31\"}", "calendar_warn_from: '11-31' is not a day");
+    s_refused ("{\"calendar_warn_from\": \"1-011\"}", "calendar_warn_from");
+    s_refused ("{\"calendar_warn_from\": \"2026-11-01\"}", "calendar_warn_from");
     s_refused ("{\"regimes\": {\"x\": {\"plan_due\": \"1 month\", \"report_due\": \"2 months\","
                " \"period_end\": \"later\"}}}", "regimes.x.period_end");
 }

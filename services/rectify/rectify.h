@@ -54,11 +54,13 @@ typedef struct {
     int n_grades;
     int interview_below;             /* 0: off */
     int interview_lowest;            /* 0: off */
+    int calendar_warn_month, calendar_warn_day;  /* calendar.missing from then; 0: never */
 } rectify_policy_t;
 
 typedef struct {
     rectify_policy_t policy;
     json_t *parents;                 /* unit id -> parent id or null: supervisors' scopes; owned */
+    int calendar_warned;             /* the year calendar.missing was last emitted for */
 } rectify_t;
 
 extern const char *const rectify_parts[4];  /* the evaluation's parts, in weights order */
@@ -90,7 +92,10 @@ void rectify_visibility (const char *unit, char *out, size_t size);
 
 /* items.c */
 int rectify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void *state);
-
+/*  What an intake event is about, for the events waiting for a calendar (service.h): a
+    problem.fed_back is about its unit ("unit:U-A"). */
+void rectify_event_object (const char *source, const xc_event_t *event, char *object, size_t size,
+                           void *state);
 int rectify_plan (xc_call_t *call, void *state);
 int rectify_progress (xc_call_t *call, void *state);
 int rectify_claim (xc_call_t *call, void *state);
@@ -122,7 +127,9 @@ int rectify_due (xc_call_t *call, xc_date_t start, xc_span_t span, xc_date_t *du
                  char *explain, size_t explain_size);
 /*  Sends the alerts of every deadline due today. */
 int rectify_deadline_tick (xc_call_t *call, const rectify_t *rectify, xc_date_t today);
-
+/*  From policy's calendar_warn_from on, tells the office once (a keyed calendar.missing) that
+    next year's working-day calendar file is missing. */
+int rectify_calendar_tick (xc_call_t *call, rectify_t *rectify, xc_date_t today);
 
 /* evaluation.c */
 /*  The first item of (round, unit) starts its return visit. round may be "". */

@@ -153,14 +153,16 @@ rectify_routes (size_t *n)
     return s_routes;
 }
 
-/*  The service's timer: the deadlines' alerts, then the return visits' (each module's own). */
+/*  The service's timer: the deadlines' alerts, the return visits', next year's calendar. */
 int
 rectify_tick (xc_call_t *call, void *state)
 {
-    const rectify_t *rectify = state;
+    rectify_t *rectify = state;
     xc_date_t today = xc_call_today (call);
     int rc = rectify_deadline_tick (call, rectify, today);
     if (rc == 0)
         rc = rectify_visit_tick (call, rectify, today);
+    if (rc == 0)
+        rc = rectify_calendar_tick (call, rectify, today);
     return rc;
 }
