@@ -132,6 +132,10 @@ xc_waiting_list (xc_store_t *store, const char *after_source, int64_t after_seq,
         return rc == SQLITE_NOMEM ? xc_err_set (err, XC_E_INTERNAL, "out of memory")
                                   : xc_store_fail (xc_store_db (store), "unable to read the parked events", err);
     }
+    if (n == 0) {
+        free (rows);
+        rows = NULL;
+    }
     *rows_p = rows;
     *n_p = n;
     return 0;

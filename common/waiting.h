@@ -41,7 +41,7 @@ typedef struct {
 } xc_waiting_t;
 
 /*  Up to limit parked events in (source, seq) order, after (source, seq) given ("", 0: from
-    the first). Caller owns *rows_p: xc_waiting_free. */
+    the first). Caller owns *rows_p (NULL when none): xc_waiting_free. */
 int xc_waiting_list (xc_store_t *store, const char *after_source, int64_t after_seq, int limit,
                      xc_waiting_t **rows_p, int *n_p, xc_err_t *err);
 void xc_waiting_free (xc_waiting_t *rows, int n);

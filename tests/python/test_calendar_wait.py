@@ -190,6 +190,18 @@ def test_a_deadline_in_a_year_without_its_file_waits_and_the_rest_goes_on(suite)
         assert warning["data"]["year"] == 2027 and warning["data"]["file"] == "2027.json", warning
         assert "2027" in warning["text"] if "text" in warning else True
 
+    # what waits is kept across a restart (the same ports: the config has them), and the
+    # warning, keyed by its year, is not sent again by the restarted timer
+    assert s.deployments["rectify"].end_process() == 0
+    s.deployments["rectify"].start()
+    rectify = c["rectify"] = s.client("rectify")
+    set_clock(s, rectify, "2026-12-24T02:00:00Z")
+    after = wait_for(lambda: caught_up(rectify))
+    assert after and after["waiting"] == rh["waiting"], (after, rh)
+    time.sleep(0.3)                                   # a few ticks of the new process
+    assert len(events(s, rectify, {"calendar.missing"})) == len(missing)
+    assert [i["problem"] for i in ok(rectify.call(s.office, "rectify.list", {"limit": 100}))["items"]] == [second]
+
     # the file arrives (a test file: 2027-01-01 a holiday), no restart
     write_json(os.path.join(s.calendar, "2027.json"),
                {"year": 2027, "holidays": ["2027-01-01"], "workdays": []})

@@ -762,8 +762,13 @@ s_alerts (const char *type, const json_t *item, const char *deadline, int measur
 static int
 s_start_pair (const char *policy)
 {
+    /* rectify's warning that next year's calendar file is missing depends on the day the tests
+       run: off here (its event, appended while a refusal is checked, would look stored by it) */
+    char with[4096];
+    snprintf (with, sizeof with, "{\"calendar_warn_from\": null%s%s", policy ? ", " : "}",
+              policy ? policy + 1 : "");
     if (fx_deploy (&intake, "intake", false) != 0
-        || fx_deploy_peer (&rectify, &intake, "rectify", policy) != 0
+        || fx_deploy_peer (&rectify, &intake, "rectify", with) != 0
         || fx_start (&intake, NULL) != 0 || fx_pin_endpoints (&intake) != 0
         || fx_start (&rectify, NULL) != 0 || fx_pin_endpoints (&rectify) != 0)
         return -1;
