@@ -228,3 +228,75 @@ def test_a_deadline_in_a_year_without_its_file_waits_and_the_rest_goes_on(suite)
     set_clock(s, rectify, "2026-12-28T02:00:00Z")
     time.sleep(0.5)
     assert len(events(s, rectify, {"calendar.missing"})) == len(missing)
+
+
+@pytest.fixture
+def shifting(tmp_path):
+    s = Suite(str(tmp_path), ["intake", "rectify"], {
+        "office": ("office", "office", {}),
+        "team": ("team-1", "team", {}),
+    }, {"rectify": {"calendar_warn_from": None, "default_regime": "d30",
+                    "regimes": {"d30": {"plan_due": "30 days", "report_due": "2 months"},
+                                "k": {"plan_due": "1 month", "report_due": "2 months",
+                                      "period_end": "keep"}}}})
+    yield from running_suite(s)
+
+
+def fed_back_on(s, intake, rid, unit, feedback, problems):
+    """A round on unit fed back on feedback (a date), its problems (summary, timeliness)."""
+    day = datetime.date.fromisoformat(feedback)
+    at = [str(day - datetime.timedelta(days=d)) for d in (80, 70, 40, 30)]
+    ok(intake.call(s.office, "round.open", {
+        "id": rid, "name": f"轮次{rid}", "kind": "regular", "team": "team-1",
+        "targets": [{"unit": unit, "coverage": "main"}],
+        "planned_start": at[1], "planned_end": at[2], "date": at[0]}))
+    ok(intake.call(s.office, "round.advance", {"round": rid, "stage": "stationed", "date": at[1]}))
+    ids = [report(s, intake, rid, unit, summary, {"kind": "feedback", "timeliness": t})
+           for summary, t in problems]
+    for stage, date in [("withdrawn", at[2]), ("reported", at[3]), ("feedback_delivered", feedback)]:
+        ok(intake.call(s.office, "round.advance", {"round": rid, "stage": stage, "date": date}))
+    return ids
+
+
+def test_a_period_ending_on_a_holiday_ends_on_the_next_working_day(shifting):
+    """The issue's cases with the real 2025 and 2026 files, in a regime of 30 days for the plan
+    and 2 months for the report: two months from 2025-03-31 is 05-31 (端午, Sat 05-31 .. Mon
+    06-02), the period ends Tue 06-03; 30 days from 2026-01-20 is 02-19 (春节, 02-15 .. 02-23), it
+    ends Tue 02-24. A regime that keeps its ends (period_end keep) keeps 05-31."""
+    s = shifting
+    intake, rectify = s.client("intake"), s.client("rectify")
+    ok(intake.call(s.office, "unit.register", {"id": "U-A", "name": "青石镇", "level": "town"}))
+    ok(intake.call(s.office, "round.open", {
+        "id": "R-K", "name": "轮次R-K", "kind": "regular", "team": "team-1",
+        "targets": [{"unit": "U-A", "coverage": "main"}],
+        "planned_start": "2025-01-20", "planned_end": "2025-02-20", "date": "2025-01-10"}))
+    assert wait_for(lambda: ok(rectify.call(s.office, "rectify.round", {"round": "R-K"})).get("regime")
+                    if rectify.call(s.office, "rectify.round", {"round": "R-K"})["type"] == "result" else None)
+    ok(rectify.call(s.office, "rectify.regime", {"round": "R-K", "regime": "k"}))
+    (dragon,) = fed_back_on(s, intake, "R-2025", "U-A", "2025-03-31", [("食堂账目不清", "deadline")])
+    (spring,) = fed_back_on(s, intake, "R-2026", "U-A", "2026-01-20", [("村道积水", "deadline")])
+    ok(intake.call(s.office, "round.advance", {"round": "R-K", "stage": "stationed", "date": "2025-01-20"}))
+    kept = report(s, intake, "R-K", "U-A", "档案管理混乱", {"kind": "feedback", "timeliness": "deadline"})
+    for stage, date in [("withdrawn", "2025-02-20"), ("reported", "2025-03-01"),
+                        ("feedback_delivered", "2025-03-31")]:
+        ok(intake.call(s.office, "round.advance", {"round": "R-K", "stage": stage, "date": date}))
+
+    def all_open():
+        items = ok(rectify.call(s.office, "rectify.list", {"limit": 100}))["items"]
+        return {i["problem"]: i for i in items} if len(items) == 3 else None
+    items = wait_for(all_open)
+    assert items, ok(rectify.call(s.office, "rectify.list", {"limit": 100}))
+
+    def deadlines(problem):
+        got = ok(rectify.call(s.office, "rectify.get", {"item": items[problem]["id"]}))
+        return {d["deadline"]: (d["due"], d["explain"]) for d in got["deadlines"]}
+    d = deadlines(dragon)
+    assert d["item"] == ("2025-06-03", "2025-03-31 + 2 months = 2025-05-31, in a public holiday: the "
+                         "period ends on the next working day, 2025-06-03 (Civil Code art. 203)"), d
+    assert d["plan"] == ("2025-04-30", "2025-03-31 + 30 days = 2025-04-30"), d
+    d = deadlines(spring)
+    assert d["plan"] == ("2026-02-24", "2026-01-20 + 30 days = 2026-02-19, in a public holiday: the "
+                         "period ends on the next working day, 2026-02-24 (Civil Code art. 203)"), d
+    assert d["item"] == ("2026-03-20", "2026-01-20 + 2 months = 2026-03-20"), d
+    d = deadlines(kept)
+    assert d["item"] == ("2025-05-31", "2025-03-31 + 2 months = 2025-05-31"), d
