@@ -184,6 +184,9 @@ def test_a_deadline_in_a_year_without_its_file_waits_and_the_rest_goes_on(suite)
         return got if sorted(kinds) == sorted(want) else None
     got = wait_for(office_notices)
     assert got, notices(s, notify)
+    for n in got:                                     # every placeholder of the texts filled
+        assert n["recipient"] == "office-desk" and "{" not in n["subject"] + n["text"], n
+    assert any("2027" in n["text"] for n in got if n["event"]["type"] == "calendar.waiting"), got
     reasons = sorted(n["data"]["reason"] for n in got if n["event"]["type"] == "calendar.waiting")
     assert reasons[-1].startswith("no working-day calendar for 2027"), reasons
     assert any(r.startswith("behind intake event") for r in reasons), reasons
