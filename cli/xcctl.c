@@ -211,6 +211,16 @@ s_init (ctl_t *ctl)
     return rc == 0 ? 0 : 1;
 }
 
+/*  health's events waiting for a working-day calendar file, for the row of a service that
+    has them (rectify, referral; docs/protocol.md section 10). */
+static void
+s_health_waiting (json_t *row, const json_t *health)
+{
+    const json_t *waiting = json_object_get (json_object_get (health, "waiting"), "calendar");
+    if (waiting)
+        json_object_set (row, "waiting", (json_t *) waiting);
+}
+
 /*  Every service, or only those named (a container's healthcheck names its own), asked at
     once: with every service down the answer takes one --timeout, not one per service. */
 static int
@@ -273,6 +283,7 @@ s_health (ctl_t *ctl, int argc, char **argv)
             json_object_set (row, "head", json_object_get (h, "head"));
             json_object_set (row, "commands", json_object_get (h, "commands"));
             json_object_set_new (row, "lag", known ? json_integer (lag) : ctl->json ? json_null () : json_string ("?"));
+            s_health_waiting (row, h);
         }
         down += code == CTL_DOWN;
         bad_reply += code == CTL_BAD_REPLY;
@@ -284,7 +295,8 @@ s_health (ctl_t *ctl, int argc, char **argv)
     if (ctl->json)
         ctl_print (ctl, rows);
     else {
-        static const char *const columns[] = { "service", "api", "state", "head", "commands", "lag", NULL };
+        static const char *const columns[] = { "service", "api", "state", "head", "commands", "lag",
+                                               "waiting", NULL };
         ctl_table (rows, columns);
     }
     json_decref (rows);

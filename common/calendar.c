@@ -1,102 +1,15 @@
-/*  calendar.c: civil dates, the working-day calendar, deadline arithmetic. */
+/*  calendar.c: the working-day calendar and deadline arithmetic (dates themselves: date.c). */
 #include "common/calendar.h"
 #include "common/codec.h"
 
 #include "common/schema.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Days from 1970-01-01 to a civil date and back (Howard Hinnant's algorithms, exact for every
-   proleptic Gregorian date). */
-xc_date_t
-xc_date_from_ymd (int year, int month, int day)
-{
-    int64_t y = year - (month <= 2);
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (xc_date_t) (era * 146097 + doe - 719468);
-}
-
-void
-xc_date_to_ymd (xc_date_t date, int *year, int *month, int *day)
-{
-    int64_t z = (int64_t) date + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *day = (int) (doy - (153 * mp + 2) / 5 + 1);
-    *month = (int) (mp < 10 ? mp + 3 : mp - 9);
-    *year = (int) (yoe + era * 400 + (*month <= 2));
-}
-
-int
-xc_date_month_days (int year, int month)
-{
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return month == 2 ? 28 + leap : days[month - 1];
-}
-
-int
-xc_date_parse (const char *text, xc_date_t *date, xc_err_t *err)
-{
-    int y, m, d;
-    *date = 0;
-    if (!text || strlen (text) != XC_DATE_LEN || xc_decimal_fixed (text, 4, &y) || text[4] != '-'
-        || xc_decimal_fixed (text + 5, 2, &m) || text[7] != '-' || xc_decimal_fixed (text + 8, 2, &d))
-        return xc_err_set (err, XC_E_SCHEMA, "'%.40s' is not a date (YYYY-MM-DD)",
-                           text ? text : "");
-    if (y < 1900 || m < 1 || m > 12 || d < 1 || d > xc_date_month_days (y, m))
-        return xc_err_set (err, XC_E_SCHEMA, "'%s' is not a real date", text);
-    *date = xc_date_from_ymd (y, m, d);
-    return 0;
-}
-
-void
-xc_date_format (xc_date_t date, char *out)
-{
-    int y, m, d;
-    xc_date_to_ymd (date, &y, &m, &d);
-    /* The modulos only bound the widths for the compiler; dates in use are 1900-9999. */
-    snprintf (out, XC_DATE_LEN + 1, "%04u-%02u-%02u", (unsigned) y % 10000u,
-              (unsigned) m % 13u, (unsigned) d % 32u);
-}
-
-xc_date_t
-xc_date_of_time (int64_t t, int utc_offset)
-{
-    int64_t local = t + utc_offset;
-    int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
-    return (xc_date_t) days;
-}
-
-int
-xc_date_weekday (xc_date_t date)
-{
-    /* 1970-01-01 was a Thursday */
-    int r = (int) (((int64_t) date % 7 + 7 + 3) % 7);
-    return r + 1;
-}
-
-xc_date_t
-xc_date_add_months (xc_date_t date, int months)
-{
-    int y, m, d;
-    xc_date_to_ymd (date, &y, &m, &d);
-    int64_t total = (int64_t) y * 12 + (m - 1) + months;
-    int64_t ny = total >= 0 ? total / 12 : -((-total + 11) / 12);
-    int nm = (int) (total - ny * 12) + 1;
-    int last = xc_date_month_days ((int) ny, nm);
-    return xc_date_from_ymd ((int) ny, nm, d > last ? last : d);
-}
 
 /* The working-day calendar: per loaded year, what each day of it is. */
 typedef enum { S_DAY_PLAIN = 0, S_DAY_HOLIDAY, S_DAY_MAKEUP } s_mark_t;
@@ -263,6 +176,47 @@ xc_calendar_destroy (xc_calendar_t **cal_p)
     *cal_p = NULL;
 }
 
+uint64_t
+xc_calendar_stamp (const char *dir)
+{
+    DIR *d = opendir (dir);
+    if (!d)
+        return 0;
+    /* FNV-1a over each year file's name, size and mtime, summed so the order readdir gives
+       does not matter */
+    uint64_t stamp = 1;
+    struct dirent *entry;
+    while ((entry = readdir (d))) {
+        int year;
+        char path[4096];
+        struct stat st;
+        if (!s_year_file_name (entry->d_name, &year)
+            || (size_t) snprintf (path, sizeof path, "%s/%s", dir, entry->d_name) >= sizeof path
+            || stat (path, &st) != 0)
+            continue;
+        int64_t parts[] = { year, (int64_t) st.st_size, (int64_t) st.st_mtim.tv_sec,
+                            (int64_t) st.st_mtim.tv_nsec };
+        uint64_t h = 14695981039346656037u;
+        const unsigned char *bytes = (const unsigned char *) parts;
+        for (size_t i = 0; i < sizeof parts; i++)
+            h = (h ^ bytes[i]) * 1099511628211u;
+        stamp += h;
+    }
+    closedir (d);
+    return stamp;
+}
+
+bool
+xc_calendar_has_year (const xc_calendar_t *cal, int year)
+{
+    if (cal->weekends_only)
+        return true;
+    for (size_t i = 0; i < cal->n_years; i++)
+        if (cal->years[i].year == year)
+            return true;
+    return false;
+}
+
 xc_calendar_t *
 xc_calendar_new_weekends_only (void)
 {
@@ -359,6 +313,7 @@ xc_span_parse (const char *text, xc_span_t *span, xc_err_t *err)
 {
     span->amount = 0;
     span->unit = XC_SPAN_DAYS;
+    span->end = XC_END_NEXT_WORKDAY;
     const char *p = text ? text : "";
     int amount = 0, digits = 0;
     while (p[digits] >= '0' && p[digits] <= '9' && digits < 5)
@@ -385,6 +340,86 @@ bad:
     return xc_err_set (err, XC_E_SCHEMA,
                        "'%.40s' is not a span such as '10 days', '20 workdays' or '3 months'",
                        p);
+}
+
+static const char *const s_end_names[] = {
+    [XC_END_NEXT_WORKDAY] = "next_workday", [XC_END_AFTER_HOLIDAY] = "after_holiday",
+    [XC_END_KEEP] = "keep"
+};
+
+int
+xc_period_end_parse (const char *text, xc_period_end_t *end, xc_err_t *err)
+{
+    *end = XC_END_NEXT_WORKDAY;
+    for (int i = 0; i < 3; i++)
+        if (text && strcmp (text, s_end_names[i]) == 0) {
+            *end = (xc_period_end_t) i;
+            return 0;
+        }
+    return xc_err_set (err, XC_E_SCHEMA, "'%.40s' is not 'next_workday', 'after_holiday' or 'keep'",
+                       text ? text : "");
+}
+
+/*  Whether the run of days off around date (a day off) holds a listed holiday: a weekend
+    day next to a holiday is part of it (端午 2025 is Sat 05-31 .. Mon 06-02, and the file lists
+    only the Monday). Fails when the run reaches a year without a file. */
+static int
+s_in_holiday (const xc_calendar_t *cal, xc_date_t date, bool *holiday, xc_err_t *err)
+{
+    *holiday = false;
+    for (int dir = -1; dir <= 1; dir += 2) {
+        s_kind_t kind = S_WEEKEND;
+        for (xc_date_t d = date; kind == S_WEEKEND || kind == S_HOLIDAY; d += dir) {
+            if (d < S_FIRST_DATE || d > S_LAST_DATE)
+                break;
+            if (s_day_kind (cal, d, &kind, err) != 0)
+                return -1;
+            if (kind == S_HOLIDAY)
+                *holiday = true;
+        }
+    }
+    return 0;
+}
+
+/*  Moves a period's last day off a day off by rule; writes what it did into note (the text
+    that follows "= <date>" in an explanation, "" when nothing happened). */
+static void
+s_period_end (const xc_calendar_t *cal, xc_period_end_t rule, xc_date_t *end, char *note,
+              size_t note_size)
+{
+    note[0] = 0;
+    if (rule == XC_END_KEEP)
+        return;
+    s_kind_t kind;
+    xc_err_t err;
+    bool holiday = false;
+    if (s_day_kind (cal, *end, &kind, &err) != 0) {
+        snprintf (note, note_size, " (%.60s: not checked for a day off)", err.text);
+        return;
+    }
+    /* the run of days off matters to after_holiday; to next_workday only for the wording */
+    if ((kind == S_WEEKEND || kind == S_HOLIDAY) && s_in_holiday (cal, *end, &holiday, &err) != 0) {
+        holiday = kind == S_HOLIDAY;
+        if (rule == XC_END_AFTER_HOLIDAY) {
+            snprintf (note, note_size, " (%.60s: not checked for a day off)", err.text);
+            return;
+        }
+    }
+    if (kind == S_WORK || kind == S_MAKEUP || (rule == XC_END_AFTER_HOLIDAY && !holiday))
+        return;
+    xc_date_t moved = *end;
+    do {
+        if (moved >= S_LAST_DATE || s_day_kind (cal, ++moved, &kind, &err) != 0) {
+            snprintf (note, note_size, ", a day off (%.60s: not moved)", moved >= S_LAST_DATE
+                      ? "no working day before 9999-12-31" : err.text);
+            return;
+        }
+    } while (kind == S_WEEKEND || kind == S_HOLIDAY);
+    char to[XC_DATE_LEN + 1];
+    xc_date_format (moved, to);
+    snprintf (note, note_size, ", %s: the period ends on the next working day, %s (Civil Code"
+              " art. 203)", holiday ? "in a public holiday" : "a weekend day", to);
+    *end = moved;
 }
 
 /* "3 holidays", "1 holiday" */
@@ -421,13 +456,17 @@ xc_deadline_compute (const xc_calendar_t *cal, xc_date_t start, xc_span_t span,
         return -1;
     if (result > S_LAST_DATE)
         return xc_err_set (err, XC_E_SCHEMA, "deadline falls after 9999-12-31");
+    xc_date_t computed = result;
+    char moved[160] = "";
+    if (span.unit != XC_SPAN_WORKDAYS)
+        s_period_end (cal, span.end, &result, moved, sizeof moved);
     *due = result;
     if (!explain || !explain_len)
         return 0;
 
     char from[XC_DATE_LEN + 1], to[XC_DATE_LEN + 1], note[160] = "";
     xc_date_format (start, from);
-    xc_date_format (result, to);
+    xc_date_format (computed, to);
     if (clamped)
         snprintf (note, sizeof note, " (clamped to the end of the month)");
     else if (tally.holidays || tally.weekend_days || tally.makeup_days) {
@@ -449,7 +488,7 @@ xc_deadline_compute (const xc_calendar_t *cal, xc_date_t start, xc_span_t span,
         snprintf (note, sizeof note, " (%s%s%s)", skipped, *skipped && *counted ? ", " : "",
                   counted);
     }
-    snprintf (explain, explain_len, "%s + %d %s%s = %s%s", from, span.amount,
-              s_unit_names[span.unit], s_plural (span.amount), to, note);
+    snprintf (explain, explain_len, "%s + %d %s%s = %s%s%s", from, span.amount,
+              s_unit_names[span.unit], s_plural (span.amount), to, note, moved);
     return 0;
 }

@@ -315,13 +315,16 @@ test_deadline (void)
                        "2026-01-15 + 3 months = 2026-04-15");
     s_expect_deadline (cal, "2026-01-31", "10 days", "2026-02-10",
                        "2026-01-31 + 10 days = 2026-02-10");
+    /* calendar days and months need no working-day file: the end is not checked for a day
+       off, and the explanation says so */
     s_expect_deadline (cal, "2026-12-31", "1 day", "2027-01-01",
-                       "2026-12-31 + 1 day = 2027-01-01");
-    /* calendar days and months need no working-day file */
+                       "2026-12-31 + 1 day = 2027-01-01 (no working-day calendar for 2027: not "
+                       "checked for a day off)");
     s_expect_deadline (cal, "2030-01-31", "1 month", "2030-02-28",
-                       "2030-01-31 + 1 month = 2030-02-28 (clamped to the end of the month)");
+                       "2030-01-31 + 1 month = 2030-02-28 (clamped to the end of the month) (no "
+                       "working-day calendar for 2030: not checked for a day off)");
 
-    xc_span_t span = { 5, XC_SPAN_WORKDAYS };
+    xc_span_t span = { 5, XC_SPAN_WORKDAYS, XC_END_NEXT_WORKDAY };
     xc_date_t due = 1;
     char text[256] = "x";
     xc_err_t err;
@@ -348,6 +351,119 @@ test_deadline (void)
     span.amount = 1;
     span.unit = XC_SPAN_DAYS;
     CHECK_INT (xc_deadline_compute (cal, s_d ("9999-12-31"), span, &due, NULL, 0, &err), -1);
+    xc_calendar_destroy (&cal);
+}
+
+/*  A period of days or months ending on a day off ends on the next working day (Civil Code
+    art. 203), against the real 2025 and 2026 files; the other rules; what the file lacks. */
+static void
+test_period_end (void)
+{
+    xc_calendar_t *cal = NULL;
+    xc_err_t err = { 0, "" };
+    CHECK_INT (xc_calendar_load ("config/calendar", &cal, &err), 0);
+    /* the two cases: 端午 2025 (Sat 05-31 .. Mon 06-02) and 春节 2026 (02-15 .. 02-23) */
+    s_expect_deadline (cal, "2025-03-31", "2 months", "2025-06-03",
+                       "2025-03-31 + 2 months = 2025-05-31, in a public holiday: the period ends on "
+                       "the next working day, 2025-06-03 (Civil Code art. 203)");
+    s_expect_deadline (cal, "2026-01-20", "30 days", "2026-02-24",
+                       "2026-01-20 + 30 days = 2026-02-19, in a public holiday: the period ends on "
+                       "the next working day, 2026-02-24 (Civil Code art. 203)");
+    /* a plain weekend: Sat 2026-03-14 -> Mon 03-16 */
+    s_expect_deadline (cal, "2026-03-04", "10 days", "2026-03-16",
+                       "2026-03-04 + 10 days = 2026-03-14, a weekend day: the period ends on the "
+                       "next working day, 2026-03-16 (Civil Code art. 203)");
+    /* a make-up Saturday is a working day: no move (Sat 2026-02-28) */
+    s_expect_deadline (cal, "2026-01-31", "1 month", "2026-02-28",
+                       "2026-01-31 + 1 month = 2026-02-28 (clamped to the end of the month)");
+    /* clamped and moved: 2025-08-31 + 1 month = Tue 09-30, a working day; 2025-03-31 + 1
+       month = Wed 04-30 too; National Day 2025: 09-01 + 1 month = Wed 10-01 -> Thu 10-09 */
+    s_expect_deadline (cal, "2025-09-01", "1 month", "2025-10-09",
+                       "2025-09-01 + 1 month = 2025-10-01, in a public holiday: the period ends on "
+                       "the next working day, 2025-10-09 (Civil Code art. 203)");
+    /* a span of working days ends on one already: unchanged by the rule */
+    s_expect_deadline (cal, "2026-02-13", "1 workday", "2026-02-14",
+                       "2026-02-13 + 1 workday = 2026-02-14 (counted 1 make-up workday)");
+
+    xc_span_t span;
+    xc_date_t due;
+    char text[256];
+    /* after_holiday: a weekend day in a holiday's run moves, a plain weekend stays */
+    CHECK_INT (xc_span_parse ("2 months", &span, &err), 0);
+    CHECK_INT (span.end, XC_END_NEXT_WORKDAY);
+    CHECK_INT (xc_period_end_parse ("after_holiday", &span.end, &err), 0);
+    CHECK_INT (xc_deadline_compute (cal, s_d ("2025-03-31"), span, &due, text, sizeof text, &err), 0);
+    CHECK_INT (due, s_d ("2025-06-03"));
+    CHECK_INT (xc_span_parse ("10 days", &span, &err), 0);
+    span.end = XC_END_AFTER_HOLIDAY;
+    CHECK_INT (xc_deadline_compute (cal, s_d ("2026-03-04"), span, &due, text, sizeof text, &err), 0);
+    CHECK_INT (due, s_d ("2026-03-14"));
+    CHECK_STR (text, "2026-03-04 + 10 days = 2026-03-14");
+    /* keep: the end stays on the holiday */
+    CHECK_INT (xc_span_parse ("30 days", &span, &err), 0);
+    CHECK_INT (xc_period_end_parse ("keep", &span.end, &err), 0);
+    CHECK_INT (xc_deadline_compute (cal, s_d ("2026-01-20"), span, &due, text, sizeof text, &err), 0);
+    CHECK_INT (due, s_d ("2026-02-19"));
+    CHECK_STR (text, "2026-01-20 + 30 days = 2026-02-19");
+    CHECK_INT (xc_period_end_parse ("next_working_day", &span.end, &err), -1);
+    CHECK_STR (err.text, "'next_working_day' is not 'next_workday', 'after_holiday' or 'keep'");
+    CHECK_INT (xc_period_end_parse (NULL, &span.end, &err), -1);
+
+    /* a day off on 12-31 whose next working day is in a year without a file: not moved */
+    xc_calendar_destroy (&cal);
+    s_clear ();
+    s_write ("2030.json", "{\"year\": 2030, \"holidays\": [\"2030-12-31\"], \"workdays\": []}");
+    CHECK_INT (xc_calendar_load (s_tmp, &cal, &err), 0);
+    s_expect_deadline (cal, "2030-12-21", "10 days", "2030-12-31",
+                       "2030-12-21 + 10 days = 2030-12-31, a day off (no working-day calendar for "
+                       "2031: not moved)");
+    /* a weekend day on 01-01 of a year whose run reaches back into a year without a file */
+    s_expect_deadline (cal, "2030-01-01", "4 days", "2030-01-07",
+                       "2030-01-01 + 4 days = 2030-01-05, a weekend day: the period ends on the "
+                       "next working day, 2030-01-07 (Civil Code art. 203)");
+    xc_calendar_destroy (&cal);
+    cal = xc_calendar_new_weekends_only ();
+    s_expect_deadline (cal, "2031-05-01", "2 days", "2031-05-05",
+                       "2031-05-01 + 2 days = 2031-05-03, a weekend day: the period ends on the "
+                       "next working day, 2031-05-05 (Civil Code art. 203)");
+    xc_calendar_destroy (&cal);
+}
+
+/*  The folder's fingerprint changes when a year file is added, rewritten or removed, not for
+    other files; has_year says which years are loaded. */
+static void
+test_stamp_and_years (void)
+{
+    s_clear ();
+    s_write ("2030.json", "{\"year\": 2030, \"holidays\": [], \"workdays\": []}");
+    uint64_t one = xc_calendar_stamp (s_tmp);
+    CHECK (one != 0);
+    CHECK (xc_calendar_stamp (s_tmp) == one);
+    s_write ("notes.txt", "not a calendar");
+    CHECK (xc_calendar_stamp (s_tmp) == one);
+    s_write ("2031.json", "{\"year\": 2031, \"holidays\": [\"2031-01-01\"], \"workdays\": []}");
+    uint64_t two = xc_calendar_stamp (s_tmp);
+    CHECK (two != one);
+    s_write ("2031.json", "{\"year\": 2031, \"holidays\": [\"2031-01-01\", \"2031-01-02\"], \"workdays\": []}");
+    CHECK (xc_calendar_stamp (s_tmp) != two);
+    CHECK (xc_calendar_stamp ("/nonexistent-xc-folder") == 0);
+
+    xc_calendar_t *cal = NULL;
+    xc_err_t err;
+    CHECK_INT (xc_calendar_load (s_tmp, &cal, &err), 0);
+    CHECK (xc_calendar_has_year (cal, 2030) && xc_calendar_has_year (cal, 2031));
+    CHECK (!xc_calendar_has_year (cal, 2032));
+    /* a missing year is XC_E_CONFIG, a bad argument is not: callers tell them apart */
+    xc_span_t span = { 300, XC_SPAN_WORKDAYS, XC_END_NEXT_WORKDAY };
+    xc_date_t due;
+    CHECK_INT (xc_deadline_compute (cal, s_d ("2031-06-01"), span, &due, NULL, 0, &err), -1);
+    CHECK_INT (err.code, XC_E_CONFIG);
+    span.amount = 3661;
+    CHECK_INT (xc_deadline_compute (cal, s_d ("2031-06-01"), span, &due, NULL, 0, &err), -1);
+    CHECK (err.code != XC_E_CONFIG);
+    xc_calendar_destroy (&cal);
+    cal = xc_calendar_new_weekends_only ();
+    CHECK (xc_calendar_has_year (cal, 2099));
     xc_calendar_destroy (&cal);
 }
 
@@ -458,6 +574,8 @@ main (void)
     RUN (test_weekends_only);
     RUN (test_span_parse);
     RUN (test_deadline);
+    RUN (test_period_end);
+    RUN (test_stamp_and_years);
     RUN (test_load_errors);
     h_rmtree (s_tmp);
     HARNESS_END ();

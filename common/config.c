@@ -19,6 +19,7 @@ static const xc_field_t s_limit_fields[] = {
     { .name = "request_timeout_ms", .type = XC_T_INTEGER, .min = 100, .max = 600000 },
     { .name = "pull_ms", .type = XC_T_INTEGER, .min = 10, .max = 600000 },
     { .name = "verify_threads", .type = XC_T_INTEGER, .min = 1, .max = 64 },
+    { .name = "calendar_check_ms", .type = XC_T_INTEGER, .min = 100, .max = 86400000 },
     { .name = NULL }
 };
 
@@ -181,6 +182,7 @@ s_fill (xc_config_t *cfg, json_t *root)
     cfg->batch_max = s_limit (root, "batch_max", 256);
     cfg->request_timeout_ms = s_limit (root, "request_timeout_ms", 5000);
     cfg->pull_ms = s_limit (root, "pull_ms", 1000);
+    cfg->calendar_check_ms = s_limit (root, "calendar_check_ms", 60000);
     /* by default one verifier per core, at most four: the signatures are most of the work */
     long cores = sysconf (_SC_NPROCESSORS_ONLN);
     cfg->verify_threads = s_limit (root, "verify_threads", cores < 1 ? 1 : cores > 4 ? 4 : (int) cores);

@@ -17,8 +17,10 @@
         "request_timeout_ms": 5000,             a client's total wait for an answer
         "pull_ms": 1000,                        a consumer pulls another service's events at
                                                 least this often (hints wake it sooner)
-        "verify_threads": 2                     threads that open a batch's envelopes (the
+        "verify_threads": 2,                    threads that open a batch's envelopes (the
                                                 signatures); default: the cores, at most 4
+        "calendar_check_ms": 60000              how often a service that reads events looks
+                                                for new or changed calendar files
       },
       "services": {                             one member per service
         "echo": {
@@ -80,6 +82,7 @@ typedef struct {
     int request_timeout_ms;
     int pull_ms;
     int verify_threads;
+    int calendar_check_ms;
     xc_service_conf_t *services;
     size_t n_services;
     json_t *policies;                /* borrowed from root; an empty object when absent */

@@ -1,7 +1,7 @@
 /*  schema.c: checks JSON against a static field description (see schema.h). */
 #include "common/schema.h"
 
-#include "common/calendar.h"
+#include "common/date.h"
 
 #include <stdio.h>
 #include <string.h>

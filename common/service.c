@@ -22,6 +22,7 @@
 #include "common/page.h"
 #include "common/pool.h"
 #include "common/transport.h"
+#include "common/waiting.h"
 
 #define EXIT_FAULT 70                /* the exit status of --fail-after-commit */
 
@@ -62,6 +63,9 @@ struct xc_service {
     int64_t started;                 /* wall clock */
     int commits;
     int fail_after_commit;           /* 0: never */
+    uint64_t calendar_stamp;         /* of the calendar folder as loaded (xc_calendar_stamp) */
+    int64_t calendar_check;          /* monotonic ms of the next look at the folder */
+    int64_t n_waiting;               /* parked events (waiting.h), as last counted */
 };
 
 struct xc_call {
@@ -70,6 +74,7 @@ struct xc_call {
     const char *cause;               /* the id of the source event being applied */
     json_t *result;
     xc_err_t err;
+    bool waiting;                    /* failed by xc_call_wait_calendar */
 };
 
 /*  One request of a batch and the reply it will get. */
@@ -166,6 +171,13 @@ xc_call_fail (xc_call_t *call, xc_code_t code, const char *fmt, ...)
     vsnprintf (call->err.text, sizeof call->err.text, fmt, ap);
     va_end (ap);
     return -1;
+}
+
+int
+xc_call_wait_calendar (xc_call_t *call, const char *why)
+{
+    call->waiting = true;
+    return xc_call_fail (call, XC_E_CONFIG, "%s", why);
 }
 
 int
@@ -410,6 +422,20 @@ s_events_read (xc_call_t *call, void *state)
     return 0;
 }
 
+/*  health's "waiting": {"calendar": n, "oldest": RFC 3339 or null} (waiting.h). */
+static json_t *
+s_waiting_health (xc_service_t *self, xc_err_t *err)
+{
+    int64_t n, oldest;
+    if (xc_waiting_count (self->store, &n, &oldest, err) != 0)
+        return NULL;
+    char since[XC_RFC3339_LEN + 1];
+    if (n)
+        xc_clock_format (oldest, since);
+    return json_pack ("{s:I, s:o}", "calendar", (json_int_t) n, "oldest",
+                      n ? json_string (since) : json_null ());
+}
+
 static int
 s_health (xc_call_t *call, void *state)
 {
@@ -428,7 +454,12 @@ s_health (xc_call_t *call, void *state)
                              json_pack ("{s:I, s:I}", "offset",
                                         (json_int_t) xc_consumer_offset (self->consumers[i]), "head",
                                         (json_int_t) xc_consumer_head (self->consumers[i])));
-    xc_call_result (call, json_pack ("{s:s, s:s, s:I, s:I, s:s, s:s, s:b, s:I, s:o}",
+    json_t *result_waiting = self->def->event_object ? s_waiting_health (self, &call->err) : NULL;
+    if (self->def->event_object && !result_waiting) {
+        json_decref (sources);
+        return -1;
+    }
+    xc_call_result (call, json_pack ("{s:s, s:s, s:I, s:I, s:s, s:s, s:b, s:I, s:o, s:o*}",
                                      "service", self->def->name,
                                      "deployment", self->config->deployment,
                                      "head", (json_int_t) head,
@@ -436,7 +467,7 @@ s_health (xc_call_t *call, void *state)
                                      "time", wall, "clock", domain,
                                      "test_mode", xc_clock_test_mode (),
                                      "uptime_s", (json_int_t) (xc_clock_wall () - self->started),
-                                     "sources", sources));
+                                     "sources", sources, "waiting", result_waiting));
     return 0;
 }
 
@@ -989,6 +1020,196 @@ s_tick (xc_service_t *self)
     json_decref (call.result);
 }
 
+/* ---------------------------------------------------------------- events waiting for the calendar */
+
+static void
+s_waiting_count (xc_service_t *self)
+{
+    int64_t oldest;
+    xc_err_t err;
+    if (xc_waiting_count (self->store, &self->n_waiting, &oldest, &err) != 0)
+        xc_error (NULL, "%s", err.text);
+}
+
+/*  Parks event (inside the batch's or the retry's transaction) and tells the office once per
+    event (a keyed calendar.waiting). */
+static int
+s_park (xc_service_t *self, xc_call_t *call, const char *source, const xc_event_t *event,
+        const char *object, const char *why)
+{
+    char reason[sizeof call->err.text];
+    snprintf (reason, sizeof reason, "%s", why);
+    if (xc_waiting_park (self->store, source, event->seq, event->type, object, event->msg->raw,
+                         reason, xc_clock_wall (), &call->err) != 0)
+        return -1;
+    xc_warn (event->msg->id, "%s event %lld (%s) waits: %s", source, (long long) event->seq,
+             event->type, reason);
+    char key[XC_NAME_MAX + 64];
+    snprintf (key, sizeof key, "calendar.waiting:%s:%lld", source, (long long) event->seq);
+    json_t *data = json_pack ("{s:s, s:I, s:s, s:s, s:s}", "event_source", source, "event_seq",
+                              (json_int_t) event->seq, "event_type", event->type, "object", object,
+                              "reason", reason);
+    int rc = data ? xc_call_emit (call, "calendar.waiting", self->def->waiting_visibility, key, data)
+                  : xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+    json_decref (data);
+    return rc;
+}
+
+/*  Applies one event in a savepoint of its own: an event about an object an earlier one
+    waits for is parked behind it; one that waits for the calendar is parked; any other
+    failure fails the batch. */
+static int
+s_apply_one (xc_service_t *self, xc_call_t *call, const char *source, const xc_event_t *event)
+{
+    char object[128] = "";
+    if (event->msg)
+        self->def->event_object (source, event, object, sizeof object, self->def->state);
+    if (object[0] && self->n_waiting > 0) {
+        int64_t first;
+        if (xc_waiting_first (self->store, source, object, &first, &call->err) != 0)
+            return -1;
+        if (first) {
+            char why[160];
+            snprintf (why, sizeof why, "behind %s event %lld about %.80s, which waits", source,
+                      (long long) first, object);
+            return s_park (self, call, source, event, object, why);
+        }
+    }
+    if (xc_store_savepoint (self->store, &call->err) != 0)
+        return -1;
+    int events_before = self->n_events;
+    call->waiting = false;
+    self->in_command = true;
+    int rc = self->def->apply (call, source, event, self->def->state);
+    self->in_command = false;
+    if (rc == 0)
+        return xc_store_release (self->store, &call->err);
+    xc_store_rollback_to (self->store);
+    s_events_drop (self, events_before);
+    if (!call->waiting || !event->msg)
+        return -1;
+    /* counted at once: a later event of this batch about the same object parks behind it */
+    self->n_waiting++;
+    return s_park (self, call, source, event, object, call->err.text);
+}
+
+/*  Applies what waits, in (source, seq) order, in one transaction: an object whose earlier
+    event still waits keeps its later ones parked. */
+static void
+s_waiting_retry (xc_service_t *self)
+{
+    xc_call_t call = { .service = self };
+    json_t *blocked = json_object ();
+    int64_t head_before = 0, head_after = 0;
+    xc_outbox_head (self->store, &head_before, NULL);
+    int applied = 0, rc = xc_store_begin (self->store, &call.err);
+    self->in_tx = rc == 0;
+    char after[XC_NAME_MAX] = "";
+    int64_t after_seq = 0;
+    while (rc == 0) {
+        xc_waiting_t *rows;
+        int n;
+        if ((rc = xc_waiting_list (self->store, after, after_seq, 100, &rows, &n, &call.err)) != 0 || n == 0)
+            break;
+        for (int i = 0; rc == 0 && i < n; i++) {
+            xc_waiting_t *row = &rows[i];
+            snprintf (after, sizeof after, "%s", row->source);
+            after_seq = row->seq;
+            char key[XC_NAME_MAX + 140];
+            snprintf (key, sizeof key, "%s\n%s", row->source, row->object);
+            if (row->object[0] && json_object_get (blocked, key))
+                continue;
+            xc_verify_t v = { .registry = self->registry, .stored = true, .now = xc_clock_wall (),
+                              .max_size = self->config->max_message_bytes };
+            xc_event_t event = { .seq = row->seq };
+            snprintf (event.type, sizeof event.type, "%s", row->type);
+            xc_err_t err;
+            if (xc_envelope_open (row->message, strlen (row->message), &v, &event.msg, &err) != 0) {
+                xc_error (NULL, "waiting %s event %lld no longer opens: %s", row->source,
+                          (long long) row->seq, err.text);
+                json_object_set_new (blocked, key, json_true ());
+                continue;
+            }
+            call.cause = event.msg->id;
+            if (xc_store_savepoint (self->store, &call.err) != 0) {
+                rc = -1;
+                xc_msg_destroy (&event.msg);
+                break;
+            }
+            int events_before = self->n_events;
+            call.waiting = false;
+            self->in_command = true;
+            int applied_rc = self->def->apply (&call, row->source, &event, self->def->state);
+            self->in_command = false;
+            json_decref (call.result);
+            call.result = NULL;
+            if (applied_rc == 0 && xc_store_release (self->store, &call.err) == 0) {
+                rc = xc_waiting_done (self->store, row->source, row->seq, &call.err);
+                applied++;
+                xc_info (event.msg->id, "waiting %s event %lld (%s) applied", row->source,
+                         (long long) row->seq, row->type);
+            }
+            else {
+                xc_store_rollback_to (self->store);
+                s_events_drop (self, events_before);
+                if (!call.waiting)
+                    xc_error (event.msg->id, "waiting %s event %lld (%s) failed: %s", row->source,
+                              (long long) row->seq, row->type, call.err.text);
+                else
+                    rc = xc_waiting_park (self->store, row->source, row->seq, row->type, row->object,
+                                          row->message, call.err.text, 0, &call.err);
+                json_object_set_new (blocked, key, json_true ());
+            }
+            xc_msg_destroy (&event.msg);
+        }
+        xc_waiting_free (rows, n);
+    }
+    json_decref (blocked);
+    if (rc == 0 && self->in_tx)
+        rc = s_commit (self, &call.err);
+    else if (self->in_tx)
+        s_rollback (self);
+    self->in_tx = false;
+    if (rc != 0) {
+        xc_error (NULL, "the waiting events were not retried: %s", call.err.text);
+        return;
+    }
+    s_after_commit (self);
+    s_waiting_count (self);
+    xc_outbox_head (self->store, &head_after, NULL);
+    if (head_after != head_before)
+        s_publish_head (self);
+    if (applied)
+        xc_info (NULL, "%d waiting events applied, %lld still wait", applied, (long long) self->n_waiting);
+}
+
+/*  Every limits.calendar_check_ms: a calendar folder that changed is loaded (a bad file is
+    logged and the calendar kept), and what waits is tried again. */
+static void
+s_calendar_check (xc_service_t *self, bool force)
+{
+    int64_t now = xc_clock_mono_ms ();
+    if (!force && now < self->calendar_check)
+        return;
+    self->calendar_check = now + self->config->calendar_check_ms;
+    uint64_t stamp = xc_calendar_stamp (self->config->calendar);
+    if (stamp != self->calendar_stamp) {
+        self->calendar_stamp = stamp;
+        xc_calendar_t *calendar;
+        xc_err_t err;
+        if (xc_calendar_load (self->config->calendar, &calendar, &err) != 0) {
+            xc_error (NULL, "calendar not reloaded (the one loaded before stays): %s", err.text);
+            return;
+        }
+        xc_calendar_destroy (&self->calendar);
+        self->calendar = calendar;
+        xc_info (NULL, "calendar folder '%s' reloaded", self->config->calendar);
+        force = true;
+    }
+    if (force && self->n_waiting > 0)
+        s_waiting_retry (self);
+}
+
 /*  One batch of a source's events and the source's new offset, in one transaction. */
 static void
 s_apply_batch (xc_service_t *self, xc_consumer_t *consumer, const xc_event_t *events, int n)
@@ -1001,7 +1222,8 @@ s_apply_batch (xc_service_t *self, xc_consumer_t *consumer, const xc_event_t *ev
     self->in_tx = rc == 0;
     for (int i = 0; rc == 0 && i < n; i++) {
         call.cause = events[i].msg ? events[i].msg->id : NULL;
-        rc = self->def->apply (&call, source, &events[i], self->def->state);
+        rc = self->def->event_object ? s_apply_one (self, &call, source, &events[i])
+                                     : self->def->apply (&call, source, &events[i], self->def->state);
         json_decref (call.result);
         call.result = NULL;
     }
@@ -1012,6 +1234,8 @@ s_apply_batch (xc_service_t *self, xc_consumer_t *consumer, const xc_event_t *ev
     else if (self->in_tx)
         s_rollback (self);
     self->in_tx = false;
+    if (self->def->event_object)
+        s_waiting_count (self);
     if (rc != 0) {
         xc_consumer_failed (consumer, call.err.text);
         return;
@@ -1119,6 +1343,7 @@ s_start (xc_service_t *self, const char *config_path, xc_err_t *err)
     if (!pub || strcmp (pub->owner->iss, name) != 0 || memcmp (pub->pk, self->key.pk, 32) != 0)
         return xc_err_set (err, XC_E_CONFIG, "the registry has no public key '%s' for '%s'",
                            self->key.kid, name);
+    self->calendar_stamp = xc_calendar_stamp (self->config->calendar);
     if (xc_calendar_load (self->config->calendar, &self->calendar, err) != 0
         || xc_store_open (self->conf->database, self->def->migrations, self->def->n_migrations,
                           &self->store, err) != 0)
@@ -1132,6 +1357,11 @@ s_start (xc_service_t *self, const char *config_path, xc_err_t *err)
         return -1;
     if (s_start_consumers (self, err) != 0)
         return -1;
+    if (self->def->event_object) {
+        if (xc_waiting_init (self->store, err) != 0)
+            return -1;
+        s_waiting_count (self);
+    }
     if (xc_pool_new (self->config->verify_threads, &self->verifiers, err) != 0)
         return -1;
     xc_server_opts_t opts = {
@@ -1190,6 +1420,8 @@ s_loop (xc_service_t *self)
         xc_error (NULL, "out of memory");
         goto done;
     }
+    if (self->def->event_object)     /* what waited while the service was down */
+        s_calendar_check (self, true);
     int64_t now = xc_clock_mono_ms ();
     int64_t next_tick = now + cfg->tick_ms, next_beat = now, next_refresh = now + 1000;
     bool refresh_due = false;
@@ -1228,6 +1460,8 @@ s_loop (xc_service_t *self)
             s_consume (self);
         now = xc_clock_mono_ms ();
         if (now >= next_tick) {
+            if (self->def->event_object)
+                s_calendar_check (self, false);
             if (self->def->tick)
                 s_tick (self);
             next_tick = now + cfg->tick_ms;

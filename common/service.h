@@ -20,7 +20,9 @@
     A timer calls the tick hook every limits.tick_ms; a signed heartbeat carrying the latest
     event seq goes out every limits.heartbeat_ms. A service that reads other services' events
     (sources) has a consumer per source polled in the same loop; each batch of events is
-    applied in one transaction together with the source's new offset.
+    applied in one transaction together with the source's new offset; an event that must wait
+    for a year's calendar file is parked in that transaction (event_object, waiting.h) and
+    applied once limits.calendar_check_ms finds the folder changed.
 
     Routes every service has: the queries `events.read` {after, limit} (roles in
     event_readers), `health` {} (any registered principal) and, only in test mode,
@@ -94,6 +96,15 @@ typedef struct {
        and what it does with each event */
     const char *const *sources;
     xc_apply_fn apply;
+    /* optional: the object an event is about ("unit:U-A"), written into object (size bytes),
+       or "" for none. With it, an event whose apply calls xc_call_wait_calendar is parked
+       (waiting.h) and the batch goes on; a later event about the same object is parked behind
+       it, so each object's events keep the source's order. Without it, a failing event fails
+       its batch, as any other failure. */
+    void (*event_object) (const char *source, const xc_event_t *event, char *object, size_t size,
+                          void *state);
+    /* the visibility class of the calendar.waiting notice (NULL: open) */
+    const char *waiting_visibility;
 } xc_service_def_t;
 
 /*  Runs the service until SIGTERM or SIGINT. Returns the process exit status. */
@@ -138,6 +149,13 @@ void xc_call_result (xc_call_t *call, json_t *result);
 /*  Records why the call failed; returns -1 so a handler can `return xc_call_fail (...)`. */
 int xc_call_fail (xc_call_t *call, xc_code_t code, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
+
+/*  In an event's apply: the event cannot be applied before the working-day calendar has the
+    year it lacks (why: the calendar's error text, "no working-day calendar for 2027"). Fails
+    the call with XC_E_CONFIG and why; when the service has event_object, the event is parked
+    instead of failing its batch, and applied when the calendar folder changes. Elsewhere
+    (commands, ticks) it is a plain failure. Returns -1. */
+int xc_call_wait_calendar (xc_call_t *call, const char *why);
 
 /*  Fails the call with the store's error for db (see xc_store_fail). Returns -1. */
 int xc_call_fail_db (xc_call_t *call, const char *what);

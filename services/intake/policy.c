@@ -119,6 +119,9 @@ intake_policy_load (intake_policy_t *policy, const xc_config_t *cfg, xc_err_t *e
         xc_err_set (err, XC_E_CONFIG, "policies.intake.report_due: %s", sub.text);
         goto done;
     }
+    /* the team's own reporting deadline, not a period a party keeps: it stays where the
+       arithmetic puts it (docs/configuration.md, "A period that ends on a day off") */
+    policy->report_due.end = XC_END_KEEP;
     rc = 0;
 done:
     if (rc != 0 && err)

@@ -91,7 +91,9 @@ static const char s_default_rules[] =
     " {\"id\": \"referral-warning\", \"events\": [\"referral.warning\"], \"to\": [\"target\"]},"
     " {\"id\": \"referral-overdue\", \"events\": [\"referral.overdue\"], \"to\": [\"role:office\", \"target\"]},"
     " {\"id\": \"report-overdue\", \"events\": [\"round.report_overdue\"], \"to\": [\"role:office\"]},"
-    " {\"id\": \"interview\", \"events\": [\"interview.recommended\"], \"to\": [\"role:office_leadership\"]}]";
+    " {\"id\": \"interview\", \"events\": [\"interview.recommended\"], \"to\": [\"role:office_leadership\"]},"
+    " {\"id\": \"calendar-waiting\", \"events\": [\"calendar.waiting\"], \"to\": [\"role:office\"]},"
+    " {\"id\": \"calendar-missing\", \"events\": [\"calendar.missing\"], \"to\": [\"role:office\"]}]";
 
 static const char s_default_templates[] =
     "{\"rectify.warning\": {\"subject\": \"【整改预警】{unit_name} 整改事项{item} 剩余{days_left}天\","
@@ -109,7 +111,11 @@ static const char s_default_templates[] =
     " \"round.report_overdue\": {\"subject\": \"【巡察报告逾期】{round}\","
     "  \"text\": \"{recipient}：\\n巡察轮次{round}于{withdrawn_on}撤离，报告应于{due}前完成，现已逾期。\"},"
     " \"interview.recommended\": {\"subject\": \"【约谈建议】{unit_name} 整改评估{score}分\","
-    "  \"text\": \"{recipient}：\\n{unit_name}在{round}整改评估中得分{score}（{grade}），建议约谈其主要负责人。\"}}";
+    "  \"text\": \"{recipient}：\\n{unit_name}在{round}整改评估中得分{score}（{grade}），建议约谈其主要负责人。\"},"
+    " \"calendar.waiting\": {\"subject\": \"【期限待算】{event_source}事件{event_seq}等待工作日历\","
+    "  \"text\": \"{recipient}：\\n{event_source}的事件{event_seq}（{event_type}）暂无法计算期限：{reason}。请按国务院办公厅节假日安排通知添加该年度日历文件，添加后自动处理。\"},"
+    " \"calendar.missing\": {\"subject\": \"【日历缺失】{year}年工作日历文件尚未添加\","
+    "  \"text\": \"{recipient}：\\n{year}年的工作日历文件（{year}.json）尚未添加。国务院办公厅公布{year}年节假日安排后，请添加到日历目录；在此之前，需按工作日计算且落在{year}年的期限将等待。\"}}";
 
 /* How values read in a text: escalation steps, colours, kinds of referral. */
 static const char s_default_labels[] =

@@ -22,7 +22,9 @@ rectify_due (xc_call_t *call, xc_date_t start, xc_span_t span, xc_date_t *due, c
 {
     xc_err_t err;
     if (xc_deadline_compute (xc_call_calendar (call), start, span, due, explain, explain_size, &err) != 0)
-        return xc_call_fail (call, err.code, "%s", err.text);
+        /* a year without a calendar file: intake's event waits for it (service.h) */
+        return err.code == XC_E_CONFIG ? xc_call_wait_calendar (call, err.text)
+                                       : xc_call_fail (call, err.code, "%s", err.text);
     return 0;
 }
 
@@ -312,10 +314,8 @@ s_tick_batch (xc_call_t *call, const rectify_t *rectify, xc_date_t today, const 
 }
 
 int
-rectify_tick (xc_call_t *call, void *state)
+rectify_deadline_tick (xc_call_t *call, const rectify_t *rectify, xc_date_t today)
 {
-    const rectify_t *rectify = state;
-    xc_date_t today = xc_call_today (call);
     char today_text[XC_DATE_LEN + 1];
     xc_date_format (today, today_text);
     /* every deadline due today, in batches: each one handled moves its alert_next past today,
@@ -323,7 +323,33 @@ rectify_tick (xc_call_t *call, void *state)
     int rc = 0, n = TICK_BATCH;
     while (rc == 0 && n == TICK_BATCH)
         rc = s_tick_batch (call, rectify, today, today_text, &n);
+    return rc;
+}
+
+int
+rectify_calendar_tick (xc_call_t *call, rectify_t *rectify, xc_date_t today)
+{
+    const rectify_policy_t *p = &rectify->policy;
+    int year, month, day;
+    xc_date_to_ymd (today, &year, &month, &day);
+    if (!p->calendar_warn_month || rectify->calendar_warned == year + 1
+        || today < xc_date_from_ymd (year, p->calendar_warn_month, p->calendar_warn_day)
+        || xc_calendar_has_year (xc_call_calendar (call), year + 1))
+        return 0;
+    /* keyed: one event per missing year, also across restarts (the key is kept) */
+    char key[48], from[XC_DATE_LEN + 1];
+    snprintf (key, sizeof key, "calendar.missing:%d", year + 1);
+    xc_date_format (xc_date_from_ymd (year, p->calendar_warn_month, p->calendar_warn_day), from);
+    char file[32];
+    snprintf (file, sizeof file, "%d.json", year + 1);
+    json_t *data = json_pack ("{s:i, s:s, s:s}", "year", year + 1, "file", file, "warned_from", from);
+    int rc = xc_call_begin (call);
     if (rc == 0)
-        rc = rectify_visit_tick (call, rectify, today);
+        rc = xc_call_emit (call, "calendar.missing", NULL, key, data);
+    json_decref (data);
+    if (rc == 0) {
+        rectify->calendar_warned = year + 1;
+        xc_warn (NULL, "no working-day calendar for %d yet: the office is told (calendar.missing)", year + 1);
+    }
     return rc;
 }

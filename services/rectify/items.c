@@ -6,37 +6,6 @@
 #include "common/log.h"
 #include "services/rectify/rectify.h"
 
-int
-rectify_history (xc_call_t *call, json_int_t item, const char *action, json_t *data)
-{
-    char *text = data ? json_dumps (data, JSON_COMPACT) : NULL;
-    json_decref (data);
-    const xc_msg_t *msg = xc_call_msg (call);
-    sqlite3_stmt *stmt = xc_call_stmt (call,
-        "INSERT INTO item_history (item, n, action, by, at, data) VALUES (?1,"
-        " (SELECT coalesce (max (n), 0) + 1 FROM item_history WHERE item = ?1), ?2, ?3, ?4, ?5)");
-    if (!stmt || !text) {
-        free (text);
-        return stmt ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : -1;
-    }
-    sqlite3_bind_int64 (stmt, 1, item);
-    sqlite3_bind_text (stmt, 2, action, -1, SQLITE_STATIC);
-    /* an item opened from intake's event has no sender of its own */
-    sqlite3_bind_text (stmt, 3, msg ? msg->iss : "intake", -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 4, xc_call_now (call));
-    sqlite3_bind_text (stmt, 5, text, -1, SQLITE_TRANSIENT);
-    free (text);
-    return xc_call_exec (call, stmt, "unable to record the history");
-}
-
-int
-rectify_emit (xc_call_t *call, const char *type, const char *unit, const char *key, json_t *data)
-{
-    char visibility[XC_NAME_MAX + 8];
-    rectify_visibility (unit, visibility, sizeof visibility);
-    return xc_call_emit_new (call, type, visibility, key, data);
-}
-
 static void
 s_today (xc_call_t *call, char out[XC_DATE_LEN + 1])
 {
@@ -214,6 +183,17 @@ rectify_apply (xc_call_t *call, const char *source, const xc_event_t *event, voi
     if (strcmp (event->type, "problem.fed_back") == 0)
         return s_open (call, rectify, event);
     return 0;
+}
+
+void
+rectify_event_object (const char *source, const xc_event_t *event, char *object, size_t size,
+                      void *state)
+{
+    (void) state;
+    /* a unit's items and its return visit depend on the order of its feedbacks */
+    const char *unit = json_string_value (json_object_get (event->msg->data, "unit"));
+    if (strcmp (source, "intake") == 0 && strcmp (event->type, "problem.fed_back") == 0 && unit)
+        snprintf (object, size, "unit:%s", unit);
 }
 
 /* ------------------------------------------------------------------ transitions */

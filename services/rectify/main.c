@@ -96,6 +96,7 @@ main (int argc, char **argv)
         .event_visible = s_event_visible,
         .sources = s_sources,
         .apply = rectify_apply,
+        .event_object = rectify_event_object,
     };
     int rc = xc_service_main (&def, argc, argv);
     json_decref (s_rectify.parents);

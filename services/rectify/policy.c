@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/codec.h"
 #include "common/schema.h"
 #include "services/rectify/rectify.h"
 
@@ -10,9 +11,13 @@ const char *const rectify_parts[4] = { "leadership", "responsibility", "task_com
 #define SPAN(n) { .name = n, .type = XC_T_STRING, .min = 1, .max = RECTIFY_WORD - 1 }
 #define WORD(n, req) { .name = n, .type = XC_T_STRING, .required = req, .min = 1, .max = RECTIFY_WORD - 1 }
 
+static const char *const s_period_ends[] = { "next_workday", "after_holiday", "keep", NULL };
+#define PERIOD_END { .name = "period_end", .type = XC_T_STRING, .one_of = s_period_ends }
+
 static const xc_field_t s_regime_fields[] = {
     { .name = "plan_due", .type = XC_T_STRING, .required = true, .min = 1, .max = RECTIFY_WORD - 1 },
     { .name = "report_due", .type = XC_T_STRING, .required = true, .min = 1, .max = RECTIFY_WORD - 1 },
+    PERIOD_END,
     { .name = NULL },
 };
 static const xc_field_t s_regime = { .type = XC_T_OBJECT, .fields = s_regime_fields };
@@ -51,6 +56,8 @@ static const xc_field_t s_fields[] = {
     { .name = "warnings", .type = XC_T_ARRAY, .max = RECTIFY_MAX_WARNINGS, .items = &s_warning },
     { .name = "escalation", .type = XC_T_OBJECT, .fields = s_escalation_fields },
     SPAN ("revisit_after"),
+    PERIOD_END,
+    { .name = "calendar_warn_from", .type = XC_T_NULLABLE_STRING, .min = 5, .max = 5 },
     { .name = "weights", .type = XC_T_OBJECT, .fields = s_weight_fields },
     { .name = "grades", .type = XC_T_ARRAY, .min = 1, .max = RECTIFY_MAX_GRADES, .items = &s_grade },
     { .name = "interview", .type = XC_T_OBJECT, .fields = s_interview_fields },
@@ -64,26 +71,40 @@ static const char s_defaults[] =
     " \"warnings\": [{\"colour\": \"green\", \"days_left\": 20}, {\"colour\": \"yellow\", \"days_left\": 10}],"
     " \"escalation\": {\"every_days\": 7, \"steps\": [\"supervision_notice\", \"stage_guidance\","
     "                 \"reminder\", \"warning\", \"accountability\"]},"
-    " \"revisit_after\": \"3 months\","
+    " \"revisit_after\": \"3 months\", \"period_end\": \"next_workday\", \"calendar_warn_from\": \"11-01\","
     " \"weights\": {\"leadership\": 15, \"responsibility\": 15, \"task_completion\": 60, \"satisfaction\": 10},"
     " \"grades\": [{\"grade\": \"good\", \"min\": 90}, {\"grade\": \"fairly_good\", \"min\": 80},"
     "             {\"grade\": \"average\", \"min\": 60}, {\"grade\": \"poor\", \"min\": 0}],"
     " \"interview\": {\"below\": 60, \"lowest\": 0}}";
 
-/*  A span member: the text and its parse, or a config error naming it. */
+/*  A span member: the text and its parse, ending by the rule end, or a config error naming it. */
 static int
-s_span (const char *key, const char *text, xc_span_t *span, char *out, xc_err_t *err)
+s_span (const char *key, const char *text, xc_period_end_t end, xc_span_t *span, char *out,
+        xc_err_t *err)
 {
     snprintf (out, RECTIFY_WORD, "%s", text);
     xc_err_t sub;
     if (xc_span_parse (text, span, &sub) != 0)
         return xc_err_set (err, XC_E_CONFIG, "policies.rectify.%s: %s", key, sub.text);
+    span->end = end;
     return 0;
+}
+
+/*  A period_end member, or the rule given (absent member). The schema checked its value. */
+static xc_period_end_t
+s_period_end (const json_t *object, xc_period_end_t otherwise)
+{
+    xc_period_end_t end = otherwise;
+    const char *text = json_string_value (json_object_get (object, "period_end"));
+    if (text)
+        xc_period_end_parse (text, &end, NULL);
+    return end;
 }
 
 static int
 s_load (rectify_policy_t *p, const json_t *section, xc_err_t *err)
 {
+    p->period_end = s_period_end (section, XC_END_NEXT_WORKDAY);
     const char *key;
     json_t *value;
     json_object_foreach ((json_t *) json_object_get (section, "regimes"), key, value) {
@@ -94,13 +115,15 @@ s_load (rectify_policy_t *p, const json_t *section, xc_err_t *err)
             return xc_err_set (err, XC_E_CONFIG, "policies.rectify.regimes: a name of 1-%d bytes", RECTIFY_WORD - 1);
         rectify_regime_t *r = &p->regimes[p->n_regimes++];
         snprintf (r->name, sizeof r->name, "%s", key);
+        /* a regime's own rule for its periods, else the policy's */
+        xc_period_end_t end = s_period_end (value, p->period_end);
         char where[96];
         snprintf (where, sizeof where, "regimes.%s.plan_due", key);
-        if (s_span (where, json_string_value (json_object_get (value, "plan_due")), &r->plan_due,
+        if (s_span (where, json_string_value (json_object_get (value, "plan_due")), end, &r->plan_due,
                     r->plan_text, err) != 0)
             return -1;
         snprintf (where, sizeof where, "regimes.%s.report_due", key);
-        if (s_span (where, json_string_value (json_object_get (value, "report_due")), &r->report_due,
+        if (s_span (where, json_string_value (json_object_get (value, "report_due")), end, &r->report_due,
                     r->report_text, err) != 0)
             return -1;
     }
@@ -112,9 +135,9 @@ s_load (rectify_policy_t *p, const json_t *section, xc_err_t *err)
     if (p->default_regime < 0)
         return xc_err_set (err, XC_E_CONFIG, "policies.rectify.default_regime: no regime '%s'", name);
     if (s_span ("immediate_due", json_string_value (json_object_get (section, "immediate_due")),
-                &p->immediate_due, p->immediate_text, err) != 0
+                p->period_end, &p->immediate_due, p->immediate_text, err) != 0
         || s_span ("revisit_after", json_string_value (json_object_get (section, "revisit_after")),
-                   &p->revisit_after, p->revisit_text, err) != 0)
+                   p->period_end, &p->revisit_after, p->revisit_text, err) != 0)
         return -1;
 
     size_t i;
@@ -153,6 +176,18 @@ s_load (rectify_policy_t *p, const json_t *section, xc_err_t *err)
     }
     if (p->grades[p->n_grades - 1].min != 0)
         return xc_err_set (err, XC_E_CONFIG, "policies.rectify.grades: the last grade's min must be 0");
+    /* from this day of each year the office is told once that next year's calendar file is
+       missing; null: never */
+    const char *warn = json_string_value (json_object_get (section, "calendar_warn_from"));
+    if (warn) {
+        int m, d;
+        if (xc_decimal_fixed (warn, 2, &m) != 0 || warn[2] != '-' || xc_decimal_fixed (warn + 3, 2, &d) != 0
+            || m < 1 || m > 12 || d < 1 || d > xc_date_month_days (2001, m))
+            return xc_err_set (err, XC_E_CONFIG, "policies.rectify.calendar_warn_from: '%s' is not a day"
+                               " of the year (MM-DD, such as 11-01)", warn);
+        p->calendar_warn_month = m;
+        p->calendar_warn_day = d;
+    }
     const json_t *interview = json_object_get (section, "interview");
     p->interview_below = (int) json_integer_value (json_object_get (interview, "below"));
     p->interview_lowest = (int) json_integer_value (json_object_get (interview, "lowest"));

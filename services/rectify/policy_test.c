@@ -64,6 +64,11 @@ test_defaults_are_the_domain_s (void)
     CHECK_STR (p.grades[3].grade, "poor");
     CHECK_INT (p.interview_below, 60);
     CHECK_INT (p.interview_lowest, 0);
+    CHECK (p.calendar_warn_month == 11 && p.calendar_warn_day == 1);
+    CHECK_INT (s_load ("{\"calendar_warn_from\": \"10-15\"}", &p, &err), 0);
+    CHECK (p.calendar_warn_month == 10 && p.calendar_warn_day == 15);
+    CHECK_INT (s_load ("{\"calendar_warn_from\": null}", &p, &err), 0);
+    CHECK (p.calendar_warn_month == 0);
 }
 
 static void
@@ -115,6 +120,62 @@ test_bad_policies_are_refused_naming_the_key (void)
     s_refused ("{\"warnings\": [{\"colour\": \"g\", \"days_left\": 0}]}", "days_left");
     s_refused ("{\"escalation\": {\"every_days\": 0}}", "every_days");
     s_refused ("{\"colour\": \"red\"}", "unknown key");
+    s_refused ("{\"period_end\": \"next_working_day\"}", "period_end");
+    s_refused ("{\"calendar_warn_from\": \"11-31\"}", "calendar_warn_from: '11-31' is not a day");
+    s_refused ("{\"calendar_warn_from\": \"1-011\"}", "calendar_warn_from");
+    s_refused ("{\"calendar_warn_from\": \"2026-11-01\"}", "calendar_warn_from");
+    s_refused ("{\"regimes\": {\"x\": {\"plan_due\": \"1 month\", \"report_due\": \"2 months\","
+               " \"period_end\": \"later\"}}}", "regimes.x.period_end");
+}
+
+/*  The end of a period on a day off (Civil Code art. 203): the policy's rule, a regime's own,
+    applied to real deadlines with the 2025 and 2026 calendar files. */
+static void
+test_a_period_ending_on_a_day_off_moves_by_the_policy_s_rule (void)
+{
+    xc_calendar_t *cal = NULL;
+    xc_err_t err = { 0, "" };
+    CHECK_INT (xc_calendar_load ("config/calendar", &cal, &err), 0);
+    rectify_policy_t p;
+    xc_date_t start, due;
+    char text[256], out[XC_DATE_LEN + 1];
+
+    /* the default moves: 2 months from 2025-03-31 is 端午 05-31, the period ends 06-03 */
+    CHECK_INT (s_load (NULL, &p, &err), 0);
+    CHECK_INT (p.period_end, XC_END_NEXT_WORKDAY);
+    const rectify_regime_t *r2017 = rectify_policy_regime (&p, "2017");
+    CHECK (r2017 && r2017->report_due.end == XC_END_NEXT_WORKDAY);
+    xc_date_parse ("2025-03-31", &start, NULL);
+    CHECK_INT (xc_deadline_compute (cal, start, r2017->report_due, &due, text, sizeof text, &err), 0);
+    xc_date_format (due, out);
+    CHECK_STR (out, "2025-06-03");
+    CHECK (strstr (text, "Civil Code art. 203") != NULL);
+
+    /* the policy keeps; a regime of its own moves off holidays only. 30 days from 2026-01-20 is
+       02-19 (春节); 30 days from 2026-02-12 is Sat 03-14, a plain weekend */
+    CHECK_INT (s_load ("{\"period_end\": \"keep\", \"immediate_due\": \"30 days\", \"regimes\": {\"h\":"
+                       " {\"plan_due\": \"30 days\", \"report_due\": \"30 days\", \"period_end\": \"after_holiday\"}}}",
+                       &p, &err), 0);
+    CHECK_INT (p.period_end, XC_END_KEEP);
+    CHECK_INT (p.revisit_after.end, XC_END_KEEP);
+    xc_date_parse ("2026-01-20", &start, NULL);
+    CHECK_INT (xc_deadline_compute (cal, start, p.immediate_due, &due, text, sizeof text, &err), 0);
+    xc_date_format (due, out);
+    CHECK_STR (out, "2026-02-19");
+    CHECK_STR (text, "2026-01-20 + 30 days = 2026-02-19");
+    const rectify_regime_t *h = rectify_policy_regime (&p, "h");
+    CHECK (h && h->plan_due.end == XC_END_AFTER_HOLIDAY && h->report_due.end == XC_END_AFTER_HOLIDAY);
+    CHECK (rectify_policy_regime (&p, "2017")->plan_due.end == XC_END_KEEP);
+    if (h) {
+        CHECK_INT (xc_deadline_compute (cal, start, h->report_due, &due, text, sizeof text, &err), 0);
+        xc_date_format (due, out);
+        CHECK_STR (out, "2026-02-24");
+        xc_date_parse ("2026-02-12", &start, NULL);
+        CHECK_INT (xc_deadline_compute (cal, start, h->report_due, &due, text, sizeof text, &err), 0);
+        xc_date_format (due, out);
+        CHECK_STR (out, "2026-03-14");
+    }
+    xc_calendar_destroy (&cal);
 }
 
 static xc_principal_t
@@ -192,6 +253,7 @@ main (void)
     RUN (test_defaults_are_the_domain_s);
     RUN (test_a_deployment_adds_a_regime_and_keeps_the_others);
     RUN (test_bad_policies_are_refused_naming_the_key);
+    RUN (test_a_period_ending_on_a_day_off_moves_by_the_policy_s_rule);
     RUN (test_units_act_for_their_own_supervisors_read_below);
     RUN (test_rates_round_half_up_to_two_decimals);
     h_rmtree (s_dir);

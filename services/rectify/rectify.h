@@ -1,11 +1,12 @@
 /*  rectify.h: what the rectification service's modules share (docs/services/rectify.md).
 
-    policy (policies.rectify), scope (who may see which unit's items and events), items
+    policy (policies.rectify), scope (who may see which unit's items and events), record (an
+    item's history and the events about a unit, which the modules below share), items
     (items opened from intake's events and every transition of their life), deadlines (plan,
     item and milestone deadlines, their warnings, overdue notices and escalations, and the
     return-visit timer), evaluation (revisits, unit scores, interviews), queries (get, list,
-    round, stats) and export (the three lists as CSV); routes.c ties them into routes, main.c
-    into the service.
+    round, stats) and export (the three lists as CSV); routes.c ties them into routes and the
+    timer, main.c into the service. Calls go one way: items -> evaluation -> deadlines -> record.
 */
 #ifndef XC_RECTIFY_H
 #define XC_RECTIFY_H
@@ -34,6 +35,7 @@ typedef struct {
     rectify_regime_t regimes[RECTIFY_MAX_REGIMES];
     int n_regimes;
     int default_regime;              /* index into regimes */
+    xc_period_end_t period_end;      /* of the periods below and of regimes without their own */
     xc_span_t immediate_due, revisit_after;
     char immediate_text[RECTIFY_WORD], revisit_text[RECTIFY_WORD];
     struct {
@@ -52,11 +54,13 @@ typedef struct {
     int n_grades;
     int interview_below;             /* 0: off */
     int interview_lowest;            /* 0: off */
+    int calendar_warn_month, calendar_warn_day;  /* calendar.missing from then; 0: never */
 } rectify_policy_t;
 
 typedef struct {
     rectify_policy_t policy;
     json_t *parents;                 /* unit id -> parent id or null: supervisors' scopes; owned */
+    int calendar_warned;             /* the year calendar.missing was last emitted for */
 } rectify_t;
 
 extern const char *const rectify_parts[4];  /* the evaluation's parts, in weights order */
@@ -64,6 +68,8 @@ extern const char *const rectify_parts[4];  /* the evaluation's parts, in weight
 /* routes.c: the service's commands and queries (types, roles, data schemas, handlers); main.c
    hands them to xc_service_main, tests/fuzz checks hostile data against their schemas. */
 const xc_route_t *rectify_routes (size_t *n);
+/* The service's timer: deadlines, then return visits. */
+int rectify_tick (xc_call_t *call, void *state);
 
 /* policy.c */
 int rectify_policy_load (rectify_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);
@@ -86,12 +92,18 @@ void rectify_visibility (const char *unit, char *out, size_t size);
 
 /* items.c */
 int rectify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void *state);
+/*  What an intake event is about, for the events waiting for a calendar (service.h): a
+    problem.fed_back is about its unit ("unit:U-A"). */
+void rectify_event_object (const char *source, const xc_event_t *event, char *object, size_t size,
+                           void *state);
 int rectify_plan (xc_call_t *call, void *state);
 int rectify_progress (xc_call_t *call, void *state);
 int rectify_claim (xc_call_t *call, void *state);
 int rectify_review (xc_call_t *call, void *state);
 int rectify_extend (xc_call_t *call, void *state);
 int rectify_regime (xc_call_t *call, void *state);
+
+/* record.c */
 /* Appends to an item's history (data stolen). */
 int rectify_history (xc_call_t *call, json_int_t item, const char *action, json_t *data);
 /* Emits an event about unit (data stolen); key may be NULL. */
@@ -113,7 +125,11 @@ int rectify_deadline_move (xc_call_t *call, const rectify_t *rectify, json_int_t
 /*  start + span, failing the call when the calendar cannot. */
 int rectify_due (xc_call_t *call, xc_date_t start, xc_span_t span, xc_date_t *due,
                  char *explain, size_t explain_size);
-int rectify_tick (xc_call_t *call, void *state);
+/*  Sends the alerts of every deadline due today. */
+int rectify_deadline_tick (xc_call_t *call, const rectify_t *rectify, xc_date_t today);
+/*  From policy's calendar_warn_from on, tells the office once (a keyed calendar.missing) that
+    next year's working-day calendar file is missing. */
+int rectify_calendar_tick (xc_call_t *call, rectify_t *rectify, xc_date_t today);
 
 /* evaluation.c */
 /*  The first item of (round, unit) starts its return visit. round may be "". */

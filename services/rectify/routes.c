@@ -157,3 +157,17 @@ rectify_routes (size_t *n)
     *n = sizeof s_routes / sizeof s_routes[0];
     return s_routes;
 }
+
+/*  The service's timer: the deadlines' alerts, the return visits', next year's calendar. */
+int
+rectify_tick (xc_call_t *call, void *state)
+{
+    rectify_t *rectify = state;
+    xc_date_t today = xc_call_today (call);
+    int rc = rectify_deadline_tick (call, rectify, today);
+    if (rc == 0)
+        rc = rectify_visit_tick (call, rectify, today);
+    if (rc == 0)
+        rc = rectify_calendar_tick (call, rectify, today);
+    return rc;
+}

@@ -18,7 +18,9 @@ referral_due (xc_call_t *call, const referral_t *referral, const char *kind, xc_
     const xc_span_t *span = referral_policy_due (&referral->policy, kind, &text);
     xc_err_t err;
     if (xc_deadline_compute (xc_call_calendar (call), start, *span, due, explain, explain_size, &err) != 0)
-        return xc_call_fail (call, err.code, "%s", err.text);
+        /* a year without a calendar file: intake's event waits for it (service.h) */
+        return err.code == XC_E_CONFIG ? xc_call_wait_calendar (call, err.text)
+                                       : xc_call_fail (call, err.code, "%s", err.text);
     return 0;
 }
 

@@ -134,6 +134,18 @@ referral_apply (xc_call_t *call, const char *source, const xc_event_t *event, vo
     return rc;
 }
 
+void
+referral_event_object (const char *source, const xc_event_t *event, char *object, size_t size,
+                       void *state)
+{
+    (void) state;
+    /* a problem's lead and handover follow intake's order */
+    json_int_t problem = json_integer_value (json_object_get (event->msg->data, "problem"));
+    if (strcmp (source, "intake") == 0 && problem > 0
+        && (strcmp (event->type, "problem.referred") == 0 || strcmp (event->type, "problem.handed_over") == 0))
+        snprintf (object, size, "problem:%lld", (long long) problem);
+}
+
 int
 referral_create (xc_call_t *call, void *state)
 {

@@ -73,6 +73,8 @@ main (int argc, char **argv)
         .event_visible = s_event_visible,
         .sources = s_sources,
         .apply = referral_apply,
+        .event_object = referral_event_object,
+        .waiting_visibility = "alert:office",   /* a lead's problem is not for every reader */
     };
     return xc_service_main (&def, argc, argv);
 }

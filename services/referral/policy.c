@@ -12,8 +12,10 @@ static const xc_field_t s_due_fields[] = {
     { .name = "report", .type = XC_T_STRING, .min = 1, .max = 31 },
     { .name = NULL },
 };
+static const char *const s_period_ends[] = { "next_workday", "after_holiday", "keep", NULL };
 static const xc_field_t s_fields[] = {
     { .name = "due", .type = XC_T_OBJECT, .fields = s_due_fields },
+    { .name = "period_end", .type = XC_T_STRING, .one_of = s_period_ends },
     { .name = "warn_days", .type = XC_T_ARRAY, .max = REFERRAL_MAX_WARNINGS, .items = &s_day },
     { .name = NULL },
 };
@@ -30,6 +32,11 @@ referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_err_
     const char *defaults[] = { "3 months", "2 months", "2 months" };
     xc_span_t *spans[] = { &policy->due_lead, &policy->due_handover, &policy->due_report };
     const json_t *due = json_object_get (section, "due");
+    /* a period ending on a day off: the civil law's rule unless the deployment says otherwise */
+    xc_period_end_t end = XC_END_NEXT_WORKDAY;
+    const char *end_text = json_string_value (json_object_get (section, "period_end"));
+    if (end_text)
+        xc_period_end_parse (end_text, &end, NULL);
     for (int i = 0; i < 3; i++) {
         const char *text = json_string_value (json_object_get (due, kinds[i]));
         snprintf (policy->due_text[i], sizeof policy->due_text[i], "%s", text ? text : defaults[i]);
@@ -38,6 +45,7 @@ referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_err_
             xc_err_set (err, XC_E_CONFIG, "policies.referral.due.%s: %s", kinds[i], sub.text);
             goto done;
         }
+        spans[i]->end = end;
     }
     const json_t *warn = json_object_get (section, "warn_days");
     if (warn) {

@@ -47,6 +47,10 @@ int referral_make (xc_call_t *call, const referral_t *referral, const char *kind
                    const char *target, json_int_t problem, const char *title, json_t *content,
                    xc_date_t date, const char *by);
 int referral_apply (xc_call_t *call, const char *source, const xc_event_t *event, void *state);
+/*  What an intake event is about, for the events waiting for a calendar (service.h): a
+    problem.referred or problem.handed_over is about its problem ("problem:17"). */
+void referral_event_object (const char *source, const xc_event_t *event, char *object, size_t size,
+                            void *state);
 int referral_create (xc_call_t *call, void *state);
 int referral_acknowledge (xc_call_t *call, void *state);
 int referral_dispose (xc_call_t *call, void *state);

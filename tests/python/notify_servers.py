@@ -33,6 +33,8 @@ DEFAULT_RULES = [
     {"id": "referral-overdue", "events": ["referral.overdue"], "to": ["role:office", "target"]},
     {"id": "report-overdue", "events": ["round.report_overdue"], "to": ["role:office"]},
     {"id": "interview", "events": ["interview.recommended"], "to": ["role:office_leadership"]},
+    {"id": "calendar-waiting", "events": ["calendar.waiting"], "to": ["role:office"]},
+    {"id": "calendar-missing", "events": ["calendar.missing"], "to": ["role:office"]},
 ]
 
 class WebhookServer:

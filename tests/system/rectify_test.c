@@ -153,6 +153,26 @@ s_today (void)
     return xc_date_of_time (xc_clock_wall (), UTC_OFFSET);
 }
 
+/*  Where the services end a period of days or months that the arithmetic puts on date (the
+    default period_end, next_workday): a day off of a year with a file in config/calendar moves
+    to the next working day; a year without one leaves it. Walked here day by day from the
+    files, apart from calendar.c's own code. */
+static xc_date_t
+s_end (xc_date_t date)
+{
+    xc_calendar_t *cal = NULL;
+    xc_err_t err;
+    if (xc_calendar_load ("config/calendar", &cal, &err) != 0)
+        return date;
+    bool work = false;
+    xc_date_t d = date;
+    while (xc_calendar_is_workday (cal, d, &work, &err) == 0 && !work)
+        d++;
+    bool known = xc_calendar_is_workday (cal, d, &work, &err) == 0;
+    xc_calendar_destroy (&cal);
+    return known ? d : date;
+}
+
 static json_t *
 s_jdate (xc_date_t date)
 {
@@ -742,8 +762,13 @@ s_alerts (const char *type, const json_t *item, const char *deadline, int measur
 static int
 s_start_pair (const char *policy)
 {
+    /* rectify's warning that next year's calendar file is missing depends on the day the tests
+       run: off here (its event, appended while a refusal is checked, would look stored by it) */
+    char with[4096];
+    snprintf (with, sizeof with, "{\"calendar_warn_from\": null%s%s", policy ? ", " : "}",
+              policy ? policy + 1 : "");
     if (fx_deploy (&intake, "intake", false) != 0
-        || fx_deploy_peer (&rectify, &intake, "rectify", policy) != 0
+        || fx_deploy_peer (&rectify, &intake, "rectify", with) != 0
         || fx_start (&intake, NULL) != 0 || fx_pin_endpoints (&intake) != 0
         || fx_start (&rectify, NULL) != 0 || fx_pin_endpoints (&rectify) != 0)
         return -1;
@@ -830,8 +855,8 @@ test_item_whole_life (void)
     CHECK_STR (json_string_value (json_object_get (it, "detail")), "宿舍楼屋顶漏水，存在安全隐患。");
     CHECK_DATE ("start", s_start_of (it), today);
     /* the 2017 regime by default: plan in a month, the rectification in two */
-    CHECK_DEADLINE (it, "plan", today, xc_date_add_months (today, 1), 0);
-    CHECK_DEADLINE (it, "item", today, xc_date_add_months (today, 2), 0);
+    CHECK_DEADLINE (it, "plan", today, s_end (xc_date_add_months (today, 1)), 0);
+    CHECK_DEADLINE (it, "item", today, s_end (xc_date_add_months (today, 2)), 0);
     json_decref (it);
     /* unit-a reads its own item */
     it = s_get (__LINE__, "unit-a", a);
@@ -919,7 +944,7 @@ static void
 test_forbidden_transitions (void)
 {
     xc_date_t today = s_today ();
-    xc_date_t plan_due = xc_date_add_months (today, 1);
+    xc_date_t plan_due = s_end (xc_date_add_months (today, 1));
     json_t *x = ITEM (PETITION ("U-A", "deadline", "办事大厅窗口服务差"));
 
     /* opened: not progress, claim or review (plan and extension are allowed) */
@@ -1062,7 +1087,7 @@ static void
 test_schema_and_rule_refusals (void)
 {
     xc_date_t today = s_today ();
-    xc_date_t due = xc_date_add_months (today, 2);
+    xc_date_t due = s_end (xc_date_add_months (today, 2));
     json_t *w = ITEM (PETITION ("U-A", "deadline", "扶贫项目资产闲置"));
 
     /* a measure deadline before the start, or after the item's due date */
@@ -1160,7 +1185,7 @@ static void
 test_extend_rules (void)
 {
     xc_date_t today = s_today ();
-    xc_date_t plan_due = xc_date_add_months (today, 1), due = xc_date_add_months (today, 2);
+    xc_date_t plan_due = s_end (xc_date_add_months (today, 1)), due = s_end (xc_date_add_months (today, 2));
     json_t *x = ITEM (PETITION ("U-A", "deadline", "食堂卫生条件差"));
     /* not later than the current date */
     REFUSED (XC_E_CONFLICT, "office", "rectify.extend", s_extend (x, "plan", 0, plan_due));
@@ -1302,7 +1327,7 @@ s_regimes_scenario (void)
     json_t *imm = ITEM (PETITION ("U-B", "immediate", "村道积水影响通行"));
     it = GET (imm);
     CHECK_STR (json_string_value (json_object_get (it, "class")), "immediate");
-    CHECK_DEADLINE (it, "item", today, today + 15, 0);
+    CHECK_DEADLINE (it, "item", today, s_end (today + 15), 0);
     json_t *plan_deadline = s_deadline (it, "plan", 0);
     CHECK (!plan_deadline || !json_is_string (s_due_of (plan_deadline)));
     json_decref (it);
@@ -1496,7 +1521,7 @@ s_extension_scenario (void)
     xc_date_t t = s_today (), due = t + 45, due2 = due + 30;
     json_t *b = ITEM (PETITION ("U-A", "deadline", "B：工程项目未招标"));
     json_t *p = ITEM (PETITION ("U-B", "deadline", "P：方案迟迟未报"));
-    xc_date_t plan_due = xc_date_add_months (t, 1);
+    xc_date_t plan_due = s_end (xc_date_add_months (t, 1));
     DONE_R ("unit-a", "rectify.plan", s_plan1 (b, due));
     CLOCK_TO (due - 20);
     CHECK_INT (WARNINGS (b, "item", due, "green"), 1);
@@ -1562,7 +1587,7 @@ s_revisits_due (const char *unit)
 static void
 s_revisit_scenario (void)
 {
-    xc_date_t t = s_today (), visit = xc_date_add_months (t, 3);
+    xc_date_t t = s_today (), visit = s_end (xc_date_add_months (t, 3));
     ROUND_OPEN ("R-V", "U-A U-B U-C", t);
     const s_problem_t problems[] = { { "U-A", "deadline", "回访：账目不清", NULL },
                                      { "U-B", "deadline", "回访：制度缺失", NULL } };
@@ -2009,7 +2034,7 @@ s_stats_scenario (void)
     /* past the return visits' due date (T + 3 months): both visits fell due, U-A's is done;
        I4 and I6 reached every escalation step, and so did I7 by its milestone (due T+40,
        accountability at T+75): three items overdue now */
-    CLOCK_TO (xc_date_add_months (t, 3) + 1);
+    CLOCK_TO (s_end (xc_date_add_months (t, 3)) + 1);
     CHECK_INT (s_revisits_due ("U-B"), 1);
     CHECK_INT (s_revisits_due ("U-A"), 0);
     st = STATS ("office", json_object ());

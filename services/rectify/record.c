@@ -1,0 +1,36 @@
+/*  record.c: what every part of an item's life records: its history and the events about its
+    unit. items.c, deadlines.c and evaluation.c call here; nothing here calls them. */
+#include <stdlib.h>
+
+#include "services/rectify/rectify.h"
+
+int
+rectify_history (xc_call_t *call, json_int_t item, const char *action, json_t *data)
+{
+    char *text = data ? json_dumps (data, JSON_COMPACT) : NULL;
+    json_decref (data);
+    const xc_msg_t *msg = xc_call_msg (call);
+    sqlite3_stmt *stmt = xc_call_stmt (call,
+        "INSERT INTO item_history (item, n, action, by, at, data) VALUES (?1,"
+        " (SELECT coalesce (max (n), 0) + 1 FROM item_history WHERE item = ?1), ?2, ?3, ?4, ?5)");
+    if (!stmt || !text) {
+        free (text);
+        return stmt ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : -1;
+    }
+    sqlite3_bind_int64 (stmt, 1, item);
+    sqlite3_bind_text (stmt, 2, action, -1, SQLITE_STATIC);
+    /* an item opened from intake's event has no sender of its own */
+    sqlite3_bind_text (stmt, 3, msg ? msg->iss : "intake", -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 4, xc_call_now (call));
+    sqlite3_bind_text (stmt, 5, text, -1, SQLITE_TRANSIENT);
+    free (text);
+    return xc_call_exec (call, stmt, "unable to record the history");
+}
+
+int
+rectify_emit (xc_call_t *call, const char *type, const char *unit, const char *key, json_t *data)
+{
+    char visibility[XC_NAME_MAX + 8];
+    rectify_visibility (unit, visibility, sizeof visibility);
+    return xc_call_emit_new (call, type, visibility, key, data);
+}
