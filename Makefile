@@ -18,8 +18,13 @@ PKGS      := libzmq jansson sqlite3 libsodium libcurl libcrypto
 # The services' allocator (docs/architecture.md, performance): linked into the services only,
 # and not into sanitizer builds, whose runtime must own malloc (nor into the tests valgrind runs).
 MALLOC_PKG := jemalloc
-DEB_PKGS  := libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev libssl-dev libjemalloc-dev pkg-config \
-             python3-zmq python3-nacl python3-pytest python3-aiosmtpd valgrind sqlite3
+# Debian's packages: what the build needs (the image's build stage installs the same and make,
+# docker/Dockerfile), then what the tests need. A fresh Debian 12 has neither a compiler nor
+# libc's headers; git and make are the README's starting point.
+DEB_BUILD_PKGS := gcc libc6-dev pkg-config libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev \
+                  libssl-dev libjemalloc-dev
+DEB_TEST_PKGS  := python3-zmq python3-nacl python3-pytest python3-aiosmtpd valgrind sqlite3
+DEB_PKGS  := $(DEB_BUILD_PKGS) $(DEB_TEST_PKGS)
 CONTAINER_DEB_PKGS := podman runc debootstrap docker-compose nftables iproute2
 PY        := /usr/bin/python3
 PY_MODS   := zmq nacl pytest aiosmtpd
@@ -59,10 +64,14 @@ all: deps $(SERVICE_BINS) $(CLI_BINS) $(UNIT_BINS) $(SYSTEM_BINS)
 binaries: BUILD_ONLY := 1
 binaries: deps $(SERVICE_BINS) $(CLI_BINS)
 
-# Checks pkg-config and the Python modules the tests use; installs Debian's packages when it
-# runs as root with apt, otherwise prints the command and stops.
+# Checks the C compiler ($(CC), which must also find libc's headers), pkg-config's libraries and
+# the Python modules the tests use; installs Debian's packages when it runs as root with apt,
+# otherwise prints the command and stops.
+CC_CHECK = printf '\043include <stdio.h>\nint main (void) { return puts ("") < 0; }\n' | $(CC) -x c -o /dev/null - 2>/dev/null
 deps:
 	@missing=""; \
+	if ! command -v $(firstword $(CC)) >/dev/null; then missing="$$missing $(firstword $(CC))"; \
+	elif ! $(CC_CHECK); then missing="$$missing libc6-dev"; fi; \
 	for p in $(PKGS) $(MALLOC_PKG); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	if [ -z "$(BUILD_ONLY)" ]; then \
 	  for m in $(PY_MODS); do $(PY) -c "import $$m" 2>/dev/null || missing="$$missing python3-$$m"; done; \
@@ -74,6 +83,7 @@ deps:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "deps: installing $(DEB_PKGS)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS) >/dev/null || exit 1; \
+	    $(CC_CHECK) || { echo "deps: the C compiler '$(CC)' cannot build a program (Debian's gcc gives cc)"; exit 1; }; \
 	  else \
 	    echo "deps: run as root: apt-get install -y $(DEB_PKGS)"; exit 1; \
 	  fi; \
