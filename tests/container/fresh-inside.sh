@@ -53,10 +53,11 @@ while kill -0 "$run" 2>/dev/null; do
   [ $((SECONDS - stopped)) -lt $STOP_WITHIN ] || fail "make run still running $STOP_WITHIN s after SIGINT"
   sleep 0.5
 done
+took=$((SECONDS - stopped))
 left=$(for p in /proc/[0-9]*; do tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -E '(^|/)xc-[a-z]+ ' && echo; done)
 [ -z "$left" ] || fail "services still running after Ctrl-C: $left"
 build/bin/xcctl health >/dev/null 2>&1 && fail "the suite still answers after Ctrl-C"
-say "make run: stopped on SIGINT within $((SECONDS - stopped)) s, no service left"
+say "make run: stopped on SIGINT within $took s, no service left"
 
 # `make test`: its last line is "N passed, 0 failed" with N > 0
 start=$SECONDS
