@@ -18,6 +18,8 @@ import load as loadgen  # noqa: E402
 
 PROJECT = "xctest"
 SERVICES = ("intake", "referral", "rectify", "notify")
+# each service's API port inside its container (docker/deploy.json)
+SERVICE_PORT = {"intake": 7110, "referral": 7120, "rectify": 7130, "notify": 7140}
 
 
 def free_ports(names):
@@ -119,6 +121,9 @@ def test_each_container_is_healthy_and_mounts_what_it_should(suite):
         wait_for(f"{service}'s own healthcheck",
                  lambda: podman("healthcheck", "run", name, check=False).returncode == 0,
                  seconds=60, step=1)
+        # its API published on the loopback port picked for this run, and only there
+        published = podman("port", name).stdout.split()
+        assert published == [f"{SERVICE_PORT[service]}/tcp", "->", f"127.0.0.1:{PORTS[service]}"], published
         mounts = json.loads(podman("inspect", "--format", "{{json .Mounts}}", name).stdout)
         by_dest = {m["Destination"]: m for m in mounts}
         assert by_dest["/etc/xuncha"]["RW"] is False
