@@ -9,6 +9,8 @@
 #   make deps       check (and, as root with apt, install) the packages the build needs
 #   make binaries   only the services and xcctl (what the container image builds)
 #   make container-test   the image, the compose file and several hosts (docs/deploy.md); root
+#   make fresh-test       the README's two commands on a fresh Debian 12 with only git and make
+#                         (a container; docs/deploy.md); root
 #   make crash-test SIGKILLs under load through all four services, then checks every invariant
 #   make fuzz FUZZ_SECONDS=N   each libFuzzer target for N seconds (clang; tools/fuzz.sh)
 
@@ -18,9 +20,15 @@ PKGS      := libzmq jansson sqlite3 libsodium libcurl libcrypto
 # The services' allocator (docs/architecture.md, performance): linked into the services only,
 # and not into sanitizer builds, whose runtime must own malloc (nor into the tests valgrind runs).
 MALLOC_PKG := jemalloc
-DEB_PKGS  := libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev libssl-dev libjemalloc-dev pkg-config \
-             python3-zmq python3-nacl python3-pytest python3-aiosmtpd valgrind sqlite3
-CONTAINER_DEB_PKGS := podman runc debootstrap docker-compose nftables iproute2
+# Debian's packages: what the build needs (the image's build stage installs the same and make,
+# docker/Dockerfile), then what the tests need. A fresh Debian 12 has neither a compiler nor
+# libc's headers; git and make are the README's starting point.
+DEB_BUILD_PKGS := gcc libc6-dev pkg-config libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev \
+                  libssl-dev libjemalloc-dev
+DEB_TEST_PKGS  := python3-zmq python3-nacl python3-pytest python3-aiosmtpd valgrind sqlite3
+DEB_PKGS  := $(DEB_BUILD_PKGS) $(DEB_TEST_PKGS)
+CONTAINER_DEB_PKGS := podman runc slirp4netns debootstrap docker-compose nftables iproute2 git
+CONTAINER_TOOLS    := podman runc slirp4netns debootstrap docker-compose nft ip git
 PY        := /usr/bin/python3
 PY_MODS   := zmq nacl pytest aiosmtpd
 
@@ -49,7 +57,7 @@ SERVICE_BINS := $(SERVICES:%=$(B)/bin/xc-%)
 BENCH_BINS  := $(patsubst tests/bench/%.c,$(B)/test/bench_%,$(wildcard tests/bench/*.c))
 CLI_BINS    := $(if $(wildcard cli/*.c),$(B)/bin/xcctl)
 
-.PHONY: all binaries deps test memcheck bench run container-test crash-test fuzz clean FORCE
+.PHONY: all binaries deps test memcheck bench run container-tools container-test fresh-test crash-test fuzz clean FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -59,10 +67,14 @@ all: deps $(SERVICE_BINS) $(CLI_BINS) $(UNIT_BINS) $(SYSTEM_BINS)
 binaries: BUILD_ONLY := 1
 binaries: deps $(SERVICE_BINS) $(CLI_BINS)
 
-# Checks pkg-config and the Python modules the tests use; installs Debian's packages when it
-# runs as root with apt, otherwise prints the command and stops.
+# Checks the C compiler ($(CC), which must also find libc's headers), pkg-config's libraries and
+# the Python modules the tests use; installs Debian's packages when it runs as root with apt,
+# otherwise prints the command and stops.
+CC_CHECK = printf '\043include <stdio.h>\nint main (void) { return puts ("") < 0; }\n' | $(CC) -x c -o /dev/null - 2>/dev/null
 deps:
 	@missing=""; \
+	if ! command -v $(firstword $(CC)) >/dev/null; then missing="$$missing $(firstword $(CC))"; \
+	elif ! $(CC_CHECK); then missing="$$missing libc6-dev"; fi; \
 	for p in $(PKGS) $(MALLOC_PKG); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	if [ -z "$(BUILD_ONLY)" ]; then \
 	  for m in $(PY_MODS); do $(PY) -c "import $$m" 2>/dev/null || missing="$$missing python3-$$m"; done; \
@@ -74,6 +86,7 @@ deps:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "deps: installing $(DEB_PKGS)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS) >/dev/null || exit 1; \
+	    $(CC_CHECK) || { echo "deps: the C compiler '$(CC)' cannot build a program (Debian's gcc gives cc)"; exit 1; }; \
 	  else \
 	    echo "deps: run as root: apt-get install -y $(DEB_PKGS)"; exit 1; \
 	  fi; \
@@ -147,16 +160,22 @@ fuzz: deps
 	fi
 	@tools/fuzz.sh $(FUZZ_SECONDS)
 
-# Needs root: rootful podman, network namespaces, nft (tests/container/run.sh says so and fails
-# otherwise). Installs the container tools as root with apt, like deps.
-container-test: deps
+# Needs root: rootful podman, network namespaces, nft (tests/container/podman.sh says so and
+# fails otherwise). Installs the container tools as root with apt, like deps.
+container-tools:
 	@missing=""; \
-	for c in podman runc debootstrap docker-compose nft ip; do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
+	for c in $(CONTAINER_TOOLS); do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "container-test: installing $(CONTAINER_DEB_PKGS)"; \
+	  echo "container-tools: installing $(CONTAINER_DEB_PKGS)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CONTAINER_DEB_PKGS) >/dev/null || exit 1; \
 	fi
+
+container-test: deps container-tools
 	@PY=$(PY) tests/container/run.sh
+
+# Builds nothing here: the fresh machine (a container) installs and builds for itself.
+fresh-test: container-tools
+	@tests/container/fresh.sh
 
 clean:
 	rm -rf $(B)

@@ -37,8 +37,8 @@ for b in "${bins[@]}"; do
 done
 
 if [ -n "$pytest_dir" ]; then
-  timeout 600 "${PY:-/usr/bin/python3}" -m pytest -q -p no:cacheprovider "$pytest_dir" >"$out" 2>&1; rc=$?
-  [ $rc != 0 ] && cat "$out"
+  timeout 600 "${PY:-/usr/bin/python3}" -m pytest -q -rs -p no:cacheprovider "$pytest_dir" >"$out" 2>&1; rc=$?
+  if [ $rc != 0 ]; then cat "$out"; else grep '^SKIPPED' "$out"; fi   # a skip says why
   p=$(grep -Eo '[0-9]+ passed' "$out" | tail -n 1 | grep -Eo '[0-9]+'); p=${p:-0}
   f=$(grep -Eo '[0-9]+ (failed|error)' "$out" | awk '{s += $1} END {print s + 0}')
   if [ $rc != 0 ] && [ "$f" = 0 ]; then f=1; fi

@@ -2,6 +2,8 @@
 from a container, a restart under load with nothing acknowledged lost, and a clean teardown."""
 import json
 import os
+import random
+import socket
 import subprocess
 import sys
 import threading
@@ -16,8 +18,36 @@ import load as loadgen  # noqa: E402
 
 PROJECT = "xctest"
 SERVICES = ("intake", "referral", "rectify", "notify")
-# host ports for the published APIs, away from make run's 7110-7141
-PORTS = {"intake": 17110, "referral": 17120, "rectify": 17130, "notify": 17140}
+# each service's API port inside its container (docker/deploy.json)
+SERVICE_PORT = {"intake": 7110, "referral": 7120, "rectify": 7130, "notify": 7140}
+
+
+def free_ports(names):
+    """A free loopback port for each name, for the published APIs (XC_PORT_<NAME>): drawn at
+    random below the kernel's ephemeral range, where no outgoing connection takes one meanwhile,
+    and each bound once to see that nothing else holds it (make run's 7110-7141 among others)."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as f:
+        ephemeral = int(f.read().split()[0])
+    ports = {}
+    for name in names:
+        for _ in range(200):
+            port = random.randrange(10000, ephemeral)
+            if port in ports.values():
+                continue
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            ports[name] = port
+            break
+        else:
+            raise AssertionError(f"no free loopback port for {name} in 10000-{ephemeral}")
+    return ports
+
+
+# host ports for the published APIs, chosen once per run
+PORTS = free_ports(SERVICES)
 
 
 class Compose:
@@ -91,6 +121,9 @@ def test_each_container_is_healthy_and_mounts_what_it_should(suite):
         wait_for(f"{service}'s own healthcheck",
                  lambda: podman("healthcheck", "run", name, check=False).returncode == 0,
                  seconds=60, step=1)
+        # its API published on the loopback port picked for this run, and only there
+        published = podman("port", name).stdout.split()
+        assert published == [f"{SERVICE_PORT[service]}/tcp", "->", f"127.0.0.1:{PORTS[service]}"], published
         mounts = json.loads(podman("inspect", "--format", "{{json .Mounts}}", name).stdout)
         by_dest = {m["Destination"]: m for m in mounts}
         assert by_dest["/etc/xuncha"]["RW"] is False

@@ -106,10 +106,45 @@ def test_full_store_answers_unavailable_and_recovers(suite):
     assert "commit of" in s.deployments["intake"].log_tail() or "unavailable" in s.deployments["intake"].log_tail()
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: chattr +i makes the files read-only "
-                    "even to a process that has them open (permissions would not)")
+def immutable_fault_missing(folder):
+    """Why the read-only fault cannot be produced in folder, or None when it can: chattr +i on a
+    file there must make a write through a descriptor opened before it fail, as the service's
+    open database is written. It does not without root, without CAP_LINUX_IMMUTABLE (a
+    container's default) or where the file system ignores the flag for open files (tmpfs)."""
+    if os.geteuid() != 0:
+        return "needs root: chattr +i makes the files read-only even to a process that has them open"
+    fstype = subprocess.run(["stat", "-f", "-c", "%T", folder], capture_output=True, text=True,
+                            timeout=10).stdout.strip() or "unknown"
+    probe = os.path.join(folder, "immutable-probe")
+    fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, b"before")
+        try:
+            made = subprocess.run(["chattr", "+i", probe], capture_output=True, text=True, timeout=10)
+        except FileNotFoundError:
+            return "chattr is not installed (e2fsprogs)"
+        if made.returncode != 0:
+            return (f"chattr +i fails in {folder} ({fstype}): {made.stderr.strip()} "
+                    "(no CAP_LINUX_IMMUTABLE, or a file system without the flag)")
+        try:
+            os.pwrite(fd, b"after", 0)
+            os.fsync(fd)
+        except OSError:
+            return None
+        finally:
+            subprocess.run(["chattr", "-i", probe], capture_output=True, timeout=10)
+        return (f"chattr +i does not stop writes through an open file in {folder} ({fstype}); "
+                "set TMPDIR to a folder on a disk file system such as ext4")
+    finally:
+        os.close(fd)
+        os.unlink(probe)
+
+
 def test_read_only_store_answers_unavailable_and_recovers(suite):
     s = suite
+    missing = immutable_fault_missing(s.folder)
+    if missing:
+        pytest.skip(missing)
     db = os.path.join(s.folder, "intake.db")
     client = s.client("intake")
     assert send(client, *xcwire.seal(s.office, "intake", "unit.register", register(1)))["type"] == "ack"
