@@ -68,9 +68,13 @@ test_checkpoints_on_the_thread (void)
     /* the pages went back into the database file, by the thread's checkpoints */
     CHECK (s_size (path) > db_before + 400 * 3000);
     /* the WAL restarts from its start after a complete checkpoint: it stays near the mark
-       (50 frames of 4 KiB, eight times that at the most) instead of holding all 1.2 MB */
+       (50 frames of 4 KiB; eight times that makes the commit checkpoint inline) instead of
+       holding every frame of the 800 commits (more than 3.2 MB). The inline checkpoint is
+       passive: while the thread's own checkpoint holds SQLite's checkpoint lock it is busy,
+       and the next commits try again, so on a loaded machine the WAL was seen a few dozen
+       frames past eight times the mark (429 frames of 4120 bytes): allow twelve times. */
     CHECK_INT (s_write (store, 401, 400), 0);
-    CHECK (s_size (wal) <= 8 * 50 * 4200 + 65536);
+    CHECK (s_size (wal) <= 12 * 50 * 4120 + 32);
     xc_checkpointer_destroy (&cp);
     CHECK (cp == NULL);
     xc_store_close (&store);
