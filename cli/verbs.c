@@ -70,7 +70,7 @@ static const ctl_verb_t s_verbs[] = {
                                  " [--limit N]", "items" },
     { "rectify.export", "rectify", "--list problems|tasks|responsibilities [--round R] [--unit U] [--after N] [--limit N]",
       "one page of a list as CSV (xcctl export writes whole files)" },
-    { "rectify.round", "rectify", "--round ID", "a round's targets, scores, visits, interviews" },
+    { "rectify.round", "rectify", "--round ID [--after UNIT] [--limit N]", "a round's targets, scores, visits, interviews, a page at a time" },
     { "rectify.stats", "rectify", "[--round R] [--unit U] [--from DATE] [--to DATE]", "rectify's figures" },
     { "notify.list", "notify", "[--recipient ID] [--type T] [--state S] [--channel C] [--after N] [--limit N]",
       "deliveries" },
