@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/calendar.h"
 #include "common/clock.h"
 #include "common/codec.h"
 
@@ -616,4 +617,26 @@ fx_refused (fx_t *fx, xc_client_t *client, xc_code_t want, const char *iss, cons
                   before.outbox, after.outbox);
     }
     return why[0] ? -1 : 0;
+}
+
+xc_date_t
+fx_today (void)
+{
+    return xc_date_of_time (xc_clock_wall (), 8 * 3600);
+}
+
+xc_date_t
+fx_period_end (xc_date_t date)
+{
+    xc_calendar_t *cal = NULL;
+    xc_err_t err;
+    if (xc_calendar_load ("config/calendar", &cal, &err) != 0)
+        return date;
+    bool work = false;
+    xc_date_t d = date;
+    while (xc_calendar_is_workday (cal, d, &work, &err) == 0 && !work)
+        d++;
+    bool known = xc_calendar_is_workday (cal, d, &work, &err) == 0;
+    xc_calendar_destroy (&cal);
+    return known ? d : date;
 }

@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/date.h"
 #include "common/envelope.h"
 #include "common/keys.h"
 #include "common/transport.h"
@@ -155,6 +156,14 @@ fx_snap_t fx_snap (fx_t *fx, xc_client_t *client);
     (fx_snap the same before and after), else -1 with why (size bytes) saying what went wrong. */
 int fx_refused (fx_t *fx, xc_client_t *client, xc_code_t want, const char *iss, const char *type,
                 json_t *data, char *why, size_t size);
+
+/*  Today in the fixture's deployment (UTC+08:00), by the wall clock. */
+xc_date_t fx_today (void);
+/*  Where the services end a period of days or months that the arithmetic puts on date (the
+    default period_end, next_workday): a day off of a year with a file in config/calendar moves
+    to the next working day; a year without one leaves it. Walked day by day from the files,
+    apart from calendar.c's own period code. */
+xc_date_t fx_period_end (xc_date_t date);
 
 /*  A failed check reported at the caller's line, for helpers that check on a test's behalf
     (tests/harness.h must be included before it is used). */

@@ -147,32 +147,6 @@ s_quiet (void)
 
 /* ------------------------------------------------------------------ dates and clocks */
 
-static xc_date_t
-s_today (void)
-{
-    return xc_date_of_time (xc_clock_wall (), UTC_OFFSET);
-}
-
-/*  Where the services end a period of days or months that the arithmetic puts on date (the
-    default period_end, next_workday): a day off of a year with a file in config/calendar moves
-    to the next working day; a year without one leaves it. Walked here day by day from the
-    files, apart from calendar.c's own code. */
-static xc_date_t
-s_end (xc_date_t date)
-{
-    xc_calendar_t *cal = NULL;
-    xc_err_t err;
-    if (xc_calendar_load ("config/calendar", &cal, &err) != 0)
-        return date;
-    bool work = false;
-    xc_date_t d = date;
-    while (xc_calendar_is_workday (cal, d, &work, &err) == 0 && !work)
-        d++;
-    bool known = xc_calendar_is_workday (cal, d, &work, &err) == 0;
-    xc_calendar_destroy (&cal);
-    return known ? d : date;
-}
-
 static json_t *
 s_jdate (xc_date_t date)
 {
@@ -822,7 +796,7 @@ s_in_fresh_deployment (const char *policy, void (*test) (void))
 static void
 test_item_whole_life (void)
 {
-    xc_date_t today = s_today ();
+    xc_date_t today = fx_today ();
     ROUND_OPEN ("R-1", "U-A U-B", today);
     const s_problem_t problems[] = {
         { "U-A", "deadline", "学生宿舍楼年久失修", "宿舍楼屋顶漏水，存在安全隐患。" },
@@ -855,8 +829,8 @@ test_item_whole_life (void)
     CHECK_STR (json_string_value (json_object_get (it, "detail")), "宿舍楼屋顶漏水，存在安全隐患。");
     CHECK_DATE ("start", s_start_of (it), today);
     /* the 2017 regime by default: plan in a month, the rectification in two */
-    CHECK_DEADLINE (it, "plan", today, s_end (xc_date_add_months (today, 1)), 0);
-    CHECK_DEADLINE (it, "item", today, s_end (xc_date_add_months (today, 2)), 0);
+    CHECK_DEADLINE (it, "plan", today, fx_period_end (xc_date_add_months (today, 1)), 0);
+    CHECK_DEADLINE (it, "item", today, fx_period_end (xc_date_add_months (today, 2)), 0);
     json_decref (it);
     /* unit-a reads its own item */
     it = s_get (__LINE__, "unit-a", a);
@@ -943,8 +917,8 @@ test_item_whole_life (void)
 static void
 test_forbidden_transitions (void)
 {
-    xc_date_t today = s_today ();
-    xc_date_t plan_due = s_end (xc_date_add_months (today, 1));
+    xc_date_t today = fx_today ();
+    xc_date_t plan_due = fx_period_end (xc_date_add_months (today, 1));
     json_t *x = ITEM (PETITION ("U-A", "deadline", "办事大厅窗口服务差"));
 
     /* opened: not progress, claim or review (plan and extension are allowed) */
@@ -1019,7 +993,7 @@ test_forbidden_transitions (void)
 static void
 test_role_refusals (void)
 {
-    xc_date_t today = s_today ();
+    xc_date_t today = fx_today ();
     json_t *a = ITEM (PETITION ("U-A", "deadline", "集体资产台账不清"));
     json_t *none = json_integer (987654321);
 
@@ -1086,8 +1060,8 @@ test_role_refusals (void)
 static void
 test_schema_and_rule_refusals (void)
 {
-    xc_date_t today = s_today ();
-    xc_date_t due = s_end (xc_date_add_months (today, 2));
+    xc_date_t today = fx_today ();
+    xc_date_t due = fx_period_end (xc_date_add_months (today, 2));
     json_t *w = ITEM (PETITION ("U-A", "deadline", "扶贫项目资产闲置"));
 
     /* a measure deadline before the start, or after the item's due date */
@@ -1184,8 +1158,8 @@ test_schema_and_rule_refusals (void)
 static void
 test_extend_rules (void)
 {
-    xc_date_t today = s_today ();
-    xc_date_t plan_due = s_end (xc_date_add_months (today, 1)), due = s_end (xc_date_add_months (today, 2));
+    xc_date_t today = fx_today ();
+    xc_date_t plan_due = fx_period_end (xc_date_add_months (today, 1)), due = fx_period_end (xc_date_add_months (today, 2));
     json_t *x = ITEM (PETITION ("U-A", "deadline", "食堂卫生条件差"));
     /* not later than the current date */
     REFUSED (XC_E_CONFLICT, "office", "rectify.extend", s_extend (x, "plan", 0, plan_due));
@@ -1323,11 +1297,11 @@ s_regimes_scenario (void)
     json_decref (it);
 
     /* an immediate item: due immediate_due (15 days) after its start, no plan deadline */
-    xc_date_t today = s_today ();
+    xc_date_t today = fx_today ();
     json_t *imm = ITEM (PETITION ("U-B", "immediate", "村道积水影响通行"));
     it = GET (imm);
     CHECK_STR (json_string_value (json_object_get (it, "class")), "immediate");
-    CHECK_DEADLINE (it, "item", today, s_end (today + 15), 0);
+    CHECK_DEADLINE (it, "item", today, fx_period_end (today + 15), 0);
     json_t *plan_deadline = s_deadline (it, "plan", 0);
     CHECK (!plan_deadline || !json_is_string (s_due_of (plan_deadline)));
     json_decref (it);
@@ -1385,7 +1359,7 @@ s_alert_event (const char *type, const json_t *item, int step)
 static void
 s_timers_scenario (void)
 {
-    xc_date_t t = s_today (), due = t + 45;
+    xc_date_t t = fx_today (), due = t + 45;
     ROUND_OPEN ("R-T", "U-A", t);
     const s_problem_t problems[] = { { "U-A", "deadline", "A：会议室超标", NULL },
                                      { "U-A", "deadline", "D：公车私用", NULL },
@@ -1518,10 +1492,10 @@ test_timers_once_across_restarts (void)
 static void
 s_extension_scenario (void)
 {
-    xc_date_t t = s_today (), due = t + 45, due2 = due + 30;
+    xc_date_t t = fx_today (), due = t + 45, due2 = due + 30;
     json_t *b = ITEM (PETITION ("U-A", "deadline", "B：工程项目未招标"));
     json_t *p = ITEM (PETITION ("U-B", "deadline", "P：方案迟迟未报"));
-    xc_date_t plan_due = s_end (xc_date_add_months (t, 1));
+    xc_date_t plan_due = fx_period_end (xc_date_add_months (t, 1));
     DONE_R ("unit-a", "rectify.plan", s_plan1 (b, due));
     CLOCK_TO (due - 20);
     CHECK_INT (WARNINGS (b, "item", due, "green"), 1);
@@ -1587,7 +1561,7 @@ s_revisits_due (const char *unit)
 static void
 s_revisit_scenario (void)
 {
-    xc_date_t t = s_today (), visit = s_end (xc_date_add_months (t, 3));
+    xc_date_t t = fx_today (), visit = fx_period_end (xc_date_add_months (t, 3));
     ROUND_OPEN ("R-V", "U-A U-B U-C", t);
     const s_problem_t problems[] = { { "U-A", "deadline", "回访：账目不清", NULL },
                                      { "U-B", "deadline", "回访：制度缺失", NULL } };
@@ -1659,7 +1633,7 @@ test_revisits (void)
 static void
 s_long_term_scenario (void)
 {
-    xc_date_t t = s_today ();
+    xc_date_t t = fx_today ();
     json_t *l = ITEM (PETITION ("U-A", "long_term", "L：基层治理长效机制不健全"));
     DONE_R ("unit-a", "rectify.plan",
             s_plan (l, json_pack ("[o, o]", s_measure ("建立村务监督长效机制", "组织部 周九", "副书记 吴十", t + 30),
@@ -1776,7 +1750,7 @@ s_interviews (int64_t after)
 static void
 test_evaluation_scores_and_interviews (void)
 {
-    ROUND_OPEN ("R-E", "U-A U-B U-C", s_today ());
+    ROUND_OPEN ("R-E", "U-A U-B U-C", fx_today ());
     WAIT_ROUND ("R-E");
     int64_t head = s_head (&rectify);
     EVALUATE ("R-E", "U-A", 100, 80, 90, 50, "86.00", "fairly_good");
@@ -1820,7 +1794,7 @@ test_evaluation_scores_and_interviews (void)
 static void
 s_interview_scenario (void)
 {
-    ROUND_OPEN ("R-I", "U-A U-B U-C U-D", s_today ());
+    ROUND_OPEN ("R-I", "U-A U-B U-C U-D", fx_today ());
     WAIT_ROUND ("R-I");
     int64_t head = s_head (&rectify);
     EVALUATE ("R-I", "U-A", 90, 90, 90, 90, "90.00", "good");
@@ -1896,7 +1870,7 @@ s_check_rate (int line, const char *what, const json_t *obj, const char *want)
 static void
 s_stats_scenario (void)
 {
-    xc_date_t t = s_today ();
+    xc_date_t t = fx_today ();
     ROUND_OPEN ("R-S", "U-A U-B", t);
     const s_problem_t problems[] = {
         { "U-A", "deadline", "I1", NULL }, { "U-A", "deadline", "I2", NULL },
@@ -2034,7 +2008,7 @@ s_stats_scenario (void)
     /* past the return visits' due date (T + 3 months): both visits fell due, U-A's is done;
        I4 and I6 reached every escalation step, and so did I7 by its milestone (due T+40,
        accountability at T+75): three items overdue now */
-    CLOCK_TO (s_end (xc_date_add_months (t, 3)) + 1);
+    CLOCK_TO (fx_period_end (xc_date_add_months (t, 3)) + 1);
     CHECK_INT (s_revisits_due ("U-B"), 1);
     CHECK_INT (s_revisits_due ("U-A"), 0);
     st = STATS ("office", json_object ());
@@ -2250,14 +2224,14 @@ test_scope_and_visibility (void)
     REFUSED (XC_E_FORBIDDEN, "unit-a", "rectify.get", s_ref (b, NULL));
     REFUSED (XC_E_FORBIDDEN, "team-1", "rectify.get", s_ref (a, NULL));
     /* a unit acts on its own only: not on the village below it */
-    REFUSED (XC_E_FORBIDDEN, "unit-a", "rectify.plan", s_plan1 (v, s_today () + 30));
+    REFUSED (XC_E_FORBIDDEN, "unit-a", "rectify.plan", s_plan1 (v, fx_today () + 30));
     /* exports are empty for a reader who sees nothing */
     json_t *r = OK_R ("team-1", "rectify.export", json_pack ("{s:s}", "list", "problems"));
     CHECK_INT (s_int (r, "rows"), 0);
     json_decref (r);
 
     /* an open event: a regime set on a fresh round */
-    ROUND_OPEN ("R-7", "U-B", s_today ());
+    ROUND_OPEN ("R-7", "U-B", fx_today ());
     WAIT_ROUND ("R-7");
     DONE_R ("office", "rectify.regime", json_pack ("{s:s, s:s}", "round", "R-7", "regime", "2024"));
     json_t *set = s_events_of (&rectify, 0, "rectify.regime_set");
@@ -2432,7 +2406,7 @@ s_export_paged (int line, const char *list, const char *round, int *rows)
 static void
 test_csv_export (void)
 {
-    xc_date_t today = s_today ();
+    xc_date_t today = fx_today ();
     ROUND_OPEN ("R-CSV", "U-B", today);
     const char *summary = "宿舍楼改造, \"急\"";
     const char *task = "更换屋顶防水层，\"加急\"\r\n分两期施工";

@@ -134,32 +134,6 @@ s_refused (int line, xc_code_t want, const char *iss, const char *type, json_t *
 
 /* ------------------------------------------------------------------ dates and clocks */
 
-static xc_date_t
-s_today (void)
-{
-    return xc_date_of_time (xc_clock_wall (), UTC_OFFSET);
-}
-
-/*  Where the services end a period of days or months that the arithmetic puts on date (the
-    default period_end, next_workday): a day off of a year with a file in config/calendar moves
-    to the next working day; a year without one leaves it. Walked here day by day from the
-    files, apart from calendar.c's own code. */
-static xc_date_t
-s_end (xc_date_t date)
-{
-    xc_calendar_t *cal = NULL;
-    xc_err_t err;
-    if (xc_calendar_load ("config/calendar", &cal, &err) != 0)
-        return date;
-    bool work = false;
-    xc_date_t d = date;
-    while (xc_calendar_is_workday (cal, d, &work, &err) == 0 && !work)
-        d++;
-    bool known = xc_calendar_is_workday (cal, d, &work, &err) == 0;
-    xc_calendar_destroy (&cal);
-    return known ? d : date;
-}
-
 static void
 s_date_text (xc_date_t date, char *out)
 {
@@ -403,8 +377,8 @@ test_lead_and_handover_flow_from_intake (void)
     json_t *item = s_wait_referral (lead_problem, "lead", 5000);
     CHECK (item != NULL);
     char today[XC_DATE_LEN + 1], due[XC_DATE_LEN + 1];
-    s_date_text (s_today (), today);
-    s_date_text (s_end (xc_date_add_months (s_today (), 3)), due);
+    s_date_text (fx_today (), today);
+    s_date_text (fx_period_end (xc_date_add_months (fx_today (), 3)), due);
     if (item) {
         CHECK_STR (json_string_value (json_object_get (item, "kind")), "lead");
         CHECK_STR (json_string_value (json_object_get (item, "target")), BODY);
@@ -444,7 +418,7 @@ test_lead_and_handover_flow_from_intake (void)
     CLASSIFY (handed, HANDOVER_TO (ORG));
     item = s_wait_referral (handed, "handover", 5000);
     CHECK (item != NULL);
-    s_date_text (s_end (xc_date_add_months (s_today (), 2)), due);
+    s_date_text (fx_period_end (xc_date_add_months (fx_today (), 2)), due);
     if (item) {
         CHECK_STR (json_string_value (json_object_get (item, "kind")), "handover");
         CHECK_STR (json_string_value (json_object_get (item, "target")), ORG);
@@ -636,7 +610,7 @@ test_life_forward_path_and_conflicts (void)
     REFUSED (XC_E_CONFLICT, BODY, "referral.acknowledge", s_ref (id, NULL));
     REFUSED (XC_E_CONFLICT, BODY, "referral.dispose", s_dispose_data (id, "close"));
     REFUSED (XC_E_CONFLICT, BODY, "referral.reopen", s_ref (id, json_pack ("{s:s}", "reason", "r")));
-    REFUSED (XC_E_CONFLICT, "office", "referral.extend", s_extend_data (id, s_today () + 200));
+    REFUSED (XC_E_CONFLICT, "office", "referral.extend", s_extend_data (id, fx_today () + 200));
     DONE_R (BODY, "referral.outcome", s_outcome_data (id, true, 1, 0, 0, 0, 0));
     DONE_R (BODY, "referral.outcome", s_outcome_data (id, false, 0, 1, 1, 1, 1));
     STATE (id, "disposed", "preliminary_verification");
@@ -649,7 +623,7 @@ test_life_forward_path_and_conflicts (void)
     REFUSED (XC_E_CONFLICT, BODY, "referral.outcome", s_outcome_data (id, true, 1, 0, 0, 0, 0));
     REFUSED (XC_E_CONFLICT, BODY, "referral.reopen", s_ref (id, json_pack ("{s:s}", "reason", "r")));
     REFUSED (XC_E_CONFLICT, BODY, "referral.conclude", s_ref (id, json_pack ("{s:s}", "note", "n")));
-    REFUSED (XC_E_CONFLICT, "office", "referral.extend", s_extend_data (id, s_today () + 200));
+    REFUSED (XC_E_CONFLICT, "office", "referral.extend", s_extend_data (id, fx_today () + 200));
 
     char types[512];
     s_types_after (head, types, sizeof types);
@@ -728,7 +702,7 @@ test_extend_rules (void)
 {
     json_t *id = CREATE ("handover", ORG, "移交事项");
     xc_date_t due = DUE_OF (id);
-    CHECK_INT (due, s_end (xc_date_add_months (s_today (), 2)));
+    CHECK_INT (due, fx_period_end (xc_date_add_months (fx_today (), 2)));
     REFUSED (XC_E_CONFLICT, "office", "referral.extend", s_extend_data (id, due));
     REFUSED (XC_E_CONFLICT, "office", "referral.extend", s_extend_data (id, due - 1));
     int64_t head = s_head (&referral);
@@ -777,8 +751,8 @@ test_role_refusals (void)
     REFUSED (XC_E_FORBIDDEN, "rectify", "referral.acknowledge", s_ref (id, NULL));
     STATE (id, "referred", NULL);
     /* extend by a body (the target included) */
-    REFUSED (XC_E_FORBIDDEN, BODY, "referral.extend", s_extend_data (id, s_today () + 200));
-    REFUSED (XC_E_FORBIDDEN, ORG, "referral.extend", s_extend_data (id, s_today () + 200));
+    REFUSED (XC_E_FORBIDDEN, BODY, "referral.extend", s_extend_data (id, fx_today () + 200));
+    REFUSED (XC_E_FORBIDDEN, ORG, "referral.extend", s_extend_data (id, fx_today () + 200));
     /* reading: another body, a service, the public */
     REFUSED (XC_E_FORBIDDEN, ORG, "referral.get", s_ref (id, NULL));
     REFUSED (XC_E_FORBIDDEN, "rectify", "referral.get", s_ref (id, NULL));
@@ -954,8 +928,8 @@ test_get_shows_due_and_is_logged (void)
     json_t *r = GET ("office", id);
     json_t *d = json_object_get (s_referral_of (r), "due");
     char today[XC_DATE_LEN + 1], due[XC_DATE_LEN + 1];
-    s_date_text (s_today (), today);
-    s_date_text (s_end (xc_date_add_months (s_today (), 3)), due);
+    s_date_text (fx_today (), today);
+    s_date_text (fx_period_end (xc_date_add_months (fx_today (), 3)), due);
     CHECK_STR (json_string_value (json_object_get (d, "date")), due);
     CHECK_STR (json_string_value (json_object_get (d, "start")), today);
     const char *policy = json_string_value (json_object_get (d, "policy"));
@@ -1099,8 +1073,8 @@ s_notices (const char *type, const json_t *id, const char *due, int days_left)
 static void
 s_deadline_scenario (void)
 {
-    xc_date_t today = s_today ();
-    xc_date_t d1 = s_end (xc_date_add_months (today, 3));
+    xc_date_t today = fx_today ();
+    xc_date_t d1 = fx_period_end (xc_date_add_months (today, 3));
     char d1_text[XC_DATE_LEN + 1];
     s_date_text (d1, d1_text);
     json_t *plain = CREATE ("lead", BODY, "普通线索");        /* warnings, overdue */
@@ -1216,7 +1190,7 @@ s_visibility_scenario (void)
 {
     json_t *id = CREATE ("report", ORG, "专题报告：某系统问题");
     xc_date_t due = DUE_OF (id);
-    CHECK_INT (due, s_today () + 45);           /* the policy of this deployment */
+    CHECK_INT (due, fx_today () + 45);           /* the policy of this deployment */
     json_t *r = GET ("office", id);
     const char *policy = json_string_value (json_object_get (json_object_get (s_referral_of (r), "due"), "policy"));
     CHECK (policy && strstr (policy, "45 day"));
@@ -1330,7 +1304,7 @@ test_events_visibility (void)
 static void
 s_stats_scenario (void)
 {
-    xc_date_t today = s_today ();
+    xc_date_t today = fx_today ();
     json_t *l1 = CREATE ("lead", BODY, "L1");
     json_t *l2 = CREATE ("lead", BODY, "L2");
     json_t *l3 = CREATE ("lead", BODY, "L3");
@@ -1362,7 +1336,7 @@ s_stats_scenario (void)
     DONE_R ("audit-bureau", "referral.outcome", s_outcome_data (h2, false, 0, 0, 0, 0, 0));
     CLOCK_TO (today + 30);
     DONE_R (BODY, "referral.dispose", s_dispose_data (l3, "park"));
-    CLOCK_TO (s_end (xc_date_add_months (today, 2)) + 1);
+    CLOCK_TO (fx_period_end (xc_date_add_months (today, 2)) + 1);
     s_settle ("referral.overdue", 2);
 
     st = OK_R ("office", "referral.stats", json_object ());
@@ -1547,13 +1521,13 @@ s_create_many (int n, const char *kind, const char *target)
 static void
 s_many_scenario (void)
 {
-    xc_date_t today = s_today ();
+    xc_date_t today = fx_today ();
     int n = 1100;
     CHECK_INT (s_create_many (n, "handover", ORG), n);
     json_t *newest = CREATE ("handover", ORG, "最新的移交");
     n++;
     xc_date_t due = DUE_OF (newest);
-    CHECK_INT (due, s_end (xc_date_add_months (today, 2)));
+    CHECK_INT (due, fx_period_end (xc_date_add_months (today, 2)));
     CLOCK_TO (due - 10);
     long long warnings = 0;
     for (int i = 0; i < 1000 && (warnings = s_outbox_count ("referral.warning")) < n; i++)
