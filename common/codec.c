@@ -258,3 +258,12 @@ xc_uuid_valid (const char *s)
     }
     return 1;
 }
+
+void
+xc_uuid_lower_copy (char *out, const char *s)
+{
+    size_t i = 0;
+    for (; s[i] && i < XC_UUID_LEN; i++)
+        out[i] = s[i] >= 'A' && s[i] <= 'F' ? (char) (s[i] - 'A' + 'a') : s[i];
+    out[i] = 0;
+}

@@ -57,4 +57,9 @@ void xc_uuid_format (const unsigned char bytes[16], int version, char *out);
 /*  True when s is a UUID in the 8-4-4-4-12 lowercase or uppercase hex form. */
 int xc_uuid_valid (const char *s);
 
+/*  Copies s (a UUID that xc_uuid_valid accepts, or "") into out[XC_UUID_LEN + 1] in lower
+    case: UUIDs compare case-insensitively (RFC 9562), and the suite keeps and compares the
+    lower-case form (docs/protocol.md, section 2). */
+void xc_uuid_lower_copy (char *out, const char *s);
+
 #endif

@@ -256,6 +256,11 @@ test_uuid (void)
     CHECK (!xc_uuid_valid ("0b6f3c2e-8d1a-4f5e-9a7b-2c4d6e8f0a1g"));
     CHECK (!xc_uuid_valid ("0b6f3c2e 8d1a-4f5e-9a7b-2c4d6e8f0a1b"));
     CHECK (!xc_uuid_valid ("{b6f3c2e-8d1a-4f5e-9a7b-2c4d6e8f0a1}"));
+    /* the lower-case form the suite keeps */
+    xc_uuid_lower_copy (a, "0B6F3C2E-8d1A-4F5E-9A7B-2C4D6E8F0A1B");
+    CHECK_STR (a, "0b6f3c2e-8d1a-4f5e-9a7b-2c4d6e8f0a1b");
+    xc_uuid_lower_copy (a, "");
+    CHECK_STR (a, "");
 }
 
 static void

@@ -274,16 +274,6 @@ s_check_header (const json_t *header, xc_err_t *err)
     return 0;
 }
 
-/*  Copies a UUID (or "") in lower case. */
-static void
-s_lower_copy (char *out, const char *uuid)
-{
-    size_t i = 0;
-    for (; uuid[i]; i++)
-        out[i] = uuid[i] >= 'A' && uuid[i] <= 'F' ? (char) (uuid[i] - 'A' + 'a') : uuid[i];
-    out[i] = 0;
-}
-
 /*  Checks the body's members and copies them into msg. */
 static int
 s_check_body (const json_t *body, bool stored, bool defer_range, xc_msg_t *msg, xc_err_t *err)
@@ -336,8 +326,8 @@ s_check_body (const json_t *body, bool stored, bool defer_range, xc_msg_t *msg, 
 
     /* UUIDs compare case-insensitively (RFC 9562): the lower-case form is the one kept, so
        that the inbox, the outbox and every comparison see one id */
-    s_lower_copy (msg->id, id);
-    s_lower_copy (msg->corr, json_is_string (corr) ? json_string_value (corr) : "");
+    xc_uuid_lower_copy (msg->id, id);
+    xc_uuid_lower_copy (msg->corr, json_is_string (corr) ? json_string_value (corr) : "");
     strcpy (msg->iss, iss);
     strcpy (msg->aud, aud);
     strcpy (msg->type, type);
