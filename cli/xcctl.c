@@ -316,7 +316,7 @@ s_usage (FILE *out)
              "  export problems|tasks|responsibilities|leads [--round R] [--unit U] [--target ISS] --out FILE.csv\n"
              "  import units FILE.csv   register units in bulk (id,name,level,parent)\n"
              "  audit verify [SERVICE ...]   check every event chain's links and signatures\n"
-             "  keygen --out FILE.jwk --kid KID [--curve]   a key pair for a new principal\n"
+             "  keygen --out FILE.jwk --kid KID [--curve] [--not-before T] [--not-after T]   a key pair\n"
              "  principal add|list|revoke   edit the registry the services read (no restart)\n"
              "  simulate --profile NAME   drive empty stores to a profile's figures (config/profiles/)\n"
              "  NOUN VERB [--member value ...] [--file DATA.json]   a command or query (below)\n"
