@@ -41,7 +41,7 @@ import time
 import pytest
 
 import hosts
-from conftest import IMAGE_UID, image, make_deployment, podman, wait_for
+from conftest import IMAGE_UID, ROOT, image, make_deployment, podman, wait_for
 
 N = 240                 # units, problems, classifications, evaluations
 PARTITION_S = 8.0       # how long rectify's host is cut off
@@ -294,7 +294,7 @@ def test_unknown_curve_key_is_refused_while_the_registered_client_is_answered(cl
     assert refused.returncode == 3, (refused.stdout, refused.stderr)
     assert cluster.health()["intake"]["commands"] == before
     gone = cluster.xcctl("unit", "get", "--unit", "STRANGER", check=False)
-    assert gone.returncode == 1 and "not_found" in gone.stderr, (gone.stdout, gone.stderr)
+    assert gone.returncode == 6 and "not_found" in gone.stderr, (gone.stdout, gone.stderr)
     # each service's ZAP handler refused the stranger's key (and said so), not the network
     with open(os.path.join(cluster.stranger_keys, "office.jwk.curve"), encoding="utf-8") as f:
         stranger_key = json.load(f)["public"]
@@ -478,8 +478,14 @@ def test_load_through_four_hosts_with_rectify_cut_off(cluster, capsys):
     overdue = [(e["seq"], e["data"]) for e in rectify_ev if e["type"] == "rectify.overdue"]
     once("rectify.overdue", [d["item"] for _, d in overdue], {it["id"] for it in items})
     assert {d["deadline"] for _, d in overdue} == {"plan"}
+    # from 1 November (policies.rectify.calendar_warn_from, the default) the office is told once
+    # that next year's working-day calendar file is missing from the image's config/calendar
+    today = local_today()
+    next_year_missing = not os.path.exists(os.path.join(ROOT, "config", "calendar", f"{today.year + 1}.json"))
+    warned = [d["year"] for d in by_type(rectify_ev, "calendar.missing")]
+    assert warned == ([today.year + 1] if next_year_missing and today.month >= 11 else []), warned
     alerts = {e["type"] for e in rectify_ev} - {"rectify.opened", "rectify.overdue", "unit.evaluated",
-                                                "interview.recommended"}
+                                                "interview.recommended", "calendar.missing"}
     assert not alerts, f"rectify events the design does not imply: {alerts}"
     referrals = c.pages("referral", "list", "--kind", "lead")
     once("lead referrals", [r["problem"] for r in referrals], leads)
@@ -493,13 +499,14 @@ def test_load_through_four_hosts_with_rectify_cut_off(cluster, capsys):
     for seq, _ in overdue:
         implied |= {("rectify", seq, "office", "stream"), ("rectify", seq, SECRETARIES, "stream")}
     for e in rectify_ev:
-        if e["type"] == "interview.recommended":
+        if e["type"] in ("interview.recommended", "calendar.missing"):
             implied.add(("rectify", e["seq"], "office", "stream"))
     once("notices", [(d["event"]["source"], d["event"]["seq"], d["recipient"], d["channel"]) for d in deliveries],
          implied)
-    assert len(deliveries) == 2 * len(fed) + len(interviews)
+    assert len(deliveries) == 2 * len(fed) + len(interviews) + len(warned)
     rules = {(d["event"]["type"], d["rule"]) for d in deliveries}
-    assert rules == {("rectify.overdue", "overdue"), ("interview.recommended", "interview")}, rules
+    assert rules == {("rectify.overdue", "overdue"), ("interview.recommended", "interview")} | (
+        {("calendar.missing", "calendar-missing")} if warned else set()), rules
     states = {}
     for d in deliveries:
         states[d["state"]] = states.get(d["state"], 0) + 1
