@@ -1,15 +1,16 @@
-/*  service.c: a service's start, its poll loop, and the path of each command (service.h). */
+/*  service.c: a service's start and stop, its poll loop and ticks, and xc_service_main
+    (service.h). What a request, another service's event or a handler's call does is in the
+    service_*.c files beside it; common/service_internal.h lists them and their order. */
 #include "common/service.h"
+#include "common/service_internal.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
 #include <unistd.h>
 
-#include "common/checkpoint.h"
 #include "common/clock.h"
 #include "common/codec.h"
 #include "common/hash.h"
@@ -24,344 +25,7 @@
 #include "common/transport.h"
 #include "common/waiting.h"
 
-#define EXIT_FAULT 70                /* the exit status of --fail-after-commit */
-
-#define SOURCES_MAX 8
-
-/*  An event emitted in the current transaction: built, to be signed and appended just before
-    the commit (s_events_append). */
-typedef struct {
-    char *event_id;                  /* the key, or the message id */
-    bool keyed;
-    char *type;
-    char *visibility;                /* NULL: open */
-    xc_sealing_t sealing;
-    char *message;                   /* signed, by a verifier thread */
-    size_t len;
-    xc_err_t err;
-} s_event_t;
-
-struct xc_service {
-    const xc_service_def_t *def;
-    xc_consumer_t *consumers[SOURCES_MAX];
-    int n_consumers;
-    xc_config_t *config;
-    const xc_service_conf_t *conf;
-    xc_registry_t *registry;
-    xc_key_t key;
-    xc_calendar_t *calendar;
-    xc_store_t *store;
-    xc_checkpointer_t *checkpointer; /* the store's WAL copied back on a thread of its own */
-    xc_server_t *server;
-    xc_curve_keypair_t curve;
-    xc_pool_t *verifiers;            /* opens a batch's envelopes on limits.verify_threads */
-    bool in_tx;
-    bool in_command;                 /* inside a command's savepoint */
-    s_event_t *events;               /* emitted in this transaction, not yet appended */
-    int n_events;
-    int events_max;
-    int64_t started;                 /* wall clock */
-    int commits;
-    int fail_after_commit;           /* 0: never */
-    uint64_t calendar_stamp;         /* of the calendar folder as loaded (xc_calendar_stamp) */
-    int64_t calendar_check;          /* monotonic ms of the next look at the folder */
-    int64_t n_waiting;               /* parked events (waiting.h), as last counted */
-};
-
-struct xc_call {
-    xc_service_t *service;
-    const xc_msg_t *msg;
-    const char *cause;               /* the id of the source event being applied */
-    json_t *result;
-    xc_err_t err;
-    bool waiting;                    /* failed by xc_call_wait_calendar */
-};
-
-/*  One request of a batch and the reply it will get. */
-typedef struct {
-    xc_request_t req;
-    xc_msg_t *msg;                   /* NULL when refused before or at the envelope */
-    const xc_route_t *route;
-    const char *reply_type;          /* "ack", "result", "error" */
-    json_t *reply;                   /* the reply's data, or */
-    char *reply_text;                /* its text (an accepted command's, made from its result's) */
-    char corr[XC_UUID_LEN + 1];      /* for refusals before the envelope opened */
-    char to[XC_NAME_MAX];
-    int opened;                      /* xc_envelope_open's result, from the verifiers */
-    xc_err_t open_err;
-    unsigned char digest[32];        /* of the opened message (xc_msg_digest), from the verifiers */
-    char *sealed;                    /* the signed reply, from the verifiers after the commit */
-    size_t sealed_len;
-    xc_err_t seal_err;
-} s_slot_t;
-
-/*  What the verifier threads share for one batch: read-only but for each slot's own result. */
-typedef struct {
-    xc_service_t *self;
-    s_slot_t *slots;
-    xc_verify_t verify;
-} s_opening_t;
-
 static const char *const s_any[] = { "*", NULL };
-
-/* ---------------------------------------------------------------- calls */
-
-const xc_msg_t *
-xc_call_msg (const xc_call_t *call)
-{
-    return call->msg;
-}
-
-sqlite3 *
-xc_call_db (xc_call_t *call)
-{
-    return xc_store_db (call->service->store);
-}
-
-xc_store_t *
-xc_call_store (xc_call_t *call)
-{
-    return call->service->store;
-}
-
-const xc_calendar_t *
-xc_call_calendar (const xc_call_t *call)
-{
-    return call->service->calendar;
-}
-
-const xc_config_t *
-xc_call_config (const xc_call_t *call)
-{
-    return call->service->config;
-}
-
-int64_t
-xc_call_now (const xc_call_t *call)
-{
-    (void) call;
-    return xc_clock_now ();
-}
-
-int
-xc_call_begin (xc_call_t *call)
-{
-    xc_service_t *self = call->service;
-    if (self->in_tx)
-        return 0;
-    if (xc_store_begin (self->store, &call->err) != 0)
-        return -1;
-    self->in_tx = true;
-    return 0;
-}
-
-void
-xc_call_result (xc_call_t *call, json_t *result)
-{
-    json_decref (call->result);
-    call->result = result;
-}
-
-int
-xc_call_fail (xc_call_t *call, xc_code_t code, const char *fmt, ...)
-{
-    call->err.code = code;
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (call->err.text, sizeof call->err.text, fmt, ap);
-    va_end (ap);
-    return -1;
-}
-
-int
-xc_call_wait_calendar (xc_call_t *call, const char *why)
-{
-    call->waiting = true;
-    return xc_call_fail (call, XC_E_CONFIG, "%s", why);
-}
-
-int
-xc_call_fail_db (xc_call_t *call, const char *what)
-{
-    return xc_store_fail (xc_call_db (call), what, &call->err);
-}
-
-/*  Signs a message from this service, its data a value or (data NULL) the text data_text.
-    Caller owns the result. */
-static char *
-s_seal (xc_service_t *self, const char *id, const char *aud, const char *type,
-        const char *corr, bool expires, const json_t *data, const char *data_text, size_t *len_p,
-        xc_err_t *err)
-{
-    int64_t now = xc_clock_wall ();
-    xc_claims_t claims = {
-        .id = id, .iss = self->def->name, .aud = aud, .type = type,
-        .corr = corr && *corr ? corr : NULL, .iat = now,
-        .exp = expires ? now + self->config->clock_skew_seconds : 0,
-    };
-    if (data)
-        return xc_envelope_seal (&self->key, &claims, data, len_p, NULL, err);
-    xc_sealing_t sealing;
-    if (xc_envelope_prepare_text (&self->key, &claims, data_text, &sealing, err) != 0)
-        return NULL;
-    char *out = xc_envelope_finish (&self->key, &sealing, len_p, err);
-    xc_sealing_clear (&sealing);
-    return out;
-}
-
-/*  A keyed message's id is derived from the service and the key, so every copy of the same
-    event (or notice) is the same message id too; without a key, a random one. */
-static void
-s_key_id (const xc_service_t *self, const char *key, char id[XC_UUID_LEN + 1])
-{
-    if (!key) {
-        xc_uuid_new_ordered (id);
-        return;
-    }
-    unsigned char hash[XC_SHA256_BYTES];
-    xc_sha256 (self->def->name, strlen (self->def->name) + 1, key, strlen (key), hash);
-    xc_uuid_format (hash, 8, id);
-}
-
-char *
-xc_call_seal (xc_call_t *call, const char *key, const char *aud, const char *type, const json_t *data,
-              size_t *len_p, char id_out[XC_UUID_LEN + 1])
-{
-    s_key_id (call->service, key, id_out);
-    return s_seal (call->service, id_out, aud, type, NULL, true, data, NULL, len_p, &call->err);
-}
-
-static void
-s_event_clear (s_event_t *event)
-{
-    free (event->event_id);
-    free (event->type);
-    free (event->visibility);
-    free (event->message);
-    xc_sealing_clear (&event->sealing);
-    memset (event, 0, sizeof *event);
-}
-
-/*  Drops the events emitted after the first `keep` (a command's savepoint rolled back, or the
-    whole transaction). */
-static void
-s_events_drop (xc_service_t *self, int keep)
-{
-    while (self->n_events > keep)
-        s_event_clear (&self->events[--self->n_events]);
-}
-
-/*  Events held before they are signed and appended: a timer that emits ten thousand in one
-    transaction appends them a chunk at a time (outside any command's savepoint, so that a
-    command's rollback never takes back another's events), which bounds the memory they hold. */
-#define S_EVENTS_CHUNK 1024
-
-/*  The bytes of an events.read entry beside its event's signing input: the message's other
-    parts (signature, members), the escapes of its quotes, seq, id (a key), type, hash. */
-#define S_EVENT_ENTRY_RESERVE 1024
-
-static int s_events_append (xc_service_t *self, xc_err_t *err);
-
-int
-xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
-              const json_t *data)
-{
-    xc_service_t *self = call->service;
-    if (!self->in_tx)
-        return xc_call_fail (call, XC_E_INTERNAL, "emit outside a transaction");
-    if (self->n_events == self->events_max) {
-        int max = self->events_max ? 2 * self->events_max : 64;
-        s_event_t *events = realloc (self->events, (size_t) max * sizeof *events);
-        if (!events)
-            return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
-        self->events = events;
-        self->events_max = max;
-    }
-    char id[XC_UUID_LEN + 1];
-    s_key_id (self, key, id);
-    s_event_t *event = &self->events[self->n_events];
-    memset (event, 0, sizeof *event);
-    const char *corr = call->msg ? call->msg->id : call->cause;
-    xc_claims_t claims = { .id = id, .iss = self->def->name, .aud = "*", .type = type,
-                           .corr = corr && *corr ? corr : NULL, .iat = xc_clock_wall () };
-    if (xc_envelope_prepare (&self->key, &claims, data, &event->sealing, &call->err) != 0)
-        return -1;
-    /* An event must fit in one events.read reply: a reader could never get past one that does
-       not. The signed message is the signing input and about 130 bytes; its entry adds seq,
-       id, type, hash and escapes. */
-    size_t entry = event->sealing.input_len + S_EVENT_ENTRY_RESERVE;
-    size_t budget = xc_page_budget (self->config->max_message_bytes);
-    if (entry > budget) {
-        xc_sealing_clear (&event->sealing);
-        return xc_call_fail (call, XC_E_TOO_LARGE, "the event '%s' it makes would be %zu bytes, above the %zu bytes an"
-                             " events.read reply carries (limits.max_message_bytes %zu)", type, entry, budget,
-                             self->config->max_message_bytes);
-    }
-    event->event_id = strdup (key ? key : id);
-    event->keyed = key != NULL;
-    event->type = strdup (type);
-    event->visibility = visibility ? strdup (visibility) : NULL;
-    if (!event->event_id || !event->type || (visibility && !event->visibility)) {
-        s_event_clear (event);
-        return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
-    }
-    self->n_events++;
-    if (!self->in_command && self->n_events >= S_EVENTS_CHUNK)
-        return s_events_append (self, &call->err);
-    return 0;
-}
-
-/*  On a verifier thread: signs one emitted event. */
-static void
-s_event_sign (void *arg, size_t i)
-{
-    xc_service_t *self = arg;
-    s_event_t *event = &self->events[i];
-    event->message = xc_envelope_finish (&self->key, &event->sealing, &event->len, &event->err);
-}
-
-/*  Signs the transaction's events on the verifier threads, then appends them to the outbox in
-    the order they were emitted (each links to the one before). */
-static int
-s_events_append (xc_service_t *self, xc_err_t *err)
-{
-    xc_pool_run (self->verifiers, s_event_sign, self, (size_t) self->n_events);
-    int rc = 0;
-    xc_outbox_end_t end = { 0 };
-    for (int i = 0; rc == 0 && i < self->n_events; i++) {
-        s_event_t *event = &self->events[i];
-        int64_t seq;
-        bool appended;
-        if (!event->message)
-            rc = xc_err_set (err, event->err.code, "%s", event->err.text);
-        else
-            rc = xc_outbox_append (self->store, &end, event->event_id, event->keyed, event->type,
-                                   event->visibility, event->message, event->len, &seq,
-                                   &appended, err);
-    }
-    s_events_drop (self, 0);
-    return rc;
-}
-
-/*  Ends the current transaction: its events appended, then the commit. */
-static int
-s_commit (xc_service_t *self, xc_err_t *err)
-{
-    self->in_tx = false;
-    if (s_events_append (self, err) != 0) {
-        xc_store_rollback (self->store);
-        return -1;
-    }
-    return xc_store_commit (self->store, err);
-}
-
-static void
-s_rollback (xc_service_t *self)
-{
-    self->in_tx = false;
-    s_events_drop (self, 0);
-    xc_store_rollback (self->store);
-}
 
 /* ---------------------------------------------------------------- built-in routes */
 
@@ -373,7 +37,7 @@ static const xc_field_t s_events_read_fields[] = {
 
 /*  A redacted entry keeps its type and seq, but a keyed event's key ("overdue:<lead>:<date>")
     says what the message would: the reader gets the message's own id instead, derived from the
-    key (s_key_id; one way, the key cannot be read back). */
+    key (message_id_derive; one way, the key cannot be read back). */
 static void
 s_redact_id (const xc_service_t *self, json_t *event)
 {
@@ -381,7 +45,7 @@ s_redact_id (const xc_service_t *self, json_t *event)
     if (!id || xc_uuid_valid (id))
         return;
     char uuid[XC_UUID_LEN + 1];
-    s_key_id (self, id, uuid);
+    message_id_derive (self, id, uuid);
     json_object_set_new (event, "id", json_string (uuid));
 }
 
@@ -495,15 +159,15 @@ s_clock_set (xc_call_t *call, void *state)
     return 0;
 }
 
-static const xc_field_t s_no_fields[] = { { .name = NULL } };
+static const xc_field_t route_no_fields[] = { { .name = NULL } };
 
 static const xc_route_t *
-s_route_find (xc_service_t *self, const char *type)
+route_find (xc_service_t *self, const char *type)
 {
     static xc_route_t builtin[3];
     builtin[0] = (xc_route_t) { "events.read", XC_QUERY, self->def->event_readers,
                                 s_events_read_fields, s_events_read };
-    builtin[1] = (xc_route_t) { "health", XC_QUERY, s_any, s_no_fields, s_health };
+    builtin[1] = (xc_route_t) { "health", XC_QUERY, s_any, route_no_fields, s_health };
     builtin[2] = (xc_route_t) { "clock.set", XC_QUERY, s_any, s_clock_set_fields, s_clock_set };
     for (size_t i = 0; i < self->def->n_routes; i++)
         if (strcmp (self->def->routes[i].type, type) == 0)
@@ -518,7 +182,7 @@ s_route_find (xc_service_t *self, const char *type)
 /* ---------------------------------------------------------------- a batch */
 
 static void
-s_slot_fail (s_slot_t *slot, const xc_err_t *err)
+s_slot_fail (slot_t *slot, const xc_err_t *err)
 {
     json_decref (slot->reply);
     free (slot->reply_text);
@@ -529,7 +193,7 @@ s_slot_fail (s_slot_t *slot, const xc_err_t *err)
 }
 
 static void
-s_slot_answer (s_slot_t *slot, const char *type, json_t *data)
+s_slot_answer (slot_t *slot, const char *type, json_t *data)
 {
     json_decref (slot->reply);
     free (slot->reply_text);
@@ -544,7 +208,7 @@ s_slot_answer (s_slot_t *slot, const char *type, json_t *data)
     of range are set aside: json_read.h), so that a body refused for its content still gets an
     answer its sender can match; the id is kept in lower case, as an opened one is. */
 static void
-s_peek (s_slot_t *slot)
+s_peek (slot_t *slot)
 {
     json_t *outer = json_loadb (slot->req.body, slot->req.len, 0, NULL);
     const char *payload = json_string_value (json_object_get (outer, "payload"));
@@ -588,8 +252,8 @@ s_role_allowed (const char *const *roles, const char *role)
 static void
 s_open_one (void *arg, size_t i)
 {
-    s_opening_t *opening = arg;
-    s_slot_t *slot = &opening->slots[i];
+    opening_t *opening = arg;
+    slot_t *slot = &opening->slots[i];
     if (slot->req.extra_frames)
         slot->opened = xc_err_set (&slot->open_err, XC_E_MALFORMED, "a message is exactly one frame");
     else
@@ -603,7 +267,7 @@ s_open_one (void *arg, size_t i)
 /*  Runs every check before a handler, on the loop's thread, after the envelope was opened:
     route, role, transport identity, schema. */
 static void
-s_admit (xc_service_t *self, s_slot_t *slot)
+s_admit (xc_service_t *self, slot_t *slot)
 {
     xc_err_t err;
     snprintf (slot->to, sizeof slot->to, "unknown");
@@ -623,7 +287,7 @@ s_admit (xc_service_t *self, s_slot_t *slot)
     const xc_msg_t *msg = slot->msg;
     snprintf (slot->corr, sizeof slot->corr, "%s", msg->id);
     snprintf (slot->to, sizeof slot->to, "%s", msg->iss);
-    slot->route = s_route_find (self, msg->type);
+    slot->route = route_find (self, msg->type);
     if (!slot->route)
         xc_err_set (&err, XC_E_UNKNOWN_TYPE, "'%s' has no '%s'", self->def->name, msg->type);
     else if (!s_role_allowed (slot->route->roles, msg->principal->role))
@@ -634,7 +298,7 @@ s_admit (xc_service_t *self, s_slot_t *slot)
                     slot->req.user, msg->iss);
     else if (msg->out_of_range[0])   /* read as null: named here, where schema errors come */
         xc_err_set (&err, XC_E_SCHEMA, "%s", msg->out_of_range);
-    else if (xc_schema_check (msg->data, slot->route->schema ? slot->route->schema : s_no_fields,
+    else if (xc_schema_check (msg->data, slot->route->schema ? slot->route->schema : route_no_fields,
                               "data", &err) == 0)
         return;
     xc_info (msg->id, "refused '%s' from '%s': %s (%s)", msg->type, msg->iss, err.text,
@@ -647,7 +311,7 @@ s_admit (xc_service_t *self, s_slot_t *slot)
     object whose own lists grew past it; lists page themselves, common/page.h) is refused
     too_large rather than sent and dropped by a client that keeps to the limit. */
 static bool
-s_result_too_large (xc_service_t *self, s_slot_t *slot, const json_t *result)
+s_result_too_large (xc_service_t *self, slot_t *slot, const json_t *result)
 {
     size_t max = xc_page_result_max (self->config->max_message_bytes);
     size_t bytes = xc_page_measure (result);
@@ -663,7 +327,7 @@ s_result_too_large (xc_service_t *self, s_slot_t *slot, const json_t *result)
 }
 
 static void
-s_run_query (xc_service_t *self, s_slot_t *slot)
+s_run_query (xc_service_t *self, slot_t *slot)
 {
     xc_call_t call = { .service = self, .msg = slot->msg };
     if (slot->route->handler (&call, self->def->state) != 0) {
@@ -681,7 +345,7 @@ s_run_query (xc_service_t *self, s_slot_t *slot)
 
 /*  One command inside the batch's transaction. */
 static void
-s_run_command (xc_service_t *self, s_slot_t *slot)
+s_run_command (xc_service_t *self, slot_t *slot)
 {
     const xc_msg_t *msg = slot->msg;
     const unsigned char *digest = slot->digest;
@@ -740,7 +404,7 @@ s_run_command (xc_service_t *self, s_slot_t *slot)
     if (rc != 0) {
         free (result_text);
         xc_store_rollback_to (self->store);
-        s_events_drop (self, events_before);
+        events_drop (self, events_before);
         xc_info (msg->id, "'%s' from '%s' failed: %s (%s)", msg->type, msg->iss, call.err.text,
                  xc_code_name (call.err.code));
         json_decref (call.result);
@@ -766,19 +430,8 @@ s_run_command (xc_service_t *self, s_slot_t *slot)
     slot->reply_text = reply.data;
 }
 
-/*  --fail-after-commit: the process dies right after the N-th commit, before anything that
-    follows it (replies, an offset's next pull). */
 static void
-s_after_commit (xc_service_t *self)
-{
-    if (self->fail_after_commit && ++self->commits >= self->fail_after_commit) {
-        xc_warn (NULL, "test mode: exiting after commit %d, before what follows it", self->commits);
-        _exit (EXIT_FAULT);
-    }
-}
-
-static void
-s_run_commands (xc_service_t *self, s_slot_t *slots, int n)
+s_run_commands (xc_service_t *self, slot_t *slots, int n)
 {
     xc_err_t err;
     if (xc_store_begin (self->store, &err) != 0) {
@@ -792,14 +445,14 @@ s_run_commands (xc_service_t *self, s_slot_t *slots, int n)
     for (int i = 0; rc == 0 && i < n; i++) {
         if (!slots[i].route || slots[i].route->kind != XC_COMMAND)
             continue;
-        if (self->n_events >= S_EVENTS_CHUNK)
-            rc = s_events_append (self, &err);
+        if (self->n_events >= EVENTS_CHUNK)
+            rc = events_append (self, &err);
         if (rc == 0)
             s_run_command (self, &slots[i]);
     }
     if (rc != 0)
-        s_rollback (self);
-    if (rc != 0 || s_commit (self, &err) != 0) {
+        tx_rollback (self);
+    if (rc != 0 || tx_commit (self, &err) != 0) {
         xc_error (NULL, "commit of %d requests failed: %s", n, err.text);
         xc_err_set (&err, XC_E_UNAVAILABLE, "the commit failed; retry with the same id");
         for (int i = 0; i < n; i++)
@@ -807,7 +460,7 @@ s_run_commands (xc_service_t *self, s_slot_t *slots, int n)
                 s_slot_fail (&slots[i], &err);
         return;
     }
-    s_after_commit (self);
+    commit_note (self);
 }
 
 /*  On a verifier thread, after the commit: signs one reply (the other costly part), and frees
@@ -816,16 +469,16 @@ s_run_commands (xc_service_t *self, s_slot_t *slots, int n)
 static void
 s_seal_one (void *arg, size_t i)
 {
-    s_opening_t *opening = arg;
-    s_slot_t *slot = &opening->slots[i];
+    opening_t *opening = arg;
+    slot_t *slot = &opening->slots[i];
     xc_msg_destroy (&slot->msg);
-    slot->sealed = s_seal (opening->self, NULL, slot->to, slot->reply_type, slot->corr, true,
+    slot->sealed = message_seal (opening->self, NULL, slot->to, slot->reply_type, slot->corr, true,
                            slot->reply, slot->reply_text, &slot->sealed_len, &slot->seal_err);
 }
 
 /*  On the loop's thread: the socket is not shared. */
 static void
-s_send_reply (xc_service_t *self, s_slot_t *slot)
+s_send_reply (xc_service_t *self, slot_t *slot)
 {
     xc_err_t err;
     if (!slot->sealed) {
@@ -838,24 +491,6 @@ s_send_reply (xc_service_t *self, s_slot_t *slot)
     slot->sealed = NULL;
 }
 
-static void
-s_publish_head (xc_service_t *self)
-{
-    int64_t head;
-    xc_err_t err;
-    if (xc_outbox_head (self->store, &head, &err) != 0) {
-        xc_error (NULL, "unable to read the event head: %s", err.text);
-        return;
-    }
-    json_t *data = json_pack ("{s:I}", "seq", (json_int_t) head);
-    size_t len;
-    char *bytes = s_seal (self, NULL, "*", "events.head", NULL, true, data, NULL, &len, &err);
-    json_decref (data);
-    if (bytes && xc_server_publish (self->server, bytes, len, &err) != 0)
-        xc_warn (NULL, "%s", err.text);
-    free (bytes);
-}
-
 /* ---------------------------------------------------------------- the pipeline */
 
 /*  Batches go through three stages, so that the verifier threads open the next batch and sign
@@ -864,40 +499,40 @@ s_publish_head (xc_service_t *self)
       run       on the loop's thread, inside s_pipeline_run: admitted, run, committed;
       sealing   its replies are being signed on the pool (job: s_seal_one), then sent.
     The batches are a ring, oldest first, each stage after the one before. */
-enum { S_BATCHES = 4 };
+enum { PIPELINE_BATCHES = 4 };
 
 /*  Replies a peer may have queued: four rings full, and at least ten thousand. */
-#define S_REPLY_HWM(batch_max) (4 * S_BATCHES * (batch_max) > 10000 ? 4 * S_BATCHES * (batch_max) : 10000)
+#define PIPELINE_REPLY_HWM(batch_max) (4 * PIPELINE_BATCHES * (batch_max) > 10000 ? 4 * PIPELINE_BATCHES * (batch_max) : 10000)
 
-typedef enum { S_FREE, S_OPENING, S_SEALING } s_stage_t;
+typedef enum { STAGE_FREE, STAGE_OPENING, STAGE_SEALING } stage_t;
 
 typedef struct {
-    s_stage_t stage;
-    s_slot_t *slots;                 /* limits.batch_max */
+    stage_t stage;
+    slot_t *slots;                 /* limits.batch_max */
     int n;
-    s_opening_t opening;             /* what the job's items share */
+    opening_t opening;             /* what the job's items share */
     xc_pool_job_t job;
-} s_batch_t;
+} batch_t;
 
 typedef struct {
-    s_batch_t batches[S_BATCHES];
+    batch_t batches[PIPELINE_BATCHES];
     int first;                       /* the oldest batch in flight */
     int count;                       /* batches in flight */
-} s_pipeline_t;
+} pipeline_t;
 
-static s_batch_t *
-s_pipeline_at (s_pipeline_t *pipe, int k)
+static batch_t *
+s_pipeline_at (pipeline_t *pipe, int k)
 {
-    return &pipe->batches[(pipe->first + k) % S_BATCHES];
+    return &pipe->batches[(pipe->first + k) % PIPELINE_BATCHES];
 }
 
 /*  The oldest batch still opening, or NULL. */
-static s_batch_t *
-s_pipeline_opening (s_pipeline_t *pipe, int *newer_p)
+static batch_t *
+pipeline_opening (pipeline_t *pipe, int *newer_p)
 {
     for (int k = 0; k < pipe->count; k++) {
-        s_batch_t *batch = s_pipeline_at (pipe, k);
-        if (batch->stage == S_OPENING) {
+        batch_t *batch = s_pipeline_at (pipe, k);
+        if (batch->stage == STAGE_OPENING) {
             *newer_p = pipe->count - k - 1;
             return batch;
         }
@@ -907,14 +542,14 @@ s_pipeline_opening (s_pipeline_t *pipe, int *newer_p)
 
 /*  Starts opening n requests as the newest batch. */
 static void
-s_pipeline_open (xc_service_t *self, s_pipeline_t *pipe, const xc_request_t *reqs, int n)
+pipeline_open (xc_service_t *self, pipeline_t *pipe, const xc_request_t *reqs, int n)
 {
-    s_batch_t *batch = s_pipeline_at (pipe, pipe->count++);
+    batch_t *batch = s_pipeline_at (pipe, pipe->count++);
     for (int i = 0; i < n; i++)
         batch->slots[i].req = reqs[i];
     batch->n = n;
-    batch->stage = S_OPENING;
-    batch->opening = (s_opening_t) { .self = self, .slots = batch->slots, .verify = {
+    batch->stage = STAGE_OPENING;
+    batch->opening = (opening_t) { .self = self, .slots = batch->slots, .verify = {
         .registry = self->registry, .audience = self->def->name, .now = xc_clock_wall (),
         .skew = self->config->clock_skew_seconds,
         .max_lifetime = self->config->max_lifetime_seconds,
@@ -926,10 +561,10 @@ s_pipeline_open (xc_service_t *self, s_pipeline_t *pipe, const xc_request_t *req
 /*  On the loop's thread: admits and runs an opened batch, commits it, and starts signing its
     replies. Its messages are freed here: nothing after this stage reads the registry. */
 static void
-s_pipeline_run (xc_service_t *self, s_batch_t *batch)
+s_pipeline_run (xc_service_t *self, batch_t *batch)
 {
     xc_pool_wait (self->verifiers, &batch->job);
-    s_slot_t *slots = batch->slots;
+    slot_t *slots = batch->slots;
     int n = batch->n;
     int64_t head_before = 0, head_after = 0;
     xc_outbox_head (self->store, &head_before, NULL);
@@ -950,22 +585,22 @@ s_pipeline_run (xc_service_t *self, s_batch_t *batch)
             slots[i].reply = json_object ();
         slots[i].route = NULL;
     }
-    batch->stage = S_SEALING;
+    batch->stage = STAGE_SEALING;
     xc_pool_submit (self->verifiers, &batch->job, s_seal_one, &batch->opening, (size_t) n);
     xc_outbox_head (self->store, &head_after, NULL);
     if (head_after != head_before)
-        s_publish_head (self);
+        head_publish (self);
 }
 
 /*  Frees the oldest batch, which must be sealing, after sending its replies (if send). */
 static void
-s_pipeline_retire (xc_service_t *self, s_pipeline_t *pipe, bool send)
+pipeline_retire (xc_service_t *self, pipeline_t *pipe, bool send)
 {
-    s_batch_t *batch = s_pipeline_at (pipe, 0);
+    batch_t *batch = s_pipeline_at (pipe, 0);
     xc_pool_wait (self->verifiers, &batch->job);
     for (int i = 0; i < batch->n; i++) {
-        s_slot_t *slot = &batch->slots[i];
-        if (batch->stage == S_SEALING && send)
+        slot_t *slot = &batch->slots[i];
+        if (batch->stage == STAGE_SEALING && send)
             s_send_reply (self, slot);
         free (slot->sealed);
         xc_request_clear (&slot->req);
@@ -974,9 +609,9 @@ s_pipeline_retire (xc_service_t *self, s_pipeline_t *pipe, bool send)
         free (slot->reply_text);
         memset (slot, 0, sizeof *slot);
     }
-    batch->stage = S_FREE;
+    batch->stage = STAGE_FREE;
     batch->n = 0;
-    pipe->first = (pipe->first + 1) % S_BATCHES;
+    pipe->first = (pipe->first + 1) % PIPELINE_BATCHES;
     pipe->count--;
 }
 
@@ -985,18 +620,20 @@ s_pipeline_retire (xc_service_t *self, s_pipeline_t *pipe, bool send)
     new came or the ring is full; then sends every finished batch's replies. With nothing new
     and nothing to run, it waits for the oldest replies: the pipeline drains when idle. */
 static void
-s_pipeline_step (xc_service_t *self, s_pipeline_t *pipe, int received)
+pipeline_step (xc_service_t *self, pipeline_t *pipe, int received)
 {
     int newer = 0;
-    s_batch_t *opening = s_pipeline_opening (pipe, &newer);
-    if (opening && (newer > 0 || received == 0 || pipe->count == S_BATCHES))
+    batch_t *opening = pipeline_opening (pipe, &newer);
+    if (opening && (newer > 0 || received == 0 || pipe->count == PIPELINE_BATCHES))
         s_pipeline_run (self, opening);
     else if (!opening && received == 0 && pipe->count > 0)
         xc_pool_wait (self->verifiers, &s_pipeline_at (pipe, 0)->job);
-    while (pipe->count > 0 && s_pipeline_at (pipe, 0)->stage == S_SEALING
+    while (pipe->count > 0 && s_pipeline_at (pipe, 0)->stage == STAGE_SEALING
            && xc_pool_finished (self->verifiers, &s_pipeline_at (pipe, 0)->job))
-        s_pipeline_retire (self, pipe, true);
+        pipeline_retire (self, pipe, true);
 }
+
+/* ---------------------------------------------------------------- a tick */
 
 static void
 s_tick (xc_service_t *self)
@@ -1007,13 +644,13 @@ s_tick (xc_service_t *self)
     int rc = self->def->tick (&call, self->def->state);
     if (self->in_tx) {
         xc_err_t err;
-        if (rc == 0 && s_commit (self, &err) != 0)
+        if (rc == 0 && tx_commit (self, &err) != 0)
             xc_error (NULL, "tick commit failed: %s", err.text);
         else if (rc != 0)
-            s_rollback (self);
+            tx_rollback (self);
         xc_outbox_head (self->store, &head_after, NULL);
         if (head_after != head_before)
-            s_publish_head (self);
+            head_publish (self);
     }
     if (rc != 0)
         xc_error (NULL, "tick failed: %s", call.err.text);
@@ -1023,7 +660,7 @@ s_tick (xc_service_t *self)
 /* ---------------------------------------------------------------- events waiting for the calendar */
 
 static void
-s_waiting_count (xc_service_t *self)
+waiting_recount (xc_service_t *self)
 {
     int64_t oldest;
     xc_err_t err;
@@ -1085,7 +722,7 @@ s_apply_one (xc_service_t *self, xc_call_t *call, const char *source, const xc_e
     if (rc == 0)
         return xc_store_release (self->store, &call->err);
     xc_store_rollback_to (self->store);
-    s_events_drop (self, events_before);
+    events_drop (self, events_before);
     if (!call->waiting || !event->msg)
         return -1;
     /* counted at once: a later event of this batch about the same object parks behind it */
@@ -1151,7 +788,7 @@ s_waiting_retry (xc_service_t *self)
             }
             else {
                 xc_store_rollback_to (self->store);
-                s_events_drop (self, events_before);
+                events_drop (self, events_before);
                 if (!call.waiting)
                     xc_error (event.msg->id, "waiting %s event %lld (%s) failed: %s", row->source,
                               (long long) row->seq, row->type, call.err.text);
@@ -1166,19 +803,19 @@ s_waiting_retry (xc_service_t *self)
     }
     json_decref (blocked);
     if (rc == 0 && self->in_tx)
-        rc = s_commit (self, &call.err);
+        rc = tx_commit (self, &call.err);
     else if (self->in_tx)
-        s_rollback (self);
+        tx_rollback (self);
     self->in_tx = false;
     if (rc != 0) {
         xc_error (NULL, "the waiting events were not retried: %s", call.err.text);
         return;
     }
-    s_after_commit (self);
-    s_waiting_count (self);
+    commit_note (self);
+    waiting_recount (self);
     xc_outbox_head (self->store, &head_after, NULL);
     if (head_after != head_before)
-        s_publish_head (self);
+        head_publish (self);
     if (applied)
         xc_info (NULL, "%d waiting events applied, %lld still wait", applied, (long long) self->n_waiting);
 }
@@ -1186,7 +823,7 @@ s_waiting_retry (xc_service_t *self)
 /*  Every limits.calendar_check_ms: a calendar folder that changed is loaded (a bad file is
     logged and the calendar kept), and what waits is tried again. */
 static void
-s_calendar_check (xc_service_t *self, bool force)
+calendar_recheck (xc_service_t *self, bool force)
 {
     int64_t now = xc_clock_mono_ms ();
     if (!force && now < self->calendar_check)
@@ -1230,26 +867,26 @@ s_apply_batch (xc_service_t *self, xc_consumer_t *consumer, const xc_event_t *ev
     if (rc == 0)
         rc = xc_offset_save (self->store, source, events[n - 1].seq, &call.err);
     if (rc == 0)
-        rc = s_commit (self, &call.err);
+        rc = tx_commit (self, &call.err);
     else if (self->in_tx)
-        s_rollback (self);
+        tx_rollback (self);
     self->in_tx = false;
     if (self->def->event_object)
-        s_waiting_count (self);
+        waiting_recount (self);
     if (rc != 0) {
         xc_consumer_failed (consumer, call.err.text);
         return;
     }
-    s_after_commit (self);
+    commit_note (self);
     xc_consumer_applied (consumer, events[n - 1].seq);
     xc_outbox_head (self->store, &head_after, NULL);
     if (head_after != head_before)
-        s_publish_head (self);
+        head_publish (self);
 }
 
 /*  Each consumer: hints, pulls, and the batches that came back. */
 static void
-s_consume (xc_service_t *self)
+sources_consume (xc_service_t *self)
 {
     for (int i = 0; i < self->n_consumers; i++) {
         xc_consumer_t *consumer = self->consumers[i];
@@ -1265,7 +902,7 @@ s_consume (xc_service_t *self)
 }
 
 static int
-s_start_consumers (xc_service_t *self, xc_err_t *err)
+consumers_start (xc_service_t *self, xc_err_t *err)
 {
     const xc_config_t *cfg = self->config;
     for (const char *const *source = self->def->sources; source && *source; source++) {
@@ -1355,12 +992,12 @@ s_start (xc_service_t *self, const char *config_path, xc_err_t *err)
         return -1;
     if (self->config->curve && xc_curve_load (&self->curve, self->conf->curve_key, err) != 0)
         return -1;
-    if (s_start_consumers (self, err) != 0)
+    if (consumers_start (self, err) != 0)
         return -1;
     if (self->def->event_object) {
         if (xc_waiting_init (self->store, err) != 0)
             return -1;
-        s_waiting_count (self);
+        waiting_recount (self);
     }
     if (xc_pool_new (self->config->verify_threads, &self->verifiers, err) != 0)
         return -1;
@@ -1375,7 +1012,7 @@ s_start (xc_service_t *self, const char *config_path, xc_err_t *err)
            reading the ones before (ZeroMQ tells the sender of room freed only every half
            HWM): a client reading its replies never meets the limit; one that stops reading
            gets its replies dropped past it, and its retries answered duplicate. */
-        .reply_hwm = S_REPLY_HWM (self->config->batch_max),
+        .reply_hwm = PIPELINE_REPLY_HWM (self->config->batch_max),
     };
     return xc_server_new (&opts, &self->server, err);
 }
@@ -1383,7 +1020,7 @@ s_start (xc_service_t *self, const char *config_path, xc_err_t *err)
 static void
 s_stop (xc_service_t *self)
 {
-    s_events_drop (self, 0);
+    events_drop (self, 0);
     free (self->events);
     for (int i = 0; i < self->n_consumers; i++)
         xc_consumer_destroy (&self->consumers[i]);
@@ -1401,27 +1038,27 @@ s_stop (xc_service_t *self)
 /*  Whether the registry may be reloaded now: opened messages point into it, so it waits until
     no batch is opening or waiting to run. */
 static bool
-s_registry_free (s_pipeline_t *pipe)
+s_registry_free (pipeline_t *pipe)
 {
     int newer;
-    return s_pipeline_opening (pipe, &newer) == NULL;
+    return pipeline_opening (pipe, &newer) == NULL;
 }
 
 static void
 s_loop (xc_service_t *self)
 {
     const xc_config_t *cfg = self->config;
-    s_pipeline_t pipe = { 0 };
+    pipeline_t pipe = { 0 };
     xc_request_t *reqs = calloc ((size_t) cfg->batch_max, sizeof *reqs);
     bool ok = reqs != NULL;
-    for (int k = 0; k < S_BATCHES; k++)
-        ok = ok && (pipe.batches[k].slots = calloc ((size_t) cfg->batch_max, sizeof (s_slot_t)));
+    for (int k = 0; k < PIPELINE_BATCHES; k++)
+        ok = ok && (pipe.batches[k].slots = calloc ((size_t) cfg->batch_max, sizeof (slot_t)));
     if (!ok) {
         xc_error (NULL, "out of memory");
         goto done;
     }
     if (self->def->event_object)     /* what waited while the service was down */
-        s_calendar_check (self, true);
+        calendar_recheck (self, true);
     int64_t now = xc_clock_mono_ms ();
     int64_t next_tick = now + cfg->tick_ms, next_beat = now, next_refresh = now + 1000;
     bool refresh_due = false;
@@ -1445,7 +1082,7 @@ s_loop (xc_service_t *self)
         /* While batches are in flight the poll only looks; no new batch while the ring is
            full or the registry waits to be reloaded. */
         int timeout = pipe.count > 0 ? 0 : (int) (next > now ? next - now : 0);
-        int max = pipe.count < S_BATCHES && !refresh_due ? cfg->batch_max : 0;
+        int max = pipe.count < PIPELINE_BATCHES && !refresh_due ? cfg->batch_max : 0;
         xc_err_t err;
         int n = xc_server_poll (self->server, timeout, watch, 2 * self->n_consumers, ready, reqs,
                                 max, &err);
@@ -1454,20 +1091,20 @@ s_loop (xc_service_t *self)
             break;
         }
         if (n > 0)
-            s_pipeline_open (self, &pipe, reqs, n);
-        s_pipeline_step (self, &pipe, n);
+            pipeline_open (self, &pipe, reqs, n);
+        pipeline_step (self, &pipe, n);
         if (self->n_consumers)
-            s_consume (self);
+            sources_consume (self);
         now = xc_clock_mono_ms ();
         if (now >= next_tick) {
             if (self->def->event_object)
-                s_calendar_check (self, false);
+                calendar_recheck (self, false);
             if (self->def->tick)
                 s_tick (self);
             next_tick = now + cfg->tick_ms;
         }
         if (now >= next_beat) {
-            s_publish_head (self);
+            head_publish (self);
             next_beat = now + cfg->heartbeat_ms;
         }
         if (now >= next_refresh) {
@@ -1483,9 +1120,9 @@ s_loop (xc_service_t *self)
     /* Stopping: what was committed gets its replies; what was not is left to the clients'
        retries. */
     while (pipe.count > 0)
-        s_pipeline_retire (self, &pipe, true);
+        pipeline_retire (self, &pipe, true);
 done:
-    for (int k = 0; k < S_BATCHES; k++)
+    for (int k = 0; k < PIPELINE_BATCHES; k++)
         free (pipe.batches[k].slots);
     free (reqs);
 }
