@@ -129,4 +129,11 @@ void commit_note (xc_service_t *self);
 /*  Publishes the outbox's head (events.head). */
 void head_publish (xc_service_t *self);
 
+/* ---------------------------------------------------------------- service_routes.c */
+
+/*  The route of a message type: the service's own first, then the built-in ones. */
+const xc_route_t *route_find (xc_service_t *self, const char *type);
+/*  The schema of a route that has none: no fields. */
+extern const xc_field_t route_no_fields[];
+
 #endif
