@@ -103,6 +103,28 @@ typedef struct {
     xc_verify_t verify;
 } opening_t;
 
+/*  The pipeline's ring of batches (service_batch.c says how a batch moves through it). */
+enum { PIPELINE_BATCHES = 4 };
+
+/*  Replies a peer may have queued: four rings full, and at least ten thousand. */
+#define PIPELINE_REPLY_HWM(batch_max) \
+    (4 * PIPELINE_BATCHES * (batch_max) > 10000 ? 4 * PIPELINE_BATCHES * (batch_max) : 10000)
+
+typedef enum { STAGE_FREE, STAGE_OPENING, STAGE_SEALING } stage_t;
+
+typedef struct {
+    stage_t stage;
+    slot_t *slots;                   /* limits.batch_max */
+    int n;
+    opening_t opening;               /* what the job's items share */
+    xc_pool_job_t job;
+} batch_t;
+
+typedef struct {
+    batch_t batches[PIPELINE_BATCHES];
+    int first;                       /* the oldest batch in flight */
+    int count;                       /* batches in flight */
+} pipeline_t;
 
 /* ---------------------------------------------------------------- service_call.c */
 
@@ -135,5 +157,16 @@ void head_publish (xc_service_t *self);
 const xc_route_t *route_find (xc_service_t *self, const char *type);
 /*  The schema of a route that has none: no fields. */
 extern const xc_field_t route_no_fields[];
+
+/* ---------------------------------------------------------------- service_batch.c */
+
+/*  Starts opening n requests as the newest batch. */
+void pipeline_open (xc_service_t *self, pipeline_t *pipe, const xc_request_t *reqs, int n);
+/*  One step after a poll that brought `received` new requests. */
+void pipeline_step (xc_service_t *self, pipeline_t *pipe, int received);
+/*  Frees the oldest batch, after sending its replies (if send). */
+void pipeline_retire (xc_service_t *self, pipeline_t *pipe, bool send);
+/*  The oldest batch still opening (newer_p: how many came after it), or NULL. */
+batch_t *pipeline_opening (pipeline_t *pipe, int *newer_p);
 
 #endif
