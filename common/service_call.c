@@ -19,10 +19,6 @@
 
 #define EXIT_FAULT 70                /* the exit status of --fail-after-commit */
 
-/*  The bytes of an events.read entry beside its event's signing input: the message's other
-    parts (signature, members), the escapes of its quotes, seq, id (a key), type, hash. */
-#define S_EVENT_ENTRY_RESERVE 1024
-
 const xc_msg_t *
 xc_call_msg (const xc_call_t *call)
 {

@@ -169,4 +169,15 @@ void pipeline_retire (xc_service_t *self, pipeline_t *pipe, bool send);
 /*  The oldest batch still opening (newer_p: how many came after it), or NULL. */
 batch_t *pipeline_opening (pipeline_t *pipe, int *newer_p);
 
+/* ---------------------------------------------------------------- service_consume.c */
+
+/*  A consumer for each of the definition's sources, from its saved offset. */
+int consumers_start (xc_service_t *self, xc_err_t *err);
+/*  Each consumer: hints, pulls, and the batches that came back, applied. */
+void sources_consume (xc_service_t *self);
+/*  A changed calendar folder reloaded, and what waits tried again (at once if force). */
+void calendar_recheck (xc_service_t *self, bool force);
+/*  self->n_waiting counted again from the store. */
+void waiting_recount (xc_service_t *self);
+
 #endif
