@@ -4,7 +4,7 @@ The page is parsed here, not copied: one access table per service (header `| typ
 <roles> |`, cells `allowed`, `refused`, `scoped`), one scope table per service (`| scoped type |
 roles | in scope | out of scope answers |`) and the findings (`| finding | service | type | roles
 | ... |`). The rows must be exactly the routes of the service (the route tables in
-services/<name>/*.c and the built-in routes of common/service.c), and each cell is sent over the
+services/<name>/*.c and the built-in routes of common/service_routes.c), and each cell is sent over the
 wire by a principal of that role: `refused` must be answered `forbidden`; `allowed` anything but
 `forbidden`, `unknown_type` (and `schema`: the probes are well-formed); `scoped` the same for an
 object in the sender's scope and the page's code for one out of it. A cell listed as a finding is
@@ -157,10 +157,10 @@ def source_routes(service):
 
 
 def builtin_routes():
-    with open(os.path.join(REPO, "common", "service.c"), encoding="utf-8") as f:
+    with open(os.path.join(REPO, "common", "service_routes.c"), encoding="utf-8") as f:
         found = dict(re.findall(r'\(xc_route_t\)\s*\{\s*"([a-z0-9_.]+)",\s*XC_(COMMAND|QUERY)',
                                 f.read()))
-    # clock.set is built in only under --test-mode (common/service.c s_route_find)
+    # clock.set is built in only under --test-mode (common/service_routes.c, route_find)
     return {t: ("test-mode query" if t == "clock.set" else k.lower()) for t, k in found.items()}
 
 
