@@ -25,7 +25,7 @@
       -> unless stored: aud equals the service's audience exactly (wrong_audience)
       -> unless stored: iat < exp <= iat + max_lifetime (malformed), now <= exp (expired),
          |iat - now| <= skew (iat_skew).
-    Role, schema and dedupe checks come after, in service.c and inbox.c.
+    Role, schema and dedupe checks come after, in service_batch.c and inbox.c.
 */
 #ifndef XC_ENVELOPE_H
 #define XC_ENVELOPE_H
@@ -59,7 +59,7 @@ typedef struct {
                                         data that is out of range, as a schema error names it
                                         ("data.after: integer out of range (int64)"); that
                                         member reads as null, and the caller must refuse the
-                                        message (service.c: schema, after the role) */
+                                        message (service_batch.c: schema, after the role) */
 } xc_msg_t;
 
 typedef struct {

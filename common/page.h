@@ -13,7 +13,7 @@
     on) and "too_large": true with "bytes", the size of the row's text. Outbox events
     (events.read) are never replaced: an event goes whole, alone on its page when it must
     (xc_page_add_whole), since a reader that skipped it could not follow the chain; and the
-    service refuses to make an event larger than a page (common/service.c, xc_call_emit), so
+    service refuses to make an event larger than a page (common/service_call.c, xc_call_emit), so
     that only an event stored before that rule, or under a larger limit, can be alone and over.
     A whole answer that is not a page (a get) is checked against xc_page_result_max.
 

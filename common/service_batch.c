@@ -63,11 +63,8 @@ s_peek (slot_t *slot)
         json_t *body = loose ? json_loadb (loose, loose_len, 0, NULL) : NULL;
         const char *id = json_string_value (json_object_get (body, "id"));
         const char *iss = json_string_value (json_object_get (body, "iss"));
-        if (id && xc_uuid_valid (id)) {
-            for (size_t i = 0; i < XC_UUID_LEN; i++)
-                slot->corr[i] = id[i] >= 'A' && id[i] <= 'F' ? (char) (id[i] - 'A' + 'a') : id[i];
-            slot->corr[XC_UUID_LEN] = 0;
-        }
+        if (id && xc_uuid_valid (id))
+            xc_uuid_lower_copy (slot->corr, id);
         /* an iss that loosening changed (U+FFFD) is not the sender's: "unknown" */
         if (iss && strlen (iss) < sizeof slot->to && !strstr (iss, "\xef\xbf\xbd"))
             snprintf (slot->to, sizeof slot->to, "%s", iss);

@@ -6,7 +6,7 @@
     referral), so that they are applied in the source's order once the first can be. A row is
     written in the transaction that also moves the consumer's offset past the event
     (consumer.h): nothing is lost and nothing is applied twice. The service retries the rows
-    when the calendar folder changes (service.c) and deletes each one applied.
+    when the calendar folder changes (service_consume.c) and deletes each one applied.
 
     Table consumer_waiting (source, seq) -> type, object ("" for none), message (the source's
     signed event, opened again on each retry), reason (why it waits, for people), since (wall

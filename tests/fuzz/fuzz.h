@@ -79,7 +79,7 @@ xc_code_t xc_fuzz_open (const char *bytes, size_t len, const xc_verify_t *verify
 
 /*  The command decoder of a service: data[0] chooses one of the n routes, the rest is the
     command's data as the envelope would hand it over (parsed with duplicate keys refused, an
-    object), checked against the route's schema as common/service.c does. On success, checks
+    object), checked against the route's schema as common/service_batch.c does. On success, checks
     independently that data has every required member and no unknown one. */
 void xc_fuzz_decode (const xc_route_t *routes, size_t n, const uint8_t *data, size_t size);
 
