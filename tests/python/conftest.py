@@ -18,6 +18,19 @@ NOT_BEFORE = "2020-01-01T00:00:00Z"
 NOT_AFTER = "2099-01-01T00:00:00Z"
 
 
+def is_workday(folder, day):
+    """Whether day (a datetime.date) is a working day by the year files in folder, as the
+    services count them: a listed make-up working day, or a weekday not listed as a holiday.
+    None when day's year has no file."""
+    path = os.path.join(folder, f"{day.year}.json")
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        cal = json.load(f)
+    text = day.isoformat()
+    return text in cal["workdays"] or (day.weekday() < 5 and text not in cal["holidays"])
+
+
 def write_json(path, doc, mode=0o644):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import REPO, Suite, running_suite, write_json
+from conftest import REPO, Suite, is_workday, running_suite, write_json
 
 SERVICES = ["intake", "referral", "rectify", "notify"]
 FEEDBACK = "2026-12-24"
@@ -66,14 +66,10 @@ def add_workdays(folder, start, n):
     day = start
     while n > 0:
         day += datetime.timedelta(days=1)
-        path = os.path.join(folder, f"{day.year}.json")
-        if not os.path.exists(path):
+        work = is_workday(folder, day)
+        if work is None:
             return None
-        with open(path, encoding="utf-8") as f:
-            cal = json.load(f)
-        text = day.isoformat()
-        if text in cal["workdays"] or (day.weekday() < 5 and text not in cal["holidays"]):
-            n -= 1
+        n -= work
     return day
 
 

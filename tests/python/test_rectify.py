@@ -59,18 +59,14 @@ def period_end(day):
     """Where rectify ends a period the arithmetic puts on day (period_end next_workday, the
     default): a day off of a year with a file in config/calendar moves to the next working
     day; a year without one leaves it."""
-    import json
     import os
-    from conftest import REPO
+    from conftest import REPO, is_workday
     d = day
     while True:
-        path = os.path.join(REPO, "config", "calendar", f"{d.year}.json")
-        if not os.path.exists(path):
+        work = is_workday(os.path.join(REPO, "config", "calendar"), d)
+        if work is None:
             return day
-        with open(path, encoding="utf-8") as f:
-            cal = json.load(f)
-        text = d.isoformat()
-        if text in cal["workdays"] or (d.weekday() < 5 and text not in cal["holidays"]):
+        if work:
             return d
         d += datetime.timedelta(days=1)
 
