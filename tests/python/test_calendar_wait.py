@@ -7,7 +7,6 @@ restart and everything that waited gets its deadline, in intake's order. The off
 that next year's file is missing.
 """
 import datetime
-import json
 import os
 import shutil
 import time
