@@ -98,11 +98,8 @@ s_start (xc_service_t *self, const char *config_path, xc_err_t *err)
         return -1;
     if (consumers_start (self, err) != 0)
         return -1;
-    if (self->def->event_object) {
-        if (xc_waiting_init (self->store, err) != 0)
-            return -1;
+    if (self->def->event_object)
         waiting_recount (self);
-    }
     if (xc_pool_new (self->config->verify_threads, &self->verifiers, err) != 0)
         return -1;
     xc_server_opts_t opts = {

@@ -46,6 +46,13 @@ static const xc_migration_t s_base[] = {
        the defect this fixes), the lower-case row stays and the other can match nothing. */
     { "inbox ids in lower case",
       "UPDATE OR IGNORE inbox SET id = lower(id) WHERE id <> lower(id)" },
+    /* a consumer's events that wait for a working-day calendar (waiting.h) */
+    { "create consumer waiting",
+      "CREATE TABLE consumer_waiting ("
+      " source TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,"
+      " object TEXT NOT NULL, message TEXT NOT NULL, reason TEXT NOT NULL,"
+      " since INTEGER NOT NULL, PRIMARY KEY (source, seq)) WITHOUT ROWID;"
+      "CREATE INDEX consumer_waiting_by_object ON consumer_waiting (source, object, seq)" },
 };
 #define S_BASE_COUNT ((int) (sizeof s_base / sizeof s_base[0]))
 _Static_assert (S_BASE_COUNT == XC_STORE_BASE_VERSION, "XC_STORE_BASE_VERSION is the count");

@@ -18,7 +18,7 @@
 
 /*  How many base migrations this program has (inbox, outbox, outbox visibility, consumer
     offsets). */
-#define XC_STORE_BASE_VERSION 6
+#define XC_STORE_BASE_VERSION 7
 
 typedef struct {
     const char *name;                /* shown in logs: "create notes" */

@@ -4,19 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int
-xc_waiting_init (xc_store_t *store, xc_err_t *err)
-{
-    return xc_store_exec (store,
-                          "CREATE TABLE IF NOT EXISTS consumer_waiting ("
-                          " source TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,"
-                          " object TEXT NOT NULL, message TEXT NOT NULL, reason TEXT NOT NULL,"
-                          " since INTEGER NOT NULL, PRIMARY KEY (source, seq)) WITHOUT ROWID;"
-                          "CREATE INDEX IF NOT EXISTS consumer_waiting_by_object"
-                          " ON consumer_waiting (source, object, seq)",
-                          err);
-}
-
 /*  Steps a cached statement to its end, then resets it. */
 static int
 s_done (xc_store_t *store, sqlite3_stmt *stmt, const char *what, xc_err_t *err)

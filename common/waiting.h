@@ -10,7 +10,8 @@
 
     Table consumer_waiting (source, seq) -> type, object ("" for none), message (the source's
     signed event, opened again on each retry), reason (why it waits, for people), since (wall
-    clock seconds). The table is made by xc_waiting_init, so a store made before it gains it.
+    clock seconds). The table is one of the store's own (a base migration, store.c), so a
+    store made before it gains it when it is opened.
 */
 #ifndef XC_WAITING_H
 #define XC_WAITING_H
@@ -19,8 +20,6 @@
 
 #include "common/error.h"
 #include "common/store.h"
-
-int xc_waiting_init (xc_store_t *store, xc_err_t *err);
 
 /*  Parks one event (source, seq); a row already there keeps its since and gets the reason. */
 int xc_waiting_park (xc_store_t *store, const char *source, int64_t seq, const char *type,

@@ -14,7 +14,6 @@ s_open (void)
     xc_store_t *store = NULL;
     xc_err_t err;
     CHECK_INT (xc_store_open (path, NULL, 0, &store, &err), 0);
-    CHECK_INT (xc_waiting_init (store, &err), 0);
     return store;
 }
 
