@@ -30,6 +30,36 @@ xc_call_today (xc_call_t *call)
     return xc_date_of_time (xc_call_now (call), xc_call_config (call)->utc_offset);
 }
 
+xc_date_t
+xc_call_occurred_on (xc_call_t *call, const json_t *data, const char *const *history_roles,
+                     char *out, bool *historical)
+{
+    xc_date_t today = xc_call_today (call), date = today;
+    const json_t *given = json_object_get (data, "occurred_on");
+    if (historical)
+        *historical = given != NULL;
+    if (given) {
+        bool allowed = false;
+        for (int k = 0; history_roles && history_roles[k] && !allowed; k++)
+            allowed = xc_call_role_is (call, history_roles[k]);
+        if (!allowed)
+            return xc_call_fail (call, XC_E_FORBIDDEN, "occurred_on is for loading history, which role"
+                                 " '%s' may not do", xc_call_role (call));
+        xc_err_t err;
+        if (!json_is_string (given) || xc_date_parse (json_string_value (given), &date, &err) != 0)
+            return xc_call_fail (call, XC_E_SCHEMA, "occurred_on: not a date (YYYY-MM-DD)");
+        if (date > today) {
+            char day[XC_DATE_LEN + 1];
+            xc_date_format (today, day);
+            return xc_call_fail (call, XC_E_SCHEMA, "occurred_on %s is after today (%s)",
+                                 json_string_value (given), day);
+        }
+    }
+    if (out)
+        xc_date_format (date, out);
+    return date;
+}
+
 sqlite3_stmt *
 xc_call_stmt (xc_call_t *call, const char *sql)
 {

@@ -20,6 +20,15 @@ bool xc_call_role_is (xc_call_t *call, const char *role);
 /*  Today's local date on the service's clock (the deployment's utc_offset). */
 xc_date_t xc_call_today (xc_call_t *call);
 
+/*  The day a recorded fact happened (docs/protocol.md, "History"): the data's "occurred_on"
+    when it has one, else today. Only a sender whose role is in history_roles (NULL-terminated)
+    may give it, to load what happened before the system (forbidden otherwise); it may not be
+    after today (schema). Writes the date to out[XC_DATE_LEN + 1] when out is not NULL and sets
+    *historical to whether it was given (may be NULL). Returns the date, or -1 after failing the
+    call. The envelope's iat stays the signing time: events carry both. */
+xc_date_t xc_call_occurred_on (xc_call_t *call, const json_t *data, const char *const *history_roles,
+                               char *out, bool *historical);
+
 /*  A prepared statement for sql from the store's cache, reset and cleared. Borrowed. */
 sqlite3_stmt *xc_call_stmt (xc_call_t *call, const char *sql);
 
