@@ -190,7 +190,7 @@ s_load (rectify_policy_t *p, const json_t *section, xc_err_t *err)
         if (!gname)
             return xc_err_set (err, XC_E_CONFIG, "policies.rectify.grades[%zu].name: required for grade '%s'"
                                " (the name people read, such as 好)", i, grade);
-        snprintf (p->grades[i].name, sizeof p->grades[i].name, "%s", name);
+        snprintf (p->grades[i].name, sizeof p->grades[i].name, "%s", gname);
         p->n_grades++;
     }
     if (p->grades[p->n_grades - 1].min != 0)
