@@ -599,8 +599,9 @@ s_referrals (s_sim_t *sim)
         char title[160];
         snprintf (title, sizeof title, "%s专题报告%lld", round->name, k / sim->n_rounds + 1);
         json_t *out = s_call (sim, "referral", "referral.create",
-                              s_on (json_pack ("{s:s, s:s, s:s, s:s}", "kind", "report", "target", "sim-department",
-                                               "title", title, "detail", "巡察中发现的共性问题及建议"),
+                              s_on (json_pack ("{s:s, s:s, s:s, s:s, s:s}", "kind", "report", "target", "sim-department",
+                                               "title", title, "detail", "巡察中发现的共性问题及建议",
+                                               "round", round->id),
                                     round->feedback + 5));
         ids[k] = json_integer_value (json_object_get (out, "referral"));
         if (!ids[k])
