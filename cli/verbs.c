@@ -133,8 +133,9 @@ ctl_verbs_help (FILE *out, const char *noun)
         if (noun && (strncmp (s_verbs[i].type, noun, (size_t) (dot - s_verbs[i].type)) != 0
                      || strlen (noun) != (size_t) (dot - s_verbs[i].type)))
             continue;
+        /* the noun on every line, also under `help NOUN`: a line read alone says the whole command */
         int len = (int) (dot - s_verbs[i].type);
-        fprintf (out, "  %-9.*s %-12s %s\n", noun ? 0 : len, s_verbs[i].type, dot + 1, s_verbs[i].help);
+        fprintf (out, "  %-9.*s %-12s %s\n", len, s_verbs[i].type, dot + 1, s_verbs[i].help);
         if (noun)
             fprintf (out, "      %s %s %s\n", noun, dot + 1, s_verbs[i].args);
     }
