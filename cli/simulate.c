@@ -336,8 +336,10 @@ s_units_and_rounds (s_sim_t *sim)
             json_object_set_new (data, "owner", json_string (round->owner));
         if (round->modes)
             json_object_set (data, "modes", round->modes);
-        if (round->prior)
+        if (round->prior) {
+            s_flush (sim);           /* its prior round opened first */
             json_object_set_new (data, "prior_round", json_string (round->prior));
+        }
         if (round == &sim->rounds[city_rounds + district_rounds] && linked)
             json_object_set_new (data, "theme", json_string (s_str (linked, "theme", "危化品安全生产")));
         s_queue (sim, "intake", "round.open", data);
