@@ -287,3 +287,58 @@ def test_a_referral_from_history_is_quiet_then_alerted_once_for_its_state_now(su
     overdue = wait_for(lambda: events(s, referral, "referral.overdue", "referral.warning"))
     time.sleep(0.5)
     assert [t for t, _ in events(s, referral, "referral.overdue", "referral.warning")] == ["referral.overdue"]
+
+
+def test_merged_and_split_units_carry_open_referrals_to_their_successor(suite):
+    s = suite
+    intake, referral = clients(s)
+    lead_t1, lead_v1, handover_h1 = world(s, intake, referral)
+    # the town's lead is concluded before the reform: it stays where it was
+    ok(referral.call(s.body, "referral.acknowledge", {"referral": lead_t1}))
+    ok(referral.call(s.body, "referral.dispose", {"referral": lead_t1, "method": "close"}))
+    ok(referral.call(s.body, "referral.conclude", {"referral": lead_t1}))
+    ok(intake.call(s.office, "unit.merge", {"from": ["T1", "V1"],
+                                            "into": {"id": "T2", "name": "青石新镇", "level": "town", "parent": "D1"}}))
+    ok(intake.call(s.office, "unit.split", {"unit": "H1", "successor": "H2", "into": [
+        {"id": "H2", "name": "市第一人民医院本部", "level": "hospital"},
+        {"id": "H3", "name": "市第一人民医院分院", "level": "hospital"}]}))
+    moved = wait_for(lambda: ok(referral.call(s.office, "referral.get", {"referral": handover_h1}))["unit"] == "H2")
+    assert moved, ok(referral.call(s.office, "referral.get", {"referral": handover_h1}))
+    got = ok(referral.call(s.office, "referral.get", {"referral": lead_v1}))
+    assert got["unit"] == "T2"
+    step = [h for h in got["history"] if h["action"] == "unit_succeeded"]
+    assert len(step) == 1 and step[0]["data"]["from"] == "V1" and step[0]["data"]["to"] == "T2"
+    assert step[0]["data"]["occurred_on"] == days_ago(0)
+    got = ok(referral.call(s.office, "referral.get", {"referral": lead_t1}))
+    assert got["unit"] == "T1" and not [h for h in got["history"] if h["action"] == "unit_succeeded"]
+    # a new referral naming a merged unit is refused, naming the successor and the day
+    refused(referral.call(s.office, "referral.create", {"kind": "lead", "target": BODY, "title": "线索",
+                                                        "detail": "……", "unit": "V1"}),
+            "conflict", "V1", "T2", days_ago(0))
+    # the level recorded with the referral stays; the round's figures are unchanged
+    assert stats(s, referral, round="R1")["leads"] == 2
+    assert stats(s, referral, unit_level="village")["leads"] == 1
+
+
+def test_a_lead_loaded_from_history_through_intake_keeps_its_dates(suite):
+    s = suite
+    intake, referral = clients(s)
+    world(s, intake, referral)
+    found, classified = days_ago(300), days_ago(290)
+    p = ok(intake.call(s.office, "problem.report", {
+        "round": "R1", "unit": "T1", "category": "governance", "summary": "旧问题", "detail": "档案",
+        "severity": "serious", "source": "inspection_team", "occurred_on": found}))["problem"]
+    ok(intake.call(s.office, "problem.classify", {"problem": p, "occurred_on": classified,
+                                                  "dispositions": [{"kind": "lead", "body": BODY}]}))
+    row = wait_for(lambda: [i for i in ok(referral.call(s.office, "referral.list", {}))["items"]
+                            if i["problem"] == p])
+    assert row, ok(referral.call(s.office, "referral.list", {}))
+    got = ok(referral.call(s.office, "referral.get", {"referral": row[0]["id"]}))
+    assert got["referred_on"] == classified and got["due"]["start"] == classified
+    assert got["quiet_until"] and got["quiet_until"] > days_ago(0)
+    assert got["category_path"] == ["governance"] and got["round"] == "R1"
+    year = int(classified[:4])
+    assert stats(s, referral, year=year, round="R1")["leads"] == (3 if year == int(days_ago(0)[:4]) else 1)
+    # the body records its disposal from before the referral: refused
+    refused(referral.call(s.office, "referral.acknowledge", {"referral": row[0]["id"], "occurred_on": days_ago(295)}),
+            "conflict", classified)
