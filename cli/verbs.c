@@ -84,7 +84,7 @@ static const ctl_verb_t s_verbs[] = {
                                    " [--occurred-on DATE]",
       "extend a deadline (office)" },
     { "rectify.regime", "rectify", "--round ID --regime NAME", "choose a round's regime (office)" },
-    { "rectify.revisit", "rectify", "--unit ID --date DATE --kinds JSON [--round ID] [--note T] [--occurred-on DATE]",
+    { "rectify.revisit", "rectify", "--unit ID --date DATE --kinds JSON [--round ID] [--note T]",
       "record a return visit (office)" },
     { "rectify.evaluate", "rectify", "--round ID --unit ID --parts JSON --principal-leader JSON [--note T]"
                                      " [--occurred-on DATE]", "score a unit (office)" },
