@@ -21,24 +21,32 @@
 #include "cli/verbs.h"
 
 static const ctl_verb_t s_verbs[] = {
-    { "unit.register", "intake", "--id ID --name NAME --level LEVEL [--parent UNIT]", "register a unit (office)" },
+    { "unit.register", "intake", "--id ID --name NAME --level LEVEL [--parent UNIT] [--occurred-on D]",
+      "register a unit (office)" },
+    { "unit.rename", "intake", "--unit ID --name NAME [--occurred-on D]", "rename a unit (office)" },
+    { "unit.merge", "intake", "--from JSON --into JSON [--occurred-on D]",
+      "merge units into a new or an existing one (office)" },
+    { "unit.split", "intake", "--unit ID --into JSON --successor ID [--occurred-on D]",
+      "split a unit into new units (office)" },
     { "unit.get", "intake", "--unit ID", "one unit" },
     { "unit.list", "intake", "[--level L] [--parent UNIT] [--after ID] [--limit N]", "units" },
     { "round.open", "intake", "--id ID --name NAME --kind KIND --team ISS --targets JSON --planned-start DATE"
-                              " --planned-end DATE [--theme T] [--prior-round R] [--modes JSON] [--audit-ref REF] [--date D]",
+                              " --planned-end DATE [--theme T] [--prior-round R] [--modes JSON] [--audit-ref REF] [--date D]"
+                              " [--owner O] [--organ T]",
       "open an inspection round (office)" },
     { "round.advance", "intake", "--round ID --stage STAGE --date DATE", "move a round to its next stage (office)" },
     { "round.get", "intake", "--round ID", "one round with its targets" },
     { "round.list", "intake", "[--stage S] [--kind K] [--after ID] [--limit N]", "rounds" },
     { "problem.report", "intake", "--unit ID --category C --summary TEXT --detail TEXT --severity S --source SRC"
-                                  " [--round ID] [--immediate true] [--evidence JSON] [--reporter JSON]",
+                                  " [--round ID] [--immediate true] [--evidence JSON] [--reporter JSON] [--occurred-on D]",
       "report a problem (team, petition, audit, public)" },
-    { "problem.classify", "intake", "--problem N --dispositions JSON", "classify a problem (office)" },
-    { "problem.merge", "intake", "--into N --from JSON", "merge duplicate reports (office)" },
+    { "problem.classify", "intake", "--problem N --dispositions JSON [--occurred-on D]", "classify a problem (office)" },
+    { "problem.merge", "intake", "--into N --from JSON [--occurred-on D]", "merge duplicate reports (office)" },
     { "problem.get", "intake", "--problem N", "one problem" },
     { "problem.list", "intake", "[--round R] [--unit U] [--category C] [--source S] [--status S] [--after N]"
                                 " [--limit N]", "problems" },
-    { "intake.stats", "intake", "", "intake's figures" },
+    { "intake.stats", "intake", "[--round R] [--owner O] [--year Y] [--kind K] [--mode M] [--category C]"
+                                " [--unit-level L]", "intake's figures" },
     { "referral.create", "referral", "--kind KIND --target ISS --title T --detail D [--problem N]",
       "make a referral (office)" },
     { "referral.acknowledge", "referral", "--referral N", "acknowledge a referral (its target)" },
@@ -53,25 +61,32 @@ static const ctl_verb_t s_verbs[] = {
     { "referral.list", "referral", "[--kind K] [--target ISS] [--state S] [--overdue BOOL] [--after N] [--limit N]",
       "referrals" },
     { "referral.stats", "referral", "", "referral's figures (office)" },
-    { "rectify.plan", "rectify", "--item N --measures JSON [--note T]", "submit the plan (the unit)" },
-    { "rectify.progress", "rectify", "--item N --note T [--measures-done JSON]", "report progress (the unit)" },
-    { "rectify.claim", "rectify", "--item N --completion C --evidence JSON [--outcomes JSON] [--note T]",
-      "claim completion (the unit)" },
-    { "rectify.review", "rectify", "--item N --decision accept|reject [--reason T]", "review a claim (office)" },
-    { "rectify.extend", "rectify", "--item N --due DATE --reason T [--deadline item|plan|measure] [--measure N]",
+    { "rectify.plan", "rectify", "--item N --measures JSON [--note T] [--occurred-on DATE]",
+      "submit the plan (the unit; the office from history)" },
+    { "rectify.progress", "rectify", "--item N --note T [--measures-done JSON] [--occurred-on DATE]",
+      "report progress (the unit; the office from history)" },
+    { "rectify.claim", "rectify", "--item N --completion C --evidence JSON [--outcomes JSON] [--note T]"
+                                  " [--occurred-on DATE]", "claim completion (the unit; the office from history)" },
+    { "rectify.review", "rectify", "--item N --decision accept|reject [--reason T] [--occurred-on DATE]",
+      "review a claim (office)" },
+    { "rectify.extend", "rectify", "--item N --due DATE --reason T [--deadline item|plan|measure] [--measure N]"
+                                   " [--occurred-on DATE]",
       "extend a deadline (office)" },
     { "rectify.regime", "rectify", "--round ID --regime NAME", "choose a round's regime (office)" },
     { "rectify.revisit", "rectify", "--unit ID --date DATE --kinds JSON [--round ID] [--note T]",
       "record a return visit (office)" },
-    { "rectify.evaluate", "rectify", "--round ID --unit ID --parts JSON --principal-leader JSON [--note T]",
-      "score a unit (office)" },
+    { "rectify.evaluate", "rectify", "--round ID --unit ID --parts JSON --principal-leader JSON [--note T]"
+                                     " [--occurred-on DATE]", "score a unit (office)" },
+    { "rectify.interview", "rectify", "--round ID --unit ID --interviewee JSON --by T [--note T] [--occurred-on DATE]",
+      "record an interview (约谈) held (office)" },
     { "rectify.get", "rectify", "--item N", "one item" },
     { "rectify.list", "rectify", "[--round R] [--unit U] [--state S] [--class C] [--overdue BOOL] [--after N]"
                                  " [--limit N]", "items" },
     { "rectify.export", "rectify", "--list problems|tasks|responsibilities [--round R] [--unit U] [--after N] [--limit N]",
       "one page of a list as CSV (xcctl export writes whole files)" },
     { "rectify.round", "rectify", "--round ID [--after UNIT] [--limit N]", "a round's targets, scores, visits, interviews, a page at a time" },
-    { "rectify.stats", "rectify", "[--round R] [--unit U] [--from DATE] [--to DATE]", "rectify's figures" },
+    { "rectify.stats", "rectify", "[--round R] [--unit U] [--from DATE] [--to DATE] [--owner O] [--year Y] [--kind K]"
+                                  " [--mode M] [--category C] [--unit-level L]", "rectify's figures" },
     { "notify.list", "notify", "[--recipient ID] [--type T] [--state S] [--channel C] [--after N] [--limit N]",
       "deliveries" },
     { "notify.get", "notify", "--delivery N", "one delivery with its tries" },
@@ -84,7 +99,7 @@ static const ctl_verb_t s_verbs[] = {
 /*  Members that are integers or booleans on the wire. */
 static const char *const s_integers[] = {
     "problem", "item", "referral", "delivery", "after", "limit", "into", "measure", "party_sanctions",
-    "administrative_sanctions", "organizational_handling", "detentions", "prosecution_transfers", NULL,
+    "administrative_sanctions", "organizational_handling", "detentions", "prosecution_transfers", "year", NULL,
 };
 static const char *const s_booleans[] = { "immediate", "overdue", "case_filed", NULL };
 
@@ -231,6 +246,14 @@ s_check (const ctl_verb_t *v, const json_t *data, int argc, char **argv)
 static json_t *
 s_value (const char *name, const char *text)
 {
+    /* JSON first: unit.merge's --into is an object where problem.merge's is an integer */
+    if (text[0] == '[' || text[0] == '{') {
+        json_error_t jerr;
+        json_t *v = json_loads (text, JSON_REJECT_DUPLICATES, &jerr);
+        if (!v)
+            fprintf (stderr, "xcctl: --%s: not JSON: %s (column %d)\n", name, jerr.text, jerr.column);
+        return v;
+    }
     if (s_in (s_integers, name)) {
         char *end;
         errno = 0;
@@ -246,13 +269,6 @@ s_value (const char *name, const char *text)
             return json_boolean (strcmp (text, "true") == 0);
         fprintf (stderr, "xcctl: --%s: '%s' is not true or false\n", name, text);
         return NULL;
-    }
-    if (text[0] == '[' || text[0] == '{') {
-        json_error_t jerr;
-        json_t *v = json_loads (text, JSON_REJECT_DUPLICATES, &jerr);
-        if (!v)
-            fprintf (stderr, "xcctl: --%s: not JSON: %s (column %d)\n", name, jerr.text, jerr.column);
-        return v;
     }
     return json_string (text);
 }
