@@ -149,3 +149,33 @@ def test_notices_name_rounds_grades_spans_leaders_and_bodies_in_words(suite):
     for _, n in signed:
         assert n["subject"] == f"【领导签批】专题报告{ref} 已由市长王强签批", n["subject"]
         assert "报送市委组织部的专题报告" in n["text"], n["text"]
+
+
+def test_a_merger_and_a_split_reach_the_office_by_the_units_names(suite):
+    """机构改革: the office hears of a merger and of a split, every unit by its name as intake last
+    gave it (a renamed unit by its new name)."""
+    s = suite
+    c = clients_of(s)
+    for uid, name in (("U-A", "青石镇"), ("U-B", "白沙镇"), ("U-C", "红旗乡")):
+        ok(c["intake"].call(s.office, "unit.register", {"id": uid, "name": name, "level": "town"}))
+    ok(c["intake"].call(s.office, "unit.rename", {"unit": "U-C", "name": "红旗街道",
+                                                    "occurred_on": "2021-02-01"}))
+    ok(c["intake"].call(s.office, "unit.merge", {
+        "from": ["U-A", "U-B"], "into": {"id": "U-N", "name": "青沙镇", "level": "town"},
+        "occurred_on": "2021-03-01"}))
+    ok(c["intake"].call(s.office, "unit.split", {
+        "unit": "U-C", "into": [{"id": "U-C1", "name": "红旗东街道", "level": "town"},
+                                {"id": "U-C2", "name": "红旗西街道", "level": "town"}],
+        "successor": "U-C2", "occurred_on": "2021-04-01"}))
+    assert wait_for(lambda: all_caught_up(s, c))
+    got = wait_for(lambda: (lambda g: g if len(g) >= 2 else None)(notices(s, c["notify"])))
+    assert got and len(got) == 2, got
+    for recipient, n in got:
+        assert recipient == "office-desk", got
+        assert not LATIN.search(n["subject"] + n["text"]), (n["subject"], n["text"])
+    (merged,) = [n for _, n in of_type(got, "unit.merged")]
+    assert merged["subject"] == "【机构改革】青石镇、白沙镇并入青沙镇", merged["subject"]
+    assert "青石镇、白沙镇已于2021-03-01并入青沙镇" in merged["text"], merged["text"]
+    (split,) = [n for _, n in of_type(got, "unit.split")]
+    assert split["subject"] == "【机构改革】红旗街道分设为红旗东街道、红旗西街道", split["subject"]
+    assert "由红旗西街道承接" in split["text"] and "2021-04-01" in split["text"], split["text"]
