@@ -87,9 +87,14 @@ ctl_stats_filters (int argc, char **argv, json_t **filters_p)
             f++;
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (f == N_FILTERS || !value) {
-            /* xcctl.c has named an unknown option already; here only a missing value is left */
-            fprintf (stderr, "xcctl: stats: %s needs a value\nusage: xcctl stats [--round R] [--owner O] [--year Y]"
-                             " [--kind K] [--mode M] [--category C] [--unit-level L]\n", argv[i]);
+            /* xcctl.c has named an unknown option already: a word where an option belongs, or
+               an option without its value */
+            if (f == N_FILTERS)
+                fprintf (stderr, "xcctl: stats: '%s' is not an option\n", argv[i]);
+            else
+                fprintf (stderr, "xcctl: stats: %s needs a value\n", argv[i]);
+            fprintf (stderr, "usage: xcctl stats [--round R] [--owner O] [--year Y] [--kind K] [--mode M] [--category C]"
+                             " [--unit-level L]\n");
             json_decref (filters);
             return CTL_USAGE;
         }
