@@ -38,6 +38,57 @@ static const s_word_t s_handling[] = {
     { "ordered_resignation", "责令辞职" }, { "removal", "免职" }, { "demotion", "降职" }, { NULL, NULL } };
 static const char *const s_forms[] = { "第一种形态", "第二种形态", "第三种形态", "第四种形态" };
 
+/*  {id: name} of one outcome list, from a list of {"id", "name"} or an object {id: name}. */
+static json_t *
+s_names_of (const json_t *given)
+{
+    json_t *out = json_object ();
+    size_t i;
+    const json_t *kind;
+    if (json_is_array (given))
+        json_array_foreach (given, i, kind)
+            if (json_is_string (json_object_get (kind, "id")) && json_is_string (json_object_get (kind, "name")))
+                json_object_set (out, json_string_value (json_object_get (kind, "id")), json_object_get (kind, "name"));
+    if (json_is_object (given))
+        json_object_update (out, (json_t *) given);
+    return out;
+}
+
+/*  The names of the outcome kinds and of the four forms, as the office configured them: the
+    referral answer's own names when it gives them, else the deployment's policies.referral
+    .outcomes (the same file the service reads), else the policy's defaults. Caller owns:
+    {"forms": [4 names], "party_sanction": {id: name}, ...}. */
+static json_t *
+s_outcome_names (const ctl_t *ctl, const json_t *referral)
+{
+    const json_t *policy = json_object_get (json_object_get (ctl->config->policies, "referral"), "outcomes");
+    const json_t *answer = json_object_get (referral, "names");
+    json_t *names = json_object ();
+    static const char *const lists[] = { "party_sanction", "administrative_sanction", "organizational_handling" };
+    static const s_word_t *const defaults[] = { s_party, s_administrative, s_handling };
+    for (int k = 0; k < 3; k++) {
+        json_t *list = json_object ();
+        for (int i = 0; defaults[k][i].id; i++)
+            json_object_set_new (list, defaults[k][i].id, json_string (defaults[k][i].name));
+        const json_t *given = json_object_get (answer, lists[k]) ? json_object_get (answer, lists[k])
+                                                                  : json_object_get (policy, lists[k]);
+        if (given) {
+            json_decref (list);
+            list = s_names_of (given);
+        }
+        json_object_set_new (names, lists[k], list);
+    }
+    const json_t *forms = json_object_get (answer, "forms") ? json_object_get (answer, "forms")
+                                                             : json_object_get (policy, "forms");
+    json_t *four = json_array ();
+    for (int k = 0; k < 4; k++) {
+        const json_t *f = json_array_get (forms, (size_t) k);
+        json_array_append_new (four, json_string (json_is_string (f) ? json_string_value (f) : s_forms[k]));
+    }
+    json_object_set_new (names, "forms", four);
+    return names;
+}
+
 /*  The options of xcctl stats: each a filter member of the three stats queries. */
 static const struct {
     const char *option, *member, *label;
@@ -209,10 +260,10 @@ s_definition (const json_t *result, const char *figure, json_t *printed, const c
     json_object_set_new (printed, key, json_true ());
 }
 
-/*  The counts of an object {kind: n} as "警告3人，严重警告1人" by names (the service's own
-    names when it gives them beside the counts, else the defaults); "" when all are zero. */
+/*  The counts of an object {kind: n} as "警告3人，严重警告1人" by names ({kind: name});
+    "" when all are zero. */
 static void
-s_kinds_text (const json_t *counts, const json_t *names, const s_word_t *defaults, char *out, size_t size)
+s_kinds_text (const json_t *counts, const json_t *names, char *out, size_t size)
 {
     out[0] = 0;
     size_t used = 0;
@@ -222,7 +273,7 @@ s_kinds_text (const json_t *counts, const json_t *names, const s_word_t *default
         if (!json_is_integer (n) || json_integer_value (n) == 0)
             continue;
         const json_t *given = json_object_get (names, kind);
-        const char *name = json_is_string (given) ? json_string_value (given) : s_name (defaults, kind);
+        const char *name = json_is_string (given) ? json_string_value (given) : kind;
         int w = snprintf (out + used, size - used, "%s%s%lld人", used ? "，" : "", name, json_integer_value (n));
         if (w < 0 || (size_t) w >= size - used)
             break;
@@ -291,7 +342,7 @@ s_summarize (const json_t *intake, const json_t *referral, const json_t *rectify
 }
 
 static void
-s_print (const json_t *filters, const json_t *intake, const json_t *referral, const json_t *rectify)
+s_print (const ctl_t *ctl, const json_t *filters, const json_t *intake, const json_t *referral, const json_t *rectify)
 {
     char text[512], a[64], b[64];
     json_t *printed = json_object ();
@@ -328,31 +379,36 @@ s_print (const json_t *filters, const json_t *intake, const json_t *referral, co
     s_definition (referral, "cases_filed", printed, "referral");
     s_line_int (2, "处理人数", s_int (referral, "people"));
     s_definition (referral, "people", printed, "referral");
+    json_t *names = s_outcome_names (ctl, referral);
     for (int k = 0; k < 4; k++) {
         char form[2] = { (char) ('1' + k), 0 };
         snprintf (text, sizeof text, "%lld人", s_int (json_object_get (referral, "by_form"), form));
-        s_line (4, s_forms[k], text);
+        s_line (4, json_string_value (json_array_get (json_object_get (names, "forms"), (size_t) k)), text);
     }
     s_line_int (2, "党纪政务处分（人）", s_int (referral, "sanctioned_people"));
     s_definition (referral, "sanctioned_people", printed, "referral");
-    const json_t *by_sanction = json_object_get (referral, "by_sanction");
-    const json_t *names = json_object_get (referral, "names");
-    const json_t *party = json_object_get (by_sanction, "party");
-    const json_t *administrative = json_object_get (by_sanction, "administrative");
-    s_kinds_text (json_is_object (party) ? party : json_object_get (referral, "by_party_sanction"),
-                  json_object_get (names, "party_sanction"), s_party, a, sizeof a);
-    snprintf (text, sizeof text, "%lld人%s%s%s", s_int (referral, "party_sanctions"), a[0] ? "（" : "", a, a[0] ? "）" : "");
-    s_line (4, "党纪处分", text);
-    s_kinds_text (json_is_object (administrative) ? administrative : json_object_get (referral, "by_administrative_sanction"),
-                  json_object_get (names, "administrative_sanction"), s_administrative, a, sizeof a);
-    snprintf (text, sizeof text, "%lld人%s%s%s", s_int (referral, "administrative_sanctions"), a[0] ? "（" : "", a,
-              a[0] ? "）" : "");
-    s_line (4, "政务处分", text);
-    s_kinds_text (json_object_get (referral, "by_handling"), json_object_get (names, "organizational_handling"),
-                  s_handling, a, sizeof a);
-    snprintf (text, sizeof text, "%lld人%s%s%s", s_int (referral, "organizational_handling"), a[0] ? "（" : "", a,
-              a[0] ? "）" : "");
-    s_line (2, "组织处理", text);
+    /* each kind by its name: by_sanction {party: {kind: n}, administrative: {...}}, by_handling {kind: n} */
+    static const struct {
+        const char *label, *total, *list, *group;
+        int indent;
+    } people[] = {
+        { "党纪处分", "party_sanctions", "party_sanction", "party", 4 },
+        { "政务处分", "administrative_sanctions", "administrative_sanction", "administrative", 4 },
+        { "组织处理", "organizational_handling", "organizational_handling", NULL, 2 },
+    };
+    for (int k = 0; k < 3; k++) {
+        const json_t *by_sanction = json_object_get (referral, "by_sanction");
+        const json_t *counts = people[k].group ? json_object_get (by_sanction, people[k].group)
+                                               : json_object_get (referral, "by_handling");
+        if (!counts && people[k].group)
+            counts = json_object_get (by_sanction, people[k].list);
+        char kinds[384];
+        s_kinds_text (counts, json_object_get (names, people[k].list), kinds, sizeof kinds);
+        snprintf (text, sizeof text, "%lld人%s%s%s", s_int (referral, people[k].total), kinds[0] ? "（" : "", kinds,
+                  kinds[0] ? "）" : "");
+        s_line (people[k].indent, people[k].label, text);
+    }
+    json_decref (names);
     s_line_int (2, "留置", s_int (referral, "detentions"));
     s_line_int (2, "移送司法", s_int (referral, "prosecution_transfers"));
     snprintf (text, sizeof text, "%lld件", s_int (referral, "overdue_now"));
@@ -453,7 +509,7 @@ ctl_stats (ctl_t *ctl, int argc, char **argv)
             json_decref (all);
         }
         else
-            s_print (filters, reqs[0].result, reqs[1].result, reqs[2].result);
+            s_print (ctl, filters, reqs[0].result, reqs[1].result, reqs[2].result);
     }
     for (int k = 0; k < 3; k++)
         json_decref (reqs[k].result);
