@@ -6,7 +6,8 @@
     item and milestone deadlines, their warnings, overdue notices and escalations, and the
     return-visit timer), evaluation (revisits, unit scores, interviews), queries (get, list,
     round, stats) and export (the three lists as CSV); routes.c ties them into routes and the
-    timer, main.c into the service. Calls go one way: items -> evaluation -> deadlines -> record.
+    timer, main.c into the service. Calls go one way: items -> registry -> evaluation -> deadlines
+    -> record (registry: intake's units and rounds).
 */
 #ifndef XC_RECTIFY_H
 #define XC_RECTIFY_H
@@ -23,6 +24,7 @@
 #define RECTIFY_MAX_WARNINGS 8
 #define RECTIFY_MAX_STEPS 10
 #define RECTIFY_MAX_GRADES 8
+#define RECTIFY_MAX_ROLES 8
 #define RECTIFY_WORD 32                 /* names of regimes, colours, steps, grades, with the NUL */
 
 typedef struct {
@@ -49,12 +51,17 @@ typedef struct {
     int weights[4];                  /* leadership, responsibility, task_completion, satisfaction */
     struct {
         char grade[RECTIFY_WORD];
+        char name[RECTIFY_WORD * 2]; /* what people read: 好, 较好 ... */
         int min;                     /* a score out of 100 */
     } grades[RECTIFY_MAX_GRADES];    /* min descending, the last 0 */
     int n_grades;
     int interview_below;             /* 0: off */
     int interview_lowest;            /* 0: off */
     int calendar_warn_month, calendar_warn_day;  /* calendar.missing from then; 0: never */
+    char history_role_names[RECTIFY_MAX_ROLES][RECTIFY_WORD];
+    const char *history_roles[RECTIFY_MAX_ROLES + 1];   /* may give occurred_on; NULL-terminated */
+    xc_span_t history_quiet;         /* an item loaded from history is quiet this long */
+    char history_quiet_text[RECTIFY_WORD];
 } rectify_policy_t;
 
 typedef struct {
@@ -73,6 +80,8 @@ int rectify_tick (xc_call_t *call, void *state);
 
 /* policy.c */
 int rectify_policy_load (rectify_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);
+/* The Chinese name of a grade id (the grade itself when the policy has none). */
+const char *rectify_policy_grade_name (const rectify_policy_t *policy, const char *grade);
 /* The regime named name, or NULL. */
 const rectify_regime_t *rectify_policy_regime (const rectify_policy_t *policy, const char *name);
 
@@ -103,9 +112,20 @@ int rectify_review (xc_call_t *call, void *state);
 int rectify_extend (xc_call_t *call, void *state);
 int rectify_regime (xc_call_t *call, void *state);
 
+/* registry.c: intake's units and rounds (items.c hands their events over) */
+int rectify_unit_registered (xc_call_t *call, rectify_t *rectify, const xc_event_t *event);
+int rectify_unit_renamed (xc_call_t *call, const xc_event_t *event);
+/*  Open items and visits not yet made of the old unit(s) go to the successor. */
+int rectify_unit_merged (xc_call_t *call, const xc_event_t *event);
+int rectify_unit_split (xc_call_t *call, const xc_event_t *event);
+int rectify_round_opened (xc_call_t *call, const xc_event_t *event);
+/*  feedback_delivered starts the return visit of every target unit. */
+int rectify_round_advanced (xc_call_t *call, const rectify_t *rectify, const xc_event_t *event);
+
 /* record.c */
-/* Appends to an item's history (data stolen). */
-int rectify_history (xc_call_t *call, json_int_t item, const char *action, json_t *data);
+/* Appends to an item's history (data stolen): what happened on occurred_on (NULL: today). */
+int rectify_history (xc_call_t *call, json_int_t item, const char *action, json_t *data,
+                     const char *occurred_on);
 /* Emits an event about unit (data stolen); key may be NULL. */
 int rectify_emit (xc_call_t *call, const char *type, const char *unit, const char *key, json_t *data);
 
@@ -138,6 +158,8 @@ int rectify_visit_start (xc_call_t *call, const rectify_t *rectify, const char *
 int rectify_visit_tick (xc_call_t *call, const rectify_t *rectify, xc_date_t today);
 int rectify_revisit (xc_call_t *call, void *state);
 int rectify_evaluate (xc_call_t *call, void *state);
+/*  rectify.interview: the office records an interview (约谈) held with a unit's leader. */
+int rectify_interview (xc_call_t *call, void *state);
 
 /* queries.c */
 int rectify_get (xc_call_t *call, void *state);
