@@ -365,6 +365,7 @@ s_print (const ctl_t *ctl, const json_t *filters, const json_t *intake, const js
     s_line_int (2, "立行立改（发现即改）", s_int (intake, "problems.immediate"));
     s_definition (intake, "immediate", printed, "intake");
     s_line_int (4, "其中已整改销号", s_int (rectify, "immediate.closed"));
+    s_definition (rectify, "immediate", printed, "rectify");
     s_line_int (2, "移交问题线索", s_int (referral, "leads"));
     s_line_int (2, "移交职能部门", s_int (referral, "handovers"));
     s_line_int (2, "专题报告", s_int (referral, "reports"));
@@ -413,6 +414,7 @@ s_print (const ctl_t *ctl, const json_t *filters, const json_t *intake, const js
     s_line_int (2, "移送司法", s_int (referral, "prosecution_transfers"));
     snprintf (text, sizeof text, "%lld件", s_int (referral, "overdue_now"));
     s_line (2, "逾期未反馈线索", text);
+    s_definition (referral, "overdue_now", printed, "referral");
 
     printf ("\n整改落实\n");
     s_rate (s_get (rectify, "on_time.rate"), s_int (rectify, "on_time.closed_on_time"), s_int (rectify, "on_time.due"),
@@ -433,10 +435,12 @@ s_print (const ctl_t *ctl, const json_t *filters, const json_t *intake, const js
     s_wan (s_int (rectify, "money_written_off_fen"), b, sizeof b);
     snprintf (text, sizeof text, "%s / %s", a, b);
     s_line (2, "清缴/核销应收款", text);
+    s_definition (rectify, "money", printed, "rectify");
     snprintf (text, sizeof text, "%lld人（建议约谈%lld人）", s_int (rectify, "interviews_held"),
               s_int (rectify, "interviews_recommended"));
     s_line (2, "约谈一把手", text);
     s_definition (rectify, "interviews_held", printed, "rectify");
+    s_definition (rectify, "interviews_recommended", printed, "rectify");
     long long due = s_int (rectify, "revisits.due"), done = s_int (rectify, "revisits.done");
     const json_t *coverage = s_get (rectify, "revisits.coverage");
     if (due > 0 && done >= due)
@@ -449,6 +453,7 @@ s_print (const ctl_t *ctl, const json_t *filters, const json_t *intake, const js
     s_definition (rectify, "revisits", printed, "rectify");
     snprintf (text, sizeof text, "%lld项", s_int (rectify, "overdue_now"));
     s_line (2, "逾期未整改", text);
+    s_definition (rectify, "overdue_now", printed, "rectify");
 
     /* the services' other definitions, so that no figure's meaning is left out */
     bool heading = false;
