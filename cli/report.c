@@ -357,13 +357,15 @@ s_print (const ctl_t *ctl, const json_t *filters, const json_t *intake, const js
     s_line (2, "市级巡察 常规巡察/延伸巡察单位", text);
     snprintf (text, sizeof text, "%lld / %lld", sum.district_units, sum.district_villages);
     s_line (2, "县级巡察 被巡察单位/其中村（社区）", text);
+    s_definition (intake, "coverage.by_owner", printed, "intake");
     s_line_int (2, "被巡察单位（不重复）", s_int (intake, "coverage.units"));
+    s_definition (intake, "coverage.units", printed, "intake");
 
     printf ("\n发现问题与处置\n");
     s_line_int (2, "发现问题", s_int (intake, "problems.total"));
-    s_definition (intake, "problems", printed, "intake");
+    s_definition (intake, "problems.total", printed, "intake");
     s_line_int (2, "立行立改（发现即改）", s_int (intake, "problems.immediate"));
-    s_definition (intake, "immediate", printed, "intake");
+    s_definition (intake, "problems.immediate", printed, "intake");
     s_line_int (4, "其中已整改销号", s_int (rectify, "immediate.closed"));
     s_definition (rectify, "immediate", printed, "rectify");
     s_line_int (2, "移交问题线索", s_int (referral, "leads"));
@@ -372,8 +374,8 @@ s_print (const ctl_t *ctl, const json_t *filters, const json_t *intake, const js
     s_definition (referral, "reports", printed, "referral");
     s_line_int (4, "其中领导签批", s_int (referral, "reports_signed"));
     s_definition (referral, "reports_signed", printed, "referral");
-    s_line_int (4, "并入专题报告的问题", s_int (intake, "folded_into_reports"));
-    s_definition (intake, "folded_into_reports", printed, "intake");
+    s_line_int (4, "并入专题报告的问题", s_int (intake, "problems.folded_into_reports"));
+    s_definition (intake, "problems.folded_into_reports", printed, "intake");
 
     printf ("\n问题线索处置结果\n");
     s_line_int (2, "立案", s_int (referral, "cases_filed"));
