@@ -326,3 +326,16 @@ def test_a_round_that_does_not_exist_is_said_as_the_service_says_it(suite):
         assert figure(r.stdout, "发现问题") == "0", r.stdout
     else:
         assert r.returncode == 6 and "R-NONE" in r.stderr, r
+
+
+def test_the_services_lists_are_headed_in_the_offices_words(suite):
+    s = suite
+    load_world(s)
+    header = done(xcctl(s, "unit", "list")).splitlines()[0].split()
+    assert header[:5] == ["编号", "名称", "层级", "上级单位", "登记日期"], header
+    header = done(xcctl(s, "rectify", "list")).splitlines()[0].split()
+    assert {"编号", "轮次", "单位", "问题摘要", "状态", "期限", "逾期"} <= set(header), header
+    header = done(xcctl(s, "referral", "list")).splitlines()[0].split()
+    assert header[:4] == ["编号", "类型", "接收单位", "问题编号"], header
+    # the operator's table keeps the deployment's words
+    assert done(xcctl(s, "health")).splitlines()[0].split()[:3] == ["SERVICE", "API", "STATE"]
