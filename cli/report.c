@@ -156,7 +156,7 @@ s_wan (long long fen, char *out, size_t size)
         snprintf (out, size, "%lld.%02lld元", fen / 100, fen % 100);
 }
 
-#define LABEL_COLUMNS 34
+#define LABEL_COLUMNS 36
 
 static void
 s_line (int indent, const char *label, const char *value)
