@@ -25,19 +25,6 @@ static const s_word_t s_modes[] = {
 static const s_word_t s_levels[] = {
     { "city_department", "市级部门" }, { "district", "县/区" }, { "town", "镇/街道" }, { "village", "村/社区" },
     { "soe", "国有企业" }, { "school", "学校" }, { "hospital", "医院" }, { "other", "其他单位" }, { NULL, NULL } };
-/*  The default names of the referral policy's outcome kinds (docs/services/referral.md), used
-    when referral.stats does not name a kind itself. */
-static const s_word_t s_party[] = {
-    { "warning", "警告" }, { "serious_warning", "严重警告" }, { "removal", "撤销党内职务" },
-    { "probation", "留党察看" }, { "expulsion", "开除党籍" }, { NULL, NULL } };
-static const s_word_t s_administrative[] = {
-    { "warning", "警告" }, { "demerit", "记过" }, { "major_demerit", "记大过" }, { "demotion", "降级" },
-    { "dismissal", "撤职" }, { "expulsion", "开除" }, { NULL, NULL } };
-static const s_word_t s_handling[] = {
-    { "admonishment", "诫勉" }, { "suspension", "停职检查" }, { "reassignment", "调整职务" },
-    { "ordered_resignation", "责令辞职" }, { "removal", "免职" }, { "demotion", "降职" }, { NULL, NULL } };
-static const char *const s_forms[] = { "第一种形态", "第二种形态", "第三种形态", "第四种形态" };
-
 /*  The options of xcctl stats: each a filter member of the three stats queries. */
 static const struct {
     const char *option, *member, *label;
@@ -87,9 +74,14 @@ ctl_stats_filters (int argc, char **argv, json_t **filters_p)
             f++;
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (f == N_FILTERS || !value) {
-            /* xcctl.c has named an unknown option already; here only a missing value is left */
-            fprintf (stderr, "xcctl: stats: %s needs a value\nusage: xcctl stats [--round R] [--owner O] [--year Y]"
-                             " [--kind K] [--mode M] [--category C] [--unit-level L]\n", argv[i]);
+            /* xcctl.c has named an unknown option already: a word where an option belongs, or
+               an option without its value */
+            if (f == N_FILTERS)
+                fprintf (stderr, "xcctl: stats: '%s' is not an option\n", argv[i]);
+            else
+                fprintf (stderr, "xcctl: stats: %s needs a value\n", argv[i]);
+            fprintf (stderr, "usage: xcctl stats [--round R] [--owner O] [--year Y] [--kind K] [--mode M] [--category C]"
+                             " [--unit-level L]\n");
             json_decref (filters);
             return CTL_USAGE;
         }
@@ -164,7 +156,7 @@ s_wan (long long fen, char *out, size_t size)
         snprintf (out, size, "%lld.%02lld元", fen / 100, fen % 100);
 }
 
-#define LABEL_COLUMNS 34
+#define LABEL_COLUMNS 36
 
 static void
 s_line (int indent, const char *label, const char *value)
@@ -204,10 +196,10 @@ s_definition (const json_t *result, const char *figure, json_t *printed, const c
     json_object_set_new (printed, key, json_true ());
 }
 
-/*  The counts of an object {kind: n} as "警告3人，严重警告1人" by names (the service's own
-    names when it gives them beside the counts, else the defaults); "" when all are zero. */
+/*  The counts of an object {kind: n} as "警告3人，严重警告1人" by names ({kind: name});
+    "" when all are zero. */
 static void
-s_kinds_text (const json_t *counts, const json_t *names, const s_word_t *defaults, char *out, size_t size)
+s_kinds_text (const json_t *counts, const json_t *names, char *out, size_t size)
 {
     out[0] = 0;
     size_t used = 0;
@@ -217,7 +209,7 @@ s_kinds_text (const json_t *counts, const json_t *names, const s_word_t *default
         if (!json_is_integer (n) || json_integer_value (n) == 0)
             continue;
         const json_t *given = json_object_get (names, kind);
-        const char *name = json_is_string (given) ? json_string_value (given) : s_name (defaults, kind);
+        const char *name = json_is_string (given) ? json_string_value (given) : kind;
         int w = snprintf (out + used, size - used, "%s%s%lld人", used ? "，" : "", name, json_integer_value (n));
         if (w < 0 || (size_t) w >= size - used)
             break;
@@ -301,57 +293,68 @@ s_print (const json_t *filters, const json_t *intake, const json_t *referral, co
     s_line (2, "市级巡察 常规巡察/延伸巡察单位", text);
     snprintf (text, sizeof text, "%lld / %lld", sum.district_units, sum.district_villages);
     s_line (2, "县级巡察 被巡察单位/其中村（社区）", text);
+    s_definition (intake, "coverage.by_owner", printed, "intake");
     s_line_int (2, "被巡察单位（不重复）", s_int (intake, "coverage.units"));
+    s_definition (intake, "coverage.units", printed, "intake");
 
     printf ("\n发现问题与处置\n");
     s_line_int (2, "发现问题", s_int (intake, "problems.total"));
-    s_definition (intake, "problems", printed, "intake");
+    s_definition (intake, "problems.total", printed, "intake");
     s_line_int (2, "立行立改（发现即改）", s_int (intake, "problems.immediate"));
-    s_definition (intake, "immediate", printed, "intake");
+    s_definition (intake, "problems.immediate", printed, "intake");
     s_line_int (4, "其中已整改销号", s_int (rectify, "immediate.closed"));
+    s_definition (rectify, "immediate", printed, "rectify");
     s_line_int (2, "移交问题线索", s_int (referral, "leads"));
     s_line_int (2, "移交职能部门", s_int (referral, "handovers"));
     s_line_int (2, "专题报告", s_int (referral, "reports"));
     s_definition (referral, "reports", printed, "referral");
     s_line_int (4, "其中领导签批", s_int (referral, "reports_signed"));
     s_definition (referral, "reports_signed", printed, "referral");
-    s_line_int (4, "并入专题报告的问题", s_int (intake, "folded_into_reports"));
-    s_definition (intake, "folded_into_reports", printed, "intake");
+    s_line_int (4, "并入专题报告的问题", s_int (intake, "problems.folded_into_reports"));
+    s_definition (intake, "problems.folded_into_reports", printed, "intake");
 
     printf ("\n问题线索处置结果\n");
     s_line_int (2, "立案", s_int (referral, "cases_filed"));
     s_definition (referral, "cases_filed", printed, "referral");
     s_line_int (2, "处理人数", s_int (referral, "people"));
     s_definition (referral, "people", printed, "referral");
+    /* the kinds by the words of the referral policy, as referral's answer gives them */
+    const json_t *names = json_object_get (referral, "names");
     for (int k = 0; k < 4; k++) {
-        char form[2] = { (char) ('1' + k), 0 };
+        char form[2] = { (char) ('1' + k), 0 }, label[64];
+        const json_t *name = json_object_get (json_object_get (names, "form"), form);
+        snprintf (label, sizeof label, "%s", json_is_string (name) ? json_string_value (name) : form);
         snprintf (text, sizeof text, "%lld人", s_int (json_object_get (referral, "by_form"), form));
-        s_line (4, s_forms[k], text);
+        s_line (4, label, text);
     }
     s_line_int (2, "党纪政务处分（人）", s_int (referral, "sanctioned_people"));
     s_definition (referral, "sanctioned_people", printed, "referral");
-    const json_t *by_sanction = json_object_get (referral, "by_sanction");
-    const json_t *names = json_object_get (referral, "names");
-    const json_t *party = json_object_get (by_sanction, "party");
-    const json_t *administrative = json_object_get (by_sanction, "administrative");
-    s_kinds_text (json_is_object (party) ? party : json_object_get (referral, "by_party_sanction"),
-                  json_object_get (names, "party_sanction"), s_party, a, sizeof a);
-    snprintf (text, sizeof text, "%lld人%s%s%s", s_int (referral, "party_sanctions"), a[0] ? "（" : "", a, a[0] ? "）" : "");
-    s_line (4, "党纪处分", text);
-    s_kinds_text (json_is_object (administrative) ? administrative : json_object_get (referral, "by_administrative_sanction"),
-                  json_object_get (names, "administrative_sanction"), s_administrative, a, sizeof a);
-    snprintf (text, sizeof text, "%lld人%s%s%s", s_int (referral, "administrative_sanctions"), a[0] ? "（" : "", a,
-              a[0] ? "）" : "");
-    s_line (4, "政务处分", text);
-    s_kinds_text (json_object_get (referral, "by_handling"), json_object_get (names, "organizational_handling"),
-                  s_handling, a, sizeof a);
-    snprintf (text, sizeof text, "%lld人%s%s%s", s_int (referral, "organizational_handling"), a[0] ? "（" : "", a,
-              a[0] ? "）" : "");
-    s_line (2, "组织处理", text);
+    /* each kind by its name: by_sanction {party: {kind: n}, administrative: {...}}, by_handling {kind: n} */
+    static const struct {
+        const char *label, *total, *list, *group;
+        int indent;
+    } people[] = {
+        { "党纪处分", "party_sanctions", "party_sanction", "party", 4 },
+        { "政务处分", "administrative_sanctions", "administrative_sanction", "administrative", 4 },
+        { "组织处理", "organizational_handling", "organizational_handling", NULL, 2 },
+    };
+    for (int k = 0; k < 3; k++) {
+        const json_t *by_sanction = json_object_get (referral, "by_sanction");
+        const json_t *counts = people[k].group ? json_object_get (by_sanction, people[k].group)
+                                               : json_object_get (referral, "by_handling");
+        if (!counts && people[k].group)
+            counts = json_object_get (by_sanction, people[k].list);
+        char kinds[384];
+        s_kinds_text (counts, json_object_get (names, people[k].list), kinds, sizeof kinds);
+        snprintf (text, sizeof text, "%lld人%s%s%s", s_int (referral, people[k].total), kinds[0] ? "（" : "", kinds,
+                  kinds[0] ? "）" : "");
+        s_line (people[k].indent, people[k].label, text);
+    }
     s_line_int (2, "留置", s_int (referral, "detentions"));
     s_line_int (2, "移送司法", s_int (referral, "prosecution_transfers"));
     snprintf (text, sizeof text, "%lld件", s_int (referral, "overdue_now"));
     s_line (2, "逾期未反馈线索", text);
+    s_definition (referral, "overdue_now", printed, "referral");
 
     printf ("\n整改落实\n");
     s_rate (s_get (rectify, "on_time.rate"), s_int (rectify, "on_time.closed_on_time"), s_int (rectify, "on_time.due"),
@@ -372,10 +375,12 @@ s_print (const json_t *filters, const json_t *intake, const json_t *referral, co
     s_wan (s_int (rectify, "money_written_off_fen"), b, sizeof b);
     snprintf (text, sizeof text, "%s / %s", a, b);
     s_line (2, "清缴/核销应收款", text);
+    s_definition (rectify, "money", printed, "rectify");
     snprintf (text, sizeof text, "%lld人（建议约谈%lld人）", s_int (rectify, "interviews_held"),
               s_int (rectify, "interviews_recommended"));
     s_line (2, "约谈一把手", text);
     s_definition (rectify, "interviews_held", printed, "rectify");
+    s_definition (rectify, "interviews_recommended", printed, "rectify");
     long long due = s_int (rectify, "revisits.due"), done = s_int (rectify, "revisits.done");
     const json_t *coverage = s_get (rectify, "revisits.coverage");
     if (due > 0 && done >= due)
@@ -388,6 +393,7 @@ s_print (const json_t *filters, const json_t *intake, const json_t *referral, co
     s_definition (rectify, "revisits", printed, "rectify");
     snprintf (text, sizeof text, "%lld项", s_int (rectify, "overdue_now"));
     s_line (2, "逾期未整改", text);
+    s_definition (rectify, "overdue_now", printed, "rectify");
 
     /* the services' other definitions, so that no figure's meaning is left out */
     bool heading = false;
