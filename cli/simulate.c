@@ -59,6 +59,8 @@ typedef struct {
     s_problem_t *problems;
     long long n_problems;
     ctl_request_t batch[S_BATCH];
+    json_int_t *keep[S_BATCH];       /* where a request's result's "keep_member" goes, or NULL */
+    const char *keep_member[S_BATCH];
     size_t n_batch;
     int failed;                      /* the first failure's exit code */
 } s_sim_t;
@@ -115,6 +117,8 @@ s_flush (s_sim_t *sim)
             fprintf (stderr, "simulate: %s %s failed\n", sim->batch[i].service, sim->batch[i].type);
             sim->failed = sim->batch[i].code;
         }
+        if (sim->keep[i])
+            *sim->keep[i] = json_integer_value (json_object_get (sim->batch[i].result, sim->keep_member[i]));
         json_decref (sim->batch[i].result);
         sim->batch[i].result = NULL;
     }
@@ -134,7 +138,19 @@ s_queue (s_sim_t *sim, const char *service, const char *type, json_t *data)
     }
     if (sim->n_batch == S_BATCH)
         s_flush (sim);
+    sim->keep[sim->n_batch] = NULL;
     sim->batch[sim->n_batch++] = (ctl_request_t) { .service = service, .type = type, .data = data };
+}
+
+/*  The same, keeping the result's integer member into *out once it is flushed. */
+static void
+s_queue_keep (s_sim_t *sim, const char *service, const char *type, json_t *data, const char *member, json_int_t *out)
+{
+    s_queue (sim, service, type, data);
+    if (!sim->failed) {
+        sim->keep[sim->n_batch - 1] = out;
+        sim->keep_member[sim->n_batch - 1] = member;
+    }
 }
 
 /*  One call now, its result (caller owns), or NULL after printing why. */
@@ -376,7 +392,8 @@ s_plan_problems (s_sim_t *sim)
     int regular = (int) (s_num (p, "city_rounds", NULL) + s_num (p, "district_rounds", NULL));
     long long rest = total - l_leads - l_immediate;
     if (rest < 0 || leads < l_leads || items < l_immediate || cases < l_cases || leads - l_leads > rest
-        || items - l_immediate > rest - (leads - l_leads) || concerns > items - l_immediate || cases > leads) {
+        || items - l_immediate > rest - (leads - l_leads) || concerns > items - l_immediate || cases > leads
+        || s_num (p, "department_measures", NULL) > s_num (p, "institutional_measures", NULL)) {
         fprintf (stderr, "simulate: the profile's counts do not fit together (problems, leads, items, cases)\n");
         return CTL_LOCAL;
     }
@@ -448,6 +465,7 @@ s_problems (s_sim_t *sim)
                                       "summary", summary, "detail", "模拟数据：按来源文件五年数字生成",
                                       "severity", "general", "source", "inspection_team",
                                       "immediate", q->what == P_IMMEDIATE);
+            sim->keep[sim->n_batch] = NULL;
             sim->batch[sim->n_batch++] = (ctl_request_t) { .service = "intake", .type = "problem.report",
                                                            .data = s_on (data, q->found) };
             pending[n_pending++].index = i;
@@ -590,33 +608,61 @@ s_referrals (s_sim_t *sim)
     if (sim->failed)
         return sim->failed;
 
-    /* special reports: one after each round's feedback in turn; the first ones signed by a
-       city leader a week later */
+    /* special reports: one after each round's feedback in turn, to a department that
+       acknowledges it, closes it with its 完善制度机制 measures (the profile's
+       department_measures, spread exactly) and concludes it; the first ones signed by a city
+       leader the day after they were made, before they go to the department (签批后转办) */
     long long reports = s_num (p, "special_reports", NULL), signed_ = s_num (p, "reports_signed", NULL);
+    long long dept = s_num (p, "department_measures", NULL);
     json_int_t *ids = calloc ((size_t) reports + 1, sizeof *ids);
     if (!ids)
         return CTL_LOCAL;
-    for (long long k = 0; k < reports && !sim->failed; k++) {
+    for (long long k = 0; k < reports; k++) {
         const s_round_t *round = &sim->rounds[k % sim->n_rounds];
         char title[160];
         snprintf (title, sizeof title, "%s专题报告%lld", round->name, k / sim->n_rounds + 1);
-        json_t *out = s_call (sim, "referral", "referral.create",
-                              s_on (json_pack ("{s:s, s:s, s:s, s:s, s:s}", "kind", "report", "target", "sim-department",
-                                               "title", title, "detail", "巡察中发现的共性问题及建议",
-                                               "round", round->id),
-                                    round->feedback + 5));
-        ids[k] = json_integer_value (json_object_get (out, "referral"));
-        if (!ids[k])
-            ids[k] = json_integer_value (json_object_get (out, "id"));
-        json_decref (out);
-    }
-    for (long long k = 0; k < signed_ && k < reports && !sim->failed; k++) {
-        const s_round_t *round = &sim->rounds[k % sim->n_rounds];
-        s_queue (sim, "referral", "referral.sign",
-                 s_on (json_pack ("{s:I, s:{s:s, s:s}}", "referral", ids[k], "leader", "name", "市领导",
-                                  "title", "分管市领导"), round->feedback + 12));
+        s_queue_keep (sim, "referral", "referral.create",
+                      s_on (json_pack ("{s:s, s:s, s:s, s:s, s:s}", "kind", "report", "target", "sim-department",
+                                       "title", title, "detail", "巡察中发现的共性问题及建议", "round", round->id),
+                            round->feedback + 5), "referral", &ids[k]);
     }
     s_flush (sim);
+    for (int step = 0; step < 5 && !sim->failed; step++) {
+        for (long long k = 0; k < reports; k++) {
+            xc_date_t made = sim->rounds[k % sim->n_rounds].feedback + 5;
+            json_t *data = json_pack ("{s:I}", "referral", ids[k]);
+            const char *type = "referral.acknowledge";
+            xc_date_t on = made + 3;
+            if (step == 0 && k < signed_) {
+                type = "referral.sign";
+                json_object_set_new (data, "leader", json_pack ("{s:s, s:s}", "name", "市领导", "title", "分管市领导"));
+                on = made + 1;
+            }
+            else if (step == 0) {
+                json_decref (data);
+                continue;
+            }
+            else if (step == 2) {
+                type = "referral.dispose";
+                json_object_set_new (data, "method", json_string ("close"));
+                on = made + 20;
+            }
+            else if (step == 3) {
+                type = "referral.outcome";
+                json_object_set_new (data, "case_filed", json_false ());
+                json_object_set_new (data, "people", json_array ());
+                json_object_set_new (data, "institutional_measures",
+                                     json_integer (dept / reports + (k < dept % reports)));
+                on = made + 40;
+            }
+            else if (step == 4) {
+                type = "referral.conclude";
+                on = made + 45;
+            }
+            s_queue (sim, "referral", type, s_on (data, on));
+        }
+        s_flush (sim);
+    }
     free (ids);
     return sim->failed;
 }
@@ -627,7 +673,8 @@ static int
 s_rectify (s_sim_t *sim)
 {
     const json_t *p = sim->profile;
-    long long items = s_num (p, "feedback_items", NULL), measures = s_num (p, "institutional_measures", NULL);
+    long long items = s_num (p, "feedback_items", NULL);
+    long long measures = s_num (p, "institutional_measures", NULL) - s_num (p, "department_measures", NULL);
     if (s_wait (sim, "rectify", "rectify.stats", "items", NULL, items) != 0)
         return sim->failed;
     int code;
