@@ -487,6 +487,8 @@ PROBES = {
     ("rectify", "rectify.evaluate"): same({"round": "R1", "unit": "U-B", "parts": {
         "leadership": 80, "responsibility": 80, "task_completion": 80, "satisfaction": 80},
         "principal_leader": {"name": "蒋局长", "title": "局长"}}),
+    ("rectify", "rectify.interview"): same({"round": "R1", "unit": "U-B", "by": "探针",
+                                            "interviewee": {"name": "蒋局长", "title": "局长"}}),
     ("rectify", "rectify.get"): p_item(lambda w: {}),
     ("rectify", "rectify.list"): same({}),
     ("rectify", "rectify.export"): same({"list": "problems"}),
@@ -686,10 +688,11 @@ def test_nobody_else_gets_the_lead_from_xcctl_export_leads(world, attr):
 def only_counts(x, path="stats"):
     """A stats answer holds counts, rates and money as text, nothing else; besides the
     deployment's own words (each figure's definition, the names of kinds) and the filters the
-    caller gave, which hold no record's content."""
+    caller gave (echoed, issue 19), which hold no record's content."""
     if isinstance(x, dict):
         for k, v in x.items():
             if path == "stats" and k in ("definitions", "names", "filters"):
+                assert k != "filters" or v == {}, f"{path}.{k}: {v!r} for no filter"
                 continue
             only_counts(v, f"{path}.{k}")
     elif isinstance(x, str):
