@@ -759,12 +759,16 @@ s_rectify (s_sim_t *sim)
     s_flush (sim);
     long long interviews = s_num (p, "interviews", NULL);
     const s_round_t *first = &sim->rounds[0];
-    for (long long k = 0; k < interviews && k < (long long) json_array_size (first->targets); k++) {
-        const json_t *unit = json_object_get (json_array_get (first->targets, (size_t) k), "unit");
+    size_t n_first = json_array_size (first->targets);
+    for (size_t k = 0; k < n_first; k++) {
+        const json_t *unit = json_object_get (json_array_get (first->targets, k), "unit");
+        int task = (long long) k < interviews ? 40 + (int) k % 10 : 80 + (int) k % 20;   /* below 60 overall, or well above */
         s_queue (sim, "rectify", "rectify.evaluate",
                  s_on (json_pack ("{s:s, s:O, s:{s:i, s:i, s:i, s:i}, s:{s:s, s:s}}", "round", first->id, "unit", unit,
-                                  "parts", "leadership", 50, "responsibility", 50, "task_completion", 40 + (int) k,
-                                  "satisfaction", 50, "principal_leader", "name", "单位主要负责人", "title", "党委书记"),
+                                  "parts", "leadership", (long long) k < interviews ? 50 : 85, "responsibility",
+                                  (long long) k < interviews ? 50 : 85, "task_completion", task, "satisfaction",
+                                  (long long) k < interviews ? 50 : 90, "principal_leader", "name", "单位主要负责人",
+                                  "title", "党委书记"),
                        first->feedback + 120));
     }
     s_flush (sim);

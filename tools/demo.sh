@@ -129,13 +129,25 @@ report=$(x referral create --kind report --target city-health-commission --occur
   --round R12-1 --unit CZ-HOSPITAL-1 --category livelihood \
   --title "关于全市公立医院闲置资产问题的专题报告" --detail "巡察发现部分公立医院房屋长期闲置，建议全面清查、统筹利用。" \
   --json | num referral)
-x referral sign --referral "$report" --leader '{"name": "市领导", "title": "分管副市长"}' --occurred-on 2017-05-12 >/dev/null
+x referral sign --referral "$report" --leader '{"name": "市领导", "title": "分管副市长"}' --occurred-on 2017-05-09 >/dev/null
+# the commission's answer, recorded by the office: the idle assets surveyed, three rules made
+x referral acknowledge --referral "$report" --occurred-on 2017-05-12 >/dev/null
+x referral dispose --referral "$report" --method close --note "全市公立医院闲置房产清查完毕" --occurred-on 2017-06-09 >/dev/null
+x referral outcome --referral "$report" --case-filed false --institutional-measures 3 --occurred-on 2017-06-20 \
+  --note "出台公立医院国有资产管理等制度3项" >/dev/null
+x referral conclude --referral "$report" --occurred-on 2017-06-23 >/dev/null
 
 # every target's return visit, the rail group's included (it had a lead, no item)
 for unit in CZ-SPORTS-SCHOOL CZ-HOSPITAL-1 CZ-RAIL; do
   x rectify revisit --round R12-1 --unit "$unit" --date 2017-08-10 --kinds '["return_visit"]' >/dev/null
 done
-# the rail group scored low in the rectification evaluation; its 一把手 interviewed
+# the rectification evaluated: the rail group scores low (约谈 recommended), its 一把手 interviewed
+x rectify evaluate --round R12-1 --unit CZ-SPORTS-SCHOOL --occurred-on 2017-09-20 \
+  --parts '{"leadership": 95, "responsibility": 90, "task_completion": 95, "satisfaction": 90}' \
+  --principal-leader '{"name": "刘某", "title": "党委书记、校长"}' >/dev/null
+x rectify evaluate --round R12-1 --unit CZ-HOSPITAL-1 --occurred-on 2017-09-20 \
+  --parts '{"leadership": 90, "responsibility": 85, "task_completion": 88, "satisfaction": 85}' \
+  --principal-leader '{"name": "张某", "title": "党委书记"}' >/dev/null
 x rectify evaluate --round R12-1 --unit CZ-RAIL --occurred-on 2017-09-20 \
   --parts '{"leadership": 50, "responsibility": 50, "task_completion": 45, "satisfaction": 60}' \
   --principal-leader '{"name": "周某", "title": "党委书记、董事长"}' >/dev/null

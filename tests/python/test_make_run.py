@@ -228,7 +228,8 @@ def test_the_demo_tells_the_source_story_with_its_dates(tmp_path):
         assert rectify["on_time"]["due"] == 7 and rectify["on_time"]["closed_on_time"] == 6, rectify["on_time"]
         assert rectify["on_time"]["rate"] == "85.71"
         assert rectify["overdue_now"] == 1
-        assert rectify["interviews_held"] == 1
+        assert rectify["interviews_held"] == rectify["interviews_recommended"] == 1
+        assert referral["overdue_now"] == 0 and referral["institutional_measures"] == 3, referral
         assert referral["reports"] == 1 and referral["reports_signed"] == 1, referral
         assert referral["detentions"] == 1 and referral["prosecution_transfers"] == 1, referral
         # the receivables: a 专项治理 by the district over three villages, 9657万 / 1261万 between them
