@@ -224,12 +224,6 @@ s_units_and_rounds (s_sim_t *sim)
     int first = (int) s_num (p, "first_year", NULL), years = (int) (s_num (p, "last_year", NULL) - first + 1);
     const json_t *linked = json_object_get (p, "linked_round");
     const json_t *lookback = json_object_get (p, "lookback");
-    if (n_districts < 1 || city_rounds < 1 || district_rounds < n_districts || years < 1 || first < 2000
-        || towns < district_rounds) {
-        fprintf (stderr, "simulate: the profile needs districts, city_rounds, district_rounds (at least one a"
-                         " district), first_year, last_year and at least a town a district round\n");
-        return CTL_LOCAL;
-    }
     char id[32], parent[32], name[160];
     for (long long i = 0; i < city_main + city_ext; i++) {
         snprintf (id, sizeof id, "C%04lld", i + 1);
@@ -389,12 +383,25 @@ s_plan_problems (s_sim_t *sim)
     long long cases = s_num (p, "cases_filed", NULL);
     long long l_leads = s_num (linked, "leads", NULL), l_immediate = s_num (linked, "immediate", NULL);
     long long l_cases = s_num (linked, "cases_filed", NULL);
-    int regular = (int) (s_num (p, "city_rounds", NULL) + s_num (p, "district_rounds", NULL));
+    long long n_districts = (long long) json_array_size (json_object_get (p, "districts"));
+    long long city_rounds = s_num (p, "city_rounds", NULL), district_rounds = s_num (p, "district_rounds", NULL);
+    long long first = s_num (p, "first_year", NULL), last = s_num (p, "last_year", NULL);
+    /* the shape first: nothing is sent for a profile that cannot be simulated */
+    if (n_districts < 1 || city_rounds < 1 || district_rounds < n_districts || district_rounds + city_rounds > 200
+        || first < 2000 || last < first || last > 2100 || s_num (p, "district_units", NULL) < district_rounds
+        || s_num (p, "city_units", "main") < city_rounds || s_num (p, "villages", NULL) < 0) {
+        fprintf (stderr, "xcctl: profile: it needs districts (1 or more), city_rounds (1-200, at most the city's main"
+                         " units), district_rounds (at least one a district), district_units (at least one a district"
+                         " round), first_year and last_year (2000-2100)\n");
+        return CTL_LOCAL;
+    }
+    int regular = (int) (city_rounds + district_rounds);
     long long rest = total - l_leads - l_immediate;
     if (rest < 0 || leads < l_leads || items < l_immediate || cases < l_cases || leads - l_leads > rest
         || items - l_immediate > rest - (leads - l_leads) || concerns > items - l_immediate || cases > leads
         || s_num (p, "department_measures", NULL) > s_num (p, "institutional_measures", NULL)) {
-        fprintf (stderr, "simulate: the profile's counts do not fit together (problems, leads, items, cases)\n");
+        fprintf (stderr, "xcctl: profile: its counts do not fit together (problems, leads, feedback_items, cases_filed,"
+                         " public_concerns_resolved, department_measures, linked_round)\n");
         return CTL_LOCAL;
     }
     sim->problems = calloc ((size_t) total + 1, sizeof *sim->problems);
@@ -444,12 +451,14 @@ s_problems (s_sim_t *sim)
     const char *linked_category = s_str (linked, "category", "hazardous_chemicals");
     struct { long long index; } pending[S_BATCH];
     size_t n_pending = 0;
-    long long per_round[256] = { 0 };
+    long long *per_round = calloc ((size_t) sim->n_rounds + 1, sizeof *per_round);
+    if (!per_round)
+        return CTL_LOCAL;
     for (long long i = 0; i <= sim->n_problems && !sim->failed; i++) {
         if (i < sim->n_problems) {
             s_problem_t *q = &sim->problems[i];
             s_round_t *round = &sim->rounds[q->round];
-            long long k = per_round[q->round % 256]++;
+            long long k = per_round[q->round]++;
             const json_t *target = json_array_get (round->targets, (size_t) k % json_array_size (round->targets));
             /* found while the team was stationed; classified after it withdrew */
             q->found = round->start + 1 + (int) (k % 28);
@@ -484,6 +493,7 @@ s_problems (s_sim_t *sim)
             sim->n_batch = n_pending = 0;
         }
     }
+    free (per_round);
     for (long long i = 0; i < sim->n_problems && !sim->failed; i++) {
         const s_problem_t *q = &sim->problems[i];
         json_t *d = NULL;
