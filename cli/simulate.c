@@ -498,7 +498,7 @@ s_problems (s_sim_t *sim)
         const s_problem_t *q = &sim->problems[i];
         json_t *d = NULL;
         if (q->what == P_LEAD)
-            d = json_pack ("{s:s, s:s}", "kind", "lead", "body", "sim-discipline");
+            d = json_pack ("{s:s, s:s}", "kind", "lead", "body", "市纪委监委");
         else if (q->what == P_FEEDBACK || q->what == P_IMMEDIATE)
             d = json_pack ("{s:s, s:s}", "kind", "feedback", "timeliness",
                            q->what == P_IMMEDIATE ? "immediate" : "deadline");
@@ -632,7 +632,7 @@ s_referrals (s_sim_t *sim)
         char title[160];
         snprintf (title, sizeof title, "%s专题报告%lld", round->name, k / sim->n_rounds + 1);
         s_queue_keep (sim, "referral", "referral.create",
-                      s_on (json_pack ("{s:s, s:s, s:s, s:s, s:s}", "kind", "report", "target", "sim-department",
+                      s_on (json_pack ("{s:s, s:s, s:s, s:s, s:s}", "kind", "report", "target", "市有关职能部门",
                                        "title", title, "detail", "巡察中发现的共性问题及建议", "round", round->id),
                             round->feedback + 5), "referral", &ids[k]);
     }
