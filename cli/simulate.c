@@ -53,7 +53,6 @@ typedef struct {
     ctl_t *ctl;
     const json_t *profile;
     long long calls;
-    xc_date_t today;
     s_round_t *rounds;
     int n_rounds;
     s_problem_t *problems;
@@ -97,11 +96,14 @@ s_parse (const json_t *text)
     return d;
 }
 
-/*  data with "occurred_on": d added (stolen, returned). */
+static xc_date_t s_today;               /* the deployment's today: no fact is dated after it */
+
+/*  data with "occurred_on": d added (stolen, returned); a day after today is today (a late
+    claim or an outcome of the profile's last months). */
 static json_t *
 s_on (json_t *data, xc_date_t d)
 {
-    json_object_set_new (data, "occurred_on", s_date (d));
+    json_object_set_new (data, "occurred_on", s_date (d > s_today ? s_today : d));
     return data;
 }
 
@@ -371,6 +373,14 @@ static const char *const s_item_categories[] = { "rectification", "ideology", "p
 static const char *const s_other_categories[] = { "political", "governance", "organization", "rectification",
                                                   "ideology", "four_styles", "eight_rules", "public_concerns" };
 
+static int
+s_this_year (void)
+{
+    int year, month, day;
+    xc_date_to_ymd (s_today, &year, &month, &day);
+    return year;
+}
+
 /*  Which problems are what: the linked round's from its figures, the rest spread over the
     regular rounds (problem i in round i mod n), the first ones leads, the next feedback items. */
 static int
@@ -388,11 +398,11 @@ s_plan_problems (s_sim_t *sim)
     long long first = s_num (p, "first_year", NULL), last = s_num (p, "last_year", NULL);
     /* the shape first: nothing is sent for a profile that cannot be simulated */
     if (n_districts < 1 || city_rounds < 1 || district_rounds < n_districts || district_rounds + city_rounds > 200
-        || first < 2000 || last < first || last > 2100 || s_num (p, "district_units", NULL) < district_rounds
+        || first < 2000 || last < first || last >= s_this_year () || s_num (p, "district_units", NULL) < district_rounds
         || s_num (p, "city_units", "main") < city_rounds || s_num (p, "villages", NULL) < 0) {
         fprintf (stderr, "xcctl: profile: it needs districts (1 or more), city_rounds (1-200, at most the city's main"
                          " units), district_rounds (at least one a district), district_units (at least one a district"
-                         " round), first_year and last_year (2000-2100)\n");
+                         " round), first_year and last_year (from 2000, before this year)\n");
         return CTL_LOCAL;
     }
     int regular = (int) (city_rounds + district_rounds);
@@ -760,6 +770,7 @@ s_rectify (s_sim_t *sim)
     for (int r = 0; r < sim->n_rounds; r++) {
         const s_round_t *round = &sim->rounds[r];
         xc_date_t visit = xc_date_add_months (round->feedback, 3) + 7;
+        visit = visit > s_today ? s_today : visit;
         const json_t *t;
         json_array_foreach (round->targets, i, t)
             s_queue (sim, "rectify", "rectify.revisit",
@@ -825,7 +836,7 @@ ctl_simulate (ctl_t *ctl, int argc, char **argv)
         }
     }
     int64_t started = xc_clock_mono_ms ();
-    sim.today = xc_date_of_time (xc_clock_wall (), ctl->config->utc_offset);
+    s_today = xc_date_of_time (xc_clock_wall (), ctl->config->utc_offset);
     if (rc == CTL_OK)
         rc = s_plan_problems (&sim);
     if (rc == CTL_OK)
