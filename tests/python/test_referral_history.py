@@ -360,7 +360,7 @@ def test_a_bad_policy_stops_the_service_naming_the_key(tmp_path, policy, said):
 def test_a_policy_replaces_the_kinds_and_the_definitions(tmp_path):
     s = Suite(str(tmp_path), SERVICES, {"office": ("office", "office", {}), "body": (BODY, "discipline", {})},
               {"referral": {"outcomes": {"organizational_handling": [{"id": "talk", "name": "提醒谈话"}]},
-                            "definitions": {"leads": "本地定义：线索件数。"}}})
+                            "definitions": {"leads": "本地定义：线索件数。", "note": "本地说明。"}}})
     for _ in running_suite(s):
         referral = s.client("referral")
         rid = ok(referral.call(s.office, "referral.create", {"kind": "lead", "target": BODY, "title": "线索",
@@ -373,5 +373,6 @@ def test_a_policy_replaces_the_kinds_and_the_definitions(tmp_path):
             {"form": 1, "organizational_handling": "talk"}]}))
         st = stats(s, referral)
         assert st["by_handling"] == {"talk": 1} and st["names"]["organizational_handling"] == {"talk": "提醒谈话"}
-        assert st["definitions"]["leads"] == "本地定义：线索件数。"
+        assert st["definitions"]["leads"] == "本地定义：线索件数。" and st["definitions"]["note"] == "本地说明。"
+        assert st["definitions"]["people"].startswith("处理人数")        # the others stay built in
         assert st["names"]["party_sanction"]["expulsion"] == "开除党籍"      # the other lists stay
