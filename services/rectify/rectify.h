@@ -1,6 +1,7 @@
 /*  rectify.h: what the rectification service's modules share (docs/services/rectify.md).
 
-    policy (policies.rectify), scope (who may see which unit's items and events), record (an
+    policy (policies.rectify), scope (who may see which unit's items and events), registry
+    (intake's units and rounds: names, successors, owners, feedback), record (an
     item's history and the events about a unit, which the modules below share), items
     (items opened from intake's events and every transition of their life), deadlines (plan,
     item and milestone deadlines, their warnings, overdue notices and escalations, and the
