@@ -274,7 +274,8 @@ def test_intake_verbs_send_what_the_service_answers(suite):
     assert stats == ok(c["intake"].call(s.office, "intake.stats", {}))
     assert stats["problems"]["total"] == 1
     regular = stats["coverage"]["by_kind"]["regular"]
-    assert (regular["main"], regular["extended"], regular["units"]) == (1, 1, 2), regular
+    units = stats["coverage"]["units_by_kind"]["regular"]
+    assert (regular["main"], regular["extended"], units) == (1, 1, 2), stats["coverage"]
 
 
 def test_referral_verbs_as_the_office_and_the_target(suite):
