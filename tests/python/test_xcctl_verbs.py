@@ -273,9 +273,7 @@ def test_intake_verbs_send_what_the_service_answers(suite):
     stats = as_json(xcctl(s, "intake", "stats", "--json"))
     assert stats == ok(c["intake"].call(s.office, "intake.stats", {}))
     assert stats["problems"]["total"] == 1
-    regular = stats["coverage"]["by_kind"]["regular"]
-    units = stats["coverage"]["units_by_kind"]["regular"]
-    assert (regular["main"], regular["extended"], units) == (1, 1, 2), stats["coverage"]
+    assert stats["coverage"]["by_kind"]["regular"] == {"main": 1, "extended": 1}
 
 
 def test_referral_verbs_as_the_office_and_the_target(suite):
