@@ -165,6 +165,8 @@ def test_the_on_time_rate_is_what_the_claim_dates_make_it(suite, tmp_path):
         assert claims, one["history"]
         claimed_on = claims[-1].get("occurred_on")
         assert claimed_on, claims[-1]
+        # the unit's claim, recorded by the office from its records
+        assert claims[-1]["by"] == "office" and claims[-1]["recorded_from_history"] is True, claims[-1]
         late += claimed_on > one["due"]
     assert late == 2, items                  # a quarter of 8, by the profile
     got = stats(suite)["rectify"]
