@@ -29,6 +29,7 @@
 typedef struct {
     char id[16];
     char name[128];
+    char team[64];                   /* the inspection group, as people read it */
     const char *kind;                /* regular | special | lookback */
     const char *owner;               /* a district's unit id, or NULL: the city */
     const char *prior;               /* a lookback's prior round */
@@ -265,6 +266,7 @@ s_units_and_rounds (s_sim_t *sim)
         int year = first + r * years / city_rounds;
         snprintf (round->id, sizeof round->id, "CR-%02d", r + 1);
         snprintf (round->name, sizeof round->name, "%d年市委第%d轮巡察", year, r + 1);
+        snprintf (round->team, sizeof round->team, "市委第%d巡察组", r % 5 + 1);
         round->kind = "regular";
         round->city_index = r;
         s_round_dates (round, xc_date_from_ymd (year, r % 2 ? 9 : 3, 10));
@@ -285,6 +287,7 @@ s_units_and_rounds (s_sim_t *sim)
         snprintf (round->id, sizeof round->id, "DR-%02d", k + 1);
         snprintf (round->name, sizeof round->name, "%d年%s委第%lld轮巡察", year, s_str (district, "name", ""),
                   (long long) (k / n_districts + 1));
+        snprintf (round->team, sizeof round->team, "%s委巡察组", s_str (district, "name", ""));
         round->kind = "regular";
         round->owner = s_str (district, "id", "?");
         round->city_index = -1;
@@ -305,6 +308,7 @@ s_units_and_rounds (s_sim_t *sim)
         s_round_t *round = &sim->rounds[sim->n_rounds++];
         snprintf (round->id, sizeof round->id, "%s", s_str (linked, "id", "LR-1"));
         snprintf (round->name, sizeof round->name, "%s", s_str (linked, "name", "联动巡察"));
+        snprintf (round->team, sizeof round->team, "联动巡察组");
         round->kind = "special";
         round->city_index = -1;
         round->modes = json_pack ("[s]", "linked");
@@ -320,6 +324,7 @@ s_units_and_rounds (s_sim_t *sim)
         const s_round_t *prior = &sim->rounds[city_rounds];
         snprintf (round->id, sizeof round->id, "%s", s_str (lookback, "id", "LB-1"));
         snprintf (round->name, sizeof round->name, "%s", s_str (lookback, "name", "提级巡察回头看"));
+        snprintf (round->team, sizeof round->team, "市委提级巡察组");
         round->kind = "lookback";
         round->prior = prior->id;
         round->city_index = -1;
@@ -341,7 +346,7 @@ s_units_and_rounds (s_sim_t *sim)
     for (int r = 0; r < sim->n_rounds; r++) {
         s_round_t *round = &sim->rounds[r];
         json_t *data = json_pack ("{s:s, s:s, s:s, s:s, s:O, s:o, s:o, s:o}", "id", round->id, "name", round->name,
-                                  "kind", round->kind, "team", "sim-team", "targets", round->targets,
+                                  "kind", round->kind, "team", round->team, "targets", round->targets,
                                   "planned_start", s_date (round->start), "planned_end", s_date (round->withdrawn),
                                   "date", s_date (round->open));
         if (round->owner)
@@ -404,6 +409,14 @@ s_plan_problems (s_sim_t *sim)
                          " units), district_rounds (at least one a district), district_units (at least one a district"
                          " round), first_year and last_year (from 2000, before this year)\n");
         return CTL_LOCAL;
+    }
+    for (long long d = 0; d < n_districts; d++) {
+        const json_t *district = json_array_get (json_object_get (p, "districts"), (size_t) d);
+        size_t len = strlen (s_str (district, "name", ""));
+        if (!json_is_string (json_object_get (district, "id")) || len < 1 || len > 40) {
+            fprintf (stderr, "xcctl: profile: districts[%lld] needs an id and a name of 1-40 bytes\n", d);
+            return CTL_LOCAL;
+        }
     }
     int regular = (int) (city_rounds + district_rounds);
     long long rest = total - l_leads - l_immediate;
