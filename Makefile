@@ -127,7 +127,8 @@ $(B)/test/system_%: $(B)/obj/tests/system/%.o $(FIXTURE_OBJ) $(B)/libxc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(B)/bin/xcctl: $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/*.c)) $(B)/libxc.a
+# xcctl import round reads the categories as intake does: intake's policy module, not a copy
+$(B)/bin/xcctl: $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/*.c)) $(B)/obj/services/intake/policy.o $(B)/libxc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 

@@ -190,7 +190,9 @@ s_take_reply (ctl_t *ctl, s_flight_t *flights, size_t n, s_flight_t *f, char *by
         const char *text = json_string_value (json_object_get (reply->data, "message"));
         xc_code_t code = xc_code_from_name (name);
         if (code == XC_CODE_COUNT || !xc_code_is_transient (code)) {
-            fprintf (stderr, "xcctl: %s refused %s: %s: %s\n", req->service, req->type, name ? name : "error",
+            snprintf (req->message, sizeof req->message, "%s", text ? text : "");
+            if (!req->quiet)
+                fprintf (stderr, "xcctl: %s refused %s: %s: %s\n", req->service, req->type, name ? name : "error",
                      text ? text : "");
             req->code = code == XC_E_NOT_FOUND ? CTL_NOT_FOUND : CTL_REFUSED;
             snprintf (req->error, sizeof req->error, "%s", name ? name : "error");
@@ -226,7 +228,7 @@ ctl_call_all (ctl_t *ctl, ctl_request_t *reqs, size_t n)
         f->req = req;
         req->result = NULL;
         req->code = CTL_LOCAL;
-        req->status[0] = req->error[0] = 0;
+        req->status[0] = req->error[0] = req->message[0] = 0;
         json_t *data = req->data ? req->data : json_object ();
         req->data = NULL;
         f->done = true;
@@ -236,7 +238,8 @@ ctl_call_all (ctl_t *ctl, ctl_request_t *reqs, size_t n)
         }
         int64_t wall = xc_clock_wall ();
         xc_claims_t claims = { .iss = req->iss ? req->iss : ctl->iss, .aud = req->service, .type = req->type,
-                               .iat = wall, .exp = wall + ctl->config->clock_skew_seconds };
+                               .iat = wall, .exp = wall + ctl->config->clock_skew_seconds,
+                               .id = req->id };
         req->iss = claims.iss;
         xc_err_t err;
         f->msg = xc_envelope_seal (req->key ? req->key : &ctl->key, &claims, data, &f->len, f->id, &err);
