@@ -39,20 +39,31 @@ static const ctl_verb_t s_verbs[] = {
     { "problem.list", "intake", "[--round R] [--unit U] [--category C] [--source S] [--status S] [--after N]"
                                 " [--limit N]", "problems" },
     { "intake.stats", "intake", "", "intake's figures" },
-    { "referral.create", "referral", "--kind KIND --target ISS --title T --detail D [--problem N]",
+    { "referral.create", "referral", "--kind KIND --target ISS --title T --detail D [--problem N]"
+                                       " [--round ID] [--unit ID] [--category C] [--occurred-on DATE]",
       "make a referral (office)" },
-    { "referral.acknowledge", "referral", "--referral N", "acknowledge a referral (its target)" },
-    { "referral.dispose", "referral", "--referral N --method M [--note T]", "dispose of a referral (its target)" },
-    { "referral.outcome", "referral", "--referral N --case-filed BOOL --party-sanctions N --administrative-sanctions N"
-                                          " --organizational-handling N --detentions N --prosecution-transfers N [--note T]",
+    { "referral.acknowledge", "referral", "--referral N [--occurred-on DATE]",
+      "acknowledge a referral (its target)" },
+    { "referral.dispose", "referral", "--referral N --method M [--note T] [--occurred-on DATE]",
+      "dispose of a referral (its target)" },
+    { "referral.outcome", "referral", "--referral N --case-filed BOOL [--people JSON] [--party-sanctions N]"
+                                          " [--administrative-sanctions N] [--organizational-handling N] [--detentions N]"
+                                          " [--prosecution-transfers N] [--institutional-measures N] [--note T]"
+                                          " [--occurred-on DATE]",
       "report an outcome (its target)" },
-    { "referral.reopen", "referral", "--referral N --reason T", "reopen a parked lead (its target)" },
-    { "referral.conclude", "referral", "--referral N [--note T]", "conclude a referral (its target)" },
-    { "referral.extend", "referral", "--referral N --due DATE --reason T", "extend the due date (office)" },
+    { "referral.reopen", "referral", "--referral N --reason T [--occurred-on DATE]",
+      "reopen a parked lead (its target)" },
+    { "referral.conclude", "referral", "--referral N [--note T] [--occurred-on DATE]",
+      "conclude a referral (its target)" },
+    { "referral.extend", "referral", "--referral N --due DATE --reason T [--occurred-on DATE]",
+      "extend the due date (office)" },
+    { "referral.sign", "referral", "--referral N --leader JSON [--occurred-on DATE]",
+      "record a leader's sign-off on a special report (office)" },
     { "referral.get", "referral", "--referral N", "one referral (the read is logged)" },
     { "referral.list", "referral", "[--kind K] [--target ISS] [--state S] [--overdue BOOL] [--after N] [--limit N]",
       "referrals" },
-    { "referral.stats", "referral", "", "referral's figures (office)" },
+    { "referral.stats", "referral", "[--round R] [--owner O] [--year Y] [--kind K] [--mode M] [--category C]"
+                                   " [--unit-level L]", "referral's figures (office)" },
     { "rectify.plan", "rectify", "--item N --measures JSON [--note T]", "submit the plan (the unit)" },
     { "rectify.progress", "rectify", "--item N --note T [--measures-done JSON]", "report progress (the unit)" },
     { "rectify.claim", "rectify", "--item N --completion C --evidence JSON [--outcomes JSON] [--note T]",
@@ -84,7 +95,8 @@ static const ctl_verb_t s_verbs[] = {
 /*  Members that are integers or booleans on the wire. */
 static const char *const s_integers[] = {
     "problem", "item", "referral", "delivery", "after", "limit", "into", "measure", "party_sanctions",
-    "administrative_sanctions", "organizational_handling", "detentions", "prosecution_transfers", NULL,
+    "administrative_sanctions", "organizational_handling", "detentions", "prosecution_transfers",
+    "institutional_measures", "year", NULL,
 };
 static const char *const s_booleans[] = { "immediate", "overdue", "case_filed", NULL };
 

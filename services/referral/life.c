@@ -37,27 +37,62 @@ s_emit_private (xc_call_t *call, const char *type, const char *target, json_t *d
     return xc_call_emit_new (call, type, visibility, NULL, data);
 }
 
+/*  The day a referral loaded from history stops being quiet: applied + history_quiet. */
+static xc_date_t
+s_quiet_until (xc_call_t *call, const referral_t *referral, xc_date_t applied)
+{
+    xc_date_t until;
+    if (xc_deadline_compute (xc_call_calendar (call), applied, referral->policy.history_quiet, &until, NULL, 0,
+                             NULL) != 0)
+        until = applied + referral->policy.history_quiet.amount;   /* no calendar file: in days */
+    return until;
+}
+
+/*  The first alert for due: the largest threshold's day, not before the quiet time is over. */
+static xc_date_t
+s_first_alert (const referral_t *referral, xc_date_t due, const char *quiet_until)
+{
+    xc_date_t first = referral_alert_first (referral, due), quiet;
+    if (quiet_until && xc_date_parse (quiet_until, &quiet, NULL) == 0 && quiet > first)
+        return quiet;
+    return first;
+}
+
 int
 referral_make (xc_call_t *call, const referral_t *referral, const char *kind, const char *target,
                json_int_t problem, const char *title, json_t *content, xc_date_t date,
-               const char *by)
+               const char *by, const referral_origin_t *origin)
 {
-    xc_date_t due;
+    xc_date_t due, applied = xc_call_today (call);
     char explain[256], date_text[XC_DATE_LEN + 1], due_text[XC_DATE_LEN + 1], from_text[XC_DATE_LEN + 1];
+    char applied_text[XC_DATE_LEN + 1], quiet_text[XC_DATE_LEN + 1];
     const char *policy_text;
     referral_policy_due (&referral->policy, kind, &policy_text);
     if (referral_due (call, referral, kind, date, &due, explain, sizeof explain) != 0)
         return -1;
     xc_date_format (date, date_text);
     xc_date_format (due, due_text);
-    xc_date_format (referral_alert_first (referral, due), from_text);
+    xc_date_format (applied, applied_text);
+    /* opened from history: quiet for a while, so its disposals and outcomes, loaded right
+       after, come before any alert */
+    bool quiet = date < applied;
+    if (quiet)
+        xc_date_format (s_quiet_until (call, referral, applied), quiet_text);
+    xc_date_format (s_first_alert (referral, due, quiet ? quiet_text : NULL), from_text);
+    json_t *path = origin->category_path ? json_deep_copy (origin->category_path)
+                   : origin->category ? json_pack ("[s]", origin->category) : NULL;
     char *content_text = json_dumps (content, JSON_COMPACT);
+    char *path_text = path ? json_dumps (path, JSON_COMPACT) : NULL;
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "INSERT INTO referrals (kind, target, problem, title, content, state, referred_on, due,"
-        " due_start, due_policy, due_explain, alert_next, created_by)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, 'referred', ?6, ?7, ?6, ?8, ?9, ?10, ?11)");
+        " due_start, due_policy, due_explain, alert_next, created_by, round, unit, unit_level,"
+        " category, category_path, category_name, last_on, applied_on, quiet_until)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, 'referred', ?6, ?7, ?6, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+        " ?17, ?6, ?18, ?19)");
     if (!stmt || !content_text) {
         free (content_text);
+        free (path_text);
+        json_decref (path);
         return stmt ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : -1;
     }
     sqlite3_bind_text (stmt, 1, kind, -1, SQLITE_STATIC);
@@ -72,15 +107,52 @@ referral_make (xc_call_t *call, const referral_t *referral, const char *kind, co
     sqlite3_bind_text (stmt, 9, explain, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 10, from_text, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 11, by, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 12, origin->round, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 13, origin->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 14, origin->unit_level && origin->unit_level[0] ? origin->unit_level : NULL, -1,
+                       SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 15, origin->category, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 16, path_text, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 17, origin->category_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 18, applied_text, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 19, quiet ? quiet_text : NULL, -1, SQLITE_TRANSIENT);
     free (content_text);
-    if (xc_call_exec (call, stmt, "unable to make the referral") != 0)
+    free (path_text);
+    if (xc_call_exec (call, stmt, "unable to make the referral") != 0) {
+        json_decref (path);
         return -1;
+    }
     json_int_t id = (json_int_t) sqlite3_last_insert_rowid (xc_call_db (call));
-    if (referral_history (call, id, "created", by, json_pack ("{s:s}", "due", due_text)) != 0)
+    /* the category and each one above it, for the category filter (a subtree is one lookup) */
+    size_t i;
+    const json_t *category;
+    json_array_foreach (path, i, category) {
+        stmt = xc_call_stmt (call, "INSERT OR IGNORE INTO referral_categories (category, referral) VALUES (?1, ?2)");
+        if (!stmt || !json_is_string (category)) {
+            json_decref (path);
+            return stmt ? xc_call_fail (call, XC_E_SCHEMA, "a category path holds a non-string") : -1;
+        }
+        sqlite3_bind_text (stmt, 1, json_string_value (category), -1, SQLITE_STATIC);
+        sqlite3_bind_int64 (stmt, 2, id);
+        if (xc_call_exec (call, stmt, "unable to record the referral's category") != 0) {
+            json_decref (path);
+            return -1;
+        }
+    }
+    json_t *created = json_pack ("{s:s, s:s}", "due", due_text, "occurred_on", date_text);
+    if (quiet)
+        json_object_set_new (created, "recorded_from_history", json_true ());
+    if (referral_history (call, id, "created", by, created) != 0) {
+        json_decref (path);
         return -1;
-    json_t *event = json_pack ("{s:I, s:s, s:s, s:s, s:O, s:s, s:s}", "referral", id, "kind", kind,
-                               "target", target, "title", title, "content", content,
-                               "referred_on", date_text, "due", due_text);
+    }
+    json_t *event = json_pack ("{s:I, s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:s*, s:s*, s:s*, s:s*, s:o, s:s*}",
+                               "referral", id, "kind", kind, "target", target, "title", title,
+                               "content", content, "referred_on", date_text, "occurred_on", date_text,
+                               "due", due_text, "round", origin->round, "unit", origin->unit,
+                               "unit_level", origin->unit_level && origin->unit_level[0] ? origin->unit_level : NULL,
+                               "category", origin->category, "category_path", path ? path : json_null (),
+                               "category_name", origin->category_name);
     if (problem > 0)
         json_object_set_new (event, "problem", json_integer (problem));
     if (s_emit_private (call, "referral.created", target, event) != 0)
@@ -103,14 +175,17 @@ s_exists (xc_call_t *call, json_int_t problem, const char *kind)
     return exists;
 }
 
-/*  intake's problem.referred and problem.handed_over become referrals; the rest passes. */
+/*  intake's problem.referred and problem.handed_over become referrals, dated by their
+    occurred_on; rounds and units are kept for the figures (units.c); the rest passes. */
 int
 referral_apply (xc_call_t *call, const char *source, const xc_event_t *event, void *state)
 {
     const referral_t *referral = state;
-    bool lead = strcmp (event->type, "problem.referred") == 0;
-    if (strcmp (source, "intake") != 0 || (!lead && strcmp (event->type, "problem.handed_over") != 0))
+    if (strcmp (source, "intake") != 0)
         return 0;
+    bool lead = strcmp (event->type, "problem.referred") == 0;
+    if (!lead && strcmp (event->type, "problem.handed_over") != 0)
+        return event->msg ? referral_units_apply (call, event) : 0;
     if (!event->msg)
         return xc_call_fail (call, XC_E_FORBIDDEN, "intake redacts %s event %lld for referral: make"
                              " referral one of intake's restricted readers", event->type,
@@ -126,10 +201,32 @@ referral_apply (xc_call_t *call, const char *source, const xc_event_t *event, vo
     /* One referral per problem and kind, whatever intake sends. */
     if (s_exists (call, problem, kind))
         return 0;
+    char on[XC_DATE_LEN + 1], level[32] = "";
+    referral_event_date (call, event, on);
+    xc_date_t date;
+    xc_date_parse (on, &date, NULL);
+    referral_origin_t origin = {
+        .round = json_string_value (json_object_get (data, "round")),
+        .unit = json_string_value (json_object_get (data, "unit")),
+        .unit_level = json_string_value (json_object_get (data, "unit_level")),
+        .category = json_string_value (json_object_get (data, "category")),
+        .category_name = json_string_value (json_object_get (data, "category_name")),
+        .category_path = json_is_array (json_object_get (data, "category_path"))
+                         ? json_object_get (data, "category_path") : NULL,
+    };
+    /* an older intake sends no unit_level: the unit's as referral knows it */
+    if (!origin.unit_level && origin.unit) {
+        sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT level FROM units WHERE id = ?1");
+        if (!stmt)
+            return -1;
+        sqlite3_bind_text (stmt, 1, origin.unit, -1, SQLITE_STATIC);
+        if (sqlite3_step (stmt) == SQLITE_ROW)
+            snprintf (level, sizeof level, "%s", (const char *) sqlite3_column_text (stmt, 0));
+        sqlite3_reset (stmt);
+        origin.unit_level = level;
+    }
     json_t *content = json_deep_copy (data);
-    int rc = referral_make (call, referral, kind, target, problem, title, content,
-                            xc_date_of_time (event->msg->iat, xc_call_config (call)->utc_offset),
-                            "intake");
+    int rc = referral_make (call, referral, kind, target, problem, title, content, date, "intake", &origin);
     json_decref (content);
     return rc;
 }
@@ -146,41 +243,109 @@ referral_event_object (const char *source, const xc_event_t *event, char *object
         snprintf (object, size, "problem:%lld", (long long) problem);
 }
 
+/*  The path (ids from the root) and name ("全面从严治党 › 四风") of a category of
+    policies.intake.categories; a deployment without that list has flat categories. Fails the
+    call (schema) for an id not in the list. */
+static int
+s_category (xc_call_t *call, const char *id, json_t **path, char *name, size_t size)
+{
+    const json_t *list = json_object_get (json_object_get (xc_call_config (call)->policies, "intake"),
+                                          "categories");
+    *path = json_array ();
+    name[0] = 0;
+    if (!json_is_array (list) || json_array_size (list) == 0) {
+        json_array_append_new (*path, json_string (id));
+        return 0;
+    }
+    const char *at = id;
+    for (int depth = 0; at && depth < 16; depth++) {
+        size_t i;
+        const json_t *c, *found = NULL;
+        json_array_foreach (list, i, c)
+            if (json_is_string (json_object_get (c, "id")) && strcmp (json_string_value (json_object_get (c, "id")), at) == 0)
+                found = c;
+        if (!found) {
+            json_decref (*path);
+            *path = NULL;
+            return xc_call_fail (call, XC_E_SCHEMA, "category '%s' is not in policies.intake.categories", at);
+        }
+        json_array_insert_new (*path, 0, json_string (at));
+        const char *n = json_string_value (json_object_get (found, "name"));
+        char rest[512];
+        snprintf (rest, sizeof rest, "%s", name);
+        int w = snprintf (name, size, "%.200s", n ? n : at);
+        if (rest[0] && w > 0 && (size_t) w < size)
+            snprintf (name + w, size - (size_t) w, " › %.300s", rest);
+        at = json_string_value (json_object_get (found, "parent"));
+    }
+    return 0;
+}
+
 int
 referral_create (xc_call_t *call, void *state)
 {
+    const referral_t *referral = state;
     const json_t *data = xc_call_msg (call)->data;
     json_t *problem = json_object_get (data, "problem");
+    xc_date_t date = xc_call_occurred_on (call, data, referral->policy.history_role_list, NULL, NULL);
+    if (date < 0)
+        return -1;
     if (problem && s_exists (call, json_integer_value (problem),
                              json_string_value (json_object_get (data, "kind"))))
         return xc_call_fail (call, XC_E_CONFLICT, "problem %lld has a referral of that kind already",
                              (long long) json_integer_value (problem));
+    referral_origin_t origin = {
+        .round = json_string_value (json_object_get (data, "round")),
+        .unit = json_string_value (json_object_get (data, "unit")),
+        .category = json_string_value (json_object_get (data, "category")),
+    };
+    char level[32] = "", category_name[512] = "";
+    if (origin.unit && referral_unit_check (call, origin.unit, level, sizeof level) != 0)
+        return -1;
+    origin.unit_level = level;
+    json_t *path = NULL;
+    if (origin.category && s_category (call, origin.category, &path, category_name, sizeof category_name) != 0)
+        return -1;
+    origin.category_path = path;
+    origin.category_name = category_name[0] ? category_name : NULL;
     json_t *content = json_pack ("{s:O}", "detail", json_object_get (data, "detail"));
-    int rc = referral_make (call, state, json_string_value (json_object_get (data, "kind")),
+    int rc = referral_make (call, referral, json_string_value (json_object_get (data, "kind")),
                             json_string_value (json_object_get (data, "target")),
                             problem ? json_integer_value (problem) : 0,
                             json_string_value (json_object_get (data, "title")), content,
-                            xc_call_today (call), xc_call_iss (call));
+                            date, xc_call_iss (call), &origin);
     json_decref (content);
+    json_decref (path);
     return rc;
 }
 
-/*  A referral as the transitions need it. */
+/*  A referral as the transitions need it, and the day the transition happened. */
 typedef struct {
     json_int_t id;
     char kind[16], target[XC_NAME_MAX], state[16], method[32], due[XC_DATE_LEN + 1];
+    char referred_on[XC_DATE_LEN + 1], last_on[XC_DATE_LEN + 1], quiet_until[XC_DATE_LEN + 1];
     bool disposed;                   /* disposed once: its feedback was given */
+    char on[XC_DATE_LEN + 1];        /* the day this transition happened (occurred_on or today) */
+    bool from_history;               /* sent by the office on the target's behalf, from the record */
 } s_referral_t;
 
 /*  Loads the referral of data.referral; checks the sender is its target (or the office when
-    office is set). */
+    office is set), or a history role recording the target's act from paper (only with
+    occurred_on); sets the transition's day, which may not be before the referral's last
+    dated fact (conflict). */
+enum { S_TARGET, S_OFFICE, S_OFFICE_SINCE_REFERRED };
+
 static int
-s_load (xc_call_t *call, s_referral_t *r, bool office)
+s_load (xc_call_t *call, const referral_t *referral, s_referral_t *r, int mode)
 {
+    bool office = mode != S_TARGET;
     memset (r, 0, sizeof *r);
-    r->id = json_integer_value (json_object_get (xc_call_msg (call)->data, "referral"));
+    const json_t *data = xc_call_msg (call)->data;
+    r->id = json_integer_value (json_object_get (data, "referral"));
     sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT kind, target, state, coalesce (method, ''), due,"
-                                             " disposed_on IS NOT NULL FROM referrals WHERE id = ?1");
+                                             " disposed_on IS NOT NULL, referred_on,"
+                                             " coalesce (last_on, referred_on), coalesce (quiet_until, '')"
+                                             " FROM referrals WHERE id = ?1");
     if (!stmt)
         return -1;
     sqlite3_bind_int64 (stmt, 1, r->id);
@@ -192,25 +357,52 @@ s_load (xc_call_t *call, s_referral_t *r, bool office)
         snprintf (r->method, sizeof r->method, "%s", (const char *) sqlite3_column_text (stmt, 3));
         snprintf (r->due, sizeof r->due, "%s", (const char *) sqlite3_column_text (stmt, 4));
         r->disposed = sqlite3_column_int (stmt, 5);
+        snprintf (r->referred_on, sizeof r->referred_on, "%s", (const char *) sqlite3_column_text (stmt, 6));
+        snprintf (r->last_on, sizeof r->last_on, "%s", (const char *) sqlite3_column_text (stmt, 7));
+        snprintf (r->quiet_until, sizeof r->quiet_until, "%s", (const char *) sqlite3_column_text (stmt, 8));
     }
     sqlite3_reset (stmt);
     if (!found)
         return xc_call_fail (call, XC_E_NOT_FOUND, "no referral %lld", (long long) r->id);
-    if (office ? !xc_call_role_is (call, "office") : strcmp (xc_call_iss (call), r->target) != 0)
-        return xc_call_fail (call, XC_E_FORBIDDEN, "only %s may do that to referral %lld",
-                             office ? "the inspection office" : r->target, (long long) r->id);
+    bool historical = json_object_get (data, "occurred_on") != NULL, recorder = false;
+    for (int i = 0; i < referral->policy.n_history_roles && !recorder; i++)
+        recorder = xc_call_role_is (call, referral->policy.history_roles[i]);
+    bool allowed = office ? xc_call_role_is (call, "office") : strcmp (xc_call_iss (call), r->target) == 0;
+    if (!allowed && !office && historical && recorder)
+        r->from_history = allowed = true;
+    if (!allowed)
+        return xc_call_fail (call, XC_E_FORBIDDEN, "only %s may do that to referral %lld%s",
+                             office ? "the inspection office" : r->target, (long long) r->id,
+                             !office && recorder ? " (or the office recording it from history, with occurred_on)" : "");
+    if (xc_call_occurred_on (call, data, referral->policy.history_role_list, r->on, NULL) < 0)
+        return -1;
+    if (mode == S_OFFICE_SINCE_REFERRED && strcmp (r->on, r->referred_on) < 0)
+        return xc_call_fail (call, XC_E_CONFLICT, "occurred_on %s is before referral %lld was made, on %s",
+                             r->on, (long long) r->id, r->referred_on);
+    if (mode != S_OFFICE_SINCE_REFERRED && strcmp (r->on, r->last_on) < 0)
+        return xc_call_fail (call, XC_E_CONFLICT, "occurred_on %s is before referral %lld's previous"
+                             " recorded fact, on %s", r->on, (long long) r->id, r->last_on);
     return 0;
 }
 
-/*  Moves r to state (and method, when not NULL), records it and emits type. */
+/*  The history entry's data: the command's, with the day and who recorded it from paper. */
+static json_t *
+s_history_data (const s_referral_t *r, const json_t *data)
+{
+    json_t *h = json_deep_copy (data);
+    json_object_set_new (h, "occurred_on", json_string (r->on));
+    if (r->from_history)
+        json_object_set_new (h, "recorded_from_history", json_true ());
+    return h;
+}
+
+/*  Moves r to state (and method, when not NULL) on r->on, records it and emits type. */
 static int
 s_move (xc_call_t *call, const s_referral_t *r, const char *state, const char *method,
         const char *action, const char *type)
 {
-    char today[XC_DATE_LEN + 1];
-    xc_date_format (xc_call_today (call), today);
     sqlite3_stmt *stmt = xc_call_stmt (call,
-        "UPDATE referrals SET state = ?2, method = coalesce (?3, method),"
+        "UPDATE referrals SET state = ?2, method = coalesce (?3, method), last_on = ?5,"
         " disposed_on = CASE WHEN ?4 = 'disposed' AND disposed_on IS NULL THEN ?5 ELSE disposed_on END,"
         " concluded_on = CASE WHEN ?2 = 'concluded' THEN ?5 ELSE concluded_on END,"
         /* feedback given: no more warnings for this referral, even if reopened */
@@ -221,14 +413,19 @@ s_move (xc_call_t *call, const s_referral_t *r, const char *state, const char *m
     sqlite3_bind_text (stmt, 2, state, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 3, method, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 4, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 5, today, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 5, r->on, -1, SQLITE_STATIC);
     const json_t *data = xc_call_msg (call)->data;
     if (xc_call_exec (call, stmt, "unable to move the referral") != 0
-        || referral_history (call, r->id, action, xc_call_iss (call), json_deep_copy (data)) != 0)
+        || referral_history (call, r->id, action, xc_call_iss (call), s_history_data (r, data)) != 0)
         return -1;
     json_t *event = json_deep_copy (data);
     json_object_set_new (event, "state", json_string (state));
-    json_object_set_new (event, "on", json_string (today));
+    json_object_set_new (event, "on", json_string (r->on));
+    json_object_set_new (event, "occurred_on", json_string (r->on));
+    if (r->from_history) {
+        json_object_set_new (event, "by", json_string (xc_call_iss (call)));
+        json_object_set_new (event, "recorded_from_history", json_true ());
+    }
     if (s_emit_private (call, type, r->target, event) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:I, s:s}", "referral", r->id, "state", state));
@@ -238,9 +435,8 @@ s_move (xc_call_t *call, const s_referral_t *r, const char *state, const char *m
 int
 referral_acknowledge (xc_call_t *call, void *state)
 {
-    (void) state;
     s_referral_t r;
-    if (s_load (call, &r, false) != 0)
+    if (s_load (call, state, &r, S_TARGET) != 0)
         return -1;
     if (strcmp (r.state, "referred") != 0)
         return xc_call_fail (call, XC_E_CONFLICT, "referral %lld is %s, not referred", (long long) r.id, r.state);
@@ -250,9 +446,8 @@ referral_acknowledge (xc_call_t *call, void *state)
 int
 referral_dispose (xc_call_t *call, void *state)
 {
-    (void) state;
     s_referral_t r;
-    if (s_load (call, &r, false) != 0)
+    if (s_load (call, state, &r, S_TARGET) != 0)
         return -1;
     if (strcmp (r.state, "acknowledged") != 0)
         return xc_call_fail (call, XC_E_CONFLICT, "referral %lld is %s: it is disposed once acknowledged",
@@ -272,42 +467,110 @@ s_disposed_not_parked (xc_call_t *call, const s_referral_t *r, const char *what)
     return 0;
 }
 
+static const char *const s_counts[] = { "party_sanctions", "administrative_sanctions",
+                                        "organizational_handling", "detentions",
+                                        "prosecution_transfers" };
+
+/*  Checks each person's kinds against the policy and derives the five counts from them; a
+    count also given that disagrees is schema. Without people, the counts given (absent: 0). */
+static int
+s_outcome_counts (xc_call_t *call, const referral_t *referral, const json_t *data, json_int_t counts[5])
+{
+    const json_t *people = json_object_get (data, "people");
+    for (int i = 0; i < 5; i++)
+        counts[i] = json_integer_value (json_object_get (data, s_counts[i]));
+    if (!people)
+        return 0;
+    static const char *const lists[] = { "party_sanction", "administrative_sanction", "organizational_handling" };
+    json_int_t derived[5] = { 0 };
+    size_t i;
+    const json_t *person;
+    json_array_foreach (people, i, person) {
+        for (int k = 0; k < 3; k++) {
+            const char *kind = json_string_value (json_object_get (person, lists[k]));
+            if (!kind)
+                continue;
+            if (!referral_policy_kind_name (&referral->policy, lists[k], kind))
+                return xc_call_fail (call, XC_E_SCHEMA, "people[%zu].%s: '%.64s' is not one of"
+                                     " policies.referral.outcomes.%s", i, lists[k], kind, lists[k]);
+            derived[k]++;
+        }
+        derived[3] += json_is_true (json_object_get (person, "detained"));
+        derived[4] += json_is_true (json_object_get (person, "prosecuted"));
+    }
+    for (int k = 0; k < 5; k++) {
+        const json_t *given = json_object_get (data, s_counts[k]);
+        if (given && json_integer_value (given) != derived[k])
+            return xc_call_fail (call, XC_E_SCHEMA, "%s is %lld but the people listed make %lld", s_counts[k],
+                                 (long long) json_integer_value (given), (long long) derived[k]);
+        counts[k] = derived[k];
+    }
+    return 0;
+}
+
 int
 referral_outcome (xc_call_t *call, void *state)
 {
-    (void) state;
+    const referral_t *referral = state;
     s_referral_t r;
-    if (s_load (call, &r, false) != 0 || s_disposed_not_parked (call, &r, "an outcome") != 0)
+    if (s_load (call, referral, &r, S_TARGET) != 0 || s_disposed_not_parked (call, &r, "an outcome") != 0)
         return -1;
     const json_t *data = xc_call_msg (call)->data;
-    char today[XC_DATE_LEN + 1];
-    xc_date_format (xc_call_today (call), today);
+    json_int_t counts[5];
+    if (s_outcome_counts (call, referral, data, counts) != 0)
+        return -1;
+    const json_t *measures = json_object_get (data, "institutional_measures");
+    if (measures && strcmp (r.kind, "lead") == 0)
+        return xc_call_fail (call, XC_E_CONFLICT, "referral %lld is a lead: institutional_measures are a"
+                             " department's, on a special report or a handover", (long long) r.id);
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "INSERT INTO outcomes (referral, n, case_filed, party_sanctions, administrative_sanctions,"
-        " organizational_handling, detentions, prosecution_transfers, note, reported_on) VALUES (?1,"
-        " (SELECT coalesce (max (n), 0) + 1 FROM outcomes WHERE referral = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        " organizational_handling, detentions, prosecution_transfers, note, reported_on,"
+        " institutional_measures) VALUES (?1,"
+        " (SELECT coalesce (max (n), 0) + 1 FROM outcomes WHERE referral = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     if (!stmt)
         return -1;
-    static const char *const counts[] = { "party_sanctions", "administrative_sanctions",
-                                          "organizational_handling", "detentions",
-                                          "prosecution_transfers" };
     sqlite3_bind_int64 (stmt, 1, r.id);
     sqlite3_bind_int (stmt, 2, json_is_true (json_object_get (data, "case_filed")));
     for (int i = 0; i < 5; i++)
-        sqlite3_bind_int64 (stmt, 3 + i, json_integer_value (json_object_get (data, counts[i])));
+        sqlite3_bind_int64 (stmt, 3 + i, counts[i]);
     sqlite3_bind_text (stmt, 8, json_string_value (json_object_get (data, "note")), -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 9, today, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 9, r.on, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 10, json_integer_value (measures));
     if (xc_call_exec (call, stmt, "unable to record the outcome") != 0)
         return -1;
+    sqlite3_int64 n = sqlite3_last_insert_rowid (xc_call_db (call));
+    (void) n;
+    size_t i;
+    const json_t *person;
+    json_array_foreach (json_object_get (data, "people"), i, person) {
+        stmt = xc_call_stmt (call,
+            "INSERT INTO people (referral, n, i, form, party_sanction, administrative_sanction,"
+            " organizational_handling, detained, prosecuted) VALUES (?1,"
+            " (SELECT max (n) FROM outcomes WHERE referral = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        if (!stmt)
+            return -1;
+        sqlite3_bind_int64 (stmt, 1, r.id);
+        sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) i + 1);
+        sqlite3_bind_int64 (stmt, 3, json_integer_value (json_object_get (person, "form")));
+        sqlite3_bind_text (stmt, 4, json_string_value (json_object_get (person, "party_sanction")), -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 5, json_string_value (json_object_get (person, "administrative_sanction")), -1,
+                           SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 6, json_string_value (json_object_get (person, "organizational_handling")), -1,
+                           SQLITE_STATIC);
+        sqlite3_bind_int (stmt, 7, json_is_true (json_object_get (person, "detained")));
+        sqlite3_bind_int (stmt, 8, json_is_true (json_object_get (person, "prosecuted")));
+        if (xc_call_exec (call, stmt, "unable to record a person's outcome") != 0)
+            return -1;
+    }
     return s_move (call, &r, "disposed", NULL, "outcome", "referral.outcome_reported");
 }
 
 int
 referral_reopen (xc_call_t *call, void *state)
 {
-    (void) state;
     s_referral_t r;
-    if (s_load (call, &r, false) != 0)
+    if (s_load (call, state, &r, S_TARGET) != 0)
         return -1;
     if (strcmp (r.state, "disposed") != 0 || strcmp (r.method, "park") != 0)
         return xc_call_fail (call, XC_E_CONFLICT, "referral %lld is not a parked lead", (long long) r.id);
@@ -317,9 +580,8 @@ referral_reopen (xc_call_t *call, void *state)
 int
 referral_conclude (xc_call_t *call, void *state)
 {
-    (void) state;
     s_referral_t r;
-    if (s_load (call, &r, false) != 0 || s_disposed_not_parked (call, &r, "concluding") != 0)
+    if (s_load (call, state, &r, S_TARGET) != 0 || s_disposed_not_parked (call, &r, "concluding") != 0)
         return -1;
     return s_move (call, &r, "concluded", NULL, "concluded", "referral.concluded");
 }
@@ -329,7 +591,7 @@ referral_extend (xc_call_t *call, void *state)
 {
     const referral_t *referral = state;
     s_referral_t r;
-    if (s_load (call, &r, true) != 0)
+    if (s_load (call, referral, &r, S_OFFICE) != 0)
         return -1;
     const json_t *data = xc_call_msg (call)->data;
     const char *due = json_string_value (json_object_get (data, "due"));
@@ -342,27 +604,81 @@ referral_extend (xc_call_t *call, void *state)
     xc_date_t due_date;
     xc_date_parse (due, &due_date, NULL);
     char from[XC_DATE_LEN + 1], explain[400];
-    xc_date_format (referral_alert_first (referral, due_date), from);
+    xc_date_format (s_first_alert (referral, due_date, r.quiet_until[0] ? r.quiet_until : NULL), from);
     snprintf (explain, sizeof explain, "extended from %s to %s: %.300s", r.due, due, reason);
     sqlite3_stmt *stmt = xc_call_stmt (call, "UPDATE referrals SET due = ?2, alert_next = ?3,"
-                                             " due_explain = ?4 WHERE id = ?1");
+                                             " due_explain = ?4, last_on = ?5 WHERE id = ?1");
     if (!stmt)
         return -1;
     sqlite3_bind_int64 (stmt, 1, r.id);
     sqlite3_bind_text (stmt, 2, due, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 3, from, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 4, explain, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 5, r.on, -1, SQLITE_STATIC);
     if (xc_call_exec (call, stmt, "unable to extend the referral") != 0
         || referral_history (call, r.id, "extended", xc_call_iss (call),
-                             json_pack ("{s:s, s:s, s:s}", "from", r.due, "to", due, "reason", reason)) != 0)
+                             json_pack ("{s:s, s:s, s:s, s:s}", "from", r.due, "to", due, "reason", reason,
+                                        "occurred_on", r.on)) != 0)
         return -1;
     /* No content in this event: the notification service routes it. */
     char visibility[XC_NAME_MAX + 8];
     referral_visibility (r.target, true, visibility, sizeof visibility);
     if (xc_call_emit_new (call, "referral.extended", visibility, NULL,
-                          json_pack ("{s:I, s:s, s:s, s:s, s:s}", "referral", r.id, "kind", r.kind,
-                                     "target", r.target, "due", due, "previous_due", r.due)) != 0)
+                          json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s}", "referral", r.id, "kind", r.kind,
+                                     "target", r.target, "due", due, "previous_due", r.due,
+                                     "occurred_on", r.on)) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:I, s:s}", "referral", r.id, "due", due));
+    return 0;
+}
+
+/*  领导签批: a leader's sign-off on a special report, once. Not a step of the department's
+    handling, so it is dated against the referral's date only. */
+int
+referral_sign (xc_call_t *call, void *state)
+{
+    const referral_t *referral = state;
+    s_referral_t r;
+    if (s_load (call, referral, &r, S_OFFICE_SINCE_REFERRED) != 0)
+        return -1;
+    if (strcmp (r.kind, "report") != 0)
+        return xc_call_fail (call, XC_E_CONFLICT, "referral %lld is a %s: a leader signs off special reports"
+                             " (kind report)", (long long) r.id, r.kind);
+    const json_t *leader = json_object_get (xc_call_msg (call)->data, "leader");
+    const char *name = json_string_value (json_object_get (leader, "name"));
+    const char *title = json_string_value (json_object_get (leader, "title"));
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT leader_name, signed_on FROM signatures WHERE referral = ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, r.id);
+    char before[256] = "";
+    if (sqlite3_step (stmt) == SQLITE_ROW)
+        snprintf (before, sizeof before, "%s on %s", (const char *) sqlite3_column_text (stmt, 0),
+                  (const char *) sqlite3_column_text (stmt, 1));
+    sqlite3_reset (stmt);
+    if (before[0])
+        return xc_call_fail (call, XC_E_CONFLICT, "referral %lld was signed off before, by %s", (long long) r.id,
+                             before);
+    stmt = xc_call_stmt (call, "INSERT INTO signatures (referral, leader_name, leader_title, signed_on, by)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, r.id);
+    sqlite3_bind_text (stmt, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 3, title, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 4, r.on, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 5, xc_call_iss (call), -1, SQLITE_STATIC);
+    if (xc_call_exec (call, stmt, "unable to record the sign-off") != 0
+        || referral_history (call, r.id, "signed", xc_call_iss (call),
+                             json_pack ("{s:O, s:s}", "leader", leader, "occurred_on", r.on)) != 0)
+        return -1;
+    /* no content: the office's notices (notify) route it like the deadline alerts */
+    char visibility[XC_NAME_MAX + 8];
+    referral_visibility (r.target, true, visibility, sizeof visibility);
+    if (xc_call_emit_new (call, "referral.signed", visibility, NULL,
+                          json_pack ("{s:I, s:s, s:s, s:O, s:s}", "referral", r.id, "kind", r.kind,
+                                     "target", r.target, "leader", leader, "occurred_on", r.on)) != 0)
+        return -1;
+    xc_call_result (call, json_pack ("{s:I, s:s}", "referral", r.id, "signed_on", r.on));
     return 0;
 }

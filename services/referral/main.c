@@ -28,6 +28,44 @@ static const xc_migration_t s_migrations[] = {
       " reported_on TEXT NOT NULL, PRIMARY KEY (referral, n)) WITHOUT ROWID;"
       "CREATE TABLE alerts (referral INTEGER NOT NULL REFERENCES referrals (id),"
       " due TEXT NOT NULL, alert TEXT NOT NULL, PRIMARY KEY (referral, due, alert)) WITHOUT ROWID;" },
+    /* rounds and units learnt from intake's events, each referral's round, unit and category,
+       dated facts (occurred_on), outcomes per person, leaders' sign-offs; indexes for the
+       stats filters */
+    { "rounds, units, people, sign-offs",
+      "ALTER TABLE referrals ADD COLUMN round TEXT;"
+      "ALTER TABLE referrals ADD COLUMN unit TEXT;"
+      "ALTER TABLE referrals ADD COLUMN unit_level TEXT;"
+      "ALTER TABLE referrals ADD COLUMN category TEXT;"
+      "ALTER TABLE referrals ADD COLUMN category_path TEXT;"
+      "ALTER TABLE referrals ADD COLUMN category_name TEXT;"
+      "ALTER TABLE referrals ADD COLUMN last_on TEXT;"
+      "ALTER TABLE referrals ADD COLUMN applied_on TEXT;"
+      "ALTER TABLE referrals ADD COLUMN quiet_until TEXT;"
+      "UPDATE referrals SET last_on = coalesce (concluded_on, disposed_on, referred_on),"
+      " applied_on = referred_on;"
+      "CREATE INDEX referrals_by_round ON referrals (round, kind) WHERE round IS NOT NULL;"
+      "CREATE INDEX referrals_by_date ON referrals (referred_on, kind);"
+      "CREATE INDEX referrals_by_unit ON referrals (unit) WHERE unit IS NOT NULL;"
+      "CREATE INDEX referrals_by_level ON referrals (unit_level, kind) WHERE unit_level IS NOT NULL;"
+      "CREATE TABLE referral_categories (category TEXT NOT NULL, referral INTEGER NOT NULL,"
+      " PRIMARY KEY (category, referral)) WITHOUT ROWID;"
+      "CREATE TABLE rounds (id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,"
+      " owner_level TEXT NOT NULL, owner_district TEXT, organ TEXT, year INTEGER,"
+      " planned_start TEXT);"
+      "CREATE TABLE round_modes (mode TEXT NOT NULL, round TEXT NOT NULL,"
+      " PRIMARY KEY (mode, round)) WITHOUT ROWID;"
+      "CREATE TABLE units (id TEXT PRIMARY KEY, level TEXT NOT NULL, parent TEXT,"
+      " status TEXT NOT NULL DEFAULT 'active', successor TEXT, changed_on TEXT);"
+      "CREATE TABLE unit_names (unit TEXT NOT NULL, from_on TEXT NOT NULL, name TEXT NOT NULL,"
+      " PRIMARY KEY (unit, from_on)) WITHOUT ROWID;"
+      "ALTER TABLE outcomes ADD COLUMN institutional_measures INTEGER NOT NULL DEFAULT 0;"
+      "CREATE TABLE people (referral INTEGER NOT NULL REFERENCES referrals (id), n INTEGER NOT NULL,"
+      " i INTEGER NOT NULL, form INTEGER NOT NULL, party_sanction TEXT, administrative_sanction TEXT,"
+      " organizational_handling TEXT, detained INTEGER NOT NULL, prosecuted INTEGER NOT NULL,"
+      " PRIMARY KEY (referral, n, i)) WITHOUT ROWID;"
+      "CREATE TABLE signatures (referral INTEGER PRIMARY KEY REFERENCES referrals (id),"
+      " leader_name TEXT NOT NULL, leader_title TEXT NOT NULL, signed_on TEXT NOT NULL,"
+      " by TEXT NOT NULL);" },
 };
 
 static const char *const s_anyone[] = { "*", NULL };

@@ -13,12 +13,52 @@ static const xc_field_t s_due_fields[] = {
     { .name = NULL },
 };
 static const char *const s_period_ends[] = { "next_workday", "after_holiday", "keep", NULL };
+static const xc_field_t s_role = { .type = XC_T_ID };
+static const xc_field_t s_kind_fields[] = {
+    { .name = "id", .type = XC_T_ID, .required = true },
+    { .name = "name", .type = XC_T_STRING, .required = true, .min = 1, .max = 100 },
+    { .name = NULL },
+};
+static const xc_field_t s_kind = { .type = XC_T_OBJECT, .fields = s_kind_fields };
+static const xc_field_t s_form_name = { .type = XC_T_STRING, .min = 1, .max = 100 };
+static const xc_field_t s_outcome_fields[] = {
+    { .name = "forms", .type = XC_T_ARRAY, .min = 4, .max = 4, .items = &s_form_name },
+    { .name = "party_sanction", .type = XC_T_ARRAY, .min = 1, .max = REFERRAL_MAX_KINDS, .items = &s_kind },
+    { .name = "administrative_sanction", .type = XC_T_ARRAY, .min = 1, .max = REFERRAL_MAX_KINDS, .items = &s_kind },
+    { .name = "organizational_handling", .type = XC_T_ARRAY, .min = 1, .max = REFERRAL_MAX_KINDS, .items = &s_kind },
+    { .name = NULL },
+};
 static const xc_field_t s_fields[] = {
     { .name = "due", .type = XC_T_OBJECT, .fields = s_due_fields },
     { .name = "period_end", .type = XC_T_STRING, .one_of = s_period_ends },
     { .name = "warn_days", .type = XC_T_ARRAY, .max = REFERRAL_MAX_WARNINGS, .items = &s_day },
+    { .name = "history_roles", .type = XC_T_ARRAY, .max = 16, .items = &s_role },
+    { .name = "history_quiet", .type = XC_T_STRING, .min = 1, .max = 31 },
+    { .name = "outcomes", .type = XC_T_OBJECT, .fields = s_outcome_fields },
     { .name = NULL },
 };
+
+/*  The kinds of a person's outcome and their Chinese names (中国共产党纪律处分条例, 公职人员
+    政务处分法, 组织处理规定): the defaults, which the policy may replace list by list. */
+static const char *const s_default_outcomes =
+    "{\"forms\": [\"第一种形态\", \"第二种形态\", \"第三种形态\", \"第四种形态\"],"
+    " \"party_sanction\": [{\"id\": \"warning\", \"name\": \"警告\"},"
+    " {\"id\": \"serious_warning\", \"name\": \"严重警告\"},"
+    " {\"id\": \"removal\", \"name\": \"撤销党内职务\"},"
+    " {\"id\": \"probation\", \"name\": \"留党察看\"},"
+    " {\"id\": \"expulsion\", \"name\": \"开除党籍\"}],"
+    " \"administrative_sanction\": [{\"id\": \"warning\", \"name\": \"警告\"},"
+    " {\"id\": \"demerit\", \"name\": \"记过\"},"
+    " {\"id\": \"major_demerit\", \"name\": \"记大过\"},"
+    " {\"id\": \"demotion\", \"name\": \"降级\"},"
+    " {\"id\": \"dismissal\", \"name\": \"撤职\"},"
+    " {\"id\": \"expulsion\", \"name\": \"开除\"}],"
+    " \"organizational_handling\": [{\"id\": \"admonishment\", \"name\": \"诫勉\"},"
+    " {\"id\": \"suspension\", \"name\": \"停职检查\"},"
+    " {\"id\": \"reassignment\", \"name\": \"调整职务\"},"
+    " {\"id\": \"ordered_resignation\", \"name\": \"责令辞职\"},"
+    " {\"id\": \"removal\", \"name\": \"免职\"},"
+    " {\"id\": \"demotion\", \"name\": \"降职\"}]}";
 
 int
 referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_err_t *err)
@@ -68,6 +108,43 @@ referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_err_
             policy->warn_days[k] = policy->warn_days[k - 1];
             policy->warn_days[k - 1] = t;
         }
+    /* who may load history (occurred_on), and how long a referral loaded from it stays quiet */
+    const json_t *roles = json_object_get (section, "history_roles");
+    if (!roles)
+        snprintf (policy->history_roles[policy->n_history_roles++], XC_NAME_MAX, "office");
+    for (size_t i = 0; roles && i < json_array_size (roles); i++)
+        snprintf (policy->history_roles[policy->n_history_roles++], XC_NAME_MAX, "%s",
+                  json_string_value (json_array_get (roles, i)));
+    for (int i = 0; i < policy->n_history_roles; i++)
+        policy->history_role_list[i] = policy->history_roles[i];
+    policy->history_role_list[policy->n_history_roles] = NULL;
+    const char *quiet = json_string_value (json_object_get (section, "history_quiet"));
+    snprintf (policy->quiet_text, sizeof policy->quiet_text, "%s", quiet ? quiet : "1 days");
+    xc_err_t sub;
+    if (xc_span_parse (policy->quiet_text, &policy->history_quiet, &sub) != 0) {
+        xc_err_set (err, XC_E_CONFIG, "policies.referral.history_quiet: %s", sub.text);
+        goto done;
+    }
+    policy->history_quiet.end = XC_END_KEEP;
+    policy->outcomes = json_loads (s_default_outcomes, 0, NULL);
+    const json_t *given = json_object_get (section, "outcomes");
+    const char *key;
+    json_t *list;
+    json_object_foreach ((json_t *) given, key, list)
+        json_object_set (policy->outcomes, key, list);
+    json_object_foreach (policy->outcomes, key, list) {
+        if (strcmp (key, "forms") == 0)
+            continue;
+        size_t i, k;
+        json_t *a, *b;
+        json_array_foreach (list, i, a)
+            json_array_foreach (list, k, b)
+                if (k < i && json_equal (json_object_get (a, "id"), json_object_get (b, "id"))) {
+                    xc_err_set (err, XC_E_CONFIG, "policies.referral.outcomes.%s: '%s' twice", key,
+                                json_string_value (json_object_get (a, "id")));
+                    goto done;
+                }
+    }
     rc = 0;
 done:
     if (rc != 0 && err)
@@ -88,4 +165,15 @@ void
 referral_visibility (const char *target, bool alert, char *out, size_t size)
 {
     snprintf (out, size, "%s:%s", alert ? "alert" : "to", target);
+}
+
+const char *
+referral_policy_kind_name (const referral_policy_t *policy, const char *list, const char *id)
+{
+    size_t i;
+    const json_t *kind;
+    json_array_foreach (json_object_get (policy->outcomes, list), i, kind)
+        if (strcmp (json_string_value (json_object_get (kind, "id")), id) == 0)
+            return json_string_value (json_object_get (kind, "name"));
+    return NULL;
 }

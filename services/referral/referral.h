@@ -16,12 +16,24 @@
 #include "common/service.h"
 
 #define REFERRAL_MAX_WARNINGS 8
+#define REFERRAL_MAX_KINDS 32
+#define REFERRAL_MAX_ROLES 16
 
 typedef struct {
     xc_span_t due_lead, due_handover, due_report;
     char due_text[3][32];            /* the spans as written, shown by referral.get */
     int warn_days[REFERRAL_MAX_WARNINGS];   /* ascending */
     int n_warn_days;
+    /* who may give occurred_on (history), and how long a referral loaded from history is
+       quiet (no alerts) after it was applied */
+    char history_roles[REFERRAL_MAX_ROLES][XC_NAME_MAX];
+    const char *history_role_list[REFERRAL_MAX_ROLES + 1];
+    int n_history_roles;
+    xc_span_t history_quiet;
+    char quiet_text[32];
+    /* {"forms": [4 names], "party_sanction" | "administrative_sanction" |
+       "organizational_handling": [{"id", "name"}]}: the kinds of a person's outcome */
+    json_t *outcomes;
 } referral_policy_t;
 
 typedef struct {
@@ -37,15 +49,34 @@ int referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_
 /* The span and its text for a kind ("lead", "handover", "report"). */
 const xc_span_t *referral_policy_due (const referral_policy_t *policy, const char *kind,
                                       const char **text);
+/* The Chinese name of a kind in an outcome list ("party_sanction", ...); NULL when unknown. */
+const char *referral_policy_kind_name (const referral_policy_t *policy, const char *list,
+                                       const char *id);
 
 /* The visibility class of a referral's events: only the office and the target read them; an
    alert's (no content) also the services. */
 void referral_visibility (const char *target, bool alert, char *out, size_t size);
 
+/* Where a referral comes from: its round, inspected unit and category (each may be NULL). */
+typedef struct {
+    const char *round, *unit, *unit_level, *category, *category_name;
+    const json_t *category_path;     /* ids from the root; NULL: [category] */
+} referral_origin_t;
+
+/* units.c: rounds and units from intake's events, the unit's successor */
+int referral_units_apply (xc_call_t *call, const xc_event_t *event);
+/* The day an intake event's fact happened: its occurred_on, else its signing day. */
+void referral_event_date (xc_call_t *call, const xc_event_t *event, char out[XC_DATE_LEN + 1]);
+/* The unit's level into level ("" when referral does not know the unit); conflict when the
+   unit was merged or split (naming its successor and the day). */
+int referral_unit_check (xc_call_t *call, const char *unit, char *level, size_t size);
+/* An SQL expression: the name of referrals.unit on referrals.referred_on. */
+extern const char *const referral_name_at_sql;
+
 /* life.c */
 int referral_make (xc_call_t *call, const referral_t *referral, const char *kind,
                    const char *target, json_int_t problem, const char *title, json_t *content,
-                   xc_date_t date, const char *by);
+                   xc_date_t date, const char *by, const referral_origin_t *origin);
 int referral_apply (xc_call_t *call, const char *source, const xc_event_t *event, void *state);
 /*  What an intake event is about, for the events waiting for a calendar (service.h): a
     problem.referred or problem.handed_over is about its problem ("problem:17"). */
@@ -58,6 +89,7 @@ int referral_outcome (xc_call_t *call, void *state);
 int referral_reopen (xc_call_t *call, void *state);
 int referral_conclude (xc_call_t *call, void *state);
 int referral_extend (xc_call_t *call, void *state);
+int referral_sign (xc_call_t *call, void *state);
 /* Appends to a referral's history (data stolen). */
 int referral_history (xc_call_t *call, json_int_t id, const char *action, const char *by,
                       json_t *data);

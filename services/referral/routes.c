@@ -8,11 +8,18 @@ static const char *const s_anyone[] = { "*", NULL };
 static const char *const s_kinds[] = { "lead", "handover", "report", NULL };
 static const char *const s_states[] = { "referred", "acknowledged", "disposed", "concluded", NULL };
 static const char *const s_methods[] = { "talk_inquiry", "preliminary_verification", "park", "close", NULL };
+/* the round's kinds, modes and the units' levels as intake has them (docs/services/intake.md) */
+static const char *const s_round_kinds[] = { "regular", "special", "mobile", "lookback", NULL };
+static const char *const s_modes[] = { "elevated", "cross", "system", "extended", "linked", "audit_linked", NULL };
+static const char *const s_levels[] = { "city_department", "district", "town", "village", "soe",
+                                        "school", "hospital", "other", NULL };
 
 #define REFERRAL_ID { .name = "referral", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX }
 #define TARGET_NAME(n, req) { .name = n, .type = XC_T_STRING, .required = req, .min = 1, .max = XC_NAME_MAX - 1 }
 #define NOTE(n, req) { .name = n, .type = XC_T_STRING, .required = req, .min = 1, .max = 2000 }
-#define COUNT(n) { .name = n, .type = XC_T_INTEGER, .required = true, .min = 0, .max = 10000 }
+#define COUNT(n) { .name = n, .type = XC_T_INTEGER, .min = 0, .max = 10000 }
+/* the day the fact happened, for loading history (docs/protocol.md, "History") */
+#define OCCURRED_ON { .name = "occurred_on", .type = XC_T_DATE }
 
 static const xc_field_t s_create[] = {
     { .name = "kind", .type = XC_T_STRING, .required = true, .one_of = s_kinds },
@@ -20,29 +27,71 @@ static const xc_field_t s_create[] = {
     { .name = "title", .type = XC_T_STRING, .required = true, .min = 1, .max = 500 },
     { .name = "detail", .type = XC_T_STRING, .required = true, .min = 1, .max = 20000 },
     { .name = "problem", .type = XC_T_INTEGER, .min = 1, .max = INT64_MAX },
+    { .name = "round", .type = XC_T_ID },
+    { .name = "unit", .type = XC_T_ID },
+    { .name = "category", .type = XC_T_ID },
+    OCCURRED_ON,
     { .name = NULL },
 };
 static const xc_field_t s_only_id[] = { REFERRAL_ID, { .name = NULL } };
+static const xc_field_t s_acknowledge[] = { REFERRAL_ID, OCCURRED_ON, { .name = NULL } };
 static const xc_field_t s_dispose[] = {
     REFERRAL_ID,
     { .name = "method", .type = XC_T_STRING, .required = true, .one_of = s_methods },
     NOTE ("note", false),
+    OCCURRED_ON,
     { .name = NULL },
 };
+/* one person's outcome; the kinds of sanction and handling are the policy's (checked there) */
+static const xc_field_t s_person_fields[] = {
+    { .name = "form", .type = XC_T_INTEGER, .required = true, .min = 1, .max = 4 },
+    { .name = "party_sanction", .type = XC_T_NULLABLE_STRING, .min = 1, .max = 64 },
+    { .name = "administrative_sanction", .type = XC_T_NULLABLE_STRING, .min = 1, .max = 64 },
+    { .name = "organizational_handling", .type = XC_T_NULLABLE_STRING, .min = 1, .max = 64 },
+    { .name = "detained", .type = XC_T_BOOLEAN },
+    { .name = "prosecuted", .type = XC_T_BOOLEAN },
+    { .name = NULL },
+};
+static const xc_field_t s_person = { .type = XC_T_OBJECT, .fields = s_person_fields };
 static const xc_field_t s_outcome[] = {
     REFERRAL_ID,
     { .name = "case_filed", .type = XC_T_BOOLEAN, .required = true },
+    { .name = "people", .type = XC_T_ARRAY, .min = 0, .max = 1000, .items = &s_person },
     COUNT ("party_sanctions"), COUNT ("administrative_sanctions"), COUNT ("organizational_handling"),
-    COUNT ("detentions"), COUNT ("prosecution_transfers"),
+    COUNT ("detentions"), COUNT ("prosecution_transfers"), COUNT ("institutional_measures"),
     NOTE ("note", false),
+    OCCURRED_ON,
     { .name = NULL },
 };
-static const xc_field_t s_reopen[] = { REFERRAL_ID, NOTE ("reason", true), { .name = NULL } };
-static const xc_field_t s_conclude[] = { REFERRAL_ID, NOTE ("note", false), { .name = NULL } };
+static const xc_field_t s_reopen[] = { REFERRAL_ID, NOTE ("reason", true), OCCURRED_ON, { .name = NULL } };
+static const xc_field_t s_conclude[] = { REFERRAL_ID, NOTE ("note", false), OCCURRED_ON, { .name = NULL } };
 static const xc_field_t s_extend[] = {
     REFERRAL_ID,
     { .name = "due", .type = XC_T_DATE, .required = true },
     NOTE ("reason", true),
+    OCCURRED_ON,
+    { .name = NULL },
+};
+static const xc_field_t s_leader[] = {
+    { .name = "name", .type = XC_T_STRING, .required = true, .min = 1, .max = 100 },
+    { .name = "title", .type = XC_T_STRING, .required = true, .min = 1, .max = 200 },
+    { .name = NULL },
+};
+static const xc_field_t s_sign[] = {
+    REFERRAL_ID,
+    { .name = "leader", .type = XC_T_OBJECT, .required = true, .fields = s_leader },
+    OCCURRED_ON,
+    { .name = NULL },
+};
+/* the filters every *.stats takes (docs/services/referral.md, "Figures") */
+static const xc_field_t s_stats[] = {
+    { .name = "round", .type = XC_T_ID },
+    { .name = "owner", .type = XC_T_ID },
+    { .name = "year", .type = XC_T_INTEGER, .min = 2000, .max = 2100 },
+    { .name = "kind", .type = XC_T_STRING, .one_of = s_round_kinds },
+    { .name = "mode", .type = XC_T_STRING, .one_of = s_modes },
+    { .name = "category", .type = XC_T_ID },
+    { .name = "unit_level", .type = XC_T_STRING, .one_of = s_levels },
     { .name = NULL },
 };
 static const xc_field_t s_list[] = {
@@ -59,15 +108,16 @@ static const xc_field_t s_list[] = {
     referral's target, whatever its role. referral.get is a command: each read is logged. */
 static const xc_route_t s_routes[] = {
     { "referral.create", XC_COMMAND, s_office, s_create, referral_create },
-    { "referral.acknowledge", XC_COMMAND, s_anyone, s_only_id, referral_acknowledge },
+    { "referral.acknowledge", XC_COMMAND, s_anyone, s_acknowledge, referral_acknowledge },
     { "referral.dispose", XC_COMMAND, s_anyone, s_dispose, referral_dispose },
     { "referral.outcome", XC_COMMAND, s_anyone, s_outcome, referral_outcome },
     { "referral.reopen", XC_COMMAND, s_anyone, s_reopen, referral_reopen },
     { "referral.conclude", XC_COMMAND, s_anyone, s_conclude, referral_conclude },
     { "referral.extend", XC_COMMAND, s_office, s_extend, referral_extend },
+    { "referral.sign", XC_COMMAND, s_office, s_sign, referral_sign },
     { "referral.get", XC_COMMAND, s_anyone, s_only_id, referral_get },
     { "referral.list", XC_QUERY, s_anyone, s_list, referral_list },
-    { "referral.stats", XC_QUERY, s_office, NULL, referral_stats },
+    { "referral.stats", XC_QUERY, s_office, s_stats, referral_stats },
 };
 
 const xc_route_t *
