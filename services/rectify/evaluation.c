@@ -284,3 +284,59 @@ rectify_evaluate (xc_call_t *call, void *state)
                                      s_score_text (centi), "grade", grade));
     return 0;
 }
+
+int
+rectify_interview (xc_call_t *call, void *state)
+{
+    const rectify_t *rectify = state;
+    const json_t *data = xc_call_msg (call)->data;
+    const char *round = json_string_value (json_object_get (data, "round"));
+    const char *unit = json_string_value (json_object_get (data, "unit"));
+    char on[XC_DATE_LEN + 1];
+    if (xc_call_occurred_on (call, data, rectify->policy.history_roles, on, NULL) < 0)
+        return -1;
+    sqlite3_stmt *stmt = xc_call_stmt (call,
+        "SELECT (SELECT count(*) FROM rounds WHERE id = ?1),"
+        " (SELECT count(*) FROM round_targets WHERE round = ?1 AND unit = ?2)");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, unit, -1, SQLITE_STATIC);
+    long long known = 0, target = 0;
+    if (sqlite3_step (stmt) == SQLITE_ROW) {
+        known = sqlite3_column_int64 (stmt, 0);
+        target = sqlite3_column_int64 (stmt, 1);
+    }
+    sqlite3_reset (stmt);
+    if (!known)
+        return xc_call_fail (call, XC_E_NOT_FOUND, "no round '%s' (rectify learns rounds from intake)", round);
+    if (!target)
+        return xc_call_fail (call, XC_E_CONFLICT, "unit '%s' is not a target of round '%s'", unit, round);
+    char *interviewee = json_dumps (json_object_get (data, "interviewee"), JSON_COMPACT);
+    stmt = xc_call_stmt (call, "INSERT INTO interviews_held (round, unit, interviewee, held_by, note, held_on,"
+                               " recorded_by, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!stmt || !interviewee) {
+        free (interviewee);
+        return stmt ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : -1;
+    }
+    sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 3, interviewee, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 4, json_string_value (json_object_get (data, "by")), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 5, json_string_value (json_object_get (data, "note")), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 6, on, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 7, xc_call_iss (call), -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 8, xc_call_now (call));
+    free (interviewee);
+    if (xc_call_exec (call, stmt, "unable to record the interview") != 0)
+        return -1;
+    json_int_t id = (json_int_t) sqlite3_last_insert_rowid (xc_call_db (call));
+    json_t *event = xc_json_pick (data, (const char *const[]) { "round", "unit", "interviewee", "by", "note", NULL });
+    json_object_set_new (event, "interview", json_integer (id));
+    json_object_set_new (event, "occurred_on", json_string (on));
+    if (rectify_emit (call, "interview.held", unit, NULL, event) != 0)
+        return -1;
+    xc_call_result (call, json_pack ("{s:I, s:s, s:s, s:s}", "interview", id, "round", round, "unit", unit,
+                                     "occurred_on", on));
+    return 0;
+}

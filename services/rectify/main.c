@@ -54,6 +54,35 @@ static const xc_migration_t s_migrations[] = {
       " evaluated_on TEXT NOT NULL, evaluated_by TEXT NOT NULL, PRIMARY KEY (round, unit)) WITHOUT ROWID;"
       "CREATE TABLE interviews (round TEXT NOT NULL, unit TEXT NOT NULL, reason TEXT NOT NULL,"
       " PRIMARY KEY (round, unit)) WITHOUT ROWID;" },
+    /* issue 19: dated history, rounds' owners and kinds, category paths, units' names and
+       successors, interviews held */
+    { "history, owners, categories, successors, interviews held",
+      "ALTER TABLE items ADD COLUMN category_path TEXT;"       /* JSON array of ids from the root */
+      "ALTER TABLE items ADD COLUMN category_name TEXT;"       /* names from the root, joined by › */
+      "ALTER TABLE items ADD COLUMN applied_on TEXT;"          /* the day rectify opened it */
+      "ALTER TABLE items ADD COLUMN quiet_until TEXT;"         /* loaded from history: no alerts before */
+      "UPDATE items SET applied_on = opened_on;"
+      "CREATE INDEX items_by_opened ON items (opened_on);"
+      "ALTER TABLE claims ADD COLUMN due_then TEXT;"           /* the item's due date when it was made */
+      "UPDATE claims SET due_then = (SELECT due FROM items WHERE id = claims.item);"
+      "ALTER TABLE item_history ADD COLUMN occurred_on TEXT;"
+      "ALTER TABLE item_history ADD COLUMN from_history INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE rounds ADD COLUMN kind TEXT;"
+      "ALTER TABLE rounds ADD COLUMN modes TEXT;"              /* JSON array */
+      "ALTER TABLE rounds ADD COLUMN owner_level TEXT;"        /* city | district */
+      "ALTER TABLE rounds ADD COLUMN owner_district TEXT;"
+      "ALTER TABLE rounds ADD COLUMN organ TEXT;"
+      "ALTER TABLE rounds ADD COLUMN year INTEGER;"
+      "ALTER TABLE rounds ADD COLUMN feedback_on TEXT;"
+      "ALTER TABLE units ADD COLUMN status TEXT NOT NULL DEFAULT 'active';"
+      "ALTER TABLE units ADD COLUMN successor TEXT;"
+      "CREATE TABLE unit_names (unit TEXT NOT NULL, n INTEGER NOT NULL, name TEXT NOT NULL, from_on TEXT,"
+      " PRIMARY KEY (unit, n)) WITHOUT ROWID;"
+      "INSERT INTO unit_names (unit, n, name) SELECT id, 1, name FROM units;"
+      "CREATE TABLE interviews_held (id INTEGER PRIMARY KEY, round TEXT NOT NULL, unit TEXT NOT NULL,"
+      " interviewee TEXT NOT NULL, held_by TEXT NOT NULL, note TEXT, held_on TEXT NOT NULL,"
+      " recorded_by TEXT NOT NULL, at INTEGER NOT NULL);"
+      "CREATE INDEX interviews_held_by_round ON interviews_held (round, unit);" },
 };
 
 static const char *const s_readers[] = { "office", "service", "unit", "discipline", "audit", NULL };

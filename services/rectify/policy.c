@@ -40,6 +40,7 @@ static const xc_field_t s_weight_fields[] = {
 };
 static const xc_field_t s_grade_fields[] = {
     WORD ("grade", true),
+    { .name = "name", .type = XC_T_STRING, .min = 1, .max = RECTIFY_WORD * 2 - 1 },
     { .name = "min", .type = XC_T_INTEGER, .required = true, .min = 0, .max = 100 },
     { .name = NULL },
 };
@@ -49,7 +50,10 @@ static const xc_field_t s_interview_fields[] = {
     { .name = "lowest", .type = XC_T_INTEGER, .min = 0, .max = 10000 },
     { .name = NULL },
 };
+static const xc_field_t s_role = { .type = XC_T_STRING, .min = 1, .max = RECTIFY_WORD - 1 };
 static const xc_field_t s_fields[] = {
+    { .name = "history_roles", .type = XC_T_ARRAY, .max = RECTIFY_MAX_ROLES, .items = &s_role },
+    SPAN ("history_quiet"),
     { .name = "regimes", .type = XC_T_MAP, .max = RECTIFY_MAX_REGIMES, .items = &s_regime },
     WORD ("default_regime", false),
     SPAN ("immediate_due"),
@@ -73,8 +77,11 @@ static const char s_defaults[] =
     "                 \"reminder\", \"warning\", \"accountability\"]},"
     " \"revisit_after\": \"3 months\", \"period_end\": \"next_workday\", \"calendar_warn_from\": \"11-01\","
     " \"weights\": {\"leadership\": 15, \"responsibility\": 15, \"task_completion\": 60, \"satisfaction\": 10},"
-    " \"grades\": [{\"grade\": \"good\", \"min\": 90}, {\"grade\": \"fairly_good\", \"min\": 80},"
-    "             {\"grade\": \"average\", \"min\": 60}, {\"grade\": \"poor\", \"min\": 0}],"
+    " \"grades\": [{\"grade\": \"good\", \"name\": \"好\", \"min\": 90},"
+    "             {\"grade\": \"fairly_good\", \"name\": \"较好\", \"min\": 80},"
+    "             {\"grade\": \"average\", \"name\": \"一般\", \"min\": 60},"
+    "             {\"grade\": \"poor\", \"name\": \"差\", \"min\": 0}],"
+    " \"history_roles\": [\"office\"], \"history_quiet\": \"1 days\","
     " \"interview\": {\"below\": 60, \"lowest\": 0}}";
 
 /*  A span member: the text and its parse, ending by the rule end, or a config error naming it. */
@@ -171,7 +178,19 @@ s_load (rectify_policy_t *p, const json_t *section, xc_err_t *err)
         if (i > 0 && min >= p->grades[i - 1].min)
             return xc_err_set (err, XC_E_CONFIG, "policies.rectify.grades: min %d does not descend", min);
         p->grades[i].min = min;
-        snprintf (p->grades[i].grade, RECTIFY_WORD, "%s", json_string_value (json_object_get (value, "grade")));
+        const char *grade = json_string_value (json_object_get (value, "grade"));
+        snprintf (p->grades[i].grade, RECTIFY_WORD, "%s", grade);
+        /* people read the name; the four default grades keep theirs when a deployment gives none */
+        const char *gname = json_string_value (json_object_get (value, "name"));
+        static const char *const known[][2] = { { "good", "好" }, { "fairly_good", "较好" },
+                                                { "average", "一般" }, { "poor", "差" } };
+        for (int k = 0; !gname && k < 4; k++)
+            if (strcmp (known[k][0], grade) == 0)
+                gname = known[k][1];
+        if (!gname)
+            return xc_err_set (err, XC_E_CONFIG, "policies.rectify.grades[%zu].name: required for grade '%s'"
+                               " (the name people read, such as 好)", i, grade);
+        snprintf (p->grades[i].name, sizeof p->grades[i].name, "%s", gname);
         p->n_grades++;
     }
     if (p->grades[p->n_grades - 1].min != 0)
@@ -188,6 +207,13 @@ s_load (rectify_policy_t *p, const json_t *section, xc_err_t *err)
         p->calendar_warn_month = m;
         p->calendar_warn_day = d;
     }
+    json_array_foreach (json_object_get (section, "history_roles"), i, value) {
+        snprintf (p->history_role_names[i], RECTIFY_WORD, "%s", json_string_value (value));
+        p->history_roles[i] = p->history_role_names[i];
+    }
+    if (s_span ("history_quiet", json_string_value (json_object_get (section, "history_quiet")),
+                XC_END_KEEP, &p->history_quiet, p->history_quiet_text, err) != 0)
+        return -1;
     const json_t *interview = json_object_get (section, "interview");
     p->interview_below = (int) json_integer_value (json_object_get (interview, "below"));
     p->interview_lowest = (int) json_integer_value (json_object_get (interview, "lowest"));
@@ -226,6 +252,15 @@ rectify_policy_load (rectify_policy_t *policy, const xc_config_t *cfg, xc_err_t 
     json_decref (merged);
     json_decref (section);
     return rc;
+}
+
+const char *
+rectify_policy_grade_name (const rectify_policy_t *policy, const char *grade)
+{
+    for (int i = 0; grade && i < policy->n_grades; i++)
+        if (strcmp (policy->grades[i].grade, grade) == 0)
+            return policy->grades[i].name;
+    return grade;
 }
 
 const rectify_regime_t *

@@ -62,6 +62,11 @@ test_defaults_are_the_domain_s (void)
     CHECK (p.weights[0] == 15 && p.weights[1] == 15 && p.weights[2] == 60 && p.weights[3] == 10);
     CHECK_INT (p.n_grades, 4);
     CHECK_STR (p.grades[3].grade, "poor");
+    CHECK_STR (p.grades[3].name, "差");
+    CHECK_STR (p.grades[0].name, "好");
+    CHECK_STR (p.history_roles[0], "office");
+    CHECK (p.history_roles[1] == NULL);
+    CHECK_STR (p.history_quiet_text, "1 days");
     CHECK_INT (p.interview_below, 60);
     CHECK_INT (p.interview_lowest, 0);
     CHECK (p.calendar_warn_month == 11 && p.calendar_warn_day == 1);
@@ -112,9 +117,14 @@ test_bad_policies_are_refused_naming_the_key (void)
     s_refused ("{\"immediate_due\": \"soon\"}", "immediate_due");
     s_refused ("{\"regimes\": {\"x\": {\"plan_due\": \"1 fortnight\", \"report_due\": \"2 months\"}}}",
                "regimes.x.plan_due");
-    s_refused ("{\"grades\": [{\"grade\": \"a\", \"min\": 50}, {\"grade\": \"b\", \"min\": 70},"
-               " {\"grade\": \"c\", \"min\": 0}]}", "grades: min 70 does not descend");
-    s_refused ("{\"grades\": [{\"grade\": \"a\", \"min\": 50}]}", "the last grade's min must be 0");
+    s_refused ("{\"grades\": [{\"grade\": \"a\", \"name\": \"甲\", \"min\": 50},"
+               " {\"grade\": \"b\", \"name\": \"乙\", \"min\": 70},"
+               " {\"grade\": \"c\", \"name\": \"丙\", \"min\": 0}]}", "grades: min 70 does not descend");
+    s_refused ("{\"grades\": [{\"grade\": \"a\", \"name\": \"甲\", \"min\": 50}]}",
+               "the last grade's min must be 0");
+    /* people read a grade's name: a grade of the deployment's own needs one */
+    s_refused ("{\"grades\": [{\"grade\": \"a\", \"min\": 0}]}", "grades[0].name: required for grade 'a'");
+    s_refused ("{\"history_quiet\": \"soon\"}", "policies.rectify.history_quiet");
     s_refused ("{\"warnings\": [{\"colour\": \"g\", \"days_left\": 5}, {\"colour\": \"y\", \"days_left\": 5}]}",
                "warnings: 5 days twice");
     s_refused ("{\"warnings\": [{\"colour\": \"g\", \"days_left\": 0}]}", "days_left");

@@ -23,6 +23,7 @@
 #define RECTIFY_MAX_WARNINGS 8
 #define RECTIFY_MAX_STEPS 10
 #define RECTIFY_MAX_GRADES 8
+#define RECTIFY_MAX_ROLES 8
 #define RECTIFY_WORD 32                 /* names of regimes, colours, steps, grades, with the NUL */
 
 typedef struct {
@@ -49,12 +50,17 @@ typedef struct {
     int weights[4];                  /* leadership, responsibility, task_completion, satisfaction */
     struct {
         char grade[RECTIFY_WORD];
+        char name[RECTIFY_WORD * 2]; /* what people read: 好, 较好 ... */
         int min;                     /* a score out of 100 */
     } grades[RECTIFY_MAX_GRADES];    /* min descending, the last 0 */
     int n_grades;
     int interview_below;             /* 0: off */
     int interview_lowest;            /* 0: off */
     int calendar_warn_month, calendar_warn_day;  /* calendar.missing from then; 0: never */
+    char history_role_names[RECTIFY_MAX_ROLES][RECTIFY_WORD];
+    const char *history_roles[RECTIFY_MAX_ROLES + 1];   /* may give occurred_on; NULL-terminated */
+    xc_span_t history_quiet;         /* an item loaded from history is quiet this long */
+    char history_quiet_text[RECTIFY_WORD];
 } rectify_policy_t;
 
 typedef struct {
@@ -73,6 +79,8 @@ int rectify_tick (xc_call_t *call, void *state);
 
 /* policy.c */
 int rectify_policy_load (rectify_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);
+/* The Chinese name of a grade id (the grade itself when the policy has none). */
+const char *rectify_policy_grade_name (const rectify_policy_t *policy, const char *grade);
 /* The regime named name, or NULL. */
 const rectify_regime_t *rectify_policy_regime (const rectify_policy_t *policy, const char *name);
 
@@ -138,6 +146,8 @@ int rectify_visit_start (xc_call_t *call, const rectify_t *rectify, const char *
 int rectify_visit_tick (xc_call_t *call, const rectify_t *rectify, xc_date_t today);
 int rectify_revisit (xc_call_t *call, void *state);
 int rectify_evaluate (xc_call_t *call, void *state);
+/*  rectify.interview: the office records an interview (约谈) held with a unit's leader. */
+int rectify_interview (xc_call_t *call, void *state);
 
 /* queries.c */
 int rectify_get (xc_call_t *call, void *state);

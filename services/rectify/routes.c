@@ -4,7 +4,8 @@
 #include "services/rectify/rectify.h"
 
 static const char *const s_office[] = { "office", NULL };
-static const char *const s_unit[] = { "unit", NULL };
+/* the office sends a unit's command only to record it from history (with occurred_on) */
+static const char *const s_unit_or_office[] = { "unit", "office", NULL };
 static const char *const s_office_service[] = { "office", "service", NULL };
 static const char *const s_anyone[] = { "*", NULL };
 static const char *const s_states[] = { "opened", "planned", "claimed", "reopened", "closed", NULL };
@@ -14,10 +15,18 @@ static const char *const s_decisions[] = { "accept", "reject", NULL };
 static const char *const s_deadline_kinds[] = { "item", "plan", "measure", NULL };
 static const char *const s_visit_kinds[] = { "return_visit", "special_check", NULL };
 static const char *const s_lists[] = { "problems", "tasks", "responsibilities", NULL };
+static const char *const s_kinds[] = { "regular", "special", "mobile", "lookback", NULL };
+/* intake's unit levels and round modes (services/intake/routes.c) */
+static const char *const s_levels[] = { "city_department", "district", "town", "village", "soe",
+                                        "school", "hospital", "other", NULL };
+static const char *const s_modes[] = { "elevated", "cross", "system", "extended", "linked",
+                                       "audit_linked", NULL };
 
 #define ITEM_ID { .name = "item", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX }
 #define TEXT(n, req, most) { .name = n, .type = XC_T_STRING, .required = req, .min = 1, .max = most }
 #define MONEY(n) { .name = n, .type = XC_T_INTEGER, .min = 0, .max = 10000000000000LL }
+/* the day the fact happened (common/handler.h: xc_call_occurred_on) */
+#define OCCURRED_ON { .name = "occurred_on", .type = XC_T_DATE }
 #define PART(n) { .name = n, .type = XC_T_INTEGER, .required = true, .min = 0, .max = 100 }
 
 static const xc_field_t s_measure_fields[] = {
@@ -30,12 +39,14 @@ static const xc_field_t s_plan[] = {
     ITEM_ID,
     { .name = "measures", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 50, .items = &s_measure },
     TEXT ("note", false, 4000),
+    OCCURRED_ON,
     { .name = NULL },
 };
 static const xc_field_t s_measure_n = { .type = XC_T_INTEGER, .min = 1, .max = 50 };
 static const xc_field_t s_progress[] = {
     ITEM_ID, TEXT ("note", true, 4000),
     { .name = "measures_done", .type = XC_T_ARRAY, .max = 50, .items = &s_measure_n },
+    OCCURRED_ON,
     { .name = NULL },
 };
 static const xc_field_t s_evidence_fields[] = {
@@ -56,12 +67,14 @@ static const xc_field_t s_claim[] = {
     { .name = "evidence", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 50, .items = &s_evidence },
     { .name = "outcomes", .type = XC_T_OBJECT, .fields = s_outcome_fields },
     TEXT ("note", false, 4000),
+    OCCURRED_ON,
     { .name = NULL },
 };
 static const xc_field_t s_review[] = {
     ITEM_ID,
     { .name = "decision", .type = XC_T_STRING, .required = true, .one_of = s_decisions },
     TEXT ("reason", false, 2000),
+    OCCURRED_ON,
     { .name = NULL },
 };
 static const xc_field_t s_extend[] = {
@@ -70,6 +83,7 @@ static const xc_field_t s_extend[] = {
     TEXT ("reason", true, 2000),
     { .name = "deadline", .type = XC_T_STRING, .one_of = s_deadline_kinds },
     { .name = "measure", .type = XC_T_INTEGER, .min = 1, .max = 50 },
+    OCCURRED_ON,
     { .name = NULL },
 };
 static const xc_field_t s_regime[] = {
@@ -84,6 +98,7 @@ static const xc_field_t s_revisit[] = {
     { .name = "date", .type = XC_T_DATE, .required = true },
     { .name = "kinds", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 2, .items = &s_visit_kind },
     TEXT ("note", false, 4000),
+    OCCURRED_ON,
     { .name = NULL },
 };
 static const xc_field_t s_parts_fields[] = {
@@ -100,6 +115,16 @@ static const xc_field_t s_evaluate[] = {
     { .name = "parts", .type = XC_T_OBJECT, .required = true, .fields = s_parts_fields },
     { .name = "principal_leader", .type = XC_T_OBJECT, .required = true, .fields = s_leader_fields },
     TEXT ("note", false, 4000),
+    OCCURRED_ON,
+    { .name = NULL },
+};
+static const xc_field_t s_interview[] = {
+    { .name = "round", .type = XC_T_ID, .required = true },
+    { .name = "unit", .type = XC_T_ID, .required = true },
+    { .name = "interviewee", .type = XC_T_OBJECT, .required = true, .fields = s_leader_fields },
+    TEXT ("by", true, 200),
+    TEXT ("note", false, 4000),
+    OCCURRED_ON,
     { .name = NULL },
 };
 static const xc_field_t s_only_item[] = { ITEM_ID, { .name = NULL } };
@@ -127,23 +152,31 @@ static const xc_field_t s_round[] = {
     { .name = "limit", .type = XC_T_INTEGER, .min = 1, .max = 2000 },
     { .name = NULL },
 };
+/* the shared stats filters (docs/protocol.md); owner: "city", "district" or a district's id */
 static const xc_field_t s_stats[] = {
     ROUND_UNIT,
     { .name = "from", .type = XC_T_DATE }, { .name = "to", .type = XC_T_DATE },
+    { .name = "owner", .type = XC_T_ID },
+    { .name = "year", .type = XC_T_INTEGER, .min = 2000, .max = 2100 },
+    { .name = "kind", .type = XC_T_STRING, .one_of = s_kinds },
+    { .name = "mode", .type = XC_T_STRING, .one_of = s_modes },
+    { .name = "category", .type = XC_T_ID },
+    { .name = "unit_level", .type = XC_T_STRING, .one_of = s_levels },
     { .name = NULL },
 };
 
 /*  A unit acts on its own items only and a reader sees only its scope: the handlers check
     that against the item's unit. Anyone else may query and gets nothing (stats count nothing). */
 static const xc_route_t s_routes[] = {
-    { "rectify.plan", XC_COMMAND, s_unit, s_plan, rectify_plan },
-    { "rectify.progress", XC_COMMAND, s_unit, s_progress, rectify_progress },
-    { "rectify.claim", XC_COMMAND, s_unit, s_claim, rectify_claim },
+    { "rectify.plan", XC_COMMAND, s_unit_or_office, s_plan, rectify_plan },
+    { "rectify.progress", XC_COMMAND, s_unit_or_office, s_progress, rectify_progress },
+    { "rectify.claim", XC_COMMAND, s_unit_or_office, s_claim, rectify_claim },
     { "rectify.review", XC_COMMAND, s_office, s_review, rectify_review },
     { "rectify.extend", XC_COMMAND, s_office, s_extend, rectify_extend },
     { "rectify.regime", XC_COMMAND, s_office, s_regime, rectify_regime },
     { "rectify.revisit", XC_COMMAND, s_office, s_revisit, rectify_revisit },
     { "rectify.evaluate", XC_COMMAND, s_office, s_evaluate, rectify_evaluate },
+    { "rectify.interview", XC_COMMAND, s_office, s_interview, rectify_interview },
     { "rectify.get", XC_QUERY, s_anyone, s_only_item, rectify_get },
     { "rectify.list", XC_QUERY, s_anyone, s_list, rectify_list },
     { "rectify.export", XC_QUERY, s_anyone, s_export, rectify_export },
