@@ -28,6 +28,8 @@ static const xc_migration_t s_migrations[] = {
       "CREATE TABLE attempts (delivery INTEGER NOT NULL REFERENCES deliveries (id), n INTEGER NOT NULL,"
       " at_ms INTEGER NOT NULL, ok INTEGER NOT NULL, detail TEXT NOT NULL, PRIMARY KEY (delivery, n))"
       " WITHOUT ROWID;" },
+    /* round names for the texts, from intake's round.opened */
+    { "create rounds", "CREATE TABLE rounds (id TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;" },
 };
 
 static const char *const s_office[] = { "office", NULL };

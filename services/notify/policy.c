@@ -43,6 +43,7 @@ static const xc_field_t s_resend_fields[] = {
 };
 static const xc_field_t s_rule_fields[] = {
     TEXT ("id", true, 63),
+    TEXT ("name", false, 100),       /* how a notice names the rule that sent it (else the id) */
     { .name = "events", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 32, .items = &s_pattern },
     { .name = "when", .type = XC_T_MAP, .max = 16, .items = &s_values },
     { .name = "to", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 16, .items = &s_selector },
@@ -81,20 +82,25 @@ static const xc_field_t s_fields[] = {
 
 /* The domain's practice (docs/services/notify.md). */
 static const char s_default_rules[] =
-    "[{\"id\": \"warning-green\", \"events\": [\"rectify.warning\"], \"when\": {\"colour\": [\"green\"]},"
-    "  \"to\": [\"owners|role:officer\"]},"
-    " {\"id\": \"warning-yellow\", \"events\": [\"rectify.warning\"], \"when\": {\"colour\": [\"yellow\"]},"
-    "  \"to\": [\"owners|role:officer\", \"lead_leaders|role:supervising_leader\"]},"
-    " {\"id\": \"overdue\", \"events\": [\"rectify.overdue\"], \"to\": [\"role:party_secretary\", \"role:office\"]},"
-    " {\"id\": \"escalated\", \"events\": [\"rectify.escalated\"], \"to\": [\"role:office\", \"role:principal_leader\"]},"
-    " {\"id\": \"revisit-due\", \"events\": [\"revisit.due\"], \"to\": [\"role:office\"]},"
-    " {\"id\": \"referral-warning\", \"events\": [\"referral.warning\"], \"to\": [\"target\"]},"
-    " {\"id\": \"referral-overdue\", \"events\": [\"referral.overdue\"], \"to\": [\"role:office\", \"target\"]},"
-    " {\"id\": \"report-overdue\", \"events\": [\"round.report_overdue\"], \"to\": [\"role:office\"]},"
-    " {\"id\": \"interview\", \"events\": [\"interview.recommended\"], \"to\": [\"role:office_leadership\"]},"
-    " {\"id\": \"calendar-waiting\", \"events\": [\"calendar.waiting\"], \"to\": [\"role:office\"]},"
-    " {\"id\": \"calendar-missing\", \"events\": [\"calendar.missing\"], \"to\": [\"role:office\"]}]";
+    "[{\"id\": \"warning-green\", \"name\": \"整改绿色预警\", \"events\": [\"rectify.warning\"],"
+    "  \"when\": {\"colour\": [\"green\"]}, \"to\": [\"owners|role:officer\"]},"
+    " {\"id\": \"warning-yellow\", \"name\": \"整改黄色预警\", \"events\": [\"rectify.warning\"],"
+    "  \"when\": {\"colour\": [\"yellow\"]}, \"to\": [\"owners|role:officer\", \"lead_leaders|role:supervising_leader\"]},"
+    " {\"id\": \"overdue\", \"name\": \"整改逾期\", \"events\": [\"rectify.overdue\"], \"to\": [\"role:party_secretary\", \"role:office\"]},"
+    " {\"id\": \"escalated\", \"name\": \"逾期督办\", \"events\": [\"rectify.escalated\"], \"to\": [\"role:office\", \"role:principal_leader\"]},"
+    " {\"id\": \"revisit-due\", \"name\": \"巡察回访\", \"events\": [\"revisit.due\"], \"to\": [\"role:office\"]},"
+    " {\"id\": \"referral-warning\", \"name\": \"线索办理预警\", \"events\": [\"referral.warning\"], \"to\": [\"target\"]},"
+    " {\"id\": \"referral-overdue\", \"name\": \"线索办理逾期\", \"events\": [\"referral.overdue\"], \"to\": [\"role:office\", \"target\"]},"
+    " {\"id\": \"report-overdue\", \"name\": \"巡察报告逾期\", \"events\": [\"round.report_overdue\"], \"to\": [\"role:office\"]},"
+    " {\"id\": \"interview\", \"name\": \"约谈建议\", \"events\": [\"interview.recommended\"], \"to\": [\"role:office_leadership\"]},"
+    " {\"id\": \"interview-held\", \"name\": \"约谈完成\", \"events\": [\"interview.held\"], \"to\": [\"role:office_leadership\"]},"
+    " {\"id\": \"report-signed\", \"name\": \"领导签批\", \"events\": [\"referral.signed\"], \"to\": [\"role:office\", \"target\"]},"
+    " {\"id\": \"unit-merged\", \"name\": \"机构改革\", \"events\": [\"unit.merged\", \"unit.split\"], \"to\": [\"role:office\"]},"
+    " {\"id\": \"calendar-waiting\", \"name\": \"期限待算\", \"events\": [\"calendar.waiting\"], \"to\": [\"role:office\"]},"
+    " {\"id\": \"calendar-missing\", \"name\": \"日历缺失\", \"events\": [\"calendar.missing\"], \"to\": [\"role:office\"]}]";
 
+/* Every member a template names is one the event always carries, or one notify adds (notify.md):
+   a member left out shows as written. */
 static const char s_default_templates[] =
     "{\"rectify.warning\": {\"subject\": \"【整改预警】{unit_name} 整改事项{item} 剩余{days_left}天\","
     "  \"text\": \"{recipient}：\\n{unit_name}的整改事项{item}（{deadline_name}期限 {due}）剩余{days_left}天，请按期完成整改。\"},"
@@ -102,26 +108,53 @@ static const char s_default_templates[] =
     "  \"text\": \"{recipient}：\\n{unit_name}的整改事项{item}（{deadline_name}期限 {due}）已逾期{days_overdue}天，请立即整改并报告。\"},"
     " \"rectify.escalated\": {\"subject\": \"【整改督办】{unit_name} 整改事项{item} 第{step}步：{step_name}\","
     "  \"text\": \"{recipient}：\\n{unit_name}的整改事项{item}（期限 {due}）逾期{days_overdue}天，进入督办第{step}步（{step_name}）。\"},"
-    " \"revisit.due\": {\"subject\": \"【巡察回访】{unit_name} 整改满三个月\","
-    "  \"text\": \"{recipient}：\\n{unit_name}自{feedback_on}反馈以来整改已满三个月（{due}），请安排巡察回访和整改情况专项督查。\"},"
-    " \"referral.warning\": {\"subject\": \"【线索办理预警】线索{referral} 剩余{days_left}天反馈\","
+    " \"revisit.due\": {\"subject\": \"【巡察回访】{unit_name} 整改满{after}\","
+    "  \"text\": \"{recipient}：\\n{unit_name}自{feedback_on}反馈以来整改已满{after}（{due}），请安排巡察回访和整改情况专项督查。\"},"
+    " \"referral.warning\": {\"subject\": \"【线索办理预警】{kind}{referral} 剩余{days_left}天反馈\","
     "  \"text\": \"{recipient}：\\n移交的{kind}（编号{referral}）应于{due}前反馈办理情况，剩余{days_left}天。\"},"
-    " \"referral.overdue\": {\"subject\": \"【线索办理逾期】线索{referral} 已超过反馈期限\","
-    "  \"text\": \"{recipient}：\\n移交给{target}的{kind}（编号{referral}）应于{due}前反馈，现已逾期。\"},"
-    " \"round.report_overdue\": {\"subject\": \"【巡察报告逾期】{round}\","
-    "  \"text\": \"{recipient}：\\n巡察轮次{round}于{withdrawn_on}撤离，报告应于{due}前完成，现已逾期。\"},"
-    " \"interview.recommended\": {\"subject\": \"【约谈建议】{unit_name} 整改评估{score}分\","
-    "  \"text\": \"{recipient}：\\n{unit_name}在{round}整改评估中得分{score}（{grade}），建议约谈其主要负责人。\"},"
+    " \"referral.overdue\": {\"subject\": \"【线索办理逾期】{kind}{referral} 已超过反馈期限\","
+    "  \"text\": \"{recipient}：\\n移交给{target_name}的{kind}（编号{referral}）应于{due}前反馈，现已逾期。\"},"
+    " \"referral.signed\": {\"subject\": \"【领导签批】专题报告{referral} 已由{leader.title}{leader.name}签批\","
+    "  \"text\": \"{recipient}：\\n报送{target_name}的专题报告（编号{referral}）已于{occurred_on}经{leader.title}{leader.name}签批，请按批示办理。\"},"
+    " \"round.report_overdue\": {\"subject\": \"【巡察报告逾期】{round_name}\","
+    "  \"text\": \"{recipient}：\\n{round_name}于{withdrawn_on}撤离，巡察报告应于{due}前完成，现已逾期。\"},"
+    " \"unit.evaluated\": {\"subject\": \"【整改评估】{unit_name} 得分{score}（{grade_name}）\","
+    "  \"text\": \"{recipient}：\\n{unit_name}在{round_name}整改评估中得分{score}（{grade_name}）。\"},"
+    " \"interview.recommended\": {\"subject\": \"【约谈建议】{unit_name} 整改评估得分{score}（{grade_name}）\","
+    "  \"text\": \"{recipient}：\\n{unit_name}在{round_name}整改评估中得分{score}（{grade_name}），建议约谈其主要负责人。\"},"
+    " \"interview.held\": {\"subject\": \"【约谈】{unit_name} {interviewee.title}{interviewee.name}\","
+    "  \"text\": \"{recipient}：\\n{by}已于{occurred_on}约谈{unit_name}{interviewee.title}{interviewee.name}（{round_name}整改）。\"},"
+    " \"unit.merged\": {\"subject\": \"【机构改革】{from_names}并入{into_name}\","
+    "  \"text\": \"{recipient}：\\n{from_names}已于{occurred_on}并入{into_name}，其未办结的整改事项、问题线索和回访由{into_name}承接。\"},"
+    " \"unit.split\": {\"subject\": \"【机构改革】{unit_name}分设为{into_names}\","
+    "  \"text\": \"{recipient}：\\n{unit_name}已于{occurred_on}分设为{into_names}，其未办结的整改事项、问题线索和回访由{successor_name}承接。\"},"
     " \"calendar.waiting\": {\"subject\": \"【期限待算】{event_source}事件{event_seq}等待工作日历\","
     "  \"text\": \"{recipient}：\\n{event_source}的事件{event_seq}（{event_type}）暂无法计算期限：{reason}。请按国务院办公厅节假日安排通知添加该年度日历文件，添加后自动处理。\"},"
     " \"calendar.missing\": {\"subject\": \"【日历缺失】{year}年工作日历文件尚未添加\","
     "  \"text\": \"{recipient}：\\n{year}年的工作日历文件（{year}.json）尚未添加。国务院办公厅公布{year}年节假日安排后，请添加到日历目录；在此之前，需按工作日计算且落在{year}年的期限将等待。\"}}";
 
-/* How values read in a text: escalation steps, colours, kinds of referral. */
+/* How values read in a text: escalation steps, colours, kinds of referral, grades, the services
+   and the event types (a notice names its event by these). */
 static const char s_default_labels[] =
     "{\"supervision_notice\": \"督办通知\", \"stage_guidance\": \"阶段指导\", \"reminder\": \"提醒\","
     " \"warning\": \"警示\", \"accountability\": \"问责\", \"green\": \"绿色\", \"yellow\": \"黄色\","
-    " \"red\": \"红色\", \"lead\": \"问题线索\", \"handover\": \"移交事项\", \"report\": \"专题报告\"}";
+    " \"red\": \"红色\", \"lead\": \"问题线索\", \"handover\": \"移交事项\", \"report\": \"专题报告\","
+    " \"good\": \"好\", \"fairly_good\": \"较好\", \"average\": \"一般\", \"poor\": \"差\","
+    " \"intake\": \"巡察受理\", \"referral\": \"线索移交\", \"rectify\": \"整改监督\", \"notify\": \"通知服务\","
+    " \"rectify.warning\": \"整改预警\", \"rectify.overdue\": \"整改逾期\", \"rectify.escalated\": \"整改督办\","
+    " \"rectify.opened\": \"整改事项建立\", \"rectify.planned\": \"整改方案报送\", \"rectify.progressed\": \"整改进展报送\","
+    " \"rectify.claimed\": \"整改完成申报\", \"rectify.closed\": \"整改销号\", \"rectify.reopened\": \"整改重新打开\","
+    " \"rectify.extended\": \"整改延期\", \"rectify.regime_set\": \"整改期限制度设定\","
+    " \"revisit.due\": \"巡察回访到期\", \"revisit.recorded\": \"巡察回访记录\", \"unit.evaluated\": \"整改评估\","
+    " \"interview.recommended\": \"约谈建议\", \"interview.held\": \"约谈\", \"calendar.waiting\": \"期限待算\","
+    " \"calendar.missing\": \"日历缺失\", \"referral.created\": \"线索移交\", \"referral.acknowledged\": \"线索签收\","
+    " \"referral.disposed\": \"线索处置\", \"referral.outcome_reported\": \"线索办理结果\", \"referral.concluded\": \"线索办结\","
+    " \"referral.reopened\": \"线索重新办理\", \"referral.extended\": \"线索办理延期\", \"referral.warning\": \"线索办理预警\","
+    " \"referral.overdue\": \"线索办理逾期\", \"referral.signed\": \"领导签批\", \"round.opened\": \"巡察轮次启动\","
+    " \"round.advanced\": \"巡察阶段推进\", \"round.report_overdue\": \"巡察报告逾期\", \"problem.recorded\": \"问题登记\","
+    " \"problem.classified\": \"问题处置\", \"problem.fed_back\": \"问题反馈整改\", \"problem.referred\": \"问题线索移交\","
+    " \"problem.handed_over\": \"问题移交\", \"problem.merged\": \"问题合并\", \"unit.registered\": \"单位登记\","
+    " \"unit.renamed\": \"单位更名\", \"unit.merged\": \"单位合并\", \"unit.split\": \"单位分设\"}";
 
 /*  Checks what the schema cannot: ids, addresses without line breaks, URLs, times, selectors. */
 static int

@@ -3,11 +3,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/calendar.h"
 #include "common/text.h"
 #include "services/notify/notify.h"
 
 /*  Why a notice came, under every text: users must never wonder. */
-static const char s_reason[] = "\n\n——\n此通知依据规则 {rule}，由事件 {source}#{seq}（{type}）触发。";
+static const char s_reason[] = "\n\n——\n此通知依据规则“{rule_name}”，由{source_name}第{seq}号事件（{type_name}）触发。";
+
+/*  values' member name, or a member of a member ("leader.name": the events' people are objects). */
+static const json_t *
+s_member (const json_t *values, const char *name)
+{
+    const json_t *v = json_object_get (values, name);
+    const char *dot = strchr (name, '.');
+    if (v || !dot)
+        return v;
+    char head[65];
+    snprintf (head, sizeof head, "%.*s", (int) (dot - name), name);
+    const json_t *inner = json_object_get (values, head);
+    return json_is_object (inner) ? s_member (inner, dot + 1) : NULL;
+}
+
+/*  A policy's span as people say it: "3 months" 3个月, "20 workdays" 20个工作日, "10 days" 10天;
+    NULL when text is not a span. */
+static json_t *
+s_span_words (const char *text)
+{
+    xc_span_t span;
+    xc_err_t err;
+    if (!text || xc_span_parse (text, &span, &err) != 0)
+        return NULL;
+    const char *unit = span.unit == XC_SPAN_MONTHS ? "个月" : span.unit == XC_SPAN_WORKDAYS ? "个工作日" : "天";
+    char words[64];
+    snprintf (words, sizeof words, "%d%s", span.amount, unit);
+    return json_string (words);
+}
+
+/*  How a value reads: its label, or itself. */
+static const char *
+s_label (const notify_t *notify, const char *value)
+{
+    const json_t *label = value ? json_object_get (notify->labels, value) : NULL;
+    return label ? json_string_value (label) : value ? value : "";
+}
 
 char *
 notify_render (const char *text, const json_t *values)
@@ -25,7 +63,7 @@ notify_render (const char *text, const json_t *values)
         xc_buf_put (&b, p, (size_t) (open - p));
         char name[65], number[32];
         snprintf (name, sizeof name, "%.*s", (int) (close - open - 1), open + 1);
-        const json_t *v = json_object_get (values, name);
+        const json_t *v = s_member (values, name);
         if (json_is_string (v))
             xc_buf_puts (&b, json_string_value (v));
         else if (json_is_integer (v)) {
@@ -72,6 +110,22 @@ notify_compose (const notify_t *notify, const char *type, const json_t *data, co
             json_string_set (v, json_string_value (label));
     }
     json_object_update (values, (json_t *) extras);
+    /* words, not codes: the event's type and source, the grade's and the category's names
+       (the event's own when it carries them), the span the policy set */
+    json_object_set_new (values, "type_name", json_string (s_label (notify, type)));
+    json_object_set_new (values, "source_name",
+                         json_string (s_label (notify, json_string_value (json_object_get (extras, "source")))));
+    const char *grade = json_string_value (json_object_get (data, "grade"));
+    if (grade && !json_is_string (json_object_get (data, "grade_name")))
+        json_object_set_new (values, "grade_name", json_string (s_label (notify, grade)));
+    const json_t *category_name = json_object_get (data, "category_name");
+    if (json_is_string (category_name))
+        json_object_set (values, "category", (json_t *) category_name);
+    json_t *after = s_span_words (json_string_value (json_object_get (data, "after")));
+    if (after)
+        json_object_set_new (values, "after", after);
+    else if (strcmp (type, "revisit.due") == 0 && !json_object_get (data, "after"))
+        json_object_set_new (values, "after", json_string ("规定期限"));   /* an event from before the span was sent */
     /* what is due, as people say it */
     const char *deadline = json_string_value (json_object_get (data, "deadline"));
     if (deadline) {

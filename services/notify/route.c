@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/text.h"
 #include "services/notify/notify.h"
 
 bool
@@ -107,19 +108,100 @@ s_rule_matches (const json_t *rule, const char *type, const json_t *data)
     return false;
 }
 
-/*  The unit's name when intake told it, else its id; NULL after failing the call. */
+/*  The name of a unit or round (table "units" or "rounds") as intake last told it, else the id
+    itself; NULL after failing the call. */
 static json_t *
-s_unit_name (xc_call_t *call, const char *unit)
+s_name (xc_call_t *call, const char *table, const char *id)
 {
-    if (!unit)
+    if (!id)
         return json_string ("");
-    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT name FROM units WHERE id = ?1");
+    sqlite3_stmt *stmt = xc_call_stmt (call, strcmp (table, "units") == 0 ? "SELECT name FROM units WHERE id = ?1"
+                                                                          : "SELECT name FROM rounds WHERE id = ?1");
     if (!stmt)
         return NULL;
-    sqlite3_bind_text (stmt, 1, unit, -1, SQLITE_STATIC);
-    json_t *name = sqlite3_step (stmt) == SQLITE_ROW ? xc_column_text (stmt, 0) : json_string (unit);
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+    json_t *name = sqlite3_step (stmt) == SQLITE_ROW ? xc_column_text (stmt, 0) : json_string (id);
     sqlite3_reset (stmt);
     return name;
+}
+
+/*  The names of a list of unit ids, as a text reads them: "青石镇、白沙镇". */
+static json_t *
+s_unit_names (xc_call_t *call, const json_t *ids)
+{
+    xc_buf_t b = { 0 };
+    xc_buf_put (&b, "", 0);
+    size_t i;
+    json_t *id;
+    json_array_foreach (ids, i, id) {
+        json_t *name = s_name (call, "units", json_string_value (id));
+        if (!name) {
+            xc_buf_free (&b);
+            return NULL;
+        }
+        if (i > 0)
+            xc_buf_puts (&b, "、");
+        xc_buf_puts (&b, json_string_value (name));
+        json_decref (name);
+    }
+    json_t *out = b.failed ? NULL : json_string (b.data);
+    xc_buf_free (&b);
+    if (!out)
+        xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+    return out;
+}
+
+static const char *
+s_text (const json_t *v)
+{
+    return json_is_string (v) ? json_string_value (v) : "";
+}
+
+/*  Sets extras' member to a name (taking it); false when the lookup failed the call. */
+static bool
+s_set (json_t *extras, const char *member, json_t *name)
+{
+    return name && json_object_set_new (extras, member, name) == 0;
+}
+
+/*  What every notice of an event may name besides its data, in words: the unit's and round's
+    names (the event's round_name when it has one), the receiving body's directory name, and
+    the units of a merger or split. NULL after failing the call. */
+static json_t *
+s_event_words (xc_call_t *call, const notify_t *notify, const json_t *data)
+{
+    json_t *extras = json_object ();
+    const json_t *round = json_object_get (data, "round");
+    const json_t *round_name = json_object_get (data, "round_name");
+    const char *target = json_string_value (json_object_get (data, "target"));
+    const char *target_name = target ? target : "";
+    const char *id;
+    json_t *entry;
+    json_object_foreach ((json_t *) notify->directory, id, entry) {
+        const char *principal = json_string_value (json_object_get (entry, "principal"));
+        if (target && principal && strcmp (principal, target) == 0)
+            target_name = json_string_value (json_object_get (entry, "name"));
+    }
+    const json_t *into = json_object_get (data, "into");
+    bool ok = s_set (extras, "unit_name", s_name (call, "units", json_string_value (json_object_get (data, "unit"))))
+              && s_set (extras, "round_name", json_is_string (round_name) ? json_incref ((json_t *) round_name)
+                                              : json_is_object (round) ? json_string (s_text (json_object_get (round, "name")))
+                                              : s_name (call, "rounds", json_string_value (round)))
+              && s_set (extras, "target_name", json_string (target_name));
+    if (ok && json_is_array (json_object_get (data, "from")))
+        ok = s_set (extras, "from_names", s_unit_names (call, json_object_get (data, "from")));
+    if (ok && json_is_string (into))
+        ok = s_set (extras, "into_name", s_name (call, "units", json_string_value (into)));
+    if (ok && json_is_array (into))
+        ok = s_set (extras, "into_names", s_unit_names (call, into));
+    if (ok && json_is_string (json_object_get (data, "successor")))
+        ok = s_set (extras, "successor_name",
+                    s_name (call, "units", json_string_value (json_object_get (data, "successor"))));
+    if (!ok) {
+        json_decref (extras);
+        return NULL;
+    }
+    return extras;
 }
 
 /*  Makes the delivery of (event, recipient, channel) unless it exists. */
@@ -204,6 +286,40 @@ s_unit_registered (xc_call_t *call, const json_t *data)
     return xc_call_exec (call, stmt, "unable to record a unit");
 }
 
+/*  A round's name, for the texts (intake's round.opened). */
+static int
+s_round_opened (xc_call_t *call, const json_t *data)
+{
+    const json_t *round = json_object_get (data, "round");
+    const char *id = json_string_value (json_object_get (round, "id"));
+    const char *name = json_string_value (json_object_get (round, "name"));
+    if (!id || !name)
+        return 0;                    /* nothing to name: the texts use the id */
+    sqlite3_stmt *stmt = xc_call_stmt (call, "INSERT OR REPLACE INTO rounds (id, name) VALUES (?1, ?2)");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, name, -1, SQLITE_STATIC);
+    return xc_call_exec (call, stmt, "unable to record a round");
+}
+
+/*  A unit's new name (intake's unit.renamed): later notices use it. */
+static int
+s_unit_renamed (xc_call_t *call, const json_t *data)
+{
+    const char *id = json_string_value (json_object_get (data, "unit"));
+    const char *name = json_string_value (json_object_get (data, "name"));
+    if (!id || !name)
+        return 0;
+    sqlite3_stmt *stmt = xc_call_stmt (call, "INSERT INTO units (id, name) VALUES (?1, ?2)"
+                                             " ON CONFLICT (id) DO UPDATE SET name = excluded.name");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, name, -1, SQLITE_STATIC);
+    return xc_call_exec (call, stmt, "unable to rename a unit");
+}
+
 int
 notify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void *state)
 {
@@ -212,12 +328,14 @@ notify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void
     if (!event->msg || !json_is_object (event->msg->data))
         return 0;
     const json_t *data = event->msg->data;
-    if (strcmp (source, "intake") == 0 && strcmp (event->type, "unit.registered") == 0
-        && s_unit_registered (call, data) != 0)
+    bool intake = strcmp (source, "intake") == 0;
+    if ((intake && strcmp (event->type, "unit.registered") == 0 && s_unit_registered (call, data) != 0)
+        || (intake && strcmp (event->type, "unit.renamed") == 0 && s_unit_renamed (call, data) != 0)
+        || (intake && strcmp (event->type, "round.opened") == 0 && s_round_opened (call, data) != 0))
         return -1;
     /* looked up once an event, for every notice it makes */
-    json_t *unit_name = s_unit_name (call, json_string_value (json_object_get (data, "unit")));
-    if (!unit_name)
+    json_t *words = s_event_words (call, notify, data);
+    if (!words)
         return -1;
     size_t i;
     json_t *rule;
@@ -238,15 +356,18 @@ notify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void
                     const json_t *has = json_object_get (json_object_get (entry, "channels"), channels[c]);
                     if (!has || json_is_false (has) || (wanted && !s_has (wanted, channels[c])))
                         continue;
-                    json_t *extras = json_pack ("{s:O, s:s, s:I, s:s, s:s}", "unit_name", unit_name,
-                        "source", source, "seq", (json_int_t) event->seq, "type", event->type,
-                        "rule", json_string_value (json_object_get (rule, "id")));
+                    const char *rule_id = json_string_value (json_object_get (rule, "id"));
+                    const char *rule_name = json_string_value (json_object_get (rule, "name"));
+                    json_t *extras = json_pack ("{s:s, s:I, s:s, s:s, s:s}", "source", source,
+                        "seq", (json_int_t) event->seq, "type", event->type, "rule", rule_id,
+                        "rule_name", rule_name ? rule_name : rule_id);
+                    json_object_update (extras, words);
                     int rc = s_deliver (call, notify, source, event, rule, json_string_value (id), entry,
                                         channels[c], extras);
                     json_decref (extras);
                     if (rc != 0) {
                         json_decref (recipients);
-                        json_decref (unit_name);
+                        json_decref (words);
                         return -1;
                     }
                 }
@@ -254,6 +375,6 @@ notify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void
             json_decref (recipients);
         }
     }
-    json_decref (unit_name);
+    json_decref (words);
     return 0;
 }

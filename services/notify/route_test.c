@@ -121,12 +121,13 @@ test_templates_render_members_and_leave_unknowns (void)
     CHECK_INT (s_load (&n, ", \"templates\": {\"rectify.warning:yellow\": {\"subject\": \"黄{days_left}\","
                            " \"text\": \"t\"}}", &err), 0);
     json_t *data = json_pack ("{s:s, s:i, s:s, s:i}", "colour", "yellow", "days_left", 9, "unit", "U-A", "item", 4);
-    json_t *extras = json_pack ("{s:s, s:s, s:s, s:I, s:s}", "unit_name", "青石镇", "rule", "r1", "source", "rectify",
-                                "seq", (json_int_t) 7, "type", "rectify.warning");
+    json_t *extras = json_pack ("{s:s, s:s, s:s, s:s, s:I, s:s}", "unit_name", "青石镇", "rule", "r1", "rule_name",
+                                "黄色预警", "source", "rectify", "seq", (json_int_t) 7, "type", "rectify.warning");
     char *subject, *text;
     CHECK_INT (notify_compose (&n, "rectify.warning", data, extras, &subject, &text), 0);
     CHECK_STR (subject, "黄9");      /* type:colour comes before type */
-    CHECK (strstr (text, "规则 r1") && strstr (text, "rectify#7"));   /* why it came */
+    /* why it came, in words: the rule's name, the service's and the event type's */
+    CHECK (strstr (text, "规则“黄色预警”，由整改监督第7号事件（整改预警）触发") != NULL);
     free (subject);
     free (text);
     json_object_set_new (data, "colour", json_string ("green"));
@@ -136,6 +137,67 @@ test_templates_render_members_and_leave_unknowns (void)
     free (text);
     json_decref (data);
     json_decref (extras);
+    notify_policy_free (&n);
+}
+
+/*  Composes the default template of type for data (JSON text) with a few extras. */
+static void
+s_compose (notify_t *n, const char *type, const char *data_text, char **subject, char **text)
+{
+    json_t *data = json_loads (data_text, 0, NULL);
+    json_t *extras = json_pack ("{s:s, s:s, s:s, s:s, s:I, s:s, s:s}", "unit_name", "青石镇", "round_name", "十二届第八轮",
+                                "rule", "r", "source", "rectify", "seq", (json_int_t) 1, "type", type,
+                                "recipient", "市委巡察办");
+    CHECK_INT (notify_compose (n, type, data, extras, subject, text), 0);
+    json_decref (data);
+    json_decref (extras);
+}
+
+static void
+test_notices_read_in_words (void)
+{
+    notify_t n;
+    xc_err_t err = { 0, "" };
+    CHECK_INT (s_load (&n, "", &err), 0);
+    char *subject, *text;
+    /* the configured span, whatever it is */
+    s_compose (&n, "revisit.due", "{\"unit\": \"U-A\", \"round\": \"R1\", \"feedback_on\": \"2026-01-05\","
+               " \"due\": \"2026-04-07\", \"after\": \"3 months\"}", &subject, &text);
+    CHECK_STR (subject, "【巡察回访】青石镇 整改满3个月");
+    free (subject);
+    free (text);
+    s_compose (&n, "revisit.due", "{\"unit\": \"U-A\", \"feedback_on\": \"2026-01-05\", \"due\": \"2026-02-03\","
+               " \"after\": \"20 workdays\"}", &subject, &text);
+    CHECK (strstr (text, "整改已满20个工作日（2026-02-03）") != NULL);
+    free (subject);
+    free (text);
+    /* the grade's name: the event's own, else the label of its grade */
+    s_compose (&n, "interview.recommended", "{\"unit\": \"U-A\", \"round\": \"R1\", \"score\": \"45.00\","
+               " \"grade\": \"poor\", \"grade_name\": \"较差\"}", &subject, &text);
+    CHECK_STR (subject, "【约谈建议】青石镇 整改评估得分45.00（较差）");
+    CHECK (strstr (text, "在十二届第八轮整改评估中得分45.00（较差）") != NULL);
+    free (subject);
+    free (text);
+    s_compose (&n, "interview.recommended", "{\"unit\": \"U-A\", \"round\": \"R1\", \"score\": \"45.00\","
+               " \"grade\": \"poor\"}", &subject, &text);
+    CHECK_STR (subject, "【约谈建议】青石镇 整改评估得分45.00（差）");
+    free (subject);
+    free (text);
+    /* members of members: the leader who signed */
+    s_compose (&n, "referral.signed", "{\"referral\": 12, \"leader\": {\"name\": \"王强\", \"title\": \"市长\"},"
+               " \"occurred_on\": \"2020-06-01\"}", &subject, &text);
+    CHECK_STR (subject, "【领导签批】专题报告12 已由市长王强签批");
+    free (subject);
+    free (text);
+    notify_policy_free (&n);
+    /* a template naming the category reads its name when the event carries it */
+    CHECK_INT (s_load (&n, ", \"templates\": {\"problem.fed_back\": {\"subject\": \"{category}\", \"text\": \"t\"}}",
+                       &err), 0);
+    s_compose (&n, "problem.fed_back", "{\"category\": \"four_styles\", \"category_name\": \"全面从严治党 › 四风\"}",
+               &subject, &text);
+    CHECK_STR (subject, "全面从严治党 › 四风");
+    free (subject);
+    free (text);
     notify_policy_free (&n);
 }
 
@@ -184,6 +246,7 @@ main (void)
     RUN (test_type_patterns);
     RUN (test_selectors_name_only_who_answers);
     RUN (test_templates_render_members_and_leave_unknowns);
+    RUN (test_notices_read_in_words);
     RUN (test_bad_policies_are_refused);
     RUN (test_a_stream_needs_its_reader);
     h_rmtree (s_dir);
