@@ -26,6 +26,7 @@
 #include "common/date.h"
 #include "common/hash.h"
 #include "services/intake/intake.h"
+#include "services/referral/referral.h"
 
 #define ID_MAX 65
 #define DATE_BUF (XC_DATE_LEN + 1)
@@ -67,23 +68,6 @@ static const s_word_t s_methods[] = {
     { "谈话函询", "talk_inquiry" }, { "初步核实", "preliminary_verification" }, { "暂存待查", "park" },
     { "予以了结", "close" }, { NULL, NULL },
 };
-static const s_word_t s_forms[] = {
-    { "第一种", "1" }, { "第二种", "2" }, { "第三种", "3" }, { "第四种", "4" }, { NULL, NULL },
-};
-/* the sanction kinds' ids and names of the referral policy's defaults (docs/services/referral.md) */
-static const s_word_t s_party[] = {
-    { "警告", "warning" }, { "严重警告", "serious_warning" }, { "撤销党内职务", "removal" },
-    { "留党察看", "probation" }, { "开除党籍", "expulsion" }, { NULL, NULL },
-};
-static const s_word_t s_administrative[] = {
-    { "警告", "warning" }, { "记过", "demerit" }, { "记大过", "major_demerit" }, { "降级", "demotion" },
-    { "撤职", "dismissal" }, { "开除", "expulsion" }, { NULL, NULL },
-};
-static const s_word_t s_handling[] = {
-    { "诫勉", "admonishment" }, { "停职检查", "suspension" }, { "调整职务", "reassignment" },
-    { "责令辞职", "ordered_resignation" }, { "免职", "removal" }, { "降职", "demotion" }, { NULL, NULL },
-};
-
 /* a round's stages after planned, by the column that dates them (docs/services/intake.md) */
 static const s_word_t s_stages[] = {
     { "进驻", "stationed" }, { "撤离", "withdrawn" }, { "报告", "reported" }, { "反馈", "feedback_delivered" },
@@ -202,7 +186,8 @@ typedef struct {
     bool check;                      /* --check: the files only, nothing sent */
     s_file_t files[N_FILES];
     int col[N_FILES][40];
-    intake_policy_t categories;
+    intake_policy_t categories;      /* intake's own policy module: the same names */
+    referral_policy_t referral;      /* the kinds of a person's outcome and their names */
     xc_date_t today;
     s_round_t *rounds;
     size_t n_rounds;
@@ -927,6 +912,54 @@ s_check_leads (s_import_t *imp)
     }
 }
 
+/*  A kind of the referral policy's list (party_sanction ...) by its name or id (empty: none).
+    0, or -1 after refusing with the names known. */
+static int
+s_kind_column (s_import_t *imp, const ctl_csv_row_t *row, const char *column, const char *list, const char **out)
+{
+    const char *text = s_get (imp, F_PEOPLE, row, column);
+    *out = NULL;
+    if (!text[0])
+        return 0;
+    size_t i;
+    const json_t *kind;
+    const json_t *kinds = json_object_get (imp->referral.outcomes, list);
+    json_array_foreach (kinds, i, kind)
+        if (!strcmp (json_string_value (json_object_get (kind, "id")), text)
+            || !strcmp (json_string_value (json_object_get (kind, "name")), text)) {
+            *out = json_string_value (json_object_get (kind, "id"));
+            return 0;
+        }
+    char known[1024];
+    size_t at = 0;
+    known[0] = 0;
+    json_array_foreach (kinds, i, kind)
+        if (at < sizeof known)
+            at += (size_t) snprintf (known + at, sizeof known - at, "%s%s", i ? "、" : "",
+                                     json_string_value (json_object_get (kind, "name")));
+    s_refuse (imp, F_PEOPLE, row, "%s '%s' is none of %s (policies.referral)", column, text, known);
+    return -1;
+}
+
+/*  形态: 1-4, or the policy's name of a form (第一种形态), or the start of one (第一种). */
+static int
+s_form_column (s_import_t *imp, const ctl_csv_row_t *row, int *form)
+{
+    const char *text = s_get (imp, F_PEOPLE, row, "形态");
+    *form = 0;
+    if (text[0] >= '1' && text[0] <= '4' && !text[1])
+        *form = text[0] - '0';
+    size_t i;
+    const json_t *name;
+    json_array_foreach (json_object_get (imp->referral.outcomes, "forms"), i, name)
+        if (text[0] && !*form && !strncmp (json_string_value (name), text, strlen (text)))
+            *form = (int) i + 1;
+    if (*form)
+        return 0;
+    s_refuse (imp, F_PEOPLE, row, "形态 '%s' is none of 1-4, 第一种形态 … 第四种形态", text);
+    return -1;
+}
+
 static void
 s_check_people (s_import_t *imp)
 {
@@ -948,20 +981,17 @@ s_check_people (s_import_t *imp)
             s_refuse (imp, F_PEOPLE, row, "problem %s was 暂存待查: it has no outcome", no);
             continue;
         }
-        const char *form, *party, *administrative, *handling;
+        const char *party, *administrative, *handling;
+        int form;
         bool detained, prosecuted;
-        if (s_word_column (imp, F_PEOPLE, row, "形态", s_forms, NULL, &form) != 0
-            || s_word_column (imp, F_PEOPLE, row, "党纪处分", s_party, NULL, &party) != 0
-            || s_word_column (imp, F_PEOPLE, row, "政务处分", s_administrative, NULL, &administrative) != 0
-            || s_word_column (imp, F_PEOPLE, row, "组织处理", s_handling, NULL, &handling) != 0
+        if (s_form_column (imp, row, &form) != 0
+            || s_kind_column (imp, row, "党纪处分", "party_sanction", &party) != 0
+            || s_kind_column (imp, row, "政务处分", "administrative_sanction", &administrative) != 0
+            || s_kind_column (imp, row, "组织处理", "organizational_handling", &handling) != 0
             || s_yes (imp, F_PEOPLE, row, "留置", &detained) != 0 || s_yes (imp, F_PEOPLE, row, "移送司法", &prosecuted) != 0)
             continue;
-        if (!form) {
-            s_refuse (imp, F_PEOPLE, row, "形态 is empty (第一种 … 第四种)");
-            continue;
-        }
         json_array_append_new (lead->people,
-                               json_pack ("{s:i, s:o, s:o, s:o, s:b, s:b}", "form", form[0] - '0', "party_sanction",
+                               json_pack ("{s:i, s:o, s:o, s:o, s:b, s:b}", "form", form, "party_sanction",
                                           party ? json_string (party) : json_null (), "administrative_sanction",
                                           administrative ? json_string (administrative) : json_null (),
                                           "organizational_handling", handling ? json_string (handling) : json_null (),
@@ -1401,6 +1431,10 @@ ctl_import_round (ctl_t *ctl, int argc, char **argv)
         fprintf (stderr, "xcctl: import round: %s: %s\n", ctl->config->path, err.text);
         return CTL_LOCAL;
     }
+    if (referral_policy_load (&imp.referral, ctl->config, &err) != 0) {
+        fprintf (stderr, "xcctl: import round: %s: %s\n", ctl->config->path, err.text);
+        return CTL_LOCAL;
+    }
     imp.today = xc_date_of_time (xc_clock_wall (), ctl->config->utc_offset);
     int rc = s_load (&imp);
     if (rc == CTL_OK) {
@@ -1438,6 +1472,7 @@ ctl_import_round (ctl_t *ctl, int argc, char **argv)
     free (imp.problems);
     free (imp.leads);
     json_decref (imp.units);
+    json_decref (imp.referral.outcomes);
     for (int f = 0; f < N_FILES; f++)
         if (imp.files[f].loaded)
             ctl_csv_free (&imp.files[f].csv);
