@@ -21,24 +21,32 @@
 #include "cli/verbs.h"
 
 static const ctl_verb_t s_verbs[] = {
-    { "unit.register", "intake", "--id ID --name NAME --level LEVEL [--parent UNIT]", "register a unit (office)" },
+    { "unit.register", "intake", "--id ID --name NAME --level LEVEL [--parent UNIT] [--occurred-on D]",
+      "register a unit (office)" },
+    { "unit.rename", "intake", "--unit ID --name NAME [--occurred-on D]", "rename a unit (office)" },
+    { "unit.merge", "intake", "--from JSON --into JSON [--occurred-on D]",
+      "merge units into a new or an existing one (office)" },
+    { "unit.split", "intake", "--unit ID --into JSON --successor ID [--occurred-on D]",
+      "split a unit into new units (office)" },
     { "unit.get", "intake", "--unit ID", "one unit" },
     { "unit.list", "intake", "[--level L] [--parent UNIT] [--after ID] [--limit N]", "units" },
     { "round.open", "intake", "--id ID --name NAME --kind KIND --team ISS --targets JSON --planned-start DATE"
-                              " --planned-end DATE [--theme T] [--prior-round R] [--modes JSON] [--audit-ref REF] [--date D]",
+                              " --planned-end DATE [--theme T] [--prior-round R] [--modes JSON] [--audit-ref REF] [--date D]"
+                              " [--owner O] [--organ T]",
       "open an inspection round (office)" },
     { "round.advance", "intake", "--round ID --stage STAGE --date DATE", "move a round to its next stage (office)" },
     { "round.get", "intake", "--round ID", "one round with its targets" },
     { "round.list", "intake", "[--stage S] [--kind K] [--after ID] [--limit N]", "rounds" },
     { "problem.report", "intake", "--unit ID --category C --summary TEXT --detail TEXT --severity S --source SRC"
-                                  " [--round ID] [--immediate true] [--evidence JSON] [--reporter JSON]",
+                                  " [--round ID] [--immediate true] [--evidence JSON] [--reporter JSON] [--occurred-on D]",
       "report a problem (team, petition, audit, public)" },
-    { "problem.classify", "intake", "--problem N --dispositions JSON", "classify a problem (office)" },
-    { "problem.merge", "intake", "--into N --from JSON", "merge duplicate reports (office)" },
+    { "problem.classify", "intake", "--problem N --dispositions JSON [--occurred-on D]", "classify a problem (office)" },
+    { "problem.merge", "intake", "--into N --from JSON [--occurred-on D]", "merge duplicate reports (office)" },
     { "problem.get", "intake", "--problem N", "one problem" },
     { "problem.list", "intake", "[--round R] [--unit U] [--category C] [--source S] [--status S] [--after N]"
                                 " [--limit N]", "problems" },
-    { "intake.stats", "intake", "", "intake's figures" },
+    { "intake.stats", "intake", "[--round R] [--owner O] [--year Y] [--kind K] [--mode M] [--category C]"
+                                " [--unit-level L]", "intake's figures" },
     { "referral.create", "referral", "--kind KIND --target ISS --title T --detail D [--problem N]"
                                        " [--round ID] [--unit ID] [--category C] [--occurred-on DATE]",
       "make a referral (office)" },
@@ -250,6 +258,14 @@ s_check (const ctl_verb_t *v, const json_t *data, int argc, char **argv)
 static json_t *
 s_value (const char *name, const char *text)
 {
+    /* JSON first: unit.merge's --into is an object where problem.merge's is an integer */
+    if (text[0] == '[' || text[0] == '{') {
+        json_error_t jerr;
+        json_t *v = json_loads (text, JSON_REJECT_DUPLICATES, &jerr);
+        if (!v)
+            fprintf (stderr, "xcctl: --%s: not JSON: %s (column %d)\n", name, jerr.text, jerr.column);
+        return v;
+    }
     if (s_in (s_integers, name)) {
         char *end;
         errno = 0;
@@ -265,13 +281,6 @@ s_value (const char *name, const char *text)
             return json_boolean (strcmp (text, "true") == 0);
         fprintf (stderr, "xcctl: --%s: '%s' is not true or false\n", name, text);
         return NULL;
-    }
-    if (text[0] == '[' || text[0] == '{') {
-        json_error_t jerr;
-        json_t *v = json_loads (text, JSON_REJECT_DUPLICATES, &jerr);
-        if (!v)
-            fprintf (stderr, "xcctl: --%s: not JSON: %s (column %d)\n", name, jerr.text, jerr.column);
-        return v;
     }
     return json_string (text);
 }

@@ -19,14 +19,25 @@
 #include "common/handler.h"
 #include "common/service.h"
 
-#define INTAKE_MAX_CATEGORIES 64
+#define INTAKE_MAX_CATEGORIES 128
+#define INTAKE_MAX_CATEGORY_DEPTH 6
 #define INTAKE_MAX_SEVERITIES 16
 #define INTAKE_MAX_READERS 16
 
 typedef struct {
     char id[XC_NAME_MAX];
     char name[256];
+    int parent;                      /* index of the parent category, -1 at the top */
+    int depth;
+    char name_path[1600];            /* names from the root joined by " › " */
 } intake_category_t;
+
+#define INTAKE_MAX_DEFINITIONS 32
+
+typedef struct {
+    char figure[XC_NAME_MAX];        /* "problems.total" */
+    char text[1024];
+} intake_definition_t;
 
 typedef struct {
     intake_category_t categories[INTAKE_MAX_CATEGORIES];
@@ -40,8 +51,16 @@ typedef struct {
     int n_restricted_roles;
     char restricted_principals[INTAKE_MAX_READERS][XC_NAME_MAX];
     int n_restricted_principals;
+    char history_roles[INTAKE_MAX_READERS][XC_NAME_MAX];   /* may give occurred_on */
+    int n_history_roles;
+    char organ_city[256];            /* the 巡察机构 of a city round */
+    char organ_district_suffix[128]; /* after a district's name: its 巡察机构 */
+    bool lookback_additions;         /* lookback_new_targets: "addition" (else "refuse") */
+    intake_definition_t definitions[INTAKE_MAX_DEFINITIONS];   /* intake.stats' figures */
+    int n_definitions;
     /* NULL-terminated views of event_roles, for the service's event_readers */
     const char *event_role_list[INTAKE_MAX_READERS + 1];
+    const char *history_role_list[INTAKE_MAX_READERS + 1];
 } intake_policy_t;
 
 typedef struct {
@@ -60,6 +79,13 @@ const xc_route_t *intake_routes (size_t *n);
 /* policy.c */
 int intake_policy_load (intake_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);
 bool intake_policy_category (const intake_policy_t *policy, const char *id);
+const intake_category_t *intake_policy_category_find (const intake_policy_t *policy, const char *id);
+/*  The ids from the root to id (empty when unknown). Caller owns. */
+json_t *intake_policy_category_path (const intake_policy_t *policy, const char *id);
+/*  id and every category under it (NULL when unknown). Caller owns. */
+json_t *intake_policy_category_subtree (const intake_policy_t *policy, const char *id);
+/*  Whether category index is ancestor or lies under it. */
+bool intake_policy_category_under (const intake_policy_t *policy, int index, int ancestor);
 bool intake_policy_severity (const intake_policy_t *policy, const char *severity);
 bool intake_policy_restricted_reader (const intake_policy_t *policy, const xc_principal_t *p);
 
@@ -71,13 +97,21 @@ json_t *intake_identity_open (const intake_t *intake, json_int_t problem, const 
 
 /* units.c */
 int intake_unit_register (xc_call_t *call, void *state);
+int intake_unit_rename (xc_call_t *call, void *state);
+int intake_unit_merge (xc_call_t *call, void *state);
+int intake_unit_split (xc_call_t *call, void *state);
 int intake_unit_get (xc_call_t *call, void *state);
 int intake_unit_list (xc_call_t *call, void *state);
 json_t *intake_unit_json (xc_call_t *call, const char *id);   /* NULL when absent */
 /*  Whether the unit is registered: 1 yes, 0 no, -1 the store failed (call's error set). */
 int intake_unit_known (xc_call_t *call, const char *id);
+/*  Whether a new round or problem dated `date` may name the unit: 0 yes (active, or the fact
+    is dated before the unit was merged or split), -1 after failing the call (not_found,
+    conflict "unit X was merged into Y on D"). */
+int intake_unit_usable (xc_call_t *call, const char *id, const char *date);
 
 /* rounds.c */
+void intake_rounds_init (const intake_policy_t *policy);   /* at start */
 int intake_round_open (xc_call_t *call, void *state);
 int intake_round_advance (xc_call_t *call, void *state);
 int intake_round_get (xc_call_t *call, void *state);
@@ -92,7 +126,8 @@ int intake_problem_merge (xc_call_t *call, void *state);
 int intake_problem_get (xc_call_t *call, void *state);
 int intake_problem_list (xc_call_t *call, void *state);
 /* Feeds back the round's problems classified for feedback and not yet fed back. */
-int intake_problems_feed_back_round (xc_call_t *call, const char *round, const char *date);
+int intake_problems_feed_back_round (xc_call_t *call, const intake_t *intake, const char *round,
+                                     const char *date);
 
 /* stats.c */
 int intake_stats (xc_call_t *call, void *state);

@@ -60,6 +60,38 @@ static const xc_migration_t s_migrations[] = {
       "DROP INDEX rounds_waiting_report;"
       "CREATE INDEX rounds_report_due ON rounds (report_due)"
       " WHERE stage = 'withdrawn' AND report_overdue_sent = 0;" },
+    /* Issue 19: units' names and changes (机构改革), rounds' owner and year, problems' dates
+       (occurred_on) and unit level kept on the problem, and the indexes intake.stats reads
+       with its filters (a covering index per filter: figures stream from the index, no table
+       row is read). A problem recorded before has its reporting day (UTC) as its found_on. */
+    { "history, owners, unit changes and stats indexes",
+      "ALTER TABLE units ADD COLUMN status TEXT NOT NULL DEFAULT 'active';"
+      "ALTER TABLE units ADD COLUMN successor TEXT;"
+      "ALTER TABLE units ADD COLUMN changed_on TEXT;"
+      "CREATE TABLE unit_names ("
+      " unit TEXT NOT NULL REFERENCES units (id), seq INTEGER NOT NULL, name TEXT NOT NULL,"
+      " from_on TEXT NOT NULL, PRIMARY KEY (unit, seq)) WITHOUT ROWID;"
+      "INSERT INTO unit_names (unit, seq, name, from_on) SELECT id, 0, name, registered_on FROM units;"
+      "ALTER TABLE rounds ADD COLUMN owner_district TEXT;"
+      "ALTER TABLE rounds ADD COLUMN organ TEXT;"
+      "ALTER TABLE rounds ADD COLUMN year INTEGER;"
+      "UPDATE rounds SET year = CAST (substr (planned_start, 1, 4) AS INTEGER);"
+      "ALTER TABLE round_targets ADD COLUMN addition INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE problems ADD COLUMN found_on TEXT;"
+      "ALTER TABLE problems ADD COLUMN unit_level TEXT;"
+      "ALTER TABLE problems ADD COLUMN from_history INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE problems ADD COLUMN classified_on TEXT;"
+      "UPDATE problems SET found_on = date (reported_at, 'unixepoch'),"
+      " unit_level = (SELECT level FROM units WHERE id = problems.unit);"
+      "CREATE INDEX problems_stats ON problems"
+      " (category, source, round, unit_level, immediate, found_on) WHERE status != 'merged';"
+      "CREATE INDEX problems_stats_by_day ON problems"
+      " (found_on, category, source, round, unit_level, immediate) WHERE status != 'merged';"
+      "CREATE INDEX problems_stats_by_round ON problems"
+      " (round, category, source, unit_level, immediate, found_on) WHERE status != 'merged';"
+      "CREATE INDEX problems_stats_by_level ON problems"
+      " (unit_level, category, source, round, immediate, found_on) WHERE status != 'merged';"
+      "CREATE INDEX dispositions_by_kind ON dispositions (kind, problem);" },
 };
 
 /* ------------------------------------------------------------------ hooks */
@@ -72,6 +104,7 @@ s_start (xc_service_t *service, void *state, xc_err_t *err)
     const xc_service_conf_t *conf = xc_config_service (cfg, "intake");
     if (intake_policy_load (&intake->policy, cfg, err) != 0)
         return -1;
+    intake_rounds_init (&intake->policy);
     if (!conf->secret_key)
         return xc_err_set (err, XC_E_CONFIG,
                            "services.intake.secret_key: missing (it encrypts reporter identities)");

@@ -10,7 +10,15 @@ static const xc_field_t s_category = {
     .fields = (const xc_field_t[]) {
         { .name = "id", .type = XC_T_ID, .required = true },
         { .name = "name", .type = XC_T_STRING, .required = true, .min = 1, .max = 255 },
+        { .name = "parent", .type = XC_T_ID },
         { .name = NULL } },
+};
+static const xc_field_t s_definition = { .type = XC_T_STRING, .min = 1, .max = 1000 };
+static const char *const s_lookback_rules[] = { "refuse", "addition", NULL };
+static const xc_field_t s_organ_fields[] = {
+    { .name = "city", .type = XC_T_STRING, .min = 1, .max = 200 },
+    { .name = "district_suffix", .type = XC_T_STRING, .min = 1, .max = 100 },
+    { .name = NULL },
 };
 static const xc_field_t s_name = { .type = XC_T_STRING, .min = 1, .max = XC_NAME_MAX - 1 };
 
@@ -21,17 +29,71 @@ static const xc_field_t s_fields[] = {
     { .name = "event_roles", .type = XC_T_ARRAY, .max = INTAKE_MAX_READERS, .items = &s_name },
     { .name = "restricted_roles", .type = XC_T_ARRAY, .max = INTAKE_MAX_READERS, .items = &s_name },
     { .name = "restricted_principals", .type = XC_T_ARRAY, .max = INTAKE_MAX_READERS, .items = &s_name },
+    { .name = "history_roles", .type = XC_T_ARRAY, .max = INTAKE_MAX_READERS, .items = &s_name },
+    { .name = "organs", .type = XC_T_OBJECT, .fields = s_organ_fields },
+    { .name = "lookback_new_targets", .type = XC_T_STRING, .one_of = s_lookback_rules },
+    { .name = "definitions", .type = XC_T_MAP, .max = INTAKE_MAX_DEFINITIONS, .items = &s_definition },
     { .name = NULL },
 };
 
-/*  The six categories of the domain (docs/services/intake.md). */
-static const intake_category_t s_default_categories[] = {
-    { "political", "党的领导和政治建设" },
-    { "governance", "全面从严治党" },
-    { "organization", "组织建设和选人用人" },
-    { "rectification", "整改落实" },
-    { "public_concerns", "群众急难愁盼" },
-    { "ideology", "意识形态工作责任制" },
+/*  The six categories of the domain, with the source's areas under them
+    (docs/services/intake.md): {id, name, parent}. */
+static const char *const s_default_categories[][3] = {
+    { "political", "党的领导和政治建设", NULL },
+    { "governance", "全面从严治党", NULL },
+    { "four_styles", "四风", "governance" },
+    { "eight_rules", "八项规定", "governance" },
+    { "organization", "组织建设和选人用人", NULL },
+    { "rectification", "整改落实", NULL },
+    { "public_concerns", "群众急难愁盼", NULL },
+    { "livelihood", "民生", "public_concerns" },
+    { "poverty_alleviation", "扶贫", "public_concerns" },
+    { "hazardous_chemicals", "危化品安全", "public_concerns" },
+    { "receivables", "村级应收款", "public_concerns" },
+    { "ideology", "意识形态工作责任制", NULL },
+};
+
+/*  Adds a category after its parent; its name path is the parent's, " › ", its name. */
+static int
+s_category_add (intake_policy_t *policy, const char *id, const char *name, const char *parent,
+                xc_err_t *err)
+{
+    if (intake_policy_category (policy, id))
+        return xc_err_set (err, XC_E_CONFIG, "policies.intake.categories: '%s' twice", id);
+    if (policy->n_categories >= INTAKE_MAX_CATEGORIES)
+        return xc_err_set (err, XC_E_CONFIG, "policies.intake.categories: more than %d",
+                           INTAKE_MAX_CATEGORIES);
+    intake_category_t *cat = &policy->categories[policy->n_categories];
+    cat->parent = -1;
+    cat->depth = 0;
+    snprintf (cat->id, sizeof cat->id, "%s", id);
+    snprintf (cat->name, sizeof cat->name, "%s", name);
+    int n = snprintf (cat->name_path, sizeof cat->name_path, "%s", name);
+    if (parent) {
+        const intake_category_t *p = intake_policy_category_find (policy, parent);
+        if (!p)
+            return xc_err_set (err, XC_E_CONFIG, "policies.intake.categories: the parent '%s' of"
+                               " '%s' is not an earlier category", parent, id);
+        cat->parent = (int) (p - policy->categories);
+        cat->depth = p->depth + 1;
+        n = snprintf (cat->name_path, sizeof cat->name_path, "%s › %s", p->name_path, name);
+    }
+    if (n < 0 || (size_t) n >= sizeof cat->name_path || cat->depth >= INTAKE_MAX_CATEGORY_DEPTH)
+        return xc_err_set (err, XC_E_CONFIG, "policies.intake.categories: '%s' is too deep", id);
+    policy->n_categories++;
+    return 0;
+}
+/*  What each of intake.stats' figures counts, in the words a person reads next to it; the
+    policy's definitions replace or add to these. */
+static const char *const s_default_definitions[][2] = {
+    { "problems.total", "问题总数：所选范围内登记的问题数，重复反映合并后只计一次；按年度筛选时以问题的发现日期为准。" },
+    { "problems.immediate", "立行立改：登记时标明立行立改的问题数。" },
+    { "problems.leads", "问题线索：处置为问题线索移交的问题数（线索的处置结果见移交统计）。" },
+    { "problems.folded_into_reports", "纳入专题报告：处置为专题报告的问题数；专题报告的份数只在移交统计中计算。" },
+    { "problems.by_category_tree", "按问题类别：每一类别计入其本身及其下级类别的问题数。" },
+    { "coverage.units", "被巡察单位：所选轮次巡察的不同单位数；按年度筛选时以轮次计划开始的年度为准。" },
+    { "coverage.by_kind", "按巡察类型：常规、专项、机动、回头看各计不同单位数，主体巡察与延伸巡察分列。" },
+    { "coverage.by_owner", "市级巡察计市委组织的轮次，县级巡察计区（县）委组织的轮次；单位层级另计，不决定市级或县级。" },
 };
 static const char *const s_default_severities[] = { "general", "serious", "grave" };
 
@@ -70,25 +132,54 @@ intake_policy_load (intake_policy_t *policy, const xc_config_t *cfg, xc_err_t *e
     if (categories) {
         size_t i;
         json_t *c;
-        json_array_foreach (categories, i, c) {
-            const char *id = json_string_value (json_object_get (c, "id"));
-            if (intake_policy_category (policy, id)) {
-                xc_err_set (err, XC_E_CONFIG, "policies.intake.categories: '%s' twice", id);
+        json_array_foreach (categories, i, c)
+            if (s_category_add (policy, json_string_value (json_object_get (c, "id")),
+                                json_string_value (json_object_get (c, "name")),
+                                json_string_value (json_object_get (c, "parent")), err) != 0)
                 goto done;
-            }
-            intake_category_t *cat = &policy->categories[policy->n_categories++];
-            snprintf (cat->id, sizeof cat->id, "%s", id);
-            snprintf (cat->name, sizeof cat->name, "%s", json_string_value (json_object_get (c, "name")));
-        }
     }
-    else {
-        policy->n_categories = (int) (sizeof s_default_categories / sizeof s_default_categories[0]);
-        memcpy (policy->categories, s_default_categories, sizeof s_default_categories);
+    else
+        for (size_t i = 0; i < sizeof s_default_categories / sizeof s_default_categories[0]; i++)
+            if (s_category_add (policy, s_default_categories[i][0], s_default_categories[i][1],
+                                s_default_categories[i][2], err) != 0)
+                goto done;
+
+    const json_t *organs = json_object_get (section, "organs");
+    const char *city = json_string_value (json_object_get (organs, "city"));
+    const char *suffix = json_string_value (json_object_get (organs, "district_suffix"));
+    snprintf (policy->organ_city, sizeof policy->organ_city, "%s", city ? city : "市委巡察办");
+    snprintf (policy->organ_district_suffix, sizeof policy->organ_district_suffix, "%s",
+              suffix ? suffix : "委巡察办");
+    const char *lookback = json_string_value (json_object_get (section, "lookback_new_targets"));
+    policy->lookback_additions = lookback && strcmp (lookback, "addition") == 0;
+
+    for (size_t i = 0; i < sizeof s_default_definitions / sizeof s_default_definitions[0]; i++) {
+        intake_definition_t *d = &policy->definitions[policy->n_definitions++];
+        snprintf (d->figure, sizeof d->figure, "%s", s_default_definitions[i][0]);
+        snprintf (d->text, sizeof d->text, "%s", s_default_definitions[i][1]);
+    }
+    const char *figure;
+    json_t *text;
+    json_object_foreach (json_object_get (section, "definitions"), figure, text) {
+        int k = 0;
+        while (k < policy->n_definitions && strcmp (policy->definitions[k].figure, figure) != 0)
+            k++;
+        if (k == INTAKE_MAX_DEFINITIONS) {
+            xc_err_set (err, XC_E_CONFIG, "policies.intake.definitions: more than %d figures",
+                        INTAKE_MAX_DEFINITIONS);
+            goto done;
+        }
+        if (k == policy->n_definitions)
+            policy->n_definitions++;
+        snprintf (policy->definitions[k].figure, sizeof policy->definitions[k].figure, "%s", figure);
+        snprintf (policy->definitions[k].text, sizeof policy->definitions[k].text, "%s",
+                  json_string_value (text));
     }
 
     static const char *const default_event_roles[] = { "office", "service" };
     static const char *const default_restricted_roles[] = { "office" };
     static const char *const default_restricted_principals[] = { "referral" };
+    static const char *const default_history_roles[] = { "office" };
     struct {
         const char *name;
         char (*out)[XC_NAME_MAX];
@@ -102,6 +193,7 @@ intake_policy_load (intake_policy_t *policy, const xc_config_t *cfg, xc_err_t *e
           default_restricted_roles, 1 },
         { "restricted_principals", policy->restricted_principals,
           &policy->n_restricted_principals, default_restricted_principals, 1 },
+        { "history_roles", policy->history_roles, &policy->n_history_roles, default_history_roles, 1 },
     };
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         if (s_names (json_object_get (section, lists[i].name), lists[i].out, lists[i].n,
@@ -112,6 +204,9 @@ intake_policy_load (intake_policy_t *policy, const xc_config_t *cfg, xc_err_t *e
     for (int i = 0; i < policy->n_event_roles; i++)
         policy->event_role_list[i] = policy->event_roles[i];
     policy->event_role_list[policy->n_event_roles] = NULL;
+    for (int i = 0; i < policy->n_history_roles; i++)
+        policy->history_role_list[i] = policy->history_roles[i];
+    policy->history_role_list[policy->n_history_roles] = NULL;
 
     const char *due = json_string_value (json_object_get (section, "report_due"));
     xc_err_t sub;
@@ -130,13 +225,51 @@ done:
     return rc;
 }
 
+const intake_category_t *
+intake_policy_category_find (const intake_policy_t *policy, const char *id)
+{
+    for (int i = 0; id && i < policy->n_categories; i++)
+        if (strcmp (policy->categories[i].id, id) == 0)
+            return &policy->categories[i];
+    return NULL;
+}
+
 bool
 intake_policy_category (const intake_policy_t *policy, const char *id)
 {
-    for (int i = 0; i < policy->n_categories; i++)
-        if (strcmp (policy->categories[i].id, id) == 0)
+    return intake_policy_category_find (policy, id) != NULL;
+}
+
+json_t *
+intake_policy_category_path (const intake_policy_t *policy, const char *id)
+{
+    const intake_category_t *cat = intake_policy_category_find (policy, id);
+    json_t *path = json_array ();
+    for (int i = cat ? (int) (cat - policy->categories) : -1; i >= 0; i = policy->categories[i].parent)
+        json_array_insert_new (path, 0, json_string (policy->categories[i].id));
+    return path;
+}
+
+bool
+intake_policy_category_under (const intake_policy_t *policy, int index, int ancestor)
+{
+    for (int i = index; i >= 0; i = policy->categories[i].parent)
+        if (i == ancestor)
             return true;
     return false;
+}
+
+json_t *
+intake_policy_category_subtree (const intake_policy_t *policy, const char *id)
+{
+    const intake_category_t *cat = intake_policy_category_find (policy, id);
+    if (!cat)
+        return NULL;
+    json_t *ids = json_array ();
+    for (int i = 0; i < policy->n_categories; i++)
+        if (intake_policy_category_under (policy, i, (int) (cat - policy->categories)))
+            json_array_append_new (ids, json_string (policy->categories[i].id));
+    return ids;
 }
 
 bool

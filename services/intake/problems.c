@@ -11,7 +11,7 @@
 #define PROBLEM_COLUMNS                                                                    \
     "p.id, p.round, p.unit, p.category, p.summary, p.severity, p.source, p.immediate,"    \
     " p.reported_by, p.reported_at, p.status, p.merged_into, p.feedback, p.fed_back_on,"   \
-    " p.reporter IS NOT NULL, p.detail, p.evidence"
+    " p.reporter IS NOT NULL, p.detail, p.evidence, p.found_on, p.unit_level, p.from_history"
 
 /*  A problem's fields as a list shows them (without detail and evidence); NULL strings are
     null. */
@@ -26,6 +26,8 @@ typedef struct {
     json_int_t merged_into;
     const char *feedback, *fed_back_on;
     bool has_reporter;
+    const char *found_on, *unit_level;
+    bool from_history;
 } s_problem_t;
 
 static json_t *
@@ -41,7 +43,8 @@ s_problem_value (const s_problem_t *p)
 {
     char at[XC_RFC3339_LEN + 1];
     xc_clock_format (p->reported_at, at);
-    return json_pack ("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:s, s:o, s:o, s:o, s:o, s:b}",
+    return json_pack ("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:s, s:o, s:o, s:o, s:o, s:b,"
+                      " s:o, s:o, s:b}",
                       "id", p->id, "round", s_text (p->round), "unit", s_text (p->unit),
                       "category", s_text (p->category), "summary", s_text (p->summary),
                       "severity", s_text (p->severity), "source", s_text (p->source),
@@ -49,7 +52,8 @@ s_problem_value (const s_problem_t *p)
                       "reported_at", at, "status", s_text (p->status),
                       "merged_into", p->merged ? json_integer (p->merged_into) : json_null (),
                       "feedback", s_text (p->feedback), "fed_back_on", s_text (p->fed_back_on),
-                      "has_reporter", p->has_reporter);
+                      "has_reporter", p->has_reporter, "found_on", s_text (p->found_on),
+                      "unit_level", s_text (p->unit_level), "recorded_from_history", p->from_history);
 }
 
 static const char *
@@ -72,6 +76,8 @@ s_problem_row (sqlite3_stmt *stmt)
         .merged_into = (json_int_t) sqlite3_column_int64 (stmt, 11),
         .feedback = s_column (stmt, 12), .fed_back_on = s_column (stmt, 13),
         .has_reporter = sqlite3_column_int (stmt, 14),
+        .found_on = s_column (stmt, 17), .unit_level = s_column (stmt, 18),
+        .from_history = sqlite3_column_int (stmt, 19),
     };
     return s_problem_value (&p);
 }
@@ -156,6 +162,29 @@ s_problem_json (xc_call_t *call, json_int_t id)
     return problem;
 }
 
+/*  Adds to an event about a problem what every such event carries (docs/services/intake.md,
+    "Events"): the category with its path and names, the unit's level, the round's name and
+    owner (null without a round). */
+static int
+s_context (xc_call_t *call, const intake_t *intake, const json_t *problem, json_t *event)
+{
+    const char *category = json_string_value (json_object_get (problem, "category"));
+    const intake_category_t *cat = intake_policy_category_find (&intake->policy, category);
+    json_object_set_new (event, "category", s_text (category));
+    json_object_set_new (event, "category_path", intake_policy_category_path (&intake->policy, category));
+    /* a category the policy no longer has keeps its id as its name */
+    json_object_set_new (event, "category_name", json_string (cat ? cat->name_path : category));
+    json_object_set (event, "unit_level", json_object_get (problem, "unit_level"));
+    const char *round_id = json_string_value (json_object_get (problem, "round"));
+    json_t *round = round_id ? intake_round_json (call, round_id) : NULL;
+    if (round_id && !round)
+        return xc_call_fail (call, XC_E_INTERNAL, "round '%s' vanished", round_id);
+    json_object_set (event, "round_name", round ? json_object_get (round, "name") : json_null ());
+    json_object_set (event, "round_owner", round ? json_object_get (round, "owner") : json_null ());
+    json_decref (round);
+    return 0;
+}
+
 static bool
 s_is_lead (const json_t *problem)
 {
@@ -222,11 +251,16 @@ s_is_target (xc_call_t *call, const char *round, const char *unit, bool *target)
 
 /*  The report's rules on source, round and unit (docs/services/intake.md). */
 static int
-s_report_rules (xc_call_t *call, const intake_t *intake, const json_t *data)
+s_report_rules (xc_call_t *call, const intake_t *intake, const json_t *data, const char *found_on)
 {
     const char *source = json_string_value (json_object_get (data, "source"));
     const char *own = s_source_of_role (xc_call_role (call));
-    if (!own || strcmp (own, source) != 0)
+    /* the office records another's report from paper: any source, with its date */
+    bool office = xc_call_role_is (call, "office");
+    if (office && !json_object_get (data, "occurred_on"))
+        return xc_call_fail (call, XC_E_FORBIDDEN, "the office reports a problem only from history,"
+                             " with occurred_on (the day it was found)");
+    if (!office && (!own || strcmp (own, source) != 0))
         return xc_call_fail (call, XC_E_FORBIDDEN, "role '%s' reports only with source '%s'",
                              xc_call_role (call), own ? own : "none");
     const char *category = json_string_value (json_object_get (data, "category"));
@@ -241,9 +275,8 @@ s_report_rules (xc_call_t *call, const intake_t *intake, const json_t *data)
             return xc_call_fail (call, XC_E_SCHEMA, "data.evidence[%zu].sha256: expected 64 hex digits", i);
 
     const char *unit = json_string_value (json_object_get (data, "unit"));
-    int known = intake_unit_known (call, unit);
-    if (known <= 0)
-        return known < 0 ? -1 : xc_call_fail (call, XC_E_NOT_FOUND, "no unit '%s'", unit);
+    if (intake_unit_usable (call, unit, found_on) != 0)
+        return -1;
     const char *round_id = json_string_value (json_object_get (data, "round"));
     bool team = xc_call_role_is (call, "team");
     if (!round_id)
@@ -254,6 +287,7 @@ s_report_rules (xc_call_t *call, const intake_t *intake, const json_t *data)
     int rc = 0;
     bool target = false;
     const char *stage = json_string_value (json_object_get (round, "stage"));
+    /* the office from history: the round's stage is not checked (it is no team), its targets are */
     if (team && strcmp (json_string_value (json_object_get (round, "team")), xc_call_iss (call)) != 0)
         rc = xc_call_fail (call, XC_E_FORBIDDEN, "round '%s' is not this team's", round_id);
     else if (team && strcmp (stage, "stationed") != 0 && strcmp (stage, "withdrawn") != 0
@@ -273,15 +307,24 @@ intake_problem_report (xc_call_t *call, void *state)
     const intake_t *intake = state;
     const xc_msg_t *msg = xc_call_msg (call);
     const json_t *data = msg->data;
-    if (s_report_rules (call, intake, data) != 0)
+    char found_on[XC_DATE_LEN + 1];
+    bool historical;
+    if (xc_call_occurred_on (call, data, intake->policy.history_role_list, found_on, &historical) < 0
+        || s_report_rules (call, intake, data, found_on) != 0)
         return -1;
+    json_t *unit_row = intake_unit_json (call, json_string_value (json_object_get (data, "unit")));
+    char unit_level[XC_NAME_MAX] = "";
+    if (unit_row)
+        snprintf (unit_level, sizeof unit_level, "%s", json_string_value (json_object_get (unit_row, "level")));
+    json_decref (unit_row);
+    bool from_history = historical && xc_call_role_is (call, "office");
     const json_t *evidence = json_object_get (data, "evidence");
     char *evidence_text = evidence ? json_dumps (evidence, JSON_COMPACT) : strdup ("[]");
     int64_t now = xc_call_now (call);
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "INSERT INTO problems (round, unit, category, summary, detail, severity, source, immediate,"
-        " evidence, reported_by, reported_at, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-        " ?10, ?11, 'recorded')");
+        " evidence, reported_by, reported_at, status, found_on, unit_level, from_history)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'recorded', ?12, ?13, ?14)");
     if (!stmt || !evidence_text) {
         free (evidence_text);
         return stmt ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : -1;
@@ -293,6 +336,9 @@ intake_problem_report (xc_call_t *call, void *state)
     sqlite3_bind_text (stmt, 9, evidence_text, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text (stmt, 10, msg->iss, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 11, now);
+    sqlite3_bind_text (stmt, 12, found_on, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 13, unit_level, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 14, from_history);
     free (evidence_text);
     if (xc_call_exec (call, stmt, "unable to record the problem") != 0)
         return -1;
@@ -334,7 +380,8 @@ intake_problem_report (xc_call_t *call, void *state)
         .severity = json_string_value (json_object_get (data, "severity")), .source = source,
         .immediate = json_is_true (json_object_get (data, "immediate")),
         .reported_by = msg->iss, .reported_at = now, .status = "recorded",
-        .has_reporter = reporter != NULL,
+        .has_reporter = reporter != NULL, .found_on = found_on, .unit_level = unit_level,
+        .from_history = from_history,
     };
     json_t *problem = s_problem_value (&fields);
     if (!problem
@@ -348,8 +395,14 @@ intake_problem_report (xc_call_t *call, void *state)
         json_decref (problem);
         return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
     }
-    if (xc_call_emit_new (call, "problem.recorded", INTAKE_RESTRICTED, NULL,
-                     json_pack ("{s:o}", "problem", problem)) != 0)
+    json_t *event = json_pack ("{s:o, s:s}", "problem", problem, "occurred_on", found_on);
+    if (!event || s_context (call, intake, problem, event) != 0) {
+        json_decref (event);
+        return -1;
+    }
+    if (from_history)
+        json_object_set_new (event, "recorded_from_history", json_true ());
+    if (xc_call_emit_new (call, "problem.recorded", INTAKE_RESTRICTED, NULL, event) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:I}", "problem", id));
     return 0;
@@ -357,21 +410,24 @@ intake_problem_report (xc_call_t *call, void *state)
 
 /*  Appends problem.fed_back for one problem (once: keyed by the problem) and dates it. */
 static int
-s_feed_back (xc_call_t *call, json_int_t id, const char *date)
+s_feed_back (xc_call_t *call, const intake_t *intake, json_int_t id, const char *date)
 {
     json_t *p = s_problem_json (call, id);
     if (!p)
         return xc_call_fail (call, XC_E_INTERNAL, "problem %lld vanished", (long long) id);
     static const char *const keys[] = { "round", "unit", "category", "summary", "detail",
-                                        "severity", "immediate", NULL };
+                                        "severity", "immediate", "found_on", NULL };
     json_t *event = xc_json_pick (p, keys);
-    json_t *unit = intake_unit_json (call, json_string_value (json_object_get (p, "unit")));
     json_object_set_new (event, "problem", json_integer (id));
-    json_object_set_new (event, "unit_level", unit ? json_incref (json_object_get (unit, "level")) : json_null ());
     json_object_set (event, "timeliness", json_object_get (p, "feedback"));
     json_object_set_new (event, "fed_back_on", json_string (date));
-    json_decref (unit);
+    json_object_set_new (event, "occurred_on", json_string (date));
+    int rc = s_context (call, intake, p, event);
     json_decref (p);
+    if (rc != 0) {
+        json_decref (event);
+        return -1;
+    }
     char key[64];
     snprintf (key, sizeof key, "fed_back:%lld", (long long) id);
     if (xc_call_emit_new (call, "problem.fed_back", NULL, key, event) != 0)
@@ -385,7 +441,8 @@ s_feed_back (xc_call_t *call, json_int_t id, const char *date)
 }
 
 int
-intake_problems_feed_back_round (xc_call_t *call, const char *round, const char *date)
+intake_problems_feed_back_round (xc_call_t *call, const intake_t *intake, const char *round,
+                                 const char *date)
 {
     sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT id FROM problems WHERE round = ?1 AND status ="
                                             " 'classified' AND feedback IS NOT NULL AND fed_back_on"
@@ -399,7 +456,7 @@ intake_problems_feed_back_round (xc_call_t *call, const char *round, const char 
     sqlite3_reset (stmt);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < json_array_size (ids); i++)
-        rc = s_feed_back (call, json_integer_value (json_array_get (ids, i)), date);
+        rc = s_feed_back (call, intake, json_integer_value (json_array_get (ids, i)), date);
     json_decref (ids);
     return rc;
 }
@@ -454,8 +511,11 @@ s_feedback_now (xc_call_t *call, const json_t *problem, const char *timeliness, 
 int
 intake_problem_classify (xc_call_t *call, void *state)
 {
-    (void) state;
+    const intake_t *intake = state;
     const json_t *data = xc_call_msg (call)->data;
+    char day[XC_DATE_LEN + 1];
+    if (xc_call_occurred_on (call, data, intake->policy.history_role_list, day, NULL) < 0)
+        return -1;
     json_int_t id = json_integer_value (json_object_get (data, "problem"));
     const json_t *dispositions = json_object_get (data, "dispositions");
     if (s_disposition_rules (call, dispositions) != 0)
@@ -467,6 +527,12 @@ intake_problem_classify (xc_call_t *call, void *state)
     const char *status = json_string_value (json_object_get (problem, "status"));
     if (strcmp (status, "recorded") != 0) {
         xc_call_fail (call, XC_E_CONFLICT, "problem %lld is %s already", (long long) id, status);
+        goto done;
+    }
+    const char *found_on = json_string_value (json_object_get (problem, "found_on"));
+    if (found_on && strcmp (day, found_on) < 0) {
+        xc_call_fail (call, XC_E_CONFLICT, "problem %lld cannot be classified on %s, before it was"
+                      " found on %s", (long long) id, day, found_on);
         goto done;
     }
     const char *timeliness = NULL;
@@ -490,16 +556,23 @@ intake_problem_classify (xc_call_t *call, void *state)
         if (xc_call_exec (call, stmt, "unable to record the disposition") != 0)
             goto done;
     }
-    stmt = xc_call_stmt (call, "UPDATE problems SET status = 'classified', feedback = ?2 WHERE id = ?1");
+    stmt = xc_call_stmt (call, "UPDATE problems SET status = 'classified', feedback = ?2,"
+                              " classified_on = ?3 WHERE id = ?1");
     if (!stmt)
         goto done;
     sqlite3_bind_int64 (stmt, 1, id);
     sqlite3_bind_text (stmt, 2, timeliness, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 3, day, -1, SQLITE_STATIC);
     if (xc_call_exec (call, stmt, "unable to classify the problem") != 0)
         goto done;
 
-    if (xc_call_emit_new (call, "problem.classified", INTAKE_RESTRICTED, NULL,
-                     json_pack ("{s:I, s:O}", "problem", id, "dispositions", dispositions)) != 0)
+    json_t *classified = json_pack ("{s:I, s:O, s:s}", "problem", id, "dispositions", dispositions,
+                                    "occurred_on", day);
+    if (!classified || s_context (call, intake, problem, classified) != 0) {
+        json_decref (classified);
+        goto done;
+    }
+    if (xc_call_emit_new (call, "problem.classified", INTAKE_RESTRICTED, NULL, classified) != 0)
         goto done;
     for (size_t i = 0; i < json_array_size (dispositions); i++) {
         /* What a receiving body needs of the problem; a lead also carries its evidence and
@@ -518,6 +591,12 @@ intake_problem_classify (xc_call_t *call, void *state)
         json_object_set (event, lead ? "body" : "department", json_object_get (d, lead ? "body" : "department"));
         json_t *note = json_object_get (d, "note");
         json_object_set_new (event, "note", note ? json_incref (note) : json_null ());
+        json_object_set_new (event, "occurred_on", json_string (day));
+        json_object_set (event, "found_on", json_object_get (problem, "found_on"));
+        if (s_context (call, intake, problem, event) != 0) {
+            json_decref (event);
+            goto done;
+        }
         if (xc_call_emit_new (call, lead ? "problem.referred" : "problem.handed_over",
                          lead ? INTAKE_RESTRICTED : NULL, NULL, event) != 0)
             goto done;
@@ -526,9 +605,7 @@ intake_problem_classify (xc_call_t *call, void *state)
         bool now;
         if (s_feedback_now (call, problem, timeliness, &now) != 0)
             goto done;
-        char today[XC_DATE_LEN + 1];
-        xc_date_format (xc_call_today (call), today);
-        if (now && s_feed_back (call, id, today) != 0)
+        if (now && s_feed_back (call, intake, id, day) != 0)
             goto done;
     }
     xc_call_result (call, json_pack ("{s:I, s:s}", "problem", id, "status", "classified"));
@@ -541,17 +618,25 @@ done:
 int
 intake_problem_merge (xc_call_t *call, void *state)
 {
-    (void) state;
+    const intake_t *intake = state;
     const json_t *data = xc_call_msg (call)->data;
+    char day[XC_DATE_LEN + 1];
+    if (xc_call_occurred_on (call, data, intake->policy.history_role_list, day, NULL) < 0)
+        return -1;
     json_int_t into = json_integer_value (json_object_get (data, "into"));
     const json_t *from = json_object_get (data, "from");
     json_t *target = s_problem_json (call, into);
     if (!target)
         return xc_call_fail (call, XC_E_NOT_FOUND, "no problem %lld", (long long) into);
     bool merged = strcmp (json_string_value (json_object_get (target, "status")), "merged") == 0;
+    char into_found[XC_DATE_LEN + 1];
+    snprintf (into_found, sizeof into_found, "%s", json_string_value (json_object_get (target, "found_on")));
     json_decref (target);
     if (merged)
         return xc_call_fail (call, XC_E_CONFLICT, "problem %lld is merged into another", (long long) into);
+    if (into_found[0] && strcmp (day, into_found) < 0)
+        return xc_call_fail (call, XC_E_CONFLICT, "problems cannot be merged on %s, before problem %lld"
+                             " was found on %s", day, (long long) into, into_found);
     for (size_t i = 0; i < json_array_size (from); i++) {
         json_int_t id = json_integer_value (json_array_get (from, i));
         if (id == into)
@@ -563,9 +648,13 @@ intake_problem_merge (xc_call_t *call, void *state)
         if (!p)
             return xc_call_fail (call, XC_E_NOT_FOUND, "no problem %lld", (long long) id);
         const char *status = json_string_value (json_object_get (p, "status"));
+        const char *found = json_string_value (json_object_get (p, "found_on"));
         int refused = strcmp (status, "recorded") != 0
                           ? xc_call_fail (call, XC_E_CONFLICT, "problem %lld is %s: only a recorded"
                                           " problem merges", (long long) id, status)
+                      : found && strcmp (day, found) < 0
+                          ? xc_call_fail (call, XC_E_CONFLICT, "problems cannot be merged on %s, before"
+                                          " problem %lld was found on %s", day, (long long) id, found)
                           : 0;
         json_decref (p);
         if (refused)
@@ -589,9 +678,14 @@ intake_problem_merge (xc_call_t *call, void *state)
     target = s_problem_json (call, into);
     if (!target)
         return xc_call_fail (call, XC_E_INTERNAL, "problem %lld vanished", (long long) into);
-    json_t *event = json_pack ("{s:I, s:O, s:O}", "into", into, "from", from, "sources",
-                               json_object_get (target, "sources"));
+    json_t *event = json_pack ("{s:I, s:O, s:O, s:s}", "into", into, "from", from, "sources",
+                               json_object_get (target, "sources"), "occurred_on", day);
+    int rc = event ? s_context (call, intake, target, event) : -1;
     json_decref (target);
+    if (rc != 0) {
+        json_decref (event);
+        return -1;
+    }
     if (xc_call_emit_new (call, "problem.merged", NULL, NULL, event) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:I, s:O}", "into", into, "from", from));

@@ -28,18 +28,34 @@ s_column_json (sqlite3_stmt *stmt, int column)
 }
 
 #define ROUND_COLUMNS                                                                      \
-    "id, name, kind, theme, prior_round, modes, audit_ref, team, planned_start, planned_end, stage"
+    "id, name, kind, theme, prior_round, modes, audit_ref, team, planned_start, planned_end,"  \
+    " stage, owner_district, organ, year"
+
+/* The policy, for the organ of rounds opened before rounds had one (the city's). */
+static const intake_policy_t *s_policy;
+
+void
+intake_rounds_init (const intake_policy_t *policy)
+{
+    s_policy = policy;
+}
 
 static json_t *
 s_round_row (sqlite3_stmt *stmt)
 {
-    return json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+    const char *district = (const char *) sqlite3_column_text (stmt, 11);
+    const char *organ = (const char *) sqlite3_column_text (stmt, 12);
+    json_t *owner = json_pack ("{s:s, s:o, s:s}", "level", district ? "district" : "city",
+                               "district", xc_column_text (stmt, 11), "organ",
+                               organ ? organ : s_policy ? s_policy->organ_city : "");
+    return json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
                       "id", xc_column_text (stmt, 0), "name", xc_column_text (stmt, 1),
                       "kind", xc_column_text (stmt, 2), "theme", xc_column_text (stmt, 3),
                       "prior_round", xc_column_text (stmt, 4), "modes", s_column_json (stmt, 5),
                       "audit_ref", xc_column_text (stmt, 6), "team", xc_column_text (stmt, 7),
                       "planned_start", xc_column_text (stmt, 8),
-                      "planned_end", xc_column_text (stmt, 9), "stage", xc_column_text (stmt, 10));
+                      "planned_end", xc_column_text (stmt, 9), "stage", xc_column_text (stmt, 10),
+                      "owner", owner, "year", (json_int_t) sqlite3_column_int64 (stmt, 13));
 }
 
 /*  Fills round[key] with the rows of sql (one text parameter: the round id), two columns each. */
@@ -52,9 +68,14 @@ s_round_pairs (xc_call_t *call, json_t *round, const char *key, const char *sql,
         return -1;
     sqlite3_bind_text (stmt, 1, json_string_value (json_object_get (round, "id")), -1, SQLITE_TRANSIENT);
     json_t *list = json_array ();
-    while (sqlite3_step (stmt) == SQLITE_ROW)
-        json_array_append_new (list, json_pack ("{s:o, s:o}", first, xc_column_text (stmt, 0),
-                                                second, xc_column_text (stmt, 1)));
+    while (sqlite3_step (stmt) == SQLITE_ROW) {
+        json_t *pair = json_pack ("{s:o, s:o}", first, xc_column_text (stmt, 0), second,
+                                  xc_column_text (stmt, 1));
+        /* a look-back's target that its prior round did not inspect (lookback_new_targets) */
+        if (sqlite3_column_count (stmt) > 2 && sqlite3_column_int (stmt, 2))
+            json_object_set_new (pair, "addition", json_true ());
+        json_array_append_new (list, pair);
+    }
     sqlite3_reset (stmt);
     json_object_set_new (round, key, list);
     return 0;
@@ -71,7 +92,7 @@ intake_round_json (xc_call_t *call, const char *id)
     sqlite3_reset (stmt);
     if (round
         && (s_round_pairs (call, round, "targets",
-                           "SELECT unit, coverage FROM round_targets WHERE round = ?1 ORDER BY unit",
+                           "SELECT unit, coverage, addition FROM round_targets WHERE round = ?1 ORDER BY unit",
                            "unit", "coverage") != 0
             || s_round_pairs (call, round, "stages",
                               "SELECT stage, date FROM round_stages WHERE round = ?1"
@@ -122,6 +143,69 @@ s_open_rules (xc_call_t *call, const json_t *data)
     return 0;
 }
 
+/*  The round's owner: "city" (default) or a registered district, and the organ that runs it
+    (given, or the policy's: the city's, or the district's name and the policy's suffix). */
+static int
+s_owner (xc_call_t *call, const intake_t *intake, const json_t *data, const char **district,
+         char *organ, size_t size)
+{
+    const char *owner = json_string_value (json_object_get (data, "owner"));
+    const char *given = json_string_value (json_object_get (data, "organ"));
+    *district = NULL;
+    if (!owner || strcmp (owner, "city") == 0) {
+        snprintf (organ, size, "%s", given ? given : intake->policy.organ_city);
+        return 0;
+    }
+    json_t *unit = intake_unit_json (call, owner);
+    if (!unit)
+        return xc_call_fail (call, XC_E_NOT_FOUND, "data.owner: no unit '%s' (the owner is \"city\""
+                             " or a district's unit id)", owner);
+    int rc = 0;
+    if (strcmp (json_string_value (json_object_get (unit, "level")), "district") != 0)
+        rc = xc_call_fail (call, XC_E_SCHEMA, "data.owner: unit '%s' is of level '%s', not a district",
+                           owner, json_string_value (json_object_get (unit, "level")));
+    else {
+        *district = json_string_value (json_object_get (data, "owner"));
+        int n = given ? snprintf (organ, size, "%s", given)
+                      : snprintf (organ, size, "%s%s", json_string_value (json_object_get (unit, "name")),
+                                  intake->policy.organ_district_suffix);
+        if (n < 0 || (size_t) n >= size || n > 200)
+            rc = xc_call_fail (call, XC_E_SCHEMA, "data.organ: the district's organ name is longer"
+                               " than 200 bytes; give it in organ");
+    }
+    json_decref (unit);
+    return rc;
+}
+
+/*  A look-back's targets that its prior round did not inspect: refused (conflict naming
+    them) or marked additions, by policy. additions gets a boolean per target. */
+static int
+s_lookback_targets (xc_call_t *call, const intake_t *intake, const char *prior,
+                    const json_t *targets, json_t *additions)
+{
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT 1 FROM round_targets WHERE round = ?1 AND unit = ?2");
+    if (!stmt)
+        return -1;
+    char missing[1024] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < json_array_size (targets); i++) {
+        const char *unit = json_string_value (json_object_get (json_array_get (targets, i), "unit"));
+        sqlite3_bind_text (stmt, 1, prior, -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 2, unit, -1, SQLITE_STATIC);
+        bool inspected = sqlite3_step (stmt) == SQLITE_ROW;
+        sqlite3_reset (stmt);
+        json_array_append_new (additions, json_boolean (!inspected));
+        if (!inspected && used < sizeof missing - 80)
+            used += (size_t) snprintf (missing + used, sizeof missing - used, "%s%s",
+                                       used ? ", " : "", unit);
+    }
+    if (used && !intake->policy.lookback_additions)
+        return xc_call_fail (call, XC_E_CONFLICT, "a look-back re-inspects its prior round's targets:"
+                             " %s %s not a target of round '%s'", missing,
+                             strchr (missing, ',') ? "were" : "was", prior);
+    return 0;
+}
+
 static int
 s_stage_insert (xc_call_t *call, const char *round, int index, const char *date)
 {
@@ -156,29 +240,41 @@ intake_round_open (xc_call_t *call, void *state)
             return xc_call_fail (call, XC_E_NOT_FOUND, "no prior round '%s'", prior);
         json_decref (p);
     }
-    const json_t *targets = json_object_get (data, "targets");
-    for (size_t i = 0; i < json_array_size (targets); i++) {
-        const char *unit = json_string_value (json_object_get (json_array_get (targets, i), "unit"));
-        int known = intake_unit_known (call, unit);
-        if (known <= 0)
-            return known < 0 ? -1 : xc_call_fail (call, XC_E_NOT_FOUND, "no unit '%s'", unit);
-    }
     char date[XC_DATE_LEN + 1];
     const char *given = json_string_value (json_object_get (data, "date"));
     if (given)
         snprintf (date, sizeof date, "%s", given);
     else
         xc_date_format (xc_call_today (call), date);
+    const json_t *targets = json_object_get (data, "targets");
+    for (size_t i = 0; i < json_array_size (targets); i++) {
+        const char *unit = json_string_value (json_object_get (json_array_get (targets, i), "unit"));
+        if (intake_unit_usable (call, unit, date) != 0)
+            return -1;
+    }
+    char organ[512];
+    const char *district = NULL;
+    if (s_owner (call, state, data, &district, organ, sizeof organ) != 0)
+        return -1;
+    json_t *additions = json_array ();
+    if (prior && s_lookback_targets (call, state, prior, targets, additions) != 0) {
+        json_decref (additions);
+        return -1;
+    }
     json_t *modes = json_object_get (data, "modes");
     char *modes_text = modes ? json_dumps (modes, JSON_COMPACT) : strdup ("[]");
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "INSERT INTO rounds (id, name, kind, theme, prior_round, modes, audit_ref, team,"
-        " planned_start, planned_end, stage, stage_index)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'planned', 0)");
+        " planned_start, planned_end, stage, stage_index, owner_district, organ, year)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'planned', 0, ?11, ?12,"
+        " CAST (substr (?9, 1, 4) AS INTEGER))");
     if (!stmt || !modes_text) {
         free (modes_text);
+        json_decref (additions);
         return stmt ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : -1;
     }
+    sqlite3_bind_text (stmt, 11, district, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 12, organ, -1, SQLITE_TRANSIENT);
     const char *columns[] = { "id", "name", "kind", "theme", "prior_round", NULL, "audit_ref",
                               "team", "planned_start", "planned_end" };
     for (int i = 0; i < 10; i++)
@@ -187,19 +283,24 @@ intake_round_open (xc_call_t *call, void *state)
                            -1, SQLITE_TRANSIENT);
     free (modes_text);
     if (xc_call_exec (call, stmt, "unable to open the round") != 0
-        || s_stage_insert (call, id, 0, date) != 0)
+        || s_stage_insert (call, id, 0, date) != 0
+        || !(stmt = xc_call_stmt (call, "INSERT INTO round_targets (round, unit, coverage, addition)"
+                                        " VALUES (?1, ?2, ?3, ?4)"))) {
+        json_decref (additions);
         return -1;
-    stmt = xc_call_stmt (call, "INSERT INTO round_targets (round, unit, coverage) VALUES (?1, ?2, ?3)");
-    if (!stmt)
-        return -1;
+    }
     for (size_t i = 0; i < json_array_size (targets); i++) {
         const json_t *t = json_array_get (targets, i);
         sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text (stmt, 2, json_string_value (json_object_get (t, "unit")), -1, SQLITE_STATIC);
         sqlite3_bind_text (stmt, 3, json_string_value (json_object_get (t, "coverage")), -1, SQLITE_STATIC);
-        if (xc_call_exec (call, stmt, "unable to record a target") != 0)
+        sqlite3_bind_int (stmt, 4, json_is_true (json_array_get (additions, i)));
+        if (xc_call_exec (call, stmt, "unable to record a target") != 0) {
+            json_decref (additions);
             return -1;
+        }
     }
+    json_decref (additions);
     json_t *round = intake_round_json (call, id);
     if (!round)
         return xc_call_fail (call, XC_E_INTERNAL, "round '%s' vanished", id);
@@ -276,7 +377,7 @@ intake_round_advance (xc_call_t *call, void *state)
     int rc = xc_call_emit (call, "round.advanced", NULL, NULL, event);
     json_decref (event);
     if (rc == 0 && strcmp (stage, "feedback_delivered") == 0)
-        rc = intake_problems_feed_back_round (call, id, date);
+        rc = intake_problems_feed_back_round (call, state, id, date);
     if (rc != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:s, s:s}", "round", id, "stage", stage));

@@ -4,7 +4,8 @@
 #include "services/intake/intake.h"
 
 static const char *const s_office[] = { "office", NULL };
-static const char *const s_reporters[] = { "team", "petition", "audit", "public", NULL };
+/* the office reports only from history, with occurred_on (problems.c) */
+static const char *const s_reporters[] = { "team", "petition", "audit", "public", "office", NULL };
 static const char *const s_everyone[] = { "office", "team", "petition", "audit", "public", "service", NULL };
 static const char *const s_round_readers[] = { "office", "team", "service", NULL };
 static const char *const s_stats_readers[] = { "office", "service", NULL };
@@ -34,6 +35,35 @@ static const xc_field_t s_unit_register[] = {
     { .name = "name", .type = XC_T_STRING, .required = true, .min = 1, .max = 200 },
     { .name = "level", .type = XC_T_STRING, .required = true, .one_of = s_levels },
     { .name = "parent", .type = XC_T_ID },
+    { .name = "occurred_on", .type = XC_T_DATE },
+    { .name = NULL },
+};
+static const xc_field_t s_unit_rename[] = {
+    { .name = "unit", .type = XC_T_ID, .required = true },
+    { .name = "name", .type = XC_T_STRING, .required = true, .min = 1, .max = 200 },
+    { .name = "occurred_on", .type = XC_T_DATE },
+    { .name = NULL },
+};
+static const xc_field_t s_new_unit_fields[] = {
+    { .name = "id", .type = XC_T_ID, .required = true },
+    { .name = "name", .type = XC_T_STRING, .min = 1, .max = 200 },
+    { .name = "level", .type = XC_T_STRING, .one_of = s_levels },
+    { .name = "parent", .type = XC_T_ID },
+    { .name = NULL },
+};
+static const xc_field_t s_unit_id = { .type = XC_T_ID };
+static const xc_field_t s_unit_merge[] = {
+    { .name = "from", .type = XC_T_ARRAY, .required = true, .min = 2, .max = 50, .items = &s_unit_id },
+    { .name = "into", .type = XC_T_OBJECT, .required = true, .fields = s_new_unit_fields },
+    { .name = "occurred_on", .type = XC_T_DATE },
+    { .name = NULL },
+};
+static const xc_field_t s_new_unit = { .type = XC_T_OBJECT, .fields = s_new_unit_fields };
+static const xc_field_t s_unit_split[] = {
+    { .name = "unit", .type = XC_T_ID, .required = true },
+    { .name = "into", .type = XC_T_ARRAY, .required = true, .min = 2, .max = 20, .items = &s_new_unit },
+    { .name = "successor", .type = XC_T_ID, .required = true },
+    { .name = "occurred_on", .type = XC_T_DATE },
     { .name = NULL },
 };
 static const xc_field_t s_unit_get[] = {
@@ -65,6 +95,8 @@ static const xc_field_t s_round_open[] = {
     { .name = "planned_start", .type = XC_T_DATE, .required = true },
     { .name = "planned_end", .type = XC_T_DATE, .required = true },
     { .name = "date", .type = XC_T_DATE },
+    { .name = "owner", .type = XC_T_ID },
+    { .name = "organ", .type = XC_T_STRING, .min = 1, .max = 200 },
     { .name = NULL },
 };
 static const xc_field_t s_round_advance[] = {
@@ -104,6 +136,7 @@ static const xc_field_t s_problem_report[] = {
     { .name = "immediate", .type = XC_T_BOOLEAN },
     { .name = "evidence", .type = XC_T_ARRAY, .max = 50, .items = &s_evidence },
     { .name = "reporter", .type = XC_T_OBJECT, .fields = s_reporter_fields },
+    { .name = "occurred_on", .type = XC_T_DATE },
     { .name = NULL },
 };
 static const xc_field_t s_disposition = {
@@ -120,11 +153,13 @@ static const xc_field_t s_disposition = {
 static const xc_field_t s_problem_classify[] = {
     { .name = "problem", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX },
     { .name = "dispositions", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 4, .items = &s_disposition },
+    { .name = "occurred_on", .type = XC_T_DATE },
     { .name = NULL },
 };
 static const xc_field_t s_problem_merge[] = {
     { .name = "into", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX },
     { .name = "from", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 100, .items = &s_problem_id },
+    { .name = "occurred_on", .type = XC_T_DATE },
     { .name = NULL },
 };
 static const xc_field_t s_problem_get[] = {
@@ -139,8 +174,23 @@ static const xc_field_t s_problem_list[] = {
     { .name = "after", .type = XC_T_INTEGER, .min = 0, .max = INT64_MAX },
     PAGE_FIELDS, { .name = NULL } };
 
+/* The filters every *.stats query takes (docs/services/intake.md, "intake.stats"); "owner" is
+   "city", "district" or a district's unit id. */
+static const xc_field_t s_stats[] = {
+    { .name = "round", .type = XC_T_ID },
+    { .name = "owner", .type = XC_T_ID },
+    { .name = "year", .type = XC_T_INTEGER, .min = 2000, .max = 2100 },
+    { .name = "kind", .type = XC_T_STRING, .one_of = s_kinds },
+    { .name = "mode", .type = XC_T_STRING, .one_of = s_modes },
+    { .name = "category", .type = XC_T_STRING, .min = 1, .max = XC_NAME_MAX - 1 },
+    { .name = "unit_level", .type = XC_T_STRING, .one_of = s_levels },
+    { .name = NULL } };
+
 static const xc_route_t s_routes[] = {
     { "unit.register", XC_COMMAND, s_office, s_unit_register, intake_unit_register },
+    { "unit.rename", XC_COMMAND, s_office, s_unit_rename, intake_unit_rename },
+    { "unit.merge", XC_COMMAND, s_office, s_unit_merge, intake_unit_merge },
+    { "unit.split", XC_COMMAND, s_office, s_unit_split, intake_unit_split },
     { "round.open", XC_COMMAND, s_office, s_round_open, intake_round_open },
     { "round.advance", XC_COMMAND, s_office, s_round_advance, intake_round_advance },
     { "problem.report", XC_COMMAND, s_reporters, s_problem_report, intake_problem_report },
@@ -152,7 +202,7 @@ static const xc_route_t s_routes[] = {
     { "round.list", XC_QUERY, s_round_readers, s_round_list, intake_round_list },
     { "problem.get", XC_QUERY, s_everyone, s_problem_get, intake_problem_get },
     { "problem.list", XC_QUERY, s_everyone, s_problem_list, intake_problem_list },
-    { "intake.stats", XC_QUERY, s_stats_readers, NULL, intake_stats },
+    { "intake.stats", XC_QUERY, s_stats_readers, s_stats, intake_stats },
 };
 
 const xc_route_t *
