@@ -1,5 +1,8 @@
 /*  report.c: xcctl stats, one report across the services in the shape of the source
-    document's summary (docs/xcctl.md names where each figure comes from). */
+    document's summary, for a selection (round, owner, year, kind, mode, category, unit level)
+    passed as the same filters to intake.stats, referral.stats and rectify.stats
+    (docs/xcctl.md names where each figure comes from). Everything printed is Chinese: the
+    office reads it. Each rate is printed with the definition its service gives. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,119 +10,514 @@
 #include "cli/ctl.h"
 #include "cli/tools.h"
 
-static long long
-s_int (const json_t *o, const char *path)
+/*  A word of the protocol and how the report names it. */
+typedef struct {
+    const char *id, *name;
+} s_word_t;
+
+/*  The fixed vocabularies of the schemas (services/intake/routes.c): their names in the
+    report. Policy lists (categories, sanction kinds) are named by the services' answers. */
+static const s_word_t s_kinds[] = {
+    { "regular", "常规巡察" }, { "special", "专项巡察" }, { "mobile", "机动巡察" }, { "lookback", "回头看" }, { NULL, NULL } };
+static const s_word_t s_modes[] = {
+    { "elevated", "提级巡察" }, { "cross", "交叉巡察" }, { "system", "系统巡察" }, { "extended", "延伸巡察" },
+    { "linked", "联动巡察" }, { "audit_linked", "巡审联动" }, { NULL, NULL } };
+static const s_word_t s_levels[] = {
+    { "city_department", "市级部门" }, { "district", "县/区" }, { "town", "镇/街道" }, { "village", "村/社区" },
+    { "soe", "国有企业" }, { "school", "学校" }, { "hospital", "医院" }, { "other", "其他单位" }, { NULL, NULL } };
+/*  The default names of the referral policy's outcome kinds (docs/services/referral.md), used
+    when referral.stats does not name a kind itself. */
+static const s_word_t s_party[] = {
+    { "warning", "警告" }, { "serious_warning", "严重警告" }, { "removal", "撤销党内职务" },
+    { "probation", "留党察看" }, { "expulsion", "开除党籍" }, { NULL, NULL } };
+static const s_word_t s_administrative[] = {
+    { "warning", "警告" }, { "demerit", "记过" }, { "major_demerit", "记大过" }, { "demotion", "降级" },
+    { "dismissal", "撤职" }, { "expulsion", "开除" }, { NULL, NULL } };
+static const s_word_t s_handling[] = {
+    { "admonishment", "诫勉" }, { "suspension", "停职检查" }, { "reassignment", "调整职务" },
+    { "ordered_resignation", "责令辞职" }, { "removal", "免职" }, { "demotion", "降职" }, { NULL, NULL } };
+static const char *const s_forms[] = { "第一种形态", "第二种形态", "第三种形态", "第四种形态" };
+
+/*  {id: name} of one outcome list, from a list of {"id", "name"} or an object {id: name}. */
+static json_t *
+s_names_of (const json_t *given)
+{
+    json_t *out = json_object ();
+    size_t i;
+    const json_t *kind;
+    if (json_is_array (given))
+        json_array_foreach (given, i, kind)
+            if (json_is_string (json_object_get (kind, "id")) && json_is_string (json_object_get (kind, "name")))
+                json_object_set (out, json_string_value (json_object_get (kind, "id")), json_object_get (kind, "name"));
+    if (json_is_object (given))
+        json_object_update (out, (json_t *) given);
+    return out;
+}
+
+/*  The names of the outcome kinds and of the four forms, as the office configured them: the
+    referral answer's own names when it gives them, else the deployment's policies.referral
+    .outcomes (the same file the service reads), else the policy's defaults. Caller owns:
+    {"forms": [4 names], "party_sanction": {id: name}, ...}. */
+static json_t *
+s_outcome_names (const ctl_t *ctl, const json_t *referral)
+{
+    const json_t *policy = json_object_get (json_object_get (ctl->config->policies, "referral"), "outcomes");
+    const json_t *answer = json_object_get (referral, "names");
+    json_t *names = json_object ();
+    static const char *const lists[] = { "party_sanction", "administrative_sanction", "organizational_handling" };
+    static const s_word_t *const defaults[] = { s_party, s_administrative, s_handling };
+    for (int k = 0; k < 3; k++) {
+        json_t *list = json_object ();
+        for (int i = 0; defaults[k][i].id; i++)
+            json_object_set_new (list, defaults[k][i].id, json_string (defaults[k][i].name));
+        const json_t *given = json_object_get (answer, lists[k]) ? json_object_get (answer, lists[k])
+                                                                  : json_object_get (policy, lists[k]);
+        if (given) {
+            json_decref (list);
+            list = s_names_of (given);
+        }
+        json_object_set_new (names, lists[k], list);
+    }
+    const json_t *forms = json_object_get (answer, "forms") ? json_object_get (answer, "forms")
+                                                             : json_object_get (policy, "forms");
+    json_t *four = json_array ();
+    for (int k = 0; k < 4; k++) {
+        const json_t *f = json_array_get (forms, (size_t) k);
+        json_array_append_new (four, json_string (json_is_string (f) ? json_string_value (f) : s_forms[k]));
+    }
+    json_object_set_new (names, "forms", four);
+    return names;
+}
+
+/*  The options of xcctl stats: each a filter member of the three stats queries. */
+static const struct {
+    const char *option, *member, *label;
+    const s_word_t *words;           /* its values, when the schema fixes them */
+} s_filters[] = {
+    { "--round", "round", "轮次", NULL },
+    { "--owner", "owner", "巡察主体", NULL },
+    { "--year", "year", "年度", NULL },
+    { "--kind", "kind", "巡察类型", s_kinds },
+    { "--mode", "mode", "巡察方式", s_modes },
+    { "--category", "category", "问题类别", NULL },
+    { "--unit-level", "unit_level", "单位层级", s_levels },
+};
+#define N_FILTERS (sizeof s_filters / sizeof s_filters[0])
+#define YEAR_MIN 2000
+#define YEAR_MAX 2100
+
+static const char *
+s_name (const s_word_t *words, const char *id)
+{
+    for (int i = 0; words && words[i].id; i++)
+        if (strcmp (words[i].id, id) == 0)
+            return words[i].name;
+    return id;
+}
+
+/*  Whether text is an id as the schemas take it (common/schema.c: 1-64 of A-Z a-z 0-9 . _ : -). */
+static bool
+s_is_id (const char *text)
+{
+    size_t n = strlen (text);
+    if (n < 1 || n > 64)
+        return false;
+    for (const char *p = text; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr ("._:-", *p)))
+            return false;
+    return true;
+}
+
+int
+ctl_stats_filters (int argc, char **argv, json_t **filters_p)
+{
+    json_t *filters = json_object ();
+    for (int i = 0; i < argc; i += 2) {
+        size_t f = 0;
+        while (f < N_FILTERS && strcmp (s_filters[f].option, argv[i]) != 0)
+            f++;
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (f == N_FILTERS || !value) {
+            /* xcctl.c has named an unknown option already: a word where an option belongs, or
+               an option without its value */
+            if (f == N_FILTERS)
+                fprintf (stderr, "xcctl: stats: '%s' is not an option\n", argv[i]);
+            else
+                fprintf (stderr, "xcctl: stats: %s needs a value\n", argv[i]);
+            fprintf (stderr, "usage: xcctl stats [--round R] [--owner O] [--year Y] [--kind K] [--mode M] [--category C]"
+                             " [--unit-level L]\n");
+            json_decref (filters);
+            return CTL_USAGE;
+        }
+        const char *member = s_filters[f].member;
+        if (json_object_get (filters, member)) {
+            fprintf (stderr, "xcctl: stats: %s given twice (the filters combine with AND, one value each)\n", argv[i]);
+            json_decref (filters);
+            return CTL_USAGE;
+        }
+        json_t *v = NULL;
+        if (strcmp (member, "year") == 0) {
+            char *end;
+            long year = strtol (value, &end, 10);
+            if (*end || end == value || year < YEAR_MIN || year > YEAR_MAX)
+                fprintf (stderr, "xcctl: stats --year: '%s' is not a year from %d to %d\n", value, YEAR_MIN, YEAR_MAX);
+            else
+                v = json_integer (year);
+        }
+        else if (s_filters[f].words) {
+            const char *known[16];
+            size_t n = 0;
+            for (; s_filters[f].words[n].id && n < 16; n++)
+                known[n] = s_filters[f].words[n].id;
+            for (size_t k = 0; k < n && !v; k++)
+                if (strcmp (known[k], value) == 0)
+                    v = json_string (value);
+            if (!v) {
+                fprintf (stderr, "xcctl: stats %s: no such value '%s'", argv[i], value);
+                ctl_suggest (value, known, n);
+            }
+        }
+        else if (s_is_id (value))
+            v = json_string (value);
+        else
+            fprintf (stderr, "xcctl: stats %s: '%s' is not an id (1-64 of A-Z a-z 0-9 . _ : -)\n", argv[i], value);
+        if (!v) {
+            json_decref (filters);
+            return CTL_USAGE;
+        }
+        json_object_set_new (filters, member, v);
+    }
+    *filters_p = filters;
+    return CTL_OK;
+}
+
+/*  A member by dotted path ("on_time.due"), or NULL. */
+static const json_t *
+s_get (const json_t *o, const char *path)
 {
     char copy[128];
     snprintf (copy, sizeof copy, "%s", path);
     const json_t *v = o;
     for (char *save = NULL, *k = strtok_r (copy, ".", &save); k && v; k = strtok_r (NULL, ".", &save))
         v = json_object_get (v, k);
-    return json_integer_value (v);
+    return v;
 }
 
-/*  "9657万元" for 96570000000 fen (one decimal place kept when there is one, exact otherwise). */
+static long long
+s_int (const json_t *o, const char *path)
+{
+    return json_integer_value (s_get (o, path));
+}
+
+/*  "9657万元" for 96570000000 fen (exact yuan otherwise). */
 static void
 s_wan (long long fen, char *out, size_t size)
 {
     long long yuan = fen / 100;
-    if (yuan % 10000 == 0)
+    if (fen % 100 == 0 && yuan % 10000 == 0)
         snprintf (out, size, "%lld万元", yuan / 10000);
     else
         snprintf (out, size, "%lld.%02lld元", fen / 100, fen % 100);
 }
 
+#define LABEL_COLUMNS 34
+
 static void
-s_line (const char *label, const char *value)
+s_line (int indent, const char *label, const char *value)
 {
-    int pad = 44 - ctl_width (label);
-    printf ("  %s%*s %s\n", label, pad > 0 ? pad : 0, "", value);
+    int pad = LABEL_COLUMNS - indent - ctl_width (label);
+    printf ("%*s%s%*s %s\n", indent, "", label, pad > 0 ? pad : 0, "", value);
 }
 
 static void
-s_line_int (const char *label, long long v)
+s_line_int (int indent, const char *label, long long v)
 {
     char text[32];
     snprintf (text, sizeof text, "%lld", v);
-    s_line (label, text);
+    s_line (indent, label, text);
+}
+
+/*  A rate as the services give it (text with two decimals, or null when nothing counts). */
+static void
+s_rate (const json_t *rate, long long part, long long whole, const char *of, char *out, size_t size)
+{
+    if (json_is_string (rate))
+        snprintf (out, size, "%s%%（%lld/%lld%s）", json_string_value (rate), part, whole, of);
+    else
+        snprintf (out, size, "—（%s为0）", of[0] ? of : "分母");
+}
+
+/*  The definition a service gives for a figure, printed under it once; printed marks it. */
+static void
+s_definition (const json_t *result, const char *figure, json_t *printed, const char *service)
+{
+    const json_t *text = json_object_get (json_object_get (result, "definitions"), figure);
+    if (!json_is_string (text))
+        return;
+    printf ("%*s口径：%s\n", 6, "", json_string_value (text));
+    char key[128];
+    snprintf (key, sizeof key, "%s.%s", service, figure);
+    json_object_set_new (printed, key, json_true ());
+}
+
+/*  The counts of an object {kind: n} as "警告3人，严重警告1人" by names ({kind: name});
+    "" when all are zero. */
+static void
+s_kinds_text (const json_t *counts, const json_t *names, char *out, size_t size)
+{
+    out[0] = 0;
+    size_t used = 0;
+    const char *kind;
+    json_t *n;
+    json_object_foreach ((json_t *) counts, kind, n) {
+        if (!json_is_integer (n) || json_integer_value (n) == 0)
+            continue;
+        const json_t *given = json_object_get (names, kind);
+        const char *name = json_is_string (given) ? json_string_value (given) : kind;
+        int w = snprintf (out + used, size - used, "%s%s%lld人", used ? "，" : "", name, json_integer_value (n));
+        if (w < 0 || (size_t) w >= size - used)
+            break;
+        used += (size_t) w;
+    }
+}
+
+/*  The selection as a person reads it: "年度 2020；巡察类型 常规巡察", or 全部. */
+static void
+s_print_filters (const json_t *filters, const json_t *intake)
+{
+    printf ("统计范围：");
+    if (!json_object_size (filters)) {
+        printf ("全部\n");
+        return;
+    }
+    bool first = true;
+    for (size_t f = 0; f < N_FILTERS; f++) {
+        const json_t *v = json_object_get (filters, s_filters[f].member);
+        if (!v)
+            continue;
+        printf ("%s%s ", first ? "" : "；", s_filters[f].label);
+        first = false;
+        if (json_is_integer (v))
+            printf ("%lld", (long long) json_integer_value (v));
+        else if (strcmp (s_filters[f].member, "owner") == 0)
+            printf ("%s", strcmp (json_string_value (v), "city") == 0       ? "市委（市级巡察）"
+                          : strcmp (json_string_value (v), "district") == 0 ? "各县区委（县级巡察）"
+                                                                            : json_string_value (v));
+        else
+            printf ("%s", s_name (s_filters[f].words, json_string_value (v)));
+        /* the names intake echoes beside the ids (a round's or a category's), when it does */
+        char key[64];
+        snprintf (key, sizeof key, "filters.%s_name", s_filters[f].member);
+        const json_t *name = s_get (intake, key);
+        if (json_is_string (name))
+            printf ("（%s）", json_string_value (name));
+    }
+    printf ("\n");
+}
+
+/*  The headline figures derived from the three answers (also in --json's "summary"). */
+typedef struct {
+    long long city_main, city_extended, district_units, district_villages;
+    long long measures_rectify, measures_referral;
+} s_summary_t;
+
+static void
+s_summarize (const json_t *intake, const json_t *referral, const json_t *rectify, s_summary_t *s)
+{
+    memset (s, 0, sizeof *s);
+    /* 市级巡察: the units of the city's regular rounds, main / extended; 县级巡察: the distinct
+       units of the districts' regular rounds and those of them that are villages (a unit seen
+       only in a 回头看 is not counted among the regular ones) */
+    const json_t *city = s_get (intake, "coverage.by_owner.city");
+    const json_t *district = s_get (intake, "coverage.by_owner.district");
+    s->city_main = s_int (city, "by_kind.regular.main");
+    s->city_extended = s_int (city, "by_kind.regular.extended");
+    const json_t *regular = s_get (district, "by_kind.regular");
+    s->district_units = json_is_integer (json_object_get (regular, "units"))
+                            ? s_int (regular, "units") : s_int (regular, "main") + s_int (regular, "extended");
+    s->district_villages = json_is_integer (s_get (regular, "by_level.village")) ? s_int (regular, "by_level.village")
+                                                                                : s_int (district, "by_level.village");
+    s->measures_rectify = s_int (rectify, "institutional_measures");
+    s->measures_referral = s_int (referral, "institutional_measures");
+}
+
+static void
+s_print (const ctl_t *ctl, const json_t *filters, const json_t *intake, const json_t *referral, const json_t *rectify)
+{
+    char text[512], a[64], b[64];
+    json_t *printed = json_object ();
+    s_summary_t sum;
+    s_summarize (intake, referral, rectify, &sum);
+
+    printf ("巡察工作统计\n");
+    s_print_filters (filters, intake);
+
+    printf ("\n巡察覆盖\n");
+    snprintf (text, sizeof text, "%lld / %lld", sum.city_main, sum.city_extended);
+    s_line (2, "市级巡察 常规巡察/延伸巡察单位", text);
+    snprintf (text, sizeof text, "%lld / %lld", sum.district_units, sum.district_villages);
+    s_line (2, "县级巡察 被巡察单位/其中村（社区）", text);
+    s_line_int (2, "被巡察单位（不重复）", s_int (intake, "coverage.units"));
+
+    printf ("\n发现问题与处置\n");
+    s_line_int (2, "发现问题", s_int (intake, "problems.total"));
+    s_definition (intake, "problems", printed, "intake");
+    s_line_int (2, "立行立改（发现即改）", s_int (intake, "problems.immediate"));
+    s_definition (intake, "immediate", printed, "intake");
+    s_line_int (4, "其中已整改销号", s_int (rectify, "immediate.closed"));
+    s_definition (rectify, "immediate", printed, "rectify");
+    s_line_int (2, "移交问题线索", s_int (referral, "leads"));
+    s_line_int (2, "移交职能部门", s_int (referral, "handovers"));
+    s_line_int (2, "专题报告", s_int (referral, "reports"));
+    s_definition (referral, "reports", printed, "referral");
+    s_line_int (4, "其中领导签批", s_int (referral, "reports_signed"));
+    s_definition (referral, "reports_signed", printed, "referral");
+    s_line_int (4, "并入专题报告的问题", s_int (intake, "folded_into_reports"));
+    s_definition (intake, "folded_into_reports", printed, "intake");
+
+    printf ("\n问题线索处置结果\n");
+    s_line_int (2, "立案", s_int (referral, "cases_filed"));
+    s_definition (referral, "cases_filed", printed, "referral");
+    s_line_int (2, "处理人数", s_int (referral, "people"));
+    s_definition (referral, "people", printed, "referral");
+    json_t *names = s_outcome_names (ctl, referral);
+    for (int k = 0; k < 4; k++) {
+        char form[2] = { (char) ('1' + k), 0 };
+        snprintf (text, sizeof text, "%lld人", s_int (json_object_get (referral, "by_form"), form));
+        s_line (4, json_string_value (json_array_get (json_object_get (names, "forms"), (size_t) k)), text);
+    }
+    s_line_int (2, "党纪政务处分（人）", s_int (referral, "sanctioned_people"));
+    s_definition (referral, "sanctioned_people", printed, "referral");
+    /* each kind by its name: by_sanction {party: {kind: n}, administrative: {...}}, by_handling {kind: n} */
+    static const struct {
+        const char *label, *total, *list, *group;
+        int indent;
+    } people[] = {
+        { "党纪处分", "party_sanctions", "party_sanction", "party", 4 },
+        { "政务处分", "administrative_sanctions", "administrative_sanction", "administrative", 4 },
+        { "组织处理", "organizational_handling", "organizational_handling", NULL, 2 },
+    };
+    for (int k = 0; k < 3; k++) {
+        const json_t *by_sanction = json_object_get (referral, "by_sanction");
+        const json_t *counts = people[k].group ? json_object_get (by_sanction, people[k].group)
+                                               : json_object_get (referral, "by_handling");
+        if (!counts && people[k].group)
+            counts = json_object_get (by_sanction, people[k].list);
+        char kinds[384];
+        s_kinds_text (counts, json_object_get (names, people[k].list), kinds, sizeof kinds);
+        snprintf (text, sizeof text, "%lld人%s%s%s", s_int (referral, people[k].total), kinds[0] ? "（" : "", kinds,
+                  kinds[0] ? "）" : "");
+        s_line (people[k].indent, people[k].label, text);
+    }
+    json_decref (names);
+    s_line_int (2, "留置", s_int (referral, "detentions"));
+    s_line_int (2, "移送司法", s_int (referral, "prosecution_transfers"));
+    snprintf (text, sizeof text, "%lld件", s_int (referral, "overdue_now"));
+    s_line (2, "逾期未反馈线索", text);
+    s_definition (referral, "overdue_now", printed, "referral");
+
+    printf ("\n整改落实\n");
+    s_rate (s_get (rectify, "on_time.rate"), s_int (rectify, "on_time.closed_on_time"), s_int (rectify, "on_time.due"),
+            "", text, sizeof text);
+    s_line (2, "整改按期报结率", text);
+    s_definition (rectify, "on_time", printed, "rectify");
+    s_rate (s_get (rectify, "completion.rate"), s_int (rectify, "completion.completed"),
+            s_int (rectify, "completion.items"), "", text, sizeof text);
+    s_line (2, "整改完成率", text);
+    s_definition (rectify, "completion", printed, "rectify");
+    snprintf (text, sizeof text, "%lld项（整改单位%lld项，专题报告和移交部门%lld项）",
+              sum.measures_rectify + sum.measures_referral, sum.measures_rectify, sum.measures_referral);
+    s_line (2, "完善制度机制", text);
+    s_definition (rectify, "institutional_measures", printed, "rectify");
+    s_definition (referral, "institutional_measures", printed, "referral");
+    s_line_int (2, "解决群众关切问题", s_int (rectify, "public_concerns_resolved"));
+    s_wan (s_int (rectify, "money_recovered_fen"), a, sizeof a);
+    s_wan (s_int (rectify, "money_written_off_fen"), b, sizeof b);
+    snprintf (text, sizeof text, "%s / %s", a, b);
+    s_line (2, "清缴/核销应收款", text);
+    s_definition (rectify, "money", printed, "rectify");
+    snprintf (text, sizeof text, "%lld人（建议约谈%lld人）", s_int (rectify, "interviews_held"),
+              s_int (rectify, "interviews_recommended"));
+    s_line (2, "约谈一把手", text);
+    s_definition (rectify, "interviews_held", printed, "rectify");
+    s_definition (rectify, "interviews_recommended", printed, "rectify");
+    long long due = s_int (rectify, "revisits.due"), done = s_int (rectify, "revisits.done");
+    const json_t *coverage = s_get (rectify, "revisits.coverage");
+    if (due > 0 && done >= due)
+        snprintf (text, sizeof text, "%lld个 / 应回访%lld个，全覆盖", done, due);
+    else if (json_is_string (coverage))
+        snprintf (text, sizeof text, "%lld个 / 应回访%lld个，覆盖率%s%%", done, due, json_string_value (coverage));
+    else
+        snprintf (text, sizeof text, "%lld个 / 应回访%lld个", done, due);
+    s_line (2, "巡察回访", text);
+    s_definition (rectify, "revisits", printed, "rectify");
+    snprintf (text, sizeof text, "%lld项", s_int (rectify, "overdue_now"));
+    s_line (2, "逾期未整改", text);
+    s_definition (rectify, "overdue_now", printed, "rectify");
+
+    /* the services' other definitions, so that no figure's meaning is left out */
+    bool heading = false;
+    static const char *const services[] = { "intake", "referral", "rectify" };
+    const json_t *results[] = { intake, referral, rectify };
+    for (int k = 0; k < 3; k++) {
+        const char *figure;
+        json_t *sentence;
+        json_object_foreach (json_object_get (results[k], "definitions"), figure, sentence) {
+            char key[128];
+            snprintf (key, sizeof key, "%s.%s", services[k], figure);
+            if (json_object_get (printed, key) || !json_is_string (sentence))
+                continue;
+            if (!heading)
+                printf ("\n其他口径\n");
+            heading = true;
+            printf ("  %s\n", json_string_value (sentence));
+        }
+    }
+    json_decref (printed);
 }
 
 int
 ctl_stats (ctl_t *ctl, int argc, char **argv)
 {
-    (void) argv;
-    if (argc > 0) {
-        fprintf (stderr, "usage: xcctl stats\n");
-        return CTL_USAGE;
-    }
-    int rc = ctl_open (ctl);
+    json_t *filters;
+    int rc = ctl_stats_filters (argc, argv, &filters);
     if (rc != CTL_OK)
         return rc;
-    json_t *intake = ctl_call (ctl, "intake", "intake.stats", NULL, &rc, NULL);
-    json_t *referral = intake ? ctl_call (ctl, "referral", "referral.stats", NULL, &rc, NULL) : NULL;
-    json_t *rectify = referral ? ctl_call (ctl, "rectify", "rectify.stats", NULL, &rc, NULL) : NULL;
-    if (!rectify) {
-        json_decref (intake);
-        json_decref (referral);
+    rc = ctl_open (ctl);
+    if (rc != CTL_OK) {
+        json_decref (filters);
         return rc;
     }
-    if (ctl->json) {
-        json_t *all = json_pack ("{s:o, s:o, s:o}", "intake", intake, "referral", referral, "rectify", rectify);
-        ctl_print (ctl, all);
-        json_decref (all);
-        return CTL_OK;
-    }
-    char text[160], a[64], b[64];
-    printf ("巡察工作统计 (the source document's figures)\n");
-    s_line_int ("发现问题 problems found", s_int (intake, "problems.total"));
-    s_line_int ("移交问题线索 leads referred", s_int (referral, "leads"));
-    s_line_int ("立案 cases filed", s_int (referral, "cases_filed"));
-    s_line_int ("专题报告 special reports", s_int (referral, "reports"));
-    s_line_int ("完善制度机制 institutional measures", s_int (rectify, "institutional_measures"));
-    /* city-level units are inspected by the city's rounds; districts, towns and villages by the
-       district rounds the city guides (docs/xcctl.md) */
-    static const char *const city[] = { "city_department", "soe", "school", "hospital", "other", NULL };
-    const json_t *levels = json_object_get (json_object_get (intake, "coverage"), "by_level_coverage");
-    long long main = 0, extended = 0, district = 0, villages = 0;
-    const char *level;
-    json_t *cover;
-    json_object_foreach ((json_t *) levels, level, cover) {
-        bool is_city = false;
-        for (int k = 0; city[k]; k++)
-            is_city = is_city || strcmp (city[k], level) == 0;
-        long long m = s_int (cover, "main"), e = s_int (cover, "extended");
-        if (is_city) {
-            main += m;
-            extended += e;
+    /* the three queries at once, each with the same filters */
+    ctl_request_t reqs[3] = {
+        { .service = "intake", .type = "intake.stats", .data = json_deep_copy (filters) },
+        { .service = "referral", .type = "referral.stats", .data = json_deep_copy (filters) },
+        { .service = "rectify", .type = "rectify.stats", .data = json_deep_copy (filters) },
+    };
+    ctl_call_all (ctl, reqs, 3);
+    rc = CTL_OK;
+    for (int k = 0; k < 3; k++)
+        if (reqs[k].code != CTL_OK && rc == CTL_OK)
+            rc = reqs[k].code;
+    if (rc == CTL_OK) {
+        if (ctl->json) {
+            s_summary_t s;
+            s_summarize (reqs[0].result, reqs[1].result, reqs[2].result, &s);
+            json_t *all = json_pack (
+                "{s:O, s:O, s:O, s:O, s:{s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}}", "filters", filters,
+                "intake", reqs[0].result, "referral", reqs[1].result, "rectify", reqs[2].result, "summary",
+                "city", "regular_main", (json_int_t) s.city_main, "regular_extended", (json_int_t) s.city_extended,
+                "district", "units", (json_int_t) s.district_units, "villages", (json_int_t) s.district_villages,
+                "institutional_measures", "total", (json_int_t) (s.measures_rectify + s.measures_referral),
+                "rectify", (json_int_t) s.measures_rectify, "referral", (json_int_t) s.measures_referral);
+            ctl_print (ctl, all);
+            json_decref (all);
         }
-        else if (strcmp (level, "village") == 0)
-            villages += m + e;
         else
-            district += m + e;
+            s_print (ctl, filters, reqs[0].result, reqs[1].result, reqs[2].result);
     }
-    snprintf (text, sizeof text, "%lld / %lld", main, extended);
-    s_line ("市级巡察 city units: inspected / extended", text);
-    snprintf (text, sizeof text, "%lld / %lld", district, villages);
-    s_line ("县级巡察 district rounds: units / villages", text);
-    s_line_int ("群众关切问题 public concerns resolved", s_int (rectify, "public_concerns_resolved"));
-    s_wan (s_int (rectify, "money_recovered_fen"), a, sizeof a);
-    s_wan (s_int (rectify, "money_written_off_fen"), b, sizeof b);
-    snprintf (text, sizeof text, "%s / %s", a, b);
-    s_line ("清缴/核销应收款 recovered / written off", text);
-    const json_t *rate = json_object_get (json_object_get (rectify, "on_time"), "rate");
-    snprintf (text, sizeof text, "%s%s (%lld of %lld due)", json_is_string (rate) ? json_string_value (rate) : "-",
-              json_is_string (rate) ? "%" : "", s_int (rectify, "on_time.closed_on_time"), s_int (rectify, "on_time.due"));
-    s_line ("整改按期报结率 on-time closure rate", text);
-    rate = json_object_get (json_object_get (rectify, "completion"), "rate");
-    snprintf (text, sizeof text, "%s%s (%lld of %lld)", json_is_string (rate) ? json_string_value (rate) : "-",
-              json_is_string (rate) ? "%" : "", s_int (rectify, "completion.completed"), s_int (rectify, "completion.items"));
-    s_line ("整改完成率 completion rate", text);
-    s_line_int ("立行立改 immediate fixes", s_int (rectify, "immediate.closed"));
-    s_line_int ("约谈 interviews recommended", s_int (rectify, "interviews_recommended"));
-    snprintf (text, sizeof text, "%lld items, %lld referrals", s_int (rectify, "overdue_now"), s_int (referral, "overdue_now"));
-    s_line ("逾期 overdue now", text);
-    json_decref (intake);
-    json_decref (referral);
-    json_decref (rectify);
-    return CTL_OK;
+    for (int k = 0; k < 3; k++)
+        json_decref (reqs[k].result);
+    json_decref (filters);
+    return rc;
 }

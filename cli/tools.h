@@ -11,6 +11,10 @@ int ctl_audit (ctl_t *ctl, int argc, char **argv);      /* verify [SERVICE ...] 
 
 /* report.c */
 int ctl_stats (ctl_t *ctl, int argc, char **argv);      /* one report across the services */
+/*  The filters of xcctl stats ([--round R] [--owner O] [--year Y] [--kind K] [--mode M]
+    [--category C] [--unit-level L]) as the stats queries' data (caller owns), or CTL_USAGE
+    after saying which value is wrong. */
+int ctl_stats_filters (int argc, char **argv, json_t **filters_p);
 
 /* files.c */
 int ctl_export (ctl_t *ctl, int argc, char **argv);     /* LIST [--round R] [--unit U] [--target ISS] --out FILE */

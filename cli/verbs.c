@@ -84,7 +84,7 @@ static const ctl_verb_t s_verbs[] = {
                                    " [--occurred-on DATE]",
       "extend a deadline (office)" },
     { "rectify.regime", "rectify", "--round ID --regime NAME", "choose a round's regime (office)" },
-    { "rectify.revisit", "rectify", "--unit ID --date DATE --kinds JSON [--round ID] [--note T] [--occurred-on DATE]",
+    { "rectify.revisit", "rectify", "--unit ID --date DATE --kinds JSON [--round ID] [--note T]",
       "record a return visit (office)" },
     { "rectify.evaluate", "rectify", "--round ID --unit ID --parts JSON --principal-leader JSON [--note T]"
                                      " [--occurred-on DATE]", "score a unit (office)" },
@@ -141,8 +141,9 @@ ctl_verbs_help (FILE *out, const char *noun)
         if (noun && (strncmp (s_verbs[i].type, noun, (size_t) (dot - s_verbs[i].type)) != 0
                      || strlen (noun) != (size_t) (dot - s_verbs[i].type)))
             continue;
+        /* the noun on every line, also under `help NOUN`: a line read alone says the whole command */
         int len = (int) (dot - s_verbs[i].type);
-        fprintf (out, "  %-9.*s %-12s %s\n", noun ? 0 : len, s_verbs[i].type, dot + 1, s_verbs[i].help);
+        fprintf (out, "  %-9.*s %-12s %s\n", len, s_verbs[i].type, dot + 1, s_verbs[i].help);
         if (noun)
             fprintf (out, "      %s %s %s\n", noun, dot + 1, s_verbs[i].args);
     }

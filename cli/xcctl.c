@@ -312,7 +312,8 @@ s_usage (FILE *out)
              "  health [SERVICE ...]   each service's liveness, latest event and consumer lag\n"
              "  services   the services of the config\n"
              "  events SERVICE [--after SEQ] [--follow]   a service's events, as you may read them\n"
-             "  stats      one report across the services, in the source document's shape\n"
+             "  stats [--round R] [--owner O] [--year Y] [--kind K] [--mode M] [--category C] [--unit-level L]\n"
+             "             one report across the services, in the source document's shape, for a selection\n"
              "  export problems|tasks|responsibilities|leads [--round R] [--unit U] [--target ISS] --out FILE.csv\n"
              "  import units FILE.csv   register units in bulk (id,name,level,parent)\n"
              "  import round --rounds 轮次.csv [--targets ..] [--problems ..] [--leads ..] [--people ..] [--check]\n"
@@ -340,7 +341,12 @@ static const struct {
     { "services", "xcctl services\n  the services of the config" },
     { "events", "xcctl events SERVICE [--after SEQ] [--follow]\n  a service's events as you may read them" },
     { "audit", "xcctl audit verify [SERVICE ...]\n  recompute every hash link, check every signature; exit 5 names what fails" },
-    { "stats", "xcctl stats\n  one report across the services in the source document's shape" },
+    { "stats", "xcctl stats [--round R] [--owner city|district|UNIT] [--year YYYY] [--kind K] [--mode M]"
+               " [--category C] [--unit-level L]\n"
+               "  one report across the services in the source document's shape, in Chinese, each rate with its"
+               " definition;\n  the filters (combined with AND) go to intake.stats, referral.stats and rectify.stats:"
+               "\n  --kind regular|special|mobile|lookback, --mode elevated|cross|system|extended|linked|audit_linked,"
+               "\n  --year 2000-2100, --category a category id (with the categories under it), --unit-level a unit level" },
     { "export", "xcctl export problems|tasks|responsibilities [--round R] [--unit U] --out FILE.csv\n"
                 "xcctl export leads [--target ISS] --out FILE.csv\n  a round, unit or target that does not exist is exit 6"
                 " and no file is written" },
@@ -375,7 +381,7 @@ static const struct {
     { "init", { NULL }, { NULL } },
     { "health", { NULL }, { NULL } },
     { "services", { NULL }, { NULL } },
-    { "stats", { NULL }, { NULL } },
+    { "stats", { "--round", "--owner", "--year", "--kind", "--mode", "--category", "--unit-level" }, { NULL } },
 };
 
 /*  Every option of a built-in command known, its first word one of its list: CTL_OK, or
@@ -573,6 +579,14 @@ main (int argc, char **argv)
     }
     if (builtin && s_check_words (command, argc - i - 1, argv + i + 1) != CTL_OK)
         return CTL_USAGE;
+    /* the stats filters' values, checked before the deployment is read */
+    if (strcmp (command, "stats") == 0 && !ctl_flag (argc - i - 1, argv + i + 1, "--help")
+        && !ctl_flag (argc - i - 1, argv + i + 1, "-h")) {
+        json_t *filters;
+        if (ctl_stats_filters (argc - i - 1, argv + i + 1, &filters) != CTL_OK)
+            return CTL_USAGE;
+        json_decref (filters);
+    }
     /* --help after a command: its usage, on stdout */
     if (builtin)
         for (int k = i + 1; k < argc; k++)

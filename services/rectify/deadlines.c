@@ -206,23 +206,30 @@ s_emit (xc_call_t *call, const char *type, json_int_t deadline, const char *due,
 
 /*  The alerts a deadline is due today. Days left within a band gets that band's warning once;
     bands a late deadline skipped are recorded without a warning of their own. Overdue, each
-    step reached is sent, in order. */
+    step reached is sent, in order; for an item loaded from history (historical) only its state
+    now: the latest step reached (or the overdue notice when none is), the earlier ones
+    recorded without a notice. */
 static int
 s_alerts_for (xc_call_t *call, const rectify_policy_t *p, json_int_t deadline, xc_date_t due,
-              xc_date_t today, const json_t *base)
+              xc_date_t today, const json_t *base, bool historical)
 {
     const char *due_text = json_string_value (json_object_get (base, "due"));
     int days_left = (int) (due - today);
     if (days_left < 0) {
+        int reached = 0;
+        while (reached < p->n_steps && today >= due + (xc_date_t) (reached + 1) * p->every_days)
+            reached++;
         int fresh = s_alert_new (call, deadline, due_text, "overdue");
-        if (fresh < 0 || (fresh && s_emit (call, "rectify.overdue", deadline, due_text, "overdue", base,
-                                           json_pack ("{s:s, s:i}", "colour", "red", "days_left", days_left)) != 0))
+        if (fresh < 0 || (fresh && !(historical && reached > 0)
+                          && s_emit (call, "rectify.overdue", deadline, due_text, "overdue", base,
+                                     json_pack ("{s:s, s:i}", "colour", "red", "days_left", days_left)) != 0))
             return -1;
-        for (int k = 1; k <= p->n_steps && today >= due + (xc_date_t) k * p->every_days; k++) {
+        for (int k = 1; k <= reached; k++) {
             char alert[16];
             snprintf (alert, sizeof alert, "step:%d", k);
             fresh = s_alert_new (call, deadline, due_text, alert);
-            if (fresh < 0 || (fresh && s_emit (call, "rectify.escalated", deadline, due_text, alert, base,
+            if (fresh < 0 || (fresh && (!historical || k == reached)
+                              && s_emit (call, "rectify.escalated", deadline, due_text, alert, base,
                                                json_pack ("{s:s, s:i, s:i, s:s}", "colour", "red", "days_left",
                                                           days_left, "step", k, "step_name", p->steps[k - 1])) != 0))
                 return -1;
@@ -265,7 +272,7 @@ static int
 s_tick_batch (xc_call_t *call, const rectify_t *rectify, xc_date_t today, const char *today_text, int *n)
 {
     sqlite3_stmt *stmt = xc_call_stmt (call,
-        "SELECT d.id, d.item, d.what, d.measure, d.due, i.unit, i.unit_level, i.round, i.class"
+        "SELECT d.id, d.item, d.what, d.measure, d.due, i.unit, i.unit_level, i.round, i.class, i.quiet_until"
         " FROM deadlines d JOIN items i ON i.id = d.item WHERE d.alert_next <= ?1"
         " ORDER BY d.alert_next, d.id LIMIT " XC_STR (TICK_BATCH));
     if (!stmt)
@@ -274,8 +281,8 @@ s_tick_batch (xc_call_t *call, const rectify_t *rectify, xc_date_t today, const 
     json_t *rows = json_array ();
     while (sqlite3_step (stmt) == SQLITE_ROW) {
         int measure = sqlite3_column_int (stmt, 3);
-        json_array_append_new (rows, json_pack ("{s:I, s:{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}}",
-            "deadline", (json_int_t) sqlite3_column_int64 (stmt, 0),
+        json_array_append_new (rows, json_pack ("{s:I, s:o, s:{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}}",
+            "deadline", (json_int_t) sqlite3_column_int64 (stmt, 0), "quiet_until", xc_column_text (stmt, 9),
             "base", "item", (json_int_t) sqlite3_column_int64 (stmt, 1),
             "deadline", xc_column_text (stmt, 2),
             "measure", measure ? json_integer (measure) : json_null (),
@@ -301,10 +308,17 @@ s_tick_batch (xc_call_t *call, const rectify_t *rectify, xc_date_t today, const 
             rc = s_schedule (call, deadline, 0);
             continue;
         }
+        /* loaded from history: quiet until then, so its claims and outcomes come first */
+        const char *quiet = json_string_value (json_object_get (row, "quiet_until"));
+        xc_date_t quiet_until = 0;
+        if (quiet && xc_date_parse (quiet, &quiet_until, NULL) == 0 && today < quiet_until) {
+            rc = s_schedule (call, deadline, quiet_until);
+            continue;
+        }
         json_int_t item = json_integer_value (json_object_get (base, "item"));
         rc = s_people (call, item, (int) json_integer_value (json_object_get (base, "measure")), base);
         if (rc == 0)
-            rc = s_alerts_for (call, &rectify->policy, deadline, due, today, base);
+            rc = s_alerts_for (call, &rectify->policy, deadline, due, today, base, quiet != NULL);
         if (rc == 0)
             rc = s_schedule (call, deadline, s_alert_next (&rectify->policy, due, today));
     }

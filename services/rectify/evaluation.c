@@ -15,10 +15,20 @@ rectify_visit_start (xc_call_t *call, const rectify_t *rectify, const char *roun
         return -1;
     xc_date_format (feedback_on, on);
     xc_date_format (due, due_text);
-    /* the unit's first item in the round starts it; later ones change nothing */
+    /* feedback loaded from history: no notice before history_quiet has passed (the visit
+       itself, made long ago, is loaded right after) */
+    xc_date_t today = xc_call_today (call), alert = due, quiet;
+    if (feedback_on < today) {
+        if (rectify_due (call, today, rectify->policy.history_quiet, &quiet, NULL, 0) != 0)
+            return -1;
+        alert = quiet > due ? quiet : due;
+    }
+    char alert_text[XC_DATE_LEN + 1];
+    xc_date_format (alert, alert_text);
+    /* the round's feedback (or a unit's first item without a round) starts it once */
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "INSERT OR IGNORE INTO visits (round, unit, feedback_on, due, explain, alert_next)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?4)");
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
@@ -26,13 +36,13 @@ rectify_visit_start (xc_call_t *call, const rectify_t *rectify, const char *roun
     sqlite3_bind_text (stmt, 3, on, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 4, due_text, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 5, explain, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 6, alert_text, -1, SQLITE_STATIC);
     return xc_call_exec (call, stmt, "unable to schedule the return visit");
 }
 
 int
 rectify_visit_tick (xc_call_t *call, const rectify_t *rectify, xc_date_t today)
 {
-    (void) rectify;
     char today_text[XC_DATE_LEN + 1];
     xc_date_format (today, today_text);
     sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT round, unit, feedback_on, due FROM visits"
@@ -53,6 +63,8 @@ rectify_visit_tick (xc_call_t *call, const rectify_t *rectify, xc_date_t today)
         const char *unit = json_string_value (json_object_get (visit, "unit"));
         char key[200];
         snprintf (key, sizeof key, "revisit.due:%s:%s", round, unit);
+        /* the policy's span as text, so that a notice says the real one */
+        json_object_set_new (visit, "after", json_string (rectify->policy.revisit_text));
         rc = xc_call_begin (call);
         if (rc == 0)
             rc = rectify_emit (call, "revisit.due", unit, key, json_incref (visit));
@@ -79,6 +91,10 @@ rectify_revisit (xc_call_t *call, void *state)
     const char *unit = json_string_value (json_object_get (data, "unit"));
     const char *date = json_string_value (json_object_get (data, "date"));
     round = round ? round : "";
+    char today[XC_DATE_LEN + 1];
+    xc_date_format (xc_call_today (call), today);
+    if (strcmp (date, today) > 0)
+        return xc_call_fail (call, XC_E_SCHEMA, "data.date: %s is after today (%s)", date, today);
     sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT feedback_on, due, recorded_on IS NOT NULL FROM visits"
                                              " WHERE round = ?1 AND unit = ?2");
     if (!stmt)
@@ -94,7 +110,8 @@ rectify_revisit (xc_call_t *call, void *state)
     }
     sqlite3_reset (stmt);
     if (!found)
-        return xc_call_fail (call, XC_E_NOT_FOUND, "unit '%s' had no feedback in round '%s'", unit, round);
+        return xc_call_fail (call, XC_E_NOT_FOUND, "unit '%s' has no return visit in round '%s' (the round's"
+                             " feedback starts its targets' visits)", unit, round);
     if (recorded)
         return xc_call_fail (call, XC_E_CONFLICT, "the return visit of unit '%s' in round '%s' is recorded"
                              " already", unit, round);
@@ -120,6 +137,7 @@ rectify_revisit (xc_call_t *call, void *state)
     json_object_set_new (event, "round", json_string (round));
     json_object_set_new (event, "feedback_on", json_string (feedback_on));
     json_object_set_new (event, "due", json_string (due));
+    json_object_set_new (event, "occurred_on", json_string (date));
     if (rectify_emit (call, "revisit.recorded", unit, NULL, event) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:s, s:s, s:s}", "round", round, "unit", unit, "date", date));
@@ -201,10 +219,12 @@ s_interviews (xc_call_t *call, const rectify_t *rectify, const char *round)
         snprintf (key, sizeof key, "interview:%s:%s", round, unit);
         if (xc_call_exec (call, stmt, "unable to record an interview") != 0
             || rectify_emit (call, "interview.recommended", unit, key,
-                             json_pack ("{s:s, s:s, s:O, s:O, s:o, s:O, s:s}", "round", round, "unit", unit,
+                             json_pack ("{s:s, s:s, s:O, s:O, s:o, s:O, s:s, s:s}", "round", round, "unit", unit,
                                         "unit_name", json_object_get (row, "unit_name"), "principal_leader",
                                         json_object_get (row, "principal_leader"), "score", s_score_text (centi),
-                                        "grade", json_object_get (row, "grade"), "reason", reason)) != 0) {
+                                        "grade", json_object_get (row, "grade"), "grade_name",
+                                        rectify_policy_grade_name (p, json_string_value (json_object_get (row, "grade"))),
+                                        "reason", reason)) != 0) {
             rc = -1;
             break;
         }
@@ -221,6 +241,9 @@ rectify_evaluate (xc_call_t *call, void *state)
     const json_t *data = xc_call_msg (call)->data;
     const char *round = json_string_value (json_object_get (data, "round"));
     const char *unit = json_string_value (json_object_get (data, "unit"));
+    char today[XC_DATE_LEN + 1];     /* the day of the evaluation */
+    if (xc_call_occurred_on (call, data, p->history_roles, today, NULL) < 0)
+        return -1;
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT (SELECT count(*) FROM rounds WHERE id = ?1),"
         " (SELECT count(*) FROM round_targets WHERE round = ?1 AND unit = ?2),"
@@ -252,8 +275,6 @@ rectify_evaluate (xc_call_t *call, void *state)
         if (centi >= (long long) p->grades[i].min * 100)
             grade = p->grades[i].grade;
     char *leader = json_dumps (json_object_get (data, "principal_leader"), JSON_COMPACT);
-    char today[XC_DATE_LEN + 1];
-    xc_date_format (xc_call_today (call), today);
     stmt = xc_call_stmt (call,
         "INSERT INTO evaluations (round, unit, leadership, responsibility, task_completion, satisfaction,"
         " score_centi, grade, principal_leader, note, evaluated_on, evaluated_by)"
@@ -275,13 +296,15 @@ rectify_evaluate (xc_call_t *call, void *state)
     free (leader);
     if (xc_call_exec (call, stmt, "unable to record the evaluation") != 0
         || rectify_emit (call, "unit.evaluated", unit, NULL,
-                         json_pack ("{s:s, s:s, s:O, s:o, s:s, s:O}", "round", round, "unit", unit, "parts", parts,
-                                    "score", s_score_text (centi), "grade", grade, "principal_leader",
-                                    json_object_get (data, "principal_leader"))) != 0
+                         json_pack ("{s:s, s:s, s:O, s:o, s:s, s:s, s:O, s:s}", "round", round, "unit", unit,
+                                    "parts", parts, "score", s_score_text (centi), "grade", grade, "grade_name",
+                                    rectify_policy_grade_name (p, grade), "principal_leader",
+                                    json_object_get (data, "principal_leader"), "occurred_on", today)) != 0
         || s_interviews (call, rectify, round) != 0)
         return -1;
-    xc_call_result (call, json_pack ("{s:s, s:s, s:o, s:s}", "round", round, "unit", unit, "score",
-                                     s_score_text (centi), "grade", grade));
+    xc_call_result (call, json_pack ("{s:s, s:s, s:o, s:s, s:s}", "round", round, "unit", unit, "score",
+                                     s_score_text (centi), "grade", grade, "grade_name",
+                                     rectify_policy_grade_name (p, grade)));
     return 0;
 }
 

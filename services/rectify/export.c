@@ -17,6 +17,12 @@
 #define FILTER "(?1 IS NULL OR i.round = ?1) AND (?2 IS NULL OR i.unit = ?2)" \
                " AND (?3 IS NULL OR i.unit IN (SELECT value FROM json_each (?3)))"
 
+/* the unit's name on the item's feedback date (units are renamed); its first name when the
+   unit did not exist yet then (a successor), else the name it has now */
+#define UNIT_NAME "coalesce ((SELECT n.name FROM unit_names n WHERE n.unit = i.unit" \
+                  " AND coalesce (n.from_on, '') <= i.opened_on ORDER BY n.n DESC LIMIT 1)," \
+                  " (SELECT n.name FROM unit_names n WHERE n.unit = i.unit ORDER BY n.n LIMIT 1), u.name)"
+
 static const char *
 s_label (const char *value)
 {
@@ -43,8 +49,8 @@ typedef struct {
 static const s_list_t s_lists[] = {
     { "problems",
       "事项编号,问题编号,巡察轮次,单位编号,单位名称,问题类别,问题描述,整改类型,状态,反馈日期,整改期限,完成情况",
-      "SELECT i.id, i.problem, i.round, i.unit, u.name, i.category, i.summary, i.class, i.state, i.opened_on,"
-      " i.due, i.completion FROM items i LEFT JOIN units u ON u.id = i.unit WHERE " FILTER
+      "SELECT i.id, i.problem, i.round, i.unit, " UNIT_NAME ", coalesce (i.category_name, i.category), i.summary,"
+      " i.class, i.state, i.opened_on, i.due, i.completion FROM items i LEFT JOIN units u ON u.id = i.unit WHERE " FILTER
       " AND i.id > ?4 ORDER BY i.id", 12, (1u << 7) | (1u << 8) | (1u << 11) },
     { "tasks",
       "事项编号,单位编号,问题描述,措施序号,整改措施,完成时限,完成日期",

@@ -6,74 +6,7 @@
 #include "common/log.h"
 #include "services/rectify/rectify.h"
 
-static void
-s_today (xc_call_t *call, char out[XC_DATE_LEN + 1])
-{
-    xc_date_format (xc_call_today (call), out);
-}
-
 /* ------------------------------------------------------------------ from intake */
-
-static int
-s_unit_registered (xc_call_t *call, rectify_t *rectify, const xc_event_t *event)
-{
-    const json_t *unit = json_object_get (event->msg->data, "unit");
-    const char *id = json_string_value (json_object_get (unit, "id"));
-    const char *name = json_string_value (json_object_get (unit, "name"));
-    const char *level = json_string_value (json_object_get (unit, "level"));
-    const char *parent = json_string_value (json_object_get (unit, "parent"));
-    if (!id || !name || !level)
-        return xc_call_fail (call, XC_E_SCHEMA, "unit.registered event %lld lacks the unit's id, name"
-                             " or level", (long long) event->seq);
-    sqlite3_stmt *stmt = xc_call_stmt (call, "INSERT OR REPLACE INTO units (id, name, level, parent)"
-                                             " VALUES (?1, ?2, ?3, ?4)");
-    if (!stmt)
-        return -1;
-    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 3, level, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 4, parent, -1, SQLITE_STATIC);
-    if (xc_call_exec (call, stmt, "unable to record a unit") != 0)
-        return -1;
-    /* a rolled-back batch leaves a true fact behind: the same unit comes again */
-    rectify_scope_add (rectify, id, parent);
-    return 0;
-}
-
-static int
-s_round_opened (xc_call_t *call, const xc_event_t *event)
-{
-    const json_t *round = json_object_get (event->msg->data, "round");
-    const char *id = json_string_value (json_object_get (round, "id"));
-    const char *name = json_string_value (json_object_get (round, "name"));
-    const json_t *targets = json_object_get (round, "targets");
-    if (!id || !name || !json_is_array (targets))
-        return xc_call_fail (call, XC_E_SCHEMA, "round.opened event %lld lacks the round's id, name or"
-                             " targets", (long long) event->seq);
-    sqlite3_stmt *stmt = xc_call_stmt (call, "INSERT OR IGNORE INTO rounds (id, name) VALUES (?1, ?2)");
-    if (!stmt)
-        return -1;
-    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 2, name, -1, SQLITE_STATIC);
-    if (xc_call_exec (call, stmt, "unable to record a round") != 0)
-        return -1;
-    size_t i;
-    json_t *target;
-    json_array_foreach (targets, i, target) {
-        const char *unit = json_string_value (json_object_get (target, "unit"));
-        if (!unit)
-            return xc_call_fail (call, XC_E_SCHEMA, "round.opened event %lld: target %zu has no unit",
-                                 (long long) event->seq, i);
-        stmt = xc_call_stmt (call, "INSERT OR IGNORE INTO round_targets (round, unit) VALUES (?1, ?2)");
-        if (!stmt)
-            return -1;
-        sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text (stmt, 2, unit, -1, SQLITE_STATIC);
-        if (xc_call_exec (call, stmt, "unable to record a round's target") != 0)
-            return -1;
-    }
-    return 0;
-}
 
 /*  The regime of a round: the office's choice, else the default; NULL after failing the call. */
 static const rectify_regime_t *
@@ -131,12 +64,30 @@ s_open (xc_call_t *call, rectify_t *rectify, const xc_event_t *event)
     xc_date_format (due, due_text);
     xc_date_format (plan_due, plan_text);
 
+    /* fed back before the day it is applied: loaded from history, quiet for a while so that
+       its claims and outcomes, loaded right after, come before any alert */
+    xc_date_t today = xc_call_today (call), quiet = 0;
+    char applied[XC_DATE_LEN + 1], quiet_text[XC_DATE_LEN + 1];
+    xc_date_format (today, applied);
+    if (start < today && rectify_due (call, today, p->history_quiet, &quiet, NULL, 0) != 0)
+        return -1;
+    xc_date_format (quiet, quiet_text);
+    const json_t *path = json_object_get (data, "category_path");
+    char *path_text = json_is_array (path) ? json_dumps (path, JSON_COMPACT) : NULL;
     stmt = xc_call_stmt (call,
         "INSERT INTO items (problem, round, unit, unit_level, category, summary, detail, severity,"
-        " class, regime, state, opened_on, due) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-        " 'opened', ?11, ?12)");
-    if (!stmt)
+        " class, regime, state, opened_on, due, category_path, category_name, applied_on, quiet_until)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'opened', ?11, ?12, ?13, ?14, ?15, ?16)");
+    if (!stmt) {
+        free (path_text);
         return -1;
+    }
+    sqlite3_bind_text (stmt, 13, path_text, -1, SQLITE_TRANSIENT);
+    free (path_text);
+    sqlite3_bind_text (stmt, 14, json_string_value (json_object_get (data, "category_name")), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 15, applied, -1, SQLITE_TRANSIENT);
+    if (quiet)
+        sqlite3_bind_text (stmt, 16, quiet_text, -1, SQLITE_TRANSIENT);
     static const char *const texts[] = { "round", "unit", "unit_level", "category", "summary", "detail", "severity" };
     sqlite3_bind_int64 (stmt, 1, problem);
     for (int i = 0; i < 7; i++)
@@ -154,12 +105,15 @@ s_open (xc_call_t *call, rectify_t *rectify, const xc_event_t *event)
         || (!long_term && rectify_deadline_add (call, rectify, item, "item", 0, on,
                                                 immediate ? p->immediate_text : regime->report_text, due,
                                                 due_explain) != 0)
-        || rectify_visit_start (call, rectify, round ? round : "", unit, start) != 0
+        /* a round's items: its visits start when the round's feedback is delivered (registry.c) */
+        || (!round && rectify_visit_start (call, rectify, "", unit, start) != 0)
         || rectify_history (call, item, "opened", json_pack ("{s:I, s:s}", "problem", problem, "regime",
-                                                             regime->name)) != 0)
+                                                             regime->name), on) != 0)
         return -1;
     json_t *opened = xc_json_pick (data, (const char *const[]) { "round", "unit", "unit_level", "category",
+                                                                 "category_path", "category_name",
                                                                  "summary", "severity", NULL });
+    json_object_set_new (opened, "occurred_on", json_string (on));
     json_object_set_new (opened, "item", json_integer (item));
     json_object_set_new (opened, "problem", json_integer (problem));
     json_object_set_new (opened, "class", json_string (class));
@@ -177,9 +131,17 @@ rectify_apply (xc_call_t *call, const char *source, const xc_event_t *event, voi
     if (strcmp (source, "intake") != 0 || !event->msg)
         return 0;                    /* restricted intake events are not rectify's business */
     if (strcmp (event->type, "unit.registered") == 0)
-        return s_unit_registered (call, rectify, event);
+        return rectify_unit_registered (call, rectify, event);
+    if (strcmp (event->type, "unit.renamed") == 0)
+        return rectify_unit_renamed (call, event);
+    if (strcmp (event->type, "unit.merged") == 0)
+        return rectify_unit_merged (call, event);
+    if (strcmp (event->type, "unit.split") == 0)
+        return rectify_unit_split (call, event);
     if (strcmp (event->type, "round.opened") == 0)
-        return s_round_opened (call, event);
+        return rectify_round_opened (call, event);
+    if (strcmp (event->type, "round.advanced") == 0)
+        return rectify_round_advanced (call, rectify, event);
     if (strcmp (event->type, "problem.fed_back") == 0)
         return s_open (call, rectify, event);
     return 0;
@@ -233,6 +195,34 @@ s_load (xc_call_t *call, s_item_t *item)
     return 0;
 }
 
+/*  The day the command's fact happened into on: its occurred_on (history roles only), else
+    today. The office sends a unit's command (unit_command) only to record it from history, with
+    occurred_on; no fact is dated before the item's previous one. */
+static int
+s_fact_on (xc_call_t *call, const rectify_t *rectify, const s_item_t *item, bool unit_command,
+           char on[XC_DATE_LEN + 1])
+{
+    bool historical = false;
+    if (xc_call_occurred_on (call, xc_call_msg (call)->data, rectify->policy.history_roles, on, &historical) < 0)
+        return -1;
+    if (unit_command && xc_call_role_is (call, "office") && !historical)
+        return xc_call_fail (call, XC_E_FORBIDDEN, "the office sends %s, the unit's command, only to record"
+                             " it from history: give occurred_on", xc_call_msg (call)->type);
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT max (occurred_on) FROM item_history WHERE item = ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, item->id);
+    char previous[XC_DATE_LEN + 1];
+    snprintf (previous, sizeof previous, "%s", item->opened_on);
+    if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+        snprintf (previous, sizeof previous, "%s", (const char *) sqlite3_column_text (stmt, 0));
+    sqlite3_reset (stmt);
+    if (strcmp (on, previous) < 0)
+        return xc_call_fail (call, XC_E_CONFLICT, "item %lld: %s on %s is before the item's previous fact,"
+                             " on %s", (long long) item->id, xc_call_msg (call)->type, on, previous);
+    return 0;
+}
+
 /*  Whether the unit may report on the item now: planned or reopened, or an immediate item
     that skips the plan. */
 static int
@@ -261,17 +251,20 @@ s_set_state (xc_call_t *call, json_int_t id, const char *state)
     item, unit and on added) and answers {"item", "state"}. */
 static int
 s_done (xc_call_t *call, const s_item_t *item, const char *state, const char *action, const char *type,
-        json_t *event)
+        json_t *event, const char *on)
 {
-    char today[XC_DATE_LEN + 1];
-    s_today (call, today);
-    if (rectify_history (call, item->id, action, json_deep_copy (xc_call_msg (call)->data)) != 0) {
+    if (rectify_history (call, item->id, action, json_deep_copy (xc_call_msg (call)->data), on) != 0) {
         json_decref (event);
         return -1;
     }
     json_object_set_new (event, "item", json_integer (item->id));
     json_object_set_new (event, "unit", json_string (item->unit));
-    json_object_set_new (event, "on", json_string (today));
+    json_object_set_new (event, "on", json_string (on));
+    json_object_set_new (event, "occurred_on", json_string (on));
+    if (json_object_get (xc_call_msg (call)->data, "occurred_on")) {
+        json_object_set_new (event, "by", json_string (xc_call_iss (call)));
+        json_object_set_new (event, "recorded_from_history", json_true ());
+    }
     if (rectify_emit (call, type, item->unit, NULL, event) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:I, s:s}", "item", item->id, "state", state));
@@ -283,7 +276,8 @@ rectify_plan (xc_call_t *call, void *state)
 {
     rectify_t *rectify = state;
     s_item_t item;
-    if (s_load (call, &item) != 0)
+    char on[XC_DATE_LEN + 1];
+    if (s_load (call, &item) != 0 || s_fact_on (call, rectify, &item, true, on) != 0)
         return -1;
     if (strcmp (item.state, "opened") != 0)
         return xc_call_fail (call, XC_E_CONFLICT, "item %lld is %s: a plan is made once, when opened",
@@ -344,7 +338,8 @@ rectify_plan (xc_call_t *call, void *state)
         || s_set_state (call, item.id, "planned") != 0)
         return -1;
     return s_done (call, &item, "planned", "planned", "rectify.planned",
-                   json_pack ("{s:O, s:o}", "measures", measures, "due", long_term ? json_null () : json_string (due)));
+                   json_pack ("{s:O, s:o}", "measures", measures, "due", long_term ? json_null () : json_string (due)),
+                   on);
 }
 
 int
@@ -352,11 +347,11 @@ rectify_progress (xc_call_t *call, void *state)
 {
     rectify_t *rectify = state;
     s_item_t item;
-    if (s_load (call, &item) != 0 || s_rectifying (call, &item, "a progress report") != 0)
+    char today[XC_DATE_LEN + 1];      /* the day the measures were done */
+    if (s_load (call, &item) != 0 || s_fact_on (call, rectify, &item, true, today) != 0
+        || s_rectifying (call, &item, "a progress report") != 0)
         return -1;
     const json_t *data = xc_call_msg (call)->data;
-    char today[XC_DATE_LEN + 1];
-    s_today (call, today);
     size_t i;
     json_t *n;
     json_array_foreach (json_object_get (data, "measures_done"), i, n) {
@@ -376,7 +371,7 @@ rectify_progress (xc_call_t *call, void *state)
             return -1;
     }
     return s_done (call, &item, item.state, "progressed", "rectify.progressed",
-                   xc_json_pick (data, (const char *const[]) { "note", "measures_done", NULL }));
+                   xc_json_pick (data, (const char *const[]) { "note", "measures_done", NULL }), today);
 }
 
 int
@@ -384,17 +379,18 @@ rectify_claim (xc_call_t *call, void *state)
 {
     rectify_t *rectify = state;
     s_item_t item;
-    if (s_load (call, &item) != 0 || s_rectifying (call, &item, "a completion claim") != 0)
+    char today[XC_DATE_LEN + 1];      /* the day the claim was made */
+    if (s_load (call, &item) != 0 || s_fact_on (call, rectify, &item, true, today) != 0
+        || s_rectifying (call, &item, "a completion claim") != 0)
         return -1;
     const json_t *data = xc_call_msg (call)->data;
     const json_t *outcomes = json_object_get (data, "outcomes");
-    char today[XC_DATE_LEN + 1];
-    s_today (call, today);
     char *evidence = json_dumps (json_object_get (data, "evidence"), JSON_COMPACT);
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "INSERT INTO claims (item, n, completion, evidence, institutional_measures, money_recovered_fen,"
-        " money_written_off_fen, public_concern_resolved, note, claimed_on) VALUES (?1,"
-        " (SELECT coalesce (max (n), 0) + 1 FROM claims WHERE item = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        " money_written_off_fen, public_concern_resolved, note, claimed_on, due_then) VALUES (?1,"
+        " (SELECT coalesce (max (n), 0) + 1 FROM claims WHERE item = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+        " (SELECT due FROM items WHERE id = ?1))");
     if (!stmt || !evidence) {
         free (evidence);
         return stmt ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : -1;
@@ -415,7 +411,7 @@ rectify_claim (xc_call_t *call, void *state)
         || s_set_state (call, item.id, "claimed") != 0)
         return -1;
     return s_done (call, &item, "claimed", "claimed", "rectify.claimed",
-                   xc_json_pick (data, (const char *const[]) { "completion", "evidence", "outcomes", NULL }));
+                   xc_json_pick (data, (const char *const[]) { "completion", "evidence", "outcomes", NULL }), today);
 }
 
 int
@@ -423,6 +419,7 @@ rectify_review (xc_call_t *call, void *state)
 {
     rectify_t *rectify = state;
     s_item_t item;
+    char today[XC_DATE_LEN + 1];      /* the day of the review */
     if (s_load (call, &item) != 0)
         return -1;
     if (strcmp (item.state, "claimed") != 0)
@@ -433,8 +430,8 @@ rectify_review (xc_call_t *call, void *state)
     const char *reason = json_string_value (json_object_get (data, "reason"));
     if (!accept && !reason)
         return xc_call_fail (call, XC_E_SCHEMA, "data.reason: required to reject a claim");
-    char today[XC_DATE_LEN + 1];
-    s_today (call, today);
+    if (s_fact_on (call, rectify, &item, false, today) != 0)
+        return -1;
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "UPDATE claims SET decision = ?2, reason = ?3, reviewed_on = ?4 WHERE item = ?1"
         " AND n = (SELECT max (n) FROM claims WHERE item = ?1)");
@@ -451,7 +448,8 @@ rectify_review (xc_call_t *call, void *state)
         if (rectify_deadline_run (call, rectify, item.id, "item", 0, true) != 0
             || s_set_state (call, item.id, "reopened") != 0)
             return -1;
-        return s_done (call, &item, "reopened", "reopened", "rectify.reopened", json_pack ("{s:s}", "reason", reason));
+        return s_done (call, &item, "reopened", "reopened", "rectify.reopened", json_pack ("{s:s}", "reason", reason),
+                       today);
     }
     stmt = xc_call_stmt (call,
         "UPDATE items SET state = 'closed', closed_on = ?2, (completion, claimed_on) ="
@@ -469,7 +467,9 @@ rectify_review (xc_call_t *call, void *state)
     sqlite3_bind_int64 (stmt, 1, item.id);
     if (xc_call_exec (call, stmt, "unable to stop the item's deadlines") != 0)
         return -1;
-    stmt = xc_call_stmt (call, "SELECT completion, claimed_on, due FROM items WHERE id = ?1");
+    /* on time: claimed on or before the due date in force when the claim was made */
+    stmt = xc_call_stmt (call, "SELECT i.completion, i.claimed_on, coalesce ((SELECT c.due_then FROM claims c"
+                               " WHERE c.item = i.id ORDER BY c.n DESC LIMIT 1), i.due) FROM items i WHERE i.id = ?1");
     if (!stmt)
         return -1;
     sqlite3_bind_int64 (stmt, 1, item.id);
@@ -485,7 +485,7 @@ rectify_review (xc_call_t *call, void *state)
     sqlite3_reset (stmt);
     if (!closed)
         return xc_call_fail_db (call, "unable to read the closed item");
-    return s_done (call, &item, "closed", "closed", "rectify.closed", closed);
+    return s_done (call, &item, "closed", "closed", "rectify.closed", closed, today);
 }
 
 int
@@ -493,7 +493,8 @@ rectify_extend (xc_call_t *call, void *state)
 {
     rectify_t *rectify = state;
     s_item_t item;
-    if (s_load (call, &item) != 0)
+    char on[XC_DATE_LEN + 1];
+    if (s_load (call, &item) != 0 || s_fact_on (call, rectify, &item, false, on) != 0)
         return -1;
     const json_t *data = xc_call_msg (call)->data;
     const char *what = json_string_value (json_object_get (data, "deadline"));
@@ -522,7 +523,7 @@ rectify_extend (xc_call_t *call, void *state)
     json_t *event = json_pack ("{s:s, s:s, s:s}", "deadline", what, "due", due, "previous_due", old);
     if (measure > 0)
         json_object_set_new (event, "measure", json_integer (measure));
-    if (s_done (call, &item, item.state, "extended", "rectify.extended", event) != 0)
+    if (s_done (call, &item, item.state, "extended", "rectify.extended", event, on) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:I, s:s, s:s}", "item", item.id, "deadline", what, "due", due));
     return 0;

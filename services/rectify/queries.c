@@ -68,7 +68,8 @@ rectify_get (xc_call_t *call, void *state)
     json_int_t id = json_integer_value (json_object_get (xc_call_msg (call)->data, "item"));
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT problem, round, unit, unit_level, category, summary, detail, severity, class, regime,"
-        " state, opened_on, due, completion, claimed_on, closed_on, " OVERDUE " FROM items i WHERE id = ?2");
+        " state, opened_on, due, completion, claimed_on, closed_on, " OVERDUE ", category_name, applied_on,"
+        " quiet_until, category_path FROM items i WHERE id = ?2");
     if (!stmt)
         return -1;
     char today[XC_DATE_LEN + 1];
@@ -84,6 +85,12 @@ rectify_get (xc_call_t *call, void *state)
                           "overdue", sqlite3_column_int (stmt, 16));
         for (int i = 0; i < 15; i++)
             json_object_set_new (item, names[i], xc_column_text (stmt, 1 + i));
+        static const char *const more[] = { "category_name", "applied_on", "quiet_until" };
+        for (int i = 0; i < 3; i++)
+            json_object_set_new (item, more[i], xc_column_text (stmt, 17 + i));
+        const char *path = (const char *) sqlite3_column_text (stmt, 20);
+        json_t *parsed = path ? json_loads (path, 0, NULL) : NULL;
+        json_object_set_new (item, "category_path", parsed ? parsed : json_null ());
     }
     sqlite3_reset (stmt);
     if (!item)
@@ -100,7 +107,8 @@ rectify_get (xc_call_t *call, void *state)
                                           "money_recovered_fen", "money_written_off_fen",
                                           "public_concern_resolved", "note", "claimed_on", "decision",
                                           "reason", "reviewed_on", NULL };
-    static const char *const history[] = { "n", "action", "by", "at", "data", NULL };
+    static const char *const history[] = { "n", "action", "by", "at", "data", "occurred_on",
+                                           "recorded_from_history", NULL };
     static const char *const json_columns[] = { "data", "evidence", "extensions", NULL };
     json_t *parts[] = {
         xc_call_rows (call, "SELECT n, text, owner, lead_leader, deadline, done_on FROM measures WHERE item = ?1"
@@ -110,7 +118,8 @@ rectify_get (xc_call_t *call, void *state)
         xc_call_rows (call, "SELECT n, completion, evidence, institutional_measures, money_recovered_fen,"
                       " money_written_off_fen, public_concern_resolved, note, claimed_on, decision, reason,"
                       " reviewed_on FROM claims WHERE item = ?1 ORDER BY n", id, claims, json_columns),
-        xc_call_rows (call, "SELECT n, action, by, at, data FROM item_history WHERE item = ?1 ORDER BY n",
+        xc_call_rows (call, "SELECT n, action, by, at, data, occurred_on, from_history FROM item_history"
+                      " WHERE item = ?1 ORDER BY n",
                       id, history, json_columns),
     };
     static const char *const keys[] = { "measures", "deadlines", "claims", "history" };
@@ -129,6 +138,9 @@ rectify_get (xc_call_t *call, void *state)
     json_array_foreach (json_object_get (item, "claims"), k, claim)
         json_object_set (claim, "public_concern_resolved",
                          json_boolean (json_integer_value (json_object_get (claim, "public_concern_resolved"))));
+    json_array_foreach (json_object_get (item, "history"), k, claim)
+        json_object_set (claim, "recorded_from_history",
+                         json_boolean (json_integer_value (json_object_get (claim, "recorded_from_history"))));
     xc_call_result (call, item);
     return 0;
 }
@@ -136,14 +148,14 @@ rectify_get (xc_call_t *call, void *state)
 static json_t *
 s_list_row (sqlite3_stmt *stmt)
 {
-    return json_pack ("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
+    return json_pack ("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
                       "id", (json_int_t) sqlite3_column_int64 (stmt, 0),
                       "problem", (json_int_t) sqlite3_column_int64 (stmt, 1),
                       "round", xc_column_text (stmt, 2), "unit", xc_column_text (stmt, 3),
                       "category", xc_column_text (stmt, 4), "summary", xc_column_text (stmt, 5),
                       "class", xc_column_text (stmt, 6), "state", xc_column_text (stmt, 7),
                       "opened_on", xc_column_text (stmt, 8), "due", xc_column_text (stmt, 9),
-                      "overdue", sqlite3_column_int (stmt, 10));
+                      "overdue", sqlite3_column_int (stmt, 10), "category_name", xc_column_text (stmt, 11));
 }
 
 int
@@ -157,7 +169,7 @@ rectify_list (xc_call_t *call, void *state)
     json_t *overdue = json_object_get (data, "overdue");
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT id, problem, round, unit, category, summary, class, state, opened_on, due, " OVERDUE
-        " FROM items i WHERE " FILTER " AND (?5 IS NULL OR state = ?5) AND (?6 IS NULL OR class = ?6)"
+        ", category_name FROM items i WHERE " FILTER " AND (?5 IS NULL OR state = ?5) AND (?6 IS NULL OR class = ?6)"
         " AND (?7 IS NULL OR " OVERDUE " = ?7) AND id > ?8 ORDER BY id LIMIT ?9");
     if (!stmt) {
         free (units);
@@ -178,7 +190,6 @@ rectify_list (xc_call_t *call, void *state)
 int
 rectify_round (xc_call_t *call, void *state)
 {
-    (void) state;
     const char *round = json_string_value (json_object_get (xc_call_msg (call)->data, "round"));
     sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT name, regime FROM rounds WHERE id = ?1");
     if (!stmt)
@@ -213,7 +224,8 @@ rectify_round (xc_call_t *call, void *state)
     int limit = limit_json ? (int) json_integer_value (limit_json) : 2000;
     stmt = xc_call_stmt (call,
         "SELECT t.unit, u.name, e.score_centi, e.grade, v.feedback_on, v.due, v.recorded_on, iv.reason,"
-        " (SELECT count(*) FROM items WHERE round = t.round AND unit = t.unit)"
+        " (SELECT count(*) FROM items WHERE round = t.round AND unit = t.unit),"
+        " (SELECT count(*) FROM interviews_held h WHERE h.round = t.round AND h.unit = t.unit)"
         " FROM round_targets t LEFT JOIN units u ON u.id = t.unit"
         " LEFT JOIN evaluations e ON e.round = t.round AND e.unit = t.unit"
         " LEFT JOIN visits v ON v.round = t.round AND v.unit = t.unit"
@@ -235,12 +247,15 @@ rectify_round (xc_call_t *call, void *state)
         long long centi = sqlite3_column_int64 (stmt, 2);
         snprintf (score, sizeof score, "%lld.%02lld", centi / 100, centi % 100);
         added = xc_page_add (&page, json_pack (
-            "{s:o, s:o, s:I, s:o, s:o, s:{s:o, s:o, s:o}, s:o}",
+            "{s:o, s:o, s:I, s:o, s:o, s:o, s:{s:o, s:o, s:o}, s:o, s:I}",
             "unit", xc_column_text (stmt, 0), "name", xc_column_text (stmt, 1),
             "items", (json_int_t) sqlite3_column_int64 (stmt, 8),
             "score", scored ? json_string (score) : json_null (), "grade", xc_column_text (stmt, 3),
+            "grade_name", scored ? json_string (rectify_policy_grade_name (&((const rectify_t *) state)->policy,
+                                                (const char *) sqlite3_column_text (stmt, 3))) : json_null (),
             "visit", "feedback_on", xc_column_text (stmt, 4), "due", xc_column_text (stmt, 5),
-            "recorded_on", xc_column_text (stmt, 6), "interview", xc_column_text (stmt, 7)));
+            "recorded_on", xc_column_text (stmt, 6), "interview", xc_column_text (stmt, 7),
+            "interviews_held", (json_int_t) sqlite3_column_int64 (stmt, 9)));
     }
     sqlite3_reset (stmt);
     json_t *targets = xc_page_take (&page);
@@ -266,20 +281,70 @@ s_yuan (long long fen)
     return json_string (text);
 }
 
-/*  Runs a counting query with the filter bound and returns its one row's columns as integers
-    into out (n of them); -1 after failing the call. */
-static int
-s_counts (xc_call_t *call, const char *sql, const char *units, long long *out, int n, bool period)
+/*  The stats filters (docs/protocol.md), bound by s_bind_stats: ?1 today, ?2 round, ?3 unit,
+    ?4 the reader's units (NULL: all), ?5 from, ?6 to, ?7 owner, ?8 year (text), ?9 kind,
+    ?10 mode, ?11 category, ?12 unit_level. A table aliased i with round and unit; its date
+    (the year's), its unit's level and whether it is of the category are given per table. A
+    record without a round is left out by the owner, kind and mode filters (and by round). */
+static void
+s_where (char *out, size_t size, const char *date, const char *level, const char *category)
 {
+    snprintf (out, size,
+        "(?2 IS NULL OR i.round = ?2) AND (?3 IS NULL OR i.unit = ?3)"
+        " AND (?4 IS NULL OR i.unit IN (SELECT value FROM json_each (?4)))"
+        " AND (?8 IS NULL OR %s BETWEEN ?8 || '-01-01' AND ?8 || '-12-31')"
+        " AND (?12 IS NULL OR %s = ?12) AND (?11 IS NULL OR %s)"
+        " AND (coalesce (?7, ?9, ?10) IS NULL OR EXISTS (SELECT 1 FROM rounds r WHERE r.id = i.round"
+        "  AND (?7 IS NULL OR ?7 = r.owner_level OR ?7 = r.owner_district) AND (?9 IS NULL OR r.kind = ?9)"
+        "  AND (?10 IS NULL OR EXISTS (SELECT 1 FROM json_each (r.modes) WHERE value = ?10))))",
+        date, level, category);
+}
+
+/* the category and everything under it */
+#define ITEM_CATEGORY(a) "(" a ".category = ?11 OR EXISTS (SELECT 1 FROM json_each (" a ".category_path)" \
+                         " WHERE value = ?11))"
+/* a unit's visit or interview in a round is of a category when one of its items there is */
+#define UNIT_CATEGORY "EXISTS (SELECT 1 FROM items c WHERE coalesce (c.round, '') = i.round AND c.unit = i.unit" \
+                      " AND " ITEM_CATEGORY ("c") ")"
+#define UNIT_LEVEL "(SELECT level FROM units WHERE id = i.unit)"
+
+static void
+s_where_items (char *out, size_t size)
+{
+    s_where (out, size, "i.opened_on", "i.unit_level", ITEM_CATEGORY ("i"));
+}
+
+static void
+s_bind_stats (xc_call_t *call, sqlite3_stmt *stmt, const char *units)
+{
+    const json_t *data = xc_call_msg (call)->data;
+    char today[XC_DATE_LEN + 1], year[16];
+    xc_date_format (xc_call_today (call), today);
+    sqlite3_bind_text (stmt, 1, today, -1, SQLITE_TRANSIENT);
+    static const char *const names[] = { NULL, NULL, "round", "unit", NULL, "from", "to", "owner", NULL, "kind",
+                                         "mode", "category", "unit_level" };
+    for (int i = 2; i <= 12; i++)
+        if (names[i])
+            sqlite3_bind_text (stmt, i, json_string_value (json_object_get (data, names[i])), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 4, units, -1, SQLITE_STATIC);
+    json_t *y = json_object_get (data, "year");
+    if (y) {
+        snprintf (year, sizeof year, "%04lld", (long long) json_integer_value (y));
+        sqlite3_bind_text (stmt, 8, year, -1, SQLITE_TRANSIENT);
+    }
+}
+
+/*  Runs a counting query (sql_head + WHERE + where) with the filters bound and returns its one
+    row's columns as integers into out (n of them); -1 after failing the call. */
+static int
+s_counts (xc_call_t *call, const char *head, const char *where, const char *units, long long *out, int n)
+{
+    char sql[8192];
+    snprintf (sql, sizeof sql, "%s WHERE %s", head, where);
     sqlite3_stmt *stmt = xc_call_stmt (call, sql);
     if (!stmt)
         return -1;
-    s_bind_filter (call, stmt, units);
-    if (period) {
-        const json_t *data = xc_call_msg (call)->data;
-        sqlite3_bind_text (stmt, 5, json_string_value (json_object_get (data, "from")), -1, SQLITE_STATIC);
-        sqlite3_bind_text (stmt, 6, json_string_value (json_object_get (data, "to")), -1, SQLITE_STATIC);
-    }
+    s_bind_stats (call, stmt, units);
     int rc = sqlite3_step (stmt);
     for (int i = 0; rc == SQLITE_ROW && i < n; i++)
         out[i] = sqlite3_column_int64 (stmt, i);
@@ -287,20 +352,42 @@ s_counts (xc_call_t *call, const char *sql, const char *units, long long *out, i
     return rc == SQLITE_ROW ? 0 : xc_call_fail_db (call, "unable to count items");
 }
 
-/*  {value: count} of a grouping query with the filter bound. */
+/*  {value: count} of a grouping query (head WHERE where tail) with the filters bound. */
 static json_t *
-s_groups (xc_call_t *call, const char *sql, const char *units)
+s_groups (xc_call_t *call, const char *head, const char *where, const char *tail, const char *units)
 {
+    char sql[8192];
+    snprintf (sql, sizeof sql, "%s WHERE %s %s", head, where, tail);
     sqlite3_stmt *stmt = xc_call_stmt (call, sql);
     if (!stmt)
         return NULL;
-    s_bind_filter (call, stmt, units);
+    s_bind_stats (call, stmt, units);
     json_t *groups = json_object ();
     while (sqlite3_step (stmt) == SQLITE_ROW)
         json_object_set_new (groups, (const char *) sqlite3_column_text (stmt, 0),
                              json_integer (sqlite3_column_int64 (stmt, 1)));
     sqlite3_reset (stmt);
     return groups;
+}
+
+/*  What a person reads next to each rate and less obvious figure (docs/services/rectify.md). */
+static json_t *
+s_definitions (void)
+{
+    return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+        "on_time", "整改按期报结率：有整改时限的事项（立行立改、限期整改；长期坚持的事项不计）中，"
+                   "分母为统计期内销号的事项，加上整改时限（含延期）已在统计期内届满仍未销号的事项；"
+                   "分子为其中被采纳的完成报告报结日期不晚于报结时有效整改时限的事项。",
+        "completion", "整改完成率：已销号且完成情况为“完成”的事项占全部事项的比例。",
+        "immediate", "立行立改：反馈时定为立行立改的事项数，及其中已销号的事项数。",
+        "overdue_now", "当前逾期：仍在进行的整改时限（事项、方案或阶段措施）已届满的事项数。",
+        "escalations", "督办升级：逾期后达到各级督办措施（督办通知、阶段指导、提醒、警示、问责）的事项数。",
+        "institutional_measures", "完善制度机制：被采纳的完成报告中被巡察单位建章立制的数量之和。",
+        "revisits", "回访覆盖率：已开展回访的单位（按轮次计）占应回访单位的比例；应回访指回访时间已到"
+                    "或已经回访的单位；达到100%即回访全覆盖。",
+        "interviews_held", "约谈：巡察机构记录的已开展约谈的次数（按约谈日期计年度）。",
+        "interviews_recommended", "建议约谈：评估得分低于标准或排名靠后、被建议约谈的单位数。",
+        "money", "清缴、核销金额：被采纳的完成报告中的金额之和（元，精确到分）。");
 }
 
 int
@@ -310,33 +397,50 @@ rectify_stats (xc_call_t *call, void *state)
     char *units;
     if (rectify_scope_units (call, rectify, &units) != 0)
         return -1;
-    long long items[7], claims[4], visits[2], interviews[1];
-    /* due in the period: from (default: the beginning) to to (default: today) */
+    char items_where[2048], visits_where[2048], recommended_where[2048], held_where[2048];
+    s_where_items (items_where, sizeof items_where);
+    s_where (visits_where, sizeof visits_where, "i.due", UNIT_LEVEL, UNIT_CATEGORY);
+    s_where (recommended_where, sizeof recommended_where, "(SELECT e.evaluated_on FROM evaluations e"
+             " WHERE e.round = i.round AND e.unit = i.unit)", UNIT_LEVEL, UNIT_CATEGORY);
+    s_where (held_where, sizeof held_where, "i.held_on", UNIT_LEVEL, UNIT_CATEGORY);
+    long long items[9], claims[4], visits[2], interviews[2];
+    /* the on-time rate over items with an item deadline (not long-term): those closed in the
+       period [from (the beginning), to (today)], and those still open whose due date in force
+       fell in it and is past; on time: the accepted claim made by the due date in force then */
+#define PERIOD(col) col " BETWEEN coalesce (?5, '0000-01-01') AND coalesce (?6, ?1)"
+#define CLOSED_IN "(i.class != 'long_term' AND i.state = 'closed' AND " PERIOD ("i.closed_on") ")"
     int rc = s_counts (call,
         "SELECT count(*), coalesce (sum (i.state = 'closed' AND i.completion = 'completed'), 0),"
-        " coalesce (sum (i.due BETWEEN coalesce (?5, '0000-01-01') AND coalesce (?6, ?1)), 0),"
-        " coalesce (sum (i.due BETWEEN coalesce (?5, '0000-01-01') AND coalesce (?6, ?1)"
-        "  AND i.state = 'closed' AND i.claimed_on <= i.due), 0),"
+        " coalesce (sum (" CLOSED_IN "), 0),"
+        " coalesce (sum (i.class != 'long_term' AND i.state != 'closed' AND " PERIOD ("i.due") " AND i.due < ?1), 0),"
+        " coalesce (sum (" CLOSED_IN " AND EXISTS (SELECT 1 FROM claims c WHERE c.item = i.id"
+        "  AND c.decision = 'accepted' AND c.claimed_on <= coalesce (c.due_then, i.due))), 0),"
         " coalesce (sum (i.class = 'immediate'), 0), coalesce (sum (i.class = 'immediate' AND i.state = 'closed'), 0),"
-        " coalesce (sum (" OVERDUE "), 0) FROM items i WHERE " FILTER, units, items, 7, true);
+        " coalesce (sum (" OVERDUE "), 0), 0 FROM items i", items_where, units, items, 9);
+#undef CLOSED_IN
+#undef PERIOD
     if (rc == 0)
         rc = s_counts (call,
             "SELECT coalesce (sum (c.institutional_measures), 0), coalesce (sum (c.money_recovered_fen), 0),"
             " coalesce (sum (c.money_written_off_fen), 0), coalesce (sum (c.public_concern_resolved), 0)"
-            " FROM claims c JOIN items i ON i.id = c.item WHERE c.decision = 'accepted' AND " FILTER,
-            units, claims, 4, false);
+            " FROM claims c JOIN items i ON i.id = c.item AND c.decision = 'accepted'", items_where, units, claims, 4);
     if (rc == 0)
-        rc = s_counts (call, "SELECT coalesce (sum (i.due <= ?1), 0), coalesce (sum (i.recorded_on IS NOT NULL), 0)"
-                             " FROM visits i WHERE " FILTER, units, visits, 2, false);
+        rc = s_counts (call, "SELECT coalesce (sum (i.due <= coalesce (?6, ?1) OR i.recorded_on IS NOT NULL), 0),"
+                             " coalesce (sum (i.recorded_on IS NOT NULL), 0) FROM visits i",
+                       visits_where, units, visits, 2);
     if (rc == 0)
-        rc = s_counts (call, "SELECT count(*) FROM interviews i WHERE " FILTER, units, interviews, 1, false);
-    json_t *by_state = rc == 0 ? s_groups (call, "SELECT state, count(*) FROM items i WHERE " FILTER
-                                                 " GROUP BY state", units) : NULL;
-    json_t *by_class = by_state ? s_groups (call, "SELECT class, count(*) FROM items i WHERE " FILTER
-                                                  " GROUP BY class", units) : NULL;
+        rc = s_counts (call, "SELECT count(*) FROM interviews i", recommended_where, units, interviews, 1);
+    if (rc == 0)
+        rc = s_counts (call, "SELECT count(*) FROM interviews_held i", held_where, units, interviews + 1, 1);
+    json_t *by_state = rc == 0 ? s_groups (call, "SELECT state, count(*) FROM items i", items_where,
+                                           "GROUP BY state", units) : NULL;
+    json_t *by_class = by_state ? s_groups (call, "SELECT class, count(*) FROM items i", items_where,
+                                            "GROUP BY class", units) : NULL;
+    char steps_where[2200];
+    snprintf (steps_where, sizeof steps_where, "a.alert LIKE 'step:%%' AND %s", items_where);
     json_t *steps = by_class ? s_groups (call,
         "SELECT a.alert, count(DISTINCT d.item) FROM alerts a JOIN deadlines d ON d.id = a.deadline"
-        " JOIN items i ON i.id = d.item WHERE a.alert LIKE 'step:%' AND " FILTER " GROUP BY a.alert", units) : NULL;
+        " JOIN items i ON i.id = d.item", steps_where, "GROUP BY a.alert", units) : NULL;
     free (units);
     if (!steps) {
         json_decref (by_state);
@@ -352,20 +456,33 @@ rectify_stats (xc_call_t *call, void *state)
                              json_integer (json_integer_value (json_object_get (steps, alert))));
     }
     json_decref (steps);
+    /* the filters applied, as given */
+    static const char *const filter_names[] = { "round", "unit", "owner", "year", "kind", "mode", "category",
+                                                "unit_level", "from", "to", NULL };
+    json_t *filters = json_object ();
+    for (int i = 0; filter_names[i]; i++) {
+        json_t *v = json_object_get (xc_call_msg (call)->data, filter_names[i]);
+        if (v)
+            json_object_set (filters, filter_names[i], v);
+    }
+    long long due = items[2] + items[3];
     xc_call_result (call, json_pack (
-        "{s:I, s:o, s:o, s:{s:I, s:I, s:o}, s:{s:I, s:I, s:o}, s:{s:I, s:I}, s:I, s:I, s:I, s:o, s:o,"
-        " s:I, s:I, s:o, s:{s:I, s:I}, s:I}",
+        "{s:I, s:o, s:o, s:{s:I, s:I, s:o}, s:{s:I, s:I, s:I, s:I, s:o}, s:{s:I, s:I}, s:I, s:I, s:I, s:o, s:o,"
+        " s:I, s:I, s:o, s:{s:I, s:I, s:o}, s:I, s:I, s:o, s:o}",
         "items", (json_int_t) items[0], "by_state", by_state, "by_class", by_class,
         "completion", "completed", (json_int_t) items[1], "items", (json_int_t) items[0],
                       "rate", rectify_rate (items[1], items[0]),
-        "on_time", "closed_on_time", (json_int_t) items[3], "due", (json_int_t) items[2],
-                   "rate", rectify_rate (items[3], items[2]),
-        "immediate", "items", (json_int_t) items[4], "closed", (json_int_t) items[5],
+        "on_time", "closed_on_time", (json_int_t) items[4], "closed", (json_int_t) items[2],
+                   "open_past_due", (json_int_t) items[3], "due", (json_int_t) due,
+                   "rate", rectify_rate (items[4], due),
+        "immediate", "items", (json_int_t) items[5], "closed", (json_int_t) items[6],
         "institutional_measures", (json_int_t) claims[0],
         "money_recovered_fen", (json_int_t) claims[1], "money_written_off_fen", (json_int_t) claims[2],
         "money_recovered_yuan", s_yuan (claims[1]), "money_written_off_yuan", s_yuan (claims[2]),
-        "public_concerns_resolved", (json_int_t) claims[3], "overdue_now", (json_int_t) items[6],
+        "public_concerns_resolved", (json_int_t) claims[3], "overdue_now", (json_int_t) items[7],
         "escalations", escalations, "revisits", "due", (json_int_t) visits[0], "done", (json_int_t) visits[1],
-        "interviews_recommended", (json_int_t) interviews[0]));
+                       "coverage", rectify_rate (visits[1], visits[0]),
+        "interviews_recommended", (json_int_t) interviews[0], "interviews_held", (json_int_t) interviews[1],
+        "filters", filters, "definitions", s_definitions ()));
     return 0;
 }

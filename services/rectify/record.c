@@ -5,14 +5,14 @@
 #include "services/rectify/rectify.h"
 
 int
-rectify_history (xc_call_t *call, json_int_t item, const char *action, json_t *data)
+rectify_history (xc_call_t *call, json_int_t item, const char *action, json_t *data, const char *occurred_on)
 {
     char *text = data ? json_dumps (data, JSON_COMPACT) : NULL;
     json_decref (data);
     const xc_msg_t *msg = xc_call_msg (call);
     sqlite3_stmt *stmt = xc_call_stmt (call,
-        "INSERT INTO item_history (item, n, action, by, at, data) VALUES (?1,"
-        " (SELECT coalesce (max (n), 0) + 1 FROM item_history WHERE item = ?1), ?2, ?3, ?4, ?5)");
+        "INSERT INTO item_history (item, n, action, by, at, data, occurred_on, from_history) VALUES (?1,"
+        " (SELECT coalesce (max (n), 0) + 1 FROM item_history WHERE item = ?1), ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!stmt || !text) {
         free (text);
         return stmt ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : -1;
@@ -24,6 +24,11 @@ rectify_history (xc_call_t *call, json_int_t item, const char *action, json_t *d
     sqlite3_bind_int64 (stmt, 4, xc_call_now (call));
     sqlite3_bind_text (stmt, 5, text, -1, SQLITE_TRANSIENT);
     free (text);
+    char today[XC_DATE_LEN + 1];
+    xc_date_format (xc_call_today (call), today);
+    sqlite3_bind_text (stmt, 6, occurred_on ? occurred_on : today, -1, SQLITE_TRANSIENT);
+    /* a command that gave occurred_on records a fact from history (paper, spreadsheets) */
+    sqlite3_bind_int (stmt, 7, msg && json_object_get (msg->data, "occurred_on") != NULL);
     return xc_call_exec (call, stmt, "unable to record the history");
 }
 

@@ -6,7 +6,8 @@
     item and milestone deadlines, their warnings, overdue notices and escalations, and the
     return-visit timer), evaluation (revisits, unit scores, interviews), queries (get, list,
     round, stats) and export (the three lists as CSV); routes.c ties them into routes and the
-    timer, main.c into the service. Calls go one way: items -> evaluation -> deadlines -> record.
+    timer, main.c into the service. Calls go one way: items -> registry -> evaluation -> deadlines
+    -> record (registry: intake's units and rounds).
 */
 #ifndef XC_RECTIFY_H
 #define XC_RECTIFY_H
@@ -111,9 +112,20 @@ int rectify_review (xc_call_t *call, void *state);
 int rectify_extend (xc_call_t *call, void *state);
 int rectify_regime (xc_call_t *call, void *state);
 
+/* registry.c: intake's units and rounds (items.c hands their events over) */
+int rectify_unit_registered (xc_call_t *call, rectify_t *rectify, const xc_event_t *event);
+int rectify_unit_renamed (xc_call_t *call, const xc_event_t *event);
+/*  Open items and visits not yet made of the old unit(s) go to the successor. */
+int rectify_unit_merged (xc_call_t *call, const xc_event_t *event);
+int rectify_unit_split (xc_call_t *call, const xc_event_t *event);
+int rectify_round_opened (xc_call_t *call, const xc_event_t *event);
+/*  feedback_delivered starts the return visit of every target unit. */
+int rectify_round_advanced (xc_call_t *call, const rectify_t *rectify, const xc_event_t *event);
+
 /* record.c */
-/* Appends to an item's history (data stolen). */
-int rectify_history (xc_call_t *call, json_int_t item, const char *action, json_t *data);
+/* Appends to an item's history (data stolen): what happened on occurred_on (NULL: today). */
+int rectify_history (xc_call_t *call, json_int_t item, const char *action, json_t *data,
+                     const char *occurred_on);
 /* Emits an event about unit (data stolen); key may be NULL. */
 int rectify_emit (xc_call_t *call, const char *type, const char *unit, const char *key, json_t *data);
 

@@ -98,7 +98,6 @@ static const xc_field_t s_revisit[] = {
     { .name = "date", .type = XC_T_DATE, .required = true },
     { .name = "kinds", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 2, .items = &s_visit_kind },
     TEXT ("note", false, 4000),
-    OCCURRED_ON,
     { .name = NULL },
 };
 static const xc_field_t s_parts_fields[] = {

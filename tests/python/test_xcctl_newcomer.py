@@ -68,7 +68,9 @@ def test_unknown_words_are_exit_2_with_the_nearest_known_one(tmp_path):
         (["keygen", "--ot", "k.jwk"], "keygen: unknown option '--ot'; did you mean '--out'?"),
         (["events", "intake", "--folow"], "events: unknown option '--folow'; did you mean '--follow'?"),
         (["import", "unit", "u.csv"], "import has no 'unit'; did you mean 'units'?"),
-        (["stats", "--round", "R1"], "stats: unknown option '--round'; stats takes none"),
+        (["stats", "--rund", "R1"], "stats: unknown option '--rund'; did you mean '--round'?"),
+        (["stats", "--year", "1999"], "stats --year: '1999' is not a year from 2000 to 2100"),
+        (["stats", "--kind", "regulr"], "stats --kind: no such value 'regulr'; did you mean 'regular'?"),
     ]
     for args, said in cases:
         # in an empty folder: words are checked before any deployment is looked for
