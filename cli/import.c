@@ -439,26 +439,47 @@ s_split_list (char *text, char **out, int max)
     return n;
 }
 
-/*  A category of intake's policy by its id, its name, or its names from the root joined by
-    › / > / - ("全面从严治党 › 四风": the last name is the one looked up). */
+/*  A category of intake's policy by its id, its name (when only one has it) or its path of
+    names from the top joined by › (or > or /: "全面从严治党 › 四风"); NULL with why set when
+    none or more than one. */
 static const char *
-s_category (const s_import_t *imp, const char *text)
+s_category (const s_import_t *imp, const char *text, const char **why)
 {
-    const char *name = text;
-    static const char *const seps[] = { "›", ">", "/", "－", "-" };
-    for (size_t k = 0; k < sizeof seps / sizeof seps[0]; k++) {
-        const char *at = strstr (name, seps[k]);
-        while (at) {
-            name = at + strlen (seps[k]);
-            at = strstr (name, seps[k]);
+    char path[1600];
+    size_t at = 0;
+    int parts = 0;
+    const char *p = text;
+    while (*p && at < sizeof path - 8) {
+        size_t sep = !strncmp (p, "›", strlen ("›")) ? strlen ("›") : (*p == '>' || *p == '/') ? 1 : 0;
+        if (!sep) {
+            path[at++] = *p++;
+            continue;
+        }
+        while (at && path[at - 1] == ' ')
+            at--;
+        at += (size_t) snprintf (path + at, sizeof path - at, " › ");
+        parts++;
+        p += sep;
+        while (*p == ' ')
+            p++;
+    }
+    path[at] = 0;
+    const char *found = NULL;
+    for (int i = 0; i < imp->categories.n_categories; i++) {
+        const intake_category_t *c = &imp->categories.categories[i];
+        if (!strcmp (c->id, text) || !strcmp (c->name_path, path))
+            return c->id;
+        if (!parts && !strcmp (c->name, text)) {
+            if (found) {
+                *why = "more than one category has that name: give its path (上级 › 名称) or its id";
+                return NULL;
+            }
+            found = c->id;
         }
     }
-    while (*name == ' ')
-        name++;
-    for (int i = 0; i < imp->categories.n_categories; i++)
-        if (strcmp (imp->categories.categories[i].id, text) == 0 || strcmp (imp->categories.categories[i].name, name) == 0)
-            return imp->categories.categories[i].id;
-    return NULL;
+    if (!found)
+        *why = "no category of policies.intake.categories has that name, path (names from the top joined by ›) or id";
+    return found;
 }
 
 static int
@@ -691,10 +712,10 @@ s_check_problems (s_import_t *imp)
             continue;
         }
         snprintf (p->unit_text, sizeof p->unit_text, "%s", unit);
-        const char *category = s_category (imp, category_text);
+        const char *why = NULL;
+        const char *category = s_category (imp, category_text, &why);
         if (!category) {
-            s_refuse (imp, F_PROBLEMS, row, "问题类别 '%s' is no category of policies.intake.categories (a name, a path"
-                      " of names from the top joined by ›, or an id)", category_text);
+            s_refuse (imp, F_PROBLEMS, row, "问题类别 '%s': %s", category_text, why);
             continue;
         }
         const char *severity_text = s_get (imp, F_PROBLEMS, row, "严重程度");

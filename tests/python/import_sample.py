@@ -15,8 +15,10 @@ import sys
 YEARS = range(2017, 2022)
 CITY_LEVELS = ["city_department", "soe", "school", "hospital"]
 # category names (and paths) of the default policy, as an office writes them
-CATEGORIES = ["党的领导和政治建设", "全面从严治党", "组织建设和选人用人", "整改落实", "群众急难愁盼",
-              "意识形态工作责任制", "governance"]
+CATEGORIES = [("党的领导和政治建设", "political"), ("全面从严治党", "governance"), ("组织建设和选人用人", "organization"),
+              ("整改落实", "rectification"), ("群众急难愁盼", "public_concerns"), ("意识形态工作责任制", "ideology"),
+              ("governance", "governance"), ("全面从严治党 › 四风", "four_styles"), ("群众急难愁盼>民生", "livelihood"),
+              ("扶贫", "poverty_alleviation")]
 FORMS = ["第一种", "第二种", "第三种", "第四种"]
 PARTY = ["", "警告", "严重警告", "撤销党内职务", "留党察看", "开除党籍"]
 ADMIN = ["", "警告", "记过", "记大过", "降级", "撤职", "开除"]
@@ -69,7 +71,7 @@ def make_sample(folder, problems=300, seed=19, body="jiwei", department="dept-au
 
     expected = {y: {"problems": 0, "leads": 0, "handovers": 0, "items": 0, "closed": 0, "closed_on_time": 0,
                     "cases_filed": 0, "people": 0, "sanctioned": 0, "detentions": 0, "immediate": 0,
-                    "institutional_measures": 0} for y in YEARS}
+                    "institutional_measures": 0, "by_category": {}} for y in YEARS}
     header = ["问题编号", "轮次编号", "被巡察单位", "问题描述", "问题详情", "问题类别", "发现时间", "问题来源", "立行立改",
               "处置", "处置时间", "接收单位", "整改时限", "完成时间", "完成情况", "制度机制", "清缴金额"]
     prows, lead_rows, people_rows = [], [], []
@@ -84,11 +86,13 @@ def make_sample(folder, problems=300, seed=19, body="jiwei", department="dept-au
         row = {h: "" for h in header}
         row.update({"问题编号": no, "轮次编号": rid, "被巡察单位": unit[0] if n % 3 else unit[1],
                     "问题描述": f"{year}年巡察发现问题{n + 1}", "问题详情": f"问题{n + 1}的详细情况，含逗号,与\"引号\"",
-                    "问题类别": CATEGORIES[n % len(CATEGORIES)], "发现时间": day(found) if n % 4 else found.strftime("%Y/%-m/%-d"),
+                    "问题类别": CATEGORIES[n % len(CATEGORIES)][0], "发现时间": day(found) if n % 4 else found.strftime("%Y/%-m/%-d"),
                     "问题来源": "巡察组", "立行立改": "是" if immediate else "否", "处置": kind,
                     "处置时间": day(classified)})
         e = expected[year]
         e["problems"] += 1
+        category = CATEGORIES[n % len(CATEGORIES)][1]
+        e["by_category"][category] = e["by_category"].get(category, 0) + 1
         e["immediate"] += immediate
         if kind == "反馈整改":
             feedback = classified if immediate else stages[3]

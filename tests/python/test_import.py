@@ -62,7 +62,7 @@ def test_check_names_each_bad_row_by_its_line_and_reads_the_rest(tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     # the unknown unit is known only to intake: --check cannot tell it
     assert named_lines(run.stderr) == set(bad) - {bad[3]}, run.stderr
-    assert "问题类别 '不存在的类别'" in run.stderr and "'2019-02-30' is no date" in run.stderr
+    assert "问题类别 '不存在的类别': no category" in run.stderr and "'2019-02-30' is no date" in run.stderr
     total = sum(e["problems"] for e in expected.values())
     assert f"10 rounds, {total + 1} problems" in run.stdout, run.stdout
 
@@ -105,7 +105,7 @@ def year_figures(s, year):
     assert run.returncode == 0, run.stdout + run.stderr
     got = json.loads(run.stdout)
     intake, referral, rectify = got["intake"], got["referral"], got["rectify"]
-    return {"problems": intake["problems"]["total"], "leads": referral["leads"],
+    return {"problems": intake["problems"]["total"], "by_category": intake["problems"]["by_category"], "leads": referral["leads"],
             "handovers": referral["handovers"], "cases_filed": referral["cases_filed"],
             "people": referral["people"], "sanctioned": referral["sanctioned_people"],
             "detentions": referral["detentions"], "items": rectify["items"],
@@ -130,7 +130,7 @@ def test_five_years_load_with_their_dates_and_give_each_years_figures(suite, tmp
         e = expected[year]
         got = year_figures(suite, year)
         figures[year] = got
-        want = {"problems": e["problems"], "leads": e["leads"], "handovers": e["handovers"],
+        want = {"problems": e["problems"], "by_category": e["by_category"], "leads": e["leads"], "handovers": e["handovers"],
                 "cases_filed": e["cases_filed"], "people": e["people"], "sanctioned": e["sanctioned"],
                 "detentions": e["detentions"], "items": e["items"], "closed_on_time": e["closed_on_time"],
                 # every item has a deadline and is due by now: closed or past its due date
