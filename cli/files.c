@@ -208,7 +208,7 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
     if (argc != 2 || strcmp (argv[0], "units") != 0) {
         fprintf (stderr, "usage: xcctl import units FILE.csv   (columns: id,name,level,parent; a header line first)\n"
                          "       xcctl import round --rounds 轮次.csv [--targets 被巡察单位.csv] [--problems 问题.csv]"
-                         " [--leads 线索处置.csv] [--people 处理人员.csv] [--check]\n");
+                         " [--leads 线索处置.csv] [--people 处理人员.csv] [--reports 专题报告.csv] [--check]\n");
         return CTL_USAGE;
     }
     FILE *f = fopen (argv[1], "rb");

@@ -2,9 +2,10 @@
     (CSV with Chinese headers, docs/xcctl.md "Importing past rounds"), signed command by command
     as the office with each fact's real date (occurred_on, docs/protocol.md "History").
 
-    Five files, each optional but the rounds: 轮次 (rounds and their stage dates), 被巡察单位 (the
+    Six files, each optional but the rounds: 轮次 (rounds and their stage dates), 被巡察单位 (the
     targets), 问题 (problems, their disposition and rectification), 线索处置 (what the bodies did
-    with leads and handovers) and 处理人员 (one row a person dealt with). Every row is checked
+    with leads and handovers), 处理人员 (one row a person dealt with) and 专题报告 (special reports
+    sent to departments, with a leader's sign-off). Every row is checked
     here first; a refused row is named by file:line and the rest go on (rows that depend on it,
     as a round's problems, are refused with it). Each command's id is derived from what the row
     names (the round's id, the office's problem number) and the step, so running the same import
@@ -103,7 +104,7 @@ typedef struct {
     bool required;
 } s_column_t;
 
-enum { F_ROUNDS, F_TARGETS, F_PROBLEMS, F_LEADS, F_PEOPLE, N_FILES };
+enum { F_ROUNDS, F_TARGETS, F_PROBLEMS, F_LEADS, F_PEOPLE, F_REPORTS, N_FILES };
 
 static const struct {
     const char *option, *label;
@@ -133,6 +134,10 @@ static const struct {
     [F_PEOPLE] = { "--people", "处理人员",
                    { { "问题编号", true }, { "形态", true }, { "党纪处分", false }, { "政务处分", false },
                      { "组织处理", false }, { "留置", false }, { "移送司法", false }, { NULL, false } } },
+    [F_REPORTS] = { "--reports", "专题报告",
+                    { { "报告编号", true }, { "轮次编号", false }, { "被巡察单位", false }, { "问题类别", false },
+                      { "报告标题", true }, { "报告内容", false }, { "接收单位", true }, { "报送时间", true },
+                      { "签批领导", false }, { "签批职务", false }, { "签批时间", false }, { NULL, false } } },
 };
 
 typedef struct {
@@ -181,6 +186,15 @@ typedef struct {
     json_t *people;
 } s_lead_t;
 
+/*  A special report (专题报告) sent to a department, and a leader's sign-off on it. */
+typedef struct {
+    const ctl_csv_row_t *row;
+    bool ok;
+    char no[ID_MAX];
+    json_t *create;                  /* referral.create's data; its unit resolved when sent */
+    json_t *sign;                    /* referral.sign's data but the referral, or NULL */
+} s_report_t;
+
 typedef struct {
     ctl_t *ctl;
     bool check;                      /* --check: the files only, nothing sent */
@@ -195,12 +209,14 @@ typedef struct {
     size_t n_problems;
     s_lead_t *leads;
     size_t n_leads;
+    s_report_t *reports;
+    size_t n_reports;
     json_t *units;                   /* id -> {name, ...} from unit.list */
     long refused;
     long done[8];
 } s_import_t;
 
-enum { D_ROUNDS, D_PROBLEMS, D_ITEMS_CLOSED, D_LEADS, D_PEOPLE };
+enum { D_ROUNDS, D_PROBLEMS, D_ITEMS_CLOSED, D_LEADS, D_PEOPLE, D_REPORTS, D_SIGNED };
 
 static const char *
 s_get (const s_import_t *imp, int file, const ctl_csv_row_t *row, const char *column)
@@ -1373,6 +1389,113 @@ s_lead (s_import_t *imp, s_lead_t *l, bool *down)
     }
 }
 
+static void
+s_check_reports (s_import_t *imp)
+{
+    if (!imp->files[F_REPORTS].loaded)
+        return;
+    const ctl_csv_t *csv = &imp->files[F_REPORTS].csv;
+    imp->reports = calloc (csv->n_rows ? csv->n_rows : 1, sizeof *imp->reports);
+    for (size_t i = 0; i < csv->n_rows; i++) {
+        const ctl_csv_row_t *row = &csv->rows[i];
+        s_report_t *r = &imp->reports[imp->n_reports];
+        json_decref (r->create);
+        json_decref (r->sign);
+        memset (r, 0, sizeof *r);
+        r->row = row;
+        const char *no = s_get (imp, F_REPORTS, row, "报告编号"), *round = s_get (imp, F_REPORTS, row, "轮次编号");
+        const char *title = s_get (imp, F_REPORTS, row, "报告标题"), *detail = s_get (imp, F_REPORTS, row, "报告内容");
+        const char *target = s_get (imp, F_REPORTS, row, "接收单位"), *leader = s_get (imp, F_REPORTS, row, "签批领导");
+        const char *leader_title = s_get (imp, F_REPORTS, row, "签批职务"), *category_text = s_get (imp, F_REPORTS, row, "问题类别");
+        if (!no[0] || strlen (no) >= ID_MAX) {
+            s_refuse (imp, F_REPORTS, row, "报告编号 '%s' must be 1-64 bytes: the office's own number of the report", no);
+            continue;
+        }
+        bool twice = false;
+        for (size_t k = 0; k < imp->n_reports; k++)
+            twice = twice || !strcmp (imp->reports[k].no, no);
+        if (twice) {
+            s_refuse (imp, F_REPORTS, row, "报告编号 '%s' is on an earlier line too", no);
+            continue;
+        }
+        if (!title[0] || !target[0]) {
+            s_refuse (imp, F_REPORTS, row, "%s is empty", title[0] ? "接收单位" : "报告标题");
+            continue;
+        }
+        if (round[0] && (s_round_index (imp, round) < 0 || !imp->rounds[s_round_index (imp, round)].ok)) {
+            s_refuse (imp, F_REPORTS, row, "轮次编号 '%s' is no round of the rounds file (or its line was refused)", round);
+            continue;
+        }
+        char sent[DATE_BUF], signed_on[DATE_BUF];
+        if (s_date_column (imp, F_REPORTS, row, "报送时间", true, sent) != 0
+            || s_date_column (imp, F_REPORTS, row, "签批时间", false, signed_on) != 0)
+            continue;
+        if ((leader[0] || leader_title[0] || signed_on[0]) && !(leader[0] && leader_title[0])) {
+            s_refuse (imp, F_REPORTS, row, "a sign-off needs 签批领导 and 签批职务");
+            continue;
+        }
+        if (signed_on[0] && strcmp (signed_on, sent) < 0) {
+            s_refuse (imp, F_REPORTS, row, "签批时间 %s is before 报送时间 %s", signed_on, sent);
+            continue;
+        }
+        snprintf (r->no, sizeof r->no, "%s", no);
+        r->create = json_pack ("{s:s, s:s, s:s, s:s, s:s}", "kind", "report", "target", target, "title", title,
+                               "detail", detail[0] ? detail : title, "occurred_on", sent);
+        if (!r->create) {
+            s_refuse (imp, F_REPORTS, row, "a text is not UTF-8");
+            continue;
+        }
+        if (round[0])
+            json_object_set_new (r->create, "round", json_string (round));
+        const char *unit = s_get (imp, F_REPORTS, row, "被巡察单位");
+        if (unit[0])
+            json_object_set_new (r->create, "unit", json_string (unit));
+        if (category_text[0]) {
+            const char *why = NULL;
+            const char *category = s_category (imp, category_text, &why);
+            if (!category) {
+                s_refuse (imp, F_REPORTS, row, "问题类别 '%s': %s", category_text, why);
+                continue;
+            }
+            json_object_set_new (r->create, "category", json_string (category));
+        }
+        if (leader[0])
+            r->sign = json_pack ("{s:{s:s, s:s}, s:s}", "leader", "name", leader, "title", leader_title, "occurred_on",
+                                 signed_on[0] ? signed_on : sent);
+        r->ok = true;
+        imp->n_reports++;
+    }
+}
+
+/*  A report sent to its department, and the leader's sign-off. */
+static void
+s_report (s_import_t *imp, s_report_t *r, bool *down)
+{
+    const char *unit = json_string_value (json_object_get (r->create, "unit"));
+    if (unit) {
+        const char *why = NULL;
+        const json_t *u = s_unit (imp, unit, &why);
+        if (!u) {
+            s_refuse (imp, F_REPORTS, r->row, "被巡察单位 '%s': %s", unit, why);
+            return;
+        }
+        json_object_set (r->create, "unit", json_object_get (u, "id"));
+    }
+    json_t *res = s_send (imp, F_REPORTS, r->row, "referral", "referral.create", r->no, json_incref (r->create), down);
+    if (!res)
+        return;
+    json_int_t referral = json_integer_value (json_object_get (res, "referral"));
+    json_decref (res);
+    imp->done[D_REPORTS]++;
+    if (!r->sign)
+        return;
+    json_t *sign = json_deep_copy (r->sign);
+    json_object_set_new (sign, "referral", json_integer (referral));
+    res = s_send (imp, F_REPORTS, r->row, "referral", "referral.sign", r->no, sign, down);
+    imp->done[D_SIGNED] += res != NULL;
+    json_decref (res);
+}
+
 static int
 s_run (s_import_t *imp, int wait_s)
 {
@@ -1412,6 +1535,11 @@ s_run (s_import_t *imp, int wait_s)
     for (size_t k = 0; k < imp->n_leads && !down; k++)
         if (imp->leads[k].ok)
             s_lead (imp, &imp->leads[k], &down);
+    for (size_t k = 0; k < imp->n_reports && !down; k++)
+        if (imp->reports[k].ok && (!json_object_get (imp->reports[k].create, "round")
+                                   || imp->rounds[s_round_index (imp, json_string_value (json_object_get (
+                                          imp->reports[k].create, "round")))].ok))
+            s_report (imp, &imp->reports[k], &down);
     return down ? CTL_DOWN : CTL_OK;
 }
 
@@ -1438,7 +1566,7 @@ ctl_import_round (ctl_t *ctl, int argc, char **argv)
         if (!known || !imp.files[F_ROUNDS].path) {
             if (!known) {
                 fprintf (stderr, "usage: xcctl import round --rounds 轮次.csv [--targets 被巡察单位.csv] [--problems 问题.csv]"
-                                 " [--leads 线索处置.csv] [--people 处理人员.csv] [--check] [--wait SECONDS]\n");
+                                 " [--leads 线索处置.csv] [--people 处理人员.csv] [--reports 专题报告.csv] [--check] [--wait SECONDS]\n");
                 return CTL_USAGE;
             }
         }
@@ -1464,6 +1592,7 @@ ctl_import_round (ctl_t *ctl, int argc, char **argv)
         s_check_problems (&imp);
         s_check_leads (&imp);
         s_check_people (&imp);
+        s_check_reports (&imp);
         if (!imp.check) {
             rc = ctl_open (ctl);
             if (rc == CTL_OK)
@@ -1472,12 +1601,13 @@ ctl_import_round (ctl_t *ctl, int argc, char **argv)
     }
     if (rc == CTL_OK || rc == CTL_REFUSED) {
         if (imp.check)
-            printf ("%zu rounds, %zu problems, %zu leads read; %ld rows refused\n", imp.n_rounds, imp.n_problems,
-                    imp.n_leads, imp.refused);
+            printf ("%zu rounds, %zu problems, %zu leads, %zu reports read; %ld rows refused\n", imp.n_rounds,
+                    imp.n_problems, imp.n_leads, imp.n_reports, imp.refused);
         else
-            printf ("%ld rounds opened, %ld problems recorded, %ld items closed, %ld leads dealt with (%ld people);"
-                    " %ld rows refused\n", imp.done[D_ROUNDS], imp.done[D_PROBLEMS], imp.done[D_ITEMS_CLOSED],
-                    imp.done[D_LEADS], imp.done[D_PEOPLE], imp.refused);
+            printf ("%ld rounds opened, %ld problems recorded, %ld items closed, %ld leads dealt with (%ld people),"
+                    " %ld reports sent (%ld signed); %ld rows refused\n", imp.done[D_ROUNDS], imp.done[D_PROBLEMS],
+                    imp.done[D_ITEMS_CLOSED], imp.done[D_LEADS], imp.done[D_PEOPLE], imp.done[D_REPORTS],
+                    imp.done[D_SIGNED], imp.refused);
         rc = imp.refused ? CTL_REFUSED : CTL_OK;
     }
     for (size_t r = 0; r < imp.n_rounds; r++)
@@ -1492,6 +1622,11 @@ ctl_import_round (ctl_t *ctl, int argc, char **argv)
     free (imp.rounds);
     free (imp.problems);
     free (imp.leads);
+    for (size_t k = 0; k < imp.n_reports + (imp.reports && imp.n_reports < imp.files[F_REPORTS].csv.n_rows); k++) {
+        json_decref (imp.reports[k].create);
+        json_decref (imp.reports[k].sign);
+    }
+    free (imp.reports);
     json_decref (imp.units);
     json_decref (imp.referral.outcomes);
     for (int f = 0; f < N_FILES; f++)

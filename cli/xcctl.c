@@ -352,7 +352,7 @@ static const struct {
                 " and no file is written" },
     { "import", "xcctl import units FILE.csv\n  a header line, then id,name,level,parent; refused rows named by line\n"
                 "xcctl import round --rounds 轮次.csv [--targets 被巡察单位.csv] [--problems 问题.csv] [--leads 线索处置.csv]"
-                " [--people 处理人员.csv] [--check] [--wait SECONDS]\n  past rounds with their real dates (docs/xcctl.md,"
+                " [--people 处理人员.csv] [--reports 专题报告.csv] [--check] [--wait S]\n  past rounds with their real dates (docs/xcctl.md,"
                 " \"Importing past rounds\"); refused rows named by file:line, the rest go on; --check reads only" },
     { "keygen", "xcctl keygen --out FILE.jwk --kid KID [--curve] [--not-before TIME] [--not-after TIME]\n"
                 "  TIME: RFC 3339 (2027-01-01T00:00:00+08:00) or a date (2027-01-01, the deployment's local midnight)" },
@@ -372,7 +372,7 @@ static const struct {
     { "events", { "--after", "--follow" }, { NULL } },
     { "audit", { NULL }, { "verify" } },
     { "export", { "--round", "--unit", "--target", "--out" }, { "problems", "tasks", "responsibilities", "leads" } },
-    { "import", { "--rounds", "--targets", "--problems", "--leads", "--people", "--check", "--wait" },
+    { "import", { "--rounds", "--targets", "--problems", "--leads", "--people", "--reports", "--check", "--wait" },
       { "units", "round" } },
     { "keygen", { "--out", "--kid", "--curve", "--not-before", "--not-after" }, { NULL } },
     { "principal", { "--iss", "--role", "--public", "--scope", "--curve", "--years", "--not-before", "--not-after" },

@@ -38,7 +38,7 @@ def write(path, header, rows):
 
 def make_sample(folder, problems=300, seed=19, body="jiwei", department="dept-audit", team="team-1",
                 bad_rows=True):
-    """Writes units.csv, rounds.csv, targets.csv, problems.csv, leads.csv, people.csv into
+    """Writes units.csv, rounds.csv, targets.csv, problems.csv, leads.csv, people.csv, reports.csv into
     folder; returns (paths, expected) where expected[year] holds the figures of that year and
     bad the (file, line) of each row that must be refused."""
     rnd = random.Random(seed)
@@ -48,7 +48,7 @@ def make_sample(folder, problems=300, seed=19, body="jiwei", department="dept-au
     villages = [(f"CZ-V{i}", f"村社区{i}", "village", f"CZ-T{(i - 1) % 4 + 1}") for i in range(1, 9)]
     units += city + towns + villages
     paths = {name: os.path.join(folder, f"{name}.csv")
-             for name in ("units", "rounds", "targets", "problems", "leads", "people")}
+             for name in ("units", "rounds", "targets", "problems", "leads", "people", "reports")}
     write(paths["units"], ["id", "name", "level", "parent"], units)
 
     rounds, targets, round_info = [], [], []
@@ -71,7 +71,8 @@ def make_sample(folder, problems=300, seed=19, body="jiwei", department="dept-au
 
     expected = {y: {"problems": 0, "leads": 0, "handovers": 0, "items": 0, "closed": 0, "closed_on_time": 0,
                     "cases_filed": 0, "people": 0, "sanctioned": 0, "detentions": 0, "immediate": 0,
-                    "institutional_measures": 0, "by_category": {}} for y in YEARS}
+                    "institutional_measures": 0, "by_category": {}, "reports": 0, "reports_signed": 0}
+                for y in YEARS}
     header = ["问题编号", "轮次编号", "被巡察单位", "问题描述", "问题详情", "问题类别", "发现时间", "问题来源", "立行立改",
               "处置", "处置时间", "接收单位", "整改时限", "完成时间", "完成情况", "制度机制", "清缴金额"]
     prows, lead_rows, people_rows = [], [], []
@@ -148,6 +149,18 @@ def make_sample(folder, problems=300, seed=19, body="jiwei", department="dept-au
     if bad_rows:
         # the header is line 1; no field of these rows holds a line break
         bad = [("problems", i + 2) for i, r in enumerate(prows) if r[0].startswith("BAD-")]
+    reports = []
+    for rid, year, stages, members in round_info:
+        for k in range(rnd.randrange(1, 4)):
+            sent = stages[2] + datetime.timedelta(days=rnd.randrange(0, 20))
+            signed = rnd.random() < 0.5
+            reports.append([f"{rid}-BG{k + 1}", rid, f"关于{year}年巡察发现共性问题的专题报告（{k + 1}）", department,
+                            day(sent), "张某某" if signed else "", "市委副书记" if signed else "",
+                            day(sent + datetime.timedelta(days=7)) if signed else ""])
+            expected[year]["reports"] += 1
+            expected[year]["reports_signed"] += signed
+    write(paths["reports"], ["报告编号", "轮次编号", "报告标题", "接收单位", "报送时间", "签批领导", "签批职务", "签批时间"],
+          reports)
     write(paths["leads"], ["问题编号", "受理时间", "处置方式", "处置时间", "立案", "办结时间"], lead_rows)
     write(paths["people"], ["问题编号", "形态", "党纪处分", "政务处分", "组织处理", "留置", "移送司法"], people_rows)
     return paths, expected, bad

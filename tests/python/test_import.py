@@ -41,7 +41,7 @@ def xcctl(s, *args, timeout=120):
 
 def import_args(paths, *extra):
     return ["import", "round", "--rounds", paths["rounds"], "--targets", paths["targets"],
-            "--problems", paths["problems"], "--leads", paths["leads"], "--people", paths["people"], *extra]
+            "--problems", paths["problems"], "--leads", paths["leads"], "--people", paths["people"], "--reports", paths["reports"], *extra]
 
 
 def named_lines(stderr):
@@ -65,6 +65,7 @@ def test_check_names_each_bad_row_by_its_line_and_reads_the_rest(tmp_path):
     assert "问题类别 '不存在的类别': no category" in run.stderr and "'2019-02-30' is no date" in run.stderr
     total = sum(e["problems"] for e in expected.values())
     assert f"10 rounds, {total + 1} problems" in run.stdout, run.stdout
+    assert f"{sum(e['reports'] for e in expected.values())} reports read" in run.stdout, run.stdout
 
 
 def test_a_file_with_an_unknown_or_missing_column_is_refused_whole(tmp_path):
@@ -110,7 +111,8 @@ def year_figures(s, year):
             "people": referral["people"], "sanctioned": referral["sanctioned_people"],
             "detentions": referral["detentions"], "items": rectify["items"],
             "closed_on_time": rectify["on_time"]["closed_on_time"], "due": rectify["on_time"]["due"],
-            "institutional_measures": rectify["institutional_measures"]}
+            "institutional_measures": rectify["institutional_measures"], "reports": referral["reports"],
+            "reports_signed": referral["reports_signed"]}
 
 
 def test_five_years_load_with_their_dates_and_give_each_years_figures(suite, tmp_path):
@@ -134,7 +136,8 @@ def test_five_years_load_with_their_dates_and_give_each_years_figures(suite, tmp
                 "cases_filed": e["cases_filed"], "people": e["people"], "sanctioned": e["sanctioned"],
                 "detentions": e["detentions"], "items": e["items"], "closed_on_time": e["closed_on_time"],
                 # every item has a deadline and is due by now: closed or past its due date
-                "due": e["items"], "institutional_measures": e["institutional_measures"]}
+                "due": e["items"], "institutional_measures": e["institutional_measures"],
+                "reports": e["reports"], "reports_signed": e["reports_signed"]}
         assert got == want, (year, got, want)
 
     # a past claim counts by its own date: the late ones are late, not "today"
