@@ -1957,6 +1957,408 @@ test_stats_on_a_scenario_counted_by_hand (void)
     s_in_fresh_deployment (s_stats_scenario);
 }
 
+/* ------------------------------------------------------------------ issue 19 */
+
+/*  The member of the only event of type after seq `after` (office's view); NULL when there
+    is not exactly one. Borrowed from *events_p (caller decrefs it). */
+static json_t *
+s_one_event (int64_t after, const char *type, json_t **events_p)
+{
+    *events_p = s_events_of (after, type);
+    return json_array_size (*events_p) == 1 ? json_array_get (*events_p, 0) : NULL;
+}
+
+/*  A round.open of id on targets owned by owner (NULL: the default), planned to start on
+    start (NULL: 55 days ago). */
+static json_t *
+s_owned_round (const char *id, const char *kind, const char *targets, const char *owner,
+               const char *start)
+{
+    json_t *data = s_round_data (id, kind, "team-1", targets);
+    if (owner)
+        json_object_set_new (data, "owner", json_string (owner));
+    if (start)
+        json_object_set_new (data, "planned_start", json_string (start));
+    if (strcmp (kind, "special") == 0)
+        json_object_set_new (data, "theme", json_string ("乡村振兴"));
+    return data;
+}
+
+static void
+test_round_owner_and_organ (void)
+{
+    UNIT ("O-D1", "云溪区", "district", NULL);
+    UNIT ("O-T1", "青石镇", "town", "O-D1");
+    json_decref (OK ("office", "round.open", s_owned_round ("O-R1", "regular", "O-T1:m", NULL, NULL)));
+    json_decref (OK ("office", "round.open", s_owned_round ("O-R2", "regular", "O-T1:m", "O-D1", "2021-03-01")));
+    json_t *given = s_owned_round ("O-R3", "regular", "O-T1:m", "city", NULL);
+    json_object_set_new (given, "organ", json_string ("市委第三巡察组"));
+    json_decref (OK ("office", "round.open", given));
+
+    json_t *r1 = OK ("office", "round.get", json_pack ("{s:s}", "round", "O-R1"));
+    json_t *owner = json_object_get (r1, "owner");
+    CHECK_STR (json_string_value (json_object_get (owner, "level")), "city");
+    CHECK (json_is_null (json_object_get (owner, "district")));
+    CHECK_STR (json_string_value (json_object_get (owner, "organ")), "市委巡察办");
+    json_t *r2 = OK ("office", "round.get", json_pack ("{s:s}", "round", "O-R2"));
+    owner = json_object_get (r2, "owner");
+    CHECK_STR (json_string_value (json_object_get (owner, "level")), "district");
+    CHECK_STR (json_string_value (json_object_get (owner, "district")), "O-D1");
+    CHECK_STR (json_string_value (json_object_get (owner, "organ")), "云溪区委巡察办");
+    CHECK_INT (json_integer_value (json_object_get (r2, "year")), 2021);
+    json_t *r3 = OK ("office", "round.get", json_pack ("{s:s}", "round", "O-R3"));
+    CHECK_STR (json_string_value (json_object_get (json_object_get (r3, "owner"), "organ")), "市委第三巡察组");
+    json_decref (r1);
+    json_decref (r2);
+    json_decref (r3);
+
+    /* the owner is the city or a district: a town is schema, an unknown unit not_found */
+    REFUSED (XC_E_SCHEMA, "office", "round.open", s_owned_round ("O-R4", "regular", "O-T1:m", "O-T1", NULL));
+    REFUSED (XC_E_NOT_FOUND, "office", "round.open", s_owned_round ("O-R4", "regular", "O-T1:m", "O-NONE", NULL));
+}
+
+static void
+test_lookback_refuses_units_its_prior_round_did_not_inspect (void)
+{
+    UNIT ("L-U1", "市交通局", "city_department", NULL);
+    UNIT ("L-U2", "市水务局", "city_department", NULL);
+    json_decref (OK ("office", "round.open", s_owned_round ("L-R1", "regular", "L-U1:m", NULL, NULL)));
+    json_t *data = s_owned_round ("L-R2", "lookback", "L-U1:m L-U2:m", NULL, NULL);
+    json_object_set_new (data, "prior_round", json_string ("L-R1"));
+    xc_code_t code;
+    char text[512] = "";
+    json_decref (s_send ("office", "round.open", json_deep_copy (data), &code, text, sizeof text, NULL));
+    CHECK_INT (code, XC_E_CONFLICT);
+    CHECK (strstr (text, "L-U2") != NULL && strstr (text, "L-U1") == NULL);
+    REFUSED (XC_E_CONFLICT, "office", "round.open", data);
+    /* its prior round's targets only: accepted, no target an addition */
+    data = s_owned_round ("L-R2", "lookback", "L-U1:m", NULL, NULL);
+    json_object_set_new (data, "prior_round", json_string ("L-R1"));
+    json_decref (OK ("office", "round.open", data));
+    json_t *round = OK ("office", "round.get", json_pack ("{s:s}", "round", "L-R2"));
+    CHECK (json_object_get (json_array_get (json_object_get (round, "targets"), 0), "addition") == NULL);
+    json_decref (round);
+}
+
+static void
+test_problem_events_carry_category_unit_and_round (void)
+{
+    UNIT ("E-D1", "云溪区", "district", NULL);
+    UNIT ("E-V1", "桃花村", "village", "E-D1");
+    json_t *round = s_owned_round ("E-R1", "regular", "E-V1:m", "E-D1", NULL);
+    json_decref (OK ("office", "round.open", round));
+    s_advance_to (__LINE__, "E-R1", "planned", "stationed");
+    int64_t head = fx_head (&fx, client);
+    json_t *data = s_report_data ("team-1", "E-R1", "E-V1", "公款吃喝");
+    json_object_set_new (data, "category", json_string ("four_styles"));
+    json_int_t id = s_report (__LINE__, "team-1", data);
+    json_t *events;
+    json_t *e = s_one_event (head, "problem.recorded", &events);
+    CHECK (e != NULL);
+    CHECK_STR (json_string_value (json_object_get (e, "category")), "four_styles");
+    json_t *path = json_object_get (e, "category_path");
+    CHECK_INT (json_array_size (path), 2);
+    CHECK_STR (json_string_value (json_array_get (path, 0)), "governance");
+    CHECK_STR (json_string_value (json_array_get (path, 1)), "four_styles");
+    CHECK_STR (json_string_value (json_object_get (e, "category_name")), "全面从严治党 › 四风");
+    CHECK_STR (json_string_value (json_object_get (e, "unit_level")), "village");
+    CHECK_STR (json_string_value (json_object_get (e, "round_name")), "第一轮巡察");
+    CHECK_STR (json_string_value (json_object_get (json_object_get (e, "round_owner"), "district")), "E-D1");
+    char today[XC_DATE_LEN + 1];
+    s_day (0, today);
+    CHECK_STR (json_string_value (json_object_get (e, "occurred_on")), today);
+    json_decref (events);
+
+    /* classified for feedback at once (immediate): each event carries the same members */
+    head = fx_head (&fx, client);
+    json_decref (OK ("office", "problem.classify",
+                     json_pack ("{s:I, s:[{s:s, s:s}]}", "problem", id, "dispositions", "kind",
+                                "feedback", "timeliness", "immediate")));
+    const char *types[] = { "problem.classified", "problem.fed_back" };
+    for (int i = 0; i < 2; i++) {
+        e = s_one_event (head, types[i], &events);
+        CHECK (e != NULL);
+        CHECK_STR (json_string_value (json_object_get (e, "category_name")), "全面从严治党 › 四风");
+        CHECK_INT (json_array_size (json_object_get (e, "category_path")), 2);
+        CHECK_STR (json_string_value (json_object_get (e, "unit_level")), "village");
+        CHECK_STR (json_string_value (json_object_get (e, "round_name")), "第一轮巡察");
+        CHECK_STR (json_string_value (json_object_get (json_object_get (e, "round_owner"), "level")), "district");
+        CHECK_STR (json_string_value (json_object_get (e, "occurred_on")), today);
+        json_decref (events);
+    }
+    /* a problem without a round: round_name and round_owner null */
+    head = fx_head (&fx, client);
+    s_report (__LINE__, "petition-bureau", s_report_data ("petition-bureau", NULL, "E-V1", "信访反映"));
+    e = s_one_event (head, "problem.recorded", &events);
+    CHECK (e && json_is_null (json_object_get (e, "round_name")) && json_is_null (json_object_get (e, "round_owner")));
+    CHECK_STR (json_string_value (json_object_get (e, "category_name")), "党的领导和政治建设");
+    json_decref (events);
+}
+
+static void
+test_office_records_history_with_occurred_on (void)
+{
+    UNIT ("H-U1", "市住建局", "city_department", NULL);
+    json_t *round = s_owned_round ("H-R1", "regular", "H-U1:m", NULL, "2019-03-01");
+    json_decref (OK ("office", "round.open", round));    /* planned: no team could report */
+    /* the office reports only from history, with occurred_on */
+    json_t *data = s_report_data ("team-1", "H-R1", "H-U1", "历史问题");
+    REFUSED (XC_E_FORBIDDEN, "office", "problem.report", json_deep_copy (data));
+    /* a team may not give occurred_on; a date after today is schema */
+    json_t *team = json_deep_copy (data);
+    json_object_set_new (team, "occurred_on", json_string ("2019-04-02"));
+    REFUSED (XC_E_FORBIDDEN, "team-1", "problem.report", team);
+    char tomorrow[XC_DATE_LEN + 1];
+    s_day (1, tomorrow);
+    json_t *future = json_deep_copy (data);
+    json_object_set_new (future, "occurred_on", json_string (tomorrow));
+    REFUSED (XC_E_SCHEMA, "office", "problem.report", future);
+    /* a unit not a target of the named round: conflict */
+    UNIT ("H-U2", "市民政局", "city_department", NULL);
+    json_t *off = s_report_data ("team-1", "H-R1", "H-U2", "历史问题");
+    json_object_set_new (off, "occurred_on", json_string ("2019-04-02"));
+    REFUSED (XC_E_CONFLICT, "office", "problem.report", off);
+
+    int64_t head = fx_head (&fx, client);
+    json_object_set_new (data, "occurred_on", json_string ("2019-04-02"));
+    json_int_t id = s_report (__LINE__, "office", data);
+    json_t *p = OK ("office", "problem.get", json_pack ("{s:I}", "problem", id));
+    CHECK_STR (json_string_value (json_object_get (p, "found_on")), "2019-04-02");
+    CHECK_STR (json_string_value (json_object_get (p, "source")), "inspection_team");
+    CHECK_STR (json_string_value (json_object_get (p, "reported_by")), "office");
+    CHECK (json_is_true (json_object_get (p, "recorded_from_history")));
+    json_decref (p);
+    json_t *events;
+    json_t *e = s_one_event (head, "problem.recorded", &events);
+    CHECK (e && json_is_true (json_object_get (e, "recorded_from_history")));
+    CHECK_STR (json_string_value (json_object_get (e, "occurred_on")), "2019-04-02");
+    json_decref (events);
+
+    /* classified before it was found: conflict naming both dates; then on its day */
+    json_t *classify = json_pack ("{s:I, s:[{s:s, s:s}], s:s}", "problem", id, "dispositions", "kind",
+                                  "feedback", "timeliness", "immediate", "occurred_on", "2019-04-01");
+    xc_code_t code;
+    char text[512] = "";
+    json_decref (s_send ("office", "problem.classify", json_deep_copy (classify), &code, text, sizeof text, NULL));
+    CHECK_INT (code, XC_E_CONFLICT);
+    CHECK (strstr (text, "2019-04-01") && strstr (text, "2019-04-02"));
+    REFUSED (XC_E_CONFLICT, "office", "problem.classify", classify);
+    head = fx_head (&fx, client);
+    json_decref (OK ("office", "problem.classify",
+                     json_pack ("{s:I, s:[{s:s, s:s}], s:s}", "problem", id, "dispositions", "kind",
+                                "feedback", "timeliness", "immediate", "occurred_on", "2019-04-10")));
+    e = s_one_event (head, "problem.fed_back", &events);
+    CHECK_STR (json_string_value (json_object_get (e, "fed_back_on")), "2019-04-10");
+    CHECK_STR (json_string_value (json_object_get (e, "occurred_on")), "2019-04-10");
+    CHECK_STR (json_string_value (json_object_get (e, "found_on")), "2019-04-02");
+    json_decref (events);
+}
+
+static void
+test_unit_rename_merge_split (void)
+{
+    UNIT ("M-A", "市农业局", "city_department", NULL);
+    UNIT ("M-B", "市林业局", "city_department", NULL);
+    UNIT ("M-S", "市文广新局", "city_department", NULL);
+    UNIT ("M-X", "市旅游局", "city_department", NULL);
+    /* rename, from a date */
+    int64_t head = fx_head (&fx, client);
+    json_decref (OK ("office", "unit.rename", json_pack ("{s:s, s:s, s:s}", "unit", "M-A", "name",
+                                                         "市农业农村局", "occurred_on", "2019-02-01")));
+    json_t *events;
+    json_t *e = s_one_event (head, "unit.renamed", &events);
+    CHECK_STR (json_string_value (json_object_get (e, "previous_name")), "市农业局");
+    CHECK_STR (json_string_value (json_object_get (e, "name")), "市农业农村局");
+    CHECK_STR (json_string_value (json_object_get (e, "occurred_on")), "2019-02-01");
+    json_decref (events);
+    json_t *a = OK ("office", "unit.get", json_pack ("{s:s}", "unit", "M-A"));
+    CHECK_STR (json_string_value (json_object_get (a, "name")), "市农业农村局");
+    json_t *names = json_object_get (a, "names");
+    CHECK_INT (json_array_size (names), 2);
+    CHECK_STR (json_string_value (json_object_get (json_array_get (names, 0), "name")), "市农业局");
+    CHECK_STR (json_string_value (json_object_get (json_array_get (names, 1), "from")), "2019-02-01");
+    CHECK_STR (json_string_value (json_object_get (a, "status")), "active");
+    json_decref (a);
+    /* a change dated before the rename: conflict */
+    REFUSED (XC_E_CONFLICT, "office", "unit.rename", json_pack ("{s:s, s:s, s:s}", "unit", "M-A", "name",
+                                                               "又一名", "occurred_on", "2019-01-01"));
+
+    /* merge into a new unit: unit.registered first, then unit.merged */
+    head = fx_head (&fx, client);
+    json_decref (OK ("office", "unit.merge",
+                     json_pack ("{s:[s, s], s:{s:s, s:s, s:s}, s:s}", "from", "M-A", "M-B", "into", "id", "M-C",
+                                "name", "市农业农村和林业局", "level", "city_department", "occurred_on", "2020-01-01")));
+    char types[512];
+    s_types_after (head, types, sizeof types);
+    CHECK_STR (types, "unit.registered unit.merged");
+    e = s_one_event (head, "unit.merged", &events);
+    CHECK_STR (json_string_value (json_object_get (e, "into")), "M-C");
+    CHECK_INT (json_array_size (json_object_get (e, "from")), 2);
+    CHECK_STR (json_string_value (json_object_get (e, "occurred_on")), "2020-01-01");
+    json_decref (events);
+    json_t *b = OK ("office", "unit.get", json_pack ("{s:s}", "unit", "M-B"));
+    CHECK_STR (json_string_value (json_object_get (b, "status")), "merged");
+    CHECK_STR (json_string_value (json_object_get (b, "successor")), "M-C");
+    json_decref (b);
+    /* a new round on a merged unit: conflict naming the successor and the day */
+    xc_code_t code;
+    char text[512] = "";
+    json_decref (s_send ("office", "round.open", s_owned_round ("M-R1", "regular", "M-B:m", NULL, NULL),
+                         &code, text, sizeof text, NULL));
+    CHECK_INT (code, XC_E_CONFLICT);
+    CHECK (strstr (text, "M-B was merged into M-C on 2020-01-01") != NULL);
+    REFUSED (XC_E_CONFLICT, "petition-bureau", "problem.report",
+             s_report_data ("petition-bureau", NULL, "M-B", "合并后的单位"));
+    /* a fact from before the merge, loaded from history, still names it */
+    json_t *old = s_report_data ("petition-bureau", NULL, "M-B", "合并前的问题");
+    json_object_set_new (old, "occurred_on", json_string ("2019-06-01"));
+    s_report (__LINE__, "office", old);
+    /* merged units merge no more; into an existing unit of the from list: conflict */
+    REFUSED (XC_E_CONFLICT, "office", "unit.merge", json_pack ("{s:[s, s], s:{s:s}}", "from", "M-B", "M-X",
+                                                              "into", "id", "M-S"));
+    REFUSED (XC_E_CONFLICT, "office", "unit.merge", json_pack ("{s:[s, s], s:{s:s}}", "from", "M-S", "M-X",
+                                                              "into", "id", "M-X"));
+    REFUSED (XC_E_SCHEMA, "office", "unit.merge", json_pack ("{s:[s, s], s:{s:s, s:s}}", "from", "M-S", "M-X",
+                                                            "into", "id", "M-N", "name", "无层级"));
+
+    /* split into two new units, one the successor */
+    REFUSED (XC_E_SCHEMA, "office", "unit.split",
+             json_pack ("{s:s, s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}], s:s}", "unit", "M-S", "into",
+                        "id", "M-S1", "name", "市文化局", "level", "city_department", "id", "M-S2", "name",
+                        "市广电局", "level", "city_department", "successor", "M-S3"));
+    head = fx_head (&fx, client);
+    json_decref (OK ("office", "unit.split",
+                     json_pack ("{s:s, s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}], s:s}", "unit", "M-S", "into",
+                                "id", "M-S1", "name", "市文化局", "level", "city_department", "id", "M-S2",
+                                "name", "市广电局", "level", "city_department", "successor", "M-S1")));
+    s_types_after (head, types, sizeof types);
+    CHECK_STR (types, "unit.registered unit.registered unit.split");
+    e = s_one_event (head, "unit.split", &events);
+    CHECK_STR (json_string_value (json_object_get (e, "successor")), "M-S1");
+    CHECK_INT (json_array_size (json_object_get (e, "into")), 2);
+    json_decref (events);
+    json_t *s = OK ("office", "unit.get", json_pack ("{s:s}", "unit", "M-S"));
+    CHECK_STR (json_string_value (json_object_get (s, "status")), "split");
+    CHECK_STR (json_string_value (json_object_get (s, "successor")), "M-S1");
+    json_decref (s);
+    /* only the office changes units */
+    REFUSED (XC_E_FORBIDDEN, "team-1", "unit.rename", json_pack ("{s:s, s:s}", "unit", "M-X", "name", "某局"));
+}
+
+/*  Stats filters: a city and a district round in two years, categories in a tree. */
+static json_int_t
+s_total (json_t *filters)
+{
+    json_t *st = OK ("office", "intake.stats", filters);
+    json_int_t n = json_integer_value (json_object_get (json_object_get (st, "problems"), "total"));
+    json_decref (st);
+    return n;
+}
+
+static void
+s_filters_scenario (void)
+{
+    UNIT ("D1", "云溪区", "district", NULL);
+    UNIT ("V1", "桃花村", "village", "D1");
+    UNIT ("V2", "李家村", "village", "D1");
+    UNIT ("C1", "市财政局", "city_department", NULL);
+    json_t *city = s_owned_round ("RC", "regular", "C1:m V1:e", NULL, "2019-03-01");
+    json_t *linked = json_pack ("[s]", "linked");
+    json_object_set_new (city, "modes", linked);
+    json_decref (OK ("office", "round.open", city));
+    json_decref (OK ("office", "round.open", s_owned_round ("RD", "regular", "V1:m V2:m", "D1", "2020-03-01")));
+    json_decref (OK ("office", "round.open", s_owned_round ("RS", "special", "V2:m", "D1", "2020-05-01")));
+    /* problems, with the day found: RC 2019 four_styles C1, RC 2019 political V1 (immediate),
+       RD 2020 livelihood V1, RD 2020 four_styles V2, petition 2020 governance V2 (no round) */
+    const struct { const char *round, *unit, *category, *day; bool immediate; } ps[] = {
+        { "RC", "C1", "four_styles", "2019-04-01", false }, { "RC", "V1", "political", "2019-04-02", true },
+        { "RD", "V1", "livelihood", "2020-04-01", false }, { "RD", "V2", "four_styles", "2020-04-02", false },
+        { NULL, "V2", "governance", "2020-06-01", false },
+    };
+    json_int_t ids[5];
+    for (int i = 0; i < 5; i++) {
+        json_t *d = s_report_data ("team-1", ps[i].round, ps[i].unit, "问题");
+        json_object_set_new (d, "category", json_string (ps[i].category));
+        json_object_set_new (d, "occurred_on", json_string (ps[i].day));
+        json_object_set_new (d, "immediate", json_boolean (ps[i].immediate));
+        ids[i] = s_report (__LINE__, "office", d);
+    }
+    json_decref (OK ("office", "problem.classify",
+                     json_pack ("{s:I, s:[{s:s, s:s}], s:s}", "problem", ids[3], "dispositions", "kind",
+                                "lead", "body", "discipline-commission", "occurred_on", "2020-05-01")));
+    json_decref (OK ("office", "problem.classify",
+                     json_pack ("{s:I, s:[{s:s, s:s}], s:s}", "problem", ids[0], "dispositions", "kind",
+                                "special_report", "report", "作风专题报告", "occurred_on", "2019-05-01")));
+
+    CHECK_INT (s_total (json_object ()), 5);
+    CHECK_INT (s_total (json_pack ("{s:i}", "year", 2019)), 2);
+    CHECK_INT (s_total (json_pack ("{s:i}", "year", 2020)), 3);
+    CHECK_INT (s_total (json_pack ("{s:i}", "year", 2021)), 0);
+    CHECK_INT (s_total (json_pack ("{s:s}", "round", "RD")), 2);
+    CHECK_INT (s_total (json_pack ("{s:s}", "owner", "city")), 2);
+    CHECK_INT (s_total (json_pack ("{s:s}", "owner", "district")), 2);     /* the petition has no round */
+    CHECK_INT (s_total (json_pack ("{s:s}", "owner", "D1")), 2);
+    CHECK_INT (s_total (json_pack ("{s:s}", "kind", "regular")), 4);
+    CHECK_INT (s_total (json_pack ("{s:s}", "mode", "linked")), 2);
+    CHECK_INT (s_total (json_pack ("{s:s}", "category", "governance")), 3);   /* with four_styles */
+    CHECK_INT (s_total (json_pack ("{s:s}", "category", "four_styles")), 2);
+    CHECK_INT (s_total (json_pack ("{s:s}", "category", "public_concerns")), 1);
+    CHECK_INT (s_total (json_pack ("{s:s}", "unit_level", "village")), 4);
+    CHECK_INT (s_total (json_pack ("{s:s, s:i, s:s}", "category", "governance", "year", 2020, "owner", "district")), 1);
+
+    json_t *st = OK ("office", "intake.stats", json_pack ("{s:i}", "year", 2019));
+    json_t *problems = json_object_get (st, "problems");
+    CHECK_INT (json_integer_value (json_object_get (problems, "immediate")), 1);
+    CHECK_INT (json_integer_value (json_object_get (problems, "leads")), 0);
+    CHECK_INT (json_integer_value (json_object_get (problems, "folded_into_reports")), 1);
+    CHECK_INT (json_integer_value (json_object_get (json_object_get (problems, "by_category_tree"), "governance")), 1);
+    CHECK_INT (json_integer_value (json_object_get (json_object_get (st, "filters"), "year")), 2019);
+    CHECK (json_is_string (json_object_get (json_object_get (st, "definitions"), "problems.total")));
+    /* coverage by the round's year: 2019 is the city's round only */
+    json_t *coverage = json_object_get (st, "coverage");
+    CHECK_INT (json_integer_value (json_object_get (coverage, "units")), 2);
+    json_t *by_owner = json_object_get (coverage, "by_owner");
+    json_t *cr = json_object_get (json_object_get (json_object_get (by_owner, "city"), "by_kind"), "regular");
+    CHECK_INT (json_integer_value (json_object_get (cr, "main")), 1);
+    CHECK_INT (json_integer_value (json_object_get (cr, "extended")), 1);
+    CHECK_INT (json_integer_value (json_object_get (json_object_get (by_owner, "district"), "units")), 0);
+    json_decref (st);
+
+    /* all years: the district's regular units, villages among them; the city's by mode */
+    st = OK ("office", "intake.stats", json_object ());
+    by_owner = json_object_get (json_object_get (st, "coverage"), "by_owner");
+    json_t *district = json_object_get (by_owner, "district");
+    json_t *dr = json_object_get (json_object_get (district, "by_kind"), "regular");
+    CHECK_INT (json_integer_value (json_object_get (dr, "units")), 2);
+    CHECK_INT (json_integer_value (json_object_get (json_object_get (dr, "by_level"), "village")), 2);
+    CHECK_INT (json_integer_value (json_object_get (district, "units")), 2);
+    CHECK_INT (json_integer_value (json_object_get (json_object_get (district, "by_level"), "village")), 2);
+    json_t *linked_cov = json_object_get (json_object_get (json_object_get (by_owner, "city"), "by_mode"), "linked");
+    CHECK_INT (json_integer_value (json_object_get (linked_cov, "units")), 2);
+    CHECK_INT (json_integer_value (json_object_get (json_object_get (st, "problems"), "leads")), 1);
+    json_decref (st);
+
+    /* bad filters: unknown round or district not_found, a unit not a district or an unknown
+       category schema */
+    xc_code_t code;
+    json_decref (s_send ("office", "intake.stats", json_pack ("{s:s}", "round", "NONE"), &code, NULL, 0, NULL));
+    CHECK_INT (code, XC_E_NOT_FOUND);
+    json_decref (s_send ("office", "intake.stats", json_pack ("{s:s}", "owner", "NONE"), &code, NULL, 0, NULL));
+    CHECK_INT (code, XC_E_NOT_FOUND);
+    json_decref (s_send ("office", "intake.stats", json_pack ("{s:s}", "owner", "V1"), &code, NULL, 0, NULL));
+    CHECK_INT (code, XC_E_SCHEMA);
+    json_decref (s_send ("office", "intake.stats", json_pack ("{s:s}", "category", "nothing"), &code, NULL, 0, NULL));
+    CHECK_INT (code, XC_E_SCHEMA);
+    json_decref (s_send ("office", "intake.stats", json_pack ("{s:i}", "year", 1999), &code, NULL, 0, NULL));
+    CHECK_INT (code, XC_E_SCHEMA);
+}
+
+static void
+test_stats_filters (void)
+{
+    s_in_fresh_deployment (s_filters_scenario);
+}
+
 int
 main (void)
 {
@@ -1995,6 +2397,12 @@ main (void)
     RUN (test_problem_list_filters_and_pages);
     RUN (test_stats_on_a_scenario_counted_by_hand);
     RUN (test_report_overdue_once_across_restart);
+    RUN (test_round_owner_and_organ);
+    RUN (test_lookback_refuses_units_its_prior_round_did_not_inspect);
+    RUN (test_problem_events_carry_category_unit_and_round);
+    RUN (test_office_records_history_with_occurred_on);
+    RUN (test_unit_rename_merge_split);
+    RUN (test_stats_filters);
     xc_client_destroy (&client);
     fx_destroy (&fx);
     HARNESS_END ();
