@@ -28,6 +28,7 @@ static const xc_field_t s_outcome_fields[] = {
     { .name = "organizational_handling", .type = XC_T_ARRAY, .min = 1, .max = REFERRAL_MAX_KINDS, .items = &s_kind },
     { .name = NULL },
 };
+static const xc_field_t s_definition = { .type = XC_T_STRING, .min = 1, .max = 1000 };
 static const xc_field_t s_fields[] = {
     { .name = "due", .type = XC_T_OBJECT, .fields = s_due_fields },
     { .name = "period_end", .type = XC_T_STRING, .one_of = s_period_ends },
@@ -35,6 +36,7 @@ static const xc_field_t s_fields[] = {
     { .name = "history_roles", .type = XC_T_ARRAY, .max = 16, .items = &s_role },
     { .name = "history_quiet", .type = XC_T_STRING, .min = 1, .max = 31 },
     { .name = "outcomes", .type = XC_T_OBJECT, .fields = s_outcome_fields },
+    { .name = "definitions", .type = XC_T_MAP, .max = 64, .items = &s_definition },
     { .name = NULL },
 };
 
@@ -145,6 +147,7 @@ referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_err_
                     goto done;
                 }
     }
+    policy->definitions = json_incref (json_object_get (section, "definitions"));
     rc = 0;
 done:
     if (rc != 0 && err)

@@ -34,6 +34,7 @@ typedef struct {
     /* {"forms": [4 names], "party_sanction" | "administrative_sanction" |
        "organizational_handling": [{"id", "name"}]}: the kinds of a person's outcome */
     json_t *outcomes;
+    json_t *definitions;             /* {figure: Chinese sentence}: replaces the built-in ones */
 } referral_policy_t;
 
 typedef struct {
