@@ -204,10 +204,13 @@ def test_rates_match_a_hand_count(suite):
     assert stats["completion"] == {"completed": 5, "items": 7, "rate": str(rate)}
     assert stats["immediate"] == {"items": 7, "closed": 6}
     assert stats["money_recovered_fen"] == 6 * 1001 and stats["money_recovered_yuan"] == "60.06"
-    # Immediate items are due 15 days after feedback, ten days from now: all seven are due in a
-    # period to the end of next month, and the six claimed today were on time.
+    # Immediate items are due 15 days after feedback, ten days from now. The six closed today
+    # count, on time; the seventh, still open and not yet past its due date, does not count,
+    # even in a period to the end of next month.
+    want = {"closed_on_time": 6, "closed": 6, "open_past_due": 0, "due": 6, "rate": "100.00"}
+    assert stats["on_time"] == want
     period = {"to": str(add_months(local_day(), 1))}
-    on_time = ok(rectify.call(s.office, "rectify.stats", period))["on_time"]
-    assert on_time == {"closed_on_time": 6, "due": 7, "rate": "85.71"}
-    # by default the period ends today: nothing is due yet
-    assert stats["on_time"] == {"closed_on_time": 0, "due": 0, "rate": None}
+    assert ok(rectify.call(s.office, "rectify.stats", period))["on_time"] == want
+    # a period that ended before they closed: nothing counts
+    assert ok(rectify.call(s.office, "rectify.stats", {"to": str(local_day(-1))}))["on_time"] == {
+        "closed_on_time": 0, "closed": 0, "open_past_due": 0, "due": 0, "rate": None}

@@ -1555,8 +1555,8 @@ s_revisits_due (const char *unit)
     return n;
 }
 
-/*  Round R-V fed back today (T) to U-A and U-B (U-C a target without a problem): each unit's
-    return visit is due T + 3 months. U-B's visit is recorded before: no revisit.due for it;
+/*  Round R-V fed back today (T) to U-A and U-B (U-C a target without a problem): each target's
+    return visit is due T + 3 months, U-C's too. U-B's visit is recorded before: no revisit.due for it;
     U-A's comes once on its day (across a restart), and is recorded after. */
 static void
 s_revisit_scenario (void)
@@ -1576,9 +1576,9 @@ s_revisit_scenario (void)
     CHECK_STR (json_string_value (json_object_get (json_array_get (recorded, 0), "round")), "R-V");
     CHECK_STR (json_string_value (json_object_get (json_array_get (recorded, 0), "unit")), "U-B");
     json_decref (recorded);
-    /* once; only a unit with feedback in that round; kinds 1-2 of the two */
+    /* once; only a target of that round; kinds 1-2 of the two */
     REFUSED (XC_E_CONFLICT, "office", "rectify.revisit", s_revisit ("R-V", "U-B", t));
-    REFUSED (XC_E_NOT_FOUND, "office", "rectify.revisit", s_revisit ("R-V", "U-C", t));
+    REFUSED (XC_E_NOT_FOUND, "office", "rectify.revisit", s_revisit ("R-V", "D-1", t));
     REFUSED (XC_E_NOT_FOUND, "office", "rectify.revisit", s_revisit ("R-NONE", "U-A", t));
     json_t *data = s_revisit ("R-V", "U-A", t);
     json_object_set_new (data, "kinds", json_array ());
@@ -1595,11 +1595,15 @@ s_revisit_scenario (void)
     CLOCK_TO (visit);
     CHECK_INT (s_revisits_due ("U-A"), 1);
     CHECK_INT (s_revisits_due ("U-B"), 0);
+    /* U-C had no problem: every target of the round gets its visit */
+    CHECK_INT (s_revisits_due ("U-C"), 1);
     json_t *due = s_events_of (&rectify, 0, "revisit.due");
     json_t *e = json_array_get (due, 0);
     CHECK_STR (json_string_value (json_object_get (e, "round")), "R-V");
     CHECK_DATE ("feedback_on", json_object_get (e, "feedback_on"), t);
     CHECK_DATE ("the visit's due date", json_object_get (e, "due"), visit);
+    /* the span as the policy says it, for the notice */
+    CHECK_STR (json_string_value (json_object_get (e, "after")), "3 months");
     json_decref (due);
     CLOCK_TO (visit);
     RESTART ();
@@ -1858,7 +1862,8 @@ s_check_rate (int line, const char *what, const json_t *obj, const char *want)
     At T+25, with U-A's return visit recorded:
       items 7: closed 4, reopened 1, opened 1, planned 1; deadline 4, immediate 2, long_term 1
       completion: completed 3 (I1 I2 I5; I3 is mostly) of 7 = 42.857.. -> "42.86"
-      on time: due up to today 6 (I1-I6), closed on time 3 (I1 I3 I5) -> "50.00"
+      on time: closed by today 4 (I1 I2 I3 I5) and open past their due date 2 (I4 I6): 6,
+      closed on time 3 (I1 I3 I5) -> "50.00"
       immediate 2, closed 1; institutional 2 + 3 = 5; public concerns 1
       money recovered 123456789 + 1 = 123456790 fen = "1234567.90" yuan,
       written off 96570000 fen = "965700.00" yuan
@@ -1866,7 +1871,8 @@ s_check_rate (int line, const char *what, const json_t *obj, const char *want)
       revisits done 1; interviews 0
     U-A alone: items 4, completed 3 -> "75.00"; due 3 (I1 I2 I5), on time 2 -> "66.67".
     U-B alone: items 3, completed 0 -> "0.00"; due 3 (I3 I4 I6), on time 1 -> "33.33".
-    Due in [T+11, T+15]: I4 I5 I6, on time I5 -> "33.33". */
+    In [T+11, T+15]: none closed (I1 I3 I5 on T, I2 on T+16), open and due in it I4 I6: 0 of 2,
+    "0.00"; in [T+16, T+20] I2 closed late and I6 (if its due date moved past a day off) -> 0. */
 static void
 s_stats_scenario (void)
 {
@@ -1983,9 +1989,14 @@ s_stats_scenario (void)
     json_decref (st);
     /* due dates in a window */
     st = STATS ("office", json_pack ("{s:o, s:o}", "from", s_jdate (t + 11), "to", s_jdate (t + 15)));
-    CHECK_INT (s_int (json_object_get (st, "on_time"), "due"), 3);
-    CHECK_INT (s_int (json_object_get (st, "on_time"), "closed_on_time"), 1);
-    CHECK_RATE ("on_time", json_object_get (st, "on_time"), "33.33");
+    json_t *i6 = GET (item[5]), *t15 = s_jdate (t + 15);
+    bool i6_in = strcmp (json_string_value (json_object_get (i6, "due")), json_string_value (t15)) <= 0;
+    json_decref (i6);
+    json_decref (t15);
+    CHECK_INT (s_int (json_object_get (st, "on_time"), "due"), i6_in ? 2 : 1);
+    CHECK_INT (s_int (json_object_get (st, "on_time"), "closed"), 0);
+    CHECK_INT (s_int (json_object_get (st, "on_time"), "closed_on_time"), 0);
+    CHECK_RATE ("on_time", json_object_get (st, "on_time"), "0.00");
     json_decref (st);
     st = STATS ("office", json_pack ("{s:o, s:o}", "from", s_jdate (t + 30), "to", s_jdate (t + 35)));
     CHECK_INT (s_int (json_object_get (st, "on_time"), "due"), 0);
