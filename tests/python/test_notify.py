@@ -832,8 +832,9 @@ def test_an_email_has_the_chinese_template_a_stable_message_id_and_its_reason(de
     assert text.strip() == n["text"].strip(), (text, n["text"])
     assert any("\u4e00" <= ch <= "\u9fff" for ch in text), text
     why = text.strip()[-300:]                # the text ends with why it came
-    assert "warning-green" in why, text
-    assert "rectify.warning" in why or ev["id"] in why or str(ev["seq"]) in why, text
+    # in words: the default rule warning-green by its name, the event by its number and type's name
+    assert "规则“整改绿色预警”" in why and "warning-green" not in why, text
+    assert f"整改监督第{ev['seq']}号事件（整改预警）" in why and "rectify.warning" not in why, text
     assert len(tries(g)) == 2 and "451" in json.dumps(tries(g)[0]), tries(g)
     # one notice.sent per email delivery, after its successful try (not after the refused one)
     sent = events(s, "notify", c["notify"], {"notice.sent"})
