@@ -25,70 +25,6 @@ static const s_word_t s_modes[] = {
 static const s_word_t s_levels[] = {
     { "city_department", "市级部门" }, { "district", "县/区" }, { "town", "镇/街道" }, { "village", "村/社区" },
     { "soe", "国有企业" }, { "school", "学校" }, { "hospital", "医院" }, { "other", "其他单位" }, { NULL, NULL } };
-/*  The default names of the referral policy's outcome kinds (docs/services/referral.md), used
-    when referral.stats does not name a kind itself. */
-static const s_word_t s_party[] = {
-    { "warning", "警告" }, { "serious_warning", "严重警告" }, { "removal", "撤销党内职务" },
-    { "probation", "留党察看" }, { "expulsion", "开除党籍" }, { NULL, NULL } };
-static const s_word_t s_administrative[] = {
-    { "warning", "警告" }, { "demerit", "记过" }, { "major_demerit", "记大过" }, { "demotion", "降级" },
-    { "dismissal", "撤职" }, { "expulsion", "开除" }, { NULL, NULL } };
-static const s_word_t s_handling[] = {
-    { "admonishment", "诫勉" }, { "suspension", "停职检查" }, { "reassignment", "调整职务" },
-    { "ordered_resignation", "责令辞职" }, { "removal", "免职" }, { "demotion", "降职" }, { NULL, NULL } };
-static const char *const s_forms[] = { "第一种形态", "第二种形态", "第三种形态", "第四种形态" };
-
-/*  {id: name} of one outcome list, from a list of {"id", "name"} or an object {id: name}. */
-static json_t *
-s_names_of (const json_t *given)
-{
-    json_t *out = json_object ();
-    size_t i;
-    const json_t *kind;
-    if (json_is_array (given))
-        json_array_foreach (given, i, kind)
-            if (json_is_string (json_object_get (kind, "id")) && json_is_string (json_object_get (kind, "name")))
-                json_object_set (out, json_string_value (json_object_get (kind, "id")), json_object_get (kind, "name"));
-    if (json_is_object (given))
-        json_object_update (out, (json_t *) given);
-    return out;
-}
-
-/*  The names of the outcome kinds and of the four forms, as the office configured them: the
-    referral answer's own names when it gives them, else the deployment's policies.referral
-    .outcomes (the same file the service reads), else the policy's defaults. Caller owns:
-    {"forms": [4 names], "party_sanction": {id: name}, ...}. */
-static json_t *
-s_outcome_names (const ctl_t *ctl, const json_t *referral)
-{
-    const json_t *policy = json_object_get (json_object_get (ctl->config->policies, "referral"), "outcomes");
-    const json_t *answer = json_object_get (referral, "names");
-    json_t *names = json_object ();
-    static const char *const lists[] = { "party_sanction", "administrative_sanction", "organizational_handling" };
-    static const s_word_t *const defaults[] = { s_party, s_administrative, s_handling };
-    for (int k = 0; k < 3; k++) {
-        json_t *list = json_object ();
-        for (int i = 0; defaults[k][i].id; i++)
-            json_object_set_new (list, defaults[k][i].id, json_string (defaults[k][i].name));
-        const json_t *given = json_object_get (answer, lists[k]) ? json_object_get (answer, lists[k])
-                                                                  : json_object_get (policy, lists[k]);
-        if (given) {
-            json_decref (list);
-            list = s_names_of (given);
-        }
-        json_object_set_new (names, lists[k], list);
-    }
-    const json_t *forms = json_object_get (answer, "forms") ? json_object_get (answer, "forms")
-                                                             : json_object_get (policy, "forms");
-    json_t *four = json_array ();
-    for (int k = 0; k < 4; k++) {
-        const json_t *f = json_array_get (forms, (size_t) k);
-        json_array_append_new (four, json_string (json_is_string (f) ? json_string_value (f) : s_forms[k]));
-    }
-    json_object_set_new (names, "forms", four);
-    return names;
-}
-
 /*  The options of xcctl stats: each a filter member of the three stats queries. */
 static const struct {
     const char *option, *member, *label;
@@ -220,7 +156,7 @@ s_wan (long long fen, char *out, size_t size)
         snprintf (out, size, "%lld.%02lld元", fen / 100, fen % 100);
 }
 
-#define LABEL_COLUMNS 34
+#define LABEL_COLUMNS 36
 
 static void
 s_line (int indent, const char *label, const char *value)
@@ -342,7 +278,7 @@ s_summarize (const json_t *intake, const json_t *referral, const json_t *rectify
 }
 
 static void
-s_print (const ctl_t *ctl, const json_t *filters, const json_t *intake, const json_t *referral, const json_t *rectify)
+s_print (const json_t *filters, const json_t *intake, const json_t *referral, const json_t *rectify)
 {
     char text[512], a[64], b[64];
     json_t *printed = json_object ();
@@ -357,13 +293,15 @@ s_print (const ctl_t *ctl, const json_t *filters, const json_t *intake, const js
     s_line (2, "市级巡察 常规巡察/延伸巡察单位", text);
     snprintf (text, sizeof text, "%lld / %lld", sum.district_units, sum.district_villages);
     s_line (2, "县级巡察 被巡察单位/其中村（社区）", text);
+    s_definition (intake, "coverage.by_owner", printed, "intake");
     s_line_int (2, "被巡察单位（不重复）", s_int (intake, "coverage.units"));
+    s_definition (intake, "coverage.units", printed, "intake");
 
     printf ("\n发现问题与处置\n");
     s_line_int (2, "发现问题", s_int (intake, "problems.total"));
-    s_definition (intake, "problems", printed, "intake");
+    s_definition (intake, "problems.total", printed, "intake");
     s_line_int (2, "立行立改（发现即改）", s_int (intake, "problems.immediate"));
-    s_definition (intake, "immediate", printed, "intake");
+    s_definition (intake, "problems.immediate", printed, "intake");
     s_line_int (4, "其中已整改销号", s_int (rectify, "immediate.closed"));
     s_definition (rectify, "immediate", printed, "rectify");
     s_line_int (2, "移交问题线索", s_int (referral, "leads"));
@@ -372,19 +310,22 @@ s_print (const ctl_t *ctl, const json_t *filters, const json_t *intake, const js
     s_definition (referral, "reports", printed, "referral");
     s_line_int (4, "其中领导签批", s_int (referral, "reports_signed"));
     s_definition (referral, "reports_signed", printed, "referral");
-    s_line_int (4, "并入专题报告的问题", s_int (intake, "folded_into_reports"));
-    s_definition (intake, "folded_into_reports", printed, "intake");
+    s_line_int (4, "并入专题报告的问题", s_int (intake, "problems.folded_into_reports"));
+    s_definition (intake, "problems.folded_into_reports", printed, "intake");
 
     printf ("\n问题线索处置结果\n");
     s_line_int (2, "立案", s_int (referral, "cases_filed"));
     s_definition (referral, "cases_filed", printed, "referral");
     s_line_int (2, "处理人数", s_int (referral, "people"));
     s_definition (referral, "people", printed, "referral");
-    json_t *names = s_outcome_names (ctl, referral);
+    /* the kinds by the words of the referral policy, as referral's answer gives them */
+    const json_t *names = json_object_get (referral, "names");
     for (int k = 0; k < 4; k++) {
-        char form[2] = { (char) ('1' + k), 0 };
+        char form[2] = { (char) ('1' + k), 0 }, label[64];
+        const json_t *name = json_object_get (json_object_get (names, "form"), form);
+        snprintf (label, sizeof label, "%s", json_is_string (name) ? json_string_value (name) : form);
         snprintf (text, sizeof text, "%lld人", s_int (json_object_get (referral, "by_form"), form));
-        s_line (4, json_string_value (json_array_get (json_object_get (names, "forms"), (size_t) k)), text);
+        s_line (4, label, text);
     }
     s_line_int (2, "党纪政务处分（人）", s_int (referral, "sanctioned_people"));
     s_definition (referral, "sanctioned_people", printed, "referral");
@@ -409,7 +350,6 @@ s_print (const ctl_t *ctl, const json_t *filters, const json_t *intake, const js
                   kinds[0] ? "）" : "");
         s_line (people[k].indent, people[k].label, text);
     }
-    json_decref (names);
     s_line_int (2, "留置", s_int (referral, "detentions"));
     s_line_int (2, "移送司法", s_int (referral, "prosecution_transfers"));
     snprintf (text, sizeof text, "%lld件", s_int (referral, "overdue_now"));
@@ -514,7 +454,7 @@ ctl_stats (ctl_t *ctl, int argc, char **argv)
             json_decref (all);
         }
         else
-            s_print (ctl, filters, reqs[0].result, reqs[1].result, reqs[2].result);
+            s_print (filters, reqs[0].result, reqs[1].result, reqs[2].result);
     }
     for (int k = 0; k < 3; k++)
         json_decref (reqs[k].result);

@@ -117,8 +117,52 @@ s_cell (const json_t *v)
     return text;
 }
 
+/*  The headers of the services' lists in the words the office reads (members not here keep
+    their name in capitals). The operator's own tables (health, principal list, audit) keep
+    the member names: they name the deployment's parts. */
+static const struct {
+    const char *member, *header;
+} s_headers[] = {
+    { "id", "编号" }, { "name", "名称" }, { "level", "层级" }, { "parent", "上级单位" },
+    { "registered_on", "登记日期" }, { "status", "状态" }, { "successor", "承继单位" }, { "changed_on", "变更日期" },
+    { "kind", "类型" }, { "theme", "主题" }, { "prior_round", "原轮次" }, { "modes", "巡察方式" },
+    { "audit_ref", "审计项目" }, { "team", "巡察组" }, { "planned_start", "计划开始" }, { "planned_end", "计划结束" },
+    { "stage", "阶段" }, { "owner", "巡察主体" }, { "year", "年度" }, { "organ", "巡察机构" },
+    { "round", "轮次" }, { "unit", "单位" }, { "category", "问题类别" }, { "category_name", "类别名称" },
+    { "summary", "问题摘要" }, { "severity", "严重程度" }, { "source", "来源" }, { "immediate", "立行立改" },
+    { "reported_by", "报告人" }, { "reported_at", "报告时间" }, { "merged_into", "并入问题" },
+    { "feedback", "反馈" }, { "fed_back_on", "反馈日期" }, { "has_reporter", "有反映人" }, { "found_on", "发现日期" },
+    { "unit_level", "单位层级" }, { "recorded_from_history", "历史补录" },
+    { "target", "接收单位" }, { "problem", "问题编号" }, { "title", "标题" }, { "state", "状态" },
+    { "method", "处置方式" }, { "due", "期限" }, { "overdue", "逾期" }, { "class", "整改类别" },
+    { "opened_on", "交办日期" }, { "items", "事项数" }, { "score", "得分" }, { "grade", "等次" },
+    { "grade_name", "等次名称" }, { "visit", "回访" }, { "interview", "建议约谈" }, { "interviews_held", "已约谈" },
+    { "recipient", "接收人" }, { "type", "类型" }, { "channel", "渠道" }, { "tries", "发送次数" },
+    { "delivery", "通知编号" }, { "rule", "规则" }, { "event", "事件" }, { "subject", "标题" }, { "text", "正文" },
+    { "data", "内容" }, { "stream_seq", "通知序号" }, { "resent", "重发次数" }, { "created_ms", "生成时间" },
+    { NULL, NULL },
+};
+
+static const char *
+s_header (const char *member)
+{
+    for (int i = 0; s_headers[i].member; i++)
+        if (strcmp (s_headers[i].member, member) == 0)
+            return s_headers[i].header;
+    return NULL;
+}
+
+static void s_table (const json_t *rows, const char *const *columns, bool office);
+
 void
 ctl_table (const json_t *rows, const char *const *columns)
+{
+    s_table (rows, columns, false);
+}
+
+/*  The table; office: the headers in the office's words (s_headers). */
+static void
+s_table (const json_t *rows, const char *const *columns, bool office)
 {
     const char *names[32];
     int n = 0;
@@ -141,9 +185,17 @@ ctl_table (const json_t *rows, const char *const *columns)
             }
         }
     }
+    /* the headers: the office's words, else the member in capitals */
+    char heads[32][128];
+    for (int c = 0; c < n; c++) {
+        const char *word = office ? s_header (names[c]) : NULL;
+        snprintf (heads[c], sizeof heads[c], "%s", word ? word : names[c]);
+        for (char *p = heads[c]; !word && *p; p++)
+            *p = (char) (*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+    }
     int widths[32];
     for (int c = 0; c < n; c++)
-        widths[c] = ctl_width (names[c]);
+        widths[c] = ctl_width (heads[c]);
     size_t i;
     json_t *row;
     json_array_foreach (rows, i, row)
@@ -154,11 +206,8 @@ ctl_table (const json_t *rows, const char *const *columns)
             free (cell);
         }
     for (int c = 0; c < n; c++) {
-        char upper[128];
-        snprintf (upper, sizeof upper, "%s", names[c]);
-        for (char *p = upper; *p; p++)
-            *p = (char) (*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-        printf ("%s%-*s", c ? "  " : "", c == n - 1 ? 0 : widths[c], upper);
+        int pad = c == n - 1 ? 0 : widths[c] - ctl_width (heads[c]);
+        printf ("%s%s%*s", c ? "  " : "", heads[c], pad, "");
     }
     printf ("\n");
     json_array_foreach (rows, i, row) {
@@ -214,7 +263,7 @@ ctl_print (const ctl_t *ctl, const json_t *result)
             }
         }
         if (json_array_size (items))
-            ctl_table (items, NULL);
+            s_table (items, NULL, true);
         else
             printf ("(none)\n");
         const json_t *next = json_object_get (result, "next");

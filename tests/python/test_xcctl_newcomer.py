@@ -361,7 +361,7 @@ def test_notify_read_is_a_table_without_json(noisy):
                    what="a notice for the office")
     table = done(xcctl(s, "notify", "read"))
     header = table.splitlines()[0].split()
-    for column in ("DELIVERY", "RULE", "EVENT", "SUBJECT"):
+    for column in ("通知编号", "规则", "事件", "标题"):     # the office's words (cli/table.c)
         assert column in header, table
     assert '{"' not in table and '":' not in table and "[{" not in table, table
     # the event in the row as key=value text

@@ -65,8 +65,8 @@ def wait_for(fn, what, timeout=WAIT):
 
 
 def line_of(text, label):
-    """The report's line whose label (the text before the figure) starts with label."""
-    found = [ln.strip() for ln in text.splitlines() if ln.strip().startswith(label)]
+    """The report's line whose label (the text before the figure) is label."""
+    found = [ln.strip() for ln in text.splitlines() if ln.strip().startswith(label + " ")]
     assert found, (label, text)
     return found[0]
 
@@ -191,7 +191,8 @@ def load_world(s):
                                                     "occurred_on": "2020-09-01"}))
     rep = ok(referral.call(s.office, "referral.create", {
         "kind": "report", "target": "organization-department", "title": "关于教育系统四风问题的专题报告",
-        "detail": "专题报告正文", "problem": p1}))["referral"]
+        "detail": "专题报告正文", "problem": p1, "round": "R-C20", "unit": "U-C", "category": "four_styles",
+        "occurred_on": "2020-06-05"}))["referral"]
     ok(referral.call(s.office, "referral.sign", {"referral": rep, "leader": {"name": "张某", "title": "市委书记"},
                                                  "occurred_on": "2020-06-10"}))
 
@@ -201,7 +202,7 @@ def load_world(s):
         "round": "R-C20", "unit": "U-C", "interviewee": {"name": "李某", "title": "局长"}, "by": "市委巡察办主任",
         "occurred_on": "2020-10-01"}))
     ok(rectify.call(s.office, "rectify.revisit", {"unit": "U-C", "round": "R-C20", "date": "2020-09-15",
-                                                  "kinds": ["return_visit"], "occurred_on": "2020-09-15"}))
+                                                  "kinds": ["return_visit"]}))
     return c, (p1, p2, p3)
 
 
@@ -283,7 +284,7 @@ def test_the_report_is_chinese_with_each_rate_and_its_definition(suite):
     text = done(xcctl(s, "stats", "--round", "R-C20"))
     answers = as_json(s, "--round", "R-C20")
     # the selection, named as a person reads it
-    scope = line_of(text, "统计范围")
+    scope = [ln for ln in text.splitlines() if ln.startswith("统计范围：")][0]
     assert "轮次 R-C20" in scope, scope
     # no English words: the only Latin letters are the ids the office chose
     words = set(re.findall(r"[A-Za-z][A-Za-z_]+", text))
@@ -325,3 +326,16 @@ def test_a_round_that_does_not_exist_is_said_as_the_service_says_it(suite):
         assert figure(r.stdout, "发现问题") == "0", r.stdout
     else:
         assert r.returncode == 6 and "R-NONE" in r.stderr, r
+
+
+def test_the_services_lists_are_headed_in_the_offices_words(suite):
+    s = suite
+    load_world(s)
+    header = done(xcctl(s, "unit", "list")).splitlines()[0].split()
+    assert header[:5] == ["编号", "名称", "层级", "上级单位", "登记日期"], header
+    header = done(xcctl(s, "rectify", "list")).splitlines()[0].split()
+    assert {"编号", "轮次", "单位", "问题摘要", "状态", "期限", "逾期"} <= set(header), header
+    header = done(xcctl(s, "referral", "list")).splitlines()[0].split()
+    assert header[:4] == ["编号", "类型", "接收单位", "问题编号"], header
+    # the operator's table keeps the deployment's words
+    assert done(xcctl(s, "health")).splitlines()[0].split()[:3] == ["SERVICE", "API", "STATE"]

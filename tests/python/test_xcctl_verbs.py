@@ -174,17 +174,27 @@ def cell_text(v, prefix="", nested=False):
     return json.dumps(v)
 
 
-def check_table(text, rows, columns=None):
-    """text is a table of rows (objects, in order): a header of the column names in capitals,
-    then one line a row, each cell starting at its column's display column (a Chinese character
-    counting two) and padded with spaces to the next."""
+def office_headers():
+    """{member: header} of the services' lists, as cli/table.c's s_headers has them."""
+    with open(os.path.join(REPO, "cli", "table.c"), encoding="utf-8") as f:
+        src = f.read()
+    table = src[src.index("s_headers[] = {"):src.index("{ NULL, NULL }")]
+    return dict(re.findall(r'\{ "([a-z_]+)", "([^"]+)" \}', table))
+
+
+def check_table(text, rows, columns=None, office=True):
+    """text is a table of rows (objects, in order): a header of the column names (a service's
+    list: in the office's words where cli/table.c has them, else in capitals; office False,
+    the operator's tables: in capitals), then one line a row, each cell starting at its
+    column's display column (a Chinese character counting two) and padded with spaces to the
+    next."""
     lines = text.rstrip("\n").split("\n")
     header = lines[0]
-    assert header.isascii(), header
-    found = [(m.group(0), m.start()) for m in re.finditer(r"\S+", header)]
+    words = office_headers() if office else {}
+    found = [(m.group(0), width(header[:m.start()])) for m in re.finditer(r"\S+", header)]
     if columns is None:
         columns = list(dict.fromkeys(k for row in rows for k in row))
-    assert [name for name, _ in found] == [c.upper() for c in columns], (header, columns)
+    assert [name for name, _ in found] == [words.get(c, c.upper()) for c in columns], (header, columns)
     starts = [start for _, start in found]
     assert len(lines) - 1 == len(rows), text
     for line, row in zip(lines[1:], rows):
@@ -868,7 +878,7 @@ def test_a_new_principal_reports_without_a_restart_until_revoked(suite, tmp_path
     listed = as_json(xcctl(s, "principal", "list", "--json"))
     assert [x["revoked"] for x in listed if x["iss"] == "petition-bureau"] == [True]
     text = done(xcctl(s, "principal", "list"))
-    check_table(text, listed, ["iss", "role", "keys", "valid_until", "revoked", "scope"])
+    check_table(text, listed, ["iss", "role", "keys", "valid_until", "revoked", "scope"], office=False)
     row = [line for line in text.splitlines() if line.startswith("petition-bureau ")]
     assert len(row) == 1 and re.search(r"\btrue\b", row[0]), text
 
@@ -897,7 +907,7 @@ def test_health_every_service_up_with_head_and_lag(suite):
 
     header = text.splitlines()[0].split()
     assert "HEAD" in header and "LAG" in header and "STATE" in header, text
-    check_table(text, rows, [h.lower() for h in header])
+    check_table(text, rows, [h.lower() for h in header], office=False)
 
 
 def test_events_follow_shows_new_events_as_they_come_and_stops_on_ctrl_c(suite):
