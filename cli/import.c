@@ -1301,7 +1301,7 @@ s_rectify (s_import_t *imp, s_problem_t *p, bool *down)
     /* the deadline the paper gives; the policy's, when it gives none */
     char due[DATE_BUF];
     snprintf (due, sizeof due, "%s", p->due[0] ? p->due : policy_due ? policy_due : p->done_on);
-    if (p->due[0] && policy_due && strcmp (p->due, policy_due) > 0 && !immediate) {
+    if (p->due[0] && policy_due && strcmp (p->due, policy_due) > 0) {
         char reason[256];
         snprintf (reason, sizeof reason, "%s", p->extend_reason[0] ? p->extend_reason : "历史台账所载整改时限");
         json_t *r = s_send (imp, F_PROBLEMS, p->row, "rectify", "rectify.extend", p->no,
@@ -1314,7 +1314,8 @@ s_rectify (s_import_t *imp, s_problem_t *p, bool *down)
         }
         json_decref (r);
     }
-    if (!immediate && state && !strcmp (state, "opened")) {
+    /* an immediate item needs no plan, but one gives it the deadline the paper gives */
+    if ((!immediate || p->due[0]) && state && !strcmp (state, "opened")) {
         json_t *r = s_send (imp, F_PROBLEMS, p->row, "rectify", "rectify.plan", p->no,
                             json_pack ("{s:I, s:[{s:s, s:s, s:s, s:s}], s:s}", "item", p->item, "measures", "text",
                                        p->measure[0] ? p->measure : json_string_value (json_object_get (p->report, "summary")),

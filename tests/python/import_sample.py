@@ -87,12 +87,12 @@ def make_sample(folder, problems=300, seed=19, body="jiwei", department="dept-au
         row = {h: "" for h in header}
         row.update({"问题编号": no, "轮次编号": rid, "被巡察单位": unit[0] if n % 3 else unit[1],
                     "问题描述": f"{year}年巡察发现问题{n + 1}", "问题详情": f"问题{n + 1}的详细情况，含逗号,与\"引号\"",
-                    "问题类别": CATEGORIES[n % len(CATEGORIES)][0], "发现时间": day(found) if n % 4 else found.strftime("%Y/%-m/%-d"),
+                    "问题类别": CATEGORIES[n // len(round_info) % len(CATEGORIES)][0], "发现时间": day(found) if n % 4 else found.strftime("%Y/%-m/%-d"),
                     "问题来源": "巡察组", "立行立改": "是" if immediate else "否", "处置": kind,
                     "处置时间": day(classified)})
         e = expected[year]
         e["problems"] += 1
-        category = CATEGORIES[n % len(CATEGORIES)][1]
+        category = CATEGORIES[n // len(round_info) % len(CATEGORIES)][1]
         e["by_category"][category] = e["by_category"].get(category, 0) + 1
         e["immediate"] += immediate
         if kind == "反馈整改":
