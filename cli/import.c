@@ -1248,20 +1248,33 @@ s_wait_downstream (s_import_t *imp, int wait_s)
             json_decref (items);
             return rc;
         }
+        /* by problem id: one pass over each list, not one per problem */
+        json_t *item_of = json_object (), *referral_of = json_object ();
+        char key[32];
+        size_t i;
+        json_t *it;
+        json_array_foreach (items, i, it) {
+            snprintf (key, sizeof key, "%lld", (long long) json_integer_value (json_object_get (it, "problem")));
+            json_object_set (item_of, key, json_object_get (it, "id"));
+        }
+        json_array_foreach (referrals, i, it)
+            if (strcmp (json_string_value (json_object_get (it, "kind")) ?: "", "report") != 0
+                && json_is_integer (json_object_get (it, "problem"))) {
+                snprintf (key, sizeof key, "%lld", (long long) json_integer_value (json_object_get (it, "problem")));
+                json_object_set (referral_of, key, json_object_get (it, "id"));
+            }
         for (size_t k = 0; k < imp->n_problems; k++) {
             s_problem_t *p = &imp->problems[k];
-            size_t i;
-            json_t *it;
-            json_array_foreach (items, i, it)
-                if (json_integer_value (json_object_get (it, "problem")) == p->problem && p->problem)
-                    p->item = json_integer_value (json_object_get (it, "id"));
-            json_array_foreach (referrals, i, it)
-                if (json_integer_value (json_object_get (it, "problem")) == p->problem && p->problem
-                    && strcmp (json_string_value (json_object_get (it, "kind")) ?: "", "report") != 0)
-                    p->referral = json_integer_value (json_object_get (it, "id"));
+            if (!p->problem)
+                continue;
+            snprintf (key, sizeof key, "%lld", (long long) p->problem);
+            p->item = json_integer_value (json_object_get (item_of, key));
+            p->referral = json_integer_value (json_object_get (referral_of, key));
             missing_items += s_fed_back (imp, p) && !p->item;
             missing_referrals += p->ok && p->referred && !p->referral;
         }
+        json_decref (item_of);
+        json_decref (referral_of);
         json_decref (items);
         json_decref (referrals);
         if (!missing_items && !missing_referrals)
@@ -1536,11 +1549,13 @@ s_run (s_import_t *imp, int wait_s)
     for (size_t k = 0; k < imp->n_leads && !down; k++)
         if (imp->leads[k].ok)
             s_lead (imp, &imp->leads[k], &down);
-    for (size_t k = 0; k < imp->n_reports && !down; k++)
-        if (imp->reports[k].ok && (!json_object_get (imp->reports[k].create, "round")
-                                   || imp->rounds[s_round_index (imp, json_string_value (json_object_get (
-                                          imp->reports[k].create, "round")))].ok))
+    for (size_t k = 0; k < imp->n_reports && !down; k++) {
+        const char *round = json_string_value (json_object_get (imp->reports[k].create, "round"));
+        if (round && !imp->rounds[s_round_index (imp, round)].ok)
+            s_refuse (imp, F_REPORTS, imp->reports[k].row, "round %s was not opened", round);
+        else
             s_report (imp, &imp->reports[k], &down);
+    }
     return down ? CTL_DOWN : CTL_OK;
 }
 

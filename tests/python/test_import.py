@@ -8,6 +8,7 @@ figures of each year (`xcctl stats --year Y --json`) must be those counted from 
 running the same import again must change nothing.
 """
 
+import csv
 import json
 import os
 import subprocess
@@ -152,3 +153,22 @@ def test_five_years_load_with_their_dates_and_give_each_years_figures(suite, tmp
 
     audit = xcctl(suite, "audit", "verify", timeout=300)
     assert audit.returncode == 0, audit.stdout + audit.stderr
+
+
+def test_a_field_with_line_breaks_keeps_the_line_numbers_of_the_rows_after_it(tmp_path):
+    s = new_suite(tmp_path)
+    paths, _, _ = make_sample(str(tmp_path), problems=10, bad_rows=False)
+    with open(paths["problems"], encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    header, first = rows[0], rows[1]
+    first[header.index("问题详情")] = "第一段，\r\n第二段\r\n第三段"   # a cell of three lines, as a spreadsheet saves it
+    bad = list(first)
+    bad[0], bad[header.index("发现时间")] = "LATE-1", "2019年13月1日"
+    with open(paths["problems"], "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f, lineterminator="\r\n").writerows([header, first, bad])
+    run = xcctl(s, "import", "round", "--rounds", paths["rounds"], "--targets", paths["targets"],
+                "--problems", paths["problems"], "--check")
+    assert run.returncode == 1
+    # the header is line 1, the three-line record lines 2-4: the bad row is on line 5
+    assert named_lines(run.stderr) == {("problems", 5)}, run.stderr
+    assert "发现时间 '2019年13月1日' is no date" in run.stderr
