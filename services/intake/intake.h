@@ -45,6 +45,7 @@ typedef struct {
     char severities[INTAKE_MAX_SEVERITIES][XC_NAME_MAX];
     int n_severities;
     xc_span_t report_due;            /* after withdrawal, before round.report_overdue */
+    xc_span_t history_quiet;         /* a round withdrawn from history: no notice so long */
     char event_roles[INTAKE_MAX_READERS][XC_NAME_MAX];
     int n_event_roles;
     char restricted_roles[INTAKE_MAX_READERS][XC_NAME_MAX];

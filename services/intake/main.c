@@ -77,6 +77,7 @@ static const xc_migration_t s_migrations[] = {
       "ALTER TABLE rounds ADD COLUMN year INTEGER;"
       "UPDATE rounds SET year = CAST (substr (planned_start, 1, 4) AS INTEGER);"
       "ALTER TABLE round_targets ADD COLUMN addition INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE rounds ADD COLUMN report_quiet_until TEXT;"
       "ALTER TABLE problems ADD COLUMN found_on TEXT;"
       "ALTER TABLE problems ADD COLUMN unit_level TEXT;"
       "ALTER TABLE problems ADD COLUMN from_history INTEGER NOT NULL DEFAULT 0;"

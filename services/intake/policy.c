@@ -26,6 +26,7 @@ static const xc_field_t s_fields[] = {
     { .name = "categories", .type = XC_T_ARRAY, .min = 1, .max = INTAKE_MAX_CATEGORIES, .items = &s_category },
     { .name = "severities", .type = XC_T_ARRAY, .min = 1, .max = INTAKE_MAX_SEVERITIES, .items = &s_name },
     { .name = "report_due", .type = XC_T_STRING, .min = 1, .max = 32 },
+    { .name = "history_quiet", .type = XC_T_STRING, .min = 1, .max = 32 },
     { .name = "event_roles", .type = XC_T_ARRAY, .max = INTAKE_MAX_READERS, .items = &s_name },
     { .name = "restricted_roles", .type = XC_T_ARRAY, .max = INTAKE_MAX_READERS, .items = &s_name },
     { .name = "restricted_principals", .type = XC_T_ARRAY, .max = INTAKE_MAX_READERS, .items = &s_name },
@@ -217,6 +218,12 @@ intake_policy_load (intake_policy_t *policy, const xc_config_t *cfg, xc_err_t *e
     /* the team's own reporting deadline, not a period a party keeps: it stays where the
        arithmetic puts it (docs/configuration.md, "A period that ends on a day off") */
     policy->report_due.end = XC_END_KEEP;
+    const char *quiet = json_string_value (json_object_get (section, "history_quiet"));
+    if (xc_span_parse (quiet ? quiet : "1 days", &policy->history_quiet, &sub) != 0) {
+        xc_err_set (err, XC_E_CONFIG, "policies.intake.history_quiet: %s", sub.text);
+        goto done;
+    }
+    policy->history_quiet.end = XC_END_KEEP;
     rc = 0;
 done:
     if (rc != 0 && err)

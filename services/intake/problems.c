@@ -748,7 +748,7 @@ intake_problem_list (xc_call_t *call, void *state)
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT " PROBLEM_COLUMNS " FROM problems p"
         " WHERE (?1 IS NULL OR p.round = ?1) AND (?2 IS NULL OR p.unit = ?2)"
-        " AND (?3 IS NULL OR p.category = ?3) AND (?4 IS NULL OR p.source = ?4)"
+        " AND (?3 IS NULL OR p.category IN (SELECT value FROM json_each (?3))) AND (?4 IS NULL OR p.source = ?4)"
         " AND (?5 IS NULL OR p.status = ?5)"
         " AND (?6 IS NULL OR p.round IN (SELECT id FROM rounds WHERE team = ?6))"
         " AND (?7 IS NULL OR p.reported_by = ?7)"
@@ -756,9 +756,21 @@ intake_problem_list (xc_call_t *call, void *state)
         " AND p.id > ?8 ORDER BY p.id LIMIT ?9");
     if (!stmt)
         return -1;
-    const char *filters[] = { "round", "unit", "category", "source", "status" };
+    const char *filters[] = { "round", "unit", NULL, "source", "status" };
     for (int i = 0; i < 5; i++)
-        sqlite3_bind_text (stmt, i + 1, json_string_value (json_object_get (data, filters[i])), -1, SQLITE_STATIC);
+        if (filters[i])
+            sqlite3_bind_text (stmt, i + 1, json_string_value (json_object_get (data, filters[i])), -1, SQLITE_STATIC);
+    /* a category and everything under it (a category the policy lacks: itself) */
+    const char *category = json_string_value (json_object_get (data, "category"));
+    if (category) {
+        json_t *ids = intake_policy_category_subtree (&intake->policy, category);
+        if (!ids)
+            ids = json_pack ("[s]", category);
+        char *text = json_dumps (ids, JSON_COMPACT);
+        json_decref (ids);
+        sqlite3_bind_text (stmt, 3, text, -1, SQLITE_TRANSIENT);
+        free (text);
+    }
     sqlite3_bind_text (stmt, 6, team ? xc_call_iss (call) : NULL, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 7, reporter ? xc_call_iss (call) : NULL, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 8, json_integer_value (json_object_get (data, "after")));

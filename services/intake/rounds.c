@@ -345,27 +345,40 @@ intake_round_advance (xc_call_t *call, void *state)
                              s_stages[current], last_date);
     /* Withdrawn: the report is due by policy from that date; a deadline the calendar cannot
        compute (a year without its file) refuses the move rather than never fire. */
-    char due_text[XC_DATE_LEN + 1] = "", explain[256] = "";
+    char due_text[XC_DATE_LEN + 1] = "", explain[256] = "", quiet_text[XC_DATE_LEN + 1] = "";
     if (next == s_stage_index ("withdrawn")) {
         const intake_t *intake = state;
-        xc_date_t withdrawn, due;
+        xc_date_t withdrawn, due, today = xc_call_today (call), quiet;
         xc_err_t err;
+        char quiet_explain[256];
         xc_date_parse (date, &withdrawn, NULL);     /* the schema checked it */
         if (xc_deadline_compute (xc_call_calendar (call), withdrawn, intake->policy.report_due,
                                  &due, explain, sizeof explain, &err) != 0)
             return xc_call_fail (call, XC_E_CONFLICT, "the report deadline cannot be computed: %s",
                                  err.text);
         xc_date_format (due, due_text);
+        /* withdrawn before today (history): quiet a while, so the report loaded next comes
+           first (policies.intake.history_quiet) */
+        if (withdrawn < today) {
+            if (xc_deadline_compute (xc_call_calendar (call), today, intake->policy.history_quiet,
+                                     &quiet, quiet_explain, sizeof quiet_explain, &err) != 0)
+                return xc_call_fail (call, XC_E_CONFLICT, "the quiet time cannot be computed: %s",
+                                     err.text);
+            xc_date_format (quiet, quiet_text);
+        }
     }
     stmt = xc_call_stmt (call, "UPDATE rounds SET stage = ?2, stage_index = ?3,"
                               " withdrawn_on = CASE WHEN ?2 = 'withdrawn' THEN ?4 ELSE withdrawn_on END,"
                               " report_due = CASE WHEN ?2 = 'withdrawn' THEN ?5 ELSE report_due END,"
                               " report_due_explain = CASE WHEN ?2 = 'withdrawn' THEN ?6"
-                              " ELSE report_due_explain END WHERE id = ?1");
+                              " ELSE report_due_explain END,"
+                              " report_quiet_until = CASE WHEN ?2 = 'withdrawn' THEN nullif (?7, '')"
+                              " ELSE report_quiet_until END WHERE id = ?1");
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 5, due_text, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 6, explain, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 7, quiet_text, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, stage, -1, SQLITE_STATIC);
     sqlite3_bind_int (stmt, 3, next);
@@ -436,6 +449,7 @@ intake_rounds_tick (xc_call_t *call, void *state)
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT id, withdrawn_on, report_due, report_due_explain FROM rounds"
         " WHERE stage = 'withdrawn' AND report_overdue_sent = 0 AND report_due < ?1"
+        " AND (report_quiet_until IS NULL OR report_quiet_until <= ?1)"
         " ORDER BY report_due LIMIT 1000");
     if (!stmt)
         return -1;

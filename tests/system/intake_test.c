@@ -2359,6 +2359,38 @@ test_stats_filters (void)
     s_in_fresh_deployment (s_filters_scenario);
 }
 
+/*  A round withdrawn long ago, loaded from history: its report deadline is past when the
+    withdrawal is applied, but no round.report_overdue comes for history_quiet (1 day), so that
+    the report loaded next comes first; after that, one notice. */
+static void
+s_history_quiet_scenario (void)
+{
+    UNIT ("UQ-a", "市审计局", "city_department", NULL);
+    json_t *data = s_owned_round ("RQ", "regular", "UQ-a:m", NULL, "2019-03-01");
+    json_object_set_new (data, "planned_end", json_string ("2019-05-31"));
+    json_object_set_new (data, "date", json_string ("2019-02-20"));
+    json_decref (OK ("office", "round.open", data));
+    const char *steps[][2] = { { "stationed", "2019-03-01" }, { "withdrawn", "2019-04-30" } };
+    for (int i = 0; i < 2; i++)
+        json_decref (OK ("office", "round.advance", json_pack ("{s:s, s:s, s:s}", "round", "RQ", "stage",
+                                                               steps[i][0], "date", steps[i][1])));
+    usleep (600 * 1000);                 /* six ticks: quiet */
+    CHECK_INT (s_overdue_rows (), 0);
+    s_clock_to_day (__LINE__, fx_today () + 1);
+    for (int i = 0; i < 300 && s_overdue_rows () == 0; i++)
+        usleep (10 * 1000);
+    CHECK_INT (s_overdue_rows (), 1);
+    json_t *events = s_events_of (0, "round.report_overdue");
+    CHECK_STR (json_string_value (json_object_get (json_array_get (events, 0), "due")), "2019-05-30");
+    json_decref (events);
+}
+
+static void
+test_history_round_quiet_before_its_overdue_notice (void)
+{
+    s_in_fresh_deployment (s_history_quiet_scenario);
+}
+
 int
 main (void)
 {
@@ -2403,6 +2435,7 @@ main (void)
     RUN (test_office_records_history_with_occurred_on);
     RUN (test_unit_rename_merge_split);
     RUN (test_stats_filters);
+    RUN (test_history_round_quiet_before_its_overdue_notice);
     xc_client_destroy (&client);
     fx_destroy (&fx);
     HARNESS_END ();
