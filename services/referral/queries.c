@@ -176,13 +176,6 @@ referral_list (xc_call_t *call, void *state)
     return xc_call_page (call, stmt, limit, s_list_row, "id", "unable to list referrals");
 }
 
-static int
-s_cmp_int (const void *a, const void *b)
-{
-    int x = *(const int *) a, y = *(const int *) b;
-    return (x > y) - (x < y);
-}
-
 /*  What each figure means, as a person reads it next to the figure; the policy's
     definitions replace these one by one. */
 static const char *const s_definitions[][2] = {
@@ -283,46 +276,81 @@ s_bind_filters (sqlite3_stmt *stmt, const json_t *data, const char *today)
     sqlite3_bind_text (stmt, 9, json_string_value (json_object_get (data, "unit_level")), -1, SQLITE_TRANSIENT);
 }
 
-/*  A statement over the selected referrals (the CTE sel: id, kind, due, referred_on,
-    disposed_on), prepared afresh: its text depends on the filters given. Caller finalizes. */
-static sqlite3_stmt *
-s_prepare (xc_call_t *call, const char *where, const char *body)
-{
-    char sql[4096];
-    snprintf (sql, sizeof sql, "WITH sel AS MATERIALIZED (SELECT r.id, r.kind, r.due, r.referred_on,"
-                               " r.disposed_on FROM referrals r WHERE 1%s) %s", where, body);
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2 (xc_call_db (call), sql, -1, &stmt, NULL) != SQLITE_OK) {
-        xc_call_fail_db (call, "unable to count referrals");
-        return NULL;
-    }
-    return stmt;
-}
+/*  The figures come from one statement over the selected referrals (sel, materialized once):
+    rows tagged k (per kind: count, overdue now), o (the outcomes' sums), s (sign-offs),
+    p (people grouped by what came of them), d (referrals by days to first disposal). */
+static const char s_figures[] =
+    "SELECT 'k', kind, NULL, NULL, NULL, NULL, NULL, count(*), sum (disposed_on IS NULL AND due < ?1)"
+    " FROM sel GROUP BY kind"
+    " UNION ALL SELECT 'o', count (DISTINCT CASE WHEN o.case_filed AND sel.kind = 'lead' THEN o.referral END),"
+    " sum (o.party_sanctions), sum (o.administrative_sanctions), sum (o.organizational_handling),"
+    " sum (o.detentions), sum (o.prosecution_transfers), sum (o.institutional_measures), NULL"
+    " FROM outcomes o JOIN sel ON sel.id = o.referral"
+    " UNION ALL SELECT 's', NULL, NULL, NULL, NULL, NULL, NULL, count(*), NULL"
+    " FROM signatures g JOIN sel ON sel.id = g.referral WHERE sel.kind = 'report'"
+    " UNION ALL SELECT 'p', p.form, p.party_sanction, p.administrative_sanction, p.organizational_handling,"
+    " p.detained, p.prosecuted, count(*), NULL FROM people p JOIN sel ON sel.id = p.referral"
+    " GROUP BY 2, 3, 4, 5, 6, 7"
+    " UNION ALL SELECT 'd', CAST (julianday (disposed_on) - julianday (referred_on) AS INTEGER),"
+    " NULL, NULL, NULL, NULL, NULL, count(*), NULL FROM sel WHERE disposed_on IS NOT NULL GROUP BY 2";
 
-/*  {id: n} of a people column's kinds, with every kind of the policy's list (0 when none). */
+/*  {id: 0} for every kind of a policy list. */
 static json_t *
-s_by_kind (xc_call_t *call, const referral_t *referral, const char *where, const json_t *data,
-           const char *today, const char *column, const char *list)
+s_zero_kinds (const referral_t *referral, const char *list)
 {
     json_t *out = json_object ();
     size_t i;
     const json_t *kind;
     json_array_foreach (json_object_get (referral->policy.outcomes, list), i, kind)
         json_object_set_new (out, json_string_value (json_object_get (kind, "id")), json_integer (0));
-    char body[256];
-    snprintf (body, sizeof body, "SELECT p.%s, count(*) FROM people p JOIN sel ON sel.id = p.referral"
-                                 " WHERE p.%s IS NOT NULL GROUP BY 1", column, column);
-    sqlite3_stmt *stmt = s_prepare (call, where, body);
-    if (!stmt) {
-        json_decref (out);
-        return NULL;
-    }
-    s_bind_filters (stmt, data, today);
-    while (sqlite3_step (stmt) == SQLITE_ROW)
-        json_object_set_new (out, (const char *) sqlite3_column_text (stmt, 0),
-                             json_integer (sqlite3_column_int64 (stmt, 1)));
-    sqlite3_finalize (stmt);
     return out;
+}
+
+static void
+s_add (json_t *object, const char *key, json_int_t n)
+{
+    json_object_set_new (object, key, json_integer (json_integer_value (json_object_get (object, key)) + n));
+}
+
+typedef struct {
+    int days;
+    json_int_t n;
+} s_days_t;
+
+static int
+s_cmp_days (const void *a, const void *b)
+{
+    int x = ((const s_days_t *) a)->days, y = ((const s_days_t *) b)->days;
+    return (x > y) - (x < y);
+}
+
+/*  The median of the histogram (sorted here): null when it is empty. */
+static json_t *
+s_median (s_days_t *h, size_t n)
+{
+    json_int_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += h[i].n;
+    if (total == 0)
+        return json_null ();
+    qsort (h, n, sizeof *h, s_cmp_days);
+    /* the values at ranks lo and hi (0-based) of the sorted list */
+    json_int_t lo = (total - 1) / 2, hi = total / 2, seen = 0;
+    int at_lo = 0, at_hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (seen <= lo && lo < seen + h[i].n)
+            at_lo = h[i].days;
+        if (seen <= hi && hi < seen + h[i].n)
+            at_hi = h[i].days;
+        seen += h[i].n;
+    }
+    return json_real ((at_lo + at_hi) / 2.0);
+}
+
+static const char *
+s_col (sqlite3_stmt *stmt, int i)
+{
+    return (const char *) sqlite3_column_text (stmt, i);
 }
 
 int
@@ -330,112 +358,91 @@ referral_stats (xc_call_t *call, void *state)
 {
     const referral_t *referral = state;
     const json_t *data = xc_call_msg (call)->data;
-    char today[XC_DATE_LEN + 1], where[1024] = "";
+    char today[XC_DATE_LEN + 1], where[1024] = "", sql[4096];
     xc_date_format (xc_call_today (call), today);
     if (s_filters (call, data, where, sizeof where) != 0)
         return -1;
-    sqlite3_stmt *stmt = s_prepare (call, where,
-        "SELECT (SELECT count(*) FROM sel WHERE kind = 'lead'),"
-        " (SELECT count(*) FROM sel WHERE kind = 'handover'),"
-        " (SELECT count(*) FROM sel WHERE kind = 'report'),"
-        " (SELECT count(*) FROM signatures s JOIN sel ON sel.id = s.referral WHERE sel.kind = 'report'),"
-        " (SELECT count(DISTINCT o.referral) FROM outcomes o JOIN sel ON sel.id = o.referral"
-        "  WHERE o.case_filed AND sel.kind = 'lead'),"
-        " (SELECT coalesce (sum (o.party_sanctions), 0) FROM outcomes o JOIN sel ON sel.id = o.referral),"
-        " (SELECT coalesce (sum (o.administrative_sanctions), 0) FROM outcomes o JOIN sel ON sel.id = o.referral),"
-        " (SELECT coalesce (sum (o.organizational_handling), 0) FROM outcomes o JOIN sel ON sel.id = o.referral),"
-        " (SELECT coalesce (sum (o.detentions), 0) FROM outcomes o JOIN sel ON sel.id = o.referral),"
-        " (SELECT coalesce (sum (o.prosecution_transfers), 0) FROM outcomes o JOIN sel ON sel.id = o.referral),"
-        " (SELECT coalesce (sum (o.institutional_measures), 0) FROM outcomes o JOIN sel ON sel.id = o.referral),"
-        " (SELECT count(*) FROM sel WHERE disposed_on IS NULL AND due < ?1),"
-        " (SELECT count(*) FROM people p JOIN sel ON sel.id = p.referral),"
-        " (SELECT count(*) FROM people p JOIN sel ON sel.id = p.referral"
-        "  WHERE p.party_sanction IS NOT NULL OR p.administrative_sanction IS NOT NULL)");
+    snprintf (sql, sizeof sql, "WITH sel AS MATERIALIZED (SELECT r.id, r.kind, r.due, r.referred_on,"
+                               " r.disposed_on FROM referrals r WHERE 1%s) %s", where, s_figures);
+    /* the text depends on the filters given: a few dozen shapes, each cached by the store */
+    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
     if (!stmt)
         return -1;
     s_bind_filters (stmt, data, today);
-    if (sqlite3_step (stmt) != SQLITE_ROW) {
-        sqlite3_finalize (stmt);
-        return xc_call_fail_db (call, "unable to count referrals");
+    static const char *const outcome_sums[] = { "cases_filed", "party_sanctions", "administrative_sanctions",
+                                                "organizational_handling", "detentions",
+                                                "prosecution_transfers", "institutional_measures" };
+    json_t *stats = json_pack ("{s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "leads", 0, "handovers", 0, "reports", 0,
+                               "reports_signed", 0, "overdue_now", 0, "people", 0, "sanctioned_people", 0);
+    for (int i = 0; i < 7; i++)
+        json_object_set_new (stats, outcome_sums[i], json_integer (0));
+    json_t *by_form = json_pack ("{s:i, s:i, s:i, s:i}", "1", 0, "2", 0, "3", 0, "4", 0);
+    json_t *party = s_zero_kinds (referral, "party_sanction");
+    json_t *admin = s_zero_kinds (referral, "administrative_sanction");
+    json_t *handling = s_zero_kinds (referral, "organizational_handling");
+    size_t n_days = 0, size_days = 0;
+    s_days_t *days = NULL;
+    int rc;
+    bool oom = false;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW && !oom) {
+        const char *tag = s_col (stmt, 0);
+        json_int_t n = sqlite3_column_int64 (stmt, 7);
+        if (tag[0] == 'k') {
+            const char *kind = s_col (stmt, 1);
+            s_add (stats, strcmp (kind, "lead") == 0 ? "leads" : strcmp (kind, "handover") == 0 ? "handovers"
+                                                                                                : "reports", n);
+            s_add (stats, "overdue_now", sqlite3_column_int64 (stmt, 8));
+        }
+        else if (tag[0] == 'o')
+            for (int i = 0; i < 7; i++)
+                json_object_set_new (stats, outcome_sums[i], json_integer (sqlite3_column_int64 (stmt, 1 + i)));
+        else if (tag[0] == 's')
+            json_object_set_new (stats, "reports_signed", json_integer (n));
+        else if (tag[0] == 'p') {
+            char form[24];
+            snprintf (form, sizeof form, "%lld", (long long) sqlite3_column_int64 (stmt, 1));
+            s_add (by_form, form, n);
+            s_add (stats, "people", n);
+            const char *p = s_col (stmt, 2), *a = s_col (stmt, 3), *h = s_col (stmt, 4);
+            if (p)
+                s_add (party, p, n);
+            if (a)
+                s_add (admin, a, n);
+            if (h)
+                s_add (handling, h, n);
+            if (p || a)
+                s_add (stats, "sanctioned_people", n);
+        }
+        else if (tag[0] == 'd') {
+            if (n_days == size_days) {
+                size_days = size_days ? 2 * size_days : 256;
+                s_days_t *more = realloc (days, sizeof *days * size_days);
+                if (!more) {
+                    oom = true;
+                    break;
+                }
+                days = more;
+            }
+            days[n_days].days = sqlite3_column_int (stmt, 1);
+            days[n_days++].n = n;
+        }
     }
-    static const char *const names[] = { "leads", "handovers", "reports", "reports_signed", "cases_filed",
-                                         "party_sanctions", "administrative_sanctions",
-                                         "organizational_handling", "detentions",
-                                         "prosecution_transfers", "institutional_measures", "overdue_now",
-                                         "people", "sanctioned_people" };
-    json_t *stats = json_object ();
-    for (int i = 0; i < (int) (sizeof names / sizeof names[0]); i++)
-        json_object_set_new (stats, names[i], json_integer (sqlite3_column_int64 (stmt, i)));
-    sqlite3_finalize (stmt);
-
-    /* people by form, by sanction and by handling */
-    json_t *by_form = json_object ();
-    for (int f = 1; f <= 4; f++) {
-        char key[4];
-        snprintf (key, sizeof key, "%d", f);
-        json_object_set_new (by_form, key, json_integer (0));
-    }
-    stmt = s_prepare (call, where, "SELECT p.form, count(*) FROM people p JOIN sel ON sel.id = p.referral GROUP BY 1");
-    if (!stmt) {
+    sqlite3_reset (stmt);
+    if (oom || rc != SQLITE_DONE) {
+        free (days);
         json_decref (stats);
         json_decref (by_form);
-        return -1;
-    }
-    s_bind_filters (stmt, data, today);
-    while (sqlite3_step (stmt) == SQLITE_ROW) {
-        char key[24];
-        snprintf (key, sizeof key, "%lld", (long long) sqlite3_column_int64 (stmt, 0));
-        json_object_set_new (by_form, key, json_integer (sqlite3_column_int64 (stmt, 1)));
-    }
-    sqlite3_finalize (stmt);
-    json_object_set_new (stats, "by_form", by_form);
-    json_t *party = s_by_kind (call, referral, where, data, today, "party_sanction", "party_sanction");
-    json_t *admin = party ? s_by_kind (call, referral, where, data, today, "administrative_sanction",
-                                       "administrative_sanction") : NULL;
-    json_t *handling = admin ? s_by_kind (call, referral, where, data, today, "organizational_handling",
-                                          "organizational_handling") : NULL;
-    if (!handling) {
         json_decref (party);
         json_decref (admin);
-        json_decref (stats);
-        return -1;
+        json_decref (handling);
+        return oom ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : xc_call_fail_db (call, "unable to count referrals");
     }
+    json_object_set_new (stats, "by_form", by_form);
     /* party and administrative sanctions share words (警告, 开除): kept apart */
     json_object_set_new (stats, "by_sanction", json_pack ("{s:o, s:o}", "party", party, "administrative", admin));
     json_object_set_new (stats, "by_handling", handling);
-
-    stmt = s_prepare (call, where, "SELECT CAST (julianday (disposed_on) - julianday (referred_on) AS INTEGER)"
-                                   " FROM sel WHERE disposed_on IS NOT NULL");
-    if (!stmt) {
-        json_decref (stats);
-        return -1;
-    }
-    s_bind_filters (stmt, data, today);
-    int n = 0, size = 64;
-    int *days = malloc (sizeof *days * (size_t) size);
-    while (days && sqlite3_step (stmt) == SQLITE_ROW) {
-        if (n == size) {
-            int *more = realloc (days, sizeof *days * (size_t) (size *= 2));
-            if (!more) {
-                free (days);
-                days = NULL;
-                break;
-            }
-            days = more;
-        }
-        days[n++] = sqlite3_column_int (stmt, 0);
-    }
-    sqlite3_finalize (stmt);
-    if (!days) {
-        json_decref (stats);
-        return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
-    }
-    qsort (days, (size_t) n, sizeof *days, s_cmp_int);
-    json_t *median = n == 0 ? json_null ()
-                     : n % 2 ? json_real (days[n / 2])
-                             : json_real ((days[n / 2 - 1] + days[n / 2]) / 2.0);
+    json_object_set_new (stats, "median_days_to_disposal", s_median (days, n_days));
     free (days);
-    json_object_set_new (stats, "median_days_to_disposal", median);
 
     /* what was applied, what each figure means, and the words for the kinds */
     json_object_set_new (stats, "filters", json_deep_copy (data));

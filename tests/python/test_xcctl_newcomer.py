@@ -128,8 +128,8 @@ def test_a_required_option_missing_is_exit_2_naming_it_before_anything_is_sent(t
     # no deployment at all: had xcctl gone to a service, this would be exit 4 or 3
     for args, option in ((["unit", "get"], "--unit"),
                          (["rectify", "review", "--item", "3"], "--decision"),
-                         (["referral", "outcome", "--referral", "1", "--case-filed", "true", "--party-sanctions", "0"],
-                          "--detentions")):
+                         (["referral", "outcome", "--referral", "1", "--party-sanctions", "0"],
+                          "--case-filed")):
         r = bare(*args, cwd=str(tmp_path))
         assert r.returncode == 2, (args, r)
         assert f"the option {option} is required" in r.stderr, (args, r.stderr)
