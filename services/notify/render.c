@@ -140,8 +140,8 @@ notify_compose (const notify_t *notify, const char *type, const json_t *data, co
     if (json_is_integer (left) && json_integer_value (left) < 0)
         json_object_set_new (values, "days_overdue", json_integer (-json_integer_value (left)));
     const json_t *t = s_template (notify, type, data);
-    const char *subject_t = t ? json_string_value (json_object_get (t, "subject")) : "【巡察通知】{type}";
-    const char *text_t = t ? json_string_value (json_object_get (t, "text")) : "{recipient}：\n{type}";
+    const char *subject_t = t ? json_string_value (json_object_get (t, "subject")) : "【巡察通知】{type_name}";
+    const char *text_t = t ? json_string_value (json_object_get (t, "text")) : "{recipient}：\n{type_name}";
     size_t n = strlen (text_t) + sizeof s_reason;
     char *full = malloc (n);
     if (full)

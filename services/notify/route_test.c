@@ -189,6 +189,11 @@ test_notices_read_in_words (void)
     CHECK_STR (subject, "【领导签批】专题报告12 已由市长王强签批");
     free (subject);
     free (text);
+    /* a type without a template: named by its label */
+    s_compose (&n, "problem.fed_back", "{\"unit\": \"U-A\"}", &subject, &text);
+    CHECK_STR (subject, "【巡察通知】问题反馈整改");
+    free (subject);
+    free (text);
     notify_policy_free (&n);
     /* a template naming the category reads its name when the event carries it */
     CHECK_INT (s_load (&n, ", \"templates\": {\"problem.fed_back\": {\"subject\": \"{category}\", \"text\": \"t\"}}",
