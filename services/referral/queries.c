@@ -452,6 +452,7 @@ referral_stats (xc_call_t *call, void *state)
         const char *text = json_string_value (json_object_get (given, s_definitions[i][0]));
         json_object_set_new (definitions, s_definitions[i][0], json_string (text ? text : s_definitions[i][1]));
     }
+    json_object_update_missing (definitions, (json_t *) given);   /* a figure the policy adds */
     json_object_set_new (stats, "definitions", definitions);
     json_t *words = json_object ();
     const char *list;

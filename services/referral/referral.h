@@ -47,6 +47,8 @@ const xc_route_t *referral_routes (size_t *n);
 
 /* policy.c */
 int referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);
+/* The policy's JSON (outcome kinds, definitions); a failed load has freed it already. */
+void referral_policy_free (referral_policy_t *policy);
 /* The span and its text for a kind ("lead", "handover", "report"). */
 const xc_span_t *referral_policy_due (const referral_policy_t *policy, const char *kind,
                                       const char **text);

@@ -8,12 +8,14 @@ Written from docs/services/referral.md. Today is the deployment's real clock; hi
 dated in the months before it."""
 
 import datetime
+import os
+import subprocess
 import time
 
 import pytest
 
 import xcwire
-from conftest import Suite, running_suite
+from conftest import REPO, Suite, running_suite
 
 SERVICES = ["intake", "referral"]
 BODY = "discipline-commission"
@@ -56,11 +58,6 @@ def suite(tmp_path):
 
 def clients(s):
     return s.client("intake"), s.client("referral")
-
-
-def today(s, referral):
-    """The deployment's today (+08:00), from referral's clock as a test reads it."""
-    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).date()
 
 
 def days_ago(n):
@@ -342,3 +339,40 @@ def test_a_lead_loaded_from_history_through_intake_keeps_its_dates(suite):
     # the body records its disposal from before the referral: refused
     refused(referral.call(s.office, "referral.acknowledge", {"referral": row[0]["id"], "occurred_on": days_ago(295)}),
             "conflict", classified)
+
+
+@pytest.mark.parametrize("policy,said", [
+    ({"history_quiet": "soon"}, "policies.referral.history_quiet"),
+    ({"history_roles": ["office", "no role!"]}, "policies.referral.history_roles"),
+    ({"outcomes": {"party_sanction": [{"id": "warning", "name": "警告"}, {"id": "warning", "name": "又一个"}]}},
+     "policies.referral.outcomes.party_sanction: 'warning' twice"),
+    ({"outcomes": {"forms": ["第一种形态"]}}, "policies.referral.outcomes.forms"),
+    ({"definitions": {"leads": ""}}, "policies.referral.definitions"),
+])
+def test_a_bad_policy_stops_the_service_naming_the_key(tmp_path, policy, said):
+    s = Suite(str(tmp_path), SERVICES, {"office": ("office", "office", {})}, {"referral": policy})
+    r = subprocess.run([os.path.join(REPO, "build", "bin", "xc-referral"), "--config", s.config_path, "--test-mode"],
+                       cwd=str(tmp_path), capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0, r
+    assert said in r.stderr + r.stdout, r
+
+
+def test_a_policy_replaces_the_kinds_and_the_definitions(tmp_path):
+    s = Suite(str(tmp_path), SERVICES, {"office": ("office", "office", {}), "body": (BODY, "discipline", {})},
+              {"referral": {"outcomes": {"organizational_handling": [{"id": "talk", "name": "提醒谈话"}]},
+                            "definitions": {"leads": "本地定义：线索件数。", "note": "本地说明。"}}})
+    for _ in running_suite(s):
+        referral = s.client("referral")
+        rid = ok(referral.call(s.office, "referral.create", {"kind": "lead", "target": BODY, "title": "线索",
+                                                             "detail": "……"}))["referral"]
+        ok(referral.call(s.body, "referral.acknowledge", {"referral": rid}))
+        ok(referral.call(s.body, "referral.dispose", {"referral": rid, "method": "talk_inquiry"}))
+        refused(referral.call(s.body, "referral.outcome", {"referral": rid, "case_filed": False, "people": [
+            {"form": 1, "organizational_handling": "admonishment"}]}), "schema", "admonishment")
+        ok(referral.call(s.body, "referral.outcome", {"referral": rid, "case_filed": False, "people": [
+            {"form": 1, "organizational_handling": "talk"}]}))
+        st = stats(s, referral)
+        assert st["by_handling"] == {"talk": 1} and st["names"]["organizational_handling"] == {"talk": "提醒谈话"}
+        assert st["definitions"]["leads"] == "本地定义：线索件数。" and st["definitions"]["note"] == "本地说明。"
+        assert st["definitions"]["people"].startswith("处理人数")        # the others stay built in
+        assert st["names"]["party_sanction"]["expulsion"] == "开除党籍"      # the other lists stay
