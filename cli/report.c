@@ -217,9 +217,33 @@ s_kinds_text (const json_t *counts, const json_t *names, char *out, size_t size)
     }
 }
 
-/*  The selection as a person reads it: "年度 2020；巡察类型 常规巡察", or 全部. */
+/*  The name path of a category in the deployment's policies.intake.categories ("全面从严治党 ›
+    四风"), or NULL when the file does not list it (intake's defaults then: the id is shown). */
+static bool
+s_category_path (const ctl_t *ctl, const char *id, char *out, size_t size, int depth)
+{
+    const json_t *list = json_object_get (json_object_get (ctl->config->policies, "intake"), "categories");
+    size_t i;
+    const json_t *c;
+    json_array_foreach (list, i, c) {
+        if (!json_is_string (json_object_get (c, "id")) || strcmp (json_string_value (json_object_get (c, "id")), id) != 0
+            || !json_is_string (json_object_get (c, "name")))
+            continue;
+        const char *parent = json_string_value (json_object_get (c, "parent"));
+        char above[256] = "";
+        if (parent && depth < 16 && s_category_path (ctl, parent, above, sizeof above, depth + 1))
+            snprintf (out, size, "%s › %s", above, json_string_value (json_object_get (c, "name")));
+        else
+            snprintf (out, size, "%s", json_string_value (json_object_get (c, "name")));
+        return true;
+    }
+    return false;
+}
+
+/*  The selection as a person reads it: "轮次 R1（十二届市委第一轮巡察）；年度 2020", or 全部.
+    round and unit: round.get's and unit.get's answers (NULL when not asked or refused). */
 static void
-s_print_filters (const json_t *filters, const json_t *intake)
+s_print_filters (const ctl_t *ctl, const json_t *filters, const json_t *round, const json_t *unit)
 {
     printf ("统计范围：");
     if (!json_object_size (filters)) {
@@ -233,18 +257,20 @@ s_print_filters (const json_t *filters, const json_t *intake)
             continue;
         printf ("%s%s ", first ? "" : "；", s_filters[f].label);
         first = false;
+        const char *text = json_string_value (v), *member = s_filters[f].member;
+        const json_t *name = NULL;
+        char path[512];
         if (json_is_integer (v))
             printf ("%lld", (long long) json_integer_value (v));
-        else if (strcmp (s_filters[f].member, "owner") == 0)
-            printf ("%s", strcmp (json_string_value (v), "city") == 0       ? "市委（市级巡察）"
-                          : strcmp (json_string_value (v), "district") == 0 ? "各县区委（县级巡察）"
-                                                                            : json_string_value (v));
-        else
-            printf ("%s", s_name (s_filters[f].words, json_string_value (v)));
-        /* the names intake echoes beside the ids (a round's or a category's), when it does */
-        char key[64];
-        snprintf (key, sizeof key, "filters.%s_name", s_filters[f].member);
-        const json_t *name = s_get (intake, key);
+        else if (strcmp (member, "owner") == 0 && (strcmp (text, "city") == 0 || strcmp (text, "district") == 0))
+            printf ("%s", strcmp (text, "city") == 0 ? "市委（市级巡察）" : "各区县委（县级巡察）");
+        else if (strcmp (member, "category") == 0 && s_category_path (ctl, text, path, sizeof path, 0))
+            printf ("%s", path);
+        else {
+            printf ("%s", s_name (s_filters[f].words, text));
+            name = strcmp (member, "round") == 0 ? json_object_get (round, "name")
+                   : strcmp (member, "owner") == 0 ? json_object_get (unit, "name") : NULL;
+        }
         if (json_is_string (name))
             printf ("（%s）", json_string_value (name));
     }
@@ -278,7 +304,8 @@ s_summarize (const json_t *intake, const json_t *referral, const json_t *rectify
 }
 
 static void
-s_print (const json_t *filters, const json_t *intake, const json_t *referral, const json_t *rectify)
+s_print (const ctl_t *ctl, const json_t *filters, const json_t *intake, const json_t *referral, const json_t *rectify,
+         const json_t *round, const json_t *unit)
 {
     char text[512], a[64], b[64];
     json_t *printed = json_object ();
@@ -286,7 +313,7 @@ s_print (const json_t *filters, const json_t *intake, const json_t *referral, co
     s_summarize (intake, referral, rectify, &sum);
 
     printf ("巡察工作统计\n");
-    s_print_filters (filters, intake);
+    s_print_filters (ctl, filters, round, unit);
 
     printf ("\n巡察覆盖\n");
     snprintf (text, sizeof text, "%lld / %lld", sum.city_main, sum.city_extended);
@@ -428,13 +455,27 @@ ctl_stats (ctl_t *ctl, int argc, char **argv)
         json_decref (filters);
         return rc;
     }
-    /* the three queries at once, each with the same filters */
-    ctl_request_t reqs[3] = {
+    /* the three queries at once, each with the same filters; for people, the names of the
+       round and of the district the filters name (round.get, unit.get: no figure depends on them) */
+    const char *round = json_string_value (json_object_get (filters, "round"));
+    const char *owner = json_string_value (json_object_get (filters, "owner"));
+    bool named_owner = owner && strcmp (owner, "city") != 0 && strcmp (owner, "district") != 0;
+    ctl_request_t reqs[5] = {
         { .service = "intake", .type = "intake.stats", .data = json_deep_copy (filters) },
         { .service = "referral", .type = "referral.stats", .data = json_deep_copy (filters) },
         { .service = "rectify", .type = "rectify.stats", .data = json_deep_copy (filters) },
     };
-    ctl_call_all (ctl, reqs, 3);
+    size_t n = 3;
+    int round_req = -1, unit_req = -1;
+    if (round && !ctl->json) {
+        round_req = (int) n;
+        reqs[n++] = (ctl_request_t) { .service = "intake", .type = "round.get", .data = json_pack ("{s:s}", "round", round) };
+    }
+    if (named_owner && !ctl->json) {
+        unit_req = (int) n;
+        reqs[n++] = (ctl_request_t) { .service = "intake", .type = "unit.get", .data = json_pack ("{s:s}", "unit", owner) };
+    }
+    ctl_call_all (ctl, reqs, n);
     rc = CTL_OK;
     for (int k = 0; k < 3; k++)
         if (reqs[k].code != CTL_OK && rc == CTL_OK)
@@ -454,9 +495,10 @@ ctl_stats (ctl_t *ctl, int argc, char **argv)
             json_decref (all);
         }
         else
-            s_print (filters, reqs[0].result, reqs[1].result, reqs[2].result);
+            s_print (ctl, filters, reqs[0].result, reqs[1].result, reqs[2].result,
+                     round_req >= 0 ? reqs[round_req].result : NULL, unit_req >= 0 ? reqs[unit_req].result : NULL);
     }
-    for (int k = 0; k < 3; k++)
+    for (size_t k = 0; k < n; k++)
         json_decref (reqs[k].result);
     json_decref (filters);
     return rc;

@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
-# The demo `make run` loads into empty stores, through xcctl like any client, drawn from the
-# source document (../shared/seeds): the sports school's dangerous dormitory, the idle No. 2
-# building of the First People's Hospital, the villages' receivables (清缴9657万元, 核销1261万元),
-# a rail-transit lead that ends in a case and a detention, and an item that goes overdue and
-# escalates. Usage: tools/demo.sh CONFIG
+# The demo `make run` loads into empty stores, through xcctl like any client, telling the source
+# document's story (../shared/seeds, 十二届市委巡察工作纪事):
+# - the 十二届 committee's rounds, loaded by the office from its paper records with the dates
+#   they happened (--occurred-on): the city's first round (2017), where the sports school's
+#   dangerous dormitory is rebuilt and the First People's Hospital's idle No. 2 building is put
+#   to use, both signed off on time; a rail-transit lead that ends in a case, a detention and a
+#   transfer to the prosecutors; a 专题报告 signed by a city leader; the rail group's 一把手
+#   interviewed (约谈) after a low rectification score; every target's return visit (回访);
+# - 武进区委's 专项治理 of the villages' receivables (村级应收款) over three villages, which
+#   recover 9657万元 and write off 1261万元 between them; then the city's 提级巡察回头看;
+# - today's round (十四届市委第一轮巡察): the passenger terminal's item closed on time by the
+#   unit itself, and the Beijiao senior high school's item overdue.
+# `xcctl stats` then shows the on-time rate those dates make (6 of 7 due).
+# Usage: tools/demo.sh CONFIG
 # XCCTL names the xcctl to use (the image sets it); XC_DEMO_KEYS the folder for the demo
 # principals' keys (default: keys/ beside the config).
 set -eu
@@ -19,7 +28,7 @@ as() { local who=$1; shift; "$xcctl" --config "$config" --key "$keys/demo-$who.j
 day() { date -d "$1 days" +%F; }
 num() { grep -o "\"$1\": [0-9]*" | head -1 | grep -o '[0-9]*$'; }
 
-# the principals the demo acts as: an inspection team, three units, the discipline commission
+# the principals of today's round: an inspection team, two units
 principal() {   # iss role scope; with curve on, each also gets a CURVE keypair
   local key="$keys/demo-$1.jwk" with_curve=()
   [ "$curve" = 1 ] && with_curve=(--curve)
@@ -28,85 +37,177 @@ principal() {   # iss role scope; with curve on, each also gets a CURVE keypair
   x principal list --json | grep -q "\"iss\": \"$1\"" || x principal add --iss "$1" --role "$2" --public "$key.pub" --scope "$3" "${with_curve[@]}" >/dev/null
 }
 principal team-1 team '{}'
-principal sports-school unit '{"units": ["CZ-SPORTS-SCHOOL"]}'
-principal first-hospital unit '{"units": ["CZ-HOSPITAL-1"]}'
-principal receivables-village unit '{"units": ["WJ-LIUSHU"]}'
-principal discipline-commission discipline '{"units": ["*"]}'
+principal beijiao unit '{"units": ["CZ-BEIJIAO"]}'
+principal passenger unit '{"units": ["CZ-PASSENGER"]}'
 sleep 1.5     # the services reload the registry within a second
 
 x unit register --id CZ-SPORTS-SCHOOL --name 市体育运动学校 --level school >/dev/null
 x unit register --id CZ-HOSPITAL-1 --name 市第一人民医院 --level hospital >/dev/null
 x unit register --id CZ-RAIL --name 市轨道交通集团 --level soe >/dev/null
+x unit register --id CZ-BEIJIAO --name 北郊高级中学 --level school >/dev/null
+x unit register --id CZ-PASSENGER --name 市客运中心 --level soe >/dev/null
 x unit register --id WJ --name 武进区 --level district >/dev/null
 x unit register --id WJ-HUTANG --name 湖塘镇 --level town --parent WJ >/dev/null
 x unit register --id WJ-LIUSHU --name 柳树村 --level village --parent WJ-HUTANG >/dev/null
+x unit register --id WJ-YANGHE --name 杨河村 --level village --parent WJ-HUTANG >/dev/null
+x unit register --id WJ-DONGAN --name 东安村 --level village --parent WJ-HUTANG >/dev/null
 
-# a round fed back 25 days ago (2017 rules: plans due in 5 days, reports in about 36), its
-# report made within the 30 days intake allows after the withdrawal
-x round open --id R-DEMO-1 --name "十四届市委第一轮巡察" --kind regular --team team-1 \
-  --targets '[{"unit": "CZ-SPORTS-SCHOOL", "coverage": "main"}, {"unit": "CZ-HOSPITAL-1", "coverage": "main"},
-              {"unit": "CZ-RAIL", "coverage": "main"}, {"unit": "WJ-LIUSHU", "coverage": "extended"}]' \
-  --planned-start "$(day -60)" --planned-end "$(day -29)" --date "$(day -70)" >/dev/null
-x round advance --round R-DEMO-1 --stage stationed --date "$(day -60)" >/dev/null
-x round advance --round R-DEMO-1 --stage withdrawn --date "$(day -29)" >/dev/null
-
-report() {   # unit category summary detail -> problem id
-  as team-1 problem report --round R-DEMO-1 --unit "$1" --category "$2" --summary "$3" --detail "$4" \
+stages() {   # round stationed withdrawn reported feedback_delivered
+  x round advance --round "$1" --stage stationed --date "$2" >/dev/null
+  x round advance --round "$1" --stage withdrawn --date "$3" >/dev/null
+  x round advance --round "$1" --stage reported --date "$4" >/dev/null
+  x round advance --round "$1" --stage feedback_delivered --date "$5" >/dev/null
+}
+# a problem from the office's records: round unit category date summary detail -> problem id
+recorded() {
+  x problem report --round "$1" --unit "$2" --category "$3" --occurred-on "$4" --summary "$5" --detail "$6" \
     --severity serious --source inspection_team --json | num problem
 }
-dorm=$(report CZ-SPORTS-SCHOOL public_concerns "学生宿舍楼属危房仍在使用" "市体育运动学校学生宿舍楼经鉴定为危房，学生仍在居住，存在重大安全隐患。")
-idle=$(report CZ-HOSPITAL-1 public_concerns "2号楼长期闲置" "市第一人民医院2号楼建成后长期闲置，未发挥效益。")
-recv=$(report WJ-LIUSHU rectification "村级应收款挂账严重" "村级应收款长期挂账，清收不力。")
-rail=$(report CZ-RAIL governance "轨道交通集团负责人涉嫌受贿" "反映市轨道交通集团董事长、总经理夏某利用职务便利收受他人财物。")
-for p in "$dorm" "$idle" "$recv"; do
-  x problem classify --problem "$p" --dispositions '[{"kind": "feedback", "timeliness": "deadline"}]' >/dev/null
-done
-x problem classify --problem "$rail" --dispositions '[{"kind": "lead", "body": "discipline-commission"}]' >/dev/null
-x round advance --round R-DEMO-1 --stage reported --date "$(day -28)" >/dev/null
-x round advance --round R-DEMO-1 --stage feedback_delivered --date "$(day -25)" >/dev/null
-
-item_of() {   # unit -> its item, once rectify has opened it
-  for _ in $(seq 1 50); do
-    local id; id=$(x rectify list --unit "$1" --json | num id || true)
+feedback() {   # problem date
+  x problem classify --problem "$1" --dispositions '[{"kind": "feedback", "timeliness": "deadline"}]' \
+    --occurred-on "$2" >/dev/null
+}
+item_of() {   # round unit -> its item, once rectify has opened it
+  for _ in $(seq 1 100); do
+    local id; id=$(x rectify list --round "$1" --unit "$2" --json | num id || true)
     [ -n "$id" ] && { echo "$id"; return; }
     sleep 0.1
   done
-  echo "demo: rectify opened no item for $1" >&2; return 1
+  echo "demo: rectify opened no item for $2 in $1" >&2; return 1
 }
 evidence='[{"file": "验收报告.pdf", "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]'
+# a whole rectification from the records: round unit measure deadline planned claimed accepted outcomes
+rectified() {
+  local i; i=$(item_of "$1" "$2")
+  x rectify plan --item "$i" --occurred-on "$5" \
+    --measures "[{\"text\": \"$3\", \"owner\": \"整改责任人\", \"lead_leader\": \"分管领导\", \"deadline\": \"$4\"}]" >/dev/null
+  x rectify claim --item "$i" --completion completed --evidence "$evidence" --outcomes "$8" --occurred-on "$6" >/dev/null
+  x rectify review --item "$i" --decision accept --occurred-on "$7" >/dev/null
+}
 
-# the dormitory: rebuilt and signed off in time
-i=$(item_of CZ-SPORTS-SCHOOL)
-as sports-school rectify plan --item "$i" --measures "[{\"text\": \"学生全部搬离危房，宿舍楼拆除重建\", \"owner\": \"后勤处 王建国\", \"lead_leader\": \"副校长 赵敏\", \"deadline\": \"$(day 20)\"}]" >/dev/null
-as sports-school rectify claim --item "$i" --completion completed --evidence "$evidence" \
-  --outcomes '{"institutional_measures": 2, "public_concern_resolved": true}' >/dev/null
-x rectify review --item "$i" --decision accept >/dev/null
+# ---- 十二届市委第一轮巡察 (2017) -------------------------------------------------------------
+x round open --id R12-1 --name "十二届市委第一轮巡察" --kind regular --team 市委第一巡察组 \
+  --targets '[{"unit": "CZ-SPORTS-SCHOOL", "coverage": "main"}, {"unit": "CZ-HOSPITAL-1", "coverage": "main"},
+              {"unit": "CZ-RAIL", "coverage": "main"}]' \
+  --planned-start 2017-03-06 --planned-end 2017-04-07 --date 2017-02-20 >/dev/null
+x round advance --round R12-1 --stage stationed --date 2017-03-06 >/dev/null
+dorm=$(recorded R12-1 CZ-SPORTS-SCHOOL livelihood 2017-03-15 "学生宿舍楼属危房仍在使用" \
+  "市体育运动学校学生宿舍楼经鉴定为危房，学生仍在居住，存在重大安全隐患。")
+idle=$(recorded R12-1 CZ-HOSPITAL-1 livelihood 2017-03-20 "2号楼长期闲置" "市第一人民医院2号楼建成后长期闲置，未发挥效益。")
+rail=$(recorded R12-1 CZ-RAIL governance 2017-03-28 "轨道交通集团负责人涉嫌受贿" \
+  "反映市轨道交通集团董事长、总经理夏某利用职务便利收受他人财物。")
+feedback "$dorm" 2017-04-12
+feedback "$idle" 2017-04-12
+x problem classify --problem "$rail" --dispositions '[{"kind": "lead", "body": "discipline-commission"}]' \
+  --occurred-on 2017-04-10 >/dev/null
+x round advance --round R12-1 --stage withdrawn --date 2017-04-07 >/dev/null
+x round advance --round R12-1 --stage reported --date 2017-04-20 >/dev/null
+x round advance --round R12-1 --stage feedback_delivered --date 2017-05-05 >/dev/null
 
-# the villages' receivables: recovered and written off, signed off
-i=$(item_of WJ-LIUSHU)
-as receivables-village rectify plan --item "$i" --measures "[{\"text\": \"开展村级应收款专项清收\", \"owner\": \"村会计 周强\", \"lead_leader\": \"村党总支书记 钱立\", \"deadline\": \"$(day 25)\"}]" >/dev/null
-as receivables-village rectify claim --item "$i" --completion completed --evidence "$evidence" \
-  --outcomes '{"institutional_measures": 3, "money_recovered_fen": 9657000000, "money_written_off_fen": 1261000000}' >/dev/null
-x rectify review --item "$i" --decision accept >/dev/null
+# the dormitory rebuilt, the idle building made a rehabilitation ward: both claimed before their deadline
+rectified R12-1 CZ-SPORTS-SCHOOL "学生全部搬离危房，宿舍楼拆除重建" 2017-07-05 2017-05-10 2017-06-26 2017-06-30 \
+  '{"institutional_measures": 2, "public_concern_resolved": true}'
+rectified R12-1 CZ-HOSPITAL-1 "2号楼改造为康复病区并投入使用" 2017-07-05 2017-05-10 2017-07-03 2017-07-07 \
+  '{"institutional_measures": 1, "public_concern_resolved": true}'
 
-# the hospital's idle building: its measure was due the day after feedback and is not done:
-# overdue for 24 days, three steps up the ladder
-i=$(item_of CZ-HOSPITAL-1)
-as first-hospital rectify plan --item "$i" --measures "[{\"text\": \"2号楼改造为康复病区\", \"owner\": \"基建科 陈红\", \"lead_leader\": \"副院长 李明\", \"deadline\": \"$(day -24)\"}]" >/dev/null
-
-# the rail-transit lead: a case, a detention
-# referral takes it from intake's events: up to 30 s (a consumer backs off while it starts)
+# the rail-transit lead: referral takes it from intake's events (up to 30 s while a consumer starts)
 for _ in $(seq 1 300); do
-  ref=$(as discipline-commission referral list --kind lead --json | num id || true)
+  ref=$(x referral list --kind lead --json | num id || true)
   [ -n "$ref" ] && break
   sleep 0.1
 done
-as discipline-commission referral acknowledge --referral "$ref" >/dev/null
-as discipline-commission referral dispose --referral "$ref" --method preliminary_verification >/dev/null
-as discipline-commission referral outcome --referral "$ref" --case-filed true --party-sanctions 1 \
-  --administrative-sanctions 1 --organizational-handling 0 --detentions 1 --prosecution-transfers 1 \
-  --note "夏某被立案审查调查并采取留置措施" >/dev/null
-as discipline-commission referral conclude --referral "$ref" >/dev/null
+x referral acknowledge --referral "$ref" --occurred-on 2017-04-12 >/dev/null
+x referral dispose --referral "$ref" --method preliminary_verification --occurred-on 2017-04-20 >/dev/null
+x referral outcome --referral "$ref" --case-filed true --occurred-on 2017-09-15 \
+  --people '[{"form": 4, "party_sanction": "expulsion", "administrative_sanction": "dismissal",
+              "organizational_handling": null, "detained": true, "prosecuted": true}]' \
+  --note "夏某被立案审查调查并采取留置措施，开除党籍、撤职，移送检察机关" >/dev/null
+x referral conclude --referral "$ref" --occurred-on 2017-10-10 >/dev/null
+
+# a 专题报告 to the health commission, signed by a city leader before it goes
+report=$(x referral create --kind report --target city-health-commission --occurred-on 2017-05-08 \
+  --round R12-1 --unit CZ-HOSPITAL-1 --category livelihood \
+  --title "关于全市公立医院闲置资产问题的专题报告" --detail "巡察发现部分公立医院房屋长期闲置，建议全面清查、统筹利用。" \
+  --json | num referral)
+x referral sign --referral "$report" --leader '{"name": "市领导", "title": "分管副市长"}' --occurred-on 2017-05-09 >/dev/null
+# the commission's answer, recorded by the office: the idle assets surveyed, three rules made
+x referral acknowledge --referral "$report" --occurred-on 2017-05-12 >/dev/null
+x referral dispose --referral "$report" --method close --note "全市公立医院闲置房产清查完毕" --occurred-on 2017-06-09 >/dev/null
+x referral outcome --referral "$report" --case-filed false --institutional-measures 3 --occurred-on 2017-06-20 \
+  --note "出台公立医院国有资产管理等制度3项" >/dev/null
+x referral conclude --referral "$report" --occurred-on 2017-06-23 >/dev/null
+
+# every target's return visit, the rail group's included (it had a lead, no item)
+for unit in CZ-SPORTS-SCHOOL CZ-HOSPITAL-1 CZ-RAIL; do
+  x rectify revisit --round R12-1 --unit "$unit" --date 2017-08-10 --kinds '["return_visit"]' >/dev/null
+done
+# the rectification evaluated: the rail group scores low (约谈 recommended), its 一把手 interviewed
+x rectify evaluate --round R12-1 --unit CZ-SPORTS-SCHOOL --occurred-on 2017-09-20 \
+  --parts '{"leadership": 95, "responsibility": 90, "task_completion": 95, "satisfaction": 90}' \
+  --principal-leader '{"name": "刘某", "title": "党委书记、校长"}' >/dev/null
+x rectify evaluate --round R12-1 --unit CZ-HOSPITAL-1 --occurred-on 2017-09-20 \
+  --parts '{"leadership": 90, "responsibility": 85, "task_completion": 88, "satisfaction": 85}' \
+  --principal-leader '{"name": "张某", "title": "党委书记"}' >/dev/null
+x rectify evaluate --round R12-1 --unit CZ-RAIL --occurred-on 2017-09-20 \
+  --parts '{"leadership": 50, "responsibility": 50, "task_completion": 45, "satisfaction": 60}' \
+  --principal-leader '{"name": "周某", "title": "党委书记、董事长"}' >/dev/null
+x rectify interview --round R12-1 --unit CZ-RAIL --occurred-on 2017-09-28 --by 市委巡察工作领导小组 \
+  --interviewee '{"name": "周某", "title": "党委书记、董事长"}' --note "综合整改评估分值偏低，约谈一把手" >/dev/null
+
+# ---- 武进区委: the villages' receivables (2018), a 专项治理 --------------------------------------
+x round open --id R12-WJ --name "武进区委村级应收款专项巡察" --kind special --owner WJ --theme 村级应收款专项治理 \
+  --team 武进区委巡察组 --targets '[{"unit": "WJ-LIUSHU", "coverage": "main"}, {"unit": "WJ-YANGHE", "coverage": "main"},
+                                  {"unit": "WJ-DONGAN", "coverage": "main"}]' \
+  --planned-start 2018-03-12 --planned-end 2018-04-13 --date 2018-03-01 >/dev/null
+x round advance --round R12-WJ --stage stationed --date 2018-03-12 >/dev/null
+for unit in WJ-LIUSHU WJ-YANGHE WJ-DONGAN; do
+  p=$(recorded R12-WJ "$unit" receivables 2018-03-20 "村级应收款挂账严重" "村级应收款长期挂账，清收不力。")
+  feedback "$p" 2018-04-16
+done
+x round advance --round R12-WJ --stage withdrawn --date 2018-04-13 >/dev/null
+x round advance --round R12-WJ --stage reported --date 2018-04-25 >/dev/null
+x round advance --round R12-WJ --stage feedback_delivered --date 2018-05-10 >/dev/null
+# 清缴 4000 + 3500 + 2157 = 9657万元, 核销 500 + 461 + 300 = 1261万元 (in fen)
+rectified R12-WJ WJ-LIUSHU "开展村级应收款专项清收" 2018-07-10 2018-05-15 2018-07-02 2018-07-06 \
+  '{"institutional_measures": 3, "money_recovered_fen": 4000000000, "money_written_off_fen": 500000000}'
+rectified R12-WJ WJ-YANGHE "开展村级应收款专项清收" 2018-07-10 2018-05-15 2018-07-04 2018-07-06 \
+  '{"institutional_measures": 2, "money_recovered_fen": 3500000000, "money_written_off_fen": 461000000}'
+rectified R12-WJ WJ-DONGAN "开展村级应收款专项清收" 2018-07-10 2018-05-15 2018-07-05 2018-07-09 \
+  '{"institutional_measures": 2, "money_recovered_fen": 2157000000, "money_written_off_fen": 300000000}'
+for unit in WJ-LIUSHU WJ-YANGHE WJ-DONGAN; do
+  x rectify revisit --round R12-WJ --unit "$unit" --date 2018-08-15 --kinds '["return_visit", "special_check"]' >/dev/null
+done
+
+# ---- the city's 提级巡察回头看 of the first village (2019) --------------------------------------
+x round open --id R12-LB --name "十二届市委提级巡察回头看" --kind lookback --prior-round R12-WJ --modes '["elevated"]' \
+  --team 市委第三巡察组 --targets '[{"unit": "WJ-LIUSHU", "coverage": "main"}]' \
+  --planned-start 2019-05-13 --planned-end 2019-06-14 --date 2019-05-06 >/dev/null
+stages R12-LB 2019-05-13 2019-06-14 2019-06-24 2019-07-08
+x rectify revisit --round R12-LB --unit WJ-LIUSHU --date 2019-10-15 --kinds '["return_visit"]' >/dev/null
+
+# ---- today's round: 十四届市委第一轮巡察, fed back 25 days ago ----------------------------------
+x round open --id R-DEMO-1 --name "十四届市委第一轮巡察" --kind regular --team team-1 \
+  --targets '[{"unit": "CZ-BEIJIAO", "coverage": "main"}, {"unit": "CZ-PASSENGER", "coverage": "main"},
+              {"unit": "WJ-LIUSHU", "coverage": "extended"}]' \
+  --planned-start "$(day -60)" --planned-end "$(day -29)" --date "$(day -70)" >/dev/null
+x round advance --round R-DEMO-1 --stage stationed --date "$(day -60)" >/dev/null
+bath=$(recorded R-DEMO-1 CZ-BEIJIAO livelihood "$(day -45)" "寄宿生洗澡难" "北郊高级中学寄宿生浴室不足，学生洗澡排长队。")
+toilet=$(recorded R-DEMO-1 CZ-PASSENGER livelihood "$(day -40)" "“的哥”如厕难" "客运中心周边出租车驾驶员如厕难，群众反映强烈。")
+feedback "$bath" "$(day -29)"
+feedback "$toilet" "$(day -29)"
+x round advance --round R-DEMO-1 --stage withdrawn --date "$(day -29)" >/dev/null
+x round advance --round R-DEMO-1 --stage reported --date "$(day -28)" >/dev/null
+x round advance --round R-DEMO-1 --stage feedback_delivered --date "$(day -25)" >/dev/null
+
+# the passenger terminal plans and claims itself, today, before its deadline; the office accepts
+i=$(item_of R-DEMO-1 CZ-PASSENGER)
+as passenger rectify plan --item "$i" --measures "[{\"text\": \"增设司机驿站和公厕\", \"owner\": \"综合办 孙丽\", \"lead_leader\": \"副主任 吴刚\", \"deadline\": \"$(day 20)\"}]" >/dev/null
+as passenger rectify claim --item "$i" --completion completed --evidence "$evidence" \
+  --outcomes '{"institutional_measures": 1, "public_concern_resolved": true}' >/dev/null
+x rectify review --item "$i" --decision accept >/dev/null
+# the school's measure was due the day after feedback and is not done: overdue for 24 days
+i=$(item_of R-DEMO-1 CZ-BEIJIAO)
+as beijiao rectify plan --item "$i" --measures "[{\"text\": \"新建学生浴室，延长开放时间\", \"owner\": \"后勤处 陈红\", \"lead_leader\": \"副校长 李明\", \"deadline\": \"$(day -24)\"}]" >/dev/null
 
 sleep 1       # the timers and notify catch up
 x stats

@@ -153,3 +153,106 @@ def test_make_run_comes_up_under_xc_var_and_stops_on_sigint(tmp_path):
                 os.kill(p, signal.SIGKILL)
         log.close()
         print(f"--- make run log:\n{log_path.read_text(encoding='utf-8', errors='replace')[-4000:]}")
+
+
+def free_ports(n):
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def test_the_demo_tells_the_source_story_with_its_dates(tmp_path):
+    """The demo (tools/demo.sh) on free ports: the 十二届 rounds from the records with their dates,
+    today's round, and the figures those dates make."""
+    var = tmp_path / "var"
+    var.mkdir()
+    with open(os.path.join(REPO, "config", "local.json"), encoding="utf-8") as f:
+        conf = json.load(f)
+    conf["calendar"] = os.path.join(REPO, "config", "calendar")
+    ports = iter(free_ports(2 * len(conf["services"])))
+    for svc in conf["services"].values():
+        svc["database"] = svc["database"].replace("../var/", "")
+        svc["api"] = f"tcp://127.0.0.1:{next(ports)}"
+        svc["events"] = f"tcp://127.0.0.1:{next(ports)}"
+    config = var / "local.json"
+    config.write_text(json.dumps(conf, ensure_ascii=False, indent=2), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("XC_CONFIG", "XC_KEY")}
+    env.update(XC_VAR=str(var), XC_DEMO="1")
+    log_path = tmp_path / "make-run.log"
+    log = open(log_path, "wb")
+    make = subprocess.Popen(["make", "run"], cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+    def log_text():
+        log.flush()
+        return log_path.read_text(encoding="utf-8", errors="replace")[-8000:]
+
+    def x(*args):
+        r = subprocess.run([XCCTL, "--config", str(config), *args], capture_output=True, text=True,
+                           timeout=60, env=env)
+        assert r.returncode == 0, (args, r.stdout, r.stderr)
+        return r.stdout
+
+    def js(*args):
+        out = json.loads(x("--json", *args))
+        return out["items"] if isinstance(out, dict) and "items" in out else out
+
+    try:
+        deadline = time.monotonic() + 180
+        while "running; Ctrl-C stops the suite" not in log_text():
+            if make.poll() is not None:
+                pytest.fail(f"make run exited with {make.returncode}:\n{log_text()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"make run with the demo was not up within 180 s:\n{log_text()}")
+            time.sleep(0.5)
+        assert "the demo did not load fully" not in log_text(), log_text()
+
+        # the hospital's idle No. 2 building resolved, in 2017, before its deadline
+        hospital = js("rectify", "list", "--round", "R12-1", "--unit", "CZ-HOSPITAL-1")
+        assert [i["state"] for i in hospital] == ["closed"], hospital
+        assert hospital[0]["opened_on"] == "2017-05-05", hospital
+        # today's school item is the overdue one
+        overdue = js("rectify", "list", "--overdue", "true")
+        assert [i["unit"] for i in overdue] == ["CZ-BEIJIAO"], overdue
+
+        got = json.loads(x("--json", "stats"))
+        rectify, referral = got["rectify"], got["referral"]
+        # six closed on or before their due dates, one open past it: 6 of 7
+        assert rectify["on_time"]["due"] == 7 and rectify["on_time"]["closed_on_time"] == 6, rectify["on_time"]
+        assert rectify["on_time"]["rate"] == "85.71"
+        assert rectify["overdue_now"] == 1
+        assert rectify["interviews_held"] == rectify["interviews_recommended"] == 1
+        assert referral["overdue_now"] == 0 and referral["institutional_measures"] == 3, referral
+        assert referral["reports"] == 1 and referral["reports_signed"] == 1, referral
+        assert referral["detentions"] == 1 and referral["prosecution_transfers"] == 1, referral
+        # the receivables: a 专项治理 by the district over three villages, 9657万 / 1261万 between them
+        wj = json.loads(x("--json", "stats", "--round", "R12-WJ"))["rectify"]
+        assert wj["items"] == 3, wj
+        assert wj["money_recovered_fen"] == 9657000000 and wj["money_written_off_fen"] == 1261000000, wj
+        assert rectify["money_recovered_fen"] == 9657000000
+        # every target of the first round visited, the rail group (a lead, no item) too
+        first = json.loads(x("--json", "stats", "--round", "R12-1"))["rectify"]["revisits"]
+        assert first["due"] == first["done"] == 3, first
+        # the 回头看 is the city's, over a village the district inspected
+        lookback = json.loads(x("--json", "stats", "--kind", "lookback"))["intake"]["coverage"]
+        assert lookback["by_owner"]["city"]["by_kind"]["lookback"]["main"] == 1, lookback
+        # what a person reads
+        text = x("stats")
+        assert "85.71%" in text and "9657万元 / 1261万元" in text, text
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGINT)
+            try:
+                make.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(make.pid, signal.SIGKILL)
+                make.wait(timeout=10)
+        log.close()
+        print(f"--- make run log:\n{log_path.read_text(encoding='utf-8', errors='replace')[-4000:]}")

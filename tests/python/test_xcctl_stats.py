@@ -318,14 +318,22 @@ def test_the_report_is_chinese_with_each_rate_and_its_definition(suite):
     assert lines[at + 1].strip() == f"口径：{answers['rectify']['definitions']['on_time']}", lines[at:at + 2]
 
 
-def test_a_round_that_does_not_exist_is_said_as_the_service_says_it(suite):
+def test_a_round_that_does_not_exist_is_exit_6_and_no_figures(suite):
     s = suite
     r = xcctl(s, "stats", "--round", "R-NONE")
-    # a filter naming nothing is an empty selection or not_found (exit 6), never a crash or figures of all
-    if r.returncode == 0:
-        assert figure(r.stdout, "发现问题") == "0", r.stdout
-    else:
-        assert r.returncode == 6 and "R-NONE" in r.stderr, r
+    assert r.returncode == 6 and "R-NONE" in r.stderr, r
+    assert r.stdout == "", r.stdout          # no report of figures for nothing
+
+
+def test_the_selection_is_named_in_words(suite):
+    s = suite
+    load_world(s)
+    text = done(xcctl(s, "stats", "--owner", "D-1", "--year", "2021", "--kind", "regular"))
+    scope = text.splitlines()[1]
+    assert scope == "统计范围：巡察主体 D-1（云溪区）；年度 2021；巡察类型 常规巡察", scope
+    assert figure(text, "发现问题") == "1"
+    scope = done(xcctl(s, "stats", "--owner", "district", "--mode", "linked")).splitlines()[1]
+    assert scope == "统计范围：巡察主体 各区县委（县级巡察）；巡察方式 联动巡察", scope
 
 
 def test_the_services_lists_are_headed_in_the_offices_words(suite):
