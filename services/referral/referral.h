@@ -73,6 +73,9 @@ void referral_event_date (xc_call_t *call, const xc_event_t *event, char out[XC_
 /* The unit's level into level ("" when referral does not know the unit); conflict when the
    unit was merged or split (naming its successor and the day). */
 int referral_unit_check (xc_call_t *call, const char *unit, char *level, size_t size);
+/* A referral made for a unit that was merged or split before referral read it (an event that
+   waited for a calendar file) moves to its successor, as the unit's open referrals did. */
+int referral_unit_follow (xc_call_t *call, json_int_t id, const char *unit);
 /* An SQL expression: the name of referrals.unit on referrals.referred_on. */
 extern const char *const referral_name_at_sql;
 
