@@ -301,9 +301,10 @@ s_date (const s_import_t *imp, const char *text, char out[DATE_BUF])
     if (sscanf (text, "%4d%3[-/.年]%2d%3[-/.月]%2d%n", &y, sep1, &m, sep2, &d, &used) != 5)
         return -1;
     const char *rest = text + used;
-    if (strcmp (sep1, "年") == 0 && strcmp (rest, "日") == 0)
+    bool chinese = strcmp (sep1, "年") == 0;
+    if (chinese && strcmp (rest, "日") == 0)
         rest += strlen ("日");
-    if (*rest || strcmp (sep1, "年") == 0 ? strcmp (sep2, "月") != 0 : strcmp (sep1, sep2) != 0)
+    if (*rest || (chinese ? strcmp (sep2, "月") != 0 : strcmp (sep1, sep2) != 0))
         return -1;
     if (y < 1900 || m < 1 || m > 12 || d < 1 || d > xc_date_month_days (y, m))
         return -1;
@@ -1644,7 +1645,7 @@ ctl_import_round (ctl_t *ctl, int argc, char **argv)
     }
     free (imp.reports);
     json_decref (imp.units);
-    json_decref (imp.referral.outcomes);
+    referral_policy_free (&imp.referral);
     for (int f = 0; f < N_FILES; f++)
         if (imp.files[f].loaded)
             ctl_csv_free (&imp.files[f].csv);
