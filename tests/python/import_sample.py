@@ -29,6 +29,11 @@ def day(d):
     return d.strftime("%Y-%m-%d")
 
 
+def spreadsheet_day(d, n):
+    """A date as clerks write it: 2019-03-05, 2019/3/5, 2019.3.5 or 2019年3月5日."""
+    return [day(d), f"{d.year}/{d.month}/{d.day}", f"{d.year}.{d.month}.{d.day}", f"{d.year}年{d.month}月{d.day}日"][n % 4]
+
+
 def write(path, header, rows):
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f, lineterminator="\r\n")
@@ -87,7 +92,7 @@ def make_sample(folder, problems=300, seed=19, body="jiwei", department="dept-au
         row = {h: "" for h in header}
         row.update({"问题编号": no, "轮次编号": rid, "被巡察单位": unit[0] if n % 3 else unit[1],
                     "问题描述": f"{year}年巡察发现问题{n + 1}", "问题详情": f"问题{n + 1}的详细情况，含逗号,与\"引号\"",
-                    "问题类别": CATEGORIES[n // len(round_info) % len(CATEGORIES)][0], "发现时间": day(found) if n % 4 else found.strftime("%Y/%-m/%-d"),
+                    "问题类别": CATEGORIES[n // len(round_info) % len(CATEGORIES)][0], "发现时间": spreadsheet_day(found, n),
                     "问题来源": "巡察组", "立行立改": "是" if immediate else "否", "处置": kind,
                     "处置时间": day(classified)})
         e = expected[year]
