@@ -48,6 +48,7 @@ static const s_word_t s_modes[] = {
     { "联动巡察", "linked" }, { "联动", "linked" }, { "审计联动", "audit_linked" }, { NULL, NULL },
 };
 static const s_word_t s_coverages[] = { { "主体", "main" }, { "延伸", "extended" }, { NULL, NULL } };
+static const s_word_t s_visit_kinds[] = { { "回访", "return_visit" }, { "专项检查", "special_check" }, { NULL, NULL } };
 static const s_word_t s_sources[] = {
     { "巡察组", "inspection_team" }, { "巡察发现", "inspection_team" }, { "信访", "petition" },
     { "审计", "audit" }, { "群众", "public" }, { "码上巡", "public" }, { NULL, NULL },
@@ -117,7 +118,9 @@ static const struct {
                      { "报告", false }, { "反馈", false }, { "整改", false }, { "整改报告", false }, { "评估", false },
                      { "结束", false }, { NULL, false } } },
     [F_TARGETS] = { "--targets", "被巡察单位",
-                    { { "轮次编号", true }, { "被巡察单位", true }, { "覆盖", false }, { NULL, false } } },
+                    { { "轮次编号", true }, { "被巡察单位", true }, { "覆盖", false }, { "回访时间", false },
+                      { "回访方式", false }, { "约谈对象", false }, { "约谈职务", false }, { "约谈人", false },
+                      { "约谈时间", false }, { NULL, false } } },
     [F_PROBLEMS] = { "--problems", "问题",
                      { { "问题编号", true }, { "轮次编号", false }, { "被巡察单位", true }, { "问题描述", true },
                        { "问题详情", false }, { "问题类别", true }, { "严重程度", false }, { "发现时间", true },
@@ -186,6 +189,16 @@ typedef struct {
     json_t *people;
 } s_lead_t;
 
+/*  What the office did with a target unit after feedback: its return visit, an interview. */
+typedef struct {
+    const ctl_csv_row_t *row;
+    int round;
+    const char *unit;                /* as written: an id or a name */
+    char visit_on[DATE_BUF];
+    json_t *kinds;                   /* the visit's kinds, or NULL: no visit */
+    json_t *interview;               /* rectify.interview's data but round and unit, or NULL */
+} s_target_t;
+
 /*  A special report (专题报告) sent to a department, and a leader's sign-off on it. */
 typedef struct {
     const ctl_csv_row_t *row;
@@ -211,12 +224,14 @@ typedef struct {
     size_t n_leads;
     s_report_t *reports;
     size_t n_reports;
+    s_target_t *targets;             /* those with a visit or an interview */
+    size_t n_targets;
     json_t *units;                   /* id -> {name, ...} from unit.list */
     long refused;
-    long done[8];
+    long done[16];
 } s_import_t;
 
-enum { D_ROUNDS, D_PROBLEMS, D_ITEMS_CLOSED, D_LEADS, D_PEOPLE, D_REPORTS, D_SIGNED };
+enum { D_ROUNDS, D_PROBLEMS, D_ITEMS_CLOSED, D_LEADS, D_PEOPLE, D_REPORTS, D_SIGNED, D_VISITS, D_INTERVIEWS };
 
 static const char *
 s_get (const s_import_t *imp, int file, const ctl_csv_row_t *row, const char *column)
@@ -647,6 +662,7 @@ s_check_targets (s_import_t *imp)
     if (!imp->files[F_TARGETS].loaded)
         return;
     const ctl_csv_t *csv = &imp->files[F_TARGETS].csv;
+    imp->targets = calloc (csv->n_rows ? csv->n_rows : 1, sizeof *imp->targets);
     for (size_t i = 0; i < csv->n_rows; i++) {
         const ctl_csv_row_t *row = &csv->rows[i];
         const char *round = s_get (imp, F_TARGETS, row, "轮次编号"), *unit = s_get (imp, F_TARGETS, row, "被巡察单位");
@@ -666,6 +682,60 @@ s_check_targets (s_import_t *imp)
         json_array_append_new (json_object_get (imp->rounds[r].open, "targets"),
                                json_pack ("{s:s, s:s, s:I}", "unit", unit, "coverage", coverage, "line",
                                           (json_int_t) row->line));
+        /* after feedback: the return visit, an interview (约谈); a refusal here keeps the unit a
+           target of its round (the round is the same when the row is fixed and sent again) */
+        s_target_t t = { .row = row, .round = r, .unit = unit };
+        const char *who = s_get (imp, F_TARGETS, row, "约谈对象"), *title = s_get (imp, F_TARGETS, row, "约谈职务");
+        const char *by = s_get (imp, F_TARGETS, row, "约谈人");
+        char interviewed_on[DATE_BUF];
+        if (s_date_column (imp, F_TARGETS, row, "回访时间", false, t.visit_on) != 0
+            || s_date_column (imp, F_TARGETS, row, "约谈时间", false, interviewed_on) != 0)
+            continue;
+        const char *feedback = imp->rounds[r].n_stages > STAGE_FEEDBACK ? imp->rounds[r].stages[STAGE_FEEDBACK] : NULL;
+        if ((t.visit_on[0] || interviewed_on[0]) && !feedback) {
+            s_refuse (imp, F_TARGETS, row, "回访 and 约谈 come after feedback: round %s has no 反馈 date", round);
+            continue;
+        }
+        if (t.visit_on[0] && strcmp (t.visit_on, feedback) < 0) {
+            s_refuse (imp, F_TARGETS, row, "回访时间 %s is before the round's 反馈 %s", t.visit_on, feedback);
+            continue;
+        }
+        if ((who[0] || title[0] || by[0] || interviewed_on[0]) && !(who[0] && title[0] && by[0] && interviewed_on[0])) {
+            s_refuse (imp, F_TARGETS, row, "an interview needs 约谈对象, 约谈职务, 约谈人 and 约谈时间");
+            continue;
+        }
+        if (t.visit_on[0]) {
+            char kinds_text[256];
+            snprintf (kinds_text, sizeof kinds_text, "%s", s_get (imp, F_TARGETS, row, "回访方式"));
+            char *kinds[2];
+            int n_kinds = s_split_list (kinds_text, kinds, 2);
+            t.kinds = json_array ();
+            if (!n_kinds)
+                json_array_append_new (t.kinds, json_string ("return_visit"));
+            bool bad = false;
+            for (int k = 0; k < n_kinds && !bad; k++) {
+                const char *kind = s_word (s_visit_kinds, kinds[k]);
+                if (!kind) {
+                    s_refuse (imp, F_TARGETS, row, "回访方式 '%s' is none of 回访、专项检查", kinds[k]);
+                    bad = true;
+                }
+                else
+                    json_array_append_new (t.kinds, json_string (kind));
+            }
+            if (bad) {
+                json_decref (t.kinds);
+                continue;
+            }
+        }
+        else if (s_get (imp, F_TARGETS, row, "回访方式")[0]) {
+            s_refuse (imp, F_TARGETS, row, "回访方式 without 回访时间");
+            continue;
+        }
+        if (who[0])
+            t.interview = json_pack ("{s:{s:s, s:s}, s:s, s:s}", "interviewee", "name", who, "title", title, "by", by,
+                                     "occurred_on", interviewed_on);
+        if (t.kinds || t.interview)
+            imp->targets[imp->n_targets++] = t;
     }
     for (size_t r = 0; r < imp->n_rounds; r++)
         if (json_array_size (json_object_get (imp->rounds[r].open, "targets")) == 0) {
@@ -1233,6 +1303,43 @@ s_fed_back (const s_import_t *imp, const s_problem_t *p)
            && (!strcmp (p->timeliness, "immediate") || p->round < 0 || imp->rounds[p->round].n_stages > STAGE_FEEDBACK);
 }
 
+/*  How many return visits to record rectify does not know yet (it makes a round's visits when
+    it applies the round's feedback). */
+static int
+s_visits_missing (s_import_t *imp, long *missing)
+{
+    *missing = 0;
+    for (size_t r = 0; r < imp->n_rounds; r++) {
+        bool wanted = false;
+        for (size_t k = 0; k < imp->n_targets && !wanted; k++)
+            wanted = imp->targets[k].round == (int) r && imp->targets[k].kinds;
+        if (!wanted || !imp->rounds[r].ok)
+            continue;
+        int rc;
+        json_t *round = ctl_call (imp->ctl, "rectify", "rectify.round", json_pack ("{s:s}", "round", imp->rounds[r].id),
+                                  &rc, NULL);
+        if (!round && rc != CTL_NOT_FOUND)
+            return rc;
+        for (size_t k = 0; k < imp->n_targets; k++) {
+            s_target_t *t = &imp->targets[k];
+            if (t->round != (int) r || !t->kinds)
+                continue;
+            const char *why;
+            const json_t *u = s_unit (imp, t->unit, &why);
+            bool known = false;
+            size_t i;
+            json_t *target;
+            json_array_foreach (json_object_get (round, "targets"), i, target)
+                known = known || (u && !strcmp (json_string_value (json_object_get (target, "unit")) ?: "",
+                                                 json_string_value (json_object_get (u, "id")))
+                                  && json_is_string (json_object_get (json_object_get (target, "visit"), "due")));
+            *missing += !known;
+        }
+        json_decref (round);
+    }
+    return CTL_OK;
+}
+
 /*  Waits (bounded by wait_s) until rectify has an item for every problem fed back and referral
     a referral for every lead and handover; learns their ids. */
 static int
@@ -1278,12 +1385,16 @@ s_wait_downstream (s_import_t *imp, int wait_s)
         json_decref (referral_of);
         json_decref (items);
         json_decref (referrals);
-        if (!missing_items && !missing_referrals)
+        long missing_visits = 0;
+        rc = s_visits_missing (imp, &missing_visits);
+        if (rc != CTL_OK)
+            return rc;
+        if (!missing_items && !missing_referrals && !missing_visits)
             return CTL_OK;
         if (tries >= wait_s * 5) {
-            fprintf (stderr, "xcctl: import round: after %d s, rectify has not opened %ld items and referral has not"
-                     " made %ld referrals of the problems recorded; is each consuming intake's events (xcctl health)?\n",
-                     wait_s, missing_items, missing_referrals);
+            fprintf (stderr, "xcctl: import round: after %d s, rectify has not opened %ld items nor %ld return visits"
+                     " and referral has not made %ld referrals of what was recorded; is each consuming intake's events"
+                     " (xcctl health)?\n", wait_s, missing_items, missing_visits, missing_referrals);
             return CTL_DOWN;
         }
         usleep (200 * 1000);
@@ -1511,6 +1622,36 @@ s_report (s_import_t *imp, s_report_t *r, bool *down)
     json_decref (res);
 }
 
+/*  The office's return visit and interview of a target unit. */
+static void
+s_target (s_import_t *imp, s_target_t *t, bool *down)
+{
+    const s_round_t *r = &imp->rounds[t->round];
+    const char *why;
+    const json_t *u = s_unit (imp, t->unit, &why);
+    if (!u)
+        return;                      /* named with its round */
+    const char *unit = json_string_value (json_object_get (u, "id"));
+    char what[160];
+    snprintf (what, sizeof what, "%s|%s", r->id, unit);
+    if (t->kinds) {
+        json_t *res = s_send (imp, F_TARGETS, t->row, "rectify", "rectify.revisit", what,
+                              json_pack ("{s:s, s:s, s:s, s:O}", "round", r->id, "unit", unit, "date", t->visit_on,
+                                         "kinds", t->kinds),
+                              down);
+        imp->done[D_VISITS] += res != NULL;
+        json_decref (res);
+    }
+    if (t->interview && !*down) {
+        json_t *data = json_deep_copy (t->interview);
+        json_object_set_new (data, "round", json_string (r->id));
+        json_object_set_new (data, "unit", json_string (unit));
+        json_t *res = s_send (imp, F_TARGETS, t->row, "rectify", "rectify.interview", what, data, down);
+        imp->done[D_INTERVIEWS] += res != NULL;
+        json_decref (res);
+    }
+}
+
 static int
 s_run (s_import_t *imp, int wait_s)
 {
@@ -1550,6 +1691,9 @@ s_run (s_import_t *imp, int wait_s)
     for (size_t k = 0; k < imp->n_leads && !down; k++)
         if (imp->leads[k].ok)
             s_lead (imp, &imp->leads[k], &down);
+    for (size_t k = 0; k < imp->n_targets && !down; k++)
+        if (imp->rounds[imp->targets[k].round].ok)
+            s_target (imp, &imp->targets[k], &down);
     for (size_t k = 0; k < imp->n_reports && !down; k++) {
         const char *round = json_string_value (json_object_get (imp->reports[k].create, "round"));
         if (round && !imp->rounds[s_round_index (imp, round)].ok)
@@ -1622,9 +1766,10 @@ ctl_import_round (ctl_t *ctl, int argc, char **argv)
                     imp.n_problems, imp.n_leads, imp.n_reports, imp.refused);
         else
             printf ("%ld rounds opened, %ld problems recorded, %ld items closed, %ld leads dealt with (%ld people),"
-                    " %ld reports sent (%ld signed); %ld rows refused\n", imp.done[D_ROUNDS], imp.done[D_PROBLEMS],
-                    imp.done[D_ITEMS_CLOSED], imp.done[D_LEADS], imp.done[D_PEOPLE], imp.done[D_REPORTS],
-                    imp.done[D_SIGNED], imp.refused);
+                    " %ld reports sent (%ld signed), %ld return visits, %ld interviews; %ld rows refused\n",
+                    imp.done[D_ROUNDS], imp.done[D_PROBLEMS], imp.done[D_ITEMS_CLOSED], imp.done[D_LEADS],
+                    imp.done[D_PEOPLE], imp.done[D_REPORTS], imp.done[D_SIGNED], imp.done[D_VISITS],
+                    imp.done[D_INTERVIEWS], imp.refused);
         rc = imp.refused ? CTL_REFUSED : CTL_OK;
     }
     for (size_t r = 0; r < imp.n_rounds; r++)
@@ -1644,6 +1789,11 @@ ctl_import_round (ctl_t *ctl, int argc, char **argv)
         json_decref (imp.reports[k].sign);
     }
     free (imp.reports);
+    for (size_t k = 0; k < imp.n_targets; k++) {
+        json_decref (imp.targets[k].kinds);
+        json_decref (imp.targets[k].interview);
+    }
+    free (imp.targets);
     json_decref (imp.units);
     referral_policy_free (&imp.referral);
     for (int f = 0; f < N_FILES; f++)

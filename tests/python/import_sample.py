@@ -56,7 +56,7 @@ def make_sample(folder, problems=300, seed=19, body="jiwei", department="dept-au
              for name in ("units", "rounds", "targets", "problems", "leads", "people", "reports")}
     write(paths["units"], ["id", "name", "level", "parent"], units)
 
-    rounds, targets, round_info = [], [], []
+    rounds, targets, round_info, visits = [], [], [], {}
     for year in YEARS:
         for owner in ("city", "district"):
             rid = f"R-{year}-{'C' if owner == 'city' else 'D'}"
@@ -68,15 +68,28 @@ def make_sample(folder, problems=300, seed=19, body="jiwei", department="dept-au
                            "", team, "" if owner == "city" else "第一区", "市委" if owner == "city" else "CZ-D1",
                            day(start - datetime.timedelta(days=5)), day(start), day(stages[1])] + [day(s) for s in stages])
             for k, u in enumerate(members):
-                targets.append([rid, u[1] if k % 2 else u[0], "延伸" if owner == "city" and k == 4 else "主体"])
+                visited = rnd.random() < 0.7
+                interview = owner == "city" and k == 1
+                targets.append([rid, u[1] if k % 2 else u[0], "延伸" if owner == "city" and k == 4 else "主体",
+                                day(stages[3] + datetime.timedelta(days=80 + k)) if visited else "",
+                                "回访、专项检查" if visited and k == 0 else "",
+                                "李某" if interview else "", "党委书记" if interview else "",
+                                "市委巡察办主任" if interview else "",
+                                day(stages[3] + datetime.timedelta(days=30)) if interview else ""])
+                visits[year] = visits.get(year, [0, 0, 0])
+                visits[year][0] += 1
+                visits[year][1] += visited
+                visits[year][2] += interview
             round_info.append((rid, year, stages, members))
     write(paths["rounds"], ["轮次编号", "轮次名称", "类型", "方式", "巡察组", "巡察机构", "所属", "立项", "计划开始",
                             "计划结束", "进驻", "撤离", "报告", "反馈"], rounds)
-    write(paths["targets"], ["轮次编号", "被巡察单位", "覆盖"], targets)
+    write(paths["targets"], ["轮次编号", "被巡察单位", "覆盖", "回访时间", "回访方式", "约谈对象", "约谈职务", "约谈人",
+                             "约谈时间"], targets)
 
     expected = {y: {"problems": 0, "leads": 0, "handovers": 0, "items": 0, "closed": 0, "closed_on_time": 0,
                     "cases_filed": 0, "people": 0, "sanctioned": 0, "detentions": 0, "immediate": 0,
-                    "institutional_measures": 0, "by_category": {}, "reports": 0, "reports_signed": 0}
+                    "institutional_measures": 0, "by_category": {}, "reports": 0, "reports_signed": 0,
+                    "revisits_due": visits[y][0], "revisits_done": visits[y][1], "interviews_held": visits[y][2]}
                 for y in YEARS}
     header = ["问题编号", "轮次编号", "被巡察单位", "问题描述", "问题详情", "问题类别", "发现时间", "问题来源", "立行立改",
               "处置", "处置时间", "接收单位", "整改时限", "完成时间", "完成情况", "制度机制", "清缴金额"]

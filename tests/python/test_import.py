@@ -113,7 +113,8 @@ def year_figures(s, year):
             "detentions": referral["detentions"], "items": rectify["items"],
             "closed_on_time": rectify["on_time"]["closed_on_time"], "due": rectify["on_time"]["due"],
             "institutional_measures": rectify["institutional_measures"], "reports": referral["reports"],
-            "reports_signed": referral["reports_signed"]}
+            "reports_signed": referral["reports_signed"], "revisits_due": rectify["revisits"]["due"],
+            "revisits_done": rectify["revisits"]["done"], "interviews_held": rectify["interviews_held"]}
 
 
 def test_five_years_load_with_their_dates_and_give_each_years_figures(suite, tmp_path):
@@ -138,7 +139,10 @@ def test_five_years_load_with_their_dates_and_give_each_years_figures(suite, tmp
                 "detentions": e["detentions"], "items": e["items"], "closed_on_time": e["closed_on_time"],
                 # every item has a deadline and is due by now: closed or past its due date
                 "due": e["items"], "institutional_measures": e["institutional_measures"],
-                "reports": e["reports"], "reports_signed": e["reports_signed"]}
+                "reports": e["reports"], "reports_signed": e["reports_signed"],
+                # every target of a round fed back gets its visit (回访), due in the round's year
+                "revisits_due": e["revisits_due"], "revisits_done": e["revisits_done"],
+                "interviews_held": e["interviews_held"]}
         assert got == want, (year, got, want)
 
     # a past claim counts by its own date: the late ones are late, not "today"
