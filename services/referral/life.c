@@ -270,9 +270,11 @@ s_category (xc_call_t *call, const char *id, json_t **path, char *name, size_t s
     for (int depth = 0; at && depth < 16; depth++) {
         size_t i;
         const json_t *c, *found = NULL;
-        json_array_foreach (list, i, c)
-            if (json_is_string (json_object_get (c, "id")) && strcmp (json_string_value (json_object_get (c, "id")), at) == 0)
+        json_array_foreach (list, i, c) {
+            const char *cid = json_string_value (json_object_get (c, "id"));
+            if (cid && strcmp (cid, at) == 0)
                 found = c;
+        }
         if (!found) {
             json_decref (*path);
             *path = NULL;

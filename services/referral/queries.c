@@ -435,7 +435,8 @@ referral_stats (xc_call_t *call, void *state)
         json_decref (party);
         json_decref (admin);
         json_decref (handling);
-        return oom ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : xc_call_fail_db (call, "unable to count referrals");
+        return oom ? xc_call_fail (call, XC_E_INTERNAL, "out of memory")
+                   : xc_call_fail_db (call, "unable to count referrals");
     }
     json_object_set_new (stats, "by_form", by_form);
     /* party and administrative sanctions share words (警告, 开除): kept apart */
