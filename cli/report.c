@@ -294,11 +294,8 @@ s_summarize (const json_t *intake, const json_t *referral, const json_t *rectify
     const json_t *district = s_get (intake, "coverage.by_owner.district");
     s->city_main = s_int (city, "by_kind.regular.main");
     s->city_extended = s_int (city, "by_kind.regular.extended");
-    const json_t *regular = s_get (district, "by_kind.regular");
-    s->district_units = json_is_integer (json_object_get (regular, "units"))
-                            ? s_int (regular, "units") : s_int (regular, "main") + s_int (regular, "extended");
-    s->district_villages = json_is_integer (s_get (regular, "by_level.village")) ? s_int (regular, "by_level.village")
-                                                                                : s_int (district, "by_level.village");
+    s->district_units = s_int (district, "units_by_kind.regular");
+    s->district_villages = s_int (district, "by_kind_level.regular.village");
     s->measures_rectify = s_int (rectify, "institutional_measures");
     s->measures_referral = s_int (referral, "institutional_measures");
 }

@@ -53,7 +53,6 @@ typedef struct {
     ctl_t *ctl;
     const json_t *profile;
     long long calls;
-    xc_date_t today;
     s_round_t *rounds;
     int n_rounds;
     s_problem_t *problems;
@@ -97,11 +96,14 @@ s_parse (const json_t *text)
     return d;
 }
 
-/*  data with "occurred_on": d added (stolen, returned). */
+static xc_date_t s_today;               /* the deployment's today: no fact is dated after it */
+
+/*  data with "occurred_on": d added (stolen, returned); a day after today is today (a late
+    claim or an outcome of the profile's last months). */
 static json_t *
 s_on (json_t *data, xc_date_t d)
 {
-    json_object_set_new (data, "occurred_on", s_date (d));
+    json_object_set_new (data, "occurred_on", s_date (d > s_today ? s_today : d));
     return data;
 }
 
@@ -224,12 +226,6 @@ s_units_and_rounds (s_sim_t *sim)
     int first = (int) s_num (p, "first_year", NULL), years = (int) (s_num (p, "last_year", NULL) - first + 1);
     const json_t *linked = json_object_get (p, "linked_round");
     const json_t *lookback = json_object_get (p, "lookback");
-    if (n_districts < 1 || city_rounds < 1 || district_rounds < n_districts || years < 1 || first < 2000
-        || towns < district_rounds) {
-        fprintf (stderr, "simulate: the profile needs districts, city_rounds, district_rounds (at least one a"
-                         " district), first_year, last_year and at least a town a district round\n");
-        return CTL_LOCAL;
-    }
     char id[32], parent[32], name[160];
     for (long long i = 0; i < city_main + city_ext; i++) {
         snprintf (id, sizeof id, "C%04lld", i + 1);
@@ -377,6 +373,14 @@ static const char *const s_item_categories[] = { "rectification", "ideology", "p
 static const char *const s_other_categories[] = { "political", "governance", "organization", "rectification",
                                                   "ideology", "four_styles", "eight_rules", "public_concerns" };
 
+static int
+s_this_year (void)
+{
+    int year, month, day;
+    xc_date_to_ymd (s_today, &year, &month, &day);
+    return year;
+}
+
 /*  Which problems are what: the linked round's from its figures, the rest spread over the
     regular rounds (problem i in round i mod n), the first ones leads, the next feedback items. */
 static int
@@ -389,12 +393,25 @@ s_plan_problems (s_sim_t *sim)
     long long cases = s_num (p, "cases_filed", NULL);
     long long l_leads = s_num (linked, "leads", NULL), l_immediate = s_num (linked, "immediate", NULL);
     long long l_cases = s_num (linked, "cases_filed", NULL);
-    int regular = (int) (s_num (p, "city_rounds", NULL) + s_num (p, "district_rounds", NULL));
+    long long n_districts = (long long) json_array_size (json_object_get (p, "districts"));
+    long long city_rounds = s_num (p, "city_rounds", NULL), district_rounds = s_num (p, "district_rounds", NULL);
+    long long first = s_num (p, "first_year", NULL), last = s_num (p, "last_year", NULL);
+    /* the shape first: nothing is sent for a profile that cannot be simulated */
+    if (n_districts < 1 || city_rounds < 1 || district_rounds < n_districts || district_rounds + city_rounds > 200
+        || first < 2000 || last < first || last >= s_this_year () || s_num (p, "district_units", NULL) < district_rounds
+        || s_num (p, "city_units", "main") < city_rounds || s_num (p, "villages", NULL) < 0) {
+        fprintf (stderr, "xcctl: profile: it needs districts (1 or more), city_rounds (1-200, at most the city's main"
+                         " units), district_rounds (at least one a district), district_units (at least one a district"
+                         " round), first_year and last_year (from 2000, before this year)\n");
+        return CTL_LOCAL;
+    }
+    int regular = (int) (city_rounds + district_rounds);
     long long rest = total - l_leads - l_immediate;
     if (rest < 0 || leads < l_leads || items < l_immediate || cases < l_cases || leads - l_leads > rest
         || items - l_immediate > rest - (leads - l_leads) || concerns > items - l_immediate || cases > leads
         || s_num (p, "department_measures", NULL) > s_num (p, "institutional_measures", NULL)) {
-        fprintf (stderr, "simulate: the profile's counts do not fit together (problems, leads, items, cases)\n");
+        fprintf (stderr, "xcctl: profile: its counts do not fit together (problems, leads, feedback_items, cases_filed,"
+                         " public_concerns_resolved, department_measures, linked_round)\n");
         return CTL_LOCAL;
     }
     sim->problems = calloc ((size_t) total + 1, sizeof *sim->problems);
@@ -444,12 +461,14 @@ s_problems (s_sim_t *sim)
     const char *linked_category = s_str (linked, "category", "hazardous_chemicals");
     struct { long long index; } pending[S_BATCH];
     size_t n_pending = 0;
-    long long per_round[256] = { 0 };
+    long long *per_round = calloc ((size_t) sim->n_rounds + 1, sizeof *per_round);
+    if (!per_round)
+        return CTL_LOCAL;
     for (long long i = 0; i <= sim->n_problems && !sim->failed; i++) {
         if (i < sim->n_problems) {
             s_problem_t *q = &sim->problems[i];
             s_round_t *round = &sim->rounds[q->round];
-            long long k = per_round[q->round % 256]++;
+            long long k = per_round[q->round]++;
             const json_t *target = json_array_get (round->targets, (size_t) k % json_array_size (round->targets));
             /* found while the team was stationed; classified after it withdrew */
             q->found = round->start + 1 + (int) (k % 28);
@@ -484,11 +503,12 @@ s_problems (s_sim_t *sim)
             sim->n_batch = n_pending = 0;
         }
     }
+    free (per_round);
     for (long long i = 0; i < sim->n_problems && !sim->failed; i++) {
         const s_problem_t *q = &sim->problems[i];
         json_t *d = NULL;
         if (q->what == P_LEAD)
-            d = json_pack ("{s:s, s:s}", "kind", "lead", "body", "sim-discipline");
+            d = json_pack ("{s:s, s:s}", "kind", "lead", "body", "市纪委监委");
         else if (q->what == P_FEEDBACK || q->what == P_IMMEDIATE)
             d = json_pack ("{s:s, s:s}", "kind", "feedback", "timeliness",
                            q->what == P_IMMEDIATE ? "immediate" : "deadline");
@@ -622,7 +642,7 @@ s_referrals (s_sim_t *sim)
         char title[160];
         snprintf (title, sizeof title, "%s专题报告%lld", round->name, k / sim->n_rounds + 1);
         s_queue_keep (sim, "referral", "referral.create",
-                      s_on (json_pack ("{s:s, s:s, s:s, s:s, s:s}", "kind", "report", "target", "sim-department",
+                      s_on (json_pack ("{s:s, s:s, s:s, s:s, s:s}", "kind", "report", "target", "市有关职能部门",
                                        "title", title, "detail", "巡察中发现的共性问题及建议", "round", round->id),
                             round->feedback + 5), "referral", &ids[k]);
     }
@@ -750,6 +770,7 @@ s_rectify (s_sim_t *sim)
     for (int r = 0; r < sim->n_rounds; r++) {
         const s_round_t *round = &sim->rounds[r];
         xc_date_t visit = xc_date_add_months (round->feedback, 3) + 7;
+        visit = visit > s_today ? s_today : visit;
         const json_t *t;
         json_array_foreach (round->targets, i, t)
             s_queue (sim, "rectify", "rectify.revisit",
@@ -815,7 +836,7 @@ ctl_simulate (ctl_t *ctl, int argc, char **argv)
         }
     }
     int64_t started = xc_clock_mono_ms ();
-    sim.today = xc_date_of_time (xc_clock_wall (), ctl->config->utc_offset);
+    s_today = xc_date_of_time (xc_clock_wall (), ctl->config->utc_offset);
     if (rc == CTL_OK)
         rc = s_plan_problems (&sim);
     if (rc == CTL_OK)

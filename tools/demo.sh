@@ -98,7 +98,7 @@ rail=$(recorded R12-1 CZ-RAIL governance 2017-03-28 "轨道交通集团负责人
   "反映市轨道交通集团董事长、总经理夏某利用职务便利收受他人财物。")
 feedback "$dorm" 2017-04-12
 feedback "$idle" 2017-04-12
-x problem classify --problem "$rail" --dispositions '[{"kind": "lead", "body": "discipline-commission"}]' \
+x problem classify --problem "$rail" --dispositions '[{"kind": "lead", "body": "市纪委监委"}]' \
   --occurred-on 2017-04-10 >/dev/null
 x round advance --round R12-1 --stage withdrawn --date 2017-04-07 >/dev/null
 x round advance --round R12-1 --stage reported --date 2017-04-20 >/dev/null
@@ -125,7 +125,7 @@ x referral outcome --referral "$ref" --case-filed true --occurred-on 2017-09-15 
 x referral conclude --referral "$ref" --occurred-on 2017-10-10 >/dev/null
 
 # a 专题报告 to the health commission, signed by a city leader before it goes
-report=$(x referral create --kind report --target city-health-commission --occurred-on 2017-05-08 \
+report=$(x referral create --kind report --target 市卫健委 --occurred-on 2017-05-08 \
   --round R12-1 --unit CZ-HOSPITAL-1 --category livelihood \
   --title "关于全市公立医院闲置资产问题的专题报告" --detail "巡察发现部分公立医院房屋长期闲置，建议全面清查、统筹利用。" \
   --json | num referral)

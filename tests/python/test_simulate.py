@@ -173,3 +173,15 @@ def test_the_on_time_rate_is_what_the_claim_dates_make_it(suite, tmp_path):
     assert got["overdue_now"] == 0
     # the dates are the years': nothing happened today
     assert stats(suite, "--year", "2018")["intake"]["problems"]["total"] > 0
+
+
+def test_a_profile_that_cannot_be_simulated_is_refused_before_anything_is_sent(suite, tmp_path):
+    for broken, said in [({k: v for k, v in SMALL.items() if k != "districts"}, "districts"),
+                         ({**SMALL, "leads": SMALL["problems"] + 1}, "do not fit together"),
+                         ({**SMALL, "last_year": 2016}, "first_year")]:
+        path = tmp_path / "broken.json"
+        path.write_text(json.dumps(broken, ensure_ascii=False), encoding="utf-8")
+        run = xcctl(suite, "simulate", "--profile", str(path))
+        assert run.returncode == 4 and said in run.stderr, (broken, run.stderr)
+    units = json.loads(xcctl(suite, "--json", "unit", "list").stdout)
+    assert (units["items"] if isinstance(units, dict) else units) == [], units
