@@ -809,15 +809,23 @@ s_check_problems (import_t *imp)
                 json_object_set_new (outcomes, "money_written_off_fen", json_integer (written_off));
             if (concern)
                 json_object_set_new (outcomes, "public_concern_resolved", json_true ());
-            /* the evidence is the office's paper record: the file named, or this row itself */
+            /* the evidence is the office's paper record: the file named, or this row itself, named
+               by its number and digested as read (dates normalized), so that the same row saved
+               again by a spreadsheet, or moved to another line, is the same claim */
+            json_t *claim = json_pack ("{s:s, s:o}", "completion", completion, "outcomes", outcomes);
+            json_t *record = json_pack ("{s:O, s:O, s:s, s:s, s:s}", "report", p->report, "claim", claim,
+                                        "due", p->due, "done_on", p->done_on, "closed_on", p->closed_on);
+            char *text = record ? json_dumps (record, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
             unsigned char digest[XC_SHA256_BYTES];
             char hex[2 * XC_SHA256_BYTES + 1], file[300];
-            xc_sha256 (row->raw, row->raw_len, NULL, 0, digest);
+            xc_sha256 (text ? text : "", text ? strlen (text) : 0, NULL, 0, digest);
             xc_hex_encode (digest, sizeof digest, hex);
-            const char *base = strrchr (imp->files[F_PROBLEMS].path, '/');
-            snprintf (file, sizeof file, "%.200s:%ld", base ? base + 1 : imp->files[F_PROBLEMS].path, row->line);
-            p->claim = json_pack ("{s:s, s:[{s:s, s:s}], s:o}", "completion", completion, "evidence", "file",
-                                  p->evidence[0] ? p->evidence : file, "sha256", hex, "outcomes", outcomes);
+            free (text);
+            json_decref (record);
+            snprintf (file, sizeof file, "问题编号 %s", p->no);
+            json_object_set_new (claim, "evidence", json_pack ("[{s:s, s:s}]", "file", p->evidence[0] ? p->evidence : file,
+                                                               "sha256", hex));
+            p->claim = claim;
         }
         else if (measures >= 0 || recovered >= 0 || written_off >= 0 || concern) {
             import_refuse (imp, F_PROBLEMS, row, "outcomes (制度机制, 清缴金额, 核销金额, 群众关切) without 完成时间: only a claim"
