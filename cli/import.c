@@ -459,7 +459,7 @@ s_report (import_t *imp, import_report_t *r, bool *down)
     json_decref (res);
 }
 
-/*  The office's return visit and interview of a target unit. */
+/*  The office's return visit, evaluation and interview of a target unit. */
 static void
 s_target (import_t *imp, import_target_t *t, bool *down)
 {
@@ -477,6 +477,14 @@ s_target (import_t *imp, import_target_t *t, bool *down)
                                          "kinds", t->kinds),
                               down);
         imp->done[D_VISITS] += res != NULL;
+        json_decref (res);
+    }
+    if (t->evaluate && !*down) {
+        json_t *data = json_deep_copy (t->evaluate);
+        json_object_set_new (data, "round", json_string (r->id));
+        json_object_set_new (data, "unit", json_string (unit));
+        json_t *res = s_send (imp, F_TARGETS, t->row, "rectify", "rectify.evaluate", what, data, down);
+        imp->done[D_EVALUATIONS] += res != NULL;
         json_decref (res);
     }
     if (t->interview && !*down) {
@@ -598,10 +606,10 @@ ctl_import_round (ctl_t *ctl, int argc, char **argv)
                     imp.n_problems, imp.n_leads, imp.n_reports, imp.refused);
         else
             printf ("%ld rounds opened, %ld problems recorded, %ld items closed, %ld leads dealt with (%ld people),"
-                    " %ld reports sent (%ld signed), %ld return visits, %ld interviews; %ld rows refused\n",
+                    " %ld reports sent (%ld signed), %ld return visits, %ld evaluations, %ld interviews; %ld rows refused\n",
                     imp.done[D_ROUNDS], imp.done[D_PROBLEMS], imp.done[D_ITEMS_CLOSED], imp.done[D_LEADS],
                     imp.done[D_PEOPLE], imp.done[D_REPORTS], imp.done[D_SIGNED], imp.done[D_VISITS],
-                    imp.done[D_INTERVIEWS], imp.refused);
+                    imp.done[D_EVALUATIONS], imp.done[D_INTERVIEWS], imp.refused);
         rc = imp.refused ? CTL_REFUSED : CTL_OK;
     }
     for (size_t r = 0; r < imp.n_rounds; r++)
@@ -624,6 +632,7 @@ ctl_import_round (ctl_t *ctl, int argc, char **argv)
     for (size_t k = 0; k < imp.n_targets; k++) {
         json_decref (imp.targets[k].kinds);
         json_decref (imp.targets[k].interview);
+        json_decref (imp.targets[k].evaluate);
     }
     free (imp.targets);
     json_decref (imp.units);

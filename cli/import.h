@@ -76,13 +76,15 @@ typedef struct {
     json_t *people;
 } import_lead_t;
 
-/*  What the office did with a target unit after feedback: its return visit, an interview. */
+/*  What the office did with a target unit after feedback: its return visit, its evaluation,
+    an interview. */
 typedef struct {
     const ctl_csv_row_t *row;
     int round;
     const char *unit;                /* as written: an id or a name */
     char visit_on[DATE_BUF];
     json_t *kinds;                   /* the visit's kinds, or NULL: no visit */
+    json_t *evaluate;                /* rectify.evaluate's data but round and unit, or NULL */
     json_t *interview;               /* rectify.interview's data but round and unit, or NULL */
 } import_target_t;
 
@@ -120,7 +122,8 @@ typedef struct {
 } import_t;
 
 /* what was done, counted for the last line */
-enum { D_ROUNDS, D_PROBLEMS, D_ITEMS_CLOSED, D_LEADS, D_PEOPLE, D_REPORTS, D_SIGNED, D_VISITS, D_INTERVIEWS };
+enum { D_ROUNDS, D_PROBLEMS, D_ITEMS_CLOSED, D_LEADS, D_PEOPLE, D_REPORTS, D_SIGNED, D_VISITS, D_INTERVIEWS,
+       D_EVALUATIONS };
 
 /*  The option that names a file (--rounds ...). */
 const char *import_file_option (int file);

@@ -91,7 +91,9 @@ static const struct {
     [F_TARGETS] = { "--targets", "被巡察单位",
                     { { "轮次编号", true }, { "被巡察单位", true }, { "覆盖", false }, { "回访时间", false },
                       { "回访方式", false }, { "约谈对象", false }, { "约谈职务", false }, { "约谈人", false },
-                      { "约谈时间", false }, { NULL, false } } },
+                      { "约谈时间", false }, { "领导班子", false }, { "责任落实", false }, { "任务完成", false },
+                      { "满意度", false }, { "主要负责人", false }, { "负责人职务", false }, { "评估时间", false },
+                      { NULL, false } } },
     [F_PROBLEMS] = { "--problems", "问题",
                      { { "问题编号", true }, { "轮次编号", false }, { "被巡察单位", true }, { "问题描述", true },
                        { "问题详情", false }, { "问题类别", true }, { "严重程度", false }, { "发现时间", true },
@@ -616,10 +618,53 @@ s_check_targets (import_t *imp)
             import_refuse (imp, F_TARGETS, row, "回访方式 without 回访时间");
             continue;
         }
+        /* the evaluation (评估): the four parts scored, the unit's principal leader */
+        static const struct { const char *column, *part; } parts[] = {
+            { "领导班子", "leadership" }, { "责任落实", "responsibility" }, { "任务完成", "task_completion" },
+            { "满意度", "satisfaction" },
+        };
+        json_t *scored = json_object ();
+        bool bad_part = false;
+        for (size_t k = 0; k < 4 && !bad_part; k++) {
+            long long v;
+            bad_part = s_count (imp, F_TARGETS, row, parts[k].column, 100, &v) != 0;
+            if (v >= 0)
+                json_object_set_new (scored, parts[k].part, json_integer (v));
+        }
+        const char *leader = import_get (imp, F_TARGETS, row, "主要负责人");
+        const char *leader_title = import_get (imp, F_TARGETS, row, "负责人职务");
+        char evaluated_on[DATE_BUF];
+        if (bad_part || s_date_column (imp, F_TARGETS, row, "评估时间", false, evaluated_on) != 0) {
+            json_decref (scored);
+            json_decref (t.kinds);
+            continue;
+        }
+        size_t n_parts = json_object_size (scored);
+        if ((n_parts || leader[0] || leader_title[0] || evaluated_on[0])
+            && (n_parts != 4 || !leader[0] || !leader_title[0])) {
+            import_refuse (imp, F_TARGETS, row, "an evaluation needs 领导班子, 责任落实, 任务完成, 满意度 (0-100 each),"
+                           " 主要负责人 and 负责人职务");
+            json_decref (scored);
+            json_decref (t.kinds);
+            continue;
+        }
+        if (n_parts) {
+            const char *stage = imp->rounds[r].n_stages > 6 ? imp->rounds[r].stages[6] : NULL;   /* 评估 */
+            if (!evaluated_on[0] && !stage) {
+                import_refuse (imp, F_TARGETS, row, "评估时间 is empty and round %s has no 评估 date", round);
+                json_decref (scored);
+                json_decref (t.kinds);
+                continue;
+            }
+            t.evaluate = json_pack ("{s:o, s:{s:s, s:s}, s:s}", "parts", scored, "principal_leader", "name", leader,
+                                    "title", leader_title, "occurred_on", evaluated_on[0] ? evaluated_on : stage);
+        }
+        else
+            json_decref (scored);
         if (who[0])
             t.interview = json_pack ("{s:{s:s, s:s}, s:s, s:s}", "interviewee", "name", who, "title", title, "by", by,
                                      "occurred_on", interviewed_on);
-        if (t.kinds || t.interview)
+        if (t.kinds || t.interview || t.evaluate)
             imp->targets[imp->n_targets++] = t;
     }
     for (size_t r = 0; r < imp->n_rounds; r++)

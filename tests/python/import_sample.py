@@ -56,7 +56,17 @@ def make_sample(folder, problems=300, seed=19, body="jiwei", department="dept-au
              for name in ("units", "rounds", "targets", "problems", "leads", "people", "reports")}
     write(paths["units"], ["id", "name", "level", "parent"], units)
 
-    rounds, targets, round_info, visits = [], [], [], {}
+    rounds, targets, round_info, visits, scores = [], [], [], {}, {}
+
+    def evaluation(rid, unit, evaluated, on):
+        """The 2020 rounds' units are scored (评估): the parts, the principal leader, the day."""
+        if not evaluated:
+            return [""] * 7
+        parts = [rnd.randrange(40, 101) for _ in range(4)]
+        # the default weights 15/15/60/10, as rectify computes the score (hundredths, exact)
+        scores[(rid, unit)] = "%.2f" % (sum(w * p for w, p in zip((15, 15, 60, 10), parts)) / 100)
+        return [str(p) for p in parts] + ["王某", "党组书记", day(on)]
+
     for year in YEARS:
         for owner in ("city", "district"):
             rid = f"R-{year}-{'C' if owner == 'city' else 'D'}"
@@ -75,7 +85,8 @@ def make_sample(folder, problems=300, seed=19, body="jiwei", department="dept-au
                                 "回访、专项检查" if visited and k == 0 else "",
                                 "李某" if interview else "", "党委书记" if interview else "",
                                 "市委巡察办主任" if interview else "",
-                                day(stages[3] + datetime.timedelta(days=30)) if interview else ""])
+                                day(stages[3] + datetime.timedelta(days=30)) if interview else ""]
+                               + evaluation(rid, u[0], year == 2020, stages[3] + datetime.timedelta(days=100)))
                 visits[year] = visits.get(year, [0, 0, 0])
                 visits[year][0] += 1
                 visits[year][1] += visited
@@ -84,7 +95,8 @@ def make_sample(folder, problems=300, seed=19, body="jiwei", department="dept-au
     write(paths["rounds"], ["轮次编号", "轮次名称", "类型", "方式", "巡察组", "巡察机构", "所属", "立项", "计划开始",
                             "计划结束", "进驻", "撤离", "报告", "反馈"], rounds)
     write(paths["targets"], ["轮次编号", "被巡察单位", "覆盖", "回访时间", "回访方式", "约谈对象", "约谈职务", "约谈人",
-                             "约谈时间"], targets)
+                             "约谈时间", "领导班子", "责任落实", "任务完成", "满意度", "主要负责人", "负责人职务", "评估时间"],
+          targets)
 
     expected = {y: {"problems": 0, "leads": 0, "handovers": 0, "items": 0, "closed": 0, "closed_on_time": 0,
                     "cases_filed": 0, "people": 0, "sanctioned": 0, "detentions": 0, "immediate": 0,
@@ -181,6 +193,7 @@ def make_sample(folder, problems=300, seed=19, body="jiwei", department="dept-au
           reports)
     write(paths["leads"], ["问题编号", "受理时间", "处置方式", "处置时间", "立案", "办结时间"], lead_rows)
     write(paths["people"], ["问题编号", "形态", "党纪处分", "政务处分", "组织处理", "留置", "移送司法"], people_rows)
+    expected["scores"] = scores
     return paths, expected, bad
 
 
@@ -188,5 +201,5 @@ if __name__ == "__main__":
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     made, figures, _ = make_sample(out, int(sys.argv[2]) if len(sys.argv) > 2 else 300)
-    for year, f in figures.items():
-        print(year, f)
+    for year in YEARS:
+        print(year, figures[year])

@@ -64,9 +64,9 @@ def test_check_names_each_bad_row_by_its_line_and_reads_the_rest(tmp_path):
     # the unknown unit is known only to intake: --check cannot tell it
     assert named_lines(run.stderr) == set(bad) - {bad[3]}, run.stderr
     assert "问题类别 '不存在的类别': no category" in run.stderr and "'2019-02-30' is no date" in run.stderr
-    total = sum(e["problems"] for e in expected.values())
+    total = sum(expected[y]["problems"] for y in YEARS)
     assert f"10 rounds, {total + 1} problems" in run.stdout, run.stdout
-    assert f"{sum(e['reports'] for e in expected.values())} reports read" in run.stdout, run.stdout
+    assert f"{sum(expected[y]['reports'] for y in YEARS)} reports read" in run.stdout, run.stdout
 
 
 def test_a_file_with_an_unknown_or_missing_column_is_refused_whole(tmp_path):
@@ -145,8 +145,16 @@ def test_five_years_load_with_their_dates_and_give_each_years_figures(suite, tmp
                 "interviews_held": e["interviews_held"]}
         assert got == want, (year, got, want)
 
+    # the 2020 rounds' units scored as the paper says (the default weights)
+    scored = {}
+    for rid in ("R-2020-C", "R-2020-D"):
+        run = xcctl(suite, "--json", "rectify", "round", "--round", rid)
+        assert run.returncode == 0, run.stderr
+        scored.update({(rid, t["unit"]): t["score"] for t in json.loads(run.stdout)["targets"]})
+    assert scored == expected["scores"]
+
     # a past claim counts by its own date: the late ones are late, not "today"
-    assert any(e["closed_on_time"] < e["closed"] for e in expected.values())
+    assert any(e["closed_on_time"] < e["closed"] for y, e in expected.items() if y in YEARS)
 
     # the same import again: every command is the one sent before, nothing counts twice
     again = xcctl(suite, *import_args(paths), timeout=600)
