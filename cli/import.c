@@ -560,7 +560,7 @@ ctl_import_round (ctl_t *ctl, int argc, char **argv)
             continue;
         }
         bool known = false;
-        for (int f = 0; f < N_FILES; f++)
+        for (int f = 0; f < N_FILES && !known; f++)
             if (!strcmp (argv[i], import_file_option (f)) && i + 1 < argc) {
                 imp.files[f].path = argv[++i];
                 known = true;
@@ -569,12 +569,11 @@ ctl_import_round (ctl_t *ctl, int argc, char **argv)
             wait_s = atoi (argv[++i]);
             known = wait_s > 0;
         }
-        if (!known || !imp.files[F_ROUNDS].path) {
-            if (!known) {
-                fprintf (stderr, "usage: xcctl import round --rounds 轮次.csv [--targets 被巡察单位.csv] [--problems 问题.csv]"
-                                 " [--leads 线索处置.csv] [--people 处理人员.csv] [--reports 专题报告.csv] [--check] [--wait SECONDS]\n");
-                return CTL_USAGE;
-            }
+        if (!known) {
+            fprintf (stderr, "usage: xcctl import round --rounds 轮次.csv [--targets 被巡察单位.csv] [--problems 问题.csv]"
+                             " [--leads 线索处置.csv] [--people 处理人员.csv] [--reports 专题报告.csv] [--check]"
+                             " [--wait SECONDS]\n");
+            return CTL_USAGE;
         }
     }
     if (!imp.files[F_ROUNDS].path) {
