@@ -75,6 +75,13 @@ item_of() {   # round unit -> its item, once rectify has opened it
   done
   echo "demo: rectify opened no item for $2 in $1" >&2; return 1
 }
+revisit() {   # round unit date kinds; rectify makes the visit from intake's round.advanced: until it has
+  for _ in $(seq 1 100); do
+    x rectify revisit --round "$1" --unit "$2" --date "$3" --kinds "$4" >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+  x rectify revisit --round "$1" --unit "$2" --date "$3" --kinds "$4" >/dev/null
+}
 evidence='[{"file": "验收报告.pdf", "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]'
 # a whole rectification from the records: round unit measure deadline planned claimed accepted outcomes
 rectified() {
@@ -139,7 +146,7 @@ x referral conclude --referral "$report" --occurred-on 2017-06-23 >/dev/null
 
 # every target's return visit, the rail group's included (it had a lead, no item)
 for unit in CZ-SPORTS-SCHOOL CZ-HOSPITAL-1 CZ-RAIL; do
-  x rectify revisit --round R12-1 --unit "$unit" --date 2017-08-10 --kinds '["return_visit"]' >/dev/null
+  revisit R12-1 "$unit" 2017-08-10 '["return_visit"]'
 done
 # the rectification evaluated: the rail group scores low (约谈 recommended), its 一把手 interviewed
 x rectify evaluate --round R12-1 --unit CZ-SPORTS-SCHOOL --occurred-on 2017-09-20 \
@@ -175,7 +182,7 @@ rectified R12-WJ WJ-YANGHE "开展村级应收款专项清收" 2018-07-10 2018-0
 rectified R12-WJ WJ-DONGAN "开展村级应收款专项清收" 2018-07-10 2018-05-15 2018-07-05 2018-07-09 \
   '{"institutional_measures": 2, "money_recovered_fen": 2157000000, "money_written_off_fen": 300000000}'
 for unit in WJ-LIUSHU WJ-YANGHE WJ-DONGAN; do
-  x rectify revisit --round R12-WJ --unit "$unit" --date 2018-08-15 --kinds '["return_visit", "special_check"]' >/dev/null
+  revisit R12-WJ "$unit" 2018-08-15 '["return_visit", "special_check"]'
 done
 
 # ---- the city's 提级巡察回头看 of the first village (2019) --------------------------------------
@@ -183,7 +190,7 @@ x round open --id R12-LB --name "十二届市委提级巡察回头看" --kind lo
   --team 市委第三巡察组 --targets '[{"unit": "WJ-LIUSHU", "coverage": "main"}]' \
   --planned-start 2019-05-13 --planned-end 2019-06-14 --date 2019-05-06 >/dev/null
 stages R12-LB 2019-05-13 2019-06-14 2019-06-24 2019-07-08
-x rectify revisit --round R12-LB --unit WJ-LIUSHU --date 2019-10-15 --kinds '["return_visit"]' >/dev/null
+revisit R12-LB WJ-LIUSHU 2019-10-15 '["return_visit"]'
 
 # ---- today's round: 十四届市委第一轮巡察, fed back 25 days ago ----------------------------------
 x round open --id R-DEMO-1 --name "十四届市委第一轮巡察" --kind regular --team team-1 \

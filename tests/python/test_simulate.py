@@ -102,8 +102,8 @@ def test_the_five_years_reproduce_every_published_figure(suite):
     owners = intake["coverage"]["by_owner"]
     assert owners["city"]["by_kind"]["regular"]["main"] == profile["city_units"]["main"]
     assert owners["city"]["by_kind"]["regular"]["extended"] == profile["city_units"]["extended"]
-    assert owners["district"]["by_kind"]["regular"]["main"] == profile["district_units"] + profile["villages"]
-    assert owners["district"]["by_kind"]["regular"]["by_level"]["village"] == profile["villages"], owners["district"]
+    assert owners["district"]["units_by_kind"]["regular"] == profile["district_units"] + profile["villages"]
+    assert owners["district"]["by_kind_level"]["regular"]["village"] == profile["villages"], owners["district"]
 
     # the 2020 linked round: 42 leads, 60 立行立改, 34 立案, 4 people sanctioned, 3 留置
     linked = profile["linked_round"]
