@@ -1,5 +1,6 @@
 /*  ctl.c: the operator's key and registry, signed calls, paging, files (ctl.h). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,7 +191,9 @@ s_take_reply (ctl_t *ctl, s_flight_t *flights, size_t n, s_flight_t *f, char *by
         const char *text = json_string_value (json_object_get (reply->data, "message"));
         xc_code_t code = xc_code_from_name (name);
         if (code == XC_CODE_COUNT || !xc_code_is_transient (code)) {
-            fprintf (stderr, "xcctl: %s refused %s: %s: %s\n", req->service, req->type, name ? name : "error",
+            snprintf (req->message, sizeof req->message, "%s", text ? text : "");
+            if (!req->quiet)
+                fprintf (stderr, "xcctl: %s refused %s: %s: %s\n", req->service, req->type, name ? name : "error",
                      text ? text : "");
             req->code = code == XC_E_NOT_FOUND ? CTL_NOT_FOUND : CTL_REFUSED;
             snprintf (req->error, sizeof req->error, "%s", name ? name : "error");
@@ -226,7 +229,7 @@ ctl_call_all (ctl_t *ctl, ctl_request_t *reqs, size_t n)
         f->req = req;
         req->result = NULL;
         req->code = CTL_LOCAL;
-        req->status[0] = req->error[0] = 0;
+        req->status[0] = req->error[0] = req->message[0] = 0;
         json_t *data = req->data ? req->data : json_object ();
         req->data = NULL;
         f->done = true;
@@ -236,7 +239,8 @@ ctl_call_all (ctl_t *ctl, ctl_request_t *reqs, size_t n)
         }
         int64_t wall = xc_clock_wall ();
         xc_claims_t claims = { .iss = req->iss ? req->iss : ctl->iss, .aud = req->service, .type = req->type,
-                               .iat = wall, .exp = wall + ctl->config->clock_skew_seconds };
+                               .iat = wall, .exp = wall + ctl->config->clock_skew_seconds,
+                               .id = req->id };
         req->iss = claims.iss;
         xc_err_t err;
         f->msg = xc_envelope_seal (req->key ? req->key : &ctl->key, &claims, data, &f->len, f->id, &err);
@@ -382,11 +386,29 @@ ctl_flag (int argc, char **argv, const char *name)
     return false;
 }
 
-/*  Levenshtein distance between a and b (each cut at 63 bytes). */
+/*  The characters of s (UTF-8 code points, at most 63) into out; their count. */
+static int
+s_chars (const char *s, uint32_t out[64])
+{
+    int n = 0;
+    const unsigned char *p = (const unsigned char *) s;
+    while (*p && n < 63) {
+        uint32_t c = *p++;
+        int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+        for (; more > 0 && (*p & 0xC0) == 0x80; more--)
+            c = c << 8 | *p++;
+        out[n++] = c;
+    }
+    return n;
+}
+
+/*  Levenshtein distance between a and b in characters (each cut at 63): a Chinese column
+    name one character off is one edit, as a typo in English is. */
 static int
 s_distance (const char *a, const char *b)
 {
-    int la = (int) strnlen (a, 63), lb = (int) strnlen (b, 63);
+    uint32_t ca[64], cb[64];
+    int la = s_chars (a, ca), lb = s_chars (b, cb);
     int row[64];
     for (int j = 0; j <= lb; j++)
         row[j] = j;
@@ -395,7 +417,7 @@ s_distance (const char *a, const char *b)
         row[0] = i;
         for (int j = 1; j <= lb; j++) {
             int up = row[j];
-            int best = diag + (a[i - 1] != b[j - 1]);
+            int best = diag + (ca[i - 1] != cb[j - 1]);
             best = up + 1 < best ? up + 1 : best;
             best = row[j - 1] + 1 < best ? row[j - 1] + 1 : best;
             row[j] = best;
@@ -411,6 +433,8 @@ ctl_nearest (const char *word, const char *const *known, size_t n)
     const char *best = NULL;
     int best_d = 1 << 30;
     size_t wl = strlen (word);
+    uint32_t chars[64];
+    int letters = s_chars (word, chars);
     for (size_t i = 0; i < n; i++) {
         /* a word a known one starts with ("rect" for rectify) is as near as a typo */
         int d = wl >= 3 && strncmp (known[i], word, wl) == 0 ? 1 : s_distance (word, known[i]);
@@ -420,7 +444,7 @@ ctl_nearest (const char *word, const char *const *known, size_t n)
         }
     }
     /* at most two edits, and fewer than the word has letters: 'x' is near nothing */
-    return best && best_d <= 2 && (size_t) best_d < wl ? best : NULL;
+    return best && best_d <= 2 && best_d < letters ? best : NULL;
 }
 
 void

@@ -59,11 +59,15 @@ typedef struct {
     json_t *data;                    /* stolen (NULL: {}) */
     const xc_key_t *key;             /* NULL: the operator's */
     const char *iss;                 /* NULL: the operator's */
+    const char *id;                  /* the command's id (a UUID): NULL, a new one; a retry or a
+                                        re-run that must not act twice gives the same */
+    bool quiet;                      /* a refusal is not printed: the caller says it (message) */
     /* out */
     json_t *result;                  /* caller owns; NULL when code is not CTL_OK */
     int code;                        /* CTL_OK, CTL_REFUSED, CTL_NOT_FOUND, CTL_DOWN, CTL_BAD_REPLY, CTL_LOCAL */
     char status[16];                 /* "accepted", "duplicate" or "result" */
     char error[32];                  /* the service's error code when it refused */
+    char message[512];               /* and its message */
 } ctl_request_t;
 
 /*  Sends every request at once and waits for them all within one --timeout, resending each

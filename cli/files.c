@@ -1,6 +1,6 @@
 /*  files.c: xcctl export (the three lists, a body's lead list: CSV, UTF-8 with a byte order
     mark) and xcctl import units FILE.csv (a city's units in bulk, each bad row named by its
-    line). */
+    line); xcctl import round is import.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,8 +203,12 @@ s_split (char *line, char **fields, int max)
 int
 ctl_import (ctl_t *ctl, int argc, char **argv)
 {
+    if (argc >= 1 && strcmp (argv[0], "round") == 0)
+        return ctl_import_round (ctl, argc - 1, argv + 1);
     if (argc != 2 || strcmp (argv[0], "units") != 0) {
-        fprintf (stderr, "usage: xcctl import units FILE.csv   (columns: id,name,level,parent; a header line first)\n");
+        fprintf (stderr, "usage: xcctl import units FILE.csv   (columns: id,name,level,parent; a header line first)\n"
+                         "       xcctl import round --rounds 轮次.csv [--targets 被巡察单位.csv] [--problems 问题.csv]"
+                         " [--leads 线索处置.csv] [--people 处理人员.csv] [--reports 专题报告.csv] [--check]\n");
         return CTL_USAGE;
     }
     FILE *f = fopen (argv[1], "rb");

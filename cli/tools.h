@@ -18,7 +18,10 @@ int ctl_stats_filters (int argc, char **argv, json_t **filters_p);
 
 /* files.c */
 int ctl_export (ctl_t *ctl, int argc, char **argv);     /* LIST [--round R] [--unit U] [--target ISS] --out FILE */
-int ctl_import (ctl_t *ctl, int argc, char **argv);     /* units FILE.csv */
+int ctl_import (ctl_t *ctl, int argc, char **argv);     /* units FILE.csv | round --rounds FILE ... */
+
+/* import.c */
+int ctl_import_round (ctl_t *ctl, int argc, char **argv);   /* the words after "import round" */
 
 /* principals.c */
 int ctl_keygen (ctl_t *ctl, int argc, char **argv);     /* --out FILE [--kid KID] [--curve] */

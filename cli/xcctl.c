@@ -316,6 +316,8 @@ s_usage (FILE *out)
              "             one report across the services, in the source document's shape, for a selection\n"
              "  export problems|tasks|responsibilities|leads [--round R] [--unit U] [--target ISS] --out FILE.csv\n"
              "  import units FILE.csv   register units in bulk (id,name,level,parent)\n"
+             "  import round --rounds 轮次.csv [--targets ..] [--problems ..] [--leads ..] [--people ..] [--check]\n"
+             "             past rounds from the office's spreadsheets, each fact on its own date\n"
              "  audit verify [SERVICE ...]   check every event chain's links and signatures\n"
              "  keygen --out FILE.jwk --kid KID [--curve] [--not-before T] [--not-after T]   a key pair\n"
              "  principal add|list|revoke   edit the registry the services read (no restart)\n"
@@ -348,7 +350,10 @@ static const struct {
     { "export", "xcctl export problems|tasks|responsibilities [--round R] [--unit U] --out FILE.csv\n"
                 "xcctl export leads [--target ISS] --out FILE.csv\n  a round, unit or target that does not exist is exit 6"
                 " and no file is written" },
-    { "import", "xcctl import units FILE.csv\n  a header line, then id,name,level,parent; refused rows named by line" },
+    { "import", "xcctl import units FILE.csv\n  a header line, then id,name,level,parent; refused rows named by line\n"
+                "xcctl import round --rounds 轮次.csv [--targets 被巡察单位.csv] [--problems 问题.csv] [--leads 线索处置.csv]"
+                " [--people 处理人员.csv] [--reports 专题报告.csv] [--check] [--wait S]\n  past rounds with their real dates (docs/xcctl.md,"
+                " \"Importing past rounds\"); refused rows named by file:line, the rest go on; --check reads only" },
     { "keygen", "xcctl keygen --out FILE.jwk --kid KID [--curve] [--not-before TIME] [--not-after TIME]\n"
                 "  TIME: RFC 3339 (2027-01-01T00:00:00+08:00) or a date (2027-01-01, the deployment's local midnight)" },
     { "principal", "xcctl principal add --iss ISS --role ROLE --public FILE.jwk.pub [--scope JSON] [--curve Z85]"
@@ -367,7 +372,8 @@ static const struct {
     { "events", { "--after", "--follow" }, { NULL } },
     { "audit", { NULL }, { "verify" } },
     { "export", { "--round", "--unit", "--target", "--out" }, { "problems", "tasks", "responsibilities", "leads" } },
-    { "import", { NULL }, { "units" } },
+    { "import", { "--rounds", "--targets", "--problems", "--leads", "--people", "--reports", "--check", "--wait" },
+      { "units", "round" } },
     { "keygen", { "--out", "--kid", "--curve", "--not-before", "--not-after" }, { NULL } },
     { "principal", { "--iss", "--role", "--public", "--scope", "--curve", "--years", "--not-before", "--not-after" },
       { "add", "list", "revoke" } },
@@ -415,7 +421,9 @@ s_check_words (const char *command, int argc, char **argv)
                     fprintf (stderr, "; %s takes none\n", command);
                 return CTL_USAGE;
             }
-            k += strcmp (argv[k], "--follow") != 0 && !(strcmp (command, "keygen") == 0 && strcmp (argv[k], "--curve") == 0);
+            /* flags take no value */
+            k += strcmp (argv[k], "--follow") != 0 && strcmp (argv[k], "--check") != 0
+                 && !(strcmp (command, "keygen") == 0 && strcmp (argv[k], "--curve") == 0);
         }
     }
     return CTL_OK;
