@@ -252,16 +252,15 @@ s_both_coverages (json_t *node, const char *member)
                 json_object_set_new (v, i ? "extended" : "main", json_integer (0));
 }
 
-/*  One target row into a coverage block: by kind (with coverage, units, by level), by mode,
-    by level, by level and coverage, and units. */
+/*  One target row into a coverage block: by kind and coverage, units by kind, by kind and
+    level, by mode (coverage and units), by level, by level and coverage, and units. */
 static void
 s_cover (json_t *block, const char *kind, const json_t *modes, const char *coverage,
          const char *level, const char *unit)
 {
-    json_t *k = s_child (s_child (block, "by_kind"), kind);
-    s_mark (k, coverage, unit);
-    s_mark (k, "units", unit);
-    s_mark (s_child (k, "by_level"), level, unit);
+    s_mark (s_child (s_child (block, "by_kind"), kind), coverage, unit);
+    s_mark (s_child (block, "units_by_kind"), kind, unit);
+    s_mark (s_child (s_child (block, "by_kind_level"), kind), level, unit);
     size_t i;
     json_t *m;
     json_array_foreach (modes, i, m) {
@@ -277,8 +276,8 @@ s_cover (json_t *block, const char *kind, const json_t *modes, const char *cover
 static json_t *
 s_block (void)
 {
-    return json_pack ("{s:{}, s:{}, s:{}, s:{}}", "by_kind", "by_mode", "by_level",
-                      "by_level_coverage");
+    return json_pack ("{s:{}, s:{}, s:{}, s:{}, s:{}, s:{}}", "by_kind", "units_by_kind",
+                      "by_kind_level", "by_mode", "by_level", "by_level_coverage");
 }
 
 static void

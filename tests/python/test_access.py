@@ -438,6 +438,12 @@ PAST = {"clock": "2020-01-01T00:00:00Z"}       # moves no clock: any later insta
 PROBES = {
     ("intake", "unit.register"): same(lambda w: {"id": f"U-P{uid()}", "name": "探针单位",
                                                  "level": "other"}),
+    # units that do not exist: the office is answered not_found, nothing changes
+    ("intake", "unit.rename"): same({"unit": "NO-UNIT", "name": "探针"}),
+    ("intake", "unit.merge"): same({"from": ["NO-UNIT-1", "NO-UNIT-2"], "into": {"id": "NO-UNIT-3"}}),
+    ("intake", "unit.split"): same({"unit": "NO-UNIT", "into": [
+        {"id": "NO-UNIT-a", "name": "甲", "level": "other"}, {"id": "NO-UNIT-b", "name": "乙", "level": "other"}],
+        "successor": "NO-UNIT-a"}),
     ("intake", "round.open"): same(lambda w: {
         "id": f"RP-{uid()}", "name": "探针轮", "kind": "regular", "team": "team-9",
         "targets": [{"unit": "U-A", "coverage": "main"}], "planned_start": day(w, 0),
@@ -685,6 +691,8 @@ def only_counts(x, path="stats"):
     """A stats answer holds counts, rates and money as text, nothing else."""
     if isinstance(x, dict):
         for k, v in x.items():
+            if path == "stats" and k in ("definitions", "filters"):
+                continue    # what each figure means, in words, and the filters echoed (issue 19)
             only_counts(v, f"{path}.{k}")
     elif isinstance(x, str):
         assert re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", x), f"{path}: {x!r}"

@@ -2328,9 +2328,10 @@ s_filters_scenario (void)
     st = OK ("office", "intake.stats", json_object ());
     by_owner = json_object_get (json_object_get (st, "coverage"), "by_owner");
     json_t *district = json_object_get (by_owner, "district");
-    json_t *dr = json_object_get (json_object_get (district, "by_kind"), "regular");
-    CHECK_INT (json_integer_value (json_object_get (dr, "units")), 2);
-    CHECK_INT (json_integer_value (json_object_get (json_object_get (dr, "by_level"), "village")), 2);
+    CHECK_INT (json_integer_value (json_object_get (json_object_get (district, "units_by_kind"), "regular")), 2);
+    CHECK_INT (json_integer_value (json_object_get (json_object_get (json_object_get (district, "by_kind_level"),
+                                                                     "regular"), "village")), 2);
+    CHECK_INT (json_object_size (json_object_get (json_object_get (district, "by_kind"), "regular")), 2);
     CHECK_INT (json_integer_value (json_object_get (district, "units")), 2);
     CHECK_INT (json_integer_value (json_object_get (json_object_get (district, "by_level"), "village")), 2);
     json_t *linked_cov = json_object_get (json_object_get (json_object_get (by_owner, "city"), "by_mode"), "linked");
