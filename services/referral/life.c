@@ -228,7 +228,16 @@ referral_apply (xc_call_t *call, const char *source, const xc_event_t *event, vo
     json_t *content = json_deep_copy (data);
     int rc = referral_make (call, referral, kind, target, problem, title, content, date, "intake", &origin);
     json_decref (content);
-    return rc;
+    if (rc != 0 || !origin.unit)
+        return rc;
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT id FROM referrals WHERE problem = ?1 AND kind = ?2");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, problem);
+    sqlite3_bind_text (stmt, 2, kind, -1, SQLITE_STATIC);
+    json_int_t id = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+    sqlite3_reset (stmt);
+    return referral_unit_follow (call, id, origin.unit);
 }
 
 void
@@ -261,9 +270,11 @@ s_category (xc_call_t *call, const char *id, json_t **path, char *name, size_t s
     for (int depth = 0; at && depth < 16; depth++) {
         size_t i;
         const json_t *c, *found = NULL;
-        json_array_foreach (list, i, c)
-            if (json_is_string (json_object_get (c, "id")) && strcmp (json_string_value (json_object_get (c, "id")), at) == 0)
+        json_array_foreach (list, i, c) {
+            const char *cid = json_string_value (json_object_get (c, "id"));
+            if (cid && strcmp (cid, at) == 0)
                 found = c;
+        }
         if (!found) {
             json_decref (*path);
             *path = NULL;

@@ -41,8 +41,10 @@ static const xc_migration_t s_migrations[] = {
       "ALTER TABLE referrals ADD COLUMN last_on TEXT;"
       "ALTER TABLE referrals ADD COLUMN applied_on TEXT;"
       "ALTER TABLE referrals ADD COLUMN quiet_until TEXT;"
-      "UPDATE referrals SET last_on = coalesce (concluded_on, disposed_on, referred_on),"
-      " applied_on = referred_on;"
+      /* a referral made before: its last dated fact is the latest of its days */
+      "UPDATE referrals SET applied_on = referred_on, last_on = max (referred_on, coalesce (disposed_on, ''),"
+      " coalesce (concluded_on, ''), coalesce ((SELECT max (reported_on) FROM outcomes"
+      " WHERE outcomes.referral = referrals.id), ''));"
       "CREATE INDEX referrals_by_round ON referrals (round, kind) WHERE round IS NOT NULL;"
       "CREATE INDEX referrals_by_date ON referrals (referred_on, kind);"
       "CREATE INDEX referrals_by_unit ON referrals (unit) WHERE unit IS NOT NULL;"

@@ -152,6 +152,8 @@ referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_err_
 done:
     if (rc != 0 && err)
         err->code = XC_E_CONFIG;
+    if (rc != 0)
+        referral_policy_free (policy);
     json_decref (section);
     return rc;
 }
@@ -179,4 +181,12 @@ referral_policy_kind_name (const referral_policy_t *policy, const char *list, co
         if (strcmp (json_string_value (json_object_get (kind, "id")), id) == 0)
             return json_string_value (json_object_get (kind, "name"));
     return NULL;
+}
+
+void
+referral_policy_free (referral_policy_t *policy)
+{
+    json_decref (policy->outcomes);
+    json_decref (policy->definitions);
+    policy->outcomes = policy->definitions = NULL;
 }

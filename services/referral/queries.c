@@ -435,7 +435,8 @@ referral_stats (xc_call_t *call, void *state)
         json_decref (party);
         json_decref (admin);
         json_decref (handling);
-        return oom ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : xc_call_fail_db (call, "unable to count referrals");
+        return oom ? xc_call_fail (call, XC_E_INTERNAL, "out of memory")
+                   : xc_call_fail_db (call, "unable to count referrals");
     }
     json_object_set_new (stats, "by_form", by_form);
     /* party and administrative sanctions share words (警告, 开除): kept apart */
@@ -452,6 +453,7 @@ referral_stats (xc_call_t *call, void *state)
         const char *text = json_string_value (json_object_get (given, s_definitions[i][0]));
         json_object_set_new (definitions, s_definitions[i][0], json_string (text ? text : s_definitions[i][1]));
     }
+    json_object_update_missing (definitions, (json_t *) given);   /* a figure the policy adds */
     json_object_set_new (stats, "definitions", definitions);
     json_t *words = json_object ();
     const char *list;

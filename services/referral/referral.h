@@ -47,6 +47,8 @@ const xc_route_t *referral_routes (size_t *n);
 
 /* policy.c */
 int referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);
+/* The policy's JSON (outcome kinds, definitions); a failed load has freed it already. */
+void referral_policy_free (referral_policy_t *policy);
 /* The span and its text for a kind ("lead", "handover", "report"). */
 const xc_span_t *referral_policy_due (const referral_policy_t *policy, const char *kind,
                                       const char **text);
@@ -71,6 +73,9 @@ void referral_event_date (xc_call_t *call, const xc_event_t *event, char out[XC_
 /* The unit's level into level ("" when referral does not know the unit); conflict when the
    unit was merged or split (naming its successor and the day). */
 int referral_unit_check (xc_call_t *call, const char *unit, char *level, size_t size);
+/* A referral made for a unit that was merged or split before referral read it (an event that
+   waited for a calendar file) moves to its successor, as the unit's open referrals did. */
+int referral_unit_follow (xc_call_t *call, json_int_t id, const char *unit);
 /* An SQL expression: the name of referrals.unit on referrals.referred_on. */
 extern const char *const referral_name_at_sql;
 

@@ -148,6 +148,41 @@ s_succeed (xc_call_t *call, const char *unit, const char *successor, const char 
 }
 
 int
+referral_unit_follow (xc_call_t *call, json_int_t id, const char *unit)
+{
+    char at[XC_NAME_MAX];
+    snprintf (at, sizeof at, "%s", unit);
+    /* a chain of reforms (merged, then split) is followed to its end; 64 steps stop a loop */
+    for (int step = 0; step < 64; step++) {
+        sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT successor, changed_on FROM units WHERE id = ?1"
+                                                 " AND status <> 'active' AND successor IS NOT NULL");
+        if (!stmt)
+            return -1;
+        sqlite3_bind_text (stmt, 1, at, -1, SQLITE_STATIC);
+        char next[XC_NAME_MAX] = "", on[XC_DATE_LEN + 1] = "";
+        if (sqlite3_step (stmt) == SQLITE_ROW) {
+            snprintf (next, sizeof next, "%s", (const char *) sqlite3_column_text (stmt, 0));
+            snprintf (on, sizeof on, "%s", (const char *) sqlite3_column_text (stmt, 1));
+        }
+        sqlite3_reset (stmt);
+        if (!next[0])
+            return 0;
+        stmt = xc_call_stmt (call, "UPDATE referrals SET unit = ?2 WHERE id = ?1");
+        if (!stmt)
+            return -1;
+        sqlite3_bind_int64 (stmt, 1, id);
+        sqlite3_bind_text (stmt, 2, next, -1, SQLITE_STATIC);
+        if (xc_call_exec (call, stmt, "unable to move a referral to the unit's successor") != 0
+            || referral_history (call, id, "unit_succeeded", "intake",
+                                 json_pack ("{s:s, s:s, s:s, s:s}", "action", "unit_succeeded", "from", at,
+                                            "to", next, "occurred_on", on)) != 0)
+            return -1;
+        snprintf (at, sizeof at, "%s", next);
+    }
+    return 0;
+}
+
+int
 referral_units_apply (xc_call_t *call, const xc_event_t *event)
 {
     const json_t *data = event->msg->data;

@@ -70,6 +70,7 @@ s_referral (const xc_config_t *cfg)
         const xc_span_t *span = referral_policy_due (&policy, kinds[i], &text);
         XC_FUZZ_ASSERT (span && text && span->amount >= 0 && span->amount <= 3660);
     }
+    referral_policy_free (&policy);
 }
 
 static void

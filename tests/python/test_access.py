@@ -72,7 +72,7 @@ MARK = "LEADMARK"
 REPORTER = {"name": "REPORTERMARK 王五", "contact": "139-0000-0000"}
 # Everyone who must get nothing of the lead; the service role sees its alerts only (no text).
 NOBODY = ["body_b", "unit_a", "unit_b", "team", "public", "petition", "audit", "dept"]
-ALERTS = {"referral.warning", "referral.overdue", "referral.extended"}
+ALERTS = {"referral.warning", "referral.overdue", "referral.extended", "referral.signed"}
 LEADS_HEADER = "\ufeff线索编号,接收单位,问题编号,标题,状态,处置方式,反馈期限,是否逾期\r\n"
 
 # Everything notify can read goes to the office too: so if any lead text reached notify, a
@@ -472,6 +472,8 @@ PROBES = {
     ("referral", "referral.conclude"): p_referral({"note": "探针"}),
     ("referral", "referral.extend"): same(lambda w: {"referral": w.ref["nobody-x"], "due": "2099-12-31",
                                                      "reason": "探针"}),
+    ("referral", "referral.sign"): same(lambda w: {"referral": w.ref["nobody-x"],
+                                                   "leader": {"name": "探针", "title": "探针"}}),
     ("referral", "referral.get"): p_referral({}),
     ("referral", "referral.list"): same({}),
     ("referral", "referral.stats"): same({}),
@@ -688,11 +690,13 @@ def test_nobody_else_gets_the_lead_from_xcctl_export_leads(world, attr):
 
 
 def only_counts(x, path="stats"):
-    """A stats answer holds counts, rates and money as text, nothing else."""
+    """A stats answer holds counts, rates and money as text, nothing else; besides the
+    deployment's own words (each figure's definition, the names of kinds) and the filters the
+    caller gave, which hold no record's content."""
     if isinstance(x, dict):
         for k, v in x.items():
-            if path == "stats" and k in ("definitions", "filters"):
-                continue    # what each figure means, in words, and the filters echoed (issue 19)
+            if path == "stats" and k in ("definitions", "names", "filters"):
+                continue
             only_counts(v, f"{path}.{k}")
     elif isinstance(x, str):
         assert re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", x), f"{path}: {x!r}"

@@ -150,9 +150,9 @@ def test_a_deadline_in_a_year_without_its_file_waits_and_the_rest_goes_on(suite)
     assert rh, health(s, rectify)
     fh = wait_for(lambda: caught_up(referral))
     assert fh, health(s, referral)
-    # a lead's period starts on its referral date, the day the fact happened (12-24 on intake's
-    # clock), never the signing time: it needs 2027 too
-    lead_start = datetime.date.fromisoformat(FEEDBACK)
+    # a lead's period starts on the day intake classified it (its event's occurred_on): intake's
+    # day, 2026-12-24 (or the machine's, when that is later), not the day the event was signed
+    lead_start = today
     lead_waits = add_workdays(s.calendar, lead_start, 20) is None
     listed = ok(rectify.call(s.office, "rectify.list", {"limit": 100}))["items"]
     assert [(i["unit"], i["problem"], i["due"]) for i in listed] == [("U-B", second, "2026-12-31")], listed

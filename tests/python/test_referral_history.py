@@ -8,12 +8,15 @@ Written from docs/services/referral.md. Today is the deployment's real clock; hi
 dated in the months before it."""
 
 import datetime
+import os
+import shutil
+import subprocess
 import time
 
 import pytest
 
 import xcwire
-from conftest import Suite, running_suite
+from conftest import REPO, Suite, running_suite, write_json
 
 SERVICES = ["intake", "referral"]
 BODY = "discipline-commission"
@@ -56,11 +59,6 @@ def suite(tmp_path):
 
 def clients(s):
     return s.client("intake"), s.client("referral")
-
-
-def today(s, referral):
-    """The deployment's today (+08:00), from referral's clock as a test reads it."""
-    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).date()
 
 
 def days_ago(n):
@@ -342,3 +340,79 @@ def test_a_lead_loaded_from_history_through_intake_keeps_its_dates(suite):
     # the body records its disposal from before the referral: refused
     refused(referral.call(s.office, "referral.acknowledge", {"referral": row[0]["id"], "occurred_on": days_ago(295)}),
             "conflict", classified)
+
+
+@pytest.mark.parametrize("policy,said", [
+    ({"history_quiet": "soon"}, "policies.referral.history_quiet"),
+    ({"history_roles": ["office", "no role!"]}, "policies.referral.history_roles"),
+    ({"outcomes": {"party_sanction": [{"id": "warning", "name": "警告"}, {"id": "warning", "name": "又一个"}]}},
+     "policies.referral.outcomes.party_sanction: 'warning' twice"),
+    ({"outcomes": {"forms": ["第一种形态"]}}, "policies.referral.outcomes.forms"),
+    ({"definitions": {"leads": ""}}, "policies.referral.definitions"),
+])
+def test_a_bad_policy_stops_the_service_naming_the_key(tmp_path, policy, said):
+    s = Suite(str(tmp_path), SERVICES, {"office": ("office", "office", {})}, {"referral": policy})
+    r = subprocess.run([os.path.join(REPO, "build", "bin", "xc-referral"), "--config", s.config_path, "--test-mode"],
+                       cwd=str(tmp_path), capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0, r
+    assert said in r.stderr + r.stdout, r
+
+
+def test_a_policy_replaces_the_kinds_and_the_definitions(tmp_path):
+    s = Suite(str(tmp_path), SERVICES, {"office": ("office", "office", {}), "body": (BODY, "discipline", {})},
+              {"referral": {"outcomes": {"organizational_handling": [{"id": "talk", "name": "提醒谈话"}]},
+                            "definitions": {"leads": "本地定义：线索件数。", "note": "本地说明。"}}})
+    for _ in running_suite(s):
+        referral = s.client("referral")
+        rid = ok(referral.call(s.office, "referral.create", {"kind": "lead", "target": BODY, "title": "线索",
+                                                             "detail": "……"}))["referral"]
+        ok(referral.call(s.body, "referral.acknowledge", {"referral": rid}))
+        ok(referral.call(s.body, "referral.dispose", {"referral": rid, "method": "talk_inquiry"}))
+        refused(referral.call(s.body, "referral.outcome", {"referral": rid, "case_filed": False, "people": [
+            {"form": 1, "organizational_handling": "admonishment"}]}), "schema", "admonishment")
+        ok(referral.call(s.body, "referral.outcome", {"referral": rid, "case_filed": False, "people": [
+            {"form": 1, "organizational_handling": "talk"}]}))
+        st = stats(s, referral)
+        assert st["by_handling"] == {"talk": 1} and st["names"]["organizational_handling"] == {"talk": "提醒谈话"}
+        assert st["definitions"]["leads"] == "本地定义：线索件数。" and st["definitions"]["note"] == "本地说明。"
+        assert st["definitions"]["people"].startswith("处理人数")        # the others stay built in
+        assert st["names"]["party_sanction"]["expulsion"] == "开除党籍"      # the other lists stay
+
+
+def test_a_lead_that_waited_for_a_calendar_follows_its_unit_merged_meanwhile(tmp_path):
+    folder = os.path.join(str(tmp_path), "calendar")
+    os.mkdir(folder)
+    for year in (2025, 2026):
+        shutil.copy(os.path.join(REPO, "config", "calendar", f"{year}.json"), folder)
+    s = Suite(str(tmp_path), SERVICES, {"office": ("office", "office", {}), "team": ("team-1", "team", {}),
+                                        "body": (BODY, "discipline", {})},
+              {"referral": {"due": {"lead": "20 workdays"}}})
+    s.config["calendar"] = folder
+    s.config["limits"]["calendar_check_ms"] = 200
+    write_json(s.config_path, s.config)
+    for _ in running_suite(s):
+        intake, referral = clients(s)
+        for c in (intake, referral):
+            ok(c.call(s.office, "clock.set", {"clock": "2026-12-24T02:00:00Z"}))
+        for u in ("U-A", "U-B"):
+            ok(intake.call(s.office, "unit.register", {"id": u, "name": f"{u}镇", "level": "town"}))
+        ok(intake.call(s.office, "round.open", {
+            "id": "R1", "name": "十二届第一轮", "kind": "regular", "team": "team-1",
+            "targets": [{"unit": "U-A", "coverage": "main"}], "planned_start": "2026-10-10",
+            "planned_end": "2026-11-10", "date": "2026-10-01"}))
+        ok(intake.call(s.office, "round.advance", {"round": "R1", "stage": "stationed", "date": "2026-10-10"}))
+        p = ok(intake.call(s.team, "problem.report", {
+            "round": "R1", "unit": "U-A", "category": "governance", "summary": "某所长违规经商",
+            "detail": "详见巡察底稿", "severity": "serious", "source": "inspection_team"}))["problem"]
+        ok(intake.call(s.office, "problem.classify", {"problem": p, "dispositions": [{"kind": "lead", "body": BODY}]}))
+        # 20 workdays from 2026-12-24 need 2027: the lead waits
+        assert wait_for(lambda: ok(referral.call(s.office, "health", {}))["waiting"]["calendar"] == 1)
+        ok(intake.call(s.office, "unit.merge", {"from": ["U-A", "U-B"],
+                                                "into": {"id": "U-N", "name": "新镇", "level": "town"}}))
+        write_json(os.path.join(folder, "2027.json"), {"year": 2027, "holidays": ["2027-01-01"], "workdays": []})
+        made = wait_for(lambda: ok(referral.call(s.office, "referral.list", {}))["items"])
+        assert made, ok(referral.call(s.office, "health", {}))
+        got = ok(referral.call(s.office, "referral.get", {"referral": made[0]["id"]}))
+        assert got["unit"] == "U-N" and got["referred_on"] == "2026-12-24", got
+        step = [h["data"] for h in got["history"] if h["action"] == "unit_succeeded"]
+        assert step == [{"action": "unit_succeeded", "from": "U-A", "to": "U-N", "occurred_on": "2026-12-24"}], step
