@@ -356,6 +356,19 @@ rectify_interview (xc_call_t *call, void *state)
     json_int_t id = (json_int_t) sqlite3_last_insert_rowid (xc_call_db (call));
     json_t *event = xc_json_pick (data, (const char *const[]) { "round", "unit", "interviewee", "by", "note", NULL });
     json_object_set_new (event, "interview", json_integer (id));
+    /* the names people read in a notice */
+    stmt = xc_call_stmt (call, "SELECT (SELECT name FROM units WHERE id = ?2), (SELECT name FROM rounds WHERE id = ?1)");
+    if (!stmt) {
+        json_decref (event);
+        return -1;
+    }
+    sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, unit, -1, SQLITE_STATIC);
+    if (sqlite3_step (stmt) == SQLITE_ROW) {
+        json_object_set_new (event, "unit_name", xc_column_text (stmt, 0));
+        json_object_set_new (event, "round_name", xc_column_text (stmt, 1));
+    }
+    sqlite3_reset (stmt);
     json_object_set_new (event, "occurred_on", json_string (on));
     if (rectify_emit (call, "interview.held", unit, NULL, event) != 0)
         return -1;

@@ -129,5 +129,6 @@ main (int argc, char **argv)
     };
     int rc = xc_service_main (&def, argc, argv);
     json_decref (s_rectify.parents);
+    rectify_policy_clear (&s_rectify.policy);
     return rc;
 }

@@ -50,10 +50,12 @@ static const xc_field_t s_interview_fields[] = {
     { .name = "lowest", .type = XC_T_INTEGER, .min = 0, .max = 10000 },
     { .name = NULL },
 };
+static const xc_field_t s_sentence = { .type = XC_T_STRING, .min = 1, .max = 2000 };
 static const xc_field_t s_role = { .type = XC_T_STRING, .min = 1, .max = RECTIFY_WORD - 1 };
 static const xc_field_t s_fields[] = {
     { .name = "history_roles", .type = XC_T_ARRAY, .max = RECTIFY_MAX_ROLES, .items = &s_role },
     SPAN ("history_quiet"),
+    { .name = "definitions", .type = XC_T_MAP, .max = 32, .items = &s_sentence },
     { .name = "regimes", .type = XC_T_MAP, .max = RECTIFY_MAX_REGIMES, .items = &s_regime },
     WORD ("default_regime", false),
     SPAN ("immediate_due"),
@@ -83,6 +85,24 @@ static const char s_defaults[] =
     "             {\"grade\": \"poor\", \"name\": \"差\", \"min\": 0}],"
     " \"history_roles\": [\"office\"], \"history_quiet\": \"1 days\","
     " \"interview\": {\"below\": 60, \"lowest\": 0}}";
+
+/*  What a person reads next to each rate and less obvious figure of rectify.stats
+    (docs/services/rectify.md); a deployment's definitions replace these or add to them. */
+static const char *const s_definitions[][2] = {
+    { "on_time", "整改按期报结率：有整改时限的事项（立行立改、限期整改；长期坚持的事项不计）中，"
+                 "分母为统计期内销号的事项，加上整改时限（含延期）已在统计期内届满仍未销号的事项；"
+                 "分子为其中被采纳的完成报告报结日期不晚于报结时有效整改时限的事项。" },
+    { "completion", "整改完成率：已销号且完成情况为“完成”的事项占全部事项的比例。" },
+    { "immediate", "立行立改：反馈时定为立行立改的事项数，及其中已销号的事项数。" },
+    { "overdue_now", "当前逾期：仍在进行的整改时限（事项、方案或阶段措施）已届满的事项数。" },
+    { "escalations", "督办升级：逾期后达到各级督办措施（督办通知、阶段指导、提醒、警示、问责）的事项数。" },
+    { "institutional_measures", "完善制度机制（整改部分）：被采纳的完成报告中被巡察单位建章立制的数量之和。" },
+    { "revisits", "回访覆盖率：已开展回访的单位（按轮次计）占应回访单位的比例；应回访指回访时间已到"
+                  "或已经回访的单位；达到100%即回访全覆盖。" },
+    { "interviews_held", "约谈：巡察机构记录的已开展约谈的次数（按约谈日期计年度）。" },
+    { "interviews_recommended", "建议约谈：评估得分低于标准或排名靠后、被建议约谈的单位数。" },
+    { "money", "清缴、核销金额：被采纳的完成报告中的金额之和（元，精确到分）。" },
+};
 
 /*  A span member: the text and its parse, ending by the rule end, or a config error naming it. */
 static int
@@ -214,6 +234,10 @@ s_load (rectify_policy_t *p, const json_t *section, xc_err_t *err)
     if (s_span ("history_quiet", json_string_value (json_object_get (section, "history_quiet")),
                 XC_END_KEEP, &p->history_quiet, p->history_quiet_text, err) != 0)
         return -1;
+    p->definitions = json_object ();
+    for (size_t k = 0; k < sizeof s_definitions / sizeof s_definitions[0]; k++)
+        json_object_set_new (p->definitions, s_definitions[k][0], json_string (s_definitions[k][1]));
+    json_object_update (p->definitions, json_object_get (section, "definitions"));
     const json_t *interview = json_object_get (section, "interview");
     p->interview_below = (int) json_integer_value (json_object_get (interview, "below"));
     p->interview_lowest = (int) json_integer_value (json_object_get (interview, "lowest"));
@@ -247,11 +271,20 @@ rectify_policy_load (rectify_policy_t *policy, const xc_config_t *cfg, xc_err_t 
     }
     json_decref (defaults);
     int rc = s_load (policy, merged, err);
+    if (rc != 0)
+        rectify_policy_clear (policy);
     if (rc != 0 && err)
         err->code = XC_E_CONFIG;
     json_decref (merged);
     json_decref (section);
     return rc;
+}
+
+void
+rectify_policy_clear (rectify_policy_t *policy)
+{
+    json_decref (policy->definitions);
+    policy->definitions = NULL;
 }
 
 const char *

@@ -8,6 +8,7 @@
 #include "tests/harness.h"
 
 static char s_dir[64];
+static char s_on_time[256];           /* the last policy's on_time definition, its start */
 
 /*  Loads a config whose policies.rectify is policy (JSON text, or NULL for none). */
 static int
@@ -30,6 +31,11 @@ s_load (const char *policy, rectify_policy_t *p, xc_err_t *err)
         return -1;
     int rc = rectify_policy_load (p, cfg, err);
     xc_config_destroy (&cfg);
+    /* the tests read the plain members; the definitions are kept as text and freed */
+    snprintf (s_on_time, sizeof s_on_time, "%s",
+              rc == 0 ? json_string_value (json_object_get (p->definitions, "on_time")) : "");
+    if (rc == 0)
+        rectify_policy_clear (p);
     return rc;
 }
 
@@ -67,9 +73,13 @@ test_defaults_are_the_domain_s (void)
     CHECK_STR (p.history_roles[0], "office");
     CHECK (p.history_roles[1] == NULL);
     CHECK_STR (p.history_quiet_text, "1 days");
+    CHECK (strncmp (s_on_time, "整改按期报结率：", strlen ("整改按期报结率：")) == 0);
     CHECK_INT (p.interview_below, 60);
     CHECK_INT (p.interview_lowest, 0);
     CHECK (p.calendar_warn_month == 11 && p.calendar_warn_day == 1);
+    /* a deployment words a definition its own way */
+    CHECK_INT (s_load ("{\"definitions\": {\"on_time\": \"按期报结率：本市口径\"}}", &p, &err), 0);
+    CHECK_STR (s_on_time, "按期报结率：本市口径");
     CHECK_INT (s_load ("{\"calendar_warn_from\": \"10-15\"}", &p, &err), 0);
     CHECK (p.calendar_warn_month == 10 && p.calendar_warn_day == 15);
     CHECK_INT (s_load ("{\"calendar_warn_from\": null}", &p, &err), 0);

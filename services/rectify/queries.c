@@ -370,26 +370,6 @@ s_groups (xc_call_t *call, const char *head, const char *where, const char *tail
     return groups;
 }
 
-/*  What a person reads next to each rate and less obvious figure (docs/services/rectify.md). */
-static json_t *
-s_definitions (void)
-{
-    return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-        "on_time", "整改按期报结率：有整改时限的事项（立行立改、限期整改；长期坚持的事项不计）中，"
-                   "分母为统计期内销号的事项，加上整改时限（含延期）已在统计期内届满仍未销号的事项；"
-                   "分子为其中被采纳的完成报告报结日期不晚于报结时有效整改时限的事项。",
-        "completion", "整改完成率：已销号且完成情况为“完成”的事项占全部事项的比例。",
-        "immediate", "立行立改：反馈时定为立行立改的事项数，及其中已销号的事项数。",
-        "overdue_now", "当前逾期：仍在进行的整改时限（事项、方案或阶段措施）已届满的事项数。",
-        "escalations", "督办升级：逾期后达到各级督办措施（督办通知、阶段指导、提醒、警示、问责）的事项数。",
-        "institutional_measures", "完善制度机制：被采纳的完成报告中被巡察单位建章立制的数量之和。",
-        "revisits", "回访覆盖率：已开展回访的单位（按轮次计）占应回访单位的比例；应回访指回访时间已到"
-                    "或已经回访的单位；达到100%即回访全覆盖。",
-        "interviews_held", "约谈：巡察机构记录的已开展约谈的次数（按约谈日期计年度）。",
-        "interviews_recommended", "建议约谈：评估得分低于标准或排名靠后、被建议约谈的单位数。",
-        "money", "清缴、核销金额：被采纳的完成报告中的金额之和（元，精确到分）。");
-}
-
 int
 rectify_stats (xc_call_t *call, void *state)
 {
@@ -483,6 +463,6 @@ rectify_stats (xc_call_t *call, void *state)
         "escalations", escalations, "revisits", "due", (json_int_t) visits[0], "done", (json_int_t) visits[1],
                        "coverage", rectify_rate (visits[1], visits[0]),
         "interviews_recommended", (json_int_t) interviews[0], "interviews_held", (json_int_t) interviews[1],
-        "filters", filters, "definitions", s_definitions ()));
+        "filters", filters, "definitions", json_deep_copy (rectify->policy.definitions)));
     return 0;
 }

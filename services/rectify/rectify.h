@@ -1,6 +1,7 @@
 /*  rectify.h: what the rectification service's modules share (docs/services/rectify.md).
 
-    policy (policies.rectify), scope (who may see which unit's items and events), record (an
+    policy (policies.rectify), scope (who may see which unit's items and events), registry
+    (intake's units and rounds: names, successors, owners, feedback), record (an
     item's history and the events about a unit, which the modules below share), items
     (items opened from intake's events and every transition of their life), deadlines (plan,
     item and milestone deadlines, their warnings, overdue notices and escalations, and the
@@ -62,6 +63,7 @@ typedef struct {
     const char *history_roles[RECTIFY_MAX_ROLES + 1];   /* may give occurred_on; NULL-terminated */
     xc_span_t history_quiet;         /* an item loaded from history is quiet this long */
     char history_quiet_text[RECTIFY_WORD];
+    json_t *definitions;             /* {figure: the sentence people read next to it}; owned */
 } rectify_policy_t;
 
 typedef struct {
@@ -80,6 +82,8 @@ int rectify_tick (xc_call_t *call, void *state);
 
 /* policy.c */
 int rectify_policy_load (rectify_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);
+/* Frees what a loaded policy owns (its definitions). */
+void rectify_policy_clear (rectify_policy_t *policy);
 /* The Chinese name of a grade id (the grade itself when the policy has none). */
 const char *rectify_policy_grade_name (const rectify_policy_t *policy, const char *grade);
 /* The regime named name, or NULL. */

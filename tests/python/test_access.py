@@ -493,6 +493,8 @@ PROBES = {
     ("rectify", "rectify.evaluate"): same({"round": "R1", "unit": "U-B", "parts": {
         "leadership": 80, "responsibility": 80, "task_completion": 80, "satisfaction": 80},
         "principal_leader": {"name": "蒋局长", "title": "局长"}}),
+    ("rectify", "rectify.interview"): same({"round": "R1", "unit": "U-B", "by": "探针",
+                                            "interviewee": {"name": "蒋局长", "title": "局长"}}),
     ("rectify", "rectify.get"): p_item(lambda w: {}),
     ("rectify", "rectify.list"): same({}),
     ("rectify", "rectify.export"): same({"list": "problems"}),

@@ -245,6 +245,7 @@ def test_interviews_grades_owners_and_successors(suite):
     assert code(rectify.call(o, "rectify.interview", {**talk, "occurred_on": str(local_day(1))})) == "schema"
     data = [d for t, d in events(s, rectify, {"interview.held"})]
     assert len(data) == 1 and data[0]["interviewee"]["name"] == "周局长" and data[0]["occurred_on"] == "2021-08-01"
+    assert data[0]["unit_name"] == "市教育局" and data[0]["round_name"] == "2021年第一轮"
     assert ok(rectify.call(o, "rectify.stats", {}))["interviews_held"] == 1
     assert ok(rectify.call(o, "rectify.stats", {"year": 2020}))["interviews_held"] == 0
 
@@ -297,3 +298,36 @@ def test_interviews_grades_owners_and_successors(suite):
     assert name() == "市教育体育局"
     rows = read_csv(ok(rectify.call(o, "rectify.export", {"list": "problems", "unit": "U-B"}))["csv"])
     assert rows[1][4] == "市教育局"
+
+
+def test_an_item_loaded_from_history_is_quiet_then_alerted_for_its_state_now(suite):
+    """A 2019 item never closed: nothing for history_quiet (1 day) after loading; then one notice
+    per deadline, its latest escalation step (accountability, long reached), none of the 2019
+    warnings, overdue notices or earlier steps; and the unit's visit of 2019 announced once."""
+    s = suite
+    intake, rectify = s.client("intake"), s.client("rectify")
+    units(s, intake)
+    past_round(s, intake, "R2019", [("U-A", "four_styles", "超标配车", "deadline")], targets=("U-A",))
+    item = wait_items(s, rectify, 1)[0]["id"]
+    alerts = {"rectify.warning", "rectify.overdue", "rectify.escalated", "revisit.due"}
+    time.sleep(0.5)
+    assert events(s, rectify, alerts) == []
+    assert ok(rectify.call(s.office, "rectify.stats", {}))["overdue_now"] == 1   # overdue in the figures at once
+    # the day after tomorrow (test clock), the quiet day is over
+    later = local_day(2)
+    ok(rectify.call(s.office, "clock.set", {"clock": f"{later}T01:00:00+08:00"}))
+    deadline = time.monotonic() + 10
+    while len(events(s, rectify, alerts)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    got = events(s, rectify, alerts)
+    steps = sorted((d.get("deadline"), d.get("step_name")) for t, d in got if t == "rectify.escalated")
+    assert steps == [("item", "accountability"), ("plan", "accountability")], got
+    assert [t for t, d in got if t != "rectify.escalated"] == ["revisit.due"], got
+    visit = [d for t, d in got if t == "revisit.due"][0]
+    assert visit["unit"] == "U-A" and visit["feedback_on"] == "2019-06-10" and visit["after"] == "3 months"
+    # and no second time
+    ok(rectify.call(s.office, "clock.set", {"clock": f"{local_day(3)}T01:00:00+08:00"}))
+    time.sleep(0.5)
+    assert len(events(s, rectify, alerts)) == 3
+    assert any(d["item"] == item for t, d in got if t == "rectify.escalated")
