@@ -76,7 +76,7 @@ def test_notices_name_rounds_grades_spans_leaders_and_bodies_in_words(suite):
     ok(c["intake"].call(s.office, "unit.register", {"id": "U-A", "name": "青石镇", "level": "town"}))
     feed_back(s, c, "R-8", "十二届第八轮", "U-A", "村道积水长期未治理")
     (item,) = items(s, c, 1)["U-A"]
-    # another round withdrawn 40 days ago and never reported: its report is overdue
+    # another round withdrawn 40 days before and never reported: its report is overdue
     ok(c["intake"].call(s.office, "round.open", {
         "id": "R-9", "name": "十二届第九轮", "kind": "regular", "team": "team-1",
         "targets": [{"unit": "U-A", "coverage": "main"}],
@@ -86,6 +86,8 @@ def test_notices_name_rounds_grades_spans_leaders_and_bodies_in_words(suite):
     for stage, days in (("stationed", 45), ("withdrawn", 40)):
         ok(c["intake"].call(s.office, "round.advance", {"round": "R-9", "stage": stage,
                                                         "date": str(FEEDBACK - datetime.timedelta(days=days))}))
+    # withdrawn on a past day: quiet for history_quiet (1 day) after it was recorded
+    set_clock(s, c["intake"], instant(FEEDBACK + datetime.timedelta(days=7)))
     assert wait_for(lambda: events(s, "intake", c["intake"], {"round.report_overdue"}))
 
     # scored 30: 不合格 by the policy's names, an interview recommended, then held
