@@ -37,7 +37,8 @@ for b in "${bins[@]}"; do
 done
 
 if [ -n "$pytest_dir" ]; then
-  timeout 600 "${PY:-/usr/bin/python3}" -m pytest -q -rs -p no:cacheprovider "$pytest_dir" >"$out" 2>&1; rc=$?
+  # the whole suite, bounded; each test bounds its own waits (sanitizers make it about twice as slow)
+  timeout "${XC_PYTEST_TIMEOUT:-1800}" "${PY:-/usr/bin/python3}" -m pytest -q -rs -p no:cacheprovider "$pytest_dir" >"$out" 2>&1; rc=$?
   if [ $rc != 0 ]; then cat "$out"; else grep '^SKIPPED' "$out"; fi   # a skip says why
   p=$(grep -Eo '[0-9]+ passed' "$out" | tail -n 1 | grep -Eo '[0-9]+'); p=${p:-0}
   f=$(grep -Eo '[0-9]+ (failed|error)' "$out" | awk '{s += $1} END {print s + 0}')
