@@ -85,6 +85,10 @@ int ctl_width (const char *s);
     object is key=value text (dotted keys deeper down), an array its elements joined by ", ". */
 void ctl_table (const json_t *rows, const char *const *columns);
 
+/*  words.c: the office's word for a service's code in a member of a list ("state" "closed":
+    已销号), or NULL when it has none (the code is shown). */
+const char *ctl_word (const char *member, const char *code);
+
 /*  Prints a result: --json as JSON; else a list ("items", or the one member that is an array
     of objects, as notify.read's "notices") as a table, its other members and other results
     as "member value" lines. */

@@ -7,6 +7,7 @@
 
 #include "cli/ctl.h"
 #include "common/text.h"
+#include "services/intake/intake.h"
 
 /*  Whether a code point is East Asian Wide or Fullwidth (Unicode UAX #11), by its main
     blocks: enough for Chinese text, full-width forms and emoji. */
@@ -132,7 +133,7 @@ static const struct {
     { "summary", "问题摘要" }, { "severity", "严重程度" }, { "source", "来源" }, { "immediate", "立行立改" },
     { "reported_by", "报告人" }, { "reported_at", "报告时间" }, { "merged_into", "并入问题" },
     { "feedback", "反馈" }, { "fed_back_on", "反馈日期" }, { "has_reporter", "有反映人" }, { "found_on", "发现日期" },
-    { "unit_level", "单位层级" }, { "recorded_from_history", "历史补录" },
+    { "unit_level", "单位层级" }, { "unit_name", "单位名称" }, { "referred_on", "移交日期" }, { "recorded_from_history", "历史补录" },
     { "target", "接收单位" }, { "problem", "问题编号" }, { "title", "标题" }, { "state", "状态" },
     { "method", "处置方式" }, { "due", "期限" }, { "overdue", "逾期" }, { "class", "整改类别" },
     { "opened_on", "交办日期" }, { "items", "事项数" }, { "score", "得分" }, { "grade", "等次" },
@@ -153,6 +154,82 @@ s_header (const char *member)
 }
 
 static void s_table (const json_t *rows, const char *const *columns, bool office);
+
+/*  A code in the office's words (ctl_word), booleans as 是/否, arrays of codes joined by 、. */
+static json_t *
+s_in_words (const char *member, const json_t *v)
+{
+    if (json_is_boolean (v))
+        return json_string (json_is_true (v) ? "是" : "否");
+    if (json_is_string (v)) {
+        const char *word = ctl_word (member, json_string_value (v));
+        return json_string (word ? word : json_string_value (v));
+    }
+    if (json_is_array (v) && json_array_size (v) && json_is_string (json_array_get (v, 0))) {
+        xc_buf_t b = { 0 };
+        size_t i;
+        json_t *e;
+        json_array_foreach (v, i, e) {
+            const char *code = json_is_string (e) ? json_string_value (e) : "";
+            const char *word = ctl_word (member, code);
+            xc_buf_puts (&b, i ? "、" : "");
+            xc_buf_puts (&b, word ? word : code);
+        }
+        json_t *text = json_string (b.failed || !b.data ? "" : b.data);
+        xc_buf_free (&b);
+        return text;
+    }
+    return json_incref ((json_t *) v);
+}
+
+/*  The category's names from the root ("全面从严治党 › 四风") by the deployment's intake policy,
+    for lists whose rows carry only its id (problem.list); NULL when the policy has no such id. */
+static const char *
+s_category_name (const ctl_t *ctl, const char *id)
+{
+    static intake_policy_t *policy;
+    static bool tried;
+    if (!tried) {
+        tried = true;
+        xc_err_t err;
+        policy = calloc (1, sizeof *policy);
+        if (policy && intake_policy_load (policy, ctl->config, &err) != 0) {
+            free (policy);
+            policy = NULL;
+        }
+    }
+    const intake_category_t *c = policy ? intake_policy_category_find (policy, id) : NULL;
+    return c ? c->name_path : NULL;
+}
+
+/*  A list's row as the office reads it: codes in words; a category, a grade or an owner by its
+    name when the row carries it (category_name, grade_name, owner.organ), not twice. */
+static json_t *
+s_office_row (const json_t *row)
+{
+    static const char *const named[][2] = {
+        { "category", "category_name" }, { "grade", "grade_name" }, { NULL, NULL },
+    };
+    json_t *out = json_object ();
+    const char *key;
+    json_t *v;
+    json_object_foreach ((json_t *) row, key, v) {
+        bool shown_elsewhere = false;
+        for (int k = 0; named[k][0]; k++)
+            shown_elsewhere = shown_elsewhere
+                              || (strcmp (key, named[k][1]) == 0 && json_object_get (row, named[k][0]));
+        if (shown_elsewhere)
+            continue;
+        const json_t *value = v;
+        for (int k = 0; named[k][0]; k++)
+            if (strcmp (key, named[k][0]) == 0 && json_is_string (json_object_get (row, named[k][1])))
+                value = json_object_get (row, named[k][1]);
+        if (strcmp (key, "owner") == 0 && json_is_string (json_object_get (v, "organ")))
+            value = json_object_get (v, "organ");
+        json_object_set_new (out, key, s_in_words (key, value));
+    }
+    return out;
+}
 
 void
 ctl_table (const json_t *rows, const char *const *columns)
@@ -262,15 +339,25 @@ ctl_print (const ctl_t *ctl, const json_t *result)
                 }
             }
         }
-        if (json_array_size (items))
-            s_table (items, NULL, true);
+        json_t *rows = json_array ();
+        json_array_foreach (items, i, row) {
+            const char *category = json_string_value (json_object_get (row, "category"));
+            const char *name = category && !json_object_get (row, "category_name")
+                                   ? s_category_name (ctl, category) : NULL;
+            if (name)
+                json_object_set_new (row, "category_name", json_string (name));
+            json_array_append_new (rows, s_office_row (row));
+        }
+        if (json_array_size (rows))
+            s_table (rows, NULL, true);
         else
-            printf ("(none)\n");
+            printf ("（无）\n");
+        json_decref (rows);
         const json_t *next = json_object_get (result, "next");
         if (strcmp (list, "items") == 0) {
             if (next && !json_is_null (next)) {
                 char *text = json_dumps (next, JSON_ENCODE_ANY);
-                printf ("(more: --after %s)\n", text ? text : "");
+                printf ("（还有，下一页：--after %s）\n", text ? text : "");
                 free (text);
             }
             return;

@@ -347,3 +347,28 @@ def test_the_services_lists_are_headed_in_the_offices_words(suite):
     assert header[:4] == ["编号", "类型", "接收单位", "问题编号"], header
     # the operator's table keeps the deployment's words
     assert done(xcctl(s, "health")).splitlines()[0].split()[:3] == ["SERVICE", "API", "STATE"]
+
+
+def test_the_lists_values_read_in_the_offices_words(suite):
+    """Codes read as words in the tables (class 限期整改, state 已销号, kind 常规巡察, level 村（社区）,
+    booleans 是/否), a category by its names from the root; --json keeps the codes."""
+    s = suite
+    load_world(s)
+    rows = [ln.split() for ln in done(xcctl(s, "rectify", "list")).splitlines()[1:]]
+    assert rows and all(r[4:6] == ["全面从严治党", "›"] or r[4:6] == ["群众急难愁盼", "›"] for r in rows), rows
+    table = done(xcctl(s, "rectify", "list"))
+    for word in ("立行立改", "限期整改", "待制定方案", "是"):
+        assert word in table, (word, table)
+    for code in ("four_styles", "receivables", "immediate", "deadline", "opened", "false"):
+        assert code not in table, (code, table)
+    rounds = done(xcctl(s, "round", "list"))
+    assert "常规巡察" in rounds and "反馈" in rounds and "市委巡察办" in rounds, rounds
+    assert "regular" not in rounds and "feedback_delivered" not in rounds, rounds
+    units = done(xcctl(s, "unit", "list"))
+    assert "村（社区）" in units and "存续" in units and "village" not in units, units
+    problems = done(xcctl(s, "problem", "list"))
+    assert "全面从严治党 › 四风" in problems and "four_styles" not in problems, problems
+    assert "巡察组" in problems and "inspection_team" not in problems, problems
+    referrals = done(xcctl(s, "referral", "list"))
+    assert "问题线索" in referrals and "专题报告" in referrals and "初步核实" in referrals, referrals
+    assert json.loads(done(xcctl(s, "--json", "rectify", "list")))["items"][0]["state"] == "opened"

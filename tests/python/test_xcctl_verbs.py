@@ -182,6 +182,35 @@ def office_headers():
     return dict(re.findall(r'\{ "([a-z_]+)", "([^"]+)" \}', table))
 
 
+def office_words():
+    """{(member, code): word} as cli/words.c has them."""
+    with open(os.path.join(REPO, "cli", "words.c"), encoding="utf-8") as f:
+        src = f.read()
+    return {(m, c): w for m, c, w in re.findall(r'\{ "([a-z_]+)", "([a-z_]+)", "([^"]+)" \}', src)}
+
+
+def office_row(row, words):
+    """A list's row as cli/table.c shows it to the office: codes in words, booleans 是/否, arrays
+    of codes joined by 、, a category or grade by its name when the row has it (not twice), an
+    owner by its organ."""
+    out = {}
+    for k, v in row.items():
+        if k in ("category_name", "grade_name") and k[:-5] in row:
+            continue
+        if k in ("category", "grade") and isinstance(row.get(k + "_name"), str):
+            v = row[k + "_name"]
+        if k == "owner" and isinstance(v, dict) and isinstance(v.get("organ"), str):
+            v = v["organ"]
+        if isinstance(v, bool):
+            v = "是" if v else "否"
+        elif isinstance(v, str):
+            v = words.get((k, v), v)
+        elif isinstance(v, list) and v and isinstance(v[0], str):
+            v = "、".join(words.get((k, x), x) for x in v)
+        out[k] = v
+    return out
+
+
 def check_table(text, rows, columns=None, office=True):
     """text is a table of rows (objects, in order): a header of the column names (a service's
     list: in the office's words where cli/table.c has them, else in capitals; office False,
@@ -191,6 +220,9 @@ def check_table(text, rows, columns=None, office=True):
     lines = text.rstrip("\n").split("\n")
     header = lines[0]
     words = office_headers() if office else {}
+    if office:
+        codes = office_words()
+        rows = [office_row(r, codes) for r in rows]
     found = [(m.group(0), width(header[:m.start()])) for m in re.finditer(r"\S+", header)]
     if columns is None:
         columns = list(dict.fromkeys(k for row in rows for k in row))
@@ -264,7 +296,10 @@ def test_intake_verbs_send_what_the_service_answers(suite):
     got = as_json(xcctl(s, "problem", "list", "--round", "R1", "--json"))
     assert got == ok(c["intake"].call(s.office, "problem.list", {"round": "R1"}))
     assert [x["id"] for x in got["items"]] == [p]
-    check_table(done(xcctl(s, "problem", "list")), got["items"])
+    # problem.list gives the category's id; xcctl names it by the deployment's intake policy
+    # (here the default's name of public_concerns, docs/services/intake.md)
+    assert {x["category"] for x in got["items"]} == {"public_concerns"}
+    check_table(done(xcctl(s, "problem", "list")), [dict(x, category_name="群众急难愁盼") for x in got["items"]])
     # the team reads its own problem with its own key
     assert as_json(xcctl(s, "problem", "list", "--json", key="team")) == \
         ok(c["intake"].call(s.team, "problem.list", {}))
@@ -288,7 +323,7 @@ def test_referral_verbs_as_the_office_and_the_target(suite):
     assert as_json(xcctl(s, "referral", "list", "--kind", "lead", "--json", key="discipline")) == \
         ok(c["referral"].call(s.discipline, "referral.list", {"kind": "lead"}))
     assert as_json(xcctl(s, "referral", "list", "--json", key="unit_a"))["items"] == []
-    assert done(xcctl(s, "referral", "list", key="unit_a")) == "(none)\n"
+    assert done(xcctl(s, "referral", "list", key="unit_a")) == "（无）\n"
 
     got = as_json(xcctl(s, "referral", "get", "--referral", str(ref), "--json"))
     assert got == ok(c["referral"].call(s.office, "referral.get", {"referral": ref}))

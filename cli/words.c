@@ -1,0 +1,60 @@
+/*  words.c: the words the office reads for the services' codes in xcctl's tables ("closed" in
+    a rectification list is 已销号, "lookback" 回头看). The services' wire values stay codes
+    (docs/protocol.md); --json shows them as sent. A code not here is shown as it is. */
+#include <string.h>
+
+#include "cli/ctl.h"
+
+static const struct {
+    const char *member, *code, *word;
+} s_words[] = {
+    /* units */
+    { "level", "city_department", "市级部门" }, { "level", "district", "县（区）" },
+    { "level", "town", "镇（街道）" }, { "level", "village", "村（社区）" }, { "level", "soe", "国有企业" },
+    { "level", "school", "学校" }, { "level", "hospital", "医院" }, { "level", "other", "其他" },
+    { "unit_level", "city_department", "市级部门" }, { "unit_level", "district", "县（区）" },
+    { "unit_level", "town", "镇（街道）" }, { "unit_level", "village", "村（社区）" },
+    { "unit_level", "soe", "国有企业" }, { "unit_level", "school", "学校" },
+    { "unit_level", "hospital", "医院" }, { "unit_level", "other", "其他" },
+    { "status", "active", "存续" }, { "status", "merged", "已合并" }, { "status", "split", "已分立" },
+    /* rounds */
+    { "kind", "regular", "常规巡察" }, { "kind", "special", "专项巡察" }, { "kind", "mobile", "机动巡察" },
+    { "kind", "lookback", "回头看" },
+    { "kind", "lead", "问题线索" }, { "kind", "handover", "移交办理" }, { "kind", "report", "专题报告" },
+    { "modes", "elevated", "提级" }, { "modes", "cross", "交叉" }, { "modes", "system", "系统" },
+    { "modes", "extended", "延伸" }, { "modes", "linked", "联动" }, { "modes", "audit_linked", "巡审联动" },
+    { "stage", "planned", "计划" }, { "stage", "stationed", "进驻" }, { "stage", "withdrawn", "撤离" },
+    { "stage", "reported", "报告" }, { "stage", "feedback_delivered", "反馈" }, { "stage", "rectifying", "整改" },
+    { "stage", "rectification_reported", "整改报告" }, { "stage", "evaluated", "评估" },
+    { "stage", "closed", "结束" },
+    /* problems */
+    { "source", "inspection_team", "巡察组" }, { "source", "petition", "信访" }, { "source", "audit", "审计" },
+    { "source", "public", "群众" },
+    { "severity", "general", "一般" }, { "severity", "serious", "较重" }, { "severity", "grave", "严重" },
+    { "status", "recorded", "已登记" }, { "status", "classified", "已分类" },
+    { "feedback", "immediate", "立行立改" }, { "feedback", "deadline", "限期整改" },
+    { "feedback", "long_term", "长期坚持" },
+    /* rectification items */
+    { "class", "immediate", "立行立改" }, { "class", "deadline", "限期整改" }, { "class", "long_term", "长期坚持" },
+    { "state", "opened", "待制定方案" }, { "state", "planned", "整改中" }, { "state", "claimed", "待审核销号" },
+    { "state", "reopened", "退回整改" }, { "state", "closed", "已销号" },
+    /* referrals */
+    { "state", "referred", "已移交" }, { "state", "acknowledged", "已签收" }, { "state", "disposed", "已处置" },
+    { "state", "concluded", "已办结" },
+    { "method", "talk_inquiry", "谈话函询" }, { "method", "preliminary_verification", "初步核实" },
+    { "method", "park", "暂存待查" }, { "method", "close", "予以了结" },
+    /* notices */
+    { "state", "pending", "待发送" }, { "state", "retrying", "重试中" }, { "state", "sent", "已发送" },
+    { "state", "dead", "发送失败" }, { "state", "held", "待汇总" },
+    { "channel", "stream", "系统消息" }, { "channel", "email", "电子邮件" },
+    { NULL, NULL, NULL },
+};
+
+const char *
+ctl_word (const char *member, const char *code)
+{
+    for (int i = 0; s_words[i].member; i++)
+        if (strcmp (s_words[i].member, member) == 0 && strcmp (s_words[i].code, code) == 0)
+            return s_words[i].word;
+    return NULL;
+}
