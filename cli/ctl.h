@@ -89,6 +89,10 @@ void ctl_table (const json_t *rows, const char *const *columns);
     已销号), or NULL when it has none (the code is shown). */
 const char *ctl_word (const char *member, const char *code);
 
+/*  table.c: a category's names from the root ("全面从严治党 › 四风") by the deployment's intake
+    policy (its defaults when the file has none), or NULL when the policy has no such id. */
+const char *ctl_category_name (const ctl_t *ctl, const char *id);
+
 /*  Prints a result: --json as JSON; else a list ("items", or the one member that is an array
     of objects, as notify.read's "notices") as a table, its other members and other results
     as "member value" lines. */

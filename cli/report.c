@@ -217,29 +217,6 @@ s_kinds_text (const json_t *counts, const json_t *names, char *out, size_t size)
     }
 }
 
-/*  The name path of a category in the deployment's policies.intake.categories ("全面从严治党 ›
-    四风"), or NULL when the file does not list it (intake's defaults then: the id is shown). */
-static bool
-s_category_path (const ctl_t *ctl, const char *id, char *out, size_t size, int depth)
-{
-    const json_t *list = json_object_get (json_object_get (ctl->config->policies, "intake"), "categories");
-    size_t i;
-    const json_t *c;
-    json_array_foreach (list, i, c) {
-        if (!json_is_string (json_object_get (c, "id")) || strcmp (json_string_value (json_object_get (c, "id")), id) != 0
-            || !json_is_string (json_object_get (c, "name")))
-            continue;
-        const char *parent = json_string_value (json_object_get (c, "parent"));
-        char above[256] = "";
-        if (parent && depth < 16 && s_category_path (ctl, parent, above, sizeof above, depth + 1))
-            snprintf (out, size, "%s › %s", above, json_string_value (json_object_get (c, "name")));
-        else
-            snprintf (out, size, "%s", json_string_value (json_object_get (c, "name")));
-        return true;
-    }
-    return false;
-}
-
 /*  The selection as a person reads it: "轮次 R1（十二届市委第一轮巡察）；年度 2020", or 全部.
     round and unit: round.get's and unit.get's answers (NULL when not asked or refused). */
 static void
@@ -259,13 +236,12 @@ s_print_filters (const ctl_t *ctl, const json_t *filters, const json_t *round, c
         first = false;
         const char *text = json_string_value (v), *member = s_filters[f].member;
         const json_t *name = NULL;
-        char path[512];
         if (json_is_integer (v))
             printf ("%lld", (long long) json_integer_value (v));
         else if (strcmp (member, "owner") == 0 && (strcmp (text, "city") == 0 || strcmp (text, "district") == 0))
             printf ("%s", strcmp (text, "city") == 0 ? "市委（市级巡察）" : "各区县委（县级巡察）");
-        else if (strcmp (member, "category") == 0 && s_category_path (ctl, text, path, sizeof path, 0))
-            printf ("%s", path);
+        else if (strcmp (member, "category") == 0 && ctl_category_name (ctl, text))
+            printf ("%s", ctl_category_name (ctl, text));
         else {
             printf ("%s", s_name (s_filters[f].words, text));
             name = strcmp (member, "round") == 0 ? json_object_get (round, "name")

@@ -182,10 +182,8 @@ s_in_words (const char *member, const json_t *v)
     return json_incref ((json_t *) v);
 }
 
-/*  The category's names from the root ("全面从严治党 › 四风") by the deployment's intake policy,
-    for lists whose rows carry only its id (problem.list); NULL when the policy has no such id. */
-static const char *
-s_category_name (const ctl_t *ctl, const char *id)
+const char *
+ctl_category_name (const ctl_t *ctl, const char *id)
 {
     static intake_policy_t *policy;
     static bool tried;
@@ -343,7 +341,7 @@ ctl_print (const ctl_t *ctl, const json_t *result)
         json_array_foreach (items, i, row) {
             const char *category = json_string_value (json_object_get (row, "category"));
             const char *name = category && !json_object_get (row, "category_name")
-                                   ? s_category_name (ctl, category) : NULL;
+                                   ? ctl_category_name (ctl, category) : NULL;
             if (name)
                 json_object_set_new (row, "category_name", json_string (name));
             json_array_append_new (rows, s_office_row (row));

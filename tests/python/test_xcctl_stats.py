@@ -334,6 +334,9 @@ def test_the_selection_is_named_in_words(suite):
     assert figure(text, "发现问题") == "1"
     scope = done(xcctl(s, "stats", "--owner", "district", "--mode", "linked")).splitlines()[1]
     assert scope == "统计范围：巡察主体 各区县委（县级巡察）；巡察方式 联动巡察", scope
+    # a category by its names from the root, from intake's default policy (the file lists none)
+    scope = done(xcctl(s, "stats", "--category", "four_styles")).splitlines()[1]
+    assert scope == "统计范围：问题类别 全面从严治党 › 四风", scope
 
 
 def test_the_services_lists_are_headed_in_the_offices_words(suite):
