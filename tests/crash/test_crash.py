@@ -163,7 +163,11 @@ def suite(tmp_path):
         "body": ("crash-discipline", "discipline", {"units": ["*"]}),
     }, policies={"notify": {"directory": {"office": {
         "name": "市委巡察办", "roles": ["office", "office_leadership"], "principal": "office",
-        "channels": {"stream": True}}}}})
+        "channels": {"stream": True}}}},
+        # the rounds are fed back 85 days ago, so their items count as loaded from history
+        # (docs/services/rectify.md): alerted at once (no quiet day), for their state now
+        "rectify": {"history_quiet": "0 days", "calendar_warn_from": None},
+        "intake": {"history_quiet": "0 days"}})
     yield from suite_lib.running_suite(s)
 
 
@@ -328,11 +332,15 @@ def test_crash_under_load(suite, tmp_path):
             mine = [a for a in alerts if a[1:5] == (it["id"], *k)]
             if due < today:
                 overdue += 1
-                assert sum(1 for a in mine if a[0] == "rectify.overdue") == 1, (it["id"], k, mine)
                 reached = min(5, (today - due).days // 7)
+                # an item fed back before the day it was applied is alerted for its state now
+                # (docs/services/rectify.md): the latest escalation step it has reached, once, or
+                # the overdue notice when it has reached none; nothing back-filled
                 got_steps = sorted(a[5] for a in mine if a[0] == "rectify.escalated")
-                assert got_steps == list(range(1, reached + 1)), (it["id"], k, got_steps)
-                steps += reached
+                assert got_steps == ([reached] if reached else []), (it["id"], k, got_steps)
+                assert sum(1 for a in mine if a[0] == "rectify.overdue") == (0 if reached else 1), \
+                    (it["id"], k, mine)
+                steps += 1 if reached else 0
             else:
                 assert not any(a[0] == "rectify.overdue" for a in mine), (it["id"], k)
 
