@@ -96,6 +96,7 @@ s_rectify (const xc_config_t *cfg)
                     && policy.grades[policy.n_grades - 1].min == 0);
     for (int i = 1; i < policy.n_grades; i++)
         XC_FUZZ_ASSERT (policy.grades[i - 1].min > policy.grades[i].min);
+    rectify_policy_clear (&policy);     /* the definitions it holds */
 }
 
 static void
