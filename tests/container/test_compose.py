@@ -141,18 +141,21 @@ def test_demo_from_a_container_gives_the_source_figures(suite):
     def settled():
         stats = suite.xcctl_json("stats")
         return stats if stats["rectify"]["overdue_now"] == 1 else None
-    stats = wait_for("the hospital's item overdue", settled, seconds=30, step=1)
-    assert stats["intake"]["problems"]["total"] == 4
+    stats = wait_for("the school's item overdue", settled, seconds=30, step=1)
+    # the demo's story (tools/demo.sh): eight problems over 2017-2026, the rail group's lead with
+    # its case, the villages' receivables, six of seven items closed on time
+    assert stats["intake"]["problems"]["total"] == 8
     assert stats["referral"]["leads"] == 1
     assert stats["referral"]["cases_filed"] == 1
+    assert stats["referral"]["reports_signed"] == 1
     rectify = stats["rectify"]
     assert rectify["money_recovered_fen"] == 9657000000
     assert rectify["money_written_off_fen"] == 1261000000
-    assert (rectify["completion"]["completed"], rectify["completion"]["items"]) == (2, 3)
-    # the office hears of the overdue item on its stream, once
-    notices = wait_for("the overdue notice", lambda: suite.xcctl_json(
-        "notify", "list", "--type", "rectify.overdue")["items"], seconds=30, step=1)
-    assert [(n["recipient"], n["channel"]) for n in notices] == [("office", "stream")], notices
+    assert (rectify["completion"]["completed"], rectify["completion"]["items"]) == (6, 7)
+    assert (rectify["on_time"]["closed_on_time"], rectify["on_time"]["due"]) == (6, 7)
+    # the overdue item was fed back before the day it was loaded: quiet for history_quiet (a
+    # day) before its notice (docs/services/rectify.md), so the office has none yet
+    assert suite.xcctl_json("notify", "list", "--type", "rectify.overdue")["items"] == []
     suite.xcctl("audit", "verify")
 
 
