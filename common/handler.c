@@ -1,4 +1,5 @@
 /*  handler.c: helpers for handlers (handler.h). */
+#include <ctype.h>
 #include <string.h>
 
 #include "common/clock.h"
@@ -22,6 +23,32 @@ bool
 xc_call_role_is (xc_call_t *call, const char *role)
 {
     return strcmp (xc_call_role (call), role) == 0;
+}
+
+const char *
+xc_principal_district (const xc_principal_t *principal)
+{
+    if (!principal || strcmp (principal->role, "district") != 0 || !json_is_object (principal->scope))
+        return NULL;
+    const char *id = json_string_value (json_object_get (principal->scope, "district"));
+    size_t n = id ? strlen (id) : 0;
+    if (n < 1 || n > 64)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum ((unsigned char) id[i]) && !strchr ("._:-", id[i]))
+            return NULL;
+    return id;
+}
+
+int
+xc_call_district (xc_call_t *call, const char **district)
+{
+    const xc_principal_t *principal = xc_call_msg (call)->principal;
+    *district = xc_principal_district (principal);
+    if (*district || strcmp (principal->role, "district") != 0)
+        return 0;
+    return xc_call_fail (call, XC_E_FORBIDDEN, "principal '%s' is a district office whose registry"
+                         " scope names no district ({\"district\": \"<unit id>\"})", principal->iss);
 }
 
 xc_date_t

@@ -17,6 +17,16 @@ const char *xc_call_role (xc_call_t *call);
 const char *xc_call_iss (xc_call_t *call);
 bool xc_call_role_is (xc_call_t *call, const char *role);
 
+/*  District offices (docs/security.md, "Districts"): a principal of role "district" speaks for
+    the district named by its registry scope {"district": "<a district unit's id>"}.
+    xc_principal_district gives that id, or NULL for a principal of any other role and for a
+    district principal whose scope names none (as an id: 1-64 of A-Z a-z 0-9 . _ : -).
+    xc_call_district sets *district to the sender's (NULL when the sender is not a district
+    office) and returns 0; a district principal without a valid district fails the call
+    (forbidden, nothing is looked at) and returns -1: such a principal may do nothing. */
+const char *xc_principal_district (const xc_principal_t *principal);
+int xc_call_district (xc_call_t *call, const char **district);
+
 /*  Today's local date on the service's clock (the deployment's utc_offset). */
 xc_date_t xc_call_today (xc_call_t *call);
 
