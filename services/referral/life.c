@@ -437,10 +437,13 @@ s_load (xc_call_t *call, const referral_t *referral, s_referral_t *r, int mode)
     bool historical = json_object_get (data, "occurred_on") != NULL, recorder = false;
     for (int i = 0; i < referral->policy.n_history_roles && !recorder; i++)
         recorder = xc_call_role_is (call, referral->policy.history_roles[i]);
-    /* the office's commands: the city office, or the office of the district owning its round */
+    /* the office's commands: the city office, or the office of the district owning its round;
+       a district office among the history roles records only its own rounds' referrals */
     const char *district;
     if (xc_call_district (call, &district) != 0)
         return -1;
+    if (district && strcmp (district, r->district) != 0)
+        recorder = false;
     bool allowed = office ? xc_call_role_is (call, "office") || (district && strcmp (district, r->district) == 0)
                           : strcmp (xc_call_iss (call), r->target) == 0;
     if (!allowed && !office && historical && recorder)

@@ -253,7 +253,9 @@ def test_round_owner_on_every_alert_and_a_districts_own_deadlines(tmp_path):
 
 
 def test_a_district_refers_only_its_own_rounds_problems(tmp_path):
-    s = Suite(str(tmp_path), SERVICES, principals(), policy("full"))
+    pol = policy("full")
+    pol["referral"]["history_roles"] = ["office", "district"]     # districts load their own paper records
+    s = Suite(str(tmp_path), SERVICES, principals(), pol)
     for _ in running_suite(s):
         referral, intake = s.client("referral"), s.client("intake")
         leads, spare = world(s)
@@ -282,6 +284,16 @@ def test_a_district_refers_only_its_own_rounds_problems(tmp_path):
             "kind": "report", "target": "dept-a", "title": "无区", "detail": "……", "round": "RA"}), "forbidden")
         # nothing of the refused was stored
         assert len(ok(referral.call(s.office, "referral.list", {}))["items"]) == 4
+        # a district among the history roles records a body's act from paper on its own rounds' only
+        day = today().isoformat()
+        for who, rid in ((s.da, leads["RB"]), (s.da, leads["RC"]), (s.db, leads["RA"])):
+            refused(referral.call(who, "referral.acknowledge", {"referral": rid, "occurred_on": day}), "forbidden")
+        ok(referral.call(s.da, "referral.acknowledge", {"referral": leads["RA"], "occurred_on": day}))
+        got = ok(referral.call(s.office, "referral.get", {"referral": leads["RA"]}))
+        ack = [h for h in got["history"] if h["action"] == "acknowledged"]
+        assert ack and ack[0]["by"] == "office-da" and ack[0]["data"]["recorded_from_history"] is True
+        for rid in (leads["RB"], leads["RC"]):
+            assert ok(referral.call(s.office, "referral.get", {"referral": rid}))["state"] == "referred"
 
 
 @pytest.mark.parametrize("districts,said", [
