@@ -348,3 +348,56 @@ def test_a_districts_list_and_figures_are_read_by_index(tmp_path):
         assert ok(referral.call(s.da, "referral.stats", {}))["leads"] == 1
         got = ok(referral.call(s.office, "referral.stats", {"owner": "D07"}))
         assert got["leads"] == 40
+
+
+def test_crossed_and_raised_rounds_leads_stay_with_the_rounds_owner(tmp_path):
+    """A crossed round (DA's, teams of DB): its leads are DA's, DB reads none (it reads the round's
+    records in intake, never its leads); a raised round (the city's, over DA's units): the city's,
+    DA sees none. Both with lead_access full."""
+    pol = policy("full")
+    s = Suite(str(tmp_path), SERVICES, principals(), pol)
+    for _ in running_suite(s):
+        intake, referral = s.client("intake"), s.client("referral")
+        world(s)
+        year = today().year
+        for rid, owner, link in (("RX", "DA", {"kind": "crossed", "by": "DB"}),
+                                 ("RR", "city", {"kind": "raised", "district": "DA"})):
+            ok(intake.call(s.office, "round.open", {
+                "id": rid, "name": f"{rid}轮", "kind": "regular", "modes": [], "team": "team-1", "owner": owner,
+                "link": link, "targets": [{"unit": "TA", "coverage": "main"}],
+                "planned_start": f"{year}-03-05", "planned_end": f"{year}-04-05", "date": f"{year}-03-01"}))
+            ok(intake.call(s.office, "round.advance", {"round": rid, "stage": "stationed", "date": f"{year}-03-05"}))
+            p = ok(intake.call(s.team, "problem.report", {
+                "round": rid, "unit": "TA", "category": "governance", "summary": f"{rid}的问题线索",
+                "detail": "详见巡察底稿", "severity": "serious", "source": "inspection_team"}))["problem"]
+            ok(intake.call(s.office, "problem.classify", {"problem": p, "dispositions": [{"kind": "lead", "body": BODY_A}]}))
+        rows = wait_for(lambda: (lambda i: i if len(i) == 5 else None)(
+            ok(referral.call(s.office, "referral.list", {}))["items"]))
+        assert rows, ok(referral.call(s.office, "referral.list", {}))
+        by_round = {r["round"]: r["id"] for r in rows}
+        x, rr = by_round["RX"], by_round["RR"]
+        assert {r["round"] for r in ok(referral.call(s.da, "referral.list", {}))["items"]} == {"RA", "RX"}
+        assert {r["round"] for r in ok(referral.call(s.db, "referral.list", {}))["items"]} == {"RB"}
+        assert ok(referral.call(s.da, "referral.get", {"referral": x}))["round_owner"] == "DA"
+        refused(referral.call(s.db, "referral.get", {"referral": x}), "forbidden")
+        refused(referral.call(s.da, "referral.get", {"referral": rr}), "forbidden")
+        assert ok(referral.call(s.office, "referral.get", {"referral": rr}))["round_owner"] == "city"
+        refused(referral.call(s.db, "referral.extend", {"referral": x, "due": "2099-01-01", "reason": "越权"}),
+                "forbidden")
+        refused(referral.call(s.da, "referral.extend", {"referral": rr, "due": "2099-01-01", "reason": "越权"}),
+                "forbidden")
+        assert ok(referral.call(s.db, "referral.stats", {}))["leads"] == 1
+        assert ok(referral.call(s.da, "referral.stats", {}))["leads"] == 2
+        events = office_events(s)
+        da, db = readable(s, s.da), readable(s, s.db)
+        for seq, (t, d) in events.items():
+            if d.get("referral") == x:
+                assert seq in da and seq not in db, (t, d)
+            if d.get("referral") == rr:
+                assert seq not in da and seq not in db, (t, d)
+        # referral keeps each round's link
+        db_ = sqlite3.connect(os.path.join(s.folder, "referral.db"), timeout=10)
+        links = dict(((r, (k, d)) for r, k, d in db_.execute(
+            "SELECT id, link_kind, link_district FROM rounds WHERE id IN ('RX', 'RR')")))
+        db_.close()
+        assert links == {"RX": ("crossed", "DB"), "RR": ("raised", "DA")}, links
