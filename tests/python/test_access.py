@@ -732,7 +732,7 @@ def test_notices_carry_no_lead_text_and_reach_only_the_target(world, attr):
     about_lead = [n for n in notices if n["data"].get("referral") == w.lead]
     if attr == "body_a":
         assert {n["event"]["type"] for n in about_lead} == {"referral.overdue"}, about_lead
-        assert set(about_lead[0]["data"]) <= {"referral", "kind", "target", "due"}, about_lead[0]
+        assert set(about_lead[0]["data"]) <= {"referral", "kind", "target", "due", "round_owner"}, about_lead[0]
     else:
         assert about_lead == [], about_lead
 
