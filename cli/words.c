@@ -23,6 +23,7 @@ static const struct {
     { "kind", "lead", "问题线索" }, { "kind", "handover", "移交办理" }, { "kind", "report", "专题报告" },
     { "modes", "elevated", "提级" }, { "modes", "cross", "交叉" }, { "modes", "system", "系统" },
     { "modes", "extended", "延伸" }, { "modes", "linked", "联动" }, { "modes", "audit_linked", "巡审联动" },
+    { "link", "linked", "联动巡察" }, { "link", "crossed", "交叉巡察" }, { "link", "raised", "提级巡察" },
     { "stage", "planned", "计划" }, { "stage", "stationed", "进驻" }, { "stage", "withdrawn", "撤离" },
     { "stage", "reported", "报告" }, { "stage", "feedback_delivered", "反馈" }, { "stage", "rectifying", "整改" },
     { "stage", "rectification_reported", "整改报告" }, { "stage", "evaluated", "评估" },

@@ -356,8 +356,9 @@ static const struct {
                 " \"Importing past rounds\"); refused rows named by file:line, the rest go on; --check reads only" },
     { "keygen", "xcctl keygen --out FILE.jwk --kid KID [--curve] [--not-before TIME] [--not-after TIME]\n"
                 "  TIME: RFC 3339 (2027-01-01T00:00:00+08:00) or a date (2027-01-01, the deployment's local midnight)" },
-    { "principal", "xcctl principal add --iss ISS --role ROLE --public FILE.jwk.pub [--scope JSON] [--curve Z85]"
-                   " [--years N | --not-before TIME --not-after TIME]\nxcctl principal list\nxcctl principal revoke --iss ISS" },
+    { "principal", "xcctl principal add --iss ISS --role ROLE --public FILE.jwk.pub [--scope JSON | --district D] [--curve Z85]"
+                   " [--years N | --not-before TIME --not-after TIME]\n  --district D: a district's inspection office (role district,"
+                   " scope {\"district\": D})\nxcctl principal list\nxcctl principal revoke --iss ISS" },
     { "simulate", "xcctl simulate --profile NAME\n  drive empty stores to the profile's figures (config/profiles/NAME.json)" },
     { "help", "xcctl help [COMMAND | NOUN]\n  every command and verb, or one command's usage, or a noun's verbs" },
 };
@@ -375,7 +376,8 @@ static const struct {
     { "import", { "--rounds", "--targets", "--problems", "--leads", "--people", "--reports", "--check", "--wait" },
       { "units", "round" } },
     { "keygen", { "--out", "--kid", "--curve", "--not-before", "--not-after" }, { NULL } },
-    { "principal", { "--iss", "--role", "--public", "--scope", "--curve", "--years", "--not-before", "--not-after" },
+    { "principal", { "--iss", "--role", "--public", "--scope", "--district", "--curve", "--years", "--not-before",
+                      "--not-after" },
       { "add", "list", "revoke" } },
     { "simulate", { "--profile" }, { NULL } },
     { "init", { NULL }, { NULL } },
