@@ -22,26 +22,26 @@
 
 static const ctl_verb_t s_verbs[] = {
     { "unit.register", "intake", "--id ID --name NAME --level LEVEL [--parent UNIT] [--occurred-on D]",
-      "register a unit (office)" },
-    { "unit.rename", "intake", "--unit ID --name NAME [--occurred-on D]", "rename a unit (office)" },
+      "register a unit (office, district)" },
+    { "unit.rename", "intake", "--unit ID --name NAME [--occurred-on D]", "rename a unit (office, district)" },
     { "unit.merge", "intake", "--from JSON --into JSON [--occurred-on D]",
-      "merge units into a new or an existing one (office)" },
+      "merge units into a new or an existing one (office, district)" },
     { "unit.split", "intake", "--unit ID --into JSON --successor ID [--occurred-on D]",
-      "split a unit into new units (office)" },
+      "split a unit into new units (office, district)" },
     { "unit.get", "intake", "--unit ID", "one unit" },
     { "unit.list", "intake", "[--level L] [--parent UNIT] [--after ID] [--limit N]", "units" },
     { "round.open", "intake", "--id ID --name NAME --kind KIND --team ISS --targets JSON --planned-start DATE"
                               " --planned-end DATE [--theme T] [--prior-round R] [--modes JSON] [--audit-ref REF] [--date D]"
-                              " [--owner O] [--organ T]",
-      "open an inspection round (office)" },
-    { "round.advance", "intake", "--round ID --stage STAGE --date DATE", "move a round to its next stage (office)" },
+                              " [--owner O] [--organ T] [--link JSON]",
+      "open an inspection round (office, district)" },
+    { "round.advance", "intake", "--round ID --stage STAGE --date DATE", "move a round to its next stage (office, district)" },
     { "round.get", "intake", "--round ID", "one round with its targets" },
     { "round.list", "intake", "[--stage S] [--kind K] [--after ID] [--limit N]", "rounds" },
     { "problem.report", "intake", "--unit ID --category C --summary TEXT --detail TEXT --severity S --source SRC"
                                   " [--round ID] [--immediate true] [--evidence JSON] [--reporter JSON] [--occurred-on D]",
       "report a problem (team, petition, audit, public)" },
-    { "problem.classify", "intake", "--problem N --dispositions JSON [--occurred-on D]", "classify a problem (office)" },
-    { "problem.merge", "intake", "--into N --from JSON [--occurred-on D]", "merge duplicate reports (office)" },
+    { "problem.classify", "intake", "--problem N --dispositions JSON [--occurred-on D]", "classify a problem (office, district)" },
+    { "problem.merge", "intake", "--into N --from JSON [--occurred-on D]", "merge duplicate reports (office, district)" },
     { "problem.get", "intake", "--problem N", "one problem" },
     { "problem.list", "intake", "[--round R] [--unit U] [--category C] [--source S] [--status S] [--after N]"
                                 " [--limit N]", "problems" },
