@@ -347,6 +347,9 @@ static const struct {
                " definition;\n  the filters (combined with AND) go to intake.stats, referral.stats and rectify.stats:"
                "\n  --kind regular|special|mobile|lookback, --mode elevated|cross|system|extended|linked|audit_linked,"
                "\n  --year 2000-2100, --category a category id (with the categories under it), --unit-level a unit level" },
+    { "rules", "xcctl rules [--district D]\n  the rules in effect from the deployment file (deadlines, warnings, escalation,"
+               " lead access, notices' recipients),\n  for the city and for D (without --district: every district with its own"
+               " rules), each with why:\n  全市默认 (the code's default), 全市配置 (the city's policy), 区县配置 (the district's)" },
     { "export", "xcctl export problems|tasks|responsibilities [--round R] [--unit U] --out FILE.csv\n"
                 "xcctl export leads [--target ISS] --out FILE.csv\n  a round, unit or target that does not exist is exit 6"
                 " and no file is written" },
@@ -380,6 +383,7 @@ static const struct {
                       "--not-after" },
       { "add", "list", "revoke" } },
     { "simulate", { "--profile" }, { NULL } },
+    { "rules", { "--district" }, { NULL } },
     { "init", { NULL }, { NULL } },
     { "health", { NULL }, { NULL } },
     { "services", { NULL }, { NULL } },
@@ -626,6 +630,8 @@ main (int argc, char **argv)
         rc = ctl_audit (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "stats") == 0)
         rc = ctl_stats (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "rules") == 0)
+        rc = ctl_rules (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "export") == 0)
         rc = ctl_export (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "import") == 0)

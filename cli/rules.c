@@ -1,0 +1,496 @@
+/*  rules.c: xcctl rules [--district D]: the rules in effect, read from the deployment file by
+    the services' own policy modules (rectify's, referral's, notify's), for the city and for a
+    district, each with why it applies: 全市默认 (the code's default), 全市配置 (the
+    deployment's city policy) or 区县配置 (the district's override, policies.<svc>.districts.<D>).
+
+    A district's rules are the city's section with the district's override on top, loaded by the
+    same module: each member given replaces the city's, and the objects the modules merge with
+    their defaults (rectify's regimes and escalation, referral's due) merge with the city's the
+    same way. Nothing is sent to a service: it is the file, as the services read it at start. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/ctl.h"
+#include "cli/tools.h"
+#include "common/text.h"
+#include "services/notify/notify.h"
+#include "services/referral/referral.h"
+#include "services/rectify/rectify.h"
+
+/*  Where a rule's value comes from. */
+typedef enum { S_DEFAULT, S_CITY, S_DISTRICT } s_source_t;
+static const char *const s_source_codes[] = { "default", "city", "district" };
+static const char *const s_source_words[] = { "全市默认", "全市配置", "区县配置" };
+
+/*  The rules xcctl shows: each a member of a service's policy that a district may override. */
+static const struct {
+    const char *service, *member, *name;
+} s_rules[] = {
+    { "rectify", "regimes", "整改时限制度" },
+    { "rectify", "default_regime", "默认整改时限制度" },
+    { "rectify", "immediate_due", "立行立改时限" },
+    { "rectify", "warnings", "整改预警" },
+    { "rectify", "escalation", "逾期督办升级" },
+    { "rectify", "revisit_after", "巡察回访时间" },
+    { "rectify", "period_end", "整改期限末日遇休息日" },
+    { "referral", "lead_access", "区县巡察办知悉线索" },
+    { "referral", "due", "线索办理时限" },
+    { "referral", "warn_days", "线索办理预警" },
+    { "referral", "period_end", "线索期限末日遇休息日" },
+    { "notify", "directory", "通知接收人" },
+};
+#define N_RULES (sizeof s_rules / sizeof s_rules[0])
+
+/*  The objects that merge member by member with the city's (as the modules merge them with
+    their defaults); every other member replaces the city's. */
+static bool
+s_merges (const char *service, const char *member)
+{
+    return (strcmp (service, "rectify") == 0 && (strcmp (member, "regimes") == 0 || strcmp (member, "escalation") == 0))
+           || (strcmp (service, "referral") == 0 && strcmp (member, "due") == 0);
+}
+
+static const char *
+s_period_end_code (xc_period_end_t end)
+{
+    return end == XC_END_AFTER_HOLIDAY ? "after_holiday" : end == XC_END_KEEP ? "keep" : "next_workday";
+}
+
+/*  A span as written in a policy ("3 months"). */
+static json_t *
+s_span (const xc_span_t *span)
+{
+    static const char *const units[] = { "days", "workdays", "months" };
+    char text[48];
+    snprintf (text, sizeof text, "%d %s", span->amount, units[span->unit]);
+    return json_string (text);
+}
+
+/*  One scope's policies, loaded by the services' modules. */
+typedef struct {
+    rectify_policy_t rectify;
+    referral_policy_t referral;
+    notify_t notify;
+    bool loaded[3];
+} s_policies_t;
+
+static void
+s_policies_free (s_policies_t *p)
+{
+    if (p->loaded[0])
+        rectify_policy_clear (&p->rectify);
+    if (p->loaded[1])
+        referral_policy_free (&p->referral);
+    if (p->loaded[2])
+        notify_policy_free (&p->notify);
+    memset (p, 0, sizeof *p);
+}
+
+/*  Loads the three modules from policies (an object: {rectify, referral, notify}); -1 after
+    saying why (where: "全市" or the district). */
+static int
+s_policies_load (const ctl_t *ctl, json_t *policies, const char *where, s_policies_t *p)
+{
+    memset (p, 0, sizeof *p);
+    xc_config_t cfg = *ctl->config;
+    cfg.policies = policies;
+    xc_err_t err;
+    int rc = 0;
+    if (rectify_policy_load (&p->rectify, &cfg, &err) != 0)
+        rc = -1;
+    else
+        p->loaded[0] = true;
+    if (rc == 0 && referral_policy_load (&p->referral, &cfg, &err) != 0)
+        rc = -1;
+    else if (rc == 0)
+        p->loaded[1] = true;
+    if (rc == 0 && notify_policy_load (&p->notify, &cfg, &err) != 0)
+        rc = -1;
+    else if (rc == 0)
+        p->loaded[2] = true;
+    if (rc != 0) {
+        fprintf (stderr, "xcctl: rules: %s: %s\n", where, err.text);
+        s_policies_free (p);
+    }
+    return rc;
+}
+
+/*  A rule's value in one scope, as JSON, from the loaded policy (district: NULL for the city,
+    whose notify entries have no district; section: the scope's policies, for lead_access,
+    which the module may not keep). */
+static json_t *
+s_value (const s_policies_t *p, const json_t *section, const char *service, const char *member,
+         const char *district)
+{
+    if (strcmp (service, "rectify") == 0) {
+        const rectify_policy_t *r = &p->rectify;
+        if (strcmp (member, "regimes") == 0) {
+            json_t *v = json_object ();
+            for (int i = 0; i < r->n_regimes; i++)
+                json_object_set_new (v, r->regimes[i].name, json_pack ("{s:o, s:o}", "plan_due",
+                                                                      s_span (&r->regimes[i].plan_due), "report_due",
+                                                                      s_span (&r->regimes[i].report_due)));
+            return v;
+        }
+        if (strcmp (member, "default_regime") == 0)
+            return json_string (r->regimes[r->default_regime].name);
+        if (strcmp (member, "immediate_due") == 0)
+            return s_span (&r->immediate_due);
+        if (strcmp (member, "revisit_after") == 0)
+            return s_span (&r->revisit_after);
+        if (strcmp (member, "period_end") == 0)
+            return json_string (s_period_end_code (r->period_end));
+        if (strcmp (member, "warnings") == 0) {
+            json_t *v = json_array ();
+            for (int i = r->n_warnings - 1; i >= 0; i--)
+                json_array_append_new (v, json_pack ("{s:s, s:i}", "colour", r->warnings[i].colour, "days_left",
+                                                     r->warnings[i].days_left));
+            return v;
+        }
+        json_t *steps = json_array ();
+        for (int i = 0; i < r->n_steps; i++)
+            json_array_append_new (steps, json_string (r->steps[i]));
+        return json_pack ("{s:i, s:o}", "every_days", r->every_days, "steps", steps);
+    }
+    if (strcmp (service, "referral") == 0) {
+        const referral_policy_t *r = &p->referral;
+        if (strcmp (member, "lead_access") == 0) {
+            const json_t *given = json_object_get (json_object_get (section, "referral"), "lead_access");
+            return json_string (json_is_string (given) ? json_string_value (given) : "none");
+        }
+        if (strcmp (member, "due") == 0)
+            return json_pack ("{s:o, s:o, s:o}", "lead", s_span (&r->due_lead), "handover", s_span (&r->due_handover),
+                              "report", s_span (&r->due_report));
+        if (strcmp (member, "period_end") == 0)
+            return json_string (s_period_end_code (r->due_lead.end));
+        json_t *v = json_array ();
+        for (int i = r->n_warn_days - 1; i >= 0; i--)
+            json_array_append_new (v, json_integer (r->warn_days[i]));
+        return v;
+    }
+    /* notify's directory: the entries of the scope (an entry without district is the city's) */
+    json_t *v = json_object ();
+    const char *id;
+    json_t *entry;
+    json_object_foreach ((json_t *) p->notify.directory, id, entry) {
+        const char *of = json_string_value (json_object_get (entry, "district"));
+        if (district ? !of || strcmp (of, district) != 0 : of != NULL)
+            continue;
+        json_t *row = json_pack ("{s:O}", "name", json_object_get (entry, "name"));
+        if (json_object_get (entry, "role"))
+            json_object_set (row, "role", json_object_get (entry, "role"));
+        if (json_object_get (entry, "principal"))
+            json_object_set (row, "principal", json_object_get (entry, "principal"));
+        json_object_set_new (v, id, row);
+    }
+    return v;
+}
+
+/*  "3 months" as people read it: 3个月; "20 workdays" 20个工作日; "15 days" 15日. */
+static void
+s_span_words (const char *text, char *out, size_t size)
+{
+    int n = atoi (text);
+    const char *unit = strchr (text, ' ');
+    unit = unit ? unit + 1 : "";
+    snprintf (out, size, "%d%s", n, strncmp (unit, "workday", 7) == 0 ? "个工作日"
+                                    : strncmp (unit, "month", 5) == 0 ? "个月" : "日");
+}
+
+static const char *
+s_word (const char *member, const char *code)
+{
+    const char *word = ctl_word (member, code);
+    return word ? word : code;
+}
+
+/*  A rule's value as people read it. */
+static void
+s_text (const char *member, const json_t *v, xc_buf_t *b)
+{
+    char span[48], line[512];
+    const char *key;
+    json_t *e;
+    size_t i;
+    if (strcmp (member, "regimes") == 0)
+        json_object_foreach ((json_t *) v, key, e) {
+            char plan[48], report[48];
+            s_span_words (json_string_value (json_object_get (e, "plan_due")), plan, sizeof plan);
+            s_span_words (json_string_value (json_object_get (e, "report_due")), report, sizeof report);
+            snprintf (line, sizeof line, "%s%s：整改方案%s，整改报告%s", b->len ? "；" : "", key, plan, report);
+            xc_buf_puts (b, line);
+        }
+    else if (strcmp (member, "due") == 0) {
+        static const char *const kinds[] = { "lead", "handover", "report" };
+        for (int k = 0; k < 3; k++) {
+            s_span_words (json_string_value (json_object_get (v, kinds[k])), span, sizeof span);
+            snprintf (line, sizeof line, "%s%s%s", k ? "，" : "", s_word ("kind", kinds[k]), span);
+            xc_buf_puts (b, line);
+        }
+    }
+    else if (strcmp (member, "warnings") == 0)
+        json_array_foreach (v, i, e) {
+            snprintf (line, sizeof line, "%s%s：到期前%lld日", i ? "；" : "",
+                      s_word ("colour", json_string_value (json_object_get (e, "colour"))),
+                      (long long) json_integer_value (json_object_get (e, "days_left")));
+            xc_buf_puts (b, line);
+        }
+    else if (strcmp (member, "warn_days") == 0) {
+        xc_buf_puts (b, json_array_size (v) ? "到期前" : "不预警");
+        json_array_foreach (v, i, e) {
+            snprintf (line, sizeof line, "%s%lld日", i ? "、" : "", (long long) json_integer_value (e));
+            xc_buf_puts (b, line);
+        }
+    }
+    else if (strcmp (member, "escalation") == 0) {
+        snprintf (line, sizeof line, "逾期后每%lld日升一级：", (long long) json_integer_value (json_object_get (v, "every_days")));
+        xc_buf_puts (b, line);
+        json_array_foreach (json_object_get (v, "steps"), i, e) {
+            xc_buf_puts (b, i ? " → " : "");
+            xc_buf_puts (b, s_word ("step", json_string_value (e)));
+        }
+    }
+    else if (strcmp (member, "directory") == 0) {
+        if (!json_object_size (v))
+            xc_buf_puts (b, "（无）");
+        json_object_foreach ((json_t *) v, key, e) {
+            const char *role = json_string_value (json_object_get (e, "role"));
+            snprintf (line, sizeof line, "%s%s（%s%s%s）", b->len ? "；" : "", json_string_value (json_object_get (e, "name")),
+                      key, role ? "，角色 " : "", role ? role : "");
+            xc_buf_puts (b, line);
+        }
+    }
+    else if (strcmp (member, "immediate_due") == 0 || strcmp (member, "revisit_after") == 0) {
+        s_span_words (json_string_value (v), span, sizeof span);
+        xc_buf_puts (b, span);
+    }
+    else if (json_is_string (v))
+        xc_buf_puts (b, s_word (member, json_string_value (v)));
+}
+
+/*  The members a district may override, by service (policies.<svc>.districts.<D>). */
+static bool
+s_known_override (const char *service, const char *member)
+{
+    for (size_t r = 0; r < N_RULES; r++)
+        if (strcmp (s_rules[r].service, service) == 0 && strcmp (s_rules[r].member, member) == 0)
+            return true;
+    return false;
+}
+
+/*  The services' policies for district: the city's sections (without districts) with the
+    district's override on top; NULL for the city. Caller owns. */
+static json_t *
+s_sections (const json_t *policies, const char *district)
+{
+    json_t *out = json_object ();
+    static const char *const services[] = { "rectify", "referral", "notify" };
+    for (int k = 0; k < 3; k++) {
+        const json_t *city = json_object_get (policies, services[k]);
+        json_t *section = city ? json_deep_copy (city) : json_object ();
+        json_object_del (section, "districts");
+        json_object_set_new (out, services[k], section);
+    }
+    for (int k = 0; district && k < 3; k++) {
+        const json_t *over = json_object_get (json_object_get (json_object_get (policies, services[k]), "districts"),
+                                              district);
+        json_t *section = json_object_get (out, services[k]);
+        const char *member;
+        json_t *v;
+        json_object_foreach ((json_t *) over, member, v) {
+            /* notify's district entries stay in districts.<D>: the module adds them with their
+               district; the other members are the city's with the override on top */
+            if (strcmp (services[k], "notify") == 0)
+                continue;
+            json_t *base = json_object_get (section, member);
+            if (s_merges (services[k], member) && json_is_object (base) && json_is_object (v)) {
+                json_t *merged = json_deep_copy (base);
+                json_object_update (merged, v);
+                json_object_set_new (section, member, merged);
+            }
+            else
+                json_object_set (section, member, v);
+        }
+        if (strcmp (services[k], "notify") == 0 && over)
+            json_object_set_new (section, "districts",
+                                 json_pack ("{s:{s:O}}", district, "directory",
+                                            json_object_get (over, "directory") ? json_object_get (over, "directory")
+                                                                                : json_object ()));
+    }
+    /* lead_access is read from the section by xcctl (s_value): the module may not know it */
+    json_t *referral = json_object_get (out, "referral");
+    if (json_object_get (referral, "lead_access")) {
+        json_object_set (out, "lead_access", json_object_get (referral, "lead_access"));
+        json_object_del (referral, "lead_access");
+    }
+    return out;
+}
+
+/*  Where a rule's value comes from in a scope. */
+static s_source_t
+s_source (const json_t *policies, const char *service, const char *member, const char *district)
+{
+    const json_t *city = json_object_get (policies, service);
+    if (district) {
+        const json_t *over = json_object_get (json_object_get (city, "districts"), district);
+        if (json_object_get (over, member))
+            return S_DISTRICT;
+        /* a district's notices go to its own entries only: none is the code's default */
+        if (strcmp (member, "directory") == 0)
+            return S_DEFAULT;
+    }
+    return json_object_get (city, member) ? S_CITY : S_DEFAULT;
+}
+
+/*  The rules of one scope into rows (people) and out (--json: {service.member: {value, source}}). */
+static int
+s_scope (const ctl_t *ctl, const char *district, json_t *rows, json_t *out)
+{
+    const json_t *policies = ctl->config->policies;
+    json_t *sections = s_sections (policies, district);
+    /* lead_access: xcctl reads it from the section, so the modules are given none */
+    json_t *lead_access = json_incref (json_object_get (sections, "lead_access"));
+    json_object_del (sections, "lead_access");
+    s_policies_t p;
+    char where[96];
+    snprintf (where, sizeof where, district ? "district %s" : "the city", district);
+    if (s_policies_load (ctl, sections, where, &p) != 0) {
+        json_decref (sections);
+        json_decref (lead_access);
+        return CTL_LOCAL;
+    }
+    json_t *given = json_pack ("{s:{}}", "referral");
+    if (lead_access)
+        json_object_set (json_object_get (given, "referral"), "lead_access", lead_access);
+    for (size_t r = 0; r < N_RULES; r++) {
+        json_t *value = s_value (&p, given, s_rules[r].service, s_rules[r].member, district);
+        s_source_t source = s_source (policies, s_rules[r].service, s_rules[r].member, district);
+        char path[96];
+        snprintf (path, sizeof path, "%s.%s", s_rules[r].service, s_rules[r].member);
+        xc_buf_t b = { 0 };
+        s_text (s_rules[r].member, value, &b);
+        char scope[128];
+        snprintf (scope, sizeof scope, district ? "区县 %s" : "全市", district);
+        json_array_append_new (rows, json_pack ("{s:s, s:s, s:s, s:s, s:s}", "规则", s_rules[r].name, "配置项", path,
+                                                "范围", scope, "取值", b.data ? b.data : "", "依据",
+                                                s_source_words[source]));
+        xc_buf_free (&b);
+        json_object_set_new (out, path, json_pack ("{s:o, s:s}", "value", value, "source", s_source_codes[source]));
+    }
+    json_decref (given);
+    json_decref (lead_access);
+    s_policies_free (&p);
+    json_decref (sections);
+    return CTL_OK;
+}
+
+/*  Every district's override names only rules a district may have; -1 after naming the first
+    that is not. */
+static int
+s_check_overrides (const json_t *policies)
+{
+    static const char *const services[] = { "rectify", "referral", "notify" };
+    for (int k = 0; k < 3; k++) {
+        const char *district, *member;
+        json_t *over, *v;
+        json_object_foreach (json_object_get (json_object_get (policies, services[k]), "districts"), district, over) {
+            if (!ctl_is_id (district)) {
+                fprintf (stderr, "xcctl: rules: policies.%s.districts: '%s' is not a district id\n", services[k], district);
+                return -1;
+            }
+            if (!json_is_object (over)) {
+                fprintf (stderr, "xcctl: rules: policies.%s.districts.%s: not an object\n", services[k], district);
+                return -1;
+            }
+            json_object_foreach (over, member, v)
+                if (!s_known_override (services[k], member)) {
+                    fprintf (stderr, "xcctl: rules: policies.%s.districts.%s.%s: a district may not override it (only the"
+                             " rules xcctl rules shows)\n", services[k], district, member);
+                    return -1;
+                }
+        }
+    }
+    return 0;
+}
+
+int
+ctl_rules (ctl_t *ctl, int argc, char **argv)
+{
+    const char *district = ctl_opt (argc, argv, "--district");
+    for (int k = 0; k < argc; k++)
+        if (strcmp (argv[k], "--district") != 0 || k + 1 >= argc) {
+            fprintf (stderr, "usage: xcctl rules [--district D] [--json]\n");
+            return CTL_USAGE;
+        }
+        else
+            k++;
+    if (district && !ctl_is_id (district)) {
+        fprintf (stderr, "xcctl: rules --district: '%s' is not an id (1-64 of A-Z a-z 0-9 . _ : -)\n", district);
+        return CTL_USAGE;
+    }
+    const json_t *policies = ctl->config->policies;
+    if (s_check_overrides (policies) != 0)
+        return CTL_LOCAL;
+    /* the deployment as the services load it: an override a service refuses is refused here */
+    s_policies_t whole;
+    if (s_policies_load (ctl, (json_t *) policies, "the deployment", &whole) != 0)
+        return CTL_LOCAL;
+    s_policies_free (&whole);
+    /* the scopes: the city, then D; without --district every district with an override */
+    json_t *scopes = json_array ();
+    if (district)
+        json_array_append_new (scopes, json_string (district));
+    else {
+        static const char *const services[] = { "rectify", "referral", "notify" };
+        for (int k = 0; k < 3; k++) {
+            const char *id;
+            json_t *over;
+            json_object_foreach (json_object_get (json_object_get (policies, services[k]), "districts"), id, over) {
+                bool seen = false;
+                size_t i;
+                json_t *s;
+                json_array_foreach (scopes, i, s)
+                    seen = seen || strcmp (json_string_value (s), id) == 0;
+                if (!seen)
+                    json_array_append_new (scopes, json_string (id));
+            }
+        }
+    }
+    json_t *rows = json_array (), *city = json_object (), *districts = json_object ();
+    int rc = s_scope (ctl, NULL, rows, city);
+    size_t i;
+    json_t *s;
+    json_array_foreach (scopes, i, s) {
+        json_t *one = json_object ();
+        if (rc == CTL_OK)
+            rc = s_scope (ctl, json_string_value (s), rows, one);
+        json_object_set_new (districts, json_string_value (s), one);
+    }
+    if (rc == CTL_OK) {
+        if (ctl->json) {
+            json_t *all = json_pack ("{s:O, s:O}", "city", city, "districts", districts);
+            ctl_print (ctl, all);
+            json_decref (all);
+        }
+        else {
+            /* by rule, the city's row first, then each district's */
+            json_t *sorted = json_array ();
+            size_t n_scopes = 1 + json_array_size (scopes);
+            for (size_t r = 0; r < N_RULES; r++)
+                for (size_t k = 0; k < n_scopes; k++)
+                    json_array_append (sorted, json_array_get (rows, k * N_RULES + r));
+            printf ("生效的规则（%s）\n", ctl->config->path);
+            static const char *const columns[] = { "规则", "配置项", "范围", "取值", "依据", NULL };
+            ctl_table (sorted, columns);
+            printf ("依据：全市默认 = 程序默认值；全市配置 = 部署文件 policies 中全市的规定；区县配置 = 该区县的规定"
+                    "（policies.<服务>.districts.<区县>）\n");
+            json_decref (sorted);
+        }
+    }
+    json_decref (rows);
+    json_decref (city);
+    json_decref (districts);
+    json_decref (scopes);
+    return rc;
+}
