@@ -79,20 +79,20 @@ static const ctl_verb_t s_verbs[] = {
     { "rectify.claim", "rectify", "--item N --completion C --evidence JSON [--outcomes JSON] [--note T]"
                                   " [--occurred-on DATE]", "claim completion (the unit; the office from history)" },
     { "rectify.review", "rectify", "--item N --decision accept|reject [--reason T] [--occurred-on DATE]",
-      "review a claim (office)" },
+      "review a claim (office; a district office for its rounds)" },
     { "rectify.extend", "rectify", "--item N --due DATE --reason T [--deadline item|plan|measure] [--measure N]"
                                    " [--occurred-on DATE]",
-      "extend a deadline (office)" },
-    { "rectify.regime", "rectify", "--round ID --regime NAME", "choose a round's regime (office)" },
+      "extend a deadline (office; a district office for its rounds)" },
+    { "rectify.regime", "rectify", "--round ID --regime NAME", "choose a round's regime (office; a district office for its rounds)" },
     { "rectify.revisit", "rectify", "--unit ID --date DATE --kinds JSON [--round ID] [--note T]",
-      "record a return visit (office)" },
+      "record a return visit (office; a district office for its rounds)" },
     { "rectify.evaluate", "rectify", "--round ID --unit ID --parts JSON --principal-leader JSON [--note T]"
-                                     " [--occurred-on DATE]", "score a unit (office)" },
+                                     " [--occurred-on DATE]", "score a unit (office; a district office for its rounds)" },
     { "rectify.interview", "rectify", "--round ID --unit ID --interviewee JSON --by T [--note T] [--occurred-on DATE]",
-      "record an interview (约谈) held (office)" },
+      "record an interview (约谈) held (office; a district office for its rounds)" },
     { "rectify.get", "rectify", "--item N", "one item" },
-    { "rectify.list", "rectify", "[--round R] [--unit U] [--state S] [--class C] [--overdue BOOL] [--after N]"
-                                 " [--limit N]", "items" },
+    { "rectify.list", "rectify", "[--round R] [--unit U] [--state S] [--class C] [--overdue BOOL] [--owner O]"
+                                 " [--after N] [--limit N]", "items (each with its round_owner)" },
     { "rectify.export", "rectify", "--list problems|tasks|responsibilities [--round R] [--unit U] [--after N] [--limit N]",
       "one page of a list as CSV (xcctl export writes whole files)" },
     { "rectify.round", "rectify", "--round ID [--after UNIT] [--limit N]", "a round's targets, scores, visits, interviews, a page at a time" },
