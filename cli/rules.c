@@ -3,10 +3,11 @@
     district, each with why it applies: 全市默认 (the code's default), 全市配置 (the
     deployment's city policy) or 区县配置 (the district's override, policies.<svc>.districts.<D>).
 
-    A district's rules are the city's section with the district's override on top, loaded by the
-    same module: each member given replaces the city's, and the objects the modules merge with
-    their defaults (rectify's regimes and escalation, referral's due) merge with the city's the
-    same way. Nothing is sent to a service: it is the file, as the services read it at start. */
+    A district's rules are the city's with the district's override on top, as the modules load
+    them: rectify's own (rectify_policy_for), notify's directory with each district's entries,
+    and referral's section with the override on top (its due merging member by member), loaded
+    by its module. Nothing is sent to a service: it is the file, as the services read it at
+    start, and a file a service would refuse is refused here (exit 4). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,64 +68,61 @@ s_span (const xc_span_t *span)
     return json_string (text);
 }
 
-/*  One scope's policies, loaded by the services' modules. */
+/*  The deployment's rectify and notify policies as the services load them: rectify's holds
+    each district's rules (rectify_policy_for), notify's directory each district's entries. */
 typedef struct {
     rectify_policy_t rectify;
-    referral_policy_t referral;
     notify_t notify;
-    bool loaded[3];
-} s_policies_t;
+    bool loaded[2];
+} s_whole_t;
 
 static void
-s_policies_free (s_policies_t *p)
+s_whole_free (s_whole_t *w)
 {
-    if (p->loaded[0])
-        rectify_policy_clear (&p->rectify);
-    if (p->loaded[1])
-        referral_policy_free (&p->referral);
-    if (p->loaded[2])
-        notify_policy_free (&p->notify);
-    memset (p, 0, sizeof *p);
+    if (w->loaded[0])
+        rectify_policy_clear (&w->rectify);
+    if (w->loaded[1])
+        notify_policy_free (&w->notify);
+    memset (w, 0, sizeof *w);
 }
 
-/*  Loads the three modules from policies (an object: {rectify, referral, notify}); -1 after
-    saying why (where: "全市" or the district). */
+/*  -1 after saying why: an override the services refuse is refused here. */
 static int
-s_policies_load (const ctl_t *ctl, json_t *policies, const char *where, s_policies_t *p)
+s_whole_load (const ctl_t *ctl, s_whole_t *w)
 {
-    memset (p, 0, sizeof *p);
-    xc_config_t cfg = *ctl->config;
-    cfg.policies = policies;
+    memset (w, 0, sizeof *w);
     xc_err_t err;
-    int rc = 0;
-    if (rectify_policy_load (&p->rectify, &cfg, &err) != 0)
-        rc = -1;
-    else
-        p->loaded[0] = true;
-    if (rc == 0 && referral_policy_load (&p->referral, &cfg, &err) != 0)
-        rc = -1;
-    else if (rc == 0)
-        p->loaded[1] = true;
-    if (rc == 0 && notify_policy_load (&p->notify, &cfg, &err) != 0)
-        rc = -1;
-    else if (rc == 0)
-        p->loaded[2] = true;
-    if (rc != 0) {
-        fprintf (stderr, "xcctl: rules: %s: %s\n", where, err.text);
-        s_policies_free (p);
+    bool rectify = xc_config_service (ctl->config, "rectify") != NULL;
+    bool notify = xc_config_service (ctl->config, "notify") != NULL;
+    if (!rectify || rectify_policy_load (&w->rectify, ctl->config, &err) == 0) {
+        w->loaded[0] = rectify;
+        if (!notify || notify_policy_load (&w->notify, ctl->config, &err) == 0) {
+            w->loaded[1] = notify;
+            return 0;
+        }
     }
-    return rc;
+    fprintf (stderr, "xcctl: rules: %s (%s)\n", err.text, ctl->config->path);
+    s_whole_free (w);
+    return -1;
 }
+
+/*  A scope's policies: rectify's and notify's from the whole deployment, referral's loaded by
+    its module from the city's section with the district's override on top. */
+typedef struct {
+    const rectify_policy_t *rectify;
+    referral_policy_t referral;
+    const notify_t *notify;
+    const json_t *lead_access;       /* the section's, or NULL: none */
+} s_policies_t;
 
 /*  A rule's value in one scope, as JSON, from the loaded policy (district: NULL for the city,
     whose notify entries have no district; section: the scope's policies, for lead_access,
     which the module may not keep). */
 static json_t *
-s_value (const s_policies_t *p, const json_t *section, const char *service, const char *member,
-         const char *district)
+s_value (const s_policies_t *p, const char *service, const char *member, const char *district)
 {
     if (strcmp (service, "rectify") == 0) {
-        const rectify_policy_t *r = &p->rectify;
+        const rectify_policy_t *r = p->rectify;
         if (strcmp (member, "regimes") == 0) {
             json_t *v = json_object ();
             for (int i = 0; i < r->n_regimes; i++)
@@ -155,10 +153,8 @@ s_value (const s_policies_t *p, const json_t *section, const char *service, cons
     }
     if (strcmp (service, "referral") == 0) {
         const referral_policy_t *r = &p->referral;
-        if (strcmp (member, "lead_access") == 0) {
-            const json_t *given = json_object_get (json_object_get (section, "referral"), "lead_access");
-            return json_string (json_is_string (given) ? json_string_value (given) : "none");
-        }
+        if (strcmp (member, "lead_access") == 0)
+            return json_string (json_is_string (p->lead_access) ? json_string_value (p->lead_access) : "none");
         if (strcmp (member, "due") == 0)
             return json_pack ("{s:o, s:o, s:o}", "lead", s_span (&r->due_lead), "handover", s_span (&r->due_handover),
                               "report", s_span (&r->due_report));
@@ -173,13 +169,13 @@ s_value (const s_policies_t *p, const json_t *section, const char *service, cons
     json_t *v = json_object ();
     const char *id;
     json_t *entry;
-    json_object_foreach ((json_t *) p->notify.directory, id, entry) {
+    json_object_foreach ((json_t *) p->notify->directory, id, entry) {
         const char *of = json_string_value (json_object_get (entry, "district"));
         if (district ? !of || strcmp (of, district) != 0 : of != NULL)
             continue;
         json_t *row = json_pack ("{s:O}", "name", json_object_get (entry, "name"));
-        if (json_object_get (entry, "role"))
-            json_object_set (row, "role", json_object_get (entry, "role"));
+        if (json_object_get (entry, "roles"))
+            json_object_set (row, "roles", json_object_get (entry, "roles"));
         if (json_object_get (entry, "principal"))
             json_object_set (row, "principal", json_object_get (entry, "principal"));
         json_object_set_new (v, id, row);
@@ -255,10 +251,15 @@ s_text (const char *member, const json_t *v, xc_buf_t *b)
         if (!json_object_size (v))
             xc_buf_puts (b, "（无）");
         json_object_foreach ((json_t *) v, key, e) {
-            const char *role = json_string_value (json_object_get (e, "role"));
-            snprintf (line, sizeof line, "%s%s（%s%s%s）", b->len ? "；" : "", json_string_value (json_object_get (e, "name")),
-                      key, role ? "，角色 " : "", role ? role : "");
+            snprintf (line, sizeof line, "%s%s（%s", b->len ? "；" : "", json_string_value (json_object_get (e, "name")), key);
             xc_buf_puts (b, line);
+            size_t r;
+            json_t *role;
+            json_array_foreach (json_object_get (e, "roles"), r, role) {
+                xc_buf_puts (b, r ? "、" : "，角色 ");
+                xc_buf_puts (b, json_string_value (role));
+            }
+            xc_buf_puts (b, "）");
         }
     }
     else if (strcmp (member, "immediate_due") == 0 || strcmp (member, "revisit_after") == 0) {
@@ -279,52 +280,31 @@ s_known_override (const char *service, const char *member)
     return false;
 }
 
-/*  The services' policies for district: the city's sections (without districts) with the
-    district's override on top; NULL for the city. Caller owns. */
+/*  Referral's policies for district (NULL: the city): {"referral": the city's section without
+    districts, with the district's override on top}; its lead_access is taken out into
+    *lead_access (caller owns; NULL: none), which xcctl reads itself. Caller owns. */
 static json_t *
-s_sections (const json_t *policies, const char *district)
+s_referral_policies (const json_t *policies, const char *district, json_t **lead_access)
 {
-    json_t *out = json_object ();
-    static const char *const services[] = { "rectify", "referral", "notify" };
-    for (int k = 0; k < 3; k++) {
-        const json_t *city = json_object_get (policies, services[k]);
-        json_t *section = city ? json_deep_copy (city) : json_object ();
-        json_object_del (section, "districts");
-        json_object_set_new (out, services[k], section);
-    }
-    for (int k = 0; district && k < 3; k++) {
-        const json_t *over = json_object_get (json_object_get (json_object_get (policies, services[k]), "districts"),
-                                              district);
-        json_t *section = json_object_get (out, services[k]);
-        const char *member;
-        json_t *v;
-        json_object_foreach ((json_t *) over, member, v) {
-            /* notify's district entries stay in districts.<D>: the module adds them with their
-               district; the other members are the city's with the override on top */
-            if (strcmp (services[k], "notify") == 0)
-                continue;
-            json_t *base = json_object_get (section, member);
-            if (s_merges (services[k], member) && json_is_object (base) && json_is_object (v)) {
-                json_t *merged = json_deep_copy (base);
-                json_object_update (merged, v);
-                json_object_set_new (section, member, merged);
-            }
-            else
-                json_object_set (section, member, v);
+    const json_t *city = json_object_get (policies, "referral");
+    json_t *section = city ? json_deep_copy (city) : json_object ();
+    json_object_del (section, "districts");
+    const json_t *over = district ? json_object_get (json_object_get (city, "districts"), district) : NULL;
+    const char *member;
+    json_t *v;
+    json_object_foreach ((json_t *) over, member, v) {
+        json_t *base = json_object_get (section, member);
+        if (s_merges ("referral", member) && json_is_object (base) && json_is_object (v)) {
+            json_t *merged = json_deep_copy (base);
+            json_object_update (merged, v);
+            json_object_set_new (section, member, merged);
         }
-        if (strcmp (services[k], "notify") == 0 && over)
-            json_object_set_new (section, "districts",
-                                 json_pack ("{s:{s:O}}", district, "directory",
-                                            json_object_get (over, "directory") ? json_object_get (over, "directory")
-                                                                                : json_object ()));
+        else
+            json_object_set (section, member, v);
     }
-    /* lead_access is read from the section by xcctl (s_value): the module may not know it */
-    json_t *referral = json_object_get (out, "referral");
-    if (json_object_get (referral, "lead_access")) {
-        json_object_set (out, "lead_access", json_object_get (referral, "lead_access"));
-        json_object_del (referral, "lead_access");
-    }
-    return out;
+    *lead_access = json_incref (json_object_get (section, "lead_access"));
+    json_object_del (section, "lead_access");
+    return json_pack ("{s:o}", "referral", section);
 }
 
 /*  Where a rule's value comes from in a scope. */
@@ -345,26 +325,31 @@ s_source (const json_t *policies, const char *service, const char *member, const
 
 /*  The rules of one scope into rows (people) and out (--json: {service.member: {value, source}}). */
 static int
-s_scope (const ctl_t *ctl, const char *district, json_t *rows, json_t *out)
+s_scope (const ctl_t *ctl, const s_whole_t *whole, const char *district, json_t *rows, json_t *out)
 {
     const json_t *policies = ctl->config->policies;
-    json_t *sections = s_sections (policies, district);
-    /* lead_access: xcctl reads it from the section, so the modules are given none */
-    json_t *lead_access = json_incref (json_object_get (sections, "lead_access"));
-    json_object_del (sections, "lead_access");
-    s_policies_t p;
-    char where[96];
-    snprintf (where, sizeof where, district ? "district %s" : "the city", district);
-    if (s_policies_load (ctl, sections, where, &p) != 0) {
+    json_t *lead_access;
+    json_t *sections = s_referral_policies (policies, district, &lead_access);
+    s_policies_t p = { .rectify = rectify_policy_for (&whole->rectify, district, NULL), .notify = &whole->notify,
+                       .lead_access = lead_access };
+    xc_config_t cfg = *ctl->config;
+    cfg.policies = sections;
+    xc_err_t err;
+    bool referral = xc_config_service (ctl->config, "referral") != NULL;
+    if (referral && referral_policy_load (&p.referral, &cfg, &err) != 0) {
+        fprintf (stderr, "xcctl: rules: %s%s%s (%s)\n", err.text, district ? ", with the override of district " : "",
+                 district ? district : "", ctl->config->path);
         json_decref (sections);
         json_decref (lead_access);
         return CTL_LOCAL;
     }
-    json_t *given = json_pack ("{s:{}}", "referral");
-    if (lead_access)
-        json_object_set (json_object_get (given, "referral"), "lead_access", lead_access);
+    /* the rules of the services the deployment runs */
+    const bool runs[] = { whole->loaded[0], referral, whole->loaded[1] };
     for (size_t r = 0; r < N_RULES; r++) {
-        json_t *value = s_value (&p, given, s_rules[r].service, s_rules[r].member, district);
+        int svc = strcmp (s_rules[r].service, "rectify") == 0 ? 0 : strcmp (s_rules[r].service, "referral") == 0 ? 1 : 2;
+        if (!runs[svc])
+            continue;
+        json_t *value = s_value (&p, s_rules[r].service, s_rules[r].member, district);
         s_source_t source = s_source (policies, s_rules[r].service, s_rules[r].member, district);
         char path[96];
         snprintf (path, sizeof path, "%s.%s", s_rules[r].service, s_rules[r].member);
@@ -378,9 +363,9 @@ s_scope (const ctl_t *ctl, const char *district, json_t *rows, json_t *out)
         xc_buf_free (&b);
         json_object_set_new (out, path, json_pack ("{s:o, s:s}", "value", value, "source", s_source_codes[source]));
     }
-    json_decref (given);
+    if (referral)
+        referral_policy_free (&p.referral);
     json_decref (lead_access);
-    s_policies_free (&p);
     json_decref (sections);
     return CTL_OK;
 }
@@ -433,10 +418,9 @@ ctl_rules (ctl_t *ctl, int argc, char **argv)
     if (s_check_overrides (policies) != 0)
         return CTL_LOCAL;
     /* the deployment as the services load it: an override a service refuses is refused here */
-    s_policies_t whole;
-    if (s_policies_load (ctl, (json_t *) policies, "the deployment", &whole) != 0)
+    s_whole_t whole;
+    if (s_whole_load (ctl, &whole) != 0)
         return CTL_LOCAL;
-    s_policies_free (&whole);
     /* the scopes: the city, then D; without --district every district with an override */
     json_t *scopes = json_array ();
     if (district)
@@ -458,13 +442,13 @@ ctl_rules (ctl_t *ctl, int argc, char **argv)
         }
     }
     json_t *rows = json_array (), *city = json_object (), *districts = json_object ();
-    int rc = s_scope (ctl, NULL, rows, city);
+    int rc = s_scope (ctl, &whole, NULL, rows, city);
     size_t i;
     json_t *s;
     json_array_foreach (scopes, i, s) {
         json_t *one = json_object ();
         if (rc == CTL_OK)
-            rc = s_scope (ctl, json_string_value (s), rows, one);
+            rc = s_scope (ctl, &whole, json_string_value (s), rows, one);
         json_object_set_new (districts, json_string_value (s), one);
     }
     if (rc == CTL_OK) {
@@ -476,10 +460,10 @@ ctl_rules (ctl_t *ctl, int argc, char **argv)
         else {
             /* by rule, the city's row first, then each district's */
             json_t *sorted = json_array ();
-            size_t n_scopes = 1 + json_array_size (scopes);
-            for (size_t r = 0; r < N_RULES; r++)
+            size_t n_scopes = 1 + json_array_size (scopes), per = json_array_size (rows) / n_scopes;
+            for (size_t r = 0; r < per; r++)
                 for (size_t k = 0; k < n_scopes; k++)
-                    json_array_append (sorted, json_array_get (rows, k * N_RULES + r));
+                    json_array_append (sorted, json_array_get (rows, k * per + r));
             printf ("生效的规则（%s）\n", ctl->config->path);
             static const char *const columns[] = { "规则", "配置项", "范围", "取值", "依据", NULL };
             ctl_table (sorted, columns);
@@ -492,5 +476,6 @@ ctl_rules (ctl_t *ctl, int argc, char **argv)
     json_decref (city);
     json_decref (districts);
     json_decref (scopes);
+    s_whole_free (&whole);
     return rc;
 }
