@@ -43,15 +43,6 @@ static const struct {
 };
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])
 
-/*  The objects that merge member by member with the city's (as the modules merge them with
-    their defaults); every other member replaces the city's. */
-static bool
-s_merges (const char *service, const char *member)
-{
-    return (strcmp (service, "rectify") == 0 && (strcmp (member, "regimes") == 0 || strcmp (member, "escalation") == 0))
-           || (strcmp (service, "referral") == 0 && strcmp (member, "due") == 0);
-}
-
 static const char *
 s_period_end_code (xc_period_end_t end)
 {
@@ -72,8 +63,9 @@ s_span (const xc_span_t *span)
     each district's rules (rectify_policy_for), notify's directory each district's entries. */
 typedef struct {
     rectify_policy_t rectify;
+    referral_policy_t referral;
     notify_t notify;
-    bool loaded[2];
+    bool loaded[3];                  /* rectify, referral, notify: the services the deployment runs */
 } s_whole_t;
 
 static void
@@ -82,6 +74,8 @@ s_whole_free (s_whole_t *w)
     if (w->loaded[0])
         rectify_policy_clear (&w->rectify);
     if (w->loaded[1])
+        referral_policy_free (&w->referral);
+    if (w->loaded[2])
         notify_policy_free (&w->notify);
     memset (w, 0, sizeof *w);
 }
@@ -93,12 +87,16 @@ s_whole_load (const ctl_t *ctl, s_whole_t *w)
     memset (w, 0, sizeof *w);
     xc_err_t err;
     bool rectify = xc_config_service (ctl->config, "rectify") != NULL;
+    bool referral = xc_config_service (ctl->config, "referral") != NULL;
     bool notify = xc_config_service (ctl->config, "notify") != NULL;
     if (!rectify || rectify_policy_load (&w->rectify, ctl->config, &err) == 0) {
         w->loaded[0] = rectify;
-        if (!notify || notify_policy_load (&w->notify, ctl->config, &err) == 0) {
-            w->loaded[1] = notify;
-            return 0;
+        if (!referral || referral_policy_load (&w->referral, ctl->config, &err) == 0) {
+            w->loaded[1] = referral;
+            if (!notify || notify_policy_load (&w->notify, ctl->config, &err) == 0) {
+                w->loaded[2] = notify;
+                return 0;
+            }
         }
     }
     fprintf (stderr, "xcctl: rules: %s (%s)\n", err.text, ctl->config->path);
@@ -106,13 +104,12 @@ s_whole_load (const ctl_t *ctl, s_whole_t *w)
     return -1;
 }
 
-/*  A scope's policies: rectify's and notify's from the whole deployment, referral's loaded by
-    its module from the city's section with the district's override on top. */
+/*  A scope's rules, as the services apply them to its rounds' records. */
 typedef struct {
     const rectify_policy_t *rectify;
-    referral_policy_t referral;
+    const referral_rules_t *referral;
+    referral_lead_access_t lead_access;
     const notify_t *notify;
-    const json_t *lead_access;       /* the section's, or NULL: none */
 } s_policies_t;
 
 /*  A rule's value in one scope, as JSON, from the loaded policy (district: NULL for the city,
@@ -152,9 +149,9 @@ s_value (const s_policies_t *p, const char *service, const char *member, const c
         return json_pack ("{s:i, s:o}", "every_days", r->every_days, "steps", steps);
     }
     if (strcmp (service, "referral") == 0) {
-        const referral_policy_t *r = &p->referral;
+        const referral_rules_t *r = p->referral;
         if (strcmp (member, "lead_access") == 0)
-            return json_string (json_is_string (p->lead_access) ? json_string_value (p->lead_access) : "none");
+            return json_string (referral_lead_access_name (p->lead_access));
         if (strcmp (member, "due") == 0)
             return json_pack ("{s:o, s:o, s:o}", "lead", s_span (&r->due_lead), "handover", s_span (&r->due_handover),
                               "report", s_span (&r->due_report));
@@ -280,33 +277,6 @@ s_known_override (const char *service, const char *member)
     return false;
 }
 
-/*  Referral's policies for district (NULL: the city): {"referral": the city's section without
-    districts, with the district's override on top}; its lead_access is taken out into
-    *lead_access (caller owns; NULL: none), which xcctl reads itself. Caller owns. */
-static json_t *
-s_referral_policies (const json_t *policies, const char *district, json_t **lead_access)
-{
-    const json_t *city = json_object_get (policies, "referral");
-    json_t *section = city ? json_deep_copy (city) : json_object ();
-    json_object_del (section, "districts");
-    const json_t *over = district ? json_object_get (json_object_get (city, "districts"), district) : NULL;
-    const char *member;
-    json_t *v;
-    json_object_foreach ((json_t *) over, member, v) {
-        json_t *base = json_object_get (section, member);
-        if (s_merges ("referral", member) && json_is_object (base) && json_is_object (v)) {
-            json_t *merged = json_deep_copy (base);
-            json_object_update (merged, v);
-            json_object_set_new (section, member, merged);
-        }
-        else
-            json_object_set (section, member, v);
-    }
-    *lead_access = json_incref (json_object_get (section, "lead_access"));
-    json_object_del (section, "lead_access");
-    return json_pack ("{s:o}", "referral", section);
-}
-
 /*  Where a rule's value comes from in a scope. */
 static s_source_t
 s_source (const json_t *policies, const char *service, const char *member, const char *district)
@@ -328,23 +298,15 @@ static int
 s_scope (const ctl_t *ctl, const s_whole_t *whole, const char *district, json_t *rows, json_t *out)
 {
     const json_t *policies = ctl->config->policies;
-    json_t *lead_access;
-    json_t *sections = s_referral_policies (policies, district, &lead_access);
-    s_policies_t p = { .rectify = rectify_policy_for (&whole->rectify, district, NULL), .notify = &whole->notify,
-                       .lead_access = lead_access };
-    xc_config_t cfg = *ctl->config;
-    cfg.policies = sections;
-    xc_err_t err;
-    bool referral = xc_config_service (ctl->config, "referral") != NULL;
-    if (referral && referral_policy_load (&p.referral, &cfg, &err) != 0) {
-        fprintf (stderr, "xcctl: rules: %s%s%s (%s)\n", err.text, district ? ", with the override of district " : "",
-                 district ? district : "", ctl->config->path);
-        json_decref (sections);
-        json_decref (lead_access);
-        return CTL_LOCAL;
+    s_policies_t p = { .notify = &whole->notify };
+    if (whole->loaded[0])
+        p.rectify = rectify_policy_for (&whole->rectify, district, NULL);
+    if (whole->loaded[1]) {
+        p.referral = referral_policy_rules (&whole->referral, district);
+        p.lead_access = referral_policy_lead_access (&whole->referral, district);
     }
     /* the rules of the services the deployment runs */
-    const bool runs[] = { whole->loaded[0], referral, whole->loaded[1] };
+    const bool *runs = whole->loaded;
     for (size_t r = 0; r < N_RULES; r++) {
         int svc = strcmp (s_rules[r].service, "rectify") == 0 ? 0 : strcmp (s_rules[r].service, "referral") == 0 ? 1 : 2;
         if (!runs[svc])
@@ -363,10 +325,6 @@ s_scope (const ctl_t *ctl, const s_whole_t *whole, const char *district, json_t 
         xc_buf_free (&b);
         json_object_set_new (out, path, json_pack ("{s:o, s:s}", "value", value, "source", s_source_codes[source]));
     }
-    if (referral)
-        referral_policy_free (&p.referral);
-    json_decref (lead_access);
-    json_decref (sections);
     return CTL_OK;
 }
 
