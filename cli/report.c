@@ -542,10 +542,12 @@ ctl_stats (ctl_t *ctl, int argc, char **argv)
                 json_object_set_new (all, "referral", json_null ());
         }
         else {
-            /* keyed by scope: the three of the city, then each district by its id */
-            all = json_pack ("{s:O, s:o, s:o, s:o, s:{}}", "filters", filters, "all", s_block_json (&blocks[0], reqs),
-                             "city", s_block_json (&blocks[1], reqs), "district", s_block_json (&blocks[2], reqs),
-                             "districts");
+            /* the city as a whole at the top (the shape of one scope's answer, which readers of
+               the report know), the other scopes keyed by theirs: city, district, districts.<D> */
+            all = s_block_json (&blocks[0], reqs);
+            json_object_set_new (all, "city", s_block_json (&blocks[1], reqs));
+            json_object_set_new (all, "district", s_block_json (&blocks[2], reqs));
+            json_object_set_new (all, "districts", json_object ());
             for (size_t b = 3; b < n_blocks; b++) {
                 json_t *block = s_block_json (&blocks[b], reqs);
                 json_object_set_new (block, "name", json_string (blocks[b].title));
