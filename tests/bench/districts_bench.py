@@ -6,11 +6,11 @@ by district").
     One district, QX01 (区县巡察办 principal `qx01-office`, role district, scope {"district": "QX01"}),
     is loaded through the real services, as its office loads its past from paper (history,
     docs/services/intake.md): real xc-intake, xc-referral and xc-rectify (build/bin) from empty
-    stores; the office registers its units (ROUNDS rounds of 40 units and 100 villages each, new
-    ones each round), opens QX01's rounds (owner QX01) over the last year, reports their problems
-    with occurred_on, classifies them (nine in ten fed back, one in ten a lead to the discipline
-    body) and feeds the rounds back: rectify opens the items (the older rounds' overdue now) and
-    referral the leads, from intake's events.
+    stores; the office registers its units (4 rounds of 40 units and 100 villages each, new ones
+    each round), opens QX01's rounds (owner QX01) over the last year (fed back 330, 220, 110 and 5
+    days ago), reports their problems with occurred_on, classifies them (nine in ten fed back, one
+    in ten a lead to the discipline body) and feeds the rounds back: rectify opens the items (the
+    older rounds' overdue now, not the last's) and referral the leads, from intake's events.
     That deployment (A) is stopped, its three stores copied to a second folder (B), and in B every
     row of every table of the services' own schemas (not the store's base tables: inbox, outbox,
     offsets, counters) is copied 49 times for districts QX02..QX50: text values with "QX01"
@@ -98,7 +98,8 @@ def load_district(suite):
                                         "occurred_on": local_day(-700)}))
     fed, leads, n = 0, 0, 0
     for r in range(ROUNDS):
-        fb = -(330 - r * 90) if not TINY else -200     # fed back 330, 240, 150, 60 days ago
+        # fed back 330, 220, 110 and 5 days ago: the last round's items not due yet
+        fb = -200 if TINY else [-330, -220, -110, -5][r]
         rid = f"{D1}-R{r + 1}"
         targets = []
         towns = []
