@@ -115,6 +115,13 @@ static const char *const s_definitions[][2] = {
                   "或已经回访的单位；达到100%即回访全覆盖。" },
     { "interviews_held", "约谈：巡察机构记录的已开展约谈的次数（按约谈日期计年度）。" },
     { "interviews_recommended", "建议约谈：评估得分低于标准或排名靠后、被建议约谈的单位数。" },
+    /* the owner scope of a result (definitions.owner, as intake's); {district} is the district's name */
+    { "owner.all", "全市：市委和各区（县）委组织的全部轮次的整改事项，以及不属于任何轮次的事项。" },
+    { "owner.city", "市本级：市委组织的轮次（含提级巡察）的整改事项，不含区（县）委组织的轮次。" },
+    { "owner.district", "各区县合计：各区（县）委组织的轮次（含联动巡察、交叉巡察）的整改事项之和，不含市委组织的轮次。" },
+    { "owner.one_district", "{district}：{district}委组织的轮次（含其联动巡察和在本区县开展的交叉巡察）的整改事项，"
+                            "不含市委和其他区县组织的轮次。" },
+    { "owner.office", "{district}巡察办：{district}委组织的轮次的整改事项，以及{district}派出巡察组开展交叉巡察的轮次的整改事项。" },
     { "money", "清缴、核销金额：被采纳的完成报告中的金额之和（元，精确到分）。" },
 };
 
