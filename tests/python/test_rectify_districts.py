@@ -329,3 +329,32 @@ def test_alerts_follow_the_owners_rules_and_carry_round_owner(world):
     for t, d in events_as(s, rectify, s.dist_a):
         if t in ALERTS and d is not None:
             assert d["round"] in ("R-A", "R-A2", "R-X"), (t, d)
+
+
+# --- a bad override stops rectify ------------------------------------------------------------
+
+@pytest.mark.parametrize("override, named", [
+    ({"D-A": {"weights": {"leadership": 100}}}, "policies.rectify.districts.D-A.weights"),
+    ({"D-A": {"warnings": [{"colour": "red", "days_left": 0}]}}, "policies.rectify.districts.D-A.warnings"),
+    ({"D A": {}}, "'D A' is not a district id"),
+    ({"D-A": {"default_regime": "2030"}}, "policies.rectify.districts.D-A.default_regime"),
+])
+def test_rectify_refuses_to_start_on_a_bad_district_override(tmp_path, override, named):
+    import json
+    import os
+    import subprocess
+    s = Suite(str(tmp_path), ["intake", "rectify"], {"office": ("office", "office", {})},
+              {"rectify": {"districts": override}})
+    d = s.deployments["rectify"]
+    run = subprocess.run([d.binary, "--config", s.config_path, "--ready-file", d.ready_path, "--test-mode"],
+                         capture_output=True, timeout=20)
+    assert run.returncode != 0, run
+    out = (run.stdout + run.stderr).decode("utf-8", "replace")
+    assert named in out, out
+    assert not os.path.exists(d.ready_path)
+    # the same config without the override starts
+    s.config["policies"]["rectify"].pop("districts")
+    with open(s.config_path, "w", encoding="utf-8") as f:
+        json.dump(s.config, f)
+    s.start()
+    assert s.stop() == {"intake": 0, "rectify": 0}
