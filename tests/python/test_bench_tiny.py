@@ -16,6 +16,8 @@ BENCHES = sorted(glob.glob(os.path.join(REPO, "build", "test", "bench_*"))) + \
 # the figures issue 10 names, each printed by one of the benchmarks
 EXPECTED = {"intake_accept", "end_to_end_latency_p50", "end_to_end_latency_p99", "stats_query",
             "overdue_sweep", "tick_idle_10k", "tick_idle_1m", "startup_1m"}
+# issue 20: a district office's overdue list and stats at 1 and at 50 districts (districts_bench.py)
+EXPECTED_20 = {"districts_overdue_1", "districts_overdue_50", "districts_stats_1", "districts_stats_50"}
 seen = set()
 
 
@@ -35,9 +37,22 @@ def test_tiny_benchmark_runs_and_prints_its_lines(bench):
         # the disk's fdatasync times during the load, which a latency tail is read against
         assert re.search(r"^# the disk of the services' stores during the load: \d+ fdatasyncs", r.stdout,
                          re.M), r.stdout
+    if bench.endswith("districts_bench.py"):
+        # the district's view was measured over real answers: overdue items and problems seen,
+        # the same at 1 and at 50 districts (the bench fails otherwise), the city's 50 times
+        m = re.search(r"^# QX01's office sees (\d+) overdue items and (\d+) problems at 1 and at 50 districts; "
+                      r"the city's intake.stats counts (\d+) and (\d+)$", r.stdout, re.M)
+        assert m, r.stdout
+        assert int(m.group(1)) > 0 and int(m.group(2)) > 0, m.group(0)
+        assert int(m.group(4)) == 50 * int(m.group(3)), m.group(0)
 
 
 def test_every_figure_of_issue_10_is_printed():
     assert len(BENCHES) >= 4, BENCHES
     missing = EXPECTED - seen
+    assert not missing, f"no benchmark printed {sorted(missing)}"
+
+
+def test_every_figure_of_issue_20_is_printed():
+    missing = EXPECTED_20 - seen
     assert not missing, f"no benchmark printed {sorted(missing)}"
