@@ -11,6 +11,7 @@
 #include "cli/ctl.h"
 #include "common/clock.h"
 #include "common/envelope.h"
+#include "common/schema.h"
 
 int
 ctl_open (ctl_t *ctl)
@@ -468,11 +469,5 @@ ctl_suggest (const char *word, const char *const *known, size_t n)
 bool
 ctl_is_id (const char *text)
 {
-    size_t n = strlen (text);
-    if (n < 1 || n > 64)
-        return false;
-    for (const char *p = text; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr ("._:-", *p)))
-            return false;
-    return true;
+    return xc_id_valid (text);
 }

@@ -11,6 +11,7 @@
 #include "cli/import.h"
 #include "common/codec.h"
 #include "common/hash.h"
+#include "common/schema.h"
 
 static const import_word_t s_kinds[] = {
     { "常规巡察", "regular" }, { "常规", "regular" }, { "专项巡察", "special" }, { "专项", "special" },
@@ -419,18 +420,6 @@ s_problem_index (const import_t *imp, const char *no)
     return -1;
 }
 
-static bool
-s_id_ok (const char *id)
-{
-    size_t n = strlen (id);
-    if (n < 1 || n > 64)
-        return false;
-    for (const char *p = id; *p; p++)
-        if (!isalnum ((unsigned char) *p) && !strchr ("._:-", *p))
-            return false;
-    return true;
-}
-
 static void
 s_check_rounds (import_t *imp)
 {
@@ -441,7 +430,7 @@ s_check_rounds (import_t *imp)
         import_round_t *r = &imp->rounds[imp->n_rounds];
         r->row = row;
         const char *id = import_get (imp, F_ROUNDS, row, "轮次编号");
-        if (!s_id_ok (id)) {
+        if (!xc_id_valid (id)) {
             import_refuse (imp, F_ROUNDS, row, "轮次编号 '%s' is no round id (1-64 of A-Z a-z 0-9 . _ : -)", id);
             continue;
         }

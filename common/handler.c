@@ -1,11 +1,11 @@
 /*  handler.c: helpers for handlers (handler.h). */
-#include <ctype.h>
 #include <string.h>
 
 #include "common/clock.h"
 #include "common/store.h"
 #include "common/handler.h"
 #include "common/page.h"
+#include "common/schema.h"
 
 const char *
 xc_call_role (xc_call_t *call)
@@ -31,13 +31,7 @@ xc_principal_district (const xc_principal_t *principal)
     if (!principal || strcmp (principal->role, "district") != 0 || !json_is_object (principal->scope))
         return NULL;
     const char *id = json_string_value (json_object_get (principal->scope, "district"));
-    size_t n = id ? strlen (id) : 0;
-    if (n < 1 || n > 64)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum ((unsigned char) id[i]) && !strchr ("._:-", id[i]))
-            return NULL;
-    return id;
+    return id && xc_id_valid (id) ? id : NULL;
 }
 
 int

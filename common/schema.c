@@ -9,8 +9,8 @@
 static int s_check_value (const json_t *value, const xc_field_t *field, const char *path,
                           xc_err_t *err);
 
-static bool
-s_id_valid (const char *s)
+bool
+xc_id_valid (const char *s)
 {
     size_t n = strlen (s);
     if (n < 1 || n > 64)
@@ -121,7 +121,7 @@ s_check_value (const json_t *value, const xc_field_t *field, const char *path, x
             break;
         return 0;
     case XC_T_ID:
-        if (!json_is_string (value) || !s_id_valid (json_string_value (value)))
+        if (!json_is_string (value) || !xc_id_valid (json_string_value (value)))
             break;
         return 0;
     case XC_T_DATE: {

@@ -46,6 +46,10 @@ typedef struct xc_field {
     const char *const *one_of;       /* XC_T_STRING: NULL-terminated list of allowed values */
 } xc_field_t;
 
+/*  Whether s is an id as the schemas, the registry and the policies name things (units,
+    districts, directory entries): 1-64 of A-Z a-z 0-9 . _ : - */
+bool xc_id_valid (const char *s);
+
 /*  Checks that object is a JSON object whose members match fields. where names the object
     in error texts ("data", "config"). Fails with XC_E_SCHEMA. */
 int xc_schema_check (const json_t *object, const xc_field_t *fields, const char *where,

@@ -166,18 +166,11 @@ static const char s_default_labels[] =
     " \"problem.handed_over\": \"问题移交\", \"problem.merged\": \"问题合并\", \"unit.registered\": \"单位登记\","
     " \"unit.renamed\": \"单位更名\", \"unit.merged\": \"单位合并\", \"unit.split\": \"单位分设\"}";
 
-static bool
-s_is_id (const char *id)
-{
-    size_t n = strlen (id);
-    return n > 0 && n <= 64 && strspn (id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") == n;
-}
-
 /*  One directory entry (where: the member that holds it, for the error). */
 static int
 s_check_entry (const char *where, const char *id, const json_t *entry, xc_err_t *err)
 {
-    if (!s_is_id (id))
+    if (!xc_id_valid (id))
         return xc_err_set (err, XC_E_CONFIG, "%s: '%.64s' is not an id", where, id);
     const json_t *channels = json_object_get (entry, "channels");
     const char *email = json_string_value (json_object_get (channels, "email"));
@@ -209,7 +202,7 @@ s_merge_districts (json_t *p, xc_err_t *err)
     const char *district, *id;
     json_t *section, *entry;
     json_object_foreach (json_object_get (p, "districts"), district, section) {
-        if (!s_is_id (district))
+        if (!xc_id_valid (district))
             return xc_err_set (err, XC_E_CONFIG, "policies.notify.districts: '%.64s' is not a district id", district);
         char where[128];
         snprintf (where, sizeof where, "policies.notify.districts.%s.directory", district);

@@ -291,19 +291,6 @@ s_merge (const json_t *base, const json_t *given)
     return merged;
 }
 
-/*  Whether text is a district id as the registry writes one: 1-64 of A-Z a-z 0-9 . _ : - */
-static bool
-s_district_id (const char *text)
-{
-    size_t n = strlen (text);
-    if (n == 0 || n >= RECTIFY_ID)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!strchr ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-", text[i]))
-            return false;
-    return true;
-}
-
 /*  Each district's rules: the city's (merged) with its overrides, by the same merging rules. */
 static int
 s_load_districts (rectify_policy_t *policy, const json_t *city, const json_t *districts, xc_err_t *err)
@@ -317,7 +304,7 @@ s_load_districts (rectify_policy_t *policy, const json_t *city, const json_t *di
     const char *id;
     json_t *given;
     json_object_foreach ((json_t *) districts, id, given) {
-        if (!s_district_id (id))
+        if (!xc_id_valid (id))
             return xc_err_set (err, XC_E_CONFIG, "policies.rectify.districts: '%.80s' is not a district id"
                                " (1-64 of A-Z a-z 0-9 . _ : -)", id);
         rectify_district_policy_t *d = &policy->districts[policy->n_districts++];

@@ -1,5 +1,4 @@
 /*  policy.c: policies.referral, with the domain's defaults (3 months for a lead's feedback). */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,19 +118,6 @@ s_rules_load (referral_rules_t *rules, const json_t *section, const char *where,
     return 0;
 }
 
-/*  A district id as the registry scopes name them: 1-64 of A-Z a-z 0-9 . _ : - */
-static bool
-s_district_id (const char *id)
-{
-    size_t n = strlen (id);
-    if (n < 1 || n >= REFERRAL_DISTRICT_LEN)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum ((unsigned char) id[i]) && !strchr ("._:-", id[i]))
-            return false;
-    return true;
-}
-
 /*  policies.referral.districts: each district's rules are its overrides on the city's. */
 static int
 s_districts_load (referral_policy_t *policy, const json_t *section, xc_err_t *err)
@@ -146,7 +132,7 @@ s_districts_load (referral_policy_t *policy, const json_t *section, xc_err_t *er
     const char *id;
     const json_t *entry;
     json_object_foreach ((json_t *) districts, id, entry) {
-        if (!s_district_id (id))
+        if (!xc_id_valid (id))
             return xc_err_set (err, XC_E_CONFIG, "policies.referral.districts.%.80s: not a district id"
                                " (1-64 of A-Z a-z 0-9 . _ : -)", id);
         referral_district_t *d = &policy->districts[policy->n_districts++];
