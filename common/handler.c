@@ -94,6 +94,16 @@ xc_call_stmt (xc_call_t *call, const char *sql)
 }
 
 int
+xc_call_exists (xc_call_t *call, sqlite3_stmt *stmt, const char *what)
+{
+    int rc = sqlite3_step (stmt);
+    sqlite3_reset (stmt);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return rc == SQLITE_ROW;
+    return xc_call_fail_db (call, what);
+}
+
+int
 xc_call_exec (xc_call_t *call, sqlite3_stmt *stmt, const char *what)
 {
     int rc = sqlite3_step (stmt);

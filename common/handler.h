@@ -45,6 +45,10 @@ sqlite3_stmt *xc_call_stmt (xc_call_t *call, const char *sql);
 /*  Steps a statement that returns no row and resets it; 0, or -1 after failing with what. */
 int xc_call_exec (xc_call_t *call, sqlite3_stmt *stmt, const char *what);
 
+/*  Steps a statement that asks whether a row exists and resets it: 1 when it gave a row, 0
+    when none, -1 after failing with what. */
+int xc_call_exists (xc_call_t *call, sqlite3_stmt *stmt, const char *what);
+
 /*  xc_call_emit taking (stealing) data, which may be NULL after a failed json_pack. */
 int xc_call_emit_new (xc_call_t *call, const char *type, const char *visibility, const char *key,
                       json_t *data);

@@ -22,11 +22,7 @@ intake_unit_in_district (xc_call_t *call, const char *unit, const char *district
         return -1;
     sqlite3_bind_text (stmt, 1, unit, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, district, -1, SQLITE_STATIC);
-    int rc = sqlite3_step (stmt);
-    sqlite3_reset (stmt);
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-        return rc == SQLITE_ROW;
-    return xc_call_fail_db (call, "unit lookup");
+    return xc_call_exists (call, stmt, "unit lookup");
 }
 
 int
@@ -43,11 +39,7 @@ intake_unit_visible (xc_call_t *call, const char *unit, const char *district)
         return -1;
     sqlite3_bind_text (stmt, 1, unit, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, district, -1, SQLITE_STATIC);
-    int rc = sqlite3_step (stmt);
-    sqlite3_reset (stmt);
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-        return rc == SQLITE_ROW;
-    return xc_call_fail_db (call, "unit lookup");
+    return xc_call_exists (call, stmt, "unit lookup");
 }
 
 intake_scope_t

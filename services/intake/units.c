@@ -50,11 +50,7 @@ intake_unit_known (xc_call_t *call, const char *id)
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step (stmt);
-    sqlite3_reset (stmt);
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-        return rc == SQLITE_ROW;
-    return xc_call_fail_db (call, "unit lookup");
+    return xc_call_exists (call, stmt, "unit lookup");
 }
 
 int
