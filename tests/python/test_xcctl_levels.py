@@ -13,6 +13,8 @@ import subprocess
 
 import pytest
 
+import checks
+from checks import done, ok
 from conftest import REPO, Suite, key_file, running_suite, write_json
 
 XCCTL = os.path.join(REPO, "build", "bin", "xcctl")
@@ -27,26 +29,8 @@ def xcctl(s, *args, key=None):
                           capture_output=True, text=True, timeout=30, env=ENV)
 
 
-def done(r):
-    assert r.returncode == 0, f"exit {r.returncode}\nstdout: {r.stdout}\nstderr: {r.stderr}"
-    return r.stdout
-
-
-def ok(reply):
-    assert reply["type"] in ("ack", "result"), reply
-    return reply["data"]["result"] if reply["type"] == "ack" else reply["data"]
-
-
 def wait_for(fn, what, timeout=WAIT):
-    import time
-    deadline = time.monotonic() + timeout
-    while True:
-        got = fn()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not hold within {timeout} s")
-        time.sleep(0.05)
+    return checks.wait_for(fn, what, timeout)
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ import subprocess
 
 import pytest
 
+import checks
+from checks import done, ok
 from conftest import REPO, Suite, key_file, running_suite
 
 XCCTL = os.path.join(REPO, "build", "bin", "xcctl")
@@ -42,26 +44,8 @@ def xcctl(s, *args, timeout=30):
                           capture_output=True, text=True, timeout=timeout, env=ENV)
 
 
-def done(r):
-    assert r.returncode == 0, f"exit {r.returncode}\nstdout: {r.stdout}\nstderr: {r.stderr}"
-    return r.stdout
-
-
-def ok(reply):
-    assert reply["type"] in ("ack", "result"), reply
-    return reply["data"]["result"] if reply["type"] == "ack" else reply["data"]
-
-
 def wait_for(fn, what, timeout=WAIT):
-    import time
-    deadline = time.monotonic() + timeout
-    while True:
-        got = fn()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not hold within {timeout} s")
-        time.sleep(0.05)
+    return checks.wait_for(fn, what, timeout)
 
 
 def line_of(text, label):
