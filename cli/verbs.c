@@ -22,26 +22,26 @@
 
 static const ctl_verb_t s_verbs[] = {
     { "unit.register", "intake", "--id ID --name NAME --level LEVEL [--parent UNIT] [--occurred-on D]",
-      "register a unit (office)" },
-    { "unit.rename", "intake", "--unit ID --name NAME [--occurred-on D]", "rename a unit (office)" },
+      "register a unit (office, district)" },
+    { "unit.rename", "intake", "--unit ID --name NAME [--occurred-on D]", "rename a unit (office, district)" },
     { "unit.merge", "intake", "--from JSON --into JSON [--occurred-on D]",
-      "merge units into a new or an existing one (office)" },
+      "merge units into a new or an existing one (office, district)" },
     { "unit.split", "intake", "--unit ID --into JSON --successor ID [--occurred-on D]",
-      "split a unit into new units (office)" },
+      "split a unit into new units (office, district)" },
     { "unit.get", "intake", "--unit ID", "one unit" },
     { "unit.list", "intake", "[--level L] [--parent UNIT] [--after ID] [--limit N]", "units" },
     { "round.open", "intake", "--id ID --name NAME --kind KIND --team ISS --targets JSON --planned-start DATE"
                               " --planned-end DATE [--theme T] [--prior-round R] [--modes JSON] [--audit-ref REF] [--date D]"
-                              " [--owner O] [--organ T]",
-      "open an inspection round (office)" },
-    { "round.advance", "intake", "--round ID --stage STAGE --date DATE", "move a round to its next stage (office)" },
+                              " [--owner O] [--organ T] [--link JSON]",
+      "open an inspection round (office, district)" },
+    { "round.advance", "intake", "--round ID --stage STAGE --date DATE", "move a round to its next stage (office, district)" },
     { "round.get", "intake", "--round ID", "one round with its targets" },
     { "round.list", "intake", "[--stage S] [--kind K] [--after ID] [--limit N]", "rounds" },
     { "problem.report", "intake", "--unit ID --category C --summary TEXT --detail TEXT --severity S --source SRC"
                                   " [--round ID] [--immediate true] [--evidence JSON] [--reporter JSON] [--occurred-on D]",
       "report a problem (team, petition, audit, public)" },
-    { "problem.classify", "intake", "--problem N --dispositions JSON [--occurred-on D]", "classify a problem (office)" },
-    { "problem.merge", "intake", "--into N --from JSON [--occurred-on D]", "merge duplicate reports (office)" },
+    { "problem.classify", "intake", "--problem N --dispositions JSON [--occurred-on D]", "classify a problem (office, district)" },
+    { "problem.merge", "intake", "--into N --from JSON [--occurred-on D]", "merge duplicate reports (office, district)" },
     { "problem.get", "intake", "--problem N", "one problem" },
     { "problem.list", "intake", "[--round R] [--unit U] [--category C] [--source S] [--status S] [--after N]"
                                 " [--limit N]", "problems" },
@@ -79,20 +79,20 @@ static const ctl_verb_t s_verbs[] = {
     { "rectify.claim", "rectify", "--item N --completion C --evidence JSON [--outcomes JSON] [--note T]"
                                   " [--occurred-on DATE]", "claim completion (the unit; the office from history)" },
     { "rectify.review", "rectify", "--item N --decision accept|reject [--reason T] [--occurred-on DATE]",
-      "review a claim (office)" },
+      "review a claim (office; a district office for its rounds)" },
     { "rectify.extend", "rectify", "--item N --due DATE --reason T [--deadline item|plan|measure] [--measure N]"
                                    " [--occurred-on DATE]",
-      "extend a deadline (office)" },
-    { "rectify.regime", "rectify", "--round ID --regime NAME", "choose a round's regime (office)" },
+      "extend a deadline (office; a district office for its rounds)" },
+    { "rectify.regime", "rectify", "--round ID --regime NAME", "choose a round's regime (office; a district office for its rounds)" },
     { "rectify.revisit", "rectify", "--unit ID --date DATE --kinds JSON [--round ID] [--note T]",
-      "record a return visit (office)" },
+      "record a return visit (office; a district office for its rounds)" },
     { "rectify.evaluate", "rectify", "--round ID --unit ID --parts JSON --principal-leader JSON [--note T]"
-                                     " [--occurred-on DATE]", "score a unit (office)" },
+                                     " [--occurred-on DATE]", "score a unit (office; a district office for its rounds)" },
     { "rectify.interview", "rectify", "--round ID --unit ID --interviewee JSON --by T [--note T] [--occurred-on DATE]",
-      "record an interview (约谈) held (office)" },
+      "record an interview (约谈) held (office; a district office for its rounds)" },
     { "rectify.get", "rectify", "--item N", "one item" },
-    { "rectify.list", "rectify", "[--round R] [--unit U] [--state S] [--class C] [--overdue BOOL] [--after N]"
-                                 " [--limit N]", "items" },
+    { "rectify.list", "rectify", "[--round R] [--unit U] [--state S] [--class C] [--overdue BOOL] [--owner O]"
+                                 " [--after N] [--limit N]", "items (each with its round_owner)" },
     { "rectify.export", "rectify", "--list problems|tasks|responsibilities [--round R] [--unit U] [--after N] [--limit N]",
       "one page of a list as CSV (xcctl export writes whole files)" },
     { "rectify.round", "rectify", "--round ID [--after UNIT] [--limit N]", "a round's targets, scores, visits, interviews, a page at a time" },

@@ -73,6 +73,9 @@ typedef struct {
    the restricted readers of the policy). */
 #define INTAKE_RESTRICTED "restricted"
 
+/* routes.c: round.open's link when not null ({"kind", "round" | "by" | "district"}). */
+extern const xc_field_t intake_link_fields[];
+
 /* routes.c: the service's commands and queries (types, roles, data schemas, handlers); main.c
    hands them to xc_service_main, tests/fuzz checks hostile data against their schemas. */
 const xc_route_t *intake_routes (size_t *n);
@@ -119,6 +122,28 @@ int intake_round_get (xc_call_t *call, void *state);
 int intake_round_list (xc_call_t *call, void *state);
 int intake_rounds_tick (xc_call_t *call, void *state);
 json_t *intake_round_json (xc_call_t *call, const char *id);  /* NULL when absent */
+
+/* district.c: a district office's scope (docs/services/intake.md, "District offices"). */
+typedef enum { INTAKE_SCOPE_NONE, INTAKE_SCOPE_READS, INTAKE_SCOPE_OWNS } intake_scope_t;
+/*  Whether unit is in district (the unit itself or an ancestor by parent): 1 yes, 0 no, -1 the
+    store failed (call's error set). */
+int intake_unit_in_district (xc_call_t *call, const char *unit, const char *district);
+/*  Whether a district office sees the unit: in its district, or a target of a crossed round
+    whose `by` is its district. 1, 0, -1 as above. */
+int intake_unit_visible (xc_call_t *call, const char *unit, const char *district);
+/*  What district is to a round as intake_round_json shows it (NONE for a NULL district). */
+intake_scope_t intake_round_scope (const json_t *round, const char *district);
+/*  The same for a round id (NULL: no round); *exists says whether the round is there. */
+int intake_round_id_scope (xc_call_t *call, const char *round, const char *district,
+                           intake_scope_t *scope, bool *exists);
+/*  0 when unit is in district, else fails the call forbidden (what names the member). */
+int intake_district_unit_check (xc_call_t *call, const char *district, const char *unit,
+                                const char *what);
+/*  A unit a district office registers ({id, name, level, parent}): its parent in the
+    district, its level not district nor city_department; fails the call (forbidden,
+    not_found for an unknown parent) otherwise. */
+int intake_district_new_unit (xc_call_t *call, const char *district, const json_t *unit,
+                              const char *what);
 
 /* problems.c */
 int intake_problem_report (xc_call_t *call, void *state);

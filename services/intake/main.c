@@ -93,6 +93,17 @@ static const xc_migration_t s_migrations[] = {
       "CREATE INDEX problems_stats_by_level ON problems"
       " (unit_level, category, source, round, immediate, found_on) WHERE status != 'merged';"
       "CREATE INDEX dispositions_by_kind ON dispositions (kind, problem);" },
+    /* Issue 20: district offices. A round's link (联动 linked to a city round, 交叉 crossed by
+       another district's teams, 提级 raised from a district) and the indexes a district
+       office's view reads: its rounds by owner, the crossed rounds it reads by their `by`
+       district, so its lists and figures cost the same with 1 or 50 districts loaded. */
+    { "district offices: round links, rounds by owner district",
+      "ALTER TABLE rounds ADD COLUMN link_kind TEXT;"
+      "ALTER TABLE rounds ADD COLUMN link_round TEXT;"
+      "ALTER TABLE rounds ADD COLUMN link_by TEXT;"
+      "ALTER TABLE rounds ADD COLUMN link_district TEXT;"
+      "CREATE INDEX rounds_by_owner ON rounds (owner_district, id);"
+      "CREATE INDEX rounds_by_crosser ON rounds (link_by, id) WHERE link_by IS NOT NULL;" },
 };
 
 /* ------------------------------------------------------------------ hooks */

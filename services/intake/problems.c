@@ -163,8 +163,8 @@ s_problem_json (xc_call_t *call, json_int_t id)
 }
 
 /*  Adds to an event about a problem what every such event carries (docs/services/intake.md,
-    "Events"): the category with its path and names, the unit's level, the round's name and
-    owner (null without a round). */
+    "Events"): the category with its path and names, the unit's level, the round's name,
+    owner and link (null without a round). */
 static int
 s_context (xc_call_t *call, const intake_t *intake, const json_t *problem, json_t *event)
 {
@@ -181,6 +181,7 @@ s_context (xc_call_t *call, const intake_t *intake, const json_t *problem, json_
         return xc_call_fail (call, XC_E_INTERNAL, "round '%s' vanished", round_id);
     json_object_set (event, "round_name", round ? json_object_get (round, "name") : json_null ());
     json_object_set (event, "round_owner", round ? json_object_get (round, "owner") : json_null ());
+    json_object_set (event, "round_link", round ? json_object_get (round, "link") : json_null ());
     json_decref (round);
     return 0;
 }

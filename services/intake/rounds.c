@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/schema.h"
 #include "services/intake/intake.h"
 
 static const char *const s_stages[] = { "planned", "stationed", "withdrawn", "reported",
@@ -29,7 +30,7 @@ s_column_json (sqlite3_stmt *stmt, int column)
 
 #define ROUND_COLUMNS                                                                      \
     "id, name, kind, theme, prior_round, modes, audit_ref, team, planned_start, planned_end,"  \
-    " stage, owner_district, organ, year"
+    " stage, owner_district, organ, year, link_kind, link_round, link_by, link_district"
 
 /* The policy, for the organ of rounds opened before rounds had one (the city's). */
 static const intake_policy_t *s_policy;
@@ -40,6 +41,24 @@ intake_rounds_init (const intake_policy_t *policy)
     s_policy = policy;
 }
 
+/*  The link's member for each kind (docs/services/intake.md, "round.open"). */
+static const char *const s_link_members[][2] = { { "linked", "round" }, { "crossed", "by" },
+                                                 { "raised", "district" } };
+
+/*  A round's link from its columns (14: kind; 15-17: round, by, district), or null. */
+static json_t *
+s_link_json (sqlite3_stmt *stmt)
+{
+    const char *kind = (const char *) sqlite3_column_text (stmt, 14);
+    if (!kind)
+        return json_null ();
+    for (int i = 0; i < 3; i++)
+        if (strcmp (kind, s_link_members[i][0]) == 0)
+            return json_pack ("{s:s, s:o}", "kind", kind, s_link_members[i][1],
+                              xc_column_text (stmt, 15 + i));
+    return json_null ();
+}
+
 static json_t *
 s_round_row (sqlite3_stmt *stmt)
 {
@@ -48,14 +67,15 @@ s_round_row (sqlite3_stmt *stmt)
     json_t *owner = json_pack ("{s:s, s:o, s:s}", "level", district ? "district" : "city",
                                "district", xc_column_text (stmt, 11), "organ",
                                organ ? organ : s_policy ? s_policy->organ_city : "");
-    return json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
+    return json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o}",
                       "id", xc_column_text (stmt, 0), "name", xc_column_text (stmt, 1),
                       "kind", xc_column_text (stmt, 2), "theme", xc_column_text (stmt, 3),
                       "prior_round", xc_column_text (stmt, 4), "modes", s_column_json (stmt, 5),
                       "audit_ref", xc_column_text (stmt, 6), "team", xc_column_text (stmt, 7),
                       "planned_start", xc_column_text (stmt, 8),
                       "planned_end", xc_column_text (stmt, 9), "stage", xc_column_text (stmt, 10),
-                      "owner", owner, "year", (json_int_t) sqlite3_column_int64 (stmt, 13));
+                      "owner", owner, "year", (json_int_t) sqlite3_column_int64 (stmt, 13),
+                      "link", s_link_json (stmt));
 }
 
 /*  Fills round[key] with the rows of sql (one text parameter: the round id), two columns each. */
@@ -146,10 +166,9 @@ s_open_rules (xc_call_t *call, const json_t *data)
 /*  The round's owner: "city" (default) or a registered district, and the organ that runs it
     (given, or the policy's: the city's, or the district's name and the policy's suffix). */
 static int
-s_owner (xc_call_t *call, const intake_t *intake, const json_t *data, const char **district,
-         char *organ, size_t size)
+s_owner (xc_call_t *call, const intake_t *intake, const json_t *data, const char *owner,
+         const char **district, char *organ, size_t size)
 {
-    const char *owner = json_string_value (json_object_get (data, "owner"));
     const char *given = json_string_value (json_object_get (data, "organ"));
     *district = NULL;
     if (!owner || strcmp (owner, "city") == 0) {
@@ -165,7 +184,7 @@ s_owner (xc_call_t *call, const intake_t *intake, const json_t *data, const char
         rc = xc_call_fail (call, XC_E_SCHEMA, "data.owner: unit '%s' is of level '%s', not a district",
                            owner, json_string_value (json_object_get (unit, "level")));
     else {
-        *district = json_string_value (json_object_get (data, "owner"));
+        *district = owner;
         int n = given ? snprintf (organ, size, "%s", given)
                       : snprintf (organ, size, "%s%s", json_string_value (json_object_get (unit, "name")),
                                   intake->policy.organ_district_suffix);
@@ -206,6 +225,104 @@ s_lookback_targets (xc_call_t *call, const intake_t *intake, const char *prior,
     return 0;
 }
 
+/*  A unit that names a district: registered (not_found) and of level district (schema). */
+static int
+s_district_unit (xc_call_t *call, const char *id, const char *what)
+{
+    json_t *unit = intake_unit_json (call, id);
+    if (!unit)
+        return xc_call_fail (call, XC_E_NOT_FOUND, "%s: no unit '%s'", what, id);
+    const char *level = json_string_value (json_object_get (unit, "level"));
+    int rc = strcmp (level, "district") == 0
+                 ? 0 : xc_call_fail (call, XC_E_SCHEMA, "%s: unit '%s' is of level '%s', not a district",
+                                     what, id, level);
+    json_decref (unit);
+    return rc;
+}
+
+/*  Every target in district, or the call fails with code, naming the first that is not. */
+static int
+s_targets_in (xc_call_t *call, const json_t *targets, const char *district, xc_code_t code,
+              const char *why)
+{
+    for (size_t i = 0; i < json_array_size (targets); i++) {
+        const char *unit = json_string_value (json_object_get (json_array_get (targets, i), "unit"));
+        int in = intake_unit_in_district (call, unit, district);
+        if (in < 0)
+            return -1;
+        if (!in)
+            return xc_call_fail (call, code, "data.targets[%zu]: unit '%s' is not in district '%s'%s",
+                                 i, unit, district, why);
+    }
+    return 0;
+}
+
+/*  round.open's link (docs/services/intake.md): its one member checked for its kind; *kind and
+    *ref are NULL for an ordinary round. owner is the round's district (NULL: the city's);
+    sender the district office opening it (NULL: the city office). */
+static int
+s_link (xc_call_t *call, const json_t *data, const char *owner, const char *sender,
+        const char **kind, const char **ref)
+{
+    const json_t *link = json_object_get (data, "link");
+    *kind = *ref = NULL;
+    if (!link || json_is_null (link))
+        return 0;
+    if (!json_is_object (link))
+        return xc_call_fail (call, XC_E_SCHEMA, "data.link: expected an object or null");
+    xc_err_t err;
+    if (xc_schema_check (link, intake_link_fields, "data.link", &err) != 0)
+        return xc_call_fail (call, XC_E_SCHEMA, "%s", err.text);
+    *kind = json_string_value (json_object_get (link, "kind"));
+    for (int i = 0; i < 3; i++) {
+        bool mine = strcmp (*kind, s_link_members[i][0]) == 0;
+        bool present = json_object_get (link, s_link_members[i][1]) != NULL;
+        if (mine && !present)
+            return xc_call_fail (call, XC_E_SCHEMA, "data.link.%s: missing for '%s'", s_link_members[i][1], *kind);
+        if (!mine && present)
+            return xc_call_fail (call, XC_E_SCHEMA, "data.link.%s: not for '%s'", s_link_members[i][1], *kind);
+        if (mine)
+            *ref = json_string_value (json_object_get (link, s_link_members[i][1]));
+    }
+    const json_t *targets = json_object_get (data, "targets");
+    if (strcmp (*kind, "linked") == 0) {
+        if (!owner)
+            return xc_call_fail (call, XC_E_SCHEMA, "data.link: a linked round (联动) is a district's,"
+                                 " linked to a city round; this round's owner is the city");
+        json_t *city = intake_round_json (call, *ref);
+        if (!city)
+            return xc_call_fail (call, XC_E_NOT_FOUND, "data.link.round: no round '%s'", *ref);
+        bool city_owned = json_is_null (json_object_get (json_object_get (city, "owner"), "district"));
+        json_decref (city);
+        if (!city_owned)
+            return xc_call_fail (call, XC_E_SCHEMA, "data.link.round: round '%s' is not the city's", *ref);
+        return 0;
+    }
+    if (strcmp (*kind, "crossed") == 0) {
+        if (sender)
+            return xc_call_fail (call, XC_E_FORBIDDEN, "data.link: only the city office opens a"
+                                 " crossed round (交叉巡察)");
+        if (!owner)
+            return xc_call_fail (call, XC_E_SCHEMA, "data.link: a crossed round (交叉巡察) is owned by"
+                                 " the district whose units it inspects; this round's owner is the city");
+        if (s_district_unit (call, *ref, "data.link.by") != 0)
+            return -1;
+        if (strcmp (*ref, owner) == 0)
+            return xc_call_fail (call, XC_E_SCHEMA, "data.link.by: '%s' is the owner; a crossed round's"
+                                 " teams come from another district", *ref);
+        return s_targets_in (call, targets, owner, XC_E_SCHEMA,
+                             " (a crossed round inspects the owner district's units)");
+    }
+    /* raised */
+    if (owner)
+        return xc_call_fail (call, XC_E_SCHEMA, "data.link: a raised round (提级巡察) is the city's;"
+                             " this round's owner is '%s'", owner);
+    if (s_district_unit (call, *ref, "data.link.district") != 0)
+        return -1;
+    return s_targets_in (call, targets, *ref, XC_E_SCHEMA,
+                         " (a raised round inspects units that district would)");
+}
+
 static int
 s_stage_insert (xc_call_t *call, const char *round, int index, const char *date)
 {
@@ -226,8 +343,16 @@ intake_round_open (xc_call_t *call, void *state)
     (void) state;
     const json_t *data = xc_call_msg (call)->data;
     const char *id = json_string_value (json_object_get (data, "id"));
-    if (s_open_rules (call, data) != 0)
+    const char *sender;
+    if (xc_call_district (call, &sender) != 0 || s_open_rules (call, data) != 0)
         return -1;
+    /* a district office opens its own district's rounds */
+    const char *owner = json_string_value (json_object_get (data, "owner"));
+    if (sender && owner && strcmp (owner, sender) != 0)
+        return xc_call_fail (call, XC_E_FORBIDDEN, "data.owner: a district office opens rounds of"
+                             " its own district '%s', not of '%s'", sender, owner);
+    if (sender)
+        owner = sender;
     json_t *existing = intake_round_json (call, id);
     if (existing) {
         json_decref (existing);
@@ -236,9 +361,11 @@ intake_round_open (xc_call_t *call, void *state)
     const char *prior = json_string_value (json_object_get (data, "prior_round"));
     if (prior) {
         json_t *p = intake_round_json (call, prior);
-        if (!p)
-            return xc_call_fail (call, XC_E_NOT_FOUND, "no prior round '%s'", prior);
+        /* a district office sees only the rounds it owns or reads */
+        bool seen = p && (!sender || intake_round_scope (p, sender) != INTAKE_SCOPE_NONE);
         json_decref (p);
+        if (!seen)
+            return xc_call_fail (call, XC_E_NOT_FOUND, "no prior round '%s'", prior);
     }
     char date[XC_DATE_LEN + 1];
     const char *given = json_string_value (json_object_get (data, "date"));
@@ -252,9 +379,12 @@ intake_round_open (xc_call_t *call, void *state)
         if (intake_unit_usable (call, unit, date) != 0)
             return -1;
     }
+    if (sender && s_targets_in (call, targets, sender, XC_E_FORBIDDEN, "") != 0)
+        return -1;
     char organ[512];
-    const char *district = NULL;
-    if (s_owner (call, state, data, &district, organ, sizeof organ) != 0)
+    const char *district = NULL, *link_kind, *link_ref;
+    if (s_owner (call, state, data, owner, &district, organ, sizeof organ) != 0
+        || s_link (call, data, district, sender, &link_kind, &link_ref) != 0)
         return -1;
     json_t *additions = json_array ();
     if (prior && s_lookback_targets (call, state, prior, targets, additions) != 0) {
@@ -265,9 +395,10 @@ intake_round_open (xc_call_t *call, void *state)
     char *modes_text = modes ? json_dumps (modes, JSON_COMPACT) : strdup ("[]");
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "INSERT INTO rounds (id, name, kind, theme, prior_round, modes, audit_ref, team,"
-        " planned_start, planned_end, stage, stage_index, owner_district, organ, year)"
+        " planned_start, planned_end, stage, stage_index, owner_district, organ, year,"
+        " link_kind, link_round, link_by, link_district)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'planned', 0, ?11, ?12,"
-        " CAST (substr (?9, 1, 4) AS INTEGER))");
+        " CAST (substr (?9, 1, 4) AS INTEGER), ?13, ?14, ?15, ?16)");
     if (!stmt || !modes_text) {
         free (modes_text);
         json_decref (additions);
@@ -275,6 +406,10 @@ intake_round_open (xc_call_t *call, void *state)
     }
     sqlite3_bind_text (stmt, 11, district, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text (stmt, 12, organ, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 13, link_kind, -1, SQLITE_TRANSIENT);
+    for (int i = 0; i < 3; i++)
+        sqlite3_bind_text (stmt, 14 + i, link_kind && strcmp (link_kind, s_link_members[i][0]) == 0
+                                             ? link_ref : NULL, -1, SQLITE_TRANSIENT);
     const char *columns[] = { "id", "name", "kind", "theme", "prior_round", NULL, "audit_ref",
                               "team", "planned_start", "planned_end" };
     for (int i = 0; i < 10; i++)

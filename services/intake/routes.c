@@ -3,7 +3,9 @@
     against hostile data. */
 #include "services/intake/intake.h"
 
-static const char *const s_office[] = { "office", NULL };
+/* a district office (role district) acts within its district: the handlers check the scope
+   (district.c; docs/services/intake.md, "District offices") */
+static const char *const s_offices[] = { "office", NULL };
 /* the office reports only from history, with occurred_on (problems.c) */
 static const char *const s_reporters[] = { "team", "petition", "audit", "public", "office", NULL };
 static const char *const s_everyone[] = { "office", "team", "petition", "audit", "public", "service", NULL };
@@ -97,6 +99,9 @@ static const xc_field_t s_round_open[] = {
     { .name = "date", .type = XC_T_DATE },
     { .name = "owner", .type = XC_T_ID },
     { .name = "organ", .type = XC_T_STRING, .min = 1, .max = 200 },
+    /* {"kind": "linked" | "crossed" | "raised", ...} or null: checked by rounds.c against
+       intake_link_fields, as null is allowed */
+    { .name = "link", .type = XC_T_ANY },
     { .name = NULL },
 };
 static const xc_field_t s_round_advance[] = {
@@ -187,15 +192,15 @@ static const xc_field_t s_stats[] = {
     { .name = NULL } };
 
 static const xc_route_t s_routes[] = {
-    { "unit.register", XC_COMMAND, s_office, s_unit_register, intake_unit_register },
-    { "unit.rename", XC_COMMAND, s_office, s_unit_rename, intake_unit_rename },
-    { "unit.merge", XC_COMMAND, s_office, s_unit_merge, intake_unit_merge },
-    { "unit.split", XC_COMMAND, s_office, s_unit_split, intake_unit_split },
-    { "round.open", XC_COMMAND, s_office, s_round_open, intake_round_open },
-    { "round.advance", XC_COMMAND, s_office, s_round_advance, intake_round_advance },
+    { "unit.register", XC_COMMAND, s_offices, s_unit_register, intake_unit_register },
+    { "unit.rename", XC_COMMAND, s_offices, s_unit_rename, intake_unit_rename },
+    { "unit.merge", XC_COMMAND, s_offices, s_unit_merge, intake_unit_merge },
+    { "unit.split", XC_COMMAND, s_offices, s_unit_split, intake_unit_split },
+    { "round.open", XC_COMMAND, s_offices, s_round_open, intake_round_open },
+    { "round.advance", XC_COMMAND, s_offices, s_round_advance, intake_round_advance },
     { "problem.report", XC_COMMAND, s_reporters, s_problem_report, intake_problem_report },
-    { "problem.classify", XC_COMMAND, s_office, s_problem_classify, intake_problem_classify },
-    { "problem.merge", XC_COMMAND, s_office, s_problem_merge, intake_problem_merge },
+    { "problem.classify", XC_COMMAND, s_offices, s_problem_classify, intake_problem_classify },
+    { "problem.merge", XC_COMMAND, s_offices, s_problem_merge, intake_problem_merge },
     { "unit.get", XC_QUERY, s_everyone, s_unit_get, intake_unit_get },
     { "unit.list", XC_QUERY, s_everyone, s_unit_list, intake_unit_list },
     { "round.get", XC_QUERY, s_round_readers, s_round_get, intake_round_get },
@@ -203,6 +208,16 @@ static const xc_route_t s_routes[] = {
     { "problem.get", XC_QUERY, s_everyone, s_problem_get, intake_problem_get },
     { "problem.list", XC_QUERY, s_everyone, s_problem_list, intake_problem_list },
     { "intake.stats", XC_QUERY, s_stats_readers, s_stats, intake_stats },
+};
+
+static const char *const s_link_kinds[] = { "linked", "crossed", "raised", NULL };
+/* round.open's link (not null): one kind and its one member, checked in rounds.c */
+const xc_field_t intake_link_fields[] = {
+    { .name = "kind", .type = XC_T_STRING, .required = true, .one_of = s_link_kinds },
+    { .name = "round", .type = XC_T_ID },
+    { .name = "by", .type = XC_T_ID },
+    { .name = "district", .type = XC_T_ID },
+    { .name = NULL },
 };
 
 const xc_route_t *

@@ -57,7 +57,7 @@ static void
 s_names (const notify_t *n, const char *selector, const char *data_text, char *out, size_t size)
 {
     json_t *data = json_loads (data_text, 0, NULL);
-    json_t *ids = notify_recipients (n, selector, data);
+    json_t *ids = notify_recipients (n, selector, data, NULL);
     out[0] = 0;
     size_t i;
     json_t *id;

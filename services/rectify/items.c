@@ -139,7 +139,7 @@ rectify_apply (xc_call_t *call, const char *source, const xc_event_t *event, voi
     if (strcmp (event->type, "unit.split") == 0)
         return rectify_unit_split (call, event);
     if (strcmp (event->type, "round.opened") == 0)
-        return rectify_round_opened (call, event);
+        return rectify_round_opened (call, rectify, event);
     if (strcmp (event->type, "round.advanced") == 0)
         return rectify_round_advanced (call, rectify, event);
     if (strcmp (event->type, "problem.fed_back") == 0)

@@ -83,9 +83,21 @@ static const xc_migration_t s_migrations[] = {
       " interviewee TEXT NOT NULL, held_by TEXT NOT NULL, note TEXT, held_on TEXT NOT NULL,"
       " recorded_by TEXT NOT NULL, at INTEGER NOT NULL);"
       "CREATE INDEX interviews_held_by_round ON interviews_held (round, unit);" },
+    /* issue 20: rounds' links, district offices' views indexed by district (districts.c), the
+       district whose rules made a deadline */
+    { "districts: links, indexes by owner, policy sources",
+      "ALTER TABLE rounds ADD COLUMN link_kind TEXT;"          /* linked | crossed | raised */
+      "ALTER TABLE rounds ADD COLUMN link_round TEXT;"         /* linked: the city round */
+      "ALTER TABLE rounds ADD COLUMN link_by TEXT;"            /* crossed: the district whose teams came */
+      "ALTER TABLE rounds ADD COLUMN link_district TEXT;"      /* raised: the district it would have been */
+      "CREATE INDEX rounds_by_owner ON rounds (owner_district, owner_level);"
+      "CREATE INDEX rounds_by_level ON rounds (owner_level);"
+      "CREATE INDEX rounds_by_reader ON rounds (link_by) WHERE link_by IS NOT NULL;"
+      "CREATE INDEX items_by_round_state ON items (round, state, id);"
+      "ALTER TABLE deadlines ADD COLUMN policy_source TEXT NOT NULL DEFAULT 'city';" },
 };
 
-static const char *const s_readers[] = { "office", "service", "unit", "discipline", "audit", NULL };
+static const char *const s_readers[] = { "office", "service", "unit", "discipline", "audit", "district", NULL };
 
 static int
 s_start (xc_service_t *service, void *state, xc_err_t *err)
@@ -93,16 +105,28 @@ s_start (xc_service_t *service, void *state, xc_err_t *err)
     rectify_t *rectify = state;
     if (rectify_policy_load (&rectify->policy, xc_service_config (service), err) != 0)
         return -1;
-    return rectify_scope_load (rectify, xc_store_db (xc_service_store (service)), err);
+    sqlite3 *db = xc_store_db (xc_service_store (service));
+    return rectify_scope_load (rectify, db, err) != 0 ? -1 : rectify_rounds_load (rectify, db, err);
 }
 
-/*  "unit:<unit>": the office, the services, the unit's principals and its supervisors. */
+/*  "unit:<unit>" or "unit:<unit> round:<round>": the office, the services, the unit's principals
+    and its supervisors; a district office, the events of the rounds it owns or reads (record.c). */
 static bool
 s_event_visible (const xc_principal_t *reader, const char *visibility, void *state)
 {
     if (strncmp (visibility, "unit:", 5) != 0)
         return true;
-    return rectify_scope_sees (state, reader, visibility + 5);
+    const char *round = strstr (visibility, " round:");
+    const char *district = xc_principal_district (reader);
+    if (strcmp (reader->role, "district") == 0)
+        return district && round && rectify_district_reach (state, district, round + 7) > 0;
+    char unit[XC_NAME_MAX + 8];
+    size_t n = round ? (size_t) (round - visibility - 5) : strlen (visibility + 5);
+    if (n >= sizeof unit)
+        return false;
+    memcpy (unit, visibility + 5, n);
+    unit[n] = '\0';
+    return rectify_scope_sees (state, reader, unit);
 }
 
 static const char *const s_sources[] = { "intake", NULL };
@@ -129,6 +153,7 @@ main (int argc, char **argv)
     };
     int rc = xc_service_main (&def, argc, argv);
     json_decref (s_rectify.parents);
+    json_decref (s_rectify.rounds);
     rectify_policy_clear (&s_rectify.policy);
     return rc;
 }

@@ -1,5 +1,6 @@
 /*  policy.c: policies.rectify, with the domain's defaults (docs/services/rectify.md). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/codec.h"
@@ -50,6 +51,18 @@ static const xc_field_t s_interview_fields[] = {
     { .name = "lowest", .type = XC_T_INTEGER, .min = 0, .max = 10000 },
     { .name = NULL },
 };
+/* a district's overrides: the members of the city's rules a district may have its own of */
+static const xc_field_t s_district_fields[] = {
+    { .name = "regimes", .type = XC_T_MAP, .max = RECTIFY_MAX_REGIMES, .items = &s_regime },
+    WORD ("default_regime", false),
+    SPAN ("immediate_due"),
+    { .name = "warnings", .type = XC_T_ARRAY, .max = RECTIFY_MAX_WARNINGS, .items = &s_warning },
+    { .name = "escalation", .type = XC_T_OBJECT, .fields = s_escalation_fields },
+    SPAN ("revisit_after"),
+    PERIOD_END,
+    { .name = NULL },
+};
+static const xc_field_t s_district = { .type = XC_T_OBJECT, .fields = s_district_fields };
 static const xc_field_t s_sentence = { .type = XC_T_STRING, .min = 1, .max = 2000 };
 static const xc_field_t s_role = { .type = XC_T_STRING, .min = 1, .max = RECTIFY_WORD - 1 };
 static const xc_field_t s_fields[] = {
@@ -67,6 +80,7 @@ static const xc_field_t s_fields[] = {
     { .name = "weights", .type = XC_T_OBJECT, .fields = s_weight_fields },
     { .name = "grades", .type = XC_T_ARRAY, .min = 1, .max = RECTIFY_MAX_GRADES, .items = &s_grade },
     { .name = "interview", .type = XC_T_OBJECT, .fields = s_interview_fields },
+    { .name = "districts", .type = XC_T_MAP, .max = 256, .items = &s_district },
     { .name = NULL },
 };
 
@@ -106,13 +120,13 @@ static const char *const s_definitions[][2] = {
 
 /*  A span member: the text and its parse, ending by the rule end, or a config error naming it. */
 static int
-s_span (const char *key, const char *text, xc_period_end_t end, xc_span_t *span, char *out,
+s_span (const char *at, const char *key, const char *text, xc_period_end_t end, xc_span_t *span, char *out,
         xc_err_t *err)
 {
     snprintf (out, RECTIFY_WORD, "%s", text);
     xc_err_t sub;
     if (xc_span_parse (text, span, &sub) != 0)
-        return xc_err_set (err, XC_E_CONFIG, "policies.rectify.%s: %s", key, sub.text);
+        return xc_err_set (err, XC_E_CONFIG, "%s.%s: %s", at, key, sub.text);
     span->end = end;
     return 0;
 }
@@ -128,29 +142,31 @@ s_period_end (const json_t *object, xc_period_end_t otherwise)
     return end;
 }
 
+/*  Loads the merged rules of section; at names them in errors ("policies.rectify" or a
+    district's "policies.rectify.districts.<id>"). */
 static int
-s_load (rectify_policy_t *p, const json_t *section, xc_err_t *err)
+s_load (rectify_policy_t *p, const json_t *section, const char *at, xc_err_t *err)
 {
     p->period_end = s_period_end (section, XC_END_NEXT_WORKDAY);
     const char *key;
     json_t *value;
     json_object_foreach ((json_t *) json_object_get (section, "regimes"), key, value) {
         if (p->n_regimes == RECTIFY_MAX_REGIMES)
-            return xc_err_set (err, XC_E_CONFIG, "policies.rectify.regimes: more than %d with 2017 and 2024",
-                               RECTIFY_MAX_REGIMES);
+            return xc_err_set (err, XC_E_CONFIG, "%s.regimes: more than %d with 2017 and 2024",
+                               at, RECTIFY_MAX_REGIMES);
         if (strlen (key) == 0 || strlen (key) >= RECTIFY_WORD)
-            return xc_err_set (err, XC_E_CONFIG, "policies.rectify.regimes: a name of 1-%d bytes", RECTIFY_WORD - 1);
+            return xc_err_set (err, XC_E_CONFIG, "%s.regimes: a name of 1-%d bytes", at, RECTIFY_WORD - 1);
         rectify_regime_t *r = &p->regimes[p->n_regimes++];
         snprintf (r->name, sizeof r->name, "%s", key);
         /* a regime's own rule for its periods, else the policy's */
         xc_period_end_t end = s_period_end (value, p->period_end);
         char where[96];
         snprintf (where, sizeof where, "regimes.%s.plan_due", key);
-        if (s_span (where, json_string_value (json_object_get (value, "plan_due")), end, &r->plan_due,
+        if (s_span (at, where, json_string_value (json_object_get (value, "plan_due")), end, &r->plan_due,
                     r->plan_text, err) != 0)
             return -1;
         snprintf (where, sizeof where, "regimes.%s.report_due", key);
-        if (s_span (where, json_string_value (json_object_get (value, "report_due")), end, &r->report_due,
+        if (s_span (at, where, json_string_value (json_object_get (value, "report_due")), end, &r->report_due,
                     r->report_text, err) != 0)
             return -1;
     }
@@ -160,10 +176,10 @@ s_load (rectify_policy_t *p, const json_t *section, xc_err_t *err)
         if (strcmp (p->regimes[i].name, name) == 0)
             p->default_regime = i;
     if (p->default_regime < 0)
-        return xc_err_set (err, XC_E_CONFIG, "policies.rectify.default_regime: no regime '%s'", name);
-    if (s_span ("immediate_due", json_string_value (json_object_get (section, "immediate_due")),
+        return xc_err_set (err, XC_E_CONFIG, "%s.default_regime: no regime '%s'", at, name);
+    if (s_span (at, "immediate_due", json_string_value (json_object_get (section, "immediate_due")),
                 p->period_end, &p->immediate_due, p->immediate_text, err) != 0
-        || s_span ("revisit_after", json_string_value (json_object_get (section, "revisit_after")),
+        || s_span (at, "revisit_after", json_string_value (json_object_get (section, "revisit_after")),
                    p->period_end, &p->revisit_after, p->revisit_text, err) != 0)
         return -1;
 
@@ -177,7 +193,7 @@ s_load (rectify_policy_t *p, const json_t *section, xc_err_t *err)
             k--;
         }
         if (k > 0 && p->warnings[k - 1].days_left == days)
-            return xc_err_set (err, XC_E_CONFIG, "policies.rectify.warnings: %d days twice", days);
+            return xc_err_set (err, XC_E_CONFIG, "%s.warnings: %d days twice", at, days);
         p->warnings[k].days_left = days;
         snprintf (p->warnings[k].colour, RECTIFY_WORD, "%s", json_string_value (json_object_get (value, "colour")));
     }
@@ -231,7 +247,7 @@ s_load (rectify_policy_t *p, const json_t *section, xc_err_t *err)
         snprintf (p->history_role_names[i], RECTIFY_WORD, "%s", json_string_value (value));
         p->history_roles[i] = p->history_role_names[i];
     }
-    if (s_span ("history_quiet", json_string_value (json_object_get (section, "history_quiet")),
+    if (s_span (at, "history_quiet", json_string_value (json_object_get (section, "history_quiet")),
                 XC_END_KEEP, &p->history_quiet, p->history_quiet_text, err) != 0)
         return -1;
     p->definitions = json_object ();
@@ -244,6 +260,74 @@ s_load (rectify_policy_t *p, const json_t *section, xc_err_t *err)
     return 0;
 }
 
+/*  base with given's members: each replaces base's, except the objects below, whose members
+    are added to base's (a deployment that adds a regime keeps 2017 and 2024). A new object. */
+static json_t *
+s_merge (const json_t *base, const json_t *given)
+{
+    json_t *merged = json_deep_copy (base);
+    if (!merged)
+        return NULL;
+    json_object_update (merged, (json_t *) given);
+    static const char *const additive[] = { "regimes", "escalation", "interview" };
+    for (int i = 0; i < 3; i++) {
+        json_t *part = json_object_get (given, additive[i]);
+        if (!part)
+            continue;
+        json_t *sum = json_deep_copy (json_object_get (base, additive[i]));
+        if (!sum)
+            sum = json_object ();
+        json_object_update (sum, part);
+        json_object_set_new (merged, additive[i], sum);
+    }
+    json_object_del (merged, "districts");
+    return merged;
+}
+
+/*  Whether text is a district id as the registry writes one: 1-64 of A-Z a-z 0-9 . _ : - */
+static bool
+s_district_id (const char *text)
+{
+    size_t n = strlen (text);
+    if (n == 0 || n >= RECTIFY_ID)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-", text[i]))
+            return false;
+    return true;
+}
+
+/*  Each district's rules: the city's (merged) with its overrides, by the same merging rules. */
+static int
+s_load_districts (rectify_policy_t *policy, const json_t *city, const json_t *districts, xc_err_t *err)
+{
+    size_t n = json_object_size (districts);
+    if (n == 0)
+        return 0;
+    policy->districts = calloc (n, sizeof *policy->districts);
+    if (!policy->districts)
+        return xc_err_set (err, XC_E_INTERNAL, "out of memory");
+    const char *id;
+    json_t *given;
+    json_object_foreach ((json_t *) districts, id, given) {
+        if (!s_district_id (id))
+            return xc_err_set (err, XC_E_CONFIG, "policies.rectify.districts: '%.80s' is not a district id"
+                               " (1-64 of A-Z a-z 0-9 . _ : -)", id);
+        rectify_district_policy_t *d = &policy->districts[policy->n_districts++];
+        snprintf (d->id, sizeof d->id, "%s", id);
+        char at[128];
+        snprintf (at, sizeof at, "policies.rectify.districts.%s", id);
+        json_t *merged = s_merge (city, given);
+        if (!merged)
+            return xc_err_set (err, XC_E_INTERNAL, "out of memory");
+        int rc = s_load (&d->policy, merged, at, err);
+        json_decref (merged);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int
 rectify_policy_load (rectify_policy_t *policy, const xc_config_t *cfg, xc_err_t *err)
 {
@@ -251,26 +335,16 @@ rectify_policy_load (rectify_policy_t *policy, const xc_config_t *cfg, xc_err_t 
     json_t *section = xc_config_policy (cfg, "rectify", s_fields, err);
     if (!section)
         return -1;
-    /* each member given replaces its default, except the objects below */
-    json_t *merged = json_loads (s_defaults, 0, NULL);
+    json_t *defaults = json_loads (s_defaults, 0, NULL);
+    json_t *merged = defaults ? s_merge (defaults, section) : NULL;
+    json_decref (defaults);
     if (!merged) {
         json_decref (section);
         return xc_err_set (err, XC_E_INTERNAL, "out of memory");
     }
-    json_t *defaults = json_deep_copy (merged);
-    json_object_update (merged, section);
-    /* these objects add to their defaults: a deployment that adds a regime keeps 2017 and 2024 */
-    static const char *const additive[] = { "regimes", "escalation", "interview" };
-    for (int i = 0; i < 3; i++) {
-        json_t *given = json_object_get (section, additive[i]);
-        if (!given)
-            continue;
-        json_t *base = json_deep_copy (json_object_get (defaults, additive[i]));
-        json_object_update (base, given);
-        json_object_set_new (merged, additive[i], base);
-    }
-    json_decref (defaults);
-    int rc = s_load (policy, merged, err);
+    int rc = s_load (policy, merged, "policies.rectify", err);
+    if (rc == 0)
+        rc = s_load_districts (policy, merged, json_object_get (section, "districts"), err);
     if (rc != 0)
         rectify_policy_clear (policy);
     if (rc != 0 && err)
@@ -285,6 +359,25 @@ rectify_policy_clear (rectify_policy_t *policy)
 {
     json_decref (policy->definitions);
     policy->definitions = NULL;
+    for (int i = 0; i < policy->n_districts; i++)
+        rectify_policy_clear (&policy->districts[i].policy);
+    free (policy->districts);
+    policy->districts = NULL;
+    policy->n_districts = 0;
+}
+
+const rectify_policy_t *
+rectify_policy_for (const rectify_policy_t *policy, const char *district, const char **source)
+{
+    for (int i = 0; district && i < policy->n_districts; i++)
+        if (strcmp (policy->districts[i].id, district) == 0) {
+            if (source)
+                *source = policy->districts[i].id;
+            return &policy->districts[i].policy;
+        }
+    if (source)
+        *source = "city";
+    return policy;
 }
 
 const char *

@@ -1,6 +1,8 @@
 /*  record.c: what every part of an item's life records: its history and the events about its
     unit. items.c, deadlines.c and evaluation.c call here; nothing here calls them. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "services/rectify/rectify.h"
 
@@ -32,10 +34,27 @@ rectify_history (xc_call_t *call, json_int_t item, const char *action, json_t *d
     return xc_call_exec (call, stmt, "unable to record the history");
 }
 
+/* the alerts notify routes to the owner's office (docs/security.md): they carry round_owner */
+static const char *const s_alerts[] = { "rectify.warning", "rectify.overdue", "rectify.escalated", "revisit.due",
+                                        "interview.recommended", "interview.held", NULL };
+
 int
 rectify_emit (xc_call_t *call, const char *type, const char *unit, const char *key, json_t *data)
 {
-    char visibility[XC_NAME_MAX + 8];
+    /* the round too, when the event has one: district offices read the events of their rounds */
+    const char *round = json_string_value (json_object_get (data, "round"));
+    char visibility[XC_NAME_MAX * 2 + 16];
     rectify_visibility (unit, visibility, sizeof visibility);
+    if (round && *round)
+        snprintf (visibility + strlen (visibility), sizeof visibility - strlen (visibility), " round:%s", round);
+    for (int i = 0; s_alerts[i]; i++)
+        if (strcmp (type, s_alerts[i]) == 0) {
+            char owner[RECTIFY_ID];
+            if (rectify_round_owner (call, round, owner) != 0) {
+                json_decref (data);
+                return -1;
+            }
+            json_object_set_new (data, "round_owner", json_string (owner));
+        }
     return xc_call_emit_new (call, type, visibility, key, data);
 }

@@ -64,11 +64,25 @@ typedef struct {
     xc_span_t history_quiet;         /* an item loaded from history is quiet this long */
     char history_quiet_text[RECTIFY_WORD];
     json_t *definitions;             /* {figure: the sentence people read next to it}; owned */
+    /* policies.rectify.districts: each district's rules (the city's with its overrides), in
+       the order given; owned. A district's own entries have none of their own. */
+    struct rectify_district_policy *districts;
+    int n_districts;
 } rectify_policy_t;
+
+#define RECTIFY_ID 65                   /* a district's id, with the NUL */
+
+/*  A district's rules for the records of rounds it owns (policies.rectify.districts.<id>). */
+typedef struct rectify_district_policy {
+    char id[RECTIFY_ID];
+    rectify_policy_t policy;
+} rectify_district_policy_t;
 
 typedef struct {
     rectify_policy_t policy;
     json_t *parents;                 /* unit id -> parent id or null: supervisors' scopes; owned */
+    json_t *rounds;                  /* round id -> [owner district or null, crossed link.by or null];
+                                        district offices' event visibility; owned */
     int calendar_warned;             /* the year calendar.missing was last emitted for */
 } rectify_t;
 
@@ -88,6 +102,48 @@ void rectify_policy_clear (rectify_policy_t *policy);
 const char *rectify_policy_grade_name (const rectify_policy_t *policy, const char *grade);
 /* The regime named name, or NULL. */
 const rectify_regime_t *rectify_policy_regime (const rectify_policy_t *policy, const char *name);
+/* The rules for the records of rounds owned by district (NULL: the city's): that district's
+   overrides on the city's when it has some, else the city's. *source (may be NULL) gets
+   "city" or the district's id: the policy_source of what these rules decide. */
+const rectify_policy_t *rectify_policy_for (const rectify_policy_t *policy, const char *district,
+                                            const char **source);
+
+/* districts.c: rounds' owners and links, and what a district office owns or reads */
+/*  Loads every round's owner and crossed link from the store (start) / records one (apply). */
+int rectify_rounds_load (rectify_t *rectify, sqlite3 *db, xc_err_t *err);
+void rectify_rounds_add (rectify_t *rectify, const char *round, const char *owner_district,
+                         const char *link_by);
+/*  What district may do with round's records: 2 owns, 1 reads (a crossed round by it), 0 none. */
+int rectify_district_reach (const rectify_t *rectify, const char *district, const char *round);
+/*  The district owning round into out (RECTIFY_ID bytes), "" for the city's own round or no
+    round; -1 after failing the call. */
+int rectify_round_district (xc_call_t *call, const char *round, char *out);
+/*  The round_owner of round: "city" or its district's id (out RECTIFY_ID bytes); -1 after failing. */
+int rectify_round_owner (xc_call_t *call, const char *round, char *out);
+/*  The rules for item's round's owner; NULL after failing the call. */
+const rectify_policy_t *rectify_item_policy (xc_call_t *call, const rectify_t *rectify, json_int_t item,
+                                             const char **source);
+/*  The rules for round's owner ("" or NULL: the city's); NULL after failing the call. */
+const rectify_policy_t *rectify_round_policy (xc_call_t *call, const rectify_t *rectify, const char *round,
+                                              const char **source);
+/*  A district office's command on round's records: 0 when it owns round (or the sender is not a
+    district office); fails the call forbidden (-1) otherwise. what names the object refused. */
+int rectify_district_commands (xc_call_t *call, const rectify_t *rectify, const char *round, const char *what);
+/*  An SQL condition limiting rows of alias a (with a round column) to the rounds district owns
+    or reads, with its parameter number param; for queries that must use the rounds' index. */
+void rectify_district_clause (char *out, size_t size, const char *alias, int param);
+/*  The owner filter's SQL condition on alias a (a round column): owner "city" (the city's own
+    rounds and records without a round: their round_owner is "city"), "district" (every
+    district's rounds) or a district's id bound as parameter param; "1" when owner is NULL. */
+void rectify_owner_clause (char *out, size_t size, const char *alias, const char *owner, int param);
+/*  The SQL expression of a's round_owner ("city" or the district's id). */
+#define RECTIFY_ROUND_OWNER(a) "coalesce ((SELECT r.owner_district FROM rounds r WHERE r.id = " a ".round" \
+                               " AND r.owner_level = 'district'), 'city')"
+/*  The owner filter of a query for the sender: data's owner as given (NULL: none); a district
+    office may give only its own district (forbidden otherwise). *district: the sender's district
+    (NULL: not a district office), whose queries are limited to the rounds it owns or reads.
+    -1 after failing the call. */
+int rectify_owner_filter (xc_call_t *call, const char **owner, const char **district);
 
 /* scope.c */
 /*  Loads every known unit's parent from the store (start) / records one (apply). */
@@ -122,7 +178,7 @@ int rectify_unit_renamed (xc_call_t *call, const xc_event_t *event);
 /*  Open items and visits not yet made of the old unit(s) go to the successor. */
 int rectify_unit_merged (xc_call_t *call, const xc_event_t *event);
 int rectify_unit_split (xc_call_t *call, const xc_event_t *event);
-int rectify_round_opened (xc_call_t *call, const xc_event_t *event);
+int rectify_round_opened (xc_call_t *call, rectify_t *rectify, const xc_event_t *event);
 /*  feedback_delivered starts the return visit of every target unit. */
 int rectify_round_advanced (xc_call_t *call, const rectify_t *rectify, const xc_event_t *event);
 

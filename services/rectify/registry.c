@@ -158,7 +158,7 @@ rectify_unit_split (xc_call_t *call, const xc_event_t *event)
 }
 
 int
-rectify_round_opened (xc_call_t *call, const xc_event_t *event)
+rectify_round_opened (xc_call_t *call, rectify_t *rectify, const xc_event_t *event)
 {
     const json_t *round = json_object_get (event->msg->data, "round");
     const char *id = json_string_value (json_object_get (round, "id"));
@@ -171,10 +171,19 @@ rectify_round_opened (xc_call_t *call, const xc_event_t *event)
     const char *start = json_string_value (json_object_get (round, "planned_start"));
     const json_t *modes = json_object_get (round, "modes");
     char *modes_text = json_is_array (modes) ? json_dumps (modes, JSON_COMPACT) : strdup ("[]");
+    /* its link (issue 20): linked to a city round, crossed by another district's teams, raised */
+    const json_t *link = json_object_get (round, "link");
+    const char *link_kind = json_string_value (json_object_get (link, "kind"));
+    const char *link_by = link_kind && strcmp (link_kind, "crossed") == 0
+                          ? json_string_value (json_object_get (link, "by")) : NULL;
+    const char *owner_level = json_string_value (json_object_get (owner, "level"));
+    const char *owner_district = json_string_value (json_object_get (owner, "district"));
     /* a round without an owner (before rounds had one) is the city's; its year is its planned start's */
     sqlite3_stmt *stmt = xc_call_stmt (call,
-        "INSERT OR IGNORE INTO rounds (id, name, kind, modes, owner_level, owner_district, organ, year)"
-        " VALUES (?1, ?2, ?3, ?4, coalesce (?5, 'city'), ?6, ?7, CAST (substr (?8, 1, 4) AS INTEGER))");
+        "INSERT OR IGNORE INTO rounds (id, name, kind, modes, owner_level, owner_district, organ, year,"
+        " link_kind, link_round, link_by, link_district)"
+        " VALUES (?1, ?2, ?3, ?4, coalesce (?5, 'city'), ?6, ?7, CAST (substr (?8, 1, 4) AS INTEGER),"
+        " ?9, ?10, ?11, ?12)");
     if (!stmt || !modes_text) {
         free (modes_text);
         return stmt ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : -1;
@@ -183,13 +192,21 @@ rectify_round_opened (xc_call_t *call, const xc_event_t *event)
     sqlite3_bind_text (stmt, 2, name, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 3, json_string_value (json_object_get (round, "kind")), -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 4, modes_text, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text (stmt, 5, json_string_value (json_object_get (owner, "level")), -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 6, json_string_value (json_object_get (owner, "district")), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 5, owner_level, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 6, owner_district, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 7, json_string_value (json_object_get (owner, "organ")), -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 8, start, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 9, link_kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 10, json_string_value (json_object_get (link, "round")), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 11, link_by, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 12, json_string_value (json_object_get (link, "district")), -1, SQLITE_STATIC);
     free (modes_text);
     if (xc_call_exec (call, stmt, "unable to record a round") != 0)
         return -1;
+    /* INSERT OR IGNORE: the first round.opened of an id is the one kept, in memory too */
+    if (sqlite3_changes (xc_call_db (call)) == 1)
+        rectify_rounds_add (rectify, id, owner_level && strcmp (owner_level, "district") == 0 ? owner_district : NULL,
+                            link_by);
     size_t i;
     json_t *target;
     json_array_foreach (targets, i, target) {

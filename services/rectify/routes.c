@@ -3,10 +3,12 @@
     against hostile data. */
 #include "services/rectify/rectify.h"
 
-static const char *const s_office[] = { "office", NULL };
 /* the office sends a unit's command only to record it from history (with occurred_on) */
 static const char *const s_unit_or_office[] = { "unit", "office", NULL };
-static const char *const s_office_service[] = { "office", "service", NULL };
+/* a district office (区县巡察办) directs the items of the rounds its district owns: the handlers
+   check the round (districts.c) */
+static const char *const s_offices[] = { "office", "district", NULL };
+static const char *const s_readers[] = { "office", "service", "district", NULL };
 static const char *const s_anyone[] = { "*", NULL };
 static const char *const s_states[] = { "opened", "planned", "claimed", "reopened", "closed", NULL };
 static const char *const s_classes[] = { "immediate", "deadline", "long_term", NULL };
@@ -137,6 +139,8 @@ static const xc_field_t s_list[] = {
     { .name = "state", .type = XC_T_STRING, .one_of = s_states },
     { .name = "class", .type = XC_T_STRING, .one_of = s_classes },
     { .name = "overdue", .type = XC_T_BOOLEAN },
+    /* the rounds' owner: "city", "district" (every district's) or a district's id */
+    { .name = "owner", .type = XC_T_ID },
     PAGE,
     { .name = NULL },
 };
@@ -170,16 +174,16 @@ static const xc_route_t s_routes[] = {
     { "rectify.plan", XC_COMMAND, s_unit_or_office, s_plan, rectify_plan },
     { "rectify.progress", XC_COMMAND, s_unit_or_office, s_progress, rectify_progress },
     { "rectify.claim", XC_COMMAND, s_unit_or_office, s_claim, rectify_claim },
-    { "rectify.review", XC_COMMAND, s_office, s_review, rectify_review },
-    { "rectify.extend", XC_COMMAND, s_office, s_extend, rectify_extend },
-    { "rectify.regime", XC_COMMAND, s_office, s_regime, rectify_regime },
-    { "rectify.revisit", XC_COMMAND, s_office, s_revisit, rectify_revisit },
-    { "rectify.evaluate", XC_COMMAND, s_office, s_evaluate, rectify_evaluate },
-    { "rectify.interview", XC_COMMAND, s_office, s_interview, rectify_interview },
+    { "rectify.review", XC_COMMAND, s_offices, s_review, rectify_review },
+    { "rectify.extend", XC_COMMAND, s_offices, s_extend, rectify_extend },
+    { "rectify.regime", XC_COMMAND, s_offices, s_regime, rectify_regime },
+    { "rectify.revisit", XC_COMMAND, s_offices, s_revisit, rectify_revisit },
+    { "rectify.evaluate", XC_COMMAND, s_offices, s_evaluate, rectify_evaluate },
+    { "rectify.interview", XC_COMMAND, s_offices, s_interview, rectify_interview },
     { "rectify.get", XC_QUERY, s_anyone, s_only_item, rectify_get },
     { "rectify.list", XC_QUERY, s_anyone, s_list, rectify_list },
     { "rectify.export", XC_QUERY, s_anyone, s_export, rectify_export },
-    { "rectify.round", XC_QUERY, s_office_service, s_round, rectify_round },
+    { "rectify.round", XC_QUERY, s_readers, s_round, rectify_round },
     { "rectify.stats", XC_QUERY, s_anyone, s_stats, rectify_stats },
 };
 
