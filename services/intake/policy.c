@@ -95,6 +95,11 @@ static const char *const s_default_definitions[][2] = {
     { "coverage.units", "被巡察单位：所选轮次巡察的不同单位数；按年度筛选时以轮次计划开始的年度为准。" },
     { "coverage.by_kind", "按巡察类型：常规、专项、机动、回头看各计不同单位数，主体巡察与延伸巡察分列。" },
     { "coverage.by_owner", "市级巡察计市委组织的轮次，县级巡察计区（县）委组织的轮次；单位层级另计，不决定市级或县级。" },
+    /* the owner scope of a result (definitions.owner); {district} is the district's name */
+    { "owner.all", "全市：市委和各区（县）委组织的全部轮次，以及不属于任何轮次的问题（如信访反映）。" },
+    { "owner.city", "市本级：市委组织的轮次（含提级巡察），不含区（县）委组织的轮次。" },
+    { "owner.district", "各区县合计：各区（县）委组织的轮次之和（含联动巡察、交叉巡察），不含市委组织的轮次。" },
+    { "owner.one_district", "{district}：{district}委组织的轮次（含其联动巡察和在本区县开展的交叉巡察），不含市委和其他区县组织的轮次。" },
 };
 static const char *const s_default_severities[] = { "general", "serious", "grave" };
 

@@ -216,6 +216,35 @@ s_may_read (xc_call_t *call, const intake_t *intake, const json_t *problem)
     return strcmp (json_string_value (json_object_get (problem, "reported_by")), xc_call_iss (call)) == 0;
 }
 
+/*  What a district office is to a problem: its round's scope (NONE without a round). */
+static int
+s_district_scope (xc_call_t *call, const json_t *problem, const char *district, intake_scope_t *scope)
+{
+    bool exists;
+    return intake_round_id_scope (call, json_string_value (json_object_get (problem, "round")), district,
+                                  scope, &exists);
+}
+
+/*  A district office acts on the problems of the rounds it owns: forbidden otherwise. */
+static int
+s_district_acts (xc_call_t *call, const json_t *problem, const char *district)
+{
+    intake_scope_t scope;
+    if (!district)
+        return 0;
+    if (s_district_scope (call, problem, district, &scope) != 0)
+        return -1;
+    if (scope == INTAKE_SCOPE_OWNS)
+        return 0;
+    json_int_t id = json_integer_value (json_object_get (problem, "id"));
+    return json_is_null (json_object_get (problem, "round"))
+               ? xc_call_fail (call, XC_E_FORBIDDEN, "problem %lld has no round: the city office"
+                               " handles it", (long long) id)
+               : xc_call_fail (call, XC_E_FORBIDDEN, "problem %lld is of round '%s', not owned by"
+                               " district '%s'", (long long) id,
+                               json_string_value (json_object_get (problem, "round")), district);
+}
+
 static const char *
 s_source_of_role (const char *role)
 {
@@ -521,10 +550,15 @@ intake_problem_classify (xc_call_t *call, void *state)
     const json_t *dispositions = json_object_get (data, "dispositions");
     if (s_disposition_rules (call, dispositions) != 0)
         return -1;
+    const char *district;
+    if (xc_call_district (call, &district) != 0)
+        return -1;
     json_t *problem = s_problem_json (call, id);
     if (!problem)
         return xc_call_fail (call, XC_E_NOT_FOUND, "no problem %lld", (long long) id);
     int rc = -1;
+    if (s_district_acts (call, problem, district) != 0)
+        goto done;
     const char *status = json_string_value (json_object_get (problem, "status"));
     if (strcmp (status, "recorded") != 0) {
         xc_call_fail (call, XC_E_CONFLICT, "problem %lld is %s already", (long long) id, status);
@@ -626,9 +660,16 @@ intake_problem_merge (xc_call_t *call, void *state)
         return -1;
     json_int_t into = json_integer_value (json_object_get (data, "into"));
     const json_t *from = json_object_get (data, "from");
+    const char *district;
+    if (xc_call_district (call, &district) != 0)
+        return -1;
     json_t *target = s_problem_json (call, into);
     if (!target)
         return xc_call_fail (call, XC_E_NOT_FOUND, "no problem %lld", (long long) into);
+    if (s_district_acts (call, target, district) != 0) {
+        json_decref (target);
+        return -1;
+    }
     bool merged = strcmp (json_string_value (json_object_get (target, "status")), "merged") == 0;
     char into_found[XC_DATE_LEN + 1];
     snprintf (into_found, sizeof into_found, "%s", json_string_value (json_object_get (target, "found_on")));
@@ -648,6 +689,10 @@ intake_problem_merge (xc_call_t *call, void *state)
         json_t *p = s_problem_json (call, id);
         if (!p)
             return xc_call_fail (call, XC_E_NOT_FOUND, "no problem %lld", (long long) id);
+        if (s_district_acts (call, p, district) != 0) {
+            json_decref (p);
+            return -1;
+        }
         const char *status = json_string_value (json_object_get (p, "status"));
         const char *found = json_string_value (json_object_get (p, "found_on"));
         int refused = strcmp (status, "recorded") != 0
@@ -698,13 +743,24 @@ intake_problem_get (xc_call_t *call, void *state)
 {
     const intake_t *intake = state;
     json_int_t id = json_integer_value (json_object_get (xc_call_msg (call)->data, "problem"));
+    const char *district;
+    if (xc_call_district (call, &district) != 0)
+        return -1;
     json_t *problem = s_problem_json (call, id);
-    if (!problem || !s_may_read (call, intake, problem)) {
+    intake_scope_t scope = INTAKE_SCOPE_NONE;
+    if (problem && district && s_district_scope (call, problem, district, &scope) != 0) {
+        json_decref (problem);
+        return -1;
+    }
+    if (!problem || (district ? scope == INTAKE_SCOPE_NONE : !s_may_read (call, intake, problem))) {
         json_decref (problem);
         return xc_call_fail (call, XC_E_NOT_FOUND, "no problem %lld", (long long) id);
     }
-    /* A team or reporter sees what it reported, but not that it became a lead, nor to whom. */
-    if (!intake_policy_restricted_reader (&intake->policy, xc_call_msg (call)->principal)) {
+    /* A team or reporter sees what it reported, but not that it became a lead, nor to whom;
+       a district office sees the leads of its own rounds (it classified them), not those of
+       a crossed round it only reads. */
+    if (scope != INTAKE_SCOPE_OWNS
+        && !intake_policy_restricted_reader (&intake->policy, xc_call_msg (call)->principal)) {
         json_t *dispositions = json_object_get (problem, "dispositions");
         for (size_t i = json_array_size (dispositions); i-- > 0;)
             if (strcmp (json_string_value (json_object_get (json_array_get (dispositions, i), "kind")),
@@ -735,12 +791,63 @@ intake_problem_get (xc_call_t *call, void *state)
     return 0;
 }
 
+/*  The category filter's ids as JSON text (a category the policy lacks: itself), or NULL.
+    Caller frees. */
+static char *
+s_category_ids (const intake_t *intake, const json_t *data)
+{
+    const char *category = json_string_value (json_object_get (data, "category"));
+    if (!category)
+        return NULL;
+    json_t *ids = intake_policy_category_subtree (&intake->policy, category);
+    if (!ids)
+        ids = json_pack ("[s]", category);
+    char *text = json_dumps (ids, JSON_COMPACT);
+    json_decref (ids);
+    return text;
+}
+
+/*  problem.list for a district office: the problems of the rounds it owns or reads, read
+    round by round through problems_by_round from the rounds' indexes by owner and crossing
+    district, so its cost follows its own problems, not the city's. */
+static int
+s_district_list (xc_call_t *call, const intake_t *intake, const json_t *data, const char *district,
+                 int limit)
+{
+    sqlite3_stmt *stmt = xc_call_stmt (call,
+        "SELECT " PROBLEM_COLUMNS " FROM problems p"
+        " WHERE p.round IN (SELECT id FROM rounds WHERE owner_district = ?6"
+        " UNION ALL SELECT id FROM rounds WHERE link_by = ?6)"
+        " AND (?1 IS NULL OR p.round = ?1) AND (?2 IS NULL OR p.unit = ?2)"
+        " AND (?3 IS NULL OR p.category IN (SELECT value FROM json_each (?3))) AND (?4 IS NULL OR p.source = ?4)"
+        " AND (?5 IS NULL OR p.status = ?5)"
+        " AND p.id > ?7 ORDER BY p.id LIMIT ?8");
+    if (!stmt)
+        return -1;
+    const char *filters[] = { "round", "unit", NULL, "source", "status" };
+    for (int i = 0; i < 5; i++)
+        if (filters[i])
+            sqlite3_bind_text (stmt, i + 1, json_string_value (json_object_get (data, filters[i])), -1, SQLITE_STATIC);
+    char *categories = s_category_ids (intake, data);
+    sqlite3_bind_text (stmt, 3, categories, -1, SQLITE_TRANSIENT);
+    free (categories);
+    sqlite3_bind_text (stmt, 6, district, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 7, json_integer_value (json_object_get (data, "after")));
+    sqlite3_bind_int (stmt, 8, limit + 1);
+    return xc_call_page (call, stmt, limit, s_problem_row, "id", "unable to list problems");
+}
+
 int
 intake_problem_list (xc_call_t *call, void *state)
 {
     const intake_t *intake = state;
     const json_t *data = xc_call_msg (call)->data;
     int limit = xc_page_limit (data);
+    const char *district;
+    if (xc_call_district (call, &district) != 0)
+        return -1;
+    if (district)
+        return s_district_list (call, intake, data, district, limit);
     bool team = xc_call_role_is (call, "team");
     bool reporter = !team && !xc_call_role_is (call, "office") && !xc_call_role_is (call, "service");
     /* an office or service principal that is no restricted reader lists no lead (s_may_read) */

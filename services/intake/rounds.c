@@ -455,6 +455,17 @@ intake_round_advance (xc_call_t *call, void *state)
     const char *id = json_string_value (json_object_get (data, "round"));
     const char *stage = json_string_value (json_object_get (data, "stage"));
     const char *date = json_string_value (json_object_get (data, "date"));
+    const char *district;
+    intake_scope_t scope;
+    bool exists;
+    if (xc_call_district (call, &district) != 0
+        || (district && intake_round_id_scope (call, id, district, &scope, &exists) != 0))
+        return -1;
+    /* a district office moves only the rounds it owns (a crossed round's teams' district
+       reads it, the owner runs it) */
+    if (district && exists && scope != INTAKE_SCOPE_OWNS)
+        return xc_call_fail (call, XC_E_FORBIDDEN, "round '%s' is not owned by district '%s' (a district"
+                             " office advances its own rounds)", id, district);
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT r.stage_index, s.date FROM rounds r JOIN round_stages s"
         " ON s.round = r.id AND s.stage_index = r.stage_index WHERE r.id = ?1");
@@ -532,10 +543,12 @@ intake_round_advance (xc_call_t *call, void *state)
     return 0;
 }
 
-/*  A team sees only its own rounds. */
+/*  A team sees only its own rounds; a district office those it owns or reads. */
 static bool
-s_may_read (xc_call_t *call, const json_t *round)
+s_may_read (xc_call_t *call, const json_t *round, const char *district)
 {
+    if (district)
+        return intake_round_scope (round, district) != INTAKE_SCOPE_NONE;
     return !xc_call_role_is (call, "team")
            || strcmp (json_string_value (json_object_get (round, "team")), xc_call_iss (call)) == 0;
 }
@@ -545,8 +558,11 @@ intake_round_get (xc_call_t *call, void *state)
 {
     (void) state;
     const char *id = json_string_value (json_object_get (xc_call_msg (call)->data, "round"));
+    const char *district;
+    if (xc_call_district (call, &district) != 0)
+        return -1;
     json_t *round = intake_round_json (call, id);
-    if (!round || !s_may_read (call, round)) {
+    if (!round || !s_may_read (call, round, district)) {
         json_decref (round);
         return xc_call_fail (call, XC_E_NOT_FOUND, "no round '%s'", id);
     }
@@ -561,12 +577,23 @@ intake_round_list (xc_call_t *call, void *state)
     const json_t *data = xc_call_msg (call)->data;
     const char *after = json_string_value (json_object_get (data, "after"));
     int limit = xc_page_limit (data);
-    sqlite3_stmt *stmt = xc_call_stmt (call,
-        "SELECT " ROUND_COLUMNS " FROM rounds"
-        " WHERE (?1 IS NULL OR stage = ?1) AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR team = ?3)"
-        " AND id > ?4 ORDER BY id LIMIT ?5");
+    const char *district;
+    if (xc_call_district (call, &district) != 0)
+        return -1;
+    /* a district office's rounds through the indexes by owner and by crossing district: the
+       same cost however many districts the city has */
+    sqlite3_stmt *stmt = xc_call_stmt (call, district
+        ? "SELECT " ROUND_COLUMNS " FROM rounds"
+          " WHERE (owner_district = ?6 OR link_by = ?6)"
+          " AND (?1 IS NULL OR stage = ?1) AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR team = ?3)"
+          " AND id > ?4 ORDER BY id LIMIT ?5"
+        : "SELECT " ROUND_COLUMNS " FROM rounds"
+          " WHERE (?1 IS NULL OR stage = ?1) AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR team = ?3)"
+          " AND id > ?4 ORDER BY id LIMIT ?5");
     if (!stmt)
         return -1;
+    if (district)
+        sqlite3_bind_text (stmt, 6, district, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 1, json_string_value (json_object_get (data, "stage")), -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, json_string_value (json_object_get (data, "kind")), -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 3, xc_call_role_is (call, "team") ? xc_call_iss (call) : NULL, -1, SQLITE_STATIC);

@@ -5,12 +5,13 @@
 
 /* a district office (role district) acts within its district: the handlers check the scope
    (district.c; docs/services/intake.md, "District offices") */
-static const char *const s_offices[] = { "office", NULL };
+static const char *const s_offices[] = { "office", "district", NULL };
 /* the office reports only from history, with occurred_on (problems.c) */
 static const char *const s_reporters[] = { "team", "petition", "audit", "public", "office", NULL };
-static const char *const s_everyone[] = { "office", "team", "petition", "audit", "public", "service", NULL };
-static const char *const s_round_readers[] = { "office", "team", "service", NULL };
-static const char *const s_stats_readers[] = { "office", "service", NULL };
+static const char *const s_everyone[] = { "office", "team", "petition", "audit", "public", "service",
+                                          "district", NULL };
+static const char *const s_round_readers[] = { "office", "team", "service", "district", NULL };
+static const char *const s_stats_readers[] = { "office", "service", "district", NULL };
 
 static const char *const s_levels[] = { "city_department", "district", "town", "village", "soe",
                                         "school", "hospital", "other", NULL };

@@ -13,6 +13,7 @@
 
 typedef struct {
     const char *round, *owner, *kind, *mode, *category, *unit_level;
+    char owner_name[256];            /* the owner district's name (one district) */
     json_int_t year;
     char from[16], to[16];           /* the year's first and last day */
     char *categories;                /* JSON array of the category and those under it */
@@ -26,6 +27,15 @@ s_filters (xc_call_t *call, const intake_t *intake, const json_t *data, s_filter
     memset (f, 0, sizeof *f);
     f->round = json_string_value (json_object_get (data, "round"));
     f->owner = json_string_value (json_object_get (data, "owner"));
+    /* a district office counts its own rounds only: no owner means its district */
+    const char *district;
+    if (xc_call_district (call, &district) != 0)
+        return -1;
+    if (district && f->owner && strcmp (f->owner, district) != 0)
+        return xc_call_fail (call, XC_E_FORBIDDEN, "data.owner: a district office's figures are its"
+                             " own district's ('%s'), not '%s'", district, f->owner);
+    if (district)
+        f->owner = district;
     f->kind = json_string_value (json_object_get (data, "kind"));
     f->mode = json_string_value (json_object_get (data, "mode"));
     f->category = json_string_value (json_object_get (data, "category"));
@@ -37,18 +47,20 @@ s_filters (xc_call_t *call, const intake_t *intake, const json_t *data, s_filter
     }
     if (f->round) {
         json_t *round = intake_round_json (call, f->round);
-        if (!round)
-            return xc_call_fail (call, XC_E_NOT_FOUND, "data.round: no round '%s'", f->round);
+        bool seen = round && (!district || intake_round_scope (round, district) == INTAKE_SCOPE_OWNS);
         json_decref (round);
+        if (!seen)
+            return xc_call_fail (call, XC_E_NOT_FOUND, "data.round: no round '%s'", f->round);
     }
     if (f->owner && strcmp (f->owner, "city") != 0 && strcmp (f->owner, "district") != 0) {
         json_t *unit = intake_unit_json (call, f->owner);
         if (!unit)
             return xc_call_fail (call, XC_E_NOT_FOUND, "data.owner: '%s' is neither \"city\","
                                  " \"district\" nor a district's unit id", f->owner);
-        bool district = strcmp (json_string_value (json_object_get (unit, "level")), "district") == 0;
+        bool is_district = strcmp (json_string_value (json_object_get (unit, "level")), "district") == 0;
+        snprintf (f->owner_name, sizeof f->owner_name, "%s", json_string_value (json_object_get (unit, "name")));
         json_decref (unit);
-        if (!district)
+        if (!is_district)
             return xc_call_fail (call, XC_E_SCHEMA, "data.owner: unit '%s' is not a district", f->owner);
     }
     if (f->category) {
@@ -185,9 +197,16 @@ s_problems (xc_call_t *call, const intake_t *intake, const s_filters_t *f)
     static const char *const kinds[][2] = { { "lead", "leads" }, { "special_report", "folded_into_reports" } };
     for (int i = 0; i < 2; i++) {
         /* from the dispositions of the kind (an index), whatever the filter: a year's problems
-           are many more than its leads */
-        snprintf (sql, sizeof sql, "SELECT count(*) FROM dispositions d CROSS JOIN problems p"
-                  " ON p.id = d.problem WHERE d.kind = '%s' AND %s", kinds[i][0], where);
+           are many more than its leads; but a round or an owner selects few problems (a
+           district's), read through the rounds, each looked up in dispositions, so a
+           district's figures do not grow with the other districts' leads */
+        if (f->round || f->owner)
+            snprintf (sql, sizeof sql, "SELECT count(*) FROM problems p WHERE %s AND EXISTS"
+                      " (SELECT 1 FROM dispositions d WHERE d.problem = p.id AND d.kind = '%s')",
+                      where, kinds[i][0]);
+        else
+            snprintf (sql, sizeof sql, "SELECT count(*) FROM dispositions d CROSS JOIN problems p"
+                      " ON p.id = d.problem WHERE d.kind = '%s' AND %s", kinds[i][0], where);
         if (!(stmt = s_stmt (call, f, sql))) {
             json_decref (problems);
             return NULL;
@@ -332,6 +351,33 @@ s_coverage (xc_call_t *call, const s_filters_t *f)
     return coverage;
 }
 
+/*  The sentence for the owner scope of the result (口径): the policy's owner.all (全市),
+    owner.city (市本级), owner.district (各区县合计) or owner.one_district with {district}
+    replaced by the district's name. */
+static json_t *
+s_owner_definition (const intake_t *intake, const s_filters_t *f)
+{
+    const char *figure = !f->owner ? "owner.all"
+                         : strcmp (f->owner, "city") == 0 ? "owner.city"
+                         : strcmp (f->owner, "district") == 0 ? "owner.district" : "owner.one_district";
+    const char *text = "";
+    for (int i = 0; i < intake->policy.n_definitions; i++)
+        if (strcmp (intake->policy.definitions[i].figure, figure) == 0)
+            text = intake->policy.definitions[i].text;
+    const char *policy_text = text;
+    char out[4096];
+    size_t used = 0;
+    for (const char *mark; (mark = strstr (text, "{district}")) && used < sizeof out - 1;
+         text = mark + strlen ("{district}"))
+        used += (size_t) snprintf (out + used, sizeof out - used, "%.*s%s", (int) (mark - text), text,
+                                   f->owner_name);
+    if (used < sizeof out - 1)
+        snprintf (out + used, sizeof out - used, "%s", text);
+    /* a sentence cut inside a character by the bound (a pathological policy): as written */
+    json_t *v = json_string (out);
+    return v ? v : json_string (policy_text);
+}
+
 int
 intake_stats (xc_call_t *call, void *state)
 {
@@ -356,10 +402,15 @@ intake_stats (xc_call_t *call, void *state)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (json_object_get (data, names[i]))
             json_object_set (filters, names[i], json_object_get (data, names[i]));
+    /* a district office's figures are its district's, asked or not */
+    if (f.owner && !json_object_get (filters, "owner"))
+        json_object_set_new (filters, "owner", json_string (f.owner));
     json_t *definitions = json_object ();
     for (int i = 0; i < intake->policy.n_definitions; i++)
-        json_object_set_new (definitions, intake->policy.definitions[i].figure,
-                             json_string (intake->policy.definitions[i].text));
+        if (strncmp (intake->policy.definitions[i].figure, "owner.", 6) != 0)
+            json_object_set_new (definitions, intake->policy.definitions[i].figure,
+                                 json_string (intake->policy.definitions[i].text));
+    json_object_set_new (definitions, "owner", s_owner_definition (intake, &f));
     xc_call_result (call, json_pack ("{s:o, s:o, s:o, s:o}", "problems", problems, "coverage", coverage,
                                      "filters", filters, "definitions", definitions));
     return 0;

@@ -121,13 +121,29 @@ s_register (xc_call_t *call, const json_t *data, const char *day)
                              json_pack ("{s:o, s:s}", "unit", unit, "occurred_on", day));
 }
 
+/*  For a district office: an existing unit must be in its district (forbidden otherwise); an
+    unknown one is left to the command's own not_found. */
+static int
+s_district_owns (xc_call_t *call, const char *district, const char *unit, const char *what)
+{
+    if (!district)
+        return 0;
+    int known = intake_unit_known (call, unit);
+    if (known <= 0)
+        return known;
+    return intake_district_unit_check (call, district, unit, what);
+}
+
 int
 intake_unit_register (xc_call_t *call, void *state)
 {
     const intake_t *intake = state;
     const json_t *data = xc_call_msg (call)->data;
     char day[XC_DATE_LEN + 1];
-    if (xc_call_occurred_on (call, data, intake->policy.history_role_list, day, NULL) < 0
+    const char *district;
+    if (xc_call_district (call, &district) != 0
+        || (district && intake_district_new_unit (call, district, data, "data") != 0)
+        || xc_call_occurred_on (call, data, intake->policy.history_role_list, day, NULL) < 0
         || s_register (call, data, day) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:s}", "unit", json_string_value (json_object_get (data, "id"))));
@@ -171,7 +187,10 @@ intake_unit_rename (xc_call_t *call, void *state)
     const char *id = json_string_value (json_object_get (data, "unit"));
     const char *name = json_string_value (json_object_get (data, "name"));
     char day[XC_DATE_LEN + 1];
-    if (xc_call_occurred_on (call, data, intake->policy.history_role_list, day, NULL) < 0
+    const char *district;
+    if (xc_call_district (call, &district) != 0
+        || s_district_owns (call, district, id, "data.unit") != 0
+        || xc_call_occurred_on (call, data, intake->policy.history_role_list, day, NULL) < 0
         || s_changeable (call, id, day) != 0)
         return -1;
     json_t *unit = intake_unit_json (call, id);
@@ -230,8 +249,17 @@ intake_unit_merge (xc_call_t *call, void *state)
         return xc_call_fail (call, XC_E_SCHEMA, "data.into: a new unit has a name and a level"
                              " (an existing one only its id)");
     char day[XC_DATE_LEN + 1];
-    if (xc_call_occurred_on (call, data, intake->policy.history_role_list, day, NULL) < 0)
+    const char *district;
+    if (xc_call_district (call, &district) != 0
+        || xc_call_occurred_on (call, data, intake->policy.history_role_list, day, NULL) < 0)
         return -1;
+    /* a district office merges its district's units, into one of them or a new one in it */
+    if (district && (fresh ? intake_district_new_unit (call, district, into, "data.into")
+                           : s_district_owns (call, district, into_id, "data.into")) != 0)
+        return -1;
+    for (size_t i = 0; district && i < json_array_size (from); i++)
+        if (s_district_owns (call, district, json_string_value (json_array_get (from, i)), "data.from") != 0)
+            return -1;
     for (size_t i = 0; i < json_array_size (from); i++) {
         const char *unit = json_string_value (json_array_get (from, i));
         for (size_t k = 0; k < i; k++)
@@ -281,6 +309,16 @@ intake_unit_split (xc_call_t *call, void *state)
     if (!named)
         return xc_call_fail (call, XC_E_SCHEMA, "data.successor: '%s' is none of the new units", successor);
     char day[XC_DATE_LEN + 1];
+    const char *district;
+    if (xc_call_district (call, &district) != 0
+        || s_district_owns (call, district, id, "data.unit") != 0)
+        return -1;
+    for (size_t i = 0; district && i < json_array_size (into); i++) {
+        char what[32];
+        snprintf (what, sizeof what, "data.into[%zu]", i);
+        if (intake_district_new_unit (call, district, json_array_get (into, i), what) != 0)
+            return -1;
+    }
     if (xc_call_occurred_on (call, data, intake->policy.history_role_list, day, NULL) < 0
         || s_changeable (call, id, day) != 0)
         return -1;
@@ -307,7 +345,13 @@ intake_unit_get (xc_call_t *call, void *state)
 {
     (void) state;
     const char *id = json_string_value (json_object_get (xc_call_msg (call)->data, "unit"));
-    json_t *unit = intake_unit_json (call, id);
+    const char *district;
+    if (xc_call_district (call, &district) != 0)
+        return -1;
+    int visible = district ? intake_unit_visible (call, id, district) : 1;
+    if (visible < 0)
+        return -1;
+    json_t *unit = visible ? intake_unit_json (call, id) : NULL;
     if (!unit)
         return xc_call_fail (call, XC_E_NOT_FOUND, "no unit '%s'", id);
     xc_call_result (call, unit);
@@ -323,12 +367,27 @@ intake_unit_list (xc_call_t *call, void *state)
     const char *parent = json_string_value (json_object_get (data, "parent"));
     const char *after = json_string_value (json_object_get (data, "after"));
     int limit = xc_page_limit (data);
-    sqlite3_stmt *stmt = xc_call_stmt (call,
-        "SELECT " UNIT_COLUMNS " FROM units"
-        " WHERE (?1 IS NULL OR level = ?1) AND (?2 IS NULL OR parent = ?2) AND id > ?3"
-        " ORDER BY id LIMIT ?4");
+    const char *district;
+    if (xc_call_district (call, &district) != 0)
+        return -1;
+    /* a district office: its district's units (down the parent index from the district) and
+       the targets of the crossed rounds it reads; as many rows read as it sees */
+    sqlite3_stmt *stmt = xc_call_stmt (call, district
+        ? "WITH RECURSIVE down (id, depth) AS (SELECT ?5, 0"
+          " UNION SELECT u.id, down.depth + 1 FROM units u JOIN down ON u.parent = down.id"
+          " WHERE down.depth < 32),"
+          " seen (id) AS (SELECT id FROM down UNION SELECT t.unit FROM rounds r"
+          " JOIN round_targets t ON t.round = r.id WHERE r.link_by = ?5)"
+          " SELECT " UNIT_COLUMNS " FROM units WHERE id IN (SELECT id FROM seen)"
+          " AND (?1 IS NULL OR level = ?1) AND (?2 IS NULL OR parent = ?2) AND id > ?3"
+          " ORDER BY id LIMIT ?4"
+        : "SELECT " UNIT_COLUMNS " FROM units"
+          " WHERE (?1 IS NULL OR level = ?1) AND (?2 IS NULL OR parent = ?2) AND id > ?3"
+          " ORDER BY id LIMIT ?4");
     if (!stmt)
         return -1;
+    if (district)
+        sqlite3_bind_text (stmt, 5, district, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 1, level, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, parent, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 3, after ? after : "", -1, SQLITE_STATIC);
