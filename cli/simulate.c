@@ -84,6 +84,8 @@ typedef struct {
     s_problem_t *problems;
     long long n_problems;
     ctl_request_t batch[S_BATCH];
+    const s_office_t *batch_office;  /* who signs the batch: one signer a batch, xcctl matches a
+                                        reply to its request by the signer it was sent by */
     json_int_t *keep[S_BATCH];       /* where a request's result's "keep_member" goes, or NULL */
     const char *keep_member[S_BATCH];
     size_t n_batch;
@@ -165,8 +167,9 @@ s_queue_as (s_sim_t *sim, const s_office_t *office, const char *service, const c
         json_decref (data);
         return;
     }
-    if (sim->n_batch == S_BATCH)
+    if (sim->n_batch == S_BATCH || (sim->n_batch && office != sim->batch_office))
         s_flush (sim);
+    sim->batch_office = office;
     sim->keep[sim->n_batch] = NULL;
     sim->batch[sim->n_batch++] = (ctl_request_t) { .service = service, .type = type, .data = data,
                                                    .key = office ? &office->key : NULL,
@@ -234,6 +237,14 @@ s_office_of (const s_sim_t *sim, const char *district)
         if (strcmp (sim->offices[d].id, district) == 0)
             return &sim->offices[d];
     return NULL;
+}
+
+/*  The signers in turn, for loops that group a batch by signer: k = -1 the city office (NULL),
+    then each district's office. */
+static const s_office_t *
+s_signer (const s_sim_t *sim, int k)
+{
+    return k < 0 ? NULL : &sim->offices[k];
 }
 
 /*  Each district's office: a principal of role district, scope {"district": id}, named
@@ -376,20 +387,26 @@ s_units_and_rounds (s_sim_t *sim)
     /* towns and villages belong to the district whose round inspects them: round k of the
        districts' rounds is the district k mod n's, and inspects towns and villages i = k mod
        rounds; each district's office registers its own */
-    for (long long i = 0; i < towns; i++) {
-        const s_office_t *office = &sim->offices[i % district_rounds % n_districts];
-        snprintf (id, sizeof id, "T%04lld", i + 1);
-        snprintf (name, sizeof name, "%s镇街%lld", office->name, i / district_rounds + 1);
-        s_register (sim, office, id, name, "town", office->id);
-    }
+    for (long long d = 0; d < n_districts; d++)
+        for (long long i = 0; i < towns; i++) {
+            const s_office_t *office = &sim->offices[d];
+            if (i % district_rounds % n_districts != d)
+                continue;
+            snprintf (id, sizeof id, "T%04lld", i + 1);
+            snprintf (name, sizeof name, "%s镇街%lld", office->name, i / district_rounds + 1);
+            s_register (sim, office, id, name, "town", office->id);
+        }
     s_flush (sim);
-    for (long long i = 0; i < villages; i++) {
-        long long k = i % district_rounds, per_round = (towns - k + district_rounds - 1) / district_rounds;
-        snprintf (id, sizeof id, "V%04lld", i + 1);
-        snprintf (parent, sizeof parent, "T%04lld", k + district_rounds * ((i / district_rounds) % per_round) + 1);
-        snprintf (name, sizeof name, "村社区%lld", i + 1);
-        s_register (sim, &sim->offices[k % n_districts], id, name, "village", parent);
-    }
+    for (long long d = 0; d < n_districts; d++)
+        for (long long i = 0; i < villages; i++) {
+            long long k = i % district_rounds, per_round = (towns - k + district_rounds - 1) / district_rounds;
+            if (k % n_districts != d)
+                continue;
+            snprintf (id, sizeof id, "V%04lld", i + 1);
+            snprintf (parent, sizeof parent, "T%04lld", k + district_rounds * ((i / district_rounds) % per_round) + 1);
+            snprintf (name, sizeof name, "村社区%lld", i + 1);
+            s_register (sim, &sim->offices[d], id, name, "village", parent);
+        }
     s_flush (sim);
     if (sim->failed)
         return sim->failed;
@@ -454,7 +471,8 @@ s_units_and_rounds (s_sim_t *sim)
         city->theme = theme;
         city->modes = json_pack ("[s]", "linked");
         s_round_dates (city, start);
-        for (long long i = 0; i < s_num (linked, "city_targets", NULL); i++) {
+        long long city_targets = json_object_get (linked, "city_targets") ? s_num (linked, "city_targets", NULL) : 1;
+        for (long long i = 0; i < city_targets && i < city_main; i++) {
             snprintf (id, sizeof id, "C%04lld", i + 1);
             s_target (city, id, "main");
         }
@@ -495,33 +513,39 @@ s_units_and_rounds (s_sim_t *sim)
             }
         }
     }
-    for (int r = 0; r < sim->n_rounds; r++) {
-        s_round_t *round = &sim->rounds[r];
-        json_t *data = json_pack ("{s:s, s:s, s:s, s:s, s:O, s:o, s:o, s:o}", "id", round->id, "name", round->name,
-                                  "kind", round->kind, "team", round->team, "targets", round->targets,
-                                  "planned_start", s_date (round->start), "planned_end", s_date (round->withdrawn),
-                                  "date", s_date (round->open));
-        if (round->owner)
-            json_object_set_new (data, "owner", json_string (round->owner));
-        if (round->modes)
-            json_object_set (data, "modes", round->modes);
-        if (round->link)
-            json_object_set (data, "link", round->link);
-        if (round->theme)
-            json_object_set_new (data, "theme", json_string (round->theme));
-        const char *after = round->prior ? round->prior
-                          : round->link ? json_string_value (json_object_get (round->link, "round")) : NULL;
-        if (after)
-            s_flush (sim);           /* the round it names (prior, linked) opened first */
-        if (after && round->prior)
-            json_object_set_new (data, "prior_round", json_string (round->prior));
-        s_queue_as (sim, round->opened_by_city ? NULL : round->office, "intake", "round.open", data);
+    /* the rounds that name no other first, then those naming one (a look-back's prior, a
+       linked round's city round); each phase grouped by who opens them */
+    for (int phase = 0; phase < 2; phase++) {
+        for (int k = -1; k < sim->n_offices; k++)
+            for (int r = 0; r < sim->n_rounds; r++) {
+                s_round_t *round = &sim->rounds[r];
+                bool after = round->prior || (round->link && json_object_get (round->link, "round"));
+                if (after != (phase == 1) || (round->opened_by_city ? NULL : round->office) != s_signer (sim, k))
+                    continue;
+                json_t *data = json_pack ("{s:s, s:s, s:s, s:s, s:O, s:o, s:o, s:o}", "id", round->id,
+                                          "name", round->name, "kind", round->kind, "team", round->team,
+                                          "targets", round->targets, "planned_start", s_date (round->start),
+                                          "planned_end", s_date (round->withdrawn), "date", s_date (round->open));
+                if (round->owner)
+                    json_object_set_new (data, "owner", json_string (round->owner));
+                if (round->modes)
+                    json_object_set (data, "modes", round->modes);
+                if (round->link)
+                    json_object_set (data, "link", round->link);
+                if (round->theme)
+                    json_object_set_new (data, "theme", json_string (round->theme));
+                if (round->prior)
+                    json_object_set_new (data, "prior_round", json_string (round->prior));
+                s_queue_as (sim, s_signer (sim, k), "intake", "round.open", data);
+            }
+        s_flush (sim);
     }
-    s_flush (sim);
-    for (int r = 0; r < sim->n_rounds; r++)
-        s_queue_as (sim, sim->rounds[r].office, "intake", "round.advance",
-                    json_pack ("{s:s, s:s, s:o}", "round", sim->rounds[r].id, "stage", "stationed", "date",
-                               s_date (sim->rounds[r].start)));
+    for (int k = -1; k < sim->n_offices; k++)
+        for (int r = 0; r < sim->n_rounds; r++)
+            if (sim->rounds[r].office == s_signer (sim, k))
+                s_queue_as (sim, sim->rounds[r].office, "intake", "round.advance",
+                            json_pack ("{s:s, s:s, s:o}", "round", sim->rounds[r].id, "stage", "stationed",
+                                       "date", s_date (sim->rounds[r].start)));
     s_flush (sim);
     return sim->failed;
 }
@@ -581,6 +605,13 @@ s_plan_problems (s_sim_t *sim)
                              " before) and a name of 1-40 bytes\n", d);
             return CTL_LOCAL;
         }
+    }
+    const json_t *city_targets = json_object_get (linked, "city_targets");
+    if (city_targets && (json_integer_value (city_targets) < 1
+                         || json_integer_value (city_targets) > s_num (p, "city_units", "main"))) {
+        fprintf (stderr, "xcctl: profile: linked_round.city_targets (the city's units its linked round inspects)"
+                         " is 1 up to city_units.main\n");
+        return CTL_LOCAL;
     }
     /* a crossed round: one of the districts' rounds, inspected by another district's team */
     size_t c;
@@ -698,10 +729,13 @@ s_problems (s_sim_t *sim)
         }
     }
     free (per_round);
+    for (int k = -1; k < sim->n_offices; k++)         /* the round's owner classifies: its office */
     for (long long i = 0; i < sim->n_problems && !sim->failed; i++) {
         const s_problem_t *q = &sim->problems[i];
         json_t *d = NULL;
         const s_round_t *round = &sim->rounds[q->round];
+        if (round->office != s_signer (sim, k))
+            continue;
         char body[96];
         snprintf (body, sizeof body, "%s纪委监委", round->office ? round->office->name : "市");
         if (q->what == P_LEAD)
@@ -709,15 +743,18 @@ s_problems (s_sim_t *sim)
         else if (q->what == P_FEEDBACK || q->what == P_IMMEDIATE)
             d = json_pack ("{s:s, s:s}", "kind", "feedback", "timeliness",
                            q->what == P_IMMEDIATE ? "immediate" : "deadline");
-        if (d)         /* the round's owner classifies: its office */
+        if (d)
             s_queue_as (sim, round->office, "intake", "problem.classify",
                      s_on (json_pack ("{s:I, s:[o]}", "problem", q->id, "dispositions", d), q->classified));
     }
     s_flush (sim);
     static const char *const stages[] = { "withdrawn", "reported", "feedback_delivered" };
     for (int s = 0; s < 3; s++) {
+        for (int k = -1; k < sim->n_offices; k++)
         for (int r = 0; r < sim->n_rounds; r++) {
             const s_round_t *round = &sim->rounds[r];
+            if (round->office != s_signer (sim, k))
+                continue;
             xc_date_t d = s == 0 ? round->withdrawn : s == 1 ? round->reported : round->feedback;
             s_queue_as (sim, round->office, "intake", "round.advance",
                         json_pack ("{s:s, s:s, s:o}", "round", round->id, "stage", stages[s], "date", s_date (d)));
@@ -909,6 +946,7 @@ s_rectify (s_sim_t *sim)
     /* the plan a few days after the feedback, its measure due on the item's due date; the claim
        before that date, or after it for the profile's late share; the office accepts two days on */
     for (int step = 0; step < 3 && !sim->failed; step++) {
+        for (int k = -1; k < sim->n_offices; k++)
         json_array_foreach (all, i, item) {
             json_int_t id = json_integer_value (json_object_get (item, "id"));
             const s_problem_t *q = s_problem_of (sim, json_integer_value (json_object_get (item, "problem")));
@@ -918,6 +956,9 @@ s_rectify (s_sim_t *sim)
                 sim->failed = CTL_LOCAL;
                 break;
             }
+            /* the unit's plan and claim, recorded by the city office; the review by the round's owner */
+            if ((step == 2 ? sim->rounds[q->round].office : NULL) != s_signer (sim, k))
+                continue;
             xc_date_t planned = opened + 2;
             if (step == 0) {
                 json_t *m = json_pack ("{s:s, s:s, s:s, s:o}", "text", "立行整改，建章立制", "owner", "整改责任人",
@@ -964,8 +1005,11 @@ s_rectify (s_sim_t *sim)
         targets += (long long) json_array_size (sim->rounds[r].targets);
     if (s_wait (sim, "rectify", "rectify.stats", "revisits", "due", targets) != 0)
         return sim->failed;
+    for (int k = -1; k < sim->n_offices; k++)
     for (int r = 0; r < sim->n_rounds; r++) {
         const s_round_t *round = &sim->rounds[r];
+        if (round->office != s_signer (sim, k))
+            continue;
         xc_date_t visit = xc_date_add_months (round->feedback, 3) + 7;
         visit = visit > s_today ? s_today : visit;
         const json_t *t;

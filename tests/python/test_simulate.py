@@ -42,7 +42,8 @@ SMALL = {
     "feedback_items": 8, "on_time_percent": 75, "institutional_measures": 11, "department_measures": 3, "public_concerns_resolved": 2,
     "money_recovered_fen": 100, "money_written_off_fen": 50, "interviews": 2,
     "linked_round": {"id": "LR-S", "name": "联动巡察", "year": 2019, "category": "hazardous_chemicals",
-                     "leads": 3, "immediate": 2, "cases_filed": 2, "sanctioned_people": 2, "detentions": 1},
+                     "leads": 3, "immediate": 2, "cases_filed": 2, "sanctioned_people": 2, "detentions": 1,
+                     "city_targets": 1},
     "lookback": {"id": "LB-S", "name": "回头看", "year": 2020, "towns": 1, "villages": 1},
 }
 
