@@ -64,21 +64,35 @@ rectify_deadline_add (xc_call_t *call, const rectify_t *rectify, json_int_t item
                       int measure, const char *start, const char *policy, xc_date_t due,
                       const char *explain)
 {
+    /* the rules of the item's round's owner: its warnings and steps drive this deadline's
+       alerts, and rectify.get says whose they are (policy_source) */
+    const char *source;
+    const rectify_policy_t *p = rectify_item_policy (call, rectify, item, &source);
+    if (!p)
+        return -1;
+    char said[600];
+    if (strcmp (source, "city") == 0)      /* the city's rules, as before districts had their own */
+        snprintf (said, sizeof said, "%s", explain);
+    else
+        snprintf (said, sizeof said, "%.400s (rules of district %s: policies.rectify.districts.%s)", explain,
+                  source, source);
     sqlite3_stmt *stmt = xc_call_stmt (call,
-        "INSERT INTO deadlines (item, what, measure, start, policy, due, explain, running, alert_next)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8) ON CONFLICT (item, what, measure) DO UPDATE SET"
+        "INSERT INTO deadlines (item, what, measure, start, policy, due, explain, running, alert_next, policy_source)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9) ON CONFLICT (item, what, measure) DO UPDATE SET"
         " start = excluded.start, policy = excluded.policy, due = excluded.due,"
-        " explain = excluded.explain, running = 1, alert_next = excluded.alert_next");
+        " explain = excluded.explain, running = 1, alert_next = excluded.alert_next,"
+        " policy_source = excluded.policy_source");
     if (!stmt)
         return -1;
+    sqlite3_bind_text (stmt, 9, source, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 1, item);
     sqlite3_bind_text (stmt, 2, what, -1, SQLITE_STATIC);
     sqlite3_bind_int (stmt, 3, measure);
     sqlite3_bind_text (stmt, 4, start, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 5, policy, -1, SQLITE_STATIC);
     s_bind_date (stmt, 6, due);
-    sqlite3_bind_text (stmt, 7, explain, -1, SQLITE_STATIC);
-    s_bind_date (stmt, 8, s_alert_first (&rectify->policy, due));
+    sqlite3_bind_text (stmt, 7, said, -1, SQLITE_TRANSIENT);
+    s_bind_date (stmt, 8, s_alert_first (p, due));
     return xc_call_exec (call, stmt, "unable to record a deadline");
 }
 
@@ -128,6 +142,9 @@ rectify_deadline_move (xc_call_t *call, const rectify_t *rectify, json_int_t ite
     if (!running)
         return xc_call_fail (call, XC_E_CONFLICT, "item %lld's %s deadline is done: nothing to extend",
                              (long long) item, label);
+    const rectify_policy_t *p = rectify_item_policy (call, rectify, item, NULL);
+    if (!p)
+        return -1;
     char text[XC_DATE_LEN + 1], explain[400];
     xc_date_format (due, text);
     if (strcmp (text, old) <= 0)
@@ -145,7 +162,7 @@ rectify_deadline_move (xc_call_t *call, const rectify_t *rectify, json_int_t ite
     sqlite3_bind_int (stmt, 3, measure);
     sqlite3_bind_text (stmt, 4, text, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 5, explain, -1, SQLITE_STATIC);
-    s_bind_date (stmt, 6, s_alert_first (&rectify->policy, due));
+    s_bind_date (stmt, 6, s_alert_first (p, due));
     sqlite3_bind_text (stmt, 7, old, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 8, reason, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 9, xc_call_iss (call), -1, SQLITE_STATIC);
@@ -272,8 +289,8 @@ static int
 s_tick_batch (xc_call_t *call, const rectify_t *rectify, xc_date_t today, const char *today_text, int *n)
 {
     sqlite3_stmt *stmt = xc_call_stmt (call,
-        "SELECT d.id, d.item, d.what, d.measure, d.due, i.unit, i.unit_level, i.round, i.class, i.quiet_until"
-        " FROM deadlines d JOIN items i ON i.id = d.item WHERE d.alert_next <= ?1"
+        "SELECT d.id, d.item, d.what, d.measure, d.due, i.unit, i.unit_level, i.round, i.class, i.quiet_until,"
+        " d.policy_source FROM deadlines d JOIN items i ON i.id = d.item WHERE d.alert_next <= ?1"
         " ORDER BY d.alert_next, d.id LIMIT " XC_STR (TICK_BATCH));
     if (!stmt)
         return -1;
@@ -281,8 +298,9 @@ s_tick_batch (xc_call_t *call, const rectify_t *rectify, xc_date_t today, const 
     json_t *rows = json_array ();
     while (sqlite3_step (stmt) == SQLITE_ROW) {
         int measure = sqlite3_column_int (stmt, 3);
-        json_array_append_new (rows, json_pack ("{s:I, s:o, s:{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}}",
+        json_array_append_new (rows, json_pack ("{s:I, s:o, s:o, s:{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}}",
             "deadline", (json_int_t) sqlite3_column_int64 (stmt, 0), "quiet_until", xc_column_text (stmt, 9),
+            "policy_source", xc_column_text (stmt, 10),
             "base", "item", (json_int_t) sqlite3_column_int64 (stmt, 1),
             "deadline", xc_column_text (stmt, 2),
             "measure", measure ? json_integer (measure) : json_null (),
@@ -316,11 +334,15 @@ s_tick_batch (xc_call_t *call, const rectify_t *rectify, xc_date_t today, const 
             continue;
         }
         json_int_t item = json_integer_value (json_object_get (base, "item"));
+        /* the warnings and escalation steps of the rules that made the deadline */
+        const char *source = json_string_value (json_object_get (row, "policy_source"));
+        const rectify_policy_t *p = rectify_policy_for (&rectify->policy,
+                                                        source && strcmp (source, "city") != 0 ? source : NULL, NULL);
         rc = s_people (call, item, (int) json_integer_value (json_object_get (base, "measure")), base);
         if (rc == 0)
-            rc = s_alerts_for (call, &rectify->policy, deadline, due, today, base, quiet != NULL);
+            rc = s_alerts_for (call, p, deadline, due, today, base, quiet != NULL);
         if (rc == 0)
-            rc = s_schedule (call, deadline, s_alert_next (&rectify->policy, due, today));
+            rc = s_schedule (call, deadline, s_alert_next (p, due, today));
     }
     *n = (int) json_array_size (rows);
     json_decref (rows);

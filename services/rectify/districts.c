@@ -131,11 +131,9 @@ rectify_owner_clause (char *out, size_t size, const char *alias, const char *own
 {
     if (!owner)
         snprintf (out, size, "1");
-    else if (strcmp (owner, "city") == 0)
-        snprintf (out, size, "(%s.round IS NULL OR %s.round NOT IN (SELECT id FROM rounds"
-                  " WHERE owner_level = 'district'))", alias, alias);
-    else if (strcmp (owner, "district") == 0)
-        snprintf (out, size, "%s.round IN (SELECT id FROM rounds WHERE owner_level = 'district')", alias);
+    else if (strcmp (owner, "city") == 0 || strcmp (owner, "district") == 0)
+        snprintf (out, size, "%s.round IN (SELECT id FROM rounds WHERE owner_level = '%s')", alias,
+                  strcmp (owner, "city") == 0 ? "city" : "district");
     else
         snprintf (out, size, "%s.round IN (SELECT id FROM rounds WHERE owner_district = ?%d"
                   " AND owner_level = 'district')", alias, param);

@@ -11,7 +11,9 @@ rectify_visit_start (xc_call_t *call, const rectify_t *rectify, const char *roun
 {
     xc_date_t due;
     char explain[256], on[XC_DATE_LEN + 1], due_text[XC_DATE_LEN + 1];
-    if (rectify_due (call, feedback_on, rectify->policy.revisit_after, &due, explain, sizeof explain) != 0)
+    /* revisit_after of the round's owner: a district's own, else the city's */
+    const rectify_policy_t *p = rectify_round_policy (call, rectify, round, NULL);
+    if (!p || rectify_due (call, feedback_on, p->revisit_after, &due, explain, sizeof explain) != 0)
         return -1;
     xc_date_format (feedback_on, on);
     xc_date_format (due, due_text);
@@ -19,7 +21,7 @@ rectify_visit_start (xc_call_t *call, const rectify_t *rectify, const char *roun
        itself, made long ago, is loaded right after) */
     xc_date_t today = xc_call_today (call), alert = due, quiet;
     if (feedback_on < today) {
-        if (rectify_due (call, today, rectify->policy.history_quiet, &quiet, NULL, 0) != 0)
+        if (rectify_due (call, today, p->history_quiet, &quiet, NULL, 0) != 0)
             return -1;
         alert = quiet > due ? quiet : due;
     }
@@ -63,8 +65,13 @@ rectify_visit_tick (xc_call_t *call, const rectify_t *rectify, xc_date_t today)
         const char *unit = json_string_value (json_object_get (visit, "unit"));
         char key[200];
         snprintf (key, sizeof key, "revisit.due:%s:%s", round, unit);
-        /* the policy's span as text, so that a notice says the real one */
-        json_object_set_new (visit, "after", json_string (rectify->policy.revisit_text));
+        /* the policy's span as text (the round owner's), so that a notice says the real one */
+        const rectify_policy_t *p = rectify_round_policy (call, rectify, round, NULL);
+        if (!p) {
+            rc = -1;
+            break;
+        }
+        json_object_set_new (visit, "after", json_string (p->revisit_text));
         rc = xc_call_begin (call);
         if (rc == 0)
             rc = rectify_emit (call, "revisit.due", unit, key, json_incref (visit));
@@ -85,7 +92,7 @@ rectify_visit_tick (xc_call_t *call, const rectify_t *rectify, xc_date_t today)
 int
 rectify_revisit (xc_call_t *call, void *state)
 {
-    (void) state;
+    const rectify_t *rectify = state;
     const json_t *data = xc_call_msg (call)->data;
     const char *round = json_string_value (json_object_get (data, "round"));
     const char *unit = json_string_value (json_object_get (data, "unit"));
@@ -112,6 +119,10 @@ rectify_revisit (xc_call_t *call, void *state)
     if (!found)
         return xc_call_fail (call, XC_E_NOT_FOUND, "unit '%s' has no return visit in round '%s' (the round's"
                              " feedback starts its targets' visits)", unit, round);
+    char what[160];
+    snprintf (what, sizeof what, "the return visit of unit '%s' in round '%s'", unit, round);
+    if (rectify_district_commands (call, rectify, round, what) != 0)
+        return -1;
     if (recorded)
         return xc_call_fail (call, XC_E_CONFLICT, "the return visit of unit '%s' in round '%s' is recorded"
                              " already", unit, round);
@@ -261,6 +272,10 @@ rectify_evaluate (xc_call_t *call, void *state)
     sqlite3_reset (stmt);
     if (!known)
         return xc_call_fail (call, XC_E_NOT_FOUND, "no round '%s' (rectify learns rounds from intake)", round);
+    char what[96];
+    snprintf (what, sizeof what, "round '%s'", round);
+    if (rectify_district_commands (call, rectify, round, what) != 0)
+        return -1;
     if (!target)
         return xc_call_fail (call, XC_E_CONFLICT, "unit '%s' is not a target of round '%s'", unit, round);
     if (done)
@@ -333,6 +348,10 @@ rectify_interview (xc_call_t *call, void *state)
     sqlite3_reset (stmt);
     if (!known)
         return xc_call_fail (call, XC_E_NOT_FOUND, "no round '%s' (rectify learns rounds from intake)", round);
+    char what[96];
+    snprintf (what, sizeof what, "round '%s'", round);
+    if (rectify_district_commands (call, rectify, round, what) != 0)
+        return -1;
     if (!target)
         return xc_call_fail (call, XC_E_CONFLICT, "unit '%s' is not a target of round '%s'", unit, round);
     char *interviewee = json_dumps (json_object_get (data, "interviewee"), JSON_COMPACT);

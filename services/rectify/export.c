@@ -99,6 +99,19 @@ rectify_export (xc_call_t *call, void *state)
     for (size_t i = 0; i < sizeof s_lists / sizeof s_lists[0]; i++)
         if (strcmp (s_lists[i].name, name) == 0)
             list = &s_lists[i];
+    const char *owner, *district;
+    if (rectify_owner_filter (call, &owner, &district) != 0)
+        return -1;
+    /* a district office: the items of the rounds it owns or reads (?5), through the rounds' index */
+    char sql[2048];
+    const char *cut = strstr (list->sql, " AND i.id > ?4");
+    if (district && cut) {
+        char scope[512];
+        rectify_district_clause (scope, sizeof scope, "i", 5);
+        snprintf (sql, sizeof sql, "%.*s AND %s%s", (int) (cut - list->sql), list->sql, scope, cut);
+    }
+    else
+        snprintf (sql, sizeof sql, "%s", list->sql);
     char *units;
     if (rectify_scope_units (call, state, &units) != 0)
         return -1;
@@ -107,7 +120,7 @@ rectify_export (xc_call_t *call, void *state)
     xc_page_t page;
     json_t *too_large = json_array ();
     xc_buf_t csv = { 0 }, lines = { 0 };
-    sqlite3_stmt *stmt = xc_call_stmt (call, list->sql);
+    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
     if (!stmt || xc_page_init (&page, xc_call_config (call)->max_message_bytes, limit, NULL) != 0) {
         free (units);
         json_decref (too_large);
@@ -122,6 +135,8 @@ rectify_export (xc_call_t *call, void *state)
         lines.len = 0;
     }
     s_bind (stmt, data, units, after);
+    if (district)
+        sqlite3_bind_text (stmt, 5, district, -1, SQLITE_STATIC);
     /* the rows come in item order: an item's lines are gathered, then offered whole */
     json_int_t item = 0, last = after, rows = 0, item_rows = 0;
     int items = 0, taken = 1, rc;

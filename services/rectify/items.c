@@ -8,9 +8,10 @@
 
 /* ------------------------------------------------------------------ from intake */
 
-/*  The regime of a round: the office's choice, else the default; NULL after failing the call. */
+/*  The regime of a round: the office's choice, else the default of p (the rules of the round's
+    owner); NULL after failing the call. */
 static const rectify_regime_t *
-s_regime_of (xc_call_t *call, const rectify_t *rectify, const char *round)
+s_regime_of (xc_call_t *call, const rectify_policy_t *p, const char *round)
 {
     const rectify_regime_t *regime = NULL;
     sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT regime FROM rounds WHERE id = ?1");
@@ -19,10 +20,10 @@ s_regime_of (xc_call_t *call, const rectify_t *rectify, const char *round)
     if (round) {
         sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
         if (sqlite3_step (stmt) == SQLITE_ROW)
-            regime = rectify_policy_regime (&rectify->policy, (const char *) sqlite3_column_text (stmt, 0));
+            regime = rectify_policy_regime (p, (const char *) sqlite3_column_text (stmt, 0));
         sqlite3_reset (stmt);
     }
-    return regime ? regime : &rectify->policy.regimes[rectify->policy.default_regime];
+    return regime ? regime : &p->regimes[p->default_regime];
 }
 
 static int
@@ -49,8 +50,9 @@ s_open (xc_call_t *call, rectify_t *rectify, const xc_event_t *event)
     if (exists)                      /* one item per problem, whatever intake sends */
         return 0;
 
-    const rectify_policy_t *p = &rectify->policy;
-    const rectify_regime_t *regime = s_regime_of (call, rectify, round);
+    /* the rules of the round's owner: a district's own (policies.rectify.districts) or the city's */
+    const rectify_policy_t *p = rectify_round_policy (call, rectify, round, NULL);
+    const rectify_regime_t *regime = p ? s_regime_of (call, p, round) : NULL;
     if (!regime)
         return -1;
     bool immediate = strcmp (class, "immediate") == 0, long_term = strcmp (class, "long_term") == 0;
@@ -164,31 +166,37 @@ rectify_event_object (const char *source, const xc_event_t *event, char *object,
 typedef struct {
     json_int_t id;
     char unit[XC_NAME_MAX + 8], class[16], state[16], opened_on[XC_DATE_LEN + 1], due[XC_DATE_LEN + 1];
+    char round[XC_NAME_MAX + 8];
 } s_item_t;
 
-/*  Loads data.item; a unit principal must act for the item's unit (the office's routes are
-    checked by role already). */
+/*  Loads data.item; a unit principal must act for the item's unit, a district office own the
+    item's round (the office's routes are checked by role already). */
 static int
-s_load (xc_call_t *call, s_item_t *item)
+s_load (xc_call_t *call, const rectify_t *rectify, s_item_t *item)
 {
     memset (item, 0, sizeof *item);
     item->id = json_integer_value (json_object_get (xc_call_msg (call)->data, "item"));
-    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT unit, class, state, opened_on, coalesce (due, '')"
-                                             " FROM items WHERE id = ?1");
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT unit, class, state, opened_on, coalesce (due, ''),"
+                                             " coalesce (round, '') FROM items WHERE id = ?1");
     if (!stmt)
         return -1;
     sqlite3_bind_int64 (stmt, 1, item->id);
     bool found = sqlite3_step (stmt) == SQLITE_ROW;
     if (found) {
-        char *fields[] = { item->unit, item->class, item->state, item->opened_on, item->due };
+        char *fields[] = { item->unit, item->class, item->state, item->opened_on, item->due, item->round };
         size_t sizes[] = { sizeof item->unit, sizeof item->class, sizeof item->state,
-                           sizeof item->opened_on, sizeof item->due };
-        for (int i = 0; i < 5; i++)
+                           sizeof item->opened_on, sizeof item->due, sizeof item->round };
+        for (int i = 0; i < 6; i++)
             snprintf (fields[i], sizes[i], "%s", (const char *) sqlite3_column_text (stmt, i));
     }
     sqlite3_reset (stmt);
     if (!found)
         return xc_call_fail (call, XC_E_NOT_FOUND, "no item %lld", (long long) item->id);
+    if (xc_call_role_is (call, "district")) {
+        char what[48];
+        snprintf (what, sizeof what, "item %lld", (long long) item->id);
+        return rectify_district_commands (call, rectify, item->round, what);
+    }
     if (!xc_call_role_is (call, "office") && !rectify_scope_acts (xc_call_msg (call)->principal, item->unit))
         return xc_call_fail (call, XC_E_FORBIDDEN, "only unit %s's own principal acts on item %lld",
                              item->unit, (long long) item->id);
@@ -277,7 +285,7 @@ rectify_plan (xc_call_t *call, void *state)
     rectify_t *rectify = state;
     s_item_t item;
     char on[XC_DATE_LEN + 1];
-    if (s_load (call, &item) != 0 || s_fact_on (call, rectify, &item, true, on) != 0)
+    if (s_load (call, rectify, &item) != 0 || s_fact_on (call, rectify, &item, true, on) != 0)
         return -1;
     if (strcmp (item.state, "opened") != 0)
         return xc_call_fail (call, XC_E_CONFLICT, "item %lld is %s: a plan is made once, when opened",
@@ -348,7 +356,7 @@ rectify_progress (xc_call_t *call, void *state)
     rectify_t *rectify = state;
     s_item_t item;
     char today[XC_DATE_LEN + 1];      /* the day the measures were done */
-    if (s_load (call, &item) != 0 || s_fact_on (call, rectify, &item, true, today) != 0
+    if (s_load (call, rectify, &item) != 0 || s_fact_on (call, rectify, &item, true, today) != 0
         || s_rectifying (call, &item, "a progress report") != 0)
         return -1;
     const json_t *data = xc_call_msg (call)->data;
@@ -380,7 +388,7 @@ rectify_claim (xc_call_t *call, void *state)
     rectify_t *rectify = state;
     s_item_t item;
     char today[XC_DATE_LEN + 1];      /* the day the claim was made */
-    if (s_load (call, &item) != 0 || s_fact_on (call, rectify, &item, true, today) != 0
+    if (s_load (call, rectify, &item) != 0 || s_fact_on (call, rectify, &item, true, today) != 0
         || s_rectifying (call, &item, "a completion claim") != 0)
         return -1;
     const json_t *data = xc_call_msg (call)->data;
@@ -420,7 +428,7 @@ rectify_review (xc_call_t *call, void *state)
     rectify_t *rectify = state;
     s_item_t item;
     char today[XC_DATE_LEN + 1];      /* the day of the review */
-    if (s_load (call, &item) != 0)
+    if (s_load (call, rectify, &item) != 0)
         return -1;
     if (strcmp (item.state, "claimed") != 0)
         return xc_call_fail (call, XC_E_CONFLICT, "item %lld is %s: only a claim is reviewed",
@@ -494,7 +502,7 @@ rectify_extend (xc_call_t *call, void *state)
     rectify_t *rectify = state;
     s_item_t item;
     char on[XC_DATE_LEN + 1];
-    if (s_load (call, &item) != 0 || s_fact_on (call, rectify, &item, false, on) != 0)
+    if (s_load (call, rectify, &item) != 0 || s_fact_on (call, rectify, &item, false, on) != 0)
         return -1;
     const json_t *data = xc_call_msg (call)->data;
     const char *what = json_string_value (json_object_get (data, "deadline"));
@@ -536,8 +544,6 @@ rectify_regime (xc_call_t *call, void *state)
     const json_t *data = xc_call_msg (call)->data;
     const char *round = json_string_value (json_object_get (data, "round"));
     const char *name = json_string_value (json_object_get (data, "regime"));
-    if (!rectify_policy_regime (&rectify->policy, name))
-        return xc_call_fail (call, XC_E_SCHEMA, "data.regime: no regime '%s' in the policy", name);
     sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT (SELECT count(*) FROM rounds WHERE id = ?1),"
                                              " (SELECT count(*) FROM items WHERE round = ?1)");
     if (!stmt)
@@ -551,16 +557,31 @@ rectify_regime (xc_call_t *call, void *state)
     sqlite3_reset (stmt);
     if (!known)
         return xc_call_fail (call, XC_E_NOT_FOUND, "no round '%s' (rectify learns rounds from intake)", round);
+    char what[96];
+    snprintf (what, sizeof what, "round '%s'", round);
+    if (rectify_district_commands (call, rectify, round, what) != 0)
+        return -1;
+    /* one of the regimes of the round's owner: a district's own rules, else the city's */
+    const char *source;
+    const rectify_policy_t *p = rectify_round_policy (call, rectify, round, &source);
+    if (!p)
+        return -1;
+    if (!rectify_policy_regime (p, name))
+        return xc_call_fail (call, XC_E_SCHEMA, "data.regime: no regime '%s' in the %s policy", name,
+                             strcmp (source, "city") == 0 ? "city's" : source);
     if (items)
         return xc_call_fail (call, XC_E_CONFLICT, "round '%s' has %lld items already: its regime is fixed",
                              round, items);
+    /* open to every reader but the district offices that neither own nor read the round */
+    char visibility[XC_NAME_MAX + 16];
+    snprintf (visibility, sizeof visibility, "round:%s", round);
     stmt = xc_call_stmt (call, "UPDATE rounds SET regime = ?2 WHERE id = ?1");
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, name, -1, SQLITE_STATIC);
     if (xc_call_exec (call, stmt, "unable to set the regime") != 0
-        || xc_call_emit_new (call, "rectify.regime_set", NULL, NULL,
+        || xc_call_emit_new (call, "rectify.regime_set", visibility, NULL,
                              json_pack ("{s:s, s:s}", "round", round, "regime", name)) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:s, s:s}", "round", round, "regime", name));

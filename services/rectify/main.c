@@ -109,11 +109,15 @@ s_start (xc_service_t *service, void *state, xc_err_t *err)
     return rectify_scope_load (rectify, db, err) != 0 ? -1 : rectify_rounds_load (rectify, db, err);
 }
 
-/*  "unit:<unit>" or "unit:<unit> round:<round>": the office, the services, the unit's principals
+/*  "round:<round>": every reader but a district office that neither owns nor reads the round.
+    "unit:<unit>" or "unit:<unit> round:<round>": the office, the services, the unit's principals
     and its supervisors; a district office, the events of the rounds it owns or reads (record.c). */
 static bool
 s_event_visible (const xc_principal_t *reader, const char *visibility, void *state)
 {
+    if (strncmp (visibility, "round:", 6) == 0)      /* rectify.regime_set */
+        return strcmp (reader->role, "district") != 0
+               || rectify_district_reach (state, xc_principal_district (reader), visibility + 6) > 0;
     if (strncmp (visibility, "unit:", 5) != 0)
         return true;
     const char *round = strstr (visibility, " round:");

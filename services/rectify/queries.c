@@ -69,7 +69,7 @@ rectify_get (xc_call_t *call, void *state)
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT problem, round, unit, unit_level, category, summary, detail, severity, class, regime,"
         " state, opened_on, due, completion, claimed_on, closed_on, " OVERDUE ", category_name, applied_on,"
-        " quiet_until, category_path FROM items i WHERE id = ?2");
+        " quiet_until, category_path, " RECTIFY_ROUND_OWNER ("i") " FROM items i WHERE id = ?2");
     if (!stmt)
         return -1;
     char today[XC_DATE_LEN + 1];
@@ -91,18 +91,28 @@ rectify_get (xc_call_t *call, void *state)
         const char *path = (const char *) sqlite3_column_text (stmt, 20);
         json_t *parsed = path ? json_loads (path, 0, NULL) : NULL;
         json_object_set_new (item, "category_path", parsed ? parsed : json_null ());
+        json_object_set_new (item, "round_owner", xc_column_text (stmt, 21));
     }
     sqlite3_reset (stmt);
-    if (!item)
+    const char *district;
+    if (xc_call_district (call, &district) != 0) {
+        json_decref (item);
+        return -1;
+    }
+    /* a district office: the items of rounds it owns or reads; the others' existence is hidden */
+    if (!item || (district && rectify_district_reach (rectify, district,
+                                                      json_string_value (json_object_get (item, "round"))) == 0)) {
+        json_decref (item);
         return xc_call_fail (call, XC_E_NOT_FOUND, "no item %lld", (long long) id);
-    if (!rectify_scope_sees (rectify, xc_call_msg (call)->principal,
+    }
+    if (!district && !rectify_scope_sees (rectify, xc_call_msg (call)->principal,
                              json_string_value (json_object_get (item, "unit")))) {
         json_decref (item);
         return xc_call_fail (call, XC_E_FORBIDDEN, "item %lld is not yours to read", (long long) id);
     }
     static const char *const measures[] = { "n", "text", "owner", "lead_leader", "deadline", "done_on", NULL };
     static const char *const deadlines[] = { "deadline", "measure", "start", "policy", "due", "explain",
-                                             "running", "extensions", NULL };
+                                             "running", "extensions", "policy_source", NULL };
     static const char *const claims[] = { "n", "completion", "evidence", "institutional_measures",
                                           "money_recovered_fen", "money_written_off_fen",
                                           "public_concern_resolved", "note", "claimed_on", "decision",
@@ -113,8 +123,8 @@ rectify_get (xc_call_t *call, void *state)
     json_t *parts[] = {
         xc_call_rows (call, "SELECT n, text, owner, lead_leader, deadline, done_on FROM measures WHERE item = ?1"
                       " ORDER BY n", id, measures, NULL),
-        xc_call_rows (call, "SELECT what, nullif (measure, 0), start, policy, due, explain, running, extensions"
-                      " FROM deadlines WHERE item = ?1 ORDER BY id", id, deadlines, json_columns),
+        xc_call_rows (call, "SELECT what, nullif (measure, 0), start, policy, due, explain, running, extensions,"
+                      " policy_source FROM deadlines WHERE item = ?1 ORDER BY id", id, deadlines, json_columns),
         xc_call_rows (call, "SELECT n, completion, evidence, institutional_measures, money_recovered_fen,"
                       " money_written_off_fen, public_concern_resolved, note, claimed_on, decision, reason,"
                       " reviewed_on FROM claims WHERE item = ?1 ORDER BY n", id, claims, json_columns),
@@ -148,29 +158,41 @@ rectify_get (xc_call_t *call, void *state)
 static json_t *
 s_list_row (sqlite3_stmt *stmt)
 {
-    return json_pack ("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
+    return json_pack ("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
                       "id", (json_int_t) sqlite3_column_int64 (stmt, 0),
                       "problem", (json_int_t) sqlite3_column_int64 (stmt, 1),
                       "round", xc_column_text (stmt, 2), "unit", xc_column_text (stmt, 3),
                       "category", xc_column_text (stmt, 4), "summary", xc_column_text (stmt, 5),
                       "class", xc_column_text (stmt, 6), "state", xc_column_text (stmt, 7),
                       "opened_on", xc_column_text (stmt, 8), "due", xc_column_text (stmt, 9),
-                      "overdue", sqlite3_column_int (stmt, 10), "category_name", xc_column_text (stmt, 11));
+                      "overdue", sqlite3_column_int (stmt, 10), "category_name", xc_column_text (stmt, 11),
+                      "round_owner", xc_column_text (stmt, 12));
 }
 
 int
 rectify_list (xc_call_t *call, void *state)
 {
     const json_t *data = xc_call_msg (call)->data;
+    const char *owner, *district;
+    if (rectify_owner_filter (call, &owner, &district) != 0)
+        return -1;
     char *units;
     if (rectify_scope_units (call, state, &units) != 0)
         return -1;
     int limit = xc_page_limit (data);
     json_t *overdue = json_object_get (data, "overdue");
-    sqlite3_stmt *stmt = xc_call_stmt (call,
+    /* a district office's rounds and the owner filter as IN over the rounds' indexes, so that
+       SQLite reads the items of those rounds only (items_by_round_state) */
+    char scope[512] = "1", by_owner[512], sql[2048];
+    if (district)
+        rectify_district_clause (scope, sizeof scope, "i", 10);
+    rectify_owner_clause (by_owner, sizeof by_owner, "i", owner, 11);
+    snprintf (sql, sizeof sql,
         "SELECT id, problem, round, unit, category, summary, class, state, opened_on, due, " OVERDUE
-        ", category_name FROM items i WHERE " FILTER " AND (?5 IS NULL OR state = ?5) AND (?6 IS NULL OR class = ?6)"
-        " AND (?7 IS NULL OR " OVERDUE " = ?7) AND id > ?8 ORDER BY id LIMIT ?9");
+        ", category_name, " RECTIFY_ROUND_OWNER ("i") " FROM items i WHERE " FILTER
+        " AND (?5 IS NULL OR state = ?5) AND (?6 IS NULL OR class = ?6)"
+        " AND (?7 IS NULL OR " OVERDUE " = ?7) AND %s AND %s AND id > ?8 ORDER BY id LIMIT ?9", scope, by_owner);
+    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
     if (!stmt) {
         free (units);
         return -1;
@@ -182,6 +204,8 @@ rectify_list (xc_call_t *call, void *state)
         sqlite3_bind_int (stmt, 7, json_is_true (overdue));
     sqlite3_bind_int64 (stmt, 8, json_integer_value (json_object_get (data, "after")));
     sqlite3_bind_int (stmt, 9, limit + 1);
+    sqlite3_bind_text (stmt, 10, district, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 11, owner, -1, SQLITE_STATIC);
     int rc = xc_call_page (call, stmt, limit, s_list_row, "id", "unable to list items");
     free (units);
     return rc;
@@ -190,18 +214,37 @@ rectify_list (xc_call_t *call, void *state)
 int
 rectify_round (xc_call_t *call, void *state)
 {
+    const rectify_t *rectify = state;
     const char *round = json_string_value (json_object_get (xc_call_msg (call)->data, "round"));
-    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT name, regime FROM rounds WHERE id = ?1");
+    const char *district;
+    if (xc_call_district (call, &district) != 0)
+        return -1;
+    /* a district office: the rounds it owns or reads; the others' existence is hidden */
+    if (district && rectify_district_reach (rectify, district, round) == 0)
+        return xc_call_fail (call, XC_E_NOT_FOUND, "no round '%s'", round);
+    const rectify_policy_t *p = rectify_round_policy (call, rectify, round, NULL);
+    sqlite3_stmt *stmt = p ? xc_call_stmt (call, "SELECT name, regime, CASE WHEN owner_level = 'district'"
+                                                 " THEN owner_district ELSE 'city' END, link_kind, link_round, link_by,"
+                                                 " link_district FROM rounds WHERE id = ?1")
+                           : NULL;
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
     json_t *result = NULL;
     if (sqlite3_step (stmt) == SQLITE_ROW) {
-        const rectify_t *rectify = state;
         const char *regime = (const char *) sqlite3_column_text (stmt, 1);
-        result = json_pack ("{s:s, s:o, s:s, s:b}", "round", round, "name", xc_column_text (stmt, 0),
-                            "regime", regime ? regime : rectify->policy.regimes[rectify->policy.default_regime].name,
-                            "regime_chosen", regime != NULL);
+        /* the round's link as intake gave it: linked (round), crossed (by), raised (district) */
+        json_t *link = json_null ();
+        if (sqlite3_column_type (stmt, 3) != SQLITE_NULL) {
+            link = json_pack ("{s:o}", "kind", xc_column_text (stmt, 3));
+            static const char *const members[] = { "round", "by", "district" };
+            for (int k = 0; k < 3; k++)
+                if (sqlite3_column_type (stmt, 4 + k) != SQLITE_NULL)
+                    json_object_set_new (link, members[k], xc_column_text (stmt, 4 + k));
+        }
+        result = json_pack ("{s:s, s:o, s:s, s:b, s:o, s:o}", "round", round, "name", xc_column_text (stmt, 0),
+                            "regime", regime ? regime : p->regimes[p->default_regime].name,
+                            "regime_chosen", regime != NULL, "owner", xc_column_text (stmt, 2), "link", link);
     }
     sqlite3_reset (stmt);
     if (!result)
@@ -251,7 +294,7 @@ rectify_round (xc_call_t *call, void *state)
             "unit", xc_column_text (stmt, 0), "name", xc_column_text (stmt, 1),
             "items", (json_int_t) sqlite3_column_int64 (stmt, 8),
             "score", scored ? json_string (score) : json_null (), "grade", xc_column_text (stmt, 3),
-            "grade_name", scored ? json_string (rectify_policy_grade_name (&((const rectify_t *) state)->policy,
+            "grade_name", scored ? json_string (rectify_policy_grade_name (&rectify->policy,
                                                 (const char *) sqlite3_column_text (stmt, 3))) : json_null (),
             "visit", "feedback_on", xc_column_text (stmt, 4), "due", xc_column_text (stmt, 5),
             "recorded_on", xc_column_text (stmt, 6), "interview", xc_column_text (stmt, 7),
@@ -283,21 +326,24 @@ s_yuan (long long fen)
 
 /*  The stats filters (docs/protocol.md), bound by s_bind_stats: ?1 today, ?2 round, ?3 unit,
     ?4 the reader's units (NULL: all), ?5 from, ?6 to, ?7 owner, ?8 year (text), ?9 kind,
-    ?10 mode, ?11 category, ?12 unit_level. A table aliased i with round and unit; its date
-    (the year's), its unit's level and whether it is of the category are given per table. A
-    record without a round is left out by the owner, kind and mode filters (and by round). */
+    ?10 mode, ?11 category, ?12 unit_level, ?13 a district office's district. A table aliased i
+    with round and unit; its date (the year's), its unit's level and whether it is of the
+    category are given per table; scope is the owner filter and a district office's rounds
+    (districts.c: IN over the rounds' indexes, not an OR that would read every row). A record
+    without a round is left out by the owner, kind and mode filters (and by round). */
 static void
-s_where (char *out, size_t size, const char *date, const char *level, const char *category)
+s_where (char *out, size_t size, const char *date, const char *level, const char *category, const char *scope)
 {
     snprintf (out, size,
         "(?2 IS NULL OR i.round = ?2) AND (?3 IS NULL OR i.unit = ?3)"
         " AND (?4 IS NULL OR i.unit IN (SELECT value FROM json_each (?4)))"
         " AND (?8 IS NULL OR %s BETWEEN ?8 || '-01-01' AND ?8 || '-12-31')"
         " AND (?12 IS NULL OR %s = ?12) AND (?11 IS NULL OR %s)"
-        " AND (coalesce (?7, ?9, ?10) IS NULL OR EXISTS (SELECT 1 FROM rounds r WHERE r.id = i.round"
-        "  AND (?7 IS NULL OR ?7 = r.owner_level OR ?7 = r.owner_district) AND (?9 IS NULL OR r.kind = ?9)"
-        "  AND (?10 IS NULL OR EXISTS (SELECT 1 FROM json_each (r.modes) WHERE value = ?10))))",
-        date, level, category);
+        " AND (coalesce (?9, ?10) IS NULL OR EXISTS (SELECT 1 FROM rounds r WHERE r.id = i.round"
+        "  AND (?9 IS NULL OR r.kind = ?9)"
+        "  AND (?10 IS NULL OR EXISTS (SELECT 1 FROM json_each (r.modes) WHERE value = ?10))))"
+        " AND %s",
+        date, level, category, scope);
 }
 
 /* the category and everything under it */
@@ -309,14 +355,18 @@ s_where (char *out, size_t size, const char *date, const char *level, const char
 #define UNIT_LEVEL "(SELECT level FROM units WHERE id = i.unit)"
 
 static void
-s_where_items (char *out, size_t size)
+s_where_items (char *out, size_t size, const char *scope)
 {
-    s_where (out, size, "i.opened_on", "i.unit_level", ITEM_CATEGORY ("i"));
+    s_where (out, size, "i.opened_on", "i.unit_level", ITEM_CATEGORY ("i"), scope);
 }
+
+static const char *s_district;       /* ?13 of the stats being answered (one call at a time) */
 
 static void
 s_bind_stats (xc_call_t *call, sqlite3_stmt *stmt, const char *units)
 {
+    if (sqlite3_bind_parameter_count (stmt) >= 13)
+        sqlite3_bind_text (stmt, 13, s_district, -1, SQLITE_STATIC);
     const json_t *data = xc_call_msg (call)->data;
     char today[XC_DATE_LEN + 1], year[16];
     xc_date_format (xc_call_today (call), today);
@@ -370,19 +420,43 @@ s_groups (xc_call_t *call, const char *head, const char *where, const char *tail
     return groups;
 }
 
+/*  The policy's definitions, with "owner": the sentence of the scope counted (全市, 市本级,
+    各区县合计, one district's, or a district office's own and crossed rounds). */
+static json_t *
+s_definitions (const rectify_t *rectify, const char *owner, const char *district)
+{
+    json_t *definitions = json_deep_copy (rectify->policy.definitions);
+    const char *key = !owner ? (district ? "owner_office" : "owner_all")
+                      : strcmp (owner, "city") == 0 ? "owner_city"
+                      : strcmp (owner, "district") == 0 ? "owner_districts" : "owner_district";
+    json_t *sentence = json_object_get (definitions, key);
+    if (sentence)
+        json_object_set (definitions, "owner", sentence);
+    return definitions;
+}
+
 int
 rectify_stats (xc_call_t *call, void *state)
 {
     const rectify_t *rectify = state;
+    const char *owner, *district;
+    if (rectify_owner_filter (call, &owner, &district) != 0)
+        return -1;
     char *units;
     if (rectify_scope_units (call, rectify, &units) != 0)
         return -1;
-    char items_where[2048], visits_where[2048], recommended_where[2048], held_where[2048];
-    s_where_items (items_where, sizeof items_where);
-    s_where (visits_where, sizeof visits_where, "i.due", UNIT_LEVEL, UNIT_CATEGORY);
+    char scope[1024], by_owner[512], by_district[512] = "1";
+    rectify_owner_clause (by_owner, sizeof by_owner, "i", owner, 7);
+    if (district)
+        rectify_district_clause (by_district, sizeof by_district, "i", 13);
+    snprintf (scope, sizeof scope, "%s AND %s", by_owner, by_district);
+    s_district = district;
+    char items_where[3072], visits_where[3072], recommended_where[3072], held_where[3072];
+    s_where_items (items_where, sizeof items_where, scope);
+    s_where (visits_where, sizeof visits_where, "i.due", UNIT_LEVEL, UNIT_CATEGORY, scope);
     s_where (recommended_where, sizeof recommended_where, "(SELECT e.evaluated_on FROM evaluations e"
-             " WHERE e.round = i.round AND e.unit = i.unit)", UNIT_LEVEL, UNIT_CATEGORY);
-    s_where (held_where, sizeof held_where, "i.held_on", UNIT_LEVEL, UNIT_CATEGORY);
+             " WHERE e.round = i.round AND e.unit = i.unit)", UNIT_LEVEL, UNIT_CATEGORY, scope);
+    s_where (held_where, sizeof held_where, "i.held_on", UNIT_LEVEL, UNIT_CATEGORY, scope);
     long long items[9], claims[4], visits[2], interviews[2];
     /* the on-time rate over items with an item deadline (not long-term): those closed in the
        period [from (the beginning), to (today)], and those still open whose due date in force
@@ -416,7 +490,7 @@ rectify_stats (xc_call_t *call, void *state)
                                            "GROUP BY state", units) : NULL;
     json_t *by_class = by_state ? s_groups (call, "SELECT class, count(*) FROM items i", items_where,
                                             "GROUP BY class", units) : NULL;
-    char steps_where[2200];
+    char steps_where[3200];
     snprintf (steps_where, sizeof steps_where, "a.alert LIKE 'step:%%' AND %s", items_where);
     json_t *steps = by_class ? s_groups (call,
         "SELECT a.alert, count(DISTINCT d.item) FROM alerts a JOIN deadlines d ON d.id = a.deadline"
@@ -427,12 +501,16 @@ rectify_stats (xc_call_t *call, void *state)
         json_decref (by_class);
         return -1;
     }
-    /* escalation steps by name, every step of the policy present */
+    /* escalation steps by name, every step of the policy present: one district's figures by
+       that district's steps, the others by the city's */
+    const char *one = district ? district : owner && strcmp (owner, "city") != 0 && strcmp (owner, "district") != 0
+                                            ? owner : NULL;
+    const rectify_policy_t *p = rectify_policy_for (&rectify->policy, one, NULL);
     json_t *escalations = json_object ();
-    for (int k = 1; k <= rectify->policy.n_steps; k++) {
+    for (int k = 1; k <= p->n_steps; k++) {
         char alert[16];
         snprintf (alert, sizeof alert, "step:%d", k);
-        json_object_set_new (escalations, rectify->policy.steps[k - 1],
+        json_object_set_new (escalations, p->steps[k - 1],
                              json_integer (json_integer_value (json_object_get (steps, alert))));
     }
     json_decref (steps);
@@ -463,6 +541,6 @@ rectify_stats (xc_call_t *call, void *state)
         "escalations", escalations, "revisits", "due", (json_int_t) visits[0], "done", (json_int_t) visits[1],
                        "coverage", rectify_rate (visits[1], visits[0]),
         "interviews_recommended", (json_int_t) interviews[0], "interviews_held", (json_int_t) interviews[1],
-        "filters", filters, "definitions", json_deep_copy (rectify->policy.definitions)));
+        "filters", filters, "definitions", s_definitions (rectify, owner, district)));
     return 0;
 }

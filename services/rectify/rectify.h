@@ -133,8 +133,9 @@ int rectify_district_commands (xc_call_t *call, const rectify_t *rectify, const 
     or reads, with its parameter number param; for queries that must use the rounds' index. */
 void rectify_district_clause (char *out, size_t size, const char *alias, int param);
 /*  The owner filter's SQL condition on alias a (a round column): owner "city" (the city's own
-    rounds and records without a round: their round_owner is "city"), "district" (every
-    district's rounds) or a district's id bound as parameter param; "1" when owner is NULL. */
+    rounds), "district" (every district's rounds) or a district's id bound as parameter param;
+    "1" when owner is NULL. A record without a round is left out by an owner filter, as in
+    every service's stats. */
 void rectify_owner_clause (char *out, size_t size, const char *alias, const char *owner, int param);
 /*  The SQL expression of a's round_owner ("city" or the district's id). */
 #define RECTIFY_ROUND_OWNER(a) "coalesce ((SELECT r.owner_district FROM rounds r WHERE r.id = " a ".round" \

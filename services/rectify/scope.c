@@ -87,7 +87,8 @@ rectify_scope_units (xc_call_t *call, const rectify_t *rectify, char **text_p)
     *text_p = NULL;
     const xc_msg_t *msg = xc_call_msg (call);
     const char *role = xc_call_role (call);
-    if (strcmp (role, "office") == 0 || strcmp (role, "service") == 0)
+    /* a district office's rows are limited by its rounds instead (districts.c) */
+    if (strcmp (role, "office") == 0 || strcmp (role, "service") == 0 || strcmp (role, "district") == 0)
         return 0;
     json_t *units = json_array ();
     const xc_principal_t *reader = msg->principal;

@@ -324,20 +324,25 @@ s_district_may_create (xc_call_t *call, const json_t *problem, referral_origin_t
         if (!round[0])
             return xc_call_fail (call, XC_E_FORBIDDEN, "problem %lld has no round referral knows of: a district"
                                  " office refers the problems of its own rounds", (long long) id);
-        if (origin->round && strcmp (origin->round, round) != 0)
-            return xc_call_fail (call, XC_E_SCHEMA, "round %s is not problem %lld's round (%s)", origin->round,
-                                 (long long) id, round);
-        origin->round = round;
     }
-    if (!origin->round)
+    else if (origin->round)
+        snprintf (round, size, "%s", origin->round);
+    else
         return xc_call_fail (call, XC_E_FORBIDDEN, "a district office names the round (one it owns) or the"
                              " problem of a referral it makes");
     char owner[REFERRAL_DISTRICT_LEN];
-    if (referral_round_owner (call, origin->round, owner, sizeof owner) != 0)
+    if (referral_round_owner (call, round, owner, sizeof owner) != 0)
         return -1;
+    /* the problem's round is named only once it is known to be the district's own */
     if (strcmp (owner, district) != 0)
-        return xc_call_fail (call, XC_E_FORBIDDEN, "round %s is not a round district %s owns%s", origin->round,
-                             district, owner[0] ? "" : " (or referral has not read it from intake yet)");
+        return problem ? xc_call_fail (call, XC_E_FORBIDDEN, "problem %lld is not of a round district %s owns",
+                                       (long long) json_integer_value (problem), district)
+                       : xc_call_fail (call, XC_E_FORBIDDEN, "round %s is not a round district %s owns%s", round,
+                                       district, owner[0] ? "" : " (or referral has not read it from intake yet)");
+    if (origin->round && strcmp (origin->round, round) != 0)
+        return xc_call_fail (call, XC_E_SCHEMA, "round %s is not problem %lld's round (%s)", origin->round,
+                             (long long) json_integer_value (problem), round);
+    origin->round = round;
     return 0;
 }
 
@@ -432,10 +437,13 @@ s_load (xc_call_t *call, const referral_t *referral, s_referral_t *r, int mode)
     bool historical = json_object_get (data, "occurred_on") != NULL, recorder = false;
     for (int i = 0; i < referral->policy.n_history_roles && !recorder; i++)
         recorder = xc_call_role_is (call, referral->policy.history_roles[i]);
-    /* the office's commands: the city office, or the office of the district owning its round */
+    /* the office's commands: the city office, or the office of the district owning its round;
+       a district office among the history roles records only its own rounds' referrals */
     const char *district;
     if (xc_call_district (call, &district) != 0)
         return -1;
+    if (district && strcmp (district, r->district) != 0)
+        recorder = false;
     bool allowed = office ? xc_call_role_is (call, "office") || (district && strcmp (district, r->district) == 0)
                           : strcmp (xc_call_iss (call), r->target) == 0;
     if (!allowed && !office && historical && recorder)

@@ -2095,6 +2095,72 @@ test_problem_events_carry_category_unit_and_round (void)
     json_decref (events);
 }
 
+/*  Issue 20: a round's link (联动, 交叉, 提级) is stored, shown and carried by round.opened, and
+    every problem event carries it as round_link beside round_owner. */
+static void
+test_round_link_in_events (void)
+{
+    UNIT ("K-D1", "云溪区", "district", NULL);
+    UNIT ("K-D2", "青山区", "district", NULL);
+    UNIT ("K-T1", "青石镇", "town", "K-D1");
+    UNIT ("K-T2", "白沙镇", "town", "K-D2");
+    int64_t head = fx_head (&fx, client);
+    json_t *data = s_owned_round ("K-RX", "regular", "K-T2:m", "K-D2", NULL);
+    json_object_set_new (data, "link", json_pack ("{s:s, s:s}", "kind", "crossed", "by", "K-D1"));
+    json_decref (OK ("office", "round.open", data));
+    json_t *events;
+    json_t *e = s_one_event (head, "round.opened", &events);
+    CHECK (e != NULL);
+    json_t *link = json_object_get (json_object_get (e, "round"), "link");
+    CHECK_STR (json_string_value (json_object_get (link, "kind")), "crossed");
+    CHECK_STR (json_string_value (json_object_get (link, "by")), "K-D1");
+    CHECK_INT (json_object_size (link), 2);
+    json_decref (events);
+
+    /* raised: the city's, over units of the district named; linked: a district's, to a city round */
+    data = s_owned_round ("K-RR", "regular", "K-T1:m", NULL, NULL);
+    json_object_set_new (data, "link", json_pack ("{s:s, s:s}", "kind", "raised", "district", "K-D1"));
+    json_decref (OK ("office", "round.open", data));
+    data = s_owned_round ("K-RL", "regular", "K-T1:m", "K-D1", NULL);
+    json_object_set_new (data, "link", json_pack ("{s:s, s:s}", "kind", "linked", "round", "K-RR"));
+    json_decref (OK ("office", "round.open", data));
+    json_t *r = OK ("office", "round.get", json_pack ("{s:s}", "round", "K-RL"));
+    CHECK_STR (json_string_value (json_object_get (json_object_get (r, "link"), "round")), "K-RR");
+    json_decref (r);
+    /* refused, nothing stored: raised over another district's unit, crossed by the owner */
+    data = s_owned_round ("K-RN", "regular", "K-T2:m", NULL, NULL);
+    json_object_set_new (data, "link", json_pack ("{s:s, s:s}", "kind", "raised", "district", "K-D1"));
+    REFUSED (XC_E_SCHEMA, "office", "round.open", data);
+    data = s_owned_round ("K-RN", "regular", "K-T2:m", "K-D2", NULL);
+    json_object_set_new (data, "link", json_pack ("{s:s, s:s}", "kind", "crossed", "by", "K-D2"));
+    REFUSED (XC_E_SCHEMA, "office", "round.open", data);
+    REFUSED (XC_E_NOT_FOUND, "office", "round.get", json_pack ("{s:s}", "round", "K-RN"));
+
+    /* a problem of the crossed round: recorded, classified, fed back, each with round_link */
+    s_advance_to (__LINE__, "K-RX", "planned", "stationed");
+    head = fx_head (&fx, client);
+    json_int_t id = REPORT ("team-1", "K-RX", "K-T2", "交叉巡察发现的问题");
+    json_decref (OK ("office", "problem.classify",
+                     json_pack ("{s:I, s:[{s:s, s:s}]}", "problem", id, "dispositions", "kind",
+                                "feedback", "timeliness", "immediate")));
+    const char *types[] = { "problem.recorded", "problem.classified", "problem.fed_back" };
+    for (int i = 0; i < 3; i++) {
+        e = s_one_event (head, types[i], &events);
+        CHECK (e != NULL);
+        CHECK_STR (json_string_value (json_object_get (json_object_get (e, "round_link"), "by")), "K-D1");
+        CHECK_STR (json_string_value (json_object_get (json_object_get (e, "round_owner"), "district")), "K-D2");
+        json_decref (events);
+    }
+    /* an ordinary round's problem: round_link null */
+    json_decref (OK ("office", "round.open", s_owned_round ("K-RO", "regular", "K-T1:m", NULL, NULL)));
+    s_advance_to (__LINE__, "K-RO", "planned", "stationed");
+    head = fx_head (&fx, client);
+    REPORT ("team-1", "K-RO", "K-T1", "普通轮次的问题");
+    e = s_one_event (head, "problem.recorded", &events);
+    CHECK (e && json_is_null (json_object_get (e, "round_link")));
+    json_decref (events);
+}
+
 static void
 test_office_records_history_with_occurred_on (void)
 {
@@ -2433,6 +2499,7 @@ main (void)
     RUN (test_round_owner_and_organ);
     RUN (test_lookback_refuses_units_its_prior_round_did_not_inspect);
     RUN (test_problem_events_carry_category_unit_and_round);
+    RUN (test_round_link_in_events);
     RUN (test_office_records_history_with_occurred_on);
     RUN (test_unit_rename_merge_split);
     RUN (test_stats_filters);
