@@ -230,7 +230,9 @@ wj round advance --round R-WJ-1 --stage stationed --date "$(day -60)" >/dev/null
 road=$(x problem report --round R-WJ-1 --unit WJ-HUTANG --category livelihood --occurred-on "$(day -50)" \
   --summary "村道破损影响群众出行" --detail "湖塘镇部分村道破损严重，雨天积水，群众出行不便。" --severity general \
   --source inspection_team --immediate true --json | num problem)
-wj problem classify --problem "$road" --dispositions '[{"kind": "feedback", "timeliness": "immediate"}]' >/dev/null
+# classified as it was, before the feedback (intake's history_roles include district here)
+wj problem classify --problem "$road" --dispositions '[{"kind": "feedback", "timeliness": "immediate"}]' \
+  --occurred-on "$(day -29)" >/dev/null
 wj round advance --round R-WJ-1 --stage withdrawn --date "$(day -29)" >/dev/null
 wj round advance --round R-WJ-1 --stage reported --date "$(day -28)" >/dev/null
 wj round advance --round R-WJ-1 --stage feedback_delivered --date "$(day -25)" >/dev/null
