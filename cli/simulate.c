@@ -43,6 +43,9 @@ typedef struct {
     char iss[XC_NAME_MAX];
     char key_path[4096];
     xc_key_t key;
+    ctl_t ctl;                       /* the operator's deployment with this key and sockets of its
+                                        own: a late answer to one office's resent command never
+                                        arrives on a socket where another office waits */
 } s_office_t;
 
 typedef struct {
@@ -84,8 +87,7 @@ typedef struct {
     s_problem_t *problems;
     long long n_problems;
     ctl_request_t batch[S_BATCH];
-    const s_office_t *batch_office;  /* who signs the batch: one signer a batch, xcctl matches a
-                                        reply to its request by the signer it was sent by */
+    const s_office_t *batch_office;  /* who signs the batch: one signer (and socket) a batch */
     json_int_t *keep[S_BATCH];       /* where a request's result's "keep_member" goes, or NULL */
     const char *keep_member[S_BATCH];
     size_t n_batch;
@@ -141,7 +143,7 @@ s_flush (s_sim_t *sim)
 {
     if (!sim->n_batch)
         return;
-    ctl_call_all (sim->ctl, sim->batch, sim->n_batch);
+    ctl_call_all (sim->batch_office ? (ctl_t *) &sim->batch_office->ctl : sim->ctl, sim->batch, sim->n_batch);
     for (size_t i = 0; i < sim->n_batch; i++) {
         if (sim->batch[i].code != CTL_OK && !sim->failed) {
             fprintf (stderr, "simulate: %s %s failed\n", sim->batch[i].service, sim->batch[i].type);
@@ -171,9 +173,7 @@ s_queue_as (s_sim_t *sim, const s_office_t *office, const char *service, const c
         s_flush (sim);
     sim->batch_office = office;
     sim->keep[sim->n_batch] = NULL;
-    sim->batch[sim->n_batch++] = (ctl_request_t) { .service = service, .type = type, .data = data,
-                                                   .key = office ? &office->key : NULL,
-                                                   .iss = office ? office->iss : NULL };
+    sim->batch[sim->n_batch++] = (ctl_request_t) { .service = service, .type = type, .data = data };
 }
 
 /*  The same as the city office. */
@@ -276,6 +276,10 @@ s_offices (s_sim_t *sim)
         json_decref (scope);
         if (rc != CTL_OK)
             return rc;
+        o->ctl = *sim->ctl;
+        memset (o->ctl.clients, 0, sizeof o->ctl.clients);
+        o->ctl.key = o->key;
+        o->ctl.iss = o->iss;
         printf ("区县巡察办 %s: %s (key %s)\n", o->name, o->iss, o->key_path);
     }
     fflush (stdout);
@@ -286,9 +290,8 @@ s_offices (s_sim_t *sim)
     static const char *const services[] = { "intake", "referral", "rectify" };     /* the ones it calls */
     for (size_t i = 0; i < sizeof services / sizeof services[0]; i++) {
         for (int tries = 0;; tries++) {
-            ctl_request_t req = { .service = services[i], .type = "health", .key = &last->key,
-                                  .iss = last->iss, .quiet = true };
-            ctl_call_all (sim->ctl, &req, 1);
+            ctl_request_t req = { .service = services[i], .type = "health", .quiet = true };
+            ctl_call_all ((ctl_t *) &last->ctl, &req, 1);
             json_decref (req.result);
             sim->calls++;
             if (req.code == CTL_OK)
@@ -1101,8 +1104,12 @@ ctl_simulate (ctl_t *ctl, int argc, char **argv)
         json_decref (sim.rounds[r].modes);
         json_decref (sim.rounds[r].link);
     }
-    for (int d = 0; d < sim.n_offices; d++)
+    for (int d = 0; d < sim.n_offices; d++) {
+        for (size_t i = 0; i < sizeof sim.offices[d].ctl.clients / sizeof sim.offices[d].ctl.clients[0]; i++)
+            xc_client_destroy (&sim.offices[d].ctl.clients[i]);
+        xc_key_wipe (&sim.offices[d].ctl.key);
         xc_key_wipe (&sim.offices[d].key);
+    }
     free (sim.offices);
     free (sim.rounds);
     free (sim.problems);
