@@ -4,8 +4,9 @@
     deliveries: rules, recipients, one delivery per event, recipient and channel), render
     (subjects and texts from templates), deliver (the tick: webhook and email transfers with
     libcurl's multi interface, retries, dead letters, digests, stream re-offers), stream
-    (notify.read, notify.ack), queries (list, get, stats); routes.c ties them into routes, main.c
-    into the service.
+    (notify.read, notify.ack), queries (list, get, stats), districts (an event's owner, the
+    city's or a district's, and who reads as a district office); routes.c ties them into routes,
+    main.c into the service.
 */
 #ifndef XC_NOTIFY_H
 #define XC_NOTIFY_H

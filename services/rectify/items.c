@@ -267,6 +267,8 @@ s_done (xc_call_t *call, const s_item_t *item, const char *state, const char *ac
     }
     json_object_set_new (event, "item", json_integer (item->id));
     json_object_set_new (event, "unit", json_string (item->unit));
+    /* the round too: the district office owning or reading it reads the event (record.c) */
+    json_object_set_new (event, "round", item->round[0] ? json_string (item->round) : json_null ());
     json_object_set_new (event, "on", json_string (on));
     json_object_set_new (event, "occurred_on", json_string (on));
     if (json_object_get (xc_call_msg (call)->data, "occurred_on")) {

@@ -9,6 +9,7 @@
 
 static char s_dir[64];
 static char s_on_time[256];           /* the last policy's on_time definition, its start */
+static bool s_keep;                   /* s_load leaves the policy loaded (the caller clears it) */
 
 /*  Loads a config whose policies.rectify is policy (JSON text, or NULL for none). */
 static int
@@ -34,7 +35,7 @@ s_load (const char *policy, rectify_policy_t *p, xc_err_t *err)
     /* the tests read the plain members; the definitions are kept as text and freed */
     snprintf (s_on_time, sizeof s_on_time, "%s",
               rc == 0 ? json_string_value (json_object_get (p->definitions, "on_time")) : "");
-    if (rc == 0)
+    if (rc == 0 && !s_keep)
         rectify_policy_clear (p);
     return rc;
 }
@@ -248,6 +249,109 @@ test_units_act_for_their_own_supervisors_read_below (void)
     json_decref (r.parents);
 }
 
+/*  policies.rectify.districts: each district's rules are the city's with its overrides, by the
+    same merging rules; the others follow the city's. */
+static void
+test_a_district_s_rules_are_the_city_s_with_its_overrides (void)
+{
+    rectify_policy_t p;
+    xc_err_t err = { 0, "" };
+    s_keep = true;
+    int rc = s_load ("{\"immediate_due\": \"10 days\", \"warnings\": [{\"colour\": \"green\", \"days_left\": 30}],"
+                     " \"districts\": {\"D-A\": {\"regimes\": {\"2017\": {\"plan_due\": \"20 days\","
+                     " \"report_due\": \"45 days\"}, \"fast\": {\"plan_due\": \"5 days\", \"report_due\": \"9 days\"}},"
+                     " \"default_regime\": \"fast\", \"warnings\": [{\"colour\": \"orange\", \"days_left\": 5}],"
+                     " \"escalation\": {\"steps\": [\"district_notice\"]}, \"period_end\": \"keep\"},"
+                     " \"D-B\": {\"revisit_after\": \"1 months\"}}}", &p, &err);
+    s_keep = false;
+    CHECK_INT (rc, 0);
+    if (rc != 0) {
+        printf ("  %s\n", err.text);
+        return;
+    }
+    CHECK_INT (p.n_districts, 2);
+    const char *source = NULL;
+    const rectify_policy_t *a = rectify_policy_for (&p, "D-A", &source);
+    CHECK_STR (source, "D-A");
+    CHECK (a != &p);
+    /* regimes add to the city's (2017 replaced, 2024 kept, fast added) */
+    const rectify_regime_t *r2017 = rectify_policy_regime (a, "2017"), *r2024 = rectify_policy_regime (a, "2024");
+    CHECK (r2017 && r2017->report_due.amount == 45 && r2017->report_due.unit == XC_SPAN_DAYS);
+    CHECK (r2024 && r2024->report_due.amount == 6 && r2024->report_due.unit == XC_SPAN_MONTHS);
+    CHECK_STR (a->regimes[a->default_regime].name, "fast");
+    CHECK (r2024 && r2024->report_due.end == XC_END_KEEP);      /* its period_end for regimes without one */
+    /* warnings replace the city's; escalation adds (every_days kept, steps replaced) */
+    CHECK_INT (a->n_warnings, 1);
+    CHECK_STR (a->warnings[0].colour, "orange");
+    CHECK_INT (a->n_steps, 1);
+    CHECK_STR (a->steps[0], "district_notice");
+    CHECK_INT (a->every_days, 7);
+    /* what it does not override is the city's as configured */
+    CHECK (a->immediate_due.amount == 10);
+    /* D-B: only its revisit span; the city's warnings */
+    const rectify_policy_t *b = rectify_policy_for (&p, "D-B", &source);
+    CHECK_STR (source, "D-B");
+    CHECK (b->revisit_after.amount == 1 && b->revisit_after.unit == XC_SPAN_MONTHS);
+    CHECK_INT (b->n_warnings, 1);
+    CHECK_INT (b->warnings[0].days_left, 30);
+    /* the city, and a district without rules: the city's */
+    CHECK (rectify_policy_for (&p, NULL, &source) == &p);
+    CHECK_STR (source, "city");
+    CHECK (rectify_policy_for (&p, "D-C", &source) == &p);
+    CHECK_STR (source, "city");
+    CHECK_INT (p.n_warnings, 1);
+    CHECK_INT (p.n_steps, 5);
+    rectify_policy_clear (&p);
+    CHECK (p.districts == NULL && p.n_districts == 0);
+}
+
+static void
+test_a_bad_district_override_is_refused_naming_it (void)
+{
+    struct { const char *policy, *named; } cases[] = {
+        { "{\"districts\": {\"D-A\": {\"weights\": {}}}}", "policies.rectify.districts.D-A.weights" },
+        { "{\"districts\": {\"D-A\": {\"lead_access\": \"full\"}}}", "policies.rectify.districts.D-A.lead_access" },
+        { "{\"districts\": {\"D A\": {}}}", "'D A' is not a district id" },
+        { "{\"districts\": {\"D-A\": {\"default_regime\": \"none\"}}}",
+          "policies.rectify.districts.D-A.default_regime: no regime 'none'" },
+        { "{\"districts\": {\"D-A\": {\"immediate_due\": \"soon\"}}}", "policies.rectify.districts.D-A.immediate_due" },
+        { "{\"districts\": {\"D-A\": {\"warnings\": [{\"colour\": \"a\", \"days_left\": 5},"
+          " {\"colour\": \"b\", \"days_left\": 5}]}}}", "policies.rectify.districts.D-A.warnings: 5 days twice" },
+        { "{\"districts\": {\"D-A\": {\"regimes\": {\"x\": {\"plan_due\": \"1 days\"}}}}}",
+          "policies.rectify.districts.D-A.regimes.x.report_due" },
+        { "{\"districts\": {\"D-A\": []}}", "policies.rectify.districts.D-A" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rectify_policy_t p;
+        xc_err_t err = { 0, "" };
+        CHECK_INT (s_load (cases[i].policy, &p, &err), -1);
+        CHECK_INT (err.code, XC_E_CONFIG);
+        if (!strstr (err.text, cases[i].named))
+            printf ("  case %zu: '%s' does not name '%s'\n", i, err.text, cases[i].named);
+        CHECK (strstr (err.text, cases[i].named) != NULL);
+    }
+}
+
+/*  What a district office owns (its district's rounds) and reads (crossed by it). */
+static void
+test_a_district_owns_its_rounds_and_reads_the_crossed_ones (void)
+{
+    rectify_t r = { 0 };
+    rectify_rounds_add (&r, "R-CITY", NULL, NULL);
+    rectify_rounds_add (&r, "R-A", "D-A", NULL);
+    rectify_rounds_add (&r, "R-X", "D-B", "D-A");
+    CHECK_INT (rectify_district_reach (&r, "D-A", "R-A"), 2);
+    CHECK_INT (rectify_district_reach (&r, "D-A", "R-X"), 1);
+    CHECK_INT (rectify_district_reach (&r, "D-B", "R-X"), 2);
+    CHECK_INT (rectify_district_reach (&r, "D-B", "R-A"), 0);
+    CHECK_INT (rectify_district_reach (&r, "D-A", "R-CITY"), 0);
+    CHECK_INT (rectify_district_reach (&r, "D-A", "R-NONE"), 0);
+    CHECK_INT (rectify_district_reach (&r, "D-A", ""), 0);
+    CHECK_INT (rectify_district_reach (&r, "D-A", NULL), 0);
+    CHECK_INT (rectify_district_reach (&r, NULL, "R-A"), 0);
+    json_decref (r.rounds);
+}
+
 static void
 test_rates_round_half_up_to_two_decimals (void)
 {
@@ -276,6 +380,9 @@ main (void)
     RUN (test_a_period_ending_on_a_day_off_moves_by_the_policy_s_rule);
     RUN (test_units_act_for_their_own_supervisors_read_below);
     RUN (test_rates_round_half_up_to_two_decimals);
+    RUN (test_a_district_s_rules_are_the_city_s_with_its_overrides);
+    RUN (test_a_bad_district_override_is_refused_naming_it);
+    RUN (test_a_district_owns_its_rounds_and_reads_the_crossed_ones);
     h_rmtree (s_dir);
     HARNESS_END ();
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/page.h"
+#include "common/text.h"
 #include "services/rectify/rectify.h"
 
 /* Overdue: one of its running deadlines is past (?1 is today). */
@@ -421,17 +422,42 @@ s_groups (xc_call_t *call, const char *head, const char *where, const char *tail
 }
 
 /*  The policy's definitions, with "owner": the sentence of the scope counted (全市, 市本级,
-    各区县合计, one district's, or a district office's own and crossed rounds). */
+    各区县合计, one district's, or a district office's own and crossed rounds), {district} replaced
+    by the district's name. NULL after failing the call. */
 static json_t *
-s_definitions (const rectify_t *rectify, const char *owner, const char *district)
+s_definitions (xc_call_t *call, const rectify_t *rectify, const char *owner, const char *district)
 {
+    const char *one = district ? district : owner;
+    const char *key = district && !owner ? "owner.office" : !owner ? "owner.all"
+                      : strcmp (owner, "city") == 0 ? "owner.city"
+                      : strcmp (owner, "district") == 0 ? "owner.district" : "owner.one_district";
+    char name[256];
+    snprintf (name, sizeof name, "%s", one ? one : "");
+    sqlite3_stmt *stmt = one ? xc_call_stmt (call, "SELECT name FROM units WHERE id = ?1") : NULL;
+    if (one && !stmt)
+        return NULL;
+    if (stmt) {
+        sqlite3_bind_text (stmt, 1, one, -1, SQLITE_STATIC);
+        if (sqlite3_step (stmt) == SQLITE_ROW)
+            snprintf (name, sizeof name, "%s", (const char *) sqlite3_column_text (stmt, 0));
+        sqlite3_reset (stmt);
+    }
     json_t *definitions = json_deep_copy (rectify->policy.definitions);
-    const char *key = !owner ? (district ? "owner_office" : "owner_all")
-                      : strcmp (owner, "city") == 0 ? "owner_city"
-                      : strcmp (owner, "district") == 0 ? "owner_districts" : "owner_district";
-    json_t *sentence = json_object_get (definitions, key);
-    if (sentence)
-        json_object_set (definitions, "owner", sentence);
+    const char *sentence = json_string_value (json_object_get (definitions, key));
+    if (sentence) {
+        xc_buf_t text = { 0 };
+        for (const char *at = sentence, *hit; *at; at = hit + 10) {
+            hit = strstr (at, "{district}");
+            if (!hit) {
+                xc_buf_puts (&text, at);
+                break;
+            }
+            xc_buf_put (&text, at, (size_t) (hit - at));
+            xc_buf_puts (&text, name);
+        }
+        json_object_set_new (definitions, "owner", json_stringn (text.data ? text.data : "", text.len));
+        xc_buf_free (&text);
+    }
     return definitions;
 }
 
@@ -514,6 +540,11 @@ rectify_stats (xc_call_t *call, void *state)
                              json_integer (json_integer_value (json_object_get (steps, alert))));
     }
     json_decref (steps);
+    json_t *definitions = s_definitions (call, rectify, owner, district);
+    if (!definitions) {
+        json_decref (escalations);
+        return -1;
+    }
     /* the filters applied, as given */
     static const char *const filter_names[] = { "round", "unit", "owner", "year", "kind", "mode", "category",
                                                 "unit_level", "from", "to", NULL };
@@ -541,6 +572,6 @@ rectify_stats (xc_call_t *call, void *state)
         "escalations", escalations, "revisits", "due", (json_int_t) visits[0], "done", (json_int_t) visits[1],
                        "coverage", rectify_rate (visits[1], visits[0]),
         "interviews_recommended", (json_int_t) interviews[0], "interviews_held", (json_int_t) interviews[1],
-        "filters", filters, "definitions", s_definitions (rectify, owner, district)));
+        "filters", filters, "definitions", definitions));
     return 0;
 }

@@ -96,7 +96,9 @@ def suite(tmp_path, servers):
     s = Suite(str(tmp_path), SERVICES, PRINCIPALS, {
         "notify": {"directory": city_directory(http, smtp), "districts": district_directories(http, smtp),
                    "email": {"smtp": smtp.url, "from": FROM}, "retry": dict(RETRY)},
-        "rectify": {"escalation": ESCALATION, "calendar_warn_from": None}})
+        "rectify": {"escalation": ESCALATION, "calendar_warn_from": None},
+        # a round withdrawn in the past: its report_overdue comes at once, not after a quiet day
+        "intake": {"history_quiet": "0 days"}})
     http.registry = s.registry
     s.start()
     yield s
@@ -182,6 +184,8 @@ def test_a_districts_overdue_item_reaches_its_office_and_leadership_and_the_city
         assert set(got.get(key, {})) == want[key], (e["type"], e["data"], sorted(got.get(key, {})))
     # nothing else reached anybody (intake's and referral's events route to nobody here)
     assert set(got) == set(want), sorted(set(got) - set(want))
+    # rectify says whose each alert is; notify routes by it
+    assert {e["data"]["unit"]: e["data"]["round_owner"] for e in alerts} == {"U-T1": "D-YX", "U-C": "city"}
 
     yx_item = [e for e in alerts if e["data"]["unit"] == "U-T1"]
     city_item = [e for e in alerts if e["data"]["unit"] == "U-C"]
@@ -216,6 +220,24 @@ def test_a_districts_overdue_item_reaches_its_office_and_leadership_and_the_city
                      for e in yx_item if e["type"] == "rectify.escalated")), [m["subject"] for m in mails]
     assert all("云溪区委巡察办" in m["text"] for m in mails)
     assert not any("yunxi" in r for m in smtp.all() for r in m["rcpt_tos"] if m not in mails)
+
+    # an event that names only its round (intake's round.report_overdue): the round's owner, as
+    # round.opened said: the district's office, not the city's
+    ok(c["intake"].call(s.office, "round.open", {
+        "id": "R-YX9", "name": "云溪区十届第二轮", "kind": "regular", "team": "team-1", "owner": "D-YX",
+        "targets": [{"unit": "U-T1", "coverage": "main"}], "planned_start": str(local_day(-50)),
+        "planned_end": str(local_day(-45)), "date": str(local_day(-55))}))
+    for stage, days in (("stationed", 50), ("withdrawn", 45)):
+        ok(c["intake"].call(s.office, "round.advance", {"round": "R-YX9", "stage": stage,
+                                                        "date": str(local_day(-days))}))
+    assert wait_for(lambda: events(s, "intake", c["intake"], {"round.report_overdue"}))
+    (late,) = events(s, "intake", c["intake"], {"round.report_overdue"})
+    assert "round_owner" not in late["data"], late["data"]      # what makes this path the round's
+    assert wait_for(lambda: [n for n in http.notices() if n["event"]["source"] == "intake"])
+    quiet(lambda: len(http.all()))
+    reported = [n for n in http.notices() if n["event"]["source"] == "intake"]
+    assert [n["recipient"] for n in reported] == ["yx-desk"], reported
+    assert reported[0]["subject"] == "【巡察报告逾期】云溪区十届第二轮"
 
 
 def test_a_district_office_reads_its_own_stream_and_nothing_of_another(suite, servers):
