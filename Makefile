@@ -127,9 +127,11 @@ $(B)/test/system_%: $(B)/obj/tests/system/%.o $(FIXTURE_OBJ) $(B)/libxc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
-# xcctl import round reads categories and outcome kinds by the services' own policy modules
+# xcctl import round reads categories and outcome kinds by the services' own policy modules,
+# xcctl rules the rules in effect by rectify's, referral's and notify's
 $(B)/bin/xcctl: $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/*.c)) $(B)/obj/services/intake/policy.o \
-                $(B)/obj/services/referral/policy.o $(B)/libxc.a
+                $(B)/obj/services/referral/policy.o $(B)/obj/services/rectify/policy.o \
+                $(B)/obj/services/notify/policy.o $(B)/libxc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 

@@ -38,6 +38,7 @@ ctl_open (ctl_t *ctl)
         return CTL_LOCAL;
     }
     ctl->iss = pub->owner->iss;
+    ctl->principal = pub->owner;
     return CTL_OK;
 }
 
@@ -47,6 +48,9 @@ ctl_close (ctl_t *ctl)
     for (size_t i = 0; i < sizeof ctl->clients / sizeof ctl->clients[0]; i++)
         xc_client_destroy (&ctl->clients[i]);
     xc_registry_destroy (&ctl->registry);
+    ctl->principal = NULL;
+    json_decref (ctl->district_names);
+    ctl->district_names = NULL;
     xc_key_wipe (&ctl->key);
 }
 
@@ -459,4 +463,16 @@ ctl_suggest (const char *word, const char *const *known, size_t n)
             fprintf (stderr, "%s%s", i ? ", " : "", known[i]);
         fprintf (stderr, "\n");
     }
+}
+
+bool
+ctl_is_id (const char *text)
+{
+    size_t n = strlen (text);
+    if (n < 1 || n > 64)
+        return false;
+    for (const char *p = text; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr ("._:-", *p)))
+            return false;
+    return true;
 }

@@ -35,6 +35,8 @@ typedef struct {
     xc_registry_t *registry;
     xc_curve_keypair_t curve;
     const char *iss;                 /* the principal the key belongs to */
+    const xc_principal_t *principal; /* and its entry (role, scope); borrowed from registry */
+    json_t *district_names;          /* district id -> name, once asked (ctl_district_names) */
     xc_client_t *clients[16];        /* one per service of the config, opened on first use */
 } ctl_t;
 
@@ -80,6 +82,17 @@ json_t *ctl_list_all (ctl_t *ctl, const char *service, const char *type, json_t 
 /*  Columns a UTF-8 string takes in a terminal: East Asian wide characters count two. */
 int ctl_width (const char *s);
 
+/*  districts.c: the deployment's districts, intake's units of level district, every page
+    (caller owns; NULL with *code set after saying why). */
+json_t *ctl_districts (ctl_t *ctl, int *code);
+/*  Asks intake once for the districts' names (ctl->district_names) when result's rows name
+    a district (a round's owner or link, a row's round_owner), so that tables show the name.
+    A refusal leaves the ids. */
+void ctl_district_names (ctl_t *ctl, const json_t *result);
+/*  The district operator's district: the scope's "district" of a principal of role district,
+    else NULL (ctl_open first). */
+const char *ctl_own_district (const ctl_t *ctl);
+
 /*  Prints rows (an array of objects) as an aligned table of the given columns (NULL-terminated;
     NULL: every member of any row, in the order first seen). Never JSON in a cell: a nested
     object is key=value text (dotted keys deeper down), an array its elements joined by ", ". */
@@ -107,6 +120,9 @@ const char *ctl_nearest (const char *word, const char *const *known, size_t n);
 /*  Ends an error line about an unknown word: "; did you mean 'X'?" with the nearest known one,
     else "; known: a, b, c". */
 void ctl_suggest (const char *word, const char *const *known, size_t n);
+
+/*  Whether text is an id as the schemas take it (common/schema.c: 1-64 of A-Z a-z 0-9 . _ : -). */
+bool ctl_is_id (const char *text);
 
 /*  Writes text (size bytes) to path atomically (a temporary file renamed). */
 int ctl_write_file (const char *path, const char *text, size_t size);

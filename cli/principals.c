@@ -160,12 +160,33 @@ s_add (ctl_t *ctl, json_t *doc, int argc, char **argv)
     if (!iss || !role || !public || years < 1 || years > 10
         || (ctl_opt (argc, argv, "--years") && ctl_opt (argc, argv, "--not-after"))) {
         fprintf (stderr, "usage: xcctl principal add --iss ISS --role ROLE --public FILE.jwk.pub"
-                         " [--scope JSON] [--curve Z85] [--years 1-10 | --not-before TIME --not-after TIME]\n");
+                         " [--scope JSON | --district D] [--curve Z85] [--years 1-10 | --not-before TIME --not-after TIME]\n");
+        return CTL_USAGE;
+    }
+    /* a district office speaks for one district: its scope names it, and no other role has one */
+    const char *district = ctl_opt (argc, argv, "--district");
+    bool district_role = strcmp (role, "district") == 0;
+    if (district && !district_role) {
+        fprintf (stderr, "xcctl: principal add: --district is for the role district (a district's inspection"
+                         " office), not %s\n", role);
+        return CTL_USAGE;
+    }
+    if (district_role && !district) {
+        fprintf (stderr, "xcctl: principal add: the role district needs --district D (the unit id of the district"
+                         " whose office it is)\n");
+        return CTL_USAGE;
+    }
+    if (district && (scope_text || !ctl_is_id (district))) {
+        fprintf (stderr, scope_text ? "xcctl: principal add: give --district or --scope, not both (--district sets"
+                                      " the scope {\"district\": D})\n"
+                                    : "xcctl: principal add --district: '%s' is not an id (1-64 of A-Z a-z 0-9 . _ : -)\n",
+                 district);
         return CTL_USAGE;
     }
     json_error_t jerr;
     json_t *jwk = json_load_file (public, JSON_REJECT_DUPLICATES, &jerr);
-    json_t *scope = scope_text ? json_loads (scope_text, JSON_REJECT_DUPLICATES, &jerr) : json_object ();
+    json_t *scope = district ? json_pack ("{s:s}", "district", district)
+                    : scope_text ? json_loads (scope_text, JSON_REJECT_DUPLICATES, &jerr) : json_object ();
     if (!json_is_object (jwk) || json_object_get (jwk, "d") || !json_is_object (scope)) {
         fprintf (stderr, "xcctl: %s\n", !json_is_object (jwk) ? "the public key is not a JWK file"
                                         : json_object_get (jwk, "d") ? "that is a private key: give the .pub file"
@@ -197,7 +218,7 @@ s_add (ctl_t *ctl, json_t *doc, int argc, char **argv)
         p = json_pack ("{s:s, s:s, s:O, s:[]}", "iss", iss, "role", role, "scope", scope, "keys");
         json_array_append_new (principals, p);
     }
-    else if (scope_text)
+    else if (scope_text || district)
         json_object_set (p, "scope", scope);
     /* a second key for the same principal is a rotation: both verify during the overlap */
     json_array_append_new (json_object_get (p, "keys"), jwk);
@@ -255,8 +276,10 @@ ctl_principal (ctl_t *ctl, int argc, char **argv)
                 if (strcmp (json_string_value (json_object_get (key, "not_after")), until) > 0)
                     until = json_string_value (json_object_get (key, "not_after"));
             json_t *scope = json_object_get (p, "scope");
-            json_array_append_new (rows, json_pack ("{s:O, s:O, s:I, s:s, s:b, s:o}", "iss", json_object_get (p, "iss"),
+            const json_t *district = json_object_get (scope, "district");
+            json_array_append_new (rows, json_pack ("{s:O, s:O, s:O, s:I, s:s, s:b, s:o}", "iss", json_object_get (p, "iss"),
                                                     "role", json_object_get (p, "role"),
+                                                    "district", district ? (json_t *) district : json_null (),
                                                     "keys", (json_int_t) json_array_size (json_object_get (p, "keys")),
                                                     "valid_until", until,
                                                     "revoked", json_is_true (json_object_get (p, "revoked")),
@@ -265,7 +288,8 @@ ctl_principal (ctl_t *ctl, int argc, char **argv)
         if (ctl->json)
             ctl_print (ctl, rows);
         else {
-            static const char *const columns[] = { "iss", "role", "keys", "valid_until", "revoked", "scope", NULL };
+            static const char *const columns[] = { "iss", "role", "district", "keys", "valid_until", "revoked", "scope",
+                                                     NULL };
             ctl_table (rows, columns);
         }
         json_decref (rows);

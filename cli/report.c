@@ -51,19 +51,6 @@ s_name (const s_word_t *words, const char *id)
     return id;
 }
 
-/*  Whether text is an id as the schemas take it (common/schema.c: 1-64 of A-Z a-z 0-9 . _ : -). */
-static bool
-s_is_id (const char *text)
-{
-    size_t n = strlen (text);
-    if (n < 1 || n > 64)
-        return false;
-    for (const char *p = text; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr ("._:-", *p)))
-            return false;
-    return true;
-}
-
 int
 ctl_stats_filters (int argc, char **argv, json_t **filters_p)
 {
@@ -113,7 +100,7 @@ ctl_stats_filters (int argc, char **argv, json_t **filters_p)
                 ctl_suggest (value, known, n);
             }
         }
-        else if (s_is_id (value))
+        else if (ctl_is_id (value))
             v = json_string (value);
         else
             fprintf (stderr, "xcctl: stats %s: '%s' is not an id (1-64 of A-Z a-z 0-9 . _ : -)\n", argv[i], value);
@@ -277,16 +264,31 @@ s_summarize (const json_t *intake, const json_t *referral, const json_t *rectify
 }
 
 static void
-s_print (const ctl_t *ctl, const json_t *filters, const json_t *intake, const json_t *referral, const json_t *rectify,
-         const json_t *round, const json_t *unit)
+s_print (const ctl_t *ctl, const char *title, const json_t *filters, const json_t *intake, const json_t *referral,
+         const json_t *rectify, const json_t *round, const json_t *unit)
 {
     char text[512], a[64], b[64];
     json_t *printed = json_object ();
     s_summary_t sum;
     s_summarize (intake, referral, rectify, &sum);
 
-    printf ("巡察工作统计\n");
+    printf ("巡察工作统计%s%s\n", title ? "：" : "", title ? title : "");
     s_print_filters (ctl, filters, round, unit);
+    /* what the scope counts (the owner filter's definition), once for the three answers */
+    const json_t *answers[] = { intake, referral, rectify };
+    static const char *const answered_by[] = { "intake", "referral", "rectify" };
+    const char *said = NULL;
+    for (int k = 0; k < 3; k++) {
+        const json_t *sentence = json_object_get (json_object_get (answers[k], "definitions"), "owner");
+        if (!json_is_string (sentence))
+            continue;
+        if (!said || strcmp (said, json_string_value (sentence)) != 0)
+            printf ("口径：%s\n", json_string_value (sentence));
+        said = json_string_value (sentence);
+        char key[64];
+        snprintf (key, sizeof key, "%s.owner", answered_by[k]);
+        json_object_set_new (printed, key, json_true ());
+    }
 
     printf ("\n巡察覆盖\n");
     snprintf (text, sizeof text, "%lld / %lld", sum.city_main, sum.city_extended);
@@ -416,6 +418,29 @@ s_print (const ctl_t *ctl, const json_t *filters, const json_t *intake, const js
     json_decref (printed);
 }
 
+/*  One block of the report: the three answers for one scope (owner), 3 requests from reqs. */
+typedef struct {
+    const char *key;                 /* "all", "city", "district" or the district's id */
+    const char *title;               /* 全市, 市本级, 各区县合计, the district's name */
+    json_t *filters;                 /* owned */
+    size_t first;                    /* its intake, referral and rectify requests */
+} s_block_t;
+
+static json_t *
+s_block_json (const s_block_t *b, const ctl_request_t *reqs)
+{
+    s_summary_t s;
+    const json_t *intake = reqs[b->first].result, *referral = reqs[b->first + 1].result;
+    const json_t *rectify = reqs[b->first + 2].result;
+    s_summarize (intake, referral, rectify, &s);
+    return json_pack ("{s:O, s:O, s:O, s:O, s:{s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}}", "filters", b->filters,
+                      "intake", intake, "referral", referral, "rectify", rectify, "summary",
+                      "city", "regular_main", (json_int_t) s.city_main, "regular_extended", (json_int_t) s.city_extended,
+                      "district", "units", (json_int_t) s.district_units, "villages", (json_int_t) s.district_villages,
+                      "institutional_measures", "total", (json_int_t) (s.measures_rectify + s.measures_referral),
+                      "rectify", (json_int_t) s.measures_rectify, "referral", (json_int_t) s.measures_referral);
+}
+
 int
 ctl_stats (ctl_t *ctl, int argc, char **argv)
 {
@@ -428,17 +453,64 @@ ctl_stats (ctl_t *ctl, int argc, char **argv)
         json_decref (filters);
         return rc;
     }
-    /* the three queries at once, each with the same filters; for people, the names of the
-       round and of the district the filters name (round.get, unit.get: no figure depends on them) */
-    const char *round = json_string_value (json_object_get (filters, "round"));
+    /* a district office sees its own district's figures only: its block, as with --owner */
+    const char *own = ctl_own_district (ctl);
+    if (own && !json_object_get (filters, "owner"))
+        json_object_set_new (filters, "owner", json_string (own));
     const char *owner = json_string_value (json_object_get (filters, "owner"));
+    /* the scopes: one with --owner; else the city as a whole, the city's own rounds, all
+       districts and each district (intake's units of level district) */
+    json_t *districts = NULL;
+    if (!owner) {
+        districts = ctl_districts (ctl, &rc);
+        if (!districts) {
+            json_decref (filters);
+            return rc;
+        }
+    }
+    size_t n_blocks = owner ? 1 : 3 + json_array_size (districts);
+    s_block_t *blocks = calloc (n_blocks, sizeof *blocks);
+    /* one call per service per block, all at once; for people, the names of the round and of
+       the district the filters name (round.get, unit.get: no figure depends on them) */
+    ctl_request_t *reqs = calloc (3 * n_blocks + 2, sizeof *reqs);
+    if (!blocks || !reqs) {
+        free (blocks);
+        free (reqs);
+        json_decref (districts);
+        json_decref (filters);
+        return CTL_LOCAL;
+    }
+    for (size_t b = 0; b < n_blocks; b++) {
+        json_t *f = json_deep_copy (filters);
+        if (owner)
+            blocks[b] = (s_block_t) { .key = owner, .title = NULL };
+        else if (b < 3) {
+            static const char *const keys[] = { "all", "city", "district" };
+            static const char *const titles[] = { "全市", "市本级", "各区县合计" };
+            blocks[b] = (s_block_t) { .key = keys[b], .title = titles[b] };
+            if (b > 0)
+                json_object_set_new (f, "owner", json_string (keys[b]));
+        }
+        else {
+            const json_t *unit = json_array_get (districts, b - 3);
+            const char *id = json_string_value (json_object_get (unit, "id"));
+            const char *name = json_string_value (json_object_get (unit, "name"));
+            blocks[b] = (s_block_t) { .key = id, .title = name ? name : id };
+            json_object_set_new (f, "owner", json_string (id));
+        }
+        blocks[b].filters = f;
+        blocks[b].first = 3 * b;
+        static const char *const services[] = { "intake", "referral", "rectify" };
+        static const char *const types[] = { "intake.stats", "referral.stats", "rectify.stats" };
+        for (int k = 0; k < 3; k++)
+            reqs[3 * b + (size_t) k] = (ctl_request_t) { .service = services[k], .type = types[k],
+                                                         .data = json_deep_copy (f),
+                                                         /* a district office may see no leads: said below */
+                                                         .quiet = own && k == 1 };
+    }
+    size_t n = 3 * n_blocks;
+    const char *round = json_string_value (json_object_get (filters, "round"));
     bool named_owner = owner && strcmp (owner, "city") != 0 && strcmp (owner, "district") != 0;
-    ctl_request_t reqs[5] = {
-        { .service = "intake", .type = "intake.stats", .data = json_deep_copy (filters) },
-        { .service = "referral", .type = "referral.stats", .data = json_deep_copy (filters) },
-        { .service = "rectify", .type = "rectify.stats", .data = json_deep_copy (filters) },
-    };
-    size_t n = 3;
     int round_req = -1, unit_req = -1;
     if (round && !ctl->json) {
         round_req = (int) n;
@@ -449,30 +521,63 @@ ctl_stats (ctl_t *ctl, int argc, char **argv)
         reqs[n++] = (ctl_request_t) { .service = "intake", .type = "unit.get", .data = json_pack ("{s:s}", "unit", owner) };
     }
     ctl_call_all (ctl, reqs, n);
+    /* a district office whose discipline body allows it no view of leads (lead_access none):
+       the figures of intake and rectify, and the leads' said to be withheld */
+    bool no_leads = own && reqs[1].code == CTL_REFUSED && strcmp (reqs[1].error, "forbidden") == 0;
+    if (no_leads) {
+        reqs[1].code = CTL_OK;
+        reqs[1].result = json_object ();
+    }
+    else if (own && reqs[1].code != CTL_OK)
+        fprintf (stderr, "xcctl: referral refused referral.stats: %s: %s\n", reqs[1].error, reqs[1].message);
     rc = CTL_OK;
-    for (int k = 0; k < 3; k++)
+    for (size_t k = 0; k < 3 * n_blocks; k++)
         if (reqs[k].code != CTL_OK && rc == CTL_OK)
             rc = reqs[k].code;
-    if (rc == CTL_OK) {
-        if (ctl->json) {
-            s_summary_t s;
-            s_summarize (reqs[0].result, reqs[1].result, reqs[2].result, &s);
-            json_t *all = json_pack (
-                "{s:O, s:O, s:O, s:O, s:{s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}}", "filters", filters,
-                "intake", reqs[0].result, "referral", reqs[1].result, "rectify", reqs[2].result, "summary",
-                "city", "regular_main", (json_int_t) s.city_main, "regular_extended", (json_int_t) s.city_extended,
-                "district", "units", (json_int_t) s.district_units, "villages", (json_int_t) s.district_villages,
-                "institutional_measures", "total", (json_int_t) (s.measures_rectify + s.measures_referral),
-                "rectify", (json_int_t) s.measures_rectify, "referral", (json_int_t) s.measures_referral);
-            ctl_print (ctl, all);
-            json_decref (all);
+    if (rc == CTL_OK && ctl->json) {
+        json_t *all;
+        if (owner) {
+            all = s_block_json (&blocks[0], reqs);
+            if (no_leads)
+                json_object_set_new (all, "referral", json_null ());
         }
-        else
-            s_print (ctl, filters, reqs[0].result, reqs[1].result, reqs[2].result,
-                     round_req >= 0 ? reqs[round_req].result : NULL, unit_req >= 0 ? reqs[unit_req].result : NULL);
+        else {
+            /* the city as a whole at the top (the shape of one scope's answer, which readers of
+               the report know), the other scopes keyed by theirs: city, district, districts.<D> */
+            all = s_block_json (&blocks[0], reqs);
+            json_object_set_new (all, "city", s_block_json (&blocks[1], reqs));
+            json_object_set_new (all, "district", s_block_json (&blocks[2], reqs));
+            json_object_set_new (all, "districts", json_object ());
+            for (size_t b = 3; b < n_blocks; b++) {
+                json_t *block = s_block_json (&blocks[b], reqs);
+                json_object_set_new (block, "name", json_string (blocks[b].title));
+                json_object_set_new (json_object_get (all, "districts"), blocks[b].key, block);
+            }
+        }
+        ctl_print (ctl, all);
+        json_decref (all);
     }
+    else if (rc == CTL_OK)
+        for (size_t b = 0; b < n_blocks; b++) {
+            if (b)
+                printf ("\n\n");
+            /* a district's block names it as --owner does */
+            json_t *unit = owner ? (unit_req >= 0 ? json_incref (reqs[unit_req].result) : NULL)
+                         : b >= 3 ? json_pack ("{s:s}", "name", blocks[b].title) : NULL;
+            s_print (ctl, blocks[b].title, blocks[b].filters, reqs[3 * b].result, reqs[3 * b + 1].result,
+                     reqs[3 * b + 2].result, round_req >= 0 ? reqs[round_req].result : NULL, unit);
+            json_decref (unit);
+            if (no_leads)
+                printf ("\n问题线索的数字不显示：本区县的纪委监委未同意巡察机构知悉线索（policies.referral.districts.%s.lead_access）\n",
+                        own);
+        }
     for (size_t k = 0; k < n; k++)
         json_decref (reqs[k].result);
+    for (size_t b = 0; b < n_blocks; b++)
+        json_decref (blocks[b].filters);
+    free (reqs);
+    free (blocks);
+    json_decref (districts);
     json_decref (filters);
     return rc;
 }

@@ -141,6 +141,7 @@ static const struct {
     { "recipient", "接收人" }, { "type", "类型" }, { "channel", "渠道" }, { "tries", "发送次数" },
     { "delivery", "通知编号" }, { "rule", "规则" }, { "event", "事件" }, { "subject", "标题" }, { "text", "正文" },
     { "data", "内容" }, { "stream_seq", "通知序号" }, { "resent", "重发次数" }, { "created_ms", "生成时间" },
+    { "link", "联动类型" }, { "round_owner", "巡察机构" }, { "district", "区县" },
     { NULL, NULL },
 };
 
@@ -200,10 +201,57 @@ ctl_category_name (const ctl_t *ctl, const char *id)
     return c ? c->name_path : NULL;
 }
 
-/*  A list's row as the office reads it: codes in words; a category, a grade or an owner by its
-    name when the row carries it (category_name, grade_name, owner.organ), not twice. */
+/*  A round's owner as the office reads it: 市本级 for the city's, else the district's organ
+    (its name when the row has no organ). */
 static json_t *
-s_office_row (const json_t *row)
+s_owner_word (const json_t *owner, const json_t *names)
+{
+    const char *district = json_string_value (json_object_get (owner, "district"));
+    if (!district)
+        return json_string ("市本级");
+    const json_t *organ = json_object_get (owner, "organ");
+    const json_t *name = json_object_get (names, district);
+    return json_string (json_is_string (organ) ? json_string_value (organ)
+                        : json_is_string (name) ? json_string_value (name) : district);
+}
+
+/*  A district id by its name when known ("云溪区"), else the id. */
+static const char *
+s_district_name (const json_t *names, const char *id)
+{
+    const json_t *name = json_object_get (names, id);
+    return json_is_string (name) ? json_string_value (name) : id;
+}
+
+/*  A round's link as the office reads it: 联动巡察（R-C20）, 交叉巡察（派出：云溪区）,
+    提级巡察（云溪区）; an ordinary round's is empty. */
+static json_t *
+s_link_word (const json_t *link, const json_t *names)
+{
+    const char *kind = json_string_value (json_object_get (link, "kind"));
+    if (!kind)
+        return json_string ("");
+    const char *word = ctl_word ("link", kind);
+    const char *round = json_string_value (json_object_get (link, "round"));
+    const char *by = json_string_value (json_object_get (link, "by"));
+    const char *district = json_string_value (json_object_get (link, "district"));
+    char text[512];
+    if (round)
+        snprintf (text, sizeof text, "%s（%s）", word ? word : kind, round);
+    else if (by)
+        snprintf (text, sizeof text, "%s（派出：%s）", word ? word : kind, s_district_name (names, by));
+    else if (district)
+        snprintf (text, sizeof text, "%s（%s）", word ? word : kind, s_district_name (names, district));
+    else
+        snprintf (text, sizeof text, "%s", word ? word : kind);
+    return json_string (text);
+}
+
+/*  A list's row as the office reads it: codes in words; a category, a grade or an owner by its
+    name when the row carries it (category_name, grade_name, owner.organ), not twice; a round's
+    owner, link and a row's round_owner in words, districts by name (names: id -> name). */
+static json_t *
+s_office_row (const json_t *row, const json_t *names)
 {
     static const char *const named[][2] = {
         { "category", "category_name" }, { "grade", "grade_name" }, { NULL, NULL },
@@ -222,9 +270,15 @@ s_office_row (const json_t *row)
         for (int k = 0; named[k][0]; k++)
             if (strcmp (key, named[k][0]) == 0 && json_is_string (json_object_get (row, named[k][1])))
                 value = json_object_get (row, named[k][1]);
-        if (strcmp (key, "owner") == 0 && json_is_string (json_object_get (v, "organ")))
-            value = json_object_get (v, "organ");
-        json_object_set_new (out, key, s_in_words (key, value));
+        if (strcmp (key, "owner") == 0 && json_is_object (v))
+            json_object_set_new (out, key, s_owner_word (v, names));
+        else if (strcmp (key, "link") == 0 && (json_is_object (v) || json_is_null (v)))
+            json_object_set_new (out, key, s_link_word (v, names));
+        else if (strcmp (key, "round_owner") == 0 && json_is_string (v))
+            json_object_set_new (out, key, json_string (strcmp (json_string_value (v), "city") == 0
+                                                        ? "市本级" : s_district_name (names, json_string_value (v))));
+        else
+            json_object_set_new (out, key, s_in_words (key, value));
     }
     return out;
 }
@@ -344,7 +398,7 @@ ctl_print (const ctl_t *ctl, const json_t *result)
                                    ? ctl_category_name (ctl, category) : NULL;
             if (name)
                 json_object_set_new (row, "category_name", json_string (name));
-            json_array_append_new (rows, s_office_row (row));
+            json_array_append_new (rows, s_office_row (row, ctl->district_names));
         }
         if (json_array_size (rows))
             s_table (rows, NULL, true);

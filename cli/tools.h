@@ -16,6 +16,9 @@ int ctl_stats (ctl_t *ctl, int argc, char **argv);      /* one report across the
     after saying which value is wrong. */
 int ctl_stats_filters (int argc, char **argv, json_t **filters_p);
 
+/* rules.c */
+int ctl_rules (ctl_t *ctl, int argc, char **argv);      /* [--district D]: the rules in effect and why */
+
 /* files.c */
 int ctl_export (ctl_t *ctl, int argc, char **argv);     /* LIST [--round R] [--unit U] [--target ISS] --out FILE */
 int ctl_import (ctl_t *ctl, int argc, char **argv);     /* units FILE.csv | round --rounds FILE ... */

@@ -374,6 +374,7 @@ ctl_verb_run (ctl_t *ctl, const char *noun, const char *verb, json_t *data)
         return rc;
     if (!ctl->json && strcmp (status, "duplicate") == 0)
         printf ("(already done: the first answer)\n");
+    ctl_district_names (ctl, result);
     ctl_print (ctl, result);
     json_decref (result);
     return CTL_OK;

@@ -23,6 +23,7 @@ static const struct {
     { "kind", "lead", "问题线索" }, { "kind", "handover", "移交办理" }, { "kind", "report", "专题报告" },
     { "modes", "elevated", "提级" }, { "modes", "cross", "交叉" }, { "modes", "system", "系统" },
     { "modes", "extended", "延伸" }, { "modes", "linked", "联动" }, { "modes", "audit_linked", "巡审联动" },
+    { "link", "linked", "联动巡察" }, { "link", "crossed", "交叉巡察" }, { "link", "raised", "提级巡察" },
     { "stage", "planned", "计划" }, { "stage", "stationed", "进驻" }, { "stage", "withdrawn", "撤离" },
     { "stage", "reported", "报告" }, { "stage", "feedback_delivered", "反馈" }, { "stage", "rectifying", "整改" },
     { "stage", "rectification_reported", "整改报告" }, { "stage", "evaluated", "评估" },
@@ -47,6 +48,15 @@ static const struct {
     { "state", "pending", "待发送" }, { "state", "retrying", "重试中" }, { "state", "sent", "已发送" },
     { "state", "dead", "发送失败" }, { "state", "held", "待汇总" },
     { "channel", "stream", "系统消息" }, { "channel", "email", "电子邮件" },
+    /* rules (xcctl rules) */
+    { "colour", "green", "绿色预警" }, { "colour", "yellow", "黄色预警" }, { "colour", "orange", "橙色预警" },
+    { "colour", "red", "红色预警" },
+    { "step", "supervision_notice", "督办通知" }, { "step", "stage_guidance", "阶段指导" }, { "step", "reminder", "提醒" },
+    { "step", "warning", "警示" }, { "step", "accountability", "问责" },
+    { "period_end", "next_workday", "顺延至休息日后第一个工作日" }, { "period_end", "after_holiday", "仅节假日顺延" },
+    { "period_end", "keep", "不顺延" },
+    { "lead_access", "none", "不可知悉" }, { "lead_access", "status", "可知悉办理状态（不含内容）" },
+    { "lead_access", "full", "可知悉全部内容" },
     { NULL, NULL, NULL },
 };
 

@@ -347,6 +347,9 @@ static const struct {
                " definition;\n  the filters (combined with AND) go to intake.stats, referral.stats and rectify.stats:"
                "\n  --kind regular|special|mobile|lookback, --mode elevated|cross|system|extended|linked|audit_linked,"
                "\n  --year 2000-2100, --category a category id (with the categories under it), --unit-level a unit level" },
+    { "rules", "xcctl rules [--district D]\n  the rules in effect from the deployment file (deadlines, warnings, escalation,"
+               " lead access, notices' recipients),\n  for the city and for D (without --district: every district with its own"
+               " rules), each with why:\n  全市默认 (the code's default), 全市配置 (the city's policy), 区县配置 (the district's)" },
     { "export", "xcctl export problems|tasks|responsibilities [--round R] [--unit U] --out FILE.csv\n"
                 "xcctl export leads [--target ISS] --out FILE.csv\n  a round, unit or target that does not exist is exit 6"
                 " and no file is written" },
@@ -356,8 +359,9 @@ static const struct {
                 " \"Importing past rounds\"); refused rows named by file:line, the rest go on; --check reads only" },
     { "keygen", "xcctl keygen --out FILE.jwk --kid KID [--curve] [--not-before TIME] [--not-after TIME]\n"
                 "  TIME: RFC 3339 (2027-01-01T00:00:00+08:00) or a date (2027-01-01, the deployment's local midnight)" },
-    { "principal", "xcctl principal add --iss ISS --role ROLE --public FILE.jwk.pub [--scope JSON] [--curve Z85]"
-                   " [--years N | --not-before TIME --not-after TIME]\nxcctl principal list\nxcctl principal revoke --iss ISS" },
+    { "principal", "xcctl principal add --iss ISS --role ROLE --public FILE.jwk.pub [--scope JSON | --district D] [--curve Z85]"
+                   " [--years N | --not-before TIME --not-after TIME]\n  --district D: a district's inspection office (role district,"
+                   " scope {\"district\": D})\nxcctl principal list\nxcctl principal revoke --iss ISS" },
     { "simulate", "xcctl simulate --profile NAME\n  drive empty stores to the profile's figures (config/profiles/NAME.json)" },
     { "help", "xcctl help [COMMAND | NOUN]\n  every command and verb, or one command's usage, or a noun's verbs" },
 };
@@ -375,9 +379,11 @@ static const struct {
     { "import", { "--rounds", "--targets", "--problems", "--leads", "--people", "--reports", "--check", "--wait" },
       { "units", "round" } },
     { "keygen", { "--out", "--kid", "--curve", "--not-before", "--not-after" }, { NULL } },
-    { "principal", { "--iss", "--role", "--public", "--scope", "--curve", "--years", "--not-before", "--not-after" },
+    { "principal", { "--iss", "--role", "--public", "--scope", "--district", "--curve", "--years", "--not-before",
+                      "--not-after" },
       { "add", "list", "revoke" } },
     { "simulate", { "--profile" }, { NULL } },
+    { "rules", { "--district" }, { NULL } },
     { "init", { NULL }, { NULL } },
     { "health", { NULL }, { NULL } },
     { "services", { NULL }, { NULL } },
@@ -624,6 +630,8 @@ main (int argc, char **argv)
         rc = ctl_audit (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "stats") == 0)
         rc = ctl_stats (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "rules") == 0)
+        rc = ctl_rules (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "export") == 0)
         rc = ctl_export (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "import") == 0)

@@ -458,6 +458,11 @@ s_definitions (xc_call_t *call, const rectify_t *rectify, const char *owner, con
         json_object_set_new (definitions, "owner", json_stringn (text.data ? text.data : "", text.len));
         xc_buf_free (&text);
     }
+    /* the templates stay in the policy: a result gives the one sentence of its scope (as intake) */
+    static const char *const templates[] = { "owner.all", "owner.city", "owner.district", "owner.one_district",
+                                             "owner.office", NULL };
+    for (int i = 0; templates[i]; i++)
+        json_object_del (definitions, templates[i]);
     return definitions;
 }
 

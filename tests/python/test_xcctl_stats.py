@@ -212,6 +212,8 @@ def direct(c, s, filters):
 
 
 def as_json(s, *args):
+    """The city as a whole, or the scope --owner asks for (without --owner the other scopes
+    come too, under city, district and districts: test_xcctl_levels.py)."""
     return json.loads(done(xcctl(s, "--json", "stats", *args)))
 
 
@@ -365,7 +367,8 @@ def test_the_lists_values_read_in_the_offices_words(suite):
     for code in ("four_styles", "receivables", "immediate", "deadline", "opened", "false"):
         assert code not in table, (code, table)
     rounds = done(xcctl(s, "round", "list"))
-    assert "常规巡察" in rounds and "反馈" in rounds and "市委巡察办" in rounds, rounds
+    # the owner: 市本级 for the city's round, the district's organ for its own
+    assert "常规巡察" in rounds and "反馈" in rounds and "市本级" in rounds and "云溪区" in rounds, rounds
     assert "regular" not in rounds and "feedback_delivered" not in rounds, rounds
     units = done(xcctl(s, "unit", "list"))
     assert "村（社区）" in units and "存续" in units and "village" not in units, units

@@ -199,8 +199,16 @@ def office_row(row, words):
             continue
         if k in ("category", "grade") and isinstance(row.get(k + "_name"), str):
             v = row[k + "_name"]
-        if k == "owner" and isinstance(v, dict) and isinstance(v.get("organ"), str):
-            v = v["organ"]
+        if k == "owner" and isinstance(v, dict):
+            # the city's own rounds read 市本级, a district's by its organ
+            v = "市本级" if not v.get("district") else v.get("organ") or v["district"]
+        if k == "round_owner" and v == "city":
+            v = "市本级"
+        if k == "link" and isinstance(v, dict):
+            word = words.get(("link", v["kind"]), v["kind"])
+            v = f"{word}（{v['round']}）" if "round" in v else word if len(v) == 1 else v
+        if k == "link" and v is None:
+            v = ""
         if isinstance(v, bool):
             v = "是" if v else "否"
         elif isinstance(v, str):
@@ -913,7 +921,7 @@ def test_a_new_principal_reports_without_a_restart_until_revoked(suite, tmp_path
     listed = as_json(xcctl(s, "principal", "list", "--json"))
     assert [x["revoked"] for x in listed if x["iss"] == "petition-bureau"] == [True]
     text = done(xcctl(s, "principal", "list"))
-    check_table(text, listed, ["iss", "role", "keys", "valid_until", "revoked", "scope"], office=False)
+    check_table(text, listed, ["iss", "role", "district", "keys", "valid_until", "revoked", "scope"], office=False)
     row = [line for line in text.splitlines() if line.startswith("petition-bureau ")]
     assert len(row) == 1 and re.search(r"\btrue\b", row[0]), text
 
