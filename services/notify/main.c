@@ -30,6 +30,8 @@ static const xc_migration_t s_migrations[] = {
       " WITHOUT ROWID;" },
     /* round names for the texts, from intake's round.opened */
     { "create rounds", "CREATE TABLE rounds (id TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;" },
+    /* a round's owner (NULL: the city) and organ, for the events that name only their round */
+    { "rounds' owners", "ALTER TABLE rounds ADD COLUMN district TEXT; ALTER TABLE rounds ADD COLUMN organ TEXT;" },
 };
 
 static const char *const s_office[] = { "office", NULL };

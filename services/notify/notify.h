@@ -4,8 +4,9 @@
     deliveries: rules, recipients, one delivery per event, recipient and channel), render
     (subjects and texts from templates), deliver (the tick: webhook and email transfers with
     libcurl's multi interface, retries, dead letters, digests, stream re-offers), stream
-    (notify.read, notify.ack), queries (list, get, stats); routes.c ties them into routes, main.c
-    into the service.
+    (notify.read, notify.ack), queries (list, get, stats), districts (an event's owner, the
+    city's or a district's, and who reads as a district office); routes.c ties them into routes,
+    main.c into the service.
 */
 #ifndef XC_NOTIFY_H
 #define XC_NOTIFY_H
@@ -50,9 +51,23 @@ void notify_policy_free (notify_t *notify);
 int notify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void *state);
 /*  Whether the event's type matches a rule's pattern ("rectify.*", "*", or exact). */
 bool notify_type_matches (const char *pattern, const char *type);
-/*  The directory ids a selector ("role:office", "owners|role:officer", "target", ...) names for
-    an event's data (a new array, caller owns). */
-json_t *notify_recipients (const notify_t *notify, const char *selector, const json_t *data);
+/*  The directory ids a selector ("role:office", "city:role:office", "owners|role:officer",
+    "target", ...) names for an event's data whose owner is district (NULL: the city's); a new
+    array, caller owns. */
+json_t *notify_recipients (const notify_t *notify, const char *selector, const json_t *data, const char *district);
+
+/* districts.c */
+/*  Whether a directory entry is district's (NULL: the city's). */
+bool notify_entry_of (const json_t *entry, const char *district);
+/*  Who owns an event: *district gets the owning district's id (caller frees), NULL for the
+    city's (round_owner "city", a city round, no round at all); *organ (caller owns) the organ
+    that concerns it: the round owner's organ as intake sent it, else the name of the owner's
+    office entry, else "". -1 after failing the call. */
+int notify_event_owner (xc_call_t *call, const notify_t *notify, const json_t *data, char **district,
+                        json_t **organ);
+/*  The directory entry the sender reads as (*recipient, may be NULL): forbidden for a sender no
+    entry names, and for a district office whose entry is not of its district. */
+int notify_reader (xc_call_t *call, const notify_t *notify, const char **recipient);
 
 /* render.c */
 /*  Renders text with {member} replaced from values (an object: strings and integers); unknown

@@ -28,9 +28,16 @@ static const xc_field_t s_entry_fields[] = {
     TEXT ("principal", false, 63),
     { .name = "channels", .type = XC_T_OBJECT, .required = true, .fields = s_channel_fields },
     { .name = "digest", .type = XC_T_OBJECT, .fields = s_digest_fields },
+    { .name = "district", .type = XC_T_ID },    /* absent: the city's entry */
     { .name = NULL },
 };
 static const xc_field_t s_entry = { .type = XC_T_OBJECT, .fields = s_entry_fields };
+/* policies.notify.districts.<D>: what a district adds (its people and systems) */
+static const xc_field_t s_district_fields[] = {
+    { .name = "directory", .type = XC_T_MAP, .max = 100000, .items = &s_entry },
+    { .name = NULL },
+};
+static const xc_field_t s_district = { .type = XC_T_OBJECT, .fields = s_district_fields };
 static const xc_field_t s_pattern = { .type = XC_T_STRING, .min = 1, .max = 64 };
 static const xc_field_t s_selector = { .type = XC_T_STRING, .min = 1, .max = 200 };
 static const xc_field_t s_channel = { .type = XC_T_STRING, .one_of = s_channels };
@@ -77,6 +84,7 @@ static const xc_field_t s_fields[] = {
     { .name = "email", .type = XC_T_OBJECT, .fields = s_email_fields },
     { .name = "sources", .type = XC_T_ARRAY, .min = 1, .max = NOTIFY_SOURCES_MAX, .items = &s_id },
     { .name = "labels", .type = XC_T_MAP, .max = 1000, .items = &s_label },
+    { .name = "districts", .type = XC_T_MAP, .max = 1000, .items = &s_district },
     { .name = NULL },
 };
 
@@ -88,6 +96,8 @@ static const char s_default_rules[] =
     "  \"when\": {\"colour\": [\"yellow\"]}, \"to\": [\"owners|role:officer\", \"lead_leaders|role:supervising_leader\"]},"
     " {\"id\": \"overdue\", \"name\": \"整改逾期\", \"events\": [\"rectify.overdue\"], \"to\": [\"role:party_secretary\", \"role:office\"]},"
     " {\"id\": \"escalated\", \"name\": \"逾期督办\", \"events\": [\"rectify.escalated\"], \"to\": [\"role:office\", \"role:principal_leader\"]},"
+    " {\"id\": \"escalated-city\", \"name\": \"区县逾期督办报市\", \"events\": [\"rectify.escalated\"],"
+    "  \"when\": {\"step_name\": [\"warning\", \"accountability\"]}, \"to\": [\"city:role:office\"]},"
     " {\"id\": \"revisit-due\", \"name\": \"巡察回访\", \"events\": [\"revisit.due\"], \"to\": [\"role:office\"]},"
     " {\"id\": \"referral-warning\", \"name\": \"线索办理预警\", \"events\": [\"referral.warning\"], \"to\": [\"target\"]},"
     " {\"id\": \"referral-overdue\", \"name\": \"线索办理逾期\", \"events\": [\"referral.overdue\"], \"to\": [\"role:office\", \"target\"]},"
@@ -105,11 +115,11 @@ static const char s_default_templates[] =
     "{\"rectify.warning\": {\"subject\": \"【整改预警】{unit_name} 整改事项{item} 剩余{days_left}天\","
     "  \"text\": \"{recipient}：\\n{unit_name}的整改事项{item}（{deadline_name}期限 {due}）剩余{days_left}天，请按期完成整改。\"},"
     " \"rectify.overdue\": {\"subject\": \"【整改逾期】{unit_name} 整改事项{item} 已逾期{days_overdue}天\","
-    "  \"text\": \"{recipient}：\\n{unit_name}的整改事项{item}（{deadline_name}期限 {due}）已逾期{days_overdue}天，请立即整改并报告。\"},"
+    "  \"text\": \"{recipient}：\\n{unit_name}的整改事项{item}（{deadline_name}期限 {due}）已逾期{days_overdue}天，请立即整改并向{organ}报告。\"},"
     " \"rectify.escalated\": {\"subject\": \"【整改督办】{unit_name} 整改事项{item} 第{step}步：{step_name}\","
-    "  \"text\": \"{recipient}：\\n{unit_name}的整改事项{item}（期限 {due}）逾期{days_overdue}天，进入督办第{step}步（{step_name}）。\"},"
+    "  \"text\": \"{recipient}：\\n{unit_name}的整改事项{item}（期限 {due}）逾期{days_overdue}天，进入{organ}督办第{step}步（{step_name}）。\"},"
     " \"revisit.due\": {\"subject\": \"【巡察回访】{unit_name} 整改满{after}\","
-    "  \"text\": \"{recipient}：\\n{unit_name}自{feedback_on}反馈以来整改已满{after}（{due}），请安排巡察回访和整改情况专项督查。\"},"
+    "  \"text\": \"{recipient}：\\n{unit_name}自{feedback_on}反馈以来整改已满{after}（{due}），请{organ}安排巡察回访和整改情况专项督查。\"},"
     " \"referral.warning\": {\"subject\": \"【线索办理预警】{kind}{referral} 剩余{days_left}天反馈\","
     "  \"text\": \"{recipient}：\\n移交的{kind}（编号{referral}）应于{due}前反馈办理情况，剩余{days_left}天。\"},"
     " \"referral.overdue\": {\"subject\": \"【线索办理逾期】{kind}{referral} 已超过反馈期限\","
@@ -121,7 +131,7 @@ static const char s_default_templates[] =
     " \"unit.evaluated\": {\"subject\": \"【整改评估】{unit_name} 得分{score}（{grade_name}）\","
     "  \"text\": \"{recipient}：\\n{unit_name}在{round_name}整改评估中得分{score}（{grade_name}）。\"},"
     " \"interview.recommended\": {\"subject\": \"【约谈建议】{unit_name} 整改评估得分{score}（{grade_name}）\","
-    "  \"text\": \"{recipient}：\\n{unit_name}在{round_name}整改评估中得分{score}（{grade_name}），建议约谈其主要负责人。\"},"
+    "  \"text\": \"{recipient}：\\n{unit_name}在{round_name}整改评估中得分{score}（{grade_name}），建议{organ}约谈其主要负责人。\"},"
     " \"interview.held\": {\"subject\": \"【约谈】{unit_name} {interviewee.title}{interviewee.name}\","
     "  \"text\": \"{recipient}：\\n{by}已于{occurred_on}约谈{unit_name}{interviewee.title}{interviewee.name}（{round_name}整改）。\"},"
     " \"unit.merged\": {\"subject\": \"【机构改革】{from_names}并入{into_name}\","
@@ -156,35 +166,87 @@ static const char s_default_labels[] =
     " \"problem.handed_over\": \"问题移交\", \"problem.merged\": \"问题合并\", \"unit.registered\": \"单位登记\","
     " \"unit.renamed\": \"单位更名\", \"unit.merged\": \"单位合并\", \"unit.split\": \"单位分设\"}";
 
+static bool
+s_is_id (const char *id)
+{
+    size_t n = strlen (id);
+    return n > 0 && n <= 64 && strspn (id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") == n;
+}
+
+/*  One directory entry (where: the member that holds it, for the error). */
+static int
+s_check_entry (const char *where, const char *id, const json_t *entry, xc_err_t *err)
+{
+    if (!s_is_id (id))
+        return xc_err_set (err, XC_E_CONFIG, "%s: '%.64s' is not an id", where, id);
+    const json_t *channels = json_object_get (entry, "channels");
+    const char *email = json_string_value (json_object_get (channels, "email"));
+    const char *url = json_string_value (json_object_get (channels, "webhook"));
+    const char *name = json_string_value (json_object_get (entry, "name"));
+    if (email && (!strchr (email, '@') || strpbrk (email, "\r\n<> ,")))
+        return xc_err_set (err, XC_E_CONFIG, "%s.%s.channels.email: not an address", where, id);
+    if (json_is_true (json_object_get (channels, "stream")) && !json_object_get (entry, "principal"))
+        return xc_err_set (err, XC_E_CONFIG, "%s.%s.channels.stream: a stream needs the"
+                           " principal that reads it", where, id);
+    if (url && strncmp (url, "http://", 7) != 0 && strncmp (url, "https://", 8) != 0)
+        return xc_err_set (err, XC_E_CONFIG, "%s.%s.channels.webhook: not an http(s) URL", where, id);
+    if (strpbrk (name, "\r\n"))
+        return xc_err_set (err, XC_E_CONFIG, "%s.%s.name: a line break", where, id);
+    const char *at = json_string_value (json_object_get (json_object_get (entry, "digest"), "at"));
+    int h, m;
+    char tail;
+    if (at && (sscanf (at, "%2d:%2d%c", &h, &m, &tail) != 2 || at[2] != ':' || h < 0 || h > 23 || m < 0 || m > 59))
+        return xc_err_set (err, XC_E_CONFIG, "%s.%s.digest.at: not HH:MM", where, id);
+    return 0;
+}
+
+/*  Adds each district's directory to the directory, every entry with its district: one
+    directory, whose ids are unique across the city and every district. */
+static int
+s_merge_districts (json_t *p, xc_err_t *err)
+{
+    json_t *directory = json_object_get (p, "directory");
+    const char *district, *id;
+    json_t *section, *entry;
+    json_object_foreach (json_object_get (p, "districts"), district, section) {
+        if (!s_is_id (district))
+            return xc_err_set (err, XC_E_CONFIG, "policies.notify.districts: '%.64s' is not a district id", district);
+        char where[128];
+        snprintf (where, sizeof where, "policies.notify.districts.%s.directory", district);
+        json_object_foreach (json_object_get (section, "directory"), id, entry) {
+            if (s_check_entry (where, id, entry, err) != 0)
+                return -1;
+            const char *given = json_string_value (json_object_get (entry, "district"));
+            if (given && strcmp (given, district) != 0)
+                return xc_err_set (err, XC_E_CONFIG, "%s.%s.district: '%s' in the directory of district '%s'",
+                                   where, id, given, district);
+            const json_t *other = json_object_get (directory, id);
+            if (other) {
+                const char *of = json_string_value (json_object_get (other, "district"));
+                return xc_err_set (err, XC_E_CONFIG, "%s.%s: the id is an entry of %s%s%s too", where, id,
+                                   of ? "district '" : "the city's directory", of ? of : "", of ? "'" : "");
+            }
+        }
+        json_object_foreach (json_object_get (section, "directory"), id, entry) {
+            json_t *copy = json_deep_copy (entry);
+            json_object_set_new (copy, "district", json_string (district));
+            json_object_set_new (directory, id, copy);
+        }
+    }
+    return 0;
+}
+
 /*  Checks what the schema cannot: ids, addresses without line breaks, URLs, times, selectors. */
 static int
-s_check (const json_t *p, xc_err_t *err)
+s_check (json_t *p, xc_err_t *err)
 {
     const char *id;
     json_t *entry;
-    json_object_foreach ((json_t *) json_object_get (p, "directory"), id, entry) {
-        size_t n = strlen (id);
-        if (n == 0 || n > 64 || strspn (id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != n)
-            return xc_err_set (err, XC_E_CONFIG, "policies.notify.directory: '%.64s' is not an id", id);
-        const json_t *channels = json_object_get (entry, "channels");
-        const char *email = json_string_value (json_object_get (channels, "email"));
-        const char *url = json_string_value (json_object_get (channels, "webhook"));
-        const char *name = json_string_value (json_object_get (entry, "name"));
-        if (email && (!strchr (email, '@') || strpbrk (email, "\r\n<> ,")))
-            return xc_err_set (err, XC_E_CONFIG, "policies.notify.directory.%s.channels.email: not an address", id);
-        if (json_is_true (json_object_get (channels, "stream")) && !json_object_get (entry, "principal"))
-            return xc_err_set (err, XC_E_CONFIG, "policies.notify.directory.%s.channels.stream: a stream needs the"
-                               " principal that reads it", id);
-        if (url && strncmp (url, "http://", 7) != 0 && strncmp (url, "https://", 8) != 0)
-            return xc_err_set (err, XC_E_CONFIG, "policies.notify.directory.%s.channels.webhook: not an http(s) URL", id);
-        if (strpbrk (name, "\r\n"))
-            return xc_err_set (err, XC_E_CONFIG, "policies.notify.directory.%s.name: a line break", id);
-        const char *at = json_string_value (json_object_get (json_object_get (entry, "digest"), "at"));
-        int h, m;
-        char tail;
-        if (at && (sscanf (at, "%2d:%2d%c", &h, &m, &tail) != 2 || at[2] != ':' || h < 0 || h > 23 || m < 0 || m > 59))
-            return xc_err_set (err, XC_E_CONFIG, "policies.notify.directory.%s.digest.at: not HH:MM", id);
-    }
+    json_object_foreach (json_object_get (p, "directory"), id, entry)
+        if (s_check_entry ("policies.notify.directory", id, entry, err) != 0)
+            return -1;
+    if (s_merge_districts (p, err) != 0)
+        return -1;
     size_t i, k;
     json_t *rule, *v;
     json_array_foreach (json_object_get (p, "rules"), i, rule) {
@@ -197,7 +259,7 @@ s_check (const json_t *p, xc_err_t *err)
             snprintf (copy, sizeof copy, "%s", json_string_value (v));
             for (char *save = NULL, *alt = strtok_r (copy, "|", &save); alt; alt = strtok_r (NULL, "|", &save))
                 if (strcmp (alt, "owners") != 0 && strcmp (alt, "lead_leaders") != 0 && strcmp (alt, "target") != 0
-                    && (strncmp (alt, "role:", 5) != 0 || !alt[5]))
+                    && (strncmp (alt, "role:", 5) != 0 || !alt[5]) && (strncmp (alt, "city:role:", 10) != 0 || !alt[10]))
                     return xc_err_set (err, XC_E_CONFIG, "policies.notify.rules.%s.to: '%s' is not a selector", rid, alt);
         }
         const char *key;

@@ -23,9 +23,8 @@ int
 notify_list (xc_call_t *call, void *state)
 {
     const notify_t *notify = state;
-    if (!xc_call_role_is (call, "office") && !notify_recipient_of (notify, xc_call_iss (call)))
-        return xc_call_fail (call, XC_E_FORBIDDEN, "'%s' has no deliveries: it is no principal of the directory",
-                             xc_call_iss (call));
+    if (!xc_call_role_is (call, "office") && notify_reader (call, notify, NULL) != 0)
+        return -1;
     const json_t *data = xc_call_msg (call)->data;
     int limit = xc_page_limit (data);
     sqlite3_stmt *stmt = xc_call_stmt (call,
@@ -48,7 +47,9 @@ notify_list (xc_call_t *call, void *state)
 int
 notify_get (xc_call_t *call, void *state)
 {
-    (void) state;
+    const notify_t *notify = state;
+    if (!xc_call_role_is (call, "office") && notify_reader (call, notify, NULL) != 0)
+        return -1;
     json_int_t id = json_integer_value (json_object_get (xc_call_msg (call)->data, "delivery"));
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT principal, state, tries, address, created_ms, sent_ms, acked_ms, digest, event_iat"

@@ -38,9 +38,11 @@ s_answers_for (const json_t *entry, const char *unit)
     return !units || s_has (units, "*") || s_has (units, unit);
 }
 
-/*  One alternative of a selector. */
+/*  One alternative of a selector, for an event of district (NULL: the city's). role: among the
+    owner's entries (a district's event never reaches the city by role: the city hears of it by
+    city:role:, which is among the city's entries whoever owns the event). */
 static void
-s_resolve (const notify_t *notify, const char *what, const json_t *data, json_t *out)
+s_resolve (const notify_t *notify, const char *what, const json_t *data, const char *district, json_t *out)
 {
     const char *unit = json_string_value (json_object_get (data, "unit"));
     const char *id;
@@ -48,7 +50,11 @@ s_resolve (const notify_t *notify, const char *what, const json_t *data, json_t 
     json_object_foreach ((json_t *) notify->directory, id, entry) {
         bool named = false;
         if (strncmp (what, "role:", 5) == 0)
-            named = s_has (json_object_get (entry, "roles"), what + 5) && s_answers_for (entry, unit);
+            named = notify_entry_of (entry, district) && s_has (json_object_get (entry, "roles"), what + 5)
+                    && s_answers_for (entry, unit);
+        else if (strncmp (what, "city:role:", 10) == 0)
+            named = notify_entry_of (entry, NULL) && s_has (json_object_get (entry, "roles"), what + 10)
+                    && s_answers_for (entry, unit);
         else if (strcmp (what, "owners") == 0 || strcmp (what, "lead_leaders") == 0)
             /* people of that very unit, named in the plan's responsibility list */
             named = unit && s_has (json_object_get (entry, "units"), unit)
@@ -64,7 +70,7 @@ s_resolve (const notify_t *notify, const char *what, const json_t *data, json_t 
 }
 
 json_t *
-notify_recipients (const notify_t *notify, const char *selector, const json_t *data)
+notify_recipients (const notify_t *notify, const char *selector, const json_t *data, const char *district)
 {
     json_t *out = json_array ();
     char copy[256];
@@ -72,7 +78,7 @@ notify_recipients (const notify_t *notify, const char *selector, const json_t *d
     /* a|b: b only when a names nobody */
     for (char *save = NULL, *alt = strtok_r (copy, "|", &save); alt && json_array_size (out) == 0;
          alt = strtok_r (NULL, "|", &save))
-        s_resolve (notify, alt, data, out);
+        s_resolve (notify, alt, data, district, out);
     return out;
 }
 
@@ -286,7 +292,8 @@ s_unit_registered (xc_call_t *call, const json_t *data)
     return xc_call_exec (call, stmt, "unable to record a unit");
 }
 
-/*  A round's name, for the texts (intake's round.opened). */
+/*  A round's name, for the texts, and its owner, for the events that name only the round
+    (intake's round.opened: owner {level, district, organ}). */
 static int
 s_round_opened (xc_call_t *call, const json_t *data)
 {
@@ -295,11 +302,17 @@ s_round_opened (xc_call_t *call, const json_t *data)
     const char *name = json_string_value (json_object_get (round, "name"));
     if (!id || !name)
         return 0;                    /* nothing to name: the texts use the id */
-    sqlite3_stmt *stmt = xc_call_stmt (call, "INSERT OR REPLACE INTO rounds (id, name) VALUES (?1, ?2)");
+    const json_t *owner = json_object_get (round, "owner");
+    const char *level = json_string_value (json_object_get (owner, "level"));
+    sqlite3_stmt *stmt = xc_call_stmt (call, "INSERT OR REPLACE INTO rounds (id, name, district, organ)"
+                                             " VALUES (?1, ?2, ?3, ?4)");
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, name, -1, SQLITE_STATIC);
+    if (level && strcmp (level, "district") == 0)
+        sqlite3_bind_text (stmt, 3, json_string_value (json_object_get (owner, "district")), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 4, json_string_value (json_object_get (owner, "organ")), -1, SQLITE_STATIC);
     return xc_call_exec (call, stmt, "unable to record a round");
 }
 
@@ -334,9 +347,18 @@ notify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void
         || (intake && strcmp (event->type, "round.opened") == 0 && s_round_opened (call, data) != 0))
         return -1;
     /* looked up once an event, for every notice it makes */
-    json_t *words = s_event_words (call, notify, data);
-    if (!words)
+    char *district = NULL;
+    json_t *organ = NULL;
+    if (notify_event_owner (call, notify, data, &district, &organ) != 0)
         return -1;
+    json_t *words = s_event_words (call, notify, data);
+    if (!words || json_object_set (words, "organ", organ) != 0) {
+        free (district);
+        json_decref (organ);
+        json_decref (words);
+        return -1;
+    }
+    json_decref (organ);
     size_t i;
     json_t *rule;
     json_array_foreach (notify->rules, i, rule) {
@@ -345,7 +367,7 @@ notify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void
         size_t k;
         json_t *selector;
         json_array_foreach (json_object_get (rule, "to"), k, selector) {
-            json_t *recipients = notify_recipients (notify, json_string_value (selector), data);
+            json_t *recipients = notify_recipients (notify, json_string_value (selector), data, district);
             size_t r;
             json_t *id;
             json_array_foreach (recipients, r, id) {
@@ -368,6 +390,7 @@ notify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void
                     if (rc != 0) {
                         json_decref (recipients);
                         json_decref (words);
+                        free (district);
                         return -1;
                     }
                 }
@@ -376,5 +399,6 @@ notify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void
         }
     }
     json_decref (words);
+    free (district);
     return 0;
 }

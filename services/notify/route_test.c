@@ -57,7 +57,7 @@ static void
 s_names (const notify_t *n, const char *selector, const char *data_text, char *out, size_t size)
 {
     json_t *data = json_loads (data_text, 0, NULL);
-    json_t *ids = notify_recipients (n, selector, data);
+    json_t *ids = notify_recipients (n, selector, data, NULL);
     out[0] = 0;
     size_t i;
     json_t *id;
@@ -106,6 +106,100 @@ test_selectors_name_only_who_answers (void)
     s_names (&n, "role:officer", "{\"referral\": 3}", got, sizeof got);
     CHECK_STR (got, "city");
     notify_policy_free (&n);
+}
+
+static void
+s_refused (const char *extra, const char *what)
+{
+    notify_t n;
+    xc_err_t err = { 0, "" };
+    CHECK_INT (s_load (&n, extra, &err), -1);
+    if (!strstr (err.text, what)) {
+        fprintf (stderr, "FAIL %s: '%s' does not say '%s'\n", h_current, err.text, what);
+        h_checks_failed_now++;
+    }
+    notify_policy_free (&n);
+}
+
+/*  The city's desk and officer, district D-1's office, leadership and a unit officer. */
+static const char s_districts[] =
+    ", \"districts\": {\"D-1\": {\"directory\": {"
+    "  \"d1-desk\": {\"name\": \"云溪区委巡察办\", \"roles\": [\"office\"], \"principal\": \"d1-office\","
+    "               \"channels\": {\"stream\": true}},"
+    "  \"d1-lead\": {\"name\": \"云溪区委巡察办主任\", \"roles\": [\"office_leadership\"], \"channels\": {\"email\": \"a@d1.cn\"}},"
+    "  \"d1-officer\": {\"name\": \"周青\", \"roles\": [\"officer\"], \"units\": [\"U-T1\"], \"channels\": {\"email\": \"z@d1.cn\"}}}},"
+    " \"D-2\": {\"directory\": {\"d2-desk\": {\"name\": \"白沙区委巡察办\", \"roles\": [\"office\"],"
+    "  \"channels\": {\"email\": \"x@d2.cn\"}}}}}";
+
+static void
+test_role_resolves_among_the_owners_entries (void)
+{
+    notify_t n;
+    xc_err_t err = { 0, "" };
+    CHECK_INT (s_load (&n, s_districts, &err), 0);
+    char got[256];
+    /* entries of a district get its id */
+    CHECK_STR (json_string_value (json_object_get (json_object_get (n.directory, "d1-lead"), "district")), "D-1");
+    CHECK (json_object_get (json_object_get (n.directory, "desk"), "district") == NULL);
+    /* the city's event: the city's office only; a district's: that district's office only */
+    s_names (&n, "role:office", "{\"unit\": \"U-T1\"}", got, sizeof got);
+    CHECK_STR (got, "desk");
+    json_t *data = json_loads ("{\"unit\": \"U-T1\"}", 0, NULL);
+    json_t *ids = notify_recipients (&n, "role:office", data, "D-1");
+    CHECK_INT (json_array_size (ids), 1);
+    CHECK_STR (json_string_value (json_array_get (ids, 0)), "d1-desk");
+    json_decref (ids);
+    /* the unit's officer of the district; the city's "*" officer is the city's, not D-1's */
+    ids = notify_recipients (&n, "role:officer", data, "D-1");
+    CHECK_INT (json_array_size (ids), 1);
+    CHECK_STR (json_string_value (json_array_get (ids, 0)), "d1-officer");
+    json_decref (ids);
+    /* a district without an entry of that role: nobody, not the city */
+    ids = notify_recipients (&n, "role:office_leadership", data, "D-2");
+    CHECK_INT (json_array_size (ids), 0);
+    json_decref (ids);
+    ids = notify_recipients (&n, "role:office", data, "D-9");
+    CHECK_INT (json_array_size (ids), 0);
+    json_decref (ids);
+    /* city:role: the city's whoever owns the event */
+    ids = notify_recipients (&n, "city:role:office", data, "D-1");
+    CHECK_INT (json_array_size (ids), 1);
+    CHECK_STR (json_string_value (json_array_get (ids, 0)), "desk");
+    json_decref (ids);
+    json_decref (data);
+    /* the default rules: the escalation at warning and accountability to the city office */
+    size_t i;
+    json_t *rule;
+    bool found = false;
+    json_array_foreach (n.rules, i, rule)
+        if (strcmp (json_string_value (json_object_get (rule, "id")), "escalated-city") == 0) {
+            found = true;
+            CHECK_STR (json_string_value (json_array_get (json_object_get (rule, "to"), 0)), "city:role:office");
+        }
+    CHECK (found);
+    notify_policy_free (&n);
+}
+
+static void
+test_bad_district_directories_are_refused (void)
+{
+    /* an id of the city's directory again */
+    s_refused (", \"districts\": {\"D-1\": {\"directory\": {\"desk\": {\"name\": \"x\", \"channels\": {}}}}}",
+               "policies.notify.districts.D-1.directory.desk: the id is an entry of the city's directory too");
+    /* an id of another district's */
+    s_refused (", \"districts\": {\"D-1\": {\"directory\": {\"x\": {\"name\": \"x\", \"channels\": {}}}},"
+               " \"D-2\": {\"directory\": {\"x\": {\"name\": \"y\", \"channels\": {}}}}}",
+               "directory.x: the id is an entry of district 'D-1' too");
+    s_refused (", \"districts\": {\"D-1\": {\"rules\": []}}", "districts.D-1.rules: unknown key");
+    s_refused (", \"districts\": {\"D-1\": {\"directory\": {\"x\": {\"name\": \"x\", \"channels\": {},"
+               " \"colour\": \"red\"}}}}", "colour: unknown key");
+    s_refused (", \"districts\": {\"D-1\": {\"directory\": {\"x\": {\"name\": \"x\", \"channels\": {},"
+               " \"district\": \"D-2\"}}}}", "districts.D-1.directory.x.district: 'D-2' in the directory of district 'D-1'");
+    s_refused (", \"districts\": {\"D 1\": {\"directory\": {}}}", "'D 1' is not a district id");
+    s_refused (", \"districts\": {\"D-1\": {\"directory\": {\"x\": {\"name\": \"x\","
+               " \"channels\": {\"stream\": true}}}}}", "districts.D-1.directory.x.channels.stream: a stream needs");
+    s_refused (", \"rules\": [{\"id\": \"a\", \"events\": [\"*\"], \"to\": [\"city:role:\"]}]",
+               "'city:role:' is not a selector");
 }
 
 static void
@@ -207,19 +301,6 @@ test_notices_read_in_words (void)
 }
 
 static void
-s_refused (const char *extra, const char *what)
-{
-    notify_t n;
-    xc_err_t err = { 0, "" };
-    CHECK_INT (s_load (&n, extra, &err), -1);
-    if (!strstr (err.text, what)) {
-        fprintf (stderr, "FAIL %s: '%s' does not say '%s'\n", h_current, err.text, what);
-        h_checks_failed_now++;
-    }
-    notify_policy_free (&n);
-}
-
-static void
 test_bad_policies_are_refused (void)
 {
     s_refused (", \"rules\": [{\"id\": \"a\", \"events\": [\"*\"], \"to\": [\"everyone\"]}]",
@@ -250,6 +331,8 @@ main (void)
     h_tmpdir (s_dir, sizeof s_dir, "notify-route");
     RUN (test_type_patterns);
     RUN (test_selectors_name_only_who_answers);
+    RUN (test_role_resolves_among_the_owners_entries);
+    RUN (test_bad_district_directories_are_refused);
     RUN (test_templates_render_members_and_leave_unknowns);
     RUN (test_notices_read_in_words);
     RUN (test_bad_policies_are_refused);

@@ -23,9 +23,8 @@ int
 notify_read (xc_call_t *call, void *state)
 {
     const notify_t *notify = state;
-    if (!notify_recipient_of (notify, xc_call_iss (call)))
-        return xc_call_fail (call, XC_E_FORBIDDEN, "'%s' has no stream: it is no principal of the directory",
-                             xc_call_iss (call));
+    if (notify_reader (call, notify, NULL) != 0)
+        return -1;
     const json_t *data = xc_call_msg (call)->data;
     json_int_t after = json_integer_value (json_object_get (data, "after"));
     int limit = xc_page_limit (data);
@@ -127,9 +126,8 @@ int
 notify_ack (xc_call_t *call, void *state)
 {
     const notify_t *notify = state;
-    if (!notify_recipient_of (notify, xc_call_iss (call)))
-        return xc_call_fail (call, XC_E_FORBIDDEN, "'%s' has no stream: it is no principal of the directory",
-                             xc_call_iss (call));
+    if (notify_reader (call, notify, NULL) != 0)
+        return -1;
     size_t i;
     json_t *id;
     json_int_t acknowledged = 0;

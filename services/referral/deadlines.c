@@ -11,11 +11,11 @@
 #include "services/referral/referral.h"
 
 int
-referral_due (xc_call_t *call, const referral_t *referral, const char *kind, xc_date_t start,
+referral_due (xc_call_t *call, const referral_rules_t *rules, const char *kind, xc_date_t start,
               xc_date_t *due, char *explain, size_t explain_size)
 {
     const char *text;
-    const xc_span_t *span = referral_policy_due (&referral->policy, kind, &text);
+    const xc_span_t *span = referral_rules_due (rules, kind, &text);
     xc_err_t err;
     if (xc_deadline_compute (xc_call_calendar (call), start, *span, due, explain, explain_size, &err) != 0)
         /* a year without a calendar file: intake's event waits for it (service.h) */
@@ -25,9 +25,8 @@ referral_due (xc_call_t *call, const referral_t *referral, const char *kind, xc_
 }
 
 xc_date_t
-referral_alert_next (const referral_t *referral, xc_date_t due, xc_date_t today)
+referral_alert_next (const referral_rules_t *p, xc_date_t due, xc_date_t today)
 {
-    const referral_policy_t *p = &referral->policy;
     /* thresholds ascend, so their days descend: the first later than today, from the largest */
     for (int i = p->n_warn_days - 1; i >= 0; i--)
         if (due - p->warn_days[i] > today)
@@ -36,17 +35,16 @@ referral_alert_next (const referral_t *referral, xc_date_t due, xc_date_t today)
 }
 
 xc_date_t
-referral_alert_first (const referral_t *referral, xc_date_t due)
+referral_alert_first (const referral_rules_t *p, xc_date_t due)
 {
-    const referral_policy_t *p = &referral->policy;
     return p->n_warn_days ? due - p->warn_days[p->n_warn_days - 1] : due + 1;
 }
 
 int
-referral_alert_schedule (xc_call_t *call, const referral_t *referral, json_int_t id,
+referral_alert_schedule (xc_call_t *call, const referral_rules_t *rules, json_int_t id,
                          xc_date_t due, xc_date_t today)
 {
-    xc_date_t next = referral_alert_next (referral, due, today);
+    xc_date_t next = referral_alert_next (rules, due, today);
     char text[XC_DATE_LEN + 1];
     xc_date_format (next, text);
     sqlite3_stmt *stmt = xc_call_stmt (call, "UPDATE referrals SET alert_next = ?2 WHERE id = ?1");
@@ -77,21 +75,22 @@ s_alert_new (xc_call_t *call, json_int_t id, const char *due, const char *alert)
 /*  The alerts one referral is due now. Days left within a band gets that band's warning
     once; bands a late referral skipped are recorded without a warning of their own. */
 static int
-s_alerts_for (xc_call_t *call, const referral_t *referral, json_int_t id, const char *kind,
-              const char *target, const char *due_text, xc_date_t due, xc_date_t today)
+s_alerts_for (xc_call_t *call, const referral_rules_t *p, json_int_t id, const char *kind,
+              const char *target, const char *district, const char *due_text, xc_date_t due, xc_date_t today)
 {
-    const referral_policy_t *p = &referral->policy;
     int days_left = (int) (due - today);
-    char alert[32], key[128], visibility[XC_NAME_MAX + 8];
-    referral_visibility (target, true, visibility, sizeof visibility);
+    char alert[32], key[128], visibility[XC_NAME_MAX + REFERRAL_DISTRICT_LEN + 8];
+    referral_visibility (target, district, true, visibility, sizeof visibility);
+    /* notify routes by the owner of the referral's round (docs/services/notify.md) */
+    const char *owner = district && district[0] ? district : "city";
     if (days_left < 0) {
         int fresh = s_alert_new (call, id, due_text, "overdue");
         if (fresh <= 0)
             return fresh;
         snprintf (key, sizeof key, "overdue:%lld:%s", (long long) id, due_text);
         return xc_call_emit_new (call, "referral.overdue", visibility, key,
-                                 json_pack ("{s:I, s:s, s:s, s:s}", "referral", id, "kind", kind,
-                                            "target", target, "due", due_text));
+                                 json_pack ("{s:I, s:s, s:s, s:s, s:s}", "referral", id, "kind", kind,
+                                            "target", target, "due", due_text, "round_owner", owner));
     }
     int band = -1;                   /* the smallest threshold not below days_left */
     for (int i = 0; i < p->n_warn_days && band < 0; i++)
@@ -108,8 +107,9 @@ s_alerts_for (xc_call_t *call, const referral_t *referral, json_int_t id, const 
             continue;
         snprintf (key, sizeof key, "warning:%lld:%s:%d", (long long) id, due_text, p->warn_days[i]);
         if (xc_call_emit_new (call, "referral.warning", visibility, key,
-                              json_pack ("{s:I, s:s, s:s, s:s, s:i}", "referral", id, "kind", kind,
-                                         "target", target, "due", due_text, "days_left", days_left)) != 0)
+                              json_pack ("{s:I, s:s, s:s, s:s, s:i, s:s}", "referral", id, "kind", kind,
+                                         "target", target, "due", due_text, "days_left", days_left,
+                                         "round_owner", owner)) != 0)
             return -1;
     }
     return 0;
@@ -125,17 +125,18 @@ referral_tick (xc_call_t *call, void *state)
     /* Only referrals with an alert due by today: the tick costs nothing for the others,
        however many there are, and a referral done with leaves the index (alert_next NULL). */
     sqlite3_stmt *stmt = xc_call_stmt (call,
-        "SELECT id, kind, target, due FROM referrals WHERE alert_next <= ?1"
+        "SELECT id, kind, target, due, coalesce (owner_district, '') FROM referrals WHERE alert_next <= ?1"
         " ORDER BY alert_next LIMIT 1000");
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, today_text, -1, SQLITE_STATIC);
     json_t *due = json_array ();
     while (sqlite3_step (stmt) == SQLITE_ROW)
-        json_array_append_new (due, json_pack ("{s:I, s:o, s:o, s:o}", "id",
+        json_array_append_new (due, json_pack ("{s:I, s:o, s:o, s:o, s:o}", "id",
                                                (json_int_t) sqlite3_column_int64 (stmt, 0), "kind",
                                                xc_column_text (stmt, 1), "target",
-                                               xc_column_text (stmt, 2), "due", xc_column_text (stmt, 3)));
+                                               xc_column_text (stmt, 2), "due", xc_column_text (stmt, 3),
+                                               "district", xc_column_text (stmt, 4)));
     sqlite3_reset (stmt);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < json_array_size (due); i++) {
@@ -149,12 +150,16 @@ referral_tick (xc_call_t *call, void *state)
         }
         /* a transaction only when there is something to write */
         json_int_t id = json_integer_value (json_object_get (r, "id"));
+        const char *district = json_string_value (json_object_get (r, "district"));
+        /* the warnings of the rules in force for the referral's round's owner */
+        const referral_rules_t *rules = referral_policy_rules (&referral->policy, district);
         rc = xc_call_begin (call);
         if (rc == 0)
-            rc = s_alerts_for (call, referral, id, json_string_value (json_object_get (r, "kind")),
-                               json_string_value (json_object_get (r, "target")), due_text, due_date, today);
+            rc = s_alerts_for (call, rules, id, json_string_value (json_object_get (r, "kind")),
+                               json_string_value (json_object_get (r, "target")), district, due_text,
+                               due_date, today);
         if (rc == 0)
-            rc = referral_alert_schedule (call, referral, id, due_date, today);
+            rc = referral_alert_schedule (call, rules, id, due_date, today);
     }
     json_decref (due);
     return rc;

@@ -28,12 +28,13 @@ referral_history (xc_call_t *call, json_int_t id, const char *action, const char
     return xc_call_exec (call, stmt, "unable to record the history");
 }
 
-/*  Emits a referral's event, visible to the office and the target only (data stolen). */
+/*  Emits a referral's event, visible to the office and the target only, and to the office of
+    district (its round's owner; NULL or "": the city) as its lead_access allows (data stolen). */
 static int
-s_emit_private (xc_call_t *call, const char *type, const char *target, json_t *data)
+s_emit_private (xc_call_t *call, const char *type, const char *target, const char *district, json_t *data)
 {
-    char visibility[XC_NAME_MAX + 8];
-    referral_visibility (target, false, visibility, sizeof visibility);
+    char visibility[XC_NAME_MAX + REFERRAL_DISTRICT_LEN + 8];
+    referral_visibility (target, district, false, visibility, sizeof visibility);
     return xc_call_emit_new (call, type, visibility, NULL, data);
 }
 
@@ -50,9 +51,9 @@ s_quiet_until (xc_call_t *call, const referral_t *referral, xc_date_t applied)
 
 /*  The first alert for due: the largest threshold's day, not before the quiet time is over. */
 static xc_date_t
-s_first_alert (const referral_t *referral, xc_date_t due, const char *quiet_until)
+s_first_alert (const referral_rules_t *rules, xc_date_t due, const char *quiet_until)
 {
-    xc_date_t first = referral_alert_first (referral, due), quiet;
+    xc_date_t first = referral_alert_first (rules, due), quiet;
     if (quiet_until && xc_date_parse (quiet_until, &quiet, NULL) == 0 && quiet > first)
         return quiet;
     return first;
@@ -65,10 +66,14 @@ referral_make (xc_call_t *call, const referral_t *referral, const char *kind, co
 {
     xc_date_t due, applied = xc_call_today (call);
     char explain[256], date_text[XC_DATE_LEN + 1], due_text[XC_DATE_LEN + 1], from_text[XC_DATE_LEN + 1];
-    char applied_text[XC_DATE_LEN + 1], quiet_text[XC_DATE_LEN + 1];
+    char applied_text[XC_DATE_LEN + 1], quiet_text[XC_DATE_LEN + 1], district[REFERRAL_DISTRICT_LEN];
     const char *policy_text;
-    referral_policy_due (&referral->policy, kind, &policy_text);
-    if (referral_due (call, referral, kind, date, &due, explain, sizeof explain) != 0)
+    /* the rules of the round's owner: a district's own deadlines for its rounds */
+    if (referral_round_owner (call, origin->round, district, sizeof district) != 0)
+        return -1;
+    const referral_rules_t *rules = referral_policy_rules (&referral->policy, district[0] ? district : NULL);
+    referral_rules_due (rules, kind, &policy_text);
+    if (referral_due (call, rules, kind, date, &due, explain, sizeof explain) != 0)
         return -1;
     xc_date_format (date, date_text);
     xc_date_format (due, due_text);
@@ -78,7 +83,7 @@ referral_make (xc_call_t *call, const referral_t *referral, const char *kind, co
     bool quiet = date < applied;
     if (quiet)
         xc_date_format (s_quiet_until (call, referral, applied), quiet_text);
-    xc_date_format (s_first_alert (referral, due, quiet ? quiet_text : NULL), from_text);
+    xc_date_format (s_first_alert (rules, due, quiet ? quiet_text : NULL), from_text);
     json_t *path = origin->category_path ? json_deep_copy (origin->category_path)
                    : origin->category ? json_pack ("[s]", origin->category) : NULL;
     char *content_text = json_dumps (content, JSON_COMPACT);
@@ -86,9 +91,9 @@ referral_make (xc_call_t *call, const referral_t *referral, const char *kind, co
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "INSERT INTO referrals (kind, target, problem, title, content, state, referred_on, due,"
         " due_start, due_policy, due_explain, alert_next, created_by, round, unit, unit_level,"
-        " category, category_path, category_name, last_on, applied_on, quiet_until)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, 'referred', ?6, ?7, ?6, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-        " ?17, ?6, ?18, ?19)");
+        " category, category_path, category_name, last_on, applied_on, quiet_until, owner_district,"
+        " due_source) VALUES (?1, ?2, ?3, ?4, ?5, 'referred', ?6, ?7, ?6, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+        " ?15, ?16, ?17, ?6, ?18, ?19, ?20, ?21)");
     if (!stmt || !content_text) {
         free (content_text);
         free (path_text);
@@ -116,6 +121,11 @@ referral_make (xc_call_t *call, const referral_t *referral, const char *kind, co
     sqlite3_bind_text (stmt, 17, origin->category_name, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 18, applied_text, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 19, quiet ? quiet_text : NULL, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 20, district[0] ? district : NULL, -1, SQLITE_STATIC);
+    /* which rules set the due date: the district's own span or period end, else the city's */
+    int k = strcmp (kind, "lead") == 0 ? 0 : strcmp (kind, "handover") == 0 ? 1 : 2;
+    sqlite3_bind_text (stmt, 21, rules->own_due[k] || rules->own_period_end ? rules->source : "city", -1,
+                       SQLITE_STATIC);
     free (content_text);
     free (path_text);
     if (xc_call_exec (call, stmt, "unable to make the referral") != 0) {
@@ -155,7 +165,7 @@ referral_make (xc_call_t *call, const referral_t *referral, const char *kind, co
                                "category_name", origin->category_name);
     if (problem > 0)
         json_object_set_new (event, "problem", json_integer (problem));
-    if (s_emit_private (call, "referral.created", target, event) != 0)
+    if (s_emit_private (call, "referral.created", target, district, event) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:I, s:s}", "referral", id, "due", due_text));
     return 0;
@@ -190,6 +200,8 @@ referral_apply (xc_call_t *call, const char *source, const xc_event_t *event, vo
         return xc_call_fail (call, XC_E_FORBIDDEN, "intake redacts %s event %lld for referral: make"
                              " referral one of intake's restricted readers", event->type,
                              (long long) event->seq);
+    if (referral_units_apply (call, event) != 0)   /* the problem's round */
+        return -1;
     const json_t *data = event->msg->data;
     const char *kind = lead ? "lead" : "handover";
     const char *target = json_string_value (json_object_get (data, lead ? "body" : "department"));
@@ -292,6 +304,48 @@ s_category (xc_call_t *call, const char *id, json_t **path, char *name, size_t s
     return 0;
 }
 
+/*  A district office makes referrals of the rounds it owns only: the problem's round (as
+    referral learnt it from intake's events) or, without a problem, the round given, must be
+    known and its own (forbidden otherwise); a round given that is not the problem's is schema.
+    The city office is not limited. Sets the origin's round to the problem's (kept in round). */
+static int
+s_district_may_create (xc_call_t *call, const json_t *problem, referral_origin_t *origin, char *round,
+                       size_t size)
+{
+    const char *district;
+    if (xc_call_district (call, &district) != 0)
+        return -1;
+    if (!district)
+        return 0;
+    if (problem) {
+        json_int_t id = json_integer_value (problem);
+        if (referral_problem_round (call, id, round, size) != 0)
+            return -1;
+        if (!round[0])
+            return xc_call_fail (call, XC_E_FORBIDDEN, "problem %lld has no round referral knows of: a district"
+                                 " office refers the problems of its own rounds", (long long) id);
+    }
+    else if (origin->round)
+        snprintf (round, size, "%s", origin->round);
+    else
+        return xc_call_fail (call, XC_E_FORBIDDEN, "a district office names the round (one it owns) or the"
+                             " problem of a referral it makes");
+    char owner[REFERRAL_DISTRICT_LEN];
+    if (referral_round_owner (call, round, owner, sizeof owner) != 0)
+        return -1;
+    /* the problem's round is named only once it is known to be the district's own */
+    if (strcmp (owner, district) != 0)
+        return problem ? xc_call_fail (call, XC_E_FORBIDDEN, "problem %lld is not of a round district %s owns",
+                                       (long long) json_integer_value (problem), district)
+                       : xc_call_fail (call, XC_E_FORBIDDEN, "round %s is not a round district %s owns%s", round,
+                                       district, owner[0] ? "" : " (or referral has not read it from intake yet)");
+    if (origin->round && strcmp (origin->round, round) != 0)
+        return xc_call_fail (call, XC_E_SCHEMA, "round %s is not problem %lld's round (%s)", origin->round,
+                             (long long) json_integer_value (problem), round);
+    origin->round = round;
+    return 0;
+}
+
 int
 referral_create (xc_call_t *call, void *state)
 {
@@ -310,6 +364,9 @@ referral_create (xc_call_t *call, void *state)
         .unit = json_string_value (json_object_get (data, "unit")),
         .category = json_string_value (json_object_get (data, "category")),
     };
+    char round[XC_NAME_MAX] = "";
+    if (s_district_may_create (call, problem, &origin, round, sizeof round) != 0)
+        return -1;
     char level[32] = "", category_name[512] = "";
     if (origin.unit && referral_unit_check (call, origin.unit, level, sizeof level) != 0)
         return -1;
@@ -338,6 +395,7 @@ typedef struct {
     bool disposed;                   /* disposed once: its feedback was given */
     char on[XC_DATE_LEN + 1];        /* the day this transition happened (occurred_on or today) */
     bool from_history;               /* sent by the office on the target's behalf, from the record */
+    char district[REFERRAL_DISTRICT_LEN];   /* the owner of its round ("": the city) */
 } s_referral_t;
 
 /*  Loads the referral of data.referral; checks the sender is its target (or the office when
@@ -355,8 +413,8 @@ s_load (xc_call_t *call, const referral_t *referral, s_referral_t *r, int mode)
     r->id = json_integer_value (json_object_get (data, "referral"));
     sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT kind, target, state, coalesce (method, ''), due,"
                                              " disposed_on IS NOT NULL, referred_on,"
-                                             " coalesce (last_on, referred_on), coalesce (quiet_until, '')"
-                                             " FROM referrals WHERE id = ?1");
+                                             " coalesce (last_on, referred_on), coalesce (quiet_until, ''),"
+                                             " coalesce (owner_district, '') FROM referrals WHERE id = ?1");
     if (!stmt)
         return -1;
     sqlite3_bind_int64 (stmt, 1, r->id);
@@ -371,6 +429,7 @@ s_load (xc_call_t *call, const referral_t *referral, s_referral_t *r, int mode)
         snprintf (r->referred_on, sizeof r->referred_on, "%s", (const char *) sqlite3_column_text (stmt, 6));
         snprintf (r->last_on, sizeof r->last_on, "%s", (const char *) sqlite3_column_text (stmt, 7));
         snprintf (r->quiet_until, sizeof r->quiet_until, "%s", (const char *) sqlite3_column_text (stmt, 8));
+        snprintf (r->district, sizeof r->district, "%s", (const char *) sqlite3_column_text (stmt, 9));
     }
     sqlite3_reset (stmt);
     if (!found)
@@ -378,9 +437,20 @@ s_load (xc_call_t *call, const referral_t *referral, s_referral_t *r, int mode)
     bool historical = json_object_get (data, "occurred_on") != NULL, recorder = false;
     for (int i = 0; i < referral->policy.n_history_roles && !recorder; i++)
         recorder = xc_call_role_is (call, referral->policy.history_roles[i]);
-    bool allowed = office ? xc_call_role_is (call, "office") : strcmp (xc_call_iss (call), r->target) == 0;
+    /* the office's commands: the city office, or the office of the district owning its round;
+       a district office among the history roles records only its own rounds' referrals */
+    const char *district;
+    if (xc_call_district (call, &district) != 0)
+        return -1;
+    if (district && strcmp (district, r->district) != 0)
+        recorder = false;
+    bool allowed = office ? xc_call_role_is (call, "office") || (district && strcmp (district, r->district) == 0)
+                          : strcmp (xc_call_iss (call), r->target) == 0;
     if (!allowed && !office && historical && recorder)
         r->from_history = allowed = true;
+    if (!allowed && office && district)
+        return xc_call_fail (call, XC_E_FORBIDDEN, "referral %lld is not of a round district %s owns",
+                             (long long) r->id, district);
     if (!allowed)
         return xc_call_fail (call, XC_E_FORBIDDEN, "only %s may do that to referral %lld%s",
                              office ? "the inspection office" : r->target, (long long) r->id,
@@ -437,7 +507,7 @@ s_move (xc_call_t *call, const s_referral_t *r, const char *state, const char *m
         json_object_set_new (event, "by", json_string (xc_call_iss (call)));
         json_object_set_new (event, "recorded_from_history", json_true ());
     }
-    if (s_emit_private (call, type, r->target, event) != 0)
+    if (s_emit_private (call, type, r->target, r->district, event) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:I, s:s}", "referral", r->id, "state", state));
     return 0;
@@ -615,7 +685,8 @@ referral_extend (xc_call_t *call, void *state)
     xc_date_t due_date;
     xc_date_parse (due, &due_date, NULL);
     char from[XC_DATE_LEN + 1], explain[400];
-    xc_date_format (s_first_alert (referral, due_date, r.quiet_until[0] ? r.quiet_until : NULL), from);
+    const referral_rules_t *rules = referral_policy_rules (&referral->policy, r.district[0] ? r.district : NULL);
+    xc_date_format (s_first_alert (rules, due_date, r.quiet_until[0] ? r.quiet_until : NULL), from);
     snprintf (explain, sizeof explain, "extended from %s to %s: %.300s", r.due, due, reason);
     sqlite3_stmt *stmt = xc_call_stmt (call, "UPDATE referrals SET due = ?2, alert_next = ?3,"
                                              " due_explain = ?4, last_on = ?5 WHERE id = ?1");
@@ -632,12 +703,13 @@ referral_extend (xc_call_t *call, void *state)
                                         "occurred_on", r.on)) != 0)
         return -1;
     /* No content in this event: the notification service routes it. */
-    char visibility[XC_NAME_MAX + 8];
-    referral_visibility (r.target, true, visibility, sizeof visibility);
+    char visibility[XC_NAME_MAX + REFERRAL_DISTRICT_LEN + 8];
+    referral_visibility (r.target, r.district, true, visibility, sizeof visibility);
     if (xc_call_emit_new (call, "referral.extended", visibility, NULL,
-                          json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s}", "referral", r.id, "kind", r.kind,
+                          json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "referral", r.id, "kind", r.kind,
                                      "target", r.target, "due", due, "previous_due", r.due,
-                                     "occurred_on", r.on)) != 0)
+                                     "occurred_on", r.on, "round_owner",
+                                     r.district[0] ? r.district : "city")) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:I, s:s}", "referral", r.id, "due", due));
     return 0;
@@ -684,11 +756,12 @@ referral_sign (xc_call_t *call, void *state)
                              json_pack ("{s:O, s:s}", "leader", leader, "occurred_on", r.on)) != 0)
         return -1;
     /* no content: the office's notices (notify) route it like the deadline alerts */
-    char visibility[XC_NAME_MAX + 8];
-    referral_visibility (r.target, true, visibility, sizeof visibility);
+    char visibility[XC_NAME_MAX + REFERRAL_DISTRICT_LEN + 8];
+    referral_visibility (r.target, r.district, true, visibility, sizeof visibility);
     if (xc_call_emit_new (call, "referral.signed", visibility, NULL,
-                          json_pack ("{s:I, s:s, s:s, s:O, s:s}", "referral", r.id, "kind", r.kind,
-                                     "target", r.target, "leader", leader, "occurred_on", r.on)) != 0)
+                          json_pack ("{s:I, s:s, s:s, s:O, s:s, s:s}", "referral", r.id, "kind", r.kind,
+                                     "target", r.target, "leader", leader, "occurred_on", r.on,
+                                     "round_owner", r.district[0] ? r.district : "city")) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:I, s:s}", "referral", r.id, "signed_on", r.on));
     return 0;

@@ -68,6 +68,20 @@ static const xc_migration_t s_migrations[] = {
       "CREATE TABLE signatures (referral INTEGER PRIMARY KEY REFERENCES referrals (id),"
       " leader_name TEXT NOT NULL, leader_title TEXT NOT NULL, signed_on TEXT NOT NULL,"
       " by TEXT NOT NULL);" },
+    /* district offices (issue 20): each round's link, each referral's owner district (its
+       round's, for a district's list and alerts) and which rules set its due date; problems'
+       rounds (a district refers its own rounds' problems); a district's rows by index */
+    { "districts",
+      "ALTER TABLE rounds ADD COLUMN link_kind TEXT;"
+      "ALTER TABLE rounds ADD COLUMN link_round TEXT;"
+      "ALTER TABLE rounds ADD COLUMN link_district TEXT;"
+      "CREATE INDEX rounds_by_district ON rounds (owner_district) WHERE owner_district IS NOT NULL;"
+      "ALTER TABLE referrals ADD COLUMN owner_district TEXT;"
+      "ALTER TABLE referrals ADD COLUMN due_source TEXT NOT NULL DEFAULT 'city';"
+      "UPDATE referrals SET owner_district = (SELECT owner_district FROM rounds WHERE rounds.id = referrals.round"
+      " AND owner_level = 'district') WHERE round IS NOT NULL;"
+      "CREATE INDEX referrals_by_district ON referrals (owner_district, id) WHERE owner_district IS NOT NULL;"
+      "CREATE TABLE problem_rounds (problem INTEGER PRIMARY KEY, round TEXT NOT NULL);" },
 };
 
 static const char *const s_anyone[] = { "*", NULL };
@@ -77,20 +91,6 @@ s_start (xc_service_t *service, void *state, xc_err_t *err)
 {
     referral_t *referral = state;
     return referral_policy_load (&referral->policy, xc_service_config (service), err);
-}
-
-/*  "to:<target>": only the office and that target read the message; "alert:<target>" (no
-    content: warnings, overdue, extensions) also the services, so notify can route it. */
-static bool
-s_event_visible (const xc_principal_t *reader, const char *visibility, void *state)
-{
-    (void) state;
-    bool alert = strncmp (visibility, "alert:", 6) == 0;
-    if (!alert && strncmp (visibility, "to:", 3) != 0)
-        return true;
-    const char *target = visibility + (alert ? 6 : 3);
-    return strcmp (reader->role, "office") == 0 || strcmp (reader->iss, target) == 0
-           || (alert && strcmp (reader->role, "service") == 0);
 }
 
 static const char *const s_sources[] = { "intake", NULL };
@@ -110,7 +110,7 @@ main (int argc, char **argv)
         .state = &s_referral,
         .start = s_start,
         .tick = referral_tick,
-        .event_visible = s_event_visible,
+        .event_visible = referral_event_visible,   /* policy.c */
         .sources = s_sources,
         .apply = referral_apply,
         .event_object = referral_event_object,

@@ -9,11 +9,15 @@
 int
 referral_get (xc_call_t *call, void *state)
 {
-    (void) state;
+    const referral_t *referral = state;
     json_int_t id = json_integer_value (json_object_get (xc_call_msg (call)->data, "referral"));
+    const char *district;
+    if (xc_call_district (call, &district) != 0)
+        return -1;
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT kind, target, problem, title, content, state, method, referred_on, due, due_start,"
-        " due_policy, due_explain, disposed_on, concluded_on, created_by FROM referrals WHERE id = ?1");
+        " due_policy, due_explain, disposed_on, concluded_on, created_by, coalesce (owner_district, ''),"
+        " due_source FROM referrals WHERE id = ?1");
     if (!stmt)
         return -1;
     sqlite3_bind_int64 (stmt, 1, id);
@@ -32,10 +36,20 @@ referral_get (xc_call_t *call, void *state)
                        "policy", xc_column_text (stmt, 10), "explain", xc_column_text (stmt, 11),
                        "disposed_on", xc_column_text (stmt, 12), "concluded_on", xc_column_text (stmt, 13),
                        "created_by", xc_column_text (stmt, 14));
+        json_object_set_new (json_object_get (r, "due"), "policy_source", xc_column_text (stmt, 16));
+        json_object_set_new (r, "owner_district", xc_column_text (stmt, 15));
     }
     sqlite3_reset (stmt);
     const char *target = r ? json_string_value (json_object_get (r, "target")) : NULL;
-    if (!r || (!xc_call_role_is (call, "office") && strcmp (target, xc_call_iss (call)) != 0)) {
+    char owner[REFERRAL_DISTRICT_LEN] = "";
+    if (r) {
+        snprintf (owner, sizeof owner, "%s", json_string_value (json_object_get (r, "owner_district")));
+        json_object_del (r, "owner_district");
+    }
+    /* a district office reads the leads of its own rounds when its discipline body allows it all */
+    bool lead_reader = district && strcmp (district, owner) == 0
+                       && referral_policy_lead_access (&referral->policy, district) == REFERRAL_LEADS_FULL;
+    if (!r || (!xc_call_role_is (call, "office") && !lead_reader && strcmp (target, xc_call_iss (call)) != 0)) {
         bool found = r != NULL;
         json_decref (r);
         return found ? xc_call_fail (call, XC_E_FORBIDDEN, "referral %lld is not yours to read", (long long) id)
@@ -107,13 +121,21 @@ referral_get (xc_call_t *call, void *state)
                     && span.unit == XC_SPAN_WORKDAYS;
     json_object_set_new (due, "calendar", json_string (workdays ? xc_call_config (call)->calendar
                                                                 : "calendar days"));
+    /* the warnings come from the rules of the round's owner as the policy has them now */
+    const referral_rules_t *rules = referral_policy_rules (&referral->policy, owner[0] ? owner : NULL);
+    json_t *warn_days = json_array ();
+    for (int k = rules->n_warn_days - 1; k >= 0; k--)
+        json_array_append_new (warn_days, json_integer (rules->warn_days[k]));
+    json_object_set_new (due, "warnings", json_pack ("{s:o, s:s}", "days", warn_days, "policy_source",
+                                                     rules->own_warn_days ? rules->source : "city"));
+    json_object_set_new (r, "round_owner", json_string (owner[0] ? owner : "city"));
     json_object_set_new (r, "history", h);
     json_object_set_new (r, "outcomes", o);
     /* Reading a lead is a disciplinary matter: the read itself is recorded, durably, before
        the lead is shown (a resent read is answered from the inbox and not logged twice). */
     if (strcmp (json_string_value (json_object_get (r, "kind")), "lead") == 0) {
-        char visibility[XC_NAME_MAX + 8], at[XC_RFC3339_LEN + 1];
-        referral_visibility (target, false, visibility, sizeof visibility);
+        char visibility[XC_NAME_MAX + REFERRAL_DISTRICT_LEN + 8], at[XC_RFC3339_LEN + 1];
+        referral_visibility (target, owner, false, visibility, sizeof visibility);
         xc_clock_format (xc_call_now (call), at);
         if (xc_call_emit_new (call, "lead.read", visibility, NULL,
                               json_pack ("{s:I, s:s, s:s}", "referral", id, "reader",
@@ -129,6 +151,14 @@ referral_get (xc_call_t *call, void *state)
 static json_t *
 s_list_row (sqlite3_stmt *stmt)
 {
+    /* a district office's row of its round's referral under lead_access status: no text */
+    if (!sqlite3_column_int (stmt, 14))
+        return json_pack ("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
+                          "id", (json_int_t) sqlite3_column_int64 (stmt, 0),
+                          "kind", xc_column_text (stmt, 1), "target", xc_column_text (stmt, 2),
+                          "round", xc_column_text (stmt, 9), "state", xc_column_text (stmt, 5),
+                          "method", xc_column_text (stmt, 6), "due", xc_column_text (stmt, 7),
+                          "overdue", sqlite3_column_int (stmt, 8));
     return json_pack ("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o}",
                       "id", (json_int_t) sqlite3_column_int64 (stmt, 0),
                       "kind", xc_column_text (stmt, 1), "target", xc_column_text (stmt, 2),
@@ -144,22 +174,37 @@ s_list_row (sqlite3_stmt *stmt)
 /* Overdue: past its due date without a first disposal (its feedback). */
 #define OVERDUE "(disposed_on IS NULL AND due < ?1)"
 
+/*  Who reads which rows: the office every one; a district office those sent to it and, when
+    its lead_access is status or full, those of the rounds it owns, by their indexes (target, id)
+    and (owner_district, id), so its list costs what its own rows cost; anyone else those sent
+    to it. The last column says whether the row is shown whole. */
+static const char s_list_sql[] =
+    "SELECT id, kind, target, problem, title, state, method, due, " OVERDUE ", round, unit, %s,"
+    " category_name, referred_on, ?10 OR target = ?6 FROM referrals"
+    " WHERE %s (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR target = ?3) AND (?4 IS NULL OR state = ?4)"
+    " AND (?5 IS NULL OR " OVERDUE " = ?5) AND id > ?7 ORDER BY id LIMIT ?8";
+
 int
 referral_list (xc_call_t *call, void *state)
 {
-    (void) state;
+    const referral_t *referral = state;
     const json_t *data = xc_call_msg (call)->data;
+    const char *district;
+    if (xc_call_district (call, &district) != 0)
+        return -1;
+    referral_lead_access_t access = referral_policy_lead_access (&referral->policy, district);
+    bool office = xc_call_role_is (call, "office");
     int limit = xc_page_limit (data);
     char today[XC_DATE_LEN + 1];
     xc_date_format (xc_call_today (call), today);
     json_t *overdue = json_object_get (data, "overdue");
     char sql[2048];
-    snprintf (sql, sizeof sql,
-        "SELECT id, kind, target, problem, title, state, method, due, " OVERDUE ", round, unit, %s,"
-        " category_name, referred_on FROM referrals"
-        " WHERE (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR target = ?3) AND (?4 IS NULL OR state = ?4)"
-        " AND (?5 IS NULL OR " OVERDUE " = ?5) AND (?6 IS NULL OR target = ?6) AND id > ?7"
-        " ORDER BY id LIMIT ?8", referral_name_at_sql);
+    snprintf (sql, sizeof sql, s_list_sql, referral_name_at_sql,
+              office ? ""
+              : district && access != REFERRAL_LEADS_NONE
+                  ? "id IN (SELECT id FROM referrals WHERE target = ?6 UNION ALL"
+                    " SELECT id FROM referrals WHERE owner_district = ?9 AND target <> ?6) AND"
+                  : "target = ?6 AND");
     sqlite3_stmt *stmt = xc_call_stmt (call, sql);
     if (!stmt)
         return -1;
@@ -170,9 +215,12 @@ referral_list (xc_call_t *call, void *state)
     if (overdue)
         sqlite3_bind_int (stmt, 5, json_is_true (overdue));
     /* everyone but the office sees only what was sent to them */
-    sqlite3_bind_text (stmt, 6, xc_call_role_is (call, "office") ? NULL : xc_call_iss (call), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 6, xc_call_iss (call), -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 7, json_integer_value (json_object_get (data, "after")));
     sqlite3_bind_int (stmt, 8, limit + 1);
+    sqlite3_bind_text (stmt, 9, district, -1, SQLITE_STATIC);
+    /* whole rows: the office's, and a district's whose lead_access is full */
+    sqlite3_bind_int (stmt, 10, office || (district && access == REFERRAL_LEADS_FULL));
     return xc_call_page (call, stmt, limit, s_list_row, "id", "unable to list referrals");
 }
 
@@ -353,11 +401,39 @@ s_col (sqlite3_stmt *stmt, int i)
     return (const char *) sqlite3_column_text (stmt, i);
 }
 
+static int s_stats (xc_call_t *call, const referral_t *referral, const json_t *data);
+
 int
 referral_stats (xc_call_t *call, void *state)
 {
     const referral_t *referral = state;
     const json_t *data = xc_call_msg (call)->data;
+    const char *district;
+    if (xc_call_district (call, &district) != 0)
+        return -1;
+    json_t *forced = NULL;
+    if (district) {
+        /* a district office: over its own rounds, when its discipline body lets it see their leads */
+        referral_lead_access_t access = referral_policy_lead_access (&referral->policy, district);
+        const char *owner = json_string_value (json_object_get (data, "owner"));
+        if (access == REFERRAL_LEADS_NONE)
+            return xc_call_fail (call, XC_E_FORBIDDEN, "district %s may not see its rounds' referrals"
+                                 " (policies.referral.districts.%s.lead_access is none)", district, district);
+        if (owner && strcmp (owner, district) != 0)
+            return xc_call_fail (call, XC_E_FORBIDDEN, "district %s counts its own rounds only, not owner %s",
+                                 district, owner);
+        forced = json_deep_copy (data);
+        json_object_set_new (forced, "owner", json_string (district));
+        data = forced;
+    }
+    int rc = s_stats (call, referral, data);
+    json_decref (forced);
+    return rc;
+}
+
+static int
+s_stats (xc_call_t *call, const referral_t *referral, const json_t *data)
+{
     char today[XC_DATE_LEN + 1], where[1024] = "", sql[4096];
     xc_date_format (xc_call_today (call), today);
     if (s_filters (call, data, where, sizeof where) != 0)

@@ -18,12 +18,37 @@
 #define REFERRAL_MAX_WARNINGS 8
 #define REFERRAL_MAX_KINDS 32
 #define REFERRAL_MAX_ROLES 16
+#define REFERRAL_MAX_DISTRICTS 256
+#define REFERRAL_DISTRICT_LEN 65      /* a district id: 1-64 of A-Z a-z 0-9 . _ : - */
 
+/*  The deadline rules in force for a referral: the city's (policies.referral), or a district's
+    overrides (policies.referral.districts.<D>) on top of them, for the referrals of rounds that
+    district owns. Each own_* flag says the member was written at this level: for the city's
+    rules, in policies.referral (else the built-in default); for a district's, in its override
+    (else inherited from the city's). xcctl shows the rules in effect from them. */
 typedef struct {
+    char source[REFERRAL_DISTRICT_LEN];   /* "city" or the district's id: policy_source */
     xc_span_t due_lead, due_handover, due_report;
     char due_text[3][32];            /* the spans as written, shown by referral.get */
     int warn_days[REFERRAL_MAX_WARNINGS];   /* ascending */
     int n_warn_days;
+    bool own_due[3], own_period_end, own_warn_days;   /* lead, handover, report */
+} referral_rules_t;
+
+/*  What a district office sees of the leads of its own rounds (its discipline body's say). */
+typedef enum { REFERRAL_LEADS_NONE, REFERRAL_LEADS_STATUS, REFERRAL_LEADS_FULL } referral_lead_access_t;
+
+typedef struct {
+    char id[REFERRAL_DISTRICT_LEN];
+    referral_lead_access_t lead_access;
+    bool own_lead_access;
+    referral_rules_t rules;
+} referral_district_t;
+
+typedef struct {
+    referral_rules_t city;
+    referral_district_t *districts;  /* policies.referral.districts, in the file's order */
+    size_t n_districts;
     /* who may give occurred_on (history), and how long a referral loaded from history is
        quiet (no alerts) after it was applied */
     char history_roles[REFERRAL_MAX_ROLES][XC_NAME_MAX];
@@ -49,16 +74,31 @@ const xc_route_t *referral_routes (size_t *n);
 int referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);
 /* The policy's JSON (outcome kinds, definitions); a failed load has freed it already. */
 void referral_policy_free (referral_policy_t *policy);
-/* The span and its text for a kind ("lead", "handover", "report"). */
+/* The span and its text for a kind ("lead", "handover", "report") under rules. */
+const xc_span_t *referral_rules_due (const referral_rules_t *rules, const char *kind, const char **text);
+/* The span and its text for a kind under the city's rules. */
 const xc_span_t *referral_policy_due (const referral_policy_t *policy, const char *kind,
                                       const char **text);
+/* The district's entry of policies.referral.districts; NULL when it has none (or district is NULL). */
+const referral_district_t *referral_policy_district (const referral_policy_t *policy, const char *district);
+/* The rules for the referrals of rounds owned by district (NULL: the city's): the district's
+   overrides on the city's when it has an entry, else the city's. */
+const referral_rules_t *referral_policy_rules (const referral_policy_t *policy, const char *district);
+/* What district sees of its rounds' leads (none without an entry). */
+referral_lead_access_t referral_policy_lead_access (const referral_policy_t *policy, const char *district);
+const char *referral_lead_access_name (referral_lead_access_t access);
 /* The Chinese name of a kind in an outcome list ("party_sanction", ...); NULL when unknown. */
 const char *referral_policy_kind_name (const referral_policy_t *policy, const char *list,
                                        const char *id);
 
 /* The visibility class of a referral's events: only the office and the target read them; an
-   alert's (no content) also the services. */
-void referral_visibility (const char *target, bool alert, char *out, size_t size);
+   alert's (no content) also the services. district: the owner of the referral's round (NULL:
+   the city), whose office reads them as policies.referral.districts.<D>.lead_access allows
+   (alerts with status, everything with full). Classes: "to:<target>", "alert:<target>",
+   "to@<D>|<target>", "alert@<D>|<target>" (a district id has no '|'). */
+void referral_visibility (const char *target, const char *district, bool alert, char *out, size_t size);
+/* Whether reader may read an event of that class (the service's event_visible hook). */
+bool referral_event_visible (const xc_principal_t *reader, const char *visibility, void *state);
 
 /* Where a referral comes from: its round, inspected unit and category (each may be NULL). */
 typedef struct {
@@ -66,7 +106,8 @@ typedef struct {
     const json_t *category_path;     /* ids from the root; NULL: [category] */
 } referral_origin_t;
 
-/* units.c: rounds and units from intake's events, the unit's successor */
+/* units.c: rounds (owner, link), units and problems' rounds from intake's events, the unit's
+   successor */
 int referral_units_apply (xc_call_t *call, const xc_event_t *event);
 /* The day an intake event's fact happened: its occurred_on, else its signing day. */
 void referral_event_date (xc_call_t *call, const xc_event_t *event, char out[XC_DATE_LEN + 1]);
@@ -76,6 +117,10 @@ int referral_unit_check (xc_call_t *call, const char *unit, char *level, size_t 
 /* A referral made for a unit that was merged or split before referral read it (an event that
    waited for a calendar file) moves to its successor, as the unit's open referrals did. */
 int referral_unit_follow (xc_call_t *call, json_int_t id, const char *unit);
+/* The district owning round ("" for the city, an unknown round or NULL) into out. */
+int referral_round_owner (xc_call_t *call, const char *round, char *out, size_t size);
+/* The round intake recorded problem under (from its problem.* events) into out ("" unknown). */
+int referral_problem_round (xc_call_t *call, json_int_t problem, char *out, size_t size);
 /* An SQL expression: the name of referrals.unit on referrals.referred_on. */
 extern const char *const referral_name_at_sql;
 
@@ -100,16 +145,16 @@ int referral_sign (xc_call_t *call, void *state);
 int referral_history (xc_call_t *call, json_int_t id, const char *action, const char *by,
                       json_t *data);
 
-/* deadlines.c */
-int referral_due (xc_call_t *call, const referral_t *referral, const char *kind, xc_date_t start,
+/* deadlines.c: each under the rules in force for the referral (referral_policy_rules) */
+int referral_due (xc_call_t *call, const referral_rules_t *rules, const char *kind, xc_date_t start,
                   xc_date_t *due, char *explain, size_t explain_size);
 /* The next day after today on which an alert falls due for a referral due on due (a warning
    threshold's day, or the day after due for the overdue notice); 0 when none is left. */
-xc_date_t referral_alert_next (const referral_t *referral, xc_date_t due, xc_date_t today);
+xc_date_t referral_alert_next (const referral_rules_t *rules, xc_date_t due, xc_date_t today);
 /* The first alert's day for a new due date: the largest threshold before it. */
-xc_date_t referral_alert_first (const referral_t *referral, xc_date_t due);
+xc_date_t referral_alert_first (const referral_rules_t *rules, xc_date_t due);
 /* Writes that day (or NULL) into the referral's alert_next. */
-int referral_alert_schedule (xc_call_t *call, const referral_t *referral, json_int_t id,
+int referral_alert_schedule (xc_call_t *call, const referral_rules_t *rules, json_int_t id,
                              xc_date_t due, xc_date_t today);
 int referral_tick (xc_call_t *call, void *state);
 

@@ -3,7 +3,8 @@
     against hostile data. */
 #include "services/referral/referral.h"
 
-static const char *const s_office[] = { "office", NULL };
+/* the city office; a district office for its own rounds (the handlers check the scope) */
+static const char *const s_offices[] = { "office", "district", NULL };
 static const char *const s_anyone[] = { "*", NULL };
 static const char *const s_kinds[] = { "lead", "handover", "report", NULL };
 static const char *const s_states[] = { "referred", "acknowledged", "disposed", "concluded", NULL };
@@ -107,17 +108,17 @@ static const xc_field_t s_list[] = {
 /*  Transitions are open to every role here: the handler checks that the sender is the
     referral's target, whatever its role. referral.get is a command: each read is logged. */
 static const xc_route_t s_routes[] = {
-    { "referral.create", XC_COMMAND, s_office, s_create, referral_create },
+    { "referral.create", XC_COMMAND, s_offices, s_create, referral_create },
     { "referral.acknowledge", XC_COMMAND, s_anyone, s_acknowledge, referral_acknowledge },
     { "referral.dispose", XC_COMMAND, s_anyone, s_dispose, referral_dispose },
     { "referral.outcome", XC_COMMAND, s_anyone, s_outcome, referral_outcome },
     { "referral.reopen", XC_COMMAND, s_anyone, s_reopen, referral_reopen },
     { "referral.conclude", XC_COMMAND, s_anyone, s_conclude, referral_conclude },
-    { "referral.extend", XC_COMMAND, s_office, s_extend, referral_extend },
-    { "referral.sign", XC_COMMAND, s_office, s_sign, referral_sign },
+    { "referral.extend", XC_COMMAND, s_offices, s_extend, referral_extend },
+    { "referral.sign", XC_COMMAND, s_offices, s_sign, referral_sign },
     { "referral.get", XC_COMMAND, s_anyone, s_only_id, referral_get },
     { "referral.list", XC_QUERY, s_anyone, s_list, referral_list },
-    { "referral.stats", XC_QUERY, s_office, s_stats, referral_stats },
+    { "referral.stats", XC_QUERY, s_offices, s_stats, referral_stats },
 };
 
 const xc_route_t *

@@ -87,6 +87,28 @@ s_round_opened (xc_call_t *call, const xc_event_t *event)
     sqlite3_bind_text (stmt, 7, start, -1, SQLITE_STATIC);
     if (xc_call_exec (call, stmt, "unable to record a round") != 0)
         return -1;
+    /* its link (联动, 交叉, 提级): kept with the round; the district of a crossed round's teams
+       or of a raised round's units in link_district */
+    const json_t *link = json_object_get (round, "link");
+    const char *by = json_string_value (json_object_get (link, "by"));
+    stmt = xc_call_stmt (call, "UPDATE rounds SET link_kind = ?2, link_round = ?3, link_district = ?4 WHERE id = ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, json_string_value (json_object_get (link, "kind")), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 3, json_string_value (json_object_get (link, "round")), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 4, by ? by : json_string_value (json_object_get (link, "district")), -1,
+                       SQLITE_STATIC);
+    if (xc_call_exec (call, stmt, "unable to record a round's link") != 0)
+        return -1;
+    /* referrals the office made naming the round before referral read it: theirs is the owner */
+    stmt = xc_call_stmt (call, "UPDATE referrals SET owner_district = (SELECT owner_district FROM rounds"
+                               " WHERE id = ?1) WHERE round = ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+    if (xc_call_exec (call, stmt, "unable to record the owner of a round's referrals") != 0)
+        return -1;
     size_t i;
     const json_t *mode;
     json_array_foreach (json_object_get (round, "modes"), i, mode) {
@@ -182,9 +204,61 @@ referral_unit_follow (xc_call_t *call, json_int_t id, const char *unit)
     return 0;
 }
 
+/*  The round of each problem intake tells of (problem.recorded, problem.referred, ...): a
+    district office refers only the problems of its own rounds. */
+static int
+s_problem_round (xc_call_t *call, const xc_event_t *event)
+{
+    const json_t *data = event->msg->data, *problem = json_object_get (data, "problem");
+    json_int_t id = json_is_object (problem) ? json_integer_value (json_object_get (problem, "id"))
+                                             : json_integer_value (problem);
+    const char *round = json_string_value (json_object_get (json_is_object (problem) ? problem : data, "round"));
+    if (id <= 0 || !round)
+        return 0;
+    sqlite3_stmt *stmt = xc_call_stmt (call, "INSERT OR REPLACE INTO problem_rounds (problem, round) VALUES (?1, ?2)");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_text (stmt, 2, round, -1, SQLITE_STATIC);
+    return xc_call_exec (call, stmt, "unable to record a problem's round");
+}
+
+int
+referral_problem_round (xc_call_t *call, json_int_t problem, char *out, size_t size)
+{
+    out[0] = 0;
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT round FROM problem_rounds WHERE problem = ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, problem);
+    if (sqlite3_step (stmt) == SQLITE_ROW)
+        snprintf (out, size, "%s", (const char *) sqlite3_column_text (stmt, 0));
+    sqlite3_reset (stmt);
+    return 0;
+}
+
+int
+referral_round_owner (xc_call_t *call, const char *round, char *out, size_t size)
+{
+    out[0] = 0;
+    if (!round)
+        return 0;
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT coalesce (owner_district, '') FROM rounds WHERE id = ?1"
+                                             " AND owner_level = 'district'");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
+    if (sqlite3_step (stmt) == SQLITE_ROW)
+        snprintf (out, size, "%s", (const char *) sqlite3_column_text (stmt, 0));
+    sqlite3_reset (stmt);
+    return 0;
+}
+
 int
 referral_units_apply (xc_call_t *call, const xc_event_t *event)
 {
+    if (strncmp (event->type, "problem.", 8) == 0)
+        return s_problem_round (call, event);
     const json_t *data = event->msg->data;
     char on[XC_DATE_LEN + 1];
     referral_event_date (call, event, on);

@@ -61,14 +61,18 @@ s_referral (const xc_config_t *cfg)
         XC_FUZZ_ASSERT (err.code == XC_E_CONFIG);
         return;
     }
-    XC_FUZZ_ASSERT (policy.n_warn_days <= REFERRAL_MAX_WARNINGS);
-    for (int i = 1; i < policy.n_warn_days; i++)
-        XC_FUZZ_ASSERT (policy.warn_days[i - 1] < policy.warn_days[i]);
-    static const char *const kinds[] = { "lead", "handover", "report" };
-    for (int i = 0; i < 3; i++) {
-        const char *text = NULL;
-        const xc_span_t *span = referral_policy_due (&policy, kinds[i], &text);
-        XC_FUZZ_ASSERT (span && text && span->amount >= 0 && span->amount <= 3660);
+    /* the city's rules and each district's (its overrides on the city's) */
+    for (size_t d = 0; d <= policy.n_districts; d++) {
+        const referral_rules_t *rules = d == 0 ? &policy.city : &policy.districts[d - 1].rules;
+        XC_FUZZ_ASSERT (rules->n_warn_days <= REFERRAL_MAX_WARNINGS);
+        for (int i = 1; i < rules->n_warn_days; i++)
+            XC_FUZZ_ASSERT (rules->warn_days[i - 1] < rules->warn_days[i]);
+        static const char *const kinds[] = { "lead", "handover", "report" };
+        for (int i = 0; i < 3; i++) {
+            const char *text = NULL;
+            const xc_span_t *span = referral_rules_due (rules, kinds[i], &text);
+            XC_FUZZ_ASSERT (span && text && span->amount >= 0 && span->amount <= 3660);
+        }
     }
     referral_policy_free (&policy);
 }

@@ -43,7 +43,7 @@ WAIT = 15.0
 TZ = datetime.timezone(datetime.timedelta(hours=8))
 
 # The principal that speaks for each role column, and the rest of the cast.
-ROLE_PRINCIPAL = {"office": "office", "team": "team", "petition": "petition", "audit": "audit",
+ROLE_PRINCIPAL = {"office": "office", "district": "dist_a", "team": "team", "petition": "petition", "audit": "audit",
                   "public": "public", "unit": "unit_a", "discipline": "body_a",
                   "department": "dept", "service": "svc"}
 PRINCIPALS = {
@@ -58,12 +58,20 @@ PRINCIPALS = {
     "body_b": ("discipline-b", "discipline", {"units": ["U-B"]}),
     "dept": ("organization-dept", "department", {}),
     "svc": ("svc-probe", "service", {}),
+    # the district office of D-1 (云溪区): its own round RD on U-C; U-A is in D-1 too, but R1
+    # (a city round over U-A) is not its
+    "dist_a": ("district-a", "district", {"district": "D-1"}),
+    "team_d": ("team-d", "team", {}),                              # RD's team
 }
-# One principal of each role that is in no notify directory entry.
-PRINCIPALS.update({f"x_{role}": (f"x-{role}", role, {}) for role in ROLE_PRINCIPAL})
+# One principal of each role that is in no notify directory entry (the district's has a district:
+# without one it may do nothing at all).
+PRINCIPALS.update({f"x_{role}": (f"x-{role}", role, {"district": "D-1"} if role == "district" else {})
+                   for role in ROLE_PRINCIPAL})
+# What the district office of D-1 may see of the leads of its rounds (policies.referral.districts).
+LEAD_ACCESS = {"D-1": "full"}
 # Directory principals: each gets a stream, and a referral of its own (so a notice of its own).
 STREAMED = ["office", "team", "petition", "audit", "public", "unit_a", "unit_b", "body_a", "body_b",
-            "dept", "svc"]
+            "dept", "svc", "dist_a"]
 
 LEAD_SUMMARY = "LEADMARK-S 某局长违规收受礼金"
 LEAD_DETAIL = "LEADMARK-D 2025年春节期间收受管理服务对象礼金共计5万元"
@@ -71,7 +79,7 @@ LEAD_NOTE = "LEADMARK-N 请市纪委监委核处"
 MARK = "LEADMARK"
 REPORTER = {"name": "REPORTERMARK 王五", "contact": "139-0000-0000"}
 # Everyone who must get nothing of the lead; the service role sees its alerts only (no text).
-NOBODY = ["body_b", "unit_a", "unit_b", "team", "public", "petition", "audit", "dept"]
+NOBODY = ["body_b", "unit_a", "unit_b", "team", "public", "petition", "audit", "dept", "dist_a"]
 ALERTS = {"referral.warning", "referral.overdue", "referral.extended", "referral.signed"}
 LEADS_HEADER = "\ufeff线索编号,接收单位,问题编号,标题,状态,处置方式,反馈期限,是否逾期\r\n"
 
@@ -261,14 +269,21 @@ def build(s):
     day = lambda n: str(t + datetime.timedelta(days=n))
     for unit in ({"id": "D-1", "name": "云溪区", "level": "district"},
                  {"id": "U-A", "name": "青石镇", "level": "town", "parent": "D-1"},
-                 {"id": "U-B", "name": "市教育局", "level": "city_department"}):
+                 {"id": "U-B", "name": "市教育局", "level": "city_department"},
+                 {"id": "D-2", "name": "石桥区", "level": "district"},
+                 {"id": "U-C", "name": "白沙镇", "level": "town", "parent": "D-1"},
+                 # for the district's unit probes: in D-1, and out of it
+                 *({"id": u, "name": f"探针单位{u}", "level": "town", "parent": "D-1"}
+                   for u in ("U-DR", "U-DM1", "U-DM2", "U-DS")),
+                 *({"id": u, "name": f"探针单位{u}", "level": "other"} for u in ("U-OM1", "U-OM2", "U-OS"))):
         ok(i.call(o, "unit.register", unit))
 
-    def round_(rid, team, targets, opened, stages):
+    def round_(rid, team, targets, opened, stages, owner=None):
         ok(i.call(o, "round.open", {
             "id": rid, "name": f"第{rid}轮巡察", "kind": "regular", "team": team,
             "targets": [{"unit": u, "coverage": "main"} for u in targets],
-            "planned_start": opened, "planned_end": day(30), "date": opened}))
+            "planned_start": opened, "planned_end": day(30), "date": opened,
+            **({"owner": owner} if owner else {})}))
         for stage, date in stages:
             ok(i.call(o, "round.advance", {"round": rid, "stage": stage, "date": date}))
 
@@ -287,7 +302,19 @@ def build(s):
             {"kind": "feedback", "timeliness": "deadline"}]}))
     for stage, n in (("withdrawn", -10), ("reported", -5), ("feedback_delivered", 0)):
         ok(i.call(o, "round.advance", {"round": "R1", "stage": stage, "date": day(n)}))
+    # RD: the district D-1's own round (opened by the city office for it), on U-C
+    round_("RD", "team-d", ["U-C"], day(-30), [("stationed", day(-20))], owner="D-1")
+    w.p_d1 = report(s.team_d, "inspection_team", "村务公开不及时", "RD", "U-C")
+    ok(i.call(o, "problem.classify", {"problem": w.p_d1, "dispositions": [
+        {"kind": "feedback", "timeliness": "deadline"}]}))
+    w.p_dcls, w.p_dm1, w.p_dm2 = (report(s.team_d, "inspection_team", text, "RD", "U-C")
+                                  for text in ("区待分类问题", "区重复问题一", "区重复问题二"))
+    for stage, n in (("withdrawn", -10), ("reported", -5), ("feedback_delivered", 0)):
+        ok(i.call(o, "round.advance", {"round": "RD", "stage": stage, "date": day(n)}))
     round_("R2", "team-1", ["U-A"], day(0), [("stationed", day(0))])     # team-1 reports here
+    # problems of a city round (R2, whose unit is in D-1): out of the district office's scope
+    w.p_cm1, w.p_cm2 = (report(s.team, "inspection_team", text, "R2", "U-A")
+                        for text in ("市轮待分类问题一", "市轮待分类问题二"))
     round_("R3", "team-2", ["U-A"], day(0), [("stationed", day(0))])     # another team's
     round_("R4", "team-1", ["U-A"], day(0), [])                          # office advances it
     w.p_pet = report(s.petition, "petition", "低保审核不严", reporter=REPORTER)
@@ -311,10 +338,16 @@ def build(s):
         "referral", o, "referral.list", {"kind": "lead"}))
     assert len(leads) == 1 and leads[0]["target"] == "discipline-a", leads
     w.lead = leads[0]["id"]
-    items = waited("rectify to open two items", lambda: (
-        lambda got: got if len(got) == 2 else None)(w.pages("rectify", o, "rectify.list")))
+    items = waited("rectify to open three items", lambda: (
+        lambda got: got if len(got) == 3 else None)(w.pages("rectify", o, "rectify.list")))
     w.item = {it["unit"]: it["id"] for it in items}
-    assert set(w.item) == {"U-A", "U-B"}, items
+    assert set(w.item) == {"U-A", "U-B", "U-C"}, items
+    # a referral of the district's round: referral knows the round's owner once it read it
+    waited("referral to read RD's round.opened", lambda: answer(w.call(
+        "referral", o, "referral.stats", {"round": "RD"})) == "result")
+    w.ref_rd = ok(w.call("referral", o, "referral.create", {
+        "kind": "report", "target": "nobody-d", "title": "区专题报告", "detail": "关于村务公开的建议",
+        "round": "RD"}))["referral"]
 
     # referral's clock past every due date: each referral gets referral.overdue, a notice to
     # its target's stream and the office's
@@ -348,9 +381,11 @@ def world(tmp_path_factory):
         directory[f"to-{iss}"] = {"name": iss, "roles": ["receiving_body"], "principal": iss,
                                   "channels": {"stream": True}}
     directory["to-discipline-a"]["channels"]["webhook"] = http.url("to-discipline-a")
+    directory["to-district-a"]["district"] = "D-1"      # a district office reads as its district's entry
     s = Suite(folder, SERVICES, PRINCIPALS, {"notify": {
         "directory": directory, "rules": DEFAULT_RULES + [CATCH_ALL],
-        "retry": {"max_attempts": 3, "backoff_ms": 50, "backoff_max_ms": 200, "timeout_ms": 3000}}})
+        "retry": {"max_attempts": 3, "backoff_ms": 50, "backoff_max_ms": 200, "timeout_ms": 3000}},
+        "referral": {"districts": {d: {"lead_access": a} for d, a in LEAD_ACCESS.items()}}})
     http.registry = s.registry
     try:
         for started in running_suite(s):
@@ -512,6 +547,94 @@ for _service in SERVICES:
     PROBES[(_service, "clock.set")] = same(PAST)
 
 
+def by_district(choices):
+    """A district office's probe: choices(w) gives {"in": data, "out": data}; "any" is "in"."""
+    def probe(w, role, case):
+        got = choices(w)
+        return w.signer(role), got["out" if case == "out" else "in"]
+    return probe
+
+
+def d_unit(uid_, parent, level="town"):
+    return {"id": uid_, "name": f"探针{uid_}", "level": level, **({"parent": parent} if parent else {})}
+
+
+# The district office (of D-1) is probed on the objects of its scope: RD (its round), U-C and the
+# units under D-1 ("in"), and of the city's: R1, R2 and R3 on U-A (a unit in D-1: the round, not
+# the unit, decides), U-B, the units without a district ("out"). Its other cells use PROBES.
+DISTRICT_PROBES = {
+    ("intake", "unit.register"): by_district(lambda w: {
+        "in": d_unit(f"U-P{uid()}", "D-1"), "out": d_unit(f"U-P{uid()}", "D-2")}),
+    ("intake", "unit.rename"): by_district(lambda w: {
+        "in": {"unit": "U-DR", "name": f"探针{uid()}"}, "out": {"unit": "U-B", "name": "探针"}}),
+    ("intake", "unit.merge"): by_district(lambda w: {
+        "in": {"from": ["U-DM1", "U-DM2"], "into": d_unit(f"U-M{uid()}", "D-1")},
+        "out": {"from": ["U-OM1", "U-OM2"], "into": d_unit(f"U-M{uid()}", None, "other")}}),
+    ("intake", "unit.split"): by_district(lambda w: (lambda a, b, c, d: {
+        "in": {"unit": "U-DS", "into": [d_unit(a, "D-1"), d_unit(b, "D-1")], "successor": a},
+        "out": {"unit": "U-OS", "into": [d_unit(c, None, "other"), d_unit(d, None, "other")],
+                "successor": c}})(*(f"U-S{uid()}" for _ in range(4)))),
+    ("intake", "round.open"): by_district(lambda w: {
+        "in": {"id": f"RP-{uid()}", "name": "区探针轮", "kind": "regular", "team": "team-d",
+               "targets": [{"unit": "U-C", "coverage": "main"}], "planned_start": day(w, 0),
+               "planned_end": day(w, 10)},
+        "out": {"id": f"RP-{uid()}", "name": "区探针轮", "kind": "regular", "team": "team-d",
+                "targets": [{"unit": "U-B", "coverage": "main"}], "planned_start": day(w, 0),
+                "planned_end": day(w, 10)}}),
+    # in: RD is past stationed (conflict, nothing changes); out: the city's R3 (stationed)
+    ("intake", "round.advance"): by_district(lambda w: {
+        "in": {"round": "RD", "stage": "stationed", "date": day(w, 0)},
+        "out": {"round": "R3", "stage": "withdrawn", "date": day(w, 0)}}),
+    ("intake", "problem.classify"): by_district(lambda w: {
+        "in": {"problem": w.p_dcls, "dispositions": [{"kind": "special_report", "report": "区专题报告探针"}]},
+        "out": {"problem": w.p_cm1, "dispositions": [{"kind": "special_report", "report": "探针"}]}}),
+    ("intake", "problem.merge"): by_district(lambda w: {
+        "in": {"into": w.p_dm1, "from": [w.p_dm2]}, "out": {"into": w.p_cm1, "from": [w.p_cm2]}}),
+    ("intake", "unit.get"): by_district(lambda w: {"in": {"unit": "U-C"}, "out": {"unit": "U-B"}}),
+    ("intake", "round.get"): by_district(lambda w: {"in": {"round": "RD"}, "out": {"round": "R1"}}),
+    ("intake", "problem.get"): by_district(lambda w: {"in": {"problem": w.p_d1}, "out": {"problem": w.p_a}}),
+    ("intake", "intake.stats"): by_district(lambda w: {"in": {}, "out": {"owner": "city"}}),
+    ("referral", "referral.create"): by_district(lambda w: {
+        "in": {"kind": "report", "target": "nobody-y", "title": "区探针", "detail": "访问规则探针",
+               "round": "RD"},
+        "out": {"kind": "report", "target": "nobody-y", "title": "区探针", "detail": "访问规则探针",
+                "round": "R1"}}),
+    ("referral", "referral.extend"): by_district(lambda w: {
+        "in": {"referral": w.ref_rd, "due": "2099-12-31", "reason": "探针"},
+        "out": {"referral": w.ref["nobody-x"], "due": "2099-12-31", "reason": "探针"}}),
+    ("referral", "referral.sign"): by_district(lambda w: {
+        "in": {"referral": w.ref_rd, "leader": {"name": "探针", "title": "探针"}},
+        "out": {"referral": w.ref["nobody-x"], "leader": {"name": "探针", "title": "探针"}}}),
+    ("referral", "referral.stats"): by_district(lambda w: {"in": {}, "out": {"owner": "city"}}),
+    ("rectify", "rectify.review"): by_district(lambda w: {
+        "in": {"item": w.item["U-C"], "decision": "reject", "reason": "探针"},
+        "out": {"item": w.item["U-A"], "decision": "reject", "reason": "探针"}}),
+    ("rectify", "rectify.extend"): by_district(lambda w: {
+        "in": {"item": w.item["U-C"], "due": day(w, 90), "reason": "探针", "deadline": "item"},
+        "out": {"item": w.item["U-A"], "due": day(w, 90), "reason": "探针", "deadline": "item"}}),
+    ("rectify", "rectify.regime"): by_district(lambda w: {
+        "in": {"round": "RD", "regime": "2024"}, "out": {"round": "R1", "regime": "2024"}}),
+    ("rectify", "rectify.revisit"): by_district(lambda w: {
+        "in": {"round": "RD", "unit": "U-C", "date": day(w, 0), "kinds": ["return_visit"]},
+        "out": {"round": "R1", "unit": "U-A", "date": day(w, 0), "kinds": ["return_visit"]}}),
+    ("rectify", "rectify.evaluate"): by_district(lambda w: {
+        "in": {"round": "RD", "unit": "U-C", "parts": {"leadership": 80, "responsibility": 80,
+               "task_completion": 80, "satisfaction": 80},
+               "principal_leader": {"name": "周镇长", "title": "镇长"}},
+        "out": {"round": "R1", "unit": "U-A", "parts": {"leadership": 80, "responsibility": 80,
+                "task_completion": 80, "satisfaction": 80},
+                "principal_leader": {"name": "蒋镇长", "title": "镇长"}}}),
+    ("rectify", "rectify.interview"): by_district(lambda w: {
+        "in": {"round": "RD", "unit": "U-C", "by": "探针", "interviewee": {"name": "周镇长", "title": "镇长"}},
+        "out": {"round": "R1", "unit": "U-A", "by": "探针", "interviewee": {"name": "蒋镇长", "title": "镇长"}}}),
+    ("rectify", "rectify.get"): by_district(lambda w: {"in": {"item": w.item["U-C"]},
+                                                       "out": {"item": w.item["U-A"]}}),
+    ("rectify", "rectify.list"): by_district(lambda w: {"in": {}, "out": {"owner": "city"}}),
+    ("rectify", "rectify.round"): by_district(lambda w: {"in": {"round": "RD"}, "out": {"round": "R1"}}),
+    ("rectify", "rectify.stats"): by_district(lambda w: {"in": {}, "out": {"owner": "city"}}),
+}
+
+
 # --- 1. the page and the code have the same routes ---------------------------------------------
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -531,6 +654,11 @@ def test_the_page_has_a_principal_for_every_role_and_a_scope_for_every_scoped_ce
         assert roles == list(ROLE_PRINCIPAL), f"{service}: role columns {roles}"
         for type_, (_, row) in table.items():
             assert (service, type_) in PROBES, f"no probe for {service} {type_}: add one to PROBES"
+            if row.get("district") == "scoped" and service != "notify" and \
+                    not type_.startswith(("referral.acknowledge", "referral.dispose", "referral.outcome",
+                                          "referral.reopen", "referral.conclude", "referral.get")):
+                assert (service, type_) in DISTRICT_PROBES, \
+                    f"no district probe for {service} {type_}: add one to DISTRICT_PROBES"
             for role, cell in row.items():
                 scoped = (service, type_, role) in SCOPES
                 assert scoped == (cell == "scoped"), f"{service} {type_} {role}: cell {cell}, " \
@@ -556,7 +684,7 @@ def expect_allowed(got, what, also_not=()):
 
 @pytest.mark.parametrize("service,type_,role,cell", cells())
 def test_cell(world, service, type_, role, cell):
-    probe = PROBES[(service, type_)]
+    probe = (role == "district" and DISTRICT_PROBES.get((service, type_))) or PROBES[(service, type_)]
     where = f"{service} {type_} sent by role {role}"
     if cell == "refused":
         signer, data = probe(world, role, "any")
@@ -583,7 +711,7 @@ def test_a_refused_command_stores_nothing(world):
     """Refusals store nothing: the commands counted by health do not move."""
     w = world
     before = {svc: ok(w.call(svc, w.s.office, "health", {}))["commands"] for svc in SERVICES[:3]}
-    for attr in ("team", "unit_a", "body_b", "svc"):
+    for attr in ("team", "unit_a", "body_b", "svc", "dist_a"):
         assert answer(w.call("intake", w.who(attr), "unit.register",
                              {"id": "U-EVIL", "name": "x", "level": "other"})) == "forbidden"
         assert answer(w.call("referral", w.who(attr), "referral.extend",
@@ -640,7 +768,9 @@ def test_nobody_else_gets_the_lead_from_referral_lists_and_gets(world, attr):
     w, who = world, world.who(attr)
     listed = w.pages("referral", who, "referral.list")
     assert w.lead not in [r["id"] for r in listed] and MARK not in text_of(listed)
-    assert {r["target"] for r in listed} <= {who.iss}, listed
+    # its own; for a district office with lead_access full, also its rounds' referrals
+    owned = district_rounds(w, "D-1") if attr == "dist_a" else set()
+    assert [r for r in listed if r["target"] != who.iss and r.get("round") not in owned] == [], listed
     assert answer(w.call("referral", who, "referral.get", {"referral": w.lead})) == "forbidden"
     for filters in ({"kind": "lead"}, {"target": "discipline-a"}):
         assert w.pages("referral", who, "referral.list", filters) == []
@@ -691,14 +821,15 @@ def test_nobody_else_gets_the_lead_from_xcctl_export_leads(world, attr):
         assert MARK not in r.stdout + r.stderr
 
 
-def only_counts(x, path="stats"):
+def only_counts(x, path="stats", forced=None):
     """A stats answer holds counts, rates and money as text, nothing else; besides the
     deployment's own words (each figure's definition, the names of kinds) and the filters the
-    caller gave (echoed, issue 19), which hold no record's content."""
+    caller gave (echoed, issue 19), which hold no record's content. A district office's figures
+    are forced to its district: its `owner` may be echoed (forced)."""
     if isinstance(x, dict):
         for k, v in x.items():
             if path == "stats" and k in ("definitions", "names", "filters"):
-                assert k != "filters" or v == {}, f"{path}.{k}: {v!r} for no filter"
+                assert k != "filters" or v in ({}, forced), f"{path}.{k}: {v!r} for no filter"
                 continue
             only_counts(v, f"{path}.{k}")
     elif isinstance(x, str):
@@ -709,6 +840,7 @@ def only_counts(x, path="stats"):
 
 @pytest.mark.parametrize("attr", NOBODY + ["svc", "body_a", "office"])
 def test_stats_give_counts_only(world, attr):
+    """The district office (lead_access full) gets referral.stats over its rounds."""
     w, who = world, world.who(attr)
     for service, type_ in (("intake", "intake.stats"), ("referral", "referral.stats"),
                            ("rectify", "rectify.stats"), ("notify", "notify.stats")):
@@ -717,9 +849,10 @@ def test_stats_give_counts_only(world, attr):
         if reply["type"] == "error":
             assert answer(reply) == "forbidden", (service, reply)
             continue
-        only_counts(reply["data"])
+        district = PRINCIPALS[attr][2].get("district")
+        only_counts(reply["data"], forced={"owner": district} if district else None)
     refused = answer(w.call("referral", who, "referral.stats", {})) == "forbidden"
-    assert refused == (attr != "office")
+    assert refused == (attr not in ("office", "dist_a"))
 
 
 @pytest.mark.parametrize("attr", NOBODY + ["svc", "body_a"])
@@ -732,7 +865,7 @@ def test_notices_carry_no_lead_text_and_reach_only_the_target(world, attr):
     about_lead = [n for n in notices if n["data"].get("referral") == w.lead]
     if attr == "body_a":
         assert {n["event"]["type"] for n in about_lead} == {"referral.overdue"}, about_lead
-        assert set(about_lead[0]["data"]) <= {"referral", "kind", "target", "due"}, about_lead[0]
+        assert set(about_lead[0]["data"]) <= {"referral", "kind", "target", "due", "round_owner"}, about_lead[0]
     else:
         assert about_lead == [], about_lead
 
@@ -830,9 +963,17 @@ def test_a_lead_is_hidden_from_services_reporters_and_event_keys(world):
 
 # --- 5. filtered lists and event visibility -----------------------------------------------------
 
-RECTIFY_SEES = {"office": {"U-A", "U-B"}, "svc": {"U-A", "U-B"}, "unit_a": {"U-A"}, "unit_b": {"U-B"},
-                "body_a": {"U-A"}, "body_b": {"U-B"}, "audit": {"U-A"}, "team": set(),
-                "petition": set(), "public": set(), "dept": set()}
+# The units of the items each sees (one item per unit): the district office of D-1 sees RD's item
+# on U-C, not R1's on U-A (a unit in D-1, but a city round).
+RECTIFY_SEES = {"office": {"U-A", "U-B", "U-C"}, "svc": {"U-A", "U-B", "U-C"}, "unit_a": {"U-A"},
+                "unit_b": {"U-B"}, "body_a": {"U-A"}, "body_b": {"U-B"}, "audit": {"U-A", "U-C"},
+                "team": set(), "petition": set(), "public": set(), "dept": set(), "dist_a": {"U-C"}}
+
+
+def district_rounds(w, district):
+    """The rounds a district office owns (by the office's round.list)."""
+    return {r["id"] for r in w.pages("intake", w.s.office, "round.list")
+            if (r.get("owner") or {}).get("district") == district}
 
 
 @pytest.mark.parametrize("attr", sorted(RECTIFY_SEES))
@@ -849,6 +990,11 @@ def test_lists_exports_and_stats_are_filtered_to_the_scope(world, attr):
         assert len(refs) >= len(w.ref) + 1
     else:
         mine = [w.ref[who.iss]] + ([w.lead] if attr == "body_a" else [])
+        if attr == "dist_a":        # lead_access full: every referral of RD too (at least ref_rd)
+            owned = district_rounds(w, "D-1")
+            rd = [r["id"] for r in w.pages("referral", w.s.office, "referral.list") if r.get("round") in owned]
+            assert w.ref_rd in rd, rd
+            mine += rd
         assert sorted(r["id"] for r in refs) == sorted(mine), refs
     deliveries = w.pages("notify", who, "notify.list")
     recipients = {r["recipient"] for r in deliveries}
@@ -877,6 +1023,8 @@ def visible(w, service, attr, e, body, context):
     role = PRINCIPALS[attr][1]
     if role == "office":
         return True
+    if role == "district":
+        return district_visible(w, service, attr, e, body, context)
     if service == "intake":
         return e["type"] not in {"problem.recorded", "problem.classified", "problem.referred"}
     if service == "referral":
@@ -898,16 +1046,51 @@ def visible(w, service, attr, e, body, context):
     return False
 
 
+def district_visible(w, service, attr, e, body, context):
+    """A district office's view (docs/security.md, "Events" and "Districts"): referral's events of
+    the referrals whose target it is, and of its rounds' referrals as lead_access allows; rectify's
+    events of the items and rounds it owns or reads (crossed rounds by it), and the calendar's."""
+    p = w.who(attr)
+    district = PRINCIPALS[attr][2]["district"]
+    data = body["data"]
+    if service == "referral":
+        ref = data["referral"]
+        if context["target"][ref] == p.iss:
+            return True
+        if context["round_owner"].get(context["ref_round"].get(ref)) != district:
+            return False
+        access = LEAD_ACCESS.get(district, "none")
+        return access == "full" or (access == "status" and e["type"] in ALERTS)
+    if service == "rectify":
+        if e["type"] in ("calendar.waiting", "calendar.missing"):
+            return True
+        round_ = data.get("round") or context["item_round"].get(data.get("item"))
+        return bool(round_) and (context["round_owner"].get(round_) == district
+                                 or context["round_by"].get(round_) == district)
+    return False
+
+
+def round_context(w):
+    rounds = w.pages("intake", w.s.office, "round.list")
+    return {"round_owner": {r["id"]: (r.get("owner") or {}).get("district") for r in rounds},
+            "round_by": {r["id"]: (r.get("link") or {}).get("by") for r in rounds}}
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_each_reader_sees_the_events_the_page_says(world, service):
     w = world
     readers = {"intake": {"office", "svc"}, "referral": set(RECTIFY_SEES),
-               "rectify": {"office", "svc", "unit_a", "unit_b", "body_a", "body_b", "audit"},
+               "rectify": {"office", "svc", "unit_a", "unit_b", "body_a", "body_b", "audit", "dist_a"},
                "notify": {"office"}}[service]
+    refs = w.pages("referral", w.s.office, "referral.list")
+    items = w.pages("rectify", w.s.office, "rectify.list")
     context = {
-        "target": {r["id"]: r["target"] for r in w.pages("referral", w.s.office, "referral.list")},
-        "item_unit": {i["id"]: i["unit"] for i in w.pages("rectify", w.s.office, "rectify.list")},
+        "target": {r["id"]: r["target"] for r in refs},
+        "ref_round": {r["id"]: r.get("round") for r in refs},
+        "item_unit": {i["id"]: i["unit"] for i in items},
+        "item_round": {i["id"]: i.get("round") for i in items},
         "parent": {u["id"]: u.get("parent") for u in w.pages("intake", w.s.office, "unit.list")},
+        **round_context(w),
     }
     full = w.events(service, w.s.office)
     assert full and all("message" in e for e in full), service
@@ -920,14 +1103,17 @@ def test_each_reader_sees_the_events_the_page_says(world, service):
         assert isinstance(got, list), (service, attr, got)
         by_seq = {e["seq"]: e for e in got}
         assert list(by_seq)[:len(full)] == [e["seq"] for e in full], "offsets must stay contiguous"
+        wrong = []
         for e in full:
             mine = by_seq[e["seq"]]
             shown = "message" in mine
             assert (mine["id"], mine["type"], mine["hash"]) == (
                 e["id"] if shown else redacted_id(service, e["id"]), e["type"], e["hash"])
-            assert shown == visible(w, service, attr, e, bodies[e["seq"]], context), \
-                (service, attr, e["type"], bodies[e["seq"]]["data"])
+            if shown != visible(w, service, attr, e, bodies[e["seq"]], context):
+                wrong.append(("shown" if shown else "redacted", e["type"], bodies[e["seq"]]["data"]))
+                continue
             if shown:
                 assert mine["message"] == e["message"]
             else:
                 assert mine["redacted"] is True
+        assert wrong == [], (service, attr, wrong)
