@@ -352,11 +352,13 @@ notify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void
     if (notify_event_owner (call, notify, data, &district, &organ) != 0)
         return -1;
     json_t *words = s_event_words (call, notify, data);
-    if (!words || json_object_set_new (words, "organ", organ) != 0) {
+    if (!words || json_object_set (words, "organ", organ) != 0) {
         free (district);
+        json_decref (organ);
         json_decref (words);
         return -1;
     }
+    json_decref (organ);
     size_t i;
     json_t *rule;
     json_array_foreach (notify->rules, i, rule) {
