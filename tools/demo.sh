@@ -32,17 +32,18 @@ day() { date -d "$1 days" +%F; }
 num() { grep -o "\"$1\": [0-9]*" | head -1 | grep -o '[0-9]*$'; }
 
 # the principals of today's round: an inspection team, two units; 武进区委巡察办
-principal() {   # iss role scope; with curve on, each also gets a CURVE keypair
-  local key="$keys/demo-$1.jwk" with_curve=()
+principal() {   # iss role scope (for role district: the district's unit id); with curve on, each also gets a CURVE keypair
+  local key="$keys/demo-$1.jwk" with_curve=() scope=(--scope "$3")
+  [ "$2" = district ] && scope=(--district "$3")
   [ "$curve" = 1 ] && with_curve=(--curve)
   [ -f "$key" ] || x keygen --out "$key" --kid "$1#demo" "${with_curve[@]}" >/dev/null
   [ "$curve" = 1 ] && with_curve=(--curve "$(sed -n 's/.*"public": *"\([^"]*\)".*/\1/p' "$key.curve")")
-  x principal list --json | grep -q "\"iss\": \"$1\"" || x principal add --iss "$1" --role "$2" --public "$key.pub" --scope "$3" "${with_curve[@]}" >/dev/null
+  x principal list --json | grep -q "\"iss\": \"$1\"" || x principal add --iss "$1" --role "$2" --public "$key.pub" "${scope[@]}" "${with_curve[@]}" >/dev/null
 }
 principal team-1 team '{}'
 principal beijiao unit '{"units": ["CZ-BEIJIAO"]}'
 principal passenger unit '{"units": ["CZ-PASSENGER"]}'
-principal district-wj district '{"district": "WJ"}'
+principal district-wj district WJ
 sleep 1.5     # the services reload the registry within a second
 
 x unit register --id CZ-SPORTS-SCHOOL --name 市体育运动学校 --level school >/dev/null
