@@ -12,6 +12,15 @@
     claims to make before their due date), the linked round's figures are what its leads'
     outcomes say, the return visits' coverage is the visits recorded of those rectify made.
 
+    Two levels (市县巡察上下联动): each district gets its own district office, a principal of
+    role district (its key beside the operator's, registered like `xcctl principal add`). A
+    district's rounds are opened, advanced and classified by its office, their items reviewed
+    and their units visited by it; the city's by the city office (the operator). The city
+    office opens the crossed rounds (交叉: a district's round run by another district's team)
+    and the raised one (提级: the 回头看 over a district's units); the linked round (联动) is the
+    city's round and one round of every district linked to it. So the city's units and the
+    districts' units and villages are the figures of the rounds' owners, not of unit levels.
+
     Commands that do not depend on each other go in batches (ctl_call_all): one round trip for
     many, which is most of the run's time otherwise.
 */
@@ -21,20 +30,37 @@
 #include <unistd.h>
 
 #include "cli/ctl.h"
+#include "cli/tools.h"
 #include "common/clock.h"
 #include "common/date.h"
 
 #define S_BATCH 48                   /* commands in flight at once: within the 250 ms resend */
 
+/*  A district office: the principal that speaks for one district (role district). */
 typedef struct {
-    char id[16];
-    char name[128];
-    char team[64];                   /* the inspection group, as people read it */
+    const char *id;                  /* the district's unit id */
+    const char *name;
+    char iss[XC_NAME_MAX];
+    char key_path[4096];
+    xc_key_t key;
+    ctl_t ctl;                       /* the operator's deployment with this key and sockets of its
+                                        own: a late answer to one office's resent command never
+                                        arrives on a socket where another office waits */
+} s_office_t;
+
+typedef struct {
+    char id[80];
+    char name[160];
+    char team[96];                   /* the inspection group, as people read it */
     const char *kind;                /* regular | special | lookback */
     const char *owner;               /* a district's unit id, or NULL: the city */
+    const s_office_t *office;        /* who runs it: the owner's office, NULL: the city office */
+    bool opened_by_city;             /* a crossed round: the city office opens it */
     const char *prior;               /* a lookback's prior round */
+    const char *theme;
     json_t *targets;                 /* [{"unit", "coverage"}] */
     json_t *modes;                   /* NULL or ["linked"] */
+    json_t *link;                    /* NULL or {"kind": "linked" | "crossed" | "raised", ...} */
     xc_date_t open, start, withdrawn, reported, feedback;
     int city_index;                  /* the city's regular rounds: 0, 1, ...; -1 otherwise */
 } s_round_t;
@@ -54,11 +80,14 @@ typedef struct {
     ctl_t *ctl;
     const json_t *profile;
     long long calls;
+    s_office_t *offices;             /* one a district of the profile, in its order */
+    int n_offices;
     s_round_t *rounds;
     int n_rounds;
     s_problem_t *problems;
     long long n_problems;
     ctl_request_t batch[S_BATCH];
+    const s_office_t *batch_office;  /* who signs the batch: one signer (and socket) a batch */
     json_int_t *keep[S_BATCH];       /* where a request's result's "keep_member" goes, or NULL */
     const char *keep_member[S_BATCH];
     size_t n_batch;
@@ -114,7 +143,7 @@ s_flush (s_sim_t *sim)
 {
     if (!sim->n_batch)
         return;
-    ctl_call_all (sim->ctl, sim->batch, sim->n_batch);
+    ctl_call_all (sim->batch_office ? (ctl_t *) &sim->batch_office->ctl : sim->ctl, sim->batch, sim->n_batch);
     for (size_t i = 0; i < sim->n_batch; i++) {
         if (sim->batch[i].code != CTL_OK && !sim->failed) {
             fprintf (stderr, "simulate: %s %s failed\n", sim->batch[i].service, sim->batch[i].type);
@@ -131,18 +160,27 @@ s_flush (s_sim_t *sim)
     sim->n_batch = 0;
 }
 
-/*  Queues a command as the office (data stolen); its result is not needed. */
+/*  Queues a command signed by office (NULL: the city office, the operator; data stolen); its
+    result is not needed. */
 static void
-s_queue (s_sim_t *sim, const char *service, const char *type, json_t *data)
+s_queue_as (s_sim_t *sim, const s_office_t *office, const char *service, const char *type, json_t *data)
 {
     if (sim->failed) {
         json_decref (data);
         return;
     }
-    if (sim->n_batch == S_BATCH)
+    if (sim->n_batch == S_BATCH || (sim->n_batch && office != sim->batch_office))
         s_flush (sim);
+    sim->batch_office = office;
     sim->keep[sim->n_batch] = NULL;
     sim->batch[sim->n_batch++] = (ctl_request_t) { .service = service, .type = type, .data = data };
+}
+
+/*  The same as the city office. */
+static void
+s_queue (s_sim_t *sim, const char *service, const char *type, json_t *data)
+{
+    s_queue_as (sim, NULL, service, type, data);
 }
 
 /*  The same, keeping the result's integer member into *out once it is flushed. */
@@ -190,17 +228,97 @@ s_wait (s_sim_t *sim, const char *service, const char *type, const char *member,
     return -1;
 }
 
+/* ---- the district offices ------------------------------------------------------------ */
+
+static const s_office_t *
+s_office_of (const s_sim_t *sim, const char *district)
+{
+    for (int d = 0; district && d < sim->n_offices; d++)
+        if (strcmp (sim->offices[d].id, district) == 0)
+            return &sim->offices[d];
+    return NULL;
+}
+
+/*  The signers in turn, for loops that group a batch by signer: k = -1 the city office (NULL),
+    then each district's office. */
+static const s_office_t *
+s_signer (const s_sim_t *sim, int k)
+{
+    return k < 0 ? NULL : &sim->offices[k];
+}
+
+/*  Each district's office: a principal of role district, scope {"district": id}, named
+    district-<id in lower case>, its key beside the operator's (made once, kept for a rerun);
+    then waits (bounded) until every service has reloaded the registry and knows the keys. */
+static int
+s_offices (s_sim_t *sim)
+{
+    const json_t *districts = json_object_get (sim->profile, "districts");
+    sim->n_offices = (int) json_array_size (districts);
+    sim->offices = calloc ((size_t) sim->n_offices + 1, sizeof *sim->offices);
+    if (!sim->offices)
+        return CTL_LOCAL;
+    const char *slash = strrchr (sim->ctl->key_path, '/');
+    int dir_len = slash ? (int) (slash - sim->ctl->key_path) : 1;
+    const char *dir = slash ? sim->ctl->key_path : ".";
+    for (int d = 0; d < sim->n_offices; d++) {
+        s_office_t *o = &sim->offices[d];
+        const json_t *district = json_array_get (districts, (size_t) d);
+        o->id = s_str (district, "id", "?");
+        o->name = s_str (district, "name", "?");
+        size_t n = (size_t) snprintf (o->iss, sizeof o->iss, "district-");
+        for (const char *c = o->id; *c && n + 1 < sizeof o->iss; c++)   /* iss: [a-z][a-z0-9._-]* */
+            o->iss[n++] = *c >= 'A' && *c <= 'Z' ? (char) (*c - 'A' + 'a') : *c == ':' ? '-' : *c;
+        o->iss[n] = 0;
+        snprintf (o->key_path, sizeof o->key_path, "%.*s/%s.jwk", dir_len, dir, o->iss);
+        json_t *scope = json_pack ("{s:s}", "district", o->id);
+        int rc = ctl_principal_ensure (sim->ctl, o->iss, "district", scope, o->key_path, &o->key);
+        json_decref (scope);
+        if (rc != CTL_OK)
+            return rc;
+        o->ctl = *sim->ctl;
+        memset (o->ctl.clients, 0, sizeof o->ctl.clients);
+        o->ctl.key = o->key;
+        o->ctl.iss = o->iss;
+        printf ("区县巡察办 %s: %s (key %s)\n", o->name, o->iss, o->key_path);
+    }
+    fflush (stdout);
+    if (!sim->n_offices)
+        return CTL_OK;
+    /* health answers every known principal: unknown_kid until the service reloads */
+    const s_office_t *last = &sim->offices[sim->n_offices - 1];
+    static const char *const services[] = { "intake", "referral", "rectify" };     /* the ones it calls */
+    for (size_t i = 0; i < sizeof services / sizeof services[0]; i++) {
+        for (int tries = 0;; tries++) {
+            ctl_request_t req = { .service = services[i], .type = "health", .quiet = true };
+            ctl_call_all ((ctl_t *) &last->ctl, &req, 1);
+            json_decref (req.result);
+            sim->calls++;
+            if (req.code == CTL_OK)
+                break;
+            if (tries == 100) {
+                fprintf (stderr, "simulate: %s does not know %s after 10 s: %s %s\n", services[i],
+                         last->iss, req.error, req.message);
+                return CTL_DOWN;
+            }
+            usleep (100 * 1000);
+        }
+    }
+    return CTL_OK;
+}
+
 /* ---- units and rounds ---------------------------------------------------------------- */
 
 static const char *const s_city_levels[] = { "city_department", "soe", "school", "hospital" };
 
 static void
-s_register (s_sim_t *sim, const char *id, const char *name, const char *level, const char *parent)
+s_register (s_sim_t *sim, const s_office_t *office, const char *id, const char *name, const char *level,
+            const char *parent)
 {
     json_t *data = json_pack ("{s:s, s:s, s:s}", "id", id, "name", name, "level", level);
     if (parent)
         json_object_set_new (data, "parent", json_string (parent));
-    s_queue (sim, "intake", "unit.register", data);
+    s_queue_as (sim, office, "intake", "unit.register", data);
 }
 
 /*  A round's stages on real dates: opened two weeks before the team is stationed, a month
@@ -213,6 +331,37 @@ s_round_dates (s_round_t *r, xc_date_t start)
     r->withdrawn = start + 30;
     r->reported = start + 40;
     r->feedback = start + 55;
+}
+
+/*  The district a crossed round's team comes from (profile "crossed": [{"district_round": k,
+    "by": id}]), or NULL. */
+static const char *
+s_crossed_by (const json_t *profile, int k)
+{
+    size_t i;
+    const json_t *c;
+    json_array_foreach (json_object_get (profile, "crossed"), i, c)
+        if (s_num (c, "district_round", NULL) == k + 1)
+            return s_str (c, "by", NULL);
+    return NULL;
+}
+
+static s_round_t *
+s_round_new (s_sim_t *sim, const char *kind, const char *owner)
+{
+    s_round_t *round = &sim->rounds[sim->n_rounds++];
+    round->kind = kind;
+    round->owner = owner;
+    round->office = s_office_of (sim, owner);
+    round->city_index = -1;
+    round->targets = json_array ();
+    return round;
+}
+
+static void
+s_target (s_round_t *round, const char *unit, const char *coverage)
+{
+    json_array_append_new (round->targets, json_pack ("{s:s, s:s}", "unit", unit, "coverage", coverage));
 }
 
 static int
@@ -231,106 +380,130 @@ s_units_and_rounds (s_sim_t *sim)
     for (long long i = 0; i < city_main + city_ext; i++) {
         snprintf (id, sizeof id, "C%04lld", i + 1);
         snprintf (name, sizeof name, "市直单位%lld", i + 1);
-        s_register (sim, id, name, s_city_levels[i % 4], NULL);
+        s_register (sim, NULL, id, name, s_city_levels[i % 4], NULL);
     }
     for (long long d = 0; d < n_districts; d++) {
         const json_t *district = json_array_get (districts, (size_t) d);
-        s_register (sim, s_str (district, "id", "?"), s_str (district, "name", "?"), "district", NULL);
+        s_register (sim, NULL, s_str (district, "id", "?"), s_str (district, "name", "?"), "district", NULL);
     }
+    s_flush (sim);                   /* the districts first: their offices register under them */
     /* towns and villages belong to the district whose round inspects them: round k of the
-       districts' rounds is the district k mod n's, and inspects towns and villages i = k mod rounds */
-    for (long long i = 0; i < towns; i++) {
-        const json_t *district = json_array_get (districts, (size_t) (i % district_rounds % n_districts));
-        snprintf (id, sizeof id, "T%04lld", i + 1);
-        snprintf (name, sizeof name, "%s镇街%lld", s_str (district, "name", ""), i / district_rounds + 1);
-        s_register (sim, id, name, "town", s_str (district, "id", "?"));
-    }
-    for (long long i = 0; i < villages; i++) {
-        long long k = i % district_rounds, per_round = (towns - k + district_rounds - 1) / district_rounds;
-        snprintf (id, sizeof id, "V%04lld", i + 1);
-        snprintf (parent, sizeof parent, "T%04lld", k + district_rounds * ((i / district_rounds) % per_round) + 1);
-        snprintf (name, sizeof name, "村社区%lld", i + 1);
-        s_register (sim, id, name, "village", parent);
-    }
+       districts' rounds is the district k mod n's, and inspects towns and villages i = k mod
+       rounds; each district's office registers its own */
+    for (long long d = 0; d < n_districts; d++)
+        for (long long i = 0; i < towns; i++) {
+            const s_office_t *office = &sim->offices[d];
+            if (i % district_rounds % n_districts != d)
+                continue;
+            snprintf (id, sizeof id, "T%04lld", i + 1);
+            snprintf (name, sizeof name, "%s镇街%lld", office->name, i / district_rounds + 1);
+            s_register (sim, office, id, name, "town", office->id);
+        }
+    s_flush (sim);
+    for (long long d = 0; d < n_districts; d++)
+        for (long long i = 0; i < villages; i++) {
+            long long k = i % district_rounds, per_round = (towns - k + district_rounds - 1) / district_rounds;
+            if (k % n_districts != d)
+                continue;
+            snprintf (id, sizeof id, "V%04lld", i + 1);
+            snprintf (parent, sizeof parent, "T%04lld", k + district_rounds * ((i / district_rounds) % per_round) + 1);
+            snprintf (name, sizeof name, "村社区%lld", i + 1);
+            s_register (sim, &sim->offices[d], id, name, "village", parent);
+        }
     s_flush (sim);
     if (sim->failed)
         return sim->failed;
 
-    int n = city_rounds + district_rounds + (linked ? 1 : 0) + (lookback ? 1 : 0);
+    int n = city_rounds + district_rounds + (linked ? 1 + (int) n_districts : 0) + (lookback ? 1 : 0);
     sim->rounds = calloc ((size_t) n, sizeof *sim->rounds);
     if (!sim->rounds)
         return CTL_LOCAL;
     /* the city's rounds two a year, spring and autumn, over the years; the districts' likewise */
     for (int r = 0; r < city_rounds; r++) {
-        s_round_t *round = &sim->rounds[sim->n_rounds++];
+        s_round_t *round = s_round_new (sim, "regular", NULL);
         int year = first + r * years / city_rounds;
         snprintf (round->id, sizeof round->id, "CR-%02d", r + 1);
         snprintf (round->name, sizeof round->name, "%d年市委第%d轮巡察", year, r + 1);
         snprintf (round->team, sizeof round->team, "市委第%d巡察组", r % 5 + 1);
-        round->kind = "regular";
         round->city_index = r;
         s_round_dates (round, xc_date_from_ymd (year, r % 2 ? 9 : 3, 10));
-        round->targets = json_array ();
         for (long long i = r; i < city_main; i += city_rounds) {
             snprintf (id, sizeof id, "C%04lld", i + 1);
-            json_array_append_new (round->targets, json_pack ("{s:s, s:s}", "unit", id, "coverage", "main"));
+            s_target (round, id, "main");
         }
         for (long long i = r; i < city_ext; i += city_rounds) {
             snprintf (id, sizeof id, "C%04lld", city_main + i + 1);
-            json_array_append_new (round->targets, json_pack ("{s:s, s:s}", "unit", id, "coverage", "extended"));
+            s_target (round, id, "extended");
         }
     }
     for (int k = 0; k < district_rounds; k++) {
-        s_round_t *round = &sim->rounds[sim->n_rounds++];
         const json_t *district = json_array_get (districts, (size_t) (k % n_districts));
+        s_round_t *round = s_round_new (sim, "regular", s_str (district, "id", "?"));
         int year = first + k * years / district_rounds;
         snprintf (round->id, sizeof round->id, "DR-%02d", k + 1);
-        snprintf (round->name, sizeof round->name, "%d年%s委第%lld轮巡察", year, s_str (district, "name", ""),
+        snprintf (round->name, sizeof round->name, "%d年%s委第%lld轮巡察", year, round->office->name,
                   (long long) (k / n_districts + 1));
-        snprintf (round->team, sizeof round->team, "%s委巡察组", s_str (district, "name", ""));
-        round->kind = "regular";
-        round->owner = s_str (district, "id", "?");
-        round->city_index = -1;
+        /* 交叉巡察: the city office opens it, another district's team inspects, the owner runs it */
+        const char *by = s_crossed_by (p, k);
+        if (by) {
+            round->link = json_pack ("{s:s, s:s}", "kind", "crossed", "by", by);
+            round->opened_by_city = true;
+            snprintf (round->team, sizeof round->team, "%s委巡察组（交叉）", s_office_of (sim, by)->name);
+        }
+        else
+            snprintf (round->team, sizeof round->team, "%s委巡察组", round->office->name);
         s_round_dates (round, xc_date_from_ymd (year, 4 + (k % 3) * 2, 15));
-        round->targets = json_array ();
         for (long long i = k; i < towns; i += district_rounds) {
             snprintf (id, sizeof id, "T%04lld", i + 1);
-            json_array_append_new (round->targets, json_pack ("{s:s, s:s}", "unit", id, "coverage", "main"));
+            s_target (round, id, "main");
         }
         for (long long i = k; i < villages; i += district_rounds) {
             snprintf (id, sizeof id, "V%04lld", i + 1);
-            json_array_append_new (round->targets, json_pack ("{s:s, s:s}", "unit", id, "coverage", "main"));
+            s_target (round, id, "main");
         }
     }
     if (linked) {
-        /* the provincial special inspection's linked round: the city's group relays over every
-           district (一托七), one category */
-        s_round_t *round = &sim->rounds[sim->n_rounds++];
-        snprintf (round->id, sizeof round->id, "%s", s_str (linked, "id", "LR-1"));
-        snprintf (round->name, sizeof round->name, "%s", s_str (linked, "name", "联动巡察"));
-        snprintf (round->team, sizeof round->team, "联动巡察组");
-        round->kind = "special";
-        round->city_index = -1;
-        round->modes = json_pack ("[s]", "linked");
-        s_round_dates (round, xc_date_from_ymd ((int) s_num (linked, "year", NULL), 7, 1));
-        round->targets = json_array ();
-        for (long long d = 0; d < n_districts; d++)
-            json_array_append_new (round->targets, json_pack ("{s:s, s:s}", "unit",
-                                   s_str (json_array_get (districts, (size_t) d), "id", "?"), "coverage", "main"));
+        /* the provincial special inspection's linked round (联动): the city's round over its
+           departments of the theme, and every district's round over the district, linked to it */
+        const char *theme = s_str (linked, "theme", "危化品安全生产");
+        xc_date_t start = xc_date_from_ymd ((int) s_num (linked, "year", NULL), 7, 1);
+        s_round_t *city = s_round_new (sim, "special", NULL);
+        snprintf (city->id, sizeof city->id, "%s", s_str (linked, "id", "LR-1"));
+        snprintf (city->name, sizeof city->name, "%s", s_str (linked, "name", "联动巡察"));
+        snprintf (city->team, sizeof city->team, "市委联动巡察组");
+        city->theme = theme;
+        city->modes = json_pack ("[s]", "linked");
+        s_round_dates (city, start);
+        long long city_targets = json_object_get (linked, "city_targets") ? s_num (linked, "city_targets", NULL) : 1;
+        for (long long i = 0; i < city_targets && i < city_main; i++) {
+            snprintf (id, sizeof id, "C%04lld", i + 1);
+            s_target (city, id, "main");
+        }
+        for (long long d = 0; d < n_districts; d++) {
+            const s_office_t *office = &sim->offices[d];
+            s_round_t *round = s_round_new (sim, "special", office->id);
+            snprintf (round->id, sizeof round->id, "%.31s-%.40s", city->id, office->id);
+            snprintf (round->name, sizeof round->name, "%.100s（%s）", city->name, office->name);
+            snprintf (round->team, sizeof round->team, "%s委联动巡察组", office->name);
+            round->theme = theme;
+            round->modes = json_pack ("[s]", "linked");
+            round->link = json_pack ("{s:s, s:s}", "kind", "linked", "round", city->id);
+            s_round_dates (round, start);
+            s_target (round, office->id, "main");
+        }
     }
     if (lookback) {
-        /* the city's 提级回头看 over some of the first district round's towns and villages */
-        s_round_t *round = &sim->rounds[sim->n_rounds++];
+        /* the city's 提级回头看 (raised) over some of the first district round's towns and
+           villages: its targets are all that district's */
         const s_round_t *prior = &sim->rounds[city_rounds];
+        s_round_t *round = s_round_new (sim, "lookback", NULL);
         snprintf (round->id, sizeof round->id, "%s", s_str (lookback, "id", "LB-1"));
         snprintf (round->name, sizeof round->name, "%s", s_str (lookback, "name", "提级巡察回头看"));
         snprintf (round->team, sizeof round->team, "市委提级巡察组");
-        round->kind = "lookback";
         round->prior = prior->id;
-        round->city_index = -1;
         round->modes = json_pack ("[s]", "elevated");
+        round->link = json_pack ("{s:s, s:s}", "kind", "raised", "district", prior->owner);
         s_round_dates (round, xc_date_from_ymd ((int) s_num (lookback, "year", NULL), 5, 20));
-        round->targets = json_array ();
         long long want_towns = s_num (lookback, "towns", NULL), want_villages = s_num (lookback, "villages", NULL);
         size_t i;
         const json_t *t;
@@ -339,32 +512,43 @@ s_units_and_rounds (s_sim_t *sim)
             long long *want = unit[0] == 'T' ? &want_towns : &want_villages;
             if (*want > 0) {
                 (*want)--;
-                json_array_append_new (round->targets, json_pack ("{s:s, s:s}", "unit", unit, "coverage", "main"));
+                s_target (round, unit, "main");
             }
         }
     }
-    for (int r = 0; r < sim->n_rounds; r++) {
-        s_round_t *round = &sim->rounds[r];
-        json_t *data = json_pack ("{s:s, s:s, s:s, s:s, s:O, s:o, s:o, s:o}", "id", round->id, "name", round->name,
-                                  "kind", round->kind, "team", round->team, "targets", round->targets,
-                                  "planned_start", s_date (round->start), "planned_end", s_date (round->withdrawn),
-                                  "date", s_date (round->open));
-        if (round->owner)
-            json_object_set_new (data, "owner", json_string (round->owner));
-        if (round->modes)
-            json_object_set (data, "modes", round->modes);
-        if (round->prior) {
-            s_flush (sim);           /* its prior round opened first */
-            json_object_set_new (data, "prior_round", json_string (round->prior));
-        }
-        if (round == &sim->rounds[city_rounds + district_rounds] && linked)
-            json_object_set_new (data, "theme", json_string (s_str (linked, "theme", "危化品安全生产")));
-        s_queue (sim, "intake", "round.open", data);
+    /* the rounds that name no other first, then those naming one (a look-back's prior, a
+       linked round's city round); each phase grouped by who opens them */
+    for (int phase = 0; phase < 2; phase++) {
+        for (int k = -1; k < sim->n_offices; k++)
+            for (int r = 0; r < sim->n_rounds; r++) {
+                s_round_t *round = &sim->rounds[r];
+                bool after = round->prior || (round->link && json_object_get (round->link, "round"));
+                if (after != (phase == 1) || (round->opened_by_city ? NULL : round->office) != s_signer (sim, k))
+                    continue;
+                json_t *data = json_pack ("{s:s, s:s, s:s, s:s, s:O, s:o, s:o, s:o}", "id", round->id,
+                                          "name", round->name, "kind", round->kind, "team", round->team,
+                                          "targets", round->targets, "planned_start", s_date (round->start),
+                                          "planned_end", s_date (round->withdrawn), "date", s_date (round->open));
+                if (round->owner)
+                    json_object_set_new (data, "owner", json_string (round->owner));
+                if (round->modes)
+                    json_object_set (data, "modes", round->modes);
+                if (round->link)
+                    json_object_set (data, "link", round->link);
+                if (round->theme)
+                    json_object_set_new (data, "theme", json_string (round->theme));
+                if (round->prior)
+                    json_object_set_new (data, "prior_round", json_string (round->prior));
+                s_queue_as (sim, s_signer (sim, k), "intake", "round.open", data);
+            }
+        s_flush (sim);
     }
-    s_flush (sim);
-    for (int r = 0; r < sim->n_rounds; r++)
-        s_queue (sim, "intake", "round.advance", json_pack ("{s:s, s:s, s:o}", "round", sim->rounds[r].id, "stage",
-                                                          "stationed", "date", s_date (sim->rounds[r].start)));
+    for (int k = -1; k < sim->n_offices; k++)
+        for (int r = 0; r < sim->n_rounds; r++)
+            if (sim->rounds[r].office == s_signer (sim, k))
+                s_queue_as (sim, sim->rounds[r].office, "intake", "round.advance",
+                            json_pack ("{s:s, s:s, s:o}", "round", sim->rounds[r].id, "stage", "stationed",
+                                       "date", s_date (sim->rounds[r].start)));
     s_flush (sim);
     return sim->failed;
 }
@@ -410,11 +594,42 @@ s_plan_problems (s_sim_t *sim)
                          " round), first_year and last_year (from 2000, before this year)\n");
         return CTL_LOCAL;
     }
+    const json_t *districts = json_object_get (p, "districts");
     for (long long d = 0; d < n_districts; d++) {
-        const json_t *district = json_array_get (json_object_get (p, "districts"), (size_t) d);
-        size_t len = strlen (s_str (district, "name", ""));
-        if (!json_is_string (json_object_get (district, "id")) || len < 1 || len > 40) {
-            fprintf (stderr, "xcctl: profile: districts[%lld] needs an id and a name of 1-40 bytes\n", d);
+        const json_t *district = json_array_get (districts, (size_t) d);
+        const char *id = s_str (district, "id", "");
+        size_t len = strlen (s_str (district, "name", "")), id_len = strspn (id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "abcdefghijklmnopqrstuvwxyz0123456789._:-");
+        bool twice = false;
+        for (long long e = 0; e < d; e++)
+            twice = twice || strcmp (id, s_str (json_array_get (districts, (size_t) e), "id", "")) == 0;
+        if (!id[0] || id[id_len] || id_len > 40 || twice || len < 1 || len > 40) {
+            fprintf (stderr, "xcctl: profile: districts[%lld] needs an id (1-40 of A-Z a-z 0-9 . _ : -, not used"
+                             " before) and a name of 1-40 bytes\n", d);
+            return CTL_LOCAL;
+        }
+    }
+    const json_t *city_targets = json_object_get (linked, "city_targets");
+    if (city_targets && (json_integer_value (city_targets) < 1
+                         || json_integer_value (city_targets) > s_num (p, "city_units", "main"))) {
+        fprintf (stderr, "xcctl: profile: linked_round.city_targets (the city's units its linked round inspects)"
+                         " is 1 up to city_units.main\n");
+        return CTL_LOCAL;
+    }
+    /* a crossed round: one of the districts' rounds, inspected by another district's team */
+    size_t c;
+    const json_t *crossed;
+    json_array_foreach (json_object_get (p, "crossed"), c, crossed) {
+        long long k = s_num (crossed, "district_round", NULL);
+        const char *by = s_str (crossed, "by", "");
+        bool known = false;
+        for (long long d = 0; d < n_districts; d++)
+            known = known || strcmp (by, s_str (json_array_get (districts, (size_t) d), "id", "")) == 0;
+        const char *owner = k >= 1 && k <= district_rounds
+                          ? s_str (json_array_get (districts, (size_t) ((k - 1) % n_districts)), "id", "") : by;
+        if (!known || strcmp (owner, by) == 0) {
+            fprintf (stderr, "xcctl: profile: crossed[%zu] needs a district_round (1-%lld) and a district 'by' other"
+                             " than the round's own\n", c, district_rounds);
             return CTL_LOCAL;
         }
     }
@@ -449,10 +664,10 @@ s_plan_problems (s_sim_t *sim)
         else
             q->what = P_RECORDED;
     }
-    int lr = regular;              /* the linked round follows the regular ones */
+    int lr = regular;              /* the linked rounds follow the regular ones: the city's, the districts' */
     for (long long i = 0; linked && i < l_leads + l_immediate; i++) {
         s_problem_t *q = &sim->problems[rest + i];
-        q->round = lr;
+        q->round = lr + (int) (i % (n_districts + 1));
         q->linked = true;
         q->what = i < l_leads ? P_LEAD : P_IMMEDIATE;
         q->rank = (int) (i < l_leads ? i : item_rank++);
@@ -517,26 +732,35 @@ s_problems (s_sim_t *sim)
         }
     }
     free (per_round);
+    for (int k = -1; k < sim->n_offices; k++)         /* the round's owner classifies: its office */
     for (long long i = 0; i < sim->n_problems && !sim->failed; i++) {
         const s_problem_t *q = &sim->problems[i];
         json_t *d = NULL;
+        const s_round_t *round = &sim->rounds[q->round];
+        if (round->office != s_signer (sim, k))
+            continue;
+        char body[96];
+        snprintf (body, sizeof body, "%s纪委监委", round->office ? round->office->name : "市");
         if (q->what == P_LEAD)
-            d = json_pack ("{s:s, s:s}", "kind", "lead", "body", "市纪委监委");
+            d = json_pack ("{s:s, s:s}", "kind", "lead", "body", body);
         else if (q->what == P_FEEDBACK || q->what == P_IMMEDIATE)
             d = json_pack ("{s:s, s:s}", "kind", "feedback", "timeliness",
                            q->what == P_IMMEDIATE ? "immediate" : "deadline");
         if (d)
-            s_queue (sim, "intake", "problem.classify",
+            s_queue_as (sim, round->office, "intake", "problem.classify",
                      s_on (json_pack ("{s:I, s:[o]}", "problem", q->id, "dispositions", d), q->classified));
     }
     s_flush (sim);
     static const char *const stages[] = { "withdrawn", "reported", "feedback_delivered" };
     for (int s = 0; s < 3; s++) {
+        for (int k = -1; k < sim->n_offices; k++)
         for (int r = 0; r < sim->n_rounds; r++) {
             const s_round_t *round = &sim->rounds[r];
+            if (round->office != s_signer (sim, k))
+                continue;
             xc_date_t d = s == 0 ? round->withdrawn : s == 1 ? round->reported : round->feedback;
-            s_queue (sim, "intake", "round.advance",
-                     json_pack ("{s:s, s:s, s:o}", "round", round->id, "stage", stages[s], "date", s_date (d)));
+            s_queue_as (sim, round->office, "intake", "round.advance",
+                        json_pack ("{s:s, s:s, s:o}", "round", round->id, "stage", stages[s], "date", s_date (d)));
         }
         s_flush (sim);
     }
@@ -652,7 +876,7 @@ s_referrals (s_sim_t *sim)
         return CTL_LOCAL;
     for (long long k = 0; k < reports; k++) {
         const s_round_t *round = &sim->rounds[k % sim->n_rounds];
-        char title[160];
+        char title[256];
         snprintf (title, sizeof title, "%s专题报告%lld", round->name, k / sim->n_rounds + 1);
         s_queue_keep (sim, "referral", "referral.create",
                       s_on (json_pack ("{s:s, s:s, s:s, s:s, s:s}", "kind", "report", "target", "市有关职能部门",
@@ -725,6 +949,7 @@ s_rectify (s_sim_t *sim)
     /* the plan a few days after the feedback, its measure due on the item's due date; the claim
        before that date, or after it for the profile's late share; the office accepts two days on */
     for (int step = 0; step < 3 && !sim->failed; step++) {
+        for (int k = -1; k < sim->n_offices; k++)
         json_array_foreach (all, i, item) {
             json_int_t id = json_integer_value (json_object_get (item, "id"));
             const s_problem_t *q = s_problem_of (sim, json_integer_value (json_object_get (item, "problem")));
@@ -734,6 +959,9 @@ s_rectify (s_sim_t *sim)
                 sim->failed = CTL_LOCAL;
                 break;
             }
+            /* the unit's plan and claim, recorded by the city office; the review by the round's owner */
+            if ((step == 2 ? sim->rounds[q->round].office : NULL) != s_signer (sim, k))
+                continue;
             xc_date_t planned = opened + 2;
             if (step == 0) {
                 json_t *m = json_pack ("{s:s, s:s, s:s, s:o}", "text", "立行整改，建章立制", "owner", "整改责任人",
@@ -762,7 +990,7 @@ s_rectify (s_sim_t *sim)
                                when));
             }
             else
-                s_queue (sim, "rectify", "rectify.review",
+                s_queue_as (sim, sim->rounds[q->round].office, "rectify", "rectify.review",
                          s_on (json_pack ("{s:I, s:s}", "item", id, "decision", "accept"), claimed[i] + 2));
         }
         s_flush (sim);
@@ -780,13 +1008,16 @@ s_rectify (s_sim_t *sim)
         targets += (long long) json_array_size (sim->rounds[r].targets);
     if (s_wait (sim, "rectify", "rectify.stats", "revisits", "due", targets) != 0)
         return sim->failed;
+    for (int k = -1; k < sim->n_offices; k++)
     for (int r = 0; r < sim->n_rounds; r++) {
         const s_round_t *round = &sim->rounds[r];
+        if (round->office != s_signer (sim, k))
+            continue;
         xc_date_t visit = xc_date_add_months (round->feedback, 3) + 7;
         visit = visit > s_today ? s_today : visit;
         const json_t *t;
         json_array_foreach (round->targets, i, t)
-            s_queue (sim, "rectify", "rectify.revisit",
+            s_queue_as (sim, round->office, "rectify", "rectify.revisit",
                      json_pack ("{s:s, s:O, s:o, s:[s]}", "round", round->id, "unit", json_object_get (t, "unit"),
                                 "date", s_date (visit), "kinds", "return_visit"));
     }
@@ -853,6 +1084,8 @@ ctl_simulate (ctl_t *ctl, int argc, char **argv)
     if (rc == CTL_OK)
         rc = s_plan_problems (&sim);
     if (rc == CTL_OK)
+        rc = s_offices (&sim);
+    if (rc == CTL_OK)
         rc = s_units_and_rounds (&sim);
     if (rc == CTL_OK)
         rc = s_problems (&sim);
@@ -869,7 +1102,15 @@ ctl_simulate (ctl_t *ctl, int argc, char **argv)
     for (int r = 0; r < sim.n_rounds; r++) {
         json_decref (sim.rounds[r].targets);
         json_decref (sim.rounds[r].modes);
+        json_decref (sim.rounds[r].link);
     }
+    for (int d = 0; d < sim.n_offices; d++) {
+        for (size_t i = 0; i < sizeof sim.offices[d].ctl.clients / sizeof sim.offices[d].ctl.clients[0]; i++)
+            xc_client_destroy (&sim.offices[d].ctl.clients[i]);
+        xc_key_wipe (&sim.offices[d].ctl.key);
+        xc_key_wipe (&sim.offices[d].key);
+    }
+    free (sim.offices);
     free (sim.rounds);
     free (sim.problems);
     json_decref (profile);

@@ -10,8 +10,11 @@
 # - 武进区委's 专项治理 of the villages' receivables (村级应收款) over three villages, which
 #   recover 9657万元 and write off 1261万元 between them; then the city's 提级巡察回头看;
 # - today's round (十四届市委第一轮巡察): the passenger terminal's item closed on time by the
-#   unit itself, and the Beijiao senior high school's item overdue.
-# `xcctl stats` then shows the on-time rate those dates make (6 of 7 due).
+#   unit itself, and the Beijiao senior high school's item overdue;
+# - the second level: 武进区委巡察办, a district office (role district, its own principal), runs
+#   its district's round today: its town's 立行立改 item, due by the district's own rule
+#   (policies.rectify.districts.WJ: 10 days), is overdue; its notices go to the district office.
+# `xcctl stats` then shows the on-time rate those dates make (6 of 8 due).
 # Usage: tools/demo.sh CONFIG
 # XCCTL names the xcctl to use (the image sets it); XC_DEMO_KEYS the folder for the demo
 # principals' keys (default: keys/ beside the config).
@@ -28,17 +31,19 @@ as() { local who=$1; shift; "$xcctl" --config "$config" --key "$keys/demo-$who.j
 day() { date -d "$1 days" +%F; }
 num() { grep -o "\"$1\": [0-9]*" | head -1 | grep -o '[0-9]*$'; }
 
-# the principals of today's round: an inspection team, two units
-principal() {   # iss role scope; with curve on, each also gets a CURVE keypair
-  local key="$keys/demo-$1.jwk" with_curve=()
+# the principals of today's round: an inspection team, two units; 武进区委巡察办
+principal() {   # iss role scope (for role district: the district's unit id); with curve on, each also gets a CURVE keypair
+  local key="$keys/demo-$1.jwk" with_curve=() scope=(--scope "$3")
+  [ "$2" = district ] && scope=(--district "$3")
   [ "$curve" = 1 ] && with_curve=(--curve)
   [ -f "$key" ] || x keygen --out "$key" --kid "$1#demo" "${with_curve[@]}" >/dev/null
   [ "$curve" = 1 ] && with_curve=(--curve "$(sed -n 's/.*"public": *"\([^"]*\)".*/\1/p' "$key.curve")")
-  x principal list --json | grep -q "\"iss\": \"$1\"" || x principal add --iss "$1" --role "$2" --public "$key.pub" --scope "$3" "${with_curve[@]}" >/dev/null
+  x principal list --json | grep -q "\"iss\": \"$1\"" || x principal add --iss "$1" --role "$2" --public "$key.pub" "${scope[@]}" "${with_curve[@]}" >/dev/null
 }
 principal team-1 team '{}'
 principal beijiao unit '{"units": ["CZ-BEIJIAO"]}'
 principal passenger unit '{"units": ["CZ-PASSENGER"]}'
+principal district-wj district WJ
 sleep 1.5     # the services reload the registry within a second
 
 x unit register --id CZ-SPORTS-SCHOOL --name 市体育运动学校 --level school >/dev/null
@@ -216,8 +221,27 @@ x rectify review --item "$i" --decision accept >/dev/null
 i=$(item_of R-DEMO-1 CZ-BEIJIAO)
 as beijiao rectify plan --item "$i" --measures "[{\"text\": \"新建学生浴室，延长开放时间\", \"owner\": \"后勤处 陈红\", \"lead_leader\": \"副校长 李明\", \"deadline\": \"$(day -24)\"}]" >/dev/null
 
+# ---- 武进区委第一轮巡察 today, run by the district's own office (区县巡察办) ---------------------
+# the office opens, advances and classifies; the team's finding is recorded by the city office
+wj() { as district-wj "$@"; }
+wj round open --id R-WJ-1 --name "十四届武进区委第一轮巡察" --kind regular --team 武进区委第一巡察组 \
+  --targets '[{"unit": "WJ-HUTANG", "coverage": "main"}]' \
+  --planned-start "$(day -60)" --planned-end "$(day -29)" --date "$(day -70)" >/dev/null
+wj round advance --round R-WJ-1 --stage stationed --date "$(day -60)" >/dev/null
+road=$(x problem report --round R-WJ-1 --unit WJ-HUTANG --category livelihood --occurred-on "$(day -50)" \
+  --summary "村道破损影响群众出行" --detail "湖塘镇部分村道破损严重，雨天积水，群众出行不便。" --severity general \
+  --source inspection_team --immediate true --json | num problem)
+# classified as it was, before the feedback (intake's history_roles include district here)
+wj problem classify --problem "$road" --dispositions '[{"kind": "feedback", "timeliness": "immediate"}]' \
+  --occurred-on "$(day -29)" >/dev/null
+wj round advance --round R-WJ-1 --stage withdrawn --date "$(day -29)" >/dev/null
+wj round advance --round R-WJ-1 --stage reported --date "$(day -28)" >/dev/null
+wj round advance --round R-WJ-1 --stage feedback_delivered --date "$(day -25)" >/dev/null
+item_of R-WJ-1 WJ-HUTANG >/dev/null     # 立行立改, due 10 days after feedback by the district's rule: overdue
+
 sleep 1       # the timers and notify catch up
 x stats
 echo
 x rectify list
 echo "demo: the office's notices: xcctl --config $config notify read"
+echo "demo: 武进区委巡察办 (a district office): xcctl --config $config --key $keys/demo-district-wj.jwk rectify list"

@@ -199,11 +199,21 @@ def build(s):
         ok(w.call(svc, o, "clock.set", {"clock": later.strftime("%Y-%m-%dT%H:%M:%SZ")}))
 
     def notices():
-        got = {a: w.pages("notify", getattr(s, a), "notify.list") for a in ("office", *DISTRICTS)}
-        return got if all(got.values()) else None
-    waited("a notice for each office", notices)
+        """Each office's entry has a notice of each round its district owns (the city's: RK's,
+        and D-A's extension by city:role:office)."""
+        got = {}
+        for row in w.pages("notify", o, "notify.list"):
+            n = ok(w.call("notify", o, "notify.get", {"delivery": row["id"]}))
+            got.setdefault(row["recipient"], set()).add(notice_round(w, n))
+        want = {"city-desk": {"RK", "RA"}, **{e: {r for r in WORKED if owner_of(r) == d}
+                                               for e, d in OFFICE_ENTRIES.items() if d}}
+        return all(want[e] <= got.get(e, set()) for e in want)
+    waited("the offices' notices of their rounds", notices)
     waited("every overdue item", lambda: len(w.pages("rectify", o, "rectify.list", {"overdue": True}))
            == len(WORKED))
+    waited("rectify.overdue of every item", lambda: {
+        w.opened(e)["data"]["item"] for e in w.events("rectify", o) if e["type"] == "rectify.overdue"}
+        >= set(w.item.values()))
     return w
 
 

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+from datetime import date, timedelta
 
 import pytest
 
@@ -170,7 +171,7 @@ def free_ports(n):
 
 def test_the_demo_tells_the_source_story_with_its_dates(tmp_path):
     """The demo (tools/demo.sh) on free ports: the 十二届 rounds from the records with their dates,
-    today's round, and the figures those dates make."""
+    today's round, a district office's round of today, and the figures those dates make."""
     var = tmp_path / "var"
     var.mkdir()
     with open(os.path.join(REPO, "config", "local.json"), encoding="utf-8") as f:
@@ -218,16 +219,30 @@ def test_the_demo_tells_the_source_story_with_its_dates(tmp_path):
         hospital = js("rectify", "list", "--round", "R12-1", "--unit", "CZ-HOSPITAL-1")
         assert [i["state"] for i in hospital] == ["closed"], hospital
         assert hospital[0]["opened_on"] == "2017-05-05", hospital
-        # today's school item is the overdue one
+        # today's school item is overdue, and the district's town item: the city sees both, each
+        # with its round's owner; the district office (its own principal) sees its own only
         overdue = js("rectify", "list", "--overdue", "true")
-        assert [i["unit"] for i in overdue] == ["CZ-BEIJIAO"], overdue
+        assert sorted((i["unit"], i["round_owner"]) for i in overdue) == [("CZ-BEIJIAO", "city"), ("WJ-HUTANG", "WJ")], \
+            overdue
+        wj_key = str(var / "keys" / "demo-district-wj.jwk")
+        mine = js("--key", wj_key, "rectify", "list", "--overdue", "true")
+        assert [i["unit"] for i in mine] == ["WJ-HUTANG"], mine
+        # the district's round: its own office opened it; its 立行立改 deadline by the district's
+        # own rule (config/local.json: policies.rectify.districts.WJ, 10 days), said so
+        town = js("rectify", "get", "--item", str(mine[0]["id"]))
+        assert town["round_owner"] == "WJ", town
+        assert [d["policy_source"] for d in town["deadlines"]] == ["WJ"], town["deadlines"]
+        fed_back = date.fromisoformat(town["opened_on"])
+        assert date.fromisoformat(town["due"]) == fed_back + timedelta(days=10), town
+        rnd = json.loads(x("--json", "--key", wj_key, "round", "get", "--round", "R-WJ-1"))
+        assert rnd["owner"]["district"] == "WJ", rnd
 
         got = json.loads(x("--json", "stats"))
         rectify, referral = got["rectify"], got["referral"]
-        # six closed on or before their due dates, one open past it: 6 of 7
-        assert rectify["on_time"]["due"] == 7 and rectify["on_time"]["closed_on_time"] == 6, rectify["on_time"]
-        assert rectify["on_time"]["rate"] == "85.71"
-        assert rectify["overdue_now"] == 1
+        # six closed on or before their due dates, two open past it (the school's, the town's): 6 of 8
+        assert rectify["on_time"]["due"] == 8 and rectify["on_time"]["closed_on_time"] == 6, rectify["on_time"]
+        assert rectify["on_time"]["rate"] == "75.00"
+        assert rectify["overdue_now"] == 2
         assert rectify["interviews_held"] == rectify["interviews_recommended"] == 1
         assert referral["overdue_now"] == 0 and referral["institutional_measures"] == 3, referral
         assert referral["reports"] == 1 and referral["reports_signed"] == 1, referral
@@ -245,7 +260,7 @@ def test_the_demo_tells_the_source_story_with_its_dates(tmp_path):
         assert lookback["by_owner"]["city"]["by_kind"]["lookback"]["main"] == 1, lookback
         # what a person reads
         text = x("stats")
-        assert "85.71%" in text and "9657万元 / 1261万元" in text, text
+        assert "75.00%" in text and "9657万元 / 1261万元" in text, text
     finally:
         if make.poll() is None:
             os.killpg(make.pid, signal.SIGINT)
