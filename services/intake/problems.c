@@ -807,6 +807,20 @@ s_category_ids (const intake_t *intake, const json_t *data)
     return text;
 }
 
+/*  Binds the filters both problem lists take to parameters 1-5: round, unit, category (it and
+    everything under it, as a JSON array of ids), source, status. */
+static void
+s_bind_list_filters (sqlite3_stmt *stmt, const intake_t *intake, const json_t *data)
+{
+    const char *filters[] = { "round", "unit", NULL, "source", "status" };
+    for (int i = 0; i < 5; i++)
+        if (filters[i])
+            sqlite3_bind_text (stmt, i + 1, json_string_value (json_object_get (data, filters[i])), -1, SQLITE_STATIC);
+    char *categories = s_category_ids (intake, data);
+    sqlite3_bind_text (stmt, 3, categories, -1, SQLITE_TRANSIENT);
+    free (categories);
+}
+
 /*  problem.list for a district office: the problems of the rounds it owns or reads, read
     round by round through problems_by_round from the rounds' indexes by owner and crossing
     district, so its cost follows its own problems, not the city's. */
@@ -824,13 +838,7 @@ s_district_list (xc_call_t *call, const intake_t *intake, const json_t *data, co
         " AND p.id > ?7 ORDER BY p.id LIMIT ?8");
     if (!stmt)
         return -1;
-    const char *filters[] = { "round", "unit", NULL, "source", "status" };
-    for (int i = 0; i < 5; i++)
-        if (filters[i])
-            sqlite3_bind_text (stmt, i + 1, json_string_value (json_object_get (data, filters[i])), -1, SQLITE_STATIC);
-    char *categories = s_category_ids (intake, data);
-    sqlite3_bind_text (stmt, 3, categories, -1, SQLITE_TRANSIENT);
-    free (categories);
+    s_bind_list_filters (stmt, intake, data);
     sqlite3_bind_text (stmt, 6, district, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 7, json_integer_value (json_object_get (data, "after")));
     sqlite3_bind_int (stmt, 8, limit + 1);
@@ -864,21 +872,7 @@ intake_problem_list (xc_call_t *call, void *state)
         " AND p.id > ?8 ORDER BY p.id LIMIT ?9");
     if (!stmt)
         return -1;
-    const char *filters[] = { "round", "unit", NULL, "source", "status" };
-    for (int i = 0; i < 5; i++)
-        if (filters[i])
-            sqlite3_bind_text (stmt, i + 1, json_string_value (json_object_get (data, filters[i])), -1, SQLITE_STATIC);
-    /* a category and everything under it (a category the policy lacks: itself) */
-    const char *category = json_string_value (json_object_get (data, "category"));
-    if (category) {
-        json_t *ids = intake_policy_category_subtree (&intake->policy, category);
-        if (!ids)
-            ids = json_pack ("[s]", category);
-        char *text = json_dumps (ids, JSON_COMPACT);
-        json_decref (ids);
-        sqlite3_bind_text (stmt, 3, text, -1, SQLITE_TRANSIENT);
-        free (text);
-    }
+    s_bind_list_filters (stmt, intake, data);
     sqlite3_bind_text (stmt, 6, team ? xc_call_iss (call) : NULL, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 7, reporter ? xc_call_iss (call) : NULL, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 8, json_integer_value (json_object_get (data, "after")));

@@ -51,15 +51,17 @@ static const xc_field_t s_interview_fields[] = {
     { .name = "lowest", .type = XC_T_INTEGER, .min = 0, .max = 10000 },
     { .name = NULL },
 };
-/* a district's overrides: the members of the city's rules a district may have its own of */
+/* the deadline rules: the city's, and the members a district may have its own of */
+#define DEADLINE_RULES                                                                         \
+    { .name = "regimes", .type = XC_T_MAP, .max = RECTIFY_MAX_REGIMES, .items = &s_regime },     \
+    WORD ("default_regime", false),                                                             \
+    SPAN ("immediate_due"),                                                                     \
+    { .name = "warnings", .type = XC_T_ARRAY, .max = RECTIFY_MAX_WARNINGS, .items = &s_warning }, \
+    { .name = "escalation", .type = XC_T_OBJECT, .fields = s_escalation_fields },                \
+    SPAN ("revisit_after"),                                                                     \
+    PERIOD_END
 static const xc_field_t s_district_fields[] = {
-    { .name = "regimes", .type = XC_T_MAP, .max = RECTIFY_MAX_REGIMES, .items = &s_regime },
-    WORD ("default_regime", false),
-    SPAN ("immediate_due"),
-    { .name = "warnings", .type = XC_T_ARRAY, .max = RECTIFY_MAX_WARNINGS, .items = &s_warning },
-    { .name = "escalation", .type = XC_T_OBJECT, .fields = s_escalation_fields },
-    SPAN ("revisit_after"),
-    PERIOD_END,
+    DEADLINE_RULES,
     { .name = NULL },
 };
 static const xc_field_t s_district = { .type = XC_T_OBJECT, .fields = s_district_fields };
@@ -69,13 +71,7 @@ static const xc_field_t s_fields[] = {
     { .name = "history_roles", .type = XC_T_ARRAY, .max = RECTIFY_MAX_ROLES, .items = &s_role },
     SPAN ("history_quiet"),
     { .name = "definitions", .type = XC_T_MAP, .max = 32, .items = &s_sentence },
-    { .name = "regimes", .type = XC_T_MAP, .max = RECTIFY_MAX_REGIMES, .items = &s_regime },
-    WORD ("default_regime", false),
-    SPAN ("immediate_due"),
-    { .name = "warnings", .type = XC_T_ARRAY, .max = RECTIFY_MAX_WARNINGS, .items = &s_warning },
-    { .name = "escalation", .type = XC_T_OBJECT, .fields = s_escalation_fields },
-    SPAN ("revisit_after"),
-    PERIOD_END,
+    DEADLINE_RULES,
     { .name = "calendar_warn_from", .type = XC_T_NULLABLE_STRING, .min = 5, .max = 5 },
     { .name = "weights", .type = XC_T_OBJECT, .fields = s_weight_fields },
     { .name = "grades", .type = XC_T_ARRAY, .min = 1, .max = RECTIFY_MAX_GRADES, .items = &s_grade },

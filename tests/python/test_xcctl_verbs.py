@@ -23,6 +23,8 @@ import unicodedata
 
 import pytest
 
+import checks
+
 import xcwire
 from conftest import REPO, Suite, key_file, running_suite, write_json
 
@@ -79,14 +81,7 @@ def ok(reply):
 
 
 def wait_for(fn, timeout=WAIT, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        got = fn()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not hold within {timeout} s")
-        time.sleep(0.05)
+    return checks.wait_for(fn, what, timeout)
 
 
 def list_all(client, signer, type_, filters=None):
