@@ -53,12 +53,14 @@ TINY_UNITS, TINY_PROBLEMS = 5, 20
 
 def run(folder, wrong, holder):
     """The benchmark in folder; holder["suite"] is the Suite once made (the caller stops it)."""
-    from conftest import Suite, key_file, write_json     # imports pytest: only here
+    from conftest import Suite, key_file, profile_policies, write_json     # imports pytest: only here
 
-    suite = holder["suite"] = Suite(folder, ["intake", "referral", "rectify"],
+    services = ["intake", "referral", "rectify"]
+    suite = holder["suite"] = Suite(folder, services,
                                     {"office": ("office", "office", {}),
                                      "petition": ("petition-bureau", "petition", {}),
-                                     "team": ("team-1", "team", {})})
+                                     "team": ("team-1", "team", {})},
+                                    profile_policies(PROFILE, services))
     suite.config["limits"] = {}      # the deployment's defaults, as make run has them
     write_json(suite.config_path, suite.config)
     key = key_file(folder, suite.office)

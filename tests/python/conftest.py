@@ -279,3 +279,14 @@ def key_file(folder, signer):
     write_json(path, signer.private_jwk(), 0o600)
     return path
 
+
+
+def profile_policies(name, services):
+    """A simulation profile's policies (config/profiles/<name>.json) of the services a suite runs,
+    as Suite takes them: its district offices load their own records (history_roles) and its
+    districts have their own rules. Rectify keeps Suite's default of no calendar warning."""
+    with open(os.path.join(REPO, "config", "profiles", f"{name}.json"), encoding="utf-8") as f:
+        policies = {k: v for k, v in json.load(f)["policies"].items() if k in services}
+    if "rectify" in services:
+        policies["rectify"] = {"calendar_warn_from": None, **policies.get("rectify", {})}
+    return policies

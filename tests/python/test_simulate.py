@@ -29,6 +29,7 @@ import pytest
 
 import xcwire
 from conftest import REPO, Suite, key_file, running_suite
+from conftest import profile_policies as conftest_profile_policies
 
 XCCTL = os.path.join(REPO, "build", "bin", "xcctl")
 PROFILE = os.path.join(REPO, "config", "profiles", "changzhou-5y.json")
@@ -62,9 +63,7 @@ def make_suite(tmp_path, policies=None):
 def profile_policies():
     """The profile's policies of the services the suite runs: the district offices load their
     own records (history_roles), the districts' own rules."""
-    policies = {k: v for k, v in load_profile()["policies"].items() if k in ("intake", "referral", "rectify")}
-    policies["rectify"] = {"calendar_warn_from": None, **policies.get("rectify", {})}   # as Suite's default
-    return policies
+    return conftest_profile_policies("changzhou-5y", ["intake", "referral", "rectify"])
 
 
 @pytest.fixture
