@@ -254,7 +254,7 @@ s_text (const char *member, const json_t *v, xc_buf_t *b)
             json_t *role;
             json_array_foreach (json_object_get (e, "roles"), r, role) {
                 xc_buf_puts (b, r ? "、" : "，角色 ");
-                xc_buf_puts (b, json_string_value (role));
+                xc_buf_puts (b, s_word ("directory_role", json_string_value (role)));
             }
             xc_buf_puts (b, "）");
         }

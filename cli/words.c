@@ -57,6 +57,11 @@ static const struct {
     { "period_end", "keep", "不顺延" },
     { "lead_access", "none", "不可知悉" }, { "lead_access", "status", "可知悉办理状态（不含内容）" },
     { "lead_access", "full", "可知悉全部内容" },
+    /* the routing words of notify's directory (docs/services/notify.md) */
+    { "directory_role", "officer", "整改责任人" }, { "directory_role", "supervising_leader", "分管领导" },
+    { "directory_role", "party_secretary", "党组织书记" }, { "directory_role", "principal_leader", "主要负责人" },
+    { "directory_role", "office", "巡察办" }, { "directory_role", "office_leadership", "巡察办领导" },
+    { "directory_role", "receiving_body", "受理机关" },
     { NULL, NULL, NULL },
 };
 

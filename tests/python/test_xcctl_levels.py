@@ -310,6 +310,8 @@ def test_rules_with_a_districts_overrides_say_which_applies_and_why(tmp_path):
     assert [ln.split()[-3:] for ln in lines] == [["全市", "10日", "全市配置"], ["D-A", "7日", "区县配置"]], lines
     lead = [ln for ln in text.splitlines() if "referral.lead_access" in ln]
     assert lead[1].split()[-1] == "区县配置" and "可知悉办理状态" in lead[1], lead
+    directory = [ln for ln in text.splitlines() if "notify.directory" in ln]
+    assert "云溪区委巡察办（qx-a，角色 巡察办）" in directory[1] and directory[1].split()[-1] == "区县配置", directory
 
 
 def test_an_override_the_services_would_refuse_is_refused(tmp_path):
