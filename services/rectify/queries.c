@@ -476,7 +476,7 @@ rectify_stats (xc_call_t *call, void *state)
     char *units;
     if (rectify_scope_units (call, rectify, &units) != 0)
         return -1;
-    char scope[1024], by_owner[512], by_district[512] = "1";
+    char by_owner[512], by_district[512] = "1", scope[sizeof by_owner + sizeof by_district + 8];
     rectify_owner_clause (by_owner, sizeof by_owner, "i", owner, 7);
     if (district)
         rectify_district_clause (by_district, sizeof by_district, "i", 13);
