@@ -117,7 +117,6 @@ static const char *const s_definitions[][2] = {
     { "owner.district", "各区县合计：各区（县）委组织的轮次（含联动巡察、交叉巡察）的整改事项之和，不含市委组织的轮次。" },
     { "owner.one_district", "{district}：{district}委组织的轮次（含其联动巡察和在本区县开展的交叉巡察）的整改事项，"
                             "不含市委和其他区县组织的轮次。" },
-    { "owner.office", "{district}巡察办：{district}委组织的轮次的整改事项，以及{district}派出巡察组开展交叉巡察的轮次的整改事项。" },
     { "money", "清缴、核销金额：被采纳的完成报告中的金额之和（元，精确到分）。" },
 };
 

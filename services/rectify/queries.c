@@ -422,13 +422,13 @@ s_groups (xc_call_t *call, const char *head, const char *where, const char *tail
 }
 
 /*  The policy's definitions, with "owner": the sentence of the scope counted (全市, 市本级,
-    各区县合计, one district's, or a district office's own and crossed rounds), {district} replaced
+    各区县合计, one district's: a district office's own), {district} replaced
     by the district's name. NULL after failing the call. */
 static json_t *
 s_definitions (xc_call_t *call, const rectify_t *rectify, const char *owner, const char *district)
 {
     const char *one = district ? district : owner;
-    const char *key = district && !owner ? "owner.office" : !owner ? "owner.all"
+    const char *key = !owner ? "owner.all"
                       : strcmp (owner, "city") == 0 ? "owner.city"
                       : strcmp (owner, "district") == 0 ? "owner.district" : "owner.one_district";
     char name[256];
@@ -460,7 +460,7 @@ s_definitions (xc_call_t *call, const rectify_t *rectify, const char *owner, con
     }
     /* the templates stay in the policy: a result gives the one sentence of its scope (as intake) */
     static const char *const templates[] = { "owner.all", "owner.city", "owner.district", "owner.one_district",
-                                             "owner.office", NULL };
+                                             NULL };
     for (int i = 0; templates[i]; i++)
         json_object_del (definitions, templates[i]);
     return definitions;
@@ -473,14 +473,15 @@ rectify_stats (xc_call_t *call, void *state)
     const char *owner, *district;
     if (rectify_owner_filter (call, &owner, &district) != 0)
         return -1;
+    /* a district office's figures are its own rounds' (its district bound as ?13), as intake's
+       and referral's are: the crossed rounds it reads are in its lists, not in its figures */
+    if (district)
+        owner = district;
     char *units;
     if (rectify_scope_units (call, rectify, &units) != 0)
         return -1;
-    char by_owner[512], by_district[512] = "1", scope[sizeof by_owner + sizeof by_district + 8];
-    rectify_owner_clause (by_owner, sizeof by_owner, "i", owner, 7);
-    if (district)
-        rectify_district_clause (by_district, sizeof by_district, "i", 13);
-    snprintf (scope, sizeof scope, "%s AND %s", by_owner, by_district);
+    char scope[512];
+    rectify_owner_clause (scope, sizeof scope, "i", owner, district ? 13 : 7);
     s_district = district;
     char items_where[3072], visits_where[3072], recommended_where[3072], held_where[3072];
     s_where_items (items_where, sizeof items_where, scope);
