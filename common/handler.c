@@ -1,4 +1,5 @@
 /*  handler.c: helpers for handlers (handler.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "common/clock.h"
@@ -97,6 +98,19 @@ int
 xc_call_exists (xc_call_t *call, sqlite3_stmt *stmt, const char *what)
 {
     int rc = sqlite3_step (stmt);
+    sqlite3_reset (stmt);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return rc == SQLITE_ROW;
+    return xc_call_fail_db (call, what);
+}
+
+int
+xc_call_text (xc_call_t *call, sqlite3_stmt *stmt, char *out, size_t size, const char *what)
+{
+    out[0] = '\0';
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW && sqlite3_column_text (stmt, 0))
+        snprintf (out, size, "%s", (const char *) sqlite3_column_text (stmt, 0));
     sqlite3_reset (stmt);
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         return rc == SQLITE_ROW;

@@ -49,6 +49,11 @@ int xc_call_exec (xc_call_t *call, sqlite3_stmt *stmt, const char *what);
     when none, -1 after failing with what. */
 int xc_call_exists (xc_call_t *call, sqlite3_stmt *stmt, const char *what);
 
+/*  Steps a statement that gives at most one row and resets it, copying that row's column 0 as
+    text into out[size] ("" without a row or for NULL): 1 when it gave a row, 0 when none, -1
+    after failing with what. */
+int xc_call_text (xc_call_t *call, sqlite3_stmt *stmt, char *out, size_t size, const char *what);
+
 /*  xc_call_emit taking (stealing) data, which may be NULL after a failed json_pack. */
 int xc_call_emit_new (xc_call_t *call, const char *type, const char *visibility, const char *key,
                       json_t *data);

@@ -66,10 +66,7 @@ rectify_round_district (xc_call_t *call, const char *round, char *out)
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
-    if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0))
-        snprintf (out, RECTIFY_ID, "%s", (const char *) sqlite3_column_text (stmt, 0));
-    sqlite3_reset (stmt);
-    return 0;
+    return xc_call_text (call, stmt, out, RECTIFY_ID, "round owner lookup") < 0 ? -1 : 0;
 }
 
 int
@@ -99,10 +96,9 @@ rectify_item_policy (xc_call_t *call, const rectify_t *rectify, json_int_t item,
     if (!stmt)
         return NULL;
     sqlite3_bind_int64 (stmt, 1, item);
-    char district[RECTIFY_ID] = "";
-    if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0))
-        snprintf (district, sizeof district, "%s", (const char *) sqlite3_column_text (stmt, 0));
-    sqlite3_reset (stmt);
+    char district[RECTIFY_ID];
+    if (xc_call_text (call, stmt, district, sizeof district, "item owner lookup") < 0)
+        return NULL;
     return rectify_policy_for (&rectify->policy, district[0] ? district : NULL, source);
 }
 

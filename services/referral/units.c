@@ -231,10 +231,7 @@ referral_problem_round (xc_call_t *call, json_int_t problem, char *out, size_t s
     if (!stmt)
         return -1;
     sqlite3_bind_int64 (stmt, 1, problem);
-    if (sqlite3_step (stmt) == SQLITE_ROW)
-        snprintf (out, size, "%s", (const char *) sqlite3_column_text (stmt, 0));
-    sqlite3_reset (stmt);
-    return 0;
+    return xc_call_text (call, stmt, out, size, "problem round lookup") < 0 ? -1 : 0;
 }
 
 int
@@ -248,10 +245,7 @@ referral_round_owner (xc_call_t *call, const char *round, char *out, size_t size
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
-    if (sqlite3_step (stmt) == SQLITE_ROW)
-        snprintf (out, size, "%s", (const char *) sqlite3_column_text (stmt, 0));
-    sqlite3_reset (stmt);
-    return 0;
+    return xc_call_text (call, stmt, out, size, "round owner lookup") < 0 ? -1 : 0;
 }
 
 int
