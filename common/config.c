@@ -35,6 +35,14 @@ static const xc_field_t s_service_fields[] = {
     { .name = NULL }
 };
 
+/* services.gateway is the HTTP gateway (services/gateway): an HTTP address, not a ZeroMQ
+   service; it is taken out of the services before they are checked and filled. */
+static const xc_field_t s_gateway_fields[] = {
+    { .name = "http", .type = XC_T_STRING, .required = true, .min = 3, .max = 300 },
+    { .name = "reply_timeout_ms", .type = XC_T_INTEGER, .min = 10, .max = 600000 },
+    { .name = NULL }
+};
+
 static const xc_field_t s_service = { .name = "service", .type = XC_T_OBJECT,
                                       .fields = s_service_fields };
 static const xc_field_t s_policy = { .name = "policy", .type = XC_T_ANY };
@@ -235,12 +243,21 @@ xc_config_load (const char *path, xc_config_t **cfg_p, xc_err_t *err)
     xc_config_t *cfg = NULL;
     int rc = -1;
     xc_err_t serr;
+    /* the gateway's entry is not a ZeroMQ service's: kept aside, checked by its own fields */
+    json_t *services = json_object_get (root, "services");
+    json_t *gateway = json_incref (json_object_get (services, "gateway"));
+    if (gateway)
+        json_object_del (services, "gateway");
     if (xc_schema_check (root, s_config_fields, "config", &serr) != 0) {
         /* the file is the subject already: "limits.tick_ms", not "config.limits.tick_ms" */
         const char *text = serr.text;
         if (strncmp (text, "config.", 7) == 0)
             text += 7;
         s_fail (err, XC_E_CONFIG, path, "%s", text);
+        goto cleanup;
+    }
+    if (gateway && xc_schema_check (gateway, s_gateway_fields, "services.gateway", &serr) != 0) {
+        s_fail (err, XC_E_CONFIG, path, "%s", serr.text);
         goto cleanup;
     }
     if (s_check_values (root, path, err) != 0)
@@ -256,11 +273,22 @@ xc_config_load (const char *path, xc_config_t **cfg_p, xc_err_t *err)
         xc_err_set (err, XC_E_INTERNAL, "out of memory");
         goto cleanup;
     }
+    if (gateway) {
+        json_t *timeout = json_object_get (gateway, "reply_timeout_ms");
+        cfg->gateway_http = strdup (json_string_value (json_object_get (gateway, "http")));
+        cfg->gateway_reply_timeout_ms = timeout ? (int) json_integer_value (timeout)
+                                                : cfg->request_timeout_ms;
+        if (!cfg->gateway_http) {
+            xc_err_set (err, XC_E_INTERNAL, "out of memory");
+            goto cleanup;
+        }
+    }
     *cfg_p = cfg;
     cfg = NULL;
     rc = 0;
 cleanup:
     xc_config_destroy (&cfg);
+    json_decref (gateway);
     json_decref (root);
     return rc;
 }
@@ -289,6 +317,7 @@ xc_config_destroy (xc_config_t **cfg_p)
     free (cfg->registry);
     free (cfg->calendar);
     free (cfg->log_level);
+    free (cfg->gateway_http);
     json_decref (cfg->root);
     free (cfg);
     *cfg_p = NULL;

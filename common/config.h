@@ -34,7 +34,12 @@
           "curve_key": "keys/echo.curve",       its CURVE keypair (required when curve is on)
           "secret_key": "keys/echo.secret"      optional: a symmetric key for data it encrypts
                                                 at rest (keys.h, xc_secret_load)
-        }
+        },
+        "gateway": {                            optional: the HTTP gateway (services/gateway),
+          "http": "127.0.0.1:7180",             not a ZeroMQ service: its HTTP address (host:port,
+                                                port 0 picks one), and how long it waits for a
+          "reply_timeout_ms": 5000              service's reply (limits.request_timeout_ms by
+        }                                       default). Not in services[] below.
       },
       "policies": { ... }                       read and checked by the services that use them
     }
@@ -85,6 +90,8 @@ typedef struct {
     int calendar_check_ms;
     xc_service_conf_t *services;
     size_t n_services;
+    char *gateway_http;              /* services.gateway.http; NULL when absent */
+    int gateway_reply_timeout_ms;
     json_t *policies;                /* borrowed from root; an empty object when absent */
     json_t *root;                    /* the whole document */
 } xc_config_t;
