@@ -20,11 +20,13 @@ PKGS      := libzmq jansson sqlite3 libsodium libcurl libcrypto
 # The services' allocator (docs/architecture.md, performance): linked into the services only,
 # and not into sanitizer builds, whose runtime must own malloc (nor into the tests valgrind runs).
 MALLOC_PKG := jemalloc
+# The HTTP gateway's server library: linked into xc-gateway only (services/gateway).
+GATEWAY_PKG := libmicrohttpd
 # Debian's packages: what the build needs (the image's build stage installs the same and make,
 # docker/Dockerfile), then what the tests need. A fresh Debian 12 has neither a compiler nor
 # libc's headers; git and make are the README's starting point.
 DEB_BUILD_PKGS := gcc libc6-dev pkg-config libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev \
-                  libssl-dev libjemalloc-dev
+                  libssl-dev libjemalloc-dev libmicrohttpd-dev
 DEB_TEST_PKGS  := python3-zmq python3-nacl python3-pytest python3-aiosmtpd valgrind sqlite3
 DEB_PKGS  := $(DEB_BUILD_PKGS) $(DEB_TEST_PKGS)
 CONTAINER_DEB_PKGS := podman runc slirp4netns debootstrap docker-compose nftables iproute2 git
@@ -75,7 +77,7 @@ deps:
 	@missing=""; \
 	if ! command -v $(firstword $(CC)) >/dev/null; then missing="$$missing $(firstword $(CC))"; \
 	elif ! $(CC_CHECK); then missing="$$missing libc6-dev"; fi; \
-	for p in $(PKGS) $(MALLOC_PKG); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	for p in $(PKGS) $(MALLOC_PKG) $(GATEWAY_PKG); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	if [ -z "$(BUILD_ONLY)" ]; then \
 	  for m in $(PY_MODS); do $(PY) -c "import $$m" 2>/dev/null || missing="$$missing python3-$$m"; done; \
 	  command -v valgrind >/dev/null || missing="$$missing valgrind"; \
@@ -107,15 +109,18 @@ $(B)/obj/%.o: %.c $(B)/flags | deps
 $(B)/libxc.a: $(COMMON_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
+# (its header is in /usr/include: no cflags, so that every object keeps the same flags)
+gateway_LIBS = $(shell pkg-config --libs $(GATEWAY_PKG) 2>/dev/null)
+
 # A service is services/<name>/*.c; its unit tests link everything but main.c.
 define service_rules
 $(1)_OBJ := $$(patsubst %.c,$(B)/obj/%.o,$$(filter-out %_test.c,$$(wildcard services/$(1)/*.c)))
 $(B)/bin/xc-$(1): $$($(1)_OBJ) $(B)/libxc.a $(B)/ldflags
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) $$(filter %.o %.a,$$^) $$(MALLOC_LIBS) $$(LIBS) -o $$@
+	$$(CC) $$(LDFLAGS) $$(filter %.o %.a,$$^) $$(MALLOC_LIBS) $$($(1)_LIBS) $$(LIBS) -o $$@
 $(B)/test/services_$(1)_%_test: $(B)/obj/services/$(1)/%_test.o $$(filter-out %/main.o,$$($(1)_OBJ)) $(B)/libxc.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) $$^ $$(LIBS) -o $$@
+	$$(CC) $$(LDFLAGS) $$^ $$($(1)_LIBS) $$(LIBS) -o $$@
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rules,$(s))))
 
