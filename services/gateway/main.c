@@ -1,0 +1,667 @@
+/*  xc-gateway: the suite's signed messages over HTTP (docs/services/gateway.md).
+
+    One thread, one poll loop. libmicrohttpd runs without a thread of its own (MHD_USE_EPOLL,
+    external polling): its epoll descriptor is polled by zmq_poll beside one DEALER socket per
+    service (the services' api endpoints of the deployment file). A POST /v1/{service} is read
+    whole, its payload decoded only to read aud (which must be the path's service) and id (the
+    correlation), and the body is sent as it came, one frame, on that service's DEALER. The
+    connection is then suspended (MHD_suspend_connection) until the reply whose corr is that
+    id comes back on the socket, or until services.gateway.reply_timeout_ms passes (504); it is
+    then resumed and answered with the reply's bytes, the status read from the reply's type
+    and code (status.c). The gateway holds no key: it signs nothing and verifies nothing.
+
+    Everything the gateway refuses itself is an application/problem+json body (RFC 9457).
+*/
+#include "common/config.h"
+#include "common/log.h"
+#include "common/transport.h"
+#include "services/gateway/status.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define SERVICES_MAX 64
+
+typedef enum { REQ_READING, REQ_WAITING, REQ_ANSWERED } req_state_t;
+
+/* One HTTP request, from its first header to its completion. */
+typedef struct req {
+    req_state_t state;
+    struct MHD_Connection *conn;
+    char *body;
+    size_t len, cap;
+    bool too_big;
+    int service;                     /* index into the services, -1 for none */
+    char corr[37];                   /* the request's id, lower case */
+    int64_t deadline;                /* monotonic ms */
+    int status;                      /* the answer, once REQ_ANSWERED */
+    char *answer;
+    size_t answer_len;
+    bool problem;                    /* answer is a problem body, not a reply */
+    bool retry_after;
+    struct req *prev, *next;         /* the waiting list */
+} req_t;
+
+typedef struct {
+    xc_config_t *cfg;
+    struct MHD_Daemon *daemon;
+    void *ctx;
+    void *sockets[SERVICES_MAX];
+    size_t n_services;
+    req_t *waiting;                  /* oldest first */
+    req_t *waiting_tail;
+    int in_flight;
+} gateway_t;
+
+static int64_t
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+s_unlink (gateway_t *self, req_t *r)
+{
+    if (r->prev)
+        r->prev->next = r->next;
+    else if (self->waiting == r)
+        self->waiting = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    else if (self->waiting_tail == r)
+        self->waiting_tail = r->prev;
+    r->prev = r->next = NULL;
+}
+
+static void
+s_answer (req_t *r, int status, char *answer, size_t len, bool problem, bool retry_after)
+{
+    free (r->answer);
+    r->state = REQ_ANSWERED;
+    r->status = status;
+    r->answer = answer;
+    r->answer_len = len;
+    r->problem = problem;
+    r->retry_after = retry_after;
+}
+
+/* An RFC 9457 problem body; type is an English code, the title is for people. */
+static void
+s_problem (req_t *r, int status, const char *code, const char *title, const char *fmt, ...)
+    __attribute__ ((format (printf, 5, 6)));
+
+static void
+s_problem (req_t *r, int status, const char *code, const char *title, const char *fmt, ...)
+{
+    char detail[512];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (detail, sizeof detail, fmt, ap);
+    va_end (ap);
+    char type[128];
+    snprintf (type, sizeof type, "urn:xuncha:gateway:%s", code);
+    json_t *doc = json_pack ("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status", status,
+                             "detail", detail);
+    char *text = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
+    json_decref (doc);
+    s_answer (r, status, text, text ? strlen (text) : 0, true, status == 503);
+}
+
+static enum MHD_Result
+s_queue (struct MHD_Connection *conn, int status, const char *bytes, size_t len,
+         const char *type, const char *extra_header, const char *extra_value)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer (len, (void *) bytes,
+                                                                 MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header (resp, "Cache-Control", "no-store");
+    if (extra_header)
+        MHD_add_response_header (resp, extra_header, extra_value);
+    enum MHD_Result rc = MHD_queue_response (conn, (unsigned) status, resp);
+    MHD_destroy_response (resp);
+    return rc;
+}
+
+static enum MHD_Result
+s_send_answer (req_t *r)
+{
+    const char *type = r->problem ? "application/problem+json" : "application/jose+json";
+    if (r->status == 405)
+        return s_queue (r->conn, r->status, r->answer ? r->answer : "", r->answer_len, type,
+                        MHD_HTTP_HEADER_ALLOW, "POST");
+    return s_queue (r->conn, r->status, r->answer ? r->answer : "", r->answer_len, type,
+                    r->retry_after ? MHD_HTTP_HEADER_RETRY_AFTER : NULL, "1");
+}
+
+static enum MHD_Result
+s_send_json (struct MHD_Connection *conn, int status, json_t *doc)
+{
+    char *text = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
+    json_decref (doc);
+    if (!text)
+        return MHD_NO;
+    enum MHD_Result rc = s_queue (conn, status, text, strlen (text), "application/json", NULL, NULL);
+    free (text);
+    return rc;
+}
+
+/* GET /v1/directory: the services, their paths, the protocol's version and limit. */
+static enum MHD_Result
+s_directory (gateway_t *self, struct MHD_Connection *conn)
+{
+    json_t *services = json_array ();
+    for (size_t i = 0; i < self->n_services; i++) {
+        char path[96];
+        snprintf (path, sizeof path, "/v1/%s", self->cfg->services[i].name);
+        json_array_append_new (services, json_pack ("{s:s, s:s}", "name", self->cfg->services[i].name,
+                                                    "path", path));
+    }
+    return s_send_json (conn, 200, json_pack ("{s:i, s:s, s:I, s:o, s:s}", "protocol", 1,
+                                              "deployment", self->cfg->deployment,
+                                              "max_message_bytes",
+                                              (json_int_t) self->cfg->max_message_bytes,
+                                              "services", services,
+                                              "media_type", "application/jose+json"));
+}
+
+/* GET /v1/keys: the services' public keys from the registry file, as a JWK Set. The file is
+   read on each request, so a rotation shows at once. */
+static enum MHD_Result
+s_keys (gateway_t *self, struct MHD_Connection *conn, req_t *r)
+{
+    json_t *registry = json_load_file (self->cfg->registry, JSON_REJECT_DUPLICATES, NULL);
+    json_t *principals = json_object_get (registry, "principals");
+    if (!json_is_array (principals)) {
+        json_decref (registry);
+        s_problem (r, 500, "registry-unreadable", "注册表无法读取",
+                   "the principal registry could not be read");
+        return s_send_answer (r);
+    }
+    json_t *keys = json_array ();
+    size_t i;
+    json_t *p;
+    json_array_foreach (principals, i, p) {
+        const char *iss = json_string_value (json_object_get (p, "iss"));
+        const char *role = json_string_value (json_object_get (p, "role"));
+        if (!iss || !role || strcmp (role, "service") != 0 || !xc_config_service (self->cfg, iss))
+            continue;
+        size_t k;
+        json_t *key;
+        json_array_foreach (json_object_get (p, "keys"), k, key) {
+            json_t *jwk = json_pack ("{s:s, s:s, s:O?, s:O?, s:s, s:s, s:s, s:O?, s:O?}",
+                                     "kty", "OKP", "crv", "Ed25519",
+                                     "kid", json_object_get (key, "kid"),
+                                     "x", json_object_get (key, "x"), "alg", "EdDSA", "use", "sig",
+                                     "iss", iss, "not_before", json_object_get (key, "not_before"),
+                                     "not_after", json_object_get (key, "not_after"));
+            if (jwk)
+                json_array_append_new (keys, jwk);
+        }
+    }
+    json_decref (registry);
+    return s_send_json (conn, 200, json_pack ("{s:o}", "keys", keys));
+}
+
+static int
+s_service_index (gateway_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->n_services; i++)
+        if (strcmp (self->cfg->services[i].name, name) == 0)
+            return (int) i;
+    return -1;
+}
+
+static bool
+s_media_type_is_jose (const char *value)
+{
+    if (!value)
+        return false;
+    static const char jose[] = "application/jose+json";
+    size_t n = sizeof jose - 1;
+    if (strncasecmp (value, jose, n) != 0)
+        return false;
+    const char *rest = value + n;
+    while (*rest == ' ' || *rest == '\t')
+        rest++;
+    return *rest == '\0' || *rest == ';';
+}
+
+/* A POST whose body is complete: checks it and sends it on, or answers. */
+static void
+s_forward (gateway_t *self, req_t *r)
+{
+    const xc_service_conf_t *svc = &self->cfg->services[r->service];
+    if (r->too_big) {
+        s_problem (r, 413, "too-large", "消息过大",
+                   "the body is larger than the protocol's max_message_bytes (%zu)",
+                   self->cfg->max_message_bytes);
+        return;
+    }
+    char aud[64];
+    const char *why = NULL;
+    if (gateway_read_aud_id (r->body ? r->body : "", r->len, aud, sizeof aud, r->corr, &why) != 0) {
+        s_problem (r, 400, "unreadable-payload", "无法读取消息", "%s (docs/protocol.md section 2)",
+                   why);
+        return;
+    }
+    if (strcmp (aud, svc->name) != 0) {
+        s_problem (r, 400, "audience-mismatch", "路径与消息接收方不符",
+                   "the payload's aud '%s' is not the path's service '%s'", aud, svc->name);
+        return;
+    }
+    if (zmq_send (self->sockets[r->service], r->body, r->len, ZMQ_DONTWAIT) < 0) {
+        s_problem (r, 503, "service-unreachable", "服务暂不可用",
+                   "the message could not be queued for '%s' (%s): resend the same bytes",
+                   svc->name, zmq_strerror (zmq_errno ()));
+        return;
+    }
+    r->state = REQ_WAITING;
+    r->deadline = s_now_ms () + self->cfg->gateway_reply_timeout_ms;
+    r->prev = self->waiting_tail;
+    if (self->waiting_tail)
+        self->waiting_tail->next = r;
+    else
+        self->waiting = r;
+    self->waiting_tail = r;
+    self->in_flight++;
+    MHD_suspend_connection (r->conn);
+}
+
+static enum MHD_Result
+s_handler (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+           const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void) version;
+    gateway_t *self = cls;
+    req_t *r = *con_cls;
+    if (!r) {
+        r = calloc (1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        r->conn = conn;
+        r->service = -1;
+        *con_cls = r;
+        bool post = strcmp (method, MHD_HTTP_METHOD_POST) == 0;
+        bool get = strcmp (method, MHD_HTTP_METHOD_GET) == 0 || strcmp (method, MHD_HTTP_METHOD_HEAD) == 0;
+        if (strcmp (url, "/healthz") == 0 || strcmp (url, "/v1/directory") == 0
+            || strcmp (url, "/v1/keys") == 0) {
+            if (!get)
+                s_problem (r, 405, "method-not-allowed", "不支持的请求方法",
+                           "'%s' takes GET only", url);
+            /* answered once the (empty) body is read */
+            return MHD_YES;
+        }
+        if (strncmp (url, "/v1/", 4) != 0 || !url[4] || strchr (url + 4, '/')) {
+            s_problem (r, 404, "not-found", "路径不存在",
+                       "no such path: POST /v1/{service}, GET /v1/directory, /v1/keys, /healthz");
+            return MHD_YES;
+        }
+        r->service = s_service_index (self, url + 4);
+        if (r->service < 0) {
+            s_problem (r, 404, "unknown-service", "服务不存在",
+                       "this deployment has no service named in the path (GET /v1/directory)");
+            return MHD_YES;
+        }
+        if (!post) {
+            s_problem (r, 405, "method-not-allowed", "不支持的请求方法",
+                       "a message to a service is a POST, not %s", method);
+            return MHD_YES;
+        }
+        const char *ctype = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
+                                                         MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (!s_media_type_is_jose (ctype)) {
+            s_problem (r, 415, "unsupported-media-type", "不支持的内容类型",
+                       "the body must be a flattened JWS sent as application/jose+json");
+            return MHD_YES;
+        }
+        const char *length = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
+                                                          MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (length && strtoull (length, NULL, 10) > self->cfg->max_message_bytes)
+            r->too_big = true;
+        return MHD_YES;
+    }
+
+    if (*upload_size > 0) {
+        /* a body: kept for a POST that is still going, dropped for one already answered */
+        if (r->state == REQ_READING && r->service >= 0 && !r->too_big) {
+            if (r->len + *upload_size > self->cfg->max_message_bytes)
+                r->too_big = true;
+            else {
+                if (r->len + *upload_size + 1 > r->cap) {
+                    size_t cap = r->cap ? r->cap : 4096;
+                    while (cap < r->len + *upload_size + 1)
+                        cap *= 2;
+                    char *body = realloc (r->body, cap);
+                    if (!body)
+                        return MHD_NO;
+                    r->body = body;
+                    r->cap = cap;
+                }
+                memcpy (r->body + r->len, upload, *upload_size);
+                r->len += *upload_size;
+                r->body[r->len] = '\0';
+            }
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+
+    if (r->state == REQ_ANSWERED)
+        return s_send_answer (r);
+    if (r->service < 0) {
+        if (strcmp (url, "/healthz") == 0)
+            return s_send_json (conn, 200, json_pack ("{s:s, s:i}", "status", "ok", "in_flight",
+                                                      self->in_flight));
+        if (strcmp (url, "/v1/directory") == 0)
+            return s_directory (self, conn);
+        return s_keys (self, conn, r);
+    }
+    if (r->state == REQ_READING) {
+        s_forward (self, r);
+        if (r->state == REQ_ANSWERED)
+            return s_send_answer (r);
+    }
+    return MHD_YES;                  /* suspended: answered when resumed */
+}
+
+static void
+s_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    (void) conn;
+    (void) toe;
+    gateway_t *self = cls;
+    req_t *r = *con_cls;
+    if (!r)
+        return;
+    if (r->state == REQ_WAITING) {
+        s_unlink (self, r);
+        self->in_flight--;
+    }
+    free (r->body);
+    free (r->answer);
+    free (r);
+    *con_cls = NULL;
+}
+
+/* Takes every reply waiting on a service's socket; resumes the oldest request with its corr. */
+static int
+s_take_replies (gateway_t *self, int service)
+{
+    int resumed = 0;
+    for (;;) {
+        zmq_msg_t msg;
+        zmq_msg_init (&msg);
+        if (zmq_msg_recv (&msg, self->sockets[service], ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&msg);
+            break;
+        }
+        bool more = zmq_msg_more (&msg);
+        size_t len = zmq_msg_size (&msg);
+        char *bytes = malloc (len + 1);
+        if (bytes) {
+            memcpy (bytes, zmq_msg_data (&msg), len);
+            bytes[len] = '\0';
+        }
+        zmq_msg_close (&msg);
+        while (more) {               /* a reply is one frame: drop any other */
+            zmq_msg_init (&msg);
+            if (zmq_msg_recv (&msg, self->sockets[service], ZMQ_DONTWAIT) < 0)
+                more = false;
+            else
+                more = zmq_msg_more (&msg);
+            zmq_msg_close (&msg);
+        }
+        if (!bytes)
+            continue;
+        char corr[37];
+        req_t *match = NULL;
+        bool has_corr = gateway_read_corr (bytes, len, corr) == 0;
+        for (req_t *r = self->waiting; has_corr && r; r = r->next)
+            if (r->service == service && strcmp (r->corr, corr) == 0) {
+                match = r;
+                break;
+            }
+        if (!match) {
+            xc_debug (NULL, "a reply from '%s' for no request waiting: dropped",
+                      self->cfg->services[service].name);
+            free (bytes);
+            continue;
+        }
+        bool transient;
+        int status = gateway_status_of_reply (bytes, len, &transient);
+        s_unlink (self, match);
+        self->in_flight--;
+        s_answer (match, status, bytes, len, false, transient);
+        MHD_resume_connection (match->conn);
+        resumed++;
+    }
+    return resumed;
+}
+
+/* Answers 504 to every request whose deadline has passed; the time to the next one. */
+static int
+s_expire (gateway_t *self, int *resumed)
+{
+    int64_t now = s_now_ms ();
+    int64_t next = -1;
+    req_t *r = self->waiting;
+    while (r) {
+        req_t *after = r->next;
+        if (r->deadline <= now) {
+            s_unlink (self, r);
+            self->in_flight--;
+            s_problem (r, 504, "no-answer", "服务未在时限内答复",
+                       "'%s' did not answer within %d ms: resend the same bytes (a command is "
+                       "never done twice)", self->cfg->services[r->service].name,
+                       self->cfg->gateway_reply_timeout_ms);
+            MHD_resume_connection (r->conn);
+            (*resumed)++;
+        } else if (next < 0 || r->deadline < next)
+            next = r->deadline;
+        r = after;
+    }
+    return next < 0 ? -1 : (int) (next - now);
+}
+
+static int
+s_write_ready (const char *path, const char *http)
+{
+    char tmp[4096];
+    snprintf (tmp, sizeof tmp, "%s.tmp", path);
+    json_t *ready = json_pack ("{s:s, s:s, s:I}", "service", "gateway", "http", http,
+                               "pid", (json_int_t) getpid ());
+    int rc = ready ? json_dump_file (ready, tmp, JSON_COMPACT) : -1;
+    json_decref (ready);
+    if (rc == 0 && rename (tmp, path) != 0)
+        rc = -1;
+    return rc;
+}
+
+static int
+s_parse_http (const char *text, struct sockaddr_in *addr)
+{
+    const char *colon = strrchr (text, ':');
+    if (!colon || colon == text || (size_t) (colon - text) >= 64)
+        return -1;
+    char host[64];
+    memcpy (host, text, (size_t) (colon - text));
+    host[colon - text] = '\0';
+    char *end;
+    long port = strtol (colon + 1, &end, 10);
+    if (*end || end == colon + 1 || port < 0 || port > 65535)
+        return -1;
+    memset (addr, 0, sizeof *addr);
+    addr->sin_family = AF_INET;
+    addr->sin_port = htons ((uint16_t) port);
+    return inet_pton (AF_INET, host, &addr->sin_addr) == 1 ? 0 : -1;
+}
+
+static void
+s_usage (void)
+{
+    fprintf (stderr, "usage: xc-gateway [--config FILE] [--ready-file FILE] [--test-mode]\n"
+                     "  --config FILE       the deployment file (config/local.json by default)\n"
+                     "  --ready-file FILE   written once the HTTP port is bound\n"
+                     "  --test-mode         accepted for the test harness; changes nothing\n");
+}
+
+int
+main (int argc, char *argv[])
+{
+    const char *config_path = "config/local.json";
+    const char *ready_path = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp (argv[i], "--config") == 0 && value)
+            config_path = argv[++i];
+        else if (strcmp (argv[i], "--ready-file") == 0 && value)
+            ready_path = argv[++i];
+        else if (strcmp (argv[i], "--test-mode") == 0)
+            ;
+        else {
+            s_usage ();
+            return 2;
+        }
+    }
+    xc_log_init ("gateway", XC_LOG_INFO);
+    gateway_t self = { 0 };
+    xc_err_t err;
+    int rc = 1;
+    if (xc_config_load (config_path, &self.cfg, &err) != 0) {
+        xc_error (NULL, "%s", err.text);
+        return 1;
+    }
+    xc_log_level_t level;
+    if (xc_log_level_parse (self.cfg->log_level, &level) == 0)
+        xc_log_init ("gateway", level);
+    struct sockaddr_in addr;
+    if (!self.cfg->gateway_http) {
+        xc_error (NULL, "'%s': services.gateway.http: missing", config_path);
+        goto cleanup;
+    }
+    if (s_parse_http (self.cfg->gateway_http, &addr) != 0) {
+        xc_error (NULL, "'%s': services.gateway.http: '%s' is not an IPv4 address and port",
+                  config_path, self.cfg->gateway_http);
+        goto cleanup;
+    }
+    if (self.cfg->curve) {
+        xc_error (NULL, "'%s': curve is on, and the gateway does not speak CURVE yet", config_path);
+        goto cleanup;
+    }
+    if (self.cfg->n_services > SERVICES_MAX) {
+        xc_error (NULL, "'%s': more than %d services", config_path, SERVICES_MAX);
+        goto cleanup;
+    }
+    xc_signals_install ();
+    self.ctx = zmq_ctx_new ();
+    int64_t max_frame = (int64_t) self.cfg->max_message_bytes * 4;
+    for (size_t i = 0; self.ctx && i < self.cfg->n_services; i++) {
+        void *s = zmq_socket (self.ctx, ZMQ_DEALER);
+        int zero = 0;
+        if (!s || zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero) != 0
+            || zmq_setsockopt (s, ZMQ_MAXMSGSIZE, &max_frame, sizeof max_frame) != 0
+            || zmq_connect (s, self.cfg->services[i].api) != 0) {
+            xc_error (NULL, "unable to connect to '%s' at '%s': %s", self.cfg->services[i].name,
+                      self.cfg->services[i].api, zmq_strerror (zmq_errno ()));
+            if (s)
+                zmq_close (s);
+            goto cleanup;
+        }
+        self.sockets[self.n_services++] = s;
+    }
+    self.daemon = MHD_start_daemon (MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+                                    0, NULL, NULL, &s_handler, &self,
+                                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
+                                    MHD_OPTION_NOTIFY_COMPLETED, &s_completed, &self,
+                                    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 60,
+                                    MHD_OPTION_END);
+    if (!self.daemon) {
+        xc_error (NULL, "unable to serve HTTP on '%s'", self.cfg->gateway_http);
+        goto cleanup;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info (self.daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    const union MHD_DaemonInfo *listen = MHD_get_daemon_info (self.daemon, MHD_DAEMON_INFO_LISTEN_FD);
+    struct sockaddr_in bound;
+    socklen_t bound_len = sizeof bound;
+    if (!info || !listen || getsockname (listen->listen_fd, (struct sockaddr *) &bound, &bound_len) != 0) {
+        xc_error (NULL, "libmicrohttpd gave no epoll or listening descriptor");
+        goto cleanup;
+    }
+    char host[INET_ADDRSTRLEN], http[INET_ADDRSTRLEN + 8];
+    inet_ntop (AF_INET, &bound.sin_addr, host, sizeof host);
+    snprintf (http, sizeof http, "%s:%u", host, (unsigned) ntohs (bound.sin_port));
+    if (ready_path && s_write_ready (ready_path, http) != 0) {
+        xc_error (NULL, "unable to write '%s'", ready_path);
+        goto cleanup;
+    }
+    xc_info (NULL, "serving HTTP on %s for %zu services, replies awaited %d ms", http,
+             self.n_services, self.cfg->gateway_reply_timeout_ms);
+
+    zmq_pollitem_t items[SERVICES_MAX + 1];
+    items[0] = (zmq_pollitem_t) { .socket = NULL, .fd = info->epoll_fd, .events = ZMQ_POLLIN };
+    for (size_t i = 0; i < self.n_services; i++)
+        items[i + 1] = (zmq_pollitem_t) { .socket = self.sockets[i], .events = ZMQ_POLLIN };
+    int resumed = 0;
+    while (!xc_signals_stopping ()) {
+        /* the wait: MHD's own timeout, the nearest reply deadline, a second at most (signals) */
+        long timeout = resumed ? 0 : 1000;
+        resumed = 0;
+        MHD_UNSIGNED_LONG_LONG mhd_timeout;
+        if (MHD_get_timeout (self.daemon, &mhd_timeout) == MHD_YES && (long long) mhd_timeout < timeout)
+            timeout = (long) mhd_timeout;
+        int expire_in = s_expire (&self, &resumed);
+        if (resumed)
+            timeout = 0;
+        else if (expire_in >= 0 && expire_in < timeout)
+            timeout = expire_in;
+        int n = zmq_poll (items, (int) self.n_services + 1, timeout);
+        if (n < 0 && zmq_errno () != EINTR) {
+            xc_error (NULL, "poll: %s", zmq_strerror (zmq_errno ()));
+            break;
+        }
+        for (size_t i = 0; n > 0 && i < self.n_services; i++)
+            if (items[i + 1].revents & ZMQ_POLLIN)
+                resumed += s_take_replies (&self, (int) i);
+        MHD_run (self.daemon);
+    }
+    rc = 0;
+    xc_info (NULL, "stopping, %d requests waiting get 503", self.in_flight);
+cleanup:
+    if (self.daemon) {
+        /* every suspended connection is resumed with an answer before the daemon stops */
+        for (req_t *r = self.waiting; r; r = self.waiting) {
+            s_unlink (&self, r);
+            self.in_flight--;
+            s_problem (r, 503, "stopping", "网关正在停止", "the gateway is stopping: resend the same bytes");
+            MHD_resume_connection (r->conn);
+        }
+        MHD_run (self.daemon);
+        MHD_stop_daemon (self.daemon);
+    }
+    for (size_t i = 0; i < self.n_services; i++)
+        zmq_close (self.sockets[i]);
+    if (self.ctx)
+        zmq_ctx_term (self.ctx);
+    xc_config_destroy (&self.cfg);
+    if (rc == 0)
+        xc_info (NULL, "stopped");
+    return rc;
+}
