@@ -145,7 +145,7 @@ s_send_answer (req_t *r)
     const char *type = r->problem ? "application/problem+json" : "application/jose+json";
     if (r->status == 405)
         return s_queue (r->conn, r->status, r->answer ? r->answer : "", r->answer_len, type,
-                        MHD_HTTP_HEADER_ALLOW, "POST");
+                        MHD_HTTP_HEADER_ALLOW, r->service >= 0 ? "POST" : "GET, HEAD");
     return s_queue (r->conn, r->status, r->answer ? r->answer : "", r->answer_len, type,
                     r->retry_after ? MHD_HTTP_HEADER_RETRY_AFTER : NULL, "1");
 }
@@ -305,7 +305,9 @@ s_handler (void *cls, struct MHD_Connection *conn, const char *url, const char *
             if (!get)
                 s_problem (r, 405, "method-not-allowed", "不支持的请求方法",
                            "'%s' takes GET only", url);
-            /* answered once the (empty) body is read */
+            /* answered once the body is read: a refusal too reads (and drops) what the client
+               sends, so that closing the socket does not reset the connection under the
+               answer; a body above the limit is not kept (limits on that time: later slice) */
             return MHD_YES;
         }
         if (strncmp (url, "/v1/", 4) != 0 || !url[4] || strchr (url + 4, '/')) {

@@ -284,7 +284,10 @@ def test_refusals_are_problem_documents_and_reach_no_service(gw):
     assert r.headers["Allow"] == "POST"
     problem(gw.http.put(gw.base + "/v1/echo", data=frame, headers={"Content-Type": JOSE},
                         timeout=5), 405, "method-not-allowed")
-    problem(gw.http.post(gw.base + "/healthz", timeout=5), 405, "method-not-allowed")
+    r = gw.http.post(gw.base + "/healthz", timeout=5)
+    problem(r, 405, "method-not-allowed")
+    assert r.headers["Allow"] == "GET, HEAD"
+    assert gw.http.head(gw.base + "/v1/directory", timeout=5).status_code == 200
     problem(gw.post("nosuch", frame), 404, "unknown-service")
     problem(gw.post("echo/x", frame), 404, "not-found")
     problem(gw.http.get(gw.base + "/v1/events/echo/hints", timeout=5), 404, "not-found")
