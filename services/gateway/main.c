@@ -520,7 +520,7 @@ static void
 s_usage (void)
 {
     fprintf (stderr, "usage: xc-gateway [--config FILE] [--ready-file FILE] [--test-mode]\n"
-                     "  --config FILE       the deployment file (config/local.json by default)\n"
+                     "  --config FILE       the deployment file (default $XC_CONFIG, then config/local.json)\n"
                      "  --ready-file FILE   written once the HTTP port is bound\n"
                      "  --test-mode         accepted for the test harness; changes nothing\n");
 }
@@ -528,7 +528,7 @@ s_usage (void)
 int
 main (int argc, char *argv[])
 {
-    const char *config_path = "config/local.json";
+    const char *config_path = getenv ("XC_CONFIG") ? getenv ("XC_CONFIG") : "config/local.json";
     const char *ready_path = NULL;
     for (int i = 1; i < argc; i++) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;

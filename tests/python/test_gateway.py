@@ -7,7 +7,9 @@ import base64
 import json
 import os
 import signal
+import sqlite3
 import subprocess
+import threading
 import time
 import uuid
 
@@ -77,10 +79,10 @@ def open_reply(raw, jwks, service, requester, request_id):
 class Gateway:
     """xc-gateway started on the suite's config, with services.gateway added to it."""
 
-    def __init__(self, suite):
+    def __init__(self, suite, reply_timeout_ms=REPLY_TIMEOUT_MS):
         self.suite = suite
         suite.config["services"]["gateway"] = {"http": "127.0.0.1:0",
-                                               "reply_timeout_ms": REPLY_TIMEOUT_MS}
+                                               "reply_timeout_ms": reply_timeout_ms}
         write_json(suite.config_path, suite.config)
         self.ready_path = os.path.join(suite.folder, "gateway.ready")
         self.log_path = os.path.join(suite.folder, "gateway.log")
@@ -271,6 +273,32 @@ def test_statuses_follow_the_replys_code(gw):
     print(seen)
 
 
+def test_many_requests_wait_at_once_each_gets_its_own_reply(gw):
+    """Forty connections post at once: each request waits suspended in the one loop and is
+    answered with the reply whose corr is its own id."""
+    results, errors = [], []
+
+    def one(k):
+        try:
+            with requests.Session() as http:
+                frame, id_ = gw.petition.seal("intake", "problem.report", report_data(f"并发 {k}"))
+                r = http.post(gw.base + "/v1/intake", data=frame, headers={"Content-Type": JOSE},
+                              timeout=20)
+                body = open_reply(r.content, gw.jwks, "intake", gw.petition.iss, id_)
+                results.append((r.status_code, body["data"]["status"], body["data"]["result"]["problem"]))
+        except Exception as e:              # noqa: BLE001 (reported below)
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=one, args=(k,)) for k in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+    assert len(results) == 40 and all(r[:2] == (200, "accepted") for r in results), results
+    assert len({r[2] for r in results}) == 40      # forty problems, none answered twice
+
+
 # --- what the gateway refuses before forwarding ------------------------------------------------
 
 def test_refusals_are_problem_documents_and_reach_no_service(gw):
@@ -345,6 +373,40 @@ def test_a_stopped_service_gives_504_within_the_configured_time(tmp_path):
             r, body = g.call(office, "intake", "health", {})
             assert r.status_code == 200 and body["type"] == "result"
             assert g.http.get(g.base + "/healthz", timeout=5).json()["in_flight"] == 0
+        finally:
+            status = g.stop()
+            print(f"--- xc-gateway exit status {status}; log:\n{g.log_tail()}")
+        assert status == 0, status
+
+
+# --- a transient refusal: 503 with Retry-After ----------------------------------------------------
+
+def test_a_busy_store_gives_503_with_retry_after_and_the_same_bytes_go_through_later(tmp_path):
+    """Another process holds intake's write lock: intake waits its busy timeout (5 s), answers
+    busy, the gateway 503 with Retry-After; the same bytes, resent, are accepted, then duplicate."""
+    s = Suite(str(tmp_path), ["intake"], {"office": ("office", "office", {"units": ["*"]})})
+    for _ in running_suite(s):
+        g = Gateway(s, reply_timeout_ms=10000)
+        try:
+            office = department(s, "office")
+            frame, id_ = office.seal("intake", "unit.register", UNIT)
+            lock = sqlite3.connect(os.path.join(s.folder, "intake.db"), timeout=1,
+                                   isolation_level=None)
+            try:
+                lock.execute("BEGIN EXCLUSIVE")
+                r = g.post("intake", frame, timeout=20)
+            finally:
+                lock.execute("ROLLBACK")
+                lock.close()
+            assert r.status_code == 503 and r.headers["Retry-After"] == "1", (r.status_code, r.text)
+            body = open_reply(r.content, g.jwks, "intake", office.iss, id_)
+            assert body["type"] == "error" and body["data"]["code"] == "busy", body
+            statuses = []
+            for _ in range(2):
+                r = g.post("intake", frame)
+                statuses.append((r.status_code, open_reply(r.content, g.jwks, "intake", office.iss,
+                                                           id_)["data"]["status"]))
+            assert statuses == [(200, "accepted"), (200, "duplicate")], statuses
         finally:
             status = g.stop()
             print(f"--- xc-gateway exit status {status}; log:\n{g.log_tail()}")
