@@ -1,0 +1,44 @@
+// validate.mjs NODE_MODULES FILE: validates FILE (YAML or JSON) with the vendored
+// @seriousme/openapi-schema-validator (its OpenAPI 3.0/3.1/3.2 JSON Schemas, with ajv, and
+// its check that every $ref resolves); then compiles every schema under components.schemas
+// with ajv's JSON Schema 2020-12, strict about keywords (strictSchema; not strictTypes or
+// strictRequired, which refuse what allOf parts legitimately do) (the OpenAPI schema leaves a Schema Object's
+// content to the dialect: a misspelt keyword or a wrong type name is caught here).
+// Prints one JSON line: {"valid", "version", "errors", "schemas", "document"} (document: FILE
+// as the validator parsed it). Exit 0 when valid, 1 when not.
+import { pathToFileURL } from "node:url";
+import { join } from "node:path";
+
+const [modules, file] = process.argv.slice(2);
+const load = (p) => import(pathToFileURL(join(modules, p)).href);
+const { Validator } = await load("@seriousme/openapi-schema-validator/index.js");
+const validator = new Validator();
+const res = await validator.validate(file);
+const doc = validator.specification;
+let errors = res.errors ?? null;
+let compiled = 0;
+if (res.valid) {
+  const Ajv2020 = (await load("ajv/dist/2020.js")).default;
+  const addFormats = (await load("ajv-formats/dist/index.js")).default;
+  const ajv = new Ajv2020({ strict: true, strictTypes: false, strictRequired: false, allErrors: true });
+  addFormats(ajv);
+  // OpenAPI's own formats (OpenAPI 3.1 section 4.8.5.2; the Format Registry)
+  ajv.addFormat("int64", { type: "number", validate: Number.isInteger });
+  const prefix = "#/components/schemas/";
+  const rewrite = (v) => Array.isArray(v) ? v.map(rewrite)
+    : v && typeof v === "object"
+      ? Object.fromEntries(Object.entries(v).map(([k, x]) =>
+          [k, k === "$ref" && typeof x === "string" && x.startsWith(prefix)
+                ? "urn:xc:" + x.slice(prefix.length) : rewrite(x)]))
+      : v;
+  const schemas = doc.components?.schemas ?? {};
+  try {
+    for (const [name, s] of Object.entries(schemas)) ajv.addSchema(rewrite(s), "urn:xc:" + name);
+    for (const name of Object.keys(schemas)) { ajv.getSchema("urn:xc:" + name); compiled++; }
+  } catch (e) {
+    errors = [{ message: String(e.message ?? e), schema: Object.keys(schemas)[compiled] }];
+  }
+}
+const valid = res.valid && errors === null;
+console.log(JSON.stringify({ valid, version: validator.version, errors, schemas: compiled, document: doc }));
+process.exit(valid ? 0 : 1);
