@@ -13,6 +13,7 @@
 #                         (a container; docs/deploy.md); root
 #   make crash-test SIGKILLs under load through all four services, then checks every invariant
 #   make fuzz FUZZ_SECONDS=N   each libFuzzer target for N seconds (clang; tools/fuzz.sh)
+#   make openapi    write docs/openapi.yaml from the services' route tables (tools/openapi.py)
 
 SANITIZER ?=
 CC        ?= cc
@@ -27,7 +28,7 @@ GATEWAY_PKG := libmicrohttpd
 # libc's headers; git and make are the README's starting point.
 DEB_BUILD_PKGS := gcc libc6-dev pkg-config libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev \
                   libssl-dev libjemalloc-dev libmicrohttpd-dev
-DEB_TEST_PKGS  := python3-zmq python3-nacl python3-pytest python3-aiosmtpd valgrind sqlite3
+DEB_TEST_PKGS  := python3-zmq python3-nacl python3-pytest python3-aiosmtpd valgrind sqlite3 nodejs
 DEB_PKGS  := $(DEB_BUILD_PKGS) $(DEB_TEST_PKGS)
 CONTAINER_DEB_PKGS := podman runc slirp4netns debootstrap docker-compose nftables iproute2 git
 CONTAINER_TOOLS    := podman runc slirp4netns debootstrap docker-compose nft ip git
@@ -59,7 +60,7 @@ SERVICE_BINS := $(SERVICES:%=$(B)/bin/xc-%)
 BENCH_BINS  := $(patsubst tests/bench/%.c,$(B)/test/bench_%,$(wildcard tests/bench/*.c))
 CLI_BINS    := $(if $(wildcard cli/*.c),$(B)/bin/xcctl)
 
-.PHONY: all binaries deps test memcheck bench run container-tools container-test fresh-test crash-test fuzz clean FORCE
+.PHONY: all binaries deps test memcheck bench run container-tools container-test fresh-test crash-test fuzz openapi clean FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -82,6 +83,7 @@ deps:
 	  for m in $(PY_MODS); do $(PY) -c "import $$m" 2>/dev/null || missing="$$missing python3-$$m"; done; \
 	  command -v valgrind >/dev/null || missing="$$missing valgrind"; \
 	  command -v sqlite3 >/dev/null || missing="$$missing sqlite3"; \
+	  command -v node >/dev/null || missing="$$missing nodejs"; \
 	fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: missing:$$missing"; \
@@ -144,8 +146,18 @@ $(B)/test/bench_%: $(B)/obj/tests/bench/%.o $(FIXTURE_OBJ) $(B)/libxc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
-test: all $(BENCH_BINS)
+# The OpenAPI validator tests/python/test_openapi.py runs (node): the vendored npm tarballs,
+# checked against their sha256 and unpacked with tar, no network (tools/vendor/openapi-validator).
+OPENAPI_VALIDATOR := $(B)/vendor/openapi-validator
+$(OPENAPI_VALIDATOR)/.stamp: tools/vendor/openapi-validator/SHA256SUMS tools/vendor/openapi-validator/install.sh
+	@tools/vendor/openapi-validator/install.sh $(OPENAPI_VALIDATOR)
+
+test: all $(BENCH_BINS) $(OPENAPI_VALIDATOR)/.stamp
 	@PY=$(PY) tests/run.sh $(UNIT_BINS) $(SYSTEM_BINS) --pytest tests/python
+
+# tests/python/test_openapi.py fails when the file is not what this writes now
+openapi:
+	@$(PY) tools/openapi.py
 
 memcheck: all
 	@PY=$(PY) tests/run.sh --valgrind $(UNIT_BINS)
