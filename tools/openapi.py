@@ -272,37 +272,70 @@ def service_routes():
 
 # --- the hand-written parts ------------------------------------------------------------------
 
-# The protocol's outcome -> HTTP status (issue 21; docs/protocol.md sections 4 and 5).
-STATUS = [
-    ("200", "ack (accepted, or duplicate with the first result) or result", ["ack", "result"]),
-    ("400", "malformed request, or for another service", ["malformed", "duplicate_key", "bad_alg", "bad_typ",
-                                                         "wrong_audience"]),
-    ("401", "the signature or the key does not hold",
-     ["unknown_kid", "kid_issuer_mismatch", "key_not_valid", "bad_signature", "expired", "iat_skew"]),
-    ("403", "the role or scope does not allow it", ["forbidden"]),
-    ("404", "no such object, or no such command or query at this service", ["not_found", "unknown_type"]),
-    ("409", "contradicts the current state, or the id was used with another body", ["conflict", "replayed"]),
-    ("413", "the message, or its answer, is above the size limit", ["too_large"]),
-    ("422", "data does not match the type's schema (the message names the member)", ["schema"]),
-    ("503", "transient: resend the same bytes after Retry-After", ["unavailable", "busy"]),
-]
+# The protocol's outcome -> HTTP status (issue 21; docs/protocol.md sections 4 and 5). The codes of
+# each status are read from the gateway's own table (services/gateway/status.c, s_table), so the
+# two cannot differ; only the words are here. tests/python/test_openapi.py also holds the tables of
+# docs/services/gateway.md and the gateway's problem codes (main.c) against these.
+STATUS_WORDS = {
+    "200": "ack (accepted, or duplicate with the first result) or result",
+    "400": "malformed request, or for another service",
+    "401": "the signature or the key does not hold",
+    "403": "the role or scope does not allow it",
+    "404": "no such object, or no such command or query at this service",
+    "409": "contradicts the current state, or the id was used with another body",
+    "413": "the message, or its answer, is above the size limit",
+    "422": "data does not match the type's schema (the message names the member)",
+    "503": "transient: resend the same bytes after Retry-After",
+}
+
+
+def gateway_status_table():
+    """services/gateway/status.c's s_table: [(code, status)] in its order."""
+    with open(os.path.join(REPO, "services", "gateway", "status.c"), encoding="utf-8") as f:
+        text = f.read()
+    body = re.search(r"s_table\[\]\s*=\s*\{(.*?)\n\};", text, re.S)
+    if not body:
+        raise ValueError("services/gateway/status.c: no s_table found")
+    return [(c, int(n)) for c, n in re.findall(r'\{\s*"([a-z_]+)",\s*(\d+)\s*\}', body.group(1))]
+
+
+def status_rows():
+    by = {"200": ["ack", "result"]}
+    for code, status in gateway_status_table():
+        by.setdefault(str(status), []).append(code)
+    missing = set(by) - set(STATUS_WORDS)
+    if missing:
+        raise ValueError(f"services/gateway/status.c: statuses {sorted(missing)} have no words in tools/openapi.py")
+    return [(status, STATUS_WORDS[status], by[status]) for status in sorted(by)]
+
+
+STATUS = status_rows()
+# What the gateway answers itself on POST /v1/{service}: (status, problem codes, what). The codes
+# are the `urn:xuncha:gateway:<code>` of docs/services/gateway.md; 502 is no problem document
+# but the service's frame as it came. (429, the rate limit, comes with the limits.)
 GATEWAY_ONLY = [
-    ("400", "the path does not match the payload's aud (wrong_audience), or the body is no flattened JWS"),
-    ("405", "wrong method"),
-    ("413", "the body is above the size limit"),
-    ("415", "Content-Type is not application/jose+json"),
-    ("429", "too many requests from this address: retry after Retry-After"),
-    ("503", "the service is not reachable: retry after Retry-After"),
-    ("504", "the service did not answer in time: resend the same bytes"),
+    ("400", ["unreadable-payload", "audience-mismatch"],
+     "the body is no flattened JWS whose payload has aud and a UUID id, or the path does not match its aud"),
+    ("404", ["unknown-service"], "the path names no service of the deployment"),
+    ("405", ["method-not-allowed"], "wrong method"),
+    ("413", ["too-large"], "the body is above the size limit"),
+    ("415", ["unsupported-media-type"], "Content-Type is not application/jose+json"),
+    ("503", ["service-unreachable", "stopping"],
+     "the service is not reachable, or the gateway is stopping: resend the same bytes after Retry-After"),
+    ("504", ["no-answer"], "the service did not answer in time: resend the same bytes"),
 ]
+NOT_A_REPLY = ("502", "the service's frame does not read as a reply (no type, or an error without a code): "
+                      "the bytes as they came")
 
 
 def status_table():
     lines = ["| HTTP | protocol outcome (docs/protocol.md sections 4, 5) | body |", "|---|---|---|"]
     for code, what, outcomes in STATUS:
         lines.append(f"| {code} | {what}: {', '.join('`' + o + '`' for o in outcomes)} | signed reply |")
-    for code, what in GATEWAY_ONLY:
-        lines.append(f"| {code} | refused by the gateway: {what} | problem (RFC 9457) |")
+    for code, codes, what in GATEWAY_ONLY:
+        lines.append(f"| {code} | refused by the gateway: {what} ({', '.join('`' + c + '`' for c in codes)})"
+                     " | problem (RFC 9457) |")
+    lines.append(f"| {NOT_A_REPLY[0]} | {NOT_A_REPLY[1]} | the frame |")
     return "\n".join(lines)
 
 
@@ -344,15 +377,15 @@ def post_path(svc, rows):
         if code == "503":
             r["headers"] = dict(RETRY_AFTER)
         responses[code] = r
-    for code, what in GATEWAY_ONLY:
+    for code, codes, what in GATEWAY_ONLY:
         if code in responses:
             responses[code]["description"] += f"; or refused by the gateway: {what}"
             responses[code]["content"] = dict(responses[code]["content"],
                                               **problem(code, what)["content"])
         else:
             responses[code] = problem(code, what)
-            if code == "429":
-                responses[code]["headers"] = dict(RETRY_AFTER)
+    responses[NOT_A_REPLY[0]] = {"description": NOT_A_REPLY[1],
+                                 "content": {"application/jose+json": {"schema": {"type": "string"}}}}
     commands = [t for t, k, _ in rows if k == "XC_COMMAND"]
     queries = [t for t, k, _ in rows if k == "XC_QUERY"]
     return {"post": {

@@ -30,7 +30,7 @@ SERVICES = ("intake", "referral", "rectify", "notify")
 # every service answers these besides its own routes (common/service_routes.c; clock.set only
 # in test mode, and not described)
 BUILTIN = {"events.read": "query", "health": "query"}
-POST_STATUSES = {"200", "400", "401", "403", "404", "405", "409", "413", "415", "422", "429", "503", "504"}
+POST_STATUSES = {"200", "400", "401", "403", "404", "405", "409", "413", "415", "422", "502", "503", "504"}
 
 
 def node():
@@ -178,14 +178,77 @@ def test_post_responses_are_the_status_table(doc):
         for code in ("400", "401", "403", "404", "409", "413", "422", "503"):
             assert responses[code]["content"]["application/jose+json"]["schema"]["$ref"] == \
                 "#/components/schemas/Reply", (service, code)
-        for code in ("400", "405", "413", "415", "429", "503", "504"):
+        for code in ("400", "404", "405", "413", "415", "503", "504"):
             assert responses[code]["content"]["application/problem+json"]["schema"]["$ref"] == \
                 "#/components/schemas/Problem", (service, code)
-        for code in ("429", "503"):
+        for code in ("503",):
             assert "Retry-After" in responses[code]["headers"], (service, code)
     # and the table is in the document's words too
     for code in sorted(POST_STATUSES):
         assert re.search(rf"^\| {code} \|", doc["info"]["description"], re.M), code
+
+
+def _generator():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("openapi_generator", GENERATOR)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _md_table(text, heading, first_cell):
+    """The rows of the first table under '## heading' whose header starts with first_cell."""
+    section = text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    rows, inside = [], False
+    for line in section.splitlines():
+        if line.startswith(f"| {first_cell}"):
+            inside = True
+            continue
+        if inside and line.startswith("|---"):
+            continue
+        if inside and line.startswith("|"):
+            rows.append([c.strip() for c in line.strip().strip("|").split("|")])
+        elif inside:
+            break
+    assert rows, (heading, first_cell)
+    return rows
+
+
+def test_one_status_table_gateway_docs_and_generator_agree():
+    """services/gateway/status.c, the two tables of docs/services/gateway.md, the problem codes
+    the gateway answers itself (main.c's s_problem calls) and tools/openapi.py: one table."""
+    gen = _generator()
+    with open(os.path.join(REPO, "services", "gateway", "status.c"), encoding="utf-8") as f:
+        c_table = dict(re.findall(r'\{ "([a-z_]+)", (\d+) \}', f.read()))
+    c_table = {k: int(v) for k, v in c_table.items()}
+    assert len(c_table) >= 19, c_table
+    with open(os.path.join(REPO, "docs", "services", "gateway.md"), encoding="utf-8") as f:
+        md = f.read()
+    docs = {}
+    for reply, status in _md_table(md, "Status", "reply"):
+        codes = re.findall(r"`([a-z_]+)`", reply)
+        for c in codes:
+            if c not in ("ack", "accepted", "duplicate", "result", "reply_timeout_ms"):
+                docs[c] = int(status[:3])
+    assert docs == c_table, (docs, c_table)
+    gen_codes = {c: int(s) for s, _, codes in gen.STATUS for c in codes if c not in ("ack", "result")}
+    assert gen_codes == c_table, (gen_codes, c_table)
+    # what the gateway refuses itself on POST /v1/{service}
+    docs_refusals = {}
+    for row in _md_table(md, "What the gateway refuses itself", "code"):
+        docs_refusals[row[0].strip("`")] = int(row[1][:3])
+    src = ""
+    for name in ("main.c", "hints.c", "metrics.c"):
+        path = os.path.join(REPO, "services", "gateway", name)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                src += f.read()
+    code_refusals = {c: int(s) for s, c in re.findall(r's_problem \(\s*\w+,\s*(\d+),\s*"([a-z-]+)"', src)}
+    assert code_refusals == docs_refusals, (code_refusals, docs_refusals)
+    gen_refusals = {c: int(s) for s, codes, _ in gen.GATEWAY_ONLY for c in codes}
+    not_for_post = {"not-found", "registry-unreadable"}
+    assert {c: s for c, s in docs_refusals.items() if c not in not_for_post} == gen_refusals
+    assert int(gen.NOT_A_REPLY[0]) == 502 and re.search(r"\| 502 \|", md)
 
 
 def test_the_gateway_own_paths(doc):
