@@ -40,6 +40,8 @@ static const xc_field_t s_service_fields[] = {
 static const xc_field_t s_gateway_fields[] = {
     { .name = "http", .type = XC_T_STRING, .required = true, .min = 3, .max = 300 },
     { .name = "reply_timeout_ms", .type = XC_T_INTEGER, .min = 10, .max = 600000 },
+    { .name = "sse_clients", .type = XC_T_INTEGER, .min = 0, .max = 100000 },
+    { .name = "sse_heartbeat_ms", .type = XC_T_INTEGER, .min = 100, .max = 600000 },
     { .name = NULL }
 };
 
@@ -278,6 +280,10 @@ xc_config_load (const char *path, xc_config_t **cfg_p, xc_err_t *err)
         cfg->gateway_http = strdup (json_string_value (json_object_get (gateway, "http")));
         cfg->gateway_reply_timeout_ms = timeout ? (int) json_integer_value (timeout)
                                                 : cfg->request_timeout_ms;
+        json_t *sse = json_object_get (gateway, "sse_clients");
+        json_t *beat = json_object_get (gateway, "sse_heartbeat_ms");
+        cfg->gateway_sse_clients = sse ? (int) json_integer_value (sse) : 256;
+        cfg->gateway_sse_heartbeat_ms = beat ? (int) json_integer_value (beat) : 15000;
         if (!cfg->gateway_http) {
             xc_err_set (err, XC_E_INTERNAL, "out of memory");
             goto cleanup;

@@ -92,6 +92,8 @@ typedef struct {
     size_t n_services;
     char *gateway_http;              /* services.gateway.http; NULL when absent */
     int gateway_reply_timeout_ms;
+    int gateway_sse_clients;         /* services.gateway.sse_clients (256) */
+    int gateway_sse_heartbeat_ms;    /* services.gateway.sse_heartbeat_ms (15000) */
     json_t *policies;                /* borrowed from root; an empty object when absent */
     json_t *root;                    /* the whole document */
 } xc_config_t;

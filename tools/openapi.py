@@ -486,22 +486,27 @@ def document():
     paths["/v1/events/{service}/hints"] = {"get": {
         "operationId": "getHints",
         "summary": "Server-Sent Events: each new head seq of the service's events (the PUB hint)",
-        "description": "One SSE event per PUB hint of the service (docs/protocol.md section 7): event `events.head`, "
-                       "data the hint as the service signed it, a flattened JWS whose payload's data is "
-                       "`{\"seq\": <head>}` (verify it with /v1/keys). A hint only says \"read again\": reading "
-                       "the events stays a signed `events.read` POST to /v1/{service}.",
+        "description": "One SSE event per new head of the service (docs/protocol.md section 7; "
+                       "docs/services/gateway.md, Hints): `id` the seq, event `events.head`, data the hint as "
+                       "the service signed it, a flattened JWS whose payload's data is `{\"seq\": <head>}` "
+                       "(verify it with /v1/keys). A new stream starts with the last hint seen; an idle one gets "
+                       "a comment line `: heartbeat`. A hint only says \"read again\": reading the events stays "
+                       "a signed `events.read` POST to /v1/{service}.",
         "parameters": [{"name": "service", "in": "path", "required": True,
                         "schema": {"enum": list(SERVICES)}}],
         "responses": {"200": {"description": "an event stream (text/event-stream, WHATWG HTML's Server-Sent Events)",
                               "content": {"text/event-stream": {"schema": {"type": "string"}}}},
-            "404": problem("404", "no such service")}}}
+            "404": problem("404", "no such service (unknown-service)"),
+            "405": problem("405", "another method than GET or HEAD (method-not-allowed)"),
+            "503": dict(problem("503", "services.gateway.sse_clients streams are open (too-many-streams)"),
+                        headers=dict(RETRY_AFTER))}}}
     paths["/healthz"] = {"get": {"operationId": "getHealthz", "summary": "the gateway is up",
                                  "responses": {"200": {"description": "up", "content": {
                                      "application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
                                      "503": problem("503", "not ready")}}}
     paths["/metrics"] = {"get": {"operationId": "getMetrics",
-                                 "summary": "Prometheus text: requests by route and status, latency histogram, "
-                                            "in-flight, each service's head and lag",
+                                 "summary": "Prometheus text: requests by route and status, latency histogram of "
+                                            "forwarded POSTs, in-flight, hint streams, each service's head seq",
                                  "responses": {"200": {"description": "Prometheus text format 0.0.4", "content": {
                                      "text/plain": {"schema": {"type": "string"}}}}}}}
     return {

@@ -15,6 +15,8 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/transport.h"
+#include "services/gateway/hints.h"
+#include "services/gateway/metrics.h"
 #include "services/gateway/status.h"
 
 #include <arpa/inet.h>
@@ -52,6 +54,9 @@ typedef struct req {
     size_t answer_len;
     bool problem;                    /* answer is a problem body, not a reply */
     bool retry_after;
+    int route;                       /* metrics.h's route, for /metrics */
+    int stream;                      /* GET /v1/events/{service}/hints: the service, else -1 */
+    int64_t sent;                    /* when the frame was sent (monotonic ms) */
     struct req *prev, *next;         /* the waiting list */
 } req_t;
 
@@ -64,7 +69,11 @@ typedef struct {
     req_t *waiting;                  /* oldest first */
     req_t *waiting_tail;
     int in_flight;
+    hints_t *hints;                  /* hints.c */
+    metrics_t *metrics;              /* metrics.c */
 } gateway_t;
+
+static int s_queued;                 /* the status s_queue gave last (for /metrics) */
 
 static int64_t
 s_now_ms (void)
@@ -136,6 +145,7 @@ s_queue (struct MHD_Connection *conn, int status, const char *bytes, size_t len,
         MHD_add_response_header (resp, extra_header, extra_value);
     enum MHD_Result rc = MHD_queue_response (conn, (unsigned) status, resp);
     MHD_destroy_response (resp);
+    s_queued = status;
     return rc;
 }
 
@@ -273,7 +283,8 @@ s_forward (gateway_t *self, req_t *r)
         return;
     }
     r->state = REQ_WAITING;
-    r->deadline = s_now_ms () + self->cfg->gateway_reply_timeout_ms;
+    r->sent = s_now_ms ();
+    r->deadline = r->sent + self->cfg->gateway_reply_timeout_ms;
     r->prev = self->waiting_tail;
     if (self->waiting_tail)
         self->waiting_tail->next = r;
@@ -285,7 +296,7 @@ s_forward (gateway_t *self, req_t *r)
 }
 
 static enum MHD_Result
-s_handler (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
            const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
     (void) version;
@@ -297,11 +308,36 @@ s_handler (void *cls, struct MHD_Connection *conn, const char *url, const char *
             return MHD_NO;
         r->conn = conn;
         r->service = -1;
+        r->stream = -1;
         *con_cls = r;
         bool post = strcmp (method, MHD_HTTP_METHOD_POST) == 0;
         bool get = strcmp (method, MHD_HTTP_METHOD_GET) == 0 || strcmp (method, MHD_HTTP_METHOD_HEAD) == 0;
-        if (strcmp (url, "/healthz") == 0 || strcmp (url, "/v1/directory") == 0
-            || strcmp (url, "/v1/keys") == 0) {
+        r->route = strcmp (url, "/healthz") == 0 ? ROUTE_HEALTHZ
+                 : strcmp (url, "/v1/directory") == 0 ? ROUTE_DIRECTORY
+                 : strcmp (url, "/v1/keys") == 0 ? ROUTE_KEYS
+                 : strcmp (url, "/metrics") == 0 ? ROUTE_METRICS : ROUTE_OTHER;
+        if (strncmp (url, "/v1/events/", 11) == 0) {
+            /* GET /v1/events/{service}/hints (hints.c) */
+            const char *name = url + 11, *slash = strchr (name, '/');
+            char svc[64];
+            if (slash && strcmp (slash, "/hints") == 0 && (size_t) (slash - name) < sizeof svc) {
+                memcpy (svc, name, (size_t) (slash - name));
+                svc[slash - name] = '\0';
+                int i = s_service_index (self, svc);
+                if (i < 0)
+                    s_problem (r, 404, "unknown-service", "服务不存在",
+                               "this deployment has no service named in the path (GET /v1/directory)");
+                else {
+                    r->route = ROUTE_HINTS (i);
+                    r->stream = i;
+                    if (!get)
+                        s_problem (r, 405, "method-not-allowed", "不支持的请求方法",
+                                   "'%s' takes GET only", url);
+                }
+                return MHD_YES;
+            }
+        }
+        if (r->route != ROUTE_OTHER) {
             if (!get)
                 s_problem (r, 405, "method-not-allowed", "不支持的请求方法",
                            "'%s' takes GET only", url);
@@ -316,6 +352,8 @@ s_handler (void *cls, struct MHD_Connection *conn, const char *url, const char *
             return MHD_YES;
         }
         r->service = s_service_index (self, url + 4);
+        if (r->service >= 0)
+            r->route = ROUTE_POST (r->service);
         if (r->service < 0) {
             s_problem (r, 404, "unknown-service", "服务不存在",
                        "this deployment has no service named in the path (GET /v1/directory)");
@@ -373,6 +411,26 @@ s_handler (void *cls, struct MHD_Connection *conn, const char *url, const char *
                                                       self->in_flight));
         if (strcmp (url, "/v1/directory") == 0)
             return s_directory (self, conn);
+        if (r->route == ROUTE_METRICS) {
+            char *text = metrics_render (self->metrics, self->in_flight, self->hints);
+            enum MHD_Result rc = text ? s_queue (conn, 200, text, strlen (text),
+                                                 "text/plain; version=0.0.4; charset=utf-8", NULL, NULL)
+                                      : MHD_NO;
+            free (text);
+            return rc;
+        }
+        if (r->stream >= 0) {
+            bool full;
+            enum MHD_Result rc = hints_open (self->hints, conn, (size_t) r->stream, &full);
+            if (!full) {
+                r->status = 200;
+                return rc;
+            }
+            s_problem (r, 503, "too-many-streams", "事件流连接过多",
+                       "%d hint streams are open already (services.gateway.sse_clients): retry later",
+                       self->cfg->gateway_sse_clients);
+            return s_send_answer (r);
+        }
         return s_keys (self, conn, r);
     }
     if (r->state == REQ_READING) {
@@ -381,6 +439,19 @@ s_handler (void *cls, struct MHD_Connection *conn, const char *url, const char *
             return s_send_answer (r);
     }
     return MHD_YES;                  /* suspended: answered when resumed */
+}
+
+/* s_handle, with the status it queued kept for /metrics */
+static enum MHD_Result
+s_handler (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+           const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    s_queued = 0;
+    enum MHD_Result rc = s_handle (cls, conn, url, method, version, upload, upload_size, con_cls);
+    req_t *r = *con_cls;
+    if (r && s_queued)
+        r->status = s_queued;
+    return rc;
 }
 
 static void
@@ -397,6 +468,7 @@ s_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
         s_unlink (self, r);
         self->in_flight--;
     }
+    metrics_request (self->metrics, r->route, r->status);
     free (r->body);
     free (r->answer);
     free (r);
@@ -451,6 +523,7 @@ s_take_replies (gateway_t *self, int service)
         int status = gateway_status_of_reply (bytes, len, &transient);
         s_unlink (self, match);
         self->in_flight--;
+        metrics_latency (self->metrics, (size_t) service, (double) (s_now_ms () - match->sent));
         s_answer (match, status, bytes, len, false, transient);
         MHD_resume_connection (match->conn);
         resumed++;
@@ -470,6 +543,7 @@ s_expire (gateway_t *self, int *resumed)
         if (r->deadline <= now) {
             s_unlink (self, r);
             self->in_flight--;
+            metrics_latency (self->metrics, (size_t) r->service, (double) (now - r->sent));
             s_problem (r, 504, "no-answer", "服务未在时限内答复",
                        "'%s' did not answer within %d ms: resend the same bytes (a command is "
                        "never done twice)", self->cfg->services[r->service].name,
@@ -589,6 +663,12 @@ main (int argc, char *argv[])
         }
         self.sockets[self.n_services++] = s;
     }
+    self.hints = self.ctx ? hints_new (self.ctx, self.cfg, self.n_services) : NULL;
+    self.metrics = metrics_new (self.cfg, self.n_services);
+    if (!self.hints || !self.metrics) {
+        xc_error (NULL, "unable to subscribe to the services' hints");
+        goto cleanup;
+    }
     self.daemon = MHD_start_daemon (MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
                                     0, NULL, NULL, &s_handler, &self,
                                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
@@ -617,10 +697,17 @@ main (int argc, char *argv[])
     xc_info (NULL, "serving HTTP on %s for %zu services, replies awaited %d ms", http,
              self.n_services, self.cfg->gateway_reply_timeout_ms);
 
-    zmq_pollitem_t items[SERVICES_MAX + 1];
+    zmq_pollitem_t items[2 * SERVICES_MAX + 1];
     items[0] = (zmq_pollitem_t) { .socket = NULL, .fd = info->epoll_fd, .events = ZMQ_POLLIN };
     for (size_t i = 0; i < self.n_services; i++)
         items[i + 1] = (zmq_pollitem_t) { .socket = self.sockets[i], .events = ZMQ_POLLIN };
+    size_t n_items = self.n_services + 1, hint_of[SERVICES_MAX];
+    for (size_t i = 0; i < self.n_services; i++)
+        if (hints_socket (self.hints, i)) {
+            hint_of[n_items - self.n_services - 1] = i;
+            items[n_items++] = (zmq_pollitem_t) { .socket = hints_socket (self.hints, i),
+                                                  .events = ZMQ_POLLIN };
+        }
     int resumed = 0;
     while (!xc_signals_stopping ()) {
         /* the wait: MHD's own timeout, the nearest reply deadline, a second at most (signals) */
@@ -630,11 +717,14 @@ main (int argc, char *argv[])
         if (MHD_get_timeout (self.daemon, &mhd_timeout) == MHD_YES && (long long) mhd_timeout < timeout)
             timeout = (long) mhd_timeout;
         int expire_in = s_expire (&self, &resumed);
+        int beat_in = hints_tick (self.hints);
+        if (beat_in < timeout)
+            timeout = beat_in;
         if (resumed)
             timeout = 0;
         else if (expire_in >= 0 && expire_in < timeout)
             timeout = expire_in;
-        int n = zmq_poll (items, (int) self.n_services + 1, timeout);
+        int n = zmq_poll (items, (int) n_items, timeout);
         if (n < 0 && zmq_errno () != EINTR) {
             xc_error (NULL, "poll: %s", zmq_strerror (zmq_errno ()));
             break;
@@ -642,6 +732,9 @@ main (int argc, char *argv[])
         for (size_t i = 0; n > 0 && i < self.n_services; i++)
             if (items[i + 1].revents & ZMQ_POLLIN)
                 resumed += s_take_replies (&self, (int) i);
+        for (size_t k = self.n_services + 1; n > 0 && k < n_items; k++)
+            if (items[k].revents & ZMQ_POLLIN)
+                resumed += hints_take (self.hints, hint_of[k - self.n_services - 1]);
         MHD_run (self.daemon);
     }
     rc = 0;
@@ -655,9 +748,13 @@ cleanup:
             s_problem (r, 503, "stopping", "网关正在停止", "the gateway is stopping: resend the same bytes");
             MHD_resume_connection (r->conn);
         }
+        if (self.hints)
+            hints_stop (self.hints);
         MHD_run (self.daemon);
         MHD_stop_daemon (self.daemon);
     }
+    hints_destroy (&self.hints);
+    metrics_destroy (&self.metrics);
     for (size_t i = 0; i < self.n_services; i++)
         zmq_close (self.sockets[i]);
     if (self.ctx)

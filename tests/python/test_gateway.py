@@ -79,10 +79,10 @@ def open_reply(raw, jwks, service, requester, request_id):
 class Gateway:
     """xc-gateway started on the suite's config, with services.gateway added to it."""
 
-    def __init__(self, suite, reply_timeout_ms=REPLY_TIMEOUT_MS):
+    def __init__(self, suite, reply_timeout_ms=REPLY_TIMEOUT_MS, sse=None):
         self.suite = suite
-        suite.config["services"]["gateway"] = {"http": "127.0.0.1:0",
-                                               "reply_timeout_ms": reply_timeout_ms}
+        suite.config["services"]["gateway"] = dict({"http": "127.0.0.1:0",
+                                                    "reply_timeout_ms": reply_timeout_ms}, **(sse or {}))
         write_json(suite.config_path, suite.config)
         self.ready_path = os.path.join(suite.folder, "gateway.ready")
         self.log_path = os.path.join(suite.folder, "gateway.log")
