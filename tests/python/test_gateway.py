@@ -318,7 +318,7 @@ def test_refusals_are_problem_documents_and_reach_no_service(gw):
     assert gw.http.head(gw.base + "/v1/directory", timeout=5).status_code == 200
     problem(gw.post("nosuch", frame), 404, "unknown-service")
     problem(gw.post("echo/x", frame), 404, "not-found")
-    problem(gw.http.get(gw.base + "/v1/events/echo/hints", timeout=5), 404, "not-found")
+    problem(gw.http.get(gw.base + "/v1/events/echo/hints/x", timeout=5), 404, "not-found")  # the stream: test_gateway_hints.py
     big, _ = gw.office.seal("echo", "echo.note", {"text": "x" * 300000})
     problem(gw.post("echo", big), 413, "too-large")
     problem(gw.post("echo", b'{"protected":"e30","payload":"!!","signature":"AA"}'), 400,
