@@ -92,6 +92,7 @@ typedef struct {
     size_t n_services;
     char *gateway_http;              /* services.gateway.http; NULL when absent */
     int gateway_reply_timeout_ms;
+    json_t *gateway;                 /* services.gateway as written (limits, tls); NULL when absent */
     json_t *policies;                /* borrowed from root; an empty object when absent */
     json_t *root;                    /* the whole document */
 } xc_config_t;

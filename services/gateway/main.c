@@ -15,6 +15,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/transport.h"
+#include "services/gateway/limits.h"
 #include "services/gateway/status.h"
 
 #include <arpa/inet.h>
@@ -52,6 +53,7 @@ typedef struct req {
     size_t answer_len;
     bool problem;                    /* answer is a problem body, not a reply */
     bool retry_after;
+    unsigned retry_after_s;          /* 0: 1 */
     struct req *prev, *next;         /* the waiting list */
 } req_t;
 
@@ -64,6 +66,7 @@ typedef struct {
     req_t *waiting;                  /* oldest first */
     req_t *waiting_tail;
     int in_flight;
+    gateway_limits_t limits;
 } gateway_t;
 
 static int64_t
@@ -146,8 +149,10 @@ s_send_answer (req_t *r)
     if (r->status == 405)
         return s_queue (r->conn, r->status, r->answer ? r->answer : "", r->answer_len, type,
                         MHD_HTTP_HEADER_ALLOW, r->service >= 0 ? "POST" : "GET, HEAD");
+    char seconds[16];
+    snprintf (seconds, sizeof seconds, "%u", r->retry_after_s ? r->retry_after_s : 1);
     return s_queue (r->conn, r->status, r->answer ? r->answer : "", r->answer_len, type,
-                    r->retry_after ? MHD_HTTP_HEADER_RETRY_AFTER : NULL, "1");
+                    r->retry_after ? MHD_HTTP_HEADER_RETRY_AFTER : NULL, seconds);
 }
 
 static enum MHD_Result
@@ -298,6 +303,15 @@ s_handler (void *cls, struct MHD_Connection *conn, const char *url, const char *
         r->conn = conn;
         r->service = -1;
         *con_cls = r;
+        unsigned wait_s = gateway_limits_request (&self->limits, conn, s_now_ms ());
+        if (wait_s) {
+            s_problem (r, 429, "too-many-requests", "请求过于频繁",
+                       "more requests from this address than services.gateway.limits allows: "
+                       "retry after %u s", wait_s);
+            r->retry_after = true;
+            r->retry_after_s = wait_s;
+            return MHD_YES;
+        }
         bool post = strcmp (method, MHD_HTTP_METHOD_POST) == 0;
         bool get = strcmp (method, MHD_HTTP_METHOD_GET) == 0 || strcmp (method, MHD_HTTP_METHOD_HEAD) == 0;
         if (strcmp (url, "/healthz") == 0 || strcmp (url, "/v1/directory") == 0
@@ -387,9 +401,9 @@ static void
 s_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
-    (void) conn;
     (void) toe;
     gateway_t *self = cls;
+    gateway_limits_request_done (&self->limits, conn, s_now_ms ());
     req_t *r = *con_cls;
     if (!r)
         return;
@@ -572,6 +586,13 @@ main (int argc, char *argv[])
         xc_error (NULL, "'%s': more than %d services", config_path, SERVICES_MAX);
         goto cleanup;
     }
+    if (gateway_limits_init (&self.limits, self.cfg->gateway) != 0) {
+        xc_error (NULL, "out of memory");
+        goto cleanup;
+    }
+    struct MHD_OptionItem options[16];
+    size_t n_options = gateway_limits_options (&self.limits, options);
+    options[n_options] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
     xc_signals_install ();
     self.ctx = zmq_ctx_new ();
     int64_t max_frame = (int64_t) self.cfg->max_message_bytes * 4;
@@ -593,7 +614,7 @@ main (int argc, char *argv[])
                                     0, NULL, NULL, &s_handler, &self,
                                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
                                     MHD_OPTION_NOTIFY_COMPLETED, &s_completed, &self,
-                                    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 60,
+                                    MHD_OPTION_ARRAY, options,
                                     MHD_OPTION_END);
     if (!self.daemon) {
         xc_error (NULL, "unable to serve HTTP on '%s'", self.cfg->gateway_http);
@@ -643,6 +664,7 @@ main (int argc, char *argv[])
             if (items[i + 1].revents & ZMQ_POLLIN)
                 resumed += s_take_replies (&self, (int) i);
         MHD_run (self.daemon);
+        gateway_limits_sweep (&self.limits, s_now_ms ());
     }
     rc = 0;
     xc_info (NULL, "stopping, %d requests waiting get 503", self.in_flight);
@@ -662,6 +684,7 @@ cleanup:
         zmq_close (self.sockets[i]);
     if (self.ctx)
         zmq_ctx_term (self.ctx);
+    gateway_limits_destroy (&self.limits);
     xc_config_destroy (&self.cfg);
     if (rc == 0)
         xc_info (NULL, "stopped");
