@@ -17,6 +17,7 @@
 #include "common/transport.h"
 #include "services/gateway/limits.h"
 #include "services/gateway/status.h"
+#include "services/gateway/tls.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -67,6 +68,7 @@ typedef struct {
     req_t *waiting_tail;
     int in_flight;
     gateway_limits_t limits;
+    gateway_tls_t tls;
 } gateway_t;
 
 static int64_t
@@ -592,6 +594,12 @@ main (int argc, char *argv[])
     }
     struct MHD_OptionItem options[16];
     size_t n_options = gateway_limits_options (&self.limits, options);
+    char why[512];
+    if (gateway_tls_load (&self.tls, self.cfg, why, sizeof why) != 0) {
+        xc_error (NULL, "'%s': %s", config_path, why);
+        goto cleanup;
+    }
+    n_options += gateway_tls_options (&self.tls, options + n_options);
     options[n_options] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
     xc_signals_install ();
     self.ctx = zmq_ctx_new ();
@@ -610,7 +618,8 @@ main (int argc, char *argv[])
         }
         self.sockets[self.n_services++] = s;
     }
-    self.daemon = MHD_start_daemon (MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+    self.daemon = MHD_start_daemon (MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG
+                                    | gateway_tls_flags (&self.tls),
                                     0, NULL, NULL, &s_handler, &self,
                                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
                                     MHD_OPTION_NOTIFY_COMPLETED, &s_completed, &self,
@@ -635,8 +644,8 @@ main (int argc, char *argv[])
         xc_error (NULL, "unable to write '%s'", ready_path);
         goto cleanup;
     }
-    xc_info (NULL, "serving HTTP on %s for %zu services, replies awaited %d ms", http,
-             self.n_services, self.cfg->gateway_reply_timeout_ms);
+    xc_info (NULL, "serving %s on %s for %zu services, replies awaited %d ms",
+             self.tls.cert ? "HTTPS" : "HTTP", http, self.n_services, self.cfg->gateway_reply_timeout_ms);
 
     zmq_pollitem_t items[SERVICES_MAX + 1];
     items[0] = (zmq_pollitem_t) { .socket = NULL, .fd = info->epoll_fd, .events = ZMQ_POLLIN };
@@ -685,6 +694,7 @@ cleanup:
     if (self.ctx)
         zmq_ctx_term (self.ctx);
     gateway_limits_destroy (&self.limits);
+    gateway_tls_destroy (&self.tls);
     xc_config_destroy (&self.cfg);
     if (rc == 0)
         xc_info (NULL, "stopped");

@@ -103,6 +103,8 @@ class Gateway:
         self.base = f"{scheme}://{self.ready['http']}"
         self.http = requests.Session()
         self.http.verify = verify
+        # REQUESTS_CA_BUNDLE in the environment would win over the session's verify
+        self.http.trust_env = verify is True
         self.jwks = self.http.get(self.base + "/v1/keys", timeout=5).json()
 
     def log_tail(self, n=40):
