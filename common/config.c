@@ -52,6 +52,8 @@ static const xc_field_t s_gateway_limit_fields[] = {
 static const xc_field_t s_gateway_tls_fields[] = {
     { .name = "cert", .type = XC_T_STRING, .required = true, .min = 1, .max = 4096 },
     { .name = "key", .type = XC_T_STRING, .required = true, .min = 1, .max = 4096 },
+    { .name = "client_ca", .type = XC_T_STRING, .min = 1, .max = 4096 },
+    { .name = "require_client_cert", .type = XC_T_BOOLEAN },
     { .name = NULL }
 };
 static const xc_field_t s_gateway_fields[] = {

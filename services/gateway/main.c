@@ -273,6 +273,12 @@ s_forward (gateway_t *self, req_t *r)
                    "the payload's aud '%s' is not the path's service '%s'", aud, svc->name);
         return;
     }
+    char refused[512];
+    if (gateway_tls_check_client (&self->tls, r->conn, self->cfg->registry, r->body, r->len,
+                                  refused, sizeof refused) != 0) {
+        s_problem (r, 403, "client-certificate", "客户端证书与签发者不符", "%s", refused);
+        return;
+    }
     if (zmq_send (self->sockets[r->service], r->body, r->len, ZMQ_DONTWAIT) < 0) {
         s_problem (r, 503, "service-unreachable", "服务暂不可用",
                    "the message could not be queued for '%s' (%s): resend the same bytes",
