@@ -38,8 +38,11 @@
         "gateway": {                            optional: the HTTP gateway (services/gateway),
           "http": "127.0.0.1:7180",             not a ZeroMQ service: its HTTP address (host:port,
                                                 port 0 picks one), and how long it waits for a
-          "reply_timeout_ms": 5000              service's reply (limits.request_timeout_ms by
-        }                                       default). Not in services[] below.
+          "reply_timeout_ms": 5000,             service's reply (limits.request_timeout_ms by
+                                                default). Not in services[] below.
+          "limits": {...},                      optional: connections, rates, timeouts; and
+          "tls": {"cert", "key", "client_ca"}   optional: HTTPS (docs/services/gateway.md); kept
+        }                                       as written in cfg->gateway
       },
       "policies": { ... }                       read and checked by the services that use them
     }
