@@ -22,12 +22,12 @@ PKGS      := libzmq jansson sqlite3 libsodium libcurl libcrypto
 # and not into sanitizer builds, whose runtime must own malloc (nor into the tests valgrind runs).
 MALLOC_PKG := jemalloc
 # The HTTP gateway's server library: linked into xc-gateway only (services/gateway).
-GATEWAY_PKG := libmicrohttpd
+GATEWAY_PKG := libmicrohttpd gnutls
 # Debian's packages: what the build needs (the image's build stage installs the same and make,
 # docker/Dockerfile), then what the tests need. A fresh Debian 12 has neither a compiler nor
 # libc's headers; git and make are the README's starting point.
 DEB_BUILD_PKGS := gcc libc6-dev pkg-config libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev \
-                  libssl-dev libjemalloc-dev libmicrohttpd-dev
+                  libssl-dev libjemalloc-dev libmicrohttpd-dev libgnutls28-dev
 DEB_TEST_PKGS  := python3-zmq python3-nacl python3-pytest python3-aiosmtpd valgrind sqlite3 nodejs
 DEB_PKGS  := $(DEB_BUILD_PKGS) $(DEB_TEST_PKGS)
 CONTAINER_DEB_PKGS := podman runc slirp4netns debootstrap docker-compose nftables iproute2 git

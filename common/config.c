@@ -37,11 +37,32 @@ static const xc_field_t s_service_fields[] = {
 
 /* services.gateway is the HTTP gateway (services/gateway): an HTTP address, not a ZeroMQ
    service; it is taken out of the services before they are checked and filled. */
+/* services.gateway.limits and .tls: read by services/gateway/limits.c and tls.c */
+static const xc_field_t s_gateway_limit_fields[] = {
+    { .name = "connections", .type = XC_T_INTEGER, .min = 1, .max = 65536 },
+    { .name = "connections_per_address", .type = XC_T_INTEGER, .min = 1, .max = 65536 },
+    { .name = "connection_memory_bytes", .type = XC_T_INTEGER, .min = 4096, .max = 16 * 1024 * 1024 },
+    { .name = "idle_timeout_seconds", .type = XC_T_INTEGER, .min = 1, .max = 3600 },
+    { .name = "header_timeout_seconds", .type = XC_T_INTEGER, .min = 1, .max = 3600 },
+    { .name = "requests_per_second", .type = XC_T_INTEGER, .min = 0, .max = 1000000 },
+    { .name = "burst", .type = XC_T_INTEGER, .min = 1, .max = 1000000 },
+    { .name = "addresses_tracked", .type = XC_T_INTEGER, .min = 16, .max = 1000000 },
+    { .name = NULL }
+};
+static const xc_field_t s_gateway_tls_fields[] = {
+    { .name = "cert", .type = XC_T_STRING, .required = true, .min = 1, .max = 4096 },
+    { .name = "key", .type = XC_T_STRING, .required = true, .min = 1, .max = 4096 },
+    { .name = "client_ca", .type = XC_T_STRING, .min = 1, .max = 4096 },
+    { .name = "require_client_cert", .type = XC_T_BOOLEAN },
+    { .name = NULL }
+};
 static const xc_field_t s_gateway_fields[] = {
     { .name = "http", .type = XC_T_STRING, .required = true, .min = 3, .max = 300 },
     { .name = "reply_timeout_ms", .type = XC_T_INTEGER, .min = 10, .max = 600000 },
     { .name = "sse_clients", .type = XC_T_INTEGER, .min = 0, .max = 100000 },
     { .name = "sse_heartbeat_ms", .type = XC_T_INTEGER, .min = 100, .max = 600000 },
+    { .name = "limits", .type = XC_T_OBJECT, .fields = s_gateway_limit_fields },
+    { .name = "tls", .type = XC_T_OBJECT, .fields = s_gateway_tls_fields },
     { .name = NULL }
 };
 
@@ -288,6 +309,7 @@ xc_config_load (const char *path, xc_config_t **cfg_p, xc_err_t *err)
             xc_err_set (err, XC_E_INTERNAL, "out of memory");
             goto cleanup;
         }
+        cfg->gateway = json_incref (gateway);
     }
     *cfg_p = cfg;
     cfg = NULL;
@@ -324,6 +346,7 @@ xc_config_destroy (xc_config_t **cfg_p)
     free (cfg->calendar);
     free (cfg->log_level);
     free (cfg->gateway_http);
+    json_decref (cfg->gateway);
     json_decref (cfg->root);
     free (cfg);
     *cfg_p = NULL;

@@ -38,8 +38,11 @@
         "gateway": {                            optional: the HTTP gateway (services/gateway),
           "http": "127.0.0.1:7180",             not a ZeroMQ service: its HTTP address (host:port,
                                                 port 0 picks one), and how long it waits for a
-          "reply_timeout_ms": 5000              service's reply (limits.request_timeout_ms by
-        }                                       default). Not in services[] below.
+          "reply_timeout_ms": 5000,             service's reply (limits.request_timeout_ms by
+                                                default). Not in services[] below.
+          "limits": {...},                      optional: connections, rates, timeouts; and
+          "tls": {"cert", "key", "client_ca"}   optional: HTTPS (docs/services/gateway.md); kept
+        }                                       as written in cfg->gateway
       },
       "policies": { ... }                       read and checked by the services that use them
     }
@@ -94,6 +97,7 @@ typedef struct {
     int gateway_reply_timeout_ms;
     int gateway_sse_clients;         /* services.gateway.sse_clients (256) */
     int gateway_sse_heartbeat_ms;    /* services.gateway.sse_heartbeat_ms (15000) */
+    json_t *gateway;                 /* services.gateway as written (limits, tls); NULL when absent */
     json_t *policies;                /* borrowed from root; an empty object when absent */
     json_t *root;                    /* the whole document */
 } xc_config_t;

@@ -312,14 +312,18 @@ def status_rows():
 STATUS = status_rows()
 # What the gateway answers itself on POST /v1/{service}: (status, problem codes, what). The codes
 # are the `urn:xuncha:gateway:<code>` of docs/services/gateway.md; 502 is no problem document
-# but the service's frame as it came. (429, the rate limit, comes with the limits.)
+# but the service's frame as it came.
 GATEWAY_ONLY = [
     ("400", ["unreadable-payload", "audience-mismatch"],
      "the body is no flattened JWS whose payload has aud and a UUID id, or the path does not match its aud"),
+    ("403", ["client-certificate"],
+     "the client certificate is bound to another principal than the payload's iss (services.gateway.tls.client_ca)"),
     ("404", ["unknown-service"], "the path names no service of the deployment"),
     ("405", ["method-not-allowed"], "wrong method"),
     ("413", ["too-large"], "the body is above the size limit"),
     ("415", ["unsupported-media-type"], "Content-Type is not application/jose+json"),
+    ("429", ["too-many-requests"],
+     "this address has no token left in its bucket (services.gateway.limits): resend after Retry-After"),
     ("503", ["service-unreachable", "stopping"],
      "the service is not reachable, or the gateway is stopping: resend the same bytes after Retry-After"),
     ("504", ["no-answer"], "the service did not answer in time: resend the same bytes"),

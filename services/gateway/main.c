@@ -17,7 +17,9 @@
 #include "common/transport.h"
 #include "services/gateway/hints.h"
 #include "services/gateway/metrics.h"
+#include "services/gateway/limits.h"
 #include "services/gateway/status.h"
+#include "services/gateway/tls.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,6 +59,7 @@ typedef struct req {
     int route;                       /* metrics.h's route, for /metrics */
     int stream;                      /* GET /v1/events/{service}/hints: the service, else -1 */
     int64_t sent;                    /* when the frame was sent (monotonic ms) */
+    unsigned retry_after_s;          /* 0: 1 */
     struct req *prev, *next;         /* the waiting list */
 } req_t;
 
@@ -71,6 +74,8 @@ typedef struct {
     int in_flight;
     hints_t *hints;                  /* hints.c */
     metrics_t *metrics;              /* metrics.c */
+    gateway_limits_t limits;
+    gateway_tls_t tls;
 } gateway_t;
 
 static int s_queued;                 /* the status s_queue gave last (for /metrics) */
@@ -156,8 +161,10 @@ s_send_answer (req_t *r)
     if (r->status == 405)
         return s_queue (r->conn, r->status, r->answer ? r->answer : "", r->answer_len, type,
                         MHD_HTTP_HEADER_ALLOW, r->service >= 0 ? "POST" : "GET, HEAD");
+    char seconds[16];
+    snprintf (seconds, sizeof seconds, "%u", r->retry_after_s ? r->retry_after_s : 1);
     return s_queue (r->conn, r->status, r->answer ? r->answer : "", r->answer_len, type,
-                    r->retry_after ? MHD_HTTP_HEADER_RETRY_AFTER : NULL, "1");
+                    r->retry_after ? MHD_HTTP_HEADER_RETRY_AFTER : NULL, seconds);
 }
 
 static enum MHD_Result
@@ -276,6 +283,12 @@ s_forward (gateway_t *self, req_t *r)
                    "the payload's aud '%s' is not the path's service '%s'", aud, svc->name);
         return;
     }
+    char refused[512];
+    if (gateway_tls_check_client (&self->tls, r->conn, self->cfg->registry, r->body, r->len,
+                                  refused, sizeof refused) != 0) {
+        s_problem (r, 403, "client-certificate", "客户端证书与签发者不符", "%s", refused);
+        return;
+    }
     if (zmq_send (self->sockets[r->service], r->body, r->len, ZMQ_DONTWAIT) < 0) {
         s_problem (r, 503, "service-unreachable", "服务暂不可用",
                    "the message could not be queued for '%s' (%s): resend the same bytes",
@@ -310,6 +323,15 @@ s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *m
         r->service = -1;
         r->stream = -1;
         *con_cls = r;
+        unsigned wait_s = gateway_limits_request (&self->limits, conn, s_now_ms ());
+        if (wait_s) {
+            s_problem (r, 429, "too-many-requests", "请求过于频繁",
+                       "more requests from this address than services.gateway.limits allows: "
+                       "retry after %u s", wait_s);
+            r->retry_after = true;
+            r->retry_after_s = wait_s;
+            return MHD_YES;
+        }
         bool post = strcmp (method, MHD_HTTP_METHOD_POST) == 0;
         bool get = strcmp (method, MHD_HTTP_METHOD_GET) == 0 || strcmp (method, MHD_HTTP_METHOD_HEAD) == 0;
         r->route = strcmp (url, "/healthz") == 0 ? ROUTE_HEALTHZ
@@ -458,9 +480,9 @@ static void
 s_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
-    (void) conn;
     (void) toe;
     gateway_t *self = cls;
+    gateway_limits_request_done (&self->limits, conn, s_now_ms ());
     req_t *r = *con_cls;
     if (!r)
         return;
@@ -646,6 +668,19 @@ main (int argc, char *argv[])
         xc_error (NULL, "'%s': more than %d services", config_path, SERVICES_MAX);
         goto cleanup;
     }
+    if (gateway_limits_init (&self.limits, self.cfg->gateway) != 0) {
+        xc_error (NULL, "out of memory");
+        goto cleanup;
+    }
+    struct MHD_OptionItem options[16];
+    size_t n_options = gateway_limits_options (&self.limits, options);
+    char why[512];
+    if (gateway_tls_load (&self.tls, self.cfg, why, sizeof why) != 0) {
+        xc_error (NULL, "'%s': %s", config_path, why);
+        goto cleanup;
+    }
+    n_options += gateway_tls_options (&self.tls, options + n_options);
+    options[n_options] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
     xc_signals_install ();
     self.ctx = zmq_ctx_new ();
     int64_t max_frame = (int64_t) self.cfg->max_message_bytes * 4;
@@ -669,11 +704,12 @@ main (int argc, char *argv[])
         xc_error (NULL, "unable to subscribe to the services' hints");
         goto cleanup;
     }
-    self.daemon = MHD_start_daemon (MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+    self.daemon = MHD_start_daemon (MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG
+                                    | gateway_tls_flags (&self.tls),
                                     0, NULL, NULL, &s_handler, &self,
                                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
                                     MHD_OPTION_NOTIFY_COMPLETED, &s_completed, &self,
-                                    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 60,
+                                    MHD_OPTION_ARRAY, options,
                                     MHD_OPTION_END);
     if (!self.daemon) {
         xc_error (NULL, "unable to serve HTTP on '%s'", self.cfg->gateway_http);
@@ -694,8 +730,8 @@ main (int argc, char *argv[])
         xc_error (NULL, "unable to write '%s'", ready_path);
         goto cleanup;
     }
-    xc_info (NULL, "serving HTTP on %s for %zu services, replies awaited %d ms", http,
-             self.n_services, self.cfg->gateway_reply_timeout_ms);
+    xc_info (NULL, "serving %s on %s for %zu services, replies awaited %d ms",
+             self.tls.cert ? "HTTPS" : "HTTP", http, self.n_services, self.cfg->gateway_reply_timeout_ms);
 
     zmq_pollitem_t items[2 * SERVICES_MAX + 1];
     items[0] = (zmq_pollitem_t) { .socket = NULL, .fd = info->epoll_fd, .events = ZMQ_POLLIN };
@@ -736,6 +772,7 @@ main (int argc, char *argv[])
             if (items[k].revents & ZMQ_POLLIN)
                 resumed += hints_take (self.hints, hint_of[k - self.n_services - 1]);
         MHD_run (self.daemon);
+        gateway_limits_sweep (&self.limits, s_now_ms ());
     }
     rc = 0;
     xc_info (NULL, "stopping, %d requests waiting get 503", self.in_flight);
@@ -759,6 +796,8 @@ cleanup:
         zmq_close (self.sockets[i]);
     if (self.ctx)
         zmq_ctx_term (self.ctx);
+    gateway_limits_destroy (&self.limits);
+    gateway_tls_destroy (&self.tls);
     xc_config_destroy (&self.cfg);
     if (rc == 0)
         xc_info (NULL, "stopped");

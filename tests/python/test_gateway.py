@@ -79,10 +79,12 @@ def open_reply(raw, jwks, service, requester, request_id):
 class Gateway:
     """xc-gateway started on the suite's config, with services.gateway added to it."""
 
-    def __init__(self, suite, reply_timeout_ms=REPLY_TIMEOUT_MS, sse=None):
+    def __init__(self, suite, reply_timeout_ms=REPLY_TIMEOUT_MS, extra=None, scheme="http",
+                 verify=True):
         self.suite = suite
-        suite.config["services"]["gateway"] = dict({"http": "127.0.0.1:0",
-                                                    "reply_timeout_ms": reply_timeout_ms}, **(sse or {}))
+        suite.config["services"]["gateway"] = {"http": "127.0.0.1:0",
+                                               "reply_timeout_ms": reply_timeout_ms,
+                                               **(extra or {})}
         write_json(suite.config_path, suite.config)
         self.ready_path = os.path.join(suite.folder, "gateway.ready")
         self.log_path = os.path.join(suite.folder, "gateway.log")
@@ -98,8 +100,11 @@ class Gateway:
             time.sleep(0.02)
         with open(self.ready_path, encoding="utf-8") as f:
             self.ready = json.load(f)
-        self.base = f"http://{self.ready['http']}"
+        self.base = f"{scheme}://{self.ready['http']}"
         self.http = requests.Session()
+        self.http.verify = verify
+        # REQUESTS_CA_BUNDLE in the environment would win over the session's verify
+        self.http.trust_env = verify is True
         self.jwks = self.http.get(self.base + "/v1/keys", timeout=5).json()
 
     def log_tail(self, n=40):

@@ -20,7 +20,7 @@ from test_gateway import (Gateway, department, make_suite, open_reply, problem, 
 def gw(tmp_path_factory):
     s = make_suite(str(tmp_path_factory.mktemp("gateway-hints")))
     for _ in running_suite(s):
-        g = Gateway(s, sse={"sse_clients": 2, "sse_heartbeat_ms": 300})
+        g = Gateway(s, extra={"sse_clients": 2, "sse_heartbeat_ms": 300})
         g.office, g.petition = department(s, "office"), department(s, "petition")
         try:
             yield g

@@ -30,7 +30,7 @@ SERVICES = ("intake", "referral", "rectify", "notify")
 # every service answers these besides its own routes (common/service_routes.c; clock.set only
 # in test mode, and not described)
 BUILTIN = {"events.read": "query", "health": "query"}
-POST_STATUSES = {"200", "400", "401", "403", "404", "405", "409", "413", "415", "422", "502", "503", "504"}
+POST_STATUSES = {"200", "400", "401", "403", "404", "405", "409", "413", "415", "422", "429", "502", "503", "504"}
 
 
 def node():
