@@ -3,146 +3,19 @@ department's client written with nothing but requests and PyNaCl (and the standa
 curl for the command line. The gateway only carries bytes: every reply checked here is verified
 with the service's key as /v1/keys gives it."""
 
-import base64
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import threading
 import time
-import uuid
 
-import nacl.signing
 import pytest
 import requests
 
-from conftest import Suite, running_suite, write_json
-
-JOSE = "application/jose+json"
-PROBLEM = "application/problem+json"
-REPLY_TIMEOUT_MS = 1500
-
-
-# --- a department's client: requests + PyNaCl only ------------------------------------------
-
-def b64u(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def unb64u(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def uuid7():
-    b = bytearray((time.time_ns() // 1_000_000).to_bytes(6, "big") + os.urandom(10))
-    b[6] = 0x70 | (b[6] & 0x0F)
-    b[8] = 0x80 | (b[8] & 0x3F)
-    return str(uuid.UUID(bytes=bytes(b)))
-
-
-class Department:
-    """A principal's key as its private JWK file holds it, and how it signs."""
-
-    def __init__(self, jwk, iss):
-        self.sk = nacl.signing.SigningKey(unb64u(jwk["d"]))
-        self.kid, self.iss = jwk["kid"], iss
-
-    def seal(self, aud, type_, data, id_=None, iat=None, exp=None, header=None):
-        now = int(time.time())
-        iat = now if iat is None else iat
-        header = header or {"alg": "EdDSA", "kid": self.kid, "typ": "xc+jws"}
-        body = {"v": 1, "id": id_ or uuid7(), "iss": self.iss, "aud": aud, "iat": iat,
-                "exp": iat + 120 if exp is None else exp, "type": type_, "corr": None, "data": data}
-        p = b64u(json.dumps(header, separators=(",", ":")).encode())
-        q = b64u(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode())
-        sig = self.sk.sign(f"{p}.{q}".encode()).signature
-        return json.dumps({"protected": p, "payload": q, "signature": b64u(sig)}).encode(), body["id"]
-
-
-def open_reply(raw, jwks, service, requester, request_id):
-    """Verifies a reply with the service's key from /v1/keys: its body."""
-    m = json.loads(raw)
-    header = json.loads(unb64u(m["protected"]))
-    key = next(k for k in jwks["keys"] if k["kid"] == header["kid"])
-    assert key["iss"] == service and key["crv"] == "Ed25519"
-    nacl.signing.VerifyKey(unb64u(key["x"])).verify(f"{m['protected']}.{m['payload']}".encode(),
-                                                     unb64u(m["signature"]))
-    body = json.loads(unb64u(m["payload"]))
-    assert body["iss"] == service and body["aud"] == requester, body
-    assert body["corr"] == request_id.lower(), body
-    return body
-
-
-# --- the deployment ---------------------------------------------------------------------------
-
-class Gateway:
-    """xc-gateway started on the suite's config, with services.gateway added to it."""
-
-    def __init__(self, suite, reply_timeout_ms=REPLY_TIMEOUT_MS, extra=None, scheme="http",
-                 verify=True):
-        self.suite = suite
-        suite.config["services"]["gateway"] = {"http": "127.0.0.1:0",
-                                               "reply_timeout_ms": reply_timeout_ms,
-                                               **(extra or {})}
-        write_json(suite.config_path, suite.config)
-        self.ready_path = os.path.join(suite.folder, "gateway.ready")
-        self.log_path = os.path.join(suite.folder, "gateway.log")
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [os.path.join("build", "bin", "xc-gateway"), "--config", suite.config_path,
-             "--ready-file", self.ready_path], stdin=subprocess.DEVNULL, stdout=self.log,
-            stderr=self.log)
-        deadline = time.monotonic() + 10
-        while not os.path.exists(self.ready_path):
-            assert self.proc.poll() is None, self.log_tail()
-            assert time.monotonic() < deadline, self.log_tail()
-            time.sleep(0.02)
-        with open(self.ready_path, encoding="utf-8") as f:
-            self.ready = json.load(f)
-        self.base = f"{scheme}://{self.ready['http']}"
-        self.http = requests.Session()
-        self.http.verify = verify
-        # REQUESTS_CA_BUNDLE in the environment would win over the session's verify
-        self.http.trust_env = verify is True
-        self.jwks = self.http.get(self.base + "/v1/keys", timeout=5).json()
-
-    def log_tail(self, n=40):
-        if not self.log.closed:
-            self.log.flush()
-        with open(self.log_path, "rb") as f:
-            return b"\n".join(f.read().splitlines()[-n:]).decode("utf-8", "replace")
-
-    def post(self, service, frame, content_type=JOSE, timeout=10):
-        return self.http.post(f"{self.base}/v1/{service}", data=frame,
-                              headers={"Content-Type": content_type}, timeout=timeout)
-
-    def call(self, who, service, type_, data, **kw):
-        """Signs, posts, verifies: (HTTP response, reply body)."""
-        frame, id_ = who.seal(service, type_, data, **kw)
-        r = self.post(service, frame)
-        assert r.headers["Content-Type"] == JOSE, (r.status_code, r.text)
-        return r, open_reply(r.content, self.jwks, service, who.iss, id_)
-
-    def stop(self):
-        self.http.close()
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(5)
-        finally:
-            self.log.close()
-
-
-def make_suite(folder):
-    s = Suite(folder, ["echo", "intake"], {
-        "office": ("office", "office", {"units": ["*"]}),
-        "petition": ("petition-bureau", "petition", {"units": ["*"]})})
-    return s
-
-
-def department(suite, attr):
-    signer = getattr(suite, attr)
-    return Department(signer.private_jwk(), signer.iss)
+from conftest import Suite, running_suite
+from gatewaylib import (JOSE, REPLY_TIMEOUT_MS, UNIT, Department, Gateway, b64u, department, make_suite,
+                        open_reply, problem, report_data, unb64u, uuid7)
 
 
 @pytest.fixture(scope="module")
@@ -157,24 +30,6 @@ def gw(tmp_path_factory):
             status = g.stop()
             print(f"--- xc-gateway exit status {status}; log:\n{g.log_tail()}")
         assert status == 0, status
-
-
-def problem(r, status, code):
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["Content-Type"] == PROBLEM, r.headers
-    p = r.json()
-    assert set(p) == {"type", "title", "status", "detail"}, p
-    assert p["type"] == f"urn:xuncha:gateway:{code}" and p["status"] == status, p
-    assert p["title"] and p["detail"], p
-    return p
-
-
-UNIT = {"id": "91350100-GW", "name": "某某镇人民政府", "level": "town"}
-
-
-def report_data(summary="网关测试：村务公开不及时"):
-    return {"unit": UNIT["id"], "category": "public_concerns", "summary": summary,
-            "detail": "群众反映村务公开栏长期未更新。", "severity": "serious", "source": "petition"}
 
 
 def commands(g, service):

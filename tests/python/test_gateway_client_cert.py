@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from conftest import running_suite, write_json
-from test_gateway import JOSE, PROBLEM, Gateway, department, make_suite, open_reply
-from test_gateway_tls import make_pki, openssl
+from gatewaylib import JOSE, PROBLEM, Gateway, department, make_suite, open_reply
+from gatewaylib import make_pki, openssl
 
 
 def client_cert(folder, name, cn, ca="ca"):

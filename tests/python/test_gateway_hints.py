@@ -3,7 +3,6 @@ GET /v1/events/{service}/hints carries each new head seq of the service's PUB hi
 Server-Sent Events, the hint as the service signed it; GET /metrics counts what was sent."""
 
 import json
-import re
 import threading
 import time
 
@@ -12,8 +11,7 @@ import pytest
 import requests
 
 from conftest import running_suite
-from test_gateway import (Gateway, department, make_suite, open_reply, problem, report_data,
-                          unb64u, UNIT)
+from gatewaylib import UNIT, Gateway, department, make_suite, problem, report_data, unb64u
 
 
 @pytest.fixture(scope="module")

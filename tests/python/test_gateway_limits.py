@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import running_suite
-from test_gateway import PROBLEM, Gateway, department, make_suite
+from gatewaylib import PROBLEM, Gateway, department, make_suite
 
 LIMITS = {"connections": 50, "connections_per_address": 3, "connection_memory_bytes": 8192,
           "idle_timeout_seconds": 3, "header_timeout_seconds": 2, "requests_per_second": 2,
