@@ -82,7 +82,7 @@ gateway_limits_init (gateway_limits_t *self, const json_t *gateway)
     const json_t *limits = json_object_get (gateway, "limits");
     self->connections = s_get (limits, "connections", 1024);
     self->per_address = s_get (limits, "connections_per_address", 64);
-    self->memory_bytes = s_get (limits, "connection_memory_bytes", 32 * 1024);
+    self->memory_bytes = s_get (limits, "connection_memory_bytes", 12 * 1024);
     self->idle_timeout_s = s_get (limits, "idle_timeout_seconds", 30);
     self->header_timeout_s = s_get (limits, "header_timeout_seconds", 10);
     self->rate = s_get (limits, "requests_per_second", 100);
