@@ -53,8 +53,8 @@
 
 enum { TRIALS = 3, IN_FLIGHT = 1000, CONNS = 64, RATE = 500, BUF = 1 << 16 };
 static int COMMANDS = 20000;        /* per accept trial; XC_BENCH_TINY: 200 */
-static int PHASE = 2500;            /* commands per latency phase (5 s at RATE); tiny: 100 */
-static int PHASES = 2;              /* of each kind, alternating */
+static int PHASE = 1250;            /* commands per latency phase (2.5 s at RATE); tiny: 100 */
+static int PHASES = 4;              /* of each kind, alternating */
 static int IDLE = 1000;             /* tiny: 50 */
 
 static const char REPORT[] =
@@ -249,7 +249,7 @@ typedef struct {
     int *statuses;                  /* HTTP status, 200 for ZeroMQ */
     int64_t *got_us;
     int received;
-    int no_free_conn;               /* open loop: a send found every connection busy */
+    int no_free_conn;               /* open loop: commands that waited for a free connection */
 } load_t;
 
 static void
@@ -310,6 +310,7 @@ static double
 s_load_run (load_t *l, xc_client_t *client, http_t *http, int window, int rate)
 {
     int sent = 0;
+    bool busy = false;               /* the next command found no free connection */
     int64_t t0 = s_now_us ();
     int64_t limit = t0 + 120 * 1000000LL;
     while (l->received < l->n && s_now_us () < limit) {
@@ -325,14 +326,19 @@ s_load_run (load_t *l, xc_client_t *client, http_t *http, int window, int rate)
                     if (!http->conns[k]->busy)
                         rc = s_http_post (http->conns[k], "/v1/intake", m, strlen (m));
             if (rc != 0) {
-                l->no_free_conn += rate > 0 && !client;
+                busy = true;
                 break;
             }
-            l->sent_us[sent++] = now = s_now_us ();
+            /* open loop: from when it was due, so that a wait for a free connection counts */
+            l->sent_us[sent] = rate ? t0 + (int64_t) sent * 1000000 / rate : s_now_us ();
+            sent++;
+            l->no_free_conn += busy && rate > 0;
+            busy = false;
+            now = s_now_us ();
         }
         /* wait for a reply, or until the next send is due (open loop) */
         int wait_ms = 5000;
-        if (rate > 0 && sent < l->n) {
+        if (rate > 0 && sent < l->n && !busy && sent - l->received < window) {
             int64_t due = t0 + (int64_t) sent * 1000000 / rate - s_now_us ();
             wait_ms = due <= 0 ? 0 : (int) ((due + 999) / 1000);
         }
@@ -419,9 +425,10 @@ static int
 s_gateway_start (gw_t *gw, fx_t *intake)
 {
     json_t *config = json_load_file (intake->config, 0, NULL);
-    json_t *limits = json_pack ("{s:i, s:i, s:i, s:i, s:i}", "connections", 4096,
+    json_t *limits = json_pack ("{s:i, s:i, s:i, s:i, s:i, s:i}", "connections", 4096,
                                 "connections_per_address", 4096, "idle_timeout_seconds", 300,
-                                "requests_per_second", 1000000, "burst", 1000000);
+                                "header_timeout_seconds", 300, "requests_per_second", 1000000,
+                                "burst", 1000000);
     if (!config || !limits)
         return -1;
     json_object_set_new (json_object_get (config, "services"), "gateway",
@@ -477,6 +484,39 @@ s_gateway_stop (gw_t *gw)
     return -1;
 }
 
+/*  /proc/loadavg's first three figures (the machine is shared). */
+static const char *
+s_loadavg (void)
+{
+    static char text[64];
+    FILE *f = fopen ("/proc/loadavg", "r");
+    float a = 0, b = 0, c = 0;
+    if (!f || fscanf (f, "%f %f %f", &a, &b, &c) != 3)
+        a = b = c = -1;
+    if (f)
+        fclose (f);
+    snprintf (text, sizeof text, "%.2f %.2f %.2f", a, b, c);
+    return text;
+}
+
+/*  CPU seconds (user + system) a process has used: /proc/<pid>/stat, fields 14 and 15. */
+static double
+s_cpu_seconds (pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *f = fopen (path, "r");
+    size_t len = f ? fread (buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose (f);
+    buf[len] = 0;
+    const char *p = strrchr (buf, ')');       /* the command name may hold spaces */
+    unsigned long utime = 0, stime = 0;
+    if (!p || sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+        return 0;
+    return (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
+}
+
 static long
 s_rss_kib (pid_t pid)
 {
@@ -494,16 +534,26 @@ s_rss_kib (pid_t pid)
 
 /* ------------------------------------------------------------------ the figures */
 
+static pid_t gateway_pid;           /* the gateway of the accept and latency figures */
+
 /*  Commands/s of one closed-loop trial, -1 on a failure. */
 static double
 s_accept_rate (fx_t *intake, xc_client_t *client, http_t *http)
 {
     load_t l;
     s_load_new (&l, intake, COMMANDS);
+    double cpu_i = s_cpu_seconds (intake->pid), cpu_g = s_cpu_seconds (gateway_pid);
+    double cpu_me = s_cpu_seconds (getpid ());
     double seconds = s_load_run (&l, client, http, client ? IN_FLIGHT : CONNS, 0);
+    cpu_i = s_cpu_seconds (intake->pid) - cpu_i;
+    cpu_g = s_cpu_seconds (gateway_pid) - cpu_g;
+    cpu_me = s_cpu_seconds (getpid ()) - cpu_me;
     int failed = s_load_check (&l, intake, NULL);
-    printf ("# %s: %d sent, %d answered, %d not acknowledged, %.2f s\n",
-            client ? "ZeroMQ" : "HTTP", l.n, l.received, failed, seconds);
+    /* where the two cores went (clock ticks: a rough split) */
+    printf ("# %s: %d sent, %d answered, %d not acknowledged, %.2f s; CPU per command: intake %.0f us, "
+            "gateway %.0f us, load generator %.0f us; load average %s\n", client ? "ZeroMQ" : "HTTP",
+            l.n, l.received, failed, seconds, cpu_i * 1e6 / l.n, cpu_g * 1e6 / l.n, cpu_me * 1e6 / l.n,
+            s_loadavg ());
     s_load_destroy (&l);
     return seconds > 0 && failed == 0 ? COMMANDS / seconds : -1;
 }
@@ -672,6 +722,7 @@ main (void)
     if (getenv ("XC_BENCH_TINY")) {
         COMMANDS = 200;
         PHASE = 100;
+        PHASES = 2;
         IDLE = 50;
     }
     /* IDLE connections here and as many in the gateway, which inherits this limit */
@@ -688,6 +739,7 @@ main (void)
         fprintf (stderr, "unable to start intake and the gateway\n");
         return 1;
     }
+    gateway_pid = gw.pid;
     long long before = fx_sql_int (&intake, "SELECT count(*) FROM inbox WHERE type = 'problem.report'");
     xc_client_t *client = fx_client (&intake, NULL);
     http_t http;
