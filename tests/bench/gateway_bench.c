@@ -15,6 +15,9 @@
                    same commands straight to intake over ZeroMQ with accept_bench's IN_FLIGHT
                    outstanding, measured just before and just after each HTTP trial (their mean).
                    TRIALS trials, the line is the trial of median ratio (bar: ratio >= 0.8).
+    gateway_accept_256
+                   the same with CONNS_MANY connections: what more requests in flight bring
+                   (intake commits larger batches).
     gateway_latency_500_p50/_p99
                    open loop at RATE problem.report/s, each phase PHASE commands, alternating
                    direct ZeroMQ and gateway phases (PHASES of each); latency from the send to the
@@ -51,7 +54,7 @@
 #include "common/envelope.h"
 #include "tests/system/fixture.h"
 
-enum { TRIALS = 3, IN_FLIGHT = 1000, CONNS = 64, RATE = 500, BUF = 1 << 16 };
+enum { TRIALS = 3, IN_FLIGHT = 1000, CONNS = 64, CONNS_MANY = 256, RATE = 500, BUF = 1 << 16 };
 static int COMMANDS = 20000;        /* per accept trial; XC_BENCH_TINY: 200 */
 static int PHASE = 1250;            /* commands per latency phase (2.5 s at RATE); tiny: 100 */
 static int PHASES = 4;              /* of each kind, alternating */
@@ -544,7 +547,7 @@ s_accept_rate (fx_t *intake, xc_client_t *client, http_t *http)
     s_load_new (&l, intake, COMMANDS);
     double cpu_i = s_cpu_seconds (intake->pid), cpu_g = s_cpu_seconds (gateway_pid);
     double cpu_me = s_cpu_seconds (getpid ());
-    double seconds = s_load_run (&l, client, http, client ? IN_FLIGHT : CONNS, 0);
+    double seconds = s_load_run (&l, client, http, client ? IN_FLIGHT : http->n_conns, 0);
     cpu_i = s_cpu_seconds (intake->pid) - cpu_i;
     cpu_g = s_cpu_seconds (gateway_pid) - cpu_g;
     cpu_me = s_cpu_seconds (getpid ()) - cpu_me;
@@ -571,7 +574,7 @@ s_compare_trial (const void *a, const void *b)
 }
 
 static int
-s_bench_accept (fx_t *intake, xc_client_t *client, http_t *http)
+s_bench_accept (const char *name, fx_t *intake, xc_client_t *client, http_t *http)
 {
     trial_t trials[TRIALS];
     int failed = 0;
@@ -580,15 +583,15 @@ s_bench_accept (fx_t *intake, xc_client_t *client, http_t *http)
         double rate = s_accept_rate (intake, NULL, http);
         double after = s_accept_rate (intake, client, NULL);
         trials[i] = (trial_t) { rate, (before + after) / 2 };
-        printf ("# gateway_accept trial %d: %.0f commands/s over HTTP (%d connections); intake_accept "
-                "over ZeroMQ (%d in flight) just before %.0f, just after %.0f; ratio %.2f\n",
-                i + 1, rate, CONNS, IN_FLIGHT, before, after, rate / trials[i].floor);
+        printf ("# %s trial %d: %.0f commands/s over HTTP (%d connections); intake_accept over "
+                "ZeroMQ (%d in flight) just before %.0f, just after %.0f; ratio %.2f\n", name,
+                i + 1, rate, http->n_conns, IN_FLIGHT, before, after, rate / trials[i].floor);
         failed += rate <= 0 || before <= 0 || after <= 0;
         before = after;
     }
     qsort (trials, TRIALS, sizeof *trials, s_compare_trial);
     const trial_t *median = &trials[TRIALS / 2];
-    printf ("BENCH gateway_accept %.0f commands/s floor=%.0f ratio=%.2f\n", median->rate, median->floor,
+    printf ("BENCH %s %.0f commands/s floor=%.0f ratio=%.2f\n", name, median->rate, median->floor,
             median->rate / median->floor);
     fflush (stdout);
     return failed;
@@ -742,13 +745,15 @@ main (void)
     gateway_pid = gw.pid;
     long long before = fx_sql_int (&intake, "SELECT count(*) FROM inbox WHERE type = 'problem.report'");
     xc_client_t *client = fx_client (&intake, NULL);
-    http_t http;
-    int failed = s_http_open (&http, gw.http, CONNS) != 0;
+    http_t http, many;
+    int failed = s_http_open (&http, gw.http, CONNS) != 0 || s_http_open (&many, gw.http, CONNS_MANY) != 0;
     if (!failed) {
-        failed += s_bench_accept (&intake, client, &http);
+        failed += s_bench_accept ("gateway_accept", &intake, client, &http);
+        failed += s_bench_accept ("gateway_accept_256", &intake, client, &many);
         failed += s_bench_latency (&intake, client, &http);
     }
     s_http_close (&http);
+    s_http_close (&many);
     xc_client_destroy (&client);
     failed += s_gateway_stop (&gw) != 0;
     failed += s_bench_idle (&intake);
