@@ -1,5 +1,6 @@
-"""`make run` keeps its whole deployment under $XC_VAR, comes up within a minute, and Ctrl-C (SIGINT
-to make's process group, as a terminal sends it) stops every service it started."""
+"""`make run` keeps its whole deployment under $XC_VAR, comes up within a minute with the HTTP gateway
+on loopback (a signed POST and /v1/keys through it), and Ctrl-C (SIGINT to make's process group, as a
+terminal sends it) stops every service it started."""
 
 import json
 import os
@@ -10,6 +11,9 @@ import time
 from datetime import date, timedelta
 
 import pytest
+import requests
+
+from gatewaylib import UNIT, Department, open_reply
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 XCCTL = os.path.join(REPO, "build", "bin", "xcctl")
@@ -37,8 +41,10 @@ def ports_in_use():
         conf = json.load(f)
     busy = []
     for name, svc in conf["services"].items():
-        for key in ("api", "events"):
-            host, port = svc[key].rsplit("/", 1)[1].rsplit(":", 1)
+        for key in ("api", "events", "http"):
+            if key not in svc:
+                continue
+            host, port = svc[key].rsplit("/", 1)[-1].rsplit(":", 1)
             with socket.socket() as s:
                 if s.connect_ex((host, int(port))) == 0:
                     busy.append(f"{name} {svc[key]}")
@@ -102,9 +108,44 @@ def test_make_run_comes_up_under_xc_var_and_stops_on_sigint(tmp_path):
         assert {r["service"]: r["head"] for r in rows if r["service"] == "intake"} == {"intake": 0}, rows
         print(f"make run up in {took:.1f} s")
 
+        # the HTTP gateway: on config/local.json's loopback address, said in make run's output,
+        # started with the deployment's config and stopped with the rest
+        with open(config, encoding="utf-8") as f:
+            http = json.load(f)["services"]["gateway"]["http"]
+        assert http == "127.0.0.1:7180", http
+        base = f"http://{http}"
+        deadline = time.monotonic() + 30   # it starts once the services answer
+        while f"run: the HTTP gateway at {base} " not in log_text():
+            assert make.poll() is None and time.monotonic() < deadline, log_text()
+            time.sleep(0.2)
+        with open(var / "gateway.ready", encoding="utf-8") as f:
+            ready = json.load(f)
+        assert ready["service"] == "gateway" and ready["http"] == http, ready
+        pids["gateway"] = ready["pid"]
+        cmd = command_of(ready["pid"])
+        assert os.path.basename(cmd[0]) == "xc-gateway" and str(config) in cmd, cmd
+        # /v1/keys: every service's public key; a signed unit.register from the operator's key
+        # (xcctl init made it), answered by intake's signed reply, verified with those keys
+        jwks = requests.get(base + "/v1/keys", timeout=10).json()
+        assert {k["iss"] for k in jwks["keys"]} == set(services), jwks
+        assert all("d" not in k for k in jwks["keys"]), jwks
+        with open(var / "keys" / "office.jwk", encoding="utf-8") as f:
+            office = Department(json.load(f), "office")
+        frame, id_ = office.seal("intake", "unit.register", UNIT)
+        r = requests.post(base + "/v1/intake", data=frame, timeout=30,
+                          headers={"Content-Type": "application/jose+json"})
+        assert r.status_code == 200 and r.headers["Content-Type"] == "application/jose+json", r.text
+        body = open_reply(r.content, jwks, "intake", "office", id_)
+        assert body["type"] == "ack" and body["data"] == {"status": "accepted",
+                                                          "result": {"unit": UNIT["id"]}}, body
+        # stored by intake itself: its head moved
+        rows = json.loads(subprocess.run([XCCTL, "--config", str(config), "--json", "health"],
+                                         capture_output=True, text=True, timeout=30, env=env).stdout)
+        assert {r["service"]: r["head"] for r in rows if r["service"] == "intake"} == {"intake": 1}, rows
+
         # a second make run on the same folder: says which suite runs and where, changes
         # nothing (ready files, processes, health), exits non-zero
-        ready_before = {n: (var / f"{n}.ready").read_bytes() for n in services}
+        ready_before = {n: (var / f"{n}.ready").read_bytes() for n in [*services, "gateway"]}
         second = subprocess.run(["make", "run"], cwd=REPO, env=env, stdin=subprocess.DEVNULL,
                                 capture_output=True, text=True, timeout=120)
         said = second.stdout + second.stderr
@@ -113,10 +154,11 @@ def test_make_run_comes_up_under_xc_var_and_stops_on_sigint(tmp_path):
         assert "make run pid " in said, said
         with open(config, encoding="utf-8") as f:
             conf = json.load(f)
-        for svc in conf["services"].values():
-            assert svc["api"] in said, (svc["api"], said)
+        for name, svc in conf["services"].items():
+            address = "http://" + svc["http"] if name == "gateway" else svc["api"]
+            assert address in said, (address, said)
         assert "nothing was changed" in said, said
-        assert {n: (var / f"{n}.ready").read_bytes() for n in services} == ready_before
+        assert {n: (var / f"{n}.ready").read_bytes() for n in [*services, "gateway"]} == ready_before
         assert all(alive(p) for p in pids.values()), pids
         assert subprocess.run([XCCTL, "--config", str(config), "health"], capture_output=True, text=True,
                               timeout=30, env=env).returncode == 0
@@ -127,6 +169,7 @@ def test_make_run_comes_up_under_xc_var_and_stops_on_sigint(tmp_path):
         said = third.stdout + third.stderr
         assert third.returncode != 0, said
         assert "something already answers at " in said and "nothing was started" in said, said
+        assert f"http://{http}" in said, said
         assert not list(other.glob("*.ready")) and not list(other.glob("*.db")), list(other.iterdir())
         assert all(alive(p) for p in pids.values()), pids
 
@@ -178,7 +221,10 @@ def test_the_demo_tells_the_source_story_with_its_dates(tmp_path):
         conf = json.load(f)
     conf["calendar"] = os.path.join(REPO, "config", "calendar")
     ports = iter(free_ports(2 * len(conf["services"])))
-    for svc in conf["services"].values():
+    conf["services"]["gateway"]["http"] = f"127.0.0.1:{next(ports)}"
+    for name, svc in conf["services"].items():
+        if name == "gateway":
+            continue
         svc["database"] = svc["database"].replace("../var/", "")
         svc["api"] = f"tcp://127.0.0.1:{next(ports)}"
         svc["events"] = f"tcp://127.0.0.1:{next(ports)}"
