@@ -43,7 +43,7 @@ s_now_ms (void)
 }
 
 hints_t *
-hints_new (void *ctx, const xc_config_t *cfg, size_t n)
+hints_new (void *ctx, const xc_config_t *cfg, const gateway_curve_t *curve, size_t n)
 {
     hints_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -68,6 +68,7 @@ hints_new (void *ctx, const xc_config_t *cfg, size_t n)
         if (!s || zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero) != 0
             || zmq_setsockopt (s, ZMQ_MAXMSGSIZE, &max_frame, sizeof max_frame) != 0
             || zmq_setsockopt (s, ZMQ_SUBSCRIBE, "", 0) != 0
+            || gateway_curve_apply (curve, s, i) != 0
             || zmq_connect (s, cfg->services[i].events) != 0) {
             xc_error (NULL, "unable to subscribe to '%s' at '%s': %s", cfg->services[i].name,
                       cfg->services[i].events, zmq_strerror (zmq_errno ()));

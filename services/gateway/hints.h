@@ -14,14 +14,16 @@
 #define XC_GATEWAY_HINTS_H
 
 #include "common/config.h"
+#include "services/gateway/curve.h"
 
 #include <microhttpd.h>
 #include <stdint.h>
 
 typedef struct hints hints_t;
 
-/*  SUB sockets on ctx for the cfg's services (the first n of them); NULL on failure. */
-hints_t *hints_new (void *ctx, const xc_config_t *cfg, size_t n);
+/*  SUB sockets on ctx for the cfg's services (the first n of them), CURVE clients with curve
+    on; NULL on failure. */
+hints_t *hints_new (void *ctx, const xc_config_t *cfg, const gateway_curve_t *curve, size_t n);
 void hints_destroy (hints_t **self_p);
 
 /*  The service's SUB socket, or NULL when it has no events endpoint. */

@@ -15,6 +15,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/transport.h"
+#include "services/gateway/curve.h"
 #include "services/gateway/hints.h"
 #include "services/gateway/metrics.h"
 #include "services/gateway/limits.h"
@@ -76,6 +77,7 @@ typedef struct {
     metrics_t *metrics;              /* metrics.c */
     gateway_limits_t limits;
     gateway_tls_t tls;
+    gateway_curve_t curve;           /* the CURVE client side, with curve on */
 } gateway_t;
 
 static int s_queued;                 /* the status s_queue gave last (for /metrics) */
@@ -660,10 +662,6 @@ main (int argc, char *argv[])
                   config_path, self.cfg->gateway_http);
         goto cleanup;
     }
-    if (self.cfg->curve) {
-        xc_error (NULL, "'%s': curve is on, and the gateway does not speak CURVE yet", config_path);
-        goto cleanup;
-    }
     if (self.cfg->n_services > SERVICES_MAX) {
         xc_error (NULL, "'%s': more than %d services", config_path, SERVICES_MAX);
         goto cleanup;
@@ -680,6 +678,10 @@ main (int argc, char *argv[])
         goto cleanup;
     }
     n_options += gateway_tls_options (&self.tls, options + n_options);
+    if (gateway_curve_load (&self.curve, self.cfg, why, sizeof why) != 0) {
+        xc_error (NULL, "'%s': %s", config_path, why);
+        goto cleanup;
+    }
     options[n_options] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
     xc_signals_install ();
     self.ctx = zmq_ctx_new ();
@@ -689,6 +691,7 @@ main (int argc, char *argv[])
         int zero = 0;
         if (!s || zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero) != 0
             || zmq_setsockopt (s, ZMQ_MAXMSGSIZE, &max_frame, sizeof max_frame) != 0
+            || gateway_curve_apply (&self.curve, s, i) != 0
             || zmq_connect (s, self.cfg->services[i].api) != 0) {
             xc_error (NULL, "unable to connect to '%s' at '%s': %s", self.cfg->services[i].name,
                       self.cfg->services[i].api, zmq_strerror (zmq_errno ()));
@@ -698,7 +701,7 @@ main (int argc, char *argv[])
         }
         self.sockets[self.n_services++] = s;
     }
-    self.hints = self.ctx ? hints_new (self.ctx, self.cfg, self.n_services) : NULL;
+    self.hints = self.ctx ? hints_new (self.ctx, self.cfg, &self.curve, self.n_services) : NULL;
     self.metrics = metrics_new (self.cfg, self.n_services);
     if (!self.hints || !self.metrics) {
         xc_error (NULL, "unable to subscribe to the services' hints");
@@ -798,6 +801,7 @@ cleanup:
         zmq_ctx_term (self.ctx);
     gateway_limits_destroy (&self.limits);
     gateway_tls_destroy (&self.tls);
+    gateway_curve_clear (&self.curve);
     xc_config_destroy (&self.cfg);
     if (rc == 0)
         xc_info (NULL, "stopped");

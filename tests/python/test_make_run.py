@@ -317,3 +317,96 @@ def test_the_demo_tells_the_source_story_with_its_dates(tmp_path):
                 make.wait(timeout=10)
         log.close()
         print(f"--- make run log:\n{log_path.read_text(encoding='utf-8', errors='replace')[-4000:]}")
+
+
+def test_make_run_with_curve_on_the_gateway_connects_as_its_own_principal(tmp_path):
+    """A deployment with curve on (as compose's): xcctl init makes the gateway's CURVE keypair and
+    registers it as principal `gateway` of role gateway; the gateway forwards a signed POST and
+    relays hints over CURVE; a gateway whose CURVE key is not registered refuses to start."""
+    var = tmp_path / "var"
+    var.mkdir()
+    with open(os.path.join(REPO, "config", "local.json"), encoding="utf-8") as f:
+        conf = json.load(f)
+    conf["calendar"] = os.path.join(REPO, "config", "calendar")
+    conf["curve"] = True
+    ports = iter(free_ports(2 * len(conf["services"])))
+    conf["services"]["gateway"] = {"http": "127.0.0.1:0", "curve_key": "keys/gateway.curve"}
+    for name, svc in conf["services"].items():
+        if name == "gateway":
+            continue
+        svc["database"] = svc["database"].replace("../var/", "")
+        svc["api"] = f"tcp://127.0.0.1:{next(ports)}"
+        svc["events"] = f"tcp://127.0.0.1:{next(ports)}"
+        svc["curve_key"] = f"keys/{name}.curve"
+    config = var / "local.json"
+    config.write_text(json.dumps(conf, ensure_ascii=False, indent=2), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("XC_CONFIG", "XC_KEY")}
+    env.update(XC_VAR=str(var), XC_DEMO="0")
+    log_path = tmp_path / "make-run.log"
+    log = open(log_path, "wb")
+    make = subprocess.Popen(["make", "run"], cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+    def log_text():
+        log.flush()
+        return log_path.read_text(encoding="utf-8", errors="replace")[-6000:]
+
+    try:
+        deadline = time.monotonic() + UP_WITHIN
+        while "running; Ctrl-C stops the suite" not in log_text():
+            if make.poll() is not None:
+                pytest.fail(f"make run exited with {make.returncode}:\n{log_text()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"make run with curve on was not up within {UP_WITHIN} s:\n{log_text()}")
+            time.sleep(0.5)
+        with open(var / "principals.json", encoding="utf-8") as f:
+            registry = {p["iss"]: p for p in json.load(f)["principals"]}
+        with open(var / "keys" / "gateway.curve", encoding="utf-8") as f:
+            gateway_curve = json.load(f)
+        assert registry["gateway"]["role"] == "gateway", registry["gateway"]
+        assert registry["gateway"]["curve"] == gateway_curve["public"], registry["gateway"]
+        assert not (var / "keys" / "gateway.jwk").exists(), "the gateway holds no signing key"
+        with open(var / "gateway.ready", encoding="utf-8") as f:
+            base = "http://" + json.load(f)["http"]
+        jwks = requests.get(base + "/v1/keys", timeout=10).json()
+        assert "gateway" not in {k["iss"] for k in jwks["keys"]}, jwks
+        with open(var / "keys" / "office.jwk", encoding="utf-8") as f:
+            office = Department(json.load(f), "office")
+        frame, id_ = office.seal("intake", "unit.register", UNIT)
+        r = requests.post(base + "/v1/intake", data=frame, timeout=30,
+                          headers={"Content-Type": "application/jose+json"})
+        assert r.status_code == 200, r.text
+        body = open_reply(r.content, jwks, "intake", "office", id_)
+        assert body["data"] == {"status": "accepted", "result": {"unit": UNIT["id"]}}, body
+        # the hint of that command, relayed from intake's PUB over CURVE
+        with requests.get(base + "/v1/events/intake/hints", stream=True, timeout=10) as stream:
+            seen = []
+            for line in stream.iter_lines():
+                seen.append(line)
+                if line.startswith(b"id: "):
+                    break
+                assert len(seen) < 20, seen
+        assert seen[-1] == b"id: 1", seen
+
+        # a second gateway on the same deployment with a CURVE key the registry does not hold
+        subprocess.run([XCCTL, "--config", str(config), "keygen", "--out", str(tmp_path / "stranger.jwk"),
+                        "--kid", "stranger#1", "--curve"], check=True, capture_output=True, timeout=30,
+                       env=env)
+        conf["services"]["gateway"]["curve_key"] = str(tmp_path / "stranger.jwk.curve")
+        other = tmp_path / "other.json"
+        other.write_text(json.dumps({**conf, "registry": str(var / "principals.json")},
+                                    ensure_ascii=False), encoding="utf-8")
+        refused = subprocess.run([os.path.join(REPO, "build", "bin", "xc-gateway"), "--config", str(other)],
+                                 capture_output=True, text=True, timeout=30, env=env)
+        assert refused.returncode != 0, refused
+        assert "is not in the registry" in refused.stderr and "role gateway" in refused.stderr, refused.stderr
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGINT)
+            try:
+                make.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(make.pid, signal.SIGKILL)
+                make.wait(timeout=10)
+        log.close()
+        print(f"--- make run log:\n{log_path.read_text(encoding='utf-8', errors='replace')[-4000:]}")
