@@ -163,8 +163,8 @@ def openssl(*args, cwd):
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=30)
 
 
-def make_pki(folder):
-    """A CA, and a server certificate for 127.0.0.1 and localhost signed by it (EC P-256)."""
+def make_pki(folder, ips=("127.0.0.1",)):
+    """A CA, and a server certificate for ips and localhost signed by it (EC P-256)."""
     openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=xuncha test CA",
             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
@@ -172,7 +172,8 @@ def make_pki(folder):
     openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1", cwd=folder)
     with open(os.path.join(folder, "ext.cnf"), "w", encoding="utf-8") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+        san = ",".join(f"IP:{ip}" for ip in ips)
+        f.write(f"subjectAltName={san},DNS:localhost\nextendedKeyUsage=serverAuth\n")
     openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
             "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf", cwd=folder)
     return {name: os.path.join(folder, name) for name in ("ca.pem", "server.pem", "server.key")}
