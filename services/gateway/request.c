@@ -1,6 +1,7 @@
 /*  request.c: the gateway's decisions about a request (see request.h); no I/O. */
 #include "services/gateway/request.h"
 
+#include "common/json_text.h"
 #include "services/gateway/metrics.h"
 #include "services/gateway/status.h"
 
@@ -34,13 +35,32 @@ request_problem_set (request_problem_t *problem, int status, const char *code, c
     va_end (ap);
 }
 
+/* text with every byte that starts no valid UTF-8 character made '?': a detail quotes what
+   the client sent (a method, a path), or was cut mid-character, and jansson takes UTF-8 only */
+static void
+s_utf8_repair (char *text)
+{
+    for (char *p = text; *p;) {
+        size_t n = 4;
+        while (n > 0 && (strnlen (p, n) < n || !xc_utf8_valid (p, n)))
+            n--;
+        if (n == 0) {
+            *p++ = '?';
+            continue;
+        }
+        p += n;
+    }
+}
+
 char *
 request_problem_json (const request_problem_t *problem)
 {
-    char type[128];
+    char type[128], detail[sizeof problem->detail];
     snprintf (type, sizeof type, "urn:xuncha:gateway:%s", problem->code);
+    snprintf (detail, sizeof detail, "%s", problem->detail);
+    s_utf8_repair (detail);
     json_t *doc = json_pack ("{s:s, s:s, s:i, s:s}", "type", type, "title", problem->title,
-                             "status", problem->status, "detail", problem->detail);
+                             "status", problem->status, "detail", detail);
     char *text = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
     json_decref (doc);
     return text;

@@ -136,6 +136,35 @@ test_refusals (void)
                      NULL, ROUTE_POST (0));
 }
 
+/* A detail quoting what the client sent stays JSON: bytes that are not UTF-8 become '?'. */
+static void
+test_problem_utf8 (void)
+{
+    request_t req;
+    request_route (&s_world, "\xb2OST", "/v1/intake", JOSE, NULL, &req);
+    CHECK_INT (req.problem.status, 405);
+    char *text = request_problem_json (&req.problem);
+    json_t *doc = text ? json_loads (text, 0, NULL) : NULL;
+    CHECK_STR (json_string_value (json_object_get (doc, "detail")),
+               "a message to a service is a POST, not ?OST");
+    json_decref (doc);
+    free (text);
+    /* cut in the middle of a character by the detail's size */
+    request_problem_t problem;
+    char long_text[600] = "";
+    while (strlen (long_text) + 3 < sizeof long_text)
+        strcat (long_text, "巡");
+    request_problem_set (&problem, 400, "x", "标题", "ab%s", long_text);
+    CHECK (strlen (problem.detail) == sizeof problem.detail - 1);
+    text = request_problem_json (&problem);
+    doc = text ? json_loads (text, 0, NULL) : NULL;
+    const char *detail = json_string_value (json_object_get (doc, "detail"));
+    CHECK (detail && strlen (detail) == sizeof problem.detail - 1);
+    CHECK (detail && detail[strlen (detail) - 1] == '?');
+    json_decref (doc);
+    free (text);
+}
+
 static void
 test_media_type (void)
 {
@@ -224,6 +253,7 @@ main (void)
     RUN (test_get_routes);
     RUN (test_post_route);
     RUN (test_refusals);
+    RUN (test_problem_utf8);
     RUN (test_media_type);
     RUN (test_body);
     RUN (test_check_body);
