@@ -9,7 +9,8 @@
         then     METHOD \n URL \n CONTENT-TYPE \n CONTENT-LENGTH \n BODY
 
     The deployment has the four services. Each step is checked against request.h apart from
-    request.c: a route only for its exact path and method, every refusal a status of its kind
+    request.c: a route only for its exact path and method, and each route's own request never
+    refused; every refusal a status of its kind
     with a problem body that is JSON; the body kept exactly up to the limit; a body forwarded
     only when its payload's aud is the path's service, with the payload's id as correlation;
     the body read as a reply too, its status one of the table's, 503 exactly when transient.
@@ -96,6 +97,19 @@ s_check_route (const request_world_t *world, const char *method, const char *url
                                                                        : "/v1/%s", s_names[s]);
         XC_FUZZ_ASSERT (strcmp (url, path) == 0);
     }
+    /* and the other way: a route's own request is never refused */
+    for (size_t s = 0; s < world->n_services; s++) {
+        char own[128];
+        snprintf (own, sizeof own, "/v1/%s", s_names[s]);
+        if (strcmp (url, own) == 0 && strcmp (method, "POST") == 0 && request_media_type_is_jose (ctype))
+            XC_FUZZ_ASSERT (req->action == REQUEST_POST && req->service == (int) s);
+        snprintf (own, sizeof own, "/v1/events/%s/hints", s_names[s]);
+        if (strcmp (url, own) == 0 && s_is_get (method))
+            XC_FUZZ_ASSERT (req->action == REQUEST_HINTS && req->service == (int) s);
+    }
+    if (s_is_get (method) && (strcmp (url, "/healthz") == 0 || strcmp (url, "/v1/directory") == 0
+                              || strcmp (url, "/v1/keys") == 0 || strcmp (url, "/metrics") == 0))
+        XC_FUZZ_ASSERT (req->action != REQUEST_REFUSED);
     char path[128] = "";
     if (req->service >= 0) {
         XC_FUZZ_ASSERT ((size_t) req->service < world->n_services);
