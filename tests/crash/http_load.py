@@ -46,7 +46,7 @@ class GatewayDeployment:
         self.gw = gatewaylib.Gateway(self.suite, reply_timeout_ms=REPLY_TIMEOUT_MS, extra={
             "http": self.address,
             # many clients on one address: the rate limit is not what this test is about
-            "limits": {"requests_per_second": 0, "connections_per_address": 256}})
+            "limits": {"requests_per_second": 0}})
         self.gw.http.close()
 
     @property
