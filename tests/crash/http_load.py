@@ -146,7 +146,7 @@ class HttpCaller:
             assert status == 200, (status, reply)
         if reply["type"] == "ack":
             if reply["data"]["status"] == "duplicate":
-                self.count("duplicate")
+                self.count("answered duplicate")
             with self.lock:
                 self.acked[body["id"]] = (service, signer.iss, frame, reply["data"])
         return body["id"], reply

@@ -380,6 +380,7 @@ def test_crash_under_load(suite, gateway, tmp_path):
         assert row, f"{service} {cid}: acked over HTTP, not in its inbox"
         assert row[0].encode() == frame, f"{service} {cid}: stored bytes are not the bytes sent"
         assert json.loads(row[1]) == data["result"], (service, cid, row[1], data)
+    during = dict(http.outcomes)            # the attempts under the killer, for the summary
     again = http.resend_all()
     assert set(again) == set(http.acked)
     for cid, (status, reply) in again.items():
@@ -453,7 +454,8 @@ def test_crash_under_load(suite, gateway, tmp_path):
     print(f"\ncrash-test (seed {SEED}): {rounds} rounds in {time.monotonic() - started:.0f} s; "
           f"commands sent {sum(sent.values())} ({dict(sent)}), acked {len(acked) + len(reports)}; "
           f"over HTTP {sum(sent_http.values())} ({dict(sent_http)}), acked {len(http.acked)}, "
-          f"attempts {dict(http.outcomes)}; "
+          f"attempts under the killer {during}, resent after: {len(again)} "
+          f"duplicates with the first result; "
           f"kills {kills} ({dict(killer.kills)}; the gateway {killer.busy_kills['gateway']} times "
           f"with a request in flight); events {({s: len(e) for s, e in events.items()})}; "
           f"items {len(items)}, referrals {len(referrals)}, deadlines crossed {overdue}, "
