@@ -9,6 +9,7 @@ for a network that lies: each reply it changes or swaps must be refused by the c
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -24,6 +25,7 @@ from gatewaylib import (UNIT, Gateway, b64u, department, make_suite, open_reply,
 CLIENT = os.path.join(REPO, "tests", "node", "department.mjs")
 VENDOR = os.path.join(REPO, "tools", "vendor", "jose")
 MODULES = os.path.join(REPO, "build", "vendor", "jose")
+DOC = os.path.join(REPO, "docs", "services", "gateway.md")
 
 
 def node():
@@ -144,6 +146,28 @@ def test_a_refusal_by_the_gateway_is_a_problem_document(gw):
     assert rc == 3, (rc, out, err)
     assert out["status"] == 404 and "reply" not in out, out
     assert out["problem"]["type"] == "urn:xuncha:gateway:unknown-service", out
+
+
+def test_the_docs_example_runs_as_written(gw, tmp_path):
+    """The js block of the page's "Clients" section, run as it stands, jose found as a
+    department's project would find it (node_modules beside the script)."""
+    with open(DOC, encoding="utf-8") as f:
+        text = f.read()
+    blocks = re.findall(r"^```js\n(.*?)^```", text[text.index("\n## Clients\n"):], re.S | re.M)
+    assert len(blocks) == 1, blocks
+    (tmp_path / "node_modules").symlink_to(os.path.join(MODULES, "node_modules"))
+    (tmp_path / "example.mjs").write_text(blocks[0], encoding="utf-8")
+    env = {**os.environ, "XC_GATEWAY": gw.base, "XC_KEY": gw.keys["office"]}
+    p = subprocess.run([node(), "example.mjs"], cwd=tmp_path, env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    status, type_, data = p.stdout.strip().split(" ", 2)
+    assert (status, type_) == ("200", "ack"), p.stdout
+    result = json.loads(data)
+    assert result["status"] == "accepted", result
+    # echo has the note the example signed: read back with the Python client
+    _, got = gw.call(gw.office, "echo", "echo.get", {"n": result["result"]["n"]})
+    assert got["data"]["iss"] == "office" and got["data"]["text"].startswith("hello "), got
 
 
 # --- a network that lies: the client refuses what does not verify -------------------------------
