@@ -167,7 +167,9 @@ async function main() {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().then((code) => { process.exitCode = code; }, (e) => {
     const refused = e instanceof ReplyRefused;
-    process.stderr.write(`department: ${refused ? "reply refused: " : ""}${e.message}\n`);
+    // fetch's own message is "fetch failed": the why (a certificate, a refused connection) is its cause
+    const why = e.cause ? ` (${e.cause.code ?? e.cause.message})` : "";
+    process.stderr.write(`department: ${refused ? "reply refused: " : ""}${e.message}${why}\n`);
     process.exitCode = refused ? 1 : 2;
   });
 }

@@ -19,8 +19,8 @@ import pytest
 import requests
 
 from conftest import REPO, key_file, running_suite
-from gatewaylib import (UNIT, Gateway, b64u, department, make_suite, open_reply, report_data,
-                        unb64u)
+from gatewaylib import (UNIT, Gateway, b64u, department, make_pki, make_suite, open_reply,
+                        report_data, unb64u)
 
 CLIENT = os.path.join(REPO, "tests", "node", "department.mjs")
 VENDOR = os.path.join(REPO, "tools", "vendor", "jose")
@@ -34,18 +34,17 @@ def node():
     return path
 
 
-@pytest.fixture(scope="module")
-def gw(tmp_path_factory):
+def serving(folder, **gateway_kw):
+    """For a fixture: a suite (echo, intake) and a gateway in front of it, with the office's and
+    the petition bureau's private JWK files (mode 0600) for the client."""
     if not os.path.exists(os.path.join(MODULES, ".stamp")):
         subprocess.run([os.path.join(VENDOR, "install.sh"), MODULES], check=True, timeout=120)
-    folder = tmp_path_factory.mktemp("gateway_node")
     s = make_suite(str(folder))
     for _ in running_suite(s):
-        g = Gateway(s)
+        g = Gateway(s, **gateway_kw)
         g.office, g.petition = department(s, "office"), department(s, "petition")
         g.keys = {who.iss: key_file(folder, getattr(s, attr))
                   for who, attr in ((g.office, "office"), (g.petition, "petition"))}
-        g.folder = folder
         try:
             yield g
         finally:
@@ -54,7 +53,12 @@ def gw(tmp_path_factory):
         assert status == 0, status
 
 
-def client(g, who, service, type_=None, data=None, base=None, **opts):
+@pytest.fixture(scope="module")
+def gw(tmp_path_factory):
+    yield from serving(tmp_path_factory.mktemp("gateway_node"))
+
+
+def client(g, who, service, type_=None, data=None, base=None, env=None, **opts):
     """Runs the Node client: (exit status, its JSON line or None, stderr)."""
     args = [node(), CLIENT, "--modules", os.path.join(MODULES, "node_modules"),
             "--key", g.keys[who.iss], "--iss", who.iss, "--gateway", base or g.base,
@@ -63,7 +67,7 @@ def client(g, who, service, type_=None, data=None, base=None, **opts):
         args += ["--type", type_, "--data", json.dumps(data, ensure_ascii=False)]
     for name, value in opts.items():
         args += [f"--{name}", str(value)]
-    p = subprocess.run(args, capture_output=True, text=True, timeout=90)
+    p = subprocess.run(args, capture_output=True, text=True, timeout=90, env=env)
     lines = p.stdout.splitlines()
     assert len(lines) <= 1, p.stdout
     return p.returncode, json.loads(lines[0]) if lines else None, p.stderr
@@ -288,3 +292,32 @@ def test_a_reply_for_another_principal_is_refused(gw, proxy):
     rc, out2, err = client(gw, gw.petition, "intake", "health", {}, base=proxy.base, id=out["id"])
     assert rc == 1 and out2 is None, (rc, out2, err)
     assert "aud is \"office\", not petition-bureau" in err, err
+
+
+# --- over TLS ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def tls_gw(tmp_path):
+    pki = make_pki(str(tmp_path))
+    for g in serving(tmp_path, extra={"tls": {"cert": pki["server.pem"], "key": pki["server.key"]}},
+                     scheme="https", verify=pki["ca.pem"]):
+        g.pki = pki
+        yield g
+
+
+def test_node_over_tls_trusts_the_gateway_by_the_departments_ca(tls_gw):
+    assert tls_gw.base.startswith("https://127.0.0.1:")
+    trusted = {**os.environ, "NODE_EXTRA_CA_CERTS": tls_gw.pki["ca.pem"]}
+    rc, out, err = client(tls_gw, tls_gw.office, "echo", "echo.note", {"text": "Node TLS"},
+                          env=trusted)
+    assert rc == 0 and out["status"] == 200, (rc, out, err)
+    assert out["reply"]["data"]["status"] == "accepted", out
+    # without the CA, node refuses the gateway's certificate: nothing sent, nothing believed
+    plain = {k: v for k, v in os.environ.items() if k != "NODE_EXTRA_CA_CERTS"}
+    rc, out, err = client(tls_gw, tls_gw.office, "echo", "echo.note", {"text": "Node TLS 2"},
+                          env=plain)
+    assert rc == 2 and out is None, (rc, out, err)
+    # (the server sends its own certificate only: the issuer is unknown without the CA)
+    assert "fetch failed (UNABLE_TO_VERIFY_LEAF_SIGNATURE)" in err, err
+    _, body = tls_gw.call(tls_gw.office, "echo", "health", {})
+    assert body["data"]["commands"] == 1, body            # only the first note reached echo
