@@ -15,6 +15,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/transport.h"
+#include "services/gateway/framing.h"
 #include "services/gateway/hints.h"
 #include "services/gateway/metrics.h"
 #include "services/gateway/limits.h"
@@ -312,9 +313,9 @@ static enum MHD_Result
 s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
            const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
-    (void) version;
     gateway_t *self = cls;
     req_t *r = *con_cls;
+    url = gateway_framing_path (url);
     if (!r) {
         r = calloc (1, sizeof *r);
         if (!r)
@@ -331,6 +332,13 @@ s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *m
             r->retry_after = true;
             r->retry_after_s = wait_s;
             return MHD_YES;
+        }
+        gateway_refusal_t refusal;
+        if (gateway_framing_check (conn, method, version, &refusal)) {
+            /* answered at once: queued before the body is read, libmicrohttpd reads no more
+               of this connection and closes it after the answer (framing.h) */
+            s_problem (r, refusal.status, refusal.code, refusal.title, "%s", refusal.detail);
+            return s_send_answer (r);
         }
         bool post = strcmp (method, MHD_HTTP_METHOD_POST) == 0;
         bool get = strcmp (method, MHD_HTTP_METHOD_GET) == 0 || strcmp (method, MHD_HTTP_METHOD_HEAD) == 0;
@@ -397,6 +405,13 @@ s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *m
                                                           MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && strtoull (length, NULL, 10) > self->cfg->max_message_bytes)
             r->too_big = true;
+        const char *expect = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
+                                                          MHD_HTTP_HEADER_EXPECT);
+        if (r->too_big && expect && strcasecmp (expect, "100-continue") == 0) {
+            /* the client waits for "100 Continue" before its body: 413 instead, at once */
+            s_forward (self, r);
+            return s_send_answer (r);
+        }
         return MHD_YES;
     }
 
@@ -709,6 +724,7 @@ main (int argc, char *argv[])
                                     0, NULL, NULL, &s_handler, &self,
                                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
                                     MHD_OPTION_NOTIFY_COMPLETED, &s_completed, &self,
+                                    MHD_OPTION_UNESCAPE_CALLBACK, &gateway_framing_unescape, NULL,
                                     MHD_OPTION_ARRAY, options,
                                     MHD_OPTION_END);
     if (!self.daemon) {
