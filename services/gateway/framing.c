@@ -61,7 +61,7 @@ gateway_framing_check (struct MHD_Connection *conn, const char *method, const ch
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         is_known = is_known || strcmp (method, known[i]) == 0;
     if (!is_known)
-        return s_refuse (out, 501, "not-implemented", "不支持的请求方法",
+        return s_refuse (out, 501, "not-implemented", "未实现的请求方法",
                          "the gateway is no proxy and knows GET, HEAD and POST only "
                          "(methods are case-sensitive)");
     s_headers_t h = { .chunked_only = true };
@@ -83,7 +83,7 @@ gateway_framing_check (struct MHD_Connection *conn, const char *method, const ch
         return s_refuse (out, 400, "bad-request", "请求格式错误",
                          "both Content-Length and Transfer-Encoding (RFC 9112 section 6.3)");
     if (h.transfer_encoding > 1 || !h.chunked_only)
-        return s_refuse (out, 501, "not-implemented", "不支持的传输编码",
+        return s_refuse (out, 501, "unsupported-transfer-coding", "不支持的传输编码",
                          "the only transfer coding taken is a single 'chunked'");
     return 0;
 }

@@ -170,7 +170,7 @@ CASES = {
                                    [(400, "bad-request")], "closed"),
     "transfer-coding-gzip": (lambda f, a: post(f, extra=b"Transfer-Encoding: gzip, chunked\r\n",
                                                body=chunked(f), length=False),
-                             [(501, "not-implemented")], "closed"),
+                             [(501, "unsupported-transfer-coding")], "closed"),
     "chunked": (lambda f, a: post(f, extra=TE, body=chunked(f), length=False), [(200, SIGNED)], "open"),
     "chunked-with-trailer": (lambda f, a: post(f, extra=TE, length=False,
                                                body=chunked(f, b"0\r\nX-Trailer: yes\r\n\r\n")),
