@@ -15,6 +15,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/transport.h"
+#include "services/gateway/framing.h"
 #include "services/gateway/hints.h"
 #include "services/gateway/metrics.h"
 #include "services/gateway/limits.h"
@@ -280,9 +281,9 @@ static enum MHD_Result
 s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
            const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
-    (void) version;
     gateway_t *self = cls;
     req_t *r = *con_cls;
+    url = gateway_framing_path (url);
     if (!r) {
         r = calloc (1, sizeof *r);
         if (!r)
@@ -299,6 +300,13 @@ s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *m
             r->retry_after = true;
             r->retry_after_s = wait_s;
             return MHD_YES;
+        }
+        gateway_refusal_t refusal;
+        if (gateway_framing_check (conn, method, version, &refusal)) {
+            /* answered at once: queued before the body is read, libmicrohttpd reads no more
+               of this connection and closes it after the answer (framing.h) */
+            s_problem (r, refusal.status, refusal.code, refusal.title, "%s", refusal.detail);
+            return s_send_answer (r);
         }
         const char *ctype = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
                                                          MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -317,6 +325,14 @@ s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *m
         }
         /* answered once the body is read: a refusal too reads (and drops) what the client
            sends, so that closing the socket does not reset the connection under the answer */
+        const char *expect = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
+                                                          MHD_HTTP_HEADER_EXPECT);
+        if (req.action == REQUEST_POST && r->body.too_big && expect
+            && strcasecmp (expect, "100-continue") == 0) {
+            /* the client waits for "100 Continue" before its body: 413 instead, at once */
+            s_forward (self, r);
+            return s_send_answer (r);
+        }
         return MHD_YES;
     }
 
@@ -615,6 +631,7 @@ main (int argc, char *argv[])
                                     0, NULL, NULL, &s_handler, &self,
                                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
                                     MHD_OPTION_NOTIFY_COMPLETED, &s_completed, &self,
+                                    MHD_OPTION_UNESCAPE_CALLBACK, &gateway_framing_unescape, NULL,
                                     MHD_OPTION_ARRAY, options,
                                     MHD_OPTION_END);
     if (!self.daemon) {
