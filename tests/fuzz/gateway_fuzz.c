@@ -15,6 +15,7 @@
     only when its payload's aud is the path's service, with the payload's id as correlation;
     the body read as a reply too, its status one of the table's, 503 exactly when transient.
 */
+#include "common/json_read.h"
 #include "services/gateway/metrics.h"
 #include "services/gateway/request.h"
 #include "tests/fuzz/fuzz.h"
@@ -155,7 +156,9 @@ s_check_route (const request_world_t *world, const char *method, const char *url
     XC_FUZZ_ASSERT (s_is_get (method) && req->problem.status == 0 && !req->too_big);
 }
 
-/* The payload's aud and id, read apart from status.c: 0, or -1 when it has not both. */
+/* The payload's aud and id, read apart from status.c as a service reads a message it must
+   answer by its id (padding dropped, the JSON loosened by json_read.h's xc_json_loosen): 0, or
+   -1 when it has not both. */
 static int
 s_payload_aud_id (const char *bytes, size_t len, char **aud, char **id)
 {
@@ -165,11 +168,17 @@ s_payload_aud_id (const char *bytes, size_t len, char **aud, char **id)
     json_t *body = NULL;
     if (b64) {
         size_t n = strlen (b64), out = 0;
+        while (n > 0 && b64[n - 1] == '=')
+            n--;
         unsigned char *raw = malloc (n + 1);
         XC_FUZZ_ASSERT (raw != NULL);
         if (sodium_base642bin (raw, n + 1, b64, n, NULL, &out, NULL,
-                               sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0)
-            body = json_loadb ((const char *) raw, out, 0, NULL);
+                               sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0) {
+            size_t loose_len;
+            char *loose = xc_json_loosen ((const char *) raw, out, &loose_len);
+            body = loose ? json_loadb (loose, loose_len, 0, NULL) : NULL;
+            free (loose);
+        }
         free (raw);
     }
     const char *a = json_string_value (json_object_get (body, "aud"));
