@@ -46,4 +46,8 @@ void hints_stop (hints_t *self);
 size_t hints_clients (const hints_t *self);
 int64_t hints_head (const hints_t *self, size_t service);
 
+/*  How far the consumer service has applied the source service's events, as the consumer's
+    last hint said (data.sources, docs/protocol.md section 7); -1 when no hint said it. */
+int64_t hints_offset (const hints_t *self, size_t consumer, size_t source);
+
 #endif
