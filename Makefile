@@ -152,7 +152,13 @@ OPENAPI_VALIDATOR := $(B)/vendor/openapi-validator
 $(OPENAPI_VALIDATOR)/.stamp: tools/vendor/openapi-validator/SHA256SUMS tools/vendor/openapi-validator/install.sh
 	@tools/vendor/openapi-validator/install.sh $(OPENAPI_VALIDATOR)
 
-test: all $(BENCH_BINS) $(OPENAPI_VALIDATOR)/.stamp
+# jose for the gateway's Node client (tests/node, tests/python/test_gateway_node.py), the same way
+# (tools/vendor/jose).
+JOSE_MODULES := $(B)/vendor/jose
+$(JOSE_MODULES)/.stamp: tools/vendor/jose/SHA256SUMS tools/vendor/openapi-validator/install.sh
+	@tools/vendor/jose/install.sh $(JOSE_MODULES)
+
+test: all $(BENCH_BINS) $(OPENAPI_VALIDATOR)/.stamp $(JOSE_MODULES)/.stamp
 	@PY=$(PY) tests/run.sh $(UNIT_BINS) $(SYSTEM_BINS) --pytest tests/python
 
 # tests/python/test_openapi.py fails when the file is not what this writes now

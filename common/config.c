@@ -63,6 +63,7 @@ static const xc_field_t s_gateway_fields[] = {
     { .name = "sse_heartbeat_ms", .type = XC_T_INTEGER, .min = 100, .max = 600000 },
     { .name = "limits", .type = XC_T_OBJECT, .fields = s_gateway_limit_fields },
     { .name = "tls", .type = XC_T_OBJECT, .fields = s_gateway_tls_fields },
+    { .name = "curve_key", .type = XC_T_STRING, .min = 1, .max = 4096 },
     { .name = NULL }
 };
 
@@ -305,7 +306,9 @@ xc_config_load (const char *path, xc_config_t **cfg_p, xc_err_t *err)
         json_t *beat = json_object_get (gateway, "sse_heartbeat_ms");
         cfg->gateway_sse_clients = sse ? (int) json_integer_value (sse) : 256;
         cfg->gateway_sse_heartbeat_ms = beat ? (int) json_integer_value (beat) : 15000;
-        if (!cfg->gateway_http) {
+        const char *curve_key = json_string_value (json_object_get (gateway, "curve_key"));
+        cfg->gateway_curve_key = curve_key ? xc_config_resolve (cfg, curve_key) : NULL;
+        if (!cfg->gateway_http || (curve_key && !cfg->gateway_curve_key)) {
             xc_err_set (err, XC_E_INTERNAL, "out of memory");
             goto cleanup;
         }
@@ -346,6 +349,7 @@ xc_config_destroy (xc_config_t **cfg_p)
     free (cfg->calendar);
     free (cfg->log_level);
     free (cfg->gateway_http);
+    free (cfg->gateway_curve_key);
     json_decref (cfg->gateway);
     json_decref (cfg->root);
     free (cfg);

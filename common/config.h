@@ -42,7 +42,9 @@
                                                 default). Not in services[] below.
           "limits": {...},                      optional: connections, rates, timeouts; and
           "tls": {"cert", "key", "client_ca"}   optional: HTTPS (docs/services/gateway.md); kept
-        }                                       as written in cfg->gateway
+                                                as written in cfg->gateway
+          "curve_key": "keys/gateway.curve"     its CURVE keypair (required when curve is on: it
+        }                                       connects as principal `gateway`, role gateway)
       },
       "policies": { ... }                       read and checked by the services that use them
     }
@@ -98,6 +100,7 @@ typedef struct {
     int gateway_sse_clients;         /* services.gateway.sse_clients (256) */
     int gateway_sse_heartbeat_ms;    /* services.gateway.sse_heartbeat_ms (15000) */
     json_t *gateway;                 /* services.gateway as written (limits, tls); NULL when absent */
+    char *gateway_curve_key;         /* services.gateway.curve_key resolved; NULL when absent */
     json_t *policies;                /* borrowed from root; an empty object when absent */
     json_t *root;                    /* the whole document */
 } xc_config_t;

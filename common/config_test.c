@@ -475,6 +475,19 @@ test_gateway (void)
         CHECK (xc_config_service (cfg, "gateway") == NULL);
         CHECK_STR (cfg->gateway_http, "127.0.0.1:7180");
         CHECK_INT (cfg->gateway_reply_timeout_ms, 700);
+        CHECK (cfg->gateway_curve_key == NULL);
+    }
+    xc_config_destroy (&cfg);
+    /* its CURVE keypair, resolved as the services' keys are (beside the config) */
+    doc = "{\"deployment\": \"test\", \"utc_offset\": \"+08:00\", \"registry\": \"r.json\",\n"
+          " \"calendar\": \"cal\", \"services\": {\"echo\": {\"api\": \"tcp://127.0.0.1:7100\", "
+          "\"database\": \"e.db\", \"key\": \"e.jwk\"}, "
+          "\"gateway\": {\"http\": \"127.0.0.1:7180\", \"curve_key\": \"keys/gateway.curve\"}}}\n";
+    CHECK_INT (s_load_text (doc, &cfg, &err), 0);
+    if (cfg) {
+        char want[4200];
+        snprintf (want, sizeof want, "%s/keys/gateway.curve", s_tmp);
+        CHECK_STR (cfg->gateway_curve_key, want);
     }
     xc_config_destroy (&cfg);
     CHECK_INT (s_load_text (s_doc ("", ""), &cfg, &err), 0);

@@ -314,8 +314,9 @@ STATUS = status_rows()
 # are the `urn:xuncha:gateway:<code>` of docs/services/gateway.md; 502 is no problem document
 # but the service's frame as it came.
 GATEWAY_ONLY = [
-    ("400", ["unreadable-payload", "audience-mismatch"],
-     "the body is no flattened JWS whose payload has aud and a UUID id, or the path does not match its aud"),
+    ("400", ["unreadable-payload", "audience-mismatch", "bad-request"],
+     "the body is no flattened JWS whose payload has aud and a UUID id, or the path does not match its aud, "
+     "or the request's framing is ambiguous (Host, Content-Type, Content-Length, Transfer-Encoding)"),
     ("403", ["client-certificate"],
      "the client certificate is bound to another principal than the payload's iss (services.gateway.tls.client_ca)"),
     ("404", ["unknown-service"], "the path names no service of the deployment"),
@@ -324,6 +325,8 @@ GATEWAY_ONLY = [
     ("415", ["unsupported-media-type"], "Content-Type is not application/jose+json"),
     ("429", ["too-many-requests"],
      "this address has no token left in its bucket (services.gateway.limits): resend after Retry-After"),
+    ("501", ["not-implemented", "unsupported-transfer-coding"],
+     "a method that is not HTTP's, CONNECT, or a transfer coding other than chunked"),
     ("503", ["service-unreachable", "stopping"],
      "the service is not reachable, or the gateway is stopping: resend the same bytes after Retry-After"),
     ("504", ["no-answer"], "the service did not answer in time: resend the same bytes"),

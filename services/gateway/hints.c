@@ -27,6 +27,7 @@ struct hints {
     size_t n;
     void **sockets;
     int64_t *head;                   /* last seq forwarded, -1 none */
+    int64_t *offset;                 /* [consumer * n + source]: what the hint said, -1 none */
     char **last;                     /* last hint frame, for a new stream */
     size_t *last_len;
     stream_t *streams;
@@ -43,7 +44,7 @@ s_now_ms (void)
 }
 
 hints_t *
-hints_new (void *ctx, const xc_config_t *cfg, size_t n)
+hints_new (void *ctx, const xc_config_t *cfg, const gateway_curve_t *curve, size_t n)
 {
     hints_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -54,10 +55,13 @@ hints_new (void *ctx, const xc_config_t *cfg, size_t n)
     self->head = calloc (n ? n : 1, sizeof *self->head);
     self->last = calloc (n ? n : 1, sizeof *self->last);
     self->last_len = calloc (n ? n : 1, sizeof *self->last_len);
-    if (!self->sockets || !self->head || !self->last || !self->last_len) {
+    self->offset = malloc ((n ? n * n : 1) * sizeof *self->offset);
+    if (!self->sockets || !self->head || !self->last || !self->last_len || !self->offset) {
         hints_destroy (&self);
         return NULL;
     }
+    for (size_t i = 0; i < n * n; i++)
+        self->offset[i] = -1;
     int64_t max_frame = (int64_t) cfg->max_message_bytes * 4;
     for (size_t i = 0; i < n; i++) {
         self->head[i] = -1;
@@ -68,6 +72,7 @@ hints_new (void *ctx, const xc_config_t *cfg, size_t n)
         if (!s || zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero) != 0
             || zmq_setsockopt (s, ZMQ_MAXMSGSIZE, &max_frame, sizeof max_frame) != 0
             || zmq_setsockopt (s, ZMQ_SUBSCRIBE, "", 0) != 0
+            || gateway_curve_apply (curve, s, i) != 0
             || zmq_connect (s, cfg->services[i].events) != 0) {
             xc_error (NULL, "unable to subscribe to '%s' at '%s': %s", cfg->services[i].name,
                       cfg->services[i].events, zmq_strerror (zmq_errno ()));
@@ -97,6 +102,7 @@ hints_destroy (hints_t **self_p)
         s->owner = NULL;
     free (self->sockets);
     free (self->head);
+    free (self->offset);
     free (self->last);
     free (self->last_len);
     free (self);
@@ -155,9 +161,20 @@ s_send_hint (stream_t *s, int64_t seq, const char *frame, size_t len)
     s_append (s, "\n\n", 2);
 }
 
-/* The hint's data.seq, read without verifying (the client verifies the hint itself). */
+/* The index of the service named, or -1. */
+static int
+s_service_index (const hints_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->n; i++)
+        if (strcmp (self->cfg->services[i].name, name) == 0)
+            return (int) i;
+    return -1;
+}
+
+/* The hint's data.seq, read without verifying (the client verifies the hint itself), and its
+   data.sources (each source's offset, for /metrics) kept for the service; -1 for no hint. */
 static int64_t
-s_seq_of (const char *frame, size_t len)
+s_hint_read (hints_t *self, size_t service, const char *frame, size_t len)
 {
     json_t *outer = json_loadb (frame, len, 0, NULL);
     const char *payload = json_string_value (json_object_get (outer, "payload"));
@@ -169,10 +186,19 @@ s_seq_of (const char *frame, size_t len)
                                         sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0) {
             json_t *body = json_loadb ((const char *) bytes, n, 0, NULL);
             const char *type = json_string_value (json_object_get (body, "type"));
-            json_t *s = json_object_get (json_object_get (body, "data"), "seq");
+            json_t *data = json_object_get (body, "data");
+            json_t *s = json_object_get (data, "seq");
             if (type && strcmp (type, "events.head") == 0 && json_is_integer (s)
-                && json_integer_value (s) >= 0)
+                && json_integer_value (s) >= 0) {
                 seq = json_integer_value (s);
+                const char *source;
+                json_t *offset;
+                json_object_foreach (json_object_get (data, "sources"), source, offset) {
+                    int i = s_service_index (self, source);
+                    if (i >= 0 && json_is_integer (offset) && json_integer_value (offset) >= 0)
+                        self->offset[service * self->n + (size_t) i] = json_integer_value (offset);
+                }
+            }
             json_decref (body);
         }
         free (bytes);
@@ -195,7 +221,7 @@ hints_take (hints_t *self, size_t service)
         }
         bool more = zmq_msg_more (&msg);
         size_t len = zmq_msg_size (&msg);
-        int64_t seq = more ? -1 : s_seq_of (zmq_msg_data (&msg), len);
+        int64_t seq = more ? -1 : s_hint_read (self, service, zmq_msg_data (&msg), len);
         if (seq > self->head[service]) {
             char *copy = malloc (len);
             if (copy) {
@@ -331,4 +357,10 @@ int64_t
 hints_head (const hints_t *self, size_t service)
 {
     return self && service < self->n ? self->head[service] : -1;
+}
+
+int64_t
+hints_offset (const hints_t *self, size_t consumer, size_t source)
+{
+    return self && consumer < self->n && source < self->n ? self->offset[consumer * self->n + source] : -1;
 }

@@ -14,14 +14,16 @@
 #define XC_GATEWAY_HINTS_H
 
 #include "common/config.h"
+#include "services/gateway/curve.h"
 
 #include <microhttpd.h>
 #include <stdint.h>
 
 typedef struct hints hints_t;
 
-/*  SUB sockets on ctx for the cfg's services (the first n of them); NULL on failure. */
-hints_t *hints_new (void *ctx, const xc_config_t *cfg, size_t n);
+/*  SUB sockets on ctx for the cfg's services (the first n of them), CURVE clients with curve
+    on; NULL on failure. */
+hints_t *hints_new (void *ctx, const xc_config_t *cfg, const gateway_curve_t *curve, size_t n);
 void hints_destroy (hints_t **self_p);
 
 /*  The service's SUB socket, or NULL when it has no events endpoint. */
@@ -43,5 +45,9 @@ void hints_stop (hints_t *self);
 /*  Open streams; the last head seq seen for a service (-1: no hint yet). */
 size_t hints_clients (const hints_t *self);
 int64_t hints_head (const hints_t *self, size_t service);
+
+/*  How far the consumer service has applied the source service's events, as the consumer's
+    last hint said (data.sources, docs/protocol.md section 7); -1 when no hint said it. */
+int64_t hints_offset (const hints_t *self, size_t consumer, size_t source);
 
 #endif

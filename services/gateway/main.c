@@ -15,9 +15,12 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/transport.h"
+#include "services/gateway/curve.h"
+#include "services/gateway/framing.h"
 #include "services/gateway/hints.h"
 #include "services/gateway/metrics.h"
 #include "services/gateway/limits.h"
+#include "services/gateway/request.h"
 #include "services/gateway/status.h"
 #include "services/gateway/tls.h"
 
@@ -45,9 +48,7 @@ typedef enum { REQ_READING, REQ_WAITING, REQ_ANSWERED } req_state_t;
 typedef struct req {
     req_state_t state;
     struct MHD_Connection *conn;
-    char *body;
-    size_t len, cap;
-    bool too_big;
+    request_body_t body;             /* a POST's, as it comes in */
     int service;                     /* index into the services, -1 for none */
     char corr[37];                   /* the request's id, lower case */
     int64_t deadline;                /* monotonic ms */
@@ -56,7 +57,9 @@ typedef struct req {
     size_t answer_len;
     bool problem;                    /* answer is a problem body, not a reply */
     bool retry_after;
+    const char *allow;               /* a 405's Allow header */
     int route;                       /* metrics.h's route, for /metrics */
+    request_action_t action;         /* request.c's decision from the headers */
     int stream;                      /* GET /v1/events/{service}/hints: the service, else -1 */
     int64_t sent;                    /* when the frame was sent (monotonic ms) */
     unsigned retry_after_s;          /* 0: 1 */
@@ -76,6 +79,9 @@ typedef struct {
     metrics_t *metrics;              /* metrics.c */
     gateway_limits_t limits;
     gateway_tls_t tls;
+    gateway_curve_t curve;           /* the CURVE client side, with curve on */
+    const char *names[SERVICES_MAX]; /* the services' names, for request.c */
+    request_world_t world;
 } gateway_t;
 
 static int s_queued;                 /* the status s_queue gave last (for /metrics) */
@@ -114,7 +120,14 @@ s_answer (req_t *r, int status, char *answer, size_t len, bool problem, bool ret
     r->retry_after = retry_after;
 }
 
-/* An RFC 9457 problem body; type is an English code, the title is for people. */
+/* A refusal as an RFC 9457 problem body (request.c writes it). */
+static void
+s_refuse (req_t *r, const request_problem_t *problem)
+{
+    char *text = request_problem_json (problem);
+    s_answer (r, problem->status, text, text ? strlen (text) : 0, true, problem->status == 503);
+}
+
 static void
 s_problem (req_t *r, int status, const char *code, const char *title, const char *fmt, ...)
     __attribute__ ((format (printf, 5, 6)));
@@ -122,18 +135,12 @@ s_problem (req_t *r, int status, const char *code, const char *title, const char
 static void
 s_problem (req_t *r, int status, const char *code, const char *title, const char *fmt, ...)
 {
-    char detail[512];
+    request_problem_t problem = { .status = status, .code = code, .title = title };
     va_list ap;
     va_start (ap, fmt);
-    vsnprintf (detail, sizeof detail, fmt, ap);
+    vsnprintf (problem.detail, sizeof problem.detail, fmt, ap);
     va_end (ap);
-    char type[128];
-    snprintf (type, sizeof type, "urn:xuncha:gateway:%s", code);
-    json_t *doc = json_pack ("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status", status,
-                             "detail", detail);
-    char *text = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
-    json_decref (doc);
-    s_answer (r, status, text, text ? strlen (text) : 0, true, status == 503);
+    s_refuse (r, &problem);
 }
 
 static enum MHD_Result
@@ -158,9 +165,9 @@ static enum MHD_Result
 s_send_answer (req_t *r)
 {
     const char *type = r->problem ? "application/problem+json" : "application/jose+json";
-    if (r->status == 405)
+    if (r->status == 405 && r->allow)
         return s_queue (r->conn, r->status, r->answer ? r->answer : "", r->answer_len, type,
-                        MHD_HTTP_HEADER_ALLOW, r->service >= 0 ? "POST" : "GET, HEAD");
+                        MHD_HTTP_HEADER_ALLOW, r->allow);
     char seconds[16];
     snprintf (seconds, sizeof seconds, "%u", r->retry_after_s ? r->retry_after_s : 1);
     return s_queue (r->conn, r->status, r->answer ? r->answer : "", r->answer_len, type,
@@ -236,60 +243,24 @@ s_keys (gateway_t *self, struct MHD_Connection *conn, req_t *r)
     return s_send_json (conn, 200, json_pack ("{s:o}", "keys", keys));
 }
 
-static int
-s_service_index (gateway_t *self, const char *name)
-{
-    for (size_t i = 0; i < self->n_services; i++)
-        if (strcmp (self->cfg->services[i].name, name) == 0)
-            return (int) i;
-    return -1;
-}
-
-static bool
-s_media_type_is_jose (const char *value)
-{
-    if (!value)
-        return false;
-    static const char jose[] = "application/jose+json";
-    size_t n = sizeof jose - 1;
-    if (strncasecmp (value, jose, n) != 0)
-        return false;
-    const char *rest = value + n;
-    while (*rest == ' ' || *rest == '\t')
-        rest++;
-    return *rest == '\0' || *rest == ';';
-}
-
 /* A POST whose body is complete: checks it and sends it on, or answers. */
 static void
 s_forward (gateway_t *self, req_t *r)
 {
     const xc_service_conf_t *svc = &self->cfg->services[r->service];
-    if (r->too_big) {
-        s_problem (r, 413, "too-large", "消息过大",
-                   "the body is larger than the protocol's max_message_bytes (%zu)",
-                   self->cfg->max_message_bytes);
-        return;
-    }
-    char aud[64];
-    const char *why = NULL;
-    if (gateway_read_aud_id (r->body ? r->body : "", r->len, aud, sizeof aud, r->corr, &why) != 0) {
-        s_problem (r, 400, "unreadable-payload", "无法读取消息", "%s (docs/protocol.md section 2)",
-                   why);
-        return;
-    }
-    if (strcmp (aud, svc->name) != 0) {
-        s_problem (r, 400, "audience-mismatch", "路径与消息接收方不符",
-                   "the payload's aud '%s' is not the path's service '%s'", aud, svc->name);
+    request_problem_t problem;
+    if (request_check_body (&self->world, r->service, r->body.bytes, r->body.len, r->body.too_big,
+                            r->corr, &problem) != 0) {
+        s_refuse (r, &problem);
         return;
     }
     char refused[512];
-    if (gateway_tls_check_client (&self->tls, r->conn, self->cfg->registry, r->body, r->len,
-                                  refused, sizeof refused) != 0) {
+    if (gateway_tls_check_client (&self->tls, r->conn, self->cfg->registry, r->body.bytes,
+                                  r->body.len, refused, sizeof refused) != 0) {
         s_problem (r, 403, "client-certificate", "客户端证书与签发者不符", "%s", refused);
         return;
     }
-    if (zmq_send (self->sockets[r->service], r->body, r->len, ZMQ_DONTWAIT) < 0) {
+    if (zmq_send (self->sockets[r->service], r->body.bytes, r->body.len, ZMQ_DONTWAIT) < 0) {
         s_problem (r, 503, "service-unreachable", "服务暂不可用",
                    "the message could not be queued for '%s' (%s): resend the same bytes",
                    svc->name, zmq_strerror (zmq_errno ()));
@@ -312,9 +283,9 @@ static enum MHD_Result
 s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
            const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
-    (void) version;
     gateway_t *self = cls;
     req_t *r = *con_cls;
+    url = gateway_framing_path (url);
     if (!r) {
         r = calloc (1, sizeof *r);
         if (!r)
@@ -332,108 +303,59 @@ s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *m
             r->retry_after_s = wait_s;
             return MHD_YES;
         }
-        bool post = strcmp (method, MHD_HTTP_METHOD_POST) == 0;
-        bool get = strcmp (method, MHD_HTTP_METHOD_GET) == 0 || strcmp (method, MHD_HTTP_METHOD_HEAD) == 0;
-        r->route = strcmp (url, "/healthz") == 0 ? ROUTE_HEALTHZ
-                 : strcmp (url, "/v1/directory") == 0 ? ROUTE_DIRECTORY
-                 : strcmp (url, "/v1/keys") == 0 ? ROUTE_KEYS
-                 : strcmp (url, "/metrics") == 0 ? ROUTE_METRICS : ROUTE_OTHER;
-        if (strncmp (url, "/v1/events/", 11) == 0) {
-            /* GET /v1/events/{service}/hints (hints.c) */
-            const char *name = url + 11, *slash = strchr (name, '/');
-            char svc[64];
-            if (slash && strcmp (slash, "/hints") == 0 && (size_t) (slash - name) < sizeof svc) {
-                memcpy (svc, name, (size_t) (slash - name));
-                svc[slash - name] = '\0';
-                int i = s_service_index (self, svc);
-                if (i < 0)
-                    s_problem (r, 404, "unknown-service", "服务不存在",
-                               "this deployment has no service named in the path (GET /v1/directory)");
-                else {
-                    r->route = ROUTE_HINTS (i);
-                    r->stream = i;
-                    if (!get)
-                        s_problem (r, 405, "method-not-allowed", "不支持的请求方法",
-                                   "'%s' takes GET only", url);
-                }
-                return MHD_YES;
-            }
-        }
-        if (r->route != ROUTE_OTHER) {
-            if (!get)
-                s_problem (r, 405, "method-not-allowed", "不支持的请求方法",
-                           "'%s' takes GET only", url);
-            /* answered once the body is read: a refusal too reads (and drops) what the client
-               sends, so that closing the socket does not reset the connection under the
-               answer; a body above the limit is not kept (limits on that time: later slice) */
-            return MHD_YES;
-        }
-        if (strncmp (url, "/v1/", 4) != 0 || !url[4] || strchr (url + 4, '/')) {
-            s_problem (r, 404, "not-found", "路径不存在",
-                       "no such path: POST /v1/{service}, GET /v1/directory, /v1/keys, /healthz");
-            return MHD_YES;
-        }
-        r->service = s_service_index (self, url + 4);
-        if (r->service >= 0)
-            r->route = ROUTE_POST (r->service);
-        if (r->service < 0) {
-            s_problem (r, 404, "unknown-service", "服务不存在",
-                       "this deployment has no service named in the path (GET /v1/directory)");
-            return MHD_YES;
-        }
-        if (!post) {
-            s_problem (r, 405, "method-not-allowed", "不支持的请求方法",
-                       "a message to a service is a POST, not %s", method);
-            return MHD_YES;
+        gateway_refusal_t refusal;
+        if (gateway_framing_check (conn, method, version, &refusal)) {
+            /* answered at once: queued before the body is read, libmicrohttpd reads no more
+               of this connection and closes it after the answer (framing.h) */
+            s_problem (r, refusal.status, refusal.code, refusal.title, "%s", refusal.detail);
+            return s_send_answer (r);
         }
         const char *ctype = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
                                                          MHD_HTTP_HEADER_CONTENT_TYPE);
-        if (!s_media_type_is_jose (ctype)) {
-            s_problem (r, 415, "unsupported-media-type", "不支持的内容类型",
-                       "the body must be a flattened JWS sent as application/jose+json");
-            return MHD_YES;
-        }
         const char *length = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
                                                           MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (length && strtoull (length, NULL, 10) > self->cfg->max_message_bytes)
-            r->too_big = true;
+        request_t req;
+        request_route (&self->world, method, url, ctype, length, &req);
+        r->route = req.route;
+        r->action = req.action;
+        r->service = req.action == REQUEST_HINTS ? -1 : req.service;
+        r->stream = req.action == REQUEST_HINTS ? req.service : -1;
+        r->body.too_big = req.too_big;
+        if (req.action == REQUEST_REFUSED) {
+            r->allow = req.allow;
+            s_refuse (r, &req.problem);
+        }
+        /* answered once the body is read: a refusal too reads (and drops) what the client
+           sends, so that closing the socket does not reset the connection under the answer */
+        const char *expect = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
+                                                          MHD_HTTP_HEADER_EXPECT);
+        if (req.action == REQUEST_POST && r->body.too_big && expect
+            && strcasecmp (expect, "100-continue") == 0) {
+            /* the client waits for "100 Continue" before its body: 413 instead, at once */
+            s_forward (self, r);
+            return s_send_answer (r);
+        }
         return MHD_YES;
     }
 
     if (*upload_size > 0) {
         /* a body: kept for a POST that is still going, dropped for one already answered */
-        if (r->state == REQ_READING && r->service >= 0 && !r->too_big) {
-            if (r->len + *upload_size > self->cfg->max_message_bytes)
-                r->too_big = true;
-            else {
-                if (r->len + *upload_size + 1 > r->cap) {
-                    size_t cap = r->cap ? r->cap : 4096;
-                    while (cap < r->len + *upload_size + 1)
-                        cap *= 2;
-                    char *body = realloc (r->body, cap);
-                    if (!body)
-                        return MHD_NO;
-                    r->body = body;
-                    r->cap = cap;
-                }
-                memcpy (r->body + r->len, upload, *upload_size);
-                r->len += *upload_size;
-                r->body[r->len] = '\0';
-            }
-        }
+        if (r->state == REQ_READING && r->action == REQUEST_POST
+            && request_body_add (&r->body, upload, *upload_size, self->world.max_body) != 0)
+            return MHD_NO;
         *upload_size = 0;
         return MHD_YES;
     }
 
     if (r->state == REQ_ANSWERED)
         return s_send_answer (r);
-    if (r->service < 0) {
-        if (strcmp (url, "/healthz") == 0)
+    if (r->action != REQUEST_POST) {
+        if (r->action == REQUEST_HEALTHZ)
             return s_send_json (conn, 200, json_pack ("{s:s, s:i}", "status", "ok", "in_flight",
                                                       self->in_flight));
-        if (strcmp (url, "/v1/directory") == 0)
+        if (r->action == REQUEST_DIRECTORY)
             return s_directory (self, conn);
-        if (r->route == ROUTE_METRICS) {
+        if (r->action == REQUEST_METRICS) {
             char *text = metrics_render (self->metrics, self->in_flight, self->hints);
             enum MHD_Result rc = text ? s_queue (conn, 200, text, strlen (text),
                                                  "text/plain; version=0.0.4; charset=utf-8", NULL, NULL)
@@ -491,7 +413,7 @@ s_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
         self->in_flight--;
     }
     metrics_request (self->metrics, r->route, r->status);
-    free (r->body);
+    request_body_free (&r->body);
     free (r->answer);
     free (r);
     *con_cls = NULL;
@@ -527,11 +449,11 @@ s_take_replies (gateway_t *self, int service)
         }
         if (!bytes)
             continue;
-        char corr[37];
+        request_reply_t reply;
+        request_reply (bytes, len, &reply);
         req_t *match = NULL;
-        bool has_corr = gateway_read_corr (bytes, len, corr) == 0;
-        for (req_t *r = self->waiting; has_corr && r; r = r->next)
-            if (r->service == service && strcmp (r->corr, corr) == 0) {
+        for (req_t *r = self->waiting; reply.has_corr && r; r = r->next)
+            if (r->service == service && strcmp (r->corr, reply.corr) == 0) {
                 match = r;
                 break;
             }
@@ -541,12 +463,10 @@ s_take_replies (gateway_t *self, int service)
             free (bytes);
             continue;
         }
-        bool transient;
-        int status = gateway_status_of_reply (bytes, len, &transient);
         s_unlink (self, match);
         self->in_flight--;
         metrics_latency (self->metrics, (size_t) service, (double) (s_now_ms () - match->sent));
-        s_answer (match, status, bytes, len, false, transient);
+        s_answer (match, reply.status, bytes, len, false, reply.transient);
         MHD_resume_connection (match->conn);
         resumed++;
     }
@@ -660,10 +580,6 @@ main (int argc, char *argv[])
                   config_path, self.cfg->gateway_http);
         goto cleanup;
     }
-    if (self.cfg->curve) {
-        xc_error (NULL, "'%s': curve is on, and the gateway does not speak CURVE yet", config_path);
-        goto cleanup;
-    }
     if (self.cfg->n_services > SERVICES_MAX) {
         xc_error (NULL, "'%s': more than %d services", config_path, SERVICES_MAX);
         goto cleanup;
@@ -680,6 +596,10 @@ main (int argc, char *argv[])
         goto cleanup;
     }
     n_options += gateway_tls_options (&self.tls, options + n_options);
+    if (gateway_curve_load (&self.curve, self.cfg, why, sizeof why) != 0) {
+        xc_error (NULL, "'%s': %s", config_path, why);
+        goto cleanup;
+    }
     options[n_options] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
     xc_signals_install ();
     self.ctx = zmq_ctx_new ();
@@ -689,6 +609,7 @@ main (int argc, char *argv[])
         int zero = 0;
         if (!s || zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero) != 0
             || zmq_setsockopt (s, ZMQ_MAXMSGSIZE, &max_frame, sizeof max_frame) != 0
+            || gateway_curve_apply (&self.curve, s, i) != 0
             || zmq_connect (s, self.cfg->services[i].api) != 0) {
             xc_error (NULL, "unable to connect to '%s' at '%s': %s", self.cfg->services[i].name,
                       self.cfg->services[i].api, zmq_strerror (zmq_errno ()));
@@ -698,7 +619,11 @@ main (int argc, char *argv[])
         }
         self.sockets[self.n_services++] = s;
     }
-    self.hints = self.ctx ? hints_new (self.ctx, self.cfg, self.n_services) : NULL;
+    for (size_t i = 0; i < self.n_services; i++)
+        self.names[i] = self.cfg->services[i].name;
+    self.world = (request_world_t) { .services = self.names, .n_services = self.n_services,
+                                     .max_body = self.cfg->max_message_bytes };
+    self.hints = self.ctx ? hints_new (self.ctx, self.cfg, &self.curve, self.n_services) : NULL;
     self.metrics = metrics_new (self.cfg, self.n_services);
     if (!self.hints || !self.metrics) {
         xc_error (NULL, "unable to subscribe to the services' hints");
@@ -709,6 +634,7 @@ main (int argc, char *argv[])
                                     0, NULL, NULL, &s_handler, &self,
                                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
                                     MHD_OPTION_NOTIFY_COMPLETED, &s_completed, &self,
+                                    MHD_OPTION_UNESCAPE_CALLBACK, &gateway_framing_unescape, NULL,
                                     MHD_OPTION_ARRAY, options,
                                     MHD_OPTION_END);
     if (!self.daemon) {
@@ -798,6 +724,7 @@ cleanup:
         zmq_ctx_term (self.ctx);
     gateway_limits_destroy (&self.limits);
     gateway_tls_destroy (&self.tls);
+    gateway_curve_clear (&self.curve);
     xc_config_destroy (&self.cfg);
     if (rc == 0)
         xc_info (NULL, "stopped");

@@ -170,6 +170,25 @@ metrics_render (metrics_t *self, int in_flight, const hints_t *hints)
             s_out (&o, "xc_gateway_head_seq{service=\"%s\"} %lld\n", self->cfg->services[i].name,
                    (long long) head);
     }
+    /* Each consumer's lag: the source's head less what the consumer's own hint says it has
+       applied. Both come from hints, which PUB may drop, so a lag is as fresh as the older of
+       the two (at most a heartbeat, 1 s, behind); a head hint older than the offset reads 0. */
+    s_out (&o, "# HELP xc_gateway_consumer_offset The last seq of source a service has applied, as its hint said.\n"
+               "# TYPE xc_gateway_consumer_offset gauge\n"
+               "# HELP xc_gateway_consumer_lag Events of source a service has yet to apply (source's head less the offset).\n"
+               "# TYPE xc_gateway_consumer_lag gauge\n");
+    for (size_t c = 0; c < self->n; c++)
+        for (size_t src = 0; src < self->n; src++) {
+            int64_t offset = hints_offset (hints, c, src), head = hints_head (hints, src);
+            if (offset < 0)
+                continue;
+            const char *consumer = self->cfg->services[c].name, *source = self->cfg->services[src].name;
+            s_out (&o, "xc_gateway_consumer_offset{service=\"%s\",source=\"%s\"} %lld\n", consumer,
+                   source, (long long) offset);
+            if (head >= 0)
+                s_out (&o, "xc_gateway_consumer_lag{service=\"%s\",source=\"%s\"} %lld\n", consumer,
+                       source, (long long) (head > offset ? head - offset : 0));
+        }
     if (o.failed) {
         free (o.text);
         return NULL;

@@ -1,9 +1,11 @@
 /*  status.c: reads what the gateway needs of a JWS (see status.h), and the status table. */
 #include "services/gateway/status.h"
 
+#include "common/codec.h"
+#include "common/json_read.h"
+
 #include <ctype.h>
 #include <jansson.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,7 +47,11 @@ gateway_status_of_code (const char *code, bool *transient)
     return 400;
 }
 
-/* The decoded payload of a flattened JWS as a JSON object, or NULL. Caller owns it. */
+/* The decoded payload of a flattened JWS as a JSON object, or NULL. Caller owns it. Read as
+   leniently as a service reads a refused message's id for its reply (service_batch.c, s_peek:
+   padding, a byte order mark, \u0000, lone surrogates, bytes that are not UTF-8 and numbers out
+   of range set aside, json_read.h), so that the gateway refuses itself only what a service
+   could not answer by its id either: everything else is the service's to judge. */
 static json_t *
 s_payload (const char *frame, size_t len, const char **why)
 {
@@ -57,16 +63,19 @@ s_payload (const char *frame, size_t len, const char **why)
         goto cleanup;
     }
     size_t plen = strlen (payload);
-    unsigned char *bytes = malloc (plen + 1);
+    while (plen > 0 && payload[plen - 1] == '=')
+        plen--;
+    unsigned char *bytes = NULL;
     size_t n = 0;
-    if (!bytes || sodium_base642bin (bytes, plen + 1, payload, plen, NULL, &n, NULL,
-                                     sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
-        free (bytes);
-        *why = "the member 'payload' is not base64url without padding";
+    if (xc_b64url_decode (payload, plen, &bytes, &n, NULL) != 0) {
+        *why = "the member 'payload' is not base64url";
         goto cleanup;
     }
-    body = json_loadb ((const char *) bytes, n, 0, NULL);
+    size_t loose_len;
+    char *loose = xc_json_loosen ((const char *) bytes, n, &loose_len);
     free (bytes);
+    body = loose ? json_loadb (loose, loose_len, 0, NULL) : NULL;
+    free (loose);
     if (!json_is_object (body)) {
         json_decref (body);
         body = NULL;

@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -68,6 +69,75 @@ def open_reply(raw, jwks, service, requester, request_id):
     assert body["iss"] == service and body["aud"] == requester, body
     assert body["corr"] == request_id.lower(), body
     return body
+
+
+# --- raw HTTP: bytes as sent, answers as read (hostile input) -----------------------------------
+
+def parse_responses(buf):
+    """The complete responses at the start of buf: ([(status, {name: value}, body)], the rest).
+    A header seen twice has a list of values; a body is Content-Length's bytes."""
+    out = []
+    while True:
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            return out, buf
+        lines = buf[:end].decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers.setdefault(name.strip().lower(), []).append(value.strip())
+        n = 0 if status < 200 else int(headers.get("content-length", ["0"])[0])
+        if len(buf) < end + 4 + n:
+            return out, buf
+        out.append((status, {k: v[0] if len(v) == 1 else v for k, v in headers.items()},
+                    buf[end + 4:end + 4 + n]))
+        buf = buf[end + 4 + n:]
+
+
+def raw_exchange(address, data, answers=1, until_close=False, wait=10.0, pause=0.3,
+                 limit=1 << 20):
+    """Sends data (bytes, or a list of pieces sent `pause` seconds apart) on a new connection to
+    address ("host:port") and reads until `answers` responses came (or, with until_close, until
+    the server closes), `wait` seconds at most, `limit` bytes at most:
+    (responses, closed by the server, bytes left unparsed)."""
+    host, port = address.rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)), timeout=wait)
+    try:
+        pieces = data if isinstance(data, list) else [data]
+        for i, piece in enumerate(pieces):
+            try:
+                sock.sendall(piece)
+            except (BrokenPipeError, ConnectionResetError):
+                break                        # the server answered and closed before the rest
+            if i + 1 < len(pieces):
+                time.sleep(pause)
+        buf, got, closed = b"", [], False
+        deadline = time.monotonic() + wait
+        while len(buf) < limit:
+            more, buf = parse_responses(buf)
+            got += more
+            if len(got) >= answers and not until_close:
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            sock.settimeout(left)
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                break
+            except ConnectionResetError:
+                closed = True
+                break
+            if not chunk:
+                closed = True
+                break
+            buf += chunk
+        more, buf = parse_responses(buf)
+        return got + more, closed, buf
+    finally:
+        sock.close()
 
 
 # --- the deployment ---------------------------------------------------------------------------
@@ -163,8 +233,8 @@ def openssl(*args, cwd):
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=30)
 
 
-def make_pki(folder):
-    """A CA, and a server certificate for 127.0.0.1 and localhost signed by it (EC P-256)."""
+def make_pki(folder, ips=("127.0.0.1",)):
+    """A CA, and a server certificate for ips and localhost signed by it (EC P-256)."""
     openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=xuncha test CA",
             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
@@ -172,7 +242,8 @@ def make_pki(folder):
     openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1", cwd=folder)
     with open(os.path.join(folder, "ext.cnf"), "w", encoding="utf-8") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+        san = ",".join(f"IP:{ip}" for ip in ips)
+        f.write(f"subjectAltName={san},DNS:localhost\nextendedKeyUsage=serverAuth\n")
     openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
             "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf", cwd=folder)
     return {name: os.path.join(folder, name) for name in ("ca.pem", "server.pem", "server.key")}

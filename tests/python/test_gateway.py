@@ -228,7 +228,9 @@ def test_a_stopped_service_gives_504_within_the_configured_time(tmp_path):
             r = g.post("echo", frame)
             elapsed = time.monotonic() - t
             problem(r, 504, "no-answer")
-            assert REPLY_TIMEOUT_MS / 1000 - 0.05 <= elapsed < REPLY_TIMEOUT_MS / 1000 + 1.0, elapsed
+            # not before reply_timeout_ms; the upper bound is wide (a loaded CI machine under
+            # ASan is slow), but well below the client's own 10 s timeout
+            assert REPLY_TIMEOUT_MS / 1000 - 0.05 <= elapsed < REPLY_TIMEOUT_MS / 1000 + 5.0, elapsed
             # the other service is still served meanwhile
             r, body = g.call(office, "intake", "health", {})
             assert r.status_code == 200 and body["type"] == "result"

@@ -3,6 +3,7 @@ GET /v1/events/{service}/hints carries each new head seq of the service's PUB hi
 Server-Sent Events, the hint as the service signed it; GET /metrics counts what was sent."""
 
 import json
+import signal
 import threading
 import time
 
@@ -10,7 +11,7 @@ import nacl.signing
 import pytest
 import requests
 
-from conftest import running_suite
+from conftest import Suite, running_suite
 from gatewaylib import UNIT, Gateway, department, make_suite, problem, report_data, unb64u
 
 
@@ -192,3 +193,56 @@ def test_metrics_count_exactly_what_was_sent(gw):
         assert metrics(gw)["xc_gateway_sse_clients"] >= 1
     finally:
         s.close()
+
+
+def test_metrics_show_each_consumers_offset_and_lag(tmp_path):
+    """rectify consumes intake's events: /metrics shows how far it has applied them (from
+    rectify's own hint) and its lag (intake's head less that). With rectify paused (SIGSTOP),
+    what intake records meanwhile is the lag, exactly; resumed, the lag goes back to 0."""
+    s = Suite(str(tmp_path), ["intake", "rectify"], {
+        "office": ("office", "office", {"units": ["*"]}),
+        "petition": ("petition-bureau", "petition", {"units": ["*"]})})
+    offset = 'xc_gateway_consumer_offset{service="rectify",source="intake"}'
+    lag = 'xc_gateway_consumer_lag{service="rectify",source="intake"}'
+
+    def settled(want_offset, timeout=15):
+        deadline = time.monotonic() + timeout
+        while True:
+            m = metrics(g)
+            if m.get(offset) == want_offset and m.get(lag) == 0:
+                return m
+            assert time.monotonic() < deadline, (want_offset, {k: v for k, v in m.items() if "consumer" in k})
+            time.sleep(0.1)
+
+    for _ in running_suite(s):
+        g = Gateway(s)
+        try:
+            g.office, g.petition = department(s, "office"), department(s, "petition")
+            r, _ = g.call(g.office, "intake", "unit.register", UNIT)
+            assert r.status_code == 200, r.text
+            settled(head_of(g, "intake"))
+            assert not any(k.startswith("xc_gateway_consumer") and 'service="intake"' in k
+                           for k in metrics(g))        # intake consumes nothing
+            rectify = s.deployments["rectify"].proc
+            rectify.send_signal(signal.SIGSTOP)
+            try:
+                before = head_of(g, "intake")
+                time.sleep(0.5)                        # a hint of rectify's already sent is read
+                stale = metrics(g)[offset]
+                for i in range(3):
+                    r, _ = g.call(g.petition, "intake", "problem.report", report_data(f"滞后测试 {i}"))
+                    assert r.status_code == 200, r.text
+                after = head_of(g, "intake")
+                assert after > before
+                deadline = time.monotonic() + 10
+                while metrics(g).get('xc_gateway_head_seq{service="intake"}') != after:
+                    assert time.monotonic() < deadline, "intake's head hint not seen"
+                    time.sleep(0.1)
+                m = metrics(g)
+                assert m[offset] == stale == before, (m[offset], stale, before)
+                assert m[lag] == after - before, (m[lag], after, before)
+            finally:
+                rectify.send_signal(signal.SIGCONT)
+            settled(after)
+        finally:
+            assert g.stop() == 0, g.log_tail()

@@ -2,7 +2,8 @@
 # install.sh DEST: unpacks the vendored npm tarballs beside this script into DEST/node_modules,
 # after checking each against SHA256SUMS. No network: npm is not used. Idempotent (DEST/.stamp
 # holds the SHA256SUMS it was made from). Called by the Makefile (make test) and by
-# tests/python/test_openapi.py.
+# tests/python/test_openapi.py. tools/vendor/jose/install.sh is a link to it: "beside this
+# script" is the folder of the name it was called by, so do not resolve $0.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 dest=${1:?usage: install.sh DEST}
