@@ -2,9 +2,9 @@
 #include "services/gateway/hints.h"
 
 #include "common/log.h"
+#include "services/gateway/status.h"
 
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,34 +176,23 @@ s_service_index (const hints_t *self, const char *name)
 static int64_t
 s_hint_read (hints_t *self, size_t service, const char *frame, size_t len)
 {
-    json_t *outer = json_loadb (frame, len, 0, NULL);
-    const char *payload = json_string_value (json_object_get (outer, "payload"));
+    const char *why;
+    json_t *body = gateway_read_payload (frame, len, &why);
+    const char *type = json_string_value (json_object_get (body, "type"));
+    json_t *data = json_object_get (body, "data");
+    json_t *s = json_object_get (data, "seq");
     int64_t seq = -1;
-    if (payload) {
-        size_t plen = strlen (payload), n = 0;
-        unsigned char *bytes = malloc (plen + 1);
-        if (bytes && sodium_base642bin (bytes, plen + 1, payload, plen, NULL, &n, NULL,
-                                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0) {
-            json_t *body = json_loadb ((const char *) bytes, n, 0, NULL);
-            const char *type = json_string_value (json_object_get (body, "type"));
-            json_t *data = json_object_get (body, "data");
-            json_t *s = json_object_get (data, "seq");
-            if (type && strcmp (type, "events.head") == 0 && json_is_integer (s)
-                && json_integer_value (s) >= 0) {
-                seq = json_integer_value (s);
-                const char *source;
-                json_t *offset;
-                json_object_foreach (json_object_get (data, "sources"), source, offset) {
-                    int i = s_service_index (self, source);
-                    if (i >= 0 && json_is_integer (offset) && json_integer_value (offset) >= 0)
-                        self->offset[service * self->n + (size_t) i] = json_integer_value (offset);
-                }
-            }
-            json_decref (body);
+    if (type && strcmp (type, "events.head") == 0 && json_is_integer (s) && json_integer_value (s) >= 0) {
+        seq = json_integer_value (s);
+        const char *source;
+        json_t *offset;
+        json_object_foreach (json_object_get (data, "sources"), source, offset) {
+            int i = s_service_index (self, source);
+            if (i >= 0 && json_is_integer (offset) && json_integer_value (offset) >= 0)
+                self->offset[service * self->n + (size_t) i] = json_integer_value (offset);
         }
-        free (bytes);
     }
-    json_decref (outer);
+    json_decref (body);
     return seq;
 }
 

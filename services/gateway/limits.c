@@ -217,6 +217,11 @@ gateway_limits_request_done (gateway_limits_t *self, struct MHD_Connection *conn
 void
 gateway_limits_sweep (gateway_limits_t *self, int64_t now_ms)
 {
+    /* the deadlines are in seconds: a walk over every connection each 250 ms is enough,
+       and every turn of the loop would cost O(connections) per request */
+    if (now_ms < self->next_sweep_ms)
+        return;
+    self->next_sweep_ms = now_ms + 250;
     int64_t late = now_ms - (int64_t) self->header_timeout_s * 1000;
     for (gateway_conn_t *c = self->conns; c; c = c->next)
         if (!c->in_request && !c->cut && c->since_ms < late && c->fd >= 0) {

@@ -25,6 +25,7 @@ typedef struct {
     size_t tracked;                  /* addresses in the rate table */
     gateway_bucket_t *buckets;
     gateway_conn_t *conns;           /* every open connection */
+    int64_t next_sweep_ms;           /* gateway_limits_sweep walks conns no sooner */
 } gateway_limits_t;
 
 /*  Reads services.gateway.limits (gateway may be NULL: the defaults). 0, or -1 (out of memory). */

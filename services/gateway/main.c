@@ -473,30 +473,26 @@ s_take_replies (gateway_t *self, int service)
     return resumed;
 }
 
-/* Answers 504 to every request whose deadline has passed; the time to the next one. */
+/* Answers 504 to every request whose deadline has passed; the time to the next one. The
+   waiting list is in the order the frames were sent and every deadline is sent +
+   reply_timeout_ms, so it is in deadline order too: only its expired head is walked. */
 static int
 s_expire (gateway_t *self, int *resumed)
 {
     int64_t now = s_now_ms ();
-    int64_t next = -1;
-    req_t *r = self->waiting;
-    while (r) {
-        req_t *after = r->next;
-        if (r->deadline <= now) {
-            s_unlink (self, r);
-            self->in_flight--;
-            metrics_latency (self->metrics, (size_t) r->service, (double) (now - r->sent));
-            s_problem (r, 504, "no-answer", "服务未在时限内答复",
-                       "'%s' did not answer within %d ms: resend the same bytes (a command is "
-                       "never done twice)", self->cfg->services[r->service].name,
-                       self->cfg->gateway_reply_timeout_ms);
-            MHD_resume_connection (r->conn);
-            (*resumed)++;
-        } else if (next < 0 || r->deadline < next)
-            next = r->deadline;
-        r = after;
+    req_t *r;
+    while ((r = self->waiting) && r->deadline <= now) {
+        s_unlink (self, r);
+        self->in_flight--;
+        metrics_latency (self->metrics, (size_t) r->service, (double) (now - r->sent));
+        s_problem (r, 504, "no-answer", "服务未在时限内答复",
+                   "'%s' did not answer within %d ms: resend the same bytes (a command is "
+                   "never done twice)", self->cfg->services[r->service].name,
+                   self->cfg->gateway_reply_timeout_ms);
+        MHD_resume_connection (r->conn);
+        (*resumed)++;
     }
-    return next < 0 ? -1 : (int) (next - now);
+    return r ? (int) (r->deadline - now) : -1;
 }
 
 static int

@@ -227,6 +227,6 @@ request_check_body (const request_world_t *world, int service, const char *bytes
 void
 request_reply (const char *frame, size_t len, request_reply_t *out)
 {
-    out->has_corr = gateway_read_corr (frame, len, out->corr) == 0;
-    out->status = gateway_status_of_reply (frame, len, &out->transient);
+    out->status = gateway_read_reply (frame, len, out->corr, &out->transient);
+    out->has_corr = out->corr[0] != '\0';
 }

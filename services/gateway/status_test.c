@@ -50,19 +50,20 @@ test_reply_status (void)
 {
     bool transient;
     const char *ack = s_jws ("{\"type\":\"ack\",\"corr\":\"0190A1B2-0000-7000-8000-00000000000A\"}");
-    CHECK_INT (gateway_status_of_reply (ack, strlen (ack), &transient), 200);
     char corr[37];
-    CHECK_INT (gateway_read_corr (ack, strlen (ack), corr), 0);
+    CHECK_INT (gateway_read_reply (ack, strlen (ack), corr, &transient), 200);
     CHECK_STR (corr, "0190a1b2-0000-7000-8000-00000000000a");
+    CHECK (!transient);
     const char *result = s_jws ("{\"type\":\"result\"}");
-    CHECK_INT (gateway_status_of_reply (result, strlen (result), &transient), 200);
-    CHECK_INT (gateway_read_corr (result, strlen (result), corr), -1);
+    CHECK_INT (gateway_read_reply (result, strlen (result), corr, &transient), 200);
+    CHECK_STR (corr, "");
     const char *busy = s_jws ("{\"type\":\"error\",\"data\":{\"code\":\"busy\"}}");
-    CHECK_INT (gateway_status_of_reply (busy, strlen (busy), &transient), 503);
+    CHECK_INT (gateway_read_reply (busy, strlen (busy), corr, &transient), 503);
     CHECK (transient);
     const char *odd = s_jws ("{\"type\":\"error\",\"data\":{}}");
-    CHECK_INT (gateway_status_of_reply (odd, strlen (odd), &transient), 502);
-    CHECK_INT (gateway_status_of_reply ("[]", 2, &transient), 502);
+    CHECK_INT (gateway_read_reply (odd, strlen (odd), corr, &transient), 502);
+    CHECK_INT (gateway_read_reply ("[]", 2, corr, &transient), 502);
+    CHECK_STR (corr, "");
 }
 
 static void

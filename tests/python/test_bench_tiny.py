@@ -20,7 +20,7 @@ EXPECTED = {"intake_accept", "end_to_end_latency_p50", "end_to_end_latency_p99",
 EXPECTED_20 = {"districts_overdue_1", "districts_overdue_50", "districts_stats_1", "districts_stats_50"}
 # issue 21: the gateway against intake over ZeroMQ in the same run (gateway_bench.c); its idle
 # figure is named after the connections held (gateway_idle_1000 in full, fewer when tiny)
-EXPECTED_21 = {"gateway_accept", "gateway_accept_256", "gateway_latency_500_p50", "gateway_latency_500_p99"}
+EXPECTED_21 = {"gateway_accept", "gateway_accept_1000", "gateway_latency_500_p50", "gateway_latency_500_p99"}
 seen = set()
 
 
