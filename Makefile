@@ -13,6 +13,7 @@
 #                         (a container; docs/deploy.md); root
 #   make crash-test SIGKILLs under load through all four services, then checks every invariant
 #   make fuzz FUZZ_SECONDS=N   each libFuzzer target for N seconds (clang; tools/fuzz.sh)
+#   make openapi    write docs/openapi.yaml from the services' route tables (tools/openapi.py)
 
 SANITIZER ?=
 CC        ?= cc
@@ -20,12 +21,14 @@ PKGS      := libzmq jansson sqlite3 libsodium libcurl libcrypto
 # The services' allocator (docs/architecture.md, performance): linked into the services only,
 # and not into sanitizer builds, whose runtime must own malloc (nor into the tests valgrind runs).
 MALLOC_PKG := jemalloc
+# The HTTP gateway's server library: linked into xc-gateway only (services/gateway).
+GATEWAY_PKG := libmicrohttpd gnutls
 # Debian's packages: what the build needs (the image's build stage installs the same and make,
 # docker/Dockerfile), then what the tests need. A fresh Debian 12 has neither a compiler nor
 # libc's headers; git and make are the README's starting point.
 DEB_BUILD_PKGS := gcc libc6-dev pkg-config libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev \
-                  libssl-dev libjemalloc-dev
-DEB_TEST_PKGS  := python3-zmq python3-nacl python3-pytest python3-aiosmtpd valgrind sqlite3
+                  libssl-dev libjemalloc-dev libmicrohttpd-dev libgnutls28-dev
+DEB_TEST_PKGS  := python3-zmq python3-nacl python3-pytest python3-aiosmtpd valgrind sqlite3 nodejs
 DEB_PKGS  := $(DEB_BUILD_PKGS) $(DEB_TEST_PKGS)
 CONTAINER_DEB_PKGS := podman runc slirp4netns debootstrap docker-compose nftables iproute2 git
 CONTAINER_TOOLS    := podman runc slirp4netns debootstrap docker-compose nft ip git
@@ -57,7 +60,7 @@ SERVICE_BINS := $(SERVICES:%=$(B)/bin/xc-%)
 BENCH_BINS  := $(patsubst tests/bench/%.c,$(B)/test/bench_%,$(wildcard tests/bench/*.c))
 CLI_BINS    := $(if $(wildcard cli/*.c),$(B)/bin/xcctl)
 
-.PHONY: all binaries deps test memcheck bench run container-tools container-test fresh-test crash-test fuzz clean FORCE
+.PHONY: all binaries deps test memcheck bench run container-tools container-test fresh-test crash-test fuzz openapi clean FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -75,11 +78,12 @@ deps:
 	@missing=""; \
 	if ! command -v $(firstword $(CC)) >/dev/null; then missing="$$missing $(firstword $(CC))"; \
 	elif ! $(CC_CHECK); then missing="$$missing libc6-dev"; fi; \
-	for p in $(PKGS) $(MALLOC_PKG); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	for p in $(PKGS) $(MALLOC_PKG) $(GATEWAY_PKG); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	if [ -z "$(BUILD_ONLY)" ]; then \
 	  for m in $(PY_MODS); do $(PY) -c "import $$m" 2>/dev/null || missing="$$missing python3-$$m"; done; \
 	  command -v valgrind >/dev/null || missing="$$missing valgrind"; \
 	  command -v sqlite3 >/dev/null || missing="$$missing sqlite3"; \
+	  command -v node >/dev/null || missing="$$missing nodejs"; \
 	fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: missing:$$missing"; \
@@ -107,15 +111,18 @@ $(B)/obj/%.o: %.c $(B)/flags | deps
 $(B)/libxc.a: $(COMMON_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
+# (its header is in /usr/include: no cflags, so that every object keeps the same flags)
+gateway_LIBS = $(shell pkg-config --libs $(GATEWAY_PKG) 2>/dev/null)
+
 # A service is services/<name>/*.c; its unit tests link everything but main.c.
 define service_rules
 $(1)_OBJ := $$(patsubst %.c,$(B)/obj/%.o,$$(filter-out %_test.c,$$(wildcard services/$(1)/*.c)))
 $(B)/bin/xc-$(1): $$($(1)_OBJ) $(B)/libxc.a $(B)/ldflags
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) $$(filter %.o %.a,$$^) $$(MALLOC_LIBS) $$(LIBS) -o $$@
+	$$(CC) $$(LDFLAGS) $$(filter %.o %.a,$$^) $$(MALLOC_LIBS) $$($(1)_LIBS) $$(LIBS) -o $$@
 $(B)/test/services_$(1)_%_test: $(B)/obj/services/$(1)/%_test.o $$(filter-out %/main.o,$$($(1)_OBJ)) $(B)/libxc.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) $$^ $$(LIBS) -o $$@
+	$$(CC) $$(LDFLAGS) $$^ $$($(1)_LIBS) $$(LIBS) -o $$@
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rules,$(s))))
 
@@ -139,8 +146,24 @@ $(B)/test/bench_%: $(B)/obj/tests/bench/%.o $(FIXTURE_OBJ) $(B)/libxc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
-test: all $(BENCH_BINS)
+# The OpenAPI validator tests/python/test_openapi.py runs (node): the vendored npm tarballs,
+# checked against their sha256 and unpacked with tar, no network (tools/vendor/openapi-validator).
+OPENAPI_VALIDATOR := $(B)/vendor/openapi-validator
+$(OPENAPI_VALIDATOR)/.stamp: tools/vendor/openapi-validator/SHA256SUMS tools/vendor/openapi-validator/install.sh
+	@tools/vendor/openapi-validator/install.sh $(OPENAPI_VALIDATOR)
+
+# jose for the gateway's Node client (tests/node, tests/python/test_gateway_node.py), the same way
+# (tools/vendor/jose).
+JOSE_MODULES := $(B)/vendor/jose
+$(JOSE_MODULES)/.stamp: tools/vendor/jose/SHA256SUMS tools/vendor/openapi-validator/install.sh
+	@tools/vendor/jose/install.sh $(JOSE_MODULES)
+
+test: all $(BENCH_BINS) $(OPENAPI_VALIDATOR)/.stamp $(JOSE_MODULES)/.stamp
 	@PY=$(PY) tests/run.sh $(UNIT_BINS) $(SYSTEM_BINS) --pytest tests/python
+
+# tests/python/test_openapi.py fails when the file is not what this writes now
+openapi:
+	@$(PY) tools/openapi.py
 
 memcheck: all
 	@PY=$(PY) tests/run.sh --valgrind $(UNIT_BINS)

@@ -93,6 +93,14 @@ curve:
         json_object_set_new (p, "curve", json_string (curve_public));
 }
 
+static void
+s_register_curve (json_t *principals, const char *iss, const char *curve_public)
+{
+    json_t *p = s_principal_find (principals, iss);
+    if (p)
+        json_object_set_new (p, "curve", json_string (curve_public));
+}
+
 /*  Loads the key at path, or makes one named kid when there is none. */
 static int
 s_key_ensure (const char *path, const char *kid, xc_key_t *key)
@@ -144,6 +152,39 @@ s_secret_ensure (const char *path)
     return rc;
 }
 
+/*  With curve on, the HTTP gateway connects with its own CURVE keypair as principal "gateway"
+    of role gateway (services/gateway/curve.h). The registry wants a signing key for every
+    principal: one is made and registered, its secret part never written, so nothing can ever
+    be signed as the gateway (it signs nothing, docs/services/gateway.md). */
+static int
+s_gateway_ensure (const xc_config_t *cfg, json_t *principals, const char *year)
+{
+    if (!cfg->gateway_curve_key) {
+        fprintf (stderr, "xcctl: '%s': services.gateway.curve_key: missing (curve is on)\n", cfg->path);
+        return -1;
+    }
+    xc_curve_keypair_t kp;
+    if (s_curve_ensure (cfg->gateway_curve_key, &kp) != 0)
+        return -1;
+    int rc = 0;
+    if (s_principal_find (principals, "gateway"))
+        s_register_curve (principals, "gateway", kp.public_z85);
+    else {
+        char kid[XC_KID_MAX];
+        snprintf (kid, sizeof kid, "gateway#%s-unused", year);
+        xc_key_t key;
+        xc_err_t err;
+        if (xc_key_generate (&key, kid, &err) != 0) {
+            fprintf (stderr, "xcctl: %s\n", err.text);
+            rc = -1;
+        } else
+            s_register (principals, "gateway", "gateway", &key, kp.public_z85);
+        xc_key_wipe (&key);
+    }
+    sodium_memzero (&kp, sizeof kp);
+    return rc;
+}
+
 static int
 s_init (ctl_t *ctl)
 {
@@ -178,6 +219,8 @@ s_init (ctl_t *ctl)
         }
         xc_key_wipe (&key);
     }
+    if (rc == 0 && cfg->gateway_http && cfg->curve)
+        rc = s_gateway_ensure (cfg, principals, year);
     if (rc == 0) {
         char kid[XC_KID_MAX];
         snprintf (kid, sizeof kid, "%s#%s-1", OPERATOR, year);

@@ -35,6 +35,38 @@ static const xc_field_t s_service_fields[] = {
     { .name = NULL }
 };
 
+/* services.gateway is the HTTP gateway (services/gateway): an HTTP address, not a ZeroMQ
+   service; it is taken out of the services before they are checked and filled. */
+/* services.gateway.limits and .tls: read by services/gateway/limits.c and tls.c */
+static const xc_field_t s_gateway_limit_fields[] = {
+    { .name = "connections", .type = XC_T_INTEGER, .min = 1, .max = 65536 },
+    { .name = "connections_per_address", .type = XC_T_INTEGER, .min = 1, .max = 65536 },
+    { .name = "connection_memory_bytes", .type = XC_T_INTEGER, .min = 4096, .max = 16 * 1024 * 1024 },
+    { .name = "idle_timeout_seconds", .type = XC_T_INTEGER, .min = 1, .max = 3600 },
+    { .name = "header_timeout_seconds", .type = XC_T_INTEGER, .min = 1, .max = 3600 },
+    { .name = "requests_per_second", .type = XC_T_INTEGER, .min = 0, .max = 1000000 },
+    { .name = "burst", .type = XC_T_INTEGER, .min = 1, .max = 1000000 },
+    { .name = "addresses_tracked", .type = XC_T_INTEGER, .min = 16, .max = 1000000 },
+    { .name = NULL }
+};
+static const xc_field_t s_gateway_tls_fields[] = {
+    { .name = "cert", .type = XC_T_STRING, .required = true, .min = 1, .max = 4096 },
+    { .name = "key", .type = XC_T_STRING, .required = true, .min = 1, .max = 4096 },
+    { .name = "client_ca", .type = XC_T_STRING, .min = 1, .max = 4096 },
+    { .name = "require_client_cert", .type = XC_T_BOOLEAN },
+    { .name = NULL }
+};
+static const xc_field_t s_gateway_fields[] = {
+    { .name = "http", .type = XC_T_STRING, .required = true, .min = 3, .max = 300 },
+    { .name = "reply_timeout_ms", .type = XC_T_INTEGER, .min = 10, .max = 600000 },
+    { .name = "sse_clients", .type = XC_T_INTEGER, .min = 0, .max = 100000 },
+    { .name = "sse_heartbeat_ms", .type = XC_T_INTEGER, .min = 100, .max = 600000 },
+    { .name = "limits", .type = XC_T_OBJECT, .fields = s_gateway_limit_fields },
+    { .name = "tls", .type = XC_T_OBJECT, .fields = s_gateway_tls_fields },
+    { .name = "curve_key", .type = XC_T_STRING, .min = 1, .max = 4096 },
+    { .name = NULL }
+};
+
 static const xc_field_t s_service = { .name = "service", .type = XC_T_OBJECT,
                                       .fields = s_service_fields };
 static const xc_field_t s_policy = { .name = "policy", .type = XC_T_ANY };
@@ -235,12 +267,21 @@ xc_config_load (const char *path, xc_config_t **cfg_p, xc_err_t *err)
     xc_config_t *cfg = NULL;
     int rc = -1;
     xc_err_t serr;
+    /* the gateway's entry is not a ZeroMQ service's: kept aside, checked by its own fields */
+    json_t *services = json_object_get (root, "services");
+    json_t *gateway = json_incref (json_object_get (services, "gateway"));
+    if (gateway)
+        json_object_del (services, "gateway");
     if (xc_schema_check (root, s_config_fields, "config", &serr) != 0) {
         /* the file is the subject already: "limits.tick_ms", not "config.limits.tick_ms" */
         const char *text = serr.text;
         if (strncmp (text, "config.", 7) == 0)
             text += 7;
         s_fail (err, XC_E_CONFIG, path, "%s", text);
+        goto cleanup;
+    }
+    if (gateway && xc_schema_check (gateway, s_gateway_fields, "services.gateway", &serr) != 0) {
+        s_fail (err, XC_E_CONFIG, path, "%s", serr.text);
         goto cleanup;
     }
     if (s_check_values (root, path, err) != 0)
@@ -256,11 +297,29 @@ xc_config_load (const char *path, xc_config_t **cfg_p, xc_err_t *err)
         xc_err_set (err, XC_E_INTERNAL, "out of memory");
         goto cleanup;
     }
+    if (gateway) {
+        json_t *timeout = json_object_get (gateway, "reply_timeout_ms");
+        cfg->gateway_http = strdup (json_string_value (json_object_get (gateway, "http")));
+        cfg->gateway_reply_timeout_ms = timeout ? (int) json_integer_value (timeout)
+                                                : cfg->request_timeout_ms;
+        json_t *sse = json_object_get (gateway, "sse_clients");
+        json_t *beat = json_object_get (gateway, "sse_heartbeat_ms");
+        cfg->gateway_sse_clients = sse ? (int) json_integer_value (sse) : 256;
+        cfg->gateway_sse_heartbeat_ms = beat ? (int) json_integer_value (beat) : 15000;
+        const char *curve_key = json_string_value (json_object_get (gateway, "curve_key"));
+        cfg->gateway_curve_key = curve_key ? xc_config_resolve (cfg, curve_key) : NULL;
+        if (!cfg->gateway_http || (curve_key && !cfg->gateway_curve_key)) {
+            xc_err_set (err, XC_E_INTERNAL, "out of memory");
+            goto cleanup;
+        }
+        cfg->gateway = json_incref (gateway);
+    }
     *cfg_p = cfg;
     cfg = NULL;
     rc = 0;
 cleanup:
     xc_config_destroy (&cfg);
+    json_decref (gateway);
     json_decref (root);
     return rc;
 }
@@ -289,6 +348,9 @@ xc_config_destroy (xc_config_t **cfg_p)
     free (cfg->registry);
     free (cfg->calendar);
     free (cfg->log_level);
+    free (cfg->gateway_http);
+    free (cfg->gateway_curve_key);
+    json_decref (cfg->gateway);
     json_decref (cfg->root);
     free (cfg);
     *cfg_p = NULL;

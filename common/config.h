@@ -34,7 +34,17 @@
           "curve_key": "keys/echo.curve",       its CURVE keypair (required when curve is on)
           "secret_key": "keys/echo.secret"      optional: a symmetric key for data it encrypts
                                                 at rest (keys.h, xc_secret_load)
-        }
+        },
+        "gateway": {                            optional: the HTTP gateway (services/gateway),
+          "http": "127.0.0.1:7180",             not a ZeroMQ service: its HTTP address (host:port,
+                                                port 0 picks one), and how long it waits for a
+          "reply_timeout_ms": 5000,             service's reply (limits.request_timeout_ms by
+                                                default). Not in services[] below.
+          "limits": {...},                      optional: connections, rates, timeouts; and
+          "tls": {"cert", "key", "client_ca"}   optional: HTTPS (docs/services/gateway.md); kept
+                                                as written in cfg->gateway
+          "curve_key": "keys/gateway.curve"     its CURVE keypair (required when curve is on: it
+        }                                       connects as principal `gateway`, role gateway)
       },
       "policies": { ... }                       read and checked by the services that use them
     }
@@ -85,6 +95,12 @@ typedef struct {
     int calendar_check_ms;
     xc_service_conf_t *services;
     size_t n_services;
+    char *gateway_http;              /* services.gateway.http; NULL when absent */
+    int gateway_reply_timeout_ms;
+    int gateway_sse_clients;         /* services.gateway.sse_clients (256) */
+    int gateway_sse_heartbeat_ms;    /* services.gateway.sse_heartbeat_ms (15000) */
+    json_t *gateway;                 /* services.gateway as written (limits, tls); NULL when absent */
+    char *gateway_curve_key;         /* services.gateway.curve_key resolved; NULL when absent */
     json_t *policies;                /* borrowed from root; an empty object when absent */
     json_t *root;                    /* the whole document */
 } xc_config_t;

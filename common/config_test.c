@@ -457,6 +457,52 @@ test_limits (void)
                     "limits.tick_ms: expected integer");
 }
 
+static void
+test_gateway (void)
+{
+    /* services.gateway is the HTTP gateway's, kept out of the services */
+    xc_config_t *cfg = NULL;
+    xc_err_t err = { 0, "" };
+    const char *doc = "{\"deployment\": \"test\", \"utc_offset\": \"+08:00\", \"registry\": \"r.json\",\n"
+                      " \"calendar\": \"cal\", \"limits\": {\"request_timeout_ms\": 700},\n"
+                      " \"services\": {\"echo\": {\"api\": \"tcp://127.0.0.1:7100\", "
+                      "\"database\": \"e.db\", \"key\": \"e.jwk\"}, "
+                      "\"gateway\": {\"http\": \"127.0.0.1:7180\"}}}\n";
+    CHECK_INT (s_load_text (doc, &cfg, &err), 0);
+    if (cfg) {
+        CHECK_INT ((int) cfg->n_services, 1);
+        CHECK_STR (cfg->services[0].name, "echo");
+        CHECK (xc_config_service (cfg, "gateway") == NULL);
+        CHECK_STR (cfg->gateway_http, "127.0.0.1:7180");
+        CHECK_INT (cfg->gateway_reply_timeout_ms, 700);
+        CHECK (cfg->gateway_curve_key == NULL);
+    }
+    xc_config_destroy (&cfg);
+    /* its CURVE keypair, resolved as the services' keys are (beside the config) */
+    doc = "{\"deployment\": \"test\", \"utc_offset\": \"+08:00\", \"registry\": \"r.json\",\n"
+          " \"calendar\": \"cal\", \"services\": {\"echo\": {\"api\": \"tcp://127.0.0.1:7100\", "
+          "\"database\": \"e.db\", \"key\": \"e.jwk\"}, "
+          "\"gateway\": {\"http\": \"127.0.0.1:7180\", \"curve_key\": \"keys/gateway.curve\"}}}\n";
+    CHECK_INT (s_load_text (doc, &cfg, &err), 0);
+    if (cfg) {
+        char want[4200];
+        snprintf (want, sizeof want, "%s/keys/gateway.curve", s_tmp);
+        CHECK_STR (cfg->gateway_curve_key, want);
+    }
+    xc_config_destroy (&cfg);
+    CHECK_INT (s_load_text (s_doc ("", ""), &cfg, &err), 0);
+    CHECK (cfg && cfg->gateway_http == NULL);
+    xc_config_destroy (&cfg);
+    s_expect_error ("{\"deployment\": \"test\", \"utc_offset\": \"+08:00\", \"registry\": \"r.json\","
+                    " \"calendar\": \"cal\", \"services\": {\"echo\": {\"api\": \"tcp://127.0.0.1:7100\", "
+                    "\"database\": \"e.db\", \"key\": \"e.jwk\"}, \"gateway\": {\"api\": \"tcp://x:1\"}}}",
+                    "services.gateway.api: unknown key");
+    s_expect_error ("{\"deployment\": \"test\", \"utc_offset\": \"+08:00\", \"registry\": \"r.json\","
+                    " \"calendar\": \"cal\", \"services\": {\"echo\": {\"api\": \"tcp://127.0.0.1:7100\", "
+                    "\"database\": \"e.db\", \"key\": \"e.jwk\"}, \"gateway\": {}}}",
+                    "services.gateway.http: missing");
+}
+
 int
 main (void)
 {
@@ -471,6 +517,7 @@ main (void)
     RUN (test_structure_errors);
     RUN (test_values);
     RUN (test_limits);
+    RUN (test_gateway);
     h_rmtree (s_tmp);
     HARNESS_END ();
 }

@@ -146,6 +146,17 @@ s_outer_fast (const char *bytes, size_t len, s_span_t parts[3])
     return end - p == 2 && p[0] == '"' && p[1] == '}';
 }
 
+bool
+xc_envelope_payload_fast (const char *bytes, size_t len, const char **payload, size_t *payload_len)
+{
+    s_span_t parts[3];
+    if (!s_outer_fast (bytes, len, parts))
+        return false;
+    *payload = parts[1].text;
+    *payload_len = parts[1].len;
+    return true;
+}
+
 static bool
 s_is_one_of (const char *key, const char *const *names)
 {

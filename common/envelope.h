@@ -88,6 +88,13 @@ int xc_envelope_open (const char *bytes, size_t len, const xc_verify_t *verify,
 
 void xc_msg_destroy (xc_msg_t **msg_p);
 
+/*  The payload of a flattened JWS in the exact form xc_envelope_finish writes
+    ({"protected":"..","payload":"..","signature":".."}, base64url values), found without a JSON
+    parser (jansson reads some 20 ns a byte): true, *payload pointing into bytes; false for any
+    other text, which the caller gives to jansson (the value would be the same). */
+bool xc_envelope_payload_fast (const char *bytes, size_t len, const char **payload,
+                               size_t *payload_len);
+
 /*  What a sender puts in a message's body besides data. */
 typedef struct {
     const char *id;                  /* NULL: a new time-ordered UUID */

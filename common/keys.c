@@ -344,6 +344,8 @@ static const xc_field_t s_reg_key_fields[] = {
 static const xc_field_t s_reg_key = { .name = "key", .type = XC_T_OBJECT,
                                       .fields = s_reg_key_fields };
 
+static const xc_field_t s_fingerprint = { .name = "fingerprint", .type = XC_T_STRING,
+                                           .min = 64, .max = 64 };
 static const xc_field_t s_principal_fields[] = {
     { .name = "iss", .type = XC_T_STRING, .required = true },
     { .name = "role", .type = XC_T_STRING, .required = true },
@@ -352,6 +354,8 @@ static const xc_field_t s_principal_fields[] = {
     { .name = "revoked", .type = XC_T_BOOLEAN },
     { .name = "keys", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 16,
       .items = &s_reg_key },
+    /* read by the HTTP gateway only: client certificates bound to this principal */
+    { .name = "client_cert_sha256", .type = XC_T_ARRAY, .max = 16, .items = &s_fingerprint },
     { .name = NULL }
 };
 static const xc_field_t s_principal = { .name = "principal", .type = XC_T_OBJECT,

@@ -101,6 +101,16 @@ s_open_one (void *arg, size_t i)
         xc_msg_digest (slot->msg, slot->digest);
 }
 
+/*  Whether the connection's CURVE key is an HTTP gateway's (role "gateway"): it carries
+    messages signed by any principal (docs/services/gateway.md, "CURVE"), so its connection is
+    not bound to one signer; the signature and the role of the signer are still checked. */
+static bool
+s_forwarder (xc_service_t *self, const char *user)
+{
+    const xc_principal_t *p = xc_registry_principal (self->registry, user);
+    return p && !p->revoked && strcmp (p->role, "gateway") == 0;
+}
+
 /*  Runs every check before a handler, on the loop's thread, after the envelope was opened:
     route, role, transport identity, schema. */
 static void
@@ -130,7 +140,8 @@ s_admit (xc_service_t *self, slot_t *slot)
     else if (!s_role_allowed (slot->route->roles, msg->principal->role))
         xc_err_set (&err, XC_E_FORBIDDEN, "role '%s' may not send '%s'", msg->principal->role,
                     msg->type);
-    else if (slot->req.user[0] && strcmp (slot->req.user, msg->iss) != 0)
+    else if (slot->req.user[0] && strcmp (slot->req.user, msg->iss) != 0
+             && !s_forwarder (self, slot->req.user))
         xc_err_set (&err, XC_E_FORBIDDEN, "the connection's key belongs to '%s', not '%s'",
                     slot->req.user, msg->iss);
     else if (msg->out_of_range[0])   /* read as null: named here, where schema errors come */

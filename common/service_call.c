@@ -292,6 +292,15 @@ head_publish (xc_service_t *self)
         return;
     }
     json_t *data = json_pack ("{s:I}", "seq", (json_int_t) head);
+    /* How far this service has read each source: the gateway's /metrics shows each
+       consumer's lag from it, without a key of its own to ask `health`. */
+    if (self->n_consumers > 0) {
+        json_t *sources = json_object ();
+        for (int i = 0; i < self->n_consumers; i++)
+            json_object_set_new (sources, xc_consumer_source (self->consumers[i]),
+                                 json_integer ((json_int_t) xc_consumer_offset (self->consumers[i])));
+        json_object_set_new (data, "sources", sources);
+    }
     size_t len;
     char *bytes = message_seal (self, NULL, "*", "events.head", NULL, true, data, NULL, &len, &err);
     json_decref (data);

@@ -1,8 +1,10 @@
 """docker/compose.yaml through podman: the image, the deployment's keys and secrets, the demo
-from a container, a restart under load with nothing acknowledged lost, and a clean teardown."""
+from a container, a restart under load with nothing acknowledged lost, the HTTP gateway over
+HTTPS from the host and from another host (a network namespace made here), and a clean teardown."""
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -46,14 +48,21 @@ def free_ports(names):
     return ports
 
 
-# host ports for the published APIs, chosen once per run
-PORTS = free_ports(SERVICES)
+# host ports for the published APIs and the gateway, chosen once per run
+PORTS = free_ports(SERVICES + ("gateway",))
+# the gateway is published on the host's end of a veth pair to a namespace made here (another
+# host, "gwc"): a /30 that exists only between the two
+GW_HOST, GW_CLIENT = "10.232.0.1", "10.232.0.2"
+NETNS = os.environ.get("XC_NETNS_PREFIX", "xct-") + "gwc"
+VETH = os.environ.get("XC_NETNS_PREFIX", "xct-") + "gw0"
+CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gateway_client.py")
+PY = os.environ.get("PY", "/usr/bin/python3")
 
 
 class Compose:
     def __init__(self, deploy):
         self.deploy = deploy
-        self.env = dict(os.environ, XC_DEPLOY=deploy,
+        self.env = dict(os.environ, XC_DEPLOY=deploy, XC_PUBLISH_GATEWAY=GW_HOST,
                         **{f"XC_PORT_{s.upper()}": str(p) for s, p in PORTS.items()})
 
     def __call__(self, *args, check=True, timeout=180):
@@ -70,19 +79,50 @@ class Compose:
         return f"{PROJECT}_{service}_1"
 
 
+def make_other_host():
+    """The namespace NETNS joined to this host by a veth pair: GW_CLIENT there, GW_HOST here."""
+    sh("ip", "netns", "add", NETNS)
+    sh("ip", "link", "add", VETH, "type", "veth", "peer", "name", "eth0", "netns", NETNS)
+    sh("ip", "addr", "add", f"{GW_HOST}/30", "dev", VETH)
+    sh("ip", "link", "set", VETH, "up")
+    for args in (("addr", "add", f"{GW_CLIENT}/30", "dev", "eth0"), ("link", "set", "eth0", "up"),
+                 ("link", "set", "lo", "up")):
+        sh("ip", "netns", "exec", NETNS, "ip", *args)
+
+
+def gateway_tls(folder, deploy):
+    """docs/deploy.md's HTTPS: a CA of the test's and the gateway's certificate for GW_HOST,
+    the certificate in config/tls/, its key a secret; the CA's path."""
+    pki = os.path.join(folder, "pki")
+    os.makedirs(pki)
+    sh(PY, CLIENT, "pki", "--out", pki, "--ip", GW_HOST, "--ip", "127.0.0.1")
+    tls = os.path.join(deploy, "config", "tls")
+    os.makedirs(tls)
+    shutil.copy(os.path.join(pki, "server.pem"), os.path.join(tls, "gateway.pem"))
+    key = os.path.join(deploy, "secrets", "gateway.key")
+    shutil.copy(os.path.join(pki, "server.key"), key)
+    os.chmod(key, 0o600)
+    for path in (tls, os.path.join(tls, "gateway.pem"), key):
+        os.chown(path, 10001, 10001)
+    return os.path.join(pki, "ca.pem")
+
+
 @pytest.fixture(scope="module")
 def suite(tmp_path_factory):
     folder = tmp_path_factory.mktemp("compose")
     os.chown(folder, 10001, 10001)
     compose = Compose(make_deployment(str(folder / "deploy")))
+    compose.ca = gateway_tls(str(folder), compose.deploy)
     compose.xcctl("init")
     try:
+        make_other_host()
         compose("up", "-d")
         wait_for("every service answering", lambda: compose.xcctl("health", check=False).returncode == 0,
                  seconds=60, step=0.5)
         yield compose
     finally:
         compose("down", "-v", "--remove-orphans", check=False)
+        sh("ip", "netns", "del", NETNS, check=False)
     # down leaves no container, volume or network of the project
     label = f"label=com.docker.compose.project={PROJECT}"
     assert podman("ps", "-aq", "--filter", label).stdout.strip() == ""
@@ -101,7 +141,7 @@ def test_image_runs_as_a_user_without_keys_or_compiler(suite):
 
 def test_compose_file_is_valid_and_keys_are_private(suite):
     config = suite("config").stdout
-    for service in SERVICES:
+    for service in SERVICES + ("gateway",):
         assert f"xc-{service}" in config
     secrets = os.path.join(suite.deploy, "secrets")
     for name in os.listdir(secrets):
@@ -109,7 +149,11 @@ def test_compose_file_is_valid_and_keys_are_private(suite):
         assert mode == 0o600, (name, oct(mode))
     # every service's CURVE public key is in the registry (the ZAP handler's list)
     doc = registry(suite.deploy)
-    assert {p["iss"] for p in doc["principals"] if p.get("curve")} >= set(SERVICES) | {"office"}
+    assert {p["iss"] for p in doc["principals"] if p.get("curve")} >= set(SERVICES) | {"office", "gateway"}
+    # the gateway: a CURVE key of role gateway (it forwards others' messages), no signing key file
+    gateway = next(p for p in doc["principals"] if p["iss"] == "gateway")
+    assert gateway["role"] == "gateway", gateway
+    assert not os.path.exists(os.path.join(secrets, "gateway.jwk"))
 
 
 def test_each_container_is_healthy_and_mounts_what_it_should(suite):
@@ -274,3 +318,51 @@ def test_restart_under_load_loses_nothing_acknowledged(suite):
     logs = podman("logs", suite.container("intake")).stderr
     assert logs.count("serving on") >= 3
 
+
+
+def gateway_call(suite, base, unit, netns=None):
+    """gateway_client.py's call as office, on this host or inside netns: its JSON."""
+    key = os.path.join(suite.deploy, "secrets", "office.jwk")
+    args = [PY, CLIENT, "call", "--base", base, "--ca", suite.ca, "--key", key, "--iss", "office",
+            "--unit", unit]
+    out = sh(*(["ip", "netns", "exec", netns] if netns else []), *args, timeout=90).stdout
+    return json.loads(out)
+
+
+def test_gateway_over_https_from_the_host_and_from_another_host(suite):
+    """The gateway's container: HTTPS with the mounted certificate, the services reached over
+    CURVE; a signed unit.register from this host and from the namespace host, each reply checked
+    with intake's key as /v1/keys gives it (the registry's key); plain HTTP to the port fails."""
+    name = suite.container("gateway")
+    published = podman("port", name).stdout.split()
+    assert published == ["7180/tcp", "->", f"{GW_HOST}:{PORTS['gateway']}"], published
+    mounts = {m["Destination"]: m for m in json.loads(podman("inspect", "--format", "{{json .Mounts}}",
+                                                               name).stdout)}
+    assert mounts["/etc/xuncha"]["RW"] is False
+    keys = sorted(d for d in mounts if d.startswith("/run/secrets/"))
+    assert keys == ["/run/secrets/gateway.curve", "/run/secrets/gateway.key"], keys
+    wait_for("the gateway's own healthcheck",
+             lambda: podman("healthcheck", "run", name, check=False).returncode == 0, seconds=60, step=1)
+
+    base = f"https://{GW_HOST}:{PORTS['gateway']}"
+    intake_key = next(p for p in registry(suite.deploy)["principals"] if p["iss"] == "intake")["keys"]
+    # from the host; the first call may come while the gateway still connects: retried
+    here = wait_for("a signed POST through the gateway from the host",
+                    lambda: gateway_call(suite, base, "GW-TLS-HOST"), seconds=60, step=1)
+    there = gateway_call(suite, base, "GW-TLS-NETNS", netns=NETNS)
+    for got, unit in ((here, "GW-TLS-HOST"), (there, "GW-TLS-NETNS")):
+        assert got["status"] == 200, got
+        assert got["reply"]["type"] == "ack", got
+        assert got["reply"]["data"] == {"status": "accepted", "result": {"unit": unit}}, got
+        served = {k["kid"]: k["x"] for k in got["keys"]["keys"] if k["iss"] == "intake"}
+        assert served == {k["kid"]: k["x"] for k in intake_key}, (served, intake_key)
+    # stored by intake: both units, once each
+    lines = suite.xcctl("events", "intake", "--json").stdout.splitlines()
+    registered = [e["data"]["unit"]["id"] for e in map(json.loads, lines)
+                  if e["type"] == "unit.registered" and e["data"]["unit"]["id"].startswith("GW-TLS-")]
+    assert sorted(registered) == ["GW-TLS-HOST", "GW-TLS-NETNS"], registered
+
+    # plain HTTP to the HTTPS port, from the other host: no HTTP answer
+    plain = json.loads(sh("ip", "netns", "exec", NETNS, PY, CLIENT, "plain", "--address",
+                          f"{GW_HOST}:{PORTS['gateway']}", timeout=90).stdout)
+    assert plain["answered"] is False, plain

@@ -1,9 +1,15 @@
-"""make crash-test: a load of signed commands through all four services while a killer thread
-ends a random service with SIGKILL at random moments (at least XC_CRASH_KILLS times) and starts
-it again. Afterwards, from what the services answer and store:
+"""make crash-test: a load of signed commands through all four services, over ZeroMQ and over
+HTTP through xc-gateway, while a killer thread ends a random service or the gateway with SIGKILL
+at random moments (at least XC_CRASH_KILLS times) and starts it again. Every client, over
+either transport, resends the same bytes until it has an answer (over HTTP: after a connection
+error, a timeout, 503, 504 or 429). Afterwards, from what the services answer and store:
 
 - every acknowledged command is stored exactly once (its events, found by corr, come from one
   commit; a report is one problem, a classification one set of dispositions, ...);
+- every command acknowledged over HTTP is in its service's inbox table once, as the bytes the
+  client sent, with the result the client got (a `duplicate` reply carried the first result);
+  its same bytes sent once more get `duplicate` with that result; the problems table holds
+  each acknowledged report once, under the problem id its ack gave;
 - every service's event sequence has no gap and its hash chain verifies (xcctl audit verify);
 - every consumer's offset equals the head it read, and what it applied matches (one rectify item
   per fed-back problem, one referral per lead, one notice per matching event and recipient);
@@ -19,17 +25,21 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 
 import pytest
+import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "python"))
 sys.path.append(os.path.join(HERE, "..", "container"))     # after tests/python: its conftest
 import conftest as suite_lib  # noqa: E402  (tests/python/conftest.py: Suite, key_file)
+import gatewaylib  # noqa: E402  (tests/python/gatewaylib.py: open_reply, problem)
+import http_load  # noqa: E402  (tests/crash/http_load.py: the gateway and its clients)
 import load as loadgen  # noqa: E402  (tests/container/load.py: many commands in flight)
 import xcwire  # noqa: E402
 import zmq  # noqa: E402
@@ -39,6 +49,8 @@ BATCH = int(os.environ.get("XC_CRASH_BATCH", "40"))       # problems per round
 MAX_SECONDS = float(os.environ.get("XC_CRASH_SECONDS", "240"))
 SEED = int(os.environ.get("XC_CRASH_SEED", str(int(time.time()))))
 SERVICES = ("intake", "referral", "rectify", "notify")
+KILLED = SERVICES + ("gateway",)
+HTTP_SHARE = 0.5                    # of the single commands sent over HTTP (and every other report)
 LOCAL = datetime.timezone(datetime.timedelta(hours=8))
 UNITS = ("CR-U1", "CR-U2", "CR-U3")
 
@@ -102,11 +114,13 @@ class Caller:
 
 
 class Killer(threading.Thread):
-    """SIGKILLs a random service at random moments and starts it again."""
+    """SIGKILLs a random service or the gateway at random moments and starts it again."""
 
-    def __init__(self, suite, rng):
+    def __init__(self, processes, rng, busy=None):
         super().__init__(daemon=True)
-        self.suite, self.rng = suite, rng
+        self.processes, self.rng = processes, rng
+        self.busy = busy or {}              # name -> whether a request is at it now
+        self.busy_kills = collections.Counter()
         self.kills = collections.Counter()
         self.halt = threading.Event()
         self.error = None
@@ -116,9 +130,14 @@ class Killer(threading.Thread):
             order = []
             while not self.halt.wait(self.rng.uniform(0.3, 1.2)):
                 if not order:               # each service in turn, in a random order
-                    order = self.rng.sample(SERVICES, len(SERVICES))
+                    order = self.rng.sample(KILLED, len(KILLED))
                 name = order.pop()
-                d = self.suite.deployments[name]
+                d = self.processes[name]
+                if name in self.busy:       # aim at a moment with a request in flight
+                    until = time.monotonic() + 2.0
+                    while not self.busy[name]() and time.monotonic() < until:
+                        time.sleep(0.005)
+                    self.busy_kills[name] += self.busy[name]()
                 d.proc.send_signal(signal.SIGKILL)
                 d.proc.wait(10)
                 d.log.close()
@@ -171,16 +190,48 @@ def suite(tmp_path):
     yield from suite_lib.running_suite(s)
 
 
-def test_crash_under_load(suite, tmp_path):
+@pytest.fixture
+def gateway(suite):
+    """xc-gateway on the running suite; it must exit 0 on SIGTERM at the end."""
+    g = http_load.GatewayDeployment(suite)
+    try:
+        yield g
+    finally:
+        status = g.stop()
+        print(f"--- xc-gateway exit status {status}; log:\n{g.log_tail()}")
+    assert status == 0, status
+
+
+def inbox_rows(folder, service):
+    """(iss, id) -> (message, result) of a service's inbox table, read from its database."""
+    db = sqlite3.connect(f"file:{os.path.join(folder, service + '.db')}?mode=ro", uri=True,
+                         timeout=30)
+    try:
+        return {(iss, id_): (message, result) for iss, id_, message, result in
+                db.execute("SELECT iss, id, message, result FROM inbox")}
+    finally:
+        db.close()
+
+
+def test_crash_under_load(suite, gateway, tmp_path):
     rng = random.Random(SEED)
     caller = Caller(suite)
+    http = http_load.HttpCaller(gateway, suite.registry)
+    route = random.Random(SEED + 1)         # which commands go over HTTP; rng is the killer's
     sent = collections.Counter()
+    sent_http = collections.Counter()
     acked = {}                              # command id -> (service, type, result)
     started = time.monotonic()
 
     def ok(service, signer, type_, data):
         sent[service] += 1
-        cid, result = caller.ok(service, signer, type_, data)
+        if route.random() < HTTP_SHARE:
+            sent_http[service] += 1
+            cid, reply = http.call(service, signer, type_, data)
+            assert reply["type"] != "error", (type_, data, reply["data"])
+            result = reply["data"]
+        else:
+            cid, result = caller.ok(service, signer, type_, data)
         acked[cid] = (service, type_, result)
         return result
 
@@ -188,7 +239,7 @@ def test_crash_under_load(suite, tmp_path):
         ok("intake", suite.office, "unit.register", {"id": u, "name": name, "level": "city_department"})
     unit_signer = dict(zip(UNITS, (suite.unit1, suite.unit2, suite.unit3)))
 
-    killer = Killer(suite, rng)
+    killer = Killer({**suite.deployments, "gateway": gateway}, rng, busy={"gateway": http.busy})
     killer.start()
     reports = {}                            # summary -> command id
     rounds = 0
@@ -202,21 +253,41 @@ def test_crash_under_load(suite, tmp_path):
                 "planned_start": day(-120), "planned_end": day(-89), "date": day(-130)})
             ok("intake", suite.office, "round.advance", {"round": r, "stage": "stationed", "date": day(-120)})
 
-            # the team's reports, many in flight
             commands = [("problem.report", {
                 "round": r, "unit": UNITS[i % 3], "category": "governance",
                 "summary": f"{r} 问题 {i}", "detail": f"崩溃测试的问题 {i}", "severity": "general",
                 "source": "inspection_team"}) for i in range(BATCH)]
+            # the team's reports, many in flight: a share over HTTP by several clients at once,
+            # the rest over ZeroMQ, at the same time
+            over_http = [i for i in range(BATCH) if i % 2 == 1]
+            over_zmq = [i for i in range(BATCH) if i % 2 == 0]
+            got_http = {}
+
+            def web_clients():
+                try:
+                    got_http.update(http.run("intake", suite.team,
+                                             [commands[i] for i in over_http], threads=4))
+                except BaseException as e:  # reported below, not lost in the thread
+                    got_http["error"] = e
+            web = threading.Thread(target=web_clients, daemon=True)
+            web.start()
             load = loadgen.Load(suite.config["services"]["intake"]["api"], "intake", suite.registry,
                                 suite.team)
-            result = load.run(commands, inflight=16, seconds=90, resend_s=0.5)
+            result = load.run([commands[i] for i in over_zmq], inflight=16, seconds=90, resend_s=0.5)
             load.close()
+            web.join(150)
+            assert not web.is_alive() and "error" not in got_http, repr(got_http.get("error"))
             assert not result["refused"] and not result["unanswered"], result
+            assert not got_http["refused"] and len(got_http["acked"]) == len(over_http), got_http
             problems = {}
-            for i, ack in result["acked"].items():
-                problems[i] = ack["result"]["problem"]
-                reports[commands[i][1]["summary"]] = ack
+            for k, ack in result["acked"].items():
+                problems[over_zmq[k]] = ack["result"]["problem"]
+                reports[commands[over_zmq[k]][1]["summary"]] = ack
+            for k, (_, ack) in got_http["acked"].items():
+                problems[over_http[k]] = ack["result"]["problem"]
+                reports[commands[over_http[k]][1]["summary"]] = ack
             sent["intake"] += len(commands)
+            sent_http["intake"] += len(over_http)
 
             # classification: one in four a lead to the discipline body
             for i, p in sorted(problems.items()):
@@ -256,7 +327,8 @@ def test_crash_under_load(suite, tmp_path):
     assert killer.error is None, repr(killer.error)
     kills = sum(killer.kills.values())
     assert kills >= KILLS, f"only {kills} kills in {MAX_SECONDS} s"
-    for d in suite.deployments.values():
+    assert killer.busy_kills["gateway"] > 0, (dict(killer.kills), dict(killer.busy_kills))
+    for d in (*suite.deployments.values(), gateway):
         assert d.proc.poll() is None, f"xc-{d.service} is not running:\n{d.log_tail()}"
 
     # settle: every consumer at its sources' heads, twice in a row
@@ -300,6 +372,31 @@ def test_crash_under_load(suite, tmp_path):
     classified = collections.Counter(b["data"]["problem"] for _, _, t, _, b in intake_evs
                                      if t == "problem.classified")
     assert len(classified) == len(reports) and set(classified.values()) == {1}
+
+    # -- acked over HTTP: in the service's own inbox once, as sent, with the result answered
+    # (a duplicate reply carried the first result); the same bytes again get that result
+    inboxes = {s: inbox_rows(suite.folder, s) for s in SERVICES}
+    for cid, (service, iss, frame, data) in http.acked.items():
+        row = inboxes[service].get((iss, cid))
+        assert row, f"{service} {cid}: acked over HTTP, not in its inbox"
+        assert row[0].encode() == frame, f"{service} {cid}: stored bytes are not the bytes sent"
+        assert json.loads(row[1]) == data["result"], (service, cid, row[1], data)
+    during = dict(http.outcomes)            # the attempts under the killer, for the summary
+    again = http.resend_all()
+    assert set(again) == set(http.acked)
+    for cid, (status, reply) in again.items():
+        first = http.acked[cid][3]
+        assert status == 200 and reply["type"] == "ack", (cid, status, reply)
+        assert reply["data"] == {"status": "duplicate", "result": first["result"]}, (cid, reply, first)
+    db = sqlite3.connect(f"file:{os.path.join(suite.folder, 'intake.db')}?mode=ro", uri=True,
+                         timeout=30)
+    stored = collections.defaultdict(list)
+    for id_, summary in db.execute("SELECT id, summary FROM problems WHERE round LIKE 'R-CRASH-%'"):
+        stored[summary].append(id_)
+    db.close()
+    assert {k: v for k, v in stored.items() if len(v) != 1} == {}, "a report stored twice"
+    assert {k: v[0] for k, v in stored.items()} == \
+        {k: ack["result"]["problem"] for k, ack in reports.items()}, "problems table != acks"
 
     # -- consumers applied exactly what they read
     fed_back = [b["data"]["problem"] for _, _, t, _, b in intake_evs if t == "problem.fed_back"]
@@ -357,10 +454,15 @@ def test_crash_under_load(suite, tmp_path):
 
     print(f"\ncrash-test (seed {SEED}): {rounds} rounds in {time.monotonic() - started:.0f} s; "
           f"commands sent {sum(sent.values())} ({dict(sent)}), acked {len(acked) + len(reports)}; "
-          f"kills {kills} ({dict(killer.kills)}); events {({s: len(e) for s, e in events.items()})}; "
+          f"over HTTP {sum(sent_http.values())} ({dict(sent_http)}), acked {len(http.acked)}, "
+          f"attempts under the killer {during}, resent after: {len(again)} "
+          f"duplicates with the first result; "
+          f"kills {kills} ({dict(killer.kills)}; the gateway {killer.busy_kills['gateway']} times "
+          f"with a request in flight); events {({s: len(e) for s, e in events.items()})}; "
           f"items {len(items)}, referrals {len(referrals)}, deadlines crossed {overdue}, "
           f"escalation steps {steps}, notices {len(deliveries)}")
     caller.close()
+    http.close()
 
 
 def wait_until(check, seconds, what):
@@ -372,3 +474,115 @@ def wait_until(check, seconds, what):
             return last
         time.sleep(0.2)
     raise AssertionError(f"{what}: not within {seconds} s")
+
+
+@pytest.fixture
+def one_service(tmp_path):
+    s = suite_lib.Suite(str(tmp_path), ("intake",), {"office": ("office", "office", {})})
+    yield from suite_lib.running_suite(s)
+
+
+def test_resend_through_the_gateway(one_service, tmp_path):
+    """Each way an HTTP request can go unanswered, made to happen (SIGSTOP holds a process at
+    the moment that matters): the same bytes resent get the command carried out once, and a
+    duplicate answer carries the first result."""
+    suite = one_service
+    intake = suite.deployments["intake"]
+    gateway = http_load.GatewayDeployment(suite)
+    http = http_load.HttpCaller(gateway, suite.registry)
+    probe = requests.Session()
+    probe.trust_env = False
+
+    def in_flight():
+        return probe.get(gateway.base + "/healthz", timeout=5).json()["in_flight"]
+
+    def stored(cid):
+        return inbox_rows(suite.folder, "intake").get((suite.office.iss, cid))
+
+    def unit(n):
+        return xcwire.seal(suite.office, "intake", "unit.register",
+                           {"id": f"CR-G{n}", "name": f"网关单位{n}", "level": "town"},
+                           exp=int(time.time()) + 3000)
+
+    def registered(n):
+        db = sqlite3.connect(f"file:{os.path.join(suite.folder, 'intake.db')}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT count(*) FROM units WHERE id = ?", (f"CR-G{n}",)).fetchone()[0]
+        finally:
+            db.close()
+
+    def answer(frame, body):
+        status, raw = http.post("intake", frame)
+        reply = gatewaylib.open_reply(raw, gateway.jwks, "intake", suite.office.iss,
+                                                body["id"])
+        assert status == 200 and reply["type"] == "ack", (status, reply)
+        return reply["data"]
+
+    try:
+        # 1. the gateway killed while the service holds the command: the client's connection
+        # breaks; the service carries it out; the same bytes get `duplicate`, the first result
+        frame, body = unit(1)
+        intake.proc.send_signal(signal.SIGSTOP)
+        outcome = {}
+        t = threading.Thread(target=lambda: outcome.update(r=_attempt(http, frame)), daemon=True)
+        t.start()
+        wait_until(lambda: in_flight() == 1, 10, "the request forwarded")
+        gateway.proc.send_signal(signal.SIGKILL)
+        gateway.proc.wait(10)
+        gateway.log.close()
+        t.join(15)
+        assert outcome["r"] == "connection error", outcome
+        intake.proc.send_signal(signal.SIGCONT)
+        first = wait_until(lambda: stored(body["id"]), 20, "the command carried out")
+        gateway.start()
+        got = answer(frame, body)
+        assert got == {"status": "duplicate", "result": json.loads(first[1])}, (got, first)
+        assert first[0].encode() == frame and registered(1) == 1
+
+        # 2. no reply in time (504), then the service carries it out: the resend gets its
+        # result (`accepted` if the late reply meets the resend waiting at the gateway, else
+        # `duplicate`), the command once
+        frame, body = unit(2)
+        intake.proc.send_signal(signal.SIGSTOP)
+        r = _attempt(http, frame)
+        intake.proc.send_signal(signal.SIGCONT)
+        gatewaylib.problem(r, 504, "no-answer")
+        got = answer(frame, body)
+        first = stored(body["id"])
+        assert got["result"] == json.loads(first[1]), (got, first)
+        assert answer(frame, body) == {"status": "duplicate", "result": got["result"]}
+        assert registered(2) == 1
+
+        # 3. the service killed with the command unread (504): after its restart the same
+        # bytes are carried out then, once
+        frame, body = unit(3)
+        intake.proc.send_signal(signal.SIGSTOP)
+        r = _attempt(http, frame)
+        gatewaylib.problem(r, 504, "no-answer")
+        intake.proc.send_signal(signal.SIGKILL)
+        intake.proc.wait(10)
+        intake.log.close()
+        assert stored(body["id"]) is None
+        intake.start()
+        got = answer(frame, body)
+        assert got["status"] == "accepted" and got["result"] == json.loads(stored(body["id"])[1])
+        assert registered(3) == 1
+        # and again: duplicate, the same result
+        assert answer(frame, body) == {"status": "duplicate", "result": got["result"]}
+    finally:
+        if intake.proc.poll() is None:
+            intake.proc.send_signal(signal.SIGCONT)
+        probe.close()
+        http.close()
+        status = gateway.stop() if gateway.proc.poll() is None else gateway.proc.returncode
+        print(f"--- xc-gateway exit status {status}; log:\n{gateway.log_tail()}")
+    assert status == 0, status
+    print(f"\ncrash-test resend through the gateway: attempts {dict(http.outcomes)}")
+
+
+def _attempt(http, frame):
+    """One POST of frame to intake: the response, or "connection error"."""
+    try:
+        return http.post_once("intake", frame)
+    except requests.ConnectionError:
+        return "connection error"

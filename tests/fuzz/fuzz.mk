@@ -20,7 +20,7 @@ FUZZ_LIBS := $(shell pkg-config --libs $(PKGS)) -lm
 F ?= build/fuzz
 SERVICES := intake referral rectify notify
 COMMON_SRC := $(filter-out %_test.c,$(wildcard common/*.c))
-TARGETS := envelope verify verify_signed config json $(SERVICES:%=decode_%)
+TARGETS := envelope verify verify_signed config json $(SERVICES:%=decode_%) gateway
 
 .PHONY: all FORCE
 .DELETE_ON_ERROR:
@@ -48,6 +48,11 @@ endef
 $(foreach s,$(SERVICES),$(eval $(call service_lib,$(s))))
 
 $(F)/envelope $(F)/verify $(F)/verify_signed $(F)/json: $(F)/%: $(F)/obj/tests/fuzz/%_fuzz.o $(F)/obj/tests/fuzz/fuzz.o $(F)/libxc.a
+	$(FUZZ_CC) $(FUZZ_SAN) $^ $(FUZZ_LIBS) -o $@
+
+# the gateway's decisions and status table: no I/O, so neither libmicrohttpd nor gnutls
+GATEWAY_SRC := services/gateway/request.c services/gateway/status.c
+$(F)/gateway: $(F)/obj/tests/fuzz/gateway_fuzz.o $(F)/obj/tests/fuzz/fuzz.o $(GATEWAY_SRC:%.c=$(F)/obj/%.o) $(F)/libxc.a
 	$(FUZZ_CC) $(FUZZ_SAN) $^ $(FUZZ_LIBS) -o $@
 
 $(F)/config: $(F)/obj/tests/fuzz/config_fuzz.o $(F)/obj/tests/fuzz/fuzz.o $(SERVICES:%=$(F)/lib%.a) $(F)/libxc.a

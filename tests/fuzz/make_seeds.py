@@ -92,6 +92,13 @@ DATA = {
         {"kind": "handover", "department": "audit-bureau"},
         {"kind": "special_report", "report": "专题报告"}]},
     "problem.merge": {"into": 1, "from": [2, 3]},
+    "unit.rename": {"unit": "unit-001", "name": "市交通运输委员会", "occurred_on": "2026-03-01"},
+    "unit.merge": {"from": ["unit-001", "unit-002"],
+                   "into": {"id": "unit-009", "name": "市交通局", "level": "city_department",
+                            "parent": "city"}, "occurred_on": "2026-03-01"},
+    "unit.split": {"unit": "unit-009", "into": [{"id": "unit-010", "name": "一局"},
+                                                {"id": "unit-011", "name": "二局"}],
+                   "successor": "unit-010"},
     "unit.get": {"unit": "unit-001"},
     "unit.list": {"level": "district", "parent": "city", "after": "unit-001", "limit": 10},
     "round.get": {"round": "2026-r1"},
@@ -111,6 +118,8 @@ DATA = {
     "referral.reopen": {"referral": 1, "reason": "新情况"},
     "referral.conclude": {"referral": 1, "note": "办结"},
     "referral.extend": {"referral": 1, "due": "2026-09-30", "reason": "案情复杂"},
+    "referral.sign": {"referral": 1, "leader": {"name": "张三", "title": "副书记"},
+                      "occurred_on": "2026-06-01"},
     "referral.get": {"referral": 1},
     "referral.list": {"kind": "lead", "target": "discipline", "state": "referred",
                       "overdue": False, "after": 0, "limit": 20},
@@ -129,6 +138,9 @@ DATA = {
     "rectify.extend": {"item": 1, "due": "2026-08-01", "reason": "客观原因",
                        "deadline": "measure", "measure": 1},
     "rectify.regime": {"round": "2026-r1", "regime": "2024"},
+    "rectify.interview": {"round": "2026-r1", "unit": "unit-001",
+                          "interviewee": {"name": "李四", "title": "局长"}, "by": "巡察组",
+                          "note": "约谈", "occurred_on": "2026-08-01"},
     "rectify.revisit": {"round": "2026-r1", "unit": "unit-001", "date": "2026-09-01",
                         "kinds": ["return_visit", "special_check"], "note": "回访"},
     "rectify.evaluate": {"round": "2026-r1", "unit": "unit-001",
@@ -279,9 +291,15 @@ def write(target, name, content):
         f.write(content)
 
 
+# Seeds written by hand, not by this script: kept when the corpora are written again.
+HAND_MADE = ["json"]
+
+
 def main():
     if os.path.isdir(OUT):
-        shutil.rmtree(OUT)
+        for target in os.listdir(OUT):
+            if target not in HAND_MADE:
+                shutil.rmtree(os.path.join(OUT, target))
     services = ["intake", "referral", "rectify", "notify"]
     n = 0
 
@@ -399,6 +417,43 @@ def main():
           b"\x03" + compact(header(kid="office#old")) + b"\x00"
           + compact(body("rectify.opened", {"item": 1}, 905, aud="*", exp=None,
                          iat=1600000000)))
+
+    # the gateway's decisions (gateway_fuzz.c): settings, method, url, Content-Type,
+    # Content-Length, then a body that is also read as a reply
+    jose = "application/jose+json"
+
+    def gw(name, method, url, ctype=jose, length=None, payload=b"", settings=0):
+        head = "%s\n%s\n%s\n%s\n" % (method, url, ctype, len(payload) if length is None else length)
+        write("gateway", name, bytes([settings]) + head.encode() + payload)
+
+    for k, service in enumerate(services):
+        b = body("health", {}, 950 + k, aud=service)
+        gw("post-" + service, "POST", "/v1/" + service, payload=frame(header(), b), settings=k)
+        gw("hints-" + service, "GET", "/v1/events/%s/hints" % service)
+    gw("post-params", "POST", "/v1/intake", ctype="Application/JOSE+JSON; charset=utf-8",
+       payload=frames["ok-problem.report"])
+    gw("post-mismatch", "POST", "/v1/referral", payload=frames["ok-problem.report"])
+    gw("post-no-id", "POST", "/v1/intake", payload=frame(header(), {"aud": "intake"}))
+    gw("post-too-big", "POST", "/v1/intake", length=99999, payload=frames["ok-problem.report"])
+    gw("post-small-limit", "POST", "/v1/intake", payload=frames["ok-problem.report"], settings=4)
+    gw("post-no-type", "POST", "/v1/intake", payload=b"{}", settings=8 | 16)
+    gw("post-json", "POST", "/v1/intake", ctype="application/json", payload=b"{}")
+    gw("post-unknown", "POST", "/v1/bank", payload=b"{}")
+    gw("post-path", "POST", "/v1/intake/x", payload=b"{}")
+    gw("put-service", "PUT", "/v1/intake")
+    gw("post-keys", "POST", "/v1/keys")
+    for route in ["/healthz", "/v1/directory", "/v1/keys", "/metrics", "/", "/v1/events/x/hints"]:
+        gw("get" + route.replace("/", "-"), "GET", route)
+    gw("head-healthz", "HEAD", "/healthz")
+    # replies: an ack, a result, each error code, and a frame with no corr
+    corr = uuid(960)
+    replies = [("ack", {}), ("result", {"items": []})] + [
+        ("error", {"code": c}) for c in ["schema", "forbidden", "busy", "unavailable", "replayed",
+                                         "bad_signature", "too_large", "not_found", "tomorrow"]]
+    for k, (t, d) in enumerate(replies):
+        b = body(t, d, 961 + k, aud=ISS, iss="intake", corr=corr)
+        gw("reply-%02d-%s" % (k, d.get("code", t)), "GET", "/", payload=frame(header(), b))
+    gw("reply-no-corr", "GET", "/", payload=frame(header(), body("ack", {}, 990, aud=ISS)))
 
     # configs
     write("config", "local.json", read("config/local.json"))

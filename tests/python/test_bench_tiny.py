@@ -18,6 +18,9 @@ EXPECTED = {"intake_accept", "end_to_end_latency_p50", "end_to_end_latency_p99",
             "overdue_sweep", "tick_idle_10k", "tick_idle_1m", "startup_1m"}
 # issue 20: a district office's overdue list and stats at 1 and at 50 districts (districts_bench.py)
 EXPECTED_20 = {"districts_overdue_1", "districts_overdue_50", "districts_stats_1", "districts_stats_50"}
+# issue 21: the gateway against intake over ZeroMQ in the same run (gateway_bench.c); its idle
+# figure is named after the connections held (gateway_idle_1000 in full, fewer when tiny)
+EXPECTED_21 = {"gateway_accept", "gateway_accept_1000", "gateway_latency_500_p50", "gateway_latency_500_p99"}
 seen = set()
 
 
@@ -37,6 +40,13 @@ def test_tiny_benchmark_runs_and_prints_its_lines(bench):
         # the disk's fdatasync times during the load, which a latency tail is read against
         assert re.search(r"^# the disk of the services' stores during the load: \d+ fdatasyncs", r.stdout,
                          re.M), r.stdout
+    if bench.endswith("bench_gateway_bench"):
+        # every command acknowledged both ways, and every idle connection still served afterwards
+        assert re.search(r"^# gateway_accept trial 3: \d+ commands/s over HTTP", r.stdout, re.M), r.stdout
+        m = re.search(r"^# gateway_idle_(\d+): (\d+) keep-alive connections opened and each answered (\d+) "
+                      r"of \d+ requests .* used again afterwards: (\d+) of \d+ answered 200", r.stdout, re.M)
+        assert m and len(set(m.groups())) == 1, r.stdout
+        assert not re.search(r"[1-9]\d* not acknowledged", r.stdout), r.stdout
     if bench.endswith("districts_bench.py"):
         # the district's view was measured over real answers: overdue items and problems seen,
         # the same at 1 and at 50 districts (the bench fails otherwise), the city's 50 times
@@ -56,3 +66,9 @@ def test_every_figure_of_issue_10_is_printed():
 def test_every_figure_of_issue_20_is_printed():
     missing = EXPECTED_20 - seen
     assert not missing, f"no benchmark printed {sorted(missing)}"
+
+
+def test_every_figure_of_issue_21_is_printed():
+    missing = EXPECTED_21 - seen
+    assert not missing, f"no benchmark printed {sorted(missing)}"
+    assert any(name.startswith("gateway_idle_") for name in seen), sorted(seen)

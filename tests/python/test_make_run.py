@@ -1,5 +1,6 @@
-"""`make run` keeps its whole deployment under $XC_VAR, comes up within a minute, and Ctrl-C (SIGINT
-to make's process group, as a terminal sends it) stops every service it started."""
+"""`make run` keeps its whole deployment under $XC_VAR, comes up within a minute with the HTTP gateway
+on loopback (a signed POST and /v1/keys through it), and Ctrl-C (SIGINT to make's process group, as a
+terminal sends it) stops every service it started."""
 
 import json
 import os
@@ -10,6 +11,9 @@ import time
 from datetime import date, timedelta
 
 import pytest
+import requests
+
+from gatewaylib import UNIT, Department, open_reply
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 XCCTL = os.path.join(REPO, "build", "bin", "xcctl")
@@ -37,8 +41,10 @@ def ports_in_use():
         conf = json.load(f)
     busy = []
     for name, svc in conf["services"].items():
-        for key in ("api", "events"):
-            host, port = svc[key].rsplit("/", 1)[1].rsplit(":", 1)
+        for key in ("api", "events", "http"):
+            if key not in svc:
+                continue
+            host, port = svc[key].rsplit("/", 1)[-1].rsplit(":", 1)
             with socket.socket() as s:
                 if s.connect_ex((host, int(port))) == 0:
                     busy.append(f"{name} {svc[key]}")
@@ -102,9 +108,44 @@ def test_make_run_comes_up_under_xc_var_and_stops_on_sigint(tmp_path):
         assert {r["service"]: r["head"] for r in rows if r["service"] == "intake"} == {"intake": 0}, rows
         print(f"make run up in {took:.1f} s")
 
+        # the HTTP gateway: on config/local.json's loopback address, said in make run's output,
+        # started with the deployment's config and stopped with the rest
+        with open(config, encoding="utf-8") as f:
+            http = json.load(f)["services"]["gateway"]["http"]
+        assert http == "127.0.0.1:7180", http
+        base = f"http://{http}"
+        deadline = time.monotonic() + 30   # it starts once the services answer
+        while f"run: the HTTP gateway at {base} " not in log_text():
+            assert make.poll() is None and time.monotonic() < deadline, log_text()
+            time.sleep(0.2)
+        with open(var / "gateway.ready", encoding="utf-8") as f:
+            ready = json.load(f)
+        assert ready["service"] == "gateway" and ready["http"] == http, ready
+        pids["gateway"] = ready["pid"]
+        cmd = command_of(ready["pid"])
+        assert os.path.basename(cmd[0]) == "xc-gateway" and str(config) in cmd, cmd
+        # /v1/keys: every service's public key; a signed unit.register from the operator's key
+        # (xcctl init made it), answered by intake's signed reply, verified with those keys
+        jwks = requests.get(base + "/v1/keys", timeout=10).json()
+        assert {k["iss"] for k in jwks["keys"]} == set(services), jwks
+        assert all("d" not in k for k in jwks["keys"]), jwks
+        with open(var / "keys" / "office.jwk", encoding="utf-8") as f:
+            office = Department(json.load(f), "office")
+        frame, id_ = office.seal("intake", "unit.register", UNIT)
+        r = requests.post(base + "/v1/intake", data=frame, timeout=30,
+                          headers={"Content-Type": "application/jose+json"})
+        assert r.status_code == 200 and r.headers["Content-Type"] == "application/jose+json", r.text
+        body = open_reply(r.content, jwks, "intake", "office", id_)
+        assert body["type"] == "ack" and body["data"] == {"status": "accepted",
+                                                          "result": {"unit": UNIT["id"]}}, body
+        # stored by intake itself: its head moved
+        rows = json.loads(subprocess.run([XCCTL, "--config", str(config), "--json", "health"],
+                                         capture_output=True, text=True, timeout=30, env=env).stdout)
+        assert {r["service"]: r["head"] for r in rows if r["service"] == "intake"} == {"intake": 1}, rows
+
         # a second make run on the same folder: says which suite runs and where, changes
         # nothing (ready files, processes, health), exits non-zero
-        ready_before = {n: (var / f"{n}.ready").read_bytes() for n in services}
+        ready_before = {n: (var / f"{n}.ready").read_bytes() for n in [*services, "gateway"]}
         second = subprocess.run(["make", "run"], cwd=REPO, env=env, stdin=subprocess.DEVNULL,
                                 capture_output=True, text=True, timeout=120)
         said = second.stdout + second.stderr
@@ -113,10 +154,11 @@ def test_make_run_comes_up_under_xc_var_and_stops_on_sigint(tmp_path):
         assert "make run pid " in said, said
         with open(config, encoding="utf-8") as f:
             conf = json.load(f)
-        for svc in conf["services"].values():
-            assert svc["api"] in said, (svc["api"], said)
+        for name, svc in conf["services"].items():
+            address = "http://" + svc["http"] if name == "gateway" else svc["api"]
+            assert address in said, (address, said)
         assert "nothing was changed" in said, said
-        assert {n: (var / f"{n}.ready").read_bytes() for n in services} == ready_before
+        assert {n: (var / f"{n}.ready").read_bytes() for n in [*services, "gateway"]} == ready_before
         assert all(alive(p) for p in pids.values()), pids
         assert subprocess.run([XCCTL, "--config", str(config), "health"], capture_output=True, text=True,
                               timeout=30, env=env).returncode == 0
@@ -127,6 +169,7 @@ def test_make_run_comes_up_under_xc_var_and_stops_on_sigint(tmp_path):
         said = third.stdout + third.stderr
         assert third.returncode != 0, said
         assert "something already answers at " in said and "nothing was started" in said, said
+        assert f"http://{http}" in said, said
         assert not list(other.glob("*.ready")) and not list(other.glob("*.db")), list(other.iterdir())
         assert all(alive(p) for p in pids.values()), pids
 
@@ -178,7 +221,10 @@ def test_the_demo_tells_the_source_story_with_its_dates(tmp_path):
         conf = json.load(f)
     conf["calendar"] = os.path.join(REPO, "config", "calendar")
     ports = iter(free_ports(2 * len(conf["services"])))
-    for svc in conf["services"].values():
+    conf["services"]["gateway"]["http"] = f"127.0.0.1:{next(ports)}"
+    for name, svc in conf["services"].items():
+        if name == "gateway":
+            continue
         svc["database"] = svc["database"].replace("../var/", "")
         svc["api"] = f"tcp://127.0.0.1:{next(ports)}"
         svc["events"] = f"tcp://127.0.0.1:{next(ports)}"
@@ -261,6 +307,99 @@ def test_the_demo_tells_the_source_story_with_its_dates(tmp_path):
         # what a person reads
         text = x("stats")
         assert "75.00%" in text and "9657万元 / 1261万元" in text, text
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGINT)
+            try:
+                make.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(make.pid, signal.SIGKILL)
+                make.wait(timeout=10)
+        log.close()
+        print(f"--- make run log:\n{log_path.read_text(encoding='utf-8', errors='replace')[-4000:]}")
+
+
+def test_make_run_with_curve_on_the_gateway_connects_as_its_own_principal(tmp_path):
+    """A deployment with curve on (as compose's): xcctl init makes the gateway's CURVE keypair and
+    registers it as principal `gateway` of role gateway; the gateway forwards a signed POST and
+    relays hints over CURVE; a gateway whose CURVE key is not registered refuses to start."""
+    var = tmp_path / "var"
+    var.mkdir()
+    with open(os.path.join(REPO, "config", "local.json"), encoding="utf-8") as f:
+        conf = json.load(f)
+    conf["calendar"] = os.path.join(REPO, "config", "calendar")
+    conf["curve"] = True
+    ports = iter(free_ports(2 * len(conf["services"])))
+    conf["services"]["gateway"] = {"http": "127.0.0.1:0", "curve_key": "keys/gateway.curve"}
+    for name, svc in conf["services"].items():
+        if name == "gateway":
+            continue
+        svc["database"] = svc["database"].replace("../var/", "")
+        svc["api"] = f"tcp://127.0.0.1:{next(ports)}"
+        svc["events"] = f"tcp://127.0.0.1:{next(ports)}"
+        svc["curve_key"] = f"keys/{name}.curve"
+    config = var / "local.json"
+    config.write_text(json.dumps(conf, ensure_ascii=False, indent=2), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("XC_CONFIG", "XC_KEY")}
+    env.update(XC_VAR=str(var), XC_DEMO="0")
+    log_path = tmp_path / "make-run.log"
+    log = open(log_path, "wb")
+    make = subprocess.Popen(["make", "run"], cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+    def log_text():
+        log.flush()
+        return log_path.read_text(encoding="utf-8", errors="replace")[-6000:]
+
+    try:
+        deadline = time.monotonic() + UP_WITHIN
+        while "running; Ctrl-C stops the suite" not in log_text():
+            if make.poll() is not None:
+                pytest.fail(f"make run exited with {make.returncode}:\n{log_text()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"make run with curve on was not up within {UP_WITHIN} s:\n{log_text()}")
+            time.sleep(0.5)
+        with open(var / "principals.json", encoding="utf-8") as f:
+            registry = {p["iss"]: p for p in json.load(f)["principals"]}
+        with open(var / "keys" / "gateway.curve", encoding="utf-8") as f:
+            gateway_curve = json.load(f)
+        assert registry["gateway"]["role"] == "gateway", registry["gateway"]
+        assert registry["gateway"]["curve"] == gateway_curve["public"], registry["gateway"]
+        assert not (var / "keys" / "gateway.jwk").exists(), "the gateway holds no signing key"
+        with open(var / "gateway.ready", encoding="utf-8") as f:
+            base = "http://" + json.load(f)["http"]
+        jwks = requests.get(base + "/v1/keys", timeout=10).json()
+        assert "gateway" not in {k["iss"] for k in jwks["keys"]}, jwks
+        with open(var / "keys" / "office.jwk", encoding="utf-8") as f:
+            office = Department(json.load(f), "office")
+        frame, id_ = office.seal("intake", "unit.register", UNIT)
+        r = requests.post(base + "/v1/intake", data=frame, timeout=30,
+                          headers={"Content-Type": "application/jose+json"})
+        assert r.status_code == 200, r.text
+        body = open_reply(r.content, jwks, "intake", "office", id_)
+        assert body["data"] == {"status": "accepted", "result": {"unit": UNIT["id"]}}, body
+        # the hint of that command, relayed from intake's PUB over CURVE
+        with requests.get(base + "/v1/events/intake/hints", stream=True, timeout=10) as stream:
+            seen = []
+            for line in stream.iter_lines():
+                seen.append(line)
+                if line.startswith(b"id: "):
+                    break
+                assert len(seen) < 20, seen
+        assert seen[-1] == b"id: 1", seen
+
+        # a second gateway on the same deployment with a CURVE key the registry does not hold
+        subprocess.run([XCCTL, "--config", str(config), "keygen", "--out", str(tmp_path / "stranger.jwk"),
+                        "--kid", "stranger#1", "--curve"], check=True, capture_output=True, timeout=30,
+                       env=env)
+        conf["services"]["gateway"]["curve_key"] = str(tmp_path / "stranger.jwk.curve")
+        other = tmp_path / "other.json"
+        other.write_text(json.dumps({**conf, "registry": str(var / "principals.json")},
+                                    ensure_ascii=False), encoding="utf-8")
+        refused = subprocess.run([os.path.join(REPO, "build", "bin", "xc-gateway"), "--config", str(other)],
+                                 capture_output=True, text=True, timeout=30, env=env)
+        assert refused.returncode != 0, refused
+        assert "is not in the registry" in refused.stderr and "role gateway" in refused.stderr, refused.stderr
     finally:
         if make.poll() is None:
             os.killpg(make.pid, signal.SIGINT)

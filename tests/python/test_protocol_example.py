@@ -47,6 +47,7 @@ def make_deployment(folder):
     conf = local_config()
     # run-local.sh: the calendar from the repository, the databases beside the config
     conf["calendar"] = os.path.join(REPO, "config", "calendar")
+    del conf["services"]["gateway"]   # not started here
     for svc in conf["services"].values():
         svc["database"] = svc["database"].replace("../var/", "")
     conf["services"]["echo"]["api"] = "tcp://127.0.0.1:*"

@@ -1,0 +1,232 @@
+/*  request.c: the gateway's decisions about a request (see request.h); no I/O. */
+#include "services/gateway/request.h"
+
+#include "common/json_text.h"
+#include "services/gateway/metrics.h"
+#include "services/gateway/status.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* The service named by the n bytes at name, or -1. */
+static int
+s_service_index (const request_world_t *world, const char *name, size_t n)
+{
+    for (size_t i = 0; i < world->n_services; i++)
+        if (strncmp (world->services[i], name, n) == 0 && world->services[i][n] == '\0')
+            return (int) i;
+    return -1;
+}
+
+void
+request_problem_set (request_problem_t *problem, int status, const char *code, const char *title,
+                     const char *fmt, ...)
+{
+    problem->status = status;
+    problem->code = code;
+    problem->title = title;
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (problem->detail, sizeof problem->detail, fmt, ap);
+    va_end (ap);
+}
+
+/* text with every byte that starts no valid UTF-8 character made '?': a detail quotes what
+   the client sent (a method, a path), or was cut mid-character, and jansson takes UTF-8 only */
+static void
+s_utf8_repair (char *text)
+{
+    for (char *p = text; *p;) {
+        size_t n = 4;
+        while (n > 0 && (strnlen (p, n) < n || !xc_utf8_valid (p, n)))
+            n--;
+        if (n == 0) {
+            *p++ = '?';
+            continue;
+        }
+        p += n;
+    }
+}
+
+char *
+request_problem_json (const request_problem_t *problem)
+{
+    char type[128], detail[sizeof problem->detail];
+    snprintf (type, sizeof type, "urn:xuncha:gateway:%s", problem->code);
+    snprintf (detail, sizeof detail, "%s", problem->detail);
+    s_utf8_repair (detail);
+    json_t *doc = json_pack ("{s:s, s:s, s:i, s:s}", "type", type, "title", problem->title,
+                             "status", problem->status, "detail", detail);
+    char *text = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
+    json_decref (doc);
+    return text;
+}
+
+bool
+request_media_type_is_jose (const char *value)
+{
+    if (!value)
+        return false;
+    static const char jose[] = "application/jose+json";
+    size_t n = sizeof jose - 1;
+    if (strncasecmp (value, jose, n) != 0)
+        return false;
+    const char *rest = value + n;
+    while (*rest == ' ' || *rest == '\t')
+        rest++;
+    return *rest == '\0' || *rest == ';';
+}
+
+static void
+s_refuse_unknown_service (request_t *out)
+{
+    request_problem_set (&out->problem, 404, "unknown-service", "服务不存在",
+                         "this deployment has no service named in the path (GET /v1/directory)");
+}
+
+static void
+s_refuse_method (request_t *out, const char *allow, const char *url)
+{
+    out->allow = allow;
+    request_problem_set (&out->problem, 405, "method-not-allowed", "不支持的请求方法",
+                         "'%s' takes GET only", url);
+}
+
+void
+request_route (const request_world_t *world, const char *method, const char *url,
+               const char *content_type, const char *content_length, request_t *out)
+{
+    memset (out, 0, sizeof *out);
+    out->action = REQUEST_REFUSED;
+    out->service = -1;
+    bool post = strcmp (method, "POST") == 0;
+    bool get = strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
+    out->route = strcmp (url, "/healthz") == 0 ? ROUTE_HEALTHZ
+               : strcmp (url, "/v1/directory") == 0 ? ROUTE_DIRECTORY
+               : strcmp (url, "/v1/keys") == 0 ? ROUTE_KEYS
+               : strcmp (url, "/metrics") == 0 ? ROUTE_METRICS : ROUTE_OTHER;
+    if (strncmp (url, "/v1/events/", 11) == 0) {
+        /* GET /v1/events/{service}/hints (hints.c); any other path under it is not found */
+        const char *name = url + 11, *slash = strchr (name, '/');
+        if (slash && strcmp (slash, "/hints") == 0 && (size_t) (slash - name) < 64) {
+            int i = s_service_index (world, name, (size_t) (slash - name));
+            if (i < 0)
+                s_refuse_unknown_service (out);
+            else {
+                out->route = ROUTE_HINTS (i);
+                if (!get)
+                    s_refuse_method (out, "GET, HEAD", url);
+                else {
+                    out->action = REQUEST_HINTS;
+                    out->service = i;
+                }
+            }
+            return;
+        }
+    }
+    if (out->route != ROUTE_OTHER) {
+        if (!get)
+            s_refuse_method (out, "GET, HEAD", url);
+        else
+            out->action = out->route == ROUTE_HEALTHZ ? REQUEST_HEALTHZ
+                        : out->route == ROUTE_DIRECTORY ? REQUEST_DIRECTORY
+                        : out->route == ROUTE_KEYS ? REQUEST_KEYS : REQUEST_METRICS;
+        return;
+    }
+    if (strncmp (url, "/v1/", 4) != 0 || !url[4] || strchr (url + 4, '/')) {
+        request_problem_set (&out->problem, 404, "not-found", "路径不存在",
+                             "no such path: POST /v1/{service}, GET /v1/directory, /v1/keys, /healthz");
+        return;
+    }
+    out->service = s_service_index (world, url + 4, strlen (url + 4));
+    if (out->service < 0) {
+        s_refuse_unknown_service (out);
+        return;
+    }
+    out->route = ROUTE_POST (out->service);
+    if (!post) {
+        out->allow = "POST";
+        request_problem_set (&out->problem, 405, "method-not-allowed", "不支持的请求方法",
+                             "a message to a service is a POST, not %s", method);
+        return;
+    }
+    if (!request_media_type_is_jose (content_type)) {
+        request_problem_set (&out->problem, 415, "unsupported-media-type", "不支持的内容类型",
+                             "the body must be a flattened JWS sent as application/jose+json");
+        return;
+    }
+    if (content_length && strtoull (content_length, NULL, 10) > world->max_body)
+        out->too_big = true;
+    out->action = REQUEST_POST;
+}
+
+int
+request_body_add (request_body_t *body, const char *data, size_t n, size_t max_body)
+{
+    if (body->too_big || n == 0)
+        return 0;
+    if (body->len > max_body || n > max_body - body->len) {
+        body->too_big = true;
+        return 0;
+    }
+    if (body->len + n + 1 > body->cap) {
+        size_t cap = body->cap ? body->cap : 4096;
+        while (cap < body->len + n + 1)
+            cap *= 2;
+        char *bytes = realloc (body->bytes, cap);
+        if (!bytes)
+            return -1;
+        body->bytes = bytes;
+        body->cap = cap;
+    }
+    memcpy (body->bytes + body->len, data, n);
+    body->len += n;
+    body->bytes[body->len] = '\0';
+    return 0;
+}
+
+void
+request_body_free (request_body_t *body)
+{
+    free (body->bytes);
+    *body = (request_body_t) { 0 };
+}
+
+int
+request_check_body (const request_world_t *world, int service, const char *bytes, size_t len,
+                    bool too_big, char corr[37], request_problem_t *problem)
+{
+    corr[0] = '\0';
+    const char *name = world->services[service];
+    if (too_big) {
+        request_problem_set (problem, 413, "too-large", "消息过大",
+                             "the body is larger than the protocol's max_message_bytes (%zu)",
+                             world->max_body);
+        return -1;
+    }
+    char aud[64];
+    const char *why = NULL;
+    if (gateway_read_aud_id (bytes ? bytes : "", len, aud, sizeof aud, corr, &why) != 0) {
+        request_problem_set (problem, 400, "unreadable-payload", "无法读取消息",
+                             "%s (docs/protocol.md section 2)", why);
+        return -1;
+    }
+    if (strcmp (aud, name) != 0) {
+        corr[0] = '\0';
+        request_problem_set (problem, 400, "audience-mismatch", "路径与消息接收方不符",
+                             "the payload's aud '%s' is not the path's service '%s'", aud, name);
+        return -1;
+    }
+    return 0;
+}
+
+void
+request_reply (const char *frame, size_t len, request_reply_t *out)
+{
+    out->status = gateway_read_reply (frame, len, out->corr, &out->transient);
+    out->has_corr = out->corr[0] != '\0';
+}

@@ -1,0 +1,1 @@
+../openapi-validator/install.sh
