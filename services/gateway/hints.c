@@ -1,6 +1,7 @@
 /*  hints.c: Server-Sent Events of the services' PUB hints (see hints.h). */
 #include "services/gateway/hints.h"
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "services/gateway/status.h"
 
@@ -34,14 +35,6 @@ struct hints {
     size_t n_streams;
     bool stopping;
 };
-
-static int64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 hints_t *
 hints_new (void *ctx, const xc_config_t *cfg, const gateway_curve_t *curve, size_t n)
@@ -136,7 +129,7 @@ s_append (stream_t *s, const char *bytes, size_t len)
 static void
 s_wake (stream_t *s, int *resumed)
 {
-    s->last_write = s_now_ms ();
+    s->last_write = xc_clock_mono_ms ();
     if (s->suspended) {
         s->suspended = false;
         MHD_resume_connection (s->conn);
@@ -239,7 +232,7 @@ hints_take (hints_t *self, size_t service)
 int
 hints_tick (hints_t *self)
 {
-    int64_t now = s_now_ms ();
+    int64_t now = xc_clock_mono_ms ();
     int64_t every = self->cfg->gateway_sse_heartbeat_ms;
     int64_t next = every;
     int resumed = 0;
@@ -302,7 +295,7 @@ hints_open (hints_t *self, struct MHD_Connection *conn, size_t service, bool *fu
     s->owner = self;
     s->conn = conn;
     s->service = service;
-    s->last_write = s_now_ms ();
+    s->last_write = xc_clock_mono_ms ();
     /* a comment first, so the client sees the stream open at once; then the head known now */
     s_append (s, ": xuncha hints\n\n", 16);
     if (self->last[service])

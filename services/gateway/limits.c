@@ -1,6 +1,8 @@
 /*  The gateway's limits: see limits.h and docs/services/gateway.md. */
 #include "services/gateway/limits.h"
 
+#include "common/clock.h"
+
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -33,14 +35,6 @@ s_get (const json_t *limits, const char *name, unsigned dflt)
     return json_is_integer (v) ? (unsigned) json_integer_value (v) : dflt;
 }
 
-static int64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 s_notify (void *cls, struct MHD_Connection *conn, void **socket_context,
           enum MHD_ConnectionNotificationCode code)
@@ -54,7 +48,7 @@ s_notify (void *cls, struct MHD_Connection *conn, void **socket_context,
                                                                       MHD_CONNECTION_INFO_CONNECTION_FD);
         c->conn = conn;
         c->fd = fd ? fd->connect_fd : -1;
-        c->since_ms = s_now_ms ();
+        c->since_ms = xc_clock_mono_ms ();
         c->next = self->conns;
         if (self->conns)
             self->conns->prev = c;

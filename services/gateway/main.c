@@ -12,6 +12,7 @@
 
     Everything the gateway refuses itself is an application/problem+json body (RFC 9457).
 */
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/transport.h"
@@ -85,14 +86,6 @@ typedef struct {
 } gateway_t;
 
 static int s_queued;                 /* the status s_queue gave last (for /metrics) */
-
-static int64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 s_unlink (gateway_t *self, req_t *r)
@@ -267,7 +260,7 @@ s_forward (gateway_t *self, req_t *r)
         return;
     }
     r->state = REQ_WAITING;
-    r->sent = s_now_ms ();
+    r->sent = xc_clock_mono_ms ();
     r->deadline = r->sent + self->cfg->gateway_reply_timeout_ms;
     r->prev = self->waiting_tail;
     if (self->waiting_tail)
@@ -294,7 +287,7 @@ s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *m
         r->service = -1;
         r->stream = -1;
         *con_cls = r;
-        unsigned wait_s = gateway_limits_request (&self->limits, conn, s_now_ms ());
+        unsigned wait_s = gateway_limits_request (&self->limits, conn, xc_clock_mono_ms ());
         if (wait_s) {
             s_problem (r, 429, "too-many-requests", "请求过于频繁",
                        "more requests from this address than services.gateway.limits allows: "
@@ -404,7 +397,7 @@ s_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     (void) toe;
     gateway_t *self = cls;
-    gateway_limits_request_done (&self->limits, conn, s_now_ms ());
+    gateway_limits_request_done (&self->limits, conn, xc_clock_mono_ms ());
     req_t *r = *con_cls;
     if (!r)
         return;
@@ -465,7 +458,7 @@ s_take_replies (gateway_t *self, int service)
         }
         s_unlink (self, match);
         self->in_flight--;
-        metrics_latency (self->metrics, (size_t) service, (double) (s_now_ms () - match->sent));
+        metrics_latency (self->metrics, (size_t) service, (double) (xc_clock_mono_ms () - match->sent));
         s_answer (match, reply.status, bytes, len, false, reply.transient);
         MHD_resume_connection (match->conn);
         resumed++;
@@ -479,7 +472,7 @@ s_take_replies (gateway_t *self, int service)
 static int
 s_expire (gateway_t *self, int *resumed)
 {
-    int64_t now = s_now_ms ();
+    int64_t now = xc_clock_mono_ms ();
     req_t *r;
     while ((r = self->waiting) && r->deadline <= now) {
         s_unlink (self, r);
@@ -694,7 +687,7 @@ main (int argc, char *argv[])
             if (items[k].revents & ZMQ_POLLIN)
                 resumed += hints_take (self.hints, hint_of[k - self.n_services - 1]);
         MHD_run (self.daemon);
-        gateway_limits_sweep (&self.limits, s_now_ms ());
+        gateway_limits_sweep (&self.limits, xc_clock_mono_ms ());
     }
     rc = 0;
     xc_info (NULL, "stopping, %d requests waiting get 503", self.in_flight);

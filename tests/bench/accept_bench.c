@@ -49,28 +49,6 @@ s_floor_per_second (void)
     return n * 1000.0 / (double) (xc_clock_mono_ms () - t0);
 }
 
-/*  CPU seconds (user + system) a process (thread 0) or one of its threads has used:
-    /proc/<pid>[/task/<tid>]/stat, fields 14 and 15. */
-static double
-s_cpu_seconds (pid_t pid, pid_t tid)
-{
-    char path[64], buf[1024];
-    if (tid)
-        snprintf (path, sizeof path, "/proc/%d/task/%d/stat", (int) pid, (int) tid);
-    else
-        snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *f = fopen (path, "r");
-    size_t len = f ? fread (buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose (f);
-    buf[len] = 0;
-    const char *p = strrchr (buf, ')');       /* the command name may hold spaces */
-    unsigned long utime = 0, stime = 0;
-    if (!p || sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
-        return 0;
-    return (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
-}
-
 static int
 s_compare_id (const void *a, const void *b)
 {
@@ -99,8 +77,8 @@ s_accept (fx_t *fx, const char *iss, const char *type, const char *data_fmt)
     char **replies = calloc ((size_t) COMMANDS, sizeof *replies);
     size_t *lens = calloc ((size_t) COMMANDS, sizeof *lens);
     int sent = 0, received = 0, acked = 0, failed = 0;
-    double service_cpu = s_cpu_seconds (fx->pid, 0), client_cpu = s_cpu_seconds (getpid (), 0);
-    double loop_cpu = s_cpu_seconds (fx->pid, fx->pid);
+    double service_cpu = fx_cpu_seconds (fx->pid, 0), client_cpu = fx_cpu_seconds (getpid (), 0);
+    double loop_cpu = fx_cpu_seconds (fx->pid, fx->pid);
     int64_t t0 = xc_clock_mono_ms ();
     while (received < COMMANDS && xc_clock_mono_ms () - t0 < 120000) {
         while (sent < COMMANDS && sent - received < IN_FLIGHT
@@ -120,9 +98,9 @@ s_accept (fx_t *fx, const char *iss, const char *type, const char *data_fmt)
         lens[received++] = len;
     }
     double seconds = (double) (xc_clock_mono_ms () - t0) / 1000.0;
-    service_cpu = s_cpu_seconds (fx->pid, 0) - service_cpu;
-    client_cpu = s_cpu_seconds (getpid (), 0) - client_cpu;
-    loop_cpu = s_cpu_seconds (fx->pid, fx->pid) - loop_cpu;
+    service_cpu = fx_cpu_seconds (fx->pid, 0) - service_cpu;
+    client_cpu = fx_cpu_seconds (getpid (), 0) - client_cpu;
+    loop_cpu = fx_cpu_seconds (fx->pid, fx->pid) - loop_cpu;
     /* every reply a signed ack from the service, each for another of the commands sent */
     qsort (ids, (size_t) COMMANDS, sizeof *ids, s_compare_id);
     char (*corrs)[XC_UUID_LEN + 1] = calloc ((size_t) COMMANDS, sizeof *corrs);

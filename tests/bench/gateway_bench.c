@@ -503,24 +503,6 @@ s_loadavg (void)
     return text;
 }
 
-/*  CPU seconds (user + system) a process has used: /proc/<pid>/stat, fields 14 and 15. */
-static double
-s_cpu_seconds (pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *f = fopen (path, "r");
-    size_t len = f ? fread (buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose (f);
-    buf[len] = 0;
-    const char *p = strrchr (buf, ')');       /* the command name may hold spaces */
-    unsigned long utime = 0, stime = 0;
-    if (!p || sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
-        return 0;
-    return (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
-}
-
 static long
 s_rss_kib (pid_t pid)
 {
@@ -547,12 +529,12 @@ s_accept_rate (fx_t *intake, xc_client_t *client, http_t *http, int window)
 {
     load_t l;
     s_load_new (&l, intake, COMMANDS);
-    double cpu_i = s_cpu_seconds (intake->pid), cpu_g = s_cpu_seconds (gateway_pid);
-    double cpu_me = s_cpu_seconds (getpid ());
+    double cpu_i = fx_cpu_seconds (intake->pid, 0), cpu_g = fx_cpu_seconds (gateway_pid, 0);
+    double cpu_me = fx_cpu_seconds (getpid (), 0);
     double seconds = s_load_run (&l, client, http, client ? window : http->n_conns, 0);
-    cpu_i = s_cpu_seconds (intake->pid) - cpu_i;
-    cpu_g = s_cpu_seconds (gateway_pid) - cpu_g;
-    cpu_me = s_cpu_seconds (getpid ()) - cpu_me;
+    cpu_i = fx_cpu_seconds (intake->pid, 0) - cpu_i;
+    cpu_g = fx_cpu_seconds (gateway_pid, 0) - cpu_g;
+    cpu_me = fx_cpu_seconds (getpid (), 0) - cpu_me;
     int failed = s_load_check (&l, intake, NULL);
     /* where the two cores went (clock ticks: a rough split) */
     printf ("# %s %d: %d sent, %d answered, %d not acknowledged, %.2f s; CPU per command: intake %.0f "

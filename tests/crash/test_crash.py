@@ -194,12 +194,8 @@ def suite(tmp_path):
 def gateway(suite):
     """xc-gateway on the running suite; it must exit 0 on SIGTERM at the end."""
     g = http_load.GatewayDeployment(suite)
-    try:
+    with gatewaylib.stopped_at_end(g):
         yield g
-    finally:
-        status = g.stop()
-        print(f"--- xc-gateway exit status {status}; log:\n{g.log_tail()}")
-    assert status == 0, status
 
 
 def inbox_rows(folder, service):

@@ -3,6 +3,7 @@ nothing but requests and PyNaCl (and the standard library), xc-gateway started o
 config, the problem-document check, and a small PKI made with openssl for TLS."""
 
 import base64
+import contextlib
 import json
 import os
 import signal
@@ -197,6 +198,19 @@ class Gateway:
             return self.proc.wait(5)
         finally:
             self.log.close()
+
+
+@contextlib.contextmanager
+def stopped_at_end(g):
+    """For a fixture: yields the started gateway g (anything with stop() and log_tail()), then
+    stops it, prints its exit status and log (pytest shows them for a failing test), and
+    asserts it exited 0."""
+    try:
+        yield g
+    finally:
+        status = g.stop()
+        print(f"--- xc-gateway exit status {status}; log:\n{g.log_tail()}")
+    assert status == 0, status
 
 
 def make_suite(folder):

@@ -15,7 +15,7 @@ import requests
 
 from conftest import Suite, running_suite
 from gatewaylib import (JOSE, REPLY_TIMEOUT_MS, UNIT, Department, Gateway, b64u, department, make_suite,
-                        open_reply, problem, report_data, unb64u, uuid7)
+                        open_reply, problem, report_data, stopped_at_end, unb64u, uuid7)
 
 
 @pytest.fixture(scope="module")
@@ -24,12 +24,8 @@ def gw(tmp_path_factory):
     for _ in running_suite(s):
         g = Gateway(s)
         g.office, g.petition = department(s, "office"), department(s, "petition")
-        try:
+        with stopped_at_end(g):
             yield g
-        finally:
-            status = g.stop()
-            print(f"--- xc-gateway exit status {status}; log:\n{g.log_tail()}")
-        assert status == 0, status
 
 
 def commands(g, service):

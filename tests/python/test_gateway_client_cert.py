@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from conftest import running_suite, write_json
-from gatewaylib import JOSE, PROBLEM, Gateway, department, make_suite, open_reply
-from gatewaylib import make_pki, openssl
+from gatewaylib import (JOSE, PROBLEM, Gateway, department, make_pki, make_suite, open_reply, openssl,
+                        stopped_at_end)
 
 
 def client_cert(folder, name, cn, ca="ca"):
@@ -54,12 +54,8 @@ def cgw(tmp_path_factory):
                                       "client_ca": pki["ca.pem"]}},
                     scheme="https", verify=pki["ca.pem"])
         g.office, g.petition, g.certs, g.ca = office, petition, certs, pki["ca.pem"]
-        try:
+        with stopped_at_end(g):
             yield g
-        finally:
-            status = g.stop()
-            print(f"--- xc-gateway exit status {status}; log:\n{g.log_tail()}")
-        assert status == 0, status
 
 
 def post(g, who, cert):

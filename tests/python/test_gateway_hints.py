@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from conftest import Suite, running_suite
-from gatewaylib import UNIT, Gateway, department, make_suite, problem, report_data, unb64u
+from gatewaylib import stopped_at_end, UNIT, Gateway, department, make_suite, problem, report_data, unb64u
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +21,8 @@ def gw(tmp_path_factory):
     for _ in running_suite(s):
         g = Gateway(s, extra={"sse_clients": 2, "sse_heartbeat_ms": 300})
         g.office, g.petition = department(s, "office"), department(s, "petition")
-        try:
+        with stopped_at_end(g):
             yield g
-        finally:
-            status = g.stop()
-            print(f"--- xc-gateway exit status {status}; log:\n{g.log_tail()}")
-        assert status == 0, status
 
 
 class Stream:

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import running_suite
-from gatewaylib import PROBLEM, Gateway, department, make_suite
+from gatewaylib import stopped_at_end, PROBLEM, Gateway, department, make_suite
 
 LIMITS = {"connections": 50, "connections_per_address": 3, "connection_memory_bytes": 8192,
           "idle_timeout_seconds": 3, "header_timeout_seconds": 2, "requests_per_second": 2,
@@ -26,12 +26,8 @@ def gw(tmp_path_factory):
         g.office = department(s, "office")
         host, port = g.ready["http"].rsplit(":", 1)
         g.addr = (host, int(port))
-        try:
+        with stopped_at_end(g):
             yield g
-        finally:
-            status = g.stop()
-            print(f"--- xc-gateway exit status {status}; log:\n{g.log_tail()}")
-        assert status == 0, status
 
 
 def connect(gw, src):

@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from conftest import REPO, key_file, running_suite
-from gatewaylib import (UNIT, Gateway, b64u, department, make_pki, make_suite, open_reply,
+from gatewaylib import (stopped_at_end, UNIT, Gateway, b64u, department, make_pki, make_suite, open_reply,
                         report_data, unb64u)
 
 CLIENT = os.path.join(REPO, "tests", "node", "department.mjs")
@@ -45,12 +45,8 @@ def serving(folder, **gateway_kw):
         g.office, g.petition = department(s, "office"), department(s, "petition")
         g.keys = {who.iss: key_file(folder, getattr(s, attr))
                   for who, attr in ((g.office, "office"), (g.petition, "petition"))}
-        try:
+        with stopped_at_end(g):
             yield g
-        finally:
-            status = g.stop()
-            print(f"--- xc-gateway exit status {status}; log:\n{g.log_tail()}")
-        assert status == 0, status
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from conftest import running_suite, write_json
-from gatewaylib import JOSE, make_pki, Gateway, department, make_suite, open_reply
+from gatewaylib import stopped_at_end, JOSE, make_pki, Gateway, department, make_suite, open_reply
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +25,8 @@ def tls_gw(tmp_path_factory):
                     scheme="https", verify=pki["ca.pem"])
         g.office = department(s, "office")
         g.pki = pki
-        try:
+        with stopped_at_end(g):
             yield g
-        finally:
-            status = g.stop()
-            print(f"--- xc-gateway exit status {status}; log:\n{g.log_tail()}")
-        assert status == 0, status
 
 
 def test_requests_with_the_ca_gets_the_signed_reply(tls_gw):

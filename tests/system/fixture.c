@@ -640,3 +640,23 @@ fx_period_end (xc_date_t date)
     xc_calendar_destroy (&cal);
     return known ? d : date;
 }
+
+double
+fx_cpu_seconds (pid_t pid, pid_t tid)
+{
+    char path[64], buf[1024];
+    if (tid)
+        snprintf (path, sizeof path, "/proc/%d/task/%d/stat", (int) pid, (int) tid);
+    else
+        snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *f = fopen (path, "r");
+    size_t len = f ? fread (buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose (f);
+    buf[len] = 0;
+    const char *p = strrchr (buf, ')');       /* the command name may hold spaces */
+    unsigned long utime = 0, stime = 0;
+    if (!p || sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+        return 0;
+    return (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
+}

@@ -157,6 +157,10 @@ fx_snap_t fx_snap (fx_t *fx, xc_client_t *client);
 int fx_refused (fx_t *fx, xc_client_t *client, xc_code_t want, const char *iss, const char *type,
                 json_t *data, char *why, size_t size);
 
+/*  CPU seconds (user + system) a process (tid 0) or one of its threads has used, from
+    /proc/<pid>[/task/<tid>]/stat; 0 when it cannot be read. For the benches. */
+double fx_cpu_seconds (pid_t pid, pid_t tid);
+
 /*  Today in the fixture's deployment (UTC+08:00), by the wall clock. */
 xc_date_t fx_today (void);
 /*  Where the services end a period of days or months that the arithmetic puts on date (the
