@@ -13,15 +13,11 @@ before its fence with `<!-- docs-test: not run: WHY -->`, and WHY must be given.
 """
 
 import glob
-import json
 import os
 import re
-import signal
-import socket
 import subprocess
-import time
 
-import pytest
+import makerun
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 XCCTL = os.path.join(REPO, "build", "bin", "xcctl")
@@ -59,18 +55,6 @@ def shell_blocks(path):
     return out
 
 
-def free_ports(n):
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
 
 def test_the_extractor_sees_the_blocks_and_honours_the_marker():
     found = {os.path.relpath(p, REPO): shell_blocks(p) for p in documents()}
@@ -93,39 +77,9 @@ def test_every_shell_example_runs_on_the_demo(tmp_path):
     assert blocks, "no shell examples found"
     var = tmp_path / "var"
     var.mkdir()
-    with open(os.path.join(REPO, "config", "local.json"), encoding="utf-8") as f:
-        conf = json.load(f)
-    conf["calendar"] = os.path.join(REPO, "config", "calendar")
-    ports = iter(free_ports(2 * len(conf["services"])))
-    conf["services"]["gateway"]["http"] = f"127.0.0.1:{next(ports)}"
-    for name, svc in conf["services"].items():
-        if name == "gateway":
-            continue
-        svc["database"] = svc["database"].replace("../var/", "")
-        svc["api"] = f"tcp://127.0.0.1:{next(ports)}"
-        svc["events"] = f"tcp://127.0.0.1:{next(ports)}"
-    config = var / "local.json"
-    config.write_text(json.dumps(conf, ensure_ascii=False, indent=2), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("XC_CONFIG", "XC_KEY")}
-    env.update(XC_VAR=str(var), XC_DEMO="1")
-    log_path = tmp_path / "make-run.log"
-    log = open(log_path, "wb")
-    make = subprocess.Popen(["make", "run"], cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-
-    def log_text():
-        log.flush()
-        return log_path.read_text(encoding="utf-8", errors="replace")[-6000:]
-
-    try:
-        deadline = time.monotonic() + UP_WITHIN
-        while "running; Ctrl-C stops the suite" not in log_text():
-            if make.poll() is not None:
-                pytest.fail(f"make run exited with {make.returncode}:\n{log_text()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"make run with the demo was not up within {UP_WITHIN} s:\n{log_text()}")
-            time.sleep(0.5)
-        assert "the demo did not load fully" not in log_text(), log_text()
+    conf, config = makerun.write_local_config(var)
+    with makerun.running(tmp_path, var, demo=True, within=UP_WITHIN, what="with the demo") as run:
+        assert "the demo did not load fully" not in run.log_text(), run.log_text()
         # a reader's folder: the project's programs, files written there stay there
         work = tmp_path / "work"
         work.mkdir()
@@ -134,19 +88,9 @@ def test_every_shell_example_runs_on_the_demo(tmp_path):
         failures = []
         for path, line, text in blocks:
             r = subprocess.run(["bash", "-e", "-o", "pipefail", "-x", "-c", text], cwd=str(work),
-                               env={**env, "XC_CONFIG": str(config)}, capture_output=True, text=True,
+                               env={**run.env, "XC_CONFIG": str(config)}, capture_output=True, text=True,
                                timeout=300)
             print(f"--- {path}:{line}: exit {r.returncode}\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
             if r.returncode != 0:
                 failures.append(f"{path}:{line}: exit {r.returncode}\n{r.stderr[-2000:]}")
         assert not failures, "\n\n".join(failures)
-    finally:
-        if make.poll() is None:
-            os.killpg(make.pid, signal.SIGINT)
-            try:
-                make.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(make.pid, signal.SIGKILL)
-                make.wait(timeout=10)
-        log.close()
-        print(f"--- make run log:\n{log_path.read_text(encoding='utf-8', errors='replace')[-3000:]}")

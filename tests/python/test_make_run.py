@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pytest
 import requests
 
+import makerun
 from gatewaylib import UNIT, Department, open_reply
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -199,47 +200,14 @@ def test_make_run_comes_up_under_xc_var_and_stops_on_sigint(tmp_path):
         print(f"--- make run log:\n{log_path.read_text(encoding='utf-8', errors='replace')[-4000:]}")
 
 
-def free_ports(n):
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
 
 def test_the_demo_tells_the_source_story_with_its_dates(tmp_path):
     """The demo (tools/demo.sh) on free ports: the 十二届 rounds from the records with their dates,
     today's round, a district office's round of today, and the figures those dates make."""
     var = tmp_path / "var"
     var.mkdir()
-    with open(os.path.join(REPO, "config", "local.json"), encoding="utf-8") as f:
-        conf = json.load(f)
-    conf["calendar"] = os.path.join(REPO, "config", "calendar")
-    ports = iter(free_ports(2 * len(conf["services"])))
-    conf["services"]["gateway"]["http"] = f"127.0.0.1:{next(ports)}"
-    for name, svc in conf["services"].items():
-        if name == "gateway":
-            continue
-        svc["database"] = svc["database"].replace("../var/", "")
-        svc["api"] = f"tcp://127.0.0.1:{next(ports)}"
-        svc["events"] = f"tcp://127.0.0.1:{next(ports)}"
-    config = var / "local.json"
-    config.write_text(json.dumps(conf, ensure_ascii=False, indent=2), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("XC_CONFIG", "XC_KEY")}
-    env.update(XC_VAR=str(var), XC_DEMO="1")
-    log_path = tmp_path / "make-run.log"
-    log = open(log_path, "wb")
-    make = subprocess.Popen(["make", "run"], cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-
-    def log_text():
-        log.flush()
-        return log_path.read_text(encoding="utf-8", errors="replace")[-8000:]
+    conf, config = makerun.write_local_config(var)
+    env = makerun.run_env(var, demo=True)
 
     def x(*args):
         r = subprocess.run([XCCTL, "--config", str(config), *args], capture_output=True, text=True,
@@ -251,15 +219,8 @@ def test_the_demo_tells_the_source_story_with_its_dates(tmp_path):
         out = json.loads(x("--json", *args))
         return out["items"] if isinstance(out, dict) and "items" in out else out
 
-    try:
-        deadline = time.monotonic() + 180
-        while "running; Ctrl-C stops the suite" not in log_text():
-            if make.poll() is not None:
-                pytest.fail(f"make run exited with {make.returncode}:\n{log_text()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"make run with the demo was not up within 180 s:\n{log_text()}")
-            time.sleep(0.5)
-        assert "the demo did not load fully" not in log_text(), log_text()
+    with makerun.running(tmp_path, var, demo=True, within=180, what="with the demo") as run:
+        assert "the demo did not load fully" not in run.log_text(), run.log_text()
 
         # the hospital's idle No. 2 building resolved, in 2017, before its deadline
         hospital = js("rectify", "list", "--round", "R12-1", "--unit", "CZ-HOSPITAL-1")
@@ -307,16 +268,6 @@ def test_the_demo_tells_the_source_story_with_its_dates(tmp_path):
         # what a person reads
         text = x("stats")
         assert "75.00%" in text and "9657万元 / 1261万元" in text, text
-    finally:
-        if make.poll() is None:
-            os.killpg(make.pid, signal.SIGINT)
-            try:
-                make.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(make.pid, signal.SIGKILL)
-                make.wait(timeout=10)
-        log.close()
-        print(f"--- make run log:\n{log_path.read_text(encoding='utf-8', errors='replace')[-4000:]}")
 
 
 def test_make_run_with_curve_on_the_gateway_connects_as_its_own_principal(tmp_path):
@@ -325,40 +276,8 @@ def test_make_run_with_curve_on_the_gateway_connects_as_its_own_principal(tmp_pa
     relays hints over CURVE; a gateway whose CURVE key is not registered refuses to start."""
     var = tmp_path / "var"
     var.mkdir()
-    with open(os.path.join(REPO, "config", "local.json"), encoding="utf-8") as f:
-        conf = json.load(f)
-    conf["calendar"] = os.path.join(REPO, "config", "calendar")
-    conf["curve"] = True
-    ports = iter(free_ports(2 * len(conf["services"])))
-    conf["services"]["gateway"] = {"http": "127.0.0.1:0", "curve_key": "keys/gateway.curve"}
-    for name, svc in conf["services"].items():
-        if name == "gateway":
-            continue
-        svc["database"] = svc["database"].replace("../var/", "")
-        svc["api"] = f"tcp://127.0.0.1:{next(ports)}"
-        svc["events"] = f"tcp://127.0.0.1:{next(ports)}"
-        svc["curve_key"] = f"keys/{name}.curve"
-    config = var / "local.json"
-    config.write_text(json.dumps(conf, ensure_ascii=False, indent=2), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("XC_CONFIG", "XC_KEY")}
-    env.update(XC_VAR=str(var), XC_DEMO="0")
-    log_path = tmp_path / "make-run.log"
-    log = open(log_path, "wb")
-    make = subprocess.Popen(["make", "run"], cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-
-    def log_text():
-        log.flush()
-        return log_path.read_text(encoding="utf-8", errors="replace")[-6000:]
-
-    try:
-        deadline = time.monotonic() + UP_WITHIN
-        while "running; Ctrl-C stops the suite" not in log_text():
-            if make.poll() is not None:
-                pytest.fail(f"make run exited with {make.returncode}:\n{log_text()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"make run with curve on was not up within {UP_WITHIN} s:\n{log_text()}")
-            time.sleep(0.5)
+    conf, config = makerun.write_local_config(var, curve=True)
+    with makerun.running(tmp_path, var, demo=False, within=UP_WITHIN, what="with curve on") as run:
         with open(var / "principals.json", encoding="utf-8") as f:
             registry = {p["iss"]: p for p in json.load(f)["principals"]}
         with open(var / "keys" / "gateway.curve", encoding="utf-8") as f:
@@ -391,22 +310,12 @@ def test_make_run_with_curve_on_the_gateway_connects_as_its_own_principal(tmp_pa
         # a second gateway on the same deployment with a CURVE key the registry does not hold
         subprocess.run([XCCTL, "--config", str(config), "keygen", "--out", str(tmp_path / "stranger.jwk"),
                         "--kid", "stranger#1", "--curve"], check=True, capture_output=True, timeout=30,
-                       env=env)
+                       env=run.env)
         conf["services"]["gateway"]["curve_key"] = str(tmp_path / "stranger.jwk.curve")
         other = tmp_path / "other.json"
         other.write_text(json.dumps({**conf, "registry": str(var / "principals.json")},
                                     ensure_ascii=False), encoding="utf-8")
         refused = subprocess.run([os.path.join(REPO, "build", "bin", "xc-gateway"), "--config", str(other)],
-                                 capture_output=True, text=True, timeout=30, env=env)
+                                 capture_output=True, text=True, timeout=30, env=run.env)
         assert refused.returncode != 0, refused
         assert "is not in the registry" in refused.stderr and "role gateway" in refused.stderr, refused.stderr
-    finally:
-        if make.poll() is None:
-            os.killpg(make.pid, signal.SIGINT)
-            try:
-                make.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(make.pid, signal.SIGKILL)
-                make.wait(timeout=10)
-        log.close()
-        print(f"--- make run log:\n{log_path.read_text(encoding='utf-8', errors='replace')[-4000:]}")
