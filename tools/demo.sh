@@ -72,16 +72,18 @@ feedback() {   # problem date
   x problem classify --problem "$1" --dispositions '[{"kind": "feedback", "timeliness": "deadline"}]' \
     --occurred-on "$2" >/dev/null
 }
-item_of() {   # round unit -> its item, once rectify has opened it
-  for _ in $(seq 1 100); do
+item_of() {   # round unit -> its item, once rectify has opened it (within 60 s: a loaded
+  local until=$((SECONDS + 60))   # machine, CURVE handshakes per call; 100 tries were too few in CI)
+  while [ "$SECONDS" -lt "$until" ]; do
     local id; id=$(x rectify list --round "$1" --unit "$2" --json | num id || true)
     [ -n "$id" ] && { echo "$id"; return; }
     sleep 0.1
   done
-  echo "demo: rectify opened no item for $2 in $1" >&2; return 1
+  echo "demo: rectify opened no item for $2 in $1 within 60 s" >&2; return 1
 }
 revisit() {   # round unit date kinds; rectify makes the visit from intake's round.advanced: until it has
-  for _ in $(seq 1 100); do
+  local until=$((SECONDS + 60))
+  while [ "$SECONDS" -lt "$until" ]; do
     x rectify revisit --round "$1" --unit "$2" --date "$3" --kinds "$4" >/dev/null 2>&1 && return
     sleep 0.1
   done
@@ -122,8 +124,9 @@ rectified R12-1 CZ-SPORTS-SCHOOL "学生全部搬离危房，宿舍楼拆除重�
 rectified R12-1 CZ-HOSPITAL-1 "2号楼改造为康复病区并投入使用" 2017-07-05 2017-05-10 2017-07-03 2017-07-07 \
   '{"institutional_measures": 1, "public_concern_resolved": true}'
 
-# the rail-transit lead: referral takes it from intake's events (up to 30 s while a consumer starts)
-for _ in $(seq 1 300); do
+# the rail-transit lead: referral takes it from intake's events (up to 60 s while a consumer starts)
+until=$((SECONDS + 60))
+while [ "$SECONDS" -lt "$until" ]; do
   ref=$(x referral list --kind lead --json | num id || true)
   [ -n "$ref" ] && break
   sleep 0.1
