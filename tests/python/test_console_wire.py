@@ -227,7 +227,12 @@ def browser_report(web, summary):
 
 @pytest.fixture(scope="module")
 def registered(web):
-    x = ok(run(web.driver, "return (await keystore.keyLoad('me')).x;"))
+    x = ok(run(web.driver, """
+      let me = await keystore.keyLoad("me");
+      if (!me) await keystore.keySave(me = {name: "me", ...await keystore.keyCreate(),
+                                            kid: args.kid, iss: args.iss});
+      return me.x;
+    """, kid=WEB_KID, iss=WEB_ISS))
     web.call(web.office, "intake", "unit.register", UNIT)
     registry_add(web.suite, WEB_ISS, "petition", WEB_KID, x)
     return x
