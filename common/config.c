@@ -64,6 +64,8 @@ static const xc_field_t s_gateway_fields[] = {
     { .name = "limits", .type = XC_T_OBJECT, .fields = s_gateway_limit_fields },
     { .name = "tls", .type = XC_T_OBJECT, .fields = s_gateway_tls_fields },
     { .name = "curve_key", .type = XC_T_STRING, .min = 1, .max = 4096 },
+    { .name = "web", .type = XC_T_STRING, .min = 1, .max = 4096 },
+    { .name = "web_max_bytes", .type = XC_T_INTEGER, .min = 1, .max = 1024 * 1024 * 1024 },
     { .name = NULL }
 };
 

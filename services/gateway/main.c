@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/transport.h"
 #include "services/gateway/curve.h"
+#include "services/gateway/files.h"
 #include "services/gateway/framing.h"
 #include "services/gateway/hints.h"
 #include "services/gateway/metrics.h"
@@ -83,6 +84,7 @@ typedef struct {
     gateway_curve_t curve;           /* the CURVE client side, with curve on */
     const char *names[SERVICES_MAX]; /* the services' names, for request.c */
     request_world_t world;
+    files_t files;                   /* services.gateway.web, read at start (files.h) */
 } gateway_t;
 
 static int s_queued;                 /* the status s_queue gave last (for /metrics) */
@@ -236,6 +238,37 @@ s_keys (gateway_t *self, struct MHD_Connection *conn, req_t *r)
     return s_send_json (conn, 200, json_pack ("{s:o}", "keys", keys));
 }
 
+/* GET or HEAD of one of the console's files: from the table read at start, with the
+   security headers; 304 when the client's copy is current; 404 for anything else. */
+static enum MHD_Result
+s_file (gateway_t *self, struct MHD_Connection *conn, req_t *r, const char *url)
+{
+    char key[FILES_MAX_PATH + 16];
+    const files_entry_t *e = files_path_key (url, key, sizeof key) == 0
+                             ? files_find (&self->files, key) : NULL;
+    if (!e) {
+        s_problem (r, 404, "not-found", "页面不存在", "no such file in the console");
+        return s_send_answer (r);
+    }
+    const char *inm = MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    bool fresh = files_etag_matches (inm, e->etag);
+    /* the table lives as long as the daemon: served from it, not copied */
+    struct MHD_Response *resp = MHD_create_response_from_buffer (fresh ? 0 : e->len,
+                                                                 fresh ? NULL : e->bytes,
+                                                                 MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE, e->type);
+    MHD_add_response_header (resp, MHD_HTTP_HEADER_ETAG, e->etag);
+    for (size_t i = 0; files_headers[i][0]; i++)
+        MHD_add_response_header (resp, files_headers[i][0], files_headers[i][1]);
+    int status = fresh ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK;
+    enum MHD_Result rc = MHD_queue_response (conn, (unsigned) status, resp);
+    MHD_destroy_response (resp);
+    s_queued = status;
+    return rc;
+}
+
 /* A POST whose body is complete: checks it and sends it on, or answers. */
 static void
 s_forward (gateway_t *self, req_t *r)
@@ -343,6 +376,8 @@ s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *m
     if (r->state == REQ_ANSWERED)
         return s_send_answer (r);
     if (r->action != REQUEST_POST) {
+        if (r->action == REQUEST_FILE)
+            return s_file (self, conn, r, url);
         if (r->action == REQUEST_HEALTHZ)
             return s_send_json (conn, 200, json_pack ("{s:s, s:i}", "status", "ok", "in_flight",
                                                       self->in_flight));
@@ -589,6 +624,23 @@ main (int argc, char *argv[])
         xc_error (NULL, "'%s': %s", config_path, why);
         goto cleanup;
     }
+    const char *web = json_string_value (json_object_get (self.cfg->gateway, "web"));
+    if (web) {
+        json_t *max = json_object_get (self.cfg->gateway, "web_max_bytes");
+        char *folder = xc_config_resolve (self.cfg, web);
+        int loaded = folder ? files_load (&self.files, folder, max ? (size_t) json_integer_value (max)
+                                                                   : FILES_MAX_BYTES_DEFAULT,
+                                          why, sizeof why)
+                            : -1;
+        if (loaded == 0)
+            xc_info (NULL, "serving the console from '%s': %zu files, %zu bytes", folder,
+                     self.files.n, self.files.total);
+        free (folder);
+        if (loaded != 0) {
+            xc_error (NULL, "'%s': %s", config_path, folder ? why : "out of memory");
+            goto cleanup;
+        }
+    }
     options[n_options] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
     xc_signals_install ();
     self.ctx = zmq_ctx_new ();
@@ -611,7 +663,8 @@ main (int argc, char *argv[])
     for (size_t i = 0; i < self.n_services; i++)
         self.names[i] = self.cfg->services[i].name;
     self.world = (request_world_t) { .services = self.names, .n_services = self.n_services,
-                                     .max_body = self.cfg->max_message_bytes };
+                                     .max_body = self.cfg->max_message_bytes,
+                                     .web = web != NULL };
     self.hints = self.ctx ? hints_new (self.ctx, self.cfg, &self.curve, self.n_services) : NULL;
     self.metrics = metrics_new (self.cfg, self.n_services);
     if (!self.hints || !self.metrics) {
@@ -714,6 +767,7 @@ cleanup:
     gateway_limits_destroy (&self.limits);
     gateway_tls_destroy (&self.tls);
     gateway_curve_clear (&self.curve);
+    files_destroy (&self.files);
     xc_config_destroy (&self.cfg);
     if (rc == 0)
         xc_info (NULL, "stopped");

@@ -137,6 +137,14 @@ request_route (const request_world_t *world, const char *method, const char *url
                         : out->route == ROUTE_KEYS ? REQUEST_KEYS : REQUEST_METRICS;
         return;
     }
+    if (world->web && strncmp (url, "/v1/", 4) != 0) {
+        /* the console's files: whether the path names one is files.c's to say */
+        if (!get)
+            s_refuse_method (out, "GET, HEAD", url);
+        else
+            out->action = REQUEST_FILE;
+        return;
+    }
     if (strncmp (url, "/v1/", 4) != 0 || !url[4] || strchr (url + 4, '/')) {
         request_problem_set (&out->problem, 404, "not-found", "路径不存在",
                              "no such path: POST /v1/{service}, GET /v1/directory, /v1/keys, /healthz");

@@ -19,6 +19,7 @@ typedef struct {
     const char *const *services;
     size_t n_services;
     size_t max_body;
+    bool web;                        /* services.gateway.web is set: other paths are files */
 } request_world_t;
 
 /*  A refusal the gateway answers itself: an RFC 9457 body of type urn:xuncha:gateway:<code>,
@@ -38,6 +39,8 @@ typedef enum {
     REQUEST_METRICS,                 /* GET /metrics */
     REQUEST_HINTS,                   /* GET /v1/events/{service}/hints */
     REQUEST_POST,                    /* POST /v1/{service}: read the body, then check it */
+    REQUEST_FILE,                    /* GET or HEAD of any path outside /v1/ and the routes
+                                        above, with web set: the console's files (files.h) */
 } request_action_t;
 
 typedef struct {
@@ -51,7 +54,8 @@ typedef struct {
 
 /*  Fills *out for a request's method, url (as libmicrohttpd decoded it) and its Content-Type
     and Content-Length headers (NULL when absent). Never fails: a request matches a route or
-    is refused (404 not-found or unknown-service, 405 method-not-allowed with Allow, 415). */
+    is refused (404 not-found or unknown-service, 405 method-not-allowed with Allow, 415). The
+    routes above keep priority over the console's files: a file is only what no route is. */
 void request_route (const request_world_t *world, const char *method, const char *url,
                     const char *content_type, const char *content_length, request_t *out);
 
