@@ -3,92 +3,21 @@ Debian's headless chromium against a real xc-gateway with echo and intake behind
 in the browser is non-extractable and kept in IndexedDB; a message it signs is accepted by the
 real intake once its public key is in the registry, and the same bytes verify with PyNaCl; the
 browser verifies real replies and refuses forged ones."""
-import functools
-import http.server
 import json
 import os
-import threading
 import time
 
 import nacl.signing
 import pytest
-import requests
 
 from conftest import NOT_AFTER, NOT_BEFORE, REPO, running_suite
 from gatewaylib import (Gateway, UNIT, b64u, department, make_suite, open_reply, report_data,
                         stopped_at_end, unb64u)
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from browserlib import Browser
 
 WEB = os.path.join(REPO, "web")
 WEB_ISS, WEB_KID = "web-petition", "web-petition#1"
-
-
-# --- the origin: web/ and /v1/ on one loopback address ---------------------------------------
-
-class Origin(http.server.ThreadingHTTPServer):
-    """web/ served at the root and /v1/... carried to the gateway, on one origin, because the
-    browser may post only to its own origin (no CORS). Stands in for the gateway's own serving
-    of web/ (issue 22, part "static") until that is merged; it adds nothing to the bytes."""
-    daemon_threads = True
-
-    def __init__(self, gateway_base):
-        self.gateway_base = gateway_base
-        super().__init__(("127.0.0.1", 0), functools.partial(OriginHandler, directory=WEB))
-        self.base = f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class OriginHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".js": "text/javascript"}
-
-    def log_message(self, *args):
-        pass
-
-    def _forward(self, method):
-        n = int(self.headers.get("Content-Length") or 0)
-        r = requests.request(method, self.server.gateway_base + self.path, timeout=10,
-                             data=self.rfile.read(n) if n else None,
-                             headers={"Content-Type": self.headers.get("Content-Type", "")})
-        self.send_response(r.status_code)
-        for name in ("Content-Type", "Retry-After"):
-            if name in r.headers:
-                self.send_header(name, r.headers[name])
-        self.send_header("Content-Length", str(len(r.content)))
-        self.end_headers()
-        self.wfile.write(r.content)
-
-    def do_GET(self):
-        if self.path.startswith("/v1/"):
-            return self._forward("GET")
-        if self.path == "/" and not os.path.exists(os.path.join(WEB, "index.html")):
-            page = "<!doctype html><meta charset=utf-8><title>巡察工作平台</title>".encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(page)))
-            self.end_headers()
-            return self.wfile.write(page)
-        return super().do_GET()
-
-    def do_POST(self):
-        if self.path.startswith("/v1/"):
-            return self._forward("POST")
-        self.send_error(405)
-
-
-# --- the browser ---------------------------------------------------------------------------
-
-def chromium(folder):
-    o = webdriver.ChromeOptions()
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1366,768",
-              f"--user-data-dir={folder}"):
-        o.add_argument(a)
-    o.binary_location = "/usr/bin/chromium"
-    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
-    d.set_script_timeout(60)
-    d.set_page_load_timeout(20)
-    return d
 
 
 # Runs `body` (an async function's body, with wire, keystore and args in scope) in the page:
@@ -120,20 +49,16 @@ def web(tmp_path_factory):
     folder = tmp_path_factory.mktemp("console-wire")
     s = make_suite(str(folder))
     for _ in running_suite(s):
-        g = Gateway(s)
+        g = Gateway(s, extra={"web": WEB})
         with stopped_at_end(g):
-            origin = Origin(g.base)
-            threading.Thread(target=origin.serve_forever, daemon=True).start()
-            driver = chromium(str(folder / "chromium"))
-            try:
-                driver.get(origin.base + "/")
-                g.origin, g.driver = origin, driver
+            with Browser(folder) as b:
+                b.driver.set_script_timeout(60)
+                b.open(g.base + "/")
+                g.browser, g.driver = b, b.driver
                 g.office, g.petition = department(s, "office"), department(s, "petition")
                 yield g
-            finally:
-                driver.quit()
-                origin.shutdown()
-                origin.server_close()
+                # every request the page made went to the gateway's origin
+                assert b.requests_outside(g.base) == [], b.requests()
 
 
 def registry_add(suite, iss, role, kid, x):
