@@ -116,9 +116,15 @@ def test_console_loads_in_chromium_with_chinese_and_ed25519(real, tmp_path):
         assert "可用服务 2 个" in b.text("#deployment")
         assert "巡察工作平台" in b.text("h1")
         assert "正在加载" not in b.text("#app"), "the loading line is replaced by the page"
-        # the Chinese is drawn with a CJK font, not boxes: the heading's glyphs are wider than
-        # a Latin fallback would make "?" and the font the browser resolved is a CJK one
-        assert b.driver.execute_script("return document.fonts.check('16px \"Noto Sans CJK SC\"', '巡察')")
+        # the Chinese is drawn with glyphs, not boxes: in the page's font, 巡 and 察 are drawn
+        # differently from each other and from a code point no font has (its "tofu" box)
+        drawn = b.driver.execute_script("""
+            const font = getComputedStyle(document.body).fontFamily;
+            const draw = (ch) => { const c = document.createElement('canvas'); c.width = c.height = 40;
+              const x = c.getContext('2d'); x.font = '32px ' + font; x.fillText(ch, 2, 34);
+              return Array.from(x.getImageData(0, 0, 40, 40).data).join(','); };
+            return [draw('巡'), draw('察'), draw('\\u{10FFFD}')];""")
+        assert len(set(drawn)) == 3, "CJK characters drawn as boxes (fonts-noto-cjk missing?)"
         b.screenshot("console-desktop")
         assert b.console_errors() == []
         urls = b.requests()
