@@ -35,6 +35,7 @@ printf 'make run pid %s, started %s, config %s\n' "$$" "$(date '+%F %T')" "$conf
 if [ ! -f "$config" ]; then
   # the same deployment, with everything it writes kept in $var
   sed -e "s|\"calendar\": \"calendar\"|\"calendar\": \"$root/config/calendar\"|" \
+      -e "s|\"web\": \"../web\"|\"web\": \"$root/web\"|" \
       -e 's|"database": "../var/|"database": "|' config/local.json > "$config.tmp" && mv "$config.tmp" "$config" || exit 1
   echo "run: made $config"
 fi

@@ -51,4 +51,7 @@ function App() {
   </section>`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+// the page's own "loading" line goes: Preact renders beside what is there, not over it
+const root = document.getElementById('app');
+root.replaceChildren();
+render(html`<${App} />`, root);

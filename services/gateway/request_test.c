@@ -247,6 +247,37 @@ test_reply (void)
     CHECK_INT (reply.status, 502);
 }
 
+/* With services.gateway.web set, a GET or HEAD of a path that no route and not /v1/ takes is a
+   file (files.c says which); other methods 405; the routes and /v1/ keep priority. */
+static void
+test_web_routes (void)
+{
+    request_world_t world = s_world;
+    world.web = true;
+    request_t out;
+    static const char *const files[] = { "/", "/index.html", "/vendor/x.js", "/../x", "/v1", "/healthzx" };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        request_route (&world, "GET", files[i], NULL, NULL, &out);
+        CHECK_INT ((int) out.action, REQUEST_FILE);
+        request_route (&world, "HEAD", files[i], NULL, NULL, &out);
+        CHECK_INT ((int) out.action, REQUEST_FILE);
+        request_route (&world, "POST", files[i], JOSE, NULL, &out);
+        CHECK_INT ((int) out.action, REQUEST_REFUSED);
+        CHECK_INT (out.problem.status, 405);
+        CHECK_STR (out.allow, "GET, HEAD");
+    }
+    request_route (&world, "GET", "/healthz", NULL, NULL, &out);
+    CHECK_INT ((int) out.action, REQUEST_HEALTHZ);
+    request_route (&world, "GET", "/v1/keys", NULL, NULL, &out);
+    CHECK_INT ((int) out.action, REQUEST_KEYS);
+    request_route (&world, "POST", "/v1/intake", JOSE, NULL, &out);
+    CHECK_INT ((int) out.action, REQUEST_POST);
+    request_route (&world, "GET", "/v1/bank", NULL, NULL, &out);
+    CHECK_INT (out.problem.status, 404);
+    request_route (&s_world, "GET", "/", NULL, NULL, &out);     /* without web: not found */
+    CHECK_INT (out.problem.status, 404);
+}
+
 int
 main (void)
 {
@@ -258,5 +289,6 @@ main (void)
     RUN (test_body);
     RUN (test_check_body);
     RUN (test_reply);
+    RUN (test_web_routes);
     HARNESS_END ();
 }

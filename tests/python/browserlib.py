@@ -57,6 +57,12 @@ class Browser:
         o.binary_location = CHROMIUM
         o.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
         self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=o)
+        if phone:
+            # headless chromium keeps a window at least 500 px wide: the phone's viewport is
+            # emulated instead (DevTools), as its device tools do
+            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 2, "mobile": True})
+            self.driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True})
         self.driver.set_page_load_timeout(wait_s)
         self.driver.set_script_timeout(wait_s)
         self._console = []

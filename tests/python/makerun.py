@@ -38,9 +38,11 @@ def write_local_config(var, curve=False):
     ports = iter(free_ports(2 * len(conf["services"])))
     if curve:
         conf["curve"] = True
-        conf["services"]["gateway"] = {"http": "127.0.0.1:0", "curve_key": "keys/gateway.curve"}
+        conf["services"]["gateway"] = {"http": "127.0.0.1:0", "curve_key": "keys/gateway.curve",
+                                       "web": os.path.join(REPO, "web")}
     else:
         conf["services"]["gateway"]["http"] = f"127.0.0.1:{next(ports)}"
+        conf["services"]["gateway"]["web"] = os.path.join(REPO, "web")
     for name, svc in conf["services"].items():
         if name == "gateway":
             continue
