@@ -28,13 +28,13 @@ GATEWAY_PKG := libmicrohttpd gnutls
 # libc's headers; git and make are the README's starting point.
 DEB_BUILD_PKGS := gcc libc6-dev pkg-config libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev \
                   libssl-dev libjemalloc-dev libmicrohttpd-dev libgnutls28-dev
-DEB_TEST_PKGS  := python3-zmq python3-nacl python3-pytest python3-aiosmtpd valgrind sqlite3 nodejs \
-                  chromium chromium-driver python3-selenium fonts-noto-cjk
+DEB_TEST_PKGS  := python3-zmq python3-nacl python3-pytest python3-aiosmtpd python3-requests valgrind sqlite3 nodejs \
+                  curl openssl chromium chromium-driver python3-selenium fonts-noto-cjk
 DEB_PKGS  := $(DEB_BUILD_PKGS) $(DEB_TEST_PKGS)
 CONTAINER_DEB_PKGS := podman runc slirp4netns debootstrap docker-compose nftables iproute2 git
 CONTAINER_TOOLS    := podman runc slirp4netns debootstrap docker-compose nft ip git
 PY        := /usr/bin/python3
-PY_MODS   := zmq nacl pytest aiosmtpd selenium
+PY_MODS   := zmq nacl pytest aiosmtpd requests selenium
 
 CFLAGS_BASE := -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wformat=2 -Wno-format-nonliteral -g -O2 -pthread -I.
@@ -85,6 +85,8 @@ deps:
 	  command -v valgrind >/dev/null || missing="$$missing valgrind"; \
 	  command -v sqlite3 >/dev/null || missing="$$missing sqlite3"; \
 	  command -v node >/dev/null || missing="$$missing nodejs"; \
+	  command -v curl >/dev/null || missing="$$missing curl"; \
+	  command -v openssl >/dev/null || missing="$$missing openssl"; \
 	  command -v chromium >/dev/null || missing="$$missing chromium"; \
 	  command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	  fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
