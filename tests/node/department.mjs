@@ -21,6 +21,11 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { webcrypto } from "node:crypto";
+
+// Node 18 (Debian 12's nodejs) has WebCrypto but not yet as the global `crypto` that jose and
+// this client use; Node 20 has both.
+globalThis.crypto ??= webcrypto;
 
 const JOSE = "application/jose+json";
 const PROBLEM = "application/problem+json";
