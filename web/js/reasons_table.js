@@ -112,6 +112,7 @@ export const SERVICE_REASONS = [
   ["%s begins with a byte order mark, which is not allowed", "消息格式不正确：开头有字节顺序标记"],
   ["protected header member '%s' %s", "消息格式不正确：签名头字段 {1} {2:phrase}"],
   ["alg '%.20s' is not allowed (EdDSA or Ed25519)", "消息的签名算法 {1} 不受支持"],
+  ["typ '%.20s' is not 'xc+jws'", "消息的类型标记 {1} 不正确"],
   ["payload member '%.*s':%s", "消息格式不正确：字段 {1} 的数字超出范围"],
   ["payload member 'v' must be the integer 1", "消息格式不正确：版本号应为 1"],
   ["payload member 'id' %s", "消息格式不正确：消息编号{1:phrase}"],
@@ -373,4 +374,30 @@ export const SERVICE_REASONS = [
   ["district %s counts its own rounds only, not owner %s", "县（区）{1} 只能统计本县（区）的轮次，不能统计 {2} 的"],
   ["referral %lld is not yours to read", "您无权查看移交 #{1}"],
   ["round.opened event %lld lacks the round's id, name or kind", "服务内部错误：轮次开启记录 #{1} 不完整"],
+
+  // services/registry and its proof of possession in common/ (branch h/registry): the third
+  // member names a file that branch brings; until that file is in this tree the entry is not
+  // stale (test_reasons.py), after it the entry is checked as any other
+  ["the invitation code is wrong, expired or used", "邀请码错误、已过期或已使用", "services/registry/invite.c"],
+  ["'%s' has the role %s now, not %s", "{1} 现在的角色是{2:role}，不是{3:role}", "services/registry/decide.c"],
+  ["'%s' has the role %s: a re-enrollment keeps it", "{1} 的角色是{2:role}：重新登记须保持原角色", "services/registry/invite.c"],
+  ["'%s' has the role %s: only xcctl on the host revokes it", "{1} 的角色是{2:role}：只能由系统管理员在服务器上撤销", "services/registry/decide.c"],
+  ["data.%s: expected an RFC 3339 time", "字段 {1}：应为有效的日期时间", "services/registry/invite.c"],
+  ["data.code_sha256: expected 64 lowercase hex digits", "邀请码校验值：应为 64 位小写十六进制数字", "services/registry/invite.c"],
+  ["data.district: only for the role district", "只有县（区）巡察机构填写所属县（区）", "services/registry/invite.c"],
+  ["data.district: required for the role district, instead of scope", "县（区）巡察机构须填写所属县（区），不填写范围", "services/registry/invite.c"],
+  ["data.iss: expected 1-63 of a-z 0-9 . _ - starting with a letter", "人员标识：应为 1 至 63 个小写字母、数字或 . _ -，以字母开头", "services/registry/invite.c"],
+  ["data.key must be an Ed25519 public JWK (kty OKP, crv Ed25519, x of 32 bytes) for '%s'", "登记的密钥格式不正确", "services/registry/invite.c"],
+  ["data.key.x: expected 32 bytes of base64url", "登记的密钥格式不正确", "services/registry/invite.c"],
+  ["data.scope: expected object", "范围：应为对象", "services/registry/invite.c"],
+  ["expires must be in the next %d hours (policies.registry.invitation_hours)", "邀请码的有效期须在 {1} 小时之内", "services/registry/invite.c"],
+  ["kid '%.80s' is not in the registry, nor derived from data.key ('%s')", "密钥 {1} 未登记，也不是由所提交的密钥生成的", "services/registry/invite.c"],
+  ["no enrollment of the key '%s'", "没有此密钥的登记申请", "services/registry/invite.c"],
+  ["no pending enrollment of '%s'", "{1} 没有待批准的登记申请", "services/registry/decide.c"],
+  ["no principal '%s' in the registry", "注册表中没有人员 {1}", "services/registry/decide.c"],
+  ["the invitation's until %s has passed: invite again", "邀请的有效期 {1} 已过，请重新邀请", "services/registry/decide.c"],
+  ["the key '%s' was enrolled before", "此密钥已登记过", "services/registry/invite.c"],
+  ["the registry is not a JSON document", "注册表文件已损坏，请联系系统管理员", "common/registry_file.c"],
+  ["the registry would not load: %s; nothing changed", "修改后的注册表无法载入，未作任何改动", "common/registry_file.c"],
+  ["until %s has passed", "有效期 {1} 已过", "services/registry/invite.c"],
 ];
