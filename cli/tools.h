@@ -29,6 +29,9 @@ int ctl_import_round (ctl_t *ctl, int argc, char **argv);   /* the words after "
 /* principals.c */
 int ctl_keygen (ctl_t *ctl, int argc, char **argv);     /* --out FILE [--kid KID] [--curve] */
 int ctl_principal (ctl_t *ctl, int argc, char **argv);  /* add | list | revoke */
+/*  Takes the registry writers' lock (common/registry_file.h), saying why not: the descriptor,
+    or -1. Release with xc_registry_unlock. */
+int ctl_registry_lock (const ctl_t *ctl);
 /*  Makes sure iss (role, scope) is registered with the key at key_path (made when missing) and
     loads that key into *key. */
 int ctl_principal_ensure (ctl_t *ctl, const char *iss, const char *role, const json_t *scope, const char *key_path,

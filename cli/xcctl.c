@@ -28,6 +28,7 @@
 #include "common/config.h"
 #include "common/envelope.h"
 #include "common/keys.h"
+#include "common/registry_file.h"
 #include "common/transport.h"
 
 #define OPERATOR "office"
@@ -185,8 +186,22 @@ s_gateway_ensure (const xc_config_t *cfg, json_t *principals, const char *year)
     return rc;
 }
 
+static int s_init_locked (ctl_t *ctl);
+
 static int
 s_init (ctl_t *ctl)
+{
+    /* the registry service writes the file too: one writer at a time */
+    int lock = ctl_registry_lock (ctl);
+    if (lock < 0)
+        return 1;
+    int status = s_init_locked (ctl);
+    xc_registry_unlock (lock);
+    return status;
+}
+
+static int
+s_init_locked (ctl_t *ctl)
 {
     const xc_config_t *cfg = ctl->config;
     json_t *doc = access (cfg->registry, F_OK) == 0 ? json_load_file (cfg->registry, JSON_REJECT_DUPLICATES, NULL)
