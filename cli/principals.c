@@ -14,8 +14,8 @@
 
 /*  A key's validity bound from --not-before / --not-after: RFC 3339, or a date meaning the
     deployment's local midnight at the start of that day. -1 after saying what is wrong. */
-static int
-s_time (const ctl_t *ctl, const char *option, const char *text, int64_t *t)
+int
+ctl_time (const ctl_t *ctl, const char *option, const char *text, int64_t *t)
 {
     xc_err_t err;
     xc_date_t date;
@@ -42,10 +42,10 @@ s_validity (const ctl_t *ctl, int argc, char **argv, const json_t *jwk, int year
     if (!na && jwk)
         na = json_string_value (json_object_get (jwk, "not_after"));
     *from = xc_clock_wall () - 86400;
-    if (nb && s_time (ctl, "--not-before", nb, from) != 0)
+    if (nb && ctl_time (ctl, "--not-before", nb, from) != 0)
         return CTL_USAGE;
     *until = *from + 86400 + (int64_t) years * 366 * 86400;
-    if (na && s_time (ctl, "--not-after", na, until) != 0)
+    if (na && ctl_time (ctl, "--not-after", na, until) != 0)
         return CTL_USAGE;
     if (*from >= *until) {
         char a[XC_RFC3339_LEN + 1], b[XC_RFC3339_LEN + 1];
@@ -233,8 +233,12 @@ int
 ctl_principal (ctl_t *ctl, int argc, char **argv)
 {
     const char *what = argc > 0 ? argv[0] : "";
+    /* enrollment goes through the registry service (enroll.c) */
+    if (strcmp (what, "invite") == 0 || strcmp (what, "pending") == 0 || strcmp (what, "approve") == 0
+        || strcmp (what, "reject") == 0)
+        return ctl_enrollment (ctl, argc, argv);
     if (strcmp (what, "add") != 0 && strcmp (what, "list") != 0 && strcmp (what, "revoke") != 0) {
-        fprintf (stderr, "usage: xcctl principal add | list | revoke --iss ISS\n");
+        fprintf (stderr, "usage: xcctl principal add | list | revoke | invite | pending | approve | reject\n");
         return CTL_USAGE;
     }
     int lock = ctl_registry_lock (ctl);

@@ -419,7 +419,11 @@ static const struct {
                 "  TIME: RFC 3339 (2027-01-01T00:00:00+08:00) or a date (2027-01-01, the deployment's local midnight)" },
     { "principal", "xcctl principal add --iss ISS --role ROLE --public FILE.jwk.pub [--scope JSON | --district D] [--curve Z85]"
                    " [--years N | --not-before TIME --not-after TIME]\n  --district D: a district's inspection office (role district,"
-                   " scope {\"district\": D})\nxcctl principal list\nxcctl principal revoke --iss ISS" },
+                   " scope {\"district\": D})\nxcctl principal list\nxcctl principal revoke --iss ISS\n"
+                   "xcctl principal invite --iss ISS --display NAME --role ROLE [--scope JSON | --district D] --until TIME\n"
+                   "  prints the code (shown once) and the console's link for the person to enroll with\n"
+                   "xcctl principal pending\n  enrollments waiting, with the fingerprint to compare by phone\n"
+                   "xcctl principal approve --iss ISS\nxcctl principal reject --iss ISS --reason TEXT" },
     { "simulate", "xcctl simulate --profile NAME\n  drive empty stores to the profile's figures (config/profiles/NAME.json)" },
     { "help", "xcctl help [COMMAND | NOUN]\n  every command and verb, or one command's usage, or a noun's verbs" },
 };
@@ -428,8 +432,8 @@ static const struct {
 /*  The options and first words each command knows (the rest are unknown: exit 2). */
 static const struct {
     const char *name;
-    const char *options[10];
-    const char *words[6];            /* its first word, when it takes one from a list */
+    const char *options[16];
+    const char *words[8];            /* its first word, when it takes one from a list */
 } s_known[] = {
     { "events", { "--after", "--follow" }, { NULL } },
     { "audit", { NULL }, { "verify" } },
@@ -438,8 +442,8 @@ static const struct {
       { "units", "round" } },
     { "keygen", { "--out", "--kid", "--curve", "--not-before", "--not-after" }, { NULL } },
     { "principal", { "--iss", "--role", "--public", "--scope", "--district", "--curve", "--years", "--not-before",
-                      "--not-after" },
-      { "add", "list", "revoke" } },
+                      "--not-after", "--display", "--until", "--reason" },
+      { "add", "list", "revoke", "invite", "pending", "approve", "reject" } },
     { "simulate", { "--profile" }, { NULL } },
     { "rules", { "--district" }, { NULL } },
     { "init", { NULL }, { NULL } },
