@@ -461,9 +461,9 @@ s_check_words (const char *command, int argc, char **argv)
         if (strcmp (s_known[c].name, command) != 0)
             continue;
         size_t n_opts = 0, n_words = 0;
-        while (n_opts < 10 && s_known[c].options[n_opts])
+        while (n_opts < 16 && s_known[c].options[n_opts])
             n_opts++;
-        while (n_words < 6 && s_known[c].words[n_words])
+        while (n_words < 8 && s_known[c].words[n_words])
             n_words++;
         if (n_words && argc > 0 && argv[0][0] != '-') {
             bool ok = false;

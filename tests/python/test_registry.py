@@ -5,18 +5,20 @@ ends the old key, a revocation, every other role refused every office message wi
 file byte-identical, and a kill during approve leaving the file whole."""
 
 import datetime
+import fcntl
 import hashlib
 import json
 import os
 import secrets
 import signal
+import subprocess
 import time
 
 import pytest
 
 import xcwire
 from checks import ok, wait_for
-from conftest import Suite, running_suite
+from conftest import Suite, key_file, running_suite
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 BAD_CODE = "the invitation code is wrong, expired or used"
@@ -318,3 +320,42 @@ def test_kill_during_approve_leaves_the_file_whole(suite):
         assert sum(k["kid"] == person.kid for p in doc["principals"] for k in p["keys"]) == 1
         outcomes.append(written)
     print("approvals written before the kill:", outcomes)
+
+
+def xcctl(suite, *args):
+    key = key_file(suite.folder, suite.office)
+    return subprocess.run(["build/bin/xcctl", "--config", suite.config_path, "--key", key, *args],
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_xcctl_invite_pending_approve(suite):
+    reg, intake = suite.client("registry"), suite.client("intake")
+    run = xcctl(suite, "principal", "invite", "--iss", "zheng-shiyi", "--display", "郑十一", "--role", "district",
+                "--district", "D1", "--until", "2099-01-01")
+    assert run.returncode == 0, run.stderr
+    code = next(line.split()[1] for line in run.stdout.splitlines() if line.startswith("code "))
+    assert len(code) == 26 + 6 and all(c in CROCKFORD + "-" for c in code)
+    person = enrollee("zheng-shiyi")
+    fingerprint = ok(enroll(reg, person, code))["fingerprint"]
+    run = xcctl(suite, "principal", "pending")
+    assert run.returncode == 0 and "zheng-shiyi" in run.stdout and fingerprint in run.stdout, run
+    run = xcctl(suite, "--json", "principal", "pending")
+    assert [r["iss"] for r in json.loads(run.stdout)] == ["zheng-shiyi"]
+    run = xcctl(suite, "principal", "approve", "--iss", "zheng-shiyi")
+    assert run.returncode == 0 and person.kid in run.stdout, run
+    assert entry(suite, "zheng-shiyi")["scope"] == {"district": "D1"}
+    wait_for(lambda: health(intake, person)["type"] == "result", "intake accepting the key", 2)
+    assert xcctl(suite, "principal", "pending").stdout.strip() == "no enrollment is waiting"
+    # the service's not_found: exit 6, its message said
+    run = xcctl(suite, "principal", "reject", "--iss", "zheng-shiyi", "--reason", "重复")
+    assert run.returncode == 6 and "no pending enrollment" in run.stderr, run
+    # xcctl's own writes take the lock the service takes: held, they wait
+    with open(suite.registry_path + ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        held = subprocess.Popen(["build/bin/xcctl", "--config", suite.config_path, "principal", "revoke",
+                                 "--iss", "zheng-shiyi"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(0.5)
+        assert held.poll() is None, "xcctl wrote the registry while the lock was held"
+        assert "revoked" not in entry(suite, "zheng-shiyi")
+    assert held.wait(10) == 0
+    assert entry(suite, "zheng-shiyi")["revoked"] is True
