@@ -283,7 +283,7 @@ test_possession (void)
     text = xc_envelope_seal (&fx.pb2, &c, data, NULL, NULL, NULL);
     CHECK (xc_envelope_open (text, strlen (text), &fx.v, &msg, &err) == -1 && err.code == XC_E_BAD_SIGNATURE);
     free (text);
-    /* no usable key: malformed */
+    /* no usable key: malformed; none at all: no proof, an unknown kid */
     json_object_set_new (json_object_get (data, "key"), "crv", json_string ("X25519"));
     snprintf (key.kid, sizeof key.kid, "%s", kid);
     text = xc_envelope_seal (&key, &c, data, NULL, NULL, NULL);
