@@ -83,14 +83,12 @@ export async function send(service, type, data, opts = {}) {
   let sealed = await seal(signer.privateKey, signer.kid, signer.iss, service, type, data);
   const deadline = Date.now() + (opts.giveUpMs ?? 30000);
   for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
-    let reply = null;
     try {
       const answer = await post(service, sealed.frame, { timeoutMs: opts.timeoutMs ?? 10000 });
-      reply = await replyVerify(answer.frame, service, signer, sealed.id);
-      if (reply.type !== "error" || !TRANSIENT.has(reply.data?.code)) {
-        if (reply.type === "error") throw refusalFrom(reply, answer.status);
-        return reply;
-      }
+      const reply = await replyVerify(answer.frame, service, signer, sealed.id);
+      if (reply.type !== "error") return reply;
+      const refusal = refusalFrom(reply, answer.status);
+      if (!TRANSIENT.has(reply.data?.code) || Date.now() > deadline) throw refusal;
     } catch (e) {
       const again = (e instanceof Problem && (e.status === 503 || e.status === 504)) ||
                      (!(e instanceof Problem) && !(e instanceof Refusal) && !(e instanceof ReplyRefused));
