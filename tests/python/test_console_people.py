@@ -141,3 +141,16 @@ def test_invite_enroll_approve_revoke(console, tmp_path):
         office.screenshot("people")
         assert page_errors(office) == [] and page_errors(person) == [], (page_errors(office), page_errors(person))
         assert office.requests_outside(console.base) == [] and person.requests_outside(console.base) == []
+
+
+def test_a_browser_without_ed25519_is_told_so_when_enrolling(console, tmp_path):
+    with Browser(tmp_path) as b:
+        b.open(console.base + "/#/enroll?iss=wang-wu&code=AAAA")
+        b.wait_for("#enroll-form")
+        # as a browser without the algorithm answers
+        b.driver.execute_script("""SubtleCrypto.prototype.generateKey =
+            () => Promise.reject(new DOMException("no", "NotSupportedError"));""")
+        click(b, "#enroll-submit")
+        text = b.text("#enroll-form .refusal")
+        assert "此浏览器不支持 Ed25519" in text, text
+        assert not [u for u in b.requests() if u.endswith("/v1/registry")], b.requests()

@@ -3,7 +3,7 @@
 // ui.js registers with confirmSet) and signs only once confirmed. Both verify the service's
 // signed reply with the keys of /v1/keys and throw Refusal for a refusal. docs/console.md.
 import { Problem, ReplyRefused, keysFetch, post, seal, verifyReply } from "./wire.js";
-import { keyDelete, keyLoad, keySave } from "./keystore.js";
+import { keyLoad, keySave } from "./keystore.js";
 import { ROLES, Refusal, refusalFrom } from "./reasons.js";
 
 // Refusal and its Chinese: reasons.js; pages take it from here with ask and act.
@@ -44,11 +44,6 @@ export function sessionLeave() {
   sessionStorage.setItem(OUT, "1");
   me = null;
   changed();
-}
-// Forgets the key (re-enrollment on this PC).
-export async function sessionForget() {
-  await keyDelete(RECORD);
-  sessionLeave();
 }
 
 // The services' keys, fetched once and again when a reply names a kid we do not know.
