@@ -34,7 +34,13 @@ async function storeDo(mode, act) {
 // JWK's x, what the registry holds). Throws Error(ED25519_MISSING) when the browser cannot.
 export async function keyCreate() {
   if (!(await hasEd25519())) throw new Error(ED25519_MISSING);
-  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
+  let pair;
+  try {
+    pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
+  } catch {
+    // hasEd25519's answer is kept per page; a later refusal means the same to the person
+    throw new Error(ED25519_MISSING);
+  }
   const raw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
   return { privateKey: pair.privateKey, publicKey: pair.publicKey, x: b64uEncode(raw) };
 }
@@ -51,4 +57,17 @@ export async function keyLoad(name) {
 
 export function keyDelete(name) {
   return storeDo("readwrite", (s) => s.delete(name));
+}
+
+// The key's RFC 7638 thumbprint (SHA-256 of {"crv","kty","x"} in that order), base64url: the
+// registry derives an enrolling key's kid from it (docs/protocol.md section 8).
+export async function keyThumbprint(x) {
+  const canonical = JSON.stringify({ crv: "Ed25519", kty: "OKP", x });
+  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical));
+  return b64uEncode(new Uint8Array(hash));
+}
+
+// The kid a new key enrolls with: <iss>#<the first 16 characters of its thumbprint>.
+export async function keyKid(iss, x) {
+  return `${iss}#${(await keyThumbprint(x)).slice(0, 16)}`;
 }
