@@ -6,6 +6,7 @@ import { useState } from "../vendor/preact/hooks.mjs";
 import { html, Busy, DateCell, Field, Light, ListView, Page, RefusalBox, useAsk } from "../js/ui.js";
 import { routeGo } from "../js/route.js";
 import { word } from "../js/words.js";
+import { explainChinese } from "../js/explain.js";
 import { Facts, codeOptions, count, useCommand } from "./roles_common.js";
 
 const STATES = ["referred", "acknowledged", "disposed", "concluded"];
@@ -35,6 +36,9 @@ const CONTENT = [["summary", "问题摘要"], ["detail", "详细情况"], ["note
 const ACTIONS = { created: "移交", acknowledged: "签收", disposed: "处置", outcome_reported: "报告结果",
                   reopened: "重新启用", concluded: "办结", extended: "延长期限", signed: "领导签批",
                   unit_succeeded: "单位承继" };
+
+// A history entry's time (seconds since the epoch) as people read it here.
+const when = (at) => (typeof at === "number" ? new Date(at * 1000).toLocaleString("zh-CN", { hour12: false }) : at ?? "");
 
 function Outcomes({ lead }) {
   if (!lead.outcomes?.length) return null;
@@ -119,7 +123,8 @@ function Lead({ route }) {
   const id = Number(route.query.referral);
   const [stamp, bump] = useState(0);
   // referral.get is the logged read: asked once per opening (and after each command)
-  const { value: lead, refusal, busy } = useAsk("referral", "referral.get", { referral: id }, [id, stamp]);
+  const { value, refusal, busy } = useAsk("referral", "referral.get", { referral: id }, [id, stamp]);
+  const lead = value?.result ?? null;    // a command's ack: {status, result}
   const again = () => bump((n) => n + 1);
   const content = lead?.content || {};
   const parked = lead?.state === "disposed" && lead.method === "park";
@@ -133,11 +138,11 @@ function Lead({ route }) {
                         ["处置方式", lead.method ? word("method", lead.method) : "—"],
                         ["单位", lead.unit_name ?? lead.unit], ["问题类别", lead.category_name],
                         ["移交日期", lead.referred_on],
-                        ["反馈期限", html`<${DateCell} date=${lead.due?.date} explain=${lead.due?.explain}/>`],
+                        ["反馈期限", html`<${DateCell} date=${lead.due?.date} explain=${explainChinese(lead.due?.explain)}/>`],
                         ...CONTENT.filter(([k]) => typeof content[k] === "string").map(([k, label]) => [label, content[k]])]}/>
       <${Outcomes} lead=${lead}/>
       <h3>办理记录</h3>
-      <ol class="history">${(lead.history || []).map((h) => html`<li>${h.at}
+      <ol class="history">${(lead.history || []).map((h) => html`<li>${when(h.at)}
         ${ACTIONS[h.action] ?? h.action}（${h.by}）</li>`)}</ol>
     </div>
     ${lead.state === "referred" ? html`<${Acknowledge} lead=${lead} done=${again}/>` : null}
