@@ -117,6 +117,8 @@ registry_list (xc_call_t *call, void *state)
         }
         const char *iss = names[k];
         p = json_object_get (by_iss, iss);
+        if (json_is_null (p))       /* invited, not in the file yet */
+            p = NULL;
         char display[512];
         rc = registry_display (call, iss, display, sizeof display);
         json_t *keys = json_array ();
