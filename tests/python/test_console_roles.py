@@ -12,7 +12,7 @@ from selenium.webdriver.support.ui import Select
 
 from browserlib import Browser, wait_until
 from consolelib import (click, click_confirm, console_suite, ok, page_errors, page_run, seed,
-                        signed_in)
+                        set_value, signed_in)
 from hostilelib import local_day
 
 
@@ -36,16 +36,6 @@ def evidence_file(folder, name, text):
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
     return path, hashlib.sha256(text.encode()).hexdigest()
-
-
-def set_value(b, css, value):
-    """Types a value into a field as the browser's own input event carries it (a date field's
-    typing depends on the locale; the value and the event are what the page reads)."""
-    el = b.wait_for(css)
-    b.driver.execute_script("""
-      const el = arguments[0], proto = Object.getPrototypeOf(el);
-      Object.getOwnPropertyDescriptor(proto, "value").set.call(el, arguments[1]);
-      el.dispatchEvent(new Event("input", {bubbles: true}));""", el, value)
 
 
 def select(b, css, value):
