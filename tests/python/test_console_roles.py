@@ -123,21 +123,48 @@ def items_of(c, signer, n):
 def test_the_unit_plans_and_claims_an_item_the_office_classified(world):
     c, b = world, world.browser
     s = c.suite
-    mine = items_of(c, s.unit_a, 1)
-    assert [i["unit"] for i in mine] == ["U-A"], mine
-    item = mine[0]
+    # beside seed's item, one fed back 40 days ago (from the office's paper records): immediate,
+    # due after 15 days, so long overdue, with escalation steps reached
+    late = c.ok("intake", "problem.report", {
+        "round": "R-1", "unit": "U-A", "category": "four_styles", "summary": "公车私用问题整改滞后",
+        "detail": "详见底稿", "severity": "serious", "source": "inspection_team",
+        "occurred_on": str(local_day(-45))})["problem"]
+    c.ok("intake", "problem.classify", {"problem": late, "occurred_on": str(local_day(-40)),
+                                        "dispositions": [{"kind": "feedback", "timeliness": "immediate"}]})
+    mine = items_of(c, s.unit_a, 2)
+    assert {i["unit"] for i in mine} == {"U-A"}, mine
+    item = next(i for i in mine if i["class"] == "deadline")
+    overdue = next(i for i in mine if i["class"] == "immediate")
+    assert overdue["overdue"] and overdue["light"]["step"], overdue
     signed_in(b, c, "unit-a", "unit", scope={"units": ["U-A"]}, display="青石镇联络员")
     click(b, "#nav a[data-path=unit-items]")
-    rows = wait_until(lambda: b.driver.find_elements("css selector", "#page tbody tr"), what="the items")
-    # only its own unit's item: U-B's is not listed
-    assert [r.get_attribute("data-key") for r in rows] == [str(item["id"])]
-    # the light is the service's word for the item
-    light = item["light"]
-    shown = rows[0].find_element("css selector", ".light")
-    assert shown.get_attribute("data-colour") == (light["colour"] or "green"), (light, shown.text)
-    assert f"剩余 {light['days_left']} 天" in rows[0].text, rows[0].text
+    wait_until(lambda: len(b.driver.find_elements("css selector", "#page tbody tr")) == 2, what="two items")
+    rows = {r.get_attribute("data-key"): r for r in b.driver.find_elements("css selector", "#page tbody tr")}
+    # only its own unit's items: U-B's is not listed
+    assert set(rows) == {str(i["id"]) for i in mine}, rows.keys()
+    # each light is the service's word for the item
+    for i in mine:
+        light, row = i["light"], rows[str(i["id"])]
+        shown = row.find_element("css selector", ".light")
+        assert shown.get_attribute("data-colour") == (light["colour"] or "green"), (light, shown.text)
+    assert f"剩余 {item['light']['days_left']} 天" in rows[str(item["id"])].text
+    late_row, step = rows[str(overdue["id"])].text, overdue["light"]
+    assert "逾期" in late_row and f"逾期 {-step['days_left']} 天" in late_row, late_row
+    words = {"supervision_notice": "督办通知", "stage_guidance": "阶段指导", "reminder": "提醒",
+             "warning": "警示", "accountability": "问责"}
+    assert f"已到：{words[step['step']['name']]}" in late_row, late_row
+    if step["next_step"]:
+        assert f"下一步：{words[step['next_step']['name']]}（{step['next_step']['on']}）" in late_row, late_row
     top_shot(b, "unit-items")
-
+    # 只看逾期事项: the service's overdue filter, kept in the address
+    click(b, "#page input[name=overdue]")
+    wait_until(lambda: [r.get_attribute("data-key") for r in b.driver.find_elements("css selector", "#page tbody tr")]
+               == [str(overdue["id"])], what="only the overdue item")
+    assert "overdue=1" in b.driver.current_url
+    click(b, "#page input[name=overdue]")
+    wait_until(lambda: len(b.driver.find_elements("css selector", "#page tbody tr")) == 2, what="both again")
+    rows = [r for r in b.driver.find_elements("css selector", "#page tbody tr")
+            if r.get_attribute("data-key") == str(item["id"])]
     rows[0].find_element("css selector", "button.link").click()
     b.wait_for("#item[data-state=opened]")
     got = c.ok("rectify", "rectify.get", {"item": item["id"]})
@@ -150,6 +177,7 @@ def test_the_unit_plans_and_claims_an_item_the_office_classified(world):
     assert not re.search(r"[A-Za-z]", shown), shown
     cell.find_element("css selector", "button.explain").click()     # the keyboard's and phone's way
     assert shown in b.text("tr[data-deadline=plan] .explained")
+    top_shot(b, "unit-item")
 
     # the plan: one measure
     deadline = str(local_day(20))
@@ -179,7 +207,7 @@ def test_the_unit_plans_and_claims_an_item_the_office_classified(world):
     assert got["state"] == "claimed" and claim["completion"] == "completed", got
     assert claim["evidence"] == [{"file": "公开栏照片.txt", "sha256": digest}], claim
     assert claim["money_recovered_fen"] == 123450 and claim["institutional_measures"] == 2, claim
-    top_shot(b, "unit-item")
+    top_shot(b, "unit-item-claimed")
 
 
 def test_the_discipline_body_disposes_a_lead_and_a_unit_cannot_see_it(world):
