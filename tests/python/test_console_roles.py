@@ -61,6 +61,13 @@ def top_shot(b, name):
     return b.screenshot(name)
 
 
+def row_keys(b):
+    """The keys of the list's rows, read at once (a list re-rendered meanwhile leaves no stale
+    element behind)."""
+    return b.driver.execute_script(
+        "return Array.from(document.querySelectorAll('#page tbody tr'), (r) => r.dataset.key)")
+
+
 def no_side_scroll(b):
     return b.driver.execute_script(
         "return document.documentElement.scrollWidth <= document.documentElement.clientWidth")
@@ -138,7 +145,7 @@ def test_the_unit_plans_and_claims_an_item_the_office_classified(world):
     assert overdue["overdue"] and overdue["light"]["step"], overdue
     signed_in(b, c, "unit-a", "unit", scope={"units": ["U-A"]}, display="青石镇联络员")
     click(b, "#nav a[data-path=unit-items]")
-    wait_until(lambda: len(b.driver.find_elements("css selector", "#page tbody tr")) == 2, what="two items")
+    wait_until(lambda: len(row_keys(b)) == 2, what="two items")
     rows = {r.get_attribute("data-key"): r for r in b.driver.find_elements("css selector", "#page tbody tr")}
     # only its own unit's items: U-B's is not listed
     assert set(rows) == {str(i["id"]) for i in mine}, rows.keys()
@@ -158,14 +165,11 @@ def test_the_unit_plans_and_claims_an_item_the_office_classified(world):
     top_shot(b, "unit-items")
     # 只看逾期事项: the service's overdue filter, kept in the address
     click(b, "#page input[name=overdue]")
-    wait_until(lambda: [r.get_attribute("data-key") for r in b.driver.find_elements("css selector", "#page tbody tr")]
-               == [str(overdue["id"])], what="only the overdue item")
+    wait_until(lambda: row_keys(b) == [str(overdue["id"])], what="only the overdue item")
     assert "overdue=1" in b.driver.current_url
     click(b, "#page input[name=overdue]")
-    wait_until(lambda: len(b.driver.find_elements("css selector", "#page tbody tr")) == 2, what="both again")
-    rows = [r for r in b.driver.find_elements("css selector", "#page tbody tr")
-            if r.get_attribute("data-key") == str(item["id"])]
-    rows[0].find_element("css selector", "button.link").click()
+    wait_until(lambda: len(row_keys(b)) == 2, what="both again")
+    click(b, f"tr[data-key='{item['id']}'] button.link")
     b.wait_for("#item[data-state=opened]")
     got = c.ok("rectify", "rectify.get", {"item": item["id"]})
     plan_due = next(d for d in got["deadlines"] if d["deadline"] == "plan")
@@ -208,6 +212,18 @@ def test_the_unit_plans_and_claims_an_item_the_office_classified(world):
     assert claim["evidence"] == [{"file": "公开栏照片.txt", "sha256": digest}], claim
     assert claim["money_recovered_fen"] == 123450 and claim["institutional_measures"] == 2, claim
     top_shot(b, "unit-item-claimed")
+
+    # the overdue item on a phone: its forms and tables fit the width
+    with Browser(c.folder, phone=True) as p:
+        p.driver.set_script_timeout(60)
+        signed_in(p, c, "unit-a", "unit", scope={"units": ["U-A"]}, display="青石镇联络员")
+        p.open(f"{c.base}/#/unit-item?item={overdue['id']}")
+        p.wait_for("#item[data-state=opened]")
+        p.wait_for("#claim-form")
+        assert "逾期" in p.text("#deadlines")
+        assert no_side_scroll(p), "the phone's page scrolls sideways"
+        top_shot(p, "phone-unit-item")
+        assert page_errors(p) == [], page_errors(p)
 
 
 def test_the_discipline_body_disposes_a_lead_and_a_unit_cannot_see_it(world):
@@ -278,7 +294,9 @@ def test_a_petition_bureau_reports_and_sees_only_its_own(world):
     click(b, "#report-submit")
     click_confirm(b)
     refusal = b.text("#report-form .refusal")
-    assert "not_found" in refusal and re.search(r"[\u4e00-\u9fff]", refusal), refusal
+    assert "not_found" in refusal and "NO-SUCH" in refusal, refusal
+    # Chinese with the value placed: no English but the code and the unit's id
+    assert not re.search(r"[A-Za-z]", refusal.replace("not_found", "").replace("NO-SUCH", "")), refusal
     set_value(b, "#report-form input[name=unit]", "U-C")
     set_value(b, "#report-form input[name=reporter_name]", "王某")
     click(b, "#report-submit")
@@ -291,7 +309,7 @@ def test_a_petition_bureau_reports_and_sees_only_its_own(world):
 
     click(b, "#nav a[data-path=reported]")
     b.wait_for(f"tr[data-key='{mine}']")
-    keys = [r.get_attribute("data-key") for r in b.driver.find_elements("css selector", "#page tbody tr")]
+    keys = row_keys(b)
     # its own only: not the other petition principal's, not the team's
     assert keys == [str(mine)], (keys, other)
     top_shot(b, "petition-reported")
