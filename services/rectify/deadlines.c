@@ -170,6 +170,30 @@ rectify_deadline_move (xc_call_t *call, const rectify_t *rectify, json_int_t ite
     return xc_call_exec (call, stmt, "unable to extend the deadline");
 }
 
+json_t *
+rectify_deadline_light (const rectify_policy_t *p, xc_date_t due, xc_date_t today)
+{
+    int days_left = (int) (due - today), reached = 0;
+    const char *colour = NULL;
+    if (days_left < 0) {
+        colour = "red";
+        while (reached < p->n_steps && today >= due + (xc_date_t) (reached + 1) * p->every_days)
+            reached++;
+    } else
+        for (int i = 0; i < p->n_warnings && !colour; i++)     /* the same band as s_alerts_for */
+            if (days_left <= p->warnings[i].days_left)
+                colour = p->warnings[i].colour;
+    json_t *step = reached ? json_pack ("{s:i, s:s}", "n", reached, "name", p->steps[reached - 1]) : json_null ();
+    json_t *next = json_null ();
+    if (reached < p->n_steps) {
+        char on[XC_DATE_LEN + 1];
+        xc_date_format (due + (xc_date_t) (reached + 1) * p->every_days, on);
+        next = json_pack ("{s:i, s:s, s:s}", "n", reached + 1, "name", p->steps[reached], "on", on);
+    }
+    return json_pack ("{s:o, s:i, s:o, s:o}", "colour", colour ? json_string (colour) : json_null (),
+                      "days_left", days_left, "step", step, "next_step", next);
+}
+
 /*  Records alert for (deadline, due); 1 when it is new, 0 when it was sent before. */
 static int
 s_alert_new (xc_call_t *call, json_int_t deadline, const char *due, const char *alert)

@@ -44,13 +44,34 @@ s_bind_filter (xc_call_t *call, sqlite3_stmt *stmt, const char *units)
         sqlite3_bind_text (stmt, 4, units, -1, SQLITE_STATIC);
 }
 
-/*  Which calendar a deadline's span counts in (working days need the holiday files). */
+/*  The light of a running deadline due on due (text) by the rules of source ("city" or a
+    district): rectify_deadline_light, or NULL when the deadline is done or has no date. */
+static json_t *
+s_light (const rectify_t *rectify, const char *due, const char *source, xc_date_t today)
+{
+    xc_date_t date;
+    if (!due || xc_date_parse (due, &date, NULL) != 0)
+        return NULL;
+    const rectify_policy_t *p = rectify_policy_for (&rectify->policy,
+                                                    source && strcmp (source, "city") != 0 ? source : NULL, NULL);
+    return rectify_deadline_light (p, date, today);
+}
+
+/*  Which calendar a deadline's span counts in (working days need the holiday files), and for a
+    running one its light today (colour, days left, escalation steps). */
 static void
-s_calendar (xc_call_t *call, json_t *deadlines)
+s_calendar (xc_call_t *call, const rectify_t *rectify, json_t *deadlines)
 {
     size_t i;
     json_t *d;
     json_array_foreach (deadlines, i, d) {
+        json_t *light = json_integer_value (json_object_get (d, "running"))
+            ? s_light (rectify, json_string_value (json_object_get (d, "due")),
+                       json_string_value (json_object_get (d, "policy_source")), xc_call_today (call))
+            : NULL;
+        if (light)
+            json_object_update (d, light);
+        json_decref (light);
         xc_span_t span;
         bool workdays = xc_span_parse (json_string_value (json_object_get (d, "policy")), &span, NULL) == 0
                         && span.unit == XC_SPAN_WORKDAYS;
@@ -143,7 +164,7 @@ rectify_get (xc_call_t *call, void *state)
         json_decref (item);
         return -1;
     }
-    s_calendar (call, json_object_get (item, "deadlines"));
+    s_calendar (call, rectify, json_object_get (item, "deadlines"));
     json_t *claim;
     size_t k;
     json_array_foreach (json_object_get (item, "claims"), k, claim)
@@ -156,10 +177,23 @@ rectify_get (xc_call_t *call, void *state)
     return 0;
 }
 
+/* A member of the item's running deadline due first (the one its light is of). */
+#define FIRST_DUE(m) "(SELECT d." m " FROM deadlines d WHERE d.item = i.id AND d.running ORDER BY d.due, d.id LIMIT 1)"
+
+/* What a list row's light needs beside its statement (xc_call_page's row function takes only
+   the statement): the service's rules and today, set by rectify_list for its one page. */
+static struct {
+    const rectify_t *rectify;
+    xc_date_t today;
+} s_list_light;
+
 static json_t *
 s_list_row (sqlite3_stmt *stmt)
 {
-    return json_pack ("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
+    /* the item's light: that of its running deadline due first (none once every one is done) */
+    json_t *light = s_light (s_list_light.rectify, (const char *) sqlite3_column_text (stmt, 13),
+                             (const char *) sqlite3_column_text (stmt, 14), s_list_light.today);
+    json_t *row = json_pack ("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
                       "id", (json_int_t) sqlite3_column_int64 (stmt, 0),
                       "problem", (json_int_t) sqlite3_column_int64 (stmt, 1),
                       "round", xc_column_text (stmt, 2), "unit", xc_column_text (stmt, 3),
@@ -168,6 +202,11 @@ s_list_row (sqlite3_stmt *stmt)
                       "opened_on", xc_column_text (stmt, 8), "due", xc_column_text (stmt, 9),
                       "overdue", sqlite3_column_int (stmt, 10), "category_name", xc_column_text (stmt, 11),
                       "round_owner", xc_column_text (stmt, 12));
+    if (row)
+        json_object_set_new (row, "light", light ? light : json_null ());
+    else
+        json_decref (light);
+    return row;
 }
 
 int
@@ -190,7 +229,7 @@ rectify_list (xc_call_t *call, void *state)
     rectify_owner_clause (by_owner, sizeof by_owner, "i", owner, 11);
     snprintf (sql, sizeof sql,
         "SELECT id, problem, round, unit, category, summary, class, state, opened_on, due, " OVERDUE
-        ", category_name, " RECTIFY_ROUND_OWNER ("i") " FROM items i WHERE " FILTER
+        ", category_name, " RECTIFY_ROUND_OWNER ("i") ", " FIRST_DUE ("due") ", " FIRST_DUE ("policy_source") " FROM items i WHERE " FILTER
         " AND (?5 IS NULL OR state = ?5) AND (?6 IS NULL OR class = ?6)"
         " AND (?7 IS NULL OR " OVERDUE " = ?7) AND %s AND %s AND id > ?8 ORDER BY id LIMIT ?9", scope, by_owner);
     sqlite3_stmt *stmt = xc_call_stmt (call, sql);
@@ -207,7 +246,10 @@ rectify_list (xc_call_t *call, void *state)
     sqlite3_bind_int (stmt, 9, limit + 1);
     sqlite3_bind_text (stmt, 10, district, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 11, owner, -1, SQLITE_STATIC);
+    s_list_light.rectify = state;
+    s_list_light.today = xc_call_today (call);
     int rc = xc_call_page (call, stmt, limit, s_list_row, "id", "unable to list items");
+    s_list_light.rectify = NULL;
     free (units);
     return rc;
 }

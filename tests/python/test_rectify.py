@@ -214,3 +214,47 @@ def test_rates_match_a_hand_count(suite):
     # a period that ended before they closed: nothing counts
     assert ok(rectify.call(s.office, "rectify.stats", {"to": str(local_day(-1))}))["on_time"] == {
         "closed_on_time": 0, "closed": 0, "open_past_due": 0, "due": 0, "rate": None}
+
+
+def test_each_running_deadline_says_its_light_as_the_timer_would(suite):
+    """rectify.get and rectify.list give what the console shows (docs/services/rectify.md,
+    "Lights"): the colour of the band a deadline is in, red past due, the escalation step reached
+    and the next one with its day; computed by the service, from the policy's defaults (warnings
+    20/10 days, a step every 7 days)."""
+    s = suite
+    intake, rectify = s.client("intake"), s.client("rectify")
+    feed_back(s, intake, [("U-A", "村务公开不及时", "deadline")])
+    # an immediate item fed back 40 days ago (from history): 15 days, long overdue
+    p = ok(intake.call(s.office, "problem.report", {
+        "round": "R1", "unit": "U-B", "category": "public_concerns", "summary": "校车超载",
+        "detail": "详见底稿", "severity": "serious", "source": "inspection_team",
+        "occurred_on": str(local_day(-45))}))["problem"]
+    ok(intake.call(s.office, "problem.classify", {
+        "problem": p, "occurred_on": str(local_day(-40)),
+        "dispositions": [{"kind": "feedback", "timeliness": "immediate"}]}))
+    listed = {i["unit"]: i for i in items(s, rectify, 2)}
+    today = local_day()
+    steps = ["supervision_notice", "stage_guidance", "reminder", "warning", "accountability"]
+    for unit in ("U-A", "U-B"):
+        got = ok(rectify.call(s.office, "rectify.get", {"item": listed[unit]["id"]}))
+        running = [d for d in got["deadlines"] if d["running"]]
+        assert running, got["deadlines"]
+        for d in running:
+            due = datetime.date.fromisoformat(d["due"])
+            left = (due - today).days
+            assert d["days_left"] == left, d
+            if left < 0:
+                reached = min(len(steps), -left // 7)
+                assert d["colour"] == "red", d
+                assert d["step"] == ({"n": reached, "name": steps[reached - 1]} if reached else None), d
+            else:
+                assert d["colour"] == ("yellow" if left <= 10 else "green" if left <= 20 else None), d
+                reached = 0
+            nxt = {"n": reached + 1, "name": steps[reached],
+                   "on": str(due + datetime.timedelta(days=7 * (reached + 1)))} if reached < 5 else None
+            assert d["next_step"] == nxt, d
+        # the list's light is that of the running deadline due first
+        first = min(running, key=lambda d: d["due"])
+        assert listed[unit]["light"] == {k: first[k] for k in ("colour", "days_left", "step", "next_step")}
+    assert listed["U-B"]["light"]["colour"] == "red" and listed["U-B"]["light"]["step"]["n"] >= 3
+    assert listed["U-A"]["overdue"] is False and listed["U-B"]["overdue"] is True
