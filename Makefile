@@ -14,6 +14,7 @@
 #   make crash-test SIGKILLs under load through all four services, then checks every invariant
 #   make fuzz FUZZ_SECONDS=N   each libFuzzer target for N seconds (clang; tools/fuzz.sh)
 #   make openapi    write docs/openapi.yaml from the services' route tables (tools/openapi.py)
+#   make screens    the console's browser tests, keeping the screenshots they draw in docs/screens
 
 SANITIZER ?=
 CC        ?= cc
@@ -61,7 +62,7 @@ SERVICE_BINS := $(SERVICES:%=$(B)/bin/xc-%)
 BENCH_BINS  := $(patsubst tests/bench/%.c,$(B)/test/bench_%,$(wildcard tests/bench/*.c))
 CLI_BINS    := $(if $(wildcard cli/*.c),$(B)/bin/xcctl)
 
-.PHONY: all binaries deps test memcheck bench run container-tools container-test fresh-test crash-test fuzz openapi clean FORCE
+.PHONY: all binaries deps test memcheck bench screens run container-tools container-test fresh-test crash-test fuzz openapi clean FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -170,6 +171,10 @@ test: all $(BENCH_BINS) $(OPENAPI_VALIDATOR)/.stamp $(JOSE_MODULES)/.stamp
 # tests/python/test_openapi.py fails when the file is not what this writes now
 openapi:
 	@$(PY) tools/openapi.py
+
+# the README's pictures are what the browser tests drew (tests/python/browserlib.py, XC_SCREENS)
+screens: all
+	@XC_SCREENS=$(CURDIR)/docs/screens $(PY) -m pytest -q -p no:cacheprovider tests/python/test_console_*.py
 
 memcheck: all
 	@PY=$(PY) tests/run.sh --valgrind $(UNIT_BINS)

@@ -13,6 +13,7 @@ the DevTools Network events) are collected as they come, so a test can say that 
 and that no request left the origin. Every wait has a timeout."""
 import json
 import os
+import shutil
 import time
 import urllib.parse
 
@@ -102,9 +103,13 @@ class Browser:
         return self.driver.execute_async_script(script, *args)
 
     def screenshot(self, name):
-        """name.png in the test's folder; its path."""
+        """name.png in the test's folder, and in $XC_SCREENS when set (`make screens` sets it to
+        docs/screens: the set the README shows is what the tests drew); its path."""
         path = os.path.join(self.folder, f"{name}.png")
         assert self.driver.save_screenshot(path), path
+        if os.environ.get("XC_SCREENS"):
+            os.makedirs(os.environ["XC_SCREENS"], exist_ok=True)
+            shutil.copyfile(path, os.path.join(os.environ["XC_SCREENS"], f"{name}.png"))
         return path
 
     def collect(self):
