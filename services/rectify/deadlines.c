@@ -282,6 +282,50 @@ s_schedule (xc_call_t *call, json_int_t deadline, xc_date_t next)
     return xc_call_exec (call, stmt, "unable to schedule the next alert");
 }
 
+/*  What rectify.get shows of a deadline beside its dates, computed here by the timer's own
+    rules so that no client works it out: "colour", the band it is in today (a warning's colour,
+    "red" once overdue, null before the first band or when it is not running), and "escalation"
+    (running deadlines only): {"every_days", "steps": [{"step", "on", "reached"}], "next":
+    {"step", "on"} or null}, step k falling on due + k x every_days as rectify_deadline_tick
+    sends it. The rules are those that made the deadline (its policy_source). */
+void
+rectify_deadline_view (const rectify_t *rectify, json_t *d, xc_date_t today)
+{
+    const char *source = json_string_value (json_object_get (d, "policy_source"));
+    const rectify_policy_t *p = rectify_policy_for (&rectify->policy,
+                                                    source && strcmp (source, "city") != 0 ? source : NULL, NULL);
+    const char *due_text = json_string_value (json_object_get (d, "due"));
+    xc_date_t due;
+    const json_t *running = json_object_get (d, "running");   /* a column: 0 or 1 */
+    if (!(json_is_true (running) || json_integer_value (running)) || !due_text || xc_date_parse (due_text, &due, NULL) != 0) {
+        json_object_set_new (d, "colour", json_null ());
+        json_object_set_new (d, "escalation", json_null ());
+        return;
+    }
+    int days_left = (int) (due - today);
+    const char *colour = NULL;
+    if (days_left < 0)
+        colour = "red";
+    for (int i = 0; i < p->n_warnings && !colour; i++)
+        if (days_left <= p->warnings[i].days_left)
+            colour = p->warnings[i].colour;
+    json_object_set_new (d, "colour", colour ? json_string (colour) : json_null ());
+    json_object_set_new (d, "days_left", json_integer (days_left));
+    json_t *steps = json_array (), *next = json_null ();
+    for (int k = 1; k <= p->n_steps; k++) {
+        char on[XC_DATE_LEN + 1];
+        xc_date_t day = due + (xc_date_t) k * p->every_days;
+        xc_date_format (day, on);
+        bool reached = today >= day;
+        json_array_append_new (steps, json_pack ("{s:s, s:s, s:b}", "step", p->steps[k - 1], "on", on,
+                                                 "reached", reached));
+        if (!reached && json_is_null (next))
+            next = json_pack ("{s:s, s:s}", "step", p->steps[k - 1], "on", on);
+    }
+    json_object_set_new (d, "escalation", json_pack ("{s:i, s:o, s:o}", "every_days", p->every_days,
+                                                    "steps", steps, "next", next));
+}
+
 #define TICK_BATCH 1000
 
 /*  One batch of the deadlines due today; *n gets how many were read. */

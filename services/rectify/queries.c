@@ -146,6 +146,8 @@ rectify_get (xc_call_t *call, void *state)
     s_calendar (call, json_object_get (item, "deadlines"));
     json_t *claim;
     size_t k;
+    json_array_foreach (json_object_get (item, "deadlines"), k, claim)
+        rectify_deadline_view (rectify, claim, xc_call_today (call));
     json_array_foreach (json_object_get (item, "claims"), k, claim)
         json_object_set (claim, "public_concern_resolved",
                          json_boolean (json_integer_value (json_object_get (claim, "public_concern_resolved"))));

@@ -206,6 +206,9 @@ int rectify_deadline_move (xc_call_t *call, const rectify_t *rectify, json_int_t
 /*  start + span, failing the call when the calendar cannot. */
 int rectify_due (xc_call_t *call, xc_date_t start, xc_span_t span, xc_date_t *due,
                  char *explain, size_t explain_size);
+/*  Adds colour, days_left and escalation (the ladder, the next step) to a deadline of
+    rectify.get, as the timer would send them (docs/services/rectify.md, "Deadlines"). */
+void rectify_deadline_view (const rectify_t *rectify, json_t *deadline, xc_date_t today);
 /*  Sends the alerts of every deadline due today. */
 int rectify_deadline_tick (xc_call_t *call, const rectify_t *rectify, xc_date_t today);
 /*  From policy's calendar_warn_from on, tells the office once (a keyed calendar.missing) that

@@ -214,3 +214,65 @@ def test_rates_match_a_hand_count(suite):
     # a period that ended before they closed: nothing counts
     assert ok(rectify.call(s.office, "rectify.stats", {"to": str(local_day(-1))}))["on_time"] == {
         "closed_on_time": 0, "closed": 0, "open_past_due": 0, "due": 0, "rate": None}
+
+
+def test_get_gives_each_deadline_its_colour_and_escalation_ladder(suite):
+    """rectify.get says, for each running deadline, the band it is in today and the escalation
+    ladder (every step's day, those reached, the next): what the console shows without working
+    it out. An immediate item fed back 25 days ago (15 days: overdue, a step reached) and a
+    deadline item's plan are checked against the policy's documented rules."""
+    s, intake, rectify = suite, suite.client("intake"), suite.client("rectify")
+    o = s.office
+    ok(intake.call(o, "unit.register", {"id": "U-A", "name": "青石镇", "level": "town"}))
+    ok(intake.call(o, "round.open", {
+        "id": "R9", "name": "十一届第九轮", "kind": "regular", "team": "team-1",
+        "targets": [{"unit": "U-A", "coverage": "main"}],
+        "planned_start": str(local_day(-80)), "planned_end": str(local_day(-40)),
+        "date": str(local_day(-90))}))
+    for stage, date in [("stationed", local_day(-80)), ("withdrawn", local_day(-40))]:
+        ok(intake.call(o, "round.advance", {"round": "R9", "stage": stage, "date": str(date)}))
+    # the immediate one from paper: found 28 days ago, fed back at once 25 days ago
+    for summary, timeliness, found, classified in [("食堂账目不清", "immediate", -28, -25),
+                                                   ("村务公开不及时", "deadline", -28, -27)]:
+        p = ok(intake.call(o, "problem.report", {
+            "round": "R9", "unit": "U-A", "category": "public_concerns", "summary": summary,
+            "detail": "详见巡察底稿", "severity": "serious", "source": "inspection_team",
+            "occurred_on": str(local_day(found))}))["problem"]
+        ok(intake.call(o, "problem.classify", {
+            "problem": p, "dispositions": [{"kind": "feedback", "timeliness": timeliness}],
+            "occurred_on": str(local_day(classified))}))
+    for stage, date in [("reported", local_day(-30)), ("feedback_delivered", local_day(-25))]:
+        ok(intake.call(o, "round.advance", {"round": "R9", "stage": stage, "date": str(date)}))
+    today = local_day()
+    steps = ["supervision_notice", "stage_guidance", "reminder", "warning", "accountability"]
+    seen = set()
+    for row in items(s, rectify, 2):
+        got = ok(rectify.call(o, "rectify.get", {"item": row["id"]}))
+        for d in got["deadlines"]:
+            assert d["running"], d
+            due = datetime.date.fromisoformat(d["due"])
+            left = (due - today).days
+            assert d["days_left"] == left, d
+            want = "red" if left < 0 else "yellow" if left <= 10 else "green" if left <= 20 else None
+            assert d["colour"] == want, (d, left)
+            ladder = d["escalation"]
+            assert ladder["every_days"] == 7
+            on = [due + datetime.timedelta(days=7 * k) for k in range(1, 6)]
+            assert ladder["steps"] == [{"step": st, "on": str(day), "reached": today >= day}
+                                       for st, day in zip(steps, on)], ladder
+            nxt = next(((st, day) for st, day in zip(steps, on) if today < day), None)
+            assert ladder["next"] == (nxt and {"step": nxt[0], "on": str(nxt[1])}), ladder
+            seen.add((got["class"], d["deadline"], d["colour"]))
+            if got["class"] == "immediate":
+                assert ladder["steps"][0]["reached"] and ladder["next"]["step"] == "stage_guidance" or \
+                    ladder["steps"][1]["reached"], ladder
+    # the immediate item is overdue (red) with its first step reached; the plan is not
+    assert ("immediate", "item", "red") in seen, seen
+    assert any(c == "deadline" and dl == "plan" and col != "red" for c, dl, col in seen), seen
+    # a deadline that stopped running has neither
+    imm = next(r for r in items(s, rectify, 2) if r["class"] == "immediate")
+    ok(rectify.call(s.unit_a, "rectify.claim", {
+        "item": imm["id"], "completion": "completed",
+        "evidence": [{"file": "整改报告.pdf", "sha256": "cd" * 32}]}))
+    done = ok(rectify.call(o, "rectify.get", {"item": imm["id"]}))["deadlines"][0]
+    assert done["running"] in (0, False) and done["colour"] is None and done["escalation"] is None, done
