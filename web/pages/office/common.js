@@ -1,0 +1,94 @@
+// Shared by the office's pages (web/pages/office/*.js): the template tag, reading a page once
+// with ask(), the dates a form starts from, and the policy's default category names.
+import { h } from '../../vendor/preact/preact.mjs';
+import { useCallback, useEffect, useState } from '../../vendor/preact/hooks.mjs';
+import htm from '../../vendor/htm/htm.module.js';
+import { ask, act } from '../../js/session.js';
+import { RefusalBox, Busy } from '../../js/ui.js';
+
+export const html = htm.bind(h);
+
+// One query's answer for a page: {result, refusal, busy, reload}. deps re-ask it.
+export function useAnswer(service, type, data, deps) {
+  const [state, setState] = useState({ result: null, refusal: null, busy: true });
+  const [turn, setTurn] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, busy: true }));
+    ask(service, type, data).then(
+      (result) => live && setState({ result, refusal: null, busy: false }),
+      (refusal) => live && setState({ result: null, refusal, busy: false }));
+    return () => { live = false; };
+  }, [...deps, turn]);
+  const reload = useCallback(() => setTurn((n) => n + 1), []);
+  return { ...state, reload };
+}
+
+// A command from a form: asks for confirmation, then shows the outcome under the form.
+export function useCommand(done) {
+  const [state, setState] = useState({ busy: false, refusal: null, ok: null });
+  async function run(service, type, data, words, okText) {
+    setState({ busy: true, refusal: null, ok: null });
+    try {
+      const reply = await act(service, type, data, words);
+      if (reply === null) { setState({ busy: false, refusal: null, ok: null }); return null; }
+      setState({ busy: false, refusal: null, ok: okText });
+      if (done) done(reply);
+      return reply;
+    } catch (refusal) {
+      setState({ busy: false, refusal, ok: null });
+      return null;
+    }
+  }
+  const outcome = html`${state.busy ? html`<${Busy} />` : null}
+    ${state.refusal ? html`<${RefusalBox} refusal=${state.refusal} />` : null}
+    ${state.ok ? html`<p class="done" role="status">${state.ok}</p>` : null}`;
+  return [run, outcome, state.busy];
+}
+
+// The form's values and a binder for each field.
+export function useForm(initial) {
+  const [values, setValues] = useState(initial);
+  const bind = (name) => ({
+    name, value: values[name],
+    onInput: (e) => { const v = e.target.type === 'checkbox' ? e.target.checked : e.target.value; setValues((o) => ({ ...o, [name]: v })); },
+  });
+  return [values, bind, setValues];
+}
+
+// Today in the browser's calendar as YYYY-MM-DD: only a form's starting value; the service
+// judges every date by the deployment's own clock and offset.
+export function today() {
+  const d = new Date();
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+// The hash of a page of this console, for links: href('problem', {id: 3}) is "#/problem?id=3".
+export function href(path, query) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query || {}))
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return `#/${path}${s ? '?' + s : ''}`;
+}
+
+// The default categories of policies.intake (intake has no query that lists its policy): for
+// the filter's choices and a problem row's name. A deployment's own ids show as they are.
+export const CATEGORIES = [
+  ['political', '党的领导和政治建设'], ['governance', '全面从严治党'], ['four_styles', '全面从严治党 › 四风'],
+  ['eight_rules', '全面从严治党 › 八项规定'], ['organization', '组织建设和选人用人'],
+  ['rectification', '整改落实'], ['public_concerns', '群众急难愁盼'], ['livelihood', '群众急难愁盼 › 民生'],
+  ['poverty_alleviation', '群众急难愁盼 › 扶贫'], ['hazardous_chemicals', '群众急难愁盼 › 危化品安全'],
+  ['receivables', '群众急难愁盼 › 村级应收款'], ['ideology', '意识形态工作责任制'],
+];
+
+export function categoryName(id) {
+  const found = CATEGORIES.find(([c]) => c === id);
+  return found ? found[1] : id;
+}
+
+// Non-empty lines of a textarea, trimmed.
+export function lines(text) {
+  return String(text || '').split(/[\n,，、\s]+/).map((s) => s.trim()).filter(Boolean);
+}
