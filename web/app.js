@@ -1,57 +1,73 @@
-// The console's entry (an ES module, no build step): for now the platform's name, whether this
-// browser can hold a person's key (Ed25519 in WebCrypto) and the deployment the gateway serves.
-import { h, render } from './vendor/preact/preact.mjs';
-import { useEffect, useState } from './vendor/preact/hooks.mjs';
-import htm from './vendor/htm/htm.module.js';
+// The console's shell (an ES module, no build step): the header with the person signed in, the
+// nav of the pages their role has, and the page the hash names (#/<page>?<query>). Pages come
+// from the modules under pages/, each exporting `pages` ([{path, role, title, nav, view}]).
+// A page marked `public: true` opens without signing in (the enrollment page).
+import { render } from "./vendor/preact/preact.mjs";
+import { useEffect, useState } from "./vendor/preact/hooks.mjs";
+import { html, Busy, ConfirmDialog, Page } from "./js/ui.js";
+import { ROLES, sessionLeave, sessionLoad, sessionOn } from "./js/session.js";
+import { routeGo, routeHref, useRoute } from "./js/route.js";
+import * as office from "./pages/office.js";
+import * as unit from "./pages/unit.js";
+import * as team from "./pages/team.js";
+import * as discipline from "./pages/discipline.js";
+import * as reporter from "./pages/reporter.js";
+import * as people from "./pages/people.js";
+import * as inbox from "./pages/inbox.js";
 
-const html = htm.bind(h);
+export const PAGES = [office, unit, team, discipline, reporter, people, inbox].flatMap((m) => m.pages);
 
-// Whether this browser can make and use a non-extractable Ed25519 key: tried, not guessed
-// from the user agent. WebCrypto exists only in a secure context (HTTPS or loopback).
-export async function ed25519_check() {
-  if (!globalThis.isSecureContext || !globalThis.crypto || !crypto.subtle)
-    return { ok: false, why: '当前页面不是安全连接（需要 HTTPS），浏览器不提供 WebCrypto，无法生成签名密钥。' };
-  try {
-    const key = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
-    const data = new TextEncoder().encode('巡察');
-    const sig = await crypto.subtle.sign({ name: 'Ed25519' }, key.privateKey, data);
-    const ok = await crypto.subtle.verify({ name: 'Ed25519' }, key.publicKey, sig, data);
-    return ok ? { ok: true } : { ok: false, why: '本浏览器的 Ed25519 签名验证失败。' };
-  } catch (e) {
-    return { ok: false, why: '本浏览器的 WebCrypto 不支持 Ed25519 签名，请使用新版 Chromium、Chrome、Edge 或 Firefox。' };
-  }
-}
+export const mayOpen = (page, me) => !!page && (page.public || (!!me && page.role.includes(me.role)));
 
-function Ed25519Line() {
-  const [state, set_state] = useState(null);
-  useEffect(() => { ed25519_check().then(set_state); }, []);
-  if (!state)
-    return html`<p id="ed25519" data-ed25519="checking">正在检查本浏览器能否签名……</p>`;
-  return state.ok
-    ? html`<p id="ed25519" data-ed25519="yes" class="yes">本浏览器支持 Ed25519 签名（WebCrypto）：您的密钥可以在本浏览器中生成并保存，私钥不会离开本机。</p>`
-    : html`<p id="ed25519" data-ed25519="no" class="no">本浏览器不支持 Ed25519 签名：${state.why}</p>`;
-}
-
-function Deployment() {
-  const [dir, set_dir] = useState(null);
+// The person's state, shared by the header and the page: undefined while the keystore is read.
+function useMe() {
+  const [me, set] = useState(undefined);
   useEffect(() => {
-    fetch('/v1/directory').then((r) => (r.ok ? r.json() : null)).then(set_dir, () => set_dir(null));
+    const off = sessionOn(set);
+    sessionLoad().then(set, () => set(null));
+    return off;
   }, []);
-  if (!dir)
-    return html`<p id="deployment" class="muted">正在连接服务……</p>`;
-  return html`<p id="deployment" class="muted">部署：${dir.deployment}，可用服务 ${dir.services.length} 个</p>`;
+  return me;
+}
+
+function Who() {
+  const me = useMe();
+  if (!me) return null;
+  return html`<div class="who">
+    <span id="who-name">${me.display || me.iss}</span>
+    <span id="who-role" class="role">${ROLES[me.role] ?? me.role}</span>
+    ${inbox.Unread ? html`<${inbox.Unread} me=${me}/>` : null}
+    <button type="button" id="sign-out" class="quiet" onClick=${() => { sessionLeave(); routeGo("", {}); }}>退出</button>
+  </div>`;
+}
+
+function Nav({ me, path }) {
+  const mine = PAGES.filter((p) => p.nav && p.role?.includes(me.role));
+  return html`<nav id="nav" aria-label="主菜单"><ul>${mine.map((p) => html`<li><a href=${routeHref(p.path)}
+      data-path=${p.path} aria-current=${p.path === path ? "page" : undefined}>${p.title}</a></li>`)}</ul></nav>`;
 }
 
 function App() {
-  return html`<section class="card">
-    <h2>欢迎使用</h2>
-    <p>巡察办、巡察组、被巡察单位、纪检监察机关及信访、审计部门在此办理各自的工作，每一项操作都由本人的密钥签名。</p>
-    <${Ed25519Line} />
-    <${Deployment} />
-  </section>`;
+  const me = useMe();
+  const route = useRoute();
+  const page = PAGES.find((p) => p.path === route.path);
+  const home = me && PAGES.find((p) => p.nav && p.role?.includes(me.role));
+  useEffect(() => {
+    if (me && !route.path && home) routeGo(home.path, {}, true);
+  }, [me, route.path]);
+  if (me === undefined) return html`<${Busy} text="正在加载……"/>`;
+  if (page?.public) return html`<${page.view} route=${route} me=${me}/>`;
+  if (!me) return html`<${people.SignIn}/>`;
+  let body;
+  if (!route.path) body = html`<${Page} title="欢迎"><p>您的角色暂无可用页面。</p></${Page}>`;
+  else if (!page) body = html`<${Page} title="页面不存在"><p id="no-page">页面不存在，请从菜单中选择。</p></${Page}>`;
+  else if (!mayOpen(page, me)) body = html`<${Page} title="无权访问"><p id="forbidden-page" class="refusal" role="alert">无权访问此页面</p></${Page}>`;
+  else body = html`<${page.view} route=${route} me=${me}/>`;
+  return html`<div class="shell"><${Nav} me=${me} path=${route.path}/><div class="content" id="page" data-path=${route.path}>${body}</div></div>`;
 }
 
 // the page's own "loading" line goes: Preact renders beside what is there, not over it
-const root = document.getElementById('app');
+const root = document.getElementById("app");
 root.replaceChildren();
-render(html`<${App} />`, root);
+render(html`<${App}/><${ConfirmDialog}/>`, root);
+render(html`<${Who}/>`, document.getElementById("who"));

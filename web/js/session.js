@@ -1,0 +1,142 @@
+// session.js: the signed-in person and the two calls every page makes. ask() signs a query
+// quietly; act() first shows the person what the command will do (the confirmation dialog that
+// ui.js registers with confirmSet) and signs only once confirmed. Both verify the service's
+// signed reply with the keys of /v1/keys and throw Refusal for a refusal. docs/console.md.
+import { Problem, ReplyRefused, keysFetch, post, seal, verifyReply } from "./wire.js";
+import { keyDelete, keyLoad, keySave } from "./keystore.js";
+
+// A refusal to show: the service's signed error reply or the gateway's problem document.
+// TEMPORARY until h/reasons is merged: reasons.js then provides Refusal and refusalFrom with
+// the Chinese of every reason, and this stand-in goes.
+export class Refusal extends Error {
+  constructor(code, text, chinese, status) {
+    super(chinese || text || code);
+    this.name = "Refusal";
+    Object.assign(this, { code, text, chinese, status });
+  }
+}
+export function refusalFrom(x) {
+  if (x instanceof Problem) return new Refusal(x.code, x.detail, x.title || "网关拒绝了请求", x.status);
+  const d = x?.data ?? {};
+  return new Refusal(d.code, d.message, `服务拒绝了请求（${d.code}）`, undefined);
+}
+
+export const RECORD = "current";   // the keystore record of the person signed in
+const OUT = "xuncha-signed-out";    // sessionStorage flag: 退出 pressed in this tab
+
+// The roles of the registry, in Chinese (header, nav, forms).
+export const ROLES = {
+  office: "巡察办", team: "巡察组", unit: "被巡察单位", discipline: "纪检监察机关",
+  petition: "信访部门", audit: "审计部门", public: "群众", district: "区县巡察办",
+  department: "职能部门", service: "服务", gateway: "网关",
+};
+
+let me = null;                      // the record, once loaded
+const listeners = new Set();        // called with the record (or null) when it changes
+
+export function sessionOn(fn) { listeners.add(fn); return () => listeners.delete(fn); }
+function changed() { for (const fn of listeners) fn(me); }
+
+// The person whose key this browser holds, or null (no key, or 退出 in this tab).
+export async function sessionLoad() {
+  me = sessionStorage.getItem(OUT) ? null : await keyLoad(RECORD);
+  return me;
+}
+// The record in the keystore whether signed in or not (the sign-in screen offers to enter).
+export function sessionStored() { return keyLoad(RECORD); }
+export function sessionCurrent() { return me; }
+
+// Saves a record as the current person and enters.
+export async function sessionSave(record) {
+  await keySave({ ...record, name: RECORD });
+  sessionStorage.removeItem(OUT);
+  return sessionEnter();
+}
+export async function sessionEnter() {
+  sessionStorage.removeItem(OUT);
+  me = await keyLoad(RECORD);
+  changed();
+  return me;
+}
+// 退出: the key stays in this browser (it is the person's), the tab stops using it.
+export function sessionLeave() {
+  sessionStorage.setItem(OUT, "1");
+  me = null;
+  changed();
+}
+// Forgets the key (re-enrollment on this PC).
+export async function sessionForget() {
+  await keyDelete(RECORD);
+  sessionLeave();
+}
+
+// The services' keys, fetched once and again when a reply names a kid we do not know.
+let jwks = null;
+export async function keysGet(fresh = false) {
+  if (!jwks || fresh) jwks = keysFetch();
+  try {
+    return await jwks;
+  } catch (e) {
+    jwks = null;
+    throw e;
+  }
+}
+
+async function replyVerify(frame, service, signer, id) {
+  try {
+    return await verifyReply(frame, await keysGet(), service, signer.iss, id);
+  } catch (e) {
+    if (!(e instanceof ReplyRefused) || !e.message.startsWith("no key")) throw e;
+    return verifyReply(frame, await keysGet(true), service, signer.iss, id);
+  }
+}
+
+const TRANSIENT = new Set(["unavailable", "busy"]);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Sends one message as protocol section 4 says: the same bytes again on 503/504, no answer or
+// a transient error; past exp sealed again with the same id. The verified reply body.
+export async function send(service, type, data, opts = {}) {
+  const signer = opts.signer ?? me;
+  if (!signer) throw new Refusal("signed_out", "", "尚未登录", 0);
+  let sealed = await seal(signer.privateKey, signer.kid, signer.iss, service, type, data);
+  const deadline = Date.now() + (opts.giveUpMs ?? 30000);
+  for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
+    let reply = null;
+    try {
+      const answer = await post(service, sealed.frame, { timeoutMs: opts.timeoutMs ?? 10000 });
+      reply = await replyVerify(answer.frame, service, signer, sealed.id);
+      if (reply.type !== "error" || !TRANSIENT.has(reply.data?.code)) {
+        if (reply.type === "error") {
+          const r = refusalFrom(reply);
+          r.status ??= answer.status;
+          throw r;
+        }
+        return reply;
+      }
+    } catch (e) {
+      const again = (e instanceof Problem && (e.status === 503 || e.status === 504)) ||
+                     (!(e instanceof Problem) && !(e instanceof Refusal) && !(e instanceof ReplyRefused));
+      if (!again || Date.now() > deadline) throw e instanceof Problem ? refusalFrom(e) : e;
+    }
+    await sleep(wait);
+    if (Date.now() / 1000 > sealed.body.exp - 5)
+      sealed = await seal(signer.privateKey, signer.kid, signer.iss, service, type, data, { id: sealed.id });
+  }
+}
+
+// A query: its verified result.
+export async function ask(service, type, data = {}, opts = {}) {
+  return (await send(service, type, data, opts)).data;
+}
+
+// How act() asks the person: a function (words) => Promise<boolean>, set by ui.js's dialog.
+let confirmer = async () => false;
+export function confirmSet(fn) { confirmer = fn; }
+
+// A command: shown to the person in words first; null when cancelled, else the verified reply
+// (ack: {status, result}).
+export async function act(service, type, data, words, opts = {}) {
+  if (!(await confirmer(words))) return null;
+  return (await send(service, type, data, opts)).data;
+}

@@ -1,0 +1,148 @@
+// ui.js: the components every page shares (docs/console.md, "The shell"). Everything shown is
+// Chinese; colours always come with a word; every field has its label; buttons are buttons.
+import { h } from "../vendor/preact/preact.mjs";
+import { useEffect, useRef, useState } from "../vendor/preact/hooks.mjs";
+import htm from "../vendor/htm/htm.module.js";
+import { ask, confirmSet, Refusal } from "./session.js";
+import { routeGo, useRoute } from "./route.js";
+
+export const html = htm.bind(h);
+
+export function Page({ title, children }) {
+  useEffect(() => { document.title = `${title} - 巡察工作平台`; }, [title]);
+  return html`<section class="page"><h2>${title}</h2>${children}</section>`;
+}
+
+let fieldSeq = 0;
+// A label and its control: options [[value, 中文], ...] make a select, textarea a textarea.
+// onValue gets the new value (string; checked for a checkbox).
+export function Field({ label, name, value, onValue, type = "text", options, textarea, required,
+                        hint, ...rest }) {
+  const id = useRef(null);
+  if (!id.current) id.current = `f${++fieldSeq}-${name || "x"}`;
+  const on = (e) => onValue?.(type === "checkbox" ? e.target.checked : e.target.value);
+  let control;
+  if (options)
+    control = html`<select id=${id.current} name=${name} value=${value ?? ""} onChange=${on} required=${required} ...${rest}>
+      ${options.map(([v, t]) => html`<option value=${v}>${t}</option>`)}</select>`;
+  else if (textarea)
+    control = html`<textarea id=${id.current} name=${name} value=${value ?? ""} onInput=${on} required=${required} ...${rest}></textarea>`;
+  else if (type === "checkbox")
+    control = html`<input id=${id.current} name=${name} type="checkbox" checked=${!!value} onChange=${on} ...${rest}/>`;
+  else
+    control = html`<input id=${id.current} name=${name} type=${type} value=${value ?? ""} onInput=${on} required=${required} ...${rest}/>`;
+  return html`<div class="field"><label for=${id.current}>${label}${required ? html`<span class="req" aria-hidden="true">*</span>` : null}</label>${control}${hint ? html`<small class="muted">${hint}</small>` : null}</div>`;
+}
+
+export function Busy({ text = "正在处理……" }) {
+  return html`<p class="busy" role="status">${text}</p>`;
+}
+
+// A refusal in Chinese, with its code for whoever helps the person. Anything else thrown (a
+// reply that failed verification, a network error) has no Chinese of its own: a plain sentence.
+export function RefusalBox({ refusal }) {
+  if (!refusal) return null;
+  if (refusal instanceof Refusal || (refusal.name === "Refusal" && refusal.chinese))
+    return html`<div class="refusal" role="alert">${refusal.chinese}<span class="code">（${refusal.code}）</span></div>`;
+  const why = refusal.name === "ReplyRefused" ? "服务的回复未通过签名验证，结果不可信，请联系管理员。"
+    : "无法连接服务，请稍后重试。";
+  return html`<div class="refusal" role="alert">${why}<span class="code">（${refusal.name || "Error"}）</span></div>`;
+}
+
+const LIGHTS = { green: "正常", yellow: "临期", red: "逾期" };
+// A traffic light as the service gives it: never colour alone, the word goes with it.
+export function Light({ colour }) {
+  return html`<span class=${`light light-${colour}`} data-colour=${colour}>${LIGHTS[colour] ?? colour}</span>`;
+}
+
+// A date with its deadline explanation: in the title for a mouse, and behind a real button
+// (ⓘ) for a keyboard or a phone, which shows it in the page.
+export function DateCell({ date, explain }) {
+  const [open, set] = useState(false);
+  if (!explain) return html`<span class="date">${date ?? "—"}</span>`;
+  return html`<span class="date" title=${explain}>${date ?? "—"}<button type="button" class="explain"
+      aria-label=${`日期说明：${explain}`} aria-expanded=${open} onClick=${() => set(!open)}>ⓘ</button>${open
+      ? html`<span class="explained">${explain}</span>` : null}</span>`;
+}
+
+// The dialog act() shows before it signs: the words, 确认 and 取消. One per page, in the shell.
+export function ConfirmDialog() {
+  const ref = useRef(null);
+  const [ask_, setAsk] = useState(null);       // {words, resolve}
+  useEffect(() => {
+    confirmSet((words) => new Promise((resolve) => setAsk({ words, resolve })));
+    return () => confirmSet(async () => false);
+  }, []);
+  useEffect(() => {
+    const d = ref.current;
+    if (ask_ && d && !d.open) d.showModal();
+    if (!ask_ && d?.open) d.close();
+  }, [ask_]);
+  const answer = (yes) => { const a = ask_; setAsk(null); a?.resolve(yes); };
+  return html`<dialog id="confirm" ref=${ref} aria-labelledby="confirm-title"
+      onCancel=${(e) => { e.preventDefault(); answer(false); }}>
+    <h3 id="confirm-title">请确认操作</h3>
+    <p id="confirm-words">${ask_?.words}</p>
+    <p class="muted">确认后将以您本人的密钥签名并提交。</p>
+    <div class="buttons">
+      <button type="button" id="confirm-ok" class="primary" onClick=${() => answer(true)}>确认</button>
+      <button type="button" id="confirm-cancel" onClick=${() => answer(false)}>取消</button>
+    </div></dialog>`;
+}
+
+// Hooks a page uses for a query: {value, refusal, busy, reload}.
+export function useAsk(service, type, data, deps = []) {
+  const [state, set] = useState({ busy: true });
+  const [n, bump] = useState(0);
+  useEffect(() => {
+    let live = true;
+    set((s) => ({ ...s, busy: true }));
+    ask(service, type, data).then((value) => live && set({ value }),
+                                  (refusal) => live && set({ refusal }));
+    return () => { live = false; };
+  }, [...deps, n]);
+  return { ...state, reload: () => bump((x) => x + 1) };
+}
+
+// The page of a list query (`after`/`limit` in, `next` out). filters: [{name, label, options?}]
+// kept in the route's query (linkable, kept over a reload); columns: [{label, value(row)}];
+// rowKey(row); onOpen(row) makes each row's first cell a button. items: the result's member
+// holding the rows (default "items"). The query's "after" holds the page's cursor.
+export function ListView({ service, type, filters = [], columns, rowKey = (r) => r.id, onOpen,
+                          items = "items", limit = 20, extra = {}, empty = "暂无记录", stamp }) {
+  const route = useRoute();
+  const q = route.query;
+  const data = { ...extra, limit };
+  for (const f of filters) if (q[f.name]) data[f.name] = f.number ? Number(q[f.name]) : q[f.name];
+  // a cursor is whatever `next` was: a number (problem ids) or a text (unit ids)
+  if (q.after) data.after = q.after_n === "1" ? Number(q.after) : q.after;
+  const { value, refusal, busy, reload } = useAsk(service, type, data, [JSON.stringify(data), stamp]);
+  const set = (patch) => routeGo(route.path, { ...q, ...patch }, true);
+  const rows = value ? (value[items] ?? Object.values(value).find(Array.isArray) ?? []) : [];
+  const pages = q.pages ? q.pages.split(",") : [];
+  const next = value?.next;
+  return html`<div class="list">
+    ${filters.length ? html`<form class="filters" onSubmit=${(e) => e.preventDefault()}>
+      ${filters.map((f) => html`<${Field} label=${f.label} name=${f.name} value=${q[f.name] ?? ""}
+          options=${f.options ? [["", "全部"], ...f.options] : undefined}
+          onValue=${(v) => set({ [f.name]: v, after: "", pages: "" , after_n: "" })}/>`)}
+    </form>` : null}
+    <${RefusalBox} refusal=${refusal}/>
+    ${busy && !value ? html`<${Busy} text="正在加载……"/>` : null}
+    ${value && !rows.length ? html`<p class="empty">${empty}</p>` : null}
+    ${rows.length ? html`<div class="table-wrap"><table>
+      <thead><tr>${columns.map((c) => html`<th scope="col">${c.label}</th>`)}</tr></thead>
+      <tbody>${rows.map((r) => html`<tr key=${rowKey(r)} data-key=${rowKey(r)}>${columns.map((c, i) => html`<td data-label=${c.label}>${
+        i === 0 && onOpen ? html`<button type="button" class="link" onClick=${() => onOpen(r)}>${c.value(r)}</button>` : c.value(r)}</td>`)}</tr>`)}</tbody>
+    </table></div>` : null}
+    <div class="pager">
+      ${typeof value?.total === "number" ? html`<span class="total">共 ${value.total} 条</span>` : null}
+      <button type="button" disabled=${!pages.length} onClick=${() => {
+        const p = pages.slice(0, -1);
+        set({ after: pages.length > 1 ? pages[pages.length - 2] : "", pages: p.join(","), after_n: q.after_n });
+      }}>上一页</button>
+      <button type="button" disabled=${next == null} onClick=${() => set({
+        after: String(next), pages: [...pages, String(next)].join(","), after_n: typeof next === "number" ? "1" : "" })}>下一页</button>
+      <button type="button" class="quiet" onClick=${reload}>刷新</button>
+    </div></div>`;
+}
