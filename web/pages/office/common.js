@@ -1,28 +1,12 @@
-// Shared by the office's pages (web/pages/office/*.js): the template tag, reading a page once
-// with ask(), the dates a form starts from, and the policy's default category names.
-import { h } from '../../vendor/preact/preact.mjs';
-import { useCallback, useEffect, useState } from '../../vendor/preact/hooks.mjs';
-import htm from '../../vendor/htm/htm.module.js';
-import { ask, act } from '../../js/session.js';
-import { RefusalBox, Busy } from '../../js/ui.js';
+// Shared by the office's pages (web/pages/office/*.js): a form's values, a command sent from a
+// form with its outcome shown, the date a form starts from, the policy's default category names.
+import { useState } from '../../vendor/preact/hooks.mjs';
+import { act } from '../../js/session.js';
+import { html, RefusalBox, Busy } from '../../js/ui.js';
+import { routeHref } from '../../js/route.js';
+import { word } from '../../js/words.js';
 
-export const html = htm.bind(h);
-
-// One query's answer for a page: {result, refusal, busy, reload}. deps re-ask it.
-export function useAnswer(service, type, data, deps) {
-  const [state, setState] = useState({ result: null, refusal: null, busy: true });
-  const [turn, setTurn] = useState(0);
-  useEffect(() => {
-    let live = true;
-    setState((s) => ({ ...s, busy: true }));
-    ask(service, type, data).then(
-      (result) => live && setState({ result, refusal: null, busy: false }),
-      (refusal) => live && setState({ result: null, refusal, busy: false }));
-    return () => { live = false; };
-  }, [...deps, turn]);
-  const reload = useCallback(() => setTurn((n) => n + 1), []);
-  return { ...state, reload };
-}
+export { html };
 
 // A command from a form: asks for confirmation, then shows the outcome under the form.
 export function useCommand(done) {
@@ -51,7 +35,7 @@ export function useForm(initial) {
   const [values, setValues] = useState(initial);
   const bind = (name) => ({
     name, value: values[name],
-    onInput: (e) => { const v = e.target.type === 'checkbox' ? e.target.checked : e.target.value; setValues((o) => ({ ...o, [name]: v })); },
+    onValue: (v) => setValues((o) => ({ ...o, [name]: v })),
   });
   return [values, bind, setValues];
 }
@@ -64,14 +48,8 @@ export function today() {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
 
-// The hash of a page of this console, for links: href('problem', {id: 3}) is "#/problem?id=3".
-export function href(path, query) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(query || {}))
-    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
-  const s = q.toString();
-  return `#/${path}${s ? '?' + s : ''}`;
-}
+// A link to a page of the console: href('problem', {id: 3}) is "#/problem?id=3".
+export const href = routeHref;
 
 // The default categories of policies.intake (intake has no query that lists its policy): for
 // the filter's choices and a problem row's name. A deployment's own ids show as they are.
@@ -92,3 +70,10 @@ export function categoryName(id) {
 export function lines(text) {
   return String(text || '').split(/[\n,，、\s]+/).map((s) => s.trim()).filter(Boolean);
 }
+
+// [code, 中文] pairs for a Field's options, the words through words.js.
+export function pick(member, codes) {
+  return codes.map((c) => [c, word(member, c)]);
+}
+
+export const categoryOptions = CATEGORIES;

@@ -4,13 +4,12 @@
 // explanation, and the escalation ladder with the steps reached and the next one as rectify
 // gives them (rectify.get's deadlines: `colour`, `escalation`).
 import { useState } from '../../vendor/preact/hooks.mjs';
-import { Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
+import { useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
-import { html, useAnswer, useCommand, useForm, href } from './common.js';
+import { html, pick, useCommand, useForm, href } from './common.js';
 
 const STATES = ['opened', 'planned', 'claimed', 'reopened', 'closed'];
 const CLASSES = ['immediate', 'deadline', 'long_term'];
-const pick = (member, codes) => codes.map((c) => ({ value: c, label: word(member, c) }));
 const COMPLETION = { completed: '完成', mostly_completed: '基本完成' };
 const ACTIONS = { opened: '反馈', planned: '制定方案', progressed: '报告进展', claimed: '申请销号', closed: '销号',
   reopened: '退回整改', extended: '延期', unit_succeeded: '单位变更承接' };
@@ -22,7 +21,7 @@ export function deadlineName(d) {
   return '整改完成';
 }
 
-function ItemsPage({ query }) {
+function ItemsPage({ route }) {
   const columns = [
     { label: '编号', value: (i) => html`<a href=${href('item', { id: i.id })}>#${i.id}</a>` },
     { label: '问题摘要', value: (i) => i.summary },
@@ -38,11 +37,10 @@ function ItemsPage({ query }) {
     { name: 'unit', label: '单位编号' },
     { name: 'state', label: '状态', options: pick('state', STATES) },
     { name: 'class', label: '整改类型', options: pick('class', CLASSES) },
-    { name: 'overdue', label: '是否逾期', options: [{ value: 'true', label: '仅逾期' }, { value: 'false', label: '未逾期' }] },
+    { name: 'overdue', label: '是否逾期', boolean: true, options: [['true', '仅逾期'], ['false', '未逾期']] },
   ];
   return html`<${Page} title="整改">
-    <${ListView} service="rectify" type="rectify.list" query=${query} filters=${filters} columns=${columns}
-      rowKey=${(i) => i.id} onOpen=${(i) => { location.hash = href('item', { id: i.id }); }} />
+    <${ListView} service="rectify" type="rectify.list" filters=${filters} columns=${columns} />
   <//>`;
 }
 
@@ -61,8 +59,8 @@ function ItemReview({ item, onDone }) {
   }
   return html`<form class="card form" id="item-review" onSubmit=${submit}>
     <h3>审核销号申请</h3>
-    <${Field} label="审核意见" type="select" options=${[{ value: 'accept', label: '同意销号' }, { value: 'reject', label: '退回整改' }]} ...${bind('decision')} />
-    <${Field} label="理由（退回时必填）" type="textarea" required=${v.decision === 'reject'} ...${bind('reason')} />
+    <${Field} label="审核意见" options=${[['accept', '同意销号'], ['reject', '退回整改']]} ...${bind('decision')} />
+    <${Field} label="理由（退回时必填）" textarea required=${v.decision === 'reject'} ...${bind('reason')} />
     <button type="submit" disabled=${busy}>提交审核</button>${outcome}
   </form>`;
 }
@@ -82,9 +80,9 @@ function ItemExtend({ item, onDone }) {
   }
   return html`<form class="card form" id="item-extend" onSubmit=${submit}>
     <h3>延长期限</h3>
-    <${Field} label="期限" type="select" options=${running.map((d) => ({ value: String(item.deadlines.indexOf(d)), label: `${deadlineName(d)}（${d.due}）` }))} ...${bind('which')} />
+    <${Field} label="期限" options=${running.map((d) => [String(item.deadlines.indexOf(d)), `${deadlineName(d)}（${d.due}）`])} ...${bind('which')} />
     <${Field} label="新的期限" type="date" required ...${bind('due')} />
-    <${Field} label="延期理由" type="textarea" required ...${bind('reason')} />
+    <${Field} label="延期理由" textarea required ...${bind('reason')} />
     <button type="submit" disabled=${busy}>延期</button>${outcome}
   </form>`;
 }
@@ -108,12 +106,12 @@ function Escalation({ deadlines }) {
 // A deadline's light: the band rectify says it is in; before any band it is 正常 (green).
 const lightOf = (d) => (d.running ? (d.colour || 'green') : null);
 
-function ItemPage({ query }) {
-  const id = Number(query.get('id'));
+function ItemPage({ route }) {
+  const id = Number(route.query.id);
   const [turn, setTurn] = useState(0);
   const again = () => setTurn((n) => n + 1);
-  const got = useAnswer('rectify', 'rectify.get', { item: id }, [id, turn]);
-  const it = got.result;
+  const got = useAsk('rectify', 'rectify.get', { item: id }, [id, turn]);
+  const it = got.value;
   return html`<${Page} title=${`整改事项 #${id}`}>
     <p><a href=${href('items')}>← 返回整改事项</a></p>
     ${got.refusal ? html`<${RefusalBox} refusal=${got.refusal} />` : null}

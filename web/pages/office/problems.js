@@ -2,16 +2,14 @@
 // classification with its dispositions (problem.classify), merging duplicates (problem.merge) and
 // recording a problem from paper (problem.report with occurred_on: the office reports only so).
 import { useState } from '../../vendor/preact/hooks.mjs';
-import { Page, Field, ListView, RefusalBox, Busy } from '../../js/ui.js';
+import { useAsk, Page, Field, ListView, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
-import { html, useAnswer, useCommand, useForm, today, href, lines, CATEGORIES, categoryName } from './common.js';
+import { html, pick, useCommand, useForm, today, href, lines, categoryOptions, categoryName } from './common.js';
 
 const SOURCES = ['inspection_team', 'petition', 'audit', 'public'];
 const STATUSES = ['recorded', 'classified', 'merged'];
 const SEVERITIES = ['general', 'serious', 'grave'];
 const TIMELINESS = ['immediate', 'deadline', 'long_term'];
-const pick = (member, codes) => codes.map((c) => ({ value: c, label: word(member, c) }));
-const categoryChoices = CATEGORIES.map(([value, label]) => ({ value, label }));
 // 已合并 is a problem's status too (cli/words.c has it for units under the same member)
 const statusWord = (s) => word('status', s);
 
@@ -34,12 +32,12 @@ function ProblemReport({ onDone }) {
     <${Field} label="发现日期" type="date" required ...${bind('occurred_on')} />
     <${Field} label="轮次编号（可不填）" ...${bind('round')} />
     <${Field} label="单位编号" required ...${bind('unit')} />
-    <${Field} label="问题类别" type="select" options=${categoryChoices} ...${bind('category')} />
+    <${Field} label="问题类别" options=${categoryOptions} ...${bind('category')} />
     <${Field} label="问题摘要" required ...${bind('summary')} />
-    <${Field} label="问题详情" type="textarea" required ...${bind('detail')} />
-    <${Field} label="严重程度" type="select" options=${pick('severity', SEVERITIES)} ...${bind('severity')} />
-    <${Field} label="问题来源" type="select" options=${pick('source', SOURCES)} ...${bind('source')} />
-    <${Field} label="立行立改" type="checkbox" checked=${v.immediate} ...${bind('immediate')} />
+    <${Field} label="问题详情" textarea required ...${bind('detail')} />
+    <${Field} label="严重程度" options=${pick('severity', SEVERITIES)} ...${bind('severity')} />
+    <${Field} label="问题来源" options=${pick('source', SOURCES)} ...${bind('source')} />
+    <${Field} label="立行立改" type="checkbox" ...${bind('immediate')} />
     <button type="submit" disabled=${busy}>补录</button>${outcome}
   </form>`;
 }
@@ -56,12 +54,12 @@ function ProblemMerge({ onDone, into = '' }) {
   return html`<form class="card form" id="problem-merge" onSubmit=${submit}>
     <h3>合并重复问题</h3>
     <${Field} label="保留的问题编号" type="number" required ...${bind('into')} />
-    <${Field} label="并入的问题编号（每行一个）" type="textarea" required ...${bind('from')} />
+    <${Field} label="并入的问题编号（每行一个）" textarea required ...${bind('from')} />
     <button type="submit" disabled=${busy}>合并</button>${outcome}
   </form>`;
 }
 
-function ProblemsPage({ query }) {
+function ProblemsPage({ route }) {
   const [turn, setTurn] = useState(0);
   const again = () => setTurn((n) => n + 1);
   const columns = [
@@ -78,13 +76,12 @@ function ProblemsPage({ query }) {
   const filters = [
     { name: 'round', label: '轮次编号' },
     { name: 'unit', label: '单位编号' },
-    { name: 'category', label: '问题类别', options: categoryChoices },
+    { name: 'category', label: '问题类别', options: categoryOptions },
     { name: 'source', label: '问题来源', options: pick('source', SOURCES) },
-    { name: 'status', label: '状态', options: STATUSES.map((c) => ({ value: c, label: statusWord(c) })) },
+    { name: 'status', label: '状态', options: STATUSES.map((c) => [c, statusWord(c)]) },
   ];
   return html`<${Page} title="问题">
-    <${ListView} key=${turn} service="intake" type="problem.list" query=${query} filters=${filters} columns=${columns}
-      rowKey=${(p) => p.id} onOpen=${(p) => { location.hash = href('problem', { id: p.id }); }} />
+    <${ListView} key=${turn} service="intake" type="problem.list" filters=${filters} columns=${columns} />
     <${ProblemMerge} onDone=${again} />
     <${ProblemReport} onDone=${again} />
   <//>`;
@@ -118,21 +115,21 @@ function ProblemClassify({ problem, onDone }) {
   return html`<form class="card form" id="problem-classify" onSubmit=${submit}>
     <h3>分类处置</h3>
     <fieldset><legend>反馈整改</legend>
-      <${Field} label="反馈被巡察单位整改" type="checkbox" checked=${v.feedback} ...${bind('feedback')} />
-      <${Field} label="整改时限" type="select" options=${pick('feedback', TIMELINESS)} ...${bind('timeliness')} />
+      <${Field} label="反馈被巡察单位整改" type="checkbox" ...${bind('feedback')} />
+      <${Field} label="整改时限" options=${pick('feedback', TIMELINESS)} ...${bind('timeliness')} />
     </fieldset>
     <fieldset><legend>问题线索</legend>
-      <${Field} label="作为问题线索移交" type="checkbox" checked=${v.lead} ...${bind('lead')} />
+      <${Field} label="作为问题线索移交" type="checkbox" ...${bind('lead')} />
       <${Field} label="受理机关（账号）" ...${bind('body')} />
-      <${Field} label="线索说明" type="textarea" ...${bind('lead_note')} />
+      <${Field} label="线索说明" textarea ...${bind('lead_note')} />
     </fieldset>
     <fieldset><legend>移交职能部门</legend>
-      <${Field} label="移交职能部门办理" type="checkbox" checked=${v.handover} ...${bind('handover')} />
+      <${Field} label="移交职能部门办理" type="checkbox" ...${bind('handover')} />
       <${Field} label="职能部门（账号）" ...${bind('department')} />
-      <${Field} label="移交说明" type="textarea" ...${bind('handover_note')} />
+      <${Field} label="移交说明" textarea ...${bind('handover_note')} />
     </fieldset>
     <fieldset><legend>专题报告</legend>
-      <${Field} label="纳入专题报告" type="checkbox" checked=${v.special} ...${bind('special')} />
+      <${Field} label="纳入专题报告" type="checkbox" ...${bind('special')} />
       <${Field} label="专题报告" ...${bind('report')} />
     </fieldset>
     <${Field} label="分类日期" type="date" ...${bind('occurred_on')} />
@@ -142,12 +139,12 @@ function ProblemClassify({ problem, onDone }) {
 
 const DISPOSITION_KIND = { feedback: '反馈整改', lead: '问题线索', handover: '移交办理', special_report: '专题报告' };
 
-function ProblemPage({ query }) {
-  const id = Number(query.get('id'));
+function ProblemPage({ route }) {
+  const id = Number(route.query.id);
   const [turn, setTurn] = useState(0);
   const again = () => setTurn((n) => n + 1);
-  const got = useAnswer('intake', 'problem.get', { problem: id }, [id, turn]);
-  const p = got.result;
+  const got = useAsk('intake', 'problem.get', { problem: id }, [id, turn]);
+  const p = got.value;
   return html`<${Page} title=${`问题 #${id}`}>
     <p><a href=${href('problems')}>← 返回问题列表</a></p>
     ${got.refusal ? html`<${RefusalBox} refusal=${got.refusal} />` : null}

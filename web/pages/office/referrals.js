@@ -3,13 +3,12 @@
 // followed through their due dates (the service's explanation shown, never recomputed),
 // extended (referral.extend) and, for a special report, signed off by a leader (referral.sign).
 import { useState } from '../../vendor/preact/hooks.mjs';
-import { Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
+import { useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
-import { html, useAnswer, useCommand, useForm, today, href, CATEGORIES } from './common.js';
+import { html, pick, useCommand, useForm, today, href, categoryOptions } from './common.js';
 
 const KINDS = ['lead', 'handover', 'report'];
 const STATES = ['referred', 'acknowledged', 'disposed', 'concluded'];
-const pick = (member, codes) => codes.map((c) => ({ value: c, label: word(member, c) }));
 const ACTIONS = { created: '移交', acknowledged: '签收', disposed: '处置', outcome_reported: '报告结果', reopened: '重新办理',
   concluded: '办结', extended: '延期', signed: '领导签批', unit_succeeded: '单位变更承接' };
 
@@ -25,19 +24,19 @@ function ReferralCreate({ onDone }) {
   }
   return html`<form class="card form" id="referral-create" onSubmit=${submit}>
     <h3>新建移交</h3>
-    <${Field} label="移交类型" type="select" options=${pick('kind', KINDS)} ...${bind('kind')} />
+    <${Field} label="移交类型" options=${pick('kind', KINDS)} ...${bind('kind')} />
     <${Field} label="接收单位（账号）" required ...${bind('target')} />
     <${Field} label="标题" required ...${bind('title')} />
-    <${Field} label="内容" type="textarea" required ...${bind('detail')} />
+    <${Field} label="内容" textarea required ...${bind('detail')} />
     <${Field} label="问题编号（可不填）" type="number" ...${bind('problem')} />
     <${Field} label="轮次编号（可不填）" ...${bind('round')} />
     <${Field} label="单位编号（可不填）" ...${bind('unit')} />
-    <${Field} label="问题类别（可不选）" type="select" options=${[{ value: '', label: '（不选）' }, ...CATEGORIES.map(([value, label]) => ({ value, label }))]} ...${bind('category')} />
+    <${Field} label="问题类别（可不选）" options=${[['', '（不选）'], ...categoryOptions]} ...${bind('category')} />
     <button type="submit" disabled=${busy}>移交</button>${outcome}
   </form>`;
 }
 
-function ReferralsPage({ query }) {
+function ReferralsPage({ route }) {
   const [turn, setTurn] = useState(0);
   const columns = [
     { label: '编号', value: (r) => html`<a href=${href('referral', { id: r.id })}>#${r.id}</a>` },
@@ -52,11 +51,10 @@ function ReferralsPage({ query }) {
     { name: 'kind', label: '移交类型', options: pick('kind', KINDS) },
     { name: 'state', label: '状态', options: pick('state', STATES) },
     { name: 'target', label: '接收单位（账号）' },
-    { name: 'overdue', label: '是否逾期', options: [{ value: 'true', label: '仅逾期' }, { value: 'false', label: '未逾期' }] },
+    { name: 'overdue', label: '是否逾期', boolean: true, options: [['true', '仅逾期'], ['false', '未逾期']] },
   ];
   return html`<${Page} title="移交">
-    <${ListView} key=${turn} service="referral" type="referral.list" query=${query} filters=${filters} columns=${columns}
-      rowKey=${(r) => r.id} onOpen=${(r) => { location.hash = href('referral', { id: r.id }); }} />
+    <${ListView} key=${turn} service="referral" type="referral.list" filters=${filters} columns=${columns} />
     <${ReferralCreate} onDone=${() => setTurn((n) => n + 1)} />
   <//>`;
 }
@@ -72,7 +70,7 @@ function ReferralExtend({ r, onDone }) {
   return html`<form class="card form" id="referral-extend" onSubmit=${submit}>
     <h3>延长反馈期限</h3>
     <${Field} label="新的期限" type="date" required ...${bind('due')} />
-    <${Field} label="延期理由" type="textarea" required ...${bind('reason')} />
+    <${Field} label="延期理由" textarea required ...${bind('reason')} />
     <button type="submit" disabled=${busy}>延期</button>${outcome}
   </form>`;
 }
@@ -93,13 +91,13 @@ function ReferralSign({ r, onDone }) {
   </form>`;
 }
 
-function ReferralPage({ query }) {
-  const id = Number(query.get('id'));
+function ReferralPage({ route }) {
+  const id = Number(route.query.id);
   const [turn, setTurn] = useState(0);
   const again = () => setTurn((n) => n + 1);
-  // referral.get is itself recorded (lead.read): the office's read is logged like anyone's
-  const got = useAnswer('referral', 'referral.get', { referral: id }, [id, turn]);
-  const r = got.result;
+  // referral.get is itself recorded (lead.read): a command, whose ack carries the referral
+  const got = useAsk('referral', 'referral.get', { referral: id }, [id, turn]);
+  const r = got.value?.result;
   const open = r && r.state !== 'concluded';
   return html`<${Page} title=${`移交 #${id}`}>
     <p><a href=${href('referrals')}>← 返回移交列表</a></p>

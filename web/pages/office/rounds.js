@@ -2,15 +2,14 @@
 // per round, what rectify keeps of it (rectify.round: regime, the targets' items, scores, return
 // visits, interviews) with the office's commands on it (regime, evaluate, revisit, interview).
 import { useState } from '../../vendor/preact/hooks.mjs';
-import { Page, Field, ListView, DateCell, RefusalBox, Busy } from '../../js/ui.js';
+import { useAsk, Page, Field, ListView, DateCell, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
-import { html, useAnswer, useCommand, useForm, today, href, lines } from './common.js';
+import { html, pick, useCommand, useForm, today, href, lines } from './common.js';
 
 export const STAGES = ['planned', 'stationed', 'withdrawn', 'reported', 'feedback_delivered', 'rectifying',
   'rectification_reported', 'evaluated', 'closed'];
 const KINDS = ['regular', 'special', 'mobile', 'lookback'];
 
-const choices = (member, codes) => codes.map((c) => ({ value: c, label: word(member, c) }));
 
 function RoundOpen({ onOpened }) {
   const [v, bind] = useForm({ id: '', name: '', kind: 'regular', theme: '', prior_round: '', team: '', main: '',
@@ -32,12 +31,12 @@ function RoundOpen({ onOpened }) {
     <h3>开启新轮次</h3>
     <${Field} label="轮次编号" required ...${bind('id')} />
     <${Field} label="轮次名称" required ...${bind('name')} />
-    <${Field} label="巡察类型" type="select" options=${choices('kind', KINDS)} ...${bind('kind')} />
+    <${Field} label="巡察类型" options=${pick('kind', KINDS)} ...${bind('kind')} />
     ${v.kind === 'special' ? html`<${Field} label="专项巡察主题" required ...${bind('theme')} />` : null}
     ${v.kind === 'lookback' ? html`<${Field} label="原轮次编号" required ...${bind('prior_round')} />` : null}
     <${Field} label="巡察组（账号）" required ...${bind('team')} />
-    <${Field} label="被巡察单位编号（每行一个）" type="textarea" required ...${bind('main')} />
-    <${Field} label="延伸巡察单位编号（每行一个，可不填）" type="textarea" ...${bind('extended')} />
+    <${Field} label="被巡察单位编号（每行一个）" textarea required ...${bind('main')} />
+    <${Field} label="延伸巡察单位编号（每行一个，可不填）" textarea ...${bind('extended')} />
     <${Field} label="计划开始日期" type="date" required ...${bind('planned_start')} />
     <${Field} label="计划结束日期" type="date" required ...${bind('planned_end')} />
     <${Field} label="开启日期" type="date" required ...${bind('date')} />
@@ -46,7 +45,7 @@ function RoundOpen({ onOpened }) {
   </form>`;
 }
 
-function RoundsPage({ query }) {
+function RoundsPage({ route }) {
   const [turn, setTurn] = useState(0);
   const columns = [
     { label: '编号', value: (r) => html`<a href=${href('round', { id: r.id })}>${r.id}</a>` },
@@ -57,12 +56,11 @@ function RoundsPage({ query }) {
     { label: '计划时间', value: (r) => `${r.planned_start} 至 ${r.planned_end}` },
   ];
   const filters = [
-    { name: 'stage', label: '阶段', options: choices('stage', STAGES) },
-    { name: 'kind', label: '巡察类型', options: choices('kind', KINDS) },
+    { name: 'stage', label: '阶段', options: pick('stage', STAGES) },
+    { name: 'kind', label: '巡察类型', options: pick('kind', KINDS) },
   ];
   return html`<${Page} title="轮次">
-    <${ListView} key=${turn} service="intake" type="round.list" query=${query} filters=${filters} columns=${columns}
-      rowKey=${(r) => r.id} onOpen=${(r) => { location.hash = href('round', { id: r.id }); }} />
+    <${ListView} key=${turn} service="intake" type="round.list" filters=${filters} columns=${columns} />
     <${RoundOpen} onOpened=${() => setTurn((n) => n + 1)} />
   <//>`;
 }
@@ -91,11 +89,11 @@ function RoundAdvance({ round, onDone }) {
 // rectify's view of the round: its targets' items, scores, return visits and interviews.
 function RoundRectify({ id }) {
   const [turn, setTurn] = useState(0);
-  const got = useAnswer('rectify', 'rectify.round', { round: id }, [id, turn]);
+  const got = useAsk('rectify', 'rectify.round', { round: id }, [id, turn]);
   const reload = () => setTurn((n) => n + 1);
-  if (got.busy && !got.result) return html`<${Busy} />`;
+  if (got.busy && !got.value) return html`<${Busy} />`;
   if (got.refusal) return html`<section class="card"><h3>整改情况</h3><${RefusalBox} refusal=${got.refusal} /></section>`;
-  const r = got.result;
+  const r = got.value;
   return html`<section class="card" id="round-rectify">
     <h3>整改情况</h3>
     <p>整改制度：${r.regime}${r.regime_chosen ? '（已指定）' : '（默认）'}；评估${r.evaluations_complete ? '已全部完成' : '未全部完成'}</p>
@@ -114,7 +112,7 @@ function RoundRectify({ id }) {
   </section>`;
 }
 
-const unitChoices = (targets) => targets.map((t) => ({ value: t.unit, label: t.name || t.unit }));
+const unitChoices = (targets) => targets.map((t) => [t.unit, t.name || t.unit]);
 
 function RegimeForm({ id, onDone }) {
   const [v, bind] = useForm({ regime: '2024' });
@@ -142,14 +140,14 @@ function EvaluateForm({ id, targets, onDone }) {
   }
   return html`<form class="form sub" id="evaluate" onSubmit=${submit}>
     <h4>整改评估</h4>
-    <${Field} label="单位" type="select" options=${unitChoices(targets)} ...${bind('unit')} />
+    <${Field} label="单位" options=${unitChoices(targets)} ...${bind('unit')} />
     <${Field} label="领导重视（0-100）" type="number" min="0" max="100" required ...${bind('leadership')} />
     <${Field} label="责任落实（0-100）" type="number" min="0" max="100" required ...${bind('responsibility')} />
     <${Field} label="任务完成（0-100）" type="number" min="0" max="100" required ...${bind('task_completion')} />
     <${Field} label="群众满意（0-100）" type="number" min="0" max="100" required ...${bind('satisfaction')} />
     <${Field} label="主要负责人姓名" required ...${bind('leader')} />
     <${Field} label="主要负责人职务" required ...${bind('title')} />
-    <${Field} label="备注" type="textarea" ...${bind('note')} />
+    <${Field} label="备注" textarea ...${bind('note')} />
     <button type="submit" disabled=${busy}>提交评估</button>${outcome}</form>`;
 }
 
@@ -165,11 +163,11 @@ function RevisitForm({ id, targets, onDone }) {
   }
   return html`<form class="form sub" id="revisit" onSubmit=${submit}>
     <h4>登记回访</h4>
-    <${Field} label="单位" type="select" options=${unitChoices(targets)} ...${bind('unit')} />
+    <${Field} label="单位" options=${unitChoices(targets)} ...${bind('unit')} />
     <${Field} label="回访日期" type="date" required ...${bind('date')} />
-    <${Field} label="回访" type="checkbox" ...${bind('return_visit')} checked=${v.return_visit} />
-    <${Field} label="专项检查" type="checkbox" ...${bind('special_check')} checked=${v.special_check} />
-    <${Field} label="备注" type="textarea" ...${bind('note')} />
+    <${Field} label="回访" type="checkbox" ...${bind('return_visit')} />
+    <${Field} label="专项检查" type="checkbox" ...${bind('special_check')} />
+    <${Field} label="备注" textarea ...${bind('note')} />
     <button type="submit" disabled=${busy}>登记回访</button>${outcome}</form>`;
 }
 
@@ -184,20 +182,20 @@ function InterviewForm({ id, targets, onDone }) {
   }
   return html`<form class="form sub" id="interview" onSubmit=${submit}>
     <h4>登记约谈</h4>
-    <${Field} label="单位" type="select" options=${unitChoices(targets)} ...${bind('unit')} />
+    <${Field} label="单位" options=${unitChoices(targets)} ...${bind('unit')} />
     <${Field} label="被约谈人姓名" required ...${bind('name')} />
     <${Field} label="被约谈人职务" required ...${bind('title')} />
     <${Field} label="约谈人" required ...${bind('by')} />
     <${Field} label="约谈日期" type="date" required ...${bind('occurred_on')} />
-    <${Field} label="备注" type="textarea" ...${bind('note')} />
+    <${Field} label="备注" textarea ...${bind('note')} />
     <button type="submit" disabled=${busy}>登记约谈</button>${outcome}</form>`;
 }
 
-function RoundPage({ query }) {
-  const id = query.get('id');
+function RoundPage({ route }) {
+  const id = route.query.id;
   const [turn, setTurn] = useState(0);
-  const got = useAnswer('intake', 'round.get', { round: id }, [id, turn]);
-  const r = got.result;
+  const got = useAsk('intake', 'round.get', { round: id }, [id, turn]);
+  const r = got.value;
   return html`<${Page} title=${r ? `轮次：${r.name}` : '轮次'}>
     <p><a href=${href('rounds')}>← 返回轮次列表</a></p>
     ${got.refusal ? html`<${RefusalBox} refusal=${got.refusal} />` : null}

@@ -1,12 +1,12 @@
 // 单位: the registry of units in intake (unit.list / unit.get), registered, renamed and merged
 // by the office (unit.register, unit.rename, unit.merge: 机构改革).
 import { useState } from '../../vendor/preact/hooks.mjs';
-import { Page, Field, ListView, RefusalBox, Busy } from '../../js/ui.js';
+import { useAsk, Page, Field, ListView, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
-import { html, useAnswer, useCommand, useForm, href, lines } from './common.js';
+import { html, useCommand, useForm, href, lines } from './common.js';
 
 export const LEVELS = ['city_department', 'district', 'town', 'village', 'soe', 'school', 'hospital', 'other'];
-const levelChoices = LEVELS.map((c) => ({ value: c, label: word('level', c) }));
+const levelChoices = LEVELS.map((c) => [c, word('level', c)]);
 
 function UnitRegister({ onDone }) {
   const [v, bind] = useForm({ id: '', name: '', level: 'town', parent: '' });
@@ -23,7 +23,7 @@ function UnitRegister({ onDone }) {
     <h3>登记单位</h3>
     <${Field} label="单位编号（如统一社会信用代码）" required ...${bind('id')} />
     <${Field} label="单位名称" required ...${bind('name')} />
-    <${Field} label="层级" type="select" options=${levelChoices} ...${bind('level')} />
+    <${Field} label="层级" options=${levelChoices} ...${bind('level')} />
     <${Field} label="上级单位编号（可不填）" ...${bind('parent')} />
     <button type="submit" disabled=${busy}>登记</button>${outcome}
   </form>`;
@@ -42,15 +42,15 @@ function UnitMerge({ onDone }) {
   }
   return html`<form class="card form" id="unit-merge" onSubmit=${submit}>
     <h3>合并单位（机构改革）</h3>
-    <${Field} label="被合并单位编号（每行一个，至少两个）" type="textarea" required ...${bind('from')} />
+    <${Field} label="被合并单位编号（每行一个，至少两个）" textarea required ...${bind('from')} />
     <${Field} label="合并后单位编号" required ...${bind('into')} />
     <${Field} label="合并后新单位名称（合并入已有单位时不填）" ...${bind('name')} />
-    <${Field} label="新单位层级" type="select" options=${levelChoices} ...${bind('level')} />
+    <${Field} label="新单位层级" options=${levelChoices} ...${bind('level')} />
     <button type="submit" disabled=${busy}>合并</button>${outcome}
   </form>`;
 }
 
-function UnitsPage({ query }) {
+function UnitsPage({ route }) {
   const [turn, setTurn] = useState(0);
   const again = () => setTurn((n) => n + 1);
   const columns = [
@@ -65,8 +65,7 @@ function UnitsPage({ query }) {
     { name: 'parent', label: '上级单位编号' },
   ];
   return html`<${Page} title="单位">
-    <${ListView} key=${turn} service="intake" type="unit.list" query=${query} filters=${filters} columns=${columns}
-      rowKey=${(u) => u.id} onOpen=${(u) => { location.hash = href('unit', { id: u.id }); }} />
+    <${ListView} key=${turn} service="intake" type="unit.list" filters=${filters} columns=${columns} />
     <${UnitRegister} onDone=${again} />
     <${UnitMerge} onDone=${again} />
   <//>`;
@@ -87,11 +86,11 @@ function UnitRename({ unit, onDone }) {
   </form>`;
 }
 
-function UnitPage({ query }) {
-  const id = query.get('id');
+function UnitPage({ route }) {
+  const id = route.query.id;
   const [turn, setTurn] = useState(0);
-  const got = useAnswer('intake', 'unit.get', { unit: id }, [id, turn]);
-  const u = got.result;
+  const got = useAsk('intake', 'unit.get', { unit: id }, [id, turn]);
+  const u = got.value;
   return html`<${Page} title=${u ? `单位：${u.name}` : '单位'}>
     <p><a href=${href('units')}>← 返回单位列表</a></p>
     ${got.refusal ? html`<${RefusalBox} refusal=${got.refusal} />` : null}

@@ -1,0 +1,217 @@
+"""The office's pages (docs/console.md, "The office's pages") in headless chromium against a real
+suite and gateway, signed in with a key made in the browser: the office opens a round, classifies
+a problem and feeds it back (the rectification item appears in rectify), refers a lead (the
+referral appears in referral), reviews a unit's claim and signs it off; the lists' filters and
+the dates' explanations are checked in the page against the services' own answers (read by the
+Python clients); a screenshot of each main page goes into the test's folder."""
+import pytest
+from selenium.webdriver.common.by import By
+
+from browserlib import Browser, wait_until
+from consolelib import OFFICE_ISS, click, click_confirm, console_suite, ok, page_errors, seed, signed_in
+from hostilelib import local_day
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory):
+    with console_suite(tmp_path_factory.mktemp("console-office")) as c:
+        c.ids = seed(c)
+        # a second recorded problem in R-2 (stationed), for the lead
+        c.ids["lead2"] = ok(c.call("intake", c.suite.team, "problem.report", {
+            "round": "R-2", "unit": "U-B", "category": "four_styles", "summary": "公务接待超标准",
+            "detail": "详见巡察底稿", "severity": "grave", "source": "inspection_team"}))["problem"]
+        yield c
+
+
+@pytest.fixture(scope="module")
+def browser(console, tmp_path_factory):
+    with Browser(tmp_path_factory.mktemp("console-office-shots")) as b:
+        b.driver.set_script_timeout(30)
+        signed_in(b, console, OFFICE_ISS, "office", display="王主任")
+        yield b
+        assert page_errors(b) == [], page_errors(b)
+        assert b.requests_outside(console.base) == [], b.requests()
+
+
+def go(browser, console, hash_):
+    browser.open(console.base + "/" + hash_)
+    browser.driver.refresh()
+
+
+def fill(browser, css, value):
+    """Sets a field as a person's typing would end (input and change events; Preact listens)."""
+    el = browser.wait_for(css)
+    browser.driver.execute_script("""
+      const el = arguments[0], v = arguments[1];
+      if (el.type === 'checkbox') { if (el.checked !== v) el.click(); return; }
+      const proto = el.tagName === 'SELECT' ? HTMLSelectElement.prototype
+                  : el.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+      Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, v);
+      el.dispatchEvent(new Event('input', {bubbles: true}));
+      el.dispatchEvent(new Event('change', {bubbles: true}));
+    """, el, value)
+
+
+def row_keys(browser):
+    """The keys of the list's rows as the page shows them, once the list is not loading."""
+    wait_until(lambda: browser.driver.find_elements(By.CSS_SELECTOR, ".list tbody tr, .list .empty"),
+               what="the list")
+    return [r.get_attribute("data-key") for r in browser.driver.find_elements(By.CSS_SELECTOR, ".list tbody tr")]
+
+
+def wait_rows(browser, want):
+    wait_until(lambda: row_keys(browser) == want, what=f"rows {want}, seen {row_keys(browser)}")
+
+
+def test_rounds_list_filter_and_open_a_round(console, browser):
+    go(browser, console, "#/rounds")
+    wait_rows(browser, ["R-1", "R-2"])
+    browser.screenshot("office-rounds")
+    fill(browser, "#round-open [name=id]", "R-3")
+    fill(browser, "#round-open [name=name]", "十一届第三轮")
+    fill(browser, "#round-open [name=team]", "team-1")
+    fill(browser, "#round-open [name=main]", "U-A\nU-C")
+    fill(browser, "#round-open [name=planned_start]", str(local_day(2)))
+    fill(browser, "#round-open [name=planned_end]", str(local_day(40)))
+    click(browser, "#round-open button[type=submit]")
+    words = click_confirm(browser, "将开启常规巡察轮次「十一届第三轮」")
+    assert "被巡察单位 2 个" in words, words
+    browser.wait_for("#round-open .done")
+    got = ok(console.call("intake", console.suite.office, "round.get", {"round": "R-3"}))
+    assert got["stage"] == "planned" and [t["unit"] for t in got["targets"]] == ["U-A", "U-C"], got
+    # the stage filter, from the control, is the service's own selection and stays in the address
+    fill(browser, ".filters [name=stage]", "planned")
+    want = [r["id"] for r in ok(console.call("intake", console.suite.office, "round.list",
+                                             {"stage": "planned"}))["items"]]
+    assert want == ["R-3"], want
+    wait_rows(browser, want)
+    assert "stage=planned" in browser.driver.current_url
+    browser.driver.refresh()
+    wait_rows(browser, want)
+
+
+def test_problems_list_filters_match_the_service(console, browser):
+    office = console.suite.office
+    for query in ({"round": "R-1"}, {"round": "R-1", "status": "classified"}, {"unit": "U-B"},
+                  {"source": "inspection_team", "category": "public_concerns"}, {"status": "recorded"}):
+        want = [str(p["id"]) for p in ok(console.call("intake", office, "problem.list", query))["items"]]
+        assert want, query
+        go(browser, console, "#/problems?" + "&".join(f"{k}={v}" for k, v in query.items()))
+        wait_rows(browser, want)
+        for k, v in query.items():
+            assert browser.driver.find_element(By.CSS_SELECTOR, f".filters [name={k}]").get_attribute("value") == v
+    browser.screenshot("office-problems")
+
+
+def test_classify_and_feed_back_then_the_item_appears(console, browser):
+    office, p = console.suite.office, console.ids["recorded"]
+    go(browser, console, f"#/problem?id={p}")
+    browser.wait_for("#problem-classify")
+    assert browser.text("#problem-status") == "已登记"
+    fill(browser, "#problem-classify [name=timeliness]", "deadline")
+    click(browser, "#problem-classify button[type=submit]")
+    click_confirm(browser, f"将问题 #{p}「干部选拔程序不规范」分类处置：反馈被巡察单位整改（限期整改）")
+    wait_until(lambda: browser.text("#problem-status") == "已分类", what="classified")
+    assert ok(console.call("intake", office, "problem.get", {"problem": p}))["status"] == "classified"
+    # the lead: the other recorded problem of R-2, to the discipline body
+    lead = console.ids["lead2"]
+    go(browser, console, f"#/problem?id={lead}")
+    fill(browser, "#problem-classify [name=feedback]", False)
+    fill(browser, "#problem-classify [name=lead]", True)
+    fill(browser, "#problem-classify [name=body]", "discipline-commission")
+    fill(browser, "#problem-classify [name=lead_note]", "请依规处置")
+    click(browser, "#problem-classify button[type=submit]")
+    click_confirm(browser, f"将问题 #{lead}「公务接待超标准」分类处置：作为问题线索移交 discipline-commission")
+    wait_until(lambda: browser.text("#problem-status") == "已分类", what="classified")
+    # feedback is delivered with the round: advance R-2 to 撤离, 报告, 反馈 in the page
+    go(browser, console, "#/round?id=R-2")
+    for stage, word in (("withdrawn", "撤离"), ("reported", "报告"), ("feedback_delivered", "反馈")):
+        browser.wait_for("#round-advance")
+        assert word in browser.text("#round-advance h3")
+        click(browser, "#round-advance button[type=submit]")
+        click_confirm(browser, f"推进到「{word}」阶段")
+        wait_until(lambda w=word: browser.text("#round-stage") == w, what=f"stage {word}")
+        assert ok(console.call("intake", office, "round.get", {"round": "R-2"}))["stage"] == stage
+    browser.screenshot("office-round")
+    rectify = console.clients["rectify"]
+    wait_until(lambda: [i for i in ok(rectify.call(office, "rectify.list", {"round": "R-2"}))["items"]
+                        if i["problem"] == p], what="rectify opened the item")
+    item = next(i for i in ok(rectify.call(office, "rectify.list", {"round": "R-2"}))["items"] if i["problem"] == p)
+    go(browser, console, "#/items?round=R-2")
+    wait_rows(browser, [str(item["id"])])
+    # the lead became a referral to the discipline body
+    referral = console.clients["referral"]
+    wait_until(lambda: [r for r in ok(referral.call(office, "referral.list", {"kind": "lead"}))["items"]
+                        if r["problem"] == lead], what="referral made the lead")
+
+
+def test_referral_due_date_and_its_explanation_are_the_services(console, browser):
+    office = console.suite.office
+    referral = console.clients["referral"]
+    rows = ok(referral.call(office, "referral.list", {"kind": "lead"}))["items"]
+    go(browser, console, "#/referrals?kind=lead")
+    wait_rows(browser, [str(r["id"]) for r in rows])
+    browser.screenshot("office-referrals")
+    rid = rows[0]["id"]
+    go(browser, console, f"#/referral?id={rid}")
+    cell = browser.wait_for("#referral-due .date")
+    got = ok(referral.call(office, "referral.get", {"referral": rid}))
+    assert cell.get_attribute("title") == got["due"]["explain"] and got["due"]["explain"]
+    assert got["due"]["date"] in cell.text
+    # the ⓘ shows the same explanation in the page, for a keyboard or a phone
+    click(browser, "#referral-due button.explain")
+    assert browser.text("#referral-due .explained") == got["due"]["explain"]
+    assert browser.text("#referral-state") == "已移交"
+    browser.screenshot("office-referral")
+
+
+def test_review_a_claim_and_sign_it_off(console, browser):
+    office, unit = console.suite.office, console.suite.unit_a
+    rectify = console.clients["rectify"]
+    items = ok(rectify.call(office, "rectify.list", {"round": "R-1", "unit": "U-A"}))["items"]
+    item = items[0]["id"]
+    ok(rectify.call(unit, "rectify.plan", {"item": item, "measures": [
+        {"text": "每月更新村务公开栏", "owner": "张三", "lead_leader": "李副镇长", "deadline": str(local_day(20))}]}))
+    ok(rectify.call(unit, "rectify.claim", {"item": item, "completion": "completed",
+                                            "evidence": [{"file": "公开栏照片.jpg", "sha256": "ab" * 32}]}))
+    # the list's state filter finds it as the service does
+    want = [str(i["id"]) for i in ok(rectify.call(office, "rectify.list", {"state": "claimed"}))["items"]]
+    go(browser, console, "#/items?state=claimed")
+    wait_rows(browser, want)
+    browser.screenshot("office-items")
+    go(browser, console, f"#/item?id={item}")
+    browser.wait_for("#item-review")
+    assert browser.text("#item-state") == "待审核销号"
+    got = ok(rectify.call(office, "rectify.get", {"item": item}))
+    cells = browser.driver.find_elements(By.CSS_SELECTOR, "#item-deadlines tbody .date")
+    assert [c.get_attribute("title") for c in cells] == [d["explain"] for d in got["deadlines"]]
+    assert "每月更新村务公开栏" in browser.text("#item-measures")
+    browser.screenshot("office-item")
+    fill(browser, "#item-review [name=decision]", "accept")
+    click(browser, "#item-review button[type=submit]")
+    click_confirm(browser, f"将审核通过整改事项 #{item}")
+    wait_until(lambda: browser.text("#item-state") == "已销号", what="closed")
+    assert ok(rectify.call(office, "rectify.get", {"item": item}))["state"] == "closed"
+
+
+def test_units_register_and_rename(console, browser):
+    office = console.suite.office
+    go(browser, console, "#/units")
+    want = [u["id"] for u in ok(console.call("intake", office, "unit.list", {}))["items"]]
+    wait_rows(browser, want)
+    fill(browser, "#unit-register [name=id]", "U-D")
+    fill(browser, "#unit-register [name=name]", "白沙村")
+    fill(browser, "#unit-register [name=level]", "village")
+    fill(browser, "#unit-register [name=parent]", "U-A")
+    click(browser, "#unit-register button[type=submit]")
+    click_confirm(browser, "将登记单位「白沙村」（编号 U-D，村（社区），上级单位 U-A）")
+    browser.wait_for("#unit-register .done")
+    fill(browser, ".filters [name=parent]", "U-A")
+    wait_rows(browser, [u["id"] for u in ok(console.call("intake", office, "unit.list", {"parent": "U-A"}))["items"]])
+    browser.screenshot("office-units")
+    go(browser, console, "#/unit?id=U-D")
+    fill(browser, "#unit-rename [name=name]", "白沙社区")
+    click(browser, "#unit-rename button[type=submit]")
+    click_confirm(browser, "将单位「白沙村」（U-D）更名为「白沙社区」")
+    wait_until(lambda: browser.text("#unit-name") == "白沙社区", what="renamed")
+    assert ok(console.call("intake", office, "unit.get", {"unit": "U-D"}))["name"] == "白沙社区"
