@@ -215,3 +215,26 @@ def test_units_register_and_rename(console, browser):
     click_confirm(browser, "将单位「白沙村」（U-D）更名为「白沙社区」")
     wait_until(lambda: browser.text("#unit-name") == "白沙社区", what="renamed")
     assert ok(console.call("intake", office, "unit.get", {"unit": "U-D"}))["name"] == "白沙社区"
+
+
+def test_an_items_escalation_ladder_is_the_services(console, browser):
+    office, rectify = console.suite.office, console.clients["rectify"]
+    item = ok(rectify.call(office, "rectify.list", {"round": "R-1", "unit": "U-B"}))["items"][0]["id"]
+    got = ok(rectify.call(office, "rectify.get", {"item": item}))
+    go(browser, console, f"#/item?id={item}")
+    browser.wait_for("#item-escalation")
+    ladders = browser.driver.find_elements(By.CSS_SELECTOR, "#item-escalation ol.ladder")
+    running = [d for d in got["deadlines"] if d["running"]]
+    assert len(ladders) == len(running) >= 1
+    words = {"supervision_notice": "督办通知", "stage_guidance": "阶段指导", "reminder": "提醒",
+             "warning": "警示", "accountability": "问责"}
+    for ol, d in zip(ladders, running):
+        steps = [li.text for li in ol.find_elements(By.TAG_NAME, "li")]
+        assert steps == [f"{words[s['step']]}：{s['on']}" + ("（已到达）" if s["reached"] else "")
+                         for s in d["escalation"]["steps"]], steps
+    nxt = running[0]["escalation"]["next"]
+    assert browser.text("#item-escalation .next-step") == f"下一步：{words[nxt['step']]}，{nxt['on']}"
+    # the light is the band rectify gives (none yet: 正常)
+    lights = browser.driver.find_elements(By.CSS_SELECTOR, "#item-deadlines .light")
+    assert [l.get_attribute("data-colour") for l in lights] == [d["colour"] or "green" for d in running]
+    browser.screenshot("office-item-ladder")
