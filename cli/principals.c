@@ -10,11 +10,12 @@
 #include "cli/tools.h"
 #include "common/calendar.h"
 #include "common/clock.h"
+#include "common/registry_file.h"
 
 /*  A key's validity bound from --not-before / --not-after: RFC 3339, or a date meaning the
     deployment's local midnight at the start of that day. -1 after saying what is wrong. */
-static int
-s_time (const ctl_t *ctl, const char *option, const char *text, int64_t *t)
+int
+ctl_time (const ctl_t *ctl, const char *option, const char *text, int64_t *t)
 {
     xc_err_t err;
     xc_date_t date;
@@ -41,10 +42,10 @@ s_validity (const ctl_t *ctl, int argc, char **argv, const json_t *jwk, int year
     if (!na && jwk)
         na = json_string_value (json_object_get (jwk, "not_after"));
     *from = xc_clock_wall () - 86400;
-    if (nb && s_time (ctl, "--not-before", nb, from) != 0)
+    if (nb && ctl_time (ctl, "--not-before", nb, from) != 0)
         return CTL_USAGE;
     *until = *from + 86400 + (int64_t) years * 366 * 86400;
-    if (na && s_time (ctl, "--not-after", na, until) != 0)
+    if (na && ctl_time (ctl, "--not-after", na, until) != 0)
         return CTL_USAGE;
     if (*from >= *until) {
         char a[XC_RFC3339_LEN + 1], b[XC_RFC3339_LEN + 1];
@@ -112,31 +113,27 @@ ctl_keygen (ctl_t *ctl, int argc, char **argv)
     return CTL_OK;
 }
 
-/*  Writes doc over the registry after checking it loads as a registry. */
+/*  Writes doc over the registry after checking it loads as a registry (the caller holds the
+    writers' lock, ctl_registry_lock: the registry service writes it too). */
 static int
 s_save (const ctl_t *ctl, json_t *doc)
 {
-    const char *path = ctl->config->registry;
-    char tmp[4096];
-    snprintf (tmp, sizeof tmp, "%.4000s.new", path);
-    xc_registry_t *check = NULL;
     xc_err_t err;
-    if (json_dump_file (doc, tmp, JSON_INDENT (2)) != 0) {
-        fprintf (stderr, "xcctl: unable to write '%s'\n", tmp);
-        return CTL_LOCAL;
-    }
-    if (xc_registry_load (tmp, &check, &err) != 0) {
-        fprintf (stderr, "xcctl: the registry would not be valid: %s; nothing changed\n", err.text);
-        unlink (tmp);
-        return CTL_LOCAL;
-    }
-    xc_registry_destroy (&check);
-    if (rename (tmp, path) != 0) {
-        fprintf (stderr, "xcctl: unable to replace '%s'\n", path);
-        unlink (tmp);
+    if (xc_registry_save (ctl->config->registry, doc, &err) != 0) {
+        fprintf (stderr, "xcctl: %s\n", err.text);
         return CTL_LOCAL;
     }
     return CTL_OK;
+}
+
+int
+ctl_registry_lock (const ctl_t *ctl)
+{
+    xc_err_t err;
+    int fd = xc_registry_lock (ctl->config->registry, &err);
+    if (fd < 0)
+        fprintf (stderr, "xcctl: %s\n", err.text);
+    return fd;
 }
 
 static json_t *
@@ -236,15 +233,23 @@ int
 ctl_principal (ctl_t *ctl, int argc, char **argv)
 {
     const char *what = argc > 0 ? argv[0] : "";
+    /* enrollment goes through the registry service (enroll.c) */
+    if (strcmp (what, "invite") == 0 || strcmp (what, "pending") == 0 || strcmp (what, "approve") == 0
+        || strcmp (what, "reject") == 0)
+        return ctl_enrollment (ctl, argc, argv);
     if (strcmp (what, "add") != 0 && strcmp (what, "list") != 0 && strcmp (what, "revoke") != 0) {
-        fprintf (stderr, "usage: xcctl principal add | list | revoke --iss ISS\n");
+        fprintf (stderr, "usage: xcctl principal add | list | revoke | invite | pending | approve | reject\n");
         return CTL_USAGE;
     }
+    int lock = ctl_registry_lock (ctl);
+    if (lock < 0)
+        return CTL_LOCAL;
     json_error_t jerr;
     json_t *doc = json_load_file (ctl->config->registry, JSON_REJECT_DUPLICATES, &jerr);
     if (!json_is_array (json_object_get (doc, "principals"))) {
         fprintf (stderr, "xcctl: '%s': %s\n", ctl->config->registry, doc ? "not a registry" : jerr.text);
         json_decref (doc);
+        xc_registry_unlock (lock);
         return CTL_LOCAL;
     }
     int rc = CTL_OK;
@@ -295,6 +300,7 @@ ctl_principal (ctl_t *ctl, int argc, char **argv)
         json_decref (rows);
     }
     json_decref (doc);
+    xc_registry_unlock (lock);
     return rc;
 }
 
@@ -308,12 +314,16 @@ ctl_principal_ensure (ctl_t *ctl, const char *iss, const char *role, const json_
         fprintf (stderr, "xcctl: %s\n", err.text);
         return CTL_LOCAL;
     }
+    int lock = ctl_registry_lock (ctl);
+    if (lock < 0)
+        return CTL_LOCAL;
     json_error_t jerr;
     json_t *doc = json_load_file (ctl->config->registry, JSON_REJECT_DUPLICATES, &jerr);
     json_t *principals = json_object_get (doc, "principals");
     if (!json_is_array (principals)) {
         fprintf (stderr, "xcctl: '%s': %s\n", ctl->config->registry, doc ? "not a registry" : jerr.text);
         json_decref (doc);
+        xc_registry_unlock (lock);
         return CTL_LOCAL;
     }
     json_t *p = s_find (principals, iss);
@@ -327,6 +337,7 @@ ctl_principal_ensure (ctl_t *ctl, const char *iss, const char *role, const json_
         if (p && strcmp (json_string_value (json_object_get (p, "role")), role) != 0) {
             fprintf (stderr, "xcctl: '%s' has the role %s already\n", iss, json_string_value (json_object_get (p, "role")));
             json_decref (doc);
+            xc_registry_unlock (lock);
             return CTL_LOCAL;
         }
         if (!p) {
@@ -347,5 +358,6 @@ ctl_principal_ensure (ctl_t *ctl, const char *iss, const char *role, const json_
         rc = s_save (ctl, doc);
     }
     json_decref (doc);
+    xc_registry_unlock (lock);
     return rc;
 }

@@ -29,6 +29,14 @@ int ctl_import_round (ctl_t *ctl, int argc, char **argv);   /* the words after "
 /* principals.c */
 int ctl_keygen (ctl_t *ctl, int argc, char **argv);     /* --out FILE [--kid KID] [--curve] */
 int ctl_principal (ctl_t *ctl, int argc, char **argv);  /* add | list | revoke */
+/*  A time given for option: RFC 3339, or a date meaning the deployment's local midnight at the
+    start of that day. -1 after saying what is wrong. */
+int ctl_time (const ctl_t *ctl, const char *option, const char *text, int64_t *t);
+/*  enroll.c: principal invite | pending | approve | reject, through the registry service. */
+int ctl_enrollment (ctl_t *ctl, int argc, char **argv);
+/*  Takes the registry writers' lock (common/registry_file.h), saying why not: the descriptor,
+    or -1. Release with xc_registry_unlock. */
+int ctl_registry_lock (const ctl_t *ctl);
 /*  Makes sure iss (role, scope) is registered with the key at key_path (made when missing) and
     loads that key into *key. */
 int ctl_principal_ensure (ctl_t *ctl, const char *iss, const char *role, const json_t *scope, const char *key_path,

@@ -28,6 +28,7 @@
 #include "common/config.h"
 #include "common/envelope.h"
 #include "common/keys.h"
+#include "common/registry_file.h"
 #include "common/transport.h"
 
 #define OPERATOR "office"
@@ -185,8 +186,22 @@ s_gateway_ensure (const xc_config_t *cfg, json_t *principals, const char *year)
     return rc;
 }
 
+static int s_init_locked (ctl_t *ctl);
+
 static int
 s_init (ctl_t *ctl)
+{
+    /* the registry service writes the file too: one writer at a time */
+    int lock = ctl_registry_lock (ctl);
+    if (lock < 0)
+        return 1;
+    int status = s_init_locked (ctl);
+    xc_registry_unlock (lock);
+    return status;
+}
+
+static int
+s_init_locked (ctl_t *ctl)
 {
     const xc_config_t *cfg = ctl->config;
     json_t *doc = access (cfg->registry, F_OK) == 0 ? json_load_file (cfg->registry, JSON_REJECT_DUPLICATES, NULL)
@@ -404,7 +419,11 @@ static const struct {
                 "  TIME: RFC 3339 (2027-01-01T00:00:00+08:00) or a date (2027-01-01, the deployment's local midnight)" },
     { "principal", "xcctl principal add --iss ISS --role ROLE --public FILE.jwk.pub [--scope JSON | --district D] [--curve Z85]"
                    " [--years N | --not-before TIME --not-after TIME]\n  --district D: a district's inspection office (role district,"
-                   " scope {\"district\": D})\nxcctl principal list\nxcctl principal revoke --iss ISS" },
+                   " scope {\"district\": D})\nxcctl principal list\nxcctl principal revoke --iss ISS\n"
+                   "xcctl principal invite --iss ISS --display NAME --role ROLE [--scope JSON | --district D] --until TIME\n"
+                   "  prints the code (shown once) and the console's link for the person to enroll with\n"
+                   "xcctl principal pending\n  enrollments waiting, with the fingerprint to compare by phone\n"
+                   "xcctl principal approve --iss ISS\nxcctl principal reject --iss ISS --reason TEXT" },
     { "simulate", "xcctl simulate --profile NAME\n  drive empty stores to the profile's figures (config/profiles/NAME.json)" },
     { "help", "xcctl help [COMMAND | NOUN]\n  every command and verb, or one command's usage, or a noun's verbs" },
 };
@@ -413,8 +432,8 @@ static const struct {
 /*  The options and first words each command knows (the rest are unknown: exit 2). */
 static const struct {
     const char *name;
-    const char *options[10];
-    const char *words[6];            /* its first word, when it takes one from a list */
+    const char *options[16];
+    const char *words[8];            /* its first word, when it takes one from a list */
 } s_known[] = {
     { "events", { "--after", "--follow" }, { NULL } },
     { "audit", { NULL }, { "verify" } },
@@ -423,8 +442,8 @@ static const struct {
       { "units", "round" } },
     { "keygen", { "--out", "--kid", "--curve", "--not-before", "--not-after" }, { NULL } },
     { "principal", { "--iss", "--role", "--public", "--scope", "--district", "--curve", "--years", "--not-before",
-                      "--not-after" },
-      { "add", "list", "revoke" } },
+                      "--not-after", "--display", "--until", "--reason" },
+      { "add", "list", "revoke", "invite", "pending", "approve", "reject" } },
     { "simulate", { "--profile" }, { NULL } },
     { "rules", { "--district" }, { NULL } },
     { "init", { NULL }, { NULL } },
@@ -442,9 +461,9 @@ s_check_words (const char *command, int argc, char **argv)
         if (strcmp (s_known[c].name, command) != 0)
             continue;
         size_t n_opts = 0, n_words = 0;
-        while (n_opts < 10 && s_known[c].options[n_opts])
+        while (n_opts < 16 && s_known[c].options[n_opts])
             n_opts++;
-        while (n_words < 6 && s_known[c].words[n_words])
+        while (n_words < 8 && s_known[c].words[n_words])
             n_words++;
         if (n_words && argc > 0 && argv[0][0] != '-') {
             bool ok = false;

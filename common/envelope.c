@@ -348,6 +348,45 @@ s_check_body (const json_t *body, bool stored, bool defer_range, xc_msg_t *msg, 
     return 0;
 }
 
+static bool
+s_possession_type (const xc_verify_t *verify, const char *type)
+{
+    for (const char *const *t = verify->possession; t && *t; t++)
+        if (strcmp (*t, type) == 0)
+            return true;
+    return false;
+}
+
+/*  The key a proof of possession carries in data.key, checked against the kid that names it:
+    "<iss>#<first XC_POSSESSION_THUMB characters of its RFC 7638 thumbprint>". Its signer is
+    msg->possessor (role XC_ROLE_ENROLLEE), valid only now: the key is no one's yet. */
+static int
+s_possession_key (xc_msg_t *msg, const char *kid, xc_pubkey_t *key, xc_err_t *err)
+{
+    const json_t *jwk = json_object_get (msg->data, "key");
+    const char *kty = json_string_value (json_object_get (jwk, "kty"));
+    const char *crv = json_string_value (json_object_get (jwk, "crv"));
+    const char *x = json_string_value (json_object_get (jwk, "x"));
+    memset (key, 0, sizeof *key);
+    if (!kty || !crv || !x || strcmp (kty, "OKP") != 0 || strcmp (crv, "Ed25519") != 0
+        || xc_b64url_decode_exact (x, key->pk, sizeof key->pk, NULL) != 0)
+        return xc_err_set (err, XC_E_MALFORMED, "data.key must be an Ed25519 public JWK"
+                           " (kty OKP, crv Ed25519, x of 32 bytes) for '%s'", msg->type);
+    char thumb[XC_THUMBPRINT_LEN + 1], want[XC_KID_MAX];
+    xc_key_thumbprint (key->pk, thumb);
+    snprintf (want, sizeof want, "%s#%.*s", msg->iss, XC_POSSESSION_THUMB, thumb);
+    if (strcmp (kid, want) != 0)
+        return xc_err_set (err, XC_E_UNKNOWN_KID, "kid '%.80s' is not in the registry, nor derived from"
+                           " data.key ('%s')", kid, want);
+    snprintf (key->kid, sizeof key->kid, "%s", want);
+    key->not_before = INT64_MIN;
+    key->not_after = INT64_MAX;
+    snprintf (msg->possessor.iss, sizeof msg->possessor.iss, "%s", msg->iss);
+    snprintf (msg->possessor.role, sizeof msg->possessor.role, "%s", XC_ROLE_ENROLLEE);
+    key->owner = &msg->possessor;
+    return 0;
+}
+
 int
 xc_envelope_open (const char *bytes, size_t len, const xc_verify_t *verify, xc_msg_t **msg_p,
                   xc_err_t *err)
@@ -399,8 +438,15 @@ xc_envelope_open (const char *bytes, size_t len, const xc_verify_t *verify, xc_m
     if (s_check_body (msg->body, verify->stored, verify->defer_range, msg, err) != 0)
         goto cleanup;
 
-    /* the key: known, of this issuer, valid at the moment that counts */
+    /* the key: known, of this issuer, valid at the moment that counts; or, for a type whose
+       signer proves possession of a key not yet registered, the key the message carries */
     const xc_pubkey_t *key = xc_registry_key (verify->registry, kid);
+    xc_pubkey_t carried;
+    if (!key && !verify->stored && s_possession_type (verify, msg->type)) {
+        if (s_possession_key (msg, kid, &carried, err) != 0)
+            goto cleanup;
+        key = &carried;
+    }
     if (!key) {
         xc_err_set (err, XC_E_UNKNOWN_KID, "kid '%.80s' is not in the registry", kid);
         goto cleanup;

@@ -19,7 +19,8 @@
       -> body: exactly v (1), id (UUID, kept in lower case, as is corr), iss, aud (1..63 bytes), type (1..63 of [a-z0-9_.]),
          iat, exp (integers; exp may be absent only when stored), corr (null or UUID, may be
          absent), data (object) (malformed, the text names the member)
-      -> kid known (unknown_kid), of iss (kid_issuer_mismatch), principal not revoked and the
+      -> kid known (unknown_kid; for a type in verify->possession, a kid derived from data.key
+         instead: unknown_kid when it is not, malformed when data.key is not an Ed25519 JWK), of iss (kid_issuer_mismatch), principal not revoked and the
          key valid at now (at iat when stored) (key_not_valid)
       -> signature: 64 bytes over the received protected + "." + payload (bad_signature)
       -> unless stored: aud equals the service's audience exactly (wrong_audience)
@@ -54,7 +55,10 @@ typedef struct {
     int64_t exp;                     /* 0 when absent (events have no exp) */
     json_t *body;                    /* the decoded payload; owned */
     json_t *data;                    /* body's "data" (an object); borrowed from body */
-    const xc_principal_t *principal; /* the signer; borrowed from the registry used to open */
+    const xc_principal_t *principal; /* the signer; borrowed from the registry used to open,
+                                        or &possessor for a proof of possession */
+    xc_principal_t possessor;        /* a signer proving its own key (xc_verify_t.possession):
+                                        iss the message's, role XC_ROLE_ENROLLEE, scope {} */
     char out_of_range[128];          /* "" or, opened with defer_range, the first number in
                                         data that is out of range, as a schema error names it
                                         ("data.after: integer out of range (int64)"); that
@@ -79,7 +83,20 @@ typedef struct {
                                         outside int64, a real beyond a double) does not fail
                                         the open but is named in msg->out_of_range, so that the
                                         refusal comes at the schema check; false: malformed */
+    const char *const *possession;   /* NULL-terminated message types whose signer may be
+                                        unregistered and prove its key instead: a kid not in
+                                        the registry is then checked against data.key
+                                        ({"kty": "OKP", "crv": "Ed25519", "x"}): the kid must be
+                                        "<iss>#" + the first 16 characters of the key's RFC 7638
+                                        thumbprint, and the signature must verify with it. The
+                                        signer gets the role XC_ROLE_ENROLLEE, which no
+                                        registered principal has. NULL: none. */
 } xc_verify_t;
+
+/*  The pseudo-role of a signer proving possession of an unregistered key (a person enrolling). */
+#define XC_ROLE_ENROLLEE "enrollee"
+/*  The characters of a key's thumbprint a possession kid carries after "<iss>#". */
+#define XC_POSSESSION_THUMB 16
 
 /*  Runs the checks above on len bytes. On success *msg_p is set (caller owns). On failure
     *msg_p is NULL and err has the code and a text saying what was wrong. */

@@ -312,6 +312,18 @@ xc_key_public_jwk (const xc_key_t *key)
 }
 
 void
+xc_key_thumbprint (const unsigned char pk[32], char out[XC_THUMBPRINT_LEN + 1])
+{
+    /* the required members in lexicographic order, no whitespace (RFC 7638, section 3) */
+    char x[48], member[96];
+    xc_b64url_encode_to (x, pk, 32);
+    int n = snprintf (member, sizeof member, "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"%s\"}", x);
+    unsigned char hash[32];
+    crypto_hash_sha256 (hash, (const unsigned char *) member, (unsigned long long) n);
+    xc_b64url_encode_to (out, hash, sizeof hash);
+}
+
+void
 xc_key_wipe (xc_key_t *key)
 {
     sodium_memzero (key->sk, sizeof key->sk);

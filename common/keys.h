@@ -53,6 +53,11 @@ int xc_key_save_jwk (const xc_key_t *key, const char *path, xc_err_t *err);
 /*  The public JWK {"kty","crv","kid","x"}. Caller owns the result. */
 json_t *xc_key_public_jwk (const xc_key_t *key);
 
+/*  The RFC 7638 thumbprint of an Ed25519 public key: base64url (43 characters) of the SHA-256 of
+    {"crv":"Ed25519","kty":"OKP","x":"<x>"}, into out. */
+#define XC_THUMBPRINT_LEN 43
+void xc_key_thumbprint (const unsigned char pk[32], char out[XC_THUMBPRINT_LEN + 1]);
+
 /*  Zeroes the secret part. */
 void xc_key_wipe (xc_key_t *key);
 

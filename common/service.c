@@ -102,6 +102,17 @@ s_start (xc_service_t *self, const char *config_path, xc_err_t *err)
         waiting_recount (self);
     if (xc_pool_new (self->config->verify_threads, &self->verifiers, err) != 0)
         return -1;
+    /* the routes whose signer may prove possession of an unregistered key: those admitting
+       the pseudo-role (service.h, envelope.h) */
+    self->possession = calloc (self->def->n_routes + 1, sizeof *self->possession);
+    if (!self->possession)
+        return xc_err_set (err, XC_E_INTERNAL, "out of memory");
+    for (size_t i = 0, n = 0; i < self->def->n_routes; i++)
+        for (const char *const *r = self->def->routes[i].roles; r && *r; r++)
+            if (strcmp (*r, XC_ROLE_ENROLLEE) == 0) {
+                self->possession[n++] = self->def->routes[i].type;
+                break;
+            }
     xc_server_opts_t opts = {
         .api = self->conf->api_bind, .events = self->conf->events_bind,
         .curve = self->config->curve ? &self->curve : NULL,
@@ -127,6 +138,7 @@ s_stop (xc_service_t *self)
         xc_consumer_destroy (&self->consumers[i]);
     xc_server_destroy (&self->server);
     xc_pool_destroy (&self->verifiers);
+    free (self->possession);
     xc_checkpointer_destroy (&self->checkpointer);
     xc_store_close (&self->store);
     xc_calendar_destroy (&self->calendar);

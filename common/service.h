@@ -7,7 +7,8 @@
       SIGTERM/SIGINT -> close in reverse order.
 
     Each poll cycle takes every request that is ready (up to limits.batch_max) and:
-      1. opens each envelope (envelope.h: size ... iat), then checks the route exists
+      1. opens each envelope (envelope.h: size ... iat; for a route admitting the role
+         XC_ROLE_ENROLLEE, an unregistered signer proving its key), then checks the route exists
          (unknown_type), the sender's role may use it (forbidden), under CURVE that the
          connection's key belongs to the signer (forbidden), and the data schema (schema);
       2. answers queries at once (read-only);
@@ -72,6 +73,10 @@ typedef struct {
     const xc_field_t *schema;        /* fields of data; NULL: data must be {} */
     xc_handler_fn handler;
 } xc_route_t;
+/*  Proof of possession: a route whose roles name XC_ROLE_ENROLLEE ("enrollee", envelope.h)
+    admits a signer whose key is not in the registry yet, which proves it holds the key the
+    message carries in data.key (xc_verify_t.possession) and has that pseudo-role. No
+    registered principal has it, and "*" does not admit it. */
 
 typedef struct {
     const char *name;                /* the service's name: its aud and the iss of its messages */
@@ -148,6 +153,12 @@ void xc_call_result (xc_call_t *call, json_t *result);
 
 /*  Records why the call failed; returns -1 so a handler can `return xc_call_fail (...)`. */
 int xc_call_fail (xc_call_t *call, xc_code_t code, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+/*  In a command: fails it as xc_call_fail does, but keeps what it wrote before (not its
+    events' absence: it should emit none), for a refusal that must be remembered, such as a
+    wrong code counted against its invitation. Returns -1. */
+int xc_call_fail_keep (xc_call_t *call, xc_code_t code, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
 /*  In an event's apply: the event cannot be applied before the working-day calendar has the

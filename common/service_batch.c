@@ -75,11 +75,14 @@ s_peek (slot_t *slot)
     json_decref (outer);
 }
 
+/*  "*" admits every registered role, not a signer proving an unregistered key: a route takes
+    one only when it names XC_ROLE_ENROLLEE. */
 static bool
 s_role_allowed (const char *const *roles, const char *role)
 {
+    bool enrollee = strcmp (role, XC_ROLE_ENROLLEE) == 0;
     for (; roles && *roles; roles++)
-        if (strcmp (*roles, "*") == 0 || strcmp (*roles, role) == 0)
+        if ((!enrollee && strcmp (*roles, "*") == 0) || strcmp (*roles, role) == 0)
             return true;
     return false;
 }
@@ -249,6 +252,15 @@ s_run_command (xc_service_t *self, slot_t *slot)
     if (rc == 0)
         rc = xc_store_release (self->store, &call.err);
     self->in_command = false;
+    /* a refusal that must be remembered (xc_call_fail_keep): its writes stay, it is answered
+       with its error, and it is not recorded in the inbox (a retry is judged again) */
+    if (rc != 0 && call.keep && !result_text && xc_store_release (self->store, &err) == 0) {
+        xc_info (msg->id, "'%s' from '%s' refused, its writes kept: %s (%s)", msg->type, msg->iss,
+                 call.err.text, xc_code_name (call.err.code));
+        json_decref (call.result);
+        s_slot_fail (slot, &call.err);
+        return;
+    }
     if (rc != 0) {
         free (result_text);
         xc_store_rollback_to (self->store);
@@ -382,6 +394,7 @@ pipeline_open (xc_service_t *self, pipeline_t *pipe, const xc_request_t *reqs, i
         .skew = self->config->clock_skew_seconds,
         .max_lifetime = self->config->max_lifetime_seconds,
         .max_size = self->config->max_message_bytes, .defer_range = true,
+        .possession = self->possession,
     } };
     xc_pool_submit (self->verifiers, &batch->job, s_open_one, &batch->opening, (size_t) n);
 }

@@ -87,6 +87,18 @@ xc_call_fail (xc_call_t *call, xc_code_t code, const char *fmt, ...)
 }
 
 int
+xc_call_fail_keep (xc_call_t *call, xc_code_t code, const char *fmt, ...)
+{
+    call->err.code = code;
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (call->err.text, sizeof call->err.text, fmt, ap);
+    va_end (ap);
+    call->keep = true;
+    return -1;
+}
+
+int
 xc_call_wait_calendar (xc_call_t *call, const char *why)
 {
     call->waiting = true;

@@ -56,6 +56,7 @@ struct xc_service {
     xc_server_t *server;
     xc_curve_keypair_t curve;
     xc_pool_t *verifiers;            /* opens a batch's envelopes on limits.verify_threads */
+    const char **possession;         /* the types of the routes admitting XC_ROLE_ENROLLEE, NULL-ended */
     bool in_tx;
     bool in_command;                 /* inside a command's savepoint */
     emitted_t *events;               /* emitted in this transaction, not yet appended */
@@ -76,6 +77,7 @@ struct xc_call {
     json_t *result;
     xc_err_t err;
     bool waiting;                    /* failed by xc_call_wait_calendar */
+    bool keep;                       /* failed by xc_call_fail_keep: its writes stay */
 };
 
 /*  One request of a batch and the reply it will get. */

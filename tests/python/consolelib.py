@@ -27,7 +27,7 @@ from hostilelib import local_day
 from notify_servers import DEFAULT_RULES
 
 WEB = os.path.join(REPO, "web")
-SERVICES = ["intake", "referral", "rectify", "notify"]
+SERVICES = ["registry", "intake", "referral", "rectify", "notify"]
 # The suite's own principals, for the Python clients that seed and check (attr -> iss, role, scope).
 PRINCIPALS = {
     "office": ("office", "office", {}),
@@ -174,6 +174,17 @@ def click(browser, css):
     el = browser.wait_for(css)
     wait_until(lambda: el.is_enabled() and el.is_displayed(), what=f"{css} clickable")
     el.click()
+    return el
+
+
+def set_value(browser, css, value):
+    """Sets a field's value as a person would (select, date) and tells the page (input, change)."""
+    el = browser.wait_for(css)
+    browser.driver.execute_script("""
+      const el = arguments[0];
+      el.value = arguments[1];
+      el.dispatchEvent(new Event("input", {bubbles: true}));
+      el.dispatchEvent(new Event("change", {bubbles: true}));""", el, value)
     return el
 
 

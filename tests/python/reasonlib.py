@@ -3,8 +3,8 @@ web/js's modules under node. The collection is the contract of web/js/reasons_ta
 test_reasons.py checks the table holds exactly these (docs/console.md, "Refusals in Chinese").
 
 A reason is the format string of
-  - every xc_call_fail (call, CODE, "...") in services/ and common/ (any code: a handler's
-    failure is sent as it is), and
+  - every xc_call_fail (call, CODE, "...") and xc_call_fail_keep in services/ and common/
+    (any code: a handler's failure is sent as it is), and
   - every xc_err_set (err, XC_E_<protocol code>, "...") there: the envelope's, schema's, the
     clock's and calendar's parsing (which handlers wrap: "data.until: %s"), the pipeline's.
     The local codes (XC_E_IO, XC_E_CONFIG, XC_E_INTERNAL) of xc_err_set are left out: they
@@ -19,7 +19,9 @@ import subprocess
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 LOCAL = {"XC_E_IO", "XC_E_CONFIG", "XC_E_INTERNAL"}
-CALL = re.compile(r"(?<![A-Za-z0-9_])(xc_call_fail|xc_err_set)\s*\(")
+# xc_call_fail and its kin (xc_call_fail_keep: a refusal whose writes stay); xc_call_fail_db
+# has no format (two arguments) and is passed by.
+CALL = re.compile(r"(?<![A-Za-z0-9_])(xc_call_fail\w*|xc_err_set)\s*\(")
 LITERAL = re.compile(r'"((?:[^"\\]|\\.)*)"')
 CONVERSION = re.compile(r"%(?:%|[-+ #0]*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|z|j|t)?[diuxXscp])")
 
@@ -71,6 +73,15 @@ STRINGS = r'((?:\s*"(?:[^"\\]|\\.)*")+)'
 CHOICE = re.compile(r"^[^\"]*\?" + STRINGS + r"\s*:" + STRINGS + r"\s*$", re.S)
 
 
+MACRO = re.compile(r'^#define\s+([A-Z_][A-Z0-9_]*)\s+((?:"(?:[^"\\]|\\.)*"\s*)+)$', re.M)
+
+
+def _macro_put(arg, name, value):
+    """arg with the macro name (outside its string literals) replaced by its literals."""
+    parts = re.split(r'("(?:[^"\\]|\\.)*")', arg)
+    return "".join(p if p.startswith('"') else re.sub(rf"\b{name}\b", value, p) for p in parts)
+
+
 def _formats(arg):
     """The formats an argument may be: its literal, or both literals of `cond ? "a" : "b"`."""
     one = _c_string(arg)
@@ -88,11 +99,15 @@ def reasons_collect(root=ROOT):
         if path.name.endswith("_test.c"):
             continue
         text = path.read_text(encoding="utf-8")
+        # a file's string macros (#define S_BAD_CODE "..."), which a format may be or hold
+        macros = dict(MACRO.findall(text))
         for m in CALL.finditer(text):
             args = _arguments(text, m.end() - 1)
             if len(args) < 3:
                 continue
             code = args[1]
+            for name, value in macros.items():
+                args[2] = _macro_put(args[2], name, value.strip())
             if m.group(1) == "xc_err_set" and (code in LOCAL or not code.startswith("XC_E_")):
                 continue
             line = text.count("\n", 0, m.start()) + 1

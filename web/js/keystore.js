@@ -52,3 +52,16 @@ export async function keyLoad(name) {
 export function keyDelete(name) {
   return storeDo("readwrite", (s) => s.delete(name));
 }
+
+// The key's RFC 7638 thumbprint (SHA-256 of {"crv","kty","x"} in that order), base64url: the
+// registry derives an enrolling key's kid from it (docs/protocol.md section 8).
+export async function keyThumbprint(x) {
+  const canonical = JSON.stringify({ crv: "Ed25519", kty: "OKP", x });
+  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical));
+  return b64uEncode(new Uint8Array(hash));
+}
+
+// The kid a new key enrolls with: <iss>#<the first 16 characters of its thumbprint>.
+export async function keyKid(iss, x) {
+  return `${iss}#${(await keyThumbprint(x)).slice(0, 16)}`;
+}

@@ -7,7 +7,7 @@
 
 import { Problem, ReplyRefused } from "./wire.js";
 import { word } from "./words.js";
-import { PHRASES, SERVICE_REASONS } from "./reasons_table.js";
+import { MESSAGES, PHRASES, PHRASE_PATTERNS, SERVICE_REASONS } from "./reasons_table.js";
 
 // The protocol's error codes (section 5), and the local codes a service may still send
 // (config, io, internal: a fault of the service, never of the person).
@@ -71,6 +71,12 @@ export const ROLES = {
   department: "市直部门", service: "系统服务", gateway: "网关", enrollee: "登记申请人",
 };
 
+// The services by the name a person knows them by.
+export const SERVICES = {
+  intake: "问题登记服务", referral: "移交服务", rectify: "整改服务", notify: "通知服务",
+  registry: "人员登记服务", echo: "演示服务", gateway: "网关",
+};
+
 // schema.c's type names (s_type_name).
 const TYPES = {
   "string": "文本", "string or null": "文本或空", "integer": "整数", "boolean": "是或否",
@@ -117,31 +123,46 @@ function field(path) {
   return path.replace(/^data\.?/, "") || "内容";
 }
 
+// An English fragment as a person reads it, or nothing.
+function phrase(v) {
+  if (v in PHRASES) return PHRASES[v];
+  for (const [re, chinese] of PHRASE_PATTERNS) if (re.test(v)) return v.replace(re, chinese);
+  return "";
+}
+
 // Places the captured values into a template: {1} as it is, {1:word:member} through words.js,
-// {1:role}, {1:type}, {1:field}, {1:reason} (a reason inside a reason, translated too).
+// {1:role}, {1:service}, {1:type}, {1:field}, {1:message}, {1:phrase}, {1:reason} (a reason inside a reason, translated too).
 function place(template, values, depth) {
   return template.replace(/\{(\d+)(?::([a-z_]+)(?::([a-z_]+))?)?\}/g, (_, n, how, arg) => {
     const v = values[Number(n) - 1] ?? "";
     switch (how) {
       case "word": return word(arg, v);
       case "role": return ROLES[v] ?? v;
+      case "service": return SERVICES[v] ?? v;
       case "type": return TYPES[v] ?? v;
       case "field": return field(v);
-      case "phrase": return PHRASES[v] ?? "";
+      case "phrase": return phrase(v);
+      case "message": return MESSAGES[v] ?? v;
       case "reason": return depth < 3 ? (reasonMatch(v, depth + 1) ?? "") : "";
       default: return v;
     }
   });
 }
 
-// The Chinese of a service's reason text, or null when no entry matches.
-export function reasonMatch(text, depth = 0) {
+// The entry a service's reason text comes from, with its Chinese placed: {format, chinese},
+// or null when no entry matches.
+export function reasonFind(text, depth = 0) {
   if (typeof text !== "string") return null;
   for (const entry of table()) {
     const m = entry.re.exec(text);
-    if (m) return place(entry.chinese, m.slice(1), depth);
+    if (m) return { format: entry.format, chinese: place(entry.chinese, m.slice(1), depth) };
   }
   return null;
+}
+
+// The Chinese of a service's reason text, or null when no entry matches.
+export function reasonMatch(text, depth = 0) {
+  return reasonFind(text, depth)?.chinese ?? null;
 }
 
 // The Chinese for a code and the service's text: the specific reason when known, else the

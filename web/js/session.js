@@ -4,32 +4,13 @@
 // signed reply with the keys of /v1/keys and throw Refusal for a refusal. docs/console.md.
 import { Problem, ReplyRefused, keysFetch, post, seal, verifyReply } from "./wire.js";
 import { keyDelete, keyLoad, keySave } from "./keystore.js";
+import { ROLES, Refusal, refusalFrom } from "./reasons.js";
 
-// A refusal to show: the service's signed error reply or the gateway's problem document.
-// TEMPORARY until h/reasons is merged: reasons.js then provides Refusal and refusalFrom with
-// the Chinese of every reason, and this stand-in goes.
-export class Refusal extends Error {
-  constructor(code, text, chinese, status) {
-    super(chinese || text || code);
-    this.name = "Refusal";
-    Object.assign(this, { code, text, chinese, status });
-  }
-}
-export function refusalFrom(x) {
-  if (x instanceof Problem) return new Refusal(x.code, x.detail, x.title || "网关拒绝了请求", x.status);
-  const d = x?.data ?? {};
-  return new Refusal(d.code, d.message, `服务拒绝了请求（${d.code}）`, undefined);
-}
+// Refusal and its Chinese: reasons.js; pages take it from here with ask and act.
+export { Refusal, refusalFrom, ROLES };
 
 export const RECORD = "current";   // the keystore record of the person signed in
 const OUT = "xuncha-signed-out";    // sessionStorage flag: 退出 pressed in this tab
-
-// The roles of the registry, in Chinese (header, nav, forms).
-export const ROLES = {
-  office: "巡察办", team: "巡察组", unit: "被巡察单位", discipline: "纪检监察机关",
-  petition: "信访部门", audit: "审计部门", public: "群众", district: "区县巡察办",
-  department: "职能部门", service: "服务", gateway: "网关",
-};
 
 let me = null;                      // the record, once loaded
 const listeners = new Set();        // called with the record (or null) when it changes
@@ -98,7 +79,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // a transient error; past exp sealed again with the same id. The verified reply body.
 export async function send(service, type, data, opts = {}) {
   const signer = opts.signer ?? me;
-  if (!signer) throw new Refusal("signed_out", "", "尚未登录", 0);
+  if (!signer) throw new Refusal("signed_out", "", "尚未登录，请先进入平台。");
   let sealed = await seal(signer.privateKey, signer.kid, signer.iss, service, type, data);
   const deadline = Date.now() + (opts.giveUpMs ?? 30000);
   for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
@@ -107,17 +88,13 @@ export async function send(service, type, data, opts = {}) {
       const answer = await post(service, sealed.frame, { timeoutMs: opts.timeoutMs ?? 10000 });
       reply = await replyVerify(answer.frame, service, signer, sealed.id);
       if (reply.type !== "error" || !TRANSIENT.has(reply.data?.code)) {
-        if (reply.type === "error") {
-          const r = refusalFrom(reply);
-          r.status ??= answer.status;
-          throw r;
-        }
+        if (reply.type === "error") throw refusalFrom(reply, answer.status);
         return reply;
       }
     } catch (e) {
       const again = (e instanceof Problem && (e.status === 503 || e.status === 504)) ||
                      (!(e instanceof Problem) && !(e instanceof Refusal) && !(e instanceof ReplyRefused));
-      if (!again || Date.now() > deadline) throw e instanceof Problem ? refusalFrom(e) : e;
+      if (!again || Date.now() > deadline) throw refusalFrom(e);
     }
     await sleep(wait);
     if (Date.now() / 1000 > sealed.body.exp - 5)

@@ -3,7 +3,7 @@
 import { h } from "../vendor/preact/preact.mjs";
 import { useEffect, useRef, useState } from "../vendor/preact/hooks.mjs";
 import htm from "../vendor/htm/htm.module.js";
-import { ask, confirmSet, Refusal } from "./session.js";
+import { ask, confirmSet, refusalFrom } from "./session.js";
 import { routeGo, useRoute } from "./route.js";
 
 export const html = htm.bind(h);
@@ -38,15 +38,12 @@ export function Busy({ text = "正在处理……" }) {
   return html`<p class="busy" role="status">${text}</p>`;
 }
 
-// A refusal in Chinese, with its code for whoever helps the person. Anything else thrown (a
-// reply that failed verification, a network error) has no Chinese of its own: a plain sentence.
+// A refusal in Chinese, with its code for whoever helps the person. Whatever else was thrown (a
+// reply that failed verification, no answer) becomes a Refusal first: never English shown.
 export function RefusalBox({ refusal }) {
   if (!refusal) return null;
-  if (refusal instanceof Refusal || (refusal.name === "Refusal" && refusal.chinese))
-    return html`<div class="refusal" role="alert">${refusal.chinese}<span class="code">（${refusal.code}）</span></div>`;
-  const why = refusal.name === "ReplyRefused" ? "服务的回复未通过签名验证，结果不可信，请联系管理员。"
-    : "无法连接服务，请稍后重试。";
-  return html`<div class="refusal" role="alert">${why}<span class="code">（${refusal.name || "Error"}）</span></div>`;
+  const r = refusalFrom(refusal);
+  return html`<div class="refusal" role="alert" data-code=${r.code}>${r.chinese}<span class="code">（${r.code}）</span></div>`;
 }
 
 const LIGHTS = { green: "正常", yellow: "临期", red: "逾期" };
