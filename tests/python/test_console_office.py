@@ -4,11 +4,14 @@ a problem and feeds it back (the rectification item appears in rectify), refers 
 referral appears in referral), reviews a unit's claim and signs it off; the lists' filters and
 the dates' explanations are checked in the page against the services' own answers (read by the
 Python clients); a screenshot of each main page goes into the test's folder."""
+import re
+
 import pytest
 from selenium.webdriver.common.by import By
 
 from browserlib import Browser, wait_until
-from consolelib import OFFICE_ISS, click, click_confirm, console_suite, ok, page_errors, seed, signed_in
+from consolelib import (OFFICE_ISS, click, click_confirm, console_suite, ok, page_errors, page_ok, seed,
+                        signed_in)
 from hostilelib import local_day
 
 
@@ -50,6 +53,18 @@ def fill(browser, css, value):
       el.dispatchEvent(new Event('input', {bubbles: true}));
       el.dispatchEvent(new Event('change', {bubbles: true}));
     """, el, value)
+
+
+def chinese(browser, explain):
+    """A service's explanation of a due date as the page words it (explain.js): Chinese, with
+    every date and number of the service's text in it, no English word left."""
+    said = page_ok(browser, """
+      const {explainChinese} = await import("/js/explain.js");
+      return explainChinese(args.text);""", text=explain)
+    assert not re.search(r"[A-Za-z]", said), (explain, said)
+    assert re.findall(r"\d+(?:-\d+)*", said) == re.findall(r"\d+(?:-\d+)*", explain.replace("art. 203", "")), \
+        (explain, said)
+    return said
 
 
 def row_keys(browser):
@@ -156,11 +171,12 @@ def test_referral_due_date_and_its_explanation_are_the_services(console, browser
     go(browser, console, f"#/referral?id={rid}")
     cell = browser.wait_for("#referral-due .date")
     got = ok(referral.call(office, "referral.get", {"referral": rid}))
-    assert cell.get_attribute("title") == got["due"]["explain"] and got["due"]["explain"]
+    said = chinese(browser, got["due"]["explain"])
+    assert cell.get_attribute("title") == said, (said, got["due"]["explain"])
     assert got["due"]["date"] in cell.text
     # the ⓘ shows the same explanation in the page, for a keyboard or a phone
     click(browser, "#referral-due button.explain")
-    assert browser.text("#referral-due .explained") == got["due"]["explain"]
+    assert browser.text("#referral-due .explained") == said
     assert browser.text("#referral-state") == "已移交"
     browser.screenshot("office-referral")
 
@@ -184,7 +200,7 @@ def test_review_a_claim_and_sign_it_off(console, browser):
     assert browser.text("#item-state") == "待审核销号"
     got = ok(rectify.call(office, "rectify.get", {"item": item}))
     cells = browser.driver.find_elements(By.CSS_SELECTOR, "#item-deadlines tbody .date")
-    assert [c.get_attribute("title") for c in cells] == [d["explain"] for d in got["deadlines"]]
+    assert [c.get_attribute("title") for c in cells] == [chinese(browser, d["explain"]) for d in got["deadlines"]]
     assert "每月更新村务公开栏" in browser.text("#item-measures")
     browser.screenshot("office-item")
     fill(browser, "#item-review [name=decision]", "accept")

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from "../vendor/preact/hooks.mjs";
 import htm from "../vendor/htm/htm.module.js";
 import { ask, confirmSet, refusalFrom } from "./session.js";
 import { routeGo, useRoute } from "./route.js";
+import { explainChinese } from "./explain.js";
 
 export const html = htm.bind(h);
 
@@ -54,8 +55,10 @@ export function Light({ colour }) {
 
 // A date with its deadline explanation: in the title for a mouse, and behind a real button
 // (ⓘ) for a keyboard or a phone, which shows it in the page.
-export function DateCell({ date, explain }) {
+// The services explain in English; explainChinese (explain.js) says it in Chinese.
+export function DateCell({ date, explain: said }) {
   const [open, set] = useState(false);
+  const explain = explainChinese(said);
   if (!explain) return html`<span class="date">${date ?? "—"}</span>`;
   return html`<span class="date" title=${explain}>${date ?? "—"}<button type="button" class="explain"
       aria-label=${`日期说明：${explain}`} aria-expanded=${open} onClick=${() => set(!open)}>ⓘ</button>${open

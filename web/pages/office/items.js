@@ -6,6 +6,7 @@
 import { useState } from '../../vendor/preact/hooks.mjs';
 import { useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
+import { spanChinese } from '../../js/explain.js';
 import { html, pick, useCommand, useForm, href } from './common.js';
 
 const STATES = ['opened', 'planned', 'claimed', 'reopened', 'closed'];
@@ -133,7 +134,7 @@ function ItemPage({ route }) {
         <h4>期限</h4>
         <table id="item-deadlines"><thead><tr><th>期限</th><th>日期</th><th>规则</th><th>状态</th></tr></thead>
           <tbody>${it.deadlines.map((d, i) => html`<tr key=${i}><td>${deadlineName(d)}</td>
-            <td><${DateCell} date=${d.due} explain=${d.explain} /></td><td>${d.policy}（自 ${d.start} 起）</td>
+            <td><${DateCell} date=${d.due} explain=${d.explain} /></td><td>${spanChinese(d.policy)}（自 ${d.start} 起）</td>
             <td>${d.running ? html`<${Light} colour=${lightOf(d)} /> 进行中` : '已完成'}${d.extensions.length ? `，延期 ${d.extensions.length} 次` : ''}</td></tr>`)}</tbody></table>
         ${it.measures.length ? html`<h4>整改措施</h4><ol id="item-measures">${it.measures.map((m) => html`<li key=${m.n}>${m.text}（责任人 ${m.owner}，牵头领导 ${m.lead_leader}，期限 ${m.deadline}${m.done_on ? `，${m.done_on} 完成` : ''}）</li>`)}</ol>` : html`<p class="muted">尚未提交整改方案。</p>`}
         ${it.claims.length ? html`<h4>销号申请</h4><ol id="item-claims">${it.claims.map((c) => html`<li key=${c.n}>${c.claimed_on}：${COMPLETION[c.completion] || c.completion}；证据 ${c.evidence.map((f) => f.file).join('、')}${c.decision ? `；${c.decision === 'accept' ? '已同意销号' : `已退回：${c.reason}`}（${c.reviewed_on}）` : '；待审核'}</li>`)}</ol>` : null}

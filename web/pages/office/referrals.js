@@ -5,6 +5,7 @@
 import { useState } from '../../vendor/preact/hooks.mjs';
 import { useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
+import { spanChinese } from '../../js/explain.js';
 import { html, pick, useCommand, useForm, today, href, categoryOptions } from './common.js';
 
 const KINDS = ['lead', 'handover', 'report'];
@@ -111,7 +112,7 @@ function ReferralPage({ route }) {
           <dt>状态</dt><dd id="referral-state">${word('state', r.state)}${r.method ? `（${word('method', r.method)}）` : ''}</dd>
           <dt>移交日期</dt><dd>${r.referred_on}</dd>
           <dt>反馈期限</dt><dd id="referral-due"><${DateCell} date=${r.due.date} explain=${r.due.explain} /></dd>
-          <dt>期限规则</dt><dd>${r.due.policy}（自 ${r.due.start} 起算；${r.due.calendar === 'calendar days' ? '按自然日' : '按工作日'}）</dd>
+          <dt>期限规则</dt><dd>${spanChinese(r.due.policy)}（自 ${r.due.start} 起算；${r.due.calendar === 'calendar days' ? '按自然日' : '按工作日'}）</dd>
           <dt>单位</dt><dd>${r.unit_name || r.unit || '—'}</dd>
           <dt>轮次</dt><dd>${r.round || '—'}</dd>
           <dt>问题</dt><dd>${r.problem ? html`<a href=${href('problem', { id: r.problem })}>#${r.problem}</a>` : '—'}</dd>
