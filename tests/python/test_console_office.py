@@ -254,3 +254,36 @@ def test_an_items_escalation_ladder_is_the_services(console, browser):
     lights = browser.driver.find_elements(By.CSS_SELECTOR, "#item-deadlines .light")
     assert [l.get_attribute("data-colour") for l in lights] == [d["colour"] or "green" for d in running]
     browser.screenshot("office-item-ladder")
+
+
+def test_a_refused_command_shows_the_services_reason_in_chinese(console, browser):
+    office = console.suite.office
+    before = ok(console.call("intake", office, "round.get", {"round": "R-1"}))
+    go(browser, console, "#/rounds")
+    fill(browser, "#round-open [name=id]", "R-1")
+    fill(browser, "#round-open [name=name]", "重复的轮次")
+    fill(browser, "#round-open [name=team]", "team-1")
+    fill(browser, "#round-open [name=main]", "U-A")
+    click(browser, "#round-open button[type=submit]")
+    click_confirm(browser, "将开启常规巡察轮次「重复的轮次」")
+    box = browser.wait_for("#round-open .refusal")
+    text = box.text
+    assert "（conflict）" in text, text
+    # Chinese, with the round's id placed in it
+    assert "R-1" in text and not re.search(r"[A-Za-z]", text.replace("（conflict）", "").replace("R-1", "")), text
+    assert ok(console.call("intake", office, "round.get", {"round": "R-1"})) == before
+    browser.screenshot("office-refused")
+
+
+def test_the_office_pages_fit_a_phone(console, tmp_path):
+    with Browser(tmp_path, phone=True) as phone:
+        phone.driver.set_script_timeout(30)
+        signed_in(phone, console, "web-office-phone", "office", display="李科员")
+        for hash_, css in (("#/problems?round=R-1", ".list tbody tr"), ("#/rounds", ".list tbody tr"),
+                           ("#/round?id=R-1", "#round-rectify"), ("#/items?round=R-1", ".list tbody tr")):
+            go(phone, console, hash_)
+            phone.wait_for(css)
+            wide = phone.driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+            assert wide[0] <= wide[1], (hash_, wide)
+        phone.screenshot("office-phone")
+        assert page_errors(phone) == [], page_errors(phone)
