@@ -442,7 +442,8 @@ xc_envelope_open (const char *bytes, size_t len, const xc_verify_t *verify, xc_m
        signer proves possession of a key not yet registered, the key the message carries */
     const xc_pubkey_t *key = xc_registry_key (verify->registry, kid);
     xc_pubkey_t carried;
-    if (!key && !verify->stored && s_possession_type (verify, msg->type)) {
+    if (!key && !verify->stored && s_possession_type (verify, msg->type)
+        && json_object_get (msg->data, "key")) {
         if (s_possession_key (msg, kid, &carried, err) != 0)
             goto cleanup;
         key = &carried;

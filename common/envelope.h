@@ -19,8 +19,9 @@
       -> body: exactly v (1), id (UUID, kept in lower case, as is corr), iss, aud (1..63 bytes), type (1..63 of [a-z0-9_.]),
          iat, exp (integers; exp may be absent only when stored), corr (null or UUID, may be
          absent), data (object) (malformed, the text names the member)
-      -> kid known (unknown_kid; for a type in verify->possession, a kid derived from data.key
-         instead: unknown_kid when it is not, malformed when data.key is not an Ed25519 JWK), of iss (kid_issuer_mismatch), principal not revoked and the
+      -> kid known (unknown_kid; for a type in verify->possession whose data has a key, a kid
+         derived from data.key instead: unknown_kid when it is not, malformed when data.key is
+         not an Ed25519 JWK), of iss (kid_issuer_mismatch), principal not revoked and the
          key valid at now (at iat when stored) (key_not_valid)
       -> signature: 64 bytes over the received protected + "." + payload (bad_signature)
       -> unless stored: aud equals the service's audience exactly (wrong_audience)

@@ -231,6 +231,69 @@ test_rfc8037_vector (void)
     CHECK (xc_jws_sign (&key, "a", "b") == NULL);     /* no secret, no signature */
 }
 
+/*  Proof of possession (xc_verify_t.possession): a key not in the registry, carried in
+    data.key, its kid derived from its thumbprint; only for the types listed. */
+static void
+test_possession (void)
+{
+    fx_t fx;
+    s_fx (&fx);
+    static const char *const types[] = { "principal.enroll", NULL };
+    char thumb[XC_THUMBPRINT_LEN + 1], kid[XC_KID_MAX];
+    xc_key_thumbprint (fx.stranger.pk, thumb);
+    snprintf (kid, sizeof kid, "new-person#%.16s", thumb);
+    xc_key_t key = fx.stranger;
+    snprintf (key.kid, sizeof key.kid, "%s", kid);
+    char *x = xc_b64url_encode (key.pk, 32);
+    json_t *data = json_pack ("{s:s, s:{s:s, s:s, s:s}}", "code", "ABCD", "key", "kty", "OKP", "crv", "Ed25519", "x", x);
+    xc_claims_t c = { .id = ID, .iss = "new-person", .aud = "intake", .type = "principal.enroll",
+                      .iat = NOW - 5, .exp = NOW + 295 };
+    char *text = xc_envelope_seal (&key, &c, data, NULL, NULL, NULL);
+    xc_msg_t *msg = NULL;
+    xc_err_t err;
+    /* without the list: an unknown kid */
+    CHECK (xc_envelope_open (text, strlen (text), &fx.v, &msg, &err) == -1 && err.code == XC_E_UNKNOWN_KID);
+    fx.v.possession = types;
+    CHECK (xc_envelope_open (text, strlen (text), &fx.v, &msg, &err) == 0);
+    if (msg) {
+        CHECK_STR (msg->principal->role, XC_ROLE_ENROLLEE);
+        CHECK_STR (msg->principal->iss, "new-person");
+        CHECK_STR (msg->kid, kid);
+    }
+    xc_msg_destroy (&msg);
+    free (text);
+    /* another type: not a proof */
+    c.type = "problem.report";
+    text = xc_envelope_seal (&key, &c, data, NULL, NULL, NULL);
+    CHECK (xc_envelope_open (text, strlen (text), &fx.v, &msg, &err) == -1 && err.code == XC_E_UNKNOWN_KID);
+    free (text);
+    /* a kid not derived from the key carried */
+    c.type = "principal.enroll";
+    snprintf (key.kid, sizeof key.kid, "new-person#AAAAAAAAAAAAAAAA");
+    text = xc_envelope_seal (&key, &c, data, NULL, NULL, NULL);
+    CHECK (xc_envelope_open (text, strlen (text), &fx.v, &msg, &err) == -1 && err.code == XC_E_UNKNOWN_KID);
+    free (text);
+    /* the kid of another iss */
+    snprintf (key.kid, sizeof key.kid, "someone#%.16s", thumb);
+    text = xc_envelope_seal (&key, &c, data, NULL, NULL, NULL);
+    CHECK (xc_envelope_open (text, strlen (text), &fx.v, &msg, &err) == -1 && err.code == XC_E_UNKNOWN_KID);
+    free (text);
+    /* the key carried, signed by another: bad signature */
+    snprintf (fx.pb2.kid, sizeof fx.pb2.kid, "%s", kid);
+    text = xc_envelope_seal (&fx.pb2, &c, data, NULL, NULL, NULL);
+    CHECK (xc_envelope_open (text, strlen (text), &fx.v, &msg, &err) == -1 && err.code == XC_E_BAD_SIGNATURE);
+    free (text);
+    /* no usable key: malformed; none at all: no proof, an unknown kid */
+    json_object_set_new (json_object_get (data, "key"), "crv", json_string ("X25519"));
+    snprintf (key.kid, sizeof key.kid, "%s", kid);
+    text = xc_envelope_seal (&key, &c, data, NULL, NULL, NULL);
+    CHECK (xc_envelope_open (text, strlen (text), &fx.v, &msg, &err) == -1 && err.code == XC_E_MALFORMED);
+    free (text);
+    free (x);
+    json_decref (data);
+    s_fx_end (&fx);
+}
+
 static void
 test_good_message (void)
 {
@@ -1116,6 +1179,7 @@ main (void)
         return 1;
     RUN (test_rfc8037_vector);
     RUN (test_good_message);
+    RUN (test_possession);
     RUN (test_rotation);
     RUN (test_tampered);
     RUN (test_audience);

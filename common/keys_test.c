@@ -240,6 +240,17 @@ test_rfc8037_key (void)
     free (x);
 }
 
+/*  RFC 8037 appendix A.3: the RFC 7638 thumbprint of that key. */
+static void
+test_thumbprint (void)
+{
+    unsigned char pk[32];
+    CHECK (xc_b64url_decode_exact ("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", pk, 32, NULL) == 0);
+    char thumb[XC_THUMBPRINT_LEN + 1];
+    xc_key_thumbprint (pk, thumb);
+    CHECK_STR (thumb, "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+}
+
 /*  --------------------------------------------------------------------------------------
     Registry */
 
@@ -668,6 +679,7 @@ main (void)
     RUN (test_jwk_overwrite_refused);
     RUN (test_jwk_checks);
     RUN (test_rfc8037_key);
+    RUN (test_thumbprint);
     RUN (test_registry_load);
     RUN (test_registry_errors);
     RUN (test_registry_refresh);

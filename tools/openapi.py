@@ -24,7 +24,7 @@ import sys
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(REPO, "docs", "openapi.yaml")
 # the services the gateway carries, in the order of the issue (echo is a test service)
-SERVICES = ("intake", "referral", "rectify", "notify")
+SERVICES = ("intake", "referral", "rectify", "notify", "registry")
 
 # --- reading the route tables ----------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from gatewaylib import (Gateway, UNIT, b64u, department, make_suite, open_reply,
                         stopped_at_end, unb64u)
 
 from browserlib import Browser
+from consolelib import registry_add
 
 WEB = os.path.join(REPO, "web")
 WEB_ISS, WEB_KID = "web-petition", "web-petition#1"
@@ -59,20 +60,6 @@ def web(tmp_path_factory):
                 yield g
                 # every request the page made went to the gateway's origin
                 assert b.requests_outside(g.base) == [], b.requests()
-
-
-def registry_add(suite, iss, role, kid, x):
-    """Registers a principal the way an operator does: a new registry file put in place with a
-    rename (a service never reads half a file) and picked up by each service's reload."""
-    with open(suite.registry_path, encoding="utf-8") as f:
-        doc = json.load(f)
-    doc["principals"].append({"iss": iss, "role": role, "scope": {"units": ["*"]},
-                              "keys": [{"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": x,
-                                        "not_before": NOT_BEFORE, "not_after": NOT_AFTER}]})
-    tmp = suite.registry_path + ".new"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(doc, f, ensure_ascii=False, indent=1)
-    os.replace(tmp, suite.registry_path)
 
 
 # --- the key ------------------------------------------------------------------------------
@@ -159,7 +146,7 @@ def registered(web):
       return me.x;
     """, kid=WEB_KID, iss=WEB_ISS))
     web.call(web.office, "intake", "unit.register", UNIT)
-    registry_add(web.suite, WEB_ISS, "petition", WEB_KID, x)
+    registry_add(web.suite, WEB_ISS, "petition", WEB_KID, x, scope={"units": ["*"]})
     return x
 
 

@@ -26,7 +26,7 @@ DOC = os.path.join(REPO, "docs", "openapi.yaml")
 GENERATOR = os.path.join(REPO, "tools", "openapi.py")
 VENDOR = os.path.join(REPO, "tools", "vendor", "openapi-validator")
 MODULES = os.path.join(REPO, "build", "vendor", "openapi-validator")
-SERVICES = ("intake", "referral", "rectify", "notify")
+SERVICES = ("intake", "referral", "rectify", "notify", "registry")
 # every service answers these besides its own routes (common/service_routes.c; clock.set only
 # in test mode, and not described)
 BUILTIN = {"events.read": "query", "health": "query"}

@@ -154,8 +154,10 @@ def test_possession_is_proved(suite):
     forged = json.loads(frame)
     forged["signature"] = json.loads(xcwire.seal(other, "registry", "x.y", {})[0])["signature"]
     assert fail_code(reg.request(json.dumps(forged).encode(), body))[0] == "bad_signature"
-    # no key at all
-    assert fail_code(reg.call(person, "principal.enroll", {"code": code}))[0] == "malformed"
+    # no key at all: no proof, an unknown kid; a key that is no Ed25519 key: malformed
+    assert fail_code(reg.call(person, "principal.enroll", {"code": code}))[0] == "unknown_kid"
+    assert fail_code(reg.call(person, "principal.enroll",
+                              {"code": code, "key": {**person.jwk, "crv": "X25519"}}))[0] == "malformed"
     # an unregistered key is no one for any other message
     assert fail_code(reg.call(person, "principal.whoami", {"key": person.jwk}))[0] == "unknown_kid"
     ok(enroll(reg, person, code))
@@ -359,3 +361,25 @@ def test_xcctl_invite_pending_approve(suite):
         assert "revoked" not in entry(suite, "zheng-shiyi")
     assert held.wait(10) == 0
     assert entry(suite, "zheng-shiyi")["revoked"] is True
+
+
+def test_through_the_gateway(suite):
+    """The console's path: the new key enrolls and polls over HTTP (POST /v1/registry); the
+    gateway forwards a kid it does not know, and the service judges the proof."""
+    from gatewaylib import Department, Gateway, stopped_at_end
+    reg = suite.client("registry")
+    code = invite(reg, suite.office, "feng-shier", role="petition")
+    person = enrollee("feng-shier")
+    who = Department({"d": xcwire.b64u(bytes(person.sk)), "kid": person.kid}, person.iss)
+    with stopped_at_end(Gateway(suite)) as g:
+        r, body = g.call(who, "registry", "principal.enroll", {"code": code, "key": person.jwk})
+        assert r.status_code == 200 and body["type"] == "ack", (r.status_code, body)
+        r, body = g.call(who, "registry", "principal.enrollment", {"key": person.jwk})
+        assert body["type"] == "result" and body["data"]["state"] == "pending", body
+        ok(reg.call(suite.office, "principal.approve", {"iss": "feng-shier"}))
+        # the service reloads the file it wrote within a second, as every service does
+        body = wait_for(lambda: (lambda b: b["type"] == "result" and b)(
+            g.call(who, "registry", "principal.enrollment", {})[1]), "the approved key registered", 2)
+        assert body["data"]["state"] == "approved", body
+        r, body = g.call(who, "registry", "principal.whoami", {})
+        assert body["data"]["role"] == "petition" and body["data"]["display"] == "张三", body

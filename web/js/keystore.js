@@ -34,7 +34,13 @@ async function storeDo(mode, act) {
 // JWK's x, what the registry holds). Throws Error(ED25519_MISSING) when the browser cannot.
 export async function keyCreate() {
   if (!(await hasEd25519())) throw new Error(ED25519_MISSING);
-  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
+  let pair;
+  try {
+    pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
+  } catch {
+    // hasEd25519's answer is kept per page; a later refusal means the same to the person
+    throw new Error(ED25519_MISSING);
+  }
   const raw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
   return { privateKey: pair.privateKey, publicKey: pair.publicKey, x: b64uEncode(raw) };
 }

@@ -32,7 +32,7 @@ export function Field({ label, name, value, onValue, type = "text", options, tex
     control = html`<input id=${id.current} name=${name} type="checkbox" checked=${!!value} onChange=${on} ...${rest}/>`;
   else
     control = html`<input id=${id.current} name=${name} type=${type} value=${value ?? ""} onInput=${on} required=${required} ...${rest}/>`;
-  return html`<div class="field"><label for=${id.current}>${label}${required ? html`<span class="req" aria-hidden="true">*</span>` : null}</label>${control}${hint ? html`<small class="muted">${hint}</small>` : null}</div>`;
+  return html`<div class=${type === "checkbox" ? "field check" : "field"}><label for=${id.current}>${label}${required ? html`<span class="req" aria-hidden="true">*</span>` : null}</label>${control}${hint ? html`<small class="muted">${hint}</small>` : null}</div>`;
 }
 
 export function Busy({ text = "正在处理……" }) {

@@ -292,7 +292,8 @@ function People() {
     <${Field} label="理由" name="reason" value=${reason} onValue=${setReason} required maxlength="500" textarea/>
     <div class="buttons"><button type="submit" id="reason-submit" class="primary">${asking.verb}</button>
     <button type="button" onClick=${() => setAsking(null)}>取消</button></div></form>`;
-  const actions = (p) => html`<div class="buttons">
+  // the services, the gateway and the like are xcctl's on the host (the registry refuses them)
+  const actions = (p) => !PERSON_ROLES.includes(p.role) ? "—" : html`<div class="buttons">
     ${p.enrollment?.state === "pending" ? html`
       <button type="button" class="primary approve" onClick=${() => decide("principal.approve", p,
         `批准 ${p.display ?? p.iss}（账号 ${p.iss}）的登记，密钥指纹 ${p.enrollment.fingerprint}`)}>批准</button>
