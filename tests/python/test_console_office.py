@@ -287,3 +287,38 @@ def test_the_office_pages_fit_a_phone(console, tmp_path):
             assert wide[0] <= wide[1], (hash_, wide)
         phone.screenshot("office-phone")
         assert page_errors(phone) == [], page_errors(phone)
+
+
+def test_evaluate_revisit_and_interview_in_a_rounds_page(console, browser):
+    office, rectify = console.suite.office, console.clients["rectify"]
+    go(browser, console, "#/round?id=R-1")
+    browser.wait_for("#round-rectify table")
+    fill(browser, "#evaluate [name=unit]", "U-B")
+    for part, value in (("leadership", "80"), ("responsibility", "70"), ("task_completion", "50"), ("satisfaction", "90")):
+        fill(browser, f"#evaluate [name={part}]", value)
+    fill(browser, "#evaluate [name=leader]", "赵局长")
+    fill(browser, "#evaluate [name=title]", "市教育局局长")
+    click(browser, "#evaluate button[type=submit]")
+    click_confirm(browser, "将对单位 U-B 的整改情况评估打分")
+    fill(browser, "#revisit [name=unit]", "U-B")
+    click(browser, "#revisit button[type=submit]")
+    click_confirm(browser, "对单位 U-B 的回访")
+    fill(browser, "#interview [name=unit]", "U-B")
+    fill(browser, "#interview [name=name]", "赵局长")
+    fill(browser, "#interview [name=title]", "市教育局局长")
+    fill(browser, "#interview [name=by]", "市委巡察办主任")
+    click(browser, "#interview button[type=submit]")
+    click_confirm(browser, "由市委巡察办主任对单位 U-B 的赵局长（市教育局局长）进行约谈")
+    # what the page shows of U-B is what rectify.round says, score and grade as it computed them
+    def row():
+        target = next(t for t in ok(rectify.call(office, "rectify.round", {"round": "R-1"}))["targets"]
+                      if t["unit"] == "U-B")
+        cells = [c.text for c in browser.driver.find_elements(
+            By.CSS_SELECTOR, "#round-rectify tbody tr:nth-child(2) td")]
+        return target, cells
+    wait_until(lambda: row()[0]["interviews_held"] == 1 and row()[1][-1] == "1", what="the interview shown")
+    target, cells = row()
+    assert target["score"] and target["visit"]["recorded_on"], target
+    assert cells[2:5] == [target["score"], target["grade_name"], f"已回访 {target['visit']['recorded_on']}"], cells
+    browser.driver.execute_script("document.querySelector('#round-rectify').scrollIntoView()")
+    browser.screenshot("office-round-rectify")
