@@ -322,3 +322,51 @@ def test_evaluate_revisit_and_interview_in_a_rounds_page(console, browser):
     assert cells[2:5] == [target["score"], target["grade_name"], f"已回访 {target['visit']['recorded_on']}"], cells
     browser.driver.execute_script("document.querySelector('#round-rectify').scrollIntoView()")
     browser.screenshot("office-round-rectify")
+
+
+def test_create_a_special_report_sign_it_and_extend_its_due_date(console, browser):
+    office, referral = console.suite.office, console.clients["referral"]
+    go(browser, console, "#/referrals")
+    fill(browser, "#referral-create [name=kind]", "report")
+    fill(browser, "#referral-create [name=target]", "organization-dept")
+    fill(browser, "#referral-create [name=title]", "关于选人用人问题的专题报告")
+    fill(browser, "#referral-create [name=detail]", "建议完善干部选拔任用制度")
+    fill(browser, "#referral-create [name=round]", "R-1")
+    click(browser, "#referral-create button[type=submit]")
+    click_confirm(browser, "将「关于选人用人问题的专题报告」作为专题报告移交 organization-dept")
+    browser.wait_for("#referral-create .done")
+    made = next(r for r in ok(referral.call(office, "referral.list", {"kind": "report"}))["items"]
+                if r["title"] == "关于选人用人问题的专题报告")
+    go(browser, console, f"#/referral?id={made['id']}")
+    fill(browser, "#referral-sign [name=name]", "孙书记")
+    fill(browser, "#referral-sign [name=title]", "市委副书记")
+    click(browser, "#referral-sign button[type=submit]")
+    click_confirm(browser, f"将登记市委副书记孙书记对专题报告 #{made['id']}")
+    wait_until(lambda: ok(referral.call(office, "referral.get", {"referral": made["id"]}))["signed"],
+               what="signed")
+    old = ok(referral.call(office, "referral.get", {"referral": made["id"]}))["due"]["date"]
+    later = str(local_day(120))
+    fill(browser, "#referral-extend [name=due]", later)
+    fill(browser, "#referral-extend [name=reason]", "涉及部门多，需延期反馈")
+    click(browser, "#referral-extend button[type=submit]")
+    click_confirm(browser, f"将移交 #{made['id']} 的反馈期限由 {old} 延至 {later}")
+    wait_until(lambda: browser.text("#referral-due .date").startswith(later), what="the new due date shown")
+    got = ok(referral.call(office, "referral.get", {"referral": made["id"]}))
+    assert got["due"]["date"] == later and got["signed"]["leader"]["name"] == "孙书记", got
+    assert browser.wait_for("#referral-due .date").get_attribute("title") == chinese(browser, got["due"]["explain"])
+
+
+def test_merge_duplicate_problems(console, browser):
+    office, intake = console.suite.office, console.clients["intake"]
+    # two reports of one matter from the petition bureau
+    dup = [ok(console.call("intake", console.suite.petition, "problem.report", {
+        "unit": "U-C", "category": "livelihood", "summary": "自来水管网老化", "detail": "多次停水",
+        "severity": "general", "source": "petition"}))["problem"] for _ in range(2)]
+    go(browser, console, f"#/problem?id={dup[0]}")
+    fill(browser, "#problem-merge [name=from]", str(dup[1]))
+    click(browser, "#problem-merge button[type=submit]")
+    click_confirm(browser, f"将问题 #{dup[1]} 作为重复问题并入问题 #{dup[0]}")
+    wait_until(lambda: ok(intake.call(office, "problem.get", {"problem": dup[1]}))["status"] == "merged",
+               what="merged")
+    go(browser, console, "#/problems?status=merged")
+    wait_rows(browser, [str(p["id"]) for p in ok(intake.call(office, "problem.list", {"status": "merged"}))["items"]])
