@@ -138,6 +138,8 @@ def test_classify_and_feed_back_then_the_item_appears(console, browser):
     click(browser, "#problem-classify button[type=submit]")
     click_confirm(browser, f"将问题 #{lead}「公务接待超标准」分类处置：作为问题线索移交 discipline-commission")
     wait_until(lambda: browser.text("#problem-status") == "已分类", what="classified")
+    # the page shows the dispositions intake recorded
+    assert browser.text("#dispositions") == "问题线索：discipline-commission（请依规处置）"
     # feedback is delivered with the round: advance R-2 to 撤离, 报告, 反馈 in the page
     go(browser, console, "#/round?id=R-2")
     for stage, word in (("withdrawn", "撤离"), ("reported", "报告"), ("feedback_delivered", "反馈")):

@@ -165,7 +165,7 @@ function ProblemPage({ route }) {
         </dl>
         <h4>详情</h4><p class="detail">${p.detail}</p>
         ${p.evidence?.length ? html`<h4>证据材料</h4><ul>${p.evidence.map((f) => html`<li key=${f.sha256}>${f.file}（SHA-256 ${f.sha256.slice(0, 16)}…）</li>`)}</ul>` : null}
-        ${p.dispositions?.length ? html`<h4>处置</h4><ul id="dispositions">${p.dispositions.map((d, i) => html`<li key=${i}>${DISPOSITION_KIND[d.kind] || d.kind}${d.timeliness ? `：${word('feedback', d.timeliness)}` : ''}${d.body ? `：${d.body}` : ''}${d.department ? `：${d.department}` : ''}${d.report ? `：${d.report}` : ''}</li>`)}</ul>` : null}
+        ${p.dispositions?.length ? html`<h4>处置</h4><ul id="dispositions">${p.dispositions.map((d, i) => html`<li key=${i}>${DISPOSITION_KIND[d.kind] || d.kind}${d.timeliness ? `：${word('feedback', d.timeliness)}` : ''}${d.body || d.department || d.report ? `：${d.body || d.department || d.report}` : ''}${d.note ? `（${d.note}）` : ''}</li>`)}</ul>` : null}
         ${p.status === 'classified' ? html`<p><a href=${href('items', { unit: p.unit, round: p.round || '' })}>查看整改事项</a> · <a href=${href('referrals')}>查看移交</a></p>` : null}
       </section>
       ${p.status === 'recorded' ? html`<${ProblemClassify} problem=${p} onDone=${again} /><${ProblemMerge} into=${p.id} onDone=${again} />` : null}`}
