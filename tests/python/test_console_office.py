@@ -356,6 +356,8 @@ def test_create_a_special_report_sign_it_and_extend_its_due_date(console, browse
     got = ok(referral.call(office, "referral.get", {"referral": made["id"]}))
     assert got["due"]["date"] == later and got["signed"]["leader"]["name"] == "孙书记", got
     assert browser.wait_for("#referral-due .date").get_attribute("title") == chinese(browser, got["due"]["explain"])
+    assert browser.text("#referral-extensions") == f"由 {old} 延至 {later}：涉及部门多，需延期反馈"
+    assert "延期（web-office）" in browser.text("#referral-history")
 
 
 def test_merge_duplicate_problems(console, browser):
@@ -372,3 +374,38 @@ def test_merge_duplicate_problems(console, browser):
                what="merged")
     go(browser, console, "#/problems?status=merged")
     wait_rows(browser, [str(p["id"]) for p in ok(intake.call(office, "problem.list", {"status": "merged"}))["items"]])
+
+
+def test_an_overdue_item_its_red_light_and_the_steps_reached(console, browser):
+    office, rectify = console.suite.office, console.clients["rectify"]
+    # from paper: found 60 days ago, fed back at once (立行立改, 15 days) 50 days ago: overdue
+    p = ok(console.call("intake", office, "problem.report", {
+        "unit": "U-C", "category": "livelihood", "summary": "危房改造资金挪用", "detail": "见审计报告",
+        "severity": "grave", "source": "audit", "immediate": True, "occurred_on": str(local_day(-60))}))["problem"]
+    ok(console.call("intake", office, "problem.classify", {
+        "problem": p, "dispositions": [{"kind": "feedback", "timeliness": "immediate"}],
+        "occurred_on": str(local_day(-50))}))
+    wait_until(lambda: [i for i in ok(rectify.call(office, "rectify.list", {"overdue": True}))["items"]
+                        if i["problem"] == p], what="rectify opened the overdue item")
+    want = [str(i["id"]) for i in ok(rectify.call(office, "rectify.list", {"overdue": True}))["items"]]
+    go(browser, console, "#/items?overdue=true")
+    wait_rows(browser, want)
+    item = next(i for i in ok(rectify.call(office, "rectify.list", {"overdue": True}))["items"] if i["problem"] == p)
+    row = browser.wait_for(f".list tbody tr[data-key='{item['id']}']")
+    assert row.find_element(By.CSS_SELECTOR, ".light").get_attribute("data-colour") == "red"
+    assert "逾期" in row.text
+    go(browser, console, f"#/item?id={item['id']}")
+    browser.wait_for("#item-escalation")
+    got = ok(rectify.call(office, "rectify.get", {"item": item["id"]}))
+    d = got["deadlines"][0]
+    assert d["colour"] == "red" and d["escalation"]["steps"][0]["reached"], d
+    assert browser.driver.find_element(By.CSS_SELECTOR, "#item-deadlines .light").get_attribute("data-colour") == "red"
+    reached = browser.driver.find_elements(By.CSS_SELECTOR, "#item-escalation li.reached")
+    assert len(reached) == sum(s["reached"] for s in d["escalation"]["steps"]) >= 1
+    nxt = d["escalation"]["next"]
+    words = {"supervision_notice": "督办通知", "stage_guidance": "阶段指导", "reminder": "提醒",
+             "warning": "警示", "accountability": "问责"}
+    assert browser.text("#item-escalation .next-step") == (
+        f"下一步：{words[nxt['step']]}，{nxt['on']}" if nxt else "已到达最后一级督办")
+    browser.driver.execute_script("document.querySelector('#item-deadlines').scrollIntoView()")
+    browser.screenshot("office-item-overdue")

@@ -31,7 +31,8 @@ function ItemsPage({ route }) {
     { label: '类别', value: (i) => i.category_name || i.category },
     { label: '整改类型', value: (i) => word('class', i.class) },
     { label: '状态', value: (i) => word('state', i.state) },
-    { label: '整改期限', value: (i) => html`${i.due || '长期'} ${i.state === 'closed' ? null : html`<${Light} colour=${i.overdue ? 'red' : 'green'} />`}` },
+    // the list says overdue or not (rectify.list's `overdue`); the band of each deadline is on the item's page
+    { label: '整改期限', value: (i) => html`${i.due || '长期'} ${i.overdue ? html`<${Light} colour="red" />` : null}` },
   ];
   const filters = [
     { name: 'round', label: '轮次编号' },
@@ -127,7 +128,7 @@ function ItemPage({ route }) {
           <dt>问题</dt><dd><a href=${href('problem', { id: it.problem })}>#${it.problem}</a></dd>
           <dt>类别</dt><dd>${it.category_name || it.category}</dd>
           <dt>反馈日期</dt><dd>${it.opened_on}</dd>
-          <dt>是否逾期</dt><dd><${Light} colour=${it.overdue ? 'red' : 'green'} /></dd>
+          <dt>是否逾期</dt><dd>${it.overdue ? html`<${Light} colour="red" />` : '否'}</dd>
           ${it.closed_on ? html`<dt>销号日期</dt><dd>${it.closed_on}</dd>` : null}
         </dl>
         <h4>详情</h4><p class="detail">${it.detail}</p>

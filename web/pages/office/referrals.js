@@ -10,7 +10,7 @@ import { html, pick, useCommand, useForm, today, href, categoryOptions } from '.
 
 const KINDS = ['lead', 'handover', 'report'];
 const STATES = ['referred', 'acknowledged', 'disposed', 'concluded'];
-const ACTIONS = { created: '移交', acknowledged: '签收', disposed: '处置', outcome_reported: '报告结果', reopened: '重新办理',
+const ACTIONS = { created: '移交', acknowledged: '签收', disposed: '处置', outcome: '报告结果', reopened: '重新办理',
   concluded: '办结', extended: '延期', signed: '领导签批', unit_succeeded: '单位变更承接' };
 
 function ReferralCreate({ onDone }) {
@@ -46,7 +46,7 @@ function ReferralsPage({ route }) {
     { label: '接收单位', value: (r) => r.target },
     { label: '单位', value: (r) => r.unit_name || r.unit || '—' },
     { label: '状态', value: (r) => word('state', r.state) + (r.method ? `（${word('method', r.method)}）` : '') },
-    { label: '反馈期限', value: (r) => html`${r.due} <${Light} colour=${r.overdue ? 'red' : 'green'} />` },
+    { label: '反馈期限', value: (r) => html`${r.due} ${r.overdue ? html`<${Light} colour="red" />` : null}` },
   ];
   const filters = [
     { name: 'kind', label: '移交类型', options: pick('kind', KINDS) },
@@ -119,7 +119,7 @@ function ReferralPage({ route }) {
           <dt>类别</dt><dd>${r.category_name || '—'}</dd>
           ${r.signed ? html`<dt>领导签批</dt><dd>${r.signed.leader.title}${r.signed.leader.name}（${r.signed.on}）</dd>` : null}
         </dl>
-        ${r.due.extensions.length ? html`<h4>延期记录</h4><ul>${r.due.extensions.map((x, i) => html`<li key=${i}>延至 ${x.due}：${x.reason}</li>`)}</ul>` : null}
+        ${r.due.extensions.length ? html`<h4>延期记录</h4><ul id="referral-extensions">${r.due.extensions.map((x, i) => html`<li key=${i}>由 ${x.from} 延至 ${x.to}：${x.reason}</li>`)}</ul>` : null}
         <h4>办理记录</h4>
         <ol id="referral-history">${r.history.map((x) => html`<li key=${x.n}>${x.at}：${ACTIONS[x.action] || x.action}（${x.by}）</li>`)}</ol>
         ${r.outcomes.length ? html`<h4>办理结果</h4><ul>${r.outcomes.map((o) => html`<li key=${o.n}>${o.reported_on}：${o.case_filed ? '已立案' : '未立案'}；党纪处分 ${o.party_sanctions}，政务处分 ${o.administrative_sanctions}，组织处理 ${o.organizational_handling}，留置 ${o.detentions}，移送司法 ${o.prosecution_transfers}</li>`)}</ul>` : null}
