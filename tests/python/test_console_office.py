@@ -55,6 +55,12 @@ def fill(browser, css, value):
     """, el, value)
 
 
+def options(browser, css):
+    """The values a select offers (Preact sets them as properties: no attribute to select by)."""
+    return browser.driver.execute_script(
+        "const s = document.querySelector(arguments[0]); return s ? [...s.options].map((o) => o.value) : null;", css)
+
+
 def chinese(browser, explain):
     """A service's explanation of a due date as the page words it (explain.js): Chinese, with
     every date and number of the service's text in it, no English word left."""
@@ -84,6 +90,8 @@ def test_rounds_list_filter_and_open_a_round(console, browser):
     browser.screenshot("office-rounds")
     fill(browser, "#round-open [name=id]", "R-3")
     fill(browser, "#round-open [name=name]", "十一届第三轮")
+    # the team is chosen among the registry's teams (registry's principal.list), not typed
+    wait_until(lambda: options(browser, "#round-open select[name=team]") == ["", "team-1"], what="the teams")
     fill(browser, "#round-open [name=team]", "team-1")
     fill(browser, "#round-open [name=main]", "U-A\nU-C")
     fill(browser, "#round-open [name=planned_start]", str(local_day(2)))
@@ -133,6 +141,8 @@ def test_classify_and_feed_back_then_the_item_appears(console, browser):
     go(browser, console, f"#/problem?id={lead}")
     fill(browser, "#problem-classify [name=feedback]", False)
     fill(browser, "#problem-classify [name=lead]", True)
+    wait_until(lambda: options(browser, "#problem-classify select[name=body]") == ["", "discipline-commission", "organization-dept"],
+               what="the bodies")
     fill(browser, "#problem-classify [name=body]", "discipline-commission")
     fill(browser, "#problem-classify [name=lead_note]", "请依规处置")
     click(browser, "#problem-classify button[type=submit]")

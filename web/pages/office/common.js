@@ -1,8 +1,8 @@
 // Shared by the office's pages (web/pages/office/*.js): a form's values, a command sent from a
 // form with its outcome shown, the date a form starts from, the policy's default category names.
-import { useState } from '../../vendor/preact/hooks.mjs';
-import { act } from '../../js/session.js';
-import { html, RefusalBox, Busy } from '../../js/ui.js';
+import { useEffect, useState } from '../../vendor/preact/hooks.mjs';
+import { act, ask } from '../../js/session.js';
+import { html, Field, RefusalBox, Busy } from '../../js/ui.js';
 import { routeHref } from '../../js/route.js';
 import { word } from '../../js/words.js';
 
@@ -77,3 +77,28 @@ export function pick(member, codes) {
 }
 
 export const categoryOptions = CATEGORIES;
+
+// The registered principals (registry's principal.list, its first 500, asked once a minute at
+// most), for a form's choice of a team, a body or a department.
+let principalsAsked = null;
+function principalsGet() {
+  if (!principalsAsked || Date.now() - principalsAsked.at > 60000)
+    principalsAsked = { at: Date.now(), list: ask('registry', 'principal.list', { limit: 500 }).then((r) => r.principals) };
+  return principalsAsked.list;
+}
+
+// A field naming a principal of one of roles: a choice among the registered ones, or typed
+// when the registry cannot be asked (an older deployment) or has none of those roles.
+export function PrincipalField({ label, roles, ...bound }) {
+  const [options, setOptions] = useState(null);
+  useEffect(() => {
+    let live = true;
+    principalsGet().then((all) => live && setOptions(all
+      .filter((p) => roles.includes(p.role) && p.registered && !p.revoked)
+      .map((p) => [p.iss, p.display ? `${p.display}（${p.iss}）` : p.iss])), () => live && setOptions([]));
+    return () => { live = false; };
+  }, []);
+  if (options && options.length)
+    return html`<${Field} label=${label} options=${[['', '（请选择）'], ...options]} ...${bound} />`;
+  return html`<${Field} label=${label} ...${bound} />`;
+}

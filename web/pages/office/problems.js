@@ -4,7 +4,7 @@
 import { useState } from '../../vendor/preact/hooks.mjs';
 import { useAsk, Page, Field, ListView, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
-import { html, pick, useCommand, useForm, today, href, lines, categoryOptions, categoryName } from './common.js';
+import { html, pick, useCommand, useForm, today, href, lines, categoryOptions, categoryName, PrincipalField } from './common.js';
 
 const SOURCES = ['inspection_team', 'petition', 'audit', 'public'];
 const STATUSES = ['recorded', 'classified', 'merged'];
@@ -120,12 +120,12 @@ function ProblemClassify({ problem, onDone }) {
     </fieldset>
     <fieldset><legend>问题线索</legend>
       <${Field} label="作为问题线索移交" type="checkbox" ...${bind('lead')} />
-      <${Field} label="受理机关（账号）" ...${bind('body')} />
+      <${PrincipalField} label="受理机关" roles=${['discipline', 'department']} ...${bind('body')} />
       <${Field} label="线索说明" textarea ...${bind('lead_note')} />
     </fieldset>
     <fieldset><legend>移交职能部门</legend>
       <${Field} label="移交职能部门办理" type="checkbox" ...${bind('handover')} />
-      <${Field} label="职能部门（账号）" ...${bind('department')} />
+      <${PrincipalField} label="职能部门" roles=${['department']} ...${bind('department')} />
       <${Field} label="移交说明" textarea ...${bind('handover_note')} />
     </fieldset>
     <fieldset><legend>专题报告</legend>

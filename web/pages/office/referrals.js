@@ -6,7 +6,7 @@ import { useState } from '../../vendor/preact/hooks.mjs';
 import { useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
 import { spanChinese } from '../../js/explain.js';
-import { html, pick, useCommand, useForm, today, href, categoryOptions } from './common.js';
+import { html, pick, useCommand, useForm, today, href, categoryOptions, PrincipalField } from './common.js';
 
 const KINDS = ['lead', 'handover', 'report'];
 const STATES = ['referred', 'acknowledged', 'disposed', 'concluded'];
@@ -26,7 +26,7 @@ function ReferralCreate({ onDone }) {
   return html`<form class="card form" id="referral-create" onSubmit=${submit}>
     <h3>新建移交</h3>
     <${Field} label="移交类型" options=${pick('kind', KINDS)} ...${bind('kind')} />
-    <${Field} label="接收单位（账号）" required ...${bind('target')} />
+    <${PrincipalField} label="接收单位" roles=${['discipline', 'department']} required ...${bind('target')} />
     <${Field} label="标题" required ...${bind('title')} />
     <${Field} label="内容" textarea required ...${bind('detail')} />
     <${Field} label="问题编号（可不填）" type="number" ...${bind('problem')} />

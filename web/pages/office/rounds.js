@@ -4,7 +4,7 @@
 import { useState } from '../../vendor/preact/hooks.mjs';
 import { useAsk, Page, Field, ListView, DateCell, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
-import { html, pick, useCommand, useForm, today, href, lines } from './common.js';
+import { html, pick, useCommand, useForm, today, href, lines, PrincipalField } from './common.js';
 
 export const STAGES = ['planned', 'stationed', 'withdrawn', 'reported', 'feedback_delivered', 'rectifying',
   'rectification_reported', 'evaluated', 'closed'];
@@ -34,7 +34,7 @@ function RoundOpen({ onOpened }) {
     <${Field} label="巡察类型" options=${pick('kind', KINDS)} ...${bind('kind')} />
     ${v.kind === 'special' ? html`<${Field} label="专项巡察主题" required ...${bind('theme')} />` : null}
     ${v.kind === 'lookback' ? html`<${Field} label="原轮次编号" required ...${bind('prior_round')} />` : null}
-    <${Field} label="巡察组（账号）" required ...${bind('team')} />
+    <${PrincipalField} label="巡察组" roles=${['team']} required ...${bind('team')} />
     <${Field} label="被巡察单位编号（每行一个）" textarea required ...${bind('main')} />
     <${Field} label="延伸巡察单位编号（每行一个，可不填）" textarea ...${bind('extended')} />
     <${Field} label="计划开始日期" type="date" required ...${bind('planned_start')} />
