@@ -11,7 +11,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from browserlib import Browser, wait_until
-from consolelib import (OFFICE_ISS, click, click_confirm, console_suite, page_errors, seed,
+from consolelib import (OFFICE_ISS, click, click_confirm, console_suite, page_errors, page_run, seed,
                         set_value, signed_in)
 
 
@@ -28,7 +28,7 @@ def row(b, iss):
 
 def test_invite_enroll_approve_revoke(console, tmp_path):
     until = str(datetime.date.today() + datetime.timedelta(days=365))
-    for d in ("office", "person"):
+    for d in ("office", "person", "pc2"):
         (tmp_path / d).mkdir()
     with Browser(tmp_path / "office") as office, Browser(tmp_path / "person") as person:
         office.driver.set_script_timeout(30)
@@ -86,6 +86,41 @@ def test_invite_enroll_approve_revoke(console, tmp_path):
         person.open(console.base + "/#/inbox")
         person.wait_for("#page")
 
+        # 重新登记 (a lost PC): a new invitation for li-ming, enrolled from a third browser
+        office.driver.refresh()
+        row(office, "li-ming").find_element(By.CSS_SELECTOR, "button.reenroll").click()
+        form = office.wait_for("#invite-form")
+        assert form.find_element(By.NAME, "display").get_attribute("value") == "李明"
+        assert form.find_element(By.NAME, "iss").get_attribute("value") == "li-ming"
+        set_value(office, "#invite-form input[name=until]", until)
+        click(office, "#invite-submit")
+        assert "重新登记 李明" in click_confirm(office)
+        link2 = office.text("#invite-link")
+        with Browser(tmp_path / "pc2") as pc2:
+            pc2.driver.set_script_timeout(30)
+            pc2.open(link2)
+            click(pc2, "#enroll-submit")
+            fingerprint2 = pc2.text("#fingerprint")
+            assert fingerprint2 != fingerprint
+            click(office, "#invited button:not(#copy-link)")
+            wait_until(pending, timeout=10, what="li-ming's re-enrollment pending")
+            assert row(office, "li-ming").find_element(By.CSS_SELECTOR, ".fingerprint").text == fingerprint2
+            row(office, "li-ming").find_element(By.CSS_SELECTOR, "button.approve").click()
+            click_confirm(office)
+            wait_until(lambda: pc2.driver.find_elements(By.CSS_SELECTOR, "#who-name"), timeout=20,
+                       what="the new PC signed in")
+            assert pc2.text("#who-name") == "李明"
+            assert page_errors(pc2) == [], page_errors(pc2)
+        reg = json.load(open(console.suite.registry_path, encoding="utf-8"))
+        keys = next(p for p in reg["principals"] if p["iss"] == "li-ming")["keys"]
+        assert len(keys) == 2 and keys[0]["not_after"] <= datetime.datetime.now(
+            datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), keys
+        # the old PC's key is ended: what it signs now is refused, and it is told in Chinese
+        old = wait_until(lambda: (lambda r: r if r.get("code") == "key_not_valid" else None)(page_run(person, """
+            await session.sessionLoad();
+            return await session.ask("intake", "health", {});""")), timeout=10, what="the old key refused")
+        assert re.search(r"[\u4e00-\u9fff]", old["chinese"]), old
+
         # a wrong code: refused, in Chinese, with the code named
         person.open(console.base + "/#/enroll?iss=li-ming&code=AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GG")
         person.driver.refresh()
@@ -106,3 +141,16 @@ def test_invite_enroll_approve_revoke(console, tmp_path):
         office.screenshot("people")
         assert page_errors(office) == [] and page_errors(person) == [], (page_errors(office), page_errors(person))
         assert office.requests_outside(console.base) == [] and person.requests_outside(console.base) == []
+
+
+def test_a_browser_without_ed25519_is_told_so_when_enrolling(console, tmp_path):
+    with Browser(tmp_path) as b:
+        b.open(console.base + "/#/enroll?iss=wang-wu&code=AAAA")
+        b.wait_for("#enroll-form")
+        # as a browser without the algorithm answers
+        b.driver.execute_script("""SubtleCrypto.prototype.generateKey =
+            () => Promise.reject(new DOMException("no", "NotSupportedError"));""")
+        click(b, "#enroll-submit")
+        text = b.text("#enroll-form .refusal")
+        assert "此浏览器不支持 Ed25519" in text, text
+        assert not [u for u in b.requests() if u.endswith("/v1/registry")], b.requests()

@@ -4,14 +4,16 @@ refused, act()'s confirmation dialog (cancelling sends nothing), a refused comma
 Chinese, a resend keeping the id, and a phone's width."""
 import base64
 import json
+import os
 import re
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from browserlib import Browser, wait_until
 from consolelib import (OFFICE_ISS, click, click_cancel, click_confirm, console_suite, ok, page_errors, page_ok,
-                        page_run, seed, set_value, signed_in)
+                        page_run, registry_add, seed, set_value, signed_in)
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +123,13 @@ def test_the_dialog_shows_the_words_and_cancelling_sends_nothing(console, browse
     assert "邀请 张三（账号 zhang-san，被巡察单位），有效期至 2030-12-31" == words, words
     wait_until(lambda: not browser.driver.find_elements(By.CSS_SELECTOR, "dialog#confirm[open]"),
                what="the dialog closed")
+    # by keyboard: Escape is 取消 too
+    click(browser, "#invite-submit")
+    browser.wait_for("dialog#confirm[open]")
+    assert browser.driver.switch_to.active_element.tag_name == "button"      # focus is in the dialog
+    browser.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait_until(lambda: not browser.driver.find_elements(By.CSS_SELECTOR, "dialog#confirm[open]"),
+               what="the dialog closed by Escape")
     assert posts(browser, "principal.invite") == [], posts(browser)
     assert "zhang-san" not in principals(console)
     assert browser.driver.find_elements(By.CSS_SELECTOR, "#invite-form")   # the form is still there
@@ -183,3 +192,52 @@ def test_at_a_phones_width(console, tmp_path):
         b.screenshot("shell-phone-dialog")
         click_cancel(b)
         assert page_errors(b) == [], page_errors(b)
+
+
+def test_a_list_pages_and_its_page_is_in_the_address(console, browser):
+    # enough principals for two pages of 人员 (20 a page)
+    for i in range(25):
+        iss = f"pager-{i:02d}"
+        registry_add(console.suite, iss, "public", f"{iss}#1",
+                     base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode())
+    signed_in(browser, console, OFFICE_ISS, "office", display="王主任")
+    browser.open(console.base + "/#/people")
+    browser.wait_for("tr[data-key]")
+    first = [r.get_attribute("data-key") for r in browser.driver.find_elements(By.CSS_SELECTOR, "tr[data-key]")]
+    listed = sorted(principals(console))
+    assert first == listed[:20], (first, listed)
+    prev, nxt = browser.driver.find_elements(By.CSS_SELECTOR, ".pager button")[:2]
+    assert prev.text == "上一页" and not prev.is_enabled() and nxt.text == "下一页"
+    nxt.click()
+    wait_until(lambda: browser.driver.find_elements(By.CSS_SELECTOR, f"tr[data-key='{listed[20]}']"),
+               what="the second page")
+    second = [r.get_attribute("data-key") for r in browser.driver.find_elements(By.CSS_SELECTOR, "tr[data-key]")]
+    assert second == listed[20:40], second
+    # the page is in the address: a reload shows the same rows
+    assert f"after={listed[19]}" in browser.driver.current_url, browser.driver.current_url
+    browser.driver.refresh()
+    browser.wait_for(f"tr[data-key='{listed[20]}']")
+    click(browser, ".pager button:first-child")
+    browser.wait_for(f"tr[data-key='{listed[0]}']")
+    assert "after=" not in browser.driver.current_url
+
+
+def test_keyboard_reaches_the_nav_with_focus_visible(console, browser):
+    signed_in(browser, console, OFFICE_ISS, "office", display="王主任")
+    browser.open(console.base + "/#/people")
+    browser.wait_for("tr[data-key]")
+    body = browser.driver.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    for _ in range(10):
+        el = browser.driver.switch_to.active_element
+        if el.get_attribute("data-path") == "inbox":
+            break
+        el.send_keys(Keys.TAB)
+    else:
+        raise AssertionError("Tab never reached the nav's 通知")
+    outline = browser.driver.execute_script(
+        "const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]")
+    assert outline[0] != "none" and outline[1] != "0px", outline
+    el.send_keys(Keys.ENTER)
+    wait_until(lambda: browser.driver.current_url.endswith("#/inbox"), what="Enter followed the link")
+    browser.wait_for("#inbox-count, .refusal")

@@ -219,6 +219,9 @@ def test_reenroll_ends_the_old_key(suite):
     assert fail_code(reg.call(suite.office, "principal.invite", data))[0] == "conflict"
     new = approved(suite, reg, intake, "sun-ba")
     assert ok(reg.call(new, "principal.whoami", {}))["iss"] == "sun-ba"
+    # the old key's not_after is the approval's second, and validity includes both ends: refused
+    # from the next second on
+    wait_for(lambda: health(intake, old)["type"] == "error", "intake refusing the old key", 2)
     code, text = fail_code(health(intake, old))
     assert code == "key_not_valid", text
     p = entry(suite, "sun-ba")

@@ -3,7 +3,7 @@
 // ui.js registers with confirmSet) and signs only once confirmed. Both verify the service's
 // signed reply with the keys of /v1/keys and throw Refusal for a refusal. docs/console.md.
 import { Problem, ReplyRefused, keysFetch, post, seal, verifyReply } from "./wire.js";
-import { keyDelete, keyLoad, keySave } from "./keystore.js";
+import { keyLoad, keySave } from "./keystore.js";
 import { ROLES, Refusal, refusalFrom } from "./reasons.js";
 
 // Refusal and its Chinese: reasons.js; pages take it from here with ask and act.
@@ -45,11 +45,6 @@ export function sessionLeave() {
   me = null;
   changed();
 }
-// Forgets the key (re-enrollment on this PC).
-export async function sessionForget() {
-  await keyDelete(RECORD);
-  sessionLeave();
-}
 
 // The services' keys, fetched once and again when a reply names a kid we do not know.
 let jwks = null;
@@ -83,14 +78,12 @@ export async function send(service, type, data, opts = {}) {
   let sealed = await seal(signer.privateKey, signer.kid, signer.iss, service, type, data);
   const deadline = Date.now() + (opts.giveUpMs ?? 30000);
   for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
-    let reply = null;
     try {
       const answer = await post(service, sealed.frame, { timeoutMs: opts.timeoutMs ?? 10000 });
-      reply = await replyVerify(answer.frame, service, signer, sealed.id);
-      if (reply.type !== "error" || !TRANSIENT.has(reply.data?.code)) {
-        if (reply.type === "error") throw refusalFrom(reply, answer.status);
-        return reply;
-      }
+      const reply = await replyVerify(answer.frame, service, signer, sealed.id);
+      if (reply.type !== "error") return reply;
+      const refusal = refusalFrom(reply, answer.status);
+      if (!TRANSIENT.has(reply.data?.code) || Date.now() > deadline) throw refusal;
     } catch (e) {
       const again = (e instanceof Problem && (e.status === 503 || e.status === 504)) ||
                      (!(e instanceof Problem) && !(e instanceof Refusal) && !(e instanceof ReplyRefused));

@@ -127,7 +127,7 @@ export function ListView({ service, type, filters = [], columns, rowKey = (r) =>
     ${filters.length ? html`<form class="filters" onSubmit=${(e) => e.preventDefault()}>
       ${filters.map((f) => html`<${Field} label=${f.label} name=${f.name} value=${q[f.name] ?? ""}
           options=${f.options ? [["", "全部"], ...f.options] : undefined}
-          onValue=${(v) => set({ [f.name]: v, after: "", pages: "" , after_n: "" })}/>`)}
+          onValue=${(v) => set({ [f.name]: v, after: "", pages: "", after_n: "" })}/>`)}
     </form>` : null}
     <${RefusalBox} refusal=${refusal}/>
     ${busy && !value ? html`<${Busy} text="正在加载……"/>` : null}

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "../vendor/preact/hooks.mjs";
 import { hasEd25519, ED25519_MISSING } from "../js/wire.js";
 import { keyCreate, keyDelete, keyKid, keyLoad, keySave } from "../js/keystore.js";
-import { ROLES, act, ask, send, sessionEnter, sessionSave, sessionStored } from "../js/session.js";
+import { ROLES, Refusal, act, ask, send, sessionEnter, sessionSave, sessionStored } from "../js/session.js";
 import { html, Busy, Field, ListView, Page, RefusalBox } from "../js/ui.js";
 import { routeGo, routeHref } from "../js/route.js";
 
@@ -133,7 +133,8 @@ function Enroll({ route }) {
       await keySave({ ...rec, fingerprint: r.data.result.fingerprint });
       follow(rec, r.data.result.fingerprint);
     } catch (err) {
-      set({ refusal: err });
+      // a browser without Ed25519 is told so, not that the service did not answer
+      set({ refusal: err.message === ED25519_MISSING ? new Refusal("ed25519", "", ED25519_MISSING) : err });
     }
   };
   if (state.status) return html`<${Page} title="登记">
