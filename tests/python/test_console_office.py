@@ -332,6 +332,18 @@ def test_evaluate_revisit_and_interview_in_a_rounds_page(console, browser):
     target, cells = row()
     assert target["score"] and target["visit"]["recorded_on"], target
     assert cells[2:5] == [target["score"], target["grade_name"], f"已回访 {target['visit']['recorded_on']}"], cells
+    # the last target scored low: rectify recommends an interview, and the page says why in Chinese
+    fill(browser, "#evaluate [name=unit]", "U-A")
+    for part in ("leadership", "responsibility", "task_completion", "satisfaction"):
+        fill(browser, f"#evaluate [name={part}]", "40")
+    click(browser, "#evaluate button[type=submit]")
+    click_confirm(browser, "将对单位 U-A 的整改情况评估打分")
+    wait_until(lambda: browser.driver.find_elements(By.CSS_SELECTOR, "#round-rectify tbody tr:nth-child(1) td")[5].text != "—",
+               what="the interview recommended")
+    ua = next(t for t in ok(rectify.call(office, "rectify.round", {"round": "R-1"}))["targets"] if t["unit"] == "U-A")
+    assert ua["interview"] == "below 60", ua
+    cells = [c.text for c in browser.driver.find_elements(By.CSS_SELECTOR, "#round-rectify tbody tr:nth-child(1) td")]
+    assert cells[2:6] == [ua["score"], ua["grade_name"], cells[4], "得分低于 60 分，建议约谈"], cells
     browser.driver.execute_script("document.querySelector('#round-rectify').scrollIntoView()")
     browser.screenshot("office-round-rectify")
 
@@ -419,3 +431,23 @@ def test_an_overdue_item_its_red_light_and_the_steps_reached(console, browser):
         f"下一步：{words[nxt['step']]}，{nxt['on']}" if nxt else "已到达最后一级督办")
     browser.driver.execute_script("document.querySelector('#item-deadlines').scrollIntoView()")
     browser.screenshot("office-item-overdue")
+
+
+def test_reject_a_claim_with_its_reason(console, browser):
+    office, rectify = console.suite.office, console.clients["rectify"]
+    item = next(i for i in ok(rectify.call(office, "rectify.list", {"unit": "U-C"}))["items"] if i["state"] == "opened")
+    # the claim loaded from paper by the office (only so may it send the unit's command)
+    ok(rectify.call(office, "rectify.claim", {"item": item["id"], "completion": "mostly_completed",
+                                              "evidence": [{"file": "整改台账.xlsx", "sha256": "cd" * 32}],
+                                              "occurred_on": str(local_day(0))}))
+    go(browser, console, f"#/item?id={item['id']}")
+    browser.wait_for("#item-review")
+    fill(browser, "#item-review [name=decision]", "reject")
+    fill(browser, "#item-review [name=reason]", "资金尚未追回，证据不足")
+    click(browser, "#item-review button[type=submit]")
+    click_confirm(browser, f"将退回整改事项 #{item['id']}「{item['summary']}」的销号申请，理由：资金尚未追回，证据不足")
+    wait_until(lambda: browser.text("#item-state") == "退回整改", what="reopened")
+    got = ok(rectify.call(office, "rectify.get", {"item": item["id"]}))
+    assert got["state"] == "reopened" and got["claims"][-1]["reason"] == "资金尚未追回，证据不足", got["claims"]
+    assert "已退回：资金尚未追回，证据不足" in browser.text("#item-claims")
+    assert "（补录）" in browser.text("#item-history")

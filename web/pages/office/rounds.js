@@ -103,13 +103,23 @@ function RoundRectify({ id }) {
         <td><a href=${href('items', { round: id, unit: t.unit })}>${t.name || t.unit}</a></td>
         <td>${t.items}</td><td>${t.score ?? '—'}</td><td>${t.grade_name ?? '—'}</td>
         <td>${t.visit ? (t.visit.recorded_on ? `已回访 ${t.visit.recorded_on}` : html`应回访 <${DateCell} date=${t.visit.due} explain=${`反馈日 ${t.visit.feedback_on} 起算`} />`) : '—'}</td>
-        <td>${t.interview ?? '—'}</td><td>${t.interviews_held}</td></tr>`)}</tbody>
+        <td>${interviewReason(t.interview)}</td><td>${t.interviews_held}</td></tr>`)}</tbody>
     </table></div>
     ${r.regime_chosen ? null : html`<${RegimeForm} id=${id} onDone=${reload} />`}
     <${EvaluateForm} id=${id} targets=${r.targets} onDone=${reload} />
     <${RevisitForm} id=${id} targets=${r.targets} onDone=${reload} />
     <${InterviewForm} id=${id} targets=${r.targets} onDone=${reload} />
   </section>`;
+}
+
+// rectify's reason for recommending an interview (evaluation.c words it in English)
+function interviewReason(text) {
+  let m;
+  if (!text) return '—';
+  if ((m = /^below (\d+) and among the lowest (\d+)$/.exec(text))) return `得分低于 ${m[1]} 分且居最低 ${m[2]} 名之列，建议约谈`;
+  if ((m = /^below (\d+)$/.exec(text))) return `得分低于 ${m[1]} 分，建议约谈`;
+  if ((m = /^among the lowest (\d+)$/.exec(text))) return `得分居最低 ${m[1]} 名之列，建议约谈`;
+  return text;
 }
 
 const unitChoices = (targets) => targets.map((t) => [t.unit, t.name || t.unit]);
