@@ -451,3 +451,26 @@ def test_reject_a_claim_with_its_reason(console, browser):
     assert got["state"] == "reopened" and got["claims"][-1]["reason"] == "资金尚未追回，证据不足", got["claims"]
     assert "已退回：资金尚未追回，证据不足" in browser.text("#item-claims")
     assert "（补录）" in browser.text("#item-history")
+
+
+def test_export_the_three_lists_as_csv(console, browser, tmp_path):
+    office, rectify = console.suite.office, console.clients["rectify"]
+    browser.driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    go(browser, console, "#/items?round=R-1")
+    browser.wait_for("#item-export")
+    for list_, name in (("problems", "问题清单"), ("tasks", "任务清单"), ("responsibilities", "责任清单")):
+        want, after = [], None
+        while True:
+            data = {"list": list_, "round": "R-1", "limit": 500, **({"after": after} if after is not None else {})}
+            page = ok(rectify.call(office, "rectify.export", data))
+            want.append(page["csv"])
+            after = page["next"]
+            if after is None:
+                break
+        click(browser, f"#item-export button[data-list={list_}]")
+        path = tmp_path / f"{name}-R-1.csv"
+        wait_until(lambda p=path: p.exists() and p.stat().st_size > 0, what=f"{path.name} downloaded")
+        got = path.read_bytes()
+        assert got.startswith(b"\xef\xbb\xbf"), got[:10]
+        assert got.decode("utf-8") == "".join(want)
+        assert name in browser.text("#item-export .done")

@@ -4,6 +4,7 @@
 // explanation, and the escalation ladder with the steps reached and the next one as rectify
 // gives them (rectify.get's deadlines: `colour`, `escalation`).
 import { useState } from '../../vendor/preact/hooks.mjs';
+import { ask } from '../../js/session.js';
 import { useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
 import { spanChinese } from '../../js/explain.js';
@@ -20,6 +21,53 @@ export function deadlineName(d) {
   if (d.deadline === 'plan') return '整改方案';
   if (d.deadline === 'measure') return `第 ${d.measure} 项措施`;
   return '整改完成';
+}
+
+const LISTS = [['problems', '问题清单'], ['tasks', '任务清单'], ['responsibilities', '责任清单']];
+
+// The three lists of rectify.export as CSV files, for the round and unit filtered: every page
+// asked in turn (the first starts with the byte order mark and the header), joined as rectify
+// says, and handed to the browser as a download. Items too large for a page are named.
+function ExportLists({ query }) {
+  const [state, setState] = useState({});
+  async function download(list, name) {
+    setState({ busy: list });
+    try {
+      const parts = [], tooLarge = [];
+      let after = null;
+      do {
+        const data = { list, limit: 500 };
+        if (query.round) data.round = query.round;
+        if (query.unit) data.unit = query.unit;
+        if (after !== null) data.after = after;
+        const page = await ask('rectify', 'rectify.export', data);
+        parts.push(page.csv);
+        tooLarge.push(...(page.too_large || []));
+        after = page.next ?? null;
+      } while (after !== null);
+      const url = URL.createObjectURL(new Blob(parts, { type: 'text/csv;charset=utf-8' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `${name}${query.round ? `-${query.round}` : ''}${query.unit ? `-${query.unit}` : ''}.csv`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      setState({ done: name, tooLarge });
+    } catch (refusal) {
+      setState({ refusal });
+    }
+  }
+  return html`<section class="card" id="item-export">
+    <h3>导出整改清单（CSV）</h3>
+    <p class="muted">按上方的轮次、单位筛选导出。</p>
+    <div class="buttons">${LISTS.map(([list, name]) => html`<button type="button" data-list=${list}
+      disabled=${!!state.busy} onClick=${() => download(list, name)}>${name}</button>`)}</div>
+    ${state.busy ? html`<${Busy} text="正在导出……" />` : null}
+    ${state.refusal ? html`<${RefusalBox} refusal=${state.refusal} />` : null}
+    ${state.done ? html`<p class="done" role="status">已导出${state.done}${state.tooLarge.length
+      ? `；事项 ${state.tooLarge.map((n) => `#${n}`).join('、')} 内容过长未列入，请在事项页面查看` : ''}</p>` : null}
+  </section>`;
 }
 
 function ItemsPage({ route }) {
@@ -43,6 +91,7 @@ function ItemsPage({ route }) {
   ];
   return html`<${Page} title="整改">
     <${ListView} service="rectify" type="rectify.list" filters=${filters} columns=${columns} />
+    <${ExportLists} query=${route.query} />
   <//>`;
 }
 
