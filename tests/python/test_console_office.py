@@ -42,7 +42,10 @@ def go(browser, console, hash_):
 
 
 def fill(browser, css, value):
-    """Sets a field as a person's typing would end (input and change events; Preact listens)."""
+    """Sets a field as a person's typing would end (input and change events; Preact listens),
+    once it is enabled (a choice of principals opens when the registry has answered)."""
+    wait_until(lambda: browser.driver.execute_script(
+        "const el = document.querySelector(arguments[0]); return !!el && !el.disabled;", css), what=f"{css} enabled")
     el = browser.wait_for(css)
     browser.driver.execute_script("""
       const el = arguments[0], v = arguments[1];
@@ -100,6 +103,7 @@ def test_rounds_list_filter_and_open_a_round(console, browser):
     words = click_confirm(browser, "将开启常规巡察轮次「十一届第三轮」")
     assert "被巡察单位 2 个" in words, words
     browser.wait_for("#round-open .done")
+    wait_rows(browser, ["R-1", "R-2", "R-3"])     # the list read again after the command
     got = ok(console.call("intake", console.suite.office, "round.get", {"round": "R-3"}))
     assert got["stage"] == "planned" and [t["unit"] for t in got["targets"]] == ["U-A", "U-C"], got
     # the stage filter, from the control, is the service's own selection and stays in the address

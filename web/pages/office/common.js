@@ -98,7 +98,11 @@ export function PrincipalField({ label, roles, ...bound }) {
       .map((p) => [p.iss, p.display ? `${p.display}（${p.iss}）` : p.iss])), () => live && setOptions([]));
     return () => { live = false; };
   }, []);
-  if (options && options.length)
+  // while the registry answers: a choice not yet open, so that the field does not change under
+  // the person's typing
+  if (!options)
+    return html`<${Field} label=${label} options=${[['', '正在读取……']]} disabled ...${bound} />`;
+  if (options.length)
     return html`<${Field} label=${label} options=${[['', '（请选择）'], ...options]} ...${bound} />`;
   return html`<${Field} label=${label} ...${bound} />`;
 }

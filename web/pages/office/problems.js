@@ -81,7 +81,7 @@ function ProblemsPage({ route }) {
     { name: 'status', label: '状态', options: STATUSES.map((c) => [c, statusWord(c)]) },
   ];
   return html`<${Page} title="问题">
-    <${ListView} key=${turn} service="intake" type="problem.list" filters=${filters} columns=${columns} />
+    <${ListView} stamp=${turn} service="intake" type="problem.list" filters=${filters} columns=${columns} />
     <${ProblemMerge} onDone=${again} />
     <${ProblemReport} onDone=${again} />
   <//>`;

@@ -55,7 +55,7 @@ function ReferralsPage({ route }) {
     { name: 'overdue', label: '是否逾期', boolean: true, options: [['true', '仅逾期'], ['false', '未逾期']] },
   ];
   return html`<${Page} title="移交">
-    <${ListView} key=${turn} service="referral" type="referral.list" filters=${filters} columns=${columns} />
+    <${ListView} stamp=${turn} service="referral" type="referral.list" filters=${filters} columns=${columns} />
     <${ReferralCreate} onDone=${() => setTurn((n) => n + 1)} />
   <//>`;
 }

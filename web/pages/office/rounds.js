@@ -10,7 +10,6 @@ export const STAGES = ['planned', 'stationed', 'withdrawn', 'reported', 'feedbac
   'rectification_reported', 'evaluated', 'closed'];
 const KINDS = ['regular', 'special', 'mobile', 'lookback'];
 
-
 function RoundOpen({ onOpened }) {
   const [v, bind] = useForm({ id: '', name: '', kind: 'regular', theme: '', prior_round: '', team: '', main: '',
     extended: '', planned_start: today(), planned_end: today(), date: today() });
@@ -60,7 +59,7 @@ function RoundsPage({ route }) {
     { name: 'kind', label: '巡察类型', options: pick('kind', KINDS) },
   ];
   return html`<${Page} title="轮次">
-    <${ListView} key=${turn} service="intake" type="round.list" filters=${filters} columns=${columns} />
+    <${ListView} stamp=${turn} service="intake" type="round.list" filters=${filters} columns=${columns} />
     <${RoundOpen} onOpened=${() => setTurn((n) => n + 1)} />
   <//>`;
 }

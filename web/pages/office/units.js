@@ -65,7 +65,7 @@ function UnitsPage({ route }) {
     { name: 'parent', label: '上级单位编号' },
   ];
   return html`<${Page} title="单位">
-    <${ListView} key=${turn} service="intake" type="unit.list" filters=${filters} columns=${columns} />
+    <${ListView} stamp=${turn} service="intake" type="unit.list" filters=${filters} columns=${columns} />
     <${UnitRegister} onDone=${again} />
     <${UnitMerge} onDone=${again} />
   <//>`;
