@@ -478,3 +478,19 @@ def test_export_the_three_lists_as_csv(console, browser, tmp_path):
         assert got.startswith(b"\xef\xbb\xbf"), got[:10]
         assert got.decode("utf-8") == "".join(want)
         assert name in browser.text("#item-export .done")
+
+
+def test_split_a_unit(console, browser):
+    office = console.suite.office
+    ok(console.call("intake", office, "unit.register", {"id": "U-E", "name": "东风村", "level": "village", "parent": "U-A"}))
+    go(browser, console, "#/unit?id=U-E")
+    fill(browser, "#unit-split [name=into]", "U-E1 东风一村\nU-E2 东风二村")
+    fill(browser, "#unit-split [name=successor]", "U-E2")
+    click(browser, "#unit-split button[type=submit]")
+    click_confirm(browser, "将单位「东风村」（U-E）分立为「东风一村」（U-E1）、「东风二村」（U-E2），由 U-E2 承接")
+    wait_until(lambda: "已分立" in browser.text("#unit"), what="split shown")
+    got = ok(console.call("intake", office, "unit.get", {"unit": "U-E"}))
+    assert (got["status"], got["successor"]) == ("split", "U-E2"), got
+    new = ok(console.call("intake", office, "unit.get", {"unit": "U-E1"}))
+    assert (new["name"], new["level"], new["parent"]) == ("东风一村", "village", "U-A"), new
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#unit-split")

@@ -1,5 +1,5 @@
-// 单位: the registry of units in intake (unit.list / unit.get), registered, renamed and merged
-// by the office (unit.register, unit.rename, unit.merge: 机构改革).
+// 单位: the registry of units in intake (unit.list / unit.get), registered, renamed, merged and
+// split by the office (unit.register, unit.rename, unit.merge, unit.split: 机构改革).
 import { useState } from '../../vendor/preact/hooks.mjs';
 import { useAsk, Page, Field, ListView, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
@@ -86,6 +86,30 @@ function UnitRename({ unit, onDone }) {
   </form>`;
 }
 
+// 分立: the unit's work goes to the successor, one of the new units (each line: id and name).
+function UnitSplit({ unit, onDone }) {
+  const [v, bind] = useForm({ into: '', level: unit.level, successor: '' });
+  const [run, outcome, busy] = useCommand(onDone);
+  function submit(e) {
+    e.preventDefault();
+    const into = String(v.into).split('\n').map((l) => l.trim()).filter(Boolean).map((l) => {
+      const [id, ...name] = l.split(/[\s,，]+/);
+      return { id, name: name.join(' '), level: v.level, ...(unit.parent ? { parent: unit.parent } : {}) };
+    });
+    const successor = v.successor.trim() || (into[0] && into[0].id);
+    run('intake', 'unit.split', { unit: unit.id, into, successor },
+      `将单位「${unit.name}」（${unit.id}）分立为${into.map((u) => `「${u.name}」（${u.id}）`).join('、')}，由 ${successor} 承接其未办结的工作`,
+      '已分立');
+  }
+  return html`<form class="card form" id="unit-split" onSubmit=${submit}>
+    <h3>分立（机构改革）</h3>
+    <${Field} label="分立后的新单位（每行一个：编号 名称）" textarea required ...${bind('into')} />
+    <${Field} label="新单位层级" options=${levelChoices} ...${bind('level')} />
+    <${Field} label="承接单位编号（不填则为第一个新单位）" ...${bind('successor')} />
+    <button type="submit" disabled=${busy}>分立</button>${outcome}
+  </form>`;
+}
+
 function UnitPage({ route }) {
   const id = route.query.id;
   const [turn, setTurn] = useState(0);
@@ -106,7 +130,7 @@ function UnitPage({ route }) {
         <ol>${u.names.map((n) => html`<li key=${n.from}>${n.from} 起：${n.name}</li>`)}</ol>
         <p><a href=${href('problems', { unit: u.id })}>该单位的问题</a> · <a href=${href('items', { unit: u.id })}>该单位的整改事项</a></p>
       </section>
-      ${u.status === 'active' ? html`<${UnitRename} unit=${u} onDone=${() => setTurn((n) => n + 1)} />` : null}`}
+      ${u.status === 'active' ? html`<${UnitRename} unit=${u} onDone=${() => setTurn((n) => n + 1)} /><${UnitSplit} unit=${u} onDone=${() => setTurn((n) => n + 1)} />` : null}`}
   <//>`;
 }
 
