@@ -288,27 +288,42 @@ s_schedule (xc_call_t *call, json_int_t deadline, xc_date_t next)
     (running deadlines only): {"every_days", "steps": [{"step", "on", "reached"}], "next":
     {"step", "on"} or null}, step k falling on due + k x every_days as rectify_deadline_tick
     sends it. The rules are those that made the deadline (its policy_source). */
+/*  The rules that made a deadline: the city's, or those of the district named by source. */
+static const rectify_policy_t *
+s_rules (const rectify_t *rectify, const char *source)
+{
+    return rectify_policy_for (&rectify->policy, source && strcmp (source, "city") != 0 ? source : NULL, NULL);
+}
+
+const char *
+rectify_deadline_colour (const rectify_t *rectify, const char *source, xc_date_t due, xc_date_t today)
+{
+    const rectify_policy_t *p = s_rules (rectify, source);
+    int days_left = (int) (due - today);
+    if (days_left < 0)
+        return "red";
+    for (int i = 0; i < p->n_warnings; i++)
+        if (days_left <= p->warnings[i].days_left)
+            return p->warnings[i].colour;
+    return NULL;
+}
+
 void
 rectify_deadline_view (const rectify_t *rectify, json_t *d, xc_date_t today)
 {
     const char *source = json_string_value (json_object_get (d, "policy_source"));
-    const rectify_policy_t *p = rectify_policy_for (&rectify->policy,
-                                                    source && strcmp (source, "city") != 0 ? source : NULL, NULL);
+    const rectify_policy_t *p = s_rules (rectify, source);
     const char *due_text = json_string_value (json_object_get (d, "due"));
     xc_date_t due;
     const json_t *running = json_object_get (d, "running");   /* a column: 0 or 1 */
-    if (!(json_is_true (running) || json_integer_value (running)) || !due_text || xc_date_parse (due_text, &due, NULL) != 0) {
+    if (!(json_is_true (running) || json_integer_value (running)) || !due_text
+        || xc_date_parse (due_text, &due, NULL) != 0) {
         json_object_set_new (d, "colour", json_null ());
         json_object_set_new (d, "escalation", json_null ());
         return;
     }
     int days_left = (int) (due - today);
-    const char *colour = NULL;
-    if (days_left < 0)
-        colour = "red";
-    for (int i = 0; i < p->n_warnings && !colour; i++)
-        if (days_left <= p->warnings[i].days_left)
-            colour = p->warnings[i].colour;
+    const char *colour = rectify_deadline_colour (rectify, source, due, today);
     json_object_set_new (d, "colour", colour ? json_string (colour) : json_null ());
     json_object_set_new (d, "days_left", json_integer (days_left));
     json_t *steps = json_array (), *next = json_null ();

@@ -158,10 +158,35 @@ rectify_get (xc_call_t *call, void *state)
     return 0;
 }
 
+/* rectify.list's rows are made by a callback that gets only the statement: the rules and the
+   day their colour needs, set by rectify_list around its call (handlers run one at a time). */
+static _Thread_local const rectify_t *s_list_rectify;
+static _Thread_local xc_date_t s_list_today;
+
+/*  "colour": the band of the item's most pressing running deadline (column 13: its due date and
+    whose rules, "due|source"), null when none is running or it is in no band yet. */
+static json_t *
+s_list_colour (sqlite3_stmt *stmt)
+{
+    const char *text = (const char *) sqlite3_column_text (stmt, 13);
+    char day[XC_DATE_LEN + 1];
+    xc_date_t due;
+    if (!text || !s_list_rectify || strlen (text) < XC_DATE_LEN)
+        return json_null ();
+    memcpy (day, text, XC_DATE_LEN);
+    day[XC_DATE_LEN] = 0;
+    if (xc_date_parse (day, &due, NULL) != 0)
+        return json_null ();
+    const char *source = text[XC_DATE_LEN] == '|' ? text + XC_DATE_LEN + 1 : NULL;
+    const char *colour = rectify_deadline_colour (s_list_rectify, source, due, s_list_today);
+    return colour ? json_string (colour) : json_null ();
+}
+
 static json_t *
 s_list_row (sqlite3_stmt *stmt)
 {
-    return json_pack ("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
+    return json_pack ("{s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
+                      "colour", s_list_colour (stmt),
                       "id", (json_int_t) sqlite3_column_int64 (stmt, 0),
                       "problem", (json_int_t) sqlite3_column_int64 (stmt, 1),
                       "round", xc_column_text (stmt, 2), "unit", xc_column_text (stmt, 3),
@@ -192,7 +217,10 @@ rectify_list (xc_call_t *call, void *state)
     rectify_owner_clause (by_owner, sizeof by_owner, "i", owner, 11);
     snprintf (sql, sizeof sql,
         "SELECT id, problem, round, unit, category, summary, class, state, opened_on, due, " OVERDUE
-        ", category_name, " RECTIFY_ROUND_OWNER ("i") " FROM items i WHERE " FILTER
+        ", category_name, " RECTIFY_ROUND_OWNER ("i") ","
+        " (SELECT d.due || '|' || coalesce (d.policy_source, 'city') FROM deadlines d"
+        "  WHERE d.item = i.id AND d.running ORDER BY d.due LIMIT 1)"
+        " FROM items i WHERE " FILTER
         " AND (?5 IS NULL OR state = ?5) AND (?6 IS NULL OR class = ?6)"
         " AND (?7 IS NULL OR " OVERDUE " = ?7) AND %s AND %s AND id > ?8 ORDER BY id LIMIT ?9", scope, by_owner);
     sqlite3_stmt *stmt = xc_call_stmt (call, sql);
@@ -209,7 +237,10 @@ rectify_list (xc_call_t *call, void *state)
     sqlite3_bind_int (stmt, 9, limit + 1);
     sqlite3_bind_text (stmt, 10, district, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 11, owner, -1, SQLITE_STATIC);
+    s_list_rectify = state;
+    s_list_today = xc_call_today (call);
     int rc = xc_call_page (call, stmt, limit, s_list_row, "id", "unable to list items");
+    s_list_rectify = NULL;
     free (units);
     return rc;
 }

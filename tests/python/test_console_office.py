@@ -420,6 +420,13 @@ def test_an_overdue_item_its_red_light_and_the_steps_reached(console, browser):
     row = browser.wait_for(f".list tbody tr[data-key='{item['id']}']")
     assert row.find_element(By.CSS_SELECTOR, ".light").get_attribute("data-colour") == "red"
     assert "逾期" in row.text
+    # every row's light is the colour rectify.list gives it (正常 before any band)
+    go(browser, console, "#/items")
+    rows = ok(rectify.call(office, "rectify.list", {"limit": 20}))["items"]
+    wait_rows(browser, [str(i["id"]) for i in rows])
+    for i in rows:
+        lights = browser.driver.find_elements(By.CSS_SELECTOR, f".list tbody tr[data-key='{i['id']}'] .light")
+        assert [l.get_attribute("data-colour") for l in lights] == ([] if i["state"] == "closed" else [i["colour"] or "green"]), i
     go(browser, console, f"#/item?id={item['id']}")
     browser.wait_for("#item-escalation")
     got = ok(rectify.call(office, "rectify.get", {"item": item["id"]}))

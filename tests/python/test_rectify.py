@@ -266,6 +266,10 @@ def test_get_gives_each_deadline_its_colour_and_escalation_ladder(suite):
             if got["class"] == "immediate":
                 assert ladder["steps"][0]["reached"] and ladder["next"]["step"] == "stage_guidance" or \
                     ladder["steps"][1]["reached"], ladder
+        # the list gives each item the band of its most pressing running deadline
+        listed = next(i for i in ok(rectify.call(o, "rectify.list", {"round": "R9"}))["items"] if i["id"] == row["id"])
+        soonest = min(got["deadlines"], key=lambda d: d["due"])
+        assert listed["colour"] == soonest["colour"], (listed, got["deadlines"])
     # the immediate item is overdue (red) with its first step reached; the plan is not
     assert ("immediate", "item", "red") in seen, seen
     assert any(c == "deadline" and dl == "plan" and col != "red" for c, dl, col in seen), seen
@@ -276,3 +280,4 @@ def test_get_gives_each_deadline_its_colour_and_escalation_ladder(suite):
         "evidence": [{"file": "整改报告.pdf", "sha256": "cd" * 32}]}))
     done = ok(rectify.call(o, "rectify.get", {"item": imm["id"]}))["deadlines"][0]
     assert done["running"] in (0, False) and done["colour"] is None and done["escalation"] is None, done
+    assert next(i for i in items(s, rectify, 2) if i["id"] == imm["id"])["colour"] is None

@@ -79,8 +79,8 @@ function ItemsPage({ route }) {
     { label: '类别', value: (i) => i.category_name || i.category },
     { label: '整改类型', value: (i) => word('class', i.class) },
     { label: '状态', value: (i) => word('state', i.state) },
-    // the list says overdue or not (rectify.list's `overdue`); the band of each deadline is on the item's page
-    { label: '整改期限', value: (i) => html`${i.due || '长期'} ${i.overdue ? html`<${Light} colour="red" />` : null}` },
+    // the band rectify gives the item's most pressing running deadline; none yet: 正常
+    { label: '整改期限', value: (i) => html`${i.due || '长期'} ${i.state === 'closed' ? null : html`<${Light} colour=${i.colour || 'green'} />`}` },
   ];
   const filters = [
     { name: 'round', label: '轮次编号' },
