@@ -185,8 +185,7 @@ s_list_colour (sqlite3_stmt *stmt)
 static json_t *
 s_list_row (sqlite3_stmt *stmt)
 {
-    return json_pack ("{s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
-                      "colour", s_list_colour (stmt),
+    return json_pack ("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:o}",
                       "id", (json_int_t) sqlite3_column_int64 (stmt, 0),
                       "problem", (json_int_t) sqlite3_column_int64 (stmt, 1),
                       "round", xc_column_text (stmt, 2), "unit", xc_column_text (stmt, 3),
@@ -194,7 +193,7 @@ s_list_row (sqlite3_stmt *stmt)
                       "class", xc_column_text (stmt, 6), "state", xc_column_text (stmt, 7),
                       "opened_on", xc_column_text (stmt, 8), "due", xc_column_text (stmt, 9),
                       "overdue", sqlite3_column_int (stmt, 10), "category_name", xc_column_text (stmt, 11),
-                      "round_owner", xc_column_text (stmt, 12));
+                      "round_owner", xc_column_text (stmt, 12), "colour", s_list_colour (stmt));
 }
 
 int
