@@ -501,3 +501,39 @@ def test_split_a_unit(console, browser):
     new = ok(console.call("intake", office, "unit.get", {"unit": "U-E1"}))
     assert (new["name"], new["level"], new["parent"]) == ("东风一村", "village", "U-A"), new
     assert not browser.driver.find_elements(By.CSS_SELECTOR, "#unit-split")
+
+
+def test_a_district_office_works_its_own_rounds_only(console, tmp_path):
+    """A district's inspection office (role district, scope its district) has the same pages; the
+    services keep it to its district: its rounds, its units, none of the city's."""
+    office = console.suite.office
+    ok(console.call("intake", office, "unit.register", {"id": "D-1", "name": "云溪区", "level": "district"}))
+    ok(console.call("intake", office, "unit.register", {"id": "T-1", "name": "白石镇", "level": "town", "parent": "D-1"}))
+    with Browser(tmp_path) as b:
+        b.driver.set_script_timeout(30)
+        signed_in(b, console, "web-district", "district", scope={"district": "D-1"}, display="云溪区委巡察办")
+        assert b.text("#who-role") == "县（区）巡察机构"
+        go(b, console, "#/rounds")
+        b.wait_for(".list .empty")                     # none of the city's rounds
+        fill(b, "#round-open [name=id]", "YX-1")
+        fill(b, "#round-open [name=name]", "云溪区第一轮")
+        fill(b, "#round-open [name=team]", "team-1")   # typed: the registry's list is the city office's
+        fill(b, "#round-open [name=main]", "T-1")
+        fill(b, "#round-open [name=planned_start]", str(local_day(1)))
+        fill(b, "#round-open [name=planned_end]", str(local_day(30)))
+        click(b, "#round-open button[type=submit]")
+        click_confirm(b, "将开启常规巡察轮次「云溪区第一轮」")
+        b.wait_for("#round-open .done")
+        wait_rows(b, ["YX-1"])
+        got = ok(console.call("intake", office, "round.get", {"round": "YX-1"}))
+        assert got["owner"]["district"] == "D-1", got
+        # a unit outside its district is refused by intake, in Chinese
+        fill(b, "#round-open [name=id]", "YX-2")
+        fill(b, "#round-open [name=main]", "U-B")
+        click(b, "#round-open button[type=submit]")
+        click_confirm(b)
+        assert "（forbidden）" in b.text("#round-open .refusal")
+        go(b, console, "#/units")
+        wait_rows(b, ["D-1", "T-1"])
+        b.screenshot("office-district")
+        assert page_errors(b) == [], page_errors(b)

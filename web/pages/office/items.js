@@ -198,6 +198,6 @@ function ItemPage({ route }) {
 }
 
 export const pages = [
-  { path: 'items', role: ['office'], title: '整改', nav: true, view: ItemsPage },
-  { path: 'item', role: ['office'], title: '整改事项', nav: false, view: ItemPage },
+  { path: 'items', role: ['office', 'district'], title: '整改', nav: true, view: ItemsPage },
+  { path: 'item', role: ['office', 'district'], title: '整改事项', nav: false, view: ItemPage },
 ];

@@ -173,6 +173,6 @@ function ProblemPage({ route }) {
 }
 
 export const pages = [
-  { path: 'problems', role: ['office'], title: '问题', nav: true, view: ProblemsPage },
-  { path: 'problem', role: ['office'], title: '问题', nav: false, view: ProblemPage },
+  { path: 'problems', role: ['office', 'district'], title: '问题', nav: true, view: ProblemsPage },
+  { path: 'problem', role: ['office', 'district'], title: '问题', nav: false, view: ProblemPage },
 ];

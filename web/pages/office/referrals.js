@@ -130,6 +130,6 @@ function ReferralPage({ route }) {
 }
 
 export const pages = [
-  { path: 'referrals', role: ['office'], title: '移交', nav: true, view: ReferralsPage },
-  { path: 'referral', role: ['office'], title: '移交', nav: false, view: ReferralPage },
+  { path: 'referrals', role: ['office', 'district'], title: '移交', nav: true, view: ReferralsPage },
+  { path: 'referral', role: ['office', 'district'], title: '移交', nav: false, view: ReferralPage },
 ];

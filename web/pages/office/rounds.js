@@ -230,6 +230,6 @@ function RoundPage({ route }) {
 }
 
 export const pages = [
-  { path: 'rounds', role: ['office'], title: '轮次', nav: true, view: RoundsPage },
-  { path: 'round', role: ['office'], title: '轮次', nav: false, view: RoundPage },
+  { path: 'rounds', role: ['office', 'district'], title: '轮次', nav: true, view: RoundsPage },
+  { path: 'round', role: ['office', 'district'], title: '轮次', nav: false, view: RoundPage },
 ];

@@ -135,6 +135,6 @@ function UnitPage({ route }) {
 }
 
 export const pages = [
-  { path: 'units', role: ['office'], title: '单位', nav: true, view: UnitsPage },
-  { path: 'unit', role: ['office'], title: '单位', nav: false, view: UnitPage },
+  { path: 'units', role: ['office', 'district'], title: '单位', nav: true, view: UnitsPage },
+  { path: 'unit', role: ['office', 'district'], title: '单位', nav: false, view: UnitPage },
 ];
