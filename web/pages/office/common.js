@@ -1,5 +1,6 @@
 // Shared by the office's pages (web/pages/office/*.js): a form's values, a command sent from a
-// form with its outcome shown, the date a form starts from, the policy's default category names.
+// form with its outcome shown, the date a form starts from, the policy's default category names,
+// a field naming a principal chosen among the registered ones.
 import { useEffect, useState } from '../../vendor/preact/hooks.mjs';
 import { act, ask } from '../../js/session.js';
 import { html, Field, RefusalBox, Busy } from '../../js/ui.js';
