@@ -335,6 +335,11 @@ def test_evaluate_revisit_and_interview_in_a_rounds_page(console, browser):
     wait_until(lambda: row()[0]["interviews_held"] == 1 and row()[1][-1] == "1", what="the interview shown")
     target, cells = row()
     assert target["score"] and target["visit"]["recorded_on"], target
+    # U-A not yet visited: its due date with rectify's explanation, in Chinese
+    ua = next(t for t in ok(rectify.call(office, "rectify.round", {"round": "R-1"}))["targets"] if t["unit"] == "U-A")
+    cell = browser.wait_for("#round-rectify tbody tr:nth-child(1) td.visit .date")
+    assert cell.text.startswith(ua["visit"]["due"]) and ua["visit"]["explain"], (cell.text, ua)
+    assert cell.get_attribute("title") == chinese(browser, ua["visit"]["explain"])
     assert cells[2:5] == [target["score"], target["grade_name"], f"已回访 {target['visit']['recorded_on']}"], cells
     # the last target scored low: rectify recommends an interview, and the page says why in Chinese
     fill(browser, "#evaluate [name=unit]", "U-A")
@@ -537,3 +542,19 @@ def test_a_district_office_works_its_own_rounds_only(console, tmp_path):
         wait_rows(b, ["D-1", "T-1"])
         b.screenshot("office-district")
         assert page_errors(b) == [], page_errors(b)
+
+
+def test_choose_a_rounds_regime_before_its_items(console, browser):
+    rectify = console.clients["rectify"]
+    wait_until(lambda: "error" != rectify.call(console.suite.office, "rectify.round", {"round": "R-3"})["type"],
+               what="rectify has read R-3")
+    go(browser, console, "#/round?id=R-3")
+    browser.wait_for("#regime")
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#evaluate")     # not fed back yet
+    fill(browser, "#regime [name=regime]", "2024")
+    click(browser, "#regime button[type=submit]")
+    click_confirm(browser, "将轮次 R-3 的整改制度设为「2024」")
+    wait_until(lambda: browser.text("#round-regime") == "2024", what="the regime shown")
+    got = ok(rectify.call(console.suite.office, "rectify.round", {"round": "R-3"}))
+    assert (got["regime"], got["regime_chosen"]) == ("2024", True), got
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#regime")

@@ -85,8 +85,9 @@ function RoundAdvance({ round, onDone }) {
   </form>`;
 }
 
-// rectify's view of the round: its targets' items, scores, return visits and interviews.
-function RoundRectify({ id }) {
+// rectify's view of the round: its regime (chosen before the first item opens), and once the
+// round is fed back its targets' items, scores, return visits and interviews.
+function RoundRectify({ id, fedBack }) {
   const [turn, setTurn] = useState(0);
   const got = useAsk('rectify', 'rectify.round', { round: id }, [id, turn]);
   const reload = () => setTurn((n) => n + 1);
@@ -95,19 +96,19 @@ function RoundRectify({ id }) {
   const r = got.value;
   return html`<section class="card" id="round-rectify">
     <h3>整改情况</h3>
-    <p>整改制度：${r.regime}${r.regime_chosen ? '（已指定）' : '（默认）'}；评估${r.evaluations_complete ? '已全部完成' : '未全部完成'}</p>
-    <div class="table-wrap"><table>
+    <p>整改制度：<span id="round-regime">${r.regime}</span>${r.regime_chosen ? '（已指定）' : '（默认）'}${fedBack ? `；评估${r.evaluations_complete ? '已全部完成' : '未全部完成'}` : ''}</p>
+    ${fedBack ? html`<div class="table-wrap"><table>
       <thead><tr><th>单位</th><th>整改事项</th><th>评估得分</th><th>等次</th><th>回访</th><th>约谈建议</th><th>已约谈</th></tr></thead>
       <tbody>${r.targets.map((t) => html`<tr key=${t.unit}>
         <td><a href=${href('items', { round: id, unit: t.unit })}>${t.name || t.unit}</a></td>
         <td>${t.items}</td><td>${t.score ?? '—'}</td><td>${t.grade_name ?? '—'}</td>
-        <td>${t.visit ? (t.visit.recorded_on ? `已回访 ${t.visit.recorded_on}` : html`应回访 <${DateCell} date=${t.visit.due} explain=${`反馈日 ${t.visit.feedback_on} 起算`} />`) : '—'}</td>
+        <td class="visit">${t.visit?.recorded_on ? `已回访 ${t.visit.recorded_on}` : t.visit?.due ? html`应回访 <${DateCell} date=${t.visit.due} explain=${t.visit.explain} />` : '—'}</td>
         <td>${interviewReason(t.interview)}</td><td>${t.interviews_held}</td></tr>`)}</tbody>
-    </table></div>
+    </table></div>` : null}
     ${r.regime_chosen ? null : html`<${RegimeForm} id=${id} onDone=${reload} />`}
-    <${EvaluateForm} id=${id} targets=${r.targets} onDone=${reload} />
-    <${RevisitForm} id=${id} targets=${r.targets} onDone=${reload} />
-    <${InterviewForm} id=${id} targets=${r.targets} onDone=${reload} />
+    ${fedBack ? html`<${EvaluateForm} id=${id} targets=${r.targets} onDone=${reload} />
+      <${RevisitForm} id=${id} targets=${r.targets} onDone=${reload} />
+      <${InterviewForm} id=${id} targets=${r.targets} onDone=${reload} />` : null}
   </section>`;
 }
 
@@ -128,8 +129,8 @@ function RegimeForm({ id, onDone }) {
   const [run, outcome, busy] = useCommand(onDone);
   const submit = (e) => { e.preventDefault(); run('rectify', 'rectify.regime', { round: id, regime: v.regime }, `将轮次 ${id} 的整改制度设为「${v.regime}」`, '已设定整改制度'); };
   return html`<form class="form sub" id="regime" onSubmit=${submit}>
-    <h4>整改制度（首个整改事项产生前可改）</h4>
-    <${Field} label="整改制度" ...${bind('regime')} />
+    <h4>指定整改制度（须在首个整改事项产生前）</h4>
+    <${Field} label="整改制度" options=${[['2017', '2017 年规定（方案 1 个月、整改 2 个月）'], ['2024', '2024 年规定（方案 1 个月、集中整改 6 个月）']]} ...${bind('regime')} />
     <button type="submit" disabled=${busy}>设定</button>${outcome}</form>`;
 }
 
@@ -225,7 +226,7 @@ function RoundPage({ route }) {
         <p><a href=${href('problems', { round: r.id })}>本轮问题</a> · <a href=${href('items', { round: r.id })}>本轮整改事项</a></p>
       </section>
       <${RoundAdvance} key=${r.stage} round=${r} onDone=${() => setTurn((n) => n + 1)} />
-      ${STAGES.indexOf(r.stage) >= STAGES.indexOf('feedback_delivered') ? html`<${RoundRectify} id=${r.id} />` : null}`}
+      <${RoundRectify} key=${r.stage} id=${r.id} fedBack=${STAGES.indexOf(r.stage) >= STAGES.indexOf('feedback_delivered')} />`}
   <//>`;
 }
 
