@@ -558,3 +558,34 @@ def test_choose_a_rounds_regime_before_its_items(console, browser):
     got = ok(rectify.call(console.suite.office, "rectify.round", {"round": "R-3"}))
     assert (got["regime"], got["regime_chosen"]) == ("2024", True), got
     assert not browser.driver.find_elements(By.CSS_SELECTOR, "#regime")
+
+
+def test_open_a_special_raised_round_with_its_modes(console, browser):
+    office = console.suite.office
+    ok(console.call("intake", office, "unit.register", {"id": "D-2", "name": "青山县", "level": "district"}))
+    ok(console.call("intake", office, "unit.register", {"id": "T-2", "name": "石门镇", "level": "town", "parent": "D-2"}))
+    go(browser, console, "#/rounds")
+    fill(browser, "#round-open [name=id]", "R-5")
+    fill(browser, "#round-open [name=name]", "乡村振兴专项巡察")
+    fill(browser, "#round-open [name=kind]", "special")
+    fill(browser, "#round-open [name=theme]", "乡村振兴")
+    fill(browser, "#round-open [name=team]", "team-1")
+    fill(browser, "#round-open [name=main]", "T-2")
+    fill(browser, "#round-open [name=planned_start]", str(local_day(3)))
+    fill(browser, "#round-open [name=planned_end]", str(local_day(33)))
+    click(browser, "#round-open details.more summary")
+    fill(browser, "#round-open [name=mode_elevated]", True)
+    fill(browser, "#round-open [name=mode_audit_linked]", True)
+    fill(browser, "#round-open [name=audit_ref]", "审计〔2026〕12号")
+    fill(browser, "#round-open [name=link]", "raised")
+    fill(browser, "#round-open [name=link_to]", "D-2")
+    click(browser, "#round-open button[type=submit]")
+    click_confirm(browser, "将开启专项巡察轮次「乡村振兴专项巡察」（编号 R-5），巡察组 team-1，被巡察单位 1 个，"
+                           f"计划 {local_day(3)} 至 {local_day(33)}，巡察方式：提级、巡审联动，提级巡察（D-2）")
+    browser.wait_for("#round-open .done")
+    got = ok(console.call("intake", office, "round.get", {"round": "R-5"}))
+    assert (got["kind"], got["theme"], got["modes"], got["audit_ref"], got["link"]) == (
+        "special", "乡村振兴", ["elevated", "audit_linked"], "审计〔2026〕12号", {"kind": "raised", "district": "D-2"}), got
+    go(browser, console, "#/round?id=R-5")
+    assert browser.text("#round-modes") == "提级、巡审联动（审计〔2026〕12号）"
+    assert browser.text("#round-link") == "提级巡察：D-2"

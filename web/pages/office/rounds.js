@@ -9,10 +9,15 @@ import { html, pick, useCommand, useForm, today, href, lines, PrincipalField } f
 export const STAGES = ['planned', 'stationed', 'withdrawn', 'reported', 'feedback_delivered', 'rectifying',
   'rectification_reported', 'evaluated', 'closed'];
 const KINDS = ['regular', 'special', 'mobile', 'lookback'];
+const MODES = ['elevated', 'cross', 'system', 'extended', 'linked', 'audit_linked'];
+// a round's link to the other level: its kind, the member naming the other side, what to ask
+const LINKS = { linked: ['round', '市级轮次编号'], crossed: ['by', '派出巡察组的区县（单位编号）'],
+  raised: ['district', '被提级的区县（单位编号）'] };
 
 function RoundOpen({ onOpened }) {
   const [v, bind] = useForm({ id: '', name: '', kind: 'regular', theme: '', prior_round: '', team: '', main: '',
-    extended: '', planned_start: today(), planned_end: today(), date: today() });
+    extended: '', planned_start: today(), planned_end: today(), date: today(), audit_ref: '', organ: '', owner: '',
+    link: '', link_to: '', ...Object.fromEntries(MODES.map((m) => [`mode_${m}`, false])) });
   const [run, outcome, busy] = useCommand(onOpened);
   function submit(e) {
     e.preventDefault();
@@ -22,8 +27,16 @@ function RoundOpen({ onOpened }) {
       planned_start: v.planned_start, planned_end: v.planned_end, date: v.date };
     if (v.kind === 'special') data.theme = v.theme;
     if (v.kind === 'lookback') data.prior_round = v.prior_round.trim();
+    const modes = MODES.filter((m) => v[`mode_${m}`]);
+    if (modes.length) data.modes = modes;
+    if (modes.includes('audit_linked')) data.audit_ref = v.audit_ref;
+    if (v.organ.trim()) data.organ = v.organ.trim();
+    if (v.owner.trim()) data.owner = v.owner.trim();
+    if (v.link) data.link = { kind: v.link, [LINKS[v.link][0]]: v.link_to.trim() };
     run('intake', 'round.open', data,
-      `将开启${word('kind', v.kind)}轮次「${data.name}」（编号 ${data.id}），巡察组 ${data.team}，被巡察单位 ${targets.length} 个，计划 ${data.planned_start} 至 ${data.planned_end}`,
+      `将开启${word('kind', v.kind)}轮次「${data.name}」（编号 ${data.id}），巡察组 ${data.team}，被巡察单位 ${targets.length} 个，计划 ${data.planned_start} 至 ${data.planned_end}` +
+      (modes.length ? `，巡察方式：${modes.map((m) => word('modes', m)).join('、')}` : '') +
+      (data.link ? `，${word('link', data.link.kind)}（${v.link_to.trim()}）` : ''),
       `已开启轮次 ${data.id}`);
   }
   return html`<form class="card form" id="round-open" onSubmit=${submit}>
@@ -39,6 +52,16 @@ function RoundOpen({ onOpened }) {
     <${Field} label="计划开始日期" type="date" required ...${bind('planned_start')} />
     <${Field} label="计划结束日期" type="date" required ...${bind('planned_end')} />
     <${Field} label="开启日期" type="date" required ...${bind('date')} />
+    <details class="more"><summary>更多选项：巡察方式、巡察主体、上下联动</summary>
+      <fieldset><legend>巡察方式</legend>
+        ${MODES.map((m) => html`<${Field} key=${m} label=${word('modes', m)} type="checkbox" ...${bind(`mode_${m}`)} />`)}
+      </fieldset>
+      ${v.mode_audit_linked ? html`<${Field} label="审计项目" required ...${bind('audit_ref')} />` : null}
+      <${Field} label="巡察机构（不填则按规定）" ...${bind('organ')} />
+      <${Field} label="开展巡察的区县（单位编号；市委开展的不填）" ...${bind('owner')} />
+      <${Field} label="上下联动" options=${[['', '无'], ...Object.entries(LINKS).map(([k, [, label]]) => [k, word('link', k) + '：' + label])]} ...${bind('link')} />
+      ${v.link ? html`<${Field} label=${LINKS[v.link][1]} required ...${bind('link_to')} />` : null}
+    </details>
     <button type="submit" disabled=${busy}>开启轮次</button>
     ${outcome}
   </form>`;
@@ -216,6 +239,8 @@ function RoundPage({ route }) {
           <dt>类型</dt><dd>${word('kind', r.kind)}${r.theme ? `（${r.theme}）` : ''}</dd>
           <dt>阶段</dt><dd id="round-stage">${word('stage', r.stage)}</dd>
           <dt>巡察组</dt><dd>${r.team}</dd>
+          ${r.modes?.length ? html`<dt>巡察方式</dt><dd id="round-modes">${r.modes.map((m) => word('modes', m)).join('、')}${r.audit_ref ? `（${r.audit_ref}）` : ''}</dd>` : null}
+          ${r.link ? html`<dt>上下联动</dt><dd id="round-link">${word('link', r.link.kind)}：${r.link.round || r.link.by || r.link.district}</dd>` : null}
           <dt>巡察机构</dt><dd>${r.owner?.organ}</dd>
           <dt>计划时间</dt><dd>${r.planned_start} 至 ${r.planned_end}</dd>
         </dl>
