@@ -171,7 +171,7 @@ rectify_deadline_move (xc_call_t *call, const rectify_t *rectify, json_int_t ite
 }
 
 json_t *
-rectify_deadline_light (const rectify_policy_t *p, xc_date_t due, xc_date_t today)
+rectify_deadline_light (const rectify_policy_t *p, xc_date_t due, xc_date_t today, bool ladder)
 {
     int days_left = (int) (due - today), reached = 0;
     const char *colour = NULL;
@@ -190,8 +190,20 @@ rectify_deadline_light (const rectify_policy_t *p, xc_date_t due, xc_date_t toda
         xc_date_format (due + (xc_date_t) (reached + 1) * p->every_days, on);
         next = json_pack ("{s:i, s:s, s:s}", "n", reached + 1, "name", p->steps[reached], "on", on);
     }
-    return json_pack ("{s:o, s:i, s:o, s:o}", "colour", colour ? json_string (colour) : json_null (),
-                      "days_left", days_left, "step", step, "next_step", next);
+    json_t *light = json_pack ("{s:o, s:i, s:o, s:o}", "colour", colour ? json_string (colour) : json_null (),
+                               "days_left", days_left, "step", step, "next_step", next);
+    if (light && ladder) {
+        /* every step with its day: step k falls on due + k x every_days, as the timer sends it */
+        json_t *steps = json_array ();
+        for (int k = 1; k <= p->n_steps; k++) {
+            char on[XC_DATE_LEN + 1];
+            xc_date_format (due + (xc_date_t) k * p->every_days, on);
+            json_array_append_new (steps, json_pack ("{s:i, s:s, s:s, s:b}", "n", k, "name", p->steps[k - 1],
+                                                     "on", on, "reached", k <= reached));
+        }
+        json_object_set_new (light, "ladder", steps);
+    }
+    return light;
 }
 
 /*  Records alert for (deadline, due); 1 when it is new, 0 when it was sent before. */

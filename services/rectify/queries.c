@@ -47,18 +47,18 @@ s_bind_filter (xc_call_t *call, sqlite3_stmt *stmt, const char *units)
 /*  The light of a running deadline due on due (text) by the rules of source ("city" or a
     district): rectify_deadline_light, or NULL when the deadline is done or has no date. */
 static json_t *
-s_light (const rectify_t *rectify, const char *due, const char *source, xc_date_t today)
+s_light (const rectify_t *rectify, const char *due, const char *source, xc_date_t today, bool ladder)
 {
     xc_date_t date;
     if (!due || xc_date_parse (due, &date, NULL) != 0)
         return NULL;
     const rectify_policy_t *p = rectify_policy_for (&rectify->policy,
                                                     source && strcmp (source, "city") != 0 ? source : NULL, NULL);
-    return rectify_deadline_light (p, date, today);
+    return rectify_deadline_light (p, date, today, ladder);
 }
 
 /*  Which calendar a deadline's span counts in (working days need the holiday files), and for a
-    running one its light today (colour, days left, escalation steps). */
+    running one its light today (colour, days left, escalation steps and their ladder). */
 static void
 s_calendar (xc_call_t *call, const rectify_t *rectify, json_t *deadlines)
 {
@@ -67,7 +67,7 @@ s_calendar (xc_call_t *call, const rectify_t *rectify, json_t *deadlines)
     json_array_foreach (deadlines, i, d) {
         json_t *light = json_integer_value (json_object_get (d, "running"))
             ? s_light (rectify, json_string_value (json_object_get (d, "due")),
-                       json_string_value (json_object_get (d, "policy_source")), xc_call_today (call))
+                       json_string_value (json_object_get (d, "policy_source")), xc_call_today (call), true)
             : NULL;
         if (light)
             json_object_update (d, light);
@@ -192,7 +192,7 @@ s_list_row (sqlite3_stmt *stmt)
 {
     /* the item's light: that of its running deadline due first (none once every one is done) */
     json_t *light = s_light (s_list_light.rectify, (const char *) sqlite3_column_text (stmt, 13),
-                             (const char *) sqlite3_column_text (stmt, 14), s_list_light.today);
+                             (const char *) sqlite3_column_text (stmt, 14), s_list_light.today, false);
     json_t *row = json_pack ("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
                       "id", (json_int_t) sqlite3_column_int64 (stmt, 0),
                       "problem", (json_int_t) sqlite3_column_int64 (stmt, 1),

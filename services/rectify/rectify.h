@@ -211,8 +211,9 @@ int rectify_deadline_tick (xc_call_t *call, const rectify_t *rectify, xc_date_t 
 /*  What the timer's rules p say today of a running deadline due on due, for the readers
     (rectify.get, rectify.list; the console shows it): {"colour": red past due, else the
     warning band days_left is in, null before the first band; "days_left"; "step": the
-    escalation step reached {"n", "name"} or null; "next_step": {"n", "name", "on"} or null}. */
-json_t *rectify_deadline_light (const rectify_policy_t *p, xc_date_t due, xc_date_t today);
+    escalation step reached {"n", "name"} or null; "next_step": {"n", "name", "on"} or null;
+    with ladder (rectify.get) also "ladder": every step [{"n", "name", "on", "reached"}]}. */
+json_t *rectify_deadline_light (const rectify_policy_t *p, xc_date_t due, xc_date_t today, bool ladder);
 /*  From policy's calendar_warn_from on, tells the office once (a keyed calendar.missing) that
     next year's working-day calendar file is missing. */
 int rectify_calendar_tick (xc_call_t *call, rectify_t *rectify, xc_date_t today);

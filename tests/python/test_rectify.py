@@ -253,8 +253,12 @@ def test_each_running_deadline_says_its_light_as_the_timer_would(suite):
             nxt = {"n": reached + 1, "name": steps[reached],
                    "on": str(due + datetime.timedelta(days=7 * (reached + 1)))} if reached < 5 else None
             assert d["next_step"] == nxt, d
+            # the whole ladder: step k on due + 7k, reached once that day has come
+            assert d["ladder"] == [{"n": k, "name": steps[k - 1], "reached": k <= reached,
+                                    "on": str(due + datetime.timedelta(days=7 * k))} for k in range(1, 6)], d
         # the list's light is that of the running deadline due first
         first = min(running, key=lambda d: d["due"])
         assert listed[unit]["light"] == {k: first[k] for k in ("colour", "days_left", "step", "next_step")}
+        assert all("ladder" not in d and "colour" not in d for d in got["deadlines"] if not d["running"])
     assert listed["U-B"]["light"]["colour"] == "red" and listed["U-B"]["light"]["step"]["n"] >= 3
     assert listed["U-A"]["overdue"] is False and listed["U-B"]["overdue"] is True

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from "../vendor/preact/hooks.mjs";
 import htm from "../vendor/htm/htm.module.js";
 import { ask, confirmSet, refusalFrom } from "./session.js";
 import { routeGo, useRoute } from "./route.js";
+import { explainChinese } from "./explain.js";
 
 export const html = htm.bind(h);
 
@@ -54,8 +55,10 @@ export function Light({ colour }) {
 
 // A date with its deadline explanation: in the title for a mouse, and behind a real button
 // (ⓘ) for a keyboard or a phone, which shows it in the page.
-export function DateCell({ date, explain }) {
+// The services explain in English; explainChinese (explain.js) says it in Chinese.
+export function DateCell({ date, explain: said }) {
   const [open, set] = useState(false);
+  const explain = explainChinese(said);
   if (!explain) return html`<span class="date">${date ?? "—"}</span>`;
   return html`<span class="date" title=${explain}>${date ?? "—"}<button type="button" class="explain"
       aria-label=${`日期说明：${explain}`} aria-expanded=${open} onClick=${() => set(!open)}>ⓘ</button>${open
@@ -101,7 +104,8 @@ export function useAsk(service, type, data, deps = []) {
   return { ...state, reload: () => bump((x) => x + 1) };
 }
 
-// The page of a list query (`after`/`limit` in, `next` out). filters: [{name, label, options?}]
+// The page of a list query (`after`/`limit` in, `next` out). filters: [{name, label, options?,
+// number?, boolean?}] (number/boolean: the query's text sent as a number / true or false),
 // kept in the route's query (linkable, kept over a reload); columns: [{label, value(row)}];
 // rowKey(row); onOpen(row) makes each row's first cell a button. items: the result's member
 // holding the rows (default "items"). The query's "after" holds the page's cursor.
@@ -110,7 +114,8 @@ export function ListView({ service, type, filters = [], columns, rowKey = (r) =>
   const route = useRoute();
   const q = route.query;
   const data = { ...extra, limit };
-  for (const f of filters) if (q[f.name]) data[f.name] = f.number ? Number(q[f.name]) : q[f.name];
+  for (const f of filters)
+    if (q[f.name]) data[f.name] = f.number ? Number(q[f.name]) : f.boolean ? q[f.name] === "true" : q[f.name];
   // a cursor is whatever `next` was: a number (problem ids) or a text (unit ids)
   if (q.after) data.after = q.after_n === "1" ? Number(q.after) : q.after;
   const { value, refusal, busy, reload } = useAsk(service, type, data, [JSON.stringify(data), stamp]);

@@ -6,7 +6,6 @@ import { useState } from "../vendor/preact/hooks.mjs";
 import { html, Busy, DateCell, Field, Light, ListView, Page, RefusalBox, useAsk } from "../js/ui.js";
 import { routeGo } from "../js/route.js";
 import { word } from "../js/words.js";
-import { explainChinese } from "../js/explain.js";
 import { Facts, codeOptions, count, useCommand } from "./roles_common.js";
 
 const STATES = ["referred", "acknowledged", "disposed", "concluded"];
@@ -138,7 +137,7 @@ function Lead({ route }) {
                         ["处置方式", lead.method ? word("method", lead.method) : "—"],
                         ["单位", lead.unit_name ?? lead.unit], ["问题类别", lead.category_name],
                         ["移交日期", lead.referred_on],
-                        ["反馈期限", html`<${DateCell} date=${lead.due?.date} explain=${explainChinese(lead.due?.explain)}/>`],
+                        ["反馈期限", html`<${DateCell} date=${lead.due?.date} explain=${lead.due?.explain}/>`],
                         ...CONTENT.filter(([k]) => typeof content[k] === "string").map(([k, label]) => [label, content[k]])]}/>
       <${Outcomes} lead=${lead}/>
       <h3>办理记录</h3>

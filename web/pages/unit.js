@@ -6,7 +6,6 @@ import { useState } from "../vendor/preact/hooks.mjs";
 import { html, Busy, DateCell, Field, Light, ListView, Page, RefusalBox, useAsk } from "../js/ui.js";
 import { routeGo, useRoute } from "../js/route.js";
 import { word } from "../js/words.js";
-import { explainChinese } from "../js/explain.js";
 import { EvidenceField, Facts, codeOptions, count, useCommand, yuanToFen } from "./roles_common.js";
 
 const STATES = ["opened", "planned", "claimed", "reopened", "closed"];
@@ -64,7 +63,7 @@ function Deadlines({ item }) {
       <th scope="col">状态</th><th scope="col">督办</th></tr></thead>
     <tbody>${item.deadlines.map((d) => html`<tr data-deadline=${d.deadline}>
       <td data-label="期限">${deadlineName(d)}</td>
-      <td data-label="到期日"><${DateCell} date=${d.due} explain=${explainChinese(d.explain)}/></td>
+      <td data-label="到期日"><${DateCell} date=${d.due} explain=${d.explain}/></td>
       <td data-label="状态">${d.running ? html`<${LightCell} light=${d}/>` : "已完成"}</td>
       <td data-label="督办">${d.running ? html`<${StepCell} light=${d}/>` : "—"}</td></tr>`)}</tbody></table></div>`;
 }
