@@ -141,7 +141,7 @@ static const struct {
     { "recipient", "接收人" }, { "type", "类型" }, { "channel", "渠道" }, { "tries", "发送次数" },
     { "delivery", "通知编号" }, { "rule", "规则" }, { "event", "事件" }, { "subject", "标题" }, { "text", "正文" },
     { "data", "内容" }, { "stream_seq", "通知序号" }, { "resent", "重发次数" }, { "created_ms", "生成时间" },
-    { "link", "联动类型" }, { "round_owner", "巡察机构" }, { "district", "区县" }, { "colour", "预警" },
+    { "link", "联动类型" }, { "round_owner", "巡察机构" }, { "district", "区县" }, { "light", "预警" },
     { NULL, NULL },
 };
 

@@ -311,7 +311,7 @@ rectify_round (xc_call_t *call, void *state)
     stmt = xc_call_stmt (call,
         "SELECT t.unit, u.name, e.score_centi, e.grade, v.feedback_on, v.due, v.recorded_on, iv.reason,"
         " (SELECT count(*) FROM items WHERE round = t.round AND unit = t.unit),"
-        " (SELECT count(*) FROM interviews_held h WHERE h.round = t.round AND h.unit = t.unit)"
+        " (SELECT count(*) FROM interviews_held h WHERE h.round = t.round AND h.unit = t.unit), v.explain"
         " FROM round_targets t LEFT JOIN units u ON u.id = t.unit"
         " LEFT JOIN evaluations e ON e.round = t.round AND e.unit = t.unit"
         " LEFT JOIN visits v ON v.round = t.round AND v.unit = t.unit"
@@ -333,14 +333,15 @@ rectify_round (xc_call_t *call, void *state)
         long long centi = sqlite3_column_int64 (stmt, 2);
         snprintf (score, sizeof score, "%lld.%02lld", centi / 100, centi % 100);
         added = xc_page_add (&page, json_pack (
-            "{s:o, s:o, s:I, s:o, s:o, s:o, s:{s:o, s:o, s:o}, s:o, s:I}",
+            "{s:o, s:o, s:I, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:o, s:I}",
             "unit", xc_column_text (stmt, 0), "name", xc_column_text (stmt, 1),
             "items", (json_int_t) sqlite3_column_int64 (stmt, 8),
             "score", scored ? json_string (score) : json_null (), "grade", xc_column_text (stmt, 3),
             "grade_name", scored ? json_string (rectify_policy_grade_name (&rectify->policy,
                                                 (const char *) sqlite3_column_text (stmt, 3))) : json_null (),
             "visit", "feedback_on", xc_column_text (stmt, 4), "due", xc_column_text (stmt, 5),
-            "recorded_on", xc_column_text (stmt, 6), "interview", xc_column_text (stmt, 7),
+            "recorded_on", xc_column_text (stmt, 6), "explain", xc_column_text (stmt, 10),
+            "interview", xc_column_text (stmt, 7),
             "interviews_held", (json_int_t) sqlite3_column_int64 (stmt, 9)));
     }
     sqlite3_reset (stmt);
