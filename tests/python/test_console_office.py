@@ -466,6 +466,8 @@ def test_reject_a_claim_with_its_reason(console, browser):
     got = ok(rectify.call(office, "rectify.get", {"item": item["id"]}))
     assert got["state"] == "reopened" and got["claims"][-1]["reason"] == "资金尚未追回，证据不足", got["claims"]
     assert "已退回：资金尚未追回，证据不足" in browser.text("#item-claims")
+    assert "整改台账.xlsx（SHA-256 cdcdcdcdcdcd…）" in browser.text("#item-claims")
+    assert "退回整改（web-office）：资金尚未追回，证据不足" in browser.text("#item-history")
     assert "（补录）" in browser.text("#item-history")
 
 
