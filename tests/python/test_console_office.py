@@ -591,3 +591,25 @@ def test_open_a_special_raised_round_with_its_modes(console, browser):
     go(browser, console, "#/round?id=R-5")
     assert browser.text("#round-modes") == "提级、巡审联动（审计〔2026〕12号）"
     assert browser.text("#round-link") == "提级巡察：D-2"
+
+
+def test_record_a_problem_from_paper(console, browser):
+    office, intake = console.suite.office, console.clients["intake"]
+    go(browser, console, "#/problems")
+    fill(browser, "#problem-report [name=occurred_on]", str(local_day(-40)))
+    fill(browser, "#problem-report [name=round]", "R-1")
+    fill(browser, "#problem-report [name=unit]", "U-B")
+    fill(browser, "#problem-report [name=category]", "eight_rules")
+    fill(browser, "#problem-report [name=summary]", "违规发放津贴补贴")
+    fill(browser, "#problem-report [name=detail]", "2026 年审计发现，见审计报告第 3 页")
+    fill(browser, "#problem-report [name=severity]", "serious")
+    fill(browser, "#problem-report [name=source]", "audit")
+    click(browser, "#problem-report button[type=submit]")
+    click_confirm(browser, f"将补录 {local_day(-40)} 发现的问题「违规发放津贴补贴」（单位 U-B，来源：审计）")
+    browser.wait_for("#problem-report .done")
+    got = next(p for p in ok(intake.call(office, "problem.list", {"source": "audit", "unit": "U-B"}))["items"]
+               if p["summary"] == "违规发放津贴补贴")
+    assert (got["found_on"], got["recorded_from_history"], got["category"], got["round"]) == (
+        str(local_day(-40)), True, "eight_rules", "R-1"), got
+    fill(browser, ".filters [name=source]", "audit")
+    wait_until(lambda: str(got["id"]) in row_keys(browser), what="the problem in the list")
