@@ -141,7 +141,7 @@ static const struct {
     { "recipient", "接收人" }, { "type", "类型" }, { "channel", "渠道" }, { "tries", "发送次数" },
     { "delivery", "通知编号" }, { "rule", "规则" }, { "event", "事件" }, { "subject", "标题" }, { "text", "正文" },
     { "data", "内容" }, { "stream_seq", "通知序号" }, { "resent", "重发次数" }, { "created_ms", "生成时间" },
-    { "link", "联动类型" }, { "round_owner", "巡察机构" }, { "district", "区县" }, { "colour", "预警" },
+    { "link", "联动类型" }, { "round_owner", "巡察机构" }, { "district", "区县" }, { "light", "预警" },
     { NULL, NULL },
 };
 
@@ -225,6 +225,22 @@ s_district_name (const json_t *names, const char *id)
 
 /*  A round's link as the office reads it: 联动巡察（R-C20）, 交叉巡察（派出：云溪区）,
     提级巡察（云溪区）; an ordinary round's is empty. */
+/*  rectify.list's "light" in words: its colour (正常 before any band) and the step reached. */
+static json_t *
+s_light_word (const json_t *light)
+{
+    if (!json_is_object (light))
+        return json_string ("—");
+    const char *colour = json_string_value (json_object_get (light, "colour"));
+    const char *word = colour ? ctl_word ("colour", colour) : "正常";
+    const char *step = json_string_value (json_object_get (json_object_get (light, "step"), "name"));
+    const char *step_word = step ? ctl_word ("step", step) : NULL;
+    char text[128];
+    snprintf (text, sizeof text, "%s%s%s", word ? word : colour, step ? "，" : "",
+              step ? (step_word ? step_word : step) : "");
+    return json_string (text);
+}
+
 static json_t *
 s_link_word (const json_t *link, const json_t *names)
 {
@@ -274,6 +290,8 @@ s_office_row (const json_t *row, const json_t *names)
             json_object_set_new (out, key, s_owner_word (v, names));
         else if (strcmp (key, "link") == 0 && (json_is_object (v) || json_is_null (v)))
             json_object_set_new (out, key, s_link_word (v, names));
+        else if (strcmp (key, "light") == 0)
+            json_object_set_new (out, key, s_light_word (v));
         else if (strcmp (key, "round_owner") == 0 && json_is_string (v))
             json_object_set_new (out, key, json_string (strcmp (json_string_value (v), "city") == 0
                                                         ? "市本级" : s_district_name (names, json_string_value (v))));

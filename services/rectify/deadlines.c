@@ -295,17 +295,29 @@ s_rules (const rectify_t *rectify, const char *source)
     return rectify_policy_for (&rectify->policy, source && strcmp (source, "city") != 0 ? source : NULL, NULL);
 }
 
-const char *
-rectify_deadline_colour (const rectify_t *rectify, const char *source, xc_date_t due, xc_date_t today)
+json_t *
+rectify_deadline_state (const rectify_t *rectify, const char *source, xc_date_t due, xc_date_t today)
 {
     const rectify_policy_t *p = s_rules (rectify, source);
-    int days_left = (int) (due - today);
-    if (days_left < 0)
-        return "red";
-    for (int i = 0; i < p->n_warnings; i++)
+    int days_left = (int) (due - today), reached = 0;
+    const char *colour = NULL;
+    if (days_left < 0) {
+        colour = "red";
+        while (reached < p->n_steps && today >= due + (xc_date_t) (reached + 1) * p->every_days)
+            reached++;
+    }
+    for (int i = 0; i < p->n_warnings && !colour; i++)      /* the band s_alerts_for warns of */
         if (days_left <= p->warnings[i].days_left)
-            return p->warnings[i].colour;
-    return NULL;
+            colour = p->warnings[i].colour;
+    json_t *step = reached ? json_pack ("{s:i, s:s}", "n", reached, "name", p->steps[reached - 1]) : json_null ();
+    json_t *next = json_null ();
+    if (reached < p->n_steps) {
+        char on[XC_DATE_LEN + 1];
+        xc_date_format (due + (xc_date_t) (reached + 1) * p->every_days, on);
+        next = json_pack ("{s:i, s:s, s:s}", "n", reached + 1, "name", p->steps[reached], "on", on);
+    }
+    return json_pack ("{s:o, s:i, s:o, s:o}", "colour", colour ? json_string (colour) : json_null (),
+                      "days_left", days_left, "step", step, "next_step", next);
 }
 
 void
@@ -322,10 +334,10 @@ rectify_deadline_view (const rectify_t *rectify, json_t *d, xc_date_t today)
         json_object_set_new (d, "escalation", json_null ());
         return;
     }
-    int days_left = (int) (due - today);
-    const char *colour = rectify_deadline_colour (rectify, source, due, today);
-    json_object_set_new (d, "colour", colour ? json_string (colour) : json_null ());
-    json_object_set_new (d, "days_left", json_integer (days_left));
+    json_t *state = rectify_deadline_state (rectify, source, due, today);
+    json_object_update (d, state);
+    json_decref (state);
+    /* the whole ladder: every step's day, whether it is reached, the next one */
     json_t *steps = json_array (), *next = json_null ();
     for (int k = 1; k <= p->n_steps; k++) {
         char on[XC_DATE_LEN + 1];

@@ -163,10 +163,10 @@ rectify_get (xc_call_t *call, void *state)
 static _Thread_local const rectify_t *s_list_rectify;
 static _Thread_local xc_date_t s_list_today;
 
-/*  "colour": the band of the item's most pressing running deadline (column 13: its due date and
-    whose rules, "due|source"), null when none is running or it is in no band yet. */
+/*  "light": the state today of the item's running deadline due first (column 13: its due date
+    and whose rules, "due|source"), null when none is running. */
 static json_t *
-s_list_colour (sqlite3_stmt *stmt)
+s_list_light (sqlite3_stmt *stmt)
 {
     const char *text = (const char *) sqlite3_column_text (stmt, 13);
     char day[XC_DATE_LEN + 1];
@@ -178,8 +178,8 @@ s_list_colour (sqlite3_stmt *stmt)
     if (xc_date_parse (day, &due, NULL) != 0)
         return json_null ();
     const char *source = text[XC_DATE_LEN] == '|' ? text + XC_DATE_LEN + 1 : NULL;
-    const char *colour = rectify_deadline_colour (s_list_rectify, source, due, s_list_today);
-    return colour ? json_string (colour) : json_null ();
+    json_t *light = rectify_deadline_state (s_list_rectify, source, due, s_list_today);
+    return light ? light : json_null ();
 }
 
 static json_t *
@@ -193,7 +193,7 @@ s_list_row (sqlite3_stmt *stmt)
                       "class", xc_column_text (stmt, 6), "state", xc_column_text (stmt, 7),
                       "opened_on", xc_column_text (stmt, 8), "due", xc_column_text (stmt, 9),
                       "overdue", sqlite3_column_int (stmt, 10), "category_name", xc_column_text (stmt, 11),
-                      "round_owner", xc_column_text (stmt, 12), "colour", s_list_colour (stmt));
+                      "round_owner", xc_column_text (stmt, 12), "light", s_list_light (stmt));
 }
 
 int

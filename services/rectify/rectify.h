@@ -206,14 +206,15 @@ int rectify_deadline_move (xc_call_t *call, const rectify_t *rectify, json_int_t
 /*  start + span, failing the call when the calendar cannot. */
 int rectify_due (xc_call_t *call, xc_date_t start, xc_span_t span, xc_date_t *due,
                  char *explain, size_t explain_size);
-/*  Adds colour, days_left and escalation (the ladder, the next step) to a deadline of
-    rectify.get, as the timer would send them (docs/services/rectify.md, "Deadlines"). */
+/*  What the timer's rules (those of source: "city" or a district's id, NULL the city's) say
+    today of a running deadline due on due: {"colour": "red" past due, else the warning band the
+    days left are in, null before the first band; "days_left"; "step": the escalation step
+    reached {"n", "name"} or null; "next_step": {"n", "name", "on"} or null}. rectify.list gives
+    it as an item's "light" (docs/services/rectify.md, "Deadlines"). */
+json_t *rectify_deadline_state (const rectify_t *rectify, const char *source, xc_date_t due, xc_date_t today);
+/*  Adds to a deadline of rectify.get its state today (above) and "escalation", the whole
+    ladder: {"every_days", "steps": [{"step", "on", "reached"}], "next": {"step", "on"}}. */
 void rectify_deadline_view (const rectify_t *rectify, json_t *deadline, xc_date_t today);
-/*  The band a running deadline due on due is in today by the rules of source ("city" or a
-    district's id, NULL: the city's): a warning's colour, "red" once overdue, NULL before the
-    first band. */
-const char *rectify_deadline_colour (const rectify_t *rectify, const char *source, xc_date_t due,
-                                     xc_date_t today);
 /*  Sends the alerts of every deadline due today. */
 int rectify_deadline_tick (xc_call_t *call, const rectify_t *rectify, xc_date_t today);
 /*  From policy's calendar_warn_from on, tells the office once (a keyed calendar.missing) that

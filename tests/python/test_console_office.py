@@ -264,8 +264,9 @@ def test_an_items_escalation_ladder_is_the_services(console, browser):
         steps = [li.text for li in ol.find_elements(By.TAG_NAME, "li")]
         assert steps == [f"{words[s['step']]}：{s['on']}" + ("（已到达）" if s["reached"] else "")
                          for s in d["escalation"]["steps"]], steps
-    nxt = running[0]["escalation"]["next"]
-    assert browser.text("#item-escalation .next-step") == f"下一步：{words[nxt['step']]}，{nxt['on']}"
+    nxt = running[0]["next_step"]
+    assert nxt == {"n": 1, "name": running[0]["escalation"]["next"]["step"], "on": running[0]["escalation"]["next"]["on"]}
+    assert browser.text("#item-escalation .next-step") == f"下一步：{words[nxt['name']]}，{nxt['on']}"
     # the light is the band rectify gives (none yet: 正常)
     lights = browser.driver.find_elements(By.CSS_SELECTOR, "#item-deadlines .light")
     assert [l.get_attribute("data-colour") for l in lights] == [d["colour"] or "green" for d in running]
@@ -431,7 +432,7 @@ def test_an_overdue_item_its_red_light_and_the_steps_reached(console, browser):
     wait_rows(browser, [str(i["id"]) for i in rows])
     for i in rows:
         lights = browser.driver.find_elements(By.CSS_SELECTOR, f".list tbody tr[data-key='{i['id']}'] .light")
-        assert [l.get_attribute("data-colour") for l in lights] == ([] if i["state"] == "closed" else [i["colour"] or "green"]), i
+        assert [l.get_attribute("data-colour") for l in lights] == ([] if not i["light"] else [i["light"]["colour"] or "green"]), i
     go(browser, console, f"#/item?id={item['id']}")
     browser.wait_for("#item-escalation")
     got = ok(rectify.call(office, "rectify.get", {"item": item["id"]}))
@@ -440,11 +441,12 @@ def test_an_overdue_item_its_red_light_and_the_steps_reached(console, browser):
     assert browser.driver.find_element(By.CSS_SELECTOR, "#item-deadlines .light").get_attribute("data-colour") == "red"
     reached = browser.driver.find_elements(By.CSS_SELECTOR, "#item-escalation li.reached")
     assert len(reached) == sum(s["reached"] for s in d["escalation"]["steps"]) >= 1
-    nxt = d["escalation"]["next"]
+    nxt = d["next_step"]
     words = {"supervision_notice": "督办通知", "stage_guidance": "阶段指导", "reminder": "提醒",
              "warning": "警示", "accountability": "问责"}
+    assert d["step"]["n"] == len(reached), d
     assert browser.text("#item-escalation .next-step") == (
-        f"下一步：{words[nxt['step']]}，{nxt['on']}" if nxt else "已到达最后一级督办")
+        f"下一步：{words[nxt['name']]}，{nxt['on']}" if nxt else "已到达最后一级督办")
     browser.driver.execute_script("document.querySelector('#item-deadlines').scrollIntoView()")
     browser.screenshot("office-item-overdue")
 

@@ -262,6 +262,10 @@ def test_get_gives_each_deadline_its_colour_and_escalation_ladder(suite):
                                        for st, day in zip(steps, on)], ladder
             nxt = next(((st, day) for st, day in zip(steps, on) if today < day), None)
             assert ladder["next"] == (nxt and {"step": nxt[0], "on": str(nxt[1])}), ladder
+            # the same, as the step reached and the next one
+            reached = sum(today >= day for day in on)
+            assert d["step"] == (reached and {"n": reached, "name": steps[reached - 1]} or None), d
+            assert d["next_step"] == (nxt and {"n": reached + 1, "name": nxt[0], "on": str(nxt[1])}), d
             seen.add((got["class"], d["deadline"], d["colour"]))
             if got["class"] == "immediate":
                 assert ladder["steps"][0]["reached"] and ladder["next"]["step"] == "stage_guidance" or \
@@ -269,7 +273,7 @@ def test_get_gives_each_deadline_its_colour_and_escalation_ladder(suite):
         # the list gives each item the band of its most pressing running deadline
         listed = next(i for i in ok(rectify.call(o, "rectify.list", {"round": "R9"}))["items"] if i["id"] == row["id"])
         soonest = min(got["deadlines"], key=lambda d: d["due"])
-        assert listed["colour"] == soonest["colour"], (listed, got["deadlines"])
+        assert listed["light"] == {k: soonest[k] for k in ("colour", "days_left", "step", "next_step")}, (listed, soonest)
     # the immediate item is overdue (red) with its first step reached; the plan is not
     assert ("immediate", "item", "red") in seen, seen
     assert any(c == "deadline" and dl == "plan" and col != "red" for c, dl, col in seen), seen
@@ -280,4 +284,4 @@ def test_get_gives_each_deadline_its_colour_and_escalation_ladder(suite):
         "evidence": [{"file": "整改报告.pdf", "sha256": "cd" * 32}]}))
     done = ok(rectify.call(o, "rectify.get", {"item": imm["id"]}))["deadlines"][0]
     assert done["running"] in (0, False) and done["colour"] is None and done["escalation"] is None, done
-    assert next(i for i in items(s, rectify, 2) if i["id"] == imm["id"])["colour"] is None
+    assert next(i for i in items(s, rectify, 2) if i["id"] == imm["id"])["light"] is None

@@ -2,12 +2,12 @@
 // and its measures, progress, completion claims, the office's review (accept = 销号, reject =
 // 退回整改), extensions of a deadline (rectify.extend), each deadline with the service's own
 // explanation, and the escalation ladder with the steps reached and the next one as rectify
-// gives them (rectify.get's deadlines: `colour`, `escalation`).
+// gives them (rectify.get's deadlines: `colour`, `step`, `next_step`, `escalation`).
 import { useState } from '../../vendor/preact/hooks.mjs';
 import { ask } from '../../js/session.js';
 import { useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
-import { spanChinese } from '../../js/explain.js';
+import { spanChinese } from './spans.js';
 import { html, pick, useCommand, useForm, href } from './common.js';
 
 const STATES = ['opened', 'planned', 'claimed', 'reopened', 'closed'];
@@ -79,8 +79,8 @@ function ItemsPage({ route }) {
     { label: '类别', value: (i) => i.category_name || i.category },
     { label: '整改类型', value: (i) => word('class', i.class) },
     { label: '状态', value: (i) => word('state', i.state) },
-    // the band rectify gives the item's most pressing running deadline; none yet: 正常
-    { label: '整改期限', value: (i) => html`${i.due || '长期'} ${i.state === 'closed' ? null : html`<${Light} colour=${i.colour || 'green'} />`}` },
+    // the light rectify gives the item (its running deadline due first); none yet in a band: 正常
+    { label: '整改期限', value: (i) => html`${i.due || '长期'} ${i.light ? html`<${Light} colour=${i.light.colour || 'green'} />` : null}` },
   ];
   const filters = [
     { name: 'round', label: '轮次编号' },
@@ -139,17 +139,19 @@ function ItemExtend({ item, onDone }) {
 }
 
 // The ladder of escalation steps (督办升级) of each running deadline, as rectify.get gives it:
-// the steps with their days, those reached, the next one. Nothing here is computed.
+// every step with its day (`escalation`), or at least the step reached and the next one
+// (`step`, `next_step`). Nothing here is computed.
 function Escalation({ deadlines }) {
-  const shown = deadlines.filter((d) => d.escalation && d.escalation.steps.length);
+  const shown = deadlines.filter((d) => d.running && (d.escalation?.steps?.length || d.step || d.next_step));
   if (!shown.length) return null;
   return html`<section class="card" id="item-escalation">
     <h3>督办升级</h3>
     ${shown.map((d, i) => html`<div key=${i}>
-      <h4>${deadlineName(d)}（期限 ${d.due}，逾期后每 ${d.escalation.every_days} 天升级一级）</h4>
-      <ol class="ladder">${d.escalation.steps.map((s) => html`<li key=${s.step} class=${s.reached ? 'reached' : ''}>
-        ${word('step', s.step)}：${s.on}${s.reached ? '（已到达）' : ''}</li>`)}</ol>
-      <p class="next-step">${d.escalation.next ? `下一步：${word('step', d.escalation.next.step)}，${d.escalation.next.on}` : '已到达最后一级督办'}</p>
+      <h4>${deadlineName(d)}（期限 ${d.due}${d.escalation ? `，逾期后每 ${d.escalation.every_days} 天升级一级` : ''}）</h4>
+      ${d.escalation ? html`<ol class="ladder">${d.escalation.steps.map((s) => html`<li key=${s.step} class=${s.reached ? 'reached' : ''}>
+        ${word('step', s.step)}：${s.on}${s.reached ? '（已到达）' : ''}</li>`)}</ol>`
+        : d.step ? html`<p class="reached">已到达：${word('step', d.step.name)}</p>` : null}
+      <p class="next-step">${d.next_step ? `下一步：${word('step', d.next_step.name)}，${d.next_step.on}` : '已到达最后一级督办'}</p>
     </div>`)}
   </section>`;
 }
