@@ -223,6 +223,22 @@ s_district_name (const json_t *names, const char *id)
     return json_is_string (name) ? json_string_value (name) : id;
 }
 
+/*  rectify.list's "light" in words: its colour (正常 before any band) and the step reached. */
+static json_t *
+s_light_word (const json_t *light)
+{
+    if (!json_is_object (light))
+        return json_string ("—");
+    const char *colour = json_string_value (json_object_get (light, "colour"));
+    const char *word = colour ? ctl_word ("colour", colour) : "正常";
+    const char *step = json_string_value (json_object_get (json_object_get (light, "step"), "name"));
+    const char *step_word = step ? ctl_word ("step", step) : NULL;
+    char text[128];
+    snprintf (text, sizeof text, "%s%s%s", word ? word : colour, step ? "，" : "",
+              step ? (step_word ? step_word : step) : "");
+    return json_string (text);
+}
+
 /*  A round's link as the office reads it: 联动巡察（R-C20）, 交叉巡察（派出：云溪区）,
     提级巡察（云溪区）; an ordinary round's is empty. */
 static json_t *
@@ -274,6 +290,8 @@ s_office_row (const json_t *row, const json_t *names)
             json_object_set_new (out, key, s_owner_word (v, names));
         else if (strcmp (key, "link") == 0 && (json_is_object (v) || json_is_null (v)))
             json_object_set_new (out, key, s_link_word (v, names));
+        else if (strcmp (key, "light") == 0)
+            json_object_set_new (out, key, s_light_word (v));
         else if (strcmp (key, "round_owner") == 0 && json_is_string (v))
             json_object_set_new (out, key, json_string (strcmp (json_string_value (v), "city") == 0
                                                         ? "市本级" : s_district_name (names, json_string_value (v))));

@@ -32,7 +32,8 @@ def ok(reply):
 
 
 def node_explain(texts):
-    script = ("import {explainChinese, spanChinese} from './web/js/explain.js';\n"
+    script = ("import {explainChinese} from './web/js/explain.js';\n"
+              "import {spanChinese} from './web/pages/office/spans.js';\n"
               f"const texts = {json.dumps(texts)};\n"
               "console.log(JSON.stringify(texts.map((t) => [explainChinese(t), spanChinese(t)])));")
     out = subprocess.run(["node", "--input-type=module", "-e", script], cwd=REPO, capture_output=True,

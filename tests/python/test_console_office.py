@@ -431,7 +431,7 @@ def test_an_overdue_item_its_red_light_and_the_steps_reached(console, browser):
     wait_rows(browser, [str(i["id"]) for i in rows])
     for i in rows:
         lights = browser.driver.find_elements(By.CSS_SELECTOR, f".list tbody tr[data-key='{i['id']}'] .light")
-        assert [l.get_attribute("data-colour") for l in lights] == ([] if i["state"] == "closed" else [(i["light"] or {}).get("colour") or "green"]), i
+        assert [l.get_attribute("data-colour") for l in lights] == ([] if not i["light"] else [i["light"]["colour"] or "green"]), i
     go(browser, console, f"#/item?id={item['id']}")
     browser.wait_for("#item-escalation")
     got = ok(rectify.call(office, "rectify.get", {"item": item["id"]}))
@@ -443,6 +443,7 @@ def test_an_overdue_item_its_red_light_and_the_steps_reached(console, browser):
     nxt = d["next_step"]
     words = {"supervision_notice": "督办通知", "stage_guidance": "阶段指导", "reminder": "提醒",
              "warning": "警示", "accountability": "问责"}
+    assert d["step"]["n"] == len(reached), d
     assert browser.text("#item-escalation .next-step") == (
         f"下一步：{words[nxt['name']]}，{nxt['on']}" if nxt else "已到达最后一级督办")
     browser.driver.execute_script("document.querySelector('#item-deadlines').scrollIntoView()")
@@ -466,6 +467,8 @@ def test_reject_a_claim_with_its_reason(console, browser):
     got = ok(rectify.call(office, "rectify.get", {"item": item["id"]}))
     assert got["state"] == "reopened" and got["claims"][-1]["reason"] == "资金尚未追回，证据不足", got["claims"]
     assert "已退回：资金尚未追回，证据不足" in browser.text("#item-claims")
+    assert "整改台账.xlsx（SHA-256 cdcdcdcdcdcd…）" in browser.text("#item-claims")
+    assert "退回整改（web-office）：资金尚未追回，证据不足" in browser.text("#item-history")
     assert "（补录）" in browser.text("#item-history")
 
 
@@ -589,3 +592,25 @@ def test_open_a_special_raised_round_with_its_modes(console, browser):
     go(browser, console, "#/round?id=R-5")
     assert browser.text("#round-modes") == "提级、巡审联动（审计〔2026〕12号）"
     assert browser.text("#round-link") == "提级巡察：D-2"
+
+
+def test_record_a_problem_from_paper(console, browser):
+    office, intake = console.suite.office, console.clients["intake"]
+    go(browser, console, "#/problems")
+    fill(browser, "#problem-report [name=occurred_on]", str(local_day(-40)))
+    fill(browser, "#problem-report [name=round]", "R-1")
+    fill(browser, "#problem-report [name=unit]", "U-B")
+    fill(browser, "#problem-report [name=category]", "eight_rules")
+    fill(browser, "#problem-report [name=summary]", "违规发放津贴补贴")
+    fill(browser, "#problem-report [name=detail]", "2026 年审计发现，见审计报告第 3 页")
+    fill(browser, "#problem-report [name=severity]", "serious")
+    fill(browser, "#problem-report [name=source]", "audit")
+    click(browser, "#problem-report button[type=submit]")
+    click_confirm(browser, f"将补录 {local_day(-40)} 发现的问题「违规发放津贴补贴」（单位 U-B，来源：审计）")
+    browser.wait_for("#problem-report .done")
+    got = next(p for p in ok(intake.call(office, "problem.list", {"source": "audit", "unit": "U-B"}))["items"]
+               if p["summary"] == "违规发放津贴补贴")
+    assert (got["found_on"], got["recorded_from_history"], got["category"], got["round"]) == (
+        str(local_day(-40)), True, "eight_rules", "R-1"), got
+    fill(browser, ".filters [name=source]", "audit")
+    wait_until(lambda: str(got["id"]) in row_keys(browser), what="the problem in the list")

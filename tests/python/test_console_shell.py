@@ -202,7 +202,7 @@ def test_a_list_pages_and_its_page_is_in_the_address(console, browser):
                      base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode())
     signed_in(browser, console, OFFICE_ISS, "office", display="王主任")
     browser.open(console.base + "/#/people")
-    browser.wait_for("tr[data-key]")
+    browser.wait_for("#page[data-path=people] tr[data-key]")   # not the home page's rows
     first = [r.get_attribute("data-key") for r in browser.driver.find_elements(By.CSS_SELECTOR, "tr[data-key]")]
     listed = sorted(principals(console))
     assert first == listed[:20], (first, listed)
@@ -225,7 +225,7 @@ def test_a_list_pages_and_its_page_is_in_the_address(console, browser):
 def test_keyboard_reaches_the_nav_with_focus_visible(console, browser):
     signed_in(browser, console, OFFICE_ISS, "office", display="王主任")
     browser.open(console.base + "/#/people")
-    browser.wait_for("tr[data-key]")
+    browser.wait_for("#page[data-path=people] tr[data-key]")
     body = browser.driver.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.TAB)
     for _ in range(10):

@@ -204,6 +204,14 @@ def office_row(row, words):
             v = f"{word}（{v['round']}）" if "round" in v else word if len(v) == 1 else v
         if k == "link" and v is None:
             v = ""
+        if k == "light":
+            # rectify.list's light: its colour in words (正常 before a band), the step reached
+            if isinstance(v, dict):
+                step = (v.get("step") or {}).get("name")
+                v = (words.get(("colour", v["colour"]), v["colour"]) if v["colour"] else "正常") + \
+                    (f"，{words.get(('step', step), step)}" if step else "")
+            else:
+                v = "—"
         if isinstance(v, bool):
             v = "是" if v else "否"
         elif isinstance(v, str):

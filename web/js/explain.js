@@ -8,14 +8,6 @@
 const D = '(\\d{4}-\\d{2}-\\d{2})';
 const UNITS = { day: '天', workday: '个工作日', month: '个月' };
 
-// "3 months", "20 workdays", "15 days", "the plan": a policy's span as people say it.
-export function spanChinese(text) {
-  const m = /^(\d+) (day|workday|month)s?$/.exec(String(text ?? ''));
-  if (m) return `${m[1]} ${UNITS[m[2]]}`;
-  if (text === 'the plan') return '按整改方案';
-  return text;
-}
-
 // The notes that may follow "= <date>", in the order calendar.c writes them.
 const NOTES = [
   [/^ \(clamped to the end of the month\)/, () => '（该月无对应日期，取月末）'],

@@ -7,7 +7,7 @@ import { useState } from '../../vendor/preact/hooks.mjs';
 import { ask } from '../../js/session.js';
 import { useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
-import { spanChinese } from '../../js/explain.js';
+import { spanChinese } from './spans.js';
 import { html, pick, useCommand, useForm, href } from './common.js';
 
 const STATES = ['opened', 'planned', 'claimed', 'reopened', 'closed'];
@@ -80,7 +80,7 @@ function ItemsPage({ route }) {
     { label: '整改类型', value: (i) => word('class', i.class) },
     { label: '状态', value: (i) => word('state', i.state) },
     // the band rectify gives the item's most pressing running deadline; none yet: 正常
-    { label: '整改期限', value: (i) => html`${i.due || '长期'} ${i.state === 'closed' ? null : html`<${Light} colour=${i.light?.colour || 'green'} />`}` },
+    { label: '整改期限', value: (i) => html`${i.due || '长期'} ${i.light ? html`<${Light} colour=${i.light.colour || 'green'} />` : null}` },
   ];
   const filters = [
     { name: 'round', label: '轮次编号' },
@@ -139,7 +139,8 @@ function ItemExtend({ item, onDone }) {
 }
 
 // The ladder of escalation steps (督办升级) of each running deadline, as rectify.get gives it:
-// the steps with their days, those reached, the next one. Nothing here is computed.
+// every step with its day (`ladder`), those reached, and the next one (`next_step`). Nothing
+// here is computed.
 function Escalation({ deadlines }) {
   const shown = deadlines.filter((d) => d.running && d.ladder && d.ladder.length);
   if (!shown.length) return null;
@@ -187,9 +188,9 @@ function ItemPage({ route }) {
             <td><${DateCell} date=${d.due} explain=${d.explain} /></td><td>${spanChinese(d.policy)}（自 ${d.start} 起）</td>
             <td>${d.running ? html`<${Light} colour=${lightOf(d)} /> 进行中` : '已完成'}${d.extensions.length ? `，延期 ${d.extensions.length} 次` : ''}</td></tr>`)}</tbody></table>
         ${it.measures.length ? html`<h4>整改措施</h4><ol id="item-measures">${it.measures.map((m) => html`<li key=${m.n}>${m.text}（责任人 ${m.owner}，牵头领导 ${m.lead_leader}，期限 ${m.deadline}${m.done_on ? `，${m.done_on} 完成` : ''}）</li>`)}</ol>` : html`<p class="muted">尚未提交整改方案。</p>`}
-        ${it.claims.length ? html`<h4>销号申请</h4><ol id="item-claims">${it.claims.map((c) => html`<li key=${c.n}>${c.claimed_on}：${COMPLETION[c.completion] || c.completion}；证据 ${c.evidence.map((f) => f.file).join('、')}${c.decision ? `；${c.decision === 'accept' ? '已同意销号' : `已退回：${c.reason}`}（${c.reviewed_on}）` : '；待审核'}</li>`)}</ol>` : null}
+        ${it.claims.length ? html`<h4>销号申请</h4><ol id="item-claims">${it.claims.map((c) => html`<li key=${c.n}>${c.claimed_on}：${COMPLETION[c.completion] || c.completion}；证据 ${c.evidence.map((f) => `${f.file}（SHA-256 ${f.sha256.slice(0, 12)}…）`).join('、')}${c.note ? `；说明：${c.note}` : ''}${c.decision ? `；${c.decision === 'accept' ? '已同意销号' : `已退回：${c.reason}`}（${c.reviewed_on}）` : '；待审核'}</li>`)}</ol>` : null}
         <h4>办理记录</h4>
-        <ol id="item-history">${it.history.map((x) => html`<li key=${x.n}>${x.occurred_on || x.at}：${ACTIONS[x.action] || x.action}（${x.by}）${x.recorded_from_history ? '（补录）' : ''}</li>`)}</ol>
+        <ol id="item-history">${it.history.map((x) => html`<li key=${x.n}>${x.occurred_on || x.at}：${ACTIONS[x.action] || x.action}（${x.by}）${x.recorded_from_history ? '（补录）' : ''}${x.data?.note ? `：${x.data.note}` : x.data?.reason ? `：${x.data.reason}` : ''}</li>`)}</ol>
       </section>
       <${Escalation} deadlines=${it.deadlines} />
       ${it.state === 'claimed' ? html`<${ItemReview} item=${it} onDone=${again} />` : null}

@@ -5,7 +5,7 @@
 import { useState } from '../../vendor/preact/hooks.mjs';
 import { useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
-import { spanChinese } from '../../js/explain.js';
+import { spanChinese } from './spans.js';
 import { html, pick, useCommand, useForm, href, categoryOptions, PrincipalField } from './common.js';
 
 const KINDS = ['lead', 'handover', 'report'];
