@@ -387,27 +387,10 @@ referral_create (xc_call_t *call, void *state)
     return rc;
 }
 
-/*  A referral as the transitions need it, and the day the transition happened. */
-typedef struct {
-    json_int_t id;
-    char kind[16], target[XC_NAME_MAX], state[16], method[32], due[XC_DATE_LEN + 1];
-    char referred_on[XC_DATE_LEN + 1], last_on[XC_DATE_LEN + 1], quiet_until[XC_DATE_LEN + 1];
-    bool disposed;                   /* disposed once: its feedback was given */
-    char on[XC_DATE_LEN + 1];        /* the day this transition happened (occurred_on or today) */
-    bool from_history;               /* sent by the office on the target's behalf, from the record */
-    char district[REFERRAL_DISTRICT_LEN];   /* the owner of its round ("": the city) */
-} s_referral_t;
-
-/*  Loads the referral of data.referral; checks the sender is its target (or the office when
-    office is set), or a history role recording the target's act from paper (only with
-    occurred_on); sets the transition's day, which may not be before the referral's last
-    dated fact (conflict). */
-enum { S_TARGET, S_OFFICE, S_OFFICE_SINCE_REFERRED };
-
-static int
-s_load (xc_call_t *call, const referral_t *referral, s_referral_t *r, int mode)
+int
+referral_load (xc_call_t *call, const referral_t *referral, referral_row_t *r, int mode)
 {
-    bool office = mode != S_TARGET;
+    bool office = mode != REFERRAL_AS_TARGET;
     memset (r, 0, sizeof *r);
     const json_t *data = xc_call_msg (call)->data;
     r->id = json_integer_value (json_object_get (data, "referral"));
@@ -457,10 +440,10 @@ s_load (xc_call_t *call, const referral_t *referral, s_referral_t *r, int mode)
                              !office && recorder ? " (or the office recording it from history, with occurred_on)" : "");
     if (xc_call_occurred_on (call, data, referral->policy.history_role_list, r->on, NULL) < 0)
         return -1;
-    if (mode == S_OFFICE_SINCE_REFERRED && strcmp (r->on, r->referred_on) < 0)
+    if (mode == REFERRAL_AS_OFFICE_SINCE_REFERRED && strcmp (r->on, r->referred_on) < 0)
         return xc_call_fail (call, XC_E_CONFLICT, "occurred_on %s is before referral %lld was made, on %s",
                              r->on, (long long) r->id, r->referred_on);
-    if (mode != S_OFFICE_SINCE_REFERRED && strcmp (r->on, r->last_on) < 0)
+    if (mode != REFERRAL_AS_OFFICE_SINCE_REFERRED && strcmp (r->on, r->last_on) < 0)
         return xc_call_fail (call, XC_E_CONFLICT, "occurred_on %s is before referral %lld's previous"
                              " recorded fact, on %s", r->on, (long long) r->id, r->last_on);
     return 0;
@@ -468,7 +451,7 @@ s_load (xc_call_t *call, const referral_t *referral, s_referral_t *r, int mode)
 
 /*  The history entry's data: the command's, with the day and who recorded it from paper. */
 static json_t *
-s_history_data (const s_referral_t *r, const json_t *data)
+s_history_data (const referral_row_t *r, const json_t *data)
 {
     json_t *h = json_deep_copy (data);
     json_object_set_new (h, "occurred_on", json_string (r->on));
@@ -479,7 +462,7 @@ s_history_data (const s_referral_t *r, const json_t *data)
 
 /*  Moves r to state (and method, when not NULL) on r->on, records it and emits type. */
 static int
-s_move (xc_call_t *call, const s_referral_t *r, const char *state, const char *method,
+s_move (xc_call_t *call, const referral_row_t *r, const char *state, const char *method,
         const char *action, const char *type)
 {
     sqlite3_stmt *stmt = xc_call_stmt (call,
@@ -516,8 +499,8 @@ s_move (xc_call_t *call, const s_referral_t *r, const char *state, const char *m
 int
 referral_acknowledge (xc_call_t *call, void *state)
 {
-    s_referral_t r;
-    if (s_load (call, state, &r, S_TARGET) != 0)
+    referral_row_t r;
+    if (referral_load (call, state, &r, REFERRAL_AS_TARGET) != 0)
         return -1;
     if (strcmp (r.state, "referred") != 0)
         return xc_call_fail (call, XC_E_CONFLICT, "referral %lld is %s, not referred", (long long) r.id, r.state);
@@ -527,8 +510,8 @@ referral_acknowledge (xc_call_t *call, void *state)
 int
 referral_dispose (xc_call_t *call, void *state)
 {
-    s_referral_t r;
-    if (s_load (call, state, &r, S_TARGET) != 0)
+    referral_row_t r;
+    if (referral_load (call, state, &r, REFERRAL_AS_TARGET) != 0)
         return -1;
     if (strcmp (r.state, "acknowledged") != 0)
         return xc_call_fail (call, XC_E_CONFLICT, "referral %lld is %s: it is disposed once acknowledged",
@@ -539,7 +522,7 @@ referral_dispose (xc_call_t *call, void *state)
 
 /*  Outcomes and conclusion need a disposal that is not parked. */
 static int
-s_disposed_not_parked (xc_call_t *call, const s_referral_t *r, const char *what)
+s_disposed_not_parked (xc_call_t *call, const referral_row_t *r, const char *what)
 {
     if (strcmp (r->state, "disposed") != 0 || strcmp (r->method, "park") == 0)
         return xc_call_fail (call, XC_E_CONFLICT, "referral %lld is %s%s%s: %s needs a disposal that is"
@@ -593,8 +576,8 @@ int
 referral_outcome (xc_call_t *call, void *state)
 {
     const referral_t *referral = state;
-    s_referral_t r;
-    if (s_load (call, referral, &r, S_TARGET) != 0 || s_disposed_not_parked (call, &r, "an outcome") != 0)
+    referral_row_t r;
+    if (referral_load (call, referral, &r, REFERRAL_AS_TARGET) != 0 || s_disposed_not_parked (call, &r, "an outcome") != 0)
         return -1;
     const json_t *data = xc_call_msg (call)->data;
     json_int_t counts[5];
@@ -650,8 +633,8 @@ referral_outcome (xc_call_t *call, void *state)
 int
 referral_reopen (xc_call_t *call, void *state)
 {
-    s_referral_t r;
-    if (s_load (call, state, &r, S_TARGET) != 0)
+    referral_row_t r;
+    if (referral_load (call, state, &r, REFERRAL_AS_TARGET) != 0)
         return -1;
     if (strcmp (r.state, "disposed") != 0 || strcmp (r.method, "park") != 0)
         return xc_call_fail (call, XC_E_CONFLICT, "referral %lld is not a parked lead", (long long) r.id);
@@ -661,8 +644,8 @@ referral_reopen (xc_call_t *call, void *state)
 int
 referral_conclude (xc_call_t *call, void *state)
 {
-    s_referral_t r;
-    if (s_load (call, state, &r, S_TARGET) != 0 || s_disposed_not_parked (call, &r, "concluding") != 0)
+    referral_row_t r;
+    if (referral_load (call, state, &r, REFERRAL_AS_TARGET) != 0 || s_disposed_not_parked (call, &r, "concluding") != 0)
         return -1;
     return s_move (call, &r, "concluded", NULL, "concluded", "referral.concluded");
 }
@@ -671,8 +654,8 @@ int
 referral_extend (xc_call_t *call, void *state)
 {
     const referral_t *referral = state;
-    s_referral_t r;
-    if (s_load (call, referral, &r, S_OFFICE) != 0)
+    referral_row_t r;
+    if (referral_load (call, referral, &r, REFERRAL_AS_OFFICE) != 0)
         return -1;
     const json_t *data = xc_call_msg (call)->data;
     const char *due = json_string_value (json_object_get (data, "due"));
@@ -697,19 +680,26 @@ referral_extend (xc_call_t *call, void *state)
     sqlite3_bind_text (stmt, 3, from, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 4, explain, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 5, r.on, -1, SQLITE_STATIC);
+    /* the target's open request, if any, is answered by this extension */
+    json_int_t request = 0;
     if (xc_call_exec (call, stmt, "unable to extend the referral") != 0
-        || referral_history (call, r.id, "extended", xc_call_iss (call),
-                             json_pack ("{s:s, s:s, s:s, s:s}", "from", r.due, "to", due, "reason", reason,
-                                        "occurred_on", r.on)) != 0)
+        || referral_extension_grant (call, r.id, due, &request) != 0)
+        return -1;
+    json_t *entry = json_pack ("{s:s, s:s, s:s, s:s}", "from", r.due, "to", due, "reason", reason,
+                               "occurred_on", r.on);
+    if (request > 0)
+        json_object_set_new (entry, "request", json_integer (request));
+    if (referral_history (call, r.id, "extended", xc_call_iss (call), entry) != 0)
         return -1;
     /* No content in this event: the notification service routes it. */
     char visibility[XC_NAME_MAX + REFERRAL_DISTRICT_LEN + 8];
     referral_visibility (r.target, r.district, true, visibility, sizeof visibility);
-    if (xc_call_emit_new (call, "referral.extended", visibility, NULL,
-                          json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "referral", r.id, "kind", r.kind,
-                                     "target", r.target, "due", due, "previous_due", r.due,
-                                     "occurred_on", r.on, "round_owner",
-                                     r.district[0] ? r.district : "city")) != 0)
+    json_t *event = json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "referral", r.id, "kind", r.kind,
+                               "target", r.target, "due", due, "previous_due", r.due,
+                               "occurred_on", r.on, "round_owner", r.district[0] ? r.district : "city");
+    if (request > 0)
+        json_object_set_new (event, "request", json_integer (request));
+    if (xc_call_emit_new (call, "referral.extended", visibility, NULL, event) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:I, s:s}", "referral", r.id, "due", due));
     return 0;
@@ -721,8 +711,8 @@ int
 referral_sign (xc_call_t *call, void *state)
 {
     const referral_t *referral = state;
-    s_referral_t r;
-    if (s_load (call, referral, &r, S_OFFICE_SINCE_REFERRED) != 0)
+    referral_row_t r;
+    if (referral_load (call, referral, &r, REFERRAL_AS_OFFICE_SINCE_REFERRED) != 0)
         return -1;
     if (strcmp (r.kind, "report") != 0)
         return xc_call_fail (call, XC_E_CONFLICT, "referral %lld is a %s: a leader signs off special reports"

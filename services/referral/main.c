@@ -82,6 +82,14 @@ static const xc_migration_t s_migrations[] = {
       " AND owner_level = 'district') WHERE round IS NOT NULL;"
       "CREATE INDEX referrals_by_district ON referrals (owner_district, id) WHERE owner_district IS NOT NULL;"
       "CREATE TABLE problem_rounds (problem INTEGER PRIMARY KEY, round TEXT NOT NULL);" },
+    /* a target's requests for more time (referral.request_extension), each answered once by
+       the office: granted by referral.extend, or declined; at most one open per referral */
+    { "extension requests",
+      "CREATE TABLE extension_requests (referral INTEGER NOT NULL REFERENCES referrals (id),"
+      " n INTEGER NOT NULL, due TEXT NOT NULL, reason TEXT NOT NULL, requested_at TEXT NOT NULL,"
+      " requested_by TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'open', answered_at TEXT,"
+      " answered_by TEXT, answer_reason TEXT, granted_due TEXT, PRIMARY KEY (referral, n)) WITHOUT ROWID;"
+      "CREATE UNIQUE INDEX extension_requests_open ON extension_requests (referral) WHERE state = 'open';" },
 };
 
 static const char *const s_anyone[] = { "*", NULL };

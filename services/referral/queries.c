@@ -128,6 +128,15 @@ referral_get (xc_call_t *call, void *state)
         json_array_append_new (warn_days, json_integer (rules->warn_days[k]));
     json_object_set_new (due, "warnings", json_pack ("{s:o, s:s}", "days", warn_days, "policy_source",
                                                      rules->own_warn_days ? rules->source : "city"));
+    /* the target's requests for more time and the office's answers */
+    json_t *requests = referral_extension_requests (call, id);
+    if (!requests) {
+        json_decref (h);
+        json_decref (o);
+        json_decref (r);
+        return -1;
+    }
+    json_object_set_new (r, "extension_requests", requests);
     json_object_set_new (r, "round_owner", json_string (owner[0] ? owner : "city"));
     json_object_set_new (r, "history", h);
     json_object_set_new (r, "outcomes", o);

@@ -125,6 +125,25 @@ int referral_problem_round (xc_call_t *call, json_int_t problem, char *out, size
 extern const char *const referral_name_at_sql;
 
 /* life.c */
+/*  A referral as the transitions need it, and the day the transition happened. */
+typedef struct {
+    json_int_t id;
+    char kind[16], target[XC_NAME_MAX], state[16], method[32], due[XC_DATE_LEN + 1];
+    char referred_on[XC_DATE_LEN + 1], last_on[XC_DATE_LEN + 1], quiet_until[XC_DATE_LEN + 1];
+    bool disposed;                   /* disposed once: its feedback was given */
+    char on[XC_DATE_LEN + 1];        /* the day this transition happened (occurred_on or today) */
+    bool from_history;               /* sent by the office on the target's behalf, from the record */
+    char district[REFERRAL_DISTRICT_LEN];   /* the owner of its round ("": the city) */
+} referral_row_t;
+
+/*  Who sends a transition: the target; the office (the city's, or the district's owning the
+    referral's round); the office, dated against the referral's date only (a sign-off). */
+enum { REFERRAL_AS_TARGET, REFERRAL_AS_OFFICE, REFERRAL_AS_OFFICE_SINCE_REFERRED };
+/*  Loads the referral of data.referral; checks the sender is its target (or the office, by
+    mode), or a history role recording the target's act from paper (only with occurred_on);
+    sets the transition's day, which may not be before the referral's last dated fact
+    (conflict). */
+int referral_load (xc_call_t *call, const referral_t *referral, referral_row_t *r, int mode);
 int referral_make (xc_call_t *call, const referral_t *referral, const char *kind,
                    const char *target, json_int_t problem, const char *title, json_t *content,
                    xc_date_t date, const char *by, const referral_origin_t *origin);
@@ -141,6 +160,14 @@ int referral_reopen (xc_call_t *call, void *state);
 int referral_conclude (xc_call_t *call, void *state);
 int referral_extend (xc_call_t *call, void *state);
 int referral_sign (xc_call_t *call, void *state);
+/* extensions.c: the target's requests for more time, and the office's answer (extend grants) */
+int referral_request_extension (xc_call_t *call, void *state);
+int referral_decline_extension (xc_call_t *call, void *state);
+/* Marks the referral's open request (if any) granted with due; *n its number (0: none). */
+int referral_extension_grant (xc_call_t *call, json_int_t id, const char *due, json_int_t *n);
+/* The referral's requests for referral.get: [{"n", "due", "reason", "requested_at",
+   "requested_by", "state", "answer"}]; NULL on failure (the call failed). */
+json_t *referral_extension_requests (xc_call_t *call, json_int_t id);
 /* Appends to a referral's history (data stolen). */
 int referral_history (xc_call_t *call, json_int_t id, const char *action, const char *by,
                       json_t *data);

@@ -73,6 +73,15 @@ static const xc_field_t s_extend[] = {
     OCCURRED_ON,
     { .name = NULL },
 };
+/* the target asks for more time; no occurred_on: a request is made in the system, not loaded
+   from paper */
+static const xc_field_t s_request_extension[] = {
+    REFERRAL_ID,
+    { .name = "due", .type = XC_T_DATE, .required = true },
+    NOTE ("reason", true),
+    { .name = NULL },
+};
+static const xc_field_t s_decline_extension[] = { REFERRAL_ID, NOTE ("reason", true), { .name = NULL } };
 static const xc_field_t s_leader[] = {
     { .name = "name", .type = XC_T_STRING, .required = true, .min = 1, .max = 100 },
     { .name = "title", .type = XC_T_STRING, .required = true, .min = 1, .max = 200 },
@@ -115,6 +124,8 @@ static const xc_route_t s_routes[] = {
     { "referral.reopen", XC_COMMAND, s_anyone, s_reopen, referral_reopen },
     { "referral.conclude", XC_COMMAND, s_anyone, s_conclude, referral_conclude },
     { "referral.extend", XC_COMMAND, s_offices, s_extend, referral_extend },
+    { "referral.request_extension", XC_COMMAND, s_anyone, s_request_extension, referral_request_extension },
+    { "referral.decline_extension", XC_COMMAND, s_offices, s_decline_extension, referral_decline_extension },
     { "referral.sign", XC_COMMAND, s_offices, s_sign, referral_sign },
     { "referral.get", XC_COMMAND, s_anyone, s_only_id, referral_get },
     { "referral.list", XC_QUERY, s_anyone, s_list, referral_list },

@@ -31,6 +31,7 @@ DEFAULT_RULES = [
     {"id": "revisit-due", "events": ["revisit.due"], "to": ["role:office"]},
     {"id": "referral-warning", "events": ["referral.warning"], "to": ["target"]},
     {"id": "referral-overdue", "events": ["referral.overdue"], "to": ["role:office", "target"]},
+    {"id": "referral-extension", "events": ["referral.extension_requested"], "to": ["role:office"]},
     {"id": "report-overdue", "events": ["round.report_overdue"], "to": ["role:office"]},
     {"id": "interview", "events": ["interview.recommended"], "to": ["role:office_leadership"]},
     {"id": "calendar-waiting", "events": ["calendar.waiting"], "to": ["role:office"]},

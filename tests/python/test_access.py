@@ -80,7 +80,8 @@ MARK = "LEADMARK"
 REPORTER = {"name": "REPORTERMARK 王五", "contact": "139-0000-0000"}
 # Everyone who must get nothing of the lead; the service role sees its alerts only (no text).
 NOBODY = ["body_b", "unit_a", "unit_b", "team", "public", "petition", "audit", "dept", "dist_a"]
-ALERTS = {"referral.warning", "referral.overdue", "referral.extended", "referral.signed"}
+ALERTS = {"referral.warning", "referral.overdue", "referral.extended", "referral.signed",
+          "referral.extension_requested"}
 LEADS_HEADER = "\ufeff线索编号,接收单位,问题编号,标题,状态,处置方式,反馈期限,是否逾期\r\n"
 
 # Everything notify can read goes to the office too: so if any lead text reached notify, a
@@ -509,6 +510,11 @@ PROBES = {
                                                      "reason": "探针"}),
     ("referral", "referral.sign"): same(lambda w: {"referral": w.ref["nobody-x"],
                                                    "leader": {"name": "探针", "title": "探针"}}),
+    # in scope: the signer's own referral, a date far after its due date (asked once, a second
+    # is conflict); the office declines nobody-x's (no open request: conflict, nothing changes)
+    ("referral", "referral.request_extension"): p_referral({"due": "2099-12-30", "reason": "探针"}),
+    ("referral", "referral.decline_extension"): same(lambda w: {"referral": w.ref["nobody-x"],
+                                                                "reason": "探针"}),
     ("referral", "referral.get"): p_referral({}),
     ("referral", "referral.list"): same({}),
     ("referral", "referral.stats"): same({}),
@@ -605,6 +611,9 @@ DISTRICT_PROBES = {
     ("referral", "referral.sign"): by_district(lambda w: {
         "in": {"referral": w.ref_rd, "leader": {"name": "探针", "title": "探针"}},
         "out": {"referral": w.ref["nobody-x"], "leader": {"name": "探针", "title": "探针"}}}),
+    ("referral", "referral.decline_extension"): by_district(lambda w: {
+        "in": {"referral": w.ref_rd, "reason": "探针"},
+        "out": {"referral": w.ref["nobody-x"], "reason": "探针"}}),
     ("referral", "referral.stats"): by_district(lambda w: {"in": {}, "out": {"owner": "city"}}),
     ("rectify", "rectify.review"): by_district(lambda w: {
         "in": {"item": w.item["U-C"], "decision": "reject", "reason": "探针"},
@@ -656,7 +665,8 @@ def test_the_page_has_a_principal_for_every_role_and_a_scope_for_every_scoped_ce
             assert (service, type_) in PROBES, f"no probe for {service} {type_}: add one to PROBES"
             if row.get("district") == "scoped" and service != "notify" and \
                     not type_.startswith(("referral.acknowledge", "referral.dispose", "referral.outcome",
-                                          "referral.reopen", "referral.conclude", "referral.get")):
+                                          "referral.reopen", "referral.conclude", "referral.get",
+                                          "referral.request_extension")):
                 assert (service, type_) in DISTRICT_PROBES, \
                     f"no district probe for {service} {type_}: add one to DISTRICT_PROBES"
             for role, cell in row.items():

@@ -364,6 +364,8 @@ export const SERVICE_REASONS = [
   ["referral %lld is not a parked lead", "移交 #{1} 不是暂存待查的问题线索"],
   ["referral %lld was disposed: only one awaiting its first disposal is extended", "移交 #{1} 已处置：只有尚待首次处置的移交才能延期"],
   ["referral %lld is a %s: a leader signs off special reports (kind report)", "移交 #{1} 是{2:word:kind}：领导只签批专题报告"],
+  ["referral %lld has an open extension request (to %s): the office answers it first", "移交 #{1} 已有一项待答复的延期申请（延至 {2}）：须待巡察办答复"],
+  ["referral %lld has no open extension request", "移交 #{1} 没有待答复的延期申请"],
   ["referral %lld was signed off before, by %s", "移交 #{1} 已由 {2} 签批"],
   ["no round %s (referral knows the rounds intake opened)", "没有轮次 {1}（移交服务尚未从登记服务读到）"],
   ["owner %s is a unit of level %s, not a district", "组织方 {1} 是{2:word:level}，不是县（区）"],

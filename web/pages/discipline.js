@@ -32,18 +32,23 @@ function Leads() {
 
 // The lead's content as intake's event carried it: the parts a person reads, in Chinese.
 const CONTENT = [["summary", "问题摘要"], ["detail", "详细情况"], ["note", "移交说明"], ["found_on", "发现日期"]];
-const ACTIONS = { created: "移交", acknowledged: "签收", disposed: "处置", outcome_reported: "报告结果",
+const ACTIONS = { created: "移交", acknowledged: "签收", disposed: "处置", outcome: "报告结果",
                   reopened: "重新启用", concluded: "办结", extended: "延长期限", signed: "领导签批",
-                  unit_succeeded: "单位承继" };
+                  unit_succeeded: "单位承继", extension_requested: "申请延期", extension_declined: "不同意延期" };
 
-// A history entry's time (seconds since the epoch) as people read it here.
-const when = (at) => (typeof at === "number" ? new Date(at * 1000).toLocaleString("zh-CN", { hour12: false }) : at ?? "");
+// A time as people read it here: a history entry's (seconds since the epoch) or an RFC 3339 one.
+const when = (at) => (typeof at === "number" ? new Date(at * 1000).toLocaleString("zh-CN", { hour12: false })
+  : typeof at === "string" && /^\d{4}-\d\d-\d\dT/.test(at) ? new Date(at).toLocaleString("zh-CN", { hour12: false })
+  : at ?? "");
 
 function Outcomes({ lead }) {
   if (!lead.outcomes?.length) return null;
   return html`<h3>处置结果</h3><ol class="outcomes">${lead.outcomes.map((o) => html`<li>${o.reported_on}：
     ${o.case_filed ? "已立案" : "未立案"}；党纪处分 ${o.party_sanctions}，政务处分 ${o.administrative_sanctions}，
-    组织处理 ${o.organizational_handling}，留置 ${o.detentions}，移送司法 ${o.prosecution_transfers}${o.note ? `；${o.note}` : ""}</li>`)}</ol>`;
+    组织处理 ${o.organizational_handling}，留置 ${o.detentions}，移送司法 ${o.prosecution_transfers}${o.note ? `；${o.note}` : ""}
+    ${o.people?.length ? html`<ol class="people">${o.people.map((p) => html`<li>${FORMS[p.form - 1]?.[1] ?? p.form}${
+      KIND_LABELS.filter(([l]) => p[l]).map(([l, label]) => `，${label}：${kindName(l, p[l])}`).join("")}${
+      p.detained ? "，留置" : ""}${p.prosecuted ? "，移送司法" : ""}</li>`)}</ol>` : null}</li>`)}</ol>`;
 }
 
 function Acknowledge({ lead, done }) {
@@ -75,31 +80,124 @@ const COUNTS = [["party_sanctions", "党纪处分（人）"], ["administrative_s
                 ["organizational_handling", "组织处理（人）"], ["detentions", "留置（人）"],
                 ["prosecution_transfers", "移送司法（人）"]];
 
+// The kinds of policies.referral.outcomes as the service ships them (docs/services/referral.md,
+// "Outcomes per person"): referral has no query a body may send that lists its policy, so a
+// deployment with kinds of its own edits these lists (the service refuses an unknown kind).
+const FORMS = [[1, "第一种形态"], [2, "第二种形态"], [3, "第三种形态"], [4, "第四种形态"]];
+const KINDS = {
+  party_sanction: [["warning", "警告"], ["serious_warning", "严重警告"], ["removal", "撤销党内职务"],
+                   ["probation", "留党察看"], ["expulsion", "开除党籍"]],
+  administrative_sanction: [["warning", "警告"], ["demerit", "记过"], ["major_demerit", "记大过"],
+                            ["demotion", "降级"], ["dismissal", "撤职"], ["expulsion", "开除"]],
+  organizational_handling: [["admonishment", "诫勉"], ["suspension", "停职检查"], ["reassignment", "调整职务"],
+                            ["ordered_resignation", "责令辞职"], ["removal", "免职"], ["demotion", "降职"]],
+};
+const KIND_LABELS = [["party_sanction", "党纪处分"], ["administrative_sanction", "政务处分"],
+                     ["organizational_handling", "组织处理"]];
+const kindName = (list, id) => (KINDS[list].find(([k]) => k === id) || [id, id])[1];
+const newPerson = () => ({ form: "1", party_sanction: "", administrative_sanction: "",
+                           organizational_handling: "", detained: false, prosecuted: false });
+
+// One person of an outcome: the form (四种形态) and what was decided for them.
+function PersonFields({ n, person, set, remove }) {
+  const bind = (name) => ({ name: `person-${n}-${name}`, value: person[name],
+                            onValue: (x) => set({ ...person, [name]: x }) });
+  return html`<fieldset class="person" data-person=${n}><legend>第 ${n} 人</legend>
+    <${Field} label="运用形态" required options=${FORMS.map(([v, t]) => [String(v), t])} ...${bind("form")}/>
+    ${KIND_LABELS.map(([list, label]) => html`<${Field} label=${label}
+      options=${[["", "无"], ...KINDS[list]]} ...${bind(list)}/>`)}
+    <${Field} label="留置" type="checkbox" ...${bind("detained")}/>
+    <${Field} label="移送司法" type="checkbox" ...${bind("prosecuted")}/>
+    <button type="button" class="person-remove" onClick=${remove}>删除第 ${n} 人</button></fieldset>`;
+}
+
+// The person's outcome as the service takes it: only what was decided.
+function personData(p) {
+  const out = { form: Number(p.form) };
+  for (const [list] of KIND_LABELS) if (p[list]) out[list] = p[list];
+  if (p.detained) out.detained = true;
+  if (p.prosecuted) out.prosecuted = true;
+  return out;
+}
+
+// With people listed, the service derives the five counts from them: the counts are then not
+// typed (a count that disagrees is refused); without people, the counts are typed as before.
 function Outcome({ lead, done }) {
   const [v, setV] = useState({ case_filed: false, note: "" });
+  const [people, setPeople] = useState([]);
   const [bad, setBad] = useState(null);
   const [run, outcome, busy] = useCommand(done);
   const bind = (name) => ({ name, value: v[name], onValue: (x) => setV((o) => ({ ...o, [name]: x })) });
   const submit = (e) => {
     e.preventDefault();
     const data = { referral: lead.id, case_filed: !!v.case_filed };
-    for (const [k] of COUNTS) {
-      const n = count(v[k]);
-      if (n === null) return setBad("人数请填写整数。");
-      data[k] = n;
+    let words;
+    if (people.length) {
+      data.people = people.map(personData);
+      words = `将报告问题线索 #${lead.id} 的处置结果：${data.case_filed ? "已立案" : "未立案"}，涉及 ${people.length} 人（${
+        data.people.map((p, i) => `第 ${i + 1} 人${FORMS[p.form - 1][1]}${KIND_LABELS.filter(([l]) => p[l])
+          .map(([l, label]) => `、${label}${kindName(l, p[l])}`).join("")}${p.detained ? "、留置" : ""}${p.prosecuted ? "、移送司法" : ""}`).join("；")}）`;
+    } else {
+      for (const [k] of COUNTS) {
+        const n = count(v[k]);
+        if (n === null) return setBad("人数请填写整数。");
+        data[k] = n;
+      }
+      words = `将报告问题线索 #${lead.id} 的处置结果：${data.case_filed ? "已立案" : "未立案"}，党纪处分 ${data.party_sanctions} 人，政务处分 ${data.administrative_sanctions} 人`;
     }
     setBad(null);
     if (v.note?.trim()) data.note = v.note;
-    run("referral", "referral.outcome", data,
-        `将报告问题线索 #${lead.id} 的处置结果：${data.case_filed ? "已立案" : "未立案"}，党纪处分 ${data.party_sanctions} 人，政务处分 ${data.administrative_sanctions} 人`,
-        "处置结果已报告");
+    run("referral", "referral.outcome", data, words, "处置结果已报告");
   };
+  const setPerson = (i) => (p) => setPeople((list) => list.map((x, j) => (j === i ? p : x)));
+  const removePerson = (i) => () => setPeople((list) => list.filter((_, j) => j !== i));
   return html`<form class="card" id="outcome-form" onSubmit=${submit}><h3>报告处置结果</h3>
     <${Field} label="已立案" type="checkbox" ...${bind("case_filed")}/>
-    ${COUNTS.map(([k, label]) => html`<${Field} label=${label} inputmode="numeric" ...${bind(k)}/>`)}
+    <h4>涉及人员</h4>
+    ${people.length ? people.map((p, i) => html`<${PersonFields} n=${i + 1} person=${p} set=${setPerson(i)}
+        remove=${removePerson(i)}/>`)
+      : html`<p class="muted">未逐人填写时，按下列人数报告；逐人填写后，人数由所列人员统计。</p>`}
+    <div class="buttons"><button type="button" id="person-add"
+      onClick=${() => setPeople((list) => [...list, newPerson()])}>添加人员</button></div>
+    ${people.length ? null : COUNTS.map(([k, label]) => html`<${Field} label=${label} inputmode="numeric" ...${bind(k)}/>`)}
     <${Field} label="说明（选填）" textarea ...${bind("note")}/>
     ${bad ? html`<p class="refusal" role="alert">${bad}</p>` : null}
     <div class="buttons"><button type="submit" id="outcome-submit" disabled=${busy}>报告结果</button></div>${outcome}</form>`;
+}
+
+// 申请延期: the body asks the office for a later feedback date (referral.request_extension);
+// one open request at a time, answered by the office (granted: the due date moves; or declined
+// with its reason). Until the lead is disposed: feedback given, no deadline is left to move.
+function RequestExtension({ lead, done }) {
+  const [due, setDue] = useState("");
+  const [reason, setReason] = useState("");
+  const [run, outcome, busy] = useCommand(done);
+  const open = (lead.extension_requests || []).find((q) => q.state === "open");
+  if (open)
+    return html`<div class="card" id="extension-open"><h3>申请延期</h3>
+      <p>已于 ${when(open.requested_at)} 申请将反馈期限延至 <span class="id">${open.due}</span>，等待巡察办答复。</p></div>`;
+  const submit = (e) => {
+    e.preventDefault();
+    run("referral", "referral.request_extension", { referral: lead.id, due, reason },
+        `申请将移交 #${lead.id} 的反馈期限延至 ${due}`, "延期申请已提交，等待巡察办答复");
+  };
+  return html`<form class="card" id="extension-form" onSubmit=${submit}><h3>申请延期</h3>
+    <p class="muted">现反馈期限 ${lead.due?.date}；申请的日期须晚于现期限，由巡察办审核。</p>
+    <${Field} label="申请延至" type="date" required name="extension-due" value=${due} onValue=${setDue}/>
+    <${Field} label="申请理由" textarea required name="extension-reason" value=${reason} onValue=${setReason}/>
+    <div class="buttons"><button type="submit" id="extension-submit" disabled=${busy}>申请延期</button></div>${outcome}</form>`;
+}
+
+const ANSWERS = { open: "待巡察办答复", granted: "已同意", declined: "未同意" };
+
+// Every request and its answer: a declined one with the office's reason.
+function ExtensionRequests({ lead }) {
+  const list = lead.extension_requests || [];
+  if (!list.length) return null;
+  return html`<h3>延期申请</h3><ol class="extension-requests" id="extension-requests">${list.map((q) => html`<li
+      data-state=${q.state}>${when(q.requested_at)} 申请延至 ${q.due}（${q.reason}）：<strong>${ANSWERS[q.state] ?? q.state}</strong>${
+      q.state === "granted" ? `，反馈期限延至 ${q.answer.due}` : ""}${
+      q.state === "declined" ? html`，理由：<span class="decline-reason">${q.answer.reason}</span>` : ""}</li>`)}</ol>`;
 }
 
 // One text and one button: conclude (办结) or reopen a parked lead (重新启用).
@@ -140,11 +238,13 @@ function Lead({ route }) {
                         ["反馈期限", html`<${DateCell} date=${lead.due?.date} explain=${lead.due?.explain}/>`],
                         ...CONTENT.filter(([k]) => typeof content[k] === "string").map(([k, label]) => [label, content[k]])]}/>
       <${Outcomes} lead=${lead}/>
+      <${ExtensionRequests} lead=${lead}/>
       <h3>办理记录</h3>
       <ol class="history">${(lead.history || []).map((h) => html`<li>${when(h.at)}
         ${ACTIONS[h.action] ?? h.action}（${h.by}）</li>`)}</ol>
     </div>
     ${lead.state === "referred" ? html`<${Acknowledge} lead=${lead} done=${again}/>` : null}
+    ${!lead.disposed_on && lead.state !== "concluded" ? html`<${RequestExtension} lead=${lead} done=${again}/>` : null}
     ${lead.state === "acknowledged" ? html`<${Dispose} lead=${lead} done=${again}/>` : null}
     ${lead.state === "disposed" && !parked ? html`<${Outcome} lead=${lead} done=${again}/>
       <${NoteCommand} lead=${lead} done=${again} type="referral.conclude" title="办结" label="办结说明（选填）"

@@ -11,7 +11,8 @@ import { html, pick, useCommand, useForm, href, categoryOptions, PrincipalField 
 const KINDS = ['lead', 'handover', 'report'];
 const STATES = ['referred', 'acknowledged', 'disposed', 'concluded'];
 const ACTIONS = { created: '移交', acknowledged: '签收', disposed: '处置', outcome: '报告结果', reopened: '重新办理',
-  concluded: '办结', extended: '延期', signed: '领导签批', unit_succeeded: '单位变更承接' };
+  concluded: '办结', extended: '延期', signed: '领导签批', unit_succeeded: '单位变更承接',
+  extension_requested: '申请延期', extension_declined: '不同意延期' };
 
 function ReferralCreate({ onDone }) {
   const [v, bind] = useForm({ kind: 'report', target: '', title: '', detail: '', problem: '', round: '', unit: '', category: '' });
@@ -76,6 +77,46 @@ function ReferralExtend({ r, onDone }) {
   </form>`;
 }
 
+// The target's open request for more time (referral.request_extension): 同意 extends to the
+// date asked (referral.extend, which marks the request granted), 不同意 declines it with the
+// reason the target will read (referral.decline_extension).
+function ExtensionAnswer({ r, onDone }) {
+  const q = (r.extension_requests || []).find((x) => x.state === 'open');
+  const [v, bind] = useForm({ reason: '' });
+  const [run, outcome, busy] = useCommand(onDone);
+  const [missing, setMissing] = useState(false);
+  if (!q) return null;
+  function grant() {
+    setMissing(false);
+    run('referral', 'referral.extend', { referral: r.id, due: q.due, reason: v.reason.trim() || `同意${r.target}的延期申请：${q.reason}`.slice(0, 600) },
+      `同意将移交 #${r.id} 的反馈期限由 ${r.due.date} 延至 ${q.due}`, '已同意延期');
+  }
+  function decline() {
+    if (!v.reason.trim()) { setMissing(true); return; }
+    setMissing(false);
+    run('referral', 'referral.decline_extension', { referral: r.id, reason: v.reason },
+      `不同意移交 #${r.id} 延至 ${q.due} 的申请，理由：${v.reason}`, '已答复：不同意延期');
+  }
+  return html`<section class="card form" id="extension-answer">
+    <h3>延期申请（待答复）</h3>
+    <dl class="facts">
+      <dt>申请单位</dt><dd>${q.requested_by}</dd>
+      <dt>申请时间</dt><dd>${new Date(q.requested_at).toLocaleString('zh-CN', { hour12: false })}</dd>
+      <dt>现反馈期限</dt><dd>${r.due.date}</dd>
+      <dt>申请延至</dt><dd id="extension-asked">${q.due}</dd>
+      <dt>申请理由</dt><dd id="extension-reason">${q.reason}</dd>
+    </dl>
+    <${Field} label="答复意见（不同意时必填）" textarea ...${bind('reason')} />
+    ${missing ? html`<p class="refusal" role="alert">不同意延期时请填写理由。</p>` : null}
+    <div class="buttons">
+      <button type="button" id="extension-grant" disabled=${busy} onClick=${grant}>同意</button>
+      <button type="button" id="extension-decline" disabled=${busy} onClick=${decline}>不同意</button>
+    </div>${outcome}
+  </section>`;
+}
+
+const ANSWERS = { open: '待答复', granted: '已同意', declined: '未同意' };
+
 function ReferralSign({ r, onDone }) {
   const [v, bind] = useForm({ name: '', title: '' });
   const [run, outcome, busy] = useCommand(onDone);
@@ -120,10 +161,12 @@ function ReferralPage({ route }) {
           ${r.signed ? html`<dt>领导签批</dt><dd>${r.signed.leader.title}${r.signed.leader.name}（${r.signed.on}）</dd>` : null}
         </dl>
         ${r.due.extensions.length ? html`<h4>延期记录</h4><ul id="referral-extensions">${r.due.extensions.map((x, i) => html`<li key=${i}>由 ${x.from} 延至 ${x.to}：${x.reason}</li>`)}</ul>` : null}
+        ${r.extension_requests?.length ? html`<h4>延期申请</h4><ul id="referral-extension-requests">${r.extension_requests.map((q) => html`<li key=${q.n} data-state=${q.state}>申请延至 ${q.due}（${q.reason}）：${ANSWERS[q.state] || q.state}${q.state === 'declined' ? `，理由：${q.answer.reason}` : ''}</li>`)}</ul>` : null}
         <h4>办理记录</h4>
         <ol id="referral-history">${r.history.map((x) => html`<li key=${x.n}>${x.at}：${ACTIONS[x.action] || x.action}（${x.by}）</li>`)}</ol>
         ${r.outcomes.length ? html`<h4>办理结果</h4><ul>${r.outcomes.map((o) => html`<li key=${o.n}>${o.reported_on}：${o.case_filed ? '已立案' : '未立案'}；党纪处分 ${o.party_sanctions}，政务处分 ${o.administrative_sanctions}，组织处理 ${o.organizational_handling}，留置 ${o.detentions}，移送司法 ${o.prosecution_transfers}</li>`)}</ul>` : null}
       </section>
+      <${ExtensionAnswer} r=${r} onDone=${again} />
       ${open && !r.disposed_on ? html`<${ReferralExtend} r=${r} onDone=${again} />` : null}
       ${r.kind === 'report' && !r.signed ? html`<${ReferralSign} r=${r} onDone=${again} />` : null}`}
   <//>`;
