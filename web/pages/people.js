@@ -245,7 +245,7 @@ function Invite({ again, onDone }) {
       options=${PERSON_ROLES.map((r) => [r, ROLES[r]])}/>
     ${scoped ? html`<fieldset class="units"><legend>负责的单位</legend>
       ${units === null ? html`<${Busy} text="正在加载单位……"/>` : units.length === 0 ? html`<p class="empty">暂无单位</p>` :
-        units.map((u) => html`<${Field} type="checkbox" label=${`${u.name}（${u.id}）`} name=${`unit-${u.id}`}
+        units.map((u) => html`<${Field} type="checkbox" label=${html`${u.name}（<${Id}>${u.id}<//>）`} name=${`unit-${u.id}`}
           value=${f.units.includes(u.id)} onValue=${(on) => put("units")(on ? [...f.units, u.id] : f.units.filter((x) => x !== u.id))}/>`)}
       </fieldset>` : null}
     ${f.role === "district" ? html`<${Field} label="所属区县" name="district" value=${f.district} onValue=${put("district")} required
