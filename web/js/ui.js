@@ -101,7 +101,7 @@ export function ConfirmDialog() {
   return html`<dialog id="confirm" ref=${ref} aria-labelledby="confirm-title"
       onCancel=${(e) => { e.preventDefault(); answer(false); }}>
     <h3 id="confirm-title">请确认操作</h3>
-    <p id="confirm-words">${ask_?.words}</p>
+    <p id="confirm-words">${ask_ ? valuesMarked(ask_.words) : null}</p>
     <p class="muted">确认后将以您本人的密钥签名并提交。</p>
     <div class="buttons">
       <button type="button" id="confirm-ok" class="primary" onClick=${() => answer(true)}>确认</button>
