@@ -19,7 +19,7 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 
 from browserlib import PHONE, Browser, wait_until
-from consolelib import click_cancel, console_suite, ok, page_errors, seed, set_value, signed_in
+from consolelib import DIRECTORY, click_cancel, console_suite, ok, page_errors, seed, set_value, signed_in
 
 # The checks, run in the page: a list of faults (strings). Values (ids, codes, hashes) are
 # allowed only inside <code> or .id; everything else a person reads must have no ASCII letter.
@@ -231,5 +231,10 @@ def test_every_page_of_the_role(world, role):
         for hash_ in pages:
             faults += audit_page(b, c.base, hash_, phone, seen)
     phone_on(b, False)
+    if iss not in {d["principal"] for d in DIRECTORY.values()}:
+        # notify's directory does not list this person: 通知 says so plainly, no refusal
+        b.open(c.base + "/#/inbox")
+        assert "不在通知名录中" in b.text("#inbox-unlisted")
+        assert not b.driver.find_elements("css selector", "#page .refusal")
     assert b.requests_outside(c.base) == []
     assert not faults, f"{len(faults)} faults on {len(pages)} pages:\n" + "\n".join(faults)
