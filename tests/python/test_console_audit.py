@@ -19,7 +19,9 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 
 from browserlib import PHONE, Browser, wait_until
-from consolelib import DIRECTORY, click_cancel, console_suite, ok, page_errors, seed, set_value, signed_in
+from consolelib import (DIRECTORY, click_cancel, console_suite, ok, page_errors, page_ok, seed, set_value,
+                        signed_in)
+from hostilelib import local_day
 
 # The checks, run in the page: a list of faults (strings). Values (ids, codes, hashes) are
 # allowed only inside <code> or .id; everything else a person reads must have no ASCII letter.
@@ -149,6 +151,8 @@ def audit_page(b, base, hash_, phone, seen_errors):
     faults = list(b.driver.execute_script(CHECK))
     if b.driver.find_elements("css selector", "dialog#confirm[open]"):
         click_cancel(b)
+        wait_until(lambda: not b.driver.find_elements("css selector", "dialog#confirm[open]"),
+                   what="the dialog closed")
     if phone:
         w = b.driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         if w[0] > w[1]:
@@ -174,7 +178,13 @@ def world(tmp_path_factory):
     with console_suite(folder) as c:
         s = c.suite
         c.ids = seed(c)
+        # a district with a town and a round of its own, for the district office's pages
         ok(c.call("intake", s.office, "unit.register", {"id": "D-1", "name": "云溪区", "level": "district"}))
+        ok(c.call("intake", s.office, "unit.register", {"id": "T-1", "name": "白石镇", "level": "town", "parent": "D-1"}))
+        ok(c.call("intake", s.office, "round.open", {
+            "id": "YX-1", "name": "云溪区第一轮", "kind": "regular", "team": "team-1", "owner": "D-1",
+            "targets": [{"unit": "T-1", "coverage": "main"}],
+            "planned_start": str(local_day(1)), "planned_end": str(local_day(30)), "date": str(local_day(0))}))
         items = c.ok("rectify", "rectify.list", {"unit": "U-A"})["items"]
         c.item = items[0]["id"]
         refs = c.ok("referral", "referral.list", {"kind": "lead"})["items"]
@@ -192,7 +202,7 @@ def role_pages(c, role):
     detail = {
         "office": [f"#/round?id=R-1", f"#/problem?id={fed}", f"#/problem?id={c.ids['recorded']}", f"#/item?id={c.item}",
                    f"#/referral?id={c.referral}", "#/unit?id=U-A"],
-        "district": [],
+        "district": ["#/round?id=YX-1", "#/unit?id=T-1"],
         "team": ["#/team-round?round=R-1"],
         "unit": [f"#/unit-item?item={c.item}"],
         "discipline": [f"#/lead?referral={c.referral}"],
@@ -223,6 +233,12 @@ def test_every_page_of_the_role(world, role):
     phone_on(b, False)
     signed_in(b, c, iss, role, scope=scope, display=display)
     b.wait_for("#nav a")
+    if role in ("petition", "audit"):
+        # a report of its own, so that 已报问题 has a row (signed in the page, no dialog)
+        page_ok(b, """await session.sessionLoad();
+            return await session.send("intake", "problem.report", args.data);""", data={
+            "unit": "U-B", "category": "public_concerns", "summary": "群众反映食堂账目不公开",
+            "detail": "来信反映", "severity": "general", "source": role})
     pages = role_pages(c, role)
     seen = [len(page_errors(b))]
     faults = []
