@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from "../vendor/preact/hooks.mjs";
 import { hasEd25519, ED25519_MISSING } from "../js/wire.js";
 import { keyCreate, keyDelete, keyKid, keyLoad, keySave } from "../js/keystore.js";
 import { ROLES, Refusal, act, ask, send, sessionEnter, sessionSave, sessionStored } from "../js/session.js";
-import { html, Id, Busy, Field, ListView, Page, RefusalBox } from "../js/ui.js";
+import { html, Id, valuesMarked, Busy, Field, ListView, Page, RefusalBox } from "../js/ui.js";
 import { routeGo, routeHref } from "../js/route.js";
 
 // Whether this browser can make and use a non-extractable Ed25519 key (wire.hasEd25519 tries).
@@ -13,8 +13,8 @@ function Ed25519Line() {
   useEffect(() => { hasEd25519().then(set); }, []);
   if (ok === null) return html`<p id="ed25519" data-ed25519="checking">正在检查本浏览器能否签名……</p>`;
   return ok
-    ? html`<p id="ed25519" data-ed25519="yes" class="yes">本浏览器支持 Ed25519 签名（WebCrypto）：您的密钥可以在本浏览器中生成并保存，私钥不会离开本机。</p>`
-    : html`<p id="ed25519" data-ed25519="no" class="no">${ED25519_MISSING}</p>`;
+    ? html`<p id="ed25519" data-ed25519="yes" class="yes">本浏览器支持 <${Id}>Ed25519<//> 签名（<${Id}>WebCrypto<//>）：您的密钥可以在本浏览器中生成并保存，私钥不会离开本机。</p>`
+    : html`<p id="ed25519" data-ed25519="no" class="no">${valuesMarked(ED25519_MISSING)}</p>`;
 }
 
 // Which deployment the gateway serves (/v1/directory).
@@ -24,7 +24,7 @@ function Deployment() {
     fetch("/v1/directory").then((r) => (r.ok ? r.json() : null)).then(set, () => set(null));
   }, []);
   if (!dir) return html`<p id="deployment" class="muted">正在连接服务……</p>`;
-  return html`<p id="deployment" class="muted">部署：${dir.deployment}，可用服务 ${dir.services.length} 个</p>`;
+  return html`<p id="deployment" class="muted">部署：<${Id}>${dir.deployment}<//>，可用服务 ${dir.services.length} 个</p>`;
 }
 
 // The sign-in screen: a key in this browser lets the person enter; without one they are told
