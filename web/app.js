@@ -4,7 +4,7 @@
 // A page marked `public: true` opens without signing in (the enrollment page).
 import { render } from "./vendor/preact/preact.mjs";
 import { useEffect, useState } from "./vendor/preact/hooks.mjs";
-import { html, Busy, ConfirmDialog, Page } from "./js/ui.js";
+import { html, Id, Busy, ConfirmDialog, Page } from "./js/ui.js";
 import { ROLES, sessionLeave, sessionLoad, sessionOn } from "./js/session.js";
 import { routeGo, routeHref, useRoute } from "./js/route.js";
 import * as office from "./pages/office.js";
@@ -34,7 +34,7 @@ function Who() {
   const me = useMe();
   if (!me) return null;
   return html`<div class="who">
-    <span id="who-name">${me.display || me.iss}</span>
+    <span id="who-name">${me.display || html`<${Id}>${me.iss}<//>`}</span>
     <span id="who-role" class="role">${ROLES[me.role] ?? me.role}</span>
     ${inbox.Unread ? html`<${inbox.Unread} me=${me}/>` : null}
     <button type="button" id="sign-out" class="quiet" onClick=${() => { sessionLeave(); routeGo("", {}); }}>退出</button>

@@ -121,7 +121,7 @@ def main():
                 # the unit with the most items: counted from rectify's own list
                 counts, after = {}, None
                 while True:
-                    page = c.ok("rectify", "rectify.list", {"limit": 2000, **({"after": after} if after else {})})
+                    page = c.ok("rectify", "rectify.list", {"limit": 500, **({"after": after} if after else {})})
                     for it in page["items"]:
                         counts[it["unit"]] = counts.get(it["unit"], 0) + 1
                     after = page.get("next")

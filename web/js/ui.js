@@ -6,6 +6,7 @@ import htm from "../vendor/htm/htm.module.js";
 import { ask, confirmSet, refusalFrom } from "./session.js";
 import { routeGo, useRoute } from "./route.js";
 import { explainChinese } from "./explain.js";
+import { SERVICES } from "./reasons.js";
 
 export const html = htm.bind(h);
 
@@ -25,7 +26,7 @@ export function Field({ label, name, value, onValue, type = "text", options, tex
   let control;
   if (options)
     control = html`<select id=${id.current} name=${name} value=${value ?? ""} onChange=${on} required=${required} ...${rest}>
-      ${options.map(([v, t]) => html`<option value=${v}>${t}</option>`)}</select>`;
+      ${options.map(([v, t, isValue]) => html`<option value=${v} class=${isValue ? "id" : undefined}>${t}</option>`)}</select>`;
   else if (textarea)
     control = html`<textarea id=${id.current} name=${name} value=${value ?? ""} onInput=${on} required=${required} ...${rest}></textarea>`;
   else if (type === "checkbox")
@@ -33,6 +34,24 @@ export function Field({ label, name, value, onValue, type = "text", options, tex
   else
     control = html`<input id=${id.current} name=${name} type=${type} value=${value ?? ""} onInput=${on} required=${required} ...${rest}/>`;
   return html`<div class=${type === "checkbox" ? "field check" : "field"}><label for=${id.current}>${label}${required ? html`<span class="req" aria-hidden="true">*</span>` : null}</label>${control}${hint ? html`<small class="muted">${hint}</small>` : null}</div>`;
+}
+
+// A value shown as it is (an id, an account, a code, a hash): the one place a page may show
+// Latin letters (docs/console.md, "The audit walk": everything else a person reads is Chinese).
+export function Id({ children }) {
+  return html`<code class="id">${children}</code>`;
+}
+
+// Who did something, as a history names them: a service by its Chinese name, a person's
+// account as a value.
+export function Actor({ iss }) {
+  return SERVICES[iss] ? SERVICES[iss] : html`<${Id}>${iss}<//>`;
+}
+
+// A text whose runs of Latin letters are placed values (a refusal's Chinese: reasons.js places
+// ids and accounts into Chinese that has no letter of its own): each such run shown as a value.
+export function valuesMarked(text) {
+  return String(text).split(/([!-~]*[A-Za-z][!-~]*)/).map((part, i) => i % 2 ? html`<${Id}>${part}<//>` : part);
 }
 
 export function Busy({ text = "正在处理……" }) {
@@ -44,7 +63,7 @@ export function Busy({ text = "正在处理……" }) {
 export function RefusalBox({ refusal }) {
   if (!refusal) return null;
   const r = refusalFrom(refusal);
-  return html`<div class="refusal" role="alert" data-code=${r.code}>${r.chinese}<span class="code">（${r.code}）</span></div>`;
+  return html`<div class="refusal" role="alert" data-code=${r.code}>${valuesMarked(r.chinese)}<span class="code">（<code class="id">${r.code}</code>）</span></div>`;
 }
 
 const LIGHTS = { green: "正常", yellow: "临期", red: "逾期" };
@@ -69,8 +88,16 @@ export function DateCell({ date, explain: said }) {
 export function ConfirmDialog() {
   const ref = useRef(null);
   const [ask_, setAsk] = useState(null);       // {words, resolve}
+  // the question answered is the one asked now (a ref): a click that lands before the dialog
+  // has drawn the next question still answers it, never a question already answered
+  const pending = useRef(null);
+  pending.current = ask_;
   useEffect(() => {
-    confirmSet((words) => new Promise((resolve) => setAsk({ words, resolve })));
+    confirmSet((words) => new Promise((resolve) => {
+      const a = { words, resolve };
+      pending.current = a;
+      setAsk(a);
+    }));
     return () => confirmSet(async () => false);
   }, []);
   useEffect(() => {
@@ -78,11 +105,11 @@ export function ConfirmDialog() {
     if (ask_ && d && !d.open) d.showModal();
     if (!ask_ && d?.open) d.close();
   }, [ask_]);
-  const answer = (yes) => { const a = ask_; setAsk(null); a?.resolve(yes); };
+  const answer = (yes) => { const a = pending.current; pending.current = null; setAsk(null); a?.resolve(yes); };
   return html`<dialog id="confirm" ref=${ref} aria-labelledby="confirm-title"
       onCancel=${(e) => { e.preventDefault(); answer(false); }}>
     <h3 id="confirm-title">请确认操作</h3>
-    <p id="confirm-words">${ask_?.words}</p>
+    <p id="confirm-words">${ask_ ? valuesMarked(ask_.words) : null}</p>
     <p class="muted">确认后将以您本人的密钥签名并提交。</p>
     <div class="buttons">
       <button type="button" id="confirm-ok" class="primary" onClick=${() => answer(true)}>确认</button>

@@ -3,7 +3,7 @@
 // them, dispose, report outcomes, reopen a parked lead, conclude. Each time a lead is opened
 // here the service records the read (lead.read) before it answers.
 import { useState } from "../vendor/preact/hooks.mjs";
-import { html, Busy, DateCell, Field, Light, ListView, Page, RefusalBox, useAsk } from "../js/ui.js";
+import { html, Actor, Id, Busy, DateCell, Field, Light, ListView, Page, RefusalBox, useAsk } from "../js/ui.js";
 import { routeGo } from "../js/route.js";
 import { word } from "../js/words.js";
 import { Facts, codeOptions, count, useCommand } from "./roles_common.js";
@@ -233,7 +233,7 @@ function Lead({ route }) {
       <h3 id="lead-title">${lead.title}</h3>
       <${Facts} rows=${[["类型", word("kind", lead.kind)], ["状态", word("state", lead.state)],
                         ["处置方式", lead.method ? word("method", lead.method) : "—"],
-                        ["单位", lead.unit_name ?? lead.unit], ["问题类别", lead.category_name],
+                        ["单位", lead.unit_name ?? html`<${Id}>${lead.unit}<//>`], ["问题类别", lead.category_name],
                         ["移交日期", lead.referred_on],
                         ["反馈期限", html`<${DateCell} date=${lead.due?.date} explain=${lead.due?.explain}/>`],
                         ...CONTENT.filter(([k]) => typeof content[k] === "string").map(([k, label]) => [label, content[k]])]}/>
@@ -241,7 +241,7 @@ function Lead({ route }) {
       <${ExtensionRequests} lead=${lead}/>
       <h3>办理记录</h3>
       <ol class="history">${(lead.history || []).map((h) => html`<li>${when(h.at)}
-        ${ACTIONS[h.action] ?? h.action}（${h.by}）</li>`)}</ol>
+        ${ACTIONS[h.action] ?? h.action}（<${Actor} iss=${h.by}/>）</li>`)}</ol>
     </div>
     ${lead.state === "referred" ? html`<${Acknowledge} lead=${lead} done=${again}/>` : null}
     ${!lead.disposed_on && lead.state !== "concluded" ? html`<${RequestExtension} lead=${lead} done=${again}/>` : null}

@@ -6,6 +6,11 @@ import { useEffect, useState } from "../vendor/preact/hooks.mjs";
 import { act, ask } from "../js/session.js";
 import { html, Busy, Page, RefusalBox } from "../js/ui.js";
 import { routeHref } from "../js/route.js";
+import { reasonFind, refusalFrom } from "../js/reasons.js";
+
+// notify's refusal of a person its directory does not list: no notices, not a fault
+const NOT_LISTED = "'%s' has no notices: it is no principal of the directory";
+const notListed = (r) => !!r && reasonFind(refusalFrom(r).text)?.format === NOT_LISTED;
 
 const CHANGED = "xc-inbox";           // dispatched on window after an acknowledgement
 const MAX_PAGES = 20;                 // 20 × 500 notices: more than a person's stream holds
@@ -82,7 +87,8 @@ function Inbox() {
   const newest = notices ? [...notices].reverse() : [];
   const open = newest.filter((x) => unread.has(String(x.delivery)));
   return html`<${Page} title="通知">
-    <${RefusalBox} refusal=${state.refusal || refusal}/>
+    ${notListed(state.refusal) ? html`<p class="empty" id="inbox-unlisted">您不在通知名录中，暂无通知。如需接收通知，请联系巡察办。</p>`
+      : html`<${RefusalBox} refusal=${state.refusal || refusal}/>`}
     ${state.busy ? html`<${Busy} text="正在加载……"/>` : null}
     ${notices ? html`<p id="inbox-count">共 ${notices.length} 条，未读 ${open.length} 条</p>
       ${open.length > 1 ? html`<button type="button" id="ack-all" onClick=${() => onAck(open)}>全部标记已读</button>` : null}

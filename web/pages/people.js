@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from "../vendor/preact/hooks.mjs";
 import { hasEd25519, ED25519_MISSING } from "../js/wire.js";
 import { keyCreate, keyDelete, keyKid, keyLoad, keySave } from "../js/keystore.js";
 import { ROLES, Refusal, act, ask, send, sessionEnter, sessionSave, sessionStored } from "../js/session.js";
-import { html, Busy, Field, ListView, Page, RefusalBox } from "../js/ui.js";
+import { html, Id, valuesMarked, Busy, Field, ListView, Page, RefusalBox } from "../js/ui.js";
 import { routeGo, routeHref } from "../js/route.js";
 
 // Whether this browser can make and use a non-extractable Ed25519 key (wire.hasEd25519 tries).
@@ -13,8 +13,8 @@ function Ed25519Line() {
   useEffect(() => { hasEd25519().then(set); }, []);
   if (ok === null) return html`<p id="ed25519" data-ed25519="checking">正在检查本浏览器能否签名……</p>`;
   return ok
-    ? html`<p id="ed25519" data-ed25519="yes" class="yes">本浏览器支持 Ed25519 签名（WebCrypto）：您的密钥可以在本浏览器中生成并保存，私钥不会离开本机。</p>`
-    : html`<p id="ed25519" data-ed25519="no" class="no">${ED25519_MISSING}</p>`;
+    ? html`<p id="ed25519" data-ed25519="yes" class="yes">本浏览器支持 <${Id}>Ed25519<//> 签名（<${Id}>WebCrypto<//>）：您的密钥可以在本浏览器中生成并保存，私钥不会离开本机。</p>`
+    : html`<p id="ed25519" data-ed25519="no" class="no">${valuesMarked(ED25519_MISSING)}</p>`;
 }
 
 // Which deployment the gateway serves (/v1/directory).
@@ -24,7 +24,7 @@ function Deployment() {
     fetch("/v1/directory").then((r) => (r.ok ? r.json() : null)).then(set, () => set(null));
   }, []);
   if (!dir) return html`<p id="deployment" class="muted">正在连接服务……</p>`;
-  return html`<p id="deployment" class="muted">部署：${dir.deployment}，可用服务 ${dir.services.length} 个</p>`;
+  return html`<p id="deployment" class="muted">部署：<${Id}>${dir.deployment}<//>，可用服务 ${dir.services.length} 个</p>`;
 }
 
 // The sign-in screen: a key in this browser lets the person enter; without one they are told
@@ -37,9 +37,9 @@ export function SignIn() {
   return html`<${Page} title="登录">
     <div class="card" id="sign-in">
       ${stored === undefined ? html`<p>正在读取本浏览器中的密钥……</p>`
-        : stored?.pending ? html`<p id="pending">本浏览器中有 <strong>${stored.iss}</strong> 的登记申请，尚待巡察办批准。</p>
+        : stored?.pending ? html`<p id="pending">本浏览器中有 <strong><${Id}>${stored.iss}<//></strong> 的登记申请，尚待巡察办批准。</p>
             <a class="button" href=${routeHref("enroll", { iss: stored.iss })}>查看登记进度</a>`
-        : stored ? html`<p>本浏览器保存有 <strong>${stored.display || stored.iss}</strong>（${ROLES[stored.role] ?? stored.role}）的密钥。</p>
+        : stored ? html`<p>本浏览器保存有 <strong>${stored.display || html`<${Id}>${stored.iss}<//>`}</strong>（${ROLES[stored.role] ?? stored.role}）的密钥。</p>
             <button type="button" id="enter" class="primary" onClick=${() => sessionEnter()}>进入</button>`
         : html`<p id="not-enrolled"><strong>尚未登记</strong>：本浏览器中没有您的密钥。请使用巡察办发给您的登记链接或登记码完成登记。</p>
             <${EnrollStart}/>`}
@@ -140,7 +140,7 @@ function Enroll({ route }) {
   if (state.status) return html`<${Page} title="登记">
     <div class="card" id="enrollment" data-state=${state.status}>
       <p>请将下面的密钥指纹通过电话读给巡察办工作人员核对：</p>
-      <p id="fingerprint" class="code-shown">${state.fingerprint}</p>
+      <p id="fingerprint" class="code-shown id">${state.fingerprint}</p>
       ${state.status === "pending" ? html`<p id="enroll-wait" role="status">已提交，正在等待巡察办批准……（每秒自动查询一次）</p>` : null}
       ${state.status === "approved" ? html`<p role="status">已批准，正在进入平台……</p>` : null}
       ${state.status === "rejected" ? html`<p id="enroll-rejected" class="refusal" role="alert">登记申请被驳回：${state.reason}</p>` : null}
@@ -231,8 +231,8 @@ function Invite({ again, onDone }) {
   };
   if (made) return html`<div class="card" id="invited">
     <p>已邀请 ${made.display}。登记码只显示这一次，请立即交给本人（巡察办不保存登记码）：</p>
-    <p id="invite-code" class="code-shown">${made.code}</p>
-    <p>登记链接：<span id="invite-link" class="code-link">${made.link}</span></p>
+    <p id="invite-code" class="code-shown id">${made.code}</p>
+    <p>登记链接：<span id="invite-link" class="code-link id">${made.link}</span></p>
     <div class="buttons"><button type="button" id="copy-link" onClick=${() => navigator.clipboard?.writeText(made.link)}>复制链接</button>
     <button type="button" onClick=${() => { setMade(null); onDone?.(true); }}>完成</button></div></div>`;
   const districts = (units ?? []).filter((u) => u.level === "district");
@@ -245,7 +245,7 @@ function Invite({ again, onDone }) {
       options=${PERSON_ROLES.map((r) => [r, ROLES[r]])}/>
     ${scoped ? html`<fieldset class="units"><legend>负责的单位</legend>
       ${units === null ? html`<${Busy} text="正在加载单位……"/>` : units.length === 0 ? html`<p class="empty">暂无单位</p>` :
-        units.map((u) => html`<${Field} type="checkbox" label=${`${u.name}（${u.id}）`} name=${`unit-${u.id}`}
+        units.map((u) => html`<${Field} type="checkbox" label=${html`${u.name}（<${Id}>${u.id}<//>）`} name=${`unit-${u.id}`}
           value=${f.units.includes(u.id)} onValue=${(on) => put("units")(on ? [...f.units, u.id] : f.units.filter((x) => x !== u.id))}/>`)}
       </fieldset>` : null}
     ${f.role === "district" ? html`<${Field} label="所属区县" name="district" value=${f.district} onValue=${put("district")} required
@@ -304,10 +304,10 @@ function People() {
   </div>`;
   const columns = [
     { label: "姓名", value: (p) => p.display ?? "—" },
-    { label: "账号", value: (p) => p.iss },
+    { label: "账号", value: (p) => html`<${Id}>${p.iss}<//>` },
     { label: "角色", value: (p) => ROLES[p.role] ?? p.role ?? "—" },
     { label: "状态", value: (p) => html`<span class="state">${stateOf(p)}</span>` },
-    { label: "密钥指纹", value: (p) => p.enrollment?.state === "pending" ? html`<span class="fingerprint">${p.enrollment.fingerprint}</span>` : "—" },
+    { label: "密钥指纹", value: (p) => p.enrollment?.state === "pending" ? html`<code class="fingerprint id">${p.enrollment.fingerprint}</code>` : "—" },
     { label: "有效期至", value: lastUntil },
     { label: "操作", value: actions },
   ];

@@ -3,7 +3,7 @@
 // source is the reporter's own; a team names one of its rounds and one of that round's targets.
 import { useEffect, useState } from "../vendor/preact/hooks.mjs";
 import { ask } from "../js/session.js";
-import { html, Field, ListView, RefusalBox } from "../js/ui.js";
+import { html, Id, Field, ListView, RefusalBox } from "../js/ui.js";
 import { word } from "../js/words.js";
 import { CATEGORIES, EvidenceField, SEVERITIES, categoryName, codeOptions, useCommand } from "./roles_common.js";
 
@@ -111,7 +111,7 @@ export function ReportedList({ team }) {
     columns=${[
       { label: "编号", value: (p) => `#${p.id}` },
       { label: "问题摘要", value: (p) => p.summary },
-      { label: "单位", value: (p) => p.unit },
+      { label: "单位", value: (p) => html`<${Id}>${p.unit}<//>` },
       { label: "类别", value: (p) => categoryName(p.category) },
       { label: "严重程度", value: (p) => word("severity", p.severity) },
       { label: "状态", value: (p) => (p.status === "merged" ? "已合并" : word("status", p.status)) },

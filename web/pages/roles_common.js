@@ -4,7 +4,7 @@
 // in pages/office/common.js; the two are candidates to merge once both have landed.)
 import { useState } from "../vendor/preact/hooks.mjs";
 import { act } from "../js/session.js";
-import { html, Busy, RefusalBox } from "../js/ui.js";
+import { html, Id, Busy, RefusalBox } from "../js/ui.js";
 import { word } from "../js/words.js";
 
 // A command from a form: act() (the confirmation dialog), then the outcome under the form.
@@ -69,9 +69,9 @@ export function EvidenceField({ label, value, onValue, required }) {
       ? html`<span class="req" aria-hidden="true">*</span>` : null}</label>
     <input id=${id} type="file" multiple onChange=${on}/>
     ${busy ? html`<small class="muted">正在计算文件摘要……</small>` : null}
-    ${value?.length ? html`<ul class="evidence">${value.map((v) => html`<li><span class="file">${v.file}</span>
-      <small class="muted hash">SHA-256 ${v.sha256}</small></li>`)}</ul>` : null}
-    <small class="muted">文件保留在本机，只提交文件名和 SHA-256 摘要，供日后核对原件。</small></div>`;
+    ${value?.length ? html`<ul class="evidence">${value.map((v) => html`<li><span class="file id">${v.file}</span>
+      <small class="muted hash"><${Id}>SHA-256 ${v.sha256}<//></small></li>`)}</ul>` : null}
+    <small class="muted">文件保留在本机，只提交文件名和 <${Id}>SHA-256<//> 摘要，供日后核对原件。</small></div>`;
 }
 
 // Yuan as typed ("1234.5") to exact fen (123450), or null when it is not an amount; no

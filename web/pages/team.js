@@ -1,7 +1,7 @@
 // team.js: an inspection team's pages (巡察组): its rounds, the on-site report (a short form
 // that works on a phone), and what it reported. Intake decides what a team may see and report
 // (docs/services/intake.md): its own rounds, their target units, stages 进驻 to 报告.
-import { html, DateCell, ListView, Page, RefusalBox, Busy, useAsk } from "../js/ui.js";
+import { html, Id, DateCell, ListView, Page, RefusalBox, Busy, useAsk } from "../js/ui.js";
 import { routeGo, routeHref } from "../js/route.js";
 import { word } from "../js/words.js";
 import { ReportForm, ReportedList } from "./report_form.js";
@@ -16,7 +16,7 @@ function Rounds() {
       filters=${[{ name: "stage", label: "阶段", options: STAGES.map((s) => [s, word("stage", s)]) }]}
       columns=${[
         { label: "轮次", value: (r) => r.name },
-        { label: "编号", value: (r) => r.id },
+        { label: "编号", value: (r) => html`<${Id}>${r.id}<//>` },
         { label: "类型", value: (r) => word("kind", r.kind) },
         { label: "阶段", value: (r) => word("stage", r.stage) },
         { label: "计划时间", value: (r) => `${r.planned_start} 至 ${r.planned_end}` },
@@ -33,13 +33,13 @@ function Round({ route }) {
     <${RefusalBox} refusal=${refusal}/>
     ${busy && !r ? html`<${Busy} text="正在加载……"/>` : null}
     ${r ? html`<div class="card">
-      <${Facts} rows=${[["编号", r.id], ["类型", word("kind", r.kind)], ["阶段", word("stage", r.stage)],
+      <${Facts} rows=${[["编号", html`<${Id}>${r.id}<//>`], ["类型", word("kind", r.kind)], ["阶段", word("stage", r.stage)],
                        ["计划时间", `${r.planned_start} 至 ${r.planned_end}`], ["巡察机构", r.owner?.organ]]}/>
       <p><a class="button primary" id="report-here" href=${routeHref("team-report", { round: r.id })}>在本轮次报告问题</a></p>
       <h3>阶段日期</h3>
       <ul>${r.stages.map((s) => html`<li>${word("stage", s.stage)}：<${DateCell} date=${s.date}/></li>`)}</ul>
       <h3>被巡察单位（${r.targets.length}）</h3>
-      <ul class="targets">${r.targets.map((t) => html`<li>${t.unit}（${t.coverage === "main" ? "主体" : "延伸"}）</li>`)}</ul>
+      <ul class="targets">${r.targets.map((t) => html`<li><${Id}>${t.unit}<//>（${t.coverage === "main" ? "主体" : "延伸"}）</li>`)}</ul>
     </div>` : null}
   </${Page}>`;
 }

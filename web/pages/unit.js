@@ -3,7 +3,7 @@
 // overdue and the next escalation step; the plan with its measures, progress, and the
 // completion claim with its evidence. Rectify limits the unit to the items of its scope.
 import { useState } from "../vendor/preact/hooks.mjs";
-import { html, Busy, DateCell, Field, Light, ListView, Page, RefusalBox, useAsk } from "../js/ui.js";
+import { html, Actor, Id, Busy, DateCell, Field, Light, ListView, Page, RefusalBox, useAsk } from "../js/ui.js";
 import { routeGo, useRoute } from "../js/route.js";
 import { word } from "../js/words.js";
 import { EvidenceField, Facts, codeOptions, count, useCommand, yuanToFen } from "./roles_common.js";
@@ -82,7 +82,7 @@ const ACTIONS = { opened: "反馈", planned: "提交方案", progressed: "报告
 
 function History({ item }) {
   return html`<ol class="history">${item.history.map((h) => html`<li>${h.occurred_on ?? h.at}
-    ${ACTIONS[h.action] ?? h.action}（${h.by}）${h.data?.reason ? `：${h.data.reason}` : ""}</li>`)}</ol>`;
+    ${ACTIONS[h.action] ?? h.action}（<${Actor} iss=${h.by}/>）${h.data?.reason ? `：${h.data.reason}` : ""}</li>`)}</ol>`;
 }
 
 const emptyMeasure = () => ({ text: "", owner: "", lead_leader: "", deadline: "" });
@@ -198,7 +198,7 @@ function Item({ route }) {
       <h3 id="item-summary">${item.summary}</h3>
       <p class="detail">${item.detail}</p>
       <${Facts} rows=${[["类型", word("class", item.class)], ["状态", word("state", item.state)],
-                        ["问题类别", item.category_name], ["巡察轮次", item.round], ["反馈日期", item.opened_on],
+                        ["问题类别", item.category_name], ["巡察轮次", item.round ? html`<${Id}>${item.round}<//>` : "—"], ["反馈日期", item.opened_on],
                         ["整改期限", html`<${DateCell} date=${item.due}/>`], ["销号日期", item.closed_on ?? undefined]]}/>
       <h3>期限与预警</h3><${Deadlines} item=${item}/>
       <h3>整改方案</h3><${Measures} item=${item}/>

@@ -96,7 +96,7 @@ export function PrincipalField({ label, roles, ...bound }) {
     let live = true;
     principalsGet().then((all) => live && setOptions(all
       .filter((p) => roles.includes(p.role) && p.registered && !p.revoked)
-      .map((p) => [p.iss, p.display ? `${p.display}（${p.iss}）` : p.iss])), () => live && setOptions([]));
+      .map((p) => [p.iss, p.display ? `${p.display}（${p.iss}）` : p.iss, true])), () => live && setOptions([]));
     return () => { live = false; };
   }, []);
   // while the registry answers: a choice not yet open, so that the field does not change under

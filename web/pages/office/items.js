@@ -5,7 +5,7 @@
 // gives them (rectify.get's deadlines: `colour`, `step`, `next_step`, `ladder`; a list row's `light`).
 import { useState } from '../../vendor/preact/hooks.mjs';
 import { ask } from '../../js/session.js';
-import { useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
+import { Actor, Id, useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
 import { spanChinese } from './spans.js';
 import { html, pick, useCommand, useForm, href } from './common.js';
@@ -59,7 +59,7 @@ function ExportLists({ query }) {
     }
   }
   return html`<section class="card" id="item-export">
-    <h3>导出整改清单（CSV）</h3>
+    <h3>导出整改清单（表格文件）</h3>
     <p class="muted">按上方的轮次、单位筛选导出。</p>
     <div class="buttons">${LISTS.map(([list, name]) => html`<button type="button" data-list=${list}
       disabled=${!!state.busy} onClick=${() => download(list, name)}>${name}</button>`)}</div>
@@ -74,8 +74,8 @@ function ItemsPage({ route }) {
   const columns = [
     { label: '编号', value: (i) => html`<a href=${href('item', { id: i.id })}>#${i.id}</a>` },
     { label: '问题摘要', value: (i) => i.summary },
-    { label: '单位', value: (i) => i.unit },
-    { label: '轮次', value: (i) => i.round || '—' },
+    { label: '单位', value: (i) => html`<${Id}>${i.unit}<//>` },
+    { label: '轮次', value: (i) => i.round ? html`<${Id}>${i.round}<//>` : '—' },
     { label: '类别', value: (i) => i.category_name || i.category },
     { label: '整改类型', value: (i) => word('class', i.class) },
     { label: '状态', value: (i) => word('state', i.state) },
@@ -173,8 +173,8 @@ function ItemPage({ route }) {
         <dl class="facts">
           <dt>状态</dt><dd id="item-state">${word('state', it.state)}</dd>
           <dt>整改类型</dt><dd>${word('class', it.class)}</dd>
-          <dt>单位</dt><dd>${it.unit}</dd>
-          <dt>轮次</dt><dd>${it.round || '—'}</dd>
+          <dt>单位</dt><dd><${Id}>${it.unit}<//></dd>
+          <dt>轮次</dt><dd>${it.round ? html`<${Id}>${it.round}<//>` : '—'}</dd>
           <dt>问题</dt><dd><a href=${href('problem', { id: it.problem })}>#${it.problem}</a></dd>
           <dt>类别</dt><dd>${it.category_name || it.category}</dd>
           <dt>反馈日期</dt><dd>${it.opened_on}</dd>
@@ -188,9 +188,9 @@ function ItemPage({ route }) {
             <td><${DateCell} date=${d.due} explain=${d.explain} /></td><td>${spanChinese(d.policy)}（自 ${d.start} 起）</td>
             <td>${d.running ? html`<${Light} colour=${lightOf(d)} /> 进行中` : '已完成'}${d.extensions.length ? `，延期 ${d.extensions.length} 次` : ''}</td></tr>`)}</tbody></table>
         ${it.measures.length ? html`<h4>整改措施</h4><ol id="item-measures">${it.measures.map((m) => html`<li key=${m.n}>${m.text}（责任人 ${m.owner}，牵头领导 ${m.lead_leader}，期限 ${m.deadline}${m.done_on ? `，${m.done_on} 完成` : ''}）</li>`)}</ol>` : html`<p class="muted">尚未提交整改方案。</p>`}
-        ${it.claims.length ? html`<h4>销号申请</h4><ol id="item-claims">${it.claims.map((c) => html`<li key=${c.n}>${c.claimed_on}：${COMPLETION[c.completion] || c.completion}；证据 ${c.evidence.map((f) => `${f.file}（SHA-256 ${f.sha256.slice(0, 12)}…）`).join('、')}${c.note ? `；说明：${c.note}` : ''}${c.decision ? `；${c.decision === 'accept' ? '已同意销号' : `已退回：${c.reason}`}（${c.reviewed_on}）` : '；待审核'}</li>`)}</ol>` : null}
+        ${it.claims.length ? html`<h4>销号申请</h4><ol id="item-claims">${it.claims.map((c) => html`<li key=${c.n}>${c.claimed_on}：${COMPLETION[c.completion] || c.completion}；证据 ${c.evidence.map((f, k) => html`${k ? '、' : ''}<${Id}>${f.file}<//>（摘要 <${Id}>${f.sha256.slice(0, 12)}…<//>）`)}${c.note ? `；说明：${c.note}` : ''}${c.decision ? `；${c.decision === 'accept' ? '已同意销号' : `已退回：${c.reason}`}（${c.reviewed_on}）` : '；待审核'}</li>`)}</ol>` : null}
         <h4>办理记录</h4>
-        <ol id="item-history">${it.history.map((x) => html`<li key=${x.n}>${x.occurred_on || x.at}：${ACTIONS[x.action] || x.action}（${x.by}）${x.recorded_from_history ? '（补录）' : ''}${x.data?.note ? `：${x.data.note}` : x.data?.reason ? `：${x.data.reason}` : ''}</li>`)}</ol>
+        <ol id="item-history">${it.history.map((x) => html`<li key=${x.n}>${x.occurred_on || x.at}：${ACTIONS[x.action] || x.action}（<${Actor} iss=${x.by}/>）${x.recorded_from_history ? '（补录）' : ''}${x.data?.note ? `：${x.data.note}` : x.data?.reason ? `：${x.data.reason}` : ''}</li>`)}</ol>
       </section>
       <${Escalation} deadlines=${it.deadlines} />
       ${it.state === 'claimed' ? html`<${ItemReview} item=${it} onDone=${again} />` : null}

@@ -2,7 +2,7 @@
 // classification with its dispositions (problem.classify), merging duplicates (problem.merge) and
 // recording a problem from paper (problem.report with occurred_on: the office reports only so).
 import { useState } from '../../vendor/preact/hooks.mjs';
-import { useAsk, Page, Field, ListView, RefusalBox, Busy } from '../../js/ui.js';
+import { Id, useAsk, Page, Field, ListView, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
 import { html, pick, useCommand, useForm, today, href, lines, categoryOptions, categoryName, PrincipalField } from './common.js';
 
@@ -65,8 +65,8 @@ function ProblemsPage({ route }) {
   const columns = [
     { label: '编号', value: (p) => html`<a href=${href('problem', { id: p.id })}>#${p.id}</a>` },
     { label: '摘要', value: (p) => p.summary },
-    { label: '单位', value: (p) => p.unit },
-    { label: '轮次', value: (p) => p.round || '—' },
+    { label: '单位', value: (p) => html`<${Id}>${p.unit}<//>` },
+    { label: '轮次', value: (p) => p.round ? html`<${Id}>${p.round}<//>` : '—' },
     { label: '类别', value: (p) => categoryName(p.category) },
     { label: '严重程度', value: (p) => word('severity', p.severity) },
     { label: '来源', value: (p) => word('source', p.source) },
@@ -153,8 +153,8 @@ function ProblemPage({ route }) {
         <h3>${p.summary}</h3>
         <dl class="facts">
           <dt>状态</dt><dd id="problem-status">${statusWord(p.status)}${p.merged_into ? `（并入 #${p.merged_into}）` : ''}</dd>
-          <dt>单位</dt><dd><a href=${href('unit', { id: p.unit })}>${p.unit}</a></dd>
-          <dt>轮次</dt><dd>${p.round ? html`<a href=${href('round', { id: p.round })}>${p.round}</a>` : '—'}</dd>
+          <dt>单位</dt><dd><a href=${href('unit', { id: p.unit })}><${Id}>${p.unit}<//></a></dd>
+          <dt>轮次</dt><dd>${p.round ? html`<a href=${href('round', { id: p.round })}><${Id}>${p.round}<//></a>` : '—'}</dd>
           <dt>类别</dt><dd>${categoryName(p.category)}</dd>
           <dt>严重程度</dt><dd>${word('severity', p.severity)}</dd>
           <dt>来源</dt><dd>${(p.sources || [p.source]).map((s) => word('source', typeof s === 'string' ? s : s.source)).join('、')}</dd>
@@ -164,7 +164,7 @@ function ProblemPage({ route }) {
           ${p.reporter ? html`<dt>反映人</dt><dd>${p.reporter.name} ${p.reporter.contact || ''}</dd>` : null}
         </dl>
         <h4>详情</h4><p class="detail">${p.detail}</p>
-        ${p.evidence?.length ? html`<h4>证据材料</h4><ul>${p.evidence.map((f) => html`<li key=${f.sha256}>${f.file}（SHA-256 ${f.sha256.slice(0, 16)}…）</li>`)}</ul>` : null}
+        ${p.evidence?.length ? html`<h4>证据材料</h4><ul>${p.evidence.map((f) => html`<li key=${f.sha256}>${f.file}（摘要 <${Id}>${f.sha256.slice(0, 16)}…<//>）</li>`)}</ul>` : null}
         ${p.dispositions?.length ? html`<h4>处置</h4><ul id="dispositions">${p.dispositions.map((d, i) => html`<li key=${i}>${DISPOSITION_KIND[d.kind] || d.kind}${d.timeliness ? `：${word('feedback', d.timeliness)}` : ''}${d.body || d.department || d.report ? `：${d.body || d.department || d.report}` : ''}${d.note ? `（${d.note}）` : ''}</li>`)}</ul>` : null}
         ${p.status === 'classified' ? html`<p><a href=${href('items', { unit: p.unit, round: p.round || '' })}>查看整改事项</a> · <a href=${href('referrals')}>查看移交</a></p>` : null}
       </section>

@@ -3,7 +3,7 @@
 // followed through their due dates (the service's explanation shown, never recomputed),
 // extended (referral.extend) and, for a special report, signed off by a leader (referral.sign).
 import { useState } from '../../vendor/preact/hooks.mjs';
-import { useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
+import { Actor, Id, useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
 import { spanChinese } from './spans.js';
 import { html, pick, useCommand, useForm, href, categoryOptions, PrincipalField } from './common.js';
@@ -44,8 +44,8 @@ function ReferralsPage({ route }) {
     { label: '编号', value: (r) => html`<a href=${href('referral', { id: r.id })}>#${r.id}</a>` },
     { label: '类型', value: (r) => word('kind', r.kind) },
     { label: '标题', value: (r) => r.title },
-    { label: '接收单位', value: (r) => r.target },
-    { label: '单位', value: (r) => r.unit_name || r.unit || '—' },
+    { label: '接收单位', value: (r) => html`<${Id}>${r.target}<//>` },
+    { label: '单位', value: (r) => r.unit_name || (r.unit ? html`<${Id}>${r.unit}<//>` : '—') },
     { label: '状态', value: (r) => word('state', r.state) + (r.method ? `（${word('method', r.method)}）` : '') },
     { label: '反馈期限', value: (r) => html`${r.due} ${r.overdue ? html`<${Light} colour="red" />` : null}` },
   ];
@@ -149,13 +149,13 @@ function ReferralPage({ route }) {
         <h3>${r.title}</h3>
         <dl class="facts">
           <dt>类型</dt><dd>${word('kind', r.kind)}</dd>
-          <dt>接收单位</dt><dd>${r.target}</dd>
+          <dt>接收单位</dt><dd><${Id}>${r.target}<//></dd>
           <dt>状态</dt><dd id="referral-state">${word('state', r.state)}${r.method ? `（${word('method', r.method)}）` : ''}</dd>
           <dt>移交日期</dt><dd>${r.referred_on}</dd>
           <dt>反馈期限</dt><dd id="referral-due"><${DateCell} date=${r.due.date} explain=${r.due.explain} /></dd>
           <dt>期限规则</dt><dd>${spanChinese(r.due.policy)}（自 ${r.due.start} 起算；${r.due.calendar === 'calendar days' ? '按自然日' : '按工作日'}）</dd>
-          <dt>单位</dt><dd>${r.unit_name || r.unit || '—'}</dd>
-          <dt>轮次</dt><dd>${r.round || '—'}</dd>
+          <dt>单位</dt><dd>${r.unit_name || (r.unit ? html`<${Id}>${r.unit}<//>` : '—')}</dd>
+          <dt>轮次</dt><dd>${r.round ? html`<${Id}>${r.round}<//>` : '—'}</dd>
           <dt>问题</dt><dd>${r.problem ? html`<a href=${href('problem', { id: r.problem })}>#${r.problem}</a>` : '—'}</dd>
           <dt>类别</dt><dd>${r.category_name || '—'}</dd>
           ${r.signed ? html`<dt>领导签批</dt><dd>${r.signed.leader.title}${r.signed.leader.name}（${r.signed.on}）</dd>` : null}
@@ -163,7 +163,7 @@ function ReferralPage({ route }) {
         ${r.due.extensions.length ? html`<h4>延期记录</h4><ul id="referral-extensions">${r.due.extensions.map((x, i) => html`<li key=${i}>由 ${x.from} 延至 ${x.to}：${x.reason}</li>`)}</ul>` : null}
         ${r.extension_requests?.length ? html`<h4>延期申请</h4><ul id="referral-extension-requests">${r.extension_requests.map((q) => html`<li key=${q.n} data-state=${q.state}>申请延至 ${q.due}（${q.reason}）：${ANSWERS[q.state] || q.state}${q.state === 'declined' ? `，理由：${q.answer.reason}` : ''}</li>`)}</ul>` : null}
         <h4>办理记录</h4>
-        <ol id="referral-history">${r.history.map((x) => html`<li key=${x.n}>${x.at}：${ACTIONS[x.action] || x.action}（${x.by}）</li>`)}</ol>
+        <ol id="referral-history">${r.history.map((x) => html`<li key=${x.n}>${x.at}：${ACTIONS[x.action] || x.action}（<${Actor} iss=${x.by}/>）</li>`)}</ol>
         ${r.outcomes.length ? html`<h4>办理结果</h4><ul>${r.outcomes.map((o) => html`<li key=${o.n}>${o.reported_on}：${o.case_filed ? '已立案' : '未立案'}；党纪处分 ${o.party_sanctions}，政务处分 ${o.administrative_sanctions}，组织处理 ${o.organizational_handling}，留置 ${o.detentions}，移送司法 ${o.prosecution_transfers}</li>`)}</ul>` : null}
       </section>
       <${ExtensionAnswer} r=${r} onDone=${again} />

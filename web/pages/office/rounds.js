@@ -2,7 +2,7 @@
 // per round, what rectify keeps of it (rectify.round: regime, the targets' items, scores, return
 // visits, interviews) with the office's commands on it (regime, evaluate, revisit, interview).
 import { useState } from '../../vendor/preact/hooks.mjs';
-import { useAsk, Page, Field, ListView, DateCell, RefusalBox, Busy } from '../../js/ui.js';
+import { Id, useAsk, Page, Field, ListView, DateCell, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
 import { html, pick, useCommand, useForm, today, href, lines, PrincipalField } from './common.js';
 
@@ -70,11 +70,11 @@ function RoundOpen({ onOpened }) {
 function RoundsPage({ route }) {
   const [turn, setTurn] = useState(0);
   const columns = [
-    { label: '编号', value: (r) => html`<a href=${href('round', { id: r.id })}>${r.id}</a>` },
+    { label: '编号', value: (r) => html`<a href=${href('round', { id: r.id })}><${Id}>${r.id}<//></a>` },
     { label: '名称', value: (r) => r.name },
     { label: '类型', value: (r) => word('kind', r.kind) },
     { label: '阶段', value: (r) => word('stage', r.stage) },
-    { label: '巡察组', value: (r) => r.team },
+    { label: '巡察组', value: (r) => html`<${Id}>${r.team}<//>` },
     { label: '计划时间', value: (r) => `${r.planned_start} 至 ${r.planned_end}` },
   ];
   const filters = [
@@ -123,7 +123,7 @@ function RoundRectify({ id, fedBack }) {
     ${fedBack ? html`<div class="table-wrap"><table>
       <thead><tr><th>单位</th><th>整改事项</th><th>评估得分</th><th>等次</th><th>回访</th><th>约谈建议</th><th>已约谈</th></tr></thead>
       <tbody>${r.targets.map((t) => html`<tr key=${t.unit}>
-        <td><a href=${href('items', { round: id, unit: t.unit })}>${t.name || t.unit}</a></td>
+        <td><a href=${href('items', { round: id, unit: t.unit })}>${t.name || html`<${Id}>${t.unit}<//>`}</a></td>
         <td>${t.items}</td><td>${t.score ?? '—'}</td><td>${t.grade_name ?? '—'}</td>
         <td class="visit">${t.visit?.recorded_on ? `已回访 ${t.visit.recorded_on}` : t.visit?.due ? html`应回访 <${DateCell} date=${t.visit.due} explain=${t.visit.explain} />` : '—'}</td>
         <td>${interviewReason(t.interview)}</td><td>${t.interviews_held}</td></tr>`)}</tbody>
@@ -235,10 +235,10 @@ function RoundPage({ route }) {
     ${!r ? (got.busy ? html`<${Busy} />` : null) : html`
       <section class="card" id="round">
         <dl class="facts">
-          <dt>编号</dt><dd>${r.id}</dd>
+          <dt>编号</dt><dd><${Id}>${r.id}<//></dd>
           <dt>类型</dt><dd>${word('kind', r.kind)}${r.theme ? `（${r.theme}）` : ''}</dd>
           <dt>阶段</dt><dd id="round-stage">${word('stage', r.stage)}</dd>
-          <dt>巡察组</dt><dd>${r.team}</dd>
+          <dt>巡察组</dt><dd><${Id}>${r.team}<//></dd>
           ${r.modes?.length ? html`<dt>巡察方式</dt><dd id="round-modes">${r.modes.map((m) => word('modes', m)).join('、')}${r.audit_ref ? `（${r.audit_ref}）` : ''}</dd>` : null}
           ${r.link ? html`<dt>上下联动</dt><dd id="round-link">${word('link', r.link.kind)}：${r.link.round || r.link.by || r.link.district}</dd>` : null}
           <dt>巡察机构</dt><dd>${r.owner?.organ}</dd>
@@ -247,7 +247,7 @@ function RoundPage({ route }) {
         <h3>阶段记录</h3>
         <ol class="stages">${r.stages.map((s) => html`<li key=${s.stage}>${word('stage', s.stage)}：${s.date}</li>`)}</ol>
         <h3>被巡察单位（${r.targets.length} 个）</h3>
-        <ul class="targets">${r.targets.map((t) => html`<li key=${t.unit}><a href=${href('problems', { round: r.id, unit: t.unit })}>${t.unit}</a>${t.coverage === 'extended' ? '（延伸）' : ''}</li>`)}</ul>
+        <ul class="targets">${r.targets.map((t) => html`<li key=${t.unit}><a href=${href('problems', { round: r.id, unit: t.unit })}><${Id}>${t.unit}<//></a>${t.coverage === 'extended' ? '（延伸）' : ''}</li>`)}</ul>
         <p><a href=${href('problems', { round: r.id })}>本轮问题</a> · <a href=${href('items', { round: r.id })}>本轮整改事项</a></p>
       </section>
       <${RoundAdvance} key=${r.stage} round=${r} onDone=${() => setTurn((n) => n + 1)} />

@@ -1,7 +1,7 @@
 // 单位: the registry of units in intake (unit.list / unit.get), registered, renamed, merged and
 // split by the office (unit.register, unit.rename, unit.merge, unit.split: 机构改革).
 import { useState } from '../../vendor/preact/hooks.mjs';
-import { useAsk, Page, Field, ListView, RefusalBox, Busy } from '../../js/ui.js';
+import { Id, useAsk, Page, Field, ListView, RefusalBox, Busy } from '../../js/ui.js';
 import { word } from '../../js/words.js';
 import { html, useCommand, useForm, href, lines } from './common.js';
 
@@ -54,11 +54,11 @@ function UnitsPage({ route }) {
   const [turn, setTurn] = useState(0);
   const again = () => setTurn((n) => n + 1);
   const columns = [
-    { label: '编号', value: (u) => html`<a href=${href('unit', { id: u.id })}>${u.id}</a>` },
+    { label: '编号', value: (u) => html`<a href=${href('unit', { id: u.id })}><${Id}>${u.id}<//></a>` },
     { label: '名称', value: (u) => u.name },
     { label: '层级', value: (u) => word('level', u.level) },
-    { label: '上级单位', value: (u) => u.parent || '—' },
-    { label: '状态', value: (u) => word('status', u.status) + (u.successor ? `（并入 ${u.successor}）` : '') },
+    { label: '上级单位', value: (u) => u.parent ? html`<${Id}>${u.parent}<//>` : '—' },
+    { label: '状态', value: (u) => word('status', u.status) + (u.successor ? html`（并入 <${Id}>${u.successor}<//>）` : '') },
   ];
   const filters = [
     { name: 'level', label: '层级', options: levelChoices },
@@ -121,10 +121,10 @@ function UnitPage({ route }) {
     ${!u ? (got.busy ? html`<${Busy} />` : null) : html`
       <section class="card" id="unit">
         <dl class="facts">
-          <dt>编号</dt><dd>${u.id}</dd><dt>名称</dt><dd id="unit-name">${u.name}</dd>
-          <dt>层级</dt><dd>${word('level', u.level)}</dd><dt>上级单位</dt><dd>${u.parent || '—'}</dd>
+          <dt>编号</dt><dd><${Id}>${u.id}<//></dd><dt>名称</dt><dd id="unit-name">${u.name}</dd>
+          <dt>层级</dt><dd>${word('level', u.level)}</dd><dt>上级单位</dt><dd>${u.parent ? html`<${Id}>${u.parent}<//>` : '—'}</dd>
           <dt>登记日期</dt><dd>${u.registered_on}</dd>
-          <dt>状态</dt><dd>${word('status', u.status)}${u.successor ? `，由 ${u.successor} 承接（${u.changed_on}）` : ''}</dd>
+          <dt>状态</dt><dd>${word('status', u.status)}${u.successor ? html`，由 <${Id}>${u.successor}<//> 承接（${u.changed_on}）` : ''}</dd>
         </dl>
         <h3>名称沿革</h3>
         <ol>${u.names.map((n) => html`<li key=${n.from}>${n.from} 起：${n.name}</li>`)}</ol>
