@@ -72,3 +72,13 @@ def test_every_figure_of_issue_21_is_printed():
     missing = EXPECTED_21 - seen
     assert not missing, f"no benchmark printed {sorted(missing)}"
     assert any(name.startswith("gateway_idle_") for name in seen), sorted(seen)
+
+
+# issue 22: the console in chromium: the office's problem list and a unit's item list from
+# navigation, a signed command from the click on 确认 to the verified ack (console_bench.py)
+EXPECTED_22 = {"console_problems_ready", "console_unit_items_ready", "console_command", "console_command_p99"}
+
+
+def test_every_figure_of_issue_22_is_printed():
+    missing = EXPECTED_22 - seen
+    assert not missing, f"no benchmark printed {sorted(missing)}"
