@@ -74,7 +74,7 @@ test_local_json (void)
     CHECK_INT (cfg->utc_offset, 28800);
     CHECK_STR (cfg->registry, "config/principals.json");
     CHECK_STR (cfg->calendar, "config/calendar");
-    CHECK_INT (cfg->n_services, 5);
+    CHECK_INT (cfg->n_services, 6);
     const xc_service_conf_t *echo = xc_config_service (cfg, "echo");
     CHECK (echo != NULL);
     if (echo) {
@@ -95,6 +95,7 @@ test_local_json (void)
     CHECK (xc_config_service (cfg, "referral") != NULL);
     CHECK (xc_config_service (cfg, "rectify") != NULL);
     CHECK (xc_config_service (cfg, "notify") != NULL);
+    CHECK (xc_config_service (cfg, "registry") != NULL);
     CHECK (xc_config_service (cfg, "mailer") == NULL);
     CHECK (xc_config_service (cfg, NULL) == NULL);
     xc_config_destroy (&cfg);
