@@ -80,7 +80,9 @@ def row_keys(browser):
     """The keys of the list's rows as the page shows them, once the list is not loading."""
     wait_until(lambda: browser.driver.find_elements(By.CSS_SELECTOR, ".list tbody tr, .list .empty"),
                what="the list")
-    return [r.get_attribute("data-key") for r in browser.driver.find_elements(By.CSS_SELECTOR, ".list tbody tr")]
+    # read in one script: rows found and then read one by one may be redrawn in between (stale)
+    return browser.driver.execute_script(
+        "return Array.from(document.querySelectorAll('.list tbody tr'), (r) => r.dataset.key);")
 
 
 def wait_rows(browser, want):
@@ -467,7 +469,7 @@ def test_reject_a_claim_with_its_reason(console, browser):
     got = ok(rectify.call(office, "rectify.get", {"item": item["id"]}))
     assert got["state"] == "reopened" and got["claims"][-1]["reason"] == "资金尚未追回，证据不足", got["claims"]
     assert "已退回：资金尚未追回，证据不足" in browser.text("#item-claims")
-    assert "整改台账.xlsx（SHA-256 cdcdcdcdcdcd…）" in browser.text("#item-claims")
+    assert "整改台账.xlsx（摘要 cdcdcdcdcdcd…）" in browser.text("#item-claims")
     assert "退回整改（web-office）：资金尚未追回，证据不足" in browser.text("#item-history")
     assert "（补录）" in browser.text("#item-history")
 

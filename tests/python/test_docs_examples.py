@@ -59,9 +59,11 @@ def shell_blocks(path):
 def test_the_extractor_sees_the_blocks_and_honours_the_marker():
     found = {os.path.relpath(p, REPO): shell_blocks(p) for p in documents()}
     readme = found["README.md"]
-    assert len(readme) == 2, readme
+    assert len(readme) == 3, readme
     assert readme[0][2] and "make run" in readme[0][1], readme[0]
     assert readme[1][2] is None and "xcctl health" in readme[1][1]
+    # the console's first person: invited from the shell, enrolled in a browser (not run here)
+    assert readme[2][2] and "principal invite" in readme[2][1], readme[2]
     assert any(b[2] is None for b in found["docs/xcctl.md"])
     # every marker says why
     for path, blocks in found.items():
