@@ -151,6 +151,8 @@ int intake_problem_classify (xc_call_t *call, void *state);
 int intake_problem_merge (xc_call_t *call, void *state);
 int intake_problem_get (xc_call_t *call, void *state);
 int intake_problem_list (xc_call_t *call, void *state);
+/* problem.categories: the policy's categories in its order, with their name paths. */
+int intake_problem_categories (xc_call_t *call, void *state);
 /* Feeds back the round's problems classified for feedback and not yet fed back. */
 int intake_problems_feed_back_round (xc_call_t *call, const intake_t *intake, const char *round,
                                      const char *date);

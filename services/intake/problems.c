@@ -880,3 +880,23 @@ intake_problem_list (xc_call_t *call, void *state)
     sqlite3_bind_int (stmt, 10, no_leads);
     return xc_call_page (call, stmt, limit, s_problem_row, "id", "unable to list problems");
 }
+
+/*  problem.categories: the categories of the loaded policy (policies.intake.categories, or the
+    defaults), in the policy's order, so that a client names them as the service does. */
+int
+intake_problem_categories (xc_call_t *call, void *state)
+{
+    const intake_t *intake = state;
+    const intake_policy_t *policy = &intake->policy;
+    json_t *list = json_array ();
+    for (int i = 0; i < policy->n_categories; i++) {
+        const intake_category_t *c = &policy->categories[i];
+        json_array_append_new (list, json_pack ("{s:s, s:s, s:s, s:o}", "id", c->id, "name", c->name,
+                                                "path", c->name_path, "parent",
+                                                c->parent >= 0
+                                                    ? json_string (policy->categories[c->parent].id)
+                                                    : json_null ()));
+    }
+    xc_call_result (call, json_pack ("{s:o}", "categories", list));
+    return 0;
+}

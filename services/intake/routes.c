@@ -208,6 +208,8 @@ static const xc_route_t s_routes[] = {
     { "round.list", XC_QUERY, s_round_readers, s_round_list, intake_round_list },
     { "problem.get", XC_QUERY, s_everyone, s_problem_get, intake_problem_get },
     { "problem.list", XC_QUERY, s_everyone, s_problem_list, intake_problem_list },
+    /* whoever may report or read problems may know their categories (data {}) */
+    { "problem.categories", XC_QUERY, s_everyone, NULL, intake_problem_categories },
     { "intake.stats", XC_QUERY, s_stats_readers, s_stats, intake_stats },
 };
 

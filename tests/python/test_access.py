@@ -496,6 +496,7 @@ PROBES = {
     ("intake", "round.list"): same({}),
     ("intake", "problem.get"): p_problem_get,
     ("intake", "problem.list"): same({"limit": 5}),
+    ("intake", "problem.categories"): same({}),
     ("intake", "intake.stats"): same({}),
     ("referral", "referral.create"): same({"kind": "report", "target": "nobody-y", "title": "探针",
                                            "detail": "访问规则探针"}),

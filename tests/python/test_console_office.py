@@ -43,9 +43,12 @@ def go(browser, console, hash_):
 
 def fill(browser, css, value):
     """Sets a field as a person's typing would end (input and change events; Preact listens),
-    once it is enabled (a choice of principals opens when the registry has answered)."""
+    once it is enabled (a choice of principals opens when the registry has answered) and, for a
+    choice, once it offers the value (the categories come when intake has answered)."""
     wait_until(lambda: browser.driver.execute_script(
-        "const el = document.querySelector(arguments[0]); return !!el && !el.disabled;", css), what=f"{css} enabled")
+        "const el = document.querySelector(arguments[0]); return !!el && !el.disabled"
+        " && (el.tagName !== 'SELECT' || [...el.options].some((o) => o.value === arguments[1]));",
+        css, value), what=f"{css} enabled, offering {value!r}")
     el = browser.wait_for(css)
     browser.driver.execute_script("""
       const el = arguments[0], v = arguments[1];
@@ -616,3 +619,37 @@ def test_record_a_problem_from_paper(console, browser):
         str(local_day(-40)), True, "eight_rules", "R-1"), got
     fill(browser, ".filters [name=source]", "audit")
     wait_until(lambda: str(got["id"]) in row_keys(browser), what="the problem in the list")
+
+
+# A deployment's own categories (policies.intake.categories), none of them the defaults.
+OWN_CATEGORIES = [{"id": "style", "name": "作风建设"},
+                  {"id": "banquets", "name": "违规吃喝", "parent": "style"},
+                  {"id": "other", "name": "其他事项"}]
+
+
+def test_a_deployments_own_categories_name_the_filter_and_the_rows(tmp_path):
+    """The categories come from intake's policy (problem.categories), not from the console: the
+    filter offers exactly the deployment's own with their name paths, and a row names its own."""
+    (tmp_path / "suite").mkdir()
+    with console_suite(tmp_path / "suite", policies={"intake": {"categories": OWN_CATEGORIES}}) as c:
+        o = c.suite.office
+        ok(c.call("intake", o, "unit.register", {"id": "U-A", "name": "青石镇", "level": "town"}))
+        pid = ok(c.call("intake", c.suite.petition, "problem.report", {
+            "unit": "U-A", "category": "banquets", "summary": "村干部违规吃喝", "detail": "信访反映",
+            "severity": "general", "source": "petition"}))["problem"]
+        (tmp_path / "shots").mkdir()
+        with Browser(tmp_path / "shots") as b:
+            b.driver.set_script_timeout(30)
+            signed_in(b, c, OFFICE_ISS, "office", display="王主任")
+            go(b, c, "#/problems?category=banquets")
+            sel = ".filters select[name=category]"
+            want = [["", "全部"], ["style", "作风建设"], ["banquets", "作风建设 › 违规吃喝"], ["other", "其他事项"]]
+            said = lambda: b.driver.execute_script(
+                "const s = document.querySelector(arguments[0]);"
+                " return s ? [...s.options].map((o) => [o.value, o.textContent]) : null;", sel)
+            wait_until(lambda: said() == want, what=f"the policy's categories, seen {said()}")
+            wait_rows(b, [str(pid)])
+            assert b.driver.find_element(By.CSS_SELECTOR, sel).get_attribute("value") == "banquets"
+            assert "作风建设 › 违规吃喝" in b.text(".list tbody tr")
+            assert page_errors(b) == [], page_errors(b)
+            assert b.requests_outside(c.base) == [], b.requests()

@@ -10,7 +10,7 @@ import pytest
 
 import xcwire
 from conftest import REPO, running, write_json
-from test_intake import IntakeDeployment, ack, read_events, result
+from test_intake import IntakeDeployment, ack, assert_error, read_events, result
 
 POLICY = {
     "categories": [{"id": "style", "name": "作风建设"},
@@ -95,6 +95,31 @@ def test_tree_organs_and_lookback_additions(intake):
     assert result(c.call(intake.office, "intake.stats", {"category": "other"}))["problems"]["total"] == 0
     listed = result(c.call(intake.office, "problem.list", {"category": "banquets"}))
     assert [p["id"] for p in listed["items"]] == [pid]
+
+
+def test_problem_categories_are_the_policys_own(intake):
+    """problem.categories gives the loaded policy's categories, in its order, with their name
+    paths and parents, to every role that reports or reads problems (docs/services/intake.md)."""
+    c = intake.client()
+    want = [{"id": "style", "name": "作风建设", "path": "作风建设", "parent": None},
+            {"id": "banquets", "name": "违规吃喝", "path": "作风建设 › 违规吃喝", "parent": "style"},
+            {"id": "village_banquets", "name": "村级违规吃喝",
+             "path": "作风建设 › 违规吃喝 › 村级违规吃喝", "parent": "banquets"},
+            {"id": "other", "name": "其他", "path": "其他", "parent": None}]
+    for signer in (intake.office, intake.petition, intake.public, intake.rectify):
+        assert result(c.call(signer, "problem.categories", {})) == {"categories": want}
+    assert_error(c.call(intake.office, "problem.categories", {"category": "style"}), "schema")
+
+
+def test_problem_categories_default_to_the_domains(tmp_path):
+    d = IntakeDeployment(str(tmp_path))
+    for _ in running(d):
+        got = result(d.client().call(d.office, "problem.categories", {}))["categories"]
+        assert [g["id"] for g in got][:4] == ["political", "governance", "four_styles", "eight_rules"]
+        assert len(got) == 12
+        four = got[2]
+        assert four == {"id": "four_styles", "name": "四风", "path": "全面从严治党 › 四风",
+                        "parent": "governance"}
 
 
 def test_a_parent_after_its_child_stops_the_service(tmp_path):

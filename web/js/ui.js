@@ -3,7 +3,7 @@
 import { h } from "../vendor/preact/preact.mjs";
 import { useEffect, useRef, useState } from "../vendor/preact/hooks.mjs";
 import htm from "../vendor/htm/htm.module.js";
-import { ask, confirmSet, refusalFrom } from "./session.js";
+import { act, ask, confirmSet, refusalFrom } from "./session.js";
 import { routeGo, useRoute } from "./route.js";
 import { explainChinese } from "./explain.js";
 import { SERVICES } from "./reasons.js";
@@ -115,6 +115,31 @@ export function ConfirmDialog() {
       <button type="button" id="confirm-ok" class="primary" onClick=${() => answer(true)}>确认</button>
       <button type="button" id="confirm-cancel" onClick=${() => answer(false)}>取消</button>
     </div></dialog>`;
+}
+
+// A command from a form: act() (the confirmation dialog), then the outcome under the form.
+// okText is the words shown on success, or a function of the verified reply giving them; done
+// (the page reading again) is awaited before run resolves. run resolves to the reply, or null
+// when the person cancelled or the service refused (the refusal is then shown).
+export function useCommand(done) {
+  const [state, set] = useState({});
+  async function run(service, type, data, words, okText) {
+    set({ busy: true });
+    try {
+      const reply = await act(service, type, data, words);
+      if (reply === null) { set({}); return null; }
+      set({ ok: typeof okText === "function" ? okText(reply) : okText });
+      if (done) await done(reply);
+      return reply;
+    } catch (refusal) {
+      set({ refusal });
+      return null;
+    }
+  }
+  const outcome = html`${state.busy ? html`<${Busy}/>` : null}
+    <${RefusalBox} refusal=${state.refusal}/>
+    ${state.ok ? html`<p class="done" role="status">${state.ok}</p>` : null}`;
+  return [run, outcome, !!state.busy];
 }
 
 // Hooks a page uses for a query: {value, refusal, busy, reload}.

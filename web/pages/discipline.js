@@ -3,10 +3,10 @@
 // them, dispose, report outcomes, reopen a parked lead, conclude. Each time a lead is opened
 // here the service records the read (lead.read) before it answers.
 import { useState } from "../vendor/preact/hooks.mjs";
-import { html, Actor, Id, Busy, DateCell, Field, Light, ListView, Page, RefusalBox, useAsk } from "../js/ui.js";
+import { html, Actor, Id, Busy, DateCell, Field, Light, ListView, Page, RefusalBox, useAsk, useCommand } from "../js/ui.js";
 import { routeGo } from "../js/route.js";
 import { word } from "../js/words.js";
-import { Facts, codeOptions, count, useCommand } from "./roles_common.js";
+import { Facts, codeOptions, count } from "./roles_common.js";
 
 const STATES = ["referred", "acknowledged", "disposed", "concluded"];
 const METHODS = ["talk_inquiry", "preliminary_verification", "park", "close"];

@@ -3,9 +3,10 @@
 // source is the reporter's own; a team names one of its rounds and one of that round's targets.
 import { useEffect, useState } from "../vendor/preact/hooks.mjs";
 import { ask } from "../js/session.js";
-import { html, Id, Field, ListView, RefusalBox } from "../js/ui.js";
+import { html, Id, Field, ListView, RefusalBox, useCommand } from "../js/ui.js";
 import { word } from "../js/words.js";
-import { CATEGORIES, EvidenceField, SEVERITIES, categoryName, codeOptions, useCommand } from "./roles_common.js";
+import { categoryName, categoryOptions, useCategories } from "../js/categories.js";
+import { EvidenceField, SEVERITIES, codeOptions } from "./roles_common.js";
 
 const SOURCE = { team: "inspection_team", petition: "petition", audit: "audit" };
 // the stages in which intake takes a team's report
@@ -56,6 +57,7 @@ export function ReportForm({ me, round: initialRound = "" }) {
   const bind = (name) => ({ name, value: v[name], onValue: (x) => setV((o) => ({ ...o, [name]: x })) });
   const choices = useTeamChoices(team, v.round);
   const units = useUnits(!team);
+  const categories = useCategories();
   const [run, outcome, busy] = useCommand(() => setV((o) => ({ ...blank, round: o.round, unit: o.unit })));
 
   const submit = (e) => {
@@ -85,7 +87,7 @@ export function ReportForm({ me, round: initialRound = "" }) {
       <${Field} label="被巡察单位（编号）" required ...${bind("unit")} list="unit-choices" autocomplete="off"
         hint="输入单位名称或编号，从列表中选择"/>
       <datalist id="unit-choices">${units.map((u) => html`<option value=${u.id}>${u.name}</option>`)}</datalist>`}
-    <${Field} label="问题类别" required ...${bind("category")} options=${[["", "请选择"], ...CATEGORIES]}/>
+    <${Field} label="问题类别" required ...${bind("category")} options=${[["", "请选择"], ...categoryOptions(categories)]}/>
     <${Field} label="严重程度" required ...${bind("severity")} options=${codeOptions("severity", SEVERITIES)}/>
     <${Field} label="问题摘要" required ...${bind("summary")} maxlength="160"/>
     <${Field} label="详细情况" required textarea ...${bind("detail")}/>
@@ -104,6 +106,7 @@ const STATUSES = ["recorded", "classified", "merged"];
 // The problems a reporter may read (intake's rule: a team those of its rounds, petition and
 // audit those they reported), newest last, with filters kept in the address.
 export function ReportedList({ team }) {
+  const categories = useCategories();
   return html`<${ListView} service="intake" type="problem.list" limit=${20}
     filters=${[...(team ? [{ name: "round", label: "巡察轮次" }] : []),
                { name: "unit", label: "单位编号" },
@@ -112,7 +115,7 @@ export function ReportedList({ team }) {
       { label: "编号", value: (p) => `#${p.id}` },
       { label: "问题摘要", value: (p) => p.summary },
       { label: "单位", value: (p) => html`<${Id}>${p.unit}<//>` },
-      { label: "类别", value: (p) => categoryName(p.category) },
+      { label: "类别", value: (p) => categoryName(categories, p.category) },
       { label: "严重程度", value: (p) => word("severity", p.severity) },
       { label: "状态", value: (p) => (p.status === "merged" ? "已合并" : word("status", p.status)) },
       { label: "发现日期", value: (p) => p.found_on },

@@ -1,45 +1,10 @@
-// What the pages of the team, the unit, the discipline body and the reporters share: a command
-// sent from a form with its outcome shown under it, evidence files hashed in the browser, the
-// policy's default categories, money in yuan as exact fen. (The office's pages have their own
-// in pages/office/common.js; the two are candidates to merge once both have landed.)
+// What the pages of the team, the unit, the discipline body and the reporters share: evidence
+// files hashed in the browser, money in yuan as exact fen, counts, facts. (A command sent from a
+// form is ui.js's useCommand; the categories are categories.js's.)
 import { useState } from "../vendor/preact/hooks.mjs";
-import { act } from "../js/session.js";
-import { html, Id, Busy, RefusalBox } from "../js/ui.js";
+import { html, Id } from "../js/ui.js";
 import { word } from "../js/words.js";
 
-// A command from a form: act() (the confirmation dialog), then the outcome under the form.
-// run() resolves to the verified reply's data, or null when cancelled or refused.
-export function useCommand(done) {
-  const [state, set] = useState({});
-  async function run(service, type, data, words, okText) {
-    set({ busy: true });
-    try {
-      const reply = await act(service, type, data, words);
-      if (reply === null) { set({}); return null; }
-      set({ ok: typeof okText === "function" ? okText(reply) : okText });
-      if (done) await done(reply);
-      return reply;
-    } catch (refusal) {
-      set({ refusal });
-      return null;
-    }
-  }
-  const outcome = html`${state.busy ? html`<${Busy}/>` : null}
-    <${RefusalBox} refusal=${state.refusal}/>
-    ${state.ok ? html`<p class="done yes" role="status">${state.ok}</p>` : null}`;
-  return [run, outcome, !!state.busy];
-}
-
-// The default categories of policies.intake: intake has no query that lists its policy, so a
-// deployment with categories of its own edits this list (an unknown id is shown as it is).
-export const CATEGORIES = [
-  ["political", "党的领导和政治建设"], ["governance", "全面从严治党"], ["four_styles", "全面从严治党 › 四风"],
-  ["eight_rules", "全面从严治党 › 八项规定"], ["organization", "组织建设和选人用人"],
-  ["rectification", "整改落实"], ["public_concerns", "群众急难愁盼"], ["livelihood", "群众急难愁盼 › 民生"],
-  ["poverty_alleviation", "群众急难愁盼 › 扶贫"], ["hazardous_chemicals", "群众急难愁盼 › 危化品安全"],
-  ["receivables", "群众急难愁盼 › 村级应收款"], ["ideology", "意识形态工作责任制"],
-];
-export const categoryName = (id) => (CATEGORIES.find(([c]) => c === id) || [id, id])[1];
 export const SEVERITIES = ["general", "serious", "grave"];
 
 // [value, 中文] pairs of codes for a Field's options, through words.js.

@@ -3,10 +3,10 @@
 // overdue and the next escalation step; the plan with its measures, progress, and the
 // completion claim with its evidence. Rectify limits the unit to the items of its scope.
 import { useState } from "../vendor/preact/hooks.mjs";
-import { html, Actor, Id, Busy, DateCell, Field, Light, ListView, Page, RefusalBox, useAsk } from "../js/ui.js";
+import { html, Actor, Id, Busy, DateCell, Field, Light, ListView, Page, RefusalBox, useAsk, useCommand } from "../js/ui.js";
 import { routeGo, useRoute } from "../js/route.js";
 import { word } from "../js/words.js";
-import { EvidenceField, Facts, codeOptions, count, useCommand, yuanToFen } from "./roles_common.js";
+import { EvidenceField, Facts, codeOptions, count, yuanToFen } from "./roles_common.js";
 
 const STATES = ["opened", "planned", "claimed", "reopened", "closed"];
 const CLASSES = ["immediate", "deadline", "long_term"];

@@ -5,10 +5,10 @@
 // gives them (rectify.get's deadlines: `colour`, `step`, `next_step`, `ladder`; a list row's `light`).
 import { useState } from '../../vendor/preact/hooks.mjs';
 import { ask } from '../../js/session.js';
-import { Actor, Id, useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
+import { Actor, Id, useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy, useCommand } from '../../js/ui.js';
 import { word } from '../../js/words.js';
 import { spanChinese } from './spans.js';
-import { html, pick, useCommand, useForm, href } from './common.js';
+import { html, pick, useForm, href } from './common.js';
 
 const STATES = ['opened', 'planned', 'claimed', 'reopened', 'closed'];
 const CLASSES = ['immediate', 'deadline', 'long_term'];

@@ -2,9 +2,10 @@
 // classification with its dispositions (problem.classify), merging duplicates (problem.merge) and
 // recording a problem from paper (problem.report with occurred_on: the office reports only so).
 import { useState } from '../../vendor/preact/hooks.mjs';
-import { Id, useAsk, Page, Field, ListView, RefusalBox, Busy } from '../../js/ui.js';
+import { Id, useAsk, Page, Field, ListView, RefusalBox, Busy, useCommand } from '../../js/ui.js';
 import { word } from '../../js/words.js';
-import { html, pick, useCommand, useForm, today, href, lines, categoryOptions, categoryName, PrincipalField } from './common.js';
+import { categoryName, categoryOptions, useCategories } from '../../js/categories.js';
+import { html, pick, useForm, today, href, lines, PrincipalField } from './common.js';
 
 const SOURCES = ['inspection_team', 'petition', 'audit', 'public'];
 const STATUSES = ['recorded', 'classified', 'merged'];
@@ -14,9 +15,10 @@ const TIMELINESS = ['immediate', 'deadline', 'long_term'];
 const statusWord = (s) => word('status', s);
 
 function ProblemReport({ onDone }) {
-  const [v, bind] = useForm({ occurred_on: today(), round: '', unit: '', category: 'public_concerns', summary: '',
+  const [v, bind] = useForm({ occurred_on: today(), round: '', unit: '', category: '', summary: '',
     detail: '', severity: 'general', source: 'petition', immediate: false });
   const [run, outcome, busy] = useCommand(onDone);
+  const categories = useCategories();
   function submit(e) {
     e.preventDefault();
     const data = { unit: v.unit.trim(), category: v.category, summary: v.summary, detail: v.detail, severity: v.severity,
@@ -32,7 +34,7 @@ function ProblemReport({ onDone }) {
     <${Field} label="发现日期" type="date" required ...${bind('occurred_on')} />
     <${Field} label="轮次编号（可不填）" ...${bind('round')} />
     <${Field} label="单位编号" required ...${bind('unit')} />
-    <${Field} label="问题类别" options=${categoryOptions} ...${bind('category')} />
+    <${Field} label="问题类别" required options=${[['', '请选择'], ...categoryOptions(categories)]} ...${bind('category')} />
     <${Field} label="问题摘要" required ...${bind('summary')} />
     <${Field} label="问题详情" textarea required ...${bind('detail')} />
     <${Field} label="严重程度" options=${pick('severity', SEVERITIES)} ...${bind('severity')} />
@@ -62,12 +64,13 @@ function ProblemMerge({ onDone, into = '' }) {
 function ProblemsPage({ route }) {
   const [turn, setTurn] = useState(0);
   const again = () => setTurn((n) => n + 1);
+  const categories = useCategories();
   const columns = [
     { label: '编号', value: (p) => html`<a href=${href('problem', { id: p.id })}>#${p.id}</a>` },
     { label: '摘要', value: (p) => p.summary },
     { label: '单位', value: (p) => html`<${Id}>${p.unit}<//>` },
     { label: '轮次', value: (p) => p.round ? html`<${Id}>${p.round}<//>` : '—' },
-    { label: '类别', value: (p) => categoryName(p.category) },
+    { label: '类别', value: (p) => categoryName(categories, p.category) },
     { label: '严重程度', value: (p) => word('severity', p.severity) },
     { label: '来源', value: (p) => word('source', p.source) },
     { label: '状态', value: (p) => statusWord(p.status) },
@@ -76,7 +79,7 @@ function ProblemsPage({ route }) {
   const filters = [
     { name: 'round', label: '轮次编号' },
     { name: 'unit', label: '单位编号' },
-    { name: 'category', label: '问题类别', options: categoryOptions },
+    { name: 'category', label: '问题类别', options: categoryOptions(categories) },
     { name: 'source', label: '问题来源', options: pick('source', SOURCES) },
     { name: 'status', label: '状态', options: STATUSES.map((c) => [c, statusWord(c)]) },
   ];
@@ -144,6 +147,7 @@ function ProblemPage({ route }) {
   const [turn, setTurn] = useState(0);
   const again = () => setTurn((n) => n + 1);
   const got = useAsk('intake', 'problem.get', { problem: id }, [id, turn]);
+  const categories = useCategories();
   const p = got.value;
   return html`<${Page} title=${`问题 #${id}`}>
     <p><a href=${href('problems')}>← 返回问题列表</a></p>
@@ -155,7 +159,7 @@ function ProblemPage({ route }) {
           <dt>状态</dt><dd id="problem-status">${statusWord(p.status)}${p.merged_into ? `（并入 #${p.merged_into}）` : ''}</dd>
           <dt>单位</dt><dd><a href=${href('unit', { id: p.unit })}><${Id}>${p.unit}<//></a></dd>
           <dt>轮次</dt><dd>${p.round ? html`<a href=${href('round', { id: p.round })}><${Id}>${p.round}<//></a>` : '—'}</dd>
-          <dt>类别</dt><dd>${categoryName(p.category)}</dd>
+          <dt>类别</dt><dd>${categoryName(categories, p.category)}</dd>
           <dt>严重程度</dt><dd>${word('severity', p.severity)}</dd>
           <dt>来源</dt><dd>${(p.sources || [p.source]).map((s) => word('source', typeof s === 'string' ? s : s.source)).join('、')}</dd>
           <dt>立行立改</dt><dd>${p.immediate ? '是' : '否'}</dd>

@@ -3,10 +3,11 @@
 // followed through their due dates (the service's explanation shown, never recomputed),
 // extended (referral.extend) and, for a special report, signed off by a leader (referral.sign).
 import { useState } from '../../vendor/preact/hooks.mjs';
-import { Actor, Id, useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy } from '../../js/ui.js';
+import { Actor, Id, useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy, useCommand } from '../../js/ui.js';
 import { word } from '../../js/words.js';
+import { categoryOptions, useCategories } from '../../js/categories.js';
 import { spanChinese } from './spans.js';
-import { html, pick, useCommand, useForm, href, categoryOptions, PrincipalField } from './common.js';
+import { html, pick, useForm, href, PrincipalField } from './common.js';
 
 const KINDS = ['lead', 'handover', 'report'];
 const STATES = ['referred', 'acknowledged', 'disposed', 'concluded'];
@@ -17,6 +18,7 @@ const ACTIONS = { created: '移交', acknowledged: '签收', disposed: '处置',
 function ReferralCreate({ onDone }) {
   const [v, bind] = useForm({ kind: 'report', target: '', title: '', detail: '', problem: '', round: '', unit: '', category: '' });
   const [run, outcome, busy] = useCommand(onDone);
+  const categories = useCategories();
   function submit(e) {
     e.preventDefault();
     const data = { kind: v.kind, target: v.target.trim(), title: v.title, detail: v.detail };
@@ -33,7 +35,7 @@ function ReferralCreate({ onDone }) {
     <${Field} label="问题编号（可不填）" type="number" ...${bind('problem')} />
     <${Field} label="轮次编号（可不填）" ...${bind('round')} />
     <${Field} label="单位编号（可不填）" ...${bind('unit')} />
-    <${Field} label="问题类别（可不选）" options=${[['', '（不选）'], ...categoryOptions]} ...${bind('category')} />
+    <${Field} label="问题类别（可不选）" options=${[['', '（不选）'], ...categoryOptions(categories)]} ...${bind('category')} />
     <button type="submit" disabled=${busy}>移交</button>${outcome}
   </form>`;
 }

@@ -2,9 +2,9 @@
 // per round, what rectify keeps of it (rectify.round: regime, the targets' items, scores, return
 // visits, interviews) with the office's commands on it (regime, evaluate, revisit, interview).
 import { useState } from '../../vendor/preact/hooks.mjs';
-import { Id, useAsk, Page, Field, ListView, DateCell, RefusalBox, Busy } from '../../js/ui.js';
+import { Id, useAsk, Page, Field, ListView, DateCell, RefusalBox, Busy, useCommand } from '../../js/ui.js';
 import { word } from '../../js/words.js';
-import { html, pick, useCommand, useForm, today, href, lines, PrincipalField } from './common.js';
+import { html, pick, useForm, today, href, lines, PrincipalField } from './common.js';
 
 export const STAGES = ['planned', 'stationed', 'withdrawn', 'reported', 'feedback_delivered', 'rectifying',
   'rectification_reported', 'evaluated', 'closed'];

@@ -1,9 +1,9 @@
 // 单位: the registry of units in intake (unit.list / unit.get), registered, renamed, merged and
 // split by the office (unit.register, unit.rename, unit.merge, unit.split: 机构改革).
 import { useState } from '../../vendor/preact/hooks.mjs';
-import { Id, useAsk, Page, Field, ListView, RefusalBox, Busy } from '../../js/ui.js';
+import { Id, useAsk, Page, Field, ListView, RefusalBox, Busy, useCommand } from '../../js/ui.js';
 import { word } from '../../js/words.js';
-import { html, useCommand, useForm, href, lines } from './common.js';
+import { html, useForm, href, lines } from './common.js';
 
 export const LEVELS = ['city_department', 'district', 'town', 'village', 'soe', 'school', 'hospital', 'other'];
 const levelChoices = LEVELS.map((c) => [c, word('level', c)]);
