@@ -70,9 +70,36 @@ async function replyVerify(frame, service, signer, id) {
 const TRANSIENT = new Set(["unavailable", "busy"]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// The refusals that say the signer's own key is not (or no longer) in the registry.
+const OWN_KEY = new Set(["key_not_valid", "unknown_kid"]);
+export const OWN_KEY_WAIT_MS = 1500;    // the services reload the registry file within a second
+
+// Sends one message (sendOnce) and watches for the person's own key being refused: once more
+// after the services have had time to reload the registry (a key approved a moment ago), and
+// if it is refused again the person's registration has ended (revoked, or replaced by a
+// 重新登记 elsewhere): the record is marked `invalid` and the shell says so instead of a page.
+export async function send(service, type, data, opts = {}) {
+  const own = !opts.signer || opts.signer === me;
+  try {
+    return await sendOnce(service, type, data, opts);
+  } catch (e) {
+    if (!own || !me || !(e instanceof Refusal) || !OWN_KEY.has(e.code)) throw e;
+    await sleep(OWN_KEY_WAIT_MS);
+    try {
+      return await sendOnce(service, type, data, opts);
+    } catch (again) {
+      if (me && again instanceof Refusal && OWN_KEY.has(again.code)) {
+        me = { ...me, invalid: again };
+        changed();
+      }
+      throw again;
+    }
+  }
+}
+
 // Sends one message as protocol section 4 says: the same bytes again on 503/504, no answer or
 // a transient error; past exp sealed again with the same id. The verified reply body.
-export async function send(service, type, data, opts = {}) {
+async function sendOnce(service, type, data, opts = {}) {
   const signer = opts.signer ?? me;
   if (!signer) throw new Refusal("signed_out", "", "尚未登录，请先进入平台。");
   let sealed = await seal(signer.privateKey, signer.kid, signer.iss, service, type, data);

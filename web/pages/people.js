@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "../vendor/preact/hooks.mjs";
 import { hasEd25519, ED25519_MISSING } from "../js/wire.js";
 import { keyCreate, keyDelete, keyKid, keyLoad, keySave } from "../js/keystore.js";
-import { ROLES, Refusal, act, ask, send, sessionEnter, sessionSave, sessionStored } from "../js/session.js";
+import { ROLES, Refusal, act, ask, refusalFrom, send, sessionEnter, sessionLeave, sessionSave, sessionStored } from "../js/session.js";
 import { html, Busy, Field, ListView, Page, RefusalBox } from "../js/ui.js";
 import { routeGo, routeHref } from "../js/route.js";
 
@@ -45,6 +45,23 @@ export function SignIn() {
             <${EnrollStart}/>`}
     </div>
     <div class="card"><${Ed25519Line}/><${Deployment}/></div>
+  </${Page}>`;
+}
+
+// What a person whose registration has ended sees instead of their pages: the services refuse
+// their own key (key_not_valid: revoked, or ended by a 重新登记 on another computer;
+// unknown_kid: removed from the registry). What happened, what to do, and where to enroll again.
+export function Invalid({ me }) {
+  const r = refusalFrom(me.invalid);
+  return html`<${Page} title="登记已失效">
+    <div class="card" id="invalid" role="alert" data-code=${r.code}>
+      <p><strong>您的登记已失效。</strong>本浏览器中 ${me.display || me.iss}（账号 <span class="id">${me.iss}</span>）的密钥已不被平台接受：
+        巡察办可能已撤销您的登记，或已为您在另一台电脑上重新登记。</p>
+      <p class="refusal">服务答复：${r.chinese}<span class="code">（${r.code}）</span></p>
+      <p>如需继续使用本平台，请联系巡察办为您重新登记，然后用巡察办发给您的新登记链接或登记码在本浏览器中登记：</p>
+      <${EnrollStart}/>
+      <div class="buttons"><button type="button" id="invalid-out" onClick=${() => { sessionLeave(); routeGo("", {}); }}>退出</button></div>
+    </div>
   </${Page}>`;
 }
 
@@ -266,12 +283,34 @@ function stateOf(p) {
 }
 const lastUntil = (p) => p.keys?.map((k) => k.not_after).sort().at(-1)?.slice(0, 10) ?? "—";
 
+// Every enrollment waiting for approval, whichever page of the list its iss falls on: the
+// office compares each fingerprint by phone and decides here (principal.list, every page).
+function usePending(stamp) {
+  const [state, set] = useState({ items: [] });
+  useEffect(() => {
+    let live = true;
+    (async () => {
+      const items = [];
+      let after;
+      do {
+        const page = await ask("registry", "principal.list", after == null ? { limit: 500 } : { after, limit: 500 });
+        items.push(...page.principals.filter((p) => p.enrollment?.state === "pending"));
+        after = page.next;
+      } while (after != null);
+      return items;
+    })().then((items) => live && set({ items }), (refusal) => live && set({ items: [], refusal }));
+    return () => { live = false; };
+  }, [stamp]);
+  return state;
+}
+
 function People() {
   const [stamp, setStamp] = useState(0);
   const [again, setAgain] = useState(null);
   const [inviting, setInviting] = useState(false);
   const [refusal, setRefusal] = useState(null);
   const reload = () => setStamp((n) => n + 1);
+  const pending = usePending(stamp);
   const decide = async (type, p, words, extra = {}) => {
     setRefusal(null);
     try {
@@ -317,6 +356,18 @@ function People() {
     ${again ? html`<${Invite} key=${again.iss} again=${again} onDone=${(close) => { reload(); if (close) setAgain(null); }}/>` : null}
     ${reasonForm}
     <${RefusalBox} refusal=${refusal}/>
+    ${pending.items.length ? html`<section class="card" id="pending-list" aria-labelledby="pending-title">
+      <h3 id="pending-title">待批准的登记（${pending.items.length}）</h3>
+      <p class="muted">请先打电话与本人核对密钥指纹，一致后再批准。</p>
+      <ul class="pending">${pending.items.map((p) => html`<li class="pending-item" key=${p.iss} data-iss=${p.iss}>
+        <span>${p.display ?? p.iss}（账号 <span class="id">${p.iss}</span>，${ROLES[p.role] ?? p.role}）</span>
+        <span>密钥指纹 <span class="fingerprint">${p.enrollment.fingerprint}</span></span>
+        <div class="buttons">
+          <button type="button" class="primary approve" onClick=${() => decide("principal.approve", p,
+            `批准 ${p.display ?? p.iss}（账号 ${p.iss}）的登记，密钥指纹 ${p.enrollment.fingerprint}`)}>批准</button>
+          <button type="button" class="reject" onClick=${() => withReason("principal.reject", p, "驳回登记")}>驳回</button>
+        </div></li>`)}</ul></section>` : null}
+    <${RefusalBox} refusal=${pending.refusal}/>
     <${ListView} service="registry" type="principal.list" items="principals" rowKey=${(p) => p.iss}
       columns=${columns} stamp=${stamp} empty="暂无人员"/>
   </${Page}>`;
