@@ -276,7 +276,41 @@ def test_revoked_or_replaced_is_told_plainly(console, office, tmp_path):
         text = no_longer_registered(pc2, "the revoked key", "han-unit")
         pc2.screenshot("enroll-revoked")
         assert "key_not_valid" in text, text
+
+        # what the page says to do: a new invitation, enrolled again from this very page
+        link3 = invite(office, console, "han-unit", "韩联络员", "unit", again=True)
+        code = link3.split("code=", 1)[1]
+        pc2.wait_for("#invalid #start-iss").send_keys("han-unit")
+        pc2.driver.find_element(By.CSS_SELECTOR, "#invalid #start-code").send_keys(code)
+        pc2.driver.find_element(By.CSS_SELECTOR, "#invalid #enroll-start button[type=submit]").click()
+        assert pc2.wait_for("#enroll-form input[name=code]").get_attribute("value") == code
+        click(pc2, "#enroll-submit")
+        pc2.wait_for("#enroll-wait")
+        approve(office, console, "han-unit", pc2.text("#fingerprint"))
+        entered(pc2, console, "韩联络员")
+        pc2.wait_for("#page[data-path='unit-items'] .list tbody tr")
+        assert not pc2.driver.find_elements(By.CSS_SELECTOR, "#invalid")
+        assert "revoked" not in registry_entry(console, "han-unit")
         assert page_errors(pc1) == [] and page_errors(pc2) == [], (page_errors(pc1), page_errors(pc2))
+
+
+def test_a_rejected_enrollment_is_told_with_the_reason(console, office, tmp_path):
+    link = invite(office, console, "xu-reject", "许某", "audit")
+    with Browser(tmp_path) as person:
+        fingerprint = enroll(person, link)
+        office.open(console.base + "/#/people")
+        office.driver.refresh()
+        item = office.wait_for("li.pending-item[data-iss='xu-reject']")
+        assert item.find_element(By.CSS_SELECTOR, ".fingerprint").text == fingerprint
+        item.find_element(By.CSS_SELECTOR, "button.reject").click()
+        office.wait_for("#reason-form textarea").send_keys("指纹与电话核对不一致")
+        click(office, "#reason-submit")
+        assert "指纹与电话核对不一致" in click_confirm(office)
+        told = person.wait_for("#enroll-rejected", timeout=15).text
+        assert "登记申请被驳回" in told and "指纹与电话核对不一致" in told, told
+        assert not person.driver.find_elements(By.CSS_SELECTOR, "#who-name")
+        assert not any(p["iss"] == "xu-reject" for p in json.load(open(console.suite.registry_path, encoding="utf-8"))["principals"])
+        assert page_errors(person) == [], page_errors(person)
 
 
 def test_a_unit_cannot_use_the_office_registry_messages(console, tmp_path):
