@@ -226,11 +226,11 @@ def no_longer_registered(person, what, iss):
         # the next action: the page's queries again (the services reload the file within a second)
         person.driver.refresh()
         try:
-            return person.wait_for("#invalid", timeout=5)
+            return person.wait_for("#invalid", timeout=10)
         except Exception:
             return None
     try:
-        box = wait_until(told, timeout=20, what="told the registration ended")
+        box = wait_until(told, timeout=30, what="told the registration ended")
     except AssertionError:
         raise AssertionError(f"{what}: {person.text('body')}") from None
     text = box.text
@@ -359,3 +359,23 @@ def test_enrollment_at_a_phone_width(console, office, tmp_path):
         assert phone.driver.execute_script(fits)
         phone.screenshot("phone-enrolled")
         assert page_errors(phone) == [], page_errors(phone)
+
+
+def test_a_key_removed_from_the_registry_is_told_plainly(console, tmp_path):
+    """unknown_kid on the person's own key (an operator removed it with xcctl on the host): the
+    same plain page, after the waits that let a freshly approved key be loaded."""
+    with Browser(tmp_path) as b:
+        b.driver.set_script_timeout(30)
+        signed_in(b, console, "removed-team", "team", display="某组员")
+        b.wait_for("#page[data-path='team-rounds']")
+        with open(console.suite.registry_path, encoding="utf-8") as f:
+            doc = json.load(f)
+        doc["principals"] = [p for p in doc["principals"] if p["iss"] != "removed-team"]
+        tmp = console.suite.registry_path + ".new"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(doc, f, ensure_ascii=False, indent=1)
+        os.replace(tmp, console.suite.registry_path)
+        text = no_longer_registered(b, "the removed key", "removed-team")
+        assert "unknown_kid" in text, text
+        assert b.wait_for("#invalid").get_attribute("data-code") == "unknown_kid"
+        assert page_errors(b) == [], page_errors(b)

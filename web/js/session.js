@@ -70,29 +70,29 @@ async function replyVerify(frame, service, signer, id) {
 const TRANSIENT = new Set(["unavailable", "busy"]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// The refusals that say the signer's own key is not (or no longer) in the registry.
-const OWN_KEY = new Set(["key_not_valid", "unknown_kid"]);
-export const OWN_KEY_WAIT_MS = 1500;    // the services reload the registry file within a second
+// The refusals that say the signer's own key is not (or no longer) in the registry, and how
+// long to wait before asking again: the services reload the registry file within a second, so
+// a key approved a moment ago (unknown_kid until then) is given more time than an ended one.
+const OWN_KEY_WAITS = { key_not_valid: [1500], unknown_kid: [1500, 3500] };
 
-// Sends one message (sendOnce) and watches for the person's own key being refused: once more
-// after the services have had time to reload the registry (a key approved a moment ago), and
-// if it is refused again the person's registration has ended (revoked, or replaced by a
-// 重新登记 elsewhere): the record is marked `invalid` and the shell says so instead of a page.
+// Sends one message (sendOnce) and watches for the person's own key being refused: asked again
+// after the waits above, and if still refused the person's registration has ended (revoked,
+// replaced by a 重新登记 elsewhere, removed): the record is marked `invalid` and the shell says
+// so instead of showing a page (people.js, Invalid).
 export async function send(service, type, data, opts = {}) {
   const own = !opts.signer || opts.signer === me;
-  try {
-    return await sendOnce(service, type, data, opts);
-  } catch (e) {
-    if (!own || !me || !(e instanceof Refusal) || !OWN_KEY.has(e.code)) throw e;
-    await sleep(OWN_KEY_WAIT_MS);
+  for (let tries = 0; ; tries++) {
     try {
       return await sendOnce(service, type, data, opts);
-    } catch (again) {
-      if (me && again instanceof Refusal && OWN_KEY.has(again.code)) {
-        me = { ...me, invalid: again };
+    } catch (e) {
+      const waits = own && me && e instanceof Refusal && Object.hasOwn(OWN_KEY_WAITS, e.code) ? OWN_KEY_WAITS[e.code] : undefined;
+      if (!waits) throw e;
+      if (tries >= waits.length) {
+        me = { ...me, invalid: e };
         changed();
+        throw e;
       }
-      throw again;
+      await sleep(waits[tries]);
     }
   }
 }

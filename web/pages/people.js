@@ -56,7 +56,7 @@ export function Invalid({ me }) {
   return html`<${Page} title="登记已失效">
     <div class="card" id="invalid" role="alert" data-code=${r.code}>
       <p><strong>您的登记已失效。</strong>本浏览器中 ${me.display || me.iss}（账号 <span class="id">${me.iss}</span>）的密钥已不被平台接受：
-        巡察办可能已撤销您的登记，或已为您在另一台电脑上重新登记。</p>
+        巡察办可能已撤销或移除您的登记，或已为您在另一台电脑上重新登记。</p>
       <p class="refusal">服务答复：${r.chinese}<span class="code">（${r.code}）</span></p>
       <p>如需继续使用本平台，请联系巡察办为您重新登记，然后用巡察办发给您的新登记链接或登记码在本浏览器中登记：</p>
       <${EnrollStart}/>
