@@ -280,10 +280,13 @@ def test_revoked_or_replaced_is_told_plainly(console, office, tmp_path):
         # what the page says to do: a new invitation, enrolled again from this very page
         link3 = invite(office, console, "han-unit", "韩联络员", "unit", again=True)
         code = link3.split("code=", 1)[1]
-        pc2.wait_for("#invalid #start-iss").send_keys("han-unit")
-        pc2.driver.find_element(By.CSS_SELECTOR, "#invalid #start-code").send_keys(code)
+        # typed by hand from a phone call: capitals in the account, the code in lower case and spaces
+        typed = code.lower().replace("-", " ")
+        pc2.wait_for("#invalid #start-iss").send_keys("Han-Unit ")
+        pc2.driver.find_element(By.CSS_SELECTOR, "#invalid #start-code").send_keys(typed)
         pc2.driver.find_element(By.CSS_SELECTOR, "#invalid #enroll-start button[type=submit]").click()
-        assert pc2.wait_for("#enroll-form input[name=code]").get_attribute("value") == code
+        assert pc2.wait_for("#enroll-form input[name=code]").get_attribute("value") == typed
+        assert pc2.wait_for("#enroll-form input[name=iss]").get_attribute("value") == "han-unit"
         click(pc2, "#enroll-submit")
         pc2.wait_for("#enroll-wait")
         approve(office, console, "han-unit", pc2.text("#fingerprint"))

@@ -72,7 +72,8 @@ function EnrollStart() {
   const [code, setCode] = useState("");
   return html`<form id="enroll-start" onSubmit=${(e) => {
       e.preventDefault();
-      location.hash = `#/enroll?${new URLSearchParams({ iss: iss.trim(), code: code.trim() })}`;
+      // accounts are lower case; the code's case, spaces and dashes the registry ignores
+      location.hash = `#/enroll?${new URLSearchParams({ iss: iss.trim().toLowerCase(), code: code.trim() })}`;
     }}>
     <div class="field"><label for="start-iss">账号</label><input id="start-iss" value=${iss} required onInput=${(e) => setIss(e.target.value)}/></div>
     <div class="field"><label for="start-code">登记码</label><input id="start-code" value=${code} required autocomplete="off" onInput=${(e) => setCode(e.target.value)}/></div>
@@ -143,7 +144,7 @@ function Enroll({ route }) {
     e.preventDefault();
     set({ busy: true });
     try {
-      const name = iss.trim();
+      const name = iss.trim().toLowerCase();
       const k = await keyCreate();
       const rec = { name: PENDING, ...k, iss: name, kid: await keyKid(name, k.x), pending: true };
       const r = await send("registry", "principal.enroll", { code: code.trim(), key: keyOf(rec) }, { signer: rec });
