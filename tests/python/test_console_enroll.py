@@ -11,6 +11,7 @@ import json
 import os
 import re
 import subprocess
+import time
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -106,6 +107,7 @@ def approve(office, console, iss, fingerprint):
     assert item.find_element(By.CSS_SELECTOR, ".fingerprint").text == fingerprint
     item.find_element(By.CSS_SELECTOR, "button.approve").click()
     assert fingerprint in click_confirm(office)
+    return time.monotonic()
 
 
 def entered(person, console, display):
@@ -164,8 +166,12 @@ def test_every_role_enrolls_and_works(console, office, tmp_path, role, iss, disp
     assert link.startswith(console.base + "/#/enroll?") and f"iss={iss}" in link, link
     with Browser(tmp_path) as person:
         fingerprint = enroll(person, link)
-        approve(office, console, iss, fingerprint)
+        approved = approve(office, console, iss, fingerprint)
         entered(person, console, display)
+        # "a registered principal within seconds": the approval's confirmation to the person in
+        seconds = time.monotonic() - approved
+        print(f"{role}: in {seconds:.1f} s after the approval")
+        assert seconds < 10, seconds
         assert person.text("#who-role") == {"office": "巡察办", "district": "县（区）巡察机构", "team": "巡察组",
                                             "unit": "被巡察单位", "discipline": "纪检监察机关", "petition": "信访部门",
                                             "audit": "审计部门", "department": "市直部门", "public": "群众"}[role]
