@@ -194,12 +194,12 @@ def test_every_role_enrolls_and_works(console, office, tmp_path, role, iss, disp
         assert person.requests_outside(console.base) == []
 
 
-def xcctl(console, *args):
-    """xcctl as the operator on the host runs it, with the config naming the gateway's real address
-    (the suite's says port 0: the gateway chose its port)."""
+def xcctl(console, *args, http=None):
+    """xcctl as the operator on the host runs it; http: services.gateway.http in its config (the
+    suite's says port 0: the gateway chose its port)."""
     cfg = dict(console.suite.config)
-    cfg["services"] = {**cfg["services"], "gateway": {**cfg["services"]["gateway"],
-                                                      "http": console.base.split("//", 1)[1]}}
+    if http:
+        cfg["services"] = {**cfg["services"], "gateway": {**cfg["services"]["gateway"], "http": http}}
     path = os.path.join(console.suite.folder, "config-xcctl.json")
     with open(path, "w", encoding="utf-8") as f:
         json.dump(cfg, f, ensure_ascii=False)
@@ -208,12 +208,23 @@ def xcctl(console, *args):
                           capture_output=True, text=True, timeout=30)
 
 
-def test_xcctl_invitation_works_in_the_browser(console, office, tmp_path):
-    run = xcctl(console, "principal", "invite", "--iss", "jiang-tuan", "--display", "蒋团", "--role", "petition",
-                "--until", UNTIL)
+def printed_link(run):
     assert run.returncode == 0, run.stderr
-    link = next(line.split()[1] for line in run.stdout.splitlines() if line.startswith("link "))
-    assert link.startswith(console.base + "/#/enroll?iss=jiang-tuan&code="), run.stdout
+    return next(line.split(" ", 1)[1] for line in run.stdout.splitlines() if line.startswith("link "))
+
+
+def test_xcctl_invitation_works_in_the_browser(console, office, tmp_path):
+    invite_ = ("principal", "invite", "--display", "蒋团", "--role", "petition", "--until", UNTIL)
+    # no link a person could not open: a wildcard address (a container's) or the port 0 of a test
+    for http in ("0.0.0.0:7180", None):
+        link = printed_link(xcctl(console, *invite_, "--iss", "jiang-tuan", http=http))
+        assert "http" not in link and "--console" in link and "#/enroll?iss=jiang-tuan&code=" in link, link
+    # the gateway's own address when it is one, or the console's as --console gives it
+    address = console.base.split("//", 1)[1]
+    link = printed_link(xcctl(console, *invite_, "--iss", "jiang-tuan", http=address))
+    assert link.startswith(console.base + "/#/enroll?iss=jiang-tuan&code="), link
+    link = printed_link(xcctl(console, *invite_, "--iss", "jiang-tuan", "--console", console.base + "/"))
+    assert link.startswith(console.base + "/#/enroll?iss=jiang-tuan&code="), link
     with Browser(tmp_path) as person:
         fingerprint = enroll(person, link)
         # the office sees it in its browser as well as in xcctl; xcctl approves it here
