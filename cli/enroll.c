@@ -39,6 +39,27 @@ s_invitation_hours (const ctl_t *ctl)
     return json_is_integer (hours) && json_integer_value (hours) > 0 ? (int) json_integer_value (hours) : 72;
 }
 
+/*  The console's address for the link: --console as given, else services.gateway.http when it
+    names a host a person can open (not a wildcard such as 0.0.0.0, which a container listens on),
+    https when the gateway has tls. 0 when there is none. */
+static int
+s_console_base (const ctl_t *ctl, const char *given, char *out, size_t size)
+{
+    if (given) {
+        size_t n = strlen (given);
+        while (n && given[n - 1] == '/')
+            n--;
+        return snprintf (out, size, "%.*s", (int) n, given) < (int) size;
+    }
+    const char *http = ctl->config->gateway_http;
+    size_t len = http ? strlen (http) : 0;
+    if (!http || strncmp (http, "0.0.0.0:", 8) == 0 || strncmp (http, "[::]:", 5) == 0 || http[0] == ':'
+        || (len >= 2 && strcmp (http + len - 2, ":0") == 0))    /* port 0: the gateway chose one */
+        return 0;
+    const char *scheme = json_object_get (ctl->config->gateway, "tls") ? "https" : "http";
+    return snprintf (out, size, "%s://%s", scheme, http) < (int) size;
+}
+
 static int
 s_invite (ctl_t *ctl, int argc, char **argv)
 {
@@ -47,7 +68,7 @@ s_invite (ctl_t *ctl, int argc, char **argv)
     const char *scope_text = ctl_opt (argc, argv, "--scope"), *district = ctl_opt (argc, argv, "--district");
     if (!iss || !display || !role || !until_text || (scope_text && district)) {
         fprintf (stderr, "usage: xcctl principal invite --iss ISS --display NAME --role ROLE [--scope JSON | --district D]"
-                         " --until TIME\n");
+                         " --until TIME [--console URL]\n");
         return CTL_USAGE;
     }
     int64_t until;
@@ -87,22 +108,23 @@ s_invite (ctl_t *ctl, int argc, char **argv)
         shown[o++] = code[i];
     }
     shown[o] = 0;
-    const char *http = ctl->config->gateway_http;
+    char base[512];
+    int has_base = s_console_base (ctl, ctl_opt (argc, argv, "--console"), base, sizeof base);
     if (ctl->json) {
         json_object_set_new (result, "code", json_string (shown));
-        if (http)
-            json_object_set_new (result, "link", json_sprintf ("http://%s/#/enroll?iss=%s&code=%s", http, iss, shown));
+        if (has_base)
+            json_object_set_new (result, "link", json_sprintf ("%s/#/enroll?iss=%s&code=%s", base, iss, shown));
         ctl_print (ctl, result);
     }
     else {
         printf ("invited %s (%s, %s) until %s%s\n", iss, display, role, until_rfc,
                 json_is_true (json_object_get (result, "reenroll")) ? ": a re-enrollment, the old keys end on approval" : "");
         printf ("code %s (shown once; valid until %s)\n", shown, json_string_value (json_object_get (result, "expires")));
-        if (http)
-            printf ("link http://%s/#/enroll?iss=%s&code=%s\n", http, iss, shown);
+        if (has_base)
+            printf ("link %s/#/enroll?iss=%s&code=%s\n", base, iss, shown);
         else
-            printf ("link (the config has no services.gateway.http: the person opens the console's #/enroll?iss=%s&code=%s)\n",
-                    iss, shown);
+            printf ("link (no address the person can open: give --console URL, the console's address as people reach it;"
+                    " the person opens its #/enroll?iss=%s&code=%s)\n", iss, shown);
     }
     sodium_memzero (code, sizeof code);
     json_decref (result);

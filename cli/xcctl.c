@@ -420,7 +420,7 @@ static const struct {
     { "principal", "xcctl principal add --iss ISS --role ROLE --public FILE.jwk.pub [--scope JSON | --district D] [--curve Z85]"
                    " [--years N | --not-before TIME --not-after TIME]\n  --district D: a district's inspection office (role district,"
                    " scope {\"district\": D})\nxcctl principal list\nxcctl principal revoke --iss ISS\n"
-                   "xcctl principal invite --iss ISS --display NAME --role ROLE [--scope JSON | --district D] --until TIME\n"
+                   "xcctl principal invite --iss ISS --display NAME --role ROLE [--scope JSON | --district D] --until TIME [--console URL]\n"
                    "  prints the code (shown once) and the console's link for the person to enroll with\n"
                    "xcctl principal pending\n  enrollments waiting, with the fingerprint to compare by phone\n"
                    "xcctl principal approve --iss ISS\nxcctl principal reject --iss ISS --reason TEXT" },
@@ -442,7 +442,7 @@ static const struct {
       { "units", "round" } },
     { "keygen", { "--out", "--kid", "--curve", "--not-before", "--not-after" }, { NULL } },
     { "principal", { "--iss", "--role", "--public", "--scope", "--district", "--curve", "--years", "--not-before",
-                      "--not-after", "--display", "--until", "--reason" },
+                      "--not-after", "--display", "--until", "--reason", "--console" },
       { "add", "list", "revoke", "invite", "pending", "approve", "reject" } },
     { "simulate", { "--profile" }, { NULL } },
     { "rules", { "--district" }, { NULL } },

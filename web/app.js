@@ -36,7 +36,7 @@ function Who() {
   return html`<div class="who">
     <span id="who-name">${me.display || html`<${Id}>${me.iss}<//>`}</span>
     <span id="who-role" class="role">${ROLES[me.role] ?? me.role}</span>
-    ${inbox.Unread ? html`<${inbox.Unread} me=${me}/>` : null}
+    ${inbox.Unread && !me.invalid ? html`<${inbox.Unread} me=${me}/>` : null}
     <button type="button" id="sign-out" class="quiet" onClick=${() => { sessionLeave(); routeGo("", {}); }}>退出</button>
   </div>`;
 }
@@ -58,6 +58,8 @@ function App() {
   if (me === undefined) return html`<${Busy} text="正在加载……"/>`;
   if (page?.public) return html`<${page.view} route=${route} me=${me}/>`;
   if (!me) return html`<${people.SignIn}/>`;
+  // the person's own key refused twice by a service: revoked or replaced, said plainly
+  if (me.invalid) return html`<div class="content" id="page" data-path="invalid"><${people.Invalid} me=${me}/></div>`;
   let body;
   if (!route.path) body = html`<${Page} title="欢迎"><p>您的角色暂无可用页面。</p></${Page}>`;
   else if (!page) body = html`<${Page} title="页面不存在"><p id="no-page">页面不存在，请从菜单中选择。</p></${Page}>`;

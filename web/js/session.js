@@ -70,9 +70,36 @@ async function replyVerify(frame, service, signer, id) {
 const TRANSIENT = new Set(["unavailable", "busy"]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// The refusals that say the signer's own key is not (or no longer) in the registry, and how
+// long to wait before asking again: the services reload the registry file within a second, so
+// a key approved a moment ago (unknown_kid until then) is given more time than an ended one.
+const OWN_KEY_WAITS = { key_not_valid: [1500], unknown_kid: [1500, 3500] };
+
+// Sends one message (sendOnce) and watches for the person's own key being refused: asked again
+// after the waits above, and if still refused the person's registration has ended (revoked,
+// replaced by a 重新登记 elsewhere, removed): the record is marked `invalid` and the shell says
+// so instead of showing a page (people.js, Invalid).
+export async function send(service, type, data, opts = {}) {
+  const own = !opts.signer || opts.signer === me;
+  for (let tries = 0; ; tries++) {
+    try {
+      return await sendOnce(service, type, data, opts);
+    } catch (e) {
+      const waits = own && me && e instanceof Refusal && Object.hasOwn(OWN_KEY_WAITS, e.code) ? OWN_KEY_WAITS[e.code] : undefined;
+      if (!waits) throw e;
+      if (tries >= waits.length) {
+        me = { ...me, invalid: e };
+        changed();
+        throw e;
+      }
+      await sleep(waits[tries]);
+    }
+  }
+}
+
 // Sends one message as protocol section 4 says: the same bytes again on 503/504, no answer or
 // a transient error; past exp sealed again with the same id. The verified reply body.
-export async function send(service, type, data, opts = {}) {
+async function sendOnce(service, type, data, opts = {}) {
   const signer = opts.signer ?? me;
   if (!signer) throw new Refusal("signed_out", "", "尚未登录，请先进入平台。");
   let sealed = await seal(signer.privateKey, signer.kid, signer.iss, service, type, data);

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "../vendor/preact/hooks.mjs";
 import { hasEd25519, ED25519_MISSING } from "../js/wire.js";
 import { keyCreate, keyDelete, keyKid, keyLoad, keySave } from "../js/keystore.js";
-import { ROLES, Refusal, act, ask, send, sessionEnter, sessionSave, sessionStored } from "../js/session.js";
+import { ROLES, Refusal, act, ask, refusalFrom, send, sessionEnter, sessionLeave, sessionSave, sessionStored } from "../js/session.js";
 import { html, Id, valuesMarked, Busy, Field, ListView, Page, RefusalBox } from "../js/ui.js";
 import { routeGo, routeHref } from "../js/route.js";
 
@@ -48,6 +48,23 @@ export function SignIn() {
   </${Page}>`;
 }
 
+// What a person whose registration has ended sees instead of their pages: the services refuse
+// their own key (key_not_valid: revoked, or ended by a 重新登记 on another computer;
+// unknown_kid: removed from the registry). What happened, what to do, and where to enroll again.
+export function Invalid({ me }) {
+  const r = refusalFrom(me.invalid);
+  return html`<${Page} title="登记已失效">
+    <div class="card" id="invalid" role="alert" data-code=${r.code}>
+      <p><strong>您的登记已失效。</strong>本浏览器中 ${me.display || me.iss}（账号 <span class="id">${me.iss}</span>）的密钥已不被平台接受：
+        巡察办可能已撤销或移除您的登记，或已为您在另一台电脑上重新登记。</p>
+      <p class="refusal">服务答复：${r.chinese}<span class="code">（${r.code}）</span></p>
+      <p>如需继续使用本平台，请联系巡察办为您重新登记，然后用巡察办发给您的新登记链接或登记码在本浏览器中登记：</p>
+      <${EnrollStart}/>
+      <div class="buttons"><button type="button" id="invalid-out" onClick=${() => { sessionLeave(); routeGo("", {}); }}>退出</button></div>
+    </div>
+  </${Page}>`;
+}
+
 // The start of enrollment on the sign-in screen: the account and code the office gave, then
 // the enrollment page.
 function EnrollStart() {
@@ -55,7 +72,8 @@ function EnrollStart() {
   const [code, setCode] = useState("");
   return html`<form id="enroll-start" onSubmit=${(e) => {
       e.preventDefault();
-      location.hash = `#/enroll?${new URLSearchParams({ iss: iss.trim(), code: code.trim() })}`;
+      // accounts are lower case; the code's case, spaces and dashes the registry ignores
+      location.hash = `#/enroll?${new URLSearchParams({ iss: iss.trim().toLowerCase(), code: code.trim() })}`;
     }}>
     <div class="field"><label for="start-iss">账号</label><input id="start-iss" value=${iss} required onInput=${(e) => setIss(e.target.value)}/></div>
     <div class="field"><label for="start-code">登记码</label><input id="start-code" value=${code} required autocomplete="off" onInput=${(e) => setCode(e.target.value)}/></div>
@@ -126,7 +144,7 @@ function Enroll({ route }) {
     e.preventDefault();
     set({ busy: true });
     try {
-      const name = iss.trim();
+      const name = iss.trim().toLowerCase();
       const k = await keyCreate();
       const rec = { name: PENDING, ...k, iss: name, kid: await keyKid(name, k.x), pending: true };
       const r = await send("registry", "principal.enroll", { code: code.trim(), key: keyOf(rec) }, { signer: rec });
@@ -266,12 +284,34 @@ function stateOf(p) {
 }
 const lastUntil = (p) => p.keys?.map((k) => k.not_after).sort().at(-1)?.slice(0, 10) ?? "—";
 
+// Every enrollment waiting for approval, whichever page of the list its iss falls on: the
+// office compares each fingerprint by phone and decides here (principal.list, every page).
+function usePending(stamp) {
+  const [state, set] = useState({ items: [] });
+  useEffect(() => {
+    let live = true;
+    (async () => {
+      const items = [];
+      let after;
+      do {
+        const page = await ask("registry", "principal.list", after == null ? { limit: 500 } : { after, limit: 500 });
+        items.push(...page.principals.filter((p) => p.enrollment?.state === "pending"));
+        after = page.next;
+      } while (after != null);
+      return items;
+    })().then((items) => live && set({ items }), (refusal) => live && set({ items: [], refusal }));
+    return () => { live = false; };
+  }, [stamp]);
+  return state;
+}
+
 function People() {
   const [stamp, setStamp] = useState(0);
   const [again, setAgain] = useState(null);
   const [inviting, setInviting] = useState(false);
   const [refusal, setRefusal] = useState(null);
   const reload = () => setStamp((n) => n + 1);
+  const pending = usePending(stamp);
   const decide = async (type, p, words, extra = {}) => {
     setRefusal(null);
     try {
@@ -317,6 +357,18 @@ function People() {
     ${again ? html`<${Invite} key=${again.iss} again=${again} onDone=${(close) => { reload(); if (close) setAgain(null); }}/>` : null}
     ${reasonForm}
     <${RefusalBox} refusal=${refusal}/>
+    ${pending.items.length ? html`<section class="card" id="pending-list" aria-labelledby="pending-title">
+      <h3 id="pending-title">待批准的登记（${pending.items.length}）</h3>
+      <p class="muted">请先打电话与本人核对密钥指纹，一致后再批准。</p>
+      <ul class="pending">${pending.items.map((p) => html`<li class="pending-item" key=${p.iss} data-iss=${p.iss}>
+        <span>${p.display ?? p.iss}（账号 <span class="id">${p.iss}</span>，${ROLES[p.role] ?? p.role}）</span>
+        <span>密钥指纹 <span class="fingerprint">${p.enrollment.fingerprint}</span></span>
+        <div class="buttons">
+          <button type="button" class="primary approve" onClick=${() => decide("principal.approve", p,
+            `批准 ${p.display ?? p.iss}（账号 ${p.iss}）的登记，密钥指纹 ${p.enrollment.fingerprint}`)}>批准</button>
+          <button type="button" class="reject" onClick=${() => withReason("principal.reject", p, "驳回登记")}>驳回</button>
+        </div></li>`)}</ul></section>` : null}
+    <${RefusalBox} refusal=${pending.refusal}/>
     <${ListView} service="registry" type="principal.list" items="principals" rowKey=${(p) => p.iss}
       columns=${columns} stamp=${stamp} empty="暂无人员"/>
   </${Page}>`;
