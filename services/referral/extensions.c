@@ -7,6 +7,20 @@
 #include "common/clock.h"
 #include "services/referral/referral.h"
 
+
+/*  Whether r's due date may move to due (referral.extend, and a request for it): not yet
+    disposed nor concluded, and due after the current one. 0, or -1 after failing the call. */
+int
+referral_extension_allowed (xc_call_t *call, const referral_row_t *r, const char *due)
+{
+    if (r->disposed || strcmp (r->state, "concluded") == 0)
+        return xc_call_fail (call, XC_E_CONFLICT, "referral %lld was disposed: only one awaiting its"
+                             " first disposal is extended", (long long) r->id);
+    if (strcmp (due, r->due) <= 0)
+        return xc_call_fail (call, XC_E_CONFLICT, "the new due date %s is not after %s", due, r->due);
+    return 0;
+}
+
 /*  The number and requested due date of the referral's open request; *n is 0 when none. */
 static int
 s_open (xc_call_t *call, json_int_t id, json_int_t *n, char due[XC_DATE_LEN + 1])
@@ -58,11 +72,8 @@ referral_request_extension (xc_call_t *call, void *state)
     const char *due = json_string_value (json_object_get (data, "due"));
     const char *reason = json_string_value (json_object_get (data, "reason"));
     /* the same rules as the extension itself: it could not be granted otherwise */
-    if (r.disposed || strcmp (r.state, "concluded") == 0)
-        return xc_call_fail (call, XC_E_CONFLICT, "referral %lld was disposed: only one awaiting its"
-                             " first disposal is extended", (long long) r.id);
-    if (strcmp (due, r.due) <= 0)
-        return xc_call_fail (call, XC_E_CONFLICT, "the new due date %s is not after %s", due, r.due);
+    if (referral_extension_allowed (call, &r, due) != 0)
+        return -1;
     json_int_t open;
     char open_due[XC_DATE_LEN + 1];
     if (s_open (call, r.id, &open, open_due) != 0)

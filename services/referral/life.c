@@ -660,11 +660,8 @@ referral_extend (xc_call_t *call, void *state)
     const json_t *data = xc_call_msg (call)->data;
     const char *due = json_string_value (json_object_get (data, "due"));
     const char *reason = json_string_value (json_object_get (data, "reason"));
-    if (r.disposed || strcmp (r.state, "concluded") == 0)
-        return xc_call_fail (call, XC_E_CONFLICT, "referral %lld was disposed: only one awaiting its"
-                             " first disposal is extended", (long long) r.id);
-    if (strcmp (due, r.due) <= 0)
-        return xc_call_fail (call, XC_E_CONFLICT, "the new due date %s is not after %s", due, r.due);
+    if (referral_extension_allowed (call, &r, due) != 0)
+        return -1;
     xc_date_t due_date;
     xc_date_parse (due, &due_date, NULL);
     char from[XC_DATE_LEN + 1], explain[400];

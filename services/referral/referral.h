@@ -144,6 +144,8 @@ enum { REFERRAL_AS_TARGET, REFERRAL_AS_OFFICE, REFERRAL_AS_OFFICE_SINCE_REFERRED
     sets the transition's day, which may not be before the referral's last dated fact
     (conflict). */
 int referral_load (xc_call_t *call, const referral_t *referral, referral_row_t *r, int mode);
+/*  Whether r's due date may move to due (extensions.c): 0, or -1 after failing the call. */
+int referral_extension_allowed (xc_call_t *call, const referral_row_t *r, const char *due);
 int referral_make (xc_call_t *call, const referral_t *referral, const char *kind,
                    const char *target, json_int_t problem, const char *title, json_t *content,
                    xc_date_t date, const char *by, const referral_origin_t *origin);
