@@ -6,7 +6,7 @@ import { render } from "./vendor/preact/preact.mjs";
 import { useEffect, useState } from "./vendor/preact/hooks.mjs";
 import { html, Id, Busy, ConfirmDialog, Page } from "./js/ui.js";
 import { ROLES, sessionLeave, sessionLoad, sessionOn } from "./js/session.js";
-import { routeGo, routeHref, useRoute } from "./js/route.js";
+import { routeGo, routeHref, routeParse, useRoute } from "./js/route.js";
 import * as office from "./pages/office.js";
 import * as unit from "./pages/unit.js";
 import * as team from "./pages/team.js";
@@ -53,7 +53,8 @@ function App() {
   const page = PAGES.find((p) => p.path === route.path);
   const home = me && PAGES.find((p) => p.nav && p.role?.includes(me.role));
   useEffect(() => {
-    if (me && !route.path && home) routeGo(home.path, {}, true);
+    // the address as it is now: one opened meanwhile (a link, a typed address) is kept
+    if (me && !routeParse().path && home) routeGo(home.path, {}, true);
   }, [me, route.path]);
   if (me === undefined) return html`<${Busy} text="正在加载……"/>`;
   if (page?.public) return html`<${page.view} route=${route} me=${me}/>`;

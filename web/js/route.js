@@ -32,6 +32,7 @@ export function useRoute() {
   useEffect(() => {
     const on = () => set(routeParse());
     window.addEventListener("hashchange", on);
+    on();   // a change between the first render and now had no listener yet
     return () => window.removeEventListener("hashchange", on);
   }, []);
   return route;
