@@ -410,6 +410,23 @@ s_col (sqlite3_stmt *stmt, int i)
     return (const char *) sqlite3_column_text (stmt, i);
 }
 
+/*  referral.outcome_kinds: the kinds of a person's outcome as the loaded policy has them
+    (policies.referral.outcomes, or the defaults), so that a client offers and names them as the
+    service checks them, never from constants of its own. */
+int
+referral_outcome_kinds (xc_call_t *call, void *state)
+{
+    const referral_t *referral = state;
+    static const char *const lists[] = { "forms", "party_sanction", "administrative_sanction",
+                                         "organizational_handling" };
+    json_t *out = json_object ();
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        json_object_set_new (out, lists[i],
+                             json_deep_copy (json_object_get (referral->policy.outcomes, lists[i])));
+    xc_call_result (call, out);
+    return 0;
+}
+
 static int s_stats (xc_call_t *call, const referral_t *referral, const json_t *data);
 
 int

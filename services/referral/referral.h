@@ -191,5 +191,7 @@ int referral_tick (xc_call_t *call, void *state);
 int referral_get (xc_call_t *call, void *state);
 int referral_list (xc_call_t *call, void *state);
 int referral_stats (xc_call_t *call, void *state);
+/* referral.outcome_kinds: the policy's forms and kinds of a person's outcome */
+int referral_outcome_kinds (xc_call_t *call, void *state);
 
 #endif

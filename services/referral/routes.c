@@ -130,6 +130,8 @@ static const xc_route_t s_routes[] = {
     { "referral.get", XC_COMMAND, s_anyone, s_only_id, referral_get },
     { "referral.list", XC_QUERY, s_anyone, s_list, referral_list },
     { "referral.stats", XC_QUERY, s_offices, s_stats, referral_stats },
+    /* whoever may send referral.outcome (anyone, as a target) may ask which kinds it takes */
+    { "referral.outcome_kinds", XC_QUERY, s_anyone, NULL, referral_outcome_kinds },
 };
 
 const xc_route_t *

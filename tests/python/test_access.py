@@ -519,6 +519,7 @@ PROBES = {
     ("referral", "referral.get"): p_referral({}),
     ("referral", "referral.list"): same({}),
     ("referral", "referral.stats"): same({}),
+    ("referral", "referral.outcome_kinds"): same({}),
     ("rectify", "rectify.plan"): p_item(lambda w: {"measures": [
         {"text": "建立台账", "owner": "周青", "lead_leader": "李副镇长",
          "deadline": day(w, 20)}]}),

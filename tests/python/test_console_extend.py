@@ -14,12 +14,15 @@ from consolelib import (OFFICE_ISS, click, click_confirm, console_suite, ok, pag
                         set_value, signed_in)
 
 BODY = "discipline-commission"
+# the deployment's own organizational handling (policies.referral.outcomes): the outcome form
+# offers exactly these, by their names, as referral.outcome_kinds gives them
+HANDLING = [{"id": "admonishment", "name": "诫勉"}, {"id": "talk", "name": "提醒谈话"}]
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     folder = tmp_path_factory.mktemp("console-extend")
-    with console_suite(folder) as c:
+    with console_suite(folder, policies={"referral": {"outcomes": {"organizational_handling": HANDLING}}}) as c:
         c.ids = seed(c)
         with Browser(folder) as b:
             b.driver.set_script_timeout(60)
@@ -161,20 +164,27 @@ def test_the_outcome_lists_each_person(world):
     select(b, "select[name=person-1-administrative_sanction]", "dismissal")
     click(b, "input[name=person-1-detained]")
     select(b, "select[name=person-2-form]", "1")
-    select(b, "select[name=person-2-organizational_handling]", "admonishment")
+    # the deployment's kinds, not the built-in ones (停职检查 …), each by its own name
+    handling = Select(b.wait_for("select[name=person-2-organizational_handling]"))
+    assert [(o.get_attribute("value"), o.text) for o in handling.options] == \
+        [("", "无")] + [(k["id"], k["name"]) for k in HANDLING]
+    forms = Select(b.wait_for("select[name=person-2-form]"))
+    assert [o.text for o in forms.options] == ["第一种形态", "第二种形态", "第三种形态", "第四种形态"]
+    select(b, "select[name=person-2-organizational_handling]", "talk")
     # with people listed the counts are not typed: the service derives them
     assert not b.driver.find_elements("css selector", "#outcome-form input[name=party_sanctions]")
     click(b, "#outcome-submit")
     words = click_confirm(b, expect="涉及 2 人")
-    assert "留党察看" in words and "撤职" in words and "诫勉" in words, words
+    assert "留党察看" in words and "撤职" in words and "组织处理提醒谈话" in words, words
     b.wait_for("#outcome-form .done")
     [o] = c.ok("referral", "referral.get", {"referral": rid})["outcomes"]
     assert o["people"] == [
         {"form": 3, "party_sanction": "probation", "administrative_sanction": "dismissal",
          "organizational_handling": None, "detained": True, "prosecuted": False},
         {"form": 1, "party_sanction": None, "administrative_sanction": None,
-         "organizational_handling": "admonishment", "detained": False, "prosecuted": False}], o
+         "organizational_handling": "talk", "detained": False, "prosecuted": False}], o
     assert (o["party_sanctions"], o["administrative_sanctions"], o["organizational_handling"],
             o["detentions"], o["case_filed"]) == (1, 1, 1, 1, 1), o
     people = b.wait_for("#lead ol.people")
     assert "第三种形态" in people.text and "留党察看" in people.text, people.text
+    assert "组织处理：提醒谈话" in people.text, people.text

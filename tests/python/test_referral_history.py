@@ -379,6 +379,31 @@ def test_a_policy_replaces_the_kinds_and_the_definitions(tmp_path):
         assert st["names"]["party_sanction"]["expulsion"] == "开除党籍"      # the other lists stay
 
 
+def test_outcome_kinds_are_the_policys_own(tmp_path):
+    """referral.outcome_kinds gives the loaded policy's forms and kinds, in its order, the
+    defaults where the policy gives none, to a target and to the office alike; other data is
+    schema (docs/services/referral.md, "Queries")."""
+    forms = ["初步形态", "二级形态", "三级形态", "四级形态"]
+    party = [{"id": "reminder", "name": "党内提醒"}, {"id": "expulsion", "name": "开除党籍"}]
+    handling = [{"id": "talk", "name": "提醒谈话"}]
+    s = Suite(str(tmp_path), SERVICES, {"office": ("office", "office", {}), "body": (BODY, "discipline", {}),
+                                        "team": ("team-1", "team", {})},
+              {"referral": {"outcomes": {"forms": forms, "party_sanction": party,
+                                         "organizational_handling": handling}}})
+    for _ in running_suite(s):
+        referral = s.client("referral")
+        for signer in (s.body, s.office, s.team):
+            got = ok(referral.call(signer, "referral.outcome_kinds", {}))
+            assert set(got) == {"forms", "party_sanction", "administrative_sanction", "organizational_handling"}
+            assert got["forms"] == forms and got["party_sanction"] == party
+            assert got["organizational_handling"] == handling
+            # the list the policy leaves out stays the built-in one
+            assert [k["id"] for k in got["administrative_sanction"]] == [
+                "warning", "demerit", "major_demerit", "demotion", "dismissal", "expulsion"]
+            assert got["administrative_sanction"][1] == {"id": "demerit", "name": "记过"}
+        refused(referral.call(s.body, "referral.outcome_kinds", {"list": "forms"}), "schema")
+
+
 def test_a_lead_that_waited_for_a_calendar_follows_its_unit_merged_meanwhile(tmp_path):
     folder = os.path.join(str(tmp_path), "calendar")
     os.mkdir(folder)

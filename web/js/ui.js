@@ -156,6 +156,31 @@ export function useAsk(service, type, data, deps = []) {
   return { ...state, reload: () => bump((x) => x + 1) };
 }
 
+// A query whose answer is the deployment's configuration (a policy's categories or kinds, data
+// {}): asked once per page load and shared by every page that uses it; null until it answers. A
+// refusal (a role that may not ask) or a lost answer is not kept, so a later page asks again.
+const once = new Map();   // "service type" -> {asked: Promise, value}
+function askOnce(service, type) {
+  const key = `${service} ${type}`;
+  let entry = once.get(key);
+  if (!entry) {
+    entry = { value: null };
+    entry.asked = ask(service, type, {}).then((v) => (entry.value = v),
+      (refusal) => { once.delete(key); throw refusal; });
+    once.set(key, entry);
+  }
+  return entry;
+}
+export function useAskOnce(service, type) {
+  const [value, setValue] = useState(once.get(`${service} ${type}`)?.value ?? null);
+  useEffect(() => {
+    let live = true;
+    askOnce(service, type).asked.then((got) => live && setValue(got), () => {});
+    return () => { live = false; };
+  }, [service, type]);
+  return value;
+}
+
 // The page of a list query (`after`/`limit` in, `next` out). filters: [{name, label, options?,
 // number?, boolean?}] (number/boolean: the query's text sent as a number / true or false),
 // kept in the route's query (linkable, kept over a reload); columns: [{label, value(row)}];

@@ -7,6 +7,7 @@ import { html, Actor, Id, Busy, DateCell, Field, Light, ListView, Page, RefusalB
 import { routeGo } from "../js/route.js";
 import { word } from "../js/words.js";
 import { Facts, codeOptions, count } from "./roles_common.js";
+import { KIND_LISTS, formName, formOptions, kindName, kindOptions, useOutcomeKinds } from "../js/outcome_kinds.js";
 
 const STATES = ["referred", "acknowledged", "disposed", "concluded"];
 const METHODS = ["talk_inquiry", "preliminary_verification", "park", "close"];
@@ -42,12 +43,13 @@ const when = (at) => (typeof at === "number" ? new Date(at * 1000).toLocaleStrin
   : at ?? "");
 
 function Outcomes({ lead }) {
+  const kinds = useOutcomeKinds();
   if (!lead.outcomes?.length) return null;
   return html`<h3>处置结果</h3><ol class="outcomes">${lead.outcomes.map((o) => html`<li>${o.reported_on}：
     ${o.case_filed ? "已立案" : "未立案"}；党纪处分 ${o.party_sanctions}，政务处分 ${o.administrative_sanctions}，
     组织处理 ${o.organizational_handling}，留置 ${o.detentions}，移送司法 ${o.prosecution_transfers}${o.note ? `；${o.note}` : ""}
-    ${o.people?.length ? html`<ol class="people">${o.people.map((p) => html`<li>${FORMS[p.form - 1]?.[1] ?? p.form}${
-      KIND_LABELS.filter(([l]) => p[l]).map(([l, label]) => `，${label}：${kindName(l, p[l])}`).join("")}${
+    ${o.people?.length ? html`<ol class="people">${o.people.map((p) => html`<li>${formName(kinds, p.form)}${
+      KIND_LISTS.filter(([l]) => p[l]).map(([l, label]) => `，${label}：${kindName(kinds, l, p[l])}`).join("")}${
       p.detained ? "，留置" : ""}${p.prosecuted ? "，移送司法" : ""}</li>`)}</ol>` : null}</li>`)}</ol>`;
 }
 
@@ -80,32 +82,17 @@ const COUNTS = [["party_sanctions", "党纪处分（人）"], ["administrative_s
                 ["organizational_handling", "组织处理（人）"], ["detentions", "留置（人）"],
                 ["prosecution_transfers", "移送司法（人）"]];
 
-// The kinds of policies.referral.outcomes as the service ships them (docs/services/referral.md,
-// "Outcomes per person"): referral has no query a body may send that lists its policy, so a
-// deployment with kinds of its own edits these lists (the service refuses an unknown kind).
-const FORMS = [[1, "第一种形态"], [2, "第二种形态"], [3, "第三种形态"], [4, "第四种形态"]];
-const KINDS = {
-  party_sanction: [["warning", "警告"], ["serious_warning", "严重警告"], ["removal", "撤销党内职务"],
-                   ["probation", "留党察看"], ["expulsion", "开除党籍"]],
-  administrative_sanction: [["warning", "警告"], ["demerit", "记过"], ["major_demerit", "记大过"],
-                            ["demotion", "降级"], ["dismissal", "撤职"], ["expulsion", "开除"]],
-  organizational_handling: [["admonishment", "诫勉"], ["suspension", "停职检查"], ["reassignment", "调整职务"],
-                            ["ordered_resignation", "责令辞职"], ["removal", "免职"], ["demotion", "降职"]],
-};
-const KIND_LABELS = [["party_sanction", "党纪处分"], ["administrative_sanction", "政务处分"],
-                     ["organizational_handling", "组织处理"]];
-const kindName = (list, id) => (KINDS[list].find(([k]) => k === id) || [id, id])[1];
 const newPerson = () => ({ form: "1", party_sanction: "", administrative_sanction: "",
                            organizational_handling: "", detained: false, prosecuted: false });
 
 // One person of an outcome: the form (四种形态) and what was decided for them.
-function PersonFields({ n, person, set, remove }) {
+function PersonFields({ n, kinds, person, set, remove }) {
   const bind = (name) => ({ name: `person-${n}-${name}`, value: person[name],
                             onValue: (x) => set({ ...person, [name]: x }) });
   return html`<fieldset class="person" data-person=${n}><legend>第 ${n} 人</legend>
-    <${Field} label="运用形态" required options=${FORMS.map(([v, t]) => [String(v), t])} ...${bind("form")}/>
-    ${KIND_LABELS.map(([list, label]) => html`<${Field} label=${label}
-      options=${[["", "无"], ...KINDS[list]]} ...${bind(list)}/>`)}
+    <${Field} label="运用形态" required options=${formOptions(kinds)} ...${bind("form")}/>
+    ${KIND_LISTS.map(([list, label]) => html`<${Field} label=${label}
+      options=${[["", "无"], ...kindOptions(kinds, list)]} ...${bind(list)}/>`)}
     <${Field} label="留置" type="checkbox" ...${bind("detained")}/>
     <${Field} label="移送司法" type="checkbox" ...${bind("prosecuted")}/>
     <button type="button" class="person-remove" onClick=${remove}>删除第 ${n} 人</button></fieldset>`;
@@ -114,7 +101,7 @@ function PersonFields({ n, person, set, remove }) {
 // The person's outcome as the service takes it: only what was decided.
 function personData(p) {
   const out = { form: Number(p.form) };
-  for (const [list] of KIND_LABELS) if (p[list]) out[list] = p[list];
+  for (const [list] of KIND_LISTS) if (p[list]) out[list] = p[list];
   if (p.detained) out.detained = true;
   if (p.prosecuted) out.prosecuted = true;
   return out;
@@ -123,6 +110,7 @@ function personData(p) {
 // With people listed, the service derives the five counts from them: the counts are then not
 // typed (a count that disagrees is refused); without people, the counts are typed as before.
 function Outcome({ lead, done }) {
+  const kinds = useOutcomeKinds();
   const [v, setV] = useState({ case_filed: false, note: "" });
   const [people, setPeople] = useState([]);
   const [bad, setBad] = useState(null);
@@ -135,8 +123,8 @@ function Outcome({ lead, done }) {
     if (people.length) {
       data.people = people.map(personData);
       words = `将报告问题线索 #${lead.id} 的处置结果：${data.case_filed ? "已立案" : "未立案"}，涉及 ${people.length} 人（${
-        data.people.map((p, i) => `第 ${i + 1} 人${FORMS[p.form - 1][1]}${KIND_LABELS.filter(([l]) => p[l])
-          .map(([l, label]) => `、${label}${kindName(l, p[l])}`).join("")}${p.detained ? "、留置" : ""}${p.prosecuted ? "、移送司法" : ""}`).join("；")}）`;
+        data.people.map((p, i) => `第 ${i + 1} 人${formName(kinds, p.form)}${KIND_LISTS.filter(([l]) => p[l])
+          .map(([l, label]) => `、${label}${kindName(kinds, l, p[l])}`).join("")}${p.detained ? "、留置" : ""}${p.prosecuted ? "、移送司法" : ""}`).join("；")}）`;
     } else {
       for (const [k] of COUNTS) {
         const n = count(v[k]);
@@ -154,7 +142,7 @@ function Outcome({ lead, done }) {
   return html`<form class="card" id="outcome-form" onSubmit=${submit}><h3>报告处置结果</h3>
     <${Field} label="已立案" type="checkbox" ...${bind("case_filed")}/>
     <h4>涉及人员</h4>
-    ${people.length ? people.map((p, i) => html`<${PersonFields} n=${i + 1} person=${p} set=${setPerson(i)}
+    ${people.length ? people.map((p, i) => html`<${PersonFields} n=${i + 1} kinds=${kinds} person=${p} set=${setPerson(i)}
         remove=${removePerson(i)}/>`)
       : html`<p class="muted">未逐人填写时，按下列人数报告；逐人填写后，人数由所列人员统计。</p>`}
     <div class="buttons"><button type="button" id="person-add"
