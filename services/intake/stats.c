@@ -180,9 +180,11 @@ s_problems (xc_call_t *call, const intake_t *intake, const s_filters_t *f)
 {
     char where[1024], sql[2048];
     s_problem_where (f, where, sizeof where);
-    /* by month too: found_on is in every covering index, so the month costs no other read */
+    /* by day too, added up into months here: found_on is the last column of every covering
+       index, so the groups still come in an index's order (grouping by the month, an
+       expression, would sort every row: 0.15 s became 1.3 s over a million problems) */
     snprintf (sql, sizeof sql, "SELECT p.category, p.source, p.round, p.unit_level, p.immediate, count(*),"
-              " substr (p.found_on, 1, 7) FROM problems p WHERE %s GROUP BY 1, 2, 3, 4, 5, 7", where);
+              " p.found_on FROM problems p WHERE %s GROUP BY 1, 2, 3, 4, 5, 7", where);
     sqlite3_stmt *stmt = s_stmt (call, f, sql);
     if (!stmt)
         return NULL;
@@ -198,8 +200,11 @@ s_problems (xc_call_t *call, const intake_t *intake, const s_filters_t *f)
         s_add (by_level, s_key (stmt, 3), n);
         total += n;
         immediate += sqlite3_column_int (stmt, 4) ? n : 0;
-        if (sqlite3_column_type (stmt, 6) != SQLITE_NULL)
-            s_add (months, (const char *) sqlite3_column_text (stmt, 6), n);
+        if (sqlite3_column_type (stmt, 6) != SQLITE_NULL) {
+            char month[8];
+            snprintf (month, sizeof month, "%.7s", (const char *) sqlite3_column_text (stmt, 6));
+            s_add (months, month, n);
+        }
     }
     sqlite3_reset (stmt);
     json_t *problems = json_pack ("{s:I, s:o, s:o, s:o, s:o, s:I, s:o}", "total", total,

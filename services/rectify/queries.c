@@ -641,69 +641,92 @@ s_open_lights (xc_call_t *call, const rectify_t *rectify, const char *where, con
     return 0;
 }
 
-/* by_month's period: the row's month k.value, its last day capped at today; k.key 1 is the row
-   of the item's on-time month (the month it closed in, or for an open item its due date's) */
-#define MONTH_PERIOD(col) "(k.key = 1 AND " col " BETWEEN k.value || '-01'" \
-                          " AND min (date (k.value || '-01', '+1 month', '-1 day'), ?1))"
+/* by_month's period: the month of the row's group, m, which is that of the very column the
+   period is asked of (closed_on for a closed item, due for an open one), and today caps it
+   already (closed_on is at most today; an open item counts only when due < today): nothing to
+   test again per row */
+#define MONTH_PERIOD(col) "1"
 
-/*  by_month into result: per month, the items opened (k.key 0: the month of opened_on), and
-    closed, due and closed on time by ON_TIME_SUMS over the month; one pass over the selection
-    (where), each item giving a row for its opening month and one for its on-time month. The
+/*  Adds the rows of sql (month, then n figures) into rows ({month: {figure: n}}) under names.
+    -1 after failing the call. */
+static int
+s_month_rows (xc_call_t *call, const char *sql, const char *units, json_t *rows, const char *const *names, int n)
+{
+    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
+    if (!stmt)
+        return -1;
+    s_bind_stats (call, stmt, units);
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        const char *month = (const char *) sqlite3_column_text (stmt, 0);
+        json_t *row = json_object_get (rows, month);
+        if (!row) {
+            row = json_object ();
+            json_object_set_new (rows, month, row);
+        }
+        for (int k = 0; k < n; k++)
+            s_add (row, names[k], sqlite3_column_int64 (stmt, 1 + k));
+    }
+    sqlite3_reset (stmt);
+    return rc == SQLITE_DONE ? 0 : xc_call_fail_db (call, "unable to count the months");
+}
+
+/*  by_month into result: per month, the items opened in it (by opened_on, through its index),
+    and closed, due and closed on time by ON_TIME_SUMS, each item in the month it closed in or,
+    open, the month of its due date in force (so the months' figures add up to on_time's). The
     months from the first with a figure to today's (with year: within that year). -1 after
     failing the call. */
 static int
 s_by_month (xc_call_t *call, const char *where, const char *units, json_t *result)
 {
     char sql[8192];
-    snprintf (sql, sizeof sql,
-        "SELECT k.value, coalesce (sum (k.key = 0), 0)," ON_TIME_SUMS (MONTH_PERIOD)
-        " FROM items i, json_each (json_array (substr (i.opened_on, 1, 7),"
-        "  substr (CASE WHEN i.state = 'closed' THEN i.closed_on ELSE i.due END, 1, 7))) k"
-        " WHERE %s AND k.value <= substr (?1, 1, 7) AND (?8 IS NULL OR substr (k.value, 1, 4) = ?8)"
-        " GROUP BY 1 ORDER BY 1", where);
-    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
-    if (!stmt)
-        return -1;
-    s_bind_stats (call, stmt, units);
     json_t *rows = json_object ();
-    char first[8] = "";
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        long long n[4];
-        for (int k = 0; k < 4; k++)
-            n[k] = sqlite3_column_int64 (stmt, 1 + k);
-        const char *month = (const char *) sqlite3_column_text (stmt, 0);
-        if (!first[0] && (n[0] || n[1] || n[2] || n[3]))
-            snprintf (first, sizeof first, "%s", month);
-        long long due = n[1] + n[2];
-        json_object_set_new (rows, month, json_pack ("{s:I, s:I, s:I, s:I, s:o}", "opened", (json_int_t) n[0],
-                                                     "closed", (json_int_t) n[1], "closed_on_time", (json_int_t) n[3],
-                                                     "due", (json_int_t) due, "on_time_rate", rectify_rate (n[3], due)));
+    static const char *const opened[] = { "opened" };
+    static const char *const on_time[] = { "closed", "open_past_due", "closed_on_time" };
+    snprintf (sql, sizeof sql, "SELECT substr (i.opened_on, 1, 7), count(*) FROM items i WHERE %s GROUP BY 1", where);
+    int rc = s_month_rows (call, sql, units, rows, opened, 1);
+    if (rc == 0) {
+        snprintf (sql, sizeof sql,
+            "SELECT substr (CASE WHEN i.state = 'closed' THEN i.closed_on ELSE i.due END, 1, 7) m,"
+            ON_TIME_SUMS (MONTH_PERIOD) " FROM items i WHERE %s AND m <= substr (?1, 1, 7)"
+            " AND (?8 IS NULL OR substr (m, 1, 4) = ?8) GROUP BY 1", where);
+        rc = s_month_rows (call, sql, units, rows, on_time, 3);
     }
-    sqlite3_reset (stmt);
-    if (rc != SQLITE_DONE) {
+    if (rc != 0) {
         json_decref (rows);
-        return xc_call_fail_db (call, "unable to count the months");
+        return -1;
     }
-    /* every month from the first to today's (or the year's last), those without a figure as 0 */
-    json_t *by_month = json_object ();
-    xc_date_t today = xc_call_today (call), at;
-    char day[XC_DATE_LEN + 1], last[8];
-    xc_date_format (today, day);
+    /* every month from the first with a figure to today's (or the year's last), in order, those
+       without one as 0 */
+    char first[8] = "", day[XC_DATE_LEN + 1], last[8];
+    const char *month;
+    json_t *row;
+    json_object_foreach (rows, month, row)
+        if ((!first[0] || strcmp (month, first) < 0) && (json_integer_value (json_object_get (row, "opened"))
+                                                         || json_integer_value (json_object_get (row, "closed"))
+                                                         || json_integer_value (json_object_get (row, "open_past_due"))))
+            snprintf (first, sizeof first, "%s", month);
+    xc_date_format (xc_call_today (call), day);
     snprintf (last, sizeof last, "%.7s", day);
     json_t *year = json_object_get (xc_call_msg (call)->data, "year");
     if (year && json_integer_value (year) * 100 + 12 < atoi (last) * 100 + atoi (last + 5))
         snprintf (last, sizeof last, "%04d-12", (int) json_integer_value (year));
+    json_t *by_month = json_object ();
+    xc_date_t at;
     snprintf (day, sizeof day, "%s-01", first);
     for (int ok = first[0] && xc_date_parse (day, &at, NULL) == 0; ok; at = xc_date_add_months (at, 1)) {
         xc_date_format (at, day);
         day[7] = '\0';
         if (strcmp (day, last) > 0)
             break;
-        json_t *row = json_object_get (rows, day);
-        json_object_set_new (by_month, day, row ? json_incref (row)
-                                                : json_pack ("{s:i, s:i, s:i, s:i, s:n}", "opened", 0, "closed", 0,
-                                                             "closed_on_time", 0, "due", 0, "on_time_rate"));
+        row = json_object_get (rows, day);
+        json_int_t n[4] = { 0 };
+        static const char *const names[] = { "opened", "closed", "open_past_due", "closed_on_time" };
+        for (int k = 0; k < 4; k++)
+            n[k] = json_integer_value (json_object_get (row, names[k]));
+        json_object_set_new (by_month, day, json_pack ("{s:I, s:I, s:I, s:I, s:o}", "opened", n[0], "closed", n[1],
+                                                       "closed_on_time", n[3], "due", n[1] + n[2],
+                                                       "on_time_rate", rectify_rate (n[3], n[1] + n[2])));
     }
     json_decref (rows);
     json_object_set_new (result, "by_month", by_month);

@@ -354,11 +354,12 @@ static const char s_figures[] =
     " GROUP BY 2, 3, 4, 5, 6, 7"
     " UNION ALL SELECT 'd', CAST (julianday (disposed_on) - julianday (referred_on) AS INTEGER),"
     " NULL, NULL, NULL, NULL, NULL, count(*), NULL FROM sel WHERE disposed_on IS NOT NULL GROUP BY 2"
-    /* t: leads and handovers by target, owner and due date: not concluded, not yet disposed
-       and not yet due (due_soon is decided by the owner's rules), overdue now */
+    /* t: the leads and handovers not concluded (a concluded one was disposed: neither due nor
+       overdue) by target, owner and due date: how many, how many not yet disposed and not yet
+       due (due_soon is decided by the owner's rules), how many overdue now */
     " UNION ALL SELECT 't', target, owner_district, due, sum (disposed_on IS NULL AND due >= ?1), NULL, NULL,"
-    " sum (concluded_on IS NULL), sum (disposed_on IS NULL AND due < ?1) FROM sel"
-    " WHERE kind IN ('lead', 'handover') GROUP BY 2, 3, 4";
+    " count(*), sum (disposed_on IS NULL AND due < ?1) FROM sel"
+    " WHERE kind IN ('lead', 'handover') AND concluded_on IS NULL GROUP BY 2, 3, 4";
 
 /*  {id: 0} for every kind of a policy list. */
 static json_t *
