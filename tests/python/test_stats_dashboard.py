@@ -11,7 +11,7 @@ filters (owner, round, unit, year) and as a district office (its own rounds only
 
 The world, fed back today unless said: the city's round R-CITY (C-1: an immediate item due in
 15 days, a deadline item, one closed on time; C-2: an immediate item fed back from history 400
-days ago, long overdue); D-A's round R-A (A-T: an immediate item, by D-A's rules due in 7 days
+days ago, long overdue, and a long-term item); D-A's round R-A (A-T: an immediate item, by D-A's rules due in 7 days
 with one orange band at 5 days and a ladder of two steps); D-B's round R-B (B-T: an immediate
 item claimed, waiting for review). Leads: C-1's to the discipline commission (today, due in 3
 months), C-2's to it from history (overdue), A-T's to D-A's discipline body; a handover of C-1's
@@ -123,6 +123,7 @@ def load(s):
     report("R-CITY", "C-1", "立行立改问题", [immediate, {"kind": "lead", "body": BODY},
                                          {"kind": "handover", "department": DEPT}])
     report("R-CITY", "C-1", "限期整改问题", [{"kind": "feedback", "timeliness": "deadline"}])
+    report("R-CITY", "C-2", "长期坚持问题", [{"kind": "feedback", "timeliness": "long_term"}])
     closed = report("R-CITY", "C-1", "已销号问题", [immediate])
     report("R-A", "A-T", "区县问题", [immediate, {"kind": "lead", "body": BODY_A}])
     claimed = report("R-B", "B-T", "已报结问题", [immediate])
@@ -130,8 +131,8 @@ def load(s):
         for stage in ("withdrawn", "reported", "feedback_delivered"):
             ok(intake.call(s.office, "round.advance", {"round": rid, "stage": stage, "date": str(today)}))
     rectify, referral = c["rectify"], c["referral"]
-    items = wait_for(lambda: (lambda i: i if len(i) == 6 else None)(
-        ok(rectify.call(s.office, "rectify.list", {"limit": 500}))["items"]), "rectify's six items")
+    items = wait_for(lambda: (lambda i: i if len(i) == 7 else None)(
+        ok(rectify.call(s.office, "rectify.list", {"limit": 500}))["items"]), "rectify's seven items")
     by_problem = {i["problem"]: i["id"] for i in items}
     evidence = [{"file": "验收报告.pdf", "sha256": "ab" * 32}]
     for who, problem in ((s.unit_c, closed), (s.unit_bt, claimed)):
@@ -203,10 +204,11 @@ def test_lights_are_the_lists_lights_and_move_with_the_clock(world):
     items = listed(rectify, s.office)
     # by construction today: C-2's item red (far past its 15 days, the city's last step reached),
     # C-1's immediate green (15 days, within 20), its deadline item none (the plan due later),
+    # C-2's long-term item none (its plan's deadline, as the deadline item's),
     # A-T's none (7 days: D-A's one band is 5 days; the city's rules would say yellow),
     # B-T's none (claimed: nothing runs); the closed item not counted
     st = check_lights(s, c, s.office, {}, items)
-    assert st["lights"] == {"red": 1, "yellow": 0, "green": 1, "orange": 0, "none": 3}, st["lights"]
+    assert st["lights"] == {"red": 1, "yellow": 0, "green": 1, "orange": 0, "none": 4}, st["lights"]
     assert st["overdue_by_round"] == [{"round": "R-CITY", "name": "轮次R-CITY", "overdue": 1}]
     assert st["overdue_by_unit"] == [{"unit": "C-2", "name": "市教育局", "overdue": 1,
                                       "step": {"n": 5, "name": "accountability"}}]
@@ -216,7 +218,7 @@ def test_lights_are_the_lists_lights_and_move_with_the_clock(world):
     # three days on: A-T's item has 4 days left, in D-A's orange band
     set_clock(s, rectify, today + datetime.timedelta(days=3))
     st = check_lights(s, c, s.office, {}, listed(rectify, s.office))
-    assert (st["lights"]["orange"], st["lights"]["green"], st["lights"]["none"]) == (1, 1, 2), st["lights"]
+    assert (st["lights"]["orange"], st["lights"]["green"], st["lights"]["none"]) == (1, 1, 3), st["lights"]
     # eight days on: A-T's is overdue (no step yet), C-1's immediate yellow (7 days left)
     set_clock(s, rectify, today + datetime.timedelta(days=8))
     st = check_lights(s, c, s.office, {}, listed(rectify, s.office))
@@ -332,9 +334,9 @@ def test_problems_by_month_counts_by_the_day_found(world):
     by_month = st["problems"]["by_month"]
     assert st["definitions"]["problems.by_month"]
     assert list(by_month) == months(str(old)[:7], str(today)[:7]), list(by_month)
-    assert sum(by_month.values()) == st["problems"]["total"] == 6
-    # by construction: one found 400 days ago, five today
-    assert by_month[str(old)[:7]] == 1 and by_month[str(today)[:7]] == 5, by_month
+    assert sum(by_month.values()) == st["problems"]["total"] == 7
+    # by construction: one found 400 days ago, six today
+    assert by_month[str(old)[:7]] == 1 and by_month[str(today)[:7]] == 6, by_month
     # independently: problem.list's found_on
     found = collections.Counter()
     after = 0
@@ -347,12 +349,12 @@ def test_problems_by_month_counts_by_the_day_found(world):
     assert {m: n for m, n in by_month.items() if n} == dict(found)
     # filters: a year, a round, an owner, a district office's own
     year = ok(intake.call(s.office, "intake.stats", {"year": old.year}))["problems"]["by_month"]
-    assert sum(year.values()) == (1 if old.year != today.year else 6)
+    assert sum(year.values()) == (1 if old.year != today.year else 7)
     assert list(year)[-1] == (f"{old.year}-12" if old.year != today.year else str(today)[:7])
     assert ok(intake.call(s.office, "intake.stats", {"round": "R-A"}))["problems"]["by_month"] == {
         str(today)[:7]: 1}
     assert ok(intake.call(s.office, "intake.stats", {"owner": "city"}))["problems"]["by_month"][
-        str(today)[:7]] == 3
+        str(today)[:7]] == 4
     assert ok(intake.call(s.dist_a, "intake.stats", {}))["problems"]["by_month"] == {str(today)[:7]: 1}
 
 
