@@ -576,10 +576,15 @@ static int
 s_open_lights (xc_call_t *call, const rectify_t *rectify, const char *where, const char *units, json_t *result)
 {
     char sql[8192];
+    /* each open item with its running deadline due first (FIRST_DUE's: the least due; an item's
+       deadlines run by one owner's rules, so the policy_source of any is that one's), by a join
+       instead of two correlated subqueries per item; then the groups */
     snprintf (sql, sizeof sql,
-        "SELECT i.unit, i.round, " FIRST_DUE ("due") ", " FIRST_DUE ("policy_source") ", count(*),"
-        " (SELECT u.name FROM units u WHERE u.id = i.unit), (SELECT r.name FROM rounds r WHERE r.id = i.round)"
-        " FROM items i WHERE i.state != 'closed' AND %s GROUP BY 1, 2, 3, 4", where);
+        "SELECT unit, round, due, source, count(*), (SELECT u.name FROM units u WHERE u.id = unit),"
+        " (SELECT r.name FROM rounds r WHERE r.id = round)"
+        " FROM (SELECT i.unit, i.round, min (d.due) AS due, d.policy_source AS source FROM items i"
+        "  LEFT JOIN deadlines d ON d.item = i.id AND d.running WHERE i.state != 'closed' AND %s GROUP BY i.id)"
+        " GROUP BY 1, 2, 3, 4", where);
     sqlite3_stmt *stmt = xc_call_stmt (call, sql);
     if (!stmt)
         return -1;
