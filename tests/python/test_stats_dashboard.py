@@ -249,7 +249,12 @@ def test_lights_with_filters_and_as_a_district_office(world):
             ({"round": "R-CITY"}, lambda i: i["round"] == "R-CITY"),
             ({"unit": "C-1"}, lambda i: i["unit"] == "C-1"),
             ({"year": old.year}, lambda i: i["opened_on"][:4] == str(old.year)),
-            ({"year": today.year}, lambda i: i["opened_on"][:4] == str(today.year))):
+            ({"year": today.year}, lambda i: i["opened_on"][:4] == str(today.year)),
+            # every item is of four_styles, under governance (the category and all under it)
+            ({"category": "governance"}, lambda i: i["category"] == "four_styles"),
+            ({"category": "public_concerns"}, lambda i: False),
+            ({"owner": "city", "year": today.year}, lambda i: i["round_owner"] == "city"
+             and i["opened_on"][:4] == str(today.year))):
         check_lights(s, c, s.office, filters, [i for i in items if keep(i)])
     # the year of the history item alone: its one red
     past = ok(rectify.call(s.office, "rectify.stats", {"year": old.year}))
@@ -356,6 +361,7 @@ def test_problems_by_month_counts_by_the_day_found(world):
     assert ok(intake.call(s.office, "intake.stats", {"owner": "city"}))["problems"]["by_month"][
         str(today)[:7]] == 4
     assert ok(intake.call(s.dist_a, "intake.stats", {}))["problems"]["by_month"] == {str(today)[:7]: 1}
+    assert ok(intake.call(s.office, "intake.stats", {"category": "public_concerns"}))["problems"]["by_month"] == {}
 
 
 # --- referral.stats by_target --------------------------------------------------------------------
