@@ -396,6 +396,10 @@ s_print (const ctl_t *ctl, const char *title, const json_t *filters, const json_
     snprintf (text, sizeof text, "%lld项", s_int (rectify, "overdue_now"));
     s_line (2, "逾期未整改", text);
     s_definition (rectify, "overdue_now", printed, "rectify");
+    snprintf (text, sizeof text, "红 %lld 黄 %lld 绿 %lld", s_int (rectify, "lights.red"),
+              s_int (rectify, "lights.yellow"), s_int (rectify, "lights.green"));
+    s_line (2, "亮灯", text);
+    s_definition (rectify, "lights", printed, "rectify");
 
     /* the services' other definitions, so that no figure's meaning is left out */
     bool heading = false;

@@ -509,6 +509,201 @@ s_definitions (xc_call_t *call, const rectify_t *rectify, const char *owner, con
     return definitions;
 }
 
+/*  The on-time definition (on_time, by_month) over items with an item deadline (not long-term)
+    and a period P, a macro: P (col) is the SQL condition that col falls in the period. Three
+    sums: closed in the period; still open with the due date in force in the period and past;
+    closed on time (the accepted claim made by the due date in force then) of the first. */
+#define ON_TIME_CLOSED_IN(P) "(i.class != 'long_term' AND i.state = 'closed' AND " P ("i.closed_on") ")"
+#define ON_TIME_SUMS(P) \
+    " coalesce (sum (" ON_TIME_CLOSED_IN (P) "), 0)," \
+    " coalesce (sum (i.class != 'long_term' AND i.state != 'closed' AND " P ("i.due") " AND i.due < ?1), 0)," \
+    " coalesce (sum (" ON_TIME_CLOSED_IN (P) " AND EXISTS (SELECT 1 FROM claims c WHERE c.item = i.id" \
+    "  AND c.decision = 'accepted' AND c.claimed_on <= coalesce (c.due_then, i.due))), 0)"
+
+static void
+s_add (json_t *object, const char *key, json_int_t n)
+{
+    json_object_set_new (object, key, json_integer (json_integer_value (json_object_get (object, key)) + n));
+}
+
+/*  The id of an overdue_by_round or overdue_by_unit entry. */
+static const char *
+s_late_id (const json_t *entry)
+{
+    const json_t *unit = json_object_get (entry, "unit");
+    return json_string_value (unit ? unit : json_object_get (entry, "round"));
+}
+
+/*  Most overdue first, then by id. */
+static int
+s_cmp_late (const void *a, const void *b)
+{
+    const json_t *x = *(json_t *const *) a, *y = *(json_t *const *) b;
+    json_int_t m = json_integer_value (json_object_get (x, "overdue"));
+    json_int_t n = json_integer_value (json_object_get (y, "overdue"));
+    if (m != n)
+        return m > n ? -1 : 1;
+    return strcmp (s_late_id (x), s_late_id (y));
+}
+
+/*  The entries of {id: entry} as an array in s_cmp_late's order (by_id stolen). */
+static json_t *
+s_late_sorted (json_t *by_id)
+{
+    size_t n = json_object_size (by_id), k = 0;
+    json_t **entries = malloc ((n ? n : 1) * sizeof *entries), *value, *out = json_array ();
+    const char *id;
+    if (!entries) {
+        json_decref (by_id);
+        json_decref (out);
+        return NULL;
+    }
+    json_object_foreach (by_id, id, value)
+        entries[k++] = value;
+    qsort (entries, n, sizeof *entries, s_cmp_late);
+    for (k = 0; k < n; k++)
+        json_array_append (out, entries[k]);
+    free (entries);
+    json_decref (by_id);
+    return out;
+}
+
+/*  lights, overdue_by_round and overdue_by_unit into result: the open items of the selection
+    (where) grouped by unit, round and their running deadline due first (with the rules it runs
+    by), each group's light from s_light as rectify.list gives it: red (overdue) counts for its
+    unit and round. -1 after failing the call. */
+static int
+s_open_lights (xc_call_t *call, const rectify_t *rectify, const char *where, const char *units, json_t *result)
+{
+    char sql[8192];
+    snprintf (sql, sizeof sql,
+        "SELECT i.unit, i.round, " FIRST_DUE ("due") ", " FIRST_DUE ("policy_source") ", count(*),"
+        " (SELECT u.name FROM units u WHERE u.id = i.unit), (SELECT r.name FROM rounds r WHERE r.id = i.round)"
+        " FROM items i WHERE i.state != 'closed' AND %s GROUP BY 1, 2, 3, 4", where);
+    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
+    if (!stmt)
+        return -1;
+    s_bind_stats (call, stmt, units);
+    xc_date_t today = xc_call_today (call);
+    json_t *lights = json_pack ("{s:i, s:i, s:i, s:i}", "red", 0, "yellow", 0, "green", 0, "none", 0);
+    json_t *rounds = json_object (), *late_units = json_object ();
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        json_int_t n = sqlite3_column_int64 (stmt, 4);
+        json_t *light = s_light (rectify, (const char *) sqlite3_column_text (stmt, 2),
+                                 (const char *) sqlite3_column_text (stmt, 3), today, false);
+        const char *colour = json_string_value (json_object_get (light, "colour"));
+        s_add (lights, colour ? colour : "none", n);
+        /* overdue: its first running deadline is past (the OVERDUE of the other figures) */
+        if (light && json_integer_value (json_object_get (light, "days_left")) < 0) {
+            const char *unit = (const char *) sqlite3_column_text (stmt, 0);
+            const char *round = (const char *) sqlite3_column_text (stmt, 1);
+            json_t *entry = round ? json_object_get (rounds, round) : NULL;
+            if (round && !entry) {
+                entry = json_pack ("{s:s, s:o, s:i}", "round", round, "name", xc_column_text (stmt, 6), "overdue", 0);
+                json_object_set_new (rounds, round, entry);
+            }
+            if (entry)
+                s_add (entry, "overdue", n);
+            entry = json_object_get (late_units, unit);
+            if (!entry) {
+                entry = json_pack ("{s:s, s:o, s:i, s:n}", "unit", unit, "name", xc_column_text (stmt, 5),
+                                   "overdue", 0, "step");
+                json_object_set_new (late_units, unit, entry);
+            }
+            s_add (entry, "overdue", n);
+            /* the furthest step reached, by the ladder of the item's round's owner */
+            json_t *step = json_object_get (light, "step"), *had = json_object_get (entry, "step");
+            if (json_is_object (step) && (!json_is_object (had) || json_integer_value (json_object_get (step, "n"))
+                                                                   > json_integer_value (json_object_get (had, "n"))))
+                json_object_set (entry, "step", step);
+        }
+        json_decref (light);
+    }
+    sqlite3_reset (stmt);
+    json_t *by_round = s_late_sorted (rounds), *by_unit = s_late_sorted (late_units);
+    if (rc != SQLITE_DONE || !by_round || !by_unit) {
+        json_decref (lights);
+        json_decref (by_round);
+        json_decref (by_unit);
+        return rc != SQLITE_DONE ? xc_call_fail_db (call, "unable to count the lights")
+                                 : xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+    }
+    json_object_set_new (result, "lights", lights);
+    json_object_set_new (result, "overdue_by_round", by_round);
+    json_object_set_new (result, "overdue_by_unit", by_unit);
+    return 0;
+}
+
+/* by_month's period: the row's month k.value, its last day capped at today; k.key 1 is the row
+   of the item's on-time month (the month it closed in, or for an open item its due date's) */
+#define MONTH_PERIOD(col) "(k.key = 1 AND " col " BETWEEN k.value || '-01'" \
+                          " AND min (date (k.value || '-01', '+1 month', '-1 day'), ?1))"
+
+/*  by_month into result: per month, the items opened (k.key 0: the month of opened_on), and
+    closed, due and closed on time by ON_TIME_SUMS over the month; one pass over the selection
+    (where), each item giving a row for its opening month and one for its on-time month. The
+    months from the first with a figure to today's (with year: within that year). -1 after
+    failing the call. */
+static int
+s_by_month (xc_call_t *call, const char *where, const char *units, json_t *result)
+{
+    char sql[8192];
+    snprintf (sql, sizeof sql,
+        "SELECT k.value, coalesce (sum (k.key = 0), 0)," ON_TIME_SUMS (MONTH_PERIOD)
+        " FROM items i, json_each (json_array (substr (i.opened_on, 1, 7),"
+        "  substr (CASE WHEN i.state = 'closed' THEN i.closed_on ELSE i.due END, 1, 7))) k"
+        " WHERE %s AND k.value <= substr (?1, 1, 7) AND (?8 IS NULL OR substr (k.value, 1, 4) = ?8)"
+        " GROUP BY 1 ORDER BY 1", where);
+    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
+    if (!stmt)
+        return -1;
+    s_bind_stats (call, stmt, units);
+    json_t *rows = json_object ();
+    char first[8] = "";
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        long long n[4];
+        for (int k = 0; k < 4; k++)
+            n[k] = sqlite3_column_int64 (stmt, 1 + k);
+        const char *month = (const char *) sqlite3_column_text (stmt, 0);
+        if (!first[0] && (n[0] || n[1] || n[2] || n[3]))
+            snprintf (first, sizeof first, "%s", month);
+        long long due = n[1] + n[2];
+        json_object_set_new (rows, month, json_pack ("{s:I, s:I, s:I, s:I, s:o}", "opened", (json_int_t) n[0],
+                                                     "closed", (json_int_t) n[1], "closed_on_time", (json_int_t) n[3],
+                                                     "due", (json_int_t) due, "on_time_rate", rectify_rate (n[3], due)));
+    }
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref (rows);
+        return xc_call_fail_db (call, "unable to count the months");
+    }
+    /* every month from the first to today's (or the year's last), those without a figure as 0 */
+    json_t *by_month = json_object ();
+    xc_date_t today = xc_call_today (call), at;
+    char day[XC_DATE_LEN + 1], last[8];
+    xc_date_format (today, day);
+    snprintf (last, sizeof last, "%.7s", day);
+    json_t *year = json_object_get (xc_call_msg (call)->data, "year");
+    if (year && json_integer_value (year) * 100 + 12 < atoi (last) * 100 + atoi (last + 5))
+        snprintf (last, sizeof last, "%04d-12", (int) json_integer_value (year));
+    snprintf (day, sizeof day, "%s-01", first);
+    for (int ok = first[0] && xc_date_parse (day, &at, NULL) == 0; ok; at = xc_date_add_months (at, 1)) {
+        xc_date_format (at, day);
+        day[7] = '\0';
+        if (strcmp (day, last) > 0)
+            break;
+        json_t *row = json_object_get (rows, day);
+        json_object_set_new (by_month, day, row ? json_incref (row)
+                                                : json_pack ("{s:i, s:i, s:i, s:i, s:n}", "opened", 0, "closed", 0,
+                                                             "closed_on_time", 0, "due", 0, "on_time_rate"));
+    }
+    json_decref (rows);
+    json_object_set_new (result, "by_month", by_month);
+    return 0;
+}
+
 int
 rectify_stats (xc_call_t *call, void *state)
 {
@@ -533,20 +728,13 @@ rectify_stats (xc_call_t *call, void *state)
              " WHERE e.round = i.round AND e.unit = i.unit)", UNIT_LEVEL, UNIT_CATEGORY, scope);
     s_where (held_where, sizeof held_where, "i.held_on", UNIT_LEVEL, UNIT_CATEGORY, scope);
     long long items[9], claims[4], visits[2], interviews[2];
-    /* the on-time rate over items with an item deadline (not long-term): those closed in the
-       period [from (the beginning), to (today)], and those still open whose due date in force
-       fell in it and is past; on time: the accepted claim made by the due date in force then */
+    /* the on-time rate over the period [from (the beginning), to (today)] */
 #define PERIOD(col) col " BETWEEN coalesce (?5, '0000-01-01') AND coalesce (?6, ?1)"
-#define CLOSED_IN "(i.class != 'long_term' AND i.state = 'closed' AND " PERIOD ("i.closed_on") ")"
     int rc = s_counts (call,
         "SELECT count(*), coalesce (sum (i.state = 'closed' AND i.completion = 'completed'), 0),"
-        " coalesce (sum (" CLOSED_IN "), 0),"
-        " coalesce (sum (i.class != 'long_term' AND i.state != 'closed' AND " PERIOD ("i.due") " AND i.due < ?1), 0),"
-        " coalesce (sum (" CLOSED_IN " AND EXISTS (SELECT 1 FROM claims c WHERE c.item = i.id"
-        "  AND c.decision = 'accepted' AND c.claimed_on <= coalesce (c.due_then, i.due))), 0),"
+        ON_TIME_SUMS (PERIOD) ","
         " coalesce (sum (i.class = 'immediate'), 0), coalesce (sum (i.class = 'immediate' AND i.state = 'closed'), 0),"
         " coalesce (sum (" OVERDUE "), 0), 0 FROM items i", items_where, units, items, 9);
-#undef CLOSED_IN
 #undef PERIOD
     if (rc == 0)
         rc = s_counts (call,
@@ -570,8 +758,8 @@ rectify_stats (xc_call_t *call, void *state)
     json_t *steps = by_class ? s_groups (call,
         "SELECT a.alert, count(DISTINCT d.item) FROM alerts a JOIN deadlines d ON d.id = a.deadline"
         " JOIN items i ON i.id = d.item", steps_where, "GROUP BY a.alert", units) : NULL;
-    free (units);
     if (!steps) {
+        free (units);
         json_decref (by_state);
         json_decref (by_class);
         return -1;
@@ -591,6 +779,7 @@ rectify_stats (xc_call_t *call, void *state)
     json_decref (steps);
     json_t *definitions = s_definitions (call, rectify, owner, district);
     if (!definitions) {
+        free (units);
         json_decref (escalations);
         return -1;
     }
@@ -604,7 +793,7 @@ rectify_stats (xc_call_t *call, void *state)
             json_object_set (filters, filter_names[i], v);
     }
     long long due = items[2] + items[3];
-    xc_call_result (call, json_pack (
+    json_t *result = json_pack (
         "{s:I, s:o, s:o, s:{s:I, s:I, s:o}, s:{s:I, s:I, s:I, s:I, s:o}, s:{s:I, s:I}, s:I, s:I, s:I, s:o, s:o,"
         " s:I, s:I, s:o, s:{s:I, s:I, s:o}, s:I, s:I, s:o, s:o}",
         "items", (json_int_t) items[0], "by_state", by_state, "by_class", by_class,
@@ -621,6 +810,18 @@ rectify_stats (xc_call_t *call, void *state)
         "escalations", escalations, "revisits", "due", (json_int_t) visits[0], "done", (json_int_t) visits[1],
                        "coverage", rectify_rate (visits[1], visits[0]),
         "interviews_recommended", (json_int_t) interviews[0], "interviews_held", (json_int_t) interviews[1],
-        "filters", filters, "definitions", definitions));
+        "filters", filters, "definitions", definitions);
+    if (!result) {
+        free (units);
+        return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+    }
+    if (s_open_lights (call, rectify, items_where, units, result) != 0
+        || s_by_month (call, items_where, units, result) != 0) {
+        free (units);
+        json_decref (result);
+        return -1;
+    }
+    free (units);
+    xc_call_result (call, result);
     return 0;
 }

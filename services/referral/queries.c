@@ -252,6 +252,10 @@ static const char *const s_definitions[][2] = {
     { "institutional_measures", "完善制度机制（职能部门）：专题报告和移交事项的办理部门报告的完善制度机制项数。" },
     { "overdue_now", "逾期未反馈：已过反馈期限、仍未首次处置（反馈）的件数。" },
     { "median_days_to_disposal", "处置用时中位数：从移交之日到首次处置（反馈）之日的天数的中位数。" },
+    { "by_target", "各承办机关：移交各纪检监察机关、组织部门或职能部门的问题线索和移交事项（不含专题报告）中，"
+                   "未办结的件数；即将到期为尚未首次处置（反馈）、距反馈期限不超过首次预警天数"
+                   "（{warn_days}天，区县组织的轮次按该区县的设置）且未逾期的件数；"
+                   "逾期为已过反馈期限、仍未首次处置（反馈）的件数（同逾期未反馈）。" },
 };
 
 /*  The filters of data as an SQL condition on referrals r (appended to sql), with their
@@ -349,7 +353,12 @@ static const char s_figures[] =
     " p.detained, p.prosecuted, count(*), NULL FROM people p JOIN sel ON sel.id = p.referral"
     " GROUP BY 2, 3, 4, 5, 6, 7"
     " UNION ALL SELECT 'd', CAST (julianday (disposed_on) - julianday (referred_on) AS INTEGER),"
-    " NULL, NULL, NULL, NULL, NULL, count(*), NULL FROM sel WHERE disposed_on IS NOT NULL GROUP BY 2";
+    " NULL, NULL, NULL, NULL, NULL, count(*), NULL FROM sel WHERE disposed_on IS NOT NULL GROUP BY 2"
+    /* t: leads and handovers by target, owner and due date: not concluded, not yet disposed
+       and not yet due (due_soon is decided by the owner's rules), overdue now */
+    " UNION ALL SELECT 't', target, owner_district, due, sum (disposed_on IS NULL AND due >= ?1), NULL, NULL,"
+    " sum (concluded_on IS NULL), sum (disposed_on IS NULL AND due < ?1) FROM sel"
+    " WHERE kind IN ('lead', 'handover') GROUP BY 2, 3, 4";
 
 /*  {id: 0} for every kind of a policy list. */
 static json_t *
@@ -465,7 +474,8 @@ s_stats (xc_call_t *call, const referral_t *referral, const json_t *data)
     if (s_filters (call, data, where, sizeof where) != 0)
         return -1;
     snprintf (sql, sizeof sql, "WITH sel AS MATERIALIZED (SELECT r.id, r.kind, r.due, r.referred_on,"
-                               " r.disposed_on FROM referrals r WHERE 1%s) %s", where, s_figures);
+                               " r.disposed_on, r.target, r.concluded_on, r.owner_district FROM referrals r WHERE 1%s) %s",
+                               where, s_figures);
     /* the text depends on the filters given: a few dozen shapes, each cached by the store */
     sqlite3_stmt *stmt = xc_call_stmt (call, sql);
     if (!stmt)
@@ -482,6 +492,8 @@ s_stats (xc_call_t *call, const referral_t *referral, const json_t *data)
     json_t *party = s_zero_kinds (referral, "party_sanction");
     json_t *admin = s_zero_kinds (referral, "administrative_sanction");
     json_t *handling = s_zero_kinds (referral, "organizational_handling");
+    json_t *by_target = json_object ();
+    xc_date_t today_date = xc_call_today (call);
     size_t n_days = 0, size_days = 0;
     s_days_t *days = NULL;
     int rc;
@@ -515,6 +527,27 @@ s_stats (xc_call_t *call, const referral_t *referral, const json_t *data)
             if (p || a)
                 s_add (stats, "sanctioned_people", n);
         }
+        else if (tag[0] == 't') {
+            /* due soon: the first warning's day (the owner's rules, as the timer sends it) is here */
+            json_int_t open = n, overdue = sqlite3_column_int64 (stmt, 8), waiting = sqlite3_column_int64 (stmt, 4);
+            xc_date_t due;
+            json_int_t soon = 0;
+            if (waiting && xc_date_parse (s_col (stmt, 3), &due, NULL) == 0
+                && today_date >= referral_alert_first (referral_policy_rules (&referral->policy, s_col (stmt, 2)),
+                                                       due))
+                soon = waiting;
+            if (open || overdue || soon) {
+                const char *target = s_col (stmt, 1);
+                json_t *entry = json_object_get (by_target, target);
+                if (!entry) {
+                    entry = json_pack ("{s:i, s:i, s:i}", "open", 0, "due_soon", 0, "overdue", 0);
+                    json_object_set_new (by_target, target, entry);
+                }
+                s_add (entry, "open", open);
+                s_add (entry, "due_soon", soon);
+                s_add (entry, "overdue", overdue);
+            }
+        }
         else if (tag[0] == 'd') {
             if (n_days == size_days) {
                 size_days = size_days ? 2 * size_days : 256;
@@ -533,6 +566,7 @@ s_stats (xc_call_t *call, const referral_t *referral, const json_t *data)
     if (oom || rc != SQLITE_DONE) {
         free (days);
         json_decref (stats);
+        json_decref (by_target);
         json_decref (by_form);
         json_decref (party);
         json_decref (admin);
@@ -540,6 +574,7 @@ s_stats (xc_call_t *call, const referral_t *referral, const json_t *data)
         return oom ? xc_call_fail (call, XC_E_INTERNAL, "out of memory")
                    : xc_call_fail_db (call, "unable to count referrals");
     }
+    json_object_set_new (stats, "by_target", by_target);
     json_object_set_new (stats, "by_form", by_form);
     /* party and administrative sanctions share words (警告, 开除): kept apart */
     json_object_set_new (stats, "by_sanction", json_pack ("{s:o, s:o}", "party", party, "administrative", admin));
@@ -554,6 +589,17 @@ s_stats (xc_call_t *call, const referral_t *referral, const json_t *data)
     for (size_t i = 0; i < sizeof s_definitions / sizeof s_definitions[0]; i++) {
         const char *text = json_string_value (json_object_get (given, s_definitions[i][0]));
         json_object_set_new (definitions, s_definitions[i][0], json_string (text ? text : s_definitions[i][1]));
+    }
+    /* by_target's due_soon names the first warning of the rules counted by (the owner's) */
+    const char *by_target_text = json_string_value (json_object_get (definitions, "by_target"));
+    const char *hole = by_target_text ? strstr (by_target_text, "{warn_days}") : NULL;
+    if (hole) {
+        const char *owner = json_string_value (json_object_get (data, "owner"));
+        const referral_rules_t *rules = referral_policy_rules (&referral->policy, owner);
+        json_object_set_new (definitions, "by_target",
+                             json_sprintf ("%.*s%d%s", (int) (hole - by_target_text), by_target_text,
+                                           rules->n_warn_days ? rules->warn_days[rules->n_warn_days - 1] : 0,
+                                           hole + strlen ("{warn_days}")));
     }
     json_object_update_missing (definitions, (json_t *) given);   /* a figure the policy adds */
     json_object_set_new (stats, "definitions", definitions);
