@@ -98,21 +98,25 @@ function DashboardPage({ route, me }) {
   const scopes = useMemo(() => (!office || filters.owner || !districts ? [] : [
     ...SCOPES.map(([owner, title]) => ({ at: owner, owner, title })),
     ...districts.map((d) => ({ at: `districts.${d.id}`, owner: d.id, title: d.name || d.id }))]), [key, districts]);
-  const ready = !office || filters.owner || districts !== null;
+  const ready = !office || !!filters.owner || districts !== null;
   const [state, setState] = useState({});
-  const current = useRef(key);
-  current.current = key;
-  const refresh = useMemo(() => coalesced(async () => {
-    try {
-      const data = await statsLoad(filters, scopes);
-      if (current.current === key) setState({ data, at: new Date(), key });
-    } catch (refusal) {
-      if (current.current === key) setState((s) => ({ ...s, refusal }));
-    }
-  }), [key, scopes]);
-  const latest = useRef(refresh);
+  // the loader of these filters and scopes; an answer is shown only while it is still the page's
+  // (a hint may start a run of an older loader, whose answer then is dropped)
+  const latest = useRef(null);
+  const refresh = useMemo(() => {
+    const self = coalesced(async () => {
+      if (!ready) return;
+      try {
+        const data = await statsLoad(filters, scopes);
+        if (latest.current === self) setState({ data, at: new Date(), key });
+      } catch (refusal) {
+        if (latest.current === self) setState((s) => ({ ...s, refusal }));
+      }
+    });
+    return self;
+  }, [key, scopes, ready]);
   latest.current = refresh;
-  useEffect(() => { if (ready) refresh(); }, [refresh, ready]);
+  useEffect(() => { refresh(); }, [refresh]);
   useEffect(() => {
     const watcher = hintsWatch(LIVE, () => latest.current());
     return () => watcher.close();

@@ -44,7 +44,7 @@ export function Lights({ rectify }) {
   const keys = ["red", "yellow", "green", "none"];
   const option = {
     legend: { bottom: 0 },
-    series: [{ type: "pie", radius: ["40%", "68%"], label: { formatter: "{b}：{c}" },
+    series: [{ type: "pie", radius: ["40%", "68%"], label: { show: false },
                data: keys.map((k) => ({ name: LIGHT_WORDS[k], value: lights[k] ?? 0, itemStyle: { color: COLOURS[k] } })) }],
   };
   return html`<${Section} id="dash-lights" title="整改事项亮灯（未销号）">
