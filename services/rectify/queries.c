@@ -586,6 +586,12 @@ s_open_lights (xc_call_t *call, const rectify_t *rectify, const char *where, con
     s_bind_stats (call, stmt, units);
     xc_date_t today = xc_call_today (call);
     json_t *lights = json_pack ("{s:i, s:i, s:i, s:i}", "red", 0, "yellow", 0, "green", 0, "none", 0);
+    /* every colour a band of the city's or a district's rules may give, counted or not */
+    for (int d = -1; d < rectify->policy.n_districts; d++) {
+        const rectify_policy_t *p = d < 0 ? &rectify->policy : &rectify->policy.districts[d].policy;
+        for (int k = 0; k < p->n_warnings; k++)
+            s_add (lights, p->warnings[k].colour, 0);
+    }
     json_t *rounds = json_object (), *late_units = json_object ();
     int rc;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
