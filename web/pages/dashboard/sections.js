@@ -41,15 +41,17 @@ const axes = (names, horizontal) => horizontal
 export function Lights({ rectify }) {
   const lights = rectify?.lights;
   if (!lights) return html`<${Section} id="dash-lights" title="整改事项亮灯"><p class="empty">整改服务尚未提供亮灯数字</p><//>`;
-  const keys = ["red", "yellow", "green", "none"];
+  // the usual colours first, then any other a policy's bands name (a district's own), none last
+  const keys = [...new Set(["red", "yellow", "green", ...Object.keys(lights), "none"])];
+  const word = (k) => LIGHT_WORDS[k] ?? html`<${Id}>${k}<//>`;
   const option = {
     legend: { bottom: 0 },
     series: [{ type: "pie", radius: ["40%", "68%"], label: { show: false },
-               data: keys.map((k) => ({ name: LIGHT_WORDS[k], value: lights[k] ?? 0, itemStyle: { color: COLOURS[k] } })) }],
+               data: keys.map((k) => ({ name: LIGHT_WORDS[k] ?? k, value: lights[k] ?? 0, itemStyle: COLOURS[k] ? { color: COLOURS[k] } : undefined })) }],
   };
   return html`<${Section} id="dash-lights" title="整改事项亮灯（未销号）">
     <${Chart} id="chart-lights" option=${option}/>
-    <ul class="lights-list">${keys.map((k) => html`<li class=${`swatch swatch-${k}`}>${LIGHT_WORDS[k]}：<${Fig} at=${`rectify.lights.${k}`} v=${lights[k]}/> 项</li>`)}</ul>
+    <ul class="lights-list">${keys.map((k) => html`<li class=${`swatch swatch-${k}`}>${word(k)}：<${Fig} at=${`rectify.lights.${k}`} v=${lights[k]}/> 项</li>`)}</ul>
     ${rectify.definitions?.lights ? html`<p class="muted"><${Explained} cls="def" text=${rectify.definitions.lights} label="口径">口径<//></p>` : null}
   <//>`;
 }
