@@ -211,3 +211,68 @@ def test_the_page_at_a_phone_width(console, browser):
         b.screenshot("dashboard-phone")
     finally:
         b.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_each_section_has_its_figures_and_definitions(console, browser):
+    """The new figures are on the page (not only the summary's), the summary's definitions are the
+    answer's own (title and ⓘ), and each section with figures draws its chart."""
+    c, b = console, browser
+    dashboard(b, c)
+    expected = xcctl_stats(c, {})
+    keys = {k for k, _ in page_figures(b)}
+    r = expected["rectify"]
+    for u in r["overdue_by_unit"]:
+        assert f"rectify.overdue_by_unit.{u['unit']}.overdue" in keys, u
+        if u["step"]:
+            assert f"rectify.overdue_by_unit.{u['unit']}.step.name" in keys, u
+    for x in r["overdue_by_round"]:
+        assert f"rectify.overdue_by_round.{x['round']}.overdue" in keys, x
+    for m in r["by_month"]:
+        assert {f"rectify.by_month.{m}.closed", f"rectify.by_month.{m}.on_time_rate"} <= keys, m
+    for m in expected["intake"]["problems"]["by_month"]:
+        assert f"intake.problems.by_month.{m}" in keys, m
+    assert expected["referral"]["by_target"], "the seed's lead is at a body"
+    for t in expected["referral"]["by_target"]:
+        assert {f"referral.by_target.{t}.{k}" for k in ("open", "due_soon", "overdue")} <= keys, t
+    for chart in ("lights", "owner", "unit", "round", "leads", "trends"):
+        assert b.driver.execute_script(f"return !!document.querySelector('#chart-{chart} canvas')"), chart
+    # 整改按期报结率's definition is rectify's own: in the title, and behind ⓘ for a keyboard
+    row = b.wait_for("#dash-summary tr:has([data-figure='rectify.on_time.rate'])")
+    said = expected["rectify"]["definitions"]["on_time"]
+    assert row.find_element("css selector", ".def").get_attribute("title") == said
+    row.find_element("css selector", "button.explain").click()
+    assert row.find_element("css selector", ".explained").text == said
+
+
+def test_hints_are_verified_and_refreshes_coalesced(console, browser):
+    """A real hint from the gateway's stream verifies in the page (wire.verifyHint); the same hint
+    with its payload changed, or passed off as another service's, is refused; ten refreshes asked
+    while one runs make two runs, not eleven."""
+    c, b = console, browser
+    dashboard(b, c)
+    got = b.driver.execute_async_script("""
+      const done = arguments[arguments.length - 1];
+      (async () => {
+        const wire = await import("/js/wire.js");
+        const hints = await import("/js/hints.js");
+        const jwks = await wire.keysFetch();
+        const frame = await new Promise((resolve, reject) => {
+          const s = new EventSource("/v1/events/rectify/hints");
+          s.addEventListener("events.head", (e) => { s.close(); resolve(e.data); });
+          setTimeout(() => { s.close(); reject(new Error("no hint in 10 s")); }, 10000);
+        });
+        const body = await wire.verifyHint(frame, jwks, "rectify");
+        const m = JSON.parse(frame);
+        const changed = JSON.stringify({...m, payload: wire.b64uEncode(new TextEncoder().encode(
+          JSON.stringify({...body, data: {seq: body.data.seq + 1}})))});
+        const refusals = [];
+        for (const [f, s] of [[changed, "rectify"], [frame, "intake"]])
+          await wire.verifyHint(f, jwks, s).then(() => refusals.push("accepted"), (e) => refusals.push(e.name));
+        let runs = 0;
+        const refresh = hints.coalesced(() => new Promise((r) => { runs++; setTimeout(r, 100); }));
+        await Promise.all(Array.from({length: 11}, () => refresh()));
+        return {seq: body.data.seq, refusals, runs};
+      })().then(done, (e) => done({error: String(e)}));""")
+    assert "error" not in got, got
+    assert got["seq"] >= 1 and got["refusals"] == ["ReplyRefused", "ReplyRefused"], got
+    assert got["runs"] == 2, got
