@@ -14,8 +14,10 @@ import * as discipline from "./pages/discipline.js";
 import * as reporter from "./pages/reporter.js";
 import * as people from "./pages/people.js";
 import * as inbox from "./pages/inbox.js";
+import * as dashboard from "./pages/dashboard.js";
 
-export const PAGES = [office, unit, team, discipline, reporter, people, inbox].flatMap((m) => m.pages);
+// the dashboard first: the office's and a district office's home page
+export const PAGES = [dashboard, office, unit, team, discipline, reporter, people, inbox].flatMap((m) => m.pages);
 
 export const mayOpen = (page, me) => !!page && (page.public || (!!me && page.role.includes(me.role)));
 

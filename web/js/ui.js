@@ -76,12 +76,19 @@ export function Light({ colour }) {
 // (ⓘ) for a keyboard or a phone, which shows it in the page.
 // The services explain in English; explainChinese (explain.js) says it in Chinese.
 export function DateCell({ date, explain: said }) {
-  const [open, set] = useState(false);
   const explain = explainChinese(said);
   if (!explain) return html`<span class="date">${date ?? "—"}</span>`;
-  return html`<span class="date" title=${explain}>${date ?? "—"}<button type="button" class="explain"
-      aria-label=${`日期说明：${explain}`} aria-expanded=${open} onClick=${() => set(!open)}>ⓘ</button>${open
-      ? html`<span class="explained">${explain}</span>` : null}</span>`;
+  return html`<${Explained} cls="date" text=${explain} label="日期说明">${date ?? "—"}<//>`;
+}
+
+// Something with a text that explains it (a date's explanation, a figure's definition): the text
+// in the title for a mouse, and behind a real button (ⓘ, named `label：text`) for a keyboard or a
+// phone, which shows it in the page.
+export function Explained({ cls, text, label, children }) {
+  const [open, set] = useState(false);
+  return html`<span class=${cls} title=${text}>${children}<button type="button" class="explain"
+      aria-label=${`${label}：${text}`} aria-expanded=${open} onClick=${() => set(!open)}>ⓘ</button>${open
+      ? html`<span class="explained">${text}</span>` : null}</span>`;
 }
 
 // The dialog act() shows before it signs: the words, 确认 and 取消. One per page, in the shell.

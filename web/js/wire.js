@@ -170,7 +170,29 @@ const members = (o) => Object.keys(o).sort().join(",");
 // of service's own keys in jwks (another service's key is no proof), typ xc+jws, iss the
 // service, aud us, corr our id, not expired, the key valid when it signed. Its body, or throws
 // ReplyRefused.
-export async function verifyReply(frame, jwks, service, iss, id) {
+export function verifyReply(frame, jwks, service, iss, id) {
+  return verifySigned(frame, jwks, service, (body) => {
+    if (body.aud !== iss) throw new ReplyRefused(`aud is ${JSON.stringify(body.aud)}, not ${iss}`);
+    if (body.corr !== id.toLowerCase())
+      throw new ReplyRefused(`corr is ${JSON.stringify(body.corr)}, not our id ${id.toLowerCase()}`);
+  });
+}
+
+// Verifies a service's events.head hint (protocol section 7, as the gateway's hint stream carries
+// it): the same checks as a reply, with aud "*" and corr null. Its body ({data: {seq}}), or throws
+// ReplyRefused.
+export function verifyHint(frame, jwks, service) {
+  return verifySigned(frame, jwks, service, (body) => {
+    if (body.aud !== "*") throw new ReplyRefused(`aud is ${JSON.stringify(body.aud)}, not "*"`);
+    if (body.corr !== null) throw new ReplyRefused("a hint's corr is not null");
+    if (body.type !== "events.head" || !Number.isSafeInteger(body.data?.seq))
+      throw new ReplyRefused("not an events.head hint with an integer seq");
+  });
+}
+
+// What a reply and a hint share: the frame, the header, service's own key, the signature, iss;
+// then addressed(body) (throws when the body is not for us), the lifetime and the key's validity.
+async function verifySigned(frame, jwks, service, addressed) {
   let m;
   try { m = JSON.parse(frame); } catch { throw new ReplyRefused("the reply is not JSON"); }
   if (!isObject(m) || members(m) !== "payload,protected,signature" ||
@@ -199,9 +221,7 @@ export async function verifyReply(frame, jwks, service, iss, id) {
   const body = jsonRead(payload, "the payload");
   if (!isObject(body)) throw new ReplyRefused("the payload is not an object");
   if (body.iss !== service) throw new ReplyRefused(`iss is ${JSON.stringify(body.iss)}, not ${service}`);
-  if (body.aud !== iss) throw new ReplyRefused(`aud is ${JSON.stringify(body.aud)}, not ${iss}`);
-  if (body.corr !== id.toLowerCase())
-    throw new ReplyRefused(`corr is ${JSON.stringify(body.corr)}, not our id ${id.toLowerCase()}`);
+  addressed(body);
   const now = Math.floor(Date.now() / 1000);
   if (!Number.isInteger(body.iat) || !Number.isInteger(body.exp) || body.exp + SKEW < now)
     throw new ReplyRefused(`the reply's lifetime is over (iat ${body.iat}, exp ${body.exp}, now ${now})`);
