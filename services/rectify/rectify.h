@@ -229,12 +229,21 @@ int rectify_evaluate (xc_call_t *call, void *state);
 int rectify_interview (xc_call_t *call, void *state);
 
 /* queries.c */
+/* An item (table aliased i) is overdue: one of its running deadlines is past (?1 is today). */
+#define RECTIFY_SQL_OVERDUE "EXISTS (SELECT 1 FROM deadlines d WHERE d.item = i.id AND d.running AND d.due < ?1)"
 int rectify_get (xc_call_t *call, void *state);
 int rectify_list (xc_call_t *call, void *state);
 int rectify_round (xc_call_t *call, void *state);
-int rectify_stats (xc_call_t *call, void *state);
 /*  A rate as "98.71" (percent, two decimals, half up), or null when of is 0. */
 json_t *rectify_rate (long long part, long long of);
+/*  The light of a running deadline due on due (text) by the rules of source ("city" or a
+    district): rectify_deadline_light, or NULL when the deadline is done or has no date. Shared
+    by rectify.list and rectify.stats so that both say the same. */
+json_t *rectify_item_light (const rectify_t *rectify, const char *due, const char *source, xc_date_t today,
+                            bool ladder);
+
+/* stats.c */
+int rectify_stats (xc_call_t *call, void *state);
 
 /* export.c */
 int rectify_export (xc_call_t *call, void *state);
