@@ -1,0 +1,210 @@
+"""核验 in the console (docs/console.md, "The audit in the reader's browser"): the reader's own
+chromium reads every event it may read (events.read through the real gateway), checks each
+signature with WebCrypto against the keys it was given and recomputes the hash links
+(web/js/chain.js). Compared with `xcctl audit verify` over the same stores; a changed, a deleted
+and an inserted event (the SQLite outbox of a stopped service edited, as test_tamper does) are
+each named on the page by service and seq; a unit sees its redacted entries counted with the
+reason; a wrong key file makes every signature fail and the page says which keys it used."""
+import json
+import os
+import subprocess
+import urllib.request
+
+import nacl.signing
+import pytest
+
+import test_tamper
+from browserlib import Browser, wait_until
+from conftest import key_file
+from consolelib import OFFICE_ISS, click, console_suite, page_errors, seed, signed_in
+from xcwire import b64u
+
+XCCTL = "build/bin/xcctl"
+
+
+def xcctl_audit(c, key):
+    r = subprocess.run([XCCTL, "--config", c.suite.config_path, "--key", key, "--json", "audit", "verify"],
+                       capture_output=True, text=True, timeout=120)
+    return r.returncode, json.loads(r.stdout)
+
+
+def page_verify(b, timeout=120):
+    """Runs 核验 on the page (already open): {service: row's figures}, the summary element."""
+    b.driver.get(b.driver.current_url.split("#")[0] + "#/verify")
+    click(b, "#verify-start")
+    summary = b.wait_for("#verify-summary", timeout=timeout)
+    rows = {}
+    for tr in b.driver.find_elements("css selector", "#verify-table tbody tr"):
+        rows[tr.get_attribute("data-service")] = {
+            k: tr.get_attribute(f"data-{k}") for k in ("status", "head", "read", "verified", "redacted", "failures")}
+    return rows, summary
+
+
+def failures(b):
+    return [(li.get_attribute("data-service"), int(li.get_attribute("data-seq")), li.get_attribute("data-fault"))
+            for li in b.driver.find_elements("css selector", "li.failure")]
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("console-verify")
+    with console_suite(folder) as c:
+        c.ids = seed(c)
+        c.key = key_file(folder, c.suite.office)
+        yield c
+
+
+def test_a_clean_store_verifies_entirely_as_xcctl_says(console, tmp_path):
+    c = console
+    rc, report = xcctl_audit(c, c.key)
+    assert rc == 0, report
+    with Browser(tmp_path) as b:
+        b.driver.set_script_timeout(60)
+        signed_in(b, c, OFFICE_ISS, "office", display="王主任")
+        click(b, "#nav a[data-path=verify]")
+        rows, summary = page_verify(b)
+        assert "全部核验通过" in summary.text, summary.text
+        assert summary.get_attribute("data-faults") == "0"
+        assert b.text("#verify-keys-used").startswith("所用密钥：本平台公布的服务公钥")
+        seen = {s["service"]: s for s in report["services"]}
+        assert set(rows) == set(seen), (rows, seen)
+        for service, s in seen.items():
+            r = rows[service]
+            assert (int(r["read"]), int(r["verified"]), int(r["redacted"])) == \
+                (s["events"], s["verified"], s["not_readable"]), (service, r, s)
+            assert r["status"] == "ok" and int(r["head"]) == s["events"]
+        assert sum(s["verified"] for s in seen.values()) > 20
+        b.screenshot("verify")
+        assert not page_errors(b), page_errors(b)
+        assert not b.requests_outside(c.base)
+
+
+def keys_export(c, folder):
+    """`xcctl keys export --out FILE`: the file's path and its JWK Set."""
+    path = os.path.join(str(folder), "deployment-keys.json")
+    r = subprocess.run([XCCTL, "--config", c.suite.config_path, "--key", c.key, "keys", "export", "--out", path],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    with open(path, encoding="utf-8") as f:
+        return path, json.load(f)
+
+
+def load_keys(b, path):
+    b.wait_for("#verify-key-file").send_keys(str(path))
+    wait_until(lambda: b.wait_for("#verify-keys-used").get_attribute("data-keys") == "file",
+               what="the file's keys in use")
+    assert os.path.basename(path) in b.text("#verify-keys-used")
+
+
+def test_the_keys_xcctl_exports_are_the_gateways_and_verify_as_a_file(console, tmp_path):
+    c = console
+    path, keys = keys_export(c, tmp_path)
+    served = json.loads(urllib.request.urlopen(c.base + "/v1/keys", timeout=10).read())
+    assert keys == served and {k["iss"] for k in keys["keys"]} == set(c.suite.deployments), keys
+    with Browser(tmp_path) as b:
+        b.driver.set_script_timeout(60)
+        signed_in(b, c, OFFICE_ISS, "office", display="王主任")
+        b.driver.get(c.base + "/#/verify")
+        load_keys(b, path)
+        rows, summary = page_verify(b)
+        assert "全部核验通过" in summary.text and summary.get_attribute("data-keys") == "file", summary.text
+        # a file that is no key set is refused in Chinese, and the keys in use stay as they were
+        bad = tmp_path / "not-keys.json"
+        bad.write_text('{"keys": [{"kty": "RSA"}]}')
+        b.wait_for("#verify-key-file").send_keys(str(bad))
+        assert "不是有效的密钥文件" in b.wait_for("#verify-keys-bad").text
+        assert b.wait_for("#verify-keys-used").get_attribute("data-keys") == "file"
+        click(b, "#verify-keys-platform")
+        wait_until(lambda: b.wait_for("#verify-keys-used").get_attribute("data-keys") == "platform",
+                   what="the platform's keys again")
+
+
+def test_a_wrong_key_file_fails_every_signature_and_says_which_keys(console, tmp_path):
+    c = console
+    _, keys = keys_export(c, tmp_path)
+    # the same kids, other public keys: what a reader given the wrong file holds
+    for k in keys["keys"]:
+        k["x"] = b64u(bytes(nacl.signing.SigningKey.generate().verify_key))
+    path = tmp_path / "wrong-keys.json"
+    path.write_text(json.dumps(keys))
+    with Browser(tmp_path) as b:
+        b.driver.set_script_timeout(60)
+        signed_in(b, c, OFFICE_ISS, "office", display="王主任")
+        b.driver.get(c.base + "/#/verify")
+        load_keys(b, path)
+        rows, summary = page_verify(b)
+        assert summary.get_attribute("data-keys") == "file"
+        assert "发现" in summary.text and summary.get_attribute("data-verified") == "0", summary.text
+        for service, r in rows.items():
+            visible = int(r["read"]) - int(r["redacted"])
+            assert int(r["verified"]) == 0 and int(r["failures"]) == visible, (service, r)
+        faults = failures(b)
+        assert faults and all(f == "signature" for _, _, f in faults), faults[:5]
+        assert "签名无效" in b.text("li.failure")
+
+
+def test_a_unit_sees_its_redacted_count_and_why(console, tmp_path):
+    c = console
+    scope = {"units": ["U-A"]}
+    with Browser(tmp_path) as b:
+        b.driver.set_script_timeout(60)
+        signed_in(b, c, "verify-unit", "unit", scope=scope, display="青石镇联络员")
+        rows, summary = page_verify(b)
+        assert "全部核验通过" in summary.text, summary.text
+        # the unit reads rectify and referral (docs/security.md, "Events"); intake, notify and
+        # the registry refuse it, which is no fault of the chain
+        assert rows["rectify"]["status"] == "ok", rows
+        assert int(rows["rectify"]["redacted"]) > 0 and int(rows["rectify"]["verified"]) > 0, rows
+        assert int(rows["referral"]["redacted"]) > 0, rows
+        assert rows["intake"]["status"] == "refused", rows
+        why = b.text("#verify-table tr[data-service=rectify] .why")
+        assert "其他单位的整改事件对您隐去" in why, why
+        # the counts are the unit's own view: every entry either verified or redacted
+        for service in ("rectify", "referral"):
+            r = rows[service]
+            assert int(r["verified"]) + int(r["redacted"]) == int(r["read"]) == int(r["head"]), (service, r)
+        assert not page_errors(b), page_errors(b)
+
+
+@pytest.fixture
+def small(tmp_path):
+    """A suite of its own for the tampering tests (each edits a store)."""
+    (tmp_path / "suite").mkdir()
+    with console_suite(tmp_path / "suite") as c:
+        c.ids = seed(c)
+        c.key = key_file(tmp_path, c.suite.office)
+        yield c
+
+
+# each in another service, so the page must name the service as well as the seq
+@pytest.mark.parametrize("how,service", [("changed", "intake"), ("deleted", "rectify"), ("inserted", "referral")])
+def test_a_tampered_event_is_named_by_service_and_seq(small, tmp_path, how, service):
+    c = small
+    head = c.ok(service, "events.read", {"limit": 1})["head"]
+    k = head + 1 if how == "inserted" else head // 2
+    s = c.suite
+    if how == "changed":
+        test_tamper.edit_store(s, service, lambda db: test_tamper.changed(db, k))
+    elif how == "deleted":
+        test_tamper.edit_store(s, service, lambda db: test_tamper.deleted(db, k))
+    else:
+        test_tamper.edit_store(s, service, lambda db: test_tamper.inserted(db, k, service, s.office))
+    rc, report = xcctl_audit(c, c.key)
+    assert rc == 5, report
+    at = k + 1 if how == "deleted" else k
+    assert [(f["service"], f["seq"]) for f in report["failures"]] == [(service, at)], report
+    with Browser(tmp_path) as b:
+        b.driver.set_script_timeout(60)
+        signed_in(b, c, OFFICE_ISS, "office", display="王主任")
+        rows, summary = page_verify(b)
+        assert "发现 1 处异常" in summary.text, summary.text
+        fault = {"changed": "link", "deleted": "gap", "inserted": "key_unknown"}[how]
+        assert failures(b) == [(service, at, fault)], failures(b)
+        li = b.wait_for(f"li.failure[data-service={service}][data-seq='{at}']")
+        words = {"link": "哈希链断裂", "gap": f"序号缺失：缺少第 {k} 号", "key_unknown": "签名密钥不在所用密钥之中"}[fault]
+        assert words in li.text, li.text
+        assert b.text(f".verify-failures[data-service={service}] .unverifiable").startswith(f"自第 {at} 号起")
+        assert rows[service]["status"] == "failed"
+        assert all(r["status"] == "ok" for n, r in rows.items() if n != service), rows
+        if how == "changed":
+            b.screenshot("verify-tampered")
