@@ -5,6 +5,7 @@ signature with WebCrypto against the keys it was given and recomputes the hash l
 and an inserted event (the SQLite outbox of a stopped service edited, as test_tamper does) are
 each named on the page by service and seq; a unit sees its redacted entries counted with the
 reason; a wrong key file makes every signature fail and the page says which keys it used."""
+import hashlib
 import json
 import os
 import subprocess
@@ -17,6 +18,8 @@ import test_tamper
 from browserlib import Browser, wait_until
 from conftest import key_file
 from consolelib import OFFICE_ISS, click, console_suite, page_errors, seed, signed_in
+import xcwire
+from reasonlib import node_run
 from xcwire import b64u
 
 XCCTL = "build/bin/xcctl"
@@ -208,3 +211,110 @@ def test_a_tampered_event_is_named_by_service_and_seq(small, tmp_path, how, serv
         assert all(r["status"] == "ok" for n, r in rows.items() if n != service), rows
         if how == "changed":
             b.screenshot("verify-tampered")
+
+
+# --- chain.js alone, under node, over chains made here with PyNaCl: each fault by construction --
+
+def chain_events(signer, service, n, iat=1_800_000_000, type_="unit.registered"):
+    """n events of service signed by signer, as events.read gives them: [{seq, id, type, hash, message}]."""
+    prev, out = bytes(32), []
+    for seq in range(1, n + 1):
+        body = {"v": 1, "id": xcwire.new_id(), "iss": service, "aud": "*", "iat": iat + seq, "type": type_,
+                "corr": None, "data": {"n": seq}}
+        message = xcwire.seal_bytes(signer, xcwire.compact({"alg": "EdDSA", "kid": signer.kid, "typ": "xc+jws"}),
+                                    xcwire.compact(body)).decode()
+        prev = xcwire.chain_next(prev, message)
+        out.append({"seq": seq, "id": body["id"], "type": type_, "hash": prev.hex(), "message": message})
+    return out
+
+
+def node_chain(events, jwks, head=None, page=7):
+    """chainVerify of chain.js over events served in pages of `page`: its result."""
+    return node_run("""
+      import { chainVerify, keysIndex } from "./web/js/chain.js";
+      const events = %s, head = %s, size = %d;
+      const read = async (after) => ({head, events: events.filter((e) => e.seq > after).slice(0, size)});
+      const out = await chainVerify("svc", read, keysIndex(%s));
+      console.log(JSON.stringify(out));
+    """ % (json.dumps(events), head if head is not None else (events[-1]["seq"] if events else 0), page,
+           json.dumps(jwks)), timeout=60)
+
+
+@pytest.fixture(scope="module")
+def signer():
+    return xcwire.Signer("svc", "svc#1")
+
+
+def jwks_of(*signers, not_before="2020-01-01T00:00:00Z", not_after="2099-01-01T00:00:00Z"):
+    return {"keys": [{**s.public_jwk(not_before, not_after), "iss": s.iss} for s in signers]}
+
+
+def faults(out):
+    return [(f["seq"], f["fault"]) for f in out["failures"]]
+
+
+def test_chain_js_a_clean_chain_verifies_and_its_head_is_the_last_hash(signer):
+    ev = chain_events(signer, "svc", 30)
+    out = node_chain(ev, jwks_of(signer))
+    assert faults(out) == [] and out["verified"] == 30 and out["read"] == 30 and out["redacted"] == 0
+    assert out["headHash"] == ev[-1]["hash"]
+
+
+def test_chain_js_redacted_entries_are_counted_and_the_links_into_the_others_checked(signer):
+    ev = chain_events(signer, "svc", 20)
+    for e in ev[3:9]:
+        del e["message"]
+        e["redacted"] = True
+    out = node_chain(ev, jwks_of(signer))
+    assert faults(out) == [] and (out["verified"], out["redacted"]) == (14, 6)
+    # a visible entry whose stated predecessor hash was changed: its link fails
+    ev[9]["hash"] = "0" * 64
+    assert faults(node_chain(ev, jwks_of(signer)))[0] == (10, "link")
+
+
+def test_chain_js_each_fault_by_construction(signer):
+    other = xcwire.Signer("other", "other#1")
+    keys = jwks_of(signer, other)
+    ev = chain_events(signer, "svc", 12)
+    swapped = [dict(e) for e in ev]
+    swapped[4]["message"], swapped[5]["message"] = ev[5]["message"], ev[4]["message"]
+    assert faults(node_chain(swapped, keys)) == [(5, "link"), (6, "link")]
+    gap = [e for e in ev if e["seq"] != 7]
+    out = node_chain(gap, keys)
+    assert faults(out) == [(8, "gap")] and out["failures"][0]["missing"] == [7, 7]
+    assert out["verified"] == 6 and out["unverifiable"] == 4
+    assert faults(node_chain(ev, keys, head=15)) == [(13, "short")]
+    retyped = [dict(e) for e in ev]
+    retyped[2]["type"] = "unit.renamed"
+    assert faults(node_chain(retyped, keys)) == [(3, "mismatch")]
+    # signed by another principal's key (in the set, not the service's): not this service's word
+    forged = chain_events(other, "svc", 3)
+    assert faults(node_chain(forged, keys)) == [(1, "key_unknown"), (2, "key_unknown"), (3, "key_unknown")]
+    # signed when the key was not valid yet
+    late = jwks_of(signer, not_before="2030-01-01T00:00:00Z")
+    assert {f for _, f in faults(node_chain(ev, late))} == {"key_validity"}
+    # a bad signature with a good link (the hash recomputed over the changed message)
+    bad = [dict(e) for e in ev[:3]]
+    m = json.loads(bad[1]["message"])
+    m["signature"] = xcwire.b64u(bytes(64))
+    bad[1]["message"] = json.dumps(m)
+    bad[1]["hash"] = xcwire.chain_next(bytes.fromhex(bad[0]["hash"]), bad[1]["message"]).hex()
+    bad[2]["hash"] = xcwire.chain_next(bytes.fromhex(bad[1]["hash"]), bad[2]["message"]).hex()
+    assert faults(node_chain(bad, keys)) == [(2, "signature")]
+
+
+def test_chain_js_sha256_is_sha256():
+    lengths = [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 65537]
+    got = node_run("""
+      import { sha256, bytesHex } from "./web/js/chain.js";
+      const out = {};
+      for (const n of %s) {
+        const b = new Uint8Array(n);
+        for (let i = 0; i < n; i++) b[i] = (i * 131 + 7) & 255;
+        out[n] = bytesHex(sha256(b));
+      }
+      console.log(JSON.stringify(out));
+    """ % json.dumps(lengths))
+    for n in lengths:
+        data = bytes((i * 131 + 7) & 255 for i in range(n))
+        assert got[str(n)] == hashlib.sha256(data).hexdigest(), n
