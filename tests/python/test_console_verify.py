@@ -215,11 +215,11 @@ def test_a_tampered_event_is_named_by_service_and_seq(small, tmp_path, how, serv
 
 # --- chain.js alone, under node, over chains made here with PyNaCl: each fault by construction --
 
-def chain_events(signer, service, n, iat=1_800_000_000, type_="unit.registered"):
+def chain_events(signer, service, n, iat=1_800_000_000, type_="unit.registered", aud="*"):
     """n events of service signed by signer, as events.read gives them: [{seq, id, type, hash, message}]."""
     prev, out = bytes(32), []
     for seq in range(1, n + 1):
-        body = {"v": 1, "id": xcwire.new_id(), "iss": service, "aud": "*", "iat": iat + seq, "type": type_,
+        body = {"v": 1, "id": xcwire.new_id(), "iss": service, "aud": aud, "iat": iat + seq, "type": type_,
                 "corr": None, "data": {"n": seq}}
         message = xcwire.seal_bytes(signer, xcwire.compact({"alg": "EdDSA", "kid": signer.kid, "typ": "xc+jws"}),
                                     xcwire.compact(body)).decode()
@@ -287,6 +287,8 @@ def test_chain_js_each_fault_by_construction(signer):
     retyped = [dict(e) for e in ev]
     retyped[2]["type"] = "unit.renamed"
     assert faults(node_chain(retyped, keys)) == [(3, "mismatch")]
+    # a message the service signed to someone, passed off as an event
+    assert faults(node_chain(chain_events(signer, "svc", 2, aud="office"), keys)) == [(1, "mismatch"), (2, "mismatch")]
     # signed by another principal's key (in the set, not the service's): not this service's word
     forged = chain_events(other, "svc", 3)
     assert faults(node_chain(forged, keys)) == [(1, "key_unknown"), (2, "key_unknown"), (3, "key_unknown")]

@@ -81,7 +81,8 @@ function entryOpen(entry, service, keys) {
   const key = keys.get(service)?.get(header.kid);
   if (!key) return { fault: "key_unknown", kid: header.kid };
   if (!(body.iat >= key.from && body.iat <= key.until)) return { fault: "key_validity", kid: header.kid };
-  if (body.iss !== service || body.type !== entry.type) return { fault: "mismatch" };
+  // an event is the service's word to everyone (protocol section 6): iss, aud "*", the type
+  if (body.iss !== service || body.aud !== "*" || body.type !== entry.type) return { fault: "mismatch" };
   let sig;
   try { sig = b64uDecode(m.signature); } catch { return { fault: "malformed" }; }
   if (sig.length !== 64) return { fault: "signature", kid: header.kid };

@@ -119,10 +119,13 @@ function Verify({ me }) {
       const keys = keysIndex(file ? file.jwks : await keysFetch());
       const services = await servicesList();
       const results = services.map((service) => ({ service, running: true, failures: [] }));
-      const draw = () => setRows(results.map((r) => ({ ...r })));
-      draw();
-      for (const [i, service] of services.entries()) {
-        if (stop.current) { results[i] = { ...results[i], running: false, stopped: true }; continue; }
+      // drawn at most every 100 ms: the services' pages arrive together
+      let drawing = null;
+      const drawNow = () => { clearTimeout(drawing); drawing = null; setRows(results.map((r) => ({ ...r }))); };
+      const draw = () => { drawing ??= setTimeout(drawNow, 100); };
+      drawNow();
+      // the services at once: while one's page is on its way, another's is checked
+      await Promise.all(services.map(async (service, i) => {
         const read = (after) => ask(service, "events.read", { after, limit: PAGE });
         try {
           const out = await chainVerify(service, read, keys, {
@@ -134,7 +137,8 @@ function Verify({ me }) {
           results[i] = { service, running: false, failures: [], refusal: refusalFrom(e) };
         }
         draw();
-      }
+      }));
+      drawNow();
       const events = results.reduce((n, r) => n + (r.read ?? 0), 0);
       const waited = (k) => Math.round(results.reduce((n, r) => n + (r[k] ?? 0), 0));
       setRun({ running: false, stopped: stop.current, ms: performance.now() - t0, events,
