@@ -9,10 +9,10 @@
     console_verify_events_per_s: the 核验 page (web/pages/verify.js, web/js/chain.js) from the
     click on 开始核验 until its summary: every event read with signed events.read queries
     through the gateway (each reply verified), every signature checked with WebCrypto, every
-    hash link recomputed; events over seconds, the median of 3 runs (tiny: 1). Floor: the same
+    hash link recomputed (in one worker per core); events over seconds, the median of 3 runs (tiny: 1). Floor: the same
     pages only read (the same signed, verified events.read queries, nothing checked), in the
     same browser, the same run: what the reading alone allows.
-    Comments: chain.js's checks over pages already read;
+    Comments: chain.js's checks over pages already read (in the page, in workers);
     crypto.subtle.digest (parallel batches) against chain.js's synchronous sha256, and Ed25519
     verify alone, over the same messages, in operations per second; where the time of each 核验
     run went (waiting for pages, for checks) and the load average (the machine is shared).
@@ -56,6 +56,13 @@ const done = arguments[arguments.length - 1];
   const checked = await chain.chainVerify("intake", async (after) => pages.get(after),
                                           chain.keysIndex(await wire.keysFetch()));
   const check = performance.now() - tc;
+  const jwks = await wire.keysFetch();
+  const checkers = chain.checkersStart(jwks);
+  const tw = performance.now();
+  const inWorkers = await chain.chainVerify("intake", async (after) => pages.get(after), chain.keysIndex(jwks), {checkers});
+  const workers = performance.now() - tw;
+  checkers.close();
+  if (inWorkers.verified !== events.length) throw new Error(`chain.js in workers verified ${inWorkers.verified}`);
   if (checked.verified !== events.length) throw new Error(`chain.js verified ${checked.verified} of ${events.length}`);
   const enc = new TextEncoder();
   const keys = await wire.keysFetch();
@@ -84,7 +91,7 @@ const done = arguments[arguments.length - 1];
                                   enc.encode(`${m.protected}.${m.payload}`));
     }));
   const verify = performance.now() - t2;
-  return {n: events.length, read, check, digest, sync, verify};
+  return {n: events.length, read, check, workers, digest, sync, verify, cores: navigator.hardwareConcurrency};
 })().then(done, (e) => done({error: String(e && (e.chinese || e.message) || e)}));
 """
 
@@ -143,7 +150,8 @@ def main():
                 else:
                     n = got["n"]
                     comment(f"alone over the same {n} events: events.read pages {n / got['read'] * 1000:.0f}/s, "
-                            f"chain.js's checks over the pages already read {n / got['check'] * 1000:.0f}/s, "
+                            f"chain.js's checks over the pages already read {n / got['check'] * 1000:.0f}/s in the page, "
+                            f"{n / got['workers'] * 1000:.0f}/s in {got['cores']} workers, "
                             f"crypto.subtle.digest {n / got['digest'] * 1000:.0f}/s (in parallel), "
                             f"chain.js's synchronous sha256 {n / got['sync'] * 1000:.0f}/s, "
                             f"Ed25519 verify {n / got['verify'] * 1000:.0f}/s (batches of 1000 in parallel)")

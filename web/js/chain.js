@@ -167,6 +167,39 @@ export async function itemsCheck(items, service, keys) {
   return { failures, ok };
 }
 
+// The checks spread over workers, one per core (at most 4): the per-event work (parsing,
+// hashing) is JavaScript the page's own thread would otherwise do between reading pages, and
+// each worker has WebCrypto of its own (chain_worker.js). {check(items, service), close()};
+// null where there are no workers. A worker that fails rejects what it was given.
+export function checkersStart(jwks, n = Math.max(1, Math.min(4, globalThis.navigator?.hardwareConcurrency || 2))) {
+  if (typeof Worker === "undefined") return null;
+  const waiting = new Map();
+  let last = 0;
+  const workers = Array.from({ length: n }, () => {
+    const w = new Worker(new URL("./chain_worker.js", import.meta.url), { type: "module" });
+    w.onmessage = (e) => { const p = waiting.get(e.data.id); waiting.delete(e.data.id); p?.resolve(e.data); };
+    w.onerror = (e) => {
+      e.preventDefault?.();
+      for (const [id, p] of waiting) { waiting.delete(id); p.reject(new Error("a checking worker failed")); }
+    };
+    w.postMessage({ jwks });
+    return w;
+  });
+  const one = (w, items, service) => new Promise((resolve, reject) => {
+    const id = ++last;
+    waiting.set(id, { resolve, reject });
+    w.postMessage({ id, service, items });
+  });
+  return {
+    async check(items, service) {
+      const size = Math.ceil(items.length / n);
+      const parts = await Promise.all(workers.map((w, i) => one(w, items.slice(i * size, (i + 1) * size), service)));
+      return { failures: parts.flatMap((p) => p.failures), ok: parts.flatMap((p) => p.ok) };
+    },
+    close() { for (const w of workers) w.terminate(); },
+  };
+}
+
 // One page of entries: the state carried from the page before ({seq, hash}), the failures
 // appended to out.failures, the counts to out. check(items) checks the visible ones.
 async function pageCheck(events, service, state, out, check) {
@@ -202,8 +235,9 @@ const LANES = 8;     // signatures waiting on WebCrypto at once
 // {service, head, headHash, read, verified, redacted, failures, firstFailure, unverifiable,
 // stopped, ms}: verified counts the visible entries that passed and come before the first
 // failure; those after it are `unverifiable` (the chain from there cannot be trusted).
-export async function chainVerify(service, read, keys, { progress = () => {}, stopped = () => false } = {}) {
-  const check = (items) => itemsCheck(items, service, keys);
+// opts.checkers: checkersStart(...) to check in workers (else in the calling thread, with keys).
+export async function chainVerify(service, read, keys, { progress = () => {}, stopped = () => false, checkers = null } = {}) {
+  const check = checkers ? (items) => checkers.check(items, service) : (items) => itemsCheck(items, service, keys);
   const t0 = performance.now();
   const state = { seq: 0, hash: "0".repeat(64) };
   const out = { service, head: 0, headHash: null, read: 0, redacted: 0, failures: [], ok: [], stopped: false,

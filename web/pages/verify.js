@@ -6,7 +6,7 @@ import { useRef, useState } from "../vendor/preact/hooks.mjs";
 import { ask } from "../js/session.js";
 import { html, Id, Page, RefusalBox } from "../js/ui.js";
 import { keysFetch } from "../js/wire.js";
-import { chainVerify, FAULTS, keysIndex } from "../js/chain.js";
+import { chainVerify, checkersStart, FAULTS, keysIndex } from "../js/chain.js";
 import { refusalFrom, SERVICES } from "../js/reasons.js";
 
 const PAGE = 1000;           // events.read's largest page
@@ -115,8 +115,11 @@ function Verify({ me }) {
     setRefusal(null);
     setRun({ running: true, keys: file ? "file" : "platform" });
     const t0 = performance.now();
+    let checkers = null;
     try {
-      const keys = keysIndex(file ? file.jwks : await keysFetch());
+      const jwks = file ? file.jwks : await keysFetch();
+      const keys = keysIndex(jwks);
+      checkers = checkersStart(jwks);
       const services = await servicesList();
       const results = services.map((service) => ({ service, running: true, failures: [] }));
       // drawn at most every 100 ms: the services' pages arrive together
@@ -129,7 +132,7 @@ function Verify({ me }) {
         const read = (after) => ask(service, "events.read", { after, limit: PAGE });
         try {
           const out = await chainVerify(service, read, keys, {
-            stopped: () => stop.current,
+            stopped: () => stop.current, checkers,
             progress: (o) => { results[i] = { ...results[i], ...o, verified: null, failures: o.failures.slice() }; draw(); },
           });
           results[i] = { ...out, running: false };
@@ -147,6 +150,8 @@ function Verify({ me }) {
     } catch (e) {
       setRefusal(e);
       setRun(null);
+    } finally {
+      checkers?.close();
     }
   }
 
