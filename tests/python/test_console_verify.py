@@ -67,7 +67,7 @@ def test_a_clean_store_verifies_entirely_as_xcctl_says(console, tmp_path):
         click(b, "#nav a[data-path=verify]")
         rows, summary = page_verify(b)
         assert "全部核验通过" in summary.text, summary.text
-        assert summary.get_attribute("data-faults") == "0"
+        assert summary.get_attribute("data-faults") == "0" and summary.get_attribute("data-refused") == "0"
         assert b.text("#verify-keys-used").startswith("所用密钥：本平台公布的服务公钥")
         seen = {s["service"]: s for s in report["services"]}
         assert set(rows) == set(seen), (rows, seen)
@@ -160,6 +160,9 @@ def test_a_unit_sees_its_redacted_count_and_why(console, tmp_path):
         assert int(rows["rectify"]["redacted"]) > 0 and int(rows["rectify"]["verified"]) > 0, rows
         assert int(rows["referral"]["redacted"]) > 0, rows
         assert rows["intake"]["status"] == "refused", rows
+        refused = [n for n, r in rows.items() if r["status"] == "refused"]
+        assert sorted(refused) == ["intake", "notify", "registry"], rows
+        assert f"另有 {len(refused)} 个服务无权读取" in summary.text, summary.text
         why = b.text("#verify-table tr[data-service=rectify] .why")
         assert "其他单位的整改事件对您隐去" in why, why
         # the counts are the unit's own view: every entry either verified or redacted

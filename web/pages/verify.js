@@ -158,6 +158,11 @@ function Verify({ me }) {
   const done = run && !run.running;
   const faults = (rows ?? []).reduce((n, r) => n + (r.failures?.length ?? 0), 0);
   const verified = (rows ?? []).reduce((n, r) => n + (r.verified ?? 0), 0);
+  const refused = (rows ?? []).filter((r) => r.refusal).length;
+  const outcome = () => run.stopped ? "核验已停止，结果不完整。"
+    : faults ? `发现 ${faults} 处异常。`
+    : refused === rows.length ? "您无权读取任何服务的事件，没有可核验的内容。"
+    : refused ? `全部核验通过（另有 ${refused} 个服务无权读取）。` : "全部核验通过。";
   return html`<${Page} title="核验">
     <p class="muted">本页在您自己的浏览器中读取您有权读取的全部事件，用您所得的公钥逐条验证签名，重新计算哈希链，并检查序号是否连续。结果不依赖网关或服务的说法。</p>
     <${KeysChoice} file=${file} setFile=${setFile} disabled=${run?.running}/>
@@ -168,8 +173,7 @@ function Verify({ me }) {
     <${RefusalBox} refusal=${refusal}/>
     ${run?.running ? html`<p class="busy" role="status" id="verify-progress">正在核验……已读取 ${(rows ?? []).reduce((n, r) => n + (r.read ?? 0), 0)} 条事件</p>` : null}
     ${done ? html`<p id="verify-summary" role="status" class=${faults ? "refusal" : "done"} data-faults=${faults}
-        data-verified=${verified} data-events=${run.events} data-ms=${Math.round(run.ms)} data-keys=${run.keys} data-read-ms=${run.readMs} data-check-ms=${run.checkMs} data-stopped=${run.stopped ? "1" : "0"}>${
-        run.stopped ? "核验已停止，结果不完整。" : faults ? `发现 ${faults} 处异常。` : "全部核验通过。"}
+        data-verified=${verified} data-events=${run.events} data-ms=${Math.round(run.ms)} data-keys=${run.keys} data-read-ms=${run.readMs} data-check-ms=${run.checkMs} data-stopped=${run.stopped ? "1" : "0"} data-refused=${refused}>${outcome()}
         共读取 ${run.events} 条事件，验证 ${verified} 条，用时 ${(run.ms / 1000).toFixed(1)} 秒。</p>` : null}
     ${(rows ?? []).map((r) => html`<${Failures} key=${r.service} r=${r}/>`)}
     ${rows ? html`<div class="table-wrap"><table id="verify-table">
