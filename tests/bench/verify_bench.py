@@ -16,7 +16,11 @@
     crypto.subtle.digest (parallel batches) against chain.js's synchronous sha256, and Ed25519
     verify alone, over the same messages, in operations per second; where the time of each 核验
     run went (waiting for pages, for checks) and the load average (the machine is shared).
-XC_BENCH_TINY=1: 500 events.
+    console_verify_5y_events_per_s: 核验 over the five years' records of every service
+    (`xcctl simulate --profile changzhou-5y`: intake, referral, rectify; ~38,000 events), the
+    median of 3 runs; floor: `xcctl audit verify` (C, libsodium) over the same stores, events
+    per second.
+XC_BENCH_TINY=1: 500 events; consolelib.seed's records for the five years' line.
 Exit status 1 when something fails.
 """
 
@@ -32,6 +36,7 @@ from benchlib import REPO, TINY, bench, comment, load_average, report_wrong  # n
 EVENTS = 500 if TINY else 20000
 RUNS = 1 if TINY else 3
 BATCH = 500
+PROFILE = "changzhou-5y"
 
 # The floor, and each primitive alone: in the page, with session.js's ask.
 PARTS = """
@@ -114,6 +119,69 @@ def fill(c, n):
                 raise SystemExit(f"unit.register: {body}")
 
 
+def page_runs(b, c, expect, wrong):
+    """RUNS runs of 核验 on the page (signed in already): each run's events per second. Every
+    run must verify `expect` events with no fault."""
+    rates = []
+    for _ in range(RUNS):
+        b.driver.get(c.base + "/#/verify")
+        b.driver.refresh()
+        b.wait_for("#verify-start").click()
+        s = b.wait_for("#verify-summary", timeout=600)
+        events, ms = int(s.get_attribute("data-events")), int(s.get_attribute("data-ms"))
+        faults, verified = int(s.get_attribute("data-faults")), int(s.get_attribute("data-verified"))
+        if faults or verified != expect:
+            wrong.append(f"核验 found {faults} faults, verified {verified} of {expect}")
+        rates.append(events / (ms / 1000))
+        comment(f"核验: {events} events read, {verified} verified in {ms} ms: {rates[-1]:.0f} events/s "
+                f"(waited {s.get_attribute('data-read-ms')} ms for pages, "
+                f"{s.get_attribute('data-check-ms')} ms for checks; load average {load_average()})")
+    return sorted(rates)
+
+
+def five_years(folder, wrong):
+    """核验 over the five years' records of every service (xcctl simulate --profile changzhou-5y;
+    tiny: consolelib.seed's), against xcctl audit verify over the same stores as the floor."""
+    import json
+    import subprocess
+    from browserlib import Browser
+    from conftest import key_file, profile_policies
+    from consolelib import console_suite, seed, signed_in
+    xcctl = os.path.join(REPO, "build", "bin", "xcctl")
+    policies = {} if TINY else profile_policies(PROFILE, ["intake", "referral", "rectify"])
+    os.makedirs(folder)
+    with console_suite(folder, policies=policies) as c:
+        key = key_file(folder, c.suite.office)
+        if TINY:
+            seed(c)
+        else:
+            t = time.monotonic()
+            r = subprocess.run([xcctl, "--config", c.suite.config_path, "--key", key, "--timeout", "60000",
+                                "simulate", "--profile", PROFILE], cwd=REPO, capture_output=True, text=True, timeout=1800)
+            if r.returncode != 0:
+                raise SystemExit(f"xcctl simulate exit {r.returncode}: {r.stderr[-1000:]}")
+            comment(f"xcctl simulate --profile {PROFILE}: {time.monotonic() - t:.1f} s")
+        time.sleep(3)     # the consumers' own events (rectify's items) settle
+        t = time.monotonic()
+        r = subprocess.run([xcctl, "--config", c.suite.config_path, "--key", key, "--json", "audit", "verify"],
+                           cwd=REPO, capture_output=True, text=True, timeout=600)
+        xcctl_s = time.monotonic() - t
+        report = json.loads(r.stdout)
+        total = sum(x["events"] for x in report["services"])
+        verified = sum(x["verified"] for x in report["services"])
+        if r.returncode != 0:
+            wrong.append(f"xcctl audit verify exit {r.returncode}")
+        per_service = ", ".join(f"{x['service']} {x['events']}" for x in report["services"])
+        comment(f"xcctl audit verify: {total} events, {verified} verified in {xcctl_s:.1f} s "
+                f"({per_service})")
+        with Browser(folder) as b:
+            b.driver.set_script_timeout(600)
+            signed_in(b, c, "bench-office", "office", display="基准办公室")
+            rates = page_runs(b, c, verified, wrong)
+        bench("console_verify_5y_events_per_s", round(rates[len(rates) // 2]), "events/s",
+              round(total / xcctl_s), higher_is_better=True)
+
+
 def main():
     sys.path.insert(0, os.path.join(REPO, "tests", "python"))
     from browserlib import Browser
@@ -130,20 +198,7 @@ def main():
             with Browser(folder) as b:
                 b.driver.set_script_timeout(600)
                 signed_in(b, c, "bench-office", "office", display="基准办公室")
-                rates = []
-                for _ in range(RUNS):
-                    b.driver.get(c.base + "/#/verify")
-                    b.driver.refresh()
-                    b.wait_for("#verify-start").click()
-                    s = b.wait_for("#verify-summary", timeout=600)
-                    events, ms = int(s.get_attribute("data-events")), int(s.get_attribute("data-ms"))
-                    faults, verified = int(s.get_attribute("data-faults")), int(s.get_attribute("data-verified"))
-                    if faults or verified < head:
-                        wrong.append(f"核验 found {faults} faults, verified {verified} of {head}")
-                    rates.append(events / (ms / 1000))
-                    comment(f"核验: {events} events read, {verified} verified in {ms} ms: {rates[-1]:.0f} events/s "
-                            f"(waited {s.get_attribute('data-read-ms')} ms for pages, "
-                            f"{s.get_attribute('data-check-ms')} ms for checks; load average {load_average()})")
+                rates = page_runs(b, c, head, wrong)
                 got = b.driver.execute_async_script(PARTS)
                 if "error" in got:
                     wrong.append(f"floor: {got['error']}")
@@ -158,6 +213,7 @@ def main():
                     rates.sort()
                     bench("console_verify_events_per_s", round(rates[len(rates) // 2]), "events/s",
                           round(n / got["read"] * 1000), higher_is_better=True)
+        five_years(os.path.join(folder, "five-years"), wrong)
     return report_wrong(wrong)
 
 
