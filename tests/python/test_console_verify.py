@@ -146,6 +146,25 @@ def test_a_wrong_key_file_fails_every_signature_and_says_which_keys(console, tmp
         assert "签名无效" in b.text("li.failure")
 
 
+def test_keys_not_valid_when_the_events_were_signed_are_named_so(console, tmp_path):
+    c = console
+    _, keys = keys_export(c, tmp_path)
+    for k in keys["keys"]:
+        k["not_before"], k["not_after"] = "2001-01-01T00:00:00Z", "2002-01-01T00:00:00Z"
+    path = tmp_path / "lapsed-keys.json"
+    path.write_text(json.dumps(keys))
+    with Browser(tmp_path) as b:
+        b.driver.set_script_timeout(60)
+        signed_in(b, c, OFFICE_ISS, "office", display="王主任")
+        b.driver.get(c.base + "/#/verify")
+        load_keys(b, path)
+        rows, summary = page_verify(b)
+        assert summary.get_attribute("data-verified") == "0", summary.text
+        faults = failures(b)
+        assert faults and {f for _, _, f in faults} == {"key_validity"}, faults[:5]
+        assert "密钥不在有效期" in b.text("li.failure")
+
+
 def test_a_unit_sees_its_redacted_count_and_why(console, tmp_path):
     c = console
     scope = {"units": ["U-A"]}
