@@ -17,7 +17,7 @@ import pytest
 import test_tamper
 from browserlib import Browser, wait_until
 from conftest import key_file
-from consolelib import OFFICE_ISS, click, console_suite, page_errors, seed, signed_in
+from consolelib import OFFICE_ISS, click, console_suite, page_errors, page_ok, seed, signed_in
 import xcwire
 from reasonlib import node_run
 from xcwire import b64u
@@ -78,6 +78,15 @@ def test_a_clean_store_verifies_entirely_as_xcctl_says(console, tmp_path):
             assert r["status"] == "ok" and int(r["head"]) == s["events"]
         assert sum(s["verified"] for s in seen.values()) > 20
         b.screenshot("verify")
+        # workers that fail: the same checks in the page instead, the same result
+        got = page_ok(b, """
+          await session.sessionLoad();
+          const chain = await import("/js/chain.js");
+          const broken = {check: async () => { throw new Error("no worker"); }};
+          const out = await chain.chainVerify("intake", (after) => session.ask("intake", "events.read", {after, limit: 1000}),
+                                              chain.keysIndex(await wire.keysFetch()), {checkers: broken});
+          return [out.read, out.verified, out.failures.length];""")
+        assert got == [seen["intake"]["events"], seen["intake"]["verified"], 0], got
         assert not page_errors(b), page_errors(b)
         assert not b.requests_outside(c.base)
 

@@ -237,7 +237,9 @@ const LANES = 8;     // signatures waiting on WebCrypto at once
 // failure; those after it are `unverifiable` (the chain from there cannot be trusted).
 // opts.checkers: checkersStart(...) to check in workers (else in the calling thread, with keys).
 export async function chainVerify(service, read, keys, { progress = () => {}, stopped = () => false, checkers = null } = {}) {
-  const check = checkers ? (items) => checkers.check(items, service) : (items) => itemsCheck(items, service, keys);
+  const here = (items) => itemsCheck(items, service, keys);
+  // a worker that cannot run (a stricter policy, a browser without module workers): here instead
+  const check = checkers ? (items) => checkers.check(items, service).catch(() => here(items)) : here;
   const t0 = performance.now();
   const state = { seq: 0, hash: "0".repeat(64) };
   const out = { service, head: 0, headHash: null, read: 0, redacted: 0, failures: [], ok: [], stopped: false,
