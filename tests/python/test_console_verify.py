@@ -200,6 +200,25 @@ def test_a_unit_sees_its_redacted_count_and_why(console, tmp_path):
         assert not page_errors(b), page_errors(b)
 
 
+def test_a_district_office_sees_the_rule_of_its_role(console, tmp_path):
+    """A district office reads rectify and referral; the city's round R-1 is not its own, so its
+    items' events are redacted for it, with the district's rule; intake refuses it."""
+    c = console
+    c.ok("intake", "unit.register", {"id": "D-9", "name": "云溪区", "level": "district"})
+    with Browser(tmp_path) as b:
+        b.driver.set_script_timeout(60)
+        signed_in(b, c, "verify-district", "district", scope={"district": "D-9"}, display="云溪区委巡察办")
+        rows, summary = page_verify(b)
+        assert summary.get_attribute("data-faults") == "0", summary.text
+        assert rows["intake"]["status"] == "refused" and rows["rectify"]["status"] == "ok", rows
+        assert int(rows["rectify"]["redacted"]) > 0, rows
+        why = b.text("#verify-table tr[data-service=rectify] .why")
+        assert "本区县所辖及所阅轮次" in why, why
+        for service in ("rectify", "referral"):
+            r = rows[service]
+            assert int(r["verified"]) + int(r["redacted"]) == int(r["read"]) == int(r["head"]), (service, r)
+
+
 @pytest.fixture
 def small(tmp_path):
     """A suite of its own for the tampering tests (each edits a store)."""
