@@ -131,6 +131,25 @@ def test_the_keys_xcctl_exports_are_the_gateways_and_verify_as_a_file(console, t
                    what="the platform's keys again")
 
 
+def test_xcctl_keys_export_refuses_what_it_cannot_do(console, tmp_path):
+    c = console
+    r = subprocess.run([XCCTL, "--config", c.suite.config_path, "keys", "exprt"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "did you mean 'export'" in r.stderr, r.stderr
+    with open(c.suite.config_path, encoding="utf-8") as f:
+        config = json.load(f)
+    config["registry"] = str(tmp_path / "no-such-registry.json")
+    bad = tmp_path / "config.json"
+    bad.write_text(json.dumps(config))
+    out = tmp_path / "keys.json"
+    r = subprocess.run([XCCTL, "--config", str(bad), "keys", "export", "--out", str(out)],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 4 and "no-such-registry.json" in r.stderr, r.stderr
+    assert not out.exists()
+    # to stdout without --out: the same set as the file
+    r = subprocess.run([XCCTL, "--config", c.suite.config_path, "keys", "export"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and json.loads(r.stdout) == keys_export(c, tmp_path)[1]
+
+
 def test_a_wrong_key_file_fails_every_signature_and_says_which_keys(console, tmp_path):
     c = console
     _, keys = keys_export(c, tmp_path)
