@@ -9,6 +9,9 @@
 int ctl_events (ctl_t *ctl, int argc, char **argv);     /* SERVICE [--after N] [--follow] */
 int ctl_audit (ctl_t *ctl, int argc, char **argv);      /* verify [SERVICE ...] */
 
+/* keys.c */
+int ctl_keys (ctl_t *ctl, int argc, char **argv);       /* export [--out FILE]: the services' public keys */
+
 /* report.c */
 int ctl_stats (ctl_t *ctl, int argc, char **argv);      /* one report across the services */
 /*  The filters of xcctl stats ([--round R] [--owner O] [--year Y] [--kind K] [--mode M]

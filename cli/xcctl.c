@@ -377,6 +377,7 @@ s_usage (FILE *out)
              "  import round --rounds 轮次.csv [--targets ..] [--problems ..] [--leads ..] [--people ..] [--check]\n"
              "             past rounds from the office's spreadsheets, each fact on its own date\n"
              "  audit verify [SERVICE ...]   check every event chain's links and signatures\n"
+             "  keys export [--out FILE]   the services' public keys (a JWK Set) for a reader's own audit\n"
              "  keygen --out FILE.jwk --kid KID [--curve] [--not-before T] [--not-after T]   a key pair\n"
              "  principal add|list|revoke   edit the registry the services read (no restart)\n"
              "  simulate --profile NAME   drive empty stores to a profile's figures (config/profiles/)\n"
@@ -399,6 +400,8 @@ static const struct {
     { "services", "xcctl services\n  the services of the config" },
     { "events", "xcctl events SERVICE [--after SEQ] [--follow]\n  a service's events as you may read them" },
     { "audit", "xcctl audit verify [SERVICE ...]\n  recompute every hash link, check every signature; exit 5 names what fails" },
+    { "keys", "xcctl keys export [--out FILE.json]\n  the public keys of the deployment's services from the registry, as a JWK Set"
+              " (what the gateway serves at /v1/keys),\n  for a reader to load into the console's 核验 page" },
     { "stats", "xcctl stats [--round R] [--owner city|district|UNIT] [--year YYYY] [--kind K] [--mode M]"
                " [--category C] [--unit-level L]\n"
                "  one report across the services in the source document's shape, in Chinese, each rate with its"
@@ -437,6 +440,7 @@ static const struct {
 } s_known[] = {
     { "events", { "--after", "--follow" }, { NULL } },
     { "audit", { NULL }, { "verify" } },
+    { "keys", { "--out" }, { "export" } },
     { "export", { "--round", "--unit", "--target", "--out" }, { "problems", "tasks", "responsibilities", "leads" } },
     { "import", { "--rounds", "--targets", "--problems", "--leads", "--people", "--reports", "--check", "--wait" },
       { "units", "round" } },
@@ -690,6 +694,8 @@ main (int argc, char **argv)
         rc = ctl_events (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "audit") == 0)
         rc = ctl_audit (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "keys") == 0)
+        rc = ctl_keys (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "stats") == 0)
         rc = ctl_stats (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "rules") == 0)

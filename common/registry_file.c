@@ -118,3 +118,30 @@ xc_registry_save (const char *path, const json_t *doc, xc_err_t *err)
     s_sync_folder (path);
     return 0;
 }
+
+json_t *
+xc_registry_service_keys (const json_t *doc, const xc_config_t *cfg)
+{
+    json_t *keys = json_array ();
+    size_t i;
+    json_t *p;
+    json_array_foreach (json_object_get (doc, "principals"), i, p) {
+        const char *iss = json_string_value (json_object_get (p, "iss"));
+        const char *role = json_string_value (json_object_get (p, "role"));
+        if (!iss || !role || strcmp (role, "service") != 0 || !xc_config_service (cfg, iss))
+            continue;
+        size_t k;
+        json_t *key;
+        json_array_foreach (json_object_get (p, "keys"), k, key) {
+            json_t *jwk = json_pack ("{s:s, s:s, s:O?, s:O?, s:s, s:s, s:s, s:O?, s:O?}",
+                                     "kty", "OKP", "crv", "Ed25519",
+                                     "kid", json_object_get (key, "kid"),
+                                     "x", json_object_get (key, "x"), "alg", "EdDSA", "use", "sig",
+                                     "iss", iss, "not_before", json_object_get (key, "not_before"),
+                                     "not_after", json_object_get (key, "not_after"));
+            if (jwk)
+                json_array_append_new (keys, jwk);
+        }
+    }
+    return json_pack ("{s:o}", "keys", keys);
+}

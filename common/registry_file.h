@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "common/config.h"
 #include "common/error.h"
 
 /*  Takes the writers' lock of the registry at path (waits for it). Returns the lock's file
@@ -29,5 +30,12 @@ json_t *xc_registry_read (const char *path, xc_err_t *err);
     XC_E_CONFLICT when doc would not load as a registry (err says why), XC_E_IO when a write
     fails; either way the file is unchanged. */
 int xc_registry_save (const char *path, const json_t *doc, xc_err_t *err);
+
+/*  The public keys of the services cfg runs (principals of role service) in a registry
+    document, as a JWK Set: {"keys": [{"kty": "OKP", "crv": "Ed25519", "kid", "x", "alg": "EdDSA",
+    "use": "sig", "iss", "not_before", "not_after"}]}. What the gateway serves as /v1/keys and
+    `xcctl keys export` writes for a reader's audit (docs/console.md, "The audit in the
+    reader's browser"). Caller owns. */
+json_t *xc_registry_service_keys (const json_t *doc, const xc_config_t *cfg);
 
 #endif

@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/registry_file.h"
 #include "common/transport.h"
 #include "services/gateway/curve.h"
 #include "services/gateway/files.h"
@@ -213,29 +214,9 @@ s_keys (gateway_t *self, struct MHD_Connection *conn, req_t *r)
                    "the principal registry could not be read");
         return s_send_answer (r);
     }
-    json_t *keys = json_array ();
-    size_t i;
-    json_t *p;
-    json_array_foreach (principals, i, p) {
-        const char *iss = json_string_value (json_object_get (p, "iss"));
-        const char *role = json_string_value (json_object_get (p, "role"));
-        if (!iss || !role || strcmp (role, "service") != 0 || !xc_config_service (self->cfg, iss))
-            continue;
-        size_t k;
-        json_t *key;
-        json_array_foreach (json_object_get (p, "keys"), k, key) {
-            json_t *jwk = json_pack ("{s:s, s:s, s:O?, s:O?, s:s, s:s, s:s, s:O?, s:O?}",
-                                     "kty", "OKP", "crv", "Ed25519",
-                                     "kid", json_object_get (key, "kid"),
-                                     "x", json_object_get (key, "x"), "alg", "EdDSA", "use", "sig",
-                                     "iss", iss, "not_before", json_object_get (key, "not_before"),
-                                     "not_after", json_object_get (key, "not_after"));
-            if (jwk)
-                json_array_append_new (keys, jwk);
-        }
-    }
+    json_t *keys = xc_registry_service_keys (registry, self->cfg);
     json_decref (registry);
-    return s_send_json (conn, 200, json_pack ("{s:o}", "keys", keys));
+    return s_send_json (conn, 200, keys);
 }
 
 /* GET or HEAD of one of the console's files: from the table read at start, with the

@@ -82,3 +82,13 @@ EXPECTED_22 = {"console_problems_ready", "console_unit_items_ready", "console_co
 def test_every_figure_of_issue_22_is_printed():
     missing = EXPECTED_22 - seen
     assert not missing, f"no benchmark printed {sorted(missing)}"
+
+
+# issue 23: 核验 in chromium, every event's link and signature checked in the reader's browser
+# and over the five years' records of every service (verify_bench.py)
+EXPECTED_23 = {"console_verify_events_per_s", "console_verify_5y_events_per_s"}
+
+
+def test_every_figure_of_issue_23_is_printed():
+    missing = EXPECTED_23 - seen
+    assert not missing, f"no benchmark printed {sorted(missing)}"

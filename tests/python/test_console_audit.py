@@ -149,7 +149,14 @@ def wrong_code(b):
 
 # What a page shows behind a button, opened before the checks (its address: a function of the
 # browser); a dialog left open is cancelled after them.
-OPEN = {"#/people": invite_dialog, "#/enroll?iss=li-ming&code=7Q2M-ZX4K-0T9D-HH3V-PW8R-C1": wrong_code}
+def verify_run(b):
+    """核验 run to its end, so that its results (heads, counts, reasons, refusals) are walked."""
+    b.wait_for("#verify-start").click()
+    b.wait_for("#verify-summary", timeout=60)
+
+
+OPEN = {"#/people": invite_dialog, "#/enroll?iss=li-ming&code=7Q2M-ZX4K-0T9D-HH3V-PW8R-C1": wrong_code,
+        "#/verify": verify_run}
 
 
 def audit_page(b, base, hash_, phone, seen_errors, ready="#page"):
