@@ -64,6 +64,8 @@ typedef struct {
     xc_span_t history_quiet;         /* an item loaded from history is quiet this long */
     char history_quiet_text[RECTIFY_WORD];
     json_t *definitions;             /* {figure: the sentence people read next to it}; owned */
+    json_t *documents;               /* the city's only: {"kinds", "issuers", "district_issuer"}
+                                        (documents.c); owned */
     /* policies.rectify.districts: each district's rules (the city's with its overrides), in
        the order given; owned. A district's own entries have none of their own. */
     struct rectify_district_policy *districts;
@@ -235,6 +237,13 @@ int rectify_round (xc_call_t *call, void *state);
 int rectify_stats (xc_call_t *call, void *state);
 /*  A rate as "98.71" (percent, two decimals, half up), or null when of is 0. */
 json_t *rectify_rate (long long part, long long of);
+
+/* documents.c: the formal documents' register */
+int rectify_document_issue (xc_call_t *call, void *state);
+int rectify_document_get (xc_call_t *call, void *state);
+int rectify_document_list (xc_call_t *call, void *state);
+/*  The kinds (name, code) and, with round, the issuer of its documents (name, short). */
+int rectify_document_kinds (xc_call_t *call, void *state);
 
 /* export.c */
 int rectify_export (xc_call_t *call, void *state);
