@@ -14,8 +14,9 @@ import * as discipline from "./pages/discipline.js";
 import * as reporter from "./pages/reporter.js";
 import * as people from "./pages/people.js";
 import * as inbox from "./pages/inbox.js";
+import * as documents from "./pages/documents.js";
 
-export const PAGES = [office, unit, team, discipline, reporter, people, inbox].flatMap((m) => m.pages);
+export const PAGES = [office, unit, team, discipline, reporter, people, inbox, documents].flatMap((m) => m.pages);
 
 export const mayOpen = (page, me) => !!page && (page.public || (!!me && page.role.includes(me.role)));
 

@@ -1,0 +1,269 @@
+"""Formal documents (公文) in the console (docs/console.md, "Formal documents (公文)") in headless
+chromium against a real suite and gateway: for each kind the office composes the document from
+the signed records (from the round's and the item's pages), issues it (document.issue through
+act()) and prints it to PDF (the DevTools Page.printToPDF, the print media as window.print()
+uses); pdftotext finds the title, the number, the recipient, the records' facts and the source
+refs in it, pdfinfo an A4 page size and the page count (a long 三张清单 spans pages, each with
+its number); the issued numbers have no gap. Screenshots of two documents."""
+import base64
+import datetime
+import os
+import re
+import subprocess
+
+import pytest
+
+from browserlib import Browser, wait_until
+from consolelib import OFFICE_ISS, click, click_confirm, console_suite, ok, page_errors, seed, signed_in
+from hostilelib import local_day
+
+LONG = 36          # problems of round R-3: its 三张清单 spans pages
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory):
+    with console_suite(tmp_path_factory.mktemp("console-documents")) as c:
+        s, o = c.suite, c.suite.office
+        c.ids = seed(c)
+        intake = c.clients["intake"]
+        ok(intake.call(o, "round.open", {
+            "id": "R-3", "name": "十一届第三轮", "kind": "regular", "team": "team-1",
+            "targets": [{"unit": "U-B", "coverage": "main"}],
+            "planned_start": str(local_day(-30)), "planned_end": str(local_day(-10)), "date": str(local_day(-31))}))
+        ok(intake.call(o, "round.advance", {"round": "R-3", "stage": "stationed", "date": str(local_day(-30))}))
+        for n in range(LONG):
+            p = ok(intake.call(s.team, "problem.report", {
+                "round": "R-3", "unit": "U-B", "category": "public_concerns",
+                "summary": f"第{n + 1}项：学校食堂采购台账不完整，部分票据缺失", "detail": "详见巡察底稿",
+                "severity": "general", "source": "inspection_team"}))["problem"]
+            ok(intake.call(o, "problem.classify", {
+                "problem": p, "dispositions": [{"kind": "feedback", "timeliness": "deadline"}]}))
+        for stage, day in (("withdrawn", -10), ("reported", -8), ("feedback_delivered", -2)):
+            ok(intake.call(o, "round.advance", {"round": "R-3", "stage": stage, "date": str(local_day(day))}))
+        wait_until(lambda: len(c.ok("rectify", "rectify.list", {"round": "R-3", "limit": 100})["items"]) == LONG,
+                   timeout=20, what="R-3's items in rectify")
+        items = c.ok("rectify", "rectify.list", {"round": "R-1", "unit": "U-A"})["items"]
+        c.item = items[0]["id"]
+        # U-A's plan: its measures go into the lists
+        ok(c.call("rectify", s.unit_a, "rectify.plan", {"item": c.item, "measures": [{
+            "text": "每月更新村务公开栏", "owner": "张村长", "lead_leader": "李书记",
+            "deadline": c.ok("rectify", "rectify.get", {"item": c.item})["due"]}]}))
+        # rectify's clock past the first running deadline by 15 days: two escalation steps reached
+        first = min(d["due"] for d in c.ok("rectify", "rectify.get", {"item": c.item})["deadlines"] if d["running"])
+        day = datetime.date.fromisoformat(first) + datetime.timedelta(days=15)
+        at = datetime.datetime.combine(day, datetime.time(1, 0), datetime.timezone(datetime.timedelta(hours=8)))
+        c.ok("rectify", "clock.set", {"clock": at.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
+        wait_until(lambda: any(e["type"] == "rectify.escalated"
+                               for e in c.ok("rectify", "rectify.get", {"item": c.item})["events"]),
+                   timeout=20, what="the item escalated")
+        yield c
+
+
+@pytest.fixture(scope="module")
+def browser(console, tmp_path_factory):
+    with Browser(tmp_path_factory.mktemp("console-documents-shots")) as b:
+        b.driver.set_script_timeout(60)
+        signed_in(b, console, OFFICE_ISS, "office", display="王主任")
+        yield b
+        assert page_errors(b) == [], page_errors(b)
+        assert b.requests_outside(console.base) == [], b.requests()
+
+
+def flat(text):
+    return re.sub(r"\s+", "", text)
+
+
+def written(day):
+    y, m, d = (int(x) for x in day.split("-"))
+    return f"{y}年{m}月{d}日"
+
+
+def issue_and_print(b, folder, name, recipient=None, text=None):
+    """Issues the document the page composed (fields filled first) and prints it to PDF: (the
+    issue's result as the page shows it, the PDF's path)."""
+    button = b.wait_for("#doc-issue")
+    wait_until(lambda: button.is_enabled(), timeout=20, what="签发 enabled")
+    if recipient is not None:
+        fill(b, "input[name=recipient]", recipient)
+    if text is not None:
+        fill(b, "textarea[name=text]", text)
+    click(b, "#doc-issue")
+    words = click_confirm(b)
+    assert "签发" in words, words
+    wait_until(lambda: "〔" in b.text("#doc-number"), timeout=20, what="the number on the document")
+    b.wait_for("#doc-print")
+    pdf = b.driver.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True})
+    path = os.path.join(folder, f"{name}.pdf")
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(pdf["data"]))
+    return b.text("#doc-number"), path
+
+
+def fill(b, css, value):
+    el = b.wait_for(css)
+    b.driver.execute_script("""
+      const el = arguments[0];
+      const proto = el.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+      Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, arguments[1]);
+      el.dispatchEvent(new Event('input', {bubbles: true}));""", el, value)
+
+
+def pdf_text(path, page=None, mode="-raw"):
+    """The PDF's text in the order it was drawn (-raw: a table's cells row by row), or its
+    words with their boxes (mode "-bbox")."""
+    args = ["pdftotext", mode, "-enc", "UTF-8"] + (["-f", str(page), "-l", str(page)] if page else []) + [path, "-"]
+    return subprocess.run(args, capture_output=True, text=True, timeout=30, check=True).stdout
+
+
+MM = 72 / 25.4     # points in a millimetre
+WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+
+
+def page_layout(path, n):
+    """Page n's foot number "— n —" (its words' left and right edges) and the left edge of the
+    text above the foot, in points."""
+    words = [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(pdf_text(path, n, "-bbox"))]
+    foot = [w for w in words if w[1] > 297 * MM - 35 * MM]
+    body = [w for w in words if w[1] <= 297 * MM - 35 * MM]
+    number = [i for i in range(1, len(foot) - 1)
+              if foot[i][4] == str(n) and foot[i - 1][4] == "—" and foot[i + 1][4] == "—"]
+    assert number, (path, n, foot)
+    i = number[0]
+    return foot[i - 1][0], foot[i + 1][2], min(w[0] for w in body)
+
+
+def pdf_info(path):
+    out = subprocess.run(["pdfinfo", path], capture_output=True, text=True, timeout=30, check=True).stdout
+    return dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+
+
+def check_pdf(path, must, pages_at_least=1):
+    """The PDF is A4 with its pages numbered "— n —", and its text holds each of must."""
+    info = pdf_info(path)
+    assert "A4" in info["Page size"] or info["Page size"].strip().startswith("595"), info["Page size"]
+    pages = int(info["Pages"])
+    assert pages >= pages_at_least, (path, pages)
+    # the text as drawn, without the pages' numbers (a 版记 that runs onto the next page)
+    text = re.sub(r"—\d+—", "", flat(pdf_text(path)))
+    for m in must:
+        assert flat(m) in text, (m, text[:3000])
+    # GB/T 9704 7.5: odd pages' numbers on the right, even pages' on the left, one character
+    # (4号, 14 pt) in from the 版心's edge; the 订口 (28 mm) is on the left of an odd page and on
+    # the right of an even one, so the text starts 28 mm or 26 mm from the paper's left edge
+    for n in range(1, pages + 1):
+        left, right, text_left = page_layout(path, n)
+        edge = 28 * MM if n % 2 else 26 * MM
+        # (a table's text sits inside its cell's border and padding, under 2 mm)
+        assert edge - 0.5 * MM <= text_left < edge + 1.9 * MM, (path, n, text_left / MM)
+        if n % 2:
+            assert abs(right - (edge + 156 * MM - 14)) < 3, (path, n, right / MM)
+        else:
+            assert abs(left - (edge + 14)) < 3, (path, n, left / MM)
+    return pages, text
+
+
+def check_sources(console, number, text):
+    """The document's register entry names the events the PDF shows, each a real event."""
+    docs = console.ok("rectify", "document.list", {"limit": 500})["items"]
+    doc = next(d for d in docs if d["number"] == number)
+    assert doc["sources"], doc
+    for src in doc["sources"]:
+        assert flat(f"{src['service']}#{src['seq']}{src['hash'][:16]}") in text, src
+    assert doc["content_sha256"] in text
+    return doc
+
+
+def go(b, console, hash_):
+    b.open(console.base + "/" + hash_)
+    b.driver.refresh()
+
+
+def test_rectify_notice_from_the_item_page(console, browser, tmp_path):
+    c, b = console, browser
+    it = c.ok("rectify", "rectify.get", {"item": c.item})
+    go(b, c, f"#/item?id={c.item}")
+    click(b, "a[data-kind=rectify_notice]")
+    b.wait_for("#document")
+    assert "中共青石镇委员会" in b.wait_for("input[name=recipient]").get_attribute("value")
+    number, path = issue_and_print(b, str(tmp_path), "notice", recipient="中共青石镇委员会")
+    b.screenshot("document-notice")
+    assert re.fullmatch(r"市委巡改〔\d{4}〕\d+号", number), number
+    pages, text = check_pdf(path, ["中共市委巡察工作领导小组办公室", number, "整改通知书", "中共青石镇委员会：",
+                                   "青石镇", it["summary"], written(it["due"]), "十一届第一轮"])
+    doc = check_sources(c, number, text)
+    assert {s["seq"] for s in doc["sources"]} == {e["seq"] for e in it["events"] if e["type"] == "rectify.opened"}
+
+
+def test_ladder_letter(console, browser, tmp_path):
+    c, b = console, browser
+    it = c.ok("rectify", "rectify.get", {"item": c.item})
+    reached = [s["name"] for d in it["deadlines"] for s in (d.get("ladder") or []) if s["reached"]]
+    assert reached, it["deadlines"]
+    go(b, c, f"#/item?id={c.item}")
+    click(b, f"a[data-kind='step.{reached[0]}']")
+    b.wait_for("#document")
+    number, path = issue_and_print(b, str(tmp_path), "ladder")
+    kinds = {k["kind"]: k for k in c.ok("rectify", "document.kinds", {})["kinds"]}
+    kind = kinds[f"step.{reached[0]}"]
+    assert number.startswith("市委" + kind["code"] + "〔"), number
+    _, text = check_pdf(path, [kind["name"], number, it["summary"], "青石镇"])
+    doc = check_sources(c, number, text)
+    types = {e["seq"]: e["type"] for e in it["events"]}
+    assert {types[s["seq"]] for s in doc["sources"]} == {"rectify.opened", "rectify.escalated"}
+
+
+def test_feedback_from_the_round_page(console, browser, tmp_path):
+    c, b = console, browser
+    go(b, c, "#/round?id=R-1")
+    click(b, "a[data-unit=U-A]")
+    b.wait_for("#document")
+    number, path = issue_and_print(b, str(tmp_path), "feedback")
+    items = c.ok("rectify", "rectify.list", {"round": "R-1", "unit": "U-A"})["items"]
+    _, text = check_pdf(path, ["巡察反馈意见", number, "十一届第一轮", "青石镇"] + [i["summary"] for i in items])
+    check_sources(c, number, text)
+
+
+def test_three_lists_span_pages(console, browser, tmp_path):
+    c, b = console, browser
+    go(b, c, "#/round?id=R-3")
+    click(b, "a[data-kind=three_lists]")
+    b.wait_for("#doc-rows")
+    number, path = issue_and_print(b, str(tmp_path), "lists")
+    b.screenshot("document-lists")
+    items = c.ok("rectify", "rectify.list", {"round": "R-3", "limit": 100})["items"]
+    pages, text = check_pdf(path, ["三张清单", number, "市教育局"] + [i["summary"] for i in items], pages_at_least=3)
+    print(f"三张清单 of {len(items)} items: {pages} pages")
+    check_sources(c, number, text)
+
+
+@pytest.mark.parametrize("kind, where, said", [
+    ("interview_record", "item", "约谈时，该镇党委书记表示立即整改。"),
+    ("special_report", "round", "整改工作总体进展顺利，建议对逾期事项持续督办。"),
+])
+def test_free_text_kinds(console, browser, tmp_path, kind, where, said):
+    c, b = console, browser
+    go(b, c, f"#/item?id={c.item}" if where == "item" else "#/round?id=R-1")
+    click(b, f"a[data-kind={kind}]")
+    b.wait_for("#document")
+    number, path = issue_and_print(b, str(tmp_path), kind, text=said)
+    name = {k["kind"]: k["name"] for k in c.ok("rectify", "document.kinds", {})["kinds"]}[kind]
+    _, text = check_pdf(path, [name, number, said, "十一届第一轮"])
+    check_sources(c, number, text)
+
+
+def test_the_numbers_have_no_gap_and_the_register_lists_them(console, browser):
+    c, b = console, browser
+    docs = c.ok("rectify", "document.list", {"limit": 500})["items"]
+    assert len(docs) >= 6, docs
+    by = {}
+    for d in docs:
+        m = re.fullmatch(r"(.+)〔(\d{4})〕(\d+)号", d["number"])
+        assert m and int(m.group(3)) == d["seq"], d
+        by.setdefault((d["issuer"], m.group(1), m.group(2)), []).append(d["seq"])
+    for key, seqs in by.items():
+        assert sorted(seqs) == list(range(1, len(seqs) + 1)), (key, seqs)
+    go(b, c, "#/documents")
+    wait_until(lambda: len(b.driver.find_elements("css selector", ".doc-number")) == min(len(docs), 20),
+               what="the register's rows")
+    shown = {e.text for e in b.driver.find_elements("css selector", ".doc-number")}
+    assert shown <= {d["number"] for d in docs}
