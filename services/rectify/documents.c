@@ -329,6 +329,10 @@ rectify_document_kinds (xc_call_t *call, void *state)
                    ? xc_call_fail (call, XC_E_NOT_FOUND, "no round '%s' (rectify learns rounds from intake)", round)
                    : -1;
     }
-    xc_call_result (call, json_pack ("{s:o, s:o}", "kinds", kinds, "issuer", issuer ? issuer : json_null ()));
+    /* today on the service's clock: the date a document issued now gets (the 成文日期 offered) */
+    char today[XC_DATE_LEN + 1];
+    xc_date_format (xc_call_today (call), today);
+    xc_call_result (call, json_pack ("{s:o, s:o, s:s}", "kinds", kinds, "issuer", issuer ? issuer : json_null (),
+                                     "today", today));
     return 0;
 }

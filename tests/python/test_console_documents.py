@@ -186,9 +186,12 @@ def test_rectify_notice_from_the_item_page(console, browser, tmp_path):
     b.wait_for("#document")
     assert "中共青石镇委员会" in b.wait_for("input[name=recipient]").get_attribute("value")
     number, path = issue_and_print(b, str(tmp_path), "notice", recipient="中共青石镇委员会")
+    b.driver.execute_script("document.getElementById('document').scrollIntoView()")
     b.screenshot("document-notice")
     assert re.fullmatch(r"市委巡改〔\d{4}〕\d+号", number), number
+    issued = next(d for d in c.ok("rectify", "document.list", {"limit": 500})["items"] if d["number"] == number)
     pages, text = check_pdf(path, ["中共市委巡察工作领导小组办公室", number, "整改通知书", "中共青石镇委员会：",
+                                   written(issued["issued_on"]),
                                    "青石镇", it["summary"], written(it["due"]), "十一届第一轮"])
     doc = check_sources(c, number, text)
     assert {s["seq"] for s in doc["sources"]} == {e["seq"] for e in it["events"] if e["type"] == "rectify.opened"}
@@ -229,6 +232,7 @@ def test_three_lists_span_pages(console, browser, tmp_path):
     click(b, "a[data-kind=three_lists]")
     b.wait_for("#doc-rows")
     number, path = issue_and_print(b, str(tmp_path), "lists")
+    b.driver.execute_script("document.getElementById('document').scrollIntoView()")
     b.screenshot("document-lists")
     items = c.ok("rectify", "rectify.list", {"round": "R-3", "limit": 100})["items"]
     pages, text = check_pdf(path, ["三张清单", number, "市教育局"] + [i["summary"] for i in items], pages_at_least=3)

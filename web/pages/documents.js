@@ -175,7 +175,8 @@ function ComposePage({ route }) {
       if (!live) return;
       setRec(r);
       const recipient = r.unit ? `中共${r.unit.name}委员会` : `${r.round.name}各被巡察单位党组织`;
-      setEdit((e) => ({ ...e, recipient }));
+      // the 成文日期 offered is the service's today (its clock decides the number's year too)
+      setEdit((e) => ({ ...e, recipient, date: r.kinds.today || e.date }));
     }, (e) => live && setRefusal(e));
     return () => { live = false; };
   }, [key]);
