@@ -154,7 +154,7 @@ function Paper({ issuer, number, doc, edit, sources, sha }) {
     <footer class="gw-record" id="doc-record">
       <p>发文字号：${number ? html`<span id="doc-record-number">${number}</span>` : '待签发'}</p>
       <p>来源记录：${sources.map((s, i) => html`${i ? '，' : ''}<${Id}>${s.service}#${s.seq} ${s.hash.slice(0, 16)}<//>`)}</p>
-      <p>内容摘要（SHA-256）：<${Id}>${sha || '—'}<//></p>
+      <p>内容摘要（<${Id}>SHA-256<//>）：<${Id}>${sha || '—'}<//></p>
     </footer>
   </article>`;
 }
