@@ -143,15 +143,21 @@ rectify_document_issue (xc_call_t *call, void *state)
         return xc_call_fail (call, XC_E_SCHEMA, "data.kind: no document kind '%s'", kind);
     if (!s_hex64 (sha))
         return xc_call_fail (call, XC_E_SCHEMA, "data.content_sha256: not 64 lower-case hex digits");
-    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT 1 FROM rounds WHERE id = ?1");
-    if (!stmt)
-        return -1;
-    sqlite3_bind_text (stmt, 1, round, -1, SQLITE_TRANSIENT);
-    int found = xc_call_exists (call, stmt, "unable to read the round");
-    if (found <= 0)
-        return found < 0 ? -1 : xc_call_fail (call, XC_E_NOT_FOUND, "no round '%s' (rectify learns rounds from intake)",
-                                              round);
-    if (rectify_district_commands (call, rectify, round, "the round") != 0)
+    /* a document without a round (a special report of the city's) is the city office's */
+    sqlite3_stmt *stmt;
+    int found;
+    if (round) {
+        stmt = xc_call_stmt (call, "SELECT 1 FROM rounds WHERE id = ?1");
+        if (!stmt)
+            return -1;
+        sqlite3_bind_text (stmt, 1, round, -1, SQLITE_TRANSIENT);
+        found = xc_call_exists (call, stmt, "unable to read the round");
+        if (found <= 0)
+            return found < 0 ? -1 : xc_call_fail (call, XC_E_NOT_FOUND, "no round '%s' (rectify learns rounds from intake)",
+                                                  round);
+    }
+    /* the refusal names the round (its Chinese reads "<round> 不属于…") */
+    if (rectify_district_commands (call, rectify, round, round ? round : "-") != 0)
         return -1;
     if (unit) {
         stmt = xc_call_stmt (call, "SELECT 1 FROM units WHERE id = ?1");
@@ -244,13 +250,17 @@ rectify_document_issue (xc_call_t *call, void *state)
                                 "issued_on", today, "issuer_name", json_object_get (issuer, "name"), "issuer",
                                 owner);
     json_decref (issuer);
-    json_t *event = json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:O, s:s, s:s}", "document", id, "number", number,
-                               "kind", kind, "round", round, "title", data ? json_string_value (json_object_get (data, "title")) : "",
+    json_t *event = json_pack ("{s:I, s:s, s:s, s:o, s:s, s:s, s:o, s:O, s:s, s:s}", "document", id, "number", number,
+                               "kind", kind, "round", round ? json_string (round) : json_null (),
+                               "title", json_string_value (json_object_get (data, "title")),
                                "recipient", json_string_value (json_object_get (data, "recipient")),
                                "unit", unit ? json_string (unit) : json_null (), "sources", sources,
                                "content_sha256", sha, "issued_on", today);
     char visibility[XC_NAME_MAX + 16];
-    snprintf (visibility, sizeof visibility, "documents round:%s", round);
+    if (round)
+        snprintf (visibility, sizeof visibility, "documents round:%s", round);
+    else
+        snprintf (visibility, sizeof visibility, "documents");
     if (!result || !event || xc_call_emit (call, "document.issued", visibility, NULL, event) != 0) {
         json_decref (result);
         json_decref (event);

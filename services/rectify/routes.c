@@ -178,7 +178,7 @@ static const xc_field_t s_source_fields[] = {
 static const xc_field_t s_source = { .type = XC_T_OBJECT, .fields = s_source_fields };
 static const xc_field_t s_document_issue[] = {
     TEXT ("kind", true, 64),
-    { .name = "round", .type = XC_T_ID, .required = true },
+    { .name = "round", .type = XC_T_ID },      /* none: the city office's (a city special report) */
     { .name = "unit", .type = XC_T_ID },
     TEXT ("title", true, 400), TEXT ("recipient", true, 400),
     { .name = "sources", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 200, .items = &s_source },

@@ -48,6 +48,14 @@ def console(tmp_path_factory):
         ok(c.call("rectify", s.unit_a, "rectify.plan", {"item": c.item, "measures": [{
             "text": "每月更新村务公开栏", "owner": "张村长", "lead_leader": "李书记",
             "deadline": c.ok("rectify", "rectify.get", {"item": c.item})["due"]}]}))
+        # a special report of round R-1 to the organization department, signed off; one not yet
+        c.report = ok(c.call("referral", o, "referral.create", {
+            "kind": "report", "target": "organization-dept", "title": "关于十一届第一轮巡察整改情况的专题报告",
+            "detail": "十一届第一轮巡察发现问题整改总体有序。\n部分单位整改方案制定滞后。", "round": "R-1"}))["referral"]
+        ok(c.call("referral", o, "referral.sign", {"referral": c.report, "leader": {"name": "张三", "title": "市委书记"}}))
+        c.unsigned = ok(c.call("referral", o, "referral.create", {
+            "kind": "report", "target": "organization-dept", "title": "尚未签批的专题报告", "detail": "待签批。",
+            "round": "R-1"}))["referral"]
         # rectify's clock past the first running deadline by 15 days: two escalation steps reached
         first = min(d["due"] for d in c.ok("rectify", "rectify.get", {"item": c.item})["deadlines"] if d["running"])
         day = datetime.date.fromisoformat(first) + datetime.timedelta(days=15)
@@ -81,12 +89,13 @@ def written(day):
 def issue_and_print(b, folder, name, recipient=None, text=None):
     """Issues the document the page composed (fields filled first) and prints it to PDF: (the
     issue's result as the page shows it, the PDF's path)."""
-    button = b.wait_for("#doc-issue")
-    wait_until(lambda: button.is_enabled(), timeout=20, what="签发 enabled")
+    b.wait_for("#document")
     if recipient is not None:
         fill(b, "input[name=recipient]", recipient)
     if text is not None:
         fill(b, "textarea[name=text]", text)
+    button = b.wait_for("#doc-issue")
+    wait_until(lambda: button.is_enabled(), timeout=20, what="签发 enabled")
     click(b, "#doc-issue")
     words = click_confirm(b)
     assert "签发" in words, words
@@ -240,19 +249,43 @@ def test_three_lists_span_pages(console, browser, tmp_path):
     check_sources(c, number, text)
 
 
-@pytest.mark.parametrize("kind, where, said", [
-    ("interview_record", "item", "约谈时，该镇党委书记表示立即整改。"),
-    ("special_report", "round", "整改工作总体进展顺利，建议对逾期事项持续督办。"),
-])
-def test_free_text_kinds(console, browser, tmp_path, kind, where, said):
+def test_interview_record(console, browser, tmp_path):
     c, b = console, browser
-    go(b, c, f"#/item?id={c.item}" if where == "item" else "#/round?id=R-1")
-    click(b, f"a[data-kind={kind}]")
+    said = "约谈时，该镇党委书记表示立即整改。"
+    go(b, c, f"#/item?id={c.item}")
+    click(b, "a[data-kind=interview_record]")
     b.wait_for("#document")
-    number, path = issue_and_print(b, str(tmp_path), kind, text=said)
-    name = {k["kind"]: k["name"] for k in c.ok("rectify", "document.kinds", {})["kinds"]}[kind]
-    _, text = check_pdf(path, [name, number, said, "十一届第一轮"])
+    number, path = issue_and_print(b, str(tmp_path), "interview", text=said)
+    it = c.ok("rectify", "rectify.get", {"item": c.item})
+    _, text = check_pdf(path, ["约谈记录", number, said, "十一届第一轮", it["summary"], "青石镇"])
     check_sources(c, number, text)
+
+
+def test_special_report_with_its_sign_off(console, browser, tmp_path):
+    """A special report is its referral's (title, text, 领导签批), its sources the referral's
+    referral.created and referral.signed as referral.get gives them (the outbox's own)."""
+    c, b = console, browser
+    got = ok(c.call("referral", c.suite.office, "referral.get", {"referral": c.report}))
+    events = {e["seq"]: (e["type"], e["hash"]) for e in
+              c.ok("referral", "events.read", {"after": 0, "limit": 1000})["events"]}
+    assert {e["type"] for e in got["events"]} >= {"referral.created", "referral.signed"}, got["events"]
+    assert all(events[e["seq"]] == (e["type"], e["hash"]) for e in got["events"])
+    # not yet signed off: it cannot be issued
+    go(b, c, f"#/referral?id={c.unsigned}")
+    click(b, "a[data-kind=special_report]")
+    b.wait_for("#doc-unsigned")
+    assert not b.wait_for("#doc-issue").is_enabled()
+    go(b, c, f"#/referral?id={c.report}")
+    click(b, "a[data-kind=special_report]")
+    b.wait_for("#document")
+    more = "建议对逾期事项持续督办。"
+    number, path = issue_and_print(b, str(tmp_path), "report", recipient="中共市委", text=more)
+    assert re.fullmatch(r"市委巡报〔\d{4}〕\d+号", number), number
+    _, text = check_pdf(path, ["关于十一届第一轮巡察整改情况的专题报告", number, "中共市委：", "部分单位整改方案制定滞后。",
+                               more, "领导签批：市委书记张三"])
+    doc = check_sources(c, number, text)
+    assert {(s["service"], events[s["seq"]][0]) for s in doc["sources"]} == {
+        ("referral", "referral.created"), ("referral", "referral.signed")}
 
 
 def test_the_numbers_have_no_gap_and_the_register_lists_them(console, browser):

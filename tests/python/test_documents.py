@@ -208,6 +208,28 @@ def test_access(world):
     assert {"feedback", "rectify_notice", "step.supervision_notice", "three_lists"} <= {k["kind"] for k in kinds["kinds"]}
 
 
+def test_a_document_without_a_round_is_the_city_offices(world):
+    """A city special report without a round: the city office issues it under the city's
+    numbers; a district office may not; its event is the city office's only."""
+    s, items = world
+    rectify = s.client("rectify")
+    src = [{"service": "referral", "seq": 3, "hash": HEX}]
+    data = {"kind": "special_report", "title": "关于整改工作的专题报告", "recipient": "市委",
+            "sources": src, "content_sha256": HEX}
+    res = ok(rectify.call(s.office, "document.issue", data))
+    assert res["issuer"] == "city" and res["number"] == f"市委巡报〔{local_day().year}〕{res['seq']}号", res
+    again = ok(rectify.call(s.office, "document.issue", data))
+    assert again["seq"] == res["seq"] + 1
+    assert code(rectify.call(s.dist_a, "document.issue", data)) == "forbidden"
+    doc = ok(rectify.call(s.office, "document.get", {"document": res["document"]}))
+    assert doc["round"] is None
+    assert code(rectify.call(s.dist_a, "document.get", {"document": res["document"]})) == "not_found"
+    events = ok(rectify.call(s.dist_a, "events.read", {"after": 0, "limit": 1000}))["events"]
+    mine = [e for e in events if e["type"] == "document.issued" and not e.get("redacted")]
+    assert all(xcwire.open_message(e["message"].encode(), s.registry, event=True)[1]["data"]["round"] == "R-A"
+               for e in mine)
+
+
 def test_kill_mid_issue_leaves_no_gap(world):
     """A burst of issues in flight when xc-rectify is killed (SIGKILL): after a restart each
     command is sent again (the same message); every one gets a number, each its own, and the

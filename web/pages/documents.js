@@ -11,10 +11,11 @@ import { routeHref } from '../js/route.js';
 
 const href = routeHref;
 
-// What each kind is made from: an item, or a round (with a unit, or all of the round's).
+// What each kind is made from: an item, a referral (a special report), or a round (with a unit,
+// or all of the round's).
 const FROM_ITEM = (kind) => kind === 'rectify_notice' || kind === 'interview_record' || kind.startsWith('step.');
 // The kinds whose records lack some text (what was said at an interview, a report's findings).
-const FREE_TEXT = { interview_record: '约谈情况（记录中没有的内容）', special_report: '报告正文补充（记录中没有的内容）' };
+const FREE_TEXT = { interview_record: '约谈情况（记录中没有的内容）', special_report: '报告补充说明（记录中没有的内容）' };
 const MAX_SOURCES = 200;   // document.issue's limit
 const CLASSES = { immediate: '立行立改', deadline: '限期整改', long_term: '长期坚持' };
 
@@ -51,6 +52,7 @@ async function askAll(service, type, data, member = 'items') {
 // The records a document of kind is made from: {kinds, issuer, round, unit, items (rectify.get
 // each, with its events)}.
 async function gather(q) {
+  if (q.kind === 'special_report') return gatherReport(q);
   let items;
   if (FROM_ITEM(q.kind)) items = [await ask('rectify', 'rectify.get', { item: Number(q.item) })];
   else {
@@ -72,9 +74,26 @@ async function gather(q) {
   return { kinds, issuer: kinds.issuer, round, unit, units, items };
 }
 
+// A special report (专题报告) is a referral of kind report, made and signed off (领导签批) in
+// referral: its title, text and sign-off are the referral's (referral.get, a logged read whose
+// ack carries it). The recipient offered is the target's display name when the registry gives it.
+async function gatherReport(q) {
+  const report = (await ask('referral', 'referral.get', { referral: Number(q.referral) })).result;
+  const [kinds, round, people] = await Promise.all([
+    ask('rectify', 'document.kinds', report.round ? { round: report.round } : {}),
+    report.round ? ask('intake', 'round.get', { round: report.round }) : null,
+    ask('registry', 'principal.list', { limit: 500 }).catch(() => null),
+  ]);
+  const target = people?.principals?.find((p) => p.iss === report.target)?.display;
+  return { kinds, issuer: kinds.issuer, round, unit: null, units: {}, items: [], report, target };
+}
+
 // The events a document names: the items' rectify.opened, and for a ladder letter the
 // escalations too; for the lists and reports every item's events (its plan, claims, review).
-function sourcesOf(kind, items) {
+function sourcesOf(kind, items, report) {
+  if (kind === 'special_report')
+    return (report?.events || []).filter((e) => e.type === 'referral.created' || e.type === 'referral.signed')
+      .map((e) => ({ service: 'referral', seq: e.seq, hash: e.hash }));
   const types = kind === 'rectify_notice' || kind === 'feedback' ? ['rectify.opened']
     : kind.startsWith('step.') ? ['rectify.opened', 'rectify.escalated'] : null;
   const out = [];
@@ -91,7 +110,7 @@ const measuresOf = (it) => it.measures.map((m) => `${m.text}（责任人${m.owne
 function compose(q, rec, edit) {
   const kindName = rec.kinds.kinds.find((k) => k.kind === q.kind)?.name ?? '';
   const unitName = rec.unit?.name ?? '';
-  const roundName = rec.round.name;
+  const roundName = rec.round?.name ?? '';
   const it = rec.items[0];
   const paragraphs = [];
   let rows = null;
@@ -120,10 +139,11 @@ function compose(q, rec, edit) {
     rows = rec.items.map((x, i) => ({ n: i + 1, unit: rec.units[x.unit] ?? x.unit, summary: x.summary,
       measures: measuresOf(x), due: dueOf(x), state: x.state === 'closed' ? '已销号' : '整改中' }));
   } else {
-    title = `关于${roundName}整改情况的${kindName}`;
-    const closed = rec.items.filter((x) => x.state === 'closed').length;
-    paragraphs.push(`${roundName}共反馈问题${rec.items.length}个，已整改销号${closed}个，正在整改${rec.items.length - closed}个。`);
+    const r = rec.report;
+    title = r.title;
+    paragraphs.push(...String(r.content?.detail ?? '').split(/\n+/).filter(Boolean));
     if (edit.text) paragraphs.push(...edit.text.split(/\n+/).filter(Boolean));
+    if (r.signed) paragraphs.push(`领导签批：${r.signed.leader.title}${r.signed.leader.name}，${dateWritten(r.signed.on)}。`);
   }
   return { title, paragraphs, rows };
 }
@@ -131,6 +151,7 @@ function compose(q, rec, edit) {
 // The content a document's SHA-256 is of: its words and its sources, in a fixed order.
 const canonical = (q, doc, edit, sources) => JSON.stringify({
   kind: q.kind, round: q.round || null, unit: q.unit || null, item: q.item ? Number(q.item) : null,
+  referral: q.referral ? Number(q.referral) : null,
   title: doc.title, recipient: edit.recipient, date: edit.date, paragraphs: doc.paragraphs, rows: doc.rows, sources });
 
 // The document as paper: 版头 (the issuer in red, 发文字号, the red line), 标题, 主送, 正文,
@@ -174,13 +195,15 @@ function ComposePage({ route }) {
     gather(q).then((r) => {
       if (!live) return;
       setRec(r);
-      const recipient = r.unit ? `中共${r.unit.name}委员会` : `${r.round.name}各被巡察单位党组织`;
+      const recipient = r.report ? (r.target || '') : r.unit ? `中共${r.unit.name}委员会` : `${r.round.name}各被巡察单位党组织`;
       // the 成文日期 offered is the service's today (its clock decides the number's year too)
       setEdit((e) => ({ ...e, recipient, date: r.kinds.today || e.date }));
     }, (e) => live && setRefusal(e));
     return () => { live = false; };
   }, [key]);
-  const sources = rec ? sourcesOf(q.kind, rec.items) : [];
+  const sources = rec ? sourcesOf(q.kind, rec.items, rec.report) : [];
+  // a special report is issued once a leader has signed it off (referral.sign)
+  const unsigned = rec?.report && !rec.report.signed;
   const doc = rec ? compose(q, rec, edit) : null;
   const text = rec ? canonical(q, doc, edit, sources) : '';
   useEffect(() => {
@@ -190,7 +213,7 @@ function ComposePage({ route }) {
   }, [text]);
   const kindName = rec?.kinds.kinds.find((k) => k.kind === q.kind)?.name;
   async function issue() {
-    const data = { kind: q.kind, round: rec.round.id, title: doc.title, recipient: edit.recipient, sources,
+    const data = { kind: q.kind, ...(rec.round ? { round: rec.round.id } : {}), title: doc.title, recipient: edit.recipient, sources,
       content_sha256: await sha256Hex(text) };
     if (rec.unit) data.unit = rec.unit.id;
     const reply = await run('rectify', 'document.issue', data, `签发${kindName}“${doc.title}”，主送${edit.recipient}。签发后即编排发文字号，内容不能再修改。`,
@@ -204,13 +227,14 @@ function ComposePage({ route }) {
     ${!rec ? (refusal ? null : html`<${Busy} text="正在读取记录……"/>`) : html`
       ${!rec.kinds.kinds.some((k) => k.kind === q.kind) ? html`<p class="refusal" role="alert">此种公文未在政策中配置，无法拟制。</p>` : null}
       ${!sources.length ? html`<p class="refusal" role="alert">没有可作为来源的签名记录，无法签发。</p>` : null}
+      ${unsigned ? html`<p class="refusal" role="alert" id="doc-unsigned">该专题报告尚未经领导签批，签批后方可签发。</p>` : null}
       <form class="card no-print" id="doc-form" onSubmit=${(e) => { e.preventDefault(); issue(); }}>
         <p class="muted">正文由已签名的记录生成，不能改写；可填写主送机关、成文日期${FREE_TEXT[q.kind] ? '和记录中没有的内容' : ''}。</p>
         <${Field} label="主送机关" name="recipient" value=${edit.recipient} onValue=${set('recipient')} required disabled=${!!issued}/>
         <${Field} label="成文日期" name="date" type="date" value=${edit.date} onValue=${set('date')} required disabled=${!!issued}/>
         ${FREE_TEXT[q.kind] ? html`<${Field} label=${FREE_TEXT[q.kind]} name="text" textarea value=${edit.text} onValue=${set('text')} disabled=${!!issued}/>` : null}
         <div class="buttons">
-          ${issued ? null : html`<button type="submit" class="primary" id="doc-issue" disabled=${busy || !sources.length || !edit.recipient}>签发</button>`}
+          ${issued ? null : html`<button type="submit" class="primary" id="doc-issue" disabled=${busy || !sources.length || unsigned || !edit.recipient}>签发</button>`}
           ${issued ? html`<button type="button" class="primary" id="doc-print" onClick=${() => window.print()}>打印</button>` : null}
         </div>
         ${outcome}
@@ -237,11 +261,16 @@ function RegisterPage() {
   <//>`;
 }
 
+// The link that opens a special report (专题报告) from its referral's page.
+export function ReportLink({ referral }) {
+  return html`<p class="doc-links">拟制公文：<a href=${href('document', { kind: 'special_report', referral })} data-kind="special_report">专题报告</a></p>`;
+}
+
 // The links that open 拟制公文 from a round's or an item's page.
 export function DocumentLinks({ round, unit, item, steps = [] }) {
   const links = item
     ? [['rectify_notice', '整改通知书'], ...steps.map((s) => [`step.${s.name}`, `${s.word}（督办升级）`]), ['interview_record', '约谈记录']]
-    : [['feedback', '巡察反馈意见'], ['three_lists', '三张清单'], ['special_report', '专题报告']];
+    : [['feedback', '巡察反馈意见'], ['three_lists', '三张清单']];
   const q = (kind) => (item ? { kind, item } : { kind, round, ...(unit ? { unit } : {}) });
   return html`<p class="doc-links">拟制公文：${links.map(([kind, name], i) => html`${i ? ' · ' : ''}<a href=${href('document', q(kind))} data-kind=${kind}>${name}</a>`)}</p>`;
 }
