@@ -17,21 +17,22 @@
 
 /* what a document row gives, in this order (document.get, document.list) */
 #define COLUMNS "d.id, d.number, d.seq, d.kind, d.kind_name, d.issuer, d.issuer_name, d.year, d.round," \
-                " d.unit, d.title, d.recipient, d.sources, d.content_sha256, d.issued_on, d.issued_by"
+                " d.unit, d.title, d.recipient, d.sources, d.content_sha256, d.issued_on, d.issued_by, d.item," \
+                " d.referral, d.dated, d.text"
 
 static json_t *
 s_row (sqlite3_stmt *stmt)
 {
     static const char *const names[] = { "number", "kind", "kind_name", "issuer", "issuer_name", "year",
                                          "round", "unit", "title", "recipient", "sources", "content_sha256",
-                                         "issued_on", "issued_by" };
-    static const int columns[] = { 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+                                         "issued_on", "issued_by", "item", "referral", "dated", "text" };
+    static const int columns[] = { 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19 };
     json_t *row = json_pack ("{s:I, s:I}", "document", (json_int_t) sqlite3_column_int64 (stmt, 0),
                              "seq", (json_int_t) sqlite3_column_int64 (stmt, 2));
     for (size_t i = 0; row && i < sizeof names / sizeof names[0]; i++) {
         int c = columns[i];
         json_t *v;
-        if (c == 7)
+        if (c == 7 || ((c == 16 || c == 17) && sqlite3_column_type (stmt, c) != SQLITE_NULL))
             v = json_integer (sqlite3_column_int64 (stmt, c));
         else if (c == 12) {
             const char *text = (const char *) sqlite3_column_text (stmt, c);
@@ -168,6 +169,18 @@ rectify_document_issue (xc_call_t *call, void *state)
         if (found <= 0)
             return found < 0 ? -1 : xc_call_fail (call, XC_E_NOT_FOUND, "no unit '%s'", unit);
     }
+    /* the item it was made from (the console composes it again from it): one of this round's */
+    json_int_t item = json_integer_value (json_object_get (data, "item"));
+    if (item) {
+        stmt = xc_call_stmt (call, "SELECT 1 FROM items WHERE id = ?1 AND round IS ?2");
+        if (!stmt)
+            return -1;
+        sqlite3_bind_int64 (stmt, 1, item);
+        sqlite3_bind_text (stmt, 2, round, -1, SQLITE_TRANSIENT);
+        found = xc_call_exists (call, stmt, "unable to read the item");
+        if (found <= 0)
+            return found < 0 ? -1 : xc_call_fail (call, XC_E_NOT_FOUND, "no item %lld", (long long) item);
+    }
     /* each source once, rectify's own checked against the outbox */
     const json_t *sources = json_object_get (data, "sources");
     size_t i, j;
@@ -220,8 +233,8 @@ rectify_document_issue (xc_call_t *call, void *state)
     char *sources_text = json_dumps (sources, JSON_COMPACT);
     stmt = xc_call_stmt (call,
         "INSERT INTO documents (issuer, year, code, seq, number, kind, kind_name, issuer_name, round, unit, title,"
-        " recipient, sources, content_sha256, issued_on, issued_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-        " ?11, ?12, ?13, ?14, ?15, ?16)");
+        " recipient, sources, content_sha256, issued_on, issued_by, item, referral, dated, text) VALUES (?1, ?2, ?3,"
+        " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
     if (!stmt || !sources_text) {
         free (sources_text);
         json_decref (issuer);
@@ -240,6 +253,12 @@ rectify_document_issue (xc_call_t *call, void *state)
             sqlite3_bind_int64 (stmt, 4, seq);
         else
             sqlite3_bind_text (stmt, k + 1, texts[k], -1, SQLITE_TRANSIENT);
+    static const char *const ids[] = { "item", "referral" };
+    for (int k = 0; k < 2; k++)
+        if (json_object_get (data, ids[k]))
+            sqlite3_bind_int64 (stmt, 17 + k, json_integer_value (json_object_get (data, ids[k])));
+    sqlite3_bind_text (stmt, 19, json_string_value (json_object_get (data, "dated")), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 20, json_string_value (json_object_get (data, "text")), -1, SQLITE_TRANSIENT);
     free (sources_text);
     if (xc_call_exec (call, stmt, "unable to record the document") != 0) {
         json_decref (issuer);

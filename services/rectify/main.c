@@ -102,7 +102,8 @@ static const xc_migration_t s_migrations[] = {
       " code TEXT NOT NULL, seq INTEGER NOT NULL, number TEXT NOT NULL, kind TEXT NOT NULL,"
       " kind_name TEXT NOT NULL, issuer_name TEXT NOT NULL, round TEXT, unit TEXT,"
       " title TEXT NOT NULL, recipient TEXT NOT NULL, sources TEXT NOT NULL, content_sha256 TEXT NOT NULL,"
-      " issued_on TEXT NOT NULL, issued_by TEXT NOT NULL, UNIQUE (issuer, year, code, seq));"
+      " issued_on TEXT NOT NULL, issued_by TEXT NOT NULL, item INTEGER, referral INTEGER, dated TEXT,"
+      " text TEXT, UNIQUE (issuer, year, code, seq));"
       "CREATE INDEX documents_by_round ON documents (round, id);"
       "CREATE TABLE item_events (item INTEGER NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (item, event_id))"
       " WITHOUT ROWID;" },

@@ -183,6 +183,12 @@ static const xc_field_t s_document_issue[] = {
     TEXT ("title", true, 400), TEXT ("recipient", true, 400),
     { .name = "sources", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 200, .items = &s_source },
     { .name = "content_sha256", .type = XC_T_STRING, .required = true, .min = 64, .max = 64 },
+    /* what the console needs to compose the same document again (a reprint, checked against
+       content_sha256): the record it was made from, its 成文日期 and the text typed */
+    { .name = "item", .type = XC_T_INTEGER, .min = 1, .max = INT64_MAX },
+    { .name = "referral", .type = XC_T_INTEGER, .min = 1, .max = INT64_MAX },
+    { .name = "dated", .type = XC_T_DATE },
+    TEXT ("text", false, 8000),
     { .name = NULL },
 };
 static const xc_field_t s_document_get[] = {

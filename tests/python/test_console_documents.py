@@ -288,6 +288,32 @@ def test_special_report_with_its_sign_off(console, browser, tmp_path):
         ("referral", "referral.created"), ("referral", "referral.signed")}
 
 
+def test_an_issued_document_reprints_only_as_issued(console, browser, tmp_path):
+    """From the register, an issued document is composed again from the records and its entry:
+    the same SHA-256 as issued, so it prints with its number; once the record changed (the
+    item's due date extended) the page says so and offers no print."""
+    c, b = console, browser
+    docs = c.ok("rectify", "document.list", {"kind": "rectify_notice", "limit": 500})["items"]
+    doc = docs[0]
+    go(b, c, "#/documents")
+    click(b, f"a.doc-number[href$='id={doc['document']}']")
+    b.wait_for("#doc-same")
+    assert b.text("#doc-number") == doc["number"]
+    pdf = b.driver.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True})
+    path = os.path.join(str(tmp_path), "again.pdf")
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(pdf["data"]))
+    _, text = check_pdf(path, [doc["number"], doc["title"], doc["recipient"] + "：", written(doc["dated"])])
+    assert doc["content_sha256"] in text
+    it = c.ok("rectify", "rectify.get", {"item": doc["item"]})
+    later = (datetime.date.fromisoformat(it["due"]) + datetime.timedelta(days=30)).isoformat()
+    c.ok("rectify", "rectify.extend", {"item": doc["item"], "due": later, "reason": "因客观原因延期", "deadline": "item"})
+    go(b, c, f"#/document?id={doc['document']}")
+    b.wait_for("#doc-changed")
+    assert not b.driver.find_elements("css selector", "#doc-print")
+    assert doc["number"] not in b.text("#document")
+
+
 def test_the_numbers_have_no_gap_and_the_register_lists_them(console, browser):
     c, b = console, browser
     docs = c.ok("rectify", "document.list", {"limit": 500})["items"]

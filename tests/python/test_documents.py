@@ -164,6 +164,13 @@ def test_numbers_gapless_over_issues_retries_and_refusals(world):
     da = ok(issue(rectify, s.dist_a, "R-A", sources_of(s, rectify, items["R-A"])))
     assert number_re("云溪区委", "巡改", year).match(da["number"]) and da["seq"] == 1, da
     assert da["issuer"] == "D-A" and da["issuer_name"] == "中共云溪区委员会巡察工作领导小组办公室"
+    # the record it was made from, its date and text are kept for a reprint; an item of another
+    # round is refused
+    kept = ok(issue(rectify, s.office, "R-CITY", src, kind="interview_record", item=items["R-CITY"]["id"],
+                    dated="2026-03-05", text="约谈情况"))
+    got = ok(rectify.call(s.office, "document.get", {"document": kept["document"]}))
+    assert (got["item"], got["referral"], got["dated"], got["text"]) == (items["R-CITY"]["id"], None, "2026-03-05", "约谈情况")
+    assert code(issue(rectify, s.office, "R-CITY", src, item=items["R-A"]["id"])) == "not_found"
     # the register: document.get and document.list give what was issued
     doc = ok(rectify.call(s.office, "document.get", {"document": nxt["document"]}))
     assert doc["number"] == nxt["number"] and doc["sources"][-1]["service"] == "intake"
@@ -173,7 +180,7 @@ def test_numbers_gapless_over_issues_retries_and_refusals(world):
     # the event
     res = ok(rectify.call(s.office, "events.read", {"after": 0, "limit": 1000}))
     issued = [e for e in res["events"] if e["type"] == "document.issued"]
-    assert len(issued) == 6, [e["type"] for e in res["events"]]
+    assert len(issued) == 7, [e["type"] for e in res["events"]]
 
 
 def test_access(world):

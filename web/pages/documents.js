@@ -180,42 +180,74 @@ function Paper({ issuer, number, doc, edit, sources, sha }) {
   </article>`;
 }
 
+// The address a register entry was composed from (the links build the same): an item's kinds
+// by the item, a special report by its referral, the others by the round (and unit).
+function queryOf(doc) {
+  if (FROM_ITEM(doc.kind)) return { kind: doc.kind, item: String(doc.item) };
+  if (doc.kind === 'special_report') return { kind: doc.kind, referral: String(doc.referral) };
+  return { kind: doc.kind, round: doc.round, ...(doc.unit ? { unit: doc.unit } : {}) };
+}
+
+// 拟制公文 (#/document?kind=…) composes a new document; an issued one (#/document?id=, from the
+// register) is composed again from the records and its register entry (主送, date, text), and
+// shown as issued only when its SHA-256 is the one issued: a record changed since is said so.
 function ComposePage({ route }) {
-  const q = route.query;
+  const [issuedDoc, setIssuedDoc] = useState(null);
+  const q = route.query.id ? (issuedDoc ? queryOf(issuedDoc) : null) : route.query;
   const [rec, setRec] = useState(null);
   const [refusal, setRefusal] = useState(null);
   const [edit, setEdit] = useState({ recipient: '', date: todayIso(), text: '' });
   const [issued, setIssued] = useState(null);
   const [sha, setSha] = useState('');
   const [run, outcome, busy] = useCommand();
+  useEffect(() => {
+    let live = true;
+    setIssuedDoc(null);
+    if (route.query.id)
+      ask('rectify', 'document.get', { document: Number(route.query.id) }).then((d) => live && setIssuedDoc(d),
+        (e) => live && setRefusal(e));
+    return () => { live = false; };
+  }, [route.query.id]);
   const key = JSON.stringify(q);
   useEffect(() => {
     let live = true;
     setRec(null); setIssued(null); setRefusal(null);
+    if (!q) return undefined;
     gather(q).then((r) => {
       if (!live) return;
-      setRec(r);
+      setRec({ ...r, key });
+      if (issuedDoc) {
+        setEdit({ recipient: issuedDoc.recipient, date: issuedDoc.dated || issuedDoc.issued_on, text: issuedDoc.text || '' });
+        setIssued({ number: issuedDoc.number, issuer_name: issuedDoc.issuer_name, sha: issuedDoc.content_sha256, again: true });
+        return;
+      }
       const recipient = r.report ? (r.target || '') : r.unit ? `中共${r.unit.name}委员会` : `${r.round.name}各被巡察单位党组织`;
       // the 成文日期 offered is the service's today (its clock decides the number's year too)
       setEdit((e) => ({ ...e, recipient, date: r.kinds.today || e.date }));
     }, (e) => live && setRefusal(e));
     return () => { live = false; };
   }, [key]);
-  const sources = rec ? sourcesOf(q.kind, rec.items, rec.report) : [];
+  const ready = rec && q && rec.key === key;   // the records of the address shown, not of one left
+  const sources = ready ? sourcesOf(q.kind, rec.items, rec.report) : [];
   // a special report is issued once a leader has signed it off (referral.sign)
-  const unsigned = rec?.report && !rec.report.signed;
-  const doc = rec ? compose(q, rec, edit) : null;
-  const text = rec ? canonical(q, doc, edit, sources) : '';
+  const unsigned = ready && rec.report && !rec.report.signed;
+  const doc = ready ? compose(q, rec, edit) : null;
+  const text = ready ? canonical(q, doc, edit, sources) : '';
   useEffect(() => {
     let live = true;
     if (text) sha256Hex(text).then((h) => live && setSha(h));
     return () => { live = false; };
   }, [text]);
-  const kindName = rec?.kinds.kinds.find((k) => k.kind === q.kind)?.name;
+  const kindName = rec?.kinds.kinds.find((k) => k.kind === q?.kind)?.name;
+  // an issued document composed again: the same content as issued, or not
+  const same = issued?.again && sha ? sha === issued.sha : null;
   async function issue() {
     const data = { kind: q.kind, ...(rec.round ? { round: rec.round.id } : {}), title: doc.title, recipient: edit.recipient, sources,
-      content_sha256: await sha256Hex(text) };
+      content_sha256: await sha256Hex(text), dated: edit.date };
     if (rec.unit) data.unit = rec.unit.id;
+    if (q.item) data.item = Number(q.item);
+    if (q.referral) data.referral = Number(q.referral);
+    if (FREE_TEXT[q.kind] && edit.text) data.text = edit.text;
     const reply = await run('rectify', 'document.issue', data, `签发${kindName}“${doc.title}”，主送${edit.recipient}。签发后即编排发文字号，内容不能再修改。`,
       (r) => `已签发，发文字号：${r.result.number}`);
     if (reply) setIssued({ ...reply.result, sha: data.content_sha256 });
@@ -224,7 +256,9 @@ function ComposePage({ route }) {
   return html`<${Page} title=${kindName ? `拟制公文：${kindName}` : '拟制公文'}>
     <p class="no-print"><a href=${href('documents')}>← 返回公文登记</a></p>
     <${RefusalBox} refusal=${refusal}/>
-    ${!rec ? (refusal ? null : html`<${Busy} text="正在读取记录……"/>`) : html`
+    ${issued?.again && same === true ? html`<p class="done" role="status" id="doc-same">已签发的公文：按签名记录重新生成的内容与签发时一致（内容摘要相同），可以重印。</p>` : null}
+    ${issued?.again && same === false ? html`<p class="refusal" role="alert" id="doc-changed">记录在签发后已有变化，重新生成的内容与签发时不同（内容摘要不同），不能重印；下方为按当前记录生成的内容，仅供核对。</p>` : null}
+    ${!ready ? (refusal ? null : html`<${Busy} text="正在读取记录……"/>`) : html`
       ${!rec.kinds.kinds.some((k) => k.kind === q.kind) ? html`<p class="refusal" role="alert">此种公文未在政策中配置，无法拟制。</p>` : null}
       ${!sources.length ? html`<p class="refusal" role="alert">没有可作为来源的签名记录，无法签发。</p>` : null}
       ${unsigned ? html`<p class="refusal" role="alert" id="doc-unsigned">该专题报告尚未经领导签批，签批后方可签发。</p>` : null}
@@ -235,12 +269,12 @@ function ComposePage({ route }) {
         ${FREE_TEXT[q.kind] ? html`<${Field} label=${FREE_TEXT[q.kind]} name="text" textarea value=${edit.text} onValue=${set('text')} disabled=${!!issued}/>` : null}
         <div class="buttons">
           ${issued ? null : html`<button type="submit" class="primary" id="doc-issue" disabled=${busy || !sources.length || unsigned || !edit.recipient}>签发</button>`}
-          ${issued ? html`<button type="button" class="primary" id="doc-print" onClick=${() => window.print()}>打印</button>` : null}
+          ${issued && (!issued.again || same) ? html`<button type="button" class="primary" id="doc-print" onClick=${() => window.print()}>打印</button>` : null}
         </div>
         ${outcome}
       </form>
-      <${Paper} issuer=${issued ? { name: issued.issuer_name } : rec.issuer} number=${issued?.number} doc=${doc} edit=${edit}
-        sources=${sources} sha=${issued?.sha || sha}/>`}
+      <${Paper} issuer=${issued ? { name: issued.issuer_name } : rec.issuer} number=${issued && (!issued.again || same) ? issued.number : null}
+        doc=${doc} edit=${edit} sources=${sources} sha=${issued?.again ? sha : issued?.sha || sha}/>`}
   <//>`;
 }
 
@@ -251,7 +285,7 @@ function RegisterPage() {
     <${ListView} service="rectify" type="document.list" rowKey=${(d) => d.document}
       filters=${[{ name: 'round', label: '轮次' }, { name: 'year', label: '年度', number: true }]}
       columns=${[
-        { label: '发文字号', value: (d) => html`<span class="doc-number">${d.number}</span>` },
+        { label: '发文字号', value: (d) => html`<a class="doc-number" href=${href('document', { id: d.document })}>${d.number}</a>` },
         { label: '种类', value: (d) => d.kind_name },
         { label: '标题', value: (d) => d.title },
         { label: '主送', value: (d) => d.recipient },
