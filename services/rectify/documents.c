@@ -157,8 +157,11 @@ rectify_document_issue (xc_call_t *call, void *state)
             return found < 0 ? -1 : xc_call_fail (call, XC_E_NOT_FOUND, "no round '%s' (rectify learns rounds from intake)",
                                                   round);
     }
+    if (!round && xc_call_role_is (call, "district"))
+        return xc_call_fail (call, XC_E_FORBIDDEN, "a document without a round is the city office's: a district"
+                             " office issues the documents of its own rounds");
     /* the refusal names the round (its Chinese reads "<round> 不属于…") */
-    if (rectify_district_commands (call, rectify, round, round ? round : "-") != 0)
+    if (round && rectify_district_commands (call, rectify, round, round) != 0)
         return -1;
     if (unit) {
         stmt = xc_call_stmt (call, "SELECT 1 FROM units WHERE id = ?1");

@@ -125,6 +125,9 @@ def pdf_text(path, page=None, mode="-raw"):
 
 
 MM = 72 / 25.4     # points in a millimetre
+# a line of pdftotext -bbox-layout with its words: (xMin, yMin, xMax, yMax, the line's text)
+LINE = re.compile(r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">\s*'
+                  r'((?:<word[^>]*>[^<]*</word>\s*)+)</line>')
 WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
 
 
@@ -204,6 +207,16 @@ def test_rectify_notice_from_the_item_page(console, browser, tmp_path):
                                    "青石镇", it["summary"], written(it["due"]), "十一届第一轮"])
     doc = check_sources(c, number, text)
     assert {s["seq"] for s in doc["sources"]} == {e["seq"] for e in it["events"] if e["type"] == "rectify.opened"}
+    # 正文: 28 characters to a line of the 版心's 156 mm, 22 lines to its 225 mm (GB/T 9704 5.2.2)
+    lines = [(float(a), float(b), float(c_), "".join(re.findall(r">([^<]*)</word>", w)))
+             for a, b, c_, _, w in LINE.findall(pdf_text(path, 1, "-bbox-layout"))]
+    first = next(ln for ln in lines if ln[3].startswith("根据"))
+    assert len(first[3]) == 26, first             # after the two characters of the indent
+    assert abs(first[0] - (28 * MM + 2 * 156 * MM / 28)) < 1, first
+    assert abs((first[2] - first[0]) / 26 - 156 * MM / 28) < 0.1, first
+    body = [ln for ln in lines if first[1] - 1 <= ln[1] and ln[0] < 40 * MM][:4]
+    pitches = [b2[1] - b1[1] for b1, b2 in zip(body, body[1:])]
+    assert pitches and all(abs(p - 225 * MM / 22) < 0.6 for p in pitches), pitches
 
 
 def test_ladder_letter(console, browser, tmp_path):

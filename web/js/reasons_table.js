@@ -302,6 +302,8 @@ export const SERVICE_REASONS = [
   ["source rectify#%lld: no such event", "来源事件（整改服务第 {1} 号）不存在"],
   ["source rectify#%lld: its hash is not %s", "来源事件（整改服务第 {1} 号）的哈希与记录不符"],
   ["no document %lld", "没有公文 #{1}"],
+  ["a document without a round is the city office's: a district office issues the documents of its own rounds",
+   "不属于任何轮次的公文由市巡察办签发，县（区）巡察机构只签发本级组织轮次的公文"],
   ["only unit %s's own principal acts on item %lld", "只有单位 {1} 本身可以办理整改事项 #{2}"],
   ["the office sends %s, the unit's command, only to record it from history: give occurred_on",
    "“{1:message}”是被巡察单位的操作，巡察办只能补录历史，须填写发生日期"],
