@@ -206,7 +206,10 @@ def test_rectify_notice_from_the_item_page(console, browser, tmp_path):
                                    written(issued["issued_on"]),
                                    "青石镇", it["summary"], written(it["due"]), "十一届第一轮"])
     doc = check_sources(c, number, text)
-    assert {s["seq"] for s in doc["sources"]} == {e["seq"] for e in it["events"] if e["type"] == "rectify.opened"}
+    problem = c.ok("intake", "problem.get", {"problem": it["problem"]})
+    assert {(s["service"], s["seq"]) for s in doc["sources"]} == \
+        {("rectify", e["seq"]) for e in it["events"] if e["type"] == "rectify.opened"} | \
+        {("intake", e["seq"]) for e in problem["events"] if e["type"] == "problem.classified"}
     # 正文: 28 characters to a line of the 版心's 156 mm, 22 lines to its 225 mm (GB/T 9704 5.2.2)
     lines = [(float(a), float(b), float(c_), "".join(re.findall(r">([^<]*)</word>", w)))
              for a, b, c_, _, w in LINE.findall(pdf_text(path, 1, "-bbox-layout"))]

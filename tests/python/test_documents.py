@@ -117,6 +117,29 @@ def test_item_events_are_the_outbox_rows(world):
         assert body["data"]["item"] == items["R-CITY"]["id"]
 
 
+def test_problem_events_are_the_outbox_rows_and_hide_the_restricted(world):
+    """intake's problem.get gives the problem's events (seq, type, hash) as events.read has
+    them; a reader who may not see restricted events (the team that reported it) gets the open
+    ones only."""
+    s, items = world
+    intake = s.client("intake")
+    problem = items["R-CITY"]["problem"]
+    got = ok(intake.call(s.office, "problem.get", {"problem": problem}))
+    assert [e["type"] for e in got["events"]] == ["problem.recorded", "problem.classified", "problem.fed_back"], \
+        got["events"]
+    read, after = {}, 0
+    while True:
+        res = ok(intake.call(s.office, "events.read", {"after": after, "limit": 500}))
+        if not res["events"]:
+            break
+        for e in res["events"]:
+            read[e["seq"]] = (e["type"], e["hash"])
+            after = e["seq"]
+    assert all(read[e["seq"]] == (e["type"], e["hash"]) for e in got["events"])
+    team = ok(intake.call(s.team, "problem.get", {"problem": problem}))
+    assert [e["type"] for e in team["events"]] == ["problem.fed_back"], team["events"]
+
+
 def test_numbers_gapless_over_issues_retries_and_refusals(world):
     s, items = world
     rectify = s.client("rectify")

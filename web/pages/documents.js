@@ -59,6 +59,10 @@ async function gather(q) {
     const rows = await askAll('rectify', 'rectify.list', { round: q.round, ...(q.unit ? { unit: q.unit } : {}) });
     items = await Promise.all(rows.slice(0, MAX_SOURCES).map((r) => ask('rectify', 'rectify.get', { item: r.id })));
   }
+  // the notice and the feedback name the problems' classification too (problem.get's events)
+  if (q.kind === 'rectify_notice' || q.kind === 'feedback')
+    items = await Promise.all(items.map(async (it) => ({
+      ...it, problemEvents: (await ask('intake', 'problem.get', { problem: it.problem })).events || [] })));
   const roundId = q.round || items[0]?.round;
   const unitId = q.unit || (FROM_ITEM(q.kind) ? items[0]?.unit : null);
   const [kinds, round, unit] = await Promise.all([
@@ -88,8 +92,9 @@ async function gatherReport(q) {
   return { kinds, issuer: kinds.issuer, round, unit: null, units: {}, items: [], report, target };
 }
 
-// The events a document names: the items' rectify.opened, and for a ladder letter the
-// escalations too; for the lists and reports every item's events (its plan, claims, review).
+// The events a document names: the items' rectify.opened (and, for the notice and the feedback,
+// their problems' problem.classified in intake), for a ladder letter the escalations too; for
+// the lists every item's events (its plan, claims, review); a special report its referral's.
 function sourcesOf(kind, items, report) {
   if (kind === 'special_report')
     return (report?.events || []).filter((e) => e.type === 'referral.created' || e.type === 'referral.signed')
@@ -97,9 +102,13 @@ function sourcesOf(kind, items, report) {
   const types = kind === 'rectify_notice' || kind === 'feedback' ? ['rectify.opened']
     : kind.startsWith('step.') ? ['rectify.opened', 'rectify.escalated'] : null;
   const out = [];
-  for (const it of items)
+  for (const it of items) {
+    // the problem's classification (intake's problem.classified) the notice and the feedback rest on
+    for (const e of it.problemEvents || [])
+      if (e.type === 'problem.classified') out.push({ service: 'intake', seq: e.seq, hash: e.hash });
     for (const e of it.events || [])
       if (!types || types.includes(e.type)) out.push({ service: 'rectify', seq: e.seq, hash: e.hash });
+  }
   return out.slice(0, MAX_SOURCES);
 }
 
