@@ -42,6 +42,22 @@ def console(tmp_path_factory):
             ok(intake.call(o, "round.advance", {"round": "R-3", "stage": stage, "date": str(local_day(day))}))
         wait_until(lambda: len(c.ok("rectify", "rectify.list", {"round": "R-3", "limit": 100})["items"]) == LONG,
                    timeout=20, what="R-3's items in rectify")
+        # a district (云溪区) with a town and a round of its own, fed back
+        ok(intake.call(o, "unit.register", {"id": "D-1", "name": "云溪区", "level": "district"}))
+        ok(intake.call(o, "unit.register", {"id": "T-1", "name": "白石镇", "level": "town", "parent": "D-1"}))
+        ok(intake.call(o, "round.open", {
+            "id": "YX-1", "name": "云溪区第一轮", "kind": "regular", "team": "team-1", "owner": "D-1",
+            "targets": [{"unit": "T-1", "coverage": "main"}],
+            "planned_start": str(local_day(-30)), "planned_end": str(local_day(-10)), "date": str(local_day(-31))}))
+        ok(intake.call(o, "round.advance", {"round": "YX-1", "stage": "stationed", "date": str(local_day(-30))}))
+        p = ok(intake.call(s.team, "problem.report", {
+            "round": "YX-1", "unit": "T-1", "category": "public_concerns", "summary": "镇卫生院药品采购不规范",
+            "detail": "详见巡察底稿", "severity": "general", "source": "inspection_team"}))["problem"]
+        ok(intake.call(o, "problem.classify", {"problem": p, "dispositions": [{"kind": "feedback", "timeliness": "deadline"}]}))
+        for stage, day in (("withdrawn", -10), ("reported", -8), ("feedback_delivered", -2)):
+            ok(intake.call(o, "round.advance", {"round": "YX-1", "stage": stage, "date": str(local_day(day))}))
+        wait_until(lambda: c.ok("rectify", "rectify.list", {"round": "YX-1"})["items"], timeout=20,
+                   what="YX-1's item in rectify")
         items = c.ok("rectify", "rectify.list", {"round": "R-1", "unit": "U-A"})["items"]
         c.item = items[0]["id"]
         # U-A's plan: its measures go into the lists
@@ -328,6 +344,26 @@ def test_an_issued_document_reprints_only_as_issued(console, browser, tmp_path):
     b.wait_for("#doc-changed")
     assert not b.driver.find_elements("css selector", "#doc-print")
     assert doc["number"] not in b.text("#document")
+
+
+def test_a_district_office_issues_its_own(console, browser, tmp_path):
+    """A district office (区县巡察办) composes and issues the feedback of its own round: its own
+    发文机关 (from the district's name) and its own numbers; the register shows it its own."""
+    c = console
+    with Browser(tmp_path) as b:
+        b.driver.set_script_timeout(60)
+        signed_in(b, c, "web-district", "district", scope={"district": "D-1"}, display="云溪区委巡察办")
+        go(b, c, "#/round?id=YX-1")
+        click(b, "a[data-unit=T-1]")
+        number, path = issue_and_print(b, str(tmp_path), "district")
+        assert re.fullmatch(r"云溪区委巡反〔\d{4}〕1号", number), number
+        _, text = check_pdf(path, ["中共云溪区委员会巡察工作领导小组办公室", number, "白石镇", "镇卫生院药品采购不规范",
+                                   "云溪区第一轮"])
+        check_sources(c, number, text)
+        go(b, c, "#/documents")
+        wait_until(lambda: b.driver.find_elements("css selector", ".doc-number"), what="the district's register")
+        assert [e.text for e in b.driver.find_elements("css selector", ".doc-number")] == [number]
+        assert page_errors(b) == [], page_errors(b)
 
 
 def test_the_numbers_have_no_gap_and_the_register_lists_them(console, browser):
