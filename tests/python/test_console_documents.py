@@ -236,6 +236,11 @@ def test_rectify_notice_from_the_item_page(console, browser, tmp_path):
     body = [ln for ln in lines if first[1] - 1 <= ln[1] and ln[0] < 40 * MM][:4]
     pitches = [b2[1] - b1[1] for b1, b2 in zip(body, body[1:])]
     assert pitches and all(abs(p - 225 * MM / 22) < 0.6 for p in pitches), pitches
+    # the issuer's name and the date end two characters in from the 版心's right edge (7.3.5.2)
+    right = (28 + 156) * MM - 2 * 156 * MM / 28
+    date = next(ln for ln in lines if ln[3] == written(issued["issued_on"]))
+    signer = next(ln for ln in lines if ln[3] == "中共市委巡察工作领导小组办公室" and ln[1] > first[1])
+    assert abs(date[2] - right) < 2 and abs(signer[2] - right) < 2, (date, signer, right)
 
 
 def test_ladder_letter(console, browser, tmp_path):
