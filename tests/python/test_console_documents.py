@@ -272,6 +272,20 @@ def test_feedback_from_the_round_page(console, browser, tmp_path):
     check_sources(c, number, text)
 
 
+def test_feedback_from_the_unit_page(console, browser, tmp_path):
+    """A unit's page offers its rounds' documents: the 三张清单 of R-1 for 青石镇 only."""
+    c, b = console, browser
+    go(b, c, "#/unit?id=U-A")
+    click(b, "#unit-documents a[data-kind=three_lists][data-round=R-1]")
+    b.wait_for("#doc-rows")
+    number, path = issue_and_print(b, str(tmp_path), "unit-lists")
+    items = c.ok("rectify", "rectify.list", {"round": "R-1", "unit": "U-A"})["items"]
+    others = c.ok("rectify", "rectify.list", {"round": "R-1", "unit": "U-B"})["items"]
+    _, text = check_pdf(path, [number, "青石镇"] + [i["summary"] for i in items])
+    assert others and not any(flat(i["summary"]) in text for i in others)
+    check_sources(c, number, text)
+
+
 def test_three_lists_span_pages(console, browser, tmp_path):
     c, b = console, browser
     go(b, c, "#/round?id=R-3")

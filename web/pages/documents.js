@@ -6,7 +6,7 @@
 // standard's margins, 版头, 页码). The register lists what was issued (document.list).
 import { useEffect, useState } from '../vendor/preact/hooks.mjs';
 import { ask } from '../js/session.js';
-import { html, Page, Field, Id, Busy, RefusalBox, ListView, useCommand } from '../js/ui.js';
+import { html, Page, Field, Id, Busy, RefusalBox, ListView, useAsk, useCommand } from '../js/ui.js';
 import { routeHref } from '../js/route.js';
 
 const href = routeHref;
@@ -307,6 +307,17 @@ function RegisterPage() {
 // The link that opens a special report (专题报告) from its referral's page.
 export function ReportLink({ referral }) {
   return html`<p class="doc-links">拟制公文：<a href=${href('document', { kind: 'special_report', referral })} data-kind="special_report">专题报告</a></p>`;
+}
+
+// The links that open 拟制公文 from a unit's page: for each round in which the unit has items
+// (rectify.list of the unit, its first 500), its 巡察反馈意见 and its 三张清单.
+export function UnitDocumentLinks({ unit }) {
+  const got = useAsk('rectify', 'rectify.list', { unit, limit: 500 }, [unit]);
+  const rounds = [...new Set((got.value?.items || []).map((i) => i.round).filter(Boolean))];
+  if (!rounds.length) return null;
+  return html`<div class="doc-links" id="unit-documents"><p>拟制公文（有整改事项的轮次）：</p><ul>${rounds.map((r) => html`<li key=${r}>
+    <${Id}>${r}<//>：<a href=${href('document', { kind: 'feedback', round: r, unit })} data-kind="feedback" data-round=${r}>巡察反馈意见</a>
+    · <a href=${href('document', { kind: 'three_lists', round: r, unit })} data-kind="three_lists" data-round=${r}>三张清单</a></li>`)}</ul></div>`;
 }
 
 // The links that open 拟制公文 from a round's or an item's page.
