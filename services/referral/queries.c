@@ -155,7 +155,9 @@ referral_get (xc_call_t *call, void *state)
         char visibility[XC_NAME_MAX + REFERRAL_DISTRICT_LEN + 8], at[XC_RFC3339_LEN + 1];
         referral_visibility (target, owner, false, visibility, sizeof visibility);
         xc_clock_format (xc_call_now (call), at);
-        if (referral_emit (call, "lead.read", visibility, NULL,
+        /* not among the referral's events (referral.get's "events"): a read is about the reader,
+           and each read would change what the next one answers */
+        if (xc_call_emit_new (call, "lead.read", visibility, NULL,
                               json_pack ("{s:I, s:s, s:s}", "referral", id, "reader",
                                          xc_call_iss (call), "at", at)) != 0) {
             json_decref (r);
