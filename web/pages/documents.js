@@ -7,9 +7,8 @@
 import { useEffect, useState } from '../vendor/preact/hooks.mjs';
 import { ask } from '../js/session.js';
 import { html, Page, Field, Id, Busy, RefusalBox, ListView, useAsk, useCommand } from '../js/ui.js';
-import { routeHref } from '../js/route.js';
-
-const href = routeHref;
+import { word } from '../js/words.js';
+import { href, today } from './office/common.js';
 
 // What each kind is made from: an item, a referral (a special report), or a round (with a unit,
 // or all of the round's).
@@ -17,19 +16,11 @@ const FROM_ITEM = (kind) => kind === 'rectify_notice' || kind === 'interview_rec
 // The kinds whose records lack some text (what was said at an interview, a report's findings).
 const FREE_TEXT = { interview_record: '约谈情况（记录中没有的内容）', special_report: '报告补充说明（记录中没有的内容）' };
 const MAX_SOURCES = 200;   // document.issue's limit
-const CLASSES = { immediate: '立行立改', deadline: '限期整改', long_term: '长期坚持' };
 
 // A date as GB/T 9704-2012 7.3.5.1 writes it: Arabic numerals, 年月日 in full, no leading zeros.
 export function dateWritten(day) {
   const [y, m, d] = String(day).split('-').map(Number);
   return `${y}年${m}月${d}日`;
-}
-
-// Today as the browser's calendar has it: only the starting value of the date field.
-function todayIso() {
-  const d = new Date();
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
 
 async function sha256Hex(text) {
@@ -127,7 +118,7 @@ function compose(q, rec, edit) {
   if (q.kind === 'rectify_notice') {
     title = `关于${unitName}限期整改巡察反馈问题的${kindName}`;
     paragraphs.push(`根据${roundName}巡察反馈意见，你单位存在以下问题：${it.summary}（问题类别：${it.category_name || it.category}）。`);
-    paragraphs.push(`该问题于${dateWritten(it.opened_on)}反馈，整改类型为${CLASSES[it.class] ?? ''}，请于${it.due ? dateWritten(it.due) : '规定期限'}前完成整改，并按要求报送整改方案和整改情况。`);
+    paragraphs.push(`该问题于${dateWritten(it.opened_on)}反馈，整改类型为${word('class', it.class)}，请于${it.due ? dateWritten(it.due) : '规定期限'}前完成整改，并按要求报送整改方案和整改情况。`);
   } else if (q.kind.startsWith('step.')) {
     const d = it.deadlines.find((x) => x.running) || it.deadlines[0];
     title = `关于${unitName}巡察反馈问题整改逾期的${kindName}`;
@@ -140,13 +131,13 @@ function compose(q, rec, edit) {
   } else if (q.kind === 'feedback') {
     title = `${roundName}关于${unitName || '被巡察单位'}的${kindName}`;
     paragraphs.push(`按照巡察工作安排，${roundName}对${unitName || '被巡察单位'}进行了巡察。现将巡察发现的问题反馈如下：`);
-    rec.items.forEach((x, i) => paragraphs.push(`${i + 1}. ${x.summary}（${x.category_name || x.category}；${CLASSES[x.class] ?? ''}，整改期限${x.due ? dateWritten(x.due) : '—'}）。`));
+    rec.items.forEach((x, i) => paragraphs.push(`${i + 1}. ${x.summary}（${x.category_name || x.category}；${word('class', x.class)}，整改期限${x.due ? dateWritten(x.due) : '—'}）。`));
     paragraphs.push('请认真对照反馈问题，制定整改方案，明确整改措施、责任人和完成时限，按期报送整改情况。');
   } else if (q.kind === 'three_lists') {
     title = `${roundName}${unitName ? `${unitName}` : ''}${kindName}（问题清单、任务清单、责任清单）`;
     paragraphs.push(`${roundName}反馈问题共${rec.items.length}个，问题清单、任务清单和责任清单如下。`);
     rows = rec.items.map((x, i) => ({ n: i + 1, unit: rec.units[x.unit] ?? x.unit, summary: x.summary,
-      measures: measuresOf(x), due: dueOf(x), state: x.state === 'closed' ? '已销号' : '整改中' }));
+      measures: measuresOf(x), due: dueOf(x), state: word('state', x.state) }));
   } else {
     const r = rec.report;
     title = r.title;
@@ -205,7 +196,7 @@ function ComposePage({ route }) {
   const q = route.query.id ? (issuedDoc ? queryOf(issuedDoc) : null) : route.query;
   const [rec, setRec] = useState(null);
   const [refusal, setRefusal] = useState(null);
-  const [edit, setEdit] = useState({ recipient: '', date: todayIso(), text: '' });
+  const [edit, setEdit] = useState({ recipient: '', date: today(), text: '' });
   const [issued, setIssued] = useState(null);
   const [sha, setSha] = useState('');
   const [run, outcome, busy] = useCommand();
