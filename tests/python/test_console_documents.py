@@ -175,6 +175,9 @@ def check_pdf(path, must, pages_at_least=1):
     text = re.sub(r"—\d+—", "", flat(pdf_text(path)))
     for m in must:
         assert flat(m) in text, (m, text[:3000])
+    # only the document goes on paper: not the header, the nav, the page's title or the form
+    for shell in ("巡察工作平台", "拟制公文", "主送机关", "返回公文登记", "退出"):
+        assert shell not in text, (shell, text[:300])
     # GB/T 9704 7.5: odd pages' numbers on the right, even pages' on the left, one character
     # (4号, 14 pt) in from the 版心's edge; the 订口 (28 mm) is on the left of an odd page and on
     # the right of an even one, so the text starts 28 mm or 26 mm from the paper's left edge
@@ -358,6 +361,7 @@ def test_an_issued_document_reprints_only_as_issued(console, browser, tmp_path):
         f.write(base64.b64decode(pdf["data"]))
     _, text = check_pdf(path, [doc["number"], doc["title"], doc["recipient"] + "：", written(doc["dated"])])
     assert doc["content_sha256"] in text
+    assert "已签发的公文" not in text and "拟制公文" not in text, text[:300]   # the page's own words stay off the paper
     it = c.ok("rectify", "rectify.get", {"item": doc["item"]})
     later = (datetime.date.fromisoformat(it["due"]) + datetime.timedelta(days=30)).isoformat()
     c.ok("rectify", "rectify.extend", {"item": doc["item"], "due": later, "reason": "因客观原因延期", "deadline": "item"})

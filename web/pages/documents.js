@@ -256,8 +256,8 @@ function ComposePage({ route }) {
   return html`<${Page} title=${kindName ? `拟制公文：${kindName}` : '拟制公文'}>
     <p class="no-print"><a href=${href('documents')}>← 返回公文登记</a></p>
     <${RefusalBox} refusal=${refusal}/>
-    ${issued?.again && same === true ? html`<p class="done" role="status" id="doc-same">已签发的公文：按签名记录重新生成的内容与签发时一致（内容摘要相同），可以重印。</p>` : null}
-    ${issued?.again && same === false ? html`<p class="refusal" role="alert" id="doc-changed">记录在签发后已有变化，重新生成的内容与签发时不同（内容摘要不同），不能重印；下方为按当前记录生成的内容，仅供核对。</p>` : null}
+    ${issued?.again && same === true ? html`<p class="done no-print" role="status" id="doc-same">已签发的公文：按签名记录重新生成的内容与签发时一致（内容摘要相同），可以重印。</p>` : null}
+    ${issued?.again && same === false ? html`<p class="refusal no-print" role="alert" id="doc-changed">记录在签发后已有变化，重新生成的内容与签发时不同（内容摘要不同），不能重印；下方为按当前记录生成的内容，仅供核对。</p>` : null}
     ${!ready ? (refusal ? null : html`<${Busy} text="正在读取记录……"/>`) : html`
       ${!rec.kinds.kinds.some((k) => k.kind === q.kind) ? html`<p class="refusal" role="alert">此种公文未在政策中配置，无法拟制。</p>` : null}
       ${!sources.length ? html`<p class="refusal" role="alert">没有可作为来源的签名记录，无法签发。</p>` : null}
