@@ -407,3 +407,9 @@ def test_the_numbers_have_no_gap_and_the_register_lists_them(console, browser):
                what="the register's rows")
     shown = {e.text for e in b.driver.find_elements("css selector", ".doc-number")}
     assert shown <= {d["number"] for d in docs}
+    # filtered by kind (the policy's kinds offered): the register's 三张清单 only
+    go(b, c, "#/documents?kind=three_lists")
+    lists = {d["number"] for d in docs if d["kind"] == "three_lists"}
+    wait_until(lambda: {e.text for e in b.driver.find_elements("css selector", ".doc-number")} == lists,
+               what="the 三张清单 of the register")
+    assert b.driver.execute_script("return document.querySelector('select[name=kind]').value") == "three_lists"

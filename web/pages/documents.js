@@ -6,7 +6,7 @@
 // standard's margins, 版头, 页码). The register lists what was issued (document.list).
 import { useEffect, useState } from '../vendor/preact/hooks.mjs';
 import { ask } from '../js/session.js';
-import { html, Page, Field, Id, Busy, RefusalBox, ListView, useAsk, useCommand } from '../js/ui.js';
+import { html, Page, Field, Id, Busy, RefusalBox, ListView, useAsk, useAskOnce, useCommand } from '../js/ui.js';
 import { word } from '../js/words.js';
 import { href, today } from './office/common.js';
 
@@ -280,10 +280,13 @@ function ComposePage({ route }) {
 
 // The register: what was issued, with its number, kind, round and date (document.list).
 function RegisterPage() {
+  // the kinds as the deployment's policy names them (document.kinds), for the kind filter
+  const kinds = useAskOnce('rectify', 'document.kinds');
   return html`<${Page} title="公文登记">
-    <p class="muted">从轮次、整改事项页面的“拟制公文”开始拟制；签发后在此登记。</p>
+    <p class="muted">从轮次、单位、整改事项、专题报告页面的“拟制公文”开始拟制；签发后在此登记。</p>
     <${ListView} service="rectify" type="document.list" rowKey=${(d) => d.document}
-      filters=${[{ name: 'round', label: '轮次' }, { name: 'year', label: '年度', number: true }]}
+      filters=${[{ name: 'kind', label: '种类', options: (kinds?.kinds || []).map((k) => [k.kind, k.name]) },
+                 { name: 'round', label: '轮次' }, { name: 'unit', label: '单位' }, { name: 'year', label: '年度', number: true }]}
       columns=${[
         { label: '发文字号', value: (d) => html`<a class="doc-number" href=${href('document', { id: d.document })}>${d.number}</a>` },
         { label: '种类', value: (d) => d.kind_name },
