@@ -18,6 +18,7 @@ from consolelib import OFFICE_ISS, click, click_confirm, console_suite, ok, page
 from hostilelib import local_day
 
 LONG = 36          # problems of round R-3: its 三张清单 spans pages
+TOO_MANY = 201     # problems of round R-4: more than one document's 200 sources
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +43,20 @@ def console(tmp_path_factory):
             ok(intake.call(o, "round.advance", {"round": "R-3", "stage": stage, "date": str(local_day(day))}))
         wait_until(lambda: len(c.ok("rectify", "rectify.list", {"round": "R-3", "limit": 100})["items"]) == LONG,
                    timeout=20, what="R-3's items in rectify")
+        # round R-4: more items than one document may name as sources (200)
+        ok(intake.call(o, "round.open", {
+            "id": "R-4", "name": "十一届第四轮", "kind": "regular", "team": "team-1",
+            "targets": [{"unit": "U-C", "coverage": "main"}],
+            "planned_start": str(local_day(-30)), "planned_end": str(local_day(-10)), "date": str(local_day(-31))}))
+        ok(intake.call(o, "round.advance", {"round": "R-4", "stage": "stationed", "date": str(local_day(-30))}))
+        for n in range(TOO_MANY):
+            p = ok(intake.call(s.team, "problem.report", {
+                "round": "R-4", "unit": "U-C", "category": "public_concerns", "summary": f"第{n + 1}项问题",
+                "detail": "详见巡察底稿", "severity": "general", "source": "inspection_team"}))["problem"]
+            ok(intake.call(o, "problem.classify", {
+                "problem": p, "dispositions": [{"kind": "feedback", "timeliness": "deadline"}]}))
+        for stage, day in (("withdrawn", -10), ("reported", -8), ("feedback_delivered", -2)):
+            ok(intake.call(o, "round.advance", {"round": "R-4", "stage": stage, "date": str(local_day(day))}))
         # a district (云溪区) with a town and a round of its own, fed back
         ok(intake.call(o, "unit.register", {"id": "D-1", "name": "云溪区", "level": "district"}))
         ok(intake.call(o, "unit.register", {"id": "T-1", "name": "白石镇", "level": "town", "parent": "D-1"}))
@@ -303,6 +318,17 @@ def test_three_lists_span_pages(console, browser, tmp_path):
     pages, text = check_pdf(path, ["三张清单", number, "市教育局"] + [i["summary"] for i in items], pages_at_least=3)
     print(f"三张清单 of {len(items)} items: {pages} pages")
     check_sources(c, number, text)
+
+
+def test_more_items_than_a_document_names_are_refused_in_the_page(console, browser):
+    """A round of 201 items: its 三张清单 would name more than document.issue's 200 sources, so
+    the page says so (and to make it by unit) instead of leaving items out."""
+    c, b = console, browser
+    wait_until(lambda: len(c.ok("rectify", "rectify.list", {"round": "R-4", "limit": 500})["items"]) == TOO_MANY,
+               timeout=30, what="R-4's items in rectify")
+    go(b, c, "#/document?kind=three_lists&round=R-4")
+    assert "201" in b.text("#doc-too-many")
+    assert not b.driver.find_elements("css selector", "#doc-issue")
 
 
 def test_interview_record(console, browser, tmp_path):

@@ -48,7 +48,9 @@ async function gather(q) {
   if (FROM_ITEM(q.kind)) items = [await ask('rectify', 'rectify.get', { item: Number(q.item) })];
   else {
     const rows = await askAll('rectify', 'rectify.list', { round: q.round, ...(q.unit ? { unit: q.unit } : {}) });
-    items = await Promise.all(rows.slice(0, MAX_SOURCES).map((r) => ask('rectify', 'rectify.get', { item: r.id })));
+    // a document names at most 200 sources: more items than that are not made into one document
+    if (rows.length > MAX_SOURCES) return { tooMany: rows.length };
+    items = await Promise.all(rows.map((r) => ask('rectify', 'rectify.get', { item: r.id })));
   }
   // the notice and the feedback name the problems' classification too (problem.get's events)
   if (q.kind === 'rectify_notice' || q.kind === 'feedback')
@@ -196,6 +198,7 @@ function ComposePage({ route }) {
   const q = route.query.id ? (issuedDoc ? queryOf(issuedDoc) : null) : route.query;
   const [rec, setRec] = useState(null);
   const [refusal, setRefusal] = useState(null);
+  const [tooMany, setTooMany] = useState(0);
   const [edit, setEdit] = useState({ recipient: '', date: today(), text: '' });
   const [issued, setIssued] = useState(null);
   const [sha, setSha] = useState('');
@@ -211,10 +214,14 @@ function ComposePage({ route }) {
   const key = JSON.stringify(q);
   useEffect(() => {
     let live = true;
-    setRec(null); setIssued(null); setRefusal(null);
+    setRec(null); setIssued(null); setRefusal(null); setTooMany(0);
     if (!q) return undefined;
     gather(q).then((r) => {
       if (!live) return;
+      if (r.tooMany) {
+        setTooMany(r.tooMany);
+        return;
+      }
       setRec({ ...r, key });
       if (issuedDoc) {
         setEdit({ recipient: issuedDoc.recipient, date: issuedDoc.dated || issuedDoc.issued_on, text: issuedDoc.text || '' });
@@ -258,7 +265,8 @@ function ComposePage({ route }) {
     <${RefusalBox} refusal=${refusal}/>
     ${issued?.again && same === true ? html`<p class="done no-print" role="status" id="doc-same">已签发的公文：按签名记录重新生成的内容与签发时一致（内容摘要相同），可以重印。</p>` : null}
     ${issued?.again && same === false ? html`<p class="refusal no-print" role="alert" id="doc-changed">记录在签发后已有变化，重新生成的内容与签发时不同（内容摘要不同），不能重印；下方为按当前记录生成的内容，仅供核对。</p>` : null}
-    ${!ready ? (refusal ? null : html`<${Busy} text="正在读取记录……"/>`) : html`
+    ${tooMany ? html`<p class="refusal" role="alert" id="doc-too-many">本公文涉及整改事项 ${tooMany} 项，超过一份公文可列明的 ${MAX_SOURCES} 项来源记录，请按单位分别拟制。</p>` : null}
+    ${!ready ? (refusal || tooMany ? null : html`<${Busy} text="正在读取记录……"/>`) : html`
       ${!rec.kinds.kinds.some((k) => k.kind === q.kind) ? html`<p class="refusal" role="alert">此种公文未在政策中配置，无法拟制。</p>` : null}
       ${!sources.length ? html`<p class="refusal" role="alert">没有可作为来源的签名记录，无法签发。</p>` : null}
       ${unsigned ? html`<p class="refusal" role="alert" id="doc-unsigned">该专题报告尚未经领导签批，签批后方可签发。</p>` : null}
