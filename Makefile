@@ -30,7 +30,7 @@ GATEWAY_PKG := libmicrohttpd gnutls
 DEB_BUILD_PKGS := gcc libc6-dev pkg-config libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev \
                   libssl-dev libjemalloc-dev libmicrohttpd-dev libgnutls28-dev
 DEB_TEST_PKGS  := python3-zmq python3-nacl python3-pytest python3-aiosmtpd python3-requests valgrind sqlite3 nodejs \
-                  curl openssl chromium chromium-driver python3-selenium fonts-noto-cjk
+                  curl openssl chromium chromium-driver python3-selenium fonts-noto-cjk poppler-utils
 DEB_PKGS  := $(DEB_BUILD_PKGS) $(DEB_TEST_PKGS)
 CONTAINER_DEB_PKGS := podman runc slirp4netns debootstrap docker-compose nftables iproute2 git
 CONTAINER_TOOLS    := podman runc slirp4netns debootstrap docker-compose nft ip git
@@ -91,6 +91,7 @@ deps:
 	  command -v chromium >/dev/null || missing="$$missing chromium"; \
 	  command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	  fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
+	  command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: missing:$$missing"; \

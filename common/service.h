@@ -141,6 +141,11 @@ int xc_call_begin (xc_call_t *call);
     the verifier threads); a command that fails takes its events back with its savepoint. */
 int xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
                   const json_t *data);
+/*  xc_call_emit, writing the event's outbox id (the outbox's unique "id") to id_out, or ""
+    for a keyed event (its id is its key). A service that keeps its own index of events (an
+    item's events, rectify's documents) finds their seq and hash there once committed. */
+int xc_call_emit_id (xc_call_t *call, const char *type, const char *visibility, const char *key,
+                     const json_t *data, char id_out[XC_UUID_LEN + 1]);
 
 /*  A message signed by the service for someone outside the protocol's request/reply (e.g. a
     webhook): iss the service, exp iat + limits.clock_skew_seconds, id derived from key as for

@@ -184,6 +184,13 @@ int
 xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
               const json_t *data)
 {
+    return xc_call_emit_id (call, type, visibility, key, data, NULL);
+}
+
+int
+xc_call_emit_id (xc_call_t *call, const char *type, const char *visibility, const char *key,
+                 const json_t *data, char id_out[XC_UUID_LEN + 1])
+{
     xc_service_t *self = call->service;
     if (!self->in_tx)
         return xc_call_fail (call, XC_E_INTERNAL, "emit outside a transaction");
@@ -215,6 +222,8 @@ xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const c
                              " events.read reply carries (limits.max_message_bytes %zu)", type, entry, budget,
                              self->config->max_message_bytes);
     }
+    if (id_out)
+        memcpy (id_out, key ? "" : id, key ? 1 : XC_UUID_LEN + 1);
     event->event_id = strdup (key ? key : id);
     event->keyed = key != NULL;
     event->type = strdup (type);

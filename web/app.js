@@ -16,9 +16,11 @@ import * as people from "./pages/people.js";
 import * as inbox from "./pages/inbox.js";
 import * as dashboard from "./pages/dashboard.js";
 import * as verify from "./pages/verify.js";
+import * as documents from "./pages/documents.js";
 
 // the dashboard first: the office's and a district office's home page
-export const PAGES = [dashboard, office, unit, team, discipline, reporter, people, inbox, verify].flatMap((m) => m.pages);
+export const PAGES = [dashboard, office, unit, team, discipline, reporter, people, inbox, documents, verify]
+  .flatMap((m) => m.pages);
 
 export const mayOpen = (page, me) => !!page && (page.public || (!!me && page.role.includes(me.role)));
 

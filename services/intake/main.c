@@ -104,6 +104,11 @@ static const xc_migration_t s_migrations[] = {
       "ALTER TABLE rounds ADD COLUMN link_district TEXT;"
       "CREATE INDEX rounds_by_owner ON rounds (owner_district, id);"
       "CREATE INDEX rounds_by_crosser ON rounds (link_by, id) WHERE link_by IS NOT NULL;" },
+    /* issue 23: a problem's events by outbox id (problem.get's "events": what a formal
+       document made from the problem names as its sources) */
+    { "problems' events",
+      "CREATE TABLE problem_events (problem INTEGER NOT NULL, event_id TEXT NOT NULL,"
+      " PRIMARY KEY (problem, event_id)) WITHOUT ROWID;" },
 };
 
 /* ------------------------------------------------------------------ hooks */

@@ -4,7 +4,28 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/codec.h"
 #include "services/intake/intake.h"
+
+/*  Emits an event about problem id (data stolen), keeping its outbox id: problem.get gives the
+    problem's events with their seq and hash (the sources a formal document names). */
+static int
+s_emit (xc_call_t *call, const char *type, const char *visibility, const char *key, json_t *data, json_int_t id)
+{
+    if (!data)
+        return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+    char event_id[XC_UUID_LEN + 1];
+    int rc = xc_call_emit_id (call, type, visibility, key, data, event_id);
+    json_decref (data);
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *stmt = xc_call_stmt (call, "INSERT OR IGNORE INTO problem_events (problem, event_id) VALUES (?1, ?2)");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_text (stmt, 2, key ? key : event_id, -1, SQLITE_TRANSIENT);
+    return xc_call_exec (call, stmt, "unable to record the problem's event");
+}
 
 #define FEEDBACK_STAGE 4             /* index of feedback_delivered in a round's stages */
 
@@ -432,7 +453,7 @@ intake_problem_report (xc_call_t *call, void *state)
     }
     if (from_history)
         json_object_set_new (event, "recorded_from_history", json_true ());
-    if (xc_call_emit_new (call, "problem.recorded", INTAKE_RESTRICTED, NULL, event) != 0)
+    if (s_emit (call, "problem.recorded", INTAKE_RESTRICTED, NULL, event, id) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:I}", "problem", id));
     return 0;
@@ -460,7 +481,7 @@ s_feed_back (xc_call_t *call, const intake_t *intake, json_int_t id, const char 
     }
     char key[64];
     snprintf (key, sizeof key, "fed_back:%lld", (long long) id);
-    if (xc_call_emit_new (call, "problem.fed_back", NULL, key, event) != 0)
+    if (s_emit (call, "problem.fed_back", NULL, key, event, id) != 0)
         return -1;
     sqlite3_stmt *stmt = xc_call_stmt (call, "UPDATE problems SET fed_back_on = ?2 WHERE id = ?1");
     if (!stmt)
@@ -607,7 +628,7 @@ intake_problem_classify (xc_call_t *call, void *state)
         json_decref (classified);
         goto done;
     }
-    if (xc_call_emit_new (call, "problem.classified", INTAKE_RESTRICTED, NULL, classified) != 0)
+    if (s_emit (call, "problem.classified", INTAKE_RESTRICTED, NULL, classified, id) != 0)
         goto done;
     for (size_t i = 0; i < json_array_size (dispositions); i++) {
         /* What a receiving body needs of the problem; a lead also carries its evidence and
@@ -632,8 +653,8 @@ intake_problem_classify (xc_call_t *call, void *state)
             json_decref (event);
             goto done;
         }
-        if (xc_call_emit_new (call, lead ? "problem.referred" : "problem.handed_over",
-                         lead ? INTAKE_RESTRICTED : NULL, NULL, event) != 0)
+        if (s_emit (call, lead ? "problem.referred" : "problem.handed_over",
+                    lead ? INTAKE_RESTRICTED : NULL, NULL, event, id) != 0)
             goto done;
     }
     if (timeliness) {
@@ -732,7 +753,7 @@ intake_problem_merge (xc_call_t *call, void *state)
         json_decref (event);
         return -1;
     }
-    if (xc_call_emit_new (call, "problem.merged", NULL, NULL, event) != 0)
+    if (s_emit (call, "problem.merged", NULL, NULL, event, into) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:I, s:O}", "into", into, "from", from));
     return 0;
@@ -767,6 +788,21 @@ intake_problem_get (xc_call_t *call, void *state)
                         "lead") == 0)
                 json_array_remove (dispositions, i);
     }
+    /* Its signed events with their seq and hash (a formal document's sources); the restricted
+       ones (recorded, classified, referred) only to whom the dispositions' leads are shown. */
+    bool restricted = scope == INTAKE_SCOPE_OWNS
+                      || intake_policy_restricted_reader (&intake->policy, xc_call_msg (call)->principal);
+    static const char *const event_names[] = { "seq", "type", "hash", NULL };
+    json_t *events = xc_call_rows (call, restricted
+        ? "SELECT o.seq, o.type, lower (hex (o.hash)) FROM problem_events e JOIN outbox o ON o.id = e.event_id"
+          " WHERE e.problem = ?1 ORDER BY o.seq"
+        : "SELECT o.seq, o.type, lower (hex (o.hash)) FROM problem_events e JOIN outbox o ON o.id = e.event_id"
+          " WHERE e.problem = ?1 AND o.visibility <> '" INTAKE_RESTRICTED "' ORDER BY o.seq", id, event_names, NULL);
+    if (!events) {
+        json_decref (problem);
+        return -1;
+    }
+    json_object_set_new (problem, "events", events);
     /* The reporter's identity is shown only to the inspection office. */
     if (xc_call_role_is (call, "office") && json_is_true (json_object_get (problem, "has_reporter"))) {
         sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT reporter FROM problems WHERE id = ?1");

@@ -95,6 +95,18 @@ static const xc_migration_t s_migrations[] = {
       "CREATE INDEX rounds_by_reader ON rounds (link_by) WHERE link_by IS NOT NULL;"
       "CREATE INDEX items_by_round_state ON items (round, state, id);"
       "ALTER TABLE deadlines ADD COLUMN policy_source TEXT NOT NULL DEFAULT 'city';" },
+    /* issue 23: the formal documents' register (documents.c), numbered gapless per issuer, year
+       and code; an item's events by outbox id, for the sources a document names */
+    { "documents, items' events",
+      "CREATE TABLE documents (id INTEGER PRIMARY KEY, issuer TEXT NOT NULL, year INTEGER NOT NULL,"
+      " code TEXT NOT NULL, seq INTEGER NOT NULL, number TEXT NOT NULL, kind TEXT NOT NULL,"
+      " kind_name TEXT NOT NULL, issuer_name TEXT NOT NULL, round TEXT, unit TEXT,"
+      " title TEXT NOT NULL, recipient TEXT NOT NULL, sources TEXT NOT NULL, content_sha256 TEXT NOT NULL,"
+      " issued_on TEXT NOT NULL, issued_by TEXT NOT NULL, item INTEGER, referral INTEGER, dated TEXT,"
+      " text TEXT, UNIQUE (issuer, year, code, seq));"
+      "CREATE INDEX documents_by_round ON documents (round, id);"
+      "CREATE TABLE item_events (item INTEGER NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (item, event_id))"
+      " WITHOUT ROWID;" },
 };
 
 static const char *const s_readers[] = { "office", "service", "unit", "discipline", "audit", "district", NULL };
@@ -118,6 +130,14 @@ s_event_visible (const xc_principal_t *reader, const char *visibility, void *sta
     if (strncmp (visibility, "round:", 6) == 0)      /* rectify.regime_set */
         return strcmp (reader->role, "district") != 0
                || rectify_district_reach (state, xc_principal_district (reader), visibility + 6) > 0;
+    /* "documents round:<round>": the register's events, for the offices and the services;
+       "documents" (no round): the city office's and the services' */
+    if (strcmp (visibility, "documents") == 0)
+        return strcmp (reader->role, "office") == 0 || strcmp (reader->role, "service") == 0;
+    if (strncmp (visibility, "documents round:", 16) == 0)
+        return strcmp (reader->role, "office") == 0 || strcmp (reader->role, "service") == 0
+               || (strcmp (reader->role, "district") == 0
+                   && rectify_district_reach (state, xc_principal_district (reader), visibility + 16) > 0);
     if (strncmp (visibility, "unit:", 5) != 0)
         return true;
     const char *round = strstr (visibility, " round:");

@@ -67,7 +67,27 @@ static const xc_field_t s_district_fields[] = {
 static const xc_field_t s_district = { .type = XC_T_OBJECT, .fields = s_district_fields };
 static const xc_field_t s_sentence = { .type = XC_T_STRING, .min = 1, .max = 2000 };
 static const xc_field_t s_role = { .type = XC_T_STRING, .min = 1, .max = RECTIFY_WORD - 1 };
+/* policies.rectify.documents: the formal documents' kinds and issuers (documents.c) */
+static const xc_field_t s_doc_kind_fields[] = {
+    { .name = "name", .type = XC_T_STRING, .required = true, .min = 1, .max = 60 },
+    { .name = "code", .type = XC_T_STRING, .required = true, .min = 1, .max = 40 },
+    { .name = NULL },
+};
+static const xc_field_t s_doc_kind = { .type = XC_T_OBJECT, .fields = s_doc_kind_fields };
+static const xc_field_t s_doc_issuer_fields[] = {
+    { .name = "name", .type = XC_T_STRING, .required = true, .min = 1, .max = 200 },
+    { .name = "short", .type = XC_T_STRING, .required = true, .min = 1, .max = 60 },
+    { .name = NULL },
+};
+static const xc_field_t s_doc_issuer = { .type = XC_T_OBJECT, .fields = s_doc_issuer_fields };
+static const xc_field_t s_documents_fields[] = {
+    { .name = "kinds", .type = XC_T_MAP, .max = 64, .items = &s_doc_kind },
+    { .name = "issuers", .type = XC_T_MAP, .max = 256, .items = &s_doc_issuer },
+    { .name = "district_issuer", .type = XC_T_OBJECT, .fields = s_doc_issuer_fields },
+    { .name = NULL },
+};
 static const xc_field_t s_fields[] = {
+    { .name = "documents", .type = XC_T_OBJECT, .fields = s_documents_fields },
     { .name = "history_roles", .type = XC_T_ARRAY, .max = RECTIFY_MAX_ROLES, .items = &s_role },
     SPAN ("history_quiet"),
     { .name = "definitions", .type = XC_T_MAP, .max = 32, .items = &s_sentence },
@@ -95,6 +115,41 @@ static const char s_defaults[] =
     "             {\"grade\": \"poor\", \"name\": \"差\", \"min\": 0}],"
     " \"history_roles\": [\"office\"], \"history_quiet\": \"1 days\","
     " \"interview\": {\"below\": 60, \"lowest\": 0}}";
+
+/*  The formal documents (documents.c): each kind's name and code (机关代字, numbered apart per
+    issuer and year), each step of the default ladder's letter, and the issuers (发文机关): the
+    city's, and a district's built from its name ({district}) unless issuers names it. */
+static const char s_documents_defaults[] =
+    "{\"kinds\": {\"feedback\": {\"name\": \"巡察反馈意见\", \"code\": \"巡反\"},"
+    "            \"rectify_notice\": {\"name\": \"整改通知书\", \"code\": \"巡改\"},"
+    "            \"step.supervision_notice\": {\"name\": \"督办函\", \"code\": \"巡督\"},"
+    "            \"step.stage_guidance\": {\"name\": \"阶段指导函\", \"code\": \"巡导\"},"
+    "            \"step.reminder\": {\"name\": \"提醒函\", \"code\": \"巡提\"},"
+    "            \"step.warning\": {\"name\": \"警示函\", \"code\": \"巡警\"},"
+    "            \"step.accountability\": {\"name\": \"约谈通知书\", \"code\": \"巡责\"},"
+    "            \"interview_record\": {\"name\": \"约谈记录\", \"code\": \"巡谈\"},"
+    "            \"special_report\": {\"name\": \"专题报告\", \"code\": \"巡报\"},"
+    "            \"three_lists\": {\"name\": \"三张清单\", \"code\": \"巡单\"}},"
+    " \"issuers\": {\"city\": {\"name\": \"中共市委巡察工作领导小组办公室\", \"short\": \"市委\"}},"
+    " \"district_issuer\": {\"name\": \"中共{district}委员会巡察工作领导小组办公室\", \"short\": \"{district}委\"}}";
+
+/*  policy->documents: the defaults with the deployment's kinds and issuers added or replaced. A
+    ladder step's letter is the kind "step.<step>"; a step without one has no letter (the
+    console says so) rather than a name made up here. */
+static int
+s_load_documents (rectify_policy_t *policy, const json_t *given, xc_err_t *err)
+{
+    json_t *docs = json_loads (s_documents_defaults, 0, NULL);
+    if (!docs)
+        return xc_err_set (err, XC_E_INTERNAL, "out of memory");
+    policy->documents = docs;
+    static const char *const parts[] = { "kinds", "issuers" };
+    for (int i = 0; i < 2; i++)
+        json_object_update (json_object_get (docs, parts[i]), json_object_get (given, parts[i]));
+    if (json_object_get (given, "district_issuer"))
+        json_object_set (docs, "district_issuer", json_object_get (given, "district_issuer"));
+    return 0;
+}
 
 /*  What a person reads next to each rate and less obvious figure of rectify.stats
     (docs/services/rectify.md); a deployment's definitions replace these or add to them. */
@@ -292,6 +347,7 @@ s_merge (const json_t *base, const json_t *given)
         json_object_set_new (merged, additive[i], sum);
     }
     json_object_del (merged, "districts");
+    json_object_del (merged, "documents");
     return merged;
 }
 
@@ -343,6 +399,8 @@ rectify_policy_load (rectify_policy_t *policy, const xc_config_t *cfg, xc_err_t 
     int rc = s_load (policy, merged, "policies.rectify", err);
     if (rc == 0)
         rc = s_load_districts (policy, merged, json_object_get (section, "districts"), err);
+    if (rc == 0)
+        rc = s_load_documents (policy, json_object_get (section, "documents"), err);
     if (rc != 0)
         rectify_policy_clear (policy);
     if (rc != 0 && err)
@@ -357,6 +415,8 @@ rectify_policy_clear (rectify_policy_t *policy)
 {
     json_decref (policy->definitions);
     policy->definitions = NULL;
+    json_decref (policy->documents);
+    policy->documents = NULL;
     for (int i = 0; i < policy->n_districts; i++)
         rectify_policy_clear (&policy->districts[i].policy);
     free (policy->districts);

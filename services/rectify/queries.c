@@ -138,6 +138,7 @@ rectify_get (xc_call_t *call, void *state)
                                           "reason", "reviewed_on", NULL };
     static const char *const history[] = { "n", "action", "by", "at", "data", "occurred_on",
                                            "recorded_from_history", NULL };
+    static const char *const events[] = { "seq", "type", "hash", NULL };
     static const char *const json_columns[] = { "data", "evidence", "extensions", NULL };
     json_t *parts[] = {
         xc_call_rows (call, "SELECT n, text, owner, lead_leader, deadline, done_on FROM measures WHERE item = ?1"
@@ -150,10 +151,13 @@ rectify_get (xc_call_t *call, void *state)
         xc_call_rows (call, "SELECT n, action, by, at, data, occurred_on, from_history FROM item_history"
                       " WHERE item = ?1 ORDER BY n",
                       id, history, json_columns),
+        /* the item's signed events (its seq and hash: what a formal document names as sources) */
+        xc_call_rows (call, "SELECT o.seq, o.type, lower (hex (o.hash)) FROM item_events e JOIN outbox o"
+                      " ON o.id = e.event_id WHERE e.item = ?1 ORDER BY o.seq", id, events, NULL),
     };
-    static const char *const keys[] = { "measures", "deadlines", "claims", "history" };
+    static const char *const keys[] = { "measures", "deadlines", "claims", "history", "events" };
     bool failed = false;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         failed = failed || !parts[i];
         json_object_set_new (item, keys[i], parts[i] ? parts[i] : json_null ());
     }

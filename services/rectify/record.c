@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/codec.h"
 #include "services/rectify/rectify.h"
 
 int
@@ -56,5 +57,20 @@ rectify_emit (xc_call_t *call, const char *type, const char *unit, const char *k
             }
             json_object_set_new (data, "round_owner", json_string (owner));
         }
-    return xc_call_emit_new (call, type, visibility, key, data);
+    /* an item's events are kept by outbox id: rectify.get gives their seq and hash (the sources
+       a formal document names, documents.c) */
+    if (!data)
+        return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+    json_int_t item = json_integer_value (json_object_get (data, "item"));
+    char id[XC_UUID_LEN + 1];
+    int rc = xc_call_emit_id (call, type, visibility, key, data, id);
+    json_decref (data);
+    if (rc != 0 || item <= 0)
+        return rc;
+    sqlite3_stmt *stmt = xc_call_stmt (call, "INSERT OR IGNORE INTO item_events (item, event_id) VALUES (?1, ?2)");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, item);
+    sqlite3_bind_text (stmt, 2, key ? key : id, -1, SQLITE_TRANSIENT);
+    return xc_call_exec (call, stmt, "unable to record the item's event");
 }

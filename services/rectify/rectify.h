@@ -64,6 +64,8 @@ typedef struct {
     xc_span_t history_quiet;         /* an item loaded from history is quiet this long */
     char history_quiet_text[RECTIFY_WORD];
     json_t *definitions;             /* {figure: the sentence people read next to it}; owned */
+    json_t *documents;               /* the city's only: {"kinds", "issuers", "district_issuer"}
+                                        (documents.c); owned */
     /* policies.rectify.districts: each district's rules (the city's with its overrides), in
        the order given; owned. A district's own entries have none of their own. */
     struct rectify_district_policy *districts;
@@ -244,6 +246,13 @@ json_t *rectify_item_light (const rectify_t *rectify, const char *due, const cha
 
 /* stats.c */
 int rectify_stats (xc_call_t *call, void *state);
+
+/* documents.c: the formal documents' register */
+int rectify_document_issue (xc_call_t *call, void *state);
+int rectify_document_get (xc_call_t *call, void *state);
+int rectify_document_list (xc_call_t *call, void *state);
+/*  The kinds (name, code) and, with round, the issuer of its documents (name, short). */
+int rectify_document_kinds (xc_call_t *call, void *state);
 
 /* export.c */
 int rectify_export (xc_call_t *call, void *state);

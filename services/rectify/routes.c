@@ -168,6 +168,47 @@ static const xc_field_t s_stats[] = {
     { .name = NULL },
 };
 
+/* document.issue (documents.c): what the document is and the signed events it was made from */
+static const xc_field_t s_source_fields[] = {
+    { .name = "service", .type = XC_T_ID, .required = true },
+    { .name = "seq", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX },
+    { .name = "hash", .type = XC_T_STRING, .required = true, .min = 64, .max = 64 },
+    { .name = NULL },
+};
+static const xc_field_t s_source = { .type = XC_T_OBJECT, .fields = s_source_fields };
+static const xc_field_t s_document_issue[] = {
+    TEXT ("kind", true, 64),
+    { .name = "round", .type = XC_T_ID },      /* none: the city office's (a city special report) */
+    { .name = "unit", .type = XC_T_ID },
+    TEXT ("title", true, 400), TEXT ("recipient", true, 400),
+    { .name = "sources", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 200, .items = &s_source },
+    { .name = "content_sha256", .type = XC_T_STRING, .required = true, .min = 64, .max = 64 },
+    /* what the console needs to compose the same document again (a reprint, checked against
+       content_sha256): the record it was made from, its 成文日期 and the text typed */
+    { .name = "item", .type = XC_T_INTEGER, .min = 1, .max = INT64_MAX },
+    { .name = "referral", .type = XC_T_INTEGER, .min = 1, .max = INT64_MAX },
+    { .name = "dated", .type = XC_T_DATE },
+    TEXT ("text", false, 8000),
+    { .name = NULL },
+};
+static const xc_field_t s_document_get[] = {
+    { .name = "document", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX },
+    { .name = NULL },
+};
+static const xc_field_t s_document_list[] = {
+    ROUND_UNIT,
+    TEXT ("kind", false, 64),
+    { .name = "year", .type = XC_T_INTEGER, .min = 2000, .max = 2100 },
+    PAGE,
+    { .name = NULL },
+};
+static const xc_field_t s_document_kinds[] = {
+    { .name = "round", .type = XC_T_ID },
+    { .name = NULL },
+};
+/* the register is the offices' (a district's for its own rounds) and the services' */
+static const char *const s_register_readers[] = { "office", "district", "service", NULL };
+
 /*  A unit acts on its own items only and a reader sees only its scope: the handlers check
     that against the item's unit. Anyone else may query and gets nothing (stats count nothing). */
 static const xc_route_t s_routes[] = {
@@ -185,6 +226,10 @@ static const xc_route_t s_routes[] = {
     { "rectify.export", XC_QUERY, s_anyone, s_export, rectify_export },
     { "rectify.round", XC_QUERY, s_readers, s_round, rectify_round },
     { "rectify.stats", XC_QUERY, s_anyone, s_stats, rectify_stats },
+    { "document.issue", XC_COMMAND, s_offices, s_document_issue, rectify_document_issue },
+    { "document.get", XC_QUERY, s_register_readers, s_document_get, rectify_document_get },
+    { "document.list", XC_QUERY, s_register_readers, s_document_list, rectify_document_list },
+    { "document.kinds", XC_QUERY, s_register_readers, s_document_kinds, rectify_document_kinds },
 };
 
 const xc_route_t *

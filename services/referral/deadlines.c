@@ -88,7 +88,7 @@ s_alerts_for (xc_call_t *call, const referral_rules_t *p, json_int_t id, const c
         if (fresh <= 0)
             return fresh;
         snprintf (key, sizeof key, "overdue:%lld:%s", (long long) id, due_text);
-        return xc_call_emit_new (call, "referral.overdue", visibility, key,
+        return referral_emit (call, "referral.overdue", visibility, key,
                                  json_pack ("{s:I, s:s, s:s, s:s, s:s}", "referral", id, "kind", kind,
                                             "target", target, "due", due_text, "round_owner", owner));
     }
@@ -106,7 +106,7 @@ s_alerts_for (xc_call_t *call, const referral_rules_t *p, json_int_t id, const c
         if (!fresh || i != band)
             continue;
         snprintf (key, sizeof key, "warning:%lld:%s:%d", (long long) id, due_text, p->warn_days[i]);
-        if (xc_call_emit_new (call, "referral.warning", visibility, key,
+        if (referral_emit (call, "referral.warning", visibility, key,
                               json_pack ("{s:I, s:s, s:s, s:s, s:i, s:s}", "referral", id, "kind", kind,
                                          "target", target, "due", due_text, "days_left", days_left,
                                          "round_owner", owner)) != 0)

@@ -102,7 +102,7 @@ referral_request_extension (xc_call_t *call, void *state)
        who reads the reason in referral.get */
     char visibility[XC_NAME_MAX + REFERRAL_DISTRICT_LEN + 8];
     referral_visibility (r.target, r.district, true, visibility, sizeof visibility);
-    if (xc_call_emit_new (call, "referral.extension_requested", visibility, NULL,
+    if (referral_emit (call, "referral.extension_requested", visibility, NULL,
                           json_pack ("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "referral", r.id,
                                      "request", open, "kind", r.kind, "target", r.target, "due", due,
                                      "current_due", r.due, "requested_at", at, "round_owner",
@@ -133,7 +133,7 @@ referral_decline_extension (xc_call_t *call, void *state)
     /* the office's reason is for the target: the event is the referral's private kind */
     char visibility[XC_NAME_MAX + REFERRAL_DISTRICT_LEN + 8];
     referral_visibility (r.target, r.district, false, visibility, sizeof visibility);
-    if (xc_call_emit_new (call, "referral.extension_declined", visibility, NULL,
+    if (referral_emit (call, "referral.extension_declined", visibility, NULL,
                           json_pack ("{s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "referral", r.id, "request", open,
                                      "kind", r.kind, "target", r.target, "due", due, "reason", reason,
                                      "round_owner", r.district[0] ? r.district : "city")) != 0)

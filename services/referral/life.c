@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/codec.h"
 #include "services/referral/referral.h"
 
 int
@@ -28,6 +29,25 @@ referral_history (xc_call_t *call, json_int_t id, const char *action, const char
     return xc_call_exec (call, stmt, "unable to record the history");
 }
 
+int
+referral_emit (xc_call_t *call, const char *type, const char *visibility, const char *key, json_t *data)
+{
+    if (!data)
+        return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+    json_int_t id = json_integer_value (json_object_get (data, "referral"));
+    char event_id[XC_UUID_LEN + 1];
+    int rc = xc_call_emit_id (call, type, visibility, key, data, event_id);
+    json_decref (data);
+    if (rc != 0 || id <= 0)
+        return rc;
+    sqlite3_stmt *stmt = xc_call_stmt (call, "INSERT OR IGNORE INTO referral_events (referral, event_id) VALUES (?1, ?2)");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_text (stmt, 2, key ? key : event_id, -1, SQLITE_TRANSIENT);
+    return xc_call_exec (call, stmt, "unable to record the referral's event");
+}
+
 /*  Emits a referral's event, visible to the office and the target only, and to the office of
     district (its round's owner; NULL or "": the city) as its lead_access allows (data stolen). */
 static int
@@ -35,7 +55,7 @@ s_emit_private (xc_call_t *call, const char *type, const char *target, const cha
 {
     char visibility[XC_NAME_MAX + REFERRAL_DISTRICT_LEN + 8];
     referral_visibility (target, district, false, visibility, sizeof visibility);
-    return xc_call_emit_new (call, type, visibility, NULL, data);
+    return referral_emit (call, type, visibility, NULL, data);
 }
 
 /*  The day a referral loaded from history stops being quiet: applied + history_quiet. */
@@ -696,7 +716,7 @@ referral_extend (xc_call_t *call, void *state)
                                "occurred_on", r.on, "round_owner", r.district[0] ? r.district : "city");
     if (request > 0)
         json_object_set_new (event, "request", json_integer (request));
-    if (xc_call_emit_new (call, "referral.extended", visibility, NULL, event) != 0)
+    if (referral_emit (call, "referral.extended", visibility, NULL, event) != 0)
         return -1;
     xc_call_result (call, json_pack ("{s:I, s:s}", "referral", r.id, "due", due));
     return 0;
@@ -745,7 +765,7 @@ referral_sign (xc_call_t *call, void *state)
     /* no content: the office's notices (notify) route it like the deadline alerts */
     char visibility[XC_NAME_MAX + REFERRAL_DISTRICT_LEN + 8];
     referral_visibility (r.target, r.district, true, visibility, sizeof visibility);
-    if (xc_call_emit_new (call, "referral.signed", visibility, NULL,
+    if (referral_emit (call, "referral.signed", visibility, NULL,
                           json_pack ("{s:I, s:s, s:s, s:O, s:s, s:s}", "referral", r.id, "kind", r.kind,
                                      "target", r.target, "leader", leader, "occurred_on", r.on,
                                      "round_owner", r.district[0] ? r.district : "city")) != 0)

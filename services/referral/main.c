@@ -90,6 +90,11 @@ static const xc_migration_t s_migrations[] = {
       " requested_by TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'open', answered_at TEXT,"
       " answered_by TEXT, answer_reason TEXT, granted_due TEXT, PRIMARY KEY (referral, n)) WITHOUT ROWID;"
       "CREATE UNIQUE INDEX extension_requests_open ON extension_requests (referral) WHERE state = 'open';" },
+    /* issue 23: a referral's events by outbox id (referral.get's "events": what a formal
+       document made from the referral names as its sources) */
+    { "referrals' events",
+      "CREATE TABLE referral_events (referral INTEGER NOT NULL, event_id TEXT NOT NULL,"
+      " PRIMARY KEY (referral, event_id)) WITHOUT ROWID;" },
 };
 
 static const char *const s_anyone[] = { "*", NULL };

@@ -140,12 +140,23 @@ referral_get (xc_call_t *call, void *state)
     json_object_set_new (r, "round_owner", json_string (owner[0] ? owner : "city"));
     json_object_set_new (r, "history", h);
     json_object_set_new (r, "outcomes", o);
+    /* the referral's signed events with their seq and hash (a formal document's sources) */
+    static const char *const event_names[] = { "seq", "type", "hash", NULL };
+    json_t *events = xc_call_rows (call, "SELECT o.seq, o.type, lower (hex (o.hash)) FROM referral_events e JOIN outbox o"
+                                   " ON o.id = e.event_id WHERE e.referral = ?1 ORDER BY o.seq", id, event_names, NULL);
+    if (!events) {
+        json_decref (r);
+        return -1;
+    }
+    json_object_set_new (r, "events", events);
     /* Reading a lead is a disciplinary matter: the read itself is recorded, durably, before
        the lead is shown (a resent read is answered from the inbox and not logged twice). */
     if (strcmp (json_string_value (json_object_get (r, "kind")), "lead") == 0) {
         char visibility[XC_NAME_MAX + REFERRAL_DISTRICT_LEN + 8], at[XC_RFC3339_LEN + 1];
         referral_visibility (target, owner, false, visibility, sizeof visibility);
         xc_clock_format (xc_call_now (call), at);
+        /* not among the referral's events (referral.get's "events"): a read is about the reader,
+           and each read would change what the next one answers */
         if (xc_call_emit_new (call, "lead.read", visibility, NULL,
                               json_pack ("{s:I, s:s, s:s}", "referral", id, "reader",
                                          xc_call_iss (call), "at", at)) != 0) {

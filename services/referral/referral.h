@@ -171,6 +171,10 @@ int referral_extension_grant (xc_call_t *call, json_int_t id, const char *due, j
    "requested_by", "state", "answer"}]; NULL on failure (the call failed). */
 json_t *referral_extension_requests (xc_call_t *call, json_int_t id);
 /* Appends to a referral's history (data stolen). */
+/*  Emits an event (data stolen); one about a referral (data's "referral") is kept by outbox id,
+    so that referral.get gives the referral's events with their seq and hash (the sources a
+    formal document names, rectify's documents). */
+int referral_emit (xc_call_t *call, const char *type, const char *visibility, const char *key, json_t *data);
 int referral_history (xc_call_t *call, json_int_t id, const char *action, const char *by,
                       json_t *data);
 

@@ -349,6 +349,11 @@ def build(s):
     w.ref_rd = ok(w.call("referral", o, "referral.create", {
         "kind": "report", "target": "nobody-d", "title": "区专题报告", "detail": "关于村务公开的建议",
         "round": "RD"}))["referral"]
+    # a formal document of each: the city's round R1 and the district's RD (rectify's register)
+    w.doc = {r: ok(w.call("rectify", o, "document.issue", {
+        "kind": "rectify_notice", "round": r, "title": "访问规则探针", "recipient": "探针",
+        "sources": [{"service": "intake", "seq": 1, "hash": "ab" * 32}], "content_sha256": "cd" * 32}))["document"]
+        for r in ("R1", "RD")}
 
     # referral's clock past every due date: each referral gets referral.overdue, a notice to
     # its target's stream and the office's
@@ -543,6 +548,12 @@ PROBES = {
     ("rectify", "rectify.export"): same({"list": "problems"}),
     ("rectify", "rectify.round"): same({"round": "R1"}),
     ("rectify", "rectify.stats"): same({}),
+    ("rectify", "document.issue"): same({"kind": "rectify_notice", "round": "R1", "title": "探针", "recipient": "探针",
+                                         "sources": [{"service": "intake", "seq": 1, "hash": "ab" * 32}],
+                                         "content_sha256": "cd" * 32}),
+    ("rectify", "document.get"): same(lambda w: {"document": w.doc["R1"]}),
+    ("rectify", "document.list"): same({}),
+    ("rectify", "document.kinds"): same({}),
     ("notify", "notify.ack"): p_notify_own("ack"),
     ("notify", "notify.read"): p_notify_own("read"),
     ("notify", "notify.list"): p_notify_own("list"),
@@ -643,6 +654,14 @@ DISTRICT_PROBES = {
     ("rectify", "rectify.list"): by_district(lambda w: {"in": {}, "out": {"owner": "city"}}),
     ("rectify", "rectify.round"): by_district(lambda w: {"in": {"round": "RD"}, "out": {"round": "R1"}}),
     ("rectify", "rectify.stats"): by_district(lambda w: {"in": {}, "out": {"owner": "city"}}),
+    ("rectify", "document.issue"): by_district(lambda w: {
+        "in": {"kind": "rectify_notice", "round": "RD", "title": "区探针", "recipient": "探针",
+               "sources": [{"service": "intake", "seq": 1, "hash": "ab" * 32}], "content_sha256": "cd" * 32},
+        "out": {"kind": "rectify_notice", "round": "R1", "title": "区探针", "recipient": "探针",
+                "sources": [{"service": "intake", "seq": 1, "hash": "ab" * 32}], "content_sha256": "cd" * 32}}),
+    ("rectify", "document.get"): by_district(lambda w: {"in": {"document": w.doc["RD"]},
+                                                        "out": {"document": w.doc["R1"]}}),
+    ("rectify", "document.kinds"): by_district(lambda w: {"in": {"round": "RD"}, "out": {"round": "R1"}}),
 }
 
 
@@ -1045,6 +1064,8 @@ def visible(w, service, attr, e, body, context):
     if service == "rectify":
         if e["type"] == "rectify.regime_set" or role == "service":
             return True
+        if e["type"] == "document.issued":        # the register's: the offices' and the services'
+            return False
         data = body["data"]
         unit = data.get("unit") or context["item_unit"][data["item"]]
         scope = set(PRINCIPALS[attr][2].get("units", []))

@@ -9,6 +9,7 @@ import { Actor, Id, useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, 
 import { word } from '../../js/words.js';
 import { spanChinese } from './spans.js';
 import { html, pick, useForm, href } from './common.js';
+import { DocumentLinks } from '../documents.js';
 
 const STATES = ['opened', 'planned', 'claimed', 'reopened', 'closed'];
 const CLASSES = ['immediate', 'deadline', 'long_term'];
@@ -155,6 +156,12 @@ function Escalation({ deadlines }) {
   </section>`;
 }
 
+// The escalation steps any deadline of the item reached, each once (their letters: documents.js).
+function stepsReached(deadlines) {
+  const names = [...new Set(deadlines.flatMap((d) => (d.ladder || []).filter((s) => s.reached).map((s) => s.name)))];
+  return names.map((name) => ({ name, word: word('step', name) }));
+}
+
 // A deadline's light: the band rectify says it is in; before any band it is 正常 (green).
 const lightOf = (d) => (d.running ? (d.colour || 'green') : null);
 
@@ -193,6 +200,7 @@ function ItemPage({ route }) {
         <ol id="item-history">${it.history.map((x) => html`<li key=${x.n}>${x.occurred_on || x.at}：${ACTIONS[x.action] || x.action}（<${Actor} iss=${x.by}/>）${x.recorded_from_history ? '（补录）' : ''}${x.data?.note ? `：${x.data.note}` : x.data?.reason ? `：${x.data.reason}` : ''}</li>`)}</ol>
       </section>
       <${Escalation} deadlines=${it.deadlines} />
+      <${DocumentLinks} item=${it.id} steps=${stepsReached(it.deadlines)} />
       ${it.state === 'claimed' ? html`<${ItemReview} item=${it} onDone=${again} />` : null}
       ${it.state !== 'closed' ? html`<${ItemExtend} key=${turn} item=${it} onDone=${again} />` : null}`}
   <//>`;

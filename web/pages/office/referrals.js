@@ -3,6 +3,7 @@
 // followed through their due dates (the service's explanation shown, never recomputed),
 // extended (referral.extend) and, for a special report, signed off by a leader (referral.sign).
 import { useState } from '../../vendor/preact/hooks.mjs';
+import { ReportLink } from '../documents.js';
 import { Actor, Id, useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy, useCommand } from '../../js/ui.js';
 import { word } from '../../js/words.js';
 import { categoryOptions, useCategories } from '../../js/categories.js';
@@ -170,7 +171,8 @@ function ReferralPage({ route }) {
       </section>
       <${ExtensionAnswer} r=${r} onDone=${again} />
       ${open && !r.disposed_on ? html`<${ReferralExtend} r=${r} onDone=${again} />` : null}
-      ${r.kind === 'report' && !r.signed ? html`<${ReferralSign} r=${r} onDone=${again} />` : null}`}
+      ${r.kind === 'report' && !r.signed ? html`<${ReferralSign} r=${r} onDone=${again} />` : null}
+      ${r.kind === 'report' ? html`<${ReportLink} referral=${r.id} />` : null}`}
   <//>`;
 }
 

@@ -4,6 +4,7 @@
 import { useState } from '../../vendor/preact/hooks.mjs';
 import { Id, useAsk, Page, Field, ListView, DateCell, RefusalBox, Busy, useCommand } from '../../js/ui.js';
 import { word } from '../../js/words.js';
+import { DocumentLinks } from '../documents.js';
 import { html, pick, useForm, today, href, lines, PrincipalField } from './common.js';
 
 export const STAGES = ['planned', 'stationed', 'withdrawn', 'reported', 'feedback_delivered', 'rectifying',
@@ -249,6 +250,8 @@ function RoundPage({ route }) {
         <h3>被巡察单位（${r.targets.length} 个）</h3>
         <ul class="targets">${r.targets.map((t) => html`<li key=${t.unit}><a href=${href('problems', { round: r.id, unit: t.unit })}><${Id}>${t.unit}<//></a>${t.coverage === 'extended' ? '（延伸）' : ''}</li>`)}</ul>
         <p><a href=${href('problems', { round: r.id })}>本轮问题</a> · <a href=${href('items', { round: r.id })}>本轮整改事项</a></p>
+        <${DocumentLinks} round=${r.id} />
+        <p class="doc-links">各单位反馈意见：${r.targets.map((t, i) => html`${i ? ' · ' : ''}<a href=${href('document', { kind: 'feedback', round: r.id, unit: t.unit })} data-unit=${t.unit}><${Id}>${t.unit}<//></a>`)}</p>
       </section>
       <${RoundAdvance} key=${r.stage} round=${r} onDone=${() => setTurn((n) => n + 1)} />
       <${RoundRectify} key=${r.stage} id=${r.id} fedBack=${STAGES.indexOf(r.stage) >= STAGES.indexOf('feedback_delivered')} />`}

@@ -4,6 +4,7 @@ import { useState } from '../../vendor/preact/hooks.mjs';
 import { Id, useAsk, Page, Field, ListView, RefusalBox, Busy, useCommand } from '../../js/ui.js';
 import { word } from '../../js/words.js';
 import { html, useForm, href, lines } from './common.js';
+import { UnitDocumentLinks } from '../documents.js';
 
 export const LEVELS = ['city_department', 'district', 'town', 'village', 'soe', 'school', 'hospital', 'other'];
 const levelChoices = LEVELS.map((c) => [c, word('level', c)]);
@@ -129,6 +130,7 @@ function UnitPage({ route }) {
         <h3>名称沿革</h3>
         <ol>${u.names.map((n) => html`<li key=${n.from}>${n.from} 起：${n.name}</li>`)}</ol>
         <p><a href=${href('problems', { unit: u.id })}>该单位的问题</a> · <a href=${href('items', { unit: u.id })}>该单位的整改事项</a></p>
+        <${UnitDocumentLinks} unit=${u.id} />
       </section>
       ${u.status === 'active' ? html`<${UnitRename} unit=${u} onDone=${() => setTurn((n) => n + 1)} /><${UnitSplit} unit=${u} onDone=${() => setTurn((n) => n + 1)} />` : null}`}
   <//>`;
