@@ -107,6 +107,7 @@ DATA = {
     "problem.list": {"round": "2026-r1", "unit": "unit-001", "category": "governance",
                      "source": "petition", "status": "recorded", "after": 0, "limit": 50},
     "intake.stats": {},
+    "problem.categories": {},
     # referral
     "referral.create": {"kind": "lead", "target": "discipline", "title": "线索",
                         "detail": "问题线索详情", "problem": 1},
@@ -124,6 +125,9 @@ DATA = {
     "referral.list": {"kind": "lead", "target": "discipline", "state": "referred",
                       "overdue": False, "after": 0, "limit": 20},
     "referral.stats": {},
+    "referral.outcome_kinds": {},
+    "referral.request_extension": {"referral": 1, "due": "2026-10-31", "reason": "需补充调查"},
+    "referral.decline_extension": {"referral": 1, "reason": "期限已够"},
     # rectify
     "rectify.plan": {"item": 1, "measures": [{"text": "建立采购制度", "owner": "办公室",
                                               "lead_leader": "王五", "deadline": "2026-07-01"}],
@@ -304,19 +308,20 @@ HAND_MADE = ["json"]
 
 
 def main():
+    services = ["intake", "referral", "rectify", "notify"]
+    # checked before anything is removed: a route without data would leave the corpora half written
+    missing = [t for service in services for t in route_types(service) if t not in DATA]
+    if missing:
+        sys.exit("make_seeds.py: no data for %s" % ", ".join(missing))
     if os.path.isdir(OUT):
         for target in os.listdir(OUT):
             if target not in HAND_MADE:
                 shutil.rmtree(os.path.join(OUT, target))
-    services = ["intake", "referral", "rectify", "notify"]
     n = 0
 
     # the command decoders: every route's valid data, then the broken data on every route
     for service in services:
         types = route_types(service)
-        missing = [t for t in types if t not in DATA]
-        if missing:
-            sys.exit("make_seeds.py: no data for %s" % ", ".join(missing))
         for i, t in enumerate(types):
             write("decode_" + service, t, bytes([i]) + compact(DATA[t]))
         for k, raw in enumerate(BROKEN_DATA):
