@@ -856,13 +856,22 @@ def only_counts(x, path="stats", forced=None):
     """A stats answer holds counts, rates and money as text, nothing else; besides the
     deployment's own words (each figure's definition, the names of kinds) and the filters the
     caller gave (echoed, issue 19), which hold no record's content. A district office's figures
-    are forced to its district: its `owner` may be echoed (forced)."""
+    are forced to its district: its `owner` may be echoed (forced). rectify's overdue by round
+    and by unit (issue 23) name each round or unit counted (its id and name) and the ladder
+    step reached (a word of the policy): names of what the reader may list, no content."""
     if isinstance(x, dict):
         for k, v in x.items():
             if path == "stats" and k in ("definitions", "names", "filters"):
                 assert k != "filters" or v in ({}, forced), f"{path}.{k}: {v!r} for no filter"
                 continue
+            if re.fullmatch(r"stats\.overdue_by_(round|unit)\[\](\.step)?", path) and k in ("round", "unit", "name"):
+                assert isinstance(v, str), f"{path}.{k}: {v!r}"
+                continue
             only_counts(v, f"{path}.{k}")
+    elif isinstance(x, list):
+        assert re.fullmatch(r"stats\.overdue_by_(round|unit)", path), f"{path}: {x!r}"
+        for v in x:
+            only_counts(v, f"{path}[]")
     elif isinstance(x, str):
         assert re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", x), f"{path}: {x!r}"
     else:

@@ -124,8 +124,9 @@ def registry_entry(console, iss):
 # role -> (iss, display, invite options, first page, what the page shows once its query answered).
 # Not `public`: the console has no page for the public channel (码上巡 is a system of its own).
 ROLES = [
-    ("office", "qian-office", "钱办事员", {}, "rounds", ".list tr[data-key='R-1']"),
-    ("district", "sun-district", "孙区巡察办", {"district": "D-1"}, "rounds", ".list tr[data-key='R-D']"),
+    ("office", "qian-office", "钱办事员", {}, "dashboard", "#dash-lights [data-figure='rectify.lights.red']"),
+    ("district", "sun-district", "孙区巡察办", {"district": "D-1"}, "dashboard",
+     "#dash-lights [data-figure='rectify.lights.red']"),
     ("team", "zhou-team", "周组长", {}, "team-rounds", ".list tr[data-key='R-T']"),
     ("unit", "wu-unit", "吴联络员", {"units": ["U-A"]}, "unit-items", ".list tbody tr"),
     ("discipline", "zheng-jiwei", "郑纪检", {"units": ["U-A"]}, "leads", ".list tbody tr"),
