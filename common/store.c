@@ -11,6 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "common/codec.h"
+#include "common/envelope.h"
+
 /*  The store's own tables. Append only: a released entry never changes. */
 static const xc_migration_t s_base[] = {
     { "create inbox",
@@ -332,6 +337,43 @@ s_set_pragmas (sqlite3 *db, const char *path, xc_err_t *err)
     return 0;
 }
 
+/*  jws_payload(message): the decoded payload of a flattened JWS as text, when it is base64url
+    of a JSON object; NULL for anything else (store.h). Migrations read stored events with it
+    (SQLite cannot decode base64url); NULL rather than an error, so that one bad row is skipped
+    and does not stop a migration. */
+static void
+s_jws_payload (sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void) argc;
+    if (sqlite3_value_type (argv[0]) != SQLITE_TEXT)
+        return;                      /* NULL */
+    const char *text = (const char *) sqlite3_value_text (argv[0]);
+    size_t len = (size_t) sqlite3_value_bytes (argv[0]);
+    const char *b64 = NULL;
+    size_t b64_len = 0;
+    json_t *outer = NULL;
+    /* the exact form the services write, without a JSON parser; any other text through jansson */
+    if (!text || !xc_envelope_payload_fast (text, len, &b64, &b64_len)) {
+        outer = text ? json_loadb (text, len, 0, NULL) : NULL;
+        json_t *payload = json_object_get (outer, "payload");
+        b64 = json_string_value (payload);
+        b64_len = json_string_length (payload);
+    }
+    unsigned char *bin = NULL;
+    size_t bin_len = 0;
+    xc_err_t err = { 0 };
+    int rc = b64 ? xc_b64url_decode (b64, b64_len, &bin, &bin_len, &err) : -1;
+    json_decref (outer);
+    if (rc != 0)
+        return;
+    json_t *body = json_loadb ((const char *) bin, bin_len, JSON_REJECT_DUPLICATES, NULL);
+    if (json_is_object (body) && bin_len <= INT_MAX)
+        sqlite3_result_text (ctx, (const char *) bin, (int) bin_len, free);
+    else
+        free (bin);
+    json_decref (body);
+}
+
 /*  Runs one migration and the user_version update in one BEGIN IMMEDIATE transaction. The
     version is read again under the write lock, so a second process that migrated first is
     not migrated over. */
@@ -419,6 +461,12 @@ xc_store_open (const char *path, const xc_migration_t *migrations, size_t n_migr
         goto fail;
     }
     sqlite3_busy_timeout (store->db, 5000);
+    /* before the migrations: a service's migration may read its outbox's events with it */
+    if (sqlite3_create_function (store->db, "jws_payload", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                 s_jws_payload, NULL, NULL) != SQLITE_OK) {
+        xc_store_fail (store->db, "jws_payload", err);
+        goto fail;
+    }
     if (s_set_pragmas (store->db, path, err) != 0
         || s_migrate (store, path, migrations, n_migrations, err) != 0)
         goto fail;

@@ -7,6 +7,15 @@
     - then the service's own list, given to xc_store_open.
     PRAGMA user_version records both: (base version << 16) | service version. A migration list
     only ever grows at its end; a file whose version is ahead of the code is refused.
+
+    Every connection has one SQL function of the suite's own, registered before the migrations
+    run, so that a migration can read the events a service stored (its outbox's `message`):
+    - jws_payload(message): the payload of a flattened JWS (docs/protocol.md section 2), decoded
+      from base64url, as TEXT, when it is a JSON object; NULL for anything else (not text, not a
+      JWS object, bad base64url, a payload that is not a JSON object). The signature is not
+      checked: the outbox's hash chain is what vouches for its rows. NULL and not an error, so
+      that a migration skips a damaged row, e.g.
+        SELECT json_extract (jws_payload (message), '$.data.item') FROM outbox
 */
 #ifndef XC_STORE_H
 #define XC_STORE_H

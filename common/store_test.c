@@ -1,7 +1,12 @@
 /*  store_test.c: pragmas, migrations, transactions and savepoints on real files. */
 #include "common/store.h"
 
+#include "common/codec.h"
+#include "common/envelope.h"
+#include "common/keys.h"
 #include "tests/harness.h"
+
+#include <sodium.h>
 
 #include <signal.h>
 #include <stdint.h>
@@ -415,9 +420,121 @@ test_stmt_cache (void)
     xc_store_close (&store);
 }
 
+/*  jws_payload(x) on the store's connection: its text, or "<null>" for NULL. Caller frees. */
+static char *
+s_payload (xc_store_t *store, const char *message)
+{
+    sqlite3_stmt *stmt = NULL;
+    char *out = NULL;
+    if (sqlite3_prepare_v2 (xc_store_db (store), "SELECT jws_payload (?1)", -1, &stmt, NULL) == SQLITE_OK) {
+        if (message)
+            sqlite3_bind_text (stmt, 1, message, -1, SQLITE_STATIC);
+        if (sqlite3_step (stmt) == SQLITE_ROW)
+            out = strdup (sqlite3_column_type (stmt, 0) == SQLITE_NULL ? "<null>"
+                                                                         : (const char *) sqlite3_column_text (stmt, 0));
+    }
+    sqlite3_finalize (stmt);
+    return out ? out : strdup ("<failed>");
+}
+
+/*  A flattened JWS with payload_b64 as its payload (a made-up signature: jws_payload does not
+    check it). */
+static char *
+s_jws (const char *payload_b64)
+{
+    char *text = malloc (strlen (payload_b64) + 96);
+    sprintf (text, "{\"protected\":\"eyJhbGciOiJFZERTQSJ9\",\"payload\":\"%s\",\"signature\":\"c2ln\"}",
+             payload_b64);
+    return text;
+}
+
+static void
+test_jws_payload (void)
+{
+    xc_store_t *store = NULL;
+    xc_err_t err = { 0 };
+    CHECK_INT (xc_store_open (s_path ("jws.db"), s_notes, 1, &store, &err), 0);
+    if (!store)
+        return;
+    /* a real signed event: its body, as json_extract reads it */
+    xc_key_t key;
+    CHECK_INT (xc_key_generate (&key, "rectify", &err), 0);
+    json_t *data = json_pack ("{s:i, s:s}", "item", 42, "unit", "单位");
+    xc_claims_t claims = { .iss = "rectify", .aud = "*", .type = "rectify.opened", .iat = 1700000000 };
+    char *message = xc_envelope_seal (&key, &claims, data, NULL, NULL, &err);
+    json_decref (data);
+    CHECK (message != NULL);
+    char *got = s_payload (store, message);
+    json_t *body = json_loads (got, 0, NULL);
+    CHECK_INT (json_integer_value (json_object_get (json_object_get (body, "data"), "item")), 42);
+    CHECK_STR (json_string_value (json_object_get (body, "type")), "rectify.opened");
+    json_decref (body);
+    free (got);
+    sqlite3_stmt *stmt = NULL;
+    CHECK_INT (sqlite3_prepare_v2 (xc_store_db (store), "SELECT json_extract (jws_payload (?1), '$.data.unit')", -1,
+                                   &stmt, NULL), SQLITE_OK);
+    sqlite3_bind_text (stmt, 1, message, -1, SQLITE_STATIC);
+    CHECK_INT (sqlite3_step (stmt), SQLITE_ROW);
+    CHECK_STR ((const char *) sqlite3_column_text (stmt, 0), "单位");
+    sqlite3_finalize (stmt);
+    /* the same payload in a JWS with its members in another order and spaces (through jansson) */
+    const char *p = strstr (message, "\"payload\":\"") + 11;
+    char b64[4096];
+    snprintf (b64, sizeof b64, "%.*s", (int) (strchr (p, '"') - p), p);
+    char other[8192];
+    snprintf (other, sizeof other, "{ \"signature\": \"c2ln\", \"payload\": \"%s\", \"protected\": \"e30\" }", b64);
+    got = s_payload (store, other);
+    CHECK (strstr (got, "\"item\":42") != NULL);
+    free (got);
+    free (message);
+
+    /* what is not decodable is NULL, never an error: bad base64url (padding, a character
+       outside the alphabet), a payload that is not a JSON object, not a JWS, not text */
+    static const char *const bad_b64[] = { "eyJhIjoxfQ==", "eyJhIjo*fQ", "eyJhIjoxfQ.", NULL };
+    for (int i = 0; bad_b64[i]; i++) {
+        char *jws = s_jws (bad_b64[i]);
+        got = s_payload (store, jws);
+        CHECK_STR (got, "<null>");
+        free (got);
+        free (jws);
+    }
+    static const char *const not_objects[] = { "not json", "[1, 2]", "{\"a\": 1", "\"text\"", "", NULL };
+    for (int i = 0; not_objects[i]; i++) {
+        char *b = xc_b64url_encode ((const unsigned char *) not_objects[i], strlen (not_objects[i]));
+        char *jws = s_jws (b);
+        got = s_payload (store, jws);
+        CHECK_STR (got, "<null>");
+        free (got);
+        free (jws);
+        free (b);
+    }
+    char *b = xc_b64url_encode ((const unsigned char *) "{\"a\":1}", 7);
+    char *jws = s_jws (b);
+    got = s_payload (store, jws);
+    CHECK_STR (got, "{\"a\":1}");
+    free (got);
+    free (jws);
+    free (b);
+    static const char *const not_jws[] = { "", "{}", "{\"payload\": 7}", "plain text", "{\"payload\":\"eyJhIjoxfQ\"", NULL };
+    for (int i = 0; not_jws[i]; i++) {
+        got = s_payload (store, not_jws[i]);
+        CHECK_STR (got, "<null>");
+        free (got);
+    }
+    got = s_payload (store, NULL);
+    CHECK_STR (got, "<null>");
+    free (got);
+    /* a migration over rows with a bad one skips it and does not fail */
+    CHECK_INT (xc_store_exec (store, "CREATE TABLE m (message TEXT); INSERT INTO m VALUES ('garbage'), (NULL), (7)", &err), 0);
+    CHECK_INT (s_int (store, "SELECT count (*) FROM m WHERE json_extract (jws_payload (message), '$.a') IS NULL"), 3);
+    xc_store_close (&store);
+}
+
 int
 main (void)
 {
+    if (sodium_init () < 0)
+        return 1;
     h_tmpdir (s_dir, sizeof s_dir, "store");
     RUN (test_pragmas);
     RUN (test_bad_paths);
@@ -430,6 +547,7 @@ main (void)
     RUN (test_busy);
     RUN (test_durable);
     RUN (test_stmt_cache);
+    RUN (test_jws_payload);
     h_rmtree (s_dir);
     HARNESS_END ();
 }

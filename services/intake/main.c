@@ -109,6 +109,18 @@ static const xc_migration_t s_migrations[] = {
     { "problems' events",
       "CREATE TABLE problem_events (problem INTEGER NOT NULL, event_id TEXT NOT NULL,"
       " PRIMARY KEY (problem, event_id)) WITHOUT ROWID;" },
+    /* issue 23: the problems' events from before problem_events, read back from the outbox in
+       one pass: the rows s_emit (problems.c) records, under the problem each type is about
+       (problem.recorded: data.problem.id; problem.merged: data.into, the problem merged into,
+       not those merged from; the others: data.problem) and its outbox id (the key of a keyed
+       event). LIMIT -1 keeps each message decoded once. */
+    { "problems' events from the outbox",
+      "INSERT OR IGNORE INTO problem_events (problem, event_id)"
+      " SELECT problem, id FROM (SELECT id, json_extract (jws_payload (message), CASE type"
+      " WHEN 'problem.recorded' THEN '$.data.problem.id' WHEN 'problem.merged' THEN '$.data.into'"
+      " ELSE '$.data.problem' END) AS problem FROM outbox WHERE type IN ('problem.recorded',"
+      " 'problem.classified', 'problem.referred', 'problem.handed_over', 'problem.fed_back', 'problem.merged')"
+      " LIMIT -1) WHERE typeof (problem) = 'integer';" },
 };
 
 /* ------------------------------------------------------------------ hooks */

@@ -107,6 +107,16 @@ static const xc_migration_t s_migrations[] = {
       "CREATE INDEX documents_by_round ON documents (round, id);"
       "CREATE TABLE item_events (item INTEGER NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (item, event_id))"
       " WITHOUT ROWID;" },
+    /* issue 23: the items' events from before item_events, read back from the outbox in one
+       pass: the rows rectify_emit (record.c) records, an event whose data has an integer item
+       > 0, under its outbox id (the key of a keyed event). The other three types are emitted
+       without it. LIMIT -1 keeps the subquery from being flattened, so each message is decoded
+       once. */
+    { "items' events from the outbox",
+      "INSERT OR IGNORE INTO item_events (item, event_id)"
+      " SELECT item, id FROM (SELECT id, json_extract (jws_payload (message), '$.data.item') AS item FROM outbox"
+      " WHERE type NOT IN ('calendar.missing', 'document.issued', 'rectify.regime_set') LIMIT -1)"
+      " WHERE typeof (item) = 'integer' AND item > 0;" },
 };
 
 static const char *const s_readers[] = { "office", "service", "unit", "discipline", "audit", "district", NULL };

@@ -95,6 +95,14 @@ static const xc_migration_t s_migrations[] = {
     { "referrals' events",
       "CREATE TABLE referral_events (referral INTEGER NOT NULL, event_id TEXT NOT NULL,"
       " PRIMARY KEY (referral, event_id)) WITHOUT ROWID;" },
+    /* issue 23: the referrals' events from before referral_events, read back from the outbox
+       in one pass: the rows referral_emit (life.c) records, an event whose data has an integer
+       referral > 0, under its outbox id (the key of a keyed event); lead.read is not among them
+       (queries.c). LIMIT -1 keeps each message decoded once. */
+    { "referrals' events from the outbox",
+      "INSERT OR IGNORE INTO referral_events (referral, event_id)"
+      " SELECT referral, id FROM (SELECT id, json_extract (jws_payload (message), '$.data.referral') AS referral"
+      " FROM outbox WHERE type <> 'lead.read' LIMIT -1) WHERE typeof (referral) = 'integer' AND referral > 0;" },
 };
 
 static const char *const s_anyone[] = { "*", NULL };
