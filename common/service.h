@@ -141,11 +141,14 @@ int xc_call_begin (xc_call_t *call);
     the verifier threads); a command that fails takes its events back with its savepoint. */
 int xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
                   const json_t *data);
-/*  xc_call_emit, writing the event's outbox id (the outbox's unique "id") to id_out, or ""
-    for a keyed event (its id is its key). A service that keeps its own index of events (an
-    item's events, rectify's documents) finds their seq and hash there once committed. */
-int xc_call_emit_id (xc_call_t *call, const char *type, const char *visibility, const char *key,
-                     const json_t *data, char id_out[XC_UUID_LEN + 1]);
+/*  xc_call_emit, and the event filed under the record it is about, in the same transaction:
+    insert_sql, a statement of the service's own table, is run with ?1 object and ?2 the
+    event's outbox id (its key when keyed, else its message id), e.g. "INSERT OR IGNORE INTO
+    item_events (item, event_id) VALUES (?1, ?2)"; nothing is filed when object <= 0. A
+    service's *.get then lists a record's events with their seq and hash from the outbox (the
+    sources a formal document names). */
+int xc_call_emit_filed (xc_call_t *call, const char *type, const char *visibility, const char *key,
+                        const json_t *data, const char *insert_sql, json_int_t object);
 
 /*  A message signed by the service for someone outside the protocol's request/reply (e.g. a
     webhook): iss the service, exp iat + limits.clock_skew_seconds, id derived from key as for

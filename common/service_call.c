@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/handler.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "common/outbox.h"
@@ -180,16 +181,38 @@ events_drop (xc_service_t *self, int keep)
     parts (signature, members), the escapes of its quotes, seq, id (a key), type, hash. */
 #define S_EVENT_ENTRY_RESERVE 1024
 
+static int s_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
+                   const json_t *data, char id_out[XC_UUID_LEN + 1]);
+
 int
 xc_call_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
               const json_t *data)
 {
-    return xc_call_emit_id (call, type, visibility, key, data, NULL);
+    return s_emit (call, type, visibility, key, data, NULL);
 }
 
 int
-xc_call_emit_id (xc_call_t *call, const char *type, const char *visibility, const char *key,
-                 const json_t *data, char id_out[XC_UUID_LEN + 1])
+xc_call_emit_filed (xc_call_t *call, const char *type, const char *visibility, const char *key,
+                    const json_t *data, const char *insert_sql, json_int_t object)
+{
+    char id[XC_UUID_LEN + 1];
+    if (s_emit (call, type, visibility, key, data, id) != 0)
+        return -1;
+    if (object <= 0)
+        return 0;
+    sqlite3_stmt *stmt = xc_call_stmt (call, insert_sql);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, object);
+    sqlite3_bind_text (stmt, 2, key ? key : id, -1, SQLITE_TRANSIENT);
+    return xc_call_exec (call, stmt, "unable to file the event under its record");
+}
+
+/*  Appends an event to the transaction's; its message id to id_out (when given), the outbox's
+    "id" of an unkeyed event. */
+static int
+s_emit (xc_call_t *call, const char *type, const char *visibility, const char *key,
+        const json_t *data, char id_out[XC_UUID_LEN + 1])
 {
     xc_service_t *self = call->service;
     if (!self->in_tx)

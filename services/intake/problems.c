@@ -14,17 +14,10 @@ s_emit (xc_call_t *call, const char *type, const char *visibility, const char *k
 {
     if (!data)
         return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
-    char event_id[XC_UUID_LEN + 1];
-    int rc = xc_call_emit_id (call, type, visibility, key, data, event_id);
+    int rc = xc_call_emit_filed (call, type, visibility, key, data,
+                                 "INSERT OR IGNORE INTO problem_events (problem, event_id) VALUES (?1, ?2)", id);
     json_decref (data);
-    if (rc != 0)
-        return rc;
-    sqlite3_stmt *stmt = xc_call_stmt (call, "INSERT OR IGNORE INTO problem_events (problem, event_id) VALUES (?1, ?2)");
-    if (!stmt)
-        return -1;
-    sqlite3_bind_int64 (stmt, 1, id);
-    sqlite3_bind_text (stmt, 2, key ? key : event_id, -1, SQLITE_TRANSIENT);
-    return xc_call_exec (call, stmt, "unable to record the problem's event");
+    return rc;
 }
 
 #define FEEDBACK_STAGE 4             /* index of feedback_delivered in a round's stages */

@@ -61,16 +61,9 @@ rectify_emit (xc_call_t *call, const char *type, const char *unit, const char *k
        a formal document names, documents.c) */
     if (!data)
         return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
-    json_int_t item = json_integer_value (json_object_get (data, "item"));
-    char id[XC_UUID_LEN + 1];
-    int rc = xc_call_emit_id (call, type, visibility, key, data, id);
+    int rc = xc_call_emit_filed (call, type, visibility, key, data,
+                                 "INSERT OR IGNORE INTO item_events (item, event_id) VALUES (?1, ?2)",
+                                 json_integer_value (json_object_get (data, "item")));
     json_decref (data);
-    if (rc != 0 || item <= 0)
-        return rc;
-    sqlite3_stmt *stmt = xc_call_stmt (call, "INSERT OR IGNORE INTO item_events (item, event_id) VALUES (?1, ?2)");
-    if (!stmt)
-        return -1;
-    sqlite3_bind_int64 (stmt, 1, item);
-    sqlite3_bind_text (stmt, 2, key ? key : id, -1, SQLITE_TRANSIENT);
-    return xc_call_exec (call, stmt, "unable to record the item's event");
+    return rc;
 }

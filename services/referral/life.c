@@ -34,18 +34,11 @@ referral_emit (xc_call_t *call, const char *type, const char *visibility, const 
 {
     if (!data)
         return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
-    json_int_t id = json_integer_value (json_object_get (data, "referral"));
-    char event_id[XC_UUID_LEN + 1];
-    int rc = xc_call_emit_id (call, type, visibility, key, data, event_id);
+    int rc = xc_call_emit_filed (call, type, visibility, key, data,
+                                 "INSERT OR IGNORE INTO referral_events (referral, event_id) VALUES (?1, ?2)",
+                                 json_integer_value (json_object_get (data, "referral")));
     json_decref (data);
-    if (rc != 0 || id <= 0)
-        return rc;
-    sqlite3_stmt *stmt = xc_call_stmt (call, "INSERT OR IGNORE INTO referral_events (referral, event_id) VALUES (?1, ?2)");
-    if (!stmt)
-        return -1;
-    sqlite3_bind_int64 (stmt, 1, id);
-    sqlite3_bind_text (stmt, 2, key ? key : event_id, -1, SQLITE_TRANSIENT);
-    return xc_call_exec (call, stmt, "unable to record the referral's event");
+    return rc;
 }
 
 /*  Emits a referral's event, visible to the office and the target only, and to the office of
