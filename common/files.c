@@ -23,6 +23,7 @@ const xc_field_t xc_files_policy_fields[] = {
     { .name = "chunk_bytes", .type = XC_T_INTEGER, .min = 1024, .max = 4 * 1024 * 1024 },
     { .name = "read_bytes", .type = XC_T_INTEGER, .min = 1024, .max = 4 * 1024 * 1024 },
     { .name = "hash_only", .type = XC_T_BOOLEAN },
+    { .name = "upload_days", .type = XC_T_INTEGER, .min = 1, .max = 366 },
     { .name = NULL },
 };
 
@@ -31,7 +32,7 @@ static struct {
     bool keyed;
     unsigned char stream_key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
     unsigned char part_key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
-    int64_t max_bytes, max_pixels;
+    int64_t max_bytes, max_pixels, upload_seconds;
     size_t chunk_bytes, read_bytes;
     bool types[3];                   /* by the index of xc_filetype_known */
     bool hash_only;
@@ -59,6 +60,7 @@ xc_files_init (xc_service_t *service, const char *name, xc_files_may_read_fn may
     s_files.max_pixels = s_int (section, "max_pixels", 40000000);
     s_files.chunk_bytes = (size_t) s_int (section, "chunk_bytes", 131072);
     s_files.read_bytes = (size_t) s_int (section, "read_bytes", 131072);
+    s_files.upload_seconds = s_int (section, "upload_days", 7) * 86400;
     json_t *hash_only = json_object_get (section, "hash_only");
     s_files.hash_only = hash_only ? json_is_true (hash_only) : true;
     json_t *types = json_object_get (section, "types");
@@ -300,6 +302,36 @@ s_drop_upload (xc_call_t *call, const char *upload)
     return xc_call_exec (call, stmt, "upload");
 }
 
+/*  Drops (a bounded number of) unfinished uploads begun more than upload_days ago, whoever
+    began them: run by every file.begin, so abandoned parts do not stay for ever. */
+static int
+s_purge_stale (xc_call_t *call)
+{
+    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT id FROM file_uploads WHERE complete = 0 AND started_at < ?1"
+                                       " LIMIT 16");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, xc_call_now (call) - s_files.upload_seconds);
+    json_t *stale = json_array ();
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        json_array_append_new (stale, json_string ((const char *) sqlite3_column_text (stmt, 0)));
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref (stale);
+        return xc_call_fail_db (call, "stale uploads");
+    }
+    size_t i;
+    json_t *id;
+    json_array_foreach (stale, i, id)
+        if (s_drop_upload (call, json_string_value (id)) != 0) {
+            json_decref (stale);
+            return -1;
+        }
+    json_decref (stale);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ file.begin */
 
 int
@@ -316,6 +348,8 @@ xc_files_begin (xc_call_t *call, void *state)
         return -1;
     if (!s_hex64 (sha256))
         return xc_call_fail (call, XC_E_SCHEMA, "data.sha256: expected 64 lowercase hex digits");
+    if (s_purge_stale (call) != 0)
+        return -1;
     if (size > s_files.max_bytes)
         return xc_call_fail (call, XC_E_TOO_LARGE, "data.size: %lld bytes is above the %lld bytes a"
                              " file may have (policies.%s.files.max_bytes)", (long long) size,

@@ -7,6 +7,7 @@ One suite of services for the whole file (module scope): each test uses its own 
 """
 
 import base64
+import datetime
 import os
 import signal
 import sqlite3
@@ -370,6 +371,18 @@ def test_sigkill_with_uploads_in_flight_then_each_resumes_and_no_half_file_is_na
             assert up.read(sha(files[k]))[1] == files[k]
         res = c.call(suite.office, "file.check", {})["data"]
         assert res == {"files": 4, "references": 4, "missing": [], "mismatched": []}, res
+        # an upload never finished is dropped at a file.begin once upload_days (7) have passed
+        stale = make_png(50, 50, seed=99)
+        up0 = Uploader(c, suite.s0)
+        b = ack(up0.begin(stale, "stale.png"))
+        ack(up0.append(b["upload"], 0, stale[:1024]))
+        db = os.path.join(suite.folder, "intake.db")
+        assert count(db, "SELECT count(*) FROM file_parts WHERE upload = ?", b["upload"]) == 1
+        later = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=8))
+        assert c.call(suite.office, "clock.set", {"clock": later.strftime("%Y-%m-%dT%H:%M:%SZ")})["type"] == "result"
+        ack(Uploader(c, suite.s1).begin(make_pdf("fresh"), "fresh.pdf"))
+        err(c.call(suite.s0, "file.status", {"upload": b["upload"]}), "not_found")
+        assert count(db, "SELECT count(*) FROM file_parts WHERE upload = ?", b["upload"]) == 0
     finally:
         for _ in gen:
             pass
