@@ -211,46 +211,64 @@ ctl_file (ctl_t *ctl, int argc, char **argv)
     return put ? s_put (ctl, service, path, name) : s_get (ctl, service, sha256, out);
 }
 
+/*  Prints and records one failure of service's files. */
+static void
+s_file_failure (const char *service, json_t *report, const char *problem)
+{
+    fprintf (stderr, "xcctl: audit: %s: %s\n", service, problem);
+    json_array_append_new (json_object_get (report, "failures"),
+                           json_pack ("{s:s, s:s}", "service", service, "problem", problem));
+}
+
 int
 ctl_audit_files (ctl_t *ctl, const char *service, json_t *report, int *call_rc)
 {
     if (!s_keeps_files (service))
         return 0;
-    int rc;
-    json_t *res = ctl_call (ctl, service, "file.check", json_object (), &rc, NULL);
-    if (!res) {
-        *call_rc = rc;
-        return rc == CTL_DOWN ? 0 : 1;
-    }
     int failures = 0;
-    size_t i;
-    json_t *v;
-    json_array_foreach (json_object_get (res, "missing"), i, v) {
+    json_int_t files = 0;
+    char after[65] = "";
+    /* page by page: each answer checks a bounded number of bytes */
+    for (;;) {
+        int rc;
+        json_t *data = *after ? json_pack ("{s:s}", "after", after) : json_object ();
+        json_t *res = ctl_call (ctl, service, "file.check", data, &rc, NULL);
+        if (!res) {
+            *call_rc = rc;
+            return failures + (rc == CTL_DOWN ? 0 : 1);
+        }
+        files += json_integer_value (json_object_get (res, "files"));
+        size_t i;
+        json_t *v;
         char problem[256];
-        snprintf (problem, sizeof problem, "file %s named by %s is missing",
-                  json_string_value (json_object_get (v, "sha256")), json_string_value (json_object_get (v, "record")));
-        fprintf (stderr, "xcctl: audit: %s: %s\n", service, problem);
-        json_array_append_new (json_object_get (report, "failures"),
-                               json_pack ("{s:s, s:s}", "service", service, "problem", problem));
-        failures++;
-    }
-    json_array_foreach (json_object_get (res, "mismatched"), i, v) {
-        char problem[256];
-        snprintf (problem, sizeof problem, "file %s does not decrypt to its sha256 (changed in the store)",
-                  json_string_value (v));
-        fprintf (stderr, "xcctl: audit: %s: %s\n", service, problem);
-        json_array_append_new (json_object_get (report, "failures"),
-                               json_pack ("{s:s, s:s}", "service", service, "problem", problem));
-        failures++;
+        json_array_foreach (json_object_get (res, "missing"), i, v) {
+            snprintf (problem, sizeof problem, "file %s named by %s is missing",
+                      json_string_value (json_object_get (v, "sha256")),
+                      json_string_value (json_object_get (v, "record")));
+            s_file_failure (service, report, problem);
+            failures++;
+        }
+        json_array_foreach (json_object_get (res, "mismatched"), i, v) {
+            snprintf (problem, sizeof problem, "file %s does not decrypt to its sha256 (changed in the store)",
+                      json_string_value (v));
+            s_file_failure (service, report, problem);
+            failures++;
+        }
+        const char *next = json_string_value (json_object_get (res, "next"));
+        bool more = next && strlen (next) == 64 && strcmp (next, after) > 0;
+        if (more)
+            snprintf (after, sizeof after, "%s", next);
+        json_decref (res);
+        if (!more)
+            break;
     }
     /* the service's row of the table (s_verify's, the last one): its files, and FAILED */
     json_t *rows = json_object_get (report, "services");
     json_t *row = json_array_get (rows, json_array_size (rows) - 1);
     if (row && strcmp (json_string_value (json_object_get (row, "service")), service) == 0) {
-        json_object_set (row, "files", json_object_get (res, "files"));
+        json_object_set_new (row, "files", json_integer (files));
         if (failures)
             json_object_set_new (row, "result", json_string ("FAILED"));
     }
-    json_decref (res);
     return failures;
 }

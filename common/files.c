@@ -805,35 +805,51 @@ int
 xc_files_check (xc_call_t *call, void *state)
 {
     (void) state;
-    json_t *missing = json_array (), *mismatched = json_array ();
-    json_int_t n_files = 0, n_refs = 0;
+    const json_t *data = xc_call_msg (call)->data;
+    const char *after = json_string_value (json_object_get (data, "after"));
+    json_t *limit_json = json_object_get (data, "limit");
+    json_int_t limit = limit_json ? json_integer_value (limit_json) : 100;
+    json_t *missing = json_array (), *mismatched = json_array (), *checked = json_array ();
+    json_int_t n_refs = 0;
+    const char *next = NULL;
+    int status = 0;
     if (s_files.keyed) {
-        sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT sha256, size FROM files ORDER BY sha256");
-        json_t *files = json_array ();
-        int rc = SQLITE_DONE;
-        while (stmt && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
-            json_array_append_new (files, json_pack ("{s:s, s:I}", "sha256", sqlite3_column_text (stmt, 0),
-                                                     "size", (json_int_t) sqlite3_column_int64 (stmt, 1)));
-        if (stmt)
+        sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT sha256, size FROM files WHERE sha256 > ?1"
+                                           " ORDER BY sha256 LIMIT ?2");
+        status = stmt ? 0 : -1;
+        if (stmt) {
+            sqlite3_bind_text (stmt, 1, after ? after : "", -1, SQLITE_STATIC);
+            sqlite3_bind_int64 (stmt, 2, limit + 1);
+            int rc;
+            int64_t bytes = 0;
+            /* a page: up to limit files, and no more bytes than XC_FILES_CHECK_BYTES (at least one) */
+            while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+                int64_t size = sqlite3_column_int64 (stmt, 1);
+                if ((json_int_t) json_array_size (checked) == limit
+                    || (json_array_size (checked) > 0 && bytes + size > XC_FILES_CHECK_BYTES)) {
+                    next = "more";
+                    break;
+                }
+                bytes += size;
+                json_array_append_new (checked, json_pack ("{s:s, s:I}", "sha256", sqlite3_column_text (stmt, 0),
+                                                           "size", (json_int_t) size));
+            }
             sqlite3_reset (stmt);
-        if (!stmt || rc != SQLITE_DONE) {
-            json_decref (files);
-            json_decref (missing);
-            json_decref (mismatched);
-            return stmt ? xc_call_fail_db (call, "files") : -1;
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                status = xc_call_fail_db (call, "files");
         }
         size_t i;
         json_t *f;
-        json_array_foreach (files, i, f) {
+        json_array_foreach (checked, i, f) {
+            if (status != 0)
+                break;
             const char *sha = json_string_value (json_object_get (f, "sha256"));
             int64_t size = json_integer_value (json_object_get (f, "size"));
             unsigned char *plain;
             int d = s_file_decrypt (call, sha, size, size, &plain);
             if (d < 0) {
-                json_decref (files);
-                json_decref (missing);
-                json_decref (mismatched);
-                return -1;
+                status = -1;
+                break;
             }
             bool ok = false;
             if (d == 0) {
@@ -847,31 +863,37 @@ xc_files_check (xc_call_t *call, void *state)
             if (!ok)
                 json_array_append_new (mismatched, json_string (sha));
         }
-        n_files = (json_int_t) json_array_size (files);
-        json_decref (files);
     }
-    sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT r.sha256, r.record, f.sha256 IS NULL FROM file_refs r"
-                                       " LEFT JOIN files f ON f.sha256 = r.sha256 ORDER BY r.sha256, r.record");
-    if (!stmt) {
+    /* the references: every one counted on each page, the missing files named on the first */
+    sqlite3_stmt *stmt = status == 0 ? xc_call_stmt (call, "SELECT r.sha256, r.record, f.sha256 IS NULL"
+                                                     " FROM file_refs r LEFT JOIN files f ON f.sha256 = r.sha256"
+                                                     " ORDER BY r.sha256, r.record") : NULL;
+    if (stmt) {
+        int rc;
+        while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+            n_refs++;
+            if (!after && sqlite3_column_int (stmt, 2))
+                json_array_append_new (missing, json_pack ("{s:s, s:s}", "sha256", sqlite3_column_text (stmt, 0),
+                                                           "record", sqlite3_column_text (stmt, 1)));
+        }
+        sqlite3_reset (stmt);
+        if (rc != SQLITE_DONE)
+            status = xc_call_fail_db (call, "file references");
+    }
+    else
+        status = -1;
+    json_t *last = json_array_get (checked, json_array_size (checked) - 1);
+    json_t *next_json = next && last ? json_incref (json_object_get (last, "sha256")) : json_null ();
+    json_int_t n_files = (json_int_t) json_array_size (checked);
+    json_decref (checked);
+    if (status != 0) {
         json_decref (missing);
         json_decref (mismatched);
+        json_decref (next_json);
         return -1;
     }
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        n_refs++;
-        if (sqlite3_column_int (stmt, 2))
-            json_array_append_new (missing, json_pack ("{s:s, s:s}", "sha256", sqlite3_column_text (stmt, 0),
-                                                       "record", sqlite3_column_text (stmt, 1)));
-    }
-    sqlite3_reset (stmt);
-    if (rc != SQLITE_DONE) {
-        json_decref (missing);
-        json_decref (mismatched);
-        return xc_call_fail_db (call, "file references");
-    }
-    xc_call_result (call, json_pack ("{s:I, s:I, s:o, s:o}", "files", n_files, "references", n_refs,
-                                     "missing", missing, "mismatched", mismatched));
+    xc_call_result (call, json_pack ("{s:I, s:I, s:o, s:o, s:o}", "files", n_files, "references", n_refs,
+                                     "missing", missing, "mismatched", mismatched, "next", next_json));
     return 0;
 }
 

@@ -31,6 +31,7 @@
 #include "common/service.h"
 
 #define XC_FILES_CHUNK 65536         /* plain bytes per secretstream chunk at rest */
+#define XC_FILES_CHECK_BYTES (64 * 1024 * 1024)   /* decrypted by one file.check page at most */
 
 /*  1 the caller may read the record, 0 not, -1 after failing the call (an error). */
 typedef int (*xc_files_may_read_fn) (xc_call_t *call, const char *record, void *state);
@@ -77,7 +78,9 @@ int xc_files_all_stored (xc_call_t *call, const json_t *evidence);
         { "file.begin", XC_COMMAND, uploaders, s_file_begin, xc_files_begin },
     file.begin, file.append and file.status (the sender's own uploads) for the roles that
     upload; file.read for the roles that read the records (the callback decides which file);
-    file.check (data {}) for the office and services. */
+    file.check for the office and services: a page of the stored files by sha256 (after,
+    limit, and at most XC_FILES_CHECK_BYTES decrypted), so one answer never holds the service
+    long; the references' check comes with the first page. */
 int xc_files_begin (xc_call_t *call, void *state);
 int xc_files_append (xc_call_t *call, void *state);
 int xc_files_status (xc_call_t *call, void *state);
@@ -96,6 +99,10 @@ int xc_files_check (xc_call_t *call, void *state);
     { .name = NULL } }
 #define XC_FILES_STATUS_FIELDS {                                                             \
     { .name = "upload", .type = XC_T_STRING, .required = true, .min = 1, .max = 36 },         \
+    { .name = NULL } }
+#define XC_FILES_CHECK_FIELDS {                                                              \
+    { .name = "after", .type = XC_T_STRING, .min = 64, .max = 64 },                            \
+    { .name = "limit", .type = XC_T_INTEGER, .min = 1, .max = 1000 },                          \
     { .name = NULL } }
 #define XC_FILES_READ_FIELDS {                                                               \
     { .name = "sha256", .type = XC_T_STRING, .required = true, .min = 64, .max = 64 },         \

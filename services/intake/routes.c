@@ -204,6 +204,7 @@ static const xc_field_t s_file_begin[] = XC_FILES_BEGIN_FIELDS;
 static const xc_field_t s_file_append[] = XC_FILES_APPEND_FIELDS;
 static const xc_field_t s_file_status[] = XC_FILES_STATUS_FIELDS;
 static const xc_field_t s_file_read[] = XC_FILES_READ_FIELDS;
+static const xc_field_t s_file_check[] = XC_FILES_CHECK_FIELDS;
 
 static const xc_route_t s_routes[] = {
     { "unit.register", XC_COMMAND, s_offices, s_unit_register, intake_unit_register },
@@ -228,7 +229,7 @@ static const xc_route_t s_routes[] = {
     { "file.append", XC_COMMAND, s_file_uploaders, s_file_append, xc_files_append },
     { "file.status", XC_QUERY, s_file_uploaders, s_file_status, xc_files_status },
     { "file.read", XC_QUERY, s_file_readers, s_file_read, xc_files_read },
-    { "file.check", XC_QUERY, s_file_checkers, NULL, xc_files_check },
+    { "file.check", XC_QUERY, s_file_checkers, s_file_check, xc_files_check },
 };
 
 static const char *const s_link_kinds[] = { "linked", "crossed", "raised", NULL };

@@ -222,6 +222,7 @@ static const xc_field_t s_file_begin[] = XC_FILES_BEGIN_FIELDS;
 static const xc_field_t s_file_append[] = XC_FILES_APPEND_FIELDS;
 static const xc_field_t s_file_status[] = XC_FILES_STATUS_FIELDS;
 static const xc_field_t s_file_read[] = XC_FILES_READ_FIELDS;
+static const xc_field_t s_file_check[] = XC_FILES_CHECK_FIELDS;
 
 static const xc_route_t s_routes[] = {
     { "rectify.plan", XC_COMMAND, s_unit_or_office, s_plan, rectify_plan },
@@ -246,7 +247,7 @@ static const xc_route_t s_routes[] = {
     { "file.append", XC_COMMAND, s_file_uploaders, s_file_append, xc_files_append },
     { "file.status", XC_QUERY, s_file_uploaders, s_file_status, xc_files_status },
     { "file.read", XC_QUERY, s_file_readers, s_file_read, xc_files_read },
-    { "file.check", XC_QUERY, s_file_checkers, NULL, xc_files_check },
+    { "file.check", XC_QUERY, s_file_checkers, s_file_check, xc_files_check },
 };
 
 const xc_route_t *

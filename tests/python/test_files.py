@@ -370,7 +370,12 @@ def test_sigkill_with_uploads_in_flight_then_each_resumes_and_no_half_file_is_na
             ack(report(suite, c, getattr(suite, k), [{"file": f"{k}.png", "sha256": sha(files[k])}]))
             assert up.read(sha(files[k]))[1] == files[k]
         res = c.call(suite.office, "file.check", {})["data"]
-        assert res == {"files": 4, "references": 4, "missing": [], "mismatched": []}, res
+        assert res == {"files": 4, "references": 4, "missing": [], "mismatched": [], "next": None}, res
+        # in pages: every file once, in sha256 order
+        page1 = c.call(suite.office, "file.check", {"limit": 3})["data"]
+        page2 = c.call(suite.office, "file.check", {"limit": 3, "after": page1["next"]})["data"]
+        assert (page1["files"], page2["files"], page2["next"]) == (3, 1, None), (page1, page2)
+        assert page1["next"] == sorted(sha(f) for f in files.values())[2]
         # an upload never finished is dropped at a file.begin once upload_days (7) have passed
         stale = make_png(50, 50, seed=99)
         up0 = Uploader(c, suite.s0)
