@@ -380,7 +380,7 @@ xc_files_begin (xc_call_t *call, void *state)
     sqlite3_reset (stmt);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return xc_call_fail_db (call, "upload");
-    if (*id && had_size != size && !stored) {
+    if (*id && had_size != size) {
         /* the same bytes cannot have two sizes: the earlier begin lied, start again */
         if (s_drop_upload (call, id) != 0)
             return -1;
@@ -572,7 +572,7 @@ s_upload_finish (xc_call_t *call, upload_t *u, const char **type_out)
         r = XC_FT_NOT_ALLOWED;
     if (r != XC_FT_OK) {
         free (plain);
-        return s_refuse_drop (call, u, XC_E_SCHEMA, whys[r], r == XC_FT_NOT_ALLOWED ? type : type);
+        return s_refuse_drop (call, u, XC_E_SCHEMA, whys[r], type);
     }
     int64_t stored = s_stored_size (call, u->sha256);
     int status = stored < 0 ? -1

@@ -60,6 +60,7 @@ def s(tmp_path_factory):
         "discipline": ("discipline-commission", "discipline", {"units": ["D-1"]}),
         "dept": ("organization-dept", "department", {}),
     }, policies={"intake": {"files": {"max_bytes": 1024 * 1024}},
+                 "referral": {"files": {"types": ["application/pdf"]}},
                  "rectify": {"calendar_warn_from": None, "evidence": {"signoff_requires_files": True}}})
     suite.keys = {"office": key_file(folder, suite.office)}
     yield from running_suite(suite)
@@ -247,6 +248,10 @@ def test_referral_outcome_files(s):
     ack(referral.call(s.dept, "referral.acknowledge", {"referral": r}))
     ack(referral.call(s.dept, "referral.dispose", {"referral": r, "method": "talk_inquiry", "note": "谈话"}))
     pdf = make_pdf("outcome")
+    # referral's policy takes PDFs only: a real PNG is refused by its type, nothing stored
+    png = make_png(10, 10, seed=7)
+    e = err(Uploader(referral, s.dept).put(png, "照片.png"), "schema")
+    assert "image/png" in str(e), e
     ack(Uploader(referral, s.dept).put(pdf, "处理结果.pdf"))
     ack(referral.call(s.dept, "referral.outcome", {
         "referral": r, "case_filed": False, "party_sanctions": 0, "administrative_sanctions": 0,
