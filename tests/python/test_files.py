@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import Suite, key_file, running_suite
+from conftest import Suite, key_file, running_suite, write_json
 from fileslib import Uploader, make_jpeg, make_pdf, make_png, make_zip_bomb, sha
 from test_rectify import feed_back, items
 from xcwire import open_message
@@ -393,6 +393,27 @@ def test_sigkill_with_uploads_in_flight_then_each_resumes_and_no_half_file_is_na
         ack(Uploader(c, suite.s1).begin(make_pdf("fresh"), "fresh.pdf"))
         err(c.call(suite.s0, "file.status", {"upload": b["upload"]}), "not_found")
         assert count(db, "SELECT count(*) FROM file_parts WHERE upload = ?", b["upload"]) == 0
+    finally:
+        for _ in gen:
+            pass
+
+
+# --- a service without a secret_key --------------------------------------------------------------
+
+def test_a_service_without_a_secret_key_starts_and_refuses_files(tmp_path):
+    suite = Suite(str(tmp_path), ["intake", "referral"], {"office": ("office", "office", {})})
+    del suite.config["services"]["referral"]["secret_key"]
+    write_json(suite.config_path, suite.config)
+    gen = running_suite(suite)
+    next(gen)
+    try:
+        c = suite.client("referral")
+        pdf = make_pdf("nokey")
+        e = err(Uploader(c, suite.office).begin(pdf, "a.pdf"), "unavailable")
+        assert "secret_key" in str(e), e
+        err(c.call(suite.office, "file.read", {"sha256": sha(pdf)}), "unavailable")
+        assert c.call(suite.office, "file.check", {})["data"]["files"] == 0
+        assert c.call(suite.office, "health", {})["type"] == "result"
     finally:
         for _ in gen:
             pass
