@@ -739,6 +739,48 @@ s_may_read_file (xc_call_t *call, const char *sha256)
     return xc_call_exists (call, stmt, "upload");
 }
 
+/*  The last file read in pieces, whole and decrypted: a reader asks for its pieces in turn,
+    and a secretstream is read from its start, so without it each piece would decrypt all the
+    pieces before it again. One file, never more than max_bytes; only file.read uses it
+    (file.check always reads the store). */
+static struct {
+    char sha256[65];
+    unsigned char *plain;
+    int64_t size;
+} s_cache;
+
+static void
+s_cache_drop (void)
+{
+    if (s_cache.plain) {
+        sodium_memzero (s_cache.plain, (size_t) s_cache.size);
+        free (s_cache.plain);
+    }
+    s_cache.plain = NULL;
+    s_cache.sha256[0] = '\0';
+}
+
+/*  The file's plain bytes up to end: from the cache, or decrypted (a file of more than one
+    piece whole, into the cache; the caller must not free what is the cache's). 0, 1 when it
+    does not decrypt, -1 after failing. */
+static int
+s_read_plain (xc_call_t *call, const char *sha256, int64_t size, int64_t end, unsigned char **plain_p)
+{
+    if (s_cache.plain && strcmp (s_cache.sha256, sha256) == 0 && s_cache.size == size) {
+        *plain_p = s_cache.plain;
+        return 0;
+    }
+    bool whole = size > (int64_t) s_files.read_bytes;
+    int rc = s_file_decrypt (call, sha256, size, whole ? size : end - 1, plain_p);
+    if (rc == 0 && whole) {
+        s_cache_drop ();
+        snprintf (s_cache.sha256, sizeof s_cache.sha256, "%s", sha256);
+        s_cache.plain = *plain_p;
+        s_cache.size = size;
+    }
+    return rc;
+}
+
 int
 xc_files_read (xc_call_t *call, void *state)
 {
@@ -763,7 +805,7 @@ xc_files_read (xc_call_t *call, void *state)
                              (long long) offset, (long long) size);
     int64_t end = offset + (int64_t) s_files.read_bytes < size ? offset + (int64_t) s_files.read_bytes : size;
     unsigned char *plain;
-    int rc = s_file_decrypt (call, sha256, size, end - 1, &plain);
+    int rc = s_read_plain (call, sha256, size, end, &plain);
     if (rc < 0)
         return -1;
     if (rc > 0)
@@ -791,8 +833,10 @@ xc_files_read (xc_call_t *call, void *state)
         }
     }
     sqlite3_reset (stmt);
-    sodium_memzero (plain, (size_t) size);
-    free (plain);
+    if (plain != s_cache.plain) {
+        sodium_memzero (plain, (size_t) size);
+        free (plain);
+    }
     if (!result)
         return xc_call_fail (call, XC_E_INTERNAL, "file %s could not be read", sha256);
     xc_call_result (call, result);
