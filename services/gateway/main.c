@@ -162,6 +162,7 @@ s_queue (struct MHD_Connection *conn, int status, const char *bytes, size_t len,
         return MHD_NO;
     MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header (resp, "Cache-Control", "no-store");
+    MHD_add_response_header (resp, "X-Content-Type-Options", "nosniff");
     if (extra_header)
         MHD_add_response_header (resp, extra_header, extra_value);
     enum MHD_Result rc = MHD_queue_response (conn, (unsigned) status, resp);

@@ -290,12 +290,12 @@ def test_hostile_bodies_are_refused_with_problem_json(world):
          "unknown-member"),
         (json.dumps({"pow": {"challenge": "x", "nonce": "1"}}).encode(), "missing-member"),
     ]
-    for raw, code in cases:
-        problem(request(g, "POST", "/v1/public/receipt", raw=raw, src=src), 400, code)
+    for i, (raw, code) in enumerate(cases):     # receipts are few per address: one each
+        problem(request(g, "POST", "/v1/public/receipt", raw=raw, src=f"127.0.2.{i + 1}"), 400, code)
     base = {"code": "1234567890123456", "pow": {"challenge": "x", "nonce": "1"}}
     for body, code in (({**base, "round": "R-1", "unit": ["U-A"], "text": "x"}, "bad-member"),
                        ({**base, "round": "R-1", "unit": "U-A", "text": ""}, "bad-member"),
-                       ({**base, "round": "R-1\u0000", "unit": "U-A", "text": "x"}, "bad-member"),
+                       ({**base, "round": "R-1\u0000", "unit": "U-A", "text": "x"}, "bad-json"),   # NUL: jansson refuses
                        ({**base, "round": "R 1", "unit": "U-A", "text": "x"}, "bad-id"),
                        ({**base, "round": "R-1", "unit": "U-A", "text": "x", "contact_sealed": "plain"},
                         "bad-contact"),
