@@ -458,6 +458,20 @@ def main():
     for route in ["/healthz", "/v1/directory", "/v1/keys", "/metrics", "/", "/v1/events/x/hints"]:
         gw("get" + route.replace("/", "-"), "GET", route)
     gw("head-healthz", "HEAD", "/healthz")
+    # the public channel (settings 32: on): its bodies, read by public.c
+    pub = [("report", {"round": "R-1", "unit": "U-A", "text": "路灯坏了", "code": "0123456789012345",
+                       "contact_sealed": {"epk": "AA==", "nonce": "AA==", "box": "AA=="},
+                       "evidence": [{"file": "a.jpg", "sha256": "0" * 64}],
+                       "pow": {"challenge": "x1.1800000000.18." + "0" * 32 + "." + "0" * 32, "nonce": "7"}}),
+           ("receipt", {"code": "0123456789012345", "pow": {"challenge": "c", "nonce": "1"}}),
+           ("answer", {"code": "0123456789012345", "question": "q-1", "text": "是的",
+                       "pow": {"challenge": "c", "nonce": "1"}}),
+           ("files", {"op": "append", "upload": "u-1", "offset": 0, "data": "AAAA"})]
+    for name, doc in pub:
+        gw("public-" + name, "POST", "/v1/public/" + name, ctype="application/json",
+           payload=json.dumps(doc, ensure_ascii=False).encode(), settings=32)
+    for name in ("pow", "info", "qr"):
+        gw("public-get-" + name, "GET", "/v1/public/" + name, settings=32)
     # replies: an ack, a result, each error code, and a frame with no corr
     corr = uuid(960)
     replies = [("ack", {}), ("result", {"items": []})] + [
