@@ -23,7 +23,10 @@ static const xc_field_t s_organ_fields[] = {
 static const xc_field_t s_name = { .type = XC_T_STRING, .min = 1, .max = XC_NAME_MAX - 1 };
 
 /* policies.intake.public: the public channel (public.c) */
-static const xc_field_t s_stage = { .type = XC_T_STRING, .min = 1, .max = XC_NAME_MAX - 1 };
+static const char *const s_round_stages[] = { "planned", "stationed", "withdrawn", "reported",
+                                              "feedback_delivered", "rectifying", "rectification_reported",
+                                              "evaluated", "closed", NULL };
+static const xc_field_t s_stage = { .type = XC_T_STRING, .one_of = s_round_stages };
 static const xc_field_t s_step = { .type = XC_T_STRING, .min = 1, .max = 511 };
 static const char *const s_contact_roles[] = { "office", "team", NULL };
 static const xc_field_t s_contact_reader = { .type = XC_T_STRING, .one_of = s_contact_roles };

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import subprocess
 import time
 import uuid
 
@@ -369,3 +370,20 @@ def test_failed_lookups_pause_then_resume(w):
         times = sorted(TIMES[what])
         print(f"{label}: {len(times)} runs, median {times[len(times) // 2] * 1000:.1f} ms,"
               f" max {times[-1] * 1000:.1f} ms")
+
+
+@pytest.mark.parametrize("public, words", [
+    ({"open_stages": ["closing"]}, "open_stages"),
+    ({"category": "no_such"}, "'no_such' is not a category"),
+    ({"severity": "minor"}, "'minor' is not a severity"),
+    ({"contact_readers": ["unit"]}, "contact_readers"),
+    ({"daily_limit": 0}, "daily_limit"),
+])
+def test_a_bad_public_policy_stops_intake(tmp_path, public, words):
+    s = Suite(str(tmp_path), ["intake"], PRINCIPALS, policies={"intake": {"public": public}})
+    binary = os.path.join("build", "bin", "xc-intake")
+    proc = subprocess.run([binary, "--config", s.config_path, "--test-mode"], capture_output=True,
+                          text=True, timeout=20)
+    assert proc.returncode != 0
+    out = proc.stderr + proc.stdout
+    assert "policies.intake.public" in out and words in out, out
