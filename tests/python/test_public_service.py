@@ -387,3 +387,32 @@ def test_a_bad_public_policy_stops_intake(tmp_path, public, words):
     assert proc.returncode != 0
     out = proc.stderr + proc.stdout
     assert "policies.intake.public" in out and words in out, out
+
+
+def test_a_report_acknowledged_after_a_crash_is_the_same_receipt(tmp_path):
+    """intake dies after committing a report, before its reply: the gateway resends the same
+    code (the same envelope id) and gets the first result, and there is one problem."""
+    s = Suite(str(tmp_path), ["intake"], PRINCIPALS)
+    for _ in running_suite(s):
+        w = make_world(s)
+        d = s.deployments["intake"]
+        assert d.end_process() == 0
+        d.start(extra=["--fail-after-commit", "1"])
+        c = d.client()
+        code = new_code()
+        hashed = code_hash(code)
+        data = {"round": "R1", "unit": "A-T", "text": TEXT, "code_hash": hashed,
+                "contact_sealed": seal_contact(w.info["sealing_key"], CONTACT)}
+        frame, body = xcwire.seal(s.public, "intake", "public.report", data, id_=envelope_id(hashed))
+        c.send(frame)
+        assert d.proc.wait(10) != 0          # it exited after the commit, before the reply
+        d.log.close()
+        d.start()
+        c = d.client()
+        again = c.call(s.public, "public.report", data, id_=envelope_id(hashed))
+        assert again["data"]["status"] == "duplicate", again
+        got = again["data"]["result"]
+        listed = result(c.call(s.office, "problem.list", {"source": "public"}))["items"]
+        assert [p["id"] for p in listed] == [got["problem"]]
+        st = result(c.call(s.public, "public.status", {"code_hash": hashed}))
+        assert st["problem"] == got["problem"] and st["received_at"] == got["received_at"]
