@@ -3,10 +3,9 @@
     One module per concern: policy (the policies.intake section of the config), identity (the
     reporter's identity, encrypted at rest), units, rounds, problems, stats, public (the public
     channel, 码上巡; helpers shared by every service's handlers are in common/handler.h);
-    routes.c ties them into the service's
-    routes, main.c into the service. Handlers run inside the common service loop
-    (common/service.h): they check roles, read and write the intake tables, and emit events;
-    the loop commits.
+    routes.c ties them into the service's routes, main.c into the service. Handlers run inside
+    the common service loop (common/service.h): they check roles, read and write the intake
+    tables, and emit events; the loop commits.
 */
 #ifndef XC_INTAKE_H
 #define XC_INTAKE_H
