@@ -398,7 +398,7 @@ def public_paths(paths, schemas):
                                 "properties": {"code": code, "pow": pow_}}
     schemas["PublicAnswer"] = {"type": "object", "required": ["code", "question", "text", "pow"],
                                "additionalProperties": False, "properties": {
-        "code": code, "question": {"type": "string"}, "text": {"type": "string", "minLength": 1},
+        "code": code, "question": {"type": "integer", "minimum": 1}, "text": {"type": "string", "minLength": 1},
         "evidence": evidence, "pow": pow_}}
     schemas["PublicFiles"] = {"type": "object", "required": ["op"], "properties": {
         "op": {"enum": ["begin", "append", "status"]}, "name": {"type": "string"}, "size": {"type": "integer"},

@@ -480,7 +480,7 @@ def main():
                        "evidence": [{"file": "a.jpg", "sha256": "0" * 64}],
                        "pow": {"challenge": "x1.1800000000.18." + "0" * 32 + "." + "0" * 32, "nonce": "7"}}),
            ("receipt", {"code": "0123456789012345", "pow": {"challenge": "c", "nonce": "1"}}),
-           ("answer", {"code": "0123456789012345", "question": "q-1", "text": "是的",
+           ("answer", {"code": "0123456789012345", "question": 1, "text": "是的",
                        "pow": {"challenge": "c", "nonce": "1"}}),
            ("files", {"op": "append", "upload": "u-1", "offset": 0, "data": "AAAA"})]
     for name, doc in pub:
