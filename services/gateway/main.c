@@ -365,8 +365,11 @@ s_public (gateway_t *self, struct MHD_Connection *conn, req_t *r)
                              "the body is larger than the protocol's max_message_bytes (%zu)",
                              self->world.max_body);
         parsed = -1;
-    } else if (post)
+    } else if (post) {
         parsed = public_body_parse (route, r->body.bytes, r->body.len, &req, &problem);
+        if (r->body.bytes)           /* it holds the receipt code: not kept past here */
+            sodium_memzero (r->body.bytes, r->body.len);
+    }
     uint8_t addr[16];
     unsigned wait_s = gateway_limits_address (conn, addr)
                       ? public_limit (self->public, addr, route, parsed == 0 ? req.upload_bytes : 0, now)
