@@ -424,3 +424,20 @@ def test_a_team_asks_and_the_public_answers_once(world):
     assert st == 409 and signed_data(body)["data"]["code"] == "conflict", (st, body)
     problem(request(g, "POST", "/v1/public/answer", {**answer, "question": "1", "pow": solve(g, src)[0]},
                     src=src), 400, "bad-member")
+
+
+def test_the_gateway_stops_at_start_when_the_public_key_is_not_the_public_principals(world, tmp_path):
+    s, _ = world
+    import xcwire
+    stranger = xcwire.Signer("public", "public#stranger")
+    write_json(str(tmp_path / "stranger.jwk"), stranger.private_jwk(), 0o600)
+    config = json.loads(json.dumps(s.config))
+    config["registry"] = os.path.join(s.folder, "principals.json")
+    config["calendar"] = s.config["calendar"]
+    config["services"]["gateway"] = {"http": "127.0.0.1:0", "public": {
+        "key": str(tmp_path / "stranger.jwk"), "base_url": BASE_URL}}
+    write_json(str(tmp_path / "config.json"), config)
+    p = subprocess.run(["build/bin/xc-gateway", "--config", str(tmp_path / "config.json")],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1, p.stderr
+    assert "services.gateway.public.key" in p.stderr and "public#stranger" in p.stderr, p.stderr
