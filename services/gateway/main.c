@@ -8,7 +8,9 @@
     connection is then suspended (MHD_suspend_connection) until the reply whose corr is that
     id comes back on the socket, or until services.gateway.reply_timeout_ms passes (504); it is
     then resumed and answered with the reply's bytes, the status read from the reply's type
-    and code (status.c). The gateway holds no key: it signs nothing and verifies nothing.
+    and code (status.c). It signs nothing and verifies nothing it carries; with
+    services.gateway.public it signs the public's messages as principal public (public.h), the
+    receipt codes hashed on a worker thread (hashing.h).
 
     Everything the gateway refuses itself is an application/problem+json body (RFC 9457).
 */
