@@ -51,7 +51,7 @@ $(F)/envelope $(F)/verify $(F)/verify_signed $(F)/json $(F)/filetype: $(F)/%: $(
 	$(FUZZ_CC) $(FUZZ_SAN) $^ $(FUZZ_LIBS) -o $@
 
 # the gateway's decisions and status table: no I/O, so neither libmicrohttpd nor gnutls
-GATEWAY_SRC := services/gateway/request.c services/gateway/status.c
+GATEWAY_SRC := services/gateway/request.c services/gateway/status.c services/gateway/public.c
 $(F)/gateway: $(F)/obj/tests/fuzz/gateway_fuzz.o $(F)/obj/tests/fuzz/fuzz.o $(GATEWAY_SRC:%.c=$(F)/obj/%.o) $(F)/libxc.a
 	$(FUZZ_CC) $(FUZZ_SAN) $^ $(FUZZ_LIBS) -o $@
 
