@@ -66,6 +66,7 @@ static const xc_field_t s_gateway_fields[] = {
     { .name = "curve_key", .type = XC_T_STRING, .min = 1, .max = 4096 },
     { .name = "web", .type = XC_T_STRING, .min = 1, .max = 4096 },
     { .name = "web_max_bytes", .type = XC_T_INTEGER, .min = 1, .max = 1024 * 1024 * 1024 },
+    { .name = "file_max_bytes", .type = XC_T_INTEGER, .min = 1024, .max = 256 * 1024 * 1024 },
     { .name = NULL }
 };
 
