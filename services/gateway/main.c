@@ -174,11 +174,22 @@ s_send_file (req_t *r)
     MHD_add_response_header (resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header (resp, "Cache-Control", "no-store");
     MHD_add_response_header (resp, "X-Xc-Sha256", r->file.sha256);
+    int status = MHD_HTTP_OK;
+    if (r->file.piece) {
+        /* one piece of a file.read answered a piece at a time: where it lies in the file */
+        char range[96];
+        snprintf (range, sizeof range, "bytes %lld-%lld/%lld", r->file.offset,
+                  r->file.offset + (long long) r->file.len - 1, r->file.size);
+        if (r->file.len == 0)
+            snprintf (range, sizeof range, "bytes */%lld", r->file.size);
+        MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_RANGE, range);
+        status = MHD_HTTP_PARTIAL_CONTENT;
+    }
     /* a file shown as a page could run as one: it is a sandboxed attachment, never a document */
     MHD_add_response_header (resp, "Content-Security-Policy", "default-src 'none'; sandbox");
-    enum MHD_Result rc = MHD_queue_response (r->conn, MHD_HTTP_OK, resp);
+    enum MHD_Result rc = MHD_queue_response (r->conn, (unsigned) status, resp);
     MHD_destroy_response (resp);
-    s_queued = MHD_HTTP_OK;
+    s_queued = status;
     return rc;
 }
 

@@ -365,6 +365,8 @@ request_download (const char *frame, size_t len, request_download_t *out, reques
     const char *media = json_string_value (json_object_get (data, "type"));
     const char *b64 = json_string_value (json_object_get (data, "data"));
     json_t *size = json_object_get (data, "size");
+    json_t *offset = json_object_get (data, "offset"), *next = json_object_get (data, "next");
+    json_int_t at = json_integer_value (offset);
     int rc = -1;
     if (!type || strcmp (type, "result") != 0)
         why = "the reply is not a result";
@@ -372,6 +374,9 @@ request_download (const char *frame, size_t len, request_download_t *out, reques
         why = "the result's sha256 is not 64 lower-case hex digits";
     else if (!b64 || !json_is_integer (size) || json_integer_value (size) < 0)
         why = "the result has no base64 data or no size";
+    else if ((offset && (!json_is_integer (offset) || at < 0 || at > json_integer_value (size)))
+             || (next && !json_is_null (next) && !json_is_integer (next)))
+        why = "the result's offset or next is not a position in the file";
     else {
         size_t b64_len = strlen (b64), cap = b64_len / 4 * 3 + 3;
         out->bytes = malloc (cap ? cap : 1);
@@ -383,9 +388,18 @@ request_download (const char *frame, size_t len, request_download_t *out, reques
                  && sodium_base642bin (out->bytes, cap, b64, b64_len, NULL, &n, NULL,
                                        sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0)
             why = "the result's data is not base64";
-        else if ((json_int_t) n != json_integer_value (size))
-            why = "the result's size is not its data's length";
-        else {
+        else if (at + (json_int_t) n > json_integer_value (size))
+            why = "the result's data goes beyond its size";
+        else if (json_is_integer (next) ? json_integer_value (next) != at + (json_int_t) n
+                                          || json_integer_value (next) >= json_integer_value (size)
+                                        : at + (json_int_t) n != json_integer_value (size))
+            why = "the result's data does not end at its next (or at its size)";
+        else if (at > 0 || json_is_integer (next)) {
+            /* a piece: the reader hashes the whole once it has every piece */
+            out->len = n;
+            out->piece = true;
+            rc = 0;
+        } else {
             unsigned char digest[32];
             char hex[65];
             xc_sha256 (out->bytes, n, NULL, 0, digest);
@@ -394,13 +408,17 @@ request_download (const char *frame, size_t len, request_download_t *out, reques
                 why = "the result's data does not hash to its sha256";
             else {
                 out->len = n;
-                snprintf (out->sha256, sizeof out->sha256, "%s", sha);
-                snprintf (out->type, sizeof out->type, "%s",
-                          media && s_media_type_ok (media) ? media : "application/octet-stream");
-                request_disposition (name ? name : "", out->disposition, sizeof out->disposition);
                 rc = 0;
             }
         }
+    }
+    if (rc == 0) {
+        out->size = (long long) json_integer_value (size);
+        out->offset = (long long) at;
+        snprintf (out->sha256, sizeof out->sha256, "%s", sha);
+        snprintf (out->type, sizeof out->type, "%s",
+                  media && s_media_type_ok (media) ? media : "application/octet-stream");
+        request_disposition (name ? name : "", out->disposition, sizeof out->disposition);
     }
     json_decref (body);
     if (rc != 0) {

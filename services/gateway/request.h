@@ -112,12 +112,18 @@ typedef struct {
                                         (type/subtype of [a-z0-9.+-]), else
                                         application/octet-stream */
     char disposition[1024];          /* attachment; filename*=UTF-8''<name, %-encoded> */
-    char sha256[65];                 /* lower-case hex */
+    char sha256[65];                 /* lower-case hex: the whole file's */
+    long long size;                  /* the whole file's bytes */
+    long long offset;                /* where bytes start in the file */
+    bool piece;                      /* bytes are a piece (206 with Content-Range): the
+                                        service answers file.read a piece at a time when a
+                                        whole file would not fit one reply */
 } request_download_t;
 
 /*  Reads a reply frame of status 200 to a file.read: 0 and *out, or -1 and *problem (502
     bad-file-reply) when the reply is no file.read result (not a result; sha256 not 64 hex;
-    data not base64; size not the decoded length; the bytes' SHA-256 not sha256). */
+    data not base64; a whole file whose length is not size or whose SHA-256 is not sha256; a
+    piece, {"offset", "next"}, that does not lie within size or whose next is not its end). */
 int request_download (const char *frame, size_t len, request_download_t *out,
                       request_problem_t *problem);
 void request_download_free (request_download_t *out);

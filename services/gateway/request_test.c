@@ -419,6 +419,50 @@ test_disposition (void)
         CHECK (fits[i] != '\r' && fits[i] != '\n' && fits[i] != '"');
 }
 
+/* A file.read answered a piece at a time ({"offset", "next"}): each piece passed on as where
+   it lies; a piece that does not fit its size or its next is refused. */
+static void
+test_download_piece (void)
+{
+    request_download_t d;
+    request_problem_t p;
+    static const char sha[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    char body[512];
+    static const struct {
+        int offset;
+        const char *next, *b64;
+        int ok;
+        long long len;
+    } rows[] = {
+        { 0, "2", "YWI=", 1, 2 },      /* "ab" of "abc": the first piece */
+        { 2, "null", "Yw==", 1, 1 },   /* "c": the last */
+        { 0, "null", "YWJj", 1, 3 },   /* the whole in one piece: its hash checked */
+        { 0, "null", "YWJk", 0, 0 },   /* ... and refused when it does not match */
+        { 2, "3", "Yw==", 0, 0 },      /* next at the size */
+        { 2, "null", "Y2M=", 0, 0 },   /* beyond the size */
+        { 1, "2", "YWI=", 0, 0 },      /* next not the end */
+        { 4, "null", "", 0, 0 },       /* offset beyond the size */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        snprintf (body, sizeof body, "{\"type\":\"result\",\"data\":{\"sha256\":\"%s\",\"name\":\"a.pdf\","
+                  "\"type\":\"application/pdf\",\"size\":3,\"offset\":%d,\"next\":%s,\"data\":\"%s\"}}",
+                  sha, rows[i].offset, rows[i].next, rows[i].b64);
+        const char *f = s_jws (body);
+        int rc = request_download (f, strlen (f), &d, &p);
+        CHECK_INT (rc, rows[i].ok ? 0 : -1);
+        if (rc == 0) {
+            CHECK_INT ((int) d.len, (int) rows[i].len);
+            CHECK_INT ((int) d.offset, rows[i].offset);
+            CHECK_INT ((int) d.size, 3);
+            CHECK (d.piece == (rows[i].len != 3));
+            CHECK_STR (d.sha256, sha);
+            CHECK_STR (d.type, "application/pdf");
+        } else
+            CHECK_STR (p.code, "bad-file-reply");
+        request_download_free (&d);
+    }
+}
+
 int
 main (void)
 {
@@ -435,5 +479,6 @@ main (void)
     RUN (test_check_download);
     RUN (test_download_reply);
     RUN (test_disposition);
+    RUN (test_download_piece);
     HARNESS_END ();
 }

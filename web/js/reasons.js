@@ -60,6 +60,8 @@ export const GATEWAY = {
   "not-implemented": "未实现的请求方法。",
   "unsupported-transfer-coding": "不支持的传输编码。",
   "client-certificate": "客户端证书与签发者不符。",
+  "not-a-file-read": "下载请求不是文件读取请求。",
+  "bad-file-reply": "服务答复的文件内容无法读取或与其摘要不符。",
 };
 
 const UNKNOWN = "请求被拒绝。";
