@@ -1,0 +1,272 @@
+"""Evidence files (佐证材料) in the console, end to end (docs/console.md, "Evidence files"): a
+unit uploads a photo and a PDF in its completion claim from a real chromium (at a phone's width
+and at 1366), through the real gateway to rectify, which keeps them; the item shows the photo
+as a thumbnail; the download through POST /v1/files/rectify gives the same bytes with the
+headers of docs/services/gateway.md; an upload cut by the network (chromium offline) and one
+begun elsewhere and picked again resume where the service stands and store the file once,
+whole; a file lying about its type is refused in Chinese and nothing is referenced.
+
+One running suite and one desktop browser for the whole file; the phone's browser opens once."""
+import base64
+import hashlib
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+import xcwire
+from browserlib import Browser, wait_until
+from consolelib import click, click_confirm, console_suite, ok, page_errors, page_run, seed, signed_in
+from evidencelib import file_at, html_as_png, pdf, png, png_size
+from hostilelib import local_day
+
+UNIT = ("unit-a", "unit", {"units": ["U-A"]})
+FILES_JS = 'const files = await import("/js/files.js");'
+
+
+def plan(c, item):
+    """The unit's plan through the Python client: the item is then open to a claim."""
+    ok(c.call("rectify", c.suite.unit_a, "rectify.plan", {"item": item, "measures": [
+        {"text": "更新公开栏", "owner": "张三", "lead_leader": "李副镇长", "deadline": str(local_day(20))}]}))
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("console-evidence")
+    started = time.monotonic()
+    with console_suite(folder) as c:
+        c.ids = seed(c)
+        c.folder = str(folder)
+        # two more items for U-A (each claim needs its own), planned by the unit
+        for summary in ("食堂账目不清", "公务接待超标"):
+            p = ok(c.call("intake", c.suite.team, "problem.report", {
+                "round": "R-1", "unit": "U-A", "category": "public_concerns", "summary": summary,
+                "detail": "详见巡察底稿", "severity": "serious", "source": "inspection_team"}))["problem"]
+            ok(c.call("intake", c.suite.office, "problem.classify", {
+                "problem": p, "dispositions": [{"kind": "feedback", "timeliness": "deadline"}]}))
+        items = wait_until(lambda: (lambda xs: xs if len(xs) >= 3 else None)(
+            ok(c.call("rectify", c.suite.unit_a, "rectify.list", {}))["items"]), what="three items of U-A")
+        c.items = sorted(i["id"] for i in items)
+        for i in c.items:
+            plan(c, i)
+        with Browser(folder) as b:
+            b.driver.set_script_timeout(120)
+            c.browser = b
+            signed_in(b, c, *UNIT[:2], scope=UNIT[2], display="青石镇联络员")
+            yield c
+            assert b.requests_outside(c.base) == [], b.requests()
+            assert page_errors(b) == [], page_errors(b)
+    print(f"\ntest_console_evidence: {time.monotonic() - started:.1f} s")
+
+
+def claim_with(b, c, item, paths, digests):
+    """Opens the item, picks the files in the claim form, waits for each upload, claims."""
+    b.open(f"{c.base}/#/unit-item?item={item}")
+    b.wait_for("#item[data-state=planned]")
+    b.wait_for("#claim-form input[type=file]").send_keys("\n".join(paths))
+    wait_until(lambda: all(d in b.text("#claim-form .evidence") for d in digests), timeout=60,
+               what="every file uploaded")
+    states = [li.get_attribute("data-state") for li in b.driver.find_elements("css selector", "#claim-form .uploads li")]
+    assert states == ["done"] * len(paths), states
+    click(b, "#claim-submit")
+    click_confirm(b, expect=f"提交 {len(paths)} 份证据材料")
+    b.wait_for("#item[data-state=claimed]")
+    claim = ok(c.call("rectify", c.suite.office, "rectify.get", {"item": item}))["claims"][-1]
+    return claim
+
+
+def thumbnail(b, digest):
+    """The thumbnail's natural size once the image is drawn."""
+    img = b.wait_for(f".evidence-entry[data-sha256='{digest}'] img.thumb", timeout=30)
+    wait_until(lambda: b.driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img),
+               what="the thumbnail drawn")
+    assert img.get_attribute("src").startswith("blob:"), img.get_attribute("src")
+    return b.driver.execute_script("return [arguments[0].naturalWidth, arguments[0].naturalHeight]", img)
+
+
+def download(c, signer, service, sha256, offset=None):
+    """A signed file.read through POST /v1/files/{service}: (status, headers, bytes)."""
+    data = {"sha256": sha256} if offset is None else {"sha256": sha256, "offset": offset}
+    frame, _ = xcwire.seal(signer, service, "file.read", data)
+    req = urllib.request.Request(f"{c.base}/v1/files/{service}", data=frame.encode(), method="POST",
+                                 headers={"Content-Type": "application/jose+json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def download_whole(c, signer, service, sha256):
+    """Every piece of a file, joined; the headers of the first."""
+    status, headers, body = download(c, signer, service, sha256)
+    first = headers
+    while status == 206:
+        _, total = headers["Content-Range"].split("/")
+        if len(body) >= int(total):
+            break
+        status, headers, more = download(c, signer, service, sha256, offset=len(body))
+        body += more
+    assert status in (200, 206), (status, body[:300])
+    return first, body
+
+
+def test_a_claim_with_a_photo_and_a_pdf_at_a_phone_width(world):
+    c = world
+    photo = png(64, 48, seed=b"phone")
+    (png_path, png_sha), (pdf_path, pdf_sha) = (file_at(c.folder, "公开栏照片.png", photo),
+                                                file_at(c.folder, "整改报告.pdf", pdf("phone report")))
+    with Browser(c.folder, phone=True) as p:
+        p.driver.set_script_timeout(120)
+        signed_in(p, c, *UNIT[:2], scope=UNIT[2], display="青石镇联络员")
+        claim = claim_with(p, c, c.items[0], [png_path, pdf_path], [png_sha, pdf_sha])
+        assert claim["evidence"] == [{"file": "公开栏照片.png", "sha256": png_sha},
+                                     {"file": "整改报告.pdf", "sha256": pdf_sha}], claim
+        # the item's claim shows the photo as a thumbnail and the PDF with a 下载 button
+        assert thumbnail(p, png_sha) == list(png_size(photo))
+        entry = p.wait_for(f".evidence-entry[data-sha256='{pdf_sha}']")
+        assert not entry.find_elements("css selector", "img") and "下载" in entry.text, entry.text
+        assert p.driver.execute_script(
+            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"), "sideways scroll"
+        p.screenshot("evidence-phone")
+        assert page_errors(p) == [], page_errors(p)
+
+    # the download: the same bytes, with the headers the gateway promises
+    for sha, data, name, media in ((png_sha, photo, "公开栏照片.png", "image/png"),
+                                   (pdf_sha, open(pdf_path, "rb").read(), "整改报告.pdf", "application/pdf")):
+        headers, body = download_whole(c, c.suite.office, "rectify", sha)
+        assert body == data
+        assert headers["Content-Type"] == media, headers
+        assert headers["Content-Disposition"] == "attachment; filename*=UTF-8''" + urllib.parse.quote(name, safe=""), headers
+        assert headers["X-Content-Type-Options"] == "nosniff" and headers["Cache-Control"] == "no-store", headers
+        assert headers["X-Xc-Sha256"] == sha, headers
+    # another unit may not read it: the service's signed refusal, no bytes
+    status, headers, body = download(c, c.suite.team, "rectify", "0" * 64)
+    assert status == 404 and headers["Content-Type"].startswith("application/jose+json"), (status, body[:200])
+    # a signed message of another type is not carried by the download route
+    frame, _ = xcwire.seal(c.suite.office, "rectify", "rectify.list", {})
+    req = urllib.request.Request(f"{c.base}/v1/files/rectify", data=frame.encode(), method="POST",
+                                 headers={"Content-Type": "application/jose+json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(req, timeout=30)
+    assert refused.value.code == 400
+    assert json.loads(refused.value.read())["type"] == "urn:xuncha:gateway:not-a-file-read"
+
+
+def test_a_claim_at_1366_and_the_office_sees_the_thumbnail(world):
+    c, b = world, world.browser
+    photo = png(120, 80, seed=b"desktop")
+    (png_path, png_sha), (pdf_path, pdf_sha) = (file_at(c.folder, "现场照片.png", photo),
+                                                file_at(c.folder, "会议纪要.pdf", pdf("minutes")))
+    claim = claim_with(b, c, c.items[1], [png_path, pdf_path], [png_sha, pdf_sha])
+    assert [e["sha256"] for e in claim["evidence"]] == [png_sha, pdf_sha], claim
+    assert thumbnail(b, png_sha) == list(png_size(photo))
+    # the browser's own download path: the bytes read back and checked against the hash
+    got = page_run(b, FILES_JS + """
+        const f = await files.fileRead("rectify", args.sha);
+        return {type: f.type, n: f.bytes.length, sha: await files.bytesSha256(f.bytes)};""", sha=pdf_sha)
+    assert got["ok"] == {"type": "application/pdf", "n": len(pdf("minutes")), "sha": pdf_sha}, got
+    b.screenshot("evidence")
+    # the office, on its item page, sees the same thumbnail
+    signed_in(b, c, "web-office", "office", display="王主任")
+    try:
+        b.open(f"{c.base}/#/item?id={c.items[1]}")
+        assert thumbnail(b, png_sha) == list(png_size(photo))
+        b.screenshot("evidence-office")
+    finally:
+        signed_in(b, c, *UNIT[:2], scope=UNIT[2], display="青石镇联络员")
+
+
+def upload_in_page(b, name, data, script_after=""):
+    """Starts files.fileUpload of data in the page (not awaited): window.__up holds the promise,
+    window.__seen every progress state and the first offset sent."""
+    return page_run(b, FILES_JS + """
+        const bytes = Uint8Array.from(atob(args.b64), (ch) => ch.charCodeAt(0));
+        const file = new File([bytes], args.name, {type: "image/png"});
+        window.__seen = {states: [], first: null};
+        window.__up = files.fileUpload("rectify", file, {progress: (p) => {
+          window.__seen.states.push(p.state);
+          if (p.state === "sending" && window.__seen.first === null) window.__seen.first = p.sent;
+          window.__seen.sent = p.sent;
+        }, chunkGiveUpMs: 3000}).then((e) => (window.__done = {ok: e}), (e) => (window.__done = {error: e.code}));
+        window.__done = null;
+        return true;""", name=name, b64=base64.b64encode(data).decode())
+
+
+def upload_done(b, timeout=120):
+    return wait_until(lambda: b.driver.execute_script("return window.__done"), timeout=timeout,
+                      what="the upload settled")
+
+
+def test_an_upload_cut_by_the_network_resumes_and_the_file_is_stored_once_whole(world):
+    c, b = world, world.browser
+    data = png(300, 300, noise=True)            # about 270 KiB: three chunks of 128 KiB
+    sha = hashlib.sha256(data).hexdigest()
+    before = ok(c.call("rectify", c.suite.office, "file.check", {}))
+    b.open(f"{c.base}/#/unit-items")
+    b.wait_for("#page")
+    # slow enough that the cut lands mid-upload
+    b.driver.set_network_conditions(offline=False, latency=100, download_throughput=512 * 1024,
+                                    upload_throughput=96 * 1024)
+    try:
+        upload_in_page(b, "断网续传.png", data)
+        wait_until(lambda: (b.driver.execute_script("return window.__seen.sent") or 0) > 0, timeout=60,
+                   what="a first chunk stored")
+        b.driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+        wait_until(lambda: "retrying" in b.driver.execute_script("return window.__seen.states"), timeout=60,
+                   what="the page noticed the network gone")
+    finally:
+        b.driver.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
+    done = upload_done(b)
+    assert done == {"ok": {"file": "断网续传.png", "sha256": sha, "type": "image/png"}}, done
+    after = ok(c.call("rectify", c.suite.office, "file.check", {}))
+    assert after["files"] == before["files"] + 1 and not after["missing"] and not after["mismatched"], (before, after)
+    # stored whole: read back by its uploader (no record names it yet)
+    _, body = download_whole(c, c.suite.unit_a, "rectify", sha)
+    assert body == data
+
+
+def test_an_upload_begun_elsewhere_resumes_from_the_service_offset(world):
+    """The same sender (unit-a) began the upload from Python and sent one chunk; the browser,
+    picking the same file, goes on from there (as a phone does after a reload)."""
+    c, b = world, world.browser
+    data = png(260, 260, noise=True)
+    sha = hashlib.sha256(data).hexdigest()
+    began = ok(c.call("rectify", c.suite.unit_a, "file.begin", {"name": "续传.png", "size": len(data), "sha256": sha}))
+    chunk = began["chunk_bytes"]
+    assert began["offset"] == 0 and not began["complete"] and len(data) > chunk, began
+    ok(c.call("rectify", c.suite.unit_a, "file.append", {
+        "upload": began["upload"], "offset": 0, "data": base64.b64encode(data[:chunk]).decode()}))
+    upload_in_page(b, "续传.png", data)
+    done = upload_done(b)
+    assert done == {"ok": {"file": "续传.png", "sha256": sha, "type": "image/png"}}, done
+    assert b.driver.execute_script("return window.__seen.first") == chunk
+    _, body = download_whole(c, c.suite.unit_a, "rectify", sha)
+    assert body == data
+    # and once stored, beginning it again is complete at once: nothing is sent
+    upload_in_page(b, "续传.png", data)
+    assert upload_done(b) == done
+    assert b.driver.execute_script("return window.__seen.first") is None
+
+
+def test_a_file_lying_about_its_type_is_refused_in_chinese(world):
+    c, b = world, world.browser
+    path, sha = file_at(c.folder, "照片.png", html_as_png())
+    before = ok(c.call("rectify", c.suite.office, "file.check", {}))
+    b.open(f"{c.base}/#/unit-item?item={c.items[2]}")
+    b.wait_for("#item[data-state=planned]")
+    b.wait_for("#claim-form input[type=file]").send_keys(path)
+    row = b.wait_for("#claim-form .uploads li[data-state=refused]", timeout=60)
+    shown = row.find_element("css selector", ".refusal").text
+    words = shown.split("（")[0]
+    assert words and not any("a" <= ch.lower() <= "z" for ch in words.replace("照片.png", "")), shown
+    assert sha not in b.text("#claim-form")                  # not handed to the form
+    click(b, "#claim-submit")                                # the form still wants evidence
+    assert "请至少选择一份证据材料" in b.text("#claim-form")
+    after = ok(c.call("rectify", c.suite.office, "file.check", {}))
+    assert after["files"] == before["files"], (before, after)
+    got = ok(c.call("rectify", c.suite.office, "rectify.get", {"item": c.items[2]}))
+    assert got["state"] == "planned" and not got["claims"], got
