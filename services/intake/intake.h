@@ -150,6 +150,9 @@ int intake_problem_report (xc_call_t *call, void *state);
 int intake_problem_classify (xc_call_t *call, void *state);
 int intake_problem_merge (xc_call_t *call, void *state);
 int intake_problem_get (xc_call_t *call, void *state);
+/* The files' access callback (common/files.h): may the caller read record "problem:<id>"
+   as problem.get would let it. 1, 0, or -1 after failing the call. */
+int intake_file_readable (xc_call_t *call, const char *record, void *state);
 int intake_problem_list (xc_call_t *call, void *state);
 /* problem.categories: the policy's categories in its order, with their name paths. */
 int intake_problem_categories (xc_call_t *call, void *state);

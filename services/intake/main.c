@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "common/files.h"
 #include "common/keys.h"
 #include "services/intake/intake.h"
 
@@ -121,6 +122,8 @@ static const xc_migration_t s_migrations[] = {
       " ELSE '$.data.problem' END) AS problem FROM outbox WHERE type IN ('problem.recorded',"
       " 'problem.classified', 'problem.referred', 'problem.handed_over', 'problem.fed_back', 'problem.merged')"
       " LIMIT -1) WHERE typeof (problem) = 'integer';" },
+    /* issue 24: evidence files, encrypted, and the records naming them (common/files.h) */
+    { "evidence files", XC_FILES_MIGRATION },
 };
 
 /* ------------------------------------------------------------------ hooks */
@@ -137,7 +140,9 @@ s_start (xc_service_t *service, void *state, xc_err_t *err)
     if (!conf->secret_key)
         return xc_err_set (err, XC_E_CONFIG,
                            "services.intake.secret_key: missing (it encrypts reporter identities)");
-    return xc_secret_load (intake->secret, conf->secret_key, err);
+    if (xc_secret_load (intake->secret, conf->secret_key, err) != 0)
+        return -1;
+    return xc_files_init (service, "intake", intake_file_readable, intake, err);
 }
 
 static bool

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/files.h"
 #include "common/schema.h"
 #include "services/intake/intake.h"
 
@@ -34,6 +35,8 @@ static const xc_field_t s_fields[] = {
     { .name = "organs", .type = XC_T_OBJECT, .fields = s_organ_fields },
     { .name = "lookback_new_targets", .type = XC_T_STRING, .one_of = s_lookback_rules },
     { .name = "definitions", .type = XC_T_MAP, .max = INTAKE_MAX_DEFINITIONS, .items = &s_definition },
+    /* evidence files (common/files.h, docs/files.md) */
+    { .name = "files", .type = XC_T_OBJECT, .fields = xc_files_policy_fields },
     { .name = NULL },
 };
 

@@ -560,6 +560,18 @@ PROBES = {
     ("notify", "notify.get"): p_notify_get,
     ("notify", "notify.stats"): same({}),
 }
+# evidence files (docs/files.md): an upload of nothing that exists, so every allowed cell is
+# answered ack, not_found or conflict and nothing is stored but an empty upload
+FILE_PROBES = {
+    "file.begin": same(lambda w: {"name": "探针.png", "size": 100, "sha256": uuid.uuid4().hex * 2}),
+    "file.append": same({"upload": "00000000-0000-4000-8000-000000000000", "offset": 0, "data": "AAAA"}),
+    "file.status": same({"upload": "00000000-0000-4000-8000-000000000000"}),
+    "file.read": same({"sha256": "ef" * 32}),
+    "file.check": same({}),
+}
+for _service in ("intake", "rectify", "referral"):
+    for _type, _probe in FILE_PROBES.items():
+        PROBES[(_service, _type)] = _probe
 for _service in SERVICES:
     PROBES[(_service, "events.read")] = same({"after": 0, "limit": 5})
     PROBES[(_service, "health")] = same({})
