@@ -37,9 +37,10 @@ const RETRY = new Set(["no_answer", "http_502", "http_503", "http_504", "no-answ
                        "service-unreachable", "stopping", "unavailable", "busy", "too-many-requests"]);
 export const isTransient = (refusal) => RETRY.has(refusalFrom(refusal).code);
 
-// Uploads one File to service: resolves {file: its name, sha256, type?} once the service
-// holds it whole. progress({sent, size, state}) is called as it goes (state: "hashing",
-// "sending", "retrying", "done"). Throws a Refusal: the service's (a type not allowed, a hash
+// Uploads one File to service: resolves {file: its name, sha256} (the evidence entry a record
+// takes, nothing more) once the service holds it whole. progress({sent, size, state, type?}) is
+// called as it goes (state: "hashing", "sending", "retrying", "done"; type, the service's by
+// content, with "done" when the last chunk told it). Throws a Refusal: the service's (a type not allowed, a hash
 // that does not match, too large: the upload is dropped), or UPLOAD_STALLED after waitMs of
 // network failure in a row.
 export async function fileUpload(service, file, { progress = () => {}, waitMs = 120000, chunkGiveUpMs = 6000 } = {}) {
@@ -47,6 +48,7 @@ export async function fileUpload(service, file, { progress = () => {}, waitMs = 
   progress({ sent: 0, size, state: "hashing" });
   const sha256 = await bytesSha256(await file.arrayBuffer());
   const entry = { file: file.name, sha256 };
+  let type;
   let upload = null, offset = 0, chunk = 0, failingSince = null;
   const begin = async () => {
     const r = (await send(service, "file.begin", { name: file.name, size, sha256 }, { giveUpMs: chunkGiveUpMs })).data.result;
@@ -70,7 +72,7 @@ export async function fileUpload(service, file, { progress = () => {}, waitMs = 
                             { giveUpMs: chunkGiveUpMs })).data.result;
       failingSince = null;
       offset = r.offset;
-      if (r.type) entry.type = r.type;
+      if (r.type) type = r.type;
       if (r.complete) break;
     } catch (e) {
       const refusal = refusalFrom(e);
@@ -92,7 +94,7 @@ export async function fileUpload(service, file, { progress = () => {}, waitMs = 
       upload = null;              // begin again: the same upload, the offset the service has
     }
   }
-  progress({ sent: size, size, state: "done" });
+  progress({ sent: size, size, state: "done", ...(type ? { type } : {}) });
   return entry;
 }
 
