@@ -17,6 +17,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from selenium.webdriver.support.ui import Select
 
 import xcwire
 from browserlib import Browser, wait_until
@@ -43,9 +44,11 @@ def world(tmp_path_factory):
         c.folder = str(folder)
         # two more items for U-A (each claim needs its own), planned by the unit
         for summary in ("食堂账目不清", "公务接待超标"):
-            p = ok(c.call("intake", c.suite.team, "problem.report", {
+            # from the office's paper records (R-1 is past the stages a team reports in)
+            p = ok(c.call("intake", c.suite.office, "problem.report", {
                 "round": "R-1", "unit": "U-A", "category": "public_concerns", "summary": summary,
-                "detail": "详见巡察底稿", "severity": "serious", "source": "inspection_team"}))["problem"]
+                "detail": "详见巡察底稿", "severity": "serious", "source": "inspection_team",
+                "occurred_on": str(local_day(-30))}))["problem"]
             ok(c.call("intake", c.suite.office, "problem.classify", {
                 "problem": p, "dispositions": [{"kind": "feedback", "timeliness": "deadline"}]}))
         items = wait_until(lambda: (lambda xs: xs if len(xs) >= 3 else None)(
@@ -92,7 +95,7 @@ def download(c, signer, service, sha256, offset=None):
     """A signed file.read through POST /v1/files/{service}: (status, headers, bytes)."""
     data = {"sha256": sha256} if offset is None else {"sha256": sha256, "offset": offset}
     frame, _ = xcwire.seal(signer, service, "file.read", data)
-    req = urllib.request.Request(f"{c.base}/v1/files/{service}", data=frame.encode(), method="POST",
+    req = urllib.request.Request(f"{c.base}/v1/files/{service}", data=frame if isinstance(frame, bytes) else frame.encode(), method="POST",
                                  headers={"Content-Type": "application/jose+json"})
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
@@ -150,7 +153,7 @@ def test_a_claim_with_a_photo_and_a_pdf_at_a_phone_width(world):
     assert json.loads(xcwire.unb64u(json.loads(body)["payload"]))["type"] == "error"
     # a signed message of another type is not carried by the download route
     frame, _ = xcwire.seal(c.suite.office, "rectify", "rectify.list", {})
-    req = urllib.request.Request(f"{c.base}/v1/files/rectify", data=frame.encode(), method="POST",
+    req = urllib.request.Request(f"{c.base}/v1/files/rectify", data=frame if isinstance(frame, bytes) else frame.encode(), method="POST",
                                  headers={"Content-Type": "application/jose+json"})
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(req, timeout=30)
@@ -178,6 +181,50 @@ def test_a_claim_at_1366_and_the_office_sees_the_thumbnail(world):
         b.open(f"{c.base}/#/item?id={c.items[1]}")
         assert thumbnail(b, png_sha) == list(png_size(photo))
         b.screenshot("evidence-office")
+    finally:
+        signed_in(b, c, *UNIT[:2], scope=UNIT[2], display="青石镇联络员")
+
+
+def test_a_team_report_with_a_photo_and_the_office_problem_page(world):
+    """Intake keeps a team's evidence too: the on-site report uploads the photo and the PDF, the
+    office's problem page shows the thumbnail, the download through /v1/files/intake is whole."""
+    c, b = world, world.browser
+    photo = png(90, 60, seed=b"team")
+    (png_path, png_sha), (pdf_path, pdf_sha) = (file_at(c.folder, "围墙照片.png", photo),
+                                                file_at(c.folder, "现场记录.pdf", pdf("site notes")))
+    signed_in(b, c, "team-1", "team", display="第一巡察组")
+    try:
+        b.open(f"{c.base}/#/team-report?round=R-2")
+        unit = b.wait_for("#report-form select[name=unit]")
+        wait_until(lambda: any(o.get_attribute("value") == "U-B" for o in Select(unit).options), what="U-B offered")
+        Select(unit).select_by_value("U-B")
+        category = b.wait_for("#report-form select[name=category]")
+        wait_until(lambda: len(Select(category).options) > 1, what="categories")
+        Select(category).select_by_index(1)
+        b.driver.execute_script("""
+          for (const [css, v] of [["input[name=summary]", "围墙开裂"], ["textarea[name=detail]", "东侧围墙开裂。"]]) {
+            const el = document.querySelector("#report-form " + css);
+            el.value = v; el.dispatchEvent(new Event("input", {bubbles: true})); }""")
+        b.wait_for("#report-form input[type=file]").send_keys(png_path + "\n" + pdf_path)
+        wait_until(lambda: png_sha in b.text("#report-form .evidence") and pdf_sha in b.text("#report-form .evidence"),
+                   timeout=60, what="both files uploaded to intake")
+        click(b, "#report-submit")
+        click_confirm(b, expect="围墙开裂")
+        got = wait_until(lambda: (b.driver.find_elements("css selector", "#report-form .done") or [None])[0],
+                         what="the report's outcome").text
+        problem = int(re.search(r"#(\d+)", got).group(1))
+    finally:
+        signed_in(b, c, "web-office", "office", display="王主任")
+    try:
+        stored = ok(c.call("intake", c.suite.office, "problem.get", {"problem": problem}))
+        assert stored["evidence"] == [{"file": "围墙照片.png", "sha256": png_sha},
+                                      {"file": "现场记录.pdf", "sha256": pdf_sha}], stored
+        b.open(f"{c.base}/#/problem?id={problem}")
+        assert thumbnail(b, png_sha) == list(png_size(photo))
+        assert "下载" in b.wait_for(f".evidence-entry[data-sha256='{pdf_sha}']").text
+        headers, body = download_whole(c, c.suite.office, "intake", pdf_sha)
+        assert body == pdf("site notes") and headers["Content-Type"] == "application/pdf", headers
+        assert headers["X-Xc-Sha256"] == pdf_sha and headers["X-Content-Type-Options"] == "nosniff", headers
     finally:
         signed_in(b, c, *UNIT[:2], scope=UNIT[2], display="青石镇联络员")
 
