@@ -10,7 +10,9 @@ One running suite and one desktop browser for the whole file; the phone's browse
 import base64
 import hashlib
 import json
+import os
 import re
+import struct
 import time
 import urllib.error
 import urllib.parse
@@ -22,10 +24,25 @@ from selenium.webdriver.support.ui import Select
 import xcwire
 from browserlib import Browser, wait_until
 from consolelib import click, click_confirm, console_suite, ok, page_errors, page_run, seed, signed_in
-from evidencelib import file_at, html_as_png, pdf, png, png_size
+from fileslib import make_jpeg, make_pdf, make_png
 from hostilelib import local_day
 
 UNIT = ("unit-a", "unit", {"units": ["U-A"]})
+# an HTML page that says it is an image by its name only
+HTML_AS_PNG = b"<!doctype html><html><body><script>alert(1)</script></body></html>\n"
+
+
+def file_at(folder, name, data):
+    """Writes data to folder/name: (path, sha256 hex)."""
+    path = os.path.join(str(folder), name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path, hashlib.sha256(data).hexdigest()
+
+
+def png_size(data):
+    """(width, height) from a PNG's IHDR."""
+    return struct.unpack(">II", data[16:24])
 FILES_JS = 'const files = await import("/js/files.js");'
 
 
@@ -120,9 +137,9 @@ def download_whole(c, signer, service, sha256):
 
 def test_a_claim_with_a_photo_and_a_pdf_at_a_phone_width(world):
     c = world
-    photo = png(64, 48, seed=b"phone")
+    photo = make_png(64, 48, seed=1)
     (png_path, png_sha), (pdf_path, pdf_sha) = (file_at(c.folder, "公开栏照片.png", photo),
-                                                file_at(c.folder, "整改报告.pdf", pdf("phone report")))
+                                                file_at(c.folder, "整改报告.pdf", make_pdf("phone report")))
     with Browser(c.folder, phone=True) as p:
         p.driver.set_script_timeout(120)
         signed_in(p, c, *UNIT[:2], scope=UNIT[2], display="青石镇联络员")
@@ -163,9 +180,9 @@ def test_a_claim_with_a_photo_and_a_pdf_at_a_phone_width(world):
 
 def test_a_claim_at_1366_and_the_office_sees_the_thumbnail(world):
     c, b = world, world.browser
-    photo = png(120, 80, seed=b"desktop")
+    photo = make_png(120, 80, seed=2)
     (png_path, png_sha), (pdf_path, pdf_sha) = (file_at(c.folder, "现场照片.png", photo),
-                                                file_at(c.folder, "会议纪要.pdf", pdf("minutes")))
+                                                file_at(c.folder, "会议纪要.pdf", make_pdf("minutes")))
     claim = claim_with(b, c, c.items[1], [png_path, pdf_path], [png_sha, pdf_sha])
     assert [e["sha256"] for e in claim["evidence"]] == [png_sha, pdf_sha], claim
     assert thumbnail(b, png_sha) == list(png_size(photo))
@@ -173,7 +190,7 @@ def test_a_claim_at_1366_and_the_office_sees_the_thumbnail(world):
     got = page_run(b, FILES_JS + """
         const f = await files.fileRead("rectify", args.sha);
         return {type: f.type, n: f.bytes.length, sha: await files.bytesSha256(f.bytes)};""", sha=pdf_sha)
-    assert got["ok"] == {"type": "application/pdf", "n": len(pdf("minutes")), "sha": pdf_sha}, got
+    assert got["ok"] == {"type": "application/pdf", "n": len(make_pdf("minutes")), "sha": pdf_sha}, got
     b.screenshot("evidence")
     # the office, on its item page, sees the same thumbnail
     signed_in(b, c, "web-office", "office", display="王主任")
@@ -189,9 +206,9 @@ def test_a_team_report_with_a_photo_and_the_office_problem_page(world):
     """Intake keeps a team's evidence too: the on-site report uploads the photo and the PDF, the
     office's problem page shows the thumbnail, the download through /v1/files/intake is whole."""
     c, b = world, world.browser
-    photo = png(90, 60, seed=b"team")
+    photo = make_png(90, 60, seed=3)
     (png_path, png_sha), (pdf_path, pdf_sha) = (file_at(c.folder, "围墙照片.png", photo),
-                                                file_at(c.folder, "现场记录.pdf", pdf("site notes")))
+                                                file_at(c.folder, "现场记录.pdf", make_pdf("site notes")))
     signed_in(b, c, "team-1", "team", display="第一巡察组")
     try:
         b.open(f"{c.base}/#/team-report?round=R-2")
@@ -223,7 +240,7 @@ def test_a_team_report_with_a_photo_and_the_office_problem_page(world):
         assert thumbnail(b, png_sha) == list(png_size(photo))
         assert "下载" in b.wait_for(f".evidence-entry[data-sha256='{pdf_sha}']").text
         headers, body = download_whole(c, c.suite.office, "intake", pdf_sha)
-        assert body == pdf("site notes") and headers["Content-Type"] == "application/pdf", headers
+        assert body == make_pdf("site notes") and headers["Content-Type"] == "application/pdf", headers
         assert headers["X-Xc-Sha256"] == pdf_sha and headers["X-Content-Type-Options"] == "nosniff", headers
     finally:
         signed_in(b, c, *UNIT[:2], scope=UNIT[2], display="青石镇联络员")
@@ -234,7 +251,7 @@ def upload_in_page(b, name, data, script_after=""):
     window.__seen every progress state and the first offset sent."""
     return page_run(b, FILES_JS + """
         const bytes = Uint8Array.from(atob(args.b64), (ch) => ch.charCodeAt(0));
-        const file = new File([bytes], args.name, {type: "image/png"});
+        const file = new File([bytes], args.name);
         window.__seen = {states: [], first: null};
         window.__up = files.fileUpload("rectify", file, {progress: (p) => {
           window.__seen.states.push(p.state);
@@ -253,7 +270,7 @@ def upload_done(b, timeout=120):
 
 def test_an_upload_cut_by_the_network_resumes_and_the_file_is_stored_once_whole(world):
     c, b = world, world.browser
-    data = png(300, 300, noise=True)            # about 270 KiB: three chunks of 128 KiB
+    data = make_jpeg(payload=os.urandom(270 * 1024))   # three chunks of 128 KiB
     sha = hashlib.sha256(data).hexdigest()
     before = ok(c.call("rectify", c.suite.office, "file.check", {}))
     b.open(f"{c.base}/#/unit-items")
@@ -262,7 +279,7 @@ def test_an_upload_cut_by_the_network_resumes_and_the_file_is_stored_once_whole(
     b.driver.set_network_conditions(offline=False, latency=100, download_throughput=512 * 1024,
                                     upload_throughput=96 * 1024)
     try:
-        upload_in_page(b, "断网续传.png", data)
+        upload_in_page(b, "断网续传.jpg", data)
         wait_until(lambda: (b.driver.execute_script("return window.__seen.sent") or 0) > 0, timeout=60,
                    what="a first chunk stored")
         b.driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
@@ -271,8 +288,8 @@ def test_an_upload_cut_by_the_network_resumes_and_the_file_is_stored_once_whole(
     finally:
         b.driver.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
     done = upload_done(b)
-    assert done == {"ok": {"file": "断网续传.png", "sha256": sha}}, done
-    assert b.driver.execute_script("return window.__seen.type") == "image/png"
+    assert done == {"ok": {"file": "断网续传.jpg", "sha256": sha}}, done
+    assert b.driver.execute_script("return window.__seen.type") == "image/jpeg"
     after = ok(c.call("rectify", c.suite.office, "file.check", {}))
     assert after["files"] == before["files"] + 1 and not after["missing"] and not after["mismatched"], (before, after)
     # stored whole: read back by its uploader (no record names it yet)
@@ -284,29 +301,29 @@ def test_an_upload_begun_elsewhere_resumes_from_the_service_offset(world):
     """The same sender (unit-a) began the upload from Python and sent one chunk; the browser,
     picking the same file, goes on from there (as a phone does after a reload)."""
     c, b = world, world.browser
-    data = png(260, 260, noise=True)
+    data = make_jpeg(payload=os.urandom(200 * 1024))
     sha = hashlib.sha256(data).hexdigest()
-    began = ok(c.call("rectify", c.suite.unit_a, "file.begin", {"name": "续传.png", "size": len(data), "sha256": sha}))
+    began = ok(c.call("rectify", c.suite.unit_a, "file.begin", {"name": "续传.jpg", "size": len(data), "sha256": sha}))
     chunk = began["chunk_bytes"]
     assert began["offset"] == 0 and not began["complete"] and len(data) > chunk, began
     ok(c.call("rectify", c.suite.unit_a, "file.append", {
         "upload": began["upload"], "offset": 0, "data": base64.b64encode(data[:chunk]).decode()}))
-    upload_in_page(b, "续传.png", data)
+    upload_in_page(b, "续传.jpg", data)
     done = upload_done(b)
-    assert done == {"ok": {"file": "续传.png", "sha256": sha}}, done
+    assert done == {"ok": {"file": "续传.jpg", "sha256": sha}}, done
     assert b.driver.execute_script("return window.__seen.first") == chunk
     _, body = download_whole(c, c.suite.unit_a, "rectify", sha)
     assert body == data
     # and once stored, beginning it again is complete at once: nothing is sent
-    upload_in_page(b, "续传.png", data)
+    upload_in_page(b, "续传.jpg", data)
     again = upload_done(b)["ok"]
-    assert (again["file"], again["sha256"]) == ("续传.png", sha), again
+    assert (again["file"], again["sha256"]) == ("续传.jpg", sha), again
     assert b.driver.execute_script("return window.__seen.first") is None
 
 
 def test_a_file_lying_about_its_type_is_refused_in_chinese(world):
     c, b = world, world.browser
-    path, sha = file_at(c.folder, "照片.png", html_as_png())
+    path, sha = file_at(c.folder, "照片.png", HTML_AS_PNG)
     before = ok(c.call("rectify", c.suite.office, "file.check", {}))
     b.open(f"{c.base}/#/unit-item?item={c.items[2]}")
     b.wait_for("#item[data-state=planned]")
