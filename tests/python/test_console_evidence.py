@@ -105,6 +105,7 @@ def thumbnail(b, digest):
     wait_until(lambda: b.driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img),
                what="the thumbnail drawn")
     assert img.get_attribute("src").startswith("blob:"), img.get_attribute("src")
+    b.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", img)   # for the screenshots
     return b.driver.execute_script("return [arguments[0].naturalWidth, arguments[0].naturalHeight]", img)
 
 
