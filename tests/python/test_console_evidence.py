@@ -343,3 +343,58 @@ def test_a_file_lying_about_its_type_is_refused_in_chinese(world):
     assert after["files"] == before["files"], (before, after)
     got = ok(c.call("rectify", c.suite.office, "rectify.get", {"item": c.items[2]}))
     assert got["state"] == "planned" and not got["claims"], got
+
+
+def test_a_lead_outcome_with_a_pdf_in_referral(world):
+    """The discipline body reports a lead's outcome with a PDF: referral keeps it, the lead's
+    page lists it with 下载 under that outcome, the office downloads the same bytes."""
+    c, b = world, world.browser
+    s = c.suite
+    lead = wait_until(lambda: ok(c.call("referral", s.office, "referral.list", {"kind": "lead"}))["items"],
+                      what="the lead in referral")[0]["id"]
+    ok(c.call("referral", s.discipline, "referral.acknowledge", {"referral": lead}))
+    ok(c.call("referral", s.discipline, "referral.dispose", {"referral": lead, "method": "talk_inquiry"}))
+    data = make_pdf("talk record")
+    path, sha = file_at(c.folder, "谈话记录.pdf", data)
+    signed_in(b, c, "discipline-commission", "discipline", scope={"units": ["*"]}, display="市纪委监委")
+    try:
+        b.open(f"{c.base}/#/lead?referral={lead}")
+        b.wait_for("#lead[data-state=disposed]")
+        b.wait_for("#outcome-form input[type=file]").send_keys(path)
+        wait_until(lambda: sha in b.text("#outcome-form .evidence"), timeout=60, what="the PDF uploaded to referral")
+        click(b, "#outcome-submit")
+        click_confirm(b, expect=f"问题线索 #{lead} 的处置结果")
+        entry = b.wait_for(f".outcomes .evidence-entry[data-sha256='{sha}']", timeout=30)
+        assert "谈话记录.pdf" in entry.text and "下载" in entry.text, entry.text
+    finally:
+        signed_in(b, c, *UNIT[:2], scope=UNIT[2], display="青石镇联络员")
+    headers, body = download_whole(c, s.office, "referral", sha)
+    assert body == data and headers["Content-Type"] == "application/pdf", headers
+
+
+def test_a_plan_with_a_photo_shows_it_under_the_plan(world):
+    """A plan's optional evidence: the unit uploads a photo with a new item's plan; the item
+    shows it under 整改方案 (from the plan's history entry)."""
+    c, b = world, world.browser
+    p = ok(c.call("intake", c.suite.office, "problem.report", {
+        "round": "R-1", "unit": "U-A", "category": "public_concerns", "summary": "会议记录缺失",
+        "detail": "详见巡察底稿", "severity": "serious", "source": "inspection_team",
+        "occurred_on": str(local_day(-30))}))["problem"]
+    ok(c.call("intake", c.suite.office, "problem.classify", {
+        "problem": p, "dispositions": [{"kind": "feedback", "timeliness": "deadline"}]}))
+    item = wait_until(lambda: [i["id"] for i in ok(c.call("rectify", c.suite.unit_a, "rectify.list", {}))["items"]
+                               if i["id"] not in c.items], what="the new item")[0]
+    photo = make_png(40, 30, seed=7)
+    path, sha = file_at(c.folder, "方案附图.png", photo)
+    b.open(f"{c.base}/#/unit-item?item={item}")
+    b.wait_for("#item[data-state=opened]")
+    for css, v in (("textarea[name=text-0]", "建立会议记录制度"), ("input[name=owner-0]", "王五"),
+                   ("input[name=lead-0]", "赵书记"), ("input[name=deadline-0]", str(local_day(30)))):
+        b.driver.execute_script("""const el = document.querySelector(arguments[0]); el.value = arguments[1];
+            el.dispatchEvent(new Event("input", {bubbles: true}));""", "#plan-form " + css, v)
+    b.wait_for("#plan-form input[type=file]").send_keys(path)
+    wait_until(lambda: sha in b.text("#plan-form .evidence"), timeout=60, what="the photo uploaded")
+    click(b, "#plan-submit")
+    click_confirm(b, expect="整改方案")
+    b.wait_for("#item[data-state=planned]")
+    assert thumbnail(b, sha) == list(png_size(photo))

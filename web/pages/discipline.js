@@ -6,7 +6,7 @@ import { useState } from "../vendor/preact/hooks.mjs";
 import { html, Actor, Id, Busy, DateCell, Field, Light, ListView, Page, RefusalBox, useAsk, useCommand } from "../js/ui.js";
 import { routeGo } from "../js/route.js";
 import { word } from "../js/words.js";
-import { EvidenceField, EvidenceList, Facts, codeOptions, count } from "./roles_common.js";
+import { EvidenceField, EvidenceList, Facts, codeOptions, count, historyEvidence } from "./roles_common.js";
 import { KIND_LISTS, formName, formOptions, kindName, kindOptions, useOutcomeKinds } from "../js/outcome_kinds.js";
 
 const STATES = ["referred", "acknowledged", "disposed", "concluded"];
@@ -45,13 +45,14 @@ const when = (at) => (typeof at === "number" ? new Date(at * 1000).toLocaleStrin
 function Outcomes({ lead }) {
   const kinds = useOutcomeKinds();
   if (!lead.outcomes?.length) return null;
-  return html`<h3>处置结果</h3><ol class="outcomes">${lead.outcomes.map((o) => html`<li>${o.reported_on}：
+  const files = historyEvidence(lead.history, "outcome");    // the n-th outcome's, as reported
+  return html`<h3>处置结果</h3><ol class="outcomes">${lead.outcomes.map((o, k) => html`<li>${o.reported_on}：
     ${o.case_filed ? "已立案" : "未立案"}；党纪处分 ${o.party_sanctions}，政务处分 ${o.administrative_sanctions}，
     组织处理 ${o.organizational_handling}，留置 ${o.detentions}，移送司法 ${o.prosecution_transfers}${o.note ? `；${o.note}` : ""}
     ${o.people?.length ? html`<ol class="people">${o.people.map((p) => html`<li>${formName(kinds, p.form)}${
       KIND_LISTS.filter(([l]) => p[l]).map(([l, label]) => `，${label}：${kindName(kinds, l, p[l])}`).join("")}${
       p.detained ? "，留置" : ""}${p.prosecuted ? "，移送司法" : ""}</li>`)}</ol>` : null}
-    <${EvidenceList} service="referral" evidence=${o.evidence}/></li>`)}</ol>`;
+    <${EvidenceList} service="referral" evidence=${o.evidence ?? files[k]}/></li>`)}</ol>`;
 }
 
 function Acknowledge({ lead, done }) {

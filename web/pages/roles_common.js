@@ -109,6 +109,11 @@ function EvidenceEntry({ service, entry }) {
     ${state.refusal && !missing ? html`<${RefusalBox} refusal=${state.refusal}/>` : null}</li>`;
 }
 
+// The evidence a record's history names for an action (a plan's, an outcome's: the services
+// keep them in the history entry's data, as the command had them), newest entry last.
+export const historyEvidence = (history, action) =>
+  (history ?? []).filter((h) => h.action === action).map((h) => h.data?.evidence ?? []);
+
 // A record's evidence files (problem, claim, plan, outcome), each an EvidenceEntry.
 export function EvidenceList({ service, evidence }) {
   if (!evidence?.length) return null;

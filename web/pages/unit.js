@@ -6,7 +6,7 @@ import { useState } from "../vendor/preact/hooks.mjs";
 import { html, Actor, Id, Busy, DateCell, Field, Light, ListView, Page, RefusalBox, useAsk, useCommand } from "../js/ui.js";
 import { routeGo, useRoute } from "../js/route.js";
 import { word } from "../js/words.js";
-import { EvidenceField, EvidenceList, Facts, codeOptions, count, yuanToFen } from "./roles_common.js";
+import { EvidenceField, EvidenceList, Facts, codeOptions, count, historyEvidence, yuanToFen } from "./roles_common.js";
 
 const STATES = ["opened", "planned", "claimed", "reopened", "closed"];
 const CLASSES = ["immediate", "deadline", "long_term"];
@@ -209,6 +209,7 @@ function Item({ route }) {
                         ["整改期限", html`<${DateCell} date=${item.due}/>`], ["销号日期", item.closed_on ?? undefined]]}/>
       <h3>期限与预警</h3><${Deadlines} item=${item}/>
       <h3>整改方案</h3><${Measures} item=${item}/>
+      <${EvidenceList} service="rectify" evidence=${historyEvidence(item.history, "planned").at(-1)}/>
       <${Claims} item=${item}/>
       <h3>办理记录</h3><${History} item=${item}/>
     </div>
