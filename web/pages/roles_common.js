@@ -57,7 +57,7 @@ export function EvidenceField({ label, value, onValue, required, service, onBusy
   const pct = (r) => (r.size ? Math.floor((100 * r.sent) / r.size) : 100);
   return html`<div class="field evidence-field"><label for=${id}>${label}${required
       ? html`<span class="req" aria-hidden="true">*</span>` : null}</label>
-    <input id=${id} type="file" multiple onChange=${on} accept=${service ? ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf" : undefined}/>
+    <input id=${id} type="file" multiple onChange=${on}/>
     ${busy && !service ? html`<small class="muted">正在计算文件摘要……</small>` : null}
     ${service && rows.length ? html`<ul class="uploads" aria-live="polite">${rows.map((r, i) => html`<li data-state=${r.state} data-n=${i}>
       <span class="file id">${r.name}</span>
@@ -67,7 +67,7 @@ export function EvidenceField({ label, value, onValue, required, service, onBusy
     ${value?.length ? html`<ul class="evidence">${value.map((v) => html`<li><span class="file id">${v.file}</span>
       <small class="muted hash"><${Id}>SHA-256 ${v.sha256}<//></small></li>`)}</ul>` : null}
     <small class="muted">${service
-      ? html`支持 <${Id}>JPEG<//>、<${Id}>PNG<//> 图片和 <${Id}>PDF<//> 文件，加密保存在服务中；网络中断后会自动续传。`
+      ? "文件加密保存在服务中，类型按文件内容检查（不看文件名）；网络中断后会自动续传。"
       : html`文件保留在本机，只提交文件名和 <${Id}>SHA-256<//> 摘要，供日后核对原件。`}</small></div>`;
 }
 
