@@ -85,6 +85,7 @@ static const xc_field_t s_gateway_fields[] = {
     { .name = "web", .type = XC_T_STRING, .min = 1, .max = 4096 },
     { .name = "web_max_bytes", .type = XC_T_INTEGER, .min = 1, .max = 1024 * 1024 * 1024 },
     { .name = "public", .type = XC_T_OBJECT, .fields = s_gateway_public_fields },
+    { .name = "file_max_bytes", .type = XC_T_INTEGER, .min = 1024, .max = 256 * 1024 * 1024 },
     { .name = NULL }
 };
 

@@ -586,6 +586,42 @@ def document():
             "405": problem("405", "another method than GET or HEAD (method-not-allowed)"),
             "503": dict(problem("503", "services.gateway.sse_clients streams are open (too-many-streams)"),
                         headers=dict(RETRY_AFTER))}}}
+    file_headers = {h: {"description": d, "schema": {"type": "string"}} for h, d in (
+        ("Content-Disposition", "attachment; filename*=UTF-8''<the file's name, %-encoded> (RFC 8187)"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Cache-Control", "no-store"),
+        ("X-Xc-Sha256", "the whole file's SHA-256 as the reply states it (64 hex digits); the reader "
+                        "checks the bytes against the hash its signed record names"))}
+    paths["/v1/files/{service}"] = {"post": {
+        "operationId": "postFileRead",
+        "summary": "download an evidence file: a signed file.read answered with the file's raw bytes",
+        "description": "The body is a signed `file.read` (docs/files.md) for the path's service, checked as "
+                       "POST /v1/{service} checks a body; any other type is refused `not-a-file-read`. The "
+                       "file's bytes come back with the result's `type` as Content-Type; a refusal is the "
+                       "service's signed reply as on POST /v1/{service}. docs/services/gateway.md, Evidence files.",
+        "parameters": [{"name": "service", "in": "path", "required": True,
+                        "schema": {"enum": ["intake", "referral", "rectify"]}}],
+        "requestBody": {"required": True, "content": {"application/jose+json": {
+            "schema": jws("FileRead", "#/components/schemas/Envelope", "a signed file.read")}}},
+        "responses": {
+            "200": {"description": "the whole file", "headers": file_headers,
+                    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
+            "206": {"description": "one piece of a file the service answers a piece at a time; read on from "
+                                   "the next byte with another signed file.read",
+                    "headers": dict(file_headers, **{"Content-Range": {
+                        "description": "bytes <first>-<last>/<size>", "schema": {"type": "string"}}}),
+                    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
+            "400": problem("400", "the payload is not a file.read (not-a-file-read), or unreadable, or for another "
+                                  "service (unreadable-payload, audience-mismatch)"),
+            "404": {"description": "the service's signed refusal not_found (no such file, or one the signer may "
+                                   "not read), or no such service (unknown-service)",
+                    "content": {"application/jose+json": {"schema": {"$ref": "#/components/schemas/Reply"}},
+                                **problem("404", "")["content"]}},
+            "405": problem("405", "another method than POST (method-not-allowed)"),
+            "413": problem("413", "the body is above the size limit (too-large)"),
+            "415": problem("415", "Content-Type is not application/jose+json (unsupported-media-type)"),
+            "502": problem("502", "the service's result is not a file (bad-file-reply)"),
+            "504": problem("504", "the service did not answer in time (no-answer)")}}}
     paths["/healthz"] = {"get": {"operationId": "getHealthz", "summary": "the gateway is up",
                                  "responses": {"200": {"description": "up", "content": {
                                      "application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},

@@ -53,6 +53,7 @@
 #include <zmq.h>
 
 #define SERVICES_MAX 64
+#define GATEWAY_FILE_MAX_BYTES (10 * 1024 * 1024)  /* services.gateway.file_max_bytes */
 
 typedef enum { REQ_READING, REQ_HASHING, REQ_WAITING, REQ_ANSWERED } req_state_t;
 
@@ -81,6 +82,8 @@ typedef struct req {
     uint64_t job;                    /* REQ_HASHING: the receipt code's hash job (hashing.h) */
     public_req_t *pub;               /* REQ_HASHING: what is sent once the hash is in */
     struct req *hnext;               /* the list of requests waiting for their hash */
+    bool download;                   /* answer is file's bytes (REQUEST_DOWNLOAD's 200) */
+    request_download_t file;
     struct req *prev, *next;         /* the waiting list */
 } req_t;
 
@@ -181,9 +184,44 @@ s_queue (struct MHD_Connection *conn, int status, const char *bytes, size_t len,
     return rc;
 }
 
+/* A download's file: its raw bytes (handed to libmicrohttpd, not copied) and the headers. */
+static enum MHD_Result
+s_send_file (req_t *r)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer (r->file.len, r->file.bytes,
+                                                                 MHD_RESPMEM_MUST_FREE);
+    if (!resp)
+        return MHD_NO;
+    r->file.bytes = NULL;
+    MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->file.type);
+    MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, r->file.disposition);
+    MHD_add_response_header (resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header (resp, "Cache-Control", "no-store");
+    MHD_add_response_header (resp, "X-Xc-Sha256", r->file.sha256);
+    int status = MHD_HTTP_OK;
+    if (r->file.piece) {
+        /* one piece of a file.read answered a piece at a time: where it lies in the file */
+        char range[96];
+        snprintf (range, sizeof range, "bytes %lld-%lld/%lld", r->file.offset,
+                  r->file.offset + (long long) r->file.len - 1, r->file.size);
+        if (r->file.len == 0)
+            snprintf (range, sizeof range, "bytes */%lld", r->file.size);
+        MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_RANGE, range);
+        status = MHD_HTTP_PARTIAL_CONTENT;
+    }
+    /* a file shown as a page could run as one: it is a sandboxed attachment, never a document */
+    MHD_add_response_header (resp, "Content-Security-Policy", "default-src 'none'; sandbox");
+    enum MHD_Result rc = MHD_queue_response (r->conn, (unsigned) status, resp);
+    MHD_destroy_response (resp);
+    s_queued = status;
+    return rc;
+}
+
 static enum MHD_Result
 s_send_answer (req_t *r)
 {
+    if (r->download)
+        return s_send_file (r);
     const char *type = r->type ? r->type
                      : r->problem ? "application/problem+json" : "application/jose+json";
     if (r->status == 405 && r->allow)
@@ -284,6 +322,10 @@ s_forward (gateway_t *self, req_t *r)
     request_problem_t problem;
     if (request_check_body (&self->world, r->service, r->body.bytes, r->body.len, r->body.too_big,
                             r->corr, &problem) != 0) {
+        s_refuse (r, &problem);
+        return;
+    }
+    if (r->action == REQUEST_DOWNLOAD && request_check_download (r->body.bytes, r->body.len, &problem) != 0) {
         s_refuse (r, &problem);
         return;
     }
@@ -538,7 +580,7 @@ s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *m
            sends, so that closing the socket does not reset the connection under the answer */
         const char *expect = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
                                                           MHD_HTTP_HEADER_EXPECT);
-        if (req.action == REQUEST_POST && r->body.too_big && expect
+        if ((req.action == REQUEST_POST || req.action == REQUEST_DOWNLOAD) && r->body.too_big && expect
             && strcasecmp (expect, "100-continue") == 0) {
             /* the client waits for "100 Continue" before its body: 413 instead, at once */
             s_forward (self, r);
@@ -549,7 +591,8 @@ s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *m
 
     if (*upload_size > 0) {
         /* a body: kept for a POST that is still going, dropped for one already answered */
-        if (r->state == REQ_READING && (r->action == REQUEST_POST || r->action == REQUEST_PUBLIC)
+        if (r->state == REQ_READING
+            && (r->action == REQUEST_POST || r->action == REQUEST_PUBLIC || r->action == REQUEST_DOWNLOAD)
             && request_body_add (&r->body, upload, *upload_size, self->world.max_body) != 0)
             return MHD_NO;
         *upload_size = 0;
@@ -566,7 +609,7 @@ s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *m
         }
         return MHD_YES;              /* suspended: answered when resumed */
     }
-    if (r->action != REQUEST_POST) {
+    if (r->action != REQUEST_POST && r->action != REQUEST_DOWNLOAD) {
         if (r->action == REQUEST_FILE)
             return s_file (self, conn, r, url);
         if (r->action == REQUEST_HEALTHZ)
@@ -642,6 +685,7 @@ s_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
         free (r->pub);
     }
     request_body_free (&r->body);
+    request_download_free (&r->file);
     free (r->answer);
     free (r);
     *con_cls = NULL;
@@ -694,15 +738,26 @@ s_take_replies (gateway_t *self, int service)
         s_unlink (self, match);
         self->in_flight--;
         metrics_latency (self->metrics, (size_t) service, (double) (xc_clock_mono_ms () - match->sent));
-        s_answer (match, reply.status, bytes, len, false, reply.transient);
-        if (match->public_route == PUBLIC_REPORT && reply.status == 200) {
-            /* the reporter's acknowledgement: intake's signed reply, as a string */
-            json_t *doc = json_pack ("{s:s%}", "acknowledgement", bytes, len);
-            char *text = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
-            json_decref (doc);
-            if (text) {
-                s_answer (match, 200, text, strlen (text), false, false);
-                match->type = "application/json";
+        request_problem_t problem;
+        if (match->action == REQUEST_DOWNLOAD && reply.status == 200) {
+            /* the file's bytes answered raw; a refusal stays the signed reply it is */
+            if (request_download (bytes, len, &match->file, &problem) == 0) {
+                s_answer (match, 200, NULL, 0, false, false);
+                match->download = true;
+            } else
+                s_refuse (match, &problem);
+            free (bytes);
+        } else {
+            s_answer (match, reply.status, bytes, len, false, reply.transient);
+            if (match->public_route == PUBLIC_REPORT && reply.status == 200) {
+                /* the reporter's acknowledgement: intake's signed reply, as a string */
+                json_t *doc = json_pack ("{s:s%}", "acknowledgement", bytes, len);
+                char *text = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
+                json_decref (doc);
+                if (text) {
+                    s_answer (match, 200, text, strlen (text), false, false);
+                    match->type = "application/json";
+                }
             }
         }
         MHD_resume_connection (match->conn);
@@ -915,7 +970,14 @@ main (int argc, char *argv[])
     options[n_options] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
     xc_signals_install ();
     self.ctx = zmq_ctx_new ();
+    /* a reply is one frame of max_message_bytes, but a file.read's carries a whole file:
+       base64 in the payload, base64url again in the JWS (16/9 of it), and the envelope */
+    json_t *file_max = json_object_get (self.cfg->gateway, "file_max_bytes");
     int64_t max_frame = (int64_t) self.cfg->max_message_bytes * 4;
+    int64_t file_frame = (file_max ? (int64_t) json_integer_value (file_max) : GATEWAY_FILE_MAX_BYTES) * 16 / 9
+                         + 65536;
+    if (file_frame > max_frame)
+        max_frame = file_frame;
     for (size_t i = 0; self.ctx && i < self.cfg->n_services; i++) {
         void *s = zmq_socket (self.ctx, ZMQ_DEALER);
         int zero = 0;

@@ -29,7 +29,7 @@ metrics_new (const xc_config_t *cfg, size_t n_services)
         return NULL;
     self->cfg = cfg;
     self->n = n_services;
-    self->n_routes = ROUTE_SERVICES + 2 * n_services;
+    self->n_routes = ROUTE_SERVICES + 3 * n_services;
     self->requests = calloc (self->n_routes * STATUS_MAX, sizeof *self->requests);
     self->buckets = calloc ((n_services ? n_services : 1) * N_BOUNDS, sizeof *self->buckets);
     self->count = calloc (n_services ? n_services : 1, sizeof *self->count);
@@ -120,10 +120,12 @@ s_route_name (const metrics_t *self, size_t route, char *name, size_t size)
     static const char *const fixed[] = { "other", "/healthz", "/v1/directory", "/v1/keys", "/metrics" };
     if (route < ROUTE_SERVICES)
         snprintf (name, size, "%s", fixed[route]);
-    else if ((route - ROUTE_SERVICES) % 2 == 0)
-        snprintf (name, size, "/v1/%s", self->cfg->services[(route - ROUTE_SERVICES) / 2].name);
+    else if ((route - ROUTE_SERVICES) % 3 == 0)
+        snprintf (name, size, "/v1/%s", self->cfg->services[(route - ROUTE_SERVICES) / 3].name);
+    else if ((route - ROUTE_SERVICES) % 3 == 1)
+        snprintf (name, size, "/v1/events/%s/hints", self->cfg->services[(route - ROUTE_SERVICES) / 3].name);
     else
-        snprintf (name, size, "/v1/events/%s/hints", self->cfg->services[(route - ROUTE_SERVICES) / 2].name);
+        snprintf (name, size, "/v1/files/%s", self->cfg->services[(route - ROUTE_SERVICES) / 3].name);
 }
 
 char *

@@ -2,7 +2,7 @@
 
     Routes are a fixed set (bounded labels): "other" (any path that is none of the routes),
     /healthz, /v1/directory, /v1/keys, /metrics, then /v1/<service> and
-    /v1/events/<service>/hints for each service of the deployment. */
+    /v1/events/<service>/hints and /v1/files/<service> for each service of the deployment. */
 #ifndef XC_GATEWAY_METRICS_H
 #define XC_GATEWAY_METRICS_H
 
@@ -14,8 +14,9 @@
 typedef struct metrics metrics_t;
 
 enum { ROUTE_OTHER, ROUTE_HEALTHZ, ROUTE_DIRECTORY, ROUTE_KEYS, ROUTE_METRICS, ROUTE_SERVICES };
-#define ROUTE_POST(i) (ROUTE_SERVICES + 2 * (i))
-#define ROUTE_HINTS(i) (ROUTE_SERVICES + 2 * (i) + 1)
+#define ROUTE_POST(i) (ROUTE_SERVICES + 3 * (i))
+#define ROUTE_HINTS(i) (ROUTE_SERVICES + 3 * (i) + 1)
+#define ROUTE_FILES(i) (ROUTE_SERVICES + 3 * (i) + 2)
 
 metrics_t *metrics_new (const xc_config_t *cfg, size_t n_services);
 void metrics_destroy (metrics_t **self_p);

@@ -1,12 +1,15 @@
 /*  request.c: the gateway's decisions about a request (see request.h); no I/O. */
 #include "services/gateway/request.h"
 
+#include "common/codec.h"
+#include "common/hash.h"
 #include "common/json_text.h"
 #include "services/gateway/metrics.h"
 #include "services/gateway/public.h"
 #include "services/gateway/status.h"
 
 #include <jansson.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +165,30 @@ request_route (const request_world_t *world, const char *method, const char *url
             out->action = REQUEST_FILE;
         return;
     }
+    if (strncmp (url, "/v1/files/", 10) == 0) {
+        /* POST /v1/files/{service}: a file.read whose answer is the file's bytes */
+        out->service = s_service_index (world, url + 10, strlen (url + 10));
+        if (out->service < 0) {
+            s_refuse_unknown_service (out);
+            return;
+        }
+        out->route = ROUTE_FILES (out->service);
+        if (!post) {
+            out->allow = "POST";
+            request_problem_set (&out->problem, 405, "method-not-allowed", "不支持的请求方法",
+                                 "a download is a POST of a signed file.read, not %s", method);
+            return;
+        }
+        if (!request_media_type_is_jose (content_type)) {
+            request_problem_set (&out->problem, 415, "unsupported-media-type", "不支持的内容类型",
+                                 "the body must be a flattened JWS sent as application/jose+json");
+            return;
+        }
+        if (content_length && strtoull (content_length, NULL, 10) > world->max_body)
+            out->too_big = true;
+        out->action = REQUEST_DOWNLOAD;
+        return;
+    }
     if (strncmp (url, "/v1/", 4) != 0 || !url[4] || strchr (url + 4, '/')) {
         request_problem_set (&out->problem, 404, "not-found", "路径不存在",
                              "no such path: POST /v1/{service}, GET /v1/directory, /v1/keys, /healthz");
@@ -254,4 +281,176 @@ request_reply (const char *frame, size_t len, request_reply_t *out)
 {
     out->status = gateway_read_reply (frame, len, out->corr, &out->transient);
     out->has_corr = out->corr[0] != '\0';
+}
+
+int
+request_check_download (const char *bytes, size_t len, request_problem_t *problem)
+{
+    const char *why = NULL;
+    json_t *body = gateway_read_payload (bytes ? bytes : "", len, &why);
+    const char *type = json_string_value (json_object_get (body, "type"));
+    int rc = type && strcmp (type, "file.read") == 0 ? 0 : -1;
+    if (rc != 0)
+        request_problem_set (problem, 400, "not-a-file-read", "下载请求不是文件读取",
+                             "POST /v1/files/{service} carries a signed file.read only (its "
+                             "payload's type is '%.63s')", type ? type : "");
+    json_decref (body);
+    return rc;
+}
+
+/* RFC 8187's attr-char: what a filename* value keeps as it is */
+static bool
+s_attr_char (unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+           || strchr ("!#$&+-.^_`|~", c) != NULL;
+}
+
+void
+request_disposition (const char *name, char *out, size_t size)
+{
+    static const char head[] = "attachment; filename*=UTF-8''";
+    static const char hex[] = "0123456789ABCDEF";
+    if (size < sizeof head) {
+        if (size)
+            out[0] = '\0';
+        return;
+    }
+    memcpy (out, head, sizeof head);
+    size_t n = sizeof head - 1, len = strlen (name);
+    for (size_t i = 0; i < len;) {
+        /* one UTF-8 character at a time (a lone byte when it starts none): never half of one */
+        size_t k = 1;
+        unsigned char c = (unsigned char) name[i];
+        size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (want > 1 && i + want <= len && xc_utf8_valid (name + i, want))
+            k = want;
+        size_t need = 0;
+        for (size_t j = 0; j < k; j++)
+            need += s_attr_char ((unsigned char) name[i + j]) ? 1 : 3;
+        if (n + need + 1 > size)
+            break;
+        for (size_t j = 0; j < k; j++) {
+            unsigned char b = (unsigned char) name[i + j];
+            if (s_attr_char (b))
+                out[n++] = (char) b;
+            else {
+                out[n++] = '%';
+                out[n++] = hex[b >> 4];
+                out[n++] = hex[b & 15];
+            }
+        }
+        i += k;
+    }
+    out[n] = '\0';
+}
+
+/* A media type the gateway may put in Content-Type as it is: type/subtype, [a-z0-9.+-] */
+static bool
+s_media_type_ok (const char *t)
+{
+    const char *slash = strchr (t, '/');
+    if (!slash || slash == t || !slash[1] || strlen (t) >= 128)
+        return false;
+    for (const char *p = t; *p; p++)
+        if (p != slash && !((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr (".+-", *p)))
+            return false;
+    return true;
+}
+
+static bool
+s_hex64 (const char *s)
+{
+    if (!s || strlen (s) != 64)
+        return false;
+    for (int i = 0; i < 64; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    return true;
+}
+
+int
+request_download (const char *frame, size_t len, request_download_t *out, request_problem_t *problem)
+{
+    memset (out, 0, sizeof *out);
+    const char *why = NULL;
+    json_t *body = gateway_read_payload (frame, len, &why);
+    json_t *data = json_object_get (body, "data");
+    const char *type = json_string_value (json_object_get (body, "type"));
+    const char *sha = json_string_value (json_object_get (data, "sha256"));
+    const char *name = json_string_value (json_object_get (data, "name"));
+    const char *media = json_string_value (json_object_get (data, "type"));
+    const char *b64 = json_string_value (json_object_get (data, "data"));
+    json_t *size = json_object_get (data, "size");
+    json_t *offset = json_object_get (data, "offset"), *next = json_object_get (data, "next");
+    json_int_t at = json_integer_value (offset);
+    int rc = -1;
+    if (!type || strcmp (type, "result") != 0)
+        why = "the reply is not a result";
+    else if (!s_hex64 (sha))
+        why = "the result's sha256 is not 64 lower-case hex digits";
+    else if (!b64 || !json_is_integer (size) || json_integer_value (size) < 0)
+        why = "the result has no base64 data or no size";
+    else if ((offset && (!json_is_integer (offset) || at < 0 || at > json_integer_value (size)))
+             || (next && !json_is_null (next) && !json_is_integer (next)))
+        why = "the result's offset or next is not a position in the file";
+    else {
+        size_t b64_len = strlen (b64), cap = b64_len / 4 * 3 + 3;
+        out->bytes = malloc (cap ? cap : 1);
+        size_t n = 0;
+        if (!out->bytes)
+            why = "out of memory";
+        else if (sodium_base642bin (out->bytes, cap, b64, b64_len, NULL, &n, NULL,
+                                    sodium_base64_VARIANT_ORIGINAL) != 0
+                 && sodium_base642bin (out->bytes, cap, b64, b64_len, NULL, &n, NULL,
+                                       sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0)
+            why = "the result's data is not base64";
+        else if (at + (json_int_t) n > json_integer_value (size))
+            why = "the result's data goes beyond its size";
+        else if (json_is_integer (next) ? json_integer_value (next) != at + (json_int_t) n
+                                          || json_integer_value (next) >= json_integer_value (size)
+                                        : at + (json_int_t) n != json_integer_value (size))
+            why = "the result's data does not end at its next (or at its size)";
+        else if (at > 0 || json_is_integer (next)) {
+            /* a piece: the reader hashes the whole once it has every piece */
+            out->len = n;
+            out->piece = true;
+            rc = 0;
+        } else {
+            unsigned char digest[32];
+            char hex[65];
+            xc_sha256 (out->bytes, n, NULL, 0, digest);
+            xc_hex_encode (digest, sizeof digest, hex);
+            if (strcmp (hex, sha) != 0)
+                why = "the result's data does not hash to its sha256";
+            else {
+                out->len = n;
+                rc = 0;
+            }
+        }
+    }
+    if (rc == 0) {
+        out->size = (long long) json_integer_value (size);
+        out->offset = (long long) at;
+        snprintf (out->sha256, sizeof out->sha256, "%s", sha);
+        snprintf (out->type, sizeof out->type, "%s",
+                  media && s_media_type_ok (media) ? media : "application/octet-stream");
+        request_disposition (name ? name : "", out->disposition, sizeof out->disposition);
+    }
+    json_decref (body);
+    if (rc != 0) {
+        request_download_free (out);
+        request_problem_set (problem, 502, "bad-file-reply", "文件答复无法读取",
+                             "the service's answer to file.read is not a file: %s",
+                             why ? why : "unreadable");
+    }
+    return rc;
+}
+
+void
+request_download_free (request_download_t *out)
+{
+    free (out->bytes);
+    out->bytes = NULL;
+    out->len = 0;
 }

@@ -44,13 +44,18 @@ typedef enum {
                                         above, with web set: the console's files (files.h) */
     REQUEST_PUBLIC,                  /* a route under /v1/public/ (public.h): public_route
                                         says which; a POST's body is read first */
+    REQUEST_DOWNLOAD,                /* POST /v1/files/{service}: a signed file.read, read and
+                                        checked as a POST, answered with the file's raw bytes
+                                        (request_download) or the service's refusal */
 } request_action_t;
 
 typedef struct {
     request_action_t action;
     int route;                       /* metrics.h's route, for /metrics */
-    int service;                     /* REQUEST_POST, REQUEST_HINTS and some refusals; else -1 */
-    bool too_big;                    /* REQUEST_POST: Content-Length is above max_body */
+    int service;                     /* REQUEST_POST, REQUEST_HINTS, REQUEST_DOWNLOAD and some
+                                        refusals; else -1 */
+    bool too_big;                    /* REQUEST_POST, REQUEST_DOWNLOAD: Content-Length is above
+                                        max_body */
     const char *allow;               /* a 405's Allow header, else NULL */
     int public_route;                /* REQUEST_PUBLIC: public.h's public_route_t */
     request_problem_t problem;       /* REQUEST_REFUSED */
@@ -95,6 +100,41 @@ typedef struct {
 } request_reply_t;
 
 void request_reply (const char *frame, size_t len, request_reply_t *out);
+
+/*  A download's body (REQUEST_DOWNLOAD) once request_check_body accepted it: 0 when its
+    payload's type is "file.read", else -1 and *problem (400 not-a-file-read): the route
+    carries nothing else, so that no other reply is ever turned into raw bytes. */
+int request_check_download (const char *bytes, size_t len, request_problem_t *problem);
+
+/*  A file.read result as the gateway answers it (docs/services/gateway.md, "Evidence files"):
+    the file's bytes and the headers. The gateway verifies no signature: the reader checks the
+    bytes against the hash its signed record names (X-Xc-Sha256 is the reply's). */
+typedef struct {
+    unsigned char *bytes;            /* caller frees (request_download_free) */
+    size_t len;
+    char type[128];                  /* Content-Type: the reply's type when it reads as one
+                                        (type/subtype of [a-z0-9.+-]), else
+                                        application/octet-stream */
+    char disposition[1024];          /* attachment; filename*=UTF-8''<name, %-encoded> */
+    char sha256[65];                 /* lower-case hex: the whole file's */
+    long long size;                  /* the whole file's bytes */
+    long long offset;                /* where bytes start in the file */
+    bool piece;                      /* bytes are a piece (206 with Content-Range): the
+                                        service answers file.read a piece at a time when a
+                                        whole file would not fit one reply */
+} request_download_t;
+
+/*  Reads a reply frame of status 200 to a file.read: 0 and *out, or -1 and *problem (502
+    bad-file-reply) when the reply is no file.read result (not a result; sha256 not 64 hex;
+    data not base64; a whole file whose length is not size or whose SHA-256 is not sha256; a
+    piece, {"offset", "next"}, that does not lie within size or whose next is not its end). */
+int request_download (const char *frame, size_t len, request_download_t *out,
+                      request_problem_t *problem);
+void request_download_free (request_download_t *out);
+
+/*  The Content-Disposition value for a file name (any bytes: a name is only a label): every
+    byte outside RFC 8187's attr-char %-encoded, cut at a character boundary to fit size. */
+void request_disposition (const char *name, char *out, size_t size);
 
 /*  Sets a refusal; detail is printf's. */
 void request_problem_set (request_problem_t *problem, int status, const char *code,

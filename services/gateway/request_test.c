@@ -278,6 +278,191 @@ test_web_routes (void)
     CHECK_INT (out.problem.status, 404);
 }
 
+/* POST /v1/files/{service}: a download, checked as a POST (media type, size, service); any
+   other method 405 with Allow: POST; the route's metrics label is its own. */
+static void
+test_download_route (void)
+{
+    request_t out;
+    request_route (&s_world, "POST", "/v1/files/rectify", JOSE, "10", &out);
+    CHECK_INT ((int) out.action, REQUEST_DOWNLOAD);
+    CHECK_INT (out.service, 2);
+    CHECK_INT (out.route, ROUTE_FILES (2));
+    CHECK (!out.too_big);
+    request_route (&s_world, "POST", "/v1/files/intake", JOSE, "101", &out);
+    CHECK_INT ((int) out.action, REQUEST_DOWNLOAD);
+    CHECK (out.too_big);
+    request_route (&s_world, "GET", "/v1/files/intake", NULL, NULL, &out);
+    CHECK_INT (out.problem.status, 405);
+    CHECK_STR (out.allow, "POST");
+    request_route (&s_world, "POST", "/v1/files/intake", "application/json", NULL, &out);
+    CHECK_INT (out.problem.status, 415);
+    request_route (&s_world, "POST", "/v1/files/bank", JOSE, NULL, &out);
+    CHECK_INT (out.problem.status, 404);
+    CHECK_STR (out.problem.code, "unknown-service");
+    request_route (&s_world, "POST", "/v1/files/intake/x", JOSE, NULL, &out);
+    CHECK_INT (out.problem.status, 404);
+    request_route (&s_world, "POST", "/v1/files/", JOSE, NULL, &out);
+    CHECK_INT (out.problem.status, 404);
+    request_world_t world = s_world;
+    world.web = true;               /* a route, not a console file */
+    request_route (&world, "POST", "/v1/files/intake", JOSE, NULL, &out);
+    CHECK_INT ((int) out.action, REQUEST_DOWNLOAD);
+    CHECK (ROUTE_FILES (0) != ROUTE_POST (1) && ROUTE_FILES (0) != ROUTE_HINTS (1));
+}
+
+/* Only a file.read goes through the download route. */
+static void
+test_check_download (void)
+{
+    request_problem_t p;
+    const char *read = s_jws ("{\"id\":\"" ID "\",\"aud\":\"intake\",\"type\":\"file.read\",\"data\":{}}");
+    CHECK_INT (request_check_download (read, strlen (read), &p), 0);
+    const char *get = s_jws ("{\"id\":\"" ID "\",\"aud\":\"intake\",\"type\":\"problem.get\",\"data\":{}}");
+    CHECK_INT (request_check_download (get, strlen (get), &p), -1);
+    CHECK_INT (p.status, 400);
+    CHECK_STR (p.code, "not-a-file-read");
+    CHECK (strstr (p.detail, "problem.get") != NULL);
+    const char *none = s_jws ("{\"id\":\"" ID "\",\"aud\":\"intake\"}");
+    CHECK_INT (request_check_download (none, strlen (none), &p), -1);
+    CHECK_INT (request_check_download ("{", 1, &p), -1);
+    CHECK_INT (request_check_download (NULL, 0, &p), -1);
+}
+
+/* A reply of type result with the file: its bytes, type, disposition and hash. */
+static const char *
+s_file_reply (const char *type, const char *name, const char *media, const char *bytes,
+              long long size, const char *sha_override)
+{
+    static char body[1024];
+    unsigned char digest[32];
+    char hex[65], b64[256];
+    crypto_hash_sha256 (digest, (const unsigned char *) bytes, strlen (bytes));
+    for (int i = 0; i < 32; i++)
+        snprintf (hex + 2 * i, 3, "%02x", digest[i]);
+    sodium_bin2base64 (b64, sizeof b64, (const unsigned char *) bytes, strlen (bytes),
+                       sodium_base64_VARIANT_ORIGINAL);
+    snprintf (body, sizeof body, "{\"id\":\"" ID "\",\"corr\":\"" ID "\",\"type\":\"%s\",\"data\":"
+              "{\"sha256\":\"%s\",\"name\":\"%s\",\"type\":\"%s\",\"size\":%lld,\"data\":\"%s\"}}",
+              type, sha_override ? sha_override : hex, name, media, size, b64);
+    return s_jws (body);
+}
+
+static void
+test_download_reply (void)
+{
+    request_download_t d;
+    request_problem_t p;
+    const char *ok = s_file_reply ("result", "现场照片.jpg", "image/jpeg", "hello bytes", 11, NULL);
+    CHECK_INT (request_download (ok, strlen (ok), &d, &p), 0);
+    CHECK_INT ((int) d.len, 11);
+    CHECK (memcmp (d.bytes, "hello bytes", 11) == 0);
+    CHECK_STR (d.type, "image/jpeg");
+    CHECK_STR (d.disposition, "attachment; filename*=UTF-8''%E7%8E%B0%E5%9C%BA%E7%85%A7%E7%89%87.jpg");
+    CHECK_INT ((int) strlen (d.sha256), 64);
+    request_download_free (&d);
+    CHECK (d.bytes == NULL);
+
+    /* a type that could break the header is not passed on */
+    const char *odd = s_file_reply ("result", "a.pdf", "text/html\\r\\nSet-Cookie: x", "x", 1, NULL);
+    CHECK_INT (request_download (odd, strlen (odd), &d, &p), 0);
+    CHECK_STR (d.type, "application/octet-stream");
+    request_download_free (&d);
+
+    static const struct {
+        const char *type, *bytes;
+        long long size;
+        const char *sha;
+    } bad[] = {
+        { "error", "x", 1, NULL },                     /* not a result */
+        { "result", "abc", 4, NULL },                  /* size not the length */
+        { "result", "abc", 3, "00" },                  /* sha256 not 64 hex */
+        { "result", "abc", 3,                          /* hash not the bytes' */
+          "0000000000000000000000000000000000000000000000000000000000000000" },
+        { "result", "abc", 3,                          /* upper case */
+          "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *f = s_file_reply (bad[i].type, "a", "image/png", bad[i].bytes, bad[i].size, bad[i].sha);
+        CHECK_INT (request_download (f, strlen (f), &d, &p), -1);
+        CHECK_INT (p.status, 502);
+        CHECK_STR (p.code, "bad-file-reply");
+        CHECK (d.bytes == NULL);
+    }
+    const char *notb64 = s_jws ("{\"type\":\"result\",\"data\":{\"sha256\":\"ba7816bf8f01cfea414140de5dae2223"
+                                "b00361a396177a9cb410ff61f20015ad\",\"name\":\"a\",\"type\":\"a/b\",\"size\":3,"
+                                "\"data\":\"!!!!\"}}");
+    CHECK_INT (request_download (notb64, strlen (notb64), &d, &p), -1);
+    CHECK (strstr (p.detail, "base64") != NULL);
+    CHECK_INT (request_download ("x", 1, &d, &p), -1);
+}
+
+/* The name is only a label: every byte outside attr-char %-encoded (quotes, CR LF, slashes,
+   ';' cannot end the header or the parameter), cut whole characters only. */
+static void
+test_disposition (void)
+{
+    char out[64];
+    request_disposition ("../a b;\"\r\n.pdf", out, sizeof out);
+    CHECK_STR (out, "attachment; filename*=UTF-8''..%2Fa%20b%3B%22%0D%0A.pdf");
+    request_disposition ("", out, sizeof out);
+    CHECK_STR (out, "attachment; filename*=UTF-8''");
+    request_disposition ("\xff\xfe", out, sizeof out);
+    CHECK_STR (out, "attachment; filename*=UTF-8''%FF%FE");
+    char small[38];                  /* room for the head and one of the two characters */
+    request_disposition ("照片", small, sizeof small);
+    CHECK_STR (small, "attachment; filename*=UTF-8''");
+    char fits[40];
+    request_disposition ("照片", fits, sizeof fits);
+    CHECK_STR (fits, "attachment; filename*=UTF-8''%E7%85%A7");
+    for (size_t i = 0; fits[i]; i++)
+        CHECK (fits[i] != '\r' && fits[i] != '\n' && fits[i] != '"');
+}
+
+/* A file.read answered a piece at a time ({"offset", "next"}): each piece passed on as where
+   it lies; a piece that does not fit its size or its next is refused. */
+static void
+test_download_piece (void)
+{
+    request_download_t d;
+    request_problem_t p;
+    static const char sha[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    char body[512];
+    static const struct {
+        int offset;
+        const char *next, *b64;
+        int ok;
+        long long len;
+    } rows[] = {
+        { 0, "2", "YWI=", 1, 2 },      /* "ab" of "abc": the first piece */
+        { 2, "null", "Yw==", 1, 1 },   /* "c": the last */
+        { 0, "null", "YWJj", 1, 3 },   /* the whole in one piece: its hash checked */
+        { 0, "null", "YWJk", 0, 0 },   /* ... and refused when it does not match */
+        { 2, "3", "Yw==", 0, 0 },      /* next at the size */
+        { 2, "null", "Y2M=", 0, 0 },   /* beyond the size */
+        { 1, "2", "YWI=", 0, 0 },      /* next not the end */
+        { 4, "null", "", 0, 0 },       /* offset beyond the size */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        snprintf (body, sizeof body, "{\"type\":\"result\",\"data\":{\"sha256\":\"%s\",\"name\":\"a.pdf\","
+                  "\"type\":\"application/pdf\",\"size\":3,\"offset\":%d,\"next\":%s,\"data\":\"%s\"}}",
+                  sha, rows[i].offset, rows[i].next, rows[i].b64);
+        const char *f = s_jws (body);
+        int rc = request_download (f, strlen (f), &d, &p);
+        CHECK_INT (rc, rows[i].ok ? 0 : -1);
+        if (rc == 0) {
+            CHECK_INT ((int) d.len, (int) rows[i].len);
+            CHECK_INT ((int) d.offset, rows[i].offset);
+            CHECK_INT ((int) d.size, 3);
+            CHECK (d.piece == (rows[i].len != 3));
+            CHECK_STR (d.sha256, sha);
+            CHECK_STR (d.type, "application/pdf");
+        } else
+            CHECK_STR (p.code, "bad-file-reply");
+        request_download_free (&d);
+    }
+}
+
 int
 main (void)
 {
@@ -290,5 +475,10 @@ main (void)
     RUN (test_check_body);
     RUN (test_reply);
     RUN (test_web_routes);
+    RUN (test_download_route);
+    RUN (test_check_download);
+    RUN (test_download_reply);
+    RUN (test_disposition);
+    RUN (test_download_piece);
     HARNESS_END ();
 }

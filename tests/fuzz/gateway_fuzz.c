@@ -88,15 +88,15 @@ static void
 s_check_route (const request_world_t *world, const char *method, const char *url,
                const char *ctype, const char *length, const request_t *req)
 {
-    int routes = ROUTE_SERVICES + 2 * (int) world->n_services;
+    int routes = ROUTE_SERVICES + 3 * (int) world->n_services;
     XC_FUZZ_ASSERT (req->route >= 0 && req->route < routes);
     XC_FUZZ_ASSERT ((req->allow != NULL) == (req->problem.status == 405));
     if (req->route >= ROUTE_SERVICES) {
-        /* a service's route only for its own path, the hints' or the POST's */
-        int s = (req->route - ROUTE_SERVICES) / 2;
+        /* a service's route only for its own path, the hints', the POST's or the download's */
+        int s = (req->route - ROUTE_SERVICES) / 3, kind = (req->route - ROUTE_SERVICES) % 3;
         char path[128];
-        snprintf (path, sizeof path, (req->route - ROUTE_SERVICES) % 2 ? "/v1/events/%s/hints"
-                                                                       : "/v1/%s", s_names[s]);
+        snprintf (path, sizeof path, kind == 1 ? "/v1/events/%s/hints" : kind == 2 ? "/v1/files/%s"
+                                                                                    : "/v1/%s", s_names[s]);
         XC_FUZZ_ASSERT (strcmp (url, path) == 0);
     }
     /* and the other way: a route's own request is never refused */
@@ -115,7 +115,8 @@ s_check_route (const request_world_t *world, const char *method, const char *url
     char path[128] = "";
     if (req->service >= 0) {
         XC_FUZZ_ASSERT ((size_t) req->service < world->n_services);
-        snprintf (path, sizeof path, req->action == REQUEST_HINTS ? "/v1/events/%s/hints" : "/v1/%s",
+        snprintf (path, sizeof path, req->action == REQUEST_HINTS ? "/v1/events/%s/hints"
+                                     : req->action == REQUEST_DOWNLOAD ? "/v1/files/%s" : "/v1/%s",
                   s_names[req->service]);
     }
     switch (req->action) {
@@ -146,6 +147,7 @@ s_check_route (const request_world_t *world, const char *method, const char *url
     case REQUEST_HINTS:
         XC_FUZZ_ASSERT (req->service >= 0 && strcmp (url, path) == 0);
         break;
+    case REQUEST_DOWNLOAD:
     case REQUEST_POST:
         XC_FUZZ_ASSERT (req->service >= 0 && strcmp (url, path) == 0 && strcmp (method, "POST") == 0);
         XC_FUZZ_ASSERT (request_media_type_is_jose (ctype));
@@ -241,6 +243,30 @@ s_check_body (const request_world_t *world, const request_t *req, const uint8_t 
     request_body_free (&kept);
 }
 
+/* What a file.read's result becomes: bytes within the size it states, a Content-Type and a
+   Content-Disposition that cannot leave their header, or a 502 problem and no bytes. */
+static void
+s_check_download (const uint8_t *frame, size_t len)
+{
+    request_download_t d;
+    request_problem_t problem = { 0 };
+    if (request_download ((const char *) frame, len, &d, &problem) != 0) {
+        XC_FUZZ_ASSERT (d.bytes == NULL && problem.status == 502);
+        XC_FUZZ_ASSERT (strcmp (problem.code, "bad-file-reply") == 0);
+        s_check_problem (&problem);
+        return;
+    }
+    XC_FUZZ_ASSERT (d.offset >= 0 && d.offset + (long long) d.len <= d.size);
+    XC_FUZZ_ASSERT (d.piece || (d.offset == 0 && (long long) d.len == d.size));
+    XC_FUZZ_ASSERT (strlen (d.sha256) == 64 && strchr (d.type, '/') != NULL);
+    for (const char *t = d.type; *t; t++)
+        XC_FUZZ_ASSERT (*t > ' ' && *t < 127 && *t != ';' && *t != '"');
+    XC_FUZZ_ASSERT (strncmp (d.disposition, "attachment; filename*=UTF-8''", 29) == 0);
+    for (const char *t = d.disposition; *t; t++)
+        XC_FUZZ_ASSERT (*t >= ' ' && *t < 127 && *t != '"');
+    request_download_free (&d);
+}
+
 static void
 s_check_reply (const uint8_t *frame, size_t len)
 {
@@ -291,12 +317,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         request_t req;
         request_route (&world, method, url, ct, cl, &req);
         s_check_route (&world, method, url, ct, cl, &req);
-        if (req.action == REQUEST_POST)
+        if (req.action == REQUEST_POST || req.action == REQUEST_DOWNLOAD)
             s_check_body (&world, &req, p, (size_t) (end - p), pieces[settings & 3]);
         if (req.action == REQUEST_PUBLIC && strcmp (method, "POST") == 0)
             s_check_public (&req, p, (size_t) (end - p));
     }
     s_check_reply (p, (size_t) (end - p));
+    s_check_download (p, (size_t) (end - p));
     free (method);
     free (url);
     free (ctype);

@@ -13,6 +13,7 @@ from selenium.webdriver.support.ui import Select
 from browserlib import Browser, wait_until
 from consolelib import (click, click_confirm, console_suite, ok, page_errors, page_run, seed,
                         set_value, signed_in)
+from fileslib import make_png
 from hostilelib import local_day
 
 
@@ -32,10 +33,13 @@ def world(tmp_path_factory):
 
 
 def evidence_file(folder, name, text):
+    """A photo (a real PNG: the services check a file's type by its content, and keep it)
+    whose pixels come from text."""
+    data = make_png(16, 12, seed=hashlib.sha256(text.encode()).digest()[0])
     path = os.path.join(folder, name)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path, hashlib.sha256(text.encode()).hexdigest()
+    with open(path, "wb") as f:
+        f.write(data)
+    return path, hashlib.sha256(data).hexdigest()
 
 
 def select(b, css, value):
@@ -75,7 +79,7 @@ def no_side_scroll(b):
 
 def test_a_team_reports_from_a_phone_and_the_office_sees_it(world):
     c = world
-    path, digest = evidence_file(c.folder, "现场照片说明.txt", "村道塌陷，现场拍照三张")
+    path, digest = evidence_file(c.folder, "现场照片.png", "村道塌陷，现场拍照三张")
     with Browser(c.folder, phone=True) as p:
         p.driver.set_script_timeout(60)
         signed_in(p, c, "team-1", "team", display="第一巡察组")
@@ -110,7 +114,7 @@ def test_a_team_reports_from_a_phone_and_the_office_sees_it(world):
         assert stored["unit"] == "U-B" and stored["category"] == "livelihood", stored
         assert stored["severity"] == "grave" and stored["source"] == "inspection_team", stored
         assert stored["reported_by"] == "team-1", stored
-        assert stored["evidence"] == [{"file": "现场照片说明.txt", "sha256": digest}], stored
+        assert stored["evidence"] == [{"file": "现场照片.png", "sha256": digest}], stored
 
         # and the team's own list shows it, on the phone too
         click(p, "#nav a[data-path=team-problems]")
@@ -198,7 +202,7 @@ def test_the_unit_plans_and_claims_an_item_the_office_classified(world):
         ("更新村务公开栏，建立每月公开制度", "张三", "李副镇长", deadline)], got["measures"]
 
     # the claim, with evidence hashed in the browser and money in yuan
-    path, digest = evidence_file(c.folder, "公开栏照片.txt", "新公开栏照片 2 张")
+    path, digest = evidence_file(c.folder, "公开栏照片.png", "新公开栏照片 2 张")
     b.wait_for("#claim-form input[type=file]").send_keys(path)
     assert digest in b.text("#claim-form .evidence")
     set_value(b, "#claim-form input[name=recovered]", "1234.5")
@@ -209,7 +213,7 @@ def test_the_unit_plans_and_claims_an_item_the_office_classified(world):
     got = c.ok("rectify", "rectify.get", {"item": item["id"]})
     claim = got["claims"][-1]
     assert got["state"] == "claimed" and claim["completion"] == "completed", got
-    assert claim["evidence"] == [{"file": "公开栏照片.txt", "sha256": digest}], claim
+    assert claim["evidence"] == [{"file": "公开栏照片.png", "sha256": digest}], claim
     assert claim["money_recovered_fen"] == 123450 and claim["institutional_measures"] == 2, claim
     top_shot(b, "unit-item-claimed")
 

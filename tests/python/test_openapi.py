@@ -247,9 +247,10 @@ def test_one_status_table_gateway_docs_and_generator_agree():
     code_refusals = {c: int(s) for s, c in re.findall(r'(?:s_problem|s_refuse|request_problem_set) \(\s*[&\w>.-]+,\s*(\d+),\s*"([a-z-]+)"', src)}
     assert code_refusals == docs_refusals, (code_refusals, docs_refusals)
     gen_refusals = {c: int(s) for s, codes, _ in gen.GATEWAY_ONLY for c in codes}
-    # the public channel's own (docs/services/gateway.md, "The public channel"), not POST /v1/{service}'s
+    # codes no POST /v1/{service} meets: other routes only (the public channel's, docs/services/gateway.md
+    # "The public channel"; the downloads: POST /v1/files/{service})
     not_for_post = {"not-found", "registry-unreadable", "too-many-streams", "public-off", "busy",
-                    "signing-failed", "qr-failed"}
+                    "signing-failed", "qr-failed", "not-a-file-read", "bad-file-reply"}
     assert {c: s for c, s in docs_refusals.items() if c not in not_for_post} == gen_refusals
     assert int(gen.NOT_A_REPLY[0]) == 502 and re.search(r"\| 502 \|", md)
 
@@ -264,9 +265,14 @@ def test_the_gateway_own_paths(doc):
     assert "text/event-stream" in hints["responses"]["200"]["content"]
     assert hints["parameters"][0]["schema"]["enum"] == list(SERVICES)
     assert "text/plain" in p["/metrics"]["get"]["responses"]["200"]["content"]
+    files = p["/v1/files/{service}"]["post"]
+    assert files["parameters"][0]["schema"]["enum"] == ["intake", "referral", "rectify"]
+    assert {"Content-Disposition", "X-Content-Type-Options", "X-Xc-Sha256"} <= set(files["responses"]["200"]["headers"])
+    assert "application/jose+json" in files["responses"]["404"]["content"]
     public = {f"/v1/public/{r}" for r in ("pow", "info", "report", "receipt", "answer", "files", "qr")}
     assert set(p) == {f"/v1/{s}" for s in SERVICES} | {"/healthz", "/v1/directory", "/v1/keys",
-                                                        "/v1/events/{service}/hints", "/metrics"} | public
+                                                        "/v1/events/{service}/hints", "/metrics",
+                                                        "/v1/files/{service}"} | public
     ack = p["/v1/public/report"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert ack == {"$ref": "#/components/schemas/PublicAcknowledgement"}
 

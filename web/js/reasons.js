@@ -64,6 +64,8 @@ export const GATEWAY = {
   "busy": "访问人数较多，请稍后再试。",
   "signing-failed": "网关内部错误，请稍后重试。",
   "qr-failed": "二维码生成失败。",
+  "not-a-file-read": "下载请求不是文件读取请求。",
+  "bad-file-reply": "服务答复的文件内容无法读取或与其摘要不符。",
 };
 
 const UNKNOWN = "请求被拒绝。";

@@ -6,7 +6,7 @@ import { useState } from "../vendor/preact/hooks.mjs";
 import { html, Actor, Id, Busy, DateCell, Field, Light, ListView, Page, RefusalBox, useAsk, useCommand } from "../js/ui.js";
 import { routeGo } from "../js/route.js";
 import { word } from "../js/words.js";
-import { Facts, codeOptions, count } from "./roles_common.js";
+import { EvidenceField, EvidenceList, Facts, codeOptions, count, historyEvidence } from "./roles_common.js";
 import { KIND_LISTS, formName, formOptions, kindName, kindOptions, useOutcomeKinds } from "../js/outcome_kinds.js";
 
 const STATES = ["referred", "acknowledged", "disposed", "concluded"];
@@ -45,12 +45,14 @@ const when = (at) => (typeof at === "number" ? new Date(at * 1000).toLocaleStrin
 function Outcomes({ lead }) {
   const kinds = useOutcomeKinds();
   if (!lead.outcomes?.length) return null;
-  return html`<h3>处置结果</h3><ol class="outcomes">${lead.outcomes.map((o) => html`<li>${o.reported_on}：
+  const files = historyEvidence(lead.history, "outcome");    // the n-th outcome's, as reported
+  return html`<h3>处置结果</h3><ol class="outcomes">${lead.outcomes.map((o, k) => html`<li>${o.reported_on}：
     ${o.case_filed ? "已立案" : "未立案"}；党纪处分 ${o.party_sanctions}，政务处分 ${o.administrative_sanctions}，
     组织处理 ${o.organizational_handling}，留置 ${o.detentions}，移送司法 ${o.prosecution_transfers}${o.note ? `；${o.note}` : ""}
     ${o.people?.length ? html`<ol class="people">${o.people.map((p) => html`<li>${formName(kinds, p.form)}${
       KIND_LISTS.filter(([l]) => p[l]).map(([l, label]) => `，${label}：${kindName(kinds, l, p[l])}`).join("")}${
-      p.detained ? "，留置" : ""}${p.prosecuted ? "，移送司法" : ""}</li>`)}</ol>` : null}</li>`)}</ol>`;
+      p.detained ? "，留置" : ""}${p.prosecuted ? "，移送司法" : ""}</li>`)}</ol>` : null}
+    <${EvidenceList} service="referral" evidence=${o.evidence ?? files[k]}/></li>`)}</ol>`;
 }
 
 function Acknowledge({ lead, done }) {
@@ -114,6 +116,8 @@ function Outcome({ lead, done }) {
   const [v, setV] = useState({ case_filed: false, note: "" });
   const [people, setPeople] = useState([]);
   const [bad, setBad] = useState(null);
+  const [evidence, setEvidence] = useState([]);
+  const [uploading, setUploading] = useState(false);
   const [run, outcome, busy] = useCommand(done);
   const bind = (name) => ({ name, value: v[name], onValue: (x) => setV((o) => ({ ...o, [name]: x })) });
   const submit = (e) => {
@@ -135,6 +139,7 @@ function Outcome({ lead, done }) {
     }
     setBad(null);
     if (v.note?.trim()) data.note = v.note;
+    if (evidence.length) data.evidence = evidence;
     run("referral", "referral.outcome", data, words, "处置结果已报告");
   };
   const setPerson = (i) => (p) => setPeople((list) => list.map((x, j) => (j === i ? p : x)));
@@ -149,8 +154,9 @@ function Outcome({ lead, done }) {
       onClick=${() => setPeople((list) => [...list, newPerson()])}>添加人员</button></div>
     ${people.length ? null : COUNTS.map(([k, label]) => html`<${Field} label=${label} inputmode="numeric" ...${bind(k)}/>`)}
     <${Field} label="说明（选填）" textarea ...${bind("note")}/>
+    <${EvidenceField} label="佐证材料（选填）" service="referral" value=${evidence} onValue=${setEvidence} onBusy=${setUploading}/>
     ${bad ? html`<p class="refusal" role="alert">${bad}</p>` : null}
-    <div class="buttons"><button type="submit" id="outcome-submit" disabled=${busy}>报告结果</button></div>${outcome}</form>`;
+    <div class="buttons"><button type="submit" id="outcome-submit" disabled=${busy || uploading}>报告结果</button></div>${outcome}</form>`;
 }
 
 // 申请延期: the body asks the office for a later feedback date (referral.request_extension);

@@ -8,6 +8,9 @@ import { word } from "../js/words.js";
 import { categoryName, categoryOptions, useCategories } from "../js/categories.js";
 import { EvidenceField, SEVERITIES, codeOptions } from "./roles_common.js";
 
+// the reporters whose evidence files intake keeps (the others: names and hashes only)
+const UPLOADS = new Set(["team", "petition", "audit"]);
+
 const SOURCE = { team: "inspection_team", petition: "petition", audit: "audit" };
 // the stages in which intake takes a team's report
 const OPEN_STAGES = ["stationed", "withdrawn", "reported"];
@@ -58,6 +61,7 @@ export function ReportForm({ me, round: initialRound = "" }) {
   const choices = useTeamChoices(team, v.round);
   const units = useUnits(!team);
   const categories = useCategories();
+  const [uploading, setUploading] = useState(false);
   const [run, outcome, busy] = useCommand(() => setV((o) => ({ ...blank, round: o.round, unit: o.unit })));
 
   const submit = (e) => {
@@ -92,11 +96,12 @@ export function ReportForm({ me, round: initialRound = "" }) {
     <${Field} label="问题摘要" required ...${bind("summary")} maxlength="160"/>
     <${Field} label="详细情况" required textarea ...${bind("detail")}/>
     <${Field} label="立行立改" type="checkbox" ...${bind("immediate")}/>
-    <${EvidenceField} label="证据材料" value=${v.evidence} onValue=${(x) => setV((o) => ({ ...o, evidence: x }))}/>
+    <${EvidenceField} label="证据材料" value=${v.evidence} service=${UPLOADS.has(me.role) ? "intake" : undefined}
+      onBusy=${setUploading} onValue=${(x) => setV((o) => ({ ...o, evidence: x }))}/>
     ${me.role === "petition" ? html`
       <${Field} label="反映人姓名（选填，加密保存）" ...${bind("reporter_name")}/>
       <${Field} label="反映人联系方式（选填）" ...${bind("reporter_contact")}/>` : null}
-    <div class="buttons"><button type="submit" class="primary" id="report-submit" disabled=${busy}>提交问题</button></div>
+    <div class="buttons"><button type="submit" class="primary" id="report-submit" disabled=${busy || uploading}>提交问题</button></div>
     ${outcome}
   </form>`;
 }

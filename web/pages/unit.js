@@ -6,7 +6,7 @@ import { useState } from "../vendor/preact/hooks.mjs";
 import { html, Actor, Id, Busy, DateCell, Field, Light, ListView, Page, RefusalBox, useAsk, useCommand } from "../js/ui.js";
 import { routeGo, useRoute } from "../js/route.js";
 import { word } from "../js/words.js";
-import { EvidenceField, Facts, codeOptions, count, yuanToFen } from "./roles_common.js";
+import { EvidenceField, EvidenceList, Facts, codeOptions, count, historyEvidence, yuanToFen } from "./roles_common.js";
 
 const STATES = ["opened", "planned", "claimed", "reopened", "closed"];
 const CLASSES = ["immediate", "deadline", "long_term"];
@@ -90,12 +90,15 @@ const emptyMeasure = () => ({ text: "", owner: "", lead_leader: "", deadline: ""
 function PlanForm({ item, done }) {
   const [measures, setMeasures] = useState([emptyMeasure()]);
   const [note, setNote] = useState("");
+  const [evidence, setEvidence] = useState([]);
+  const [uploading, setUploading] = useState(false);
   const [run, outcome, busy] = useCommand(done);
   const set = (i, k) => (x) => setMeasures((ms) => ms.map((m, j) => (j === i ? { ...m, [k]: x } : m)));
   const submit = (e) => {
     e.preventDefault();
     const data = { item: item.id, measures };
     if (note.trim()) data.note = note;
+    if (evidence.length) data.evidence = evidence;
     run("rectify", "rectify.plan", data,
         `将提交整改事项 #${item.id}「${item.summary}」的整改方案，共 ${measures.length} 项措施`, "整改方案已提交");
   };
@@ -110,7 +113,8 @@ function PlanForm({ item, done }) {
     </fieldset>`)}
     <div class="buttons"><button type="button" id="measure-add" onClick=${() => setMeasures((ms) => [...ms, emptyMeasure()])}>增加一项措施</button></div>
     <${Field} label="说明（选填）" textarea name="note" value=${note} onValue=${setNote}/>
-    <div class="buttons"><button type="submit" class="primary" id="plan-submit" disabled=${busy}>提交整改方案</button></div>
+    <${EvidenceField} label="佐证材料（选填）" service="rectify" value=${evidence} onValue=${setEvidence} onBusy=${setUploading}/>
+    <div class="buttons"><button type="submit" class="primary" id="plan-submit" disabled=${busy || uploading}>提交整改方案</button></div>
     ${outcome}
   </form>`;
 }
@@ -143,6 +147,7 @@ function ClaimForm({ item, done }) {
                                recovered: "", written_off: "", resolved: false, note: "" });
   const bind = (name) => ({ name, value: v[name], onValue: (x) => setV((o) => ({ ...o, [name]: x })) });
   const [bad, setBad] = useState(null);
+  const [uploading, setUploading] = useState(false);
   const [run, outcome, busy] = useCommand(done);
   const submit = (e) => {
     e.preventDefault();
@@ -165,14 +170,15 @@ function ClaimForm({ item, done }) {
   return html`<form class="card" id="claim-form" onSubmit=${submit}>
     <h3>申报整改完成</h3>
     <${Field} label="完成情况" required ...${bind("completion")} options=${COMPLETION}/>
-    <${EvidenceField} label="证据材料" required value=${v.evidence} onValue=${(x) => setV((o) => ({ ...o, evidence: x }))}/>
+    <${EvidenceField} label="证据材料" required service="rectify" value=${v.evidence} onBusy=${setUploading}
+      onValue=${(x) => setV((o) => ({ ...o, evidence: x }))}/>
     <${Field} label="完善制度机制（项）" ...${bind("institutional_measures")} inputmode="numeric"/>
     <${Field} label="清缴金额（元）" ...${bind("recovered")} inputmode="decimal"/>
     <${Field} label="核销金额（元）" ...${bind("written_off")} inputmode="decimal"/>
     <${Field} label="群众关切问题已解决" type="checkbox" ...${bind("resolved")}/>
     <${Field} label="说明（选填）" textarea ...${bind("note")}/>
     ${bad ? html`<p class="refusal" role="alert">${bad}</p>` : null}
-    <div class="buttons"><button type="submit" class="primary" id="claim-submit" disabled=${busy}>申报整改完成</button></div>
+    <div class="buttons"><button type="submit" class="primary" id="claim-submit" disabled=${busy || uploading}>申报整改完成</button></div>
     ${outcome}
   </form>`;
 }
@@ -181,7 +187,8 @@ function Claims({ item }) {
   if (!item.claims.length) return null;
   return html`<h3>完成申报</h3><ol class="claims">${item.claims.map((c) => html`<li>${c.claimed_on}
     ${COMPLETION.find(([k]) => k === c.completion)?.[1] ?? c.completion}，证据 ${c.evidence.length} 份
-    ${c.decision ? html`：${c.decision === "accept" ? "已审核通过（销号）" : `退回：${c.reason}`}` : "：待审核"}</li>`)}</ol>`;
+    ${c.decision ? html`：${c.decision === "accept" ? "已审核通过（销号）" : `退回：${c.reason}`}` : "：待审核"}
+    <${EvidenceList} service="rectify" evidence=${c.evidence}/></li>`)}</ol>`;
 }
 
 function Item({ route }) {
@@ -202,6 +209,7 @@ function Item({ route }) {
                         ["整改期限", html`<${DateCell} date=${item.due}/>`], ["销号日期", item.closed_on ?? undefined]]}/>
       <h3>期限与预警</h3><${Deadlines} item=${item}/>
       <h3>整改方案</h3><${Measures} item=${item}/>
+      <${EvidenceList} service="rectify" evidence=${historyEvidence(item.history, "planned").at(-1)}/>
       <${Claims} item=${item}/>
       <h3>办理记录</h3><${History} item=${item}/>
     </div>

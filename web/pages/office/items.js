@@ -8,6 +8,7 @@ import { ask } from '../../js/session.js';
 import { Actor, Id, useAsk, Page, Field, ListView, DateCell, Light, RefusalBox, Busy, useCommand } from '../../js/ui.js';
 import { word } from '../../js/words.js';
 import { spanChinese } from './spans.js';
+import { EvidenceList, historyEvidence } from '../roles_common.js';
 import { html, pick, useForm, href } from './common.js';
 import { DocumentLinks } from '../documents.js';
 
@@ -195,7 +196,8 @@ function ItemPage({ route }) {
             <td><${DateCell} date=${d.due} explain=${d.explain} /></td><td>${spanChinese(d.policy)}（自 ${d.start} 起）</td>
             <td>${d.running ? html`<${Light} colour=${lightOf(d)} /> 进行中` : '已完成'}${d.extensions.length ? `，延期 ${d.extensions.length} 次` : ''}</td></tr>`)}</tbody></table>
         ${it.measures.length ? html`<h4>整改措施</h4><ol id="item-measures">${it.measures.map((m) => html`<li key=${m.n}>${m.text}（责任人 ${m.owner}，牵头领导 ${m.lead_leader}，期限 ${m.deadline}${m.done_on ? `，${m.done_on} 完成` : ''}）</li>`)}</ol>` : html`<p class="muted">尚未提交整改方案。</p>`}
-        ${it.claims.length ? html`<h4>销号申请</h4><ol id="item-claims">${it.claims.map((c) => html`<li key=${c.n}>${c.claimed_on}：${COMPLETION[c.completion] || c.completion}；证据 ${c.evidence.map((f, k) => html`${k ? '、' : ''}<${Id}>${f.file}<//>（摘要 <${Id}>${f.sha256.slice(0, 12)}…<//>）`)}${c.note ? `；说明：${c.note}` : ''}${c.decision ? `；${c.decision === 'accept' ? '已同意销号' : `已退回：${c.reason}`}（${c.reviewed_on}）` : '；待审核'}</li>`)}</ol>` : null}
+        <${EvidenceList} service="rectify" evidence=${historyEvidence(it.history, 'planned').at(-1)} />
+        ${it.claims.length ? html`<h4>销号申请</h4><ol id="item-claims">${it.claims.map((c) => html`<li key=${c.n}>${c.claimed_on}：${COMPLETION[c.completion] || c.completion}；证据 ${c.evidence.map((f, k) => html`${k ? '、' : ''}<${Id}>${f.file}<//>（摘要 <${Id}>${f.sha256.slice(0, 12)}…<//>）`)}${c.note ? `；说明：${c.note}` : ''}${c.decision ? `；${c.decision === 'accept' ? '已同意销号' : `已退回：${c.reason}`}（${c.reviewed_on}）` : '；待审核'}<${EvidenceList} service="rectify" evidence=${c.evidence} /></li>`)}</ol>` : null}
         <h4>办理记录</h4>
         <ol id="item-history">${it.history.map((x) => html`<li key=${x.n}>${x.occurred_on || x.at}：${ACTIONS[x.action] || x.action}（<${Actor} iss=${x.by}/>）${x.recorded_from_history ? '（补录）' : ''}${x.data?.note ? `：${x.data.note}` : x.data?.reason ? `：${x.data.reason}` : ''}</li>`)}</ol>
       </section>

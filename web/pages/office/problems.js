@@ -6,6 +6,7 @@ import { Id, useAsk, Page, Field, ListView, RefusalBox, Busy, useCommand } from 
 import { word } from '../../js/words.js';
 import { categoryName, categoryOptions, useCategories } from '../../js/categories.js';
 import { html, pick, useForm, today, href, lines, PrincipalField } from './common.js';
+import { EvidenceList } from '../roles_common.js';
 
 const SOURCES = ['inspection_team', 'petition', 'audit', 'public'];
 const STATUSES = ['recorded', 'classified', 'merged'];
@@ -168,7 +169,7 @@ function ProblemPage({ route }) {
           ${p.reporter ? html`<dt>反映人</dt><dd>${p.reporter.name} ${p.reporter.contact || ''}</dd>` : null}
         </dl>
         <h4>详情</h4><p class="detail">${p.detail}</p>
-        ${p.evidence?.length ? html`<h4>证据材料</h4><ul>${p.evidence.map((f) => html`<li key=${f.sha256}>${f.file}（摘要 <${Id}>${f.sha256.slice(0, 16)}…<//>）</li>`)}</ul>` : null}
+        ${p.evidence?.length ? html`<h4>证据材料</h4><${EvidenceList} service="intake" evidence=${p.evidence}/>` : null}
         ${p.dispositions?.length ? html`<h4>处置</h4><ul id="dispositions">${p.dispositions.map((d, i) => html`<li key=${i}>${DISPOSITION_KIND[d.kind] || d.kind}${d.timeliness ? `：${word('feedback', d.timeliness)}` : ''}${d.body || d.department || d.report ? `：${d.body || d.department || d.report}` : ''}${d.note ? `（${d.note}）` : ''}</li>`)}</ul>` : null}
         ${p.status === 'classified' ? html`<p><a href=${href('items', { unit: p.unit, round: p.round || '' })}>查看整改事项</a> · <a href=${href('referrals')}>查看移交</a></p>` : null}
       </section>
