@@ -33,7 +33,7 @@ DEB_BUILD_PKGS := gcc libc6-dev pkg-config libzmq3-dev libjansson-dev libsqlite3
                   libssl-dev libjemalloc-dev libmicrohttpd-dev libgnutls28-dev \
                   libqrencode-dev libpng-dev
 DEB_TEST_PKGS  := python3-zmq python3-nacl python3-pytest python3-aiosmtpd python3-requests valgrind sqlite3 nodejs \
-                  curl openssl chromium chromium-driver python3-selenium fonts-noto-cjk poppler-utils zbar-tools
+                  curl openssl chromium chromium-driver python3-selenium fonts-noto-cjk poppler-utils zbar-tools python3-pytest-xdist
 DEB_PKGS  := $(DEB_BUILD_PKGS) $(DEB_TEST_PKGS)
 CONTAINER_DEB_PKGS := podman runc slirp4netns debootstrap docker-compose nftables iproute2 git
 CONTAINER_TOOLS    := podman runc slirp4netns debootstrap docker-compose nft ip git
@@ -96,6 +96,7 @@ deps:
 	  fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
 	  command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	  command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
+	  $(PY) -c "import xdist" 2>/dev/null || missing="$$missing python3-pytest-xdist"; \
 	fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: missing:$$missing"; \

@@ -37,8 +37,14 @@ for b in "${bins[@]}"; do
 done
 
 if [ -n "$pytest_dir" ]; then
-  # the whole suite, bounded; each test bounds its own waits (sanitizers make it about twice as slow)
-  timeout "${XC_PYTEST_TIMEOUT:-1800}" "${PY:-/usr/bin/python3}" -m pytest -q -rs -p no:cacheprovider "$pytest_dir" >"$out" 2>&1; rc=$?
+  # the whole suite, bounded; each test bounds its own waits (sanitizers make it about twice as slow).
+  # Two workers (pytest-xdist), each taking whole files so a file's shared world is made once: the
+  # tests mostly wait on services and the browser, so two run in about the time of one.
+  # XC_PYTEST_WORKERS=0 runs them one after another in one process.
+  workers=${XC_PYTEST_WORKERS:-2}
+  par=()
+  if [ "$workers" != 0 ]; then par=(-n "$workers" --dist loadfile); fi
+  timeout "${XC_PYTEST_TIMEOUT:-1800}" "${PY:-/usr/bin/python3}" -m pytest -q -rs -p no:cacheprovider "${par[@]}" "$pytest_dir" >"$out" 2>&1; rc=$?
   if [ $rc != 0 ]; then cat "$out"; else grep '^SKIPPED' "$out"; fi   # a skip says why
   p=$(grep -Eo '[0-9]+ passed' "$out" | tail -n 1 | grep -Eo '[0-9]+'); p=${p:-0}
   f=$(grep -Eo '[0-9]+ (failed|error)' "$out" | awk '{s += $1} END {print s + 0}')
