@@ -222,9 +222,10 @@ def role_pages(c, role):
     detail = {
         "office": [f"#/round?id=R-1", f"#/problem?id={fed}", f"#/problem?id={c.ids['recorded']}", f"#/item?id={c.item}",
                    f"#/referral?id={c.referral}", "#/unit?id=U-A", "#/dashboard?owner=D-1",
-                   f"#/document?kind=rectify_notice&item={c.item}", "#/document?kind=three_lists&round=R-1"],
+                   f"#/document?kind=rectify_notice&item={c.item}", "#/document?kind=three_lists&round=R-1",
+                   "#/poster/R-1"],
         "district": ["#/round?id=YX-1", "#/unit?id=T-1", "#/dashboard?category=four_styles",
-                     "#/document?kind=three_lists&round=YX-1"],
+                     "#/document?kind=three_lists&round=YX-1", "#/poster/YX-1"],
         "team": ["#/team-round?round=R-1"],
         "unit": [f"#/unit-item?item={c.item}"],
         "discipline": [f"#/lead?referral={c.referral}"],

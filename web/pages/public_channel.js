@@ -112,7 +112,7 @@ function TeamPublic() {
 
 // One unit's poster sheet: public.info (as the office reads it) and the QR of the public page.
 function Sheet({ round, unit }) {
-  const { value: info, refusal } = useAsk("intake", "public.info", { round, unit }, [round, unit]);
+  const { value: info, refusal, busy } = useAsk("intake", "public.info", { round, unit }, [round, unit]);
   const q = new URLSearchParams({ round, unit, format: "svg" });
   return html`<article class="poster-sheet" data-unit=${unit}>
     <h2 class="poster-title">码上巡 · 欢迎群众反映问题</h2>
@@ -123,7 +123,7 @@ function Sheet({ round, unit }) {
       <p class="poster-until">受理截止：${info.until}</p>
       <p>请用手机扫描二维码，填写您看到或了解到的问题。可以不留姓名；留下的联系方式经加密保存。</p>
       <ol class="poster-steps">${info.steps.map((s, i) => html`<li key=${i}>${s}</li>`)}</ol>
-      <p class="poster-notice">${info.contact_notice}</p>` : html`<${Busy} text="正在加载……"/>`}
+      <p class="poster-notice">${info.contact_notice}</p>` : busy ? html`<${Busy} text="正在加载……"/>` : null}
   </article>`;
 }
 
@@ -134,7 +134,7 @@ function Poster({ route }) {
   return html`<div class="poster" id="poster">
     <div class="no-print">
       <h2>码上巡二维码海报</h2>
-      <p class="muted">每个被巡察单位一页，用 A4 纸打印后张贴在单位公告处。</p>
+      <p class="muted">每个被巡察单位一页，用 <${Id}>A4<//> 纸打印后张贴在单位公告处。</p>
       <p class="buttons"><button type="button" id="poster-print" onClick=${() => print()}>打印</button>
         ${r ? html`<a class="button" href=${routeHref("round", { id: r.id })}>返回轮次</a>` : null}</p>
     </div>

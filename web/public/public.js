@@ -138,7 +138,7 @@ function Receipt({ got }) {
       <dt>所附文件</dt><dd>${got.files.length ? got.files.map((f) => html`<span key=${f.sha256}><code class="id">${f.file}</code> </span>`) : "无"}</dd>
     </dl>
     <p id="ack-verified">问题登记服务的回执已签名，本页已验证签名有效。</p>
-    ${href ? html`<p><a id="ack-download" class="button" href=${href} download=${`回执-${r.problem}.json`}>保存回执文件</a></p>` : null}
+    ${href ? html`<p><a id="ack-download" class="button" href=${href} download=${["回执", r.problem].join("-") + ".json"}>保存回执文件</a></p>` : null}
     <p><a href="#receipt">凭查询码查看办理情况</a></p>
   </section>`;
 }
