@@ -159,6 +159,11 @@ char *xc_call_seal (xc_call_t *call, const char *key, const char *aud, const cha
 /*  Sets the command's or query's result (stolen). */
 void xc_call_result (xc_call_t *call, json_t *result);
 
+/*  In a command: sets the result the reply carries (stolen), while the inbox keeps `kept`
+    (stolen) instead: for a result that must not rest in the store in plain (problem.contact's
+    contact). A retry (duplicate) gets `kept`. */
+void xc_call_result_withheld (xc_call_t *call, json_t *result, json_t *kept);
+
 /*  Records why the call failed; returns -1 so a handler can `return xc_call_fail (...)`. */
 int xc_call_fail (xc_call_t *call, xc_code_t code, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));

@@ -246,9 +246,14 @@ s_run_command (xc_service_t *self, slot_t *slot)
                                " bytes one reply carries (limits.max_message_bytes %zu)", msg->type,
                                strlen (result_text) + 32, max, self->config->max_message_bytes);
     }
+    char *kept_text = rc == 0 && call.kept ? xc_json_text (call.kept) : NULL;
+    if (rc == 0 && call.kept && !kept_text)
+        rc = xc_call_fail (&call, XC_E_INTERNAL, "kept result not serializable");
     if (rc == 0)
         rc = xc_inbox_record (self->store, msg->iss, msg->id, digest, msg->type, msg->raw,
-                              xc_clock_wall (), result_text, &call.err);
+                              xc_clock_wall (), kept_text ? kept_text : result_text, &call.err);
+    free (kept_text);
+    json_decref (call.kept);
     if (rc == 0)
         rc = xc_store_release (self->store, &call.err);
     self->in_command = false;

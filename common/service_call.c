@@ -76,6 +76,14 @@ xc_call_result (xc_call_t *call, json_t *result)
     call->result = result;
 }
 
+void
+xc_call_result_withheld (xc_call_t *call, json_t *result, json_t *kept)
+{
+    xc_call_result (call, result);
+    json_decref (call->kept);
+    call->kept = kept;
+}
+
 int
 xc_call_fail (xc_call_t *call, xc_code_t code, const char *fmt, ...)
 {

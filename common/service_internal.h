@@ -75,6 +75,7 @@ struct xc_call {
     const xc_msg_t *msg;
     const char *cause;               /* the id of the source event being applied */
     json_t *result;
+    json_t *kept;                    /* xc_call_result_withheld: what the inbox keeps instead */
     xc_err_t err;
     bool waiting;                    /* failed by xc_call_wait_calendar */
     bool keep;                       /* failed by xc_call_fail_keep: its writes stay */

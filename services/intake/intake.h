@@ -39,6 +39,27 @@ typedef struct {
     char text[1024];
 } intake_definition_t;
 
+#define INTAKE_MAX_PUBLIC_STEPS 8
+#define INTAKE_MAX_LOOKUPS 1000      /* failed receipt lookups remembered (public.c) */
+
+/*  policies.intake.public (docs/services/intake.md, "The public channel (码上巡)"). */
+typedef struct {
+    char open_stages[INTAKE_MAX_SEVERITIES][XC_NAME_MAX];   /* a round takes reports at these */
+    int n_open_stages;
+    int daily_limit;                 /* public reports per round per day */
+    int text_bytes;                  /* a report's or an answer's text */
+    int files;                       /* evidence entries per report or answer */
+    int failed_lookups;              /* unknown receipt codes per minute before the pause */
+    int lockout_seconds;             /* how long lookups pause after that */
+    bool team_reads_contact;         /* contact_readers names "team" (the office always) */
+    char category[XC_NAME_MAX];      /* a public report's category and severity */
+    char severity[XC_NAME_MAX];
+    char steps[INTAKE_MAX_PUBLIC_STEPS][512];   /* what happens to a report, in Chinese */
+    int n_steps;
+    char contact_notice[1024];       /* who can open the contact, in Chinese */
+    char feedback_text[512];         /* public.status' feedback once fed back, in Chinese */
+} intake_public_policy_t;
+
 typedef struct {
     intake_category_t categories[INTAKE_MAX_CATEGORIES];
     int n_categories;
@@ -62,11 +83,18 @@ typedef struct {
     /* NULL-terminated views of event_roles, for the service's event_readers */
     const char *event_role_list[INTAKE_MAX_READERS + 1];
     const char *history_role_list[INTAKE_MAX_READERS + 1];
+    intake_public_policy_t public;   /* policies.intake.public: the public channel (public.c) */
 } intake_policy_t;
 
 typedef struct {
     intake_policy_t policy;
     unsigned char secret[XC_SECRET_BYTES];   /* encrypts reporter identities */
+    /* public.c: the X25519 key pair a reporter's browser seals the contact to, derived from
+       secret; and the times of recent failed receipt lookups (in memory: a rate limit) */
+    unsigned char seal_pk[32], seal_sk[32];
+    int64_t lookup_fails[INTAKE_MAX_LOOKUPS];
+    int n_lookup_fails;
+    int64_t lookups_paused_until;
 } intake_t;
 
 /* The visibility class of events with lead details (events.read shows their message only to
@@ -156,6 +184,24 @@ int intake_problem_categories (xc_call_t *call, void *state);
 /* Feeds back the round's problems classified for feedback and not yet fed back. */
 int intake_problems_feed_back_round (xc_call_t *call, const intake_t *intake, const char *round,
                                      const char *date);
+
+/*  Records a problem from a report's data (problem.report's fields; the sender's source rules
+    apply) and emits problem.recorded: 0 with *id set, or -1 after failing the call. */
+int intake_problem_record (xc_call_t *call, const intake_t *intake, const json_t *data, json_int_t *id);
+
+/* public.c: the public channel (码上巡; docs/services/intake.md, "The public channel") */
+extern const xc_field_t intake_public_policy_fields[];   /* its schema */
+int intake_public_policy_load (intake_public_policy_t *policy, const json_t *section,
+                               const intake_policy_t *intake_policy, xc_err_t *err);
+int intake_public_keys (intake_t *intake);   /* derives the sealing key pair at start */
+int intake_public_info (xc_call_t *call, void *state);
+int intake_public_report (xc_call_t *call, void *state);
+int intake_public_status (xc_call_t *call, void *state);
+int intake_public_answer (xc_call_t *call, void *state);
+int intake_problem_ask (xc_call_t *call, void *state);
+int intake_problem_contact (xc_call_t *call, void *state);
+/*  problem.get's additions for a public-channel problem (questions, public); 0 or -1. */
+int intake_public_problem (xc_call_t *call, json_t *problem);
 
 /* stats.c */
 int intake_stats (xc_call_t *call, void *state);

@@ -121,6 +121,20 @@ static const xc_migration_t s_migrations[] = {
       " ELSE '$.data.problem' END) AS problem FROM outbox WHERE type IN ('problem.recorded',"
       " 'problem.classified', 'problem.referred', 'problem.handed_over', 'problem.fed_back', 'problem.merged')"
       " LIMIT -1) WHERE typeof (problem) = 'integer';" },
+    /* issue 24: the public channel (public.c). A receipt is the hash of a reporter's code
+       (never the code), the problem it made and the contact as the reporter's browser sealed
+       it; questions are a team's to a public reporter and the reporter's answer. */
+    { "public channel: receipts and questions",
+      "CREATE TABLE public_receipts (code_hash BLOB PRIMARY KEY,"
+      " problem INTEGER NOT NULL UNIQUE REFERENCES problems (id), round TEXT NOT NULL,"
+      " unit TEXT NOT NULL, received_at INTEGER NOT NULL, received_on TEXT NOT NULL,"
+      " sha256 TEXT NOT NULL, contact TEXT) WITHOUT ROWID;"
+      "CREATE INDEX public_receipts_by_day ON public_receipts (round, received_on);"
+      "CREATE TABLE public_questions (id INTEGER PRIMARY KEY,"
+      " problem INTEGER NOT NULL REFERENCES problems (id), text TEXT NOT NULL,"
+      " asked_by TEXT NOT NULL, asked_at INTEGER NOT NULL, answer TEXT, answer_evidence TEXT,"
+      " answered_at INTEGER);"
+      "CREATE INDEX public_questions_by_problem ON public_questions (problem, id);" },
 };
 
 /* ------------------------------------------------------------------ hooks */
@@ -137,7 +151,11 @@ s_start (xc_service_t *service, void *state, xc_err_t *err)
     if (!conf->secret_key)
         return xc_err_set (err, XC_E_CONFIG,
                            "services.intake.secret_key: missing (it encrypts reporter identities)");
-    return xc_secret_load (intake->secret, conf->secret_key, err);
+    if (xc_secret_load (intake->secret, conf->secret_key, err) != 0)
+        return -1;
+    if (intake_public_keys (intake) != 0)
+        return xc_err_set (err, XC_E_INTERNAL, "unable to derive the public sealing key");
+    return 0;
 }
 
 static bool
@@ -170,5 +188,6 @@ main (int argc, char **argv)
     };
     int status = xc_service_main (&def, argc, argv);
     sodium_memzero (s_intake.secret, sizeof s_intake.secret);
+    sodium_memzero (s_intake.seal_sk, sizeof s_intake.seal_sk);
     return status;
 }

@@ -22,6 +22,28 @@ static const xc_field_t s_organ_fields[] = {
 };
 static const xc_field_t s_name = { .type = XC_T_STRING, .min = 1, .max = XC_NAME_MAX - 1 };
 
+/* policies.intake.public: the public channel (public.c) */
+static const xc_field_t s_stage = { .type = XC_T_STRING, .min = 1, .max = XC_NAME_MAX - 1 };
+static const xc_field_t s_step = { .type = XC_T_STRING, .min = 1, .max = 511 };
+static const char *const s_contact_roles[] = { "office", "team", NULL };
+static const xc_field_t s_contact_reader = { .type = XC_T_STRING, .one_of = s_contact_roles };
+
+const xc_field_t intake_public_policy_fields[] = {
+    { .name = "open_stages", .type = XC_T_ARRAY, .max = INTAKE_MAX_SEVERITIES, .items = &s_stage },
+    { .name = "daily_limit", .type = XC_T_INTEGER, .min = 1, .max = 1000000 },
+    { .name = "text_bytes", .type = XC_T_INTEGER, .min = 1, .max = 20000 },
+    { .name = "files", .type = XC_T_INTEGER, .min = 0, .max = 50 },
+    { .name = "failed_lookups_per_minute", .type = XC_T_INTEGER, .min = 1, .max = INTAKE_MAX_LOOKUPS },
+    { .name = "lockout_seconds", .type = XC_T_INTEGER, .min = 1, .max = 86400 },
+    { .name = "contact_readers", .type = XC_T_ARRAY, .max = 2, .items = &s_contact_reader },
+    { .name = "category", .type = XC_T_STRING, .min = 1, .max = XC_NAME_MAX - 1 },
+    { .name = "severity", .type = XC_T_STRING, .min = 1, .max = XC_NAME_MAX - 1 },
+    { .name = "steps", .type = XC_T_ARRAY, .min = 1, .max = INTAKE_MAX_PUBLIC_STEPS, .items = &s_step },
+    { .name = "contact_notice", .type = XC_T_STRING, .min = 1, .max = 1023 },
+    { .name = "feedback_text", .type = XC_T_STRING, .min = 1, .max = 511 },
+    { .name = NULL },
+};
+
 static const xc_field_t s_fields[] = {
     { .name = "categories", .type = XC_T_ARRAY, .min = 1, .max = INTAKE_MAX_CATEGORIES, .items = &s_category },
     { .name = "severities", .type = XC_T_ARRAY, .min = 1, .max = INTAKE_MAX_SEVERITIES, .items = &s_name },
@@ -34,6 +56,7 @@ static const xc_field_t s_fields[] = {
     { .name = "organs", .type = XC_T_OBJECT, .fields = s_organ_fields },
     { .name = "lookback_new_targets", .type = XC_T_STRING, .one_of = s_lookback_rules },
     { .name = "definitions", .type = XC_T_MAP, .max = INTAKE_MAX_DEFINITIONS, .items = &s_definition },
+    { .name = "public", .type = XC_T_OBJECT, .fields = intake_public_policy_fields },
     { .name = NULL },
 };
 
@@ -231,6 +254,8 @@ intake_policy_load (intake_policy_t *policy, const xc_config_t *cfg, xc_err_t *e
         goto done;
     }
     policy->history_quiet.end = XC_END_KEEP;
+    if (intake_public_policy_load (&policy->public, json_object_get (section, "public"), policy, err) != 0)
+        goto done;
     rc = 0;
 done:
     if (rc != 0 && err)
@@ -306,3 +331,76 @@ intake_policy_restricted_reader (const intake_policy_t *policy, const xc_princip
             return true;
     return false;
 }
+
+/* ------------------------------------------------------------------ policies.intake.public */
+
+static const char *const s_default_steps[] = {
+    "您的反映提交后，系统立即生成回执：请记下16位查询码，并保存签名回执。",
+    "巡察组在驻点期间阅看每一条反映，需要时通过本页向您提出补充问题。",
+    "巡察办对反映进行分类处置，处理进展可凭查询码随时查看。",
+    "巡察反馈后，本页显示“已办结”。",
+};
+
+static int
+s_int (const json_t *section, const char *key, int fallback)
+{
+    const json_t *v = json_object_get (section, key);
+    return v ? (int) json_integer_value (v) : fallback;
+}
+
+static void
+s_copy (char *out, size_t size, const json_t *section, const char *key, const char *fallback)
+{
+    const char *v = json_string_value (json_object_get (section, key));
+    snprintf (out, size, "%s", v ? v : fallback);
+}
+
+int
+intake_public_policy_load (intake_public_policy_t *policy, const json_t *section,
+                           const intake_policy_t *intake_policy, xc_err_t *err)
+{
+    memset (policy, 0, sizeof *policy);
+    const json_t *stages = json_object_get (section, "open_stages");
+    static const char *const default_stages[] = { "stationed", "withdrawn", "reported" };
+    size_t i;
+    json_t *v;
+    if (stages)
+        json_array_foreach (stages, i, v)
+            snprintf (policy->open_stages[policy->n_open_stages++], XC_NAME_MAX, "%s", json_string_value (v));
+    else
+        for (i = 0; i < 3; i++)
+            snprintf (policy->open_stages[policy->n_open_stages++], XC_NAME_MAX, "%s", default_stages[i]);
+    policy->daily_limit = s_int (section, "daily_limit", 200);
+    policy->text_bytes = s_int (section, "text_bytes", 4000);
+    policy->files = s_int (section, "files", 5);
+    policy->failed_lookups = s_int (section, "failed_lookups_per_minute", 20);
+    policy->lockout_seconds = s_int (section, "lockout_seconds", 300);
+    json_array_foreach (json_object_get (section, "contact_readers"), i, v)
+        if (strcmp (json_string_value (v), "team") == 0)
+            policy->team_reads_contact = true;
+    s_copy (policy->category, sizeof policy->category, section, "category", "public_concerns");
+    s_copy (policy->severity, sizeof policy->severity, section, "severity", "general");
+    if (!intake_policy_category (intake_policy, policy->category))
+        return xc_err_set (err, XC_E_CONFIG, "policies.intake.public.category: '%s' is not a category",
+                           policy->category);
+    if (!intake_policy_severity (intake_policy, policy->severity))
+        return xc_err_set (err, XC_E_CONFIG, "policies.intake.public.severity: '%s' is not a severity",
+                           policy->severity);
+    const json_t *steps = json_object_get (section, "steps");
+    if (steps)
+        json_array_foreach (steps, i, v)
+            snprintf (policy->steps[policy->n_steps++], sizeof policy->steps[0], "%s", json_string_value (v));
+    else
+        for (i = 0; i < sizeof s_default_steps / sizeof s_default_steps[0]; i++)
+            snprintf (policy->steps[policy->n_steps++], sizeof policy->steps[0], "%s", s_default_steps[i]);
+    s_copy (policy->contact_notice, sizeof policy->contact_notice, section, "contact_notice",
+            policy->team_reads_contact
+                ? "姓名和电话在您的浏览器中加密后提交，只有巡察办和本轮巡察组能够打开，每次打开都有记录；"
+                  "网关、被巡察单位和其他部门都无法看到。也可以不留。"
+                : "姓名和电话在您的浏览器中加密后提交，只有巡察办能够打开，每次打开都有记录；"
+                  "网关、巡察组、被巡察单位和其他部门都无法看到。也可以不留。");
+    s_copy (policy->feedback_text, sizeof policy->feedback_text, section, "feedback_text",
+            "巡察组已向被巡察单位反馈本轮巡察发现的问题，您反映的情况已纳入处置。");
+    return 0;
+}
+

@@ -348,9 +348,17 @@ s_report_rules (xc_call_t *call, const intake_t *intake, const json_t *data, con
 int
 intake_problem_report (xc_call_t *call, void *state)
 {
-    const intake_t *intake = state;
+    json_int_t id;
+    if (intake_problem_record (call, state, xc_call_msg (call)->data, &id) != 0)
+        return -1;
+    xc_call_result (call, json_pack ("{s:I}", "problem", id));
+    return 0;
+}
+
+int
+intake_problem_record (xc_call_t *call, const intake_t *intake, const json_t *data, json_int_t *id_out)
+{
     const xc_msg_t *msg = xc_call_msg (call);
-    const json_t *data = msg->data;
     char found_on[XC_DATE_LEN + 1];
     bool historical;
     if (xc_call_occurred_on (call, data, intake->policy.history_role_list, found_on, &historical) < 0
@@ -448,7 +456,7 @@ intake_problem_report (xc_call_t *call, void *state)
         json_object_set_new (event, "recorded_from_history", json_true ());
     if (s_emit (call, "problem.recorded", INTAKE_RESTRICTED, NULL, event, id) != 0)
         return -1;
-    xc_call_result (call, json_pack ("{s:I}", "problem", id));
+    *id_out = id;
     return 0;
 }
 
@@ -796,6 +804,10 @@ intake_problem_get (xc_call_t *call, void *state)
         return -1;
     }
     json_object_set_new (problem, "events", events);
+    if (intake_public_problem (call, problem) != 0) {
+        json_decref (problem);
+        return -1;
+    }
     /* The reporter's identity is shown only to the inspection office. */
     if (xc_call_role_is (call, "office") && json_is_true (json_object_get (problem, "has_reporter"))) {
         sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT reporter FROM problems WHERE id = ?1");

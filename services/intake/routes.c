@@ -7,9 +7,15 @@
    (district.c; docs/services/intake.md, "District offices") */
 static const char *const s_offices[] = { "office", "district", NULL };
 /* the office reports only from history, with occurred_on (problems.c) */
-static const char *const s_reporters[] = { "team", "petition", "audit", "public", "office", NULL };
-static const char *const s_everyone[] = { "office", "team", "petition", "audit", "public", "service",
+static const char *const s_reporters[] = { "team", "petition", "audit", "office", NULL };
+/* role public (the gateway's public principal) reads nothing but the public channel */
+static const char *const s_everyone[] = { "office", "team", "petition", "audit", "service",
                                           "district", NULL };
+static const char *const s_public[] = { "public", NULL };
+static const char *const s_public_readers[] = { "public", "office", "district", "team", NULL };
+static const char *const s_askers[] = { "office", "district", "team", NULL };
+/* the team only when policies.intake.public.contact_readers names it (public.c) */
+static const char *const s_contact_readers[] = { "office", "team", NULL };
 static const char *const s_round_readers[] = { "office", "team", "service", "district", NULL };
 static const char *const s_stats_readers[] = { "office", "service", "district", NULL };
 
@@ -192,6 +198,40 @@ static const xc_field_t s_stats[] = {
     { .name = "unit_level", .type = XC_T_STRING, .one_of = s_levels },
     { .name = NULL } };
 
+/* the public channel (public.c): code_hash is base64url of the receipt code's 32-byte hash;
+   text limits are the policy's (policies.intake.public.text_bytes), checked by the handler */
+static const xc_field_t s_sealed_fields[] = {
+    { .name = "epk", .type = XC_T_STRING, .required = true, .min = 43, .max = 43 },
+    { .name = "nonce", .type = XC_T_STRING, .required = true, .min = 32, .max = 32 },
+    { .name = "box", .type = XC_T_STRING, .required = true, .min = 22, .max = 2048 },
+    { .name = NULL },
+};
+static const xc_field_t s_public_info[] = {
+    { .name = "round", .type = XC_T_ID, .required = true },
+    { .name = "unit", .type = XC_T_ID },
+    { .name = NULL } };
+static const xc_field_t s_public_report[] = {
+    { .name = "round", .type = XC_T_ID, .required = true },
+    { .name = "unit", .type = XC_T_ID, .required = true },
+    { .name = "text", .type = XC_T_STRING, .required = true, .min = 1, .max = 20000 },
+    { .name = "code_hash", .type = XC_T_STRING, .required = true, .min = 43, .max = 43 },
+    { .name = "contact_sealed", .type = XC_T_OBJECT, .fields = s_sealed_fields },
+    { .name = "evidence", .type = XC_T_ARRAY, .max = 50, .items = &s_evidence },
+    { .name = NULL } };
+static const xc_field_t s_public_status[] = {
+    { .name = "code_hash", .type = XC_T_STRING, .required = true, .min = 43, .max = 43 },
+    { .name = NULL } };
+static const xc_field_t s_public_answer[] = {
+    { .name = "code_hash", .type = XC_T_STRING, .required = true, .min = 43, .max = 43 },
+    { .name = "question", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX },
+    { .name = "text", .type = XC_T_STRING, .required = true, .min = 1, .max = 20000 },
+    { .name = "evidence", .type = XC_T_ARRAY, .max = 50, .items = &s_evidence },
+    { .name = NULL } };
+static const xc_field_t s_problem_ask[] = {
+    { .name = "problem", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX },
+    { .name = "text", .type = XC_T_STRING, .required = true, .min = 1, .max = 20000 },
+    { .name = NULL } };
+
 static const xc_route_t s_routes[] = {
     { "unit.register", XC_COMMAND, s_offices, s_unit_register, intake_unit_register },
     { "unit.rename", XC_COMMAND, s_offices, s_unit_rename, intake_unit_rename },
@@ -211,6 +251,13 @@ static const xc_route_t s_routes[] = {
     /* whoever may report or read problems may know their categories (data {}) */
     { "problem.categories", XC_QUERY, s_everyone, NULL, intake_problem_categories },
     { "intake.stats", XC_QUERY, s_stats_readers, s_stats, intake_stats },
+    { "public.info", XC_QUERY, s_public_readers, s_public_info, intake_public_info },
+    { "public.report", XC_COMMAND, s_public, s_public_report, intake_public_report },
+    { "public.status", XC_QUERY, s_public, s_public_status, intake_public_status },
+    { "public.answer", XC_COMMAND, s_public, s_public_answer, intake_public_answer },
+    { "problem.ask", XC_COMMAND, s_askers, s_problem_ask, intake_problem_ask },
+    /* a command, not a query: each opening is recorded (an event) before the contact is shown */
+    { "problem.contact", XC_COMMAND, s_contact_readers, s_problem_get, intake_problem_contact },
 };
 
 static const char *const s_link_kinds[] = { "linked", "crossed", "raised", NULL };
