@@ -116,12 +116,12 @@ def test_the_page_seals_the_contact_for_intake_only_and_solves_the_pow(world):
     receiver = nacl.public.PrivateKey.generate()
     sealed = public_ok(b, "return channel.contactSeal(args.contact, args.pk);", contact=CONTACT,
                        pk=base64.b64encode(bytes(receiver.public_key)).decode())
-    box = nacl.public.Box(receiver, nacl.public.PublicKey(base64.b64decode(sealed["epk"])))
-    assert json.loads(box.decrypt(base64.b64decode(sealed["box"]), base64.b64decode(sealed["nonce"]))) == CONTACT
+    box = nacl.public.Box(receiver, nacl.public.PublicKey(unb64u(sealed["epk"])))
+    assert json.loads(box.decrypt(unb64u(sealed["box"]), unb64u(sealed["nonce"]))) == CONTACT
     other = nacl.public.PrivateKey.generate()
     with pytest.raises(nacl.exceptions.CryptoError):
-        nacl.public.Box(other, nacl.public.PublicKey(base64.b64decode(sealed["epk"]))).decrypt(
-            base64.b64decode(sealed["box"]), base64.b64decode(sealed["nonce"]))
+        nacl.public.Box(other, nacl.public.PublicKey(unb64u(sealed["epk"]))).decrypt(
+            unb64u(sealed["box"]), unb64u(sealed["nonce"]))
     # two seals of the same contact share nothing (a fresh ephemeral key and nonce each)
     again = public_ok(b, "return channel.contactSeal(args.contact, args.pk);", contact=CONTACT,
                       pk=base64.b64encode(bytes(receiver.public_key)).decode())
@@ -171,6 +171,7 @@ def test_report_with_a_photo_and_a_contact_gets_a_verified_receipt(world):
     result = body["data"]["result"]
     assert result["problem"] == problem and result["round"] == ROUND and result["unit"] == UNIT
     assert result["sha256"] == b.text("#receipt-sha256")
+    assert b.driver.find_elements("css selector", "#digest-same"), "the page computed the same content hash"
     # intake holds it as a public problem with the photo and a contact, the office reads it
     p = c.ok("intake", "problem.get", {"problem": problem})
     assert p["source"] == "public" and p["public"]["has_contact"] is True

@@ -28,7 +28,8 @@ function Contact({ problem }) {
     try {
       const got = await act("intake", "problem.contact", { problem: problem.id },
         `将查看问题 #${problem.id} 反映人的联系方式。本次查看将被记录（查看人和时间），请仅在办理需要时查看。`);
-      if (got) setContact(got.contact);
+      // a command: each opening is recorded before the contact is answered
+      if (got) setContact(got.result?.contact ?? got.contact);
     } catch (e) {
       setRefusal(e);
     }

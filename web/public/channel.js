@@ -4,7 +4,8 @@
 // page verifies with /v1/keys before showing it (wire.js). The receipt code is made here and
 // sent only to the gateway, which sends on its slow hash; the contact is sealed here to intake's
 // public key (tweetnacl's nacl.box, loaded as a classic script: window.nacl).
-import { PROBLEM, Problem, ReplyRefused, keysFetch, verifyPublicReply } from "../js/wire.js";
+import { PROBLEM, Problem, ReplyRefused, b64uEncode, keysFetch, verifyPublicReply } from "../js/wire.js";
+import { bytesHex, sha256 } from "../js/chain.js";
 import { Refusal, refusalFrom } from "../js/reasons.js";
 
 const JOSE = "application/jose+json";
@@ -16,7 +17,7 @@ export async function keysGet(fresh = false) {
   try { return await keys; } catch (e) { keys = null; throw e; }
 }
 
-// Standard base64 (file chunks, the sealed contact), and back (the sealing key; base64url too).
+// Standard base64 (file chunks), and back (the sealing key: base64url read too).
 export function b64Encode(bytes) {
   let s = "";
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -56,7 +57,17 @@ export function contactSeal(contact, sealingKey) {
   const nonce = nacl.randomBytes(nacl.box.nonceLength);
   const box = nacl.box(utf8.encode(JSON.stringify(contact)), nonce, pk, eph.secretKey);
   eph.secretKey.fill(0);
-  return { epk: b64Encode(eph.publicKey), nonce: b64Encode(nonce), box: b64Encode(box) };
+  return { box: b64uEncode(box), epk: b64uEncode(eph.publicKey), nonce: b64uEncode(nonce) };
+}
+
+// What intake's acknowledgement states as the report's sha256, computed here from what was sent:
+// SHA-256 of {"contact_sealed": {...} | null, "evidence": [sha256, ...], "text"} as compact JSON
+// with sorted keys, UTF-8 unescaped (docs/services/intake.md), as hex.
+export function reportDigest(report) {
+  const s = report.contact_sealed;
+  const doc = { contact_sealed: s ? { box: s.box, epk: s.epk, nonce: s.nonce } : null,
+                evidence: (report.evidence || []).map((e) => e.sha256), text: report.text };
+  return bytesHex(sha256(utf8.encode(JSON.stringify(doc))));
 }
 
 // A route's answer: a signed reply is verified (a refusal in it thrown as Refusal), a problem

@@ -9,7 +9,7 @@ import { useEffect, useRef, useState } from "../vendor/preact/hooks.mjs";
 import htm from "../vendor/htm/htm.module.js";
 import { refusalFrom } from "../js/reasons.js";
 import { answerSend, codeGrouped, codeMake, codeRead, contactSeal, fileUpload, infoGet, powSolve,
-         receiptGet, reportSend, textBytes } from "./channel.js";
+         receiptGet, reportDigest, reportSend } from "./channel.js";
 
 const html = htm.bind(h);
 const params = new URLSearchParams(location.search);
@@ -93,7 +93,7 @@ function ReportForm({ info, onDone }) {
       setWork({ text: "正在提交……" });
       const got = await reportSend({ ...report, code: code.current }, pow);
       setWork(null);
-      onDone({ code: code.current, result: got.result, frame: got.frame, text: v.text, files: evidence });
+      onDone({ code: code.current, result: got.result, frame: got.frame, files: evidence, digest: reportDigest(report) });
     } catch (err) {
       setWork(null);
       setError(err);
@@ -138,6 +138,8 @@ function Receipt({ got }) {
       <dt>所附文件</dt><dd>${got.files.length ? got.files.map((f) => html`<span key=${f.sha256}><code class="id">${f.file}</code> </span>`) : "无"}</dd>
     </dl>
     <p id="ack-verified">问题登记服务的回执已签名，本页已验证签名有效。</p>
+    ${got.digest === r.sha256 ? html`<p id="digest-same">回执中的内容摘要值与本机按所提交内容计算的一致：服务收到的正是您提交的内容。</p>`
+      : html`<p class="refusal" role="alert" id="digest-differs">回执中的内容摘要值与本机计算的不一致，请保存回执并联系巡察办。</p>`}
     ${href ? html`<p><a id="ack-download" class="button" href=${href} download=${["回执", r.problem].join("-") + ".json"}>保存回执文件</a></p>` : null}
     <p><a href="#receipt">凭查询码查看办理情况</a></p>
   </section>`;
