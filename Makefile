@@ -24,13 +24,16 @@ PKGS      := libzmq jansson sqlite3 libsodium libcurl libcrypto
 MALLOC_PKG := jemalloc
 # The HTTP gateway's server library: linked into xc-gateway only (services/gateway).
 GATEWAY_PKG := libmicrohttpd gnutls
+# QR codes (common/qr.c): linked into xc-gateway, xcctl and qr's unit test only.
+QR_PKG := libqrencode libpng
 # Debian's packages: what the build needs (the image's build stage installs the same and make,
 # docker/Dockerfile), then what the tests need. A fresh Debian 12 has neither a compiler nor
 # libc's headers; git and make are the README's starting point.
 DEB_BUILD_PKGS := gcc libc6-dev pkg-config libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev \
-                  libssl-dev libjemalloc-dev libmicrohttpd-dev libgnutls28-dev
+                  libssl-dev libjemalloc-dev libmicrohttpd-dev libgnutls28-dev \
+                  libqrencode-dev libpng-dev
 DEB_TEST_PKGS  := python3-zmq python3-nacl python3-pytest python3-aiosmtpd python3-requests valgrind sqlite3 nodejs \
-                  curl openssl chromium chromium-driver python3-selenium fonts-noto-cjk poppler-utils
+                  curl openssl chromium chromium-driver python3-selenium fonts-noto-cjk poppler-utils zbar-tools
 DEB_PKGS  := $(DEB_BUILD_PKGS) $(DEB_TEST_PKGS)
 CONTAINER_DEB_PKGS := podman runc slirp4netns debootstrap docker-compose nftables iproute2 git
 CONTAINER_TOOLS    := podman runc slirp4netns debootstrap docker-compose nft ip git
@@ -80,7 +83,7 @@ deps:
 	@missing=""; \
 	if ! command -v $(firstword $(CC)) >/dev/null; then missing="$$missing $(firstword $(CC))"; \
 	elif ! $(CC_CHECK); then missing="$$missing libc6-dev"; fi; \
-	for p in $(PKGS) $(MALLOC_PKG) $(GATEWAY_PKG); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	for p in $(PKGS) $(MALLOC_PKG) $(GATEWAY_PKG) $(QR_PKG); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	if [ -z "$(BUILD_ONLY)" ]; then \
 	  for m in $(PY_MODS); do $(PY) -c "import $$m" 2>/dev/null || missing="$$missing python3-$$m"; done; \
 	  command -v valgrind >/dev/null || missing="$$missing valgrind"; \
@@ -92,6 +95,7 @@ deps:
 	  command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	  fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
 	  command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	  command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
 	fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: missing:$$missing"; \
@@ -120,7 +124,9 @@ $(B)/libxc.a: $(COMMON_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
 # (its header is in /usr/include: no cflags, so that every object keeps the same flags)
-gateway_LIBS = $(shell pkg-config --libs $(GATEWAY_PKG) 2>/dev/null)
+QR_LIBS = $(shell pkg-config --libs $(QR_PKG) 2>/dev/null)
+gateway_LIBS = $(shell pkg-config --libs $(GATEWAY_PKG) 2>/dev/null) $(QR_LIBS)
+$(B)/test/common_qr_test: LIBS += $(QR_LIBS)
 
 # A service is services/<name>/*.c; its unit tests link everything but main.c.
 define service_rules
@@ -148,7 +154,7 @@ $(B)/bin/xcctl: $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/*.c)) $(B)/obj/servic
                 $(B)/obj/services/referral/policy.o $(B)/obj/services/rectify/policy.o \
                 $(B)/obj/services/notify/policy.o $(B)/libxc.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(LIBS) $(QR_LIBS) -o $@
 
 $(B)/test/bench_%: $(B)/obj/tests/bench/%.o $(FIXTURE_OBJ) $(B)/libxc.a
 	@mkdir -p $(dir $@)

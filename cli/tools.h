@@ -45,6 +45,9 @@ int ctl_registry_lock (const ctl_t *ctl);
 int ctl_principal_ensure (ctl_t *ctl, const char *iss, const char *role, const json_t *scope, const char *key_path,
                           xc_key_t *key);
 
+/* qr.c */
+int ctl_qr (ctl_t *ctl, int argc, char **argv);         /* --round R [--unit U] [--format F] --out FILE */
+
 /* simulate.c */
 int ctl_simulate (ctl_t *ctl, int argc, char **argv);   /* --profile NAME */
 

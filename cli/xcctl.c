@@ -186,6 +186,29 @@ s_gateway_ensure (const xc_config_t *cfg, json_t *principals, const char *year)
     return rc;
 }
 
+/*  With services.gateway.public, the gateway signs the public's messages as principal
+    "public" of role public: its key file is made (the one key the gateway holds) and
+    registered. */
+static int
+s_public_ensure (const xc_config_t *cfg, json_t *principals, const char *year)
+{
+    const char *key_path = json_string_value (json_object_get (json_object_get (cfg->gateway, "public"), "key"));
+    if (!key_path)
+        return 0;
+    char *path = xc_config_resolve (cfg, key_path);
+    if (!path)
+        return -1;
+    char kid[XC_KID_MAX];
+    snprintf (kid, sizeof kid, "public#%s-1", year);
+    xc_key_t key;
+    int rc = s_key_ensure (path, kid, &key);
+    free (path);
+    if (rc == 0)
+        s_register (principals, "public", "public", &key, NULL);
+    xc_key_wipe (&key);
+    return rc;
+}
+
 static int s_init_locked (ctl_t *ctl);
 
 static int
@@ -236,6 +259,8 @@ s_init_locked (ctl_t *ctl)
     }
     if (rc == 0 && cfg->gateway_http && cfg->curve)
         rc = s_gateway_ensure (cfg, principals, year);
+    if (rc == 0)
+        rc = s_public_ensure (cfg, principals, year);
     if (rc == 0) {
         char kid[XC_KID_MAX];
         snprintf (kid, sizeof kid, "%s#%s-1", OPERATOR, year);
@@ -427,6 +452,8 @@ static const struct {
                    "  prints the code (shown once) and the console's link for the person to enroll with\n"
                    "xcctl principal pending\n  enrollments waiting, with the fingerprint to compare by phone\n"
                    "xcctl principal approve --iss ISS\nxcctl principal reject --iss ISS --reason TEXT" },
+    { "qr", "xcctl qr --round R [--unit U] [--format png|svg] --out FILE\n  the QR of the public page's address"
+            " (services.gateway.public.base_url/public/?round=R&unit=U), as the gateway serves it" },
     { "simulate", "xcctl simulate --profile NAME\n  drive empty stores to the profile's figures (config/profiles/NAME.json)" },
     { "help", "xcctl help [COMMAND | NOUN]\n  every command and verb, or one command's usage, or a noun's verbs" },
 };
@@ -449,6 +476,7 @@ static const struct {
                       "--not-after", "--display", "--until", "--reason", "--console" },
       { "add", "list", "revoke", "invite", "pending", "approve", "reject" } },
     { "simulate", { "--profile" }, { NULL } },
+    { "qr", { "--round", "--unit", "--format", "--out" }, { NULL } },
     { "rules", { "--district" }, { NULL } },
     { "init", { NULL }, { NULL } },
     { "health", { NULL }, { NULL } },
@@ -696,6 +724,8 @@ main (int argc, char **argv)
         rc = ctl_audit (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "keys") == 0)
         rc = ctl_keys (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "qr") == 0)
+        rc = ctl_qr (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "stats") == 0)
         rc = ctl_stats (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "rules") == 0)

@@ -56,6 +56,24 @@ static const xc_field_t s_gateway_tls_fields[] = {
     { .name = "require_client_cert", .type = XC_T_BOOLEAN },
     { .name = NULL }
 };
+/* the public channel (services/gateway/public.c checks the ranges and gives the defaults) */
+static const xc_field_t s_gateway_public_fields[] = {
+    { .name = "key", .type = XC_T_STRING, .required = true, .min = 1, .max = 4096 },
+    { .name = "base_url", .type = XC_T_STRING, .required = true, .min = 8, .max = 200 },
+    { .name = "pwhash_ops", .type = XC_T_INTEGER, .min = 1, .max = 20 },
+    { .name = "pwhash_mem_bytes", .type = XC_T_INTEGER, .min = 8192, .max = 1024 * 1024 * 1024 },
+    { .name = "pow_bits", .type = XC_T_INTEGER, .min = 0, .max = 32 },
+    { .name = "pow_bits_burst", .type = XC_T_INTEGER, .min = 0, .max = 32 },
+    { .name = "pow_ttl_seconds", .type = XC_T_INTEGER, .min = 10, .max = 86400 },
+    { .name = "burst_reports_per_minute", .type = XC_T_INTEGER, .min = 1, .max = 1000000 },
+    { .name = "requests_per_minute", .type = XC_T_INTEGER, .min = 1, .max = 1000000 },
+    { .name = "receipts_per_minute", .type = XC_T_INTEGER, .min = 1, .max = 1000000 },
+    { .name = "reports_per_hour", .type = XC_T_INTEGER, .min = 1, .max = 1000000 },
+    { .name = "upload_bytes_per_hour", .type = XC_T_INTEGER, .min = 1, .max = INT64_MAX },
+    { .name = "addresses_tracked", .type = XC_T_INTEGER, .min = 8, .max = 1 << 22 },
+    { .name = "pow_used_max", .type = XC_T_INTEGER, .min = 8, .max = 1 << 24 },
+    { .name = NULL }
+};
 static const xc_field_t s_gateway_fields[] = {
     { .name = "http", .type = XC_T_STRING, .required = true, .min = 3, .max = 300 },
     { .name = "reply_timeout_ms", .type = XC_T_INTEGER, .min = 10, .max = 600000 },
@@ -66,6 +84,7 @@ static const xc_field_t s_gateway_fields[] = {
     { .name = "curve_key", .type = XC_T_STRING, .min = 1, .max = 4096 },
     { .name = "web", .type = XC_T_STRING, .min = 1, .max = 4096 },
     { .name = "web_max_bytes", .type = XC_T_INTEGER, .min = 1, .max = 1024 * 1024 * 1024 },
+    { .name = "public", .type = XC_T_OBJECT, .fields = s_gateway_public_fields },
     { .name = NULL }
 };
 

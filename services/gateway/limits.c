@@ -121,8 +121,8 @@ s_conn (struct MHD_Connection *conn)
 }
 
 /* The client's address as 16 bytes (IPv4 mapped), for the rate table. */
-static bool
-s_address (struct MHD_Connection *conn, uint8_t out[16])
+bool
+gateway_limits_address (struct MHD_Connection *conn, uint8_t out[16])
 {
     const union MHD_ConnectionInfo *info = MHD_get_connection_info (conn,
                                                                     MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -183,7 +183,7 @@ gateway_limits_request (gateway_limits_t *self, struct MHD_Connection *conn, int
     if (c)
         c->in_request = true;
     uint8_t addr[16];
-    if (!self->rate || !s_address (conn, addr))
+    if (!self->rate || !gateway_limits_address (conn, addr))
         return 0;
     gateway_bucket_t *b = s_bucket (self, addr, now_ms);
     b->tokens = s_tokens (self, b, now_ms);

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,9 @@ unsigned gateway_limits_request (gateway_limits_t *self, struct MHD_Connection *
 /*  A request is over (MHD_OPTION_NOTIFY_COMPLETED): the header timeout starts again. */
 void gateway_limits_request_done (gateway_limits_t *self, struct MHD_Connection *conn,
                                   int64_t now_ms);
+
+/*  The client's address as 16 bytes (IPv4 mapped); false when libmicrohttpd gives none. */
+bool gateway_limits_address (struct MHD_Connection *conn, uint8_t out[16]);
 
 /*  Closes the connections whose header is late (a slow client dribbling it). */
 void gateway_limits_sweep (gateway_limits_t *self, int64_t now_ms);

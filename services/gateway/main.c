@@ -13,6 +13,10 @@
     Everything the gateway refuses itself is an application/problem+json body (RFC 9457).
 */
 #include "common/clock.h"
+#include "common/codec.h"
+#include "common/envelope.h"
+#include "common/keys.h"
+#include "common/qr.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/registry_file.h"
@@ -22,6 +26,7 @@
 #include "services/gateway/framing.h"
 #include "services/gateway/hints.h"
 #include "services/gateway/metrics.h"
+#include "services/gateway/public.h"
 #include "services/gateway/limits.h"
 #include "services/gateway/request.h"
 #include "services/gateway/status.h"
@@ -32,6 +37,7 @@
 #include <stdarg.h>
 #include <jansson.h>
 #include <microhttpd.h>
+#include <sodium.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -66,6 +72,8 @@ typedef struct req {
     int stream;                      /* GET /v1/events/{service}/hints: the service, else -1 */
     int64_t sent;                    /* when the frame was sent (monotonic ms) */
     unsigned retry_after_s;          /* 0: 1 */
+    int public_route;                /* public.h's route of a /v1/public/ request, else 0 */
+    const char *type;                /* the answer's Content-Type when not the default */
     struct req *prev, *next;         /* the waiting list */
 } req_t;
 
@@ -86,6 +94,11 @@ typedef struct {
     const char *names[SERVICES_MAX]; /* the services' names, for request.c */
     request_world_t world;
     files_t files;                   /* services.gateway.web, read at start (files.h) */
+    public_conf_t public_conf;       /* services.gateway.public (public.h) */
+    public_t *public;                /* NULL: no public channel */
+    xc_key_t public_key;             /* the public principal's signing key */
+    unsigned char public_salt[16];   /* the receipt code's salt */
+    int intake;                      /* the intake service's index, for the public channel */
 } gateway_t;
 
 static int s_queued;                 /* the status s_queue gave last (for /metrics) */
@@ -149,6 +162,7 @@ s_queue (struct MHD_Connection *conn, int status, const char *bytes, size_t len,
         return MHD_NO;
     MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header (resp, "Cache-Control", "no-store");
+    MHD_add_response_header (resp, "X-Content-Type-Options", "nosniff");
     if (extra_header)
         MHD_add_response_header (resp, extra_header, extra_value);
     enum MHD_Result rc = MHD_queue_response (conn, (unsigned) status, resp);
@@ -160,7 +174,8 @@ s_queue (struct MHD_Connection *conn, int status, const char *bytes, size_t len,
 static enum MHD_Result
 s_send_answer (req_t *r)
 {
-    const char *type = r->problem ? "application/problem+json" : "application/jose+json";
+    const char *type = r->type ? r->type
+                     : r->problem ? "application/problem+json" : "application/jose+json";
     if (r->status == 405 && r->allow)
         return s_queue (r->conn, r->status, r->answer ? r->answer : "", r->answer_len, type,
                         MHD_HTTP_HEADER_ALLOW, r->allow);
@@ -250,11 +265,12 @@ s_file (gateway_t *self, struct MHD_Connection *conn, req_t *r, const char *url)
     return rc;
 }
 
+static void s_send (gateway_t *self, req_t *r, const char *bytes, size_t len);
+
 /* A POST whose body is complete: checks it and sends it on, or answers. */
 static void
 s_forward (gateway_t *self, req_t *r)
 {
-    const xc_service_conf_t *svc = &self->cfg->services[r->service];
     request_problem_t problem;
     if (request_check_body (&self->world, r->service, r->body.bytes, r->body.len, r->body.too_big,
                             r->corr, &problem) != 0) {
@@ -267,7 +283,15 @@ s_forward (gateway_t *self, req_t *r)
         s_problem (r, 403, "client-certificate", "客户端证书与签发者不符", "%s", refused);
         return;
     }
-    if (zmq_send (self->sockets[r->service], r->body.bytes, r->body.len, ZMQ_DONTWAIT) < 0) {
+    s_send (self, r, r->body.bytes, r->body.len);
+}
+
+/* Sends a message to r->service and suspends r until its reply (r->corr) or its deadline. */
+static void
+s_send (gateway_t *self, req_t *r, const char *bytes, size_t len)
+{
+    const xc_service_conf_t *svc = &self->cfg->services[r->service];
+    if (zmq_send (self->sockets[r->service], bytes, len, ZMQ_DONTWAIT) < 0) {
         s_problem (r, 503, "service-unreachable", "服务暂不可用",
                    "the message could not be queued for '%s' (%s): resend the same bytes",
                    svc->name, zmq_strerror (zmq_errno ()));
@@ -284,6 +308,133 @@ s_forward (gateway_t *self, req_t *r)
     self->waiting_tail = r;
     self->in_flight++;
     MHD_suspend_connection (r->conn);
+}
+
+/* Signs data as the public principal and sends it to intake; id NULL for a new one. */
+static void
+s_public_send (gateway_t *self, req_t *r, const char *type, const json_t *data, const char *id)
+{
+    int64_t now = xc_clock_wall ();
+    xc_claims_t claims = { .id = id, .iss = "public", .aud = self->cfg->services[self->intake].name,
+                           .type = type, .iat = now, .exp = now + 60 };
+    xc_err_t err;
+    size_t len;
+    char used[XC_UUID_LEN + 1];
+    char *msg = xc_envelope_seal (&self->public_key, &claims, data, &len, used, &err);
+    if (!msg) {
+        s_problem (r, 500, "signing-failed", "网关内部错误", "%s", err.text);
+        return;
+    }
+    r->service = self->intake;
+    xc_uuid_lower_copy (r->corr, used);
+    s_send (self, r, msg, len);
+    free (msg);
+}
+
+/* GET /v1/public/qr: the QR of the public page's address for the round (and unit). */
+static void
+s_public_qr (gateway_t *self, req_t *r, const char *round, const char *unit, const char *format)
+{
+    char url[512];
+    snprintf (url, sizeof url, "%s/public/?round=%s%s%s", self->public_conf.base_url, round,
+              unit ? "&unit=" : "", unit ? unit : "");
+    bool png = format && strcmp (format, "png") == 0;
+    size_t len = 0;
+    char *bytes = png ? xc_qr_png (url, 8, &len) : xc_qr_svg (url, &len);
+    if (!bytes) {
+        s_problem (r, 500, "qr-failed", "二维码生成失败", "the QR of '%s' could not be made", url);
+        return;
+    }
+    s_answer (r, 200, bytes, len, false, false);
+    r->type = png ? "image/png" : "image/svg+xml";
+}
+
+/* A request under /v1/public/ whose header (and a POST's body) is in: answered at once, or
+   signed as the public principal and sent to intake (public.h decides, this does the I/O). */
+static void
+s_public (gateway_t *self, struct MHD_Connection *conn, req_t *r)
+{
+    int64_t now = xc_clock_wall ();
+    request_problem_t problem = { 0 };
+    public_route_t route = (public_route_t) r->public_route;
+    bool post = route != PUBLIC_POW && route != PUBLIC_INFO && route != PUBLIC_QR;
+    public_req_t req = { 0 };
+    int parsed = 0;
+    if (post && r->body.too_big) {
+        request_problem_set (&problem, 413, "too-large", "提交内容过大",
+                             "the body is larger than the protocol's max_message_bytes (%zu)",
+                             self->world.max_body);
+        parsed = -1;
+    } else if (post)
+        parsed = public_body_parse (route, r->body.bytes, r->body.len, &req, &problem);
+    uint8_t addr[16];
+    unsigned wait_s = gateway_limits_address (conn, addr)
+                      ? public_limit (self->public, addr, route, parsed == 0 ? req.upload_bytes : 0, now)
+                      : 0;
+    if (wait_s) {
+        s_problem (r, 429, "too-many-requests", "提交过于频繁，请稍后再试",
+                   "more requests from this address than services.gateway.public allows: "
+                   "retry after %u s", wait_s);
+        r->retry_after = true;
+        r->retry_after_s = wait_s;
+        goto done;
+    }
+    if (parsed != 0) {
+        s_refuse (r, &problem);
+        goto done;
+    }
+    if (route == PUBLIC_POW) {
+        char *text = public_pow_issue (self->public, now);
+        s_answer (r, text ? 200 : 500, text, text ? strlen (text) : 0, false, false);
+        r->type = "application/json";
+        goto done;
+    }
+    if (route == PUBLIC_INFO || route == PUBLIC_QR) {
+        const char *round = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "round");
+        const char *unit = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "unit");
+        const char *format = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "format");
+        if (unit && !*unit)
+            unit = NULL;
+        if (public_query_check (route, round, unit, format, &problem) != 0)
+            s_refuse (r, &problem);
+        else if (route == PUBLIC_QR)
+            s_public_qr (self, r, round, unit, format);
+        else {
+            json_t *data = json_pack ("{s:s}", "round", round);
+            if (unit)
+                json_object_set_new (data, "unit", json_string (unit));
+            s_public_send (self, r, "public.info", data, NULL);
+            json_decref (data);
+        }
+        goto done;
+    }
+    if (route == PUBLIC_FILES) {
+        s_public_send (self, r, req.type, req.data, NULL);
+        goto done;
+    }
+    /* report, receipt, answer: the PoW, then the code's slow hash (the code goes no further) */
+    if (public_pow_redeem (self->public, req.challenge, req.nonce, now, &problem) != 0) {
+        s_refuse (r, &problem);
+        goto done;
+    }
+    unsigned char hash[32];
+    if (public_code_hash (req.code, self->public_salt, self->public_conf.pwhash_ops,
+                          self->public_conf.pwhash_mem, hash) != 0) {
+        s_problem (r, 503, "busy", "访问人数较多，请稍后再试", "the receipt code could not be hashed (memory)");
+        goto done;
+    }
+    char text[44], id[XC_UUID_LEN + 1];
+    public_hash_text (hash, text);
+    json_object_set_new (req.data, "code_hash", json_string (text));
+    if (route == PUBLIC_REPORT) {
+        /* the id from the hash: a report resent with the same code is a duplicate */
+        public_report_id (hash, id);
+        public_report_seen (self->public, now);
+    }
+    sodium_memzero (hash, sizeof hash);
+    s_public_send (self, r, req.type, req.data, route == PUBLIC_REPORT ? id : NULL);
+done:
+    public_req_clear (&req);
 }
 
 static enum MHD_Result
@@ -328,6 +479,7 @@ s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *m
         r->service = req.action == REQUEST_HINTS ? -1 : req.service;
         r->stream = req.action == REQUEST_HINTS ? req.service : -1;
         r->body.too_big = req.too_big;
+        r->public_route = req.public_route;
         if (req.action == REQUEST_REFUSED) {
             r->allow = req.allow;
             s_refuse (r, &req.problem);
@@ -347,7 +499,7 @@ s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *m
 
     if (*upload_size > 0) {
         /* a body: kept for a POST that is still going, dropped for one already answered */
-        if (r->state == REQ_READING && r->action == REQUEST_POST
+        if (r->state == REQ_READING && (r->action == REQUEST_POST || r->action == REQUEST_PUBLIC)
             && request_body_add (&r->body, upload, *upload_size, self->world.max_body) != 0)
             return MHD_NO;
         *upload_size = 0;
@@ -356,6 +508,14 @@ s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *m
 
     if (r->state == REQ_ANSWERED)
         return s_send_answer (r);
+    if (r->action == REQUEST_PUBLIC) {
+        if (r->state == REQ_READING) {
+            s_public (self, conn, r);
+            if (r->state == REQ_ANSWERED)
+                return s_send_answer (r);
+        }
+        return MHD_YES;              /* suspended: answered when resumed */
+    }
     if (r->action != REQUEST_POST) {
         if (r->action == REQUEST_FILE)
             return s_file (self, conn, r, url);
@@ -476,6 +636,16 @@ s_take_replies (gateway_t *self, int service)
         self->in_flight--;
         metrics_latency (self->metrics, (size_t) service, (double) (xc_clock_mono_ms () - match->sent));
         s_answer (match, reply.status, bytes, len, false, reply.transient);
+        if (match->public_route == PUBLIC_REPORT && reply.status == 200) {
+            /* the reporter's acknowledgement: intake's signed reply, as a string */
+            json_t *doc = json_pack ("{s:s%}", "acknowledgement", bytes, len);
+            char *text = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
+            json_decref (doc);
+            if (text) {
+                s_answer (match, 200, text, strlen (text), false, false);
+                match->type = "application/json";
+            }
+        }
         MHD_resume_connection (match->conn);
         resumed++;
     }
@@ -502,6 +672,53 @@ s_expire (gateway_t *self, int *resumed)
         (*resumed)++;
     }
     return r ? (int) (r->deadline - now) : -1;
+}
+
+/* services.gateway.public: the public principal's key, which must be in the registry as
+   principal "public" of role public, and intake, which the public channel talks to. */
+static int
+s_public_load (gateway_t *self, char *why, size_t why_len)
+{
+    self->intake = -1;
+    for (size_t i = 0; i < self->cfg->n_services; i++)
+        if (strcmp (self->cfg->services[i].name, "intake") == 0)
+            self->intake = (int) i;
+    if (self->intake < 0) {
+        snprintf (why, why_len, "services.gateway.public: the deployment has no intake service");
+        return -1;
+    }
+    char *path = xc_config_resolve (self->cfg, self->public_conf.key);
+    xc_err_t err;
+    int rc = path ? xc_key_load_jwk (&self->public_key, path, &err) : -1;
+    if (rc != 0) {
+        snprintf (why, why_len, "services.gateway.public.key: %s", path ? err.text : "out of memory");
+        free (path);
+        return -1;
+    }
+    free (path);
+    xc_registry_t *reg = NULL;
+    if (xc_registry_load (self->cfg->registry, &reg, &err) != 0) {
+        snprintf (why, why_len, "%s", err.text);
+        return -1;
+    }
+    const xc_pubkey_t *k = xc_registry_key (reg, self->public_key.kid);
+    bool ok = k && strcmp (k->owner->iss, "public") == 0 && strcmp (k->owner->role, "public") == 0
+              && memcmp (k->pk, self->public_key.pk, 32) == 0;
+    xc_registry_destroy (&reg);
+    if (!ok) {
+        snprintf (why, why_len, "services.gateway.public.key: its key '%s' is not registered to "
+                                "principal 'public' of role public (xcctl init registers it)",
+                  self->public_key.kid);
+        return -1;
+    }
+    public_salt (self->cfg->deployment, self->public_salt);
+    self->public = public_new (&self->public_conf, self->public_key.sk);
+    if (!self->public) {
+        snprintf (why, why_len, "out of memory");
+        return -1;
+    }
+    xc_info (NULL, "the public channel is on: signing as 'public' with '%s'", self->public_key.kid);
+    return 0;
 }
 
 static int
@@ -622,6 +839,14 @@ main (int argc, char *argv[])
             goto cleanup;
         }
     }
+    if (public_conf_read (self.cfg->gateway, &self.public_conf, why, sizeof why) != 0) {
+        xc_error (NULL, "'%s': %s", config_path, why);
+        goto cleanup;
+    }
+    if (self.public_conf.on && s_public_load (&self, why, sizeof why) != 0) {
+        xc_error (NULL, "'%s': %s", config_path, why);
+        goto cleanup;
+    }
     options[n_options] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
     xc_signals_install ();
     self.ctx = zmq_ctx_new ();
@@ -645,7 +870,8 @@ main (int argc, char *argv[])
         self.names[i] = self.cfg->services[i].name;
     self.world = (request_world_t) { .services = self.names, .n_services = self.n_services,
                                      .max_body = self.cfg->max_message_bytes,
-                                     .web = web != NULL };
+                                     .web = web != NULL,
+                                     .public_on = self.public != NULL };
     self.hints = self.ctx ? hints_new (self.ctx, self.cfg, &self.curve, self.n_services) : NULL;
     self.metrics = metrics_new (self.cfg, self.n_services);
     if (!self.hints || !self.metrics) {
@@ -749,6 +975,8 @@ cleanup:
     gateway_tls_destroy (&self.tls);
     gateway_curve_clear (&self.curve);
     files_destroy (&self.files);
+    public_destroy (&self.public);
+    xc_key_wipe (&self.public_key);
     xc_config_destroy (&self.cfg);
     if (rc == 0)
         xc_info (NULL, "stopped");

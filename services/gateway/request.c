@@ -3,6 +3,7 @@
 
 #include "common/json_text.h"
 #include "services/gateway/metrics.h"
+#include "services/gateway/public.h"
 #include "services/gateway/status.h"
 
 #include <jansson.h>
@@ -135,6 +136,22 @@ request_route (const request_world_t *world, const char *method, const char *url
             out->action = out->route == ROUTE_HEALTHZ ? REQUEST_HEALTHZ
                         : out->route == ROUTE_DIRECTORY ? REQUEST_DIRECTORY
                         : out->route == ROUTE_KEYS ? REQUEST_KEYS : REQUEST_METRICS;
+        return;
+    }
+    if (strncmp (url, "/v1/public/", 11) == 0 || strcmp (url, "/v1/public") == 0) {
+        /* the public channel (public.c): no service is named public */
+        if (!world->public_on) {
+            request_problem_set (&out->problem, 404, "public-off", "本平台未开通码上巡",
+                                 "this deployment has no public channel (services.gateway.public)");
+            return;
+        }
+        public_route_t route = public_route_of (url);
+        if (public_route_check (route, method, content_type, &out->allow, &out->problem) != 0)
+            return;
+        out->action = REQUEST_PUBLIC;
+        out->public_route = route;
+        if (content_length && strtoull (content_length, NULL, 10) > world->max_body)
+            out->too_big = true;
         return;
     }
     if (world->web && strncmp (url, "/v1/", 4) != 0) {

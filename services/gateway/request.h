@@ -20,6 +20,7 @@ typedef struct {
     size_t n_services;
     size_t max_body;
     bool web;                        /* services.gateway.web is set: other paths are files */
+    bool public_on;                  /* services.gateway.public is set: /v1/public/ routes */
 } request_world_t;
 
 /*  A refusal the gateway answers itself: an RFC 9457 body of type urn:xuncha:gateway:<code>,
@@ -41,6 +42,8 @@ typedef enum {
     REQUEST_POST,                    /* POST /v1/{service}: read the body, then check it */
     REQUEST_FILE,                    /* GET or HEAD of any path outside /v1/ and the routes
                                         above, with web set: the console's files (files.h) */
+    REQUEST_PUBLIC,                  /* a route under /v1/public/ (public.h): public_route
+                                        says which; a POST's body is read first */
 } request_action_t;
 
 typedef struct {
@@ -49,6 +52,7 @@ typedef struct {
     int service;                     /* REQUEST_POST, REQUEST_HINTS and some refusals; else -1 */
     bool too_big;                    /* REQUEST_POST: Content-Length is above max_body */
     const char *allow;               /* a 405's Allow header, else NULL */
+    int public_route;                /* REQUEST_PUBLIC: public.h's public_route_t */
     request_problem_t problem;       /* REQUEST_REFUSED */
 } request_t;
 
