@@ -380,10 +380,16 @@ public_body_parse (public_route_t route, const char *bytes, size_t len, public_r
             || s_code_take (doc, req, problem) != 0)
             goto done;
         if (s_string (doc, "round", 64, problem) != 0 || s_string (doc, "unit", 64, problem) != 0
-            || s_string (doc, "question", 64, problem) != 0
             || s_string (doc, "text", 65536, problem) != 0
             || s_sealed_check (doc, problem) != 0 || s_evidence_check (doc, problem) != 0)
             goto done;
+        /* a question is named by the id public.status gives: an integer, as intake's schema has it */
+        const json_t *question = json_object_get (doc, "question");
+        if (question && (!json_is_integer (question) || json_integer_value (question) < 1)) {
+            s_bad (problem, "bad-member", "请求字段格式不正确",
+                   "'question' must be a positive integer (a question id of public.status)");
+            goto done;
+        }
         const char *round = json_string_value (json_object_get (doc, "round"));
         const char *unit = json_string_value (json_object_get (doc, "unit"));
         if ((round && !s_id_valid (round)) || (unit && !s_id_valid (unit))) {

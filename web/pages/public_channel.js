@@ -4,7 +4,7 @@
 // 查看联系方式 (problem.contact, after a confirmation that the opening is recorded); the team's
 // list of its rounds' public reports and their page; the poster #/poster/<round> (office,
 // district) to print on A4 with each unit's QR code (/v1/public/qr).
-import { useState } from "../vendor/preact/hooks.mjs";
+import { useEffect, useState } from "../vendor/preact/hooks.mjs";
 import { act } from "../js/session.js";
 import { html, Id, Busy, Field, ListView, Page, RefusalBox, useAsk, useCommand } from "../js/ui.js";
 import { routeGo, routeHref } from "../js/route.js";
@@ -132,6 +132,7 @@ function Poster({ route }) {
   const id = decodeURIComponent(route.path.slice("poster/".length));
   const got = useAsk("intake", "round.get", { round: id }, [id]);
   const r = got.value;
+  useEffect(() => { document.title = `码上巡海报 - 巡察工作平台`; }, []);
   return html`<div class="poster" id="poster">
     <div class="no-print">
       <h2>码上巡二维码海报</h2>

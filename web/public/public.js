@@ -8,7 +8,7 @@ import { h, render } from "../vendor/preact/preact.mjs";
 import { useEffect, useRef, useState } from "../vendor/preact/hooks.mjs";
 import htm from "../vendor/htm/htm.module.js";
 import { refusalFrom } from "../js/reasons.js";
-import { answerSend, codeGrouped, codeMake, codeRead, contactSeal, fileUpload, infoGet, powSolve,
+import { answerSend, b64Encode, codeGrouped, codeMake, codeRead, contactSeal, fileUpload, infoGet, powSolve,
          receiptGet, reportDigest, reportSend } from "./channel.js";
 
 const html = htm.bind(h);
@@ -120,12 +120,9 @@ function ReportForm({ info, onDone }) {
 
 // The receipt: the code to write down, what intake acknowledged (verified), the file to keep.
 function Receipt({ got }) {
-  const [href, setHref] = useState(null);
-  useEffect(() => {
-    const url = URL.createObjectURL(new Blob([got.frame], { type: "application/json" }));
-    setHref(url);
-    return () => URL.revokeObjectURL(url);
-  }, [got.frame]);
+  // a data: address holds the acknowledgement's bytes as they came (a blob: one could not be read
+  // back by the page: the CSP's connect-src is 'self')
+  const href = `data:application/json;base64,${b64Encode(new TextEncoder().encode(got.frame))}`;
   const r = got.result;
   return html`<section class="card" id="receipt">
     <h3>已收到您的反映</h3>
@@ -140,7 +137,7 @@ function Receipt({ got }) {
     <p id="ack-verified">问题登记服务的回执已签名，本页已验证签名有效。</p>
     ${got.digest === r.sha256 ? html`<p id="digest-same">回执中的内容摘要值与本机按所提交内容计算的一致：服务收到的正是您提交的内容。</p>`
       : html`<p class="refusal" role="alert" id="digest-differs">回执中的内容摘要值与本机计算的不一致，请保存回执并联系巡察办。</p>`}
-    ${href ? html`<p><a id="ack-download" class="button" href=${href} download=${["回执", r.problem].join("-") + ".json"}>保存回执文件</a></p>` : null}
+    <p><a id="ack-download" class="button" href=${href} download=${["回执", r.problem].join("-") + ".json"}>保存回执文件</a></p>
     <p><a href="#receipt">凭查询码查看办理情况</a></p>
   </section>`;
 }
