@@ -245,6 +245,9 @@ ctl_audit (ctl_t *ctl, int argc, char **argv)
         int call_rc = CTL_OK;
         failures += s_verify (ctl, name, report, &call_rc);
         down += call_rc == CTL_DOWN;
+        /* and every file its records name exists and decrypts to its hash (docs/files.md) */
+        if (call_rc != CTL_DOWN)
+            failures += ctl_audit_files (ctl, name, report, &call_rc);
     }
     if (ctl->json)
         ctl_print (ctl, report);

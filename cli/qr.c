@@ -25,8 +25,8 @@ ctl_qr (ctl_t *ctl, int argc, char **argv)
     const char *unit = ctl_opt (argc, argv, "--unit");
     const char *format = ctl_opt (argc, argv, "--format");
     const char *out = ctl_opt (argc, argv, "--out");
-    if (!format)
-        format = "svg";
+    if (!format)                     /* from the file's name, else svg */
+        format = out && strlen (out) > 4 && strcmp (out + strlen (out) - 4, ".png") == 0 ? "png" : "svg";
     if (!round || !out || (strcmp (format, "svg") != 0 && strcmp (format, "png") != 0)) {
         fprintf (stderr, "usage: xcctl qr --round R [--unit U] [--format png|svg] --out FILE\n");
         return CTL_USAGE;

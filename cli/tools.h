@@ -9,6 +9,13 @@
 int ctl_events (ctl_t *ctl, int argc, char **argv);     /* SERVICE [--after N] [--follow] */
 int ctl_audit (ctl_t *ctl, int argc, char **argv);      /* verify [SERVICE ...] */
 
+/* evidence.c */
+int ctl_file (ctl_t *ctl, int argc, char **argv);       /* put --service S FILE | get --service S --sha256 H --out FILE */
+/*  file.check on service when it keeps files: the failures (each printed and added to
+    report's "failures"; its row of report's "services" gets "files", and FAILED when any);
+    *call_rc CTL_DOWN when it did not answer. */
+int ctl_audit_files (ctl_t *ctl, const char *service, json_t *report, int *call_rc);
+
 /* keys.c */
 int ctl_keys (ctl_t *ctl, int argc, char **argv);       /* export [--out FILE]: the services' public keys */
 

@@ -401,7 +401,8 @@ s_usage (FILE *out)
              "  import units FILE.csv   register units in bulk (id,name,level,parent)\n"
              "  import round --rounds 轮次.csv [--targets ..] [--problems ..] [--leads ..] [--people ..] [--check]\n"
              "             past rounds from the office's spreadsheets, each fact on its own date\n"
-             "  audit verify [SERVICE ...]   check every event chain's links and signatures\n"
+             "  audit verify [SERVICE ...]   check every event chain's links and signatures, and every evidence file\n"
+             "  file put --service S FILE | file get --service S --sha256 H --out FILE   evidence files\n"
              "  keys export [--out FILE]   the services' public keys (a JWK Set) for a reader's own audit\n"
              "  keygen --out FILE.jwk --kid KID [--curve] [--not-before T] [--not-after T]   a key pair\n"
              "  principal add|list|revoke   edit the registry the services read (no restart)\n"
@@ -454,6 +455,9 @@ static const struct {
                    "xcctl principal approve --iss ISS\nxcctl principal reject --iss ISS --reason TEXT" },
     { "qr", "xcctl qr --round R [--unit U] [--format png|svg] --out FILE\n  the QR of the public page's address"
             " (services.gateway.public.base_url/public/?round=R&unit=U), as the gateway serves it" },
+    { "file", "xcctl file put --service intake|rectify|referral [--name NAME] FILE\n  upload an evidence file (resumes an"
+              " upload begun before); prints its sha256 and type\nxcctl file get --service S --sha256 HASH --out FILE\n"
+              "  download it, checked against the hash" },
     { "simulate", "xcctl simulate --profile NAME\n  drive empty stores to the profile's figures (config/profiles/NAME.json)" },
     { "help", "xcctl help [COMMAND | NOUN]\n  every command and verb, or one command's usage, or a noun's verbs" },
 };
@@ -477,6 +481,7 @@ static const struct {
       { "add", "list", "revoke", "invite", "pending", "approve", "reject" } },
     { "simulate", { "--profile" }, { NULL } },
     { "qr", { "--round", "--unit", "--format", "--out" }, { NULL } },
+    { "file", { "--service", "--sha256", "--out", "--name" }, { "put", "get" } },
     { "rules", { "--district" }, { NULL } },
     { "init", { NULL }, { NULL } },
     { "health", { NULL }, { NULL } },
@@ -740,6 +745,8 @@ main (int argc, char **argv)
         rc = ctl_simulate (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "principal") == 0)
         rc = ctl_principal (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "file") == 0)
+        rc = ctl_file (&ctl, argc - i - 1, argv + i + 1);
     else
         rc = ctl_verb_run (&ctl, command, argv[i + 1], data);
     ctl_close (&ctl);

@@ -374,6 +374,85 @@ def problem(code, what):
 
 RETRY_AFTER = {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}
 
+def public_paths(paths, schemas):
+    """码上巡: the public channel's routes (docs/services/gateway.md, "The public channel"), no
+    sign-in: the gateway signs them as the principal public (intake's public.* and file.*)."""
+    ids = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}
+    code = {"type": "string", "pattern": "^[0-9]{16}$",
+            "description": "the receipt code made in the reporter's browser; only its Argon2id hash goes on"}
+    pow_ = {"type": "object", "required": ["challenge", "nonce"], "additionalProperties": False,
+            "properties": {"challenge": {"type": "string"}, "nonce": {"type": "string", "pattern": "^[0-9]{1,20}$"}}}
+    evidence = {"type": "array", "maxItems": 64, "items": {"type": "object", "required": ["file", "sha256"],
+                                                            "properties": {"file": {"type": "string"},
+                                                                           "sha256": {"type": "string"}}}}
+    sealed = {"type": "object", "required": ["epk", "nonce", "box"], "additionalProperties": False,
+              "properties": {k: {"type": "string"} for k in ("epk", "nonce", "box")}}
+    schemas["PublicPow"] = {"type": "object", "required": ["challenge", "bits", "expires"], "properties": {
+        "challenge": {"type": "string"}, "bits": {"type": "integer", "minimum": 0, "maximum": 32},
+        "expires": {"type": "integer", "description": "Unix seconds"}}}
+    schemas["PublicReport"] = {"type": "object", "required": ["round", "unit", "text", "code", "pow"],
+                               "additionalProperties": False, "properties": {
+        "round": ids, "unit": ids, "text": {"type": "string", "minLength": 1}, "code": code,
+        "contact_sealed": sealed, "evidence": evidence, "pow": pow_}}
+    schemas["PublicReceipt"] = {"type": "object", "required": ["code", "pow"], "additionalProperties": False,
+                                "properties": {"code": code, "pow": pow_}}
+    schemas["PublicAnswer"] = {"type": "object", "required": ["code", "question", "text", "pow"],
+                               "additionalProperties": False, "properties": {
+        "code": code, "question": {"type": "integer", "minimum": 1}, "text": {"type": "string", "minLength": 1},
+        "evidence": evidence, "pow": pow_}}
+    schemas["PublicFiles"] = {"type": "object", "required": ["op"], "properties": {
+        "op": {"enum": ["begin", "append", "status"]}, "name": {"type": "string"}, "size": {"type": "integer"},
+        "sha256": {"type": "string"}, "upload": {"type": "string"}, "offset": {"type": "integer"},
+        "data": {"type": "string"}}}
+    schemas["PublicAcknowledgement"] = {"type": "object", "required": ["acknowledgement"], "properties": {
+        "acknowledgement": {"type": "string", "description": "intake's signed reply (the JWS bytes as a string)"}}}
+    signed = {"application/jose+json": {"schema": {"$ref": "#/components/schemas/Reply"}}}
+    limited = dict(problem("429", "more requests from this address than services.gateway.public allows "
+                                  "(too-many-requests)"), headers=dict(RETRY_AFTER))
+    common = {"400": problem("400", "a body or query that is not what the route takes (bad-json, bad-code, "
+                                    "pow-invalid, pow-expired, pow-used, pow-unsolved, ...)"),
+              "404": problem("404", "no public channel (public-off)"), "429": limited,
+              "504": problem("504", "intake did not answer in time (no-answer)")}
+
+    def post(op, summary, schema, ok):
+        return {"post": {"operationId": op, "summary": summary, "tags": ["intake"],
+                         "requestBody": {"required": True, "content": {"application/json": {
+                             "schema": {"$ref": f"#/components/schemas/{schema}"}}}},
+                         "responses": {"200": ok, **common,
+                                       "413": problem("413", "a body above max_message_bytes (too-large)"),
+                                       "415": problem("415", "not application/json"),
+                                       "default": {"description": "intake's signed refusal", "content": signed}}}}
+
+    query = [{"name": "round", "in": "query", "required": True, "schema": ids},
+             {"name": "unit", "in": "query", "required": False, "schema": ids}]
+    paths["/v1/public/pow"] = {"get": {"operationId": "getPublicPow", "summary": "a proof-of-work challenge: find "
+                                       "a decimal nonce with SHA-256(challenge + ':' + nonce) having bits leading zero bits",
+                                       "responses": {"200": {"description": "a challenge, used once", "content": {
+                                           "application/json": {"schema": {"$ref": "#/components/schemas/PublicPow"}}}},
+                                           "404": common["404"], "429": limited}}}
+    paths["/v1/public/info"] = {"get": {"operationId": "getPublicInfo", "summary": "intake's signed reply to "
+                                        "public.info, byte for byte", "parameters": query, "tags": ["intake"],
+                                        "responses": {"200": {"description": "the signed reply", "content": signed},
+                                                      **common, "default": {"description": "intake's signed refusal",
+                                                                            "content": signed}}}}
+    paths["/v1/public/report"] = post("postPublicReport", "a report from the public (public.report)", "PublicReport",
+                                      {"description": "the acknowledgement", "content": {"application/json": {
+                                          "schema": {"$ref": "#/components/schemas/PublicAcknowledgement"}}}})
+    paths["/v1/public/receipt"] = post("postPublicReceipt", "a report's state by its receipt code (public.status)",
+                                       "PublicReceipt", {"description": "the signed reply", "content": signed})
+    paths["/v1/public/answer"] = post("postPublicAnswer", "the reporter answers a question (public.answer)",
+                                      "PublicAnswer", {"description": "the signed reply", "content": signed})
+    paths["/v1/public/files"] = post("postPublicFiles", "the public's uploads (file.begin, file.append, file.status)",
+                                     "PublicFiles", {"description": "the signed reply", "content": signed})
+    paths["/v1/public/qr"] = {"get": {"operationId": "getPublicQr", "summary": "the QR code of the public page's "
+                                      "address (base_url/public/?round=R&unit=U)",
+                                      "parameters": query + [{"name": "format", "in": "query", "required": False,
+                                                              "schema": {"enum": ["svg", "png"]}}],
+                                      "responses": {"200": {"description": "the QR code", "content": {
+                                          "image/svg+xml": {"schema": {"type": "string"}},
+                                          "image/png": {"schema": {"type": "string", "contentEncoding": "binary"}}}},
+                                          "400": common["400"], "404": common["404"], "429": limited}}}
+
 
 def post_path(svc, rows):
     cap = svc.capitalize()
@@ -516,6 +595,7 @@ def document():
                                             "forwarded POSTs, in-flight, hint streams, each service's head seq",
                                  "responses": {"200": {"description": "Prometheus text format 0.0.4", "content": {
                                      "text/plain": {"schema": {"type": "string"}}}}}}}
+    public_paths(paths, schemas)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -267,6 +267,16 @@ s_string (const json_t *doc, const char *name, size_t max, request_problem_t *pr
     return 0;
 }
 
+/* public.answer's question: intake's id of it, a positive integer */
+static int
+s_question (const json_t *doc, request_problem_t *problem)
+{
+    const json_t *v = json_object_get (doc, "question");
+    if (v && (!json_is_integer (v) || json_integer_value (v) < 1))
+        return s_bad (problem, "bad-member", "请求字段格式不正确", "'question' must be a question's id (an integer from 1)");
+    return 0;
+}
+
 static int
 s_pow_take (const json_t *doc, public_req_t *req, request_problem_t *problem)
 {
@@ -380,16 +390,10 @@ public_body_parse (public_route_t route, const char *bytes, size_t len, public_r
             || s_code_take (doc, req, problem) != 0)
             goto done;
         if (s_string (doc, "round", 64, problem) != 0 || s_string (doc, "unit", 64, problem) != 0
+            || s_question (doc, problem) != 0
             || s_string (doc, "text", 65536, problem) != 0
             || s_sealed_check (doc, problem) != 0 || s_evidence_check (doc, problem) != 0)
             goto done;
-        /* a question is named by the id public.status gives: an integer, as intake's schema has it */
-        const json_t *question = json_object_get (doc, "question");
-        if (question && (!json_is_integer (question) || json_integer_value (question) < 1)) {
-            s_bad (problem, "bad-member", "请求字段格式不正确",
-                   "'question' must be a positive integer (a question id of public.status)");
-            goto done;
-        }
         const char *round = json_string_value (json_object_get (doc, "round"));
         const char *unit = json_string_value (json_object_get (doc, "unit"));
         if ((round && !s_id_valid (round)) || (unit && !s_id_valid (unit))) {

@@ -1,11 +1,11 @@
 /*  intake.h: what the intake service's modules share (docs/services/intake.md).
 
     One module per concern: policy (the policies.intake section of the config), identity (the
-    reporter's identity, encrypted at rest), units, rounds, problems, stats (helpers shared by
-    every service's handlers are in common/handler.h); routes.c ties them into the service's
-    routes, main.c into the service. Handlers run inside the common service loop
-    (common/service.h): they check roles, read and write the intake tables, and emit events;
-    the loop commits.
+    reporter's identity, encrypted at rest), units, rounds, problems, stats, public (the public
+    channel, 码上巡; helpers shared by every service's handlers are in common/handler.h);
+    routes.c ties them into the service's routes, main.c into the service. Handlers run inside
+    the common service loop (common/service.h): they check roles, read and write the intake
+    tables, and emit events; the loop commits.
 */
 #ifndef XC_INTAKE_H
 #define XC_INTAKE_H
@@ -178,6 +178,9 @@ int intake_problem_report (xc_call_t *call, void *state);
 int intake_problem_classify (xc_call_t *call, void *state);
 int intake_problem_merge (xc_call_t *call, void *state);
 int intake_problem_get (xc_call_t *call, void *state);
+/* The files' access callback (common/files.h): may the caller read record "problem:<id>"
+   as problem.get would let it. 1, 0, or -1 after failing the call. */
+int intake_file_readable (xc_call_t *call, const char *record, void *state);
 int intake_problem_list (xc_call_t *call, void *state);
 /* problem.categories: the policy's categories in its order, with their name paths. */
 int intake_problem_categories (xc_call_t *call, void *state);
@@ -189,10 +192,13 @@ int intake_problems_feed_back_round (xc_call_t *call, const intake_t *intake, co
     apply) and emits problem.recorded: 0 with *id set, or -1 after failing the call. */
 int intake_problem_record (xc_call_t *call, const intake_t *intake, const json_t *data, json_int_t *id);
 
-/* public.c: the public channel (码上巡; docs/services/intake.md, "The public channel") */
-extern const xc_field_t intake_public_policy_fields[];   /* its schema */
+/* policy.c: policies.intake.public, its schema and its loading (called by
+   intake_policy_load, after the categories and severities it checks against) */
+extern const xc_field_t intake_public_policy_fields[];
 int intake_public_policy_load (intake_public_policy_t *policy, const json_t *section,
                                const intake_policy_t *intake_policy, xc_err_t *err);
+
+/* public.c: the public channel (码上巡; docs/services/intake.md, "The public channel") */
 int intake_public_keys (intake_t *intake);   /* derives the sealing key pair at start */
 int intake_public_info (xc_call_t *call, void *state);
 int intake_public_report (xc_call_t *call, void *state);

@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "common/files.h"
 #include "common/keys.h"
 #include "services/intake/intake.h"
 
@@ -135,6 +136,8 @@ static const xc_migration_t s_migrations[] = {
       " asked_by TEXT NOT NULL, asked_at INTEGER NOT NULL, answer TEXT, answer_evidence TEXT,"
       " answered_at INTEGER);"
       "CREATE INDEX public_questions_by_problem ON public_questions (problem, id);" },
+    /* issue 24: evidence files, encrypted, and the records naming them (common/files.h) */
+    { "evidence files", XC_FILES_MIGRATION },
 };
 
 /* ------------------------------------------------------------------ hooks */
@@ -155,7 +158,7 @@ s_start (xc_service_t *service, void *state, xc_err_t *err)
         return -1;
     if (intake_public_keys (intake) != 0)
         return xc_err_set (err, XC_E_INTERNAL, "unable to derive the public sealing key");
-    return 0;
+    return xc_files_init (service, "intake", intake_file_readable, intake, err);
 }
 
 static bool

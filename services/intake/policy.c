@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/files.h"
 #include "common/schema.h"
 #include "services/intake/intake.h"
 
@@ -23,7 +24,10 @@ static const xc_field_t s_organ_fields[] = {
 static const xc_field_t s_name = { .type = XC_T_STRING, .min = 1, .max = XC_NAME_MAX - 1 };
 
 /* policies.intake.public: the public channel (public.c) */
-static const xc_field_t s_stage = { .type = XC_T_STRING, .min = 1, .max = XC_NAME_MAX - 1 };
+static const char *const s_round_stages[] = { "planned", "stationed", "withdrawn", "reported",
+                                              "feedback_delivered", "rectifying", "rectification_reported",
+                                              "evaluated", "closed", NULL };
+static const xc_field_t s_stage = { .type = XC_T_STRING, .one_of = s_round_stages };
 static const xc_field_t s_step = { .type = XC_T_STRING, .min = 1, .max = 511 };
 static const char *const s_contact_roles[] = { "office", "team", NULL };
 static const xc_field_t s_contact_reader = { .type = XC_T_STRING, .one_of = s_contact_roles };
@@ -57,6 +61,8 @@ static const xc_field_t s_fields[] = {
     { .name = "lookback_new_targets", .type = XC_T_STRING, .one_of = s_lookback_rules },
     { .name = "definitions", .type = XC_T_MAP, .max = INTAKE_MAX_DEFINITIONS, .items = &s_definition },
     { .name = "public", .type = XC_T_OBJECT, .fields = intake_public_policy_fields },
+    /* evidence files (common/files.h, docs/files.md) */
+    { .name = "files", .type = XC_T_OBJECT, .fields = xc_files_policy_fields },
     { .name = NULL },
 };
 
@@ -378,8 +384,13 @@ intake_public_policy_load (intake_public_policy_t *policy, const json_t *section
     json_array_foreach (json_object_get (section, "contact_readers"), i, v)
         if (strcmp (json_string_value (v), "team") == 0)
             policy->team_reads_contact = true;
-    s_copy (policy->category, sizeof policy->category, section, "category", "public_concerns");
-    s_copy (policy->severity, sizeof policy->severity, section, "severity", "general");
+    /* without a setting: public_concerns and general when the deployment has them, else its
+       first category and severity */
+    s_copy (policy->category, sizeof policy->category, section, "category",
+            intake_policy_category (intake_policy, "public_concerns") ? "public_concerns"
+                                                                      : intake_policy->categories[0].id);
+    s_copy (policy->severity, sizeof policy->severity, section, "severity",
+            intake_policy_severity (intake_policy, "general") ? "general" : intake_policy->severities[0]);
     if (!intake_policy_category (intake_policy, policy->category))
         return xc_err_set (err, XC_E_CONFIG, "policies.intake.public.category: '%s' is not a category",
                            policy->category);

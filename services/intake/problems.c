@@ -5,6 +5,7 @@
 
 #include "common/clock.h"
 #include "common/codec.h"
+#include "common/files.h"
 #include "services/intake/intake.h"
 
 /*  Emits an event about problem id (data stolen), keeping its outbox id: problem.get gives the
@@ -407,6 +408,12 @@ intake_problem_record (xc_call_t *call, const intake_t *intake, const json_t *da
     if (xc_call_exec (call, stmt, "unable to record the source") != 0)
         return -1;
 
+    /* stored evidence files are linked to the problem now (no half upload is named) */
+    char record[48];
+    snprintf (record, sizeof record, "problem:%lld", (long long) id);
+    if (xc_files_link (call, evidence, record) != 0)
+        return -1;
+
     const json_t *reporter = json_object_get (data, "reporter");
     if (reporter) {
         unsigned char *blob;
@@ -758,6 +765,30 @@ intake_problem_merge (xc_call_t *call, void *state)
         return -1;
     xc_call_result (call, json_pack ("{s:I, s:O}", "into", into, "from", from));
     return 0;
+}
+
+int
+intake_file_readable (xc_call_t *call, const char *record, void *state)
+{
+    const intake_t *intake = state;
+    long long id;
+    char tail;
+    if (sscanf (record, "problem:%lld%c", &id, &tail) != 1)
+        return 0;
+    const char *district;
+    if (xc_call_district (call, &district) != 0)
+        return -1;
+    json_t *problem = s_problem_json (call, (json_int_t) id);
+    if (!problem)
+        return 0;
+    intake_scope_t scope = INTAKE_SCOPE_NONE;
+    int may;
+    if (district)
+        may = s_district_scope (call, problem, district, &scope) != 0 ? -1 : scope != INTAKE_SCOPE_NONE;
+    else
+        may = s_may_read (call, intake, problem);
+    json_decref (problem);
+    return may;
 }
 
 int

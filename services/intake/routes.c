@@ -1,6 +1,7 @@
 /*  routes.c: the intake service's commands and queries, who may send each and the schema of
     its data (common/service.h). main.c gives them to the service; tests/fuzz checks the schemas
     against hostile data. */
+#include "common/files.h"
 #include "services/intake/intake.h"
 
 /* a district office (role district) acts within its district: the handlers check the scope
@@ -18,6 +19,13 @@ static const char *const s_askers[] = { "office", "district", "team", NULL };
 static const char *const s_contact_readers[] = { "office", "team", NULL };
 static const char *const s_round_readers[] = { "office", "team", "service", "district", NULL };
 static const char *const s_stats_readers[] = { "office", "service", "district", NULL };
+/* evidence files (common/files.h): who reports uploads; who reads problems reads their files
+   (intake_file_readable decides which); the public carries uploads but reads nothing back */
+static const char *const s_file_uploaders[] = { "team", "petition", "audit", "public", "office",
+                                                "district", NULL };
+static const char *const s_file_readers[] = { "office", "team", "petition", "audit", "service",
+                                              "district", NULL };
+static const char *const s_file_checkers[] = { "office", "service", NULL };
 
 static const char *const s_levels[] = { "city_department", "district", "town", "village", "soe",
                                         "school", "hospital", "other", NULL };
@@ -231,6 +239,10 @@ static const xc_field_t s_problem_ask[] = {
     { .name = "problem", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX },
     { .name = "text", .type = XC_T_STRING, .required = true, .min = 1, .max = 20000 },
     { .name = NULL } };
+static const xc_field_t s_file_begin[] = XC_FILES_BEGIN_FIELDS;
+static const xc_field_t s_file_append[] = XC_FILES_APPEND_FIELDS;
+static const xc_field_t s_file_status[] = XC_FILES_STATUS_FIELDS;
+static const xc_field_t s_file_read[] = XC_FILES_READ_FIELDS;
 
 static const xc_route_t s_routes[] = {
     { "unit.register", XC_COMMAND, s_offices, s_unit_register, intake_unit_register },
@@ -258,6 +270,11 @@ static const xc_route_t s_routes[] = {
     { "problem.ask", XC_COMMAND, s_askers, s_problem_ask, intake_problem_ask },
     /* a command, not a query: each opening is recorded (an event) before the contact is shown */
     { "problem.contact", XC_COMMAND, s_contact_readers, s_problem_get, intake_problem_contact },
+    { "file.begin", XC_COMMAND, s_file_uploaders, s_file_begin, xc_files_begin },
+    { "file.append", XC_COMMAND, s_file_uploaders, s_file_append, xc_files_append },
+    { "file.status", XC_QUERY, s_file_uploaders, s_file_status, xc_files_status },
+    { "file.read", XC_QUERY, s_file_readers, s_file_read, xc_files_read },
+    { "file.check", XC_QUERY, s_file_checkers, NULL, xc_files_check },
 };
 
 static const char *const s_link_kinds[] = { "linked", "crossed", "raised", NULL };

@@ -347,8 +347,12 @@ rectify_plan (xc_call_t *call, void *state)
     if (rectify_deadline_run (call, rectify, item.id, "plan", 0, false) != 0
         || s_set_state (call, item.id, "planned") != 0)
         return -1;
+    const json_t *evidence = json_object_get (xc_call_msg (call)->data, "evidence");
+    if (rectify_files_link (call, item.id, evidence) != 0)
+        return -1;
     return s_done (call, &item, "planned", "planned", "rectify.planned",
-                   json_pack ("{s:O, s:o}", "measures", measures, "due", long_term ? json_null () : json_string (due)),
+                   json_pack ("{s:O, s:o, s:O*}", "measures", measures, "due",
+                              long_term ? json_null () : json_string (due), "evidence", evidence),
                    on);
 }
 
@@ -418,7 +422,8 @@ rectify_claim (xc_call_t *call, void *state)
     if (xc_call_exec (call, stmt, "unable to record the claim") != 0
         || rectify_deadline_run (call, rectify, item.id, "item", 0, false) != 0
         || rectify_deadline_run (call, rectify, item.id, "plan", 0, false) != 0
-        || s_set_state (call, item.id, "claimed") != 0)
+        || s_set_state (call, item.id, "claimed") != 0
+        || rectify_files_link (call, item.id, json_object_get (data, "evidence")) != 0)
         return -1;
     return s_done (call, &item, "claimed", "claimed", "rectify.claimed",
                    xc_json_pick (data, (const char *const[]) { "completion", "evidence", "outcomes", NULL }), today);
@@ -461,6 +466,8 @@ rectify_review (xc_call_t *call, void *state)
         return s_done (call, &item, "reopened", "reopened", "rectify.reopened", json_pack ("{s:s}", "reason", reason),
                        today);
     }
+    if (rectify_files_signoff (call, item.id) != 0)
+        return -1;
     stmt = xc_call_stmt (call,
         "UPDATE items SET state = 'closed', closed_on = ?2, (completion, claimed_on) ="
         " (SELECT completion, claimed_on FROM claims WHERE item = ?1 ORDER BY n DESC LIMIT 1) WHERE id = ?1");

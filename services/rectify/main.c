@@ -2,6 +2,7 @@
     return visits and evaluation (docs/services/rectify.md). */
 #include <string.h>
 
+#include "common/files.h"
 #include "services/rectify/rectify.h"
 
 static rectify_t s_rectify;
@@ -117,6 +118,8 @@ static const xc_migration_t s_migrations[] = {
       " SELECT item, id FROM (SELECT id, json_extract (jws_payload (message), '$.data.item') AS item FROM outbox"
       " WHERE type NOT IN ('calendar.missing', 'document.issued', 'rectify.regime_set') LIMIT -1)"
       " WHERE typeof (item) = 'integer' AND item > 0;" },
+    /* issue 24: evidence files, encrypted, and the items naming them (common/files.h) */
+    { "evidence files", XC_FILES_MIGRATION },
 };
 
 static const char *const s_readers[] = { "office", "service", "unit", "discipline", "audit", "district", NULL };
@@ -128,7 +131,9 @@ s_start (xc_service_t *service, void *state, xc_err_t *err)
     if (rectify_policy_load (&rectify->policy, xc_service_config (service), err) != 0)
         return -1;
     sqlite3 *db = xc_store_db (xc_service_store (service));
-    return rectify_scope_load (rectify, db, err) != 0 ? -1 : rectify_rounds_load (rectify, db, err);
+    if (rectify_scope_load (rectify, db, err) != 0 || rectify_rounds_load (rectify, db, err) != 0)
+        return -1;
+    return rectify_files_init (service, rectify, err);
 }
 
 /*  "round:<round>": every reader but a district office that neither owns nor reads the round.

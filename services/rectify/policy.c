@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/codec.h"
+#include "common/files.h"
 #include "common/schema.h"
 #include "services/rectify/rectify.h"
 
@@ -86,6 +87,11 @@ static const xc_field_t s_documents_fields[] = {
     { .name = "district_issuer", .type = XC_T_OBJECT, .fields = s_doc_issuer_fields },
     { .name = NULL },
 };
+/* policies.rectify.evidence (files.c) */
+const xc_field_t rectify_evidence_policy_fields[] = {
+    { .name = "signoff_requires_files", .type = XC_T_BOOLEAN },
+    { .name = NULL },
+};
 static const xc_field_t s_fields[] = {
     { .name = "documents", .type = XC_T_OBJECT, .fields = s_documents_fields },
     { .name = "history_roles", .type = XC_T_ARRAY, .max = RECTIFY_MAX_ROLES, .items = &s_role },
@@ -97,6 +103,9 @@ static const xc_field_t s_fields[] = {
     { .name = "grades", .type = XC_T_ARRAY, .min = 1, .max = RECTIFY_MAX_GRADES, .items = &s_grade },
     { .name = "interview", .type = XC_T_OBJECT, .fields = s_interview_fields },
     { .name = "districts", .type = XC_T_MAP, .max = 256, .items = &s_district },
+    /* evidence files (common/files.h, services/rectify/files.c, docs/files.md) */
+    { .name = "files", .type = XC_T_OBJECT, .fields = xc_files_policy_fields },
+    { .name = "evidence", .type = XC_T_OBJECT, .fields = rectify_evidence_policy_fields },
     { .name = NULL },
 };
 

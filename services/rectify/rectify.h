@@ -96,6 +96,15 @@ const xc_route_t *rectify_routes (size_t *n);
 /* The service's timer: deadlines, then return visits. */
 int rectify_tick (xc_call_t *call, void *state);
 
+/* files.c: evidence files (common/files.h): items' files, read as rectify.get reads the item */
+extern const xc_field_t rectify_evidence_policy_fields[];
+int rectify_files_init (xc_service_t *service, rectify_t *rectify, xc_err_t *err);
+/* Links a claim's or plan's evidence to its item ("item:<id>"): 0, or -1 after failing. */
+int rectify_files_link (xc_call_t *call, json_int_t item, const json_t *evidence);
+/* With policies.rectify.evidence.signoff_requires_files: the latest claim's evidence must be
+   stored files (conflict otherwise). 0, or -1 after failing. */
+int rectify_files_signoff (xc_call_t *call, json_int_t item);
+
 /* policy.c */
 int rectify_policy_load (rectify_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);
 /* Frees what a loaded policy owns (its definitions). */

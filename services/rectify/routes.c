@@ -1,6 +1,7 @@
 /*  routes.c: the rectify service's commands and queries, who may send each and the schema of
     its data (common/service.h). main.c gives them to the service; tests/fuzz checks the schemas
     against hostile data. */
+#include "common/files.h"
 #include "services/rectify/rectify.h"
 
 /* the office sends a unit's command only to record it from history (with occurred_on) */
@@ -37,9 +38,16 @@ static const xc_field_t s_measure_fields[] = {
     { .name = NULL },
 };
 static const xc_field_t s_measure = { .type = XC_T_OBJECT, .fields = s_measure_fields };
+static const xc_field_t s_evidence_fields[] = {
+    TEXT ("file", true, 255),
+    { .name = "sha256", .type = XC_T_STRING, .required = true, .min = 64, .max = 64 },
+    { .name = NULL },
+};
+static const xc_field_t s_evidence = { .type = XC_T_OBJECT, .fields = s_evidence_fields };
 static const xc_field_t s_plan[] = {
     ITEM_ID,
     { .name = "measures", .type = XC_T_ARRAY, .required = true, .min = 1, .max = 50, .items = &s_measure },
+    { .name = "evidence", .type = XC_T_ARRAY, .max = 50, .items = &s_evidence },
     TEXT ("note", false, 4000),
     OCCURRED_ON,
     { .name = NULL },
@@ -51,12 +59,6 @@ static const xc_field_t s_progress[] = {
     OCCURRED_ON,
     { .name = NULL },
 };
-static const xc_field_t s_evidence_fields[] = {
-    TEXT ("file", true, 255),
-    { .name = "sha256", .type = XC_T_STRING, .required = true, .min = 64, .max = 64 },
-    { .name = NULL },
-};
-static const xc_field_t s_evidence = { .type = XC_T_OBJECT, .fields = s_evidence_fields };
 static const xc_field_t s_outcome_fields[] = {
     { .name = "institutional_measures", .type = XC_T_INTEGER, .min = 0, .max = 10000 },
     MONEY ("money_recovered_fen"), MONEY ("money_written_off_fen"),
@@ -211,6 +213,16 @@ static const char *const s_register_readers[] = { "office", "district", "service
 
 /*  A unit acts on its own items only and a reader sees only its scope: the handlers check
     that against the item's unit. Anyone else may query and gets nothing (stats count nothing). */
+/* evidence files (common/files.h): the unit uploads for its claims and plans (the office too,
+   from history); whoever may rectify.get an item reads its files (files.c decides) */
+static const char *const s_file_uploaders[] = { "unit", "office", "district", NULL };
+static const char *const s_file_readers[] = { "office", "district", "unit", "audit", "discipline", "service", NULL };
+static const char *const s_file_checkers[] = { "office", "service", NULL };
+static const xc_field_t s_file_begin[] = XC_FILES_BEGIN_FIELDS;
+static const xc_field_t s_file_append[] = XC_FILES_APPEND_FIELDS;
+static const xc_field_t s_file_status[] = XC_FILES_STATUS_FIELDS;
+static const xc_field_t s_file_read[] = XC_FILES_READ_FIELDS;
+
 static const xc_route_t s_routes[] = {
     { "rectify.plan", XC_COMMAND, s_unit_or_office, s_plan, rectify_plan },
     { "rectify.progress", XC_COMMAND, s_unit_or_office, s_progress, rectify_progress },
@@ -230,6 +242,11 @@ static const xc_route_t s_routes[] = {
     { "document.get", XC_QUERY, s_register_readers, s_document_get, rectify_document_get },
     { "document.list", XC_QUERY, s_register_readers, s_document_list, rectify_document_list },
     { "document.kinds", XC_QUERY, s_register_readers, s_document_kinds, rectify_document_kinds },
+    { "file.begin", XC_COMMAND, s_file_uploaders, s_file_begin, xc_files_begin },
+    { "file.append", XC_COMMAND, s_file_uploaders, s_file_append, xc_files_append },
+    { "file.status", XC_QUERY, s_file_uploaders, s_file_status, xc_files_status },
+    { "file.read", XC_QUERY, s_file_readers, s_file_read, xc_files_read },
+    { "file.check", XC_QUERY, s_file_checkers, NULL, xc_files_check },
 };
 
 const xc_route_t *

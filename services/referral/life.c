@@ -618,6 +618,8 @@ referral_outcome (xc_call_t *call, void *state)
         return -1;
     sqlite3_int64 n = sqlite3_last_insert_rowid (xc_call_db (call));
     (void) n;
+    if (referral_files_link (call, r.id, json_object_get (data, "evidence")) != 0)
+        return -1;
     size_t i;
     const json_t *person;
     json_array_foreach (json_object_get (data, "people"), i, person) {

@@ -2,6 +2,7 @@
     (docs/services/referral.md). */
 #include <string.h>
 
+#include "common/files.h"
 #include "services/referral/referral.h"
 
 static referral_t s_referral;
@@ -103,6 +104,8 @@ static const xc_migration_t s_migrations[] = {
       "INSERT OR IGNORE INTO referral_events (referral, event_id)"
       " SELECT referral, id FROM (SELECT id, json_extract (jws_payload (message), '$.data.referral') AS referral"
       " FROM outbox WHERE type <> 'lead.read' LIMIT -1) WHERE typeof (referral) = 'integer' AND referral > 0;" },
+    /* issue 24: evidence files, encrypted, and the referrals naming them (common/files.h) */
+    { "evidence files", XC_FILES_MIGRATION },
 };
 
 static const char *const s_anyone[] = { "*", NULL };
@@ -111,7 +114,9 @@ static int
 s_start (xc_service_t *service, void *state, xc_err_t *err)
 {
     referral_t *referral = state;
-    return referral_policy_load (&referral->policy, xc_service_config (service), err);
+    if (referral_policy_load (&referral->policy, xc_service_config (service), err) != 0)
+        return -1;
+    return referral_files_init (service, referral, err);
 }
 
 static const char *const s_sources[] = { "intake", NULL };

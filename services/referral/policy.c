@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/files.h"
 #include "common/schema.h"
 #include "services/referral/referral.h"
 
@@ -49,6 +50,8 @@ static const xc_field_t s_fields[] = {
     { .name = "outcomes", .type = XC_T_OBJECT, .fields = s_outcome_fields },
     { .name = "definitions", .type = XC_T_MAP, .max = 64, .items = &s_definition },
     { .name = "districts", .type = XC_T_MAP, .max = REFERRAL_MAX_DISTRICTS, .items = &s_district },
+    /* evidence files (common/files.h, docs/files.md) */
+    { .name = "files", .type = XC_T_OBJECT, .fields = xc_files_policy_fields },
     { .name = NULL },
 };
 

@@ -70,6 +70,12 @@ typedef struct {
    hands them to xc_service_main, tests/fuzz checks hostile data against their schemas. */
 const xc_route_t *referral_routes (size_t *n);
 
+/* files.c: evidence files (common/files.h): an outcome's files, read as referral.get reads
+   the referral */
+int referral_files_init (xc_service_t *service, referral_t *referral, xc_err_t *err);
+/* Links an outcome's evidence to its referral ("referral:<id>"): 0, or -1 after failing. */
+int referral_files_link (xc_call_t *call, json_int_t id, const json_t *evidence);
+
 /* policy.c */
 int referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_err_t *err);
 /* The policy's JSON (outcome kinds, definitions); a failed load has freed it already. */

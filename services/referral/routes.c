@@ -1,6 +1,7 @@
 /*  routes.c: the referral service's commands and queries, who may send each and the schema of
     its data (common/service.h). main.c gives them to the service; tests/fuzz checks the schemas
     against hostile data. */
+#include "common/files.h"
 #include "services/referral/referral.h"
 
 /* the city office; a district office for its own rounds (the handlers check the scope) */
@@ -54,8 +55,16 @@ static const xc_field_t s_person_fields[] = {
     { .name = NULL },
 };
 static const xc_field_t s_person = { .type = XC_T_OBJECT, .fields = s_person_fields };
+static const xc_field_t s_evidence = {
+    .type = XC_T_OBJECT,
+    .fields = (const xc_field_t[]) {
+        { .name = "file", .type = XC_T_STRING, .required = true, .min = 1, .max = 255 },
+        { .name = "sha256", .type = XC_T_STRING, .required = true, .min = 64, .max = 64 },
+        { .name = NULL } },
+};
 static const xc_field_t s_outcome[] = {
     REFERRAL_ID,
+    { .name = "evidence", .type = XC_T_ARRAY, .max = 50, .items = &s_evidence },
     { .name = "case_filed", .type = XC_T_BOOLEAN, .required = true },
     { .name = "people", .type = XC_T_ARRAY, .min = 0, .max = 1000, .items = &s_person },
     COUNT ("party_sanctions"), COUNT ("administrative_sanctions"), COUNT ("organizational_handling"),
@@ -116,6 +125,16 @@ static const xc_field_t s_list[] = {
 
 /*  Transitions are open to every role here: the handler checks that the sender is the
     referral's target, whatever its role. referral.get is a command: each read is logged. */
+/* evidence files (common/files.h): whoever may be a referral's target uploads for its
+   outcome; files.c decides who reads (as referral.get) */
+static const char *const s_file_users[] = { "office", "district", "team", "petition", "audit", "unit",
+                                            "discipline", "department", "service", NULL };
+static const char *const s_file_checkers[] = { "office", "service", NULL };
+static const xc_field_t s_file_begin[] = XC_FILES_BEGIN_FIELDS;
+static const xc_field_t s_file_append[] = XC_FILES_APPEND_FIELDS;
+static const xc_field_t s_file_status[] = XC_FILES_STATUS_FIELDS;
+static const xc_field_t s_file_read[] = XC_FILES_READ_FIELDS;
+
 static const xc_route_t s_routes[] = {
     { "referral.create", XC_COMMAND, s_offices, s_create, referral_create },
     { "referral.acknowledge", XC_COMMAND, s_anyone, s_acknowledge, referral_acknowledge },
@@ -132,6 +151,11 @@ static const xc_route_t s_routes[] = {
     { "referral.stats", XC_QUERY, s_offices, s_stats, referral_stats },
     /* whoever may send referral.outcome (anyone, as a target) may ask which kinds it takes */
     { "referral.outcome_kinds", XC_QUERY, s_anyone, NULL, referral_outcome_kinds },
+    { "file.begin", XC_COMMAND, s_file_users, s_file_begin, xc_files_begin },
+    { "file.append", XC_COMMAND, s_file_users, s_file_append, xc_files_append },
+    { "file.status", XC_QUERY, s_file_users, s_file_status, xc_files_status },
+    { "file.read", XC_QUERY, s_file_users, s_file_read, xc_files_read },
+    { "file.check", XC_QUERY, s_file_checkers, NULL, xc_files_check },
 };
 
 const xc_route_t *

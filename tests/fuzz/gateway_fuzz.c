@@ -18,6 +18,7 @@
 #include "common/json_read.h"
 #include "services/gateway/metrics.h"
 #include "services/gateway/request.h"
+#include "services/gateway/public.h"
 #include "tests/fuzz/fuzz.h"
 
 #include <ctype.h>
@@ -127,7 +128,8 @@ s_check_route (const request_world_t *world, const char *method, const char *url
             XC_FUZZ_ASSERT (strcmp (req->allow, "POST") == 0 ? strcmp (method, "POST") != 0
                             : !s_is_get (method) && strcmp (req->allow, "GET, HEAD") == 0);
         if (req->problem.status == 415)
-            XC_FUZZ_ASSERT (strcmp (method, "POST") == 0 && !request_media_type_is_jose (ctype));
+            XC_FUZZ_ASSERT (strcmp (method, "POST") == 0
+                            && (!request_media_type_is_jose (ctype) || strncmp (url, "/v1/public/", 11) == 0));
         return;
     case REQUEST_HEALTHZ:
         XC_FUZZ_ASSERT (strcmp (url, "/healthz") == 0);
@@ -149,6 +151,11 @@ s_check_route (const request_world_t *world, const char *method, const char *url
         XC_FUZZ_ASSERT (request_media_type_is_jose (ctype));
         XC_FUZZ_ASSERT (req->too_big == (length && strtoull (length, NULL, 10) > world->max_body));
         XC_FUZZ_ASSERT (req->problem.status == 0);
+        return;
+    case REQUEST_PUBLIC:
+        /* only with the public channel on, and only its own paths (public.h) */
+        XC_FUZZ_ASSERT (world->public_on && req->public_route != PUBLIC_NONE
+                        && public_route_of (url) == (public_route_t) req->public_route);
         return;
     default:
         XC_FUZZ_ASSERT (!"an action request.h does not name");
@@ -248,6 +255,24 @@ s_check_reply (const uint8_t *frame, size_t len)
     XC_FUZZ_ASSERT (reply.has_corr ? s_lower_uuid (reply.corr) : reply.corr[0] == '\0');
 }
 
+/* A public route's body (public.h): refused as 400 with a problem, or data to sign that
+   holds neither the receipt code nor the PoW. */
+static void
+s_check_public (const request_t *req, const uint8_t *body, size_t len)
+{
+    public_req_t pub;
+    request_problem_t problem = { 0 };
+    if (public_body_parse ((public_route_t) req->public_route, (const char *) body, len, &pub, &problem) != 0) {
+        XC_FUZZ_ASSERT (problem.status == 400);
+        s_check_problem (&problem);
+        return;
+    }
+    XC_FUZZ_ASSERT (json_is_object (pub.data) && pub.type[0]);
+    XC_FUZZ_ASSERT (!json_object_get (pub.data, "code") && !json_object_get (pub.data, "pow"));
+    XC_FUZZ_ASSERT (!pub.code[0] || public_code_valid (pub.code));
+    public_req_clear (&pub);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -256,7 +281,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     static const size_t pieces[] = { 1, 7, 64, SIZE_MAX };
     uint8_t settings = data[0];
     const request_world_t world = { .services = s_names, .n_services = N_NAMES,
-                                    .max_body = settings & 4 ? 64 : 4096 };
+                                    .max_body = settings & 4 ? 64 : 4096,
+                                    .public_on = (settings & 32) != 0 };
     const uint8_t *p = data + 1, *end = data + size;
     char *method = s_line (&p, end), *url = s_line (&p, end);
     char *ctype = s_line (&p, end), *length = s_line (&p, end);
@@ -267,6 +293,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         s_check_route (&world, method, url, ct, cl, &req);
         if (req.action == REQUEST_POST)
             s_check_body (&world, &req, p, (size_t) (end - p), pieces[settings & 3]);
+        if (req.action == REQUEST_PUBLIC && strcmp (method, "POST") == 0)
+            s_check_public (&req, p, (size_t) (end - p));
     }
     s_check_reply (p, (size_t) (end - p));
     free (method);

@@ -220,6 +220,12 @@ class Suite:
             write_json(os.path.join(folder, "secret.json"),
                        {"kty": "oct", "k": xcwire.b64u(os.urandom(32))}, 0o600)
             conf["intake"]["secret_key"] = "secret.json"
+        # rectify and referral keep evidence files encrypted with their own (common/files.h)
+        for name in ("rectify", "referral"):
+            if name in conf:
+                write_json(os.path.join(folder, f"{name}.secret"),
+                           {"kty": "oct", "k": xcwire.b64u(os.urandom(32))}, 0o600)
+                conf[name]["secret_key"] = f"{name}.secret"
         self.config_path = os.path.join(folder, "config.json")
         self.config = {
             "deployment": "pytest", "utc_offset": "+08:00", "registry": "principals.json",

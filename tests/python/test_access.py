@@ -288,6 +288,11 @@ def build(s):
         for stage, date in stages:
             ok(i.call(o, "round.advance", {"round": rid, "stage": stage, "date": date}))
 
+    def public_report(round_id, unit, text):
+        """A report through the public channel (the gateway's public principal): its problem."""
+        return ok(i.call(s.public, "public.report", {"round": round_id, "unit": unit, "text": text,
+                                                      "code_hash": xcwire.b64u(os.urandom(32))}))["problem"]
+
     def report(signer, source, summary, round_id=None, unit="U-A", detail="详见底稿", **extra):
         data = {"unit": unit, "category": "public_concerns", "summary": summary, "detail": detail,
                 "severity": "serious", "source": source, **extra}
@@ -305,6 +310,7 @@ def build(s):
         ok(i.call(o, "round.advance", {"round": "R1", "stage": stage, "date": day(n)}))
     # RD: the district D-1's own round (opened by the city office for it), on U-C
     round_("RD", "team-d", ["U-C"], day(-30), [("stationed", day(-20))], owner="D-1")
+    w.p_pub_d = public_report("RD", "U-C", "村道积水")       # a public report in the district's round
     w.p_d1 = report(s.team_d, "inspection_team", "村务公开不及时", "RD", "U-C")
     ok(i.call(o, "problem.classify", {"problem": w.p_d1, "dispositions": [
         {"kind": "feedback", "timeliness": "deadline"}]}))
@@ -320,7 +326,8 @@ def build(s):
     round_("R4", "team-1", ["U-A"], day(0), [])                          # office advances it
     w.p_pet = report(s.petition, "petition", "低保审核不严", reporter=REPORTER)
     w.p_aud = report(s.audit, "audit", "专项资金滞留")
-    w.p_pub = report(s.public, "public", "路灯长期不亮")
+    w.p_pub = public_report("R2", "U-A", "路灯长期不亮")      # through the public channel
+    w.p_pub3 = public_report("R3", "U-A", "垃圾清运不及时")   # team-2's round
     w.p_lead = report(s.petition, "petition", LEAD_SUMMARY, detail=LEAD_DETAIL)
     ok(i.call(o, "problem.classify", {"problem": w.p_lead, "dispositions": [
         {"kind": "lead", "body": "discipline-a", "note": LEAD_NOTE}]}))
@@ -429,6 +436,13 @@ def p_report(w, role, case):
     return w.signer(role), {**base, "source": source}
 
 
+def p_ask(w, role, case):
+    """A question on a public-channel problem: a team its round's (R2) or another team's (R3);
+    the district office its round's (RD) or the city's (R2)."""
+    pid = {("team", "out"): w.p_pub3, ("district", "in"): w.p_pub_d}.get((role, case), w.p_pub)
+    return w.signer(role), {"problem": pid, "text": "探针提问"}
+
+
 def p_round_get(w, role, case):
     return w.signer(role), {"round": {"in": "R2", "out": "R3"}.get(case, "R1")}
 
@@ -503,6 +517,15 @@ PROBES = {
     ("intake", "problem.list"): same({"limit": 5}),
     ("intake", "problem.categories"): same({}),
     ("intake", "intake.stats"): same({}),
+    # the public channel: R4 is planned (public.report: conflict, nothing stored); unknown codes
+    ("intake", "public.info"): same({"round": "R2", "unit": "U-A"}),
+    ("intake", "public.report"): same(lambda w: {"round": "R4", "unit": "U-A", "text": "探针",
+                                                 "code_hash": xcwire.b64u(os.urandom(32))}),
+    ("intake", "public.status"): same(lambda w: {"code_hash": xcwire.b64u(os.urandom(32))}),
+    ("intake", "public.answer"): same(lambda w: {"code_hash": xcwire.b64u(os.urandom(32)), "question": 1,
+                                                 "text": "探针"}),
+    ("intake", "problem.ask"): p_ask,
+    ("intake", "problem.contact"): same(lambda w: {"problem": w.p_pub}),   # no contact: not_found
     ("referral", "referral.create"): same({"kind": "report", "target": "nobody-y", "title": "探针",
                                            "detail": "访问规则探针"}),
     ("referral", "referral.acknowledge"): p_referral({}),
@@ -560,6 +583,18 @@ PROBES = {
     ("notify", "notify.get"): p_notify_get,
     ("notify", "notify.stats"): same({}),
 }
+# evidence files (docs/files.md): an upload of nothing that exists, so every allowed cell is
+# answered ack, not_found or conflict and nothing is stored but an empty upload
+FILE_PROBES = {
+    "file.begin": same(lambda w: {"name": "探针.png", "size": 100, "sha256": uuid.uuid4().hex * 2}),
+    "file.append": same({"upload": "00000000-0000-4000-8000-000000000000", "offset": 0, "data": "AAAA"}),
+    "file.status": same({"upload": "00000000-0000-4000-8000-000000000000"}),
+    "file.read": same({"sha256": "ef" * 32}),
+    "file.check": same({}),
+}
+for _service in ("intake", "rectify", "referral"):
+    for _type, _probe in FILE_PROBES.items():
+        PROBES[(_service, _type)] = _probe
 for _service in SERVICES:
     PROBES[(_service, "events.read")] = same({"after": 0, "limit": 5})
     PROBES[(_service, "health")] = same({})
@@ -582,6 +617,7 @@ def d_unit(uid_, parent, level="town"):
 # units under D-1 ("in"), and of the city's: R1, R2 and R3 on U-A (a unit in D-1: the round, not
 # the unit, decides), U-B, the units without a district ("out"). Its other cells use PROBES.
 DISTRICT_PROBES = {
+    ("intake", "problem.ask"): p_ask,
     ("intake", "unit.register"): by_district(lambda w: {
         "in": d_unit(f"U-P{uid()}", "D-1"), "out": d_unit(f"U-P{uid()}", "D-2")}),
     ("intake", "unit.rename"): by_district(lambda w: {
@@ -985,9 +1021,9 @@ def test_a_lead_is_hidden_from_services_reporters_and_event_keys(world):
     # the office sees it whole
     got = ok(w.call("intake", w.s.office, "problem.get", {"problem": w.p_lead}))
     assert got["dispositions"] == [{"kind": "lead", "body": "discipline-a", "note": LEAD_NOTE}], got
-    for attr in ("public", "audit", "team"):
+    for attr in ("audit", "team"):
         assert answer(w.call("intake", w.who(attr), "problem.get", {"problem": w.p_lead})) == "not_found"
-    for attr in ("unit_a", "body_b", "dept"):
+    for attr in ("unit_a", "body_b", "dept", "public"):
         assert answer(w.call("intake", w.who(attr), "problem.get", {"problem": w.p_lead})) == "forbidden"
     # a redacted entry of a keyed event shows the message's id, not the key: body B cannot
     # learn the lead's number and due date from referral's events
@@ -1044,9 +1080,11 @@ def test_lists_exports_and_stats_are_filtered_to_the_scope(world, attr):
 
 def test_intake_lists_are_filtered_to_the_reporter_and_the_team(world):
     w = world
-    for attr in ("petition", "audit", "public"):
+    for attr in ("petition", "audit"):
         rows = w.pages("intake", w.who(attr), "problem.list")
         assert rows and {r["reported_by"] for r in rows} == {w.who(attr).iss}, rows
+    # the public channel reads none of the reports it carried
+    assert answer(w.call("intake", w.s.public, "problem.list", {})) == "forbidden"
     rows = w.pages("intake", w.s.team, "problem.list")
     assert rows and {r["round"] for r in rows} <= {"R1", "R2", "R4"}, rows
     rounds = w.pages("intake", w.s.team, "round.list")
@@ -1066,7 +1104,8 @@ def visible(w, service, attr, e, body, context):
     if role == "district":
         return district_visible(w, service, attr, e, body, context)
     if service == "intake":
-        return e["type"] not in {"problem.recorded", "problem.classified", "problem.referred"}
+        return e["type"] not in {"problem.recorded", "problem.classified", "problem.referred", "problem.asked",
+                                 "problem.answered", "problem.contact_opened"}
     if service == "referral":
         target = context["target"][body["data"]["referral"]]
         return p.iss == target or (role == "service" and e["type"] in ALERTS)

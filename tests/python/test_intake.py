@@ -137,8 +137,8 @@ def test_petition_report_read_back_by_office(intake):
         mine = result(c.call(signer, "problem.get", {"problem": problem}))
         assert mine["summary"] == SUMMARY and mine["detail"] == DETAIL
         assert "reporter" not in mine
-    # Another channel does not see it at all.
-    assert_error(c.call(intake.public, "problem.get", {"problem": problem}), "not_found")
+    # The public channel (the gateway's principal) reads no problem at all (issue 24).
+    assert_error(c.call(intake.public, "problem.get", {"problem": problem}), "forbidden")
 
     # The event: signed by intake, restricted to the office, and without the reporter.
     entries = read_events(c, intake.office)

@@ -106,8 +106,10 @@ def test_problem_categories_are_the_policys_own(intake):
             {"id": "village_banquets", "name": "村级违规吃喝",
              "path": "作风建设 › 违规吃喝 › 村级违规吃喝", "parent": "banquets"},
             {"id": "other", "name": "其他", "path": "其他", "parent": None}]
-    for signer in (intake.office, intake.petition, intake.public, intake.rectify):
+    for signer in (intake.office, intake.petition, intake.rectify):
         assert result(c.call(signer, "problem.categories", {})) == {"categories": want}
+    # the public channel's principal reads nothing but public.* (issue 24)
+    assert_error(c.call(intake.public, "problem.categories", {}), "forbidden")
     assert_error(c.call(intake.office, "problem.categories", {"category": "style"}), "schema")
 
 

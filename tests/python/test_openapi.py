@@ -247,7 +247,9 @@ def test_one_status_table_gateway_docs_and_generator_agree():
     code_refusals = {c: int(s) for s, c in re.findall(r'(?:s_problem|s_refuse|request_problem_set) \(\s*[&\w>.-]+,\s*(\d+),\s*"([a-z-]+)"', src)}
     assert code_refusals == docs_refusals, (code_refusals, docs_refusals)
     gen_refusals = {c: int(s) for s, codes, _ in gen.GATEWAY_ONLY for c in codes}
-    not_for_post = {"not-found", "registry-unreadable", "too-many-streams"}
+    # the public channel's own (docs/services/gateway.md, "The public channel"), not POST /v1/{service}'s
+    not_for_post = {"not-found", "registry-unreadable", "too-many-streams", "public-off", "busy",
+                    "signing-failed", "qr-failed"}
     assert {c: s for c, s in docs_refusals.items() if c not in not_for_post} == gen_refusals
     assert int(gen.NOT_A_REPLY[0]) == 502 and re.search(r"\| 502 \|", md)
 
@@ -262,8 +264,11 @@ def test_the_gateway_own_paths(doc):
     assert "text/event-stream" in hints["responses"]["200"]["content"]
     assert hints["parameters"][0]["schema"]["enum"] == list(SERVICES)
     assert "text/plain" in p["/metrics"]["get"]["responses"]["200"]["content"]
+    public = {f"/v1/public/{r}" for r in ("pow", "info", "report", "receipt", "answer", "files", "qr")}
     assert set(p) == {f"/v1/{s}" for s in SERVICES} | {"/healthz", "/v1/directory", "/v1/keys",
-                                                        "/v1/events/{service}/hints", "/metrics"}
+                                                        "/v1/events/{service}/hints", "/metrics"} | public
+    ack = p["/v1/public/report"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ack == {"$ref": "#/components/schemas/PublicAcknowledgement"}
 
 
 def test_a_message_signed_as_clients_sign_matches_the_schemas(report, tmp_path):

@@ -3,6 +3,7 @@ xc-gateway holding the public principal's key in front of the real xc-intake, sp
 http.client as a phone would, no sign-in. One world for the file; each test speaks from its own
 loopback address (127.0.0.N), so the per-address limits of one test do not touch another."""
 
+import base64
 import datetime
 import glob
 import hashlib
@@ -19,6 +20,7 @@ import pytest
 
 from checks import ok
 from conftest import Suite, write_json
+from fileslib import make_png
 from gatewaylib import Gateway, open_reply, stopped_at_end, unb64u
 
 BASE_URL = "https://xc.example.cn"
@@ -340,3 +342,85 @@ def test_one_pwhash_takes(world):
     t = time.perf_counter()
     code_hash("1234567890123456")
     print(f"one Argon2id (interactive ops, 16 MiB) in PyNaCl: {(time.perf_counter() - t) * 1000:.1f} ms")
+
+
+def signed_data(body):
+    """The data of a signed reply (the gateway passed intake's bytes through)."""
+    m = json.loads(body)
+    return json.loads(unb64u(m["payload"]))
+
+
+def test_the_public_uploads_a_photo_in_chunks_and_reports_with_it(world):
+    s, g = world
+    src = "127.0.0.20"
+    photo = make_png(48, 48, seed=7)
+    digest = hashlib.sha256(photo).hexdigest()
+    st, headers, body = request(g, "POST", "/v1/public/files",
+                                {"op": "begin", "name": "路灯.png", "size": len(photo), "sha256": digest}, src=src)
+    assert st == 200 and headers["content-type"] == "application/jose+json", (st, body)
+    begun = signed_data(body)["data"]["result"]
+    assert begun["offset"] == 0 and not begun["complete"], begun
+    half = len(photo) // 2
+    for start, end in ((0, half), (half, len(photo))):
+        st, _, body = request(g, "POST", "/v1/public/files", {
+            "op": "append", "upload": begun["upload"], "offset": start,
+            "data": base64.b64encode(photo[start:end]).decode()}, src=src)
+        assert st == 200, body
+    done = signed_data(body)["data"]["result"]
+    assert done["complete"] and done["offset"] == len(photo), done
+    # a status after: the sender's own
+    st, _, body = request(g, "POST", "/v1/public/files", {"op": "status", "upload": begun["upload"]}, src=src)
+    assert st == 200, body
+    code = new_code()
+    st, _, body = report(g, code, src, text="路灯坏了，附照片。",
+                         evidence=[{"file": "路灯.png", "sha256": digest}])
+    assert st == 200, body
+    problem_id = verify_ack(g, json.loads(body)["acknowledgement"], code)["data"]["result"]["problem"]
+    intake = s.client("intake")
+    got = ok(intake.call(s.office, "problem.get", {"problem": problem_id}))
+    assert [e["sha256"] for e in got["evidence"]] == [digest], got
+    read = ok(intake.call(s.office, "file.read", {"sha256": digest}))
+    assert base64.b64decode(read["data"]) == photo and read["type"] == "image/png", read["type"]
+    # the public reads nothing back, not even what it carried
+    st, _, _ = request(g, "POST", "/v1/public/files", {"op": "read", "sha256": digest}, src=src)
+    assert st == 400
+
+
+def test_the_upload_byte_budget_per_address(world):
+    s, g = world
+    src = "127.0.0.21"
+    big = make_png(160, 160, seed=3)                  # about 77 KB raw, compressed less
+    blob = big * 1                                    # one file; the budget is 300000 bytes an hour
+    digest = hashlib.sha256(blob).hexdigest()
+    st, _, body = request(g, "POST", "/v1/public/files",
+                          {"op": "begin", "name": "a.png", "size": len(blob), "sha256": digest}, src=src)
+    assert st == 200, body
+    upload = signed_data(body)["data"]["result"]["upload"]
+    chunk = base64.b64encode(blob[:60000]).decode()
+    statuses = []
+    for _ in range(6):                                # 6 x 60000 > 300000: refused before intake
+        statuses.append(request(g, "POST", "/v1/public/files",
+                                {"op": "append", "upload": upload, "offset": 0, "data": chunk}, src=src)[0])
+    assert 429 in statuses and statuses.index(429) == 5, statuses
+
+
+def test_a_team_asks_and_the_public_answers_once(world):
+    s, g = world
+    src = "127.0.0.22"
+    code = new_code()
+    st, _, body = report(g, code, src, text="小区门口占道经营。")
+    assert st == 200, body
+    problem_id = verify_ack(g, json.loads(body)["acknowledgement"], code)["data"]["result"]["problem"]
+    q = ok(s.client("intake").call(s.team, "problem.ask", {"problem": problem_id, "text": "请问具体是哪个门？"}))
+    st, _, body = request(g, "POST", "/v1/public/receipt", {"code": code, "pow": solve(g, src)[0]}, src=src)
+    assert st == 200, body
+    status = signed_data(body)["data"]
+    assert [x["text"] for x in status["questions"]] == ["请问具体是哪个门？"], status
+    answer = {"code": code, "question": q["question"], "text": "北门。"}
+    st, _, body = request(g, "POST", "/v1/public/answer", {**answer, "pow": solve(g, src)[0]}, src=src)
+    assert st == 200 and signed_data(body)["type"] == "ack", body
+    st, _, body = request(g, "POST", "/v1/public/answer", {**answer, "text": "南门。", "pow": solve(g, src)[0]},
+                          src=src)
+    assert st == 409 and signed_data(body)["data"]["code"] == "conflict", (st, body)
+    problem(request(g, "POST", "/v1/public/answer", {**answer, "question": "1", "pow": solve(g, src)[0]},
+                    src=src), 400, "bad-member")

@@ -231,6 +231,26 @@ s_report (int line, const char *iss, json_t *data)
 }
 #define REPORT(iss, round, unit, summary) s_report (__LINE__, iss, s_report_data (iss, round, unit, summary))
 
+/*  A report through the public channel (public.report, as the gateway's principal sends it,
+    with a random code_hash), into an open round on one of its targets: the problem's id. */
+static json_int_t
+s_public_report (int line, const char *round, const char *unit, const char *text)
+{
+    unsigned char hash[32];
+    randombytes_buf (hash, sizeof hash);
+    char *code_hash = xc_b64url_encode (hash, sizeof hash);
+    json_t *r = s_ok (line, "public-channel", "public.report",
+                      json_pack ("{s:s, s:s, s:s, s:s}", "round", round, "unit", unit, "text", text,
+                                 "code_hash", code_hash));
+    free (code_hash);
+    json_int_t id = json_integer_value (json_object_get (r, "problem"));
+    if (id <= 0)
+        FX_FAIL_AT (line, "public.report gave no problem id");
+    json_decref (r);
+    return id;
+}
+#define PUBLIC_REPORT(round, unit, text) s_public_report (__LINE__, round, unit, text)
+
 static json_t *
 s_problem_get (const char *iss, json_int_t id, xc_code_t *code_p)
 {
@@ -300,9 +320,9 @@ test_unit_register_get_list (void)
     CHECK (json_is_null (json_object_get (unit, "parent")) || !json_object_get (unit, "parent"));
     json_decref (events);
 
-    /* every one of the six roles reads units */
-    const char *readers[] = { "office", "team-1", "petition-bureau", "audit-bureau",
-                              "public-channel", "rectify" };
+    /* the roles that read units (not the public channel: it reads nothing but public.*) */
+    CHECK_INT (s_code ("public-channel", "unit.get", json_pack ("{s:s}", "unit", "U1-v1")), XC_E_FORBIDDEN);
+    const char *readers[] = { "office", "team-1", "petition-bureau", "audit-bureau", "rectify" };
     for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++) {
         r = OK (readers[i], "unit.get", json_pack ("{s:s}", "unit", "U1-v1"));
         CHECK_STR (json_string_value (json_object_get (r, "id")), "U1-v1");
@@ -638,7 +658,7 @@ test_problem_report_each_source (void)
     /* a petition without a round, audit into the round on a target, the public channel */
     json_int_t petition = REPORT ("petition-bureau", NULL, "U7-b", "信访反映违规收费");
     json_int_t audit = REPORT ("audit-bureau", "R7", "U7-b", "审计发现专项资金挪用");
-    json_int_t public = REPORT ("public-channel", NULL, "U7-a", "群众反映办事难");
+    json_int_t public = PUBLIC_REPORT ("R7", "U7-a", "群众反映办事难");
     CHECK (team > 0 && petition > team && audit > petition && public > audit);
 
     char types[512];
@@ -692,7 +712,7 @@ test_problem_report_each_source (void)
         json_int_t id;
         const char *source;
     } own[] = { { "petition-bureau", petition, "petition" }, { "audit-bureau", audit, "audit" },
-                { "public-channel", public, "public" } };
+                { "office", public, "public" } };
     for (size_t i = 0; i < 3; i++) {
         r = OK (own[i].iss, "problem.get", json_pack ("{s:I}", "problem", own[i].id));
         CHECK_STR (json_string_value (json_object_get (r, "source")), own[i].source);
@@ -702,6 +722,12 @@ test_problem_report_each_source (void)
     r = OK ("audit-bureau", "problem.get", json_pack ("{s:I}", "problem", audit));
     CHECK_STR (json_string_value (json_object_get (r, "round")), "R7");
     json_decref (r);
+    /* the public channel's report: by its principal, read by the office, not by the channel */
+    r = OK ("office", "problem.get", json_pack ("{s:I}", "problem", public));
+    CHECK_STR (json_string_value (json_object_get (r, "reported_by")), "public-channel");
+    CHECK_STR (json_string_value (json_object_get (r, "summary")), "群众反映办事难");
+    json_decref (r);
+    CHECK_INT (s_code ("public-channel", "problem.get", json_pack ("{s:I}", "problem", public)), XC_E_FORBIDDEN);
 }
 
 /*  A retry of a report is the same report: one problem, one event, the first result. */
@@ -759,15 +785,15 @@ test_problem_report_rules (void)
     /* another source naming a round on a unit that is not its target */
     REFUSED (XC_E_CONFLICT, "audit-bureau", "problem.report",
              s_report_data ("audit-bureau", "R9", "U9-b", "R9 rules"));
-    data = s_report_data ("public-channel", NULL, "U9-a", "R9 rules");
+    data = s_report_data ("petition-bureau", NULL, "U9-a", "R9 rules");
     json_object_set_new (data, "evidence", json_pack ("[{s:s, s:s}]", "file", "a.jpg", "sha256", "not hex"));
-    REFUSED (XC_E_SCHEMA, "public-channel", "problem.report", data);
-    data = s_report_data ("public-channel", NULL, "U9-a", "R9 rules");
+    REFUSED (XC_E_SCHEMA, "petition-bureau", "problem.report", data);
+    data = s_report_data ("petition-bureau", NULL, "U9-a", "R9 rules");
     json_object_set_new (data, "summary", json_string (""));
-    REFUSED (XC_E_SCHEMA, "public-channel", "problem.report", data);
-    data = s_report_data ("public-channel", NULL, "U9-a", "R9 rules");
+    REFUSED (XC_E_SCHEMA, "petition-bureau", "problem.report", data);
+    data = s_report_data ("petition-bureau", NULL, "U9-a", "R9 rules");
     json_object_set_new (data, "reporter", json_pack ("{s:s}", "contact", "13800000000"));
-    REFUSED (XC_E_SCHEMA, "public-channel", "problem.report", data);
+    REFUSED (XC_E_SCHEMA, "petition-bureau", "problem.report", data);
     CHECK (!s_listed ("office", "problem.list", json_object (), "summary", "R9 rules", 0));
     CHECK_INT (fx_sql_int (&fx, "SELECT count(*) FROM problems WHERE summary = 'R9 rules'"), 0);
 }
@@ -872,19 +898,19 @@ test_refused_public_reads_what_it_did_not_report (void)
     ROUND ("R15", "team-2", "U15-a", "stationed");
     json_int_t petition = REPORT ("petition-bureau", NULL, "U15-a", "U15 petition");
     json_int_t team = REPORT ("team-2", "R15", "U15-a", "U15 team-2");
-    json_int_t public = REPORT ("public-channel", NULL, "U15-a", "U15 public");
+    json_int_t public = PUBLIC_REPORT ("R15", "U15-a", "U15 public");
     fx_snap_t before = fx_snap (&fx, client);
     xc_code_t code;
+    /* the public channel reads no problem, not even the one it carried (issue 24) */
     json_decref (s_problem_get ("public-channel", petition, &code));
-    CHECK_INT (code, XC_E_NOT_FOUND);
-    json_decref (s_problem_get ("public-channel", team, &code));
-    CHECK_INT (code, XC_E_NOT_FOUND);
-    json_t *r = s_problem_get ("public-channel", public, &code);
+    CHECK_INT (code, XC_E_FORBIDDEN);
+    json_decref (s_problem_get ("public-channel", public, &code));
+    CHECK_INT (code, XC_E_FORBIDDEN);
+    CHECK_INT (s_code ("public-channel", "problem.list", json_pack ("{s:s}", "unit", "U15-a")), XC_E_FORBIDDEN);
+    json_t *r = s_problem_get ("team-2", public, &code);     /* the round's team reads it */
     CHECK_INT (code, XC_OK);
     CHECK_STR (json_string_value (json_object_get (r, "summary")), "U15 public");
     json_decref (r);
-    CHECK (!s_listed ("public-channel", "problem.list", json_pack ("{s:s}", "unit", "U15-a"), "summary", "U15 petition", 0));
-    CHECK (s_listed ("public-channel", "problem.list", json_pack ("{s:s}", "unit", "U15-a"), "summary", "U15 public", 0));
     /* the others: the petition and audit bureaus see their own, teams their rounds' */
     json_decref (s_problem_get ("audit-bureau", petition, &code));
     CHECK_INT (code, XC_E_NOT_FOUND);
@@ -1240,7 +1266,7 @@ test_merge_keeps_sources (void)
     ROUND ("R23", "team-2", "U23-a", "stationed");
     json_int_t into = REPORT ("team-2", "R23", "U23-a", "占道经营 (team)");
     json_int_t p = REPORT ("petition-bureau", NULL, "U23-a", "占道经营 (petition)");
-    json_int_t q = REPORT ("public-channel", NULL, "U23-a", "占道经营 (public)");
+    json_int_t q = PUBLIC_REPORT ("R23", "U23-a", "占道经营 (public)");
     json_int_t classified = REPORT ("audit-bureau", NULL, "U23-a", "U23 classified");
     json_decref (OK ("office", "problem.classify",
                      s_classify_data (classified, json_pack ("[{s:s, s:s}]", "kind", "special_report", "report", "U23"))));
@@ -1287,7 +1313,7 @@ test_merge_keeps_sources (void)
     r = OK ("office", "problem.get", json_pack ("{s:I}", "problem", p));
     CHECK_STR (json_string_value (json_object_get (r, "status")), "merged");
     json_decref (r);
-    r = OK ("public-channel", "problem.get", json_pack ("{s:I}", "problem", q));
+    r = OK ("team-2", "problem.get", json_pack ("{s:I}", "problem", q));
     CHECK_STR (json_string_value (json_object_get (r, "status")), "merged");
     json_decref (r);
     CHECK (s_listed ("office", "problem.list", json_pack ("{s:s, s:s}", "unit", "U23-a", "status", "merged"), "id", NULL, q));
@@ -1298,7 +1324,10 @@ test_merge_keeps_sources (void)
     CHECK_INT (s_stat (stats_after, "by_source", "petition"), s_stat (stats_before, "by_source", "petition") - 1);
     CHECK_INT (s_stat (stats_after, "by_source", "public"), s_stat (stats_before, "by_source", "public") - 1);
     CHECK_INT (s_stat (stats_after, "by_source", "inspection_team"), s_stat (stats_before, "by_source", "inspection_team"));
-    CHECK_INT (s_stat (stats_after, "by_category", "political"), s_stat (stats_before, "by_category", "political") - 2);
+    /* the petition's category is political; the public report's the policy's public_concerns */
+    CHECK_INT (s_stat (stats_after, "by_category", "political"), s_stat (stats_before, "by_category", "political") - 1);
+    CHECK_INT (s_stat (stats_after, "by_category", "public_concerns"),
+               s_stat (stats_before, "by_category", "public_concerns") - 1);
     json_decref (stats_before);
     json_decref (stats_after);
 
@@ -1442,9 +1471,9 @@ test_reporter_identity_encrypted (void)
     const char *name = "欧阳明月（实名举报人）";
     const char *contact = "手机 13912345678 · 青石镇桃花村七组";
     UNIT ("U25-a", "市农业农村局", "city_department", NULL);
-    json_t *data = s_report_data ("public-channel", NULL, "U25-a", "U25 with reporter");
+    json_t *data = s_report_data ("audit-bureau", NULL, "U25-a", "U25 with reporter");
     json_object_set_new (data, "reporter", json_pack ("{s:s, s:s}", "name", name, "contact", contact));
-    json_int_t id = s_report (__LINE__, "public-channel", data);
+    json_int_t id = s_report (__LINE__, "audit-bureau", data);
     data = s_report_data ("petition-bureau", NULL, "U25-a", "U25 name only");
     json_object_set_new (data, "reporter", json_pack ("{s:s}", "name", name));
     json_int_t id2 = s_report (__LINE__, "petition-bureau", data);
@@ -1473,7 +1502,7 @@ test_reporter_identity_encrypted (void)
     const struct {
         const char *iss;
         json_int_t id;
-    } others[] = { { "rectify", id }, { "referral", id }, { "public-channel", id }, { "petition-bureau", id2 } };
+    } others[] = { { "rectify", id }, { "referral", id }, { "audit-bureau", id }, { "petition-bureau", id2 } };
     for (size_t i = 0; i < 4; i++) {
         r = OK (others[i].iss, "problem.get", json_pack ("{s:I}", "problem", others[i].id));
         CHECK_INT (json_integer_value (json_object_get (r, "id")), others[i].id);
@@ -1866,8 +1895,8 @@ s_stats_scenario (void)
        P3 team-2 RB V3 organization immediate
        P4 petition  V2 public_concerns
        P5 audit RA S1 rectification -> special report 甲
-       P6 public V1 public_concerns -> merged into P4
-       P7 public C1 political immediate -> merged into P1
+       P6 public V1 public_concerns -> merged into P4 (recorded by the office from paper)
+       P7 public C1 political immediate -> merged into P1 (likewise)
        P8 team-1 RC V2 ideology -> lead, special report 甲 */
     struct {
         const char *iss, *round, *unit, *category;
@@ -1876,12 +1905,18 @@ s_stats_scenario (void)
         { "team-1", "RA", "C1", "political", true },      { "team-1", "RA", "V1", "governance", false },
         { "team-2", "RB", "V3", "organization", true },   { "petition-bureau", NULL, "V2", "public_concerns", false },
         { "audit-bureau", "RA", "S1", "rectification", false },
-        { "public-channel", NULL, "V1", "public_concerns", false },
-        { "public-channel", NULL, "C1", "political", true }, { "team-1", "RC", "V2", "ideology", false },
+        { "office", NULL, "V1", "public_concerns", false },
+        { "office", NULL, "C1", "political", true }, { "team-1", "RC", "V2", "ideology", false },
     };
     json_int_t p[9] = { 0 };
+    char today[XC_DATE_LEN + 1];
+    s_day (0, today);
     for (int i = 0; i < 8; i++) {
         data = s_report_data (reports[i].iss, reports[i].round, reports[i].unit, "统计用问题");
+        if (strcmp (reports[i].iss, "office") == 0) {     /* a public report from paper */
+            json_object_set_new (data, "source", json_string ("public"));
+            json_object_set_new (data, "occurred_on", json_string (today));
+        }
         json_object_set_new (data, "category", json_string (reports[i].category));
         json_object_set_new (data, "immediate", json_boolean (reports[i].immediate));
         p[i + 1] = s_report (__LINE__, reports[i].iss, data);

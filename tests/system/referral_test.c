@@ -436,7 +436,7 @@ test_lead_and_handover_flow_from_intake (void)
     json_decref (item);
 
     /* one problem, a lead and a handover: one referral of each kind */
-    json_int_t both = REPORT ("public-channel", "RF-U1", "村干部优亲厚友", "低保名额分给亲属。");
+    json_int_t both = REPORT ("petition-bureau", "RF-U1", "村干部优亲厚友", "低保名额分给亲属。");
     CLASSIFY (both, json_pack ("[{s:s, s:s}, {s:s, s:s}]", "kind", "lead", "body", BODY, "kind",
                                "handover", "department", ORG));
     json_t *lead = s_wait_referral (both, "lead", 5000);
