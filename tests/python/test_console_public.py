@@ -306,7 +306,7 @@ def test_the_poster_prints_to_pdf(world):
     assert re.search(r"^Pages:\s+2$", pages, re.M), pages
 
 
-@pytest.mark.parametrize("view", ["report", "receipt", "closed"])
+@pytest.mark.parametrize("view", ["report", "receipt", "closed", "status"])
 def test_every_word_of_the_public_page_is_chinese(world, view):
     c = world
     b = c.phone
@@ -318,8 +318,11 @@ def test_every_word_of_the_public_page_is_chinese(world, view):
         b.wait_for("#lookup-form input[name=code]").send_keys("1")
         click(b, "#lookup-form button[type=submit]")
         b.wait_for("#lookup-form .refusal")
-    else:
+    elif view == "closed":
         public_open(c, "?round=R-1", "#closed")
+    else:
+        lookup(c, c.state["code"])           # the state, a question and its answer
+        b.wait_for(".question .q-answer")
     faults = b.driver.execute_script(CHECK)
     w = b.driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert w[0] <= w[1], f"scrolls sideways: {w}"

@@ -8,7 +8,7 @@ import { useEffect, useState } from "../vendor/preact/hooks.mjs";
 import { act } from "../js/session.js";
 import { html, Id, Busy, Field, ListView, Page, RefusalBox, useAsk, useCommand } from "../js/ui.js";
 import { routeGo, routeHref } from "../js/route.js";
-import { word } from "../js/words.js";
+import { whenShown, word } from "../js/words.js";
 import { Facts } from "./roles_common.js";
 
 // Roles that may open the contact: the office always; a team only when the deployment's policy
@@ -64,14 +64,14 @@ export function PublicSection({ problem, me, onDone }) {
   return html`<section class="card" id="public-section">
     <h3>码上巡：群众反映</h3>
     <dl class="facts">
-      <dt>收到时间</dt><dd>${pub.received_at ? html`<${Id}>${pub.received_at}<//>` : "—"}</dd>
+      <dt>收到时间</dt><dd>${pub.received_at ? whenShown(pub.received_at) : "—"}</dd>
       <dt>联系方式</dt><dd id="has-contact">${pub.has_contact ? "反映人留有联系方式（已加密）" : "反映人未留联系方式"}</dd>
     </dl>
     ${pub.has_contact && CONTACT_ROLES.includes(me?.role) ? html`<${Contact} problem=${problem}/>` : null}
     <h4>提问与答复</h4>
     ${qs.length ? html`<ul id="questions">${qs.map((q) => html`<li key=${q.id} data-id=${q.id}>
-        <p>提问（${q.asked_at}）：<span class="q-text">${q.text}</span></p>
-        <p class="q-answer">${q.answer != null ? `答复（${q.answered_at}）：${q.answer}` : "尚未答复"}</p></li>`)}</ul>`
+        <p>提问（${whenShown(q.asked_at)}）：<span class="q-text">${q.text}</span></p>
+        <p class="q-answer">${q.answer != null ? `答复（${whenShown(q.answered_at)}）：${q.answer}` : "尚未答复"}</p></li>`)}</ul>`
       : html`<p class="empty" id="no-questions">暂无提问</p>`}
     <${Ask} problem=${problem} onDone=${onDone}/>
   </section>`;

@@ -8,6 +8,7 @@ import { h, render } from "../vendor/preact/preact.mjs";
 import { useEffect, useRef, useState } from "../vendor/preact/hooks.mjs";
 import htm from "../vendor/htm/htm.module.js";
 import { refusalFrom } from "../js/reasons.js";
+import { whenShown } from "../js/words.js";
 import { answerSend, b64Encode, codeGrouped, codeMake, codeRead, contactSeal, fileUpload, infoGet, powSolve,
          receiptGet, reportDigest, reportSend } from "./channel.js";
 
@@ -130,7 +131,7 @@ function Receipt({ got }) {
     <code class="id receipt-code" id="receipt-code">${codeGrouped(got.code)}</code>
     <dl class="facts">
       <dt>问题编号</dt><dd id="receipt-problem">${r.problem}</dd>
-      <dt>收到时间</dt><dd id="receipt-at"><code class="id">${r.received_at}</code></dd>
+      <dt>收到时间</dt><dd id="receipt-at">${whenShown(r.received_at)}</dd>
       <dt>内容摘要值</dt><dd><code class="id hash" id="receipt-sha256">${r.sha256}</code></dd>
       <dt>所附文件</dt><dd>${got.files.length ? got.files.map((f) => html`<span key=${f.sha256}><code class="id">${f.file}</code> </span>`) : "无"}</dd>
     </dl>
@@ -161,8 +162,8 @@ function Question({ q, code, onDone }) {
     }
   }
   return html`<div class="question" data-id=${q.id}>
-    <p><strong>巡察组提问</strong>（${q.asked_at}）：<span class="q-text">${q.text}</span></p>
-    ${q.answer != null ? html`<p class="q-answer">您的答复（${q.answered_at}）：${q.answer}</p>` : html`
+    <p><strong>巡察组提问</strong>（${whenShown(q.asked_at)}）：<span class="q-text">${q.text}</span></p>
+    ${q.answer != null ? html`<p class="q-answer">您的答复（${whenShown(q.answered_at)}）：${q.answer}</p>` : html`
       <form class="form" onSubmit=${submit}>
         <${Field} label="您的答复" name="answer" textarea required value=${text} onValue=${setText}/>
         <button type="submit" disabled=${!!work}>提交答复</button>
@@ -206,7 +207,7 @@ function Lookup() {
     ${status ? html`<section class="card" id="status">
       <dl class="facts">
         <dt>问题编号</dt><dd id="status-problem">${status.problem}</dd>
-        <dt>收到时间</dt><dd><code class="id">${status.received_at}</code></dd>
+        <dt>收到时间</dt><dd>${whenShown(status.received_at)}</dd>
         <dt>办理情况</dt><dd id="status-state" data-state=${status.state}>${STATES[status.state] ?? "未知"}</dd>
         ${status.feedback ? html`<dt>办理结果</dt><dd id="status-feedback">${status.feedback}</dd>` : null}
       </dl>
