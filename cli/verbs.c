@@ -57,7 +57,7 @@ static const ctl_verb_t s_verbs[] = {
     { "referral.outcome", "referral", "--referral N --case-filed BOOL [--people JSON] [--party-sanctions N]"
                                           " [--administrative-sanctions N] [--organizational-handling N] [--detentions N]"
                                           " [--prosecution-transfers N] [--institutional-measures N] [--note T]"
-                                          " [--occurred-on DATE]",
+                                          " [--evidence JSON] [--occurred-on DATE]",
       "report an outcome (its target)" },
     { "referral.reopen", "referral", "--referral N --reason T [--occurred-on DATE]",
       "reopen a parked lead (its target)" },
@@ -76,7 +76,7 @@ static const ctl_verb_t s_verbs[] = {
       "referrals" },
     { "referral.stats", "referral", "[--round R] [--owner O] [--year Y] [--kind K] [--mode M] [--category C]"
                                    " [--unit-level L]", "referral's figures (office; a district office over its own rounds)" },
-    { "rectify.plan", "rectify", "--item N --measures JSON [--note T] [--occurred-on DATE]",
+    { "rectify.plan", "rectify", "--item N --measures JSON [--evidence JSON] [--note T] [--occurred-on DATE]",
       "submit the plan (the unit; the office from history)" },
     { "rectify.progress", "rectify", "--item N --note T [--measures-done JSON] [--occurred-on DATE]",
       "report progress (the unit; the office from history)" },

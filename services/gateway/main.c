@@ -8,7 +8,9 @@
     connection is then suspended (MHD_suspend_connection) until the reply whose corr is that
     id comes back on the socket, or until services.gateway.reply_timeout_ms passes (504); it is
     then resumed and answered with the reply's bytes, the status read from the reply's type
-    and code (status.c). The gateway holds no key: it signs nothing and verifies nothing.
+    and code (status.c). It signs nothing and verifies nothing it carries; with
+    services.gateway.public it signs the public's messages as principal public (public.h), the
+    receipt codes hashed on a worker thread (hashing.h).
 
     Everything the gateway refuses itself is an application/problem+json body (RFC 9457).
 */
@@ -24,6 +26,7 @@
 #include "services/gateway/curve.h"
 #include "services/gateway/files.h"
 #include "services/gateway/framing.h"
+#include "services/gateway/hashing.h"
 #include "services/gateway/hints.h"
 #include "services/gateway/metrics.h"
 #include "services/gateway/public.h"
@@ -51,7 +54,7 @@
 
 #define SERVICES_MAX 64
 
-typedef enum { REQ_READING, REQ_WAITING, REQ_ANSWERED } req_state_t;
+typedef enum { REQ_READING, REQ_HASHING, REQ_WAITING, REQ_ANSWERED } req_state_t;
 
 /* One HTTP request, from its first header to its completion. */
 typedef struct req {
@@ -74,6 +77,10 @@ typedef struct req {
     unsigned retry_after_s;          /* 0: 1 */
     int public_route;                /* public.h's route of a /v1/public/ request, else 0 */
     const char *type;                /* the answer's Content-Type when not the default */
+    bool suspended;                  /* MHD_suspend_connection was called */
+    uint64_t job;                    /* REQ_HASHING: the receipt code's hash job (hashing.h) */
+    public_req_t *pub;               /* REQ_HASHING: what is sent once the hash is in */
+    struct req *hnext;               /* the list of requests waiting for their hash */
     struct req *prev, *next;         /* the waiting list */
 } req_t;
 
@@ -99,6 +106,9 @@ typedef struct {
     xc_key_t public_key;             /* the public principal's signing key */
     unsigned char public_salt[16];   /* the receipt code's salt */
     int intake;                      /* the intake service's index, for the public channel */
+    hashing_t *hashing;              /* the receipt codes' hashes, on a thread of their own */
+    req_t *hashing_list;             /* requests waiting for their hash */
+    uint64_t next_job;
 } gateway_t;
 
 static int s_queued;                 /* the status s_queue gave last (for /metrics) */
@@ -307,7 +317,9 @@ s_send (gateway_t *self, req_t *r, const char *bytes, size_t len)
         self->waiting = r;
     self->waiting_tail = r;
     self->in_flight++;
-    MHD_suspend_connection (r->conn);
+    if (!r->suspended)
+        MHD_suspend_connection (r->conn);
+    r->suspended = true;
 }
 
 /* Signs data as the public principal and sends it to intake; id NULL for a new one. */
@@ -365,8 +377,11 @@ s_public (gateway_t *self, struct MHD_Connection *conn, req_t *r)
                              "the body is larger than the protocol's max_message_bytes (%zu)",
                              self->world.max_body);
         parsed = -1;
-    } else if (post)
+    } else if (post) {
         parsed = public_body_parse (route, r->body.bytes, r->body.len, &req, &problem);
+        if (r->body.bytes)           /* it holds the receipt code: not kept past here */
+            sodium_memzero (r->body.bytes, r->body.len);
+    }
     uint8_t addr[16];
     unsigned wait_s = gateway_limits_address (conn, addr)
                       ? public_limit (self->public, addr, route, parsed == 0 ? req.upload_bytes : 0, now)
@@ -417,24 +432,59 @@ s_public (gateway_t *self, struct MHD_Connection *conn, req_t *r)
         s_refuse (r, &problem);
         goto done;
     }
-    unsigned char hash[32];
-    if (public_code_hash (req.code, self->public_salt, self->public_conf.pwhash_ops,
-                          self->public_conf.pwhash_mem, hash) != 0) {
-        s_problem (r, 503, "busy", "访问人数较多，请稍后再试", "the receipt code could not be hashed (memory)");
+    /* the slow hash on the worker (hashing.h); the request waits suspended */
+    r->pub = calloc (1, sizeof *r->pub);
+    if (!r->pub || hashing_submit (self->hashing, self->next_job + 1, req.code) != 0) {
+        s_problem (r, 503, "busy", "访问人数较多，请稍后再试",
+                   "too many receipt codes are being hashed: retry in a moment");
+        r->retry_after = true;
         goto done;
     }
-    char text[44], id[XC_UUID_LEN + 1];
-    public_hash_text (hash, text);
-    json_object_set_new (req.data, "code_hash", json_string (text));
-    if (route == PUBLIC_REPORT) {
-        /* the id from the hash: a report resent with the same code is a duplicate */
-        public_report_id (hash, id);
-        public_report_seen (self->public, now);
-    }
-    sodium_memzero (hash, sizeof hash);
-    s_public_send (self, r, req.type, req.data, route == PUBLIC_REPORT ? id : NULL);
+    r->job = ++self->next_job;
+    *r->pub = req;
+    memset (&req, 0, sizeof req);
+    sodium_memzero (r->pub->code, sizeof r->pub->code);
+    r->state = REQ_HASHING;
+    r->hnext = self->hashing_list;
+    self->hashing_list = r;
+    MHD_suspend_connection (r->conn);
+    r->suspended = true;
 done:
     public_req_clear (&req);
+}
+
+/* A receipt code's hash is in: the message goes on to intake (or the request is answered).
+   The number of connections resumed. */
+static int
+s_public_hashed (gateway_t *self, uint64_t job, const unsigned char hash[32], bool ok)
+{
+    req_t **p = &self->hashing_list;
+    while (*p && (*p)->job != job)
+        p = &(*p)->hnext;
+    req_t *r = *p;
+    if (!r)
+        return 0;                    /* answered already (the gateway is stopping) */
+    *p = r->hnext;
+    r->hnext = NULL;
+    r->state = REQ_READING;
+    if (!ok)
+        s_problem (r, 503, "busy", "访问人数较多，请稍后再试", "the receipt code could not be hashed (memory)");
+    else {
+        char text[44], id[XC_UUID_LEN + 1];
+        public_hash_text (hash, text);
+        json_object_set_new (r->pub->data, "code_hash", json_string (text));
+        if (r->public_route == PUBLIC_REPORT) {
+            /* the id from the hash: a report resent with the same code is a duplicate */
+            public_report_id (hash, id);
+            public_report_seen (self->public, xc_clock_wall ());
+        }
+        s_public_send (self, r, r->pub->type, r->pub->data, r->public_route == PUBLIC_REPORT ? id : NULL);
+    }
+    public_req_clear (r->pub);
+    if (r->state == REQ_WAITING)
+        return 0;
+    MHD_resume_connection (r->conn);
+    return 1;
 }
 
 static enum MHD_Result
@@ -582,6 +632,15 @@ s_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
         self->in_flight--;
     }
     metrics_request (self->metrics, r->route, r->status);
+    for (req_t **p = &self->hashing_list; *p; p = &(*p)->hnext)
+        if (*p == r) {
+            *p = r->hnext;
+            break;
+        }
+    if (r->pub) {
+        public_req_clear (r->pub);
+        free (r->pub);
+    }
     request_body_free (&r->body);
     free (r->answer);
     free (r);
@@ -696,6 +755,10 @@ s_public_load (gateway_t *self, char *why, size_t why_len)
         return -1;
     }
     free (path);
+    if (sodium_init () < 0) {
+        snprintf (why, why_len, "libsodium could not start");
+        return -1;
+    }
     xc_registry_t *reg = NULL;
     if (xc_registry_load (self->cfg->registry, &reg, &err) != 0) {
         snprintf (why, why_len, "%s", err.text);
@@ -713,7 +776,9 @@ s_public_load (gateway_t *self, char *why, size_t why_len)
     }
     public_salt (self->cfg->deployment, self->public_salt);
     self->public = public_new (&self->public_conf, self->public_key.sk);
-    if (!self->public) {
+    self->hashing = hashing_new (self->public_conf.pwhash_ops, self->public_conf.pwhash_mem,
+                                 self->public_salt, 64);
+    if (!self->public || !self->hashing) {
         snprintf (why, why_len, "out of memory");
         return -1;
     }
@@ -908,7 +973,7 @@ main (int argc, char *argv[])
     xc_info (NULL, "serving %s on %s for %zu services, replies awaited %d ms",
              self.tls.cert ? "HTTPS" : "HTTP", http, self.n_services, self.cfg->gateway_reply_timeout_ms);
 
-    zmq_pollitem_t items[2 * SERVICES_MAX + 1];
+    zmq_pollitem_t items[2 * SERVICES_MAX + 2];
     items[0] = (zmq_pollitem_t) { .socket = NULL, .fd = info->epoll_fd, .events = ZMQ_POLLIN };
     for (size_t i = 0; i < self.n_services; i++)
         items[i + 1] = (zmq_pollitem_t) { .socket = self.sockets[i], .events = ZMQ_POLLIN };
@@ -919,6 +984,12 @@ main (int argc, char *argv[])
             items[n_items++] = (zmq_pollitem_t) { .socket = hints_socket (self.hints, i),
                                                   .events = ZMQ_POLLIN };
         }
+    int hashing_item = -1;
+    if (self.hashing) {
+        hashing_item = (int) n_items;
+        items[n_items++] = (zmq_pollitem_t) { .socket = NULL, .fd = hashing_fd (self.hashing),
+                                              .events = ZMQ_POLLIN };
+    }
     int resumed = 0;
     while (!xc_signals_stopping ()) {
         /* the wait: MHD's own timeout, the nearest reply deadline, a second at most (signals) */
@@ -944,8 +1015,16 @@ main (int argc, char *argv[])
             if (items[i + 1].revents & ZMQ_POLLIN)
                 resumed += s_take_replies (&self, (int) i);
         for (size_t k = self.n_services + 1; n > 0 && k < n_items; k++)
-            if (items[k].revents & ZMQ_POLLIN)
+            if ((int) k != hashing_item && (items[k].revents & ZMQ_POLLIN))
                 resumed += hints_take (self.hints, hint_of[k - self.n_services - 1]);
+        if (hashing_item >= 0 && (items[hashing_item].revents & ZMQ_POLLIN)) {
+            uint64_t job;
+            unsigned char hash[32];
+            bool ok;
+            while (hashing_take (self.hashing, &job, hash, &ok))
+                resumed += s_public_hashed (&self, job, hash, ok);
+            sodium_memzero (hash, sizeof hash);
+        }
         MHD_run (self.daemon);
         gateway_limits_sweep (&self.limits, xc_clock_mono_ms ());
     }
@@ -958,6 +1037,11 @@ cleanup:
             s_unlink (&self, r);
             self.in_flight--;
             s_problem (r, 503, "stopping", "网关正在停止", "the gateway is stopping: resend the same bytes");
+            MHD_resume_connection (r->conn);
+        }
+        for (req_t *r = self.hashing_list; r; r = self.hashing_list) {
+            self.hashing_list = r->hnext;
+            s_problem (r, 503, "stopping", "网关正在停止", "the gateway is stopping: send it again");
             MHD_resume_connection (r->conn);
         }
         if (self.hints)
@@ -975,6 +1059,7 @@ cleanup:
     gateway_tls_destroy (&self.tls);
     gateway_curve_clear (&self.curve);
     files_destroy (&self.files);
+    hashing_destroy (&self.hashing);
     public_destroy (&self.public);
     xc_key_wipe (&self.public_key);
     xc_config_destroy (&self.cfg);

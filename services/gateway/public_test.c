@@ -3,6 +3,8 @@
     takes at the default cost (printed, for docs/services/gateway.md). */
 #include "services/gateway/public.h"
 
+#include "services/gateway/hashing.h"
+
 #include "common/hash.h"
 #include "tests/harness.h"
 
@@ -10,27 +12,30 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
 #include <time.h>
 
+/* the conf borrows its strings from *gw_p: the caller frees it after */
 static public_conf_t
-s_conf (const char *extra)
+s_conf (const char *extra, json_t **gw_p)
 {
     char text[1024];
     snprintf (text, sizeof text, "{\"public\": {\"key\": \"k.jwk\", \"base_url\": \"https://x.cn\"%s}}",
               extra ? extra : "");
     json_t *gw = json_loads (text, 0, NULL);
+    *gw_p = gw;
     public_conf_t conf;
     char why[256];
     int rc = public_conf_read (gw, &conf, why, sizeof why);
     CHECK (rc == 0);
-    /* the strings are borrowed from gw: kept for the test's life */
     return conf;
 }
 
 static void
 test_conf (void)
 {
-    public_conf_t conf = s_conf (NULL);
+    json_t *gw;
+    public_conf_t conf = s_conf (NULL, &gw);
     CHECK (conf.on);
     CHECK (conf.pwhash_ops == crypto_pwhash_OPSLIMIT_INTERACTIVE);
     CHECK (conf.pwhash_mem == 16u << 20);
@@ -47,6 +52,7 @@ test_conf (void)
     json_decref (off);
     json_decref (bad);
     json_decref (nourl);
+    json_decref (gw);
 }
 
 static void
@@ -159,8 +165,9 @@ test_code_hash (void)
 static void
 test_pow (void)
 {
+    json_t *gw;
     public_conf_t conf = s_conf (", \"pow_bits\": 4, \"pow_bits_burst\": 6, \"burst_reports_per_minute\": 2,"
-                                 " \"pow_ttl_seconds\": 60, \"pow_used_max\": 8");
+                                 " \"pow_ttl_seconds\": 60, \"pow_used_max\": 8", &gw);
     unsigned char seed[32] = { 1 };
     public_t *p = public_new (&conf, seed);
     int64_t now = 1800000000;
@@ -203,13 +210,15 @@ test_pow (void)
     public_destroy (&p);
     public_destroy (&same);
     public_destroy (&other);
+    json_decref (gw);
 }
 
 static void
 test_limits (void)
 {
+    json_t *gw;
     public_conf_t conf = s_conf (", \"requests_per_minute\": 5, \"receipts_per_minute\": 2,"
-                                 " \"reports_per_hour\": 3, \"upload_bytes_per_hour\": 100");
+                                 " \"reports_per_hour\": 3, \"upload_bytes_per_hour\": 100", &gw);
     unsigned char seed[32] = { 0 };
     public_t *p = public_new (&conf, seed);
     unsigned char a[16] = { [10] = 0xff, [11] = 0xff, 127, 0, 0, 1 }, b[16] = { [15] = 2 };
@@ -228,6 +237,38 @@ test_limits (void)
         public_limit (p, b, PUBLIC_POW, 0, now + 180);
     CHECK_INT (public_limit (p, b, PUBLIC_POW, 0, now + 180), 60);
     public_destroy (&p);
+    json_decref (gw);
+}
+
+static void
+test_hashing (void)
+{
+    unsigned char salt[16] = { 9 }, want[32], got[32];
+    hashing_t *h = hashing_new (crypto_pwhash_OPSLIMIT_MIN, 8192, salt, 2);
+    CHECK (h != NULL);
+    CHECK (hashing_submit (h, 1, "0000000000000001") == 0);
+    CHECK (hashing_submit (h, 2, "0000000000000002") == 0);
+    /* the worker may have taken the first already: a third may fit */
+    int third = hashing_submit (h, 3, "0000000000000003");
+    int seen = 0, want_n = third == 0 ? 3 : 2;
+    for (int rounds = 0; seen < want_n && rounds < 100; rounds++) {
+        struct pollfd p = { .fd = hashing_fd (h), .events = POLLIN };
+        CHECK (poll (&p, 1, 5000) == 1);
+        uint64_t job;
+        bool ok;
+        while (hashing_take (h, &job, got, &ok)) {
+            char code[17];
+            snprintf (code, sizeof code, "%016llu", (unsigned long long) job);
+            CHECK (ok && public_code_hash (code, salt, crypto_pwhash_OPSLIMIT_MIN, 8192, want) == 0);
+            CHECK (memcmp (got, want, 32) == 0);
+            CHECK_INT ((int) job, seen + 1);            /* in the order submitted */
+            seen++;
+        }
+    }
+    CHECK_INT (seen, want_n);
+    CHECK (hashing_submit (h, 9, "0000000000000009") == 0);   /* dropped by destroy, no leak */
+    hashing_destroy (&h);
+    CHECK (h == NULL);
 }
 
 int
@@ -240,5 +281,6 @@ main (void)
     RUN (test_code_hash);
     RUN (test_pow);
     RUN (test_limits);
+    RUN (test_hashing);
     HARNESS_END ();
 }

@@ -490,7 +490,7 @@ intake_public_answer (xc_call_t *call, void *state)
     if (answered)
         return xc_call_fail (call, XC_E_CONFLICT, "question %lld is answered already", (long long) question);
     const json_t *evidence = json_object_get (data, "evidence");
-    char *evidence_text = json_dumps (evidence ? evidence : json_array (), JSON_COMPACT);
+    char *evidence_text = evidence ? json_dumps (evidence, JSON_COMPACT) : strdup ("[]");
     int64_t now = xc_call_now (call);
     stmt = xc_call_stmt (call, "UPDATE public_questions SET answer = ?2, answer_evidence = ?3, answered_at = ?4"
                                " WHERE id = ?1");

@@ -424,3 +424,45 @@ def test_a_team_asks_and_the_public_answers_once(world):
     assert st == 409 and signed_data(body)["data"]["code"] == "conflict", (st, body)
     problem(request(g, "POST", "/v1/public/answer", {**answer, "question": "1", "pow": solve(g, src)[0]},
                     src=src), 400, "bad-member")
+
+
+def test_the_gateway_stops_at_start_when_the_public_key_is_not_the_public_principals(world, tmp_path):
+    s, _ = world
+    import xcwire
+    stranger = xcwire.Signer("public", "public#stranger")
+    write_json(str(tmp_path / "stranger.jwk"), stranger.private_jwk(), 0o600)
+    config = json.loads(json.dumps(s.config))
+    config["registry"] = os.path.join(s.folder, "principals.json")
+    config["calendar"] = s.config["calendar"]
+    config["services"]["gateway"] = {"http": "127.0.0.1:0", "public": {
+        "key": str(tmp_path / "stranger.jwk"), "base_url": BASE_URL}}
+    write_json(str(tmp_path / "config.json"), config)
+    p = subprocess.run(["build/bin/xc-gateway", "--config", str(tmp_path / "config.json")],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1, p.stderr
+    assert "services.gateway.public.key" in p.stderr and "public#stranger" in p.stderr, p.stderr
+
+
+def test_reports_at_once_are_hashed_off_the_loop_and_all_answered(world):
+    """Receipt codes are hashed on the gateway's worker thread: several reports at once all get
+    their acknowledgement, and the gateway keeps answering meanwhile."""
+    import concurrent.futures
+    s, g = world
+    jobs = [(new_code(), f"127.0.3.{i + 1}") for i in range(4)]
+    solved = [(code, src, solve(g, src)[0]) for code, src in jobs]
+
+    def send(item):
+        code, src, pow_ = item
+        return code, request(g, "POST", "/v1/public/report", {
+            "round": "R-1", "unit": "U-A", "text": f"同时提交：{code[:4]}", "code": code, "pow": pow_}, src=src)
+
+    with concurrent.futures.ThreadPoolExecutor(len(solved) + 1) as pool:
+        futures = [pool.submit(send, item) for item in solved]
+        health = pool.submit(request, g, "GET", "/healthz", src="127.0.3.50")
+        answers = [f.result(timeout=60) for f in futures]
+        assert health.result(timeout=60)[0] == 200
+    problems = set()
+    for code, (st, _, body) in answers:
+        assert st == 200, body
+        problems.add(verify_ack(g, json.loads(body)["acknowledgement"], code)["data"]["result"]["problem"])
+    assert len(problems) == len(jobs)

@@ -60,6 +60,10 @@ export const GATEWAY = {
   "not-implemented": "未实现的请求方法。",
   "unsupported-transfer-coding": "不支持的传输编码。",
   "client-certificate": "客户端证书与签发者不符。",
+  "public-off": "本平台未开通码上巡。",
+  "busy": "访问人数较多，请稍后再试。",
+  "signing-failed": "网关内部错误，请稍后重试。",
+  "qr-failed": "二维码生成失败。",
 };
 
 const UNKNOWN = "请求被拒绝。";
