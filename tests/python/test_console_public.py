@@ -204,6 +204,42 @@ def test_report_with_a_photo(world):
     assert p["public"]["has_contact"] is False
 
 
+def test_a_report_sent_again_with_its_code_is_the_same_receipt(world):
+    """The page keeps its code over a failed try: sent again (a fresh proof of work), intake
+    answers the first receipt, and there is one problem."""
+    c = world
+    b = public_open(c)
+    got = public_ok(b, """
+      const code = channel.codeMake();
+      const report = {round: args.round, unit: args.unit, text: "同一份反映发送两次。", code};
+      const first = await channel.reportSend(report, await channel.powSolve());
+      const again = await channel.reportSend(report, await channel.powSolve());
+      return [first.result, again.result];""", round=ROUND, unit=UNIT)
+    assert got[0] == got[1], got
+    listed = c.ok("intake", "problem.list", {"round": ROUND, "source": "public", "limit": 100})["items"]
+    assert [p["id"] for p in listed].count(got[0]["problem"]) == 1
+
+
+def test_a_file_lying_about_its_type_is_refused_in_chinese(world):
+    """An HTML page named .jpg: the upload is refused with intake's reason in Chinese, no report
+    is sent."""
+    c = world
+    before = len(c.ok("intake", "problem.list", {"round": ROUND, "source": "public", "limit": 100})["items"])
+    fake = os.path.join(str(c.folder), "photo.jpg")
+    with open(fake, "wb") as f:
+        f.write(b"<html><body><script>alert(1)</script></body></html>")
+    b = public_open(c)
+    b.wait_for("#report-form textarea[name=text]").send_keys("附件其实是网页。")
+    b.wait_for("#report-files").send_keys(fake)
+    click(b, "#report-submit")
+    refusal = b.wait_for("#report-form .refusal", timeout=30)
+    assert "文件类型不允许" in refusal.text, refusal.text
+    assert b.driver.execute_script(CHECK) == [], "letters only in marked values (the upload's id, the code)"
+    assert not b.driver.find_elements("css selector", "#receipt")
+    assert len(c.ok("intake", "problem.list", {"round": ROUND, "source": "public", "limit": 100})["items"]) == before
+    print(f"\nlying file refused: {refusal.text}")
+
+
 def lookup(c, code):
     b = c.phone
     b.open("about:blank")                # a fresh page: the same address with a hash would not load again
