@@ -39,12 +39,14 @@ PUBLIC = {"base_url": "https://xc.example.cn", "pow_bits": 12, "pow_bits_burst":
           "receipts_per_minute": 30, "requests_per_minute": 300}
 
 
-def png(width=32, height=24):
+def png(width=32, height=24, noisy=False):
     """A small, well-formed PNG (RGB, one IDAT, CRCs right): what a phone's photo is to the type
-    check by content."""
+    check by content. noisy: random pixels (they do not compress: a file of several chunks)."""
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\x00" + bytes(v for x in range(width) for v in (x * 7 % 256, y * 9 % 256, 120)) for y in range(height))
+    rows = b"".join(b"\x00" + (os.urandom(width * 3) if noisy else
+                               bytes(v for x in range(width) for v in (x * 7 % 256, y * 9 % 256, 120)))
+                    for y in range(height))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
@@ -218,6 +220,42 @@ def test_a_report_sent_again_with_its_code_is_the_same_receipt(world):
     assert got[0] == got[1], got
     listed = c.ok("intake", "problem.list", {"round": ROUND, "source": "public", "limit": 100})["items"]
     assert [p["id"] for p in listed].count(got[0]["problem"]) == 1
+
+
+def test_an_upload_whose_answer_is_lost_resumes_from_the_service_offset(world):
+    """A photo of several chunks; the answer to its second chunk is lost on the way back (the
+    page's fetch made, then failed): the page asks file.status, goes on from the offset the
+    service has, and the file is whole once (intake reads it back with the same hash)."""
+    c = world
+    b = public_open(c)
+    photo = png(360, 360, noisy=True)
+    assert len(photo) > 2 * 131072, len(photo)
+    got = public_ok(b, """
+      const real = window.fetch;
+      let appends = 0, lost = 0;
+      window.fetch = async (url, init) => {
+        const r = await real(url, init);
+        if (String(url).endsWith("/v1/public/files") && init.body.includes('"append"') && ++appends === 2) {
+          lost++;
+          throw new TypeError("the answer was lost");
+        }
+        return r;
+      };
+      try {
+        const bytes = Uint8Array.from(atob(args.b64), (ch) => ch.charCodeAt(0));
+        const entry = await channel.fileUpload(new File([bytes], "现场.png", {type: "image/png"}));
+        return {entry, appends, lost};
+      } finally { window.fetch = real; }""", b64=base64.b64encode(photo).decode())
+    assert got["lost"] == 1 and got["appends"] >= 3, got
+    assert got["entry"]["sha256"] == hashlib.sha256(photo).hexdigest()
+    # a report naming it: intake links the stored file (only a whole one could be)
+    code = public_ok(b, """
+      const report = {round: args.round, unit: args.unit, text: "附有多块上传的照片。", evidence: [args.entry],
+                      code: channel.codeMake()};
+      return (await channel.reportSend(report, await channel.powSolve())).result.problem;""",
+                     round=ROUND, unit=UNIT, entry=got["entry"])
+    p = c.ok("intake", "problem.get", {"problem": code})
+    assert [e["sha256"] for e in p["evidence"]] == [hashlib.sha256(photo).hexdigest()]
 
 
 def test_a_file_lying_about_its_type_is_refused_in_chinese(world):
