@@ -17,9 +17,10 @@ import * as inbox from "./pages/inbox.js";
 import * as dashboard from "./pages/dashboard.js";
 import * as verify from "./pages/verify.js";
 import * as documents from "./pages/documents.js";
+import * as publicChannel from "./pages/public_channel.js";
 
 // the dashboard first: the office's and a district office's home page
-export const PAGES = [dashboard, office, unit, team, discipline, reporter, people, inbox, documents, verify]
+export const PAGES = [dashboard, office, unit, team, discipline, reporter, people, inbox, documents, verify, publicChannel]
   .flatMap((m) => m.pages);
 
 export const mayOpen = (page, me) => !!page && (page.public || (!!me && page.role.includes(me.role)));
@@ -55,7 +56,8 @@ function Nav({ me, path }) {
 function App() {
   const me = useMe();
   const route = useRoute();
-  const page = PAGES.find((p) => p.path === route.path);
+  // a page marked `prefix` takes what follows its path after a slash (#/poster/R-1)
+  const page = PAGES.find((p) => p.path === route.path || (p.prefix && route.path.startsWith(`${p.path}/`)));
   const home = me && PAGES.find((p) => p.nav && p.role?.includes(me.role));
   useEffect(() => {
     // the address as it is now: one opened meanwhile (a link, a typed address) is kept

@@ -21,7 +21,7 @@ from selenium.webdriver.common.by import By
 
 import xcwire
 from browserlib import wait_until
-from conftest import NOT_AFTER, NOT_BEFORE, REPO, Suite, running_suite
+from conftest import NOT_AFTER, NOT_BEFORE, REPO, Suite, running_suite, write_json
 from gatewaylib import Department, Gateway, stopped_at_end
 from hostilelib import local_day
 from notify_servers import DEFAULT_RULES
@@ -69,13 +69,22 @@ class Console:
 
 
 @contextlib.contextmanager
-def console_suite(folder, services=SERVICES, principals=None, policies=None):
+def console_suite(folder, services=SERVICES, principals=None, policies=None, public=None):
     """A running suite (test mode) and xc-gateway serving web/: a Console. Every process must exit
-    0 at the end. policies are added to the suite's (notify gets DIRECTORY and DEFAULT_RULES)."""
+    0 at the end. policies are added to the suite's (notify gets DIRECTORY and DEFAULT_RULES).
+    public: the gateway's services.gateway.public (码上巡) without its key, for which the principal
+    `public` and its key file public.jwk are made."""
     pol = {"notify": {"directory": DIRECTORY, "rules": DEFAULT_RULES}, **(policies or {})}
-    s = Suite(str(folder), list(services), principals or PRINCIPALS, pol)
+    principals = principals or PRINCIPALS
+    if public is not None:
+        principals = {**principals, "public": ("public", "public", {})}
+    s = Suite(str(folder), list(services), principals, pol)
     for _ in running_suite(s):
-        g = Gateway(s, extra={"web": WEB})
+        extra = {"web": WEB}
+        if public is not None:
+            write_json(os.path.join(str(folder), "public.jwk"), s.public.private_jwk(), 0o600)
+            extra["public"] = {"key": "public.jwk", **public}
+        g = Gateway(s, extra=extra)
         with stopped_at_end(g):
             yield Console(s, g)
 

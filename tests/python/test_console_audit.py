@@ -26,6 +26,7 @@ from consolelib import (DIRECTORY, click_cancel, console_suite, ok, page_errors,
                         signed_in)
 from conftest import REPO
 from hostilelib import local_day
+from publiclib import public_report
 
 # The checks, run in the page: a list of faults (strings). Values (ids, codes, hashes) are
 # allowed only inside <code> or .id; everything else a person reads must have no ASCII letter.
@@ -195,9 +196,13 @@ def phone_on(b, on):
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     folder = tmp_path_factory.mktemp("console-audit")
-    with console_suite(folder) as c:
+    with console_suite(folder, public={"base_url": "https://xc.example.cn", "pow_bits": 8}) as c:
         s = c.suite
         c.ids = seed(c)
+        # a report from the public channel (码上巡) with a team's question, for its sections
+        _, got = public_report(c.base, "R-2", "U-B", "学校食堂账目长期不公开。")
+        c.public_problem = got["problem"]
+        ok(c.call("intake", s.team, "problem.ask", {"problem": c.public_problem, "text": "食堂在哪个校区？"}))
         # a district with a town and a round of its own, for the district office's pages
         ok(c.call("intake", s.office, "unit.register", {"id": "D-1", "name": "云溪区", "level": "district"}))
         ok(c.call("intake", s.office, "unit.register", {"id": "T-1", "name": "白石镇", "level": "town", "parent": "D-1"}))
@@ -222,10 +227,11 @@ def role_pages(c, role):
     detail = {
         "office": [f"#/round?id=R-1", f"#/problem?id={fed}", f"#/problem?id={c.ids['recorded']}", f"#/item?id={c.item}",
                    f"#/referral?id={c.referral}", "#/unit?id=U-A", "#/dashboard?owner=D-1",
-                   f"#/document?kind=rectify_notice&item={c.item}", "#/document?kind=three_lists&round=R-1"],
+                   f"#/document?kind=rectify_notice&item={c.item}", "#/document?kind=three_lists&round=R-1",
+                   "#/poster/R-1", f"#/problem?id={c.public_problem}"],
         "district": ["#/round?id=YX-1", "#/unit?id=T-1", "#/dashboard?category=four_styles",
-                     "#/document?kind=three_lists&round=YX-1"],
-        "team": ["#/team-round?round=R-1"],
+                     "#/document?kind=three_lists&round=YX-1", "#/poster/YX-1"],
+        "team": ["#/team-round?round=R-1", f"#/team-problem?id={c.public_problem}"],
         "unit": [f"#/unit-item?item={c.item}"],
         "discipline": [f"#/lead?referral={c.referral}"],
         "petition": [],

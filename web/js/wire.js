@@ -184,6 +184,18 @@ export function verifyReply(frame, jwks, service, iss, id) {
   });
 }
 
+// Verifies a service's reply to the public principal (码上巡: the gateway signs the page's
+// public.* requests as `public`, docs/services/gateway.md): the same checks as a reply, aud
+// `public`; corr is the gateway's request id, which the page never saw, so only its form is
+// checked. Its body, or throws ReplyRefused.
+export function verifyPublicReply(frame, jwks, service, iss = "public") {
+  return verifySigned(frame, jwks, service, (body) => {
+    if (body.aud !== iss) throw new ReplyRefused(`aud is ${JSON.stringify(body.aud)}, not ${iss}`);
+    if (typeof body.corr !== "string" || !/^[0-9a-f-]{36}$/.test(body.corr))
+      throw new ReplyRefused("corr is not a request id");
+  });
+}
+
 // Verifies a service's events.head hint (protocol section 7, as the gateway's hint stream carries
 // it): the same checks as a reply, with aud "*" and corr null. Its body ({data: {seq}}), or throws
 // ReplyRefused.

@@ -72,3 +72,8 @@ export function word(member, code) {
 export function wordKnown(member, code) {
   return table.has(`${member}\u0000${code}`);
 }
+
+// An RFC 3339 time (a service's "2026-12-07T22:45:55Z") as people read it here, in the browser's
+// zone: 2026/12/7 06:45:55, no Latin letter; anything else shown as it is.
+export const whenShown = (at) => (typeof at === "string" && /^\d{4}-\d\d-\d\dT/.test(at)
+  ? new Date(at).toLocaleString("zh-CN", { hour12: false }) : at ?? "");

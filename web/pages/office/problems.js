@@ -7,6 +7,7 @@ import { word } from '../../js/words.js';
 import { categoryName, categoryOptions, useCategories } from '../../js/categories.js';
 import { html, pick, useForm, today, href, lines, PrincipalField } from './common.js';
 import { EvidenceList } from '../roles_common.js';
+import { PublicSection } from '../public_channel.js';
 
 const SOURCES = ['inspection_team', 'petition', 'audit', 'public'];
 const STATUSES = ['recorded', 'classified', 'merged'];
@@ -143,7 +144,7 @@ function ProblemClassify({ problem, onDone }) {
 
 const DISPOSITION_KIND = { feedback: '反馈整改', lead: '问题线索', handover: '移交办理', special_report: '专题报告' };
 
-function ProblemPage({ route }) {
+function ProblemPage({ route, me }) {
   const id = Number(route.query.id);
   const [turn, setTurn] = useState(0);
   const again = () => setTurn((n) => n + 1);
@@ -173,6 +174,7 @@ function ProblemPage({ route }) {
         ${p.dispositions?.length ? html`<h4>处置</h4><ul id="dispositions">${p.dispositions.map((d, i) => html`<li key=${i}>${DISPOSITION_KIND[d.kind] || d.kind}${d.timeliness ? `：${word('feedback', d.timeliness)}` : ''}${d.body || d.department || d.report ? `：${d.body || d.department || d.report}` : ''}${d.note ? `（${d.note}）` : ''}</li>`)}</ul>` : null}
         ${p.status === 'classified' ? html`<p><a href=${href('items', { unit: p.unit, round: p.round || '' })}>查看整改事项</a> · <a href=${href('referrals')}>查看移交</a></p>` : null}
       </section>
+      <${PublicSection} problem=${p} me=${me} onDone=${again} />
       ${p.status === 'recorded' ? html`<${ProblemClassify} problem=${p} onDone=${again} /><${ProblemMerge} into=${p.id} onDone=${again} />` : null}`}
   <//>`;
 }
