@@ -108,6 +108,23 @@ s_hex64 (const char *s)
     return true;
 }
 
+/*  A record's evidence hash in either case, as records always took it: its lower-case form
+    (how files are keyed) in out, or false when it is not 64 hex digits. */
+static bool
+s_hex64_lower (const char *s, char out[65])
+{
+    if (!s || strlen (s) != 64)
+        return false;
+    for (int i = 0; i < 64; i++) {
+        char c = s[i] >= 'A' && s[i] <= 'F' ? (char) (s[i] - 'A' + 'a') : s[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+        out[i] = c;
+    }
+    out[64] = '\0';
+    return true;
+}
+
 static int
 s_keyed (xc_call_t *call)
 {
@@ -944,15 +961,26 @@ xc_files_check (xc_call_t *call, void *state)
 /* ------------------------------------------------------------------ references */
 
 int
-xc_files_link (xc_call_t *call, const json_t *evidence, const char *record)
+xc_files_record_id (const char *record, const char *kind, long long *id)
 {
+    size_t n = strlen (kind);
+    char tail;
+    if (strncmp (record, kind, n) != 0 || record[n] != ':' || sscanf (record + n + 1, "%lld%c", id, &tail) != 1)
+        return -1;
+    return 0;
+}
+
+int
+xc_files_link (xc_call_t *call, const json_t *evidence, const char *kind, long long id)
+{
+    char record[64];
+    snprintf (record, sizeof record, "%s:%lld", kind, id);
     size_t i;
     json_t *e;
     json_array_foreach (evidence, i, e) {
-        const char *sha = json_string_value (json_object_get (e, "sha256"));
-        if (!s_hex64 (sha))
-            return xc_call_fail (call, XC_E_SCHEMA, "data.evidence[%zu].sha256: expected 64 lowercase"
-                                 " hex digits", i);
+        char sha[65];
+        if (!s_hex64_lower (json_string_value (json_object_get (e, "sha256")), sha))
+            return xc_call_fail (call, XC_E_SCHEMA, "data.evidence[%zu].sha256: expected 64 hex digits", i);
         int64_t stored = s_files.keyed ? s_stored_size (call, sha) : 0;
         if (stored < 0)
             return -1;
@@ -992,8 +1020,9 @@ xc_files_all_stored (xc_call_t *call, const json_t *evidence)
     size_t i;
     json_t *e;
     json_array_foreach (evidence, i, e) {
-        const char *sha = json_string_value (json_object_get (e, "sha256"));
-        int64_t stored = s_files.keyed && s_hex64 (sha) ? s_stored_size (call, sha) : 0;
+        char sha[65];
+        int64_t stored = s_files.keyed && s_hex64_lower (json_string_value (json_object_get (e, "sha256")), sha)
+                       ? s_stored_size (call, sha) : 0;
         if (stored < 0)
             return -1;
         if (!stored)

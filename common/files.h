@@ -60,12 +60,16 @@ extern const xc_field_t xc_files_policy_fields[];
 int xc_files_init (xc_service_t *service, const char *name, xc_files_may_read_fn may_read,
                    void *state, xc_err_t *err);
 
-/*  Links each entry of evidence ([{"file", "sha256"}], may be NULL) to record, in the
+/*  Links each entry of evidence ([{"file", "sha256"}], may be NULL) to the record kind:id, in the
     current transaction: a stored file is linked; an entry whose upload is not complete is
     refused (conflict: no half file is ever referenced); a hash with neither is accepted when
     policy files.hash_only is true (the default: records from paper), else refused. Returns 0,
     or -1 after failing the call. */
-int xc_files_link (xc_call_t *call, const json_t *evidence, const char *record);
+int xc_files_link (xc_call_t *call, const json_t *evidence, const char *kind, long long id);
+
+/*  A record's name is "<kind>:<id>" (problem:7, item:7, referral:7). The id of record when it
+    is of that kind: 0 and *id, else -1 (the callbacks answer "not readable" then). */
+int xc_files_record_id (const char *record, const char *kind, long long *id);
 
 /*  Whether every entry of evidence is a stored file (and there is at least one): 1 yes, 0 no
     (after failing the call with conflict naming the first that is not), -1 error. */

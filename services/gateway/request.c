@@ -100,6 +100,38 @@ s_refuse_method (request_t *out, const char *allow, const char *url)
                          "'%s' takes GET only", url);
 }
 
+/*  A POST of a signed message to the service named (POST /v1/{service}, and POST
+    /v1/files/{service} for a download): the service, the method and the media type checked,
+    a body larger than Content-Length allows noted. */
+static void
+s_route_signed (const request_world_t *world, const char *name, bool post, const char *method,
+                const char *content_type, const char *content_length, request_action_t action,
+                request_t *out)
+{
+    bool download = action == REQUEST_DOWNLOAD;
+    out->service = s_service_index (world, name, strlen (name));
+    if (out->service < 0) {
+        s_refuse_unknown_service (out);
+        return;
+    }
+    out->route = download ? ROUTE_FILES (out->service) : ROUTE_POST (out->service);
+    if (!post) {
+        out->allow = "POST";
+        request_problem_set (&out->problem, 405, "method-not-allowed", "不支持的请求方法",
+                             download ? "a download is a POST of a signed file.read, not %s"
+                                      : "a message to a service is a POST, not %s", method);
+        return;
+    }
+    if (!request_media_type_is_jose (content_type)) {
+        request_problem_set (&out->problem, 415, "unsupported-media-type", "不支持的内容类型",
+                             "the body must be a flattened JWS sent as application/jose+json");
+        return;
+    }
+    if (content_length && strtoull (content_length, NULL, 10) > world->max_body)
+        out->too_big = true;
+    out->action = action;
+}
+
 void
 request_route (const request_world_t *world, const char *method, const char *url,
                const char *content_type, const char *content_length, request_t *out)
@@ -167,26 +199,7 @@ request_route (const request_world_t *world, const char *method, const char *url
     }
     if (strncmp (url, "/v1/files/", 10) == 0) {
         /* POST /v1/files/{service}: a file.read whose answer is the file's bytes */
-        out->service = s_service_index (world, url + 10, strlen (url + 10));
-        if (out->service < 0) {
-            s_refuse_unknown_service (out);
-            return;
-        }
-        out->route = ROUTE_FILES (out->service);
-        if (!post) {
-            out->allow = "POST";
-            request_problem_set (&out->problem, 405, "method-not-allowed", "不支持的请求方法",
-                                 "a download is a POST of a signed file.read, not %s", method);
-            return;
-        }
-        if (!request_media_type_is_jose (content_type)) {
-            request_problem_set (&out->problem, 415, "unsupported-media-type", "不支持的内容类型",
-                                 "the body must be a flattened JWS sent as application/jose+json");
-            return;
-        }
-        if (content_length && strtoull (content_length, NULL, 10) > world->max_body)
-            out->too_big = true;
-        out->action = REQUEST_DOWNLOAD;
+        s_route_signed (world, url + 10, post, method, content_type, content_length, REQUEST_DOWNLOAD, out);
         return;
     }
     if (strncmp (url, "/v1/", 4) != 0 || !url[4] || strchr (url + 4, '/')) {
@@ -194,26 +207,7 @@ request_route (const request_world_t *world, const char *method, const char *url
                              "no such path: POST /v1/{service}, GET /v1/directory, /v1/keys, /healthz");
         return;
     }
-    out->service = s_service_index (world, url + 4, strlen (url + 4));
-    if (out->service < 0) {
-        s_refuse_unknown_service (out);
-        return;
-    }
-    out->route = ROUTE_POST (out->service);
-    if (!post) {
-        out->allow = "POST";
-        request_problem_set (&out->problem, 405, "method-not-allowed", "不支持的请求方法",
-                             "a message to a service is a POST, not %s", method);
-        return;
-    }
-    if (!request_media_type_is_jose (content_type)) {
-        request_problem_set (&out->problem, 415, "unsupported-media-type", "不支持的内容类型",
-                             "the body must be a flattened JWS sent as application/jose+json");
-        return;
-    }
-    if (content_length && strtoull (content_length, NULL, 10) > world->max_body)
-        out->too_big = true;
-    out->action = REQUEST_POST;
+    s_route_signed (world, url + 4, post, method, content_type, content_length, REQUEST_POST, out);
 }
 
 int

@@ -409,9 +409,7 @@ intake_problem_record (xc_call_t *call, const intake_t *intake, const json_t *da
         return -1;
 
     /* stored evidence files are linked to the problem now (no half upload is named) */
-    char record[48];
-    snprintf (record, sizeof record, "problem:%lld", (long long) id);
-    if (xc_files_link (call, evidence, record) != 0)
+    if (xc_files_link (call, evidence, "problem", (long long) id) != 0)
         return -1;
 
     const json_t *reporter = json_object_get (data, "reporter");
@@ -772,8 +770,7 @@ intake_file_readable (xc_call_t *call, const char *record, void *state)
 {
     const intake_t *intake = state;
     long long id;
-    char tail;
-    if (sscanf (record, "problem:%lld%c", &id, &tail) != 1)
+    if (xc_files_record_id (record, "problem", &id) != 0)
         return 0;
     const char *district;
     if (xc_call_district (call, &district) != 0)

@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/codec.h"
 #include "common/date.h"
+#include "common/files.h"
 #include "services/intake/intake.h"
 
 #define CODE_HASH_BYTES 32
@@ -504,6 +505,9 @@ intake_public_answer (xc_call_t *call, void *state)
     sqlite3_bind_int64 (stmt, 4, now);
     free (evidence_text);
     if (xc_call_exec (call, stmt, "unable to record the answer") != 0)
+        return -1;
+    /* the answer's files belong to the report's problem: read by whoever reads it */
+    if (xc_files_link (call, evidence, "problem", (long long) id) != 0)
         return -1;
     char at[XC_RFC3339_LEN + 1];
     xc_clock_format (now, at);

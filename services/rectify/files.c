@@ -17,8 +17,7 @@ s_item_readable (xc_call_t *call, const char *record, void *state)
 {
     const rectify_t *rectify = state;
     long long id;
-    char tail;
-    if (sscanf (record, "item:%lld%c", &id, &tail) != 1)
+    if (xc_files_record_id (record, "item", &id) != 0)
         return 0;
     sqlite3_stmt *stmt = xc_call_stmt (call, "SELECT unit, coalesce (round, '') FROM items WHERE id = ?1");
     if (!stmt)
@@ -53,9 +52,7 @@ rectify_files_init (xc_service_t *service, rectify_t *rectify, xc_err_t *err)
 int
 rectify_files_link (xc_call_t *call, json_int_t item, const json_t *evidence)
 {
-    char record[48];
-    snprintf (record, sizeof record, "item:%lld", (long long) item);
-    return xc_files_link (call, evidence, record);
+    return xc_files_link (call, evidence, "item", (long long) item);
 }
 
 int

@@ -12,8 +12,7 @@ s_referral_readable (xc_call_t *call, const char *record, void *state)
 {
     const referral_t *referral = state;
     long long id;
-    char tail;
-    if (sscanf (record, "referral:%lld%c", &id, &tail) != 1)
+    if (xc_files_record_id (record, "referral", &id) != 0)
         return 0;
     if (xc_call_role_is (call, "office"))
         return 1;
@@ -49,7 +48,5 @@ referral_files_init (xc_service_t *service, referral_t *referral, xc_err_t *err)
 int
 referral_files_link (xc_call_t *call, json_int_t id, const json_t *evidence)
 {
-    char record[48];
-    snprintf (record, sizeof record, "referral:%lld", (long long) id);
-    return xc_files_link (call, evidence, record);
+    return xc_files_link (call, evidence, "referral", (long long) id);
 }

@@ -188,8 +188,9 @@ def restart(s, change):
 
 
 # the migrations after issue 23's, each service's, with the tables each makes (issue 24's
-# evidence files: common/files.h), gone too when the store goes back before issue 23
-LATER = [["files", "file_chunks", "file_uploads", "file_parts", "file_refs"]]
+# public channel in intake, the evidence files: common/files.h), gone too when the store goes back before issue 23
+FILES = ["files", "file_chunks", "file_uploads", "file_parts", "file_refs"]
+LATER = {"intake": [["public_receipts", "public_questions"], FILES], "rectify": [FILES], "referral": [FILES]}
 
 
 def before_issue_23(name, db):
@@ -198,9 +199,9 @@ def before_issue_23(name, db):
     LATER's), the base version as it is."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
     base, service = version >> 16, version & 0xffff
-    back = 2 + len(LATER)
+    back = 2 + len(LATER[name])
     assert base == 7 and service >= back, version
-    for table in ISSUE_23[name] + [t for later in LATER for t in later]:
+    for table in ISSUE_23[name] + [t for later in LATER[name] for t in later]:
         db.execute(f"DROP TABLE {table}")
     db.execute(f"PRAGMA user_version = {(base << 16) | (service - back)}")
 

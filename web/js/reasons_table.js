@@ -470,7 +470,6 @@ export const SERVICE_REASONS = [
   ["data.offset: %lld is not within the file's %lld bytes", "读取位置 {1} 超出文件大小 {2} 字节"],
   ["file %s does not decrypt: the store was changed (xcctl audit verify)", "文件 {1} 无法解密：存储已被改动，请联系系统管理员"],
   ["file %s could not be read", "服务内部错误：文件 {1} 无法读取"],
-  ["data.evidence[%zu].sha256: expected 64 lowercase hex digits", "第 {1} 个佐证材料的校验值：应为 64 位小写十六进制数字"],
   ["data.evidence[%zu]: the upload of %s is not complete", "第 {1} 个佐证材料 {2} 尚未上传完成"],
   ["data.evidence[%zu]: no stored file %s (upload it first: policies.%s.files.hash_only is false)", "第 {1} 个佐证材料 {2} 尚未上传，请先上传文件"],
   ["no evidence file: the policy requires stored files", "没有佐证材料文件：按规定须上传文件"],
