@@ -185,7 +185,7 @@ def test_report_with_a_contact_gets_a_verified_receipt(world):
     assert p["source"] == "public" and p["public"]["has_contact"] is True
     assert TEXT in p["detail"]
     assert not [e for e in page_errors(b) if "/v1/" not in e["message"]]
-    c.state.update(code=code, problem=problem)
+    c.state.update(code=code, problem=problem, ack=frame)
 
 
 def test_report_with_a_photo(world):
@@ -304,6 +304,32 @@ def test_come_back_with_the_code_and_see_the_state(world):
     click(b, "#lookup-form button[type=submit]")
     assert b.wait_for("#lookup-form .refusal", timeout=60).get_attribute("data-code") == "not_found"
     assert not b.driver.find_elements("css selector", "#status")
+
+
+def test_a_kept_acknowledgement_is_checked_again_and_a_changed_one_is_not(world, tmp_path):
+    c = world
+    b = c.phone
+    frame = c.state["ack"]
+    kept = tmp_path / "回执.json"
+    kept.write_text(frame)
+    m = json.loads(frame)
+    payload = json.loads(unb64u(m["payload"]))
+    payload["data"]["result"]["problem"] += 1          # the reporter "improves" the receipt
+    m["payload"] = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    changed = tmp_path / "改过的回执.json"
+    changed.write_text(json.dumps(m))
+    for path, ok_shown in ((kept, True), (changed, False), (kept, True)):
+        b.open("about:blank")
+        public_open(c, "#receipt", "#ack-check")
+        b.wait_for("#ack-file").send_keys(str(path))
+        if ok_shown:
+            b.wait_for("#ack-valid", timeout=30)
+            assert b.text("#ack-problem") == str(c.state["problem"])
+            assert b.text("#ack-sha256") == json.loads(unb64u(json.loads(frame)["payload"]))["data"]["result"]["sha256"]
+            assert not b.driver.find_elements("css selector", "#ack-invalid")
+        else:
+            b.wait_for("#ack-invalid", timeout=30)
+            assert not b.driver.find_elements("css selector", "#ack-valid")
 
 
 def test_a_team_asks_the_reporter_answers_the_team_sees_it(world):

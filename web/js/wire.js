@@ -196,6 +196,21 @@ export function verifyPublicReply(frame, jwks, service, iss = "public") {
   });
 }
 
+// Verifies a 码上巡 acknowledgement the reporter kept (intake's signed reply to public.report, saved
+// as a file): the checks of verifyPublicReply but the lifetime, because what it proves, that intake
+// received that content at iat, does not expire; the key must still have been valid at iat. Its
+// body, or throws ReplyRefused.
+export function verifyAcknowledgement(frame, jwks) {
+  return verifySigned(frame, jwks, "intake", (body) => {
+    if (body.aud !== "public") throw new ReplyRefused(`aud is ${JSON.stringify(body.aud)}, not public`);
+    if (typeof body.corr !== "string" || !/^[0-9a-f-]{36}$/.test(body.corr))
+      throw new ReplyRefused("corr is not a request id");
+    const r = body.data?.result;
+    if (body.type !== "ack" || !Number.isInteger(r?.problem) || typeof r?.sha256 !== "string")
+      throw new ReplyRefused("not an acknowledgement of a report");
+  }, { lifetime: false });
+}
+
 // Verifies a service's events.head hint (protocol section 7, as the gateway's hint stream carries
 // it): the same checks as a reply, with aud "*" and corr null. Its body ({data: {seq}}), or throws
 // ReplyRefused.
@@ -210,7 +225,7 @@ export function verifyHint(frame, jwks, service) {
 
 // What a reply and a hint share: the frame, the header, service's own key, the signature, iss;
 // then addressed(body) (throws when the body is not for us), the lifetime and the key's validity.
-async function verifySigned(frame, jwks, service, addressed) {
+async function verifySigned(frame, jwks, service, addressed, { lifetime = true } = {}) {
   let m;
   try { m = JSON.parse(frame); } catch { throw new ReplyRefused("the reply is not JSON"); }
   if (!isObject(m) || members(m) !== "payload,protected,signature" ||
@@ -241,7 +256,7 @@ async function verifySigned(frame, jwks, service, addressed) {
   if (body.iss !== service) throw new ReplyRefused(`iss is ${JSON.stringify(body.iss)}, not ${service}`);
   addressed(body);
   const now = Math.floor(Date.now() / 1000);
-  if (!Number.isInteger(body.iat) || !Number.isInteger(body.exp) || body.exp + SKEW < now)
+  if (!Number.isInteger(body.iat) || !Number.isInteger(body.exp) || (lifetime && body.exp + SKEW < now))
     throw new ReplyRefused(`the reply's lifetime is over (iat ${body.iat}, exp ${body.exp}, now ${now})`);
   const t = (s) => (s ? Date.parse(s) / 1000 : NaN);
   if (body.iat < t(jwk.not_before) || body.iat > t(jwk.not_after))

@@ -4,7 +4,7 @@
 // page verifies with /v1/keys before showing it (wire.js). The receipt code is made here and
 // sent only to the gateway, which sends on its slow hash; the contact is sealed here to intake's
 // public key (tweetnacl's nacl.box, loaded as a classic script: window.nacl).
-import { PROBLEM, Problem, ReplyRefused, b64uEncode, keysFetch, verifyPublicReply } from "../js/wire.js";
+import { PROBLEM, Problem, ReplyRefused, b64uEncode, keysFetch, verifyAcknowledgement, verifyPublicReply } from "../js/wire.js";
 import { bytesHex, sha256 } from "../js/chain.js";
 import { Refusal, refusalFrom } from "../js/reasons.js";
 
@@ -102,6 +102,19 @@ export async function replyRead(frame, status = 200) {
   }
   if (body.type === "error") throw refusalFrom(body, status);
   return { body, data: body.data, frame };
+}
+
+// A kept acknowledgement (the file the receipt saved), checked again: what intake acknowledged
+// ({problem, round, unit, received_at, sha256}), or throws ReplyRefused when it is not intake's.
+export async function acknowledgementCheck(text) {
+  let body;
+  try {
+    body = await verifyAcknowledgement(text, await keysGet());
+  } catch (e) {
+    if (!(e instanceof ReplyRefused) || !e.message.startsWith("no key")) throw e;
+    body = await verifyAcknowledgement(text, await keysGet(true));
+  }
+  return body.data.result;
 }
 
 async function request(method, path, json, timeoutMs = 20000) {

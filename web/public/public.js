@@ -9,7 +9,7 @@ import { useEffect, useRef, useState } from "../vendor/preact/hooks.mjs";
 import htm from "../vendor/htm/htm.module.js";
 import { refusalFrom } from "../js/reasons.js";
 import { whenShown } from "../js/words.js";
-import { answerSend, b64Encode, codeGrouped, codeMake, codeRead, contactSeal, fileUpload, infoGet, powSolve,
+import { acknowledgementCheck, answerSend, b64Encode, codeGrouped, codeMake, codeRead, contactSeal, fileUpload, infoGet, powSolve,
          receiptGet, reportDigest, reportSend } from "./channel.js";
 
 const html = htm.bind(h);
@@ -218,6 +218,34 @@ function Lookup() {
   </section>`;
 }
 
+// A kept acknowledgement file checked again, in this browser, against the deployment's keys:
+// whether intake signed it, and what it acknowledged.
+function AckCheck() {
+  const [got, setGot] = useState(null);
+  async function picked(e) {
+    const file = e.target.files[0];
+    if (!file) return;
+    try {
+      setGot({ result: await acknowledgementCheck(await file.text()) });
+    } catch {
+      setGot({ bad: true });
+    }
+  }
+  return html`<section class="card form" id="ack-check">
+    <h3>核验回执文件</h3>
+    <div class="field"><label for="ack-file">选择保存的回执文件</label>
+      <input id="ack-file" name="ack" type="file" onChange=${picked}/></div>
+    ${got?.result ? html`<div id="ack-valid" role="status">
+        <p>回执有效：由问题登记服务签名，签名核验通过。</p>
+        <dl class="facts">
+          <dt>问题编号</dt><dd id="ack-problem">${got.result.problem}</dd>
+          <dt>收到时间</dt><dd>${whenShown(got.result.received_at)}</dd>
+          <dt>内容摘要值</dt><dd><code class="id hash" id="ack-sha256">${got.result.sha256}</code></dd>
+        </dl></div>`
+      : got?.bad ? html`<p class="refusal" role="alert" id="ack-invalid">回执无效：文件不是本平台签发的回执，或已被改动。</p>` : null}
+  </section>`;
+}
+
 function useHash() {
   const [hash, set] = useState(location.hash);
   useEffect(() => {
@@ -239,7 +267,7 @@ function App() {
   const lookup = hash === "#receipt";
   useEffect(() => { document.title = lookup ? "码上巡：查看办理情况" : "码上巡：群众反映问题"; }, [lookup]);
   let body;
-  if (lookup) body = html`<${Lookup}/>`;
+  if (lookup) body = html`<${Lookup}/><${AckCheck}/>`;
   else if (receipt) body = html`<${Receipt} got=${receipt}/>`;
   else if (!ROUND) body = html`<p class="card" id="no-round">请扫描巡察公告上的二维码进入本页反映问题。已经反映过的，可凭查询码查看办理情况。</p>`;
   else if (error) body = html`<${Refused} error=${error}/>`;
