@@ -417,3 +417,53 @@ def test_a_service_without_a_secret_key_starts_and_refuses_files(tmp_path):
     finally:
         for _ in gen:
             pass
+
+
+# --- a backup holds the files (docs/deploy.md) ---------------------------------------------------
+
+def test_an_online_backup_holds_the_files_and_restores_them(tmp_path):
+    """The files live in the service's own store, so its online backup (SQLite's backup API, as
+    docs/deploy.md takes it while the service runs) holds them: the store restored from the
+    backup serves the same bytes, file.check finds every referenced file whole, and the problem
+    still names it."""
+    suite = Suite(str(tmp_path), ["intake"], {"office": ("office", "office", {}),
+                                              "petition": ("petition-bureau", "petition", {})})
+    gen = running_suite(suite)
+    next(gen)
+    try:
+        c = suite.client("intake")
+        ack(c.call(suite.office, "unit.register", {"id": UNIT, "name": "测试单位", "level": "town"}))
+        photo, scan = make_png(300, 200, seed=7), make_pdf("backup")
+        up = Uploader(c, suite.petition)
+        for data, name in ((photo, "现场.png"), (scan, "材料.pdf")):
+            assert ack(up.put(data, name))["complete"]
+        problem = ack(report(suite, c, suite.petition, [{"file": "现场.png", "sha256": sha(photo)},
+                                                       {"file": "材料.pdf", "sha256": sha(scan)}]))["problem"]
+        db = os.path.join(suite.folder, "intake.db")
+        copy = os.path.join(suite.folder, "intake-backup.db")
+        src, dst = sqlite3.connect(db), sqlite3.connect(copy)
+        try:
+            src.backup(dst)                  # online: the service keeps running meanwhile
+        finally:
+            src.close()
+            dst.close()
+        # the volume is lost: the service stops, its store is replaced by the backup
+        d = suite.deployments["intake"]
+        assert d.end_process() == 0
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(db + suffix):
+                os.remove(db + suffix)
+        os.rename(copy, db)
+        d.start()
+        for data in (photo, scan):
+            meta, got = Uploader(c, suite.office).read(sha(data))
+            assert got == data, meta
+        res = c.call(suite.office, "file.check", {})["data"]
+        assert res == {"files": 2, "references": 2, "missing": [], "mismatched": [], "next": None}, res
+        got = c.call(suite.office, "problem.get", {"problem": problem})
+        assert got["type"] == "result", got
+        named = got["data"]["evidence"]
+        assert sorted(e["sha256"] for e in named) == sorted([sha(photo), sha(scan)])
+    finally:
+        for _ in gen:
+            pass
