@@ -55,6 +55,7 @@ def s(tmp_path_factory):
         "other": ("other-bureau", "petition", {}),
         "audit": ("audit-bureau", "audit", {}),
         "team": ("team-1", "team", {}),
+        "team2": ("team-2", "team", {}),
         "unit_a": ("unit-a", "unit", {"units": ["U-A"]}),
         "unit_b": ("unit-b", "unit", {"units": ["U-B"]}),
         "discipline": ("discipline-commission", "discipline", {"units": ["D-1"]}),
@@ -417,6 +418,30 @@ def test_a_service_without_a_secret_key_starts_and_refuses_files(tmp_path):
     finally:
         for _ in gen:
             pass
+
+
+def test_a_team_reads_its_rounds_files_and_another_team_does_not(s, intake):
+    """A team's report in its round names a photo: the team and the office read it; another team
+    does not, not even after beginning the same file (being an uploader gives reading only while
+    no record names the file)."""
+    day = lambda n: str(datetime.date.today() + datetime.timedelta(days=n))
+    ack(intake.call(s.office, "round.open", {
+        "id": "R-FILES", "name": "附件轮次", "kind": "regular", "team": "team-1",
+        "targets": [{"unit": UNIT, "coverage": "main"}], "planned_start": day(-30),
+        "planned_end": day(30), "date": day(-30)}))
+    ack(intake.call(s.office, "round.advance", {"round": "R-FILES", "stage": "stationed", "date": day(-20)}))
+    photo = make_png(120, 90, seed=31)
+    assert ack(Uploader(intake, s.team).put(photo, "现场.png"))["complete"]
+    ack(intake.call(s.team, "problem.report", {
+        "round": "R-FILES", "unit": UNIT, "category": "public_concerns", "summary": "现场照片",
+        "detail": "见照片", "severity": "serious", "source": "inspection_team",
+        "evidence": [{"file": "现场.png", "sha256": sha(photo)}]}))
+    for reader in (s.team, s.office):
+        assert Uploader(intake, reader).read(sha(photo))[1] == photo
+    other = Uploader(intake, s.team2)
+    err(intake.call(s.team2, "file.read", {"sha256": sha(photo)}), "not_found")
+    assert ack(other.begin(photo, "别人的.png"))["complete"]       # stored: complete at once
+    err(intake.call(s.team2, "file.read", {"sha256": sha(photo)}), "not_found")
 
 
 # --- a backup holds the files (docs/deploy.md) ---------------------------------------------------
