@@ -18,7 +18,7 @@
 
 SANITIZER ?=
 CC        ?= cc
-PKGS      := libzmq jansson sqlite3 libsodium libcurl libcrypto
+PKGS      := libzmq jansson sqlite3 libsodium libcurl libcrypto zlib
 # The services' allocator (docs/architecture.md, performance): linked into the services only,
 # and not into sanitizer builds, whose runtime must own malloc (nor into the tests valgrind runs).
 MALLOC_PKG := jemalloc
@@ -31,7 +31,7 @@ QR_PKG := libqrencode libpng
 # libc's headers; git and make are the README's starting point.
 DEB_BUILD_PKGS := gcc libc6-dev pkg-config libzmq3-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev \
                   libssl-dev libjemalloc-dev libmicrohttpd-dev libgnutls28-dev \
-                  libqrencode-dev libpng-dev
+                  libqrencode-dev libpng-dev zlib1g-dev
 DEB_TEST_PKGS  := python3-zmq python3-nacl python3-pytest python3-aiosmtpd python3-requests valgrind sqlite3 nodejs \
                   curl openssl chromium chromium-driver python3-selenium fonts-noto-cjk poppler-utils zbar-tools python3-pytest-xdist
 DEB_PKGS  := $(DEB_BUILD_PKGS) $(DEB_TEST_PKGS)

@@ -24,6 +24,7 @@ const xc_field_t xc_files_policy_fields[] = {
     { .name = "read_bytes", .type = XC_T_INTEGER, .min = 1024, .max = 4 * 1024 * 1024 },
     { .name = "hash_only", .type = XC_T_BOOLEAN },
     { .name = "upload_days", .type = XC_T_INTEGER, .min = 1, .max = 366 },
+    { .name = "inflate_max_bytes", .type = XC_T_INTEGER, .min = 1024 * 1024, .max = 4LL * 1024 * 1024 * 1024 },
     { .name = NULL },
 };
 
@@ -32,7 +33,7 @@ static struct {
     bool keyed;
     unsigned char stream_key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
     unsigned char part_key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
-    int64_t max_bytes, max_pixels, upload_seconds;
+    int64_t max_bytes, max_pixels, upload_seconds, inflate_max;
     size_t chunk_bytes, read_bytes;
     bool types[3];                   /* by the index of xc_filetype_known */
     bool hash_only;
@@ -61,6 +62,7 @@ xc_files_init (xc_service_t *service, const char *name, xc_files_may_read_fn may
     s_files.chunk_bytes = (size_t) s_int (section, "chunk_bytes", 131072);
     s_files.read_bytes = (size_t) s_int (section, "read_bytes", 131072);
     s_files.upload_seconds = s_int (section, "upload_days", 7) * 86400;
+    s_files.inflate_max = s_int (section, "inflate_max_bytes", 256 * 1024 * 1024);
     json_t *hash_only = json_object_get (section, "hash_only");
     s_files.hash_only = hash_only ? json_is_true (hash_only) : true;
     json_t *types = json_object_get (section, "types");
@@ -560,6 +562,11 @@ s_refuse_drop (xc_call_t *call, const upload_t *u, xc_code_t code, const char *w
         return xc_call_fail_keep (call, XC_E_SCHEMA, "upload '%s': the image's width times height is"
                                   " zero or above %lld pixels (policies.%s.files.max_pixels); dropped",
                                   u->id, (long long) s_files.max_pixels, s_files.service);
+    if (strcmp (why, "bomb") == 0)
+        return xc_call_fail_keep (call, XC_E_SCHEMA, "upload '%s': a PDF whose compressed streams inflate"
+                                  " to more than %lld bytes (policies.%s.files.inflate_max_bytes: a"
+                                  " decompression bomb); dropped", u->id, (long long) s_files.inflate_max,
+                                  s_files.service);
     return xc_call_fail_keep (call, XC_E_SCHEMA, "upload '%s': a PDF with active content (JavaScript,"
                               " Launch or an embedded file); dropped", u->id);
 }
@@ -580,11 +587,12 @@ s_upload_finish (xc_call_t *call, upload_t *u, const char **type_out)
         return s_refuse_drop (call, u, XC_E_CONFLICT, "", NULL);
     }
     const char *type;
-    xc_filetype_result_t r = xc_filetype_check (plain, (size_t) u->size, s_files.max_pixels, &type);
+    xc_filetype_result_t r = xc_filetype_check (plain, (size_t) u->size, s_files.max_pixels,
+                                                (size_t) s_files.inflate_max, &type);
     static const char *const whys[] = { [XC_FT_NOT_ALLOWED] = "type", [XC_FT_TRUNCATED] = "truncated",
                                         [XC_FT_TRAILING] = "trailing", [XC_FT_BAD_CRC] = "crc",
                                         [XC_FT_TOO_MANY_PIXELS] = "pixels",
-                                        [XC_FT_ACTIVE_CONTENT] = "active" };
+                                        [XC_FT_ACTIVE_CONTENT] = "active", [XC_FT_BOMB] = "bomb" };
     if (r == XC_FT_OK && !s_type_allowed (type))
         r = XC_FT_NOT_ALLOWED;
     if (r != XC_FT_OK) {

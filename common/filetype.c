@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <string.h>
+#include <zlib.h>
 
 const char *const xc_filetype_known[] = { "image/jpeg", "image/png", "application/pdf", NULL };
 
@@ -160,14 +161,14 @@ s_hexval (unsigned char c)
     return -1;
 }
 
-/*  Every name token (/Name, with #xx escapes decoded) compared with the active ones. Names
-    inside compressed object streams are not seen: docs/files.md says so. */
+/*  Every name token (/Name, with #xx escapes decoded) starting before limit compared with the
+    active ones (a name may run on past limit, up to n). */
 static bool
-s_pdf_active (const unsigned char *d, size_t n)
+s_pdf_active (const unsigned char *d, size_t n, size_t limit)
 {
     static const char *const active[] = { "JavaScript", "JS", "Launch", "EmbeddedFile",
                                           "EmbeddedFiles", "RichMedia", NULL };
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < limit && i < n; i++) {
         if (d[i] != '/')
             continue;
         char name[32];
@@ -196,8 +197,94 @@ s_pdf_active (const unsigned char *d, size_t n)
     return false;
 }
 
+/*  Where needle first stands in d[from, n), or n. */
+static size_t
+s_find (const unsigned char *d, size_t n, size_t from, const char *needle)
+{
+    size_t k = strlen (needle);
+    for (size_t i = from; i + k <= n; i++)
+        if (d[i] == (unsigned char) needle[0] && memcmp (d + i, needle, k) == 0)
+            return i;
+    return n;
+}
+
+#define PDF_CARRY 64                 /* longer than any active name: kept between windows */
+#define PDF_WINDOW (64 * 1024)
+
+/*  One stream's bytes inflated as zlib, a window at a time, each window's names scanned (a name
+    cut by a window's end is scanned in the next, PDF_CARRY bytes being carried over). *budget
+    is what may still be inflated in the whole file. Not zlib (another filter, raw data): 0,
+    nothing to see. Returns 1 active, 0 not, -1 the budget ran out. */
+static int
+s_pdf_stream_active (const unsigned char *d, size_t n, size_t *budget)
+{
+    if (n < 2 || (d[0] & 0x0F) != 8 || ((unsigned) d[0] << 8 | d[1]) % 31 != 0)
+        return 0;                    /* no zlib header */
+    unsigned char out[PDF_CARRY + PDF_WINDOW];
+    size_t carried = 0;
+    z_stream z;
+    memset (&z, 0, sizeof z);
+    if (inflateInit (&z) != Z_OK)
+        return 0;
+    z.next_in = (unsigned char *) d;
+    z.avail_in = (uInt) (n > UINT32_MAX ? UINT32_MAX : n);
+    int result = 0, zr = Z_OK;
+    while (result == 0 && zr == Z_OK) {
+        z.next_out = out + carried;
+        z.avail_out = PDF_WINDOW;
+        zr = inflate (&z, Z_NO_FLUSH);
+        size_t got = PDF_WINDOW - z.avail_out, have = carried + got;
+        if (got > *budget) {
+            result = -1;
+            break;
+        }
+        *budget -= got;
+        bool last = zr != Z_OK || got == 0;
+        if (s_pdf_active (out, have, last ? have : (have > PDF_CARRY ? have - PDF_CARRY : 0)))
+            result = 1;
+        else if (!last) {
+            carried = have > PDF_CARRY ? PDF_CARRY : have;
+            memmove (out, out + have - carried, carried);
+        }
+        if (got == 0)
+            break;
+    }
+    inflateEnd (&z);
+    return result;
+}
+
+/*  The names inside the file's zlib streams (compressed object streams hide dictionaries there):
+    every "stream" ... "endstream" that inflates as zlib is scanned like the file. 1 active, 0
+    not, -1 inflating them all would pass inflate_max bytes (a decompression bomb). */
+static int
+s_pdf_streams_active (const unsigned char *d, size_t n, size_t inflate_max)
+{
+    size_t budget = inflate_max;
+    size_t i = 0;
+    while ((i = s_find (d, n, i, "stream")) < n) {
+        size_t start = i + 6;
+        if (i >= 3 && memcmp (d + i - 3, "end", 3) == 0) {
+            i = start;
+            continue;
+        }
+        if (start < n && d[start] == '\r')
+            start++;
+        if (start >= n || d[start] != '\n') {
+            i = start;
+            continue;
+        }
+        start++;
+        size_t end = s_find (d, n, start, "endstream");
+        int r = s_pdf_stream_active (d + start, end - start, &budget);
+        if (r != 0)
+            return r;
+        i = end;
+    }
+    return 0;
+}
+
 static xc_filetype_result_t
-s_pdf (const unsigned char *d, size_t n)
+s_pdf (const unsigned char *d, size_t n, size_t inflate_max)
 {
     size_t end = n;
     while (end > 0 && (d[end - 1] == '\n' || d[end - 1] == '\r' || d[end - 1] == ' '))
@@ -209,13 +296,15 @@ s_pdf (const unsigned char *d, size_t n)
                 return XC_FT_TRAILING;
         return XC_FT_TRUNCATED;
     }
-    if (s_pdf_active (d, n))
+    if (s_pdf_active (d, n, n))
         return XC_FT_ACTIVE_CONTENT;
-    return XC_FT_OK;
+    int hidden = s_pdf_streams_active (d, n, inflate_max);
+    return hidden > 0 ? XC_FT_ACTIVE_CONTENT : hidden < 0 ? XC_FT_BOMB : XC_FT_OK;
 }
 
 xc_filetype_result_t
-xc_filetype_check (const unsigned char *d, size_t n, int64_t max_pixels, const char **type)
+xc_filetype_check (const unsigned char *d, size_t n, int64_t max_pixels, size_t inflate_max,
+                   const char **type)
 {
     *type = NULL;
     if (n >= 4 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF) {
@@ -228,7 +317,7 @@ xc_filetype_check (const unsigned char *d, size_t n, int64_t max_pixels, const c
     }
     if (n >= 5 && memcmp (d, "%PDF-", 5) == 0) {
         *type = "application/pdf";
-        return s_pdf (d, n);
+        return s_pdf (d, n, inflate_max);
     }
     return XC_FT_NOT_ALLOWED;
 }

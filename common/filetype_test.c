@@ -2,6 +2,7 @@
     broken CRCs, active PDFs and other types are refused with their reason. */
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "common/filetype.h"
 #include "tests/harness.h"
@@ -69,7 +70,7 @@ static const unsigned char s_jpeg[] = {
 static xc_filetype_result_t
 s_check (const void *d, size_t n, const char **type)
 {
-    return xc_filetype_check (d, n, 1000000, type);
+    return xc_filetype_check (d, n, 1000000, 1024 * 1024, type);
 }
 
 static void
@@ -122,7 +123,7 @@ test_pixel_bombs_are_refused (void)
     CHECK_INT (s_check (buf, n, &type), XC_FT_TOO_MANY_PIXELS);
     n = s_png (buf, 1000, 1000);                      /* exactly the limit passes */
     CHECK_INT (s_check (buf, n, &type), XC_FT_OK);
-    CHECK_INT (xc_filetype_check (buf, n, 999999, &type), XC_FT_TOO_MANY_PIXELS);
+    CHECK_INT (xc_filetype_check (buf, n, 999999, 1024 * 1024, &type), XC_FT_TOO_MANY_PIXELS);
     unsigned char jpeg[sizeof s_jpeg];
     memcpy (jpeg, s_jpeg, sizeof jpeg);
     jpeg[25] = jpeg[26] = jpeg[27] = jpeg[28] = 0xFF;   /* 65535 x 65535 */
@@ -148,6 +149,49 @@ test_active_pdfs_are_refused (void)
     CHECK_INT (s_check (ok, strlen (ok), &type), XC_FT_OK);
 }
 
+/*  A PDF whose one stream holds `plain` deflated (zlib), as a compressed object stream does. */
+static size_t
+s_pdf_with_stream (unsigned char *out, size_t size, const unsigned char *plain, size_t n)
+{
+    static const char head[] = "%PDF-1.7\n5 0 obj << /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode >>\nstream\r\n";
+    static const char tail[] = "\r\nendstream\nendobj\n%%EOF\n";
+    size_t at = strlen (head);
+    memcpy (out, head, at);
+    uLongf z = (uLongf) (size - at - sizeof tail);
+    CHECK (compress2 (out + at, &z, plain, (uLong) n, 9) == Z_OK);
+    at += z;
+    memcpy (out + at, tail, strlen (tail));
+    return at + strlen (tail);
+}
+
+static void
+test_names_hidden_in_compressed_streams_are_seen (void)
+{
+    const char *type;
+    static unsigned char plain[200000], pdf[240000];
+    /* /JavaScript deflated inside an object stream: not in the file's bytes, seen once inflated */
+    const char *hidden = "1 0 << /S /JavaScript /JS (app.alert(1)) >>";
+    size_t n = s_pdf_with_stream (pdf, sizeof pdf, (const unsigned char *) hidden, strlen (hidden));
+    for (size_t i = 0; i + 10 <= n; i++)
+        CHECK (memcmp (pdf + i, "JavaScript", 10) != 0);
+    CHECK_INT (s_check (pdf, n, &type), XC_FT_ACTIVE_CONTENT);
+    /* a name across the 64 KiB windows the inflating goes by is still seen, and /JSON is not /JS */
+    memset (plain, ' ', sizeof plain);
+    memcpy (plain + 65536 - 3, "/Launch", 7);
+    n = s_pdf_with_stream (pdf, sizeof pdf, plain, sizeof plain);
+    CHECK_INT (s_check (pdf, n, &type), XC_FT_ACTIVE_CONTENT);
+    memset (plain, ' ', sizeof plain);
+    memcpy (plain + 65536 - 3, "/JSON 1 /Launcher 2", 19);
+    n = s_pdf_with_stream (pdf, sizeof pdf, plain, sizeof plain);
+    CHECK_INT (s_check (pdf, n, &type), XC_FT_OK);
+    CHECK_STR (type, "application/pdf");
+    /* a stream inflating beyond the limit: a decompression bomb (200000 spaces, limit 100000) */
+    CHECK_INT (xc_filetype_check (pdf, n, 1000000, 100000, &type), XC_FT_BOMB);
+    /* a stream that is not zlib (another filter) is left as it is */
+    const char *raw = "%PDF-1.7\n<< /Filter /DCTDecode >>\nstream\n\xff\xd8\xff\xe0 bytes\nendstream\n%%EOF";
+    CHECK_INT (s_check (raw, strlen (raw), &type), XC_FT_OK);
+}
+
 static void
 test_other_types_are_not_allowed (void)
 {
@@ -170,6 +214,7 @@ main (void)
     RUN (test_polyglots_and_broken_files_are_refused);
     RUN (test_pixel_bombs_are_refused);
     RUN (test_active_pdfs_are_refused);
+    RUN (test_names_hidden_in_compressed_streams_are_seen);
     RUN (test_other_types_are_not_allowed);
     HARNESS_END ();
 }

@@ -18,7 +18,7 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     const char *type;
-    xc_filetype_result_t r = xc_filetype_check (data, size, 40000000, &type);
+    xc_filetype_result_t r = xc_filetype_check (data, size, 40000000, 64 * 1024 * 1024, &type);
     if (r != XC_FT_OK)
         return 0;
     bool known = false;
@@ -27,14 +27,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     XC_FUZZ_ASSERT (known);
     /* the same verdict with a tighter pixel limit can only be OK or too many pixels */
     const char *again;
-    xc_filetype_result_t tight = xc_filetype_check (data, size, 1, &again);
+    xc_filetype_result_t tight = xc_filetype_check (data, size, 1, 64 * 1024 * 1024, &again);
     XC_FUZZ_ASSERT (tight == XC_FT_OK || tight == XC_FT_TOO_MANY_PIXELS);
     uint8_t *more = malloc (size + 4);
     if (!more)
         return 0;
     memcpy (more, data, size);
     memcpy (more + size, "PK\x03\x04", 4);
-    XC_FUZZ_ASSERT (xc_filetype_check (more, size + 4, 40000000, &again) != XC_FT_OK);
+    XC_FUZZ_ASSERT (xc_filetype_check (more, size + 4, 40000000, 64 * 1024 * 1024, &again) != XC_FT_OK);
     free (more);
     return 0;
 }

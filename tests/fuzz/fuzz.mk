@@ -10,7 +10,7 @@
 # then llvm-profdata-14 and llvm-cov-14 over a run of each target on its corpus (-runs=0).
 
 FUZZ_CC   ?= clang-14
-PKGS      := libzmq jansson sqlite3 libsodium libcurl libcrypto
+PKGS      := libzmq jansson sqlite3 libsodium libcurl libcrypto zlib
 FUZZ_SAN  ?= -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -Wall -Wextra -Wshadow \
                -Wstrict-prototypes -Wno-format-nonliteral -g -O1 -fno-omit-frame-pointer -I. \

@@ -116,3 +116,12 @@ class Uploader:
             if meta["next"] is None:
                 return meta, out
             offset = meta["next"]
+
+
+def make_pdf_objstm(plain):
+    """A PDF whose one compressed object stream (FlateDecode) holds plain: what hides a
+    dictionary from a scan of the file's bytes."""
+    z = zlib.compress(plain, 9)
+    return (b"%PDF-1.7\n1 0 obj << /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length "
+            + str(len(z)).encode() + b" >>\nstream\r\n" + z + b"\r\nendstream\nendobj\n"
+            + b"trailer << /Root 2 0 R >>\n%%EOF\n")

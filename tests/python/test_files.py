@@ -18,7 +18,7 @@ import time
 import pytest
 
 from conftest import Suite, key_file, running_suite, write_json
-from fileslib import Uploader, make_jpeg, make_pdf, make_png, make_zip_bomb, sha
+from fileslib import Uploader, make_jpeg, make_pdf, make_pdf_objstm, make_png, make_zip_bomb, sha
 from test_rectify import feed_back, items
 from xcwire import open_message
 
@@ -60,7 +60,7 @@ def s(tmp_path_factory):
         "unit_b": ("unit-b", "unit", {"units": ["U-B"]}),
         "discipline": ("discipline-commission", "discipline", {"units": ["D-1"]}),
         "dept": ("organization-dept", "department", {}),
-    }, policies={"intake": {"files": {"max_bytes": 1024 * 1024}},
+    }, policies={"intake": {"files": {"max_bytes": 1024 * 1024, "inflate_max_bytes": 2 * 1024 * 1024}},
                  "referral": {"files": {"types": ["application/pdf"]}},
                  "rectify": {"calendar_warn_from": None, "evidence": {"signoff_requires_files": True}}})
     suite.keys = {"office": key_file(folder, suite.office)}
@@ -135,6 +135,9 @@ HOSTILE = {
     "png claiming 100000x100000": (lambda: make_png(8, 8, claim=(100000, 100000)), "big.png"),
     "pdf with /JavaScript": (lambda: make_pdf(extra="/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "), "a.pdf"),
     "pdf with an escaped /J#61vaScript": (lambda: make_pdf(extra="/OpenAction << /S /J#61vaScript >> "), "a.pdf"),
+    "pdf with /JavaScript deflated in an object stream": (
+        lambda: make_pdf_objstm(b"2 0 << /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>"), "a.pdf"),
+    "pdf whose stream inflates past the policy's limit": (lambda: make_pdf_objstm(b" " * (3 << 20)), "a.pdf"),
     "png with a bad crc": (lambda: make_png(8, 8)[:-5] + b"\x00" + make_png(8, 8)[-4:], "a.png"),
     "svg": (lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>', "a.png"),
 }
@@ -153,6 +156,9 @@ def test_intake_hostile_upload_refused_nothing_stored(s, intake, kind):
     else:
         assert r["type"] == "error", (kind, r)
         assert r["data"]["code"] == "schema", r
+        why = {"pdf with /JavaScript deflated in an object stream": "active content",
+               "pdf whose stream inflates past the policy's limit": "decompression bomb"}.get(kind)
+        assert why is None or why in str(r["data"]), (kind, r)
     assert count(db, "SELECT count(*) FROM files") == before
     assert count(db, "SELECT count(*) FROM files WHERE sha256 = ?", sha(data)) == 0
     assert count(db, "SELECT count(*) FROM file_parts p JOIN file_uploads u ON u.id = p.upload"

@@ -459,6 +459,7 @@ export const SERVICE_REASONS = [
   ["upload '%s': a PNG chunk with a wrong CRC; dropped", "上传 {1}：图片文件校验错误，已丢弃"],
   ["upload '%s': the image's width times height is zero or above %lld pixels (policies.%s.files.max_pixels); dropped", "上传 {1}：图片尺寸为零或超过 {2} 像素，已丢弃"],
   ["upload '%s': a PDF with active content (JavaScript, Launch or an embedded file); dropped", "上传 {1}：文档含有脚本、启动动作或嵌入文件，已丢弃"],
+  ["upload '%s': a PDF whose compressed streams inflate to more than %lld bytes (policies.%s.files.inflate_max_bytes: a decompression bomb); dropped", "上传 {1}：文档的压缩内容解压后超过 {2} 字节（疑为压缩炸弹），已丢弃"],
   ["upload '%s' is complete (offset %lld)", "上传 {1} 已完成（共 {2} 字节）"],
   ["upload '%s' is at offset %lld, not %lld: go on from there", "上传 {1} 已收到 {2} 字节，不是 {3} 字节，请从断点继续"],
   ["data.data: more than %zu bytes in one part (chunk_bytes)", "每段内容不能超过 {1} 字节"],
