@@ -173,6 +173,17 @@ xc_decimal_fixed (const char *s, int n, int *value)
     return 0;
 }
 
+bool
+xc_hex64 (const char *s, bool any_case)
+{
+    if (!s || strlen (s) != 64)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (any_case && *s >= 'A' && *s <= 'F')))
+            return false;
+    return true;
+}
+
 void
 xc_hex_encode (const unsigned char *bin, size_t len, char *out)
 {

@@ -5,6 +5,7 @@
 #ifndef XC_CODEC_H
 #define XC_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,10 @@ int xc_decimal_fixed (const char *s, int n, int *value);
 
 /*  Writes 2*len lowercase hex digits and a NUL into out. */
 void xc_hex_encode (const unsigned char *bin, size_t len, char *out);
+
+/*  Whether s (may be NULL) is exactly 64 hex digits, a SHA-256 written out: in lower case only
+    (how the suite writes and keys them), or in either case (where a record always took both). */
+bool xc_hex64 (const char *s, bool any_case);
 
 /*  Writes a new time-ordered (version 7) UUID, lowercase, and a NUL into out[XC_UUID_LEN + 1]:
     48 bits of the Unix time in milliseconds, then 74 random bits. Ids made one after another

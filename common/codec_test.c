@@ -197,6 +197,17 @@ test_hex (void)
     CHECK_STR (out, "0001abcdefff");
     xc_hex_encode (bin, 0, out);
     CHECK_STR (out, "");
+    /* a SHA-256 written out: 64 digits, lower case, or either case where asked */
+    const char *lower = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    const char *mixed = "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef";
+    CHECK (xc_hex64 (lower, false) && xc_hex64 (lower, true));
+    CHECK (!xc_hex64 (mixed, false) && xc_hex64 (mixed, true));
+    CHECK (!xc_hex64 (NULL, true) && !xc_hex64 ("", true) && !xc_hex64 ("abc", true));
+    char bad[66];
+    snprintf (bad, sizeof bad, "%sa", lower);                 /* 65 digits */
+    CHECK (!xc_hex64 (bad, true));
+    snprintf (bad, sizeof bad, "%.63sg", lower);               /* a letter beyond f */
+    CHECK (!xc_hex64 (bad, true));
 }
 
 static int

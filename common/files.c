@@ -99,31 +99,16 @@ xc_files_init (xc_service_t *service, const char *name, xc_files_may_read_fn may
 
 /* ------------------------------------------------------------------ helpers */
 
-static bool
-s_hex64 (const char *s)
-{
-    if (!s || strlen (s) != 64)
-        return false;
-    for (int i = 0; i < 64; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return false;
-    return true;
-}
 
 /*  A record's evidence hash in either case, as records always took it: its lower-case form
     (how files are keyed) in out, or false when it is not 64 hex digits. */
 static bool
 s_hex64_lower (const char *s, char out[65])
 {
-    if (!s || strlen (s) != 64)
+    if (!xc_hex64 (s, true))
         return false;
-    for (int i = 0; i < 64; i++) {
-        char c = s[i] >= 'A' && s[i] <= 'F' ? (char) (s[i] - 'A' + 'a') : s[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return false;
-        out[i] = c;
-    }
-    out[64] = '\0';
+    for (int i = 0; i <= 64; i++)
+        out[i] = s[i] >= 'A' && s[i] <= 'F' ? (char) (s[i] - 'A' + 'a') : s[i];
     return true;
 }
 
@@ -365,7 +350,7 @@ xc_files_begin (xc_call_t *call, void *state)
     json_int_t size = json_integer_value (json_object_get (data, "size"));
     if (s_name_check (call, json_object_get (data, "name")) != 0)
         return -1;
-    if (!s_hex64 (sha256))
+    if (!xc_hex64 (sha256, false))
         return xc_call_fail (call, XC_E_SCHEMA, "data.sha256: expected 64 lowercase hex digits");
     if (s_purge_stale (call) != 0)
         return -1;
@@ -815,7 +800,7 @@ xc_files_read (xc_call_t *call, void *state)
     const json_t *data = xc_call_msg (call)->data;
     const char *sha256 = json_string_value (json_object_get (data, "sha256"));
     json_int_t offset = json_integer_value (json_object_get (data, "offset"));
-    if (!s_hex64 (sha256))
+    if (!xc_hex64 (sha256, false))
         return xc_call_fail (call, XC_E_SCHEMA, "data.sha256: expected 64 lowercase hex digits");
     int64_t size = s_stored_size (call, sha256);
     if (size < 0)

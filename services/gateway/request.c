@@ -352,16 +352,6 @@ s_media_type_ok (const char *t)
     return true;
 }
 
-static bool
-s_hex64 (const char *s)
-{
-    if (!s || strlen (s) != 64)
-        return false;
-    for (int i = 0; i < 64; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return false;
-    return true;
-}
 
 int
 request_download (const char *frame, size_t len, request_download_t *out, request_problem_t *problem)
@@ -381,7 +371,7 @@ request_download (const char *frame, size_t len, request_download_t *out, reques
     int rc = -1;
     if (!type || strcmp (type, "result") != 0)
         why = "the reply is not a result";
-    else if (!s_hex64 (sha))
+    else if (!xc_hex64 (sha, false))
         why = "the result's sha256 is not 64 lower-case hex digits";
     else if (!b64 || !json_is_integer (size) || json_integer_value (size) < 0)
         why = "the result has no base64 data or no size";

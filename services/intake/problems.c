@@ -271,14 +271,6 @@ s_source_of_role (const char *role)
     return NULL;
 }
 
-static bool
-s_hex64 (const char *s)
-{
-    for (int i = 0; i < 64; i++)
-        if (!strchr ("0123456789abcdefABCDEF", s[i]) || !s[i])
-            return false;
-    return s[64] == 0;
-}
 
 /*  Whether unit is a target of round. */
 static int
@@ -316,7 +308,7 @@ s_report_rules (xc_call_t *call, const intake_t *intake, const json_t *data, con
         return xc_call_fail (call, XC_E_SCHEMA, "data.severity: '%s' is not a severity of this deployment", severity);
     const json_t *evidence = json_object_get (data, "evidence");
     for (size_t i = 0; i < json_array_size (evidence); i++)
-        if (!s_hex64 (json_string_value (json_object_get (json_array_get (evidence, i), "sha256"))))
+        if (!xc_hex64 (json_string_value (json_object_get (json_array_get (evidence, i), "sha256")), true))
             return xc_call_fail (call, XC_E_SCHEMA, "data.evidence[%zu].sha256: expected 64 hex digits", i);
 
     const char *unit = json_string_value (json_object_get (data, "unit"));

@@ -112,16 +112,6 @@ s_summary (const char *text)
     return n ? json_stringn (s, n) : NULL;
 }
 
-static bool
-s_hex64 (const char *s)
-{
-    if (!s || strlen (s) != 64)
-        return false;
-    for (int i = 0; i < 64; i++)
-        if (!strchr ("0123456789abcdefABCDEF", s[i]))
-            return false;
-    return true;
-}
 
 /*  The text and evidence of a report or answer within the policy's limits. */
 static int
@@ -136,7 +126,7 @@ s_text_evidence (xc_call_t *call, const intake_public_policy_t *policy, const js
         return xc_call_fail (call, XC_E_SCHEMA, "data.evidence: %zu files, above the %d the policy allows",
                              json_array_size (evidence), policy->files);
     for (size_t i = 0; i < json_array_size (evidence); i++)
-        if (!s_hex64 (json_string_value (json_object_get (json_array_get (evidence, i), "sha256"))))
+        if (!xc_hex64 (json_string_value (json_object_get (json_array_get (evidence, i), "sha256")), true))
             return xc_call_fail (call, XC_E_SCHEMA, "data.evidence[%zu].sha256: expected 64 hex digits", i);
     return 0;
 }

@@ -118,16 +118,6 @@ s_source_check (xc_call_t *call, json_int_t seq, const char *hash)
     return 0;
 }
 
-static bool
-s_hex64 (const char *s)
-{
-    if (!s || strlen (s) != 64)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-            return false;
-    return true;
-}
 
 int
 rectify_document_issue (xc_call_t *call, void *state)
@@ -142,7 +132,7 @@ rectify_document_issue (xc_call_t *call, void *state)
     const json_t *kind_def = json_object_get (kinds, kind);
     if (!kind_def)
         return xc_call_fail (call, XC_E_SCHEMA, "data.kind: no document kind '%s'", kind);
-    if (!s_hex64 (sha))
+    if (!xc_hex64 (sha, false))
         return xc_call_fail (call, XC_E_SCHEMA, "data.content_sha256: not 64 lower-case hex digits");
     /* a document without a round (a special report of the city's) is the city office's */
     sqlite3_stmt *stmt;
@@ -192,7 +182,7 @@ rectify_document_issue (xc_call_t *call, void *state)
         const char *service = json_string_value (json_object_get (source, "service"));
         json_int_t seq = json_integer_value (json_object_get (source, "seq"));
         const char *hash = json_string_value (json_object_get (source, "hash"));
-        if (!s_hex64 (hash))
+        if (!xc_hex64 (hash, false))
             return xc_call_fail (call, XC_E_SCHEMA, "data.sources[%zu].hash: not 64 lower-case hex digits", i);
         for (j = 0; j < i; j++) {
             const json_t *other = json_array_get (sources, j);
