@@ -55,6 +55,12 @@ def test_tiny_benchmark_runs_and_prints_its_lines(bench):
         assert m, r.stdout
         assert int(m.group(1)) > 0 and int(m.group(2)) > 0, m.group(0)
         assert int(m.group(4)) == 50 * int(m.group(3)), m.group(0)
+    if bench.endswith("files_bench.py"):
+        # the file came back equal, and every report was acknowledged with a verified answer
+        assert re.search(r"^# download: \d+ bytes in \d+ pieces in [0-9.]+ s .*, equal to the file;", r.stdout,
+                         re.M), r.stdout
+        assert re.search(r"^# \d+ public reports, each acknowledged, verified and a problem of its own;", r.stdout,
+                         re.M), r.stdout
 
 
 def test_every_figure_of_issue_10_is_printed():
@@ -91,4 +97,14 @@ EXPECTED_23 = {"console_verify_events_per_s", "console_verify_5y_events_per_s"}
 
 def test_every_figure_of_issue_23_is_printed():
     missing = EXPECTED_23 - seen
+    assert not missing, f"no benchmark printed {sorted(missing)}"
+
+
+# issue 24: an evidence file up (signed file.append chunks) and down (file.read pieces as raw
+# bytes) through the gateway, and 码上巡's public report through it (files_bench.py)
+EXPECTED_24 = {"files_upload_mb_per_s", "files_download_mb_per_s", "public_report_ms_p50", "public_report_ms_p99"}
+
+
+def test_every_figure_of_issue_24_is_printed():
+    missing = EXPECTED_24 - seen
     assert not missing, f"no benchmark printed {sorted(missing)}"
