@@ -340,7 +340,8 @@ def test_gateway_over_https_from_the_host_and_from_another_host(suite):
                                                                name).stdout)}
     assert mounts["/etc/xuncha"]["RW"] is False
     keys = sorted(d for d in mounts if d.startswith("/run/secrets/"))
-    assert keys == ["/run/secrets/gateway.curve", "/run/secrets/gateway.key"], keys
+    # its CURVE key, its TLS key, and the public principal's signing key (码上巡)
+    assert keys == ["/run/secrets/gateway.curve", "/run/secrets/gateway.key", "/run/secrets/public.jwk"], keys
     wait_for("the gateway's own healthcheck",
              lambda: podman("healthcheck", "run", name, check=False).returncode == 0, seconds=60, step=1)
 

@@ -262,7 +262,8 @@ def cluster(tmp_path_factory, request):
             volume = f"{prefix}{name}-data"
             podman("volume", "create", volume)
             c.volumes.append(volume)
-            own = [f"{name}.jwk", f"{name}.jwk.curve"] + (["intake.secret"] if name == "intake" else [])
+            # a service that keeps sealed data (reporters, evidence files) has its secret_key too
+            own = [f"{name}.jwk", f"{name}.jwk.curve"] + ([f"{name}.secret"] if name in ("intake", "referral", "rectify") else [])
             mounts = []
             for f in own:
                 mounts += ["-v", f"{os.path.join(c.secrets, f)}:/run/secrets/{f}:ro"]
