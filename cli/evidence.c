@@ -9,6 +9,7 @@
 #include "cli/tools.h"
 #include "common/codec.h"
 #include "common/hash.h"
+#include "common/text.h"
 
 /* the services that keep files (common/files.h) */
 static const char *const s_keepers[] = { "intake", "rectify", "referral", NULL };
@@ -22,6 +23,7 @@ s_keeps_files (const char *service)
     return false;
 }
 
+/*  The whole file at path (xc_buf_t grows it); a read error is an error, not the file's end. */
 static int
 s_read_all (const char *path, unsigned char **data_p, size_t *len_p)
 {
@@ -30,29 +32,20 @@ s_read_all (const char *path, unsigned char **data_p, size_t *len_p)
         fprintf (stderr, "xcctl: file put: cannot read %s\n", path);
         return CTL_LOCAL;
     }
-    size_t cap = 65536, len = 0;
-    unsigned char *data = malloc (cap);
+    xc_buf_t b = { 0 };
+    char piece[65536];
     size_t n;
-    while (data && (n = fread (data + len, 1, cap - len, f)) > 0) {
-        len += n;
-        if (len == cap) {
-            unsigned char *more = realloc (data, cap * 2);
-            if (!more) {
-                free (data);
-                data = NULL;
-                break;
-            }
-            data = more;
-            cap *= 2;
-        }
-    }
+    while ((n = fread (piece, 1, sizeof piece, f)) > 0)
+        xc_buf_put (&b, piece, n);
+    bool broken = ferror (f) != 0;
     fclose (f);
-    if (!data) {
-        fprintf (stderr, "xcctl: file put: out of memory reading %s\n", path);
+    if (broken || b.failed) {
+        fprintf (stderr, "xcctl: file put: %s reading %s\n", broken ? "an error" : "out of memory", path);
+        xc_buf_free (&b);
         return CTL_LOCAL;
     }
-    *data_p = data;
-    *len_p = len;
+    *data_p = (unsigned char *) b.data;   /* NULL for an empty file: the caller says so */
+    *len_p = b.len;
     return CTL_OK;
 }
 

@@ -3,6 +3,7 @@
 
 #include "common/codec.h"
 #include "common/hash.h"
+#include "common/schema.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -179,21 +180,6 @@ public_route_check (public_route_t route, const char *method, const char *conten
 }
 
 /* --- bodies ----------------------------------------------------------------------------- */
-
-static bool
-s_id_valid (const char *s)
-{
-    size_t n = s ? strlen (s) : 0;
-    if (n < 1 || n > 64)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-              || c == '.' || c == '_' || c == ':' || c == '-'))
-            return false;
-    }
-    return true;
-}
 
 bool
 public_code_valid (const char *code)
@@ -396,7 +382,7 @@ public_body_parse (public_route_t route, const char *bytes, size_t len, public_r
             goto done;
         const char *round = json_string_value (json_object_get (doc, "round"));
         const char *unit = json_string_value (json_object_get (doc, "unit"));
-        if ((round && !s_id_valid (round)) || (unit && !s_id_valid (unit))) {
+        if ((round && !xc_id_valid (round)) || (unit && !xc_id_valid (unit))) {
             s_bad (problem, "bad-id", "巡察轮次或单位编号不正确",
                    "'round' and 'unit' must be ids (1-64 of A-Z a-z 0-9 . _ : -)");
             goto done;
@@ -421,7 +407,7 @@ int
 public_query_check (public_route_t route, const char *round, const char *unit,
                     const char *format, request_problem_t *problem)
 {
-    if (!s_id_valid (round) || (unit && !s_id_valid (unit)))
+    if (!round || !xc_id_valid (round) || (unit && !xc_id_valid (unit)))
         return s_bad (problem, "bad-id", "巡察轮次或单位编号不正确",
                       "?round=R (and &unit=U) must be ids (1-64 of A-Z a-z 0-9 . _ : -)");
     if (route == PUBLIC_QR && format && strcmp (format, "svg") != 0 && strcmp (format, "png") != 0)
