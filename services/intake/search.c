@@ -186,7 +186,8 @@ intake_problem_search (xc_call_t *call, void *state)
     json_int_t ids[101];
     double scores[101];
     int n = 0;
-    if (count > offset) {
+    /* a capped count does not say where the matches end: the page is asked for */
+    if (count > offset || count > policy->count_max) {
         stmt = xc_call_stmt (call, reader.district ? S_PAGE (INTAKE_READER_DISTRICT_SQL) : S_PAGE (INTAKE_READER_SQL));
         if (!stmt)
             goto done;
