@@ -106,6 +106,8 @@ static const xc_field_t s_fields[] = {
     /* evidence files (common/files.h, services/rectify/files.c, docs/files.md) */
     { .name = "files", .type = XC_T_OBJECT, .fields = xc_files_policy_fields },
     { .name = "evidence", .type = XC_T_OBJECT, .fields = rectify_evidence_policy_fields },
+    /* full-text search (search.c) */
+    { .name = "search", .type = XC_T_OBJECT, .fields = rectify_search_policy_fields },
     { .name = NULL },
 };
 
@@ -410,6 +412,8 @@ rectify_policy_load (rectify_policy_t *policy, const xc_config_t *cfg, xc_err_t 
         rc = s_load_districts (policy, merged, json_object_get (section, "districts"), err);
     if (rc == 0)
         rc = s_load_documents (policy, json_object_get (section, "documents"), err);
+    if (rc == 0)
+        rectify_search_policy_load (policy, json_object_get (section, "search"));
     if (rc != 0)
         rectify_policy_clear (policy);
     if (rc != 0 && err)

@@ -52,6 +52,8 @@ static const xc_field_t s_fields[] = {
     { .name = "districts", .type = XC_T_MAP, .max = REFERRAL_MAX_DISTRICTS, .items = &s_district },
     /* evidence files (common/files.h, docs/files.md) */
     { .name = "files", .type = XC_T_OBJECT, .fields = xc_files_policy_fields },
+    /* full-text search (search.c) */
+    { .name = "search", .type = XC_T_OBJECT, .fields = referral_search_policy_fields },
     { .name = NULL },
 };
 
@@ -177,6 +179,7 @@ referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_err_
     if (s_rules_load (city, section, "policies.referral", err) != 0
         || s_districts_load (policy, section, err) != 0)
         goto done;
+    referral_search_policy_load (policy, json_object_get (section, "search"));
     /* who may load history (occurred_on), and how long a referral loaded from it stays quiet */
     const json_t *roles = json_object_get (section, "history_roles");
     if (!roles)
