@@ -274,6 +274,8 @@ json_t *rectify_item_light (const rectify_t *rectify, const char *due, const cha
                             bool ladder);
 
 /* search.c: rectify.search over items, measures and units' names, and its policy */
+/*  policy.c: policies.rectify.search's fields and, from the checked section (or NULL), the policy
+    with its defaults. */
 extern const xc_field_t rectify_search_policy_fields[];
 /*  policies.rectify.search (given: the checked section or NULL) with its defaults. */
 void rectify_search_policy_load (rectify_policy_t *policy, const json_t *given);

@@ -10,24 +10,6 @@
 #include "common/search_query.h"
 #include "services/rectify/rectify.h"
 
-/* item_search's columns, in the table's order, and their default bm25 weights: a word in the
-   summary weighs most, then the measures, the detail and the unit's names */
-static const char *const s_columns[] = { "summary", "detail", "measures", "unit_names", NULL };
-static const int s_weights[] = { 4, 1, 2, 2 };
-
-static const xc_field_t s_weight_fields[] = {
-    XC_SEARCH_WEIGHT ("summary"), XC_SEARCH_WEIGHT ("detail"), XC_SEARCH_WEIGHT ("measures"),
-    XC_SEARCH_WEIGHT ("unit_names"),
-    { .name = NULL },
-};
-const xc_field_t rectify_search_policy_fields[] = { XC_SEARCH_POLICY_FIELDS (s_weight_fields) };
-
-void
-rectify_search_policy_load (rectify_policy_t *policy, const json_t *given)
-{
-    xc_search_policy_load (&policy->search, given, s_columns, s_weights);
-}
-
 /*  The search's conditions beside MATCH (?1): ?2 round, ?3 unit, ?4 category (and everything
     under it), ?5 year (text), ?6 state; then the reader's reach. */
 #define WHERE "item_search MATCH ?1 AND (?2 IS NULL OR i.round = ?2) AND (?3 IS NULL OR i.unit = ?3)" \

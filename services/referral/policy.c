@@ -5,6 +5,7 @@
 
 #include "common/files.h"
 #include "common/schema.h"
+#include "common/search_query.h"
 #include "services/referral/referral.h"
 
 static const xc_field_t s_day = { .type = XC_T_INTEGER, .min = 1, .max = 366 };
@@ -41,6 +42,23 @@ static const xc_field_t s_district_fields[] = {
     { .name = NULL },
 };
 static const xc_field_t s_district = { .type = XC_T_OBJECT, .fields = s_district_fields };
+/* policies.referral.search (search.c): referral_search's columns in the table's order and
+   their default bm25 weights */
+static const char *const s_search_columns[] = { "title", "content", "unit_names", NULL };
+static const int s_search_weights[] = { 4, 1, 2 };
+
+static const xc_field_t s_search_weight_fields[] = {
+    XC_SEARCH_WEIGHT ("title"), XC_SEARCH_WEIGHT ("content"), XC_SEARCH_WEIGHT ("unit_names"),
+    { .name = NULL },
+};
+const xc_field_t referral_search_policy_fields[] = { XC_SEARCH_POLICY_FIELDS (s_search_weight_fields) };
+
+void
+referral_search_policy_load (referral_policy_t *policy, const json_t *given)
+{
+    xc_search_policy_load (&policy->search, given, s_search_columns, s_search_weights);
+}
+
 static const xc_field_t s_fields[] = {
     { .name = "due", .type = XC_T_OBJECT, .fields = s_due_fields },
     { .name = "period_end", .type = XC_T_STRING, .one_of = s_period_ends },

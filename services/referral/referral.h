@@ -223,6 +223,8 @@ int referral_reach (xc_call_t *call, const referral_t *referral, const char *ali
 void referral_reach_bind (sqlite3_stmt *stmt, const referral_reach_t *reach);
 
 /* search.c: referral.search over the referrals' titles, contents and units' names */
+/*  policy.c: policies.referral.search's fields and, from the checked section (or NULL), the policy
+    with its defaults. */
 extern const xc_field_t referral_search_policy_fields[];
 /*  policies.referral.search (given: the checked section or NULL) with its defaults. */
 void referral_search_policy_load (referral_policy_t *policy, const json_t *given);

@@ -12,22 +12,6 @@
 #include "common/search.h"
 #include "services/referral/referral.h"
 
-/* referral_search's columns, in the table's order, and their default bm25 weights */
-static const char *const s_columns[] = { "title", "content", "unit_names", NULL };
-static const int s_weights[] = { 4, 1, 2 };
-
-static const xc_field_t s_weight_fields[] = {
-    XC_SEARCH_WEIGHT ("title"), XC_SEARCH_WEIGHT ("content"), XC_SEARCH_WEIGHT ("unit_names"),
-    { .name = NULL },
-};
-const xc_field_t referral_search_policy_fields[] = { XC_SEARCH_POLICY_FIELDS (s_weight_fields) };
-
-void
-referral_search_policy_load (referral_policy_t *policy, const json_t *given)
-{
-    xc_search_policy_load (&policy->search, given, s_columns, s_weights);
-}
-
 /*  The search's conditions beside MATCH (?1): ?2 round, ?3 unit, ?4 category (and everything
     under it: referral_categories holds each category of the path), ?5/?6 the year's first day
     and the next year's, ?7 state, ?8 owner ("city", "district" or a district's id); then the
@@ -51,7 +35,7 @@ s_bind (sqlite3_stmt *stmt, const json_t *data, const char *match, const referra
         sqlite3_bind_text (stmt, i, json_string_value (json_object_get (data, names[i])), -1, SQLITE_STATIC);
     const json_t *year = json_object_get (data, "year");
     if (year) {
-        char from[16], to[16];
+        char from[32], to[32];
         snprintf (from, sizeof from, "%04lld-01-01", (long long) json_integer_value (year));
         snprintf (to, sizeof to, "%04lld-01-01", (long long) json_integer_value (year) + 1);
         sqlite3_bind_text (stmt, 5, from, -1, SQLITE_TRANSIENT);

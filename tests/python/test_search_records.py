@@ -37,7 +37,12 @@ ROUNDS = [("R-CITY", "office", ["C-1"]), ("R-A", "dist_a", ["A-T", "A-V"]), ("R-
 PROBLEMS = [("R-CITY", "C-1", "four_styles", "违规使用公车", "市财政局公车私用两次"),
             ("R-A", "A-T", "four_styles", "公车管理不规范", "青石镇公车无使用台账"),
             ("R-A", "A-V", "governance", "村务公开不及时", "东村村务公开栏长期未更新"),
-            ("R-B", "B-T", "governance", "三资管理混乱，公车私用", "白沙镇集体三资台账缺失")]
+            ("R-B", "B-T", "governance", "三资管理混乱，公车私用", "白沙镇集体三资台账缺失")] + [
+            # other items of the city's department, so that bm25's IDF has a corpus to weigh by
+            ("R-CITY", "C-1", "four_styles", summary, detail) for summary, detail in (
+                ("会议费报销不规范", "部分会议费无审批单"), ("培训经费管理混乱", "培训费列支其他支出"),
+                ("干部选拔程序不严", "个别岗位未经民主推荐"), ("政府采购流程不透明", "采购公告发布不及时"),
+                ("差旅费超标准报销", "住宿费超出标准"))]
 # D-A's office reads its rounds' leads' status only: a search finds none of them
 POLICY = {"rectify": {"calendar_warn_from": None, "period_end": "keep"},
           "referral": {"districts": {"D-A": {"lead_access": "status"}, "D-B": {"lead_access": "full"}}}}
@@ -86,11 +91,14 @@ def world(tmp_path_factory):
         page = wait_for(lambda: (lambda p: p if len(p["items"]) == len(PROBLEMS) else None)(
             ok(rectify.call(s.office, "rectify.list", {"limit": 100}))))
         assert page, ok(rectify.call(s.office, "rectify.list", {"limit": 100}))
-        items = {i["unit"]: i for i in page["items"]}
+        items = {i["unit"]: i for i in page["items"] if "其他" not in i["summary"] and i["summary"] in
+                 {p[3] for p in PROBLEMS[:4]}}
         # A-T's plan: its measures are searched (text, owner, lead leader)
         ok(rectify.call(s.unit_at, "rectify.plan", {"item": items["A-T"]["id"], "measures": [
             {"text": "建立公车使用登记台账", "owner": "青石镇党政办", "lead_leader": "王建国",
              "deadline": (today + datetime.timedelta(days=10)).isoformat()}]}))
+        page = ok(rectify.call(s.office, "rectify.list", {"limit": 100}))
+        items = {u: next(i for i in page["items"] if i["id"] == items[u]["id"]) for u in items}
         # referral knows the rounds and units from intake's events
         handover = {"kind": "handover", "target": "audit-city", "title": "市财政局公车购置超标",
                     "detail": "移交审计核查公车购置经费", "round": "R-CITY", "unit": "C-1"}
@@ -131,6 +139,9 @@ def test_rectify_a_two_character_term_is_found_ranked_and_marked(world):
     assert got["count"] == 3 and got["count_capped"] is False and got["next"] is None and got["q"] == "公车"
     scores = [float(r["score"]) for r in got["results"]]
     assert scores == sorted(scores, reverse=True) and all(x > 0 for x in scores), scores
+    # 公车 in A-T's summary, detail and measures ranks above B-T's, in its summary only
+    order = [r["unit"] for r in got["results"]]
+    assert order.index("A-T") < order.index("B-T"), got
     for r in got["results"]:
         item = items[r["unit"]]
         assert r["kind"] == "item" and r["problem"] == item["problem"] and r["round"] == item["round"]
@@ -199,7 +210,9 @@ def test_rectify_filters_and_paging(world):
     assert one(owner="city") == ["C-1"]
     assert one(owner="D-B") == ["B-T"]
     assert one(owner="district") == ["A-T", "B-T"]
-    assert one(category="governance") == ["B-T"]
+    # a category and everything under it (四风 is under 全面从严治党)
+    assert one(category="four_styles") == ["A-T", "C-1"]
+    assert one(category="governance") == ["A-T", "B-T", "C-1"] and one(category="livelihood") == []
     assert one(state="planned") == ["A-T"] and one(state="closed") == []
     assert one(year=local_day().year) == ["A-T", "B-T", "C-1"] and one(year=2001) == []
     first = search(rectify, s.office, "rectify", q="公车", limit=2)
