@@ -20,6 +20,8 @@ import time
 
 import pytest
 
+import searchlib
+
 from conftest import Suite, running_suite
 from test_rectify import local_day, ok
 
@@ -177,7 +179,7 @@ def restart(s, change):
     for d in reversed(list(s.deployments.values())):
         assert d.end_process() == 0, d.log_tail()
     for name, d in s.deployments.items():
-        db = sqlite3.connect(f"{s.folder}/{name}.db")
+        db = searchlib.connect(f"{s.folder}/{name}.db")    # the search tables' tokenizer
         try:
             change(name, db)
             db.commit()
@@ -190,7 +192,9 @@ def restart(s, change):
 # the migrations after issue 23's, each service's, with the tables each makes (issue 24's
 # public channel in intake, the evidence files: common/files.h), gone too when the store goes back before issue 23
 FILES = ["files", "file_chunks", "file_uploads", "file_parts", "file_refs"]
-LATER = {"intake": [["public_receipts", "public_questions"], FILES], "rectify": [FILES], "referral": [FILES]}
+# issue 25's search: an FTS table, whose view (<table>_text) and triggers (<table>_*) go with it
+LATER = {"intake": [["public_receipts", "public_questions"], FILES], "rectify": [FILES, ["item_search"]],
+         "referral": [FILES, ["referral_search"]]}
 
 
 def before_issue_23(name, db):
@@ -202,6 +206,11 @@ def before_issue_23(name, db):
     back = 2 + len(LATER[name])
     assert base == 7 and service >= back, version
     for table in ISSUE_23[name] + [t for later in LATER[name] for t in later]:
+        if table.endswith("_search"):
+            for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?",
+                                         (table + "_%",)).fetchall():
+                db.execute(f"DROP TRIGGER {trigger}")
+            db.execute(f"DROP VIEW {table}_text")
         db.execute(f"DROP TABLE {table}")
     db.execute(f"PRAGMA user_version = {(base << 16) | (service - back)}")
 
