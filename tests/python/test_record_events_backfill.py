@@ -21,7 +21,6 @@ import time
 import pytest
 
 import searchlib
-
 from conftest import Suite, running_suite
 from test_rectify import local_day, ok
 
@@ -179,7 +178,7 @@ def restart(s, change):
     for d in reversed(list(s.deployments.values())):
         assert d.end_process() == 0, d.log_tail()
     for name, d in s.deployments.items():
-        db = searchlib.connect(f"{s.folder}/{name}.db")    # the search tables' tokenizer
+        db = searchlib.connect(f"{s.folder}/{name}.db")   # a search table's tokenizer (DROP)
         try:
             change(name, db)
             db.commit()
@@ -192,9 +191,8 @@ def restart(s, change):
 # the migrations after issue 23's, each service's, with the tables each makes (issue 24's
 # public channel in intake, the evidence files: common/files.h), gone too when the store goes back before issue 23
 FILES = ["files", "file_chunks", "file_uploads", "file_parts", "file_refs"]
-# issue 25's search: an FTS table, whose view (<table>_text) and triggers (<table>_*) go with it
-LATER = {"intake": [["public_receipts", "public_questions"], FILES], "rectify": [FILES, ["item_search"]],
-         "referral": [FILES, ["referral_search"]]}
+LATER = {"intake": [["public_receipts", "public_questions"], FILES, ["problem_search"]],
+         "rectify": [FILES, ["item_search"]], "referral": [FILES, ["referral_search"]]}
 
 
 def before_issue_23(name, db):
@@ -205,13 +203,16 @@ def before_issue_23(name, db):
     base, service = version >> 16, version & 0xffff
     back = 2 + len(LATER[name])
     assert base == 7 and service >= back, version
-    for table in ISSUE_23[name] + [t for later in LATER[name] for t in later]:
-        if table.endswith("_search"):
-            for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?",
-                                         (table + "_%",)).fetchall():
-                db.execute(f"DROP TRIGGER {trigger}")
-            db.execute(f"DROP VIEW {table}_text")
+    dropped = ISSUE_23[name] + [t for later in LATER[name] for t in later]
+    for table in dropped:
         db.execute(f"DROP TABLE {table}")
+    # a search table's view of its text (<table>_text, rectify's and referral's) and its
+    # triggers (on the record tables, named after it) go with it
+    for table in dropped:
+        db.execute(f"DROP VIEW IF EXISTS {table}_text")
+    for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        if any(trigger.startswith(t + "_") for t in dropped):
+            db.execute(f"DROP TRIGGER {trigger}")
     db.execute(f"PRAGMA user_version = {(base << 16) | (service - back)}")
 
 
