@@ -167,7 +167,7 @@ s_share (const json_t *section, const char *name, int fallback, int *out, xc_err
 static int
 s_repeats_load (intake_repeats_policy_t *r, const json_t *section, xc_err_t *err)
 {
-    if (s_share (section, "min_similarity", 300, &r->min_similarity, err) != 0
+    if (s_share (section, "min_similarity", 400, &r->min_similarity, err) != 0
         || s_share (section, "category_weight", 200, &r->category_weight, err) != 0)
         return -1;
     const json_t *n = json_object_get (section, "max_suggestions");

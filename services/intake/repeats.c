@@ -10,7 +10,7 @@
 
     Similarity (thousandths): Dice's coefficient 2|A∩B| / (|A| + |B|) over the sets of character
     bigrams of summary + detail (letters, digits and CJK characters; punctuation and spaces
-    split runs; a one-character run counts as itself), then the category per policy: "require"
+    digits split runs; a one-character run counts as itself), then the category per policy: "require"
     keeps only problems of the same top category; "prefer" mixes in category_weight of a
     category score (same category 1, same top category 0.5, else 0); "ignore" uses the text.
 
@@ -53,13 +53,14 @@ s_next (const unsigned char **p)
     return c;
 }
 
-/*  Whether a code point belongs in a word: ASCII letters and digits (lower-cased by the
-    caller), and any non-ASCII character but spaces and punctuation blocks. */
+/*  Whether a code point belongs in a word: ASCII letters (lower-cased by the caller), and any non-ASCII character but spaces and punctuation blocks. */
 static bool
 s_word (uint32_t c)
 {
+    /* digits split too: amounts, dates and counts differ between two findings of one problem
+       and would only add noise */
     if (c < 0x80)
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     return !(c == 0xFFFD || (c >= 0x2000 && c <= 0x206F) || (c >= 0x3000 && c <= 0x303F)
              || (c >= 0xFF00 && c <= 0xFF0F) || (c >= 0xFF1A && c <= 0xFF20) || (c >= 0xFF3B && c <= 0xFF40)
              || (c >= 0xFF5B && c <= 0xFF65) || c == 0x00A0 || c == 0x00B7 || c == 0xFEFF);

@@ -16,6 +16,7 @@ The suggestions are compared with the repeats known by construction: precision a
 printed, and held to a floor below the figures seen.
 """
 
+import os
 import random
 import time
 
@@ -32,9 +33,10 @@ PRINCIPALS = {
     "svc": ("rectify", "service", {}),
 }
 
-# precision and recall seen: see the report in docs/services/intake.md; the floors are below
-PRECISION_FLOOR = 0.80
-RECALL_FLOOR = 0.80
+# seen with the default policy (prefer, min_similarity 0.4): precision 0.861 / recall 0.816 at
+# seed 25, 0.829 / 0.810 at 7, 0.848 / 0.848 at 99 (XC_REPEATS_SEED); the floors are below
+PRECISION_FLOOR = 0.75
+RECALL_FLOOR = 0.75
 
 # topic: (category, [title forms], [[phrasings of a clause], ...])
 TOPICS = {
@@ -144,10 +146,11 @@ class World:
     def __init__(self, s):
         self.s = s
         self.c = s.client("intake")
-        self.rng = random.Random(25)
-        self.problems = {}          # id -> (unit, round, topic, start)
-        self.city_units = [f"C-{i:02d}" for i in range(1, 13)]
-        self.district_units = [f"A-{i:02d}" for i in range(1, 7)]
+        self.rng = random.Random(int(os.environ.get("XC_REPEATS_SEED", "25")))
+        self.problems = {}          # id -> (unit, round, topic, its round's planned start)
+        self.found_on = {}
+        self.city_units = [f"C-{i:02d}" for i in range(1, 17)]
+        self.district_units = [f"A-{i:02d}" for i in range(1, 9)]
 
     def call(self, who, type_, data):
         return self.c.call(getattr(self.s, who), type_, data)
@@ -189,7 +192,7 @@ class World:
         ack(self.call(o, "unit.split", {"unit": "C-10", "successor": "C-21", "occurred_on": "2023-01-10",
                                          "into": [{"id": "C-21", "name": "市分立一局", "level": "city_department"},
                                                   {"id": "C-22", "name": "市分立二局", "level": "city_department"}]}))
-        later_city = city[:9] + ["C-20", "C-21", "C-22"]
+        later_city = city[:9] + city[12:] + ["C-20", "C-21", "C-22"]
         self.open(o, "R-2024", "regular", later_city, "2024-03-01")
         self.open("dist_a", "RA-2024", "regular", self.district_units, "2024-04-01")
         lineage_topics = {"C-20": self.topics_of["C-11"] + self.topics_of["C-12"],
@@ -228,6 +231,7 @@ class World:
             "detail": detail, "severity": "serious", "source": "inspection_team", "occurred_on": day}))["problem"]
         start = result(self.call("office", "round.get", {"round": rnd}))["planned_start"]
         self.problems[pid] = (unit, rnd, topic, start)
+        self.found_on[pid] = day
         return pid
 
     # --- what is known by construction
@@ -245,9 +249,11 @@ class World:
 
     def suggested(self, who="office", **filters):
         pairs, after = set(), 0
+        self.similarity = {}
         while True:
             page = result(self.call(who, "problem.repeats", {"after": after, "limit": 500, **filters}))
             pairs |= {(r["problem"], r["of"]) for r in page["repeats"]}
+            self.similarity.update({(r["problem"], r["of"]): float(r["similarity"]) for r in page["repeats"]})
             if page["next"] is None:
                 return pairs
             after = page["next"]
@@ -272,7 +278,14 @@ def test_suggestions_precision_and_recall(world):
     recall = len(hits) / len(truth)
     print(f"repeats: {len(world.problems)} problems, {len(truth)} known repeats, {len(got)} suggested,"
           f" {len(hits)} right: precision {precision:.3f}, recall {recall:.3f}")
-    assert len(truth) > 40
+    right = sorted(world.similarity[k] for k in hits)
+    wrong = sorted(world.similarity[k] for k in got - truth)
+    print(f"similarity of the right suggestions: {right[:5]} .. {right[-3:]}; of the wrong: {wrong[:3]} .. {wrong[-5:]}")
+    for t in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45):
+        g = {k for k in got if world.similarity[k] >= t}
+        if g:
+            print(f"  at {t}: precision {len(g & truth) / len(g):.3f}, recall {len(g & truth) / len(truth):.3f}")
+    assert len(truth) > 30
     assert precision >= PRECISION_FLOOR, sorted(got - truth)[:10]
     assert recall >= RECALL_FLOOR, sorted(truth - got)[:10]
     # the lineage: the merged and split units' successors repeat their predecessors' problems
@@ -420,19 +433,22 @@ def test_the_figures_count_confirmed_pairs_by_definition(world):
     assert len(pairs) >= 4
     stats = result(world.call("office", "intake.stats", {}))["problems"]
     assert stats["repeats"] == len(pairs)
-    y2024 = result(world.call("office", "intake.stats", {"year": 2024}))["problems"]["repeats"]
-    assert y2024 == len(pairs)          # every repeating problem here was found in 2024
-    assert result(world.call("office", "intake.stats", {"year": 2021}))["problems"]["repeats"] == 0
+    # a year: the repeating problem found in it
+    for year in (2021, 2022, 2024):
+        figure = result(world.call("office", "intake.stats", {"year": year}))["problems"]["repeats"]
+        assert figure == len([p for p, _ in pairs if world.found_on[p].startswith(str(year))]), year
     one = result(world.call("office", "intake.stats", {"round": "R-2024"}))["problems"]["repeats"]
     assert one == len({(p, q) for p, q in pairs if world.problems[p][1] == "R-2024"})
     counts = result(world.call("office", "problem.repeat_counts", {"year": 2024}))["counts"]
     expect = {}
     for p, _ in pairs:
+        if not world.problems[p][3].startswith("2024"):
+            continue
         key = (world.problems[p][0], world.problems[p][1])
         expect[key] = expect.get(key, 0) + 1
     assert {(c["unit"], c["round"]): c["repeats"] for c in counts} == expect
     city = result(world.call("office", "problem.repeat_counts", {"owner": "city"}))["counts"]
-    assert all(c["round"] == "R-2024" for c in city)
+    assert city and all(c["round"].startswith("R-") for c in city)
     refused(world.call("office", "problem.repeat_counts", {"year": 2024, "round": "R-2024"}), "schema")
     assert "problems.repeats" in result(world.call("office", "intake.stats", {}))["definitions"]
 
