@@ -475,4 +475,13 @@ export const SERVICE_REASONS = [
   ["data.evidence[%zu]: no stored file %s (upload it first: policies.%s.files.hash_only is false)", "第 {1} 个佐证材料 {2} 尚未上传，请先上传文件"],
   ["no evidence file: the policy requires stored files", "没有佐证材料文件：按规定须上传文件"],
   ["evidence[%zu] ('%s') is a hash without a stored file: the policy requires stored files", "第 {1} 个佐证材料（{2}）只有校验值、没有文件：按规定须上传文件"],
+  // issue 25: rectify.ranking, rectify.lookback, intake's confirmed repeats (services/rectify)
+  ["round '%s' is a look-back round opened before rectify kept prior rounds: its prior round is unknown", "回头看轮次 {1} 在系统记录原轮次之前开启，无法得知其原轮次"],
+  ["round '%s' is not a look-back round (回头看)", "轮次 {1} 不是回头看轮次"],
+  ["the prior round of '%s' is not one district '%s' owns or reads", "轮次 {1} 的原轮次不属于本区县（{2}）"],
+  ["data: give exactly one of year and round", "请在年度和轮次中选择且只选择一项"],
+  ["a district office ranks the units of its own district '%s' only, not of '%s'", "区县巡察办只能查看本区县（{1}）单位的排名，不能查看 {2} 的"],
+  ["round '%s' is not one district '%s' owns: it reads it only", "轮次 {1} 不是本区县（{2}）组织的轮次，只能查阅、不能排名"],
+  ["no district '%s' (a unit of level district)", "没有区县 {1}"],
+  ["problem.repeat_confirmed event %lld lacks its problem, of, unit or occurred_on", "第 {1} 号屡查屡犯确认事件缺少问题、原问题、单位或日期"],
 ];
