@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 import xcwire
-from conftest import Suite, running_suite
+from conftest import Suite, running_suite, write_json
 from test_rectify import code, local_day, ok
 
 PRINCIPALS = {
@@ -411,10 +411,54 @@ def test_a_lookback_round_shows_its_prior_rounds_items_unit_by_unit(world):
     assert (by["U-A"]["closed"], by["U-A"]["repeated"], by["U-B"]["reopened"]) == (2, 2, 1)
     # overdue: the open items past their due date (every open one here)
     assert by["U-A"]["overdue"] == 1 and by["U-X"]["overdue"] == 1
+    assert got["next"] is None
+    pages, after = [], None
+    while True:
+        page = ok(rectify.call(s.office, "rectify.lookback", {"round": "R2", "limit": 2,
+                                                              **({"after": after} if after else {})}))
+        pages += page["units"]
+        if page["next"] is None:
+            break
+        assert page["next"] == page["units"][-1]["unit"]
+        after = page["next"]
+    assert pages == got["units"]
     assert code(rectify.call(s.office, "rectify.lookback", {"round": "R1"})) == "conflict"
     assert code(rectify.call(s.office, "rectify.lookback", {"round": "R9"})) == "not_found"
     assert code(rectify.call(s.dist_a, "rectify.lookback", {"round": "R2"})) == "not_found"
     assert code(rectify.call(s.unit_a, "rectify.lookback", {"round": "R2"})) == "forbidden"
+
+
+def restart_rectify(w, ranking=None):
+    """Restarts xc-rectify on its store with policies.rectify.ranking set to ranking (None: the
+    file's POLICY)."""
+    s = w["s"]
+    rules = dict(POLICY["rectify"], **({"ranking": ranking} if ranking else {}))
+    s.config["policies"]["rectify"] = rules
+    write_json(s.config_path, s.config)
+    d = s.deployments["rectify"]
+    assert d.end_process() == 0
+    d.start()
+
+
+def test_the_order_is_the_policy_s(world):
+    w = world
+    s, y = w["s"], w["year"]
+    restart_rectify(w, {"order": ["repeats desc", "overdue_days desc"], "special_check_lowest": 0,
+                        "special_check_grades": []})
+    try:
+        got = ok(w["rectify"].call(s.office, "rectify.ranking", {"year": y}))
+    finally:
+        restart_rectify(w)
+    assert got["order"] == ["repeats desc", "overdue_days desc", "unit asc"]
+    units = [(u["repeats"], u["overdue_days"], u["unit"]) for u in got["units"]]
+    assert units == sorted(units, key=lambda u: (-u[0], -u[1], u[2])), units
+    assert [u["rank"] for u in got["units"]] == list(range(1, len(units) + 1))
+    # special_check off: only the 约谈 rule flags; the 约谈 list is over this order now
+    assert not any(u["special_check"] for u in got["units"])
+    scored = [u for u in got["units"] if u["evaluation"]]
+    for u in got["units"]:
+        assert u["interview"] == (u["evaluation"] is not None and (
+            Decimal(u["evaluation"]["score"]) < 60 or u is scored[-1]))
 
 
 def test_repeats_and_the_ranking_survive_a_restart(world):
