@@ -120,6 +120,17 @@ static const xc_migration_t s_migrations[] = {
       " WHERE typeof (item) = 'integer' AND item > 0;" },
     /* issue 24: evidence files, encrypted, and the items naming them (common/files.h) */
     { "evidence files", XC_FILES_MIGRATION },
+    /* issue 25: intake's confirmed repeat problems (repeats.c), what they took off an evaluation,
+       a look-back round's prior round (lookback.c). Rounds opened before keep prior_round null. */
+    { "repeats, deductions, prior rounds",
+      "CREATE TABLE repeats (problem INTEGER NOT NULL, of INTEGER NOT NULL, unit TEXT NOT NULL, round TEXT,"
+      " of_unit TEXT, of_round TEXT, category TEXT, occurred_on TEXT NOT NULL, PRIMARY KEY (problem, of))"
+      " WITHOUT ROWID;"
+      "CREATE INDEX repeats_by_unit_round ON repeats (unit, round);"
+      "CREATE INDEX repeats_by_of ON repeats (of);"
+      "ALTER TABLE evaluations ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE evaluations ADD COLUMN deduction_centi INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE rounds ADD COLUMN prior_round TEXT;" },
     /* issue 25: full-text search (search.c). item_search holds each item's own copy of its
        text (so snippet() works), written from the view item_search_text by triggers in the
        record's own transaction: an item, its measures (text, owner, lead leader) and every
