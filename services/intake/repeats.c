@@ -9,139 +9,30 @@
     problem.repeat_confirmed that rectify's evaluation counts.
 
     Similarity (thousandths): Dice's coefficient 2|A∩B| / (|A| + |B|) over the sets of character
-    bigrams of summary + detail (letters, digits and CJK characters; punctuation and spaces
-    digits split runs; a one-character run counts as itself), then the category per policy: "require"
+    bigrams of summary + detail (xc_search_bigrams: a CJK run's adjacent pairs, a lone CJK
+    character itself, a Latin word whole; punctuation, spaces and digits split runs), then the category per policy: "require"
     keeps only problems of the same top category; "prefer" mixes in category_weight of a
     category score (same category 1, same top category 0.5, else 0); "ignore" uses the text.
 
-    The bigram splitter is this file's own until common/search exposes one (issue 25, part
-    search-intake): the two are unified at merge time. */
+    The bigrams are common/search.h's (xc_search_bigrams, the splitter search uses too). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/search.h"
 #include "services/intake/intake.h"
 
 /* ------------------------------------------------------------------ similarity */
 
 typedef struct {
-    uint64_t *v;
-    size_t n, cap;
+    uint64_t *v;     /* xc_search_bigrams' sorted, distinct keys */
+    size_t n;
 } s_grams_t;
 
-/*  The next code point of UTF-8 text at *p (advanced); invalid bytes count as U+FFFD. */
-static uint32_t
-s_next (const unsigned char **p)
-{
-    const unsigned char *s = *p;
-    uint32_t c = s[0];
-    int extra = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
-    if (extra < 0) {
-        *p = s + 1;
-        return 0xFFFD;
-    }
-    c = extra == 0 ? c : extra == 1 ? (c & 0x1F) : extra == 2 ? (c & 0x0F) : (c & 0x07);
-    for (int i = 1; i <= extra; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            *p = s + i;
-            return 0xFFFD;
-        }
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    *p = s + 1 + extra;
-    return c;
-}
-
-/*  Whether a code point belongs in a word: ASCII letters (lower-cased by the caller), and any non-ASCII character but spaces and punctuation blocks. */
-static bool
-s_word (uint32_t c)
-{
-    /* digits split too: amounts, dates and counts differ between two findings of one problem
-       and would only add noise */
-    if (c < 0x80)
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    return !(c == 0xFFFD || (c >= 0x2000 && c <= 0x206F) || (c >= 0x3000 && c <= 0x303F)
-             || (c >= 0xFF00 && c <= 0xFF0F) || (c >= 0xFF1A && c <= 0xFF20) || (c >= 0xFF3B && c <= 0xFF40)
-             || (c >= 0xFF5B && c <= 0xFF65) || c == 0x00A0 || c == 0x00B7 || c == 0xFEFF);
-}
-
-static int
-s_push (s_grams_t *g, uint64_t v)
-{
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 256;
-        uint64_t *grown = realloc (g->v, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        g->v = grown;
-        g->cap = cap;
-    }
-    g->v[g->n++] = v;
-    return 0;
-}
-
-static int
-s_cmp (const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-    return x < y ? -1 : x > y;
-}
-
-/*  The set of text's bigrams (sorted, unique) appended to g: 0, or -1 out of memory. */
-static int
-s_bigrams (const char *text, s_grams_t *g)
-{
-    const unsigned char *p = (const unsigned char *) text;
-    uint32_t prev = 0;
-    size_t run = 0;
-    while (*p) {
-        uint32_t c = s_next (&p);
-        if (c >= 'A' && c <= 'Z')
-            c += 'a' - 'A';
-        if (!s_word (c)) {
-            if (run == 1 && s_push (g, (uint64_t) prev << 32) != 0)
-                return -1;
-            run = 0;
-            continue;
-        }
-        if (run >= 1 && s_push (g, ((uint64_t) prev << 32) | c) != 0)
-            return -1;
-        prev = c;
-        run++;
-    }
-    if (run == 1 && s_push (g, (uint64_t) prev << 32) != 0)
-        return -1;
-    qsort (g->v, g->n, sizeof *g->v, s_cmp);
-    size_t k = 0;
-    for (size_t i = 0; i < g->n; i++)
-        if (k == 0 || g->v[k - 1] != g->v[i])
-            g->v[k++] = g->v[i];
-    g->n = k;
-    return 0;
-}
-
-static int
-s_dice (const s_grams_t *a, const s_grams_t *b)
-{
-    if (a->n + b->n == 0)
-        return 0;
-    size_t i = 0, k = 0, common = 0;
-    while (i < a->n && k < b->n) {
-        if (a->v[i] == b->v[k]) {
-            common++;
-            i++;
-            k++;
-        }
-        else if (a->v[i] < b->v[k])
-            i++;
-        else
-            k++;
-    }
-    return (int) ((2000 * common + (a->n + b->n) / 2) / (a->n + b->n));
-}
-
-/*  summary + detail's bigrams; -1 out of memory. */
+/*  The bigram set of summary + detail (common/search.h), the previous set in g freed. ASCII
+    digits separate like punctuation: amounts, dates and counts differ between two findings
+    of one problem and would only add noise. 0, or -1 out of memory. */
 static int
 s_problem_grams (const char *summary, const char *detail, s_grams_t *g)
 {
@@ -152,16 +43,29 @@ s_problem_grams (const char *summary, const char *detail, s_grams_t *g)
     memcpy (text, summary, ls);
     text[ls] = '\n';
     memcpy (text + ls + 1, detail, ld + 1);
-    int rc = s_bigrams (text, g);
+    for (char *c = text; *c; c++)
+        if (*c >= '0' && *c <= '9')
+            *c = ' ';
+    free (g->v);
+    g->v = NULL;
+    g->n = 0;
+    int rc = xc_search_bigrams (text, &g->v, &g->n);
     free (text);
     return rc;
+}
+
+/*  Dice's coefficient in thousandths. */
+static int
+s_dice (const s_grams_t *a, const s_grams_t *b)
+{
+    return (int) (xc_search_dice (a->v, a->n, b->v, b->n) * 1000 + 0.5);
 }
 
 int
 intake_repeats_text_similarity (const char *a, const char *b)
 {
     s_grams_t ga = { 0 }, gb = { 0 };
-    int sim = s_bigrams (a, &ga) == 0 && s_bigrams (b, &gb) == 0 ? s_dice (&ga, &gb) : 0;
+    int sim = s_problem_grams (a, "", &ga) == 0 && s_problem_grams (b, "", &gb) == 0 ? s_dice (&ga, &gb) : 0;
     free (ga.v);
     free (gb.v);
     return sim;
@@ -280,7 +184,6 @@ s_refresh (xc_call_t *call, const intake_t *intake, json_int_t id)
         int cat = s_category_score (&intake->policy, subject.category, category);
         if (rp->category == INTAKE_CATEGORY_REQUIRE && cat == 0)
             continue;
-        theirs.n = 0;
         if (s_problem_grams ((const char *) sqlite3_column_text (stmt, 2),
                              (const char *) sqlite3_column_text (stmt, 3), &theirs) != 0) {
             rc = SQLITE_NOMEM;
