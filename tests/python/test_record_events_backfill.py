@@ -191,8 +191,14 @@ def restart(s, change):
 # the migrations after issue 23's, each service's, with the tables each makes (issue 24's
 # public channel in intake, the evidence files: common/files.h), gone too when the store goes back before issue 23
 FILES = ["files", "file_chunks", "file_uploads", "file_parts", "file_refs"]
-LATER = {"intake": [["public_receipts", "public_questions"], FILES, ["problem_search"]],
-         "rectify": [FILES, ["item_search"]], "referral": [FILES, ["referral_search"]]}
+LATER = {"intake": [["public_receipts", "public_questions"], FILES, ["problem_search"], ["problem_repeats"]],
+         "rectify": [FILES, ["repeats"], ["item_search"]], "referral": [FILES, ["referral_search"]]}
+# what those migrations added to tables that stay (issue 25: repeats and the evaluation's deduction)
+LATER_COLUMNS = {"intake": ["DROP INDEX units_by_successor"],
+                 "rectify": ["ALTER TABLE evaluations DROP COLUMN repeats",
+                             "ALTER TABLE evaluations DROP COLUMN deduction_centi",
+                             "ALTER TABLE rounds DROP COLUMN prior_round"],
+                 "referral": []}
 
 
 def before_issue_23(name, db):
@@ -213,6 +219,8 @@ def before_issue_23(name, db):
     for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         if any(trigger.startswith(t + "_") for t in dropped):
             db.execute(f"DROP TRIGGER {trigger}")
+    for statement in LATER_COLUMNS[name]:
+        db.execute(statement)
     db.execute(f"PRAGMA user_version = {(base << 16) | (service - back)}")
 
 
