@@ -114,7 +114,7 @@ function RankingPage({ route, me }) {
       <p class="muted">排序：综合得分、按期整改率、逾期天数、屡查屡犯次数依次比较（按配置）。“约谈”“专项督查”为按排名提出的建议名单。</p>
       ${r.units.length ? html`<${RankingTable} result=${r}/>` : html`<p class="empty">该期间暂无可排名的单位</p>`}
       <div class="buttons"><button type="button" id="ranking-csv" disabled=${!r.units.length}
-        onClick=${() => download(rankingCsv(r), `整改排名-${by === "round" ? q.round : data.year}${q.district ? `-${q.district}` : ""}.csv`)}>下载表格文件</button></div>
+        onClick=${() => download(rankingCsv(r), ["整改排名", by === "round" ? q.round : data.year, q.district].filter(Boolean).join("-") + ".csv")}>下载表格文件</button></div>
     </section>` : null}
   <//>`;
 }
