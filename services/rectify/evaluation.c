@@ -285,6 +285,11 @@ rectify_evaluate (xc_call_t *call, void *state)
     long long centi = 0;
     for (int i = 0; i < 4; i++)
         centi += (long long) p->weights[i] * json_integer_value (json_object_get (parts, rectify_parts[i]));
+    /* less the confirmed repeats' deduction (repeats.c), never below 0 */
+    long long repeats, deduction;
+    if (rectify_repeats_deduction (call, p, round, unit, &repeats, &deduction) != 0)
+        return -1;
+    centi = centi > deduction ? centi - deduction : 0;
     const char *grade = p->grades[p->n_grades - 1].grade;
     for (int i = p->n_grades - 1; i >= 0; i--)
         if (centi >= (long long) p->grades[i].min * 100)
@@ -292,8 +297,8 @@ rectify_evaluate (xc_call_t *call, void *state)
     char *leader = json_dumps (json_object_get (data, "principal_leader"), JSON_COMPACT);
     stmt = xc_call_stmt (call,
         "INSERT INTO evaluations (round, unit, leadership, responsibility, task_completion, satisfaction,"
-        " score_centi, grade, principal_leader, note, evaluated_on, evaluated_by)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+        " score_centi, grade, principal_leader, note, evaluated_on, evaluated_by, repeats, deduction_centi)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
     if (!stmt || !leader) {
         free (leader);
         return stmt ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : -1;
@@ -308,18 +313,22 @@ rectify_evaluate (xc_call_t *call, void *state)
     sqlite3_bind_text (stmt, 10, json_string_value (json_object_get (data, "note")), -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 11, today, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 12, xc_call_iss (call), -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 13, repeats);
+    sqlite3_bind_int64 (stmt, 14, deduction);
     free (leader);
     if (xc_call_exec (call, stmt, "unable to record the evaluation") != 0
         || rectify_emit (call, "unit.evaluated", unit, NULL,
-                         json_pack ("{s:s, s:s, s:O, s:o, s:s, s:s, s:O, s:s}", "round", round, "unit", unit,
+                         json_pack ("{s:s, s:s, s:O, s:o, s:s, s:s, s:O, s:s, s:I, s:o}", "round", round, "unit", unit,
                                     "parts", parts, "score", s_score_text (centi), "grade", grade, "grade_name",
                                     rectify_policy_grade_name (p, grade), "principal_leader",
-                                    json_object_get (data, "principal_leader"), "occurred_on", today)) != 0
+                                    json_object_get (data, "principal_leader"), "occurred_on", today,
+                                    "repeats", (json_int_t) repeats, "deduction", s_score_text (deduction))) != 0
         || s_interviews (call, rectify, round) != 0)
         return -1;
-    xc_call_result (call, json_pack ("{s:s, s:s, s:o, s:s, s:s}", "round", round, "unit", unit, "score",
+    xc_call_result (call, json_pack ("{s:s, s:s, s:o, s:s, s:s, s:O, s:I, s:o}", "round", round, "unit", unit, "score",
                                      s_score_text (centi), "grade", grade, "grade_name",
-                                     rectify_policy_grade_name (p, grade)));
+                                     rectify_policy_grade_name (p, grade), "parts", parts,
+                                     "repeats", (json_int_t) repeats, "deduction", s_score_text (deduction)));
     return 0;
 }
 

@@ -146,6 +146,8 @@ rectify_apply (xc_call_t *call, const char *source, const xc_event_t *event, voi
         return rectify_round_advanced (call, rectify, event);
     if (strcmp (event->type, "problem.fed_back") == 0)
         return s_open (call, rectify, event);
+    if (strcmp (event->type, "problem.repeat_confirmed") == 0)
+        return rectify_repeat_confirmed (call, event);
     return 0;
 }
 

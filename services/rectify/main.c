@@ -159,6 +159,17 @@ static const xc_migration_t s_migrations[] = {
       " DELETE FROM item_search WHERE rowid IN (SELECT id FROM items WHERE unit = new.unit);"
       " INSERT INTO item_search (rowid, summary, detail, measures, unit_names)"
       " SELECT * FROM item_search_text WHERE id IN (SELECT id FROM items WHERE unit = new.unit); END;" },
+    /* issue 25: intake's confirmed repeat problems (repeats.c), what they took off an evaluation,
+       a look-back round's prior round (lookback.c). Rounds opened before keep prior_round null. */
+    { "repeats, deductions, prior rounds",
+      "CREATE TABLE repeats (problem INTEGER NOT NULL, of INTEGER NOT NULL, unit TEXT NOT NULL, round TEXT,"
+      " of_unit TEXT, of_round TEXT, category TEXT, occurred_on TEXT NOT NULL, PRIMARY KEY (problem, of))"
+      " WITHOUT ROWID;"
+      "CREATE INDEX repeats_by_unit_round ON repeats (unit, round);"
+      "CREATE INDEX repeats_by_of ON repeats (of);"
+      "ALTER TABLE evaluations ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE evaluations ADD COLUMN deduction_centi INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE rounds ADD COLUMN prior_round TEXT;" },
 };
 
 static const char *const s_readers[] = { "office", "service", "unit", "discipline", "audit", "district", NULL };

@@ -110,8 +110,25 @@ rectify_search_policy_load (rectify_policy_t *policy, const json_t *given)
 {
     xc_search_policy_load (&policy->search, given, s_search_columns, s_search_weights);
 }
+/* policies.rectify.repeats (repeats.c) and .ranking (ranking.c) */
+static const xc_field_t s_repeats_fields[] = {
+    { .name = "deduction", .type = XC_T_INTEGER, .min = 0, .max = 100 },
+    { .name = "deduction_max", .type = XC_T_INTEGER, .min = 0, .max = 100 },
+    { .name = NULL },
+};
+static const xc_field_t s_order_key = { .type = XC_T_STRING, .min = 1, .max = 40 };
+static const xc_field_t s_ranking_fields[] = {
+    { .name = "order", .type = XC_T_ARRAY, .min = 1, .max = RECTIFY_MAX_ORDER - 1, .items = &s_order_key },
+    { .name = "special_check_lowest", .type = XC_T_INTEGER, .min = 0, .max = 10000 },
+    { .name = "special_check_grades", .type = XC_T_ARRAY, .max = RECTIFY_MAX_GRADES, .items = &s_role },
+    { .name = NULL },
+};
+const char *const rectify_ranking_keys[RECTIFY_N_KEYS] = { "score", "on_time_rate", "overdue_days",
+                                                           "overdue_items", "repeats", "unit" };
 
 static const xc_field_t s_fields[] = {
+    { .name = "repeats", .type = XC_T_OBJECT, .fields = s_repeats_fields },
+    { .name = "ranking", .type = XC_T_OBJECT, .fields = s_ranking_fields },
     { .name = "documents", .type = XC_T_OBJECT, .fields = s_documents_fields },
     { .name = "history_roles", .type = XC_T_ARRAY, .max = RECTIFY_MAX_ROLES, .items = &s_role },
     SPAN ("history_quiet"),
@@ -144,7 +161,10 @@ static const char s_defaults[] =
     "             {\"grade\": \"average\", \"name\": \"一般\", \"min\": 60},"
     "             {\"grade\": \"poor\", \"name\": \"差\", \"min\": 0}],"
     " \"history_roles\": [\"office\"], \"history_quiet\": \"1 days\","
-    " \"interview\": {\"below\": 60, \"lowest\": 0}}";
+    " \"interview\": {\"below\": 60, \"lowest\": 0},"
+    " \"repeats\": {\"deduction\": 2, \"deduction_max\": 10},"
+    " \"ranking\": {\"order\": [\"score desc\", \"on_time_rate desc\", \"overdue_days asc\", \"repeats asc\"],"
+    "              \"special_check_lowest\": 3, \"special_check_grades\": [\"poor\"]}}";
 
 /*  The formal documents (documents.c): each kind's name and code (机关代字, numbered apart per
     issuer and year), each step of the default ladder's letter, and the issuers (发文机关): the
@@ -240,6 +260,8 @@ s_period_end (const json_t *object, xc_period_end_t otherwise)
 
 /*  Loads the merged rules of section; at names them in errors ("policies.rectify" or a
     district's "policies.rectify.districts.<id>"). */
+static int s_load_ranking (rectify_policy_t *p, const json_t *section, xc_err_t *err);
+
 static int
 s_load (rectify_policy_t *p, const json_t *section, const char *at, xc_err_t *err)
 {
@@ -353,6 +375,51 @@ s_load (rectify_policy_t *p, const json_t *section, const char *at, xc_err_t *er
     const json_t *interview = json_object_get (section, "interview");
     p->interview_below = (int) json_integer_value (json_object_get (interview, "below"));
     p->interview_lowest = (int) json_integer_value (json_object_get (interview, "lowest"));
+    return s_load_ranking (p, section, err);
+}
+
+/*  policies.rectify.repeats and .ranking: the deduction, the order ("key asc|desc", each key
+    once, the unit id added last) and the special check list's rules. */
+static int
+s_load_ranking (rectify_policy_t *p, const json_t *section, xc_err_t *err)
+{
+    const json_t *repeats = json_object_get (section, "repeats");
+    p->repeat_deduction_centi = 100 * (int) json_integer_value (json_object_get (repeats, "deduction"));
+    p->repeat_deduction_max_centi = 100 * (int) json_integer_value (json_object_get (repeats, "deduction_max"));
+    const json_t *ranking = json_object_get (section, "ranking");
+    size_t i;
+    json_t *value;
+    bool used[RECTIFY_N_KEYS] = { false };
+    json_array_foreach (json_object_get (ranking, "order"), i, value) {
+        const char *text = json_string_value (value), *space = strchr (text, ' ');
+        size_t n = space ? (size_t) (space - text) : strlen (text);
+        int key = -1;
+        for (int k = 0; k < RECTIFY_N_KEYS; k++)
+            if (strlen (rectify_ranking_keys[k]) == n && strncmp (rectify_ranking_keys[k], text, n) == 0)
+                key = k;
+        if (key < 0 || used[key] || !space || (strcmp (space + 1, "asc") != 0 && strcmp (space + 1, "desc") != 0))
+            return xc_err_set (err, XC_E_CONFIG, "policies.rectify.ranking.order[%zu]: '%.40s' is not \"KEY asc\" or"
+                               " \"KEY desc\" with KEY once of score, on_time_rate, overdue_days, overdue_items,"
+                               " repeats, unit", i, text);
+        used[key] = true;
+        p->ranking_order[p->n_ranking_order].key = key;
+        p->ranking_order[p->n_ranking_order++].desc = strcmp (space + 1, "desc") == 0;
+    }
+    if (!used[RECTIFY_KEY_UNIT]) {         /* the last tie-break: one order for any data */
+        p->ranking_order[p->n_ranking_order].key = RECTIFY_KEY_UNIT;
+        p->ranking_order[p->n_ranking_order++].desc = false;
+    }
+    p->special_check_lowest = (int) json_integer_value (json_object_get (ranking, "special_check_lowest"));
+    json_array_foreach (json_object_get (ranking, "special_check_grades"), i, value) {
+        const char *grade = json_string_value (value);
+        bool known = false;
+        for (int g = 0; g < p->n_grades; g++)
+            known = known || strcmp (p->grades[g].grade, grade) == 0;
+        if (!known)
+            return xc_err_set (err, XC_E_CONFIG, "policies.rectify.ranking.special_check_grades: no grade '%s'",
+                               grade);
+        snprintf (p->special_check_grades[p->n_special_check_grades++], RECTIFY_WORD, "%s", grade);
+    }
     return 0;
 }
 
@@ -365,8 +432,8 @@ s_merge (const json_t *base, const json_t *given)
     if (!merged)
         return NULL;
     json_object_update (merged, (json_t *) given);
-    static const char *const additive[] = { "regimes", "escalation", "interview" };
-    for (int i = 0; i < 3; i++) {
+    static const char *const additive[] = { "regimes", "escalation", "interview", "repeats", "ranking" };
+    for (int i = 0; i < 5; i++) {
         json_t *part = json_object_get (given, additive[i]);
         if (!part)
             continue;

@@ -24,6 +24,15 @@ rectify_rate (long long part, long long of)
     return json_string (text);
 }
 
+/*  Hundredths as "2.00". */
+static json_t *
+s_centi_text (long long centi)
+{
+    char text[32];
+    snprintf (text, sizeof text, "%lld.%02lld", centi / 100, centi % 100);
+    return json_string (text);
+}
+
 /*  Binds today, the round and unit filters of data, as far as stmt has parameters. */
 static void
 s_bind_filter (xc_call_t *call, sqlite3_stmt *stmt)
@@ -299,7 +308,9 @@ rectify_round (xc_call_t *call, void *state)
     stmt = xc_call_stmt (call,
         "SELECT t.unit, u.name, e.score_centi, e.grade, v.feedback_on, v.due, v.recorded_on, iv.reason,"
         " (SELECT count(*) FROM items WHERE round = t.round AND unit = t.unit),"
-        " (SELECT count(*) FROM interviews_held h WHERE h.round = t.round AND h.unit = t.unit), v.explain"
+        " (SELECT count(*) FROM interviews_held h WHERE h.round = t.round AND h.unit = t.unit), v.explain,"
+        " e.leadership, e.responsibility, e.task_completion, e.satisfaction, e.repeats, e.deduction_centi,"
+        " (SELECT count(*) FROM repeats rp WHERE rp.round = t.round AND rp.unit = t.unit)"
         " FROM round_targets t LEFT JOIN units u ON u.id = t.unit"
         " LEFT JOIN evaluations e ON e.round = t.round AND e.unit = t.unit"
         " LEFT JOIN visits v ON v.round = t.round AND v.unit = t.unit"
@@ -321,7 +332,7 @@ rectify_round (xc_call_t *call, void *state)
         long long centi = sqlite3_column_int64 (stmt, 2);
         snprintf (score, sizeof score, "%lld.%02lld", centi / 100, centi % 100);
         added = xc_page_add (&page, json_pack (
-            "{s:o, s:o, s:I, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:o, s:I}",
+            "{s:o, s:o, s:I, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:o, s:I, s:o, s:o, s:I}",
             "unit", xc_column_text (stmt, 0), "name", xc_column_text (stmt, 1),
             "items", (json_int_t) sqlite3_column_int64 (stmt, 8),
             "score", scored ? json_string (score) : json_null (), "grade", xc_column_text (stmt, 3),
@@ -330,7 +341,17 @@ rectify_round (xc_call_t *call, void *state)
             "visit", "feedback_on", xc_column_text (stmt, 4), "due", xc_column_text (stmt, 5),
             "recorded_on", xc_column_text (stmt, 6), "explain", xc_column_text (stmt, 10),
             "interview", xc_column_text (stmt, 7),
-            "interviews_held", (json_int_t) sqlite3_column_int64 (stmt, 9)));
+            "interviews_held", (json_int_t) sqlite3_column_int64 (stmt, 9),
+            /* the evaluation's parts and the repeats' deduction (null before it); repeats: the
+               confirmed repeats of the unit in the round now (the deduction counted those known
+               when it was evaluated) */
+            "parts", scored ? json_pack ("{s:I, s:I, s:I, s:I}", rectify_parts[0], (json_int_t) sqlite3_column_int64 (stmt, 11),
+                                         rectify_parts[1], (json_int_t) sqlite3_column_int64 (stmt, 12),
+                                         rectify_parts[2], (json_int_t) sqlite3_column_int64 (stmt, 13),
+                                         rectify_parts[3], (json_int_t) sqlite3_column_int64 (stmt, 14))
+                            : json_null (),
+            "deduction", scored ? s_centi_text (sqlite3_column_int64 (stmt, 16)) : json_null (),
+            "repeats", (json_int_t) sqlite3_column_int64 (stmt, 17)));
     }
     sqlite3_reset (stmt);
     json_t *targets = xc_page_take (&page);

@@ -27,6 +27,7 @@
 #define RECTIFY_MAX_STEPS 10
 #define RECTIFY_MAX_GRADES 8
 #define RECTIFY_MAX_ROLES 8
+#define RECTIFY_MAX_ORDER 6            /* ranking.order's keys */
 #define RECTIFY_WORD 32                 /* names of regimes, colours, steps, grades, with the NUL */
 
 typedef struct {
@@ -59,6 +60,19 @@ typedef struct {
     int n_grades;
     int interview_below;             /* 0: off */
     int interview_lowest;            /* 0: off */
+    /* policies.rectify.repeats (repeats.c): points off a unit's evaluation per confirmed repeat
+       (屡查屡犯) of the unit in the round, at most deduction_max; in hundredths of a point */
+    int repeat_deduction_centi, repeat_deduction_max_centi;
+    /* policies.rectify.ranking (ranking.c): the order's keys (RECTIFY_KEY_*) with desc, the unit
+       id always last; the 首轮专项督查 list: the special_check_lowest last ranked and the grades */
+    struct {
+        int key;
+        bool desc;
+    } ranking_order[RECTIFY_MAX_ORDER];
+    int n_ranking_order;
+    int special_check_lowest;        /* 0: off */
+    char special_check_grades[RECTIFY_MAX_GRADES][RECTIFY_WORD];
+    int n_special_check_grades;
     int calendar_warn_month, calendar_warn_day;  /* calendar.missing from then; 0: never */
     char history_role_names[RECTIFY_MAX_ROLES][RECTIFY_WORD];
     const char *history_roles[RECTIFY_MAX_ROLES + 1];   /* may give occurred_on; NULL-terminated */
@@ -91,6 +105,10 @@ typedef struct {
 } rectify_t;
 
 extern const char *const rectify_parts[4];  /* the evaluation's parts, in weights order */
+/* ranking.order's keys (policy.c names them, ranking.c compares by them) */
+enum { RECTIFY_KEY_SCORE, RECTIFY_KEY_ON_TIME, RECTIFY_KEY_OVERDUE_DAYS, RECTIFY_KEY_OVERDUE_ITEMS,
+       RECTIFY_KEY_REPEATS, RECTIFY_KEY_UNIT, RECTIFY_N_KEYS };
+extern const char *const rectify_ranking_keys[RECTIFY_N_KEYS];
 
 /* routes.c: the service's commands and queries (types, roles, data schemas, handlers); main.c
    hands them to xc_service_main, tests/fuzz checks hostile data against their schemas. */
@@ -290,6 +308,20 @@ int rectify_document_get (xc_call_t *call, void *state);
 int rectify_document_list (xc_call_t *call, void *state);
 /*  The kinds (name, code) and, with round, the issuer of its documents (name, short). */
 int rectify_document_kinds (xc_call_t *call, void *state);
+
+/* repeats.c: intake's confirmed repeat problems (屡查屡犯) and what they cost an evaluation */
+/*  problem.repeat_confirmed: kept once per (problem, of). */
+int rectify_repeat_confirmed (xc_call_t *call, const xc_event_t *event);
+/*  The confirmed repeats of unit in round into *n and p's deduction for them (hundredths of a
+    point, at most deduction_max) into *centi; -1 after failing the call. */
+int rectify_repeats_deduction (xc_call_t *call, const rectify_policy_t *p, const char *round,
+                               const char *unit, long long *n, long long *centi);
+
+/* ranking.c: rectify.ranking, the units by evaluation, on-time rate, overdue days and repeats */
+int rectify_ranking (xc_call_t *call, void *state);
+
+/* lookback.c: rectify.lookback, a 回头看 round's view of its prior round's items */
+int rectify_lookback (xc_call_t *call, void *state);
 
 /* export.c */
 int rectify_export (xc_call_t *call, void *state);

@@ -181,9 +181,9 @@ rectify_round_opened (xc_call_t *call, rectify_t *rectify, const xc_event_t *eve
     /* a round without an owner (before rounds had one) is the city's; its year is its planned start's */
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "INSERT OR IGNORE INTO rounds (id, name, kind, modes, owner_level, owner_district, organ, year,"
-        " link_kind, link_round, link_by, link_district)"
+        " link_kind, link_round, link_by, link_district, prior_round)"
         " VALUES (?1, ?2, ?3, ?4, coalesce (?5, 'city'), ?6, ?7, CAST (substr (?8, 1, 4) AS INTEGER),"
-        " ?9, ?10, ?11, ?12)");
+        " ?9, ?10, ?11, ?12, ?13)");
     if (!stmt || !modes_text) {
         free (modes_text);
         return stmt ? xc_call_fail (call, XC_E_INTERNAL, "out of memory") : -1;
@@ -200,6 +200,7 @@ rectify_round_opened (xc_call_t *call, rectify_t *rectify, const xc_event_t *eve
     sqlite3_bind_text (stmt, 10, json_string_value (json_object_get (link, "round")), -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 11, link_by, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 12, json_string_value (json_object_get (link, "district")), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 13, json_string_value (json_object_get (round, "prior_round")), -1, SQLITE_STATIC);
     free (modes_text);
     if (xc_call_exec (call, stmt, "unable to record a round") != 0)
         return -1;

@@ -181,6 +181,20 @@ static const xc_field_t s_search[] = {
     { .name = "offset", .type = XC_T_INTEGER, .min = 0, .max = 1000 },
     { .name = NULL },
 };
+/* rectify.ranking (ranking.c): a year or a round (exactly one: the handler says), a district's
+   units; the ranks after `after`, `limit` of them */
+static const xc_field_t s_ranking[] = {
+    { .name = "year", .type = XC_T_INTEGER, .min = 2000, .max = 2100 },
+    { .name = "round", .type = XC_T_ID },
+    { .name = "district", .type = XC_T_ID },
+    { .name = "after", .type = XC_T_INTEGER, .min = 0, .max = 100000 },
+    { .name = "limit", .type = XC_T_INTEGER, .min = 1, .max = 2000 },
+    { .name = NULL },
+};
+static const xc_field_t s_only_round[] = {
+    { .name = "round", .type = XC_T_ID, .required = true },
+    { .name = NULL },
+};
 
 /* document.issue (documents.c): what the document is and the signed events it was made from */
 static const xc_field_t s_source_fields[] = {
@@ -255,6 +269,8 @@ static const xc_route_t s_routes[] = {
     { "document.get", XC_QUERY, s_register_readers, s_document_get, rectify_document_get },
     { "document.list", XC_QUERY, s_register_readers, s_document_list, rectify_document_list },
     { "document.kinds", XC_QUERY, s_register_readers, s_document_kinds, rectify_document_kinds },
+    { "rectify.ranking", XC_QUERY, s_readers, s_ranking, rectify_ranking },
+    { "rectify.lookback", XC_QUERY, s_readers, s_only_round, rectify_lookback },
     { "file.begin", XC_COMMAND, s_file_uploaders, s_file_begin, xc_files_begin },
     { "file.append", XC_COMMAND, s_file_uploaders, s_file_append, xc_files_append },
     { "file.status", XC_QUERY, s_file_uploaders, s_file_status, xc_files_status },
