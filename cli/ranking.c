@@ -159,10 +159,42 @@ ctl_ranking (ctl_t *ctl, int argc, char **argv)
         json_decref (data);
         return CTL_USAGE;
     }
+    {
+        int open_rc = ctl_open (ctl);
+        if (open_rc != CTL_OK)
+            {
+            json_decref (data);
+            return open_rc;
+        }
+    }
+    /* every page: a reply holds as many units as max_message_bytes allows (next: the rank to
+       go on after) */
     int code;
-    json_t *result = ctl_call (ctl, "rectify", "rectify.ranking", data, &code, NULL);
-    if (!result)
-        return code;
+    json_t *result = NULL;
+    for (json_t *after = NULL;;) {
+        json_t *ask = json_deep_copy (data);
+        if (after)
+            json_object_set_new (ask, "after", after);
+        json_t *page = ctl_call (ctl, "rectify", "rectify.ranking", ask, &code, NULL);
+        if (!page) {
+            json_decref (result);
+            json_decref (data);
+            return code;
+        }
+        if (!result)
+            result = page;
+        else {
+            json_array_extend (json_object_get (result, "units"), json_object_get (page, "units"));
+            json_decref (page);
+            page = result;
+        }
+        json_t *next = json_object_get (page, "next");
+        after = json_is_integer (next) ? json_deep_copy (next) : NULL;
+        if (!after)
+            break;
+    }
+    json_decref (data);
+    json_object_set_new (result, "next", json_null ());
     if (ctl->json && !csv) {
         ctl_print (ctl, result);
         json_decref (result);
@@ -209,8 +241,6 @@ ctl_ranking (ctl_t *ctl, int argc, char **argv)
         json_array_append_new (rows, r);
         json_decref (cells);
     }
-    const char *district = json_string_value (json_object_get (data, "district"));
-    (void) district;
     printf ("整改排名：%zu 个单位（各项得分见 --csv）\n", json_array_size (rows));
     if (json_array_size (rows))
         ctl_table (rows, shown);
@@ -226,6 +256,11 @@ ctl_lookback (ctl_t *ctl, int argc, char **argv)
     if (argc != 1 || argv[0][0] == '-') {
         fprintf (stderr, "usage: xcctl lookback ROUND\n");
         return CTL_USAGE;
+    }
+    {
+        int open_rc = ctl_open (ctl);
+        if (open_rc != CTL_OK)
+            return open_rc;
     }
     int code;
     json_t *result = ctl_call (ctl, "rectify", "rectify.lookback", json_pack ("{s:s}", "round", argv[0]), &code, NULL);

@@ -55,6 +55,11 @@ s_named (const json_t *row, const char *name, const char *id)
 static int
 s_candidates (ctl_t *ctl, json_int_t problem)
 {
+    {
+        int open_rc = ctl_open (ctl);
+        if (open_rc != CTL_OK)
+            return open_rc;
+    }
     int code;
     json_t *result = ctl_call (ctl, "intake", "problem.repeats", json_pack ("{s:I}", "problem", problem), &code, NULL);
     if (!result)
@@ -107,6 +112,14 @@ s_queue (ctl_t *ctl, int argc, char **argv)
             return CTL_USAGE;
         }
         json_object_set_new (filters, options[o] + 2, json_string (argv[i + 1]));
+    }
+    {
+        int open_rc = ctl_open (ctl);
+        if (open_rc != CTL_OK)
+            {
+            json_decref (filters);
+            return open_rc;
+        }
     }
     json_t *all = json_array ();
     int code = CTL_OK;
@@ -196,6 +209,14 @@ ctl_repeat (ctl_t *ctl, int argc, char **argv)
             return CTL_USAGE;
         }
         json_object_set_new (data, member, json_string (argv[i + 1]));
+    }
+    {
+        int open_rc = ctl_open (ctl);
+        if (open_rc != CTL_OK)
+            {
+            json_decref (data);
+            return open_rc;
+        }
     }
     int code;
     char status[16];

@@ -27,6 +27,7 @@ from consolelib import (OFFICE_ISS, click, click_confirm, console_suite, ok, pag
 from hostilelib import local_day
 
 XCCTL = os.path.join(REPO, "build", "bin", "xcctl")
+PARTS = ["leadership", "responsibility", "task_completion", "satisfaction"]
 CANTEEN = 21                         # problems with 食堂 in R-2: more than one page of 20
 
 
@@ -44,6 +45,17 @@ def world(tmp_path_factory):
             "round": "R-2", "unit": "U-B", "category": "public_concerns", "summary": f"食堂采购第{n}批未经招标",
             "detail": "食堂大宗物资采购未按规定公开招标", "severity": "general", "source": "inspection_team"}))["problem"]
             for n in range(1, CANTEEN + 1)]
+        # scores for the ranking (R-1's two units) and a lookback round of R-1 (回头看)
+        for unit, parts in (("U-A", (80, 90, 85, 70)), ("U-B", (95, 95, 92, 90))):
+            ok(c.call("rectify", s.office, "rectify.evaluate", {
+                "round": "R-1", "unit": unit, "parts": dict(zip(PARTS, parts)),
+                "principal_leader": {"name": "王某", "title": "党委书记"}}))
+        ok(c.call("intake", s.office, "round.open", {
+            "id": "LB-1", "name": "十一届第一轮回头看", "kind": "lookback", "prior_round": "R-1", "team": "team-1",
+            "targets": [{"unit": "U-A", "coverage": "main"}, {"unit": "U-B", "coverage": "main"}],
+            "planned_start": str(local_day(-2)), "planned_end": str(local_day(20)), "date": str(local_day(-3))}))
+        wait_until(lambda: c.call("rectify", s.office, "rectify.lookback", {"round": "LB-1"})["type"] == "result",
+                   timeout=20, what="rectify knowing LB-1")
         c.keys = {"office": key_file(folder, s.office), "unit_a": key_file(folder, s.unit_a)}
         c.folder = str(folder)
         yield c
@@ -182,3 +194,71 @@ def test_xcctl_search_groups_marks_and_counts(world):
     assert "【整改事项】共 1 条" in out, out
     bad = xcctl(c, "search", "--in", "intake,nowhere", "公车")
     assert bad.returncode == 2 and "nowhere" in bad.stderr
+
+
+# --- ranking and lookback ------------------------------------------------------------------------
+
+CAPTURE = """
+const done = arguments[arguments.length - 1];
+window.xcBlobs = [];
+const made = URL.createObjectURL.bind(URL);
+URL.createObjectURL = (blob) => { window.xcBlobs.push(blob); return made(blob); };
+document.querySelector('#ranking-csv').click();
+(async () => {
+  for (let i = 0; i < 100 && !window.xcBlobs.length; i++) await new Promise((r) => setTimeout(r, 50));
+  const blob = window.xcBlobs[0];
+  return blob ? Array.from(new Uint8Array(await blob.arrayBuffer())) : null;
+})().then(done, (e) => done(String(e)));
+"""
+
+
+def test_the_ranking_page_and_its_csv_are_xcctls(world, office_browser):
+    c, b = world, office_browser
+    want = c.ok("rectify", "rectify.ranking", {"round": "R-1"})
+    assert [u["unit"] for u in want["units"]] == ["U-B", "U-A"], want     # 95+ before 80+
+    b.open(c.base + "/#/ranking?round=R-1")
+    b.wait_for("#ranking-table tbody tr")
+    rows = b.driver.execute_script("""return Array.from(document.querySelectorAll('#ranking-table tbody tr'),
+        (tr) => [tr.dataset.unit, tr.querySelector('.score').textContent,
+                 !!tr.querySelector('.interview'), !!tr.querySelector('.special-check')])""")
+    assert rows == [[u["unit"], u["evaluation"]["score"], u["interview"], u["special_check"]]
+                    for u in want["units"]], rows
+    # each part's value and points, as the service gives them
+    part = b.driver.execute_script(
+        "return document.querySelector('#ranking-table tbody tr td[data-part=task_completion]').textContent")
+    p = want["units"][0]["evaluation"]["parts"]["task_completion"]
+    assert part == f"{p['value']} 分，折合 {p['points']}", part
+    # the CSV the button hands to the browser: byte for byte xcctl's
+    got = bytes(b.driver.execute_async_script(CAPTURE))
+    r = subprocess.run([XCCTL, "--config", c.suite.config_path, "--key", c.keys["office"], "ranking", "--round", "R-1",
+                        "--csv"], capture_output=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert got == r.stdout, (got[:300], r.stdout[:300])
+    assert got.startswith(b"\xef\xbb\xbf\xe5\x90\x8d\xe6\xac\xa1,")      # the BOM, then 名次
+    lines = got.decode("utf-8-sig").split("\r\n")
+    assert len(lines) == 2 + len(want["units"]) and lines[-1] == ""
+    assert "领导重视得分（权重15）" in lines[0]
+    b.screenshot("ranking")
+    # xcctl's table names the units in rank order
+    out = done(xcctl(c, "ranking", "--round", "R-1"))
+    assert out.index("市教育局") < out.index("青石镇"), out
+    bad = xcctl(c, "ranking", "--year", "2026", "--round", "R-1")
+    assert bad.returncode == 2 and "exactly one" in bad.stderr
+
+
+def test_the_lookback_view_of_a_lookback_round(world, office_browser):
+    c, b = world, office_browser
+    want = c.ok("rectify", "rectify.lookback", {"round": "LB-1"})
+    assert want["prior_round"] == "R-1" and want["units"], want
+    b.open(c.base + "/#/round?id=LB-1")
+    click(b, "#lookback-link")
+    b.wait_for(".lookback-unit")
+    got = b.driver.execute_script("""return Array.from(document.querySelectorAll('.lookback-unit'), (s) => [
+        s.dataset.unit, Object.fromEntries(Array.from(s.querySelectorAll('[data-figure]'),
+          (f) => [f.dataset.figure, Number(f.textContent)])),
+        Array.from(s.querySelectorAll('tbody tr'), (tr) => Number(tr.dataset.item))])""")
+    figures = ["items", "closed", "reopened", "repeated", "open", "overdue"]
+    assert got == [[u["unit"], {f: u[f] for f in figures}, [r["item"] for r in u["rows"]]] for u in want["units"]]
+    out = done(xcctl(c, "lookback", "LB-1"))
+    for u in want["units"]:
+        assert f"{u['unit_name']}（{u['unit']}）：事项 {u['items']}" in out, out

@@ -2,7 +2,8 @@
 // its prior round (回头看, rectify.lookback), for the office and a district office
 // (docs/console.md, "Ranking" and "Lookback"). The CSV is made here in the browser from the
 // answer shown, with the columns of `xcctl ranking --csv`.
-import { useState } from "../vendor/preact/hooks.mjs";
+import { useEffect, useState } from "../vendor/preact/hooks.mjs";
+import { ask } from "../js/session.js";
 import { html, Busy, Field, Id, Page, RefusalBox, useAsk } from "../js/ui.js";
 import { routeGo, routeHref } from "../js/route.js";
 import { word } from "../js/words.js";
@@ -55,6 +56,31 @@ function download(text, name) {
   setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
+// Every page of rectify.ranking (a reply holds what max_message_bytes allows; next: the rank to go
+// on after), as one answer.
+export async function rankingAll(data) {
+  let all = null;
+  for (let after = null; ;) {
+    const page = await ask("rectify", "rectify.ranking", after === null ? data : { ...data, after });
+    if (!all) all = page;
+    else all.units.push(...page.units);
+    after = page.next ?? null;
+    if (after === null) return { ...all, next: null };
+  }
+}
+
+function useRanking(data) {
+  const [state, set] = useState({ busy: true });
+  const key = JSON.stringify(data);
+  useEffect(() => {
+    let live = true;
+    set((s) => ({ ...s, busy: true }));
+    rankingAll(data).then((value) => live && set({ value }), (refusal) => live && set({ refusal }));
+    return () => { live = false; };
+  }, [key]);
+  return state;
+}
+
 function RankingTable({ result }) {
   const weights = result.weights || {};
   return html`<div class="table-wrap"><table id="ranking-table">
@@ -87,7 +113,7 @@ function RankingPage({ route, me }) {
     district: q.district || "" });
   const data = by === "round" && q.round ? { round: q.round } : { year: Number(q.year || new Date().getFullYear()) };
   if (q.district) data.district = q.district;
-  const got = useAsk("rectify", "rectify.ranking", data, [JSON.stringify(data)]);
+  const got = useRanking(data);
   const districts = useAsk("intake", "unit.list", { level: "district", limit: 200 }, []);
   const rounds = useAsk("intake", "round.list", { limit: 200 }, []);
   const set = (name) => ({ name, value: form[name], onValue: (v) => setForm((o) => ({ ...o, [name]: v })) });
