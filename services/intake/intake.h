@@ -67,6 +67,16 @@ typedef struct {
     int max_terms;                   /* terms in one search */
     int snippet_tokens;              /* characters or words in a snippet */
 } intake_search_policy_t;
+/*  policies.intake.repeats (docs/services/intake.md, "Repeat problems"): similarities in
+    thousandths. */
+typedef enum { INTAKE_CATEGORY_REQUIRE, INTAKE_CATEGORY_PREFER, INTAKE_CATEGORY_IGNORE } intake_category_rule_t;
+typedef struct {
+    int min_similarity;              /* a suggestion's least similarity, 0..1000 */
+    int max_suggestions;             /* the best so many per problem */
+    intake_category_rule_t category;
+    int category_weight;             /* "prefer": the category's share of the similarity, 0..1000 */
+    int years;                       /* earlier rounds planned to start at most so many years before */
+} intake_repeats_policy_t;
 
 typedef struct {
     intake_category_t categories[INTAKE_MAX_CATEGORIES];
@@ -93,6 +103,7 @@ typedef struct {
     const char *history_role_list[INTAKE_MAX_READERS + 1];
     intake_public_policy_t public;   /* policies.intake.public: the public channel (public.c) */
     intake_search_policy_t search;   /* policies.intake.search (search.c) */
+    intake_repeats_policy_t repeats; /* policies.intake.repeats: repeat problems (repeats.c) */
 } intake_policy_t;
 
 typedef struct {
@@ -245,6 +256,19 @@ char *intake_category_ids (const intake_t *intake, const json_t *data);
 
 /* search.c: problem.search (docs/services/intake.md, "Search") */
 int intake_problem_search (xc_call_t *call, void *state);
+/* repeats.c: repeat problems, 屡查屡犯 (docs/services/intake.md, "Repeat problems") */
+/*  Finds problem id's similar problems of earlier rounds of its unit's lineage, and makes id a
+    candidate of the later problems it is earlier than, in the caller's transaction (a report
+    or a classification). 0, or -1 after failing the call. */
+int intake_repeats_find (xc_call_t *call, const intake_t *intake, json_int_t id);
+int intake_problem_repeats (xc_call_t *call, void *state);
+int intake_problem_repeat (xc_call_t *call, void *state);
+int intake_problem_repeat_counts (xc_call_t *call, void *state);
+/*  intake.stats' figure: confirmed repeats whose repeating problem (alias p) meets where. */
+extern const char *const intake_repeats_stats_sql;
+/*  The similarity of two texts, 0..1000: Dice's coefficient over their sets of character
+    bigrams (exposed for the unit test). */
+int intake_repeats_text_similarity (const char *a, const char *b);
 
 /* stats.c */
 int intake_stats (xc_call_t *call, void *state);

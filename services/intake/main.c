@@ -165,6 +165,18 @@ static const xc_migration_t s_migrations[] = {
       "CREATE TRIGGER problem_search_unit_unnamed AFTER DELETE ON unit_names BEGIN"
       " UPDATE problem_search SET unit_names = (SELECT group_concat (name, ' ') FROM unit_names n"
       " WHERE n.unit = old.unit) WHERE rowid IN (SELECT id FROM problems WHERE unit = old.unit); END;" },
+    /* issue 25: repeat problems (repeats.c). A pair (problem, of): `of` an earlier problem of
+       the unit's lineage, suggested when found, then confirmed or dismissed by the office; id
+       orders the office's queue. Problems recorded before get suggestions when classified or
+       when a later problem of their unit is reported. */
+    { "repeat problems",
+      "CREATE TABLE problem_repeats (id INTEGER PRIMARY KEY,"
+      " problem INTEGER NOT NULL REFERENCES problems (id), of INTEGER NOT NULL REFERENCES problems (id),"
+      " similarity_milli INTEGER NOT NULL, state TEXT NOT NULL, decided_by TEXT, decided_on TEXT,"
+      " note TEXT, UNIQUE (problem, of));"
+      "CREATE INDEX problem_repeats_by_of ON problem_repeats (of);"
+      "CREATE INDEX problem_repeats_by_state ON problem_repeats (state, problem);"
+      "CREATE INDEX units_by_successor ON units (successor) WHERE successor IS NOT NULL;" },
 };
 
 /* ------------------------------------------------------------------ hooks */

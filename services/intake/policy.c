@@ -62,6 +62,16 @@ static const xc_field_t s_search_fields[] = {
     { .name = "snippet_tokens", .type = XC_T_INTEGER, .min = 4, .max = 64 },
     { .name = NULL },
 };
+/* policies.intake.repeats (repeats.c); the similarities are numbers 0..1, checked below */
+static const char *const s_category_rules[] = { "require", "prefer", "ignore", NULL };
+static const xc_field_t s_repeats_fields[] = {
+    { .name = "min_similarity", .type = XC_T_ANY },
+    { .name = "max_suggestions", .type = XC_T_INTEGER, .min = 1, .max = 50 },
+    { .name = "category", .type = XC_T_STRING, .one_of = s_category_rules },
+    { .name = "category_weight", .type = XC_T_ANY },
+    { .name = "years", .type = XC_T_INTEGER, .min = 1, .max = 50 },
+    { .name = NULL },
+};
 
 static const xc_field_t s_fields[] = {
     { .name = "categories", .type = XC_T_ARRAY, .min = 1, .max = INTAKE_MAX_CATEGORIES, .items = &s_category },
@@ -79,6 +89,7 @@ static const xc_field_t s_fields[] = {
     { .name = "search", .type = XC_T_OBJECT, .fields = s_search_fields },
     /* evidence files (common/files.h, docs/files.md) */
     { .name = "files", .type = XC_T_OBJECT, .fields = xc_files_policy_fields },
+    { .name = "repeats", .type = XC_T_OBJECT, .fields = s_repeats_fields },
     { .name = NULL },
 };
 
@@ -136,6 +147,7 @@ static const char *const s_default_definitions[][2] = {
     { "problems.immediate", "立行立改：登记时标明立行立改的问题数。" },
     { "problems.leads", "问题线索：处置为问题线索移交的问题数（线索的处置结果见移交统计）。" },
     { "problems.folded_into_reports", "纳入专题报告：处置为专题报告的问题数；专题报告的份数只在移交统计中计算。" },
+    { "problems.repeats", "屡查屡犯：巡察办确认的重复问题对数，按后发现的问题计入其轮次、单位和发现日期；一个问题与多个前期问题确认重复时各计一次。" },
     { "problems.by_category_tree", "按问题类别：每一类别计入其本身及其下级类别的问题数。" },
     { "problems.by_month", "按月发现问题：各月发现的问题数（按问题的发现日期），自所选范围内最早发现问题的月份起至本月"
                            "（按年度筛选时只列该年度的月份）。" },
@@ -149,6 +161,39 @@ static const char *const s_default_definitions[][2] = {
     { "owner.one_district", "{district}：{district}委组织的轮次（含其联动巡察和在本区县开展的交叉巡察），不含市委和其他区县组织的轮次。" },
 };
 static const char *const s_default_severities[] = { "general", "serious", "grave" };
+
+/*  A share 0..1 of policies.intake.repeats.<name> in thousandths, or the default. */
+static int
+s_share (const json_t *section, const char *name, int fallback, int *out, xc_err_t *err)
+{
+    const json_t *v = json_object_get (section, name);
+    if (!v) {
+        *out = fallback;
+        return 0;
+    }
+    if (!json_is_number (v) || json_number_value (v) < 0 || json_number_value (v) > 1)
+        return xc_err_set (err, XC_E_CONFIG, "policies.intake.repeats.%s: expected a number"
+                           " from 0 to 1", name);
+    *out = (int) (json_number_value (v) * 1000 + 0.5);
+    return 0;
+}
+
+/*  policies.intake.repeats with its defaults (docs/services/intake.md, "Repeat problems"). */
+static int
+s_repeats_load (intake_repeats_policy_t *r, const json_t *section, xc_err_t *err)
+{
+    if (s_share (section, "min_similarity", 400, &r->min_similarity, err) != 0
+        || s_share (section, "category_weight", 200, &r->category_weight, err) != 0)
+        return -1;
+    const json_t *n = json_object_get (section, "max_suggestions");
+    r->max_suggestions = n ? (int) json_integer_value (n) : 5;
+    n = json_object_get (section, "years");
+    r->years = n ? (int) json_integer_value (n) : 5;
+    const char *rule = json_string_value (json_object_get (section, "category"));
+    r->category = !rule || strcmp (rule, "prefer") == 0 ? INTAKE_CATEGORY_PREFER
+                  : strcmp (rule, "require") == 0 ? INTAKE_CATEGORY_REQUIRE : INTAKE_CATEGORY_IGNORE;
+    return 0;
+}
 
 /*  Copies a JSON array of names, or the defaults when absent. */
 static int
@@ -293,7 +338,8 @@ intake_policy_load (intake_policy_t *policy, const xc_config_t *cfg, xc_err_t *e
     }
     policy->history_quiet.end = XC_END_KEEP;
     s_search_load (&policy->search, json_object_get (section, "search"));
-    if (intake_public_policy_load (&policy->public, json_object_get (section, "public"), policy, err) != 0)
+    if (intake_public_policy_load (&policy->public, json_object_get (section, "public"), policy, err) != 0
+        || s_repeats_load (&policy->repeats, json_object_get (section, "repeats"), err) != 0)
         goto done;
     rc = 0;
 done:

@@ -453,6 +453,9 @@ intake_problem_record (xc_call_t *call, const intake_t *intake, const json_t *da
         json_object_set_new (event, "recorded_from_history", json_true ());
     if (s_emit (call, "problem.recorded", INTAKE_RESTRICTED, NULL, event, id) != 0)
         return -1;
+    /* its earlier similar problems (and it as theirs, for later ones), in this transaction */
+    if (intake_repeats_find (call, intake, id) != 0)
+        return -1;
     *id_out = id;
     return 0;
 }
@@ -618,6 +621,8 @@ intake_problem_classify (xc_call_t *call, void *state)
     sqlite3_bind_text (stmt, 2, timeliness, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 3, day, -1, SQLITE_STATIC);
     if (xc_call_exec (call, stmt, "unable to classify the problem") != 0)
+        goto done;
+    if (intake_repeats_find (call, intake, id) != 0)
         goto done;
 
     json_t *classified = json_pack ("{s:I, s:O, s:s}", "problem", id, "dispositions", dispositions,

@@ -206,6 +206,29 @@ static const xc_field_t s_problem_search[] = {
     { .name = "state", .type = XC_T_STRING, .one_of = s_statuses },
     { .name = "limit", .type = XC_T_INTEGER, .min = 1, .max = 100 },
     { .name = "offset", .type = XC_T_INTEGER, .min = 0, .max = 1000 },
+    { .name = NULL },
+};
+/* repeat problems (repeats.c): one problem's candidates, or the queue */
+static const char *const s_repeat_states[] = { "suggested", "confirmed", "dismissed", NULL };
+static const char *const s_repeat_decisions[] = { "confirmed", "dismissed", NULL };
+static const xc_field_t s_problem_repeats[] = {
+    { .name = "problem", .type = XC_T_INTEGER, .min = 1, .max = INT64_MAX },
+    { .name = "round", .type = XC_T_ID },
+    { .name = "unit", .type = XC_T_ID },
+    { .name = "state", .type = XC_T_STRING, .one_of = s_repeat_states },
+    { .name = "after", .type = XC_T_INTEGER, .min = 0, .max = INT64_MAX },
+    PAGE_FIELDS, { .name = NULL } };
+static const xc_field_t s_problem_repeat[] = {
+    { .name = "problem", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX },
+    { .name = "of", .type = XC_T_INTEGER, .required = true, .min = 1, .max = INT64_MAX },
+    { .name = "decision", .type = XC_T_STRING, .required = true, .one_of = s_repeat_decisions },
+    { .name = "note", .type = XC_T_STRING, .min = 1, .max = 2000 },
+    { .name = "occurred_on", .type = XC_T_DATE },
+    { .name = NULL } };
+static const xc_field_t s_problem_repeat_counts[] = {
+    { .name = "year", .type = XC_T_INTEGER, .min = 2000, .max = 2100 },
+    { .name = "round", .type = XC_T_ID },
+    { .name = "owner", .type = XC_T_ID },
     { .name = NULL } };
 
 /* The filters every *.stats query takes (docs/services/intake.md, "intake.stats"); "owner" is
@@ -292,6 +315,9 @@ static const xc_route_t s_routes[] = {
     { "file.status", XC_QUERY, s_file_uploaders, s_file_status, xc_files_status },
     { "file.read", XC_QUERY, s_file_readers, s_file_read, xc_files_read },
     { "file.check", XC_QUERY, s_file_checkers, s_file_check, xc_files_check },
+    { "problem.repeats", XC_QUERY, s_stats_readers, s_problem_repeats, intake_problem_repeats },
+    { "problem.repeat", XC_COMMAND, s_offices, s_problem_repeat, intake_problem_repeat },
+    { "problem.repeat_counts", XC_QUERY, s_stats_readers, s_problem_repeat_counts, intake_problem_repeat_counts },
 };
 
 static const char *const s_link_kinds[] = { "linked", "crossed", "raised", NULL };

@@ -258,6 +258,20 @@ s_problems (xc_call_t *call, const intake_t *intake, const s_filters_t *f)
             return NULL;
         }
     }
+    /* confirmed repeats (repeats.c), counted by the repeating problem */
+    snprintf (sql, sizeof sql, intake_repeats_stats_sql, where);
+    if (!(stmt = s_stmt (call, f, sql))) {
+        json_decref (problems);
+        return NULL;
+    }
+    rc = sqlite3_step (stmt);
+    json_object_set_new (problems, "repeats", json_integer (rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0));
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_ROW) {
+        json_decref (problems);
+        xc_call_fail_db (call, "unable to count repeats");
+        return NULL;
+    }
     return problems;
 }
 
