@@ -159,13 +159,15 @@ s_queue (ctl_t *ctl, int argc, char **argv)
         json_object_set_new (r, "单位", s_named (c, "unit_name", "unit"));
         json_object_set_new (r, "轮次", s_named (c, "round_name", "round"));
         s_copy (r, "问题摘要", c, "summary");
+        s_copy (r, "原问题摘要", c, "of_summary");
         s_copy (r, "相似度", c, "similarity");
         json_object_set_new (r, "认定", json_string (s_state_word (json_string_value (json_object_get (c, "state")))));
         json_array_append_new (rows, r);
     }
     printf ("疑似屡查屡犯：%zu 条\n", json_array_size (rows));
     if (json_array_size (rows))
-        ctl_table (rows, (const char *const[]) { "问题", "原问题", "单位", "轮次", "问题摘要", "相似度", "认定", NULL });
+        ctl_table (rows, (const char *const[]) { "问题", "原问题", "单位", "轮次", "问题摘要", "原问题摘要", "相似度", "认定",
+                                                 NULL });
     json_decref (rows);
     json_decref (all);
     return CTL_OK;

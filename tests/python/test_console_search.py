@@ -56,6 +56,11 @@ def world(tmp_path_factory):
             "planned_start": str(local_day(-2)), "planned_end": str(local_day(20)), "date": str(local_day(-3))}))
         wait_until(lambda: c.call("rectify", s.office, "rectify.lookback", {"round": "LB-1"})["type"] == "result",
                    timeout=20, what="rectify knowing LB-1")
+        # in the lookback round, U-A's notice board again: intake suggests R-1's problem as its repeat
+        ok(c.call("intake", s.office, "round.advance", {"round": "LB-1", "stage": "stationed", "date": str(local_day(-2))}))
+        c.again = ok(c.call("intake", s.team, "problem.report", {
+            "round": "LB-1", "unit": "U-A", "category": "public_concerns", "summary": "村务公开栏多年未更新",
+            "detail": "回头看发现村务公开栏仍未按时更新", "severity": "serious", "source": "inspection_team"}))["problem"]
         c.keys = {"office": key_file(folder, s.office), "unit_a": key_file(folder, s.unit_a)}
         c.folder = str(folder)
         yield c
@@ -116,10 +121,12 @@ def test_the_office_searches_from_the_shell(world, office_browser):
     got = section(b, "intake")
     # the service's own answer to the same query, asked by the Python client
     want = c.ok("intake", "problem.search", {"q": "村务", "limit": 20})
-    assert got["count"] == want["count"] == 1, (got, want)
-    assert got["ids"] == [r["id"] for r in want["results"]] == [c.ids["fed"][0]]
+    # R-1's notice board and the lookback round's again: both, the newer first on an equal score
+    assert got["count"] == want["count"] == 2, (got, want)
+    assert got["ids"] == [r["id"] for r in want["results"]]
+    assert set(got["ids"]) == {c.ids["fed"][0], c.again}
     assert got["marks"] and set(got["marks"]) == {"村务"}, got
-    assert got["links"] == [f"#/problem?id={c.ids['fed'][0]}"]
+    assert got["links"] == [f"#/problem?id={i}" for i in got["ids"]]
     items = section(b, "rectify")
     want_items = c.ok("rectify", "rectify.search", {"q": "村务", "limit": 20})
     assert items["count"] == want_items["count"] and items["ids"] == [r["id"] for r in want_items["results"]]
@@ -194,6 +201,39 @@ def test_xcctl_search_groups_marks_and_counts(world):
     assert "【整改事项】共 1 条" in out, out
     bad = xcctl(c, "search", "--in", "intake,nowhere", "公车")
     assert bad.returncode == 2 and "nowhere" in bad.stderr
+
+
+# --- repeat problems ---------------------------------------------------------------------------
+
+def test_the_repeats_panel_confirmed_in_the_browser(world, office_browser):
+    c, b = world, office_browser
+    of = c.ids["fed"][0]
+    want = c.ok("intake", "problem.repeats", {"problem": c.again})["candidates"]
+    cand = [x for x in want if x["of"] == of]
+    assert cand and cand[0]["state"] == "suggested", want
+    item = [i for i in c.ok("rectify", "rectify.list", {"round": "R-1"})["items"] if i["problem"] == of][0]
+    b.open(c.base + f"/#/problem?id={c.again}")
+    li = f"#repeats .repeat-candidate[data-of='{of}']"
+    b.wait_for(li)
+    assert b.text(f"{li} [data-similarity]") == f"相似度 {cand[0]['similarity']}"
+    assert "待认定" in b.text(li)
+    # its outcome: R-1's item of that problem, with its state in words
+    link = b.wait_for(f"{li} .outcome-items a[href='#/item?id={item['id']}']")
+    assert "待制定方案" in b.text(f"{li} .outcome-items") or item["state"] != "opened"
+    assert link.is_displayed()
+    b.screenshot("repeats-panel")
+    click(b, f"{li} .repeat-confirm")
+    click_confirm(b, expect=f"#{of}")
+    wait_until(lambda: b.driver.find_elements("css selector", f"{li}[data-state=confirmed]"), what="confirmed")
+    got = [x for x in c.ok("intake", "problem.repeats", {"problem": c.again})["candidates"] if x["of"] == of][0]
+    assert got["state"] == "confirmed" and got["decided_by"] == OFFICE_ISS, got
+    # xcctl reads the decision back, lists it in the queue, and a second decision is refused
+    out = done(xcctl(c, "repeats", str(c.again)))
+    assert "已认定" in out and str(of) in out, out
+    queue = done(xcctl(c, "repeats", "--state", "confirmed"))
+    assert "疑似屡查屡犯：1 条" in queue and "村务公开栏多年未更新" in queue, queue
+    again = xcctl(c, "repeat", "dismiss", str(c.again), str(of))
+    assert again.returncode == 1 and "conflict" in again.stderr, (again.stdout, again.stderr)
 
 
 # --- ranking and lookback ------------------------------------------------------------------------

@@ -18,11 +18,15 @@ function useOutcome(c) {
     let live = true;
     const items = c.round ? ask("rectify", "rectify.list", { round: c.round, unit: c.unit, limit: 100 })
       .then((r) => r.items.filter((i) => i.problem === c.of), () => null) : Promise.resolve(null);
-    const targets = (c.dispositions || []).filter((d) => d.kind === "lead" || d.kind === "handover");
-    const refs = Promise.all(targets.map((d) => ask("referral", "referral.list",
-      { kind: d.kind, target: d.body || d.department, limit: 100 })
-      .then((r) => r.items.filter((x) => x.problem === c.of), () => null)))
-      .then((all) => (all.every((x) => x === null) && all.length ? null : all.flat().filter(Boolean)));
+    // the earlier problem's own dispositions name each referral's target (the candidate's
+    // give only their kinds)
+    const refs = ask("intake", "problem.get", { problem: c.of }).then((p) => {
+      const targets = (p.dispositions || []).filter((d) => d.kind === "lead" || d.kind === "handover");
+      return Promise.all(targets.map((d) => ask("referral", "referral.list",
+        { kind: d.kind, target: d.body || d.department, limit: 100 })
+        .then((r) => r.items.filter((x) => x.problem === c.of), () => null)))
+        .then((all) => (all.length && all.every((x) => x === null) ? null : all.flat().filter(Boolean)));
+    }, () => null);
     Promise.all([items, refs]).then(([i, r]) => live && set({ items: i, referrals: r }));
     return () => { live = false; };
   }, [c.of]);
