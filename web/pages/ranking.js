@@ -124,7 +124,7 @@ function RankingPage({ route, me }) {
     routeGo("ranking", next);
   };
   const r = got.value;
-  const period = by === "round" ? `轮次 ${q.round}` : `${data.year} 年度`;
+  const period = by === "round" ? html`${r?.period?.round_name || "轮次"} <${Id}>${q.round}<//>` : `${data.year} 年度`;
   return html`<${Page} title="整改排名">
     <form class="filters card" id="ranking-form" onSubmit=${submit}>
       <${Field} label="排名依据" options=${[["year", "按年度"], ["round", "按轮次"]]} ...${set("by")}/>
