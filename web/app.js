@@ -52,8 +52,9 @@ function Who() {
 
 function Nav({ me, path }) {
   const mine = PAGES.filter((p) => p.nav && p.role?.includes(me.role));
-  return html`<nav id="nav" aria-label="主菜单"><${search.SearchBox} me=${me}/><ul>${mine.map((p) => html`<li><a href=${routeHref(p.path)}
-      data-path=${p.path} aria-current=${p.path === path ? "page" : undefined}>${p.title}</a></li>`)}</ul></nav>`;
+  return html`<nav id="nav" aria-label="主菜单"><ul>${mine.map((p) => html`<li><a href=${routeHref(p.path)}
+      data-path=${p.path} aria-current=${p.path === path ? "page" : undefined}>${p.title}</a></li>`)}</ul>
+    <${search.SearchBox} me=${me}/></nav>`;
 }
 
 function App() {
