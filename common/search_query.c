@@ -21,7 +21,7 @@ xc_search_policy_load (xc_search_policy_t *p, const json_t *given, const char *c
     v = json_object_get (given, "max_terms");
     p->max_terms = v ? (int) json_integer_value (v) : XC_SEARCH_MAX_TERMS;
     v = json_object_get (given, "snippet_tokens");
-    p->snippet_tokens = v ? (int) json_integer_value (v) : 16;
+    p->snippet_tokens = v ? (int) json_integer_value (v) : 24;
 }
 
 void

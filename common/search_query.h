@@ -35,7 +35,7 @@ typedef struct {
 
 /*  Fills p from given (policies.<svc>.search, already checked against the fields above; NULL:
     absent) over the defaults: columns (NULL-terminated) with their default weights, count_max
-    10000, max_terms XC_SEARCH_MAX_TERMS, snippet_tokens 16. */
+    10000, max_terms XC_SEARCH_MAX_TERMS, snippet_tokens 24. */
 void xc_search_policy_load (xc_search_policy_t *p, const json_t *given, const char *const *columns,
                             const int *default_weights);
 

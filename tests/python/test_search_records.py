@@ -10,11 +10,14 @@ only (docs/services/rectify.md and referral.md, "Search").
 """
 
 import datetime
+import os
+import subprocess
 import time
 
 import pytest
 
-from conftest import Suite, running_suite
+import searchlib
+from conftest import REPO, Suite, running_suite
 from test_rectify import local_day, ok
 from test_referral_history import refused, wait_for
 
@@ -44,8 +47,12 @@ PROBLEMS = [("R-CITY", "C-1", "four_styles", "违规使用公车", "市财政局
                 ("干部选拔程序不严", "个别岗位未经民主推荐"), ("政府采购流程不透明", "采购公告发布不及时"),
                 ("差旅费超标准报销", "住宿费超出标准"))]
 # D-A's office reads its rounds' leads' status only: a search finds none of them
-POLICY = {"rectify": {"calendar_warn_from": None, "period_end": "keep"},
-          "referral": {"districts": {"D-A": {"lead_access": "status"}, "D-B": {"lead_access": "full"}}}}
+# The search policies (policies.<svc>.search) differ from the defaults where a test sees it:
+# rectify's detail weighs nothing and a query has at most 3 terms, referral's snippets are short.
+POLICY = {"rectify": {"calendar_warn_from": None, "period_end": "keep",
+                      "search": {"weights": {"detail": 0}, "max_terms": 3}},
+          "referral": {"districts": {"D-A": {"lead_access": "status"}, "D-B": {"lead_access": "full"}},
+                       "search": {"snippet_tokens": 4}}}
 
 
 def marked(segments):
@@ -307,3 +314,69 @@ def test_referral_filters_and_refusals(world):
     assert len(page["results"]) == 1 and page["next"] == 1 and page["count"] == 2
     refused(referral.call(s.office, "referral.search", {"q": "！？"}), "schema")
     refused(referral.call(s.office, "referral.search", {"q": "公车", "state": "open"}), "schema")
+
+
+# --- the policies -----------------------------------------------------------------------------
+
+def test_the_search_policies_are_the_configured_ones(world):
+    s, items, refs = world
+    rectify, referral = s.client("rectify"), s.client("referral")
+    # a word only in a detail, whose weight is 0: found, scored nothing
+    got = search(rectify, s.office, "rectify", q="私用两次")
+    assert [r["id"] for r in got["results"]] == [items["C-1"]["id"]] and got["results"][0]["score"] == "0.00", got
+    assert float(search(rectify, s.office, "rectify", q="违规使用")["results"][0]["score"]) > 0
+    # rectify takes 3 terms, referral the default 8
+    refused(rectify.call(s.office, "rectify.search", {"q": "公车 管理 不规范 青石"}), "schema", "3")
+    assert search(rectify, s.office, "rectify", q="公车 管理 不规范")["count"] == 1
+    assert search(referral, s.office, "referral", q="公车 购置 超标 市财政局")["count"] == 1
+    # referral's snippets: 4 characters around the match
+    snippet = search(referral, s.office, "referral", q="经费")["results"][0]["snippet"]
+    assert "经费" in marked(snippet) and len("".join(snippet).replace("…", "")) <= 4, snippet
+
+
+@pytest.mark.parametrize("service,search_policy,words", [
+    ("rectify", {"weights": {"summary": 101}}, "policies.rectify.search.weights.summary"),
+    ("rectify", {"weights": {"title": 1}}, "title"),
+    ("referral", {"count_max": 0}, "policies.referral.search.count_max"),
+    ("referral", {"snippet_tokens": 65}, "policies.referral.search.snippet_tokens"),
+])
+def test_a_bad_search_policy_stops_the_service(tmp_path, service, search_policy, words):
+    s = Suite(str(tmp_path), [service], {}, {service: {"search": search_policy}})
+    proc = subprocess.run([os.path.join(REPO, "build", "bin", f"xc-{service}"), "--config", s.config_path,
+                           "--test-mode"], capture_output=True, text=True, timeout=20)
+    assert proc.returncode != 0 and words in proc.stdout + proc.stderr, (proc.stdout, proc.stderr)
+
+
+# --- the index: kept with the record, made for the rows already there -----------------------
+
+def test_the_index_survives_a_restart_and_the_migration_indexes_the_rows_already_there(world):
+    """Last in the file: it restarts rectify and referral. Each store is taken back to before its
+    search migration (its FTS table, view and triggers dropped, its version one lower), as a store
+    of the last release holding records; the service brought up again runs the migration, which
+    must index them: the same searches give the same answers."""
+    s, items, refs = world
+    queries = {"rectify": ["公车", "王建国", "青石街道", "村"], "referral": ["公车", "三资", "白沙镇"]}
+    before = {(svc, q): search(s.client(svc), s.office, svc, q=q) for svc, qs in queries.items() for q in qs}
+    assert all(v["count"] > 0 for v in before.values()), before
+    for svc, table in (("rectify", "item_search"), ("referral", "referral_search")):
+        d = s.deployments[svc]
+        assert d.end_process() == 0
+        d.start()
+        for q in queries[svc]:
+            assert search(d.client(), s.office, svc, q=q) == before[(svc, q)], (svc, q)
+        assert d.end_process() == 0
+        db = searchlib.connect(f"{s.folder}/{svc}.db")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        triggers = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                                             " AND name LIKE ?", (table + "%",))]
+        assert len(triggers) >= 4, triggers
+        for n in triggers:
+            db.execute(f"DROP TRIGGER {n}")
+        db.execute(f"DROP VIEW {table}_text")
+        db.execute(f"DROP TABLE {table}")
+        db.execute(f"PRAGMA user_version = {version - 1}")
+        db.commit()
+        db.close()
+        d.start()
+        for q in queries[svc]:
+            assert search(d.client(), s.office, svc, q=q) == before[(svc, q)], (svc, q)
