@@ -527,6 +527,10 @@ PROBES = {
                                                  "text": "探针"}),
     ("intake", "problem.ask"): p_ask,
     ("intake", "problem.contact"): same(lambda w: {"problem": w.p_pub}),   # no contact: not_found
+    # repeats (issue 25): p_a and p_b are of one round, so no repeat pair: conflict, nothing stored
+    ("intake", "problem.repeats"): same(lambda w: {"problem": w.p_a}),
+    ("intake", "problem.repeat"): same(lambda w: {"problem": w.p_a, "of": w.p_b, "decision": "confirmed"}),
+    ("intake", "problem.repeat_counts"): same({}),
     ("referral", "referral.create"): same({"kind": "report", "target": "nobody-y", "title": "探针",
                                            "detail": "访问规则探针"}),
     ("referral", "referral.acknowledge"): p_referral({}),
@@ -621,6 +625,11 @@ def d_unit(uid_, parent, level="town"):
 # the unit, decides), U-B, the units without a district ("out"). Its other cells use PROBES.
 DISTRICT_PROBES = {
     ("intake", "problem.ask"): p_ask,
+    ("intake", "problem.repeats"): by_district(lambda w: {"in": {"problem": w.p_d1}, "out": {"problem": w.p_a}}),
+    ("intake", "problem.repeat"): by_district(lambda w: {
+        "in": {"problem": w.p_d1, "of": w.p_dcls, "decision": "confirmed"},
+        "out": {"problem": w.p_a, "of": w.p_b, "decision": "confirmed"}}),
+    ("intake", "problem.repeat_counts"): by_district(lambda w: {"in": {}, "out": {"owner": "D-2"}}),
     ("intake", "unit.register"): by_district(lambda w: {
         "in": d_unit(f"U-P{uid()}", "D-1"), "out": d_unit(f"U-P{uid()}", "D-2")}),
     ("intake", "unit.rename"): by_district(lambda w: {

@@ -483,4 +483,12 @@ export const SERVICE_REASONS = [
   ["data.q: more than %d characters", "搜索内容过长，最多 {1} 个字"],
   ["data.q: %s", "搜索内容：{1:reason}"],
   ["problem %lld left the search index", "问题 {1} 不在检索索引中，请联系管理员"],
+  // issue 25, repeat problems (services/intake/repeats.c)
+  ["data.%s: not with data.problem (one problem's candidates, or the list)", "{1:field} 不能与问题编号同时给出（要么查一个问题的疑似屡查屡犯，要么查列表）"],
+  ["problem %lld is of a round district '%s' does not own", "问题 #{1} 所属轮次不由 {2} 组织"],
+  ["problem %lld cannot be decided on %s, before it was found on %s", "问题 #{1} 于 {3} 发现，不能在 {2} 认定"],
+  ["problem %lld as a repeat of %lld is %s already", "问题 #{1} 与问题 #{2} 的屡查屡犯认定已经作出"],
+  ["problem %lld was not suggested as a repeat of %lld: only a confirmation names a pair of one's own", "问题 #{1} 与问题 #{2} 未被提示为疑似屡查屡犯：自行发现的只能确认，不能排除"],
+  ["problem %lld cannot repeat %lld: %s", "问题 #{1} 不能认定为问题 #{2} 的屡查屡犯：两者须为同一单位（或其合并、分立前的单位）且后者属于更早的轮次"],
+  ["data.year: not with data.round (one period)", "年度和轮次只能选一个"],
 ];
