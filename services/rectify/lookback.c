@@ -2,6 +2,7 @@
     by unit, with which were closed, reopened or repeated (docs/services/rectify.md, "回头看"). */
 #include <string.h>
 
+#include "common/page.h"
 #include "services/rectify/rectify.h"
 
 /*  The unit's entry of units (by id, the last one appended), a new one when it changes. */
@@ -73,7 +74,7 @@ rectify_lookback (xc_call_t *call, void *state)
         "  OR EXISTS (SELECT 1 FROM item_history h WHERE h.item = i.id AND h.action = 'reopened'),"
         " (SELECT json_group_array (problem) FROM (SELECT p.problem FROM repeats p WHERE p.of = i.problem"
         "  ORDER BY p.problem)), " RECTIFY_SQL_OVERDUE
-        " FROM items i LEFT JOIN units u ON u.id = i.unit WHERE i.round = ?2 ORDER BY i.unit, i.id");
+        " FROM items i LEFT JOIN units u ON u.id = i.unit WHERE i.round = ?2 AND i.unit > ?3 ORDER BY i.unit, i.id");
     if (!stmt) {
         json_decref (prior);
         json_decref (name);
@@ -81,6 +82,9 @@ rectify_lookback (xc_call_t *call, void *state)
     }
     sqlite3_bind_text (stmt, 1, today, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, prior_id, -1, SQLITE_STATIC);
+    const json_t *data = xc_call_msg (call)->data;
+    const char *after = json_string_value (json_object_get (data, "after"));
+    sqlite3_bind_text (stmt, 3, after ? after : "", -1, SQLITE_STATIC);
     json_t *units = json_array ();
     while (sqlite3_step (stmt) == SQLITE_ROW) {
         json_t *entry = s_unit_entry (units, (const char *) sqlite3_column_text (stmt, 2), xc_column_text (stmt, 3));
@@ -102,7 +106,35 @@ rectify_lookback (xc_call_t *call, void *state)
             "reopened", reopened, "repeated_by", by));
     }
     sqlite3_reset (stmt);
-    xc_call_result (call, json_pack ("{s:s, s:o, s:o, s:o}", "round", round, "round_name", name,
-                                     "prior_round", prior, "units", units));
+    /* the units after `after`, `limit` of them (default all), as many as one reply holds: next */
+    json_t *limit_json = json_object_get (data, "limit");
+    static const char *const keep[] = { "unit", NULL };
+    xc_page_t page;
+    if (xc_page_init (&page, xc_call_config (call)->max_message_bytes,
+                      limit_json ? (int) json_integer_value (limit_json) : 2000, keep) != 0) {
+        json_decref (units);
+        json_decref (prior);
+        json_decref (name);
+        return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+    }
+    int added = 1;
+    size_t i;
+    json_t *entry;
+    json_array_foreach (units, i, entry) {
+        if ((added = xc_page_add (&page, json_incref (entry))) != 1)
+            break;
+    }
+    json_decref (units);
+    units = xc_page_take (&page);
+    xc_page_clear (&page);
+    if (added < 0) {
+        json_decref (units);
+        json_decref (prior);
+        json_decref (name);
+        return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+    }
+    json_t *next = added == 0 ? json_object_get (json_array_get (units, json_array_size (units) - 1), "unit") : NULL;
+    xc_call_result (call, json_pack ("{s:s, s:o, s:o, s:o, s:O}", "round", round, "round_name", name,
+                                     "prior_round", prior, "units", units, "next", next ? next : json_null ()));
     return 0;
 }

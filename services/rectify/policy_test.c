@@ -78,6 +78,25 @@ test_defaults_are_the_domain_s (void)
     CHECK_INT (p.interview_below, 60);
     CHECK_INT (p.interview_lowest, 0);
     CHECK (p.calendar_warn_month == 11 && p.calendar_warn_day == 1);
+    /* issue 25: the repeats' deduction in hundredths, the ranking's order with the unit last */
+    CHECK_INT (p.repeat_deduction_centi, 200);
+    CHECK_INT (p.repeat_deduction_max_centi, 1000);
+    CHECK_INT (p.n_ranking_order, 5);
+    CHECK (p.ranking_order[0].key == RECTIFY_KEY_SCORE && p.ranking_order[0].desc);
+    CHECK (p.ranking_order[1].key == RECTIFY_KEY_ON_TIME && p.ranking_order[1].desc);
+    CHECK (p.ranking_order[2].key == RECTIFY_KEY_OVERDUE_DAYS && !p.ranking_order[2].desc);
+    CHECK (p.ranking_order[3].key == RECTIFY_KEY_REPEATS && !p.ranking_order[3].desc);
+    CHECK (p.ranking_order[4].key == RECTIFY_KEY_UNIT && !p.ranking_order[4].desc);
+    CHECK_INT (p.special_check_lowest, 3);
+    CHECK_INT (p.n_special_check_grades, 1);
+    CHECK_STR (p.special_check_grades[0], "poor");
+    /* a deployment's own order keeps its given unit key; the deduction's members add up */
+    CHECK_INT (s_load ("{\"ranking\": {\"order\": [\"repeats asc\", \"unit desc\"]},"
+                       " \"repeats\": {\"deduction\": 5}}", &p, &err), 0);
+    CHECK_INT (p.n_ranking_order, 2);
+    CHECK (p.ranking_order[1].key == RECTIFY_KEY_UNIT && p.ranking_order[1].desc);
+    CHECK_INT (p.special_check_lowest, 3);
+    CHECK (p.repeat_deduction_centi == 500 && p.repeat_deduction_max_centi == 1000);
     /* a deployment words a definition its own way */
     CHECK_INT (s_load ("{\"definitions\": {\"on_time\": \"按期报结率：本市口径\"}}", &p, &err), 0);
     CHECK_STR (s_on_time, "按期报结率：本市口径");
@@ -141,6 +160,13 @@ test_bad_policies_are_refused_naming_the_key (void)
     s_refused ("{\"warnings\": [{\"colour\": \"g\", \"days_left\": 0}]}", "days_left");
     s_refused ("{\"escalation\": {\"every_days\": 0}}", "every_days");
     s_refused ("{\"colour\": \"red\"}", "unknown key");
+    s_refused ("{\"ranking\": {\"order\": [\"score\"]}}", "ranking.order[0]: 'score' is not");
+    s_refused ("{\"ranking\": {\"order\": [\"score up\"]}}", "ranking.order[0]");
+    s_refused ("{\"ranking\": {\"order\": [\"score desc\", \"score asc\"]}}", "ranking.order[1]");
+    s_refused ("{\"ranking\": {\"order\": [\"points desc\"]}}", "ranking.order[0]");
+    s_refused ("{\"ranking\": {\"special_check_grades\": [\"bad\"]}}", "special_check_grades: no grade 'bad'");
+    s_refused ("{\"repeats\": {\"deduction\": -1}}", "deduction");
+    s_refused ("{\"repeats\": {\"deduction\": 2.5}}", "deduction");
     s_refused ("{\"period_end\": \"next_working_day\"}", "period_end");
     s_refused ("{\"calendar_warn_from\": \"11-31\"}", "calendar_warn_from: '11-31' is not a day");
     s_refused ("{\"calendar_warn_from\": \"1-011\"}", "calendar_warn_from");

@@ -191,8 +191,11 @@ static const xc_field_t s_ranking[] = {
     { .name = "limit", .type = XC_T_INTEGER, .min = 1, .max = 2000 },
     { .name = NULL },
 };
-static const xc_field_t s_only_round[] = {
+/* rectify.lookback (lookback.c): the prior round's units after `after` (a unit id), `limit` of them */
+static const xc_field_t s_lookback[] = {
     { .name = "round", .type = XC_T_ID, .required = true },
+    { .name = "after", .type = XC_T_ID },
+    { .name = "limit", .type = XC_T_INTEGER, .min = 1, .max = 2000 },
     { .name = NULL },
 };
 
@@ -270,7 +273,7 @@ static const xc_route_t s_routes[] = {
     { "document.list", XC_QUERY, s_register_readers, s_document_list, rectify_document_list },
     { "document.kinds", XC_QUERY, s_register_readers, s_document_kinds, rectify_document_kinds },
     { "rectify.ranking", XC_QUERY, s_readers, s_ranking, rectify_ranking },
-    { "rectify.lookback", XC_QUERY, s_readers, s_only_round, rectify_lookback },
+    { "rectify.lookback", XC_QUERY, s_readers, s_lookback, rectify_lookback },
     { "file.begin", XC_COMMAND, s_file_uploaders, s_file_begin, xc_files_begin },
     { "file.append", XC_COMMAND, s_file_uploaders, s_file_append, xc_files_append },
     { "file.status", XC_QUERY, s_file_uploaders, s_file_status, xc_files_status },

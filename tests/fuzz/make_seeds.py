@@ -183,6 +183,8 @@ DATA = {
     "document.list": {"round": "2026-r1", "unit": "unit-001", "kind": "feedback", "year": 2026, "after": 0,
                       "limit": 100},
     "document.kinds": {"round": "2026-r1"},
+    "rectify.ranking": {"year": 2026, "district": "district-01", "after": 0, "limit": 100},
+    "rectify.lookback": {"round": "2026-r2"},
     # notify
     "notify.ack": {"deliveries": [1, 2, 3]},
     "notify.read": {"after": 0, "limit": 100},

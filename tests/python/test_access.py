@@ -584,6 +584,8 @@ PROBES = {
     ("rectify", "document.get"): same(lambda w: {"document": w.doc["R1"]}),
     ("rectify", "document.list"): same({}),
     ("rectify", "document.kinds"): same({}),
+    ("rectify", "rectify.ranking"): same(lambda w: {"round": "R1"}),
+    ("rectify", "rectify.lookback"): same(lambda w: {"round": "R1"}),
     ("notify", "notify.ack"): p_notify_own("ack"),
     ("notify", "notify.read"): p_notify_own("read"),
     ("notify", "notify.list"): p_notify_own("list"),
@@ -711,6 +713,9 @@ DISTRICT_PROBES = {
     ("rectify", "document.get"): by_district(lambda w: {"in": {"document": w.doc["RD"]},
                                                         "out": {"document": w.doc["R1"]}}),
     ("rectify", "document.kinds"): by_district(lambda w: {"in": {"round": "RD"}, "out": {"round": "R1"}}),
+    ("rectify", "rectify.ranking"): by_district(lambda w: {"in": {"round": "RD"},
+                                                           "out": {"round": "RD", "district": "D-2"}}),
+    ("rectify", "rectify.lookback"): by_district(lambda w: {"in": {"round": "RD"}, "out": {"round": "R1"}}),
 }
 
 

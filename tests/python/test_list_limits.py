@@ -226,6 +226,19 @@ def test_every_list_stays_below_the_frame_limit_and_goes_on_where_it_stopped(sui
     assert [t["unit"] for t in got_targets] == units and len(sizes) > 1, sizes
     assert got_targets[0]["name"] == text(200, 0)
 
+    # rectify.ranking of that round: every unit ranked, in pages of ranks (issue 25)
+    ranked, after, rsizes = [], 0, []
+    while True:
+        page, size = ask(c["rectify"], o, "rectify.ranking", {"round": rounds[-1], "after": after})
+        rsizes.append(len(page["units"]))
+        ranked += page["units"]
+        if page["next"] is None:
+            break
+        assert page["next"] == page["units"][-1]["rank"]
+        after = page["next"]
+    assert [u["rank"] for u in ranked] == list(range(1, len(units) + 1)) and len(rsizes) > 1, rsizes
+    assert sorted(u["unit"] for u in ranked) == units
+
     # a plan of 50 measures whose tasks lines are larger than a page; one of 5 that fits
     mine = [i for i in got if i["unit"] == "U-001"]
     big_item, small_item = mine[0], mine[1]

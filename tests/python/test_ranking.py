@@ -3,7 +3,8 @@
 One world for the file: a district, its towns and a city department inspected by a city round,
 its 回头看 (look-back) round and a round the district owns; items planned, claimed on time and
 late, rejected and left open, by the office from history; repeat problems (屡查屡犯) confirmed by
-intake's event problem.repeat_confirmed. Every figure of the ranking is computed again here from
+the office in intake (problem.repeat), which rectify learns from intake's event
+problem.repeat_confirmed. Every figure of the ranking is computed again here from
 what rectify.get says of the items this test made and from the evaluations it sent (on-time,
 overdue days, mean score, parts, deduction), by the definitions of docs/services/rectify.md.
 """
@@ -17,8 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-import xcwire
-from conftest import Suite, running_suite
+from conftest import Suite, running_suite, write_json
 from test_rectify import code, local_day, ok
 
 PRINCIPALS = {
@@ -77,28 +77,12 @@ def wait_items(s, rectify, n):
         time.sleep(0.05)
 
 
-def confirm_repeats(s, pairs):
-    """Intake's problem.repeat_confirmed events, appended to intake's signed, hash-chained
-    outbox with intake's own key while it is stopped (rectify reads them as any intake event)."""
-    d = s.deployments["intake"]
-    with open(os.path.join(s.folder, "intake.jwk"), encoding="utf-8") as f:
-        jwk = json.load(f)
-    signer = xcwire.Signer("intake", jwk["kid"], seed=xcwire.unb64u(jwk["d"]))
-    assert d.end_process() == 0
-    db = sqlite3.connect(os.path.join(s.folder, "intake.db"))
-    try:
-        for data in pairs:
-            head, prev = db.execute("SELECT seq, hash FROM outbox ORDER BY seq DESC LIMIT 1").fetchone()
-            body = {"v": 1, "id": xcwire.new_id(), "iss": "intake", "aud": "*", "iat": int(time.time()),
-                    "type": "problem.repeat_confirmed", "corr": None, "data": data}
-            header = {"alg": "EdDSA", "kid": signer.kid, "typ": "xc+jws"}
-            message = xcwire.seal_bytes(signer, xcwire.compact(header), xcwire.compact(body)).decode()
-            db.execute("INSERT INTO outbox (seq, id, type, message, hash) VALUES (?, ?, ?, ?, ?)",
-                       (head + 1, body["id"], body["type"], message, xcwire.chain_next(bytes(prev), message)))
-        db.commit()
-    finally:
-        db.close()
-    d.start()
+def confirm_repeats(s, intake, pairs):
+    """The office confirms each (problem, of) in intake (problem.repeat): intake emits
+    problem.repeat_confirmed, which rectify applies as any intake event."""
+    for problem, of in pairs:
+        got = ok(intake.call(s.office, "problem.repeat", {"problem": problem, "of": of, "decision": "confirmed"}))
+        assert got["state"] == "confirmed", got
 
 
 def rectify_repeats(s, n):
@@ -169,16 +153,11 @@ def world(tmp_path_factory):
         again = [report(s, intake, "R2", "U-A", "又一次问题"), report(s, intake, "R2", "U-A", "再一次问题"),
                  report(s, intake, "R2", "U-B", "白沙镇又一次")]
         open_round(s, intake, s.dist_a, "RD", ["U-A", "U-B"], day(61))
-        confirm_repeats(s, [
-            {"problem": again[0], "of": problems["U-A"][1], "unit": "U-A", "round": "R2", "of_unit": "U-A",
-             "of_round": "R1", "category": "four_styles", "occurred_on": TODAY.isoformat()},
-            {"problem": again[1], "of": problems["U-A"][2], "unit": "U-A", "round": "R2", "of_unit": "U-A",
-             "of_round": "R1", "category": "four_styles", "occurred_on": TODAY.isoformat()},
-            {"problem": again[2], "of": problems["U-B"][0], "unit": "U-B", "round": "R2", "of_unit": "U-B",
-             "of_round": "R1", "category": "four_styles", "occurred_on": TODAY.isoformat()},
-            # the same pair again: kept once
-            {"problem": again[2], "of": problems["U-B"][0], "unit": "U-B", "round": "R2", "of_unit": "U-B",
-             "of_round": "R1", "category": "four_styles", "occurred_on": TODAY.isoformat()}])
+        confirm_repeats(s, intake, [(again[0], problems["U-A"][1]), (again[1], problems["U-A"][2]),
+                                    (again[2], problems["U-B"][0])])
+        # decided once: a second confirmation is refused and changes nothing
+        assert code(intake.call(s.office, "problem.repeat", {
+            "problem": again[2], "of": problems["U-B"][0], "decision": "confirmed"})) == "conflict"
         rectify_repeats(s, 3)
         evals = {("R1", "U-A"): (80, 90, 85, 70), ("R1", "U-B"): (95, 95, 92, 90),
                  ("R1", "U-C"): (50, 60, 55, 40), ("R1", "U-X"): (85, 80, 85, 90),
@@ -411,10 +390,54 @@ def test_a_lookback_round_shows_its_prior_rounds_items_unit_by_unit(world):
     assert (by["U-A"]["closed"], by["U-A"]["repeated"], by["U-B"]["reopened"]) == (2, 2, 1)
     # overdue: the open items past their due date (every open one here)
     assert by["U-A"]["overdue"] == 1 and by["U-X"]["overdue"] == 1
+    assert got["next"] is None
+    pages, after = [], None
+    while True:
+        page = ok(rectify.call(s.office, "rectify.lookback", {"round": "R2", "limit": 2,
+                                                              **({"after": after} if after else {})}))
+        pages += page["units"]
+        if page["next"] is None:
+            break
+        assert page["next"] == page["units"][-1]["unit"]
+        after = page["next"]
+    assert pages == got["units"]
     assert code(rectify.call(s.office, "rectify.lookback", {"round": "R1"})) == "conflict"
     assert code(rectify.call(s.office, "rectify.lookback", {"round": "R9"})) == "not_found"
     assert code(rectify.call(s.dist_a, "rectify.lookback", {"round": "R2"})) == "not_found"
     assert code(rectify.call(s.unit_a, "rectify.lookback", {"round": "R2"})) == "forbidden"
+
+
+def restart_rectify(w, ranking=None):
+    """Restarts xc-rectify on its store with policies.rectify.ranking set to ranking (None: the
+    file's POLICY)."""
+    s = w["s"]
+    rules = dict(POLICY["rectify"], **({"ranking": ranking} if ranking else {}))
+    s.config["policies"]["rectify"] = rules
+    write_json(s.config_path, s.config)
+    d = s.deployments["rectify"]
+    assert d.end_process() == 0
+    d.start()
+
+
+def test_the_order_is_the_policy_s(world):
+    w = world
+    s, y = w["s"], w["year"]
+    restart_rectify(w, {"order": ["repeats desc", "overdue_days desc"], "special_check_lowest": 0,
+                        "special_check_grades": []})
+    try:
+        got = ok(w["rectify"].call(s.office, "rectify.ranking", {"year": y}))
+    finally:
+        restart_rectify(w)
+    assert got["order"] == ["repeats desc", "overdue_days desc", "unit asc"]
+    units = [(u["repeats"], u["overdue_days"], u["unit"]) for u in got["units"]]
+    assert units == sorted(units, key=lambda u: (-u[0], -u[1], u[2])), units
+    assert [u["rank"] for u in got["units"]] == list(range(1, len(units) + 1))
+    # special_check off: only the 约谈 rule flags; the 约谈 list is over this order now
+    assert not any(u["special_check"] for u in got["units"])
+    scored = [u for u in got["units"] if u["evaluation"]]
+    for u in got["units"]:
+        assert u["interview"] == (u["evaluation"] is not None and (
+            Decimal(u["evaluation"]["score"]) < 60 or u is scored[-1]))
 
 
 def test_repeats_and_the_ranking_survive_a_restart(world):

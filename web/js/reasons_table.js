@@ -491,4 +491,13 @@ export const SERVICE_REASONS = [
   ["problem %lld was not suggested as a repeat of %lld: only a confirmation names a pair of one's own", "问题 #{1} 与问题 #{2} 未被提示为疑似屡查屡犯：自行发现的只能确认，不能排除"],
   ["problem %lld cannot repeat %lld: %s", "问题 #{1} 不能认定为问题 #{2} 的屡查屡犯：两者须为同一单位（或其合并、分立前的单位）且后者属于更早的轮次"],
   ["data.year: not with data.round (one period)", "年度和轮次只能选一个"],
+  // issue 25: rectify.ranking, rectify.lookback, intake's confirmed repeats (services/rectify)
+  ["round '%s' is a look-back round opened before rectify kept prior rounds: its prior round is unknown", "回头看轮次 {1} 在系统记录原轮次之前开启，无法得知其原轮次"],
+  ["round '%s' is not a look-back round (回头看)", "轮次 {1} 不是回头看轮次"],
+  ["the prior round of '%s' is not one district '%s' owns or reads", "轮次 {1} 的原轮次不属于本区县（{2}）"],
+  ["data: give exactly one of year and round", "请在年度和轮次中选择且只选择一项"],
+  ["a district office ranks the units of its own district '%s' only, not of '%s'", "区县巡察办只能查看本区县（{1}）单位的排名，不能查看 {2} 的"],
+  ["round '%s' is not one district '%s' owns: it reads it only", "轮次 {1} 不是本区县（{2}）组织的轮次，只能查阅、不能排名"],
+  ["no district '%s' (a unit of level district)", "没有区县 {1}"],
+  ["problem.repeat_confirmed event %lld lacks its problem, of, unit or occurred_on", "第 {1} 号屡查屡犯确认事件缺少问题、原问题、单位或日期"],
 ];
