@@ -262,10 +262,31 @@ ctl_lookback (ctl_t *ctl, int argc, char **argv)
         if (open_rc != CTL_OK)
             return open_rc;
     }
+    /* every page: units after `after` while a reply says next */
     int code;
-    json_t *result = ctl_call (ctl, "rectify", "rectify.lookback", json_pack ("{s:s}", "round", argv[0]), &code, NULL);
-    if (!result)
-        return code;
+    json_t *result = NULL;
+    for (json_t *after = NULL;;) {
+        json_t *ask = json_pack ("{s:s}", "round", argv[0]);
+        if (after)
+            json_object_set_new (ask, "after", after);
+        json_t *page = ctl_call (ctl, "rectify", "rectify.lookback", ask, &code, NULL);
+        if (!page) {
+            json_decref (result);
+            return code;
+        }
+        if (!result)
+            result = page;
+        else {
+            json_array_extend (json_object_get (result, "units"), json_object_get (page, "units"));
+            json_decref (page);
+            page = result;
+        }
+        json_t *next = json_object_get (page, "next");
+        after = json_is_string (next) ? json_deep_copy (next) : NULL;
+        if (!after)
+            break;
+    }
+    json_object_set_new (result, "next", json_null ());
     if (ctl->json) {
         ctl_print (ctl, result);
         json_decref (result);

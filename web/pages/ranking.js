@@ -69,17 +69,6 @@ export async function rankingAll(data) {
   }
 }
 
-function useRanking(data) {
-  const [state, set] = useState({ busy: true });
-  const key = JSON.stringify(data);
-  useEffect(() => {
-    let live = true;
-    set((s) => ({ ...s, busy: true }));
-    rankingAll(data).then((value) => live && set({ value }), (refusal) => live && set({ refusal }));
-    return () => { live = false; };
-  }, [key]);
-  return state;
-}
 
 function RankingTable({ result }) {
   const weights = result.weights || {};
@@ -113,7 +102,7 @@ function RankingPage({ route, me }) {
     district: q.district || "" });
   const data = by === "round" && q.round ? { round: q.round } : { year: Number(q.year || new Date().getFullYear()) };
   if (q.district) data.district = q.district;
-  const got = useRanking(data);
+  const got = useAll(() => rankingAll(data), JSON.stringify(data));
   const districts = useAsk("intake", "unit.list", { level: "district", limit: 200 }, []);
   const rounds = useAsk("intake", "round.list", { limit: 200 }, []);
   const set = (name) => ({ name, value: form[name], onValue: (v) => setForm((o) => ({ ...o, [name]: v })) });
@@ -145,9 +134,32 @@ function RankingPage({ route, me }) {
   <//>`;
 }
 
+// Every page of rectify.lookback (units after `after` while next is a unit), as one answer.
+export async function lookbackAll(round) {
+  let all = null;
+  for (let after = null; ;) {
+    const page = await ask("rectify", "rectify.lookback", after === null ? { round } : { round, after });
+    if (!all) all = page;
+    else all.units.push(...page.units);
+    after = page.next ?? null;
+    if (after === null) return { ...all, next: null };
+  }
+}
+
+function useAll(fetch, key) {
+  const [state, set] = useState({ busy: true });
+  useEffect(() => {
+    let live = true;
+    set((s) => ({ ...s, busy: true }));
+    fetch().then((value) => live && set({ value }), (refusal) => live && set({ refusal }));
+    return () => { live = false; };
+  }, [key]);
+  return state;
+}
+
 function LookbackPage({ route }) {
   const round = route.query.round || "";
-  const got = useAsk("rectify", "rectify.lookback", { round }, [round]);
+  const got = useAll(() => lookbackAll(round), round);
   const r = got.value;
   return html`<${Page} title="回头看">
     <p><a href=${routeHref("round", { id: round })}>← 返回轮次 <${Id}>${round}<//></a></p>
