@@ -14,11 +14,22 @@
 /*  The services that search, their query and how the office names what they hold. */
 static const struct {
     const char *service, *type, *name;
+    const char *states[6];           /* its `state` filter's values (the service's schema) */
 } s_sources[] = {
-    { "intake", "problem.search", "问题" },
-    { "rectify", "rectify.search", "整改事项" },
-    { "referral", "referral.search", "移交事项" },
+    { "intake", "problem.search", "问题", { "recorded", "classified", "merged" } },
+    { "rectify", "rectify.search", "整改事项", { "opened", "planned", "claimed", "reopened", "closed" } },
+    { "referral", "referral.search", "移交事项", { "referred", "acknowledged", "disposed", "concluded" } },
 };
+
+/*  Whether source s has the state (a state is one service's: the others are not asked). */
+static bool
+s_has_state (size_t s, const char *state)
+{
+    for (size_t k = 0; k < 6 && s_sources[s].states[k]; k++)
+        if (strcmp (s_sources[s].states[k], state) == 0)
+            return true;
+    return false;
+}
 #define N_SOURCES (sizeof s_sources / sizeof s_sources[0])
 
 /*  The filter options: each a member of the three queries' data. */
@@ -176,6 +187,21 @@ ctl_search (ctl_t *ctl, int argc, char **argv)
         json_decref (data);
         xc_buf_free (&q);
         return rc;
+    }
+    /* a state belongs to one service: only the services that have it are asked */
+    const char *state = json_string_value (json_object_get (data, "state"));
+    if (state) {
+        bool any = false;
+        for (size_t s = 0; s < N_SOURCES; s++) {
+            want[s] = want[s] && s_has_state (s, state);
+            any = any || want[s];
+        }
+        if (!any) {
+            fprintf (stderr, "xcctl: search: --state: no service searched has the state '%s'\n", state);
+            json_decref (data);
+            xc_buf_free (&q);
+            return CTL_USAGE;
+        }
     }
     json_object_set_new (data, "q", json_stringn (q.data, q.len));
     json_int_t offset = json_integer_value (json_object_get (data, "offset"));

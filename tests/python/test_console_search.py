@@ -201,6 +201,23 @@ def test_xcctl_search_groups_marks_and_counts(world):
     assert "【整改事项】共 1 条" in out, out
     bad = xcctl(c, "search", "--in", "intake,nowhere", "公车")
     assert bad.returncode == 2 and "nowhere" in bad.stderr
+    # a state is one service's: only it is asked
+    j = json.loads(done(xcctl(c, "--json", "search", "--state", "opened", "底稿")))
+    assert set(j) == {"rectify"} and j["rectify"]["count"] == c.ok(
+        "rectify", "rectify.search", {"q": "底稿", "state": "opened"})["count"]
+    assert xcctl(c, "search", "--state", "nonsense", "底稿").returncode == 2
+    # a query a service refuses: its reason, exit 1
+    hostile = xcctl(c, "search", "--in", "intake", "！！")
+    assert hostile.returncode == 1 and "schema" in hostile.stderr, hostile.stderr
+
+
+def test_a_refused_search_is_said_in_chinese(world, office_browser):
+    c, b = world, office_browser
+    b.open(c.base + "/#/search?q=" + "！！")
+    got = section(b, "intake")
+    assert got["refusal"] == "schema" and got["count"] is None, got
+    text = b.text("#search-intake .refusal")
+    assert "不含汉字、字母或数字" in text, text
 
 
 # --- repeat problems ---------------------------------------------------------------------------
