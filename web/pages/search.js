@@ -85,7 +85,7 @@ function Section({ source, answer, me, offset, onOffset }) {
   </section>`;
 }
 
-const FILTERS = ["round", "unit", "category", "year", "state"];
+const FILTERS = ["round", "owner", "unit", "category", "year", "state"];
 
 function SearchPage({ route, me }) {
   const q = route.query;
@@ -95,6 +95,14 @@ function SearchPage({ route, me }) {
   const [answers, setAnswers] = useState({});
   const [form, setForm] = useState(() => ({ q: q.q || "", ...Object.fromEntries(FILTERS.map((f) => [f, q[f] || ""])) }));
   const categories = useCategories();
+  // 巡察主体 for the city office: the city's own rounds or a district's (a district office has its own only)
+  const [districts, setDistricts] = useState([]);
+  useEffect(() => {
+    if (me.role !== "office") return undefined;
+    let live = true;
+    ask("intake", "unit.list", { level: "district", limit: 200 }).then((r) => live && setDistricts(r.items), () => {});
+    return () => { live = false; };
+  }, [me.role]);
   useEffect(() => setForm({ q: q.q || "", ...Object.fromEntries(FILTERS.map((f) => [f, q[f] || ""])) }),
     [JSON.stringify(q)]);
   useEffect(() => {
@@ -122,6 +130,8 @@ function SearchPage({ route, me }) {
     <form class="filters card" id="search-form" role="search" onSubmit=${submit}>
       <${Field} label="关键词（多个词以空格分隔，须全部出现）" maxlength="100" required ...${set("q")}/>
       <${Field} label="轮次编号" ...${set("round")}/>
+      ${me.role === "office" ? html`<${Field} label="巡察主体" options=${[["", "全部"], ["city", "市本级"],
+        ...districts.map((d) => [d.id, d.name])]} ...${set("owner")}/>` : null}
       <${Field} label="单位编号" ...${set("unit")}/>
       <${Field} label="问题类别" options=${[["", "全部"], ...categoryOptions(categories)]} ...${set("category")}/>
       <${Field} label="年度" type="number" min="2000" max="2100" ...${set("year")}/>
