@@ -15,7 +15,7 @@
 
 #define XC_SEARCH_COLUMNS_MAX 8
 
-/*  policies.<svc>.search: bm25 weights by column (integers 0..100, the FTS table's column
+/*  policies.<svc>.search: bm25 weights by column (integers 0..1000, as intake's, the FTS table's column
     order), how far a count goes (count_capped beyond), how many terms a query may have, how
     many tokens a snippet shows. */
 typedef struct {
@@ -29,9 +29,9 @@ typedef struct {
     { .name = "weights", .type = XC_T_OBJECT, .fields = weight_fields },                           \
     { .name = "count_max", .type = XC_T_INTEGER, .min = 1, .max = 1000000 },                       \
     { .name = "max_terms", .type = XC_T_INTEGER, .min = 1, .max = 32 },                            \
-    { .name = "snippet_tokens", .type = XC_T_INTEGER, .min = 1, .max = 64 },                       \
+    { .name = "snippet_tokens", .type = XC_T_INTEGER, .min = 4, .max = 64 },                       \
     { .name = NULL }
-#define XC_SEARCH_WEIGHT(n) { .name = n, .type = XC_T_INTEGER, .min = 0, .max = 100 }
+#define XC_SEARCH_WEIGHT(n) { .name = n, .type = XC_T_INTEGER, .min = 0, .max = 1000 }
 
 /*  Fills p from given (policies.<svc>.search, already checked against the fields above; NULL:
     absent) over the defaults: columns (NULL-terminated) with their default weights, count_max

@@ -96,7 +96,7 @@ const xc_field_t rectify_evidence_policy_fields[] = {
 /* policies.rectify.search (search.c): item_search's columns, in the table's order, and their
    default bm25 weights: a word in the summary weighs most, then the measures, the detail and the unit's names */
 static const char *const s_search_columns[] = { "summary", "detail", "measures", "unit_names", NULL };
-static const int s_search_weights[] = { 4, 1, 2, 2 };
+static const int s_search_weights[] = { 10, 2, 5, 5 };
 
 static const xc_field_t s_search_weight_fields[] = {
     XC_SEARCH_WEIGHT ("summary"), XC_SEARCH_WEIGHT ("detail"), XC_SEARCH_WEIGHT ("measures"),

@@ -45,7 +45,7 @@ static const xc_field_t s_district = { .type = XC_T_OBJECT, .fields = s_district
 /* policies.referral.search (search.c): referral_search's columns in the table's order and
    their default bm25 weights */
 static const char *const s_search_columns[] = { "title", "content", "unit_names", NULL };
-static const int s_search_weights[] = { 4, 1, 2 };
+static const int s_search_weights[] = { 10, 2, 5 };
 
 static const xc_field_t s_search_weight_fields[] = {
     XC_SEARCH_WEIGHT ("title"), XC_SEARCH_WEIGHT ("content"), XC_SEARCH_WEIGHT ("unit_names"),

@@ -335,10 +335,11 @@ def test_the_search_policies_are_the_configured_ones(world):
 
 
 @pytest.mark.parametrize("service,search_policy,words", [
-    ("rectify", {"weights": {"summary": 101}}, "policies.rectify.search.weights.summary"),
+    ("rectify", {"weights": {"summary": 1001}}, "policies.rectify.search.weights.summary"),
     ("rectify", {"weights": {"title": 1}}, "title"),
     ("referral", {"count_max": 0}, "policies.referral.search.count_max"),
     ("referral", {"snippet_tokens": 65}, "policies.referral.search.snippet_tokens"),
+    ("referral", {"snippet_tokens": 3}, "policies.referral.search.snippet_tokens"),
 ])
 def test_a_bad_search_policy_stops_the_service(tmp_path, service, search_policy, words):
     s = Suite(str(tmp_path), [service], {}, {service: {"search": search_policy}})
