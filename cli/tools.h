@@ -58,4 +58,15 @@ int ctl_qr (ctl_t *ctl, int argc, char **argv);         /* --round R [--unit U] 
 /* simulate.c */
 int ctl_simulate (ctl_t *ctl, int argc, char **argv);   /* --profile NAME */
 
+/* search.c */
+int ctl_search (ctl_t *ctl, int argc, char **argv);     /* [--in LIST] [filters] WORDS...: the three searches */
+
+/* repeats.c */
+int ctl_repeats (ctl_t *ctl, int argc, char **argv);    /* PROBLEM | [--round R] [--unit U] [--state S] */
+int ctl_repeat (ctl_t *ctl, int argc, char **argv);     /* confirm|dismiss PROBLEM OF [--note T] */
+
+/* ranking.c */
+int ctl_ranking (ctl_t *ctl, int argc, char **argv);    /* --year Y | --round R [--district D] [--csv] */
+int ctl_lookback (ctl_t *ctl, int argc, char **argv);   /* ROUND: a lookback round's prior items */
+
 #endif

@@ -407,6 +407,11 @@ s_usage (FILE *out)
              "  keygen --out FILE.jwk --kid KID [--curve] [--not-before T] [--not-after T]   a key pair\n"
              "  principal add|list|revoke   edit the registry the services read (no restart)\n"
              "  simulate --profile NAME   drive empty stores to a profile's figures (config/profiles/)\n"
+             "  search [--in intake,rectify,referral] [filters] WORDS...   full-text search, grouped by service\n"
+             "  repeats PROBLEM | repeats [--round R] [--state S]   suspected repeat problems (屡查屡犯)\n"
+             "  repeat confirm|dismiss PROBLEM OF [--note T]   decide one\n"
+             "  ranking --year Y | --round R [--district D] [--csv]   the units ranked\n"
+             "  lookback ROUND   a lookback round's view of its prior round\n"
              "  NOUN VERB [--member value ...] [--file DATA.json]   a command or query (below)\n"
              "  help [NOUN]   the verbs, with their arguments for a noun\n"
              "exit status: 0 done, 1 refused by a service, 2 bad usage, 3 a service did not answer,\n"
@@ -459,6 +464,16 @@ static const struct {
               " upload begun before); prints its sha256 and type\nxcctl file get --service S --sha256 HASH --out FILE\n"
               "  download it, checked against the hash" },
     { "simulate", "xcctl simulate --profile NAME\n  drive empty stores to the profile's figures (config/profiles/NAME.json)" },
+    { "search", "xcctl search [--in intake,rectify,referral] [--round R] [--owner O] [--unit U] [--category C] [--year Y]"
+                " [--state S] [--limit N] [--offset N] WORDS...\n  full-text search of problems, items and referrals (each"
+                " service you may ask), grouped, matched words in 【】" },
+    { "repeats", "xcctl repeats PROBLEM\n  the suspected repeat problems (屡查屡犯) of a problem, with their decisions\n"
+                 "xcctl repeats [--round R] [--unit U] [--state suggested|confirmed|dismissed]\n  the queue of suggestions" },
+    { "repeat", "xcctl repeat confirm|dismiss PROBLEM OF [--note T] [--occurred-on D]\n  decide a suggestion, or confirm"
+                " a pair found by hand" },
+    { "ranking", "xcctl ranking --year Y | --round R [--district D] [--csv]\n  the units ranked by rectify; --csv: UTF-8"
+                 " with BOM, Chinese header, every part of the score" },
+    { "lookback", "xcctl lookback ROUND\n  a lookback (回头看) round's view of its prior round's items, unit by unit" },
     { "help", "xcctl help [COMMAND | NOUN]\n  every command and verb, or one command's usage, or a noun's verbs" },
 };
 #define N_COMMANDS (sizeof s_commands / sizeof s_commands[0])
@@ -487,6 +502,12 @@ static const struct {
     { "health", { NULL }, { NULL } },
     { "services", { NULL }, { NULL } },
     { "stats", { "--round", "--owner", "--year", "--kind", "--mode", "--category", "--unit-level" }, { NULL } },
+    { "search", { "--in", "--round", "--owner", "--unit", "--category", "--year", "--state", "--limit", "--offset" },
+      { NULL } },
+    { "repeats", { "--round", "--unit", "--state" }, { NULL } },
+    { "repeat", { "--note", "--occurred-on" }, { "confirm", "dismiss" } },
+    { "ranking", { "--year", "--round", "--district", "--csv" }, { NULL } },
+    { "lookback", { NULL }, { NULL } },
 };
 
 /*  Every option of a built-in command known, its first word one of its list: CTL_OK, or
@@ -527,7 +548,7 @@ s_check_words (const char *command, int argc, char **argv)
                 return CTL_USAGE;
             }
             /* flags take no value */
-            k += strcmp (argv[k], "--follow") != 0 && strcmp (argv[k], "--check") != 0
+            k += strcmp (argv[k], "--follow") != 0 && strcmp (argv[k], "--check") != 0 && strcmp (argv[k], "--csv") != 0
                  && !(strcmp (command, "keygen") == 0 && strcmp (argv[k], "--curve") == 0);
         }
     }
@@ -747,6 +768,16 @@ main (int argc, char **argv)
         rc = ctl_principal (&ctl, argc - i - 1, argv + i + 1);
     else if (strcmp (command, "file") == 0)
         rc = ctl_file (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "search") == 0)
+        rc = ctl_search (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "repeats") == 0)
+        rc = ctl_repeats (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "repeat") == 0)
+        rc = ctl_repeat (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "ranking") == 0)
+        rc = ctl_ranking (&ctl, argc - i - 1, argv + i + 1);
+    else if (strcmp (command, "lookback") == 0)
+        rc = ctl_lookback (&ctl, argc - i - 1, argv + i + 1);
     else
         rc = ctl_verb_run (&ctl, command, argv[i + 1], data);
     ctl_close (&ctl);

@@ -18,9 +18,12 @@ import * as dashboard from "./pages/dashboard.js";
 import * as verify from "./pages/verify.js";
 import * as documents from "./pages/documents.js";
 import * as publicChannel from "./pages/public_channel.js";
+import * as search from "./pages/search.js";
+import * as ranking from "./pages/ranking.js";
 
 // the dashboard first: the office's and a district office's home page
-export const PAGES = [dashboard, office, unit, team, discipline, reporter, people, inbox, documents, verify, publicChannel]
+export const PAGES = [dashboard, office, unit, team, discipline, reporter, people, inbox, documents, verify, publicChannel,
+  search, ranking]
   .flatMap((m) => m.pages);
 
 export const mayOpen = (page, me) => !!page && (page.public || (!!me && page.role.includes(me.role)));
@@ -50,7 +53,8 @@ function Who() {
 function Nav({ me, path }) {
   const mine = PAGES.filter((p) => p.nav && p.role?.includes(me.role));
   return html`<nav id="nav" aria-label="主菜单"><ul>${mine.map((p) => html`<li><a href=${routeHref(p.path)}
-      data-path=${p.path} aria-current=${p.path === path ? "page" : undefined}>${p.title}</a></li>`)}</ul></nav>`;
+      data-path=${p.path} aria-current=${p.path === path ? "page" : undefined}>${p.title}</a></li>`)}</ul>
+    <${search.SearchBox} me=${me}/></nav>`;
 }
 
 function App() {

@@ -214,6 +214,17 @@ def world(tmp_path_factory):
         c.item = items[0]["id"]
         refs = c.ok("referral", "referral.list", {"kind": "lead"})["items"]
         c.referral = refs[0]["id"]
+        # issue 25: a lookback round of R-1 (its 回头看 view) and a score for the ranking page
+        ok(c.call("intake", s.office, "round.open", {
+            "id": "LB-1", "name": "十一届第一轮回头看", "kind": "lookback", "prior_round": "R-1", "team": "team-1",
+            "targets": [{"unit": "U-A", "coverage": "main"}],
+            "planned_start": str(local_day(-2)), "planned_end": str(local_day(20)), "date": str(local_day(-3))}))
+        wait_until(lambda: c.call("rectify", s.office, "rectify.lookback", {"round": "LB-1"})["type"] == "result",
+                   timeout=20, what="rectify knowing LB-1")
+        ok(c.call("rectify", s.office, "rectify.evaluate", {
+            "round": "R-1", "unit": "U-A", "parts": {"leadership": 80, "responsibility": 90, "task_completion": 85,
+                                                   "satisfaction": 70},
+            "principal_leader": {"name": "王某", "title": "党委书记"}}))
         c.folder = str(folder)
         with Browser(folder) as b:
             b.driver.set_script_timeout(60)
@@ -225,17 +236,17 @@ def role_pages(c, role):
     """The addresses to walk for a role: its nav (read from the page) and the detail pages."""
     fed = c.ids["fed"][0]
     detail = {
-        "office": [f"#/round?id=R-1", f"#/problem?id={fed}", f"#/problem?id={c.ids['recorded']}", f"#/item?id={c.item}",
+        "office": ["#/search?q=村务", "#/ranking?round=R-1", "#/lookback?round=LB-1", f"#/round?id=R-1", f"#/problem?id={fed}", f"#/problem?id={c.ids['recorded']}", f"#/item?id={c.item}",
                    f"#/referral?id={c.referral}", "#/unit?id=U-A", "#/dashboard?owner=D-1",
                    f"#/document?kind=rectify_notice&item={c.item}", "#/document?kind=three_lists&round=R-1",
                    "#/poster/R-1", f"#/problem?id={c.public_problem}"],
-        "district": ["#/round?id=YX-1", "#/unit?id=T-1", "#/dashboard?category=four_styles",
+        "district": ["#/search?q=底稿", "#/round?id=YX-1", "#/unit?id=T-1", "#/dashboard?category=four_styles",
                      "#/document?kind=three_lists&round=YX-1", "#/poster/YX-1"],
-        "team": ["#/team-round?round=R-1", f"#/team-problem?id={c.public_problem}"],
-        "unit": [f"#/unit-item?item={c.item}"],
-        "discipline": [f"#/lead?referral={c.referral}"],
-        "petition": [],
-        "audit": [],
+        "team": ["#/search?q=底稿", "#/team-round?round=R-1", f"#/team-problem?id={c.public_problem}"],
+        "unit": ["#/search?q=底稿", f"#/unit-item?item={c.item}"],
+        "discipline": ["#/search?q=底稿", f"#/lead?referral={c.referral}"],
+        "petition": ["#/search?q=底稿"],
+        "audit": ["#/search?q=底稿"],
     }[role]
     navs = c.browser.driver.execute_script(
         "return Array.from(document.querySelectorAll('#nav a'), (a) => a.getAttribute('href'))")

@@ -58,6 +58,9 @@ export const WORDS = [
   ["directory_role", "party_secretary", "党组织书记"], ["directory_role", "principal_leader", "主要负责人"],
   ["directory_role", "office", "巡察办"], ["directory_role", "office_leadership", "巡察办领导"],
   ["directory_role", "receiving_body", "受理机关"],
+  // repeat problems (屡查屡犯): a suggestion's decision
+  ["repeat_state", "suggested", "待认定"], ["repeat_state", "confirmed", "已认定"],
+  ["repeat_state", "dismissed", "已排除"],
 ];
 
 const table = new Map(WORDS.map(([member, code, w]) => [`${member}\u0000${code}`, w]));

@@ -8,6 +8,7 @@ import { categoryName, categoryOptions, useCategories } from '../../js/categorie
 import { html, pick, useForm, today, href, lines, PrincipalField } from './common.js';
 import { EvidenceList } from '../roles_common.js';
 import { PublicSection } from '../public_channel.js';
+import { RepeatsPanel } from '../repeats.js';
 
 const SOURCES = ['inspection_team', 'petition', 'audit', 'public'];
 const STATUSES = ['recorded', 'classified', 'merged'];
@@ -174,6 +175,7 @@ function ProblemPage({ route, me }) {
         ${p.dispositions?.length ? html`<h4>处置</h4><ul id="dispositions">${p.dispositions.map((d, i) => html`<li key=${i}>${DISPOSITION_KIND[d.kind] || d.kind}${d.timeliness ? `：${word('feedback', d.timeliness)}` : ''}${d.body || d.department || d.report ? `：${d.body || d.department || d.report}` : ''}${d.note ? `（${d.note}）` : ''}</li>`)}</ul>` : null}
         ${p.status === 'classified' ? html`<p><a href=${href('items', { unit: p.unit, round: p.round || '' })}>查看整改事项</a> · <a href=${href('referrals')}>查看移交</a></p>` : null}
       </section>
+      <${RepeatsPanel} problem=${p.id} me=${me} />
       <${PublicSection} problem=${p} me=${me} onDone=${again} />
       ${p.status === 'recorded' ? html`<${ProblemClassify} problem=${p} onDone=${again} /><${ProblemMerge} into=${p.id} onDone=${again} />` : null}`}
   <//>`;

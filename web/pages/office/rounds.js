@@ -249,7 +249,7 @@ function RoundPage({ route }) {
         <ol class="stages">${r.stages.map((s) => html`<li key=${s.stage}>${word('stage', s.stage)}：${s.date}</li>`)}</ol>
         <h3>被巡察单位（${r.targets.length} 个）</h3>
         <ul class="targets">${r.targets.map((t) => html`<li key=${t.unit}><a href=${href('problems', { round: r.id, unit: t.unit })}><${Id}>${t.unit}<//></a>${t.coverage === 'extended' ? '（延伸）' : ''}</li>`)}</ul>
-        <p><a href=${href('problems', { round: r.id })}>本轮问题</a> · <a href=${href('items', { round: r.id })}>本轮整改事项</a></p>
+        <p><a href=${href('problems', { round: r.id })}>本轮问题</a> · <a href=${href('items', { round: r.id })}>本轮整改事项</a>${r.kind === 'lookback' ? html` · <a id="lookback-link" href=${href('lookback', { round: r.id })}>回头看：原轮次整改情况</a>` : null}</p>
         <${DocumentLinks} round=${r.id} />
         <p><a id="poster-link" href=${`#/poster/${encodeURIComponent(r.id)}`}>码上巡二维码</a></p>
         <p class="doc-links">各单位反馈意见：${r.targets.map((t, i) => html`${i ? ' · ' : ''}<a href=${href('document', { kind: 'feedback', round: r.id, unit: t.unit })} data-unit=${t.unit}><${Id}>${t.unit}<//></a>`)}</p>
