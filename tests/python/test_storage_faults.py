@@ -23,7 +23,8 @@ def snapshot(path, conn=None):
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+                " AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name")]   # FTS5: its shadow tables are read
         h = hashlib.sha256()
         for t in tables:
             for row in conn.execute(f'SELECT * FROM "{t}" ORDER BY 1, 2'):
