@@ -64,12 +64,14 @@ SYSTEM_BINS := $(patsubst tests/system/%.c,$(B)/test/system_%,$(SYSTEM_SRC))
 SERVICE_BINS := $(SERVICES:%=$(B)/bin/xc-%)
 BENCH_BINS  := $(patsubst tests/bench/%.c,$(B)/test/bench_%,$(wildcard tests/bench/*.c))
 CLI_BINS    := $(if $(wildcard cli/*.c),$(B)/bin/xcctl)
+# the search tokenizer as a SQLite loadable extension (common/search.h) for Python and sqlite3
+SEARCH_EXT  := $(B)/lib/xc_search.so
 
 .PHONY: all binaries deps test memcheck bench screens run container-tools container-test fresh-test crash-test fuzz openapi clean FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: deps $(SERVICE_BINS) $(CLI_BINS) $(UNIT_BINS) $(SYSTEM_BINS)
+all: deps $(SERVICE_BINS) $(CLI_BINS) $(UNIT_BINS) $(SYSTEM_BINS) $(SEARCH_EXT)
 
 # The image's build stage needs the libraries, not the test tools (inherited by deps).
 binaries: BUILD_ONLY := 1
@@ -156,6 +158,12 @@ $(B)/bin/xcctl: $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/*.c)) $(B)/obj/servic
                 $(B)/obj/services/notify/policy.o $(B)/libxc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) $(QR_LIBS) -o $@
+
+# position-independent, apart from libxc's objects: only the tokenizer, no other symbol
+$(SEARCH_EXT): common/sqlite_ext/xc_search.c common/search_tok.c common/search.h common/search_utf8.h \
+               common/search_api.h $(B)/flags | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared common/sqlite_ext/xc_search.c common/search_tok.c -o $@
 
 $(B)/test/bench_%: $(B)/obj/tests/bench/%.o $(FIXTURE_OBJ) $(B)/libxc.a
 	@mkdir -p $(dir $@)

@@ -15,6 +15,7 @@
 
 #include "common/codec.h"
 #include "common/envelope.h"
+#include "common/search.h"
 
 /*  The store's own tables. Append only: a released entry never changes. */
 static const xc_migration_t s_base[] = {
@@ -465,6 +466,11 @@ xc_store_open (const char *path, const xc_migration_t *migrations, size_t n_migr
     if (sqlite3_create_function (store->db, "jws_payload", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                  s_jws_payload, NULL, NULL) != SQLITE_OK) {
         xc_store_fail (store->db, "jws_payload", err);
+        goto fail;
+    }
+    /* a migration may create a search index (search.h) and index the rows already there */
+    if (xc_search_register (store->db) != 0) {
+        xc_store_fail (store->db, "search tokenizer", err);
         goto fail;
     }
     if (s_set_pragmas (store->db, path, err) != 0

@@ -8,7 +8,8 @@
     PRAGMA user_version records both: (base version << 16) | service version. A migration list
     only ever grows at its end; a file whose version is ahead of the code is refused.
 
-    Every connection has one SQL function of the suite's own, registered before the migrations
+    Every connection has the search tokenizer xc_bigram (search.h), and one SQL function of the
+    suite's own, registered before the migrations
     run, so that a migration can read the events a service stored (its outbox's `message`):
     - jws_payload(message): the payload of a flattened JWS (docs/protocol.md section 2), decoded
       from base64url, as TEXT, when it is a JSON object; NULL for anything else (not text, not a

@@ -4,7 +4,7 @@
 #   tools/fuzz.sh [N] [TARGET...]        (make fuzz FUZZ_SECONDS=N runs tools/fuzz.sh N)
 #
 # N defaults to 10; TARGETs default to all of them: envelope verify verify_signed config json
-# decode_intake decode_referral decode_rectify decode_notify gateway filetype (each tests/fuzz/<target>_fuzz.c
+# decode_intake decode_referral decode_rectify decode_notify gateway filetype search_match (each tests/fuzz/<target>_fuzz.c
 # says what it takes). Needs clang with libFuzzer (Debian: clang-14 libclang-rt-14-dev); says
 # so in one line and fails without it. Builds into build/fuzz/ with
 # -fsanitize=fuzzer,address,undefined (tests/fuzz/fuzz.mk), copies the seeds of
@@ -20,7 +20,7 @@
 set -u
 
 cd "$(dirname "$0")/.." || exit 1
-ALL="envelope verify verify_signed config json decode_intake decode_referral decode_rectify decode_notify gateway filetype"
+ALL="envelope verify verify_signed config json decode_intake decode_referral decode_rectify decode_notify gateway filetype search_match"
 SECONDS_EACH=${1:-10}
 case "$SECONDS_EACH" in
     ''|*[!0-9]*|0*) echo "fuzz: N must be a whole number of seconds from 1, not '$SECONDS_EACH'"; exit 2 ;;

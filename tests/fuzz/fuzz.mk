@@ -20,7 +20,7 @@ FUZZ_LIBS := $(shell pkg-config --libs $(PKGS)) -lm
 F ?= build/fuzz
 SERVICES := intake referral rectify notify
 COMMON_SRC := $(filter-out %_test.c,$(wildcard common/*.c))
-TARGETS := envelope verify verify_signed config json $(SERVICES:%=decode_%) gateway filetype
+TARGETS := envelope verify verify_signed config json $(SERVICES:%=decode_%) gateway filetype search_match
 
 .PHONY: all FORCE
 .DELETE_ON_ERROR:
@@ -47,7 +47,7 @@ $(F)/decode_$(1): $(F)/obj/tests/fuzz/decode_$(1)_fuzz.o $(F)/obj/tests/fuzz/fuz
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_lib,$(s))))
 
-$(F)/envelope $(F)/verify $(F)/verify_signed $(F)/json $(F)/filetype: $(F)/%: $(F)/obj/tests/fuzz/%_fuzz.o $(F)/obj/tests/fuzz/fuzz.o $(F)/libxc.a
+$(F)/envelope $(F)/verify $(F)/verify_signed $(F)/json $(F)/filetype $(F)/search_match: $(F)/%: $(F)/obj/tests/fuzz/%_fuzz.o $(F)/obj/tests/fuzz/fuzz.o $(F)/libxc.a
 	$(FUZZ_CC) $(FUZZ_SAN) $^ $(FUZZ_LIBS) -o $@
 
 # the gateway's decisions and status table: no I/O, so neither libmicrohttpd nor gnutls
