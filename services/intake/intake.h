@@ -60,6 +60,14 @@ typedef struct {
     char feedback_text[512];         /* public.status' feedback once fed back, in Chinese */
 } intake_public_policy_t;
 
+/*  policies.intake.search (docs/services/intake.md, "Search"). */
+typedef struct {
+    int w_summary, w_detail, w_unit_names;   /* bm25's column weights */
+    int count_max;                   /* matches counted at most (count_capped beyond) */
+    int max_terms;                   /* terms in one search */
+    int snippet_tokens;              /* characters or words in a snippet */
+} intake_search_policy_t;
+
 typedef struct {
     intake_category_t categories[INTAKE_MAX_CATEGORIES];
     int n_categories;
@@ -84,6 +92,7 @@ typedef struct {
     const char *event_role_list[INTAKE_MAX_READERS + 1];
     const char *history_role_list[INTAKE_MAX_READERS + 1];
     intake_public_policy_t public;   /* policies.intake.public: the public channel (public.c) */
+    intake_search_policy_t search;   /* policies.intake.search (search.c) */
 } intake_policy_t;
 
 typedef struct {
@@ -208,6 +217,34 @@ int intake_problem_ask (xc_call_t *call, void *state);
 int intake_problem_contact (xc_call_t *call, void *state);
 /*  problem.get's additions for a public-channel problem (questions, public); 0 or -1. */
 int intake_public_problem (xc_call_t *call, json_t *problem);
+
+/* scope.c: who reads which problem in problem.list and problem.search (the rules of
+   problems.c's s_may_read and of a district office's rounds, written once as SQL). */
+typedef struct {
+    const char *district;            /* a district office: the rounds it owns or crosses */
+    const char *team;                /* a team: its rounds' problems */
+    const char *reporter;            /* a reporting role: what it reported */
+    bool no_leads;                   /* an office or service principal, no restricted reader */
+} intake_reader_t;
+/*  The sender as a reader (borrowed strings: the call's). 0, or -1 after failing the call. */
+int intake_reader_get (xc_call_t *call, const intake_t *intake, intake_reader_t *reader);
+/*  The condition on problems (alias p) of a district office, parameter ?20 ... */
+#define INTAKE_READER_DISTRICT_SQL                                                             \
+    " p.round IN (SELECT id FROM rounds WHERE owner_district = ?20"                            \
+    " UNION ALL SELECT id FROM rounds WHERE link_by = ?20)"
+/*  ... and of any other reader, parameters ?21 (team), ?22 (reporter), ?23 (no leads). */
+#define INTAKE_READER_SQL                                                                      \
+    " (?21 IS NULL OR p.round IN (SELECT id FROM rounds WHERE team = ?21))"                    \
+    " AND (?22 IS NULL OR p.reported_by = ?22)"                                                \
+    " AND (?23 = 0 OR NOT EXISTS (SELECT 1 FROM dispositions d WHERE d.problem = p.id AND d.kind = 'lead'))"
+/*  Binds the reader's parameters (?20 for a district office, else ?21-?23). */
+void intake_reader_bind (sqlite3_stmt *stmt, const intake_reader_t *reader);
+/*  data's "category" and every category under it as a JSON array text (NULL without one).
+    Caller frees. */
+char *intake_category_ids (const intake_t *intake, const json_t *data);
+
+/* search.c: problem.search (docs/services/intake.md, "Search") */
+int intake_problem_search (xc_call_t *call, void *state);
 
 /* stats.c */
 int intake_stats (xc_call_t *call, void *state);

@@ -138,6 +138,33 @@ static const xc_migration_t s_migrations[] = {
       "CREATE INDEX public_questions_by_problem ON public_questions (problem, id);" },
     /* issue 24: evidence files, encrypted, and the records naming them (common/files.h) */
     { "evidence files", XC_FILES_MIGRATION },
+    /* issue 25: problem.search's index (search.c; common/search.h's xc_bigram tokenizer), a
+       copy of the texts so that snippet() reads them, kept by triggers in the record's own
+       transaction: a problem's summary and detail, and every name its unit has had (a renamed
+       unit's problems are found by old and new names; a new name re-indexes them). The rows
+       already there are indexed here, once. */
+    { "problem search index",
+      "CREATE VIRTUAL TABLE problem_search USING fts5 (summary, detail, unit_names, tokenize = 'xc_bigram');"
+      "INSERT INTO problem_search (rowid, summary, detail, unit_names) SELECT id, summary, detail,"
+      " (SELECT group_concat (name, ' ') FROM unit_names n WHERE n.unit = problems.unit) FROM problems;"
+      "CREATE TRIGGER problem_search_insert AFTER INSERT ON problems BEGIN"
+      " INSERT INTO problem_search (rowid, summary, detail, unit_names) VALUES (new.id, new.summary, new.detail,"
+      " (SELECT group_concat (name, ' ') FROM unit_names n WHERE n.unit = new.unit)); END;"
+      "CREATE TRIGGER problem_search_update AFTER UPDATE OF summary, detail, unit ON problems BEGIN"
+      " DELETE FROM problem_search WHERE rowid = old.id;"
+      " INSERT INTO problem_search (rowid, summary, detail, unit_names) VALUES (new.id, new.summary, new.detail,"
+      " (SELECT group_concat (name, ' ') FROM unit_names n WHERE n.unit = new.unit)); END;"
+      "CREATE TRIGGER problem_search_delete AFTER DELETE ON problems BEGIN"
+      " DELETE FROM problem_search WHERE rowid = old.id; END;"
+      "CREATE TRIGGER problem_search_unit_named AFTER INSERT ON unit_names BEGIN"
+      " UPDATE problem_search SET unit_names = (SELECT group_concat (name, ' ') FROM unit_names n"
+      " WHERE n.unit = new.unit) WHERE rowid IN (SELECT id FROM problems WHERE unit = new.unit); END;"
+      "CREATE TRIGGER problem_search_unit_renamed AFTER UPDATE ON unit_names BEGIN"
+      " UPDATE problem_search SET unit_names = (SELECT group_concat (name, ' ') FROM unit_names n"
+      " WHERE n.unit = new.unit) WHERE rowid IN (SELECT id FROM problems WHERE unit IN (old.unit, new.unit)); END;"
+      "CREATE TRIGGER problem_search_unit_unnamed AFTER DELETE ON unit_names BEGIN"
+      " UPDATE problem_search SET unit_names = (SELECT group_concat (name, ' ') FROM unit_names n"
+      " WHERE n.unit = old.unit) WHERE rowid IN (SELECT id FROM problems WHERE unit = old.unit); END;" },
 };
 
 /* ------------------------------------------------------------------ hooks */

@@ -48,6 +48,21 @@ const xc_field_t intake_public_policy_fields[] = {
     { .name = NULL },
 };
 
+/* policies.intake.search: problem.search (search.c) */
+static const xc_field_t s_search_weights[] = {
+    { .name = "summary", .type = XC_T_INTEGER, .min = 0, .max = 1000 },
+    { .name = "detail", .type = XC_T_INTEGER, .min = 0, .max = 1000 },
+    { .name = "unit_names", .type = XC_T_INTEGER, .min = 0, .max = 1000 },
+    { .name = NULL },
+};
+static const xc_field_t s_search_fields[] = {
+    { .name = "weights", .type = XC_T_OBJECT, .fields = s_search_weights },
+    { .name = "count_max", .type = XC_T_INTEGER, .min = 1, .max = 1000000 },
+    { .name = "max_terms", .type = XC_T_INTEGER, .min = 1, .max = 32 },
+    { .name = "snippet_tokens", .type = XC_T_INTEGER, .min = 4, .max = 64 },
+    { .name = NULL },
+};
+
 static const xc_field_t s_fields[] = {
     { .name = "categories", .type = XC_T_ARRAY, .min = 1, .max = INTAKE_MAX_CATEGORIES, .items = &s_category },
     { .name = "severities", .type = XC_T_ARRAY, .min = 1, .max = INTAKE_MAX_SEVERITIES, .items = &s_name },
@@ -61,6 +76,7 @@ static const xc_field_t s_fields[] = {
     { .name = "lookback_new_targets", .type = XC_T_STRING, .one_of = s_lookback_rules },
     { .name = "definitions", .type = XC_T_MAP, .max = INTAKE_MAX_DEFINITIONS, .items = &s_definition },
     { .name = "public", .type = XC_T_OBJECT, .fields = intake_public_policy_fields },
+    { .name = "search", .type = XC_T_OBJECT, .fields = s_search_fields },
     /* evidence files (common/files.h, docs/files.md) */
     { .name = "files", .type = XC_T_OBJECT, .fields = xc_files_policy_fields },
     { .name = NULL },
@@ -154,6 +170,22 @@ s_names (const json_t *array, char (*out)[XC_NAME_MAX], int *n, const char *cons
         snprintf (out[(*n)++], XC_NAME_MAX, "%s", json_string_value (v));
     }
     return 0;
+}
+
+static int s_int (const json_t *section, const char *key, int fallback);
+
+/*  policies.intake.search, with its defaults: a match in the summary counts most, then the
+    unit's names, then the detail. */
+static void
+s_search_load (intake_search_policy_t *search, const json_t *section)
+{
+    const json_t *weights = json_object_get (section, "weights");
+    search->w_summary = s_int (weights, "summary", 10);
+    search->w_detail = s_int (weights, "detail", 2);
+    search->w_unit_names = s_int (weights, "unit_names", 5);
+    search->count_max = s_int (section, "count_max", 10000);
+    search->max_terms = s_int (section, "max_terms", 8);
+    search->snippet_tokens = s_int (section, "snippet_tokens", 24);
 }
 
 int
@@ -260,6 +292,7 @@ intake_policy_load (intake_policy_t *policy, const xc_config_t *cfg, xc_err_t *e
         goto done;
     }
     policy->history_quiet.end = XC_END_KEEP;
+    s_search_load (&policy->search, json_object_get (section, "search"));
     if (intake_public_policy_load (&policy->public, json_object_get (section, "public"), policy, err) != 0)
         goto done;
     rc = 0;

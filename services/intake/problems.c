@@ -852,22 +852,6 @@ intake_problem_get (xc_call_t *call, void *state)
     return 0;
 }
 
-/*  The category filter's ids as JSON text (a category the policy lacks: itself), or NULL.
-    Caller frees. */
-static char *
-s_category_ids (const intake_t *intake, const json_t *data)
-{
-    const char *category = json_string_value (json_object_get (data, "category"));
-    if (!category)
-        return NULL;
-    json_t *ids = intake_policy_category_subtree (&intake->policy, category);
-    if (!ids)
-        ids = json_pack ("[s]", category);
-    char *text = json_dumps (ids, JSON_COMPACT);
-    json_decref (ids);
-    return text;
-}
-
 /*  Binds the filters both problem lists take to parameters 1-5: round, unit, category (it and
     everything under it, as a JSON array of ids), source, status. */
 static void
@@ -877,7 +861,7 @@ s_bind_list_filters (sqlite3_stmt *stmt, const intake_t *intake, const json_t *d
     for (int i = 0; i < 5; i++)
         if (filters[i])
             sqlite3_bind_text (stmt, i + 1, json_string_value (json_object_get (data, filters[i])), -1, SQLITE_STATIC);
-    char *categories = s_category_ids (intake, data);
+    char *categories = intake_category_ids (intake, data);
     sqlite3_bind_text (stmt, 3, categories, -1, SQLITE_TRANSIENT);
     free (categories);
 }
@@ -886,13 +870,12 @@ s_bind_list_filters (sqlite3_stmt *stmt, const intake_t *intake, const json_t *d
     round by round through problems_by_round from the rounds' indexes by owner and crossing
     district, so its cost follows its own problems, not the city's. */
 static int
-s_district_list (xc_call_t *call, const intake_t *intake, const json_t *data, const char *district,
+s_district_list (xc_call_t *call, const intake_t *intake, const json_t *data, const intake_reader_t *reader,
                  int limit)
 {
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT " PROBLEM_COLUMNS " FROM problems p"
-        " WHERE p.round IN (SELECT id FROM rounds WHERE owner_district = ?6"
-        " UNION ALL SELECT id FROM rounds WHERE link_by = ?6)"
+        " WHERE" INTAKE_READER_DISTRICT_SQL
         " AND (?1 IS NULL OR p.round = ?1) AND (?2 IS NULL OR p.unit = ?2)"
         " AND (?3 IS NULL OR p.category IN (SELECT value FROM json_each (?3))) AND (?4 IS NULL OR p.source = ?4)"
         " AND (?5 IS NULL OR p.status = ?5)"
@@ -900,7 +883,7 @@ s_district_list (xc_call_t *call, const intake_t *intake, const json_t *data, co
     if (!stmt)
         return -1;
     s_bind_list_filters (stmt, intake, data);
-    sqlite3_bind_text (stmt, 6, district, -1, SQLITE_STATIC);
+    intake_reader_bind (stmt, reader);
     sqlite3_bind_int64 (stmt, 7, json_integer_value (json_object_get (data, "after")));
     sqlite3_bind_int (stmt, 8, limit + 1);
     return xc_call_page (call, stmt, limit, s_problem_row, "id", "unable to list problems");
@@ -912,33 +895,25 @@ intake_problem_list (xc_call_t *call, void *state)
     const intake_t *intake = state;
     const json_t *data = xc_call_msg (call)->data;
     int limit = xc_page_limit (data);
-    const char *district;
-    if (xc_call_district (call, &district) != 0)
+    intake_reader_t reader;
+    if (intake_reader_get (call, intake, &reader) != 0)
         return -1;
-    if (district)
-        return s_district_list (call, intake, data, district, limit);
-    bool team = xc_call_role_is (call, "team");
-    bool reporter = !team && !xc_call_role_is (call, "office") && !xc_call_role_is (call, "service");
-    /* an office or service principal that is no restricted reader lists no lead (s_may_read) */
-    bool no_leads = (xc_call_role_is (call, "office") || xc_call_role_is (call, "service"))
-                    && !intake_policy_restricted_reader (&intake->policy, xc_call_msg (call)->principal);
+    if (reader.district)
+        return s_district_list (call, intake, data, &reader, limit);
+    /* who reads what: scope.c, shared with problem.search */
     sqlite3_stmt *stmt = xc_call_stmt (call,
         "SELECT " PROBLEM_COLUMNS " FROM problems p"
         " WHERE (?1 IS NULL OR p.round = ?1) AND (?2 IS NULL OR p.unit = ?2)"
         " AND (?3 IS NULL OR p.category IN (SELECT value FROM json_each (?3))) AND (?4 IS NULL OR p.source = ?4)"
         " AND (?5 IS NULL OR p.status = ?5)"
-        " AND (?6 IS NULL OR p.round IN (SELECT id FROM rounds WHERE team = ?6))"
-        " AND (?7 IS NULL OR p.reported_by = ?7)"
-        " AND (?10 = 0 OR NOT EXISTS (SELECT 1 FROM dispositions d WHERE d.problem = p.id AND d.kind = 'lead'))"
+        " AND" INTAKE_READER_SQL
         " AND p.id > ?8 ORDER BY p.id LIMIT ?9");
     if (!stmt)
         return -1;
     s_bind_list_filters (stmt, intake, data);
-    sqlite3_bind_text (stmt, 6, team ? xc_call_iss (call) : NULL, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 7, reporter ? xc_call_iss (call) : NULL, -1, SQLITE_STATIC);
+    intake_reader_bind (stmt, &reader);
     sqlite3_bind_int64 (stmt, 8, json_integer_value (json_object_get (data, "after")));
     sqlite3_bind_int (stmt, 9, limit + 1);
-    sqlite3_bind_int (stmt, 10, no_leads);
     return xc_call_page (call, stmt, limit, s_problem_row, "id", "unable to list problems");
 }
 

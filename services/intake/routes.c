@@ -194,6 +194,20 @@ static const xc_field_t s_problem_list[] = {
     { .name = "after", .type = XC_T_INTEGER, .min = 0, .max = INT64_MAX },
     PAGE_FIELDS, { .name = NULL } };
 
+/* problem.search (docs/services/intake.md, "Search"): q is 1-100 characters (checked by the
+   handler; up to 4 bytes each here) */
+static const xc_field_t s_problem_search[] = {
+    { .name = "q", .type = XC_T_STRING, .required = true, .min = 1, .max = 400 },
+    { .name = "round", .type = XC_T_ID },
+    { .name = "owner", .type = XC_T_ID },
+    { .name = "unit", .type = XC_T_ID },
+    { .name = "category", .type = XC_T_STRING, .min = 1, .max = XC_NAME_MAX - 1 },
+    { .name = "year", .type = XC_T_INTEGER, .min = 2000, .max = 2100 },
+    { .name = "state", .type = XC_T_STRING, .one_of = s_statuses },
+    { .name = "limit", .type = XC_T_INTEGER, .min = 1, .max = 100 },
+    { .name = "offset", .type = XC_T_INTEGER, .min = 0, .max = 1000 },
+    { .name = NULL } };
+
 /* The filters every *.stats query takes (docs/services/intake.md, "intake.stats"); "owner" is
    "city", "district" or a district's unit id. */
 static const xc_field_t s_stats[] = {
@@ -261,6 +275,8 @@ static const xc_route_t s_routes[] = {
     { "round.list", XC_QUERY, s_round_readers, s_round_list, intake_round_list },
     { "problem.get", XC_QUERY, s_everyone, s_problem_get, intake_problem_get },
     { "problem.list", XC_QUERY, s_everyone, s_problem_list, intake_problem_list },
+    /* who may list problems may search them, each reading what its list shows */
+    { "problem.search", XC_QUERY, s_everyone, s_problem_search, intake_problem_search },
     /* whoever may report or read problems may know their categories (data {}) */
     { "problem.categories", XC_QUERY, s_everyone, NULL, intake_problem_categories },
     { "intake.stats", XC_QUERY, s_stats_readers, s_stats, intake_stats },
