@@ -43,6 +43,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (REPO, TINY, bench, comment, load_average, percentile, proc_kib,  # noqa: E402
                       report_wrong, run_suite_bench)
+import searchlib  # noqa: E402  (tests/python: the search tokenizer the problems' triggers call)
 import xcwire  # noqa: E402  (tests/python, on the path benchlib set)
 
 XCCTL = os.path.join(REPO, "build", "bin", "xcctl")
@@ -238,7 +239,6 @@ def insert_rows(con, table, rows, sample):
 def the_million(folder, wrong):
     """Makes intake's store with the real binary, fills it straight with SQLite, restarts xc-intake
     on it and times intake.stats with and without filters."""
-    import sqlite3
     from conftest import Suite
 
     suite = Suite(folder, ["intake"], {"office": ("office", "office", {}), "team": ("team-1", "team", {})})
@@ -247,7 +247,8 @@ def the_million(folder, wrong):
     suite.stop()                      # its migrations made the store; now filled from outside
     db = os.path.join(folder, "intake.db")
     t0 = time.monotonic()
-    con = sqlite3.connect(db, isolation_level=None)
+    # with the tokenizer: the triggers index every problem loaded (problem.search)
+    con = searchlib.connect(db, isolation_level=None)
     con.execute("PRAGMA synchronous = OFF")
     con.execute("PRAGMA cache_size = -262144")       # 256 MiB while loading
     con.execute("BEGIN")

@@ -516,6 +516,7 @@ PROBES = {
     ("intake", "problem.get"): p_problem_get,
     ("intake", "problem.list"): same({"limit": 5}),
     ("intake", "problem.categories"): same({}),
+    ("intake", "problem.search"): same({"q": "问题", "limit": 5}),
     ("intake", "intake.stats"): same({}),
     # the public channel: R4 is planned (public.report: conflict, nothing stored); unknown codes
     ("intake", "public.info"): same({"round": "R2", "unit": "U-A"}),
@@ -1015,6 +1016,10 @@ def test_a_lead_is_hidden_from_services_reporters_and_event_keys(world):
     # a service that is not referral: the lead problem is not there, nor in its lists
     assert answer(w.call("intake", w.who("svc"), "problem.get", {"problem": w.p_lead})) == "not_found"
     assert w.p_lead not in {p["id"] for p in w.pages("intake", w.who("svc"), "problem.list")}
+    # nor found, counted or quoted by a search for its own words (problem.search reads as the list)
+    for q in (LEAD_SUMMARY, LEAD_DETAIL):
+        found = ok(w.call("intake", w.who("svc"), "problem.search", {"q": q}))
+        assert found["count"] == 0 and found["results"] == [], found
     # its reporter sees what it reported, but not that it became a lead, nor to whom
     got = ok(w.call("intake", w.who("petition"), "problem.get", {"problem": w.p_lead}))
     assert got["detail"] == LEAD_DETAIL and got["dispositions"] == [], got

@@ -20,6 +20,7 @@ import time
 
 import pytest
 
+import searchlib
 from conftest import Suite, running_suite
 from test_rectify import local_day, ok
 
@@ -177,7 +178,7 @@ def restart(s, change):
     for d in reversed(list(s.deployments.values())):
         assert d.end_process() == 0, d.log_tail()
     for name, d in s.deployments.items():
-        db = sqlite3.connect(f"{s.folder}/{name}.db")
+        db = searchlib.connect(f"{s.folder}/{name}.db")   # a search table's tokenizer (DROP)
         try:
             change(name, db)
             db.commit()
@@ -190,7 +191,8 @@ def restart(s, change):
 # the migrations after issue 23's, each service's, with the tables each makes (issue 24's
 # public channel in intake, the evidence files: common/files.h), gone too when the store goes back before issue 23
 FILES = ["files", "file_chunks", "file_uploads", "file_parts", "file_refs"]
-LATER = {"intake": [["public_receipts", "public_questions"], FILES], "rectify": [FILES], "referral": [FILES]}
+LATER = {"intake": [["public_receipts", "public_questions"], FILES, ["problem_search"]], "rectify": [FILES],
+         "referral": [FILES]}
 
 
 def before_issue_23(name, db):
@@ -201,8 +203,13 @@ def before_issue_23(name, db):
     base, service = version >> 16, version & 0xffff
     back = 2 + len(LATER[name])
     assert base == 7 and service >= back, version
-    for table in ISSUE_23[name] + [t for later in LATER[name] for t in later]:
+    dropped = ISSUE_23[name] + [t for later in LATER[name] for t in later]
+    for table in dropped:
         db.execute(f"DROP TABLE {table}")
+    # a search table's triggers (on the record tables, named after it) go with it
+    for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        if any(trigger.startswith(t + "_") for t in dropped):
+            db.execute(f"DROP TRIGGER {trigger}")
     db.execute(f"PRAGMA user_version = {(base << 16) | (service - back)}")
 
 

@@ -7,12 +7,12 @@ import json
 import os
 import re
 import socket
-import sqlite3
 import subprocess
 import time
 
 import pytest
 
+import searchlib
 import xcwire
 from conftest import Suite, key_file, running_suite, write_json
 
@@ -111,7 +111,7 @@ def edit_store(s, service, change):
     """Stops the service, runs change(db) on its file, starts it again (same ports)."""
     d = s.deployments[service]
     assert d.end_process() == 0
-    db = sqlite3.connect(os.path.join(s.folder, f"{service}.db"))
+    db = searchlib.connect(os.path.join(s.folder, f"{service}.db"))   # the search triggers' tokenizer
     try:
         change(db)
         db.commit()

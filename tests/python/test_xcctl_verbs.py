@@ -25,6 +25,7 @@ import pytest
 
 import checks
 
+import searchlib
 import xcwire
 from conftest import REPO, Suite, key_file, running_suite, write_json
 
@@ -641,7 +642,7 @@ def tamper(s, sql, *params):
     """Stops intake, runs sql on its SQLite file, starts it again (same ports)."""
     d = s.deployments["intake"]
     assert d.end_process() == 0
-    db = sqlite3.connect(os.path.join(s.folder, "intake.db"))
+    db = searchlib.connect(os.path.join(s.folder, "intake.db"))   # the search triggers' tokenizer
     try:
         n = db.execute(sql, params).rowcount
         db.commit()

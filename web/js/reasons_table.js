@@ -37,7 +37,7 @@ export const MESSAGES = {
   "intake.stats": "问题统计",
   "notify.ack": "确认通知", "notify.get": "查看通知", "notify.list": "通知列表",
   "notify.read": "读取通知", "notify.stats": "通知统计",
-  "problem.classify": "问题分类", "problem.get": "查看问题", "problem.list": "问题列表",
+  "problem.classify": "问题分类", "problem.get": "查看问题", "problem.list": "问题列表", "problem.search": "搜索问题",
   "problem.merge": "合并问题", "problem.report": "报告问题",
   "problem.ask": "向反映人提问", "problem.contact": "查看联系方式",
   "public.info": "码上巡信息", "public.report": "码上巡反映", "public.status": "凭查询码查看",
@@ -475,4 +475,12 @@ export const SERVICE_REASONS = [
   ["data.evidence[%zu]: no stored file %s (upload it first: policies.%s.files.hash_only is false)", "第 {1} 个佐证材料 {2} 尚未上传，请先上传文件"],
   ["no evidence file: the policy requires stored files", "没有佐证材料文件：按规定须上传文件"],
   ["evidence[%zu] ('%s') is a hash without a stored file: the policy requires stored files", "第 {1} 个佐证材料（{2}）只有校验值、没有文件：按规定须上传文件"],
+  // issue 25: search (common/search.c, services/intake/search.c)
+  ["the search has no term", "搜索内容为空，请输入要查找的词"],
+  ["the search text is not valid utf-8", "搜索内容含有无法识别的字符"],
+  ["search term %d has no letter, digit or chinese character", "第 {1} 个搜索词不含汉字、字母或数字"],
+  ["the search has more than %d terms", "搜索词过多，最多 {1} 个"],
+  ["data.q: more than %d characters", "搜索内容过长，最多 {1} 个字"],
+  ["data.q: %s", "搜索内容：{1:reason}"],
+  ["problem %lld left the search index", "问题 {1} 不在检索索引中，请联系管理员"],
 ];
