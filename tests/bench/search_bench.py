@@ -336,7 +336,7 @@ def run_5y(folder, wrong, holder):
         wrong.append(f"intake's store holds {len(store.problems)} problems, not {want}")
     queries = query_set_5y(store, SEARCHES_5Y, random.Random(SEED))
     check = make_check(store, categories_subtree(intake, suite.office))
-    timed_searches(intake, suite.office, queries[:10], check, wrong)      # warm: the pages in the cache
+    timed_searches(intake, suite.office, queries[:10], lambda q, got: None, wrong)   # warm: pages in the cache
     load_before = load_average()
     search_ms, health_ms = timed_searches(intake, suite.office, queries, check, wrong)
     if len(search_ms) != len(queries):
@@ -385,8 +385,8 @@ def query_set_1m(n, rng, n_rounds, n_units, years, cats):
 
 def index_bytes(con, table):
     """The bytes on disk of an FTS5 table's shadow tables and their indexes (dbstat)."""
-    return con.execute("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE ? OR name IN"
-                       " (SELECT name FROM sqlite_master WHERE tbl_name LIKE ?)",
+    return con.execute("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE ? ESCAPE '\\' OR name IN"
+                       " (SELECT name FROM sqlite_master WHERE tbl_name LIKE ? ESCAPE '\\')",
                        (table + "\\_%", table + "\\_%")).fetchone()[0]
 
 
@@ -507,7 +507,7 @@ def the_million(folder, wrong):
                     return f"count {got['count']} (capped {got['count_capped']}), by definition {want}"
             return None
 
-        timed_searches(client, suite2.office, queries[:10], check, wrong, timeout=120)   # warm
+        timed_searches(client, suite2.office, queries[:10], lambda q, got: None, wrong, timeout=120)   # warm
         search_ms, health_ms = timed_searches(client, suite2.office, queries, check, wrong, timeout=120)
         reader.close()
         if len(search_ms) != len(queries):
