@@ -21,16 +21,21 @@
     " AND (?2 IS NULL OR p.round = ?2) AND (?3 IS NULL OR p.unit = ?3)"                          \
     " AND (?4 IS NULL OR p.category IN (SELECT value FROM json_each (?4)))"                      \
     " AND (?5 IS NULL OR p.status = ?5) AND (?6 IS NULL OR p.found_on BETWEEN ?6 AND ?7)"        \
-    " AND (?8 IS NULL OR (?8 = 'city' AND r.owner_district IS NULL) OR r.owner_district = ?8)"
+    " AND (?8 IS NULL OR (?8 = 'city' AND r.id IS NOT NULL AND r.owner_district IS NULL)"          \
+    " OR r.owner_district = ?8)"
 
 /*  Counted up to ?9 rows (count_max + 1). */
 #define S_COUNT(scope) "SELECT count(*) FROM (SELECT 1" S_WHERE " AND" scope " LIMIT ?9)"
 
 /*  The page's ids by rank: bm25 with the policy's weights ?10-?12 (lower is better), ties by
-    id descending (the newer first); ?13 rows from ?14. */
+    id descending (the newer first); ?13 rows from ?14. Ranked are the newest ?15 matches
+    (policies.intake.search.rank_max): FTS5 gives them in rowid order without a sort, so a
+    term in half a million problems costs rank_max bm25 scores, not half a million and their
+    sort (tests/bench/search_bench.py: 1.2 s for 村 at 1,000,000 problems otherwise). */
 #define S_PAGE(scope)                                                                            \
-    "SELECT p.id, bm25 (problem_search, ?10, ?11, ?12) AS score" S_WHERE " AND" scope            \
-    " ORDER BY score, p.id DESC LIMIT ?13 OFFSET ?14"
+    "SELECT id, score FROM (SELECT p.id AS id, bm25 (problem_search, ?10, ?11, ?12) AS score"    \
+    S_WHERE " AND" scope " ORDER BY problem_search.rowid DESC LIMIT ?15)"                        \
+    " ORDER BY score, id DESC LIMIT ?13 OFFSET ?14"
 
 /*  One result's fields and marks, computed for the page's rows only (not for every match). */
 static const char s_row_sql[] =
@@ -192,6 +197,7 @@ intake_problem_search (xc_call_t *call, void *state)
         sqlite3_bind_int (stmt, 12, policy->w_unit_names);
         sqlite3_bind_int64 (stmt, 13, limit + 1);
         sqlite3_bind_int64 (stmt, 14, offset);
+        sqlite3_bind_int (stmt, 15, policy->rank_max);
         while ((step = sqlite3_step (stmt)) == SQLITE_ROW && n <= limit) {
             ids[n] = sqlite3_column_int64 (stmt, 0);
             scores[n++] = sqlite3_column_double (stmt, 1);
