@@ -64,7 +64,7 @@ typedef struct {
 typedef struct {
     int w_summary, w_detail, w_unit_names;   /* bm25's column weights */
     int count_max;                   /* matches counted at most (count_capped beyond) */
-    int rank_max;                    /* the newest matches ranked by bm25 at most (search.c) */
+    int rank_window;                 /* the newest matches ranked and paged (>= 1100: offset + limit) */
     int max_terms;                   /* terms in one search */
     int snippet_tokens;              /* characters or words in a snippet */
 } intake_search_policy_t;

@@ -58,8 +58,7 @@ static const xc_field_t s_search_weights[] = {
 static const xc_field_t s_search_fields[] = {
     { .name = "weights", .type = XC_T_OBJECT, .fields = s_search_weights },
     { .name = "count_max", .type = XC_T_INTEGER, .min = 1, .max = 1000000 },
-    /* at least the deepest page (offset 1000 + limit 100), so paging never runs past it */
-    { .name = "rank_max", .type = XC_T_INTEGER, .min = 1100, .max = 1000000 },
+    { .name = "rank_window", .type = XC_T_INTEGER, .min = 1100, .max = 1000000 },
     { .name = "max_terms", .type = XC_T_INTEGER, .min = 1, .max = 32 },
     { .name = "snippet_tokens", .type = XC_T_INTEGER, .min = 4, .max = 64 },
     { .name = NULL },
@@ -186,7 +185,7 @@ s_search_load (intake_search_policy_t *search, const json_t *section)
     search->w_detail = s_int (weights, "detail", 2);
     search->w_unit_names = s_int (weights, "unit_names", 5);
     search->count_max = s_int (section, "count_max", 10000);
-    search->rank_max = s_int (section, "rank_max", 2000);
+    search->rank_window = s_int (section, "rank_window", 2000);
     search->max_terms = s_int (section, "max_terms", 8);
     search->snippet_tokens = s_int (section, "snippet_tokens", 24);
 }

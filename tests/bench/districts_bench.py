@@ -206,7 +206,7 @@ def copy_districts(db_path, ks):
                             for v, is_id in zip(row, ids))
                 if new != row:            # a row that names nothing of QX01 is nobody's copy
                     out.append(new)
-        con.executemany(f"INSERT INTO {t} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", out)
+        searchlib.insert_many(con, t, names, out)      # few statements: the search triggers (searchlib)
         added[t] = len(out)
     con.execute("COMMIT")
     con.close()

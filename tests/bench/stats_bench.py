@@ -232,8 +232,8 @@ def insert_rows(con, table, rows, sample):
     cols = {c[1]: c for c in con.execute(f"PRAGMA table_info({table})")}
     names = [n for n, c in cols.items()
              if (n in sample and not (sample[n] is None and c[4] is not None)) or (n not in sample and c[3] and c[4] is None)]
-    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    con.executemany(sql, ([column_value(table, cols[n], r) for n in names] for r in rows))
+    # in few statements: the search triggers on problems would make a row-by-row load slow (searchlib)
+    searchlib.insert_many(con, table, names, ([column_value(table, cols[n], r) for n in names] for r in rows))
 
 
 def the_million(folder, wrong):

@@ -1,10 +1,10 @@
-"""problem.search ranks the newest policies.intake.search.rank_max matches (docs/services/intake.md,
+"""problem.search ranks the newest policies.intake.search.rank_window matches (docs/services/intake.md,
 "Search"): a common term's best match among older problems is not scored, one within them is;
 count still counts every match; owner "city" takes only problems of the city's rounds.
 
 One world: xc-intake made its store, 1,300 problems were written into it straight with SQLite
 (tests/python/searchlib.py: the store's triggers index them), then xc-intake started again on it
-with rank_max 1100 (the least the policy takes).
+with rank_window 1100 (the least the policy takes).
 """
 import os
 import sys
@@ -18,13 +18,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from stats_bench import insert_rows  # noqa: E402  (fills every NOT NULL column of the schema)
 
 N = 1300
-RANK_MAX = 1100
-POLICIES = {"intake": {"search": {"rank_max": RANK_MAX}}}
+RANK_WINDOW = 1100
+POLICIES = {"intake": {"search": {"rank_window": RANK_WINDOW}}}
 
 
 @pytest.fixture(scope="module")
 def w(tmp_path_factory):
-    folder = str(tmp_path_factory.mktemp("rank_max"))
+    folder = str(tmp_path_factory.mktemp("rank_window"))
     principals = {"office": ("office", "office", {}), "team": ("team-1", "team", {})}
     made = Suite(folder, ["intake"], principals, POLICIES)
     made.start()
@@ -66,18 +66,18 @@ def search(w, **data):
     return reply["data"]
 
 
-def test_a_common_term_ranks_the_newest_rank_max_and_counts_every_match(w):
+def test_a_common_term_ranks_the_newest_rank_window_and_counts_every_match(w):
     page = search(w, q="公车", limit=100)
     assert page["count"] == N and page["count_capped"] is False
     ids = [int(r["id"]) for r in page["results"]]
     # problem 1 is bm25's best but older than the newest 1100 matches: not ranked
     assert 1 not in ids
-    assert all(i > N - RANK_MAX for i in ids), ids
+    assert all(i > N - RANK_WINDOW for i in ids), ids
     scores = [float(r["score"]) for r in page["results"]]
     assert scores == sorted(scores, reverse=True)
 
 
-def test_within_rank_max_the_best_match_comes_first(w):
+def test_within_rank_window_the_best_match_comes_first(w):
     # the words of problem 1 alone: only it and those within the newest 1100 can match
     page = search(w, q="公车公车")
     assert page["count"] == 1 and [int(r["id"]) for r in page["results"]] == [1]
