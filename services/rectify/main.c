@@ -120,6 +120,45 @@ static const xc_migration_t s_migrations[] = {
       " WHERE typeof (item) = 'integer' AND item > 0;" },
     /* issue 24: evidence files, encrypted, and the items naming them (common/files.h) */
     { "evidence files", XC_FILES_MIGRATION },
+    /* issue 25: full-text search (search.c). item_search holds each item's own copy of its
+       text (so snippet() works), written from the view item_search_text by triggers in the
+       record's own transaction: an item, its measures (text, owner, lead leader) and every
+       name its unit has had. The rows already there are indexed here. */
+    { "search",
+      "CREATE VIEW item_search_text (id, summary, detail, measures, unit_names) AS SELECT i.id,"
+      " coalesce (i.summary, ''), coalesce (i.detail, ''),"
+      " coalesce ((SELECT group_concat (t, '；') FROM (SELECT m.text || '（' || m.owner || '，' || m.lead_leader || '）'"
+      " AS t FROM measures m WHERE m.item = i.id ORDER BY m.n)), ''),"
+      " coalesce ((SELECT group_concat (name, '；') FROM (SELECT name FROM unit_names WHERE unit = i.unit ORDER BY n)),"
+      " (SELECT name FROM units WHERE id = i.unit), '') FROM items i;"
+      "CREATE VIRTUAL TABLE item_search USING fts5 (summary, detail, measures, unit_names, tokenize = 'xc_bigram');"
+      "INSERT INTO item_search (rowid, summary, detail, measures, unit_names) SELECT * FROM item_search_text;"
+      "CREATE TRIGGER item_search_insert AFTER INSERT ON items BEGIN"
+      " INSERT INTO item_search (rowid, summary, detail, measures, unit_names)"
+      " SELECT * FROM item_search_text WHERE id = new.id; END;"
+      "CREATE TRIGGER item_search_update AFTER UPDATE OF summary, detail, unit ON items BEGIN"
+      " DELETE FROM item_search WHERE rowid = old.id;"
+      " INSERT INTO item_search (rowid, summary, detail, measures, unit_names)"
+      " SELECT * FROM item_search_text WHERE id = new.id; END;"
+      "CREATE TRIGGER item_search_delete AFTER DELETE ON items BEGIN"
+      " DELETE FROM item_search WHERE rowid = old.id; END;"
+      "CREATE TRIGGER item_search_measure_insert AFTER INSERT ON measures BEGIN"
+      " DELETE FROM item_search WHERE rowid = new.item;"
+      " INSERT INTO item_search (rowid, summary, detail, measures, unit_names)"
+      " SELECT * FROM item_search_text WHERE id = new.item; END;"
+      "CREATE TRIGGER item_search_measure_update AFTER UPDATE OF text, owner, lead_leader ON measures BEGIN"
+      " DELETE FROM item_search WHERE rowid IN (old.item, new.item);"
+      " INSERT INTO item_search (rowid, summary, detail, measures, unit_names)"
+      " SELECT * FROM item_search_text WHERE id IN (old.item, new.item); END;"
+      "CREATE TRIGGER item_search_measure_delete AFTER DELETE ON measures BEGIN"
+      " DELETE FROM item_search WHERE rowid = old.item;"
+      " INSERT INTO item_search (rowid, summary, detail, measures, unit_names)"
+      " SELECT * FROM item_search_text WHERE id = old.item; END;"
+      /* a renamed unit: its items are found by old and new names */
+      "CREATE TRIGGER item_search_unit_name AFTER INSERT ON unit_names BEGIN"
+      " DELETE FROM item_search WHERE rowid IN (SELECT id FROM items WHERE unit = new.unit);"
+      " INSERT INTO item_search (rowid, summary, detail, measures, unit_names)"
+      " SELECT * FROM item_search_text WHERE id IN (SELECT id FROM items WHERE unit = new.unit); END;" },
 };
 
 static const char *const s_readers[] = { "office", "service", "unit", "discipline", "audit", "district", NULL };

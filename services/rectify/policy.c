@@ -6,6 +6,7 @@
 #include "common/codec.h"
 #include "common/files.h"
 #include "common/schema.h"
+#include "common/search_query.h"
 #include "services/rectify/rectify.h"
 
 const char *const rectify_parts[4] = { "leadership", "responsibility", "task_completion", "satisfaction" };
@@ -92,6 +93,24 @@ const xc_field_t rectify_evidence_policy_fields[] = {
     { .name = "signoff_requires_files", .type = XC_T_BOOLEAN },
     { .name = NULL },
 };
+/* policies.rectify.search (search.c): item_search's columns, in the table's order, and their
+   default bm25 weights: a word in the summary weighs most, then the measures, the detail and the unit's names */
+static const char *const s_search_columns[] = { "summary", "detail", "measures", "unit_names", NULL };
+static const int s_search_weights[] = { 10, 2, 5, 5 };
+
+static const xc_field_t s_search_weight_fields[] = {
+    XC_SEARCH_WEIGHT ("summary"), XC_SEARCH_WEIGHT ("detail"), XC_SEARCH_WEIGHT ("measures"),
+    XC_SEARCH_WEIGHT ("unit_names"),
+    { .name = NULL },
+};
+const xc_field_t rectify_search_policy_fields[] = { XC_SEARCH_POLICY_FIELDS (s_search_weight_fields) };
+
+void
+rectify_search_policy_load (rectify_policy_t *policy, const json_t *given)
+{
+    xc_search_policy_load (&policy->search, given, s_search_columns, s_search_weights);
+}
+
 static const xc_field_t s_fields[] = {
     { .name = "documents", .type = XC_T_OBJECT, .fields = s_documents_fields },
     { .name = "history_roles", .type = XC_T_ARRAY, .max = RECTIFY_MAX_ROLES, .items = &s_role },
@@ -106,6 +125,8 @@ static const xc_field_t s_fields[] = {
     /* evidence files (common/files.h, services/rectify/files.c, docs/files.md) */
     { .name = "files", .type = XC_T_OBJECT, .fields = xc_files_policy_fields },
     { .name = "evidence", .type = XC_T_OBJECT, .fields = rectify_evidence_policy_fields },
+    /* full-text search (search.c) */
+    { .name = "search", .type = XC_T_OBJECT, .fields = rectify_search_policy_fields },
     { .name = NULL },
 };
 
@@ -410,6 +431,8 @@ rectify_policy_load (rectify_policy_t *policy, const xc_config_t *cfg, xc_err_t 
         rc = s_load_districts (policy, merged, json_object_get (section, "districts"), err);
     if (rc == 0)
         rc = s_load_documents (policy, json_object_get (section, "documents"), err);
+    if (rc == 0)
+        rectify_search_policy_load (policy, json_object_get (section, "search"));
     if (rc != 0)
         rectify_policy_clear (policy);
     if (rc != 0 && err)

@@ -10,9 +10,8 @@
 
 #define OVERDUE RECTIFY_SQL_OVERDUE
 /* The items (or visits, interviews: any table aliased i with round and unit) a query counts:
-   ?2 round, ?3 unit, ?4 the reader's units (NULL: all). */
-#define FILTER "(?2 IS NULL OR i.round = ?2) AND (?3 IS NULL OR i.unit = ?3)" \
-               " AND (?4 IS NULL OR i.unit IN (SELECT value FROM json_each (?4)))"
+   ?2 round, ?3 unit; what the reader may read is rectify_reach's (scope.c). */
+#define FILTER "(?2 IS NULL OR i.round = ?2) AND (?3 IS NULL OR i.unit = ?3)"
 
 json_t *
 rectify_rate (long long part, long long of)
@@ -25,10 +24,9 @@ rectify_rate (long long part, long long of)
     return json_string (text);
 }
 
-/*  Binds today, the round and unit filters of data and the reader's units, as far as stmt
-    has parameters. */
+/*  Binds today, the round and unit filters of data, as far as stmt has parameters. */
 static void
-s_bind_filter (xc_call_t *call, sqlite3_stmt *stmt, const char *units)
+s_bind_filter (xc_call_t *call, sqlite3_stmt *stmt)
 {
     const json_t *data = xc_call_msg (call)->data;
     char today[XC_DATE_LEN + 1];
@@ -39,8 +37,6 @@ s_bind_filter (xc_call_t *call, sqlite3_stmt *stmt, const char *units)
         sqlite3_bind_text (stmt, 2, json_string_value (json_object_get (data, "round")), -1, SQLITE_STATIC);
     if (n >= 3)
         sqlite3_bind_text (stmt, 3, json_string_value (json_object_get (data, "unit")), -1, SQLITE_STATIC);
-    if (n >= 4)
-        sqlite3_bind_text (stmt, 4, units, -1, SQLITE_STATIC);
 }
 
 json_t *
@@ -214,44 +210,35 @@ int
 rectify_list (xc_call_t *call, void *state)
 {
     const json_t *data = xc_call_msg (call)->data;
-    const char *owner, *district;
-    if (rectify_owner_filter (call, &owner, &district) != 0)
-        return -1;
-    char *units;
-    if (rectify_scope_units (call, state, &units) != 0)
+    rectify_reach_t reach;
+    if (rectify_reach (call, state, "i", &reach) != 0)
         return -1;
     int limit = xc_page_limit (data);
     json_t *overdue = json_object_get (data, "overdue");
-    /* a district office's rounds and the owner filter as IN over the rounds' indexes, so that
-       SQLite reads the items of those rounds only (items_by_round_state) */
-    char scope[512] = "1", by_owner[512], sql[2048];
-    if (district)
-        rectify_district_clause (scope, sizeof scope, "i", 10);
-    rectify_owner_clause (by_owner, sizeof by_owner, "i", owner, 11);
+    char sql[4096];
     snprintf (sql, sizeof sql,
         "SELECT id, problem, round, unit, category, summary, class, state, opened_on, due, " OVERDUE
         ", category_name, " RECTIFY_ROUND_OWNER ("i") ", " FIRST_DUE ("due") ", " FIRST_DUE ("policy_source") " FROM items i WHERE " FILTER
         " AND (?5 IS NULL OR state = ?5) AND (?6 IS NULL OR class = ?6)"
-        " AND (?7 IS NULL OR " OVERDUE " = ?7) AND %s AND %s AND id > ?8 ORDER BY id LIMIT ?9", scope, by_owner);
+        " AND (?7 IS NULL OR " OVERDUE " = ?7) AND %s AND id > ?8 ORDER BY id LIMIT ?9", reach.sql);
     sqlite3_stmt *stmt = xc_call_stmt (call, sql);
     if (!stmt) {
-        free (units);
+        rectify_reach_clear (&reach);
         return -1;
     }
-    s_bind_filter (call, stmt, units);
+    s_bind_filter (call, stmt);
+    rectify_reach_bind (stmt, &reach);
     sqlite3_bind_text (stmt, 5, json_string_value (json_object_get (data, "state")), -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 6, json_string_value (json_object_get (data, "class")), -1, SQLITE_STATIC);
     if (overdue)
         sqlite3_bind_int (stmt, 7, json_is_true (overdue));
     sqlite3_bind_int64 (stmt, 8, json_integer_value (json_object_get (data, "after")));
     sqlite3_bind_int (stmt, 9, limit + 1);
-    sqlite3_bind_text (stmt, 10, district, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 11, owner, -1, SQLITE_STATIC);
     s_list_light.rectify = state;
     s_list_light.today = xc_call_today (call);
     int rc = xc_call_page (call, stmt, limit, s_list_row, "id", "unable to list items");
     s_list_light.rectify = NULL;
-    free (units);
+    rectify_reach_clear (&reach);
     return rc;
 }
 

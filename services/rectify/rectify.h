@@ -19,6 +19,7 @@
 #include "common/calendar.h"
 #include "common/handler.h"
 #include "common/keys.h"
+#include "common/search_query.h"
 #include "common/service.h"
 
 #define RECTIFY_MAX_REGIMES 8
@@ -70,6 +71,7 @@ typedef struct {
        the order given; owned. A district's own entries have none of their own. */
     struct rectify_district_policy *districts;
     int n_districts;
+    xc_search_policy_t search;       /* policies.rectify.search (search.c) */
 } rectify_policy_t;
 
 #define RECTIFY_ID 65                   /* a district's id, with the NUL */
@@ -170,6 +172,21 @@ bool rectify_scope_acts (const xc_principal_t *principal, const char *unit);
 int rectify_scope_units (xc_call_t *call, const rectify_t *rectify, char **text_p);
 /*  The visibility class of a unit's events. */
 void rectify_visibility (const char *unit, char *out, size_t size);
+/*  What the sender reads of the items, as one SQL condition shared by rectify.list and
+    rectify.search (so that a search returns and counts exactly what the list does): the
+    reader's units (scope), a district office's rounds, and data's owner filter (a district
+    office may give only its own). The condition is on table alias (round and unit columns)
+    with parameters RECTIFY_REACH_PARAM .. +2, which rectify_reach_bind binds. -1 after
+    failing the call; rectify_reach_clear frees what a successful one holds. */
+#define RECTIFY_REACH_PARAM 40
+typedef struct {
+    char *units;                     /* scope units as JSON text; NULL: every unit; owned */
+    const char *district, *owner;    /* borrowed from the call */
+    char sql[1280];
+} rectify_reach_t;
+int rectify_reach (xc_call_t *call, const rectify_t *rectify, const char *alias, rectify_reach_t *reach);
+void rectify_reach_bind (sqlite3_stmt *stmt, const rectify_reach_t *reach);
+void rectify_reach_clear (rectify_reach_t *reach);
 
 /* items.c */
 int rectify_apply (xc_call_t *call, const char *source, const xc_event_t *event, void *state);
@@ -242,6 +259,9 @@ int rectify_interview (xc_call_t *call, void *state);
 /* queries.c */
 /* An item (table aliased i) is overdue: one of its running deadlines is past (?1 is today). */
 #define RECTIFY_SQL_OVERDUE "EXISTS (SELECT 1 FROM deadlines d WHERE d.item = i.id AND d.running AND d.due < ?1)"
+/* An item (table alias a) is of the category bound as parameter param, or under it. */
+#define RECTIFY_SQL_IN_CATEGORY(a, param) "(" a ".category = " param " OR EXISTS (SELECT 1 FROM json_each (" \
+                                          a ".category_path) WHERE value = " param "))"
 int rectify_get (xc_call_t *call, void *state);
 int rectify_list (xc_call_t *call, void *state);
 int rectify_round (xc_call_t *call, void *state);
@@ -252,6 +272,14 @@ json_t *rectify_rate (long long part, long long of);
     by rectify.list and rectify.stats so that both say the same. */
 json_t *rectify_item_light (const rectify_t *rectify, const char *due, const char *source, xc_date_t today,
                             bool ladder);
+
+/* search.c: rectify.search over items, measures and units' names, and its policy */
+/*  policy.c: policies.rectify.search's fields and, from the checked section (or NULL), the policy
+    with its defaults. */
+extern const xc_field_t rectify_search_policy_fields[];
+/*  policies.rectify.search (given: the checked section or NULL) with its defaults. */
+void rectify_search_policy_load (rectify_policy_t *policy, const json_t *given);
+int rectify_search (xc_call_t *call, void *state);
 
 /* stats.c */
 int rectify_stats (xc_call_t *call, void *state);

@@ -170,6 +170,18 @@ static const xc_field_t s_stats[] = {
     { .name = NULL },
 };
 
+/* rectify.search (search.c): words, the list's filters, a page by offset */
+static const xc_field_t s_search[] = {
+    { .name = "q", .type = XC_T_STRING, .required = true, .min = 1, .max = 100 },
+    { .name = "round", .type = XC_T_ID }, { .name = "owner", .type = XC_T_ID },
+    { .name = "unit", .type = XC_T_ID }, { .name = "category", .type = XC_T_ID },
+    { .name = "year", .type = XC_T_INTEGER, .min = 2000, .max = 2100 },
+    { .name = "state", .type = XC_T_STRING, .one_of = s_states },
+    { .name = "limit", .type = XC_T_INTEGER, .min = 1, .max = 100 },
+    { .name = "offset", .type = XC_T_INTEGER, .min = 0, .max = 1000 },
+    { .name = NULL },
+};
+
 /* document.issue (documents.c): what the document is and the signed events it was made from */
 static const xc_field_t s_source_fields[] = {
     { .name = "service", .type = XC_T_ID, .required = true },
@@ -248,6 +260,8 @@ static const xc_route_t s_routes[] = {
     { "file.status", XC_QUERY, s_file_uploaders, s_file_status, xc_files_status },
     { "file.read", XC_QUERY, s_file_readers, s_file_read, xc_files_read },
     { "file.check", XC_QUERY, s_file_checkers, s_file_check, xc_files_check },
+    /* as rectify.list: anyone may ask, and reads what the list would give it */
+    { "rectify.search", XC_QUERY, s_anyone, s_search, rectify_search },
 };
 
 const xc_route_t *

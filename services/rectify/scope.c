@@ -115,3 +115,36 @@ rectify_visibility (const char *unit, char *out, size_t size)
 {
     snprintf (out, size, "unit:%s", unit);
 }
+
+int
+rectify_reach (xc_call_t *call, const rectify_t *rectify, const char *alias, rectify_reach_t *reach)
+{
+    memset (reach, 0, sizeof *reach);
+    if (rectify_owner_filter (call, &reach->owner, &reach->district) != 0
+        || rectify_scope_units (call, rectify, &reach->units) != 0)
+        return -1;
+    /* a district office's rounds and the owner filter as IN over the rounds' indexes, so that
+       SQLite reads the items of those rounds only (items_by_round_state) */
+    char by_district[512] = "1", by_owner[512];
+    if (reach->district)
+        rectify_district_clause (by_district, sizeof by_district, alias, RECTIFY_REACH_PARAM + 1);
+    rectify_owner_clause (by_owner, sizeof by_owner, alias, reach->owner, RECTIFY_REACH_PARAM + 2);
+    snprintf (reach->sql, sizeof reach->sql, "(?%d IS NULL OR %s.unit IN (SELECT value FROM json_each (?%d)))"
+              " AND %s AND %s", RECTIFY_REACH_PARAM, alias, RECTIFY_REACH_PARAM, by_district, by_owner);
+    return 0;
+}
+
+void
+rectify_reach_bind (sqlite3_stmt *stmt, const rectify_reach_t *reach)
+{
+    sqlite3_bind_text (stmt, RECTIFY_REACH_PARAM, reach->units, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, RECTIFY_REACH_PARAM + 1, reach->district, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, RECTIFY_REACH_PARAM + 2, reach->owner, -1, SQLITE_STATIC);
+}
+
+void
+rectify_reach_clear (rectify_reach_t *reach)
+{
+    free (reach->units);
+    reach->units = NULL;
+}

@@ -41,8 +41,7 @@ s_where (char *out, size_t size, const char *date, const char *level, const char
 }
 
 /* the category and everything under it */
-#define ITEM_CATEGORY(a) "(" a ".category = ?11 OR EXISTS (SELECT 1 FROM json_each (" a ".category_path)" \
-                         " WHERE value = ?11))"
+#define ITEM_CATEGORY(a) RECTIFY_SQL_IN_CATEGORY (a, "?11")
 /* a unit's visit or interview in a round is of a category when one of its items there is */
 #define UNIT_CATEGORY "EXISTS (SELECT 1 FROM items c WHERE coalesce (c.round, '') = i.round AND c.unit = i.unit" \
                       " AND " ITEM_CATEGORY ("c") ")"

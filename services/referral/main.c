@@ -106,6 +106,34 @@ static const xc_migration_t s_migrations[] = {
       " FROM outbox WHERE type <> 'lead.read' LIMIT -1) WHERE typeof (referral) = 'integer' AND referral > 0;" },
     /* issue 24: evidence files, encrypted, and the referrals naming them (common/files.h) */
     { "evidence files", XC_FILES_MIGRATION },
+    /* issue 25: full-text search (search.c). referral_search holds each referral's own copy of
+       its text (so snippet() works), written from the view referral_search_text by triggers in
+       the record's own transaction: the title, the content's texts that people wrote (those
+       with a character beyond ASCII: not the ids and dates an event carries; a lead's content
+       not at all: reading it is referral.get's logged read) and every name its unit has had.
+       The rows already there are indexed here. */
+    { "search",
+      "CREATE VIEW referral_search_text (id, title, content, unit_names) AS SELECT r.id, r.title,"
+      " CASE WHEN r.kind = 'lead' THEN '' WHEN json_valid (r.content) THEN coalesce ((SELECT group_concat (value, '；') FROM json_tree (r.content)"
+      " WHERE type = 'text' AND value GLOB '*[^ -~]*'), '') ELSE r.content END,"
+      " coalesce ((SELECT group_concat (name, '；') FROM (SELECT name FROM unit_names WHERE unit = r.unit"
+      " ORDER BY from_on)), '') FROM referrals r;"
+      "CREATE VIRTUAL TABLE referral_search USING fts5 (title, content, unit_names, tokenize = 'xc_bigram');"
+      "INSERT INTO referral_search (rowid, title, content, unit_names) SELECT * FROM referral_search_text;"
+      "CREATE TRIGGER referral_search_insert AFTER INSERT ON referrals BEGIN"
+      " INSERT INTO referral_search (rowid, title, content, unit_names)"
+      " SELECT * FROM referral_search_text WHERE id = new.id; END;"
+      "CREATE TRIGGER referral_search_update AFTER UPDATE OF title, content, unit ON referrals BEGIN"
+      " DELETE FROM referral_search WHERE rowid = old.id;"
+      " INSERT INTO referral_search (rowid, title, content, unit_names)"
+      " SELECT * FROM referral_search_text WHERE id = new.id; END;"
+      "CREATE TRIGGER referral_search_delete AFTER DELETE ON referrals BEGIN"
+      " DELETE FROM referral_search WHERE rowid = old.id; END;"
+      /* a renamed unit: its referrals are found by old and new names */
+      "CREATE TRIGGER referral_search_unit_name AFTER INSERT ON unit_names BEGIN"
+      " DELETE FROM referral_search WHERE rowid IN (SELECT id FROM referrals WHERE unit = new.unit);"
+      " INSERT INTO referral_search (rowid, title, content, unit_names)"
+      " SELECT * FROM referral_search_text WHERE id IN (SELECT id FROM referrals WHERE unit = new.unit); END;" },
 };
 
 static const char *const s_anyone[] = { "*", NULL };

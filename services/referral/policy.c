@@ -5,6 +5,7 @@
 
 #include "common/files.h"
 #include "common/schema.h"
+#include "common/search_query.h"
 #include "services/referral/referral.h"
 
 static const xc_field_t s_day = { .type = XC_T_INTEGER, .min = 1, .max = 366 };
@@ -41,6 +42,23 @@ static const xc_field_t s_district_fields[] = {
     { .name = NULL },
 };
 static const xc_field_t s_district = { .type = XC_T_OBJECT, .fields = s_district_fields };
+/* policies.referral.search (search.c): referral_search's columns in the table's order and
+   their default bm25 weights */
+static const char *const s_search_columns[] = { "title", "content", "unit_names", NULL };
+static const int s_search_weights[] = { 10, 2, 5 };
+
+static const xc_field_t s_search_weight_fields[] = {
+    XC_SEARCH_WEIGHT ("title"), XC_SEARCH_WEIGHT ("content"), XC_SEARCH_WEIGHT ("unit_names"),
+    { .name = NULL },
+};
+const xc_field_t referral_search_policy_fields[] = { XC_SEARCH_POLICY_FIELDS (s_search_weight_fields) };
+
+void
+referral_search_policy_load (referral_policy_t *policy, const json_t *given)
+{
+    xc_search_policy_load (&policy->search, given, s_search_columns, s_search_weights);
+}
+
 static const xc_field_t s_fields[] = {
     { .name = "due", .type = XC_T_OBJECT, .fields = s_due_fields },
     { .name = "period_end", .type = XC_T_STRING, .one_of = s_period_ends },
@@ -52,6 +70,8 @@ static const xc_field_t s_fields[] = {
     { .name = "districts", .type = XC_T_MAP, .max = REFERRAL_MAX_DISTRICTS, .items = &s_district },
     /* evidence files (common/files.h, docs/files.md) */
     { .name = "files", .type = XC_T_OBJECT, .fields = xc_files_policy_fields },
+    /* full-text search (search.c) */
+    { .name = "search", .type = XC_T_OBJECT, .fields = referral_search_policy_fields },
     { .name = NULL },
 };
 
@@ -177,6 +197,7 @@ referral_policy_load (referral_policy_t *policy, const xc_config_t *cfg, xc_err_
     if (s_rules_load (city, section, "policies.referral", err) != 0
         || s_districts_load (policy, section, err) != 0)
         goto done;
+    referral_search_policy_load (policy, json_object_get (section, "search"));
     /* who may load history (occurred_on), and how long a referral loaded from it stays quiet */
     const json_t *roles = json_object_get (section, "history_roles");
     if (!roles)

@@ -194,37 +194,56 @@ s_list_row (sqlite3_stmt *stmt)
 /* Overdue: past its due date without a first disposal (its feedback). */
 #define OVERDUE "(disposed_on IS NULL AND due < ?1)"
 
-/*  Who reads which rows: the office every one; a district office those sent to it and, when
-    its lead_access is status or full, those of the rounds it owns, by their indexes (target, id)
-    and (owner_district, id), so its list costs what its own rows cost; anyone else those sent
-    to it. The last column says whether the row is shown whole. */
+int
+referral_reach (xc_call_t *call, const referral_t *referral, const char *alias, referral_reach_t *reach)
+{
+    memset (reach, 0, sizeof *reach);
+    if (xc_call_district (call, &reach->district) != 0)
+        return -1;
+    referral_lead_access_t access = referral_policy_lead_access (&referral->policy, reach->district);
+    bool office = xc_call_role_is (call, "office");
+    reach->iss = xc_call_iss (call);
+    /* whole rows: the office's, and a district's whose lead_access is full */
+    reach->whole_all = office || (reach->district && access == REFERRAL_LEADS_FULL);
+    const int p = REFERRAL_REACH_PARAM;
+    if (office)
+        snprintf (reach->rows, sizeof reach->rows, "1");
+    else if (reach->district && access != REFERRAL_LEADS_NONE)
+        snprintf (reach->rows, sizeof reach->rows, "%s.id IN (SELECT id FROM referrals WHERE target = ?%d UNION ALL"
+                  " SELECT id FROM referrals WHERE owner_district = ?%d AND target <> ?%d)", alias, p, p + 1, p);
+    else
+        snprintf (reach->rows, sizeof reach->rows, "%s.target = ?%d", alias, p);
+    snprintf (reach->whole, sizeof reach->whole, "(?%d OR %s.target = ?%d)", p + 2, alias, p);
+    return 0;
+}
+
+void
+referral_reach_bind (sqlite3_stmt *stmt, const referral_reach_t *reach)
+{
+    sqlite3_bind_text (stmt, REFERRAL_REACH_PARAM, reach->iss, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, REFERRAL_REACH_PARAM + 1, reach->district, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, REFERRAL_REACH_PARAM + 2, reach->whole_all);
+}
+
 static const char s_list_sql[] =
     "SELECT id, kind, target, problem, title, state, method, due, " OVERDUE ", round, unit, %s,"
-    " category_name, referred_on, ?10 OR target = ?6 FROM referrals"
-    " WHERE %s (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR target = ?3) AND (?4 IS NULL OR state = ?4)"
+    " category_name, referred_on, %s FROM referrals"
+    " WHERE %s AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR target = ?3) AND (?4 IS NULL OR state = ?4)"
     " AND (?5 IS NULL OR " OVERDUE " = ?5) AND id > ?7 ORDER BY id LIMIT ?8";
 
 int
 referral_list (xc_call_t *call, void *state)
 {
-    const referral_t *referral = state;
     const json_t *data = xc_call_msg (call)->data;
-    const char *district;
-    if (xc_call_district (call, &district) != 0)
+    referral_reach_t reach;
+    if (referral_reach (call, state, "referrals", &reach) != 0)
         return -1;
-    referral_lead_access_t access = referral_policy_lead_access (&referral->policy, district);
-    bool office = xc_call_role_is (call, "office");
     int limit = xc_page_limit (data);
     char today[XC_DATE_LEN + 1];
     xc_date_format (xc_call_today (call), today);
     json_t *overdue = json_object_get (data, "overdue");
     char sql[2048];
-    snprintf (sql, sizeof sql, s_list_sql, referral_name_at_sql,
-              office ? ""
-              : district && access != REFERRAL_LEADS_NONE
-                  ? "id IN (SELECT id FROM referrals WHERE target = ?6 UNION ALL"
-                    " SELECT id FROM referrals WHERE owner_district = ?9 AND target <> ?6) AND"
-                  : "target = ?6 AND");
+    snprintf (sql, sizeof sql, s_list_sql, referral_name_at_sql, reach.whole, reach.rows);
     sqlite3_stmt *stmt = xc_call_stmt (call, sql);
     if (!stmt)
         return -1;
@@ -234,13 +253,9 @@ referral_list (xc_call_t *call, void *state)
     sqlite3_bind_text (stmt, 4, json_string_value (json_object_get (data, "state")), -1, SQLITE_STATIC);
     if (overdue)
         sqlite3_bind_int (stmt, 5, json_is_true (overdue));
-    /* everyone but the office sees only what was sent to them */
-    sqlite3_bind_text (stmt, 6, xc_call_iss (call), -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 7, json_integer_value (json_object_get (data, "after")));
     sqlite3_bind_int (stmt, 8, limit + 1);
-    sqlite3_bind_text (stmt, 9, district, -1, SQLITE_STATIC);
-    /* whole rows: the office's, and a district's whose lead_access is full */
-    sqlite3_bind_int (stmt, 10, office || (district && access == REFERRAL_LEADS_FULL));
+    referral_reach_bind (stmt, &reach);
     return xc_call_page (call, stmt, limit, s_list_row, "id", "unable to list referrals");
 }
 

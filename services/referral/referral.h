@@ -13,6 +13,7 @@
 
 #include "common/calendar.h"
 #include "common/handler.h"
+#include "common/search_query.h"
 #include "common/service.h"
 
 #define REFERRAL_MAX_WARNINGS 8
@@ -60,6 +61,7 @@ typedef struct {
        "organizational_handling": [{"id", "name"}]}: the kinds of a person's outcome */
     json_t *outcomes;
     json_t *definitions;             /* {figure: Chinese sentence}: replaces the built-in ones */
+    xc_search_policy_t search;       /* policies.referral.search (search.c) */
 } referral_policy_t;
 
 typedef struct {
@@ -203,5 +205,29 @@ int referral_list (xc_call_t *call, void *state);
 int referral_stats (xc_call_t *call, void *state);
 /* referral.outcome_kinds: the policy's forms and kinds of a person's outcome */
 int referral_outcome_kinds (xc_call_t *call, void *state);
+/*  Who reads which referrals, shared by referral.list and referral.search (so that a search
+    returns and counts exactly what the list shows): the office every one; a district office
+    those sent to it and, when its lead_access is status or full, those of the rounds it owns
+    (by the indexes (target, id) and (owner_district, id)); anyone else those sent to it.
+    rows: the SQL condition on alias for the rows read; whole: the condition for a row read
+    whole (its title and content; a district's row under lead_access status is read without
+    them). Parameters REFERRAL_REACH_PARAM .. +2, bound by referral_reach_bind. -1 after
+    failing the call. */
+#define REFERRAL_REACH_PARAM 40
+typedef struct {
+    const char *district, *iss;      /* borrowed from the call */
+    bool whole_all;
+    char rows[512], whole[128];
+} referral_reach_t;
+int referral_reach (xc_call_t *call, const referral_t *referral, const char *alias, referral_reach_t *reach);
+void referral_reach_bind (sqlite3_stmt *stmt, const referral_reach_t *reach);
+
+/* search.c: referral.search over the referrals' titles, contents and units' names */
+/*  policy.c: policies.referral.search's fields and, from the checked section (or NULL), the policy
+    with its defaults. */
+extern const xc_field_t referral_search_policy_fields[];
+/*  policies.referral.search (given: the checked section or NULL) with its defaults. */
+void referral_search_policy_load (referral_policy_t *policy, const json_t *given);
+int referral_search (xc_call_t *call, void *state);
 
 #endif

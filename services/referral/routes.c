@@ -123,6 +123,18 @@ static const xc_field_t s_list[] = {
     { .name = NULL },
 };
 
+/* referral.search (search.c): words, the filters, a page by offset */
+static const xc_field_t s_search[] = {
+    { .name = "q", .type = XC_T_STRING, .required = true, .min = 1, .max = 100 },
+    { .name = "round", .type = XC_T_ID }, { .name = "owner", .type = XC_T_ID },
+    { .name = "unit", .type = XC_T_ID }, { .name = "category", .type = XC_T_ID },
+    { .name = "year", .type = XC_T_INTEGER, .min = 2000, .max = 2100 },
+    { .name = "state", .type = XC_T_STRING, .one_of = s_states },
+    { .name = "limit", .type = XC_T_INTEGER, .min = 1, .max = 100 },
+    { .name = "offset", .type = XC_T_INTEGER, .min = 0, .max = 1000 },
+    { .name = NULL },
+};
+
 /*  Transitions are open to every role here: the handler checks that the sender is the
     referral's target, whatever its role. referral.get is a command: each read is logged. */
 /* evidence files (common/files.h): whoever may be a referral's target uploads for its
@@ -157,6 +169,8 @@ static const xc_route_t s_routes[] = {
     { "file.status", XC_QUERY, s_file_users, s_file_status, xc_files_status },
     { "file.read", XC_QUERY, s_file_users, s_file_read, xc_files_read },
     { "file.check", XC_QUERY, s_file_checkers, s_file_check, xc_files_check },
+    /* as referral.list: anyone may ask, and reads what the list would give it whole */
+    { "referral.search", XC_QUERY, s_anyone, s_search, referral_search },
 };
 
 const xc_route_t *

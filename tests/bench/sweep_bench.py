@@ -30,7 +30,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import REPO, TINY, bench, comment, proc_kib  # noqa: E402
 
 sys.path.insert(0, os.path.join(REPO, "tests", "python"))
+import searchlib  # noqa: E402
 import xcwire  # noqa: E402
 from conftest import NOT_AFTER, NOT_BEFORE, write_json  # noqa: E402
 
@@ -151,7 +151,7 @@ def compact(obj):
 
 def fill_store(path, shape):
     """Writes shape's rows into the migrated, empty store at path in one transaction."""
-    db = sqlite3.connect(path, isolation_level=None)
+    db = searchlib.connect(path, isolation_level=None)   # items are indexed by triggers
     try:
         db.execute("PRAGMA journal_mode=MEMORY")      # left WAL again below
         db.execute("PRAGMA synchronous=OFF")

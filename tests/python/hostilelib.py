@@ -13,10 +13,10 @@ import hmac
 import json
 import os
 import re
-import sqlite3
 import time
 import urllib.parse
 
+import searchlib
 import xcwire
 from conftest import REPO, Suite, running_suite, write_json
 
@@ -334,7 +334,7 @@ class World:
         out = {}
         for name, path in self.databases.items():
             uri = "file:" + urllib.parse.quote(path) + "?mode=ro"
-            con = sqlite3.connect(uri, uri=True, timeout=10)
+            con = searchlib.connect(uri, uri=True, timeout=10)     # the search tables' tokenizer
             try:
                 tables = [r[0] for r in con.execute(
                     "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]

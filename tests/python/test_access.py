@@ -549,6 +549,7 @@ PROBES = {
     ("referral", "referral.list"): same({}),
     ("referral", "referral.stats"): same({}),
     ("referral", "referral.outcome_kinds"): same({}),
+    ("referral", "referral.search"): same({"q": "探针"}),
     ("rectify", "rectify.plan"): p_item(lambda w: {"measures": [
         {"text": "建立台账", "owner": "周青", "lead_leader": "李副镇长",
          "deadline": day(w, 20)}]}),
@@ -572,6 +573,7 @@ PROBES = {
     ("rectify", "rectify.export"): same({"list": "problems"}),
     ("rectify", "rectify.round"): same({"round": "R1"}),
     ("rectify", "rectify.stats"): same({}),
+    ("rectify", "rectify.search"): same({"q": "探针"}),
     ("rectify", "document.issue"): same({"kind": "rectify_notice", "round": "R1", "title": "探针", "recipient": "探针",
                                          "sources": [{"service": "intake", "seq": 1, "hash": "ab" * 32}],
                                          "content_sha256": "cd" * 32}),
@@ -691,6 +693,7 @@ DISTRICT_PROBES = {
     ("rectify", "rectify.list"): by_district(lambda w: {"in": {}, "out": {"owner": "city"}}),
     ("rectify", "rectify.round"): by_district(lambda w: {"in": {"round": "RD"}, "out": {"round": "R1"}}),
     ("rectify", "rectify.stats"): by_district(lambda w: {"in": {}, "out": {"owner": "city"}}),
+    ("rectify", "rectify.search"): by_district(lambda w: {"in": {"q": "探针"}, "out": {"q": "探针", "owner": "city"}}),
     ("rectify", "document.issue"): by_district(lambda w: {
         "in": {"kind": "rectify_notice", "round": "RD", "title": "区探针", "recipient": "探针",
                "sources": [{"service": "intake", "seq": 1, "hash": "ab" * 32}], "content_sha256": "cd" * 32},
@@ -842,6 +845,9 @@ def test_nobody_else_gets_the_lead_from_referral_lists_and_gets(world, attr):
     assert answer(w.call("referral", who, "referral.get", {"referral": w.lead})) == "forbidden"
     for filters in ({"kind": "lead"}, {"target": "discipline-a"}):
         assert w.pages("referral", who, "referral.list", filters) == []
+    # nor found by its words (the search reads what the list reads: issue 25)
+    found = w.call("referral", who, "referral.search", {"q": "违规收受礼金"})
+    assert answer(found) == "result" and found["data"]["count"] == 0 and MARK not in text_of(found), found
     # body A's own read, signed again by another with the same id: the other's own answer
     read, body = xcwire.seal(w.s.body_a, "referral", "referral.get", {"referral": w.lead})
     assert MARK in text_of(w.c["referral"].request(read, body))

@@ -191,8 +191,8 @@ def restart(s, change):
 # the migrations after issue 23's, each service's, with the tables each makes (issue 24's
 # public channel in intake, the evidence files: common/files.h), gone too when the store goes back before issue 23
 FILES = ["files", "file_chunks", "file_uploads", "file_parts", "file_refs"]
-LATER = {"intake": [["public_receipts", "public_questions"], FILES, ["problem_search"]], "rectify": [FILES],
-         "referral": [FILES]}
+LATER = {"intake": [["public_receipts", "public_questions"], FILES, ["problem_search"]],
+         "rectify": [FILES, ["item_search"]], "referral": [FILES, ["referral_search"]]}
 
 
 def before_issue_23(name, db):
@@ -206,7 +206,10 @@ def before_issue_23(name, db):
     dropped = ISSUE_23[name] + [t for later in LATER[name] for t in later]
     for table in dropped:
         db.execute(f"DROP TABLE {table}")
-    # a search table's triggers (on the record tables, named after it) go with it
+    # a search table's view of its text (<table>_text, rectify's and referral's) and its
+    # triggers (on the record tables, named after it) go with it
+    for table in dropped:
+        db.execute(f"DROP VIEW IF EXISTS {table}_text")
     for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         if any(trigger.startswith(t + "_") for t in dropped):
             db.execute(f"DROP TRIGGER {trigger}")

@@ -13,6 +13,7 @@ import subprocess
 
 import pytest
 
+import searchlib
 import xcwire
 from conftest import REPO, Suite, running_suite
 from test_referral_history import ok, refused, wait_for
@@ -319,7 +320,7 @@ def test_a_districts_list_and_figures_are_read_by_index(tmp_path):
         referral = s.client("referral")
         world(s)
         db_path = os.path.join(s.folder, "referral.db")
-        db = sqlite3.connect(db_path, timeout=10)      # beside the running service (WAL)
+        db = searchlib.connect(db_path, timeout=10)    # beside the running service (WAL); indexed
         with db:
             for n in range(50):
                 d = f"D{n:02d}"

@@ -1,0 +1,126 @@
+/*  search.c: rectify.search, full-text search over the items, their measures and their units'
+    names (docs/services/rectify.md, "Search"). The index item_search is kept by triggers in
+    the record's own transaction (main.c's migration "search"); what a reader may read is
+    rectify_reach's (scope.c), the same condition rectify.list uses. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/search.h"
+#include "common/search_query.h"
+#include "services/rectify/rectify.h"
+
+/*  The search's conditions beside MATCH (?1): ?2 round, ?3 unit, ?4 category (and everything
+    under it), ?5 year (text), ?6 state; then the reader's reach. */
+#define WHERE "item_search MATCH ?1 AND (?2 IS NULL OR i.round = ?2) AND (?3 IS NULL OR i.unit = ?3)" \
+              " AND (?4 IS NULL OR " RECTIFY_SQL_IN_CATEGORY ("i", "?4") ")"                      \
+              " AND (?5 IS NULL OR i.opened_on BETWEEN ?5 || '-01-01' AND ?5 || '-12-31')"         \
+              " AND (?6 IS NULL OR i.state = ?6) AND %s"
+
+static void
+s_bind (sqlite3_stmt *stmt, const json_t *data, const char *match, const rectify_reach_t *reach)
+{
+    sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
+    static const char *const names[] = { NULL, NULL, "round", "unit", "category" };
+    for (int i = 2; i <= 4; i++)
+        sqlite3_bind_text (stmt, i, json_string_value (json_object_get (data, names[i])), -1, SQLITE_STATIC);
+    const json_t *year = json_object_get (data, "year");
+    if (year) {
+        char text[16];
+        snprintf (text, sizeof text, "%04lld", (long long) json_integer_value (year));
+        sqlite3_bind_text (stmt, 5, text, -1, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_text (stmt, 6, json_string_value (json_object_get (data, "state")), -1, SQLITE_STATIC);
+    rectify_reach_bind (stmt, reach);
+}
+
+static json_t *
+s_row (sqlite3_stmt *stmt)
+{
+    json_t *r = json_pack ("{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
+        "kind", "item", "id", (json_int_t) sqlite3_column_int64 (stmt, 0),
+        "round", xc_column_text (stmt, 2), "round_name", xc_column_text (stmt, 3),
+        "unit", xc_column_text (stmt, 4), "unit_name", xc_column_text (stmt, 5),
+        "category", xc_column_text (stmt, 6), "category_name", xc_column_text (stmt, 7),
+        "state", xc_column_text (stmt, 8), "date", xc_column_text (stmt, 9),
+        "title", xc_search_segments ((const char *) sqlite3_column_text (stmt, 11)),
+        "snippet", xc_search_segments ((const char *) sqlite3_column_text (stmt, 12)),
+        "score", xc_search_score (sqlite3_column_double (stmt, 13)),
+        "due", xc_column_text (stmt, 10),
+        "problem", (json_int_t) sqlite3_column_int64 (stmt, 1));
+    return r;
+}
+
+int
+rectify_search (xc_call_t *call, void *state)
+{
+    const rectify_t *rectify = state;
+    const xc_search_policy_t *p = &rectify->policy.search;
+    const json_t *data = xc_call_msg (call)->data;
+    char *match;
+    if (xc_search_call_match (call, p, &match) != 0)
+        return -1;
+    rectify_reach_t reach;
+    if (rectify_reach (call, rectify, "i", &reach) != 0) {
+        free (match);
+        return -1;
+    }
+    const json_t *limit_json = json_object_get (data, "limit");
+    int limit = limit_json ? (int) json_integer_value (limit_json) : 20;
+    char where[2048], weights[128], sql[4096];
+    snprintf (where, sizeof where, WHERE, reach.sql);
+    xc_search_weights_sql (p, weights, sizeof weights);
+    /* how many the reader may read, up to the cap */
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM (SELECT 1 FROM item_search JOIN items i ON i.id = item_search.rowid"
+              " WHERE %s LIMIT ?7)", where);
+    sqlite3_stmt *stmt = xc_call_stmt (call, sql);
+    long long counted = 0;
+    int rc = -1;
+    json_t *results = json_array ();
+    if (!stmt)
+        goto done;
+    s_bind (stmt, data, match, &reach);
+    sqlite3_bind_int64 (stmt, 7, (sqlite3_int64) p->count_max + 1);
+    if (sqlite3_step (stmt) != SQLITE_ROW) {
+        sqlite3_reset (stmt);
+        rc = xc_call_fail_db (call, "unable to count the items found");
+        goto done;
+    }
+    counted = sqlite3_column_int64 (stmt, 0);
+    sqlite3_reset (stmt);
+    /* the page, ranked by bm25 with the policy's weights, ties by id descending */
+    snprintf (sql, sizeof sql,
+        "SELECT i.id, i.problem, i.round, (SELECT name FROM rounds WHERE id = i.round), i.unit,"
+        " (SELECT name FROM units WHERE id = i.unit), i.category, i.category_name, i.state, i.opened_on, i.due,"
+        " highlight (item_search, 0, char (2), char (3)), snippet (item_search, -1, char (2), char (3), '…', %d),"
+        " bm25 (item_search%s) AS score FROM item_search JOIN items i ON i.id = item_search.rowid"
+        " WHERE %s ORDER BY score, i.id DESC LIMIT ?7 OFFSET ?8", p->snippet_tokens, weights, where);
+    stmt = xc_call_stmt (call, sql);
+    if (!stmt)
+        goto done;
+    s_bind (stmt, data, match, &reach);
+    sqlite3_bind_int (stmt, 7, limit + 1);
+    sqlite3_bind_int64 (stmt, 8, json_integer_value (json_object_get (data, "offset")));
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW && (int) json_array_size (results) < limit) {
+        json_t *row = s_row (stmt);
+        if (!row || json_array_append_new (results, row) != 0) {
+            sqlite3_reset (stmt);
+            rc = xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+            goto done;
+        }
+    }
+    sqlite3_reset (stmt);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        rc = xc_call_fail_db (call, "unable to search the items");
+        goto done;
+    }
+    xc_search_result (call, p, counted, results, step == SQLITE_ROW);
+    results = NULL;
+    rc = 0;
+done:
+    json_decref (results);
+    rectify_reach_clear (&reach);
+    free (match);
+    return rc;
+}
