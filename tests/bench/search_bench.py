@@ -14,11 +14,14 @@ the xc_bigram tokenizer) through the real xc-intake, at the five years' size and
     Every answer is checked: a result must contain every term (in its summary, detail or one of
     its unit's names, as the tokenizer defines a match) and satisfy the filters; an unfiltered
     count must equal the matches counted here from the store's own rows.
+    search_5y_rectify_p50, search_5y_rectify_p99: rectify.search the same way over the same run's
+    rectification items (not in tiny: no items without the simulation's feedback).
     search_1m_p50, search_1m_p99: 1,000,000 problems (tiny: 2,000) of generated text (a vocabulary
     of inspection findings, units, villages, titles, amounts; stats_bench.py's shape of rounds and
     units) inserted straight with SQLite into a store the real xc-intake made, on a connection
     with tests/python/searchlib.py's xc_search.so loaded so that the store's own triggers index
-    each row in its transaction; then xc-intake restarted on it and SEARCHES_1M queries from the
+    each row in its transaction (in batches, searchlib.insert_many through stats_bench's
+    insert_rows); then xc-intake restarted on it and SEARCHES_1M queries from the
     vocabulary sent the same way. Floor: health. Goal p99 < 100 ms. Also printed: the load's
     rows/s (with the index kept by the triggers) and the index's size on disk (dbstat: every
     page of the problem_search table's shadow tables).
@@ -144,25 +147,25 @@ def all_match(terms, texts):
 
 # --- timing --------------------------------------------------------------------------------------
 
-def timed_searches(client, signer, queries, check, wrong, timeout=60):
+def timed_searches(client, signer, queries, check, wrong, timeout=60, service="intake", query="problem.search"):
     """Sends each query (a problem.search data) then a health, one at a time: (search ms, health
-    ms, replies). check(query, data) returns what is wrong with an answer, or None."""
+    ms). check(query, data) returns what is wrong with an answer, or None."""
     search_ms, health_ms, bad = [], [], 0
     for q in queries:
-        for kind, data, out in (("problem.search", q, search_ms), ("health", {}, health_ms)):
-            frame, body = xcwire.seal(signer, "intake", kind, data)
+        for kind, data, out in ((query, q, search_ms), ("health", {}, health_ms)):
+            frame, body = xcwire.seal(signer, service, kind, data)
             t = time.monotonic()
             reply = client.request(frame, body, timeout=timeout)
             out.append((time.monotonic() - t) * 1000.0)
             if reply["type"] != "result":
                 wrong.append(f"{kind} {json.dumps(data, ensure_ascii=False)}: {reply['type']} {reply['data']}")
                 return search_ms, health_ms
-            if kind == "problem.search":
+            if kind == query:
                 why = check(q, reply["data"])
                 if why:
                     bad += 1
                     if bad <= 5:
-                        wrong.append(f"problem.search {json.dumps(q, ensure_ascii=False)}: {why}")
+                        wrong.append(f"{query} {json.dumps(q, ensure_ascii=False)}: {why}")
     return search_ms, health_ms
 
 
@@ -351,6 +354,69 @@ def run_5y(folder, wrong, holder):
     comment("search_5y slowest: " + "; ".join(f"{ms:.1f} ms {json.dumps(q, ensure_ascii=False)}" for ms, q in slow))
     bench("search_5y_p50", percentile(search_ms, 50), "ms", percentile(health_ms, 50))
     bench("search_5y_p99", percentile(search_ms, 99), "ms", percentile(health_ms, 99))
+    if TINY:
+        comment("search_5y_rectify: not in tiny (items come from the simulation's feedback)")
+    else:
+        rectify_5y(suite, os.path.join(folder, "rectify.db"), wrong)
+
+
+def rectify_5y(suite, db, wrong):
+    """search_5y_rectify_*: rectify.search over the same run's rectification items, the query
+    set drawn the same way from rectify's store (items' summary, detail, measures and unit
+    names: its view item_search_text, what its triggers index), checked the same way."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        items = {i: (rnd, unit, state, [a, b, c, d]) for i, rnd, unit, state, a, b, c, d in con.execute(
+            "SELECT t.id, i.round, i.unit, i.state, t.summary, t.detail, t.measures, t.unit_names"
+            " FROM item_search_text t JOIN items i ON i.id = t.id")}
+    finally:
+        con.close()
+    if not items:
+        wrong.append("rectify's store holds no item to search")
+        return
+    # the query set: Store's shape (texts; unit names from the indexed column) for query_set_5y
+    store = Store.__new__(Store)
+    store.unit_names = {u: t[3].split("；") for _, u, _, t in items.values()}
+    store.rounds = {r: (None, None) for r, _, _, _ in items.values() if r}
+    store.problems = {i: (r, u, "", st, None, t) for i, (r, u, st, t) in items.items()}
+    rng = random.Random(SEED + 2)
+    queries = []
+    for q in query_set_5y(store, SEARCHES_5Y, rng):
+        q.pop("owner", None), q.pop("category", None), q.pop("year", None)
+        if "state" in q:
+            q["state"] = rng.choice(["opened", "planned", "claimed", "reopened", "closed"])
+        queries.append(q)
+
+    def check(q, got):
+        terms = q["q"].split()
+        for r in got.get("results", []):
+            it = items.get(int(r["id"]))
+            if it is None or r.get("kind") != "item":
+                return f"result {r.get('kind')} {r['id']} is no item of the store"
+            if not all_match(terms, it[3]):
+                return f"result {r['id']} does not contain every term of {q['q']!r}: {it[3]}"
+            if ("round" in q and it[0] != q["round"]) or ("unit" in q and it[1] != q["unit"]) \
+                    or ("state" in q and it[2] != q["state"]):
+                return f"result {r['id']} ({it[0]}, {it[1]}, {it[2]}) is outside the filters"
+        if got["count"] < len(got["results"]):
+            return f"count {got['count']} for {len(got['results'])} results"
+        if len(q) == 1:
+            want = sum(1 for it in items.values() if all_match(terms, it[3]))
+            if got["count"] != min(want, 10000) or got["count_capped"] != (want > 10000):
+                return f"count {got['count']} (capped {got['count_capped']}), by definition {want}"
+        return None
+
+    client = suite.client("rectify")
+    timed_searches(client, suite.office, queries[:10], lambda q, got: None, wrong, service="rectify",
+                   query="rectify.search")
+    search_ms, health_ms = timed_searches(client, suite.office, queries, check, wrong, service="rectify",
+                                          query="rectify.search")
+    if len(search_ms) != len(queries):
+        return
+    comment(f"search_5y_rectify: {len(queries)} rectify.search queries over {len(items)} items by the office, "
+            f"the same way; every answer checked; by shape: {shape_summary(queries, search_ms)}")
+    bench("search_5y_rectify_p50", percentile(search_ms, 50), "ms", percentile(health_ms, 50))
+    bench("search_5y_rectify_p99", percentile(search_ms, 99), "ms", percentile(health_ms, 99))
 
 
 # --- 1,000,000 problems ----------------------------------------------------------------------------
