@@ -17,8 +17,8 @@ the xc_bigram tokenizer) through the real xc-intake, at the five years' size and
     search_5y_rectify_p50, search_5y_rectify_p99: rectify.search the same way over the same run's
     rectification items (not in tiny: no items without the simulation's feedback).
     search_1m_p50, search_1m_p99: 1,000,000 problems (tiny: 2,000) of generated text (a vocabulary
-    of inspection findings, units, villages, titles, amounts; stats_bench.py's shape of rounds and
-    units) inserted straight with SQLite into a store the real xc-intake made, on a connection
+    of inspection findings, units, villages, titles, amounts; stats_bench.py's 200 rounds and
+    2,000 units, but in order of time: a round's problems one stretch of ids, as reported) inserted straight with SQLite into a store the real xc-intake made, on a connection
     with tests/python/searchlib.py's xc_search.so loaded so that the store's own triggers index
     each row in its transaction (in batches, searchlib.insert_many through stats_bench's
     insert_rows); then xc-intake restarted on it and SEARCHES_1M queries from the
@@ -484,14 +484,16 @@ def the_million(folder, wrong):
     names = [{"unit": u["id"], "seq": 0, "name": u["name"], "from_on": u["registered_on"]} for u in units]
     insert_rows(con, "unit_names", names, names[0])
     rounds, targets = [], []
+    per_year = N_ROUNDS // len(YEARS)
     for r in range(N_ROUNDS):
-        year = YEARS[r % len(YEARS)]
+        year = YEARS[r // per_year]          # rounds in order of time, as problems' ids are
         kind = KINDS[r % len(KINDS)]
         rounds.append({"id": f"BR{r:04d}", "name": f"基准第{r}轮", "kind": kind,
                        "theme": "专项" if kind == "special" else None,
                        "prior_round": f"BR{r - 1:04d}" if kind == "lookback" else None,
                        "modes": "[]", "audit_ref": None, "team": "team-1",
-                       "planned_start": f"{year}-{1 + (r // len(YEARS)) % 12:02d}-01", "planned_end": f"{year}-12-31",
+                       "planned_start": f"{year}-{1 + (r % per_year) * 12 // per_year:02d}-01",
+                       "planned_end": f"{year}-12-31",
                        "stage": "closed", "stage_index": 8, "year": year, "organ": "市委巡察办",
                        "owner_district": None if r % 3 else f"BU{(r * 8 + 1) % N_UNITS:05d}"})
         for k in range(TARGETS_PER_ROUND):
@@ -502,8 +504,10 @@ def the_million(folder, wrong):
     rng = random.Random(SEED)
 
     def problem(i):
-        r = i % N_ROUNDS
-        year = YEARS[r % len(YEARS)]
+        # ids grow with time as in service: a round's problems are reported during it, so they
+        # are one stretch of ids (stats_bench.py deals them out round-robin instead)
+        r = (i - 1) * N_ROUNDS // MILLION
+        year = YEARS[r // per_year]
         unit = (r * TARGETS_PER_ROUND + i % TARGETS_PER_ROUND) % N_UNITS
         cat, summary, detail = problem_text(rng, unit)
         return {"id": i, "round": f"BR{r:04d}", "unit": f"BU{unit:05d}", "category": cat, "summary": summary,
