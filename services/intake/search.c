@@ -4,6 +4,7 @@
     (main.c's migration); who reads what is scope.c's, the same SQL as problem.list's. */
 #include "services/intake/intake.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +14,18 @@
 #define S_MAX_CHARS 100              /* data.q, in characters */
 
 /*  The matches and filters: ?1 MATCH, ?2 round, ?3 unit, ?4 categories (JSON array), ?5 state,
-    ?6-?7 the year's days (found_on), ?8 owner ("city" or a district). */
+    ?6-?7 the year's days (found_on), ?8 owner ("city" or a district), ?16-?17 the ids between
+    which the round's or unit's problems lie (s_id_range): FTS5 then reads only that stretch
+    of each term's matches, not every match to drop those of other rounds one by one. */
 #define S_WHERE                                                                                  \
     " FROM problem_search JOIN problems p ON p.id = problem_search.rowid"                        \
     " LEFT JOIN rounds r ON r.id = p.round"                                                     \
-    " WHERE problem_search MATCH ?1"                                                             \
+    " WHERE problem_search MATCH ?1 AND problem_search.rowid BETWEEN ?16 AND ?17"                \
     " AND (?2 IS NULL OR p.round = ?2) AND (?3 IS NULL OR p.unit = ?3)"                          \
     " AND (?4 IS NULL OR p.category IN (SELECT value FROM json_each (?4)))"                      \
     " AND (?5 IS NULL OR p.status = ?5) AND (?6 IS NULL OR p.found_on BETWEEN ?6 AND ?7)"        \
-    " AND (?8 IS NULL OR (?8 = 'city' AND r.owner_district IS NULL) OR r.owner_district = ?8)"
+    " AND (?8 IS NULL OR (?8 = 'city' AND r.id IS NOT NULL AND r.owner_district IS NULL)"          \
+    " OR r.owner_district = ?8)"
 
 /*  Counted up to ?9 rows (count_max + 1). */
 #define S_COUNT(scope) "SELECT count(*) FROM (SELECT 1" S_WHERE " AND" scope " LIMIT ?9)"
@@ -58,9 +62,11 @@ s_chars (const char *s)
 /*  Binds the filters and the reader to a count or page statement. */
 static void
 s_bind (sqlite3_stmt *stmt, const char *match, const json_t *data, const char *categories, const char *from,
-        const char *to, const intake_reader_t *reader)
+        const char *to, const intake_reader_t *reader, const sqlite3_int64 range[2])
 {
     sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 16, range[0]);
+    sqlite3_bind_int64 (stmt, 17, range[1]);
     const char *filters[] = { "round", "unit" };
     for (int i = 0; i < 2; i++)
         sqlite3_bind_text (stmt, 2 + i, json_string_value (json_object_get (data, filters[i])), -1, SQLITE_STATIC);
@@ -72,6 +78,39 @@ s_bind (sqlite3_stmt *stmt, const char *match, const json_t *data, const char *c
     }
     sqlite3_bind_text (stmt, 8, json_string_value (json_object_get (data, "owner")), -1, SQLITE_STATIC);
     intake_reader_bind (stmt, reader);
+}
+
+/*  The least and greatest id of the problems of data's round and unit (both when both are
+    given; every id without either; an empty range when there is none): a bound that holds
+    for every match, cheap from problems_by_round / problems_by_unit. 0, or -1 after failing. */
+static int
+s_id_range (xc_call_t *call, const json_t *data, sqlite3_int64 range[2])
+{
+    const char *round = json_string_value (json_object_get (data, "round"));
+    const char *unit = json_string_value (json_object_get (data, "unit"));
+    range[0] = 0;
+    range[1] = INT64_MAX;
+    if (!round && !unit)
+        return 0;
+    /* one statement a case: "?1 IS NULL OR round = ?1" would read every problem, no index */
+    sqlite3_stmt *stmt = xc_call_stmt (call, !unit ? "SELECT min (id), max (id) FROM problems WHERE round = ?1"
+                                             : !round ? "SELECT min (id), max (id) FROM problems WHERE unit = ?2"
+                                                      : "SELECT min (id), max (id) FROM problems"
+                                                        " WHERE round = ?1 AND unit = ?2");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, round, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, unit, -1, SQLITE_STATIC);
+    int step = sqlite3_step (stmt);
+    if (step == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL) {
+        range[0] = sqlite3_column_int64 (stmt, 0);
+        range[1] = sqlite3_column_int64 (stmt, 1);
+    } else if (step == SQLITE_ROW) {
+        range[0] = 1;                /* no problem of that round or unit: nothing matches */
+        range[1] = 0;
+    }
+    sqlite3_reset (stmt);
+    return step == SQLITE_ROW ? 0 : xc_call_fail_db (call, "unable to search problems");
 }
 
 /*  The filters the schema cannot check: the category and the owner district. 0, or -1 after
@@ -160,6 +199,11 @@ intake_problem_search (xc_call_t *call, void *state)
         snprintf (from, sizeof from, "%04d-01-01", (int) year);
         snprintf (to, sizeof to, "%04d-12-31", (int) year);
     }
+    sqlite3_int64 range[2];
+    if (s_id_range (call, data, range) != 0) {
+        free (match);
+        return -1;
+    }
     char *categories = intake_category_ids (intake, data);
     json_t *results = json_array ();
     int rc = -1;
@@ -170,7 +214,7 @@ intake_problem_search (xc_call_t *call, void *state)
                                                              : S_COUNT (INTAKE_READER_SQL));
     if (!stmt)
         goto done;
-    s_bind (stmt, match, data, categories, from, to, &reader);
+    s_bind (stmt, match, data, categories, from, to, &reader, range);
     sqlite3_bind_int (stmt, 9, policy->count_max + 1);
     int step = sqlite3_step (stmt);
     if (step == SQLITE_ROW)
@@ -191,7 +235,7 @@ intake_problem_search (xc_call_t *call, void *state)
         stmt = xc_call_stmt (call, reader.district ? S_PAGE (INTAKE_READER_DISTRICT_SQL) : S_PAGE (INTAKE_READER_SQL));
         if (!stmt)
             goto done;
-        s_bind (stmt, match, data, categories, from, to, &reader);
+        s_bind (stmt, match, data, categories, from, to, &reader, range);
         sqlite3_bind_int (stmt, 10, policy->w_summary);
         sqlite3_bind_int (stmt, 11, policy->w_detail);
         sqlite3_bind_int (stmt, 12, policy->w_unit_names);

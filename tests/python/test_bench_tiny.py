@@ -108,3 +108,13 @@ EXPECTED_24 = {"files_upload_mb_per_s", "files_download_mb_per_s", "public_repor
 def test_every_figure_of_issue_24_is_printed():
     missing = EXPECTED_24 - seen
     assert not missing, f"no benchmark printed {sorted(missing)}"
+
+
+# issue 25: problem.search through the real xc-intake over the five years' simulation and over
+# 1,000,000 problems loaded with the index kept by the store's triggers (search_bench.py)
+EXPECTED_25 = {"search_5y_p50", "search_5y_p99", "search_1m_p50", "search_1m_p99"}
+
+
+def test_every_figure_of_issue_25_is_printed():
+    missing = EXPECTED_25 - seen
+    assert not missing, f"no benchmark printed {sorted(missing)}"
