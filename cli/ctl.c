@@ -328,31 +328,45 @@ ctl_call_all (ctl_t *ctl, ctl_request_t *reqs, size_t n)
 }
 
 json_t *
-ctl_list_all (ctl_t *ctl, const char *service, const char *type, json_t *filters, int *code)
+ctl_call_pages (ctl_t *ctl, const char *service, const char *type, json_t *data, const char *member, int *code)
 {
-    json_t *all = json_array ();
-    json_t *after = NULL;
-    for (;;) {
-        json_t *data = json_deep_copy (filters);
-        json_object_set_new (data, "limit", json_integer (500));
-        if (after && !json_is_null (after))
-            json_object_set (data, "after", after);
-        json_t *page = ctl_call (ctl, service, type, data, code, NULL);
+    json_t *result = NULL;
+    for (json_t *after = NULL;;) {
+        json_t *ask = json_deep_copy (data);
+        if (after)
+            json_object_set_new (ask, "after", after);
+        json_t *page = ctl_call (ctl, service, type, ask, code, NULL);
         if (!page) {
-            json_decref (all);
-            all = NULL;
+            json_decref (result);
+            result = NULL;
             break;
         }
-        json_array_extend (all, json_object_get (page, "items"));
-        json_decref (after);
-        after = json_incref (json_object_get (page, "next"));
-        size_t n = json_array_size (json_object_get (page, "items"));
-        json_decref (page);
-        if (!after || json_is_null (after) || n == 0)
+        json_t *next = json_object_get (page, "next");
+        after = next && !json_is_null (next) ? json_deep_copy (next) : NULL;
+        size_t n = json_array_size (json_object_get (page, member));
+        if (!result)
+            result = page;
+        else {
+            json_array_extend (json_object_get (result, member), json_object_get (page, member));
+            json_decref (page);
+        }
+        if (!after || n == 0) {
+            json_decref (after);
+            json_object_set_new (result, "next", json_null ());
             break;
+        }
     }
-    json_decref (after);
-    json_decref (filters);
+    json_decref (data);
+    return result;
+}
+
+json_t *
+ctl_list_all (ctl_t *ctl, const char *service, const char *type, json_t *filters, int *code)
+{
+    json_object_set_new (filters, "limit", json_integer (500));
+    json_t *result = ctl_call_pages (ctl, service, type, filters, "items", code);
+    json_t *all = result ? json_incref (json_object_get (result, "items")) : NULL;
+    json_decref (result);
     return all;
 }
 

@@ -76,6 +76,12 @@ typedef struct {
     after a wait without its answer; why each failed is printed to stderr. */
 void ctl_call_all (ctl_t *ctl, ctl_request_t *reqs, size_t n);
 
+/*  A paged query's whole answer (caller owns; data is taken): the first page's result with the
+    array `member` of every later page appended (each asked with "after" = the page's "next")
+    and "next" null. NULL when a page failed (*code says why). */
+json_t *ctl_call_pages (ctl_t *ctl, const char *service, const char *type, json_t *data, const char *member,
+                        int *code);
+
 /*  Every item of a paged list query ({"items", "next"}), paged through (caller owns). */
 json_t *ctl_list_all (ctl_t *ctl, const char *service, const char *type, json_t *filters, int *code);
 

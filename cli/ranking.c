@@ -159,42 +159,17 @@ ctl_ranking (ctl_t *ctl, int argc, char **argv)
         json_decref (data);
         return CTL_USAGE;
     }
-    {
-        int open_rc = ctl_open (ctl);
-        if (open_rc != CTL_OK)
-            {
-            json_decref (data);
-            return open_rc;
-        }
+    int open_rc = ctl_open (ctl);
+    if (open_rc != CTL_OK) {
+        json_decref (data);
+        return open_rc;
     }
     /* every page: a reply holds as many units as max_message_bytes allows (next: the rank to
        go on after) */
     int code;
-    json_t *result = NULL;
-    for (json_t *after = NULL;;) {
-        json_t *ask = json_deep_copy (data);
-        if (after)
-            json_object_set_new (ask, "after", after);
-        json_t *page = ctl_call (ctl, "rectify", "rectify.ranking", ask, &code, NULL);
-        if (!page) {
-            json_decref (result);
-            json_decref (data);
-            return code;
-        }
-        if (!result)
-            result = page;
-        else {
-            json_array_extend (json_object_get (result, "units"), json_object_get (page, "units"));
-            json_decref (page);
-            page = result;
-        }
-        json_t *next = json_object_get (page, "next");
-        after = json_is_integer (next) ? json_deep_copy (next) : NULL;
-        if (!after)
-            break;
-    }
-    json_decref (data);
-    json_object_set_new (result, "next", json_null ());
+    json_t *result = ctl_call_pages (ctl, "rectify", "rectify.ranking", data, "units", &code);
+    if (!result)
+        return code;
     if (ctl->json && !csv) {
         ctl_print (ctl, result);
         json_decref (result);
@@ -264,29 +239,10 @@ ctl_lookback (ctl_t *ctl, int argc, char **argv)
     }
     /* every page: units after `after` while a reply says next */
     int code;
-    json_t *result = NULL;
-    for (json_t *after = NULL;;) {
-        json_t *ask = json_pack ("{s:s}", "round", argv[0]);
-        if (after)
-            json_object_set_new (ask, "after", after);
-        json_t *page = ctl_call (ctl, "rectify", "rectify.lookback", ask, &code, NULL);
-        if (!page) {
-            json_decref (result);
-            return code;
-        }
-        if (!result)
-            result = page;
-        else {
-            json_array_extend (json_object_get (result, "units"), json_object_get (page, "units"));
-            json_decref (page);
-            page = result;
-        }
-        json_t *next = json_object_get (page, "next");
-        after = json_is_string (next) ? json_deep_copy (next) : NULL;
-        if (!after)
-            break;
-    }
-    json_object_set_new (result, "next", json_null ());
+    json_t *result = ctl_call_pages (ctl, "rectify", "rectify.lookback", json_pack ("{s:s}", "round", argv[0]),
+                                     "units", &code);
+    if (!result)
+        return code;
     if (ctl->json) {
         ctl_print (ctl, result);
         json_decref (result);

@@ -55,11 +55,9 @@ s_named (const json_t *row, const char *name, const char *id)
 static int
 s_candidates (ctl_t *ctl, json_int_t problem)
 {
-    {
-        int open_rc = ctl_open (ctl);
-        if (open_rc != CTL_OK)
-            return open_rc;
-    }
+    int open_rc = ctl_open (ctl);
+    if (open_rc != CTL_OK)
+        return open_rc;
     int code;
     json_t *result = ctl_call (ctl, "intake", "problem.repeats", json_pack ("{s:I}", "problem", problem), &code, NULL);
     if (!result)
@@ -113,36 +111,18 @@ s_queue (ctl_t *ctl, int argc, char **argv)
         }
         json_object_set_new (filters, options[o] + 2, json_string (argv[i + 1]));
     }
-    {
-        int open_rc = ctl_open (ctl);
-        if (open_rc != CTL_OK)
-            {
-            json_decref (filters);
-            return open_rc;
-        }
+    int open_rc = ctl_open (ctl);
+    if (open_rc != CTL_OK) {
+        json_decref (filters);
+        return open_rc;
     }
-    json_t *all = json_array ();
     int code = CTL_OK;
-    for (json_t *after = NULL;;) {
-        json_t *data = json_deep_copy (filters);
-        json_object_set_new (data, "limit", json_integer (PAGE_LIMIT));
-        if (after)
-            json_object_set_new (data, "after", after);
-        json_t *page = ctl_call (ctl, "intake", "problem.repeats", data, &code, NULL);
-        if (!page)
-            break;
-        json_array_extend (all, json_object_get (page, "repeats"));
-        json_t *next = json_object_get (page, "next");
-        after = next && !json_is_null (next) ? json_deep_copy (next) : NULL;
-        json_decref (page);
-        if (!after)
-            break;
-    }
-    json_decref (filters);
-    if (code != CTL_OK) {
-        json_decref (all);
+    json_object_set_new (filters, "limit", json_integer (PAGE_LIMIT));
+    json_t *result = ctl_call_pages (ctl, "intake", "problem.repeats", filters, "repeats", &code);
+    if (!result)
         return code;
-    }
+    json_t *all = json_incref (json_object_get (result, "repeats"));
+    json_decref (result);
     if (ctl->json) {
         json_t *out = json_pack ("{s:o}", "repeats", all);
         ctl_print (ctl, out);
@@ -212,13 +192,10 @@ ctl_repeat (ctl_t *ctl, int argc, char **argv)
         }
         json_object_set_new (data, member, json_string (argv[i + 1]));
     }
-    {
-        int open_rc = ctl_open (ctl);
-        if (open_rc != CTL_OK)
-            {
-            json_decref (data);
-            return open_rc;
-        }
+    int open_rc = ctl_open (ctl);
+    if (open_rc != CTL_OK) {
+        json_decref (data);
+        return open_rc;
     }
     int code;
     char status[16];

@@ -225,14 +225,11 @@ ctl_search (ctl_t *ctl, int argc, char **argv)
         fprintf (stderr, "xcctl: search: none of the services named is in the deployment\n");
         return CTL_USAGE;
     }
-    {
-        int open_rc = ctl_open (ctl);
-        if (open_rc != CTL_OK)
-            {
-            for (size_t k = 0; k < n; k++)
-                json_decref (reqs[k].data);
-            return open_rc;
-        }
+    int open_rc = ctl_open (ctl);
+    if (open_rc != CTL_OK) {
+        for (size_t k = 0; k < n; k++)
+            json_decref (reqs[k].data);
+        return open_rc;
     }
     ctl_call_all (ctl, reqs, n);
     json_t *out = json_object ();
