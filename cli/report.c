@@ -306,6 +306,8 @@ s_print (const ctl_t *ctl, const char *title, const json_t *filters, const json_
     s_definition (intake, "problems.immediate", printed, "intake");
     s_line_int (4, "其中已整改销号", s_int (rectify, "immediate.closed"));
     s_definition (rectify, "immediate", printed, "rectify");
+    s_line_int (2, "屡查屡犯（已确认）", s_int (intake, "problems.repeats"));
+    s_definition (intake, "problems.repeats", printed, "intake");
     s_line_int (2, "移交问题线索", s_int (referral, "leads"));
     s_line_int (2, "移交职能部门", s_int (referral, "handovers"));
     s_line_int (2, "专题报告", s_int (referral, "reports"));

@@ -14,6 +14,7 @@ const GROUPS = [
     ["发现问题", ["intake.problems.total"], "", "intake.problems.total"],
     ["立行立改（发现即改）", ["intake.problems.immediate"], "", "intake.problems.immediate"],
     ["其中已整改销号", ["rectify.immediate.closed"], "", "rectify.immediate"],
+    ["屡查屡犯（已确认）", ["intake.problems.repeats"], "", "intake.problems.repeats"],
     ["移交问题线索", ["referral.leads"], "", "referral.leads"],
     ["移交职能部门", ["referral.handovers"], "", "referral.handovers"],
     ["专题报告", ["referral.reports"], "", "referral.reports"],
