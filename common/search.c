@@ -17,6 +17,12 @@ xc_search_register (sqlite3 *db)
     return xc_search_api_add (db) == SQLITE_OK ? 0 : -1;
 }
 
+void
+xc_search_facet (char kind, const char *value, char out[XC_SEARCH_FACET_LEN + 1])
+{
+    xc_search_facet_text (kind, value, strlen (value), out);
+}
+
 /*  White space between terms: ASCII and the ideographic space an IME types. */
 static int
 s_space (const char *s, int n)

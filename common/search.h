@@ -43,7 +43,13 @@
 /*  How many terms xc_search_match takes when no policy says otherwise. */
 #define XC_SEARCH_MAX_TERMS 8
 
-/*  Registers xc_bigram on db (needs FTS5). 0, or -1 (sqlite3_errmsg (db) may say why). */
+/*  A filter value's token (a facet), 17 characters: see xc_search_facet. */
+#define XC_SEARCH_FACET_LEN 17
+
+/*  Registers on db (needs FTS5): the tokenizer xc_bigram; the auxiliary function
+    xc_rank(table, weight...) (BM25's term-frequency part without the document-frequency pass,
+    common/search_api.h); the SQL function xc_facet(kind, value), a filter value as one token
+    for a table's `facets` column. 0, or -1 (sqlite3_errmsg (db) may say why). */
 int xc_search_register (sqlite3 *db);
 
 /*  User text -> a safe FTS5 MATCH expression (*match: malloc'd, the caller's). Terms are split
@@ -66,6 +72,12 @@ json_t *xc_search_segments (const char *marked);
     64-bit FNV-1a hash with the top bit set (never equal to a CJK key). *keys: malloc'd, sorted,
     distinct, the caller's (NULL when *n is 0). 0, or -1 when out of memory. */
 int xc_search_bigrams (const char *text, uint64_t **keys, size_t *n);
+
+/*  A filter's value as one token of a `facets` column (the same as SQL's xc_facet (kind,
+    value)): kind (a letter a-z) and the value's 64-bit FNV-1a hash in hex. A search ANDs
+    `facets : token` into its MATCH so that FTS5 narrows the matches by the filter before any row
+    is read; the filter's SQL condition stays too (a hash is not the value). */
+void xc_search_facet (char kind, const char *value, char out[XC_SEARCH_FACET_LEN + 1]);
 
 /*  Dice's coefficient of two such sets, 2|A∩B| / (|A| + |B|), in [0, 1]; 0 when both empty. */
 double xc_search_dice (const uint64_t *a, size_t na, const uint64_t *b, size_t nb);

@@ -9,6 +9,16 @@
 
 static intake_t s_intake;
 
+/*  A problem's filter values as problem_search's facets (common/search.h, xc_search_facet; the
+    same letters as search.c's s_facets): r round, u unit, c category, y year found, o the
+    round's owner ("city" or its district), s status. p: the row ("new" in a trigger). A round's
+    owner never changes once it is open, so the round's row needs no trigger of its own. */
+#define PROBLEM_FACETS(p)                                                                        \
+    "(coalesce (xc_facet ('r', " p ".round), '') || ' ' || xc_facet ('u', " p ".unit) || ' '"       \
+    " || xc_facet ('c', " p ".category) || ' ' || coalesce (xc_facet ('y', substr (" p ".found_on,"  \
+    " 1, 4)), '') || ' ' || coalesce ((SELECT xc_facet ('o', coalesce (r.owner_district, 'city'))" \
+    " FROM rounds r WHERE r.id = " p ".round), '') || ' ' || xc_facet ('s', " p ".status))"
+
 /* ------------------------------------------------------------------ schema */
 
 static const xc_migration_t s_migrations[] = {
@@ -141,19 +151,25 @@ static const xc_migration_t s_migrations[] = {
     /* issue 25: problem.search's index (search.c; common/search.h's xc_bigram tokenizer), a
        copy of the texts so that snippet() reads them, kept by triggers in the record's own
        transaction: a problem's summary and detail, and every name its unit has had (a renamed
-       unit's problems are found by old and new names; a new name re-indexes them). The rows
-       already there are indexed here, once. */
+       unit's problems are found by old and new names; a new name re-indexes them); `facets`,
+       one token per filter value (PROBLEM_FACETS), so that FTS5 narrows a filtered search
+       before a row is read. The rows already there are indexed here, once. */
     { "problem search index",
-      "CREATE VIRTUAL TABLE problem_search USING fts5 (summary, detail, unit_names, tokenize = 'xc_bigram');"
-      "INSERT INTO problem_search (rowid, summary, detail, unit_names) SELECT id, summary, detail,"
-      " (SELECT group_concat (name, ' ') FROM unit_names n WHERE n.unit = problems.unit) FROM problems;"
+      "CREATE VIRTUAL TABLE problem_search USING fts5 (summary, detail, unit_names, facets,"
+      " tokenize = 'xc_bigram');"
+      "INSERT INTO problem_search (rowid, summary, detail, unit_names, facets) SELECT id, summary, detail,"
+      " (SELECT group_concat (name, ' ') FROM unit_names n WHERE n.unit = problems.unit), " PROBLEM_FACETS ("problems")
+      " FROM problems;"
       "CREATE TRIGGER problem_search_insert AFTER INSERT ON problems BEGIN"
-      " INSERT INTO problem_search (rowid, summary, detail, unit_names) VALUES (new.id, new.summary, new.detail,"
-      " (SELECT group_concat (name, ' ') FROM unit_names n WHERE n.unit = new.unit)); END;"
-      "CREATE TRIGGER problem_search_update AFTER UPDATE OF summary, detail, unit ON problems BEGIN"
+      " INSERT INTO problem_search (rowid, summary, detail, unit_names, facets) VALUES (new.id, new.summary,"
+      " new.detail, (SELECT group_concat (name, ' ') FROM unit_names n WHERE n.unit = new.unit), "
+      PROBLEM_FACETS ("new") "); END;"
+      "CREATE TRIGGER problem_search_update AFTER UPDATE OF summary, detail, unit, round, category, status, found_on"
+      " ON problems BEGIN"
       " DELETE FROM problem_search WHERE rowid = old.id;"
-      " INSERT INTO problem_search (rowid, summary, detail, unit_names) VALUES (new.id, new.summary, new.detail,"
-      " (SELECT group_concat (name, ' ') FROM unit_names n WHERE n.unit = new.unit)); END;"
+      " INSERT INTO problem_search (rowid, summary, detail, unit_names, facets) VALUES (new.id, new.summary,"
+      " new.detail, (SELECT group_concat (name, ' ') FROM unit_names n WHERE n.unit = new.unit), "
+      PROBLEM_FACETS ("new") "); END;"
       "CREATE TRIGGER problem_search_delete AFTER DELETE ON problems BEGIN"
       " DELETE FROM problem_search WHERE rowid = old.id; END;"
       "CREATE TRIGGER problem_search_unit_named AFTER INSERT ON unit_names BEGIN"

@@ -229,7 +229,7 @@ s_search_load (intake_search_policy_t *search, const json_t *section)
     search->w_summary = s_int (weights, "summary", 10);
     search->w_detail = s_int (weights, "detail", 2);
     search->w_unit_names = s_int (weights, "unit_names", 5);
-    search->count_max = s_int (section, "count_max", 10000);
+    search->count_max = s_int (section, "count_max", 1000);
     search->rank_window = s_int (section, "rank_window", 2000);
     search->max_terms = s_int (section, "max_terms", 8);
     search->snippet_tokens = s_int (section, "snippet_tokens", 24);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/search.h"
+#include "common/text.h"
 
 #define S_MAX_CHARS 100              /* data.q, in characters */
 
@@ -30,24 +31,29 @@
 /*  Counted up to ?9 rows (count_max + 1). */
 #define S_COUNT(scope) "SELECT count(*) FROM (SELECT 1" S_WHERE " AND" scope " LIMIT ?9)"
 
-/*  The page's ids by rank: bm25 with the policy's weights ?10-?12 (lower is better), ties by
-    id descending (the newer first); ?13 rows from ?14. Ranked among the newest ?15 matches
+/*  The page's ids by rank: xc_rank (common/search_api.h: BM25 without the pass over every row
+    holding a phrase) with the policy's weights ?10-?12 (lower is better), ties by
+    id descending (the newer first); ?13 rows from ?14, each with the window's size. Ranked among the newest ?15 matches
     (rank_window): FTS5 gives matches by rowid without cost, but bm25 over every match of a
     common term is the whole cost of a search (a term in 30% of 200,000 problems: 200 ms
     ranked all, 15 ms ranked 2,000). */
 #define S_PAGE(scope)                                                                            \
-    "SELECT id, score FROM (SELECT p.id AS id, bm25 (problem_search, ?10, ?11, ?12) AS score"     \
+    "SELECT id, score, count(*) OVER () FROM (SELECT p.id AS id, xc_rank (problem_search, ?10, ?11, ?12, 0) AS score"     \
     S_WHERE " AND" scope " ORDER BY problem_search.rowid DESC LIMIT ?15)"                        \
     " ORDER BY score, id DESC LIMIT ?13 OFFSET ?14"
 
-/*  One result's fields and marks, computed for the page's rows only (not for every match). */
-static const char s_row_sql[] =
-    "SELECT p.round, r.name, p.unit, u.name, p.category, p.status, p.found_on, p.source,"
+/*  The page's results, their fields and marks, in one pass over the matches between the page's
+    least and greatest id (?2-?3): highlight() and snippet() run for the page's rows only (?4,
+    a JSON array; the unary + keeps SQLite from asking FTS5 for each id apart, which evaluated
+    the MATCH again for every row: 0.5 ms a row over the five years' problems). */
+static const char s_rows_sql[] =
+    "SELECT problem_search.rowid, p.round, r.name, p.unit, u.name, p.category, p.status, p.found_on, p.source,"
     " highlight (problem_search, 0, char (2), char (3)),"
-    " snippet (problem_search, 1, char (2), char (3), '…', ?3)"
+    " snippet (problem_search, 1, char (2), char (3), '…', ?5)"
     " FROM problem_search JOIN problems p ON p.id = problem_search.rowid"
     " JOIN units u ON u.id = p.unit LEFT JOIN rounds r ON r.id = p.round"
-    " WHERE problem_search MATCH ?1 AND problem_search.rowid = ?2";
+    " WHERE problem_search MATCH ?1 AND problem_search.rowid BETWEEN ?2 AND ?3"
+    " AND +problem_search.rowid IN (SELECT value FROM json_each (?4))";
 
 /*  Characters in a valid UTF-8 text (the schema checked it is). */
 static size_t
@@ -113,6 +119,66 @@ s_id_range (xc_call_t *call, const json_t *data, sqlite3_int64 range[2])
     return step == SQLITE_ROW ? 0 : xc_call_fail_db (call, "unable to search problems");
 }
 
+/*  One filter as `AND facets : (t1 OR t2 ...)` of its values' tokens (main.c, PROBLEM_FACETS). */
+static void
+s_facet_clause (xc_buf_t *b, char kind, const char *const *values, size_t n)
+{
+    xc_buf_puts (b, " AND facets : (");
+    for (size_t i = 0; i < n; i++) {
+        char token[XC_SEARCH_FACET_LEN + 1];
+        xc_search_facet (kind, values[i], token);
+        xc_buf_puts (b, i ? " OR " : "");
+        xc_buf_puts (b, token);
+    }
+    xc_buf_puts (b, ")");
+}
+
+/*  The MATCH expression: the user's terms (xc_search_match) in the text columns, and each
+    filter given as its facet tokens, so that FTS5 intersects the term's matches with the
+    filter's before any row is read (a common term under a round filter read every match of
+    the term otherwise). The filters' SQL conditions stay in S_WHERE: a token is a hash.
+    NULL when out of memory. */
+static char *
+s_match_sql (const char *terms, const json_t *data, const char *categories)
+{
+    xc_buf_t b = { 0 };
+    xc_buf_puts (&b, "{summary detail unit_names} : (");
+    xc_buf_puts (&b, terms);
+    xc_buf_puts (&b, ")");
+    static const struct { const char *member; char kind; } one[] = {
+        { "round", 'r' }, { "unit", 'u' }, { "owner", 'o' }, { "state", 's' } };
+    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
+        const char *value = json_string_value (json_object_get (data, one[i].member));
+        if (value)
+            s_facet_clause (&b, one[i].kind, &value, 1);
+    }
+    json_int_t year = json_integer_value (json_object_get (data, "year"));
+    if (year) {
+        char text[16];
+        snprintf (text, sizeof text, "%04d", (int) year);
+        const char *value = text;
+        s_facet_clause (&b, 'y', &value, 1);
+    }
+    json_t *ids = categories ? json_loads (categories, 0, NULL) : NULL;
+    if (json_array_size (ids) > 0) {
+        const char **values = calloc (json_array_size (ids), sizeof *values);
+        size_t n = 0;
+        for (size_t i = 0; values && i < json_array_size (ids); i++)
+            if (json_is_string (json_array_get (ids, i)))
+                values[n++] = json_string_value (json_array_get (ids, i));
+        if (values && n)
+            s_facet_clause (&b, 'c', values, n);
+        b.failed = b.failed || !values;
+        free (values);
+    }
+    json_decref (ids);
+    if (b.failed) {
+        xc_buf_free (&b);
+        return NULL;
+    }
+    return b.data;
+}
+
 /*  The filters the schema cannot check: the category and the owner district. 0, or -1 after
     failing the call. */
 static int
@@ -138,41 +204,70 @@ s_check_filters (xc_call_t *call, const intake_t *intake, const json_t *data)
     return rc;
 }
 
-/*  One result from the page's id: its fields, the summary marked, a snippet of the detail. */
-static json_t *
-s_result (xc_call_t *call, const intake_t *intake, const char *match, json_int_t id, double score)
+/*  The page's results in its order (ids[0..n), their scores) appended to results. 0, or -1
+    after failing the call. */
+static int
+s_results (xc_call_t *call, const intake_t *intake, const char *match, const json_int_t *ids, const double *scores,
+           int n, json_t *results)
 {
-    sqlite3_stmt *stmt = xc_call_stmt (call, s_row_sql);
-    if (!stmt)
-        return NULL;
-    sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 2, id);
-    sqlite3_bind_int (stmt, 3, intake->policy.search.snippet_tokens);
-    int rc = sqlite3_step (stmt);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset (stmt);
-        if (rc == SQLITE_DONE)
-            xc_call_fail (call, XC_E_INTERNAL, "problem %lld left the search index", (long long) id);
-        else
-            xc_call_fail_db (call, "unable to search problems");
-        return NULL;
+    if (n == 0)
+        return 0;
+    json_t *wanted = json_array ();
+    json_int_t lo = ids[0], hi = ids[0];
+    for (int i = 0; i < n; i++) {
+        json_array_append_new (wanted, json_integer (ids[i]));
+        lo = ids[i] < lo ? ids[i] : lo;
+        hi = ids[i] > hi ? ids[i] : hi;
     }
-    const char *category = (const char *) sqlite3_column_text (stmt, 4);
-    const intake_category_t *cat = intake_policy_category_find (&intake->policy, category);
-    char score_text[32];
-    /* bm25 is lower for a better match: shown as a positive relevance */
-    snprintf (score_text, sizeof score_text, "%.2f", score == 0 ? 0.0 : -score);
-    json_t *result = json_pack ("{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}",
-        "kind", "problem", "id", id, "round", xc_column_text (stmt, 0), "round_name", xc_column_text (stmt, 1),
-        "unit", xc_column_text (stmt, 2), "unit_name", xc_column_text (stmt, 3),
-        "category", xc_column_text (stmt, 4), "category_name", cat ? json_string (cat->name) : json_null (),
-        "state", xc_column_text (stmt, 5), "date", xc_column_text (stmt, 6), "source", xc_column_text (stmt, 7),
-        "title", xc_search_segments ((const char *) sqlite3_column_text (stmt, 8)),
-        "snippet", xc_search_segments ((const char *) sqlite3_column_text (stmt, 9)), "score", score_text);
+    char *wanted_text = json_dumps (wanted, JSON_COMPACT);
+    json_decref (wanted);
+    sqlite3_stmt *stmt = wanted_text ? xc_call_stmt (call, s_rows_sql) : NULL;
+    if (!stmt) {
+        free (wanted_text);
+        return wanted_text ? -1 : xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+    }
+    sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, lo);
+    sqlite3_bind_int64 (stmt, 3, hi);
+    sqlite3_bind_text (stmt, 4, wanted_text, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int (stmt, 5, intake->policy.search.snippet_tokens);
+    free (wanted_text);
+    json_t *by_id = json_object ();
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        const char *category = (const char *) sqlite3_column_text (stmt, 5);
+        const intake_category_t *cat = intake_policy_category_find (&intake->policy, category);
+        char key[32];
+        snprintf (key, sizeof key, "%lld", (long long) sqlite3_column_int64 (stmt, 0));
+        json_object_set_new (by_id, key, json_pack ("{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+            "kind", "problem", "id", (json_int_t) sqlite3_column_int64 (stmt, 0), "round", xc_column_text (stmt, 1),
+            "round_name", xc_column_text (stmt, 2), "unit", xc_column_text (stmt, 3),
+            "unit_name", xc_column_text (stmt, 4), "category", xc_column_text (stmt, 5),
+            "category_name", cat ? json_string (cat->name) : json_null (), "state", xc_column_text (stmt, 6),
+            "date", xc_column_text (stmt, 7), "source", xc_column_text (stmt, 8),
+            "title", xc_search_segments ((const char *) sqlite3_column_text (stmt, 9)),
+            "snippet", xc_search_segments ((const char *) sqlite3_column_text (stmt, 10))));
+    }
     sqlite3_reset (stmt);
-    if (!result)
-        xc_call_fail (call, XC_E_INTERNAL, "out of memory");
-    return result;
+    int rc = 0;
+    if (step != SQLITE_DONE)
+        rc = xc_call_fail_db (call, "unable to search problems");
+    for (int i = 0; rc == 0 && i < n; i++) {
+        char key[32];
+        snprintf (key, sizeof key, "%lld", (long long) ids[i]);
+        json_t *result = json_object_get (by_id, key);
+        if (!result) {
+            rc = xc_call_fail (call, XC_E_INTERNAL, "problem %lld left the search index", (long long) ids[i]);
+            break;
+        }
+        char score_text[32];
+        /* xc_rank is lower for a better match: shown as a positive relevance */
+        snprintf (score_text, sizeof score_text, "%.2f", scores[i] == 0 ? 0.0 : -scores[i]);
+        json_object_set_new (result, "score", json_string (score_text));
+        json_array_append (results, result);
+    }
+    json_decref (by_id);
+    return rc;
 }
 
 int
@@ -205,62 +300,75 @@ intake_problem_search (xc_call_t *call, void *state)
         return -1;
     }
     char *categories = intake_category_ids (intake, data);
+    char *terms = match;
+    match = s_match_sql (terms, data, categories);
+    free (terms);
+    if (!match) {
+        free (categories);
+        return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+    }
     json_t *results = json_array ();
     int rc = -1;
     json_int_t count = 0;
     bool more = false;
 
-    sqlite3_stmt *stmt = xc_call_stmt (call, reader.district ? S_COUNT (INTAKE_READER_DISTRICT_SQL)
-                                                             : S_COUNT (INTAKE_READER_SQL));
-    if (!stmt)
-        goto done;
-    s_bind (stmt, match, data, categories, from, to, &reader, range);
-    sqlite3_bind_int (stmt, 9, policy->count_max + 1);
-    int step = sqlite3_step (stmt);
-    if (step == SQLITE_ROW)
-        count = sqlite3_column_int64 (stmt, 0);
-    sqlite3_reset (stmt);
-    if (step != SQLITE_ROW) {
-        xc_call_fail_db (call, "unable to count the matches");
-        goto done;
-    }
-
     /* the page's ids first, then each one's marks: highlight() and snippet() run for the
-       page's rows, never for every match sorted */
+       page's rows, never for every match sorted. The page's query also says how many matches
+       the window holds: fewer than rank_window is every match (the count, exactly); a full
+       window is more than count_max when count_max < rank_window (the defaults): the count
+       needs no pass of its own then */
     json_int_t ids[101];
     double scores[101];
     int n = 0;
-    /* a capped count does not say where the matches end: the page is asked for */
-    if (count > offset || count > policy->count_max) {
-        stmt = xc_call_stmt (call, reader.district ? S_PAGE (INTAKE_READER_DISTRICT_SQL) : S_PAGE (INTAKE_READER_SQL));
+    long long in_window = 0;
+    sqlite3_stmt *stmt = xc_call_stmt (call, reader.district ? S_PAGE (INTAKE_READER_DISTRICT_SQL)
+                                                             : S_PAGE (INTAKE_READER_SQL));
+    if (!stmt)
+        goto done;
+    s_bind (stmt, match, data, categories, from, to, &reader, range);
+    sqlite3_bind_int (stmt, 10, policy->w_summary);
+    sqlite3_bind_int (stmt, 11, policy->w_detail);
+    sqlite3_bind_int (stmt, 12, policy->w_unit_names);
+    sqlite3_bind_int64 (stmt, 13, limit + 1);
+    sqlite3_bind_int64 (stmt, 14, offset);
+    sqlite3_bind_int (stmt, 15, policy->rank_window);
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW && n <= limit) {
+        ids[n] = sqlite3_column_int64 (stmt, 0);
+        scores[n++] = sqlite3_column_double (stmt, 1);
+        in_window = sqlite3_column_int64 (stmt, 2);
+    }
+    sqlite3_reset (stmt);
+    if (step != SQLITE_DONE && step != SQLITE_ROW) {
+        xc_call_fail_db (call, "unable to search problems");
+        goto done;
+    }
+    if (n > 0 && in_window < policy->rank_window)
+        count = in_window;
+    else if (n > 0 && policy->count_max < policy->rank_window)
+        count = policy->count_max + 1;
+    else if (n > 0 || offset > 0) {
+        /* a page past the window's rows, or a count_max beyond the window: counted */
+        stmt = xc_call_stmt (call, reader.district ? S_COUNT (INTAKE_READER_DISTRICT_SQL)
+                                                   : S_COUNT (INTAKE_READER_SQL));
         if (!stmt)
             goto done;
         s_bind (stmt, match, data, categories, from, to, &reader, range);
-        sqlite3_bind_int (stmt, 10, policy->w_summary);
-        sqlite3_bind_int (stmt, 11, policy->w_detail);
-        sqlite3_bind_int (stmt, 12, policy->w_unit_names);
-        sqlite3_bind_int64 (stmt, 13, limit + 1);
-        sqlite3_bind_int64 (stmt, 14, offset);
-        sqlite3_bind_int (stmt, 15, policy->rank_window);
-        while ((step = sqlite3_step (stmt)) == SQLITE_ROW && n <= limit) {
-            ids[n] = sqlite3_column_int64 (stmt, 0);
-            scores[n++] = sqlite3_column_double (stmt, 1);
-        }
+        sqlite3_bind_int (stmt, 9, policy->count_max + 1);
+        step = sqlite3_step (stmt);
+        if (step == SQLITE_ROW)
+            count = sqlite3_column_int64 (stmt, 0);
         sqlite3_reset (stmt);
-        if (step != SQLITE_DONE && step != SQLITE_ROW) {
-            xc_call_fail_db (call, "unable to search problems");
+        if (step != SQLITE_ROW) {
+            xc_call_fail_db (call, "unable to count the matches");
             goto done;
         }
     }
     more = n > limit;
     if (more)
         n = (int) limit;
-    for (int i = 0; i < n; i++) {
-        json_t *result = s_result (call, intake, match, ids[i], scores[i]);
-        if (!result)
-            goto done;
-        json_array_append_new (results, result);
-    }
+    if (s_results (call, intake, match, ids, scores, n, results) != 0)
+        goto done;
     bool capped = count > policy->count_max;
     /* the next page while offset stays within what the schema takes */
     json_t *next = more && offset + limit <= 1000 ? json_integer (offset + limit) : json_null ();

@@ -19,7 +19,7 @@ from stats_bench import insert_rows  # noqa: E402  (fills every NOT NULL column 
 
 N = 1300
 RANK_WINDOW = 1100
-POLICIES = {"intake": {"search": {"rank_window": RANK_WINDOW}}}
+POLICIES = {"intake": {"search": {"rank_window": RANK_WINDOW, "count_max": 10000}}}   # counted past the window
 
 
 @pytest.fixture(scope="module")
