@@ -16,7 +16,27 @@
 #define WHERE "item_search MATCH ?1 AND (?2 IS NULL OR i.round = ?2) AND (?3 IS NULL OR i.unit = ?3)" \
               " AND (?4 IS NULL OR " RECTIFY_SQL_IN_CATEGORY ("i", "?4") ")"                      \
               " AND (?5 IS NULL OR i.opened_on BETWEEN ?5 || '-01-01' AND ?5 || '-12-31')"         \
-              " AND (?6 IS NULL OR i.state = ?6) AND %s"
+              " AND (?6 IS NULL OR i.state = ?6) AND %s%s"
+
+/*  The narrowest set of items known before the search, as a condition FTS5's rows are checked
+    against in memory (an index SQLite makes once from items_by_round or items_by_unit) before
+    any is joined to items: a round, a unit, or the reader's units. A common term's every match
+    was otherwise read from items to be dropped (3-7 times the time with 100,000 items; rectify.md
+    "Search"). A superset of what passes the conditions above, which still apply. The office
+    without such a filter: none (every item). */
+static const char *
+s_narrow (const json_t *data, const rectify_reach_t *reach, char *out, size_t size)
+{
+    if (json_object_get (data, "round"))
+        return " AND +item_search.rowid IN (SELECT id FROM items WHERE round = ?2)";
+    if (json_object_get (data, "unit"))
+        return " AND +item_search.rowid IN (SELECT id FROM items WHERE unit = ?3)";
+    if (!reach->units)
+        return "";
+    snprintf (out, size, " AND +item_search.rowid IN (SELECT id FROM items WHERE unit IN"
+              " (SELECT value FROM json_each (?%d)))", RECTIFY_REACH_PARAM);
+    return out;
+}
 
 static void
 s_bind (sqlite3_stmt *stmt, const json_t *data, const char *match, const rectify_reach_t *reach)
@@ -69,7 +89,8 @@ rectify_search (xc_call_t *call, void *state)
     const json_t *limit_json = json_object_get (data, "limit");
     int limit = limit_json ? (int) json_integer_value (limit_json) : 20;
     char where[2048], weights[128], sql[8192];
-    snprintf (where, sizeof where, WHERE, reach.sql);
+    char narrow[160];
+    snprintf (where, sizeof where, WHERE, reach.sql, s_narrow (data, &reach, narrow, sizeof narrow));
     xc_search_weights_sql (p, weights, sizeof weights);
     /* how many the reader may read, up to the cap */
     snprintf (sql, sizeof sql, "SELECT count(*) FROM (SELECT 1 FROM item_search JOIN items i ON i.id = item_search.rowid"
