@@ -93,7 +93,7 @@ rectify_search (xc_call_t *call, void *state)
     snprintf (where, sizeof where, WHERE, reach.sql, s_narrow (data, &reach, narrow, sizeof narrow));
     xc_search_weights_sql (p, weights, sizeof weights);
     /* how many the reader may read, up to the cap */
-    snprintf (sql, sizeof sql, "SELECT count(*) FROM (SELECT 1 FROM item_search JOIN items i ON i.id = item_search.rowid"
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM (SELECT 1 FROM item_search CROSS JOIN items i ON i.id = item_search.rowid"
               " WHERE %s LIMIT ?7)", where);
     sqlite3_stmt *stmt = xc_call_stmt (call, sql);
     long long counted = 0;
@@ -119,7 +119,7 @@ rectify_search (xc_call_t *call, void *state)
         " highlight (item_search, 0, char (2), char (3)), snippet (item_search, -1, char (2), char (3), '…', %d)",
         p->snippet_tokens);
     snprintf (rank, sizeof rank, "bm25 (item_search%s)", weights);
-    snprintf (from_where, sizeof from_where, "item_search JOIN items i ON i.id = item_search.rowid WHERE %s", where);
+    snprintf (from_where, sizeof from_where, "item_search CROSS JOIN items i ON i.id = item_search.rowid WHERE %s", where);
     bool windowed = xc_search_windowed (p, counted);
     if (xc_search_page_sql (sql, sizeof sql, "item_search", "items i", "i", fields, rank, from_where, 7,
                             windowed ? 9 : 0) != 0) {
