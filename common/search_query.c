@@ -22,6 +22,8 @@ xc_search_policy_load (xc_search_policy_t *p, const json_t *given, const char *c
     p->max_terms = v ? (int) json_integer_value (v) : XC_SEARCH_MAX_TERMS;
     v = json_object_get (given, "snippet_tokens");
     p->snippet_tokens = v ? (int) json_integer_value (v) : 24;
+    v = json_object_get (given, "rank_window");
+    p->rank_window = v ? (int) json_integer_value (v) : XC_SEARCH_RANK_WINDOW_DEFAULT;
 }
 
 void
@@ -31,6 +33,34 @@ xc_search_weights_sql (const xc_search_policy_t *p, char *out, size_t size)
     out[0] = '\0';
     for (int i = 0; i < p->n_columns && n < size; i++)
         n += (size_t) snprintf (out + n, size - n, ", %d", p->weights[i]);
+}
+
+int
+xc_search_page_sql (char *out, size_t size, const char *fts, const char *table, const char *alias,
+                    const char *fields, const char *rank, const char *from_where, int limit_param,
+                    int window_param)
+{
+    char window[64] = "";
+    if (window_param)
+        snprintf (window, sizeof window, " ORDER BY %s.rowid DESC LIMIT ?%d", fts, window_param);
+    /* "+rowid IN": the page's ids looked up in an index SQLite makes once, not one FTS5 cursor
+       a row (FTS5 would take "rowid IN" as rowid = each, a MATCH set up again for each) */
+    int n = snprintf (out, size,
+        "WITH pg AS MATERIALIZED (SELECT id, score FROM (SELECT %s.id AS id, %s AS score FROM %s%s)"
+        " ORDER BY score, id DESC LIMIT ?%d OFFSET ?%d)"
+        " SELECT %s, pg.score FROM %s CROSS JOIN %s CROSS JOIN pg WHERE %s MATCH ?1"
+        " AND %s.rowid BETWEEN (SELECT min (id) FROM pg) AND (SELECT max (id) FROM pg)"
+        " AND +%s.rowid IN (SELECT id FROM pg) AND %s.id = %s.rowid AND pg.id = %s.id"
+        " ORDER BY pg.score, pg.id DESC",
+        alias, rank, from_where, window, limit_param, limit_param + 1,
+        fields, fts, table, fts, fts, fts, alias, fts, alias);
+    return n < 0 || (size_t) n >= size ? -1 : 0;
+}
+
+bool
+xc_search_windowed (const xc_search_policy_t *p, long long counted)
+{
+    return counted > p->rank_window || counted > p->count_max;
 }
 
 int

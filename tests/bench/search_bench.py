@@ -25,6 +25,13 @@ the xc_bigram tokenizer) through the real xc-intake, at the five years' size and
     vocabulary sent the same way. Floor: health. Goal p99 < 100 ms. Also printed: the load's
     rows/s (with the index kept by the triggers) and the index's size on disk (dbstat: every
     page of the problem_search table's shadow tables).
+    search_100k_rectify_p50, search_100k_rectify_p99 (and _unit_): 100,000 rectification items of
+    the same generated text (one in four with a measure), 200 rounds in order of time, inserted
+    straight into a store the real xc-rectify made (its triggers indexing each row), xc-rectify
+    restarted on it, SEARCHES_100K rectify.search queries from the vocabulary (a third with a
+    round or unit filter) by the office, then the same by a unit principal (its unit's 48 items:
+    the narrow reader); every result checked against the store. Not in tiny. Alone:
+    the_100k_rectify(folder, wrong); XC_SEARCH_BENCH_100K=0 leaves it out.
     XC_BENCH_TINY=1: no simulation (no smaller profile exists): the 5y figures over a few units
     and problems reported here through problem.report with the generated text.
 Exit status 1 when a command fails, an answer is wrong, or a service died.
@@ -596,6 +603,219 @@ def the_million(folder, wrong):
                 wrong.append(f"xc-{n} exit status {st}:\n{suite2.deployments[n].log_tail(20)}")
 
 
+# --- 100,000 rectification items -----------------------------------------------------------------
+
+HUNDRED_K = 100_000
+SEARCHES_100K = 240
+MEASURES = ["建立公车使用登记台账", "清退违规发放的津贴补贴", "开展三资清产核资", "完善集体资产出租招标制度",
+            "召开专题民主生活会", "修订廉政风险防控手册", "追缴应收账款", "规范选人用人程序"]
+RECTIFY_STATES = ["opened", "planned", "claimed", "reopened", "closed"]
+
+
+def load_referrals(db, rng):
+    """100,000 referrals (one in 50 handed over to audit-city, the others leads to discipline
+    offices) of the generated text into referral's store, as the items: (seconds, FTS bytes)."""
+    import searchlib
+    from stats_bench import LEVELS, N_ROUNDS, N_UNITS, TARGETS_PER_ROUND, YEARS, insert_rows
+
+    con = searchlib.connect(db)
+    con.isolation_level = None
+    con.execute("PRAGMA synchronous = OFF")
+    con.execute("BEGIN")
+    units = [{"id": f"BU{u:05d}", "level": LEVELS[u % len(LEVELS)], "parent": None} for u in range(N_UNITS)]
+    insert_rows(con, "units", units, units[0])
+    names = [{"unit": f"BU{u:05d}", "from_on": "2016-12-01", "name": unit_name(u)} for u in range(N_UNITS)]
+    insert_rows(con, "unit_names", names, names[0])
+    per_year = N_ROUNDS // len(YEARS)
+    rounds = [{"id": f"BR{r:04d}", "name": f"基准第{r}轮", "kind": "regular", "owner_level": "city",
+               "owner_district": None, "year": YEARS[r // per_year], "planned_start": f"{YEARS[r // per_year]}-03-01"}
+              for r in range(N_ROUNDS)]
+    insert_rows(con, "rounds", rounds, rounds[0])
+
+    def referral(i):
+        r = (i - 1) * N_ROUNDS // HUNDRED_K
+        unit = (r * TARGETS_PER_ROUND + i % TARGETS_PER_ROUND) % N_UNITS
+        cat, summary, detail = problem_text(rng, unit)
+        day = f"{YEARS[r // per_year]}-07-01"
+        handover = i % 50 == 0
+        return {"id": i, "kind": "handover" if handover else "lead",
+                "target": "audit-city" if handover else f"discipline-{i % 7}", "problem": None,
+                "title": summary, "content": detail, "state": "referred", "referred_on": day, "due": day,
+                "due_start": day, "due_policy": "{}", "due_explain": "-", "round": f"BR{r:04d}", "unit": f"BU{unit:05d}",
+                "unit_level": LEVELS[unit % len(LEVELS)], "category": cat, "category_name": cat, "last_on": day,
+                "applied_on": day}
+    t = time.monotonic()
+    insert_rows(con, "referrals", (referral(i) for i in range(1, HUNDRED_K + 1)), referral(1))
+    con.execute("COMMIT")
+    took = time.monotonic() - t
+    fts_bytes = index_bytes(con, "referral_search")
+    con.close()
+    return took, fts_bytes
+
+
+def the_100k_rectify(folder, wrong):
+    """search_100k_rectify_*: 100,000 items (one in four with a measure) of the generated text
+    inserted straight with SQLite into a store the real xc-rectify made (its triggers indexing
+    each row, searchlib.insert_many), xc-rectify restarted on it, then rectify.search by the
+    office and by a unit principal (its own unit's items only), each answer checked.
+    search_100k_referral_*: the same with 100,000 referrals and referral.search, by the office
+    and by the audit office (the handovers to it, one in 50). A lead's content is not indexed."""
+    from conftest import Suite, write_json
+    import searchlib
+    from stats_bench import LEVELS, N_ROUNDS, N_UNITS, TARGETS_PER_ROUND, YEARS, insert_rows
+
+    reader_unit = "BU00041"
+    principals = {"office": ("office", "office", {}), "unit": ("unit-41", "unit", {"units": [reader_unit]}),
+                  "audit": ("audit-city", "audit", {})}
+    services = ["intake", "rectify", "referral"]     # rectify and referral read intake's events
+    suite = Suite(folder, services, principals)
+    suite.config["limits"] = {}
+    write_json(suite.config_path, suite.config)
+    suite.start()
+    suite.stop()
+    db = os.path.join(folder, "rectify.db")
+    con = searchlib.connect(db)
+    con.isolation_level = None
+    con.execute("PRAGMA synchronous = OFF")
+    t0 = time.monotonic()
+    con.execute("BEGIN")
+    units = [{"id": f"BU{u:05d}", "name": unit_name(u), "level": LEVELS[u % len(LEVELS)], "parent": None}
+             for u in range(N_UNITS)]
+    insert_rows(con, "units", units, units[0])
+    names = [{"unit": u["id"], "n": 1, "name": u["name"], "from_on": "2016-12-01"} for u in units]
+    insert_rows(con, "unit_names", names, names[0])
+    per_year = N_ROUNDS // len(YEARS)
+    rounds = [{"id": f"BR{r:04d}", "name": f"基准第{r}轮", "regime": "standard", "kind": "regular",
+               "owner_level": "city", "owner_district": None, "year": YEARS[r // per_year]} for r in range(N_ROUNDS)]
+    insert_rows(con, "rounds", rounds, rounds[0])
+    rng = random.Random(SEED + 3)
+
+    def item(i):
+        r = (i - 1) * N_ROUNDS // HUNDRED_K         # in order of time, as items are opened
+        unit = (r * TARGETS_PER_ROUND + i % TARGETS_PER_ROUND) % N_UNITS
+        cat, summary, detail = problem_text(rng, unit)
+        year = YEARS[r // per_year]
+        return {"id": i, "problem": i, "round": f"BR{r:04d}", "unit": f"BU{unit:05d}",
+                "unit_level": LEVELS[unit % len(LEVELS)], "category": cat, "category_name": cat, "summary": summary,
+                "detail": detail, "severity": "general", "class": "deadline", "regime": "standard",
+                "state": RECTIFY_STATES[i % len(RECTIFY_STATES)], "opened_on": f"{year}-06-01",
+                "applied_on": f"{year}-06-01", "due": f"{year}-12-01"}
+    t1 = time.monotonic()
+    insert_rows(con, "items", (item(i) for i in range(1, HUNDRED_K + 1)), item(1))
+    measures = [{"item": i, "n": 1, "text": MEASURES[i % len(MEASURES)], "owner": "党政办",
+                 "lead_leader": rng.choice(SURNAMES) + "建国", "deadline": "2021-12-31"}
+                for i in range(1, HUNDRED_K + 1, 4)]
+    insert_rows(con, "measures", measures, measures[0])
+    t2 = time.monotonic()
+    con.execute("COMMIT")
+    indexed = con.execute("SELECT count(*) FROM item_search").fetchone()[0]
+    fts_bytes = index_bytes(con, "item_search")
+    own = con.execute("SELECT count(*) FROM items WHERE unit = ?", (reader_unit,)).fetchone()[0]
+    con.close()
+    if indexed != HUNDRED_K:
+        wrong.append(f"item_search holds {indexed} rows after the load, not {HUNDRED_K}")
+    comment(f"search_100k_rectify load: {HUNDRED_K} items and {len(measures)} measures with the triggers indexing "
+            f"each: {HUNDRED_K / (t2 - t1):.0f} items/s, {time.monotonic() - t0:.1f} s in all; item_search "
+            f"{fts_bytes / 1048576:.1f} MiB; unit {reader_unit} has {own} items")
+
+    took, fts_bytes = load_referrals(os.path.join(folder, "referral.db"), random.Random(SEED + 5))
+    comment(f"search_100k_referral load: {HUNDRED_K} referrals with the triggers indexing each: "
+            f"{HUNDRED_K / took:.0f} referrals/s; referral_search {fts_bytes / 1048576:.1f} MiB")
+
+    suite2 = Suite(folder, services, principals)
+    suite2.config["limits"] = {}
+    write_json(suite2.config_path, suite2.config)
+    try:
+        suite2.start()
+        client = suite2.client("rectify")
+        reader = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        # the 1,000,000's vocabulary; the filters items have here: round and unit
+        queries = query_set_1m(SEARCHES_100K, random.Random(SEED + 4), N_ROUNDS, N_UNITS, list(YEARS), ["none"])
+        for q in queries:
+            for f in ("owner", "category", "year"):
+                q.pop(f, None)
+
+        def check_for(unit_only):
+            def check(q, got):
+                terms = q["q"].split()
+                for r in got.get("results", []):
+                    row = reader.execute("SELECT t.summary, t.detail, t.measures, t.unit_names, i.round, i.unit"
+                                         " FROM item_search_text t JOIN items i ON i.id = t.id WHERE t.id = ?",
+                                         (int(r["id"]),)).fetchone()
+                    if row is None:
+                        return f"result {r['id']} is no item of the store"
+                    if not all_match(terms, list(row[:3]) + row[3].split("；")):
+                        return f"result {r['id']} does not contain every term of {q['q']!r}"
+                    if ("round" in q and row[4] != q["round"]) or ("unit" in q and row[5] != q["unit"]) \
+                            or (unit_only and row[5] != reader_unit):
+                        return f"result {r['id']} ({row[4]}, {row[5]}) is outside the filters or the reader's reach"
+                if got["count"] < len(got["results"]):
+                    return f"count {got['count']} for {len(got['results'])} results"
+                return None
+            return check
+
+        load_before = load_average()
+        for who, name in ((suite2.office, "office"), (getattr(suite2, "unit"), "unit")):
+            timed_searches(client, who, queries[:10], lambda q, got: None, wrong, timeout=120, service="rectify",
+                           query="rectify.search")
+            search_ms, health_ms = timed_searches(client, who, queries, check_for(name == "unit"), wrong,
+                                                  timeout=120, service="rectify", query="rectify.search")
+            if len(search_ms) != len(queries):
+                return
+            comment(f"search_100k_rectify by the {name}: {len(queries)} rectify.search queries over {HUNDRED_K} "
+                    f"items; every result checked; by shape: {shape_summary(queries, search_ms)}")
+            slow = sorted(zip(search_ms, queries), key=lambda x: -x[0])[:3]
+            comment(f"search_100k_rectify by the {name}, slowest: " + "; ".join(
+                f"{ms:.0f} ms {json.dumps(q, ensure_ascii=False)}" for ms, q in slow))
+            suffix = "" if name == "office" else "_unit"
+            bench(f"search_100k_rectify{suffix}_p50", percentile(search_ms, 50), "ms", percentile(health_ms, 50))
+            bench(f"search_100k_rectify{suffix}_p99", percentile(search_ms, 99), "ms", percentile(health_ms, 99))
+        comment(f"search_100k_rectify: load average before {load_before}, after {load_average()}")
+        reader.close()
+        reader = sqlite3.connect(f"file:{os.path.join(folder, 'referral.db')}?mode=ro", uri=True)
+
+        def check_referral(audit_only):
+            def check(q, got):
+                terms = q["q"].split()
+                for r in got.get("results", []):
+                    row = reader.execute("SELECT t.title, t.content, t.unit_names, r.round, r.unit, r.target"
+                                         " FROM referral_search_text t JOIN referrals r ON r.id = t.id WHERE t.id = ?",
+                                         (int(r["id"]),)).fetchone()
+                    if row is None:
+                        return f"result {r['id']} is no referral of the store"
+                    if not all_match(terms, list(row[:2]) + row[2].split("；")):
+                        return f"result {r['id']} does not contain every term of {q['q']!r}"
+                    if ("round" in q and row[3] != q["round"]) or ("unit" in q and row[4] != q["unit"]) \
+                            or (audit_only and row[5] != "audit-city"):
+                        return f"result {r['id']} ({row[3]}, {row[4]}, {row[5]}) is outside the filters or reach"
+                if got["count"] < len(got["results"]):
+                    return f"count {got['count']} for {len(got['results'])} results"
+                return None
+            return check
+
+        client = suite2.client("referral")
+        load_before = load_average()
+        for who, name in ((suite2.office, "office"), (getattr(suite2, "audit"), "audit")):
+            timed_searches(client, who, queries[:10], lambda q, got: None, wrong, timeout=120, service="referral",
+                           query="referral.search")
+            search_ms, health_ms = timed_searches(client, who, queries, check_referral(name == "audit"), wrong,
+                                                  timeout=120, service="referral", query="referral.search")
+            if len(search_ms) != len(queries):
+                return
+            comment(f"search_100k_referral by the {name}: {len(queries)} referral.search queries over {HUNDRED_K} "
+                    f"referrals; every result checked; by shape: {shape_summary(queries, search_ms)}")
+            suffix = "" if name == "office" else "_audit"
+            bench(f"search_100k_referral{suffix}_p50", percentile(search_ms, 50), "ms", percentile(health_ms, 50))
+            bench(f"search_100k_referral{suffix}_p99", percentile(search_ms, 99), "ms", percentile(health_ms, 99))
+        comment(f"search_100k_referral: load average before {load_before}, after {load_average()}")
+        reader.close()
+    finally:
+        for n, st in suite2.stop().items():
+            if st not in (0, "not started"):
+                wrong.append(f"xc-{n} exit status {st}:\n{suite2.deployments[n].log_tail(20)}")
+
+
+
 def main():
     os.chdir(REPO)
     wrong = []
@@ -606,6 +826,12 @@ def main():
             the_million(folder, wrong)
         except Exception as e:      # noqa: BLE001 (a failure is reported, not raised)
             wrong.append(f"search_1m: {type(e).__name__}: {e}")
+    if not TINY and os.environ.get("XC_SEARCH_BENCH_100K", "1") != "0":
+        with tempfile.TemporaryDirectory(prefix="xc-search-100k-") as folder:
+            try:
+                the_100k_rectify(folder, wrong)
+            except Exception as e:      # noqa: BLE001 (a failure is reported, not raised)
+                wrong.append(f"search_100k_rectify: {type(e).__name__}: {e}")
     comment(f"search_bench took {time.monotonic() - started:.1f} s{' (tiny)' if TINY else ''}")
     return report_wrong(wrong)
 

@@ -500,4 +500,5 @@ export const SERVICE_REASONS = [
   ["round '%s' is not one district '%s' owns: it reads it only", "轮次 {1} 不是本区县（{2}）组织的轮次，只能查阅、不能排名"],
   ["no district '%s' (a unit of level district)", "没有区县 {1}"],
   ["problem.repeat_confirmed event %lld lacks its problem, of, unit or occurred_on", "第 {1} 号屡查屡犯确认事件缺少问题、原问题、单位或日期"],
+  ["the search's statement is too long", "服务内部错误：检索语句过长"],
 ];
