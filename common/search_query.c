@@ -74,10 +74,10 @@ xc_search_call_match (xc_call_t *call, const xc_search_policy_t *p, char **match
 }
 
 json_t *
-xc_search_score (double bm25)
+xc_search_score (double rank)
 {
     char text[32];
-    snprintf (text, sizeof text, "%.2f", bm25 < 0 ? -bm25 : 0.0);
+    snprintf (text, sizeof text, "%.2f", rank < 0 ? -rank : 0.0);
     return json_string (text);
 }
 

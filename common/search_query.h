@@ -71,8 +71,8 @@ bool xc_search_windowed (const xc_search_policy_t *p, long long counted);
     call with the reason (schema). */
 int xc_search_call_match (xc_call_t *call, const xc_search_policy_t *p, char **match);
 
-/*  A bm25 rank (lower is better) as the reply's score: "1.23", higher is better. */
-json_t *xc_search_score (double bm25);
+/*  A rank of xc_rank (lower is better) as the reply's score: "1.23", higher is better. */
+json_t *xc_search_score (double rank);
 
 /*  Sets the call's result {"q", "count", "count_capped", "results", "next"} (results stolen):
     count is counted (up to count_max + 1: more is capped); next the offset of the next page

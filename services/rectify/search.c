@@ -114,7 +114,7 @@ rectify_search (xc_call_t *call, void *state)
     }
     counted = sqlite3_column_int64 (stmt, 0);
     sqlite3_reset (stmt);
-    /* the page, ranked by bm25 with the policy's weights, ties by id descending; among the
+    /* the page, ranked by xc_rank (common/search_api.h) with the policy's weights, ties by id descending; among the
        newest rank_window matches when there may be more (search_query.h) */
     char fields[1024], rank[160], from_where[2560];
     snprintf (fields, sizeof fields,
@@ -122,7 +122,7 @@ rectify_search (xc_call_t *call, void *state)
         " (SELECT name FROM units WHERE id = i.unit), i.category, i.category_name, i.state, i.opened_on, i.due,"
         " highlight (item_search, 0, char (2), char (3)), snippet (item_search, -1, char (2), char (3), '…', %d)",
         p->snippet_tokens);
-    snprintf (rank, sizeof rank, "bm25 (item_search%s)", weights);
+    snprintf (rank, sizeof rank, "xc_rank (item_search%s)", weights);
     snprintf (from_where, sizeof from_where, "item_search CROSS JOIN items i ON i.id = item_search.rowid WHERE %s", where);
     bool windowed = xc_search_windowed (p, counted);
     if (xc_search_page_sql (sql, sizeof sql, "item_search", "items i", "i", fields, rank, from_where, 7,

@@ -123,7 +123,7 @@ referral_search (xc_call_t *call, void *state)
     }
     long long counted = sqlite3_column_int64 (stmt, 0);
     sqlite3_reset (stmt);
-    /* the page, ranked by bm25 with the policy's weights, ties by id descending; among the
+    /* the page, ranked by xc_rank (common/search_api.h) with the policy's weights, ties by id descending; among the
        newest rank_window matches when there may be more (search_query.h). The unit's name on
        the referral's date, as referral.list gives it. */
     char fields[1536], rank[160], from_where[3584];
@@ -133,7 +133,7 @@ referral_search (xc_call_t *call, void *state)
         " referrals.category_name, referrals.state, referrals.referred_on,"
         " highlight (referral_search, 0, char (2), char (3)),"
         " snippet (referral_search, -1, char (2), char (3), '…', %d)", referral_name_at_sql, p->snippet_tokens);
-    snprintf (rank, sizeof rank, "bm25 (referral_search%s)", weights);
+    snprintf (rank, sizeof rank, "xc_rank (referral_search%s)", weights);
     snprintf (from_where, sizeof from_where,
               "referral_search CROSS JOIN referrals ON referrals.id = referral_search.rowid WHERE %s", where);
     bool windowed = xc_search_windowed (p, counted);
