@@ -213,7 +213,8 @@ s_refresh (xc_call_t *call, const intake_t *intake, json_int_t id)
         return rc == SQLITE_NOMEM ? xc_call_fail (call, XC_E_INTERNAL, "out of memory")
                                   : xc_call_fail_db (call, "unable to read the earlier problems");
     }
-    qsort (found, n, sizeof *found, s_by_similarity);
+    if (n > 1)                       /* qsort takes no NULL, even for nothing */
+        qsort (found, n, sizeof *found, s_by_similarity);
     /* the best max_suggestions not decided already */
     json_t *keep = json_array ();
     sqlite3_stmt *decided = xc_call_stmt (call, "SELECT 1 FROM problem_repeats WHERE problem = ?1"
