@@ -159,11 +159,14 @@ $(B)/bin/xcctl: $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/*.c)) $(B)/obj/servic
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) $(QR_LIBS) -o $@
 
-# position-independent, apart from libxc's objects: only the tokenizer, no other symbol
+# position-independent, apart from libxc's objects: only the tokenizer, no other symbol; never
+# sanitized, since it is loaded into processes that are not (python, sqlite3): an ASan library
+# there stops the process ("ASan runtime does not come first")
+EXT_CFLAGS = $(filter-out -fsanitize=% -fno-sanitize-recover=% -DXC_SANITIZER,$(ALL_CFLAGS))
 $(SEARCH_EXT): common/sqlite_ext/xc_search.c common/search_tok.c common/search.h common/search_utf8.h \
                common/search_api.h $(B)/flags | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIC -shared common/sqlite_ext/xc_search.c common/search_tok.c -o $@
+	$(CC) $(EXT_CFLAGS) -fPIC -shared common/sqlite_ext/xc_search.c common/search_tok.c -o $@
 
 $(B)/test/bench_%: $(B)/obj/tests/bench/%.o $(FIXTURE_OBJ) $(B)/libxc.a
 	@mkdir -p $(dir $@)
