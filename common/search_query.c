@@ -94,3 +94,22 @@ xc_search_result (xc_call_t *call, const xc_search_policy_t *p, long long counte
                                      "count_capped", capped, "results", results,
                                      "next", more ? json_integer (next) : json_null ()));
 }
+
+int
+xc_search_page_read (xc_call_t *call, sqlite3_stmt *stmt, int limit, json_t *(*row) (sqlite3_stmt *),
+                     const char *failure, json_t *results, bool *more)
+{
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW && (int) json_array_size (results) < limit) {
+        json_t *made = row (stmt);
+        if (!made || json_array_append_new (results, made) != 0) {
+            sqlite3_reset (stmt);
+            return xc_call_fail (call, XC_E_INTERNAL, "out of memory");
+        }
+    }
+    sqlite3_reset (stmt);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return xc_call_fail_db (call, failure);
+    *more = step == SQLITE_ROW;
+    return 0;
+}

@@ -71,6 +71,12 @@ bool xc_search_windowed (const xc_search_policy_t *p, long long counted);
     call with the reason (schema). */
 int xc_search_call_match (xc_call_t *call, const xc_search_policy_t *p, char **match);
 
+/*  Steps stmt (bound, the page's rows in order) into results: at most limit rows, each made by
+    row (NULL: out of memory); *more when a row is left over. 0, or -1 after failing the call
+    (failure: the text a database error is reported with, e.g. "unable to search the items"). */
+int xc_search_page_read (xc_call_t *call, sqlite3_stmt *stmt, int limit, json_t *(*row) (sqlite3_stmt *),
+                         const char *failure, json_t *results, bool *more);
+
 /*  A rank of xc_rank (lower is better) as the reply's score: "1.23", higher is better. */
 json_t *xc_search_score (double rank);
 

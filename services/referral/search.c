@@ -150,21 +150,10 @@ referral_search (xc_call_t *call, void *state)
     sqlite3_bind_int64 (stmt, 10, json_integer_value (json_object_get (data, "offset")));
     if (windowed)
         sqlite3_bind_int (stmt, 11, p->rank_window);
-    int step;
-    while ((step = sqlite3_step (stmt)) == SQLITE_ROW && (int) json_array_size (results) < limit) {
-        json_t *row = s_row (stmt);
-        if (!row || json_array_append_new (results, row) != 0) {
-            sqlite3_reset (stmt);
-            rc = xc_call_fail (call, XC_E_INTERNAL, "out of memory");
-            goto done;
-        }
-    }
-    sqlite3_reset (stmt);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        rc = xc_call_fail_db (call, "unable to search the referrals");
+    bool more;
+    if (xc_search_page_read (call, stmt, limit, s_row, "unable to search the referrals", results, &more) != 0)
         goto done;
-    }
-    xc_search_result (call, p, counted, results, step == SQLITE_ROW);
+    xc_search_result (call, p, counted, results, more);
     results = NULL;
     rc = 0;
 done:
